@@ -1,0 +1,1 @@
+//! Validated identifiers. Being written by the identifiers work package.

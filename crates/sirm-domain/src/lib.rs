@@ -1,0 +1,15 @@
+//! SIRM domain: the words of the regulation as types.
+//!
+//! Architecture invariant: this crate does no I/O and knows nothing about SQL,
+//! HTTP or the ledger. Everything here is a pure function of its inputs, so the
+//! same value is computed at the counter, in a batch run and by an auditor.
+//!
+//! - [`id`]: validated identifiers (resident ID number, unified social credit
+//!   code, region code).
+//! - [`records`]: registration record types (登记信息) carried in ledger payloads.
+//! - [`rules`]: the rules engine (Art 6): contribution bases and amounts, personal
+//!   account interest, contribution years, retirement age, pensions.
+
+pub mod id;
+pub mod records;
+pub mod rules;

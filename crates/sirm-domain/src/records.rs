@@ -1,0 +1,1 @@
+//! Registration record types.

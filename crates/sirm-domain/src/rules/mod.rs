@@ -1,0 +1,1 @@
+//! The rules engine. Being written by the rules work package.
