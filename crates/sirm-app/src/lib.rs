@@ -1,1 +1,25 @@
-//! placeholder
+//! SIRM use cases. Each public function here is one thing a user (or the CLI,
+//! or the web layer) can ask SIRM to do; the web and CLI layers only translate
+//! requests into these calls.
+//!
+//! Architecture invariants:
+//! - This crate knows no HTTP and parses no command lines.
+//! - It reaches the database only through `sirm_store::Store`, and the ledger
+//!   only through `Store::append` (one append path).
+//! - The signing key is read from the data directory, never from the database.
+
+mod datadir;
+pub mod demo;
+mod error;
+pub mod install;
+pub mod ledger;
+pub mod password;
+pub mod registration;
+mod sirm;
+pub mod verify;
+
+pub use datadir::{read_public_key_file, Config, DataDir};
+pub use error::AppError;
+pub use sirm::{Access, OpenOptions, Sirm};
+
+pub use sirm_store::{Counts, Engine, PersonRow, ProjectionDigest};

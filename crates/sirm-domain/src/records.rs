@@ -1,1 +1,172 @@
-//! Registration record types.
+//! Registration record types (登记信息, Art 2 item 1) as they travel in ledger
+//! payloads. Each business kind of ledger entry has exactly one payload type
+//! here; the projection applier in `sirm-store` deserialises into these types,
+//! so a payload that does not parse is refused before it is written.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::id::{CreditCode, Gender, RegionCode, ResidentId};
+
+/// Ledger entry kinds. The dotted prefix names the record family.
+pub mod kind {
+    pub const AGENCY_REGISTERED: &str = "agency.registered";
+    pub const EMPLOYER_REGISTERED: &str = "employer.registered";
+    pub const EMPLOYER_CHANGED: &str = "employer.changed";
+    pub const EMPLOYER_DEREGISTERED: &str = "employer.deregistered";
+    pub const PERSON_REGISTERED: &str = "person.registered";
+    pub const PERSON_CHANGED: &str = "person.changed";
+    pub const ACCOUNT_CREATED: &str = "account.created";
+}
+
+/// Ledger subject strings: `kind:identifier`.
+pub fn agency_subject(code: &str) -> String {
+    format!("agency:{code}")
+}
+pub fn employer_subject(code: &CreditCode) -> String {
+    format!("employer:{code}")
+}
+pub fn person_subject(id: &ResidentId) -> String {
+    format!("person:{id}")
+}
+pub fn account_subject(username: &str) -> String {
+    format!("account:{username}")
+}
+
+/// A social insurance agency (社会保险经办机构) serving one pooling region (统筹区).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgencyRegistration {
+    /// Agency code: the region code, optionally followed by a suffix.
+    pub code: String,
+    pub name: String,
+    pub region: RegionCode,
+}
+
+/// Employer registration (用人单位社会保险登记).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmployerRegistration {
+    pub credit_code: CreditCode,
+    pub name: String,
+    pub address: String,
+    /// Work-injury industry risk class (行业风险类别) 1–8.
+    pub industry_class: u8,
+    pub registered_on: NaiveDate,
+}
+
+/// Change of employer registration details (变更登记). Absent fields are unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmployerChange {
+    pub credit_code: CreditCode,
+    pub effective_on: NaiveDate,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub industry_class: Option<u8>,
+}
+
+/// Employer de-registration (注销登记).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmployerDeregistration {
+    pub credit_code: CreditCode,
+    pub effective_on: NaiveDate,
+    pub reason: String,
+}
+
+/// Person registration (参保登记). Birth date and gender are not stored: they
+/// are part of the resident ID number and derived from it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonRegistration {
+    pub id: ResidentId,
+    pub name: String,
+    pub address: String,
+    pub phone: String,
+    pub registered_on: NaiveDate,
+}
+
+/// Change of a person's registration details (个人信息变更). Absent fields are unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonChange {
+    pub id: ResidentId,
+    pub effective_on: NaiveDate,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+/// A staff or external account came into existence (security stream).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountCreated {
+    pub username: String,
+    pub display_name: String,
+    pub agency: String,
+    pub roles: Vec<String>,
+}
+
+/// Human-readable gender word, for projections and screens.
+pub fn gender_word(g: Gender) -> &'static str {
+    match g {
+        Gender::Male => "male",
+        Gender::Female => "female",
+    }
+}
+
+/// A free-text field of a registration: trimmed, non-empty, at most `max` characters.
+pub fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), RecordError> {
+    let t = value.trim();
+    if t.is_empty() {
+        return Err(RecordError::Empty { field });
+    }
+    if t.chars().count() > max {
+        return Err(RecordError::TooLong { field, max });
+    }
+    if t.chars().any(char::is_control) {
+        return Err(RecordError::ControlChar { field });
+    }
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RecordError {
+    #[error("{field}: must not be empty")]
+    Empty { field: &'static str },
+    #[error("{field}: longer than {max} characters")]
+    TooLong { field: &'static str, max: usize },
+    #[error("{field}: contains a control character")]
+    ControlChar { field: &'static str },
+    #[error("industry_class: must be 1–8, got {0}")]
+    IndustryClass(u8),
+}
+
+impl EmployerRegistration {
+    pub fn validate(&self) -> Result<(), RecordError> {
+        check_text("name", &self.name, 200)?;
+        check_text("address", &self.address, 400)?;
+        if !(1..=8).contains(&self.industry_class) {
+            return Err(RecordError::IndustryClass(self.industry_class));
+        }
+        Ok(())
+    }
+}
+
+impl PersonRegistration {
+    pub fn validate(&self) -> Result<(), RecordError> {
+        check_text("name", &self.name, 100)?;
+        check_text("address", &self.address, 400)?;
+        check_text("phone", &self.phone, 30)?;
+        Ok(())
+    }
+}

@@ -1,1 +1,37 @@
-//! placeholder
+//! SIRM ledger: canonical entry encoding, RFC 6962 Merkle tree, inclusion and
+//! consistency proofs, signed checkpoints and a streaming verifier.
+//!
+//! # Invariants
+//!
+//! * **This crate knows no database.** Storage code feeds it values (entries,
+//!   leaf hashes, frontiers, checkpoints) and stores what it returns.
+//! * **Hashing and signing go through [`CryptoProfile`] only.** No other
+//!   module calls a hash function or a signature scheme directly, so a new
+//!   profile (e.g. SM3/SM2) is one new enum variant.
+//!
+//! # Code map
+//!
+//! * [`crypto`]: [`CryptoProfile`], [`SigningKey`], [`PublicKey`].
+//! * [`entry`]: [`EntryDraft`], [`Entry`], [`Entry::leaf_bytes`], [`canonical_json`].
+//! * [`merkle`]: [`Frontier`], [`root_of`], inclusion and consistency proofs.
+//! * [`checkpoint`]: [`Checkpoint`], [`SignedCheckpoint`] (signed-note text and JSON).
+//! * [`verify`]: [`Verifier`], [`VerifyReport`], [`Finding`].
+
+pub mod checkpoint;
+pub mod crypto;
+pub mod entry;
+mod error;
+pub mod merkle;
+pub mod verify;
+
+pub use checkpoint::{Checkpoint, SignedCheckpoint, CHECKPOINT_HEADER};
+pub use crypto::{CryptoProfile, PublicKey, SigningKey};
+pub use entry::{canonical_json, format_time, Entry, EntryDraft, Stream, LEAF_VERSION};
+pub use error::LedgerError;
+pub use merkle::{
+    consistency_proof, inclusion_proof, root_of, verify_consistency, verify_inclusion, Frontier,
+};
+pub use verify::{CheckpointSource, Finding, Verifier, VerifyReport};
+
+/// A hash value (32 bytes for every profile so far).
+pub type Digest = [u8; 32];

@@ -1,1 +1,27 @@
-//! placeholder
+//! SIRM storage: one `Store` type, two engines (SQLite, the embedded default,
+//! and PostgreSQL), each with its own migrations.
+//!
+//! Architecture invariants:
+//! - This crate contains no business rules. It assigns sequence numbers, hashes
+//!   and signs through `sirm-ledger`, and maps ledger payloads onto projection
+//!   rows mechanically (see [`projection`]).
+//! - There is exactly one write path into the ledger: [`Store::append`]. It
+//!   writes a batch of entries, one new signed checkpoint and the projection
+//!   updates in one transaction — all or nothing.
+//! - Ledger tables are append-only in the database itself (triggers in both
+//!   engines; in PostgreSQL runtime connections also `SET ROLE sirm_app`, a role
+//!   without UPDATE/DELETE on them).
+//! - Projections are written only by the applier and can be rebuilt from the
+//!   ledger bit for bit ([`Store::rebuild_projections`], [`Store::projection_digest`]).
+
+mod engine;
+mod error;
+pub mod projection;
+mod store;
+
+pub use engine::{Engine, Role, StoreConfig};
+pub use error::StoreError;
+pub use store::{
+    AppendOutcome, Counts, GuardProblem, Installation, PersonRow, ProjectionDigest, SchemaState,
+    StoredRow, Store,
+};

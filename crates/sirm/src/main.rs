@@ -1,5 +1,8 @@
-//! The `sirm` command line. Argument parsing and dispatch only: every command is
-//! a use case in `sirm-app` (or a pure function of `sirm-domain`).
+//! The `sirm` command line. Argument parsing and dispatch only: every command
+//! is a use case in `sirm-app` (or a pure function of `sirm-domain`).
+//!
+//! Exit status: 0 success; 1 the answer is "no" (invalid identifier, altered
+//! ledger, bad calculation input); 2 usage or configuration errors.
 
 use std::process::ExitCode;
 
@@ -7,15 +10,35 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
+use cmd::install::Location;
+
 #[derive(Debug, Parser)]
-#[command(name = "sirm", version, about = "SIRM — social insurance personal rights records (社会保险个人权益记录)")]
+#[command(
+    name = "sirm",
+    version,
+    about = "SIRM — social insurance personal rights records (社会保险个人权益记录管理)"
+)]
 struct Cli {
+    #[command(flatten)]
+    location: Location,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Create a new installation: database, migrations, signing key, first administrator.
+    Init(cmd::install::InitArgs),
+    /// Serve the web UI and the HTTP API.
+    Serve(cmd::install::ServeArgs),
+    /// Build (if absent) and serve a demo installation with invented data.
+    Demo(cmd::install::DemoArgs),
+    /// Verify the whole ledger: every entry, the Merkle tree, every signed checkpoint.
+    Verify(cmd::install::VerifyArgs),
+    /// Drop and rebuild every projection from the ledger; report digests before and after.
+    Rebuild(cmd::install::RebuildArgs),
+    /// Apply pending database migrations (as the schema owner).
+    Migrate,
     /// Check an identifier (resident ID number, unified social credit code, region code).
     Id(cmd::id::IdArgs),
     /// Compute one rule of the rules engine from a JSON input.
@@ -30,6 +53,7 @@ fn main() -> ExitCode {
         Command::Id(args) => cmd::id::run(args),
         Command::Calc(args) => cmd::calc::run(args),
         Command::Rules(args) => cmd::rules::run(args),
+        other => run_async(&cli.location, other),
     };
     match result {
         Ok(code) => code,
@@ -38,4 +62,31 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn run_async(loc: &Location, command: &Command) -> anyhow::Result<ExitCode> {
+    init_tracing();
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        match command {
+            Command::Init(a) => cmd::install::init(loc, a).await,
+            Command::Serve(a) => cmd::install::serve(loc, a).await,
+            Command::Demo(a) => cmd::install::demo(loc, a).await,
+            Command::Verify(a) => cmd::install::verify(loc, a).await,
+            Command::Rebuild(a) => cmd::install::rebuild(loc, a).await,
+            Command::Migrate => cmd::install::migrate(loc).await,
+            Command::Id(_) | Command::Calc(_) | Command::Rules(_) => {
+                anyhow::bail!("internal: synchronous command dispatched as async")
+            }
+        }
+    })
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SIRM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

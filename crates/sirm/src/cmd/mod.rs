@@ -1,6 +1,7 @@
-//! One module per top-level command group. Each exposes a clap `Args` type and a
-//! `run` function; `main.rs` only dispatches.
+//! One module per command group. Each exposes clap `Args` types and `run`
+//! functions; `main.rs` only dispatches.
 
 pub mod calc;
 pub mod id;
+pub mod install;
 pub mod rules;

@@ -1,0 +1,142 @@
+//! The data directory: configuration, keys, and (by default) the SQLite file.
+//!
+//! ```text
+//! sirm-data/
+//!   sirm.toml                 configuration (origin, agency, database)
+//!   sirm.db                   SQLite database (default engine)
+//!   keys/checkpoint.key       agency signing key (mode 0600; never in the database)
+//!   keys/checkpoint.pub       its public key (what auditors verify against)
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sirm_ledger::{PublicKey, SigningKey};
+
+use crate::AppError;
+
+#[derive(Clone, Debug)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+/// `sirm.toml`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Names this ledger in checkpoints, e.g. `sirm:110105`.
+    pub origin: String,
+    pub agency_code: String,
+    pub agency_name: String,
+    /// Hash and signature profile of the ledger (`sha256-ed25519`).
+    pub profile: String,
+    /// Database URL; absent means the SQLite file in the data directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    /// PostgreSQL schema; absent means the connection's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_schema: Option<String>,
+}
+
+fn file_err(path: &Path, e: impl std::fmt::Display) -> AppError {
+    AppError::File {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+impl DataDir {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        DataDir { root: root.into() }
+    }
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+    pub fn config_path(&self) -> PathBuf {
+        self.root.join("sirm.toml")
+    }
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.root.join("sirm.db")
+    }
+    pub fn key_path(&self) -> PathBuf {
+        self.root.join("keys").join("checkpoint.key")
+    }
+    pub fn public_key_path(&self) -> PathBuf {
+        self.root.join("keys").join("checkpoint.pub")
+    }
+    pub fn is_installed(&self) -> bool {
+        self.config_path().exists()
+    }
+
+    pub fn read_config(&self) -> Result<Config, AppError> {
+        let path = self.config_path();
+        if !path.exists() {
+            return Err(AppError::NotInstalled(self.root.clone()));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| file_err(&path, e))?;
+        toml::from_str(&text).map_err(|e| AppError::Config {
+            path,
+            message: e.message().to_string(),
+        })
+    }
+
+    pub fn write_config(&self, cfg: &Config) -> Result<(), AppError> {
+        let path = self.config_path();
+        let text = toml::to_string_pretty(cfg).map_err(|e| file_err(&path, e))?;
+        let body = format!(
+            "# SIRM installation. Created by `sirm init`; edit with care.\n{text}"
+        );
+        write_new(&path, body.as_bytes(), 0o644)
+    }
+
+    pub fn read_signing_key(&self) -> Result<SigningKey, AppError> {
+        let path = self.key_path();
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                file_err(&path, "signing key file is missing")
+            } else {
+                file_err(&path, e)
+            }
+        })?;
+        SigningKey::from_file_text(&text).map_err(|e| file_err(&path, e))
+    }
+
+    pub fn read_public_key(&self) -> Result<PublicKey, AppError> {
+        read_public_key_file(&self.public_key_path())
+    }
+
+    /// Write a new key pair; refuses to overwrite an existing key.
+    pub fn write_keys(&self, key: &SigningKey) -> Result<(), AppError> {
+        write_new(&self.key_path(), key.to_file_text().as_bytes(), 0o600)?;
+        write_new(
+            &self.public_key_path(),
+            key.public_key().to_text().as_bytes(),
+            0o644,
+        )
+    }
+}
+
+pub fn read_public_key_file(path: &Path) -> Result<PublicKey, AppError> {
+    let text = std::fs::read_to_string(path).map_err(|e| file_err(path, e))?;
+    PublicKey::from_text(&text).map_err(|e| file_err(path, e))
+}
+
+/// Create a file that must not exist yet, with the given Unix mode.
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), AppError> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| file_err(dir, e))?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut f = opts.open(path).map_err(|e| file_err(path, e))?;
+    f.write_all(bytes).map_err(|e| file_err(path, e))?;
+    f.sync_all().map_err(|e| file_err(path, e))
+}

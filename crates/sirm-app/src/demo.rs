@@ -1,0 +1,291 @@
+//! `sirm demo`: a complete, ordinary installation with invented data —
+//! one region, one agency, staff accounts, employers and persons with several
+//! years of registration history. Deterministic for a given seed (the data;
+//! ledger times and signatures are real).
+
+use std::collections::BTreeSet;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use sirm_domain::id::{CreditCode, RegionCode, ResidentId};
+use sirm_domain::records::{
+    self, kind, AccountCreated, EmployerChange, EmployerDeregistration, EmployerRegistration,
+    PersonChange, PersonRegistration,
+};
+use sirm_ledger::{EntryDraft, Stream};
+
+use crate::install::{draft, init, InitRequest};
+use crate::registration::{
+    employer_change_draft, employer_deregistration_draft, employer_draft, person_change_draft,
+    person_draft,
+};
+use crate::{password, Access, AppError, OpenOptions, Sirm};
+
+pub const DEMO_REGION: &str = "110105";
+pub const DEMO_AGENCY: &str = "北京市朝阳区社会保险事业管理中心（演示）";
+/// Every demo account has this password. Demo data only.
+pub const DEMO_PASSWORD: &str = "Demo@2026";
+const BATCH: usize = 10_000;
+
+/// The demo staff: (username, display name, role, role in Chinese).
+pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str)] = &[
+    ("sysadmin", "系统管理员 王磊", "system_admin", "系统管理员"),
+    ("secadmin", "安全管理员 李静", "security_admin", "安全管理员"),
+    ("auditadmin", "审计管理员 张敏", "audit_admin", "审计管理员"),
+    ("dba", "数据库管理员 刘洋", "database_admin", "数据库管理员"),
+    ("clerk", "初审 陈晓", "clerk", "初审（前台经办）"),
+    ("reviewer", "审核 杨帆", "reviewer", "审核"),
+    ("rechecker", "复核 赵丽", "rechecker", "复核"),
+    ("approver", "审批 黄强", "approver", "审批"),
+    ("maintainer", "维护员 周洁", "maintenance_officer", "维护员"),
+    ("query", "查询员 吴涛", "query_officer", "查询员"),
+];
+
+#[derive(Clone, Debug)]
+pub struct DemoRequest {
+    pub seed: u64,
+    pub persons: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DemoReport {
+    /// False when the directory already held an installation (reused as is).
+    pub created: bool,
+    pub entries: u64,
+    pub persons: u64,
+    pub employers: u64,
+}
+
+/// Build the demo installation at `opts` unless one is already there.
+pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoReport, AppError> {
+    if opts.data_dir.is_installed() {
+        let sirm = Sirm::open(opts, Access::Sign).await?;
+        let c = sirm.store.counts().await?;
+        sirm.store.close().await;
+        return Ok(DemoReport {
+            created: false,
+            entries: c.entries,
+            persons: c.persons,
+            employers: c.employers,
+        });
+    }
+    init(
+        opts,
+        &InitRequest {
+            region: DEMO_REGION.into(),
+            agency_name: DEMO_AGENCY.into(),
+            admin_username: DEMO_ACCOUNTS[0].0.into(),
+            admin_display_name: DEMO_ACCOUNTS[0].1.into(),
+            admin_password: DEMO_PASSWORD.into(),
+        },
+    )
+    .await?;
+    let sirm = Sirm::open(opts, Access::Sign).await?;
+    let data = generate(&sirm, req)?;
+    for chunk in data.drafts.chunks(BATCH) {
+        sirm.append(chunk.to_vec()).await?;
+    }
+    let hash = password::hash(DEMO_PASSWORD)?;
+    for (username, ..) in DEMO_ACCOUNTS.iter().skip(1) {
+        sirm.store.set_credential(username, &hash).await?;
+    }
+    let c = sirm.store.counts().await?;
+    sirm.store.close().await;
+    Ok(DemoReport {
+        created: true,
+        entries: c.entries,
+        persons: c.persons,
+        employers: c.employers,
+    })
+}
+
+struct DemoData {
+    drafts: Vec<EntryDraft>,
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平",
+    "刚", "桂英", "建华", "志强", "晓燕", "海燕", "子涵", "浩然", "雨桐", "思远",
+];
+const STREETS: &[&str] = &[
+    "朝阳路", "建国路", "望京街", "酒仙桥路", "东三环中路", "工体北路", "亮马桥路", "团结湖路", "安立路", "北苑路",
+];
+const FIRM_WORDS: &[&str] = &[
+    "华信", "京通", "宏达", "远景", "明德", "恒泰", "新元", "博雅", "启航", "嘉禾", "瑞丰", "众联",
+];
+const FIRM_KINDS: &[&str] = &["科技有限公司", "商贸有限公司", "建筑工程有限公司", "餐饮管理有限公司", "物流有限公司", "文化传媒有限公司"];
+/// Birth-place region codes used for invented resident ID numbers.
+const BIRTH_REGIONS: &[&str] = &[
+    "110105", "110101", "110108", "120101", "130102", "310104", "320102", "330106", "370102", "420106", "440305",
+    "510107",
+];
+
+fn pick<'a, R: Rng>(rng: &mut R, items: &[&'a str]) -> &'a str {
+    items.choose(rng).copied().unwrap_or("")
+}
+
+fn date_between<R: Rng>(rng: &mut R, from: NaiveDate, to: NaiveDate) -> NaiveDate {
+    let days = (to - from).num_days().max(0);
+    from + Duration::days(rng.gen_range(0..=days))
+}
+
+fn address<R: Rng>(rng: &mut R) -> String {
+    format!("北京市朝阳区{}{}号", pick(rng, STREETS), rng.gen_range(1..300))
+}
+
+fn phone<R: Rng>(rng: &mut R) -> String {
+    format!("1{}{:09}", ["3", "5", "8"][rng.gen_range(0..3)], rng.gen_range(0..1_000_000_000u64))
+}
+
+/// GB 11714 organisation code: 8 characters and a check character.
+fn org_code<R: Rng>(rng: &mut R) -> String {
+    const W: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
+    let digits: Vec<u32> = (0..8).map(|_| rng.gen_range(0..10)).collect();
+    let sum: u32 = digits.iter().zip(W).map(|(d, w)| d * w).sum();
+    let c = 11 - sum % 11;
+    let check = match c {
+        10 => 'X',
+        11 => '0',
+        n => char::from_digit(n, 10).unwrap_or('0'),
+    };
+    let mut s: String = digits.iter().filter_map(|d| char::from_digit(*d, 10)).collect();
+    s.push(check);
+    s
+}
+
+#[derive(Clone)]
+struct Dated {
+    on: NaiveDate,
+    order: u64,
+    draft: EntryDraft,
+}
+
+fn generate(sirm: &Sirm, req: &DemoRequest) -> Result<DemoData, AppError> {
+    let mut rng = ChaCha8Rng::seed_from_u64(req.seed);
+    let cfg = &sirm.config;
+    let actor = "sirm-demo";
+    let start = NaiveDate::from_ymd_opt(2015, 1, 1).unwrap_or_default();
+    let end = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap_or_default();
+    let region: RegionCode = DEMO_REGION.parse().map_err(|e| AppError::invalid("region", e))?;
+    let mut events: Vec<Dated> = Vec::new();
+    let mut order = 0u64;
+    let mut push = |events: &mut Vec<Dated>, on: NaiveDate, draft: EntryDraft| {
+        order += 1;
+        events.push(Dated { on, order, draft });
+    };
+
+    // Staff accounts (security stream), before any business record.
+    let mut accounts = Vec::new();
+    for (username, display, role, _) in DEMO_ACCOUNTS.iter().skip(1) {
+        let a = AccountCreated {
+            username: username.to_string(),
+            display_name: display.to_string(),
+            agency: cfg.agency_code.clone(),
+            roles: vec![role.to_string()],
+        };
+        accounts.push(draft(cfg, Stream::Security, kind::ACCOUNT_CREATED, records::account_subject(username), actor, &a)?);
+    }
+
+    // Employers.
+    let n_employers = (req.persons / 25).max(5);
+    let mut codes = BTreeSet::new();
+    for _ in 0..n_employers {
+        let code = loop {
+            let body = format!("91{}{}", region.as_str(), org_code(&mut rng));
+            let code = CreditCode::from_body(&body).map_err(|e| AppError::invalid("credit_code", e))?;
+            if codes.insert(code.clone()) {
+                break code;
+            }
+        };
+        let on = date_between(&mut rng, start - Duration::days(365 * 5), end);
+        let r = EmployerRegistration {
+            credit_code: code.clone(),
+            name: format!("北京{}{}{}", pick(&mut rng, FIRM_WORDS), pick(&mut rng, FIRM_WORDS), pick(&mut rng, FIRM_KINDS)),
+            address: address(&mut rng),
+            industry_class: rng.gen_range(1..=8),
+            registered_on: on,
+        };
+        push(&mut events, on, employer_draft(cfg, actor, &r)?);
+        if rng.gen_bool(0.3) && on < end {
+            let c_on = date_between(&mut rng, on + Duration::days(1), end);
+            let c = EmployerChange {
+                credit_code: code.clone(),
+                effective_on: c_on,
+                reason: "办公地址迁移".into(),
+                name: None,
+                address: Some(address(&mut rng)),
+                industry_class: None,
+            };
+            push(&mut events, c_on, employer_change_draft(cfg, actor, &c)?);
+        }
+        if rng.gen_bool(0.05) && on < end {
+            let d_on = date_between(&mut rng, on + Duration::days(1), end + Duration::days(300));
+            let d = EmployerDeregistration {
+                credit_code: code,
+                effective_on: d_on,
+                reason: "企业注销".into(),
+            };
+            push(&mut events, d_on, employer_deregistration_draft(cfg, actor, &d)?);
+        }
+    }
+
+    // Persons.
+    let mut ids = BTreeSet::new();
+    for _ in 0..req.persons {
+        let id = loop {
+            let birth_region: RegionCode = pick(&mut rng, BIRTH_REGIONS)
+                .parse()
+                .map_err(|e| AppError::invalid("region", e))?;
+            let birth = date_between(
+                &mut rng,
+                NaiveDate::from_ymd_opt(1962, 1, 1).unwrap_or_default(),
+                NaiveDate::from_ymd_opt(2003, 12, 31).unwrap_or_default(),
+            );
+            let id = ResidentId::from_parts(&birth_region, birth, rng.gen_range(1..=999))
+                .map_err(|e| AppError::invalid("id", e))?;
+            if ids.insert(id.clone()) {
+                break id;
+            }
+        };
+        let adult = id.birth_date().with_year(id.birth_date().year() + 18).unwrap_or(start);
+        let on = date_between(&mut rng, adult.max(start), end);
+        let name = format!("{}{}", pick(&mut rng, SURNAMES), pick(&mut rng, GIVEN));
+        let r = PersonRegistration {
+            id: id.clone(),
+            name,
+            address: address(&mut rng),
+            phone: phone(&mut rng),
+            registered_on: on,
+        };
+        push(&mut events, on, person_draft(cfg, actor, &r)?);
+        let mut last = on;
+        for _ in 0..rng.gen_range(0..3) {
+            if last >= end {
+                break;
+            }
+            let c_on = date_between(&mut rng, last + Duration::days(1), end);
+            let moved = rng.gen_bool(0.5);
+            let c = PersonChange {
+                id: id.clone(),
+                effective_on: c_on,
+                reason: if moved { "居住地址变更".into() } else { "联系电话变更".into() },
+                name: None,
+                address: moved.then(|| address(&mut rng)),
+                phone: (!moved).then(|| phone(&mut rng)),
+            };
+            push(&mut events, c_on, person_change_draft(cfg, actor, &c)?);
+            last = c_on;
+        }
+    }
+    // History in the order it happened; registrations before their changes.
+    events.sort_by_key(|e| (e.on, e.order));
+    let mut drafts = accounts;
+    drafts.extend(events.into_iter().map(|e| e.draft));
+    Ok(DemoData { drafts })
+}

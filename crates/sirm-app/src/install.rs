@@ -1,0 +1,163 @@
+//! `sirm init`: create the database, run migrations, generate the agency
+//! signing key, register the agency and the first system administrator.
+
+use chrono::Utc;
+use sirm_domain::id::RegionCode;
+use sirm_domain::records::{self, kind, AccountCreated, AgencyRegistration};
+use sirm_ledger::{CryptoProfile, EntryDraft, Stream};
+use sirm_store::{Installation, Role, SchemaState, Store};
+
+use crate::{password, AppError, Config, OpenOptions};
+
+/// What `sirm init` needs to know.
+#[derive(Clone, Debug)]
+pub struct InitRequest {
+    pub region: String,
+    pub agency_name: String,
+    pub admin_username: String,
+    pub admin_display_name: String,
+    pub admin_password: String,
+}
+
+/// Outcome shown to the operator.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct InitReport {
+    pub data_dir: String,
+    pub database: String,
+    pub origin: String,
+    pub key_id: String,
+    pub tree_size: u64,
+}
+
+pub fn check_username(name: &str) -> Result<(), AppError> {
+    let ok = (3..=32).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-' || c == '.');
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            "username",
+            format!("{name:?}: 3–32 characters a–z, 0–9, '.', '_' or '-', starting with a letter"),
+        ))
+    }
+}
+
+/// Create a new installation. Everything is checked before anything is
+/// written; an existing installation (config file, key or database) is never
+/// touched.
+pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, AppError> {
+    let region: RegionCode = req
+        .region
+        .parse()
+        .map_err(|e| AppError::invalid("region", e))?;
+    records::check_text("agency_name", &req.agency_name, 200)
+        .map_err(|e| AppError::invalid("agency_name", e))?;
+    check_username(&req.admin_username)?;
+    password::check_policy(&req.admin_password)?;
+    let dir = &opts.data_dir;
+    if dir.is_installed() {
+        return Err(AppError::AlreadyInstalled(dir.root().to_path_buf()));
+    }
+    for path in [dir.key_path(), dir.public_key_path()] {
+        if path.exists() {
+            return Err(AppError::File {
+                path,
+                message: "a key already exists here; refusing to overwrite it".into(),
+            });
+        }
+    }
+    std::fs::create_dir_all(dir.root()).map_err(|e| AppError::File {
+        path: dir.root().to_path_buf(),
+        message: e.to_string(),
+    })?;
+
+    let profile = CryptoProfile::default();
+    let config = Config {
+        origin: format!("sirm:{}", region.as_str()),
+        agency_code: region.as_str().to_string(),
+        agency_name: req.agency_name.trim().to_string(),
+        profile: profile.name().to_string(),
+        database_url: opts.database_url.clone(),
+        database_schema: opts.database_schema.clone(),
+    };
+    let store_cfg = opts.store_config(Some(&config));
+    let owner = Store::connect(&store_cfg, Role::Owner).await?;
+    match owner.schema_state().await? {
+        SchemaState::Empty => {}
+        SchemaState::Unknown { version, latest } => {
+            return Err(sirm_store::StoreError::SchemaUnknown { version, latest }.into())
+        }
+        _ => {
+            if let Some(inst) = owner.installation().await? {
+                return Err(sirm_store::StoreError::AlreadyInitialized(inst.origin).into());
+            }
+        }
+    }
+    owner.migrate().await?;
+    let password_hash = password::hash(&req.admin_password)?;
+
+    let key = profile.generate_signing_key();
+    let now = Utc::now();
+    owner
+        .create_installation(&Installation {
+            origin: config.origin.clone(),
+            agency_code: config.agency_code.clone(),
+            agency_name: config.agency_name.clone(),
+            profile: profile.name().to_string(),
+            public_key: key.public_key().to_hex(),
+            created: now,
+        })
+        .await?;
+    dir.write_keys(&key)?;
+    dir.write_config(&config)?;
+
+    let agency = AgencyRegistration {
+        code: config.agency_code.clone(),
+        name: config.agency_name.clone(),
+        region,
+    };
+    let admin = AccountCreated {
+        username: req.admin_username.clone(),
+        display_name: req.admin_display_name.clone(),
+        agency: config.agency_code.clone(),
+        roles: vec!["system_admin".into()],
+    };
+    let drafts = vec![
+        draft(&config, Stream::Business, kind::AGENCY_REGISTERED, records::agency_subject(&agency.code), "sirm-init", &agency)?,
+        draft(&config, Stream::Security, kind::ACCOUNT_CREATED, records::account_subject(&admin.username), "sirm-init", &admin)?,
+    ];
+    let outcome = owner.append(drafts, &key, &config.origin).await?;
+    owner.set_credential(&admin.username, &password_hash).await?;
+    owner.close().await;
+    Ok(InitReport {
+        data_dir: dir.root().display().to_string(),
+        database: store_cfg.redacted_url(),
+        origin: config.origin,
+        key_id: key.public_key().key_id(),
+        tree_size: outcome.last_seq,
+    })
+}
+
+/// Build a ledger draft for `payload` (a record type of `sirm-domain`).
+pub fn draft<T: serde::Serialize>(
+    config: &Config,
+    stream: Stream,
+    kind: &str,
+    subject: String,
+    actor: &str,
+    payload: &T,
+) -> Result<EntryDraft, AppError> {
+    Ok(EntryDraft {
+        time: Utc::now(),
+        agency: config.agency_code.clone(),
+        stream,
+        kind: kind.to_string(),
+        subject,
+        application: None,
+        actors: vec![actor.to_string()],
+        payload: serde_json::to_value(payload).map_err(|e| AppError::invalid("payload", e))?,
+    })
+}

@@ -1,0 +1,102 @@
+//! Ledger read use cases: the latest signed checkpoint and the proofs that let
+//! anyone holding a checkpoint check an entry (inclusion) or that the log only
+//! grew (consistency). Proofs reveal hashes only, never entry content.
+
+use serde::Serialize;
+use sirm_ledger::{merkle, SignedCheckpoint};
+
+use crate::{AppError, Sirm};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InclusionProof {
+    pub seq: u64,
+    /// Zero-based leaf index (= seq − 1).
+    pub leaf_index: u64,
+    pub tree_size: u64,
+    pub leaf_hash: String,
+    pub root: String,
+    pub proof: Vec<String>,
+    pub checkpoint: SignedCheckpoint,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ConsistencyProof {
+    pub from: u64,
+    pub to: u64,
+    pub from_root: String,
+    pub to_root: String,
+    pub proof: Vec<String>,
+    pub checkpoint: SignedCheckpoint,
+}
+
+impl Sirm {
+    pub async fn latest_checkpoint(&self) -> Result<SignedCheckpoint, AppError> {
+        self.store
+            .head()
+            .await?
+            .ok_or_else(|| AppError::NotFound("no checkpoint yet: the ledger is empty".into()))
+    }
+
+    /// Inclusion proof of entry `seq` in the tree of the latest checkpoint.
+    pub async fn inclusion_proof(&self, seq: u64) -> Result<InclusionProof, AppError> {
+        let cp = self.latest_checkpoint().await?;
+        let size = cp.checkpoint.tree_size;
+        if seq == 0 || seq > size {
+            return Err(AppError::invalid(
+                "seq",
+                format!("must be between 1 and {size} (the latest checkpoint's tree size), got {seq}"),
+            ));
+        }
+        let profile = cp.profile;
+        let leaves = self.store.leaf_hashes(size).await?;
+        let index = seq - 1;
+        let proof = merkle::inclusion_proof(profile, &leaves, index)?;
+        let leaf = leaves[usize::try_from(index).unwrap_or(usize::MAX).min(leaves.len() - 1)];
+        // Never hand out a proof that does not check against the signed root.
+        merkle::verify_inclusion(profile, &leaf, index, size, &proof, &cp.checkpoint.root)?;
+        Ok(InclusionProof {
+            seq,
+            leaf_index: index,
+            tree_size: size,
+            leaf_hash: hex::encode(leaf),
+            root: hex::encode(cp.checkpoint.root),
+            proof: proof.iter().map(hex::encode).collect(),
+            checkpoint: cp,
+        })
+    }
+
+    /// Consistency proof between tree sizes `from` and `to` (default: the
+    /// latest checkpoint).
+    pub async fn consistency_proof(&self, from: u64, to: Option<u64>) -> Result<ConsistencyProof, AppError> {
+        let cp = self.latest_checkpoint().await?;
+        let size = cp.checkpoint.tree_size;
+        let to = to.unwrap_or(size);
+        if to == 0 || to > size {
+            return Err(AppError::invalid(
+                "to",
+                format!("must be between 1 and {size} (the latest checkpoint's tree size), got {to}"),
+            ));
+        }
+        if from == 0 || from > to {
+            return Err(AppError::invalid(
+                "from",
+                format!("must be between 1 and to ({to}), got {from}"),
+            ));
+        }
+        let profile = cp.profile;
+        let leaves = self.store.leaf_hashes(to).await?;
+        let from_idx = usize::try_from(from).unwrap_or(usize::MAX).min(leaves.len());
+        let from_root = merkle::root_of(profile, &leaves[..from_idx]);
+        let to_root = merkle::root_of(profile, &leaves);
+        let proof = merkle::consistency_proof(profile, &leaves, from)?;
+        merkle::verify_consistency(profile, from, to, &from_root, &to_root, &proof)?;
+        Ok(ConsistencyProof {
+            from,
+            to,
+            from_root: hex::encode(from_root),
+            to_root: hex::encode(to_root),
+            proof: proof.iter().map(hex::encode).collect(),
+            checkpoint: cp,
+        })
+    }
+}

@@ -1,0 +1,129 @@
+//! An opened installation: configuration, store and keys, checked against
+//! each other.
+
+use sirm_ledger::{CryptoProfile, EntryDraft, PublicKey, SigningKey};
+use sirm_store::{AppendOutcome, Installation, Role, Store, StoreConfig};
+
+use crate::{AppError, Config, DataDir};
+
+/// Where to find an installation. Command-line flags and environment
+/// variables override what `sirm.toml` says.
+#[derive(Clone, Debug)]
+pub struct OpenOptions {
+    pub data_dir: DataDir,
+    pub database_url: Option<String>,
+    pub database_schema: Option<String>,
+}
+
+impl OpenOptions {
+    pub fn new(data_dir: impl Into<std::path::PathBuf>) -> Self {
+        OpenOptions {
+            data_dir: DataDir::new(data_dir),
+            database_url: None,
+            database_schema: None,
+        }
+    }
+
+    /// Flags first, then `sirm.toml`, then the SQLite file in the data directory.
+    pub fn store_config(&self, config: Option<&Config>) -> StoreConfig {
+        let url = self
+            .database_url
+            .clone()
+            .or_else(|| config.and_then(|c| c.database_url.clone()))
+            .unwrap_or_else(|| StoreConfig::sqlite_file(&self.data_dir.sqlite_path()).url);
+        let mut cfg = StoreConfig::new(url);
+        cfg.pg_schema = self
+            .database_schema
+            .clone()
+            .or_else(|| config.and_then(|c| c.database_schema.clone()));
+        cfg
+    }
+}
+
+/// What the caller needs the keys for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Serve and append: the private signing key must be present and match.
+    Sign,
+    /// Verify only: the public key file suffices (an auditor's copy).
+    Read,
+}
+
+/// An opened SIRM installation.
+pub struct Sirm {
+    pub dir: DataDir,
+    pub config: Config,
+    pub store: Store,
+    pub installation: Installation,
+    pub public_key: PublicKey,
+    signing_key: Option<SigningKey>,
+}
+
+impl Sirm {
+    pub async fn open(opts: &OpenOptions, access: Access) -> Result<Sirm, AppError> {
+        let config = opts.data_dir.read_config()?;
+        let profile = CryptoProfile::from_name(&config.profile).map_err(|e| AppError::Config {
+            path: opts.data_dir.config_path(),
+            message: format!("profile: {e}"),
+        })?;
+        let (signing_key, public_key) = match access {
+            Access::Sign => {
+                let k = opts.data_dir.read_signing_key()?;
+                let p = k.public_key();
+                (Some(k), p)
+            }
+            Access::Read => (None, opts.data_dir.read_public_key()?),
+        };
+        if public_key.profile() != profile {
+            return Err(AppError::Config {
+                path: opts.data_dir.config_path(),
+                message: format!(
+                    "profile {} does not match the key's profile {}",
+                    profile.name(),
+                    public_key.profile().name()
+                ),
+            });
+        }
+        let store = Store::connect(&opts.store_config(Some(&config)), Role::App).await?;
+        store.require_current_schema().await?;
+        let installation = store
+            .installation()
+            .await?
+            .ok_or_else(|| sirm_store::StoreError::NotInitialized(store.url().to_string()))?;
+        if access == Access::Sign && installation.public_key != public_key.to_hex() {
+            let expected = PublicKey::from_bytes(
+                profile,
+                &hex::decode(&installation.public_key).unwrap_or_default(),
+            )
+            .map(|k| k.key_id())
+            .unwrap_or_else(|_| "an unreadable key".into());
+            return Err(AppError::WrongKey {
+                path: opts.data_dir.key_path(),
+                found: public_key.key_id(),
+                expected,
+            });
+        }
+        Ok(Sirm {
+            dir: opts.data_dir.clone(),
+            config,
+            store,
+            installation,
+            public_key,
+            signing_key,
+        })
+    }
+
+    /// The one append path of the application: a batch of drafts becomes
+    /// ledger entries plus one signed checkpoint, atomically.
+    pub async fn append(&self, drafts: Vec<EntryDraft>) -> Result<AppendOutcome, AppError> {
+        let key = self.signing_key.as_ref().ok_or_else(|| AppError::Config {
+            path: self.dir.key_path(),
+            message: "opened read-only: the signing key is needed to append".into(),
+        })?;
+        Ok(self.store.append(drafts, key, &self.config.origin).await?)
+    }
+
+    pub fn agency(&self) -> &str {
+        &self.config.agency_code
+    }
+}

@@ -1,0 +1,177 @@
+//! Reading a parsed document (rule set or calc input) key by key, with every
+//! error naming the dotted path of the key and the offending value.
+//!
+//! Rule sets in TOML are converted to `serde_json::Value` first, so one reader
+//! serves both formats. Money and rates must be strings holding decimals: a TOML
+//! or JSON float is refused, never converted (no `f64` anywhere).
+
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+
+use super::error::RuleError;
+use super::period::Month;
+
+/// Short JSON text of a value for error messages.
+pub(crate) fn show(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 60 {
+        let cut: String = s.chars().take(57).collect();
+        format!("{cut}...")
+    } else {
+        s
+    }
+}
+
+pub(crate) fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// Parses a decimal held in a JSON string.
+pub(crate) fn decimal(v: &Value, path: &str) -> Result<Decimal, RuleError> {
+    match v {
+        Value::String(s) => {
+            let ok = !s.is_empty()
+                && s.bytes().all(|c| c.is_ascii_digit() || c == b'.' || c == b'-')
+                && s.bytes().filter(|&c| c == b'.').count() <= 1
+                && !s[1..].contains('-')
+                && s.bytes().any(|c| c.is_ascii_digit());
+            if !ok {
+                return Err(RuleError::invalid(path, show(v), "not a decimal number"));
+            }
+            Decimal::from_str_exact(s).map_err(|e| RuleError::invalid(path, show(v), format!("not a decimal number ({e})")))
+        }
+        Value::Number(_) => Err(RuleError::invalid(
+            path,
+            show(v),
+            "must be a string holding a decimal (e.g. \"8000.00\", \"0.0612\"), not a bare number",
+        )),
+        _ => Err(RuleError::invalid(path, show(v), "not a decimal number")),
+    }
+}
+
+/// Parses an integer: a JSON integer or a string of digits.
+pub(crate) fn integer(v: &Value, path: &str) -> Result<i64, RuleError> {
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .ok_or_else(|| RuleError::invalid(path, show(v), "not a whole number")),
+        Value::String(s) => {
+            let digits = s.strip_prefix('-').unwrap_or(s);
+            if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+                return Err(RuleError::invalid(path, show(v), "not a whole number"));
+            }
+            s.parse::<i64>()
+                .map_err(|_| RuleError::invalid(path, show(v), "not a whole number"))
+        }
+        _ => Err(RuleError::invalid(path, show(v), "not a whole number")),
+    }
+}
+
+/// An integer within `range`.
+pub(crate) fn int_in(v: &Value, path: &str, lo: i64, hi: i64) -> Result<i64, RuleError> {
+    let n = integer(v, path)?;
+    if n < lo || n > hi {
+        return Err(RuleError::invalid(path, show(v), format!("must be between {lo} and {hi}")));
+    }
+    Ok(n)
+}
+
+pub(crate) fn string<'a>(v: &'a Value, path: &str) -> Result<&'a str, RuleError> {
+    v.as_str()
+        .ok_or_else(|| RuleError::invalid(path, show(v), "must be a string"))
+}
+
+pub(crate) fn month(v: &Value, path: &str) -> Result<Month, RuleError> {
+    let s = string(v, path)?;
+    Month::parse(s).map_err(|e| RuleError::invalid(path, show(v), e))
+}
+
+/// An object being read, with its path.
+#[derive(Clone, Copy)]
+pub(crate) struct Obj<'a> {
+    pub map: &'a Map<String, Value>,
+    pub path: &'a str,
+}
+
+impl<'a> Obj<'a> {
+    pub fn new(v: &'a Value, path: &'a str) -> Result<Obj<'a>, RuleError> {
+        match v {
+            Value::Object(map) => Ok(Obj { map, path }),
+            _ => Err(RuleError::invalid(
+                if path.is_empty() { "(document)" } else { path },
+                show(v),
+                "must be a table/object",
+            )),
+        }
+    }
+
+    pub fn key(&self, k: &str) -> String {
+        join(self.path, k)
+    }
+
+    /// Present and not null.
+    pub fn get(&self, k: &str) -> Option<&'a Value> {
+        self.map.get(k).filter(|v| !v.is_null())
+    }
+
+    pub fn req(&self, k: &str) -> Result<&'a Value, RuleError> {
+        self.get(k).ok_or_else(|| RuleError::missing(self.key(k)))
+    }
+
+    pub fn deny_unknown(&self, allowed: &[&str]) -> Result<(), RuleError> {
+        for k in self.map.keys() {
+            if !allowed.contains(&k.as_str()) {
+                return Err(RuleError::UnknownKey {
+                    key: self.key(k),
+                    allowed: allowed.join(", "),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub fn dec(&self, k: &str) -> Result<Decimal, RuleError> {
+        decimal(self.req(k)?, &self.key(k))
+    }
+
+    pub fn opt_dec(&self, k: &str) -> Result<Option<Decimal>, RuleError> {
+        self.get(k).map(|v| decimal(v, &self.key(k))).transpose()
+    }
+
+    pub fn int(&self, k: &str, lo: i64, hi: i64) -> Result<i64, RuleError> {
+        int_in(self.req(k)?, &self.key(k), lo, hi)
+    }
+
+    pub fn opt_int(&self, k: &str, lo: i64, hi: i64) -> Result<Option<i64>, RuleError> {
+        self.get(k).map(|v| int_in(v, &self.key(k), lo, hi)).transpose()
+    }
+
+    pub fn str(&self, k: &str) -> Result<&'a str, RuleError> {
+        string(self.req(k)?, &self.key(k))
+    }
+
+    pub fn opt_str(&self, k: &str) -> Result<Option<&'a str>, RuleError> {
+        self.get(k).map(|v| string(v, &self.key(k))).transpose()
+    }
+}
+
+/// Deep merge: tables merge key by key, anything else is replaced.
+pub(crate) fn merge(into: &mut Value, over: &Value) {
+    match (into, over) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                match a.get_mut(k) {
+                    Some(slot) => merge(slot, v),
+                    None => {
+                        a.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (slot, v) => *slot = v.clone(),
+    }
+}

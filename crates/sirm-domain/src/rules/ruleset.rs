@@ -1,0 +1,1104 @@
+//! Rule sets: versioned parameter documents, validated on load and resolved
+//! per year into [`Params`] so the formulas do no lookups in the hot path.
+//!
+//! The file format (TOML or JSON, same keys) is documented in `docs/rules.md`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use super::doc::{self, join, merge, show, Obj};
+use super::error::RuleError;
+use super::period::Month;
+use super::rounding::{Rounding, RoundingMode, RoundingRule};
+
+// ---------------------------------------------------------------------------
+// Identity
+// ---------------------------------------------------------------------------
+
+/// Longest rule set id.
+pub const MAX_ID_LEN: usize = 40;
+
+/// A rule set id (`[a-z0-9._-]`, at most 40 bytes), stored inline so that a
+/// [`RuleSetRef`] is `Copy` and stamping it on a result costs no allocation.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RuleSetId {
+    len: u8,
+    bytes: [u8; MAX_ID_LEN],
+}
+
+impl RuleSetId {
+    pub fn parse(s: &str) -> Result<RuleSetId, String> {
+        if s.is_empty() || s.len() > MAX_ID_LEN {
+            return Err(format!("must be 1–{MAX_ID_LEN} characters"));
+        }
+        if !s
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.'))
+        {
+            return Err("may hold only a-z, 0-9, '-', '_' and '.'".to_owned());
+        }
+        let mut bytes = [0u8; MAX_ID_LEN];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        Ok(RuleSetId {
+            len: s.len() as u8,
+            bytes,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Constructed only from a validated ASCII &str.
+        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
+    }
+}
+
+impl fmt::Debug for RuleSetId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl fmt::Display for RuleSetId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for RuleSetId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for RuleSetId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        RuleSetId::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Which rule set (id and version) a value was computed under. Every result
+/// carries one; with the result's inputs it is enough to recompute the value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RuleSetRef {
+    pub id: RuleSetId,
+    pub version: u32,
+}
+
+impl fmt::Display for RuleSetRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} v{}", self.id, self.version)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------
+
+/// Insurance types that carry contributions (maternity is merged into medical).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Insurance {
+    Pension,
+    Medical,
+    Unemployment,
+    WorkInjury,
+}
+
+impl Insurance {
+    pub const ALL: [Insurance; 4] = [Insurance::Pension, Insurance::Medical, Insurance::Unemployment, Insurance::WorkInjury];
+
+    pub fn parse(s: &str) -> Option<Insurance> {
+        Some(match s {
+            "pension" => Insurance::Pension,
+            "medical" => Insurance::Medical,
+            "unemployment" => Insurance::Unemployment,
+            "work_injury" => Insurance::WorkInjury,
+            _ => return None,
+        })
+    }
+}
+
+/// Who pays a contribution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Payer {
+    Employer,
+    Employee,
+}
+
+impl Payer {
+    pub fn parse(s: &str) -> Option<Payer> {
+        Some(match s {
+            "employer" => Payer::Employer,
+            "employee" => Payer::Employee,
+            _ => return None,
+        })
+    }
+}
+
+/// Employer and employee rate of one insurance type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct PayerRates {
+    pub employer: Decimal,
+    pub employee: Decimal,
+}
+
+/// Contribution rates of one year.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Rates {
+    pub pension: PayerRates,
+    pub medical: PayerRates,
+    pub unemployment: PayerRates,
+    /// Employer rate by industry class; index 0 is class 1.
+    pub work_injury: Vec<Decimal>,
+}
+
+impl Rates {
+    /// The rate for an insurance type and payer. Work injury needs the
+    /// employer's industry class; its employee rate is zero by statute.
+    pub fn rate(&self, insurance: Insurance, payer: Payer, industry_class: Option<u8>) -> Result<Decimal, RuleError> {
+        let pick = |r: &PayerRates| match payer {
+            Payer::Employer => r.employer,
+            Payer::Employee => r.employee,
+        };
+        Ok(match insurance {
+            Insurance::Pension => pick(&self.pension),
+            Insurance::Medical => pick(&self.medical),
+            Insurance::Unemployment => pick(&self.unemployment),
+            Insurance::WorkInjury => {
+                let class = industry_class.ok_or_else(|| RuleError::missing("industry_class"))?;
+                let rate = self
+                    .work_injury
+                    .get((class as usize).wrapping_sub(1))
+                    .copied()
+                    .ok_or_else(|| {
+                        RuleError::invalid(
+                            "industry_class",
+                            class.to_string(),
+                            format!("the rule set has work injury classes 1–{}", self.work_injury.len()),
+                        )
+                    })?;
+                match payer {
+                    Payer::Employer => rate,
+                    Payer::Employee => Decimal::ZERO,
+                }
+            }
+        })
+    }
+}
+
+/// Everything a formula needs for one year of one rule set, resolved on load.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Params {
+    pub rule_set: RuleSetRef,
+    /// `None` for the rule set's defaults (no year requested).
+    pub year: Option<i32>,
+    /// The region's average monthly wage of the previous year, used for this
+    /// year's bases (and as the denominator of the contribution index).
+    pub avg_wage: Option<Decimal>,
+    /// C: the average monthly wage used for pensions starting in this year.
+    pub pension_base_wage: Option<Decimal>,
+    pub floor_ratio: Decimal,
+    pub ceiling_ratio: Decimal,
+    /// `avg_wage × floor_ratio`, rounded by the base rule (when `avg_wage` is known).
+    pub floor: Option<Decimal>,
+    /// `avg_wage × ceiling_ratio`, rounded by the base rule.
+    pub ceiling: Option<Decimal>,
+    pub rates: Rates,
+    /// The national crediting rate (记账利率) of this year, if published.
+    pub crediting_rate: Option<Decimal>,
+    pub transitional_coefficient: Option<Decimal>,
+    pub rounding: Rounding,
+}
+
+/// Retirement categories of the 2024 decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Category {
+    #[serde(rename = "male")]
+    Male,
+    /// Women with an original retirement age of 55.
+    #[serde(rename = "female_55")]
+    Female55,
+    /// Women with an original retirement age of 50.
+    #[serde(rename = "female_50")]
+    Female50,
+}
+
+impl Category {
+    pub const ALL: [Category; 3] = [Category::Male, Category::Female55, Category::Female50];
+
+    pub fn parse(s: &str) -> Option<Category> {
+        Some(match s {
+            "male" => Category::Male,
+            "female_55" => Category::Female55,
+            "female_50" => Category::Female50,
+            _ => return None,
+        })
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Category::Male => "male",
+            Category::Female55 => "female_55",
+            Category::Female50 => "female_50",
+        }
+    }
+}
+
+/// The schedule of one category: delay = 0 before the first affected birth
+/// month, else `min(cap, ⌊k / step⌋ + 1)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ScheduleStep {
+    pub original_age_years: u32,
+    pub first_affected_birth_month: Month,
+    pub step_months: u32,
+    pub cap_months: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RetirementSchedule {
+    pub male: ScheduleStep,
+    pub female_55: ScheduleStep,
+    pub female_50: ScheduleStep,
+}
+
+impl RetirementSchedule {
+    pub fn of(&self, c: Category) -> &ScheduleStep {
+        match c {
+            Category::Male => &self.male,
+            Category::Female55 => &self.female_55,
+            Category::Female50 => &self.female_50,
+        }
+    }
+}
+
+/// Minimum contribution months for a monthly pension by retirement year:
+/// `base_months` before `first_rising_year`, then `+ step_months` a year up to
+/// `max_months`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct MinContribution {
+    pub base_months: u32,
+    pub first_rising_year: i32,
+    pub step_months: u32,
+    pub max_months: u32,
+}
+
+impl MinContribution {
+    pub fn months(&self, retirement_year: i32) -> u32 {
+        if retirement_year < self.first_rising_year {
+            return self.base_months;
+        }
+        let steps = (retirement_year - self.first_rising_year + 1) as u32;
+        self.base_months
+            .saturating_add(self.step_months.saturating_mul(steps))
+            .min(self.max_months)
+    }
+}
+
+/// Payout months (计发月数) by whole retirement age.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PayoutTable {
+    pub first_age: u32,
+    pub months: Vec<u32>,
+}
+
+impl PayoutTable {
+    pub fn last_age(&self) -> u32 {
+        self.first_age + self.months.len() as u32 - 1
+    }
+
+    pub fn get(&self, age: u32) -> Option<u32> {
+        age.checked_sub(self.first_age)
+            .and_then(|i| self.months.get(i as usize))
+            .copied()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Rule set
+// ---------------------------------------------------------------------------
+
+/// A loaded, validated rule set (a region's set is already merged over the
+/// base set it extends).
+#[derive(Clone, Debug)]
+pub struct RuleSet {
+    reference: RuleSetRef,
+    title: String,
+    region: Option<String>,
+    extends: Option<RuleSetRef>,
+    demo: bool,
+    sources: Vec<String>,
+    pub rounding: Rounding,
+    pub retirement: RetirementSchedule,
+    pub min_contribution: MinContribution,
+    pub payout: PayoutTable,
+    crediting_rates: BTreeMap<i32, Decimal>,
+    defaults: Params,
+    first_year: i32,
+    years: Vec<Params>,
+    document: Value,
+}
+
+/// Source format of a rule set document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Toml,
+    Json,
+}
+
+impl Format {
+    /// By file name: `.json` is JSON, anything else TOML.
+    pub fn of_name(name: &str) -> Format {
+        if name.to_ascii_lowercase().ends_with(".json") {
+            Format::Json
+        } else {
+            Format::Toml
+        }
+    }
+}
+
+/// Parses TOML or JSON text into a document (TOML converted to the JSON model).
+pub fn parse_document(text: &str, format: Format, what: &str) -> Result<Value, RuleError> {
+    match format {
+        Format::Json => serde_json::from_str(text).map_err(|e| RuleError::Syntax {
+            what: what.to_owned(),
+            format: "JSON",
+            message: e.to_string(),
+        }),
+        Format::Toml => {
+            let v: toml::Value = toml::from_str(text).map_err(|e| RuleError::Syntax {
+                what: what.to_owned(),
+                format: "TOML",
+                message: e.to_string().trim().replace('\n', " "),
+            })?;
+            serde_json::to_value(v).map_err(|e| RuleError::Syntax {
+                what: what.to_owned(),
+                format: "TOML",
+                message: e.to_string(),
+            })
+        }
+    }
+}
+
+const TOP_KEYS: &[&str] = &[
+    "rule_set",
+    "rounding",
+    "defaults",
+    "years",
+    "crediting_rates",
+    "retirement",
+    "min_contribution",
+    "payout_months",
+];
+/// Top-level sections that `params` may override.
+pub(crate) const DOC_SECTIONS: &[&str] = &["rounding", "crediting_rates", "retirement", "min_contribution", "payout_months"];
+/// Keys of `[defaults]` and of each `[years.YYYY]` (and of `params`).
+pub(crate) const LAYER_KEYS: &[&str] = &[
+    "avg_wage",
+    "pension_base_wage",
+    "floor_ratio",
+    "ceiling_ratio",
+    "rates",
+    "transitional_coefficient",
+];
+const META_KEYS: &[&str] = &["id", "version", "title", "region", "extends", "demo", "sources", "notes"];
+
+/// Years a rule set may hold.
+const YEAR_RANGE: (i64, i64) = (1990, 2100);
+
+impl RuleSet {
+    /// Loads a rule set from a parsed document. A document with
+    /// `rule_set.extends` must be given the base it names (same id and version);
+    /// its keys are merged over the base's.
+    pub fn from_document(doc: &Value, base: Option<&RuleSet>) -> Result<RuleSet, RuleError> {
+        let root = Obj::new(doc, "")?;
+        let meta = Obj::new(root.req("rule_set")?, "rule_set")?;
+        let id = meta.str("id")?.to_owned();
+        let wrap = |e: RuleError| e.in_rule_set(&id);
+        let merged = match meta.get("extends") {
+            None => doc.clone(),
+            Some(ext) => {
+                let ext = Obj::new(ext, "rule_set.extends").map_err(wrap)?;
+                ext.deny_unknown(&["id", "version"]).map_err(wrap)?;
+                let want_id = ext.str("id").map_err(wrap)?;
+                let want_version = ext.int("version", 1, u32::MAX as i64).map_err(wrap)?;
+                let base = base.ok_or_else(|| {
+                    wrap(RuleError::invalid(
+                        "rule_set.extends.id",
+                        format!("{want_id:?}"),
+                        "the base rule set is not loaded",
+                    ))
+                })?;
+                if base.id() != want_id || i64::from(base.version()) != want_version {
+                    return Err(wrap(RuleError::invalid(
+                        "rule_set.extends",
+                        format!("{want_id} v{want_version}"),
+                        format!("the loaded base rule set is {}", base.reference),
+                    )));
+                }
+                let mut m = base.document.clone();
+                if let Value::Object(map) = &mut m {
+                    // Identity and yearly (regional) parameters are the
+                    // region's own; everything else is inherited.
+                    map.remove("rule_set");
+                    map.remove("years");
+                }
+                merge(&mut m, doc);
+                m
+            }
+        };
+        Self::resolve(merged).map_err(wrap)
+    }
+
+    /// Parses text (TOML or JSON) and loads it; see [`RuleSet::from_document`].
+    pub fn parse(text: &str, format: Format, base: Option<&RuleSet>) -> Result<RuleSet, RuleError> {
+        let doc = parse_document(text, format, "rule set")?;
+        Self::from_document(&doc, base)
+    }
+
+    /// This rule set with `params` (the `params` object of a calc input)
+    /// overriding its parameters for one calculation. Layer keys
+    /// (`floor_ratio`, `rates`, …) override the defaults and every year;
+    /// section keys (`payout_months`, `retirement`, …) override the section.
+    pub fn with_overrides(&self, params: &Value) -> Result<RuleSet, RuleError> {
+        let p = Obj::new(params, "params")?;
+        let allowed: Vec<&str> = LAYER_KEYS.iter().chain(DOC_SECTIONS).copied().collect();
+        p.deny_unknown(&allowed)?;
+        // Type and range checks of layer keys, naming params.* keys.
+        Layer::parse(p, false)?;
+        let mut layer = Map::new();
+        let mut doc = self.document.clone();
+        for (k, v) in p.map {
+            if LAYER_KEYS.contains(&k.as_str()) {
+                layer.insert(k.clone(), v.clone());
+            } else {
+                let mut top = Map::new();
+                top.insert(k.clone(), v.clone());
+                merge(&mut doc, &Value::Object(top));
+            }
+        }
+        let layer = Value::Object(layer);
+        if let Value::Object(root) = &mut doc {
+            let defaults = root.entry("defaults").or_insert_with(|| Value::Object(Map::new()));
+            merge(defaults, &layer);
+            if let Some(Value::Object(years)) = root.get_mut("years") {
+                for y in years.values_mut() {
+                    if y.is_null() {
+                        *y = Value::Object(Map::new());
+                    }
+                    merge(y, &layer);
+                }
+            }
+        }
+        Self::resolve(doc).map_err(|e| rename_to_params(e, params))
+    }
+
+    fn resolve(doc: Value) -> Result<RuleSet, RuleError> {
+        let root = Obj::new(&doc, "")?;
+        root.deny_unknown(TOP_KEYS)?;
+        let meta = Obj::new(root.req("rule_set")?, "rule_set")?;
+        meta.deny_unknown(META_KEYS)?;
+        let id_v = meta.req("id")?;
+        let id = RuleSetId::parse(doc::string(id_v, "rule_set.id")?)
+            .map_err(|e| RuleError::invalid("rule_set.id", show(id_v), e))?;
+        let version = meta.int("version", 1, u32::MAX as i64)? as u32;
+        let reference = RuleSetRef { id, version };
+        let title = meta.str("title")?.to_owned();
+        let region = match meta.opt_str("region")? {
+            None => None,
+            Some(r) => {
+                if r.len() != 6 || !r.bytes().all(|c| c.is_ascii_digit()) {
+                    return Err(RuleError::invalid("rule_set.region", format!("{r:?}"), "must be a 6-digit region code"));
+                }
+                Some(r.to_owned())
+            }
+        };
+        let extends = match meta.get("extends") {
+            None => None,
+            Some(v) => {
+                let e = Obj::new(v, "rule_set.extends")?;
+                let eid = e.req("id")?;
+                Some(RuleSetRef {
+                    id: RuleSetId::parse(doc::string(eid, "rule_set.extends.id")?)
+                        .map_err(|m| RuleError::invalid("rule_set.extends.id", show(eid), m))?,
+                    version: e.int("version", 1, u32::MAX as i64)? as u32,
+                })
+            }
+        };
+        let demo = match meta.get("demo") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(v) => return Err(RuleError::invalid("rule_set.demo", show(v), "must be true or false")),
+        };
+        let sources = match meta.get("sources") {
+            None => Vec::new(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| doc::string(v, &format!("rule_set.sources[{i}]")).map(str::to_owned))
+                .collect::<Result<_, _>>()?,
+            Some(v) => return Err(RuleError::invalid("rule_set.sources", show(v), "must be a list of strings")),
+        };
+        if let Some(v) = meta.get("notes") {
+            doc::string(v, "rule_set.notes")?;
+        }
+
+        let rounding = parse_rounding(Obj::new(root.req("rounding")?, "rounding")?)?;
+        let retirement = parse_retirement(Obj::new(root.req("retirement")?, "retirement")?)?;
+        let min_contribution = parse_min_contribution(Obj::new(root.req("min_contribution")?, "min_contribution")?)?;
+        let payout = parse_payout(Obj::new(root.req("payout_months")?, "payout_months")?)?;
+        let crediting_rates = match root.get("crediting_rates") {
+            None => BTreeMap::new(),
+            Some(v) => parse_crediting_rates(Obj::new(v, "crediting_rates")?)?,
+        };
+
+        let empty = Value::Object(Map::new());
+        let defaults_layer = Layer::parse(Obj::new(root.get("defaults").unwrap_or(&empty), "defaults")?, false)?;
+        let defaults = defaults_layer.resolve(reference, None, "defaults", "defaults", region.is_some(), rounding, &crediting_rates)?;
+
+        let mut years = Vec::new();
+        let mut first_year = 0;
+        if let Some(yv) = root.get("years") {
+            let yo = Obj::new(yv, "years")?;
+            let mut parsed = BTreeMap::new();
+            for (k, v) in yo.map {
+                let path = yo.key(k);
+                let y = parse_year_key(k, &path)?;
+                let o = if v.is_null() { &empty } else { v };
+                let layer = Layer::parse(Obj::new(o, &path)?, true)?;
+                parsed.insert(y, (layer, path));
+            }
+            check_contiguous(parsed.keys().copied(), "years")?;
+            for (y, (layer, path)) in parsed {
+                if years.is_empty() {
+                    first_year = y;
+                }
+                let merged = defaults_layer.overlay(&layer);
+                years.push(merged.resolve(reference, Some(y), &path, "defaults", region.is_some(), rounding, &crediting_rates)?);
+            }
+        }
+
+        Ok(RuleSet {
+            reference,
+            title,
+            region,
+            extends,
+            demo,
+            sources,
+            rounding,
+            retirement,
+            min_contribution,
+            payout,
+            crediting_rates,
+            defaults,
+            first_year,
+            years,
+            document: doc,
+        })
+    }
+
+    pub fn reference(&self) -> RuleSetRef {
+        self.reference
+    }
+    pub fn id(&self) -> &str {
+        self.reference.id.as_str()
+    }
+    pub fn version(&self) -> u32 {
+        self.reference.version
+    }
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+    /// The pooling region (6-digit code) of a regional set; `None` for a base set.
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+    pub fn extends(&self) -> Option<RuleSetRef> {
+        self.extends
+    }
+    /// True when the figures are invented demo figures.
+    pub fn is_demo(&self) -> bool {
+        self.demo
+    }
+    pub fn sources(&self) -> &[String] {
+        &self.sources
+    }
+    /// The merged document (what `sirm rules show` prints).
+    pub fn document(&self) -> &Value {
+        &self.document
+    }
+    /// Parameters when no year is requested.
+    pub fn defaults(&self) -> &Params {
+        &self.defaults
+    }
+    /// Years with parameters, ascending.
+    pub fn years(&self) -> impl Iterator<Item = i32> + '_ {
+        self.years.iter().filter_map(|p| p.year)
+    }
+    pub fn crediting_rates(&self) -> &BTreeMap<i32, Decimal> {
+        &self.crediting_rates
+    }
+
+    /// The resolved parameters of `year`; an error if the set has no such year.
+    #[inline]
+    pub fn year(&self, year: i32) -> Result<&Params, RuleError> {
+        year.checked_sub(self.first_year)
+            .filter(|i| *i >= 0)
+            .and_then(|i| self.years.get(i as usize))
+            .ok_or_else(|| self.no_year(year))
+    }
+
+    /// `year(y)` when a year is given, else the defaults.
+    pub fn params(&self, year: Option<i32>) -> Result<&Params, RuleError> {
+        match year {
+            Some(y) => self.year(y),
+            None => Ok(&self.defaults),
+        }
+    }
+
+    fn no_year(&self, year: i32) -> RuleError {
+        let available = match (self.years.first().and_then(|p| p.year), self.years.last().and_then(|p| p.year)) {
+            (Some(a), Some(b)) => format!("it has {a}–{b}"),
+            _ => "it holds no yearly parameters".to_owned(),
+        };
+        RuleError::NoYear {
+            rule_set: self.reference.to_string(),
+            year,
+            available,
+        }
+    }
+
+    /// Errors unless `given` is this rule set (used when recomputing).
+    pub fn check_ref(&self, recorded: RuleSetRef) -> Result<(), RuleError> {
+        if recorded == self.reference {
+            Ok(())
+        } else {
+            Err(RuleError::RuleSetMismatch {
+                recorded: recorded.to_string(),
+                given: self.reference.to_string(),
+            })
+        }
+    }
+}
+
+/// Maps errors about merged keys back to the `params` key that caused them.
+fn rename_to_params(e: RuleError, params: &Value) -> RuleError {
+    fn rest(key: &str) -> &str {
+        if let Some(r) = key.strip_prefix("defaults.") {
+            return r;
+        }
+        if let Some(r) = key.strip_prefix("years.") {
+            if let Some((_, r)) = r.split_once('.') {
+                return r;
+            }
+        }
+        key
+    }
+    fn present(v: &Value, dotted: &str) -> bool {
+        let mut cur = v;
+        for part in dotted.split('.') {
+            match cur.get(part) {
+                Some(n) => cur = n,
+                None => return false,
+            }
+        }
+        true
+    }
+    let map_key = |k: String| {
+        let r = rest(&k);
+        if present(params, r) {
+            format!("params.{r}")
+        } else {
+            k
+        }
+    };
+    match e {
+        RuleError::Missing { key } => RuleError::Missing { key: map_key(key) },
+        RuleError::Invalid { key, value, reason } => RuleError::Invalid {
+            key: map_key(key),
+            value,
+            reason,
+        },
+        other => other,
+    }
+}
+
+fn parse_year_key(k: &str, path: &str) -> Result<i32, RuleError> {
+    if k.len() != 4 || !k.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(RuleError::invalid(path, format!("{k:?}"), "a year key must be four digits"));
+    }
+    let y: i64 = k.parse().unwrap_or(0);
+    if y < YEAR_RANGE.0 || y > YEAR_RANGE.1 {
+        return Err(RuleError::invalid(path, k, format!("year must be {}–{}", YEAR_RANGE.0, YEAR_RANGE.1)));
+    }
+    Ok(y as i32)
+}
+
+fn check_contiguous(keys: impl Iterator<Item = i32>, path: &str) -> Result<(), RuleError> {
+    let mut prev: Option<i32> = None;
+    for y in keys {
+        if let Some(p) = prev {
+            if y != p + 1 {
+                return Err(RuleError::missing(join(path, &(p + 1).to_string())));
+            }
+        }
+        prev = Some(y);
+    }
+    Ok(())
+}
+
+fn rate_in(v: Decimal, key: &str, lo: Decimal, hi: Decimal, what: &str) -> Result<Decimal, RuleError> {
+    if v < lo || v > hi {
+        return Err(RuleError::invalid(key, format!("\"{v}\""), format!("{what} must be between {lo} and {hi}")));
+    }
+    Ok(v)
+}
+
+fn parse_rounding(o: Obj<'_>) -> Result<Rounding, RuleError> {
+    o.deny_unknown(&["base", "amount", "index"])?;
+    let rule = |k: &str| -> Result<RoundingRule, RuleError> {
+        let path = o.key(k);
+        let r = Obj::new(o.req(k)?, &path)?;
+        r.deny_unknown(&["scale", "mode"])?;
+        let scale = r.int("scale", 0, 10)? as u32;
+        let mode_s = r.str("mode")?;
+        let mode = RoundingMode::parse(mode_s).ok_or_else(|| {
+            RuleError::invalid(r.key("mode"), format!("{mode_s:?}"), "must be half_up, half_even, down or up")
+        })?;
+        Ok(RoundingRule::new(scale, mode))
+    };
+    Ok(Rounding {
+        base: rule("base")?,
+        amount: rule("amount")?,
+        index: rule("index")?,
+    })
+}
+
+fn parse_retirement(o: Obj<'_>) -> Result<RetirementSchedule, RuleError> {
+    o.deny_unknown(&["male", "female_55", "female_50"])?;
+    let step = |k: &str| -> Result<ScheduleStep, RuleError> {
+        let path = o.key(k);
+        let s = Obj::new(o.req(k)?, &path)?;
+        s.deny_unknown(&["original_age_years", "first_affected_birth_month", "step_months", "cap_months"])?;
+        Ok(ScheduleStep {
+            original_age_years: s.int("original_age_years", 16, 80)? as u32,
+            first_affected_birth_month: doc::month(s.req("first_affected_birth_month")?, &s.key("first_affected_birth_month"))?,
+            step_months: s.int("step_months", 1, 120)? as u32,
+            cap_months: s.int("cap_months", 0, 240)? as u32,
+        })
+    };
+    Ok(RetirementSchedule {
+        male: step("male")?,
+        female_55: step("female_55")?,
+        female_50: step("female_50")?,
+    })
+}
+
+fn parse_min_contribution(o: Obj<'_>) -> Result<MinContribution, RuleError> {
+    o.deny_unknown(&["base_months", "first_rising_year", "step_months", "max_months"])?;
+    let m = MinContribution {
+        base_months: o.int("base_months", 0, 1200)? as u32,
+        first_rising_year: o.int("first_rising_year", YEAR_RANGE.0, YEAR_RANGE.1)? as i32,
+        step_months: o.int("step_months", 0, 120)? as u32,
+        max_months: o.int("max_months", 0, 1200)? as u32,
+    };
+    if m.max_months < m.base_months {
+        return Err(RuleError::invalid(
+            o.key("max_months"),
+            m.max_months.to_string(),
+            format!("must not be below base_months {}", m.base_months),
+        ));
+    }
+    Ok(m)
+}
+
+fn parse_payout(o: Obj<'_>) -> Result<PayoutTable, RuleError> {
+    let mut rows = BTreeMap::new();
+    for (k, v) in o.map {
+        let path = o.key(k);
+        let age: u32 = if !k.is_empty() && k.len() <= 3 && k.bytes().all(|c| c.is_ascii_digit()) {
+            k.parse().unwrap_or(0)
+        } else {
+            return Err(RuleError::invalid(&path, format!("{k:?}"), "an age key must be a whole number of years"));
+        };
+        rows.insert(age, doc::int_in(v, &path, 1, 1200)? as u32);
+    }
+    let first_age = *rows.keys().next().ok_or_else(|| RuleError::missing(join(o.path, "40")))?;
+    let mut months = Vec::new();
+    for (i, (age, m)) in rows.iter().enumerate() {
+        if *age != first_age + i as u32 {
+            return Err(RuleError::missing(join(o.path, &(first_age + i as u32).to_string())));
+        }
+        if let Some(prev) = months.last() {
+            if m > prev {
+                return Err(RuleError::invalid(
+                    join(o.path, &age.to_string()),
+                    m.to_string(),
+                    format!("payout months must not rise with age (age {} has {prev})", age - 1),
+                ));
+            }
+        }
+        months.push(*m);
+    }
+    Ok(PayoutTable { first_age, months })
+}
+
+fn parse_crediting_rates(o: Obj<'_>) -> Result<BTreeMap<i32, Decimal>, RuleError> {
+    let mut out = BTreeMap::new();
+    for (k, v) in o.map {
+        let path = o.key(k);
+        let y = parse_year_key(k, &path)?;
+        let r = doc::decimal(v, &path)?;
+        out.insert(y, rate_in(r, &path, Decimal::ZERO, Decimal::ONE, "a crediting rate")?);
+    }
+    check_contiguous(out.keys().copied(), o.path)?;
+    Ok(out)
+}
+
+/// One layer (`[defaults]`, `[years.Y]` or `params`) before resolution: every
+/// value type- and range-checked, absent keys `None`.
+#[derive(Clone, Default)]
+struct Layer {
+    avg_wage: Option<Decimal>,
+    pension_base_wage: Option<Decimal>,
+    floor_ratio: Option<(Decimal, String)>,
+    ceiling_ratio: Option<(Decimal, String)>,
+    /// (insurance, payer) → rate
+    rates: BTreeMap<(&'static str, &'static str), Decimal>,
+    work_injury: BTreeMap<u8, Decimal>,
+    transitional_coefficient: Option<Decimal>,
+}
+
+impl Layer {
+    fn parse(o: Obj<'_>, _is_year: bool) -> Result<Layer, RuleError> {
+        o.deny_unknown(LAYER_KEYS)?;
+        let positive = |k: &str| -> Result<Option<Decimal>, RuleError> {
+            match o.opt_dec(k)? {
+                Some(d) if d <= Decimal::ZERO => Err(RuleError::invalid(o.key(k), format!("\"{d}\""), "must be positive")),
+                d => Ok(d),
+            }
+        };
+        let mut l = Layer {
+            avg_wage: positive("avg_wage")?,
+            pension_base_wage: positive("pension_base_wage")?,
+            floor_ratio: positive("floor_ratio")?.map(|d| (d, o.key("floor_ratio"))),
+            ceiling_ratio: positive("ceiling_ratio")?.map(|d| (d, o.key("ceiling_ratio"))),
+            transitional_coefficient: None,
+            ..Layer::default()
+        };
+        if let Some(c) = o.opt_dec("transitional_coefficient")? {
+            // RULES.md: a regional coefficient of 1.0 %–1.4 %.
+            rate_in(c, &o.key("transitional_coefficient"), Decimal::new(10, 3), Decimal::new(14, 3), "a transitional coefficient")?;
+            l.transitional_coefficient = Some(c);
+        }
+        if let Some(rv) = o.get("rates") {
+            let rpath = o.key("rates");
+            let r = Obj::new(rv, &rpath)?;
+            r.deny_unknown(&["pension", "medical", "unemployment", "work_injury"])?;
+            for ins in ["pension", "medical", "unemployment"] {
+                if let Some(iv) = r.get(ins) {
+                    let ipath = r.key(ins);
+                    let io = Obj::new(iv, &ipath)?;
+                    io.deny_unknown(&["employer", "employee"])?;
+                    for payer in ["employer", "employee"] {
+                        if let Some(d) = io.opt_dec(payer)? {
+                            rate_in(d, &io.key(payer), Decimal::ZERO, Decimal::ONE, "a contribution rate")?;
+                            l.rates.insert((ins, payer), d);
+                        }
+                    }
+                }
+            }
+            if let Some(wv) = r.get("work_injury") {
+                let wpath = r.key("work_injury");
+                let w = Obj::new(wv, &wpath)?;
+                for (k, v) in w.map {
+                    let path = w.key(k);
+                    let class: u8 = match k.parse::<u8>() {
+                        Ok(c) if (1..=32).contains(&c) && k.bytes().all(|b| b.is_ascii_digit()) => c,
+                        _ => return Err(RuleError::invalid(&path, format!("{k:?}"), "an industry class key must be 1–32")),
+                    };
+                    let d = doc::decimal(v, &path)?;
+                    rate_in(d, &path, Decimal::ZERO, Decimal::ONE, "a contribution rate")?;
+                    l.work_injury.insert(class, d);
+                }
+            }
+        }
+        Ok(l)
+    }
+
+    fn overlay(&self, over: &Layer) -> Layer {
+        let mut l = self.clone();
+        l.avg_wage = over.avg_wage.or(l.avg_wage);
+        l.pension_base_wage = over.pension_base_wage.or(l.pension_base_wage);
+        if over.floor_ratio.is_some() {
+            l.floor_ratio.clone_from(&over.floor_ratio);
+        }
+        if over.ceiling_ratio.is_some() {
+            l.ceiling_ratio.clone_from(&over.ceiling_ratio);
+        }
+        l.transitional_coefficient = over.transitional_coefficient.or(l.transitional_coefficient);
+        l.rates.extend(over.rates.iter().map(|(k, v)| (*k, *v)));
+        l.work_injury.extend(over.work_injury.iter().map(|(k, v)| (*k, *v)));
+        l
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn resolve(
+        &self,
+        rule_set: RuleSetRef,
+        year: Option<i32>,
+        path: &str,
+        defaults_path: &str,
+        regional: bool,
+        rounding: Rounding,
+        crediting_rates: &BTreeMap<i32, Decimal>,
+    ) -> Result<Params, RuleError> {
+        let (floor_ratio, _) = self
+            .floor_ratio
+            .clone()
+            .ok_or_else(|| RuleError::missing(join(defaults_path, "floor_ratio")))?;
+        let (ceiling_ratio, ceiling_key) = self
+            .ceiling_ratio
+            .clone()
+            .ok_or_else(|| RuleError::missing(join(defaults_path, "ceiling_ratio")))?;
+        if ceiling_ratio < floor_ratio {
+            return Err(RuleError::invalid(
+                ceiling_key,
+                format!("\"{ceiling_ratio}\""),
+                format!("the ceiling ratio is below the floor ratio {floor_ratio}"),
+            ));
+        }
+        let rate = |ins: &'static str, payer: &'static str| {
+            self.rates
+                .get(&(ins, payer))
+                .copied()
+                .ok_or_else(|| RuleError::missing(format!("{defaults_path}.rates.{ins}.{payer}")))
+        };
+        let pr = |ins: &'static str| -> Result<PayerRates, RuleError> {
+            Ok(PayerRates {
+                employer: rate(ins, "employer")?,
+                employee: rate(ins, "employee")?,
+            })
+        };
+        let mut work_injury = Vec::new();
+        for (i, (class, r)) in self.work_injury.iter().enumerate() {
+            if *class as usize != i + 1 {
+                return Err(RuleError::missing(format!("{defaults_path}.rates.work_injury.{}", i + 1)));
+            }
+            work_injury.push(*r);
+        }
+        if work_injury.is_empty() {
+            return Err(RuleError::missing(format!("{defaults_path}.rates.work_injury.1")));
+        }
+        let avg_wage = self.avg_wage;
+        if regional && year.is_some() && avg_wage.is_none() {
+            return Err(RuleError::missing(join(path, "avg_wage")));
+        }
+        let floor = avg_wage.map(|a| rounding.base.apply(a * floor_ratio));
+        let ceiling = avg_wage.map(|a| rounding.base.apply(a * ceiling_ratio));
+        Ok(Params {
+            rule_set,
+            year,
+            avg_wage,
+            pension_base_wage: self.pension_base_wage,
+            floor_ratio,
+            ceiling_ratio,
+            floor,
+            ceiling,
+            rates: Rates {
+                pension: pr("pension")?,
+                medical: pr("medical")?,
+                unemployment: pr("unemployment")?,
+                work_injury,
+            },
+            crediting_rate: year.and_then(|y| crediting_rates.get(&y).copied()),
+            transitional_coefficient: self.transitional_coefficient,
+            rounding,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Rule book
+// ---------------------------------------------------------------------------
+
+/// The loaded rule sets: base sets and the regional sets extending them.
+#[derive(Clone, Debug, Default)]
+pub struct RuleBook {
+    sets: Vec<RuleSet>,
+}
+
+impl RuleBook {
+    pub fn new() -> Self {
+        RuleBook::default()
+    }
+
+    /// Adds a document; a regional set's base must already be in the book.
+    /// A set with the id of one already present replaces it.
+    pub fn add_document(&mut self, doc: &Value) -> Result<&RuleSet, RuleError> {
+        let base_id = doc
+            .get("rule_set")
+            .and_then(|m| m.get("extends"))
+            .and_then(|e| e.get("id"))
+            .and_then(Value::as_str);
+        let base = base_id.and_then(|id| self.by_id(id));
+        let set = RuleSet::from_document(doc, base)?;
+        if let Some(region) = set.region() {
+            if let Some(other) = self.sets.iter().find(|s| s.region() == Some(region) && s.id() != set.id()) {
+                return Err(RuleError::invalid(
+                    "rule_set.region",
+                    region,
+                    format!("region already served by rule set {}", other.reference),
+                )
+                .in_rule_set(set.id()));
+            }
+        }
+        let idx = match self.sets.iter().position(|s| s.id() == set.id()) {
+            Some(i) => {
+                self.sets[i] = set;
+                i
+            }
+            None => {
+                self.sets.push(set);
+                self.sets.len() - 1
+            }
+        };
+        Ok(&self.sets[idx])
+    }
+
+    /// Parses and adds text; see [`RuleBook::add_document`].
+    pub fn add(&mut self, text: &str, format: Format) -> Result<&RuleSet, RuleError> {
+        let doc = parse_document(text, format, "rule set")?;
+        self.add_document(&doc)
+    }
+
+    pub fn sets(&self) -> &[RuleSet] {
+        &self.sets
+    }
+
+    pub fn by_id(&self, id: &str) -> Option<&RuleSet> {
+        self.sets.iter().find(|s| s.id() == id)
+    }
+
+    /// The rule set of a pooling region.
+    pub fn by_region(&self, region: &str) -> Result<&RuleSet, RuleError> {
+        self.sets.iter().find(|s| s.region() == Some(region)).ok_or_else(|| {
+            let known: Vec<&str> = self.sets.iter().filter_map(RuleSet::region).collect();
+            RuleError::invalid(
+                "region",
+                format!("{region:?}"),
+                format!("no rule set for this region (loaded: {})", if known.is_empty() { "none".to_owned() } else { known.join(", ") }),
+            )
+        })
+    }
+
+    /// The first base set (no `extends`): what a calculation uses when the
+    /// input names no region.
+    pub fn base(&self) -> Option<&RuleSet> {
+        self.sets.iter().find(|s| s.extends().is_none())
+    }
+}

@@ -1,0 +1,283 @@
+//! The ledger applier: the only code that writes projection tables.
+//!
+//! Each entry kind with a projection maps its payload (a `sirm-domain` record
+//! type) onto rows. Kinds without a projection (e.g. security events) are
+//! ignored here; they live in the ledger only. The SQL is shared by both
+//! engines (`INSERT … ON CONFLICT … DO UPDATE` and `$n` parameters work in
+//! SQLite and PostgreSQL alike).
+
+use serde::de::DeserializeOwned;
+use sirm_domain::records::{
+    self, kind, AccountCreated, AgencyRegistration, EmployerChange, EmployerDeregistration,
+    EmployerRegistration, PersonChange, PersonRegistration,
+};
+use sirm_ledger::Entry;
+use sqlx::AnyConnection;
+
+use crate::StoreError;
+
+/// Column kinds of projection tables, for the digest.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Col {
+    Text,
+    Int,
+}
+
+/// Every projection table, its columns and its ordering key. One list, used by
+/// rebuild (what to empty) and by the digest (what to hash).
+pub(crate) const TABLES: &[(&str, &[(&str, Col)], &str)] = &[
+    (
+        "agency",
+        &[
+            ("code", Col::Text),
+            ("name", Col::Text),
+            ("region", Col::Text),
+            ("first_seq", Col::Int),
+            ("last_seq", Col::Int),
+        ],
+        "code",
+    ),
+    (
+        "employer",
+        &[
+            ("credit_code", Col::Text),
+            ("name", Col::Text),
+            ("region", Col::Text),
+            ("address", Col::Text),
+            ("industry_class", Col::Int),
+            ("status", Col::Text),
+            ("registered_on", Col::Text),
+            ("deregistered_on", Col::Text),
+            ("agency", Col::Text),
+            ("first_seq", Col::Int),
+            ("last_seq", Col::Int),
+        ],
+        "credit_code",
+    ),
+    (
+        "person",
+        &[
+            ("person_id", Col::Text),
+            ("name", Col::Text),
+            ("gender", Col::Text),
+            ("birth_date", Col::Text),
+            ("address", Col::Text),
+            ("phone", Col::Text),
+            ("registered_on", Col::Text),
+            ("agency", Col::Text),
+            ("first_seq", Col::Int),
+            ("last_seq", Col::Int),
+        ],
+        "person_id",
+    ),
+    (
+        "registration_history",
+        &[
+            ("seq", Col::Int),
+            ("subject", Col::Text),
+            ("kind", Col::Text),
+            ("effective_on", Col::Text),
+            ("summary", Col::Text),
+        ],
+        "seq",
+    ),
+    (
+        "account",
+        &[
+            ("username", Col::Text),
+            ("display_name", Col::Text),
+            ("agency", Col::Text),
+            ("roles", Col::Text),
+            ("created_seq", Col::Int),
+        ],
+        "username",
+    ),
+];
+
+fn payload<T: DeserializeOwned>(entry: &Entry) -> Result<T, StoreError> {
+    serde_json::from_str(&entry.payload).map_err(|e| StoreError::Payload {
+        seq: entry.seq,
+        kind: entry.kind.clone(),
+        message: e.to_string(),
+    })
+}
+
+/// Validate that a payload of a projected kind parses into its record type,
+/// without writing anything. Unknown kinds are accepted (ledger only).
+pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
+    match entry.kind.as_str() {
+        kind::AGENCY_REGISTERED => payload::<AgencyRegistration>(entry).map(drop),
+        kind::EMPLOYER_REGISTERED => payload::<EmployerRegistration>(entry).map(drop),
+        kind::EMPLOYER_CHANGED => payload::<EmployerChange>(entry).map(drop),
+        kind::EMPLOYER_DEREGISTERED => payload::<EmployerDeregistration>(entry).map(drop),
+        kind::PERSON_REGISTERED => payload::<PersonRegistration>(entry).map(drop),
+        kind::PERSON_CHANGED => payload::<PersonChange>(entry).map(drop),
+        kind::ACCOUNT_CREATED => payload::<AccountCreated>(entry).map(drop),
+        _ => Ok(()),
+    }
+}
+
+fn seq(entry: &Entry) -> i64 {
+    i64::try_from(entry.seq).unwrap_or(i64::MAX)
+}
+
+async fn history(
+    conn: &mut AnyConnection,
+    entry: &Entry,
+    effective_on: &str,
+    summary: String,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO registration_history (seq, subject, kind, effective_on, summary) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(seq(entry))
+    .bind(&entry.subject)
+    .bind(&entry.kind)
+    .bind(effective_on)
+    .bind(summary)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn changed_fields(fields: &[(&str, bool)]) -> String {
+    let names: Vec<&str> = fields.iter().filter(|(_, c)| *c).map(|(n, _)| *n).collect();
+    format!("changed: {}", names.join(", "))
+}
+
+/// Apply one entry to the projections, inside the caller's transaction.
+pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(), StoreError> {
+    let s = seq(entry);
+    match entry.kind.as_str() {
+        kind::AGENCY_REGISTERED => {
+            let p: AgencyRegistration = payload(entry)?;
+            sqlx::query(
+                "INSERT INTO agency (code, name, region, first_seq, last_seq) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, region = excluded.region, last_seq = excluded.last_seq",
+            )
+            .bind(&p.code)
+            .bind(&p.name)
+            .bind(p.region.as_str())
+            .bind(s)
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::EMPLOYER_REGISTERED => {
+            let p: EmployerRegistration = payload(entry)?;
+            let on = p.registered_on.to_string();
+            sqlx::query(
+                "INSERT INTO employer (credit_code, name, region, address, industry_class, status, registered_on, \
+                 deregistered_on, agency, first_seq, last_seq) VALUES ($1, $2, $3, $4, $5, 'active', $6, NULL, $7, $8, $9) \
+                 ON CONFLICT (credit_code) DO UPDATE SET name = excluded.name, address = excluded.address, \
+                 industry_class = excluded.industry_class, status = 'active', registered_on = excluded.registered_on, \
+                 deregistered_on = NULL, agency = excluded.agency, last_seq = excluded.last_seq",
+            )
+            .bind(p.credit_code.as_str())
+            .bind(&p.name)
+            .bind(p.credit_code.region().as_str())
+            .bind(&p.address)
+            .bind(i64::from(p.industry_class))
+            .bind(&on)
+            .bind(&entry.agency)
+            .bind(s)
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+            history(conn, entry, &on, format!("registered: {}", p.name)).await?;
+        }
+        kind::EMPLOYER_CHANGED => {
+            let p: EmployerChange = payload(entry)?;
+            sqlx::query(
+                "UPDATE employer SET name = COALESCE($1, name), address = COALESCE($2, address), \
+                 industry_class = COALESCE($3, industry_class), last_seq = $4 WHERE credit_code = $5",
+            )
+            .bind(p.name.clone())
+            .bind(p.address.clone())
+            .bind(p.industry_class.map(i64::from))
+            .bind(s)
+            .bind(p.credit_code.as_str())
+            .execute(&mut *conn)
+            .await?;
+            let summary = changed_fields(&[
+                ("name", p.name.is_some()),
+                ("address", p.address.is_some()),
+                ("industry_class", p.industry_class.is_some()),
+            ]);
+            history(conn, entry, &p.effective_on.to_string(), format!("{summary} ({})", p.reason)).await?;
+        }
+        kind::EMPLOYER_DEREGISTERED => {
+            let p: EmployerDeregistration = payload(entry)?;
+            let on = p.effective_on.to_string();
+            sqlx::query(
+                "UPDATE employer SET status = 'deregistered', deregistered_on = $1, last_seq = $2 WHERE credit_code = $3",
+            )
+            .bind(&on)
+            .bind(s)
+            .bind(p.credit_code.as_str())
+            .execute(&mut *conn)
+            .await?;
+            history(conn, entry, &on, format!("deregistered ({})", p.reason)).await?;
+        }
+        kind::PERSON_REGISTERED => {
+            let p: PersonRegistration = payload(entry)?;
+            let on = p.registered_on.to_string();
+            sqlx::query(
+                "INSERT INTO person (person_id, name, gender, birth_date, address, phone, registered_on, agency, \
+                 first_seq, last_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT (person_id) DO UPDATE SET name = excluded.name, address = excluded.address, \
+                 phone = excluded.phone, registered_on = excluded.registered_on, agency = excluded.agency, \
+                 last_seq = excluded.last_seq",
+            )
+            .bind(p.id.as_str())
+            .bind(&p.name)
+            .bind(records::gender_word(p.id.gender()))
+            .bind(p.id.birth_date().to_string())
+            .bind(&p.address)
+            .bind(&p.phone)
+            .bind(&on)
+            .bind(&entry.agency)
+            .bind(s)
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+            history(conn, entry, &on, "registered".to_string()).await?;
+        }
+        kind::PERSON_CHANGED => {
+            let p: PersonChange = payload(entry)?;
+            sqlx::query(
+                "UPDATE person SET name = COALESCE($1, name), address = COALESCE($2, address), \
+                 phone = COALESCE($3, phone), last_seq = $4 WHERE person_id = $5",
+            )
+            .bind(p.name.clone())
+            .bind(p.address.clone())
+            .bind(p.phone.clone())
+            .bind(s)
+            .bind(p.id.as_str())
+            .execute(&mut *conn)
+            .await?;
+            let summary = changed_fields(&[
+                ("name", p.name.is_some()),
+                ("address", p.address.is_some()),
+                ("phone", p.phone.is_some()),
+            ]);
+            history(conn, entry, &p.effective_on.to_string(), format!("{summary} ({})", p.reason)).await?;
+        }
+        kind::ACCOUNT_CREATED => {
+            let p: AccountCreated = payload(entry)?;
+            sqlx::query(
+                "INSERT INTO account (username, display_name, agency, roles, created_seq) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&p.username)
+            .bind(&p.display_name)
+            .bind(&p.agency)
+            .bind(p.roles.join(","))
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}

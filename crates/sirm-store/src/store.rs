@@ -1,0 +1,722 @@
+//! The `Store`: one interface over both engines.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+use sirm_ledger::{
+    Checkpoint, CryptoProfile, Digest, Entry, EntryDraft, Frontier, SignedCheckpoint, SigningKey,
+};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use crate::engine::{self, Engine, Role, StoreConfig};
+use crate::projection::{self, Col};
+use crate::StoreError;
+
+/// Rows per multi-row INSERT statement (10 binds each; well under both
+/// engines' parameter limits).
+const ROWS_PER_STATEMENT: usize = 1000;
+/// Key of the PostgreSQL advisory lock that serialises appends across processes.
+const APPEND_LOCK_KEY: i64 = 0x5349_524d; // "SIRM"
+
+/// The installation record: written once by `sirm init`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Installation {
+    pub origin: String,
+    pub agency_code: String,
+    pub agency_name: String,
+    pub profile: String,
+    pub public_key: String,
+    pub created: DateTime<Utc>,
+}
+
+/// Where the database schema stands relative to this binary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SchemaState {
+    /// No SIRM tables at all.
+    Empty,
+    /// Applied migrations are a prefix of the known ones.
+    Behind { applied: i64, latest: i64 },
+    Current(i64),
+    /// A migration this binary does not know (a newer sirm wrote it).
+    Unknown { version: i64, latest: i64 },
+}
+
+/// Result of one batched append.
+#[derive(Clone, Debug)]
+pub struct AppendOutcome {
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub checkpoint: SignedCheckpoint,
+}
+
+/// A ledger row as stored, before decoding. Verification decodes it itself so
+/// that an unreadable row becomes a finding, not an abort.
+#[derive(Clone, Debug)]
+pub struct StoredRow {
+    pub seq: i64,
+    pub time_us: i64,
+    pub agency: String,
+    pub stream: String,
+    pub kind: String,
+    pub subject: String,
+    pub application: Option<String>,
+    pub actors: String,
+    pub payload: String,
+    pub leaf_hash: Vec<u8>,
+}
+
+impl StoredRow {
+    pub fn decode(self) -> Result<(Entry, Vec<u8>), String> {
+        let seq = u64::try_from(self.seq).map_err(|_| format!("negative sequence number {}", self.seq))?;
+        let entry = Entry::from_stored(
+            seq,
+            self.time_us,
+            self.agency,
+            &self.stream,
+            self.kind,
+            self.subject,
+            self.application,
+            &self.actors,
+            self.payload,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok((entry, self.leaf_hash))
+    }
+}
+
+/// A missing or disabled append-only guard.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GuardProblem {
+    pub table: String,
+    pub guard: String,
+}
+
+/// Digest of the whole projection state, with row counts per table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProjectionDigest {
+    pub digest: String,
+    pub rows: Vec<(String, u64)>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub entries: u64,
+    pub checkpoints: u64,
+    pub agencies: u64,
+    pub employers: u64,
+    pub persons: u64,
+    pub accounts: u64,
+}
+
+/// A person's registration record (projection row).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PersonRow {
+    pub person_id: String,
+    pub name: String,
+    pub gender: String,
+    pub birth_date: String,
+    pub address: String,
+    pub phone: String,
+    pub registered_on: String,
+    pub agency: String,
+    pub first_seq: i64,
+    pub last_seq: i64,
+}
+
+/// The storage interface. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    engine: Engine,
+    url: String,
+    append_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+fn u64_of(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+fn i64_of(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+fn digest_of(bytes: &[u8], what: &str) -> Result<Digest, StoreError> {
+    bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt(format!("{what}: expected 32 bytes, got {}", bytes.len())))
+}
+
+fn time_of(us: i64) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_micros(us).ok_or_else(|| StoreError::Corrupt(format!("time {us} out of range")))
+}
+
+const ENTRY_COLUMNS: &str =
+    "seq, time_us, agency, stream, kind, subject, application, actors, payload, leaf_hash";
+
+fn row_to_stored(r: &AnyRow) -> Result<StoredRow, sqlx::Error> {
+    Ok(StoredRow {
+        seq: r.try_get(0)?,
+        time_us: r.try_get(1)?,
+        agency: r.try_get(2)?,
+        stream: r.try_get(3)?,
+        kind: r.try_get(4)?,
+        subject: r.try_get(5)?,
+        application: r.try_get(6)?,
+        actors: r.try_get(7)?,
+        payload: r.try_get(8)?,
+        leaf_hash: r.try_get(9)?,
+    })
+}
+
+fn row_to_checkpoint(r: &AnyRow) -> Result<(SignedCheckpoint, Vec<u8>), StoreError> {
+    let tree_size: i64 = r.try_get("tree_size")?;
+    let time_us: i64 = r.try_get("time_us")?;
+    let origin: String = r.try_get("origin")?;
+    let root: Vec<u8> = r.try_get("root")?;
+    let frontier: Vec<u8> = r.try_get("frontier")?;
+    let profile: String = r.try_get("profile")?;
+    let key_id: String = r.try_get("key_id")?;
+    let signature: Vec<u8> = r.try_get("signature")?;
+    let profile = CryptoProfile::from_name(&profile)
+        .map_err(|e| StoreError::Corrupt(format!("checkpoint {tree_size}: {e}")))?;
+    Ok((
+        SignedCheckpoint {
+            checkpoint: Checkpoint {
+                origin,
+                tree_size: u64_of(tree_size),
+                root: digest_of(&root, &format!("checkpoint {tree_size} root"))?,
+                time: time_of(time_us)?,
+            },
+            profile,
+            key_id,
+            signature,
+        },
+        frontier,
+    ))
+}
+
+impl Store {
+    /// Open the database. `Role::Owner` may create it (SQLite file, PostgreSQL
+    /// schema) and migrate; `Role::App` is what every other command uses.
+    pub async fn connect(cfg: &StoreConfig, role: Role) -> Result<Store, StoreError> {
+        let (pool, engine) = engine::connect(cfg, role).await?;
+        Ok(Store {
+            pool,
+            engine,
+            url: cfg.redacted_url(),
+            append_lock: Arc::new(tokio::sync::Mutex::new(())),
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The database URL without its password.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Cheap liveness check for `/readyz`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn schema_state(&self) -> Result<SchemaState, StoreError> {
+        let migrator = self.engine.migrator();
+        let known: BTreeSet<i64> = migrator.iter().map(|m| m.version).collect();
+        let latest = known.iter().next_back().copied().unwrap_or(0);
+        let exists: i64 = match self.engine {
+            Engine::Sqlite => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+                )
+                .fetch_one(&self.pool)
+                .await?
+            }
+            Engine::Postgres => {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM information_schema.tables \
+                     WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'",
+                )
+                .fetch_one(&self.pool)
+                .await?
+            }
+        };
+        if exists == 0 {
+            return Ok(SchemaState::Empty);
+        }
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version")
+                .fetch_all(&self.pool)
+                .await?;
+        if let Some(v) = applied.iter().find(|v| !known.contains(v)) {
+            return Ok(SchemaState::Unknown { version: *v, latest });
+        }
+        match applied.last() {
+            None => Ok(SchemaState::Empty),
+            Some(&v) if v == latest => Ok(SchemaState::Current(v)),
+            Some(&v) => Ok(SchemaState::Behind { applied: v, latest }),
+        }
+    }
+
+    /// Fail unless the schema is exactly the one this binary knows.
+    pub async fn require_current_schema(&self) -> Result<(), StoreError> {
+        match self.schema_state().await? {
+            SchemaState::Current(_) => Ok(()),
+            SchemaState::Empty => Err(StoreError::NotInitialized(self.url.clone())),
+            SchemaState::Behind { applied, latest } => Err(StoreError::SchemaBehind { applied, latest }),
+            SchemaState::Unknown { version, latest } => {
+                Err(StoreError::SchemaUnknown { version, latest })
+            }
+        }
+    }
+
+    /// Apply pending migrations (schema owner only).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        if let SchemaState::Unknown { version, latest } = self.schema_state().await? {
+            return Err(StoreError::SchemaUnknown { version, latest });
+        }
+        self.engine.migrator().run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn installation(&self) -> Result<Option<Installation>, StoreError> {
+        let row = sqlx::query(
+            "SELECT origin, agency_code, agency_name, profile, public_key, created_us FROM installation WHERE id = 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(Installation {
+                origin: r.try_get(0)?,
+                agency_code: r.try_get(1)?,
+                agency_name: r.try_get(2)?,
+                profile: r.try_get(3)?,
+                public_key: r.try_get(4)?,
+                created: time_of(r.try_get(5)?)?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn create_installation(&self, inst: &Installation) -> Result<(), StoreError> {
+        if let Some(existing) = self.installation().await? {
+            return Err(StoreError::AlreadyInitialized(existing.origin));
+        }
+        sqlx::query(
+            "INSERT INTO installation (id, origin, agency_code, agency_name, profile, public_key, created_us) \
+             VALUES (1, $1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&inst.origin)
+        .bind(&inst.agency_code)
+        .bind(&inst.agency_name)
+        .bind(&inst.profile)
+        .bind(&inst.public_key)
+        .bind(inst.created.timestamp_micros())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// THE append path. Assigns sequence numbers, writes the entries, one new
+    /// signed checkpoint and the projection updates in one transaction.
+    /// Either all of `drafts` is in the ledger afterwards, or none of it.
+    pub async fn append(
+        &self,
+        drafts: Vec<EntryDraft>,
+        key: &SigningKey,
+        origin: &str,
+    ) -> Result<AppendOutcome, StoreError> {
+        let profile = key.profile();
+        let _serial = self.append_lock.lock().await;
+        let mut tx = self.pool.begin().await?;
+        if self.engine == Engine::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(APPEND_LOCK_KEY)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let head = sqlx::query(
+            "SELECT tree_size, time_us, origin, root, frontier, profile, key_id, signature \
+             FROM ledger_checkpoint ORDER BY tree_size DESC LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (mut frontier, mut min_time) = match &head {
+            None => (Frontier::new(), i64::MIN),
+            Some(r) => {
+                let (cp, fbytes) = row_to_checkpoint(r)?;
+                let f = Frontier::from_bytes(cp.checkpoint.tree_size, &fbytes)
+                    .map_err(|e| StoreError::Inconsistent(format!("head checkpoint frontier: {e}")))?;
+                (f, cp.checkpoint.time.timestamp_micros())
+            }
+        };
+        let max_seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM ledger_entry")
+            .fetch_one(&mut *tx)
+            .await?;
+        if u64_of(max_seq.unwrap_or(0)) != frontier.size() {
+            return Err(StoreError::Inconsistent(format!(
+                "last entry is {} but the last signed checkpoint covers {}",
+                max_seq.unwrap_or(0),
+                frontier.size()
+            )));
+        }
+        if drafts.is_empty() {
+            return Err(StoreError::Inconsistent("empty batch".into()));
+        }
+        let first_seq = frontier.size() + 1;
+        let mut entries = Vec::with_capacity(drafts.len());
+        let mut leaves = Vec::with_capacity(drafts.len());
+        for (index, mut draft) in drafts.into_iter().enumerate() {
+            // Ledger time never goes backwards, whatever the wall clock does.
+            if draft.time.timestamp_micros() < min_time {
+                draft.time = time_of(min_time)?;
+            }
+            let entry = Entry::from_draft(first_seq + index as u64, draft)
+                .map_err(|source| StoreError::InvalidEntry { index, source })?;
+            projection::check_payload(&entry)?;
+            min_time = entry.time_micros();
+            let leaf = entry.leaf_hash(profile);
+            frontier.push(profile, leaf);
+            leaves.push(leaf);
+            entries.push(entry);
+        }
+        for (chunk, leaf_chunk) in entries
+            .chunks(ROWS_PER_STATEMENT)
+            .zip(leaves.chunks(ROWS_PER_STATEMENT))
+        {
+            let sql = insert_entries_sql(self.engine, chunk.len());
+            let mut q = sqlx::query(&sql);
+            for (e, leaf) in chunk.iter().zip(leaf_chunk) {
+                q = q
+                    .bind(i64_of(e.seq))
+                    .bind(e.time_micros())
+                    .bind(e.agency.as_str())
+                    .bind(e.stream.as_str())
+                    .bind(e.kind.as_str())
+                    .bind(e.subject.as_str())
+                    .bind(e.application.as_deref())
+                    .bind(e.actors_json())
+                    .bind(e.payload.as_str())
+                    .bind(leaf.to_vec());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for e in &entries {
+            projection::apply(&mut tx, e).await?;
+        }
+        let now = Utc::now().timestamp_micros().max(min_time);
+        let checkpoint = SignedCheckpoint::sign(
+            Checkpoint {
+                origin: origin.to_string(),
+                tree_size: frontier.size(),
+                root: frontier.root(profile),
+                time: time_of(now)?,
+            },
+            key,
+        );
+        sqlx::query(
+            "INSERT INTO ledger_checkpoint (tree_size, time_us, origin, root, frontier, profile, key_id, signature) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(i64_of(checkpoint.checkpoint.tree_size))
+        .bind(now)
+        .bind(origin)
+        .bind(checkpoint.checkpoint.root.to_vec())
+        .bind(frontier.to_bytes())
+        .bind(profile.name())
+        .bind(checkpoint.key_id.as_str())
+        .bind(checkpoint.signature.clone())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(AppendOutcome {
+            first_seq,
+            last_seq: frontier.size(),
+            checkpoint,
+        })
+    }
+
+    /// The latest signed checkpoint, if anything was ever appended.
+    pub async fn head(&self) -> Result<Option<SignedCheckpoint>, StoreError> {
+        let row = sqlx::query(
+            "SELECT tree_size, time_us, origin, root, frontier, profile, key_id, signature \
+             FROM ledger_checkpoint ORDER BY tree_size DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| row_to_checkpoint(&r).map(|(cp, _)| cp)).transpose()
+    }
+
+    /// Every stored checkpoint, smallest tree first.
+    pub async fn checkpoints(&self) -> Result<Vec<SignedCheckpoint>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT tree_size, time_us, origin, root, frontier, profile, key_id, signature \
+             FROM ledger_checkpoint ORDER BY tree_size",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| row_to_checkpoint(r).map(|(cp, _)| cp)).collect()
+    }
+
+    /// Leaf hashes of entries 1..=upto, in order (for proofs).
+    pub async fn leaf_hashes(&self, upto: u64) -> Result<Vec<Digest>, StoreError> {
+        let mut out = Vec::with_capacity(usize::try_from(upto).unwrap_or(0));
+        let mut rows = sqlx::query_scalar::<_, Vec<u8>>(
+            "SELECT leaf_hash FROM ledger_entry WHERE seq <= $1 ORDER BY seq",
+        )
+        .bind(i64_of(upto))
+        .fetch(&self.pool);
+        while let Some(bytes) = rows.try_next().await? {
+            let n = out.len() + 1;
+            out.push(digest_of(&bytes, &format!("entry {n} leaf hash"))?);
+        }
+        if out.len() as u64 != upto {
+            return Err(StoreError::Inconsistent(format!(
+                "expected {upto} entries, found {}",
+                out.len()
+            )));
+        }
+        Ok(out)
+    }
+
+    /// One entry by sequence number.
+    pub async fn entry(&self, seq: u64) -> Result<Option<Entry>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {ENTRY_COLUMNS} FROM ledger_entry WHERE seq = $1"))
+            .bind(i64_of(seq))
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            None => Ok(None),
+            Some(r) => {
+                let stored = row_to_stored(&r)?;
+                stored.decode().map(|(e, _)| Some(e)).map_err(StoreError::Corrupt)
+            }
+        }
+    }
+
+    /// Entries about one subject, in ledger order.
+    pub async fn entries_for_subject(&self, subject: &str) -> Result<Vec<Entry>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM ledger_entry WHERE subject = $1 ORDER BY seq"
+        ))
+        .bind(subject)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let stored = row_to_stored(r)?;
+                stored.decode().map(|(e, _)| e).map_err(StoreError::Corrupt)
+            })
+            .collect()
+    }
+
+    /// Every ledger row in sequence order, undecoded (for verification).
+    pub fn scan(&self) -> BoxStream<'_, Result<StoredRow, StoreError>> {
+        sqlx::query(
+            "SELECT seq, time_us, agency, stream, kind, subject, application, actors, payload, leaf_hash \
+             FROM ledger_entry ORDER BY seq",
+        )
+        .fetch(&self.pool)
+        .map(|r| r.and_then(|r| row_to_stored(&r)).map_err(StoreError::from))
+        .boxed()
+    }
+
+    /// Append-only guards that should exist but do not (or are disabled).
+    pub async fn missing_guards(&self) -> Result<Vec<GuardProblem>, StoreError> {
+        let rows = sqlx::query(engine::guard_query(self.engine))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut present = BTreeSet::new();
+        for r in rows {
+            let table: String = r.try_get(0)?;
+            let name: String = r.try_get(1)?;
+            present.insert((table, name));
+        }
+        Ok(engine::expected_guards(self.engine)
+            .iter()
+            .filter(|(t, g)| !present.contains(&(t.to_string(), g.to_string())))
+            .map(|(t, g)| GuardProblem {
+                table: t.to_string(),
+                guard: g.to_string(),
+            })
+            .collect())
+    }
+
+    /// Empty every projection and refill it from the ledger, `batch` entries per
+    /// transaction. Returns the number of entries replayed.
+    pub async fn rebuild_projections(&self, batch: usize) -> Result<u64, StoreError> {
+        let _serial = self.append_lock.lock().await;
+        let mut tx = self.pool.begin().await?;
+        for (table, _, _) in projection::TABLES {
+            sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+        }
+        let mut after: i64 = 0;
+        let mut replayed = 0u64;
+        loop {
+            let rows = sqlx::query(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM ledger_entry WHERE seq > $1 ORDER BY seq LIMIT $2"
+            ))
+            .bind(after)
+            .bind(i64::try_from(batch.max(1)).unwrap_or(1000))
+            .fetch_all(&mut *tx)
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            for r in &rows {
+                let stored = row_to_stored(r)?;
+                after = stored.seq;
+                let (entry, _) = stored.decode().map_err(StoreError::Corrupt)?;
+                projection::apply(&mut tx, &entry).await?;
+                replayed += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(replayed)
+    }
+
+    /// SHA-256 over every projection row in key order: equal digests mean
+    /// equal projection states.
+    pub async fn projection_digest(&self) -> Result<ProjectionDigest, StoreError> {
+        let mut hasher = Sha256::new();
+        let mut rows_per_table = Vec::new();
+        for (table, cols, key) in projection::TABLES {
+            let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
+            let sql = format!("SELECT {} FROM {table} ORDER BY {key}", names.join(", "));
+            let mut rows = sqlx::query(&sql).fetch(&self.pool);
+            let mut n = 0u64;
+            hasher.update(table.as_bytes());
+            hasher.update([0u8]);
+            while let Some(r) = rows.try_next().await? {
+                let mut values = Vec::with_capacity(cols.len());
+                for (i, (_, col)) in cols.iter().enumerate() {
+                    let v = match col {
+                        Col::Text => serde_json::to_value(r.try_get::<Option<String>, _>(i)?),
+                        Col::Int => serde_json::to_value(r.try_get::<Option<i64>, _>(i)?),
+                    }
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    values.push(v);
+                }
+                let line = serde_json::to_string(&values).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                hasher.update(line.as_bytes());
+                hasher.update(b"\n");
+                n += 1;
+            }
+            rows_per_table.push((table.to_string(), n));
+        }
+        Ok(ProjectionDigest {
+            digest: hex::encode(hasher.finalize()),
+            rows: rows_per_table,
+        })
+    }
+
+    pub async fn counts(&self) -> Result<Counts, StoreError> {
+        let one = |sql: &'static str| async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&self.pool)
+                .await
+                .map(u64_of)
+        };
+        Ok(Counts {
+            entries: one("SELECT COUNT(*) FROM ledger_entry").await?,
+            checkpoints: one("SELECT COUNT(*) FROM ledger_checkpoint").await?,
+            agencies: one("SELECT COUNT(*) FROM agency").await?,
+            employers: one("SELECT COUNT(*) FROM employer").await?,
+            persons: one("SELECT COUNT(*) FROM person").await?,
+            accounts: one("SELECT COUNT(*) FROM account").await?,
+        })
+    }
+
+    pub async fn person(&self, person_id: &str) -> Result<Option<PersonRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT person_id, name, gender, birth_date, address, phone, registered_on, agency, first_seq, last_seq \
+             FROM person WHERE person_id = $1",
+        )
+        .bind(person_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(PersonRow {
+                person_id: r.try_get(0)?,
+                name: r.try_get(1)?,
+                gender: r.try_get(2)?,
+                birth_date: r.try_get(3)?,
+                address: r.try_get(4)?,
+                phone: r.try_get(5)?,
+                registered_on: r.try_get(6)?,
+                agency: r.try_get(7)?,
+                first_seq: r.try_get(8)?,
+                last_seq: r.try_get(9)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Set (or replace) an account's password hash. Credentials are mutable
+    /// secrets, deliberately kept out of the ledger.
+    pub async fn set_credential(&self, username: &str, password_hash: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO credential (username, password_hash, updated_us) VALUES ($1, $2, $3) \
+             ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, updated_us = excluded.updated_us",
+        )
+        .bind(username)
+        .bind(password_hash)
+        .bind(Utc::now().timestamp_micros())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn credential(&self, username: &str) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar("SELECT password_hash FROM credential WHERE username = $1")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Run raw SQL on the store's pool. For tests and tools that must show
+    /// what the database itself refuses; never used by the application.
+    #[doc(hidden)]
+    pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
+        Ok(sqlx::query(sql).execute(&self.pool).await?.rows_affected())
+    }
+}
+
+/// A multi-row INSERT. SQLite gets anonymous `?` parameters (cheap to prepare
+/// by the thousand), PostgreSQL numbered `$n`.
+fn insert_entries_sql(engine: Engine, rows: usize) -> String {
+    let mut sql = format!("INSERT INTO ledger_entry ({ENTRY_COLUMNS}) VALUES ");
+    let mut n = 1;
+    for i in 0..rows {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..10 {
+            if c > 0 {
+                sql.push(',');
+            }
+            match engine {
+                Engine::Sqlite => sql.push('?'),
+                Engine::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+            }
+            n += 1;
+        }
+        sql.push(')');
+    }
+    sql
+}

@@ -1,0 +1,41 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Serialize;
+
+use crate::AppState;
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "alive", body = String)))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Ready {
+    pub ready: bool,
+    pub database: String,
+    pub tree_size: u64,
+}
+
+/// Readiness: the database answers and holds a current-schema installation.
+#[utoipa::path(get, path = "/readyz", tag = "health", responses(
+    (status = 200, description = "ready", body = Ready),
+    (status = 503, description = "database unavailable", body = Ready)))]
+pub async fn readyz(State(st): State<AppState>) -> (StatusCode, Json<Ready>) {
+    let store = &st.sirm.store;
+    let ok = store.ping().await.is_ok() && store.require_current_schema().await.is_ok();
+    let tree_size = match store.head().await {
+        Ok(Some(cp)) => cp.checkpoint.tree_size,
+        _ => 0,
+    };
+    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (
+        status,
+        Json(Ready {
+            ready: ok,
+            database: store.engine().name().to_string(),
+            tree_size,
+        }),
+    )
+}

@@ -1,0 +1,274 @@
+//! `sirm init`, `sirm migrate`, `sirm serve`, `sirm demo`, `sirm verify`,
+//! `sirm rebuild`: the commands that work on an installation.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use sirm_app::demo::{self, DemoRequest, DEMO_ACCOUNTS, DEMO_PASSWORD};
+use sirm_app::install::{self, InitRequest};
+use sirm_app::{Access, OpenOptions, Sirm};
+use sirm_ledger::SignedCheckpoint;
+
+/// Where the installation is. Shared by every installation command.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Location {
+    /// Data directory (configuration, keys, SQLite file).
+    #[arg(long, env = "SIRM_DATA_DIR", default_value = "./sirm-data", global = true)]
+    pub data_dir: PathBuf,
+    /// Database URL (sqlite://FILE or postgres://…); default: the SQLite file in the data directory, or what sirm.toml says.
+    #[arg(long, env = "SIRM_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// PostgreSQL schema to use (created at init if absent).
+    #[arg(long, env = "SIRM_DATABASE_SCHEMA", global = true)]
+    pub database_schema: Option<String>,
+}
+
+impl Location {
+    pub fn open_options(&self) -> OpenOptions {
+        let mut o = OpenOptions::new(&self.data_dir);
+        o.database_url = self.database_url.clone();
+        o.database_schema = self.database_schema.clone();
+        o
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Region code (GB/T 2260) of the pooling region this agency serves.
+    #[arg(long)]
+    pub region: String,
+    /// Agency name (社会保险经办机构名称).
+    #[arg(long)]
+    pub agency_name: String,
+    /// Username of the first system administrator (系统管理员).
+    #[arg(long, default_value = "sysadmin")]
+    pub admin_user: String,
+    /// Display name of the first system administrator.
+    #[arg(long, default_value = "系统管理员")]
+    pub admin_name: String,
+    /// Read the administrator's password from this file (first line) instead of asking.
+    #[arg(long)]
+    pub admin_password_file: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "SIRM_LISTEN")]
+    pub listen: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Directory of the demo installation (an ordinary data directory).
+    #[arg(long, default_value = "./sirm-demo")]
+    pub dir: PathBuf,
+    /// Seed of the invented data (same seed, same data).
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Number of invented persons.
+    #[arg(long, default_value_t = 1000)]
+    pub persons: usize,
+    /// Only build the installation; do not serve it.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// A checkpoint kept outside the database (signed note from
+    /// /api/v1/ledger/checkpoint's `note`, or `sirm checkpoint`); repeatable.
+    #[arg(long = "checkpoint")]
+    pub checkpoints: Vec<PathBuf>,
+    /// Public key to verify against (default: keys/checkpoint.pub in the data directory).
+    #[arg(long)]
+    pub public_key: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RebuildArgs {
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn read_password(args: &InitArgs) -> anyhow::Result<String> {
+    if let Some(path) = &args.admin_password_file {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read the password file", path.display()))?;
+        let line = text.lines().next().unwrap_or("").to_string();
+        return Ok(line);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("no terminal to ask for the administrator password: use --admin-password-file FILE");
+    }
+    let p1 = rpassword::prompt_password(format!("Password for {}: ", args.admin_user))?;
+    let p2 = rpassword::prompt_password("Repeat the password: ")?;
+    if p1 != p2 {
+        bail!("the two passwords differ; nothing was created");
+    }
+    Ok(p1)
+}
+
+pub async fn init(loc: &Location, args: &InitArgs) -> anyhow::Result<ExitCode> {
+    let password = read_password(args)?;
+    let report = install::init(
+        &loc.open_options(),
+        &InitRequest {
+            region: args.region.clone(),
+            agency_name: args.agency_name.clone(),
+            admin_username: args.admin_user.clone(),
+            admin_display_name: args.admin_name.clone(),
+            admin_password: password,
+        },
+    )
+    .await?;
+    println!("SIRM installation created / 已创建");
+    println!("  data directory: {}", report.data_dir);
+    println!("  database:       {}", report.database);
+    println!("  ledger origin:  {}", report.origin);
+    println!("  signing key id: {} (keys/checkpoint.key, mode 0600 — keep it out of the database administrator's reach)", report.key_id);
+    println!("  ledger entries: {}", report.tree_size);
+    println!("Next: sirm serve --data-dir {}", report.data_dir);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn migrate(loc: &Location) -> anyhow::Result<ExitCode> {
+    let opts = loc.open_options();
+    let config = opts.data_dir.read_config()?;
+    let store = sirm_store::Store::connect(&opts.store_config(Some(&config)), sirm_store::Role::Owner).await?;
+    let before = store.schema_state().await?;
+    store.migrate().await?;
+    let after = store.schema_state().await?;
+    println!("schema: {before:?} → {after:?}");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+pub async fn run_server(sirm: Sirm, listen: &str) -> anyhow::Result<ExitCode> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    println!("SIRM serving {} at http://{addr}/", sirm.config.agency_name);
+    println!("  signed checkpoint: http://{addr}/api/v1/ledger/checkpoint");
+    println!("  OpenAPI:           http://{addr}/api/v1/openapi.json");
+    println!("Press Ctrl-C to stop.");
+    sirm_web::serve(Arc::new(sirm), listener, shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn serve(loc: &Location, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
+    run_server(sirm, &args.listen).await
+}
+
+pub async fn demo(loc: &Location, args: &DemoArgs) -> anyhow::Result<ExitCode> {
+    let mut opts = loc.open_options();
+    opts.data_dir = sirm_app::DataDir::new(&args.dir);
+    let started = std::time::Instant::now();
+    println!("Preparing the demo installation in {} …", args.dir.display());
+    let report = demo::ensure_demo(
+        &opts,
+        &DemoRequest {
+            seed: args.seed,
+            persons: args.persons,
+        },
+    )
+    .await?;
+    if report.created {
+        println!(
+            "Created in {:.1} s: {} persons, {} employers, {} ledger entries.",
+            started.elapsed().as_secs_f64(),
+            report.persons,
+            report.employers,
+            report.entries
+        );
+    } else {
+        println!(
+            "Using the existing demo installation: {} persons, {} employers, {} ledger entries.",
+            report.persons, report.employers, report.entries
+        );
+    }
+    println!();
+    println!("Demo logins / 演示账号 (password for all / 密码: {DEMO_PASSWORD}):");
+    for (user, display, role, role_zh) in DEMO_ACCOUNTS {
+        println!("  {user:<12} {role_zh:<12} {role:<20} {display}");
+    }
+    println!("(Sign-in pages come with the identity work; the accounts and password hashes exist now.)");
+    println!();
+    println!(
+        "Verify it any time:  SIRM_DATA_DIR={} sirm verify",
+        args.dir.display()
+    );
+    if args.no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let sirm = Sirm::open(&opts, Access::Sign).await?;
+    run_server(sirm, &args.listen).await
+}
+
+pub async fn verify(loc: &Location, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    let opts = loc.open_options();
+    let mut sirm = Sirm::open(&opts, Access::Read).await?;
+    if let Some(p) = &args.public_key {
+        sirm.public_key = sirm_app::read_public_key_file(p)?;
+    }
+    let mut external = Vec::new();
+    for path in &args.checkpoints {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read checkpoint", path.display()))?;
+        let cp = SignedCheckpoint::from_note(&text)
+            .with_context(|| format!("{}: not a SIRM signed checkpoint", path.display()))?;
+        external.push(cp);
+    }
+    let v = sirm.verify(external).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else if v.is_intact() {
+        println!(
+            "ledger intact: {} entries, {} signed checkpoints checked, root {}",
+            v.report.entries, v.report.checkpoints, v.report.root
+        );
+    } else {
+        match v.report.first_bad_seq() {
+            Some(seq) => println!("LEDGER ALTERED: first bad entry is {seq}"),
+            None => println!("LEDGER ALTERED"),
+        }
+        for line in v.lines() {
+            println!("  {line}");
+        }
+    }
+    sirm.store.close().await;
+    Ok(if v.is_intact() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+pub async fn rebuild(loc: &Location, args: &RebuildArgs) -> anyhow::Result<ExitCode> {
+    let sirm = Sirm::open(&loc.open_options(), Access::Read).await?;
+    let r = sirm.rebuild().await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        println!("replayed {} ledger entries into the projections", r.replayed);
+        println!("digest before: {}", r.before.digest);
+        println!("digest after:  {}", r.after.digest);
+        for (table, rows) in &r.after.rows {
+            println!("  {table:<22} {rows} rows");
+        }
+        println!("{}", if r.same() { "identical: the projections are exactly what the ledger says" } else { "DIFFERENT: the projections had drifted from the ledger and are now rebuilt from it" });
+    }
+    sirm.store.close().await;
+    Ok(if r.same() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
