@@ -56,9 +56,11 @@ fn bench(c: &mut Criterion) {
     let key = P.generate_signing_key();
     let mut f = Frontier::new();
     let mut checkpoints = Vec::new();
+    let mut next_checkpoint = EVERY;
     for (i, l) in leaves.iter().enumerate() {
         f.push(P, *l);
-        if f.size() % EVERY == 0 {
+        if f.size() == next_checkpoint {
+            next_checkpoint += EVERY;
             checkpoints.push(SignedCheckpoint::sign(
                 Checkpoint {
                     origin: "sirm:110105".into(),

@@ -75,7 +75,7 @@ impl Frontier {
     /// `popcount(size)`.
     pub fn from_bytes(size: u64, bytes: &[u8]) -> Result<Self, LedgerError> {
         let want = size.count_ones() as usize;
-        if bytes.len() % 32 != 0 || bytes.len() / 32 != want {
+        if bytes.len() != want * 32 {
             return Err(LedgerError::InvalidFrontier(format!(
                 "a tree of size {size} needs {want} hashes ({} bytes), got {} bytes",
                 want * 32,

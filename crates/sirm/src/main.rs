@@ -37,6 +37,8 @@ enum Command {
     Verify(cmd::install::VerifyArgs),
     /// Drop and rebuild every projection from the ledger; report digests before and after.
     Rebuild(cmd::install::RebuildArgs),
+    /// Print the latest signed checkpoint (a signed note to keep outside the database).
+    Checkpoint(cmd::install::CheckpointArgs),
     /// Apply pending database migrations (as the schema owner).
     Migrate,
     /// Check an identifier (resident ID number, unified social credit code, region code).
@@ -74,6 +76,7 @@ fn run_async(loc: &Location, command: &Command) -> anyhow::Result<ExitCode> {
             Command::Demo(a) => cmd::install::demo(loc, a).await,
             Command::Verify(a) => cmd::install::verify(loc, a).await,
             Command::Rebuild(a) => cmd::install::rebuild(loc, a).await,
+            Command::Checkpoint(a) => cmd::install::checkpoint(loc, a).await,
             Command::Migrate => cmd::install::migrate(loc).await,
             Command::Id(_) | Command::Calc(_) | Command::Rules(_) => {
                 anyhow::bail!("internal: synchronous command dispatched as async")

@@ -265,10 +265,6 @@ fn date(o: &Obj<'_>, k: &str) -> Result<NaiveDate, RuleError> {
     }
     let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|_| RuleError::invalid(k, show(v), "is not a real calendar date of the form YYYY-MM-DD"))?;
-    let m = Month::of_date(d);
-    if Month::new(m.year(), m.month()).is_none() {
-        return Err(RuleError::invalid(k, show(v), "year is out of range"));
-    }
     Ok(d)
 }
 

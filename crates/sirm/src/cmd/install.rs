@@ -272,3 +272,26 @@ pub async fn rebuild(loc: &Location, args: &RebuildArgs) -> anyhow::Result<ExitC
     sirm.store.close().await;
     Ok(if r.same() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
+
+#[derive(Debug, clap::Args)]
+pub struct CheckpointArgs {
+    /// Write the signed note to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// Print the latest signed checkpoint as a signed note, for keeping outside
+/// the database (`sirm verify --checkpoint FILE` later proves the ledger only grew).
+pub async fn checkpoint(loc: &Location, args: &CheckpointArgs) -> anyhow::Result<ExitCode> {
+    let sirm = Sirm::open(&loc.open_options(), Access::Read).await?;
+    let cp = sirm.latest_checkpoint().await?;
+    cp.verify(&sirm.public_key)
+        .context("the latest stored checkpoint does not verify; run `sirm verify`")?;
+    let note = cp.to_note();
+    match &args.out {
+        Some(path) => std::fs::write(path, &note).with_context(|| format!("{}: cannot write", path.display()))?,
+        None => print!("{note}"),
+    }
+    sirm.store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

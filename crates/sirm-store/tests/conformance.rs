@@ -1,0 +1,322 @@
+//! The storage conformance suite: every test runs on SQLite and on
+//! PostgreSQL (`SIRM_TEST_POSTGRES_URL`, default
+//! `postgres://postgres@127.0.0.1:5432/test`), each in a fresh database file or
+//! schema.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{NaiveDate, Utc};
+use futures::TryStreamExt;
+use serde_json::json;
+use sirm_domain::id::{RegionCode, ResidentId};
+use sirm_domain::records::{kind, person_subject, PersonRegistration};
+use sirm_ledger::{merkle, CryptoProfile, EntryDraft, SigningKey, Stream, Verifier};
+use sirm_store::{Engine, Role, SchemaState, Store, StoreConfig, StoreError};
+
+struct TestDb {
+    cfg: StoreConfig,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().unwrap();
+        TestDb {
+            cfg: StoreConfig::sqlite_file(&dir.path().join("t.db")),
+            _dir: Some(dir),
+        }
+    }
+    fn postgres() -> TestDb {
+        let url = std::env::var("SIRM_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let mut cfg = StoreConfig::new(url);
+        cfg.pg_schema = Some(format!("t_{}", hex::encode(rand::random::<[u8; 8]>())));
+        TestDb { cfg, _dir: None }
+    }
+    async fn owner(&self) -> Store {
+        Store::connect(&self.cfg, Role::Owner).await.unwrap()
+    }
+    /// A migrated database, opened as the application role.
+    async fn app(&self) -> Store {
+        let owner = self.owner().await;
+        owner.migrate().await.unwrap();
+        owner.close().await;
+        Store::connect(&self.cfg, Role::App).await.unwrap()
+    }
+}
+
+fn key() -> SigningKey {
+    CryptoProfile::default().generate_signing_key()
+}
+
+fn draft(kind: &str, subject: &str, payload: serde_json::Value) -> EntryDraft {
+    EntryDraft {
+        time: Utc::now(),
+        agency: "110105".into(),
+        stream: Stream::Business,
+        kind: kind.into(),
+        subject: subject.into(),
+        application: None,
+        actors: vec!["tester".into()],
+        payload,
+    }
+}
+
+fn note(i: usize) -> EntryDraft {
+    draft("test.note", &format!("note:{i}"), json!({ "i": i, "text": "备注" }))
+}
+
+fn person(seq: u16) -> PersonRegistration {
+    let region: RegionCode = "110105".parse().unwrap();
+    PersonRegistration {
+        id: ResidentId::from_parts(&region, NaiveDate::from_ymd_opt(1990, 3, 7).unwrap(), seq).unwrap(),
+        name: format!("测试{seq}"),
+        address: "北京市朝阳区朝阳路1号".into(),
+        phone: "13800000000".into(),
+        registered_on: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+    }
+}
+
+fn person_draft(p: &PersonRegistration) -> EntryDraft {
+    draft(kind::PERSON_REGISTERED, &person_subject(&p.id), serde_json::to_value(p).unwrap())
+}
+
+async fn verify_all(store: &Store, key: &SigningKey) -> sirm_ledger::VerifyReport {
+    let cps = store.checkpoints().await.unwrap();
+    let mut v = Verifier::new(CryptoProfile::default(), key.public_key(), cps, vec![]);
+    let rows: Vec<_> = store.scan().try_collect().await.unwrap();
+    for row in rows {
+        let (e, leaf) = row.decode().unwrap();
+        v.push(&e, Some(&leaf.try_into().unwrap()));
+    }
+    v.finish()
+}
+
+// ---------------------------------------------------------------- the tests
+
+async fn schema_lifecycle(db: TestDb) {
+    let owner = db.owner().await;
+    assert_eq!(owner.schema_state().await.unwrap(), SchemaState::Empty);
+    assert!(matches!(
+        owner.require_current_schema().await,
+        Err(StoreError::NotInitialized(_))
+    ));
+    owner.migrate().await.unwrap();
+    assert!(matches!(owner.schema_state().await.unwrap(), SchemaState::Current(1)));
+    // Migrating twice is a no-op.
+    owner.migrate().await.unwrap();
+    // A version this binary does not know is refused, never ignored.
+    owner
+        .execute_raw(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (99, 'future', TRUE, X'00', 0)"
+                .replace("X'00'", if owner.engine() == Engine::Postgres { "'\\x00'::bytea" } else { "X'00'" })
+                .as_str(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        owner.schema_state().await.unwrap(),
+        SchemaState::Unknown { version: 99, latest: 1 }
+    );
+    assert!(matches!(
+        owner.require_current_schema().await,
+        Err(StoreError::SchemaUnknown { version: 99, .. })
+    ));
+    assert!(owner.migrate().await.is_err());
+}
+
+async fn append_assigns_seq_and_signs(db: TestDb) {
+    let store = db.app().await;
+    let k = key();
+    let out = store.append((0..3).map(note).collect(), &k, "sirm:test").await.unwrap();
+    assert_eq!((out.first_seq, out.last_seq), (1, 3));
+    let out2 = store.append(vec![note(3), note(4)], &k, "sirm:test").await.unwrap();
+    assert_eq!((out2.first_seq, out2.last_seq), (4, 5));
+    let head = store.head().await.unwrap().unwrap();
+    assert_eq!(head.checkpoint.tree_size, 5);
+    head.verify(&k.public_key()).unwrap();
+    let leaves = store.leaf_hashes(5).await.unwrap();
+    assert_eq!(head.checkpoint.root, merkle::root_of(CryptoProfile::default(), &leaves));
+    // Every leaf hash is recomputable from the stored entry.
+    for (i, leaf) in leaves.iter().enumerate() {
+        let e = store.entry(i as u64 + 1).await.unwrap().unwrap();
+        assert_eq!(&e.leaf_hash(CryptoProfile::default()), leaf);
+    }
+    assert_eq!(store.checkpoints().await.unwrap().len(), 2);
+    let report = verify_all(&store, &k).await;
+    assert!(report.is_intact(), "{:?}", report.findings);
+    assert!(store.entry(6).await.unwrap().is_none());
+}
+
+async fn batched_append_is_one_transaction_per_batch(db: TestDb) {
+    let store = db.app().await;
+    let k = key();
+    for b in 0..3 {
+        let batch: Vec<_> = (0..4_000).map(|i| note(b * 4_000 + i)).collect();
+        store.append(batch, &k, "sirm:test").await.unwrap();
+    }
+    let c = store.counts().await.unwrap();
+    assert_eq!((c.entries, c.checkpoints), (12_000, 3));
+    let report = verify_all(&store, &k).await;
+    assert!(report.is_intact(), "{:?}", report.findings);
+    assert_eq!(report.tree_size, 12_000);
+}
+
+async fn failed_batch_leaves_nothing(db: TestDb) {
+    let store = db.app().await;
+    let k = key();
+    store.append(vec![note(0)], &k, "sirm:test").await.unwrap();
+    let before = store.projection_digest().await.unwrap();
+    // The third draft is a person registration whose ID fails its check character.
+    let mut bad = serde_json::to_value(person(2)).unwrap();
+    bad["id"] = json!("110105199003070021");
+    let batch = vec![person_draft(&person(1)), note(1), draft(kind::PERSON_REGISTERED, "person:x", bad)];
+    let err = store.append(batch, &k, "sirm:test").await.unwrap_err();
+    assert!(matches!(err, StoreError::Payload { seq: 4, .. }), "{err}");
+    assert!(err.to_string().contains("entry 4"), "{err}");
+    let c = store.counts().await.unwrap();
+    assert_eq!((c.entries, c.checkpoints, c.persons), (1, 1, 0));
+    assert_eq!(store.projection_digest().await.unwrap(), before);
+    // Floats are refused: money is decimal.
+    let err = store
+        .append(vec![draft("test.note", "note:f", json!({ "amount": 1.5 }))], &k, "sirm:test")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::InvalidEntry { index: 0, .. }), "{err}");
+    assert_eq!(store.counts().await.unwrap().entries, 1);
+}
+
+async fn ledger_tables_refuse_update_and_delete(db: TestDb) {
+    let store = db.app().await;
+    let k = key();
+    store.append(vec![note(0), note(1)], &k, "sirm:test").await.unwrap();
+    store
+        .create_installation(&sirm_store::Installation {
+            origin: "sirm:test".into(),
+            agency_code: "110105".into(),
+            agency_name: "测试".into(),
+            profile: "sha256-ed25519".into(),
+            public_key: k.public_key().to_hex(),
+            created: Utc::now(),
+        })
+        .await
+        .unwrap();
+    for sql in [
+        "UPDATE ledger_entry SET payload = '{}' WHERE seq = 1",
+        "DELETE FROM ledger_entry WHERE seq = 2",
+        "UPDATE ledger_checkpoint SET tree_size = 1",
+        "DELETE FROM ledger_checkpoint",
+        "UPDATE installation SET origin = 'x'",
+        "DELETE FROM installation",
+    ] {
+        let err = store.execute_raw(sql).await.expect_err(sql);
+        let msg = err.to_string();
+        assert!(
+            msg.contains("append-only") || msg.contains("permission denied"),
+            "{sql}: {msg}"
+        );
+    }
+    if store.engine() == Engine::Postgres {
+        assert!(store.execute_raw("TRUNCATE ledger_entry").await.is_err());
+        // Even with the owner's triggers disabled, the application role
+        // itself holds no UPDATE/DELETE privilege on ledger tables.
+        let owner = db.owner().await;
+        owner.execute_raw("ALTER TABLE ledger_entry DISABLE TRIGGER USER").await.unwrap();
+        let err = store
+            .execute_raw("UPDATE ledger_entry SET payload = '{}' WHERE seq = 1")
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("permission denied"), "{err}");
+        // And verification notices the disabled guard.
+        assert!(!store.missing_guards().await.unwrap().is_empty());
+        owner.execute_raw("ALTER TABLE ledger_entry ENABLE TRIGGER USER").await.unwrap();
+    }
+    assert!(store.missing_guards().await.unwrap().is_empty());
+    assert_eq!(store.counts().await.unwrap().entries, 2);
+    assert!(verify_all(&store, &k).await.is_intact());
+}
+
+async fn projections_rebuild_bit_for_bit(db: TestDb) {
+    let store = db.app().await;
+    let k = key();
+    let p = person(11);
+    let change = json!({
+        "id": p.id.as_str(), "effective_on": "2021-05-01", "reason": "搬家",
+        "address": "北京市朝阳区建国路2号"
+    });
+    store
+        .append(
+            vec![person_draft(&p), person_draft(&person(13)), draft(kind::PERSON_CHANGED, &person_subject(&p.id), change)],
+            &k,
+            "sirm:test",
+        )
+        .await
+        .unwrap();
+    let row = store.person(p.id.as_str()).await.unwrap().unwrap();
+    assert_eq!(row.address, "北京市朝阳区建国路2号");
+    assert_eq!(row.gender, "male");
+    assert_eq!(row.birth_date, "1990-03-07");
+    assert_eq!((row.first_seq, row.last_seq), (1, 3));
+    let before = store.projection_digest().await.unwrap();
+    assert_eq!(store.rebuild_projections(2).await.unwrap(), 3);
+    assert_eq!(store.projection_digest().await.unwrap(), before);
+    // A projection altered behind the applier's back is put right by rebuild.
+    store.execute_raw("UPDATE person SET name = '篡改' WHERE person_id IS NOT NULL").await.unwrap();
+    let drifted = store.projection_digest().await.unwrap();
+    assert_ne!(drifted, before);
+    store.rebuild_projections(1000).await.unwrap();
+    assert_eq!(store.projection_digest().await.unwrap(), before);
+    let hist = store.entries_for_subject(&person_subject(&p.id)).await.unwrap();
+    assert_eq!(hist.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 3]);
+}
+
+async fn append_refuses_a_ledger_with_an_unsigned_tail(db: TestDb) {
+    let store = db.app().await;
+    let k = key();
+    store.append(vec![note(0)], &k, "sirm:test").await.unwrap();
+    // A forged row slipped in without a checkpoint (the owner can insert).
+    let owner = db.owner().await;
+    owner
+        .execute_raw(
+            "INSERT INTO ledger_entry (seq, time_us, agency, stream, kind, subject, application, actors, payload, leaf_hash) \
+             SELECT 2, time_us, agency, stream, kind, subject, application, actors, payload, leaf_hash FROM ledger_entry WHERE seq = 1",
+        )
+        .await
+        .unwrap();
+    let err = store.append(vec![note(1)], &k, "sirm:test").await.unwrap_err();
+    assert!(matches!(err, StoreError::Inconsistent(_)), "{err}");
+    assert_eq!(store.counts().await.unwrap().checkpoints, 1);
+}
+
+async fn credentials_are_mutable_and_outside_the_ledger(db: TestDb) {
+    let store = db.app().await;
+    store.set_credential("alice", "hash1").await.unwrap();
+    store.set_credential("alice", "hash2").await.unwrap();
+    assert_eq!(store.credential("alice").await.unwrap().as_deref(), Some("hash2"));
+    assert_eq!(store.credential("bob").await.unwrap(), None);
+    assert_eq!(store.counts().await.unwrap().entries, 0);
+}
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(super::TestDb::sqlite()).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(super::TestDb::postgres()).await } )*
+        }
+    };
+}
+
+conformance!(
+    schema_lifecycle,
+    append_assigns_seq_and_signs,
+    batched_append_is_one_transaction_per_batch,
+    failed_batch_leaves_nothing,
+    ledger_tables_refuse_update_and_delete,
+    projections_rebuild_bit_for_bit,
+    append_refuses_a_ledger_with_an_unsigned_tail,
+    credentials_are_mutable_and_outside_the_ledger,
+);

@@ -1,0 +1,508 @@
+//! End-to-end tests of the `sirm` binary: real installations on SQLite and
+//! PostgreSQL, a real HTTP server on a random port, and the tamper suite —
+//! every way of altering the ledger that `sirm verify` must catch and name.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use sirm_ledger::{merkle, CryptoProfile, PublicKey, SignedCheckpoint};
+use sirm_store::{Engine, Role, Store, StoreConfig};
+
+const SIRM: &str = env!("CARGO_BIN_EXE_sirm");
+
+/// One installation under test: a temporary data directory, and for
+/// PostgreSQL a schema of its own.
+struct Install {
+    dir: tempfile::TempDir,
+    engine: Engine,
+    schema: Option<String>,
+    pg_url: String,
+}
+
+impl Install {
+    fn new(engine: Engine) -> Install {
+        let pg_url = std::env::var("SIRM_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let schema = (engine == Engine::Postgres)
+            .then(|| format!("e_{}", hex::encode(rand::random::<[u8; 8]>())));
+        Install {
+            dir: tempfile::tempdir().unwrap(),
+            engine,
+            schema,
+            pg_url,
+        }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// `sirm <args>` against this installation.
+    fn sirm(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(SIRM);
+        c.env_remove("SIRM_DATA_DIR")
+            .env_remove("SIRM_DATABASE_URL")
+            .env_remove("SIRM_DATABASE_SCHEMA")
+            .arg("--data-dir")
+            .arg(self.data());
+        if let Some(s) = &self.schema {
+            c.args(["--database-url", &self.pg_url, "--database-schema", s]);
+        }
+        c.args(args);
+        c
+    }
+
+    /// A demo installation of `persons` persons: two signed batches.
+    fn demo(engine: Engine, persons: usize) -> Install {
+        let i = Install::new(engine);
+        let n = persons.to_string();
+        let data = i.data();
+        let out = i.sirm(&["demo", "--dir", data.to_str().unwrap(), "--persons", &n, "--no-serve"]);
+        assert!(out.status.success(), "demo failed: {}", text(&out));
+        i
+    }
+
+    fn store_config(&self) -> StoreConfig {
+        match &self.schema {
+            Some(s) => {
+                let mut c = StoreConfig::new(self.pg_url.clone());
+                c.pg_schema = Some(s.clone());
+                c
+            }
+            None => StoreConfig::sqlite_file(&self.data().join("sirm.db")),
+        }
+    }
+
+    /// Raw SQL as the database owner, with the append-only guards lifted —
+    /// what an attacker with database access would do.
+    async fn tamper(&self, statements: &[&str]) {
+        let owner = Store::connect(&self.store_config(), Role::Owner).await.unwrap();
+        match self.engine {
+            Engine::Sqlite => {
+                for t in ["ledger_entry_no_update", "ledger_entry_no_delete", "ledger_checkpoint_no_delete"] {
+                    owner.execute_raw(&format!("DROP TRIGGER IF EXISTS {t}")).await.unwrap();
+                }
+            }
+            Engine::Postgres => {
+                for t in ["ledger_entry", "ledger_checkpoint"] {
+                    owner.execute_raw(&format!("ALTER TABLE {t} DISABLE TRIGGER USER")).await.unwrap();
+                }
+            }
+        }
+        for s in statements {
+            owner.execute_raw(s).await.unwrap();
+        }
+        // Put the guards back, so the only trace is in the data itself.
+        match self.engine {
+            Engine::Sqlite => {
+                for (t, table, op) in [
+                    ("ledger_entry_no_update", "ledger_entry", "UPDATE"),
+                    ("ledger_entry_no_delete", "ledger_entry", "DELETE"),
+                    ("ledger_checkpoint_no_delete", "ledger_checkpoint", "DELETE"),
+                ] {
+                    owner
+                        .execute_raw(&format!(
+                            "CREATE TRIGGER {t} BEFORE {op} ON {table} \
+                             BEGIN SELECT RAISE(ABORT, '{table} is append-only (SIRM ledger guard)'); END"
+                        ))
+                        .await
+                        .unwrap();
+                }
+            }
+            Engine::Postgres => {
+                for t in ["ledger_entry", "ledger_checkpoint"] {
+                    owner.execute_raw(&format!("ALTER TABLE {t} ENABLE TRIGGER USER")).await.unwrap();
+                }
+            }
+        }
+        owner.close().await;
+    }
+
+    async fn tree_size(&self) -> u64 {
+        let s = Store::connect(&self.store_config(), Role::App).await.unwrap();
+        let n = s.head().await.unwrap().unwrap().checkpoint.tree_size;
+        s.close().await;
+        n
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn write_file(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+/// A running `sirm serve` on a random port; killed on drop.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(i: &Install) -> Server {
+        let mut child = i
+            .command(&["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let base = loop {
+            let line = lines.next().expect("server exited before listening").unwrap();
+            if let Some(pos) = line.find("http://") {
+                break line[pos..].trim_end_matches('/').to_string();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, base }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ------------------------------------------------------------------- tests
+
+async fn init_creates_and_refuses_to_overwrite(engine: Engine) {
+    let i = Install::new(engine);
+    let pw = write_file(i.dir.path(), "pw", "Str0ng-Passw0rd\n");
+    let pw = pw.to_str().unwrap();
+    let args = ["init", "--region", "110105", "--agency-name", "朝阳区社保中心", "--admin-password-file", pw];
+    let out = i.sirm(&args);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(stdout(&out).contains("signing key id"), "{}", text(&out));
+    let key = i.data().join("keys/checkpoint.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let key_before = std::fs::read(&key).unwrap();
+    // Second init: refused, nothing changed.
+    let again = i.sirm(&args);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    assert!(stderr(&again).contains("already holds a SIRM installation"), "{}", text(&again));
+    assert_eq!(std::fs::read(&key).unwrap(), key_before);
+    let v = i.sirm(&["verify"]);
+    assert!(v.status.success(), "{}", text(&v));
+    assert!(stdout(&v).contains("ledger intact: 2 entries"), "{}", text(&v));
+}
+
+async fn init_rejects_bad_input_and_writes_nothing(engine: Engine) {
+    let i = Install::new(engine);
+    let weak = write_file(i.dir.path(), "weak", "password\n");
+    let strong = write_file(i.dir.path(), "strong", "Str0ng-Passw0rd\n");
+    let cases: [(&[&str], &str); 3] = [
+        (&["--region", "990105", "--agency-name", "x", "--admin-password-file", strong.to_str().unwrap()], "region"),
+        (&["--region", "110105", "--agency-name", "x", "--admin-password-file", weak.to_str().unwrap()], "password"),
+        (&["--region", "110105", "--agency-name", " ", "--admin-password-file", strong.to_str().unwrap()], "agency_name"),
+    ];
+    for (args, field) in cases {
+        let mut all = vec!["init"];
+        all.extend_from_slice(args);
+        let out = i.sirm(&all);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        let err = stderr(&out);
+        assert!(err.contains(field), "expected the error to name {field}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
+        assert!(!i.data().join("sirm.toml").exists());
+        assert!(!i.data().join("keys").exists());
+    }
+}
+
+async fn serve_answers_checkpoint_and_proofs(engine: Engine) {
+    let i = Install::demo(engine, 40);
+    let pubkey = PublicKey::from_text(&std::fs::read_to_string(i.data().join("keys/checkpoint.pub")).unwrap()).unwrap();
+    let server = Server::start(&i);
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        let url = format!("{}{}", server.base, path);
+        let http = http.clone();
+        async move { http.get(url).send().await.unwrap() }
+    };
+    assert_eq!(get("/healthz").await.text().await.unwrap(), "ok");
+    let ready: serde_json::Value = get("/readyz").await.json().await.unwrap();
+    assert_eq!(ready["ready"], true);
+
+    let cp: serde_json::Value = get("/api/v1/ledger/checkpoint").await.json().await.unwrap();
+    let note = SignedCheckpoint::from_note(cp["note"].as_str().unwrap()).unwrap();
+    note.verify(&pubkey).unwrap();
+    let size = cp["tree_size"].as_u64().unwrap();
+    assert_eq!(size, note.checkpoint.tree_size);
+    assert_eq!(cp["root"].as_str().unwrap(), hex::encode(note.checkpoint.root));
+
+    // Inclusion: check every proof client-side against the signed root.
+    for seq in [1, size / 2, size] {
+        let p: serde_json::Value = get(&format!("/api/v1/ledger/proof/inclusion?seq={seq}")).await.json().await.unwrap();
+        let leaf: [u8; 32] = hex::decode(p["leaf_hash"].as_str().unwrap()).unwrap().try_into().unwrap();
+        let proof: Vec<[u8; 32]> = p["proof"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| hex::decode(h.as_str().unwrap()).unwrap().try_into().unwrap())
+            .collect();
+        merkle::verify_inclusion(CryptoProfile::default(), &leaf, seq - 1, size, &proof, &note.checkpoint.root).unwrap();
+    }
+    // Consistency from the genesis batch (tree size 2) to now.
+    let c: serde_json::Value = get("/api/v1/ledger/proof/consistency?from=2").await.json().await.unwrap();
+    let proof: Vec<[u8; 32]> = c["proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| hex::decode(h.as_str().unwrap()).unwrap().try_into().unwrap())
+        .collect();
+    let from_root: [u8; 32] = hex::decode(c["from_root"].as_str().unwrap()).unwrap().try_into().unwrap();
+    merkle::verify_consistency(CryptoProfile::default(), 2, size, &from_root, &note.checkpoint.root, &proof).unwrap();
+
+    // Bad input: named parameter, 400, JSON error.
+    for (path, needle) in [
+        ("/api/v1/ledger/proof/inclusion?seq=0", "seq"),
+        (&format!("/api/v1/ledger/proof/inclusion?seq={}", size + 1)[..], "seq"),
+        ("/api/v1/ledger/proof/inclusion?seq=abc", "seq"),
+        ("/api/v1/ledger/proof/inclusion", "seq"),
+        ("/api/v1/ledger/proof/consistency?from=5&to=3", "from"),
+    ] {
+        let r = get(path).await;
+        assert_eq!(r.status(), 400, "{path}");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_parameter");
+        assert!(body["error"]["message"].as_str().unwrap().contains(needle), "{path}: {body}");
+    }
+    assert_eq!(get("/no/such/route").await.status(), 404);
+
+    let api: serde_json::Value = get("/api/v1/openapi.json").await.json().await.unwrap();
+    for path in ["/api/v1/ledger/checkpoint", "/api/v1/ledger/proof/inclusion", "/api/v1/ledger/proof/consistency"] {
+        assert!(api["paths"][path]["get"].is_object(), "{path} missing from OpenAPI");
+    }
+    let page = get("/").await.text().await.unwrap();
+    assert!(page.contains("社会保险个人权益记录"), "{page}");
+}
+
+async fn rebuild_reports_the_same_digest(engine: Engine) {
+    let i = Install::demo(engine, 60);
+    let out = i.sirm(&["rebuild", "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let r: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(r["before"]["digest"], r["after"]["digest"]);
+    assert!(r["replayed"].as_u64().unwrap() > 60);
+    // A projection edited behind the applier's back: rebuild repairs it and says so.
+    i.tamper(&["UPDATE person SET name = '改' WHERE person_id IS NOT NULL"]).await;
+    let out = i.sirm(&["rebuild", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let r2: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(r2["after"]["digest"], r["after"]["digest"]);
+    assert_ne!(r2["before"]["digest"], r["after"]["digest"]);
+}
+
+/// `sirm verify` on a tampered ledger: exit 1, first bad entry named.
+fn expect_altered(i: &Install, extra: &[&str], seq: u64, needle: &str) {
+    let mut args = vec!["verify"];
+    args.extend_from_slice(extra);
+    let out = i.sirm(&args);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let s = stdout(&out);
+    assert!(s.contains(&format!("first bad entry is {seq}")), "expected entry {seq}: {s}");
+    assert!(s.contains(needle), "expected {needle:?}: {s}");
+}
+
+async fn tamper_payload_byte(engine: Engine) {
+    let i = Install::demo(engine, 30);
+    i.tamper(&["UPDATE ledger_entry SET payload = replace(payload, '\"reason\"', '\"Reason\"') WHERE seq = 3"]).await;
+    let i2 = i; // the genesis batch has 2 entries; seq 3 is the first demo account
+    i2.tamper(&["UPDATE ledger_entry SET payload = replace(payload, 'sirm', 'SIRM') WHERE seq = 5"]).await;
+    i2.tamper(&["UPDATE ledger_entry SET payload = replace(payload, '\"username\":\"', '\"username\":\"x') WHERE seq = 7"]).await;
+    expect_altered(&i2, &[], 7, "entry 7: content does not match");
+}
+
+async fn tamper_delete_entry(engine: Engine) {
+    let i = Install::demo(engine, 30);
+    i.tamper(&["DELETE FROM ledger_entry WHERE seq = 20"]).await;
+    expect_altered(&i, &[], 20, "20");
+}
+
+async fn tamper_swap_entries(engine: Engine) {
+    let i = Install::demo(engine, 30);
+    i.tamper(&[
+        "UPDATE ledger_entry SET seq = -1 WHERE seq = 15",
+        "UPDATE ledger_entry SET seq = 15 WHERE seq = 16",
+        "UPDATE ledger_entry SET seq = 16 WHERE seq = -1",
+    ])
+    .await;
+    expect_altered(&i, &[], 15, "entry 15");
+}
+
+async fn tamper_forged_entry(engine: Engine) {
+    let i = Install::demo(engine, 30);
+    let n = i.tree_size().await;
+    // A forged row copied from a real one, with a self-consistent leaf hash
+    // recomputed by the forger: only the missing signature betrays it.
+    let forged = sirm_ledger::Entry::from_stored(
+        n + 1,
+        4_102_444_800_000_000,
+        "110105".into(),
+        "business",
+        "person.changed".into(),
+        "person:forged".into(),
+        None,
+        "[\"clerk\"]",
+        "{\"note\":\"forged\"}".into(),
+    )
+    .unwrap();
+    let leaf = hex::encode(forged.leaf_hash(CryptoProfile::default()));
+    let leaf_sql = match engine {
+        Engine::Sqlite => format!("X'{leaf}'"),
+        Engine::Postgres => format!("'\\x{leaf}'::bytea"),
+    };
+    let sql = format!(
+        "INSERT INTO ledger_entry (seq, time_us, agency, stream, kind, subject, application, actors, payload, leaf_hash) \
+         VALUES ({}, 4102444800000000, '110105', 'business', 'person.changed', 'person:forged', NULL, '[\"clerk\"]', '{{\"note\":\"forged\"}}', {leaf_sql})",
+        n + 1
+    );
+    i.tamper(&[&sql]).await;
+    expect_altered(&i, &[], n + 1, &format!("{}", n + 1));
+}
+
+async fn tamper_truncate_tail(engine: Engine) {
+    let i = Install::demo(engine, 30);
+    let kept = i.dir.path().join("kept.note");
+    let out = i.sirm(&["checkpoint", "--out", kept.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    // Remove the whole last batch and its checkpoint: the rest is
+    // self-consistent, so only a checkpoint kept outside can tell.
+    i.tamper(&["DELETE FROM ledger_entry WHERE seq > 2", "DELETE FROM ledger_checkpoint WHERE tree_size > 2"]).await;
+    let plain = i.sirm(&["verify"]);
+    assert!(plain.status.success(), "{}", text(&plain));
+    expect_altered(&i, &["--checkpoint", kept.to_str().unwrap()], 3, "3");
+}
+
+async fn tamper_rewritten_leaf_hash_is_caught_by_signature(engine: Engine) {
+    let i = Install::demo(engine, 30);
+    // Content and leaf hash rewritten together: the signed root disagrees.
+    let rewrite = match engine {
+        Engine::Sqlite => "UPDATE ledger_entry SET leaf_hash = zeroblob(32) WHERE seq = 10",
+        Engine::Postgres => "UPDATE ledger_entry SET leaf_hash = decode(repeat('00', 32), 'hex') WHERE seq = 10",
+    };
+    i.tamper(&[rewrite]).await;
+    expect_altered(&i, &[], 10, "entry 10");
+}
+
+async fn bad_configuration_is_a_one_line_error(engine: Engine) {
+    let i = Install::demo(engine, 5);
+    // Unknown schema version.
+    let bump = match engine {
+        Engine::Sqlite => "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99, 'future', 1, X'00', 0)",
+        Engine::Postgres => "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99, 'future', TRUE, '\\x00'::bytea, 0)",
+    };
+    i.tamper(&[bump]).await;
+    let out = i.sirm(&["verify"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("schema version 99 is unknown"), "{}", text(&out));
+    assert_eq!(stderr(&out).trim().lines().count(), 1, "{}", text(&out));
+}
+
+async fn missing_or_wrong_key_refused(engine: Engine) {
+    let i = Install::demo(engine, 5);
+    let key = i.data().join("keys/checkpoint.key");
+    let original = std::fs::read(&key).unwrap();
+    // A different, well-formed key.
+    std::fs::write(&key, CryptoProfile::default().generate_signing_key().to_file_text()).unwrap();
+    let out = i.sirm(&["serve", "--listen", "127.0.0.1:0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("does not belong to this installation"), "{}", text(&out));
+    // No key at all.
+    std::fs::remove_file(&key).unwrap();
+    let out = i.sirm(&["serve", "--listen", "127.0.0.1:0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("checkpoint.key: signing key file is missing"), "{}", text(&out));
+    // A garbled key.
+    std::fs::write(&key, "not a key").unwrap();
+    let out = i.sirm(&["serve", "--listen", "127.0.0.1:0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("checkpoint.key"), "{}", text(&out));
+    // Verification needs only the public key.
+    std::fs::write(&key, original).unwrap();
+    assert!(i.sirm(&["verify"]).status.success());
+}
+
+macro_rules! both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(sirm_store::Engine::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(sirm_store::Engine::Postgres).await } )*
+        }
+    };
+}
+
+both_engines!(
+    init_creates_and_refuses_to_overwrite,
+    init_rejects_bad_input_and_writes_nothing,
+    serve_answers_checkpoint_and_proofs,
+    rebuild_reports_the_same_digest,
+    tamper_payload_byte,
+    tamper_delete_entry,
+    tamper_swap_entries,
+    tamper_forged_entry,
+    tamper_truncate_tail,
+    tamper_rewritten_leaf_hash_is_caught_by_signature,
+    bad_configuration_is_a_one_line_error,
+    missing_or_wrong_key_refused,
+);
+
+#[test]
+fn unreachable_database_is_a_one_line_error() {
+    let i = Install::new(Engine::Sqlite);
+    let pw = write_file(i.dir.path(), "pw", "Str0ng-Passw0rd\n");
+    let out = Command::new(SIRM)
+        .args(["--data-dir", i.data().to_str().unwrap(), "--database-url", "postgres://postgres@127.0.0.1:1/none"])
+        .args(["init", "--region", "110105", "--agency-name", "x", "--admin-password-file", pw.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("cannot open database postgres://postgres@127.0.0.1:1/none"), "{}", text(&out));
+    assert!(!i.data().join("sirm.toml").exists());
+    // And a data directory without an installation.
+    let out = i.sirm(&["verify"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("holds no SIRM installation"), "{}", text(&out));
+}
+
+#[test]
+fn help_on_every_command() {
+    for cmd in ["init", "serve", "demo", "verify", "rebuild", "checkpoint", "migrate", "id", "calc", "rules"] {
+        let out = Command::new(SIRM).args([cmd, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{cmd} --help: {}", text(&out));
+        assert!(stdout(&out).contains("Usage"), "{cmd}");
+    }
+}
