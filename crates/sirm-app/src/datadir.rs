@@ -83,9 +83,7 @@ impl DataDir {
     pub fn write_config(&self, cfg: &Config) -> Result<(), AppError> {
         let path = self.config_path();
         let text = toml::to_string_pretty(cfg).map_err(|e| file_err(&path, e))?;
-        let body = format!(
-            "# SIRM installation. Created by `sirm init`; edit with care.\n{text}"
-        );
+        let body = format!("# SIRM installation. Created by `sirm init`; edit with care.\n{text}");
         write_new(&path, body.as_bytes(), 0o644)
     }
 

@@ -33,7 +33,12 @@ const BATCH: usize = 10_000;
 /// The demo staff: (username, display name, role, role in Chinese).
 pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str)] = &[
     ("sysadmin", "系统管理员 王磊", "system_admin", "系统管理员"),
-    ("secadmin", "安全管理员 李静", "security_admin", "安全管理员"),
+    (
+        "secadmin",
+        "安全管理员 李静",
+        "security_admin",
+        "安全管理员",
+    ),
     ("auditadmin", "审计管理员 张敏", "audit_admin", "审计管理员"),
     ("dba", "数据库管理员 刘洋", "database_admin", "数据库管理员"),
     ("clerk", "初审 陈晓", "clerk", "初审（前台经办）"),
@@ -107,23 +112,41 @@ struct DemoData {
 }
 
 const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "林", "罗", "高",
 ];
 const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平",
-    "刚", "桂英", "建华", "志强", "晓燕", "海燕", "子涵", "浩然", "雨桐", "思远",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀英", "霞", "平", "刚", "桂英", "建华", "志强", "晓燕", "海燕", "子涵", "浩然", "雨桐",
+    "思远",
 ];
 const STREETS: &[&str] = &[
-    "朝阳路", "建国路", "望京街", "酒仙桥路", "东三环中路", "工体北路", "亮马桥路", "团结湖路", "安立路", "北苑路",
+    "朝阳路",
+    "建国路",
+    "望京街",
+    "酒仙桥路",
+    "东三环中路",
+    "工体北路",
+    "亮马桥路",
+    "团结湖路",
+    "安立路",
+    "北苑路",
 ];
 const FIRM_WORDS: &[&str] = &[
     "华信", "京通", "宏达", "远景", "明德", "恒泰", "新元", "博雅", "启航", "嘉禾", "瑞丰", "众联",
 ];
-const FIRM_KINDS: &[&str] = &["科技有限公司", "商贸有限公司", "建筑工程有限公司", "餐饮管理有限公司", "物流有限公司", "文化传媒有限公司"];
+const FIRM_KINDS: &[&str] = &[
+    "科技有限公司",
+    "商贸有限公司",
+    "建筑工程有限公司",
+    "餐饮管理有限公司",
+    "物流有限公司",
+    "文化传媒有限公司",
+];
 /// Birth-place region codes used for invented resident ID numbers.
 const BIRTH_REGIONS: &[&str] = &[
-    "110105", "110101", "110108", "120101", "130102", "310104", "320102", "330106", "370102", "420106", "440305",
-    "510107",
+    "110105", "110101", "110108", "120101", "130102", "310104", "320102", "330106", "370102",
+    "420106", "440305", "510107",
 ];
 
 fn pick<'a, R: Rng>(rng: &mut R, items: &[&'a str]) -> &'a str {
@@ -136,11 +159,19 @@ fn date_between<R: Rng>(rng: &mut R, from: NaiveDate, to: NaiveDate) -> NaiveDat
 }
 
 fn address<R: Rng>(rng: &mut R) -> String {
-    format!("北京市朝阳区{}{}号", pick(rng, STREETS), rng.gen_range(1..300))
+    format!(
+        "北京市朝阳区{}{}号",
+        pick(rng, STREETS),
+        rng.gen_range(1..300)
+    )
 }
 
 fn phone<R: Rng>(rng: &mut R) -> String {
-    format!("1{}{:09}", ["3", "5", "8"][rng.gen_range(0..3)], rng.gen_range(0..1_000_000_000u64))
+    format!(
+        "1{}{:09}",
+        ["3", "5", "8"][rng.gen_range(0..3)],
+        rng.gen_range(0..1_000_000_000u64)
+    )
 }
 
 /// GB 11714 organisation code: 8 characters and a check character.
@@ -154,7 +185,10 @@ fn org_code<R: Rng>(rng: &mut R) -> String {
         11 => '0',
         n => char::from_digit(n, 10).unwrap_or('0'),
     };
-    let mut s: String = digits.iter().filter_map(|d| char::from_digit(*d, 10)).collect();
+    let mut s: String = digits
+        .iter()
+        .filter_map(|d| char::from_digit(*d, 10))
+        .collect();
     s.push(check);
     s
 }
@@ -172,7 +206,9 @@ fn generate(sirm: &Sirm, req: &DemoRequest) -> Result<DemoData, AppError> {
     let actor = "sirm-demo";
     let start = NaiveDate::from_ymd_opt(2015, 1, 1).unwrap_or_default();
     let end = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap_or_default();
-    let region: RegionCode = DEMO_REGION.parse().map_err(|e| AppError::invalid("region", e))?;
+    let region: RegionCode = DEMO_REGION
+        .parse()
+        .map_err(|e| AppError::invalid("region", e))?;
     let mut events: Vec<Dated> = Vec::new();
     let mut order = 0u64;
     let mut push = |events: &mut Vec<Dated>, on: NaiveDate, draft: EntryDraft| {
@@ -189,7 +225,14 @@ fn generate(sirm: &Sirm, req: &DemoRequest) -> Result<DemoData, AppError> {
             agency: cfg.agency_code.clone(),
             roles: vec![role.to_string()],
         };
-        accounts.push(draft(cfg, Stream::Security, kind::ACCOUNT_CREATED, records::account_subject(username), actor, &a)?);
+        accounts.push(draft(
+            cfg,
+            Stream::Security,
+            kind::ACCOUNT_CREATED,
+            records::account_subject(username),
+            actor,
+            &a,
+        )?);
     }
 
     // Employers.
@@ -198,7 +241,8 @@ fn generate(sirm: &Sirm, req: &DemoRequest) -> Result<DemoData, AppError> {
     for _ in 0..n_employers {
         let code = loop {
             let body = format!("91{}{}", region.as_str(), org_code(&mut rng));
-            let code = CreditCode::from_body(&body).map_err(|e| AppError::invalid("credit_code", e))?;
+            let code =
+                CreditCode::from_body(&body).map_err(|e| AppError::invalid("credit_code", e))?;
             if codes.insert(code.clone()) {
                 break code;
             }
@@ -206,7 +250,12 @@ fn generate(sirm: &Sirm, req: &DemoRequest) -> Result<DemoData, AppError> {
         let on = date_between(&mut rng, start - Duration::days(365 * 5), end);
         let r = EmployerRegistration {
             credit_code: code.clone(),
-            name: format!("北京{}{}{}", pick(&mut rng, FIRM_WORDS), pick(&mut rng, FIRM_WORDS), pick(&mut rng, FIRM_KINDS)),
+            name: format!(
+                "北京{}{}{}",
+                pick(&mut rng, FIRM_WORDS),
+                pick(&mut rng, FIRM_WORDS),
+                pick(&mut rng, FIRM_KINDS)
+            ),
             address: address(&mut rng),
             industry_class: rng.gen_range(1..=8),
             registered_on: on,
@@ -231,7 +280,11 @@ fn generate(sirm: &Sirm, req: &DemoRequest) -> Result<DemoData, AppError> {
                 effective_on: d_on,
                 reason: "企业注销".into(),
             };
-            push(&mut events, d_on, employer_deregistration_draft(cfg, actor, &d)?);
+            push(
+                &mut events,
+                d_on,
+                employer_deregistration_draft(cfg, actor, &d)?,
+            );
         }
     }
 
@@ -253,7 +306,10 @@ fn generate(sirm: &Sirm, req: &DemoRequest) -> Result<DemoData, AppError> {
                 break id;
             }
         };
-        let adult = id.birth_date().with_year(id.birth_date().year() + 18).unwrap_or(start);
+        let adult = id
+            .birth_date()
+            .with_year(id.birth_date().year() + 18)
+            .unwrap_or(start);
         let on = date_between(&mut rng, adult.max(start), end);
         let name = format!("{}{}", pick(&mut rng, SURNAMES), pick(&mut rng, GIVEN));
         let r = PersonRegistration {
@@ -274,7 +330,11 @@ fn generate(sirm: &Sirm, req: &DemoRequest) -> Result<DemoData, AppError> {
             let c = PersonChange {
                 id: id.clone(),
                 effective_on: c_on,
-                reason: if moved { "居住地址变更".into() } else { "联系电话变更".into() },
+                reason: if moved {
+                    "居住地址变更".into()
+                } else {
+                    "联系电话变更".into()
+                },
                 name: None,
                 address: moved.then(|| address(&mut rng)),
                 phone: (!moved).then(|| phone(&mut rng)),

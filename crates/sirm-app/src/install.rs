@@ -32,9 +32,9 @@ pub struct InitReport {
 pub fn check_username(name: &str) -> Result<(), AppError> {
     let ok = (3..=32).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-' || c == '.');
+        && name.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-' || c == '.'
+        });
     if ok {
         Ok(())
     } else {
@@ -126,11 +126,27 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         roles: vec!["system_admin".into()],
     };
     let drafts = vec![
-        draft(&config, Stream::Business, kind::AGENCY_REGISTERED, records::agency_subject(&agency.code), "sirm-init", &agency)?,
-        draft(&config, Stream::Security, kind::ACCOUNT_CREATED, records::account_subject(&admin.username), "sirm-init", &admin)?,
+        draft(
+            &config,
+            Stream::Business,
+            kind::AGENCY_REGISTERED,
+            records::agency_subject(&agency.code),
+            "sirm-init",
+            &agency,
+        )?,
+        draft(
+            &config,
+            Stream::Security,
+            kind::ACCOUNT_CREATED,
+            records::account_subject(&admin.username),
+            "sirm-init",
+            &admin,
+        )?,
     ];
     let outcome = owner.append(drafts, &key, &config.origin).await?;
-    owner.set_credential(&admin.username, &password_hash).await?;
+    owner
+        .set_credential(&admin.username, &password_hash)
+        .await?;
     owner.close().await;
     Ok(InitReport {
         data_dir: dir.root().display().to_string(),

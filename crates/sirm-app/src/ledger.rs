@@ -44,14 +44,18 @@ impl Sirm {
         if seq == 0 || seq > size {
             return Err(AppError::invalid(
                 "seq",
-                format!("must be between 1 and {size} (the latest checkpoint's tree size), got {seq}"),
+                format!(
+                    "must be between 1 and {size} (the latest checkpoint's tree size), got {seq}"
+                ),
             ));
         }
         let profile = cp.profile;
         let leaves = self.store.leaf_hashes(size).await?;
         let index = seq - 1;
         let proof = merkle::inclusion_proof(profile, &leaves, index)?;
-        let leaf = leaves[usize::try_from(index).unwrap_or(usize::MAX).min(leaves.len() - 1)];
+        let leaf = leaves[usize::try_from(index)
+            .unwrap_or(usize::MAX)
+            .min(leaves.len() - 1)];
         // Never hand out a proof that does not check against the signed root.
         merkle::verify_inclusion(profile, &leaf, index, size, &proof, &cp.checkpoint.root)?;
         Ok(InclusionProof {
@@ -67,14 +71,20 @@ impl Sirm {
 
     /// Consistency proof between tree sizes `from` and `to` (default: the
     /// latest checkpoint).
-    pub async fn consistency_proof(&self, from: u64, to: Option<u64>) -> Result<ConsistencyProof, AppError> {
+    pub async fn consistency_proof(
+        &self,
+        from: u64,
+        to: Option<u64>,
+    ) -> Result<ConsistencyProof, AppError> {
         let cp = self.latest_checkpoint().await?;
         let size = cp.checkpoint.tree_size;
         let to = to.unwrap_or(size);
         if to == 0 || to > size {
             return Err(AppError::invalid(
                 "to",
-                format!("must be between 1 and {size} (the latest checkpoint's tree size), got {to}"),
+                format!(
+                    "must be between 1 and {size} (the latest checkpoint's tree size), got {to}"
+                ),
             ));
         }
         if from == 0 || from > to {
@@ -85,7 +95,9 @@ impl Sirm {
         }
         let profile = cp.profile;
         let leaves = self.store.leaf_hashes(to).await?;
-        let from_idx = usize::try_from(from).unwrap_or(usize::MAX).min(leaves.len());
+        let from_idx = usize::try_from(from)
+            .unwrap_or(usize::MAX)
+            .min(leaves.len());
         let from_root = merkle::root_of(profile, &leaves[..from_idx]);
         let to_root = merkle::root_of(profile, &leaves);
         let proof = merkle::consistency_proof(profile, &leaves, from)?;

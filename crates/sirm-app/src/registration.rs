@@ -14,17 +14,39 @@ use sirm_store::AppendOutcome;
 use crate::install::draft;
 use crate::{AppError, Config, Sirm};
 
-pub fn employer_draft(config: &Config, actor: &str, r: &EmployerRegistration) -> Result<EntryDraft, AppError> {
+pub fn employer_draft(
+    config: &Config,
+    actor: &str,
+    r: &EmployerRegistration,
+) -> Result<EntryDraft, AppError> {
     r.validate().map_err(|e| AppError::invalid("employer", e))?;
-    draft(config, Stream::Business, kind::EMPLOYER_REGISTERED, records::employer_subject(&r.credit_code), actor, r)
+    draft(
+        config,
+        Stream::Business,
+        kind::EMPLOYER_REGISTERED,
+        records::employer_subject(&r.credit_code),
+        actor,
+        r,
+    )
 }
 
-pub fn employer_change_draft(config: &Config, actor: &str, c: &EmployerChange) -> Result<EntryDraft, AppError> {
+pub fn employer_change_draft(
+    config: &Config,
+    actor: &str,
+    c: &EmployerChange,
+) -> Result<EntryDraft, AppError> {
     if c.name.is_none() && c.address.is_none() && c.industry_class.is_none() {
         return Err(AppError::invalid("employer change", "changes nothing"));
     }
     records::check_text("reason", &c.reason, 400).map_err(|e| AppError::invalid("reason", e))?;
-    draft(config, Stream::Business, kind::EMPLOYER_CHANGED, records::employer_subject(&c.credit_code), actor, c)
+    draft(
+        config,
+        Stream::Business,
+        kind::EMPLOYER_CHANGED,
+        records::employer_subject(&c.credit_code),
+        actor,
+        c,
+    )
 }
 
 pub fn employer_deregistration_draft(
@@ -33,37 +55,80 @@ pub fn employer_deregistration_draft(
     d: &EmployerDeregistration,
 ) -> Result<EntryDraft, AppError> {
     records::check_text("reason", &d.reason, 400).map_err(|e| AppError::invalid("reason", e))?;
-    draft(config, Stream::Business, kind::EMPLOYER_DEREGISTERED, records::employer_subject(&d.credit_code), actor, d)
+    draft(
+        config,
+        Stream::Business,
+        kind::EMPLOYER_DEREGISTERED,
+        records::employer_subject(&d.credit_code),
+        actor,
+        d,
+    )
 }
 
-pub fn person_draft(config: &Config, actor: &str, r: &PersonRegistration) -> Result<EntryDraft, AppError> {
+pub fn person_draft(
+    config: &Config,
+    actor: &str,
+    r: &PersonRegistration,
+) -> Result<EntryDraft, AppError> {
     r.validate().map_err(|e| AppError::invalid("person", e))?;
     if r.registered_on < r.id.birth_date() {
-        return Err(AppError::invalid("registered_on", "is before the birth date in the ID number"));
+        return Err(AppError::invalid(
+            "registered_on",
+            "is before the birth date in the ID number",
+        ));
     }
-    draft(config, Stream::Business, kind::PERSON_REGISTERED, records::person_subject(&r.id), actor, r)
+    draft(
+        config,
+        Stream::Business,
+        kind::PERSON_REGISTERED,
+        records::person_subject(&r.id),
+        actor,
+        r,
+    )
 }
 
-pub fn person_change_draft(config: &Config, actor: &str, c: &PersonChange) -> Result<EntryDraft, AppError> {
+pub fn person_change_draft(
+    config: &Config,
+    actor: &str,
+    c: &PersonChange,
+) -> Result<EntryDraft, AppError> {
     if c.name.is_none() && c.address.is_none() && c.phone.is_none() {
         return Err(AppError::invalid("person change", "changes nothing"));
     }
     records::check_text("reason", &c.reason, 400).map_err(|e| AppError::invalid("reason", e))?;
-    draft(config, Stream::Business, kind::PERSON_CHANGED, records::person_subject(&c.id), actor, c)
+    draft(
+        config,
+        Stream::Business,
+        kind::PERSON_CHANGED,
+        records::person_subject(&c.id),
+        actor,
+        c,
+    )
 }
 
 impl Sirm {
     /// Register a person; refused if the ID number is already registered.
-    pub async fn register_person(&self, actor: &str, r: &PersonRegistration) -> Result<AppendOutcome, AppError> {
+    pub async fn register_person(
+        &self,
+        actor: &str,
+        r: &PersonRegistration,
+    ) -> Result<AppendOutcome, AppError> {
         let d = person_draft(&self.config, actor, r)?;
         if self.store.person(r.id.as_str()).await?.is_some() {
-            return Err(AppError::invalid("id", format!("{} is already registered", r.id.masked())));
+            return Err(AppError::invalid(
+                "id",
+                format!("{} is already registered", r.id.masked()),
+            ));
         }
         self.append(vec![d]).await
     }
 
     /// Change a registered person's details.
-    pub async fn change_person(&self, actor: &str, c: &PersonChange) -> Result<AppendOutcome, AppError> {
+    pub async fn change_person(
+        &self,
+        actor: &str,
+        c: &PersonChange,
+    ) -> Result<AppendOutcome, AppError> {
         let d = person_change_draft(&self.config, actor, c)?;
         if self.store.person(c.id.as_str()).await?.is_none() {
             return Err(AppError::NotFound(format!("person {}", c.id.masked())));
@@ -71,19 +136,29 @@ impl Sirm {
         self.append(vec![d]).await
     }
 
-    pub async fn register_employer(&self, actor: &str, r: &EmployerRegistration) -> Result<AppendOutcome, AppError> {
+    pub async fn register_employer(
+        &self,
+        actor: &str,
+        r: &EmployerRegistration,
+    ) -> Result<AppendOutcome, AppError> {
         let d = employer_draft(&self.config, actor, r)?;
         self.append(vec![d]).await
     }
 
     /// A person's registration record, with its ledger history.
-    pub async fn person_record(&self, id: &sirm_domain::id::ResidentId) -> Result<PersonRecord, AppError> {
+    pub async fn person_record(
+        &self,
+        id: &sirm_domain::id::ResidentId,
+    ) -> Result<PersonRecord, AppError> {
         let row = self
             .store
             .person(id.as_str())
             .await?
             .ok_or_else(|| AppError::NotFound(format!("person {}", id.masked())))?;
-        let history = self.store.entries_for_subject(&records::person_subject(id)).await?;
+        let history = self
+            .store
+            .entries_for_subject(&records::person_subject(id))
+            .await?;
         Ok(PersonRecord {
             person: row,
             history: history

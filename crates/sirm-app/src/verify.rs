@@ -65,7 +65,11 @@ impl Sirm {
         let key_mismatch = (self.installation.public_key != self.public_key.to_hex()).then(|| {
             format!(
                 "installation record names public key {}…, but the key file is {} (key id {})",
-                self.installation.public_key.chars().take(16).collect::<String>(),
+                self.installation
+                    .public_key
+                    .chars()
+                    .take(16)
+                    .collect::<String>(),
                 self.dir.public_key_path().display(),
                 self.public_key.key_id()
             )

@@ -27,7 +27,9 @@ fn persons() -> Vec<Person> {
     // above the ceiling), classes 1–8, balances 0–200,000.00.
     let mut x: u64 = 0x2545_F491_4F6C_DD1D;
     let mut next = || {
-        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        x = x
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         x >> 33
     };
     (0..PERSONS)
@@ -51,7 +53,9 @@ fn person_year(p: &Params, person: &Person) -> Decimal {
         *credit = r.account_credit;
     }
     let rate = p.crediting_rate.unwrap();
-    engine::account_year(p, person.opening_balance, rate, &credits).unwrap().closing_balance
+    engine::account_year(p, person.opening_balance, rate, &credits)
+        .unwrap()
+        .closing_balance
 }
 
 fn full_year(c: &mut Criterion) {

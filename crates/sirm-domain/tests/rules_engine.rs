@@ -8,7 +8,9 @@ use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde_json::{json, Value};
 use sirm_domain::rules::engine::{self, Bound, PensionInputs};
-use sirm_domain::rules::{builtin, calc, Category, Format, Insurance, Month, Payer, RuleBook, RuleError, RuleSet};
+use sirm_domain::rules::{
+    builtin, calc, Category, Format, Insurance, Month, Payer, RuleBook, RuleError, RuleSet,
+};
 
 fn book() -> RuleBook {
     builtin::rule_book().unwrap()
@@ -53,14 +55,26 @@ fn s(v: &Value, k: &str) -> String {
 fn rules_md_account_example() {
     // 10000.00 × 0.0612 = 612; 400 × 0.0612 × Σ(13−m)/12 = 400 × 0.0612 × 78/12 = 159.12.
     let set = national();
-    let r = engine::account_year(set.defaults(), dec!(10000.00), dec!(0.0612), &[dec!(400.00); 12]).unwrap();
+    let r = engine::account_year(
+        set.defaults(),
+        dec!(10000.00),
+        dec!(0.0612),
+        &[dec!(400.00); 12],
+    )
+    .unwrap();
     assert_eq!(r.interest_on_opening, dec!(612));
     assert_eq!(r.interest_on_credits, dec!(159.12));
     assert_eq!(r.interest.to_string(), "771.12");
     assert_eq!(r.closing_balance.to_string(), "15571.12");
 
-    let credits: Vec<Value> = (1..=12).map(|m| json!({"month": m, "amount": "400.00"})).collect();
-    let out = run("account", json!({"opening_balance": "10000.00", "rate": "0.0612", "credits": credits})).unwrap();
+    let credits: Vec<Value> = (1..=12)
+        .map(|m| json!({"month": m, "amount": "400.00"}))
+        .collect();
+    let out = run(
+        "account",
+        json!({"opening_balance": "10000.00", "rate": "0.0612", "credits": credits}),
+    )
+    .unwrap();
     assert_eq!(s(&out, "interest"), "771.12");
     assert_eq!(s(&out, "closing_balance"), "15571.12");
 }
@@ -161,14 +175,28 @@ fn base_clamp_boundaries() {
     ];
     for (wage, base, bound) in cases {
         let r = engine::base_with_avg_wage(p, dec!(8000), wage.parse().unwrap()).unwrap();
-        assert_eq!((r.floor.to_string(), r.ceiling.to_string()), ("4800".into(), "24000".into()));
+        assert_eq!(
+            (r.floor.to_string(), r.ceiling.to_string()),
+            ("4800".into(), "24000".into())
+        );
         assert_eq!(r.base.to_string(), base, "wage {wage}");
         assert_eq!(r.bound, bound, "wage {wage}");
     }
     // Demo 2024: avg 11761.00 → floor 7056.6 → 7057, ceiling 35283.
-    let out = run("base", json!({"region": "110105", "year": 2024, "declared_wage": "3000"})).unwrap();
-    assert_eq!((s(&out, "floor"), s(&out, "ceiling"), s(&out, "base")), ("7057".into(), "35283".into(), "7057".into()));
-    let out = run("base", json!({"declared_wage": "30000", "avg_wage": "8000"})).unwrap();
+    let out = run(
+        "base",
+        json!({"region": "110105", "year": 2024, "declared_wage": "3000"}),
+    )
+    .unwrap();
+    assert_eq!(
+        (s(&out, "floor"), s(&out, "ceiling"), s(&out, "base")),
+        ("7057".into(), "35283".into(), "7057".into())
+    );
+    let out = run(
+        "base",
+        json!({"declared_wage": "30000", "avg_wage": "8000"}),
+    )
+    .unwrap();
     assert_eq!(s(&out, "base"), "24000");
     assert_eq!(s(&out, "bound"), "ceiling");
 }
@@ -177,7 +205,12 @@ fn base_clamp_boundaries() {
 fn contributions_every_type_and_payer() {
     let set = national();
     let p = set.defaults();
-    let c = |ins, payer, class| engine::contribution(p, dec!(9000), ins, payer, class).unwrap().amount.to_string();
+    let c = |ins, payer, class| {
+        engine::contribution(p, dec!(9000), ins, payer, class)
+            .unwrap()
+            .amount
+            .to_string()
+    };
     assert_eq!(c(Insurance::Pension, Payer::Employer, None), "1440.00");
     assert_eq!(c(Insurance::Pension, Payer::Employee, None), "720.00");
     assert_eq!(c(Insurance::Medical, Payer::Employer, None), "720.00");
@@ -188,12 +221,35 @@ fn contributions_every_type_and_payer() {
     assert_eq!(c(Insurance::WorkInjury, Payer::Employer, Some(8)), "171.00");
     assert_eq!(c(Insurance::WorkInjury, Payer::Employee, Some(8)), "0.00");
     // Half-up to the fen: 7057 × 0.005 = 35.285 → 35.29.
-    let r = engine::contribution(p, dec!(7057), Insurance::Unemployment, Payer::Employee, None).unwrap();
+    let r = engine::contribution(
+        p,
+        dec!(7057),
+        Insurance::Unemployment,
+        Payer::Employee,
+        None,
+    )
+    .unwrap();
     assert_eq!(r.amount.to_string(), "35.29");
-    assert!(engine::contribution(p, dec!(9000), Insurance::WorkInjury, Payer::Employer, Some(9)).is_err());
-    assert!(engine::contribution(p, dec!(9000), Insurance::WorkInjury, Payer::Employer, None).is_err());
-    let out = run("contribution", json!({"base": "9000", "insurance": "pension", "payer": "employer"})).unwrap();
-    assert_eq!((s(&out, "rate"), s(&out, "amount")), ("0.16".into(), "1440.00".into()));
+    assert!(engine::contribution(
+        p,
+        dec!(9000),
+        Insurance::WorkInjury,
+        Payer::Employer,
+        Some(9)
+    )
+    .is_err());
+    assert!(
+        engine::contribution(p, dec!(9000), Insurance::WorkInjury, Payer::Employer, None).is_err()
+    );
+    let out = run(
+        "contribution",
+        json!({"base": "9000", "insurance": "pension", "payer": "employer"}),
+    )
+    .unwrap();
+    assert_eq!(
+        (s(&out, "rate"), s(&out, "amount")),
+        ("0.16".into(), "1440.00".into())
+    );
     // Year overrides: the demo region's 2017 pension employer rate is 0.19.
     let out =
         run("contribution", json!({"region": "110105", "year": 2017, "base": "9000", "insurance": "pension", "payer": "employer"})).unwrap();
@@ -216,14 +272,32 @@ fn month_and_year_in_demo_region() {
     let a = r.amounts;
     assert_eq!(r.base, dec!(9000));
     assert_eq!(
-        [a.pension_employer, a.pension_employee, a.medical_employer, a.medical_employee],
+        [
+            a.pension_employer,
+            a.pension_employee,
+            a.medical_employer,
+            a.medical_employee
+        ],
         [dec!(1440.00), dec!(720.00), dec!(882.00), dec!(180.00)]
     );
-    assert_eq!([a.unemployment_employer, a.unemployment_employee, a.work_injury_employer], [dec!(45.00), dec!(45.00), dec!(18.00)]);
+    assert_eq!(
+        [
+            a.unemployment_employer,
+            a.unemployment_employee,
+            a.work_injury_employer
+        ],
+        [dec!(45.00), dec!(45.00), dec!(18.00)]
+    );
     assert_eq!(r.account_credit, dec!(720.00));
     assert_eq!(p.crediting_rate, Some(dec!(0.0262)));
     // A year of 720.00 credits on 10000.00 at 2.62 %: 262 + 720 × 0.0262 × 6.5 = 384.616 → 384.62.
-    let y = engine::account_year(p, dec!(10000.00), p.crediting_rate.unwrap(), &[r.account_credit; 12]).unwrap();
+    let y = engine::account_year(
+        p,
+        dec!(10000.00),
+        p.crediting_rate.unwrap(),
+        &[r.account_credit; 12],
+    )
+    .unwrap();
     assert_eq!(y.interest, dec!(384.62));
     assert_eq!(y.closing_balance, dec!(19024.62));
 }
@@ -235,23 +309,53 @@ fn account_month_weights() {
     let mut credits = [Decimal::ZERO; 12];
     credits[0] = dec!(1200);
     // January: 12 months of interest; December: one.
-    assert_eq!(engine::account_year(p, dec!(0), dec!(0.12), &credits).unwrap().interest, dec!(144.00));
+    assert_eq!(
+        engine::account_year(p, dec!(0), dec!(0.12), &credits)
+            .unwrap()
+            .interest,
+        dec!(144.00)
+    );
     credits[0] = Decimal::ZERO;
     credits[11] = dec!(1200);
-    assert_eq!(engine::account_year(p, dec!(0), dec!(0.12), &credits).unwrap().interest, dec!(12.00));
+    assert_eq!(
+        engine::account_year(p, dec!(0), dec!(0.12), &credits)
+            .unwrap()
+            .interest,
+        dec!(12.00)
+    );
     // Rate from the rule set's year: 2022 → 0.0612.
-    let credits: Vec<Value> = (1..=12).map(|m| json!({"month": m, "amount": "400.00"})).collect();
-    let out = run("account", json!({"year": 2022, "opening_balance": "10000.00", "credits": credits})).unwrap();
+    let credits: Vec<Value> = (1..=12)
+        .map(|m| json!({"month": m, "amount": "400.00"}))
+        .collect();
+    let out = run(
+        "account",
+        json!({"year": 2022, "opening_balance": "10000.00", "credits": credits}),
+    )
+    .unwrap();
     assert_eq!(s(&out, "closing_balance"), "15571.12");
 }
 
 #[test]
 fn contribution_years_and_index() {
     let r = engine::contribution_years(&[m("2020-02"), m("2020-01"), m("2020-02")], 13);
-    assert_eq!((r.months, r.years, r.remaining_months, r.duplicates_ignored), (15, 1, 3, 1));
+    assert_eq!(
+        (r.months, r.years, r.remaining_months, r.duplicates_ignored),
+        (15, 1, 3, 1)
+    );
     assert_eq!(r.display, "1 年 3 个月");
-    let out = run("contribution-years", json!({"paid_months": ["2024-01", "2024-02"], "deemed_months": 178})).unwrap();
-    assert_eq!((out["months"].clone(), out["years"].clone(), out["remaining_months"].clone()), (json!(180), json!(15), json!(0)));
+    let out = run(
+        "contribution-years",
+        json!({"paid_months": ["2024-01", "2024-02"], "deemed_months": 178}),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            out["months"].clone(),
+            out["years"].clone(),
+            out["remaining_months"].clone()
+        ),
+        (json!(180), json!(15), json!(0))
+    );
 
     let out = run(
         "contribution-index",
@@ -312,12 +416,21 @@ fn retirement_schedule_hand_table() {
         let born = d(&format!("{birth}-15"));
         let r = engine::retirement(&set, born, Category::parse(cat).unwrap(), today()).unwrap();
         assert_eq!(
-            (r.delay_months, r.age_years, r.age_months, r.retirement_month.to_string()),
+            (
+                r.delay_months,
+                r.age_years,
+                r.age_months,
+                r.retirement_month.to_string()
+            ),
             (delay, years, months, retire.to_owned()),
             "{cat} born {birth}"
         );
     }
-    let out = run("retirement-age", json!({"birth_date": "1965-03-31", "category": "male"})).unwrap();
+    let out = run(
+        "retirement-age",
+        json!({"birth_date": "1965-03-31", "category": "male"}),
+    )
+    .unwrap();
     assert_eq!(s(&out, "retirement_month"), "2025-04");
     assert_eq!(out["delay_months"], json!(1));
     assert_eq!(out["request"]["as_of"], json!("2026-06-01"));
@@ -341,13 +454,22 @@ fn retirement_schedule_every_step_boundary() {
                 let date = NaiveDate::from_ymd_opt(birth.year(), birth.month(), 1).unwrap();
                 let r = engine::retirement(&set, date, cat, today()).unwrap();
                 assert_eq!(r.delay_months as i32, want, "{cat:?} born {birth}");
-                assert_eq!(r.retirement_month, birth.add_months(orig * 12 + want), "{cat:?} born {birth}");
+                assert_eq!(
+                    r.retirement_month,
+                    birth.add_months(orig * 12 + want),
+                    "{cat:?} born {birth}"
+                );
             }
         }
         // Beyond the cap the delay stays at the cap.
         let after = first.add_months(cap * step + 120);
         let date = NaiveDate::from_ymd_opt(after.year(), after.month(), 1).unwrap();
-        assert_eq!(engine::retirement(&set, date, cat, today()).unwrap().delay_months as i32, cap);
+        assert_eq!(
+            engine::retirement(&set, date, cat, today())
+                .unwrap()
+                .delay_months as i32,
+            cap
+        );
     }
 }
 
@@ -356,7 +478,11 @@ fn min_contribution_months_2029_to_2040() {
     let set = national();
     let want = [180, 186, 192, 198, 204, 210, 216, 222, 228, 234, 240, 240];
     for (i, y) in (2029..=2040).enumerate() {
-        assert_eq!(engine::min_contribution_months(&set, y), want[i], "retirement year {y}");
+        assert_eq!(
+            engine::min_contribution_months(&set, y),
+            want[i],
+            "retirement year {y}"
+        );
     }
     assert_eq!(engine::min_contribution_months(&set, 2025), 180);
     assert_eq!(engine::min_contribution_months(&set, 2060), 240);
@@ -393,27 +519,102 @@ fn payout_months_table_ends() {
 #[test]
 fn bad_input_names_key_and_value() {
     let cases: &[(&str, Value, &str, &str)] = &[
-        ("base", json!({"avg_wage": "8000"}), "declared_wage", "missing"),
-        ("base", json!({"declared_wage": "abc", "avg_wage": "8000"}), "declared_wage", "\"abc\""),
-        ("base", json!({"declared_wage": 9000, "avg_wage": "8000"}), "declared_wage", "9000"),
-        ("base", json!({"declared_wage": "1e3", "avg_wage": "8000"}), "declared_wage", "\"1e3\""),
-        ("base", json!({"declared_wage": "9000"}), "avg_wage", "missing"),
-        ("base", json!({"declared_wage": "9000", "avg_wage": "8000", "extra": 1}), "extra", "unknown"),
-        ("account", json!({"opening_balance": "1", "rate": "0.01", "credits": [{"month": 0, "amount": "1"}]}), "credits[0].month", "0"),
-        ("account", json!({"opening_balance": "1", "rate": "0.01", "credits": [{"month": 13, "amount": "1"}]}), "credits[0].month", "13"),
-        ("retirement-age", json!({"birth_date": "2027-01-01", "category": "male"}), "birth_date", "2027-01-01"),
-        ("retirement-age", json!({"birth_date": "1970-13-01", "category": "male"}), "birth_date", "1970-13-01"),
-        ("retirement-age", json!({"birth_date": "1970-01-01", "category": "female"}), "category", "female"),
+        (
+            "base",
+            json!({"avg_wage": "8000"}),
+            "declared_wage",
+            "missing",
+        ),
+        (
+            "base",
+            json!({"declared_wage": "abc", "avg_wage": "8000"}),
+            "declared_wage",
+            "\"abc\"",
+        ),
+        (
+            "base",
+            json!({"declared_wage": 9000, "avg_wage": "8000"}),
+            "declared_wage",
+            "9000",
+        ),
+        (
+            "base",
+            json!({"declared_wage": "1e3", "avg_wage": "8000"}),
+            "declared_wage",
+            "\"1e3\"",
+        ),
+        (
+            "base",
+            json!({"declared_wage": "9000"}),
+            "avg_wage",
+            "missing",
+        ),
+        (
+            "base",
+            json!({"declared_wage": "9000", "avg_wage": "8000", "extra": 1}),
+            "extra",
+            "unknown",
+        ),
+        (
+            "account",
+            json!({"opening_balance": "1", "rate": "0.01", "credits": [{"month": 0, "amount": "1"}]}),
+            "credits[0].month",
+            "0",
+        ),
+        (
+            "account",
+            json!({"opening_balance": "1", "rate": "0.01", "credits": [{"month": 13, "amount": "1"}]}),
+            "credits[0].month",
+            "13",
+        ),
+        (
+            "retirement-age",
+            json!({"birth_date": "2027-01-01", "category": "male"}),
+            "birth_date",
+            "2027-01-01",
+        ),
+        (
+            "retirement-age",
+            json!({"birth_date": "1970-13-01", "category": "male"}),
+            "birth_date",
+            "1970-13-01",
+        ),
+        (
+            "retirement-age",
+            json!({"birth_date": "1970-01-01", "category": "female"}),
+            "category",
+            "female",
+        ),
         (
             "pension",
             json!({"avg_wage": "8000", "contribution_index": "1", "contribution_months": 300, "account_balance": "1", "retirement_age_years": 71}),
             "retirement_age_years",
             "71",
         ),
-        ("base", json!({"region": "110105", "year": 2031, "declared_wage": "9000"}), "year", "2031"),
-        ("base", json!({"region": "310101", "declared_wage": "9000", "avg_wage": "1"}), "region", "310101"),
-        ("contribution-years", json!({"paid_months": ["2024-13"], "deemed_months": 0}), "paid_months[0]", "2024-13"),
-        ("base", json!({"declared_wage": "9000", "avg_wage": "8000", "params": {"floor_ratio": "-0.6"}}), "params.floor_ratio", "-0.6"),
+        (
+            "base",
+            json!({"region": "110105", "year": 2031, "declared_wage": "9000"}),
+            "year",
+            "2031",
+        ),
+        (
+            "base",
+            json!({"region": "310101", "declared_wage": "9000", "avg_wage": "1"}),
+            "region",
+            "310101",
+        ),
+        (
+            "contribution-years",
+            json!({"paid_months": ["2024-13"], "deemed_months": 0}),
+            "paid_months[0]",
+            "2024-13",
+        ),
+        (
+            "base",
+            json!({"declared_wage": "9000", "avg_wage": "8000", "params": {"floor_ratio": "-0.6"}}),
+            "params.floor_ratio",
+            "-0.6",
+        ),
     ];
     for (rule, input, key, value) in cases {
         let e = run(rule, input.clone()).unwrap_err();
@@ -424,7 +625,12 @@ fn bad_input_names_key_and_value() {
 
 fn load_demo_variant(edit: impl FnOnce(&mut Value)) -> Result<RuleSet, RuleError> {
     let mut b = builtin::national_book().unwrap();
-    let mut doc = sirm_domain::rules::ruleset::parse_document(builtin::DEMO_110105_TOML, Format::Toml, "demo").unwrap();
+    let mut doc = sirm_domain::rules::ruleset::parse_document(
+        builtin::DEMO_110105_TOML,
+        Format::Toml,
+        "demo",
+    )
+    .unwrap();
     edit(&mut doc);
     b.add_document(&doc).cloned()
 }
@@ -442,7 +648,10 @@ fn rule_set_validation_names_the_key() {
     let e = err(|d| d["years"]["2021"]["ceiling_ratio"] = json!("0.5"));
     assert_eq!(e.key(), Some("years.2021.ceiling_ratio"), "{e}");
     let e = err(|d| {
-        d["years"]["2022"].as_object_mut().unwrap().remove("avg_wage");
+        d["years"]["2022"]
+            .as_object_mut()
+            .unwrap()
+            .remove("avg_wage");
     });
     assert_eq!(e.key(), Some("years.2022.avg_wage"), "{e}");
     let e = err(|d| d["years"]["2022"]["avg_wage"] = json!(11000.5));
@@ -456,7 +665,12 @@ fn rule_set_validation_names_the_key() {
 
     // National: a crediting rate gap, a rising payout table, a bad rounding mode.
     let nat = |edit: fn(&mut Value)| {
-        let mut doc = sirm_domain::rules::ruleset::parse_document(builtin::NATIONAL_TOML, Format::Toml, "national").unwrap();
+        let mut doc = sirm_domain::rules::ruleset::parse_document(
+            builtin::NATIONAL_TOML,
+            Format::Toml,
+            "national",
+        )
+        .unwrap();
         edit(&mut doc);
         RuleSet::from_document(&doc, None).unwrap_err()
     };
@@ -476,8 +690,15 @@ fn rule_set_validation_names_the_key() {
     assert_eq!(e.key(), Some("retirement.female_50"), "{e}");
 
     // Syntax errors and JSON rule sets.
-    assert!(matches!(RuleSet::parse("[rule_set", Format::Toml, None), Err(RuleError::Syntax { .. })));
-    let as_json = serde_json::to_string(&sirm_domain::rules::ruleset::parse_document(builtin::NATIONAL_TOML, Format::Toml, "n").unwrap()).unwrap();
+    assert!(matches!(
+        RuleSet::parse("[rule_set", Format::Toml, None),
+        Err(RuleError::Syntax { .. })
+    ));
+    let as_json = serde_json::to_string(
+        &sirm_domain::rules::ruleset::parse_document(builtin::NATIONAL_TOML, Format::Toml, "n")
+            .unwrap(),
+    )
+    .unwrap();
     let set = RuleSet::parse(&as_json, Format::Json, None).unwrap();
     assert_eq!(set.crediting_rates().get(&2022), Some(&dec!(0.0612)));
 }
@@ -487,15 +708,32 @@ fn embedded_rule_sets_load() {
     let b = book();
     let n = b.by_id("national").unwrap();
     assert_eq!((n.version(), n.region(), n.is_demo()), (1, None, false));
-    assert_eq!(n.years().collect::<Vec<_>>(), (2016..=2025).collect::<Vec<_>>());
-    let rates: Vec<String> = (2016..=2025).map(|y| n.crediting_rates()[&y].to_string()).collect();
-    assert_eq!(rates, ["0.0831", "0.0712", "0.0829", "0.0761", "0.0604", "0.0669", "0.0612", "0.0397", "0.0262", "0.0150"]);
+    assert_eq!(
+        n.years().collect::<Vec<_>>(),
+        (2016..=2025).collect::<Vec<_>>()
+    );
+    let rates: Vec<String> = (2016..=2025)
+        .map(|y| n.crediting_rates()[&y].to_string())
+        .collect();
+    assert_eq!(
+        rates,
+        [
+            "0.0831", "0.0712", "0.0829", "0.0761", "0.0604", "0.0669", "0.0612", "0.0397",
+            "0.0262", "0.0150"
+        ]
+    );
     let demo = b.by_region("110105").unwrap();
     assert!(demo.is_demo());
     assert_eq!(demo.extends().unwrap().to_string(), "national v1");
-    assert_eq!(demo.years().collect::<Vec<_>>(), (2015..=2026).collect::<Vec<_>>());
+    assert_eq!(
+        demo.years().collect::<Vec<_>>(),
+        (2015..=2026).collect::<Vec<_>>()
+    );
     assert_eq!(demo.year(2015).unwrap().crediting_rate, None);
-    assert!(matches!(demo.year(2014), Err(RuleError::NoYear { year: 2014, .. })));
+    assert!(matches!(
+        demo.year(2014),
+        Err(RuleError::NoYear { year: 2014, .. })
+    ));
 }
 
 // ---------------------------------------------------------------------------
@@ -505,11 +743,23 @@ fn embedded_rule_sets_load() {
 #[test]
 fn calc_output_recomputes_from_its_request() {
     let inputs = [
-        ("base", json!({"region": "110105", "year": 2024, "declared_wage": "12345.67"})),
-        ("contribution", json!({"base": "9000", "insurance": "work_injury", "payer": "employer", "industry_class": 3})),
-        ("retirement-age", json!({"birth_date": "1972-07-09", "category": "female_55"})),
-        ("pension", json!({"region": "110105", "year": 2025, "contribution_index": "0.87", "contribution_months": 257,
-                           "account_balance": "81234.56", "retirement_age_years": 61, "deemed_years": "4.5"})),
+        (
+            "base",
+            json!({"region": "110105", "year": 2024, "declared_wage": "12345.67"}),
+        ),
+        (
+            "contribution",
+            json!({"base": "9000", "insurance": "work_injury", "payer": "employer", "industry_class": 3}),
+        ),
+        (
+            "retirement-age",
+            json!({"birth_date": "1972-07-09", "category": "female_55"}),
+        ),
+        (
+            "pension",
+            json!({"region": "110105", "year": 2025, "contribution_index": "0.87", "contribution_months": 257,
+                           "account_balance": "81234.56", "retirement_age_years": 61, "deemed_years": "4.5"}),
+        ),
     ];
     for (rule, input) in inputs {
         let a = run(rule, input).unwrap();
@@ -519,7 +769,7 @@ fn calc_output_recomputes_from_its_request() {
 }
 
 fn money() -> impl Strategy<Value = Decimal> {
-    (0i64..10_000_000_00).prop_map(|c| Decimal::new(c, 2))
+    (0i64..1_000_000_000).prop_map(|c| Decimal::new(c, 2))
 }
 
 fn rate() -> impl Strategy<Value = Decimal> {
@@ -550,7 +800,7 @@ proptest! {
     }
 
     #[test]
-    fn base_within_floor_and_ceiling(wage in money(), avg in 100_00i64..100_000_00, fr in 30i64..100, extra in 0i64..400, year in 2015i32..=2026) {
+    fn base_within_floor_and_ceiling(wage in money(), avg in 10_000i64..10_000_000, fr in 30i64..100, extra in 0i64..400, year in 2015i32..=2026) {
         let set = demo();
         let r = engine::contribution_base(&set, year, wage).unwrap();
         prop_assert!(r.floor <= r.base && r.base <= r.ceiling);

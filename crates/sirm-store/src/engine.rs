@@ -77,13 +77,11 @@ impl StoreConfig {
         Self::new(format!("sqlite://{}", path.display()))
     }
     pub fn engine(&self) -> Result<Engine, StoreError> {
-        Engine::of_url(&self.url).ok_or_else(|| {
-            StoreError::Connect {
-                url: self.redacted_url(),
-                source: sqlx::Error::Configuration(
-                    "database URL must start with sqlite:// or postgres://".into(),
-                ),
-            }
+        Engine::of_url(&self.url).ok_or_else(|| StoreError::Connect {
+            url: self.redacted_url(),
+            source: sqlx::Error::Configuration(
+                "database URL must start with sqlite:// or postgres://".into(),
+            ),
         })
     }
     /// The URL without its password, for messages and logs.
@@ -114,11 +112,15 @@ fn redact(url: &str) -> String {
 fn valid_schema_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !s.starts_with(|c: char| c.is_ascii_digit())
 }
 
-pub(crate) async fn connect(cfg: &StoreConfig, role: Role) -> Result<(AnyPool, Engine), StoreError> {
+pub(crate) async fn connect(
+    cfg: &StoreConfig,
+    role: Role,
+) -> Result<(AnyPool, Engine), StoreError> {
     sqlx::any::install_default_drivers();
     let engine = cfg.engine()?;
     let err = |source| StoreError::Connect {

@@ -23,5 +23,5 @@ pub use engine::{Engine, Role, StoreConfig};
 pub use error::StoreError;
 pub use store::{
     AppendOutcome, Counts, GuardProblem, Installation, PersonRow, ProjectionDigest, SchemaState,
-    StoredRow, Store,
+    Store, StoredRow,
 };

@@ -23,23 +23,30 @@ pub(crate) enum Col {
     Int,
 }
 
-/// Every projection table, its columns and its ordering key. One list, used by
-/// rebuild (what to empty) and by the digest (what to hash).
-pub(crate) const TABLES: &[(&str, &[(&str, Col)], &str)] = &[
-    (
-        "agency",
-        &[
+/// A projection table: name, columns, ordering key.
+pub(crate) struct Table {
+    pub name: &'static str,
+    pub columns: &'static [(&'static str, Col)],
+    pub key: &'static str,
+}
+
+/// Every projection table. One list, used by rebuild (what to empty) and by
+/// the digest (what to hash).
+pub(crate) const TABLES: &[Table] = &[
+    Table {
+        name: "agency",
+        columns: &[
             ("code", Col::Text),
             ("name", Col::Text),
             ("region", Col::Text),
             ("first_seq", Col::Int),
             ("last_seq", Col::Int),
         ],
-        "code",
-    ),
-    (
-        "employer",
-        &[
+        key: "code",
+    },
+    Table {
+        name: "employer",
+        columns: &[
             ("credit_code", Col::Text),
             ("name", Col::Text),
             ("region", Col::Text),
@@ -52,11 +59,11 @@ pub(crate) const TABLES: &[(&str, &[(&str, Col)], &str)] = &[
             ("first_seq", Col::Int),
             ("last_seq", Col::Int),
         ],
-        "credit_code",
-    ),
-    (
-        "person",
-        &[
+        key: "credit_code",
+    },
+    Table {
+        name: "person",
+        columns: &[
             ("person_id", Col::Text),
             ("name", Col::Text),
             ("gender", Col::Text),
@@ -68,30 +75,30 @@ pub(crate) const TABLES: &[(&str, &[(&str, Col)], &str)] = &[
             ("first_seq", Col::Int),
             ("last_seq", Col::Int),
         ],
-        "person_id",
-    ),
-    (
-        "registration_history",
-        &[
+        key: "person_id",
+    },
+    Table {
+        name: "registration_history",
+        columns: &[
             ("seq", Col::Int),
             ("subject", Col::Text),
             ("kind", Col::Text),
             ("effective_on", Col::Text),
             ("summary", Col::Text),
         ],
-        "seq",
-    ),
-    (
-        "account",
-        &[
+        key: "seq",
+    },
+    Table {
+        name: "account",
+        columns: &[
             ("username", Col::Text),
             ("display_name", Col::Text),
             ("agency", Col::Text),
             ("roles", Col::Text),
             ("created_seq", Col::Int),
         ],
-        "username",
-    ),
+        key: "username",
+    },
 ];
 
 fn payload<T: DeserializeOwned>(entry: &Entry) -> Result<T, StoreError> {
@@ -205,7 +212,13 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
                 ("address", p.address.is_some()),
                 ("industry_class", p.industry_class.is_some()),
             ]);
-            history(conn, entry, &p.effective_on.to_string(), format!("{summary} ({})", p.reason)).await?;
+            history(
+                conn,
+                entry,
+                &p.effective_on.to_string(),
+                format!("{summary} ({})", p.reason),
+            )
+            .await?;
         }
         kind::EMPLOYER_DEREGISTERED => {
             let p: EmployerDeregistration = payload(entry)?;
@@ -262,7 +275,13 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
                 ("address", p.address.is_some()),
                 ("phone", p.phone.is_some()),
             ]);
-            history(conn, entry, &p.effective_on.to_string(), format!("{summary} ({})", p.reason)).await?;
+            history(
+                conn,
+                entry,
+                &p.effective_on.to_string(),
+                format!("{summary} ({})", p.reason),
+            )
+            .await?;
         }
         kind::ACCOUNT_CREATED => {
             let p: AccountCreated = payload(entry)?;

@@ -41,10 +41,16 @@ pub enum SchemaState {
     /// No SIRM tables at all.
     Empty,
     /// Applied migrations are a prefix of the known ones.
-    Behind { applied: i64, latest: i64 },
+    Behind {
+        applied: i64,
+        latest: i64,
+    },
     Current(i64),
     /// A migration this binary does not know (a newer sirm wrote it).
-    Unknown { version: i64, latest: i64 },
+    Unknown {
+        version: i64,
+        latest: i64,
+    },
 }
 
 /// Result of one batched append.
@@ -73,7 +79,8 @@ pub struct StoredRow {
 
 impl StoredRow {
     pub fn decode(self) -> Result<(Entry, Vec<u8>), String> {
-        let seq = u64::try_from(self.seq).map_err(|_| format!("negative sequence number {}", self.seq))?;
+        let seq = u64::try_from(self.seq)
+            .map_err(|_| format!("negative sequence number {}", self.seq))?;
         let entry = Entry::from_stored(
             seq,
             self.time_us,
@@ -151,7 +158,8 @@ fn digest_of(bytes: &[u8], what: &str) -> Result<Digest, StoreError> {
 }
 
 fn time_of(us: i64) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::from_timestamp_micros(us).ok_or_else(|| StoreError::Corrupt(format!("time {us} out of range")))
+    DateTime::from_timestamp_micros(us)
+        .ok_or_else(|| StoreError::Corrupt(format!("time {us} out of range")))
 }
 
 const ENTRY_COLUMNS: &str =
@@ -255,12 +263,16 @@ impl Store {
         if exists == 0 {
             return Ok(SchemaState::Empty);
         }
-        let applied: Vec<i64> =
-            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version")
-                .fetch_all(&self.pool)
-                .await?;
+        let applied: Vec<i64> = sqlx::query_scalar(
+            "SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         if let Some(v) = applied.iter().find(|v| !known.contains(v)) {
-            return Ok(SchemaState::Unknown { version: *v, latest });
+            return Ok(SchemaState::Unknown {
+                version: *v,
+                latest,
+            });
         }
         match applied.last() {
             None => Ok(SchemaState::Empty),
@@ -274,7 +286,9 @@ impl Store {
         match self.schema_state().await? {
             SchemaState::Current(_) => Ok(()),
             SchemaState::Empty => Err(StoreError::NotInitialized(self.url.clone())),
-            SchemaState::Behind { applied, latest } => Err(StoreError::SchemaBehind { applied, latest }),
+            SchemaState::Behind { applied, latest } => {
+                Err(StoreError::SchemaBehind { applied, latest })
+            }
             SchemaState::Unknown { version, latest } => {
                 Err(StoreError::SchemaUnknown { version, latest })
             }
@@ -356,8 +370,9 @@ impl Store {
             None => (Frontier::new(), i64::MIN),
             Some(r) => {
                 let (cp, fbytes) = row_to_checkpoint(r)?;
-                let f = Frontier::from_bytes(cp.checkpoint.tree_size, &fbytes)
-                    .map_err(|e| StoreError::Inconsistent(format!("head checkpoint frontier: {e}")))?;
+                let f = Frontier::from_bytes(cp.checkpoint.tree_size, &fbytes).map_err(|e| {
+                    StoreError::Inconsistent(format!("head checkpoint frontier: {e}"))
+                })?;
                 (f, cp.checkpoint.time.timestamp_micros())
             }
         };
@@ -455,7 +470,8 @@ impl Store {
         )
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| row_to_checkpoint(&r).map(|(cp, _)| cp)).transpose()
+        row.map(|r| row_to_checkpoint(&r).map(|(cp, _)| cp))
+            .transpose()
     }
 
     /// Every stored checkpoint, smallest tree first.
@@ -466,7 +482,9 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| row_to_checkpoint(r).map(|(cp, _)| cp)).collect()
+        rows.iter()
+            .map(|r| row_to_checkpoint(r).map(|(cp, _)| cp))
+            .collect()
     }
 
     /// Leaf hashes of entries 1..=upto, in order (for proofs).
@@ -492,15 +510,20 @@ impl Store {
 
     /// One entry by sequence number.
     pub async fn entry(&self, seq: u64) -> Result<Option<Entry>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {ENTRY_COLUMNS} FROM ledger_entry WHERE seq = $1"))
-            .bind(i64_of(seq))
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM ledger_entry WHERE seq = $1"
+        ))
+        .bind(i64_of(seq))
+        .fetch_optional(&self.pool)
+        .await?;
         match row {
             None => Ok(None),
             Some(r) => {
                 let stored = row_to_stored(&r)?;
-                stored.decode().map(|(e, _)| Some(e)).map_err(StoreError::Corrupt)
+                stored
+                    .decode()
+                    .map(|(e, _)| Some(e))
+                    .map_err(StoreError::Corrupt)
             }
         }
     }
@@ -553,13 +576,16 @@ impl Store {
             .collect())
     }
 
-    /// Empty every projection and refill it from the ledger, `batch` entries per
-    /// transaction. Returns the number of entries replayed.
+    /// Empty every projection and refill it from the ledger, in one
+    /// transaction (all or nothing), reading `batch` entries at a time.
+    /// Returns the number of entries replayed.
     pub async fn rebuild_projections(&self, batch: usize) -> Result<u64, StoreError> {
         let _serial = self.append_lock.lock().await;
         let mut tx = self.pool.begin().await?;
-        for (table, _, _) in projection::TABLES {
-            sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+        for table in projection::TABLES {
+            sqlx::query(&format!("DELETE FROM {}", table.name))
+                .execute(&mut *tx)
+                .await?;
         }
         let mut after: i64 = 0;
         let mut replayed = 0u64;
@@ -591,7 +617,12 @@ impl Store {
     pub async fn projection_digest(&self) -> Result<ProjectionDigest, StoreError> {
         let mut hasher = Sha256::new();
         let mut rows_per_table = Vec::new();
-        for (table, cols, key) in projection::TABLES {
+        for projection::Table {
+            name: table,
+            columns: cols,
+            key,
+        } in projection::TABLES
+        {
             let names: Vec<&str> = cols.iter().map(|(n, _)| *n).collect();
             let sql = format!("SELECT {} FROM {table} ORDER BY {key}", names.join(", "));
             let mut rows = sqlx::query(&sql).fetch(&self.pool);
@@ -608,7 +639,8 @@ impl Store {
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                     values.push(v);
                 }
-                let line = serde_json::to_string(&values).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let line = serde_json::to_string(&values)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 hasher.update(line.as_bytes());
                 hasher.update(b"\n");
                 n += 1;
@@ -665,7 +697,11 @@ impl Store {
 
     /// Set (or replace) an account's password hash. Credentials are mutable
     /// secrets, deliberately kept out of the ledger.
-    pub async fn set_credential(&self, username: &str, password_hash: &str) -> Result<(), StoreError> {
+    pub async fn set_credential(
+        &self,
+        username: &str,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO credential (username, password_hash, updated_us) VALUES ($1, $2, $3) \
              ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, updated_us = excluded.updated_us",
@@ -679,10 +715,12 @@ impl Store {
     }
 
     pub async fn credential(&self, username: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT password_hash FROM credential WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT password_hash FROM credential WHERE username = $1")
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Run raw SQL on the store's pool. For tests and tools that must show

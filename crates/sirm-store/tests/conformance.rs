@@ -62,13 +62,18 @@ fn draft(kind: &str, subject: &str, payload: serde_json::Value) -> EntryDraft {
 }
 
 fn note(i: usize) -> EntryDraft {
-    draft("test.note", &format!("note:{i}"), json!({ "i": i, "text": "备注" }))
+    draft(
+        "test.note",
+        &format!("note:{i}"),
+        json!({ "i": i, "text": "备注" }),
+    )
 }
 
 fn person(seq: u16) -> PersonRegistration {
     let region: RegionCode = "110105".parse().unwrap();
     PersonRegistration {
-        id: ResidentId::from_parts(&region, NaiveDate::from_ymd_opt(1990, 3, 7).unwrap(), seq).unwrap(),
+        id: ResidentId::from_parts(&region, NaiveDate::from_ymd_opt(1990, 3, 7).unwrap(), seq)
+            .unwrap(),
         name: format!("测试{seq}"),
         address: "北京市朝阳区朝阳路1号".into(),
         phone: "13800000000".into(),
@@ -77,7 +82,11 @@ fn person(seq: u16) -> PersonRegistration {
 }
 
 fn person_draft(p: &PersonRegistration) -> EntryDraft {
-    draft(kind::PERSON_REGISTERED, &person_subject(&p.id), serde_json::to_value(p).unwrap())
+    draft(
+        kind::PERSON_REGISTERED,
+        &person_subject(&p.id),
+        serde_json::to_value(p).unwrap(),
+    )
 }
 
 async fn verify_all(store: &Store, key: &SigningKey) -> sirm_ledger::VerifyReport {
@@ -101,7 +110,10 @@ async fn schema_lifecycle(db: TestDb) {
         Err(StoreError::NotInitialized(_))
     ));
     owner.migrate().await.unwrap();
-    assert!(matches!(owner.schema_state().await.unwrap(), SchemaState::Current(1)));
+    assert!(matches!(
+        owner.schema_state().await.unwrap(),
+        SchemaState::Current(1)
+    ));
     // Migrating twice is a no-op.
     owner.migrate().await.unwrap();
     // A version this binary does not know is refused, never ignored.
@@ -116,7 +128,10 @@ async fn schema_lifecycle(db: TestDb) {
         .unwrap();
     assert_eq!(
         owner.schema_state().await.unwrap(),
-        SchemaState::Unknown { version: 99, latest: 1 }
+        SchemaState::Unknown {
+            version: 99,
+            latest: 1
+        }
     );
     assert!(matches!(
         owner.require_current_schema().await,
@@ -128,15 +143,24 @@ async fn schema_lifecycle(db: TestDb) {
 async fn append_assigns_seq_and_signs(db: TestDb) {
     let store = db.app().await;
     let k = key();
-    let out = store.append((0..3).map(note).collect(), &k, "sirm:test").await.unwrap();
+    let out = store
+        .append((0..3).map(note).collect(), &k, "sirm:test")
+        .await
+        .unwrap();
     assert_eq!((out.first_seq, out.last_seq), (1, 3));
-    let out2 = store.append(vec![note(3), note(4)], &k, "sirm:test").await.unwrap();
+    let out2 = store
+        .append(vec![note(3), note(4)], &k, "sirm:test")
+        .await
+        .unwrap();
     assert_eq!((out2.first_seq, out2.last_seq), (4, 5));
     let head = store.head().await.unwrap().unwrap();
     assert_eq!(head.checkpoint.tree_size, 5);
     head.verify(&k.public_key()).unwrap();
     let leaves = store.leaf_hashes(5).await.unwrap();
-    assert_eq!(head.checkpoint.root, merkle::root_of(CryptoProfile::default(), &leaves));
+    assert_eq!(
+        head.checkpoint.root,
+        merkle::root_of(CryptoProfile::default(), &leaves)
+    );
     // Every leaf hash is recomputable from the stored entry.
     for (i, leaf) in leaves.iter().enumerate() {
         let e = store.entry(i as u64 + 1).await.unwrap().unwrap();
@@ -170,7 +194,11 @@ async fn failed_batch_leaves_nothing(db: TestDb) {
     // The third draft is a person registration whose ID fails its check character.
     let mut bad = serde_json::to_value(person(2)).unwrap();
     bad["id"] = json!("110105199003070021");
-    let batch = vec![person_draft(&person(1)), note(1), draft(kind::PERSON_REGISTERED, "person:x", bad)];
+    let batch = vec![
+        person_draft(&person(1)),
+        note(1),
+        draft(kind::PERSON_REGISTERED, "person:x", bad),
+    ];
     let err = store.append(batch, &k, "sirm:test").await.unwrap_err();
     assert!(matches!(err, StoreError::Payload { seq: 4, .. }), "{err}");
     assert!(err.to_string().contains("entry 4"), "{err}");
@@ -179,17 +207,27 @@ async fn failed_batch_leaves_nothing(db: TestDb) {
     assert_eq!(store.projection_digest().await.unwrap(), before);
     // Floats are refused: money is decimal.
     let err = store
-        .append(vec![draft("test.note", "note:f", json!({ "amount": 1.5 }))], &k, "sirm:test")
+        .append(
+            vec![draft("test.note", "note:f", json!({ "amount": 1.5 }))],
+            &k,
+            "sirm:test",
+        )
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::InvalidEntry { index: 0, .. }), "{err}");
+    assert!(
+        matches!(err, StoreError::InvalidEntry { index: 0, .. }),
+        "{err}"
+    );
     assert_eq!(store.counts().await.unwrap().entries, 1);
 }
 
 async fn ledger_tables_refuse_update_and_delete(db: TestDb) {
     let store = db.app().await;
     let k = key();
-    store.append(vec![note(0), note(1)], &k, "sirm:test").await.unwrap();
+    store
+        .append(vec![note(0), note(1)], &k, "sirm:test")
+        .await
+        .unwrap();
     store
         .create_installation(&sirm_store::Installation {
             origin: "sirm:test".into(),
@@ -221,7 +259,10 @@ async fn ledger_tables_refuse_update_and_delete(db: TestDb) {
         // Even with the owner's triggers disabled, the application role
         // itself holds no UPDATE/DELETE privilege on ledger tables.
         let owner = db.owner().await;
-        owner.execute_raw("ALTER TABLE ledger_entry DISABLE TRIGGER USER").await.unwrap();
+        owner
+            .execute_raw("ALTER TABLE ledger_entry DISABLE TRIGGER USER")
+            .await
+            .unwrap();
         let err = store
             .execute_raw("UPDATE ledger_entry SET payload = '{}' WHERE seq = 1")
             .await
@@ -229,7 +270,10 @@ async fn ledger_tables_refuse_update_and_delete(db: TestDb) {
         assert!(err.to_string().contains("permission denied"), "{err}");
         // And verification notices the disabled guard.
         assert!(!store.missing_guards().await.unwrap().is_empty());
-        owner.execute_raw("ALTER TABLE ledger_entry ENABLE TRIGGER USER").await.unwrap();
+        owner
+            .execute_raw("ALTER TABLE ledger_entry ENABLE TRIGGER USER")
+            .await
+            .unwrap();
     }
     assert!(store.missing_guards().await.unwrap().is_empty());
     assert_eq!(store.counts().await.unwrap().entries, 2);
@@ -246,7 +290,11 @@ async fn projections_rebuild_bit_for_bit(db: TestDb) {
     });
     store
         .append(
-            vec![person_draft(&p), person_draft(&person(13)), draft(kind::PERSON_CHANGED, &person_subject(&p.id), change)],
+            vec![
+                person_draft(&p),
+                person_draft(&person(13)),
+                draft(kind::PERSON_CHANGED, &person_subject(&p.id), change),
+            ],
             &k,
             "sirm:test",
         )
@@ -261,12 +309,18 @@ async fn projections_rebuild_bit_for_bit(db: TestDb) {
     assert_eq!(store.rebuild_projections(2).await.unwrap(), 3);
     assert_eq!(store.projection_digest().await.unwrap(), before);
     // A projection altered behind the applier's back is put right by rebuild.
-    store.execute_raw("UPDATE person SET name = '篡改' WHERE person_id IS NOT NULL").await.unwrap();
+    store
+        .execute_raw("UPDATE person SET name = '篡改' WHERE person_id IS NOT NULL")
+        .await
+        .unwrap();
     let drifted = store.projection_digest().await.unwrap();
     assert_ne!(drifted, before);
     store.rebuild_projections(1000).await.unwrap();
     assert_eq!(store.projection_digest().await.unwrap(), before);
-    let hist = store.entries_for_subject(&person_subject(&p.id)).await.unwrap();
+    let hist = store
+        .entries_for_subject(&person_subject(&p.id))
+        .await
+        .unwrap();
     assert_eq!(hist.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 3]);
 }
 
@@ -283,7 +337,10 @@ async fn append_refuses_a_ledger_with_an_unsigned_tail(db: TestDb) {
         )
         .await
         .unwrap();
-    let err = store.append(vec![note(1)], &k, "sirm:test").await.unwrap_err();
+    let err = store
+        .append(vec![note(1)], &k, "sirm:test")
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Inconsistent(_)), "{err}");
     assert_eq!(store.counts().await.unwrap().checkpoints, 1);
 }
@@ -292,7 +349,10 @@ async fn credentials_are_mutable_and_outside_the_ledger(db: TestDb) {
     let store = db.app().await;
     store.set_credential("alice", "hash1").await.unwrap();
     store.set_credential("alice", "hash2").await.unwrap();
-    assert_eq!(store.credential("alice").await.unwrap().as_deref(), Some("hash2"));
+    assert_eq!(
+        store.credential("alice").await.unwrap().as_deref(),
+        Some("hash2")
+    );
     assert_eq!(store.credential("bob").await.unwrap(), None);
     assert_eq!(store.counts().await.unwrap().entries, 0);
 }

@@ -33,8 +33,14 @@ pub fn router(sirm: Arc<Sirm>) -> Router {
         .route("/readyz", get(api::health::readyz))
         .route("/api/v1/openapi.json", get(api::openapi_json))
         .route("/api/v1/ledger/checkpoint", get(api::ledger::checkpoint))
-        .route("/api/v1/ledger/proof/inclusion", get(api::ledger::inclusion))
-        .route("/api/v1/ledger/proof/consistency", get(api::ledger::consistency))
+        .route(
+            "/api/v1/ledger/proof/inclusion",
+            get(api::ledger::inclusion),
+        )
+        .route(
+            "/api/v1/ledger/proof/consistency",
+            get(api::ledger::consistency),
+        )
         .fallback(api::not_found)
         .layer(TraceLayer::new_for_http())
         .with_state(state)

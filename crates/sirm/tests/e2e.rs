@@ -63,7 +63,14 @@ impl Install {
         let i = Install::new(engine);
         let n = persons.to_string();
         let data = i.data();
-        let out = i.sirm(&["demo", "--dir", data.to_str().unwrap(), "--persons", &n, "--no-serve"]);
+        let out = i.sirm(&[
+            "demo",
+            "--dir",
+            data.to_str().unwrap(),
+            "--persons",
+            &n,
+            "--no-serve",
+        ]);
         assert!(out.status.success(), "demo failed: {}", text(&out));
         i
     }
@@ -82,16 +89,28 @@ impl Install {
     /// Raw SQL as the database owner, with the append-only guards lifted —
     /// what an attacker with database access would do.
     async fn tamper(&self, statements: &[&str]) {
-        let owner = Store::connect(&self.store_config(), Role::Owner).await.unwrap();
+        let owner = Store::connect(&self.store_config(), Role::Owner)
+            .await
+            .unwrap();
         match self.engine {
             Engine::Sqlite => {
-                for t in ["ledger_entry_no_update", "ledger_entry_no_delete", "ledger_checkpoint_no_delete"] {
-                    owner.execute_raw(&format!("DROP TRIGGER IF EXISTS {t}")).await.unwrap();
+                for t in [
+                    "ledger_entry_no_update",
+                    "ledger_entry_no_delete",
+                    "ledger_checkpoint_no_delete",
+                ] {
+                    owner
+                        .execute_raw(&format!("DROP TRIGGER IF EXISTS {t}"))
+                        .await
+                        .unwrap();
                 }
             }
             Engine::Postgres => {
                 for t in ["ledger_entry", "ledger_checkpoint"] {
-                    owner.execute_raw(&format!("ALTER TABLE {t} DISABLE TRIGGER USER")).await.unwrap();
+                    owner
+                        .execute_raw(&format!("ALTER TABLE {t} DISABLE TRIGGER USER"))
+                        .await
+                        .unwrap();
                 }
             }
         }
@@ -117,7 +136,10 @@ impl Install {
             }
             Engine::Postgres => {
                 for t in ["ledger_entry", "ledger_checkpoint"] {
-                    owner.execute_raw(&format!("ALTER TABLE {t} ENABLE TRIGGER USER")).await.unwrap();
+                    owner
+                        .execute_raw(&format!("ALTER TABLE {t} ENABLE TRIGGER USER"))
+                        .await
+                        .unwrap();
                 }
             }
         }
@@ -125,7 +147,9 @@ impl Install {
     }
 
     async fn tree_size(&self) -> u64 {
-        let s = Store::connect(&self.store_config(), Role::App).await.unwrap();
+        let s = Store::connect(&self.store_config(), Role::App)
+            .await
+            .unwrap();
         let n = s.head().await.unwrap().unwrap().checkpoint.tree_size;
         s.close().await;
         n
@@ -171,7 +195,10 @@ impl Server {
             .unwrap();
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let base = loop {
-            let line = lines.next().expect("server exited before listening").unwrap();
+            let line = lines
+                .next()
+                .expect("server exited before listening")
+                .unwrap();
             if let Some(pos) = line.find("http://") {
                 break line[pos..].trim_end_matches('/').to_string();
             }
@@ -195,7 +222,15 @@ async fn init_creates_and_refuses_to_overwrite(engine: Engine) {
     let i = Install::new(engine);
     let pw = write_file(i.dir.path(), "pw", "Str0ng-Passw0rd\n");
     let pw = pw.to_str().unwrap();
-    let args = ["init", "--region", "110105", "--agency-name", "朝阳区社保中心", "--admin-password-file", pw];
+    let args = [
+        "init",
+        "--region",
+        "110105",
+        "--agency-name",
+        "朝阳区社保中心",
+        "--admin-password-file",
+        pw,
+    ];
     let out = i.sirm(&args);
     assert!(out.status.success(), "{}", text(&out));
     assert!(stdout(&out).contains("signing key id"), "{}", text(&out));
@@ -203,17 +238,28 @@ async fn init_creates_and_refuses_to_overwrite(engine: Engine) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
     let key_before = std::fs::read(&key).unwrap();
     // Second init: refused, nothing changed.
     let again = i.sirm(&args);
     assert_eq!(again.status.code(), Some(2), "{}", text(&again));
-    assert!(stderr(&again).contains("already holds a SIRM installation"), "{}", text(&again));
+    assert!(
+        stderr(&again).contains("already holds a SIRM installation"),
+        "{}",
+        text(&again)
+    );
     assert_eq!(std::fs::read(&key).unwrap(), key_before);
     let v = i.sirm(&["verify"]);
     assert!(v.status.success(), "{}", text(&v));
-    assert!(stdout(&v).contains("ledger intact: 2 entries"), "{}", text(&v));
+    assert!(
+        stdout(&v).contains("ledger intact: 2 entries"),
+        "{}",
+        text(&v)
+    );
 }
 
 async fn init_rejects_bad_input_and_writes_nothing(engine: Engine) {
@@ -221,9 +267,39 @@ async fn init_rejects_bad_input_and_writes_nothing(engine: Engine) {
     let weak = write_file(i.dir.path(), "weak", "password\n");
     let strong = write_file(i.dir.path(), "strong", "Str0ng-Passw0rd\n");
     let cases: [(&[&str], &str); 3] = [
-        (&["--region", "990105", "--agency-name", "x", "--admin-password-file", strong.to_str().unwrap()], "region"),
-        (&["--region", "110105", "--agency-name", "x", "--admin-password-file", weak.to_str().unwrap()], "password"),
-        (&["--region", "110105", "--agency-name", " ", "--admin-password-file", strong.to_str().unwrap()], "agency_name"),
+        (
+            &[
+                "--region",
+                "990105",
+                "--agency-name",
+                "x",
+                "--admin-password-file",
+                strong.to_str().unwrap(),
+            ],
+            "region",
+        ),
+        (
+            &[
+                "--region",
+                "110105",
+                "--agency-name",
+                "x",
+                "--admin-password-file",
+                weak.to_str().unwrap(),
+            ],
+            "password",
+        ),
+        (
+            &[
+                "--region",
+                "110105",
+                "--agency-name",
+                " ",
+                "--admin-password-file",
+                strong.to_str().unwrap(),
+            ],
+            "agency_name",
+        ),
     ];
     for (args, field) in cases {
         let mut all = vec!["init"];
@@ -231,7 +307,10 @@ async fn init_rejects_bad_input_and_writes_nothing(engine: Engine) {
         let out = i.sirm(&all);
         assert_eq!(out.status.code(), Some(2), "{}", text(&out));
         let err = stderr(&out);
-        assert!(err.contains(field), "expected the error to name {field}: {err}");
+        assert!(
+            err.contains(field),
+            "expected the error to name {field}: {err}"
+        );
         assert_eq!(err.trim().lines().count(), 1, "one-line error: {err}");
         assert!(!i.data().join("sirm.toml").exists());
         assert!(!i.data().join("keys").exists());
@@ -240,7 +319,10 @@ async fn init_rejects_bad_input_and_writes_nothing(engine: Engine) {
 
 async fn serve_answers_checkpoint_and_proofs(engine: Engine) {
     let i = Install::demo(engine, 40);
-    let pubkey = PublicKey::from_text(&std::fs::read_to_string(i.data().join("keys/checkpoint.pub")).unwrap()).unwrap();
+    let pubkey = PublicKey::from_text(
+        &std::fs::read_to_string(i.data().join("keys/checkpoint.pub")).unwrap(),
+    )
+    .unwrap();
     let server = Server::start(&i);
     let http = reqwest::Client::new();
     let get = |path: &str| {
@@ -257,35 +339,81 @@ async fn serve_answers_checkpoint_and_proofs(engine: Engine) {
     note.verify(&pubkey).unwrap();
     let size = cp["tree_size"].as_u64().unwrap();
     assert_eq!(size, note.checkpoint.tree_size);
-    assert_eq!(cp["root"].as_str().unwrap(), hex::encode(note.checkpoint.root));
+    assert_eq!(
+        cp["root"].as_str().unwrap(),
+        hex::encode(note.checkpoint.root)
+    );
 
     // Inclusion: check every proof client-side against the signed root.
     for seq in [1, size / 2, size] {
-        let p: serde_json::Value = get(&format!("/api/v1/ledger/proof/inclusion?seq={seq}")).await.json().await.unwrap();
-        let leaf: [u8; 32] = hex::decode(p["leaf_hash"].as_str().unwrap()).unwrap().try_into().unwrap();
+        let p: serde_json::Value = get(&format!("/api/v1/ledger/proof/inclusion?seq={seq}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let leaf: [u8; 32] = hex::decode(p["leaf_hash"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
         let proof: Vec<[u8; 32]> = p["proof"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|h| hex::decode(h.as_str().unwrap()).unwrap().try_into().unwrap())
+            .map(|h| {
+                hex::decode(h.as_str().unwrap())
+                    .unwrap()
+                    .try_into()
+                    .unwrap()
+            })
             .collect();
-        merkle::verify_inclusion(CryptoProfile::default(), &leaf, seq - 1, size, &proof, &note.checkpoint.root).unwrap();
+        merkle::verify_inclusion(
+            CryptoProfile::default(),
+            &leaf,
+            seq - 1,
+            size,
+            &proof,
+            &note.checkpoint.root,
+        )
+        .unwrap();
     }
     // Consistency from the genesis batch (tree size 2) to now.
-    let c: serde_json::Value = get("/api/v1/ledger/proof/consistency?from=2").await.json().await.unwrap();
+    let c: serde_json::Value = get("/api/v1/ledger/proof/consistency?from=2")
+        .await
+        .json()
+        .await
+        .unwrap();
     let proof: Vec<[u8; 32]> = c["proof"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|h| hex::decode(h.as_str().unwrap()).unwrap().try_into().unwrap())
+        .map(|h| {
+            hex::decode(h.as_str().unwrap())
+                .unwrap()
+                .try_into()
+                .unwrap()
+        })
         .collect();
-    let from_root: [u8; 32] = hex::decode(c["from_root"].as_str().unwrap()).unwrap().try_into().unwrap();
-    merkle::verify_consistency(CryptoProfile::default(), 2, size, &from_root, &note.checkpoint.root, &proof).unwrap();
+    let from_root: [u8; 32] = hex::decode(c["from_root"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    merkle::verify_consistency(
+        CryptoProfile::default(),
+        2,
+        size,
+        &from_root,
+        &note.checkpoint.root,
+        &proof,
+    )
+    .unwrap();
 
     // Bad input: named parameter, 400, JSON error.
     for (path, needle) in [
         ("/api/v1/ledger/proof/inclusion?seq=0", "seq"),
-        (&format!("/api/v1/ledger/proof/inclusion?seq={}", size + 1)[..], "seq"),
+        (
+            &format!("/api/v1/ledger/proof/inclusion?seq={}", size + 1)[..],
+            "seq",
+        ),
         ("/api/v1/ledger/proof/inclusion?seq=abc", "seq"),
         ("/api/v1/ledger/proof/inclusion", "seq"),
         ("/api/v1/ledger/proof/consistency?from=5&to=3", "from"),
@@ -294,13 +422,23 @@ async fn serve_answers_checkpoint_and_proofs(engine: Engine) {
         assert_eq!(r.status(), 400, "{path}");
         let body: serde_json::Value = r.json().await.unwrap();
         assert_eq!(body["error"]["code"], "invalid_parameter");
-        assert!(body["error"]["message"].as_str().unwrap().contains(needle), "{path}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(needle),
+            "{path}: {body}"
+        );
     }
     assert_eq!(get("/no/such/route").await.status(), 404);
 
     let api: serde_json::Value = get("/api/v1/openapi.json").await.json().await.unwrap();
-    for path in ["/api/v1/ledger/checkpoint", "/api/v1/ledger/proof/inclusion", "/api/v1/ledger/proof/consistency"] {
-        assert!(api["paths"][path]["get"].is_object(), "{path} missing from OpenAPI");
+    for path in [
+        "/api/v1/ledger/checkpoint",
+        "/api/v1/ledger/proof/inclusion",
+        "/api/v1/ledger/proof/consistency",
+    ] {
+        assert!(
+            api["paths"][path]["get"].is_object(),
+            "{path} missing from OpenAPI"
+        );
     }
     let page = get("/").await.text().await.unwrap();
     assert!(page.contains("社会保险个人权益记录"), "{page}");
@@ -314,7 +452,8 @@ async fn rebuild_reports_the_same_digest(engine: Engine) {
     assert_eq!(r["before"]["digest"], r["after"]["digest"]);
     assert!(r["replayed"].as_u64().unwrap() > 60);
     // A projection edited behind the applier's back: rebuild repairs it and says so.
-    i.tamper(&["UPDATE person SET name = '改' WHERE person_id IS NOT NULL"]).await;
+    i.tamper(&["UPDATE person SET name = '改' WHERE person_id IS NOT NULL"])
+        .await;
     let out = i.sirm(&["rebuild", "--json"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let r2: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -329,7 +468,10 @@ fn expect_altered(i: &Install, extra: &[&str], seq: u64, needle: &str) {
     let out = i.sirm(&args);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let s = stdout(&out);
-    assert!(s.contains(&format!("first bad entry is {seq}")), "expected entry {seq}: {s}");
+    assert!(
+        s.contains(&format!("first bad entry is {seq}")),
+        "expected entry {seq}: {s}"
+    );
     assert!(s.contains(needle), "expected {needle:?}: {s}");
 }
 
@@ -337,7 +479,10 @@ async fn tamper_payload_byte(engine: Engine) {
     let i = Install::demo(engine, 30);
     i.tamper(&["UPDATE ledger_entry SET payload = replace(payload, '\"reason\"', '\"Reason\"') WHERE seq = 3"]).await;
     let i2 = i; // the genesis batch has 2 entries; seq 3 is the first demo account
-    i2.tamper(&["UPDATE ledger_entry SET payload = replace(payload, 'sirm', 'SIRM') WHERE seq = 5"]).await;
+    i2.tamper(&[
+        "UPDATE ledger_entry SET payload = replace(payload, 'sirm', 'SIRM') WHERE seq = 5",
+    ])
+    .await;
     i2.tamper(&["UPDATE ledger_entry SET payload = replace(payload, '\"username\":\"', '\"username\":\"x') WHERE seq = 7"]).await;
     expect_altered(&i2, &[], 7, "entry 7: content does not match");
 }
@@ -397,7 +542,11 @@ async fn tamper_truncate_tail(engine: Engine) {
     assert!(out.status.success(), "{}", text(&out));
     // Remove the whole last batch and its checkpoint: the rest is
     // self-consistent, so only a checkpoint kept outside can tell.
-    i.tamper(&["DELETE FROM ledger_entry WHERE seq > 2", "DELETE FROM ledger_checkpoint WHERE tree_size > 2"]).await;
+    i.tamper(&[
+        "DELETE FROM ledger_entry WHERE seq > 2",
+        "DELETE FROM ledger_checkpoint WHERE tree_size > 2",
+    ])
+    .await;
     let plain = i.sirm(&["verify"]);
     assert!(plain.status.success(), "{}", text(&plain));
     expect_altered(&i, &["--checkpoint", kept.to_str().unwrap()], 3, "3");
@@ -408,7 +557,9 @@ async fn tamper_rewritten_leaf_hash_is_caught_by_signature(engine: Engine) {
     // Content and leaf hash rewritten together: the signed root disagrees.
     let rewrite = match engine {
         Engine::Sqlite => "UPDATE ledger_entry SET leaf_hash = zeroblob(32) WHERE seq = 10",
-        Engine::Postgres => "UPDATE ledger_entry SET leaf_hash = decode(repeat('00', 32), 'hex') WHERE seq = 10",
+        Engine::Postgres => {
+            "UPDATE ledger_entry SET leaf_hash = decode(repeat('00', 32), 'hex') WHERE seq = 10"
+        }
     };
     i.tamper(&[rewrite]).await;
     expect_altered(&i, &[], 10, "entry 10");
@@ -424,7 +575,11 @@ async fn bad_configuration_is_a_one_line_error(engine: Engine) {
     i.tamper(&[bump]).await;
     let out = i.sirm(&["verify"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(stderr(&out).contains("schema version 99 is unknown"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("schema version 99 is unknown"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(stderr(&out).trim().lines().count(), 1, "{}", text(&out));
 }
 
@@ -433,15 +588,29 @@ async fn missing_or_wrong_key_refused(engine: Engine) {
     let key = i.data().join("keys/checkpoint.key");
     let original = std::fs::read(&key).unwrap();
     // A different, well-formed key.
-    std::fs::write(&key, CryptoProfile::default().generate_signing_key().to_file_text()).unwrap();
+    std::fs::write(
+        &key,
+        CryptoProfile::default()
+            .generate_signing_key()
+            .to_file_text(),
+    )
+    .unwrap();
     let out = i.sirm(&["serve", "--listen", "127.0.0.1:0"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(stderr(&out).contains("does not belong to this installation"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("does not belong to this installation"),
+        "{}",
+        text(&out)
+    );
     // No key at all.
     std::fs::remove_file(&key).unwrap();
     let out = i.sirm(&["serve", "--listen", "127.0.0.1:0"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(stderr(&out).contains("checkpoint.key: signing key file is missing"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("checkpoint.key: signing key file is missing"),
+        "{}",
+        text(&out)
+    );
     // A garbled key.
     std::fs::write(&key, "not a key").unwrap();
     let out = i.sirm(&["serve", "--listen", "127.0.0.1:0"]);
@@ -485,22 +654,54 @@ fn unreachable_database_is_a_one_line_error() {
     let i = Install::new(Engine::Sqlite);
     let pw = write_file(i.dir.path(), "pw", "Str0ng-Passw0rd\n");
     let out = Command::new(SIRM)
-        .args(["--data-dir", i.data().to_str().unwrap(), "--database-url", "postgres://postgres@127.0.0.1:1/none"])
-        .args(["init", "--region", "110105", "--agency-name", "x", "--admin-password-file", pw.to_str().unwrap()])
+        .args([
+            "--data-dir",
+            i.data().to_str().unwrap(),
+            "--database-url",
+            "postgres://postgres@127.0.0.1:1/none",
+        ])
+        .args([
+            "init",
+            "--region",
+            "110105",
+            "--agency-name",
+            "x",
+            "--admin-password-file",
+            pw.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(stderr(&out).contains("cannot open database postgres://postgres@127.0.0.1:1/none"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("cannot open database postgres://postgres@127.0.0.1:1/none"),
+        "{}",
+        text(&out)
+    );
     assert!(!i.data().join("sirm.toml").exists());
     // And a data directory without an installation.
     let out = i.sirm(&["verify"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(stderr(&out).contains("holds no SIRM installation"), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("holds no SIRM installation"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
 fn help_on_every_command() {
-    for cmd in ["init", "serve", "demo", "verify", "rebuild", "checkpoint", "migrate", "id", "calc", "rules"] {
+    for cmd in [
+        "init",
+        "serve",
+        "demo",
+        "verify",
+        "rebuild",
+        "checkpoint",
+        "migrate",
+        "id",
+        "calc",
+        "rules",
+    ] {
         let out = Command::new(SIRM).args([cmd, "--help"]).output().unwrap();
         assert!(out.status.success(), "{cmd} --help: {}", text(&out));
         assert!(stdout(&out).contains("Usage"), "{cmd}");

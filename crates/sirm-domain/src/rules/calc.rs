@@ -14,7 +14,6 @@ use serde_json::{json, Map, Value};
 use super::doc::{self, show, Obj};
 use super::engine;
 use super::error::RuleError;
-use super::period::Month;
 use super::ruleset::{Category, Insurance, Params, Payer, RuleBook, RuleSet};
 
 /// The rules `calc` knows, in the order `sirm calc --help` lists them.
@@ -39,25 +38,42 @@ fn check_keys(o: &Obj<'_>, rule_keys: &[&str]) -> Result<(), RuleError> {
 /// Computes `rule` for a JSON `input` under the rule sets of `book`.
 /// `today` is the date a birth date must not be after (when the input gives
 /// no `as_of`). Returns the output document.
-pub fn calc(book: &RuleBook, rule: &str, input: &Value, today: NaiveDate) -> Result<Value, RuleError> {
+pub fn calc(
+    book: &RuleBook,
+    rule: &str,
+    input: &Value,
+    today: NaiveDate,
+) -> Result<Value, RuleError> {
     let o = Obj::new(input, "")?;
     let mut set_owned: Option<RuleSet> = None;
     let set: &RuleSet = match (o.opt_str("rule_set")?, o.opt_str("region")?) {
         (Some(id), region) => {
             let s = book.by_id(id).ok_or_else(|| {
                 let known: Vec<&str> = book.sets().iter().map(RuleSet::id).collect();
-                RuleError::invalid("rule_set", format!("{id:?}"), format!("no such rule set (loaded: {})", known.join(", ")))
+                RuleError::invalid(
+                    "rule_set",
+                    format!("{id:?}"),
+                    format!("no such rule set (loaded: {})", known.join(", ")),
+                )
             })?;
             if let Some(r) = region {
                 if s.region() != Some(r) {
-                    return Err(RuleError::invalid("region", format!("{r:?}"), format!("rule set {} is not for this region", s.reference())));
+                    return Err(RuleError::invalid(
+                        "region",
+                        format!("{r:?}"),
+                        format!("rule set {} is not for this region", s.reference()),
+                    ));
                 }
             }
             s
         }
         (None, Some(r)) => {
             if r.len() != 6 || !r.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(RuleError::invalid("region", format!("{r:?}"), "must be a 6-digit region code"));
+                return Err(RuleError::invalid(
+                    "region",
+                    format!("{r:?}"),
+                    "must be a 6-digit region code",
+                ));
             }
             book.by_region(r)?
         }
@@ -99,8 +115,13 @@ pub fn calc(book: &RuleBook, rule: &str, input: &Value, today: NaiveDate) -> Res
                 RuleError::invalid("insurance", format!("{ins_s:?}"), why)
             })?;
             let payer_s = o.str("payer")?;
-            let payer = Payer::parse(payer_s)
-                .ok_or_else(|| RuleError::invalid("payer", format!("{payer_s:?}"), "must be employer or employee"))?;
+            let payer = Payer::parse(payer_s).ok_or_else(|| {
+                RuleError::invalid(
+                    "payer",
+                    format!("{payer_s:?}"),
+                    "must be employer or employee",
+                )
+            })?;
             let class = o.opt_int("industry_class", 1, 32)?.map(|c| c as u8);
             if insurance != Insurance::WorkInjury && class.is_some() {
                 return Err(RuleError::invalid(
@@ -135,8 +156,13 @@ pub fn calc(book: &RuleBook, rule: &str, input: &Value, today: NaiveDate) -> Res
             check_keys(&o, &["birth_date", "category", "as_of"])?;
             let birth = date(&o, "birth_date")?;
             let cat_s = o.str("category")?;
-            let category = Category::parse(cat_s)
-                .ok_or_else(|| RuleError::invalid("category", format!("{cat_s:?}"), "must be male, female_55 or female_50"))?;
+            let category = Category::parse(cat_s).ok_or_else(|| {
+                RuleError::invalid(
+                    "category",
+                    format!("{cat_s:?}"),
+                    "must be male, female_55 or female_50",
+                )
+            })?;
             let as_of = match o.get("as_of") {
                 Some(_) => date(&o, "as_of")?,
                 None => {
@@ -165,7 +191,9 @@ pub fn calc(book: &RuleBook, rule: &str, input: &Value, today: NaiveDate) -> Res
                 Some(c) => c,
                 None => match (year, p.pension_base_wage) {
                     (Some(_), Some(c)) => c,
-                    (Some(y), None) => return Err(RuleError::missing(format!("years.{y}.pension_base_wage"))),
+                    (Some(y), None) => {
+                        return Err(RuleError::missing(format!("years.{y}.pension_base_wage")))
+                    }
                     (None, _) => return Err(RuleError::missing("avg_wage")),
                 },
             };
@@ -191,7 +219,10 @@ pub fn calc(book: &RuleBook, rule: &str, input: &Value, today: NaiveDate) -> Res
                 m.deny_unknown(&["base", "avg_wage"])?;
                 rows.push((m.dec("base")?, m.dec("avg_wage")?));
             }
-            to_value(with_ref(set, engine::contribution_index(p.rounding.index, &rows)?))
+            to_value(with_ref(
+                set,
+                engine::contribution_index(p.rounding.index, &rows)?,
+            ))
         }
         "month" => {
             check_keys(&o, &["declared_wage", "industry_class"])?;
@@ -203,7 +234,11 @@ pub fn calc(book: &RuleBook, rule: &str, input: &Value, today: NaiveDate) -> Res
             to_value(engine::month(p, wage, class)?)
         }
         other => {
-            return Err(RuleError::invalid("rule", format!("{other:?}"), format!("must be one of {}", RULES.join(", "))));
+            return Err(RuleError::invalid(
+                "rule",
+                format!("{other:?}"),
+                format!("must be one of {}", RULES.join(", ")),
+            ));
         }
     };
 
@@ -254,17 +289,27 @@ fn to_value<T: Serialize>(v: T) -> Value {
 
 fn array<'a>(o: &Obj<'a>, k: &str) -> Result<&'a Vec<Value>, RuleError> {
     let v = o.req(k)?;
-    v.as_array().ok_or_else(|| RuleError::invalid(k, show(v), "must be a list"))
+    v.as_array()
+        .ok_or_else(|| RuleError::invalid(k, show(v), "must be a list"))
 }
 
 fn date(o: &Obj<'_>, k: &str) -> Result<NaiveDate, RuleError> {
     let v = o.req(k)?;
     let s = doc::string(v, k)?;
     if s.len() != 10 {
-        return Err(RuleError::invalid(k, show(v), "is not a date of the form YYYY-MM-DD"));
+        return Err(RuleError::invalid(
+            k,
+            show(v),
+            "is not a date of the form YYYY-MM-DD",
+        ));
     }
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| RuleError::invalid(k, show(v), "is not a real calendar date of the form YYYY-MM-DD"))?;
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+        RuleError::invalid(
+            k,
+            show(v),
+            "is not a real calendar date of the form YYYY-MM-DD",
+        )
+    })?;
     Ok(d)
 }
 

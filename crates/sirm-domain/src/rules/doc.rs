@@ -35,14 +35,17 @@ pub(crate) fn decimal(v: &Value, path: &str) -> Result<Decimal, RuleError> {
     match v {
         Value::String(s) => {
             let ok = !s.is_empty()
-                && s.bytes().all(|c| c.is_ascii_digit() || c == b'.' || c == b'-')
+                && s.bytes()
+                    .all(|c| c.is_ascii_digit() || c == b'.' || c == b'-')
                 && s.bytes().filter(|&c| c == b'.').count() <= 1
                 && !s[1..].contains('-')
                 && s.bytes().any(|c| c.is_ascii_digit());
             if !ok {
                 return Err(RuleError::invalid(path, show(v), "not a decimal number"));
             }
-            Decimal::from_str_exact(s).map_err(|e| RuleError::invalid(path, show(v), format!("not a decimal number ({e})")))
+            Decimal::from_str_exact(s).map_err(|e| {
+                RuleError::invalid(path, show(v), format!("not a decimal number ({e})"))
+            })
         }
         Value::Number(_) => Err(RuleError::invalid(
             path,
@@ -75,7 +78,11 @@ pub(crate) fn integer(v: &Value, path: &str) -> Result<i64, RuleError> {
 pub(crate) fn int_in(v: &Value, path: &str, lo: i64, hi: i64) -> Result<i64, RuleError> {
     let n = integer(v, path)?;
     if n < lo || n > hi {
-        return Err(RuleError::invalid(path, show(v), format!("must be between {lo} and {hi}")));
+        return Err(RuleError::invalid(
+            path,
+            show(v),
+            format!("must be between {lo} and {hi}"),
+        ));
     }
     Ok(n)
 }
@@ -147,7 +154,9 @@ impl<'a> Obj<'a> {
     }
 
     pub fn opt_int(&self, k: &str, lo: i64, hi: i64) -> Result<Option<i64>, RuleError> {
-        self.get(k).map(|v| int_in(v, &self.key(k), lo, hi)).transpose()
+        self.get(k)
+            .map(|v| int_in(v, &self.key(k), lo, hi))
+            .transpose()
     }
 
     pub fn str(&self, k: &str) -> Result<&'a str, RuleError> {

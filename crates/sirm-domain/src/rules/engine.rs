@@ -14,14 +14,22 @@ use super::ruleset::{Category, Insurance, Params, Payer, RuleSet, RuleSetRef};
 
 fn nonneg(v: Decimal, key: &str) -> Result<Decimal, RuleError> {
     if v.is_sign_negative() && !v.is_zero() {
-        return Err(RuleError::invalid(key, format!("\"{v}\""), "must not be negative"));
+        return Err(RuleError::invalid(
+            key,
+            format!("\"{v}\""),
+            "must not be negative",
+        ));
     }
     Ok(v)
 }
 
 fn positive(v: Decimal, key: &str) -> Result<Decimal, RuleError> {
     if v <= Decimal::ZERO {
-        return Err(RuleError::invalid(key, format!("\"{v}\""), "must be positive"));
+        return Err(RuleError::invalid(
+            key,
+            format!("\"{v}\""),
+            "must be positive",
+        ));
     }
     Ok(v)
 }
@@ -62,7 +70,12 @@ pub struct BaseResult {
 }
 
 #[inline]
-fn clamp(rounding: RoundingRule, floor: Decimal, ceiling: Decimal, wage: Decimal) -> (Decimal, Bound) {
+fn clamp(
+    rounding: RoundingRule,
+    floor: Decimal,
+    ceiling: Decimal,
+    wage: Decimal,
+) -> (Decimal, Bound) {
     let w = rounding.apply(wage);
     if w < floor {
         (floor, Bound::Floor)
@@ -75,7 +88,11 @@ fn clamp(rounding: RoundingRule, floor: Decimal, ceiling: Decimal, wage: Decimal
 
 /// Contribution base of a month of `year`: the declared wage clamped to the
 /// year's [floor, ceiling] (rule set's avg wage of the previous year).
-pub fn contribution_base(rule_set: &RuleSet, year: i32, declared_wage: Decimal) -> Result<BaseResult, RuleError> {
+pub fn contribution_base(
+    rule_set: &RuleSet,
+    year: i32,
+    declared_wage: Decimal,
+) -> Result<BaseResult, RuleError> {
     base_in(rule_set.year(year)?, declared_wage)
 }
 
@@ -108,7 +125,11 @@ pub fn base_in(p: &Params, declared_wage: Decimal) -> Result<BaseResult, RuleErr
 }
 
 /// The base with an explicit average wage (the `base` calc rule).
-pub fn base_with_avg_wage(p: &Params, avg_wage: Decimal, declared_wage: Decimal) -> Result<BaseResult, RuleError> {
+pub fn base_with_avg_wage(
+    p: &Params,
+    avg_wage: Decimal,
+    declared_wage: Decimal,
+) -> Result<BaseResult, RuleError> {
     positive(avg_wage, "avg_wage")?;
     nonneg(declared_wage, "declared_wage")?;
     let r = p.rounding.base;
@@ -135,7 +156,11 @@ pub fn base_with_avg_wage(p: &Params, avg_wage: Decimal, declared_wage: Decimal)
 impl BaseResult {
     pub fn recompute(&self, rule_set: &RuleSet) -> Result<BaseResult, RuleError> {
         rule_set.check_ref(self.rule_set)?;
-        base_with_avg_wage(rule_set.params(self.inputs.year)?, self.inputs.avg_wage, self.inputs.declared_wage)
+        base_with_avg_wage(
+            rule_set.params(self.inputs.year)?,
+            self.inputs.avg_wage,
+            self.inputs.declared_wage,
+        )
     }
 }
 
@@ -180,7 +205,11 @@ pub fn contribution(
             base,
             insurance,
             payer,
-            industry_class: if insurance == Insurance::WorkInjury { industry_class } else { None },
+            industry_class: if insurance == Insurance::WorkInjury {
+                industry_class
+            } else {
+                None
+            },
         },
         rate,
         amount_unrounded: raw,
@@ -193,7 +222,13 @@ impl ContributionResult {
     pub fn recompute(&self, rule_set: &RuleSet) -> Result<ContributionResult, RuleError> {
         rule_set.check_ref(self.rule_set)?;
         let i = &self.inputs;
-        contribution(rule_set.params(i.year)?, i.base, i.insurance, i.payer, i.industry_class)
+        contribution(
+            rule_set.params(i.year)?,
+            i.base,
+            i.insurance,
+            i.payer,
+            i.industry_class,
+        )
     }
 }
 
@@ -230,7 +265,11 @@ pub struct MonthResult {
 /// One person-month: base, every contribution and the account credit, under
 /// the parameters of one year (obtain them once with [`RuleSet::year`]).
 #[inline]
-pub fn month(p: &Params, declared_wage: Decimal, industry_class: u8) -> Result<MonthResult, RuleError> {
+pub fn month(
+    p: &Params,
+    declared_wage: Decimal,
+    industry_class: u8,
+) -> Result<MonthResult, RuleError> {
     let (Some(year), Some(floor), Some(ceiling)) = (p.year, p.floor, p.ceiling) else {
         return Err(RuleError::missing(match p.year {
             Some(y) => format!("years.{y}.avg_wage"),
@@ -238,7 +277,9 @@ pub fn month(p: &Params, declared_wage: Decimal, industry_class: u8) -> Result<M
         }));
     };
     nonneg(declared_wage, "declared_wage")?;
-    let wi = p.rates.rate(Insurance::WorkInjury, Payer::Employer, Some(industry_class))?;
+    let wi = p
+        .rates
+        .rate(Insurance::WorkInjury, Payer::Employer, Some(industry_class))?;
     let (base, bound) = clamp(p.rounding.base, floor, ceiling, declared_wage);
     let r = p.rounding.amount;
     let rt = &p.rates;
@@ -268,7 +309,11 @@ pub fn month(p: &Params, declared_wage: Decimal, industry_class: u8) -> Result<M
 impl MonthResult {
     pub fn recompute(&self, rule_set: &RuleSet) -> Result<MonthResult, RuleError> {
         rule_set.check_ref(self.rule_set)?;
-        month(rule_set.year(self.inputs.year)?, self.inputs.declared_wage, self.inputs.industry_class)
+        month(
+            rule_set.year(self.inputs.year)?,
+            self.inputs.declared_wage,
+            self.inputs.industry_class,
+        )
     }
 }
 
@@ -306,17 +351,30 @@ pub struct AccountResult {
 
 /// Year-end interest and closing balance (monthly-accumulation method).
 #[inline]
-pub fn account_year(p: &Params, opening_balance: Decimal, rate: Decimal, credits: &[Decimal; 12]) -> Result<AccountResult, RuleError> {
+pub fn account_year(
+    p: &Params,
+    opening_balance: Decimal,
+    rate: Decimal,
+    credits: &[Decimal; 12],
+) -> Result<AccountResult, RuleError> {
     nonneg(opening_balance, "opening_balance")?;
     nonneg(rate, "rate")?;
     if rate >= Decimal::ONE {
-        return Err(RuleError::invalid("rate", format!("\"{rate}\""), "must be below 1 (a fraction, e.g. \"0.0612\")"));
+        return Err(RuleError::invalid(
+            "rate",
+            format!("\"{rate}\""),
+            "must be below 1 (a fraction, e.g. \"0.0612\")",
+        ));
     }
     let mut total = Decimal::ZERO;
     let mut weighted = Decimal::ZERO;
     for (i, c) in credits.iter().enumerate() {
         if c.is_sign_negative() && !c.is_zero() {
-            return Err(RuleError::invalid(format!("credits[month {}].amount", i + 1), format!("\"{c}\""), "must not be negative"));
+            return Err(RuleError::invalid(
+                format!("credits[month {}].amount", i + 1),
+                format!("\"{c}\""),
+                "must not be negative",
+            ));
         }
         total += *c;
         weighted += *c * Decimal::from(12 - i as u32);
@@ -349,7 +407,12 @@ impl AccountResult {
     pub fn recompute(&self, rule_set: &RuleSet) -> Result<AccountResult, RuleError> {
         rule_set.check_ref(self.rule_set)?;
         let i = &self.inputs;
-        account_year(rule_set.params(i.year)?, i.opening_balance, i.rate, &i.credits)
+        account_year(
+            rule_set.params(i.year)?,
+            i.opening_balance,
+            i.rate,
+            &i.credits,
+        )
     }
 }
 
@@ -420,7 +483,12 @@ pub struct RetirementResult {
 }
 
 /// Statutory retirement age and month under the rule set's schedule.
-pub fn retirement(rule_set: &RuleSet, birth_date: NaiveDate, category: Category, as_of: NaiveDate) -> Result<RetirementResult, RuleError> {
+pub fn retirement(
+    rule_set: &RuleSet,
+    birth_date: NaiveDate,
+    category: Category,
+    as_of: NaiveDate,
+) -> Result<RetirementResult, RuleError> {
     if birth_date > as_of {
         return Err(RuleError::invalid(
             "birth_date",
@@ -479,7 +547,11 @@ pub fn payout_months(rule_set: &RuleSet, retirement_age_years: u32) -> Result<u3
         RuleError::invalid(
             "retirement_age_years",
             retirement_age_years.to_string(),
-            format!("outside the payout months table ({}–{})", t.first_age, t.last_age()),
+            format!(
+                "outside the payout months table ({}–{})",
+                t.first_age,
+                t.last_age()
+            ),
         )
     })
 }
@@ -500,7 +572,10 @@ pub struct IndexResult {
 
 /// The average contribution index: the mean over contribution months of the
 /// month's base ÷ the average wage used for that month.
-pub fn contribution_index(rounding: RoundingRule, months: &[(Decimal, Decimal)]) -> Result<IndexResult, RuleError> {
+pub fn contribution_index(
+    rounding: RoundingRule,
+    months: &[(Decimal, Decimal)],
+) -> Result<IndexResult, RuleError> {
     if months.is_empty() {
         return Err(RuleError::missing("months[0]"));
     }
@@ -582,10 +657,16 @@ pub fn pension(rule_set: &RuleSet, inputs: &PensionInputs) -> Result<PensionResu
         Some(d) => nonneg(d, "deemed_years")?,
         None => Decimal::ZERO,
     };
-    let coefficient = inputs.transitional_coefficient.or(p.transitional_coefficient);
+    let coefficient = inputs
+        .transitional_coefficient
+        .or(p.transitional_coefficient);
     if let Some(k) = inputs.transitional_coefficient {
         if k < Decimal::new(10, 3) || k > Decimal::new(14, 3) {
-            return Err(RuleError::invalid("transitional_coefficient", format!("\"{k}\""), "must be between 0.010 and 0.014"));
+            return Err(RuleError::invalid(
+                "transitional_coefficient",
+                format!("\"{k}\""),
+                "must be between 0.010 and 0.014",
+            ));
         }
     }
     let trans_raw = if deemed.is_zero() {

@@ -43,7 +43,11 @@ pub enum RuleError {
 }
 
 impl RuleError {
-    pub(crate) fn invalid(key: impl Into<String>, value: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(crate) fn invalid(
+        key: impl Into<String>,
+        value: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
         RuleError::Invalid {
             key: key.into(),
             value: value.into(),
@@ -68,7 +72,9 @@ impl RuleError {
     /// The dotted key the error is about, if it names one.
     pub fn key(&self) -> Option<&str> {
         match self {
-            RuleError::Missing { key } | RuleError::Invalid { key, .. } | RuleError::UnknownKey { key, .. } => Some(key),
+            RuleError::Missing { key }
+            | RuleError::Invalid { key, .. }
+            | RuleError::UnknownKey { key, .. } => Some(key),
             RuleError::NoYear { .. } => Some("year"),
             RuleError::InRuleSet { error, .. } => error.key(),
             RuleError::Syntax { .. } | RuleError::RuleSetMismatch { .. } => None,

@@ -34,11 +34,14 @@ pub mod rounding;
 pub mod ruleset;
 
 pub use engine::{
-    account_year, base_in, base_with_avg_wage, contribution, contribution_base, contribution_index, contribution_years, month,
-    payout_months, pension, retirement, min_contribution_months, AccountResult, BaseResult, Bound, ContributionResult,
-    ContributionYears, IndexResult, MonthResult, PensionInputs, PensionResult, RetirementResult,
+    account_year, base_in, base_with_avg_wage, contribution, contribution_base, contribution_index,
+    contribution_years, min_contribution_months, month, payout_months, pension, retirement,
+    AccountResult, BaseResult, Bound, ContributionResult, ContributionYears, IndexResult,
+    MonthResult, PensionInputs, PensionResult, RetirementResult,
 };
 pub use error::RuleError;
 pub use period::Month;
 pub use rounding::{Rounding, RoundingMode, RoundingRule};
-pub use ruleset::{Category, Format, Insurance, Params, Payer, RuleBook, RuleSet, RuleSetId, RuleSetRef};
+pub use ruleset::{
+    Category, Format, Insurance, Params, Payer, RuleBook, RuleSet, RuleSetId, RuleSetRef,
+};

@@ -61,7 +61,13 @@ impl Month {
     /// Parses `YYYY-MM` strictly (four-digit year, two-digit month 01–12).
     pub fn parse(s: &str) -> Result<Month, String> {
         let b = s.as_bytes();
-        if b.len() != 7 || b[4] != b'-' || !b.iter().enumerate().all(|(i, c)| i == 4 || c.is_ascii_digit()) {
+        if b.len() != 7
+            || b[4] != b'-'
+            || !b
+                .iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || c.is_ascii_digit())
+        {
             return Err("is not a month of the form YYYY-MM".to_owned());
         }
         let year: i32 = s[..4].parse().map_err(|_| "bad year".to_owned())?;
@@ -69,7 +75,8 @@ impl Month {
         if !(1..=12).contains(&month) {
             return Err(format!("month {month} is outside 1–12"));
         }
-        Month::new(year, month).ok_or_else(|| format!("year {year} is outside {MIN_YEAR}–{MAX_YEAR}"))
+        Month::new(year, month)
+            .ok_or_else(|| format!("year {year} is outside {MIN_YEAR}–{MAX_YEAR}"))
     }
 }
 
@@ -102,9 +109,14 @@ mod tests {
         assert_eq!(m.year(), 1965);
         assert_eq!(m.month(), 1);
         assert_eq!(m.add_months(60 * 12 + 1).to_string(), "2025-02");
-        assert_eq!(Month::parse("2025-12").unwrap().add_months(1).to_string(), "2026-01");
+        assert_eq!(
+            Month::parse("2025-12").unwrap().add_months(1).to_string(),
+            "2026-01"
+        );
         assert_eq!(Month::parse("2025-02").unwrap().months_since(m), 721);
-        for bad in ["2025-13", "2025-00", "2025-1", "25-01", "2025/01", "abcd-01", "1899-12"] {
+        for bad in [
+            "2025-13", "2025-00", "2025-1", "25-01", "2025/01", "abcd-01", "1899-12",
+        ] {
             assert!(Month::parse(bad).is_err(), "{bad}");
         }
     }

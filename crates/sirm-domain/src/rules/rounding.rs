@@ -83,7 +83,15 @@ mod tests {
         assert_eq!(r(RoundingMode::HalfEven).apply(dec!(1.005)), dec!(1.00));
         assert_eq!(r(RoundingMode::Down).apply(dec!(1.009)), dec!(1.00));
         assert_eq!(r(RoundingMode::Up).apply(dec!(1.001)), dec!(1.01));
-        assert_eq!(r(RoundingMode::HalfUp).apply(dec!(2200)).to_string(), "2200.00");
-        assert_eq!(RoundingRule::new(0, RoundingMode::HalfUp).apply(dec!(7162.5)).to_string(), "7163");
+        assert_eq!(
+            r(RoundingMode::HalfUp).apply(dec!(2200)).to_string(),
+            "2200.00"
+        );
+        assert_eq!(
+            RoundingRule::new(0, RoundingMode::HalfUp)
+                .apply(dec!(7162.5))
+                .to_string(),
+            "7163"
+        );
     }
 }

@@ -35,10 +35,9 @@ impl RuleSetId {
         if s.is_empty() || s.len() > MAX_ID_LEN {
             return Err(format!("must be 1–{MAX_ID_LEN} characters"));
         }
-        if !s
-            .bytes()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.'))
-        {
+        if !s.bytes().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.')
+        }) {
             return Err("may hold only a-z, 0-9, '-', '_' and '.'".to_owned());
         }
         let mut bytes = [0u8; MAX_ID_LEN];
@@ -109,7 +108,12 @@ pub enum Insurance {
 }
 
 impl Insurance {
-    pub const ALL: [Insurance; 4] = [Insurance::Pension, Insurance::Medical, Insurance::Unemployment, Insurance::WorkInjury];
+    pub const ALL: [Insurance; 4] = [
+        Insurance::Pension,
+        Insurance::Medical,
+        Insurance::Unemployment,
+        Insurance::WorkInjury,
+    ];
 
     pub fn parse(s: &str) -> Option<Insurance> {
         Some(match s {
@@ -160,7 +164,12 @@ pub struct Rates {
 impl Rates {
     /// The rate for an insurance type and payer. Work injury needs the
     /// employer's industry class; its employee rate is zero by statute.
-    pub fn rate(&self, insurance: Insurance, payer: Payer, industry_class: Option<u8>) -> Result<Decimal, RuleError> {
+    pub fn rate(
+        &self,
+        insurance: Insurance,
+        payer: Payer,
+        industry_class: Option<u8>,
+    ) -> Result<Decimal, RuleError> {
         let pick = |r: &PayerRates| match payer {
             Payer::Employer => r.employer,
             Payer::Employee => r.employee,
@@ -179,7 +188,10 @@ impl Rates {
                         RuleError::invalid(
                             "industry_class",
                             class.to_string(),
-                            format!("the rule set has work injury classes 1–{}", self.work_injury.len()),
+                            format!(
+                                "the rule set has work injury classes 1–{}",
+                                self.work_injury.len()
+                            ),
                         )
                     })?;
                 match payer {
@@ -395,7 +407,13 @@ const TOP_KEYS: &[&str] = &[
     "payout_months",
 ];
 /// Top-level sections that `params` may override.
-pub(crate) const DOC_SECTIONS: &[&str] = &["rounding", "crediting_rates", "retirement", "min_contribution", "payout_months"];
+pub(crate) const DOC_SECTIONS: &[&str] = &[
+    "rounding",
+    "crediting_rates",
+    "retirement",
+    "min_contribution",
+    "payout_months",
+];
 /// Keys of `[defaults]` and of each `[years.YYYY]` (and of `params`).
 pub(crate) const LAYER_KEYS: &[&str] = &[
     "avg_wage",
@@ -405,7 +423,9 @@ pub(crate) const LAYER_KEYS: &[&str] = &[
     "rates",
     "transitional_coefficient",
 ];
-const META_KEYS: &[&str] = &["id", "version", "title", "region", "extends", "demo", "sources", "notes"];
+const META_KEYS: &[&str] = &[
+    "id", "version", "title", "region", "extends", "demo", "sources", "notes",
+];
 
 /// Years a rule set may hold.
 const YEAR_RANGE: (i64, i64) = (1990, 2100);
@@ -483,7 +503,9 @@ impl RuleSet {
         }
         let layer = Value::Object(layer);
         if let Value::Object(root) = &mut doc {
-            let defaults = root.entry("defaults").or_insert_with(|| Value::Object(Map::new()));
+            let defaults = root
+                .entry("defaults")
+                .or_insert_with(|| Value::Object(Map::new()));
             merge(defaults, &layer);
             if let Some(Value::Object(years)) = root.get_mut("years") {
                 for y in years.values_mut() {
@@ -512,7 +534,11 @@ impl RuleSet {
             None => None,
             Some(r) => {
                 if r.len() != 6 || !r.bytes().all(|c| c.is_ascii_digit()) {
-                    return Err(RuleError::invalid("rule_set.region", format!("{r:?}"), "must be a 6-digit region code"));
+                    return Err(RuleError::invalid(
+                        "rule_set.region",
+                        format!("{r:?}"),
+                        "must be a 6-digit region code",
+                    ));
                 }
                 Some(r.to_owned())
             }
@@ -532,7 +558,13 @@ impl RuleSet {
         let demo = match meta.get("demo") {
             None => false,
             Some(Value::Bool(b)) => *b,
-            Some(v) => return Err(RuleError::invalid("rule_set.demo", show(v), "must be true or false")),
+            Some(v) => {
+                return Err(RuleError::invalid(
+                    "rule_set.demo",
+                    show(v),
+                    "must be true or false",
+                ))
+            }
         };
         let sources = match meta.get("sources") {
             None => Vec::new(),
@@ -541,7 +573,13 @@ impl RuleSet {
                 .enumerate()
                 .map(|(i, v)| doc::string(v, &format!("rule_set.sources[{i}]")).map(str::to_owned))
                 .collect::<Result<_, _>>()?,
-            Some(v) => return Err(RuleError::invalid("rule_set.sources", show(v), "must be a list of strings")),
+            Some(v) => {
+                return Err(RuleError::invalid(
+                    "rule_set.sources",
+                    show(v),
+                    "must be a list of strings",
+                ))
+            }
         };
         if let Some(v) = meta.get("notes") {
             doc::string(v, "rule_set.notes")?;
@@ -549,7 +587,8 @@ impl RuleSet {
 
         let rounding = parse_rounding(Obj::new(root.req("rounding")?, "rounding")?)?;
         let retirement = parse_retirement(Obj::new(root.req("retirement")?, "retirement")?)?;
-        let min_contribution = parse_min_contribution(Obj::new(root.req("min_contribution")?, "min_contribution")?)?;
+        let min_contribution =
+            parse_min_contribution(Obj::new(root.req("min_contribution")?, "min_contribution")?)?;
         let payout = parse_payout(Obj::new(root.req("payout_months")?, "payout_months")?)?;
         let crediting_rates = match root.get("crediting_rates") {
             None => BTreeMap::new(),
@@ -557,8 +596,19 @@ impl RuleSet {
         };
 
         let empty = Value::Object(Map::new());
-        let defaults_layer = Layer::parse(Obj::new(root.get("defaults").unwrap_or(&empty), "defaults")?, false)?;
-        let defaults = defaults_layer.resolve(reference, None, "defaults", "defaults", region.is_some(), rounding, &crediting_rates)?;
+        let defaults_layer = Layer::parse(
+            Obj::new(root.get("defaults").unwrap_or(&empty), "defaults")?,
+            false,
+        )?;
+        let defaults = defaults_layer.resolve(
+            reference,
+            None,
+            "defaults",
+            "defaults",
+            region.is_some(),
+            rounding,
+            &crediting_rates,
+        )?;
 
         let mut years = Vec::new();
         let mut first_year = 0;
@@ -578,7 +628,15 @@ impl RuleSet {
                     first_year = y;
                 }
                 let merged = defaults_layer.overlay(&layer);
-                years.push(merged.resolve(reference, Some(y), &path, "defaults", region.is_some(), rounding, &crediting_rates)?);
+                years.push(merged.resolve(
+                    reference,
+                    Some(y),
+                    &path,
+                    "defaults",
+                    region.is_some(),
+                    rounding,
+                    &crediting_rates,
+                )?);
             }
         }
 
@@ -661,7 +719,10 @@ impl RuleSet {
     }
 
     fn no_year(&self, year: i32) -> RuleError {
-        let available = match (self.years.first().and_then(|p| p.year), self.years.last().and_then(|p| p.year)) {
+        let available = match (
+            self.years.first().and_then(|p| p.year),
+            self.years.last().and_then(|p| p.year),
+        ) {
             (Some(a), Some(b)) => format!("it has {a}–{b}"),
             _ => "it holds no yearly parameters".to_owned(),
         };
@@ -729,11 +790,19 @@ fn rename_to_params(e: RuleError, params: &Value) -> RuleError {
 
 fn parse_year_key(k: &str, path: &str) -> Result<i32, RuleError> {
     if k.len() != 4 || !k.bytes().all(|c| c.is_ascii_digit()) {
-        return Err(RuleError::invalid(path, format!("{k:?}"), "a year key must be four digits"));
+        return Err(RuleError::invalid(
+            path,
+            format!("{k:?}"),
+            "a year key must be four digits",
+        ));
     }
     let y: i64 = k.parse().unwrap_or(0);
     if y < YEAR_RANGE.0 || y > YEAR_RANGE.1 {
-        return Err(RuleError::invalid(path, k, format!("year must be {}–{}", YEAR_RANGE.0, YEAR_RANGE.1)));
+        return Err(RuleError::invalid(
+            path,
+            k,
+            format!("year must be {}–{}", YEAR_RANGE.0, YEAR_RANGE.1),
+        ));
     }
     Ok(y as i32)
 }
@@ -751,9 +820,19 @@ fn check_contiguous(keys: impl Iterator<Item = i32>, path: &str) -> Result<(), R
     Ok(())
 }
 
-fn rate_in(v: Decimal, key: &str, lo: Decimal, hi: Decimal, what: &str) -> Result<Decimal, RuleError> {
+fn rate_in(
+    v: Decimal,
+    key: &str,
+    lo: Decimal,
+    hi: Decimal,
+    what: &str,
+) -> Result<Decimal, RuleError> {
     if v < lo || v > hi {
-        return Err(RuleError::invalid(key, format!("\"{v}\""), format!("{what} must be between {lo} and {hi}")));
+        return Err(RuleError::invalid(
+            key,
+            format!("\"{v}\""),
+            format!("{what} must be between {lo} and {hi}"),
+        ));
     }
     Ok(v)
 }
@@ -767,7 +846,11 @@ fn parse_rounding(o: Obj<'_>) -> Result<Rounding, RuleError> {
         let scale = r.int("scale", 0, 10)? as u32;
         let mode_s = r.str("mode")?;
         let mode = RoundingMode::parse(mode_s).ok_or_else(|| {
-            RuleError::invalid(r.key("mode"), format!("{mode_s:?}"), "must be half_up, half_even, down or up")
+            RuleError::invalid(
+                r.key("mode"),
+                format!("{mode_s:?}"),
+                "must be half_up, half_even, down or up",
+            )
         })?;
         Ok(RoundingRule::new(scale, mode))
     };
@@ -783,10 +866,18 @@ fn parse_retirement(o: Obj<'_>) -> Result<RetirementSchedule, RuleError> {
     let step = |k: &str| -> Result<ScheduleStep, RuleError> {
         let path = o.key(k);
         let s = Obj::new(o.req(k)?, &path)?;
-        s.deny_unknown(&["original_age_years", "first_affected_birth_month", "step_months", "cap_months"])?;
+        s.deny_unknown(&[
+            "original_age_years",
+            "first_affected_birth_month",
+            "step_months",
+            "cap_months",
+        ])?;
         Ok(ScheduleStep {
             original_age_years: s.int("original_age_years", 16, 80)? as u32,
-            first_affected_birth_month: doc::month(s.req("first_affected_birth_month")?, &s.key("first_affected_birth_month"))?,
+            first_affected_birth_month: doc::month(
+                s.req("first_affected_birth_month")?,
+                &s.key("first_affected_birth_month"),
+            )?,
             step_months: s.int("step_months", 1, 120)? as u32,
             cap_months: s.int("cap_months", 0, 240)? as u32,
         })
@@ -799,7 +890,12 @@ fn parse_retirement(o: Obj<'_>) -> Result<RetirementSchedule, RuleError> {
 }
 
 fn parse_min_contribution(o: Obj<'_>) -> Result<MinContribution, RuleError> {
-    o.deny_unknown(&["base_months", "first_rising_year", "step_months", "max_months"])?;
+    o.deny_unknown(&[
+        "base_months",
+        "first_rising_year",
+        "step_months",
+        "max_months",
+    ])?;
     let m = MinContribution {
         base_months: o.int("base_months", 0, 1200)? as u32,
         first_rising_year: o.int("first_rising_year", YEAR_RANGE.0, YEAR_RANGE.1)? as i32,
@@ -823,22 +919,35 @@ fn parse_payout(o: Obj<'_>) -> Result<PayoutTable, RuleError> {
         let age: u32 = if !k.is_empty() && k.len() <= 3 && k.bytes().all(|c| c.is_ascii_digit()) {
             k.parse().unwrap_or(0)
         } else {
-            return Err(RuleError::invalid(&path, format!("{k:?}"), "an age key must be a whole number of years"));
+            return Err(RuleError::invalid(
+                &path,
+                format!("{k:?}"),
+                "an age key must be a whole number of years",
+            ));
         };
         rows.insert(age, doc::int_in(v, &path, 1, 1200)? as u32);
     }
-    let first_age = *rows.keys().next().ok_or_else(|| RuleError::missing(join(o.path, "40")))?;
+    let first_age = *rows
+        .keys()
+        .next()
+        .ok_or_else(|| RuleError::missing(join(o.path, "40")))?;
     let mut months = Vec::new();
     for (i, (age, m)) in rows.iter().enumerate() {
         if *age != first_age + i as u32 {
-            return Err(RuleError::missing(join(o.path, &(first_age + i as u32).to_string())));
+            return Err(RuleError::missing(join(
+                o.path,
+                &(first_age + i as u32).to_string(),
+            )));
         }
         if let Some(prev) = months.last() {
             if m > prev {
                 return Err(RuleError::invalid(
                     join(o.path, &age.to_string()),
                     m.to_string(),
-                    format!("payout months must not rise with age (age {} has {prev})", age - 1),
+                    format!(
+                        "payout months must not rise with age (age {} has {prev})",
+                        age - 1
+                    ),
                 ));
             }
         }
@@ -853,7 +962,10 @@ fn parse_crediting_rates(o: Obj<'_>) -> Result<BTreeMap<i32, Decimal>, RuleError
         let path = o.key(k);
         let y = parse_year_key(k, &path)?;
         let r = doc::decimal(v, &path)?;
-        out.insert(y, rate_in(r, &path, Decimal::ZERO, Decimal::ONE, "a crediting rate")?);
+        out.insert(
+            y,
+            rate_in(r, &path, Decimal::ZERO, Decimal::ONE, "a crediting rate")?,
+        );
     }
     check_contiguous(out.keys().copied(), o.path)?;
     Ok(out)
@@ -878,7 +990,11 @@ impl Layer {
         o.deny_unknown(LAYER_KEYS)?;
         let positive = |k: &str| -> Result<Option<Decimal>, RuleError> {
             match o.opt_dec(k)? {
-                Some(d) if d <= Decimal::ZERO => Err(RuleError::invalid(o.key(k), format!("\"{d}\""), "must be positive")),
+                Some(d) if d <= Decimal::ZERO => Err(RuleError::invalid(
+                    o.key(k),
+                    format!("\"{d}\""),
+                    "must be positive",
+                )),
                 d => Ok(d),
             }
         };
@@ -892,7 +1008,13 @@ impl Layer {
         };
         if let Some(c) = o.opt_dec("transitional_coefficient")? {
             // RULES.md: a regional coefficient of 1.0 %–1.4 %.
-            rate_in(c, &o.key("transitional_coefficient"), Decimal::new(10, 3), Decimal::new(14, 3), "a transitional coefficient")?;
+            rate_in(
+                c,
+                &o.key("transitional_coefficient"),
+                Decimal::new(10, 3),
+                Decimal::new(14, 3),
+                "a transitional coefficient",
+            )?;
             l.transitional_coefficient = Some(c);
         }
         if let Some(rv) = o.get("rates") {
@@ -906,7 +1028,13 @@ impl Layer {
                     io.deny_unknown(&["employer", "employee"])?;
                     for payer in ["employer", "employee"] {
                         if let Some(d) = io.opt_dec(payer)? {
-                            rate_in(d, &io.key(payer), Decimal::ZERO, Decimal::ONE, "a contribution rate")?;
+                            rate_in(
+                                d,
+                                &io.key(payer),
+                                Decimal::ZERO,
+                                Decimal::ONE,
+                                "a contribution rate",
+                            )?;
                             l.rates.insert((ins, payer), d);
                         }
                     }
@@ -918,8 +1046,16 @@ impl Layer {
                 for (k, v) in w.map {
                     let path = w.key(k);
                     let class: u8 = match k.parse::<u8>() {
-                        Ok(c) if (1..=32).contains(&c) && k.bytes().all(|b| b.is_ascii_digit()) => c,
-                        _ => return Err(RuleError::invalid(&path, format!("{k:?}"), "an industry class key must be 1–32")),
+                        Ok(c) if (1..=32).contains(&c) && k.bytes().all(|b| b.is_ascii_digit()) => {
+                            c
+                        }
+                        _ => {
+                            return Err(RuleError::invalid(
+                                &path,
+                                format!("{k:?}"),
+                                "an industry class key must be 1–32",
+                            ))
+                        }
                     };
                     let d = doc::decimal(v, &path)?;
                     rate_in(d, &path, Decimal::ZERO, Decimal::ONE, "a contribution rate")?;
@@ -942,7 +1078,8 @@ impl Layer {
         }
         l.transitional_coefficient = over.transitional_coefficient.or(l.transitional_coefficient);
         l.rates.extend(over.rates.iter().map(|(k, v)| (*k, *v)));
-        l.work_injury.extend(over.work_injury.iter().map(|(k, v)| (*k, *v)));
+        l.work_injury
+            .extend(over.work_injury.iter().map(|(k, v)| (*k, *v)));
         l
     }
 
@@ -987,12 +1124,17 @@ impl Layer {
         let mut work_injury = Vec::new();
         for (i, (class, r)) in self.work_injury.iter().enumerate() {
             if *class as usize != i + 1 {
-                return Err(RuleError::missing(format!("{defaults_path}.rates.work_injury.{}", i + 1)));
+                return Err(RuleError::missing(format!(
+                    "{defaults_path}.rates.work_injury.{}",
+                    i + 1
+                )));
             }
             work_injury.push(*r);
         }
         if work_injury.is_empty() {
-            return Err(RuleError::missing(format!("{defaults_path}.rates.work_injury.1")));
+            return Err(RuleError::missing(format!(
+                "{defaults_path}.rates.work_injury.1"
+            )));
         }
         let avg_wage = self.avg_wage;
         if regional && year.is_some() && avg_wage.is_none() {
@@ -1048,7 +1190,11 @@ impl RuleBook {
         let base = base_id.and_then(|id| self.by_id(id));
         let set = RuleSet::from_document(doc, base)?;
         if let Some(region) = set.region() {
-            if let Some(other) = self.sets.iter().find(|s| s.region() == Some(region) && s.id() != set.id()) {
+            if let Some(other) = self
+                .sets
+                .iter()
+                .find(|s| s.region() == Some(region) && s.id() != set.id())
+            {
                 return Err(RuleError::invalid(
                     "rule_set.region",
                     region,
@@ -1086,14 +1232,24 @@ impl RuleBook {
 
     /// The rule set of a pooling region.
     pub fn by_region(&self, region: &str) -> Result<&RuleSet, RuleError> {
-        self.sets.iter().find(|s| s.region() == Some(region)).ok_or_else(|| {
-            let known: Vec<&str> = self.sets.iter().filter_map(RuleSet::region).collect();
-            RuleError::invalid(
-                "region",
-                format!("{region:?}"),
-                format!("no rule set for this region (loaded: {})", if known.is_empty() { "none".to_owned() } else { known.join(", ") }),
-            )
-        })
+        self.sets
+            .iter()
+            .find(|s| s.region() == Some(region))
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.sets.iter().filter_map(RuleSet::region).collect();
+                RuleError::invalid(
+                    "region",
+                    format!("{region:?}"),
+                    format!(
+                        "no rule set for this region (loaded: {})",
+                        if known.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                )
+            })
     }
 
     /// The first base set (no `extends`): what a calculation uses when the

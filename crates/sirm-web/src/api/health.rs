@@ -29,7 +29,11 @@ pub async fn readyz(State(st): State<AppState>) -> (StatusCode, Json<Ready>) {
         Ok(Some(cp)) => cp.checkpoint.tree_size,
         _ => 0,
     };
-    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (
         status,
         Json(Ready {

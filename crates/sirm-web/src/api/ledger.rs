@@ -95,7 +95,9 @@ fn parse_u64(name: &str, v: Option<&String>) -> Result<Option<u64>, ApiError> {
     match v {
         None => Ok(None),
         Some(s) => s.trim().parse::<u64>().map(Some).map_err(|_| {
-            ApiError::bad_request(format!("invalid {name}: {s:?} is not a positive whole number"))
+            ApiError::bad_request(format!(
+                "invalid {name}: {s:?} is not a positive whole number"
+            ))
         }),
     }
 }

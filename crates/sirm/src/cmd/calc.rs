@@ -35,12 +35,22 @@ pub(crate) fn load_book(rules: Option<&PathBuf>) -> Result<RuleBook, String> {
     match rules {
         None => builtin::rule_book().map_err(|e| format!("embedded rule sets: {e}")),
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("--rules {}: {e}", path.display()))?;
-            let doc = sirm_domain::rules::ruleset::parse_document(&text, Format::of_name(&path.to_string_lossy()), &path.display().to_string())
-                .map_err(|e| e.to_string())?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("--rules {}: {e}", path.display()))?;
+            let doc = sirm_domain::rules::ruleset::parse_document(
+                &text,
+                Format::of_name(&path.to_string_lossy()),
+                &path.display().to_string(),
+            )
+            .map_err(|e| e.to_string())?;
             let is_base = doc.get("rule_set").and_then(|m| m.get("extends")).is_none();
-            let mut book = if is_base { RuleBook::new() } else { builtin::national_book().map_err(|e| e.to_string())? };
-            book.add_document(&doc).map_err(|e| format!("{}: {e}", path.display()))?;
+            let mut book = if is_base {
+                RuleBook::new()
+            } else {
+                builtin::national_book().map_err(|e| e.to_string())?
+            };
+            book.add_document(&doc)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
             Ok(book)
         }
     }
@@ -50,7 +60,9 @@ pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
     let text = if args.input == "-" {
         let mut s = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut s) {
-            return Ok(input_error(format_args!("--input -: cannot read standard input: {e}")));
+            return Ok(input_error(format_args!(
+                "--input -: cannot read standard input: {e}"
+            )));
         }
         s
     } else {

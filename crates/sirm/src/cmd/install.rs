@@ -16,7 +16,12 @@ use sirm_ledger::SignedCheckpoint;
 #[derive(Debug, Clone, clap::Args)]
 pub struct Location {
     /// Data directory (configuration, keys, SQLite file).
-    #[arg(long, env = "SIRM_DATA_DIR", default_value = "./sirm-data", global = true)]
+    #[arg(
+        long,
+        env = "SIRM_DATA_DIR",
+        default_value = "./sirm-data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// Database URL (sqlite://FILE or postgres://…); default: the SQLite file in the data directory, or what sirm.toml says.
     #[arg(long, env = "SIRM_DATABASE_URL", global = true)]
@@ -145,7 +150,9 @@ pub async fn init(loc: &Location, args: &InitArgs) -> anyhow::Result<ExitCode> {
 pub async fn migrate(loc: &Location) -> anyhow::Result<ExitCode> {
     let opts = loc.open_options();
     let config = opts.data_dir.read_config()?;
-    let store = sirm_store::Store::connect(&opts.store_config(Some(&config)), sirm_store::Role::Owner).await?;
+    let store =
+        sirm_store::Store::connect(&opts.store_config(Some(&config)), sirm_store::Role::Owner)
+            .await?;
     let before = store.schema_state().await?;
     store.migrate().await?;
     let after = store.schema_state().await?;
@@ -179,7 +186,10 @@ pub async fn demo(loc: &Location, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let mut opts = loc.open_options();
     opts.data_dir = sirm_app::DataDir::new(&args.dir);
     let started = std::time::Instant::now();
-    println!("Preparing the demo installation in {} …", args.dir.display());
+    println!(
+        "Preparing the demo installation in {} …",
+        args.dir.display()
+    );
     let report = demo::ensure_demo(
         &opts,
         &DemoRequest {
@@ -207,7 +217,9 @@ pub async fn demo(loc: &Location, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     for (user, display, role, role_zh) in DEMO_ACCOUNTS {
         println!("  {user:<12} {role_zh:<12} {role:<20} {display}");
     }
-    println!("(Sign-in pages come with the identity work; the accounts and password hashes exist now.)");
+    println!(
+        "(Sign-in pages come with the identity work; the accounts and password hashes exist now.)"
+    );
     println!();
     println!(
         "Verify it any time:  SIRM_DATA_DIR={} sirm verify",
@@ -252,7 +264,11 @@ pub async fn verify(loc: &Location, args: &VerifyArgs) -> anyhow::Result<ExitCod
         }
     }
     sirm.store.close().await;
-    Ok(if v.is_intact() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if v.is_intact() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 pub async fn rebuild(loc: &Location, args: &RebuildArgs) -> anyhow::Result<ExitCode> {
@@ -261,16 +277,30 @@ pub async fn rebuild(loc: &Location, args: &RebuildArgs) -> anyhow::Result<ExitC
     if args.json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
-        println!("replayed {} ledger entries into the projections", r.replayed);
+        println!(
+            "replayed {} ledger entries into the projections",
+            r.replayed
+        );
         println!("digest before: {}", r.before.digest);
         println!("digest after:  {}", r.after.digest);
         for (table, rows) in &r.after.rows {
             println!("  {table:<22} {rows} rows");
         }
-        println!("{}", if r.same() { "identical: the projections are exactly what the ledger says" } else { "DIFFERENT: the projections had drifted from the ledger and are now rebuilt from it" });
+        println!(
+            "{}",
+            if r.same() {
+                "identical: the projections are exactly what the ledger says"
+            } else {
+                "DIFFERENT: the projections had drifted from the ledger and are now rebuilt from it"
+            }
+        );
     }
     sirm.store.close().await;
-    Ok(if r.same() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if r.same() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 #[derive(Debug, clap::Args)]
@@ -289,7 +319,8 @@ pub async fn checkpoint(loc: &Location, args: &CheckpointArgs) -> anyhow::Result
         .context("the latest stored checkpoint does not verify; run `sirm verify`")?;
     let note = cp.to_note();
     match &args.out {
-        Some(path) => std::fs::write(path, &note).with_context(|| format!("{}: cannot write", path.display()))?,
+        Some(path) => std::fs::write(path, &note)
+            .with_context(|| format!("{}: cannot write", path.display()))?,
         None => print!("{note}"),
     }
     sirm.store.close().await;

@@ -68,7 +68,11 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
             println!("ok: {} ({}), {span}", set.reference(), set.title());
             Ok(ExitCode::SUCCESS)
         }
-        RulesCommand::Show { region, year, rules } => {
+        RulesCommand::Show {
+            region,
+            year,
+            rules,
+        } => {
             let book = match load_book(rules.as_ref()) {
                 Ok(b) => b,
                 Err(e) => return Ok(input_error(e)),
