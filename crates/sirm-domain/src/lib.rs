@@ -4,12 +4,15 @@
 //! HTTP or the ledger. Everything here is a pure function of its inputs, so the
 //! same value is computed at the counter, in a batch run and by an auditor.
 //!
+//! - [`access`]: roles, permissions, separation-of-duty rules, password
+//!   policy profiles and TOTP second factors (identity and access, Art 7, 26).
 //! - [`id`]: validated identifiers (resident ID number, unified social credit
 //!   code, region code).
 //! - [`records`]: registration record types (登记信息) carried in ledger payloads.
 //! - [`rules`]: the rules engine (Art 6): contribution bases and amounts, personal
 //!   account interest, contribution years, retirement age, pensions.
 
+pub mod access;
 pub mod id;
 pub mod records;
 pub mod rules;

@@ -1,0 +1,1 @@
+//! Identity and access policy. Being written by the access work package.
