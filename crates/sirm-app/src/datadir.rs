@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use sirm_domain::access::PolicyProfile;
 use sirm_ledger::{PublicKey, SigningKey};
 
 use crate::AppError;
@@ -36,6 +37,38 @@ pub struct Config {
     /// PostgreSQL schema; absent means the connection's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_schema: Option<String>,
+    /// Security settings (password policy, second factor, sessions).
+    #[serde(default)]
+    pub security: SecurityConfig,
+}
+
+/// `[security]` in `sirm.toml`. Changes are recorded as `config.change`
+/// security events when the server starts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// `gb22239-l3` (default) or `asvs`.
+    pub password_profile: PolicyProfile,
+    /// Require a second factor for every staff account, not only administrators.
+    pub second_factor_for_staff: bool,
+    /// Sign out after this many idle minutes.
+    pub idle_timeout_minutes: u32,
+    /// Sign out after this many hours whatever happens.
+    pub session_lifetime_hours: u32,
+    /// Mark the session cookie `Secure` (set when served behind TLS).
+    pub secure_cookies: bool,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            password_profile: PolicyProfile::Gb22239L3,
+            second_factor_for_staff: false,
+            idle_timeout_minutes: 30,
+            session_lifetime_hours: 12,
+            secure_cookies: false,
+        }
+    }
 }
 
 fn file_err(path: &Path, e: impl std::fmt::Display) -> AppError {

@@ -27,7 +27,7 @@ use crate::{password, Access, AppError, OpenOptions, Sirm};
 pub const DEMO_REGION: &str = "110105";
 pub const DEMO_AGENCY: &str = "北京市朝阳区社会保险事业管理中心（演示）";
 /// Every demo account has this password. Demo data only.
-pub const DEMO_PASSWORD: &str = "Demo@2026";
+pub const DEMO_PASSWORD: &str = "Sirm-Demo-2026!";
 const BATCH: usize = 10_000;
 
 /// The demo staff: (username, display name, role, role in Chinese).
@@ -48,6 +48,27 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str)] = &[
     ("maintainer", "维护员 周洁", "maintenance_officer", "维护员"),
     ("query", "查询员 吴涛", "query_officer", "查询员"),
 ];
+
+/// Demo external accounts: an insured person bound to the first invented
+/// person, an employer agent bound to the first invented employer.
+pub const DEMO_EXTERNAL: &[(&str, &str, &str, &str)] = &[
+    ("citizen", "参保人员（演示）", "insured_person", "参保人员"),
+    (
+        "agent",
+        "用人单位经办人（演示）",
+        "employer_agent",
+        "用人单位经办人",
+    ),
+];
+
+/// The demo TOTP secret of an administrator (base32). Demo data only.
+pub fn demo_totp_secret(username: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let h = Sha256::digest(format!("sirm-demo-totp:{username}").as_bytes());
+    let mut raw = [0u8; 20];
+    raw.copy_from_slice(&h[..20]);
+    sirm_domain::access::totp::generate_secret(raw).to_base32()
+}
 
 #[derive(Clone, Debug)]
 pub struct DemoRequest {
@@ -94,8 +115,19 @@ pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoRe
         sirm.append(chunk.to_vec()).await?;
     }
     let hash = password::hash(DEMO_PASSWORD)?;
-    for (username, ..) in DEMO_ACCOUNTS.iter().skip(1) {
-        sirm.store.set_credential(username, &hash).await?;
+    let now = chrono::Utc::now().timestamp_micros();
+    for (username, ..) in DEMO_ACCOUNTS.iter().chain(DEMO_EXTERNAL) {
+        sirm.store
+            .set_password(username, &hash, false, now, 5)
+            .await?;
+    }
+    // Administrators need a second factor: demo secrets, printed with the logins.
+    for (username, _, role, _) in DEMO_ACCOUNTS {
+        if role.ends_with("_admin") {
+            sirm.store
+                .set_totp(username, Some(&demo_totp_secret(username)), &[])
+                .await?;
+        }
     }
     let c = sirm.store.counts().await?;
     sirm.store.close().await;
@@ -224,6 +256,9 @@ fn generate(sirm: &Sirm, req: &DemoRequest) -> Result<DemoData, AppError> {
             display_name: display.to_string(),
             agency: cfg.agency_code.clone(),
             roles: vec![role.to_string()],
+            kind: "staff".into(),
+            person_id: None,
+            employer: None,
         };
         accounts.push(draft(
             cfg,
@@ -347,5 +382,35 @@ fn generate(sirm: &Sirm, req: &DemoRequest) -> Result<DemoData, AppError> {
     events.sort_by_key(|e| (e.on, e.order));
     let mut drafts = accounts;
     drafts.extend(events.into_iter().map(|e| e.draft));
+    // External demo accounts, bound to the first person and employer.
+    let first_person = ids.iter().next().cloned();
+    let first_employer = codes.iter().next().cloned();
+    for (username, display, role, _) in DEMO_EXTERNAL {
+        let a = AccountCreated {
+            username: username.to_string(),
+            display_name: display.to_string(),
+            agency: cfg.agency_code.clone(),
+            roles: vec![role.to_string()],
+            kind: "external".into(),
+            person_id: if *role == "insured_person" {
+                first_person.clone()
+            } else {
+                None
+            },
+            employer: if *role == "employer_agent" {
+                first_employer.clone()
+            } else {
+                None
+            },
+        };
+        drafts.push(draft(
+            cfg,
+            Stream::Security,
+            kind::ACCOUNT_CREATED,
+            records::account_subject(username),
+            actor,
+            &a,
+        )?);
+    }
     Ok(DemoData { drafts })
 }

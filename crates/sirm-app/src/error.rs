@@ -23,6 +23,19 @@ pub enum AppError {
     Invalid { field: String, message: String },
     #[error("not found: {0}")]
     NotFound(String),
+    /// Not signed in, wrong credentials, expired session (HTTP 401).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The password was right; a second factor (TOTP or recovery code) is needed.
+    #[error("a second factor is required: enter the 6-digit code of your authenticator app or a recovery code")]
+    SecondFactorRequired,
+    /// Signed in, but a rule refuses the action (HTTP 403). `rule` is a stable
+    /// id; `message` starts with "refused by rule <rule>" (see [`AppError::forbidden`]).
+    #[error("{message}")]
+    Forbidden { rule: String, message: String },
+    /// The request conflicts with what is recorded (HTTP 409).
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Store(#[from] sirm_store::StoreError),
     #[error(transparent)]
@@ -30,6 +43,14 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// A refusal naming its rule: "refused by rule <rule>: <detail>".
+    pub fn forbidden(rule: &str, detail: impl std::fmt::Display) -> Self {
+        AppError::Forbidden {
+            rule: rule.to_string(),
+            message: format!("refused by rule {rule}: {detail}"),
+        }
+    }
+
     pub fn invalid(field: impl Into<String>, message: impl std::fmt::Display) -> Self {
         AppError::Invalid {
             field: field.into(),

@@ -56,7 +56,9 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
     records::check_text("agency_name", &req.agency_name, 200)
         .map_err(|e| AppError::invalid("agency_name", e))?;
     check_username(&req.admin_username)?;
-    password::check_policy(&req.admin_password)?;
+    sirm_domain::access::PasswordPolicy::profile(crate::SecurityConfig::default().password_profile)
+        .check_new_password(&req.admin_password, &req.admin_username)
+        .map_err(|v| AppError::invalid("password", v))?;
     let dir = &opts.data_dir;
     if dir.is_installed() {
         return Err(AppError::AlreadyInstalled(dir.root().to_path_buf()));
@@ -82,6 +84,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         profile: profile.name().to_string(),
         database_url: opts.database_url.clone(),
         database_schema: opts.database_schema.clone(),
+        security: crate::datadir::SecurityConfig::default(),
     };
     let store_cfg = opts.store_config(Some(&config));
     let owner = Store::connect(&store_cfg, Role::Owner).await?;
@@ -124,6 +127,9 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         display_name: req.admin_display_name.clone(),
         agency: config.agency_code.clone(),
         roles: vec!["system_admin".into()],
+        kind: "staff".into(),
+        person_id: None,
+        employer: None,
     };
     let drafts = vec![
         draft(
@@ -145,7 +151,13 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
     ];
     let outcome = owner.append(drafts, &key, &config.origin).await?;
     owner
-        .set_credential(&admin.username, &password_hash)
+        .set_password(
+            &admin.username,
+            &password_hash,
+            false,
+            now.timestamp_micros(),
+            5,
+        )
         .await?;
     owner.close().await;
     Ok(InitReport {

@@ -11,6 +11,7 @@
 mod datadir;
 pub mod demo;
 mod error;
+pub mod identity;
 pub mod install;
 pub mod ledger;
 pub mod password;
@@ -18,8 +19,9 @@ pub mod registration;
 mod sirm;
 pub mod verify;
 
-pub use datadir::{read_public_key_file, Config, DataDir};
+pub use datadir::{read_public_key_file, Config, DataDir, SecurityConfig};
 pub use error::AppError;
+pub use identity::{Pending, Principal};
 pub use sirm::{Access, OpenOptions, Sirm};
 
 pub use sirm_store::{Counts, Engine, PersonRow, ProjectionDigest};

@@ -17,6 +17,15 @@ pub mod kind {
     pub const PERSON_REGISTERED: &str = "person.registered";
     pub const PERSON_CHANGED: &str = "person.changed";
     pub const ACCOUNT_CREATED: &str = "account.created";
+    pub const ACCOUNT_LOCKED: &str = "account.locked";
+    pub const ACCOUNT_UNLOCKED: &str = "account.unlocked";
+    pub const ROLE_REQUESTED: &str = "role.requested";
+    pub const ROLE_APPROVED: &str = "role.approved";
+    pub const ROLE_REJECTED: &str = "role.rejected";
+    pub const ROLE_REVOKED: &str = "role.revoked";
+    pub const DELEGATION_RECORDED: &str = "delegation.recorded";
+    /// Security audit events (login, lockout, password change, …): ledger only.
+    pub const SECURITY_EVENT: &str = "security.event";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -107,6 +116,10 @@ pub struct PersonChange {
 }
 
 /// A staff or external account came into existence (security stream).
+/// `roles` are granted with the account: only the bootstrap administrator at
+/// `sirm init`, demo accounts, and external roles bound to an identity check
+/// (insured person by activation code, employer agent bound to a credit
+/// code). Every other grant goes through a role request and its approval.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountCreated {
@@ -114,6 +127,92 @@ pub struct AccountCreated {
     pub display_name: String,
     pub agency: String,
     pub roles: Vec<String>,
+    /// `staff` or `external`.
+    #[serde(default = "staff_kind")]
+    pub kind: String,
+    /// The insured person an external account belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person_id: Option<ResidentId>,
+    /// The employer an employer agent's account is bound to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employer: Option<CreditCode>,
+}
+
+fn staff_kind() -> String {
+    "staff".into()
+}
+
+/// An account was locked or unlocked by an administrator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountStatusChange {
+    pub username: String,
+    pub reason: String,
+}
+
+/// The system administrator asks for a role to be granted (takes effect only
+/// after the security administrator approves).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleRequested {
+    pub request_id: String,
+    pub username: String,
+    pub role: String,
+    pub reason: String,
+}
+
+/// The security administrator's decision on a role request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleDecision {
+    pub request_id: String,
+    pub username: String,
+    pub role: String,
+    pub reason: String,
+}
+
+/// A role taken away (effective at once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleRevoked {
+    pub username: String,
+    pub role: String,
+    pub reason: String,
+}
+
+/// A written authorization (委托书) recorded by a clerk: who may query a
+/// person's record on their behalf, for what, until when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DelegationRecorded {
+    pub delegation_id: String,
+    pub person_id: ResidentId,
+    pub delegate_username: String,
+    /// Queryable items the authorization covers, e.g. `registration`, `contributions`.
+    pub scope: Vec<String>,
+    pub valid_from: NaiveDate,
+    pub valid_until: NaiveDate,
+    /// SHA-256 of the scanned authorization document.
+    pub document_sha256: String,
+}
+
+/// A security audit event (GB/T 22239 level 3 security audit): what happened,
+/// to which account, from where, with what outcome. The entry's time is the
+/// event time (UTC); the entry's actors name who acted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityEvent {
+    /// e.g. `login.success`, `login.failure`, `lockout`, `logout`,
+    /// `password.change`, `totp.enrol`, `permission.denied`, `config.change`.
+    pub event: String,
+    /// The account concerned (as typed, for unknown accounts).
+    pub account: String,
+    /// Source address (IP) or `cli`.
+    pub source: String,
+    /// `success`, `failure` or `denied`.
+    pub outcome: String,
+    /// Plain detail: the rule broken, the permission denied, …
+    pub detail: String,
 }
 
 /// Human-readable gender word, for projections and screens.

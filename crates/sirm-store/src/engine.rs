@@ -13,6 +13,12 @@ use crate::StoreError;
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// Pragmas every SQLite connection runs first (the pool's and the bulk
+/// reader's): WAL for concurrent readers; FULL: a committed approval survives
+/// power loss (durability is promised).
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+     PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
+
 /// The two database engines SIRM runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
@@ -170,13 +176,7 @@ pub(crate) async fn connect(
             Box::pin(async move {
                 match engine {
                     Engine::Sqlite => {
-                        // WAL for concurrent readers; FULL: a committed approval
-                        // survives power loss (durability is promised).
-                        conn.execute(
-                            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
-                             PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;",
-                        )
-                        .await?;
+                        conn.execute(SQLITE_PRAGMAS).await?;
                     }
                     Engine::Postgres => {
                         if let Some(s) = &schema {

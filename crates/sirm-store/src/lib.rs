@@ -14,13 +14,18 @@
 //! - Projections are written only by the applier and can be rebuilt from the
 //!   ledger bit for bit ([`Store::rebuild_projections`], [`Store::projection_digest`]).
 
+mod bulk;
 mod engine;
 mod error;
+mod identity;
 pub mod projection;
 mod store;
 
 pub use engine::{Engine, Role, StoreConfig};
 pub use error::StoreError;
+pub use identity::{
+    AccountRow, AuditFilter, CredentialRow, DelegationRow, RoleRequestRow, SessionRow,
+};
 pub use store::{
     AppendOutcome, Counts, GuardProblem, Installation, PersonRow, ProjectionDigest, SchemaState,
     Store, StoredRow,

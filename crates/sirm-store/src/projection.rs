@@ -8,8 +8,9 @@
 
 use serde::de::DeserializeOwned;
 use sirm_domain::records::{
-    self, kind, AccountCreated, AgencyRegistration, EmployerChange, EmployerDeregistration,
-    EmployerRegistration, PersonChange, PersonRegistration,
+    self, kind, AccountCreated, AccountStatusChange, AgencyRegistration, DelegationRecorded,
+    EmployerChange, EmployerDeregistration, EmployerRegistration, PersonChange, PersonRegistration,
+    RoleDecision, RoleRequested, RoleRevoked, SecurityEvent,
 };
 use sirm_ledger::Entry;
 use sqlx::AnyConnection;
@@ -94,10 +95,54 @@ pub(crate) const TABLES: &[Table] = &[
             ("username", Col::Text),
             ("display_name", Col::Text),
             ("agency", Col::Text),
-            ("roles", Col::Text),
+            ("kind", Col::Text),
+            ("status", Col::Text),
+            ("person_id", Col::Text),
+            ("employer", Col::Text),
             ("created_seq", Col::Int),
+            ("last_seq", Col::Int),
         ],
         key: "username",
+    },
+    Table {
+        name: "account_role",
+        columns: &[
+            ("username", Col::Text),
+            ("role", Col::Text),
+            ("granted_seq", Col::Int),
+        ],
+        key: "username, role",
+    },
+    Table {
+        name: "role_request",
+        columns: &[
+            ("request_id", Col::Text),
+            ("username", Col::Text),
+            ("role", Col::Text),
+            ("requested_by", Col::Text),
+            ("reason", Col::Text),
+            ("status", Col::Text),
+            ("decided_by", Col::Text),
+            ("decision_reason", Col::Text),
+            ("requested_seq", Col::Int),
+            ("decided_seq", Col::Int),
+        ],
+        key: "request_id",
+    },
+    Table {
+        name: "delegation",
+        columns: &[
+            ("delegation_id", Col::Text),
+            ("person_id", Col::Text),
+            ("delegate_username", Col::Text),
+            ("scope", Col::Text),
+            ("valid_from", Col::Text),
+            ("valid_until", Col::Text),
+            ("document_sha256", Col::Text),
+            ("recorded_by", Col::Text),
+            ("recorded_seq", Col::Int),
+        ],
+        key: "delegation_id",
     },
 ];
 
@@ -120,6 +165,14 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::PERSON_REGISTERED => payload::<PersonRegistration>(entry).map(drop),
         kind::PERSON_CHANGED => payload::<PersonChange>(entry).map(drop),
         kind::ACCOUNT_CREATED => payload::<AccountCreated>(entry).map(drop),
+        kind::ACCOUNT_LOCKED | kind::ACCOUNT_UNLOCKED => {
+            payload::<AccountStatusChange>(entry).map(drop)
+        }
+        kind::ROLE_REQUESTED => payload::<RoleRequested>(entry).map(drop),
+        kind::ROLE_APPROVED | kind::ROLE_REJECTED => payload::<RoleDecision>(entry).map(drop),
+        kind::ROLE_REVOKED => payload::<RoleRevoked>(entry).map(drop),
+        kind::DELEGATION_RECORDED => payload::<DelegationRecorded>(entry).map(drop),
+        kind::SECURITY_EVENT => payload::<SecurityEvent>(entry).map(drop),
         _ => Ok(()),
     }
 }
@@ -151,6 +204,24 @@ async fn history(
 fn changed_fields(fields: &[(&str, bool)]) -> String {
     let names: Vec<&str> = fields.iter().filter(|(_, c)| *c).map(|(n, _)| *n).collect();
     format!("changed: {}", names.join(", "))
+}
+
+async fn grant(
+    conn: &mut AnyConnection,
+    username: &str,
+    role: &str,
+    seq: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO account_role (username, role, granted_seq) VALUES ($1, $2, $3) \
+         ON CONFLICT (username, role) DO NOTHING",
+    )
+    .bind(username)
+    .bind(role)
+    .bind(seq)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Apply one entry to the projections, inside the caller's transaction.
@@ -286,12 +357,92 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
         kind::ACCOUNT_CREATED => {
             let p: AccountCreated = payload(entry)?;
             sqlx::query(
-                "INSERT INTO account (username, display_name, agency, roles, created_seq) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO account (username, display_name, agency, kind, status, person_id, employer, created_seq, last_seq) \
+                 VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8)",
             )
             .bind(&p.username)
             .bind(&p.display_name)
             .bind(&p.agency)
-            .bind(p.roles.join(","))
+            .bind(&p.kind)
+            .bind(p.person_id.as_ref().map(|i| i.as_str().to_string()))
+            .bind(p.employer.as_ref().map(|c| c.as_str().to_string()))
+            .bind(s)
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+            for role in &p.roles {
+                grant(conn, &p.username, role, s).await?;
+            }
+        }
+        kind::ACCOUNT_LOCKED | kind::ACCOUNT_UNLOCKED => {
+            let p: AccountStatusChange = payload(entry)?;
+            let status = if entry.kind == kind::ACCOUNT_LOCKED {
+                "locked"
+            } else {
+                "active"
+            };
+            sqlx::query("UPDATE account SET status = $1, last_seq = $2 WHERE username = $3")
+                .bind(status)
+                .bind(s)
+                .bind(&p.username)
+                .execute(&mut *conn)
+                .await?;
+        }
+        kind::ROLE_REQUESTED => {
+            let p: RoleRequested = payload(entry)?;
+            sqlx::query(
+                "INSERT INTO role_request (request_id, username, role, requested_by, reason, status, requested_seq) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
+            )
+            .bind(&p.request_id)
+            .bind(&p.username)
+            .bind(&p.role)
+            .bind(entry.actors.first().cloned().unwrap_or_default())
+            .bind(&p.reason)
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::ROLE_APPROVED | kind::ROLE_REJECTED => {
+            let p: RoleDecision = payload(entry)?;
+            let approved = entry.kind == kind::ROLE_APPROVED;
+            sqlx::query(
+                "UPDATE role_request SET status = $1, decided_by = $2, decision_reason = $3, decided_seq = $4 \
+                 WHERE request_id = $5",
+            )
+            .bind(if approved { "approved" } else { "rejected" })
+            .bind(entry.actors.first().cloned().unwrap_or_default())
+            .bind(&p.reason)
+            .bind(s)
+            .bind(&p.request_id)
+            .execute(&mut *conn)
+            .await?;
+            if approved {
+                grant(conn, &p.username, &p.role, s).await?;
+            }
+        }
+        kind::ROLE_REVOKED => {
+            let p: RoleRevoked = payload(entry)?;
+            sqlx::query("DELETE FROM account_role WHERE username = $1 AND role = $2")
+                .bind(&p.username)
+                .bind(&p.role)
+                .execute(&mut *conn)
+                .await?;
+        }
+        kind::DELEGATION_RECORDED => {
+            let p: DelegationRecorded = payload(entry)?;
+            sqlx::query(
+                "INSERT INTO delegation (delegation_id, person_id, delegate_username, scope, valid_from, valid_until, \
+                 document_sha256, recorded_by, recorded_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&p.delegation_id)
+            .bind(p.person_id.as_str())
+            .bind(&p.delegate_username)
+            .bind(p.scope.join(","))
+            .bind(p.valid_from.to_string())
+            .bind(p.valid_until.to_string())
+            .bind(&p.document_sha256)
+            .bind(entry.actors.first().cloned().unwrap_or_default())
             .bind(s)
             .execute(&mut *conn)
             .await?;

@@ -14,6 +14,7 @@ use sirm_ledger::{
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
+use crate::bulk::SqliteBulk;
 use crate::engine::{self, Engine, Role, StoreConfig};
 use crate::projection::{self, Col};
 use crate::StoreError;
@@ -139,10 +140,12 @@ pub struct PersonRow {
 /// The storage interface. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
-    pool: AnyPool,
-    engine: Engine,
+    pub(crate) pool: AnyPool,
+    pub(crate) engine: Engine,
     url: String,
     append_lock: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite file databases: a second, sqlx-free reader for full scans.
+    pub(crate) bulk: Option<Arc<SqliteBulk>>,
 }
 
 fn u64_of(v: i64) -> u64 {
@@ -165,7 +168,7 @@ fn time_of(us: i64) -> Result<DateTime<Utc>, StoreError> {
 const ENTRY_COLUMNS: &str =
     "seq, time_us, agency, stream, kind, subject, application, actors, payload, leaf_hash";
 
-fn row_to_stored(r: &AnyRow) -> Result<StoredRow, sqlx::Error> {
+pub(crate) fn row_to_stored(r: &AnyRow) -> Result<StoredRow, sqlx::Error> {
     Ok(StoredRow {
         seq: r.try_get(0)?,
         time_us: r.try_get(1)?,
@@ -212,16 +215,31 @@ impl Store {
     /// schema) and migrate; `Role::App` is what every other command uses.
     pub async fn connect(cfg: &StoreConfig, role: Role) -> Result<Store, StoreError> {
         let (pool, engine) = engine::connect(cfg, role).await?;
+        let bulk = match engine {
+            Engine::Sqlite => SqliteBulk::for_url(&cfg.url).map(Arc::new),
+            Engine::Postgres => None,
+        };
         Ok(Store {
             pool,
             engine,
             url: cfg.redacted_url(),
             append_lock: Arc::new(tokio::sync::Mutex::new(())),
+            bulk,
         })
     }
 
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// The same store reading everything through the pool (tests compare
+    /// the bulk reader against it).
+    #[cfg(test)]
+    pub(crate) fn without_bulk(&self) -> Store {
+        Store {
+            bulk: None,
+            ..self.clone()
+        }
     }
 
     /// The database URL without its password.
@@ -545,7 +563,13 @@ impl Store {
     }
 
     /// Every ledger row in sequence order, undecoded (for verification).
+    /// One statement, so one consistent snapshot. On a SQLite file the rows
+    /// are read on a blocking thread by a dedicated connection (see
+    /// `bulk.rs`), overlapping with whatever the caller does with them.
     pub fn scan(&self) -> BoxStream<'_, Result<StoredRow, StoreError>> {
+        if let Some(bulk) = &self.bulk {
+            return bulk.scan();
+        }
         sqlx::query(
             "SELECT seq, time_us, agency, stream, kind, subject, application, actors, payload, leaf_hash \
              FROM ledger_entry ORDER BY seq",

@@ -112,7 +112,7 @@ async fn schema_lifecycle(db: TestDb) {
     owner.migrate().await.unwrap();
     assert!(matches!(
         owner.schema_state().await.unwrap(),
-        SchemaState::Current(1)
+        SchemaState::Current(2)
     ));
     // Migrating twice is a no-op.
     owner.migrate().await.unwrap();
@@ -130,7 +130,7 @@ async fn schema_lifecycle(db: TestDb) {
         owner.schema_state().await.unwrap(),
         SchemaState::Unknown {
             version: 99,
-            latest: 1
+            latest: 2
         }
     );
     assert!(matches!(

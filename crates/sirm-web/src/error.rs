@@ -1,5 +1,6 @@
 //! One error type for every handler. Internal errors are logged and answered
-//! with a generic message; the client never sees database details.
+//! with a generic message; the client never sees database details. Codes are
+//! stable and machine-readable (the UI translates them).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -10,7 +11,7 @@ use sirm_app::AppError;
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    /// Stable machine-readable code (translated by the UI).
+    /// Stable machine-readable code.
     pub code: &'static str,
     pub message: String,
 }
@@ -22,9 +23,10 @@ pub struct ErrorBody {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code, e.g. `invalid_parameter`.
+    /// Stable machine-readable code: `invalid_parameter`, `unauthenticated`,
+    /// `second_factor_required`, `forbidden`, `csrf`, `not_found`, `conflict`, `internal`.
     pub code: String,
-    /// Human-readable explanation naming the parameter at fault.
+    /// Human-readable explanation naming the parameter or the rule at fault.
     pub message: String,
 }
 
@@ -40,25 +42,26 @@ impl ApiError {
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
-        match e {
-            AppError::Invalid { .. } => ApiError {
-                status: StatusCode::BAD_REQUEST,
-                code: "invalid_parameter",
-                message: e.to_string(),
-            },
-            AppError::NotFound(_) => ApiError {
-                status: StatusCode::NOT_FOUND,
-                code: "not_found",
-                message: e.to_string(),
-            },
+        let (status, code) = match &e {
+            AppError::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
+            AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            AppError::SecondFactorRequired => (StatusCode::UNAUTHORIZED, "second_factor_required"),
+            AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
+            AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             other => {
                 tracing::error!(error = %other, "request failed");
-                ApiError {
+                return ApiError {
                     status: StatusCode::INTERNAL_SERVER_ERROR,
                     code: "internal",
                     message: "internal error; the incident is logged".into(),
-                }
+                };
             }
+        };
+        ApiError {
+            status,
+            code,
+            message: e.to_string(),
         }
     }
 }

@@ -3,20 +3,28 @@
 //!
 //! Architecture invariant: this crate reaches the store only through
 //! `sirm-app` use cases; handlers translate HTTP to a use case call and the
-//! result (or [`error::ApiError`]) back to HTTP — nothing more.
+//! result (or [`error::ApiError`]) back to HTTP — nothing more. Every route is
+//! declared once in [`route_table`] with the access it needs; the router is
+//! built from that table alone.
 
 pub mod api;
 pub mod error;
-mod pages;
+pub mod pages;
+pub mod routes;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::routing::get;
+use axum::http::Method;
+use axum::routing::{delete, get, post, MethodRouter};
 use axum::Router;
 use sirm_app::Sirm;
+use sirm_domain::access::Permission as P;
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
+
+use routes::{Guard, Kind, RouteSpec};
 
 /// Shared state of every handler.
 #[derive(Clone)]
@@ -24,24 +32,294 @@ pub struct AppState {
     pub sirm: Arc<Sirm>,
 }
 
-/// The whole route table. Tests walk this.
+const fn spec(method: Method, path: &'static str, guard: Guard, kind: Kind) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        guard,
+        kind,
+    }
+}
+
+/// Every route: its method, path, guard and handler.
+pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    use api::identity as id;
+    use pages::{account, admin, home, login};
+    use Guard::{Perm, Public, SignedIn};
+    use Kind::{Api, Page};
+    let (g, p, d) = (Method::GET, Method::POST, Method::DELETE);
+    vec![
+        // Public pages and health.
+        (spec(g.clone(), "/", Public, Page), get(login::index)),
+        (
+            spec(g.clone(), "/login", Public, Page),
+            get(login::login_form),
+        ),
+        (
+            spec(p.clone(), "/login", Public, Page),
+            post(login::login_submit),
+        ),
+        (
+            spec(g.clone(), "/activate", Public, Page),
+            get(login::activate_form),
+        ),
+        (
+            spec(p.clone(), "/activate", Public, Page),
+            post(login::activate_submit),
+        ),
+        (
+            spec(g.clone(), "/healthz", Public, Api),
+            get(api::health::healthz),
+        ),
+        (
+            spec(g.clone(), "/readyz", Public, Api),
+            get(api::health::readyz),
+        ),
+        (
+            spec(g.clone(), "/api/v1/openapi.json", Public, Api),
+            get(api::openapi_json),
+        ),
+        (
+            spec(g.clone(), "/api/v1/ledger/checkpoint", Public, Api),
+            get(api::ledger::checkpoint),
+        ),
+        (
+            spec(g.clone(), "/api/v1/ledger/proof/inclusion", Public, Api),
+            get(api::ledger::inclusion),
+        ),
+        (
+            spec(g.clone(), "/api/v1/ledger/proof/consistency", Public, Api),
+            get(api::ledger::consistency),
+        ),
+        (
+            spec(p.clone(), "/api/v1/session", Public, Api),
+            post(id::login),
+        ),
+        (
+            spec(p.clone(), "/api/v1/activate", Public, Api),
+            post(id::activate),
+        ),
+        // Self-service: any signed-in account, even with a pending task.
+        (
+            spec(p.clone(), "/logout", SignedIn, Page),
+            post(login::logout),
+        ),
+        (spec(g.clone(), "/home", SignedIn, Page), get(home::home)),
+        (
+            spec(g.clone(), "/account/password", SignedIn, Page),
+            get(account::password_form),
+        ),
+        (
+            spec(p.clone(), "/account/password", SignedIn, Page),
+            post(account::password_submit),
+        ),
+        (
+            spec(g.clone(), "/account/totp", SignedIn, Page),
+            get(account::totp_form),
+        ),
+        (
+            spec(p.clone(), "/account/totp", SignedIn, Page),
+            post(account::totp_submit),
+        ),
+        (
+            spec(d.clone(), "/api/v1/session", SignedIn, Api),
+            delete(id::logout),
+        ),
+        (spec(g.clone(), "/api/v1/me", SignedIn, Api), get(id::me)),
+        (
+            spec(p.clone(), "/api/v1/me/password", SignedIn, Api),
+            post(id::change_password),
+        ),
+        (
+            spec(p.clone(), "/api/v1/me/totp", SignedIn, Api),
+            post(id::totp_begin),
+        ),
+        (
+            spec(p.clone(), "/api/v1/me/totp/confirm", SignedIn, Api),
+            post(id::totp_confirm),
+        ),
+        // System administrator: accounts and role requests.
+        (
+            spec(g.clone(), "/admin/users", Perm(P::AccountManage), Page),
+            get(admin::users),
+        ),
+        (
+            spec(p.clone(), "/admin/users", Perm(P::AccountManage), Page),
+            post(admin::add_user),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/admin/users/{username}/{action}",
+                Perm(P::AccountManage),
+                Page,
+            ),
+            post(admin::user_action),
+        ),
+        (
+            spec(g.clone(), "/api/v1/users", Perm(P::AccountManage), Api),
+            get(id::users),
+        ),
+        (
+            spec(p.clone(), "/api/v1/users", Perm(P::AccountManage), Api),
+            post(id::add_user),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/users/{username}/{action}",
+                Perm(P::AccountManage),
+                Api,
+            ),
+            post(id::user_action),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/users/{username}/roles/{role}/revoke",
+                Perm(P::AccountManage),
+                Api,
+            ),
+            post(id::revoke_role),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/role-requests",
+                Perm(P::AccountManage),
+                Api,
+            ),
+            post(id::request_role),
+        ),
+        // Security administrator: role approvals.
+        (
+            spec(
+                g.clone(),
+                "/admin/role-requests",
+                Perm(P::RoleApprove),
+                Page,
+            ),
+            get(admin::role_requests),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/admin/role-requests/{id}/{action}",
+                Perm(P::RoleApprove),
+                Page,
+            ),
+            post(admin::decide),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/role-requests",
+                Perm(P::RoleApprove),
+                Api,
+            ),
+            get(id::role_requests),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/role-requests/{id}/decision",
+                Perm(P::RoleApprove),
+                Api,
+            ),
+            post(id::decide),
+        ),
+        // Audit administrator: the security audit trail.
+        (
+            spec(g.clone(), "/audit", Perm(P::AuditRead), Page),
+            get(admin::audit),
+        ),
+        (
+            spec(g.clone(), "/audit/export.csv", Perm(P::AuditExport), Page),
+            get(admin::audit_csv),
+        ),
+        (
+            spec(g.clone(), "/api/v1/audit", Perm(P::AuditRead), Api),
+            get(id::audit),
+        ),
+        // Counter (clerk): external identities.
+        (
+            spec(g.clone(), "/counter", Perm(P::ExternalActivate), Page),
+            get(admin::counter),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/counter/activation",
+                Perm(P::ExternalActivate),
+                Page,
+            ),
+            post(admin::issue_activation),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/counter/employer-agent",
+                Perm(P::ExternalActivate),
+                Page,
+            ),
+            post(admin::add_employer_agent),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/counter/delegation",
+                Perm(P::ExternalActivate),
+                Page,
+            ),
+            post(admin::record_delegation),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/activation-codes",
+                Perm(P::ExternalActivate),
+                Api,
+            ),
+            post(id::issue_activation),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/employer-agents",
+                Perm(P::ExternalActivate),
+                Api,
+            ),
+            post(id::add_employer_agent),
+        ),
+        // Queries.
+        (
+            spec(g.clone(), "/persons", Perm(P::PersonQuery), Page),
+            get(home::persons),
+        ),
+        (
+            spec(g.clone(), "/api/v1/persons/{id}", Perm(P::PersonQuery), Api),
+            get(id::person),
+        ),
+        (
+            spec(g, "/my/record", Perm(P::OwnRecordRead), Page),
+            get(home::my_record),
+        ),
+    ]
+}
+
+/// The whole router, built from [`route_table`] only.
 pub fn router(sirm: Arc<Sirm>) -> Router {
     let state = AppState { sirm };
-    Router::new()
-        .route("/", get(pages::index))
-        .route("/healthz", get(api::health::healthz))
-        .route("/readyz", get(api::health::readyz))
-        .route("/api/v1/openapi.json", get(api::openapi_json))
-        .route("/api/v1/ledger/checkpoint", get(api::ledger::checkpoint))
-        .route(
-            "/api/v1/ledger/proof/inclusion",
-            get(api::ledger::inclusion),
-        )
-        .route(
-            "/api/v1/ledger/proof/consistency",
-            get(api::ledger::consistency),
-        )
-        .fallback(api::not_found)
+    let mut r: Router<AppState> = Router::new();
+    for (spec, handler) in route_table() {
+        let path = spec.path;
+        let guarded = handler.layer(axum::middleware::from_fn_with_state(
+            (state.clone(), spec),
+            routes::guard,
+        ));
+        r = r.route(path, guarded);
+    }
+    r.fallback(api::not_found)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -52,7 +330,10 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(sirm))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(sirm).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -41,6 +41,10 @@ enum Command {
     Checkpoint(cmd::install::CheckpointArgs),
     /// Apply pending database migrations (as the schema owner).
     Migrate,
+    /// Manage accounts and roles (as a signed-in administrator; same use cases and audit trail as the web UI).
+    User(cmd::user::UserArgs),
+    /// Print the current TOTP code of a base32 secret (demo and testing aid).
+    TotpCode(cmd::install::TotpCodeArgs),
     /// Check an identifier (resident ID number, unified social credit code, region code).
     Id(cmd::id::IdArgs),
     /// Compute one rule of the rules engine from a JSON input.
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
         Command::Id(args) => cmd::id::run(args),
         Command::Calc(args) => cmd::calc::run(args),
         Command::Rules(args) => cmd::rules::run(args),
+        Command::TotpCode(args) => cmd::install::totp_code(args),
         other => run_async(&cli.location, other),
     };
     match result {
@@ -78,7 +83,8 @@ fn run_async(loc: &Location, command: &Command) -> anyhow::Result<ExitCode> {
             Command::Rebuild(a) => cmd::install::rebuild(loc, a).await,
             Command::Checkpoint(a) => cmd::install::checkpoint(loc, a).await,
             Command::Migrate => cmd::install::migrate(loc).await,
-            Command::Id(_) | Command::Calc(_) | Command::Rules(_) => {
+            Command::User(a) => cmd::user::run(loc, a).await,
+            Command::Id(_) | Command::Calc(_) | Command::Rules(_) | Command::TotpCode(_) => {
                 anyhow::bail!("internal: synchronous command dispatched as async")
             }
         }

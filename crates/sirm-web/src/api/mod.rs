@@ -1,6 +1,7 @@
 //! JSON API handlers, grouped by resource.
 
 pub mod health;
+pub mod identity;
 pub mod ledger;
 
 use axum::http::StatusCode;
@@ -17,16 +18,34 @@ use crate::error::ApiError;
         description = "Social insurance personal rights records (社会保险个人权益记录管理). \
                        Ledger checkpoints and proofs let anyone check that no record was altered."
     ),
-    paths(health::healthz, health::readyz, ledger::checkpoint, ledger::inclusion, ledger::consistency),
+    paths(
+        health::healthz, health::readyz, ledger::checkpoint, ledger::inclusion, ledger::consistency,
+        identity::login, identity::logout, identity::me, identity::change_password, identity::totp_begin,
+        identity::totp_confirm, identity::users, identity::add_user, identity::user_action, identity::request_role,
+        identity::role_requests, identity::decide, identity::revoke_role, identity::audit, identity::person,
+        identity::issue_activation, identity::activate, identity::add_employer_agent
+    ),
     components(schemas(
         ledger::CheckpointDto,
         ledger::InclusionDto,
         ledger::ConsistencyDto,
         health::Ready,
+        identity::LoginBody,
+        identity::SessionBody,
+        identity::MeBody,
+        identity::PasswordBody,
+        identity::TotpBody,
+        identity::NewUser,
+        identity::ReasonBody,
+        identity::RoleRequestBody,
+        identity::DecisionBody,
+        identity::ActivationBody,
+        identity::ActivateBody,
+        identity::AgentBody,
         crate::error::ErrorBody,
         crate::error::ErrorDetail
     )),
-    tags((name = "ledger", description = "Verifiable ledger (Art 6, 12, 28)"), (name = "health"))
+    tags((name = "ledger", description = "Verifiable ledger (Art 6, 12, 28)"), (name = "identity", description = "Accounts, roles, sessions, audit (Art 7, 15, 26)"), (name = "health"))
 )]
 pub struct ApiDoc;
 

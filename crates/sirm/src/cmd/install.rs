@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use sirm_app::demo::{self, DemoRequest, DEMO_ACCOUNTS, DEMO_PASSWORD};
+use sirm_app::demo::{self, DemoRequest, DEMO_ACCOUNTS, DEMO_EXTERNAL, DEMO_PASSWORD};
 use sirm_app::install::{self, InitRequest};
 use sirm_app::{Access, OpenOptions, Sirm};
 use sirm_ledger::SignedCheckpoint;
@@ -214,12 +214,17 @@ pub async fn demo(loc: &Location, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     }
     println!();
     println!("Demo logins / 演示账号 (password for all / 密码: {DEMO_PASSWORD}):");
-    for (user, display, role, role_zh) in DEMO_ACCOUNTS {
+    for (user, display, role, role_zh) in DEMO_ACCOUNTS.iter().chain(DEMO_EXTERNAL) {
         println!("  {user:<12} {role_zh:<12} {role:<20} {display}");
     }
-    println!(
-        "(Sign-in pages come with the identity work; the accounts and password hashes exist now.)"
-    );
+    println!();
+    println!("Administrators sign in with a second factor. Demo TOTP secrets (add one to an");
+    println!("authenticator app, or print the current code with `sirm totp-code SECRET`):");
+    for (user, _, role, _) in DEMO_ACCOUNTS {
+        if role.ends_with("_admin") {
+            println!("  {user:<12} {}", demo::demo_totp_secret(user));
+        }
+    }
     println!();
     println!(
         "Verify it any time:  SIRM_DATA_DIR={} sirm verify",
@@ -229,6 +234,7 @@ pub async fn demo(loc: &Location, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let sirm = Sirm::open(&opts, Access::Sign).await?;
+    println!("Sign in at http://{}/login", args.listen);
     run_server(sirm, &args.listen).await
 }
 
@@ -324,5 +330,24 @@ pub async fn checkpoint(loc: &Location, args: &CheckpointArgs) -> anyhow::Result
         None => print!("{note}"),
     }
     sirm.store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TotpCodeArgs {
+    /// Base32 TOTP secret (e.g. a demo administrator's, printed by `sirm demo`).
+    pub secret: String,
+}
+
+/// Print the current RFC 6238 code of a secret (for the demo and for testing).
+pub fn totp_code(args: &TotpCodeArgs) -> anyhow::Result<ExitCode> {
+    use sirm_domain::access::totp;
+    let secret =
+        totp::TotpSecret::from_base32(&args.secret).map_err(|e| anyhow::anyhow!("secret: {e}"))?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    println!("{}", totp::code(&secret, now, 30, 6));
     Ok(ExitCode::SUCCESS)
 }

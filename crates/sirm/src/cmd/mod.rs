@@ -5,3 +5,4 @@ pub mod calc;
 pub mod id;
 pub mod install;
 pub mod rules;
+pub mod user;

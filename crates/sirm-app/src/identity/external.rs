@@ -1,0 +1,352 @@
+//! External identities: insured persons activate a portal account with a
+//! one-time code issued at the counter (after the clerk checked the ID
+//! document) — at the counter or online with ID number + name + code;
+//! employer agents get an account bound to their employer's credit code;
+//! delegates are linked to a written authorization recorded by a clerk.
+//! Agency scoping: staff see only their own agency's persons and employers.
+
+use chrono::{Duration, NaiveDate};
+use rand::RngCore;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sirm_domain::access::{Permission, Role};
+use sirm_domain::id::{CreditCode, ResidentId};
+use sirm_domain::records::{self, kind, AccountCreated, DelegationRecorded};
+use sirm_ledger::Stream;
+use sirm_store::PersonRow;
+
+use super::accounts::{issue_password, Issued};
+use super::{time_us, Principal};
+use crate::install::{check_username, draft};
+use crate::{password, AppError, Sirm};
+
+/// A one-time activation code, shown once to the person at the counter.
+#[derive(Clone, Debug, Serialize)]
+pub struct ActivationCode {
+    pub person: String,
+    pub code: String,
+    pub expires: String,
+}
+
+const ACTIVATION_DAYS: i64 = 7;
+const ACTIVATION_FAILED: &str =
+    "activation failed: the ID number, name and activation code do not match a valid code";
+
+fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+impl Sirm {
+    /// A person of the principal's own agency (rule `agency-scope`).
+    pub async fn person_in_agency(
+        &self,
+        who: &Principal,
+        id: &ResidentId,
+    ) -> Result<PersonRow, AppError> {
+        self.authorize(who, Permission::PersonQuery).await?;
+        self.person_of_agency(who, id).await
+    }
+
+    async fn person_of_agency(
+        &self,
+        who: &Principal,
+        id: &ResidentId,
+    ) -> Result<PersonRow, AppError> {
+        let p = self
+            .store
+            .person(id.as_str())
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("person {}", id.masked())))?;
+        if p.agency != who.agency {
+            self.audit(
+                &who.username,
+                &who.source,
+                "permission.denied",
+                "denied",
+                &format!(
+                    "agency-scope: person {} belongs to agency {}",
+                    id.masked(),
+                    p.agency
+                ),
+                &who.username,
+            )
+            .await?;
+            return Err(AppError::forbidden(
+                "agency-scope",
+                format!(
+                    "person {} is not a record of your agency ({})",
+                    id.masked(),
+                    who.agency
+                ),
+            ));
+        }
+        Ok(p)
+    }
+
+    /// The clerk issues a one-time activation code after checking the
+    /// person's ID document at the counter.
+    pub async fn issue_activation_code(
+        &self,
+        who: &Principal,
+        id: &ResidentId,
+    ) -> Result<ActivationCode, AppError> {
+        self.authorize(who, Permission::ExternalActivate).await?;
+        let person = self.person_of_agency(who, id).await?;
+        if self
+            .store
+            .account_of_person(&person.person_id)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::Conflict(format!(
+                "person {} already has a portal account",
+                id.masked()
+            )));
+        }
+        let mut raw = [0u8; 6];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        let code = format!(
+            "{:012}",
+            u64::from_be_bytes([0, 0, raw[0], raw[1], raw[2], raw[3], raw[4], raw[5]])
+                % 1_000_000_000_000
+        );
+        let expires = time_us()
+            + Duration::days(ACTIVATION_DAYS)
+                .num_microseconds()
+                .unwrap_or(0);
+        self.store
+            .insert_activation_code(
+                &sha256_hex(&code),
+                &person.person_id,
+                &who.username,
+                expires,
+            )
+            .await?;
+        self.audit(
+            &person.person_id,
+            &who.source,
+            "activation.issued",
+            "success",
+            &format!("issued for {}", id.masked()),
+            &who.username,
+        )
+        .await?;
+        Ok(ActivationCode {
+            person: id.masked(),
+            code,
+            expires: chrono::DateTime::from_timestamp_micros(expires)
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default(),
+        })
+    }
+
+    /// The person activates their portal account (no sign-in needed). Every
+    /// mismatch gets the same answer, so nothing leaks about other persons.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn activate(
+        &self,
+        id: &str,
+        name: &str,
+        code: &str,
+        username: &str,
+        new_password: &str,
+        source: &str,
+    ) -> Result<(), AppError> {
+        let username = username.trim().to_lowercase();
+        check_username(&username)?;
+        self.password_policy()
+            .check_new_password(new_password, &username)
+            .map_err(|v| AppError::invalid("password", v))?;
+        let uname = username.as_str();
+        let fail = |detail: &'static str| async move {
+            self.audit(uname, source, "activation", "failure", detail, "anonymous")
+                .await?;
+            Ok::<AppError, AppError>(AppError::Unauthenticated(ACTIVATION_FAILED.into()))
+        };
+        let Ok(pid) = id.trim().parse::<ResidentId>() else {
+            return Err(fail("malformed ID number").await?);
+        };
+        let Some(person) = self.store.person(pid.as_str()).await? else {
+            return Err(fail("no such person").await?);
+        };
+        if person.name.trim() != name.trim() {
+            return Err(fail("name does not match").await?);
+        }
+        if self.store.account(&username).await?.is_some() {
+            return Err(AppError::Conflict(format!(
+                "the username {username} is taken; choose another"
+            )));
+        }
+        if !self
+            .store
+            .take_activation_code(&sha256_hex(code.trim()), pid.as_str(), time_us())
+            .await?
+        {
+            return Err(fail("wrong, used or expired code").await?);
+        }
+        let a = AccountCreated {
+            username: username.clone(),
+            display_name: person.name.clone(),
+            agency: person.agency.clone(),
+            roles: vec![Role::InsuredPerson.as_str().to_string()],
+            kind: "external".into(),
+            person_id: Some(pid.clone()),
+            employer: None,
+        };
+        let d = draft(
+            &self.config,
+            Stream::Security,
+            kind::ACCOUNT_CREATED,
+            records::account_subject(&username),
+            &username,
+            &a,
+        )?;
+        self.append(vec![d]).await?;
+        self.store
+            .set_password(
+                &username,
+                &password::hash(new_password)?,
+                false,
+                time_us(),
+                self.password_policy().history.max(1),
+            )
+            .await?;
+        self.audit(
+            &username,
+            source,
+            "activation",
+            "success",
+            &format!("portal account for {}", pid.masked()),
+            &username,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Issue an employer agent's account, bound to the employer's credit code.
+    pub async fn add_employer_agent(
+        &self,
+        who: &Principal,
+        username: &str,
+        display_name: &str,
+        employer: &CreditCode,
+    ) -> Result<Issued, AppError> {
+        self.authorize(who, Permission::ExternalActivate).await?;
+        let username = username.trim().to_lowercase();
+        check_username(&username)?;
+        records::check_text("display_name", display_name, 100)
+            .map_err(|e| AppError::invalid("display_name", e))?;
+        if !self
+            .store
+            .employer_exists(employer.as_str(), &who.agency)
+            .await?
+        {
+            return Err(AppError::NotFound(format!(
+                "employer {employer} in agency {}",
+                who.agency
+            )));
+        }
+        if self.store.account(&username).await?.is_some() {
+            return Err(AppError::Conflict(format!(
+                "account {username} already exists"
+            )));
+        }
+        let a = AccountCreated {
+            username: username.clone(),
+            display_name: display_name.trim().to_string(),
+            agency: who.agency.clone(),
+            roles: vec![Role::EmployerAgent.as_str().to_string()],
+            kind: "external".into(),
+            person_id: None,
+            employer: Some(employer.clone()),
+        };
+        let d = draft(
+            &self.config,
+            Stream::Security,
+            kind::ACCOUNT_CREATED,
+            records::account_subject(&username),
+            &who.username,
+            &a,
+        )?;
+        self.append(vec![d]).await?;
+        let pw = issue_password();
+        self.store
+            .set_password(
+                &username,
+                &password::hash(&pw)?,
+                true,
+                time_us(),
+                self.password_policy().history.max(1),
+            )
+            .await?;
+        Ok(Issued {
+            username,
+            password: pw,
+        })
+    }
+
+    /// Record a written authorization: `delegate` (an external account) may
+    /// query `person`'s record for `scope` between the two dates.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_delegation(
+        &self,
+        who: &Principal,
+        person: &ResidentId,
+        delegate: &str,
+        scope: &[String],
+        valid_from: NaiveDate,
+        valid_until: NaiveDate,
+        document_sha256: &str,
+    ) -> Result<String, AppError> {
+        self.authorize(who, Permission::ExternalActivate).await?;
+        self.person_of_agency(who, person).await?;
+        let target = self
+            .store
+            .account(delegate)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("account {delegate}")))?;
+        if target.kind != "external" {
+            return Err(AppError::forbidden(
+                "staff-external",
+                format!("{delegate} is a staff account; a delegate must be an external account"),
+            ));
+        }
+        if valid_until < valid_from {
+            return Err(AppError::invalid("valid_until", "is before valid_from"));
+        }
+        if scope.is_empty() || scope.iter().any(|s| s.trim().is_empty()) {
+            return Err(AppError::invalid(
+                "scope",
+                "name at least one queryable item",
+            ));
+        }
+        if document_sha256.len() != 64 || !document_sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(AppError::invalid(
+                "document_sha256",
+                "must be the 64-hex-digit SHA-256 of the scanned authorization",
+            ));
+        }
+        let mut raw = [0u8; 6];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        let id = format!("DL-{}", hex::encode(raw));
+        let p = DelegationRecorded {
+            delegation_id: id.clone(),
+            person_id: person.clone(),
+            delegate_username: target.username.clone(),
+            scope: scope.to_vec(),
+            valid_from,
+            valid_until,
+            document_sha256: document_sha256.to_lowercase(),
+        };
+        let d = draft(
+            &self.config,
+            Stream::Business,
+            kind::DELEGATION_RECORDED,
+            records::person_subject(person),
+            &who.username,
+            &p,
+        )?;
+        self.append(vec![d]).await?;
+        Ok(id)
+    }
+}

@@ -1,0 +1,254 @@
+//! Identity and access (Art 7, 11, 15, 26; GB/T 22239 level 3): who is
+//! acting, what they may do, and the security audit trail.
+//!
+//! The one authorization check is [`Sirm::authorize`]: every use case that
+//! needs a permission calls it first, deny by default. [`Sirm::principal`]
+//! reloads the account on every request, so a lock, a revoked role or a role
+//! set that breaks separation of duties takes effect at once.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod external;
+
+use std::str::FromStr;
+
+use chrono::Utc;
+use serde::Serialize;
+use sirm_domain::access::{self, Permission, Role, RoleClass};
+use sirm_domain::records::{self, kind, SecurityEvent};
+use sirm_ledger::Stream;
+
+use crate::install::draft;
+use crate::{AppError, Sirm};
+
+/// Something the signed-in account still has to do before anything else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pending {
+    /// First login with an issued password, or the password expired.
+    PasswordChange,
+    /// An administrator role requires a second factor that is not enrolled.
+    SecondFactorEnrolment,
+}
+
+/// The account acting in a request, as loaded for that request.
+#[derive(Clone, Debug, Serialize)]
+pub struct Principal {
+    pub username: String,
+    pub display_name: String,
+    pub agency: String,
+    /// `staff` or `external`.
+    pub kind: String,
+    pub roles: Vec<Role>,
+    pub person_id: Option<String>,
+    pub employer: Option<String>,
+    /// Where the request came from (IP address, or `cli`).
+    pub source: String,
+    pub pending: Option<Pending>,
+}
+
+impl Principal {
+    /// Does the principal's role set allow `p` (ignoring pending tasks)?
+    /// Self-service (own password, second factor, sign-out) belongs to every
+    /// signed-in account, even one without roles.
+    pub fn may(&self, p: Permission) -> bool {
+        p == Permission::SelfService || access::allows(&self.roles, p)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.roles.iter().any(|r| r.class() == RoleClass::Admin)
+    }
+
+    /// Every permission this principal holds now.
+    pub fn permissions(&self) -> Vec<Permission> {
+        Permission::ALL
+            .iter()
+            .copied()
+            .filter(|p| self.pending.is_none() || *p == Permission::SelfService)
+            .filter(|p| self.may(*p))
+            .collect()
+    }
+}
+
+fn now_us() -> i64 {
+    Utc::now().timestamp_micros()
+}
+
+impl Sirm {
+    /// Load the account `username` as the principal of a request from
+    /// `source`. Refused when the account is unknown or locked, or when its
+    /// role set breaks a separation-of-duty rule (checked on every request,
+    /// Art 26).
+    pub async fn principal(&self, username: &str, source: &str) -> Result<Principal, AppError> {
+        let acct = self
+            .store
+            .account(username)
+            .await?
+            .ok_or_else(|| AppError::Unauthenticated("unknown account".into()))?;
+        if acct.status != "active" {
+            return Err(AppError::Unauthenticated(format!(
+                "account {username} is locked"
+            )));
+        }
+        let mut roles = Vec::with_capacity(acct.roles.len());
+        for r in &acct.roles {
+            roles.push(Role::from_str(r).map_err(|e| AppError::invalid("role", e))?);
+        }
+        if let Err(v) = access::check_role_set(&roles) {
+            self.audit(
+                username,
+                source,
+                "permission.denied",
+                "denied",
+                &v.to_string(),
+                username,
+            )
+            .await?;
+            return Err(AppError::Forbidden {
+                rule: v.rule.to_string(),
+                message: v.to_string(),
+            });
+        }
+        let pending = self.pending_for(username, &roles).await?;
+        Ok(Principal {
+            username: acct.username,
+            display_name: acct.display_name,
+            agency: acct.agency,
+            kind: acct.kind,
+            roles,
+            person_id: acct.person_id,
+            employer: acct.employer,
+            source: source.to_string(),
+            pending,
+        })
+    }
+
+    async fn pending_for(
+        &self,
+        username: &str,
+        roles: &[Role],
+    ) -> Result<Option<Pending>, AppError> {
+        let Some(cred) = self.store.credential_state(username).await? else {
+            return Ok(Some(Pending::PasswordChange));
+        };
+        let policy = self.password_policy();
+        let changed = chrono::DateTime::from_timestamp_micros(cred.changed_us).unwrap_or_default();
+        if cred.must_change || policy.needs_rotation(changed, Utc::now()) {
+            return Ok(Some(Pending::PasswordChange));
+        }
+        let needs_2fa = roles.iter().any(|r| r.class() == RoleClass::Admin)
+            || (self.config.security.second_factor_for_staff
+                && roles.iter().any(|r| r.class() != RoleClass::External));
+        if needs_2fa && cred.totp_secret.is_none() {
+            return Ok(Some(Pending::SecondFactorEnrolment));
+        }
+        Ok(None)
+    }
+
+    /// THE authorization check. Deny by default; a denial is audited.
+    pub async fn authorize(&self, who: &Principal, p: Permission) -> Result<(), AppError> {
+        if who.pending.is_some() && p != Permission::SelfService {
+            let what = match who.pending {
+                Some(Pending::PasswordChange) => "change your password first",
+                _ => "enrol a second factor first",
+            };
+            self.audit(
+                &who.username,
+                &who.source,
+                "permission.denied",
+                "denied",
+                &format!("{}: {what}", p.as_str()),
+                &who.username,
+            )
+            .await?;
+            return Err(AppError::forbidden(
+                "pending-task",
+                format!("{what} (permission {} refused until then)", p.as_str()),
+            ));
+        }
+        if who.may(p) {
+            return Ok(());
+        }
+        let roles: Vec<&str> = who.roles.iter().map(|r| r.as_str()).collect();
+        let detail = format!(
+            "permission {} not held by roles [{}]",
+            p.as_str(),
+            roles.join(", ")
+        );
+        self.audit(
+            &who.username,
+            &who.source,
+            "permission.denied",
+            "denied",
+            &detail,
+            &who.username,
+        )
+        .await?;
+        Err(AppError::forbidden(
+            "deny-by-default",
+            format!(
+                "permission {} is not granted to your roles ({})",
+                p.as_str(),
+                roles.join(", ")
+            ),
+        ))
+    }
+
+    /// Append one security audit event to the ledger (security stream).
+    pub async fn audit(
+        &self,
+        account: &str,
+        source: &str,
+        event: &str,
+        outcome: &str,
+        detail: &str,
+        actor: &str,
+    ) -> Result<(), AppError> {
+        let d = self.audit_draft(account, source, event, outcome, detail, actor)?;
+        self.append(vec![d]).await?;
+        Ok(())
+    }
+
+    /// A security audit event as a draft, to append in the same batch as the
+    /// action it records (so the action and its audit record are atomic).
+    pub fn audit_draft(
+        &self,
+        account: &str,
+        source: &str,
+        event: &str,
+        outcome: &str,
+        detail: &str,
+        actor: &str,
+    ) -> Result<sirm_ledger::EntryDraft, AppError> {
+        let ev = SecurityEvent {
+            event: event.to_string(),
+            account: account.chars().take(64).collect(),
+            source: source.chars().take(64).collect(),
+            outcome: outcome.to_string(),
+            detail: detail.chars().take(400).collect(),
+        };
+        let actor: String = actor.chars().take(64).collect();
+        draft(
+            &self.config,
+            Stream::Security,
+            kind::SECURITY_EVENT,
+            records::account_subject(&ev.account),
+            if actor.is_empty() {
+                "anonymous"
+            } else {
+                &actor
+            },
+            &ev,
+        )
+    }
+
+    /// The password policy in force (from `sirm.toml`).
+    pub fn password_policy(&self) -> access::PasswordPolicy {
+        access::PasswordPolicy::profile(self.config.security.password_profile)
+    }
+}
+
+pub(crate) fn time_us() -> i64 {
+    now_us()
+}

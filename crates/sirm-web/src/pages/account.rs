@@ -1,0 +1,151 @@
+//! Self-service: change password, enrol a second factor.
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::{Extension, Form};
+use serde::Deserialize;
+
+use super::{csrf_field, esc, notice, page, t};
+use crate::error::ApiError;
+use crate::routes::Caller;
+use crate::AppState;
+
+fn password_body(csrf: &str, msg: Option<(&str, &str)>, profile: &str) -> String {
+    format!(
+        "<h1>{}</h1>{}<p class=\"en\">{} {}</p><form method=\"post\" action=\"/account/password\" id=\"password\">{}\
+         <label>{} <input name=\"current\" type=\"password\" autocomplete=\"current-password\" required></label>\
+         <label>{} <input name=\"new\" type=\"password\" autocomplete=\"new-password\" required></label>\
+         <button type=\"submit\">{}</button></form>",
+        t("修改密码", "Change password"),
+        msg.map(|(c, m)| notice(c, m)).unwrap_or_default(),
+        t("密码策略", "Password policy"),
+        esc(profile),
+        csrf_field(csrf),
+        t("当前密码", "Current password"),
+        t("新密码", "New password"),
+        t("保存", "Save"),
+    )
+}
+
+pub async fn password_form(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+) -> Response {
+    let profile = st.sirm.password_policy().profile.as_str();
+    page(
+        "修改密码 Password",
+        Some((&c.principal, &c.csrf)),
+        &password_body(&c.csrf, None, profile),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    pub current: String,
+    pub new: String,
+}
+
+pub async fn password_submit(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    let profile = st.sirm.password_policy().profile.as_str();
+    match st
+        .sirm
+        .change_password(&c.principal, &f.current, &f.new)
+        .await
+    {
+        Ok(()) => {
+            // Reload: the pending task may be gone.
+            let p = st
+                .sirm
+                .principal(&c.principal.username, &c.principal.source)
+                .await
+                .unwrap_or(c.principal.clone());
+            let next = if p.pending == Some(sirm_app::Pending::SecondFactorEnrolment) {
+                format!(
+                    " <a href=\"/account/totp\">{}</a>",
+                    t("下一步：绑定第二因素", "Next: enrol a second factor")
+                )
+            } else {
+                String::new()
+            };
+            let body = format!("{}{next}", notice("ok", "密码已修改。Password changed."));
+            page("修改密码 Password", Some((&p, &c.csrf)), &body)
+        }
+        Err(e) => {
+            let e = ApiError::from(e);
+            let mut r = page(
+                "修改密码 Password",
+                Some((&c.principal, &c.csrf)),
+                &password_body(&c.csrf, Some(("err", &e.message)), profile),
+            );
+            *r.status_mut() = e.status;
+            r
+        }
+    }
+}
+
+pub async fn totp_form(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
+    match st.sirm.totp_begin(&c.principal).await {
+        Ok(en) => {
+            let body = format!(
+                "<h1>{}</h1><p>{}</p><p><code id=\"secret\">{}</code></p><p class=\"en\"><code>{}</code></p>\
+                 <form method=\"post\" action=\"/account/totp\" id=\"totp\">{}<input type=\"hidden\" name=\"secret\" value=\"{}\">\
+                 <label>{} <input name=\"code\" inputmode=\"numeric\" required></label><button type=\"submit\">{}</button></form>",
+                t("绑定第二因素", "Enrol a second factor"),
+                t("在身份验证器应用中添加以下密钥，然后输入显示的 6 位动态口令。", "Add this secret to an authenticator app (RFC 6238), then enter the 6-digit code it shows."),
+                esc(&en.secret),
+                esc(&en.otpauth_uri),
+                csrf_field(&c.csrf),
+                esc(&en.secret),
+                t("动态口令", "Code"),
+                t("确认", "Confirm"),
+            );
+            page(
+                "第二因素 Second factor",
+                Some((&c.principal, &c.csrf)),
+                &body,
+            )
+        }
+        Err(e) => super::error_page(ApiError::from(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TotpForm {
+    pub secret: String,
+    pub code: String,
+}
+
+pub async fn totp_submit(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<TotpForm>,
+) -> Response {
+    match st.sirm.totp_confirm(&c.principal, &f.secret, &f.code).await {
+        Ok(codes) => {
+            let list: Vec<String> = codes
+                .iter()
+                .map(|c| format!("<li><code>{}</code></li>", esc(c)))
+                .collect();
+            let body = format!(
+                "{}<p>{}</p><ol id=\"recovery\">{}</ol><p><a href=\"/home\">{}</a></p>",
+                notice("ok", "第二因素已绑定。Second factor enrolled."),
+                t(
+                    "请离线保存以下一次性恢复码，每个只能使用一次：",
+                    "Keep these one-time recovery codes offline; each works once:"
+                ),
+                list.join(""),
+                t("进入工作台", "Go to the workbench"),
+            );
+            page(
+                "第二因素 Second factor",
+                Some((&c.principal, &c.csrf)),
+                &body,
+            )
+        }
+        Err(e) => super::error_page(ApiError::from(e)),
+    }
+}

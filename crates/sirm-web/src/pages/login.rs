@@ -1,0 +1,244 @@
+//! Sign-in and sign-out pages, the landing page, and online activation.
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use rand::RngCore;
+use serde::Deserialize;
+
+use super::{csrf_field, esc, layout, notice, t};
+use crate::error::ApiError;
+use crate::routes::{set_cookie, Caller, Source, PRELOGIN_COOKIE, SESSION_COOKIE};
+use crate::AppState;
+
+fn random_token() -> String {
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") => n.to_string(),
+        _ => "/home".into(),
+    }
+}
+
+/// Render a public form page with a fresh pre-login anti-forgery cookie.
+fn public_form(
+    st: &AppState,
+    status: StatusCode,
+    title: &str,
+    body: impl FnOnce(&str) -> String,
+) -> Response {
+    let token = random_token();
+    let mut r = (status, layout(title, None, &body(&token))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(
+        PRELOGIN_COOKIE,
+        &token,
+        st.sirm.config.security.secure_cookies,
+        None,
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    pub next: Option<String>,
+}
+
+fn login_body(token: &str, next: &str, error: Option<&str>, need_code: bool) -> String {
+    format!(
+        "<h1>{}</h1>{}<form method=\"post\" action=\"/login\" id=\"login\">{}<input type=\"hidden\" name=\"next\" value=\"{}\">\
+         <label>{} <input name=\"username\" autocomplete=\"username\" required></label>\
+         <label>{} <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
+         <label>{} <input name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" placeholder=\"123456\"></label>{}\
+         <button type=\"submit\">{}</button></form><p><a href=\"/activate\">{}</a></p>",
+        t("登录", "Sign in"),
+        error.map(|e| notice("err", e)).unwrap_or_default(),
+        csrf_field(token),
+        esc(next),
+        t("用户名", "Username"),
+        t("密码", "Password"),
+        t("动态口令或恢复码", "Authenticator code or recovery code"),
+        if need_code { format!("<p class=\"en\">{}</p>", t("此账户需要第二因素。", "This account needs its second factor.")) } else { String::new() },
+        t("登录", "Sign in"),
+        t("参保人员开通网上账户", "Insured persons: activate your portal account"),
+    )
+}
+
+pub async fn login_form(State(st): State<AppState>, Query(q): Query<NextQuery>) -> Response {
+    let next = safe_next(q.next.as_deref());
+    public_form(&st, StatusCode::OK, "登录 Sign in", |tok| {
+        login_body(tok, &next, None, false)
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    pub username: String,
+    pub password: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub next: String,
+}
+
+pub async fn login_submit(
+    State(st): State<AppState>,
+    Extension(Source(source)): Extension<Source>,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let next = safe_next(Some(&f.next));
+    let code = Some(f.code.as_str()).filter(|c| !c.trim().is_empty());
+    match st.sirm.login(&f.username, &f.password, code, &source).await {
+        Ok(s) => {
+            let target = match s.principal.pending {
+                Some(sirm_app::Pending::PasswordChange) => "/account/password".to_string(),
+                Some(sirm_app::Pending::SecondFactorEnrolment) => "/account/totp".to_string(),
+                None => next,
+            };
+            let mut r = Redirect::to(&target).into_response();
+            if let Ok(v) = HeaderValue::from_str(&set_cookie(
+                SESSION_COOKIE,
+                &s.token,
+                st.sirm.config.security.secure_cookies,
+                None,
+            )) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Err(e) => {
+            let need = matches!(e, sirm_app::AppError::SecondFactorRequired);
+            let msg = ApiError::from(e).message;
+            public_form(&st, StatusCode::UNAUTHORIZED, "登录 Sign in", |tok| {
+                login_body(tok, &next, Some(&msg), need)
+            })
+        }
+    }
+}
+
+pub async fn logout(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Extension(Source(source)): Extension<Source>,
+) -> Response {
+    let _ = st.sirm.logout(&c.token, &source).await;
+    let mut r = Redirect::to("/login").into_response();
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(
+        SESSION_COOKIE,
+        "",
+        st.sirm.config.security.secure_cookies,
+        Some(0),
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+fn activate_body(token: &str, msg: Option<(&str, &str)>) -> String {
+    format!(
+        "<h1>{}</h1><p>{}</p>{}<form method=\"post\" action=\"/activate\" id=\"activate\">{}\
+         <label>{} <input name=\"id\" required maxlength=\"18\"></label>\
+         <label>{} <input name=\"name\" required></label>\
+         <label>{} <input name=\"code\" required inputmode=\"numeric\"></label>\
+         <label>{} <input name=\"username\" required></label>\
+         <label>{} <input name=\"password\" type=\"password\" autocomplete=\"new-password\" required></label>\
+         <button type=\"submit\">{}</button></form>",
+        t("开通网上账户", "Activate your portal account"),
+        t("激活码由经办机构柜台在核验身份证件后发放。", "The activation code is issued at the agency counter after your ID document is checked."),
+        msg.map(|(c, m)| notice(c, m)).unwrap_or_default(),
+        csrf_field(token),
+        t("公民身份号码", "Resident ID number"),
+        t("姓名", "Name"),
+        t("激活码", "Activation code"),
+        t("设置用户名", "Choose a username"),
+        t("设置密码", "Choose a password"),
+        t("开通", "Activate"),
+    )
+}
+
+pub async fn activate_form(State(st): State<AppState>) -> Response {
+    public_form(&st, StatusCode::OK, "开通账户 Activate", |tok| {
+        activate_body(tok, None)
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ActivateForm {
+    pub id: String,
+    pub name: String,
+    pub code: String,
+    pub username: String,
+    pub password: String,
+}
+
+pub async fn activate_submit(
+    State(st): State<AppState>,
+    Extension(Source(source)): Extension<Source>,
+    Form(f): Form<ActivateForm>,
+) -> Response {
+    match st
+        .sirm
+        .activate(&f.id, &f.name, &f.code, &f.username, &f.password, &source)
+        .await
+    {
+        Ok(()) => public_form(&st, StatusCode::OK, "开通账户 Activate", |tok| {
+            activate_body(
+                tok,
+                Some(("ok", "账户已开通，请登录。Your account is active: sign in.")),
+            )
+        }),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let status = e.status;
+            public_form(&st, status, "开通账户 Activate", |tok| {
+                activate_body(tok, Some(("err", &e.message)))
+            })
+        }
+    }
+}
+
+/// The landing page: what this installation is and where the ledger stands.
+pub async fn index(State(st): State<AppState>) -> Response {
+    let sirm = &st.sirm;
+    let (size, root, time) = match sirm.store.head().await {
+        Ok(Some(cp)) => (
+            cp.checkpoint.tree_size.to_string(),
+            hex::encode(cp.checkpoint.root),
+            sirm_ledger::format_time(&cp.checkpoint.time),
+        ),
+        _ => ("0".into(), "—".into(), "—".into()),
+    };
+    let counts = sirm.store.counts().await.unwrap_or_default();
+    let body = format!(
+        "<h1>{title}</h1><p>{agency} <span class=\"en\">({origin})</span></p>\
+         <p><a href=\"/login\">{signin}</a> · <a href=\"/activate\">{activate}</a></p>\
+         <h2>{ledger}</h2><table>\
+         <tr><th>{entries}</th><td>{size}</td></tr><tr><th>{rootl}</th><td><code>{root}</code></td></tr>\
+         <tr><th>{signed}</th><td>{time}</td></tr><tr><th>{keyid}</th><td><code>{key_id}</code></td></tr>\
+         <tr><th>{persons}</th><td>{np}</td></tr><tr><th>{employers}</th><td>{ne}</td></tr></table>\
+         <p><a href=\"/api/v1/ledger/checkpoint\">{cp}</a> · <a href=\"/api/v1/openapi.json\">OpenAPI</a></p>",
+        title = t("社会保险个人权益记录管理系统", "SIRM — social insurance rights records"),
+        agency = esc(&sirm.config.agency_name),
+        origin = esc(&sirm.config.origin),
+        signin = t("工作人员与参保人员登录", "Sign in"),
+        activate = t("开通网上账户", "Activate a portal account"),
+        ledger = t("账本", "Ledger"),
+        entries = t("记录条数", "entries"),
+        rootl = t("树根", "root"),
+        signed = t("签名时间", "signed at"),
+        keyid = t("公钥标识", "key id"),
+        key_id = esc(&sirm.public_key.key_id()),
+        persons = t("参保人员", "persons"),
+        np = counts.persons,
+        employers = t("用人单位", "employers"),
+        ne = counts.employers,
+        cp = t("已签名检查点", "signed checkpoint"),
+    );
+    super::page("SIRM", None, &body)
+}

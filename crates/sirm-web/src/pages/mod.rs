@@ -1,0 +1,152 @@
+//! Web pages: the staff workbench, administration, audit, counter and the
+//! public activation page. zh-CN first, English beside it. Every page is
+//! rendered by the same [`layout`], every form carries the anti-forgery token.
+
+pub mod account;
+pub mod admin;
+pub mod home;
+pub mod login;
+
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use sirm_app::Principal;
+use sirm_domain::access::Permission;
+
+use crate::error::ApiError;
+
+/// HTML-escape text.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A bilingual label: 中文 <span class="en">English</span>.
+pub fn t(zh: &str, en: &str) -> String {
+    format!("{zh} <span class=\"en\">{en}</span>")
+}
+
+/// Hidden anti-forgery field for forms.
+pub fn csrf_field(csrf: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        esc(csrf)
+    )
+}
+
+/// Menu entries: which page serves which permission.
+pub const MENU: &[(Permission, &str, &str, &str)] = &[
+    (
+        Permission::AccountManage,
+        "/admin/users",
+        "账户管理",
+        "Accounts",
+    ),
+    (
+        Permission::RoleApprove,
+        "/admin/role-requests",
+        "角色授权审批",
+        "Role approvals",
+    ),
+    (
+        Permission::AuditRead,
+        "/audit",
+        "安全审计",
+        "Security audit trail",
+    ),
+    (
+        Permission::ExternalActivate,
+        "/counter",
+        "柜台服务",
+        "Counter services",
+    ),
+    (
+        Permission::PersonQuery,
+        "/persons",
+        "参保人员查询",
+        "Person lookup",
+    ),
+    (
+        Permission::OwnRecordRead,
+        "/my/record",
+        "我的登记信息",
+        "My registration",
+    ),
+];
+
+const STYLE: &str = r#"body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0;color:#1f2933;background:#f5f7fa}
+header{background:#0b4f6c;color:#fff;padding:.6rem 1rem;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
+header a{color:#fff} main{max-width:64rem;margin:1rem auto;padding:0 1rem}
+h1{font-size:1.4rem} table{border-collapse:collapse;width:100%;background:#fff} td,th{padding:.35rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
+.en{color:#52606d;font-size:.85em} .err{background:#fde2e2;border:1px solid #e12d39;padding:.6rem;margin:.6rem 0}
+.ok{background:#e3f9e5;border:1px solid #31b237;padding:.6rem;margin:.6rem 0} form.inline{display:inline}
+fieldset{background:#fff;border:1px solid #ccc;margin:.8rem 0} label{display:block;margin:.3rem 0} input,select{font-size:1rem;padding:.2rem}
+code{word-break:break-all} nav a{margin-right:.8rem}"#;
+
+/// The page frame. `who` shows the account and the menu it may use.
+pub fn layout(title: &str, who: Option<(&Principal, &str)>, body: &str) -> Html<String> {
+    let nav = match who {
+        None => format!("<a href=\"/login\">{}</a>", t("登录", "Sign in")),
+        Some((p, csrf)) => {
+            let mut links = vec![format!("<a href=\"/home\">{}</a>", t("首页", "Home"))];
+            for (perm, href, zh, en) in MENU {
+                if p.pending.is_none() && p.may(*perm) {
+                    links.push(format!("<a href=\"{href}\">{}</a>", t(zh, en)));
+                }
+            }
+            links.push(format!(
+                "<a href=\"/account/password\">{}</a>",
+                t("修改密码", "Password")
+            ));
+            format!(
+                "<nav>{}</nav><span>{} ({})</span><form class=\"inline\" method=\"post\" action=\"/logout\">{}<button>{}</button></form>",
+                links.join(""),
+                esc(&p.display_name),
+                esc(&p.username),
+                csrf_field(csrf),
+                t("退出", "Sign out")
+            )
+        }
+    };
+    Html(format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · SIRM</title><style>{STYLE}</style></head><body><header><strong>SIRM 社会保险个人权益记录</strong>{nav}</header>\
+         <main>{body}</main></body></html>"
+    ))
+}
+
+/// An error rendered as a page, with the HTTP status of the error.
+pub fn error_page(e: ApiError) -> Response {
+    let body = format!(
+        "<h1>{}</h1><div class=\"err\" id=\"error\" data-code=\"{}\">{}</div><p><a href=\"/home\">{}</a></p>",
+        t("无法完成", "Not done"),
+        e.code,
+        esc(&e.message),
+        t("返回首页", "Back to home")
+    );
+    let mut r = (e.status, layout("错误 Error", None, &body)).into_response();
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    r
+}
+
+/// Message box for a page (`ok` or `err`).
+pub fn notice(class: &str, msg: &str) -> String {
+    format!("<div class=\"{class}\" id=\"{class}\">{}</div>", esc(msg))
+}
+
+/// 200 page response.
+pub fn page(title: &str, who: Option<(&Principal, &str)>, body: &str) -> Response {
+    (StatusCode::OK, layout(title, who, body)).into_response()
+}
