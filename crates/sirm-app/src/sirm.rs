@@ -103,14 +103,51 @@ impl Sirm {
                 expected,
             });
         }
-        Ok(Sirm {
+        let sirm = Sirm {
             dir: opts.data_dir.clone(),
             config,
             store,
             installation,
             public_key,
             signing_key,
-        })
+        };
+        if access == Access::Sign {
+            sirm.record_config_change().await?;
+        }
+        Ok(sirm)
+    }
+
+    /// Security configuration is audited: when `[security]` in `sirm.toml`
+    /// differs from what the ledger last recorded, a `config.change` security
+    /// event records the new settings.
+    async fn record_config_change(&self) -> Result<(), AppError> {
+        let snapshot = serde_json::to_string(&self.config.security)
+            .map_err(|e| AppError::invalid("security", e))?;
+        let last = self
+            .store
+            .security_entries(&sirm_store::AuditFilter {
+                kind: Some(sirm_domain::records::kind::SECURITY_EVENT.into()),
+                event: Some("config.change".into()),
+                limit: 1,
+                ..Default::default()
+            })
+            .await?;
+        let recorded = last
+            .first()
+            .and_then(|e| e.payload_value().ok())
+            .and_then(|v| v.get("detail").and_then(|d| d.as_str()).map(str::to_string));
+        if recorded.as_deref() != Some(snapshot.as_str()) {
+            self.audit(
+                "sirm",
+                "sirm.toml",
+                "config.change",
+                "success",
+                &snapshot,
+                "sirm",
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// The one append path of the application: a batch of drafts becomes

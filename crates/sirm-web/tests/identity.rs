@@ -22,6 +22,11 @@ struct App {
 }
 
 async fn spawn(postgres: bool) -> App {
+    spawn_with(postgres, |_| {}).await
+}
+
+/// A served demo; `tune` may change the opened installation's settings.
+async fn spawn_with(postgres: bool, tune: impl FnOnce(&mut Sirm)) -> App {
     let dir = tempfile::tempdir().unwrap();
     let mut opts = OpenOptions::new(dir.path().join("data"));
     if postgres {
@@ -40,7 +45,9 @@ async fn spawn(postgres: bool) -> App {
     )
     .await
     .unwrap();
-    let sirm = Arc::new(Sirm::open(&opts, Access::Sign).await.unwrap());
+    let mut sirm = Sirm::open(&opts, Access::Sign).await.unwrap();
+    tune(&mut sirm);
+    let sirm = Arc::new(sirm);
     // Accounts for the roles the demo has none of.
     let hash = sirm_app::password::hash(DEMO_PASSWORD).unwrap();
     for (user, role) in [
@@ -625,6 +632,120 @@ async fn external_identities(postgres: bool) {
     assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
 }
 
+async fn sessions_expire(postgres: bool) {
+    // Idle timeout.
+    let app = spawn_with(postgres, |s| s.config.security.idle_timeout_minutes = 0).await;
+    let t = app.login("clerk").await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let (s, body) = app.call(Some(&t), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(
+        body.contains("session expired") && body.contains("idle"),
+        "{body}"
+    );
+    // The expired session is gone for good, and the expiry is audited.
+    let (s, _) = app.call(Some(&t), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    // Absolute lifetime.
+    let app = spawn_with(postgres, |s| s.config.security.session_lifetime_hours = 0).await;
+    let t = app.login("clerk").await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let (s, body) = app.call(Some(&t), Method::GET, "/api/v1/me", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(body.contains("older than 0 hours"), "{body}");
+    // A page request with an expired cookie goes back to the sign-in page.
+    let r = app
+        .http
+        .get(format!("{}/home", app.base))
+        .header("cookie", format!("sirm_session={t}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/login"));
+}
+
+async fn separation_checked_on_every_request(postgres: bool) {
+    let app = spawn(postgres).await;
+    let clerk = app.login("clerk").await;
+    let (s, _) = app
+        .call(Some(&clerk), Method::GET, "/api/v1/me", None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // An administrator role slipped into the projection behind the use cases' back.
+    app.sirm
+        .store
+        .execute_raw("INSERT INTO account_role (username, role, granted_seq) VALUES ('clerk', 'database_admin', 0)")
+        .await
+        .unwrap();
+    let (s, body) = app
+        .call(Some(&clerk), Method::GET, "/api/v1/me", None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("art26-admin-business"), "{body}");
+    // …and the projection is put right from the ledger by a rebuild.
+    app.sirm.rebuild().await.unwrap();
+    let clerk = app.login("clerk").await;
+    let (s, body) = app
+        .call(Some(&clerk), Method::GET, "/api/v1/me", None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+}
+
+async fn other_agency_and_config_audit(postgres: bool) {
+    let app = spawn(postgres).await;
+    // A person recorded by another agency.
+    let p = sirm_domain::records::PersonRegistration {
+        id: "11010519491231002X".parse().unwrap(),
+        name: "外区人员".into(),
+        address: "北京市海淀区".into(),
+        phone: "13900000000".into(),
+        registered_on: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+    };
+    let mut d = sirm_app::registration::person_draft(&app.sirm.config, "test", &p).unwrap();
+    d.agency = "110108".into();
+    app.sirm.append(vec![d]).await.unwrap();
+    let clerk = app.login("clerk").await;
+    let (s, body) = app
+        .call(
+            Some(&clerk),
+            Method::GET,
+            "/api/v1/persons/11010519491231002X",
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("agency-scope"), "{body}");
+    let (s, body) = app
+        .call(
+            Some(&clerk),
+            Method::POST,
+            "/api/v1/activation-codes",
+            Some(json!({"person_id": "11010519491231002X"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+    // The security configuration in force is in the audit trail.
+    let audit = app.login("auditadmin").await;
+    let (_, body) = app
+        .call(
+            Some(&audit),
+            Method::GET,
+            "/api/v1/audit?event=config.change",
+            None,
+        )
+        .await;
+    let rows: Vec<Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(rows.len(), 1, "{body}");
+    assert!(
+        rows[0]["detail"].as_str().unwrap().contains("gb22239-l3"),
+        "{body}"
+    );
+}
+
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -644,6 +765,9 @@ both_engines!(
     six_wrong_passwords_lock_and_audit_sees_all,
     sessions_csrf_and_first_login,
     external_identities,
+    sessions_expire,
+    separation_checked_on_every_request,
+    other_agency_and_config_audit,
 );
 
 /// Routes exist only through the route table, so none lacks a declared guard.
