@@ -40,6 +40,10 @@ pub struct Config {
     /// Security settings (password policy, second factor, sessions).
     #[serde(default)]
     pub security: SecurityConfig,
+    /// Review chain per business type, e.g. `"person.change" = ["preliminary", "review", "approval"]`.
+    /// A business type not listed needs all four stages.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub review: std::collections::BTreeMap<String, sirm_domain::review::Chain>,
 }
 
 /// `[security]` in `sirm.toml`. Changes are recorded as `config.change`

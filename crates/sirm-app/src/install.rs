@@ -85,6 +85,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         database_url: opts.database_url.clone(),
         database_schema: opts.database_schema.clone(),
         security: crate::datadir::SecurityConfig::default(),
+        review: Default::default(),
     };
     let store_cfg = opts.store_config(Some(&config));
     let owner = Store::connect(&store_cfg, Role::Owner).await?;

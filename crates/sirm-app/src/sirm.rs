@@ -153,11 +153,27 @@ impl Sirm {
     /// The one append path of the application: a batch of drafts becomes
     /// ledger entries plus one signed checkpoint, atomically.
     pub async fn append(&self, drafts: Vec<EntryDraft>) -> Result<AppendOutcome, AppError> {
+        self.append_with(drafts, None).await
+    }
+
+    /// [`Sirm::append`] with a precondition checked in the same transaction.
+    pub async fn append_with(
+        &self,
+        drafts: Vec<EntryDraft>,
+        expect: Option<sirm_store::Expect>,
+    ) -> Result<AppendOutcome, AppError> {
         let key = self.signing_key.as_ref().ok_or_else(|| AppError::Config {
             path: self.dir.key_path(),
             message: "opened read-only: the signing key is needed to append".into(),
         })?;
-        Ok(self.store.append(drafts, key, &self.config.origin).await?)
+        match self
+            .store
+            .append_checked(drafts, key, &self.config.origin, expect)
+            .await
+        {
+            Err(sirm_store::StoreError::Stale(m)) => Err(AppError::Conflict(m)),
+            other => Ok(other?),
+        }
     }
 
     pub fn agency(&self) -> &str {

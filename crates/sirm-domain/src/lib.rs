@@ -9,10 +9,12 @@
 //! - [`id`]: validated identifiers (resident ID number, unified social credit
 //!   code, region code).
 //! - [`records`]: registration record types (登记信息) carried in ledger payloads.
+//! - [`review`]: the review chain state machine (初审 → 审核 → 复核 → 审批, Art 7).
 //! - [`rules`]: the rules engine (Art 6): contribution bases and amounts, personal
 //!   account interest, contribution years, retirement age, pensions.
 
 pub mod access;
 pub mod id;
 pub mod records;
+pub mod review;
 pub mod rules;

@@ -26,6 +26,9 @@ pub mod kind {
     pub const DELEGATION_RECORDED: &str = "delegation.recorded";
     /// Security audit events (login, lockout, password change, …): ledger only.
     pub const SECURITY_EVENT: &str = "security.event";
+    pub const APPLICATION_SUBMITTED: &str = "application.submitted";
+    pub const APPLICATION_DECIDED: &str = "application.decided";
+    pub const APPLICATION_WITHDRAWN: &str = "application.withdrawn";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -37,6 +40,9 @@ pub fn employer_subject(code: &CreditCode) -> String {
 }
 pub fn person_subject(id: &ResidentId) -> String {
     format!("person:{id}")
+}
+pub fn application_subject(id: &str) -> String {
+    format!("application:{id}")
 }
 pub fn account_subject(username: &str) -> String {
     format!("account:{username}")
@@ -268,4 +274,56 @@ impl PersonRegistration {
         check_text("phone", &self.phone, 30)?;
         Ok(())
     }
+}
+
+/// An original material (原始材料) attached to an application: the scanned
+/// file is kept content-addressed in the archive; the ledger keeps its hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Material {
+    pub sha256: String,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+}
+
+/// A business transaction (业务经办) taken at the counter: raw data and
+/// materials; submitting it is the clerk's preliminary review (初审).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationSubmitted {
+    pub application_id: String,
+    /// e.g. `person.register`.
+    pub business_type: String,
+    /// The ledger subject the transaction will change.
+    pub subject: String,
+    /// The raw data as collected (never computed values).
+    pub data: serde_json::Value,
+    pub materials: Vec<Material>,
+    /// The configured review chain for this business type.
+    pub chain: Vec<crate::review::Stage>,
+    /// Status after this submission (computed by the review state machine).
+    pub status: String,
+    pub next_stage: Option<crate::review::Stage>,
+}
+
+/// A decision at one review stage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationDecided {
+    pub application_id: String,
+    pub stage: crate::review::Stage,
+    pub approve: bool,
+    pub reason: String,
+    /// Status after this decision (computed by the review state machine).
+    pub status: String,
+    pub next_stage: Option<crate::review::Stage>,
+}
+
+/// The clerk withdraws a returned application.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationWithdrawn {
+    pub application_id: String,
+    pub reason: String,
 }

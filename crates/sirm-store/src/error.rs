@@ -34,6 +34,8 @@ pub enum StoreError {
         kind: String,
         message: String,
     },
+    #[error("{0}")]
+    Stale(String),
     #[error("stored row is unreadable: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]

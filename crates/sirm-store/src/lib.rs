@@ -19,6 +19,7 @@ mod engine;
 mod error;
 mod identity;
 pub mod projection;
+mod review;
 mod store;
 
 pub use engine::{Engine, Role, StoreConfig};
@@ -26,7 +27,8 @@ pub use error::StoreError;
 pub use identity::{
     AccountRow, AuditFilter, CredentialRow, DelegationRow, RoleRequestRow, SessionRow,
 };
+pub use review::{ApplicationRow, ApplicationStepRow, MaintenanceRow};
 pub use store::{
-    AppendOutcome, Counts, GuardProblem, Installation, PersonRow, ProjectionDigest, SchemaState,
-    Store, StoredRow,
+    AppendOutcome, Counts, Expect, GuardProblem, Installation, PersonRow, ProjectionDigest,
+    SchemaState, Store, StoredRow,
 };

@@ -8,9 +8,10 @@
 
 use serde::de::DeserializeOwned;
 use sirm_domain::records::{
-    self, kind, AccountCreated, AccountStatusChange, AgencyRegistration, DelegationRecorded,
-    EmployerChange, EmployerDeregistration, EmployerRegistration, PersonChange, PersonRegistration,
-    RoleDecision, RoleRequested, RoleRevoked, SecurityEvent,
+    self, kind, AccountCreated, AccountStatusChange, AgencyRegistration, ApplicationDecided,
+    ApplicationSubmitted, ApplicationWithdrawn, DelegationRecorded, EmployerChange,
+    EmployerDeregistration, EmployerRegistration, PersonChange, PersonRegistration, RoleDecision,
+    RoleRequested, RoleRevoked, SecurityEvent,
 };
 use sirm_ledger::Entry;
 use sqlx::AnyConnection;
@@ -34,6 +35,37 @@ pub(crate) struct Table {
 /// Every projection table. One list, used by rebuild (what to empty) and by
 /// the digest (what to hash).
 pub(crate) const TABLES: &[Table] = &[
+    Table {
+        name: "application",
+        columns: &[
+            ("application_id", Col::Text),
+            ("business_type", Col::Text),
+            ("subject", Col::Text),
+            ("agency", Col::Text),
+            ("data", Col::Text),
+            ("materials", Col::Text),
+            ("chain", Col::Text),
+            ("status", Col::Text),
+            ("next_stage", Col::Text),
+            ("reason", Col::Text),
+            ("submitted_by", Col::Text),
+            ("submitted_seq", Col::Int),
+            ("last_seq", Col::Int),
+        ],
+        key: "application_id",
+    },
+    Table {
+        name: "application_step",
+        columns: &[
+            ("seq", Col::Int),
+            ("application_id", Col::Text),
+            ("stage", Col::Text),
+            ("actor", Col::Text),
+            ("approve", Col::Int),
+            ("reason", Col::Text),
+        ],
+        key: "seq",
+    },
     Table {
         name: "agency",
         columns: &[
@@ -173,6 +205,9 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::ROLE_REVOKED => payload::<RoleRevoked>(entry).map(drop),
         kind::DELEGATION_RECORDED => payload::<DelegationRecorded>(entry).map(drop),
         kind::SECURITY_EVENT => payload::<SecurityEvent>(entry).map(drop),
+        kind::APPLICATION_SUBMITTED => payload::<ApplicationSubmitted>(entry).map(drop),
+        kind::APPLICATION_DECIDED => payload::<ApplicationDecided>(entry).map(drop),
+        kind::APPLICATION_WITHDRAWN => payload::<ApplicationWithdrawn>(entry).map(drop),
         _ => Ok(()),
     }
 }
@@ -204,6 +239,42 @@ async fn history(
 fn changed_fields(fields: &[(&str, bool)]) -> String {
     let names: Vec<&str> = fields.iter().filter(|(_, c)| *c).map(|(n, _)| *n).collect();
     format!("changed: {}", names.join(", "))
+}
+
+mod erased {
+    /// Canonical JSON text of a serialisable value (for JSON columns).
+    pub trait Ser {
+        fn to_json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn to_json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_default()
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn step(
+    conn: &mut AnyConnection,
+    seq: i64,
+    application: &str,
+    stage: &str,
+    actor: &str,
+    approve: bool,
+    reason: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO application_step (seq, application_id, stage, actor, approve, reason) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(seq)
+    .bind(application)
+    .bind(stage)
+    .bind(actor)
+    .bind(i64::from(approve))
+    .bind(reason)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 async fn grant(
@@ -428,6 +499,67 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
                 .bind(&p.role)
                 .execute(&mut *conn)
                 .await?;
+        }
+        kind::APPLICATION_SUBMITTED => {
+            let p: ApplicationSubmitted = payload(entry)?;
+            let actor = entry.actors.first().cloned().unwrap_or_default();
+            let json = |v: &dyn erased::Ser| v.to_json();
+            sqlx::query(
+                "INSERT INTO application (application_id, business_type, subject, agency, data, materials, chain, status, \
+                 next_stage, reason, submitted_by, submitted_seq, last_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', $10, $11, $12) \
+                 ON CONFLICT (application_id) DO UPDATE SET data = excluded.data, materials = excluded.materials, \
+                 status = excluded.status, next_stage = excluded.next_stage, reason = '', last_seq = excluded.last_seq",
+            )
+            .bind(&p.application_id)
+            .bind(&p.business_type)
+            .bind(&p.subject)
+            .bind(&entry.agency)
+            .bind(json(&p.data))
+            .bind(json(&p.materials))
+            .bind(json(&p.chain))
+            .bind(&p.status)
+            .bind(p.next_stage.map(|s| s.as_str().to_string()))
+            .bind(&actor)
+            .bind(s)
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+            step(conn, s, &p.application_id, "preliminary", &actor, true, "").await?;
+        }
+        kind::APPLICATION_DECIDED => {
+            let p: ApplicationDecided = payload(entry)?;
+            let actor = entry.actors.first().cloned().unwrap_or_default();
+            sqlx::query(
+                "UPDATE application SET status = $1, next_stage = $2, reason = $3, last_seq = $4 WHERE application_id = $5",
+            )
+            .bind(&p.status)
+            .bind(p.next_stage.map(|s| s.as_str().to_string()))
+            .bind(&p.reason)
+            .bind(s)
+            .bind(&p.application_id)
+            .execute(&mut *conn)
+            .await?;
+            step(
+                conn,
+                s,
+                &p.application_id,
+                p.stage.as_str(),
+                &actor,
+                p.approve,
+                &p.reason,
+            )
+            .await?;
+        }
+        kind::APPLICATION_WITHDRAWN => {
+            let p: ApplicationWithdrawn = payload(entry)?;
+            sqlx::query(
+                "UPDATE application SET status = 'withdrawn', next_stage = NULL, reason = $1, last_seq = $2 WHERE application_id = $3",
+            )
+            .bind(&p.reason)
+            .bind(s)
+            .bind(&p.application_id)
+            .execute(&mut *conn)
+            .await?;
         }
         kind::DELEGATION_RECORDED => {
             let p: DelegationRecorded = payload(entry)?;

@@ -54,6 +54,13 @@ pub enum SchemaState {
     },
 }
 
+/// A precondition of [`Store::append_checked`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// The application's projection row still has this `last_seq`.
+    ApplicationAt { id: String, last_seq: i64 },
+}
+
 /// Result of one batched append.
 #[derive(Clone, Debug)]
 pub struct AppendOutcome {
@@ -369,6 +376,19 @@ impl Store {
         key: &SigningKey,
         origin: &str,
     ) -> Result<AppendOutcome, StoreError> {
+        self.append_checked(drafts, key, origin, None).await
+    }
+
+    /// [`Store::append`] with a precondition checked inside the same
+    /// transaction (optimistic concurrency: two reviewers deciding the same
+    /// stage at once — the second finds the application moved on).
+    pub async fn append_checked(
+        &self,
+        drafts: Vec<EntryDraft>,
+        key: &SigningKey,
+        origin: &str,
+        expect: Option<Expect>,
+    ) -> Result<AppendOutcome, StoreError> {
         let profile = key.profile();
         let _serial = self.append_lock.lock().await;
         let mut tx = self.pool.begin().await?;
@@ -377,6 +397,18 @@ impl Store {
                 .bind(APPEND_LOCK_KEY)
                 .execute(&mut *tx)
                 .await?;
+        }
+        if let Some(Expect::ApplicationAt { id, last_seq }) = &expect {
+            let found: Option<i64> =
+                sqlx::query_scalar("SELECT last_seq FROM application WHERE application_id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if found != Some(*last_seq) {
+                return Err(StoreError::Stale(format!(
+                    "application {id} changed while you were looking at it; reload it"
+                )));
+            }
         }
         let head = sqlx::query(
             "SELECT tree_size, time_us, origin, root, frontier, profile, key_id, signature \

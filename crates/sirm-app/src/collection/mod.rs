@@ -1,0 +1,625 @@
+//! Collection and review (Art 5–7, 11–13): business transactions taken at
+//! the front desk with their original materials, passed through the review
+//! chain, and — on the last approval — written to the ledger together with
+//! the decision, atomically, or not at all.
+//!
+//! Raw data only: forms carry what was collected (names, dates, addresses);
+//! nothing computed can be entered. Every ledger entry an application writes
+//! names the application and the responsible person of each stage, which
+//! makes the ledger the maintenance log of Art 12.
+
+pub mod archive;
+
+use std::str::FromStr;
+
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sirm_domain::access::Permission;
+use sirm_domain::records::{
+    self, kind, ApplicationDecided, ApplicationSubmitted, ApplicationWithdrawn, EmployerChange,
+    EmployerDeregistration, EmployerRegistration, Material, PersonChange, PersonRegistration,
+};
+use sirm_domain::review::{self, Chain, Stage, Status, Step};
+use sirm_ledger::{EntryDraft, Stream};
+use sirm_store::{ApplicationRow, ApplicationStepRow, Expect, MaintenanceRow};
+
+use crate::identity::Principal;
+use crate::install::draft;
+use crate::registration::{
+    employer_change_draft, employer_deregistration_draft, employer_draft, person_change_draft,
+    person_draft,
+};
+use crate::{AppError, Sirm};
+
+pub use archive::Archive;
+
+/// The business types (业务类型) that exist so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BusinessType {
+    #[serde(rename = "person.register")]
+    PersonRegister,
+    #[serde(rename = "person.change")]
+    PersonChange,
+    #[serde(rename = "employer.register")]
+    EmployerRegister,
+    #[serde(rename = "employer.change")]
+    EmployerChange,
+    #[serde(rename = "employer.deregister")]
+    EmployerDeregister,
+}
+
+impl BusinessType {
+    pub const ALL: [BusinessType; 5] = [
+        BusinessType::PersonRegister,
+        BusinessType::PersonChange,
+        BusinessType::EmployerRegister,
+        BusinessType::EmployerChange,
+        BusinessType::EmployerDeregister,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BusinessType::PersonRegister => "person.register",
+            BusinessType::PersonChange => "person.change",
+            BusinessType::EmployerRegister => "employer.register",
+            BusinessType::EmployerChange => "employer.change",
+            BusinessType::EmployerDeregister => "employer.deregister",
+        }
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            BusinessType::PersonRegister => "参保登记",
+            BusinessType::PersonChange => "个人信息变更",
+            BusinessType::EmployerRegister => "用人单位登记",
+            BusinessType::EmployerChange => "用人单位变更登记",
+            BusinessType::EmployerDeregister => "用人单位注销登记",
+        }
+    }
+}
+
+impl FromStr for BusinessType {
+    type Err = AppError;
+    fn from_str(s: &str) -> Result<Self, AppError> {
+        BusinessType::ALL
+            .into_iter()
+            .find(|b| b.as_str() == s)
+            .ok_or_else(|| {
+                let all: Vec<&str> = BusinessType::ALL.iter().map(|b| b.as_str()).collect();
+                AppError::invalid(
+                    "business_type",
+                    format!("{s:?} is not one of {}", all.join(", ")),
+                )
+            })
+    }
+}
+
+/// Raw data of an application, validated into its record type.
+enum Record {
+    Person(PersonRegistration),
+    PersonChange(PersonChange),
+    Employer(EmployerRegistration),
+    EmployerChange(EmployerChange),
+    EmployerDeregister(EmployerDeregistration),
+}
+
+fn parse<T: serde::de::DeserializeOwned>(data: &serde_json::Value) -> Result<T, AppError> {
+    serde_json::from_value(data.clone()).map_err(|e| {
+        // serde names the field: "unknown field `x`", "missing field `name`", "invalid …".
+        AppError::invalid("data", e)
+    })
+}
+
+/// An application with its steps and what it will write.
+#[derive(Clone, Debug, Serialize)]
+pub struct ApplicationView {
+    pub application: ApplicationRow,
+    pub steps: Vec<ApplicationStepRow>,
+    pub materials: Vec<Material>,
+    /// The ledger entries approval will append (kind and payload), computed
+    /// from the raw data now — what the reviewer is approving.
+    pub effect: Vec<serde_json::Value>,
+    /// Why the record cannot be written now, if it cannot (e.g. the person
+    /// was registered meanwhile).
+    pub blocked: Option<String>,
+}
+
+impl Sirm {
+    pub fn archive(&self) -> Archive {
+        Archive::new(self.dir.root().join("archive"))
+    }
+
+    /// The review chain configured for a business type (default: all four stages).
+    pub fn chain_for(&self, bt: BusinessType) -> Chain {
+        self.config
+            .review
+            .get(bt.as_str())
+            .cloned()
+            .unwrap_or_else(Chain::full)
+    }
+
+    async fn validate(
+        &self,
+        who: &Principal,
+        bt: BusinessType,
+        data: &serde_json::Value,
+    ) -> Result<(Record, String), AppError> {
+        let rec = match bt {
+            BusinessType::PersonRegister => Record::Person(parse(data)?),
+            BusinessType::PersonChange => Record::PersonChange(parse(data)?),
+            BusinessType::EmployerRegister => Record::Employer(parse(data)?),
+            BusinessType::EmployerChange => Record::EmployerChange(parse(data)?),
+            BusinessType::EmployerDeregister => Record::EmployerDeregister(parse(data)?),
+        };
+        // Build the drafts once: they carry every field check.
+        let drafts = self.record_drafts(&rec, &who.username)?;
+        let subject = drafts
+            .first()
+            .map(|d| d.subject.clone())
+            .unwrap_or_default();
+        self.check_state(who, &rec).await?;
+        Ok((rec, subject))
+    }
+
+    /// Does the record fit what is registered now?
+    async fn check_state(&self, who: &Principal, rec: &Record) -> Result<(), AppError> {
+        match rec {
+            Record::Person(p) => {
+                if self.store.person(p.id.as_str()).await?.is_some() {
+                    return Err(AppError::Conflict(format!(
+                        "person {} is already registered",
+                        p.id.masked()
+                    )));
+                }
+            }
+            Record::PersonChange(c) => match self.store.person(c.id.as_str()).await? {
+                None => return Err(AppError::NotFound(format!("person {}", c.id.masked()))),
+                Some(p) if p.agency != who.agency => {
+                    return Err(AppError::forbidden(
+                        "agency-scope",
+                        format!("person {} is not a record of your agency", c.id.masked()),
+                    ))
+                }
+                Some(_) => {}
+            },
+            Record::Employer(e) => {
+                if self
+                    .store
+                    .employer_exists(e.credit_code.as_str(), &who.agency)
+                    .await?
+                {
+                    return Err(AppError::Conflict(format!(
+                        "employer {} is already registered",
+                        e.credit_code
+                    )));
+                }
+            }
+            Record::EmployerChange(EmployerChange { credit_code, .. })
+            | Record::EmployerDeregister(EmployerDeregistration { credit_code, .. }) => {
+                if !self
+                    .store
+                    .employer_exists(credit_code.as_str(), &who.agency)
+                    .await?
+                {
+                    return Err(AppError::NotFound(format!(
+                        "employer {credit_code} in agency {}",
+                        who.agency
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn record_drafts(&self, rec: &Record, actor: &str) -> Result<Vec<EntryDraft>, AppError> {
+        let c = &self.config;
+        Ok(vec![match rec {
+            Record::Person(p) => person_draft(c, actor, p)?,
+            Record::PersonChange(p) => person_change_draft(c, actor, p)?,
+            Record::Employer(e) => employer_draft(c, actor, e)?,
+            Record::EmployerChange(e) => employer_change_draft(c, actor, e)?,
+            Record::EmployerDeregister(e) => employer_deregistration_draft(c, actor, e)?,
+        }])
+    }
+
+    /// The clerk takes an application at the counter (初审 = submitting it).
+    pub async fn submit_application(
+        &self,
+        who: &Principal,
+        business_type: &str,
+        data: serde_json::Value,
+        materials: Vec<Material>,
+    ) -> Result<String, AppError> {
+        self.authorize(who, Permission::RecordCollect).await?;
+        let bt = BusinessType::from_str(business_type)?;
+        let (_, subject) = self.validate(who, bt, &data).await?;
+        if materials.is_empty() {
+            return Err(AppError::invalid(
+                "materials",
+                "attach the scanned original materials (Art 6, 13)",
+            ));
+        }
+        let mut raw = [0u8; 8];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        let id = format!("AP-{}", hex::encode(raw));
+        self.submit_inner(who, bt, &id, subject, data, materials, None)
+            .await?;
+        Ok(id)
+    }
+
+    /// The clerk resubmits a returned application (possibly corrected).
+    pub async fn resubmit_application(
+        &self,
+        who: &Principal,
+        id: &str,
+        data: Option<serde_json::Value>,
+        mut materials: Vec<Material>,
+    ) -> Result<(), AppError> {
+        self.authorize(who, Permission::RecordCollect).await?;
+        let app = self.application_of_agency(who, id).await?;
+        if app.status != "returned" {
+            return Err(AppError::Conflict(format!(
+                "application {id} is {}, not returned",
+                app.status
+            )));
+        }
+        let bt = BusinessType::from_str(&app.business_type)?;
+        let data = match data {
+            Some(d) => d,
+            None => serde_json::from_str(&app.data).map_err(|e| AppError::invalid("data", e))?,
+        };
+        let (_, subject) = self.validate(who, bt, &data).await?;
+        let mut old: Vec<Material> = serde_json::from_str(&app.materials).unwrap_or_default();
+        old.append(&mut materials);
+        self.submit_inner(who, bt, id, subject, data, old, Some(app.last_seq))
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn submit_inner(
+        &self,
+        who: &Principal,
+        bt: BusinessType,
+        id: &str,
+        subject: String,
+        data: serde_json::Value,
+        materials: Vec<Material>,
+        expect_seq: Option<i64>,
+    ) -> Result<(), AppError> {
+        let chain = self.chain_for(bt);
+        let steps = match expect_seq {
+            Some(_) => self.steps_of(id).await?,
+            None => vec![],
+        };
+        let next = Step {
+            stage: Stage::Preliminary,
+            actor: who.username.clone(),
+            approve: true,
+            reason: String::new(),
+        };
+        let st =
+            review::apply(&chain, &steps, &next).map_err(|e| AppError::forbidden("review", e))?;
+        let p = ApplicationSubmitted {
+            application_id: id.to_string(),
+            business_type: bt.as_str().to_string(),
+            subject,
+            data,
+            materials,
+            chain: chain.stages().to_vec(),
+            status: st.name().to_string(),
+            next_stage: match st {
+                Status::Pending { stage } => Some(stage),
+                _ => None,
+            },
+        };
+        let d = draft(
+            &self.config,
+            Stream::Business,
+            kind::APPLICATION_SUBMITTED,
+            records::application_subject(id),
+            &who.username,
+            &p,
+        )?;
+        let expect = expect_seq.map(|s| Expect::ApplicationAt {
+            id: id.to_string(),
+            last_seq: s,
+        });
+        self.append_checked(vec![d], expect).await
+    }
+
+    async fn steps_of(&self, id: &str) -> Result<Vec<Step>, AppError> {
+        self.store
+            .application_steps(id)
+            .await?
+            .into_iter()
+            .map(|s| {
+                Ok(Step {
+                    stage: Stage::parse(&s.stage).map_err(|e| AppError::invalid("stage", e))?,
+                    actor: s.actor,
+                    approve: s.approve,
+                    reason: s.reason,
+                })
+            })
+            .collect()
+    }
+
+    async fn application_of_agency(
+        &self,
+        who: &Principal,
+        id: &str,
+    ) -> Result<ApplicationRow, AppError> {
+        let app = self
+            .store
+            .application(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("application {id}")))?;
+        if app.agency != who.agency {
+            return Err(AppError::NotFound(format!("application {id}")));
+        }
+        Ok(app)
+    }
+
+    /// A reviewer's decision at `stage`. On the last approval the record is
+    /// written to the ledger with the decision, atomically.
+    pub async fn decide_application(
+        &self,
+        who: &Principal,
+        id: &str,
+        stage: &str,
+        approve: bool,
+        reason: &str,
+    ) -> Result<String, AppError> {
+        let stage = Stage::parse(stage).map_err(|e| AppError::invalid("stage", e))?;
+        if stage == Stage::Preliminary {
+            return Err(AppError::invalid(
+                "stage",
+                "the preliminary review is the clerk's submission",
+            ));
+        }
+        self.authorize(who, stage.permission()).await?;
+        records::check_text(
+            "reason",
+            if reason.trim().is_empty() {
+                "-"
+            } else {
+                reason
+            },
+            400,
+        )
+        .map_err(|e| AppError::invalid("reason", e))?;
+        let app = self.application_of_agency(who, id).await?;
+        let bt = BusinessType::from_str(&app.business_type)?;
+        let chain: Chain =
+            serde_json::from_str(&app.chain).map_err(|e| AppError::invalid("chain", e))?;
+        let steps = self.steps_of(id).await?;
+        let next = Step {
+            stage,
+            actor: who.username.clone(),
+            approve,
+            reason: reason.trim().to_string(),
+        };
+        let st = review::apply(&chain, &steps, &next).map_err(|e| match e {
+            review::ReviewError::ReasonRequired => AppError::invalid("reason", e),
+            other => AppError::Forbidden {
+                rule: "review".into(),
+                message: other.to_string(),
+            },
+        })?;
+        let decided = ApplicationDecided {
+            application_id: id.to_string(),
+            stage,
+            approve,
+            reason: next.reason.clone(),
+            status: st.name().to_string(),
+            next_stage: match st {
+                Status::Pending { stage } => Some(stage),
+                _ => None,
+            },
+        };
+        let mut drafts = vec![draft(
+            &self.config,
+            Stream::Business,
+            kind::APPLICATION_DECIDED,
+            records::application_subject(id),
+            &who.username,
+            &decided,
+        )?];
+        if st == Status::Approved {
+            let data: serde_json::Value =
+                serde_json::from_str(&app.data).map_err(|e| AppError::invalid("data", e))?;
+            let (rec, _) = self.validate(who, bt, &data).await.map_err(|e| {
+                AppError::Conflict(format!(
+                    "cannot write the record now: {e}; reject the application with this reason"
+                ))
+            })?;
+            // The responsible person of each stage, in order (Art 12).
+            let mut actors: Vec<String> = steps
+                .iter()
+                .skip(
+                    steps
+                        .iter()
+                        .rposition(|s| s.stage == Stage::Preliminary && s.approve)
+                        .unwrap_or(0),
+                )
+                .filter(|s| s.approve)
+                .map(|s| s.actor.clone())
+                .collect();
+            actors.push(who.username.clone());
+            for mut d in self.record_drafts(&rec, &who.username)? {
+                d.application = Some(id.to_string());
+                d.actors = actors.clone();
+                drafts.push(d);
+            }
+        }
+        self.append_checked(
+            drafts,
+            Some(Expect::ApplicationAt {
+                id: id.to_string(),
+                last_seq: app.last_seq,
+            }),
+        )
+        .await?;
+        Ok(st.name().to_string())
+    }
+
+    /// The clerk withdraws a returned application.
+    pub async fn withdraw_application(
+        &self,
+        who: &Principal,
+        id: &str,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        self.authorize(who, Permission::RecordCollect).await?;
+        let app = self.application_of_agency(who, id).await?;
+        if app.status != "returned" {
+            return Err(AppError::Conflict(format!(
+                "application {id} is {}; only a returned application can be withdrawn",
+                app.status
+            )));
+        }
+        records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
+        let p = ApplicationWithdrawn {
+            application_id: id.to_string(),
+            reason: reason.to_string(),
+        };
+        let d = draft(
+            &self.config,
+            Stream::Business,
+            kind::APPLICATION_WITHDRAWN,
+            records::application_subject(id),
+            &who.username,
+            &p,
+        )?;
+        self.append_checked(
+            vec![d],
+            Some(Expect::ApplicationAt {
+                id: id.to_string(),
+                last_seq: app.last_seq,
+            }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The work queue: applications waiting for a stage the principal may act
+    /// on and has not acted on in this round; for clerks also the returned ones.
+    pub async fn work_queue(&self, who: &Principal) -> Result<Vec<ApplicationRow>, AppError> {
+        let stages: Vec<Stage> = Stage::ALL
+            .into_iter()
+            .filter(|s| *s != Stage::Preliminary && who.may(s.permission()))
+            .collect();
+        if stages.is_empty() && !who.may(Permission::RecordCollect) {
+            self.authorize(who, Permission::RecordReview).await?;
+        }
+        let mut out = Vec::new();
+        for s in stages {
+            for app in self
+                .store
+                .applications(&who.agency, Some("pending"), Some(s.as_str()), 500)
+                .await?
+            {
+                let steps = self.steps_of(&app.application_id).await?;
+                let round = steps
+                    .iter()
+                    .rposition(|x| x.stage == Stage::Preliminary && x.approve)
+                    .unwrap_or(0);
+                if !steps[round..].iter().any(|x| x.actor == who.username) {
+                    out.push(app);
+                }
+            }
+        }
+        if who.may(Permission::RecordCollect) {
+            out.extend(
+                self.store
+                    .applications(&who.agency, Some("returned"), None, 500)
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// One application as a reviewer sees it.
+    pub async fn application_view(
+        &self,
+        who: &Principal,
+        id: &str,
+    ) -> Result<ApplicationView, AppError> {
+        if !(who.may(Permission::RecordCollect)
+            || who.may(Permission::RecordReview)
+            || who.may(Permission::RecordRecheck)
+            || who.may(Permission::RecordApprove))
+        {
+            self.authorize(who, Permission::RecordReview).await?;
+        }
+        let app = self.application_of_agency(who, id).await?;
+        let steps = self.store.application_steps(id).await?;
+        let materials: Vec<Material> = serde_json::from_str(&app.materials).unwrap_or_default();
+        let bt = BusinessType::from_str(&app.business_type)?;
+        let data: serde_json::Value =
+            serde_json::from_str(&app.data).map_err(|e| AppError::invalid("data", e))?;
+        let (effect, blocked) = match self.validate(who, bt, &data).await {
+            Ok((rec, _)) => (
+                self.record_drafts(&rec, &who.username)?
+                    .into_iter()
+                    .map(|d| serde_json::json!({ "kind": d.kind, "subject": d.subject, "payload": d.payload }))
+                    .collect(),
+                None,
+            ),
+            Err(e) if app.status == "approved" => (vec![], Some(format!("written to the ledger ({e})"))),
+            Err(e) => (vec![], Some(e.to_string())),
+        };
+        Ok(ApplicationView {
+            application: app,
+            steps,
+            materials,
+            effect,
+            blocked,
+        })
+    }
+
+    /// A material of an application the principal may see.
+    pub async fn material(
+        &self,
+        who: &Principal,
+        id: &str,
+        sha256: &str,
+    ) -> Result<(Material, Vec<u8>), AppError> {
+        let view = self.application_view(who, id).await?;
+        let m = view
+            .materials
+            .into_iter()
+            .find(|m| m.sha256 == sha256)
+            .ok_or_else(|| AppError::NotFound(format!("material {sha256} of application {id}")))?;
+        let bytes = self.archive().get(sha256)?;
+        Ok((m, bytes))
+    }
+
+    /// The maintenance log (Art 12): approved changes with their application,
+    /// reason, handling and the responsible person of each stage.
+    pub async fn maintenance_log(
+        &self,
+        who: &Principal,
+        subject: Option<&str>,
+        from_us: Option<i64>,
+        to_us: Option<i64>,
+        officer: Option<&str>,
+    ) -> Result<Vec<MaintenanceRow>, AppError> {
+        self.authorize(who, Permission::PersonQuery).await?;
+        let rows = self
+            .store
+            .maintenance_log(&who.agency, subject, from_us, to_us, 1000)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| officer.is_none_or(|o| r.actors.contains(&format!("\"{o}\""))))
+            .collect())
+    }
+
+    async fn append_checked(
+        &self,
+        drafts: Vec<EntryDraft>,
+        expect: Option<Expect>,
+    ) -> Result<(), AppError> {
+        self.append_with(drafts, expect).await.map(drop)
+    }
+}

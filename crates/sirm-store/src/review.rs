@@ -1,0 +1,163 @@
+//! Queries of the review chain: applications, their steps, work queues, and
+//! the maintenance log (Art 12) — every approved business entry with its
+//! application, reason and the responsible person of each stage.
+
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use crate::{Store, StoreError};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ApplicationRow {
+    pub application_id: String,
+    pub business_type: String,
+    pub subject: String,
+    pub agency: String,
+    /// Raw data (JSON text).
+    pub data: String,
+    /// Materials (JSON text).
+    pub materials: String,
+    /// Configured chain (JSON text).
+    pub chain: String,
+    pub status: String,
+    pub next_stage: Option<String>,
+    pub reason: String,
+    pub submitted_by: String,
+    pub submitted_seq: i64,
+    pub last_seq: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ApplicationStepRow {
+    pub seq: i64,
+    pub stage: String,
+    pub actor: String,
+    pub approve: bool,
+    pub reason: String,
+}
+
+/// One line of the maintenance log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MaintenanceRow {
+    pub seq: i64,
+    pub time_us: i64,
+    pub kind: String,
+    pub subject: String,
+    pub application: Option<String>,
+    pub actors: String,
+    pub payload: String,
+}
+
+const APP_COLUMNS: &str =
+    "application_id, business_type, subject, agency, data, materials, chain, status, \
+                           next_stage, reason, submitted_by, submitted_seq, last_seq";
+
+fn app_row(r: &AnyRow) -> Result<ApplicationRow, sqlx::Error> {
+    Ok(ApplicationRow {
+        application_id: r.try_get(0)?,
+        business_type: r.try_get(1)?,
+        subject: r.try_get(2)?,
+        agency: r.try_get(3)?,
+        data: r.try_get(4)?,
+        materials: r.try_get(5)?,
+        chain: r.try_get(6)?,
+        status: r.try_get(7)?,
+        next_stage: r.try_get(8)?,
+        reason: r.try_get(9)?,
+        submitted_by: r.try_get(10)?,
+        submitted_seq: r.try_get(11)?,
+        last_seq: r.try_get(12)?,
+    })
+}
+
+impl Store {
+    pub async fn application(&self, id: &str) -> Result<Option<ApplicationRow>, StoreError> {
+        let r = sqlx::query(&format!(
+            "SELECT {APP_COLUMNS} FROM application WHERE application_id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(r.map(|r| app_row(&r)).transpose()?)
+    }
+
+    pub async fn application_steps(&self, id: &str) -> Result<Vec<ApplicationStepRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, stage, actor, approve, reason FROM application_step WHERE application_id = $1 ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApplicationStepRow {
+                    seq: r.try_get(0)?,
+                    stage: r.try_get(1)?,
+                    actor: r.try_get(2)?,
+                    approve: r.try_get::<i64, _>(3)? != 0,
+                    reason: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Applications of `agency` with `status` (and, if given, waiting for `stage`), oldest first.
+    pub async fn applications(
+        &self,
+        agency: &str,
+        status: Option<&str>,
+        stage: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<ApplicationRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {APP_COLUMNS} FROM application WHERE agency = $1 AND ($2 IS NULL OR status = $2) \
+             AND ($3 IS NULL OR next_stage = $3) ORDER BY submitted_seq LIMIT $4"
+        ))
+        .bind(agency)
+        .bind(status.map(str::to_string))
+        .bind(stage.map(str::to_string))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(app_row).collect::<Result<_, _>>()?)
+    }
+
+    /// The maintenance log: business entries written by approved
+    /// applications, newest first, optionally for one subject.
+    pub async fn maintenance_log(
+        &self,
+        agency: &str,
+        subject: Option<&str>,
+        from_us: Option<i64>,
+        to_us: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<MaintenanceRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, time_us, kind, subject, application, actors, payload FROM ledger_entry \
+             WHERE stream = 'business' AND application IS NOT NULL AND agency = $1 \
+             AND ($2 IS NULL OR subject = $2) AND ($3 IS NULL OR time_us >= $3) AND ($4 IS NULL OR time_us < $4) \
+             ORDER BY seq DESC LIMIT $5",
+        )
+        .bind(agency)
+        .bind(subject.map(str::to_string))
+        .bind(from_us)
+        .bind(to_us)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(MaintenanceRow {
+                    seq: r.try_get(0)?,
+                    time_us: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    subject: r.try_get(3)?,
+                    application: r.try_get(4)?,
+                    actors: r.try_get(5)?,
+                    payload: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+}
