@@ -390,6 +390,33 @@ async fn art26_refusal_and_approval_chain(postgres: bool) {
         app.sirm.store.roles_of("clerk").await.unwrap(),
         vec!["clerk"]
     );
+    // The audit administrator sees every administrative act, with its source.
+    let audit = app.login("auditadmin").await;
+    let (_, body) = app
+        .call(
+            Some(&audit),
+            Method::GET,
+            "/api/v1/audit?account=clerk",
+            None,
+        )
+        .await;
+    let rows: Vec<Value> = serde_json::from_str(&body).unwrap();
+    for ev in ["role.request", "role.approve", "role.revoke"] {
+        let r = rows
+            .iter()
+            .find(|r| r["event"] == ev)
+            .unwrap_or_else(|| panic!("{ev} missing: {body}"));
+        assert_eq!(r["source"], "127.0.0.1", "{body}");
+    }
+    let (_, body) = app
+        .call(
+            Some(&audit),
+            Method::GET,
+            "/api/v1/audit?account=dba&event=role.refused",
+            None,
+        )
+        .await;
+    assert!(body.contains("art26-admin-business"), "{body}");
     // Every step is in the verifiable ledger.
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }

@@ -119,7 +119,15 @@ impl Sirm {
             &who.username,
             &a,
         )?;
-        self.append(vec![d]).await?;
+        let ev = self.audit_draft(
+            &username,
+            &who.source,
+            "account.create",
+            "success",
+            "staff account, no roles",
+            &who.username,
+        )?;
+        self.append(vec![d, ev]).await?;
         let pw = issue_password();
         self.store
             .set_password(
@@ -180,7 +188,20 @@ impl Sirm {
             &who.username,
             &p,
         )?;
-        self.append(vec![d]).await?;
+        let event = if lock {
+            "account.lock"
+        } else {
+            "account.unlock"
+        };
+        let ev = self.audit_draft(
+            &target.username,
+            &who.source,
+            event,
+            "success",
+            reason,
+            &who.username,
+        )?;
+        self.append(vec![d, ev]).await?;
         if lock {
             self.store.delete_sessions_of(&target.username).await?;
         } else {
@@ -297,6 +318,14 @@ impl Sirm {
             &who.username,
             &req,
         )?];
+        drafts.push(self.audit_draft(
+            &target.username,
+            &who.source,
+            "role.request",
+            "success",
+            &format!("{request_id} {} ({reason})", role.as_str()),
+            &who.username,
+        )?);
         // Bootstrap: the very first security administrator cannot be approved
         // by a security administrator; the grant takes effect at once and the
         // ledger says why.
@@ -321,6 +350,17 @@ impl Sirm {
                 subject,
                 "sirm-bootstrap",
                 &dec,
+            )?);
+            drafts.push(self.audit_draft(
+                &target.username,
+                &who.source,
+                "role.approve",
+                "success",
+                &format!(
+                    "{request_id} {}: bootstrap of the first security administrator",
+                    role.as_str()
+                ),
+                "sirm-bootstrap",
             )?);
         }
         self.append(drafts).await?;
@@ -407,7 +447,20 @@ impl Sirm {
             &who.username,
             &dec,
         )?;
-        self.append(vec![d]).await?;
+        let event = if approve {
+            "role.approve"
+        } else {
+            "role.reject"
+        };
+        let ev = self.audit_draft(
+            &req.username,
+            &who.source,
+            event,
+            "success",
+            &format!("{} {} ({reason})", req.request_id, req.role),
+            &who.username,
+        )?;
+        self.append(vec![d, ev]).await?;
         Ok(())
     }
 
@@ -443,7 +496,15 @@ impl Sirm {
             &who.username,
             &p,
         )?;
-        self.append(vec![d]).await?;
+        let ev = self.audit_draft(
+            &target.username,
+            &who.source,
+            "role.revoke",
+            "success",
+            &format!("{} ({reason})", role.as_str()),
+            &who.username,
+        )?;
+        self.append(vec![d, ev]).await?;
         Ok(())
     }
 }

@@ -268,7 +268,15 @@ impl Sirm {
             &who.username,
             &a,
         )?;
-        self.append(vec![d]).await?;
+        let ev = self.audit_draft(
+            &username,
+            &who.source,
+            "account.create",
+            "success",
+            &format!("employer agent for {employer}"),
+            &who.username,
+        )?;
+        self.append(vec![d, ev]).await?;
         let pw = issue_password();
         self.store
             .set_password(
@@ -346,7 +354,15 @@ impl Sirm {
             &who.username,
             &p,
         )?;
-        self.append(vec![d]).await?;
+        let ev = self.audit_draft(
+            &target.username,
+            &who.source,
+            "delegation.record",
+            "success",
+            &format!("{id} for {} until {valid_until}", person.masked()),
+            &who.username,
+        )?;
+        self.append(vec![d, ev]).await?;
         Ok(id)
     }
 }

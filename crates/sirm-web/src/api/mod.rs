@@ -53,10 +53,20 @@ pub async fn openapi_json() -> impl IntoResponse {
     Json(ApiDoc::openapi())
 }
 
-pub async fn not_found() -> ApiError {
-    ApiError {
+/// Unknown URL: JSON for API clients, a page for browsers.
+pub async fn not_found(headers: axum::http::HeaderMap) -> axum::response::Response {
+    let e = ApiError {
         status: StatusCode::NOT_FOUND,
         code: "not_found",
-        message: "no such route".into(),
+        message: "no such page or route (not found)".into(),
+    };
+    let wants_html = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html {
+        crate::pages::error_page(e)
+    } else {
+        e.into_response()
     }
 }

@@ -10,19 +10,67 @@ use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
 
-fn password_body(csrf: &str, msg: Option<(&str, &str)>, profile: &str) -> String {
+fn policy_text(p: &sirm_domain::access::PasswordPolicy) -> String {
+    let mut zh = format!("至少 {} 位", p.min_length);
+    let mut en = format!("at least {} characters", p.min_length);
+    if p.min_classes > 1 {
+        zh.push_str(&format!(
+            "，包含大写字母、小写字母、数字、符号中的至少 {} 类",
+            p.min_classes
+        ));
+        en.push_str(&format!(
+            ", from at least {} of: upper-case, lower-case, digits, symbols",
+            p.min_classes
+        ));
+    }
+    if p.reject_common {
+        zh.push_str("，不得使用常见密码");
+        en.push_str(", not a common password");
+    }
+    if p.history > 1 {
+        zh.push_str(&format!("，不得与最近 {} 次密码相同", p.history));
+        en.push_str(&format!(", not one of your last {}", p.history));
+    }
+    if let Some(d) = p.max_age_days {
+        zh.push_str(&format!("，每 {d} 天更换"));
+        en.push_str(&format!(", changed every {d} days"));
+    }
     format!(
-        "<h1>{}</h1>{}<p class=\"en\">{} {}</p><form method=\"post\" action=\"/account/password\" id=\"password\">{}\
+        "{zh}。<span class=\"en\">{en} (policy {}).</span>",
+        p.profile.as_str()
+    )
+}
+
+fn password_body(
+    csrf: &str,
+    msg: Option<(&str, &str)>,
+    policy: &sirm_domain::access::PasswordPolicy,
+    pending: bool,
+) -> String {
+    let why = if pending {
+        format!(
+            "<div class=\"err\" id=\"pending\">{}</div>",
+            t(
+                "首次登录或密码已到期：请先设置新密码，然后才能使用其他功能。",
+                "First sign-in or expired password: set a new password before anything else."
+            )
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "<h1>{}</h1>{why}{}<p>{}</p><form method=\"post\" action=\"/account/password\" id=\"password\">{}\
          <label>{} <input name=\"current\" type=\"password\" autocomplete=\"current-password\" required></label>\
          <label>{} <input name=\"new\" type=\"password\" autocomplete=\"new-password\" required></label>\
+         <label>{} <input name=\"confirm\" type=\"password\" autocomplete=\"new-password\" required></label>\
          <button type=\"submit\">{}</button></form>",
         t("修改密码", "Change password"),
         msg.map(|(c, m)| notice(c, m)).unwrap_or_default(),
-        t("密码策略", "Password policy"),
-        esc(profile),
+        policy_text(policy),
         csrf_field(csrf),
         t("当前密码", "Current password"),
         t("新密码", "New password"),
+        t("再次输入新密码", "New password again"),
         t("保存", "Save"),
     )
 }
@@ -31,11 +79,11 @@ pub async fn password_form(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,
 ) -> Response {
-    let profile = st.sirm.password_policy().profile.as_str();
+    let pending = c.principal.pending == Some(sirm_app::Pending::PasswordChange);
     page(
         "修改密码 Password",
         Some((&c.principal, &c.csrf)),
-        &password_body(&c.csrf, None, profile),
+        &password_body(&c.csrf, None, &st.sirm.password_policy(), pending),
     )
 }
 
@@ -43,6 +91,8 @@ pub async fn password_form(
 pub struct PasswordForm {
     pub current: String,
     pub new: String,
+    #[serde(default)]
+    pub confirm: String,
 }
 
 pub async fn password_submit(
@@ -50,12 +100,19 @@ pub async fn password_submit(
     Extension(c): Extension<Caller>,
     Form(f): Form<PasswordForm>,
 ) -> Response {
-    let profile = st.sirm.password_policy().profile.as_str();
-    match st
-        .sirm
-        .change_password(&c.principal, &f.current, &f.new)
-        .await
-    {
+    let policy = st.sirm.password_policy();
+    let pending = c.principal.pending == Some(sirm_app::Pending::PasswordChange);
+    let result = if f.new != f.confirm {
+        Err(sirm_app::AppError::invalid(
+            "confirm",
+            "the two new passwords differ / 两次输入的新密码不一致",
+        ))
+    } else {
+        st.sirm
+            .change_password(&c.principal, &f.current, &f.new)
+            .await
+    };
+    match result {
         Ok(()) => {
             // Reload: the pending task may be gone.
             let p = st
@@ -65,13 +122,20 @@ pub async fn password_submit(
                 .unwrap_or(c.principal.clone());
             let next = if p.pending == Some(sirm_app::Pending::SecondFactorEnrolment) {
                 format!(
-                    " <a href=\"/account/totp\">{}</a>",
+                    "<p><a id=\"next\" href=\"/account/totp\">{}</a></p>",
                     t("下一步：绑定第二因素", "Next: enrol a second factor")
                 )
             } else {
-                String::new()
+                format!(
+                    "<p><a id=\"next\" href=\"/home\">{}</a></p>",
+                    t("进入工作台", "Go to the workbench")
+                )
             };
-            let body = format!("{}{next}", notice("ok", "密码已修改。Password changed."));
+            let body = format!(
+                "<h1>{}</h1>{}{next}",
+                t("修改密码", "Change password"),
+                notice("ok", "密码已修改。Password changed.")
+            );
             page("修改密码 Password", Some((&p, &c.csrf)), &body)
         }
         Err(e) => {
@@ -79,7 +143,7 @@ pub async fn password_submit(
             let mut r = page(
                 "修改密码 Password",
                 Some((&c.principal, &c.csrf)),
-                &password_body(&c.csrf, Some(("err", &e.message)), profile),
+                &password_body(&c.csrf, Some(("err", &e.message)), &policy, pending),
             );
             *r.status_mut() = e.status;
             r

@@ -12,6 +12,7 @@ use sirm_app::identity::audit::AuditQuery;
 use sirm_domain::access::Role;
 use sirm_domain::id::{CreditCode, ResidentId};
 
+use super::zh::{role_label, status_zh};
 use super::{csrf_field, esc, notice, page, t};
 use crate::error::ApiError;
 use crate::routes::Caller;
@@ -67,8 +68,9 @@ async fn users_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
             .map(|r| {
                 format!(
                     "{} <form class=\"inline\" method=\"post\" action=\"/admin/users/{name}/revoke-role\">{csrf}<input type=\"hidden\" name=\"role\" value=\"{r}\">\
-                     <input type=\"hidden\" name=\"reason\" value=\"revoked in the workbench\"><button title=\"revoke\">×</button></form>",
-                    esc(r)
+                     <input name=\"reason\" placeholder=\"撤销理由 reason\" required size=\"10\"><button title=\"撤销 revoke\">{}</button></form>",
+                    role_label(r),
+                    t("撤销", "Revoke")
                 )
             })
             .collect::<Vec<_>>()
@@ -76,12 +78,12 @@ async fn users_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
         rows.push_str(&format!(
             "<tr data-user=\"{name}\"><td>{name}</td><td>{}</td><td>{}</td><td>{}</td><td>{roles}</td><td>\
              <form class=\"inline\" method=\"post\" action=\"/admin/users/{name}/request-role\">{csrf}<select name=\"role\">{role_options}</select>\
-             <input name=\"reason\" placeholder=\"reason 理由\" required><button>{}</button></form> \
-             <form class=\"inline\" method=\"post\" action=\"/admin/users/{name}/{}\">{csrf}<input type=\"hidden\" name=\"reason\" value=\"workbench\"><button>{}</button></form> \
+             <input name=\"reason\" placeholder=\"理由 reason\" required><button>{}</button></form> \
+             <form class=\"inline\" method=\"post\" action=\"/admin/users/{name}/{}\">{csrf}<input name=\"reason\" placeholder=\"理由 reason\" required size=\"10\"><button>{}</button></form> \
              <form class=\"inline\" method=\"post\" action=\"/admin/users/{name}/reset-password\">{csrf}<button>{}</button></form></td></tr>",
             esc(&u.display_name),
-            esc(&u.kind),
-            esc(&u.status),
+            status_zh(&u.kind),
+            status_zh(&u.status),
             t("申请授予", "Request role"),
             if u.status == "active" { "lock" } else { "unlock" },
             if u.status == "active" { t("锁定", "Lock") } else { t("解锁", "Unlock") },
@@ -151,10 +153,10 @@ pub async fn user_action(
     let p = &c.principal;
     let (msg, err) = match action.as_str() {
         "lock" => outcome(st.sirm.lock_user(p, &username, &f.reason).await, |_| {
-            format!("{username} locked / 已锁定")
+            format!("已锁定 {username} locked")
         }),
         "unlock" => outcome(st.sirm.unlock_user(p, &username, &f.reason).await, |_| {
-            format!("{username} unlocked / 已解锁")
+            format!("已解锁 {username} unlocked")
         }),
         "reset-password" => outcome(st.sirm.reset_password(p, &username).await, |i| {
             format!(
@@ -173,7 +175,7 @@ pub async fn user_action(
         ),
         "revoke-role" => outcome(
             st.sirm.revoke_role(p, &username, &f.role, &f.reason).await,
-            |_| format!("{} revoked from {username} / 已撤销", f.role),
+            |_| format!("已撤销 {username} 的 {} 角色 (revoked)", f.role),
         ),
         other => (
             Some(("err", format!("unknown action {other}"))),
@@ -197,7 +199,7 @@ async fn requests_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
         let actions = if r.status == "pending" {
             format!(
                 "<form class=\"inline\" method=\"post\" action=\"/admin/role-requests/{id}/approve\">{csrf}<input type=\"hidden\" name=\"reason\" value=\"approved\"><button>{}</button></form> \
-                 <form class=\"inline\" method=\"post\" action=\"/admin/role-requests/{id}/reject\">{csrf}<input name=\"reason\" placeholder=\"reason 理由\" required><button>{}</button></form>",
+                 <form class=\"inline\" method=\"post\" action=\"/admin/role-requests/{id}/reject\">{csrf}<input name=\"reason\" placeholder=\"驳回理由 reason\" required><button>{}</button></form>",
                 t("批准", "Approve"),
                 t("驳回", "Reject")
             )
@@ -207,10 +209,10 @@ async fn requests_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
         rows.push_str(&format!(
             "<tr data-request=\"{id}\"><td>{id}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{actions}</td></tr>",
             esc(&r.username),
-            esc(&r.role),
+            role_label(&r.role),
             esc(&r.requested_by),
             esc(&r.reason),
-            esc(&r.status)
+            status_zh(&r.status)
         ));
     }
     let body = format!(

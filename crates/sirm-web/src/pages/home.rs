@@ -116,7 +116,7 @@ pub async fn persons(
                  <tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr></table>",
                 t("姓名", "Name"), esc(&row.name),
                 t("身份号码", "ID"), esc(&row.person_id),
-                t("出生日期 · 性别", "Birth date · gender"), esc(&row.birth_date), esc(&row.gender),
+                t("出生日期 · 性别", "Birth date · gender"), esc(&row.birth_date), super::zh::status_zh(&row.gender),
                 t("地址", "Address"), esc(&row.address),
                 t("电话", "Phone"), esc(&row.phone),
                 t("参保登记日期", "Registered on"), esc(&row.registered_on),
@@ -143,7 +143,7 @@ pub async fn my_record(State(st): State<AppState>, Extension(c): Extension<Calle
             t("身份号码", "ID"), esc(&row.person_id),
             t("地址", "Address"), esc(&row.address),
             t("参保登记日期", "Registered on"), esc(&row.registered_on),
-            t("缴费、个人账户和待遇查询即将提供。", "Contributions, account and benefits come with the query portal."),
+            t("缴费、个人账户和待遇信息将在查询服务上线后提供。", "Contributions, the personal account and benefits will be shown here when the query service is available."),
         ),
         None => format!("<h1>{}</h1>{}", t("我的登记信息", "My registration"), super::notice("err", "no person is bound to this account")),
     };

@@ -50,10 +50,16 @@ pub struct NextQuery {
     pub next: Option<String>,
 }
 
-fn login_body(token: &str, next: &str, error: Option<&str>, need_code: bool) -> String {
+fn login_body(
+    token: &str,
+    next: &str,
+    error: Option<&str>,
+    need_code: bool,
+    username: &str,
+) -> String {
     format!(
         "<h1>{}</h1>{}<form method=\"post\" action=\"/login\" id=\"login\">{}<input type=\"hidden\" name=\"next\" value=\"{}\">\
-         <label>{} <input name=\"username\" autocomplete=\"username\" required></label>\
+         <label>{} <input name=\"username\" autocomplete=\"username\" required value=\"{}\"></label>\
          <label>{} <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
          <label>{} <input name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" placeholder=\"123456\"></label>{}\
          <button type=\"submit\">{}</button></form><p><a href=\"/activate\">{}</a></p>",
@@ -62,6 +68,7 @@ fn login_body(token: &str, next: &str, error: Option<&str>, need_code: bool) -> 
         csrf_field(token),
         esc(next),
         t("用户名", "Username"),
+        esc(username),
         t("密码", "Password"),
         t("动态口令或恢复码", "Authenticator code or recovery code"),
         if need_code { format!("<p class=\"en\">{}</p>", t("此账户需要第二因素。", "This account needs its second factor.")) } else { String::new() },
@@ -73,7 +80,7 @@ fn login_body(token: &str, next: &str, error: Option<&str>, need_code: bool) -> 
 pub async fn login_form(State(st): State<AppState>, Query(q): Query<NextQuery>) -> Response {
     let next = safe_next(q.next.as_deref());
     public_form(&st, StatusCode::OK, "登录 Sign in", |tok| {
-        login_body(tok, &next, None, false)
+        login_body(tok, &next, None, false, "")
     })
 }
 
@@ -116,7 +123,7 @@ pub async fn login_submit(
             let need = matches!(e, sirm_app::AppError::SecondFactorRequired);
             let msg = ApiError::from(e).message;
             public_form(&st, StatusCode::UNAUTHORIZED, "登录 Sign in", |tok| {
-                login_body(tok, &next, Some(&msg), need)
+                login_body(tok, &next, Some(&msg), need, &f.username)
             })
         }
     }
@@ -140,13 +147,22 @@ pub async fn logout(
     r
 }
 
-fn activate_body(token: &str, msg: Option<(&str, &str)>) -> String {
+fn activate_body(token: &str, msg: Option<(&str, &str)>, f: Option<&ActivateForm>) -> String {
+    let v = |get: fn(&ActivateForm) -> &str| esc(f.map(get).unwrap_or(""));
+    if matches!(msg, Some(("ok", _))) {
+        return format!(
+            "<h1>{}</h1>{}<p><a id=\"signin\" href=\"/login\">{}</a></p>",
+            t("开通网上账户", "Activate your portal account"),
+            notice("ok", msg.map(|(_, m)| m).unwrap_or("")),
+            t("现在登录", "Sign in now")
+        );
+    }
     format!(
         "<h1>{}</h1><p>{}</p>{}<form method=\"post\" action=\"/activate\" id=\"activate\">{}\
-         <label>{} <input name=\"id\" required maxlength=\"18\"></label>\
-         <label>{} <input name=\"name\" required></label>\
-         <label>{} <input name=\"code\" required inputmode=\"numeric\"></label>\
-         <label>{} <input name=\"username\" required></label>\
+         <label>{} <input name=\"id\" required maxlength=\"18\" value=\"{}\"></label>\
+         <label>{} <input name=\"name\" required value=\"{}\"></label>\
+         <label>{} <input name=\"code\" required inputmode=\"numeric\" value=\"{}\"></label>\
+         <label>{} <input name=\"username\" required value=\"{}\"></label>\
          <label>{} <input name=\"password\" type=\"password\" autocomplete=\"new-password\" required></label>\
          <button type=\"submit\">{}</button></form>",
         t("开通网上账户", "Activate your portal account"),
@@ -154,9 +170,13 @@ fn activate_body(token: &str, msg: Option<(&str, &str)>) -> String {
         msg.map(|(c, m)| notice(c, m)).unwrap_or_default(),
         csrf_field(token),
         t("公民身份号码", "Resident ID number"),
+        v(|f| &f.id),
         t("姓名", "Name"),
+        v(|f| &f.name),
         t("激活码", "Activation code"),
+        v(|f| &f.code),
         t("设置用户名", "Choose a username"),
+        v(|f| &f.username),
         t("设置密码", "Choose a password"),
         t("开通", "Activate"),
     )
@@ -164,7 +184,7 @@ fn activate_body(token: &str, msg: Option<(&str, &str)>) -> String {
 
 pub async fn activate_form(State(st): State<AppState>) -> Response {
     public_form(&st, StatusCode::OK, "开通账户 Activate", |tok| {
-        activate_body(tok, None)
+        activate_body(tok, None, None)
     })
 }
 
@@ -191,13 +211,14 @@ pub async fn activate_submit(
             activate_body(
                 tok,
                 Some(("ok", "账户已开通，请登录。Your account is active: sign in.")),
+                None,
             )
         }),
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
             public_form(&st, status, "开通账户 Activate", |tok| {
-                activate_body(tok, Some(("err", &e.message)))
+                activate_body(tok, Some(("err", &e.message)), Some(&f))
             })
         }
     }

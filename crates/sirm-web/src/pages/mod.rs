@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod home;
 pub mod login;
+pub mod zh;
 
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -85,8 +86,8 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
 
 const STYLE: &str = r#"body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0;color:#1f2933;background:#f5f7fa}
 header{background:#0b4f6c;color:#fff;padding:.6rem 1rem;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
-header a{color:#fff} main{max-width:64rem;margin:1rem auto;padding:0 1rem}
-h1{font-size:1.4rem} table{border-collapse:collapse;width:100%;background:#fff} td,th{padding:.35rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
+header a{color:#fff} header .en{color:#d9e8f0} main{max-width:64rem;margin:1rem auto;padding:0 1rem}
+h1{font-size:1.4rem} table{border-collapse:collapse;width:100%;background:#fff} td,th{padding:.35rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 .en{color:#52606d;font-size:.85em} .err{background:#fde2e2;border:1px solid #e12d39;padding:.6rem;margin:.6rem 0}
 .ok{background:#e3f9e5;border:1px solid #31b237;padding:.6rem;margin:.6rem 0} form.inline{display:inline}
 fieldset{background:#fff;border:1px solid #ccc;margin:.8rem 0} label{display:block;margin:.3rem 0} input,select{font-size:1rem;padding:.2rem}
@@ -119,17 +120,19 @@ pub fn layout(title: &str, who: Option<(&Principal, &str)>, body: &str) -> Html<
     };
     Html(format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · SIRM</title><style>{STYLE}</style></head><body><header><strong>SIRM 社会保险个人权益记录</strong>{nav}</header>\
+         <title>{title}</title><style>{STYLE}</style></head><body><header><strong>SIRM 社会保险个人权益记录</strong>{nav}</header>\
          <main>{body}</main></body></html>"
     ))
 }
 
 /// An error rendered as a page, with the HTTP status of the error.
 pub fn error_page(e: ApiError) -> Response {
+    let zh = zh::message_zh(&e.message).unwrap_or_else(|| "无法完成此操作".into());
     let body = format!(
-        "<h1>{}</h1><div class=\"err\" id=\"error\" data-code=\"{}\">{}</div><p><a href=\"/home\">{}</a></p>",
+        "<h1>{}</h1><div class=\"err\" id=\"error\" data-code=\"{}\"><strong>{}</strong><br><span class=\"en\">{}</span></div><p><a href=\"/home\">{}</a></p>",
         t("无法完成", "Not done"),
         e.code,
+        esc(&zh),
         esc(&e.message),
         t("返回首页", "Back to home")
     );
@@ -141,9 +144,17 @@ pub fn error_page(e: ApiError) -> Response {
     r
 }
 
-/// Message box for a page (`ok` or `err`).
+/// Message box for a page (`ok` or `err`). Errors lead with Chinese when the
+/// message is recognised, the English detail below.
 pub fn notice(class: &str, msg: &str) -> String {
-    format!("<div class=\"{class}\" id=\"{class}\">{}</div>", esc(msg))
+    match (class, zh::message_zh(msg)) {
+        ("err", Some(z)) => format!(
+            "<div class=\"{class}\" id=\"{class}\"><strong>{}</strong><br><span class=\"en\">{}</span></div>",
+            esc(&z),
+            esc(msg)
+        ),
+        _ => format!("<div class=\"{class}\" id=\"{class}\">{}</div>", esc(msg)),
+    }
 }
 
 /// 200 page response.
