@@ -44,8 +44,16 @@ const fn spec(method: Method, path: &'static str, guard: Guard, kind: Kind) -> R
 /// Every route: its method, path, guard and handler.
 pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use api::identity as id;
-    use pages::{account, admin, home, login};
-    use Guard::{Perm, Public, SignedIn};
+    use pages::{account, admin, home, login, work};
+    const REVIEWING: &[P] = &[
+        P::RecordCollect,
+        P::RecordReview,
+        P::RecordRecheck,
+        P::RecordApprove,
+    ];
+    const DECIDING: &[P] = &[P::RecordReview, P::RecordRecheck, P::RecordApprove];
+    let upload_limit = axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024);
+    use Guard::{AnyPerm, Perm, Public, SignedIn};
     use Kind::{Api, Page};
     let (g, p, d) = (Method::GET, Method::POST, Method::DELETE);
     vec![
@@ -290,6 +298,118 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 Api,
             ),
             post(id::add_employer_agent),
+        ),
+        // Business transactions and the review chain.
+        (
+            spec(g.clone(), "/applications/new", Perm(P::RecordCollect), Page),
+            get(work::new_application),
+        ),
+        (
+            spec(p.clone(), "/applications", Perm(P::RecordCollect), Page),
+            post(work::submit).layer(upload_limit),
+        ),
+        (
+            spec(g.clone(), "/queue", AnyPerm(REVIEWING), Page),
+            get(work::queue),
+        ),
+        (
+            spec(g.clone(), "/applications/{id}", AnyPerm(REVIEWING), Page),
+            get(work::application),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/applications/{id}/decision",
+                AnyPerm(DECIDING),
+                Page,
+            ),
+            post(work::decide),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/applications/{id}/resubmit",
+                Perm(P::RecordCollect),
+                Page,
+            ),
+            post(work::resubmit),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/applications/{id}/withdraw",
+                Perm(P::RecordCollect),
+                Page,
+            ),
+            post(work::withdraw),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/applications/{id}/materials/{sha256}",
+                AnyPerm(REVIEWING),
+                Page,
+            ),
+            get(work::material),
+        ),
+        (
+            spec(g.clone(), "/maintenance-log", Perm(P::PersonQuery), Page),
+            get(work::maintenance_log),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/maintenance-log/export.csv",
+                Perm(P::PersonQuery),
+                Page,
+            ),
+            get(work::maintenance_csv),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/applications",
+                Perm(P::RecordCollect),
+                Api,
+            ),
+            post(api::collection::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/applications/queue",
+                AnyPerm(REVIEWING),
+                Api,
+            ),
+            get(api::collection::queue),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/applications/{id}",
+                AnyPerm(REVIEWING),
+                Api,
+            ),
+            get(api::collection::get),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/applications/{id}/decision",
+                AnyPerm(DECIDING),
+                Api,
+            ),
+            post(api::collection::decide),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/maintenance-log",
+                Perm(P::PersonQuery),
+                Api,
+            ),
+            get(api::collection::maintenance_log),
         ),
         // Queries.
         (

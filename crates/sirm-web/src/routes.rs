@@ -33,6 +33,20 @@ pub enum Guard {
     SignedIn,
     /// A signed-in account holding this permission.
     Perm(Permission),
+    /// A signed-in account holding any of these (the use case then checks
+    /// the exact one, e.g. the permission of the application's next stage).
+    AnyPerm(&'static [Permission]),
+}
+
+impl Guard {
+    /// Would an account with exactly `roles` pass this guard?
+    pub fn admits(&self, roles: &[sirm_domain::access::Role]) -> bool {
+        match self {
+            Guard::Public | Guard::SignedIn => true,
+            Guard::Perm(p) => sirm_domain::access::allows(roles, *p),
+            Guard::AnyPerm(ps) => ps.iter().any(|p| sirm_domain::access::allows(roles, *p)),
+        }
+    }
 }
 
 /// Does a route answer with JSON or with HTML pages?
@@ -204,7 +218,14 @@ pub async fn guard(
                 .get("x-csrf-token")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let given = match header_token {
+            let query_token = req.uri().query().and_then(|q| {
+                serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                    .ok()?
+                    .into_iter()
+                    .find(|(k, _)| k == "csrf")
+                    .map(|(_, v)| v)
+            });
+            let given = match header_token.or(query_token) {
                 Some(t) => Some(t),
                 None if is_form(&headers) => match form_csrf(req).await {
                     Ok((r, t)) => {
@@ -259,6 +280,26 @@ pub async fn guard(
             };
             if let Err(e) = st.sirm.authorize(&c.principal, p).await {
                 return refuse(spec.kind, e, &path);
+            }
+        }
+        Guard::AnyPerm(ps) => {
+            let Some(c) = &caller else {
+                return refuse(
+                    spec.kind,
+                    AppError::Unauthenticated("sign in first".into()),
+                    &path,
+                );
+            };
+            // Held by none: the refusal names the first.
+            if !ps
+                .iter()
+                .any(|p| c.principal.may(*p) && c.principal.pending.is_none())
+            {
+                if let Some(p) = ps.first() {
+                    if let Err(e) = st.sirm.authorize(&c.principal, *p).await {
+                        return refuse(spec.kind, e, &path);
+                    }
+                }
             }
         }
     }

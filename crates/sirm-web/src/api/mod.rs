@@ -1,5 +1,6 @@
 //! JSON API handlers, grouped by resource.
 
+pub mod collection;
 pub mod health;
 pub mod identity;
 pub mod ledger;
@@ -23,7 +24,8 @@ use crate::error::ApiError;
         identity::login, identity::logout, identity::me, identity::change_password, identity::totp_begin,
         identity::totp_confirm, identity::users, identity::add_user, identity::user_action, identity::request_role,
         identity::role_requests, identity::decide, identity::revoke_role, identity::audit, identity::person,
-        identity::issue_activation, identity::activate, identity::add_employer_agent
+        identity::issue_activation, identity::activate, identity::add_employer_agent,
+        collection::submit, collection::queue, collection::get, collection::decide, collection::maintenance_log
     ),
     components(schemas(
         ledger::CheckpointDto,
@@ -42,10 +44,13 @@ use crate::error::ApiError;
         identity::ActivationBody,
         identity::ActivateBody,
         identity::AgentBody,
+        collection::SubmitBody,
+        collection::MaterialBody,
+        collection::DecisionBody,
         crate::error::ErrorBody,
         crate::error::ErrorDetail
     )),
-    tags((name = "ledger", description = "Verifiable ledger (Art 6, 12, 28)"), (name = "identity", description = "Accounts, roles, sessions, audit (Art 7, 15, 26)"), (name = "health"))
+    tags((name = "ledger", description = "Verifiable ledger (Art 6, 12, 28)"), (name = "identity", description = "Accounts, roles, sessions, audit (Art 7, 15, 26)"), (name = "collection", description = "Business transactions and the review chain (Art 5-7, 11-13)"), (name = "health"))
 )]
 pub struct ApiDoc;
 

@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod home;
 pub mod login;
+pub mod work;
 pub mod zh;
 
 use axum::http::{header, StatusCode};
@@ -99,8 +100,9 @@ pub fn layout(title: &str, who: Option<(&Principal, &str)>, body: &str) -> Html<
         None => format!("<a href=\"/login\">{}</a>", t("登录", "Sign in")),
         Some((p, csrf)) => {
             let mut links = vec![format!("<a href=\"/home\">{}</a>", t("首页", "Home"))];
+            let mut seen = std::collections::BTreeSet::new();
             for (perm, href, zh, en) in MENU {
-                if p.pending.is_none() && p.may(*perm) {
+                if p.pending.is_none() && p.may(*perm) && seen.insert(*href) {
                     links.push(format!("<a href=\"{href}\">{}</a>", t(zh, en)));
                 }
             }

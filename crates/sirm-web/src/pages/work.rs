@@ -1,0 +1,705 @@
+//! The staff workbench for business transactions: take an application at
+//! the counter with its scanned materials, work queues per review stage, the
+//! application page (raw data, materials inline, computed effect, history,
+//! decision), and the maintenance log (Art 12).
+
+use axum::body::Body;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use sirm_app::collection::BusinessType;
+use sirm_domain::access::Permission;
+use sirm_domain::records::Material;
+use sirm_domain::review::Stage;
+
+use super::zh::status_zh;
+use super::{csrf_field, esc, notice, page, t};
+use crate::error::ApiError;
+use crate::routes::Caller;
+use crate::AppState;
+
+/// Form fields per business type: (field, 中文, English, kind, required).
+fn fields(
+    bt: BusinessType,
+) -> &'static [(&'static str, &'static str, &'static str, &'static str, bool)] {
+    match bt {
+        BusinessType::PersonRegister => &[
+            ("id", "公民身份号码", "Resident ID number", "text", true),
+            ("name", "姓名", "Name", "text", true),
+            ("address", "地址", "Address", "text", true),
+            ("phone", "联系电话", "Phone", "text", true),
+            ("registered_on", "参保日期", "Registered on", "date", true),
+        ],
+        BusinessType::PersonChange => &[
+            ("id", "公民身份号码", "Resident ID number", "text", true),
+            ("effective_on", "生效日期", "Effective on", "date", true),
+            ("reason", "变更原因", "Reason", "text", true),
+            (
+                "name",
+                "新姓名（不变则留空）",
+                "New name (blank: unchanged)",
+                "text",
+                false,
+            ),
+            ("address", "新地址", "New address", "text", false),
+            ("phone", "新电话", "New phone", "text", false),
+        ],
+        BusinessType::EmployerRegister => &[
+            (
+                "credit_code",
+                "统一社会信用代码",
+                "Unified social credit code",
+                "text",
+                true,
+            ),
+            ("name", "单位名称", "Name", "text", true),
+            ("address", "地址", "Address", "text", true),
+            (
+                "industry_class",
+                "工伤行业风险类别（1–8）",
+                "Industry risk class (1–8)",
+                "number",
+                true,
+            ),
+            ("registered_on", "登记日期", "Registered on", "date", true),
+        ],
+        BusinessType::EmployerChange => &[
+            (
+                "credit_code",
+                "统一社会信用代码",
+                "Unified social credit code",
+                "text",
+                true,
+            ),
+            ("effective_on", "生效日期", "Effective on", "date", true),
+            ("reason", "变更原因", "Reason", "text", true),
+            ("name", "新名称", "New name", "text", false),
+            ("address", "新地址", "New address", "text", false),
+            (
+                "industry_class",
+                "新行业风险类别",
+                "New industry class",
+                "number",
+                false,
+            ),
+        ],
+        BusinessType::EmployerDeregister => &[
+            (
+                "credit_code",
+                "统一社会信用代码",
+                "Unified social credit code",
+                "text",
+                true,
+            ),
+            ("effective_on", "注销日期", "Effective on", "date", true),
+            ("reason", "注销原因", "Reason", "text", true),
+        ],
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewQuery {
+    #[serde(rename = "type")]
+    pub business_type: Option<String>,
+}
+
+fn new_form(
+    c: &Caller,
+    bt: BusinessType,
+    msg: Option<(&str, &str)>,
+    values: &Map<String, Value>,
+) -> String {
+    let tabs: Vec<String> = BusinessType::ALL
+        .iter()
+        .map(|b| {
+            format!(
+                "<a href=\"/applications/new?type={}\">{}</a>",
+                b.as_str(),
+                b.name_zh()
+            )
+        })
+        .collect();
+    let mut inputs = String::new();
+    for (name, zh, en, kind, required) in fields(bt) {
+        let v = values
+            .get(*name)
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .unwrap_or_default();
+        inputs.push_str(&format!(
+            "<label>{} <input name=\"{name}\" type=\"{kind}\" value=\"{}\"{}></label>",
+            t(zh, en),
+            esc(&v),
+            if *required { " required" } else { "" }
+        ));
+    }
+    format!(
+        "<h1>{}</h1><p>{}</p>{}<form method=\"post\" enctype=\"multipart/form-data\" action=\"/applications?csrf={}\" id=\"new-application\">\
+         <input type=\"hidden\" name=\"business_type\" value=\"{}\"><fieldset><legend>{}</legend>{inputs}</fieldset>\
+         <fieldset><legend>{}</legend><input type=\"file\" name=\"material\" accept=\"application/pdf,image/png,image/jpeg\" multiple required></fieldset>\
+         <button type=\"submit\">{}</button></form>",
+        t(&format!("受理：{}", bt.name_zh()), bt.as_str()),
+        tabs.join(" · "),
+        msg.map(|(c, m)| notice(c, m)).unwrap_or_default(),
+        esc(&c.csrf),
+        bt.as_str(),
+        t("原始采集数据（只录入原始数据，金额等由系统计算）", "Raw data as collected (computed values are never entered)"),
+        t("原始材料扫描件（PDF、PNG、JPEG）", "Scanned original materials (PDF, PNG, JPEG)"),
+        t("提交（初审）", "Submit (preliminary review)"),
+    )
+}
+
+pub async fn new_application(
+    Extension(c): Extension<Caller>,
+    Query(q): Query<NewQuery>,
+) -> Response {
+    let bt = q
+        .business_type
+        .as_deref()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(BusinessType::PersonRegister);
+    page(
+        "受理 New application",
+        Some((&c.principal, &c.csrf)),
+        &new_form(&c, bt, None, &Map::new()),
+    )
+}
+
+/// Turn form text into the typed raw-data object of the business type.
+fn data_of(bt: BusinessType, form: &Map<String, Value>) -> Value {
+    let mut data = Map::new();
+    for (name, _, _, kind, _) in fields(bt) {
+        let Some(v) = form
+            .get(*name)
+            .and_then(|v| v.as_str())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        else {
+            continue;
+        };
+        let value = if *kind == "number" {
+            v.parse::<u64>()
+                .map(Value::from)
+                .unwrap_or_else(|_| Value::String(v.to_string()))
+        } else {
+            Value::String(v.to_string())
+        };
+        data.insert(name.to_string(), value);
+    }
+    Value::Object(data)
+}
+
+pub async fn submit(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    mut mp: Multipart,
+) -> Response {
+    let mut form = Map::new();
+    let mut materials: Vec<Material> = vec![];
+    let mut error: Option<String> = None;
+    let archive = st.sirm.archive();
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                if name == "material" {
+                    let file = field.file_name().unwrap_or("material").to_string();
+                    match field.bytes().await {
+                        Ok(b) if b.is_empty() => {}
+                        Ok(b) => match archive.put(&file, &b) {
+                            Ok(m) => materials.push(m),
+                            Err(e) => error = Some(e.to_string()),
+                        },
+                        Err(e) => error = Some(format!("material: {e}")),
+                    }
+                } else if let Ok(text) = field.text().await {
+                    form.insert(name, Value::String(text));
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                error = Some(format!("upload: {e}"));
+                break;
+            }
+        }
+    }
+    let bt_text = form
+        .get("business_type")
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_string();
+    let bt: BusinessType = match bt_text.parse() {
+        Ok(b) => b,
+        Err(e) => return super::error_page(ApiError::from(e)),
+    };
+    let result = match error {
+        Some(e) => Err(ApiError::bad_request(e)),
+        None => st
+            .sirm
+            .submit_application(&c.principal, bt.as_str(), data_of(bt, &form), materials)
+            .await
+            .map_err(ApiError::from),
+    };
+    match result {
+        Ok(id) => Redirect::to(&format!("/applications/{id}")).into_response(),
+        Err(e) => {
+            let mut r = page(
+                "受理 New application",
+                Some((&c.principal, &c.csrf)),
+                &new_form(&c, bt, Some(("err", &e.message)), &form),
+            );
+            *r.status_mut() = e.status;
+            r
+        }
+    }
+}
+
+fn stage_label(s: &str) -> String {
+    match Stage::parse(s) {
+        Ok(st) => format!("{} <span class=\"en\">{}</span>", st.name_zh(), st.as_str()),
+        Err(_) => esc(s),
+    }
+}
+
+fn type_label(b: &str) -> String {
+    match b.parse::<BusinessType>() {
+        Ok(bt) => format!("{} <span class=\"en\">{}</span>", bt.name_zh(), bt.as_str()),
+        Err(_) => esc(b),
+    }
+}
+
+pub async fn queue(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
+    let apps = match st.sirm.work_queue(&c.principal).await {
+        Ok(a) => a,
+        Err(e) => return super::error_page(ApiError::from(e)),
+    };
+    let mut rows = String::new();
+    for a in &apps {
+        rows.push_str(&format!(
+            "<tr data-application=\"{id}\"><td><a href=\"/applications/{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            type_label(&a.business_type),
+            esc(&a.subject),
+            status_zh(&a.status),
+            a.next_stage.as_deref().map(stage_label).unwrap_or_default(),
+            esc(&a.submitted_by),
+            id = esc(&a.application_id)
+        ));
+    }
+    let new_link = if c.principal.may(Permission::RecordCollect) {
+        format!(
+            "<p><a href=\"/applications/new\">{}</a></p>",
+            t("受理新业务", "New application")
+        )
+    } else {
+        String::new()
+    };
+    let body = format!(
+        "<h1>{}</h1>{new_link}<p>{} {}</p><table id=\"queue\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table>",
+        t("待办业务", "Work queue"),
+        apps.len(),
+        t("件", "applications"),
+        t("编号", "Application"),
+        t("业务类型", "Type"),
+        t("对象", "Subject"),
+        t("状态", "Status"),
+        t("待处理环节", "Waiting for"),
+        t("受理人", "Taken by"),
+    );
+    page("待办业务 Work queue", Some((&c.principal, &c.csrf)), &body)
+}
+
+async fn application_page(
+    st: &AppState,
+    c: &Caller,
+    id: &str,
+    msg: Option<(&str, String)>,
+) -> Response {
+    let v = match st.sirm.application_view(&c.principal, id).await {
+        Ok(v) => v,
+        Err(e) => return super::error_page(ApiError::from(e)),
+    };
+    let a = &v.application;
+    let data: Value = serde_json::from_str(&a.data).unwrap_or(Value::Null);
+    let mut data_rows = String::new();
+    if let Value::Object(m) = &data {
+        for (k, val) in m {
+            data_rows.push_str(&format!(
+                "<tr><th>{}</th><td>{}</td></tr>",
+                esc(k),
+                esc(&val
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| val.to_string()))
+            ));
+        }
+    }
+    let mut mats = String::new();
+    for m in &v.materials {
+        let href = format!("/applications/{}/materials/{}", esc(id), m.sha256);
+        let inline = if m.media_type.starts_with("image/") {
+            format!(
+                "<br><img src=\"{href}\" alt=\"{}\" style=\"max-width:100%;max-height:30rem\">",
+                esc(&m.name)
+            )
+        } else {
+            format!("<br><iframe src=\"{href}\" title=\"{}\" style=\"width:100%;height:30rem;border:1px solid #ccc\"></iframe>", esc(&m.name))
+        };
+        mats.push_str(&format!(
+            "<li><a href=\"{href}\" target=\"_blank\">{}</a> <span class=\"en\">{} · {} bytes · SHA-256 <code>{}</code></span>{inline}</li>",
+            esc(&m.name),
+            esc(&m.media_type),
+            m.size,
+            m.sha256
+        ));
+    }
+    let mut steps = String::new();
+    for s in &v.steps {
+        steps.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            s.seq,
+            stage_label(&s.stage),
+            esc(&s.actor),
+            if s.approve {
+                t("通过", "approved")
+            } else {
+                t("退回", "returned")
+            },
+            esc(&s.reason)
+        ));
+    }
+    let effect = if v.effect.is_empty() {
+        v.blocked
+            .as_deref()
+            .map(|b| notice("err", b))
+            .unwrap_or_default()
+    } else {
+        format!(
+            "<pre id=\"effect\">{}</pre>",
+            esc(&serde_json::to_string_pretty(&v.effect).unwrap_or_default())
+        )
+    };
+    let csrf = csrf_field(&c.csrf);
+    let mut actions = String::new();
+    if let (Some(stage), "pending") = (
+        a.next_stage.as_deref().and_then(|s| Stage::parse(s).ok()),
+        a.status.as_str(),
+    ) {
+        if c.principal.may(stage.permission()) {
+            actions = format!(
+                "<fieldset><legend>{}</legend><form method=\"post\" action=\"/applications/{id}/decision\" id=\"decide\">{csrf}\
+                 <input type=\"hidden\" name=\"stage\" value=\"{}\"><label>{} <input name=\"reason\" size=\"40\"></label>\
+                 <button name=\"decision\" value=\"approve\">{}</button> <button name=\"decision\" value=\"reject\">{}</button></form></fieldset>",
+                t(&format!("{}意见", stage.name_zh()), &format!("{} decision", stage.as_str())),
+                stage.as_str(),
+                t("意见/理由（退回时必填）", "Opinion / reason (required to return)"),
+                t("通过", "Approve"),
+                t("退回", "Return"),
+                id = esc(id)
+            );
+        }
+    }
+    if a.status == "returned" && c.principal.may(Permission::RecordCollect) {
+        actions = format!(
+            "<fieldset><legend>{}</legend><form method=\"post\" action=\"/applications/{id}/resubmit\" class=\"inline\">{csrf}<button>{}</button></form> \
+             <form method=\"post\" action=\"/applications/{id}/withdraw\" class=\"inline\">{csrf}<input name=\"reason\" placeholder=\"撤回原因 reason\" required><button>{}</button></form></fieldset>",
+            t("已退回", "Returned"),
+            t("补正后重新提交", "Resubmit"),
+            t("撤回", "Withdraw"),
+            id = esc(id)
+        );
+    }
+    let body = format!(
+        "<h1>{} {}</h1>{}<p>{} · {} {} · {} {}</p>{}\
+         <h2>{}</h2><table id=\"data\">{data_rows}</table><h2>{}</h2><ul id=\"materials\">{mats}</ul>\
+         <h2>{}</h2>{effect}<h2>{}</h2><table id=\"steps\"><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{steps}</table>{actions}",
+        t("业务", "Application"),
+        esc(id),
+        msg.as_ref().map(|(c, m)| notice(c, m)).unwrap_or_default(),
+        type_label(&a.business_type),
+        t("状态", "status"),
+        status_zh(&a.status),
+        t("待处理环节", "waiting for"),
+        a.next_stage.as_deref().map(stage_label).unwrap_or_else(|| "—".into()),
+        if a.reason.is_empty() { String::new() } else { notice("err", &a.reason) },
+        t("原始数据", "Raw data"),
+        t("原始材料", "Original materials"),
+        t("批准后写入账本的内容（系统计算）", "What approval writes to the ledger (computed)"),
+        t("审核记录", "Review history"),
+        t("环节", "Stage"),
+        t("经办人", "By"),
+        t("结论", "Decision"),
+        t("意见", "Reason"),
+    );
+    page(&format!("业务 {id}"), Some((&c.principal, &c.csrf)), &body)
+}
+
+pub async fn application(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    application_page(&st, &c, &id, None).await
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    pub stage: String,
+    pub decision: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+pub async fn decide(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Form(f): Form<DecisionForm>,
+) -> Response {
+    let approve = f.decision == "approve";
+    match st
+        .sirm
+        .decide_application(&c.principal, &id, &f.stage, approve, &f.reason)
+        .await
+    {
+        Ok(status) => {
+            let msg = match status.as_str() {
+                "approved" => "已批准并写入账本 approved and written to the ledger".to_string(),
+                "returned" => "已退回受理人 returned to the clerk".to_string(),
+                other => format!("已通过，转下一环节 passed on ({other})"),
+            };
+            application_page(&st, &c, &id, Some(("ok", msg))).await
+        }
+        Err(e) => {
+            let e = ApiError::from(e);
+            let status = e.status;
+            let mut r = application_page(&st, &c, &id, Some(("err", e.message))).await;
+            *r.status_mut() = status;
+            r
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    pub reason: String,
+}
+
+pub async fn resubmit(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    let res = st
+        .sirm
+        .resubmit_application(&c.principal, &id, None, vec![])
+        .await;
+    let msg = match res {
+        Ok(()) => ("ok", "已重新提交 resubmitted".to_string()),
+        Err(e) => ("err", ApiError::from(e).message),
+    };
+    application_page(&st, &c, &id, Some(msg)).await
+}
+
+pub async fn withdraw(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Form(f): Form<ReasonForm>,
+) -> Response {
+    let msg = match st
+        .sirm
+        .withdraw_application(&c.principal, &id, &f.reason)
+        .await
+    {
+        Ok(()) => ("ok", "已撤回 withdrawn".to_string()),
+        Err(e) => ("err", ApiError::from(e).message),
+    };
+    application_page(&st, &c, &id, Some(msg)).await
+}
+
+pub async fn material(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path((id, sha)): Path<(String, String)>,
+) -> Response {
+    match st.sirm.material(&c.principal, &id, &sha).await {
+        Ok((m, bytes)) => {
+            let mut r = Response::new(Body::from(bytes));
+            let h = r.headers_mut();
+            if let Ok(v) = HeaderValue::from_str(&m.media_type) {
+                h.insert(header::CONTENT_TYPE, v);
+            }
+            h.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("inline"),
+            );
+            h.insert(
+                "x-content-type-options",
+                HeaderValue::from_static("nosniff"),
+            );
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            );
+            r
+        }
+        Err(e) => super::error_page(ApiError::from(e)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct LogQuery {
+    pub subject: Option<String>,
+    pub officer: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+fn day_us(s: &Option<String>, next: bool) -> Option<i64> {
+    let d = chrono::NaiveDate::parse_from_str(s.as_deref()?.trim(), "%Y-%m-%d").ok()?;
+    let d = if next { d.succ_opt()? } else { d };
+    Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_micros())
+}
+
+async fn log_rows(st: &AppState, c: &Caller, q: &LogQuery) -> Result<Vec<[String; 7]>, ApiError> {
+    let subject = q
+        .subject
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if s.contains(':') {
+                s.to_string()
+            } else if s.len() == 18
+                && s.starts_with(|c: char| c.is_ascii_digit())
+                && s.chars().nth(2).is_some_and(|c| c.is_ascii_digit())
+                && s.chars().all(|c| c.is_ascii_digit() || c == 'X')
+            {
+                format!("person:{s}")
+            } else {
+                format!("employer:{s}")
+            }
+        });
+    let officer = q
+        .officer
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let rows = st
+        .sirm
+        .maintenance_log(
+            &c.principal,
+            subject.as_deref(),
+            day_us(&q.from, false),
+            day_us(&q.to, true),
+            officer,
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let time = chrono::DateTime::from_timestamp_micros(r.time_us)
+                .map(|t| sirm_ledger::format_time(&t))
+                .unwrap_or_default();
+            let payload: Value = serde_json::from_str(&r.payload).unwrap_or(Value::Null);
+            let reason = payload
+                .get("reason")
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string();
+            let actors: Vec<String> = serde_json::from_str(&r.actors).unwrap_or_default();
+            [
+                r.seq.to_string(),
+                time,
+                r.kind,
+                r.subject,
+                r.application.unwrap_or_default(),
+                reason,
+                format!("{} | {}", actors.join(" → "), r.payload),
+            ]
+        })
+        .collect())
+}
+
+pub async fn maintenance_log(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<LogQuery>,
+) -> Response {
+    let rows = match log_rows(&st, &c, &q).await {
+        Ok(r) => r,
+        Err(e) => return super::error_page(e),
+    };
+    let mut table = String::new();
+    for r in &rows {
+        let (actors, content) = r[6].split_once(" | ").unwrap_or(("", ""));
+        table.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/applications/{app}\">{app}</a></td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            esc(&r[0]), esc(&r[1]), esc(&r[2]), esc(&r[3]), esc(&r[5]), esc(actors), esc(content), app = esc(&r[4])
+        ));
+    }
+    let v = |o: &Option<String>| esc(o.as_deref().unwrap_or(""));
+    let qs = serde_urlencoded::to_string([
+        ("subject", q.subject.clone().unwrap_or_default()),
+        ("officer", q.officer.clone().unwrap_or_default()),
+        ("from", q.from.clone().unwrap_or_default()),
+        ("to", q.to.clone().unwrap_or_default()),
+    ])
+    .unwrap_or_default();
+    let body = format!(
+        "<h1>{}</h1><form method=\"get\" action=\"/maintenance-log\"><label>{} <input name=\"subject\" value=\"{}\"></label>\
+         <label>{} <input name=\"officer\" value=\"{}\"></label><label>{} <input type=\"date\" name=\"from\" value=\"{}\"></label>\
+         <label>{} <input type=\"date\" name=\"to\" value=\"{}\"></label><button>{}</button></form><p><a id=\"csv\" href=\"/maintenance-log/export.csv?{qs}\">{}</a></p>\
+         <table id=\"log\"><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{table}</table>",
+        t("维护日志", "Maintenance log"),
+        t("对象（身份号码或信用代码）", "Subject (ID number or credit code)"), v(&q.subject),
+        t("责任人", "Officer"), v(&q.officer),
+        t("自", "From"), v(&q.from), t("至", "To"), v(&q.to),
+        t("筛选", "Filter"), t("导出 CSV", "Export CSV"),
+        t("时间 (UTC)", "Time (UTC)"), t("内容", "Kind"), t("对象", "Subject"), t("业务", "Application"),
+        t("原因", "Reason"), t("各环节责任人", "Responsible persons"), t("变更内容", "Content"),
+    );
+    page(
+        "维护日志 Maintenance log",
+        Some((&c.principal, &c.csrf)),
+        &body,
+    )
+}
+
+pub async fn maintenance_csv(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<LogQuery>,
+) -> Response {
+    match log_rows(&st, &c, &q).await {
+        Ok(rows) => {
+            let mut out = String::from("\u{feff}seq,time_utc,kind,subject,application,reason,responsible_persons_and_content\n");
+            for r in rows {
+                let line: Vec<String> = r
+                    .iter()
+                    .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
+                    .collect();
+                out.push_str(&line.join(","));
+                out.push('\n');
+            }
+            let mut resp = (StatusCode::OK, out).into_response();
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            resp.headers_mut().insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"sirm-maintenance-log.csv\""),
+            );
+            resp
+        }
+        Err(e) => e.into_response(),
+    }
+}

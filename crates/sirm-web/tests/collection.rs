@@ -1,0 +1,358 @@
+//! Business transactions through the four-stage review chain, over real
+//! HTTP, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use sirm_app::demo::{ensure_demo, DemoRequest, DEMO_PASSWORD};
+use sirm_app::{Access, OpenOptions, Sirm};
+
+struct App {
+    base: String,
+    sirm: Arc<Sirm>,
+    _dir: tempfile::TempDir,
+    http: Client,
+}
+
+async fn spawn(postgres: bool) -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = OpenOptions::new(dir.path().join("data"));
+    if postgres {
+        opts.database_url = Some(
+            std::env::var("SIRM_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
+        );
+        let n = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        opts.database_schema = Some(format!("c_{n:x}"));
+    }
+    ensure_demo(
+        &opts,
+        &DemoRequest {
+            seed: 3,
+            persons: 10,
+        },
+    )
+    .await
+    .unwrap();
+    let sirm = Arc::new(Sirm::open(&opts, Access::Sign).await.unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let s = sirm.clone();
+    tokio::spawn(async move {
+        sirm_web::serve(s, listener, std::future::pending())
+            .await
+            .unwrap()
+    });
+    App {
+        base,
+        sirm,
+        _dir: dir,
+        http: Client::new(),
+    }
+}
+
+impl App {
+    async fn login(&self, user: &str) -> String {
+        let r: Value = self
+            .http
+            .post(format!("{}/api/v1/session", self.base))
+            .json(&json!({"username": user, "password": DEMO_PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        r["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{user}: {r}"))
+            .to_string()
+    }
+    async fn post(&self, t: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(t)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+    async fn get(&self, t: &str, path: &str) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(t)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+const NEW_PERSON: &str = "110105199003071220";
+
+fn registration() -> Value {
+    json!({
+        "business_type": "person.register",
+        "data": {"id": NEW_PERSON, "name": "王小明", "address": "北京市朝阳区建国路8号", "phone": "13800001111", "registered_on": "2026-11-01"},
+        "materials": [{"name": "身份证.pdf", "content_base64": base64::engine::general_purpose::STANDARD.encode(b"%PDF-1.4 scanned ID card")}]
+    })
+}
+
+async fn four_stages_then_record(postgres: bool) {
+    let app = spawn(postgres).await;
+    let (clerk, reviewer, rechecker, approver) = (
+        app.login("clerk").await,
+        app.login("reviewer").await,
+        app.login("rechecker").await,
+        app.login("approver").await,
+    );
+    let (s, v) = app
+        .post(&clerk, "/api/v1/applications", registration())
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["application_id"].as_str().unwrap().to_string();
+    // In the reviewer's queue, not in the approver's yet.
+    let (_, q) = app.get(&reviewer, "/api/v1/applications/queue").await;
+    assert!(
+        q.as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["application_id"] == id.as_str()),
+        "{q}"
+    );
+    let (_, q) = app.get(&approver, "/api/v1/applications/queue").await;
+    assert!(
+        !q.as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["application_id"] == id.as_str()),
+        "{q}"
+    );
+    // The reviewer sees the computed effect and the material.
+    let (_, view) = app
+        .get(&reviewer, &format!("/api/v1/applications/{id}"))
+        .await;
+    assert_eq!(view["effect"][0]["kind"], "person.registered", "{view}");
+    let sha = view["materials"][0]["sha256"].as_str().unwrap();
+    let r = app
+        .http
+        .get(format!("{}/applications/{id}/materials/{sha}", app.base))
+        .bearer_auth(&reviewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(
+        r.bytes().await.unwrap().as_ref(),
+        b"%PDF-1.4 scanned ID card"
+    );
+    // Out of order: approval before review is refused.
+    let (s, v) = app
+        .post(
+            &approver,
+            &format!("/api/v1/applications/{id}/decision"),
+            json!({"stage": "approval", "approve": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("stage-order"),
+        "{v}"
+    );
+    let decide = |t: String, stage: &'static str| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            app.post(
+                &t,
+                &format!("/api/v1/applications/{id}/decision"),
+                json!({"stage": stage, "approve": true, "reason": "材料齐全"}),
+            )
+            .await
+        }
+    };
+    assert_eq!(decide(reviewer.clone(), "review").await.0, StatusCode::OK);
+    // The same stage twice: refused, nothing changes.
+    let (s, _) = decide(reviewer.clone(), "review").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(decide(rechecker.clone(), "recheck").await.0, StatusCode::OK);
+    assert!(
+        app.sirm.store.person(NEW_PERSON).await.unwrap().is_none(),
+        "not written before the last approval"
+    );
+    let (s, v) = decide(approver.clone(), "approval").await;
+    assert_eq!(
+        (s, v["status"].as_str()),
+        (StatusCode::OK, Some("approved")),
+        "{v}"
+    );
+    // Written: projection, ledger entry naming the application and every stage's person.
+    assert_eq!(
+        app.sirm
+            .store
+            .person(NEW_PERSON)
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        "王小明"
+    );
+    let entries = app
+        .sirm
+        .store
+        .entries_for_subject(&format!("person:{NEW_PERSON}"))
+        .await
+        .unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].application.as_deref(), Some(id.as_str()));
+    assert_eq!(
+        entries[0].actors,
+        vec!["clerk", "reviewer", "rechecker", "approver"]
+    );
+    // The maintenance log lists it.
+    let query = app.login("query").await;
+    let (_, log) = app.get(&query, "/api/v1/maintenance-log").await;
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["application"] == id.as_str()),
+        "{log}"
+    );
+    // A second registration of the same person is refused at the counter.
+    let (s, v) = app
+        .post(&clerk, "/api/v1/applications", registration())
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
+}
+
+async fn bad_input_four_eyes_and_returns(postgres: bool) {
+    let app = spawn(postgres).await;
+    let clerk = app.login("clerk").await;
+    // Invalid ID: which field, what is wrong; nothing stored.
+    let mut bad = registration();
+    bad["data"]["id"] = json!("110105199003071223");
+    let (s, v) = app.post(&clerk, "/api/v1/applications", bad).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("check character"),
+        "{v}"
+    );
+    // A computed value cannot be entered: unknown fields are refused.
+    let mut bad = registration();
+    bad["data"]["gender"] = json!("male");
+    let (s, v) = app.post(&clerk, "/api/v1/applications", bad).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("gender"),
+        "{v}"
+    );
+    // No materials: refused.
+    let mut bad = registration();
+    bad["materials"] = json!([]);
+    assert_eq!(
+        app.post(&clerk, "/api/v1/applications", bad).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let (s, v) = app
+        .post(&clerk, "/api/v1/applications", registration())
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let id = v["application_id"].as_str().unwrap().to_string();
+    // Four-eyes: a reviewer who also holds the re-check role cannot do both.
+    app.sirm
+        .store
+        .execute_raw("INSERT INTO account_role (username, role, granted_seq) VALUES ('reviewer', 'rechecker', 0)")
+        .await
+        .unwrap();
+    let reviewer = app.login("reviewer").await;
+    let path = format!("/api/v1/applications/{id}/decision");
+    assert_eq!(
+        app.post(
+            &reviewer,
+            &path,
+            json!({"stage": "review", "approve": true})
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    let (s, v) = app
+        .post(
+            &reviewer,
+            &path,
+            json!({"stage": "recheck", "approve": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("four-eyes"),
+        "{v}"
+    );
+    // A return needs a reason; with one, it goes back to the clerk.
+    let rechecker = app.login("rechecker").await;
+    let (s, _) = app
+        .post(
+            &rechecker,
+            &path,
+            json!({"stage": "recheck", "approve": false, "reason": " "}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, v) = app
+        .post(
+            &rechecker,
+            &path,
+            json!({"stage": "recheck", "approve": false, "reason": "地址与户口簿不符"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["status"].as_str()),
+        (StatusCode::OK, Some("returned")),
+        "{v}"
+    );
+    let (_, q) = app.get(&clerk, "/api/v1/applications/queue").await;
+    assert!(
+        q.as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["application_id"] == id.as_str() && a["status"] == "returned"),
+        "{q}"
+    );
+    assert!(app.sirm.store.person(NEW_PERSON).await.unwrap().is_none());
+    assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
+}
+
+macro_rules! both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(false).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $name() { super::$name(true).await } )*
+        }
+    };
+}
+
+both_engines!(four_stages_then_record, bad_input_four_eyes_and_returns);
