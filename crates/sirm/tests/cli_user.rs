@@ -516,7 +516,10 @@ fn wrong_password_and_lockout(engine: Engine) {
     let i = Install::init(engine);
     let wrong = |who: &str| refusal(&i.user_with(who, "Wr0ng-Passw0rd", None, &["list"]), who);
     let first = wrong("sysadmin");
-    assert_eq!(first, "error: wrong username or password");
+    assert!(
+        first.starts_with("error: wrong username or password"),
+        "{first}"
+    );
     assert_eq!(wrong("nobody"), first, "unknown accounts look the same");
     for _ in 2..=4 {
         assert_eq!(wrong("sysadmin"), first);
@@ -593,7 +596,10 @@ fn list_lock_unlock_reset(engine: Engine) {
     assert!(out.contains("must change it at the first sign-in"), "{out}");
     i.set_password("lisi", &field(&out, "issued password"));
     let err = refusal(&i.user_with("lisi", &old, None, &["list"]), "old password");
-    assert_eq!(err, "error: wrong username or password");
+    assert!(
+        err.starts_with("error: wrong username or password"),
+        "{err}"
+    );
     let err = i.refused("lisi", &["list"]);
     assert!(err.contains("change your password first"), "{err}");
     i.passwd("lisi");

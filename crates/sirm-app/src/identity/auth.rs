@@ -56,6 +56,19 @@ fn dummy_hash() -> &'static str {
 const WRONG: &str = "wrong username or password";
 
 impl Sirm {
+    /// The one answer to every failed sign-in — unknown account, wrong
+    /// password, locked account — so the answer never tells whether an
+    /// account exists or is locked (the audit trail records which it was).
+    fn sign_in_refused(&self) -> AppError {
+        let p = self.password_policy();
+        AppError::Unauthenticated(format!(
+            "{WRONG}, or the account is locked (after {} failed attempts an account is locked for {} minutes; an administrator can also lock it)",
+            p.lockout_threshold, p.lockout_minutes
+        ))
+    }
+}
+
+impl Sirm {
     /// Sign in with username, password and (when enrolled) a second factor.
     pub async fn login(
         &self,
@@ -79,7 +92,7 @@ impl Sirm {
                 "anonymous",
             )
             .await?;
-            return Err(AppError::Unauthenticated(WRONG.into()));
+            return Err(self.sign_in_refused());
         };
         let ok = password::verify(pw, &cred.password_hash);
         if account.status != "active" {
@@ -92,9 +105,7 @@ impl Sirm {
                 "anonymous",
             )
             .await?;
-            return Err(AppError::Unauthenticated(
-                "this account is locked; ask the system administrator".into(),
-            ));
+            return Err(self.sign_in_refused());
         }
         if cred.locked_until_us > now {
             self.audit(
@@ -106,12 +117,7 @@ impl Sirm {
                 "anonymous",
             )
             .await?;
-            let until = chrono::DateTime::from_timestamp_micros(cred.locked_until_us)
-                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-                .unwrap_or_default();
-            return Err(AppError::Unauthenticated(format!(
-                "this account is locked after repeated failed sign-ins until {until}"
-            )));
+            return Err(self.sign_in_refused());
         }
         if !ok {
             return Err(self
@@ -133,15 +139,12 @@ impl Sirm {
                 )
                 .await?
             {
-                let err = self
-                    .failed_attempt(&username, source, "wrong second factor")
+                // Counts towards the lockout like a wrong password.
+                self.failed_attempt(&username, source, "wrong second factor")
                     .await?;
-                return Err(match err {
-                    AppError::Unauthenticated(m) if m == WRONG => AppError::Unauthenticated(
-                        "wrong second factor (code or recovery code)".into(),
-                    ),
-                    other => other,
-                });
+                return Err(AppError::Unauthenticated(
+                    "wrong second factor (code or recovery code)".into(),
+                ));
             }
         }
         self.store.clear_failures(&username).await?;
@@ -197,12 +200,8 @@ impl Sirm {
                 "sirm",
             )
             .await?;
-            return Ok(AppError::Unauthenticated(format!(
-                "{WRONG}; the account is now locked for {} minutes",
-                policy.lockout_minutes
-            )));
         }
-        Ok(AppError::Unauthenticated(WRONG.into()))
+        Ok(self.sign_in_refused())
     }
 
     async fn check_second_factor(
