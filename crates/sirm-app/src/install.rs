@@ -105,6 +105,45 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
 
     let key = profile.generate_signing_key();
     let now = Utc::now();
+    // Keys first (new files only), then the database, then `sirm.toml` last:
+    // the configuration file is what marks a directory as installed, so a
+    // failure anywhere before it leaves nothing that blocks a retry.
+    dir.write_keys(&key)?;
+    let result = init_database(&owner, &config, &key, region, req, &password_hash, now).await;
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(dir.key_path());
+        let _ = std::fs::remove_file(dir.public_key_path());
+        owner.close().await;
+        return Err(e);
+    }
+    dir.write_config(&config)?;
+    let outcome_size = owner
+        .head()
+        .await?
+        .map(|c| c.checkpoint.tree_size)
+        .unwrap_or(0);
+    owner.close().await;
+    Ok(InitReport {
+        data_dir: dir.root().display().to_string(),
+        database: store_cfg.redacted_url(),
+        origin: config.origin,
+        key_id: key.public_key().key_id(),
+        tree_size: outcome_size,
+    })
+}
+
+/// The database half of `init`: installation record, genesis entries
+/// (agency, first administrator) and the administrator's password.
+async fn init_database(
+    owner: &Store,
+    config: &Config,
+    key: &sirm_ledger::SigningKey,
+    region: RegionCode,
+    req: &InitRequest,
+    password_hash: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), AppError> {
+    let profile = key.profile();
     owner
         .create_installation(&Installation {
             origin: config.origin.clone(),
@@ -115,9 +154,6 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
             created: now,
         })
         .await?;
-    dir.write_keys(&key)?;
-    dir.write_config(&config)?;
-
     let agency = AgencyRegistration {
         code: config.agency_code.clone(),
         name: config.agency_name.clone(),
@@ -134,7 +170,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
     };
     let drafts = vec![
         draft(
-            &config,
+            config,
             Stream::Business,
             kind::AGENCY_REGISTERED,
             records::agency_subject(&agency.code),
@@ -142,7 +178,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
             &agency,
         )?,
         draft(
-            &config,
+            config,
             Stream::Security,
             kind::ACCOUNT_CREATED,
             records::account_subject(&admin.username),
@@ -150,24 +186,17 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
             &admin,
         )?,
     ];
-    let outcome = owner.append(drafts, &key, &config.origin).await?;
+    owner.append(drafts, key, &config.origin).await?;
     owner
         .set_password(
             &admin.username,
-            &password_hash,
+            password_hash,
             false,
             now.timestamp_micros(),
             5,
         )
         .await?;
-    owner.close().await;
-    Ok(InitReport {
-        data_dir: dir.root().display().to_string(),
-        database: store_cfg.redacted_url(),
-        origin: config.origin,
-        key_id: key.public_key().key_id(),
-        tree_size: outcome.last_seq,
-    })
+    Ok(())
 }
 
 /// Build a ledger draft for `payload` (a record type of `sirm-domain`).
