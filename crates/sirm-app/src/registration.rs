@@ -187,3 +187,41 @@ pub struct HistoryItem {
     pub kind: String,
     pub actors: Vec<String>,
 }
+
+pub fn employment_start_draft(
+    config: &Config,
+    actor: &str,
+    e: &sirm_domain::records::EmploymentStart,
+) -> Result<EntryDraft, AppError> {
+    if e.start_on < e.id.birth_date() {
+        return Err(AppError::invalid(
+            "start_on",
+            "is before the birth date in the ID number",
+        ));
+    }
+    draft(
+        config,
+        Stream::Business,
+        kind::EMPLOYMENT_STARTED,
+        records::person_subject(&e.id),
+        actor,
+        e,
+    )
+}
+
+pub fn employment_end_draft(
+    config: &Config,
+    actor: &str,
+    e: &sirm_domain::records::EmploymentEnd,
+) -> Result<EntryDraft, AppError> {
+    records::check_text("reason", &e.reason, 400)
+        .map_err(|err| AppError::invalid("reason", err))?;
+    draft(
+        config,
+        Stream::Business,
+        kind::EMPLOYMENT_ENDED,
+        records::person_subject(&e.id),
+        actor,
+        e,
+    )
+}

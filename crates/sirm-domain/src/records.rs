@@ -16,6 +16,8 @@ pub mod kind {
     pub const EMPLOYER_DEREGISTERED: &str = "employer.deregistered";
     pub const PERSON_REGISTERED: &str = "person.registered";
     pub const PERSON_CHANGED: &str = "person.changed";
+    pub const EMPLOYMENT_STARTED: &str = "employment.started";
+    pub const EMPLOYMENT_ENDED: &str = "employment.ended";
     pub const ACCOUNT_CREATED: &str = "account.created";
     pub const ACCOUNT_LOCKED: &str = "account.locked";
     pub const ACCOUNT_UNLOCKED: &str = "account.unlocked";
@@ -325,5 +327,24 @@ pub struct ApplicationDecided {
 #[serde(deny_unknown_fields)]
 pub struct ApplicationWithdrawn {
     pub application_id: String,
+    pub reason: String,
+}
+
+/// Employment start (参保人员就业登记 / 增员): who works where, from when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmploymentStart {
+    pub id: ResidentId,
+    pub credit_code: CreditCode,
+    pub start_on: NaiveDate,
+}
+
+/// Employment end (减员).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmploymentEnd {
+    pub id: ResidentId,
+    pub credit_code: CreditCode,
+    pub end_on: NaiveDate,
     pub reason: String,
 }

@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use sirm_domain::records::{
     self, kind, AccountCreated, AccountStatusChange, AgencyRegistration, ApplicationDecided,
     ApplicationSubmitted, ApplicationWithdrawn, DelegationRecorded, EmployerChange,
-    EmployerDeregistration, EmployerRegistration, PersonChange, PersonRegistration, RoleDecision,
-    RoleRequested, RoleRevoked, SecurityEvent,
+    EmployerDeregistration, EmployerRegistration, EmploymentEnd, EmploymentStart, PersonChange,
+    PersonRegistration, RoleDecision, RoleRequested, RoleRevoked, SecurityEvent,
 };
 use sirm_ledger::Entry;
 use sqlx::AnyConnection;
@@ -35,6 +35,20 @@ pub(crate) struct Table {
 /// Every projection table. One list, used by rebuild (what to empty) and by
 /// the digest (what to hash).
 pub(crate) const TABLES: &[Table] = &[
+    Table {
+        name: "employment",
+        columns: &[
+            ("person_id", Col::Text),
+            ("credit_code", Col::Text),
+            ("start_on", Col::Text),
+            ("end_on", Col::Text),
+            ("end_reason", Col::Text),
+            ("agency", Col::Text),
+            ("start_seq", Col::Int),
+            ("end_seq", Col::Int),
+        ],
+        key: "person_id, start_on",
+    },
     Table {
         name: "application",
         columns: &[
@@ -206,6 +220,8 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::DELEGATION_RECORDED => payload::<DelegationRecorded>(entry).map(drop),
         kind::SECURITY_EVENT => payload::<SecurityEvent>(entry).map(drop),
         kind::APPLICATION_SUBMITTED => payload::<ApplicationSubmitted>(entry).map(drop),
+        kind::EMPLOYMENT_STARTED => payload::<EmploymentStart>(entry).map(drop),
+        kind::EMPLOYMENT_ENDED => payload::<EmploymentEnd>(entry).map(drop),
         kind::APPLICATION_DECIDED => payload::<ApplicationDecided>(entry).map(drop),
         kind::APPLICATION_WITHDRAWN => payload::<ApplicationWithdrawn>(entry).map(drop),
         _ => Ok(()),
@@ -499,6 +515,48 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
                 .bind(&p.role)
                 .execute(&mut *conn)
                 .await?;
+        }
+        kind::EMPLOYMENT_STARTED => {
+            let p: EmploymentStart = payload(entry)?;
+            sqlx::query(
+                "INSERT INTO employment (person_id, credit_code, start_on, end_on, end_reason, agency, start_seq, end_seq) \
+                 VALUES ($1, $2, $3, NULL, NULL, $4, $5, NULL)",
+            )
+            .bind(p.id.as_str())
+            .bind(p.credit_code.as_str())
+            .bind(p.start_on.to_string())
+            .bind(&entry.agency)
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+            history(
+                conn,
+                entry,
+                &p.start_on.to_string(),
+                format!("employed by {}", p.credit_code),
+            )
+            .await?;
+        }
+        kind::EMPLOYMENT_ENDED => {
+            let p: EmploymentEnd = payload(entry)?;
+            sqlx::query(
+                "UPDATE employment SET end_on = $1, end_reason = $2, end_seq = $3 \
+                 WHERE person_id = $4 AND credit_code = $5 AND end_on IS NULL",
+            )
+            .bind(p.end_on.to_string())
+            .bind(&p.reason)
+            .bind(s)
+            .bind(p.id.as_str())
+            .bind(p.credit_code.as_str())
+            .execute(&mut *conn)
+            .await?;
+            history(
+                conn,
+                entry,
+                &p.end_on.to_string(),
+                format!("left {} ({})", p.credit_code, p.reason),
+            )
+            .await?;
         }
         kind::APPLICATION_SUBMITTED => {
             let p: ApplicationSubmitted = payload(entry)?;

@@ -161,3 +161,36 @@ impl Store {
             .collect()
     }
 }
+
+/// One employment of a person.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EmploymentRow {
+    pub person_id: String,
+    pub credit_code: String,
+    pub start_on: String,
+    pub end_on: Option<String>,
+    pub end_reason: Option<String>,
+}
+
+impl Store {
+    /// A person's employments, oldest first.
+    pub async fn employments_of(&self, person_id: &str) -> Result<Vec<EmploymentRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT person_id, credit_code, start_on, end_on, end_reason FROM employment WHERE person_id = $1 ORDER BY start_on",
+        )
+        .bind(person_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(EmploymentRow {
+                    person_id: r.try_get(0)?,
+                    credit_code: r.try_get(1)?,
+                    start_on: r.try_get(2)?,
+                    end_on: r.try_get(3)?,
+                    end_reason: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+}

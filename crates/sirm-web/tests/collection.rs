@@ -342,6 +342,101 @@ async fn bad_input_four_eyes_and_returns(postgres: bool) {
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 
+/// Submit as clerk and pass all three further stages; the final status.
+async fn through_all_stages(app: &App, data: Value, business_type: &str) -> (StatusCode, Value) {
+    let clerk = app.login("clerk").await;
+    let body = json!({
+        "business_type": business_type,
+        "data": data,
+        "materials": [{"name": "scan.png", "content_base64": base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\n demo")}]
+    });
+    let (s, v) = app.post(&clerk, "/api/v1/applications", body).await;
+    if s != StatusCode::CREATED {
+        return (s, v);
+    }
+    let id = v["application_id"].as_str().unwrap().to_string();
+    let mut last = (s, v);
+    for (user, stage) in [
+        ("reviewer", "review"),
+        ("rechecker", "recheck"),
+        ("approver", "approval"),
+    ] {
+        let t = app.login(user).await;
+        last = app
+            .post(
+                &t,
+                &format!("/api/v1/applications/{id}/decision"),
+                json!({"stage": stage, "approve": true}),
+            )
+            .await;
+        assert_eq!(last.0, StatusCode::OK, "{user}: {}", last.1);
+    }
+    last
+}
+
+async fn employment_history(postgres: bool) {
+    let app = spawn(postgres).await;
+    let person = app.sirm.store.person_ids(1).await.unwrap().remove(0);
+    let employer = app
+        .sirm
+        .store
+        .account("agent")
+        .await
+        .unwrap()
+        .unwrap()
+        .employer
+        .unwrap();
+    let start = json!({"id": person, "credit_code": employer, "start_on": "2024-03-01"});
+    let (_, v) = through_all_stages(&app, start.clone(), "employment.start").await;
+    assert_eq!(v["status"], "approved", "{v}");
+    let jobs = app.sirm.store.employments_of(&person).await.unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(
+        (jobs[0].start_on.as_str(), jobs[0].end_on.as_deref()),
+        ("2024-03-01", None)
+    );
+    // An overlapping employment is refused at the counter, naming the field and the other job.
+    let clerk = app.login("clerk").await;
+    let overlap = json!({"id": person, "credit_code": employer, "start_on": "2025-01-01"});
+    let (s, v) = app
+        .post(&clerk, "/api/v1/applications", json!({"business_type": "employment.start", "data": overlap, "materials": [{"name": "a.pdf", "content_base64": "JVBERi0xLjQ="}]}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("start_on") && msg.contains("overlaps"),
+        "{msg}"
+    );
+    // An end before the start is refused.
+    let early = json!({"id": person, "credit_code": employer, "end_on": "2024-01-31", "reason": "合同到期"});
+    let (s, v) = app
+        .post(&clerk, "/api/v1/applications", json!({"business_type": "employment.end", "data": early, "materials": [{"name": "a.pdf", "content_base64": "JVBERi0xLjQ="}]}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("end_on"),
+        "{v}"
+    );
+    // End it, then a new employment after the end is fine.
+    let end = json!({"id": person, "credit_code": employer, "end_on": "2025-06-30", "reason": "合同到期"});
+    assert_eq!(
+        through_all_stages(&app, end, "employment.end").await.1["status"],
+        "approved"
+    );
+    let again = json!({"id": person, "credit_code": employer, "start_on": "2025-07-01"});
+    assert_eq!(
+        through_all_stages(&app, again, "employment.start").await.1["status"],
+        "approved"
+    );
+    let jobs = app.sirm.store.employments_of(&person).await.unwrap();
+    assert_eq!(jobs.len(), 2);
+    assert_eq!(jobs[0].end_on.as_deref(), Some("2025-06-30"));
+    assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
+    let before = app.sirm.store.projection_digest().await.unwrap();
+    let r = app.sirm.rebuild().await.unwrap();
+    assert_eq!(r.after, before);
+}
+
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -355,4 +450,8 @@ macro_rules! both_engines {
     };
 }
 
-both_engines!(four_stages_then_record, bad_input_four_eyes_and_returns);
+both_engines!(
+    four_stages_then_record,
+    bad_input_four_eyes_and_returns,
+    employment_history
+);

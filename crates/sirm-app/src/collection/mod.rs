@@ -26,8 +26,8 @@ use sirm_store::{ApplicationRow, ApplicationStepRow, Expect, MaintenanceRow};
 use crate::identity::Principal;
 use crate::install::draft;
 use crate::registration::{
-    employer_change_draft, employer_deregistration_draft, employer_draft, person_change_draft,
-    person_draft,
+    employer_change_draft, employer_deregistration_draft, employer_draft, employment_end_draft,
+    employment_start_draft, person_change_draft, person_draft,
 };
 use crate::{AppError, Sirm};
 
@@ -46,15 +46,21 @@ pub enum BusinessType {
     EmployerChange,
     #[serde(rename = "employer.deregister")]
     EmployerDeregister,
+    #[serde(rename = "employment.start")]
+    EmploymentStart,
+    #[serde(rename = "employment.end")]
+    EmploymentEnd,
 }
 
 impl BusinessType {
-    pub const ALL: [BusinessType; 5] = [
+    pub const ALL: [BusinessType; 7] = [
         BusinessType::PersonRegister,
         BusinessType::PersonChange,
         BusinessType::EmployerRegister,
         BusinessType::EmployerChange,
         BusinessType::EmployerDeregister,
+        BusinessType::EmploymentStart,
+        BusinessType::EmploymentEnd,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +70,8 @@ impl BusinessType {
             BusinessType::EmployerRegister => "employer.register",
             BusinessType::EmployerChange => "employer.change",
             BusinessType::EmployerDeregister => "employer.deregister",
+            BusinessType::EmploymentStart => "employment.start",
+            BusinessType::EmploymentEnd => "employment.end",
         }
     }
 
@@ -74,6 +82,8 @@ impl BusinessType {
             BusinessType::EmployerRegister => "用人单位登记",
             BusinessType::EmployerChange => "用人单位变更登记",
             BusinessType::EmployerDeregister => "用人单位注销登记",
+            BusinessType::EmploymentStart => "增员（就业登记）",
+            BusinessType::EmploymentEnd => "减员（终止就业）",
         }
     }
 }
@@ -101,6 +111,8 @@ enum Record {
     Employer(EmployerRegistration),
     EmployerChange(EmployerChange),
     EmployerDeregister(EmployerDeregistration),
+    EmploymentStart(records::EmploymentStart),
+    EmploymentEnd(records::EmploymentEnd),
 }
 
 fn parse<T: serde::de::DeserializeOwned>(data: &serde_json::Value) -> Result<T, AppError> {
@@ -150,6 +162,8 @@ impl Sirm {
             BusinessType::EmployerRegister => Record::Employer(parse(data)?),
             BusinessType::EmployerChange => Record::EmployerChange(parse(data)?),
             BusinessType::EmployerDeregister => Record::EmployerDeregister(parse(data)?),
+            BusinessType::EmploymentStart => Record::EmploymentStart(parse(data)?),
+            BusinessType::EmploymentEnd => Record::EmploymentEnd(parse(data)?),
         };
         // Build the drafts once: they carry every field check.
         let drafts = self.record_drafts(&rec, &who.username)?;
@@ -207,6 +221,57 @@ impl Sirm {
                     )));
                 }
             }
+            Record::EmploymentStart(e) => {
+                self.person_of_agency_for(who, &e.id).await?;
+                if !self
+                    .store
+                    .employer_exists(e.credit_code.as_str(), &who.agency)
+                    .await?
+                {
+                    return Err(AppError::NotFound(format!(
+                        "employer {} in agency {}",
+                        e.credit_code, who.agency
+                    )));
+                }
+                let start = e.start_on.to_string();
+                for job in self.store.employments_of(e.id.as_str()).await? {
+                    // Overlap: an open employment, or one that ends on or after this start.
+                    let overlaps = match &job.end_on {
+                        None => true,
+                        Some(end) => *end >= start,
+                    };
+                    if overlaps {
+                        return Err(AppError::Conflict(format!(
+                            "start_on {start}: overlaps the employment with {} from {}{}; end that one first",
+                            job.credit_code,
+                            job.start_on,
+                            job.end_on.as_deref().map(|e| format!(" to {e}")).unwrap_or_else(|| " (still open)".into())
+                        )));
+                    }
+                }
+            }
+            Record::EmploymentEnd(e) => {
+                self.person_of_agency_for(who, &e.id).await?;
+                let open = self
+                    .store
+                    .employments_of(e.id.as_str())
+                    .await?
+                    .into_iter()
+                    .find(|j| j.credit_code == e.credit_code.as_str() && j.end_on.is_none())
+                    .ok_or_else(|| {
+                        AppError::NotFound(format!(
+                            "an open employment of {} with {}",
+                            e.id.masked(),
+                            e.credit_code
+                        ))
+                    })?;
+                if e.end_on.to_string() < open.start_on {
+                    return Err(AppError::invalid(
+                        "end_on",
+                        format!("is before the start {}", open.start_on),
+                    ));
+                }
+            }
         }
         Ok(())
     }
@@ -219,6 +284,8 @@ impl Sirm {
             Record::Employer(e) => employer_draft(c, actor, e)?,
             Record::EmployerChange(e) => employer_change_draft(c, actor, e)?,
             Record::EmployerDeregister(e) => employer_deregistration_draft(c, actor, e)?,
+            Record::EmploymentStart(e) => employment_start_draft(c, actor, e)?,
+            Record::EmploymentEnd(e) => employment_end_draft(c, actor, e)?,
         }])
     }
 
@@ -341,6 +408,21 @@ impl Sirm {
                 })
             })
             .collect()
+    }
+
+    async fn person_of_agency_for(
+        &self,
+        who: &Principal,
+        id: &sirm_domain::id::ResidentId,
+    ) -> Result<(), AppError> {
+        match self.store.person(id.as_str()).await? {
+            None => Err(AppError::NotFound(format!("person {}", id.masked()))),
+            Some(p) if p.agency != who.agency => Err(AppError::forbidden(
+                "agency-scope",
+                format!("person {} is not a record of your agency", id.masked()),
+            )),
+            Some(_) => Ok(()),
+        }
     }
 
     async fn application_of_agency(

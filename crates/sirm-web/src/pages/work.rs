@@ -97,6 +97,29 @@ fn fields(
             ("effective_on", "注销日期", "Effective on", "date", true),
             ("reason", "注销原因", "Reason", "text", true),
         ],
+        BusinessType::EmploymentStart => &[
+            ("id", "公民身份号码", "Resident ID number", "text", true),
+            (
+                "credit_code",
+                "用人单位统一社会信用代码",
+                "Employer's credit code",
+                "text",
+                true,
+            ),
+            ("start_on", "就业开始日期", "Start date", "date", true),
+        ],
+        BusinessType::EmploymentEnd => &[
+            ("id", "公民身份号码", "Resident ID number", "text", true),
+            (
+                "credit_code",
+                "用人单位统一社会信用代码",
+                "Employer's credit code",
+                "text",
+                true,
+            ),
+            ("end_on", "终止日期", "End date", "date", true),
+            ("reason", "终止原因", "Reason", "text", true),
+        ],
     }
 }
 
