@@ -18,6 +18,7 @@ pub mod kind {
     pub const PERSON_CHANGED: &str = "person.changed";
     pub const EMPLOYMENT_STARTED: &str = "employment.started";
     pub const EMPLOYMENT_ENDED: &str = "employment.ended";
+    pub const CONTRIBUTION_ASSESSED: &str = "contribution.assessed";
     pub const ACCOUNT_CREATED: &str = "account.created";
     pub const ACCOUNT_LOCKED: &str = "account.locked";
     pub const ACCOUNT_UNLOCKED: &str = "account.unlocked";
@@ -347,4 +348,35 @@ pub struct EmploymentEnd {
     pub credit_code: CreditCode,
     pub end_on: NaiveDate,
     pub reason: String,
+}
+
+/// One line of a monthly contribution declaration: raw data only — the
+/// declared wage. Base and amounts are computed on approval.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclarationLine {
+    pub id: ResidentId,
+    /// Declared monthly wage, decimal yuan as a string ("8000.00").
+    pub declared_wage: rust_decimal::Decimal,
+}
+
+/// An employer's monthly contribution declaration (缴费申报) for all its
+/// employees.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContributionDeclaration {
+    pub credit_code: CreditCode,
+    pub month: crate::rules::Month,
+    pub lines: Vec<DeclarationLine>,
+}
+
+/// The computed contributions of one person-month (Art 6: computed, never
+/// entered): the rules engine's full result, with rule set and inputs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContributionAssessed {
+    pub id: ResidentId,
+    pub credit_code: CreditCode,
+    pub month: crate::rules::Month,
+    pub result: crate::rules::engine::MonthResult,
 }

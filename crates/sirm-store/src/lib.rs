@@ -27,7 +27,9 @@ pub use error::StoreError;
 pub use identity::{
     AccountRow, AuditFilter, CredentialRow, DelegationRow, RoleRequestRow, SessionRow,
 };
-pub use review::{ApplicationRow, ApplicationStepRow, EmploymentRow, MaintenanceRow};
+pub use review::{
+    ApplicationRow, ApplicationStepRow, ContributionRow, EmploymentRow, MaintenanceRow,
+};
 pub use store::{
     AppendOutcome, Counts, Expect, GuardProblem, Installation, PersonRow, ProjectionDigest,
     SchemaState, Store, StoredRow,

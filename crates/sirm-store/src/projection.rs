@@ -9,9 +9,9 @@
 use serde::de::DeserializeOwned;
 use sirm_domain::records::{
     self, kind, AccountCreated, AccountStatusChange, AgencyRegistration, ApplicationDecided,
-    ApplicationSubmitted, ApplicationWithdrawn, DelegationRecorded, EmployerChange,
-    EmployerDeregistration, EmployerRegistration, EmploymentEnd, EmploymentStart, PersonChange,
-    PersonRegistration, RoleDecision, RoleRequested, RoleRevoked, SecurityEvent,
+    ApplicationSubmitted, ApplicationWithdrawn, ContributionAssessed, DelegationRecorded,
+    EmployerChange, EmployerDeregistration, EmployerRegistration, EmploymentEnd, EmploymentStart,
+    PersonChange, PersonRegistration, RoleDecision, RoleRequested, RoleRevoked, SecurityEvent,
 };
 use sirm_ledger::Entry;
 use sqlx::AnyConnection;
@@ -35,6 +35,28 @@ pub(crate) struct Table {
 /// Every projection table. One list, used by rebuild (what to empty) and by
 /// the digest (what to hash).
 pub(crate) const TABLES: &[Table] = &[
+    Table {
+        name: "contribution",
+        columns: &[
+            ("person_id", Col::Text),
+            ("month", Col::Text),
+            ("credit_code", Col::Text),
+            ("declared_wage", Col::Text),
+            ("base", Col::Text),
+            ("pension_employer", Col::Text),
+            ("pension_employee", Col::Text),
+            ("medical_employer", Col::Text),
+            ("medical_employee", Col::Text),
+            ("unemployment_employer", Col::Text),
+            ("unemployment_employee", Col::Text),
+            ("work_injury_employer", Col::Text),
+            ("account_credit", Col::Text),
+            ("rule_set", Col::Text),
+            ("status", Col::Text),
+            ("seq", Col::Int),
+        ],
+        key: "person_id, month",
+    },
     Table {
         name: "employment",
         columns: &[
@@ -221,6 +243,7 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::SECURITY_EVENT => payload::<SecurityEvent>(entry).map(drop),
         kind::APPLICATION_SUBMITTED => payload::<ApplicationSubmitted>(entry).map(drop),
         kind::EMPLOYMENT_STARTED => payload::<EmploymentStart>(entry).map(drop),
+        kind::CONTRIBUTION_ASSESSED => payload::<ContributionAssessed>(entry).map(drop),
         kind::EMPLOYMENT_ENDED => payload::<EmploymentEnd>(entry).map(drop),
         kind::APPLICATION_DECIDED => payload::<ApplicationDecided>(entry).map(drop),
         kind::APPLICATION_WITHDRAWN => payload::<ApplicationWithdrawn>(entry).map(drop),
@@ -515,6 +538,34 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
                 .bind(&p.role)
                 .execute(&mut *conn)
                 .await?;
+        }
+        kind::CONTRIBUTION_ASSESSED => {
+            let p: ContributionAssessed = payload(entry)?;
+            let r = &p.result;
+            let a = &r.amounts;
+            sqlx::query(
+                "INSERT INTO contribution (person_id, month, credit_code, declared_wage, base, pension_employer, \
+                 pension_employee, medical_employer, medical_employee, unemployment_employer, unemployment_employee, \
+                 work_injury_employer, account_credit, rule_set, status, seq) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'assessed', $15)",
+            )
+            .bind(p.id.as_str())
+            .bind(p.month.to_string())
+            .bind(p.credit_code.as_str())
+            .bind(r.inputs.declared_wage.to_string())
+            .bind(r.base.to_string())
+            .bind(a.pension_employer.to_string())
+            .bind(a.pension_employee.to_string())
+            .bind(a.medical_employer.to_string())
+            .bind(a.medical_employee.to_string())
+            .bind(a.unemployment_employer.to_string())
+            .bind(a.unemployment_employee.to_string())
+            .bind(a.work_injury_employer.to_string())
+            .bind(r.account_credit.to_string())
+            .bind(r.rule_set.to_string())
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
         }
         kind::EMPLOYMENT_STARTED => {
             let p: EmploymentStart = payload(entry)?;

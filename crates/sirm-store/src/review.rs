@@ -194,3 +194,69 @@ impl Store {
             .collect()
     }
 }
+
+/// One person-month of computed contributions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ContributionRow {
+    pub person_id: String,
+    pub month: String,
+    pub credit_code: String,
+    pub declared_wage: String,
+    pub base: String,
+    pub pension_employer: String,
+    pub pension_employee: String,
+    pub account_credit: String,
+    pub rule_set: String,
+    pub status: String,
+}
+
+impl Store {
+    /// A person's contributions, by month.
+    pub async fn contributions_of(
+        &self,
+        person_id: &str,
+    ) -> Result<Vec<ContributionRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT person_id, month, credit_code, declared_wage, base, pension_employer, pension_employee, \
+             account_credit, rule_set, status FROM contribution WHERE person_id = $1 ORDER BY month",
+        )
+        .bind(person_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ContributionRow {
+                    person_id: r.try_get(0)?,
+                    month: r.try_get(1)?,
+                    credit_code: r.try_get(2)?,
+                    declared_wage: r.try_get(3)?,
+                    base: r.try_get(4)?,
+                    pension_employer: r.try_get(5)?,
+                    pension_employee: r.try_get(6)?,
+                    account_credit: r.try_get(7)?,
+                    rule_set: r.try_get(8)?,
+                    status: r.try_get(9)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The employer's work-injury industry class and status, if registered in `agency`.
+    pub async fn employer_class(
+        &self,
+        credit_code: &str,
+        agency: &str,
+    ) -> Result<Option<(i64, String)>, StoreError> {
+        let r = sqlx::query(
+            "SELECT industry_class, status FROM employer WHERE credit_code = $1 AND agency = $2",
+        )
+        .bind(credit_code)
+        .bind(agency)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(
+            r.map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+                .transpose()?,
+        )
+    }
+}

@@ -437,6 +437,105 @@ async fn employment_history(postgres: bool) {
     assert_eq!(r.after, before);
 }
 
+async fn monthly_declaration_computed_on_approval(postgres: bool) {
+    let app = spawn(postgres).await;
+    let person = app.sirm.store.person_ids(2).await.unwrap();
+    let employer = app
+        .sirm
+        .store
+        .account("agent")
+        .await
+        .unwrap()
+        .unwrap()
+        .employer
+        .unwrap();
+    let start = json!({"id": person[0], "credit_code": employer, "start_on": "2024-01-15"});
+    assert_eq!(
+        through_all_stages(&app, start, "employment.start").await.1["status"],
+        "approved"
+    );
+    let clerk = app.login("clerk").await;
+    let submit = |lines: Value| {
+        let app = &app;
+        let clerk = clerk.clone();
+        let employer = employer.clone();
+        async move {
+            app.post(
+                &clerk,
+                "/api/v1/applications",
+                json!({
+                    "business_type": "contribution.declare",
+                    "data": {"credit_code": employer, "month": "2024-06", "lines": lines},
+                    "materials": [{"name": "申报表.pdf", "content_base64": "JVBERi0xLjQ="}]
+                }),
+            )
+            .await
+        }
+    };
+    // Bad input names the line and field; nothing is stored.
+    let (s, v) = submit(json!([{"id": person[0], "declared_wage": "abc"}])).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("decimal")
+            || v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("declared_wage"),
+        "{v}"
+    );
+    let (s, v) = submit(json!([{"id": person[1], "declared_wage": "5000"}])).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("lines[1].id")
+            && v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("not employed"),
+        "{v}"
+    );
+    // A valid declaration: nothing computed is entered; it is computed on approval.
+    let data = json!({"credit_code": employer, "month": "2024-06", "lines": [{"id": person[0], "declared_wage": "50000.00"}]});
+    let (_, v) = through_all_stages(&app, data, "contribution.declare").await;
+    assert_eq!(v["status"], "approved", "{v}");
+    let rows = app.sirm.store.contributions_of(&person[0]).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    // Recompute independently with the rules engine: the same figures.
+    let book = sirm_app::rules_book().unwrap();
+    let params = book.by_region("110105").unwrap().year(2024).unwrap();
+    let (class, _) = app
+        .sirm
+        .store
+        .employer_class(&employer, "110105")
+        .await
+        .unwrap()
+        .unwrap();
+    let expected =
+        sirm_domain::rules::engine::month(params, "50000.00".parse().unwrap(), class as u8)
+            .unwrap();
+    assert_eq!(
+        rows[0].base,
+        expected.base.to_string(),
+        "base clamped to the ceiling"
+    );
+    assert_eq!(
+        rows[0].pension_employee,
+        expected.amounts.pension_employee.to_string()
+    );
+    assert_eq!(rows[0].account_credit, expected.account_credit.to_string());
+    assert!(
+        rows[0].rule_set.starts_with("demo-110105"),
+        "{}",
+        rows[0].rule_set
+    );
+    // The same month again is refused.
+    let (s, v) = submit(json!([{"id": person[0], "declared_wage": "6000"}])).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
+}
+
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -453,5 +552,6 @@ macro_rules! both_engines {
 both_engines!(
     four_stages_then_record,
     bad_input_four_eyes_and_returns,
-    employment_history
+    employment_history,
+    monthly_declaration_computed_on_approval,
 );

@@ -50,10 +50,12 @@ pub enum BusinessType {
     EmploymentStart,
     #[serde(rename = "employment.end")]
     EmploymentEnd,
+    #[serde(rename = "contribution.declare")]
+    ContributionDeclare,
 }
 
 impl BusinessType {
-    pub const ALL: [BusinessType; 7] = [
+    pub const ALL: [BusinessType; 8] = [
         BusinessType::PersonRegister,
         BusinessType::PersonChange,
         BusinessType::EmployerRegister,
@@ -61,6 +63,7 @@ impl BusinessType {
         BusinessType::EmployerDeregister,
         BusinessType::EmploymentStart,
         BusinessType::EmploymentEnd,
+        BusinessType::ContributionDeclare,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -72,6 +75,7 @@ impl BusinessType {
             BusinessType::EmployerDeregister => "employer.deregister",
             BusinessType::EmploymentStart => "employment.start",
             BusinessType::EmploymentEnd => "employment.end",
+            BusinessType::ContributionDeclare => "contribution.declare",
         }
     }
 
@@ -84,6 +88,7 @@ impl BusinessType {
             BusinessType::EmployerDeregister => "用人单位注销登记",
             BusinessType::EmploymentStart => "增员（就业登记）",
             BusinessType::EmploymentEnd => "减员（终止就业）",
+            BusinessType::ContributionDeclare => "月度缴费申报",
         }
     }
 }
@@ -113,6 +118,7 @@ enum Record {
     EmployerDeregister(EmployerDeregistration),
     EmploymentStart(records::EmploymentStart),
     EmploymentEnd(records::EmploymentEnd),
+    Declaration(records::ContributionDeclaration),
 }
 
 fn parse<T: serde::de::DeserializeOwned>(data: &serde_json::Value) -> Result<T, AppError> {
@@ -120,6 +126,38 @@ fn parse<T: serde::de::DeserializeOwned>(data: &serde_json::Value) -> Result<T, 
         // serde names the field: "unknown field `x`", "missing field `name`", "invalid …".
         AppError::invalid("data", e)
     })
+}
+
+/// Name the line and field of a bad declaration line before serde would
+/// (serde's message does not say which line).
+fn check_lines(data: &serde_json::Value) -> Result<(), AppError> {
+    let Some(lines) = data.get("lines").and_then(|l| l.as_array()) else {
+        return Ok(());
+    };
+    for (i, line) in lines.iter().enumerate() {
+        let n = i + 1;
+        let id = line.get("id").and_then(|v| v.as_str()).unwrap_or("");
+        if let Err(e) = id.parse::<sirm_domain::id::ResidentId>() {
+            return Err(AppError::invalid(format!("lines[{n}].id"), e));
+        }
+        match line.get("declared_wage") {
+            Some(serde_json::Value::String(w))
+                if w.trim().parse::<rust_decimal::Decimal>().is_ok() => {}
+            Some(v) => {
+                return Err(AppError::invalid(
+                    format!("lines[{n}].declared_wage"),
+                    format!("{v} is not a decimal amount (write it as a string, e.g. \"8000.00\")"),
+                ))
+            }
+            None => {
+                return Err(AppError::invalid(
+                    format!("lines[{n}].declared_wage"),
+                    "is missing",
+                ))
+            }
+        }
+    }
+    Ok(())
 }
 
 /// An application with its steps and what it will write.
@@ -164,9 +202,13 @@ impl Sirm {
             BusinessType::EmployerDeregister => Record::EmployerDeregister(parse(data)?),
             BusinessType::EmploymentStart => Record::EmploymentStart(parse(data)?),
             BusinessType::EmploymentEnd => Record::EmploymentEnd(parse(data)?),
+            BusinessType::ContributionDeclare => {
+                check_lines(data)?;
+                Record::Declaration(parse(data)?)
+            }
         };
         // Build the drafts once: they carry every field check.
-        let drafts = self.record_drafts(&rec, &who.username)?;
+        let drafts = self.record_drafts(&rec, &who.username).await?;
         let subject = drafts
             .first()
             .map(|d| d.subject.clone())
@@ -250,6 +292,7 @@ impl Sirm {
                     }
                 }
             }
+            Record::Declaration(d) => self.check_declaration(who, d).await?,
             Record::EmploymentEnd(e) => {
                 self.person_of_agency_for(who, &e.id).await?;
                 let open = self
@@ -276,8 +319,11 @@ impl Sirm {
         Ok(())
     }
 
-    fn record_drafts(&self, rec: &Record, actor: &str) -> Result<Vec<EntryDraft>, AppError> {
+    async fn record_drafts(&self, rec: &Record, actor: &str) -> Result<Vec<EntryDraft>, AppError> {
         let c = &self.config;
+        if let Record::Declaration(d) = rec {
+            return self.assess(d, actor).await;
+        }
         Ok(vec![match rec {
             Record::Person(p) => person_draft(c, actor, p)?,
             Record::PersonChange(p) => person_change_draft(c, actor, p)?,
@@ -286,6 +332,7 @@ impl Sirm {
             Record::EmployerDeregister(e) => employer_deregistration_draft(c, actor, e)?,
             Record::EmploymentStart(e) => employment_start_draft(c, actor, e)?,
             Record::EmploymentEnd(e) => employment_end_draft(c, actor, e)?,
+            Record::Declaration(_) => return Ok(vec![]),
         }])
     }
 
@@ -410,6 +457,137 @@ impl Sirm {
             .collect()
     }
 
+    /// Every line: a person employed by the declaring employer in that month,
+    /// declared once, not already assessed for the month.
+    async fn check_declaration(
+        &self,
+        who: &Principal,
+        d: &records::ContributionDeclaration,
+    ) -> Result<(), AppError> {
+        if self
+            .store
+            .employer_class(d.credit_code.as_str(), &who.agency)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::NotFound(format!(
+                "employer {} in agency {}",
+                d.credit_code, who.agency
+            )));
+        }
+        if d.lines.is_empty() {
+            return Err(AppError::invalid("lines", "declare at least one employee"));
+        }
+        let first = format!("{}-01", d.month);
+        let last = format!("{}-31", d.month);
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, line) in d.lines.iter().enumerate() {
+            let n = i + 1;
+            if !seen.insert(line.id.as_str().to_string()) {
+                return Err(AppError::invalid(
+                    format!("lines[{n}].id"),
+                    format!("{} is declared twice", line.id.masked()),
+                ));
+            }
+            if line.declared_wage.is_sign_negative() {
+                return Err(AppError::invalid(
+                    format!("lines[{n}].declared_wage"),
+                    "must not be negative",
+                ));
+            }
+            let employed = self
+                .store
+                .employments_of(line.id.as_str())
+                .await?
+                .iter()
+                .any(|j| {
+                    j.credit_code == d.credit_code.as_str()
+                        && j.start_on <= last
+                        && j.end_on.as_deref().is_none_or(|e| e >= first.as_str())
+                });
+            if !employed {
+                return Err(AppError::invalid(
+                    format!("lines[{n}].id"),
+                    format!(
+                        "{} is not employed by {} in {}",
+                        line.id.masked(),
+                        d.credit_code,
+                        d.month
+                    ),
+                ));
+            }
+            if self
+                .store
+                .contributions_of(line.id.as_str())
+                .await?
+                .iter()
+                .any(|c| c.month == d.month.to_string())
+            {
+                return Err(AppError::Conflict(format!(
+                    "lines[{n}]: {} already has contributions assessed for {}",
+                    line.id.masked(),
+                    d.month
+                )));
+            }
+        }
+        let subject = format!("declaration:{}:{}", d.credit_code, d.month);
+        let open = self
+            .store
+            .applications(&who.agency, None, None, 10_000)
+            .await?
+            .into_iter()
+            .any(|a| a.subject == subject && (a.status == "pending" || a.status == "returned"));
+        if open {
+            return Err(AppError::Conflict(format!(
+                "a declaration of {} for {} is already in review",
+                d.credit_code, d.month
+            )));
+        }
+        Ok(())
+    }
+
+    /// Compute every line with the rules engine (Art 6): base, contributions,
+    /// account credit — one `contribution.assessed` entry per person-month.
+    async fn assess(
+        &self,
+        d: &records::ContributionDeclaration,
+        actor: &str,
+    ) -> Result<Vec<EntryDraft>, AppError> {
+        let book = crate::rules_book()?;
+        let set = book
+            .by_region(&self.config.agency_code)
+            .map_err(|e| AppError::invalid("rule_set", e))?;
+        let params = set
+            .year(d.month.year())
+            .map_err(|e| AppError::invalid("month", e))?;
+        let class = self
+            .store
+            .employer_class(d.credit_code.as_str(), &self.config.agency_code)
+            .await?
+            .map(|(c, _)| u8::try_from(c).unwrap_or(1))
+            .unwrap_or(1);
+        let mut out = Vec::with_capacity(d.lines.len());
+        for (i, line) in d.lines.iter().enumerate() {
+            let result = sirm_domain::rules::engine::month(params, line.declared_wage, class)
+                .map_err(|e| AppError::invalid(format!("lines[{}].declared_wage", i + 1), e))?;
+            let p = records::ContributionAssessed {
+                id: line.id.clone(),
+                credit_code: d.credit_code.clone(),
+                month: d.month,
+                result,
+            };
+            out.push(draft(
+                &self.config,
+                Stream::Business,
+                kind::CONTRIBUTION_ASSESSED,
+                records::person_subject(&line.id),
+                actor,
+                &p,
+            )?);
+        }
+        Ok(out)
+    }
+
     async fn person_of_agency_for(
         &self,
         who: &Principal,
@@ -527,7 +705,7 @@ impl Sirm {
                 .map(|s| s.actor.clone())
                 .collect();
             actors.push(who.username.clone());
-            for mut d in self.record_drafts(&rec, &who.username)? {
+            for mut d in self.record_drafts(&rec, &who.username).await? {
                 d.application = Some(id.to_string());
                 d.actors = actors.clone();
                 drafts.push(d);
@@ -641,7 +819,7 @@ impl Sirm {
             serde_json::from_str(&app.data).map_err(|e| AppError::invalid("data", e))?;
         let (effect, blocked) = match self.validate(who, bt, &data).await {
             Ok((rec, _)) => (
-                self.record_drafts(&rec, &who.username)?
+                self.record_drafts(&rec, &who.username).await?
                     .into_iter()
                     .map(|d| serde_json::json!({ "kind": d.kind, "subject": d.subject, "payload": d.payload }))
                     .collect(),

@@ -48,6 +48,31 @@ pub fn csrf_field(csrf: &str) -> String {
 /// Menu entries: which page serves which permission.
 pub const MENU: &[(Permission, &str, &str, &str)] = &[
     (
+        Permission::RecordCollect,
+        "/queue",
+        "待办业务",
+        "Work queue",
+    ),
+    (Permission::RecordReview, "/queue", "待办业务", "Work queue"),
+    (
+        Permission::RecordRecheck,
+        "/queue",
+        "待办业务",
+        "Work queue",
+    ),
+    (
+        Permission::RecordApprove,
+        "/queue",
+        "待办业务",
+        "Work queue",
+    ),
+    (
+        Permission::PersonQuery,
+        "/maintenance-log",
+        "维护日志",
+        "Maintenance log",
+    ),
+    (
         Permission::AccountManage,
         "/admin/users",
         "账户管理",
@@ -87,7 +112,7 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
 
 const STYLE: &str = r#"body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0;color:#1f2933;background:#f5f7fa}
 header{background:#0b4f6c;color:#fff;padding:.6rem 1rem;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
-header a{color:#fff} header .en{color:#d9e8f0} main{max-width:64rem;margin:1rem auto;padding:0 1rem}
+header a{color:#fff} header .en{color:#d9e8f0} header button .en{color:#52606d} main{max-width:64rem;margin:1rem auto;padding:0 1rem}
 h1{font-size:1.4rem} table{border-collapse:collapse;width:100%;background:#fff} td,th{padding:.35rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 .en{color:#52606d;font-size:.85em} .err{background:#fde2e2;border:1px solid #e12d39;padding:.6rem;margin:.6rem 0}
 .ok{background:#e3f9e5;border:1px solid #31b237;padding:.6rem;margin:.6rem 0} form.inline{display:inline}

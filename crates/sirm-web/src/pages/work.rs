@@ -120,6 +120,29 @@ fn fields(
             ("end_on", "终止日期", "End date", "date", true),
             ("reason", "终止原因", "Reason", "text", true),
         ],
+        BusinessType::ContributionDeclare => &[
+            (
+                "credit_code",
+                "用人单位统一社会信用代码",
+                "Employer's credit code",
+                "text",
+                true,
+            ),
+            (
+                "month",
+                "费款所属期（年-月）",
+                "Month (YYYY-MM)",
+                "month",
+                true,
+            ),
+            (
+                "lines",
+                "申报明细：每行“公民身份号码,月工资”",
+                "Lines: one \"ID number,monthly wage\" per line",
+                "lines",
+                true,
+            ),
+        ],
     }
 }
 
@@ -155,6 +178,15 @@ fn new_form(
                     .unwrap_or_else(|| v.to_string())
             })
             .unwrap_or_default();
+        if *kind == "lines" {
+            inputs.push_str(&format!(
+                "<label>{} <textarea name=\"{name}\" rows=\"8\" cols=\"50\"{}>{}</textarea></label>",
+                t(zh, en),
+                if *required { " required" } else { "" },
+                esc(&v)
+            ));
+            continue;
+        }
         inputs.push_str(&format!(
             "<label>{} <input name=\"{name}\" type=\"{kind}\" value=\"{}\"{}></label>",
             t(zh, en),
@@ -206,7 +238,22 @@ fn data_of(bt: BusinessType, form: &Map<String, Value>) -> Value {
         else {
             continue;
         };
-        let value = if *kind == "number" {
+        let value = if *kind == "lines" {
+            // "ID,wage" per line → [{"id": …, "declared_wage": "…"}]; a line
+            // without a separator keeps its text, so validation names it.
+            Value::Array(
+                v.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(|l| match l.split_once([',', '，', '\t', ' ']) {
+                        Some((id, wage)) => {
+                            serde_json::json!({"id": id.trim(), "declared_wage": wage.trim()})
+                        }
+                        None => serde_json::json!({"id": l}),
+                    })
+                    .collect(),
+            )
+        } else if *kind == "number" {
             v.parse::<u64>()
                 .map(Value::from)
                 .unwrap_or_else(|_| Value::String(v.to_string()))
@@ -396,16 +443,21 @@ async fn application_page(
             esc(&s.reason)
         ));
     }
-    let effect = if v.effect.is_empty() {
-        v.blocked
+    let effect = match a.status.as_str() {
+        "approved" => notice(
+            "ok",
+            "已写入账本（见审核记录与维护日志）written to the ledger",
+        ),
+        "withdrawn" => String::new(),
+        _ if v.effect.is_empty() => v
+            .blocked
             .as_deref()
             .map(|b| notice("err", b))
-            .unwrap_or_default()
-    } else {
-        format!(
+            .unwrap_or_default(),
+        _ => format!(
             "<pre id=\"effect\">{}</pre>",
             esc(&serde_json::to_string_pretty(&v.effect).unwrap_or_default())
-        )
+        ),
     };
     let csrf = csrf_field(&c.csrf);
     let mut actions = String::new();
@@ -413,7 +465,17 @@ async fn application_page(
         a.next_stage.as_deref().and_then(|s| Stage::parse(s).ok()),
         a.status.as_str(),
     ) {
-        if c.principal.may(stage.permission()) {
+        let round = v
+            .steps
+            .iter()
+            .rposition(|s| s.stage == "preliminary" && s.approve)
+            .unwrap_or(0);
+        let acted = v.steps[round..]
+            .iter()
+            .any(|s| s.actor == c.principal.username);
+        if c.principal.may(stage.permission()) && acted {
+            actions = super::notice("err", "refused by rule four-eyes (Art 7): you already acted on this application; each stage needs a different person");
+        } else if c.principal.may(stage.permission()) {
             actions = format!(
                 "<fieldset><legend>{}</legend><form method=\"post\" action=\"/applications/{id}/decision\" id=\"decide\">{csrf}\
                  <input type=\"hidden\" name=\"stage\" value=\"{}\"><label>{} <input name=\"reason\" size=\"40\"></label>\
@@ -449,7 +511,11 @@ async fn application_page(
         status_zh(&a.status),
         t("待处理环节", "waiting for"),
         a.next_stage.as_deref().map(stage_label).unwrap_or_else(|| "—".into()),
-        if a.reason.is_empty() { String::new() } else { notice("err", &a.reason) },
+        match a.status.as_str() {
+            "returned" if !a.reason.is_empty() => notice("err", &format!("退回理由 reason: {}", a.reason)),
+            "withdrawn" => notice("ok", &format!("已撤回 withdrawn: {}", a.reason)),
+            _ => String::new(),
+        },
         t("原始数据", "Raw data"),
         t("原始材料", "Original materials"),
         t("批准后写入账本的内容（系统计算）", "What approval writes to the ledger (computed)"),
@@ -660,12 +726,27 @@ pub async fn maintenance_log(
         Ok(r) => r,
         Err(e) => return super::error_page(e),
     };
+    let may_open = [
+        Permission::RecordCollect,
+        Permission::RecordReview,
+        Permission::RecordRecheck,
+        Permission::RecordApprove,
+    ]
+    .iter()
+    .any(|p| c.principal.may(*p));
+    let app_cell = |id: &str| {
+        if may_open {
+            format!("<a href=\"/applications/{0}\">{0}</a>", esc(id))
+        } else {
+            esc(id)
+        }
+    };
     let mut table = String::new();
     for r in &rows {
         let (actors, content) = r[6].split_once(" | ").unwrap_or(("", ""));
         table.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/applications/{app}\">{app}</a></td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-            esc(&r[0]), esc(&r[1]), esc(&r[2]), esc(&r[3]), esc(&r[5]), esc(actors), esc(content), app = esc(&r[4])
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{app_cell}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            esc(&r[0]), esc(&r[1]), esc(&r[2]), esc(&r[3]), esc(&r[5]), esc(actors), esc(content), app_cell = app_cell(&r[4])
         ));
     }
     let v = |o: &Option<String>| esc(o.as_deref().unwrap_or(""));
