@@ -334,6 +334,88 @@ async fn grant(
     Ok(())
 }
 
+/// Apply entries in ledger order. Consecutive `contribution.assessed`
+/// entries (a declaration's person-months) go in as multi-row INSERTs; every
+/// other entry through [`apply`].
+pub(crate) async fn apply_all(
+    conn: &mut AnyConnection,
+    engine: crate::Engine,
+    entries: &[Entry],
+) -> Result<(), StoreError> {
+    let mut i = 0;
+    while i < entries.len() {
+        if entries[i].kind == kind::CONTRIBUTION_ASSESSED {
+            let mut j = i;
+            while j < entries.len() && entries[j].kind == kind::CONTRIBUTION_ASSESSED {
+                j += 1;
+            }
+            for chunk in entries[i..j].chunks(1000) {
+                insert_contributions(conn, engine, chunk).await?;
+            }
+            i = j;
+        } else {
+            apply(conn, &entries[i]).await?;
+            i += 1;
+        }
+    }
+    Ok(())
+}
+
+async fn insert_contributions(
+    conn: &mut AnyConnection,
+    engine: crate::Engine,
+    entries: &[Entry],
+) -> Result<(), StoreError> {
+    const COLS: usize = 15;
+    let mut sql = String::from(
+        "INSERT INTO contribution (person_id, month, credit_code, declared_wage, base, pension_employer, \
+         pension_employee, medical_employer, medical_employee, unemployment_employer, unemployment_employee, \
+         work_injury_employer, account_credit, rule_set, seq, status) VALUES ",
+    );
+    let mut n = 1;
+    for i in 0..entries.len() {
+        sql.push_str(if i == 0 { "(" } else { ",(" });
+        for c in 0..COLS {
+            if c > 0 {
+                sql.push(',');
+            }
+            match engine {
+                crate::Engine::Sqlite => sql.push('?'),
+                crate::Engine::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+            }
+            n += 1;
+        }
+        sql.push_str(",'assessed')");
+    }
+    let mut q = sqlx::query(&sql);
+    for e in entries {
+        let p: ContributionAssessed = payload(e)?;
+        let r = &p.result;
+        let a = &r.amounts;
+        q = q
+            .bind(p.id.as_str().to_string())
+            .bind(p.month.to_string())
+            .bind(p.credit_code.as_str().to_string())
+            .bind(r.inputs.declared_wage.to_string())
+            .bind(r.base.to_string())
+            .bind(a.pension_employer.to_string())
+            .bind(a.pension_employee.to_string())
+            .bind(a.medical_employer.to_string())
+            .bind(a.medical_employee.to_string())
+            .bind(a.unemployment_employer.to_string())
+            .bind(a.unemployment_employee.to_string())
+            .bind(a.work_injury_employer.to_string())
+            .bind(r.account_credit.to_string())
+            .bind(r.rule_set.to_string())
+            .bind(seq(e));
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// Apply one entry to the projections, inside the caller's transaction.
 pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(), StoreError> {
     let s = seq(entry);

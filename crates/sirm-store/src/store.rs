@@ -22,6 +22,8 @@ use crate::StoreError;
 /// Rows per multi-row INSERT statement (10 binds each; well under both
 /// engines' parameter limits).
 const ROWS_PER_STATEMENT: usize = 1000;
+/// Entries held in memory at once by [`Store::append_stream`].
+const STREAM_CHUNK: usize = 10_000;
 /// Key of the PostgreSQL advisory lock that serialises appends across processes.
 const APPEND_LOCK_KEY: i64 = 0x5349_524d; // "SIRM"
 
@@ -389,6 +391,27 @@ impl Store {
         origin: &str,
         expect: Option<Expect>,
     ) -> Result<AppendOutcome, StoreError> {
+        self.append_stream(drafts.into_iter().map(Ok), key, origin, expect)
+            .await
+    }
+
+    /// The append path for any number of entries: drafts are pulled from
+    /// `drafts` a chunk at a time (memory stays bounded by the chunk), all in
+    /// ONE transaction with one signed checkpoint at the end — a million
+    /// contributions of one approved declaration are in the ledger together,
+    /// or not at all. An `Err` from the iterator aborts everything.
+    pub async fn append_stream<I>(
+        &self,
+        drafts: I,
+        key: &SigningKey,
+        origin: &str,
+        expect: Option<Expect>,
+    ) -> Result<AppendOutcome, StoreError>
+    where
+        I: IntoIterator<Item = Result<EntryDraft, StoreError>>,
+        I::IntoIter: Send,
+    {
+        let mut drafts = drafts.into_iter();
         let profile = key.profile();
         let _serial = self.append_lock.lock().await;
         let mut tx = self.pool.begin().await?;
@@ -436,49 +459,55 @@ impl Store {
                 frontier.size()
             )));
         }
-        if drafts.is_empty() {
-            return Err(StoreError::Inconsistent("empty batch".into()));
-        }
         let first_seq = frontier.size() + 1;
-        let mut entries = Vec::with_capacity(drafts.len());
-        let mut leaves = Vec::with_capacity(drafts.len());
-        for (index, mut draft) in drafts.into_iter().enumerate() {
-            // Ledger time never goes backwards, whatever the wall clock does.
-            if draft.time.timestamp_micros() < min_time {
-                draft.time = time_of(min_time)?;
+        let mut index = 0usize;
+        loop {
+            let mut entries = Vec::with_capacity(STREAM_CHUNK);
+            let mut leaves = Vec::with_capacity(STREAM_CHUNK);
+            for next in drafts.by_ref().take(STREAM_CHUNK) {
+                let mut draft = next?;
+                // Ledger time never goes backwards, whatever the wall clock does.
+                if draft.time.timestamp_micros() < min_time {
+                    draft.time = time_of(min_time)?;
+                }
+                let entry = Entry::from_draft(first_seq + index as u64, draft)
+                    .map_err(|source| StoreError::InvalidEntry { index, source })?;
+                projection::check_payload(&entry)?;
+                min_time = entry.time_micros();
+                let leaf = entry.leaf_hash(profile);
+                frontier.push(profile, leaf);
+                leaves.push(leaf);
+                entries.push(entry);
+                index += 1;
             }
-            let entry = Entry::from_draft(first_seq + index as u64, draft)
-                .map_err(|source| StoreError::InvalidEntry { index, source })?;
-            projection::check_payload(&entry)?;
-            min_time = entry.time_micros();
-            let leaf = entry.leaf_hash(profile);
-            frontier.push(profile, leaf);
-            leaves.push(leaf);
-            entries.push(entry);
-        }
-        for (chunk, leaf_chunk) in entries
-            .chunks(ROWS_PER_STATEMENT)
-            .zip(leaves.chunks(ROWS_PER_STATEMENT))
-        {
-            let sql = insert_entries_sql(self.engine, chunk.len());
-            let mut q = sqlx::query(&sql);
-            for (e, leaf) in chunk.iter().zip(leaf_chunk) {
-                q = q
-                    .bind(i64_of(e.seq))
-                    .bind(e.time_micros())
-                    .bind(e.agency.as_str())
-                    .bind(e.stream.as_str())
-                    .bind(e.kind.as_str())
-                    .bind(e.subject.as_str())
-                    .bind(e.application.as_deref())
-                    .bind(e.actors_json())
-                    .bind(e.payload.as_str())
-                    .bind(leaf.to_vec());
+            if entries.is_empty() {
+                break;
             }
-            q.execute(&mut *tx).await?;
+            for (chunk, leaf_chunk) in entries
+                .chunks(ROWS_PER_STATEMENT)
+                .zip(leaves.chunks(ROWS_PER_STATEMENT))
+            {
+                let sql = insert_entries_sql(self.engine, chunk.len());
+                let mut q = sqlx::query(&sql);
+                for (e, leaf) in chunk.iter().zip(leaf_chunk) {
+                    q = q
+                        .bind(i64_of(e.seq))
+                        .bind(e.time_micros())
+                        .bind(e.agency.as_str())
+                        .bind(e.stream.as_str())
+                        .bind(e.kind.as_str())
+                        .bind(e.subject.as_str())
+                        .bind(e.application.as_deref())
+                        .bind(e.actors_json())
+                        .bind(e.payload.as_str())
+                        .bind(leaf.to_vec());
+                }
+                q.execute(&mut *tx).await?;
+            }
+            projection::apply_all(&mut tx, self.engine, &entries).await?;
         }
-        for e in &entries {
-            projection::apply(&mut tx, e).await?;
+        if index == 0 {
+            return Err(StoreError::Inconsistent("empty batch".into()));
         }
         let now = Utc::now().timestamp_micros().max(min_time);
         let checkpoint = SignedCheckpoint::sign(
@@ -656,13 +685,15 @@ impl Store {
             if rows.is_empty() {
                 break;
             }
+            let mut entries = Vec::with_capacity(rows.len());
             for r in &rows {
                 let stored = row_to_stored(r)?;
                 after = stored.seq;
                 let (entry, _) = stored.decode().map_err(StoreError::Corrupt)?;
-                projection::apply(&mut tx, &entry).await?;
-                replayed += 1;
+                entries.push(entry);
             }
+            projection::apply_all(&mut tx, self.engine, &entries).await?;
+            replayed += entries.len() as u64;
         }
         tx.commit().await?;
         Ok(replayed)

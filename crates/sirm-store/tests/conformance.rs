@@ -385,6 +385,34 @@ async fn credentials_are_mutable_and_outside_the_ledger(db: TestDb) {
     assert_eq!(store.counts().await.unwrap().entries, 0);
 }
 
+async fn streamed_append_is_one_transaction(db: TestDb) {
+    let store = db.app().await;
+    let k = key();
+    // 25,000 drafts pulled in chunks: one checkpoint, all entries.
+    let out = store
+        .append_stream((0..25_000).map(|i| Ok(note(i))), &k, "sirm:test", None)
+        .await
+        .unwrap();
+    assert_eq!((out.first_seq, out.last_seq), (1, 25_000));
+    assert_eq!(store.counts().await.unwrap().checkpoints, 1);
+    // A failure after two chunks were written leaves nothing behind.
+    let failing = (0..25_000).map(|i| {
+        if i == 21_000 {
+            Err(StoreError::Inconsistent("source file ended early".into()))
+        } else {
+            Ok(note(i))
+        }
+    });
+    let err = store
+        .append_stream(failing, &k, "sirm:test", None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("ended early"), "{err}");
+    let c = store.counts().await.unwrap();
+    assert_eq!((c.entries, c.checkpoints), (25_000, 1));
+    assert!(verify_all(&store, &k).await.is_intact());
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -407,4 +435,5 @@ conformance!(
     projections_rebuild_bit_for_bit,
     append_refuses_a_ledger_with_an_unsigned_tail,
     credentials_are_mutable_and_outside_the_ledger,
+    streamed_append_is_one_transaction,
 );
