@@ -380,3 +380,28 @@ pub struct ContributionAssessed {
     pub month: crate::rules::Month,
     pub result: crate::rules::engine::MonthResult,
 }
+
+/// A declaration file row that was refused at the counter, with why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RejectedLine {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// A monthly declaration submitted as a file (CSV: `ID number,wage` per
+/// line): the file is archived; the application records its hash, how many
+/// rows were accepted, and the rejected rows with their reasons. Approval
+/// reads the archived file again and computes every accepted row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclarationFile {
+    pub credit_code: CreditCode,
+    pub month: crate::rules::Month,
+    pub file: Material,
+    pub rows: u64,
+    pub accepted: u64,
+    pub rejected_count: u64,
+    /// The first rejected rows (at most 1,000), with line numbers.
+    pub rejected: Vec<RejectedLine>,
+}

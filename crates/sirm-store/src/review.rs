@@ -260,3 +260,35 @@ impl Store {
         )
     }
 }
+
+impl Store {
+    /// Resident ID numbers employed by `credit_code` at some time in the
+    /// month `[first, last]` (dates as `YYYY-MM-DD`).
+    pub async fn employed_in(
+        &self,
+        credit_code: &str,
+        first: &str,
+        last: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT person_id FROM employment WHERE credit_code = $1 AND start_on <= $2 \
+             AND (end_on IS NULL OR end_on >= $3)",
+        )
+        .bind(credit_code)
+        .bind(last)
+        .bind(first)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// How many person-months of `month` are already assessed for `credit_code`.
+    pub async fn assessed_count(&self, credit_code: &str, month: &str) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM contribution WHERE credit_code = $1 AND month = $2",
+        )
+        .bind(credit_code)
+        .bind(month)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+}

@@ -496,6 +496,35 @@ async fn monthly_declaration_computed_on_approval(postgres: bool) {
                 .contains("not employed"),
         "{v}"
     );
+    // Declared twice while the first is in review: refused.
+    let (s, v) = submit(json!([{"id": person[0], "declared_wage": "6000"}])).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let first = v["application_id"].as_str().unwrap().to_string();
+    let (s, v) = submit(json!([{"id": person[0], "declared_wage": "6000"}])).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already in review"),
+        "{v}"
+    );
+    // Return it (the clerk withdraws), then declare properly.
+    let reviewer = app.login("reviewer").await;
+    app.post(
+        &reviewer,
+        &format!("/api/v1/applications/{first}/decision"),
+        json!({"stage": "review", "approve": false, "reason": "工资有误"}),
+    )
+    .await;
+    app.sirm
+        .withdraw_application(
+            &app.sirm.principal("clerk", "test").await.unwrap(),
+            &first,
+            "重新申报",
+        )
+        .await
+        .unwrap();
     // A valid declaration: nothing computed is entered; it is computed on approval.
     let data = json!({"credit_code": employer, "month": "2024-06", "lines": [{"id": person[0], "declared_wage": "50000.00"}]});
     let (_, v) = through_all_stages(&app, data, "contribution.declare").await;

@@ -207,13 +207,17 @@ impl Sirm {
                 Record::Declaration(parse(data)?)
             }
         };
-        // Build the drafts once: they carry every field check.
-        let drafts = self.record_drafts(&rec, &who.username).await?;
-        let subject = drafts
-            .first()
-            .map(|d| d.subject.clone())
-            .unwrap_or_default();
         self.check_state(who, &rec).await?;
+        // Build the drafts once: they carry every field check and, for
+        // contributions, the computation itself.
+        let drafts = self.record_drafts(&rec, &who.username).await?;
+        let subject = match &rec {
+            Record::Declaration(d) => format!("declaration:{}:{}", d.credit_code, d.month),
+            _ => drafts
+                .first()
+                .map(|d| d.subject.clone())
+                .unwrap_or_default(),
+        };
         Ok((rec, subject))
     }
 
@@ -347,6 +351,7 @@ impl Sirm {
         self.authorize(who, Permission::RecordCollect).await?;
         let bt = BusinessType::from_str(business_type)?;
         let (_, subject) = self.validate(who, bt, &data).await?;
+        self.refuse_open_duplicate(who, &subject).await?;
         if materials.is_empty() {
             return Err(AppError::invalid(
                 "materials",
@@ -530,19 +535,6 @@ impl Sirm {
                 )));
             }
         }
-        let subject = format!("declaration:{}:{}", d.credit_code, d.month);
-        let open = self
-            .store
-            .applications(&who.agency, None, None, 10_000)
-            .await?
-            .into_iter()
-            .any(|a| a.subject == subject && (a.status == "pending" || a.status == "returned"));
-        if open {
-            return Err(AppError::Conflict(format!(
-                "a declaration of {} for {} is already in review",
-                d.credit_code, d.month
-            )));
-        }
         Ok(())
     }
 
@@ -586,6 +578,26 @@ impl Sirm {
             )?);
         }
         Ok(out)
+    }
+
+    /// One application in review per subject for declarations (the same
+    /// employer-month cannot be declared twice at once).
+    async fn refuse_open_duplicate(&self, who: &Principal, subject: &str) -> Result<(), AppError> {
+        if !subject.starts_with("declaration:") {
+            return Ok(());
+        }
+        let open = self
+            .store
+            .applications(&who.agency, None, None, 100_000)
+            .await?
+            .into_iter()
+            .any(|a| a.subject == subject && (a.status == "pending" || a.status == "returned"));
+        if open {
+            return Err(AppError::Conflict(format!(
+                "{subject}: a declaration for this employer and month is already in review"
+            )));
+        }
+        Ok(())
     }
 
     async fn person_of_agency_for(
