@@ -156,6 +156,30 @@ impl Sirm {
         self.append_with(drafts, None).await
     }
 
+    /// Stream any number of drafts into the ledger in one transaction.
+    pub async fn append_stream_with<I>(
+        &self,
+        drafts: I,
+        expect: Option<sirm_store::Expect>,
+    ) -> Result<AppendOutcome, AppError>
+    where
+        I: IntoIterator<Item = Result<EntryDraft, sirm_store::StoreError>>,
+        I::IntoIter: Send,
+    {
+        let key = self.signing_key.as_ref().ok_or_else(|| AppError::Config {
+            path: self.dir.key_path(),
+            message: "opened read-only: the signing key is needed to append".into(),
+        })?;
+        match self
+            .store
+            .append_stream(drafts, key, &self.config.origin, expect)
+            .await
+        {
+            Err(sirm_store::StoreError::Stale(m)) => Err(AppError::Conflict(m)),
+            other => Ok(other?),
+        }
+    }
+
     /// [`Sirm::append`] with a precondition checked in the same transaction.
     pub async fn append_with(
         &self,

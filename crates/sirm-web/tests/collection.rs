@@ -565,6 +565,122 @@ async fn monthly_declaration_computed_on_approval(postgres: bool) {
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 
+async fn declaration_file_rows_checked_and_streamed(postgres: bool) {
+    let app = spawn(postgres).await;
+    let persons = app.sirm.store.person_ids(3).await.unwrap();
+    let employer = app
+        .sirm
+        .store
+        .account("agent")
+        .await
+        .unwrap()
+        .unwrap()
+        .employer
+        .unwrap();
+    for p in &persons[..2] {
+        let start = json!({"id": p, "credit_code": employer, "start_on": "2025-01-01"});
+        assert_eq!(
+            through_all_stages(&app, start, "employment.start").await.1["status"],
+            "approved"
+        );
+    }
+    let csv = format!(
+        "身份证号,工资\n{},8000.00\n{},12000\n110105199003071223,5000\n{},abc\n{},6000\n{},9000\n",
+        persons[0], persons[1], persons[1], persons[2], persons[0]
+    );
+    let clerk = app.sirm.principal("clerk", "test").await.unwrap();
+    let code: sirm_domain::id::CreditCode = employer.parse().unwrap();
+    let month = sirm_domain::rules::Month::parse("2025-03").unwrap();
+    let mut seen = 0;
+    let report = app
+        .sirm
+        .submit_declaration_file(
+            &clerk,
+            &code,
+            month,
+            "2025-03.csv",
+            csv.as_bytes(),
+            &mut |n| seen = n,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.rows, report.accepted, report.rejected_count),
+        (6, 2, 4),
+        "{report:?}"
+    );
+    assert_eq!(seen, 6);
+    let lines: Vec<u64> = report.rejected.iter().map(|r| r.line).collect();
+    assert_eq!(lines, vec![4, 5, 6, 7], "{report:?}");
+    assert!(
+        report.rejected[0].reason.contains("check character"),
+        "{:?}",
+        report.rejected
+    );
+    assert!(
+        report.rejected[1].reason.contains("declared_wage"),
+        "{:?}",
+        report.rejected
+    );
+    assert!(
+        report.rejected[2].reason.contains("not employed"),
+        "{:?}",
+        report.rejected
+    );
+    assert!(
+        report.rejected[3].reason.contains("twice"),
+        "{:?}",
+        report.rejected
+    );
+    // Through the chain; approval streams the file.
+    let id = report.application_id;
+    for (user, stage) in [
+        ("reviewer", "review"),
+        ("rechecker", "recheck"),
+        ("approver", "approval"),
+    ] {
+        let t = app.login(user).await;
+        let (s, v) = app
+            .post(
+                &t,
+                &format!("/api/v1/applications/{id}/decision"),
+                json!({"stage": stage, "approve": true}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    for p in &persons[..2] {
+        let c = app.sirm.store.contributions_of(p).await.unwrap();
+        assert_eq!(c.len(), 1, "{p}");
+        assert_eq!(c[0].month, "2025-03");
+    }
+    assert!(app
+        .sirm
+        .store
+        .contributions_of(&persons[2])
+        .await
+        .unwrap()
+        .is_empty());
+    // The same month again is refused.
+    let err = app
+        .sirm
+        .submit_declaration_file(
+            &clerk,
+            &code,
+            month,
+            "again.csv",
+            csv.as_bytes(),
+            &mut |_| {},
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("already has contributions"),
+        "{err}"
+    );
+    assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
+}
+
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -583,4 +699,5 @@ both_engines!(
     bad_input_four_eyes_and_returns,
     employment_history,
     monthly_declaration_computed_on_approval,
+    declaration_file_rows_checked_and_streamed,
 );

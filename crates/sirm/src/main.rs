@@ -43,6 +43,8 @@ enum Command {
     Migrate,
     /// Manage accounts and roles (as a signed-in administrator; same use cases and audit trail as the web UI).
     User(cmd::user::UserArgs),
+    /// Import a file as a business transaction (a monthly declaration).
+    Import(cmd::import::ImportArgs),
     /// Print the current TOTP code of a base32 secret (demo and testing aid).
     TotpCode(cmd::install::TotpCodeArgs),
     /// Check an identifier (resident ID number, unified social credit code, region code).
@@ -84,6 +86,7 @@ fn run_async(loc: &Location, command: &Command) -> anyhow::Result<ExitCode> {
             Command::Checkpoint(a) => cmd::install::checkpoint(loc, a).await,
             Command::Migrate => cmd::install::migrate(loc).await,
             Command::User(a) => cmd::user::run(loc, a).await,
+            Command::Import(a) => cmd::import::run(loc, a).await,
             Command::Id(_) | Command::Calc(_) | Command::Rules(_) | Command::TotpCode(_) => {
                 anyhow::bail!("internal: synchronous command dispatched as async")
             }

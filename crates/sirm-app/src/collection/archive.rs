@@ -34,6 +34,19 @@ fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+fn clean_name(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+        .take(120)
+        .collect();
+    if clean.trim().is_empty() {
+        "material".into()
+    } else {
+        clean
+    }
+}
+
 fn valid_hash(h: &str) -> bool {
     h.len() == 64
         && h.bytes()
@@ -75,35 +88,55 @@ impl Archive {
             AppError::invalid("material", format!("{name}: not a PDF, PNG or JPEG file"))
         })?;
         let sha256 = hex::encode(Sha256::digest(bytes));
-        let path = self.path_of(&sha256);
-        if !path.exists() {
-            let dir = path.parent().unwrap_or(Path::new("."));
-            let err = |e: std::io::Error| AppError::File {
-                path: dir.to_path_buf(),
-                message: e.to_string(),
-            };
-            std::fs::create_dir_all(dir).map_err(err)?;
-            let tmp = dir.join(format!(".{sha256}.tmp"));
-            let mut f = std::fs::File::create(&tmp).map_err(err)?;
-            f.write_all(bytes).map_err(err)?;
-            f.sync_all().map_err(err)?;
-            std::fs::rename(&tmp, &path).map_err(err)?;
-        }
-        let clean: String = name
-            .chars()
-            .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-            .take(120)
-            .collect();
+        self.write(&sha256, bytes)?;
         Ok(Material {
             sha256,
-            name: if clean.trim().is_empty() {
-                "material".into()
-            } else {
-                clean
-            },
+            name: clean_name(name),
             media_type: media_type.to_string(),
             size: bytes.len() as u64,
         })
+    }
+
+    /// Store a data file (e.g. a declaration CSV) as it is; `media_type`
+    /// says what it is. Same addressing and write-once rules as `put`.
+    pub fn put_data(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> Result<Material, AppError> {
+        if bytes.is_empty() {
+            return Err(AppError::invalid(
+                "file",
+                format!("{name}: the file is empty"),
+            ));
+        }
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        self.write(&sha256, bytes)?;
+        Ok(Material {
+            sha256,
+            name: clean_name(name),
+            media_type: media_type.to_string(),
+            size: bytes.len() as u64,
+        })
+    }
+
+    fn write(&self, sha256: &str, bytes: &[u8]) -> Result<(), AppError> {
+        let path = self.path_of(sha256);
+        if path.exists() {
+            return Ok(());
+        }
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let err = |e: std::io::Error| AppError::File {
+            path: dir.to_path_buf(),
+            message: e.to_string(),
+        };
+        std::fs::create_dir_all(dir).map_err(err)?;
+        let tmp = dir.join(format!(".{sha256}.tmp"));
+        let mut f = std::fs::File::create(&tmp).map_err(err)?;
+        f.write_all(bytes).map_err(err)?;
+        f.sync_all().map_err(err)?;
+        std::fs::rename(&tmp, &path).map_err(err)
     }
 
     /// Read a material back, checking that it still has its hash.

@@ -9,6 +9,7 @@
 //! makes the ledger the maintenance log of Art 12.
 
 pub mod archive;
+pub mod declaration_file;
 
 use std::str::FromStr;
 
@@ -52,10 +53,12 @@ pub enum BusinessType {
     EmploymentEnd,
     #[serde(rename = "contribution.declare")]
     ContributionDeclare,
+    #[serde(rename = "contribution.declare_file")]
+    ContributionDeclareFile,
 }
 
 impl BusinessType {
-    pub const ALL: [BusinessType; 8] = [
+    pub const ALL: [BusinessType; 9] = [
         BusinessType::PersonRegister,
         BusinessType::PersonChange,
         BusinessType::EmployerRegister,
@@ -64,6 +67,7 @@ impl BusinessType {
         BusinessType::EmploymentStart,
         BusinessType::EmploymentEnd,
         BusinessType::ContributionDeclare,
+        BusinessType::ContributionDeclareFile,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -76,6 +80,7 @@ impl BusinessType {
             BusinessType::EmploymentStart => "employment.start",
             BusinessType::EmploymentEnd => "employment.end",
             BusinessType::ContributionDeclare => "contribution.declare",
+            BusinessType::ContributionDeclareFile => "contribution.declare_file",
         }
     }
 
@@ -89,6 +94,7 @@ impl BusinessType {
             BusinessType::EmploymentStart => "增员（就业登记）",
             BusinessType::EmploymentEnd => "减员（终止就业）",
             BusinessType::ContributionDeclare => "月度缴费申报",
+            BusinessType::ContributionDeclareFile => "月度缴费申报（批量文件）",
         }
     }
 }
@@ -119,6 +125,7 @@ enum Record {
     EmploymentStart(records::EmploymentStart),
     EmploymentEnd(records::EmploymentEnd),
     Declaration(records::ContributionDeclaration),
+    DeclarationFile(records::DeclarationFile),
 }
 
 fn parse<T: serde::de::DeserializeOwned>(data: &serde_json::Value) -> Result<T, AppError> {
@@ -206,6 +213,7 @@ impl Sirm {
                 check_lines(data)?;
                 Record::Declaration(parse(data)?)
             }
+            BusinessType::ContributionDeclareFile => Record::DeclarationFile(parse(data)?),
         };
         self.check_state(who, &rec).await?;
         // Build the drafts once: they carry every field check and, for
@@ -213,6 +221,7 @@ impl Sirm {
         let drafts = self.record_drafts(&rec, &who.username).await?;
         let subject = match &rec {
             Record::Declaration(d) => format!("declaration:{}:{}", d.credit_code, d.month),
+            Record::DeclarationFile(d) => format!("declaration:{}:{}", d.credit_code, d.month),
             _ => drafts
                 .first()
                 .map(|d| d.subject.clone())
@@ -297,6 +306,32 @@ impl Sirm {
                 }
             }
             Record::Declaration(d) => self.check_declaration(who, d).await?,
+            Record::DeclarationFile(d) => {
+                if self
+                    .store
+                    .employer_class(d.credit_code.as_str(), &who.agency)
+                    .await?
+                    .is_none()
+                {
+                    return Err(AppError::NotFound(format!(
+                        "employer {} in agency {}",
+                        d.credit_code, who.agency
+                    )));
+                }
+                if self
+                    .store
+                    .assessed_count(d.credit_code.as_str(), &d.month.to_string())
+                    .await?
+                    > 0
+                {
+                    return Err(AppError::Conflict(format!(
+                        "{} already has contributions assessed for {}",
+                        d.credit_code, d.month
+                    )));
+                }
+                // The archived file must still be there, unaltered.
+                self.archive().get(&d.file.sha256)?;
+            }
             Record::EmploymentEnd(e) => {
                 self.person_of_agency_for(who, &e.id).await?;
                 let open = self
@@ -336,7 +371,8 @@ impl Sirm {
             Record::EmployerDeregister(e) => employer_deregistration_draft(c, actor, e)?,
             Record::EmploymentStart(e) => employment_start_draft(c, actor, e)?,
             Record::EmploymentEnd(e) => employment_end_draft(c, actor, e)?,
-            Record::Declaration(_) => return Ok(vec![]),
+            // Streamed at approval (see `decide_application`).
+            Record::Declaration(_) | Record::DeclarationFile(_) => return Ok(vec![]),
         }])
     }
 
@@ -717,11 +753,25 @@ impl Sirm {
                 .map(|s| s.actor.clone())
                 .collect();
             actors.push(who.username.clone());
+            let expect = Some(Expect::ApplicationAt {
+                id: id.to_string(),
+                last_seq: app.last_seq,
+            });
+            if let Record::DeclarationFile(d) = &rec {
+                // A file of any size: the decision and every computed row in
+                // one streamed transaction.
+                let rows = self.file_drafts(d, id, actors).await?;
+                let stream = drafts.into_iter().map(Ok).chain(rows);
+                self.append_stream_with(stream, expect).await?;
+                return Ok(st.name().to_string());
+            }
             for mut d in self.record_drafts(&rec, &who.username).await? {
                 d.application = Some(id.to_string());
                 d.actors = actors.clone();
                 drafts.push(d);
             }
+            self.append_checked(drafts, expect).await?;
+            return Ok(st.name().to_string());
         }
         self.append_checked(
             drafts,

@@ -143,6 +143,8 @@ fn fields(
                 true,
             ),
         ],
+        // Taken by `sirm import declaration` (a file), not by this form.
+        BusinessType::ContributionDeclareFile => &[],
     }
 }
 
@@ -160,6 +162,7 @@ fn new_form(
 ) -> String {
     let tabs: Vec<String> = BusinessType::ALL
         .iter()
+        .filter(|b| **b != BusinessType::ContributionDeclareFile)
         .map(|b| {
             format!(
                 "<a href=\"/applications/new?type={}\">{}</a>",

@@ -3,6 +3,7 @@
 
 pub mod calc;
 pub mod id;
+pub mod import;
 pub mod install;
 pub mod rules;
 pub mod user;

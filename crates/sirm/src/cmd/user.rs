@@ -192,7 +192,7 @@ fn first_line(path: &Path, what: &str) -> anyhow::Result<String> {
 }
 
 /// The password of `--as`: file, then `SIRM_PASSWORD`, then the terminal.
-fn sign_in_password(user: &str, file: Option<&Path>) -> anyhow::Result<String> {
+pub(crate) fn sign_in_password(user: &str, file: Option<&Path>) -> anyhow::Result<String> {
     if let Some(path) = file {
         return first_line(path, "password");
     }
@@ -257,7 +257,7 @@ fn refusal_message(e: &AppError) -> String {
 }
 
 /// What a command ended with: success, or a refusal (exit 1).
-type Outcome = Result<(), AppError>;
+pub(crate) type Outcome = Result<(), AppError>;
 
 pub async fn run(loc: &Location, args: &UserArgs) -> anyhow::Result<ExitCode> {
     let Some(user) = args
@@ -302,7 +302,7 @@ pub async fn run(loc: &Location, args: &UserArgs) -> anyhow::Result<ExitCode> {
 
 /// Exit status of an outcome: refusals print one line and exit 1; anything
 /// else (database, ledger) is returned to `main` (exit 2).
-fn finish(outcome: Outcome) -> anyhow::Result<ExitCode> {
+pub(crate) fn finish(outcome: Outcome) -> anyhow::Result<ExitCode> {
     match outcome {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) if is_refusal(&e) => {

@@ -1,0 +1,137 @@
+//! `sirm import declaration FILE --employer CODE --month YYYY-MM`: the batch
+//! path of monthly declarations. Signs in like `sirm user` (`--as`), checks
+//! every row (bad rows listed with line number and reason, good rows kept),
+//! and submits one application to the review chain; approval in the
+//! workbench computes and appends every row in one transaction.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use sirm_app::{Access, AppError, Sirm};
+use sirm_domain::id::CreditCode;
+use sirm_domain::rules::Month;
+
+use super::install::Location;
+use super::user::{finish, sign_in_password, Outcome};
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub command: ImportCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ImportCommand {
+    /// A monthly contribution declaration: CSV, one `ID number,monthly wage` per line (a header line is allowed).
+    Declaration {
+        /// The CSV file.
+        file: PathBuf,
+        /// The declaring employer's unified social credit code.
+        #[arg(long)]
+        employer: String,
+        /// The month declared (YYYY-MM).
+        #[arg(long)]
+        month: String,
+        /// The clerk who takes the declaration.
+        #[arg(long = "as", value_name = "USER")]
+        as_user: String,
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        #[arg(long, value_name = "CODE")]
+        totp: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn run(loc: &Location, args: &ImportArgs) -> anyhow::Result<ExitCode> {
+    let ImportCommand::Declaration {
+        file,
+        employer,
+        month,
+        as_user,
+        password_file,
+        totp,
+        json,
+    } = &args.command;
+    let employer: CreditCode = match employer.parse() {
+        Ok(c) => c,
+        Err(e) => return finish(Err(AppError::invalid("--employer", e))),
+    };
+    let month: Month = match Month::parse(month) {
+        Ok(m) => m,
+        Err(e) => return finish(Err(AppError::invalid("--month", e))),
+    };
+    let bytes = std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))?;
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("declaration.csv")
+        .to_string();
+    let password = sign_in_password(as_user, password_file.as_deref())?;
+    let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
+    let session = match sirm.login(as_user, &password, totp.as_deref(), "cli").await {
+        Ok(s) => s,
+        Err(e) => {
+            sirm.store.close().await;
+            return finish(Err(e));
+        }
+    };
+    let started = std::time::Instant::now();
+    let mut progress = |rows: u64| {
+        let mut err = std::io::stderr();
+        let _ = write!(
+            err,
+            "\r  checked {rows} rows ({:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
+        let _ = err.flush();
+    };
+    let result: Outcome = match sirm
+        .submit_declaration_file(
+            &session.principal,
+            &employer,
+            month,
+            &name,
+            &bytes,
+            &mut progress,
+        )
+        .await
+    {
+        Ok(report) => {
+            eprintln!();
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+            } else {
+                println!(
+                    "application {} submitted for review (审核)",
+                    report.application_id
+                );
+                println!(
+                    "  rows {}, accepted {}, rejected {}",
+                    report.rows, report.accepted, report.rejected_count
+                );
+                for r in report.rejected.iter().take(20) {
+                    println!("  line {}: {}", r.line, r.reason);
+                }
+                if report.rejected_count > 20 {
+                    println!(
+                        "  … {} more rejected rows are listed in the application",
+                        report.rejected_count - 20
+                    );
+                }
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+    };
+    let _ = sirm.logout(&session.token, "cli").await;
+    sirm.store.close().await;
+    finish(result)
+}

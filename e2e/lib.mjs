@@ -1,0 +1,216 @@
+// Shared helpers for the SIRM browser end-to-end tests (node --test).
+//
+// Environment (set by scripts/browser-test):
+//   SIRM_E2E_BASE_URL      where `sirm serve` listens, e.g. http://127.0.0.1:18080
+//   SIRM_E2E_DEMO_OUTPUT   file holding what `sirm demo` printed (logins, TOTP secrets)
+//   SIRM_E2E_SCREENSHOTS   if set, keep a full-page screenshot of each final page in e2e/screenshots/
+//   SIRM_E2E_CHROMIUM      browser binary (default /usr/bin/chromium)
+
+import { createHash, createHmac } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+export const BASE = (process.env.SIRM_E2E_BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+/// Read the demo output once: the shared password and the administrators' TOTP secrets.
+function demoOutput() {
+  const f = process.env.SIRM_E2E_DEMO_OUTPUT;
+  return f && existsSync(f) ? readFileSync(f, 'utf8') : '';
+}
+
+/// The password `sirm demo` prints for every demo account (DEMO_PASSWORD in demo.rs).
+export const PASSWORD = (() => {
+  const m = demoOutput().match(/密码:\s*(\S+?)\)/);
+  return m ? m[1] : 'Sirm-Demo-2026!';
+})();
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/// demo_totp_secret() of crates/sirm-app/src/demo.rs, used when the demo output is unavailable.
+function derivedSecret(username) {
+  const raw = createHash('sha256').update(`sirm-demo-totp:${username}`).digest().subarray(0, 20);
+  let out = '';
+  let buf = 0;
+  let bits = 0;
+  for (const b of raw) {
+    buf = (buf << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += BASE32[(buf >> bits) & 31];
+    }
+    buf &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += BASE32[(buf << (5 - bits)) & 31];
+  return out;
+}
+
+/// The base32 TOTP secret of an administrator, as printed by `sirm demo`.
+export function totpSecret(username) {
+  const re = new RegExp(`^\\s*${username}\\s+([A-Z2-7]{16,})\\s*$`, 'm');
+  const m = demoOutput().match(re);
+  return m ? m[1] : derivedSecret(username);
+}
+
+function base32Decode(s) {
+  const bytes = [];
+  let buf = 0;
+  let bits = 0;
+  for (const ch of s.replace(/=+$/, '').toUpperCase()) {
+    const v = BASE32.indexOf(ch);
+    if (v < 0) throw new Error(`not base32: ${ch}`);
+    buf = (buf << 5) | v;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((buf >> bits) & 0xff);
+    }
+    buf &= (1 << bits) - 1;
+  }
+  return Buffer.from(bytes);
+}
+
+/// RFC 6238 TOTP: HMAC-SHA-1, 30-second steps, 6 digits.
+export function totp(secret, timeMs = Date.now()) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(timeMs / 1000 / 30)));
+  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const off = mac[mac.length - 1] & 0x0f;
+  const bin = mac.readUInt32BE(off) & 0x7fffffff;
+  return String(bin % 1_000_000).padStart(6, '0');
+}
+
+/// GB 11643 check character of the first 17 digits of a resident ID number.
+export function idCheckChar(first17) {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * w[i];
+  return '10X98765432'[sum % 11];
+}
+
+function rnd(n) {
+  return Math.floor(Math.random() * n);
+}
+
+/// A valid new resident ID in region 110105, random birth date and sequence.
+export function newResidentId() {
+  const y = 1965 + rnd(36);
+  const m = String(1 + rnd(12)).padStart(2, '0');
+  const d = String(1 + rnd(28)).padStart(2, '0');
+  const seq = String(rnd(1000)).padStart(3, '0');
+  const first17 = `110105${y}${m}${d}${seq}`;
+  return first17 + idCheckChar(first17);
+}
+
+/// The same ID with a wrong check character.
+export function withWrongCheck(id) {
+  const right = id[17];
+  const wrong = '0123456789X'.split('').find((c) => c !== right);
+  return id.slice(0, 17) + wrong;
+}
+
+/// A random two-character given name so reruns are distinguishable.
+export function testName() {
+  const given = '伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂';
+  return `测试${given[rnd(given.length)]}${given[rnd(given.length)]}`;
+}
+
+let scratch;
+/// A temp dir for this test process, removed when it exits.
+function scratchDir() {
+  if (!scratch) {
+    scratch = mkdtempSync(join(tmpdir(), 'sirm-e2e-'));
+    process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+  }
+  return scratch;
+}
+
+/// Write a small PDF to a fresh temp dir and return its path.
+export function writeScanPdf(name = 'scan.pdf') {
+  const dir = mkdtempSync(join(scratchDir(), 'pdf-'));
+  const path = join(dir, name);
+  const body =
+    '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n' +
+    '2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n' +
+    '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\n' +
+    'trailer<</Root 1 0 R>>\n%%EOF\n';
+  writeFileSync(path, body);
+  return path;
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.SIRM_E2E_CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+}
+
+/// A fresh page in its own browser context (own cookies), with page errors collected.
+export async function newPage(browser) {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  ctx.setDefaultTimeout(15_000);
+  ctx.setDefaultNavigationTimeout(20_000);
+  const page = await ctx.newPage();
+  page.pageErrors = [];
+  page.on('pageerror', (e) => page.pageErrors.push(e.message));
+  return page;
+}
+
+/// Sign in on /login; administrators also get a TOTP code. Returns the landing URL path.
+export async function login(page, username, { code } = {}) {
+  await page.goto(`${BASE}/login`);
+  await page.fill('#login input[name=username]', username);
+  await page.fill('#login input[name=password]', PASSWORD);
+  if (code) await page.fill('#login input[name=code]', code);
+  await submit(page, '#login button[type=submit]');
+  const path = new URL(page.url()).pathname;
+  if (path === '/login') {
+    const err = (await page.locator('#err').count()) ? await page.innerText('#err') : '(no #err)';
+    assert.fail(`sign-in as ${username} failed: ${err}`);
+  }
+  // The header names who is signed in.
+  assert.match(await page.innerText('header'), new RegExp(`\\(${username}\\)`));
+  return path;
+}
+
+/// Click a submit button and wait for the document it loads (success or error page).
+export async function submit(page, selector) {
+  await Promise.all([page.waitForEvent('load'), page.click(selector)]);
+}
+
+export async function logout(page) {
+  await submit(page, 'header form[action="/logout"] button');
+  assert.equal(new URL(page.url()).pathname, '/login');
+  assert.equal(await page.locator('header form[action="/logout"]').count(), 0, 'still signed in after 退出');
+}
+
+/// Navigate and return the HTTP status of the main document.
+export async function goto(page, path) {
+  const res = await page.goto(`${BASE}${path}`);
+  return res ? res.status() : 0;
+}
+
+/// Keep a full-page screenshot only when SIRM_E2E_SCREENSHOTS is set.
+export async function shot(page, name) {
+  if (!process.env.SIRM_E2E_SCREENSHOTS) return;
+  const dir = join(HERE, 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
+export async function mainText(page) {
+  return page.innerText('main');
+}

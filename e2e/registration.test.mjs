@@ -1,0 +1,105 @@
+// Person registration (参保登记) through the four review stages, each by a
+// different signed-in person, then found by the query officer (issue 5 item 8).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  BASE, launch, newPage, login, logout, submit, goto, shot, mainText,
+  newResidentId, testName, writeScanPdf,
+} from './lib.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/// As the signed-in officer: open the application from /queue and approve it.
+async function approveFromQueue(page, appId, username, stageZh) {
+  assert.equal(await goto(page, '/queue'), 200);
+  const row = page.locator(`#queue tr[data-application="${appId}"]`);
+  assert.equal(await row.count(), 1, `${username}: application ${appId} not in the work queue`);
+  assert.match(await row.innerText(), new RegExp(stageZh), `${username}: row does not wait for ${stageZh}`);
+  await Promise.all([page.waitForEvent('load'), row.locator(`a[href="/applications/${appId}"]`).click()]);
+  assert.equal(new URL(page.url()).pathname, `/applications/${appId}`);
+  // The uploaded scan is listed with its SHA-256.
+  assert.match(await page.innerText('#materials'), /scan\.pdf/);
+  const form = page.locator('#decide');
+  assert.equal(await form.count(), 1, `${username}: no decision form on the application page`);
+  await form.locator('input[name=reason]').fill(`${stageZh}通过（e2e）`);
+  await submit(page, '#decide button[value=approve]');
+  assert.equal(await page.locator('#err').count(), 0, `${username}: ${await mainText(page)}`);
+  return page.innerText('#ok');
+}
+
+test('person registration passes 初审 → 审核 → 复核 → 审批 with four logins and shows up for the query officer', async () => {
+  const page = await newPage(browser);
+  const id = newResidentId();
+  const name = testName();
+  const address = '北京市朝阳区建国路88号';
+  const pdf = writeScanPdf('scan.pdf');
+
+  // 1. clerk takes the application at the counter.
+  await login(page, 'clerk');
+  assert.equal(await goto(page, '/applications/new'), 200);
+  assert.match(await page.innerText('h1'), /参保登记/);
+  const form = page.locator('#new-application');
+  await form.locator('input[name=id]').fill(id);
+  await form.locator('input[name=name]').fill(name);
+  await form.locator('input[name=address]').fill(address);
+  await form.locator('input[name=phone]').fill('13800138000');
+  await form.locator('input[name=registered_on]').fill('2026-01-15');
+  await form.locator('input[name=material]').setInputFiles(pdf);
+  await submit(page, '#new-application button[type=submit]');
+  const m = new URL(page.url()).pathname.match(/^\/applications\/([^/?#]+)$/);
+  assert.ok(m, `no application page after submitting: ${page.url()}\n${await mainText(page)}`);
+  const appId = decodeURIComponent(m[1]);
+  assert.match(await page.innerText('#data'), new RegExp(id));
+  assert.match(await page.innerText('#materials'), /scan\.pdf/);
+  await shot(page, '1-clerk-submitted');
+  await logout(page);
+
+  // 2.–4. three more people, one stage each.
+  const stages = [
+    ['reviewer', '审核', /已通过/],
+    ['rechecker', '复核', /已通过/],
+    ['approver', '审批', /已批准并写入账本/],
+  ];
+  for (const [user, stageZh, expect] of stages) {
+    await login(page, user);
+    const ok = await approveFromQueue(page, appId, user, stageZh);
+    assert.match(ok, expect, `${user}: ${ok}`);
+    await shot(page, `1-${user}-decided`);
+    if (user === 'approver') {
+      // The review history names every responsible person, one per stage.
+      const steps = await page.innerText('#steps');
+      for (const [who, zh] of [['clerk', '初审'], ['reviewer', '审核'], ['rechecker', '复核'], ['approver', '审批']]) {
+        assert.match(steps, new RegExp(`${zh}[^\\n]*\\b${who}\\b`), `review history lacks ${zh} by ${who}:\n${steps}`);
+      }
+    }
+    await logout(page);
+  }
+
+  // 5. query officer finds the person and the maintenance log entry.
+  await login(page, 'query');
+  assert.equal(await goto(page, `/persons?id=${id}`), 200);
+  const person = await page.innerText('#person');
+  assert.match(person, new RegExp(name));
+  assert.match(person, new RegExp(id));
+  await shot(page, '1-query-person');
+
+  assert.equal(await goto(page, `/maintenance-log?subject=${id}`), 200);
+  const rows = page.locator('#log tr', { hasText: appId });
+  assert.ok((await rows.count()) >= 1, `maintenance log has no row for ${appId}:\n${await page.innerText('#log')}`);
+  const row = await rows.first().innerText();
+  assert.match(row, /clerk\s*→\s*reviewer\s*→\s*rechecker\s*→\s*approver/, `maintenance log row lacks the four officers: ${row}`);
+  assert.match(row, new RegExp(name));
+  // Also in the unfiltered log.
+  assert.equal(await goto(page, '/maintenance-log'), 200);
+  assert.ok((await page.locator('#log tr', { hasText: appId }).count()) >= 1, 'unfiltered maintenance log lacks the application');
+  await shot(page, '1-query-maintenance-log');
+  assert.deepEqual(page.pageErrors, []);
+  await page.context().close();
+});
