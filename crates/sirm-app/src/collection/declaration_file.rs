@@ -213,7 +213,7 @@ impl Sirm {
                     }
                 }
             }
-            if line_no % 100_000 == 0 {
+            if line_no.is_multiple_of(100_000) {
                 progress(line_no);
             }
         }
