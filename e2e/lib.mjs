@@ -171,7 +171,7 @@ export async function newPage(browser) {
 
 /// Sign in on /login; administrators also get a TOTP code. Returns the landing URL path.
 export async function login(page, username, { code } = {}) {
-  await page.goto(`${BASE}/login`);
+  await page.goto(`${BASE}/login`, { waitUntil: 'domcontentloaded' });
   await page.fill('#login input[name=username]', username);
   await page.fill('#login input[name=password]', PASSWORD);
   if (code) await page.fill('#login input[name=code]', code);
@@ -186,9 +186,13 @@ export async function login(page, username, { code } = {}) {
   return path;
 }
 
-/// Click a submit button and wait for the document it loads (success or error page).
-export async function submit(page, selector) {
-  await Promise.all([page.waitForEvent('load'), page.click(selector)]);
+/// Click a submit button or link (a selector or a locator) and wait for the
+/// document it loads (success or error page). Waits for DOMContentLoaded, not
+/// load: an application page embeds its PDF scans in iframes, and Chromium's
+/// PDF viewer there can hold back the load event for a long time.
+export async function submit(page, target) {
+  const loc = typeof target === 'string' ? page.locator(target) : target;
+  await Promise.all([page.waitForEvent('domcontentloaded'), loc.click()]);
 }
 
 export async function logout(page) {
@@ -199,7 +203,7 @@ export async function logout(page) {
 
 /// Navigate and return the HTTP status of the main document.
 export async function goto(page, path) {
-  const res = await page.goto(`${BASE}${path}`);
+  const res = await page.goto(`${BASE}${path}`, { waitUntil: 'domcontentloaded' });
   return res ? res.status() : 0;
 }
 

@@ -22,7 +22,7 @@ async function approveFromQueue(page, appId, username, stageZh) {
   const row = page.locator(`#queue tr[data-application="${appId}"]`);
   assert.equal(await row.count(), 1, `${username}: application ${appId} not in the work queue`);
   assert.match(await row.innerText(), new RegExp(stageZh), `${username}: row does not wait for ${stageZh}`);
-  await Promise.all([page.waitForEvent('load'), row.locator(`a[href="/applications/${appId}"]`).click()]);
+  await submit(page, row.locator(`a[href="/applications/${appId}"]`));
   assert.equal(new URL(page.url()).pathname, `/applications/${appId}`);
   // The uploaded scan is listed with its SHA-256.
   assert.match(await page.innerText('#materials'), /scan\.pdf/);

@@ -39,7 +39,7 @@ test('role-limited workbench: dba has no 待办业务 and gets 403 on /queue; cl
   assert.equal(await goto(clerk, '/queue'), 200);
   const link = clerk.locator('main a[href="/applications/new"]');
   assert.match(await link.innerText(), /受理新业务/);
-  await Promise.all([clerk.waitForEvent('load'), link.click()]);
+  await submit(clerk, link);
   assert.equal(await clerk.locator('#new-application').count(), 1);
   await shot(clerk, '2-clerk-new-application');
   assert.deepEqual(clerk.pageErrors, []);
