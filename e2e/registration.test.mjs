@@ -25,7 +25,7 @@ async function approveFromQueue(page, appId, username, stageZh) {
   await submit(page, row.locator(`a[href="/applications/${appId}"]`));
   assert.equal(new URL(page.url()).pathname, `/applications/${appId}`);
   // The uploaded scan is listed with its SHA-256.
-  assert.match(await page.innerText('#materials'), /scan\.pdf/);
+  assert.match(await page.innerText('#materials'), /scan\.pdf[\s\S]*SHA-256\s+[0-9a-f]{64}/);
   const form = page.locator('#decide');
   assert.equal(await form.count(), 1, `${username}: no decision form on the application page`);
   await form.locator('input[name=reason]').fill(`${stageZh}通过（e2e）`);

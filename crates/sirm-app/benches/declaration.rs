@@ -104,16 +104,15 @@ async fn run(rows: usize, engine: &str) {
         )
         .await
         .unwrap();
-        owner
-            .execute_raw(
-                "CREATE TABLE conv_contribution (id BIGSERIAL PRIMARY KEY, person_id TEXT, month TEXT, wage NUMERIC, base NUMERIC, pension_employee NUMERIC);
-                 CREATE TABLE conv_audit (id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ DEFAULT now(), who TEXT DEFAULT current_user, op TEXT, row_data JSONB);
-                 CREATE FUNCTION conv_audit_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-                   INSERT INTO conv_audit (op, row_data) VALUES (TG_OP, to_jsonb(NEW)); RETURN NEW; END $$;
-                 CREATE TRIGGER conv_audit_trg AFTER INSERT ON conv_contribution FOR EACH ROW EXECUTE FUNCTION conv_audit_fn();",
-            )
-            .await
-            .unwrap();
+        for ddl in [
+            "CREATE TABLE conv_contribution (id BIGSERIAL PRIMARY KEY, person_id TEXT, month TEXT, wage NUMERIC, base NUMERIC, pension_employee NUMERIC)",
+            "CREATE TABLE conv_audit (id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ DEFAULT now(), who TEXT DEFAULT current_user, op TEXT, row_data JSONB)",
+            "CREATE FUNCTION conv_audit_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             INSERT INTO conv_audit (op, row_data) VALUES (TG_OP, to_jsonb(NEW)); RETURN NEW; END $$",
+            "CREATE TRIGGER conv_audit_trg AFTER INSERT ON conv_contribution FOR EACH ROW EXECUTE FUNCTION conv_audit_fn()",
+        ] {
+            owner.execute_raw(ddl).await.unwrap();
+        }
         let t = Instant::now();
         let n = rows.min(200_000);
         for (i, line) in csv.lines().skip(1).take(n).enumerate() {
