@@ -18,22 +18,43 @@ use sirm_domain::rules::Month;
 
 fn main() {
     let args: Vec<String> = std::env::args().filter(|a| !a.starts_with("--")).collect();
-    let rows: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let rows: usize = args
+        .get(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
     let engine = args.get(2).cloned().unwrap_or_else(|| "sqlite".into());
-    tokio::runtime::Runtime::new().unwrap().block_on(run(rows, &engine));
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(run(rows, &engine));
 }
 
 async fn run(rows: usize, engine: &str) {
     let dir = tempfile::tempdir().unwrap();
     let mut opts = OpenOptions::new(dir.path().join("data"));
-    let pg_url = std::env::var("SIRM_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let pg_url = std::env::var("SIRM_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     if engine == "postgres" {
         opts.database_url = Some(pg_url.clone());
         opts.database_schema = Some(format!("bench_{}", std::process::id()));
     }
-    ensure_demo(&opts, &DemoRequest { seed: 1, persons: 10 }).await.unwrap();
+    ensure_demo(
+        &opts,
+        &DemoRequest {
+            seed: 1,
+            persons: 10,
+        },
+    )
+    .await
+    .unwrap();
     let sirm = Sirm::open(&opts, Access::Sign).await.unwrap();
-    let employer = sirm.store.account("agent").await.unwrap().unwrap().employer.unwrap();
+    let employer = sirm
+        .store
+        .account("agent")
+        .await
+        .unwrap()
+        .unwrap()
+        .employer
+        .unwrap();
 
     // Set-up, not measured: `rows` employed persons and the CSV.
     let t = Instant::now();
@@ -42,10 +63,13 @@ async fn run(rows: usize, engine: &str) {
     csv.push_str("id,wage\n");
     let mut values = Vec::new();
     for i in 0..rows {
-        let birth = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).unwrap() + chrono::Duration::days((i / 999) as i64);
+        let birth = chrono::NaiveDate::from_ymd_opt(1960, 1, 1).unwrap()
+            + chrono::Duration::days((i / 999) as i64);
         let id = ResidentId::from_parts(&region, birth, (i % 999 + 1) as u16).unwrap();
         csv.push_str(&format!("{},{}.00\n", id, 4000 + (i % 20_000)));
-        values.push(format!("('{id}','{employer}','2020-01-01',NULL,NULL,'110105',0,NULL)"));
+        values.push(format!(
+            "('{id}','{employer}','2020-01-01',NULL,NULL,'110105',0,NULL)"
+        ));
         if values.len() == 5000 || i + 1 == rows {
             sirm.store
                 .execute_raw(&format!(
@@ -57,13 +81,24 @@ async fn run(rows: usize, engine: &str) {
             values.clear();
         }
     }
-    println!("set-up: {rows} employed persons, CSV {} MB, in {:.1} s", csv.len() / 1_000_000, t.elapsed().as_secs_f64());
+    println!(
+        "set-up: {rows} employed persons, CSV {} MB, in {:.1} s",
+        csv.len() / 1_000_000,
+        t.elapsed().as_secs_f64()
+    );
 
     let all = Instant::now();
     let clerk = sirm.principal("clerk", "bench").await.unwrap();
     let t = Instant::now();
     let report = sirm
-        .submit_declaration_file(&clerk, &employer.parse().unwrap(), Month::parse("2026-06").unwrap(), "bench.csv", csv.as_bytes(), &mut |_| {})
+        .submit_declaration_file(
+            &clerk,
+            &employer.parse().unwrap(),
+            Month::parse("2026-06").unwrap(),
+            "bench.csv",
+            csv.as_bytes(),
+            &mut |_| {},
+        )
         .await
         .unwrap();
     let submit_s = t.elapsed().as_secs_f64();
@@ -72,11 +107,15 @@ async fn run(rows: usize, engine: &str) {
     let t = Instant::now();
     for (user, stage) in [("reviewer", "review"), ("rechecker", "recheck")] {
         let p = sirm.principal(user, "bench").await.unwrap();
-        sirm.decide_application(&p, &id, stage, true, "ok").await.unwrap();
+        sirm.decide_application(&p, &id, stage, true, "ok")
+            .await
+            .unwrap();
     }
     let approver = sirm.principal("approver", "bench").await.unwrap();
     let t_approve = Instant::now();
-    sirm.decide_application(&approver, &id, "approval", true, "ok").await.unwrap();
+    sirm.decide_application(&approver, &id, "approval", true, "ok")
+        .await
+        .unwrap();
     let approve_s = t_approve.elapsed().as_secs_f64();
     let review_s = t.elapsed().as_secs_f64() - approve_s;
     let total_s = all.elapsed().as_secs_f64();

@@ -19,6 +19,7 @@ pub mod kind {
     pub const EMPLOYMENT_STARTED: &str = "employment.started";
     pub const EMPLOYMENT_ENDED: &str = "employment.ended";
     pub const CONTRIBUTION_ASSESSED: &str = "contribution.assessed";
+    pub const CONTRIBUTION_PAID: &str = "contribution.paid";
     pub const ACCOUNT_CREATED: &str = "account.created";
     pub const ACCOUNT_LOCKED: &str = "account.locked";
     pub const ACCOUNT_UNLOCKED: &str = "account.unlocked";
@@ -404,4 +405,16 @@ pub struct DeclarationFile {
     pub rejected_count: u64,
     /// The first rejected rows (at most 1,000), with line numbers.
     pub rejected: Vec<RejectedLine>,
+}
+
+/// The collector's record that an employer-month's contributions arrived
+/// (缴费到账确认). The amount must cover what was assessed, to the fen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContributionPaid {
+    pub credit_code: CreditCode,
+    pub month: crate::rules::Month,
+    pub paid_on: NaiveDate,
+    /// Total received, decimal yuan as a string.
+    pub amount: rust_decimal::Decimal,
 }

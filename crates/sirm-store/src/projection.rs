@@ -9,9 +9,10 @@
 use serde::de::DeserializeOwned;
 use sirm_domain::records::{
     self, kind, AccountCreated, AccountStatusChange, AgencyRegistration, ApplicationDecided,
-    ApplicationSubmitted, ApplicationWithdrawn, ContributionAssessed, DelegationRecorded,
-    EmployerChange, EmployerDeregistration, EmployerRegistration, EmploymentEnd, EmploymentStart,
-    PersonChange, PersonRegistration, RoleDecision, RoleRequested, RoleRevoked, SecurityEvent,
+    ApplicationSubmitted, ApplicationWithdrawn, ContributionAssessed, ContributionPaid,
+    DelegationRecorded, EmployerChange, EmployerDeregistration, EmployerRegistration,
+    EmploymentEnd, EmploymentStart, PersonChange, PersonRegistration, RoleDecision, RoleRequested,
+    RoleRevoked, SecurityEvent,
 };
 use sirm_ledger::Entry;
 use sqlx::AnyConnection;
@@ -244,6 +245,7 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::APPLICATION_SUBMITTED => payload::<ApplicationSubmitted>(entry).map(drop),
         kind::EMPLOYMENT_STARTED => payload::<EmploymentStart>(entry).map(drop),
         kind::CONTRIBUTION_ASSESSED => payload::<ContributionAssessed>(entry).map(drop),
+        kind::CONTRIBUTION_PAID => payload::<ContributionPaid>(entry).map(drop),
         kind::EMPLOYMENT_ENDED => payload::<EmploymentEnd>(entry).map(drop),
         kind::APPLICATION_DECIDED => payload::<ApplicationDecided>(entry).map(drop),
         kind::APPLICATION_WITHDRAWN => payload::<ApplicationWithdrawn>(entry).map(drop),
@@ -646,6 +648,16 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
             .bind(r.account_credit.to_string())
             .bind(r.rule_set.to_string())
             .bind(s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::CONTRIBUTION_PAID => {
+            let p: ContributionPaid = payload(entry)?;
+            sqlx::query(
+                "UPDATE contribution SET status = 'paid' WHERE credit_code = $1 AND month = $2",
+            )
+            .bind(p.credit_code.as_str())
+            .bind(p.month.to_string())
             .execute(&mut *conn)
             .await?;
         }

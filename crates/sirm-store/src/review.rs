@@ -292,3 +292,36 @@ impl Store {
         .await?)
     }
 }
+
+impl Store {
+    /// Everything assessed for an employer-month, per row, as decimal text:
+    /// every employer and employee amount (to total what is due).
+    pub async fn assessed_amounts(
+        &self,
+        credit_code: &str,
+        month: &str,
+    ) -> Result<Vec<[String; 8]>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT pension_employer, pension_employee, medical_employer, medical_employee, unemployment_employer, \
+             unemployment_employee, work_injury_employer, status FROM contribution WHERE credit_code = $1 AND month = $2",
+        )
+        .bind(credit_code)
+        .bind(month)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok([
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    r.try_get(2)?,
+                    r.try_get(3)?,
+                    r.try_get(4)?,
+                    r.try_get(5)?,
+                    r.try_get(6)?,
+                    r.try_get(7)?,
+                ])
+            })
+            .collect()
+    }
+}

@@ -562,6 +562,37 @@ async fn monthly_declaration_computed_on_approval(postgres: bool) {
     // The same month again is refused.
     let (s, v) = submit(json!([{"id": person[0], "declared_wage": "6000"}])).await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    // Payment confirmation: the amount must be what is due, to the fen.
+    let a = expected.amounts;
+    let due = a.pension_employer
+        + a.pension_employee
+        + a.medical_employer
+        + a.medical_employee
+        + a.unemployment_employer
+        + a.unemployment_employee
+        + a.work_injury_employer;
+    let pay = |amount: String| json!({"credit_code": employer, "month": "2024-06", "paid_on": "2024-07-10", "amount": amount});
+    let (s, v) = app
+        .post(&clerk, "/api/v1/applications", json!({"business_type": "contribution.payment", "data": pay(format!("{}", due - rust_decimal::Decimal::new(1, 2))), "materials": [{"name": "到账凭证.pdf", "content_base64": "JVBERi0xLjQ="}]}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&due.to_string()),
+        "{v}"
+    );
+    assert_eq!(
+        app.sirm.store.contributions_of(&person[0]).await.unwrap()[0].status,
+        "assessed"
+    );
+    let (_, v) = through_all_stages(&app, pay(due.to_string()), "contribution.payment").await;
+    assert_eq!(v["status"], "approved", "{v}");
+    assert_eq!(
+        app.sirm.store.contributions_of(&person[0]).await.unwrap()[0].status,
+        "paid"
+    );
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 

@@ -55,10 +55,12 @@ pub enum BusinessType {
     ContributionDeclare,
     #[serde(rename = "contribution.declare_file")]
     ContributionDeclareFile,
+    #[serde(rename = "contribution.payment")]
+    ContributionPayment,
 }
 
 impl BusinessType {
-    pub const ALL: [BusinessType; 9] = [
+    pub const ALL: [BusinessType; 10] = [
         BusinessType::PersonRegister,
         BusinessType::PersonChange,
         BusinessType::EmployerRegister,
@@ -68,6 +70,7 @@ impl BusinessType {
         BusinessType::EmploymentEnd,
         BusinessType::ContributionDeclare,
         BusinessType::ContributionDeclareFile,
+        BusinessType::ContributionPayment,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -81,6 +84,7 @@ impl BusinessType {
             BusinessType::EmploymentEnd => "employment.end",
             BusinessType::ContributionDeclare => "contribution.declare",
             BusinessType::ContributionDeclareFile => "contribution.declare_file",
+            BusinessType::ContributionPayment => "contribution.payment",
         }
     }
 
@@ -95,6 +99,7 @@ impl BusinessType {
             BusinessType::EmploymentEnd => "减员（终止就业）",
             BusinessType::ContributionDeclare => "月度缴费申报",
             BusinessType::ContributionDeclareFile => "月度缴费申报（批量文件）",
+            BusinessType::ContributionPayment => "缴费到账确认",
         }
     }
 }
@@ -126,6 +131,7 @@ enum Record {
     EmploymentEnd(records::EmploymentEnd),
     Declaration(records::ContributionDeclaration),
     DeclarationFile(records::DeclarationFile),
+    Payment(records::ContributionPaid),
 }
 
 fn parse<T: serde::de::DeserializeOwned>(data: &serde_json::Value) -> Result<T, AppError> {
@@ -214,6 +220,7 @@ impl Sirm {
                 Record::Declaration(parse(data)?)
             }
             BusinessType::ContributionDeclareFile => Record::DeclarationFile(parse(data)?),
+            BusinessType::ContributionPayment => Record::Payment(parse(data)?),
         };
         self.check_state(who, &rec).await?;
         // Build the drafts once: they carry every field check and, for
@@ -306,6 +313,41 @@ impl Sirm {
                 }
             }
             Record::Declaration(d) => self.check_declaration(who, d).await?,
+            Record::Payment(p) => {
+                let rows = self
+                    .store
+                    .assessed_amounts(p.credit_code.as_str(), &p.month.to_string())
+                    .await?;
+                if rows.is_empty() {
+                    return Err(AppError::NotFound(format!(
+                        "assessed contributions of {} for {}",
+                        p.credit_code, p.month
+                    )));
+                }
+                if rows.iter().any(|r| r[7] == "paid") {
+                    return Err(AppError::Conflict(format!(
+                        "{} {} is already paid",
+                        p.credit_code, p.month
+                    )));
+                }
+                let mut due = rust_decimal::Decimal::ZERO;
+                for r in &rows {
+                    for a in &r[..7] {
+                        due += a
+                            .parse::<rust_decimal::Decimal>()
+                            .map_err(|e| AppError::invalid("amount", e))?;
+                    }
+                }
+                if p.amount != due {
+                    return Err(AppError::invalid(
+                        "amount",
+                        format!(
+                            "{} received does not equal the {} due for {} {}",
+                            p.amount, due, p.credit_code, p.month
+                        ),
+                    ));
+                }
+            }
             Record::DeclarationFile(d) => {
                 if self
                     .store
@@ -371,6 +413,14 @@ impl Sirm {
             Record::EmployerDeregister(e) => employer_deregistration_draft(c, actor, e)?,
             Record::EmploymentStart(e) => employment_start_draft(c, actor, e)?,
             Record::EmploymentEnd(e) => employment_end_draft(c, actor, e)?,
+            Record::Payment(p) => draft(
+                c,
+                Stream::Business,
+                kind::CONTRIBUTION_PAID,
+                records::employer_subject(&p.credit_code),
+                actor,
+                p,
+            )?,
             // Streamed at approval (see `decide_application`).
             Record::Declaration(_) | Record::DeclarationFile(_) => return Ok(vec![]),
         }])

@@ -145,6 +145,30 @@ fn fields(
         ],
         // Taken by `sirm import declaration` (a file), not by this form.
         BusinessType::ContributionDeclareFile => &[],
+        BusinessType::ContributionPayment => &[
+            (
+                "credit_code",
+                "用人单位统一社会信用代码",
+                "Employer's credit code",
+                "text",
+                true,
+            ),
+            (
+                "month",
+                "费款所属期（年-月）",
+                "Month (YYYY-MM)",
+                "month",
+                true,
+            ),
+            ("paid_on", "到账日期", "Received on", "date", true),
+            (
+                "amount",
+                "到账金额（元）",
+                "Amount received (yuan)",
+                "text",
+                true,
+            ),
+        ],
     }
 }
 
