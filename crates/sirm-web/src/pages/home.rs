@@ -123,6 +123,11 @@ pub async fn persons(
             )),
             Err(e) => body.push_str(&super::notice("err", &e.message)),
         }
+        if let Ok(id) = raw.trim().parse::<ResidentId>() {
+            if st.sirm.person_in_agency(p, &id).await.is_ok() {
+                body.push_str(&record_tables(&st, id.as_str()).await);
+            }
+        }
     }
     page("参保人员查询 Person lookup", Some((p, &c.csrf)), &body)
 }
@@ -148,4 +153,67 @@ pub async fn my_record(State(st): State<AppState>, Extension(c): Extension<Calle
         None => format!("<h1>{}</h1>{}", t("我的登记信息", "My registration"), super::notice("err", "no person is bound to this account")),
     };
     page("我的登记信息 My registration", Some((p, &c.csrf)), &body)
+}
+
+/// Employment history and contributions of a person (projections of the ledger).
+async fn record_tables(st: &AppState, person_id: &str) -> String {
+    let mut out = String::new();
+    let jobs = st
+        .sirm
+        .store
+        .employments_of(person_id)
+        .await
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "<h2>{}</h2><table id=\"employment\"><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
+        t("就业记录", "Employment history"),
+        t("用人单位", "Employer"),
+        t("起", "From"),
+        t("止", "To")
+    ));
+    for j in &jobs {
+        out.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&j.credit_code),
+            esc(&j.start_on),
+            esc(j.end_on.as_deref().unwrap_or("—"))
+        ));
+    }
+    out.push_str("</table>");
+    let contributions = st
+        .sirm
+        .store
+        .contributions_of(person_id)
+        .await
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "<h2>{}</h2><table id=\"contributions\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        t("缴费记录", "Contributions"),
+        t("月份", "Month"),
+        t("用人单位", "Employer"),
+        t("申报工资", "Declared wage"),
+        t("缴费基数", "Base"),
+        t("养老（单位）", "Pension (employer)"),
+        t("养老（个人）", "Pension (employee)"),
+        t("状态", "Status"),
+        t("规则集", "Rule set"),
+    ));
+    for c in &contributions {
+        out.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&c.month),
+            esc(&c.credit_code),
+            esc(&c.declared_wage),
+            esc(&c.base),
+            esc(&c.pension_employer),
+            esc(&c.pension_employee),
+            match c.status.as_str() {
+                "paid" => t("已到账", "paid"),
+                _ => t("已核定未到账", "assessed, not paid"),
+            },
+            esc(&c.rule_set)
+        ));
+    }
+    out.push_str("</table>");
+    out
 }
