@@ -119,15 +119,28 @@ impl Sirm {
             &who.username,
             &a,
         )?;
+        self.create_with_issued_password(who, d, username, "staff account, no roles")
+            .await
+    }
+
+    /// Append an `account.created` draft with its audit event, then issue a
+    /// password that must be changed at first sign-in.
+    pub(crate) async fn create_with_issued_password(
+        &self,
+        who: &Principal,
+        created: sirm_ledger::EntryDraft,
+        username: String,
+        detail: &str,
+    ) -> Result<Issued, AppError> {
         let ev = self.audit_draft(
             &username,
             &who.source,
             "account.create",
             "success",
-            "staff account, no roles",
+            detail,
             &who.username,
         )?;
-        self.append(vec![d, ev]).await?;
+        self.append(vec![created, ev]).await?;
         let pw = issue_password();
         self.store
             .set_password(

@@ -15,7 +15,7 @@ use sirm_domain::records::{self, kind, AccountCreated, DelegationRecorded};
 use sirm_ledger::Stream;
 use sirm_store::PersonRow;
 
-use super::accounts::{issue_password, Issued};
+use super::accounts::Issued;
 use super::{time_us, Principal};
 use crate::install::{check_username, draft};
 use crate::{password, AppError, Sirm};
@@ -268,29 +268,13 @@ impl Sirm {
             &who.username,
             &a,
         )?;
-        let ev = self.audit_draft(
-            &username,
-            &who.source,
-            "account.create",
-            "success",
-            &format!("employer agent for {employer}"),
-            &who.username,
-        )?;
-        self.append(vec![d, ev]).await?;
-        let pw = issue_password();
-        self.store
-            .set_password(
-                &username,
-                &password::hash(&pw)?,
-                true,
-                time_us(),
-                self.password_policy().history.max(1),
-            )
-            .await?;
-        Ok(Issued {
+        self.create_with_issued_password(
+            who,
+            d,
             username,
-            password: pw,
-        })
+            &format!("employer agent for {employer}"),
+        )
+        .await
     }
 
     /// Record a written authorization: `delegate` (an external account) may
