@@ -20,6 +20,7 @@ pub mod kind {
     pub const EMPLOYMENT_ENDED: &str = "employment.ended";
     pub const CONTRIBUTION_ASSESSED: &str = "contribution.assessed";
     pub const CONTRIBUTION_PAID: &str = "contribution.paid";
+    pub const ACCOUNT_SETTLED: &str = "account.settled";
     pub const ACCOUNT_CREATED: &str = "account.created";
     pub const ACCOUNT_LOCKED: &str = "account.locked";
     pub const ACCOUNT_UNLOCKED: &str = "account.unlocked";
@@ -417,4 +418,22 @@ pub struct ContributionPaid {
     pub paid_on: NaiveDate,
     /// Total received, decimal yuan as a string.
     pub amount: rust_decimal::Decimal,
+}
+
+/// The year-end settlement of personal accounts (个人账户年度结算) for the
+/// whole agency: raw data is only the year; every figure is computed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSettlement {
+    pub year: i32,
+}
+
+/// One person's settled account year: opening balance, paid credits by
+/// month, interest at the year's crediting rate, closing balance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSettled {
+    pub id: ResidentId,
+    pub year: i32,
+    pub result: crate::rules::engine::AccountResult,
 }

@@ -28,7 +28,8 @@ pub use identity::{
     AccountRow, AuditFilter, CredentialRow, DelegationRow, RoleRequestRow, SessionRow,
 };
 pub use review::{
-    ApplicationRow, ApplicationStepRow, ContributionRow, EmploymentRow, MaintenanceRow,
+    AccountYearRow, ApplicationRow, ApplicationStepRow, ContributionRow, EmploymentRow,
+    MaintenanceRow,
 };
 pub use store::{
     AppendOutcome, Counts, Expect, GuardProblem, Installation, PersonRow, ProjectionDigest,

@@ -8,11 +8,11 @@
 
 use serde::de::DeserializeOwned;
 use sirm_domain::records::{
-    self, kind, AccountCreated, AccountStatusChange, AgencyRegistration, ApplicationDecided,
-    ApplicationSubmitted, ApplicationWithdrawn, ContributionAssessed, ContributionPaid,
-    DelegationRecorded, EmployerChange, EmployerDeregistration, EmployerRegistration,
-    EmploymentEnd, EmploymentStart, PersonChange, PersonRegistration, RoleDecision, RoleRequested,
-    RoleRevoked, SecurityEvent,
+    self, kind, AccountCreated, AccountSettled, AccountStatusChange, AgencyRegistration,
+    ApplicationDecided, ApplicationSubmitted, ApplicationWithdrawn, ContributionAssessed,
+    ContributionPaid, DelegationRecorded, EmployerChange, EmployerDeregistration,
+    EmployerRegistration, EmploymentEnd, EmploymentStart, PersonChange, PersonRegistration,
+    RoleDecision, RoleRequested, RoleRevoked, SecurityEvent,
 };
 use sirm_ledger::Entry;
 use sqlx::AnyConnection;
@@ -36,6 +36,21 @@ pub(crate) struct Table {
 /// Every projection table. One list, used by rebuild (what to empty) and by
 /// the digest (what to hash).
 pub(crate) const TABLES: &[Table] = &[
+    Table {
+        name: "account_year",
+        columns: &[
+            ("person_id", Col::Text),
+            ("year", Col::Int),
+            ("opening_balance", Col::Text),
+            ("credits", Col::Text),
+            ("rate", Col::Text),
+            ("interest", Col::Text),
+            ("closing_balance", Col::Text),
+            ("rule_set", Col::Text),
+            ("seq", Col::Int),
+        ],
+        key: "person_id, year",
+    },
     Table {
         name: "contribution",
         columns: &[
@@ -246,6 +261,7 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::EMPLOYMENT_STARTED => payload::<EmploymentStart>(entry).map(drop),
         kind::CONTRIBUTION_ASSESSED => payload::<ContributionAssessed>(entry).map(drop),
         kind::CONTRIBUTION_PAID => payload::<ContributionPaid>(entry).map(drop),
+        kind::ACCOUNT_SETTLED => payload::<AccountSettled>(entry).map(drop),
         kind::EMPLOYMENT_ENDED => payload::<EmploymentEnd>(entry).map(drop),
         kind::APPLICATION_DECIDED => payload::<ApplicationDecided>(entry).map(drop),
         kind::APPLICATION_WITHDRAWN => payload::<ApplicationWithdrawn>(entry).map(drop),
@@ -646,6 +662,25 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
             .bind(a.unemployment_employee.to_string())
             .bind(a.work_injury_employer.to_string())
             .bind(r.account_credit.to_string())
+            .bind(r.rule_set.to_string())
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::ACCOUNT_SETTLED => {
+            let p: AccountSettled = payload(entry)?;
+            let r = &p.result;
+            sqlx::query(
+                "INSERT INTO account_year (person_id, year, opening_balance, credits, rate, interest, closing_balance, rule_set, seq) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(p.id.as_str())
+            .bind(i64::from(p.year))
+            .bind(r.inputs.opening_balance.to_string())
+            .bind(r.credits_total.to_string())
+            .bind(r.inputs.rate.to_string())
+            .bind(r.interest.to_string())
+            .bind(r.closing_balance.to_string())
             .bind(r.rule_set.to_string())
             .bind(s)
             .execute(&mut *conn)

@@ -325,3 +325,83 @@ impl Store {
             .collect()
     }
 }
+
+/// One settled account year.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AccountYearRow {
+    pub year: i64,
+    pub opening_balance: String,
+    pub credits: String,
+    pub rate: String,
+    pub interest: String,
+    pub closing_balance: String,
+    pub rule_set: String,
+}
+
+impl Store {
+    /// Paid account credits of `year` in `agency`, ordered by person: (person, month, credit).
+    pub async fn paid_credits(
+        &self,
+        agency: &str,
+        year: i32,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.person_id, c.month, c.account_credit FROM contribution c JOIN person p ON p.person_id = c.person_id \
+             WHERE p.agency = $1 AND c.status = 'paid' AND c.month >= $2 AND c.month <= $3 ORDER BY c.person_id, c.month",
+        )
+        .bind(agency)
+        .bind(format!("{year}-01"))
+        .bind(format!("{year}-12"))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .collect()
+    }
+
+    /// Closing balances of `year` (person → closing balance text).
+    pub async fn closings(&self, year: i32) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT person_id, closing_balance FROM account_year WHERE year = $1 ORDER BY person_id")
+            .bind(i64::from(year))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    pub async fn settled_count(&self, year: i32) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM account_year WHERE year = $1")
+                .bind(i64::from(year))
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn account_years_of(
+        &self,
+        person_id: &str,
+    ) -> Result<Vec<AccountYearRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT year, opening_balance, credits, rate, interest, closing_balance, rule_set FROM account_year \
+             WHERE person_id = $1 ORDER BY year",
+        )
+        .bind(person_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AccountYearRow {
+                    year: r.try_get(0)?,
+                    opening_balance: r.try_get(1)?,
+                    credits: r.try_get(2)?,
+                    rate: r.try_get(3)?,
+                    interest: r.try_get(4)?,
+                    closing_balance: r.try_get(5)?,
+                    rule_set: r.try_get(6)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -593,6 +593,28 @@ async fn monthly_declaration_computed_on_approval(postgres: bool) {
         app.sirm.store.contributions_of(&person[0]).await.unwrap()[0].status,
         "paid"
     );
+    // Year-end settlement of the personal accounts: computed from paid credits.
+    let (_, v) = through_all_stages(&app, json!({"year": 2024}), "account.settle").await;
+    assert_eq!(v["status"], "approved", "{v}");
+    let years = app.sirm.store.account_years_of(&person[0]).await.unwrap();
+    assert_eq!(years.len(), 1);
+    let mut credits = [rust_decimal::Decimal::ZERO; 12];
+    credits[5] = expected.account_credit;
+    let rate = params.crediting_rate.unwrap();
+    let acct = sirm_domain::rules::engine::account_year(
+        params,
+        rust_decimal::Decimal::ZERO,
+        rate,
+        &credits,
+    )
+    .unwrap();
+    assert_eq!(years[0].closing_balance, acct.closing_balance.to_string());
+    assert_eq!(years[0].interest, acct.interest.to_string());
+    // Settling the same year twice is refused.
+    let (s, v) = app
+        .post(&clerk, "/api/v1/applications", json!({"business_type": "account.settle", "data": {"year": 2024}, "materials": [{"name": "结算.pdf", "content_base64": "JVBERi0xLjQ="}]}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 

@@ -57,10 +57,12 @@ pub enum BusinessType {
     ContributionDeclareFile,
     #[serde(rename = "contribution.payment")]
     ContributionPayment,
+    #[serde(rename = "account.settle")]
+    AccountSettle,
 }
 
 impl BusinessType {
-    pub const ALL: [BusinessType; 10] = [
+    pub const ALL: [BusinessType; 11] = [
         BusinessType::PersonRegister,
         BusinessType::PersonChange,
         BusinessType::EmployerRegister,
@@ -71,6 +73,7 @@ impl BusinessType {
         BusinessType::ContributionDeclare,
         BusinessType::ContributionDeclareFile,
         BusinessType::ContributionPayment,
+        BusinessType::AccountSettle,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +88,7 @@ impl BusinessType {
             BusinessType::ContributionDeclare => "contribution.declare",
             BusinessType::ContributionDeclareFile => "contribution.declare_file",
             BusinessType::ContributionPayment => "contribution.payment",
+            BusinessType::AccountSettle => "account.settle",
         }
     }
 
@@ -100,6 +104,7 @@ impl BusinessType {
             BusinessType::ContributionDeclare => "月度缴费申报",
             BusinessType::ContributionDeclareFile => "月度缴费申报（批量文件）",
             BusinessType::ContributionPayment => "缴费到账确认",
+            BusinessType::AccountSettle => "个人账户年度结算",
         }
     }
 }
@@ -132,6 +137,7 @@ enum Record {
     Declaration(records::ContributionDeclaration),
     DeclarationFile(records::DeclarationFile),
     Payment(records::ContributionPaid),
+    Settlement(records::AccountSettlement),
 }
 
 fn parse<T: serde::de::DeserializeOwned>(data: &serde_json::Value) -> Result<T, AppError> {
@@ -221,6 +227,7 @@ impl Sirm {
             }
             BusinessType::ContributionDeclareFile => Record::DeclarationFile(parse(data)?),
             BusinessType::ContributionPayment => Record::Payment(parse(data)?),
+            BusinessType::AccountSettle => Record::Settlement(parse(data)?),
         };
         self.check_state(who, &rec).await?;
         // Build the drafts once: they carry every field check and, for
@@ -229,6 +236,7 @@ impl Sirm {
         let subject = match &rec {
             Record::Declaration(d) => format!("declaration:{}:{}", d.credit_code, d.month),
             Record::DeclarationFile(d) => format!("declaration:{}:{}", d.credit_code, d.month),
+            Record::Settlement(a) => format!("declaration:settlement:{}", a.year),
             _ => drafts
                 .first()
                 .map(|d| d.subject.clone())
@@ -313,6 +321,32 @@ impl Sirm {
                 }
             }
             Record::Declaration(d) => self.check_declaration(who, d).await?,
+            Record::Settlement(a) => {
+                let this_year = chrono::Datelike::year(&chrono::Utc::now().date_naive());
+                if a.year > this_year {
+                    return Err(AppError::invalid(
+                        "year",
+                        format!("{} is in the future", a.year),
+                    ));
+                }
+                let book = crate::rules_book()?;
+                let set = book
+                    .by_region(&self.config.agency_code)
+                    .map_err(|e| AppError::invalid("rule_set", e))?;
+                let params = set.year(a.year).map_err(|e| AppError::invalid("year", e))?;
+                if params.crediting_rate.is_none() {
+                    return Err(AppError::invalid(
+                        "year",
+                        format!("no crediting rate (记账利率) is published for {}", a.year),
+                    ));
+                }
+                if self.store.settled_count(a.year).await? > 0 {
+                    return Err(AppError::Conflict(format!(
+                        "personal accounts are already settled for {}",
+                        a.year
+                    )));
+                }
+            }
             Record::Payment(p) => {
                 let rows = self
                     .store
@@ -423,6 +457,7 @@ impl Sirm {
             )?,
             // Streamed at approval (see `decide_application`).
             Record::Declaration(_) | Record::DeclarationFile(_) => return Ok(vec![]),
+            Record::Settlement(_) => return Ok(vec![]),
         }])
     }
 
@@ -666,6 +701,79 @@ impl Sirm {
         Ok(out)
     }
 
+    /// Year-end settlement of every account with an opening balance or paid
+    /// credits in `year` (monthly-accumulation interest, RULES.md).
+    async fn settlement_drafts(
+        &self,
+        year: i32,
+        application: &str,
+        actors: Vec<String>,
+    ) -> Result<Vec<EntryDraft>, AppError> {
+        use std::collections::BTreeMap;
+        let book = crate::rules_book()?;
+        let set = book
+            .by_region(&self.config.agency_code)
+            .map_err(|e| AppError::invalid("rule_set", e))?;
+        let params = set.year(year).map_err(|e| AppError::invalid("year", e))?;
+        let rate = params
+            .crediting_rate
+            .ok_or_else(|| AppError::invalid("year", format!("no crediting rate for {year}")))?;
+        let mut accounts: BTreeMap<String, (rust_decimal::Decimal, [rust_decimal::Decimal; 12])> =
+            BTreeMap::new();
+        for (person, closing) in self.store.closings(year - 1).await? {
+            let b = closing
+                .parse()
+                .map_err(|e| AppError::invalid("closing_balance", e))?;
+            accounts
+                .entry(person)
+                .or_insert((
+                    rust_decimal::Decimal::ZERO,
+                    [rust_decimal::Decimal::ZERO; 12],
+                ))
+                .0 = b;
+        }
+        for (person, month, credit) in self
+            .store
+            .paid_credits(&self.config.agency_code, year)
+            .await?
+        {
+            let m: usize = month.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
+            let c: rust_decimal::Decimal = credit
+                .parse()
+                .map_err(|e| AppError::invalid("account_credit", e))?;
+            let slot = accounts.entry(person).or_insert((
+                rust_decimal::Decimal::ZERO,
+                [rust_decimal::Decimal::ZERO; 12],
+            ));
+            slot.1[m.clamp(1, 12) - 1] += c;
+        }
+        let mut out = Vec::with_capacity(accounts.len());
+        for (person, (opening, credits)) in accounts {
+            let id: sirm_domain::id::ResidentId = person
+                .parse()
+                .map_err(|e| AppError::invalid("person_id", e))?;
+            let result = sirm_domain::rules::engine::account_year(params, opening, rate, &credits)
+                .map_err(|e| AppError::invalid("account", e))?;
+            let p = records::AccountSettled {
+                id: id.clone(),
+                year,
+                result,
+            };
+            let mut d = draft(
+                &self.config,
+                Stream::Business,
+                kind::ACCOUNT_SETTLED,
+                records::person_subject(&id),
+                "sirm",
+                &p,
+            )?;
+            d.application = Some(application.to_string());
+            d.actors = actors.clone();
+            out.push(d);
+        }
+        Ok(out)
+    }
+
     /// One application in review per subject for declarations (the same
     /// employer-month cannot be declared twice at once).
     async fn refuse_open_duplicate(&self, who: &Principal, subject: &str) -> Result<(), AppError> {
@@ -807,6 +915,12 @@ impl Sirm {
                 id: id.to_string(),
                 last_seq: app.last_seq,
             });
+            if let Record::Settlement(a) = &rec {
+                let rows = self.settlement_drafts(a.year, id, actors).await?;
+                let stream = drafts.into_iter().map(Ok).chain(rows.into_iter().map(Ok));
+                self.append_stream_with(stream, expect).await?;
+                return Ok(st.name().to_string());
+            }
             if let Record::DeclarationFile(d) = &rec {
                 // A file of any size: the decision and every computed row in
                 // one streamed transaction.

@@ -215,5 +215,35 @@ async fn record_tables(st: &AppState, person_id: &str) -> String {
         ));
     }
     out.push_str("</table>");
+    let years = st
+        .sirm
+        .store
+        .account_years_of(person_id)
+        .await
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "<h2>{}</h2><table id=\"account\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        t("个人账户", "Personal account"),
+        t("年度", "Year"),
+        t("年初余额", "Opening"),
+        t("当年记账", "Credits"),
+        t("记账利率", "Rate"),
+        t("利息", "Interest"),
+        t("年末余额", "Closing"),
+        t("规则集", "Rule set"),
+    ));
+    for y in &years {
+        out.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            y.year,
+            esc(&y.opening_balance),
+            esc(&y.credits),
+            esc(&y.rate),
+            esc(&y.interest),
+            esc(&y.closing_balance),
+            esc(&y.rule_set)
+        ));
+    }
+    out.push_str("</table>");
     out
 }

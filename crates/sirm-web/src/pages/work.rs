@@ -145,6 +145,7 @@ fn fields(
         ],
         // Taken by `sirm import declaration` (a file), not by this form.
         BusinessType::ContributionDeclareFile => &[],
+        BusinessType::AccountSettle => &[("year", "结算年度", "Year", "number", true)],
         BusinessType::ContributionPayment => &[
             (
                 "credit_code",
