@@ -21,6 +21,7 @@ pub mod kind {
     pub const CONTRIBUTION_ASSESSED: &str = "contribution.assessed";
     pub const CONTRIBUTION_PAID: &str = "contribution.paid";
     pub const ACCOUNT_SETTLED: &str = "account.settled";
+    pub const BENEFIT_GRANTED: &str = "benefit.granted";
     pub const ACCOUNT_CREATED: &str = "account.created";
     pub const ACCOUNT_LOCKED: &str = "account.locked";
     pub const ACCOUNT_UNLOCKED: &str = "account.unlocked";
@@ -436,4 +437,30 @@ pub struct AccountSettled {
     pub id: ResidentId,
     pub year: i32,
     pub result: crate::rules::engine::AccountResult,
+}
+
+/// A retirement application (退休申请 / 待遇资格): raw data only — the
+/// category and the deemed months on record; age, minimum contribution and
+/// every pension figure are computed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetirementApplication {
+    pub id: ResidentId,
+    /// `male`, `female_55` or `female_50`.
+    pub category: crate::rules::Category,
+    /// Deemed contribution months (视同缴费) on record.
+    #[serde(default)]
+    pub deemed_months: u32,
+}
+
+/// Benefit eligibility granted, with everything it was computed from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenefitGranted {
+    pub id: ResidentId,
+    pub retirement: crate::rules::engine::RetirementResult,
+    pub paid_months: u32,
+    pub deemed_months: u32,
+    pub index: crate::rules::engine::IndexResult,
+    pub pension: crate::rules::engine::PensionResult,
 }

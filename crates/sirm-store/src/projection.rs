@@ -9,10 +9,10 @@
 use serde::de::DeserializeOwned;
 use sirm_domain::records::{
     self, kind, AccountCreated, AccountSettled, AccountStatusChange, AgencyRegistration,
-    ApplicationDecided, ApplicationSubmitted, ApplicationWithdrawn, ContributionAssessed,
-    ContributionPaid, DelegationRecorded, EmployerChange, EmployerDeregistration,
-    EmployerRegistration, EmploymentEnd, EmploymentStart, PersonChange, PersonRegistration,
-    RoleDecision, RoleRequested, RoleRevoked, SecurityEvent,
+    ApplicationDecided, ApplicationSubmitted, ApplicationWithdrawn, BenefitGranted,
+    ContributionAssessed, ContributionPaid, DelegationRecorded, EmployerChange,
+    EmployerDeregistration, EmployerRegistration, EmploymentEnd, EmploymentStart, PersonChange,
+    PersonRegistration, RoleDecision, RoleRequested, RoleRevoked, SecurityEvent,
 };
 use sirm_ledger::Entry;
 use sqlx::AnyConnection;
@@ -36,6 +36,22 @@ pub(crate) struct Table {
 /// Every projection table. One list, used by rebuild (what to empty) and by
 /// the digest (what to hash).
 pub(crate) const TABLES: &[Table] = &[
+    Table {
+        name: "benefit",
+        columns: &[
+            ("person_id", Col::Text),
+            ("status", Col::Text),
+            ("start_month", Col::Text),
+            ("contribution_months", Col::Int),
+            ("basic", Col::Text),
+            ("account", Col::Text),
+            ("transitional", Col::Text),
+            ("total", Col::Text),
+            ("rule_set", Col::Text),
+            ("seq", Col::Int),
+        ],
+        key: "person_id",
+    },
     Table {
         name: "account_year",
         columns: &[
@@ -262,6 +278,7 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::CONTRIBUTION_ASSESSED => payload::<ContributionAssessed>(entry).map(drop),
         kind::CONTRIBUTION_PAID => payload::<ContributionPaid>(entry).map(drop),
         kind::ACCOUNT_SETTLED => payload::<AccountSettled>(entry).map(drop),
+        kind::BENEFIT_GRANTED => payload::<BenefitGranted>(entry).map(drop),
         kind::EMPLOYMENT_ENDED => payload::<EmploymentEnd>(entry).map(drop),
         kind::APPLICATION_DECIDED => payload::<ApplicationDecided>(entry).map(drop),
         kind::APPLICATION_WITHDRAWN => payload::<ApplicationWithdrawn>(entry).map(drop),
@@ -663,6 +680,25 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
             .bind(a.work_injury_employer.to_string())
             .bind(r.account_credit.to_string())
             .bind(r.rule_set.to_string())
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::BENEFIT_GRANTED => {
+            let p: BenefitGranted = payload(entry)?;
+            let pen = &p.pension;
+            sqlx::query(
+                "INSERT INTO benefit (person_id, status, start_month, contribution_months, basic, account, transitional, total, rule_set, seq) \
+                 VALUES ($1, 'granted', $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(p.id.as_str())
+            .bind(p.retirement.retirement_month.to_string())
+            .bind(i64::from(pen.inputs.contribution_months))
+            .bind(pen.basic.to_string())
+            .bind(pen.account.to_string())
+            .bind(pen.transitional.to_string())
+            .bind(pen.total.to_string())
+            .bind(pen.rule_set.to_string())
             .bind(s)
             .execute(&mut *conn)
             .await?;

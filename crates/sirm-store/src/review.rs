@@ -405,3 +405,31 @@ impl Store {
             .collect()
     }
 }
+
+impl Store {
+    /// Bases of a person's paid months: (month, base).
+    pub async fn paid_bases(&self, person_id: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT month, base FROM contribution WHERE person_id = $1 AND status = 'paid' ORDER BY month")
+            .bind(person_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    /// A person's benefit (status, start month, monthly total), if granted.
+    pub async fn benefit_of(
+        &self,
+        person_id: &str,
+    ) -> Result<Option<(String, String, String)>, StoreError> {
+        let r = sqlx::query("SELECT status, start_month, total FROM benefit WHERE person_id = $1")
+            .bind(person_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(
+            r.map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+                .transpose()?,
+        )
+    }
+}

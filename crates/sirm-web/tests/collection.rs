@@ -734,6 +734,124 @@ async fn declaration_file_rows_checked_and_streamed(postgres: bool) {
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 
+async fn retirement_computed_from_the_record(postgres: bool) {
+    let app = spawn(postgres).await;
+    let employer = app
+        .sirm
+        .store
+        .account("agent")
+        .await
+        .unwrap()
+        .unwrap()
+        .employer
+        .unwrap();
+    let retiree = "110105196003010010"; // male, born 1960-03-01: retires at 60 in 2020-03
+    assert!(retiree.parse::<sirm_domain::id::ResidentId>().is_ok());
+    let reg = json!({"id": retiree, "name": "退休人", "address": "北京市朝阳区", "phone": "13800000000", "registered_on": "2015-01-01"});
+    assert_eq!(
+        through_all_stages(&app, reg, "person.register").await.1["status"],
+        "approved"
+    );
+    let job = json!({"id": retiree, "credit_code": employer, "start_on": "2019-01-01"});
+    assert_eq!(
+        through_all_stages(&app, job, "employment.start").await.1["status"],
+        "approved"
+    );
+    let decl = json!({"credit_code": employer, "month": "2019-06", "lines": [{"id": retiree, "declared_wage": "9000.00"}]});
+    assert_eq!(
+        through_all_stages(&app, decl, "contribution.declare")
+            .await
+            .1["status"],
+        "approved"
+    );
+    let rows = app
+        .sirm
+        .store
+        .assessed_amounts(&employer, "2019-06")
+        .await
+        .unwrap();
+    let due: rust_decimal::Decimal = rows[0][..7]
+        .iter()
+        .map(|a| a.parse::<rust_decimal::Decimal>().unwrap())
+        .sum();
+    let pay = json!({"credit_code": employer, "month": "2019-06", "paid_on": "2019-07-10", "amount": due.to_string()});
+    assert_eq!(
+        through_all_stages(&app, pay, "contribution.payment")
+            .await
+            .1["status"],
+        "approved"
+    );
+    assert_eq!(
+        through_all_stages(&app, json!({"year": 2019}), "account.settle")
+            .await
+            .1["status"],
+        "approved"
+    );
+    // Too few contribution months: refused, naming the rule's numbers.
+    let clerk = app.login("clerk").await;
+    let submit = |data: Value| {
+        let app = &app;
+        let clerk = clerk.clone();
+        async move {
+            app.post(&clerk, "/api/v1/applications", json!({"business_type": "benefit.retire", "data": data, "materials": [{"name": "退休申请.pdf", "content_base64": "JVBERi0xLjQ="}]})).await
+        }
+    };
+    let (s, v) = submit(json!({"id": retiree, "category": "male", "deemed_months": 0})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("180 required"),
+        "{v}"
+    );
+    // Not yet of age: refused.
+    let young_reg = json!({"id": NEW_PERSON, "name": "青年", "address": "北京市朝阳区", "phone": "13800000001", "registered_on": "2020-01-01"});
+    assert_eq!(
+        through_all_stages(&app, young_reg, "person.register")
+            .await
+            .1["status"],
+        "approved"
+    );
+    let young = NEW_PERSON.to_string();
+    let (s, v) = submit(json!({"id": young, "category": "male", "deemed_months": 300})).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not reached"),
+        "{v}"
+    );
+    // With deemed months on record: granted, computed.
+    let (_, v) = through_all_stages(
+        &app,
+        json!({"id": retiree, "category": "male", "deemed_months": 200}),
+        "benefit.retire",
+    )
+    .await;
+    assert_eq!(v["status"], "approved", "{v}");
+    let (status, start, total) = app.sirm.store.benefit_of(retiree).await.unwrap().unwrap();
+    assert_eq!((status.as_str(), start.as_str()), ("granted", "2020-03"));
+    let entry = app
+        .sirm
+        .store
+        .entries_for_subject(&format!("person:{retiree}"))
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(entry.kind, "benefit.granted");
+    let granted: sirm_domain::records::BenefitGranted =
+        serde_json::from_str(&entry.payload).unwrap();
+    assert_eq!(granted.pension.total.to_string(), total);
+    assert_eq!(granted.pension.inputs.contribution_months, 201);
+    // Anyone can recompute the figure from the recorded inputs.
+    let set = sirm_app::rules_book().unwrap().by_region("110105").unwrap();
+    assert_eq!(granted.pension.recompute(set).unwrap(), granted.pension);
+    assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
+}
+
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -753,4 +871,5 @@ both_engines!(
     employment_history,
     monthly_declaration_computed_on_approval,
     declaration_file_rows_checked_and_streamed,
+    retirement_computed_from_the_record,
 );

@@ -59,10 +59,12 @@ pub enum BusinessType {
     ContributionPayment,
     #[serde(rename = "account.settle")]
     AccountSettle,
+    #[serde(rename = "benefit.retire")]
+    BenefitRetire,
 }
 
 impl BusinessType {
-    pub const ALL: [BusinessType; 11] = [
+    pub const ALL: [BusinessType; 12] = [
         BusinessType::PersonRegister,
         BusinessType::PersonChange,
         BusinessType::EmployerRegister,
@@ -74,6 +76,7 @@ impl BusinessType {
         BusinessType::ContributionDeclareFile,
         BusinessType::ContributionPayment,
         BusinessType::AccountSettle,
+        BusinessType::BenefitRetire,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +92,7 @@ impl BusinessType {
             BusinessType::ContributionDeclareFile => "contribution.declare_file",
             BusinessType::ContributionPayment => "contribution.payment",
             BusinessType::AccountSettle => "account.settle",
+            BusinessType::BenefitRetire => "benefit.retire",
         }
     }
 
@@ -105,6 +109,7 @@ impl BusinessType {
             BusinessType::ContributionDeclareFile => "月度缴费申报（批量文件）",
             BusinessType::ContributionPayment => "缴费到账确认",
             BusinessType::AccountSettle => "个人账户年度结算",
+            BusinessType::BenefitRetire => "退休待遇核定",
         }
     }
 }
@@ -138,6 +143,7 @@ enum Record {
     DeclarationFile(records::DeclarationFile),
     Payment(records::ContributionPaid),
     Settlement(records::AccountSettlement),
+    Retirement(records::RetirementApplication),
 }
 
 fn parse<T: serde::de::DeserializeOwned>(data: &serde_json::Value) -> Result<T, AppError> {
@@ -228,6 +234,7 @@ impl Sirm {
             BusinessType::ContributionDeclareFile => Record::DeclarationFile(parse(data)?),
             BusinessType::ContributionPayment => Record::Payment(parse(data)?),
             BusinessType::AccountSettle => Record::Settlement(parse(data)?),
+            BusinessType::BenefitRetire => Record::Retirement(parse(data)?),
         };
         self.check_state(who, &rec).await?;
         // Build the drafts once: they carry every field check and, for
@@ -321,6 +328,16 @@ impl Sirm {
                 }
             }
             Record::Declaration(d) => self.check_declaration(who, d).await?,
+            Record::Retirement(r) => {
+                self.person_of_agency_for(who, &r.id).await?;
+                if self.store.benefit_of(r.id.as_str()).await?.is_some() {
+                    return Err(AppError::Conflict(format!(
+                        "{} already has a benefit granted",
+                        r.id.masked()
+                    )));
+                }
+                self.compute_benefit(r).await?;
+            }
             Record::Settlement(a) => {
                 let this_year = chrono::Datelike::year(&chrono::Utc::now().date_naive());
                 if a.year > this_year {
@@ -458,6 +475,17 @@ impl Sirm {
             // Streamed at approval (see `decide_application`).
             Record::Declaration(_) | Record::DeclarationFile(_) => return Ok(vec![]),
             Record::Settlement(_) => return Ok(vec![]),
+            Record::Retirement(r) => {
+                let granted = self.compute_benefit_now(r).await?;
+                draft(
+                    c,
+                    Stream::Business,
+                    kind::BENEFIT_GRANTED,
+                    records::person_subject(&r.id),
+                    actor,
+                    &granted,
+                )?
+            }
         }])
     }
 
@@ -699,6 +727,116 @@ impl Sirm {
             )?);
         }
         Ok(out)
+    }
+
+    /// Eligibility and pension of a retirement application, computed from
+    /// the record: statutory retirement month reached, minimum contribution
+    /// months met, pension by 国发〔2005〕38号 (RULES.md).
+    async fn compute_benefit(
+        &self,
+        r: &records::RetirementApplication,
+    ) -> Result<records::BenefitGranted, AppError> {
+        let today = chrono::Utc::now().date_naive();
+        let book = crate::rules_book()?;
+        let set = book
+            .by_region(&self.config.agency_code)
+            .map_err(|e| AppError::invalid("rule_set", e))?;
+        let ret = sirm_domain::rules::engine::retirement(set, r.id.birth_date(), r.category, today)
+            .map_err(|e| AppError::invalid("category", e))?;
+        let this_month = sirm_domain::rules::Month::of_date(today);
+        if ret.retirement_month > this_month {
+            return Err(AppError::invalid(
+                "id",
+                format!(
+                    "statutory retirement month is {} ({} years {} months); not reached",
+                    ret.retirement_month, ret.age_years, ret.age_months
+                ),
+            ));
+        }
+        let bases = self.store.paid_bases(r.id.as_str()).await?;
+        let paid_months = bases.len() as u32;
+        let months = paid_months + r.deemed_months;
+        if months < ret.min_contribution_months {
+            return Err(AppError::invalid(
+                "contribution_months",
+                format!("{months} months ({paid_months} paid + {} deemed) are fewer than the {} required for retirement in {}", r.deemed_months, ret.min_contribution_months, ret.retirement_month),
+            ));
+        }
+        let mut ratios = Vec::with_capacity(bases.len());
+        for (month, base) in &bases {
+            let year: i32 = month.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
+            let avg = set
+                .year(year)
+                .ok()
+                .and_then(|p| p.avg_wage)
+                .ok_or_else(|| {
+                    AppError::invalid("rule_set", format!("no average wage for {year}"))
+                })?;
+            let b: rust_decimal::Decimal =
+                base.parse().map_err(|e| AppError::invalid("base", e))?;
+            ratios.push((b, avg));
+        }
+        let retire_year = ret.retirement_month.year();
+        let params = set
+            .year(retire_year)
+            .map_err(|e| AppError::invalid("retirement year", e))?;
+        let index = if ratios.is_empty() {
+            sirm_domain::rules::engine::IndexResult {
+                months: 0,
+                sum_of_ratios: rust_decimal::Decimal::ZERO,
+                index_unrounded: rust_decimal::Decimal::ZERO,
+                rounding: params.rounding.index,
+                index: rust_decimal::Decimal::ZERO,
+            }
+        } else {
+            sirm_domain::rules::engine::contribution_index(params.rounding.index, &ratios)
+                .map_err(|e| AppError::invalid("contribution_index", e))?
+        };
+        let c = params.pension_base_wage.ok_or_else(|| {
+            AppError::invalid(
+                "rule_set",
+                format!("no pension base wage (C) for {retire_year}"),
+            )
+        })?;
+        let balance = match self.store.account_years_of(r.id.as_str()).await?.last() {
+            Some(y) => y
+                .closing_balance
+                .parse()
+                .map_err(|e| AppError::invalid("account", e))?,
+            None => rust_decimal::Decimal::ZERO,
+        };
+        let deemed_years = (r.deemed_months > 0).then(|| {
+            rust_decimal::Decimal::from(r.deemed_months) / rust_decimal::Decimal::from(12u32)
+        });
+        let pension = sirm_domain::rules::engine::pension(
+            set,
+            &sirm_domain::rules::engine::PensionInputs {
+                year: Some(retire_year),
+                avg_wage: c,
+                contribution_index: index.index,
+                contribution_months: months,
+                account_balance: balance,
+                retirement_age_years: ret.age_years,
+                deemed_years,
+                transitional_coefficient: None,
+            },
+        )
+        .map_err(|e| AppError::invalid("pension", e))?;
+        Ok(records::BenefitGranted {
+            id: r.id.clone(),
+            retirement: ret,
+            paid_months,
+            deemed_months: r.deemed_months,
+            index,
+            pension,
+        })
+    }
+
+    async fn compute_benefit_now(
+        &self,
+        r: &records::RetirementApplication,
+    ) -> Result<records::BenefitGranted, AppError> {
+        self.compute_benefit(r).await
     }
 
     /// Year-end settlement of every account with an opening balance or paid

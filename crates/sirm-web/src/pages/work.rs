@@ -146,6 +146,23 @@ fn fields(
         // Taken by `sirm import declaration` (a file), not by this form.
         BusinessType::ContributionDeclareFile => &[],
         BusinessType::AccountSettle => &[("year", "结算年度", "Year", "number", true)],
+        BusinessType::BenefitRetire => &[
+            ("id", "公民身份号码", "Resident ID number", "text", true),
+            (
+                "category",
+                "类别（male / female_55 / female_50）",
+                "Category (male / female_55 / female_50)",
+                "text",
+                true,
+            ),
+            (
+                "deemed_months",
+                "视同缴费月数",
+                "Deemed contribution months",
+                "number",
+                false,
+            ),
+        ],
         BusinessType::ContributionPayment => &[
             (
                 "credit_code",
