@@ -476,7 +476,7 @@ impl Sirm {
             Record::Declaration(_) | Record::DeclarationFile(_) => return Ok(vec![]),
             Record::Settlement(_) => return Ok(vec![]),
             Record::Retirement(r) => {
-                let granted = self.compute_benefit_now(r).await?;
+                let granted = self.compute_benefit(r).await?;
                 draft(
                     c,
                     Stream::Business,
@@ -830,13 +830,6 @@ impl Sirm {
             index,
             pension,
         })
-    }
-
-    async fn compute_benefit_now(
-        &self,
-        r: &records::RetirementApplication,
-    ) -> Result<records::BenefitGranted, AppError> {
-        self.compute_benefit(r).await
     }
 
     /// Year-end settlement of every account with an opening balance or paid
