@@ -22,6 +22,7 @@ pub mod kind {
     pub const CONTRIBUTION_PAID: &str = "contribution.paid";
     pub const ACCOUNT_SETTLED: &str = "account.settled";
     pub const BENEFIT_GRANTED: &str = "benefit.granted";
+    pub const BENEFIT_STATUS: &str = "benefit.status";
     pub const ACCOUNT_CREATED: &str = "account.created";
     pub const ACCOUNT_LOCKED: &str = "account.locked";
     pub const ACCOUNT_UNLOCKED: &str = "account.unlocked";
@@ -463,4 +464,15 @@ pub struct BenefitGranted {
     pub deemed_months: u32,
     pub index: crate::rules::engine::IndexResult,
     pub pension: crate::rules::engine::PensionResult,
+}
+
+/// A benefit ends (待遇终止, e.g. on death) or is suspended (暂停) pending review.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenefitStatusChange {
+    pub id: ResidentId,
+    /// `suspended` or `terminated`.
+    pub status: String,
+    pub effective_on: NaiveDate,
+    pub reason: String,
 }

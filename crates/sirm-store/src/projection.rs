@@ -279,6 +279,7 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::CONTRIBUTION_PAID => payload::<ContributionPaid>(entry).map(drop),
         kind::ACCOUNT_SETTLED => payload::<AccountSettled>(entry).map(drop),
         kind::BENEFIT_GRANTED => payload::<BenefitGranted>(entry).map(drop),
+        kind::BENEFIT_STATUS => payload::<records::BenefitStatusChange>(entry).map(drop),
         kind::EMPLOYMENT_ENDED => payload::<EmploymentEnd>(entry).map(drop),
         kind::APPLICATION_DECIDED => payload::<ApplicationDecided>(entry).map(drop),
         kind::APPLICATION_WITHDRAWN => payload::<ApplicationWithdrawn>(entry).map(drop),
@@ -683,6 +684,15 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
             .bind(s)
             .execute(&mut *conn)
             .await?;
+        }
+        kind::BENEFIT_STATUS => {
+            let p: records::BenefitStatusChange = payload(entry)?;
+            sqlx::query("UPDATE benefit SET status = $1, seq = $2 WHERE person_id = $3")
+                .bind(&p.status)
+                .bind(s)
+                .bind(p.id.as_str())
+                .execute(&mut *conn)
+                .await?;
         }
         kind::BENEFIT_GRANTED => {
             let p: BenefitGranted = payload(entry)?;

@@ -50,7 +50,10 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         P::RecordReview,
         P::RecordRecheck,
         P::RecordApprove,
+        P::RecordMaintain,
     ];
+    // Taking an application: the clerk, or the maintenance officer for corrections.
+    const TAKING: &[P] = &[P::RecordCollect, P::RecordMaintain];
     const DECIDING: &[P] = &[P::RecordReview, P::RecordRecheck, P::RecordApprove];
     let upload_limit = axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024);
     use Guard::{AnyPerm, Perm, Public, SignedIn};
@@ -301,11 +304,11 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         // Business transactions and the review chain.
         (
-            spec(g.clone(), "/applications/new", Perm(P::RecordCollect), Page),
+            spec(g.clone(), "/applications/new", AnyPerm(TAKING), Page),
             get(work::new_application),
         ),
         (
-            spec(p.clone(), "/applications", Perm(P::RecordCollect), Page),
+            spec(p.clone(), "/applications", AnyPerm(TAKING), Page),
             post(work::submit).layer(upload_limit),
         ),
         (
@@ -366,12 +369,7 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(work::maintenance_csv),
         ),
         (
-            spec(
-                p.clone(),
-                "/api/v1/applications",
-                Perm(P::RecordCollect),
-                Api,
-            ),
+            spec(p.clone(), "/api/v1/applications", AnyPerm(TAKING), Api),
             post(api::collection::submit)
                 .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
         ),

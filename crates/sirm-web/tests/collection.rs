@@ -849,6 +849,90 @@ async fn retirement_computed_from_the_record(postgres: bool) {
     // Anyone can recompute the figure from the recorded inputs.
     let set = sirm_app::rules_book().unwrap().by_region("110105").unwrap();
     assert_eq!(granted.pension.recompute(set).unwrap(), granted.pension);
+    // Death reported: the benefit ends.
+    let end = json!({"id": retiree, "status": "terminated", "effective_on": "2026-02-01", "reason": "死亡（民政部门通报）"});
+    assert_eq!(
+        through_all_stages(&app, end, "benefit.status").await.1["status"],
+        "approved"
+    );
+    assert_eq!(
+        app.sirm.store.benefit_of(retiree).await.unwrap().unwrap().0,
+        "terminated"
+    );
+    assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
+}
+
+async fn correction_by_maintenance_officer_and_benefit_termination(postgres: bool) {
+    let app = spawn(postgres).await;
+    let person = app.sirm.store.person_ids(1).await.unwrap().remove(0);
+    let fix = json!({"id": person, "effective_on": "2026-01-05", "reason": "异议核查：地址登记错误", "address": "北京市朝阳区更正路1号"});
+    let body = json!({"business_type": "person.correct", "data": fix, "materials": [{"name": "异议核查.pdf", "content_base64": "JVBERi0xLjQ="}]});
+    // The clerk may not take a correction (Art 11: designated maintenance staff).
+    let clerk = app.login("clerk").await;
+    let (s, v) = app.post(&clerk, "/api/v1/applications", body.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("record_maintain"),
+        "{v}"
+    );
+    let maint = app.login("maintainer").await;
+    let (s, v) = app.post(&maint, "/api/v1/applications", body).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["application_id"].as_str().unwrap().to_string();
+    for (user, stage) in [
+        ("reviewer", "review"),
+        ("rechecker", "recheck"),
+        ("approver", "approval"),
+    ] {
+        let t = app.login(user).await;
+        let (s, v) = app
+            .post(
+                &t,
+                &format!("/api/v1/applications/{id}/decision"),
+                json!({"stage": stage, "approve": true}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    assert_eq!(
+        app.sirm
+            .store
+            .person(&person)
+            .await
+            .unwrap()
+            .unwrap()
+            .address,
+        "北京市朝阳区更正路1号"
+    );
+    // The maintenance log names the maintenance officer and the reason.
+    let query = app.login("query").await;
+    let (_, log) = app.get(&query, "/api/v1/maintenance-log").await;
+    let row = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["application"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert!(
+        row["actors"]
+            .as_str()
+            .unwrap()
+            .starts_with("[\"maintainer\""),
+        "{row}"
+    );
+    assert!(
+        row["payload"].as_str().unwrap().contains("异议核查"),
+        "{row}"
+    );
+    // A benefit cannot be terminated if there is none.
+    let (s, v) = app
+        .post(&clerk, "/api/v1/applications", json!({"business_type": "benefit.status", "data": {"id": person, "status": "terminated", "effective_on": "2026-02-01", "reason": "死亡"}, "materials": [{"name": "死亡证明.pdf", "content_base64": "JVBERi0xLjQ="}]}))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 
@@ -872,4 +956,5 @@ both_engines!(
     monthly_declaration_computed_on_approval,
     declaration_file_rows_checked_and_streamed,
     retirement_computed_from_the_record,
+    correction_by_maintenance_officer_and_benefit_termination,
 );

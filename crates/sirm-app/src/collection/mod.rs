@@ -61,10 +61,15 @@ pub enum BusinessType {
     AccountSettle,
     #[serde(rename = "benefit.retire")]
     BenefitRetire,
+    #[serde(rename = "benefit.status")]
+    BenefitStatus,
+    /// A correction of registration details by the maintenance officer (Art 11).
+    #[serde(rename = "person.correct")]
+    PersonCorrect,
 }
 
 impl BusinessType {
-    pub const ALL: [BusinessType; 12] = [
+    pub const ALL: [BusinessType; 14] = [
         BusinessType::PersonRegister,
         BusinessType::PersonChange,
         BusinessType::EmployerRegister,
@@ -77,6 +82,8 @@ impl BusinessType {
         BusinessType::ContributionPayment,
         BusinessType::AccountSettle,
         BusinessType::BenefitRetire,
+        BusinessType::BenefitStatus,
+        BusinessType::PersonCorrect,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -93,6 +100,8 @@ impl BusinessType {
             BusinessType::ContributionPayment => "contribution.payment",
             BusinessType::AccountSettle => "account.settle",
             BusinessType::BenefitRetire => "benefit.retire",
+            BusinessType::BenefitStatus => "benefit.status",
+            BusinessType::PersonCorrect => "person.correct",
         }
     }
 
@@ -110,6 +119,8 @@ impl BusinessType {
             BusinessType::ContributionPayment => "缴费到账确认",
             BusinessType::AccountSettle => "个人账户年度结算",
             BusinessType::BenefitRetire => "退休待遇核定",
+            BusinessType::BenefitStatus => "待遇暂停 / 终止",
+            BusinessType::PersonCorrect => "个人信息更正（维护）",
         }
     }
 }
@@ -144,6 +155,7 @@ enum Record {
     Payment(records::ContributionPaid),
     Settlement(records::AccountSettlement),
     Retirement(records::RetirementApplication),
+    BenefitStatus(records::BenefitStatusChange),
 }
 
 fn parse<T: serde::de::DeserializeOwned>(data: &serde_json::Value) -> Result<T, AppError> {
@@ -151,6 +163,16 @@ fn parse<T: serde::de::DeserializeOwned>(data: &serde_json::Value) -> Result<T, 
         // serde names the field: "unknown field `x`", "missing field `name`", "invalid …".
         AppError::invalid("data", e)
     })
+}
+
+/// Who takes (and resubmits or withdraws) an application of this business
+/// type: corrections are the maintenance officer's (Art 11), the rest the clerk's.
+pub fn taker_of(business_type: &str) -> Permission {
+    if business_type == BusinessType::PersonCorrect.as_str() {
+        Permission::RecordMaintain
+    } else {
+        Permission::RecordCollect
+    }
 }
 
 /// Name the line and field of a bad declaration line before serde would
@@ -235,6 +257,8 @@ impl Sirm {
             BusinessType::ContributionPayment => Record::Payment(parse(data)?),
             BusinessType::AccountSettle => Record::Settlement(parse(data)?),
             BusinessType::BenefitRetire => Record::Retirement(parse(data)?),
+            BusinessType::BenefitStatus => Record::BenefitStatus(parse(data)?),
+            BusinessType::PersonCorrect => Record::PersonChange(parse(data)?),
         };
         self.check_state(who, &rec).await?;
         // Build the drafts once: they carry every field check and, for
@@ -328,6 +352,32 @@ impl Sirm {
                 }
             }
             Record::Declaration(d) => self.check_declaration(who, d).await?,
+            Record::BenefitStatus(b) => {
+                self.person_of_agency_for(who, &b.id).await?;
+                if b.status != "suspended" && b.status != "terminated" {
+                    return Err(AppError::invalid(
+                        "status",
+                        format!("{:?} is not suspended or terminated", b.status),
+                    ));
+                }
+                records::check_text("reason", &b.reason, 400)
+                    .map_err(|e| AppError::invalid("reason", e))?;
+                match self.store.benefit_of(b.id.as_str()).await? {
+                    None => {
+                        return Err(AppError::NotFound(format!(
+                            "a benefit of {}",
+                            b.id.masked()
+                        )))
+                    }
+                    Some((status, ..)) if status == "terminated" => {
+                        return Err(AppError::Conflict(format!(
+                            "the benefit of {} is already terminated",
+                            b.id.masked()
+                        )))
+                    }
+                    Some(_) => {}
+                }
+            }
             Record::Retirement(r) => {
                 self.person_of_agency_for(who, &r.id).await?;
                 if self.store.benefit_of(r.id.as_str()).await?.is_some() {
@@ -475,6 +525,14 @@ impl Sirm {
             // Streamed at approval (see `decide_application`).
             Record::Declaration(_) | Record::DeclarationFile(_) => return Ok(vec![]),
             Record::Settlement(_) => return Ok(vec![]),
+            Record::BenefitStatus(b) => draft(
+                c,
+                Stream::Business,
+                kind::BENEFIT_STATUS,
+                records::person_subject(&b.id),
+                actor,
+                b,
+            )?,
             Record::Retirement(r) => {
                 let granted = self.compute_benefit(r).await?;
                 draft(
@@ -497,8 +555,8 @@ impl Sirm {
         data: serde_json::Value,
         materials: Vec<Material>,
     ) -> Result<String, AppError> {
-        self.authorize(who, Permission::RecordCollect).await?;
         let bt = BusinessType::from_str(business_type)?;
+        self.authorize(who, taker_of(bt.as_str())).await?;
         let (_, subject) = self.validate(who, bt, &data).await?;
         self.refuse_open_duplicate(who, &subject).await?;
         if materials.is_empty() {
@@ -523,8 +581,8 @@ impl Sirm {
         data: Option<serde_json::Value>,
         mut materials: Vec<Material>,
     ) -> Result<(), AppError> {
-        self.authorize(who, Permission::RecordCollect).await?;
         let app = self.application_of_agency(who, id).await?;
+        self.authorize(who, taker_of(&app.business_type)).await?;
         if app.status != "returned" {
             return Err(AppError::Conflict(format!(
                 "application {id} is {}, not returned",
@@ -1086,8 +1144,8 @@ impl Sirm {
         id: &str,
         reason: &str,
     ) -> Result<(), AppError> {
-        self.authorize(who, Permission::RecordCollect).await?;
         let app = self.application_of_agency(who, id).await?;
+        self.authorize(who, taker_of(&app.business_type)).await?;
         if app.status != "returned" {
             return Err(AppError::Conflict(format!(
                 "application {id} is {}; only a returned application can be withdrawn",
@@ -1125,7 +1183,10 @@ impl Sirm {
             .into_iter()
             .filter(|s| *s != Stage::Preliminary && who.may(s.permission()))
             .collect();
-        if stages.is_empty() && !who.may(Permission::RecordCollect) {
+        if stages.is_empty()
+            && !who.may(Permission::RecordCollect)
+            && !who.may(Permission::RecordMaintain)
+        {
             self.authorize(who, Permission::RecordReview).await?;
         }
         let mut out = Vec::new();
@@ -1145,12 +1206,14 @@ impl Sirm {
                 }
             }
         }
-        if who.may(Permission::RecordCollect) {
-            out.extend(
-                self.store
-                    .applications(&who.agency, Some("returned"), None, 500)
-                    .await?,
-            );
+        for app in self
+            .store
+            .applications(&who.agency, Some("returned"), None, 500)
+            .await?
+        {
+            if who.may(taker_of(&app.business_type)) {
+                out.push(app);
+            }
         }
         Ok(out)
     }
@@ -1162,6 +1225,7 @@ impl Sirm {
         id: &str,
     ) -> Result<ApplicationView, AppError> {
         if !(who.may(Permission::RecordCollect)
+            || who.may(Permission::RecordMaintain)
             || who.may(Permission::RecordReview)
             || who.may(Permission::RecordRecheck)
             || who.may(Permission::RecordApprove))

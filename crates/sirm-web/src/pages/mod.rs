@@ -48,6 +48,12 @@ pub fn csrf_field(csrf: &str) -> String {
 /// Menu entries: which page serves which permission.
 pub const MENU: &[(Permission, &str, &str, &str)] = &[
     (
+        Permission::RecordMaintain,
+        "/queue",
+        "待办业务",
+        "Work queue",
+    ),
+    (
         Permission::RecordCollect,
         "/queue",
         "待办业务",

@@ -146,6 +146,38 @@ fn fields(
         // Taken by `sirm import declaration` (a file), not by this form.
         BusinessType::ContributionDeclareFile => &[],
         BusinessType::AccountSettle => &[("year", "结算年度", "Year", "number", true)],
+        BusinessType::BenefitStatus => &[
+            ("id", "公民身份号码", "Resident ID number", "text", true),
+            (
+                "status",
+                "新状态（suspended 暂停 / terminated 终止）",
+                "New status (suspended / terminated)",
+                "text",
+                true,
+            ),
+            ("effective_on", "生效日期", "Effective on", "date", true),
+            (
+                "reason",
+                "原因（如：死亡）",
+                "Reason (e.g. death)",
+                "text",
+                true,
+            ),
+        ],
+        BusinessType::PersonCorrect => &[
+            ("id", "公民身份号码", "Resident ID number", "text", true),
+            ("effective_on", "生效日期", "Effective on", "date", true),
+            (
+                "reason",
+                "更正原因（如：异议核查结果）",
+                "Reason (e.g. result of an objection)",
+                "text",
+                true,
+            ),
+            ("name", "更正后姓名", "Corrected name", "text", false),
+            ("address", "更正后地址", "Corrected address", "text", false),
+            ("phone", "更正后电话", "Corrected phone", "text", false),
+        ],
         BusinessType::BenefitRetire => &[
             ("id", "公民身份号码", "Resident ID number", "text", true),
             (
@@ -406,7 +438,9 @@ pub async fn queue(State(st): State<AppState>, Extension(c): Extension<Caller>) 
             id = esc(&a.application_id)
         ));
     }
-    let new_link = if c.principal.may(Permission::RecordCollect) {
+    let new_link = if c.principal.may(Permission::RecordCollect)
+        || c.principal.may(Permission::RecordMaintain)
+    {
         format!(
             "<p><a href=\"/applications/new\">{}</a></p>",
             t("受理新业务", "New application")
@@ -534,7 +568,10 @@ async fn application_page(
             );
         }
     }
-    if a.status == "returned" && c.principal.may(Permission::RecordCollect) {
+    if a.status == "returned"
+        && c.principal
+            .may(sirm_app::collection::taker_of(&a.business_type))
+    {
         actions = format!(
             "<fieldset><legend>{}</legend><form method=\"post\" action=\"/applications/{id}/resubmit\" class=\"inline\">{csrf}<button>{}</button></form> \
              <form method=\"post\" action=\"/applications/{id}/withdraw\" class=\"inline\">{csrf}<input name=\"reason\" placeholder=\"撤回原因 reason\" required><button>{}</button></form></fieldset>",
