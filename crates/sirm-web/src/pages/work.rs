@@ -610,12 +610,39 @@ async fn application_page(
     page(&format!("业务 {id}"), Some((&c.principal, &c.csrf)), &body)
 }
 
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    /// What the action that redirected here did (POST-redirect-GET).
+    pub done: Option<String>,
+}
+
+/// The message of a completed action, by its stable name.
+fn done_message(done: &str) -> Option<String> {
+    Some(match done {
+        "approved" => "已批准并写入账本 approved and written to the ledger".to_string(),
+        "returned" => "已退回受理人 returned to the clerk".to_string(),
+        "pending" => "已通过，转下一环节 passed on to the next stage".to_string(),
+        "resubmitted" => "已重新提交 resubmitted".to_string(),
+        "withdrawn" => "已撤回 withdrawn".to_string(),
+        _ => return None,
+    })
+}
+
 pub async fn application(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
 ) -> Response {
-    application_page(&st, &c, &id, None).await
+    let msg = q.done.as_deref().and_then(done_message).map(|m| ("ok", m));
+    application_page(&st, &c, &id, msg).await
+}
+
+/// After a successful action: back to the application page by GET, so a
+/// reload never repeats the action.
+fn after(id: &str, done: &str) -> Response {
+    let q = serde_urlencoded::to_string([("done", done)]).unwrap_or_default();
+    Redirect::to(&format!("/applications/{id}?{q}")).into_response()
 }
 
 #[derive(Deserialize)]
@@ -638,14 +665,7 @@ pub async fn decide(
         .decide_application(&c.principal, &id, &f.stage, approve, &f.reason)
         .await
     {
-        Ok(status) => {
-            let msg = match status.as_str() {
-                "approved" => "已批准并写入账本 approved and written to the ledger".to_string(),
-                "returned" => "已退回受理人 returned to the clerk".to_string(),
-                other => format!("已通过，转下一环节 passed on ({other})"),
-            };
-            application_page(&st, &c, &id, Some(("ok", msg))).await
-        }
+        Ok(status) => after(&id, &status),
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
@@ -671,11 +691,10 @@ pub async fn resubmit(
         .sirm
         .resubmit_application(&c.principal, &id, None, vec![])
         .await;
-    let msg = match res {
-        Ok(()) => ("ok", "已重新提交 resubmitted".to_string()),
-        Err(e) => ("err", ApiError::from(e).message),
-    };
-    application_page(&st, &c, &id, Some(msg)).await
+    match res {
+        Ok(()) => after(&id, "resubmitted"),
+        Err(e) => application_page(&st, &c, &id, Some(("err", ApiError::from(e).message))).await,
+    }
 }
 
 pub async fn withdraw(
@@ -684,15 +703,14 @@ pub async fn withdraw(
     Path(id): Path<String>,
     Form(f): Form<ReasonForm>,
 ) -> Response {
-    let msg = match st
+    match st
         .sirm
         .withdraw_application(&c.principal, &id, &f.reason)
         .await
     {
-        Ok(()) => ("ok", "已撤回 withdrawn".to_string()),
-        Err(e) => ("err", ApiError::from(e).message),
-    };
-    application_page(&st, &c, &id, Some(msg)).await
+        Ok(()) => after(&id, "withdrawn"),
+        Err(e) => application_page(&st, &c, &id, Some(("err", ApiError::from(e).message))).await,
+    }
 }
 
 pub async fn material(
