@@ -207,6 +207,13 @@ fn check_lines(data: &serde_json::Value) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Raw data checked against the record, with what approval would write.
+struct Validated {
+    rec: Record,
+    subject: String,
+    drafts: Vec<EntryDraft>,
+}
+
 /// An application with its steps and what it will write.
 #[derive(Clone, Debug, Serialize)]
 pub struct ApplicationView {
@@ -235,12 +242,15 @@ impl Sirm {
             .unwrap_or_else(Chain::full)
     }
 
+    /// Parse and check raw data against what is registered now, and build
+    /// the entries approval would write (computed figures included): the
+    /// record, its subject, and those drafts.
     async fn validate(
         &self,
         who: &Principal,
         bt: BusinessType,
         data: &serde_json::Value,
-    ) -> Result<(Record, String), AppError> {
+    ) -> Result<Validated, AppError> {
         let rec = match bt {
             BusinessType::PersonRegister => Record::Person(parse(data)?),
             BusinessType::PersonChange => Record::PersonChange(parse(data)?),
@@ -273,7 +283,11 @@ impl Sirm {
                 .map(|d| d.subject.clone())
                 .unwrap_or_default(),
         };
-        Ok((rec, subject))
+        Ok(Validated {
+            rec,
+            subject,
+            drafts,
+        })
     }
 
     /// Does the record fit what is registered now?
@@ -386,7 +400,7 @@ impl Sirm {
                         r.id.masked()
                     )));
                 }
-                self.compute_benefit(r).await?;
+                // Eligibility and pension are computed by `record_drafts`.
             }
             Record::Settlement(a) => {
                 let this_year = chrono::Datelike::year(&chrono::Utc::now().date_naive());
@@ -557,7 +571,7 @@ impl Sirm {
     ) -> Result<String, AppError> {
         let bt = BusinessType::from_str(business_type)?;
         self.authorize(who, taker_of(bt.as_str())).await?;
-        let (_, subject) = self.validate(who, bt, &data).await?;
+        let subject = self.validate(who, bt, &data).await?.subject;
         self.refuse_open_duplicate(who, &subject).await?;
         if materials.is_empty() {
             return Err(AppError::invalid(
@@ -594,7 +608,7 @@ impl Sirm {
             Some(d) => d,
             None => serde_json::from_str(&app.data).map_err(|e| AppError::invalid("data", e))?,
         };
-        let (_, subject) = self.validate(who, bt, &data).await?;
+        let subject = self.validate(who, bt, &data).await?.subject;
         let mut old: Vec<Material> = serde_json::from_str(&app.materials).unwrap_or_default();
         old.append(&mut materials);
         self.submit_inner(who, bt, id, subject, data, old, Some(app.last_seq))
@@ -1082,7 +1096,11 @@ impl Sirm {
         if st == Status::Approved {
             let data: serde_json::Value =
                 serde_json::from_str(&app.data).map_err(|e| AppError::invalid("data", e))?;
-            let (rec, _) = self.validate(who, bt, &data).await.map_err(|e| {
+            let Validated {
+                rec,
+                drafts: record,
+                ..
+            } = self.validate(who, bt, &data).await.map_err(|e| {
                 AppError::Conflict(format!(
                     "cannot write the record now: {e}; reject the application with this reason"
                 ))
@@ -1118,7 +1136,7 @@ impl Sirm {
                 self.append_stream_with(stream, expect).await?;
                 return Ok(st.name().to_string());
             }
-            for mut d in self.record_drafts(&rec, &who.username).await? {
+            for mut d in record {
                 d.application = Some(id.to_string());
                 d.actors = actors.clone();
                 drafts.push(d);
@@ -1239,8 +1257,8 @@ impl Sirm {
         let data: serde_json::Value =
             serde_json::from_str(&app.data).map_err(|e| AppError::invalid("data", e))?;
         let (effect, blocked) = match self.validate(who, bt, &data).await {
-            Ok((rec, _)) => (
-                self.record_drafts(&rec, &who.username).await?
+            Ok(v) => (
+                v.drafts
                     .into_iter()
                     .map(|d| serde_json::json!({ "kind": d.kind, "subject": d.subject, "payload": d.payload }))
                     .collect(),

@@ -111,7 +111,8 @@ pub async fn persons(
                 .map_err(ApiError::from),
         };
         match result {
-            Ok(row) => body.push_str(&format!(
+            Ok(row) => {
+                body.push_str(&format!(
                 "<table id=\"person\"><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{} · {}</td></tr>\
                  <tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr></table>",
                 t("姓名", "Name"), esc(&row.name),
@@ -120,13 +121,10 @@ pub async fn persons(
                 t("地址", "Address"), esc(&row.address),
                 t("电话", "Phone"), esc(&row.phone),
                 t("参保登记日期", "Registered on"), esc(&row.registered_on),
-            )),
-            Err(e) => body.push_str(&super::notice("err", &e.message)),
-        }
-        if let Ok(id) = raw.trim().parse::<ResidentId>() {
-            if st.sirm.person_in_agency(p, &id).await.is_ok() {
-                body.push_str(&record_tables(&st, id.as_str()).await);
+            ));
+                body.push_str(&record_tables(&st, &row.person_id).await);
             }
+            Err(e) => body.push_str(&super::notice("err", &e.message)),
         }
     }
     page("参保人员查询 Person lookup", Some((p, &c.csrf)), &body)
