@@ -23,6 +23,9 @@ pub mod kind {
     pub const ACCOUNT_SETTLED: &str = "account.settled";
     pub const BENEFIT_GRANTED: &str = "benefit.granted";
     pub const BENEFIT_STATUS: &str = "benefit.status";
+    pub const BENEFIT_PAID: &str = "benefit.paid";
+    pub const SUBSIDY_GRANTED: &str = "subsidy.granted";
+    pub const CONTRIBUTION_CORRECTED: &str = "contribution.corrected";
     pub const ACCOUNT_CREATED: &str = "account.created";
     pub const ACCOUNT_LOCKED: &str = "account.locked";
     pub const ACCOUNT_UNLOCKED: &str = "account.unlocked";
@@ -474,5 +477,103 @@ pub struct BenefitStatusChange {
     /// `suspended` or `terminated`.
     pub status: String,
     pub effective_on: NaiveDate,
+    pub reason: String,
+}
+
+/// A social insurance subsidy (社会保险补贴) granted to a person for a run
+/// of months, e.g. the subsidy for flexibly employed persons with
+/// employment difficulties (灵活就业人员社会保险补贴). The monthly amount is
+/// a fact of the granting department's decision (its document number is the
+/// basis), not a figure SIRM derives; SIRM records it per month.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubsidyGrant {
+    pub id: ResidentId,
+    /// `flexible_employment` (灵活就业社保补贴), `employer_hiring`
+    /// (单位吸纳就业社保补贴) or `public_welfare_post` (公益性岗位社保补贴).
+    pub kind: String,
+    pub from_month: crate::rules::Month,
+    pub to_month: crate::rules::Month,
+    pub monthly_amount: rust_decimal::Decimal,
+    /// The granting decision, e.g. "京人社就发〔2026〕12号".
+    pub basis: String,
+}
+
+/// Subsidy kinds, with their Chinese names.
+pub const SUBSIDY_KINDS: &[(&str, &str)] = &[
+    ("flexible_employment", "灵活就业人员社会保险补贴"),
+    ("employer_hiring", "单位吸纳就业社会保险补贴"),
+    ("public_welfare_post", "公益性岗位社会保险补贴"),
+];
+
+impl SubsidyGrant {
+    pub fn validate(&self) -> Result<(), String> {
+        if !SUBSIDY_KINDS.iter().any(|(k, _)| *k == self.kind) {
+            let known: Vec<&str> = SUBSIDY_KINDS.iter().map(|(k, _)| *k).collect();
+            return Err(format!(
+                "kind: {:?} is not one of {}",
+                self.kind,
+                known.join(", ")
+            ));
+        }
+        if self.to_month < self.from_month {
+            return Err(format!(
+                "to_month: {} is before from_month {}",
+                self.to_month, self.from_month
+            ));
+        }
+        if self.to_month.months_since(self.from_month) >= 60 {
+            return Err("to_month: a grant covers at most 60 months".into());
+        }
+        if self.monthly_amount <= rust_decimal::Decimal::ZERO {
+            return Err("monthly_amount: must be more than zero".into());
+        }
+        if self.monthly_amount.scale() > 2 {
+            return Err("monthly_amount: at most two decimal places (fen)".into());
+        }
+        check_text("basis", &self.basis, 200).map_err(|e| e.to_string())
+    }
+}
+
+/// A monthly benefit payment run (待遇发放): raw data is only the month;
+/// who is paid and how much comes from the benefit projection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenefitPaymentRun {
+    pub month: crate::rules::Month,
+}
+
+/// One person's benefit paid for a month: the granted monthly pension, the
+/// benefit entry it comes from and its rule set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenefitPaid {
+    pub id: ResidentId,
+    pub month: crate::rules::Month,
+    pub amount: rust_decimal::Decimal,
+    /// Ledger sequence of the `benefit.granted` entry the amount comes from.
+    pub granted_seq: u64,
+    pub rule_set: String,
+}
+
+/// Correction of one person-month of contributions (缴费记录更正, Art 11):
+/// raw data only — the corrected declared wage and why. Base and amounts
+/// are computed again on approval. Only a month not yet paid can be
+/// corrected; a paid month is settled by refund or supplementary payment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContributionCorrection {
+    pub id: ResidentId,
+    pub month: crate::rules::Month,
+    pub declared_wage: rust_decimal::Decimal,
+    pub reason: String,
+}
+
+/// The recomputed person-month with the correction's reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContributionCorrected {
+    pub assessed: ContributionAssessed,
+    pub previous_declared_wage: rust_decimal::Decimal,
     pub reason: String,
 }

@@ -20,6 +20,7 @@ mod error;
 mod identity;
 pub mod projection;
 mod review;
+mod rights;
 mod store;
 
 pub use engine::{Engine, Role, StoreConfig};
@@ -31,6 +32,7 @@ pub use review::{
     AccountYearRow, ApplicationRow, ApplicationStepRow, ContributionRow, EmploymentRow,
     MaintenanceRow,
 };
+pub use rights::{BenefitPaymentRow, BenefitRow, SubsidyRow, UnpaidRow};
 pub use store::{
     AppendOutcome, Counts, Expect, GuardProblem, Installation, PersonRow, ProjectionDigest,
     SchemaState, Store, StoredRow,

@@ -37,6 +37,30 @@ pub(crate) struct Table {
 /// the digest (what to hash).
 pub(crate) const TABLES: &[Table] = &[
     Table {
+        name: "benefit_payment",
+        columns: &[
+            ("person_id", Col::Text),
+            ("month", Col::Text),
+            ("amount", Col::Text),
+            ("granted_seq", Col::Int),
+            ("rule_set", Col::Text),
+            ("seq", Col::Int),
+        ],
+        key: "person_id, month",
+    },
+    Table {
+        name: "subsidy",
+        columns: &[
+            ("person_id", Col::Text),
+            ("month", Col::Text),
+            ("kind", Col::Text),
+            ("amount", Col::Text),
+            ("basis", Col::Text),
+            ("seq", Col::Int),
+        ],
+        key: "person_id, month, kind",
+    },
+    Table {
         name: "benefit",
         columns: &[
             ("person_id", Col::Text),
@@ -280,6 +304,9 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::ACCOUNT_SETTLED => payload::<AccountSettled>(entry).map(drop),
         kind::BENEFIT_GRANTED => payload::<BenefitGranted>(entry).map(drop),
         kind::BENEFIT_STATUS => payload::<records::BenefitStatusChange>(entry).map(drop),
+        kind::BENEFIT_PAID => payload::<records::BenefitPaid>(entry).map(drop),
+        kind::SUBSIDY_GRANTED => payload::<records::SubsidyGrant>(entry).map(drop),
+        kind::CONTRIBUTION_CORRECTED => payload::<records::ContributionCorrected>(entry).map(drop),
         kind::EMPLOYMENT_ENDED => payload::<EmploymentEnd>(entry).map(drop),
         kind::APPLICATION_DECIDED => payload::<ApplicationDecided>(entry).map(drop),
         kind::APPLICATION_WITHDRAWN => payload::<ApplicationWithdrawn>(entry).map(drop),
@@ -682,6 +709,68 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
             .bind(r.account_credit.to_string())
             .bind(r.rule_set.to_string())
             .bind(s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::BENEFIT_PAID => {
+            let p: records::BenefitPaid = payload(entry)?;
+            sqlx::query(
+                "INSERT INTO benefit_payment (person_id, month, amount, granted_seq, rule_set, seq) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(p.id.as_str())
+            .bind(p.month.to_string())
+            .bind(p.amount.to_string())
+            .bind(i64::try_from(p.granted_seq).unwrap_or(i64::MAX))
+            .bind(&p.rule_set)
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::SUBSIDY_GRANTED => {
+            let p: records::SubsidyGrant = payload(entry)?;
+            let mut m = p.from_month;
+            while m <= p.to_month {
+                sqlx::query(
+                    "INSERT INTO subsidy (person_id, month, kind, amount, basis, seq) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(p.id.as_str())
+                .bind(m.to_string())
+                .bind(&p.kind)
+                .bind(p.monthly_amount.to_string())
+                .bind(&p.basis)
+                .bind(s)
+                .execute(&mut *conn)
+                .await?;
+                m = m.add_months(1);
+            }
+        }
+        kind::CONTRIBUTION_CORRECTED => {
+            let c: records::ContributionCorrected = payload(entry)?;
+            let p = &c.assessed;
+            let r = &p.result;
+            let a = &r.amounts;
+            sqlx::query(
+                "UPDATE contribution SET declared_wage = $1, base = $2, pension_employer = $3, \
+                 pension_employee = $4, medical_employer = $5, medical_employee = $6, unemployment_employer = $7, \
+                 unemployment_employee = $8, work_injury_employer = $9, account_credit = $10, rule_set = $11, seq = $12 \
+                 WHERE person_id = $13 AND month = $14",
+            )
+            .bind(r.inputs.declared_wage.to_string())
+            .bind(r.base.to_string())
+            .bind(a.pension_employer.to_string())
+            .bind(a.pension_employee.to_string())
+            .bind(a.medical_employer.to_string())
+            .bind(a.medical_employee.to_string())
+            .bind(a.unemployment_employer.to_string())
+            .bind(a.unemployment_employee.to_string())
+            .bind(a.work_injury_employer.to_string())
+            .bind(r.account_credit.to_string())
+            .bind(r.rule_set.to_string())
+            .bind(s)
+            .bind(p.id.as_str())
+            .bind(p.month.to_string())
             .execute(&mut *conn)
             .await?;
         }

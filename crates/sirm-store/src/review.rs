@@ -205,6 +205,11 @@ pub struct ContributionRow {
     pub base: String,
     pub pension_employer: String,
     pub pension_employee: String,
+    pub medical_employer: String,
+    pub medical_employee: String,
+    pub unemployment_employer: String,
+    pub unemployment_employee: String,
+    pub work_injury_employer: String,
     pub account_credit: String,
     pub rule_set: String,
     pub status: String,
@@ -218,6 +223,7 @@ impl Store {
     ) -> Result<Vec<ContributionRow>, StoreError> {
         let rows = sqlx::query(
             "SELECT person_id, month, credit_code, declared_wage, base, pension_employer, pension_employee, \
+             medical_employer, medical_employee, unemployment_employer, unemployment_employee, work_injury_employer, \
              account_credit, rule_set, status FROM contribution WHERE person_id = $1 ORDER BY month",
         )
         .bind(person_id)
@@ -233,9 +239,14 @@ impl Store {
                     base: r.try_get(4)?,
                     pension_employer: r.try_get(5)?,
                     pension_employee: r.try_get(6)?,
-                    account_credit: r.try_get(7)?,
-                    rule_set: r.try_get(8)?,
-                    status: r.try_get(9)?,
+                    medical_employer: r.try_get(7)?,
+                    medical_employee: r.try_get(8)?,
+                    unemployment_employer: r.try_get(9)?,
+                    unemployment_employee: r.try_get(10)?,
+                    work_injury_employer: r.try_get(11)?,
+                    account_credit: r.try_get(12)?,
+                    rule_set: r.try_get(13)?,
+                    status: r.try_get(14)?,
                 })
             })
             .collect()

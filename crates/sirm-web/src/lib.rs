@@ -369,6 +369,18 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(work::maintenance_csv),
         ),
         (
+            spec(g.clone(), "/arrears", Perm(P::PersonQuery), Page),
+            get(work::arrears),
+        ),
+        (
+            spec(g.clone(), "/arrears/export.csv", Perm(P::PersonQuery), Page),
+            get(work::arrears_csv),
+        ),
+        (
+            spec(g.clone(), "/api/v1/arrears", Perm(P::PersonQuery), Api),
+            get(work::arrears_api),
+        ),
+        (
             spec(p.clone(), "/api/v1/applications", AnyPerm(TAKING), Api),
             post(api::collection::submit)
                 .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),

@@ -344,7 +344,17 @@ async fn bad_input_four_eyes_and_returns(postgres: bool) {
 
 /// Submit as clerk and pass all three further stages; the final status.
 async fn through_all_stages(app: &App, data: Value, business_type: &str) -> (StatusCode, Value) {
-    let clerk = app.login("clerk").await;
+    through_all_stages_as(app, "clerk", data, business_type).await
+}
+
+/// Submit as `taker` and pass all three further stages; the final status.
+async fn through_all_stages_as(
+    app: &App,
+    taker: &str,
+    data: Value,
+    business_type: &str,
+) -> (StatusCode, Value) {
+    let clerk = app.login(taker).await;
     let body = json!({
         "business_type": business_type,
         "data": data,
@@ -849,6 +859,34 @@ async fn retirement_computed_from_the_record(postgres: bool) {
     // Anyone can recompute the figure from the recorded inputs.
     let set = sirm_app::rules_book().unwrap().by_region("110105").unwrap();
     assert_eq!(granted.pension.recompute(set).unwrap(), granted.pension);
+    // The monthly payment run pays the granted total; once per month.
+    let run = |month: &str| json!({"month": month});
+    let (_, v) = through_all_stages(&app, run("2026-10"), "benefit.payment_run").await;
+    assert_eq!(v["status"], "approved", "{v}");
+    let payments = app.sirm.store.benefit_payments_of(retiree).await.unwrap();
+    assert_eq!(payments.len(), 1);
+    assert_eq!(
+        (payments[0].month.as_str(), payments[0].amount.as_str()),
+        ("2026-10", total.as_str())
+    );
+    let (s, v) = through_all_stages(&app, run("2026-10"), "benefit.payment_run").await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already paid"),
+        "{v}"
+    );
+    let (s, v) = through_all_stages(&app, run("2099-01"), "benefit.payment_run").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    // The person's record shows the benefit and its payments.
+    let query = app.login("query").await;
+    let (s, rec) = app.get(&query, &format!("/api/v1/persons/{retiree}")).await;
+    assert_eq!(s, StatusCode::OK, "{rec}");
+    assert_eq!(rec["benefit"]["total"], total.as_str(), "{rec}");
+    assert_eq!(rec["payments"][0]["month"], "2026-10", "{rec}");
+    assert_eq!(rec["contribution_years"]["paid_months"], 1, "{rec}");
     // Death reported: the benefit ends.
     let end = json!({"id": retiree, "status": "terminated", "effective_on": "2026-02-01", "reason": "死亡（民政部门通报）"});
     assert_eq!(
@@ -859,6 +897,9 @@ async fn retirement_computed_from_the_record(postgres: bool) {
         app.sirm.store.benefit_of(retiree).await.unwrap().unwrap().0,
         "terminated"
     );
+    // A terminated benefit is not paid: no payable benefit in the next run.
+    let (s, v) = through_all_stages(&app, run("2026-11"), "benefit.payment_run").await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 
@@ -936,6 +977,141 @@ async fn correction_by_maintenance_officer_and_benefit_termination(postgres: boo
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 
+async fn subsidy_arrears_and_corrections(postgres: bool) {
+    let app = spawn(postgres).await;
+    let person = app.sirm.store.person_ids(1).await.unwrap().remove(0);
+    let employer = app
+        .sirm
+        .store
+        .account("agent")
+        .await
+        .unwrap()
+        .unwrap()
+        .employer
+        .unwrap();
+    // Subsidy: one row per month, overlap refused, bad kind names the field.
+    let grant = json!({"id": person, "kind": "flexible_employment", "from_month": "2025-01", "to_month": "2025-06", "monthly_amount": "300.50", "basis": "京人社就发〔2025〕3号"});
+    assert_eq!(
+        through_all_stages(&app, grant.clone(), "subsidy.grant")
+            .await
+            .1["status"],
+        "approved"
+    );
+    let subs = app.sirm.store.subsidies_of(&person).await.unwrap();
+    assert_eq!(subs.len(), 6);
+    assert_eq!(subs[5].month, "2025-06");
+    assert_eq!(subs[0].amount, "300.50");
+    let (s, v) = through_all_stages(&app, grant, "subsidy.grant").await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let bad = json!({"id": person, "kind": "lottery", "from_month": "2025-07", "to_month": "2025-08", "monthly_amount": "1", "basis": "x"});
+    let (s, v) = through_all_stages(&app, bad, "subsidy.grant").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("kind"),
+        "{v}"
+    );
+    // A declared, unpaid month is in arrears.
+    let start = json!({"id": person, "credit_code": employer, "start_on": "2025-01-01"});
+    assert_eq!(
+        through_all_stages(&app, start, "employment.start").await.1["status"],
+        "approved"
+    );
+    let decl = json!({"credit_code": employer, "month": "2025-03", "lines": [{"id": person, "declared_wage": "8000.00"}]});
+    assert_eq!(
+        through_all_stages(&app, decl, "contribution.declare")
+            .await
+            .1["status"],
+        "approved"
+    );
+    let query = app.login("query").await;
+    let (s, arrears) = app
+        .get(&query, &format!("/api/v1/arrears?employer={employer}"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{arrears}");
+    let row = arrears
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["month"] == "2025-03")
+        .unwrap()
+        .clone();
+    let due_before: rust_decimal::Decimal = row["due"].as_str().unwrap().parse().unwrap();
+    assert_eq!(row["persons"], 1);
+    // Correcting the unpaid month: the maintenance officer only; recomputed.
+    let fix = json!({"id": person, "month": "2025-03", "declared_wage": "9000.00", "reason": "单位申报工资有误（工资表核对）"});
+    let (s, v) = through_all_stages(&app, fix.clone(), "contribution.correct").await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (_, v) = through_all_stages_as(&app, "maintainer", fix, "contribution.correct").await;
+    assert_eq!(v["status"], "approved", "{v}");
+    let c = app.sirm.store.contributions_of(&person).await.unwrap();
+    let m = c.iter().find(|c| c.month == "2025-03").unwrap();
+    assert_eq!(m.declared_wage, "9000.00");
+    assert_eq!(m.status, "assessed");
+    let (_, arrears) = app
+        .get(&query, &format!("/api/v1/arrears?employer={employer}"))
+        .await;
+    let due: rust_decimal::Decimal = arrears
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["month"] == "2025-03")
+        .unwrap()["due"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(due > due_before, "{due} vs {due_before}");
+    // Paid: out of arrears; a paid month can no longer be corrected.
+    let pay = json!({"credit_code": employer, "month": "2025-03", "paid_on": "2025-04-10", "amount": due.to_string()});
+    assert_eq!(
+        through_all_stages(&app, pay, "contribution.payment")
+            .await
+            .1["status"],
+        "approved"
+    );
+    let (_, arrears) = app
+        .get(&query, &format!("/api/v1/arrears?employer={employer}"))
+        .await;
+    assert!(
+        !arrears
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["month"] == "2025-03"),
+        "{arrears}"
+    );
+    let fix =
+        json!({"id": person, "month": "2025-03", "declared_wage": "1.00", "reason": "再次更正"});
+    let (s, v) = through_all_stages_as(&app, "maintainer", fix, "contribution.correct").await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    // Employer details corrected by the maintenance officer.
+    let fix = json!({"credit_code": employer, "effective_on": "2025-05-01", "reason": "营业执照核对：名称登记错误", "name": "更正后的单位名称有限公司"});
+    let (_, v) = through_all_stages_as(&app, "maintainer", fix, "employer.correct").await;
+    assert_eq!(v["status"], "approved", "{v}");
+    assert_eq!(
+        app.sirm
+            .store
+            .employer_name(&employer)
+            .await
+            .unwrap()
+            .unwrap(),
+        "更正后的单位名称有限公司"
+    );
+    // Both corrections are in the maintenance log with their reasons.
+    let (_, log) = app.get(&query, "/api/v1/maintenance-log").await;
+    let kinds: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"contribution.corrected"), "{kinds:?}");
+    assert!(kinds.contains(&"employer.changed"), "{kinds:?}");
+    assert!(kinds.contains(&"subsidy.granted"), "{kinds:?}");
+    // The record rebuilds to the same projections from the ledger alone.
+    assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
+}
+
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -957,4 +1133,5 @@ both_engines!(
     declaration_file_rows_checked_and_streamed,
     retirement_computed_from_the_record,
     correction_by_maintenance_officer_and_benefit_termination,
+    subsidy_arrears_and_corrections,
 );

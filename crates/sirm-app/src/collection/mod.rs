@@ -66,10 +66,22 @@ pub enum BusinessType {
     /// A correction of registration details by the maintenance officer (Art 11).
     #[serde(rename = "person.correct")]
     PersonCorrect,
+    /// A correction of employer registration details (Art 11).
+    #[serde(rename = "employer.correct")]
+    EmployerCorrect,
+    /// A correction of one unpaid person-month of contributions (Art 11).
+    #[serde(rename = "contribution.correct")]
+    ContributionCorrect,
+    /// A social insurance subsidy granted for a run of months.
+    #[serde(rename = "subsidy.grant")]
+    SubsidyGrant,
+    /// The monthly benefit payment run of the agency.
+    #[serde(rename = "benefit.payment_run")]
+    BenefitPaymentRun,
 }
 
 impl BusinessType {
-    pub const ALL: [BusinessType; 14] = [
+    pub const ALL: [BusinessType; 18] = [
         BusinessType::PersonRegister,
         BusinessType::PersonChange,
         BusinessType::EmployerRegister,
@@ -84,6 +96,10 @@ impl BusinessType {
         BusinessType::BenefitRetire,
         BusinessType::BenefitStatus,
         BusinessType::PersonCorrect,
+        BusinessType::EmployerCorrect,
+        BusinessType::ContributionCorrect,
+        BusinessType::SubsidyGrant,
+        BusinessType::BenefitPaymentRun,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -102,6 +118,10 @@ impl BusinessType {
             BusinessType::BenefitRetire => "benefit.retire",
             BusinessType::BenefitStatus => "benefit.status",
             BusinessType::PersonCorrect => "person.correct",
+            BusinessType::EmployerCorrect => "employer.correct",
+            BusinessType::ContributionCorrect => "contribution.correct",
+            BusinessType::SubsidyGrant => "subsidy.grant",
+            BusinessType::BenefitPaymentRun => "benefit.payment_run",
         }
     }
 
@@ -121,6 +141,10 @@ impl BusinessType {
             BusinessType::BenefitRetire => "退休待遇核定",
             BusinessType::BenefitStatus => "待遇暂停 / 终止",
             BusinessType::PersonCorrect => "个人信息更正（维护）",
+            BusinessType::EmployerCorrect => "单位信息更正（维护）",
+            BusinessType::ContributionCorrect => "缴费记录更正（维护）",
+            BusinessType::SubsidyGrant => "社会保险补贴",
+            BusinessType::BenefitPaymentRun => "月度待遇发放",
         }
     }
 }
@@ -156,6 +180,9 @@ enum Record {
     Settlement(records::AccountSettlement),
     Retirement(records::RetirementApplication),
     BenefitStatus(records::BenefitStatusChange),
+    ContributionCorrect(records::ContributionCorrection),
+    Subsidy(records::SubsidyGrant),
+    PaymentRun(records::BenefitPaymentRun),
 }
 
 fn parse<T: serde::de::DeserializeOwned>(data: &serde_json::Value) -> Result<T, AppError> {
@@ -168,7 +195,14 @@ fn parse<T: serde::de::DeserializeOwned>(data: &serde_json::Value) -> Result<T, 
 /// Who takes (and resubmits or withdraws) an application of this business
 /// type: corrections are the maintenance officer's (Art 11), the rest the clerk's.
 pub fn taker_of(business_type: &str) -> Permission {
-    if business_type == BusinessType::PersonCorrect.as_str() {
+    if [
+        BusinessType::PersonCorrect,
+        BusinessType::EmployerCorrect,
+        BusinessType::ContributionCorrect,
+    ]
+    .iter()
+    .any(|b| b.as_str() == business_type)
+    {
         Permission::RecordMaintain
     } else {
         Permission::RecordCollect
@@ -269,6 +303,10 @@ impl Sirm {
             BusinessType::BenefitRetire => Record::Retirement(parse(data)?),
             BusinessType::BenefitStatus => Record::BenefitStatus(parse(data)?),
             BusinessType::PersonCorrect => Record::PersonChange(parse(data)?),
+            BusinessType::EmployerCorrect => Record::EmployerChange(parse(data)?),
+            BusinessType::ContributionCorrect => Record::ContributionCorrect(parse(data)?),
+            BusinessType::SubsidyGrant => Record::Subsidy(parse(data)?),
+            BusinessType::BenefitPaymentRun => Record::PaymentRun(parse(data)?),
         };
         self.check_state(who, &rec).await?;
         // Build the drafts once: they carry every field check and, for
@@ -278,6 +316,7 @@ impl Sirm {
             Record::Declaration(d) => format!("declaration:{}:{}", d.credit_code, d.month),
             Record::DeclarationFile(d) => format!("declaration:{}:{}", d.credit_code, d.month),
             Record::Settlement(a) => format!("declaration:settlement:{}", a.year),
+            Record::PaymentRun(r) => format!("declaration:benefit-payment:{}", r.month),
             _ => drafts
                 .first()
                 .map(|d| d.subject.clone())
@@ -366,6 +405,90 @@ impl Sirm {
                 }
             }
             Record::Declaration(d) => self.check_declaration(who, d).await?,
+            Record::ContributionCorrect(c) => {
+                self.person_of_agency_for(who, &c.id).await?;
+                records::check_text("reason", &c.reason, 400)
+                    .map_err(|e| AppError::invalid("reason", e))?;
+                if c.declared_wage.is_sign_negative() {
+                    return Err(AppError::invalid("declared_wage", "must not be negative"));
+                }
+                match self
+                    .store
+                    .contribution_month(c.id.as_str(), &c.month.to_string())
+                    .await?
+                {
+                    None => {
+                        return Err(AppError::NotFound(format!(
+                            "contributions of {} for {}",
+                            c.id.masked(),
+                            c.month
+                        )))
+                    }
+                    Some((_, _, status)) if status == "paid" => {
+                        return Err(AppError::Conflict(format!(
+                            "{} {} is already paid: a paid month is settled by refund or supplementary payment, not corrected",
+                            c.id.masked(),
+                            c.month
+                        )))
+                    }
+                    Some(_) => {}
+                }
+            }
+            Record::Subsidy(g) => {
+                self.person_of_agency_for(who, &g.id).await?;
+                g.validate().map_err(|e| {
+                    let (field, msg) = e.split_once(": ").unwrap_or(("data", e.as_str()));
+                    AppError::invalid(field.to_string(), msg.to_string())
+                })?;
+                let taken = self
+                    .store
+                    .subsidised_months(
+                        g.id.as_str(),
+                        &g.kind,
+                        &g.from_month.to_string(),
+                        &g.to_month.to_string(),
+                    )
+                    .await?;
+                if let Some(m) = taken.first() {
+                    return Err(AppError::Conflict(format!(
+                        "from_month: {} already has a {} subsidy for {m}",
+                        g.id.masked(),
+                        g.kind
+                    )));
+                }
+            }
+            Record::PaymentRun(r) => {
+                let this_month =
+                    sirm_domain::rules::Month::of_date(chrono::Utc::now().date_naive());
+                if r.month > this_month {
+                    return Err(AppError::invalid(
+                        "month",
+                        format!("{} is in the future", r.month),
+                    ));
+                }
+                if self
+                    .store
+                    .payments_in(&who.agency, &r.month.to_string())
+                    .await?
+                    > 0
+                {
+                    return Err(AppError::Conflict(format!(
+                        "benefits for {} are already paid",
+                        r.month
+                    )));
+                }
+                if self
+                    .store
+                    .payable_benefits(&who.agency, &r.month.to_string())
+                    .await?
+                    .is_empty()
+                {
+                    return Err(AppError::NotFound(format!(
+                        "a benefit payable for {}",
+                        r.month
+                    )));
+                }
+            }
             Record::BenefitStatus(b) => {
                 self.person_of_agency_for(who, &b.id).await?;
                 if b.status != "suspended" && b.status != "terminated" {
@@ -538,7 +661,26 @@ impl Sirm {
             )?,
             // Streamed at approval (see `decide_application`).
             Record::Declaration(_) | Record::DeclarationFile(_) => return Ok(vec![]),
-            Record::Settlement(_) => return Ok(vec![]),
+            Record::Settlement(_) | Record::PaymentRun(_) => return Ok(vec![]),
+            Record::Subsidy(g) => draft(
+                c,
+                Stream::Business,
+                kind::SUBSIDY_GRANTED,
+                records::person_subject(&g.id),
+                actor,
+                g,
+            )?,
+            Record::ContributionCorrect(k) => {
+                let corrected = self.correct_contribution(k).await?;
+                draft(
+                    c,
+                    Stream::Business,
+                    kind::CONTRIBUTION_CORRECTED,
+                    records::person_subject(&k.id),
+                    actor,
+                    &corrected,
+                )?
+            }
             Record::BenefitStatus(b) => draft(
                 c,
                 Stream::Business,
@@ -904,6 +1046,92 @@ impl Sirm {
         })
     }
 
+    /// The corrected person-month, computed again with the rules engine for
+    /// the employer and month on record.
+    async fn correct_contribution(
+        &self,
+        k: &records::ContributionCorrection,
+    ) -> Result<records::ContributionCorrected, AppError> {
+        let (credit_code, previous, _) = self
+            .store
+            .contribution_month(k.id.as_str(), &k.month.to_string())
+            .await?
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "contributions of {} for {}",
+                    k.id.masked(),
+                    k.month
+                ))
+            })?;
+        let credit_code: sirm_domain::id::CreditCode = credit_code
+            .parse()
+            .map_err(|e| AppError::invalid("credit_code", e))?;
+        let previous_declared_wage = previous
+            .parse()
+            .map_err(|e| AppError::invalid("declared_wage", e))?;
+        let decl = records::ContributionDeclaration {
+            credit_code,
+            month: k.month,
+            lines: vec![records::DeclarationLine {
+                id: k.id.clone(),
+                declared_wage: k.declared_wage,
+            }],
+        };
+        let assessed: records::ContributionAssessed = self
+            .assess(&decl, "sirm")
+            .await?
+            .into_iter()
+            .next()
+            .and_then(|d| serde_json::from_value(d.payload).ok())
+            .ok_or_else(|| AppError::invalid("declared_wage", "could not be assessed"))?;
+        Ok(records::ContributionCorrected {
+            assessed,
+            previous_declared_wage,
+            reason: k.reason.clone(),
+        })
+    }
+
+    /// One `benefit.paid` entry per payable benefit of the agency for `month`:
+    /// the granted monthly total, from the benefit projection.
+    async fn payment_drafts(
+        &self,
+        agency: &str,
+        month: sirm_domain::rules::Month,
+        application: &str,
+        actors: Vec<String>,
+    ) -> Result<Vec<EntryDraft>, AppError> {
+        let rows = self
+            .store
+            .payable_benefits(agency, &month.to_string())
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for b in rows {
+            let id: sirm_domain::id::ResidentId = b
+                .person_id
+                .parse()
+                .map_err(|e| AppError::invalid("person_id", e))?;
+            let p = records::BenefitPaid {
+                id: id.clone(),
+                month,
+                amount: b.total.parse().map_err(|e| AppError::invalid("total", e))?,
+                granted_seq: u64::try_from(b.seq).unwrap_or(0),
+                rule_set: b.rule_set,
+            };
+            let mut d = draft(
+                &self.config,
+                Stream::Business,
+                kind::BENEFIT_PAID,
+                records::person_subject(&id),
+                "sirm",
+                &p,
+            )?;
+            d.application = Some(application.to_string());
+            d.actors = actors.clone();
+            out.push(d);
+        }
+        Ok(out)
+    }
+
     /// Year-end settlement of every account with an opening balance or paid
     /// credits in `year` (monthly-accumulation interest, RULES.md).
     async fn settlement_drafts(
@@ -1124,6 +1352,14 @@ impl Sirm {
             });
             if let Record::Settlement(a) = &rec {
                 let rows = self.settlement_drafts(a.year, id, actors).await?;
+                let stream = drafts.into_iter().map(Ok).chain(rows.into_iter().map(Ok));
+                self.append_stream_with(stream, expect).await?;
+                return Ok(st.name().to_string());
+            }
+            if let Record::PaymentRun(r) = &rec {
+                let rows = self
+                    .payment_drafts(&who.agency, r.month, id, actors)
+                    .await?;
                 let stream = drafts.into_iter().map(Ok).chain(rows.into_iter().map(Ok));
                 self.append_stream_with(stream, expect).await?;
                 return Ok(st.name().to_string());

@@ -314,7 +314,7 @@ pub async fn person(
     let id: ResidentId = id
         .parse()
         .map_err(|e| ApiError::bad_request(format!("id: {e}")))?;
-    Ok(Json(st.sirm.person_in_agency(&c.principal, &id).await?).into_response())
+    Ok(Json(st.sirm.person_rights(&c.principal, &id).await?).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -104,26 +104,13 @@ pub async fn persons(
     if let Some(raw) = q.id.as_deref().filter(|s| !s.trim().is_empty()) {
         let result = match raw.trim().parse::<ResidentId>() {
             Err(e) => Err(ApiError::bad_request(format!("id: {e}"))),
-            Ok(id) => st
-                .sirm
-                .person_in_agency(p, &id)
-                .await
-                .map_err(ApiError::from),
+            Ok(id) => st.sirm.person_rights(p, &id).await.map_err(ApiError::from),
         };
         match result {
-            Ok(row) => {
-                body.push_str(&format!(
-                "<table id=\"person\"><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{} · {}</td></tr>\
-                 <tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr></table>",
-                t("姓名", "Name"), esc(&row.name),
-                t("身份号码", "ID"), esc(&row.person_id),
-                t("出生日期 · 性别", "Birth date · gender"), esc(&row.birth_date), super::zh::status_zh(&row.gender),
-                t("地址", "Address"), esc(&row.address),
-                t("电话", "Phone"), esc(&row.phone),
-                t("参保登记日期", "Registered on"), esc(&row.registered_on),
-            ));
-                body.push_str(&record_tables(&st, &row.person_id).await);
-            }
+            Ok(r) => body.push_str(&super::record::rights_html(
+                &r,
+                super::record::Sections::ALL,
+            )),
             Err(e) => body.push_str(&super::notice("err", &e.message)),
         }
     }
@@ -151,97 +138,4 @@ pub async fn my_record(State(st): State<AppState>, Extension(c): Extension<Calle
         None => format!("<h1>{}</h1>{}", t("我的登记信息", "My registration"), super::notice("err", "no person is bound to this account")),
     };
     page("我的登记信息 My registration", Some((p, &c.csrf)), &body)
-}
-
-/// Employment history and contributions of a person (projections of the ledger).
-async fn record_tables(st: &AppState, person_id: &str) -> String {
-    let mut out = String::new();
-    let jobs = st
-        .sirm
-        .store
-        .employments_of(person_id)
-        .await
-        .unwrap_or_default();
-    out.push_str(&format!(
-        "<h2>{}</h2><table id=\"employment\"><tr><th>{}</th><th>{}</th><th>{}</th></tr>",
-        t("就业记录", "Employment history"),
-        t("用人单位", "Employer"),
-        t("起", "From"),
-        t("止", "To")
-    ));
-    for j in &jobs {
-        out.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&j.credit_code),
-            esc(&j.start_on),
-            esc(j.end_on.as_deref().unwrap_or("—"))
-        ));
-    }
-    out.push_str("</table>");
-    let contributions = st
-        .sirm
-        .store
-        .contributions_of(person_id)
-        .await
-        .unwrap_or_default();
-    out.push_str(&format!(
-        "<h2>{}</h2><table id=\"contributions\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        t("缴费记录", "Contributions"),
-        t("月份", "Month"),
-        t("用人单位", "Employer"),
-        t("申报工资", "Declared wage"),
-        t("缴费基数", "Base"),
-        t("养老（单位）", "Pension (employer)"),
-        t("养老（个人）", "Pension (employee)"),
-        t("状态", "Status"),
-        t("规则集", "Rule set"),
-    ));
-    for c in &contributions {
-        out.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&c.month),
-            esc(&c.credit_code),
-            esc(&c.declared_wage),
-            esc(&c.base),
-            esc(&c.pension_employer),
-            esc(&c.pension_employee),
-            match c.status.as_str() {
-                "paid" => t("已到账", "paid"),
-                _ => t("已核定未到账", "assessed, not paid"),
-            },
-            esc(&c.rule_set)
-        ));
-    }
-    out.push_str("</table>");
-    let years = st
-        .sirm
-        .store
-        .account_years_of(person_id)
-        .await
-        .unwrap_or_default();
-    out.push_str(&format!(
-        "<h2>{}</h2><table id=\"account\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        t("个人账户", "Personal account"),
-        t("年度", "Year"),
-        t("年初余额", "Opening"),
-        t("当年记账", "Credits"),
-        t("记账利率", "Rate"),
-        t("利息", "Interest"),
-        t("年末余额", "Closing"),
-        t("规则集", "Rule set"),
-    ));
-    for y in &years {
-        out.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            y.year,
-            esc(&y.opening_balance),
-            esc(&y.credits),
-            esc(&y.rate),
-            esc(&y.interest),
-            esc(&y.closing_balance),
-            esc(&y.rule_set)
-        ));
-    }
-    out.push_str("</table>");
-    out
 }

@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod home;
 pub mod login;
+pub mod record;
 pub mod work;
 pub mod zh;
 
@@ -78,6 +79,7 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "维护日志",
         "Maintenance log",
     ),
+    (Permission::PersonQuery, "/arrears", "欠费明细", "Arrears"),
     (
         Permission::AccountManage,
         "/admin/users",
@@ -193,4 +195,41 @@ pub fn notice(class: &str, msg: &str) -> String {
 /// 200 page response.
 pub fn page(title: &str, who: Option<(&Principal, &str)>, body: &str) -> Response {
     (StatusCode::OK, layout(title, who, body)).into_response()
+}
+
+/// Offset of the agency's local time (China Standard Time, UTC+8), seconds.
+pub const LOCAL_OFFSET_SECS: i32 = 8 * 3600;
+
+/// A ledger time (µs since the epoch) as local time to the second, e.g.
+/// "2026-11-27 14:03:05" (the ledger keeps UTC µs; people read local time).
+pub fn local_time(us: i64) -> String {
+    let offset = chrono::FixedOffset::east_opt(LOCAL_OFFSET_SECS);
+    match (chrono::DateTime::from_timestamp_micros(us), offset) {
+        (Some(t), Some(o)) => t.with_timezone(&o).format("%Y-%m-%d %H:%M:%S").to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A CSV download (UTF-8 with BOM so spreadsheet programs read Chinese).
+pub fn csv_response(filename: &str, head: &str, rows: &[Vec<String>]) -> Response {
+    let mut out = format!("\u{feff}{head}\n");
+    for r in rows {
+        let line: Vec<String> = r
+            .iter()
+            .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
+            .collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
+    }
+    let mut resp = (StatusCode::OK, out).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) =
+        axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+    {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
 }

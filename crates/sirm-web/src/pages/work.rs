@@ -5,7 +5,7 @@
 
 use axum::body::Body;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
@@ -66,6 +66,89 @@ fn fields(
             ),
             ("registered_on", "登记日期", "Registered on", "date", true),
         ],
+        BusinessType::EmployerCorrect => &[
+            (
+                "credit_code",
+                "统一社会信用代码",
+                "Unified social credit code",
+                "text",
+                true,
+            ),
+            ("effective_on", "生效日期", "Effective on", "date", true),
+            (
+                "reason",
+                "更正原因（如：异议核查结果）",
+                "Reason (e.g. result of an objection)",
+                "text",
+                true,
+            ),
+            ("name", "更正后名称", "Corrected name", "text", false),
+            ("address", "更正后地址", "Corrected address", "text", false),
+            (
+                "industry_class",
+                "更正后行业风险类别",
+                "Corrected industry class",
+                "number",
+                false,
+            ),
+        ],
+        BusinessType::ContributionCorrect => &[
+            ("id", "公民身份号码", "Resident ID number", "text", true),
+            (
+                "month",
+                "费款所属期（年-月）",
+                "Month (YYYY-MM)",
+                "month",
+                true,
+            ),
+            (
+                "declared_wage",
+                "更正后申报工资（元）",
+                "Corrected declared wage (yuan)",
+                "text",
+                true,
+            ),
+            (
+                "reason",
+                "更正原因",
+                "Reason",
+                "text",
+                true,
+            ),
+        ],
+        BusinessType::SubsidyGrant => &[
+            ("id", "公民身份号码", "Resident ID number", "text", true),
+            (
+                "kind",
+                "补贴类别（flexible_employment 灵活就业 / employer_hiring 单位吸纳 / public_welfare_post 公益性岗位）",
+                "Kind (flexible_employment / employer_hiring / public_welfare_post)",
+                "text",
+                true,
+            ),
+            ("from_month", "起始月份", "From month", "month", true),
+            ("to_month", "截止月份", "To month", "month", true),
+            (
+                "monthly_amount",
+                "每月补贴金额（元，按批准文件）",
+                "Monthly amount (yuan, as decided)",
+                "text",
+                true,
+            ),
+            (
+                "basis",
+                "批准文件文号",
+                "Granting decision (document no.)",
+                "text",
+                true,
+            ),
+        ],
+        BusinessType::BenefitPaymentRun => &[(
+            "month",
+            "发放月份（年-月）",
+            "Month (YYYY-MM)",
+            "month",
+            true,
+        )],
         BusinessType::EmployerChange => &[
             (
                 "credit_code",
@@ -754,7 +837,11 @@ pub struct LogQuery {
 fn day_us(s: &Option<String>, next: bool) -> Option<i64> {
     let d = chrono::NaiveDate::parse_from_str(s.as_deref()?.trim(), "%Y-%m-%d").ok()?;
     let d = if next { d.succ_opt()? } else { d };
-    Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_micros())
+    // Days are local (UTC+8) days.
+    Some(
+        d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_micros()
+            - i64::from(super::LOCAL_OFFSET_SECS) * 1_000_000,
+    )
 }
 
 async fn log_rows(st: &AppState, c: &Caller, q: &LogQuery) -> Result<Vec<[String; 7]>, ApiError> {
@@ -794,9 +881,7 @@ async fn log_rows(st: &AppState, c: &Caller, q: &LogQuery) -> Result<Vec<[String
     Ok(rows
         .into_iter()
         .map(|r| {
-            let time = chrono::DateTime::from_timestamp_micros(r.time_us)
-                .map(|t| sirm_ledger::format_time(&t))
-                .unwrap_or_default();
+            let time = super::local_time(r.time_us);
             let payload: Value = serde_json::from_str(&r.payload).unwrap_or(Value::Null);
             let reason = payload
                 .get("reason")
@@ -867,7 +952,7 @@ pub async fn maintenance_log(
         t("责任人", "Officer"), v(&q.officer),
         t("自", "From"), v(&q.from), t("至", "To"), v(&q.to),
         t("筛选", "Filter"), t("导出 CSV", "Export CSV"),
-        t("时间 (UTC)", "Time (UTC)"), t("内容", "Kind"), t("对象", "Subject"), t("业务", "Application"),
+        t("时间（北京时间）", "Time (UTC+8)"), t("内容", "Kind"), t("对象", "Subject"), t("业务", "Application"),
         t("原因", "Reason"), t("各环节责任人", "Responsible persons"), t("变更内容", "Content"),
     );
     page(
@@ -883,27 +968,114 @@ pub async fn maintenance_csv(
     Query(q): Query<LogQuery>,
 ) -> Response {
     match log_rows(&st, &c, &q).await {
-        Ok(rows) => {
-            let mut out = String::from("\u{feff}seq,time_utc,kind,subject,application,reason,responsible_persons_and_content\n");
-            for r in rows {
-                let line: Vec<String> = r
-                    .iter()
-                    .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
-                    .collect();
-                out.push_str(&line.join(","));
-                out.push('\n');
-            }
-            let mut resp = (StatusCode::OK, out).into_response();
-            resp.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            );
-            resp.headers_mut().insert(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment; filename=\"sirm-maintenance-log.csv\""),
-            );
-            resp
-        }
+        Ok(rows) => super::csv_response(
+            "sirm-maintenance-log.csv",
+            "seq,time_utc+8,kind,subject,application,reason,responsible_persons_and_content",
+            &rows.into_iter().map(Vec::from).collect::<Vec<_>>(),
+        ),
         Err(e) => e.into_response(),
     }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ArrearsQuery {
+    pub employer: Option<String>,
+}
+
+async fn arrears_rows(
+    st: &AppState,
+    c: &Caller,
+    q: &ArrearsQuery,
+) -> Result<Vec<sirm_app::rights::ArrearsRow>, ApiError> {
+    let employer = match q
+        .employer
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(e) => Some(
+            e.parse::<sirm_domain::id::CreditCode>()
+                .map_err(|err| ApiError::bad_request(format!("employer: {err}")))?,
+        ),
+    };
+    Ok(st.sirm.arrears(&c.principal, employer.as_ref()).await?)
+}
+
+/// Employer-months whose assessed contributions have not arrived (欠费).
+pub async fn arrears(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<ArrearsQuery>,
+) -> Response {
+    let rows = match arrears_rows(&st, &c, &q).await {
+        Ok(r) => r,
+        Err(e) => return super::error_page(e),
+    };
+    let mut table = String::new();
+    let mut total = rust_decimal::Decimal::ZERO;
+    for r in &rows {
+        total += r.due;
+        table.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&r.credit_code),
+            esc(&r.employer_name),
+            esc(&r.month),
+            r.persons,
+            r.due
+        ));
+    }
+    let employer = esc(q.employer.as_deref().unwrap_or(""));
+    let body = format!(
+        "<h1>{}</h1><form method=\"get\" action=\"/arrears\"><label>{} <input name=\"employer\" value=\"{employer}\" maxlength=\"18\"></label><button>{}</button></form>\
+         <p><a id=\"csv\" href=\"/arrears/export.csv?employer={employer}\">{}</a></p>\
+         <table id=\"arrears\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{table}\
+         <tr><th colspan=\"4\">{}</th><th id=\"arrears-total\">{total}</th></tr></table>",
+        t("欠费明细", "Arrears"),
+        t("用人单位统一社会信用代码", "Employer's credit code"),
+        t("筛选", "Filter"),
+        t("导出 CSV", "Export CSV"),
+        t("统一社会信用代码", "Credit code"),
+        t("单位名称", "Employer"),
+        t("费款所属期", "Month"),
+        t("人数", "Persons"),
+        t("欠缴金额（元）", "Due (yuan)"),
+        t("合计", "Total"),
+    );
+    page("欠费明细 Arrears", Some((&c.principal, &c.csrf)), &body)
+}
+
+pub async fn arrears_csv(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<ArrearsQuery>,
+) -> Response {
+    match arrears_rows(&st, &c, &q).await {
+        Ok(rows) => super::csv_response(
+            "sirm-arrears.csv",
+            "credit_code,employer,month,persons,due",
+            &rows
+                .into_iter()
+                .map(|r| {
+                    vec![
+                        r.credit_code,
+                        r.employer_name,
+                        r.month,
+                        r.persons.to_string(),
+                        r.due.to_string(),
+                    ]
+                })
+                .collect::<Vec<_>>(),
+        ),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The arrears list as JSON.
+pub async fn arrears_api(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<ArrearsQuery>,
+) -> Result<Response, ApiError> {
+    Ok(axum::Json(arrears_rows(&st, &c, &q).await?).into_response())
 }

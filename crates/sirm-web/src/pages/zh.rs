@@ -116,6 +116,9 @@ pub fn status_zh(s: &str) -> &str {
         "withdrawn" => "已撤回",
         "male" => "男",
         "female" => "女",
+        "granted" => "正常领取",
+        "suspended" => "暂停发放",
+        "terminated" => "已终止",
         other => other,
     }
 }
