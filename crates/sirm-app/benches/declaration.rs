@@ -87,6 +87,9 @@ async fn run(rows: usize, engine: &str) {
         t.elapsed().as_secs_f64()
     );
 
+    let csv_dir = tempfile::tempdir().unwrap();
+    let csv_path = csv_dir.path().join("bench.csv");
+    std::fs::write(&csv_path, &csv).unwrap();
     let all = Instant::now();
     let clerk = sirm.principal("clerk", "bench").await.unwrap();
     let t = Instant::now();
@@ -96,7 +99,7 @@ async fn run(rows: usize, engine: &str) {
             &employer.parse().unwrap(),
             Month::parse("2026-06").unwrap(),
             "bench.csv",
-            csv.as_bytes(),
+            &csv_path,
             &mut |_| {},
         )
         .await

@@ -16,6 +16,7 @@ pub mod identity;
 pub mod install;
 pub mod ledger;
 pub mod password;
+pub mod progress;
 pub mod registration;
 pub mod rights;
 mod sirm;

@@ -57,6 +57,8 @@ pub struct Sirm {
     pub installation: Installation,
     pub public_key: PublicKey,
     signing_key: Option<SigningKey>,
+    /// Progress of long-running work in this process (uploads, large approvals).
+    pub progress: std::sync::Arc<crate::progress::Board>,
 }
 
 impl Sirm {
@@ -110,6 +112,7 @@ impl Sirm {
             installation,
             public_key,
             signing_key,
+            progress: Default::default(),
         };
         if access == Access::Sign {
             sirm.record_config_change().await?;

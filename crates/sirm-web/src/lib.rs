@@ -44,7 +44,7 @@ const fn spec(method: Method, path: &'static str, guard: Guard, kind: Kind) -> R
 /// Every route: its method, path, guard and handler.
 pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use api::identity as id;
-    use pages::{account, admin, home, login, work};
+    use pages::{account, admin, home, login, upload, work};
     const REVIEWING: &[P] = &[
         P::RecordCollect,
         P::RecordReview,
@@ -367,6 +367,32 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 Page,
             ),
             get(work::maintenance_csv),
+        ),
+        (
+            spec(g.clone(), "/declarations/new", Perm(P::RecordCollect), Page),
+            get(upload::upload_form),
+        ),
+        (
+            spec(p.clone(), "/declarations", Perm(P::RecordCollect), Page),
+            post(upload::upload).layer(axum::extract::DefaultBodyLimit::max(1024 * 1024 * 1024)),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/declarations/jobs/{token}",
+                Perm(P::RecordCollect),
+                Page,
+            ),
+            get(upload::job_page),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/declarations/jobs/{token}",
+                Perm(P::RecordCollect),
+                Api,
+            ),
+            get(upload::job_api),
         ),
         (
             spec(g.clone(), "/arrears", Perm(P::PersonQuery), Page),

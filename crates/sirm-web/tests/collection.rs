@@ -651,20 +651,17 @@ async fn declaration_file_rows_checked_and_streamed(postgres: bool) {
         "身份证号,工资\n{},8000.00\n{},12000\n110105199003071223,5000\n{},abc\n{},6000\n{},9000\n",
         persons[0], persons[1], persons[1], persons[2], persons[0]
     );
+    let csv_path = app._dir.path().join("2025-03.csv");
+    std::fs::write(&csv_path, &csv).unwrap();
     let clerk = app.sirm.principal("clerk", "test").await.unwrap();
     let code: sirm_domain::id::CreditCode = employer.parse().unwrap();
     let month = sirm_domain::rules::Month::parse("2025-03").unwrap();
     let mut seen = 0;
     let report = app
         .sirm
-        .submit_declaration_file(
-            &clerk,
-            &code,
-            month,
-            "2025-03.csv",
-            csv.as_bytes(),
-            &mut |n| seen = n,
-        )
+        .submit_declaration_file(&clerk, &code, month, "2025-03.csv", &csv_path, &mut |n| {
+            seen = n
+        })
         .await
         .unwrap();
     assert_eq!(
@@ -727,14 +724,7 @@ async fn declaration_file_rows_checked_and_streamed(postgres: bool) {
     // The same month again is refused.
     let err = app
         .sirm
-        .submit_declaration_file(
-            &clerk,
-            &code,
-            month,
-            "again.csv",
-            csv.as_bytes(),
-            &mut |_| {},
-        )
+        .submit_declaration_file(&clerk, &code, month, "again.csv", &csv_path, &mut |_| {})
         .await
         .unwrap_err();
     assert!(
@@ -1112,6 +1102,169 @@ async fn subsidy_arrears_and_corrections(postgres: bool) {
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 
+async fn declaration_upload_xlsx_with_progress(postgres: bool) {
+    let app = spawn(postgres).await;
+    let persons = app.sirm.store.person_ids(3).await.unwrap();
+    let employer = app
+        .sirm
+        .store
+        .account("agent")
+        .await
+        .unwrap()
+        .unwrap()
+        .employer
+        .unwrap();
+    for p in &persons {
+        let start = json!({"id": p, "credit_code": employer, "start_on": "2024-01-15"});
+        assert_eq!(
+            through_all_stages(&app, start, "employment.start").await.1["status"],
+            "approved"
+        );
+    }
+    // A workbook as employers send them: a header, IDs as text, wages as numbers.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "公民身份号码").unwrap();
+    sheet.write_string(0, 1, "月工资").unwrap();
+    sheet.write_string(1, 0, &persons[0]).unwrap();
+    sheet.write_number(1, 1, 8000).unwrap();
+    sheet.write_number(2, 0, 110105199003071220.0).unwrap(); // an ID typed as a number
+    sheet.write_number(2, 1, 6000).unwrap();
+    sheet.write_string(3, 0, &persons[1]).unwrap();
+    sheet.write_string(3, 1, "abc").unwrap();
+    sheet.write_string(4, 0, &persons[2]).unwrap();
+    sheet.write_number(4, 1, 5000.5).unwrap();
+    let xlsx = book.save_to_buffer().unwrap();
+    let clerk = app.login("clerk").await;
+    let form = reqwest::multipart::Form::new()
+        .text("credit_code", employer.clone())
+        .text("month", "2024-07")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(xlsx).file_name("2024-07申报.xlsx"),
+        );
+    let r = app
+        .http
+        .post(format!("{}/declarations", app.base))
+        .bearer_auth(&clerk)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let token = r
+        .url()
+        .path()
+        .strip_prefix("/declarations/jobs/")
+        .unwrap()
+        .to_string();
+    // The job finishes with the report (progress is polled like the page does).
+    let mut job = Value::Null;
+    for _ in 0..200 {
+        job = app
+            .get(&clerk, &format!("/api/v1/declarations/jobs/{token}"))
+            .await
+            .1;
+        if !job["finished"].is_null() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let report: Value =
+        serde_json::from_str(job["finished"]["Ok"].as_str().expect("finished ok")).unwrap();
+    assert_eq!(report["accepted"], 2, "{report}");
+    assert_eq!(report["rejected_count"], 2, "{report}");
+    let lines: Vec<u64> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![3, 4], "{report}");
+    assert!(report["rejected"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("column A holds a number"));
+    // Another user cannot read the job.
+    let other = app.login("reviewer").await;
+    let (s, _) = app
+        .get(&other, &format!("/api/v1/declarations/jobs/{token}"))
+        .await;
+    assert_ne!(s, StatusCode::OK);
+    let id = report["application_id"].as_str().unwrap().to_string();
+    let (_, view) = app.get(&other, &format!("/api/v1/applications/{id}")).await;
+    let media: Vec<&str> = view["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["media_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(media.len(), 2, "{view}");
+    assert_eq!(media[0], "text/csv");
+    assert!(media[1].contains("spreadsheetml"));
+    for (user, stage) in [("reviewer", "review"), ("rechecker", "recheck")] {
+        let t = app.login(user).await;
+        let (s, v) = app
+            .post(
+                &t,
+                &format!("/api/v1/applications/{id}/decision"),
+                json!({"stage": stage, "approve": true}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    // The last approval from the workbench runs in the background.
+    let approver = app.login("approver").await;
+    let r = app
+        .http
+        .post(format!("{}/applications/{id}/decision", app.base))
+        .bearer_auth(&approver)
+        .form(&[
+            ("stage", "approval"),
+            ("decision", "approve"),
+            ("reason", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.url().query().unwrap_or("").contains("done=working"));
+    let mut status = String::new();
+    for _ in 0..200 {
+        status = app
+            .sirm
+            .store
+            .application(&id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status;
+        if status != "pending" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "approved");
+    let wage = |p: usize| {
+        let app = &app;
+        let id = persons[p].clone();
+        async move {
+            app.sirm
+                .store
+                .contributions_of(&id)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|c| c.month == "2024-07")
+                .map(|c| c.declared_wage)
+        }
+    };
+    assert_eq!(wage(0).await.as_deref(), Some("8000"));
+    assert_eq!(wage(1).await, None);
+    assert_eq!(wage(2).await.as_deref(), Some("5000.5"));
+    assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
+}
+
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1134,4 +1287,5 @@ both_engines!(
     retirement_computed_from_the_record,
     correction_by_maintenance_officer_and_benefit_termination,
     subsidy_arrears_and_corrections,
+    declaration_upload_xlsx_with_progress,
 );

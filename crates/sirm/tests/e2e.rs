@@ -621,6 +621,160 @@ async fn missing_or_wrong_key_refused(engine: Engine) {
     assert!(i.sirm(&["verify"]).status.success());
 }
 
+/// Kill the server in the middle of writing a large approval: the ledger
+/// and the projections show nothing of it, the application still waits for
+/// approval, and approving again afterwards writes every row.
+async fn kill_during_large_approval_leaves_nothing(engine: Engine) {
+    const ROWS: usize = 40_000;
+    let i = Install::demo(engine, 5);
+    let mut opts = sirm_app::OpenOptions::new(i.data());
+    if let Some(s) = &i.schema {
+        opts.database_url = Some(i.pg_url.clone());
+        opts.database_schema = Some(s.clone());
+    }
+    // Set-up through the ledger: ROWS persons employed by the agent's employer.
+    let employer = {
+        let sirm = sirm_app::Sirm::open(&opts, sirm_app::Access::Sign)
+            .await
+            .unwrap();
+        let employer: sirm_domain::id::CreditCode = sirm
+            .store
+            .account("agent")
+            .await
+            .unwrap()
+            .unwrap()
+            .employer
+            .unwrap()
+            .parse()
+            .unwrap();
+        let region: sirm_domain::id::RegionCode = "110105".parse().unwrap();
+        let mut csv = String::from("id,wage\n");
+        let mut drafts = Vec::with_capacity(ROWS * 2);
+        for n in 0..ROWS {
+            let birth = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()
+                + chrono::Duration::days((n / 999) as i64);
+            let id = sirm_domain::id::ResidentId::from_parts(&region, birth, (n % 999 + 1) as u16)
+                .unwrap();
+            let reg = sirm_domain::records::PersonRegistration {
+                id: id.clone(),
+                name: "测试".into(),
+                address: "北京市朝阳区".into(),
+                phone: "13800000000".into(),
+                registered_on: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+            };
+            drafts.push(sirm_app::registration::person_draft(&sirm.config, "test", &reg).unwrap());
+            let job = sirm_domain::records::EmploymentStart {
+                id: id.clone(),
+                credit_code: employer.clone(),
+                start_on: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+            };
+            drafts.push(
+                sirm_app::registration::employment_start_draft(&sirm.config, "test", &job).unwrap(),
+            );
+            csv.push_str(&format!("{id},{}.00\n", 5000 + n % 3000));
+        }
+        sirm.append_stream_with(drafts.into_iter().map(Ok), None)
+            .await
+            .unwrap();
+        sirm.store.close().await;
+        std::fs::write(i.dir.path().join("big.csv"), csv).unwrap();
+        employer.to_string()
+    };
+    let pw = write_file(
+        i.dir.path(),
+        "pw",
+        &format!("{}\n", sirm_app::demo::DEMO_PASSWORD),
+    );
+    let out = i.sirm(&[
+        "import",
+        "declaration",
+        i.dir.path().join("big.csv").to_str().unwrap(),
+        "--employer",
+        &employer,
+        "--month",
+        "2024-05",
+        "--as",
+        "clerk",
+        "--password-file",
+        pw.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["accepted"], ROWS as u64);
+    let id = report["application_id"].as_str().unwrap().to_string();
+
+    let http = reqwest::Client::new();
+    let login = |base: String, user: &'static str| {
+        let http = http.clone();
+        async move {
+            let v: serde_json::Value = http
+                .post(format!("{base}/api/v1/session"))
+                .json(&serde_json::json!({"username": user, "password": sirm_app::demo::DEMO_PASSWORD}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["token"].as_str().unwrap().to_string()
+        }
+    };
+    let decide = |base: String, token: String, stage: &'static str| {
+        let http = http.clone();
+        let id = id.clone();
+        async move {
+            http.post(format!("{base}/api/v1/applications/{id}/decision"))
+                .bearer_auth(token)
+                .json(&serde_json::json!({"stage": stage, "approve": true}))
+                .send()
+                .await
+        }
+    };
+    let mut server = Server::start(&i);
+    for (user, stage) in [("reviewer", "review"), ("rechecker", "recheck")] {
+        let t = login(server.base.clone(), user).await;
+        let r = decide(server.base.clone(), t, stage).await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let t = login(server.base.clone(), "approver").await; // (a sign-in is an audit entry)
+    let size_before = i.tree_size().await;
+    let pending = tokio::spawn(decide(server.base.clone(), t, "approval"));
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    server.child.kill().unwrap(); // SIGKILL: no shutdown, no rollback by the server
+    server.child.wait().unwrap();
+    assert!(
+        pending.await.unwrap().is_err(),
+        "the approval finished before the kill; raise ROWS"
+    );
+    // Nothing of the approval is anywhere.
+    assert_eq!(i.tree_size().await, size_before);
+    let out = i.sirm(&["verify"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let store = Store::connect(&i.store_config(), Role::App).await.unwrap();
+    assert_eq!(store.assessed_count(&employer, "2024-05").await.unwrap(), 0);
+    let app = store.application(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (app.status.as_str(), app.next_stage.as_deref()),
+        ("pending", Some("approval"))
+    );
+    store.close().await;
+    // Approving again after the restart writes all of it.
+    let server = Server::start(&i);
+    let t = login(server.base.clone(), "approver").await;
+    let r = decide(server.base.clone(), t, "approval").await.unwrap();
+    assert_eq!(r.status(), 200);
+    drop(server);
+    let store = Store::connect(&i.store_config(), Role::App).await.unwrap();
+    assert_eq!(
+        store.assessed_count(&employer, "2024-05").await.unwrap(),
+        ROWS as i64
+    );
+    store.close().await;
+    let out = i.sirm(&["verify"]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -647,6 +801,7 @@ both_engines!(
     tamper_rewritten_leaf_hash_is_caught_by_signature,
     bad_configuration_is_a_one_line_error,
     missing_or_wrong_key_refused,
+    kill_during_large_approval_leaves_nothing,
 );
 
 #[test]

@@ -139,6 +139,117 @@ impl Archive {
         std::fs::rename(&tmp, &path).map_err(err)
     }
 
+    /// Store a data file from disk, streamed (memory does not grow with
+    /// the file): hashed while copied into the archive, then renamed to its
+    /// address. Same write-once rule as `put`.
+    pub fn put_file(&self, name: &str, src: &Path, media_type: &str) -> Result<Material, AppError> {
+        use std::io::Read;
+        let err = |p: &Path| {
+            let p = p.to_path_buf();
+            move |e: std::io::Error| AppError::File {
+                path: p.clone(),
+                message: e.to_string(),
+            }
+        };
+        std::fs::create_dir_all(&self.root).map_err(err(&self.root))?;
+        let mut input = std::fs::File::open(src).map_err(err(src))?;
+        let tmp = self.root.join(format!(".upload-{}.tmp", rand_suffix()));
+        let mut out = std::fs::File::create(&tmp).map_err(err(&tmp))?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut size = 0u64;
+        loop {
+            let n = input.read(&mut buf).map_err(err(src))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n]).map_err(err(&tmp))?;
+            size += n as u64;
+        }
+        out.sync_all().map_err(err(&tmp))?;
+        drop(out);
+        if size == 0 {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(AppError::invalid(
+                "file",
+                format!("{name}: the file is empty"),
+            ));
+        }
+        let sha256 = hex::encode(hasher.finalize());
+        let path = self.path_of(&sha256);
+        if path.exists() {
+            let _ = std::fs::remove_file(&tmp);
+        } else {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            std::fs::create_dir_all(dir).map_err(err(dir))?;
+            std::fs::rename(&tmp, &path).map_err(err(&path))?;
+        }
+        Ok(Material {
+            sha256,
+            name: clean_name(name),
+            media_type: media_type.to_string(),
+            size,
+        })
+    }
+
+    /// The path of an archived file after checking, streamed, that it still
+    /// has its hash.
+    pub fn verified_path(&self, sha256: &str) -> Result<PathBuf, AppError> {
+        use std::io::Read;
+        if !valid_hash(sha256) {
+            return Err(AppError::invalid(
+                "sha256",
+                "must be 64 lower-case hex digits",
+            ));
+        }
+        let path = self.path_of(sha256);
+        let mut f = std::fs::File::open(&path)
+            .map_err(|_| AppError::NotFound(format!("material {sha256}")))?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = f.read(&mut buf).map_err(|e| AppError::File {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        if hex::encode(hasher.finalize()) != sha256 {
+            return Err(AppError::File {
+                path,
+                message: "archived material does not match its hash (altered)".into(),
+            });
+        }
+        Ok(path)
+    }
+
+    /// A scratch file in the archive folder holding `bytes`, removed when dropped.
+    pub fn temp_file(&self, bytes: &[u8]) -> Result<TempText, AppError> {
+        let t = self.scratch()?;
+        std::fs::write(t.path(), bytes).map_err(|e| AppError::File {
+            path: t.path().to_path_buf(),
+            message: e.to_string(),
+        })?;
+        Ok(t)
+    }
+
+    /// An empty scratch file in the archive folder (e.g. for an upload
+    /// streamed to disk), removed when dropped.
+    pub fn scratch(&self) -> Result<TempText, AppError> {
+        let err = |e: std::io::Error| AppError::File {
+            path: self.root.clone(),
+            message: e.to_string(),
+        };
+        std::fs::create_dir_all(&self.root).map_err(err)?;
+        let path = self.root.join(format!(".scratch-{}.tmp", rand_suffix()));
+        std::fs::File::create(&path).map_err(err)?;
+        Ok(TempText { path })
+    }
+
     /// Read a material back, checking that it still has its hash.
     pub fn get(&self, sha256: &str) -> Result<Vec<u8>, AppError> {
         if !valid_hash(sha256) {
@@ -158,6 +269,31 @@ impl Archive {
         }
         Ok(bytes)
     }
+}
+
+/// A scratch file removed on drop.
+#[derive(Debug)]
+pub struct TempText {
+    path: PathBuf,
+}
+
+impl TempText {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TempText {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn rand_suffix() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 8];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
 }
 
 #[cfg(test)]

@@ -610,7 +610,7 @@ impl Sirm {
                     )));
                 }
                 // The archived file must still be there, unaltered.
-                self.archive().get(&d.file.sha256)?;
+                self.archive().verified_path(&d.file.sha256)?;
             }
             Record::EmploymentEnd(e) => {
                 self.person_of_agency_for(who, &e.id).await?;

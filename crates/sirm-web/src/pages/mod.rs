@@ -7,6 +7,7 @@ pub mod admin;
 pub mod home;
 pub mod login;
 pub mod record;
+pub mod upload;
 pub mod work;
 pub mod zh;
 
@@ -80,6 +81,12 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "Maintenance log",
     ),
     (Permission::PersonQuery, "/arrears", "欠费明细", "Arrears"),
+    (
+        Permission::RecordCollect,
+        "/declarations/new",
+        "批量申报",
+        "Declaration file",
+    ),
     (
         Permission::AccountManage,
         "/admin/users",

@@ -319,13 +319,16 @@ fn new_form(
 ) -> String {
     let tabs: Vec<String> = BusinessType::ALL
         .iter()
-        .filter(|b| **b != BusinessType::ContributionDeclareFile)
         .map(|b| {
-            format!(
-                "<a href=\"/applications/new?type={}\">{}</a>",
-                b.as_str(),
-                b.name_zh()
-            )
+            if *b == BusinessType::ContributionDeclareFile {
+                format!("<a href=\"/declarations/new\">{}</a>", b.name_zh())
+            } else {
+                format!(
+                    "<a href=\"/applications/new?type={}\">{}</a>",
+                    b.as_str(),
+                    b.name_zh()
+                )
+            }
         })
         .collect();
     let mut inputs = String::new();
@@ -579,8 +582,10 @@ async fn application_page(
                 "<br><img src=\"{href}\" alt=\"{}\" style=\"max-width:100%;max-height:30rem\">",
                 esc(&m.name)
             )
-        } else {
+        } else if m.media_type == "application/pdf" {
             format!("<br><iframe src=\"{href}\" title=\"{}\" style=\"width:100%;height:30rem;border:1px solid #ccc\"></iframe>", esc(&m.name))
+        } else {
+            String::new()
         };
         mats.push_str(&format!(
             "<li><a href=\"{href}\" target=\"_blank\">{}</a> <span class=\"en\">{} · {} bytes · SHA-256 <code>{}</code></span>{inline}</li>",
@@ -616,10 +621,7 @@ async fn application_page(
             .as_deref()
             .map(|b| notice("err", b))
             .unwrap_or_default(),
-        _ => format!(
-            "<pre id=\"effect\">{}</pre>",
-            esc(&serde_json::to_string_pretty(&v.effect).unwrap_or_default())
-        ),
+        _ => effect_html(&v.effect),
     };
     let csrf = csrf_field(&c.csrf);
     let mut actions = String::new();
@@ -707,6 +709,7 @@ fn done_message(done: &str) -> Option<String> {
         "pending" => "已通过，转下一环节 passed on to the next stage".to_string(),
         "resubmitted" => "已重新提交 resubmitted".to_string(),
         "withdrawn" => "已撤回 withdrawn".to_string(),
+        "working" => "正在处理 working".to_string(),
         _ => return None,
     })
 }
@@ -717,8 +720,40 @@ pub async fn application(
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    let msg = q.done.as_deref().and_then(done_message).map(|m| ("ok", m));
-    application_page(&st, &c, &id, msg).await
+    let mut msg = q.done.as_deref().and_then(done_message).map(|m| ("ok", m));
+    // A decision running in the background: its progress, or its outcome.
+    let key = sirm_app::collection::declaration_file::decision_job(&id);
+    let mut refresh = false;
+    if let Some(job) = st.sirm.progress.get(&key) {
+        let v = job.view();
+        match &v.finished {
+            None => {
+                refresh = true;
+                msg = Some((
+                    "ok",
+                    format!(
+                        "正在写入账本 writing to the ledger: {} / {} 行 rows",
+                        v.done,
+                        v.total.map(|t| t.to_string()).unwrap_or_else(|| "…".into()),
+                    ),
+                ));
+            }
+            Some(Ok(status)) => {
+                msg = done_message(status).map(|m| ("ok", m));
+                st.sirm.progress.remove(&key);
+            }
+            Some(Err(e)) => {
+                msg = Some(("err", e.clone()));
+                st.sirm.progress.remove(&key);
+            }
+        }
+    }
+    let mut resp = application_page(&st, &c, &id, msg).await;
+    if refresh {
+        resp.headers_mut()
+            .insert("refresh", HeaderValue::from_static("1"));
+    }
+    resp
 }
 
 /// After a successful action: back to the application page by GET, so a
@@ -743,6 +778,39 @@ pub async fn decide(
     Form(f): Form<DecisionForm>,
 ) -> Response {
     let approve = f.decision == "approve";
+    // A declaration file can take a minute to write: decide in the
+    // background and show progress on the application page.
+    let is_file = st
+        .sirm
+        .store
+        .application(&id)
+        .await
+        .ok()
+        .flatten()
+        .is_some_and(|a| a.business_type == BusinessType::ContributionDeclareFile.as_str());
+    if approve && is_file {
+        let key = sirm_app::collection::declaration_file::decision_job(&id);
+        if st
+            .sirm
+            .progress
+            .get(&key)
+            .is_some_and(|j| j.view().finished.is_none())
+        {
+            return after(&id, "working");
+        }
+        let job = st
+            .sirm
+            .progress
+            .start(&key, &c.principal.username, "deciding");
+        let (sirm, who, id2) = (st.sirm.clone(), c.principal.clone(), id.clone());
+        tokio::spawn(async move {
+            let r = sirm
+                .decide_application(&who, &id2, &f.stage, true, &f.reason)
+                .await;
+            job.finish(r.map_err(|e| ApiError::from(e).message));
+        });
+        return after(&id, "working");
+    }
     match st
         .sirm
         .decide_application(&c.principal, &id, &f.stage, approve, &f.reason)
@@ -1078,4 +1146,64 @@ pub async fn arrears_api(
     Query(q): Query<ArrearsQuery>,
 ) -> Result<Response, ApiError> {
     Ok(axum::Json(arrears_rows(&st, &c, &q).await?).into_response())
+}
+
+/// Flatten a JSON value into (dotted path, text) rows.
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&p, x, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                flatten(&format!("{prefix}[{}]", i + 1), x, out);
+            }
+        }
+        Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        Value::Null => out.push((prefix.to_string(), "—".into())),
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+/// What approval writes: one table per ledger entry, every computed figure
+/// on its own row (field path → value), the first 20 entries in full.
+fn effect_html(effect: &[Value]) -> String {
+    let mut out = String::from("<div id=\"effect\">");
+    for e in effect.iter().take(20) {
+        let kind = e.get("kind").and_then(|k| k.as_str()).unwrap_or("");
+        let mut rows = Vec::new();
+        if let Some(p) = e.get("payload") {
+            flatten("", p, &mut rows);
+        }
+        out.push_str(&format!(
+            "<h3><code>{}</code></h3><table class=\"effect\">",
+            esc(kind)
+        ));
+        for (k, v) in rows {
+            out.push_str(&format!(
+                "<tr><th><code>{}</code></th><td>{}</td></tr>",
+                esc(&k),
+                esc(&v)
+            ));
+        }
+        out.push_str("</table>");
+    }
+    if effect.len() > 20 {
+        out.push_str(&format!(
+            "<p>{}</p>",
+            t(
+                &format!("另有 {} 条记录，按相同规则计算", effect.len() - 20),
+                &format!("{} more entries, computed the same way", effect.len() - 20)
+            )
+        ));
+    }
+    out.push_str("</div>");
+    out
 }

@@ -24,7 +24,7 @@ pub struct ImportArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ImportCommand {
-    /// A monthly contribution declaration: CSV, one `ID number,monthly wage` per line (a header line is allowed).
+    /// A monthly contribution declaration: CSV (UTF-8), one `ID number,monthly wage` per line (a header line is allowed), or XLSX (first sheet: ID number in column A as text, wage in column B).
     Declaration {
         /// The CSV file.
         file: PathBuf,
@@ -65,7 +65,7 @@ pub async fn run(loc: &Location, args: &ImportArgs) -> anyhow::Result<ExitCode> 
         Ok(m) => m,
         Err(e) => return finish(Err(AppError::invalid("--month", e))),
     };
-    let bytes = std::fs::read(file).with_context(|| format!("{}: cannot read", file.display()))?;
+    std::fs::metadata(file).with_context(|| format!("{}: cannot read", file.display()))?;
     let name = file
         .file_name()
         .and_then(|n| n.to_str())
@@ -96,7 +96,7 @@ pub async fn run(loc: &Location, args: &ImportArgs) -> anyhow::Result<ExitCode> 
             &employer,
             month,
             &name,
-            &bytes,
+            file,
             &mut progress,
         )
         .await

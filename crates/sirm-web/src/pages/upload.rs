@@ -1,0 +1,258 @@
+//! The batch path in the workbench: a clerk uploads a monthly declaration
+//! file (CSV or XLSX); the file is streamed to disk, checked row by row in
+//! the background while the page shows progress, and becomes one
+//! application. Large approvals run in the background too, with progress on
+//! the application page.
+
+use axum::extract::{Multipart, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use sirm_app::collection::declaration_file::upload_job;
+use sirm_app::progress::JobView;
+use tokio::io::AsyncWriteExt;
+
+use super::{esc, notice, page, t};
+use crate::error::ApiError;
+use crate::routes::Caller;
+use crate::AppState;
+
+fn form(c: &Caller, msg: Option<&str>) -> String {
+    format!(
+        "<h1>{}</h1>{}<form method=\"post\" action=\"/declarations?csrf={}\" enctype=\"multipart/form-data\" id=\"upload\">\
+         <label>{} <input name=\"credit_code\" required maxlength=\"18\"></label>\
+         <label>{} <input name=\"month\" type=\"month\" required></label>\
+         <label>{} <input name=\"file\" type=\"file\" accept=\".csv,.xlsx,text/csv\" required></label>\
+         <p class=\"en\">{}</p><button>{}</button></form>\
+         <progress id=\"sent\" max=\"100\" value=\"0\" hidden></progress>\
+         <script>{UPLOAD_JS}</script>",
+        t("批量申报（文件）", "Declaration file"),
+        msg.map(|m| notice("err", m)).unwrap_or_default(),
+        esc(&c.csrf),
+        t("用人单位统一社会信用代码", "Employer's credit code"),
+        t("费款所属期", "Month"),
+        t("申报文件（CSV：每行“身份号码,月工资”；或 XLSX：A 列身份号码（文本），B 列工资）", "File (CSV: \"ID number,monthly wage\" per line; or XLSX: ID in column A as text, wage in column B)"),
+        t("逐行校验：错误行注明行号和原因，正确行保留；校验完成后生成一笔待审核业务。", "Checked row by row: bad rows are listed with line number and reason, good rows kept; then one application goes to review."),
+        t("上传并校验", "Upload and check"),
+    )
+}
+
+/// Upload progress in the browser (the form still works without script).
+const UPLOAD_JS: &str = r#"
+document.getElementById('upload').addEventListener('submit', function (ev) {
+  if (!window.XMLHttpRequest || !window.FormData) return;
+  ev.preventDefault();
+  var bar = document.getElementById('sent'); bar.hidden = false;
+  var x = new XMLHttpRequest();
+  x.open('POST', ev.target.action);
+  x.upload.onprogress = function (e) { if (e.lengthComputable) bar.value = 100 * e.loaded / e.total; };
+  x.onload = function () { window.location = x.responseURL; };
+  x.send(new FormData(ev.target));
+});
+"#;
+
+pub async fn upload_form(Extension(c): Extension<Caller>) -> Response {
+    page(
+        "批量申报 Declaration file",
+        Some((&c.principal, &c.csrf)),
+        &form(&c, None),
+    )
+}
+
+/// Receive the file (streamed to disk), start checking it in the background,
+/// and send the browser to the job page.
+pub async fn upload(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    mut mp: Multipart,
+) -> Response {
+    let fail = |m: String| {
+        let mut r = page(
+            "批量申报 Declaration file",
+            Some((&c.principal, &c.csrf)),
+            &form(&c, Some(&m)),
+        );
+        *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+        r
+    };
+    let archive = st.sirm.archive();
+    let scratch = match archive.scratch() {
+        Ok(s) => s,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let (mut code, mut month, mut name) = (String::new(), String::new(), String::new());
+    let mut size = 0u64;
+    loop {
+        let mut field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return fail(format!("upload: {e}")),
+        };
+        match field.name().unwrap_or("") {
+            "credit_code" => code = field.text().await.unwrap_or_default().trim().to_string(),
+            "month" => month = field.text().await.unwrap_or_default().trim().to_string(),
+            "file" => {
+                name = field.file_name().unwrap_or("declaration.csv").to_string();
+                let mut out = match tokio::fs::File::create(scratch.path()).await {
+                    Ok(f) => f,
+                    Err(e) => return fail(format!("upload: {e}")),
+                };
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(bytes)) => {
+                            size += bytes.len() as u64;
+                            if let Err(e) = out.write_all(&bytes).await {
+                                return fail(format!("upload: {e}"));
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => return fail(format!("upload: {e}")),
+                    }
+                }
+                if let Err(e) = out.flush().await {
+                    return fail(format!("upload: {e}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    let credit_code: sirm_domain::id::CreditCode = match code.parse() {
+        Ok(c) => c,
+        Err(e) => return fail(format!("credit_code: {e}")),
+    };
+    let month = match sirm_domain::rules::Month::parse(&month) {
+        Ok(m) => m,
+        Err(e) => return fail(format!("month: {e}")),
+    };
+    if size == 0 {
+        return fail("file: choose a non-empty CSV or XLSX file".into());
+    }
+    let token = {
+        use rand::RngCore;
+        let mut b = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut b);
+        hex::encode(b)
+    };
+    let job = st
+        .sirm
+        .progress
+        .start(&upload_job(&token), &c.principal.username, "checking");
+    let sirm = st.sirm.clone();
+    let who = c.principal.clone();
+    tokio::spawn(async move {
+        let j = job.clone();
+        let mut progress = move |n: u64| j.set_done(n);
+        let r = sirm
+            .submit_declaration_file(
+                &who,
+                &credit_code,
+                month,
+                &name,
+                scratch.path(),
+                &mut progress,
+            )
+            .await;
+        drop(scratch);
+        job.finish(match r {
+            Ok(report) => Ok(serde_json::to_string(&report).unwrap_or_default()),
+            Err(e) => Err(ApiError::from(e).message),
+        });
+    });
+    Redirect::to(&format!("/declarations/jobs/{token}")).into_response()
+}
+
+fn visible(v: &JobView, c: &Caller) -> bool {
+    v.owner == c.principal.username
+}
+
+/// Progress of a file being checked; the report when done.
+pub async fn job_page(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(token): Path<String>,
+) -> Response {
+    let Some(view) = st
+        .sirm
+        .progress
+        .get(&upload_job(&token))
+        .map(|j| j.view())
+        .filter(|v| visible(v, &c))
+    else {
+        return super::error_page(ApiError::from(sirm_app::AppError::NotFound(
+            "upload job".into(),
+        )));
+    };
+    let (refresh, body) = match &view.finished {
+        None => (
+            true,
+            format!(
+                "<h1>{}</h1><p id=\"job\" data-state=\"running\">{} <b id=\"done\">{}</b> {}</p><progress></progress>",
+                t("正在校验申报文件", "Checking the declaration file"),
+                t("已校验", "Checked"),
+                view.done,
+                t("行", "rows")
+            ),
+        ),
+        Some(Err(e)) => (
+            false,
+            format!(
+                "<h1>{}</h1><div id=\"job\" data-state=\"failed\">{}</div><p><a href=\"/declarations/new\">{}</a></p>",
+                t("申报文件未受理", "Declaration file not taken"),
+                notice("err", e),
+                t("重新上传", "Upload again")
+            ),
+        ),
+        Some(Ok(json)) => {
+            let r: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
+            let id = r["application_id"].as_str().unwrap_or("");
+            let mut rejected = String::new();
+            for x in r["rejected"].as_array().into_iter().flatten().take(200) {
+                rejected.push_str(&format!(
+                    "<tr><td>{}</td><td>{}</td></tr>",
+                    x["line"],
+                    esc(x["reason"].as_str().unwrap_or(""))
+                ));
+            }
+            (
+                false,
+                format!(
+                    "<h1>{}</h1><p id=\"job\" data-state=\"done\">{} <a id=\"application\" href=\"/applications/{id}\">{id}</a></p>\
+                     <p>{} <b id=\"rows\">{}</b> · {} <b id=\"accepted\">{}</b> · {} <b id=\"rejected\">{}</b></p>\
+                     <table id=\"rejected-lines\"><tr><th>{}</th><th>{}</th></tr>{rejected}</table>",
+                    t("已受理，转审核", "Taken; sent to review"),
+                    t("业务编号", "Application"),
+                    t("行数", "Rows"), r["rows"],
+                    t("接受", "accepted"), r["accepted"],
+                    t("拒绝", "rejected"), r["rejected_count"],
+                    t("行号", "Line"), t("原因", "Reason"),
+                    id = esc(id)
+                ),
+            )
+        }
+    };
+    let mut resp = page(
+        "批量申报 Declaration file",
+        Some((&c.principal, &c.csrf)),
+        &body,
+    );
+    if refresh {
+        resp.headers_mut()
+            .insert("refresh", axum::http::HeaderValue::from_static("1"));
+    }
+    resp
+}
+
+/// The job as JSON (for scripts and tests).
+pub async fn job_api(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let view = st
+        .sirm
+        .progress
+        .get(&upload_job(&token))
+        .map(|j| j.view())
+        .filter(|v| visible(v, &c))
+        .ok_or_else(|| ApiError::from(sirm_app::AppError::NotFound("upload job".into())))?;
+    Ok(axum::Json(view).into_response())
+}
