@@ -42,6 +42,7 @@ async fn run(rows: usize, engine: &str) {
         &DemoRequest {
             seed: 1,
             persons: 10,
+            history: false,
         },
     )
     .await

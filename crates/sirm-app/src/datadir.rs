@@ -44,6 +44,15 @@ pub struct Config {
     /// A business type not listed needs all four stages.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub review: std::collections::BTreeMap<String, sirm_domain::review::Chain>,
+    /// Queryable content per channel and requester (Art 14), e.g.
+    /// `[queries.telephone] self = ["contributions", "account"]`. Absent
+    /// entries use the defaults in docs/queries.md.
+    #[serde(default, skip_serializing_if = "is_default_queries")]
+    pub queries: crate::query::QueryConfig,
+}
+
+fn is_default_queries(q: &crate::query::QueryConfig) -> bool {
+    q.0.is_empty()
 }
 
 /// `[security]` in `sirm.toml`. Changes are recorded as `config.change`

@@ -27,6 +27,8 @@ use crate::{password, Access, AppError, OpenOptions, Sirm};
 pub const DEMO_REGION: &str = "110105";
 pub const DEMO_AGENCY: &str = "北京市朝阳区社会保险事业管理中心（演示）";
 /// Every demo account has this password. Demo data only.
+mod history;
+
 pub const DEMO_PASSWORD: &str = "Sirm-Demo-2026!";
 const BATCH: usize = 10_000;
 
@@ -50,9 +52,11 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str)] = &[
 ];
 
 /// Demo external accounts: an insured person bound to the first invented
-/// person, an employer agent bound to the first invented employer.
+/// person, a retiree with a granted pension, and an employer agent bound to
+/// the retiree's former employer.
 pub const DEMO_EXTERNAL: &[(&str, &str, &str, &str)] = &[
     ("citizen", "参保人员（演示）", "insured_person", "参保人员"),
+    ("retiree", "退休人员（演示）", "insured_person", "退休人员"),
     (
         "agent",
         "用人单位经办人（演示）",
@@ -74,6 +78,9 @@ pub fn demo_totp_secret(username: &str) -> String {
 pub struct DemoRequest {
     pub seed: u64,
     pub persons: usize,
+    /// Ten years of employment, contributions, settlements and a retiree
+    /// (off for tests that write their own history).
+    pub history: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -110,7 +117,13 @@ pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoRe
     )
     .await?;
     let sirm = Sirm::open(opts, Access::Sign).await?;
-    let data = generate(&sirm, req)?;
+    let size = sirm
+        .store
+        .head()
+        .await?
+        .map(|h| h.checkpoint.tree_size)
+        .unwrap_or(0);
+    let data = generate(&sirm, req, size + 1)?;
     for chunk in data.drafts.chunks(BATCH) {
         sirm.append(chunk.to_vec()).await?;
     }
@@ -233,7 +246,7 @@ struct Dated {
     draft: EntryDraft,
 }
 
-fn generate(sirm: &Sirm, req: &DemoRequest) -> Result<DemoData, AppError> {
+fn generate(sirm: &Sirm, req: &DemoRequest, first_seq: u64) -> Result<DemoData, AppError> {
     let mut rng = ChaCha8Rng::seed_from_u64(req.seed);
     let cfg = &sirm.config;
     let actor = "sirm-demo";
@@ -274,6 +287,7 @@ fn generate(sirm: &Sirm, req: &DemoRequest) -> Result<DemoData, AppError> {
     // Employers.
     let n_employers = (req.persons / 25).max(5);
     let mut codes = BTreeSet::new();
+    let mut firms = Vec::new();
     for _ in 0..n_employers {
         let code = loop {
             let body = format!("91{}{}", region.as_str(), org_code(&mut rng));
@@ -297,6 +311,12 @@ fn generate(sirm: &Sirm, req: &DemoRequest) -> Result<DemoData, AppError> {
             registered_on: on,
         };
         push(&mut events, on, employer_draft(cfg, actor, &r)?);
+        let mut firm = history::Firm {
+            code: code.clone(),
+            class: r.industry_class,
+            registered_on: on,
+            deregistered_on: None,
+        };
         if rng.gen_bool(0.3) && on < end {
             let c_on = date_between(&mut rng, on + Duration::days(1), end);
             let c = EmployerChange {
@@ -321,11 +341,14 @@ fn generate(sirm: &Sirm, req: &DemoRequest) -> Result<DemoData, AppError> {
                 d_on,
                 employer_deregistration_draft(cfg, actor, &d)?,
             );
+            firm.deregistered_on = Some(d_on);
         }
+        firms.push(firm);
     }
 
     // Persons.
     let mut ids = BTreeSet::new();
+    let mut people = Vec::new();
     for _ in 0..req.persons {
         let id = loop {
             let birth_region: RegionCode = pick(&mut rng, BIRTH_REGIONS)
@@ -356,6 +379,7 @@ fn generate(sirm: &Sirm, req: &DemoRequest) -> Result<DemoData, AppError> {
             registered_on: on,
         };
         push(&mut events, on, person_draft(cfg, actor, &r)?);
+        people.push((id.clone(), on));
         let mut last = on;
         for _ in 0..rng.gen_range(0..3) {
             if last >= end {
@@ -383,9 +407,25 @@ fn generate(sirm: &Sirm, req: &DemoRequest) -> Result<DemoData, AppError> {
     events.sort_by_key(|e| (e.on, e.order));
     let mut drafts = accounts;
     drafts.extend(events.into_iter().map(|e| e.draft));
-    // External demo accounts, bound to the first person and employer.
+    // The first person (the demo citizen) is employed, so make it first.
     let first_person = ids.iter().next().cloned();
-    let first_employer = codes.iter().next().cloned();
+    people.sort_by_key(|(id, _)| Some(id) != first_person.as_ref());
+    let (retiree, agent_employer) = if req.history {
+        let h = history::history(
+            cfg,
+            &mut rng,
+            &people,
+            &firms,
+            first_seq + drafts.len() as u64,
+        )?;
+        drafts.extend(h.drafts);
+        (Some(h.retiree), Some(h.employer))
+    } else {
+        (None, codes.iter().next().cloned())
+    };
+    // External demo accounts, bound to the first person, the retiree and
+    // the retiree's former employer.
+    let first_employer = agent_employer;
     for (username, display, role, _) in DEMO_EXTERNAL {
         let a = AccountCreated {
             username: username.to_string(),
@@ -393,10 +433,10 @@ fn generate(sirm: &Sirm, req: &DemoRequest) -> Result<DemoData, AppError> {
             agency: cfg.agency_code.clone(),
             roles: vec![role.to_string()],
             kind: "external".into(),
-            person_id: if *role == "insured_person" {
-                first_person.clone()
-            } else {
-                None
+            person_id: match (*username, *role) {
+                ("retiree", _) => retiree.clone(),
+                (_, "insured_person") => first_person.clone(),
+                _ => None,
             },
             employer: if *role == "employer_agent" {
                 first_employer.clone()

@@ -86,6 +86,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         database_schema: opts.database_schema.clone(),
         security: crate::datadir::SecurityConfig::default(),
         review: Default::default(),
+        queries: Default::default(),
     };
     let store_cfg = opts.store_config(Some(&config));
     let owner = Store::connect(&store_cfg, Role::Owner).await?;

@@ -17,6 +17,7 @@ pub mod install;
 pub mod ledger;
 pub mod password;
 pub mod progress;
+pub mod query;
 pub mod registration;
 pub mod rights;
 mod sirm;

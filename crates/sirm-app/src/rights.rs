@@ -20,10 +20,11 @@ use sirm_store::{
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
 
-/// Contribution years (缴费年限) as counted from paid months.
+/// Contribution years (缴费年限): the rules engine's count of distinct paid
+/// months, with the months in arrears beside it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ContributionYears {
-    /// Months whose contributions arrived.
+    /// Distinct months whose contributions arrived.
     pub paid_months: u32,
     /// Assessed months before the current month that are not paid (欠费).
     pub arrears_months: u32,
@@ -56,22 +57,27 @@ pub fn in_arrears(month: &str, status: &str, current: Month) -> bool {
     status != "paid" && month < current.to_string().as_str()
 }
 
-/// Contribution years from a person's contribution rows.
+/// Contribution years from a person's contribution rows, counted by the
+/// rules engine (`sirm_domain::rules::engine::contribution_years`).
 pub fn contribution_years(rows: &[ContributionRow], current: Month) -> ContributionYears {
-    let paid: Vec<&ContributionRow> = rows.iter().filter(|c| c.status == "paid").collect();
-    let n = u32::try_from(paid.len()).unwrap_or(u32::MAX);
+    let paid: Vec<Month> = rows
+        .iter()
+        .filter(|c| c.status == "paid")
+        .filter_map(|c| Month::parse(&c.month).ok())
+        .collect();
+    let y = sirm_domain::rules::engine::contribution_years(&paid, 0);
     ContributionYears {
-        paid_months: n,
+        paid_months: y.months,
         arrears_months: u32::try_from(
             rows.iter()
                 .filter(|c| in_arrears(&c.month, &c.status, current))
                 .count(),
         )
         .unwrap_or(u32::MAX),
-        years: n / 12,
-        months: n % 12,
-        first_paid: paid.first().map(|c| c.month.clone()),
-        last_paid: paid.last().map(|c| c.month.clone()),
+        years: y.years,
+        months: y.remaining_months,
+        first_paid: y.paid_months.first().map(|m| m.to_string()),
+        last_paid: y.paid_months.last().map(|m| m.to_string()),
     }
 }
 
@@ -86,10 +92,14 @@ pub struct ArrearsRow {
     pub due: Decimal,
 }
 
+/// Today in the agency's time zone (UTC+8).
+pub fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
 /// The current month in the agency's time zone (UTC+8).
 pub fn current_month() -> Month {
-    let now = chrono::Utc::now() + chrono::Duration::hours(8);
-    Month::of_date(now.date_naive())
+    Month::of_date(today())
 }
 
 impl Sirm {
@@ -115,16 +125,6 @@ impl Sirm {
             subsidies: self.store.subsidies_of(pid).await?,
             person,
         })
-    }
-
-    /// A person's whole record for staff of the person's agency.
-    pub async fn person_rights(
-        &self,
-        who: &Principal,
-        id: &ResidentId,
-    ) -> Result<RightsRecord, AppError> {
-        self.person_in_agency(who, id).await?;
-        self.rights_of(id).await
     }
 
     /// Employer-months in arrears in the principal's agency (optionally one
@@ -178,5 +178,77 @@ impl Sirm {
             row.employer_name = names.get(&row.credit_code).cloned().unwrap_or_default();
         }
         Ok(out)
+    }
+}
+
+/// One month of an employer's contributions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EmployerMonth {
+    pub month: String,
+    pub persons: u32,
+    pub due: Decimal,
+    /// `paid` when every person-month is paid, else `assessed`.
+    pub status: String,
+}
+
+/// What an employer sees of itself.
+#[derive(Clone, Debug, Serialize)]
+pub struct EmployerOverview {
+    pub credit_code: String,
+    pub name: String,
+    pub months: Vec<EmployerMonth>,
+    /// Total of the months in arrears.
+    pub arrears: Decimal,
+    pub employees: Vec<sirm_store::EmployeeRow>,
+}
+
+impl Sirm {
+    /// The employer agent's own employer: contributions and arrears by month,
+    /// and its employees (names and periods only; their records are queried
+    /// one by one through `query_rights`, which limits and logs).
+    pub async fn employer_overview(&self, who: &Principal) -> Result<EmployerOverview, AppError> {
+        self.authorize(who, Permission::EmployerRecordRead).await?;
+        let code = who
+            .employer
+            .clone()
+            .ok_or_else(|| AppError::NotFound("employer".into()))?;
+        let mut months: Vec<EmployerMonth> = Vec::new();
+        for (month, status, amounts) in self.store.employer_contributions(&code).await? {
+            let mut due = Decimal::ZERO;
+            for a in &amounts {
+                due += a
+                    .parse::<Decimal>()
+                    .map_err(|e| AppError::invalid("amount", e))?;
+            }
+            match months.last_mut() {
+                Some(m) if m.month == month => {
+                    m.persons += 1;
+                    m.due += due;
+                    if status != "paid" {
+                        m.status = status;
+                    }
+                }
+                _ => months.push(EmployerMonth {
+                    month,
+                    persons: 1,
+                    due,
+                    status,
+                }),
+            }
+        }
+        months.reverse();
+        let current = current_month();
+        let arrears = months
+            .iter()
+            .filter(|m| in_arrears(&m.month, &m.status, current))
+            .map(|m| m.due)
+            .sum();
+        Ok(EmployerOverview {
+            name: self.store.employer_name(&code).await?.unwrap_or_default(),
+            employees: self.store.employees_of(&code).await?,
+            credit_code: code,
+            months,
+            arrears,
+        })
     }
 }

@@ -491,23 +491,7 @@ impl Store {
         .bind(delegate)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let scope: String = r.try_get(3)?;
-                Ok(DelegationRow {
-                    delegation_id: r.try_get(0)?,
-                    person_id: r.try_get(1)?,
-                    delegate_username: r.try_get(2)?,
-                    scope: scope
-                        .split(',')
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect(),
-                    valid_from: r.try_get(4)?,
-                    valid_until: r.try_get(5)?,
-                })
-            })
-            .collect()
+        Ok(rows.iter().map(delegation_row).collect::<Result<_, _>>()?)
     }
 
     /// Security-stream ledger entries matching `filter`, newest first.
@@ -565,4 +549,34 @@ impl Store {
                 .await?,
         )
     }
+}
+
+impl Store {
+    /// One recorded authorization (委托书) by its id.
+    pub async fn delegation(&self, id: &str) -> Result<Option<DelegationRow>, StoreError> {
+        let r = sqlx::query(
+            "SELECT delegation_id, person_id, delegate_username, scope, valid_from, valid_until \
+             FROM delegation WHERE delegation_id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(r.map(|r| delegation_row(&r)).transpose()?)
+    }
+}
+
+fn delegation_row(r: &sqlx::any::AnyRow) -> Result<DelegationRow, sqlx::Error> {
+    let scope: String = r.try_get(3)?;
+    Ok(DelegationRow {
+        delegation_id: r.try_get(0)?,
+        person_id: r.try_get(1)?,
+        delegate_username: r.try_get(2)?,
+        scope: scope
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        valid_from: r.try_get(4)?,
+        valid_until: r.try_get(5)?,
+    })
 }

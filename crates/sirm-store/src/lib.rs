@@ -32,7 +32,7 @@ pub use review::{
     AccountYearRow, ApplicationRow, ApplicationStepRow, ContributionRow, EmploymentRow,
     MaintenanceRow,
 };
-pub use rights::{BenefitPaymentRow, BenefitRow, SubsidyRow, UnpaidRow};
+pub use rights::{BenefitPaymentRow, BenefitRow, EmployeeRow, QueryLogRow, SubsidyRow, UnpaidRow};
 pub use store::{
     AppendOutcome, Counts, Expect, GuardProblem, Installation, PersonRow, ProjectionDigest,
     SchemaState, Store, StoredRow,

@@ -245,3 +245,131 @@ impl Store {
         )
     }
 }
+
+/// One query of a rights record (Art 21).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct QueryLogRow {
+    pub time_us: i64,
+    pub channel: String,
+    pub requester_kind: String,
+    pub requester: String,
+    pub subject: String,
+    pub items: String,
+    pub basis: String,
+    pub source: String,
+}
+
+impl Store {
+    /// Record a query (append-only table).
+    pub async fn log_query(&self, q: &QueryLogRow) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO query_log (time_us, channel, requester_kind, requester, subject, items, basis, source) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(q.time_us)
+        .bind(&q.channel)
+        .bind(&q.requester_kind)
+        .bind(&q.requester)
+        .bind(&q.subject)
+        .bind(&q.items)
+        .bind(&q.basis)
+        .bind(&q.source)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Queries of one subject (a person's ID number), newest first.
+    pub async fn queries_of(
+        &self,
+        subject: &str,
+        limit: i64,
+    ) -> Result<Vec<QueryLogRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT time_us, channel, requester_kind, requester, subject, items, basis, source \
+             FROM query_log WHERE subject = $1 ORDER BY time_us DESC LIMIT $2",
+        )
+        .bind(subject)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(QueryLogRow {
+                    time_us: r.try_get(0)?,
+                    channel: r.try_get(1)?,
+                    requester_kind: r.try_get(2)?,
+                    requester: r.try_get(3)?,
+                    subject: r.try_get(4)?,
+                    items: r.try_get(5)?,
+                    basis: r.try_get(6)?,
+                    source: r.try_get(7)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// One employee of an employer (an employment there).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EmployeeRow {
+    pub person_id: String,
+    pub name: String,
+    pub start_on: String,
+    pub end_on: Option<String>,
+}
+
+impl Store {
+    /// Every employment at `credit_code`, with the person's name.
+    pub async fn employees_of(&self, credit_code: &str) -> Result<Vec<EmployeeRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT e.person_id, p.name, e.start_on, e.end_on FROM employment e \
+             JOIN person p ON p.person_id = e.person_id WHERE e.credit_code = $1 ORDER BY e.start_on, e.person_id",
+        )
+        .bind(credit_code)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(EmployeeRow {
+                    person_id: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    start_on: r.try_get(2)?,
+                    end_on: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every assessed person-month of an employer: (month, status, the seven amounts).
+    pub async fn employer_contributions(
+        &self,
+        credit_code: &str,
+    ) -> Result<Vec<(String, String, [String; 7])>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT month, status, pension_employer, pension_employee, medical_employer, medical_employee, \
+             unemployment_employer, unemployment_employee, work_injury_employer FROM contribution \
+             WHERE credit_code = $1 ORDER BY month",
+        )
+        .bind(credit_code)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get(0)?,
+                    r.try_get(1)?,
+                    [
+                        r.try_get(2)?,
+                        r.try_get(3)?,
+                        r.try_get(4)?,
+                        r.try_get(5)?,
+                        r.try_get(6)?,
+                        r.try_get(7)?,
+                        r.try_get(8)?,
+                    ],
+                ))
+            })
+            .collect()
+    }
+}

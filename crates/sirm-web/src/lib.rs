@@ -44,7 +44,7 @@ const fn spec(method: Method, path: &'static str, guard: Guard, kind: Kind) -> R
 /// Every route: its method, path, guard and handler.
 pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use api::identity as id;
-    use pages::{account, admin, home, login, upload, work};
+    use pages::{account, admin, home, login, portal, upload, work};
     const REVIEWING: &[P] = &[
         P::RecordCollect,
         P::RecordReview,
@@ -54,6 +54,7 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     ];
     // Taking an application: the clerk, or the maintenance officer for corrections.
     const TAKING: &[P] = &[P::RecordCollect, P::RecordMaintain];
+    const OWN: &[P] = &[P::OwnRecordRead, P::DelegatedRecordRead];
     const DECIDING: &[P] = &[P::RecordReview, P::RecordRecheck, P::RecordApprove];
     let upload_limit = axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024);
     use Guard::{AnyPerm, Perm, Public, SignedIn};
@@ -457,8 +458,55 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(id::person),
         ),
         (
-            spec(g, "/my/record", Perm(P::OwnRecordRead), Page),
-            get(home::my_record),
+            spec(g.clone(), "/my/record", AnyPerm(OWN), Page),
+            get(portal::my_record),
+        ),
+        (
+            spec(g.clone(), "/my/statement", AnyPerm(OWN), Page),
+            get(portal::statement),
+        ),
+        (
+            spec(g.clone(), "/my/queries", Perm(P::OwnRecordRead), Page),
+            get(portal::my_queries),
+        ),
+        (
+            spec(g.clone(), "/api/v1/my/record", AnyPerm(OWN), Api),
+            get(portal::record_api),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/employer",
+                Perm(P::EmployerRecordRead),
+                Api,
+            ),
+            get(portal::employer_api),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/employer/employees/{id}",
+                Perm(P::EmployerRecordRead),
+                Api,
+            ),
+            get(portal::employee_api),
+        ),
+        (
+            spec(p.clone(), "/api/v1/organ-queries", Perm(P::OrganQuery), Api),
+            post(portal::organ_query),
+        ),
+        (
+            spec(g.clone(), "/employer", Perm(P::EmployerRecordRead), Page),
+            get(portal::employer_home),
+        ),
+        (
+            spec(
+                g,
+                "/employer/employees/{id}",
+                Perm(P::EmployerRecordRead),
+                Page,
+            ),
+            get(portal::employee),
         ),
     ]
 }

@@ -18,6 +18,11 @@ struct App {
 }
 
 async fn spawn(postgres: bool) -> App {
+    spawn_with(postgres, false).await
+}
+
+/// With `history`, the demo's ten years of contributions, settlements and a retiree.
+async fn spawn_with(postgres: bool, history: bool) -> App {
     let dir = tempfile::tempdir().unwrap();
     let mut opts = OpenOptions::new(dir.path().join("data"));
     if postgres {
@@ -36,6 +41,7 @@ async fn spawn(postgres: bool) -> App {
         &DemoRequest {
             seed: 3,
             persons: 10,
+            history,
         },
     )
     .await
@@ -1265,6 +1271,166 @@ async fn declaration_upload_xlsx_with_progress(postgres: bool) {
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 
+async fn queries_by_channel_and_capacity(postgres: bool) {
+    let app = spawn_with(postgres, true).await;
+    let citizen = app.login("citizen").await;
+    let (s, me) = app.get(&citizen, "/api/v1/my/record").await;
+    assert_eq!(s, StatusCode::OK, "{me}");
+    assert_eq!(me["requester"], "self");
+    assert!(!me["record"]["contributions"].as_array().unwrap().is_empty());
+    assert!(!me["record"]["account_years"].as_array().unwrap().is_empty());
+    assert!(
+        me["record"]["contribution_years"]["paid_months"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    let own = me["record"]["person"]["person_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let retiree = app
+        .sirm
+        .store
+        .account("retiree")
+        .await
+        .unwrap()
+        .unwrap()
+        .person_id
+        .unwrap();
+    // Another person's record and a person who does not exist: one answer.
+    let (s1, b1) = app
+        .get(&citizen, &format!("/api/v1/my/record?id={retiree}"))
+        .await;
+    let (s2, b2) = app
+        .get(&citizen, "/api/v1/my/record?id=110105199003071220")
+        .await;
+    assert_eq!((s1, s2), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
+    assert_eq!(b1, b2);
+    let (s, _) = app.get(&citizen, "/api/v1/my/record?id=12345").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    // The retiree sees the pension and its payments.
+    let r = app.login("retiree").await;
+    let (_, rv) = app.get(&r, "/api/v1/my/record").await;
+    assert!(rv["record"]["benefit"]["total"].is_string(), "{rv}");
+    assert!(rv["record"]["payments"].as_array().unwrap().len() >= 12);
+    // The employer sees its employee's registration and contributions there,
+    // never benefits or the personal account.
+    let agent = app.login("agent").await;
+    let (s, emp) = app.get(&agent, "/api/v1/employer").await;
+    assert_eq!(s, StatusCode::OK, "{emp}");
+    let code = emp["credit_code"].as_str().unwrap().to_string();
+    assert!(emp["employees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["person_id"] == retiree.as_str()));
+    let (s, ev) = app
+        .get(&agent, &format!("/api/v1/employer/employees/{retiree}"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{ev}");
+    assert_eq!(ev["requester"], "employer");
+    assert!(ev["record"]["benefit"].is_null(), "{ev}");
+    assert!(ev["record"]["payments"].as_array().unwrap().is_empty());
+    assert!(ev["record"]["account_years"].as_array().unwrap().is_empty());
+    let contributions = ev["record"]["contributions"].as_array().unwrap();
+    assert!(!contributions.is_empty());
+    assert!(contributions
+        .iter()
+        .all(|c| c["credit_code"] == code.as_str()));
+    // A person never employed there: the same refusal as no such person.
+    let stranger = app
+        .sirm
+        .store
+        .person_ids(20)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| {
+            !emp["employees"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["person_id"] == p.as_str())
+        })
+        .unwrap();
+    let (s, _) = app
+        .get(&agent, &format!("/api/v1/employer/employees/{stranger}"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // A delegate at the counter sees only what the authorization covers,
+    // and only while it is in force.
+    let clerk = app.sirm.principal("clerk", "test").await.unwrap();
+    let query = app.sirm.principal("query", "test").await.unwrap();
+    let id: sirm_domain::id::ResidentId = own.parse().unwrap();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let doc = "a".repeat(64);
+    let dl = app
+        .sirm
+        .record_delegation(
+            &clerk,
+            &id,
+            "agent",
+            &["contributions".into()],
+            day("2026-01-01"),
+            day("2099-12-31"),
+            &doc,
+        )
+        .await
+        .unwrap();
+    let v = app
+        .sirm
+        .counter_query_for_delegate(&query, &id, &dl)
+        .await
+        .unwrap();
+    assert_eq!(v.items.len(), 1);
+    assert!(!v.record.contributions.is_empty());
+    assert!(v.record.account_years.is_empty() && v.record.benefit.is_none());
+    let old = app
+        .sirm
+        .record_delegation(
+            &clerk,
+            &id,
+            "agent",
+            &["contributions".into()],
+            day("2020-01-01"),
+            day("2020-12-31"),
+            &doc,
+        )
+        .await
+        .unwrap();
+    let err = app
+        .sirm
+        .counter_query_for_delegate(&query, &id, &old)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, sirm_app::AppError::Forbidden { rule, .. } if rule == "delegation-validity"),
+        "{err}"
+    );
+    // Every query is logged; the person sees who looked.
+    let log = app.sirm.store.queries_of(&own, 50).await.unwrap();
+    assert!(log
+        .iter()
+        .any(|q| q.channel == "portal" && q.requester_kind == "self"));
+    assert!(log.iter().any(|q| q.channel == "counter"
+        && q.requester_kind == "delegate"
+        && q.requester == "agent"));
+    let retiree_log = app.sirm.store.queries_of(&retiree, 50).await.unwrap();
+    assert!(retiree_log.iter().any(|q| q.requester_kind == "employer"));
+    let page = app
+        .http
+        .get(format!("{}/my/queries", app.base))
+        .bearer_auth(&citizen)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("delegate"), "{page}");
+}
+
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1288,4 +1454,5 @@ both_engines!(
     correction_by_maintenance_officer_and_benefit_termination,
     subsidy_arrears_and_corrections,
     declaration_upload_xlsx_with_progress,
+    queries_by_channel_and_capacity,
 );

@@ -41,6 +41,7 @@ async fn spawn_with(postgres: bool, tune: impl FnOnce(&mut Sirm)) -> App {
         &DemoRequest {
             seed: 7,
             persons: 12,
+            history: false,
         },
     )
     .await

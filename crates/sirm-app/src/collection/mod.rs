@@ -944,8 +944,7 @@ impl Sirm {
     }
 
     /// Eligibility and pension of a retirement application, computed from
-    /// the record: statutory retirement month reached, minimum contribution
-    /// months met, pension by 国发〔2005〕38号 (RULES.md).
+    /// the record (paid bases, last closing balance) by [`benefit_of_record`].
     async fn compute_benefit(
         &self,
         r: &records::RetirementApplication,
@@ -955,63 +954,14 @@ impl Sirm {
         let set = book
             .by_region(&self.config.agency_code)
             .map_err(|e| AppError::invalid("rule_set", e))?;
-        let ret = sirm_domain::rules::engine::retirement(set, r.id.birth_date(), r.category, today)
-            .map_err(|e| AppError::invalid("category", e))?;
-        let this_month = sirm_domain::rules::Month::of_date(today);
-        if ret.retirement_month > this_month {
-            return Err(AppError::invalid(
-                "id",
-                format!(
-                    "statutory retirement month is {} ({} years {} months); not reached",
-                    ret.retirement_month, ret.age_years, ret.age_months
-                ),
-            ));
-        }
-        let bases = self.store.paid_bases(r.id.as_str()).await?;
-        let paid_months = bases.len() as u32;
-        let months = paid_months + r.deemed_months;
-        if months < ret.min_contribution_months {
-            return Err(AppError::invalid(
-                "contribution_months",
-                format!("{months} months ({paid_months} paid + {} deemed) are fewer than the {} required for retirement in {}", r.deemed_months, ret.min_contribution_months, ret.retirement_month),
-            ));
-        }
-        let mut ratios = Vec::with_capacity(bases.len());
-        for (month, base) in &bases {
-            let year: i32 = month.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
-            let avg = set
-                .year(year)
-                .ok()
-                .and_then(|p| p.avg_wage)
-                .ok_or_else(|| {
-                    AppError::invalid("rule_set", format!("no average wage for {year}"))
-                })?;
+        let mut bases = Vec::new();
+        for (month, base) in self.store.paid_bases(r.id.as_str()).await? {
+            let m = sirm_domain::rules::Month::parse(&month)
+                .map_err(|e| AppError::invalid("month", e))?;
             let b: rust_decimal::Decimal =
                 base.parse().map_err(|e| AppError::invalid("base", e))?;
-            ratios.push((b, avg));
+            bases.push((m, b));
         }
-        let retire_year = ret.retirement_month.year();
-        let params = set
-            .year(retire_year)
-            .map_err(|e| AppError::invalid("retirement year", e))?;
-        let index = if ratios.is_empty() {
-            sirm_domain::rules::engine::IndexResult {
-                months: 0,
-                sum_of_ratios: rust_decimal::Decimal::ZERO,
-                index_unrounded: rust_decimal::Decimal::ZERO,
-                rounding: params.rounding.index,
-                index: rust_decimal::Decimal::ZERO,
-            }
-        } else {
-            sirm_domain::rules::engine::contribution_index(params.rounding.index, &ratios)
-                .map_err(|e| AppError::invalid("contribution_index", e))?
-        };
-        let c = params.pension_base_wage.ok_or_else(|| {
-            AppError::invalid(
-                "rule_set",
-                format!("no pension base wage (C) for {retire_year}"),
-            )
-        })?;
         let balance = match self.store.account_years_of(r.id.as_str()).await?.last() {
             Some(y) => y
                 .closing_balance
@@ -1019,31 +969,7 @@ impl Sirm {
                 .map_err(|e| AppError::invalid("account", e))?,
             None => rust_decimal::Decimal::ZERO,
         };
-        let deemed_years = (r.deemed_months > 0).then(|| {
-            rust_decimal::Decimal::from(r.deemed_months) / rust_decimal::Decimal::from(12u32)
-        });
-        let pension = sirm_domain::rules::engine::pension(
-            set,
-            &sirm_domain::rules::engine::PensionInputs {
-                year: Some(retire_year),
-                avg_wage: c,
-                contribution_index: index.index,
-                contribution_months: months,
-                account_balance: balance,
-                retirement_age_years: ret.age_years,
-                deemed_years,
-                transitional_coefficient: None,
-            },
-        )
-        .map_err(|e| AppError::invalid("pension", e))?;
-        Ok(records::BenefitGranted {
-            id: r.id.clone(),
-            retirement: ret,
-            paid_months,
-            deemed_months: r.deemed_months,
-            index,
-            pension,
-        })
+        benefit_of_record(set, r, &bases, balance, today)
     }
 
     /// The corrected person-month, computed again with the rules engine for
@@ -1557,4 +1483,94 @@ impl Sirm {
     ) -> Result<(), AppError> {
         self.append_with(drafts, expect).await.map(drop)
     }
+}
+
+/// Eligibility and pension from a person's record: statutory retirement
+/// month reached by `today`, minimum contribution months met, pension by
+/// 国发〔2005〕38号 (RULES.md). `bases` are the paid months with their
+/// contribution bases; `balance` the personal account's last closing balance.
+pub fn benefit_of_record(
+    set: &sirm_domain::rules::ruleset::RuleSet,
+    r: &records::RetirementApplication,
+    bases: &[(sirm_domain::rules::Month, rust_decimal::Decimal)],
+    balance: rust_decimal::Decimal,
+    today: chrono::NaiveDate,
+) -> Result<records::BenefitGranted, AppError> {
+    use sirm_domain::rules::engine;
+    let ret = engine::retirement(set, r.id.birth_date(), r.category, today)
+        .map_err(|e| AppError::invalid("category", e))?;
+    let this_month = sirm_domain::rules::Month::of_date(today);
+    if ret.retirement_month > this_month {
+        return Err(AppError::invalid(
+            "id",
+            format!(
+                "statutory retirement month is {} ({} years {} months); not reached",
+                ret.retirement_month, ret.age_years, ret.age_months
+            ),
+        ));
+    }
+    let paid_months = bases.len() as u32;
+    let months = paid_months + r.deemed_months;
+    if months < ret.min_contribution_months {
+        return Err(AppError::invalid(
+            "contribution_months",
+            format!("{months} months ({paid_months} paid + {} deemed) are fewer than the {} required for retirement in {}", r.deemed_months, ret.min_contribution_months, ret.retirement_month),
+        ));
+    }
+    let mut ratios = Vec::with_capacity(bases.len());
+    for (month, base) in bases {
+        let year = month.year();
+        let avg = set
+            .year(year)
+            .ok()
+            .and_then(|p| p.avg_wage)
+            .ok_or_else(|| AppError::invalid("rule_set", format!("no average wage for {year}")))?;
+        ratios.push((*base, avg));
+    }
+    let retire_year = ret.retirement_month.year();
+    let params = set
+        .year(retire_year)
+        .map_err(|e| AppError::invalid("retirement year", e))?;
+    let index = if ratios.is_empty() {
+        engine::IndexResult {
+            months: 0,
+            sum_of_ratios: rust_decimal::Decimal::ZERO,
+            index_unrounded: rust_decimal::Decimal::ZERO,
+            rounding: params.rounding.index,
+            index: rust_decimal::Decimal::ZERO,
+        }
+    } else {
+        engine::contribution_index(params.rounding.index, &ratios)
+            .map_err(|e| AppError::invalid("contribution_index", e))?
+    };
+    let c = params.pension_base_wage.ok_or_else(|| {
+        AppError::invalid(
+            "rule_set",
+            format!("no pension base wage (C) for {retire_year}"),
+        )
+    })?;
+    let deemed_years = (r.deemed_months > 0)
+        .then(|| rust_decimal::Decimal::from(r.deemed_months) / rust_decimal::Decimal::from(12u32));
+    let pension = engine::pension(
+        set,
+        &engine::PensionInputs {
+            year: Some(retire_year),
+            avg_wage: c,
+            contribution_index: index.index,
+            contribution_months: months,
+            account_balance: balance,
+            retirement_age_years: ret.age_years,
+            deemed_years,
+            transitional_coefficient: None,
+        },
+    )
+    .map_err(|e| AppError::invalid("pension", e))?;
+    Ok(records::BenefitGranted {
+        id: r.id.clone(),
+        retirement: ret,
+        paid_months,
+        deemed_months: r.deemed_months,
+        index,
+        pension,
+    })
 }

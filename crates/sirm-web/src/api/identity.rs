@@ -314,7 +314,11 @@ pub async fn person(
     let id: ResidentId = id
         .parse()
         .map_err(|e| ApiError::bad_request(format!("id: {e}")))?;
-    Ok(Json(st.sirm.person_rights(&c.principal, &id).await?).into_response())
+    let view = st
+        .sirm
+        .query_rights(&c.principal, sirm_app::query::Channel::Counter, &id, None)
+        .await?;
+    Ok(Json(view.record).into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

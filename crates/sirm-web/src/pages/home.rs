@@ -85,6 +85,8 @@ pub async fn home(Extension(c): Extension<Caller>) -> Response {
 #[derive(Deserialize)]
 pub struct PersonQuery {
     pub id: Option<String>,
+    /// A delegate at the counter: the authorization on file (委托书编号).
+    pub delegation: Option<String>,
 }
 
 /// Person lookup (query officer, business roles), own agency only.
@@ -95,47 +97,40 @@ pub async fn persons(
 ) -> Response {
     let p = &c.principal;
     let mut body = format!(
-        "<h1>{}</h1><form method=\"get\" action=\"/persons\"><label>{} <input name=\"id\" value=\"{}\" maxlength=\"18\"></label><button>{}</button></form>",
+        "<h1>{}</h1><form method=\"get\" action=\"/persons\"><label>{} <input name=\"id\" value=\"{}\" maxlength=\"18\"></label>\
+         <label>{} <input name=\"delegation\" value=\"{}\" placeholder=\"DL-…\"></label><button>{}</button></form>",
         t("参保人员查询", "Person lookup"),
         t("公民身份号码（已核验证件）", "Resident ID number (document checked)"),
         esc(q.id.as_deref().unwrap_or("")),
+        t("委托代办：委托书编号（本人到场则留空）", "Delegate: authorization number (blank when the person is present)"),
+        esc(q.delegation.as_deref().unwrap_or("")),
         t("查询", "Look up")
     );
     if let Some(raw) = q.id.as_deref().filter(|s| !s.trim().is_empty()) {
         let result = match raw.trim().parse::<ResidentId>() {
             Err(e) => Err(ApiError::bad_request(format!("id: {e}"))),
-            Ok(id) => st.sirm.person_rights(p, &id).await.map_err(ApiError::from),
+            Ok(id) => match q
+                .delegation
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+            {
+                Some(d) => st.sirm.counter_query_for_delegate(p, &id, d).await,
+                None => {
+                    st.sirm
+                        .query_rights(p, sirm_app::query::Channel::Counter, &id, None)
+                        .await
+                }
+            }
+            .map_err(ApiError::from),
         };
         match result {
-            Ok(r) => body.push_str(&super::record::rights_html(
-                &r,
-                super::record::Sections::ALL,
+            Ok(v) => body.push_str(&super::record::rights_html(
+                &v.record,
+                super::portal::sections(&v),
             )),
             Err(e) => body.push_str(&super::notice("err", &e.message)),
         }
     }
     page("参保人员查询 Person lookup", Some((p, &c.csrf)), &body)
-}
-
-/// An insured person's own registration record.
-pub async fn my_record(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
-    let p = &c.principal;
-    let row = match &p.person_id {
-        Some(id) => st.sirm.store.person(id).await.ok().flatten(),
-        None => None,
-    };
-    let body = match row {
-        Some(row) => format!(
-            "<h1>{}</h1><table id=\"record\"><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr></table>\
-             <p class=\"en\">{}</p>",
-            t("我的登记信息", "My registration"),
-            t("姓名", "Name"), esc(&row.name),
-            t("身份号码", "ID"), esc(&row.person_id),
-            t("地址", "Address"), esc(&row.address),
-            t("参保登记日期", "Registered on"), esc(&row.registered_on),
-            t("缴费、个人账户和待遇信息将在查询服务上线后提供。", "Contributions, the personal account and benefits will be shown here when the query service is available."),
-        ),
-        None => format!("<h1>{}</h1>{}", t("我的登记信息", "My registration"), super::notice("err", "no person is bound to this account")),
-    };
-    page("我的登记信息 My registration", Some((p, &c.csrf)), &body)
 }

@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod home;
 pub mod login;
+pub mod portal;
 pub mod record;
 pub mod upload;
 pub mod work;
@@ -34,9 +35,10 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-/// A bilingual label: 中文 <span class="en">English</span>.
+/// A bilingual label: Chinese first, English beside it (the language switch
+/// in the header shows English only).
 pub fn t(zh: &str, en: &str) -> String {
-    format!("{zh} <span class=\"en\">{en}</span>")
+    format!("<span class=\"zh\">{zh}</span> <span class=\"en\">{en}</span>")
 }
 
 /// Hidden anti-forgery field for forms.
@@ -120,8 +122,14 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
     (
         Permission::OwnRecordRead,
         "/my/record",
-        "我的登记信息",
-        "My registration",
+        "我的权益记录",
+        "My record",
+    ),
+    (
+        Permission::EmployerRecordRead,
+        "/employer",
+        "单位缴费",
+        "Employer",
     ),
 ];
 
@@ -132,7 +140,14 @@ h1{font-size:1.4rem} table{border-collapse:collapse;width:100%;background:#fff} 
 .en{color:#52606d;font-size:.85em} .err{background:#fde2e2;border:1px solid #e12d39;padding:.6rem;margin:.6rem 0}
 .ok{background:#e3f9e5;border:1px solid #31b237;padding:.6rem;margin:.6rem 0} form.inline{display:inline}
 fieldset{background:#fff;border:1px solid #ccc;margin:.8rem 0} label{display:block;margin:.3rem 0} input,select{font-size:1rem;padding:.2rem}
-code{word-break:break-all} nav a{margin-right:.8rem}"#;
+code{word-break:break-all} nav a{margin-right:.8rem}
+html.lang-en .zh{display:none} html.lang-en .en{color:inherit;font-size:1em} .warn{color:#b44d12;font-weight:bold}
+@media (max-width:40rem){main{padding:0 .4rem} table{display:block;overflow-x:auto} header{gap:.4rem} nav a{display:inline-block;margin:.2rem .6rem .2rem 0}}
+@media print{header,form,#lang{display:none} body{background:#fff}}"#;
+
+/// The language switch: Chinese first; the choice is kept in the browser.
+const LANG_JS: &str = "if(localStorage.getItem('sirm-lang')==='en'){document.documentElement.classList.add('lang-en');document.documentElement.lang='en';}\
+function sirmLang(){var h=document.documentElement;var en=h.classList.toggle('lang-en');h.lang=en?'en':'zh-CN';localStorage.setItem('sirm-lang',en?'en':'zh');}";
 
 /// The page frame. `who` shows the account and the menu it may use.
 pub fn layout(title: &str, who: Option<(&Principal, &str)>, body: &str) -> Html<String> {
@@ -162,7 +177,8 @@ pub fn layout(title: &str, who: Option<(&Principal, &str)>, body: &str) -> Html<
     };
     Html(format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><style>{STYLE}</style></head><body><header><strong>SIRM 社会保险个人权益记录</strong>{nav}</header>\
+         <title>{title}</title><style>{STYLE}</style><script>{LANG_JS}</script></head><body><header><strong>SIRM 社会保险个人权益记录</strong>{nav}\
+         <button type=\"button\" id=\"lang\" onclick=\"sirmLang()\">中文 / English</button></header>\
          <main>{body}</main></body></html>"
     ))
 }

@@ -195,6 +195,7 @@ pub async fn demo(loc: &Location, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         &DemoRequest {
             seed: args.seed,
             persons: args.persons,
+            history: true,
         },
     )
     .await?;

@@ -1,0 +1,393 @@
+//! Queries of rights records (Art 14, 15, 21): who may see which items of
+//! whose record, through which channel — configuration, not code (Art 14:
+//! 界定可供查询的内容) — and the one use case every channel calls,
+//! [`Sirm::query_rights`], which decides the requester's capacity, filters
+//! the record to the allowed items and logs the query.
+//!
+//! Refusals never tell "no such person" from "not yours": both are
+//! `NotFound("record")`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use sirm_domain::access::Permission;
+use sirm_domain::id::ResidentId;
+
+use crate::identity::Principal;
+use crate::rights::RightsRecord;
+use crate::{AppError, Sirm};
+
+/// A queryable item (Art 2's record kinds as the person sees them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Item {
+    /// Registration details (参保登记信息).
+    Registration,
+    /// Employment history (就业记录).
+    Employment,
+    /// Contributions per month and insurance type, contribution years, subsidies.
+    Contributions,
+    /// Personal account year by year (个人账户).
+    Account,
+    /// Benefit eligibility and payments (待遇).
+    Benefit,
+}
+
+impl Item {
+    pub const ALL: [Item; 5] = [
+        Item::Registration,
+        Item::Employment,
+        Item::Contributions,
+        Item::Account,
+        Item::Benefit,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Item::Registration => "registration",
+            Item::Employment => "employment",
+            Item::Contributions => "contributions",
+            Item::Account => "account",
+            Item::Benefit => "benefit",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Item> {
+        Item::ALL.into_iter().find(|i| i.as_str() == s.trim())
+    }
+}
+
+/// Where a query comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The web portal (网上查询), on a computer or a phone.
+    Portal,
+    /// The self-service terminal (自助终端).
+    Kiosk,
+    /// The counter (柜台), served by a query officer.
+    Counter,
+    /// The telephone channel (电话查询).
+    Telephone,
+    /// The employer's web portal.
+    Employer,
+    /// Another organ's request under law (Art 17–18), by API or letter.
+    Organ,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Portal => "portal",
+            Channel::Kiosk => "kiosk",
+            Channel::Counter => "counter",
+            Channel::Telephone => "telephone",
+            Channel::Employer => "employer",
+            Channel::Organ => "organ",
+        }
+    }
+}
+
+/// In which capacity the requester asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requester {
+    /// The insured person (本人).
+    #[serde(rename = "self")]
+    Person,
+    /// A delegate with a written authorization on file (委托人).
+    Delegate,
+    /// The person's employer, for months employed there (用人单位).
+    Employer,
+    /// Agency staff doing their work (经办人员).
+    Staff,
+    /// Anyone else with a legal basis: a third-party query (Art 21).
+    ThirdParty,
+}
+
+impl Requester {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Requester::Person => "self",
+            Requester::Delegate => "delegate",
+            Requester::Employer => "employer",
+            Requester::Staff => "staff",
+            Requester::ThirdParty => "third_party",
+        }
+    }
+}
+
+/// `[queries]` in `sirm.toml`: per channel, per requester, the items it may
+/// see. A channel or requester not listed uses the defaults of
+/// [`QueryConfig::default_items`] (docs/queries.md); listing one replaces
+/// its default.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct QueryConfig(pub BTreeMap<Channel, BTreeMap<Requester, BTreeSet<Item>>>);
+
+impl QueryConfig {
+    /// The built-in defaults (documented in docs/queries.md; a test keeps
+    /// the two equal).
+    pub fn default_items(channel: Channel, requester: Requester) -> BTreeSet<Item> {
+        use Item::*;
+        let all = Item::ALL.to_vec();
+        let items: Vec<Item> = match (channel, requester) {
+            (Channel::Portal | Channel::Kiosk | Channel::Counter, Requester::Person) => all,
+            (Channel::Portal | Channel::Counter, Requester::Delegate) => all,
+            (Channel::Telephone, Requester::Person) => vec![Contributions, Account, Benefit],
+            (Channel::Employer, Requester::Employer) => vec![Registration, Contributions],
+            (Channel::Counter, Requester::Staff) => all,
+            (Channel::Organ, Requester::ThirdParty) => vec![Registration, Contributions],
+            _ => vec![],
+        };
+        items.into_iter().collect()
+    }
+
+    /// The items `requester` may see through `channel`.
+    pub fn allowed(&self, channel: Channel, requester: Requester) -> BTreeSet<Item> {
+        self.0
+            .get(&channel)
+            .and_then(|m| m.get(&requester))
+            .cloned()
+            .unwrap_or_else(|| Self::default_items(channel, requester))
+    }
+}
+
+/// A record as one requester may see it.
+#[derive(Clone, Debug, Serialize)]
+pub struct RecordView {
+    pub requester: Requester,
+    pub channel: Channel,
+    pub items: BTreeSet<Item>,
+    pub record: RightsRecord,
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("record".into())
+}
+
+impl Sirm {
+    /// The one query path of every channel: decide the capacity, filter the
+    /// record to the allowed items, log the query. `basis` is required for
+    /// a third-party query (the law and document it relies on).
+    pub async fn query_rights(
+        &self,
+        who: &Principal,
+        channel: Channel,
+        subject: &ResidentId,
+        basis: Option<&str>,
+    ) -> Result<RecordView, AppError> {
+        let (requester, items, employer) = self.capacity(who, channel, subject, basis).await?;
+        self.answer(
+            who,
+            &who.username,
+            channel,
+            requester,
+            items,
+            employer.as_deref(),
+            subject,
+            basis.unwrap_or(""),
+        )
+        .await
+    }
+
+    /// The counter serving a delegate (委托代办): the written authorization
+    /// on file must name this person and be in force today; the delegate
+    /// sees only what it covers.
+    pub async fn counter_query_for_delegate(
+        &self,
+        who: &Principal,
+        subject: &ResidentId,
+        delegation_id: &str,
+    ) -> Result<RecordView, AppError> {
+        self.authorize(who, Permission::PersonQuery).await?;
+        let d = self
+            .store
+            .delegation(delegation_id.trim())
+            .await?
+            .filter(|d| d.person_id == subject.as_str())
+            .ok_or_else(|| AppError::NotFound("authorization for this person".into()))?;
+        let today = crate::rights::today().to_string();
+        if today < d.valid_from || d.valid_until < today {
+            return Err(AppError::Forbidden {
+                rule: "delegation-validity".into(),
+                message: format!(
+                    "the authorization {} is valid from {} to {}, not today",
+                    d.delegation_id, d.valid_from, d.valid_until
+                ),
+            });
+        }
+        let scope: BTreeSet<Item> = d.scope.iter().filter_map(|s| Item::parse(s)).collect();
+        self.answer(
+            who,
+            &d.delegate_username,
+            Channel::Counter,
+            Requester::Delegate,
+            scope,
+            None,
+            subject,
+            &format!(
+                "authorization {} at the counter, served by {}",
+                d.delegation_id, who.username
+            ),
+        )
+        .await
+    }
+
+    /// Filter to what the capacity and the configuration allow, log, answer.
+    #[allow(clippy::too_many_arguments)]
+    async fn answer(
+        &self,
+        who: &Principal,
+        requester_name: &str,
+        channel: Channel,
+        requester: Requester,
+        mut items: BTreeSet<Item>,
+        employer: Option<&str>,
+        subject: &ResidentId,
+        basis: &str,
+    ) -> Result<RecordView, AppError> {
+        items.retain(|i| self.config.queries.allowed(channel, requester).contains(i));
+        if items.is_empty() {
+            return Err(not_found());
+        }
+        let mut record = self.rights_of(subject).await.map_err(|e| match e {
+            AppError::NotFound(_) => not_found(),
+            other => other,
+        })?;
+        filter(&mut record, &items, employer);
+        let items_text: Vec<&str> = items.iter().map(|i| i.as_str()).collect();
+        let basis = basis.trim().to_string();
+        self.store
+            .log_query(&sirm_store::QueryLogRow {
+                time_us: chrono::Utc::now().timestamp_micros(),
+                channel: channel.as_str().into(),
+                requester_kind: requester.as_str().into(),
+                requester: requester_name.to_string(),
+                subject: subject.as_str().into(),
+                items: items_text.join(","),
+                basis: basis.clone(),
+                source: who.source.clone(),
+            })
+            .await?;
+        if requester == Requester::ThirdParty {
+            self.audit(
+                &who.username,
+                &who.source,
+                "query.third_party",
+                "success",
+                &format!(
+                    "subject {}; items {}; basis {}",
+                    subject.masked(),
+                    items_text.join(","),
+                    basis
+                ),
+                &who.username,
+            )
+            .await?;
+        }
+        Ok(RecordView {
+            requester,
+            channel,
+            items,
+            record,
+        })
+    }
+
+    /// In which capacity `who` asks about `subject`, the items that capacity
+    /// could cover, and for an employer its credit code.
+    async fn capacity(
+        &self,
+        who: &Principal,
+        channel: Channel,
+        subject: &ResidentId,
+        basis: Option<&str>,
+    ) -> Result<(Requester, BTreeSet<Item>, Option<String>), AppError> {
+        let all: BTreeSet<Item> = Item::ALL.into_iter().collect();
+        // The person.
+        if who.person_id.as_deref() == Some(subject.as_str()) && who.may(Permission::OwnRecordRead)
+        {
+            return Ok((Requester::Person, all, None));
+        }
+        // A delegate with an authorization in force.
+        if who.may(Permission::DelegatedRecordRead) {
+            let today = crate::rights::today().to_string();
+            let scope: BTreeSet<Item> = self
+                .store
+                .delegations_of(&who.username)
+                .await?
+                .into_iter()
+                .filter(|d| {
+                    d.person_id == subject.as_str()
+                        && d.valid_from <= today
+                        && today <= d.valid_until
+                })
+                .flat_map(|d| d.scope)
+                .filter_map(|s| Item::parse(&s))
+                .collect();
+            if !scope.is_empty() {
+                return Ok((Requester::Delegate, scope, None));
+            }
+        }
+        // The employer, for an employee (now or before).
+        if let (Some(code), true) = (&who.employer, who.may(Permission::EmployerRecordRead)) {
+            let employed = self
+                .store
+                .employments_of(subject.as_str())
+                .await?
+                .iter()
+                .any(|j| &j.credit_code == code);
+            if employed {
+                return Ok((Requester::Employer, all, Some(code.clone())));
+            }
+        }
+        // Staff of the person's agency at the counter or the workbench.
+        if channel == Channel::Counter && who.may(Permission::PersonQuery) {
+            // Another agency's person is refused by rule agency-scope (audited).
+            self.person_in_agency(who, subject).await?;
+            return Ok((Requester::Staff, all, None));
+        }
+        // Another organ with a legal basis (Art 21: a third-party query).
+        if channel == Channel::Organ && who.may(Permission::OrganQuery) {
+            let basis = basis.map(str::trim).unwrap_or("");
+            if basis.chars().count() < 4 {
+                return Err(AppError::invalid(
+                    "basis",
+                    "name the law and the document the query relies on (Art 21)",
+                ));
+            }
+            return Ok((Requester::ThirdParty, all, None));
+        }
+        Err(not_found())
+    }
+}
+
+/// Drop what the items do not cover; an employer sees only its own months.
+fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) {
+    if !items.contains(&Item::Registration) {
+        r.person.address.clear();
+        r.person.phone.clear();
+    }
+    if !items.contains(&Item::Employment) {
+        r.employments.clear();
+    }
+    if !items.contains(&Item::Contributions) {
+        r.contributions.clear();
+        r.subsidies.clear();
+        r.contribution_years =
+            crate::rights::contribution_years(&[], crate::rights::current_month());
+    }
+    if !items.contains(&Item::Account) {
+        r.account_years.clear();
+        r.account_balance = None;
+    }
+    if !items.contains(&Item::Benefit) {
+        r.benefit = None;
+        r.payments.clear();
+    }
+    if let Some(code) = employer {
+        r.employments.retain(|j| j.credit_code == code);
+        r.contributions.retain(|c| c.credit_code == code);
+        r.subsidies.clear();
+        r.contribution_years =
+            crate::rights::contribution_years(&r.contributions, crate::rights::current_month());
+    }
+}

@@ -1,0 +1,401 @@
+//! The insured person's and the employer's own views (Art 14): the web
+//! portal (works on a phone screen), the yearly rights statement
+//! (个人权益记录单), and the employer portal. Every view goes through
+//! `Sirm::query_rights`, which decides what the requester may see and logs
+//! the query.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::Extension;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use sirm_app::query::{Channel, Item, RecordView};
+use sirm_domain::id::ResidentId;
+
+use super::record::{contribution_status, rights_html, Sections};
+use super::{esc, page, t};
+use crate::error::ApiError;
+use crate::routes::Caller;
+use crate::AppState;
+
+/// The sections a view's items allow.
+pub fn sections(v: &RecordView) -> Sections {
+    Sections {
+        registration: v.items.contains(&Item::Registration),
+        employment: v.items.contains(&Item::Employment),
+        contributions: v.items.contains(&Item::Contributions),
+        account: v.items.contains(&Item::Account),
+        benefit: v.items.contains(&Item::Benefit),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct RecordQuery {
+    /// Another person's ID number (for a delegate).
+    pub id: Option<String>,
+    pub year: Option<i32>,
+}
+
+/// Whose record: `?id=` (a delegate), else the signed-in person's own.
+fn subject(c: &Caller, q: &RecordQuery) -> Result<ResidentId, ApiError> {
+    let raw =
+        q.id.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .or(c.principal.person_id.as_deref())
+            .ok_or_else(|| ApiError::from(sirm_app::AppError::NotFound("record".into())))?;
+    raw.parse()
+        .map_err(|e| ApiError::bad_request(format!("id: {e}")))
+}
+
+async fn view(
+    st: &AppState,
+    c: &Caller,
+    channel: Channel,
+    q: &RecordQuery,
+) -> Result<RecordView, ApiError> {
+    let id = subject(c, q)?;
+    Ok(st
+        .sirm
+        .query_rights(&c.principal, channel, &id, None)
+        .await?)
+}
+
+/// Links under a record: statements by year, certificates, who looked.
+fn record_links(v: &RecordView, idq: &str) -> String {
+    let mut years: Vec<i64> = v.record.account_years.iter().map(|y| y.year).collect();
+    if years.is_empty() {
+        years = v
+            .record
+            .contributions
+            .iter()
+            .filter_map(|c| c.month.get(..4).and_then(|y| y.parse().ok()))
+            .collect();
+        years.dedup();
+    }
+    let statements: Vec<String> = years
+        .iter()
+        .rev()
+        .map(|y| format!("<a href=\"/my/statement?year={y}{idq}\">{y}</a>"))
+        .collect();
+    format!(
+        "<p id=\"links\">{}：{}</p><p><a id=\"certificates\" href=\"/my/certificates{}\">{}</a> · <a id=\"queries\" href=\"/my/queries\">{}</a></p>",
+        t("个人权益记录单", "Rights statements"),
+        statements.join(" · "),
+        idq.replacen('&', "?", 1),
+        t("开具参保缴费证明 / 待遇领取证明", "Certificates"),
+        t("谁查询过我的记录", "Who looked at my record"),
+    )
+}
+
+/// The person's whole record (portal), or a delegated person's.
+pub async fn my_record(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<RecordQuery>,
+) -> Response {
+    let v = match view(&st, &c, Channel::Portal, &q).await {
+        Ok(v) => v,
+        Err(e) => return super::error_page(e),
+    };
+    let idq =
+        q.id.as_deref()
+            .map(|i| format!("&id={}", esc(i.trim())))
+            .unwrap_or_default();
+    let body = format!(
+        "<h1>{}</h1><p class=\"en\">{}</p>{}{}",
+        t("我的社会保险权益记录", "My social insurance record"),
+        t(
+            "每项数据均注明计算所依据的规则集；查询免费。",
+            "Every figure names the rule set that produced it; queries are free."
+        ),
+        record_links(&v, &idq),
+        rights_html(&v.record, sections(&v)),
+    );
+    page(
+        "我的权益记录 My record",
+        Some((&c.principal, &c.csrf)),
+        &body,
+    )
+}
+
+/// The yearly rights statement (个人权益记录单): the year's contributions,
+/// account year and benefit payments, printable.
+pub async fn statement(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<RecordQuery>,
+) -> Response {
+    let v = match view(&st, &c, Channel::Portal, &q).await {
+        Ok(v) => v,
+        Err(e) => return super::error_page(e),
+    };
+    let year = q
+        .year
+        .unwrap_or_else(|| sirm_app::rights::current_month().year() - 1);
+    let r = &v.record;
+    let prefix = format!("{year:04}-");
+    let months: Vec<_> = r
+        .contributions
+        .iter()
+        .filter(|c| c.month.starts_with(&prefix))
+        .collect();
+    let dec = |x: &str| x.parse::<Decimal>().unwrap_or_default();
+    let personal: Decimal = months
+        .iter()
+        .map(|c| {
+            dec(&c.pension_employee) + dec(&c.medical_employee) + dec(&c.unemployment_employee)
+        })
+        .sum();
+    let employer: Decimal = months
+        .iter()
+        .map(|c| {
+            dec(&c.pension_employer)
+                + dec(&c.medical_employer)
+                + dec(&c.unemployment_employer)
+                + dec(&c.work_injury_employer)
+        })
+        .sum();
+    let mut rows = String::new();
+    for c in &months {
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&c.month),
+            esc(&c.credit_code),
+            esc(&c.base),
+            esc(&c.pension_employee),
+            esc(&c.account_credit),
+            contribution_status(&c.month, &c.status)
+        ));
+    }
+    let account = r
+        .account_years
+        .iter()
+        .find(|y| y.year == i64::from(year))
+        .map(|y| {
+            format!(
+                "<table id=\"statement-account\"><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{} ({} {})</td></tr><tr><th>{}</th><td><b>{}</b></td></tr></table>",
+                t("年初余额", "Opening balance"), esc(&y.opening_balance),
+                t("当年记账", "Credits"), esc(&y.credits),
+                t("利息", "Interest"), esc(&y.interest), t("记账利率", "rate"), esc(&y.rate),
+                t("年末余额", "Closing balance"), esc(&y.closing_balance)
+            )
+        })
+        .unwrap_or_else(|| format!("<p>{}</p>", t("本年度尚未结算", "Not settled for this year")));
+    let paid: Decimal = r
+        .payments
+        .iter()
+        .filter(|p| p.month.starts_with(&prefix))
+        .filter_map(|p| p.amount.parse::<Decimal>().ok())
+        .sum();
+    let years_text = format!(
+        "{} {} {} {}",
+        r.contribution_years.years,
+        t("年", "y"),
+        r.contribution_years.months,
+        t("个月", "m")
+    );
+    let body = format!(
+        "<h1>{} {year}</h1><p>{}：{} · {}：{} · {}：{}</p>\
+         <h2>{}</h2><p>{} <b id=\"statement-months\">{}</b> · {} <b>{personal}</b> · {} <b>{employer}</b></p>\
+         <table id=\"statement-contributions\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table>\
+         <h2>{}</h2>{account}<h2>{}</h2><p>{} <b>{}</b> {} · {} <b>{paid}</b></p>\
+         <p class=\"en\">{}</p><p><button type=\"button\" onclick=\"print()\">{}</button></p>",
+        t("个人权益记录单", "Rights statement"),
+        t("姓名", "Name"), esc(&r.person.name),
+        t("身份号码", "ID"), esc(&mask(&r.person.person_id)),
+        t("经办机构", "Agency"), esc(&st.sirm.config.agency_name),
+        t("本年缴费", "Contributions this year"),
+        t("缴费月数", "Months"), months.len(),
+        t("个人缴纳合计", "Paid by you"),
+        t("单位缴纳合计", "Paid by employers"),
+        t("月份", "Month"), t("用人单位", "Employer"), t("缴费基数", "Base"),
+        t("养老 个人", "Pension (you)"), t("记入个人账户", "Account credit"), t("状态", "Status"),
+        t("个人账户", "Personal account"),
+        t("累计", "To date"),
+        t("缴费年限", "Contribution years"),
+        years_text,
+        "",
+        t("本年领取待遇", "Benefits paid this year"),
+        t("本记录单由系统根据账本数据生成，数据可通过核验码复核。", "Generated from the ledger; every figure can be recomputed."),
+        t("打印", "Print"),
+    );
+    page(
+        &format!("个人权益记录单 {year}"),
+        Some((&c.principal, &c.csrf)),
+        &body,
+    )
+}
+
+/// "110105199003071220" → "110105********1220".
+pub fn mask(id: &str) -> String {
+    if id.len() == 18 {
+        format!("{}********{}", &id[..6], &id[14..])
+    } else {
+        "*".repeat(id.len())
+    }
+}
+
+/// Who looked at my record (Art 21: queries are logged; the person sees them).
+pub async fn my_queries(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
+    let Some(id) = c.principal.person_id.clone() else {
+        return super::error_page(ApiError::from(sirm_app::AppError::NotFound(
+            "record".into(),
+        )));
+    };
+    let rows = match st.sirm.store.queries_of(&id, 200).await {
+        Ok(r) => r,
+        Err(e) => return super::error_page(ApiError::from(sirm_app::AppError::from(e))),
+    };
+    let mut table = String::new();
+    for r in rows {
+        table.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&super::local_time(r.time_us)),
+            esc(&r.channel),
+            esc(&r.requester_kind),
+            esc(&r.requester),
+            esc(&r.items),
+            esc(&r.basis)
+        ));
+    }
+    let body = format!(
+        "<h1>{}</h1><table id=\"query-log\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{table}</table>",
+        t("我的记录被查询情况", "Who looked at my record"),
+        t("时间", "Time"), t("渠道", "Channel"), t("身份", "Capacity"), t("查询人", "By"),
+        t("内容", "Items"), t("依据", "Basis"),
+    );
+    page("查询记录 Queries", Some((&c.principal, &c.csrf)), &body)
+}
+
+/// The employer portal: contributions and arrears by month, and employees.
+pub async fn employer_home(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+) -> Response {
+    let v = match st.sirm.employer_overview(&c.principal).await {
+        Ok(v) => v,
+        Err(e) => return super::error_page(ApiError::from(e)),
+    };
+    let mut months = String::new();
+    for m in &v.months {
+        months.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&m.month),
+            m.persons,
+            m.due,
+            contribution_status(&m.month, &m.status)
+        ));
+    }
+    let mut people = String::new();
+    for e in &v.employees {
+        people.push_str(&format!(
+            "<tr><td><a href=\"/employer/employees/{id}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&mask(&e.person_id)),
+            esc(&e.name),
+            esc(&e.start_on),
+            esc(e.end_on.as_deref().unwrap_or("—")),
+            id = esc(&e.person_id)
+        ));
+    }
+    let body = format!(
+        "<h1>{} {}</h1><p>{} <code>{}</code> · {} <b id=\"employer-arrears\">{}</b></p>\
+         <h2>{}</h2><table id=\"employer-months\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{months}</table>\
+         <h2>{}</h2><table id=\"employees\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{people}</table>",
+        t("单位缴费情况", "Employer contributions"),
+        esc(&v.name),
+        t("统一社会信用代码", "Credit code"),
+        esc(&v.credit_code),
+        t("欠费合计（元）", "Arrears (yuan)"),
+        v.arrears,
+        t("按月缴费", "By month"),
+        t("费款所属期", "Month"), t("人数", "Persons"), t("应缴（元）", "Due (yuan)"), t("状态", "Status"),
+        t("职工", "Employees"),
+        t("身份号码", "ID"), t("姓名", "Name"), t("起", "From"), t("止", "To"),
+    );
+    page("单位 Employer", Some((&c.principal, &c.csrf)), &body)
+}
+
+/// One employee as the employer may see them (Art 2 items 1–2, months there).
+pub async fn employee(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    let q = RecordQuery {
+        id: Some(id),
+        year: None,
+    };
+    let v = match view(&st, &c, Channel::Employer, &q).await {
+        Ok(v) => v,
+        Err(e) => return super::error_page(e),
+    };
+    let body = format!(
+        "<h1>{}</h1>{}",
+        t(
+            "职工参保缴费信息",
+            "Employee registration and contributions"
+        ),
+        rights_html(&v.record, sections(&v))
+    );
+    page("职工 Employee", Some((&c.principal, &c.csrf)), &body)
+}
+
+/// The record as JSON (portal API; the same query path and log).
+pub async fn record_api(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<RecordQuery>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    Ok(axum::Json(view(&st, &c, Channel::Portal, &q).await?).into_response())
+}
+
+/// The employer overview as JSON.
+pub async fn employer_api(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    Ok(axum::Json(st.sirm.employer_overview(&c.principal).await?).into_response())
+}
+
+/// One employee as JSON (the same limits and log as the page).
+pub async fn employee_api(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    let q = RecordQuery {
+        id: Some(id),
+        year: None,
+    };
+    Ok(axum::Json(view(&st, &c, Channel::Employer, &q).await?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct OrganBody {
+    pub id: String,
+    /// The law and document the query relies on (Art 21).
+    pub basis: String,
+}
+
+/// A query by another organ under law: a third-party query (Art 17, 21),
+/// logged in the security audit trail with requester, subject, items, basis.
+pub async fn organ_query(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    axum::Json(b): axum::Json<OrganBody>,
+) -> Result<Response, ApiError> {
+    use axum::response::IntoResponse;
+    let id: ResidentId =
+        b.id.trim()
+            .parse()
+            .map_err(|e| ApiError::bad_request(format!("id: {e}")))?;
+    let v = st
+        .sirm
+        .query_rights(&c.principal, Channel::Organ, &id, Some(&b.basis))
+        .await?;
+    Ok(axum::Json(v).into_response())
+}
