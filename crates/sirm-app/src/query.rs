@@ -391,3 +391,76 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
             crate::rights::contribution_years(&r.contributions, crate::rights::current_month());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHANNELS: [Channel; 6] = [
+        Channel::Portal,
+        Channel::Kiosk,
+        Channel::Counter,
+        Channel::Telephone,
+        Channel::Employer,
+        Channel::Organ,
+    ];
+    const REQUESTERS: [Requester; 5] = [
+        Requester::Person,
+        Requester::Delegate,
+        Requester::Employer,
+        Requester::Staff,
+        Requester::ThirdParty,
+    ];
+
+    #[test]
+    fn defaults_match_docs() {
+        let doc = include_str!("../../../docs/queries.md");
+        let table = doc
+            .split("<!-- defaults:begin -->")
+            .nth(1)
+            .and_then(|s| s.split("<!-- defaults:end -->").next())
+            .unwrap_or_default();
+        let mut documented = Vec::new();
+        for line in table.lines().skip(3) {
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+            if cells.len() == 3 {
+                documented.push((cells[0].to_string(), cells[1].to_string(), cells[2].to_string()));
+            }
+        }
+        let mut code = Vec::new();
+        for c in CHANNELS {
+            for r in REQUESTERS {
+                let items = QueryConfig::default_items(c, r);
+                if !items.is_empty() {
+                    let names: Vec<&str> = Item::ALL
+                        .iter()
+                        .filter(|i| items.contains(i))
+                        .map(|i| i.as_str())
+                        .collect();
+                    code.push((c.as_str().to_string(), r.as_str().to_string(), names.join(", ")));
+                }
+            }
+        }
+        documented.sort();
+        code.sort();
+        assert_eq!(documented, code);
+    }
+
+    #[test]
+    fn configuration_replaces_a_default_and_names_bad_keys() {
+        let q: QueryConfig =
+            toml::from_str("[telephone]\nself = [\"contributions\"]\n").unwrap_or_default();
+        assert_eq!(
+            q.allowed(Channel::Telephone, Requester::Person),
+            [Item::Contributions].into_iter().collect()
+        );
+        assert_eq!(
+            q.allowed(Channel::Portal, Requester::Person).len(),
+            Item::ALL.len()
+        );
+        let bad = toml::from_str::<QueryConfig>("[telephone]\nself = [\"salary\"]\n");
+        assert!(bad.is_err());
+        let bad = toml::from_str::<QueryConfig>("[fax]\nself = [\"account\"]\n");
+        assert!(bad.is_err());
+    }
+}
