@@ -49,6 +49,13 @@ pub struct Config {
     /// entries use the defaults in docs/queries.md.
     #[serde(default, skip_serializing_if = "is_default_queries")]
     pub queries: crate::query::QueryConfig,
+    /// Where original materials are kept (directory by default, or S3).
+    #[serde(default, skip_serializing_if = "is_default_archive")]
+    pub archive: crate::collection::archive::ArchiveConfig,
+}
+
+fn is_default_archive(a: &crate::collection::archive::ArchiveConfig) -> bool {
+    *a == crate::collection::archive::ArchiveConfig::default()
 }
 
 fn is_default_queries(q: &crate::query::QueryConfig) -> bool {

@@ -533,10 +533,13 @@ async fn demo_applications(sirm: &Sirm, seed: u64) -> Result<(), AppError> {
             "phone": phone(&mut rng),
             "registered_on": "2026-11-02",
         });
-        let material = sirm.archive().put(
-            &format!("id-card-{}.pdf", i + 1),
-            &demo_pdf(&format!("Scanned ID card {} (demo)", id.masked())),
-        )?;
+        let material = sirm
+            .archive()
+            .put(
+                &format!("id-card-{}.pdf", i + 1),
+                &demo_pdf(&format!("Scanned ID card {} (demo)", id.masked())),
+            )
+            .await?;
         let app = sirm
             .submit_application(&clerk, "person.register", data, vec![material])
             .await?;

@@ -87,6 +87,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         security: crate::datadir::SecurityConfig::default(),
         review: Default::default(),
         queries: Default::default(),
+        archive: Default::default(),
     };
     let store_cfg = opts.store_config(Some(&config));
     let owner = Store::connect(&store_cfg, Role::Owner).await?;

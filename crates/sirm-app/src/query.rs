@@ -424,7 +424,11 @@ mod tests {
         for line in table.lines().skip(3) {
             let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
             if cells.len() == 3 {
-                documented.push((cells[0].to_string(), cells[1].to_string(), cells[2].to_string()));
+                documented.push((
+                    cells[0].to_string(),
+                    cells[1].to_string(),
+                    cells[2].to_string(),
+                ));
             }
         }
         let mut code = Vec::new();
@@ -437,7 +441,11 @@ mod tests {
                         .filter(|i| items.contains(i))
                         .map(|i| i.as_str())
                         .collect();
-                    code.push((c.as_str().to_string(), r.as_str().to_string(), names.join(", ")));
+                    code.push((
+                        c.as_str().to_string(),
+                        r.as_str().to_string(),
+                        names.join(", "),
+                    ));
                 }
             }
         }

@@ -59,6 +59,8 @@ pub struct Sirm {
     signing_key: Option<SigningKey>,
     /// Progress of long-running work in this process (uploads, large approvals).
     pub progress: std::sync::Arc<crate::progress::Board>,
+    /// The materials archive (directory or S3), built once at open.
+    pub(crate) archive: crate::collection::Archive,
 }
 
 impl Sirm {
@@ -105,6 +107,10 @@ impl Sirm {
                 expected,
             });
         }
+        let archive = crate::collection::Archive::from_config(
+            opts.data_dir.root().join("archive"),
+            &config.archive,
+        )?;
         let sirm = Sirm {
             dir: opts.data_dir.clone(),
             config,
@@ -113,6 +119,7 @@ impl Sirm {
             public_key,
             signing_key,
             progress: Default::default(),
+            archive,
         };
         if access == Access::Sign {
             sirm.record_config_change().await?;

@@ -1,7 +1,10 @@
 //! The archive of original materials (Art 6, 13): scanned files stored
-//! content-addressed (`archive/ab/cd/<sha256>`) under the data directory;
-//! the ledger holds only their SHA-256. A file is written once and never
-//! changed; reading it back re-checks the hash.
+//! content-addressed (`ab/cd/<sha256>`) in a directory under the data
+//! directory (default) or in an S3-compatible bucket (`[archive]` in
+//! `sirm.toml`); the ledger holds only their SHA-256. A file is written once
+//! and never changed; reading it back re-checks the hash, whatever the
+//! storage says. The local directory also holds scratch files (uploads in
+//! progress) and, with S3, copies of files being streamed.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,9 +20,48 @@ pub const MAX_MATERIAL_BYTES: usize = 20 * 1024 * 1024;
 /// Media types a reviewer's browser can show inline.
 pub const MEDIA_TYPES: &[&str] = &["application/pdf", "image/png", "image/jpeg"];
 
+/// `[archive]` in `sirm.toml`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveConfig {
+    /// `directory` (default) or `s3`.
+    #[serde(default)]
+    pub backend: ArchiveBackend,
+    /// S3: bucket name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+    /// S3: endpoint URL of an S3-compatible service, e.g. `http://127.0.0.1:9000`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// S3: region (default `us-east-1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// S3: access key id. The secret key comes from the environment
+    /// variable `SIRM_ARCHIVE_SECRET_ACCESS_KEY`, never from this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArchiveBackend {
+    #[default]
+    Directory,
+    S3,
+}
+
 #[derive(Clone, Debug)]
 pub struct Archive {
+    /// The archive directory (directory backend), and scratch space (both).
     root: PathBuf,
+    remote: Option<std::sync::Arc<dyn object_store::ObjectStore>>,
+}
+
+fn remote_err(e: impl std::fmt::Display) -> AppError {
+    AppError::File {
+        path: PathBuf::from("s3"),
+        message: e.to_string(),
+    }
 }
 
 fn sniff(bytes: &[u8]) -> Option<&'static str> {
@@ -54,8 +96,52 @@ fn valid_hash(h: &str) -> bool {
 }
 
 impl Archive {
+    /// A directory archive at `root`.
     pub fn new(root: impl Into<PathBuf>) -> Archive {
-        Archive { root: root.into() }
+        Archive {
+            root: root.into(),
+            remote: None,
+        }
+    }
+
+    /// The archive `cfg` describes; `root` is the local directory.
+    pub fn from_config(root: impl Into<PathBuf>, cfg: &ArchiveConfig) -> Result<Archive, AppError> {
+        let root = root.into();
+        if cfg.backend == ArchiveBackend::Directory {
+            return Ok(Archive::new(root));
+        }
+        let bad = |m: &str| AppError::Config {
+            path: PathBuf::from("sirm.toml"),
+            message: format!("[archive] {m}"),
+        };
+        let bucket = cfg
+            .bucket
+            .as_deref()
+            .ok_or_else(|| bad("bucket: required for backend = \"s3\""))?;
+        let mut b = object_store::aws::AmazonS3Builder::new()
+            .with_bucket_name(bucket)
+            .with_region(cfg.region.as_deref().unwrap_or("us-east-1"));
+        if let Some(e) = &cfg.endpoint {
+            b = b
+                .with_endpoint(e)
+                .with_allow_http(e.starts_with("http://"))
+                .with_virtual_hosted_style_request(false);
+        }
+        if let Some(k) = &cfg.access_key_id {
+            let secret = std::env::var("SIRM_ARCHIVE_SECRET_ACCESS_KEY").map_err(|_| {
+                bad("access_key_id is set: put the secret key in SIRM_ARCHIVE_SECRET_ACCESS_KEY")
+            })?;
+            b = b.with_access_key_id(k).with_secret_access_key(secret);
+        }
+        let store = b.build().map_err(|e| bad(&e.to_string()))?;
+        Ok(Archive {
+            root,
+            remote: Some(std::sync::Arc::new(store)),
+        })
+    }
+
+    fn key_of(sha256: &str) -> object_store::path::Path {
+        object_store::path::Path::from(format!("{}/{}/{}", &sha256[..2], &sha256[2..4], sha256))
     }
 
     fn path_of(&self, sha256: &str) -> PathBuf {
@@ -67,7 +153,7 @@ impl Archive {
 
     /// Store a scanned file. The media type is taken from the file's content
     /// (PDF, PNG, JPEG), not from what the browser claims.
-    pub fn put(&self, name: &str, bytes: &[u8]) -> Result<Material, AppError> {
+    pub async fn put(&self, name: &str, bytes: &[u8]) -> Result<Material, AppError> {
         if bytes.is_empty() {
             return Err(AppError::invalid(
                 "material",
@@ -88,7 +174,7 @@ impl Archive {
             AppError::invalid("material", format!("{name}: not a PDF, PNG or JPEG file"))
         })?;
         let sha256 = hex::encode(Sha256::digest(bytes));
-        self.write(&sha256, bytes)?;
+        self.write(&sha256, bytes).await?;
         Ok(Material {
             sha256,
             name: clean_name(name),
@@ -99,7 +185,7 @@ impl Archive {
 
     /// Store a data file (e.g. a declaration CSV) as it is; `media_type`
     /// says what it is. Same addressing and write-once rules as `put`.
-    pub fn put_data(
+    pub async fn put_data(
         &self,
         name: &str,
         bytes: &[u8],
@@ -112,7 +198,7 @@ impl Archive {
             ));
         }
         let sha256 = hex::encode(Sha256::digest(bytes));
-        self.write(&sha256, bytes)?;
+        self.write(&sha256, bytes).await?;
         Ok(Material {
             sha256,
             name: clean_name(name),
@@ -121,7 +207,19 @@ impl Archive {
         })
     }
 
-    fn write(&self, sha256: &str, bytes: &[u8]) -> Result<(), AppError> {
+    async fn write(&self, sha256: &str, bytes: &[u8]) -> Result<(), AppError> {
+        if let Some(store) = &self.remote {
+            let key = Archive::key_of(sha256);
+            // Write once: an object already there is the same content.
+            if store.head(&key).await.is_ok() {
+                return Ok(());
+            }
+            store
+                .put(&key, bytes.to_vec().into())
+                .await
+                .map_err(remote_err)?;
+            return Ok(());
+        }
         let path = self.path_of(sha256);
         if path.exists() {
             return Ok(());
@@ -142,7 +240,12 @@ impl Archive {
     /// Store a data file from disk, streamed (memory does not grow with
     /// the file): hashed while copied into the archive, then renamed to its
     /// address. Same write-once rule as `put`.
-    pub fn put_file(&self, name: &str, src: &Path, media_type: &str) -> Result<Material, AppError> {
+    pub async fn put_file(
+        &self,
+        name: &str,
+        src: &Path,
+        media_type: &str,
+    ) -> Result<Material, AppError> {
         use std::io::Read;
         let err = |p: &Path| {
             let p = p.to_path_buf();
@@ -177,6 +280,17 @@ impl Archive {
             ));
         }
         let sha256 = hex::encode(hasher.finalize());
+        if self.remote.is_some() {
+            let bytes = std::fs::read(&tmp).map_err(err(&tmp))?;
+            let _ = std::fs::remove_file(&tmp);
+            self.write(&sha256, &bytes).await?;
+            return Ok(Material {
+                sha256,
+                name: clean_name(name),
+                media_type: media_type.to_string(),
+                size,
+            });
+        }
         let path = self.path_of(&sha256);
         if path.exists() {
             let _ = std::fs::remove_file(&tmp);
@@ -195,7 +309,7 @@ impl Archive {
 
     /// The path of an archived file after checking, streamed, that it still
     /// has its hash.
-    pub fn verified_path(&self, sha256: &str) -> Result<PathBuf, AppError> {
+    pub async fn verified_path(&self, sha256: &str) -> Result<PathBuf, AppError> {
         use std::io::Read;
         if !valid_hash(sha256) {
             return Err(AppError::invalid(
@@ -203,7 +317,25 @@ impl Archive {
                 "must be 64 lower-case hex digits",
             ));
         }
-        let path = self.path_of(sha256);
+        let path = if self.remote.is_some() {
+            // A local copy to stream from, checked below like any file.
+            let copy = self.root.join(".cache").join(sha256);
+            if !copy.exists() {
+                let bytes = self.fetch(sha256).await?;
+                let dir = self.root.join(".cache");
+                std::fs::create_dir_all(&dir).map_err(|e| AppError::File {
+                    path: dir.clone(),
+                    message: e.to_string(),
+                })?;
+                std::fs::write(&copy, bytes).map_err(|e| AppError::File {
+                    path: copy.clone(),
+                    message: e.to_string(),
+                })?;
+            }
+            copy
+        } else {
+            self.path_of(sha256)
+        };
         let mut f = std::fs::File::open(&path)
             .map_err(|_| AppError::NotFound(format!("material {sha256}")))?;
         let mut hasher = Sha256::new();
@@ -225,6 +357,23 @@ impl Archive {
             });
         }
         Ok(path)
+    }
+
+    /// The stored bytes of an object (S3), not yet checked.
+    async fn fetch(&self, sha256: &str) -> Result<Vec<u8>, AppError> {
+        let Some(store) = &self.remote else {
+            return Err(AppError::NotFound(format!("material {sha256}")));
+        };
+        let got = store
+            .get(&Archive::key_of(sha256))
+            .await
+            .map_err(|e| match e {
+                object_store::Error::NotFound { .. } => {
+                    AppError::NotFound(format!("material {sha256}"))
+                }
+                other => remote_err(other),
+            })?;
+        Ok(got.bytes().await.map_err(remote_err)?.to_vec())
     }
 
     /// A scratch file in the archive folder holding `bytes`, removed when dropped.
@@ -251,7 +400,7 @@ impl Archive {
     }
 
     /// Read a material back, checking that it still has its hash.
-    pub fn get(&self, sha256: &str) -> Result<Vec<u8>, AppError> {
+    pub async fn get(&self, sha256: &str) -> Result<Vec<u8>, AppError> {
         if !valid_hash(sha256) {
             return Err(AppError::invalid(
                 "sha256",
@@ -259,8 +408,11 @@ impl Archive {
             ));
         }
         let path = self.path_of(sha256);
-        let bytes =
-            std::fs::read(&path).map_err(|_| AppError::NotFound(format!("material {sha256}")))?;
+        let bytes = if self.remote.is_some() {
+            self.fetch(sha256).await?
+        } else {
+            std::fs::read(&path).map_err(|_| AppError::NotFound(format!("material {sha256}")))?
+        };
         if hex::encode(Sha256::digest(&bytes)) != sha256 {
             return Err(AppError::File {
                 path,
@@ -300,21 +452,21 @@ fn rand_suffix() -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn put_get_and_refusals() {
+    #[tokio::test]
+    async fn put_get_and_refusals() {
         let dir = tempfile::tempdir().unwrap();
         let a = Archive::new(dir.path());
         let pdf = b"%PDF-1.4 demo".to_vec();
-        let m = a.put("身份证.pdf", &pdf).unwrap();
+        let m = a.put("身份证.pdf", &pdf).await.unwrap();
         assert_eq!(m.media_type, "application/pdf");
-        assert_eq!(a.get(&m.sha256).unwrap(), pdf);
+        assert_eq!(a.get(&m.sha256).await.unwrap(), pdf);
         // Same content, same address.
-        assert_eq!(a.put("copy.pdf", &pdf).unwrap().sha256, m.sha256);
-        assert!(a.put("x.exe", b"MZ\x90\x00").is_err());
-        assert!(a.put("empty.pdf", b"").is_err());
-        assert!(a.get("../../etc/passwd").is_err());
+        assert_eq!(a.put("copy.pdf", &pdf).await.unwrap().sha256, m.sha256);
+        assert!(a.put("x.exe", b"MZ\x90\x00").await.is_err());
+        assert!(a.put("empty.pdf", b"").await.is_err());
+        assert!(a.get("../../etc/passwd").await.is_err());
         // An altered archive file is detected.
         std::fs::write(a.path_of(&m.sha256), b"%PDF-1.4 forged").unwrap();
-        assert!(a.get(&m.sha256).is_err());
+        assert!(a.get(&m.sha256).await.is_err());
     }
 }

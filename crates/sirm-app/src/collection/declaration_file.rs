@@ -332,11 +332,15 @@ impl Sirm {
                 }
                 other => other,
             })?;
-            materials.push(archive.put_data(
-                name,
-                &bytes,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )?);
+            materials.push(
+                archive
+                    .put_data(
+                        name,
+                        &bytes,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    )
+                    .await?,
+            );
             drop(bytes);
             converted = archive.temp_file(csv.as_bytes())?;
             (converted.path().to_path_buf(), format!("{name}.csv"))
@@ -386,7 +390,7 @@ impl Sirm {
                 format!("{name}: no row can be accepted ({first})"),
             ));
         }
-        let file = archive.put_file(&csv_name, &csv_path, "text/csv")?;
+        let file = archive.put_file(&csv_name, &csv_path, "text/csv").await?;
         materials.insert(0, file.clone());
         let data = DeclarationFile {
             credit_code: credit_code.clone(),
@@ -422,7 +426,7 @@ impl Sirm {
         application: &str,
         actors: Vec<String>,
     ) -> Result<FileDrafts, AppError> {
-        let path = self.archive().verified_path(&d.file.sha256)?;
+        let path = self.archive().verified_path(&d.file.sha256).await?;
         let book = crate::rules_book()?;
         let set = book
             .by_region(&self.config.agency_code)

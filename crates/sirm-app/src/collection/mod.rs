@@ -264,7 +264,7 @@ pub struct ApplicationView {
 
 impl Sirm {
     pub fn archive(&self) -> Archive {
-        Archive::new(self.dir.root().join("archive"))
+        self.archive.clone()
     }
 
     /// The review chain configured for a business type (default: all four stages).
@@ -610,7 +610,7 @@ impl Sirm {
                     )));
                 }
                 // The archived file must still be there, unaltered.
-                self.archive().verified_path(&d.file.sha256)?;
+                self.archive().verified_path(&d.file.sha256).await?;
             }
             Record::EmploymentEnd(e) => {
                 self.person_of_agency_for(who, &e.id).await?;
@@ -1451,7 +1451,7 @@ impl Sirm {
             .into_iter()
             .find(|m| m.sha256 == sha256)
             .ok_or_else(|| AppError::NotFound(format!("material {sha256} of application {id}")))?;
-        let bytes = self.archive().get(sha256)?;
+        let bytes = self.archive().get(sha256).await?;
         Ok((m, bytes))
     }
 

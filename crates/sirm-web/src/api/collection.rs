@@ -44,7 +44,7 @@ pub async fn submit(
             .map_err(|e| {
                 ApiError::bad_request(format!("materials: {}: not base64 ({e})", m.name))
             })?;
-        materials.push(archive.put(&m.name, &bytes)?);
+        materials.push(archive.put(&m.name, &bytes).await?);
     }
     let id = st
         .sirm

@@ -445,7 +445,7 @@ pub async fn submit(
                     let file = field.file_name().unwrap_or("material").to_string();
                     match field.bytes().await {
                         Ok(b) if b.is_empty() => {}
-                        Ok(b) => match archive.put(&file, &b) {
+                        Ok(b) => match archive.put(&file, &b).await {
                             Ok(m) => materials.push(m),
                             Err(e) => error = Some(e.to_string()),
                         },
