@@ -345,6 +345,40 @@ async fn bad_input_four_eyes_and_returns(postgres: bool) {
         "{q}"
     );
     assert!(app.sirm.store.person(NEW_PERSON).await.unwrap().is_none());
+    // The clerk corrects the address in the workbench form, adds the
+    // household register scan, and resubmits; the chain starts again.
+    let form = reqwest::multipart::Form::new()
+        .text("id", NEW_PERSON)
+        .text("name", "王小明")
+        .text("address", "北京市朝阳区建国路8号院2号楼")
+        .text("phone", "13800001111")
+        .text("registered_on", "2026-11-01")
+        .part(
+            "material",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4 household register".to_vec())
+                .file_name("户口簿.pdf"),
+        );
+    let r = app
+        .http
+        .post(format!("{}/applications/{id}/resubmit", app.base))
+        .bearer_auth(&clerk)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let a = app.sirm.store.application(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (a.status.as_str(), a.next_stage.as_deref()),
+        ("pending", Some("review"))
+    );
+    assert!(a.data.contains("2号楼"), "{}", a.data);
+    assert_eq!(
+        serde_json::from_str::<Vec<Value>>(&a.materials)
+            .unwrap()
+            .len(),
+        2
+    );
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 

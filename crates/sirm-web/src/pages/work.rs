@@ -311,26 +311,8 @@ pub struct NewQuery {
     pub business_type: Option<String>,
 }
 
-fn new_form(
-    c: &Caller,
-    bt: BusinessType,
-    msg: Option<(&str, &str)>,
-    values: &Map<String, Value>,
-) -> String {
-    let tabs: Vec<String> = BusinessType::ALL
-        .iter()
-        .map(|b| {
-            if *b == BusinessType::ContributionDeclareFile {
-                format!("<a href=\"/declarations/new\">{}</a>", b.name_zh())
-            } else {
-                format!(
-                    "<a href=\"/applications/new?type={}\">{}</a>",
-                    b.as_str(),
-                    b.name_zh()
-                )
-            }
-        })
-        .collect();
+/// The raw-data inputs of a business type, filled with `values`.
+fn inputs_html(bt: BusinessType, values: &Map<String, Value>) -> String {
     let mut inputs = String::new();
     for (name, zh, en, kind, required) in fields(bt) {
         let v = values
@@ -357,6 +339,102 @@ fn new_form(
             if *required { " required" } else { "" }
         ));
     }
+    inputs
+}
+
+/// Form values of stored raw data (the inverse of [`data_of`]).
+fn values_of(bt: BusinessType, data: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (name, _, _, kind, _) in fields(bt) {
+        let Some(v) = data.get(*name) else { continue };
+        let text = if *kind == "lines" {
+            v.as_array()
+                .map(|lines| {
+                    lines
+                        .iter()
+                        .map(|l| {
+                            format!(
+                                "{},{}",
+                                l["id"].as_str().unwrap_or(""),
+                                l["declared_wage"]
+                                    .as_str()
+                                    .map(str::to_string)
+                                    .unwrap_or_else(|| l["declared_wage"].to_string())
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .unwrap_or_default()
+        } else {
+            v.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string())
+        };
+        out.insert(name.to_string(), Value::String(text));
+    }
+    out
+}
+
+/// Read a multipart application form: its text fields, and every attached
+/// material stored in the archive (an error names what failed).
+async fn read_multipart(
+    st: &AppState,
+    mp: &mut Multipart,
+) -> (Map<String, Value>, Vec<Material>, Option<String>) {
+    let mut form = Map::new();
+    let mut materials: Vec<Material> = vec![];
+    let mut error: Option<String> = None;
+    let archive = st.sirm.archive();
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_string();
+                if name == "material" {
+                    let file = field.file_name().unwrap_or("material").to_string();
+                    match field.bytes().await {
+                        Ok(b) if b.is_empty() => {}
+                        Ok(b) => match archive.put(&file, &b).await {
+                            Ok(m) => materials.push(m),
+                            Err(e) => error = Some(e.to_string()),
+                        },
+                        Err(e) => error = Some(format!("material: {e}")),
+                    }
+                } else if let Ok(text) = field.text().await {
+                    form.insert(name, Value::String(text));
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                error = Some(format!("upload: {e}"));
+                break;
+            }
+        }
+    }
+    (form, materials, error)
+}
+
+fn new_form(
+    c: &Caller,
+    bt: BusinessType,
+    msg: Option<(&str, &str)>,
+    values: &Map<String, Value>,
+) -> String {
+    let tabs: Vec<String> = BusinessType::ALL
+        .iter()
+        .map(|b| {
+            if *b == BusinessType::ContributionDeclareFile {
+                format!("<a href=\"/declarations/new\">{}</a>", b.name_zh())
+            } else {
+                format!(
+                    "<a href=\"/applications/new?type={}\">{}</a>",
+                    b.as_str(),
+                    b.name_zh()
+                )
+            }
+        })
+        .collect();
+    let inputs = inputs_html(bt, values);
     format!(
         "<h1>{}</h1><p>{}</p>{}<form method=\"post\" enctype=\"multipart/form-data\" action=\"/applications?csrf={}\" id=\"new-application\">\
          <input type=\"hidden\" name=\"business_type\" value=\"{}\"><fieldset><legend>{}</legend>{inputs}</fieldset>\
@@ -433,35 +511,7 @@ pub async fn submit(
     Extension(c): Extension<Caller>,
     mut mp: Multipart,
 ) -> Response {
-    let mut form = Map::new();
-    let mut materials: Vec<Material> = vec![];
-    let mut error: Option<String> = None;
-    let archive = st.sirm.archive();
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                if name == "material" {
-                    let file = field.file_name().unwrap_or("material").to_string();
-                    match field.bytes().await {
-                        Ok(b) if b.is_empty() => {}
-                        Ok(b) => match archive.put(&file, &b).await {
-                            Ok(m) => materials.push(m),
-                            Err(e) => error = Some(e.to_string()),
-                        },
-                        Err(e) => error = Some(format!("material: {e}")),
-                    }
-                } else if let Ok(text) = field.text().await {
-                    form.insert(name, Value::String(text));
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                error = Some(format!("upload: {e}"));
-                break;
-            }
-        }
-    }
+    let (form, materials, error) = read_multipart(&st, &mut mp).await;
     let bt_text = form
         .get("business_type")
         .and_then(|v| v.as_str())
@@ -657,13 +707,21 @@ async fn application_page(
         && c.principal
             .may(sirm_app::collection::taker_of(&a.business_type))
     {
+        let inputs = a
+            .business_type
+            .parse::<BusinessType>()
+            .map(|bt| inputs_html(bt, &values_of(bt, &data)))
+            .unwrap_or_default();
         actions = format!(
-            "<fieldset><legend>{}</legend><form method=\"post\" action=\"/applications/{id}/resubmit\" class=\"inline\">{csrf}<button>{}</button></form> \
+            "<fieldset><legend>{}</legend><form method=\"post\" enctype=\"multipart/form-data\" action=\"/applications/{id}/resubmit?csrf={csrf_q}\" id=\"resubmit\">{inputs}\
+             <label>{} <input type=\"file\" name=\"material\" accept=\"application/pdf,image/png,image/jpeg\" multiple></label><button>{}</button></form> \
              <form method=\"post\" action=\"/applications/{id}/withdraw\" class=\"inline\">{csrf}<input name=\"reason\" placeholder=\"撤回原因 reason\" required><button>{}</button></form></fieldset>",
-            t("已退回", "Returned"),
+            t("已退回：补正原始数据或补充材料后重新提交", "Returned: correct the raw data or add materials, then resubmit"),
+            t("补充材料（可选）", "Further materials (optional)"),
             t("补正后重新提交", "Resubmit"),
             t("撤回", "Withdraw"),
-            id = esc(id)
+            id = esc(id),
+            csrf_q = esc(&c.csrf)
         );
     }
     let body = format!(
@@ -833,14 +891,33 @@ pub struct ReasonForm {
     pub reason: String,
 }
 
+/// Resubmit a returned application, with its raw data as corrected in the
+/// form and any further scanned materials.
 pub async fn resubmit(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
+    mut mp: Multipart,
 ) -> Response {
+    let (form, materials, error) = read_multipart(&st, &mut mp).await;
+    if let Some(e) = error {
+        return application_page(&st, &c, &id, Some(("err", e))).await;
+    }
+    let bt = st
+        .sirm
+        .store
+        .application(&id)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|a| a.business_type.parse::<BusinessType>().ok());
+    let data = match bt {
+        Some(bt) if form.keys().any(|k| k != "csrf") => Some(data_of(bt, &form)),
+        _ => None,
+    };
     let res = st
         .sirm
-        .resubmit_application(&c.principal, &id, None, vec![])
+        .resubmit_application(&c.principal, &id, data, materials)
         .await;
     match res {
         Ok(()) => after(&id, "resubmitted"),
