@@ -1442,6 +1442,49 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
         matches!(&err, sirm_app::AppError::Forbidden { rule, .. } if rule == "delegation-validity"),
         "{err}"
     );
+    // Another organ (e.g. a court) must state its basis; its query is a
+    // third-party query, in the security audit trail too.
+    let court = sirm_app::Principal {
+        username: "court-officer".into(),
+        display_name: "法院".into(),
+        agency: "110105".into(),
+        kind: "staff".into(),
+        roles: vec![sirm_domain::access::Role::OrganOfficer],
+        person_id: None,
+        employer: None,
+        source: "198.51.100.7".into(),
+        pending: None,
+    };
+    let err = app
+        .sirm
+        .query_rights(&court, sirm_app::query::Channel::Organ, &id, Some(""))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("basis"), "{err}");
+    let v = app
+        .sirm
+        .query_rights(
+            &court,
+            sirm_app::query::Channel::Organ,
+            &id,
+            Some("《民事诉讼法》第七十条；（2026）京0105民初123号协助调查函"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.requester, sirm_app::query::Requester::ThirdParty);
+    assert!(v.record.benefit.is_none() && v.record.account_years.is_empty());
+    let audit = app
+        .sirm
+        .store
+        .security_entries(&sirm_store::AuditFilter {
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(audit
+        .iter()
+        .any(|e| e.payload.contains("query.third_party") && e.payload.contains("京0105民初123号")));
     // Every query is logged; the person sees who looked.
     let log = app.sirm.store.queries_of(&own, 50).await.unwrap();
     assert!(log
