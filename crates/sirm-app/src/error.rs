@@ -29,6 +29,12 @@ pub enum AppError {
     /// The password was right; a second factor (TOTP or recovery code) is needed.
     #[error("a second factor is required: enter the 6-digit code of your authenticator app or a recovery code")]
     SecondFactorRequired,
+    /// A telephone (IVR) query refused: malformed or unknown ID number, no
+    /// query PIN, wrong PIN or a locked PIN all get this one answer (HTTP 401),
+    /// so it tells nothing about whether the person exists; the audit trail
+    /// records which it was.
+    #[error("query refused: the ID number and query PIN do not match a usable query PIN")]
+    IvrRefused,
     /// Signed in, but a rule refuses the action (HTTP 403). `rule` is a stable
     /// id; `message` starts with "refused by rule <rule>" (see [`AppError::forbidden`]).
     #[error("{message}")]

@@ -19,6 +19,7 @@ mod engine;
 mod error;
 mod identity;
 pub mod projection;
+mod query_pin;
 mod review;
 mod rights;
 mod store;
@@ -28,6 +29,7 @@ pub use error::StoreError;
 pub use identity::{
     AccountRow, AuditFilter, CredentialRow, DelegationRow, RoleRequestRow, SessionRow,
 };
+pub use query_pin::QueryPinRow;
 pub use review::{
     AccountYearRow, ApplicationRow, ApplicationStepRow, ContributionRow, EmploymentRow,
     MaintenanceRow,

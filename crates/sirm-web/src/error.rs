@@ -24,7 +24,9 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable machine-readable code: `invalid_parameter`, `unauthenticated`,
-    /// `second_factor_required`, `forbidden`, `csrf`, `not_found`, `conflict`, `internal`.
+    /// `second_factor_required`, `forbidden`, `csrf`, `not_found`, `conflict`,
+    /// `ivr_refused` (telephone channel: ID number and query PIN refused),
+    /// `rate_limited` (HTTP 429), `internal`.
     pub code: String,
     /// Human-readable explanation naming the parameter or the rule at fault.
     pub message: String,
@@ -47,6 +49,7 @@ impl From<AppError> for ApiError {
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             AppError::SecondFactorRequired => (StatusCode::UNAUTHORIZED, "second_factor_required"),
+            AppError::IvrRefused => (StatusCode::UNAUTHORIZED, "ivr_refused"),
             AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             other => {

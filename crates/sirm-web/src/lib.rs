@@ -10,6 +10,7 @@
 pub mod api;
 pub mod error;
 pub mod pages;
+pub mod ratelimit;
 pub mod routes;
 
 use std::future::Future;
@@ -110,6 +111,15 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(p.clone(), "/api/v1/activate", Public, Api),
             post(id::activate),
+        ),
+        // Telephone channel (Art 14): server to server, ID number + query PIN,
+        // rate-limited per source address (ratelimit.rs).
+        (
+            spec(p.clone(), "/api/v1/ivr/summary", Public, Api),
+            post(api::ivr::summary).layer(axum::middleware::from_fn_with_state(
+                Arc::new(ratelimit::RateLimiter::ivr()),
+                ratelimit::limit,
+            )),
         ),
         // Self-service: any signed-in account, even with a pending task.
         (
@@ -302,6 +312,24 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 Api,
             ),
             post(id::add_employer_agent),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/counter/query-pin",
+                Perm(P::ExternalActivate),
+                Page,
+            ),
+            post(admin::set_query_pin),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/query-pins",
+                Perm(P::ExternalActivate),
+                Api,
+            ),
+            post(api::ivr::set_query_pin),
         ),
         // Business transactions and the review chain.
         (

@@ -48,7 +48,7 @@ fn random_hex(n: usize) -> String {
 
 /// A hash to verify against when the account does not exist, so that
 /// failures take the same time either way.
-fn dummy_hash() -> &'static str {
+pub(crate) fn dummy_hash() -> &'static str {
     static H: OnceLock<String> = OnceLock::new();
     H.get_or_init(|| password::hash("timing-equaliser-Aa1!").unwrap_or_default())
 }

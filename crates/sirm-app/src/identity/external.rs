@@ -47,7 +47,7 @@ impl Sirm {
         self.person_of_agency(who, id).await
     }
 
-    async fn person_of_agency(
+    pub(crate) async fn person_of_agency(
         &self,
         who: &Principal,
         id: &ResidentId,

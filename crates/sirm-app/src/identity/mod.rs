@@ -1,4 +1,4 @@
-//! Identity and access (Art 7, 11, 15, 26; GB/T 22239 level 3): who is
+//! Identity and access (Art 7, 11, 14, 15, 26; GB/T 22239 level 3): who is
 //! acting, what they may do, and the security audit trail.
 //!
 //! The one authorization check is [`Sirm::authorize`]: every use case that
@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod external;
+pub mod ivr;
 
 use std::str::FromStr;
 

@@ -10,12 +10,14 @@
 //! - [`PasswordPolicy`]: the `gb22239-l3` and `asvs` profiles
 //!   ([`PolicyProfile`]), with the bundled common-password list.
 //! - [`totp`]: RFC 6238 codes, `otpauth://` URIs and recovery codes.
+//! - [`pin`]: the telephone / self-service query PIN (查询密码, Art 14) rules.
 //!
 //! `docs/roles.md` documents all of this; `tests/access_docs.rs` checks that
 //! its permission × role table equals [`permissions`].
 
 mod password;
 mod permission;
+pub mod pin;
 mod role;
 mod sod;
 pub mod totp;
@@ -26,6 +28,7 @@ pub use password::{
     RULE_MAX_LENGTH, RULE_MIN_LENGTH, RULE_POLICY_CONFIG,
 };
 pub use permission::{allows, permissions, roles_with, ParsePermissionError, Permission};
+pub use pin::{check_query_pin, PinViolation};
 pub use role::{ParseRoleError, Role, RoleClass};
 pub use sod::{
     check_grant, check_role_set, pair_rule, sod_rule, SodRule, SodViolation, ART26_ADMIN_BUSINESS,

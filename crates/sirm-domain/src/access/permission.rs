@@ -157,7 +157,7 @@ impl Permission {
             }
             Permission::PersonQuery => "look up a person of one's own agency",
             Permission::ExternalActivate => {
-                "issue activation codes after checking an ID document, bind employer agents, record delegations"
+                "issue activation codes and set telephone query PINs after checking an ID document, bind employer agents, record delegations"
             }
             Permission::OwnRecordRead => "read one's own rights record",
             Permission::DelegatedRecordRead => {
@@ -191,7 +191,7 @@ impl Permission {
             Permission::RecordMaintain => "数据维护：检查完整性、合规性，按规定程序修正和补充",
             Permission::PersonQuery => "查询本经办机构的参保人员",
             Permission::ExternalActivate => {
-                "核验身份证件后发放激活码、绑定用人单位经办人、登记委托"
+                "核验身份证件后发放激活码、设置电话查询密码、绑定用人单位经办人、登记委托"
             }
             Permission::OwnRecordRead => "查询本人权益记录",
             Permission::DelegatedRecordRead => "凭书面委托查询他人权益记录",

@@ -3,6 +3,7 @@
 pub mod collection;
 pub mod health;
 pub mod identity;
+pub mod ivr;
 pub mod ledger;
 
 use axum::http::StatusCode;
@@ -25,7 +26,8 @@ use crate::error::ApiError;
         identity::totp_confirm, identity::users, identity::add_user, identity::user_action, identity::request_role,
         identity::role_requests, identity::decide, identity::revoke_role, identity::audit, identity::person,
         identity::issue_activation, identity::activate, identity::add_employer_agent,
-        collection::submit, collection::queue, collection::get, collection::decide, collection::maintenance_log
+        collection::submit, collection::queue, collection::get, collection::decide, collection::maintenance_log,
+        ivr::summary, ivr::set_query_pin
     ),
     components(schemas(
         ledger::CheckpointDto,
@@ -47,10 +49,13 @@ use crate::error::ApiError;
         collection::SubmitBody,
         collection::MaterialBody,
         collection::DecisionBody,
+        ivr::IvrQueryBody,
+        ivr::IvrSummaryBody,
+        ivr::QueryPinBody,
         crate::error::ErrorBody,
         crate::error::ErrorDetail
     )),
-    tags((name = "ledger", description = "Verifiable ledger (Art 6, 12, 28)"), (name = "identity", description = "Accounts, roles, sessions, audit (Art 7, 15, 26)"), (name = "collection", description = "Business transactions and the review chain (Art 5-7, 11-13)"), (name = "health"))
+    tags((name = "ledger", description = "Verifiable ledger (Art 6, 12, 28)"), (name = "identity", description = "Accounts, roles, sessions, audit (Art 7, 15, 26)"), (name = "collection", description = "Business transactions and the review chain (Art 5-7, 11-13)"), (name = "ivr", description = "Telephone channel: query PIN and IVR summary (Art 14)"), (name = "health"))
 )]
 pub struct ApiDoc;
 

@@ -395,6 +395,12 @@ async fn counter_page(c: &Caller, msg: Msg) -> Response {
         "<h1>{}</h1>{}\
          <fieldset><legend>{}</legend><form method=\"post\" action=\"/counter/activation\" id=\"activation\">{csrf}\
          <label>{} <input name=\"id\" required maxlength=\"18\"></label><label><input type=\"checkbox\" name=\"checked\" value=\"yes\" required> {}</label><button>{}</button></form></fieldset>\
+         <fieldset><legend>{}</legend><form method=\"post\" action=\"/counter/query-pin\" id=\"query-pin\" autocomplete=\"off\">{csrf}\
+         <label>{} <input name=\"id\" required maxlength=\"18\"></label>\
+         <label>{} <input name=\"pin\" type=\"password\" inputmode=\"numeric\" required pattern=\"[0-9]{{6}}\" maxlength=\"6\"></label>\
+         <label>{} <input name=\"pin_confirm\" type=\"password\" inputmode=\"numeric\" required pattern=\"[0-9]{{6}}\" maxlength=\"6\"></label>\
+         <label><input type=\"checkbox\" name=\"checked\" value=\"yes\" required> {}</label><button>{}</button>\
+         <p class=\"en\">{}</p></form></fieldset>\
          <fieldset><legend>{}</legend><form method=\"post\" action=\"/counter/employer-agent\" id=\"employer-agent\">{csrf}\
          <label>{} <input name=\"credit_code\" required maxlength=\"18\"></label><label>{} <input name=\"username\" required></label>\
          <label>{} <input name=\"display_name\" required></label><button>{}</button></form></fieldset>\
@@ -409,6 +415,16 @@ async fn counter_page(c: &Caller, msg: Msg) -> Response {
         t("公民身份号码", "Resident ID number"),
         t("已核验本人有效身份证件", "ID document checked in person"),
         t("发放", "Issue"),
+        t("设置电话查询密码", "Set the telephone query PIN"),
+        t("公民身份号码", "Resident ID number"),
+        t("查询密码（6位数字，由本人输入）", "Query PIN (6 digits, keyed in by the person)"),
+        t("再次输入", "Repeat the PIN"),
+        t("已核验本人有效身份证件", "ID document checked in person"),
+        t("设置", "Set"),
+        t(
+            "不得为相同数字、连续数字或出生日期；连续5次输错锁定30分钟，重新设置即解锁。",
+            "Not one repeated digit, a run or the birth date; 5 wrong PINs in a row lock it for 30 minutes, setting it again unlocks it.",
+        ),
         t("用人单位经办人账户", "Employer agent account"),
         t("统一社会信用代码", "Unified social credit code"),
         t("用户名", "Username"),
@@ -448,6 +464,42 @@ pub async fn issue_activation(
         format!(
             "激活码 activation code for {}: {} (valid until {})",
             a.person, a.code, a.expires
+        )
+    });
+    with_status(counter_page(&c, msg.clone()).await, &msg, err.as_ref())
+}
+
+#[derive(Deserialize)]
+pub struct QueryPinForm {
+    pub id: String,
+    pub pin: String,
+    pub pin_confirm: String,
+}
+
+pub async fn set_query_pin(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<QueryPinForm>,
+) -> Response {
+    let res = match f.id.trim().parse::<ResidentId>() {
+        Err(e) => Err(sirm_app::AppError::invalid("id", e)),
+        Ok(_) if f.pin != f.pin_confirm => Err(sirm_app::AppError::invalid(
+            "pin_confirm",
+            "the two PINs differ",
+        )),
+        Ok(id) => st.sirm.set_query_pin(&c.principal, &id, &f.pin).await,
+    };
+    let (msg, err) = outcome(res, |s| {
+        format!(
+            "{} {} / query PIN {} for {}",
+            if s.reset {
+                "查询密码已重置"
+            } else {
+                "查询密码已设置"
+            },
+            s.person,
+            if s.reset { "reset" } else { "set" },
+            s.person
         )
     });
     with_status(counter_page(&c, msg.clone()).await, &msg, err.as_ref())

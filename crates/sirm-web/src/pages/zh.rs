@@ -22,6 +22,10 @@ pub fn rule_zh(rule: &str) -> Option<&'static str> {
         "password.common" => "密码过于常见，请换一个",
         "password.contains_username" => "密码不得包含用户名",
         "password.reuse" => "不得重复使用最近用过的密码",
+        "pin.format" => "查询密码须为6位数字",
+        "pin.repeated" => "查询密码不得为同一数字重复（如111111）",
+        "pin.sequence" => "查询密码不得为连续数字（如123456、654321）",
+        "pin.birth_date" => "查询密码不得取自身份证号码中的出生日期",
         _ => return None,
     })
 }
@@ -59,6 +63,12 @@ pub fn message_zh(message: &str) -> Option<String> {
             "activation failed",
             "开通失败：身份号码、姓名与激活码不匹配，或激活码已使用、已过期",
         ),
+        ("the two PINs differ", "两次输入的查询密码不一致"),
+        (
+            "query refused",
+            "查询被拒绝：身份号码或查询密码不正确，或查询密码暂不可用",
+        ),
+        ("too many requests", "请求过于频繁，请稍后再试"),
         ("already exists", "该账户已存在"),
         ("is taken", "该用户名已被使用"),
         ("already registered", "已经登记，不能重复登记"),
@@ -143,6 +153,14 @@ mod tests {
     fn every_rule_has_chinese() {
         for r in sirm_domain::access::SOD_RULES {
             assert!(rule_zh(r.id).is_some(), "{}", r.id);
+        }
+        for r in [
+            sirm_domain::access::pin::RULE_PIN_FORMAT,
+            sirm_domain::access::pin::RULE_PIN_REPEATED,
+            sirm_domain::access::pin::RULE_PIN_SEQUENCE,
+            sirm_domain::access::pin::RULE_PIN_BIRTH_DATE,
+        ] {
+            assert!(rule_zh(r).is_some(), "{r}");
         }
         assert!(
             message_zh("refused by rule art26-admin-business (Art 26): x")

@@ -1,0 +1,310 @@
+//! The telephone channel (电话查询, Art 14): an IVR system asks, server to
+//! server, for a short summary of a person's record, authenticated by the
+//! person's resident ID number and a 6-digit query PIN (查询密码).
+//!
+//! - The PIN is set (or reset) at the counter by a clerk after checking the ID
+//!   document ([`Sirm::set_query_pin`], permission `external_activate`), and
+//!   must pass the rules of [`sirm_domain::access::pin`]. Only an argon2id hash
+//!   is stored, in the mutable table `query_pin`; setting it is a
+//!   `query_pin.set` security event in the ledger (never the PIN or its hash).
+//! - Every refusal — malformed ID, unknown ID, no PIN, wrong PIN, locked PIN —
+//!   is the same [`AppError::IvrRefused`], and every path costs exactly one
+//!   argon2 verification (against a dummy hash when there is no PIN), so
+//!   neither the answer nor its timing tells whether the person exists. The
+//!   audit trail records which it was, with the source address.
+//! - 5 consecutive wrong PINs lock the PIN for 30 minutes
+//!   ([`pin::PIN_LOCKOUT_THRESHOLD`], [`pin::PIN_LOCKOUT_MINUTES`]); a right
+//!   PIN resets the count. Each failure is an `ivr.failure` event, each lock a
+//!   `query_pin.lockout` event; each answered query an `ivr.query` event naming
+//!   the channel and the items answered.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use sirm_domain::access::{pin, Permission};
+use sirm_domain::id::ResidentId;
+
+use super::auth::dummy_hash;
+use super::{time_us, Principal};
+use crate::{password, AppError, Sirm};
+
+/// The channel name written into the audit trail (and its actor).
+pub const IVR_CHANNEL: &str = "ivr";
+
+/// What an IVR answer tells, in this order (named in each `ivr.query` event).
+pub const IVR_ITEMS: &[&str] = &[
+    "contribution_months",
+    "last_paid_month",
+    "account_balance",
+    "benefit_status",
+    "arrears_months",
+];
+
+/// A PIN was set at the counter.
+#[derive(Clone, Debug, Serialize)]
+pub struct QueryPinSet {
+    /// The person, masked.
+    pub person: String,
+    /// A PIN existed before and was replaced.
+    pub reset: bool,
+    /// The ledger entry recording it.
+    pub set_seq: u64,
+}
+
+/// The state of a person's retirement benefit, as the IVR says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BenefitStatus {
+    None,
+    Granted,
+    Suspended,
+    Terminated,
+}
+
+impl BenefitStatus {
+    fn of(status: Option<&str>) -> Result<Self, AppError> {
+        match status {
+            None => Ok(BenefitStatus::None),
+            Some("granted") => Ok(BenefitStatus::Granted),
+            Some("suspended") => Ok(BenefitStatus::Suspended),
+            Some("terminated") => Ok(BenefitStatus::Terminated),
+            Some(other) => Err(AppError::invalid(
+                "benefit.status",
+                format!("{other:?} is not granted, suspended or terminated"),
+            )),
+        }
+    }
+}
+
+/// The short summary read out by the telephone channel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct IvrSummary {
+    /// Months whose contributions arrived (缴费月数).
+    pub contribution_months: u32,
+    /// `YYYY-MM` of the last paid month.
+    pub last_paid_month: Option<String>,
+    /// Personal account balance at the last year-end settlement, decimal text.
+    pub account_balance: String,
+    pub benefit_status: BenefitStatus,
+    /// Assessed months before the current one that are not paid (欠费月数).
+    pub arrears_months: u32,
+    /// The date of the answer (`YYYY-MM-DD`, agency time UTC+8).
+    pub as_of: String,
+}
+
+/// argon2 off the async workers (an IVR may call many times at once).
+async fn verify_pin(given: &str, hash: &str) -> bool {
+    let (g, h) = (given.to_string(), hash.to_string());
+    tokio::task::spawn_blocking(move || password::verify(&g, &h))
+        .await
+        .unwrap_or(false)
+}
+
+async fn hash_pin(pin: &str) -> Result<String, AppError> {
+    let p = pin.to_string();
+    tokio::task::spawn_blocking(move || password::hash(&p))
+        .await
+        .map_err(|e| AppError::invalid("pin", format!("hashing did not finish: {e}")))?
+}
+
+fn utc(us: i64) -> String {
+    DateTime::from_timestamp_micros(us)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+impl Sirm {
+    /// The clerk sets or resets a person's query PIN after checking the ID
+    /// document at the counter. A refused PIN names its rule.
+    pub async fn set_query_pin(
+        &self,
+        who: &Principal,
+        id: &ResidentId,
+        new_pin: &str,
+    ) -> Result<QueryPinSet, AppError> {
+        self.authorize(who, Permission::ExternalActivate).await?;
+        let person = self.person_of_agency(who, id).await?;
+        if let Err(v) = pin::check_query_pin(new_pin, id.birth_date()) {
+            self.audit(
+                &person.person_id,
+                &who.source,
+                "query_pin.set",
+                "failure",
+                &v.to_string(),
+                &who.username,
+            )
+            .await?;
+            return Err(AppError::invalid("pin", v));
+        }
+        let hash = hash_pin(new_pin).await?;
+        let reset = self.store.query_pin(&person.person_id).await?.is_some();
+        let ev = self.audit_draft(
+            &person.person_id,
+            &who.source,
+            "query_pin.set",
+            "success",
+            &format!(
+                "query PIN {} for {} after the ID document was checked at the counter",
+                if reset { "reset" } else { "set" },
+                id.masked()
+            ),
+            &who.username,
+        )?;
+        let out = self.append(vec![ev]).await?;
+        let seq = i64::try_from(out.last_seq).unwrap_or(i64::MAX);
+        if let Err(e) = self
+            .store
+            .set_query_pin(&person.person_id, &hash, seq)
+            .await
+        {
+            self.audit(
+                &person.person_id,
+                &who.source,
+                "query_pin.set",
+                "failure",
+                &format!("not stored (entry {seq} did not take effect): storage error"),
+                &who.username,
+            )
+            .await?;
+            return Err(e.into());
+        }
+        Ok(QueryPinSet {
+            person: id.masked(),
+            reset,
+            set_seq: out.last_seq,
+        })
+    }
+
+    /// Record a refused IVR query and give the one refusal.
+    async fn ivr_refused(
+        &self,
+        account: &str,
+        source: &str,
+        why: &str,
+    ) -> Result<AppError, AppError> {
+        self.audit(
+            account,
+            source,
+            "ivr.failure",
+            "failure",
+            &format!("channel {IVR_CHANNEL}: {why}"),
+            IVR_CHANNEL,
+        )
+        .await?;
+        Ok(AppError::IvrRefused)
+    }
+
+    /// The telephone channel: a person's summary for ID number + query PIN.
+    /// No sign-in; `source` is the caller's address (for the audit trail).
+    pub async fn ivr_summary(
+        &self,
+        id_number: &str,
+        given_pin: &str,
+        source: &str,
+    ) -> Result<IvrSummary, AppError> {
+        let now = time_us();
+        let id = id_number.trim().parse::<ResidentId>().ok();
+        let person = match &id {
+            Some(id) => self.store.person(id.as_str()).await?,
+            None => None,
+        };
+        let row = match &person {
+            Some(p) => self.store.query_pin(&p.person_id).await?,
+            None => None,
+        };
+        // Exactly one argon2 verification on every path. A PIN is 6 digits:
+        // longer input is cut (it cannot match either way) to bound the work.
+        let given: String = given_pin.chars().take(16).collect();
+        let hash = row.as_ref().map_or(dummy_hash(), |r| r.pin_hash.as_str());
+        let ok = verify_pin(&given, hash).await;
+
+        let Some(id) = id else {
+            let n = id_number.trim().chars().count();
+            return Err(self
+                .ivr_refused(
+                    "(malformed)",
+                    source,
+                    &format!("malformed ID number ({n} characters)"),
+                )
+                .await?);
+        };
+        if person.is_none() {
+            return Err(self
+                .ivr_refused(&id.masked(), source, "unknown ID number")
+                .await?);
+        }
+        let pid = id.as_str();
+        let Some(row) = row else {
+            return Err(self.ivr_refused(pid, source, "no query PIN set").await?);
+        };
+        if row.locked_until_us > now {
+            return Err(self
+                .ivr_refused(
+                    pid,
+                    source,
+                    &format!("query PIN locked until {}", utc(row.locked_until_us)),
+                )
+                .await?);
+        }
+        if !ok {
+            let until = now
+                + Duration::minutes(i64::from(pin::PIN_LOCKOUT_MINUTES))
+                    .num_microseconds()
+                    .unwrap_or(0);
+            let (count, locked) = self
+                .store
+                .record_query_pin_failure(pid, i64::from(pin::PIN_LOCKOUT_THRESHOLD), until)
+                .await?;
+            let mut drafts = vec![self.audit_draft(
+                pid,
+                source,
+                "ivr.failure",
+                "failure",
+                &format!("channel {IVR_CHANNEL}: wrong query PIN (failure {count})"),
+                IVR_CHANNEL,
+            )?];
+            if locked {
+                drafts.push(self.audit_draft(
+                    pid,
+                    source,
+                    "query_pin.lockout",
+                    "success",
+                    &format!(
+                        "query PIN locked until {} after {} consecutive wrong PINs ({} minutes)",
+                        utc(until),
+                        pin::PIN_LOCKOUT_THRESHOLD,
+                        pin::PIN_LOCKOUT_MINUTES
+                    ),
+                    "sirm",
+                )?);
+            }
+            self.append(drafts).await?;
+            return Err(AppError::IvrRefused);
+        }
+        self.store.clear_query_pin_failures(pid).await?;
+        let r = self.rights_of(&id).await?;
+        let summary = IvrSummary {
+            contribution_months: r.contribution_years.paid_months,
+            last_paid_month: r.contribution_years.last_paid.clone(),
+            account_balance: r.account_balance.unwrap_or_else(|| "0.00".into()),
+            benefit_status: BenefitStatus::of(r.benefit.as_ref().map(|b| b.status.as_str()))?,
+            arrears_months: r.contribution_years.arrears_months,
+            as_of: (Utc::now() + Duration::hours(8))
+                .date_naive()
+                .format("%Y-%m-%d")
+                .to_string(),
+        };
+        self.audit(
+            pid,
+            source,
+            "ivr.query",
+            "success",
+            &format!(
+                "channel {IVR_CHANNEL}; items answered: {}",
+                IVR_ITEMS.join(", ")
+            ),
+            IVR_CHANNEL,
+        )
+        .await?;
+        Ok(summary)
+    }
+}
