@@ -195,12 +195,64 @@ impl Sirm {
 
     /// The telephone channel: a person's summary for ID number + query PIN.
     /// No sign-in; `source` is the caller's address (for the audit trail).
+    /// The figures come through the one query path (channel `telephone`,
+    /// the person's own capacity), so the queryable-content configuration
+    /// applies and the query is in the query log.
     pub async fn ivr_summary(
         &self,
         id_number: &str,
         given_pin: &str,
         source: &str,
     ) -> Result<IvrSummary, AppError> {
+        let (id, who) = self
+            .verify_query_pin(id_number, given_pin, source, IVR_CHANNEL)
+            .await?;
+        let pid = id.as_str().to_string();
+        let r = self
+            .query_rights(&who, crate::query::Channel::Telephone, &id, None)
+            .await
+            .map_err(|e| match e {
+                AppError::NotFound(_) => AppError::IvrRefused,
+                other => other,
+            })?
+            .record;
+        let summary = IvrSummary {
+            contribution_months: r.contribution_years.paid_months,
+            last_paid_month: r.contribution_years.last_paid.clone(),
+            account_balance: r.account_balance.unwrap_or_else(|| "0.00".into()),
+            benefit_status: BenefitStatus::of(r.benefit.as_ref().map(|b| b.status.as_str()))?,
+            arrears_months: r.contribution_years.arrears_months,
+            as_of: (Utc::now() + Duration::hours(8))
+                .date_naive()
+                .format("%Y-%m-%d")
+                .to_string(),
+        };
+        self.audit(
+            &pid,
+            source,
+            "ivr.query",
+            "success",
+            &format!(
+                "channel {IVR_CHANNEL}; items answered: {}",
+                IVR_ITEMS.join(", ")
+            ),
+            IVR_CHANNEL,
+        )
+        .await?;
+        Ok(summary)
+    }
+
+    /// Check a resident ID number and query PIN (telephone and kiosk): the
+    /// same refusal for every failure, one argon2 verification on every path,
+    /// lockout after repeated wrong PINs. On success, the person and a
+    /// principal acting as that person on `channel` (no account needed).
+    pub async fn verify_query_pin(
+        &self,
+        id_number: &str,
+        given_pin: &str,
+        source: &str,
+        channel: &str,
+    ) -> Result<(ResidentId, Principal), AppError> {
         let now = time_us();
         let id = id_number.trim().parse::<ResidentId>().ok();
         let person = match &id {
@@ -259,8 +311,8 @@ impl Sirm {
                 source,
                 "ivr.failure",
                 "failure",
-                &format!("channel {IVR_CHANNEL}: wrong query PIN (failure {count})"),
-                IVR_CHANNEL,
+                &format!("channel {channel}: wrong query PIN (failure {count})"),
+                channel,
             )?];
             if locked {
                 drafts.push(self.audit_draft(
@@ -281,30 +333,18 @@ impl Sirm {
             return Err(AppError::IvrRefused);
         }
         self.store.clear_query_pin_failures(pid).await?;
-        let r = self.rights_of(&id).await?;
-        let summary = IvrSummary {
-            contribution_months: r.contribution_years.paid_months,
-            last_paid_month: r.contribution_years.last_paid.clone(),
-            account_balance: r.account_balance.unwrap_or_else(|| "0.00".into()),
-            benefit_status: BenefitStatus::of(r.benefit.as_ref().map(|b| b.status.as_str()))?,
-            arrears_months: r.contribution_years.arrears_months,
-            as_of: (Utc::now() + Duration::hours(8))
-                .date_naive()
-                .format("%Y-%m-%d")
-                .to_string(),
+        let agency = person.map(|p| p.agency).unwrap_or_default();
+        let who = Principal {
+            username: format!("{channel}:{}", id.masked()),
+            display_name: id.masked(),
+            agency,
+            kind: "external".into(),
+            roles: vec![sirm_domain::access::Role::InsuredPerson],
+            person_id: Some(pid.to_string()),
+            employer: None,
+            source: source.to_string(),
+            pending: None,
         };
-        self.audit(
-            pid,
-            source,
-            "ivr.query",
-            "success",
-            &format!(
-                "channel {IVR_CHANNEL}; items answered: {}",
-                IVR_ITEMS.join(", ")
-            ),
-            IVR_CHANNEL,
-        )
-        .await?;
-        Ok(summary)
+        Ok((id, who))
     }
 }
