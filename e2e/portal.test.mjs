@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, login, submit, goto, shot } from './lib.mjs';
+import { launch, newPage, login, submit, goto, shot, BASE, PASSWORD } from './lib.mjs';
 
 let browser;
 before(async () => {
@@ -82,5 +82,54 @@ test('an employer sees its employees’ contributions there, never their benefit
   assert.ok(found);
   // Someone who never worked here: the same refusal as no such person.
   assert.equal(await goto(page, '/employer/employees/110105199003071220'), 404);
+  await page.context().close();
+});
+
+// The self-service terminal: ID number + query PIN on the on-screen keypad,
+// large type, automatic sign-out when idle (the test server runs with
+// SIRM_KIOSK_IDLE_SECONDS=5).
+test('the kiosk: keypad sign-in with the query PIN, record shown, signed out after idle', async () => {
+  const page = await newPage(browser);
+  const api = page.request;
+  const session = async (username) => {
+    const r = await api.post(`${BASE}/api/v1/session`, { data: { username, password: PASSWORD } });
+    return (await r.json()).token;
+  };
+  const citizen = await session('citizen');
+  const me = await (await api.get(`${BASE}/api/v1/my/record`, { headers: { authorization: `Bearer ${citizen}` } })).json();
+  const id = me.record.person.person_id;
+  const clerk = await session('clerk');
+  const set = await api.post(`${BASE}/api/v1/query-pins`, {
+    headers: { authorization: `Bearer ${clerk}` },
+    data: { person_id: id, pin: '284913' },
+  });
+  assert.ok(set.ok(), await set.text());
+
+  assert.equal(await goto(page, '/kiosk'), 200);
+  // Large type: the sign-in heading is big.
+  const size = await page.evaluate(() => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize));
+  assert.ok(size >= 32, `kiosk heading is ${size}px`);
+  await page.click('#id_number');
+  for (const ch of id) await page.click(`.keys button[data-key="${ch}"]`);
+  await page.click('#pin');
+  for (const ch of '284913') await page.click(`.keys button[data-key="${ch}"]`);
+  assert.equal(await page.inputValue('#id_number'), id);
+  await shot(page, 'kiosk-login');
+  await submit(page, '#kiosk-login button[type=submit]');
+  assert.equal(new URL(page.url()).pathname, '/kiosk/record');
+  assert.ok((await page.locator('#contributions tr').count()) > 12);
+  await shot(page, 'kiosk-record');
+  // Idle: back to the sign-in screen, and the session is gone on the server.
+  await page.waitForURL((u) => new URL(u).pathname === '/kiosk', { timeout: 20000 });
+  assert.equal(await page.locator('#kiosk-login').count(), 1);
+  await goto(page, '/kiosk/record');
+  assert.equal(new URL(page.url()).pathname, '/kiosk');
+  // A wrong PIN: refused, nothing about the person shown.
+  await page.fill('#id_number', id);
+  await page.fill('#pin', '000000');
+  await submit(page, '#kiosk-login button[type=submit]');
+  assert.equal(await page.locator('#err').count(), 1);
+  assert.equal(await page.locator('#contributions').count(), 0);
+  assert.deepEqual(page.pageErrors, []);
   await page.context().close();
 });

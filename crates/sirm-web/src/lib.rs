@@ -31,6 +31,17 @@ use routes::{Guard, Kind, RouteSpec};
 #[derive(Clone)]
 pub struct AppState {
     pub sirm: Arc<Sirm>,
+    /// Signed-in self-service terminal sessions.
+    pub kiosk: Arc<pages::kiosk::KioskSessions>,
+    /// `sirm serve --kiosk`: the root page is the terminal's sign-in.
+    pub kiosk_mode: bool,
+}
+
+/// How the server runs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ServeOptions {
+    /// Self-service terminal mode: `/` opens the kiosk.
+    pub kiosk: bool,
 }
 
 const fn spec(method: Method, path: &'static str, guard: Guard, kind: Kind) -> RouteSpec {
@@ -45,7 +56,7 @@ const fn spec(method: Method, path: &'static str, guard: Guard, kind: Kind) -> R
 /// Every route: its method, path, guard and handler.
 pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use api::identity as id;
-    use pages::{account, admin, home, login, portal, upload, work};
+    use pages::{account, admin, home, kiosk, login, portal, upload, work};
     const REVIEWING: &[P] = &[
         P::RecordCollect,
         P::RecordReview,
@@ -64,6 +75,16 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     vec![
         // Public pages and health.
         (spec(g.clone(), "/", Public, Page), get(login::index)),
+        (spec(g.clone(), "/kiosk", Public, Page), get(kiosk::home)),
+        (spec(p.clone(), "/kiosk", Public, Page), post(kiosk::login)),
+        (
+            spec(g.clone(), "/kiosk/record", Public, Page),
+            get(kiosk::record),
+        ),
+        (
+            spec(p.clone(), "/kiosk/logout", Public, Page),
+            post(kiosk::logout),
+        ),
         (
             spec(g.clone(), "/login", Public, Page),
             get(login::login_form),
@@ -541,7 +562,16 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
 
 /// The whole router, built from [`route_table`] only.
 pub fn router(sirm: Arc<Sirm>) -> Router {
-    let state = AppState { sirm };
+    router_with(sirm, ServeOptions::default())
+}
+
+/// The router with options.
+pub fn router_with(sirm: Arc<Sirm>, opts: ServeOptions) -> Router {
+    let state = AppState {
+        sirm,
+        kiosk: Arc::default(),
+        kiosk_mode: opts.kiosk,
+    };
     let mut r: Router<AppState> = Router::new();
     for (spec, handler) in route_table() {
         let path = spec.path;
@@ -562,9 +592,19 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(sirm, listener, shutdown, ServeOptions::default()).await
+}
+
+/// Serve with options (e.g. kiosk mode).
+pub async fn serve_with(
+    sirm: Arc<Sirm>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    opts: ServeOptions,
+) -> std::io::Result<()> {
     axum::serve(
         listener,
-        router(sirm).into_make_service_with_connect_info::<SocketAddr>(),
+        router_with(sirm, opts).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await

@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::routes::{set_cookie, Caller, Source, PRELOGIN_COOKIE, SESSION_COOKIE};
 use crate::AppState;
 
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     let mut b = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut b);
     hex::encode(b)
@@ -226,6 +226,9 @@ pub async fn activate_submit(
 
 /// The landing page: what this installation is and where the ledger stands.
 pub async fn index(State(st): State<AppState>) -> Response {
+    if st.kiosk_mode {
+        return axum::response::Redirect::to("/kiosk").into_response();
+    }
     let sirm = &st.sirm;
     let (size, root, time) = match sirm.store.head().await {
         Ok(Some(cp)) => (

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod admin;
 pub mod home;
+pub mod kiosk;
 pub mod login;
 pub mod portal;
 pub mod record;

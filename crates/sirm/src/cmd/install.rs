@@ -64,6 +64,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", env = "SIRM_LISTEN")]
     pub listen: String,
+    /// Self-service terminal mode: `/` opens the kiosk (ID number + query PIN,
+    /// large type, on-screen keypad, sign-out after 60 s idle).
+    #[arg(long)]
+    pub kiosk: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -165,6 +169,14 @@ async fn shutdown_signal() {
 }
 
 pub async fn run_server(sirm: Sirm, listen: &str) -> anyhow::Result<ExitCode> {
+    run_server_with(sirm, listen, sirm_web::ServeOptions::default()).await
+}
+
+pub async fn run_server_with(
+    sirm: Sirm,
+    listen: &str,
+    opts: sirm_web::ServeOptions,
+) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
@@ -172,14 +184,22 @@ pub async fn run_server(sirm: Sirm, listen: &str) -> anyhow::Result<ExitCode> {
     println!("SIRM serving {} at http://{addr}/", sirm.config.agency_name);
     println!("  signed checkpoint: http://{addr}/api/v1/ledger/checkpoint");
     println!("  OpenAPI:           http://{addr}/api/v1/openapi.json");
+    if opts.kiosk {
+        println!("  self-service kiosk: http://{addr}/kiosk (also at /)");
+    }
     println!("Press Ctrl-C to stop.");
-    sirm_web::serve(Arc::new(sirm), listener, shutdown_signal()).await?;
+    sirm_web::serve_with(Arc::new(sirm), listener, shutdown_signal(), opts).await?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn serve(loc: &Location, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
-    run_server(sirm, &args.listen).await
+    run_server_with(
+        sirm,
+        &args.listen,
+        sirm_web::ServeOptions { kiosk: args.kiosk },
+    )
+    .await
 }
 
 pub async fn demo(loc: &Location, args: &DemoArgs) -> anyhow::Result<ExitCode> {

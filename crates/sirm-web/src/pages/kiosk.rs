@@ -1,0 +1,263 @@
+//! The self-service terminal (自助终端, Art 14): the portal in kiosk mode —
+//! large type, an on-screen keypad, sign-in with the resident ID number and
+//! the query PIN set at the counter (no account needed), automatic sign-out
+//! after 60 s without input (in the page and on the server), no browser
+//! chrome needed. `sirm serve --kiosk` sends `/` here.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use serde::Deserialize;
+use sirm_app::query::Channel;
+use sirm_app::Principal;
+use sirm_domain::id::ResidentId;
+
+use super::{esc, t};
+use crate::routes::{cookie, set_cookie, Source, PRELOGIN_COOKIE};
+use crate::AppState;
+
+pub const KIOSK_COOKIE: &str = "sirm_kiosk";
+
+/// Signed-in kiosk sessions (in memory: a terminal session is short-lived
+/// and ends with the process).
+#[derive(Default)]
+pub struct KioskSessions {
+    map: Mutex<HashMap<String, (ResidentId, Principal, Instant)>>,
+}
+
+impl KioskSessions {
+    /// Idle limit (`SIRM_KIOSK_IDLE_SECONDS`, default 60).
+    pub fn idle() -> Duration {
+        let secs = std::env::var("SIRM_KIOSK_IDLE_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .filter(|s| *s > 0)
+            .unwrap_or(60u64);
+        Duration::from_secs(secs)
+    }
+
+    fn start(&self, id: ResidentId, who: Principal) -> String {
+        let token = super::login::random_token();
+        if let Ok(mut m) = self.map.lock() {
+            let idle = Self::idle();
+            m.retain(|_, (_, _, t)| t.elapsed() < idle);
+            m.insert(token.clone(), (id, who, Instant::now()));
+        }
+        token
+    }
+
+    /// The session of `token` if it has not been idle too long (touching it).
+    fn get(&self, token: &str) -> Option<(ResidentId, Principal)> {
+        let mut m = self.map.lock().ok()?;
+        let idle = Self::idle();
+        match m.get_mut(token) {
+            Some((id, who, t)) if t.elapsed() < idle => {
+                *t = Instant::now();
+                Some((id.clone(), who.clone()))
+            }
+            Some(_) => {
+                m.remove(token);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn end(&self, token: &str) {
+        if let Ok(mut m) = self.map.lock() {
+            m.remove(token);
+        }
+    }
+}
+
+const KIOSK_STYLE: &str = r#"body{font-family:"Noto Sans CJK SC",system-ui,sans-serif;margin:0;background:#0b4f6c;color:#1f2933;font-size:1.6rem}
+main{max-width:60rem;margin:1rem auto;background:#fff;padding:1.5rem;border-radius:.6rem}
+h1{font-size:2.4rem;margin:.2rem 0 1rem} h2{font-size:1.8rem} .en{color:#52606d;font-size:.7em}
+input{font-size:2rem;padding:.4rem;width:100%;box-sizing:border-box;letter-spacing:.1em}
+label{display:block;margin:.6rem 0}
+.keys{display:grid;grid-template-columns:repeat(3,1fr);gap:.6rem;margin:1rem 0}
+.keys button,.big{font-size:2.2rem;padding:1rem;border-radius:.5rem;border:1px solid #9aa5b1;background:#f5f7fa}
+.big{background:#0b4f6c;color:#fff;width:100%}
+table{border-collapse:collapse;width:100%;font-size:1.2rem} td,th{padding:.4rem;border-bottom:1px solid #ddd;text-align:left}
+.err{background:#fde2e2;border:1px solid #e12d39;padding:.8rem;margin:.8rem 0}
+#idle{position:fixed;right:1rem;bottom:1rem;background:#fff;padding:.4rem .8rem;border-radius:.4rem;font-size:1.2rem}"#;
+
+fn kiosk_page(title: &str, body: &str, script: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
+         <style>{KIOSK_STYLE}</style></head><body class=\"kiosk\"><main>{body}</main><script>{script}</script></body></html>"
+    ))
+}
+
+/// The keypad fills whichever field has the focus.
+const KEYPAD_JS: &str = r#"
+var field = document.getElementById('id_number');
+document.querySelectorAll('input').forEach(function (i) { i.addEventListener('focus', function () { field = i; }); });
+document.querySelectorAll('.keys button').forEach(function (b) {
+  b.addEventListener('click', function () {
+    var k = b.dataset.key;
+    if (k === 'del') field.value = field.value.slice(0, -1);
+    else if (field.value.length < Number(field.maxLength > 0 ? field.maxLength : 32)) field.value += k;
+    field.focus();
+  });
+});
+"#;
+
+fn login_html(token: &str, error: Option<&str>) -> String {
+    let mut keys = String::new();
+    for k in ["1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0"] {
+        keys.push_str(&format!(
+            "<button type=\"button\" data-key=\"{k}\">{k}</button>"
+        ));
+    }
+    keys.push_str("<button type=\"button\" data-key=\"del\">⌫</button>");
+    format!(
+        "<h1>{}</h1>{}<form method=\"post\" action=\"/kiosk\" id=\"kiosk-login\" autocomplete=\"off\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <label>{} <input id=\"id_number\" name=\"id_number\" maxlength=\"18\" inputmode=\"none\" autofocus required></label>\
+         <label>{} <input id=\"pin\" name=\"pin\" type=\"password\" maxlength=\"6\" inputmode=\"none\" required></label>\
+         <div class=\"keys\">{keys}</div><button class=\"big\" type=\"submit\">{}</button></form>\
+         <p class=\"en\">{}</p>",
+        t("社会保险自助查询", "Social insurance self-service"),
+        error
+            .map(|e| format!("<div class=\"err\" id=\"err\">{}</div>", esc(e)))
+            .unwrap_or_default(),
+        esc(token),
+        t("公民身份号码", "Resident ID number"),
+        t("查询密码（6 位，柜台设置）", "Query PIN (6 digits, set at the counter)"),
+        t("查询", "Look up"),
+        t("查询免费。离开时请点“退出”；60 秒无操作自动退出。", "Free of charge. Press “Exit” when you leave; idle for 60 s signs you out."),
+    )
+}
+
+fn with_prelogin(mut r: Response, st: &AppState, token: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(
+        PRELOGIN_COOKIE,
+        token,
+        st.sirm.config.security.secure_cookies,
+        None,
+    )) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// The kiosk's sign-in screen.
+pub async fn home(State(st): State<AppState>) -> Response {
+    let token = super::login::random_token();
+    let r = kiosk_page("自助查询", &login_html(&token, None), KEYPAD_JS).into_response();
+    with_prelogin(r, &st, &token)
+}
+
+#[derive(Deserialize)]
+pub struct KioskLogin {
+    pub id_number: String,
+    pub pin: String,
+}
+
+/// ID number + query PIN: the same checks, refusal and lockout as the
+/// telephone channel.
+pub async fn login(
+    State(st): State<AppState>,
+    Extension(Source(source)): Extension<Source>,
+    Form(f): Form<KioskLogin>,
+) -> Response {
+    match st
+        .sirm
+        .verify_query_pin(&f.id_number, &f.pin, &source, "kiosk")
+        .await
+    {
+        Ok((id, who)) => {
+            let token = st.kiosk.start(id, who);
+            let mut r = Redirect::to("/kiosk/record").into_response();
+            if let Ok(v) = HeaderValue::from_str(&set_cookie(
+                KIOSK_COOKIE,
+                &token,
+                st.sirm.config.security.secure_cookies,
+                None,
+            )) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Err(e) => {
+            let message = crate::error::ApiError::from(e).message;
+            let token = super::login::random_token();
+            let mut r = kiosk_page(
+                "自助查询",
+                &login_html(
+                    &token,
+                    Some(&format!(
+                        "身份号码或查询密码不正确，或密码已锁定。 {message}"
+                    )),
+                ),
+                KEYPAD_JS,
+            )
+            .into_response();
+            *r.status_mut() = StatusCode::UNAUTHORIZED;
+            with_prelogin(r, &st, &token)
+        }
+    }
+}
+
+/// The person's record on the terminal, signed out after the idle limit.
+pub async fn record(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let Some((id, who)) = cookie(&headers, KIOSK_COOKIE).and_then(|t| st.kiosk.get(&t)) else {
+        return Redirect::to("/kiosk").into_response();
+    };
+    let view = match st.sirm.query_rights(&who, Channel::Kiosk, &id, None).await {
+        Ok(v) => v,
+        Err(e) => {
+            let m = crate::error::ApiError::from(e).message;
+            return kiosk_page(
+                "自助查询",
+                &format!("<div class=\"err\">{}</div>", esc(&m)),
+                "",
+            )
+            .into_response();
+        }
+    };
+    let idle = KioskSessions::idle().as_secs();
+    let token = super::login::random_token();
+    let body = format!(
+        "<form method=\"post\" action=\"/kiosk/logout\" id=\"exit\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button class=\"big\">{}</button></form>{}\
+         <div id=\"idle\">{} <span id=\"left\">{idle}</span> {}</div>",
+        esc(&token),
+        t("退出", "Exit"),
+        super::record::rights_html(&view.record, super::portal::sections(&view)),
+        t("无操作自动退出", "Signing out in"),
+        t("秒", "s"),
+    );
+    let script = format!(
+        "var left={idle};function reset(){{left={idle};}}\
+         ['click','keydown','touchstart','scroll','mousemove'].forEach(function(e){{document.addEventListener(e,reset,{{passive:true}});}});\
+         setInterval(function(){{left-=1;document.getElementById('left').textContent=left;if(left<=0){{document.getElementById('exit').submit();}}}},1000);"
+    );
+    let mut r = kiosk_page("我的权益记录", &body, &script).into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    with_prelogin(r, &st, &token)
+}
+
+/// Sign out of the terminal.
+pub async fn logout(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(t) = cookie(&headers, KIOSK_COOKIE) {
+        st.kiosk.end(&t);
+    }
+    let mut r = Redirect::to("/kiosk").into_response();
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(
+        KIOSK_COOKIE,
+        "",
+        st.sirm.config.security.secure_cookies,
+        Some(0),
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
