@@ -85,6 +85,7 @@ label{display:block;margin:.6rem 0}
 .big{background:#0b4f6c;color:#fff;width:100%}
 table{border-collapse:collapse;width:100%;font-size:1.2rem} td,th{padding:.4rem;border-bottom:1px solid #ddd;text-align:left}
 .err{background:#fde2e2;border:1px solid #e12d39;padding:.8rem;margin:.8rem 0}
+.big .en{color:#d9e8f0}
 #idle{position:fixed;right:1rem;bottom:1rem;background:#fff;padding:.4rem .8rem;border-radius:.4rem;font-size:1.2rem}"#;
 
 fn kiosk_page(title: &str, body: &str, script: &str) -> Html<String> {
