@@ -61,7 +61,7 @@ async fn view(
         .await?)
 }
 
-/// Links under a record: statements by year, certificates, who looked.
+/// Links under a record: statements by year, who looked.
 fn record_links(v: &RecordView, idq: &str) -> String {
     let mut years: Vec<i64> = v.record.account_years.iter().map(|y| y.year).collect();
     if years.is_empty() {
@@ -79,11 +79,9 @@ fn record_links(v: &RecordView, idq: &str) -> String {
         .map(|y| format!("<a href=\"/my/statement?year={y}{idq}\">{y}</a>"))
         .collect();
     format!(
-        "<p id=\"links\">{}：{}</p><p><a id=\"certificates\" href=\"/my/certificates{}\">{}</a> · <a id=\"queries\" href=\"/my/queries\">{}</a></p>",
+        "<p id=\"links\">{}：{}</p><p><a id=\"queries\" href=\"/my/queries\">{}</a></p>",
         t("个人权益记录单", "Rights statements"),
         statements.join(" · "),
-        idq.replacen('&', "?", 1),
-        t("开具参保缴费证明 / 待遇领取证明", "Certificates"),
         t("谁查询过我的记录", "Who looked at my record"),
     )
 }
