@@ -218,7 +218,16 @@ pub fn notice(class: &str, msg: &str) -> String {
 
 /// 200 page response.
 pub fn page(title: &str, who: Option<(&Principal, &str)>, body: &str) -> Response {
-    (StatusCode::OK, layout(title, who, body)).into_response()
+    let mut r = (StatusCode::OK, layout(title, who, body)).into_response();
+    if who.is_some() {
+        // Signed-in pages carry personal data and issued passwords: never
+        // kept in a browser or proxy cache (no residual information).
+        r.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    r
 }
 
 /// Offset of the agency's local time (China Standard Time, UTC+8), seconds.
