@@ -189,6 +189,26 @@ impl Sirm {
         .await
     }
 
+    /// The authorizations naming `who` as delegate (for the delegate's
+    /// portal), with whether each is in force today.
+    pub async fn my_delegations(
+        &self,
+        who: &Principal,
+    ) -> Result<Vec<(sirm_store::DelegationRow, bool)>, AppError> {
+        self.authorize(who, Permission::DelegatedRecordRead).await?;
+        let today = crate::rights::today().to_string();
+        Ok(self
+            .store
+            .delegations_of(&who.username)
+            .await?
+            .into_iter()
+            .map(|d| {
+                let in_force = d.valid_from <= today && today <= d.valid_until;
+                (d, in_force)
+            })
+            .collect())
+    }
+
     /// The counter serving a delegate (委托代办): the written authorization
     /// on file must name this person and be in force today; the delegate
     /// sees only what it covers.

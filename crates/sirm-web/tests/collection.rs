@@ -1485,6 +1485,77 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
     assert!(audit
         .iter()
         .any(|e| e.payload.contains("query.third_party") && e.payload.contains("京0105民初123号")));
+    // A delegate online: the authorizations on file, then the record within scope.
+    let a = sirm_domain::records::AccountCreated {
+        username: "deleg".into(),
+        display_name: "受托人".into(),
+        agency: "110105".into(),
+        roles: vec!["delegate".into()],
+        kind: "external".into(),
+        person_id: None,
+        employer: None,
+    };
+    let d = sirm_app::install::draft(
+        &app.sirm.config,
+        sirm_ledger::Stream::Security,
+        sirm_domain::records::kind::ACCOUNT_CREATED,
+        sirm_domain::records::account_subject("deleg"),
+        "test",
+        &a,
+    )
+    .unwrap();
+    app.sirm.append(vec![d]).await.unwrap();
+    let hash = sirm_app::password::hash(DEMO_PASSWORD).unwrap();
+    app.sirm
+        .store
+        .set_password(
+            "deleg",
+            &hash,
+            false,
+            chrono::Utc::now().timestamp_micros(),
+            5,
+        )
+        .await
+        .unwrap();
+    app.sirm
+        .record_delegation(
+            &clerk,
+            &id,
+            "deleg",
+            &["account".into()],
+            day("2026-01-01"),
+            day("2099-12-31"),
+            &doc,
+        )
+        .await
+        .unwrap();
+    let deleg = app.login("deleg").await;
+    let list = app
+        .http
+        .get(format!("{}/my/record", app.base))
+        .bearer_auth(&deleg)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains("id=\"delegations\"") && list.contains(&format!("/my/record?id={own}")),
+        "{list}"
+    );
+    let (s, dv) = app
+        .get(&deleg, &format!("/api/v1/my/record?id={own}"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{dv}");
+    assert_eq!(dv["requester"], "delegate");
+    assert_eq!(dv["items"], json!(["account"]));
+    assert!(dv["record"]["contributions"].as_array().unwrap().is_empty());
+    assert!(!dv["record"]["account_years"].as_array().unwrap().is_empty());
+    let (s, _) = app
+        .get(&deleg, &format!("/api/v1/my/record?id={retiree}"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
     // Every query is logged; the person sees who looked.
     let log = app.sirm.store.queries_of(&own, 50).await.unwrap();
     assert!(log

@@ -127,6 +127,12 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "My record",
     ),
     (
+        Permission::DelegatedRecordRead,
+        "/my/record",
+        "受托查询",
+        "Delegations",
+    ),
+    (
         Permission::EmployerRecordRead,
         "/employer",
         "单位缴费",

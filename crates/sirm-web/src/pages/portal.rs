@@ -92,6 +92,14 @@ pub async fn my_record(
     Extension(c): Extension<Caller>,
     Query(q): Query<RecordQuery>,
 ) -> Response {
+    // A delegate without a person of their own: the authorizations on file.
+    if q.id.is_none()
+        && c.principal.person_id.is_none()
+        && c.principal
+            .may(sirm_domain::access::Permission::DelegatedRecordRead)
+    {
+        return delegations_page(&st, &c).await;
+    }
     let v = match view(&st, &c, Channel::Portal, &q).await {
         Ok(v) => v,
         Err(e) => return super::error_page(e),
@@ -396,4 +404,47 @@ pub async fn organ_query(
         .query_rights(&c.principal, Channel::Organ, &id, Some(&b.basis))
         .await?;
     Ok(axum::Json(v).into_response())
+}
+
+/// The delegate's portal: each written authorization, its scope and
+/// validity, and a link to the record while it is in force.
+async fn delegations_page(st: &AppState, c: &Caller) -> Response {
+    let rows = match st.sirm.my_delegations(&c.principal).await {
+        Ok(r) => r,
+        Err(e) => return super::error_page(ApiError::from(e)),
+    };
+    let mut table = String::new();
+    for (d, in_force) in &rows {
+        let person = if *in_force {
+            format!(
+                "<a href=\"/my/record?id={}\">{}</a>",
+                esc(&d.person_id),
+                esc(&mask(&d.person_id))
+            )
+        } else {
+            esc(&mask(&d.person_id))
+        };
+        table.push_str(&format!(
+            "<tr><td>{}</td><td>{person}</td><td>{}</td><td>{} – {}</td><td>{}</td></tr>",
+            esc(&d.delegation_id),
+            esc(&d.scope.join(", ")),
+            esc(&d.valid_from),
+            esc(&d.valid_until),
+            if *in_force {
+                t("有效", "in force")
+            } else {
+                t("不在有效期内", "not in force")
+            }
+        ));
+    }
+    let body = format!(
+        "<h1>{}</h1><table id=\"delegations\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{table}</table>",
+        t("受托查询", "Records I may query"),
+        t("委托书编号", "Authorization"),
+        t("委托人", "Person"),
+        t("范围", "Scope"),
+        t("有效期", "Valid"),
+        t("状态", "Status"),
+    );
+    page("受托查询 Delegations", Some((&c.principal, &c.csrf)), &body)
 }
