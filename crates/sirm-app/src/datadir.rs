@@ -52,6 +52,13 @@ pub struct Config {
     /// Where original materials are kept (directory by default, or S3).
     #[serde(default, skip_serializing_if = "is_default_archive")]
     pub archive: crate::collection::archive::ArchiveConfig,
+    /// Certificates (Art 15): public address for verification, fonts.
+    #[serde(default, skip_serializing_if = "is_default_certificates")]
+    pub certificates: crate::certificate::CertificateConfig,
+}
+
+fn is_default_certificates(c: &crate::certificate::CertificateConfig) -> bool {
+    *c == crate::certificate::CertificateConfig::default()
 }
 
 fn is_default_archive(a: &crate::collection::archive::ArchiveConfig) -> bool {

@@ -88,6 +88,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         review: Default::default(),
         queries: Default::default(),
         archive: Default::default(),
+        certificates: Default::default(),
     };
     let store_cfg = opts.store_config(Some(&config));
     let owner = Store::connect(&store_cfg, Role::Owner).await?;

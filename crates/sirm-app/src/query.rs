@@ -314,7 +314,7 @@ impl Sirm {
 
     /// In which capacity `who` asks about `subject`, the items that capacity
     /// could cover, and for an employer its credit code.
-    async fn capacity(
+    pub(crate) async fn capacity(
         &self,
         who: &Principal,
         channel: Channel,

@@ -61,6 +61,8 @@ pub struct Sirm {
     pub progress: std::sync::Arc<crate::progress::Board>,
     /// The materials archive (directory or S3), built once at open.
     pub(crate) archive: crate::collection::Archive,
+    /// Certificate fonts and render slots.
+    pub(crate) renderer: std::sync::Arc<crate::certificate::Renderer>,
 }
 
 impl Sirm {
@@ -120,6 +122,7 @@ impl Sirm {
             signing_key,
             progress: Default::default(),
             archive,
+            renderer: Default::default(),
         };
         if access == Access::Sign {
             sirm.record_config_change().await?;
@@ -162,6 +165,11 @@ impl Sirm {
 
     /// The one append path of the application: a batch of drafts becomes
     /// ledger entries plus one signed checkpoint, atomically.
+    /// The agency's signing key, when opened with `Access::Sign`.
+    pub(crate) fn signing_key(&self) -> Option<&SigningKey> {
+        self.signing_key.as_ref()
+    }
+
     pub async fn append(&self, drafts: Vec<EntryDraft>) -> Result<AppendOutcome, AppError> {
         self.append_with(drafts, None).await
     }

@@ -1,4 +1,5 @@
 //! `cargo bench --bench render`: render throughput with fonts loaded once.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 #[path = "../tests/common/mod.rs"]
@@ -16,7 +17,7 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.sample_size(60);
 
-    // Same certificate every iteration (typst's memoization may hit).
+    // Same certificate every iteration .
     let cert120 = common::contribution(120);
     group.bench_function("contribution_120_rows_same", |b| {
         b.iter(|| sirm_cert::render_pdf(&cert120, &fonts).map(|p| p.len()))
@@ -67,7 +68,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("fonts");
     g.sample_size(10);
     g.bench_function("load_debian_default", |b| {
-        b.iter(|| sirm_cert::Fonts::debian_default().map(|f| f.face_count()))
+        b.iter(|| sirm_cert::Fonts::debian_default().map(|f| f.paths().len()))
     });
     g.finish();
 }

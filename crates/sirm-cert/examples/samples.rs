@@ -1,4 +1,5 @@
 //! Render one sample of each kind: `cargo run --release --example samples -- OUT_DIR`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #[path = "../tests/common/mod.rs"]
 mod common;
 

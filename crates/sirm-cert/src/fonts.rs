@@ -1,10 +1,12 @@
-//! Font loading: the faces are read and parsed once and then shared by every
-//! render (typst `Font` is reference counted, so cloning is cheap).
+//! Font loading: each file is read once; the chosen faces are shared by
+//! every render (`Fonts` is `Send + Sync`, cloning a face is an `Arc` clone).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use typst::text::{Font, FontBook};
-use typst::utils::LazyHash;
+use skrifa::instance::{LocationRef, Size};
+use skrifa::raw::{FileRef, TableProvider};
+use skrifa::{string::StringId, FontRef, MetadataProvider};
 
 use crate::CertError;
 
@@ -15,19 +17,60 @@ const CJK_PROBE: char = '参';
 pub const DEBIAN_NOTO_DIR: &str = "/usr/share/fonts/opentype/noto";
 /// Required: the regular weight.
 pub const DEBIAN_NOTO_REGULAR: &str = "NotoSansCJK-Regular.ttc";
-/// Optional: the bold weight (titles, table header); typst falls back to the
-/// regular face when it is missing.
+/// Optional: the bold weight (title, headings, table header); the regular
+/// face is used when it is missing.
 pub const DEBIAN_NOTO_BOLD: &str = "NotoSansCJK-Bold.ttc";
 
+/// One face of a font file: the bytes (shared), its index in a collection,
+/// and the krilla font built from them.
+#[derive(Clone)]
+pub(crate) struct Face {
+    pub(crate) data: Arc<Vec<u8>>,
+    pub(crate) index: u32,
+    pub(crate) family: String,
+    pub(crate) font: krilla::text::Font,
+}
+
+impl Face {
+    /// Glyph lookup and advance widths for this face, valid for one render.
+    pub(crate) fn metrics(&self) -> Option<Metrics<'_>> {
+        let font = FontRef::from_index(&self.data, self.index).ok()?;
+        let upem = f32::from(font.head().ok()?.units_per_em());
+        Some(Metrics {
+            charmap: font.charmap(),
+            glyphs: font.glyph_metrics(Size::unscaled(), LocationRef::default()),
+            upem,
+        })
+    }
+}
+
+/// Character map and advance widths of one face.
+pub(crate) struct Metrics<'a> {
+    charmap: skrifa::charmap::Charmap<'a>,
+    glyphs: skrifa::metrics::GlyphMetrics<'a>,
+    upem: f32,
+}
+
+impl Metrics<'_> {
+    /// Glyph id (0 = .notdef when the face lacks the character) and the
+    /// advance in em.
+    pub(crate) fn glyph(&self, c: char) -> (u32, f32) {
+        let gid = self.charmap.map(c).unwrap_or_default();
+        let adv = self.glyphs.advance_width(gid).unwrap_or(0.0) / self.upem;
+        (gid.to_u32(), adv)
+    }
+
+    /// Width of `s` in em.
+    pub(crate) fn width_em(&self, s: &str) -> f32 {
+        s.chars().map(|c| self.glyph(c).1).sum()
+    }
+}
+
 /// Fonts loaded once and reused for every render.
-///
-/// Holds the typst [`FontBook`] and the parsed faces. `Fonts` is `Send + Sync`;
-/// share one instance (e.g. in an `Arc`) between all request handlers.
+#[derive(Clone)]
 pub struct Fonts {
-    pub(crate) book: LazyHash<FontBook>,
-    pub(crate) fonts: Vec<Font>,
-    /// Font families that cover CJK, best first (Simplified Chinese first).
-    pub(crate) families: Vec<String>,
+    pub(crate) regular: Face,
+    pub(crate) bold: Face,
     paths: Vec<PathBuf>,
 }
 
@@ -35,48 +78,35 @@ impl std::fmt::Debug for Fonts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Fonts")
             .field("paths", &self.paths)
-            .field("faces", &self.fonts.len())
-            .field("families", &self.families)
+            .field("regular", &self.regular.family)
+            .field("bold", &self.bold.family)
             .finish()
     }
 }
 
 impl Fonts {
-    /// Load all faces from these files (`.ttc`, `.otc`, `.otf`, `.ttf`).
+    /// Load the faces from these files (`.ttc`, `.otc`, `.otf`, `.ttf`): the
+    /// first file gives the regular face, the second (if any) the bold one.
+    /// In a collection the Simplified Chinese face is chosen (family name
+    /// with SC/CN/GB/Hans), proportional before monospaced.
     ///
     /// Fails with a typed error naming the path when a file cannot be read or
     /// holds no usable face, and with [`CertError::NoCjkFont`] when no face
     /// covers Chinese (checked with '参').
     pub fn load(paths: &[PathBuf]) -> Result<Fonts, CertError> {
-        if paths.is_empty() {
+        let Some(first) = paths.first() else {
             return Err(CertError::NoCjkFont {
                 paths: "(no font files given)".to_string(),
             });
-        }
-        let mut fonts = Vec::new();
-        for path in paths {
-            let data = std::fs::read(path).map_err(|source| CertError::FontRead {
-                path: path.clone(),
-                source,
-            })?;
-            let before = fonts.len();
-            fonts.extend(Font::iter(typst::foundations::Bytes::new(data)));
-            if fonts.len() == before {
-                return Err(CertError::NoFontFace { path: path.clone() });
-            }
-        }
-
-        let families = cjk_families(&fonts);
-        if families.is_empty() {
-            return Err(CertError::NoCjkFont {
-                paths: join_paths(paths),
-            });
-        }
-        let book = LazyHash::new(FontBook::from_fonts(&fonts));
+        };
+        let regular = best_face(first, paths)?;
+        let bold = match paths.get(1) {
+            Some(p) => best_face(p, paths)?,
+            None => regular.clone(),
+        };
         Ok(Fonts {
-            book,
-            fonts,
-            families,
+            regular,
+            bold,
             paths: paths.to_vec(),
         })
     }
@@ -105,52 +135,82 @@ impl Fonts {
         &self.paths
     }
 
-    /// Number of faces loaded (a `.ttc` holds several).
-    pub fn face_count(&self) -> usize {
-        self.fonts.len()
-    }
-
-    /// CJK-capable families used by the template, in order of preference.
-    pub fn cjk_families(&self) -> &[String] {
-        &self.families
+    /// Family names of the regular and the bold face, e.g. "Noto Sans CJK SC".
+    pub fn families(&self) -> [&str; 2] {
+        [&self.regular.family, &self.bold.family]
     }
 }
 
-/// Families covering the probe character, ordered: Simplified Chinese
-/// ("SC"/"CN"/"GB"/"Hans") first, proportional before monospaced, then the
-/// others in load order.
-fn cjk_families(fonts: &[Font]) -> Vec<String> {
-    let mut found: Vec<(u8, usize, String)> = Vec::new();
-    for (i, font) in fonts.iter().enumerate() {
-        let info = font.info();
-        if !info.coverage.contains(CJK_PROBE as u32) {
+/// The best CJK face of one file (see [`Fonts::load`]).
+fn best_face(path: &Path, all: &[PathBuf]) -> Result<Face, CertError> {
+    let data = std::fs::read(path).map_err(|source| CertError::FontRead {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let data = Arc::new(data);
+    let file = FileRef::new(&data).map_err(|_| CertError::NoFontFace {
+        path: path.to_path_buf(),
+    })?;
+    let mut any = false;
+    let mut best: Option<(u8, u32, String)> = None;
+    for (i, font) in file.fonts().enumerate() {
+        let Ok(font) = font else { continue };
+        any = true;
+        if font.charmap().map(CJK_PROBE).is_none() {
             continue;
         }
-        if found
-            .iter()
-            .any(|(_, _, f)| f.eq_ignore_ascii_case(&info.family))
-        {
-            continue;
+        let family = font
+            .localized_strings(StringId::FAMILY_NAME)
+            .english_or_first()
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        let rank = family_rank(&family);
+        let index = u32::try_from(i).unwrap_or(u32::MAX);
+        if best.as_ref().is_none_or(|(r, _, _)| rank < *r) {
+            best = Some((rank, index, family));
         }
-        let fam = info.family.to_ascii_lowercase();
-        let words: Vec<&str> = fam.split([' ', '-', '_']).collect();
-        let simplified = words
-            .iter()
-            .any(|w| matches!(*w, "sc" | "cn" | "gb" | "hans"))
-            || info.family.contains("简")
-            || info.family.contains("黑体")
-            || info.family.contains("宋体");
-        let mono = words.contains(&"mono");
-        let rank = match (simplified, mono) {
-            (true, false) => 0,
-            (true, true) => 1,
-            (false, false) => 2,
-            (false, true) => 3,
-        };
-        found.push((rank, i, info.family.clone()));
     }
-    found.sort_by_key(|(rank, i, _)| (*rank, *i));
-    found.into_iter().map(|(_, _, f)| f).collect()
+    if !any {
+        return Err(CertError::NoFontFace {
+            path: path.to_path_buf(),
+        });
+    }
+    let Some((_, index, family)) = best else {
+        return Err(CertError::NoCjkFont {
+            paths: join_paths(all),
+        });
+    };
+    let font =
+        krilla::text::Font::new(krilla::Data::from(data.clone()), index).ok_or_else(|| {
+            CertError::NoFontFace {
+                path: path.to_path_buf(),
+            }
+        })?;
+    Ok(Face {
+        data,
+        index,
+        family,
+        font,
+    })
+}
+
+/// Simplified Chinese first, proportional before monospaced.
+fn family_rank(family: &str) -> u8 {
+    let fam = family.to_ascii_lowercase();
+    let words: Vec<&str> = fam.split([' ', '-', '_']).collect();
+    let simplified = words
+        .iter()
+        .any(|w| matches!(*w, "sc" | "cn" | "gb" | "hans"))
+        || family.contains('简')
+        || family.contains("黑体")
+        || family.contains("宋体");
+    let mono = words.contains(&"mono");
+    match (simplified, mono) {
+        (true, false) => 0,
+        (true, true) => 1,
+        (false, false) => 2,
+        (false, true) => 3,
+    }
 }
 
 fn join_paths(paths: &[PathBuf]) -> String {
@@ -179,5 +239,12 @@ mod tests {
             msg.contains("install fonts-noto-cjk or set [certificates] fonts"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn simplified_chinese_families_rank_first() {
+        assert!(family_rank("Noto Sans CJK SC") < family_rank("Noto Sans CJK JP"));
+        assert!(family_rank("Noto Sans CJK SC") < family_rank("Noto Sans Mono CJK SC"));
+        assert!(family_rank("Noto Sans Mono CJK SC") < family_rank("Noto Sans CJK TC"));
     }
 }

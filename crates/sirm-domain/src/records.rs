@@ -39,6 +39,10 @@ pub mod kind {
     pub const APPLICATION_SUBMITTED: &str = "application.submitted";
     pub const APPLICATION_DECIDED: &str = "application.decided";
     pub const APPLICATION_WITHDRAWN: &str = "application.withdrawn";
+    /// A certificate (参保缴费证明 / 待遇领取证明, Art 15) was issued.
+    pub const CERTIFICATE_ISSUED: &str = "certificate.issued";
+    /// An issued certificate was revoked (作废).
+    pub const CERTIFICATE_REVOKED: &str = "certificate.revoked";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -575,5 +579,84 @@ pub struct ContributionCorrection {
 pub struct ContributionCorrected {
     pub assessed: ContributionAssessed,
     pub previous_declared_wage: rust_decimal::Decimal,
+    pub reason: String,
+}
+
+/// What a certificate says, as printed on it (the PDF is rendered from
+/// exactly this). Kept in the ledger so that the public verification page
+/// can show the content without the PDF.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateContent {
+    pub agency_name: String,
+    pub person_name: String,
+    /// Masked, e.g. `110105********0012`.
+    pub id_masked: String,
+    /// As printed, e.g. `2016-01 至 2025-12`.
+    pub period: String,
+    pub summary: Vec<(String, String)>,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub verify_url: String,
+    pub footer_note: String,
+}
+
+/// A certificate issued (出具) to a person, free of charge (Art 15). The
+/// agency signs [`CertificateIssued::statement`] with its ledger key; the
+/// entry itself is anchored by the ledger's signed checkpoints.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateIssued {
+    /// Verification code (核验码), random, e.g. `7KQ2-9XHM-D4PA-R3TB`.
+    pub code: String,
+    /// `contribution` (参保缴费证明) or `benefit` (待遇领取证明).
+    pub kind: String,
+    pub id: ResidentId,
+    pub from_month: crate::rules::Month,
+    pub to_month: crate::rules::Month,
+    /// Local agency time (UTC+8) as printed, `YYYY-MM-DD HH:MM:SS`.
+    pub issued_at: String,
+    pub content: CertificateContent,
+    /// SHA-256 of the PDF as issued (hex); the PDF is kept in the archive
+    /// under this hash.
+    pub pdf_sha256: String,
+    pub pdf_bytes: u64,
+    /// Channel it was requested through (`portal`, `counter`, …).
+    pub channel: String,
+    /// Key id of the signing key (the ledger key).
+    pub key_id: String,
+    /// ed25519 signature over [`CertificateIssued::statement`], hex.
+    pub signature: String,
+}
+
+/// The certificate kinds, with their printed titles.
+pub const CERTIFICATE_KINDS: &[(&str, &str)] = &[
+    ("contribution", "参保缴费证明"),
+    ("benefit", "待遇领取证明"),
+];
+
+impl CertificateIssued {
+    /// The bytes the agency signs: every identifying field and the PDF hash.
+    pub fn statement(&self) -> Vec<u8> {
+        format!(
+            "SIRM certificate v1\ncode {}\nkind {}\nperson {}\nperiod {} {}\nissued {}\npdf-sha256 {}\n",
+            self.code,
+            self.kind,
+            self.id.as_str(),
+            self.from_month,
+            self.to_month,
+            self.issued_at,
+            self.pdf_sha256
+        )
+        .into_bytes()
+    }
+}
+
+/// An issued certificate revoked (作废), e.g. issued in error. The code then
+/// verifies as revoked, never as genuine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateRevoked {
+    pub code: String,
     pub reason: String,
 }

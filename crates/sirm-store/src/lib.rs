@@ -15,6 +15,7 @@
 //!   ledger bit for bit ([`Store::rebuild_projections`], [`Store::projection_digest`]).
 
 mod bulk;
+mod certificate;
 mod engine;
 mod error;
 mod identity;
@@ -24,6 +25,7 @@ mod review;
 mod rights;
 mod store;
 
+pub use certificate::CertificateRow;
 pub use engine::{Engine, Role, StoreConfig};
 pub use error::StoreError;
 pub use identity::{

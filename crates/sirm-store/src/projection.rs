@@ -37,6 +37,22 @@ pub(crate) struct Table {
 /// the digest (what to hash).
 pub(crate) const TABLES: &[Table] = &[
     Table {
+        name: "certificate",
+        columns: &[
+            ("code", Col::Text),
+            ("person_id", Col::Text),
+            ("kind", Col::Text),
+            ("from_month", Col::Text),
+            ("to_month", Col::Text),
+            ("issued_at", Col::Text),
+            ("pdf_sha256", Col::Text),
+            ("seq", Col::Int),
+            ("revoked_seq", Col::Int),
+            ("revoked_reason", Col::Text),
+        ],
+        key: "code",
+    },
+    Table {
         name: "benefit_payment",
         columns: &[
             ("person_id", Col::Text),
@@ -308,6 +324,8 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::SUBSIDY_GRANTED => payload::<records::SubsidyGrant>(entry).map(drop),
         kind::CONTRIBUTION_CORRECTED => payload::<records::ContributionCorrected>(entry).map(drop),
         kind::EMPLOYMENT_ENDED => payload::<EmploymentEnd>(entry).map(drop),
+        kind::CERTIFICATE_ISSUED => payload::<records::CertificateIssued>(entry).map(drop),
+        kind::CERTIFICATE_REVOKED => payload::<records::CertificateRevoked>(entry).map(drop),
         kind::APPLICATION_DECIDED => payload::<ApplicationDecided>(entry).map(drop),
         kind::APPLICATION_WITHDRAWN => payload::<ApplicationWithdrawn>(entry).map(drop),
         _ => Ok(()),
@@ -709,6 +727,34 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
             .bind(r.account_credit.to_string())
             .bind(r.rule_set.to_string())
             .bind(s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::CERTIFICATE_ISSUED => {
+            let c: records::CertificateIssued = payload(entry)?;
+            sqlx::query(
+                "INSERT INTO certificate (code, person_id, kind, from_month, to_month, issued_at, pdf_sha256, seq) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&c.code)
+            .bind(c.id.as_str())
+            .bind(&c.kind)
+            .bind(c.from_month.to_string())
+            .bind(c.to_month.to_string())
+            .bind(&c.issued_at)
+            .bind(&c.pdf_sha256)
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::CERTIFICATE_REVOKED => {
+            let r: records::CertificateRevoked = payload(entry)?;
+            sqlx::query(
+                "UPDATE certificate SET revoked_seq = $1, revoked_reason = $2 WHERE code = $3",
+            )
+            .bind(s)
+            .bind(&r.reason)
+            .bind(&r.code)
             .execute(&mut *conn)
             .await?;
         }

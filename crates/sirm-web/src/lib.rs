@@ -56,7 +56,18 @@ const fn spec(method: Method, path: &'static str, guard: Guard, kind: Kind) -> R
 /// Every route: its method, path, guard and handler.
 pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use api::identity as id;
-    use pages::{account, admin, home, kiosk, login, portal, upload, work};
+    use pages::{account, admin, certificate as cert, home, kiosk, login, portal, upload, work};
+    // One limiter for every public verification route (guessing codes).
+    let verify_limit = Arc::new(ratelimit::RateLimiter::new(
+        ratelimit::VERIFY_PER_SECOND,
+        ratelimit::VERIFY_BURST,
+    ));
+    let limited = |r: MethodRouter<AppState>| {
+        r.layer(axum::middleware::from_fn_with_state(
+            verify_limit.clone(),
+            ratelimit::limit,
+        ))
+    };
     const REVIEWING: &[P] = &[
         P::RecordCollect,
         P::RecordReview,
@@ -141,6 +152,27 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 Arc::new(ratelimit::RateLimiter::ivr()),
                 ratelimit::limit,
             )),
+        ),
+        // Certificate verification (Art 15): public, rate-limited per source.
+        (
+            spec(g.clone(), "/verify", Public, Page),
+            limited(get(cert::verify_home)),
+        ),
+        (
+            spec(p.clone(), "/verify", Public, Page),
+            limited(post(cert::verify_upload)),
+        ),
+        (
+            spec(g.clone(), "/verify/{code}", Public, Page),
+            limited(get(cert::verify_code)),
+        ),
+        (
+            spec(g.clone(), "/api/v1/certificates/{code}", Public, Api),
+            limited(get(cert::verify_api)),
+        ),
+        (
+            spec(p.clone(), "/api/v1/certificates/verify", Public, Api),
+            limited(post(cert::verify_file_api)),
         ),
         // Self-service: any signed-in account, even with a pending task.
         (
@@ -517,6 +549,35 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(g.clone(), "/my/queries", Perm(P::OwnRecordRead), Page),
             get(portal::my_queries),
+        ),
+        (
+            spec(g.clone(), "/my/certificates", AnyPerm(OWN), Page),
+            get(cert::my_certificates),
+        ),
+        (
+            spec(p.clone(), "/my/certificates", AnyPerm(OWN), Page),
+            post(cert::issue_form),
+        ),
+        (
+            spec(g.clone(), "/my/certificates/{code}/pdf", AnyPerm(OWN), Page),
+            get(cert::download),
+        ),
+        (
+            spec(p.clone(), "/api/v1/my/certificates", AnyPerm(OWN), Api),
+            post(cert::issue_api),
+        ),
+        (
+            spec(g.clone(), "/certificates", Perm(P::RecordMaintain), Page),
+            get(cert::staff_page),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/certificates/revoke",
+                Perm(P::RecordMaintain),
+                Page,
+            ),
+            post(cert::revoke),
         ),
         (
             spec(g.clone(), "/api/v1/my/record", AnyPerm(OWN), Api),

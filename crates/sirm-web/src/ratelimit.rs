@@ -32,6 +32,10 @@ use crate::error::ApiError;
 pub const IVR_PER_SECOND: u32 = 10;
 /// Calls a source may make at once before the sustained rate applies.
 pub const IVR_BURST: u32 = 20;
+/// Sustained certificate verifications per second per source (public).
+pub const VERIFY_PER_SECOND: u32 = 5;
+/// Verifications a source may make at once.
+pub const VERIFY_BURST: u32 = 30;
 /// Sources tracked at most.
 pub const MAX_SOURCES: usize = 10_000;
 

@@ -49,6 +49,8 @@ enum Command {
     TotpCode(cmd::install::TotpCodeArgs),
     /// Check an identifier (resident ID number, unified social credit code, region code).
     Id(cmd::id::IdArgs),
+    /// Certificates (Art 15): verify a certificate PDF against the ledger.
+    Certificate(cmd::certificate::CertificateArgs),
     /// Compute one rule of the rules engine from a JSON input.
     Calc(cmd::calc::CalcArgs),
     /// Validate or show rule sets.
@@ -87,6 +89,7 @@ fn run_async(loc: &Location, command: &Command) -> anyhow::Result<ExitCode> {
             Command::Migrate => cmd::install::migrate(loc).await,
             Command::User(a) => cmd::user::run(loc, a).await,
             Command::Import(a) => cmd::import::run(loc, a).await,
+            Command::Certificate(a) => cmd::certificate::run(loc, a).await,
             Command::Id(_) | Command::Calc(_) | Command::Rules(_) | Command::TotpCode(_) => {
                 anyhow::bail!("internal: synchronous command dispatched as async")
             }

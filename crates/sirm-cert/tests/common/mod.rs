@@ -39,7 +39,7 @@ pub fn contribution(n: usize) -> Certificate {
             if i % 23 == 7 { "补缴" } else { "已缴" }.to_string(),
         ]);
         i += 1;
-        if i.is_multiple_of(TYPES.len()) {
+        if i % TYPES.len() == 0 {
             if month == 1 {
                 month = 12;
                 year -= 1;
@@ -120,7 +120,7 @@ pub fn money(cents: u64) -> String {
     let yuan = (cents / 100).to_string();
     let mut out = String::new();
     for (i, ch) in yuan.chars().enumerate() {
-        if i > 0 && (yuan.len() - i).is_multiple_of(3) {
+        if i > 0 && (yuan.len() - i) % 3 == 0 {
             out.push(',');
         }
         out.push(ch);

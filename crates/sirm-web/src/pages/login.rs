@@ -26,7 +26,7 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 /// Render a public form page with a fresh pre-login anti-forgery cookie.
-fn public_form(
+pub(crate) fn public_form(
     st: &AppState,
     status: StatusCode,
     title: &str,

@@ -2,6 +2,7 @@
 //! functions; `main.rs` only dispatches.
 
 pub mod calc;
+pub mod certificate;
 pub mod id;
 pub mod import;
 pub mod install;
