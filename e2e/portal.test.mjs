@@ -3,6 +3,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { launch, newPage, login, submit, goto, shot, BASE, PASSWORD } from './lib.mjs';
 
 let browser;
@@ -132,4 +136,75 @@ test('the kiosk: keypad sign-in with the query PIN, record shown, signed out aft
   assert.equal(await page.locator('#contributions').count(), 0);
   assert.deepEqual(page.pageErrors, []);
   await page.context().close();
+});
+
+/// The URL in a certificate's QR code: page rendered by pdftoppm, read by zbarimg.
+function qrUrl(pdfPath) {
+  const dir = mkdtempSync(join(tmpdir(), 'sirm-qr-'));
+  try {
+    execFileSync('pdftoppm', ['-r', '150', '-png', pdfPath, join(dir, 'p')]);
+    for (const f of readdirSync(dir).sort().reverse()) {
+      const out = spawnSync('zbarimg', ['-q', '--raw', join(dir, f)], { encoding: 'utf8' });
+      const url = out.stdout.split('\n').find((l) => l.startsWith('http'));
+      if (url) return url.trim();
+    }
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a person downloads a certificate; its QR code verifies it; a changed digit does not', async () => {
+  const page = await newPage(browser);
+  await login(page, 'citizen');
+  await submit(page, page.locator('nav a[href="/my/certificates"]'));
+  await page.selectOption('#kind', 'contribution');
+  await submit(page, '#issue button');
+  assert.match(await page.innerText('.ok'), /核验码/);
+  const row = page.locator('#certificates tr.new');
+  assert.equal(await row.count(), 1);
+  const code = (await row.locator('code').innerText()).trim();
+  assert.match(code, /^[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}$/);
+  const [download] = await Promise.all([page.waitForEvent('download'), row.locator('a.download').click()]);
+  const dir = mkdtempSync(join(tmpdir(), 'sirm-cert-'));
+  const pdfPath = join(dir, download.suggestedFilename());
+  await download.saveAs(pdfPath);
+  const pdf = readFileSync(pdfPath);
+  assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+  await shot(page, 'portal-certificates');
+  await page.context().close();
+
+  // Anyone, not signed in, opens the address in the QR code.
+  const url = qrUrl(pdfPath);
+  assert.equal(url, `${BASE}/verify/${code}`);
+  const anon = await newPage(browser);
+  await anon.goto(url, { waitUntil: 'domcontentloaded' });
+  assert.equal(await anon.getAttribute('#verdict', 'data-verdict'), 'genuine');
+  assert.match(await anon.innerText('#content'), /参保缴费证明/);
+  await shot(anon, 'verify-genuine');
+  // Upload the PDF itself: byte for byte what was issued.
+  await anon.setInputFiles('#file-input', pdfPath);
+  await submit(anon, '#by-file button');
+  assert.equal(await anon.getAttribute('#verdict', 'data-verdict'), 'genuine');
+  assert.match(await anon.innerText('#reasons'), /逐字节一致/);
+  // A copy with one changed digit (in the issue date of its metadata).
+  const forged = Buffer.from(pdf);
+  const at = forged.indexOf('/CreationDate');
+  let i = at;
+  while (!(forged[i] >= 0x30 && forged[i] <= 0x39)) i++;
+  i += 3;
+  forged[i] = forged[i] === 0x39 ? 0x38 : forged[i] + 1;
+  const forgedPath = join(dir, 'forged.pdf');
+  writeFileSync(forgedPath, forged);
+  await anon.setInputFiles('#file-input', forgedPath);
+  await submit(anon, '#by-file button');
+  assert.equal(await anon.getAttribute('#verdict', 'data-verdict'), 'altered');
+  await shot(anon, 'verify-altered');
+  // A code with one changed character: not found, and nothing about anyone.
+  const other = (code[0] === 'A' ? 'B' : 'A') + code.slice(1);
+  assert.equal(await goto(anon, `/verify/${other}`), 404);
+  assert.equal(await anon.getAttribute('#verdict', 'data-verdict'), 'not_found');
+  assert.deepEqual(anon.pageErrors, []);
+  await anon.context().close();
+  rmSync(dir, { recursive: true, force: true });
 });

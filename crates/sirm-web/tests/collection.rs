@@ -1579,6 +1579,252 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
     assert!(page.contains("delegate"), "{page}");
 }
 
+/// One changed ASCII digit in the PDF's creation date (metadata, not
+/// compressed): the smallest forgery a person could make.
+fn one_digit_changed(pdf: &[u8]) -> Vec<u8> {
+    let mut b = pdf.to_vec();
+    let at = b
+        .windows(13)
+        .position(|w| w == b"/CreationDate")
+        .expect("creation date in the PDF");
+    let d = at + b[at..].iter().position(|c| c.is_ascii_digit()).unwrap() + 3;
+    b[d] = if b[d] == b'9' { b'8' } else { b[d] + 1 };
+    b
+}
+
+async fn certificates_issue_verify_revoke(postgres: bool) {
+    use sha2::Digest;
+    let app = spawn_with(postgres, true).await;
+    let citizen = app.login("citizen").await;
+    let (_, me) = app.get(&citizen, "/api/v1/my/record").await;
+    let own = me["record"]["person"]["person_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let paid: Vec<&Value> = me["record"]["contributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    let months: std::collections::BTreeSet<&str> =
+        paid.iter().map(|c| c["month"].as_str().unwrap()).collect();
+    let logged = app.sirm.store.queries_of(&own, 1000).await.unwrap().len();
+
+    // Issue: free, through the query path (one more query logged).
+    let (s, c) = app
+        .post(
+            &citizen,
+            "/api/v1/my/certificates",
+            json!({"kind": "contribution"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let code = c["code"].as_str().unwrap().to_string();
+    assert_eq!(
+        c["verify_url"].as_str().unwrap(),
+        format!("{}/verify/{code}", app.base)
+    );
+    assert_eq!(
+        app.sirm.store.queries_of(&own, 1000).await.unwrap().len(),
+        logged + 1
+    );
+    // Download: byte for byte what the ledger's hash names.
+    let r = app
+        .http
+        .get(format!("{}/my/certificates/{code}/pdf", app.base))
+        .bearer_auth(&citizen)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let pdf = r.bytes().await.unwrap().to_vec();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(
+        hex::encode(sha2::Sha256::digest(&pdf)),
+        c["pdf_sha256"].as_str().unwrap()
+    );
+    assert_eq!(
+        sirm_cert::extract_code(&pdf).as_deref(),
+        Some(code.as_str())
+    );
+
+    // Verify by code, without signing in.
+    let (s, v) = app.get("", &format!("/api/v1/certificates/{code}")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["verdict"], "genuine", "{v}");
+    assert_eq!(v["signature_valid"], true);
+    assert_eq!(v["anchored"], true);
+    assert_eq!(v["content"]["person_name"], me["record"]["person"]["name"]);
+    let rows = v["content"]["rows"].as_array().unwrap();
+    let row_months: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r[0].as_str().unwrap()).collect();
+    assert_eq!(row_months, months, "one row per month on record");
+    // Lower case and spaces are the same code.
+    let (s, _) = app
+        .get(
+            "",
+            &format!("/api/v1/certificates/%20{}", code.to_lowercase()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Verify the file; then a copy with one changed digit.
+    let check = |bytes: Vec<u8>| {
+        let http = app.http.clone();
+        let url = format!("{}/api/v1/certificates/verify", app.base);
+        async move {
+            let r = http
+                .post(url)
+                .header("content-type", "application/pdf")
+                .body(bytes)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, v) = check(pdf.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["verdict"].as_str(), v["file"]["matches"].as_bool()),
+        (Some("genuine"), Some(true))
+    );
+    let (s, v) = check(one_digit_changed(&pdf)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["verdict"].as_str(), v["file"]["matches"].as_bool()),
+        (Some("altered"), Some(false))
+    );
+    let (s, v) = check(b"%PDF-1.4 not ours".to_vec()).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no SIRM verification code"),
+        "{v}"
+    );
+
+    // Unknown, malformed and one-character-changed codes: one answer.
+    let mut other = code.clone().into_bytes();
+    other[0] = if other[0] == b'A' { b'B' } else { b'A' };
+    let other = String::from_utf8(other).unwrap();
+    let (s1, b1) = app.get("", &format!("/api/v1/certificates/{other}")).await;
+    let (s2, b2) = app.get("", "/api/v1/certificates/..%2F..%2Fetc").await;
+    assert_eq!((s1, s2), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
+    assert_eq!(b1, b2);
+    // Another person's certificate is "not found" for the retiree.
+    let retiree = app.login("retiree").await;
+    let r = app
+        .http
+        .get(format!("{}/my/certificates/{code}/pdf", app.base))
+        .bearer_auth(&retiree)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    // Benefit certificate: the retiree has one, the citizen has no benefit.
+    let (s, b) = app
+        .post(
+            &retiree,
+            "/api/v1/my/certificates",
+            json!({"kind": "benefit"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (_, bv) = app
+        .get(
+            "",
+            &format!("/api/v1/certificates/{}", b["code"].as_str().unwrap()),
+        )
+        .await;
+    let (_, rr) = app.get(&retiree, "/api/v1/my/record").await;
+    assert_eq!(
+        bv["content"]["rows"].as_array().unwrap().len(),
+        rr["record"]["payments"].as_array().unwrap().len()
+    );
+    assert_eq!(bv["title"], "待遇领取证明");
+    // Bad input: each names its field, nothing is issued.
+    let size = || async {
+        app.sirm
+            .latest_checkpoint()
+            .await
+            .unwrap()
+            .checkpoint
+            .tree_size
+    };
+    let entries = size().await;
+    for (body, field) in [
+        (json!({"kind": "benefit"}), "kind"),
+        (json!({"kind": "pension"}), "kind"),
+        (
+            json!({"kind": "contribution", "from": "2024-05", "to": "2024-01"}),
+            "from",
+        ),
+        (json!({"kind": "contribution", "to": "2099-01"}), "to"),
+        (json!({"kind": "contribution", "from": "2024-13"}), "from"),
+    ] {
+        let (s, e) = app
+            .post(&citizen, "/api/v1/my/certificates", body.clone())
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}: {e}");
+        let msg = e["error"]["message"].as_str().unwrap();
+        assert!(msg.starts_with(&format!("invalid {field}:")), "{body}: {e}");
+    }
+    assert_eq!(size().await, entries);
+
+    // Revocation: maintenance officer only, with a reason, once.
+    let maintainer = app.sirm.principal("maintainer", "test").await.unwrap();
+    let citizen_p = app.sirm.principal("citizen", "test").await.unwrap();
+    assert!(matches!(
+        app.sirm.revoke_certificate(&citizen_p, &code, "mine").await,
+        Err(sirm_app::AppError::Forbidden { .. })
+    ));
+    assert!(app
+        .sirm
+        .revoke_certificate(&maintainer, &code, " ")
+        .await
+        .is_err());
+    let seq = app
+        .sirm
+        .revoke_certificate(&maintainer, &code, "issued in error")
+        .await
+        .unwrap();
+    assert!(matches!(
+        app.sirm
+            .revoke_certificate(&maintainer, &code, "again")
+            .await,
+        Err(sirm_app::AppError::Conflict(_))
+    ));
+    let (_, v) = app.get("", &format!("/api/v1/certificates/{code}")).await;
+    assert_eq!(v["verdict"], "revoked", "{v}");
+    assert_eq!(v["revoked"]["seq"], seq);
+    assert_eq!(v["revoked"]["reason"], "issued in error");
+    let (_, v) = check(pdf.clone()).await;
+    assert_eq!(v["verdict"], "revoked");
+
+    // The public page says it in words; the index rebuilds from the ledger.
+    let page = app
+        .http
+        .get(format!("{}/verify/{code}", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("已作废") && page.contains("issued in error"),
+        "{page}"
+    );
+    assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
+    assert!(app.sirm.rebuild().await.unwrap().same());
+    let (_, v) = app.get("", &format!("/api/v1/certificates/{code}")).await;
+    assert_eq!(v["verdict"], "revoked");
+}
+
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1603,4 +1849,5 @@ both_engines!(
     subsidy_arrears_and_corrections,
     declaration_upload_xlsx_with_progress,
     queries_by_channel_and_capacity,
+    certificates_issue_verify_revoke,
 );

@@ -116,6 +116,12 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "Counter services",
     ),
     (
+        Permission::RecordMaintain,
+        "/certificates",
+        "证明管理",
+        "Certificates",
+    ),
+    (
         Permission::PersonQuery,
         "/persons",
         "参保人员查询",
@@ -126,6 +132,12 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "/my/record",
         "我的权益记录",
         "My record",
+    ),
+    (
+        Permission::OwnRecordRead,
+        "/my/certificates",
+        "出具证明",
+        "Certificates",
     ),
     (
         Permission::DelegatedRecordRead,
