@@ -11,7 +11,8 @@
 //!   ed25519 signature over [`CertificateIssued::statement`].
 //! - **Verifying** (public, no login) looks the code up, reads the ledger
 //!   entry, checks the signature, recomputes the entry's leaf hash and checks
-//!   its inclusion proof against the latest signed checkpoint, and — when a
+//!   its inclusion proof against the signed checkpoint of the append that
+//!   wrote it (O(log n), see [`Sirm::anchored_inclusion_proof`]), and — when a
 //!   PDF is given — compares its SHA-256 with the one issued. The answer is
 //!   genuine, altered or revoked; an unknown or malformed code is one
 //!   "not found".
@@ -179,7 +180,7 @@ pub struct CertificateCheck {
     pub signature_valid: bool,
     pub key_id: String,
     /// The entry's leaf hash, recomputed from the entry, is in the tree of
-    /// the latest checkpoint, whose signature checks.
+    /// a signed checkpoint (the one written with it), whose signature checks.
     pub anchored: bool,
     pub inclusion: Option<InclusionProof>,
     pub revoked: Option<Revocation>,
@@ -515,7 +516,7 @@ impl Sirm {
             .ok()
             .is_some_and(|sig| self.public_key.verify(&issued.statement(), &sig).is_ok())
             && issued.key_id == self.public_key.key_id();
-        let inclusion = self.inclusion_proof(seq).await.ok();
+        let inclusion = self.anchored_inclusion_proof(seq).await.ok();
         let anchored = inclusion.as_ref().is_some_and(|p| {
             p.checkpoint.verify(&self.public_key).is_ok()
                 && p.leaf_hash == hex::encode(entry.leaf_hash(p.checkpoint.profile))

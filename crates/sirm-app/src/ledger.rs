@@ -69,6 +69,38 @@ impl Sirm {
         })
     }
 
+    /// Inclusion proof of entry `seq` against the signed checkpoint of the
+    /// append that wrote it, when that append ended at `seq` (a single-entry
+    /// append such as issuing a certificate): the entry is then the last
+    /// leaf of that tree, and its audit path is the previous checkpoint's
+    /// frontier, right to left — O(log n), no leaves read. Otherwise (or if
+    /// a checkpoint is missing) the proof against the latest checkpoint.
+    pub async fn anchored_inclusion_proof(&self, seq: u64) -> Result<InclusionProof, AppError> {
+        if seq == 0 {
+            return Err(AppError::invalid("seq", "must be at least 1"));
+        }
+        let entry = self.store.entry(seq).await?;
+        let at = self.store.checkpoint_at(seq).await?;
+        let before = self.store.checkpoint_at(seq - 1).await?;
+        let (Some(entry), Some((cp, _)), Some((_, frontier))) = (entry, at, before) else {
+            return self.inclusion_proof(seq).await;
+        };
+        let profile = cp.profile;
+        let leaf = entry.leaf_hash(profile);
+        let proof: Vec<_> = frontier.hashes().iter().rev().copied().collect();
+        let index = seq - 1;
+        merkle::verify_inclusion(profile, &leaf, index, seq, &proof, &cp.checkpoint.root)?;
+        Ok(InclusionProof {
+            seq,
+            leaf_index: index,
+            tree_size: seq,
+            leaf_hash: hex::encode(leaf),
+            root: hex::encode(cp.checkpoint.root),
+            proof: proof.iter().map(hex::encode).collect(),
+            checkpoint: cp,
+        })
+    }
+
     /// Consistency proof between tree sizes `from` and `to` (default: the
     /// latest checkpoint).
     pub async fn consistency_proof(

@@ -553,6 +553,26 @@ impl Store {
             .transpose()
     }
 
+    /// The signed checkpoint of exactly `tree_size` entries with its
+    /// frontier, if an append ended there (every append ends with one).
+    pub async fn checkpoint_at(
+        &self,
+        tree_size: u64,
+    ) -> Result<Option<(SignedCheckpoint, sirm_ledger::merkle::Frontier)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT tree_size, time_us, origin, root, frontier, profile, key_id, signature \
+             FROM ledger_checkpoint WHERE tree_size = $1",
+        )
+        .bind(i64_of(tree_size))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let (cp, bytes) = row_to_checkpoint(&row)?;
+        let frontier = sirm_ledger::merkle::Frontier::from_bytes(tree_size, &bytes)
+            .map_err(|e| StoreError::Corrupt(format!("checkpoint {tree_size} frontier: {e}")))?;
+        Ok(Some((cp, frontier)))
+    }
+
     /// Every stored checkpoint, smallest tree first.
     pub async fn checkpoints(&self) -> Result<Vec<SignedCheckpoint>, StoreError> {
         let rows = sqlx::query(

@@ -1655,6 +1655,27 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
     assert_eq!(v["verdict"], "genuine", "{v}");
     assert_eq!(v["signature_valid"], true);
     assert_eq!(v["anchored"], true);
+    // The inclusion proof checks independently, against the signed
+    // checkpoint written with the entry (the entry is its last leaf).
+    let p = &v["inclusion"];
+    assert_eq!(p["tree_size"], v["seq"]);
+    let h = |x: &Value| -> [u8; 32] {
+        hex::decode(x.as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap()
+    };
+    let proof: Vec<[u8; 32]> = p["proof"].as_array().unwrap().iter().map(h).collect();
+    let profile = app.sirm.public_key.profile();
+    sirm_ledger::merkle::verify_inclusion(
+        profile,
+        &h(&p["leaf_hash"]),
+        p["leaf_index"].as_u64().unwrap(),
+        p["tree_size"].as_u64().unwrap(),
+        &proof,
+        &h(&p["root"]),
+    )
+    .unwrap();
     assert_eq!(v["content"]["person_name"], me["record"]["person"]["name"]);
     let rows = v["content"]["rows"].as_array().unwrap();
     let row_months: std::collections::BTreeSet<&str> =
