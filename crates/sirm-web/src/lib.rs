@@ -567,6 +567,15 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(cert::issue_api),
         ),
         (
+            spec(
+                p.clone(),
+                "/persons/certificates",
+                Perm(P::PersonQuery),
+                Page,
+            ),
+            post(cert::counter_issue),
+        ),
+        (
             spec(g.clone(), "/certificates", Perm(P::RecordMaintain), Page),
             get(cert::staff_page),
         ),

@@ -1746,6 +1746,31 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
+    // At the counter, the query officer issues for the person present and
+    // hands over the PDF; the query is logged on the counter channel.
+    let query = app.login("query").await;
+    let r = app
+        .http
+        .post(format!("{}/persons/certificates", app.base))
+        .bearer_auth(&query)
+        .form(&[
+            ("id", own.as_str()),
+            ("kind", "contribution"),
+            ("from", "2024-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let counter_pdf = r.bytes().await.unwrap().to_vec();
+    let counter_code = sirm_cert::extract_code(&counter_pdf).unwrap();
+    let (_, v) = check(counter_pdf).await;
+    assert_eq!(v["verdict"], "genuine", "{v}");
+    assert_eq!(v["from_month"], "2024-01");
+    assert_ne!(counter_code, code);
+    let log = app.sirm.store.queries_of(&own, 1).await.unwrap();
+    assert_eq!(log[0].channel, "counter");
+
     // Benefit certificate: the retiree has one, the citizen has no benefit.
     let (s, b) = app
         .post(

@@ -124,11 +124,20 @@ pub async fn persons(
             }
             .map_err(ApiError::from),
         };
+        let present = q.delegation.as_deref().is_none_or(|d| d.trim().is_empty());
         match result {
-            Ok(v) => body.push_str(&super::record::rights_html(
-                &v.record,
-                super::portal::sections(&v),
-            )),
+            Ok(v) => {
+                if present {
+                    body.push_str(&super::certificate::counter_form(
+                        &c,
+                        &v.record.person.person_id,
+                    ));
+                }
+                body.push_str(&super::record::rights_html(
+                    &v.record,
+                    super::portal::sections(&v),
+                ))
+            }
             Err(e) => body.push_str(&super::notice("err", &e.message)),
         }
     }
