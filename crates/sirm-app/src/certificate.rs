@@ -489,10 +489,16 @@ impl Sirm {
 
     /// Verify a certificate by its code, and optionally a PDF claimed to be
     /// it. Public: needs no sign-in.
+    ///
+    /// A verification shows the certificate's content to whoever holds the
+    /// code, so each one is written to the person's query log (channel
+    /// `verification`, requester `public`, the source address): the person
+    /// sees how often and from where their certificate was checked.
     pub async fn verify_certificate(
         &self,
         code: &str,
         file: Option<&[u8]>,
+        source: &str,
     ) -> Result<CertificateCheck, AppError> {
         let code = normalize_code(code).ok_or_else(no_such_code)?;
         let row = self
@@ -541,6 +547,18 @@ impl Sirm {
             Verdict::Genuine
         };
         let kind = CertificateKind::parse(&issued.kind)?;
+        self.store
+            .log_query(&sirm_store::QueryLogRow {
+                time_us: crate::identity::time_us(),
+                channel: "verification".into(),
+                requester_kind: "public".into(),
+                requester: "anonymous".into(),
+                subject: issued.id.as_str().to_string(),
+                items: format!("certificate.{}", kind.as_str()),
+                basis: code.clone(),
+                source: source.chars().take(64).collect(),
+            })
+            .await?;
         Ok(CertificateCheck {
             verdict,
             code,
@@ -565,6 +583,7 @@ impl Sirm {
     pub async fn verify_certificate_file(
         &self,
         bytes: &[u8],
+        source: &str,
     ) -> Result<CertificateCheck, AppError> {
         let code = sirm_cert::extract_code(bytes).ok_or_else(|| {
             AppError::invalid(
@@ -572,7 +591,7 @@ impl Sirm {
                 "no SIRM verification code in this file: it is not a certificate issued by SIRM (or the code was removed)",
             )
         })?;
-        self.verify_certificate(&code, Some(bytes)).await
+        self.verify_certificate(&code, Some(bytes), source).await
     }
 }
 

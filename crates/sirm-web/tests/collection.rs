@@ -1768,8 +1768,16 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
     assert_eq!(v["verdict"], "genuine", "{v}");
     assert_eq!(v["from_month"], "2024-01");
     assert_ne!(counter_code, code);
-    let log = app.sirm.store.queries_of(&own, 1).await.unwrap();
-    assert_eq!(log[0].channel, "counter");
+    // Newest first: the verification just made (anonymous, from its
+    // source address), then the counter's issue.
+    let log = app.sirm.store.queries_of(&own, 2).await.unwrap();
+    assert_eq!(
+        (log[0].channel.as_str(), log[0].requester_kind.as_str()),
+        ("verification", "public")
+    );
+    assert_eq!(log[0].basis, counter_code);
+    assert_eq!(log[0].source, "127.0.0.1");
+    assert_eq!(log[1].channel, "counter");
 
     // Benefit certificate: the retiree has one, the citizen has no benefit.
     let (s, b) = app

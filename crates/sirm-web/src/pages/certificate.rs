@@ -21,7 +21,7 @@ use sirm_domain::rules::Month;
 
 use super::{esc, notice, page, t};
 use crate::error::ApiError;
-use crate::routes::Caller;
+use crate::routes::{Caller, Source};
 use crate::AppState;
 
 /// Largest PDF accepted for verification.
@@ -573,8 +573,12 @@ pub async fn verify_home(State(st): State<AppState>, Query(q): Query<CodeQuery>)
 }
 
 /// `/verify/<code>`: what was issued, and whether it is genuine.
-pub async fn verify_code(State(st): State<AppState>, Path(code): Path<String>) -> Response {
-    match st.sirm.verify_certificate(&code, None).await {
+pub async fn verify_code(
+    State(st): State<AppState>,
+    Extension(Source(source)): Extension<Source>,
+    Path(code): Path<String>,
+) -> Response {
+    match st.sirm.verify_certificate(&code, None, &source).await {
         Ok(v) => verify_page(
             &st,
             StatusCode::OK,
@@ -609,7 +613,11 @@ async fn read_file(mut mp: Multipart) -> Result<Vec<u8>, ApiError> {
 }
 
 /// `POST /verify`: the uploaded PDF compared with what was issued.
-pub async fn verify_upload(State(st): State<AppState>, mp: Multipart) -> Response {
+pub async fn verify_upload(
+    State(st): State<AppState>,
+    Extension(Source(source)): Extension<Source>,
+    mp: Multipart,
+) -> Response {
     let bytes = match read_file(mp).await {
         Ok(b) => b,
         Err(e) => {
@@ -620,7 +628,7 @@ pub async fn verify_upload(State(st): State<AppState>, mp: Multipart) -> Respons
             );
         }
     };
-    match st.sirm.verify_certificate_file(&bytes).await {
+    match st.sirm.verify_certificate_file(&bytes, &source).await {
         Ok(v) => verify_page(
             &st,
             StatusCode::OK,
@@ -644,20 +652,24 @@ pub async fn verify_upload(State(st): State<AppState>, mp: Multipart) -> Respons
 /// `GET /api/v1/certificates/{code}`: the check as JSON.
 pub async fn verify_api(
     State(st): State<AppState>,
+    Extension(Source(source)): Extension<Source>,
     Path(code): Path<String>,
 ) -> Result<Json<CertificateCheck>, ApiError> {
-    Ok(Json(st.sirm.verify_certificate(&code, None).await?))
+    Ok(Json(
+        st.sirm.verify_certificate(&code, None, &source).await?,
+    ))
 }
 
 /// `POST /api/v1/certificates/verify` with the PDF as the body.
 pub async fn verify_file_api(
     State(st): State<AppState>,
+    Extension(Source(source)): Extension<Source>,
     body: Bytes,
 ) -> Result<Json<CertificateCheck>, ApiError> {
     if body.len() > MAX_VERIFY_BYTES {
         return Err(ApiError::bad_request("body: larger than 10 MiB"));
     }
-    Ok(Json(st.sirm.verify_certificate_file(&body).await?))
+    Ok(Json(st.sirm.verify_certificate_file(&body, &source).await?))
 }
 
 // ---- revocation (staff) ----
@@ -685,7 +697,11 @@ async fn staff_body(
 ) -> Response {
     let mut found = String::new();
     if let Some(code) = code.map(str::trim).filter(|s| !s.is_empty()) {
-        found = match st.sirm.verify_certificate(code, None).await {
+        found = match st
+            .sirm
+            .verify_certificate(code, None, &c.principal.username)
+            .await
+        {
             Ok(v) => format!(
                 "{}{}<form method=\"post\" action=\"/certificates/revoke\" id=\"revoke\">\
                  <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"code\" value=\"{}\">\

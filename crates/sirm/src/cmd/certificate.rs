@@ -50,9 +50,13 @@ async fn verify(loc: &Location, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         (Some(path), _) => {
             let bytes = std::fs::read(path)
                 .with_context(|| format!("{}: cannot read the file", path.display()))?;
-            sirm.verify_certificate_file(&bytes).await
+            sirm.verify_certificate_file(&bytes, "sirm certificate verify")
+                .await
         }
-        (None, Some(code)) => sirm.verify_certificate(code, None).await,
+        (None, Some(code)) => {
+            sirm.verify_certificate(code, None, "sirm certificate verify")
+                .await
+        }
         (None, None) => anyhow::bail!("give a PDF file or --code"),
     };
     let v = match result {
