@@ -123,6 +123,13 @@ test('the kiosk: keypad sign-in with the query PIN, record shown, signed out aft
   assert.equal(new URL(page.url()).pathname, '/kiosk/record');
   assert.ok((await page.locator('#contributions tr').count()) > 12);
   await shot(page, 'kiosk-record');
+  // Print a certificate on the terminal: the PDF comes back to be shown inline.
+  const csrf = await page.getAttribute('#print input[name=csrf]', 'value');
+  const printed = await api.post(`${BASE}/kiosk/certificate`, { form: { csrf, kind: 'contribution' } });
+  assert.equal(printed.status(), 200, await printed.text());
+  assert.equal(printed.headers()['content-type'], 'application/pdf');
+  assert.match(printed.headers()['content-disposition'], /^inline/);
+  assert.equal((await printed.body()).subarray(0, 5).toString(), '%PDF-');
   // Idle: back to the sign-in screen, and the session is gone on the server.
   await page.waitForURL((u) => new URL(u).pathname === '/kiosk', { timeout: 20000 });
   assert.equal(await page.locator('#kiosk-login').count(), 1);

@@ -93,6 +93,10 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(kiosk::record),
         ),
         (
+            spec(p.clone(), "/kiosk/certificate", Public, Page),
+            post(kiosk::certificate),
+        ),
+        (
             spec(p.clone(), "/kiosk/logout", Public, Page),
             post(kiosk::logout),
         ),

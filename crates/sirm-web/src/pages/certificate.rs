@@ -29,7 +29,7 @@ pub const MAX_VERIFY_BYTES: usize = 10 * 1024 * 1024;
 
 /// `scheme://host` the request came to, for the QR code when
 /// `[certificates] public_url` is not set.
-fn base_url(st: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn base_url(st: &AppState, headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -303,7 +303,7 @@ pub async fn download(
         .await
     {
         Ok((row, pdf)) => match CertificateKind::parse(&row.kind) {
-            Ok(kind) => pdf_response(kind, &row.code, pdf),
+            Ok(kind) => pdf_response(kind, &row.code, pdf, false),
             Err(e) => super::error_page(e.into()),
         },
         Err(e) => super::error_page(e.into()),
@@ -329,7 +329,14 @@ pub fn counter_form(c: &Caller, person_id: &str) -> String {
     )
 }
 
-fn pdf_response(kind: CertificateKind, code: &str, pdf: Vec<u8>) -> Response {
+/// The PDF as a download (`inline`: shown in the browser, e.g. to print on a
+/// self-service terminal).
+pub(crate) fn pdf_response(
+    kind: CertificateKind,
+    code: &str,
+    pdf: Vec<u8>,
+    inline: bool,
+) -> Response {
     let name = format!("{}-{code}.pdf", kind.as_str());
     let mut r = (StatusCode::OK, pdf).into_response();
     let h = r.headers_mut();
@@ -337,7 +344,10 @@ fn pdf_response(kind: CertificateKind, code: &str, pdf: Vec<u8>) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/pdf"),
     );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{}; filename=\"{name}\"",
+        if inline { "inline" } else { "attachment" }
+    )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -374,7 +384,7 @@ pub async fn counter_issue(
     }
     .await;
     match result {
-        Ok(done) => pdf_response(done.kind, &done.code, done.pdf),
+        Ok(done) => pdf_response(done.kind, &done.code, done.pdf, false),
         Err(e) => super::error_page(e),
     }
 }

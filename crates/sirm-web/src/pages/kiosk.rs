@@ -228,10 +228,15 @@ pub async fn record(State(st): State<AppState>, headers: HeaderMap) -> Response 
     let token = super::login::random_token();
     let body = format!(
         "<form method=\"post\" action=\"/kiosk/logout\" id=\"exit\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button class=\"big\">{}</button></form>{}\
+         <form method=\"post\" action=\"/kiosk/certificate\" id=\"print\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <button class=\"big\" name=\"kind\" value=\"contribution\">{}</button> <button class=\"big\" name=\"kind\" value=\"benefit\">{}</button></form>\
          <div id=\"idle\">{} <span id=\"left\">{idle}</span> {}</div>",
         esc(&token),
         t("退出", "Exit"),
         super::record::rights_html(&view.record, super::portal::sections(&view)),
+        esc(&token),
+        t("打印参保缴费证明", "Print contribution certificate"),
+        t("打印待遇领取证明", "Print benefit certificate"),
         t("无操作自动退出", "Signing out in"),
         t("秒", "s"),
     );
@@ -244,6 +249,51 @@ pub async fn record(State(st): State<AppState>, headers: HeaderMap) -> Response 
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     with_prelogin(r, &st, &token)
+}
+
+#[derive(Deserialize)]
+pub struct KioskCertificate {
+    pub kind: String,
+}
+
+/// Issue a certificate on the terminal (channel `kiosk`, whole record
+/// period) and show the PDF to print.
+pub async fn certificate(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<KioskCertificate>,
+) -> Response {
+    let Some((id, who)) = cookie(&headers, KIOSK_COOKIE).and_then(|t| st.kiosk.get(&t)) else {
+        return Redirect::to("/kiosk").into_response();
+    };
+    let result = async {
+        let req = sirm_app::certificate::CertificateRequest {
+            kind: sirm_app::certificate::CertificateKind::parse(&f.kind)?,
+            from: None,
+            to: None,
+            base_url: super::certificate::base_url(&st, &headers),
+        };
+        st.sirm
+            .issue_certificate(&who, Channel::Kiosk, &id, &req)
+            .await
+    }
+    .await;
+    match result {
+        Ok(done) => super::certificate::pdf_response(done.kind, &done.code, done.pdf, true),
+        Err(e) => {
+            let m = crate::error::ApiError::from(e).message;
+            kiosk_page(
+                "自助查询",
+                &format!(
+                    "<div class=\"err\" id=\"err\">{}</div><p><a class=\"big\" href=\"/kiosk/record\">{}</a></p>",
+                    esc(&m),
+                    t("返回", "Back")
+                ),
+                "",
+            )
+            .into_response()
+        }
+    }
 }
 
 /// Sign out of the terminal.
