@@ -547,6 +547,30 @@ impl Sirm {
             Verdict::Genuine
         };
         let kind = CertificateKind::parse(&issued.kind)?;
+        if verdict == Verdict::Altered {
+            // Someone holds a document that does not match what was issued
+            // (or the record itself fails its checks): the audit
+            // administrator must see it. Verification is rate-limited per
+            // source, so this cannot flood the ledger.
+            let detail = match &file {
+                Some(f) if !f.matches => format!(
+                    "certificate {code}: a file with SHA-256 {} was presented; the certificate issued has {}",
+                    f.sha256, issued.pdf_sha256
+                ),
+                _ => format!(
+                    "certificate {code}: its ledger record fails verification (signature valid: {signature_valid}, anchored: {anchored})"
+                ),
+            };
+            self.audit(
+                issued.id.as_str(),
+                source,
+                "certificate.altered",
+                "failure",
+                &detail,
+                "anonymous",
+            )
+            .await?;
+        }
         self.store
             .log_query(&sirm_store::QueryLogRow {
                 time_us: crate::identity::time_us(),

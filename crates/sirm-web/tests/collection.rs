@@ -1717,6 +1717,19 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
         (v["verdict"].as_str(), v["file"]["matches"].as_bool()),
         (Some("altered"), Some(false))
     );
+    // The altered copy is a security event for the audit administrator.
+    let events = app
+        .sirm
+        .store
+        .security_entries(&sirm_store::AuditFilter {
+            event: Some("certificate.altered".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(events[0].payload.contains(&code), "{}", events[0].payload);
     let (s, v) = check(b"%PDF-1.4 not ours".to_vec()).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert!(
