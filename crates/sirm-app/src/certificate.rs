@@ -500,6 +500,28 @@ impl Sirm {
         file: Option<&[u8]>,
         source: &str,
     ) -> Result<CertificateCheck, AppError> {
+        self.check_certificate(code, file, ("public", "anonymous", source))
+            .await
+    }
+
+    /// The same check for a maintenance officer (e.g. before revoking),
+    /// logged under the officer's name.
+    pub async fn verify_certificate_as(
+        &self,
+        who: &Principal,
+        code: &str,
+    ) -> Result<CertificateCheck, AppError> {
+        self.authorize(who, Permission::RecordMaintain).await?;
+        self.check_certificate(code, None, ("staff", &who.username, &who.source))
+            .await
+    }
+
+    async fn check_certificate(
+        &self,
+        code: &str,
+        file: Option<&[u8]>,
+        (requester_kind, requester, source): (&str, &str, &str),
+    ) -> Result<CertificateCheck, AppError> {
         let code = normalize_code(code).ok_or_else(no_such_code)?;
         let row = self
             .store
@@ -567,7 +589,7 @@ impl Sirm {
                 "certificate.altered",
                 "failure",
                 &detail,
-                "anonymous",
+                requester,
             )
             .await?;
         }
@@ -575,8 +597,8 @@ impl Sirm {
             .log_query(&sirm_store::QueryLogRow {
                 time_us: crate::identity::time_us(),
                 channel: "verification".into(),
-                requester_kind: "public".into(),
-                requester: "anonymous".into(),
+                requester_kind: requester_kind.into(),
+                requester: requester.chars().take(64).collect(),
                 subject: issued.id.as_str().to_string(),
                 items: format!("certificate.{}", kind.as_str()),
                 basis: code.clone(),

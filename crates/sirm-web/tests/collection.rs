@@ -1854,6 +1854,23 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
         .revoke_certificate(&maintainer, &code, " ")
         .await
         .is_err());
+    // The officer's look-up is logged under the officer's name.
+    let seen = app
+        .sirm
+        .verify_certificate_as(&maintainer, &code)
+        .await
+        .unwrap();
+    assert_eq!(seen.verdict, sirm_app::certificate::Verdict::Genuine);
+    let log = app.sirm.store.queries_of(&own, 1).await.unwrap();
+    assert_eq!(
+        (log[0].requester_kind.as_str(), log[0].requester.as_str()),
+        ("staff", "maintainer")
+    );
+    assert!(app
+        .sirm
+        .verify_certificate_as(&citizen_p, &code)
+        .await
+        .is_err());
     let seq = app
         .sirm
         .revoke_certificate(&maintainer, &code, "issued in error")

@@ -709,7 +709,7 @@ async fn staff_body(
     if let Some(code) = code.map(str::trim).filter(|s| !s.is_empty()) {
         found = match st
             .sirm
-            .verify_certificate(code, None, &c.principal.username)
+            .verify_certificate_as(&c.principal, code)
             .await
         {
             Ok(v) => format!(
