@@ -434,6 +434,7 @@ async fn serve_answers_checkpoint_and_proofs(engine: Engine) {
         "/api/v1/ledger/checkpoint",
         "/api/v1/ledger/proof/inclusion",
         "/api/v1/ledger/proof/consistency",
+        "/api/v1/certificates/{code}",
     ] {
         assert!(
             api["paths"][path]["get"].is_object(),

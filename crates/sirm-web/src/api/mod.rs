@@ -27,7 +27,9 @@ use crate::error::ApiError;
         identity::role_requests, identity::decide, identity::revoke_role, identity::audit, identity::person,
         identity::issue_activation, identity::activate, identity::add_employer_agent,
         collection::submit, collection::queue, collection::get, collection::decide, collection::maintenance_log,
-        ivr::summary, ivr::set_query_pin
+        ivr::summary, ivr::set_query_pin,
+        crate::pages::certificate::issue_api, crate::pages::certificate::verify_api,
+        crate::pages::certificate::verify_file_api
     ),
     components(schemas(
         ledger::CheckpointDto,

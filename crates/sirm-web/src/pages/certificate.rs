@@ -273,6 +273,13 @@ pub struct IssuedJson {
     pub download: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/my/certificates", tag = "certificates",
+    request_body(content = Object, description = "{\"kind\": \"contribution\" | \"benefit\", \"from\": \"YYYY-MM\", \"to\": \"YYYY-MM\", \"id\": delegated person (optional)}"),
+    responses(
+        (status = 200, description = "issued: code, kind, seq, pdf_sha256, verify_url, download", body = Object),
+        (status = 400, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
 /// `POST /api/v1/my/certificates` `{ "kind": "contribution", "from": "2020-01", "to": "2020-12", "id": … }`
 pub async fn issue_api(
     State(st): State<AppState>,
@@ -660,6 +667,12 @@ pub async fn verify_upload(
 }
 
 /// `GET /api/v1/certificates/{code}`: the check as JSON.
+#[utoipa::path(get, path = "/api/v1/certificates/{code}", tag = "certificates",
+    params(("code" = String, Path, description = "verification code, XXXX-XXXX-XXXX-XXXX")),
+    responses(
+        (status = 200, description = "verdict (genuine, altered, revoked), content, signature and inclusion proof", body = Object),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 429, body = crate::error::ErrorBody)))]
 pub async fn verify_api(
     State(st): State<AppState>,
     Extension(Source(source)): Extension<Source>,
@@ -671,6 +684,13 @@ pub async fn verify_api(
 }
 
 /// `POST /api/v1/certificates/verify` with the PDF as the body.
+#[utoipa::path(post, path = "/api/v1/certificates/verify", tag = "certificates",
+    request_body(content = Vec<u8>, content_type = "application/pdf", description = "the certificate PDF"),
+    responses(
+        (status = 200, description = "as GET /api/v1/certificates/{code}, with the file's hash compared", body = Object),
+        (status = 400, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 429, body = crate::error::ErrorBody)))]
 pub async fn verify_file_api(
     State(st): State<AppState>,
     Extension(Source(source)): Extension<Source>,
