@@ -21,6 +21,7 @@ mod identity;
 pub mod projection;
 mod query_pin;
 mod review;
+mod query_log;
 mod rights;
 mod store;
 

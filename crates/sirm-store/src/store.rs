@@ -155,6 +155,8 @@ pub struct Store {
     append_lock: Arc<tokio::sync::Mutex<()>>,
     /// SQLite file databases: a second, sqlx-free reader for full scans.
     pub(crate) bulk: Option<Arc<SqliteBulk>>,
+    /// Group commit of the query log (`query_log.rs`).
+    pub(crate) query_log: crate::query_log::SharedQueryLogWriter,
 }
 
 fn u64_of(v: i64) -> u64 {
@@ -234,6 +236,7 @@ impl Store {
             url: cfg.redacted_url(),
             append_lock: Arc::new(tokio::sync::Mutex::new(())),
             bulk,
+            query_log: Default::default(),
         })
     }
 
@@ -414,7 +417,7 @@ impl Store {
         let mut drafts = drafts.into_iter();
         let profile = key.profile();
         let _serial = self.append_lock.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = engine::begin_write(&self.pool, self.engine).await?;
         if self.engine == Engine::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(APPEND_LOCK_KEY)
@@ -666,7 +669,7 @@ impl Store {
     /// Returns the number of entries replayed.
     pub async fn rebuild_projections(&self, batch: usize) -> Result<u64, StoreError> {
         let _serial = self.append_lock.lock().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = engine::begin_write(&self.pool, self.engine).await?;
         for table in projection::TABLES {
             sqlx::query(&format!("DELETE FROM {}", table.name))
                 .execute(&mut *tx)
