@@ -19,9 +19,9 @@ mod engine;
 mod error;
 mod identity;
 pub mod projection;
+mod query_log;
 mod query_pin;
 mod review;
-mod query_log;
 mod rights;
 mod store;
 

@@ -30,11 +30,7 @@ pub(crate) struct QueryLogWriter {
 impl QueryLogWriter {
     /// The running writer's queue, starting a writer if none runs (the first
     /// query, or the runtime that ran the last one has ended).
-    fn queue(
-        &self,
-        pool: &AnyPool,
-        engine: Engine,
-    ) -> mpsc::UnboundedSender<(QueryLogRow, Reply)> {
+    fn queue(&self, pool: &AnyPool, engine: Engine) -> mpsc::UnboundedSender<(QueryLogRow, Reply)> {
         let mut slot = self.tx.lock().unwrap_or_else(|p| p.into_inner());
         match slot.as_ref() {
             Some(tx) if !tx.is_closed() => tx.clone(),
@@ -56,7 +52,9 @@ async fn write_batches(
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let rows: Vec<&QueryLogRow> = batch.iter().map(|(row, _)| row).collect();
-        let result = insert(&pool, engine, &rows).await.map_err(|e| e.to_string());
+        let result = insert(&pool, engine, &rows)
+            .await
+            .map_err(|e| e.to_string());
         for (_, reply) in batch.drain(..) {
             // A caller that went away (request cancelled) needs no answer;
             // its row is written all the same.

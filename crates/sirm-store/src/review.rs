@@ -260,9 +260,9 @@ impl Store {
                 .await;
         }
         let rows = sqlx::query(CONTRIBUTIONS_SQL)
-        .bind(person_id)
-        .fetch_all(&self.pool)
-        .await?;
+            .bind(person_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(ContributionRow {
@@ -449,9 +449,9 @@ impl Store {
                 .await;
         }
         let rows = sqlx::query(ACCOUNT_YEARS_SQL)
-        .bind(person_id)
-        .fetch_all(&self.pool)
-        .await?;
+            .bind(person_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(AccountYearRow {

@@ -13,9 +13,9 @@ use sirm_domain::records::{self, kind};
 use sirm_domain::rules::{engine, Category, Month};
 use sirm_ledger::Stream;
 
+use super::Emit;
 use crate::install::draft;
 use crate::registration::{employment_start_draft, person_draft};
-use super::Emit;
 use crate::{AppError, Config};
 
 const ACTOR: &str = "sirm-demo";
@@ -75,7 +75,12 @@ pub(super) fn history(
     }
     // The rank of each open employer by credit code (payments go in that order).
     let mut by_code: Vec<usize> = (0..open_firms.len()).collect();
-    by_code.sort_by(|a, b| open_firms[*a].code.as_str().cmp(open_firms[*b].code.as_str()));
+    by_code.sort_by(|a, b| {
+        open_firms[*a]
+            .code
+            .as_str()
+            .cmp(open_firms[*b].code.as_str())
+    });
     let mut rank = vec![0usize; open_firms.len()];
     for (r, f) in by_code.iter().enumerate() {
         rank[*f] = r;
