@@ -169,6 +169,16 @@ pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoRe
     demo_applications(&sirm, req.seed).await?;
     let c = sirm.store.counts().await?;
     sirm.store.close().await;
+    // Planner statistics after the bulk load (PostgreSQL, as the owner).
+    if sirm.store.engine() == sirm_store::Engine::Postgres {
+        let owner = sirm_store::Store::connect(
+            &opts.store_config(Some(&sirm.config)),
+            sirm_store::Role::Owner,
+        )
+        .await?;
+        owner.analyze().await?;
+        owner.close().await;
+    }
     Ok(DemoReport {
         created: true,
         entries: c.entries,
