@@ -43,6 +43,7 @@ async fn run(rows: usize, engine: &str) {
             seed: 1,
             persons: 10,
             history: false,
+            bench_accounts: 0,
         },
     )
     .await

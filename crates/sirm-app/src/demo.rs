@@ -22,7 +22,7 @@ use crate::registration::{
     employer_change_draft, employer_deregistration_draft, employer_draft, person_change_draft,
     person_draft,
 };
-use crate::{password, Access, AppError, OpenOptions, Sirm};
+use crate::{password, Access, AppError, Config, OpenOptions, Sirm};
 
 pub const DEMO_REGION: &str = "110105";
 pub const DEMO_AGENCY: &str = "北京市朝阳区社会保险事业管理中心（演示）";
@@ -81,6 +81,10 @@ pub struct DemoRequest {
     /// Ten years of employment, contributions, settlements and a retiree
     /// (off for tests that write their own history).
     pub history: bool,
+    /// Extra insured-person portal accounts `bench-00001`, `bench-00002`, …
+    /// bound to persons spread evenly over the invented ones, all with the
+    /// demo password (for load benchmarks; 0 in the ordinary demo).
+    pub bench_accounts: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -123,15 +127,35 @@ pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoRe
         .await?
         .map(|h| h.checkpoint.tree_size)
         .unwrap_or(0);
-    let data = generate(&sirm, req, size + 1)?;
-    for chunk in data.drafts.chunks(BATCH) {
-        sirm.append(chunk.to_vec()).await?;
+    // The generator runs on a blocking thread and hands over batches of
+    // `BATCH` drafts through a short channel; each batch is one append (one
+    // transaction, one signed checkpoint). Memory stays bounded by a few
+    // batches plus small per-person plans, whatever the number of persons.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<EntryDraft>>(2);
+    let cfg = sirm.config.clone();
+    let gen_req = req.clone();
+    let generator = tokio::task::spawn_blocking(move || {
+        let mut out = Emit::new(tx, size + 1);
+        let data = generate(&cfg, &gen_req, &mut out)?;
+        out.flush()?;
+        Ok::<_, AppError>(data)
+    });
+    while let Some(batch) = rx.recv().await {
+        sirm.append(batch).await?;
     }
+    let data = generator
+        .await
+        .map_err(|e| AppError::invalid("demo", format!("the generator failed: {e}")))??;
     let hash = password::hash(DEMO_PASSWORD)?;
     let now = chrono::Utc::now().timestamp_micros();
-    for (username, ..) in DEMO_ACCOUNTS.iter().chain(DEMO_EXTERNAL) {
+    for username in DEMO_ACCOUNTS
+        .iter()
+        .chain(DEMO_EXTERNAL)
+        .map(|a| a.0.to_string())
+        .chain(data.bench_accounts)
+    {
         sirm.store
-            .set_password(username, &hash, false, now, 5)
+            .set_password(&username, &hash, false, now, 5)
             .await?;
     }
     // Administrators need a second factor: demo secrets, printed with the logins.
@@ -145,6 +169,16 @@ pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoRe
     demo_applications(&sirm, req.seed).await?;
     let c = sirm.store.counts().await?;
     sirm.store.close().await;
+    // Planner statistics after the bulk load (PostgreSQL, as the owner).
+    if sirm.store.engine() == sirm_store::Engine::Postgres {
+        let owner = sirm_store::Store::connect(
+            &opts.store_config(Some(&sirm.config)),
+            sirm_store::Role::Owner,
+        )
+        .await?;
+        owner.analyze().await?;
+        owner.close().await;
+    }
     Ok(DemoReport {
         created: true,
         entries: c.entries,
@@ -153,8 +187,70 @@ pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoRe
     })
 }
 
+/// What the generator reports besides its entries.
 struct DemoData {
-    drafts: Vec<EntryDraft>,
+    /// Usernames of the bench portal accounts.
+    bench_accounts: Vec<String>,
+}
+
+/// The generator's output: drafts in ledger order, handed to the appender
+/// in batches of [`BATCH`].
+struct Emit {
+    buf: Vec<EntryDraft>,
+    next_seq: u64,
+    tx: tokio::sync::mpsc::Sender<Vec<EntryDraft>>,
+}
+
+impl Emit {
+    fn new(tx: tokio::sync::mpsc::Sender<Vec<EntryDraft>>, first_seq: u64) -> Self {
+        Emit {
+            buf: Vec::with_capacity(BATCH),
+            next_seq: first_seq,
+            tx,
+        }
+    }
+    /// The ledger sequence number the next draft pushed will get.
+    fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+    fn push(&mut self, draft: EntryDraft) -> Result<(), AppError> {
+        self.buf.push(draft);
+        self.next_seq += 1;
+        if self.buf.len() >= BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+    fn flush(&mut self) -> Result<(), AppError> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.buf, Vec::with_capacity(BATCH));
+        self.tx
+            .blocking_send(batch)
+            .map_err(|_| AppError::invalid("demo", "the ledger appender stopped"))
+    }
+}
+
+/// A registration-history record, turned into its draft when emitted.
+enum Event {
+    Employer(EmployerRegistration),
+    EmployerChange(EmployerChange),
+    EmployerDeregistration(EmployerDeregistration),
+    Person(PersonRegistration),
+    PersonChange(PersonChange),
+}
+
+impl Event {
+    fn draft(&self, cfg: &Config, actor: &str) -> Result<EntryDraft, AppError> {
+        match self {
+            Event::Employer(r) => employer_draft(cfg, actor, r),
+            Event::EmployerChange(c) => employer_change_draft(cfg, actor, c),
+            Event::EmployerDeregistration(d) => employer_deregistration_draft(cfg, actor, d),
+            Event::Person(r) => person_draft(cfg, actor, r),
+            Event::PersonChange(c) => person_change_draft(cfg, actor, c),
+        }
+    }
 }
 
 const SURNAMES: &[&str] = &[
@@ -239,16 +335,14 @@ fn org_code<R: Rng>(rng: &mut R) -> String {
     s
 }
 
-#[derive(Clone)]
 struct Dated {
     on: NaiveDate,
     order: u64,
-    draft: EntryDraft,
+    event: Event,
 }
 
-fn generate(sirm: &Sirm, req: &DemoRequest, first_seq: u64) -> Result<DemoData, AppError> {
+fn generate(cfg: &Config, req: &DemoRequest, out: &mut Emit) -> Result<DemoData, AppError> {
     let mut rng = ChaCha8Rng::seed_from_u64(req.seed);
-    let cfg = &sirm.config;
     let actor = "sirm-demo";
     let start = NaiveDate::from_ymd_opt(2015, 1, 1).unwrap_or_default();
     let end = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap_or_default();
@@ -257,13 +351,12 @@ fn generate(sirm: &Sirm, req: &DemoRequest, first_seq: u64) -> Result<DemoData, 
         .map_err(|e| AppError::invalid("region", e))?;
     let mut events: Vec<Dated> = Vec::new();
     let mut order = 0u64;
-    let mut push = |events: &mut Vec<Dated>, on: NaiveDate, draft: EntryDraft| {
+    let mut push = |events: &mut Vec<Dated>, on: NaiveDate, event: Event| {
         order += 1;
-        events.push(Dated { on, order, draft });
+        events.push(Dated { on, order, event });
     };
 
     // Staff accounts (security stream), before any business record.
-    let mut accounts = Vec::new();
     for (username, display, role, _) in DEMO_ACCOUNTS.iter().skip(1) {
         let a = AccountCreated {
             username: username.to_string(),
@@ -274,14 +367,14 @@ fn generate(sirm: &Sirm, req: &DemoRequest, first_seq: u64) -> Result<DemoData, 
             person_id: None,
             employer: None,
         };
-        accounts.push(draft(
+        out.push(draft(
             cfg,
             Stream::Security,
             kind::ACCOUNT_CREATED,
             records::account_subject(username),
             actor,
             &a,
-        )?);
+        )?)?;
     }
 
     // Employers.
@@ -310,10 +403,11 @@ fn generate(sirm: &Sirm, req: &DemoRequest, first_seq: u64) -> Result<DemoData, 
             industry_class: rng.gen_range(1..=8),
             registered_on: on,
         };
-        push(&mut events, on, employer_draft(cfg, actor, &r)?);
+        let class = r.industry_class;
+        push(&mut events, on, Event::Employer(r));
         let mut firm = history::Firm {
             code: code.clone(),
-            class: r.industry_class,
+            class,
             registered_on: on,
             deregistered_on: None,
         };
@@ -327,7 +421,7 @@ fn generate(sirm: &Sirm, req: &DemoRequest, first_seq: u64) -> Result<DemoData, 
                 address: Some(address(&mut rng)),
                 industry_class: None,
             };
-            push(&mut events, c_on, employer_change_draft(cfg, actor, &c)?);
+            push(&mut events, c_on, Event::EmployerChange(c));
         }
         if rng.gen_bool(0.05) && on < end {
             let d_on = date_between(&mut rng, on + Duration::days(1), end + Duration::days(300));
@@ -336,11 +430,7 @@ fn generate(sirm: &Sirm, req: &DemoRequest, first_seq: u64) -> Result<DemoData, 
                 effective_on: d_on,
                 reason: "企业注销".into(),
             };
-            push(
-                &mut events,
-                d_on,
-                employer_deregistration_draft(cfg, actor, &d)?,
-            );
+            push(&mut events, d_on, Event::EmployerDeregistration(d));
             firm.deregistered_on = Some(d_on);
         }
         firms.push(firm);
@@ -378,7 +468,7 @@ fn generate(sirm: &Sirm, req: &DemoRequest, first_seq: u64) -> Result<DemoData, 
             phone: phone(&mut rng),
             registered_on: on,
         };
-        push(&mut events, on, person_draft(cfg, actor, &r)?);
+        push(&mut events, on, Event::Person(r));
         people.push((id.clone(), on));
         let mut last = on;
         for _ in 0..rng.gen_range(0..3) {
@@ -399,26 +489,20 @@ fn generate(sirm: &Sirm, req: &DemoRequest, first_seq: u64) -> Result<DemoData, 
                 address: moved.then(|| address(&mut rng)),
                 phone: (!moved).then(|| phone(&mut rng)),
             };
-            push(&mut events, c_on, person_change_draft(cfg, actor, &c)?);
+            push(&mut events, c_on, Event::PersonChange(c));
             last = c_on;
         }
     }
     // History in the order it happened; registrations before their changes.
     events.sort_by_key(|e| (e.on, e.order));
-    let mut drafts = accounts;
-    drafts.extend(events.into_iter().map(|e| e.draft));
+    for e in events {
+        out.push(e.event.draft(cfg, actor)?)?;
+    }
     // The first person (the demo citizen) is employed, so make it first.
     let first_person = ids.iter().next().cloned();
     people.sort_by_key(|(id, _)| Some(id) != first_person.as_ref());
     let (retiree, agent_employer) = if req.history {
-        let h = history::history(
-            cfg,
-            &mut rng,
-            &people,
-            &firms,
-            first_seq + drafts.len() as u64,
-        )?;
-        drafts.extend(h.drafts);
+        let h = history::history(cfg, &mut rng, &people, &firms, out)?;
         (Some(h.retiree), Some(h.employer))
     } else {
         (None, codes.iter().next().cloned())
@@ -444,16 +528,43 @@ fn generate(sirm: &Sirm, req: &DemoRequest, first_seq: u64) -> Result<DemoData, 
                 None
             },
         };
-        drafts.push(draft(
+        out.push(draft(
             cfg,
             Stream::Security,
             kind::ACCOUNT_CREATED,
             records::account_subject(username),
             actor,
             &a,
-        )?);
+        )?)?;
     }
-    Ok(DemoData { drafts })
+    // Bench portal accounts, bound to persons spread over the invented ones.
+    let mut bench_accounts = Vec::new();
+    let n = req.bench_accounts.min(people.len());
+    for i in 0..n {
+        let Some((person, _)) = people.get(i * people.len() / n) else {
+            continue;
+        };
+        let username = format!("bench-{:05}", i + 1);
+        let a = AccountCreated {
+            username: username.clone(),
+            display_name: format!("压测参保人员 {}", i + 1),
+            agency: cfg.agency_code.clone(),
+            roles: vec!["insured_person".into()],
+            kind: "external".into(),
+            person_id: Some(person.clone()),
+            employer: None,
+        };
+        out.push(draft(
+            cfg,
+            Stream::Security,
+            kind::ACCOUNT_CREATED,
+            records::account_subject(&username),
+            actor,
+            &a,
+        )?)?;
+        bench_accounts.push(username);
+    }
+    Ok(DemoData { bench_accounts })
 }
 
 /// A small, valid one-page PDF standing in for a scanned document.

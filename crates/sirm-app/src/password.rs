@@ -18,12 +18,60 @@ pub fn hash(password: &str) -> Result<String, AppError> {
 
 pub fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|h| {
-            Argon2::default()
+        .map(|h| match verify_with_pooled_memory(password, &h) {
+            Some(ok) => ok,
+            None => Argon2::default()
                 .verify_password(password.as_bytes(), &h)
-                .is_ok()
+                .is_ok(),
         })
         .unwrap_or(false)
+}
+
+/// Work areas (19 MiB each with the default parameters) kept for reuse.
+const POOLED_AREAS: usize = 4;
+
+static AREAS: std::sync::Mutex<Vec<Vec<argon2::Block>>> = std::sync::Mutex::new(Vec::new());
+
+/// The same check as `verify_password`, with the argon2 work area taken
+/// from a small pool instead of allocated and freed on every sign-in: with
+/// glibc's malloc, a freed 19 MiB area raises the mmap threshold and later
+/// areas land in (and stay in) the per-thread heaps, so a burst of sign-ins
+/// left the server hundreds of MiB larger. `None` when the stored hash is
+/// not one this path handles (the caller then uses the crate's own check).
+fn verify_with_pooled_memory(password: &str, h: &PasswordHash<'_>) -> Option<bool> {
+    use argon2::{Algorithm, Params, Version};
+    let algorithm = Algorithm::try_from(h.algorithm).ok()?;
+    let version = match h.version {
+        Some(v) => Version::try_from(v).ok()?,
+        None => Version::default(),
+    };
+    let params = Params::try_from(h).ok()?;
+    let expected = h.hash?;
+    let mut salt_buf = [0u8; 64];
+    let salt = h.salt?.decode_b64(&mut salt_buf).ok()?;
+    let n = params.block_count();
+    let mut area = AREAS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .pop()
+        .filter(|a| a.len() == n)
+        .unwrap_or_else(|| vec![argon2::Block::default(); n]);
+    let mut out = vec![0u8; expected.len()];
+    let done = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        password.as_bytes(),
+        salt,
+        &mut out,
+        &mut area,
+    );
+    let mut pool = AREAS.lock().unwrap_or_else(|p| p.into_inner());
+    if pool.len() < POOLED_AREAS {
+        pool.push(area);
+    }
+    drop(pool);
+    done.ok()?;
+    // `Output` compares in constant time.
+    let computed = argon2::password_hash::Output::new(&out).ok()?;
+    Some(computed == expected)
 }
 
 #[cfg(test)]
@@ -37,5 +85,26 @@ mod tests {
         assert!(verify("Correct-Horse-1", &h));
         assert!(!verify("Correct-Horse-2", &h));
         assert!(!verify("x", "not a hash"));
+        // The pooled path agrees with the crate's own check.
+        let parsed = PasswordHash::new(&h).unwrap();
+        assert_eq!(
+            verify_with_pooled_memory("Correct-Horse-1", &parsed),
+            Some(true)
+        );
+        assert_eq!(
+            verify_with_pooled_memory("Correct-Horse-2", &parsed),
+            Some(false)
+        );
+        // Other parameters (an area of another size) work as well.
+        let small = Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(1024, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"pw-Small-1", &SaltString::generate(&mut OsRng))
+        .unwrap()
+        .to_string();
+        assert!(verify("pw-Small-1", &small));
+        assert!(!verify("pw-Small-2", &small));
     }
 }

@@ -19,6 +19,7 @@
 
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 
 use futures::stream::{self, BoxStream};
 use futures::StreamExt;
@@ -53,11 +54,16 @@ const COLUMN_NAMES: [&str; 10] = [
     "leaf_hash",
 ];
 
+/// Idle connections kept for [`SqliteBulk::read`].
+const IDLE_READERS: usize = 16;
+
 /// Where and how to open the SQLite file for bulk reads.
 #[derive(Clone, Debug)]
 pub(crate) struct SqliteBulk {
     path: PathBuf,
     read_only: bool,
+    /// Connections of [`SqliteBulk::read`], reused.
+    idle: Arc<Mutex<Vec<Connection>>>,
 }
 
 impl SqliteBulk {
@@ -89,7 +95,36 @@ impl SqliteBulk {
         Some(SqliteBulk {
             path: opts.get_filename().to_path_buf(),
             read_only,
+            idle: Arc::default(),
         })
+    }
+
+    /// Run a few reads of many rows (a person's contributions) on one of
+    /// these connections on a blocking thread: one hand-off between threads
+    /// for the whole answer instead of one per row through sqlx's worker
+    /// (see the module documentation). Each statement is its own snapshot,
+    /// as through the pool.
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+    {
+        let source = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let idle = source.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+            let conn = match idle {
+                Some(c) => c,
+                None => source.open()?,
+            };
+            let out = f(&conn).map_err(db_err);
+            let mut idle = source.idle.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() < IDLE_READERS {
+                idle.push(conn);
+            }
+            out
+        })
+        .await
+        .map_err(|e| StoreError::Inconsistent(format!("a database reader thread failed: {e}")))?
     }
 
     /// Every ledger row in sequence order; see the module documentation.

@@ -197,6 +197,21 @@ pub(crate) async fn connect(
     Ok((pool, engine))
 }
 
+/// Begin a transaction that writes. On SQLite it is `BEGIN IMMEDIATE`: the
+/// write lock is taken at once (waiting up to `busy_timeout`), so a
+/// transaction that reads before it writes cannot fail with "database is
+/// locked" (`SQLITE_BUSY_SNAPSHOT`) because another connection wrote in
+/// between — which a plain deferred `BEGIN` does under concurrent writers.
+pub(crate) async fn begin_write(
+    pool: &AnyPool,
+    engine: Engine,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    match engine {
+        Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+        Engine::Postgres => pool.begin().await,
+    }
+}
+
 /// SQL listing the append-only guards present, as (table, guard name) rows.
 pub(crate) fn guard_query(engine: Engine) -> &'static str {
     match engine {

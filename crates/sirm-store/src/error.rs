@@ -40,4 +40,6 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    #[error("the query could not be logged, so it is not answered: {0}")]
+    QueryLog(String),
 }

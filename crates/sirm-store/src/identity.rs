@@ -241,7 +241,7 @@ impl Store {
         now_us: i64,
         keep: usize,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::engine::begin_write(&self.pool, self.engine).await?;
         sqlx::query(
             "INSERT INTO credential (username, password_hash, updated_us, must_change, changed_us, failed_count, locked_until_us) \
              VALUES ($1, $2, $3, $4, $5, 0, 0) ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, \
@@ -301,7 +301,7 @@ impl Store {
         threshold: i64,
         lock_until_us: i64,
     ) -> Result<(i64, bool), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = crate::engine::begin_write(&self.pool, self.engine).await?;
         sqlx::query("UPDATE credential SET failed_count = failed_count + 1 WHERE username = $1")
             .bind(username)
             .execute(&mut *tx)

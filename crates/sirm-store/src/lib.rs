@@ -20,6 +20,7 @@ mod engine;
 mod error;
 mod identity;
 pub mod projection;
+mod query_log;
 mod query_pin;
 mod review;
 mod rights;

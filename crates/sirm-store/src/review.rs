@@ -195,6 +195,15 @@ impl Store {
     }
 }
 
+const CONTRIBUTIONS_SQL: &str =
+    "SELECT person_id, month, credit_code, declared_wage, base, pension_employer, pension_employee, \
+     medical_employer, medical_employee, unemployment_employer, unemployment_employee, work_injury_employer, \
+     account_credit, rule_set, status FROM contribution WHERE person_id = $1 ORDER BY month";
+
+const ACCOUNT_YEARS_SQL: &str =
+    "SELECT year, opening_balance, credits, rate, interest, closing_balance, rule_set FROM account_year \
+     WHERE person_id = $1 ORDER BY year";
+
 /// One person-month of computed contributions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ContributionRow {
@@ -221,14 +230,39 @@ impl Store {
         &self,
         person_id: &str,
     ) -> Result<Vec<ContributionRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT person_id, month, credit_code, declared_wage, base, pension_employer, pension_employee, \
-             medical_employer, medical_employee, unemployment_employer, unemployment_employee, work_injury_employer, \
-             account_credit, rule_set, status FROM contribution WHERE person_id = $1 ORDER BY month",
-        )
-        .bind(person_id)
-        .fetch_all(&self.pool)
-        .await?;
+        if let Some(bulk) = &self.bulk {
+            // SQLite file: read the ~120 rows of ten years on one thread.
+            let pid = person_id.to_string();
+            return bulk
+                .read(move |c| {
+                    let mut stmt = c.prepare_cached(CONTRIBUTIONS_SQL)?;
+                    let rows = stmt.query_map([&pid], |r| {
+                        Ok(ContributionRow {
+                            person_id: r.get(0)?,
+                            month: r.get(1)?,
+                            credit_code: r.get(2)?,
+                            declared_wage: r.get(3)?,
+                            base: r.get(4)?,
+                            pension_employer: r.get(5)?,
+                            pension_employee: r.get(6)?,
+                            medical_employer: r.get(7)?,
+                            medical_employee: r.get(8)?,
+                            unemployment_employer: r.get(9)?,
+                            unemployment_employee: r.get(10)?,
+                            work_injury_employer: r.get(11)?,
+                            account_credit: r.get(12)?,
+                            rule_set: r.get(13)?,
+                            status: r.get(14)?,
+                        })
+                    })?;
+                    rows.collect()
+                })
+                .await;
+        }
+        let rows = sqlx::query(CONTRIBUTIONS_SQL)
+            .bind(person_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(ContributionRow {
@@ -394,13 +428,30 @@ impl Store {
         &self,
         person_id: &str,
     ) -> Result<Vec<AccountYearRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT year, opening_balance, credits, rate, interest, closing_balance, rule_set FROM account_year \
-             WHERE person_id = $1 ORDER BY year",
-        )
-        .bind(person_id)
-        .fetch_all(&self.pool)
-        .await?;
+        if let Some(bulk) = &self.bulk {
+            let pid = person_id.to_string();
+            return bulk
+                .read(move |c| {
+                    let mut stmt = c.prepare_cached(ACCOUNT_YEARS_SQL)?;
+                    let rows = stmt.query_map([&pid], |r| {
+                        Ok(AccountYearRow {
+                            year: r.get(0)?,
+                            opening_balance: r.get(1)?,
+                            credits: r.get(2)?,
+                            rate: r.get(3)?,
+                            interest: r.get(4)?,
+                            closing_balance: r.get(5)?,
+                            rule_set: r.get(6)?,
+                        })
+                    })?;
+                    rows.collect()
+                })
+                .await;
+        }
+        let rows = sqlx::query(ACCOUNT_YEARS_SQL)
+            .bind(person_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(AccountYearRow {

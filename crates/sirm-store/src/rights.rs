@@ -260,25 +260,6 @@ pub struct QueryLogRow {
 }
 
 impl Store {
-    /// Record a query (append-only table).
-    pub async fn log_query(&self, q: &QueryLogRow) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO query_log (time_us, channel, requester_kind, requester, subject, items, basis, source) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(q.time_us)
-        .bind(&q.channel)
-        .bind(&q.requester_kind)
-        .bind(&q.requester)
-        .bind(&q.subject)
-        .bind(&q.items)
-        .bind(&q.basis)
-        .bind(&q.source)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
     /// Queries of one subject (a person's ID number), newest first.
     pub async fn queries_of(
         &self,

@@ -413,6 +413,43 @@ async fn streamed_append_is_one_transaction(db: TestDb) {
     assert!(verify_all(&store, &k).await.is_intact());
 }
 
+async fn concurrent_queries_are_all_logged(db: TestDb) {
+    let store = db.app().await;
+    // 300 queries at once: the writer commits them in a few transactions,
+    // and each call returns only once its own row is committed.
+    let calls = (0..300).map(|i| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let row = sirm_store::QueryLogRow {
+                time_us: 1_000_000 + i,
+                channel: "portal".into(),
+                requester_kind: "self".into(),
+                requester: format!("user{i}"),
+                subject: format!("subject{}", i % 7),
+                items: "registration".into(),
+                basis: String::new(),
+                source: "127.0.0.1".into(),
+            };
+            store.log_query(&row).await.unwrap();
+            // Committed: visible at once to another connection.
+            let seen = store.queries_of(&row.subject, 1000).await.unwrap();
+            assert!(seen.contains(&row), "row {i} not visible after log_query");
+        })
+    });
+    for c in futures::future::join_all(calls).await {
+        c.unwrap();
+    }
+    let mut total = 0;
+    for s in 0..7 {
+        total += store
+            .queries_of(&format!("subject{s}"), 1000)
+            .await
+            .unwrap()
+            .len();
+    }
+    assert_eq!(total, 300);
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -436,4 +473,5 @@ conformance!(
     append_refuses_a_ledger_with_an_unsigned_tail,
     credentials_are_mutable_and_outside_the_ledger,
     streamed_append_is_one_transaction,
+    concurrent_queries_are_all_logged,
 );

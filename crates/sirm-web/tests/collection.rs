@@ -42,6 +42,7 @@ async fn spawn_with(postgres: bool, history: bool) -> App {
             seed: 3,
             persons: 10,
             history,
+            bench_accounts: 0,
         },
     )
     .await

@@ -42,6 +42,7 @@ async fn spawn_with(postgres: bool, tune: impl FnOnce(&mut Sirm)) -> App {
             seed: 7,
             persons: 12,
             history: false,
+            bench_accounts: 0,
         },
     )
     .await

@@ -4,8 +4,6 @@
 //! granted pension and its monthly payments. Every figure is computed by the
 //! same engine functions approval uses; nothing is typed in.
 
-use std::collections::BTreeMap;
-
 use chrono::{Datelike, NaiveDate};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -13,8 +11,9 @@ use rust_decimal::Decimal;
 use sirm_domain::id::{CreditCode, RegionCode, ResidentId};
 use sirm_domain::records::{self, kind};
 use sirm_domain::rules::{engine, Category, Month};
-use sirm_ledger::{EntryDraft, Stream};
+use sirm_ledger::Stream;
 
+use super::Emit;
 use crate::install::draft;
 use crate::registration::{employment_start_draft, person_draft};
 use crate::{AppError, Config};
@@ -29,9 +28,8 @@ pub(super) struct Firm {
     pub deregistered_on: Option<NaiveDate>,
 }
 
-/// What the history adds.
+/// What the history adds (its entries go to the [`Emit`]).
 pub(super) struct History {
-    pub drafts: Vec<EntryDraft>,
     /// The invented retiree (bound to the `retiree` demo account).
     pub retiree: ResidentId,
     /// The retiree's employer (the demo employer agent's employer).
@@ -46,18 +44,28 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
 }
 
-/// Build the history. `first_seq` is the ledger sequence the first draft
-/// returned will get (payments name the benefit entry they come from).
+/// Build the history, streaming its drafts to `out` in ledger order.
+/// `out.count()` tells the sequence number the next draft gets (payments
+/// name the benefit entry they come from).
+///
+/// Memory does not grow with the contribution rows: a first pass draws
+/// every random choice (employer, first wage, yearly raises) into a small
+/// plan per person; the contributions are then computed and emitted person
+/// by person, and the year-end settlements recompute each year's credits
+/// from the plans. The order and content of the entries are those of the
+/// earlier all-in-memory generator.
 pub(super) fn history(
     cfg: &Config,
     rng: &mut ChaCha8Rng,
     persons: &[(ResidentId, NaiveDate)],
     firms: &[Firm],
-    first_seq: u64,
+    out: &mut Emit,
 ) -> Result<History, AppError> {
     let book = crate::rules_book()?;
     let set = book.by_region(&cfg.agency_code).map_err(bad)?;
+    let first = Month::new(2016, 1).ok_or_else(|| bad("month"))?;
     let last = Month::new(2025, 12).ok_or_else(|| bad("month"))?;
+    let months = (last.months_since(first) + 1) as usize;
     let open_firms: Vec<&Firm> = firms
         .iter()
         .filter(|f| f.deregistered_on.is_none() && f.registered_on < d(2025, 1, 1))
@@ -65,11 +73,22 @@ pub(super) fn history(
     if open_firms.is_empty() {
         return Err(bad("no employer to employ the demo persons"));
     }
-    let mut drafts = Vec::new();
+    // The rank of each open employer by credit code (payments go in that order).
+    let mut by_code: Vec<usize> = (0..open_firms.len()).collect();
+    by_code.sort_by(|a, b| {
+        open_firms[*a]
+            .code
+            .as_str()
+            .cmp(open_firms[*b].code.as_str())
+    });
+    let mut rank = vec![0usize; open_firms.len()];
+    for (r, f) in by_code.iter().enumerate() {
+        rank[*f] = r;
+    }
     // The retiree first: registered, employed 2016-01 to 2022-12, retired 2023-01.
     let region: RegionCode = "110105".parse().map_err(bad)?;
     let retiree = ResidentId::from_parts(&region, d(1962, 12, 15), 31).map_err(bad)?;
-    drafts.push(person_draft(
+    out.push(person_draft(
         cfg,
         ACTOR,
         &records::PersonRegistration {
@@ -79,32 +98,29 @@ pub(super) fn history(
             phone: "13900000031".into(),
             registered_on: d(1996, 1, 1),
         },
-    )?);
-    let mut all: Vec<(ResidentId, NaiveDate)> = vec![(retiree.clone(), d(2016, 1, 1))];
-    all.extend(persons.iter().cloned());
+    )?)?;
+    let retiree_entry = (retiree.clone(), d(2016, 1, 1));
+    let all = std::iter::once(&retiree_entry).chain(persons.iter());
 
-    // (employer, month) → total due; person → month → account credit (paid or not known yet).
-    let mut due: BTreeMap<(String, Month), Decimal> = BTreeMap::new();
-    let mut credits: BTreeMap<String, Vec<(Month, Decimal, String)>> = BTreeMap::new();
-    let mut bases: BTreeMap<String, Vec<(Month, Decimal, String)>> = BTreeMap::new();
-    let mut assessed = Vec::new();
-    for (n, (id, registered_on)) in all.iter().enumerate() {
+    // Pass 1: employment and every random draw, in the generator's order.
+    let mut plans: Vec<Plan> = Vec::new();
+    for (n, (id, registered_on)) in all.enumerate() {
         let is_retiree = n == 0;
         // Most persons are employed; the demo citizen (first person) always.
         if !is_retiree && n > 1 && rng.gen_bool(0.15) {
             continue;
         }
         let firm = if is_retiree {
-            open_firms[0]
+            0
         } else {
-            open_firms[rng.gen_range(0..open_firms.len())]
+            rng.gen_range(0..open_firms.len())
         };
         let adult = id
             .birth_date()
             .with_year(id.birth_date().year() + 18)
             .unwrap_or(*registered_on);
         let start_on = (*registered_on)
-            .max(firm.registered_on)
+            .max(open_firms[firm].registered_on)
             .max(adult)
             .max(d(2016, 1, 1));
         let start = Month::of_date(start_on);
@@ -116,17 +132,17 @@ pub(super) fn history(
         if start > end {
             continue;
         }
-        drafts.push(employment_start_draft(
+        out.push(employment_start_draft(
             cfg,
             ACTOR,
             &records::EmploymentStart {
                 id: id.clone(),
-                credit_code: firm.code.clone(),
+                credit_code: open_firms[firm].code.clone(),
                 start_on,
             },
-        )?);
+        )?)?;
         if is_retiree {
-            drafts.push(draft(
+            out.push(draft(
                 cfg,
                 Stream::Business,
                 kind::EMPLOYMENT_ENDED,
@@ -134,20 +150,43 @@ pub(super) fn history(
                 ACTOR,
                 &records::EmploymentEnd {
                     id: id.clone(),
-                    credit_code: firm.code.clone(),
+                    credit_code: open_firms[firm].code.clone(),
                     end_on: d(2022, 12, 31),
                     reason: "退休".into(),
                 },
-            )?);
+            )?)?;
         }
-        let mut wage = Decimal::from(rng.gen_range(45..=250u32) * 100);
+        let first_wage = rng.gen_range(45..=250u32) * 100;
+        let mut raises = Vec::new();
         let mut m = start;
         while m <= end {
             if m.month() == 1 && m > start {
                 // A yearly raise of 0–8 %, to the yuan.
-                wage = (wage * (Decimal::from(100 + rng.gen_range(0..=8u32)) / Decimal::from(100)))
-                    .round_dp(0);
+                raises.push(rng.gen_range(0..=8u32) as u8);
             }
+            m = m.add_months(1);
+        }
+        plans.push(Plan {
+            retiree: is_retiree,
+            id: id.clone(),
+            firm,
+            start,
+            end,
+            first_wage,
+            raises,
+        });
+    }
+
+    // Pass 2: the monthly contributions, person by person.
+    // (employer rank, month) → total due.
+    let mut due: Vec<Option<Decimal>> = vec![None; open_firms.len() * months];
+    let mut retiree_bases: Vec<(Month, Decimal)> = Vec::new();
+    for plan in &plans {
+        let firm = open_firms[plan.firm];
+        let mut wages = plan.wages();
+        let mut m = plan.start;
+        while m <= plan.end {
+            let wage = wages.next(m);
             let params = set.year(m.year()).map_err(bad)?;
             let result = engine::month(params, wage, firm.class).map_err(bad)?;
             let a = &result.amounts;
@@ -158,102 +197,109 @@ pub(super) fn history(
                 + a.unemployment_employer
                 + a.unemployment_employee
                 + a.work_injury_employer;
-            *due.entry((firm.code.to_string(), m)).or_default() += total;
-            credits.entry(id.to_string()).or_default().push((
-                m,
-                result.account_credit,
-                firm.code.to_string(),
-            ));
-            bases
-                .entry(id.to_string())
-                .or_default()
-                .push((m, result.base, firm.code.to_string()));
-            assessed.push(draft(
+            let slot = rank[plan.firm] * months + m.months_since(first) as usize;
+            let cell = due.get_mut(slot).ok_or_else(|| bad("month out of range"))?;
+            *cell = Some(cell.unwrap_or_default() + total);
+            if plan.retiree {
+                retiree_bases.push((m, result.base));
+            }
+            out.push(draft(
                 cfg,
                 Stream::Business,
                 kind::CONTRIBUTION_ASSESSED,
-                records::person_subject(id),
+                records::person_subject(&plan.id),
                 ACTOR,
                 &records::ContributionAssessed {
-                    id: id.clone(),
+                    id: plan.id.clone(),
                     credit_code: firm.code.clone(),
                     month: m,
                     result,
                 },
-            )?);
+            )?)?;
             m = m.add_months(1);
         }
     }
-    drafts.extend(assessed);
     // Payments: every employer-month, except the last two months of every
     // seventh employer, starting with the second (arrears to show).
-    let late: Vec<String> = open_firms
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| i % 7 == 1)
-        .map(|(_, f)| f.code.to_string())
-        .collect();
-    let unpaid = |code: &str, m: Month| late.iter().any(|c| c == code) && m > last.add_months(-2);
-    for ((code, m), amount) in &due {
-        if unpaid(code, *m) {
-            continue;
+    let unpaid = |firm: usize, m: Month| firm % 7 == 1 && m > last.add_months(-2);
+    for (r, f) in by_code.iter().enumerate() {
+        for (i, amount) in due[r * months..(r + 1) * months].iter().enumerate() {
+            let (Some(amount), m) = (amount, first.add_months(i as i32)) else {
+                continue;
+            };
+            if unpaid(*f, m) {
+                continue;
+            }
+            let next = m.add_months(1);
+            let code = &open_firms[*f].code;
+            out.push(draft(
+                cfg,
+                Stream::Business,
+                kind::CONTRIBUTION_PAID,
+                format!("employer:{code}"),
+                ACTOR,
+                &records::ContributionPaid {
+                    credit_code: code.clone(),
+                    month: m,
+                    paid_on: d(next.year(), next.month(), 10),
+                    amount: *amount,
+                },
+            )?)?;
         }
-        let next = m.add_months(1);
-        drafts.push(draft(
-            cfg,
-            Stream::Business,
-            kind::CONTRIBUTION_PAID,
-            format!("employer:{code}"),
-            ACTOR,
-            &records::ContributionPaid {
-                credit_code: code.parse().map_err(bad)?,
-                month: *m,
-                paid_on: d(next.year(), next.month(), 10),
-                amount: *amount,
-            },
-        )?);
     }
-    // Year-end settlements, 2016–2025, from paid credits.
-    let mut balances: BTreeMap<String, Decimal> = BTreeMap::new();
+    drop(due);
+    // Year-end settlements, 2016–2025, from paid credits, persons in ID order.
+    let mut order: Vec<usize> = (0..plans.len()).collect();
+    order.sort_by(|a, b| plans[*a].id.as_str().cmp(plans[*b].id.as_str()));
+    let mut wages: Vec<Wages> = plans.iter().map(Plan::wages).collect();
+    let mut balances = vec![Decimal::ZERO; plans.len()];
     let mut retiree_balance = Decimal::ZERO;
     for year in 2016..=2025 {
         let params = set.year(year).map_err(bad)?;
         let Some(rate) = params.crediting_rate else {
             continue;
         };
-        for (person, months) in &credits {
+        for &n in &order {
+            let plan = &plans[n];
             let mut c = [Decimal::ZERO; 12];
-            for (m, credit, code) in months {
-                if m.year() == year && !unpaid(code, *m) {
-                    c[(m.month() as usize).clamp(1, 12) - 1] += *credit;
+            for month in 1..=12 {
+                let m = Month::new(year, month).ok_or_else(|| bad("month"))?;
+                if m < plan.start || m > plan.end {
+                    continue;
+                }
+                let wage = wages[n].next(m);
+                let credit = engine::month(params, wage, open_firms[plan.firm].class)
+                    .map_err(bad)?
+                    .account_credit;
+                if !unpaid(plan.firm, m) {
+                    c[(month as usize).clamp(1, 12) - 1] += credit;
                 }
             }
-            let opening = balances.get(person).copied().unwrap_or_default();
+            let opening = balances[n];
             if opening.is_zero() && c.iter().all(|x| x.is_zero()) {
                 continue;
             }
             let result = engine::account_year(params, opening, rate, &c).map_err(bad)?;
-            balances.insert(person.clone(), result.closing_balance);
-            let id: ResidentId = person.parse().map_err(bad)?;
-            if id == retiree && year == 2022 {
+            balances[n] = result.closing_balance;
+            if plan.retiree && year == 2022 {
                 retiree_balance = result.closing_balance;
             }
-            drafts.push(draft(
+            out.push(draft(
                 cfg,
                 Stream::Business,
                 kind::ACCOUNT_SETTLED,
-                records::person_subject(&id),
+                records::person_subject(&plan.id),
                 ACTOR,
-                &records::AccountSettled { id, year, result },
-            )?);
+                &records::AccountSettled {
+                    id: plan.id.clone(),
+                    year,
+                    result,
+                },
+            )?)?;
         }
     }
     // The retiree's pension, granted in 2023-01 with 120 deemed months, and
     // paid every month until 2025-12.
-    let paid_bases: Vec<(Month, Decimal)> = bases
-        .get(retiree.as_str())
-        .map(|v| v.iter().map(|(m, b, _)| (*m, *b)).collect())
-        .unwrap_or_default();
     let granted = crate::collection::benefit_of_record(
         set,
         &records::RetirementApplication {
@@ -261,25 +307,25 @@ pub(super) fn history(
             category: Category::Male,
             deemed_months: 120,
         },
-        &paid_bases,
+        &retiree_bases,
         retiree_balance,
         d(2023, 1, 5),
     )?;
-    let granted_seq = first_seq + drafts.len() as u64;
+    let granted_seq = out.next_seq();
     let total = granted.pension.total;
     let rule_set = granted.pension.rule_set.to_string();
     let start = granted.retirement.retirement_month;
-    drafts.push(draft(
+    out.push(draft(
         cfg,
         Stream::Business,
         kind::BENEFIT_GRANTED,
         records::person_subject(&retiree),
         ACTOR,
         &granted,
-    )?);
+    )?)?;
     let mut m = start;
     while m <= last {
-        drafts.push(draft(
+        out.push(draft(
             cfg,
             Stream::Business,
             kind::BENEFIT_PAID,
@@ -292,12 +338,54 @@ pub(super) fn history(
                 granted_seq,
                 rule_set: rule_set.clone(),
             },
-        )?);
+        )?)?;
         m = m.add_months(1);
     }
     Ok(History {
-        drafts,
         retiree,
         employer: open_firms[0].code.clone(),
     })
+}
+
+/// One employed person's history, as drawn in the first pass.
+struct Plan {
+    retiree: bool,
+    id: ResidentId,
+    /// Index into the open employers.
+    firm: usize,
+    start: Month,
+    end: Month,
+    /// The first month's wage in yuan.
+    first_wage: u32,
+    /// The raise (percent) of every January after the first month.
+    raises: Vec<u8>,
+}
+
+impl Plan {
+    fn wages(&self) -> Wages<'_> {
+        Wages {
+            start: self.start,
+            wage: Decimal::from(self.first_wage),
+            raises: self.raises.iter(),
+        }
+    }
+}
+
+/// A person's monthly wage, month after month.
+struct Wages<'a> {
+    start: Month,
+    wage: Decimal,
+    raises: std::slice::Iter<'a, u8>,
+}
+
+impl Wages<'_> {
+    /// The wage of `m`; call once for every month from the first, in order.
+    fn next(&mut self, m: Month) -> Decimal {
+        if m.month() == 1 && m > self.start {
+            // A yearly raise of 0–8 %, to the yuan.
+            let r = u32::from(self.raises.next().copied().unwrap_or(0));
+            self.wage = (self.wage * (Decimal::from(100 + r) / Decimal::from(100))).round_dp(0);
+        }
+        self.wage
+    }
 }

@@ -81,6 +81,11 @@ pub struct DemoArgs {
     /// Number of invented persons.
     #[arg(long, default_value_t = 1000)]
     pub persons: usize,
+    /// Also create this many insured-person portal accounts `bench-00001`…
+    /// (password: the demo password), bound to persons spread over the demo,
+    /// for load benchmarks (`scripts/load-bench`).
+    #[arg(long, default_value_t = 0)]
+    pub bench_accounts: usize,
     /// Only build the installation; do not serve it.
     #[arg(long)]
     pub no_serve: bool,
@@ -216,6 +221,7 @@ pub async fn demo(loc: &Location, args: &DemoArgs) -> anyhow::Result<ExitCode> {
             seed: args.seed,
             persons: args.persons,
             history: true,
+            bench_accounts: args.bench_accounts,
         },
     )
     .await?;
