@@ -38,7 +38,7 @@ use crate::identity::Principal;
 use crate::install::draft;
 use crate::ledger::InclusionProof;
 use crate::query::{Channel, Item};
-use crate::rights::{current_month, in_arrears, RightsRecord};
+use crate::rights::{current_month, MonthStatus, RightsRecord};
 use crate::{AppError, Sirm};
 
 /// `[certificates]` in `sirm.toml`.
@@ -226,28 +226,12 @@ pub fn normalize_code(s: &str) -> Option<String> {
     ok.then_some(c)
 }
 
-/// Local agency time (UTC+8), to the second.
-fn local_now() -> String {
-    let t = chrono::Utc::now() + chrono::Duration::hours(8);
-    t.format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
 fn money(s: &str) -> Decimal {
     s.parse().unwrap_or_default()
 }
 
 fn yuan(d: Decimal) -> String {
     format!("{:.2}", d.round_dp(2))
-}
-
-fn status_zh(month: &str, status: &str, current: Month) -> &'static str {
-    if status == "paid" {
-        "已缴"
-    } else if in_arrears(month, status, current) {
-        "欠缴"
-    } else {
-        "应缴"
-    }
 }
 
 const FOOTER_NOTE: &str = "本证明依据本机构社会保险个人权益记录出具，免费。请扫描二维码或访问核验网址核验真伪，以核验结果为准。";
@@ -333,7 +317,9 @@ impl Sirm {
             .unwrap_or_else(|| req.base_url.clone());
         let code = new_code();
         let verify_url = format!("{}/verify/{code}", base.trim_end_matches('/'));
-        let issued_at = local_now();
+        let issued_at = crate::rights::agency_now()
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string();
         let content = CertificateContent {
             agency_name: self.config.agency_name.clone(),
             person_name: r.person.name.clone(),
@@ -401,6 +387,25 @@ impl Sirm {
         })
     }
 
+    /// The indexed certificate of a typed code, and whose it is. Malformed
+    /// and unknown codes are the same "not found".
+    async fn certificate_by_code(
+        &self,
+        code: &str,
+    ) -> Result<(CertificateRow, ResidentId), AppError> {
+        let code = normalize_code(code).ok_or_else(no_such_code)?;
+        let row = self
+            .store
+            .certificate(&code)
+            .await?
+            .ok_or_else(no_such_code)?;
+        let id = row
+            .person_id
+            .parse::<ResidentId>()
+            .map_err(|_| no_such_code())?;
+        Ok((row, id))
+    }
+
     /// The certificates of `subject` that `who` may see (the same capacity
     /// as reading the record through `channel`; not logged as a query: the
     /// list shows codes and dates only).
@@ -423,16 +428,7 @@ impl Sirm {
         channel: Channel,
         code: &str,
     ) -> Result<(CertificateRow, Vec<u8>), AppError> {
-        let code = normalize_code(code).ok_or_else(no_such_code)?;
-        let row = self
-            .store
-            .certificate(&code)
-            .await?
-            .ok_or_else(no_such_code)?;
-        let id = row
-            .person_id
-            .parse::<ResidentId>()
-            .map_err(|_| no_such_code())?;
+        let (row, id) = self.certificate_by_code(code).await?;
         self.capacity(who, channel, &id, None)
             .await
             .map_err(|_| no_such_code())?;
@@ -456,16 +452,8 @@ impl Sirm {
                 "say why the certificate is revoked",
             ));
         }
-        let code = normalize_code(code).ok_or_else(no_such_code)?;
-        let row = self
-            .store
-            .certificate(&code)
-            .await?
-            .ok_or_else(no_such_code)?;
-        let id = row
-            .person_id
-            .parse::<ResidentId>()
-            .map_err(|_| no_such_code())?;
+        let (row, id) = self.certificate_by_code(code).await?;
+        let code = row.code.clone();
         self.person_of_agency(who, &id).await?;
         if row.revoked_seq != 0 {
             return Err(AppError::Conflict(format!(
@@ -522,12 +510,8 @@ impl Sirm {
         file: Option<&[u8]>,
         (requester_kind, requester, source): (&str, &str, &str),
     ) -> Result<CertificateCheck, AppError> {
-        let code = normalize_code(code).ok_or_else(no_such_code)?;
-        let row = self
-            .store
-            .certificate(&code)
-            .await?
-            .ok_or_else(no_such_code)?;
+        let (row, _) = self.certificate_by_code(code).await?;
+        let code = row.code.clone();
         let seq = u64::try_from(row.seq).map_err(|_| no_such_code())?;
         let entry = self.store.entry(seq).await?.ok_or_else(no_such_code)?;
         let issued: Option<CertificateIssued> = (entry.kind == kind::CERTIFICATE_ISSUED)
@@ -544,7 +528,7 @@ impl Sirm {
             .ok()
             .is_some_and(|sig| self.public_key.verify(&issued.statement(), &sig).is_ok())
             && issued.key_id == self.public_key.key_id();
-        let inclusion = self.anchored_inclusion_proof(seq).await.ok();
+        let inclusion = self.anchored_inclusion_proof(&entry).await.ok();
         let anchored = inclusion.as_ref().is_some_and(|p| {
             p.checkpoint.verify(&self.public_key).is_ok()
                 && p.leaf_hash == hex::encode(entry.leaf_hash(p.checkpoint.profile))
@@ -714,16 +698,19 @@ async fn contribution_content(
         let personal = money(&c.pension_employee)
             + money(&c.medical_employee)
             + money(&c.unemployment_employee);
-        let status = status_zh(&c.month, &c.status, current);
-        match status {
-            "已缴" => {
+        let status = match MonthStatus::of(&c.month, &c.status, current) {
+            MonthStatus::Paid => {
                 paid += 1;
                 employer_total += employer;
                 personal_total += personal;
+                "已缴"
             }
-            "欠缴" => arrears += 1,
-            _ => {}
-        }
+            MonthStatus::Arrears => {
+                arrears += 1;
+                "欠缴"
+            }
+            MonthStatus::Due => "应缴",
+        };
         rows.push(vec![
             c.month.clone(),
             names.get(&c.credit_code).cloned().unwrap_or_default(),

@@ -3,7 +3,7 @@
 //! grew (consistency). Proofs reveal hashes only, never entry content.
 
 use serde::Serialize;
-use sirm_ledger::{merkle, SignedCheckpoint};
+use sirm_ledger::{merkle, Entry, SignedCheckpoint};
 
 use crate::{AppError, Sirm};
 
@@ -69,20 +69,24 @@ impl Sirm {
         })
     }
 
-    /// Inclusion proof of entry `seq` against the signed checkpoint of the
-    /// append that wrote it, when that append ended at `seq` (a single-entry
-    /// append such as issuing a certificate): the entry is then the last
-    /// leaf of that tree, and its audit path is the previous checkpoint's
-    /// frontier, right to left — O(log n), no leaves read. Otherwise (or if
-    /// a checkpoint is missing) the proof against the latest checkpoint.
-    pub async fn anchored_inclusion_proof(&self, seq: u64) -> Result<InclusionProof, AppError> {
+    /// Inclusion proof of `entry` (already read by the caller) against the
+    /// signed checkpoint of the append that wrote it, when that append ended
+    /// with it (a single-entry append such as issuing a certificate): the
+    /// entry is then the last leaf of that tree, and its audit path is the
+    /// previous checkpoint's frontier, right to left — O(log n), no leaves
+    /// read. Otherwise (or if a checkpoint is missing) the proof against the
+    /// latest checkpoint. The leaf hash is recomputed from the entry.
+    pub async fn anchored_inclusion_proof(
+        &self,
+        entry: &Entry,
+    ) -> Result<InclusionProof, AppError> {
+        let seq = entry.seq;
         if seq == 0 {
             return Err(AppError::invalid("seq", "must be at least 1"));
         }
-        let entry = self.store.entry(seq).await?;
         let at = self.store.checkpoint_at(seq).await?;
         let before = self.store.checkpoint_at(seq - 1).await?;
-        let (Some(entry), Some((cp, _)), Some((_, frontier))) = (entry, at, before) else {
+        let (Some((cp, _)), Some((_, frontier))) = (at, before) else {
             return self.inclusion_proof(seq).await;
         };
         let profile = cp.profile;

@@ -57,6 +57,29 @@ pub fn in_arrears(month: &str, status: &str, current: Month) -> bool {
     status != "paid" && month < current.to_string().as_str()
 }
 
+/// Where an assessed contribution month stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MonthStatus {
+    /// The contributions arrived.
+    Paid,
+    /// Unpaid, and before the current month ([`in_arrears`]).
+    Arrears,
+    /// Assessed, not yet due.
+    Due,
+}
+
+impl MonthStatus {
+    pub fn of(month: &str, status: &str, current: Month) -> MonthStatus {
+        if status == "paid" {
+            MonthStatus::Paid
+        } else if in_arrears(month, status, current) {
+            MonthStatus::Arrears
+        } else {
+            MonthStatus::Due
+        }
+    }
+}
+
 /// Contribution years from a person's contribution rows, counted by the
 /// rules engine (`sirm_domain::rules::engine::contribution_years`).
 pub fn contribution_years(rows: &[ContributionRow], current: Month) -> ContributionYears {
@@ -92,9 +115,14 @@ pub struct ArrearsRow {
     pub due: Decimal,
 }
 
+/// Now in the agency's time zone (UTC+8), as printed on documents.
+pub fn agency_now() -> chrono::NaiveDateTime {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).naive_utc()
+}
+
 /// Today in the agency's time zone (UTC+8).
 pub fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    agency_now().date()
 }
 
 /// The current month in the agency's time zone (UTC+8).

@@ -314,37 +314,36 @@ impl Layout<'_> {
             })
             .collect();
         self.ensure(3.0 * TABLE_LINE + 12.0);
-        self.table_row(&c.table_header, &widths, &right, true);
+        let header = self.row_lines(&c.table_header, &widths, true);
+        self.table_row(&header, &widths, &right, true);
         for row in &c.rows {
-            let h = self.row_height(row, &widths, false);
-            if self.y + h > BOTTOM {
+            // Each cell is wrapped once; the row's height follows from it.
+            let lines = self.row_lines(row, &widths, false);
+            if self.y + row_height(&lines) > BOTTOM {
                 self.new_page();
-                self.table_row(&c.table_header, &widths, &right, true);
+                self.table_row(&header, &widths, &right, true);
             }
-            self.table_row(row, &widths, &right, false);
+            self.table_row(&lines, &widths, &right, false);
         }
         self.y += 6.0;
     }
 
-    fn cell_lines(&self, cell: &str, width: f32, bold: bool) -> Vec<String> {
-        self.wrap(cell, TABLE, bold, width - 2.0 * CELL_PAD)
-    }
-
-    fn row_height(&self, row: &[String], widths: &[f32], bold: bool) -> f32 {
-        let lines = row
+    /// The wrapped lines of each cell of a row (missing cells are empty).
+    fn row_lines(&self, row: &[String], widths: &[f32], bold: bool) -> Vec<Vec<String>> {
+        widths
             .iter()
-            .zip(widths)
-            .map(|(cell, w)| self.cell_lines(cell, *w, bold).len())
-            .max()
-            .unwrap_or(1)
-            .max(1);
-        lines as f32 * TABLE_LINE + 6.0
+            .enumerate()
+            .map(|(i, w)| {
+                let cell = row.get(i).map(String::as_str).unwrap_or("");
+                self.wrap(cell, TABLE, bold, w - 2.0 * CELL_PAD)
+            })
+            .collect()
     }
 
-    fn table_row(&mut self, row: &[String], widths: &[f32], right: &[bool], header: bool) {
-        let h = self.row_height(row, widths, header);
+    fn table_row(&mut self, cells: &[Vec<String>], widths: &[f32], right: &[bool], header: bool) {
+        let h = row_height(cells);
         let mut x = MARGIN_X;
-        for (i, w) in widths.iter().enumerate() {
+        for (i, (w, lines)) in widths.iter().zip(cells).enumerate() {
             self.ops.push(Op::Rect {
                 x,
                 y: self.y,
@@ -353,8 +352,7 @@ impl Layout<'_> {
                 fill: header.then_some(HEADER_FILL),
                 stroke: Some((GREY, 0.5)),
             });
-            let cell = row.get(i).map(String::as_str).unwrap_or("");
-            for (k, line) in self.cell_lines(cell, *w, header).iter().enumerate() {
+            for (k, line) in lines.iter().enumerate() {
                 let lw = self.width(line, TABLE, header);
                 let lx = if right.get(i) == Some(&true) && !header {
                     x + w - CELL_PAD - lw
@@ -445,6 +443,12 @@ impl Layout<'_> {
             self.y += 14.0;
         }
     }
+}
+
+/// Height of a table row: its tallest cell.
+fn row_height(cells: &[Vec<String>]) -> f32 {
+    let lines = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    lines as f32 * TABLE_LINE + 6.0
 }
 
 fn frame_and_footer(

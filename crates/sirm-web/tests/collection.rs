@@ -92,6 +92,18 @@ impl App {
             .unwrap();
         (r.status(), r.json().await.unwrap_or(Value::Null))
     }
+    /// The HTML of a page.
+    async fn page(&self, t: &str, path: &str) -> String {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(t)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
     async fn get(&self, t: &str, path: &str) -> (StatusCode, Value) {
         let r = self
             .http
@@ -1531,16 +1543,7 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
         .await
         .unwrap();
     let deleg = app.login("deleg").await;
-    let list = app
-        .http
-        .get(format!("{}/my/record", app.base))
-        .bearer_auth(&deleg)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = app.page(&deleg, "/my/record").await;
     assert!(
         list.contains("id=\"delegations\"") && list.contains(&format!("/my/record?id={own}")),
         "{list}"
@@ -1567,16 +1570,7 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
         && q.requester == "agent"));
     let retiree_log = app.sirm.store.queries_of(&retiree, 50).await.unwrap();
     assert!(retiree_log.iter().any(|q| q.requester_kind == "employer"));
-    let page = app
-        .http
-        .get(format!("{}/my/queries", app.base))
-        .bearer_auth(&citizen)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&citizen, "/my/queries").await;
     assert!(page.contains("delegate"), "{page}");
 }
 
@@ -1891,15 +1885,7 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
     assert_eq!(v["verdict"], "revoked");
 
     // The public page says it in words; the index rebuilds from the ledger.
-    let page = app
-        .http
-        .get(format!("{}/verify/{code}", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page("", &format!("/verify/{code}")).await;
     assert!(
         page.contains("已作废") && page.contains("issued in error"),
         "{page}"

@@ -18,7 +18,7 @@
 //!   `query_pin.lockout` event; each answered query an `ivr.query` event naming
 //!   the channel and the items answered.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration};
 use serde::Serialize;
 use sirm_domain::access::{pin, Permission};
 use sirm_domain::id::ResidentId;
@@ -222,10 +222,7 @@ impl Sirm {
             account_balance: r.account_balance.unwrap_or_else(|| "0.00".into()),
             benefit_status: BenefitStatus::of(r.benefit.as_ref().map(|b| b.status.as_str()))?,
             arrears_months: r.contribution_years.arrears_months,
-            as_of: (Utc::now() + Duration::hours(8))
-                .date_naive()
-                .format("%Y-%m-%d")
-                .to_string(),
+            as_of: crate::rights::today().format("%Y-%m-%d").to_string(),
         };
         self.audit(
             &pid,

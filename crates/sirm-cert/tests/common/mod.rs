@@ -40,12 +40,7 @@ pub fn contribution(n: usize) -> Certificate {
         ]);
         i += 1;
         if i % TYPES.len() == 0 {
-            if month == 1 {
-                month = 12;
-                year -= 1;
-            } else {
-                month -= 1;
-            }
+            (year, month) = prev_month(year, month);
         }
     }
     Certificate {
@@ -83,12 +78,7 @@ pub fn benefit(n: usize) -> Certificate {
             "中国工商银行 ****6789".to_string(),
             "已发放".to_string(),
         ]);
-        if month == 1 {
-            month = 12;
-            year -= 1;
-        } else {
-            month -= 1;
-        }
+        (year, month) = prev_month(year, month);
     }
     Certificate {
         kind: CertificateKind::Benefit,
@@ -126,4 +116,13 @@ pub fn money(cents: u64) -> String {
         out.push(ch);
     }
     format!("{out}.{:02}", cents % 100)
+}
+
+/// The month before `year`-`month`.
+fn prev_month(year: u32, month: u32) -> (u32, u32) {
+    if month == 1 {
+        (year - 1, 12)
+    } else {
+        (year, month - 1)
+    }
 }

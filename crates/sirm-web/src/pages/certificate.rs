@@ -64,16 +64,6 @@ fn parse_month(field: &str, s: Option<&str>) -> Result<Option<Month>, ApiError> 
     }
 }
 
-fn subject(c: &Caller, id: Option<&str>) -> Result<ResidentId, ApiError> {
-    let raw = id
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .or(c.principal.person_id.as_deref())
-        .ok_or_else(|| ApiError::from(AppError::NotFound("record".into())))?;
-    raw.parse()
-        .map_err(|e| ApiError::from(AppError::invalid("id", format!("{e}"))))
-}
-
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     pub id: Option<String>,
@@ -97,7 +87,7 @@ async fn list_page(
     issued: Option<&str>,
     error: Option<String>,
 ) -> Response {
-    let subject = match subject(c, id) {
+    let subject = match super::portal::subject_id(c, id) {
         Ok(s) => s,
         Err(e) => return super::error_page(e),
     };
@@ -212,20 +202,28 @@ pub struct IssueForm {
     pub id: Option<String>,
 }
 
+/// What an issue form asks for.
+fn request(
+    st: &AppState,
+    headers: &HeaderMap,
+    f: &IssueForm,
+) -> Result<CertificateRequest, ApiError> {
+    Ok(CertificateRequest {
+        kind: CertificateKind::parse(&f.kind)?,
+        from: parse_month("from", f.from.as_deref())?,
+        to: parse_month("to", f.to.as_deref())?,
+        base_url: base_url(st, headers),
+    })
+}
+
 async fn issue(
     st: &AppState,
     c: &Caller,
     headers: &HeaderMap,
     f: &IssueForm,
 ) -> Result<IssuedCertificate, ApiError> {
-    let kind = CertificateKind::parse(&f.kind)?;
-    let req = CertificateRequest {
-        kind,
-        from: parse_month("from", f.from.as_deref())?,
-        to: parse_month("to", f.to.as_deref())?,
-        base_url: base_url(st, headers),
-    };
-    let id = subject(c, f.id.as_deref())?;
+    let req = request(st, headers, f)?;
+    let id = super::portal::subject_id(c, f.id.as_deref())?;
     Ok(st
         .sirm
         .issue_certificate(&c.principal, Channel::Portal, &id, &req)
@@ -241,26 +239,13 @@ pub async fn issue_form(
 ) -> Response {
     match issue(&st, &c, &headers, &f).await {
         Ok(done) => {
-            let id =
-                f.id.as_deref()
-                    .map(|i| format!("&id={}", urlencode(i.trim())))
-                    .unwrap_or_default();
-            Redirect::to(&format!("/my/certificates?issued={}{id}", done.code)).into_response()
+            let mut q = vec![("issued", done.code.as_str())];
+            q.extend(f.id.as_deref().map(|i| ("id", i.trim())));
+            let q = serde_urlencoded::to_string(q).unwrap_or_default();
+            Redirect::to(&format!("/my/certificates?{q}")).into_response()
         }
         Err(e) => list_page(&st, &c, f.id.as_deref(), None, Some(e.message.clone())).await,
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 #[derive(Serialize)]
@@ -370,13 +355,7 @@ pub async fn counter_issue(
     Form(f): Form<IssueForm>,
 ) -> Response {
     let result = async {
-        let kind = CertificateKind::parse(&f.kind)?;
-        let req = CertificateRequest {
-            kind,
-            from: parse_month("from", f.from.as_deref())?,
-            to: parse_month("to", f.to.as_deref())?,
-            base_url: base_url(&st, &headers),
-        };
+        let req = request(&st, &headers, &f)?;
         let id: ResidentId =
             f.id.as_deref()
                 .unwrap_or("")
@@ -584,7 +563,11 @@ pub struct CodeQuery {
 /// `/verify` (a form), or `/verify?code=` (redirects to `/verify/<code>`).
 pub async fn verify_home(State(st): State<AppState>, Query(q): Query<CodeQuery>) -> Response {
     if let Some(code) = q.code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        return Redirect::to(&format!("/verify/{}", urlencode(code))).into_response();
+        // A code is letters and digits: normalised, it is a safe path segment.
+        return match sirm_app::certificate::normalize_code(code) {
+            Some(code) => Redirect::to(&format!("/verify/{code}")).into_response(),
+            None => verify_page(&st, StatusCode::NOT_FOUND, not_found_html()),
+        };
     }
     verify_page(&st, StatusCode::OK, String::new())
 }

@@ -38,12 +38,17 @@ pub struct RecordQuery {
 
 /// Whose record: `?id=` (a delegate), else the signed-in person's own.
 fn subject(c: &Caller, q: &RecordQuery) -> Result<ResidentId, ApiError> {
-    let raw =
-        q.id.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .or(c.principal.person_id.as_deref())
-            .ok_or_else(|| ApiError::from(sirm_app::AppError::NotFound("record".into())))?;
+    subject_id(c, q.id.as_deref())
+}
+
+/// Whose record: the given ID number (a delegate's request), else the
+/// signed-in person's own. No person at all is the query path's "not found".
+pub(crate) fn subject_id(c: &Caller, id: Option<&str>) -> Result<ResidentId, ApiError> {
+    let raw = id
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .or(c.principal.person_id.as_deref())
+        .ok_or_else(|| ApiError::from(sirm_app::AppError::NotFound("record".into())))?;
     raw.parse()
         .map_err(|e| ApiError::bad_request(format!("id: {e}")))
 }

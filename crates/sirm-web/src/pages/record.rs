@@ -3,7 +3,7 @@
 //! set that produced it. Which sections appear is the caller's decision
 //! (the query configuration), passed as [`Sections`].
 
-use sirm_app::rights::{current_month, in_arrears, RightsRecord};
+use sirm_app::rights::{current_month, MonthStatus, RightsRecord};
 
 use super::{esc, t};
 
@@ -53,12 +53,10 @@ fn table(id: &str, head: &[(&str, &str)], rows: Vec<Vec<String>>) -> String {
 
 /// Chinese and English word of a contribution status.
 pub fn contribution_status(month: &str, status: &str) -> String {
-    if status == "paid" {
-        t("已到账", "paid")
-    } else if in_arrears(month, status, current_month()) {
-        t("欠费", "in arrears")
-    } else {
-        t("已核定待缴", "assessed, due")
+    match MonthStatus::of(month, status, current_month()) {
+        MonthStatus::Paid => t("已到账", "paid"),
+        MonthStatus::Arrears => t("欠费", "in arrears"),
+        MonthStatus::Due => t("已核定待缴", "assessed, due"),
     }
 }
 
