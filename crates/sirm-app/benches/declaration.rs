@@ -44,6 +44,7 @@ async fn run(rows: usize, engine: &str) {
             persons: 10,
             history: false,
             bench_accounts: 0,
+            full_careers: false,
         },
     )
     .await

@@ -85,6 +85,11 @@ pub struct DemoRequest {
     /// bound to persons spread evenly over the invented ones, all with the
     /// demo password (for load benchmarks; 0 in the ordinary demo).
     pub bench_accounts: usize,
+    /// Every person registered before 2016 and employed, with contributions,
+    /// for all 120 months of 2016–2025 (the load benchmark's scale: about
+    /// 120 contribution rows per person). Off in the ordinary demo, whose
+    /// persons register through 2015–2025 and 15 % of whom are not employed.
+    pub full_careers: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -444,10 +449,12 @@ fn generate(cfg: &Config, req: &DemoRequest, out: &mut Emit) -> Result<DemoData,
             let birth_region: RegionCode = pick(&mut rng, BIRTH_REGIONS)
                 .parse()
                 .map_err(|e| AppError::invalid("region", e))?;
+            // Full careers: adult (18) by the end of 2015.
+            let last_birth = if req.full_careers { 1997 } else { 2003 };
             let birth = date_between(
                 &mut rng,
                 NaiveDate::from_ymd_opt(1962, 1, 1).unwrap_or_default(),
-                NaiveDate::from_ymd_opt(2003, 12, 31).unwrap_or_default(),
+                NaiveDate::from_ymd_opt(last_birth, 12, 31).unwrap_or_default(),
             );
             let id = ResidentId::from_parts(&birth_region, birth, rng.gen_range(1..=999))
                 .map_err(|e| AppError::invalid("id", e))?;
@@ -459,7 +466,12 @@ fn generate(cfg: &Config, req: &DemoRequest, out: &mut Emit) -> Result<DemoData,
             .birth_date()
             .with_year(id.birth_date().year() + 18)
             .unwrap_or(start);
-        let on = date_between(&mut rng, adult.max(start), end);
+        let on = if req.full_careers {
+            let from = NaiveDate::from_ymd_opt(2005, 1, 1).unwrap_or(start);
+            date_between(&mut rng, adult.max(from), start + Duration::days(364))
+        } else {
+            date_between(&mut rng, adult.max(start), end)
+        };
         let name = format!("{}{}", pick(&mut rng, SURNAMES), pick(&mut rng, GIVEN));
         let r = PersonRegistration {
             id: id.clone(),
@@ -502,7 +514,7 @@ fn generate(cfg: &Config, req: &DemoRequest, out: &mut Emit) -> Result<DemoData,
     let first_person = ids.iter().next().cloned();
     people.sort_by_key(|(id, _)| Some(id) != first_person.as_ref());
     let (retiree, agent_employer) = if req.history {
-        let h = history::history(cfg, &mut rng, &people, &firms, out)?;
+        let h = history::history(cfg, &mut rng, &people, &firms, req.full_careers, out)?;
         (Some(h.retiree), Some(h.employer))
     } else {
         (None, codes.iter().next().cloned())
@@ -669,4 +681,52 @@ async fn demo_applications(sirm: &Sirm, seed: u64) -> Result<(), AppError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--full-careers`: every invented person contributes all 120 months
+    /// of 2016–2025 (the load benchmark's 120 rows per person).
+    #[tokio::test]
+    async fn full_careers_have_120_contribution_months() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let opts = OpenOptions::new(dir.path().join("data"));
+        let persons = 30;
+        let req = DemoRequest {
+            seed: 7,
+            persons,
+            history: true,
+            bench_accounts: persons,
+            full_careers: true,
+        };
+        let report = ensure_demo(&opts, &req).await.expect("demo");
+        assert!(report.created);
+        let sirm = Sirm::open(&opts, Access::Read).await.expect("open");
+        for i in 1..=persons {
+            let account = sirm
+                .store
+                .account(&format!("bench-{i:05}"))
+                .await
+                .expect("account")
+                .expect("bench account");
+            let pid = account.person_id.expect("bound to a person");
+            let record = sirm
+                .store
+                .person_record(&pid)
+                .await
+                .expect("record")
+                .expect("registered");
+            let months: Vec<&str> = record
+                .contributions
+                .iter()
+                .map(|c| c.month.as_str())
+                .collect();
+            assert_eq!(months.len(), 120, "{pid}");
+            assert_eq!((months[0], months[119]), ("2016-01", "2025-12"));
+            assert!(record.person.registered_on.as_str() < "2016-01-01");
+            assert_eq!(record.account_years.len(), 10, "{pid}");
+        }
+    }
 }

@@ -134,24 +134,22 @@ impl Sirm {
     /// Assemble the rights record of a registered person. No authorization
     /// here: callers are the query use cases, which authorize first.
     pub async fn rights_of(&self, id: &ResidentId) -> Result<RightsRecord, AppError> {
-        let person = self
+        // One snapshot, one trip (sirm-store's `record` module).
+        let r = self
             .store
-            .person(id.as_str())
+            .person_record(id.as_str())
             .await?
             .ok_or_else(|| AppError::NotFound(format!("person {}", id.masked())))?;
-        let pid = id.as_str();
-        let contributions = self.store.contributions_of(pid).await?;
-        let account_years = self.store.account_years_of(pid).await?;
         Ok(RightsRecord {
-            employments: self.store.employments_of(pid).await?,
-            contribution_years: contribution_years(&contributions, current_month()),
-            contributions,
-            account_balance: account_years.last().map(|y| y.closing_balance.clone()),
-            account_years,
-            benefit: self.store.benefit_row(pid).await?,
-            payments: self.store.benefit_payments_of(pid).await?,
-            subsidies: self.store.subsidies_of(pid).await?,
-            person,
+            employments: r.employments,
+            contribution_years: contribution_years(&r.contributions, current_month()),
+            contributions: r.contributions,
+            account_balance: r.account_years.last().map(|y| y.closing_balance.clone()),
+            account_years: r.account_years,
+            benefit: r.benefit,
+            payments: r.payments,
+            subsidies: r.subsidies,
+            person: r.person,
         })
     }
 

@@ -87,19 +87,69 @@ pub struct AuditFilter {
 }
 
 fn account_row(r: &AnyRow, roles: Vec<String>) -> Result<AccountRow, sqlx::Error> {
+    account_row_at(r, 0, roles)
+}
+
+/// The account columns starting at column `at` ([`ACCOUNT_COLUMNS`]).
+fn account_row_at(r: &AnyRow, at: usize, roles: Vec<String>) -> Result<AccountRow, sqlx::Error> {
     Ok(AccountRow {
-        username: r.try_get(0)?,
-        display_name: r.try_get(1)?,
-        agency: r.try_get(2)?,
-        kind: r.try_get(3)?,
-        status: r.try_get(4)?,
-        person_id: r.try_get(5)?,
-        employer: r.try_get(6)?,
+        username: r.try_get(at)?,
+        display_name: r.try_get(at + 1)?,
+        agency: r.try_get(at + 2)?,
+        kind: r.try_get(at + 3)?,
+        status: r.try_get(at + 4)?,
+        person_id: r.try_get(at + 5)?,
+        employer: r.try_get(at + 6)?,
         roles,
     })
 }
 
 const ACCOUNT_COLUMNS: &str = "username, display_name, agency, kind, status, person_id, employer";
+
+const CREDENTIAL_COLUMNS: &str = "password_hash, must_change, changed_us, failed_count, \
+     locked_until_us, totp_secret, totp_last_step, recovery_codes";
+
+/// The credential columns starting at column `at` ([`CREDENTIAL_COLUMNS`]).
+fn credential_row(r: &AnyRow, at: usize) -> Result<CredentialRow, sqlx::Error> {
+    let codes: Option<String> = r.try_get(at + 7)?;
+    Ok(CredentialRow {
+        password_hash: r.try_get(at)?,
+        must_change: r.try_get::<i64, _>(at + 1)? != 0,
+        changed_us: r.try_get(at + 2)?,
+        failed_count: r.try_get(at + 3)?,
+        locked_until_us: r.try_get(at + 4)?,
+        totp_secret: r.try_get(at + 5)?,
+        totp_last_step: r.try_get(at + 6)?,
+        recovery_codes: codes
+            .map(|c| {
+                c.split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+/// Columns of a prefixed table alias: `a.x, a.y, …`.
+fn prefixed(alias: &str, columns: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a request's bearer needs, read in one statement: the session, its
+/// account with the roles in force, and the account's credential state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionAccount {
+    pub session: SessionRow,
+    /// `None` when the account no longer exists.
+    pub account: Option<AccountRow>,
+    /// `None` when the account has no credential yet.
+    pub credential: Option<CredentialRow>,
+}
 
 impl Store {
     pub async fn account(&self, username: &str) -> Result<Option<AccountRow>, StoreError> {
@@ -201,34 +251,13 @@ impl Store {
         &self,
         username: &str,
     ) -> Result<Option<CredentialRow>, StoreError> {
-        let row = sqlx::query(
-            "SELECT password_hash, must_change, changed_us, failed_count, locked_until_us, totp_secret, \
-             totp_last_step, recovery_codes FROM credential WHERE username = $1",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {CREDENTIAL_COLUMNS} FROM credential WHERE username = $1"
+        ))
         .bind(username)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            let codes: Option<String> = r.try_get(7)?;
-            Ok(CredentialRow {
-                password_hash: r.try_get(0)?,
-                must_change: r.try_get::<i64, _>(1)? != 0,
-                changed_us: r.try_get(2)?,
-                failed_count: r.try_get(3)?,
-                locked_until_us: r.try_get(4)?,
-                totp_secret: r.try_get(5)?,
-                totp_last_step: r.try_get(6)?,
-                recovery_codes: codes
-                    .map(|c| {
-                        c.split(',')
-                            .filter(|s| !s.is_empty())
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            })
-        })
-        .transpose()
+        Ok(row.map(|r| credential_row(&r, 0)).transpose()?)
     }
 
     /// Set a new password hash, remember it in the history (keeping `keep`
@@ -414,6 +443,60 @@ impl Store {
             })
         })
         .transpose()
+    }
+
+    /// The session `id_hash` with its account, roles and credential state,
+    /// in one statement (one row per role): the per-request look-up of every
+    /// signed-in call.
+    pub async fn session_account(
+        &self,
+        id_hash: &str,
+    ) -> Result<Option<SessionAccount>, StoreError> {
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "SELECT s.username, s.csrf, s.source, s.created_us, s.last_seen_us, {}, r.role, {} \
+                 FROM web_session s \
+                 LEFT JOIN account a ON a.username = s.username \
+                 LEFT JOIN account_role r ON r.username = s.username \
+                 LEFT JOIN credential c ON c.username = s.username \
+                 WHERE s.id_hash = $1 ORDER BY r.role",
+                prefixed("a", ACCOUNT_COLUMNS),
+                prefixed("c", CREDENTIAL_COLUMNS),
+            )
+        });
+        let rows = sqlx::query(&SQL)
+            .bind(id_hash)
+            .fetch_all(&self.pool)
+            .await?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        // Columns: session 0–4, account 5–11, role 12, credential 13–20.
+        let roles = rows
+            .iter()
+            .filter_map(|r| r.try_get::<Option<String>, _>(12).transpose())
+            .collect::<Result<Vec<_>, _>>()?;
+        let has_account = first.try_get::<Option<String>, _>(5)?.is_some();
+        let has_credential = first.try_get::<Option<String>, _>(13)?.is_some();
+        Ok(Some(SessionAccount {
+            session: SessionRow {
+                username: first.try_get(0)?,
+                csrf: first.try_get(1)?,
+                source: first.try_get(2)?,
+                created_us: first.try_get(3)?,
+                last_seen_us: first.try_get(4)?,
+            },
+            account: if has_account {
+                Some(account_row_at(first, 5, roles)?)
+            } else {
+                None
+            },
+            credential: if has_credential {
+                Some(credential_row(first, 13)?)
+            } else {
+                None
+            },
+        }))
     }
 
     pub async fn touch_session(&self, id_hash: &str, now_us: i64) -> Result<(), StoreError> {

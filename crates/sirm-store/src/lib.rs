@@ -22,6 +22,7 @@ mod identity;
 pub mod projection;
 mod query_log;
 mod query_pin;
+mod record;
 mod review;
 mod rights;
 mod store;
@@ -30,9 +31,11 @@ pub use certificate::CertificateRow;
 pub use engine::{Engine, Role, StoreConfig};
 pub use error::StoreError;
 pub use identity::{
-    AccountRow, AuditFilter, CredentialRow, DelegationRow, RoleRequestRow, SessionRow,
+    AccountRow, AuditFilter, CredentialRow, DelegationRow, RoleRequestRow, SessionAccount,
+    SessionRow,
 };
 pub use query_pin::QueryPinRow;
+pub use record::PersonRecordRows;
 pub use review::{
     AccountYearRow, ApplicationRow, ApplicationStepRow, ContributionRow, EmploymentRow,
     MaintenanceRow,

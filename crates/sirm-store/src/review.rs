@@ -2,7 +2,7 @@
 //! the maintenance log (Art 12) — every approved business entry with its
 //! application, reason and the responsible person of each stage.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -163,7 +163,7 @@ impl Store {
 }
 
 /// One employment of a person.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmploymentRow {
     pub person_id: String,
     pub credit_code: String,
@@ -175,12 +175,10 @@ pub struct EmploymentRow {
 impl Store {
     /// A person's employments, oldest first.
     pub async fn employments_of(&self, person_id: &str) -> Result<Vec<EmploymentRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT person_id, credit_code, start_on, end_on, end_reason FROM employment WHERE person_id = $1 ORDER BY start_on",
-        )
-        .bind(person_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&EMPLOYMENTS_SQL)
+            .bind(person_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(EmploymentRow {
@@ -195,17 +193,58 @@ impl Store {
     }
 }
 
-const CONTRIBUTIONS_SQL: &str =
-    "SELECT person_id, month, credit_code, declared_wage, base, pension_employer, pension_employee, \
-     medical_employer, medical_employee, unemployment_employer, unemployment_employee, work_injury_employer, \
-     account_credit, rule_set, status FROM contribution WHERE person_id = $1 ORDER BY month";
+use crate::record::{ACCOUNT_YEARS_SQL, CONTRIBUTIONS_SQL, EMPLOYMENTS_SQL};
 
-const ACCOUNT_YEARS_SQL: &str =
-    "SELECT year, opening_balance, credits, rate, interest, closing_balance, rule_set FROM account_year \
-     WHERE person_id = $1 ORDER BY year";
+/// SQLite file: a person's contributions read straight with rusqlite.
+pub(crate) fn sqlite_contributions(
+    c: &rusqlite::Connection,
+    pid: &str,
+) -> Result<Vec<ContributionRow>, rusqlite::Error> {
+    let mut stmt = c.prepare_cached(&CONTRIBUTIONS_SQL)?;
+    let rows = stmt.query_map([pid], |r| {
+        Ok(ContributionRow {
+            person_id: r.get(0)?,
+            month: r.get(1)?,
+            credit_code: r.get(2)?,
+            declared_wage: r.get(3)?,
+            base: r.get(4)?,
+            pension_employer: r.get(5)?,
+            pension_employee: r.get(6)?,
+            medical_employer: r.get(7)?,
+            medical_employee: r.get(8)?,
+            unemployment_employer: r.get(9)?,
+            unemployment_employee: r.get(10)?,
+            work_injury_employer: r.get(11)?,
+            account_credit: r.get(12)?,
+            rule_set: r.get(13)?,
+            status: r.get(14)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// SQLite file: a person's account years read straight with rusqlite.
+pub(crate) fn sqlite_account_years(
+    c: &rusqlite::Connection,
+    pid: &str,
+) -> Result<Vec<AccountYearRow>, rusqlite::Error> {
+    let mut stmt = c.prepare_cached(&ACCOUNT_YEARS_SQL)?;
+    let rows = stmt.query_map([pid], |r| {
+        Ok(AccountYearRow {
+            year: r.get(0)?,
+            opening_balance: r.get(1)?,
+            credits: r.get(2)?,
+            rate: r.get(3)?,
+            interest: r.get(4)?,
+            closing_balance: r.get(5)?,
+            rule_set: r.get(6)?,
+        })
+    })?;
+    rows.collect()
+}
 
 /// One person-month of computed contributions.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ContributionRow {
     pub person_id: String,
     pub month: String,
@@ -233,33 +272,9 @@ impl Store {
         if let Some(bulk) = &self.bulk {
             // SQLite file: read the ~120 rows of ten years on one thread.
             let pid = person_id.to_string();
-            return bulk
-                .read(move |c| {
-                    let mut stmt = c.prepare_cached(CONTRIBUTIONS_SQL)?;
-                    let rows = stmt.query_map([&pid], |r| {
-                        Ok(ContributionRow {
-                            person_id: r.get(0)?,
-                            month: r.get(1)?,
-                            credit_code: r.get(2)?,
-                            declared_wage: r.get(3)?,
-                            base: r.get(4)?,
-                            pension_employer: r.get(5)?,
-                            pension_employee: r.get(6)?,
-                            medical_employer: r.get(7)?,
-                            medical_employee: r.get(8)?,
-                            unemployment_employer: r.get(9)?,
-                            unemployment_employee: r.get(10)?,
-                            work_injury_employer: r.get(11)?,
-                            account_credit: r.get(12)?,
-                            rule_set: r.get(13)?,
-                            status: r.get(14)?,
-                        })
-                    })?;
-                    rows.collect()
-                })
-                .await;
+            return bulk.read(move |c| sqlite_contributions(c, &pid)).await;
         }
-        let rows = sqlx::query(CONTRIBUTIONS_SQL)
+        let rows = sqlx::query(&CONTRIBUTIONS_SQL)
             .bind(person_id)
             .fetch_all(&self.pool)
             .await?;
@@ -372,7 +387,7 @@ impl Store {
 }
 
 /// One settled account year.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountYearRow {
     pub year: i64,
     pub opening_balance: String,
@@ -430,25 +445,9 @@ impl Store {
     ) -> Result<Vec<AccountYearRow>, StoreError> {
         if let Some(bulk) = &self.bulk {
             let pid = person_id.to_string();
-            return bulk
-                .read(move |c| {
-                    let mut stmt = c.prepare_cached(ACCOUNT_YEARS_SQL)?;
-                    let rows = stmt.query_map([&pid], |r| {
-                        Ok(AccountYearRow {
-                            year: r.get(0)?,
-                            opening_balance: r.get(1)?,
-                            credits: r.get(2)?,
-                            rate: r.get(3)?,
-                            interest: r.get(4)?,
-                            closing_balance: r.get(5)?,
-                            rule_set: r.get(6)?,
-                        })
-                    })?;
-                    rows.collect()
-                })
-                .await;
+            return bulk.read(move |c| sqlite_account_years(c, &pid)).await;
         }
-        let rows = sqlx::query(ACCOUNT_YEARS_SQL)
+        let rows = sqlx::query(&ACCOUNT_YEARS_SQL)
             .bind(person_id)
             .fetch_all(&self.pool)
             .await?;

@@ -2,13 +2,13 @@
 //! and the collector's arrears list. Amounts stay decimal text here; the
 //! application layer sums them as `Decimal` (SQLite has no exact numeric).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use crate::{Store, StoreError};
 
 /// A granted benefit with every figure of the benefit projection.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BenefitRow {
     pub person_id: String,
     pub status: String,
@@ -23,7 +23,7 @@ pub struct BenefitRow {
 }
 
 /// One benefit payment (待遇发放) of a month.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BenefitPaymentRow {
     pub month: String,
     pub amount: String,
@@ -32,7 +32,7 @@ pub struct BenefitPaymentRow {
 }
 
 /// One subsidised month.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubsidyRow {
     pub month: String,
     pub kind: String,
@@ -48,10 +48,6 @@ pub struct UnpaidRow {
     /// The seven employer and employee amounts, decimal text.
     pub amounts: [String; 7],
 }
-
-const BENEFIT_COLUMNS: &str =
-    "person_id, status, start_month, contribution_months, basic, account, \
-                               transitional, total, rule_set, seq";
 
 fn benefit_row(r: &sqlx::any::AnyRow) -> Result<BenefitRow, sqlx::Error> {
     Ok(BenefitRow {
@@ -71,12 +67,10 @@ fn benefit_row(r: &sqlx::any::AnyRow) -> Result<BenefitRow, sqlx::Error> {
 impl Store {
     /// A person's benefit with all its figures, if one was granted.
     pub async fn benefit_row(&self, person_id: &str) -> Result<Option<BenefitRow>, StoreError> {
-        let r = sqlx::query(&format!(
-            "SELECT {BENEFIT_COLUMNS} FROM benefit WHERE person_id = $1"
-        ))
-        .bind(person_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let r = sqlx::query(&crate::record::BENEFIT_SQL)
+            .bind(person_id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(r.map(|r| benefit_row(&r)).transpose()?)
     }
 
@@ -90,7 +84,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT {} FROM benefit b JOIN person p ON p.person_id = b.person_id \
              WHERE p.agency = $1 AND b.status = 'granted' AND b.start_month <= $2 ORDER BY b.person_id",
-            BENEFIT_COLUMNS
+            crate::record::BENEFIT.columns
                 .split(", ")
                 .map(|c| format!("b.{c}"))
                 .collect::<Vec<_>>()
@@ -120,12 +114,10 @@ impl Store {
         &self,
         person_id: &str,
     ) -> Result<Vec<BenefitPaymentRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT month, amount, rule_set, seq FROM benefit_payment WHERE person_id = $1 ORDER BY month",
-        )
-        .bind(person_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&crate::record::PAYMENTS_SQL)
+            .bind(person_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(BenefitPaymentRow {
@@ -140,12 +132,10 @@ impl Store {
 
     /// A person's subsidised months.
     pub async fn subsidies_of(&self, person_id: &str) -> Result<Vec<SubsidyRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT month, kind, amount, basis FROM subsidy WHERE person_id = $1 ORDER BY month, kind",
-        )
-        .bind(person_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&crate::record::SUBSIDIES_SQL)
+            .bind(person_id)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(SubsidyRow {

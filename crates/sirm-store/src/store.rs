@@ -132,7 +132,7 @@ pub struct Counts {
 }
 
 /// A person's registration record (projection row).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PersonRow {
     pub person_id: String,
     pub name: String,
@@ -804,13 +804,10 @@ impl Store {
     }
 
     pub async fn person(&self, person_id: &str) -> Result<Option<PersonRow>, StoreError> {
-        let row = sqlx::query(
-            "SELECT person_id, name, gender, birth_date, address, phone, registered_on, agency, first_seq, last_seq \
-             FROM person WHERE person_id = $1",
-        )
-        .bind(person_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(&crate::record::PERSON_SQL)
+            .bind(person_id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.map(|r| {
             Ok(PersonRow {
                 person_id: r.try_get(0)?,

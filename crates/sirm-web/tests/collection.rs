@@ -43,6 +43,7 @@ async fn spawn_with(postgres: bool, history: bool) -> App {
             persons: 10,
             history,
             bench_accounts: 0,
+            full_careers: false,
         },
     )
     .await
@@ -396,6 +397,31 @@ async fn bad_input_four_eyes_and_returns(postgres: bool) {
 }
 
 /// Submit as clerk and pass all three further stages; the final status.
+/// The whole record read in one snapshot (`Store::person_record`: one
+/// statement on PostgreSQL, one read transaction on SQLite) equals the
+/// per-table reads, part by part.
+async fn assert_record_is_its_parts(app: &App, pid: &str) -> sirm_store::PersonRecordRows {
+    let s = &app.sirm.store;
+    let r = s
+        .person_record(pid)
+        .await
+        .unwrap()
+        .expect("registered person");
+    assert_eq!(r.person, s.person(pid).await.unwrap().unwrap());
+    assert_eq!(r.employments, s.employments_of(pid).await.unwrap());
+    assert_eq!(r.contributions, s.contributions_of(pid).await.unwrap());
+    assert_eq!(r.account_years, s.account_years_of(pid).await.unwrap());
+    assert_eq!(r.benefit, s.benefit_row(pid).await.unwrap());
+    assert_eq!(r.payments, s.benefit_payments_of(pid).await.unwrap());
+    assert_eq!(r.subsidies, s.subsidies_of(pid).await.unwrap());
+    assert!(s
+        .person_record("110105199001010000")
+        .await
+        .unwrap()
+        .is_none());
+    r
+}
+
 async fn through_all_stages(app: &App, data: Value, business_type: &str) -> (StatusCode, Value) {
     through_all_stages_as(app, "clerk", data, business_type).await
 }
@@ -908,6 +934,9 @@ async fn retirement_computed_from_the_record(postgres: bool) {
     assert_eq!(v["status"], "approved", "{v}");
     let payments = app.sirm.store.benefit_payments_of(retiree).await.unwrap();
     assert_eq!(payments.len(), 1);
+    let record = assert_record_is_its_parts(&app, retiree).await;
+    assert!(record.benefit.is_some() && !record.contributions.is_empty());
+    assert!(!record.employments.is_empty() && record.payments.len() == 1);
     assert_eq!(
         (payments[0].month.as_str(), payments[0].amount.as_str()),
         ("2026-10", total.as_str())
@@ -1042,6 +1071,10 @@ async fn subsidy_arrears_and_corrections(postgres: bool) {
     );
     let subs = app.sirm.store.subsidies_of(&person).await.unwrap();
     assert_eq!(subs.len(), 6);
+    assert_eq!(
+        assert_record_is_its_parts(&app, &person).await.subsidies,
+        subs
+    );
     assert_eq!(subs[5].month, "2025-06");
     assert_eq!(subs[0].amount, "300.50");
     let (s, v) = through_all_stages(&app, grant, "subsidy.grant").await;

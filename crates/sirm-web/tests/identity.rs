@@ -43,6 +43,7 @@ async fn spawn_with(postgres: bool, tune: impl FnOnce(&mut Sirm)) -> App {
             persons: 12,
             history: false,
             bench_accounts: 0,
+            full_careers: false,
         },
     )
     .await

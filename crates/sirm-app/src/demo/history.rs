@@ -59,6 +59,7 @@ pub(super) fn history(
     rng: &mut ChaCha8Rng,
     persons: &[(ResidentId, NaiveDate)],
     firms: &[Firm],
+    full_careers: bool,
     out: &mut Emit,
 ) -> Result<History, AppError> {
     let book = crate::rules_book()?;
@@ -66,9 +67,15 @@ pub(super) fn history(
     let first = Month::new(2016, 1).ok_or_else(|| bad("month"))?;
     let last = Month::new(2025, 12).ok_or_else(|| bad("month"))?;
     let months = (last.months_since(first) + 1) as usize;
+    // Full careers start in 2016-01: only employers registered by then.
+    let registered_by = if full_careers {
+        d(2016, 1, 2)
+    } else {
+        d(2025, 1, 1)
+    };
     let open_firms: Vec<&Firm> = firms
         .iter()
-        .filter(|f| f.deregistered_on.is_none() && f.registered_on < d(2025, 1, 1))
+        .filter(|f| f.deregistered_on.is_none() && f.registered_on < registered_by)
         .collect();
     if open_firms.is_empty() {
         return Err(bad("no employer to employ the demo persons"));
@@ -107,7 +114,7 @@ pub(super) fn history(
     for (n, (id, registered_on)) in all.enumerate() {
         let is_retiree = n == 0;
         // Most persons are employed; the demo citizen (first person) always.
-        if !is_retiree && n > 1 && rng.gen_bool(0.15) {
+        if !is_retiree && n > 1 && !full_careers && rng.gen_bool(0.15) {
             continue;
         }
         let firm = if is_retiree {

@@ -250,9 +250,11 @@ impl Sirm {
         source: &str,
     ) -> Result<(Principal, String), AppError> {
         let id = sha256_hex(token);
-        let s = self.store.session(&id).await?.ok_or_else(|| {
+        // Session, account, roles and credential state in one statement.
+        let found = self.store.session_account(&id).await?.ok_or_else(|| {
             AppError::Unauthenticated("not signed in (or the session has ended)".into())
         })?;
+        let s = found.session;
         let now = time_us();
         let sec = &self.config.security;
         let idle = Duration::minutes(i64::from(sec.idle_timeout_minutes))
@@ -290,7 +292,15 @@ impl Sirm {
         if now - s.last_seen_us > 60_000_000 {
             self.store.touch_session(&id, now).await?;
         }
-        match self.principal(&s.username, source).await {
+        match self
+            .principal_of(
+                &s.username,
+                found.account,
+                found.credential.as_ref(),
+                source,
+            )
+            .await
+        {
             Ok(p) => Ok((p, s.csrf)),
             Err(e) => {
                 self.store.delete_session(&id).await?;

@@ -82,11 +82,25 @@ impl Sirm {
     /// role set breaks a separation-of-duty rule (checked on every request,
     /// Art 26).
     pub async fn principal(&self, username: &str, source: &str) -> Result<Principal, AppError> {
-        let acct = self
-            .store
-            .account(username)
-            .await?
-            .ok_or_else(|| AppError::Unauthenticated("unknown account".into()))?;
+        let acct = self.store.account(username).await?;
+        let cred = match acct {
+            Some(_) => self.store.credential_state(username).await?,
+            None => None,
+        };
+        self.principal_of(username, acct, cred.as_ref(), source)
+            .await
+    }
+
+    /// The principal from its account and credential state, already read
+    /// (by [`Sirm::principal`], or with the session in one statement).
+    pub(crate) async fn principal_of(
+        &self,
+        username: &str,
+        acct: Option<sirm_store::AccountRow>,
+        cred: Option<&sirm_store::CredentialRow>,
+        source: &str,
+    ) -> Result<Principal, AppError> {
+        let acct = acct.ok_or_else(|| AppError::Unauthenticated("unknown account".into()))?;
         if acct.status != "active" {
             return Err(AppError::Unauthenticated(format!(
                 "account {username} is locked"
@@ -111,7 +125,7 @@ impl Sirm {
                 message: v.to_string(),
             });
         }
-        let pending = self.pending_for(username, &roles).await?;
+        let pending = self.pending_for(cred, &roles);
         Ok(Principal {
             username: acct.username,
             display_name: acct.display_name,
@@ -125,26 +139,26 @@ impl Sirm {
         })
     }
 
-    async fn pending_for(
+    fn pending_for(
         &self,
-        username: &str,
+        cred: Option<&sirm_store::CredentialRow>,
         roles: &[Role],
-    ) -> Result<Option<Pending>, AppError> {
-        let Some(cred) = self.store.credential_state(username).await? else {
-            return Ok(Some(Pending::PasswordChange));
+    ) -> Option<Pending> {
+        let Some(cred) = cred else {
+            return Some(Pending::PasswordChange);
         };
         let policy = self.password_policy();
         let changed = chrono::DateTime::from_timestamp_micros(cred.changed_us).unwrap_or_default();
         if cred.must_change || policy.needs_rotation(changed, Utc::now()) {
-            return Ok(Some(Pending::PasswordChange));
+            return Some(Pending::PasswordChange);
         }
         let needs_2fa = roles.iter().any(|r| r.class() == RoleClass::Admin)
             || (self.config.security.second_factor_for_staff
                 && roles.iter().any(|r| r.class() != RoleClass::External));
         if needs_2fa && cred.totp_secret.is_none() {
-            return Ok(Some(Pending::SecondFactorEnrolment));
+            return Some(Pending::SecondFactorEnrolment);
         }
-        Ok(None)
+        None
     }
 
     /// THE authorization check. Deny by default; a denial is audited.

@@ -86,6 +86,11 @@ pub struct DemoArgs {
     /// for load benchmarks (`scripts/load-bench`).
     #[arg(long, default_value_t = 0)]
     pub bench_accounts: usize,
+    /// Every person employed with contributions for all 120 months of
+    /// 2016–2025 (about 120 contribution rows per person; the scale of the
+    /// load benchmark) instead of the ordinary mix of careers.
+    #[arg(long)]
+    pub full_careers: bool,
     /// Only build the installation; do not serve it.
     #[arg(long)]
     pub no_serve: bool,
@@ -222,6 +227,7 @@ pub async fn demo(loc: &Location, args: &DemoArgs) -> anyhow::Result<ExitCode> {
             persons: args.persons,
             history: true,
             bench_accounts: args.bench_accounts,
+            full_careers: args.full_careers,
         },
     )
     .await?;
