@@ -9,6 +9,7 @@ use sirm_ledger::Entry;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use crate::store::prefixed;
 use crate::{Store, StoreError};
 
 /// An account with its roles in force.
@@ -106,6 +107,19 @@ fn account_row_at(r: &AnyRow, at: usize, roles: Vec<String>) -> Result<AccountRo
 
 const ACCOUNT_COLUMNS: &str = "username, display_name, agency, kind, status, person_id, employer";
 
+const SESSION_COLUMNS: &str = "username, csrf, source, created_us, last_seen_us";
+
+/// The session columns, first in the row ([`SESSION_COLUMNS`]).
+fn session_row(r: &AnyRow) -> Result<SessionRow, sqlx::Error> {
+    Ok(SessionRow {
+        username: r.try_get(0)?,
+        csrf: r.try_get(1)?,
+        source: r.try_get(2)?,
+        created_us: r.try_get(3)?,
+        last_seen_us: r.try_get(4)?,
+    })
+}
+
 const CREDENTIAL_COLUMNS: &str = "password_hash, must_change, changed_us, failed_count, \
      locked_until_us, totp_secret, totp_last_step, recovery_codes";
 
@@ -129,15 +143,6 @@ fn credential_row(r: &AnyRow, at: usize) -> Result<CredentialRow, sqlx::Error> {
             })
             .unwrap_or_default(),
     })
-}
-
-/// Columns of a prefixed table alias: `a.x, a.y, …`.
-fn prefixed(alias: &str, columns: &str) -> String {
-    columns
-        .split(',')
-        .map(|c| format!("{alias}.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// What a request's bearer needs, read in one statement: the session, its
@@ -427,22 +432,13 @@ impl Store {
     }
 
     pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRow>, StoreError> {
-        let row = sqlx::query(
-            "SELECT username, csrf, source, created_us, last_seen_us FROM web_session WHERE id_hash = $1",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {SESSION_COLUMNS} FROM web_session WHERE id_hash = $1"
+        ))
         .bind(id_hash)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(SessionRow {
-                username: r.try_get(0)?,
-                csrf: r.try_get(1)?,
-                source: r.try_get(2)?,
-                created_us: r.try_get(3)?,
-                last_seen_us: r.try_get(4)?,
-            })
-        })
-        .transpose()
+        Ok(row.map(|r| session_row(&r)).transpose()?)
     }
 
     /// The session `id_hash` with its account, roles and credential state,
@@ -454,12 +450,13 @@ impl Store {
     ) -> Result<Option<SessionAccount>, StoreError> {
         static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
             format!(
-                "SELECT s.username, s.csrf, s.source, s.created_us, s.last_seen_us, {}, r.role, {} \
+                "SELECT {}, {}, r.role, {} \
                  FROM web_session s \
                  LEFT JOIN account a ON a.username = s.username \
                  LEFT JOIN account_role r ON r.username = s.username \
                  LEFT JOIN credential c ON c.username = s.username \
                  WHERE s.id_hash = $1 ORDER BY r.role",
+                prefixed("s", SESSION_COLUMNS),
                 prefixed("a", ACCOUNT_COLUMNS),
                 prefixed("c", CREDENTIAL_COLUMNS),
             )
@@ -479,13 +476,7 @@ impl Store {
         let has_account = first.try_get::<Option<String>, _>(5)?.is_some();
         let has_credential = first.try_get::<Option<String>, _>(13)?.is_some();
         Ok(Some(SessionAccount {
-            session: SessionRow {
-                username: first.try_get(0)?,
-                csrf: first.try_get(1)?,
-                source: first.try_get(2)?,
-                created_us: first.try_get(3)?,
-                last_seen_us: first.try_get(4)?,
-            },
+            session: session_row(first)?,
             account: if has_account {
                 Some(account_row_at(first, 5, roles)?)
             } else {

@@ -84,11 +84,7 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT {} FROM benefit b JOIN person p ON p.person_id = b.person_id \
              WHERE p.agency = $1 AND b.status = 'granted' AND b.start_month <= $2 ORDER BY b.person_id",
-            crate::record::BENEFIT.columns
-                .split(", ")
-                .map(|c| format!("b.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            crate::store::prefixed("b", crate::record::BENEFIT.columns)
         ))
         .bind(agency)
         .bind(month)

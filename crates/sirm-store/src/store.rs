@@ -131,6 +131,15 @@ pub struct Counts {
     pub accounts: u64,
 }
 
+/// A column list qualified by a table alias: `a.x, a.y, …` from `x, y, …`.
+pub(crate) fn prefixed(alias: &str, columns: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A person's registration record (projection row).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PersonRow {
