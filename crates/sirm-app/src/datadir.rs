@@ -55,6 +55,13 @@ pub struct Config {
     /// Certificates (Art 15): public address for verification, fonts.
     #[serde(default, skip_serializing_if = "is_default_certificates")]
     pub certificates: crate::certificate::CertificateConfig,
+    /// Body sizes, workbook caps and per-source rate limits (`docs/security.md`).
+    #[serde(default, skip_serializing_if = "is_default_limits")]
+    pub limits: crate::limits::LimitsConfig,
+}
+
+fn is_default_limits(l: &crate::limits::LimitsConfig) -> bool {
+    *l == crate::limits::LimitsConfig::default()
 }
 
 fn is_default_certificates(c: &crate::certificate::CertificateConfig) -> bool {
@@ -134,10 +141,14 @@ impl DataDir {
             return Err(AppError::NotInstalled(self.root.clone()));
         }
         let text = std::fs::read_to_string(&path).map_err(|e| file_err(&path, e))?;
-        toml::from_str(&text).map_err(|e| AppError::Config {
-            path,
+        let cfg: Config = toml::from_str(&text).map_err(|e| AppError::Config {
+            path: path.clone(),
             message: e.message().to_string(),
-        })
+        })?;
+        cfg.limits
+            .check()
+            .map_err(|message| AppError::Config { path, message })?;
+        Ok(cfg)
     }
 
     pub fn write_config(&self, cfg: &Config) -> Result<(), AppError> {

@@ -89,6 +89,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         queries: Default::default(),
         archive: Default::default(),
         certificates: Default::default(),
+        limits: Default::default(),
     };
     let store_cfg = opts.store_config(Some(&config));
     let owner = Store::connect(&store_cfg, Role::Owner).await?;

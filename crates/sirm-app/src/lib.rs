@@ -16,6 +16,7 @@ mod error;
 pub mod identity;
 pub mod install;
 pub mod ledger;
+pub mod limits;
 pub mod password;
 pub mod progress;
 pub mod query;
