@@ -1,0 +1,407 @@
+//! The SIRM testkit: boots the real server on a random port, against a fresh
+//! SQLite file or a fresh PostgreSQL schema (dropped afterwards), filled with
+//! a small demo installation, and hands the test a client that signs in as
+//! demo accounts (with their demo second factor) and speaks JSON, pages and
+//! forms. Integration tests use this one kit instead of copying spawn and
+//! sign-in helpers.
+//!
+//! ```ignore
+//! sirm_testkit::both_engines!(my_test);
+//! async fn my_test(engine: Engine) {
+//!     let app = TestApp::spawn(engine).await;
+//!     let clerk = app.login("clerk").await;
+//!     let (status, body) = clerk.get("/api/v1/me").await;
+//! }
+//! ```
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+pub use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sirm_app::demo::{demo_totp_secret, ensure_demo, DemoRequest};
+use sirm_app::{Access, OpenOptions, Sirm};
+use sirm_domain::access::totp;
+
+pub use sirm_app::demo::DEMO_PASSWORD;
+
+/// Which database engine a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server tests use.
+pub fn postgres_url() -> String {
+    std::env::var("SIRM_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A unique name (schema names, usernames).
+pub fn unique(prefix: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos(),
+    );
+    format!("{prefix}{:016x}", h.finish())
+}
+
+/// How to build the installation under test.
+pub struct Options {
+    pub engine: Engine,
+    /// Invented persons in the demo.
+    pub persons: usize,
+    /// The demo's ten-year history (contributions, settlements, a retiree).
+    pub history: bool,
+    pub seed: u64,
+    /// Serve in kiosk mode.
+    pub kiosk: bool,
+    /// Change the opened installation (e.g. its configuration) before serving.
+    #[allow(clippy::type_complexity)]
+    pub tune: Option<Box<dyn FnOnce(&mut Sirm) + Send>>,
+}
+
+impl Options {
+    pub fn new(engine: Engine) -> Self {
+        Options {
+            engine,
+            persons: 12,
+            history: false,
+            seed: 7,
+            kiosk: false,
+            tune: None,
+        }
+    }
+    pub fn history(mut self) -> Self {
+        self.history = true;
+        self
+    }
+    pub fn persons(mut self, n: usize) -> Self {
+        self.persons = n;
+        self
+    }
+    pub fn kiosk(mut self) -> Self {
+        self.kiosk = true;
+        self
+    }
+    pub fn tune(mut self, f: impl FnOnce(&mut Sirm) + Send + 'static) -> Self {
+        self.tune = Some(Box::new(f));
+        self
+    }
+}
+
+/// A served installation. Dropping it stops using it and removes its data
+/// (the temporary directory; the PostgreSQL schema).
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    pub sirm: Arc<Sirm>,
+    pub opts: OpenOptions,
+    pub http: reqwest::Client,
+    dir: Option<tempfile::TempDir>,
+    schema: Option<String>,
+    /// Last TOTP step used per account (each code signs in once).
+    steps: Mutex<HashMap<String, i64>>,
+}
+
+impl TestApp {
+    /// The default demo on `engine`.
+    pub async fn spawn(engine: Engine) -> TestApp {
+        Self::start(Options::new(engine)).await
+    }
+
+    pub async fn start(o: Options) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut opts = OpenOptions::new(dir.path().join("data"));
+        let mut schema = None;
+        if o.engine == Engine::Postgres {
+            opts.database_url = Some(postgres_url());
+            let s = unique("t_");
+            opts.database_schema = Some(s.clone());
+            schema = Some(s);
+        }
+        ensure_demo(
+            &opts,
+            &DemoRequest {
+                seed: o.seed,
+                persons: o.persons,
+                history: o.history,
+                bench_accounts: 0,
+                full_careers: false,
+            },
+        )
+        .await
+        .unwrap();
+        let mut sirm = Sirm::open(&opts, Access::Sign).await.unwrap();
+        if let Some(t) = o.tune {
+            t(&mut sirm);
+        }
+        let sirm = Arc::new(sirm);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let s = sirm.clone();
+        let serve_opts = sirm_web::ServeOptions { kiosk: o.kiosk };
+        tokio::spawn(async move {
+            sirm_web::serve_with(s, listener, std::future::pending(), serve_opts)
+                .await
+                .unwrap()
+        });
+        TestApp {
+            base,
+            sirm,
+            opts,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            dir: Some(dir),
+            schema,
+            steps: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A TOTP code of a demo account that has not signed in yet: the current
+    /// step, or the next one (accepted within the verifier's window) when the
+    /// current one was used; waits for the clock otherwise.
+    pub async fn totp_code(&self, user: &str) -> String {
+        let secret = totp::TotpSecret::from_base32(&demo_totp_secret(user)).unwrap();
+        loop {
+            let now = chrono::Utc::now().timestamp();
+            let step = now / 30;
+            let last = self.steps.lock().unwrap().get(user).copied();
+            let pick = match last {
+                None => Some(step),
+                Some(l) if l < step => Some(step),
+                Some(l) if l == step && now % 30 >= 20 => Some(step + 1),
+                _ => None,
+            };
+            if let Some(s) = pick {
+                self.steps.lock().unwrap().insert(user.to_string(), s);
+                return totp::code(&secret, s * 30, 30, 6);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+    }
+
+    /// `POST /api/v1/session` as given: the status and the JSON answer.
+    pub async fn login_raw(
+        &self,
+        user: &str,
+        password: &str,
+        second_factor: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .post(self.url("/api/v1/session"))
+            .json(&json!({"username": user, "password": password, "second_factor": second_factor}))
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Sign in a demo account with the demo password (and its demo second
+    /// factor when it needs one).
+    pub async fn login(&self, user: &str) -> Client {
+        self.login_with(user, DEMO_PASSWORD).await
+    }
+
+    pub async fn login_with(&self, user: &str, password: &str) -> Client {
+        let (s, v) = self.login_raw(user, password, None).await;
+        let v = if s == StatusCode::UNAUTHORIZED && v["error"]["code"] == "second_factor_required" {
+            let code = self.totp_code(user).await;
+            let (s2, v2) = self.login_raw(user, password, Some(&code)).await;
+            assert_eq!(s2, StatusCode::OK, "sign-in of {user}: {v2}");
+            v2
+        } else {
+            assert_eq!(s, StatusCode::OK, "sign-in of {user}: {v}");
+            v
+        };
+        Client {
+            base: self.base.clone(),
+            http: self.http.clone(),
+            user: user.to_string(),
+            token: v["token"].as_str().unwrap().to_string(),
+            csrf: v["csrf"].as_str().unwrap_or_default().to_string(),
+        }
+    }
+
+    /// An anonymous client (no session).
+    pub fn anonymous(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: self.http.clone(),
+            user: String::new(),
+            token: String::new(),
+            csrf: String::new(),
+        }
+    }
+
+    /// The ledger's size now.
+    pub async fn ledger_size(&self) -> u64 {
+        self.sirm
+            .store
+            .head()
+            .await
+            .unwrap()
+            .map(|h| h.checkpoint.tree_size)
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(schema) = self.schema.take() {
+            // Drop the schema from a thread of its own (no async in Drop).
+            let url = postgres_url();
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    use sqlx::Connection;
+                    if let Ok(mut c) = sqlx::PgConnection::connect(&url).await {
+                        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                            .execute(&mut c)
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+        drop(self.dir.take());
+    }
+}
+
+/// A signed-in (or anonymous) caller. JSON calls carry the session as a
+/// bearer token; form calls carry it as the session cookie with the CSRF
+/// token, as a browser does.
+#[derive(Clone)]
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub user: String,
+    pub token: String,
+    pub csrf: String,
+}
+
+impl Client {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn with_auth(&self, rq: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        if self.token.is_empty() {
+            rq
+        } else {
+            rq.bearer_auth(&self.token)
+        }
+    }
+
+    /// Any request; the answer's status and text.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, String) {
+        let mut rq = self.with_auth(self.http.request(method, self.url(path)));
+        if let Some(b) = body {
+            rq = rq.json(&b);
+        }
+        let r = rq.send().await.unwrap();
+        (r.status(), r.text().await.unwrap())
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let (s, t) = self.call(Method::GET, path, None).await;
+        (s, serde_json::from_str(&t).unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let (s, t) = self.call(Method::POST, path, Some(body)).await;
+        (s, serde_json::from_str(&t).unwrap_or(Value::Null))
+    }
+
+    /// A page's status and HTML.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        self.call(Method::GET, path, None).await
+    }
+
+    /// A raw response (headers, bytes).
+    pub async fn get_raw(&self, path: &str) -> reqwest::Response {
+        self.with_auth(self.http.get(self.url(path)))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A browser-style form post: session cookie plus the CSRF token as a
+    /// form field.
+    pub async fn form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &self.csrf)];
+        all.extend_from_slice(fields);
+        let mut rq = self.http.post(self.url(path)).form(&all);
+        if !self.token.is_empty() {
+            rq = rq.header("cookie", format!("sirm_session={}", self.token));
+        }
+        rq.send().await.unwrap()
+    }
+
+    /// A multipart form whose first part is the CSRF token, as the pages'
+    /// forms send it; add the other parts to it and pass it to
+    /// [`Client::send_multipart`].
+    pub fn multipart_form(&self) -> reqwest::multipart::Form {
+        reqwest::multipart::Form::new().text("csrf", self.csrf.clone())
+    }
+
+    /// A browser-style multipart post with the session cookie.
+    pub async fn send_multipart(
+        &self,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> reqwest::Response {
+        let mut rq = self.http.post(self.url(path)).multipart(form);
+        if !self.token.is_empty() {
+            rq = rq.header("cookie", format!("sirm_session={}", self.token));
+        }
+        rq.send().await.unwrap()
+    }
+}
+
+/// Generate `mod sqlite` and `mod postgres` with one `#[tokio::test]` per
+/// named `async fn name(engine: Engine)` in the calling file.
+#[macro_export]
+macro_rules! both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Engine::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Engine::Postgres).await
+                }
+            )*
+        }
+    };
+}
