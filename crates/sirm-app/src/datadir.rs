@@ -83,7 +83,8 @@ fn is_default_queries(q: &crate::query::QueryConfig) -> bool {
 pub struct SecurityConfig {
     /// `gb22239-l3` (default) or `asvs`.
     pub password_profile: PolicyProfile,
-    /// Require a second factor for every staff account, not only administrators.
+    /// Require a second factor for every staff account, not only
+    /// administrators (on by default for new installations).
     pub second_factor_for_staff: bool,
     /// Sign out after this many idle minutes.
     pub idle_timeout_minutes: u32,
@@ -97,7 +98,7 @@ impl Default for SecurityConfig {
     fn default() -> Self {
         SecurityConfig {
             password_profile: PolicyProfile::Gb22239L3,
-            second_factor_for_staff: false,
+            second_factor_for_staff: true,
             idle_timeout_minutes: 30,
             session_lifetime_hours: 12,
             secure_cookies: false,
@@ -135,6 +136,47 @@ impl DataDir {
         self.config_path().exists()
     }
 
+    /// Owner-only access: the data directory, its `keys/` and `archive/`
+    /// 0700, the configuration and the SQLite files 0600 (security issue
+    /// item 15). Run at `init` and whenever the installation is opened to
+    /// serve or append, so a copied or restored directory is tightened too.
+    pub fn secure(&self) -> Result<(), AppError> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let set = |p: &Path, mode: u32| -> Result<(), AppError> {
+                match std::fs::metadata(p) {
+                    Ok(m) if m.permissions().mode() & 0o777 != mode => {
+                        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+                            .map_err(|e| file_err(p, e))
+                    }
+                    Ok(_) => Ok(()),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                    Err(e) => Err(file_err(p, e)),
+                }
+            };
+            for d in [
+                self.root.clone(),
+                self.root.join("keys"),
+                self.root.join("archive"),
+            ] {
+                set(&d, 0o700)?;
+            }
+            let db = self.sqlite_path();
+            for f in [
+                self.config_path(),
+                self.key_path(),
+                db.clone(),
+                db.with_extension("db-wal"),
+                db.with_extension("db-shm"),
+                db.with_extension("db-journal"),
+            ] {
+                set(&f, 0o600)?;
+            }
+        }
+        Ok(())
+    }
+
     pub fn read_config(&self) -> Result<Config, AppError> {
         let path = self.config_path();
         if !path.exists() {
@@ -155,7 +197,7 @@ impl DataDir {
         let path = self.config_path();
         let text = toml::to_string_pretty(cfg).map_err(|e| file_err(&path, e))?;
         let body = format!("# SIRM installation. Created by `sirm init`; edit with care.\n{text}");
-        write_new(&path, body.as_bytes(), 0o644)
+        write_new(&path, body.as_bytes(), 0o600)
     }
 
     pub fn read_signing_key(&self) -> Result<SigningKey, AppError> {

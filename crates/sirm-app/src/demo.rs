@@ -65,7 +65,7 @@ pub const DEMO_EXTERNAL: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-/// The demo TOTP secret of an administrator (base32). Demo data only.
+/// The demo TOTP secret of a staff account (base32). Demo data only.
 pub fn demo_totp_secret(username: &str) -> String {
     use sha2::{Digest, Sha256};
     let h = Sha256::digest(format!("sirm-demo-totp:{username}").as_bytes());
@@ -121,6 +121,8 @@ pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoRe
             agency_name: DEMO_AGENCY.into(),
             admin_username: DEMO_ACCOUNTS[0].0.into(),
             admin_display_name: DEMO_ACCOUNTS[0].1.into(),
+            security_admin: (DEMO_ACCOUNTS[1].0.into(), DEMO_ACCOUNTS[1].1.into()),
+            audit_admin: (DEMO_ACCOUNTS[2].0.into(), DEMO_ACCOUNTS[2].1.into()),
             admin_password: DEMO_PASSWORD.into(),
         },
     )
@@ -163,13 +165,12 @@ pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoRe
             .set_password(&username, &hash, false, now, 5)
             .await?;
     }
-    // Administrators need a second factor: demo secrets, printed with the logins.
-    for (username, _, role, _) in DEMO_ACCOUNTS {
-        if role.ends_with("_admin") {
-            sirm.store
-                .set_totp(username, Some(&demo_totp_secret(username)), &[])
-                .await?;
-        }
+    // Staff sign in with a second factor (`second_factor_for_staff`, on by
+    // default): demo secrets, printed with the logins.
+    for (username, _, _, _) in DEMO_ACCOUNTS {
+        sirm.store
+            .set_totp(username, Some(&demo_totp_secret(username)), &[])
+            .await?;
     }
     demo_applications(&sirm, req.seed).await?;
     let c = sirm.store.counts().await?;
@@ -362,7 +363,8 @@ fn generate(cfg: &Config, req: &DemoRequest, out: &mut Emit) -> Result<DemoData,
     };
 
     // Staff accounts (security stream), before any business record.
-    for (username, display, role, _) in DEMO_ACCOUNTS.iter().skip(1) {
+    // The three administrators were created by `init`.
+    for (username, display, role, _) in DEMO_ACCOUNTS.iter().skip(3) {
         let a = AccountCreated {
             username: username.to_string(),
             display_name: display.to_string(),

@@ -39,6 +39,9 @@ pub enum AppError {
     /// id; `message` starts with "refused by rule <rule>" (see [`AppError::forbidden`]).
     #[error("{message}")]
     Forbidden { rule: String, message: String },
+    /// Too much work waiting (e.g. password checks): try again shortly (HTTP 503).
+    #[error("the server is busy; try again in a few seconds")]
+    Busy,
     /// The request conflicts with what is recorded (HTTP 409).
     #[error("{0}")]
     Conflict(String),

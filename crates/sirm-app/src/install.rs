@@ -2,10 +2,11 @@
 //! signing key, register the agency and the first system administrator.
 
 use chrono::Utc;
+use sirm_domain::access::Role;
 use sirm_domain::id::RegionCode;
 use sirm_domain::records::{self, kind, AccountCreated, AgencyRegistration};
 use sirm_ledger::{CryptoProfile, EntryDraft, Stream};
-use sirm_store::{Installation, Role, SchemaState, Store};
+use sirm_store::{Installation, Role as DbRole, SchemaState, Store};
 
 use crate::{password, AppError, Config, OpenOptions};
 
@@ -17,6 +18,10 @@ pub struct InitRequest {
     pub admin_username: String,
     pub admin_display_name: String,
     pub admin_password: String,
+    /// The first security administrator (安全管理员): username, display name.
+    pub security_admin: (String, String),
+    /// The first audit administrator (审计管理员): username, display name.
+    pub audit_admin: (String, String),
 }
 
 /// Outcome shown to the operator.
@@ -27,6 +32,9 @@ pub struct InitReport {
     pub origin: String,
     pub key_id: String,
     pub tree_size: u64,
+    /// Issued one-time passwords of the security and audit administrators
+    /// (to be changed at their first sign-in), to hand to those two people.
+    pub issued: Vec<crate::identity::accounts::Issued>,
 }
 
 pub fn check_username(name: &str) -> Result<(), AppError> {
@@ -56,6 +64,18 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
     records::check_text("agency_name", &req.agency_name, 200)
         .map_err(|e| AppError::invalid("agency_name", e))?;
     check_username(&req.admin_username)?;
+    check_username(&req.security_admin.0)?;
+    check_username(&req.audit_admin.0)?;
+    // 三员分立: three administrators, three accounts (three people).
+    if req.admin_username == req.security_admin.0
+        || req.admin_username == req.audit_admin.0
+        || req.security_admin.0 == req.audit_admin.0
+    {
+        return Err(AppError::invalid(
+            "username",
+            "the system, security and audit administrators must be three different accounts (三员分立)",
+        ));
+    }
     sirm_domain::access::PasswordPolicy::profile(crate::SecurityConfig::default().password_profile)
         .check_new_password(&req.admin_password, &req.admin_username)
         .map_err(|v| AppError::invalid("password", v))?;
@@ -92,7 +112,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         limits: Default::default(),
     };
     let store_cfg = opts.store_config(Some(&config));
-    let owner = Store::connect(&store_cfg, Role::Owner).await?;
+    let owner = Store::connect(&store_cfg, DbRole::Owner).await?;
     match owner.schema_state().await? {
         SchemaState::Empty => {}
         SchemaState::Unknown { version, latest } => {
@@ -113,7 +133,38 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
     // the configuration file is what marks a directory as installed, so a
     // failure anywhere before it leaves nothing that blocks a retry.
     dir.write_keys(&key)?;
-    let result = init_database(&owner, &config, &key, region, req, &password_hash, now).await;
+    let issued = vec![
+        crate::identity::accounts::Issued {
+            username: req.security_admin.0.clone(),
+            password: crate::identity::accounts::issue_password(),
+        },
+        crate::identity::accounts::Issued {
+            username: req.audit_admin.0.clone(),
+            password: crate::identity::accounts::issue_password(),
+        },
+    ];
+    let result = init_database(
+        &owner,
+        &config,
+        &key,
+        region,
+        req,
+        &[
+            (req.admin_username.as_str(), password_hash, false),
+            (
+                issued[0].username.as_str(),
+                password::hash(&issued[0].password)?,
+                true,
+            ),
+            (
+                issued[1].username.as_str(),
+                password::hash(&issued[1].password)?,
+                true,
+            ),
+        ],
+        now,
+    )
+    .await;
     if let Err(e) = result {
         let _ = std::fs::remove_file(dir.key_path());
         let _ = std::fs::remove_file(dir.public_key_path());
@@ -121,6 +172,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         return Err(e);
     }
     dir.write_config(&config)?;
+    dir.secure()?;
     let outcome_size = owner
         .head()
         .await?
@@ -133,18 +185,21 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         origin: config.origin,
         key_id: key.public_key().key_id(),
         tree_size: outcome_size,
+        issued,
     })
 }
 
 /// The database half of `init`: installation record, genesis entries
-/// (agency, first administrator) and the administrator's password.
+/// (agency, the three administrators of 三员分立) and their passwords
+/// (username, hash, must change at first sign-in). This is the only place an
+/// administrator role is granted without a request and an approval.
 async fn init_database(
     owner: &Store,
     config: &Config,
     key: &sirm_ledger::SigningKey,
     region: RegionCode,
     req: &InitRequest,
-    password_hash: &str,
+    passwords: &[(&str, String, bool)],
     now: chrono::DateTime<Utc>,
 ) -> Result<(), AppError> {
     let profile = key.profile();
@@ -163,43 +218,52 @@ async fn init_database(
         name: config.agency_name.clone(),
         region,
     };
-    let admin = AccountCreated {
-        username: req.admin_username.clone(),
-        display_name: req.admin_display_name.clone(),
-        agency: config.agency_code.clone(),
-        roles: vec!["system_admin".into()],
-        kind: "staff".into(),
-        person_id: None,
-        employer: None,
-    };
-    let drafts = vec![
-        draft(
-            config,
-            Stream::Business,
-            kind::AGENCY_REGISTERED,
-            records::agency_subject(&agency.code),
-            "sirm-init",
-            &agency,
-        )?,
-        draft(
+    let admins = [
+        (
+            &req.admin_username,
+            &req.admin_display_name,
+            Role::SystemAdmin,
+        ),
+        (
+            &req.security_admin.0,
+            &req.security_admin.1,
+            Role::SecurityAdmin,
+        ),
+        (&req.audit_admin.0, &req.audit_admin.1, Role::AuditAdmin),
+    ];
+    let mut drafts = vec![draft(
+        config,
+        Stream::Business,
+        kind::AGENCY_REGISTERED,
+        records::agency_subject(&agency.code),
+        "sirm-init",
+        &agency,
+    )?];
+    for (username, display, role) in admins {
+        let a = AccountCreated {
+            username: username.clone(),
+            display_name: display.clone(),
+            agency: config.agency_code.clone(),
+            roles: vec![role.as_str().into()],
+            kind: "staff".into(),
+            person_id: None,
+            employer: None,
+        };
+        drafts.push(draft(
             config,
             Stream::Security,
             kind::ACCOUNT_CREATED,
-            records::account_subject(&admin.username),
+            records::account_subject(username),
             "sirm-init",
-            &admin,
-        )?,
-    ];
+            &a,
+        )?);
+    }
     owner.append(drafts, key, &config.origin).await?;
-    owner
-        .set_password(
-            &admin.username,
-            password_hash,
-            false,
-            now.timestamp_micros(),
-            5,
-        )
-        .await?;
+    for (username, hash, must_change) in passwords {
+        owner
+            .set_password(username, hash, *must_change, now.timestamp_micros(), 5)
+            .await?;
+    }
     Ok(())
 }
 

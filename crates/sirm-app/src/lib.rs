@@ -13,6 +13,8 @@ pub mod collection;
 mod datadir;
 pub mod demo;
 mod error;
+pub mod export;
+pub mod handles;
 pub mod identity;
 pub mod install;
 pub mod ledger;

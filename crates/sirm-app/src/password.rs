@@ -16,6 +16,44 @@ pub fn hash(password: &str) -> Result<String, AppError> {
         .map_err(|e| AppError::invalid("password", e))
 }
 
+/// argon2 runs off the async workers, at most this many at once per core;
+/// a sign-in that waits longer than [`SLOT_WAIT`] for a slot is refused as
+/// busy (HTTP 503) instead of queueing without bound.
+const SLOTS_PER_CORE: usize = 2;
+/// The longest a password check waits for a free slot.
+pub const SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn slots() -> &'static tokio::sync::Semaphore {
+    static S: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    S.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores * SLOTS_PER_CORE)
+    })
+}
+
+/// Run `f` (argon2 work) on a blocking thread, holding one of the bounded slots.
+async fn in_slot<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    let _permit = tokio::time::timeout(SLOT_WAIT, slots().acquire())
+        .await
+        .map_err(|_| AppError::Busy)?
+        .map_err(|_| AppError::Busy)?;
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| AppError::Busy)
+}
+
+/// [`verify`] off the async workers, bounded (see [`SLOT_WAIT`]).
+pub async fn verify_async(password: &str, stored: &str) -> Result<bool, AppError> {
+    let (p, h) = (password.to_string(), stored.to_string());
+    in_slot(move || verify(&p, &h)).await
+}
+
+/// [`hash`] off the async workers, bounded.
+pub async fn hash_async(password: &str) -> Result<String, AppError> {
+    let p = password.to_string();
+    in_slot(move || hash(&p)).await?
+}
+
 pub fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
         .map(|h| match verify_with_pooled_memory(password, &h) {

@@ -404,6 +404,16 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
         r.payments.clear();
     }
     if let Some(code) = employer {
+        // A former employer sees the employment period's data only, not
+        // where the person lives or can be reached now.
+        let current = r
+            .employments
+            .iter()
+            .any(|j| j.credit_code == code && j.end_on.is_none());
+        if !current {
+            r.person.address.clear();
+            r.person.phone.clear();
+        }
         r.employments.retain(|j| j.credit_code == code);
         r.contributions.retain(|c| c.credit_code == code);
         r.subsidies.clear();

@@ -115,6 +115,12 @@ pub struct ArrearsRow {
     pub due: Decimal,
 }
 
+/// The agency's time zone (UTC+8, Beijing time).
+pub fn agency_offset() -> chrono::FixedOffset {
+    use chrono::Offset;
+    chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix())
+}
+
 /// Now in the agency's time zone (UTC+8), as printed on documents.
 pub fn agency_now() -> chrono::NaiveDateTime {
     (chrono::Utc::now() + chrono::Duration::hours(8)).naive_utc()
@@ -225,7 +231,16 @@ pub struct EmployerOverview {
     pub months: Vec<EmployerMonth>,
     /// Total of the months in arrears.
     pub arrears: Decimal,
-    pub employees: Vec<sirm_store::EmployeeRow>,
+    pub employees: Vec<EmployeeEntry>,
+}
+
+/// An employee in the employer's list, with the opaque handle that links
+/// to their record (`/employer/employees/{handle}`).
+#[derive(Clone, Debug, Serialize)]
+pub struct EmployeeEntry {
+    #[serde(flatten)]
+    pub row: sirm_store::EmployeeRow,
+    pub handle: String,
 }
 
 impl Sirm {
@@ -271,7 +286,16 @@ impl Sirm {
             .sum();
         Ok(EmployerOverview {
             name: self.store.employer_name(&code).await?.unwrap_or_default(),
-            employees: self.store.employees_of(&code).await?,
+            employees: self
+                .store
+                .employees_of(&code)
+                .await?
+                .into_iter()
+                .map(|row| EmployeeEntry {
+                    handle: self.employee_handle(&code, &row.person_id),
+                    row,
+                })
+                .collect(),
             credit_code: code,
             months,
             arrears,

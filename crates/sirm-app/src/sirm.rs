@@ -63,11 +63,18 @@ pub struct Sirm {
     pub(crate) archive: crate::collection::Archive,
     /// Certificate fonts and render slots.
     pub(crate) renderer: std::sync::Arc<crate::certificate::Renderer>,
+    /// Anonymous refusals counted per source, written as summaries.
+    pub(crate) refusals: crate::identity::refusals::RefusalTally,
+    /// Key of the opaque handles used in URLs instead of identifiers.
+    pub(crate) handles: crate::handles::HandleKey,
 }
 
 impl Sirm {
     pub async fn open(opts: &OpenOptions, access: Access) -> Result<Sirm, AppError> {
         let config = opts.data_dir.read_config()?;
+        if access == Access::Sign {
+            opts.data_dir.secure()?;
+        }
         let profile = CryptoProfile::from_name(&config.profile).map_err(|e| AppError::Config {
             path: opts.data_dir.config_path(),
             message: format!("profile: {e}"),
@@ -123,6 +130,8 @@ impl Sirm {
             progress: Default::default(),
             archive,
             renderer: Default::default(),
+            refusals: Default::default(),
+            handles: Default::default(),
         };
         if access == Access::Sign {
             sirm.record_config_change().await?;
@@ -130,35 +139,62 @@ impl Sirm {
         Ok(sirm)
     }
 
-    /// Security configuration is audited: when `[security]` in `sirm.toml`
-    /// differs from what the ledger last recorded, a `config.change` security
-    /// event records the new settings.
+    /// Configuration that decides who may do what is audited: when
+    /// `[security]`, `[review]`, `[queries]` or `[limits]` in `sirm.toml`
+    /// differs from what the ledger last recorded for it, a `config.change`
+    /// security event records the section's new settings (detail
+    /// `[section] sha256=… {json}`), one event per changed section.
     async fn record_config_change(&self) -> Result<(), AppError> {
-        let snapshot = serde_json::to_string(&self.config.security)
-            .map_err(|e| AppError::invalid("security", e))?;
-        let last = self
+        use sha2::Digest;
+        let json = |v: serde_json::Result<String>| v.map_err(|e| AppError::invalid("config", e));
+        let sections = [
+            (
+                "security",
+                json(serde_json::to_string(&self.config.security))?,
+            ),
+            ("review", json(serde_json::to_string(&self.config.review))?),
+            (
+                "queries",
+                json(serde_json::to_string(&self.config.queries))?,
+            ),
+            ("limits", json(serde_json::to_string(&self.config.limits))?),
+        ];
+        let recorded = self
             .store
             .security_entries(&sirm_store::AuditFilter {
                 kind: Some(sirm_domain::records::kind::SECURITY_EVENT.into()),
                 event: Some("config.change".into()),
-                limit: 1,
+                limit: 200,
                 ..Default::default()
             })
             .await?;
-        let recorded = last
-            .first()
-            .and_then(|e| e.payload_value().ok())
-            .and_then(|v| v.get("detail").and_then(|d| d.as_str()).map(str::to_string));
-        if recorded.as_deref() != Some(snapshot.as_str()) {
-            self.audit(
+        let details: Vec<String> = recorded
+            .iter()
+            .filter_map(|e| e.payload_value().ok())
+            .filter_map(|v| v.get("detail").and_then(|d| d.as_str()).map(str::to_string))
+            .collect();
+        let mut drafts = Vec::new();
+        for (name, snapshot) in sections {
+            let hash = hex::encode(sha2::Sha256::digest(snapshot.as_bytes()));
+            let head = format!("[{name}] sha256={hash}");
+            // Entries come newest first: the first one of this section is in force.
+            let last = details
+                .iter()
+                .find(|d| d.starts_with(&format!("[{name}] ")));
+            if last.is_some_and(|d| d.starts_with(&head)) {
+                continue;
+            }
+            drafts.push(self.audit_draft_long(
                 "sirm",
                 "sirm.toml",
                 "config.change",
                 "success",
-                &snapshot,
+                &format!("{head} {snapshot}"),
                 "sirm",
-            )
-            .await?;
+            )?);
+        }
+        if !drafts.is_empty() {
+            self.append(drafts).await?;
         }
         Ok(())
     }

@@ -32,7 +32,12 @@ pub mod kind {
     pub const ROLE_REQUESTED: &str = "role.requested";
     pub const ROLE_APPROVED: &str = "role.approved";
     pub const ROLE_REJECTED: &str = "role.rejected";
+    /// A role taken away at once (entries written before revocations
+    /// needed approval; still applied when replaying).
     pub const ROLE_REVOKED: &str = "role.revoked";
+    /// The system administrator asks for a role to be taken away; it goes
+    /// when the security administrator approves (`role.approved`).
+    pub const ROLE_REVOCATION_REQUESTED: &str = "role.revocation_requested";
     pub const DELEGATION_RECORDED: &str = "delegation.recorded";
     /// Security audit events (login, lockout, password change, …): ledger only.
     pub const SECURITY_EVENT: &str = "security.event";

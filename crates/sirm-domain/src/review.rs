@@ -106,6 +106,14 @@ impl Chain {
                 "must start with preliminary (初审)".into(),
             ));
         }
+        // Four-eyes (Art 7): with the submission alone one person would
+        // write a record. Every chain has at least one further stage, and
+        // the review rules make each stage a different person.
+        if stages.len() < 2 {
+            return Err(ReviewError::BadChain(
+                "needs at least two stages (初审 and at least one of 审核/复核/审批): with one stage a single person would write the record alone".into(),
+            ));
+        }
         if !stages.windows(2).all(|w| w[0] < w[1]) {
             return Err(ReviewError::BadChain(
                 "stages must be in the order preliminary, review, recheck, approval, each at most once".into(),
@@ -383,6 +391,10 @@ mod tests {
             }
         );
         assert!(Chain::new(vec![Stage::Review]).is_err());
+        // The submission alone never approves (security issue item 13).
+        let one = Chain::new(vec![Stage::Preliminary]).unwrap_err();
+        assert!(one.to_string().contains("at least two stages"), "{one}");
+        assert!(serde_json::from_str::<Chain>(r#"["preliminary"]"#).is_err());
         assert!(Chain::new(vec![Stage::Preliminary, Stage::Approval, Stage::Review]).is_err());
         assert!(Chain::new(vec![Stage::Preliminary, Stage::Review, Stage::Review]).is_err());
         let approved = vec![

@@ -38,6 +38,8 @@ pub struct RoleRequestRow {
     pub decided_by: Option<String>,
     pub decision_reason: Option<String>,
     pub requested_seq: i64,
+    /// `grant` or `revoke`.
+    pub action: String,
 }
 
 /// Mutable credential state of one account.
@@ -61,6 +63,8 @@ pub struct SessionRow {
     pub source: String,
     pub created_us: i64,
     pub last_seen_us: i64,
+    /// A message for the session's user (e.g. that the password was reset).
+    pub notice: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -107,7 +111,7 @@ fn account_row_at(r: &AnyRow, at: usize, roles: Vec<String>) -> Result<AccountRo
 
 const ACCOUNT_COLUMNS: &str = "username, display_name, agency, kind, status, person_id, employer";
 
-const SESSION_COLUMNS: &str = "username, csrf, source, created_us, last_seen_us";
+const SESSION_COLUMNS: &str = "username, csrf, source, created_us, last_seen_us, notice";
 
 /// The session columns, first in the row ([`SESSION_COLUMNS`]).
 fn session_row(r: &AnyRow) -> Result<SessionRow, sqlx::Error> {
@@ -117,6 +121,7 @@ fn session_row(r: &AnyRow) -> Result<SessionRow, sqlx::Error> {
         source: r.try_get(2)?,
         created_us: r.try_get(3)?,
         last_seen_us: r.try_get(4)?,
+        notice: r.try_get(5)?,
     })
 }
 
@@ -229,7 +234,7 @@ impl Store {
         status: Option<&str>,
     ) -> Result<Vec<RoleRequestRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT request_id, username, role, requested_by, reason, status, decided_by, decision_reason, requested_seq \
+            "SELECT request_id, username, role, requested_by, reason, status, decided_by, decision_reason, requested_seq, action \
              FROM role_request WHERE ($1 IS NULL OR status = $1) ORDER BY requested_seq",
         )
         .bind(status.map(str::to_string))
@@ -247,6 +252,7 @@ impl Store {
                     decided_by: r.try_get(6)?,
                     decision_reason: r.try_get(7)?,
                     requested_seq: r.try_get(8)?,
+                    action: r.try_get(9)?,
                 })
             })
             .collect()
@@ -468,22 +474,22 @@ impl Store {
         let Some(first) = rows.first() else {
             return Ok(None);
         };
-        // Columns: session 0–4, account 5–11, role 12, credential 13–20.
+        // Columns: session 0–5, account 6–12, role 13, credential 14–21.
         let roles = rows
             .iter()
-            .filter_map(|r| r.try_get::<Option<String>, _>(12).transpose())
+            .filter_map(|r| r.try_get::<Option<String>, _>(13).transpose())
             .collect::<Result<Vec<_>, _>>()?;
-        let has_account = first.try_get::<Option<String>, _>(5)?.is_some();
-        let has_credential = first.try_get::<Option<String>, _>(13)?.is_some();
+        let has_account = first.try_get::<Option<String>, _>(6)?.is_some();
+        let has_credential = first.try_get::<Option<String>, _>(14)?.is_some();
         Ok(Some(SessionAccount {
             session: session_row(first)?,
             account: if has_account {
-                Some(account_row_at(first, 5, roles)?)
+                Some(account_row_at(first, 6, roles)?)
             } else {
                 None
             },
             credential: if has_credential {
-                Some(credential_row(first, 13)?)
+                Some(credential_row(first, 14)?)
             } else {
                 None
             },

@@ -25,6 +25,7 @@ mod query_pin;
 mod record;
 mod review;
 mod rights;
+mod sign_in;
 mod store;
 
 pub use certificate::CertificateRow;
@@ -41,6 +42,7 @@ pub use review::{
     MaintenanceRow,
 };
 pub use rights::{BenefitPaymentRow, BenefitRow, EmployeeRow, QueryLogRow, SubsidyRow, UnpaidRow};
+pub use sign_in::UsedReset;
 pub use store::{
     AppendOutcome, Counts, Expect, GuardProblem, Installation, PersonRow, ProjectionDigest,
     SchemaState, Store, StoredRow,

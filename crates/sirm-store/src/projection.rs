@@ -266,6 +266,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("decision_reason", Col::Text),
             ("requested_seq", Col::Int),
             ("decided_seq", Col::Int),
+            ("action", Col::Text),
         ],
         key: "request_id",
     },
@@ -308,7 +309,9 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::ACCOUNT_LOCKED | kind::ACCOUNT_UNLOCKED => {
             payload::<AccountStatusChange>(entry).map(drop)
         }
-        kind::ROLE_REQUESTED => payload::<RoleRequested>(entry).map(drop),
+        kind::ROLE_REQUESTED | kind::ROLE_REVOCATION_REQUESTED => {
+            payload::<RoleRequested>(entry).map(drop)
+        }
         kind::ROLE_APPROVED | kind::ROLE_REJECTED => payload::<RoleDecision>(entry).map(drop),
         kind::ROLE_REVOKED => payload::<RoleRevoked>(entry).map(drop),
         kind::DELEGATION_RECORDED => payload::<DelegationRecorded>(entry).map(drop),
@@ -661,11 +664,16 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
                 .execute(&mut *conn)
                 .await?;
         }
-        kind::ROLE_REQUESTED => {
+        kind::ROLE_REQUESTED | kind::ROLE_REVOCATION_REQUESTED => {
             let p: RoleRequested = payload(entry)?;
+            let action = if entry.kind == kind::ROLE_REQUESTED {
+                "grant"
+            } else {
+                "revoke"
+            };
             sqlx::query(
-                "INSERT INTO role_request (request_id, username, role, requested_by, reason, status, requested_seq) \
-                 VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
+                "INSERT INTO role_request (request_id, username, role, requested_by, reason, status, requested_seq, action) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
             )
             .bind(&p.request_id)
             .bind(&p.username)
@@ -673,6 +681,7 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
             .bind(entry.actors.first().cloned().unwrap_or_default())
             .bind(&p.reason)
             .bind(s)
+            .bind(action)
             .execute(&mut *conn)
             .await?;
         }
@@ -691,7 +700,20 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
             .execute(&mut *conn)
             .await?;
             if approved {
-                grant(conn, &p.username, &p.role, s).await?;
+                let action: Option<String> =
+                    sqlx::query_scalar("SELECT action FROM role_request WHERE request_id = $1")
+                        .bind(&p.request_id)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                if action.as_deref() == Some("revoke") {
+                    sqlx::query("DELETE FROM account_role WHERE username = $1 AND role = $2")
+                        .bind(&p.username)
+                        .bind(&p.role)
+                        .execute(&mut *conn)
+                        .await?;
+                } else {
+                    grant(conn, &p.username, &p.role, s).await?;
+                }
             }
         }
         kind::ROLE_REVOKED => {

@@ -26,7 +26,8 @@ pub struct ErrorDetail {
     /// Stable machine-readable code: `invalid_parameter`, `unauthenticated`,
     /// `second_factor_required`, `forbidden`, `csrf`, `not_found`, `conflict`,
     /// `ivr_refused` (telephone channel: ID number and query PIN refused),
-    /// `rate_limited` (HTTP 429), `internal`.
+    /// `rate_limited` (HTTP 429), `too_large` (HTTP 413), `busy` (HTTP 503),
+    /// `internal`.
     pub code: String,
     /// Human-readable explanation naming the parameter or the rule at fault.
     pub message: String,
@@ -52,6 +53,7 @@ impl From<AppError> for ApiError {
             AppError::IvrRefused => (StatusCode::UNAUTHORIZED, "ivr_refused"),
             AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             other => {
                 tracing::error!(error = %other, "request failed");
                 return ApiError {

@@ -8,7 +8,9 @@
 //! built from that table alone.
 
 pub mod api;
+pub mod assets;
 pub mod error;
+pub mod headers;
 pub mod pages;
 pub mod ratelimit;
 pub mod routes;
@@ -33,41 +35,29 @@ pub struct AppState {
     pub sirm: Arc<Sirm>,
     /// Signed-in self-service terminal sessions.
     pub kiosk: Arc<pages::kiosk::KioskSessions>,
-    /// `sirm serve --kiosk`: the root page is the terminal's sign-in.
+    /// `sirm serve --kiosk`: the kiosk routes exist and the root page is
+    /// the terminal's sign-in.
     pub kiosk_mode: bool,
+    /// Per-source rate limits of the public routes (`[limits]`).
+    pub limiters: Arc<ratelimit::Limiters>,
 }
 
 /// How the server runs.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ServeOptions {
-    /// Self-service terminal mode: `/` opens the kiosk.
+    /// Self-service terminal mode: the kiosk routes exist and `/` opens
+    /// the kiosk. Without it `/kiosk…` is not found.
     pub kiosk: bool,
 }
 
 const fn spec(method: Method, path: &'static str, guard: Guard, kind: Kind) -> RouteSpec {
-    RouteSpec {
-        method,
-        path,
-        guard,
-        kind,
-    }
+    RouteSpec::new(method, path, guard, kind)
 }
 
 /// Every route: its method, path, guard and handler.
 pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use api::identity as id;
     use pages::{account, admin, certificate as cert, home, kiosk, login, portal, upload, work};
-    // One limiter for every public verification route (guessing codes).
-    let verify_limit = Arc::new(ratelimit::RateLimiter::new(
-        ratelimit::VERIFY_PER_SECOND,
-        ratelimit::VERIFY_BURST,
-    ));
-    let limited = |r: MethodRouter<AppState>| {
-        r.layer(axum::middleware::from_fn_with_state(
-            verify_limit.clone(),
-            ratelimit::limit,
-        ))
-    };
     const REVIEWING: &[P] = &[
         P::RecordCollect,
         P::RecordReview,
@@ -79,104 +69,137 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     const TAKING: &[P] = &[P::RecordCollect, P::RecordMaintain];
     const OWN: &[P] = &[P::OwnRecordRead, P::DelegatedRecordRead];
     const DECIDING: &[P] = &[P::RecordReview, P::RecordRecheck, P::RecordApprove];
-    let upload_limit = axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024);
+    use ratelimit::RateClass as R;
+    use routes::BodyClass as B;
     use Guard::{AnyPerm, Perm, Public, SignedIn};
     use Kind::{Api, Page};
     let (g, p, d) = (Method::GET, Method::POST, Method::DELETE);
     vec![
         // Public pages and health.
-        (spec(g.clone(), "/", Public, Page), get(login::index)),
-        (spec(g.clone(), "/kiosk", Public, Page), get(kiosk::home)),
-        (spec(p.clone(), "/kiosk", Public, Page), post(kiosk::login)),
         (
-            spec(g.clone(), "/kiosk/record", Public, Page),
+            spec(g.clone(), "/", Public, Page).rate(R::Pages),
+            get(login::index),
+        ),
+        (
+            spec(g.clone(), "/kiosk", Public, Page).rate(R::Pages),
+            get(kiosk::home),
+        ),
+        (
+            spec(p.clone(), "/kiosk", Public, Page).rate(R::Pin),
+            post(kiosk::login),
+        ),
+        (
+            spec(g.clone(), "/kiosk/record", Public, Page).rate(R::Pages),
             get(kiosk::record),
         ),
         (
-            spec(p.clone(), "/kiosk/certificate", Public, Page),
+            spec(p.clone(), "/kiosk/certificate", Public, Page).rate(R::Pages),
             post(kiosk::certificate),
         ),
         (
-            spec(p.clone(), "/kiosk/logout", Public, Page),
+            spec(p.clone(), "/kiosk/logout", Public, Page).rate(R::Pages),
             post(kiosk::logout),
         ),
         (
-            spec(g.clone(), "/login", Public, Page),
+            spec(g.clone(), "/login", Public, Page).rate(R::Pages),
             get(login::login_form),
         ),
         (
-            spec(p.clone(), "/login", Public, Page),
+            spec(p.clone(), "/login", Public, Page).rate(R::SignIn),
             post(login::login_submit),
         ),
         (
-            spec(g.clone(), "/activate", Public, Page),
+            spec(g.clone(), "/activate", Public, Page).rate(R::Pages),
             get(login::activate_form),
         ),
         (
-            spec(p.clone(), "/activate", Public, Page),
+            spec(p.clone(), "/activate", Public, Page).rate(R::Activation),
             post(login::activate_submit),
         ),
         (
-            spec(g.clone(), "/healthz", Public, Api),
+            spec(g.clone(), "/healthz", Public, Api).rate(R::Pages),
             get(api::health::healthz),
         ),
         (
-            spec(g.clone(), "/readyz", Public, Api),
+            spec(g.clone(), "/readyz", Public, Api).rate(R::Pages),
             get(api::health::readyz),
         ),
         (
-            spec(g.clone(), "/api/v1/openapi.json", Public, Api),
+            spec(g.clone(), "/api/v1/openapi.json", Public, Api).rate(R::Pages),
             get(api::openapi_json),
         ),
         (
-            spec(g.clone(), "/api/v1/ledger/checkpoint", Public, Api),
+            spec(g.clone(), "/api/v1/ledger/checkpoint", Public, Api).rate(R::Proof),
             get(api::ledger::checkpoint),
         ),
         (
-            spec(g.clone(), "/api/v1/ledger/proof/inclusion", Public, Api),
+            spec(g.clone(), "/api/v1/ledger/proof/inclusion", Public, Api).rate(R::Proof),
             get(api::ledger::inclusion),
         ),
         (
-            spec(g.clone(), "/api/v1/ledger/proof/consistency", Public, Api),
+            spec(g.clone(), "/api/v1/ledger/proof/consistency", Public, Api).rate(R::Proof),
             get(api::ledger::consistency),
         ),
         (
-            spec(p.clone(), "/api/v1/session", Public, Api),
+            spec(p.clone(), "/api/v1/session", Public, Api).rate(R::SignIn),
             post(id::login),
         ),
         (
-            spec(p.clone(), "/api/v1/activate", Public, Api),
+            spec(p.clone(), "/api/v1/activate", Public, Api).rate(R::Activation),
             post(id::activate),
+        ),
+        // Password reset with a one-time code (no sign-in).
+        (
+            spec(g.clone(), "/reset", Public, Page).rate(R::Pages),
+            get(login::reset_form),
+        ),
+        (
+            spec(p.clone(), "/reset", Public, Page).rate(R::SignIn),
+            post(login::reset_submit),
+        ),
+        (
+            spec(p.clone(), "/api/v1/password-reset", Public, Api).rate(R::SignIn),
+            post(id::complete_reset),
+        ),
+        // Scripts of the pages (files, so the CSP allows no inline script).
+        (
+            spec(g.clone(), "/static/sirm.js", Public, Page).rate(R::Pages),
+            get(assets::sirm_js),
+        ),
+        (
+            spec(g.clone(), "/static/kiosk.js", Public, Page).rate(R::Pages),
+            get(assets::kiosk_js),
         ),
         // Telephone channel (Art 14): server to server, ID number + query PIN,
         // rate-limited per source address (ratelimit.rs).
         (
-            spec(p.clone(), "/api/v1/ivr/summary", Public, Api),
-            post(api::ivr::summary).layer(axum::middleware::from_fn_with_state(
-                Arc::new(ratelimit::RateLimiter::ivr()),
-                ratelimit::limit,
-            )),
+            spec(p.clone(), "/api/v1/ivr/summary", Public, Api).rate(R::Pin),
+            post(api::ivr::summary),
         ),
         // Certificate verification (Art 15): public, rate-limited per source.
         (
-            spec(g.clone(), "/verify", Public, Page),
-            limited(get(cert::verify_home)),
+            spec(g.clone(), "/verify", Public, Page).rate(R::Verify),
+            get(cert::verify_home),
         ),
         (
-            spec(p.clone(), "/verify", Public, Page),
-            limited(post(cert::verify_upload)),
+            spec(p.clone(), "/verify", Public, Page)
+                .rate(R::Verify)
+                .body(B::Certificate),
+            post(cert::verify_upload),
         ),
         (
-            spec(g.clone(), "/verify/{code}", Public, Page),
-            limited(get(cert::verify_code)),
+            spec(g.clone(), "/verify/{code}", Public, Page).rate(R::Verify),
+            get(cert::verify_code),
         ),
         (
-            spec(g.clone(), "/api/v1/certificates/{code}", Public, Api),
-            limited(get(cert::verify_api)),
+            spec(g.clone(), "/api/v1/certificates/{code}", Public, Api).rate(R::Verify),
+            get(cert::verify_api),
         ),
         (
-            spec(p.clone(), "/api/v1/certificates/verify", Public, Api),
-            limited(post(cert::verify_file_api)),
+            spec(p.clone(), "/api/v1/certificates/verify", Public, Api)
+                .rate(R::Verify)
+                .body(B::Certificate),
+            post(cert::verify_file_api),
         ),
         // Self-service: any signed-in account, even with a pending task.
         (
@@ -382,6 +405,24 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(
                 p.clone(),
+                "/counter/password-reset",
+                Perm(P::ExternalActivate),
+                Page,
+            ),
+            post(admin::counter_reset),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/counter/password-reset",
+                Perm(P::ExternalActivate),
+                Api,
+            ),
+            post(id::counter_reset),
+        ),
+        (
+            spec(
+                p.clone(),
                 "/api/v1/query-pins",
                 Perm(P::ExternalActivate),
                 Api,
@@ -394,8 +435,8 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(work::new_application),
         ),
         (
-            spec(p.clone(), "/applications", AnyPerm(TAKING), Page),
-            post(work::submit).layer(upload_limit),
+            spec(p.clone(), "/applications", AnyPerm(TAKING), Page).body(B::Application),
+            post(work::submit),
         ),
         (
             spec(g.clone(), "/queue", AnyPerm(REVIEWING), Page),
@@ -420,7 +461,8 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 "/applications/{id}/resubmit",
                 Perm(P::RecordCollect),
                 Page,
-            ),
+            )
+            .body(B::Application),
             post(work::resubmit),
         ),
         (
@@ -446,6 +488,19 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(work::maintenance_log),
         ),
         (
+            spec(p.clone(), "/maintenance-log", Perm(P::PersonQuery), Page),
+            post(work::maintenance_log_post),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/maintenance-log/export.csv",
+                Perm(P::PersonQuery),
+                Page,
+            ),
+            post(work::maintenance_csv_post),
+        ),
+        (
             spec(
                 g.clone(),
                 "/maintenance-log/export.csv",
@@ -459,8 +514,8 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(upload::upload_form),
         ),
         (
-            spec(p.clone(), "/declarations", Perm(P::RecordCollect), Page),
-            post(upload::upload).layer(axum::extract::DefaultBodyLimit::max(1024 * 1024 * 1024)),
+            spec(p.clone(), "/declarations", Perm(P::RecordCollect), Page).body(B::Declaration),
+            post(upload::upload),
         ),
         (
             spec(
@@ -493,9 +548,8 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(work::arrears_api),
         ),
         (
-            spec(p.clone(), "/api/v1/applications", AnyPerm(TAKING), Api),
-            post(api::collection::submit)
-                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+            spec(p.clone(), "/api/v1/applications", AnyPerm(TAKING), Api).body(B::Application),
+            post(api::collection::submit),
         ),
         (
             spec(
@@ -536,10 +590,19 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         // Queries.
         (
             spec(g.clone(), "/persons", Perm(P::PersonQuery), Page),
-            get(home::persons),
+            get(home::persons_form),
         ),
         (
-            spec(g.clone(), "/api/v1/persons/{id}", Perm(P::PersonQuery), Api),
+            spec(p.clone(), "/persons", Perm(P::PersonQuery), Page),
+            post(home::persons),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/persons/lookup",
+                Perm(P::PersonQuery),
+                Api,
+            ),
             get(id::person),
         ),
         (
@@ -641,23 +704,55 @@ pub fn router(sirm: Arc<Sirm>) -> Router {
 
 /// The router with options.
 pub fn router_with(sirm: Arc<Sirm>, opts: ServeOptions) -> Router {
+    build(sirm, opts).0
+}
+
+/// Whether a route is mounted under `opts` (the kiosk routes only in
+/// kiosk mode).
+fn mounted(spec: &RouteSpec, opts: ServeOptions) -> bool {
+    opts.kiosk || !spec.path.starts_with("/kiosk")
+}
+
+/// The router and the list of routes it was built with, recorded in the
+/// same loop that mounts them (the route-matrix test walks this list).
+pub fn build(sirm: Arc<Sirm>, opts: ServeOptions) -> (Router, Vec<RouteSpec>) {
+    let secure = sirm.config.security.secure_cookies;
     let state = AppState {
+        limiters: Arc::new(ratelimit::Limiters::new(&sirm.config.limits)),
         sirm,
         kiosk: Arc::default(),
         kiosk_mode: opts.kiosk,
     };
     let mut r: Router<AppState> = Router::new();
+    let mut mounted_specs = Vec::new();
     for (spec, handler) in route_table() {
+        if !mounted(&spec, opts) {
+            continue;
+        }
         let path = spec.path;
+        mounted_specs.push(spec.clone());
         let guarded = handler.layer(axum::middleware::from_fn_with_state(
             (state.clone(), spec),
             routes::guard,
         ));
         r = r.route(path, guarded);
     }
-    r.fallback(api::not_found)
+    let router = r
+        .fallback(api::not_found)
+        // Bodies are bounded per route by the guard (`[limits]`).
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::map_response_with_state(
+            secure,
+            headers::security_headers,
+        ))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    (router, mounted_specs)
+}
+
+/// The routes mounted under `opts`.
+pub fn mounted_routes(sirm: Arc<Sirm>, opts: ServeOptions) -> Vec<RouteSpec> {
+    build(sirm, opts).1
 }
 
 /// Serve until `shutdown` completes.
@@ -669,17 +764,36 @@ pub async fn serve(
     serve_with(sirm, listener, shutdown, ServeOptions::default()).await
 }
 
-/// Serve with options (e.g. kiosk mode).
+/// Serve with options (e.g. kiosk mode). Anonymous refusals are written
+/// as summaries every `[limits] refusal_window_seconds` and once more when
+/// the server stops.
 pub async fn serve_with(
     sirm: Arc<Sirm>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     opts: ServeOptions,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let flusher = {
+        let sirm = sirm.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if let Err(e) = sirm.flush_refusals(false).await {
+                    tracing::error!(error = %e, "writing the refusal summaries failed");
+                }
+            }
+        })
+    };
+    let served = axum::serve(
         listener,
-        router_with(sirm, opts).into_make_service_with_connect_info::<SocketAddr>(),
+        router_with(sirm.clone(), opts).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    flusher.abort();
+    if let Err(e) = sirm.flush_refusals(true).await {
+        tracing::error!(error = %e, "writing the last refusal summaries failed");
+    }
+    served
 }

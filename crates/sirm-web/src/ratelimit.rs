@@ -1,43 +1,112 @@
-//! A small in-memory token bucket per source address, for public endpoints
-//! that cost the server real work on every call — the telephone channel
-//! (`POST /api/v1/ivr/summary`: one argon2 verification and one ledger entry
-//! per call).
+//! Per-source rate limits: an in-memory token bucket per source address and
+//! per class of public route (`[limits]` in `sirm.toml`, see
+//! `sirm_app::limits`). Every public route takes a token of its class in the
+//! guard before anything else — before the session, the CSRF check, the body
+//! or any database work — so a refused call costs a hash-map look-up.
 //!
-//! - Each source gets a bucket of [`IVR_BURST`] tokens, refilled at
-//!   [`IVR_PER_SECOND`] per second; a call takes one token, a call finding the
-//!   bucket empty is answered `429 rate_limited` with `Retry-After`, before
-//!   the body is read — so it costs neither argon2 nor a ledger entry, and is
-//!   not written to the ledger (a flood must not fill it); it is logged.
+//! - A source gets a bucket of `burst` tokens, refilled at `per_minute` per
+//!   minute; a call finding it empty is answered `429 rate_limited` with
+//!   `Retry-After`. It is counted as an anonymous refusal (summarised in the
+//!   ledger once per source per window), logged once per source per window.
 //! - The source is the TCP peer address (IPv6 by its /64 prefix). Behind a
-//!   reverse proxy every caller shares the proxy's bucket: put the limit in
-//!   the proxy then, or give the IVR system a direct path.
-//! - State lives in the process (one server, restarts forget it). At most
-//!   [`MAX_SOURCES`] sources are tracked; when full, sources whose bucket
-//!   has refilled are forgotten, and if none has, a new source is refused
-//!   until one has (memory stays bounded under a flood from many addresses).
+//!   reverse proxy every caller shares the proxy's bucket: limit in the proxy
+//!   then (trusted forwarded addresses are a later issue).
+//! - State lives in the process. At most [`MAX_SOURCES`] sources are tracked
+//!   per class; when full, sources whose bucket has refilled are forgotten,
+//!   and if none has, a new source is refused until one has (memory stays
+//!   bounded under a flood from many addresses).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use sirm_app::limits::{LimitsConfig, Rate};
 
 use crate::error::ApiError;
 
-/// Sustained calls per second per source on the telephone channel.
-pub const IVR_PER_SECOND: u32 = 10;
-/// Calls a source may make at once before the sustained rate applies.
-pub const IVR_BURST: u32 = 20;
-/// Sustained certificate verifications per second per source (public).
-pub const VERIFY_PER_SECOND: u32 = 5;
-/// Verifications a source may make at once.
-pub const VERIFY_BURST: u32 = 30;
-/// Sources tracked at most.
+/// Sources tracked at most, per class.
 pub const MAX_SOURCES: usize = 10_000;
+
+/// The class of a public route: which bucket it takes a token from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RateClass {
+    /// Public pages, health, the OpenAPI document, static files.
+    Pages,
+    /// Password sign-in and password-reset codes.
+    SignIn,
+    /// Portal account activation.
+    Activation,
+    /// Query-PIN checks: telephone (IVR) and kiosk share one bucket.
+    Pin,
+    /// Certificate verification.
+    Verify,
+    /// Checkpoints and Merkle proofs.
+    Proof,
+}
+
+impl RateClass {
+    pub const ALL: [RateClass; 6] = [
+        RateClass::Pages,
+        RateClass::SignIn,
+        RateClass::Activation,
+        RateClass::Pin,
+        RateClass::Verify,
+        RateClass::Proof,
+    ];
+
+    /// The `[limits]` key of the class.
+    pub const fn name(self) -> &'static str {
+        match self {
+            RateClass::Pages => "pages",
+            RateClass::SignIn => "sign_in",
+            RateClass::Activation => "activation",
+            RateClass::Pin => "pin",
+            RateClass::Verify => "verify",
+            RateClass::Proof => "proof",
+        }
+    }
+
+    fn rate(self, l: &LimitsConfig) -> Rate {
+        match self {
+            RateClass::Pages => l.pages,
+            RateClass::SignIn => l.sign_in,
+            RateClass::Activation => l.activation,
+            RateClass::Pin => l.pin,
+            RateClass::Verify => l.verify,
+            RateClass::Proof => l.proof,
+        }
+    }
+}
+
+/// One limiter per class, built from `[limits]`.
+#[derive(Debug)]
+pub struct Limiters {
+    by_class: HashMap<RateClass, RateLimiter>,
+}
+
+impl Limiters {
+    pub fn new(l: &LimitsConfig) -> Self {
+        Limiters {
+            by_class: RateClass::ALL
+                .iter()
+                .map(|c| (*c, RateLimiter::new(c.rate(l))))
+                .collect(),
+        }
+    }
+
+    /// Take a token of `class` for `source` now, or the 429 answer.
+    pub fn take(&self, class: RateClass, source: IpAddr) -> Result<(), Response> {
+        let Some(l) = self.by_class.get(&class) else {
+            return Ok(());
+        };
+        l.take(source, Instant::now())
+            .map_err(|wait| too_many(class, l, wait))
+    }
+}
 
 #[derive(Clone, Copy, Debug)]
 struct Bucket {
@@ -50,6 +119,7 @@ struct Bucket {
 pub struct RateLimiter {
     per_second: f64,
     burst: f64,
+    rate: Rate,
     buckets: Mutex<HashMap<IpAddr, Bucket>>,
 }
 
@@ -68,17 +138,13 @@ fn key(ip: IpAddr) -> IpAddr {
 }
 
 impl RateLimiter {
-    pub fn new(per_second: u32, burst: u32) -> Self {
+    pub fn new(rate: Rate) -> Self {
         RateLimiter {
-            per_second: f64::from(per_second.max(1)),
-            burst: f64::from(burst.max(1)),
+            per_second: f64::from(rate.per_minute.max(1)) / 60.0,
+            burst: f64::from(rate.burst.max(1)),
+            rate,
             buckets: Mutex::new(HashMap::new()),
         }
-    }
-
-    /// The telephone channel's limit: [`IVR_PER_SECOND`], burst [`IVR_BURST`].
-    pub fn ivr() -> Self {
-        RateLimiter::new(IVR_PER_SECOND, IVR_BURST)
     }
 
     fn refilled(&self, b: &Bucket, now: Instant) -> f64 {
@@ -112,33 +178,31 @@ impl RateLimiter {
     }
 }
 
-/// Middleware: take a token for the caller's address or answer 429.
-pub async fn limit(State(l): State<Arc<RateLimiter>>, req: Request, next: Next) -> Response {
-    let ip = req
-        .extensions()
+/// The source address of a request (unspecified when unknown).
+pub fn peer(req: &Request) -> IpAddr {
+    req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-    match l.take(ip, Instant::now()) {
-        Ok(()) => next.run(req).await,
-        Err(wait) => {
-            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            tracing::warn!(source = %ip, path = %req.uri().path(), "rate limited");
-            let mut r = ApiError {
-                status: StatusCode::TOO_MANY_REQUESTS,
-                code: "rate_limited",
-                message: format!(
-                    "too many requests from this address (limit {} per second, burst {}); retry after {secs} s",
-                    l.per_second, l.burst
-                ),
-            }
-            .into_response();
-            if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            r
-        }
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+}
+
+fn too_many(class: RateClass, l: &RateLimiter, wait: Duration) -> Response {
+    let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    let mut r = ApiError {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        code: "rate_limited",
+        message: format!(
+            "请求过于频繁，请 {secs} 秒后再试 / too many requests from this address (limits.{}: {} per minute, burst {}); retry after {secs} s",
+            class.name(),
+            l.rate.per_minute,
+            l.rate.burst
+        ),
     }
+    .into_response();
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
 }
 
 #[cfg(test)]
@@ -147,7 +211,7 @@ mod tests {
 
     #[test]
     fn burst_then_rate() {
-        let l = RateLimiter::new(10, 20);
+        let l = RateLimiter::new(Rate::new(600, 20));
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let t0 = Instant::now();
         for _ in 0..20 {
@@ -171,7 +235,7 @@ mod tests {
 
     #[test]
     fn ipv6_by_prefix_and_mapped_v4() {
-        let l = RateLimiter::new(1, 1);
+        let l = RateLimiter::new(Rate::new(60, 1));
         let t = Instant::now();
         assert!(l.take("2001:db8:1:2::1".parse().unwrap(), t).is_ok());
         assert!(l.take("2001:db8:1:2::ffff".parse().unwrap(), t).is_err());
@@ -182,7 +246,7 @@ mod tests {
 
     #[test]
     fn bounded_sources() {
-        let l = RateLimiter::new(1, 2);
+        let l = RateLimiter::new(Rate::new(60, 2));
         let t = Instant::now();
         for i in 0..MAX_SOURCES {
             let ip = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i as u32));

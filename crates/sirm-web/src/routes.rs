@@ -18,6 +18,7 @@ use sirm_app::{AppError, Principal};
 use sirm_domain::access::Permission;
 
 use crate::error::ApiError;
+use crate::ratelimit::RateClass;
 use crate::AppState;
 
 pub const SESSION_COOKIE: &str = "sirm_session";
@@ -56,6 +57,40 @@ pub enum Kind {
     Page,
 }
 
+/// How large a request body a route takes (`[limits]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyClass {
+    /// A form or JSON body without files (`limits.form_kib`).
+    Form,
+    /// An application with its scanned materials (`limits.application_upload_mib`).
+    Application,
+    /// A declaration file (`limits.declaration_upload_mib`).
+    Declaration,
+    /// A certificate PDF presented for verification (`limits.certificate_upload_mib`).
+    Certificate,
+}
+
+impl BodyClass {
+    pub fn bytes(self, l: &sirm_app::limits::LimitsConfig) -> usize {
+        match self {
+            BodyClass::Form => l.form_bytes(),
+            BodyClass::Application => l.application_bytes(),
+            BodyClass::Declaration => l.declaration_bytes(),
+            BodyClass::Certificate => l.certificate_bytes(),
+        }
+    }
+
+    /// The `[limits]` key of the class.
+    pub const fn setting(self) -> &'static str {
+        match self {
+            BodyClass::Form => "form_kib",
+            BodyClass::Application => "application_upload_mib",
+            BodyClass::Declaration => "declaration_upload_mib",
+            BodyClass::Certificate => "certificate_upload_mib",
+        }
+    }
+}
+
 /// One entry of the route table.
 #[derive(Clone, Debug)]
 pub struct RouteSpec {
@@ -63,6 +98,30 @@ pub struct RouteSpec {
     pub path: &'static str,
     pub guard: Guard,
     pub kind: Kind,
+    /// The per-source rate class; every public route has one.
+    pub rate: Option<RateClass>,
+    pub body: BodyClass,
+}
+
+impl RouteSpec {
+    pub const fn new(method: Method, path: &'static str, guard: Guard, kind: Kind) -> Self {
+        RouteSpec {
+            method,
+            path,
+            guard,
+            kind,
+            rate: None,
+            body: BodyClass::Form,
+        }
+    }
+    pub const fn rate(mut self, c: RateClass) -> Self {
+        self.rate = Some(c);
+        self
+    }
+    pub const fn body(mut self, b: BodyClass) -> Self {
+        self.body = b;
+        self
+    }
 }
 
 /// The signed-in caller of a request (inserted by the guard).
@@ -134,7 +193,23 @@ fn csrf_refusal(kind: Kind) -> Response {
     let e = ApiError {
         status: StatusCode::FORBIDDEN,
         code: "csrf",
-        message: "refused by rule csrf: the form or request is missing a valid anti-forgery token; reload the page and try again".into(),
+        message: "表单已失效，请刷新页面后重试 / refused by rule csrf: the form or request is missing a valid anti-forgery token; reload the page and try again".into(),
+    };
+    match kind {
+        Kind::Api => e.into_response(),
+        Kind::Page => crate::pages::error_page(e),
+    }
+}
+
+fn too_large(kind: Kind, class: BodyClass, max: usize) -> Response {
+    let mib = max as f64 / (1024.0 * 1024.0);
+    let e = ApiError {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        code: "too_large",
+        message: format!(
+            "请求内容超过上限 {mib:.2} MiB / the request body exceeds the limit of {max} bytes (limits.{}); nothing was kept",
+            class.setting()
+        ),
     };
     match kind {
         Kind::Api => e.into_response(),
@@ -146,25 +221,95 @@ fn changes_state(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-fn is_form(headers: &HeaderMap) -> bool {
+fn content_type(headers: &HeaderMap) -> &str {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+        .unwrap_or("")
 }
 
 /// Read a form body's `csrf` field, giving the request back intact.
 async fn form_csrf(req: Request) -> Result<(Request, Option<String>), Response> {
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, 2 * 1024 * 1024)
-        .await
-        .map_err(|_| {
-            ApiError::bad_request("request body too large or unreadable").into_response()
-        })?;
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.map_err(|_| {
+        ApiError {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "too_large",
+            message: "请求内容过大或无法读取 / request body too large or unreadable".into(),
+        }
+        .into_response()
+    })?;
     let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .ok()
         .and_then(|kv| kv.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v));
     Ok((Request::from_parts(parts, Body::from(bytes)), token))
+}
+
+/// How much of a multipart body is read to find its first part.
+const MULTIPART_PEEK: usize = 16 * 1024;
+
+/// The `csrf` token of a multipart body, which must be its first part (the
+/// pages put the hidden field first). Only the first few KiB are read; the
+/// request is given back with the body intact (read part, then the rest).
+async fn multipart_csrf(req: Request, boundary: &str) -> (Request, Option<String>) {
+    use futures::StreamExt;
+    let (parts, body) = req.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut token = None;
+    let mut failed = None;
+    while buf.len() < MULTIPART_PEEK {
+        match first_part_csrf(&buf, boundary) {
+            Some(t) => {
+                token = t;
+                break;
+            }
+            None => match stream.next().await {
+                Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
+                Some(Err(e)) => {
+                    failed = Some(e);
+                    break;
+                }
+                None => break,
+            },
+        }
+    }
+    let head = futures::stream::iter(
+        std::iter::once(Ok::<_, axum::Error>(axum::body::Bytes::from(buf))).chain(failed.map(Err)),
+    );
+    let body = Body::from_stream(head.chain(stream));
+    (Request::from_parts(parts, body), token)
+}
+
+/// `Some(token)` when the buffer holds the whole first part (`Some(None)`:
+/// the first part is not a `csrf` field, or malformed); `None`: need more.
+fn first_part_csrf(buf: &[u8], boundary: &str) -> Option<Option<String>> {
+    fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+        hay.windows(needle.len()).position(|w| w == needle)
+    }
+    let open = format!("--{boundary}\r\n");
+    if buf.len() < open.len() {
+        return None;
+    }
+    if !buf.starts_with(open.as_bytes()) {
+        return Some(None);
+    }
+    let rest = &buf[open.len()..];
+    let hend = find(rest, b"\r\n\r\n")?;
+    let Ok(headers) = std::str::from_utf8(&rest[..hend]) else {
+        return Some(None);
+    };
+    let is_csrf = headers.split("\r\n").any(|l| {
+        l.to_ascii_lowercase().starts_with("content-disposition:")
+            && l.split(';').any(|p| p.trim() == "name=\"csrf\"")
+    });
+    if !is_csrf {
+        return Some(None);
+    }
+    let value = &rest[hend + 4..];
+    let close = format!("\r\n--{boundary}");
+    let vend = find(value, close.as_bytes())?;
+    Some(std::str::from_utf8(&value[..vend]).ok().map(str::to_string))
 }
 
 fn same(a: &str, b: &str) -> bool {
@@ -175,13 +320,34 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// The guard middleware of one route.
+/// The guard middleware of one route. In order: the per-source rate limit
+/// of a public route, the body bound, the session, the anti-forgery token,
+/// the route's permission. Anonymous refusals are counted, never written to
+/// the ledger one by one (`sirm_app::identity::refusals`).
 pub async fn guard(
     State((st, spec)): State<(AppState, RouteSpec)>,
     mut req: Request,
     next: Next,
 ) -> Response {
+    let ip = crate::ratelimit::peer(&req);
     let source = source_of(&req);
+    if let Some(class) = spec.rate {
+        if let Err(r) = st.limiters.take(class, ip) {
+            st.sirm.refused(&source, "rate_limited", None, class.name());
+            return r;
+        }
+    }
+    let max = spec.body.bytes(&st.sirm.config.limits);
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return too_large(spec.kind, spec.body, max);
+    }
+    let req_body = std::mem::take(req.body_mut());
+    *req.body_mut() = Body::new(http_body_util::Limited::new(req_body, max));
     req.extensions_mut().insert(Source(source.clone()));
     let path = req.uri().path().to_string();
     let headers = req.headers().clone();
@@ -200,8 +366,20 @@ pub async fn guard(
                     token: t,
                 })
             }
-            Err(e) if spec.guard != Guard::Public => return refuse(spec.kind, e, &path),
+            Err(e) if spec.guard != Guard::Public => {
+                if let Err(r) = st.limiters.take(RateClass::Pages, ip) {
+                    return r;
+                }
+                return refuse(spec.kind, e, &path);
+            }
             Err(_) => {}
+        }
+    }
+    if caller.is_none() && spec.guard != Guard::Public {
+        // Anonymous calls of signed-in routes share the public pages' budget.
+        if let Err(r) = st.limiters.take(RateClass::Pages, ip) {
+            st.sirm.refused(&source, "rate_limited", None, "anonymous");
+            return r;
         }
     }
 
@@ -218,42 +396,45 @@ pub async fn guard(
                 .get("x-csrf-token")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let query_token = req.uri().query().and_then(|q| {
-                serde_urlencoded::from_str::<Vec<(String, String)>>(q)
-                    .ok()?
-                    .into_iter()
-                    .find(|(k, _)| k == "csrf")
-                    .map(|(_, v)| v)
-            });
-            let given = match header_token.or(query_token) {
+            let ctype = content_type(&headers).to_string();
+            let given = match header_token {
                 Some(t) => Some(t),
-                None if is_form(&headers) => match form_csrf(req).await {
-                    Ok((r, t)) => {
-                        req = r;
-                        t
+                None if ctype.starts_with("application/x-www-form-urlencoded") => {
+                    match form_csrf(req).await {
+                        Ok((r, t)) => {
+                            req = r;
+                            t
+                        }
+                        Err(resp) => return resp,
                     }
-                    Err(resp) => return resp,
-                },
+                }
+                None if ctype.starts_with("multipart/form-data") => {
+                    let boundary = ctype
+                        .split(';')
+                        .filter_map(|p| p.trim().strip_prefix("boundary="))
+                        .map(|b| b.trim_matches('"').to_string())
+                        .next();
+                    match boundary {
+                        Some(b) => {
+                            let (r, t) = multipart_csrf(req, &b).await;
+                            req = r;
+                            t
+                        }
+                        None => None,
+                    }
+                }
                 None => None,
             };
             let ok =
                 matches!((&expected, &given), (Some(e), Some(g)) if !e.is_empty() && same(e, g));
             if !ok {
-                let who = caller
-                    .as_ref()
-                    .map(|c| c.principal.username.clone())
-                    .unwrap_or_default();
-                let _ = st
-                    .sirm
-                    .audit(
-                        &who,
-                        &source,
-                        "csrf.refused",
-                        "denied",
-                        &format!("{} {path}", spec.method),
-                        if who.is_empty() { "anonymous" } else { &who },
-                    )
-                    .await;
+                let who = caller.as_ref().map(|c| c.principal.username.clone());
+                st.sirm.refused(
+                    &source,
+                    "csrf.refused",
+                    who.as_deref(),
+                    &format!("{} {path}", spec.method),
+                );
                 return csrf_refusal(spec.kind);
             }
         }
@@ -307,4 +488,28 @@ pub async fn guard(
         req.extensions_mut().insert(c);
     }
     next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_multipart_part() {
+        let b = "XyZ";
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nabc123\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n1,2\r\n--XyZ--\r\n";
+        assert_eq!(first_part_csrf(body, b), Some(Some("abc123".into())));
+        // Not yet complete: need more.
+        assert_eq!(first_part_csrf(&body[..40], b), None);
+        assert_eq!(first_part_csrf(&body[..3], b), None);
+        // First part is another field: no token.
+        let other =
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nx\r\n--XyZ--\r\n";
+        assert_eq!(first_part_csrf(other, b), Some(None));
+        // A field merely named like csrf is not it.
+        let sly =
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf2\"\r\n\r\nx\r\n--XyZ--\r\n";
+        assert_eq!(first_part_csrf(sly, b), Some(None));
+        assert_eq!(first_part_csrf(b"garbage-garbage", b), Some(None));
+    }
 }

@@ -1500,6 +1500,8 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
         employer: None,
         source: "198.51.100.7".into(),
         pending: None,
+        session: None,
+        notice: None,
     };
     let err = app
         .sirm

@@ -77,6 +77,9 @@ fn main() -> ExitCode {
 
 fn run_async(loc: &Location, command: &Command) -> anyhow::Result<ExitCode> {
     init_tracing();
+    // Everything this process creates (database, archive, keys, scratch
+    // files) is readable by its owner only.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         match command {

@@ -9,7 +9,7 @@ use rand::RngCore;
 use serde::Serialize;
 use sirm_domain::access::{self, Permission, Role};
 use sirm_domain::records::{
-    self, kind, AccountCreated, AccountStatusChange, RoleDecision, RoleRequested, RoleRevoked,
+    self, kind, AccountCreated, AccountStatusChange, RoleDecision, RoleRequested,
 };
 use sirm_ledger::Stream;
 use sirm_store::{AccountRow, RoleRequestRow};
@@ -17,6 +17,48 @@ use sirm_store::{AccountRow, RoleRequestRow};
 use super::{time_us, Principal};
 use crate::install::{check_username, draft};
 use crate::{password, AppError, Sirm};
+
+/// How long a password-reset code works.
+pub const RESET_HOURS: i64 = 24;
+
+/// A one-time password-reset code, shown once to whoever hands it to the
+/// account's owner.
+#[derive(Clone, Debug, Serialize)]
+pub struct ResetCode {
+    pub username: String,
+    pub code: String,
+    /// Beijing time, `YYYY-MM-DD HH:MM`.
+    pub expires: String,
+}
+
+/// 16 characters from an unambiguous alphabet (~80 bits), `XXXX-XXXX-XXXX-XXXX`.
+fn reset_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut raw = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut raw);
+    let chars: Vec<char> = raw
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Upper case, without spaces and dashes (how the code is typed does not matter).
+fn normalize_reset_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+fn sha256_hex(s: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(s.as_bytes()))
+}
 
 /// A password issued by an administrator or clerk: shown once, must be
 /// changed at first sign-in.
@@ -30,7 +72,7 @@ pub struct Issued {
 #[derive(Clone, Debug, Serialize)]
 pub struct RoleRequestOutcome {
     pub request_id: String,
-    /// `pending`, or `approved` for the bootstrap of the first security administrator.
+    /// `pending`: it takes effect when the security administrator approves.
     pub status: String,
 }
 
@@ -55,10 +97,18 @@ fn roles_of(row: &AccountRow) -> Result<Vec<Role>, AppError> {
 }
 
 impl Sirm {
-    async fn account_or_404(&self, username: &str) -> Result<AccountRow, AppError> {
+    /// An account of the administrator's own agency; another agency's
+    /// account is the same "not found" as a missing one.
+    async fn account_or_404(
+        &self,
+        who: &Principal,
+        username: &str,
+    ) -> Result<AccountRow, AppError> {
+        let username = username.trim().to_lowercase();
         self.store
-            .account(username)
+            .account(&username)
             .await?
+            .filter(|a| a.agency == who.agency)
             .ok_or_else(|| AppError::NotFound(format!("account {username}")))
     }
 
@@ -176,7 +226,7 @@ impl Sirm {
         reason: &str,
     ) -> Result<(), AppError> {
         self.authorize(who, Permission::AccountManage).await?;
-        let target = self.account_or_404(username).await?;
+        let target = self.account_or_404(who, username).await?;
         if target.username == who.username {
             return Err(AppError::invalid(
                 "username",
@@ -184,6 +234,12 @@ impl Sirm {
             ));
         }
         records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
+        if lock {
+            for role in roles_of(&target)? {
+                self.keep_last_holder(who, &target, role, "lock the account")
+                    .await?;
+            }
+        }
         let k = if lock {
             kind::ACCOUNT_LOCKED
         } else {
@@ -218,7 +274,7 @@ impl Sirm {
         if lock {
             self.store.delete_sessions_of(&target.username).await?;
         } else {
-            self.store.clear_failures(&target.username).await?;
+            self.store.clear_all_failures(&target.username).await?;
         }
         Ok(())
     }
@@ -241,39 +297,186 @@ impl Sirm {
         self.set_status(who, username, false, reason).await
     }
 
-    /// Issue a new password (to be changed at next sign-in); ends the
-    /// account's sessions and clears a lockout.
+    /// The system administrator resets a staff account's password: the
+    /// current password stops working, the account's sessions end, and a
+    /// one-time reset code (valid [`RESET_HOURS`] hours) is handed to the
+    /// account's owner — not a password: the code only lets its user choose
+    /// a new password, once ([`Sirm::complete_reset`]), and a second factor
+    /// stays as it was. The user is told at the next sign-in who reset it and
+    /// when. External accounts (insured persons, delegates, employer agents)
+    /// are reset only at the counter after an ID check ([`Sirm::counter_reset`]).
     pub async fn reset_password(
         &self,
         who: &Principal,
         username: &str,
-    ) -> Result<Issued, AppError> {
+    ) -> Result<ResetCode, AppError> {
         self.authorize(who, Permission::AccountManage).await?;
-        let target = self.account_or_404(username).await?;
-        let pw = issue_password();
+        let target = self.account_or_404(who, username).await?;
+        if target.kind != "staff" {
+            return Err(AppError::forbidden(
+                "external-reset-at-counter",
+                format!(
+                    "{} is an external account (insured person, delegate or employer agent): its owner resets it at the counter after an ID check (外部用户账户须本人持有效身份证件到柜台重置)",
+                    target.username
+                ),
+            ));
+        }
+        self.issue_reset(who, &target, "issued by the system administrator")
+            .await
+    }
+
+    /// The clerk resets an external account's password at the counter after
+    /// checking its owner's ID document (the same one-time code).
+    pub async fn counter_reset(
+        &self,
+        who: &Principal,
+        username: &str,
+    ) -> Result<ResetCode, AppError> {
+        self.authorize(who, Permission::ExternalActivate).await?;
+        let target = self
+            .account_or_404(who, username)
+            .await
+            .ok()
+            .filter(|a| a.kind == "external")
+            .ok_or_else(|| AppError::NotFound(format!("external account {username}")))?;
+        self.issue_reset(
+            who,
+            &target,
+            "issued at the counter after the owner's ID document was checked",
+        )
+        .await
+    }
+
+    async fn issue_reset(
+        &self,
+        who: &Principal,
+        target: &AccountRow,
+        how: &str,
+    ) -> Result<ResetCode, AppError> {
+        if target.username == who.username {
+            return Err(AppError::invalid(
+                "username",
+                "change your own password under 修改密码 / Password instead",
+            ));
+        }
+        let code = reset_code();
+        let now = time_us();
+        let expires = now + RESET_HOURS * 3_600_000_000;
         self.store
-            .set_password(
+            .issue_password_reset(
                 &target.username,
-                &password::hash(&pw)?,
-                true,
-                time_us(),
-                self.password_policy().history.max(1),
+                &sha256_hex(&normalize_reset_code(&code)),
+                &who.username,
+                now,
+                expires,
             )
             .await?;
-        self.store.delete_sessions_of(&target.username).await?;
         self.audit(
             &target.username,
             &who.source,
             "password.reset",
             "success",
-            "issued by an administrator",
+            &format!("one-time reset code {how}; sessions ended; valid {RESET_HOURS} hours"),
             &who.username,
         )
         .await?;
-        Ok(Issued {
-            username: target.username,
-            password: pw,
+        Ok(ResetCode {
+            username: target.username.clone(),
+            code,
+            expires: chrono::DateTime::from_timestamp_micros(expires)
+                .map(|t| {
+                    t.with_timezone(&crate::rights::agency_offset())
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default(),
         })
+    }
+
+    /// Anyone holding a reset code chooses the new password (no sign-in).
+    /// Every failure gets the same answer and is counted as an anonymous
+    /// refusal.
+    pub async fn complete_reset(
+        &self,
+        username: &str,
+        code: &str,
+        new_password: &str,
+        source: &str,
+    ) -> Result<(), AppError> {
+        let username = username.trim().to_lowercase();
+        let policy = self.password_policy();
+        if let Err(v) = policy.check_new_password(new_password, &username) {
+            return Err(AppError::invalid("new_password", v));
+        }
+        let code = normalize_reset_code(code);
+        let refused = || {
+            AppError::Unauthenticated(
+                "the username and reset code do not match a valid reset code (a code works once, for 24 hours) / 用户名与重置码不符，或重置码已使用、已过期".into(),
+            )
+        };
+        if username.chars().count() > 64 || code.chars().count() > 64 {
+            self.refused(source, "password.reset_use", None, "malformed");
+            return Err(refused());
+        }
+        let keep = policy.history.max(1);
+        let code_hash = sha256_hex(&code);
+        let hash = password::hash_async(new_password).await?;
+        // Nothing about the account (not even the password history) is
+        // looked at before the code is known to be right.
+        if !self
+            .store
+            .password_reset_valid(&username, &code_hash, time_us())
+            .await?
+        {
+            let known = self.store.account(&username).await?.is_some();
+            self.refused(
+                source,
+                "password.reset_use",
+                known.then_some(username.as_str()),
+                "wrong, used or expired reset code",
+            );
+            return Err(refused());
+        }
+        for h in self.store.password_history(&username, keep).await? {
+            if password::verify_async(new_password, &h).await? {
+                return Err(AppError::invalid(
+                    "new_password",
+                    format!(
+                        "rule password.reuse: may not repeat any of the last {keep} passwords (policy {})",
+                        policy.profile.as_str()
+                    ),
+                ));
+            }
+        }
+        let Some(used) = self
+            .store
+            .take_password_reset(&username, &code_hash, time_us())
+            .await?
+        else {
+            self.refused(
+                source,
+                "password.reset_use",
+                Some(username.as_str()),
+                "reset code used concurrently",
+            );
+            return Err(refused());
+        };
+        self.store
+            .set_password(&username, &hash, false, time_us(), keep)
+            .await?;
+        self.audit(
+            &username,
+            source,
+            "password.reset_use",
+            "success",
+            &format!(
+                "new password chosen with the reset code issued by {}",
+                used.issued_by
+            ),
+            &username,
+        )
+        .await?;
+        Ok(())
     }
 
     /// The system administrator asks for `role` to be granted to `username`.
@@ -287,7 +490,7 @@ impl Sirm {
     ) -> Result<RoleRequestOutcome, AppError> {
         self.authorize(who, Permission::AccountManage).await?;
         let role = parse_role(role)?;
-        let target = self.account_or_404(username).await?;
+        let target = self.account_or_404(who, username).await?;
         records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
         let current = roles_of(&target)?;
         if current.contains(&role) {
@@ -323,67 +526,28 @@ impl Sirm {
             reason: reason.to_string(),
         };
         let subject = records::account_subject(&target.username);
-        let mut drafts = vec![draft(
-            &self.config,
-            Stream::Security,
-            kind::ROLE_REQUESTED,
-            subject.clone(),
-            &who.username,
-            &req,
-        )?];
-        drafts.push(self.audit_draft(
-            &target.username,
-            &who.source,
-            "role.request",
-            "success",
-            &format!("{request_id} {} ({reason})", role.as_str()),
-            &who.username,
-        )?);
-        // Bootstrap: the very first security administrator cannot be approved
-        // by a security administrator; the grant takes effect at once and the
-        // ledger says why.
-        let bootstrap = role == Role::SecurityAdmin
-            && !self
-                .store
-                .accounts()
-                .await?
-                .iter()
-                .any(|a| a.roles.iter().any(|r| r == Role::SecurityAdmin.as_str()));
-        if bootstrap {
-            let dec = RoleDecision {
-                request_id: request_id.clone(),
-                username: target.username.clone(),
-                role: role.as_str().to_string(),
-                reason: "bootstrap: no security administrator exists yet".into(),
-            };
-            drafts.push(draft(
+        let drafts = vec![
+            draft(
                 &self.config,
                 Stream::Security,
-                kind::ROLE_APPROVED,
-                subject,
-                "sirm-bootstrap",
-                &dec,
-            )?);
-            drafts.push(self.audit_draft(
+                kind::ROLE_REQUESTED,
+                subject.clone(),
+                &who.username,
+                &req,
+            )?,
+            self.audit_draft(
                 &target.username,
                 &who.source,
-                "role.approve",
+                "role.request",
                 "success",
-                &format!(
-                    "{request_id} {}: bootstrap of the first security administrator",
-                    role.as_str()
-                ),
-                "sirm-bootstrap",
-            )?);
-        }
+                &format!("{request_id} {} ({reason})", role.as_str()),
+                &who.username,
+            )?,
+        ];
         self.append(drafts).await?;
         Ok(RoleRequestOutcome {
             request_id,
-            status: if bootstrap {
-                "approved".into()
-            } else {
-                "pending".into()
-            },
+            status: "pending".into(),
         })
     }
 
@@ -400,7 +564,8 @@ impl Sirm {
         Ok(self.store.role_requests(status).await?)
     }
 
-    /// The security administrator decides on a pending role request.
+    /// The security administrator decides on a pending role request (a
+    /// grant or a revocation).
     pub async fn decide_role(
         &self,
         who: &Principal,
@@ -416,6 +581,10 @@ impl Sirm {
             .into_iter()
             .find(|r| r.request_id == request_id)
             .ok_or_else(|| AppError::NotFound(format!("role request {request_id}")))?;
+        // Another agency's request is the same "not found" as a missing one.
+        self.account_or_404(who, &req.username)
+            .await
+            .map_err(|_| AppError::NotFound(format!("role request {request_id}")))?;
         let reason = if reason.trim().is_empty() && approve {
             "approved"
         } else {
@@ -435,9 +604,20 @@ impl Sirm {
             ));
         }
         let role = parse_role(&req.role)?;
+        let revoke = req.action == "revoke";
         if approve {
-            let target = self.account_or_404(&req.username).await?;
-            if let Err(v) = access::check_grant(&roles_of(&target)?, role) {
+            let target = self.account_or_404(who, &req.username).await?;
+            let held = roles_of(&target)?;
+            if revoke {
+                if !held.contains(&role) {
+                    return Err(AppError::Conflict(format!(
+                        "{} no longer holds {}",
+                        target.username,
+                        role.as_str()
+                    )));
+                }
+                self.keep_last_holder(who, &target, role, "revoke").await?;
+            } else if let Err(v) = access::check_grant(&held, role) {
                 return Err(self.sod_refusal(who, v, &target.username).await);
             }
         }
@@ -460,34 +640,82 @@ impl Sirm {
             &who.username,
             &dec,
         )?;
-        let event = if approve {
-            "role.approve"
-        } else {
-            "role.reject"
+        let event = match (approve, revoke) {
+            (true, false) => "role.approve",
+            (true, true) => "role.revoke",
+            (false, _) => "role.reject",
         };
         let ev = self.audit_draft(
             &req.username,
             &who.source,
             event,
             "success",
-            &format!("{} {} ({reason})", req.request_id, req.role),
+            &format!("{} {} {} ({reason})", req.request_id, req.action, req.role),
             &who.username,
         )?;
         self.append(vec![d, ev]).await?;
         Ok(())
     }
 
-    /// Take a role away (effective at once).
-    pub async fn revoke_role(
+    /// Refuse to leave nobody holding `security_admin` or `audit_admin`
+    /// (rule `last-administrator`): without them nobody approves roles or
+    /// reads the audit trail, and the bootstrap exists only in `sirm init`.
+    async fn keep_last_holder(
+        &self,
+        who: &Principal,
+        target: &AccountRow,
+        role: Role,
+        what: &str,
+    ) -> Result<(), AppError> {
+        if !matches!(role, Role::SecurityAdmin | Role::AuditAdmin) {
+            return Ok(());
+        }
+        let others = self
+            .store
+            .accounts()
+            .await?
+            .iter()
+            .filter(|a| {
+                a.username != target.username
+                    && a.status == "active"
+                    && a.roles.iter().any(|r| r == role.as_str())
+            })
+            .count();
+        if others > 0 {
+            return Ok(());
+        }
+        let msg = format!(
+            "{} is the last active {} ({}); grant the role to another person first, then {what}",
+            target.username,
+            role.as_str(),
+            role.name_zh()
+        );
+        self.audit(
+            &target.username,
+            &who.source,
+            "role.refused",
+            "denied",
+            &format!("last-administrator: {msg}"),
+            &who.username,
+        )
+        .await?;
+        Err(AppError::forbidden("last-administrator", msg))
+    }
+
+    /// The system administrator asks for `role` to be taken from
+    /// `username`; like a grant, it takes effect only when the security
+    /// administrator approves (so no one person can strip the others of
+    /// their roles and crown a puppet).
+    pub async fn request_revocation(
         &self,
         who: &Principal,
         username: &str,
         role: &str,
         reason: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<RoleRequestOutcome, AppError> {
         self.authorize(who, Permission::AccountManage).await?;
         let role = parse_role(role)?;
-        let target = self.account_or_404(username).await?;
+        let target = self.account_or_404(who, username).await?;
         if !target.roles.iter().any(|r| r == role.as_str()) {
             return Err(AppError::Conflict(format!(
                 "{} does not hold {}",
@@ -496,7 +724,25 @@ impl Sirm {
             )));
         }
         records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
-        let p = RoleRevoked {
+        self.keep_last_holder(who, &target, role, "revoke").await?;
+        if self
+            .store
+            .role_requests(Some("pending"))
+            .await?
+            .iter()
+            .any(|r| r.username == target.username && r.role == role.as_str())
+        {
+            return Err(AppError::Conflict(format!(
+                "a request about {} holding {} is already pending",
+                target.username,
+                role.as_str()
+            )));
+        }
+        let mut raw = [0u8; 6];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        let request_id = format!("RR-{}", hex::encode(raw));
+        let p = RoleRequested {
+            request_id: request_id.clone(),
             username: target.username.clone(),
             role: role.as_str().to_string(),
             reason: reason.to_string(),
@@ -504,7 +750,7 @@ impl Sirm {
         let d = draft(
             &self.config,
             Stream::Security,
-            kind::ROLE_REVOKED,
+            kind::ROLE_REVOCATION_REQUESTED,
             records::account_subject(&target.username),
             &who.username,
             &p,
@@ -512,12 +758,15 @@ impl Sirm {
         let ev = self.audit_draft(
             &target.username,
             &who.source,
-            "role.revoke",
+            "role.revocation_request",
             "success",
-            &format!("{} ({reason})", role.as_str()),
+            &format!("{request_id} {} ({reason})", role.as_str()),
             &who.username,
         )?;
         self.append(vec![d, ev]).await?;
-        Ok(())
+        Ok(RoleRequestOutcome {
+            request_id,
+            status: "pending".into(),
+        })
     }
 }

@@ -41,16 +41,6 @@ fn day_start_us(d: NaiveDate) -> i64 {
         .unwrap_or(0)
 }
 
-fn csv_field(s: &str) -> String {
-    // Quote always; neutralise spreadsheet formulas.
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
 impl Sirm {
     pub async fn audit_trail(
         &self,
@@ -105,29 +95,31 @@ impl Sirm {
     pub async fn audit_csv(&self, who: &Principal, q: &AuditQuery) -> Result<String, AppError> {
         self.authorize(who, Permission::AuditExport).await?;
         let rows = self.audit_rows(q).await?;
-        let mut out =
-            String::from("\u{feff}seq,time_utc,account,source,event,outcome,actor,detail\n");
-        for r in rows {
-            let fields = [
-                r.seq.to_string(),
-                r.time,
-                r.account,
-                r.source,
-                r.event,
-                r.outcome,
-                r.actor,
-                r.detail,
-            ];
-            let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-            out.push_str(&line.join(","));
-            out.push('\n');
-        }
+        let n = rows.len();
+        let out = crate::export::csv(
+            &[
+                "seq", "time_utc", "account", "source", "event", "outcome", "actor", "detail",
+            ],
+            rows.into_iter().map(|r| {
+                [
+                    r.seq.to_string(),
+                    r.time,
+                    r.account,
+                    r.source,
+                    r.event,
+                    r.outcome,
+                    r.actor,
+                    r.detail,
+                ]
+            }),
+        )?;
+        let out = String::from_utf8(out).map_err(|e| AppError::invalid("csv", e))?;
         self.audit(
             &who.username,
             &who.source,
             "audit.export",
             "success",
-            &format!("{} rows", out.lines().count().saturating_sub(1)),
+            &format!("{n} rows"),
             &who.username,
         )
         .await?;

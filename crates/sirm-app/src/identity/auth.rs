@@ -55,6 +55,9 @@ pub(crate) fn dummy_hash() -> &'static str {
 
 const WRONG: &str = "wrong username or password";
 
+/// Failure rows of other addresses older than this are dropped at a success.
+const STALE_FAILURES_US: i64 = 24 * 3600 * 1_000_000;
+
 impl Sirm {
     /// The one answer to every failed sign-in — unknown account, wrong
     /// password, locked account — so the answer never tells whether an
@@ -68,8 +71,44 @@ impl Sirm {
     }
 }
 
+/// The key failed sign-ins are counted under: an IPv4 address, or the /64
+/// of an IPv6 address (one host usually holds a whole /64); other sources
+/// (`cli`) as given.
+pub fn source_key(source: &str) -> String {
+    use std::net::IpAddr;
+    match source.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Err(_) => source.chars().take(64).collect(),
+    }
+}
+
+/// How many addresses locked out of one account lock the whole account
+/// (guessing spread over several addresses).
+pub const LOCKED_SOURCES_FOR_ACCOUNT_LOCK: i64 = 3;
+
+/// Longest username and password looked at (argon2 input and the stored
+/// failure rows stay bounded; longer input cannot be right anyway).
+const MAX_USERNAME: usize = 64;
+const MAX_PASSWORD: usize = 1024;
+
 impl Sirm {
     /// Sign in with username, password and (when enrolled) a second factor.
+    ///
+    /// Failures are anonymous refusals: counted per source and written as a
+    /// summary (`identity/refusals.rs`), never one ledger entry each. The
+    /// lockout (GB/T 22239) is per account *and source address*: after the
+    /// policy's threshold of failures from one address, that address cannot
+    /// sign in to that account for the lockout period, while the owner
+    /// elsewhere still can; when [`LOCKED_SOURCES_FOR_ACCOUNT_LOCK`]
+    /// addresses are locked out of one account at once, the account itself
+    /// locks (docs/roles.md, "Lockout").
     pub async fn login(
         &self,
         username: &str,
@@ -77,46 +116,49 @@ impl Sirm {
         second_factor: Option<&str>,
         source: &str,
     ) -> Result<Session, AppError> {
-        let username = username.trim().to_lowercase();
+        let username: String = username.trim().to_lowercase();
+        let pw: String = pw.chars().take(MAX_PASSWORD).collect();
         let now = time_us();
-        let account = self.store.account(&username).await?;
-        let cred = self.store.credential_state(&username).await?;
-        let (Some(account), Some(cred)) = (account, cred) else {
-            let _ = password::verify(pw, dummy_hash());
-            self.audit(
-                &username,
-                source,
-                "login.failure",
-                "failure",
-                "unknown account",
-                "anonymous",
-            )
-            .await?;
+        let key = source_key(source);
+        let known = if username.chars().count() <= MAX_USERNAME {
+            let account = self.store.account(&username).await?;
+            let cred = self.store.credential_state(&username).await?;
+            account.zip(cred)
+        } else {
+            None
+        };
+        let Some((account, cred)) = known else {
+            let _ = password::verify_async(&pw, dummy_hash()).await?;
+            // The typed name is not kept: it may be a mistyped password.
+            self.refused(source, "login.failure", None, "unknown account");
             return Err(self.sign_in_refused());
         };
-        let ok = password::verify(pw, &cred.password_hash);
-        if account.status != "active" {
-            self.audit(
-                &username,
+        if self.store.source_locked_until(&username, &key).await? > now {
+            self.refused(
                 source,
                 "login.failure",
-                "failure",
+                Some(&username),
+                "this address is locked out after failed attempts",
+            );
+            return Err(self.sign_in_refused());
+        }
+        let ok = password::verify_async(&pw, &cred.password_hash).await?;
+        if account.status != "active" {
+            self.refused(
+                source,
+                "login.failure",
+                Some(&username),
                 "account locked by an administrator",
-                "anonymous",
-            )
-            .await?;
+            );
             return Err(self.sign_in_refused());
         }
         if cred.locked_until_us > now {
-            self.audit(
-                &username,
+            self.refused(
                 source,
                 "login.failure",
-                "failure",
-                "account locked after failed attempts",
-                "anonymous",
-            )
-            .await?;
+                Some(&username),
+                "account locked after failed attempts from several addresses",
+            );
             return Err(self.sign_in_refused());
         }
         if !ok {
@@ -129,14 +171,7 @@ impl Sirm {
                 return Err(AppError::SecondFactorRequired);
             };
             if !self
-                .check_second_factor(
-                    &username,
-                    source,
-                    secret,
-                    cred.totp_last_step,
-                    &cred.recovery_codes,
-                    code,
-                )
+                .check_second_factor(&username, source, secret, &cred.recovery_codes, code)
                 .await?
             {
                 // Counts towards the lockout like a wrong password.
@@ -148,12 +183,32 @@ impl Sirm {
             }
         }
         self.store.clear_failures(&username).await?;
-        let principal = self.principal(&username, source).await?;
+        self.store
+            .clear_source_failures(&username, &key, now - STALE_FAILURES_US)
+            .await?;
+        let mut principal = self.principal(&username, source).await?;
         let token = random_hex(32);
         let csrf = random_hex(16);
+        let id = sha256_hex(&token);
+        principal.session = Some(id.clone());
         self.store
-            .create_session(&sha256_hex(&token), &username, &csrf, source, now)
+            .create_session(&id, &username, &csrf, source, now)
             .await?;
+        if let Some((by, at)) = self.store.take_reset_notice(&username).await? {
+            let when = chrono::DateTime::from_timestamp_micros(at)
+                .map(|t| {
+                    t.with_timezone(&crate::rights::agency_offset())
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            self.store
+                .set_session_notice(
+                    &id,
+                    &format!("您的密码已于 {when}（北京时间）由 {by} 重置。如非本人申请，请立即联系经办机构。 Your password was reset by {by} at {when} (Beijing time); if you did not ask for this, contact the agency at once."),
+                )
+                .await?;
+        }
         self.audit(&username, source, "login.success", "success", "", &username)
             .await?;
         Ok(Session {
@@ -163,7 +218,9 @@ impl Sirm {
         })
     }
 
-    /// Count a failure, lock at the policy's threshold, audit both.
+    /// Count a failure (per account and source), lock the source at the
+    /// policy's threshold and the account when several sources are locked;
+    /// locks are audited one by one (bounded per account), failures summarised.
     async fn failed_attempt(
         &self,
         username: &str,
@@ -171,20 +228,20 @@ impl Sirm {
         why: &str,
     ) -> Result<AppError, AppError> {
         let policy = self.password_policy();
-        let until = time_us() + i64::from(policy.lockout_minutes) * 60_000_000;
+        let now = time_us();
+        let until = now + i64::from(policy.lockout_minutes) * 60_000_000;
+        let key = source_key(source);
         let (count, locked) = self
             .store
-            .record_failure(username, i64::from(policy.lockout_threshold), until)
+            .record_source_failure(
+                username,
+                &key,
+                i64::from(policy.lockout_threshold),
+                until,
+                now,
+            )
             .await?;
-        self.audit(
-            username,
-            source,
-            "login.failure",
-            "failure",
-            &format!("{why} (failure {count})"),
-            "anonymous",
-        )
-        .await?;
+        self.refused(source, "login.failure", Some(username), why);
         if locked {
             self.audit(
                 username,
@@ -192,24 +249,40 @@ impl Sirm {
                 "lockout",
                 "success",
                 &format!(
-                    "locked for {} minutes after {} failed attempts (policy {})",
+                    "sign-in from {key} locked for {} minutes after {count} failed attempts (policy {}); other addresses are not affected",
                     policy.lockout_minutes,
-                    policy.lockout_threshold,
                     policy.profile.as_str()
                 ),
                 "sirm",
             )
             .await?;
+            let sources = self.store.locked_sources(username, now).await?;
+            if sources >= LOCKED_SOURCES_FOR_ACCOUNT_LOCK {
+                self.store.lock_account_until(username, until).await?;
+                self.audit(
+                    username,
+                    source,
+                    "lockout",
+                    "success",
+                    &format!(
+                        "account locked for {} minutes: {sources} addresses are locked out after failed attempts (guessing from several addresses)",
+                        policy.lockout_minutes
+                    ),
+                    "sirm",
+                )
+                .await?;
+            }
         }
         Ok(self.sign_in_refused())
     }
 
+    /// Check a TOTP code or a recovery code; a code is used up atomically
+    /// (two concurrent sign-ins with one code: one wins).
     async fn check_second_factor(
         &self,
         username: &str,
         source: &str,
         secret: &str,
-        last_step: Option<i64>,
         recovery: &[String],
         code: &str,
     ) -> Result<bool, AppError> {
@@ -218,16 +291,24 @@ impl Sirm {
             let secret = totp::TotpSecret::from_base32(secret)
                 .map_err(|e| AppError::invalid("totp_secret", e))?;
             let now = chrono::Utc::now().timestamp();
-            if let Some(step) = totp::verify(&secret, &digits, now, 1, last_step) {
-                self.store.set_totp_last_step(username, step).await?;
-                return Ok(true);
+            // Any step in the window; the store takes it only if it is newer
+            // than the last one used.
+            if let Some(step) = totp::verify(&secret, &digits, now, 1, None) {
+                return Ok(self.store.take_totp_step(username, step).await?);
             }
             return Ok(false);
         }
-        let h = sha256_hex(&totp::normalize_recovery_code(code));
+        let code: String = code.chars().take(64).collect();
+        let h = sha256_hex(&totp::normalize_recovery_code(&code));
         if recovery.iter().any(|r| r == &h) {
             let left: Vec<String> = recovery.iter().filter(|r| **r != h).cloned().collect();
-            self.store.set_recovery_codes(username, &left).await?;
+            if !self
+                .store
+                .swap_recovery_codes(username, recovery, &left)
+                .await?
+            {
+                return Ok(false);
+            }
             self.audit(
                 username,
                 source,
@@ -301,7 +382,11 @@ impl Sirm {
             )
             .await
         {
-            Ok(p) => Ok((p, s.csrf)),
+            Ok(mut p) => {
+                p.session = Some(id);
+                p.notice = s.notice;
+                Ok((p, s.csrf))
+            }
             Err(e) => {
                 self.store.delete_session(&id).await?;
                 Err(e)
@@ -335,7 +420,7 @@ impl Sirm {
             .ok_or_else(|| {
                 AppError::Unauthenticated("no password is set for this account".into())
             })?;
-        if !password::verify(old, &cred.password_hash) {
+        if !password::verify_async(old, &cred.password_hash).await? {
             self.audit(
                 &who.username,
                 &who.source,
@@ -362,7 +447,7 @@ impl Sirm {
         }
         let keep = policy.history.max(1);
         for h in self.store.password_history(&who.username, keep).await? {
-            if password::verify(new, &h) {
+            if password::verify_async(new, &h).await? {
                 let msg = format!(
                     "rule password.reuse: may not repeat any of the last {keep} passwords (policy {})",
                     policy.profile.as_str()
@@ -379,20 +464,39 @@ impl Sirm {
                 return Err(AppError::invalid("new_password", msg));
             }
         }
-        let hash = password::hash(new)?;
+        let hash = password::hash_async(new).await?;
         self.store
             .set_password(&who.username, &hash, false, time_us(), keep)
             .await?;
+        // Every other session of the account ends (a thief's included).
+        let ended = match &who.session {
+            Some(keep) => {
+                self.store
+                    .delete_other_sessions(&who.username, keep)
+                    .await?
+            }
+            None => self.store.delete_sessions_of(&who.username).await?,
+        };
         self.audit(
             &who.username,
             &who.source,
             "password.change",
             "success",
-            "",
+            &format!("{ended} other sessions ended"),
             &who.username,
         )
         .await?;
         Ok(())
+    }
+
+    /// Whether the signed-in account has a second factor enrolled (then
+    /// re-enrolling needs the current password and code).
+    pub async fn second_factor_enrolled(&self, who: &Principal) -> Result<bool, AppError> {
+        Ok(self
+            .store
+            .credential_state(&who.username)
+            .await?
+            .is_some_and(|c| c.totp_secret.is_some()))
     }
 
     /// Start enrolling a TOTP second factor: a new secret to scan.
@@ -408,18 +512,64 @@ impl Sirm {
     }
 
     /// Finish enrolment: the code proves the authenticator holds `secret`.
+    /// Re-enrolling (a second factor is already enrolled) also needs the
+    /// current password and a code of the current authenticator (or a
+    /// recovery code): a stolen session alone cannot move the second factor.
     /// Returns ten one-time recovery codes (shown once; stored hashed).
     pub async fn totp_confirm(
         &self,
         who: &Principal,
         secret: &str,
         code: &str,
+        current: Option<(&str, &str)>,
     ) -> Result<Vec<String>, AppError> {
         if who.pending == Some(Pending::PasswordChange) {
             return Err(AppError::forbidden(
                 "pending-task",
                 "change your password first",
             ));
+        }
+        let cred = self
+            .store
+            .credential_state(&who.username)
+            .await?
+            .ok_or_else(|| {
+                AppError::Unauthenticated("no password is set for this account".into())
+            })?;
+        if let Some(old_secret) = &cred.totp_secret {
+            let Some((password, old_code)) =
+                current.filter(|(p, c)| !p.is_empty() && !c.trim().is_empty())
+            else {
+                return Err(AppError::invalid(
+                    "current_password",
+                    "re-enrolling a second factor needs your current password and a code of your current authenticator (or a recovery code)",
+                ));
+            };
+            let ok = password::verify_async(password, &cred.password_hash).await?
+                && self
+                    .check_second_factor(
+                        &who.username,
+                        &who.source,
+                        old_secret,
+                        &cred.recovery_codes,
+                        old_code.trim(),
+                    )
+                    .await?;
+            if !ok {
+                self.audit(
+                    &who.username,
+                    &who.source,
+                    "totp.enrol",
+                    "failure",
+                    "re-enrolment: current password or current code wrong",
+                    &who.username,
+                )
+                .await?;
+                return Err(AppError::invalid(
+                    "current_password",
+                    "the current password or the current authenticator code is wrong",
+                ));
+            }
         }
         let s =
             totp::TotpSecret::from_base32(secret).map_err(|e| AppError::invalid("secret", e))?;
@@ -450,7 +600,7 @@ impl Sirm {
             .set_totp(&who.username, Some(secret), &hashes)
             .await?;
         // The enrolment code is used: it cannot sign in again (no replay).
-        self.store.set_totp_last_step(&who.username, step).await?;
+        self.store.take_totp_step(&who.username, step).await?;
         self.audit(
             &who.username,
             &who.source,

@@ -30,7 +30,7 @@ pub struct ActivationCode {
 
 const ACTIVATION_DAYS: i64 = 7;
 const ACTIVATION_FAILED: &str =
-    "activation failed: the ID number, name and activation code do not match a valid code";
+    "开通失败：身份号码、姓名与激活码不符，或激活码已使用、已过期，或用户名已被占用 / activation failed: the ID number, name and activation code do not match a valid code, or the username is taken";
 
 fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
@@ -123,7 +123,7 @@ impl Sirm {
             )
             .await?;
         self.audit(
-            &person.person_id,
+            &id.masked(),
             &who.source,
             "activation.issued",
             "success",
@@ -140,8 +140,15 @@ impl Sirm {
         })
     }
 
-    /// The person activates their portal account (no sign-in needed). Every
-    /// mismatch gets the same answer, so nothing leaks about other persons.
+    /// The person activates their portal account (no sign-in needed).
+    ///
+    /// Not an oracle: every failure — malformed or unknown ID number, a
+    /// name that does not match, a wrong, used or expired code, a username
+    /// already taken — gets the same answer, after the same checks in the
+    /// same order (the code is taken only when everything else is right),
+    /// and is counted as an anonymous refusal, not written one by one. What
+    /// the person typed about themselves (username format, password policy)
+    /// is checked first and named, since it tells nothing about anyone else.
     #[allow(clippy::too_many_arguments)]
     pub async fn activate(
         &self,
@@ -157,32 +164,44 @@ impl Sirm {
         self.password_policy()
             .check_new_password(new_password, &username)
             .map_err(|v| AppError::invalid("password", v))?;
-        let uname = username.as_str();
-        let fail = |detail: &'static str| async move {
-            self.audit(uname, source, "activation", "failure", detail, "anonymous")
-                .await?;
-            Ok::<AppError, AppError>(AppError::Unauthenticated(ACTIVATION_FAILED.into()))
+        let pid = id.trim().parse::<ResidentId>().ok();
+        let person = match &pid {
+            Some(p) => self.store.person(p.as_str()).await?,
+            None => None,
         };
-        let Ok(pid) = id.trim().parse::<ResidentId>() else {
-            return Err(fail("malformed ID number").await?);
+        let name_ok = person
+            .as_ref()
+            .is_some_and(|p| p.name.trim() == name.trim());
+        let taken = self.store.account(&username).await?.is_some();
+        let code: String = code.trim().chars().take(64).collect();
+        // One argon2 hash on every path (the password of the new account).
+        let hash = password::hash_async(new_password).await?;
+        let why = match (&pid, &person) {
+            (None, _) => Some("malformed ID number"),
+            (Some(_), None) => Some("no such person"),
+            _ if !name_ok => Some("name does not match"),
+            _ if taken => Some("username taken"),
+            _ => None,
         };
-        let Some(person) = self.store.person(pid.as_str()).await? else {
-            return Err(fail("no such person").await?);
+        let (pid, person) = match (why, pid, person) {
+            (None, Some(pid), Some(person)) => (pid, person),
+            (why, _, _) => {
+                self.refused(source, "activation.failure", None, why.unwrap_or("refused"));
+                return Err(AppError::Unauthenticated(ACTIVATION_FAILED.into()));
+            }
         };
-        if person.name.trim() != name.trim() {
-            return Err(fail("name does not match").await?);
-        }
-        if self.store.account(&username).await?.is_some() {
-            return Err(AppError::Conflict(format!(
-                "the username {username} is taken; choose another"
-            )));
-        }
         if !self
             .store
-            .take_activation_code(&sha256_hex(code.trim()), pid.as_str(), time_us())
+            .take_activation_code(&sha256_hex(&code), pid.as_str(), time_us())
             .await?
         {
-            return Err(fail("wrong, used or expired code").await?);
+            self.refused(
+                source,
+                "activation.failure",
+                None,
+                "wrong, used or expired code",
+            );
+            return Err(AppError::Unauthenticated(ACTIVATION_FAILED.into()));
         }
         let a = AccountCreated {
             username: username.clone(),
@@ -201,25 +220,24 @@ impl Sirm {
             &username,
             &a,
         )?;
-        self.append(vec![d]).await?;
-        self.store
-            .set_password(
-                &username,
-                &password::hash(new_password)?,
-                false,
-                time_us(),
-                self.password_policy().history.max(1),
-            )
-            .await?;
-        self.audit(
+        let ev = self.audit_draft(
             &username,
             source,
             "activation",
             "success",
             &format!("portal account for {}", pid.masked()),
             &username,
-        )
-        .await?;
+        )?;
+        self.append(vec![d, ev]).await?;
+        self.store
+            .set_password(
+                &username,
+                &hash,
+                false,
+                time_us(),
+                self.password_policy().history.max(1),
+            )
+            .await?;
         Ok(())
     }
 

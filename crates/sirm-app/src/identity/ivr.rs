@@ -14,9 +14,11 @@
 //!   audit trail records which it was, with the source address.
 //! - 5 consecutive wrong PINs lock the PIN for 30 minutes
 //!   ([`pin::PIN_LOCKOUT_THRESHOLD`], [`pin::PIN_LOCKOUT_MINUTES`]); a right
-//!   PIN resets the count. Each failure is an `ivr.failure` event, each lock a
-//!   `query_pin.lockout` event; each answered query an `ivr.query` event naming
-//!   the channel and the items answered.
+//!   PIN resets the count. Failures are anonymous refusals, counted per source
+//!   and written as one `refusals.summary` event per source per window
+//!   (`identity/refusals.rs`); each lock is a `query_pin.lockout` event, each
+//!   answered query an `ivr.query` event naming the channel and the items
+//!   answered. Events name the person by the masked ID number.
 
 use chrono::{DateTime, Duration};
 use serde::Serialize;
@@ -91,19 +93,14 @@ pub struct IvrSummary {
     pub as_of: String,
 }
 
-/// argon2 off the async workers (an IVR may call many times at once).
-async fn verify_pin(given: &str, hash: &str) -> bool {
-    let (g, h) = (given.to_string(), hash.to_string());
-    tokio::task::spawn_blocking(move || password::verify(&g, &h))
-        .await
-        .unwrap_or(false)
+/// argon2 off the async workers, in the bounded password-check slots (an
+/// IVR may call many times at once).
+async fn verify_pin(given: &str, hash: &str) -> Result<bool, AppError> {
+    password::verify_async(given, hash).await
 }
 
 async fn hash_pin(pin: &str) -> Result<String, AppError> {
-    let p = pin.to_string();
-    tokio::task::spawn_blocking(move || password::hash(&p))
-        .await
-        .map_err(|e| AppError::invalid("pin", format!("hashing did not finish: {e}")))?
+    password::hash_async(pin).await
 }
 
 fn utc(us: i64) -> String {
@@ -125,7 +122,7 @@ impl Sirm {
         let person = self.person_of_agency(who, id).await?;
         if let Err(v) = pin::check_query_pin(new_pin, id.birth_date()) {
             self.audit(
-                &person.person_id,
+                &id.masked(),
                 &who.source,
                 "query_pin.set",
                 "failure",
@@ -138,7 +135,7 @@ impl Sirm {
         let hash = hash_pin(new_pin).await?;
         let reset = self.store.query_pin(&person.person_id).await?.is_some();
         let ev = self.audit_draft(
-            &person.person_id,
+            &id.masked(),
             &who.source,
             "query_pin.set",
             "success",
@@ -157,7 +154,7 @@ impl Sirm {
             .await
         {
             self.audit(
-                &person.person_id,
+                &id.masked(),
                 &who.source,
                 "query_pin.set",
                 "failure",
@@ -174,23 +171,11 @@ impl Sirm {
         })
     }
 
-    /// Record a refused IVR query and give the one refusal.
-    async fn ivr_refused(
-        &self,
-        account: &str,
-        source: &str,
-        why: &str,
-    ) -> Result<AppError, AppError> {
-        self.audit(
-            account,
-            source,
-            "ivr.failure",
-            "failure",
-            &format!("channel {IVR_CHANNEL}: {why}"),
-            IVR_CHANNEL,
-        )
-        .await?;
-        Ok(AppError::IvrRefused)
+    /// Count a refused PIN check (an anonymous refusal, summarised per
+    /// source) and give the one refusal.
+    fn pin_refused(&self, channel: &str, account: &str, source: &str, why: &str) -> AppError {
+        self.refused(source, &format!("{channel}.failure"), Some(account), why);
+        AppError::IvrRefused
     }
 
     /// The telephone channel: a person's summary for ID number + query PIN.
@@ -207,7 +192,6 @@ impl Sirm {
         let (id, who) = self
             .verify_query_pin(id_number, given_pin, source, IVR_CHANNEL)
             .await?;
-        let pid = id.as_str().to_string();
         let r = self
             .query_rights(&who, crate::query::Channel::Telephone, &id, None)
             .await
@@ -225,7 +209,7 @@ impl Sirm {
             as_of: crate::rights::today().format("%Y-%m-%d").to_string(),
         };
         self.audit(
-            &pid,
+            &id.masked(),
             source,
             "ivr.query",
             "success",
@@ -264,70 +248,50 @@ impl Sirm {
         // longer input is cut (it cannot match either way) to bound the work.
         let given: String = given_pin.chars().take(16).collect();
         let hash = row.as_ref().map_or(dummy_hash(), |r| r.pin_hash.as_str());
-        let ok = verify_pin(&given, hash).await;
+        let ok = verify_pin(&given, hash).await?;
 
         let Some(id) = id else {
-            let n = id_number.trim().chars().count();
-            return Err(self
-                .ivr_refused(
-                    "(malformed)",
-                    source,
-                    &format!("malformed ID number ({n} characters)"),
-                )
-                .await?);
+            return Err(self.pin_refused(channel, "(malformed)", source, "malformed ID number"));
         };
+        let masked = id.masked();
         if person.is_none() {
-            return Err(self
-                .ivr_refused(&id.masked(), source, "unknown ID number")
-                .await?);
+            return Err(self.pin_refused(channel, &masked, source, "unknown ID number"));
         }
         let pid = id.as_str();
         let Some(row) = row else {
-            return Err(self.ivr_refused(pid, source, "no query PIN set").await?);
+            return Err(self.pin_refused(channel, &masked, source, "no query PIN set"));
         };
         if row.locked_until_us > now {
-            return Err(self
-                .ivr_refused(
-                    pid,
-                    source,
-                    &format!("query PIN locked until {}", utc(row.locked_until_us)),
-                )
-                .await?);
+            return Err(self.pin_refused(channel, &masked, source, "query PIN locked"));
         }
         if !ok {
             let until = now
                 + Duration::minutes(i64::from(pin::PIN_LOCKOUT_MINUTES))
                     .num_microseconds()
                     .unwrap_or(0);
-            let (count, locked) = self
+            let (_, locked) = self
                 .store
                 .record_query_pin_failure(pid, i64::from(pin::PIN_LOCKOUT_THRESHOLD), until)
                 .await?;
-            let mut drafts = vec![self.audit_draft(
-                pid,
-                source,
-                "ivr.failure",
-                "failure",
-                &format!("channel {channel}: wrong query PIN (failure {count})"),
-                channel,
-            )?];
+            let refusal = self.pin_refused(channel, &masked, source, "wrong query PIN");
             if locked {
-                drafts.push(self.audit_draft(
-                    pid,
+                // Bounded per person (one per lockout period): written at once.
+                self.audit(
+                    &masked,
                     source,
                     "query_pin.lockout",
                     "success",
                     &format!(
-                        "query PIN locked until {} after {} consecutive wrong PINs ({} minutes)",
+                        "channel {channel}: query PIN locked until {} after {} consecutive wrong PINs ({} minutes)",
                         utc(until),
                         pin::PIN_LOCKOUT_THRESHOLD,
                         pin::PIN_LOCKOUT_MINUTES
                     ),
                     "sirm",
-                )?);
+                )
+                .await?;
             }
-            self.append(drafts).await?;
-            return Err(AppError::IvrRefused);
+            return Err(refusal);
         }
         self.store.clear_query_pin_failures(pid).await?;
         let agency = person.map(|p| p.agency).unwrap_or_default();
@@ -341,6 +305,8 @@ impl Sirm {
             employer: None,
             source: source.to_string(),
             pending: None,
+            session: None,
+            notice: None,
         };
         Ok((id, who))
     }

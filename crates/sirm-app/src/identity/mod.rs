@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod external;
 pub mod ivr;
+pub mod refusals;
 
 use std::str::FromStr;
 
@@ -47,6 +48,13 @@ pub struct Principal {
     /// Where the request came from (IP address, or `cli`).
     pub source: String,
     pub pending: Option<Pending>,
+    /// The session this request came with (its token's hash), if any.
+    #[serde(skip)]
+    pub session: Option<String>,
+    /// A message for the user on this session's pages (e.g. that the
+    /// password was reset, by whom and when).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
 }
 
 impl Principal {
@@ -136,6 +144,8 @@ impl Sirm {
             employer: acct.employer,
             source: source.to_string(),
             pending,
+            session: None,
+            notice: None,
         })
     }
 
@@ -236,12 +246,40 @@ impl Sirm {
         detail: &str,
         actor: &str,
     ) -> Result<sirm_ledger::EntryDraft, AppError> {
+        self.audit_draft_capped(account, source, event, outcome, detail, actor, 400)
+    }
+
+    /// [`Sirm::audit_draft`] with room for a longer detail (summaries,
+    /// configuration snapshots).
+    pub(crate) fn audit_draft_long(
+        &self,
+        account: &str,
+        source: &str,
+        event: &str,
+        outcome: &str,
+        detail: &str,
+        actor: &str,
+    ) -> Result<sirm_ledger::EntryDraft, AppError> {
+        self.audit_draft_capped(account, source, event, outcome, detail, actor, 4000)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn audit_draft_capped(
+        &self,
+        account: &str,
+        source: &str,
+        event: &str,
+        outcome: &str,
+        detail: &str,
+        actor: &str,
+        cap: usize,
+    ) -> Result<sirm_ledger::EntryDraft, AppError> {
         let ev = SecurityEvent {
             event: event.to_string(),
             account: account.chars().take(64).collect(),
             source: source.chars().take(64).collect(),
             outcome: outcome.to_string(),
-            detail: detail.chars().take(400).collect(),
+            detail: detail.chars().take(cap).collect(),
         };
         let actor: String = actor.chars().take(64).collect();
         draft(

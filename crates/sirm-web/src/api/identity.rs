@@ -128,6 +128,12 @@ pub struct TotpBody {
     pub otpauth_uri: String,
     #[serde(default)]
     pub code: String,
+    /// Re-enrolment only: the current password.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub current_password: String,
+    /// Re-enrolment only: a code of the current authenticator, or a recovery code.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub current_code: String,
 }
 
 /// Begin second-factor enrolment: a new secret.
@@ -141,6 +147,8 @@ pub async fn totp_begin(
         secret: e.secret,
         otpauth_uri: e.otpauth_uri,
         code: String::new(),
+        current_password: String::new(),
+        current_code: String::new(),
     }))
 }
 
@@ -153,7 +161,12 @@ pub async fn totp_confirm(
 ) -> ApiResult<Vec<String>> {
     Ok(Json(
         st.sirm
-            .totp_confirm(&c.principal, &b.secret, &b.code)
+            .totp_confirm(
+                &c.principal,
+                &b.secret,
+                &b.code,
+                Some((b.current_password.as_str(), b.current_code.as_str())),
+            )
             .await?,
     ))
 }
@@ -193,7 +206,8 @@ pub struct ReasonBody {
     pub reason: String,
 }
 
-/// Lock or unlock an account (`action` = `lock` | `unlock`), or issue a new password (`password-reset`).
+/// Lock or unlock an account (`action` = `lock` | `unlock`), or issue a
+/// one-time reset code for a staff account (`password-reset`).
 #[utoipa::path(post, path = "/api/v1/users/{username}/{action}", tag = "identity", request_body = ReasonBody, responses((status = 200)))]
 pub async fn user_action(
     State(st): State<AppState>,
@@ -279,18 +293,56 @@ pub async fn decide(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Revoke a role (system administrator; effective at once).
-#[utoipa::path(post, path = "/api/v1/users/{username}/roles/{role}/revoke", tag = "identity", request_body = ReasonBody, responses((status = 204)))]
+/// Ask for a role to be revoked (system administrator); like a grant, it
+/// takes effect when the security administrator approves the request.
+#[utoipa::path(post, path = "/api/v1/users/{username}/roles/{role}/revoke", tag = "identity", request_body = ReasonBody, responses((status = 201), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn revoke_role(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,
     Path((username, role)): Path<(String, String)>,
     Json(b): Json<ReasonBody>,
+) -> Result<Response, ApiError> {
+    let o = st
+        .sirm
+        .request_revocation(&c.principal, &username, &role, &b.reason)
+        .await?;
+    Ok((StatusCode::CREATED, Json(o)).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ResetBody {
+    pub username: String,
+    /// The one-time reset code handed over by an administrator or the counter.
+    pub code: String,
+    pub new_password: String,
+}
+
+/// Choose a new password with a one-time reset code (no sign-in).
+#[utoipa::path(post, path = "/api/v1/password-reset", tag = "identity", request_body = ResetBody, responses((status = 204), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn complete_reset(
+    State(st): State<AppState>,
+    Extension(Source(source)): Extension<Source>,
+    Json(b): Json<ResetBody>,
 ) -> Result<StatusCode, ApiError> {
     st.sirm
-        .revoke_role(&c.principal, &username, &role, &b.reason)
+        .complete_reset(&b.username, &b.code, &b.new_password, &source)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Reset an external account's password at the counter (clerk, after an ID check).
+#[utoipa::path(post, path = "/api/v1/counter/password-reset", tag = "identity", request_body = NewUserRef, responses((status = 200)))]
+pub async fn counter_reset(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Json(b): Json<NewUserRef>,
+) -> Result<Response, ApiError> {
+    Ok(Json(st.sirm.counter_reset(&c.principal, &b.username).await?).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewUserRef {
+    pub username: String,
 }
 
 /// The security audit trail (audit administrator).
@@ -304,16 +356,23 @@ pub async fn audit(
     Ok(Json(st.sirm.audit_trail(&c.principal, &q).await?).into_response())
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PersonLookup {
+    /// Resident ID number (in the body: identifiers never go into URLs).
+    pub id: String,
+}
+
 /// A person of the caller's agency (query officer and business roles).
-#[utoipa::path(get, path = "/api/v1/persons/{id}", tag = "identity", responses((status = 200), (status = 403, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/persons/lookup", tag = "identity", request_body = PersonLookup, responses((status = 200), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn person(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,
-    Path(id): Path<String>,
+    Json(b): Json<PersonLookup>,
 ) -> Result<Response, ApiError> {
-    let id: ResidentId = id
-        .parse()
-        .map_err(|e| ApiError::bad_request(format!("id: {e}")))?;
+    let id: ResidentId =
+        b.id.trim()
+            .parse()
+            .map_err(|e| ApiError::bad_request(format!("id: {e}")))?;
     let view = st
         .sirm
         .query_rights(&c.principal, sirm_app::query::Channel::Counter, &id, None)

@@ -152,11 +152,27 @@ pub async fn password_submit(
 }
 
 pub async fn totp_form(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
+    let enrolled = st
+        .sirm
+        .second_factor_enrolled(&c.principal)
+        .await
+        .unwrap_or(true);
+    let current = if enrolled {
+        format!(
+            "<p>{}</p><label>{} <input name=\"current_password\" type=\"password\" autocomplete=\"current-password\" required></label>\
+             <label>{} <input name=\"current_code\" autocomplete=\"one-time-code\" required></label>",
+            t("更换第二因素须输入当前密码和当前验证器的动态口令（或一个恢复码）。", "Replacing your second factor needs your current password and a code of your current authenticator (or a recovery code)."),
+            t("当前密码", "Current password"),
+            t("当前动态口令或恢复码", "Current code or recovery code"),
+        )
+    } else {
+        String::new()
+    };
     match st.sirm.totp_begin(&c.principal).await {
         Ok(en) => {
             let body = format!(
                 "<h1>{}</h1><p>{}</p><p><code id=\"secret\">{}</code></p><p class=\"en\"><code>{}</code></p>\
-                 <form method=\"post\" action=\"/account/totp\" id=\"totp\">{}<input type=\"hidden\" name=\"secret\" value=\"{}\">\
+                 <form method=\"post\" action=\"/account/totp\" id=\"totp\">{}<input type=\"hidden\" name=\"secret\" value=\"{}\">{current}\
                  <label>{} <input name=\"code\" inputmode=\"numeric\" required></label><button type=\"submit\">{}</button></form>",
                 t("绑定第二因素", "Enrol a second factor"),
                 t("在身份验证器应用中添加以下密钥，然后输入显示的 6 位动态口令。", "Add this secret to an authenticator app (RFC 6238), then enter the 6-digit code it shows."),
@@ -181,6 +197,10 @@ pub async fn totp_form(State(st): State<AppState>, Extension(c): Extension<Calle
 pub struct TotpForm {
     pub secret: String,
     pub code: String,
+    #[serde(default)]
+    pub current_password: String,
+    #[serde(default)]
+    pub current_code: String,
 }
 
 pub async fn totp_submit(
@@ -188,7 +208,16 @@ pub async fn totp_submit(
     Extension(c): Extension<Caller>,
     Form(f): Form<TotpForm>,
 ) -> Response {
-    match st.sirm.totp_confirm(&c.principal, &f.secret, &f.code).await {
+    match st
+        .sirm
+        .totp_confirm(
+            &c.principal,
+            &f.secret,
+            &f.code,
+            Some((f.current_password.as_str(), f.current_code.as_str())),
+        )
+        .await
+    {
         Ok(codes) => {
             let list: Vec<String> = codes
                 .iter()

@@ -68,9 +68,9 @@ async fn users_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
             .map(|r| {
                 format!(
                     "{} <form class=\"inline\" method=\"post\" action=\"/admin/users/{name}/revoke-role\">{csrf}<input type=\"hidden\" name=\"role\" value=\"{r}\">\
-                     <input name=\"reason\" placeholder=\"撤销理由 reason\" required size=\"10\"><button title=\"撤销 revoke\">{}</button></form>",
+                     <input name=\"reason\" placeholder=\"撤销理由 reason\" required size=\"10\"><button title=\"申请撤销 request revocation\">{}</button></form>",
                     role_label(r),
-                    t("撤销", "Revoke")
+                    t("申请撤销", "Request revocation")
                 )
             })
             .collect::<Vec<_>>()
@@ -100,7 +100,7 @@ async fn users_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
         t("用户名", "Username"),
         t("姓名", "Display name"),
         t("创建", "Create"),
-        t("角色授予须经安全管理员审批后生效。", "A role grant takes effect only after the security administrator approves it."),
+        t("角色的授予和撤销都须经安全管理员审批后生效。", "A role grant or revocation takes effect only after the security administrator approves it."),
         t("用户名", "Username"),
         t("姓名", "Name"),
         t("类型", "Kind"),
@@ -160,8 +160,8 @@ pub async fn user_action(
         }),
         "reset-password" => outcome(st.sirm.reset_password(p, &username).await, |i| {
             format!(
-                "{}: new issued password / 新初始密码 {}",
-                i.username, i.password
+                "{}：一次性重置码 {}（{} 前有效；原密码已失效，请当面交给本人，由本人在 /reset 设置新密码）/ one-time reset code {} for {} (valid until {}; the old password no longer works; hand it to its owner, who chooses a new password at /reset)",
+                i.username, i.code, i.expires, i.code, i.username, i.expires
             )
         }),
         "request-role" => outcome(
@@ -174,8 +174,15 @@ pub async fn user_action(
             },
         ),
         "revoke-role" => outcome(
-            st.sirm.revoke_role(p, &username, &f.role, &f.reason).await,
-            |_| format!("已撤销 {username} 的 {} 角色 (revoked)", f.role),
+            st.sirm
+                .request_revocation(p, &username, &f.role, &f.reason)
+                .await,
+            |o| {
+                format!(
+                    "撤销申请 {} 已提交，安全管理员批准后生效 / revocation request {} for {username}'s {}: pending the security administrator's approval",
+                    o.request_id, o.request_id, f.role
+                )
+            },
         ),
         other => (
             Some(("err", format!("unknown action {other}"))),
@@ -207,7 +214,8 @@ async fn requests_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
             esc(r.decided_by.as_deref().unwrap_or(""))
         };
         rows.push_str(&format!(
-            "<tr data-request=\"{id}\"><td>{id}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{actions}</td></tr>",
+            "<tr data-request=\"{id}\"><td>{id}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{actions}</td></tr>",
+            if r.action == "revoke" { t("撤销", "revoke") } else { t("授予", "grant") },
             esc(&r.username),
             role_label(&r.role),
             esc(&r.requested_by),
@@ -216,10 +224,11 @@ async fn requests_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
         ));
     }
     let body = format!(
-        "<h1>{}</h1>{}<table id=\"requests\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>{rows}</table>",
+        "<h1>{}</h1>{}<table id=\"requests\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>{rows}</table>",
         t("角色授权审批", "Role approvals"),
         msg.as_ref().map(|(c, m)| notice(c, m)).unwrap_or_default(),
         t("编号", "Request"),
+        t("事项", "Action"),
         t("账户", "Account"),
         t("角色", "Role"),
         t("申请人", "Requested by"),
@@ -408,7 +417,9 @@ async fn counter_page(c: &Caller, msg: Msg) -> Response {
          <label>{} <input name=\"person\" required maxlength=\"18\"></label><label>{} <input name=\"delegate\" required></label>\
          <label>{} <input name=\"scope\" value=\"registration,contributions\" required></label>\
          <label>{} <input name=\"valid_from\" type=\"date\" required></label><label>{} <input name=\"valid_until\" type=\"date\" required></label>\
-         <label>{} <input name=\"document_sha256\" required pattern=\"[0-9a-fA-F]{{64}}\"></label><button>{}</button></form></fieldset>",
+         <label>{} <input name=\"document_sha256\" required pattern=\"[0-9a-fA-F]{{64}}\"></label><button>{}</button></form></fieldset>\
+         <fieldset><legend>{}</legend><form method=\"post\" action=\"/counter/password-reset\" id=\"counter-reset\">{csrf}\
+         <label>{} <input name=\"username\" required></label><label><input type=\"checkbox\" name=\"checked\" value=\"yes\" required> {}</label><button>{}</button></form></fieldset>",
         t("柜台服务", "Counter services"),
         msg.as_ref().map(|(c, m)| notice(c, m)).unwrap_or_default(),
         t("发放网上账户激活码", "Issue a portal activation code"),
@@ -438,6 +449,10 @@ async fn counter_page(c: &Caller, msg: Msg) -> Response {
         t("截止日期", "Valid until"),
         t("委托书扫描件 SHA-256", "SHA-256 of the scanned authorization"),
         t("登记", "Record"),
+        t("重置网上账户密码（参保人员、单位经办人、被委托人）", "Reset a portal account's password (insured person, employer agent, delegate)"),
+        t("用户名", "Username"),
+        t("已核验本人有效身份证件", "ID document checked in person"),
+        t("发放重置码", "Issue a reset code"),
     );
     page("柜台服务 Counter", Some((&c.principal, &c.csrf)), &body)
 }
@@ -464,6 +479,28 @@ pub async fn issue_activation(
         format!(
             "激活码 activation code for {}: {} (valid until {})",
             a.person, a.code, a.expires
+        )
+    });
+    with_status(counter_page(&c, msg.clone()).await, &msg, err.as_ref())
+}
+
+#[derive(Deserialize)]
+pub struct CounterResetForm {
+    pub username: String,
+}
+
+/// The clerk resets an external account's password after checking its
+/// owner's ID document: a one-time reset code to hand over.
+pub async fn counter_reset(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<CounterResetForm>,
+) -> Response {
+    let res = st.sirm.counter_reset(&c.principal, &f.username).await;
+    let (msg, err) = outcome(res, |r| {
+        format!(
+            "{}：一次性重置码 {}（{} 前有效，请交给本人在 /reset 设置新密码）/ one-time reset code {} for {} (valid until {}; the owner chooses a new password at /reset)",
+            r.username, r.code, r.expires, r.code, r.username, r.expires
         )
     });
     with_status(counter_page(&c, msg.clone()).await, &msg, err.as_ref())

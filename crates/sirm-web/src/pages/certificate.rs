@@ -520,7 +520,7 @@ fn content_html(v: &CertificateCheck) -> String {
 fn verify_forms(token: &str) -> String {
     format!(
         "<form method=\"get\" action=\"/verify\" id=\"by-code\"><label>{} <input name=\"code\" id=\"code-input\" placeholder=\"XXXX-XXXX-XXXX-XXXX\" maxlength=\"40\" required></label><button>{}</button></form>\
-         <form method=\"post\" action=\"/verify?csrf={}\" enctype=\"multipart/form-data\" id=\"by-file\">\
+         <form method=\"post\" action=\"/verify\" enctype=\"multipart/form-data\" id=\"by-file\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
          <label>{} <input name=\"file\" id=\"file-input\" type=\"file\" accept=\".pdf,application/pdf\" required></label><button>{}</button></form>",
         t("核验码", "Verification code"),
         t("核验", "Verify"),

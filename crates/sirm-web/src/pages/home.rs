@@ -1,6 +1,6 @@
 //! The workbench home: what the signed-in account may do, and nothing else.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::Extension;
 use serde::Deserialize;
@@ -82,24 +82,31 @@ pub async fn home(Extension(c): Extension<Caller>) -> Response {
     page("工作台 Workbench", Some((p, &c.csrf)), &body)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct PersonQuery {
     pub id: Option<String>,
     /// A delegate at the counter: the authorization on file (委托书编号).
     pub delegation: Option<String>,
 }
 
-/// Person lookup (query officer, business roles), own agency only.
+/// The person lookup form.
+pub async fn persons_form(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
+    persons(State(st), Extension(c), axum::Form(PersonQuery::default())).await
+}
+
+/// Person lookup (query officer, business roles), own agency only. The ID
+/// number is posted, never put in the URL.
 pub async fn persons(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,
-    Query(q): Query<PersonQuery>,
+    axum::Form(q): axum::Form<PersonQuery>,
 ) -> Response {
     let p = &c.principal;
     let mut body = format!(
-        "<h1>{}</h1><form method=\"get\" action=\"/persons\"><label>{} <input name=\"id\" value=\"{}\" maxlength=\"18\"></label>\
+        "<h1>{}</h1><form method=\"post\" action=\"/persons\" id=\"person-lookup\">{}<label>{} <input name=\"id\" value=\"{}\" maxlength=\"18\"></label>\
          <label>{} <input name=\"delegation\" value=\"{}\" placeholder=\"DL-…\"></label><button>{}</button></form>",
         t("参保人员查询", "Person lookup"),
+        super::csrf_field(&c.csrf),
         t("公民身份号码（已核验证件）", "Resident ID number (document checked)"),
         esc(q.id.as_deref().unwrap_or("")),
         t("委托代办：委托书编号（本人到场则留空）", "Delegate: authorization number (blank when the person is present)"),

@@ -88,27 +88,13 @@ table{border-collapse:collapse;width:100%;font-size:1.2rem} td,th{padding:.4rem;
 .big .en{color:#d9e8f0}
 #idle{position:fixed;right:1rem;bottom:1rem;background:#fff;padding:.4rem .8rem;border-radius:.4rem;font-size:1.2rem}"#;
 
-fn kiosk_page(title: &str, body: &str, script: &str) -> Html<String> {
+fn kiosk_page(title: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
-         <style>{KIOSK_STYLE}</style></head><body class=\"kiosk\"><main>{body}</main><script>{script}</script></body></html>"
+         <style>{KIOSK_STYLE}</style></head><body class=\"kiosk\"><main>{body}</main><script src=\"/static/kiosk.js\"></script></body></html>"
     ))
 }
-
-/// The keypad fills whichever field has the focus.
-const KEYPAD_JS: &str = r#"
-var field = document.getElementById('id_number');
-document.querySelectorAll('input').forEach(function (i) { i.addEventListener('focus', function () { field = i; }); });
-document.querySelectorAll('.keys button').forEach(function (b) {
-  b.addEventListener('click', function () {
-    var k = b.dataset.key;
-    if (k === 'del') field.value = field.value.slice(0, -1);
-    else if (field.value.length < Number(field.maxLength > 0 ? field.maxLength : 32)) field.value += k;
-    field.focus();
-  });
-});
-"#;
 
 fn login_html(token: &str, error: Option<&str>) -> String {
     let mut keys = String::new();
@@ -152,7 +138,7 @@ fn with_prelogin(mut r: Response, st: &AppState, token: &str) -> Response {
 /// The kiosk's sign-in screen.
 pub async fn home(State(st): State<AppState>) -> Response {
     let token = super::login::random_token();
-    let r = kiosk_page("自助查询", &login_html(&token, None), KEYPAD_JS).into_response();
+    let r = kiosk_page("自助查询", &login_html(&token, None)).into_response();
     with_prelogin(r, &st, &token)
 }
 
@@ -198,7 +184,6 @@ pub async fn login(
                         "身份号码或查询密码不正确，或密码已锁定。 {message}"
                     )),
                 ),
-                KEYPAD_JS,
             )
             .into_response();
             *r.status_mut() = StatusCode::UNAUTHORIZED;
@@ -216,12 +201,8 @@ pub async fn record(State(st): State<AppState>, headers: HeaderMap) -> Response 
         Ok(v) => v,
         Err(e) => {
             let m = crate::error::ApiError::from(e).message;
-            return kiosk_page(
-                "自助查询",
-                &format!("<div class=\"err\">{}</div>", esc(&m)),
-                "",
-            )
-            .into_response();
+            return kiosk_page("自助查询", &format!("<div class=\"err\">{}</div>", esc(&m)))
+                .into_response();
         }
     };
     let idle = KioskSessions::idle().as_secs();
@@ -230,7 +211,7 @@ pub async fn record(State(st): State<AppState>, headers: HeaderMap) -> Response 
         "<form method=\"post\" action=\"/kiosk/logout\" id=\"exit\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button class=\"big\">{}</button></form>{}\
          <form method=\"post\" action=\"/kiosk/certificate\" id=\"print\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
          <button class=\"big\" name=\"kind\" value=\"contribution\">{}</button> <button class=\"big\" name=\"kind\" value=\"benefit\">{}</button></form>\
-         <div id=\"idle\">{} <span id=\"left\">{idle}</span> {}</div>",
+         <div id=\"idle\">{} <span id=\"left\" data-idle=\"{idle}\">{idle}</span> {}</div>",
         esc(&token),
         t("退出", "Exit"),
         super::record::rights_html(&view.record, super::portal::sections(&view)),
@@ -240,12 +221,7 @@ pub async fn record(State(st): State<AppState>, headers: HeaderMap) -> Response 
         t("无操作自动退出", "Signing out in"),
         t("秒", "s"),
     );
-    let script = format!(
-        "var left={idle};function reset(){{left={idle};}}\
-         ['click','keydown','touchstart','scroll','mousemove'].forEach(function(e){{document.addEventListener(e,reset,{{passive:true}});}});\
-         setInterval(function(){{left-=1;document.getElementById('left').textContent=left;if(left<=0){{document.getElementById('exit').submit();}}}},1000);"
-    );
-    let mut r = kiosk_page("我的权益记录", &body, &script).into_response();
+    let mut r = kiosk_page("我的权益记录", &body).into_response();
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     with_prelogin(r, &st, &token)
@@ -289,7 +265,6 @@ pub async fn certificate(
                     esc(&m),
                     t("返回", "Back")
                 ),
-                "",
             )
             .into_response()
         }

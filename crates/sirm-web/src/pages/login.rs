@@ -18,9 +18,22 @@ pub(crate) fn random_token() -> String {
     hex::encode(b)
 }
 
-fn safe_next(next: Option<&str>) -> String {
+/// Where to go after signing in: only a path of this site. Anything a
+/// browser could read as another origin (`//host`, `/\\host`, a scheme,
+/// control characters, a backslash anywhere) falls back to `/home`.
+pub(crate) fn safe_next(next: Option<&str>) -> String {
+    let ok = |n: &str| {
+        n.starts_with('/')
+            && n.len() <= 2000
+            && !n.starts_with("//")
+            && !n.contains('\\')
+            && !n.chars().any(|c| c.is_control() || c.is_whitespace())
+            && n.parse::<axum::http::Uri>().is_ok_and(|u| {
+                u.scheme().is_none() && u.authority().is_none() && u.path().starts_with('/')
+            })
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") => n.to_string(),
+        Some(n) if ok(n) => n.to_string(),
         _ => "/home".into(),
     }
 }
@@ -238,14 +251,12 @@ pub async fn index(State(st): State<AppState>) -> Response {
         ),
         _ => ("0".into(), "—".into(), "—".into()),
     };
-    let counts = sirm.store.counts().await.unwrap_or_default();
     let body = format!(
         "<h1>{title}</h1><p>{agency} <span class=\"en\">({origin})</span></p>\
          <p><a href=\"/login\">{signin}</a> · <a href=\"/activate\">{activate}</a></p>\
          <h2>{ledger}</h2><table>\
          <tr><th>{entries}</th><td>{size}</td></tr><tr><th>{rootl}</th><td><code>{root}</code></td></tr>\
-         <tr><th>{signed}</th><td>{time}</td></tr><tr><th>{keyid}</th><td><code>{key_id}</code></td></tr>\
-         <tr><th>{persons}</th><td>{np}</td></tr><tr><th>{employers}</th><td>{ne}</td></tr></table>\
+         <tr><th>{signed}</th><td>{time}</td></tr><tr><th>{keyid}</th><td><code>{key_id}</code></td></tr></table>\
          <p><a href=\"/api/v1/ledger/checkpoint\">{cp}</a> · <a href=\"/api/v1/openapi.json\">OpenAPI</a></p>",
         title = t("社会保险个人权益记录管理系统", "SIRM — social insurance rights records"),
         agency = esc(&sirm.config.agency_name),
@@ -258,11 +269,109 @@ pub async fn index(State(st): State<AppState>) -> Response {
         signed = t("签名时间", "signed at"),
         keyid = t("公钥标识", "key id"),
         key_id = esc(&sirm.public_key.key_id()),
-        persons = t("参保人员", "persons"),
-        np = counts.persons,
-        employers = t("用人单位", "employers"),
-        ne = counts.employers,
         cp = t("已签名检查点", "signed checkpoint"),
     );
     super::page("SIRM", None, &body)
+}
+
+fn reset_body(token: &str, msg: Option<(&str, &str)>, username: &str) -> String {
+    if matches!(msg, Some(("ok", _))) {
+        return format!(
+            "<h1>{}</h1>{}<p><a id=\"signin\" href=\"/login\">{}</a></p>",
+            t("重置密码", "Reset your password"),
+            notice("ok", msg.map(|(_, m)| m).unwrap_or("")),
+            t("现在登录", "Sign in now")
+        );
+    }
+    format!(
+        "<h1>{}</h1><p>{}</p>{}<form method=\"post\" action=\"/reset\" id=\"reset\" autocomplete=\"off\">{}\
+         <label>{} <input name=\"username\" required value=\"{}\"></label>\
+         <label>{} <input name=\"code\" required placeholder=\"XXXX-XXXX-XXXX-XXXX\"></label>\
+         <label>{} <input name=\"new_password\" type=\"password\" autocomplete=\"new-password\" required></label>\
+         <button type=\"submit\">{}</button></form>",
+        t("重置密码", "Reset your password"),
+        t("重置码由系统管理员（工作人员账户）或经办机构柜台（参保人员、单位经办人、被委托人，须核验身份证件）发放，只能使用一次，24 小时内有效。", "A reset code is issued by the system administrator (staff accounts) or at the agency counter after an ID check (insured persons, employer agents, delegates); it works once, within 24 hours."),
+        msg.map(|(c, m)| notice(c, m)).unwrap_or_default(),
+        csrf_field(token),
+        t("用户名", "Username"),
+        esc(username),
+        t("重置码", "Reset code"),
+        t("新密码", "New password"),
+        t("设置新密码", "Set the new password"),
+    )
+}
+
+pub async fn reset_form(State(st): State<AppState>) -> Response {
+    public_form(&st, StatusCode::OK, "重置密码 Reset", |tok| {
+        reset_body(tok, None, "")
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    pub username: String,
+    pub code: String,
+    pub new_password: String,
+}
+
+pub async fn reset_submit(
+    State(st): State<AppState>,
+    Extension(Source(source)): Extension<Source>,
+    Form(f): Form<ResetForm>,
+) -> Response {
+    match st
+        .sirm
+        .complete_reset(&f.username, &f.code, &f.new_password, &source)
+        .await
+    {
+        Ok(()) => public_form(&st, StatusCode::OK, "重置密码 Reset", |tok| {
+            reset_body(
+                tok,
+                Some((
+                    "ok",
+                    "新密码已设置，请登录。Your new password is set: sign in.",
+                )),
+                &f.username,
+            )
+        }),
+        Err(e) => {
+            let e = ApiError::from(e);
+            let status = e.status;
+            public_form(&st, status, "重置密码 Reset", |tok| {
+                reset_body(tok, Some(("err", &e.message)), &f.username)
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_origin_paths() {
+        for good in ["/home", "/my/record?year=2024", "/applications/APP-1"] {
+            assert_eq!(safe_next(Some(good)), good);
+        }
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "\\\\evil.example",
+            "https://evil.example",
+            "http:/evil.example",
+            "evil.example",
+            "/ /evil",
+            "/\t/evil.example",
+            "/%0d%0aSet-Cookie:x",
+            "",
+        ] {
+            let got = safe_next(Some(bad));
+            assert!(
+                got == "/home" || (bad.starts_with("/%") && got == bad),
+                "{bad:?} -> {got:?}"
+            );
+        }
+        assert_eq!(safe_next(None), "/home");
+    }
 }

@@ -165,11 +165,8 @@ html.lang-en .zh{display:none} html.lang-en .en{color:inherit;font-size:1em} .wa
 @media (max-width:40rem){main{padding:0 .4rem} table{display:block;overflow-x:auto} header{gap:.4rem} nav a{display:inline-block;margin:.2rem .6rem .2rem 0}}
 @media print{header,form,#lang{display:none} body{background:#fff}}"#;
 
-/// The language switch: Chinese first; the choice is kept in the browser.
-const LANG_JS: &str = "if(localStorage.getItem('sirm-lang')==='en'){document.documentElement.classList.add('lang-en');document.documentElement.lang='en';}\
-function sirmLang(){var h=document.documentElement;var en=h.classList.toggle('lang-en');h.lang=en?'en':'zh-CN';localStorage.setItem('sirm-lang',en?'en':'zh');}";
-
-/// The page frame. `who` shows the account and the menu it may use.
+/// The page frame. `who` shows the account and the menu it may use, and
+/// the session's notice (e.g. a password reset by an administrator).
 pub fn layout(title: &str, who: Option<(&Principal, &str)>, body: &str) -> Html<String> {
     let nav = match who {
         None => format!("<a href=\"/login\">{}</a>", t("登录", "Sign in")),
@@ -195,11 +192,15 @@ pub fn layout(title: &str, who: Option<(&Principal, &str)>, body: &str) -> Html<
             )
         }
     };
+    let session_notice = who
+        .and_then(|(p, _)| p.notice.as_deref())
+        .map(|n| format!("<div class=\"err\" id=\"session-notice\">{}</div>", esc(n)))
+        .unwrap_or_default();
     Html(format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><style>{STYLE}</style><script>{LANG_JS}</script></head><body><header><strong>SIRM 社会保险个人权益记录</strong>{nav}\
-         <button type=\"button\" id=\"lang\" onclick=\"sirmLang()\">中文 / English</button></header>\
-         <main>{body}</main></body></html>"
+         <title>{title}</title><style>{STYLE}</style><script src=\"/static/sirm.js\"></script></head><body><header><strong>SIRM 社会保险个人权益记录</strong>{nav}\
+         <button type=\"button\" id=\"lang\">中文 / English</button></header>\
+         <main>{session_notice}{body}</main></body></html>"
     ))
 }
 
@@ -262,17 +263,14 @@ pub fn local_time(us: i64) -> String {
     }
 }
 
-/// A CSV download (UTF-8 with BOM so spreadsheet programs read Chinese).
+/// A CSV download, written by the one CSV writer (`sirm_app::export::csv`:
+/// quoted, formula cells neutralised, UTF-8 with BOM).
 pub fn csv_response(filename: &str, head: &str, rows: &[Vec<String>]) -> Response {
-    let mut out = format!("\u{feff}{head}\n");
-    for r in rows {
-        let line: Vec<String> = r
-            .iter()
-            .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
-            .collect();
-        out.push_str(&line.join(","));
-        out.push('\n');
-    }
+    let head: Vec<&str> = head.split(',').collect();
+    let out = match sirm_app::export::csv(&head, rows) {
+        Ok(b) => b,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
     let mut resp = (StatusCode::OK, out).into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -31,14 +31,24 @@ pub fn sections(v: &RecordView) -> Sections {
 
 #[derive(Deserialize, Default)]
 pub struct RecordQuery {
-    /// Another person's ID number (for a delegate).
-    pub id: Option<String>,
+    /// A delegate: the written authorization (委托书编号, `DL-…`) naming the
+    /// person — never the person's ID number, which must not be in a URL.
+    pub delegation: Option<String>,
     pub year: Option<i32>,
 }
 
-/// Whose record: `?id=` (a delegate), else the signed-in person's own.
-fn subject(c: &Caller, q: &RecordQuery) -> Result<ResidentId, ApiError> {
-    subject_id(c, q.id.as_deref())
+/// Whose record: the person a delegate's authorization names, else the
+/// signed-in person's own.
+async fn subject(st: &AppState, c: &Caller, q: &RecordQuery) -> Result<ResidentId, ApiError> {
+    match q
+        .delegation
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        Some(d) => Ok(st.sirm.delegation_subject(&c.principal, d).await?),
+        None => subject_id(c, None),
+    }
 }
 
 /// Whose record: the given ID number (a delegate's request), else the
@@ -59,7 +69,7 @@ async fn view(
     channel: Channel,
     q: &RecordQuery,
 ) -> Result<RecordView, ApiError> {
-    let id = subject(c, q)?;
+    let id = subject(st, c, q).await?;
     Ok(st
         .sirm
         .query_rights(&c.principal, channel, &id, None)
@@ -98,7 +108,7 @@ pub async fn my_record(
     Query(q): Query<RecordQuery>,
 ) -> Response {
     // A delegate without a person of their own: the authorizations on file.
-    if q.id.is_none()
+    if q.delegation.is_none()
         && c.principal.person_id.is_none()
         && c.principal
             .may(sirm_domain::access::Permission::DelegatedRecordRead)
@@ -109,10 +119,11 @@ pub async fn my_record(
         Ok(v) => v,
         Err(e) => return super::error_page(e),
     };
-    let idq =
-        q.id.as_deref()
-            .map(|i| format!("&id={}", esc(i.trim())))
-            .unwrap_or_default();
+    let idq = q
+        .delegation
+        .as_deref()
+        .map(|d| format!("&delegation={}", esc(d.trim())))
+        .unwrap_or_default();
     let body = format!(
         "<h1>{}</h1><p class=\"en\">{}</p>{}{}",
         t("我的社会保险权益记录", "My social insurance record"),
@@ -211,7 +222,7 @@ pub async fn statement(
          <h2>{}</h2><p>{} <b id=\"statement-months\">{}</b> · {} <b>{personal}</b> · {} <b>{employer}</b></p>\
          <table id=\"statement-contributions\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table>\
          <h2>{}</h2>{account}<h2>{}</h2><p>{} <b>{}</b> {} · {} <b>{paid}</b></p>\
-         <p class=\"en\">{}</p><p><button type=\"button\" onclick=\"print()\">{}</button></p>",
+         <p class=\"en\">{}</p><p><button type=\"button\" data-print>{}</button></p>",
         t("个人权益记录单", "Rights statement"),
         t("姓名", "Name"), esc(&r.person.name),
         t("身份号码", "ID"), esc(&mask(&r.person.person_id)),
@@ -301,12 +312,12 @@ pub async fn employer_home(
     let mut people = String::new();
     for e in &v.employees {
         people.push_str(&format!(
-            "<tr><td><a href=\"/employer/employees/{id}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&mask(&e.person_id)),
-            esc(&e.name),
-            esc(&e.start_on),
-            esc(e.end_on.as_deref().unwrap_or("—")),
-            id = esc(&e.person_id)
+            "<tr><td><a href=\"/employer/employees/{h}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&mask(&e.row.person_id)),
+            esc(&e.row.name),
+            esc(&e.row.start_on),
+            esc(e.row.end_on.as_deref().unwrap_or("—")),
+            h = esc(&e.handle)
         ));
     }
     let body = format!(
@@ -327,17 +338,22 @@ pub async fn employer_home(
     page("单位 Employer", Some((&c.principal, &c.csrf)), &body)
 }
 
-/// One employee as the employer may see them (Art 2 items 1–2, months there).
+/// One employee as the employer may see them (Art 2 items 1–2, months
+/// there), by the opaque handle of the employer portal's list.
+async fn employee_view(st: &AppState, c: &Caller, handle: &str) -> Result<RecordView, ApiError> {
+    let id = st.sirm.employee_by_handle(&c.principal, handle).await?;
+    Ok(st
+        .sirm
+        .query_rights(&c.principal, Channel::Employer, &id, None)
+        .await?)
+}
+
 pub async fn employee(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,
-    Path(id): Path<String>,
+    Path(handle): Path<String>,
 ) -> Response {
-    let q = RecordQuery {
-        id: Some(id),
-        year: None,
-    };
-    let v = match view(&st, &c, Channel::Employer, &q).await {
+    let v = match employee_view(&st, &c, &handle).await {
         Ok(v) => v,
         Err(e) => return super::error_page(e),
     };
@@ -371,18 +387,14 @@ pub async fn employer_api(
     Ok(axum::Json(st.sirm.employer_overview(&c.principal).await?).into_response())
 }
 
-/// One employee as JSON (the same limits and log as the page).
+/// One employee as JSON, by handle (the same limits and log as the page).
 pub async fn employee_api(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,
-    Path(id): Path<String>,
+    Path(handle): Path<String>,
 ) -> Result<Response, ApiError> {
     use axum::response::IntoResponse;
-    let q = RecordQuery {
-        id: Some(id),
-        year: None,
-    };
-    Ok(axum::Json(view(&st, &c, Channel::Employer, &q).await?).into_response())
+    Ok(axum::Json(employee_view(&st, &c, &handle).await?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -422,8 +434,8 @@ async fn delegations_page(st: &AppState, c: &Caller) -> Response {
     for (d, in_force) in &rows {
         let person = if *in_force {
             format!(
-                "<a href=\"/my/record?id={}\">{}</a>",
-                esc(&d.person_id),
+                "<a href=\"/my/record?delegation={}\">{}</a>",
+                esc(&d.delegation_id),
                 esc(&mask(&d.person_id))
             )
         } else {

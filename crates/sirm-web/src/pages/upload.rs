@@ -18,13 +18,13 @@ use crate::AppState;
 
 fn form(c: &Caller, msg: Option<&str>) -> String {
     format!(
-        "<h1>{}</h1>{}<form method=\"post\" action=\"/declarations?csrf={}\" enctype=\"multipart/form-data\" id=\"upload\">\
+        "<h1>{}</h1>{}<form method=\"post\" action=\"/declarations\" enctype=\"multipart/form-data\" id=\"upload\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
          <label>{} <input name=\"credit_code\" required maxlength=\"18\"></label>\
          <label>{} <input name=\"month\" type=\"month\" required></label>\
          <label>{} <input name=\"file\" type=\"file\" accept=\".csv,.xlsx,text/csv\" required></label>\
          <p class=\"en\">{}</p><button>{}</button></form>\
          <progress id=\"sent\" max=\"100\" value=\"0\" hidden></progress>\
-         <script>{UPLOAD_JS}</script>",
+",
         t("批量申报（文件）", "Declaration file"),
         msg.map(|m| notice("err", m)).unwrap_or_default(),
         esc(&c.csrf),
@@ -35,20 +35,6 @@ fn form(c: &Caller, msg: Option<&str>) -> String {
         t("上传并校验", "Upload and check"),
     )
 }
-
-/// Upload progress in the browser (the form still works without script).
-const UPLOAD_JS: &str = r#"
-document.getElementById('upload').addEventListener('submit', function (ev) {
-  if (!window.XMLHttpRequest || !window.FormData) return;
-  ev.preventDefault();
-  var bar = document.getElementById('sent'); bar.hidden = false;
-  var x = new XMLHttpRequest();
-  x.open('POST', ev.target.action);
-  x.upload.onprogress = function (e) { if (e.lengthComputable) bar.value = 100 * e.loaded / e.total; };
-  x.onload = function () { window.location = x.responseURL; };
-  x.send(new FormData(ev.target));
-});
-"#;
 
 pub async fn upload_form(Extension(c): Extension<Caller>) -> Response {
     page(

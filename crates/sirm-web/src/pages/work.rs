@@ -436,7 +436,7 @@ fn new_form(
         .collect();
     let inputs = inputs_html(bt, values);
     format!(
-        "<h1>{}</h1><p>{}</p>{}<form method=\"post\" enctype=\"multipart/form-data\" action=\"/applications?csrf={}\" id=\"new-application\">\
+        "<h1>{}</h1><p>{}</p>{}<form method=\"post\" enctype=\"multipart/form-data\" action=\"/applications\" id=\"new-application\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
          <input type=\"hidden\" name=\"business_type\" value=\"{}\"><fieldset><legend>{}</legend>{inputs}</fieldset>\
          <fieldset><legend>{}</legend><input type=\"file\" name=\"material\" accept=\"application/pdf,image/png,image/jpeg\" multiple required></fieldset>\
          <button type=\"submit\">{}</button></form>",
@@ -713,7 +713,7 @@ async fn application_page(
             .map(|bt| inputs_html(bt, &values_of(bt, &data)))
             .unwrap_or_default();
         actions = format!(
-            "<fieldset><legend>{}</legend><form method=\"post\" enctype=\"multipart/form-data\" action=\"/applications/{id}/resubmit?csrf={csrf_q}\" id=\"resubmit\">{inputs}\
+            "<fieldset><legend>{}</legend><form method=\"post\" enctype=\"multipart/form-data\" action=\"/applications/{id}/resubmit\" id=\"resubmit\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf_q}\">{inputs}\
              <label>{} <input type=\"file\" name=\"material\" accept=\"application/pdf,image/png,image/jpeg\" multiple></label><button>{}</button></form> \
              <form method=\"post\" action=\"/applications/{id}/withdraw\" class=\"inline\">{csrf}<input name=\"reason\" placeholder=\"撤回原因 reason\" required><button>{}</button></form></fieldset>",
             t("已退回：补正原始数据或补充材料后重新提交", "Returned: correct the raw data or add materials, then resubmit"),
@@ -1047,12 +1047,28 @@ async fn log_rows(st: &AppState, c: &Caller, q: &LogQuery) -> Result<Vec<[String
         .collect())
 }
 
+/// The maintenance log without a subject filter (`GET`: a person's ID
+/// number never goes into a URL; filtering by subject posts the form).
 pub async fn maintenance_log(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,
-    Query(q): Query<LogQuery>,
+    Query(mut q): Query<LogQuery>,
 ) -> Response {
-    let rows = match log_rows(&st, &c, &q).await {
+    q.subject = None;
+    maintenance_page(&st, &c, &q).await
+}
+
+/// The maintenance log filtered by the posted form (subject included).
+pub async fn maintenance_log_post(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    axum::Form(q): axum::Form<LogQuery>,
+) -> Response {
+    maintenance_page(&st, &c, &q).await
+}
+
+async fn maintenance_page(st: &AppState, c: &Caller, q: &LogQuery) -> Response {
+    let rows = match log_rows(st, c, q).await {
         Ok(r) => r,
         Err(e) => return super::error_page(e),
     };
@@ -1080,23 +1096,21 @@ pub async fn maintenance_log(
         ));
     }
     let v = |o: &Option<String>| esc(o.as_deref().unwrap_or(""));
-    let qs = serde_urlencoded::to_string([
-        ("subject", q.subject.clone().unwrap_or_default()),
-        ("officer", q.officer.clone().unwrap_or_default()),
-        ("from", q.from.clone().unwrap_or_default()),
-        ("to", q.to.clone().unwrap_or_default()),
-    ])
-    .unwrap_or_default();
+    let csrf = super::csrf_field(&c.csrf);
     let body = format!(
-        "<h1>{}</h1><form method=\"get\" action=\"/maintenance-log\"><label>{} <input name=\"subject\" value=\"{}\"></label>\
+        "<h1>{}</h1><form method=\"post\" action=\"/maintenance-log\" id=\"log-filter\">{csrf}<label>{} <input name=\"subject\" value=\"{}\"></label>\
          <label>{} <input name=\"officer\" value=\"{}\"></label><label>{} <input type=\"date\" name=\"from\" value=\"{}\"></label>\
-         <label>{} <input type=\"date\" name=\"to\" value=\"{}\"></label><button>{}</button></form><p><a id=\"csv\" href=\"/maintenance-log/export.csv?{qs}\">{}</a></p>\
+         <label>{} <input type=\"date\" name=\"to\" value=\"{}\"></label><button>{}</button></form>\
+         <form method=\"post\" action=\"/maintenance-log/export.csv\" id=\"csv\">{csrf}<input type=\"hidden\" name=\"subject\" value=\"{}\">\
+         <input type=\"hidden\" name=\"officer\" value=\"{}\"><input type=\"hidden\" name=\"from\" value=\"{}\"><input type=\"hidden\" name=\"to\" value=\"{}\"><button>{}</button></form>\
          <table id=\"log\"><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{table}</table>",
         t("维护日志", "Maintenance log"),
         t("对象（身份号码或信用代码）", "Subject (ID number or credit code)"), v(&q.subject),
         t("责任人", "Officer"), v(&q.officer),
         t("自", "From"), v(&q.from), t("至", "To"), v(&q.to),
-        t("筛选", "Filter"), t("导出 CSV", "Export CSV"),
+        t("筛选", "Filter"),
+        v(&q.subject), v(&q.officer), v(&q.from), v(&q.to),
+        t("导出 CSV", "Export CSV"),
         t("时间（北京时间）", "Time (UTC+8)"), t("内容", "Kind"), t("对象", "Subject"), t("业务", "Application"),
         t("原因", "Reason"), t("各环节责任人", "Responsible persons"), t("变更内容", "Content"),
     );
@@ -1107,12 +1121,27 @@ pub async fn maintenance_log(
     )
 }
 
+/// The maintenance log as CSV: `GET` without a subject, `POST` with the
+/// page's filter (subject included).
 pub async fn maintenance_csv(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,
-    Query(q): Query<LogQuery>,
+    Query(mut q): Query<LogQuery>,
 ) -> Response {
-    match log_rows(&st, &c, &q).await {
+    q.subject = None;
+    maintenance_csv_of(&st, &c, &q).await
+}
+
+pub async fn maintenance_csv_post(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    axum::Form(q): axum::Form<LogQuery>,
+) -> Response {
+    maintenance_csv_of(&st, &c, &q).await
+}
+
+async fn maintenance_csv_of(st: &AppState, c: &Caller, q: &LogQuery) -> Response {
+    match log_rows(st, c, q).await {
         Ok(rows) => super::csv_response(
             "sirm-maintenance-log.csv",
             "seq,time_utc+8,kind,subject,application,reason,responsible_persons_and_content",

@@ -57,6 +57,20 @@ pub struct InitArgs {
     /// Read the administrator's password from this file (first line) instead of asking.
     #[arg(long)]
     pub admin_password_file: Option<PathBuf>,
+    /// Username of the first security administrator (安全管理员); gets a
+    /// one-time password, printed once, to be changed at first sign-in.
+    #[arg(long, default_value = "secadmin")]
+    pub security_admin_user: String,
+    /// Display name of the first security administrator.
+    #[arg(long, default_value = "安全管理员")]
+    pub security_admin_name: String,
+    /// Username of the first audit administrator (审计管理员); gets a
+    /// one-time password, printed once, to be changed at first sign-in.
+    #[arg(long, default_value = "auditadmin")]
+    pub audit_admin_user: String,
+    /// Display name of the first audit administrator.
+    #[arg(long, default_value = "审计管理员")]
+    pub audit_admin_name: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -148,6 +162,11 @@ pub async fn init(loc: &Location, args: &InitArgs) -> anyhow::Result<ExitCode> {
             admin_username: args.admin_user.clone(),
             admin_display_name: args.admin_name.clone(),
             admin_password: password,
+            security_admin: (
+                args.security_admin_user.clone(),
+                args.security_admin_name.clone(),
+            ),
+            audit_admin: (args.audit_admin_user.clone(), args.audit_admin_name.clone()),
         },
     )
     .await?;
@@ -157,6 +176,20 @@ pub async fn init(loc: &Location, args: &InitArgs) -> anyhow::Result<ExitCode> {
     println!("  ledger origin:  {}", report.origin);
     println!("  signing key id: {} (keys/checkpoint.key, mode 0600 — keep it out of the database administrator's reach)", report.key_id);
     println!("  ledger entries: {}", report.tree_size);
+    println!("The three administrators (三员分立) — hand each one-time password to its holder");
+    println!("in person; it must be changed at first sign-in, and a second factor enrolled:");
+    println!(
+        "  {:<12} system administrator   (the password you chose)",
+        args.admin_user
+    );
+    for (i, role) in [(0, "security administrator"), (1, "audit administrator ")] {
+        if let Some(issued) = report.issued.get(i) {
+            println!(
+                "  {:<12} {role}   one-time password: {}",
+                issued.username, issued.password
+            );
+        }
+    }
     println!("Next: sirm serve --data-dir {}", report.data_dir);
     Ok(ExitCode::SUCCESS)
 }
@@ -251,12 +284,11 @@ pub async fn demo(loc: &Location, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         println!("  {user:<12} {role_zh:<12} {role:<20} {display}");
     }
     println!();
-    println!("Administrators sign in with a second factor. Demo TOTP secrets (add one to an");
-    println!("authenticator app, or print the current code with `sirm totp-code SECRET`):");
-    for (user, _, role, _) in DEMO_ACCOUNTS {
-        if role.ends_with("_admin") {
-            println!("  {user:<12} {}", demo::demo_totp_secret(user));
-        }
+    println!("Staff sign in with a second factor. Demo TOTP secrets (add one to an");
+    println!("authenticator app, or print the current code with `sirm totp-code SECRET`;");
+    println!("each code works once):");
+    for (user, _, _, _) in DEMO_ACCOUNTS {
+        println!("  {user:<12} {}", demo::demo_totp_secret(user));
     }
     println!();
     println!(

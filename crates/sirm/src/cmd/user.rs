@@ -85,8 +85,11 @@ pub enum UserCommand {
         #[arg(long, value_name = "R")]
         reason: String,
     },
-    /// Issue a new password, to be changed at the next sign-in; ends the
-    /// account's sessions (system administrator).
+    /// Reset a staff account's password: the current password stops working,
+    /// its sessions end, and a one-time reset code (valid 24 hours) is printed
+    /// for its owner, who chooses a new password with `sirm user --as NAME
+    /// reset --code CODE` or at /reset (system administrator). External
+    /// accounts are reset at the counter.
     ResetPassword {
         username: String,
         /// Print the result as JSON.
@@ -128,7 +131,9 @@ pub enum UserCommand {
         #[arg(long, value_name = "R")]
         reason: String,
     },
-    /// Take a role away from an account, effective at once (system administrator).
+    /// Ask for a role to be taken away from an account; like a grant, it
+    /// takes effect when a security administrator approves it (system
+    /// administrator).
     #[command(after_help = roles_help())]
     RevokeRole {
         username: String,
@@ -146,6 +151,19 @@ pub enum UserCommand {
         #[arg(long, value_name = "FILE")]
         new_password_file: Option<PathBuf>,
     },
+    /// Choose a new password with the one-time reset code an administrator
+    /// or the counter handed you (no sign-in: --as names your account; the
+    /// code comes from --code, the new password from --new-password-file or
+    /// the terminal).
+    Reset {
+        /// The one-time reset code (XXXX-XXXX-XXXX-XXXX).
+        #[arg(long, value_name = "CODE")]
+        code: String,
+        /// Read the new password from this file (first line); otherwise it is
+        /// asked for twice.
+        #[arg(long, value_name = "FILE")]
+        new_password_file: Option<PathBuf>,
+    },
     /// Enrol a TOTP second factor (RFC 6238). Without --secret: print a new
     /// secret and its otpauth:// URI to add to an authenticator app. With
     /// --secret and --code: confirm, and print ten one-time recovery codes.
@@ -156,6 +174,10 @@ pub enum UserCommand {
         /// The current 6-digit code shown by the authenticator app.
         #[arg(long, requires = "secret")]
         code: Option<String>,
+        /// Replacing an enrolled second factor: a further code of the current
+        /// authenticator (not the one used to sign in) or a recovery code.
+        #[arg(long, value_name = "CODE")]
+        current_code: Option<String>,
     },
 }
 
@@ -268,6 +290,22 @@ pub async fn run(loc: &Location, args: &UserArgs) -> anyhow::Result<ExitCode> {
     else {
         bail!("--as USER is required: the account that acts (e.g. sirm user --as sysadmin list)");
     };
+    if let UserCommand::Reset {
+        code,
+        new_password_file,
+    } = &args.command
+    {
+        let new = new_password(new_password_file.as_deref())?;
+        let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
+        let result = sirm.complete_reset(user, code, &new, "cli").await;
+        let flushed = sirm.flush_refusals(true).await;
+        sirm.store.close().await;
+        flushed?;
+        if result.is_ok() {
+            println!("new password of {user} set; sign in with it");
+        }
+        return finish(result);
+    }
     let password = sign_in_password(user, args.password_file.as_deref())?;
     // Read everything the command needs before signing in.
     let new_pw = match &args.command {
@@ -283,13 +321,18 @@ pub async fn run(loc: &Location, args: &UserArgs) -> anyhow::Result<ExitCode> {
     {
         Ok(s) => s,
         Err(e) => {
+            // A refused sign-in is counted; write its summary before exiting.
+            let flushed = sirm.flush_refusals(true).await;
             sirm.store.close().await;
+            flushed?;
             return finish(Err(e));
         }
     };
     let result = execute(&sirm, &session, &args.command, &password, new_pw.as_deref()).await;
     let logout = sirm.logout(&session.token, "cli").await;
+    let flushed = sirm.flush_refusals(true).await;
     sirm.store.close().await;
+    flushed?;
     match (result, logout) {
         (Ok(()), Err(e)) => Err(anyhow::Error::new(e).context("signing out failed")),
         (result, Err(e)) => {
@@ -447,21 +490,21 @@ async fn execute(
             println!("account {username} unlocked");
         }
         UserCommand::ResetPassword { username, json } => {
-            let issued = sirm.reset_password(me, username).await?;
+            let reset = sirm.reset_password(me, username).await?;
             if *json {
-                return print_json(&json!({
-                    "username": issued.username,
-                    "password": issued.password,
-                    "must_change": true,
-                }));
+                return print_json(&reset);
             }
-            print_issued(
-                &format!(
-                    "new password issued for {}; its sessions have ended",
-                    issued.username
-                ),
-                &issued.username,
-                &issued.password,
+            println!(
+                "password of {} reset: the old one no longer works and its sessions have ended",
+                reset.username
+            );
+            println!(
+                "one-time reset code: {} (valid until {}, Beijing time)",
+                reset.code, reset.expires
+            );
+            println!(
+                "Hand it to its owner in person; they choose a new password at /reset \
+                 (the code works once). They will see at their next sign-in who reset it."
             );
         }
         UserCommand::RequestRole {
@@ -476,18 +519,11 @@ async fn execute(
             }
             println!("request id: {}", out.request_id);
             println!("status: {}", out.status);
-            if out.status == "pending" {
-                println!(
-                    "The role takes effect when a security administrator approves it: \
-                     sirm user approve-role {}",
-                    out.request_id
-                );
-            } else if out.status == "approved" {
-                println!(
-                    "Approved at once: bootstrap of the first security administrator \
-                     (there was none to approve it)."
-                );
-            }
+            println!(
+                "The role takes effect when a security administrator approves it: \
+                 sirm user approve-role {}",
+                out.request_id
+            );
         }
         UserCommand::Requests { json } => {
             let rows = sirm.role_requests(me, Some("pending")).await?;
@@ -517,7 +553,7 @@ async fn execute(
         }
         UserCommand::ApproveRole { request_id, reason } => {
             sirm.decide_role(me, request_id, true, reason).await?;
-            println!("role request {request_id} approved; the role is in effect");
+            println!("role request {request_id} approved; in effect now");
         }
         UserCommand::RejectRole { request_id, reason } => {
             sirm.decide_role(me, request_id, false, reason).await?;
@@ -528,8 +564,13 @@ async fn execute(
             role,
             reason,
         } => {
-            sirm.revoke_role(me, username, role, reason).await?;
-            println!("role {role} revoked from {username}, effective at once");
+            let out = sirm.request_revocation(me, username, role, reason).await?;
+            println!("request id: {}", out.request_id);
+            println!(
+                "{username} keeps {role} until a security administrator approves: \
+                 sirm user approve-role {}",
+                out.request_id
+            );
         }
         UserCommand::Passwd { .. } => {
             let Some(new) = new_pw else {
@@ -539,9 +580,17 @@ async fn execute(
             sirm.change_password(me, password, new).await?;
             println!("password of {} changed", me.username);
         }
-        UserCommand::EnrolTotp { secret, code } => match (secret, code) {
+        UserCommand::Reset { .. } => {
+            return Err(AppError::invalid("reset", "handled before signing in"));
+        }
+        UserCommand::EnrolTotp {
+            secret,
+            code,
+            current_code,
+        } => match (secret, code) {
             (Some(secret), Some(code)) => {
-                let codes = sirm.totp_confirm(me, secret, code).await?;
+                let current = current_code.as_deref().map(|c| (password, c));
+                let codes = sirm.totp_confirm(me, secret, code, current).await?;
                 println!("second factor enrolled for {}", me.username);
                 println!(
                     "recovery codes (each works once instead of a code; shown only now — \
