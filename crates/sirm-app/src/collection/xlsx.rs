@@ -1292,6 +1292,77 @@ mod tests {
         z.finish().unwrap().into_inner()
     }
 
+    /// Deflate-compressed copy of `book`'s entries.
+    fn deflated(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Cursor;
+        let mut src = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for i in 0..src.len() {
+            let mut f = src.by_index(i).unwrap();
+            let name = f.name().unwrap().to_string();
+            let mut body = Vec::new();
+            f.read_to_end(&mut body).unwrap();
+            z.start_file(name, o).unwrap();
+            z.write_all(&body).unwrap();
+        }
+        z.finish().unwrap().into_inner()
+    }
+
+    /// Set the uncompressed size an entry declares (local and central
+    /// headers) to `size`.
+    fn lie_about_size(bytes: &mut [u8], entry: &str, size: u32) {
+        let name = entry.as_bytes();
+        let le16 = |b: &[u8], i: usize| usize::from(u16::from_le_bytes([b[i], b[i + 1]]));
+        let mut patched = 0;
+        for i in 0..bytes.len().saturating_sub(46) {
+            let (size_at, name_at, len_at) = match bytes[i..i + 4] {
+                [0x50, 0x4b, 0x03, 0x04] => (22, 30, 26),
+                [0x50, 0x4b, 0x01, 0x02] => (24, 46, 28),
+                _ => continue,
+            };
+            let n = le16(bytes, i + len_at);
+            if bytes.get(i + name_at..i + name_at + n) == Some(name) {
+                bytes[i + size_at..i + size_at + 4].copy_from_slice(&size.to_le_bytes());
+                patched += 1;
+            }
+        }
+        assert_eq!(patched, 2);
+    }
+
+    #[test]
+    fn inflated_bytes_are_counted_whatever_the_entry_declares() {
+        let mut l = limits();
+        l.max_entry_bytes = 64 * 1024;
+        let filler = "<x/>".repeat(100_000);
+        let bomb = deflated(&book(
+            &format!(
+                r#"<worksheet>{filler}<sheetData><row r="1"><c><v>1</v></c></row></sheetData></worksheet>"#
+            ),
+            None,
+        ));
+        assert!(bomb.len() < 8 * 1024, "{}", bomb.len());
+        // Declared honestly: refused before reading.
+        let e = read(&bomb, &l).unwrap_err().to_string();
+        assert!(e.contains("limits.xlsx_max_entry_mib"), "{e}");
+        // Declared small: refused while inflating (the zip reader stops
+        // at the declared size; the count here stops at the cap).
+        let mut lying = bomb.clone();
+        lie_about_size(&mut lying, "xl/worksheets/sheet1.xml", 100);
+        let e = read(&lying, &l).unwrap_err().to_string();
+        assert!(
+            e.contains("larger than its declared") || e.contains("limits.xlsx_max_entry_mib"),
+            "{e}"
+        );
+        // The count itself, under any reader.
+        let mut b = Bounded::new(std::io::Cursor::new(vec![b'x'; 5000]), 4096);
+        let mut sink = Vec::new();
+        assert!(b.read_to_end(&mut sink).is_err());
+        assert_eq!(b.failure, Some(Failure::EntryTooLarge));
+        assert!(sink.len() <= 4097, "{}", sink.len());
+    }
+
     fn read(bytes: &[u8], l: &XlsxLimits) -> Result<Vec<Row>, XlsxError> {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("b.xlsx");
