@@ -395,21 +395,23 @@ impl Sirm {
                 let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
                 let mut written = 0u64;
                 let limits = xlsx::XlsxLimits::from_config(&self.config.limits);
-                xlsx::read_rows(path, &limits, &archive, &mut |row| {
-                    let outcome = check.cells(row);
-                    tally.record(row.number, &outcome);
-                    if let Ok(Some((id, wage))) = outcome {
-                        while written + 1 < row.number {
-                            out.write_all(b"\n")?;
+                blocking(|| {
+                    xlsx::read_rows(path, &limits, &archive, &mut |row| {
+                        let outcome = check.cells(row);
+                        tally.record(row.number, &outcome);
+                        if let Ok(Some((id, wage))) = outcome {
+                            while written + 1 < row.number {
+                                out.write_all(b"\n")?;
+                                written += 1;
+                            }
+                            writeln!(out, "{},{wage}", id.as_str())?;
                             written += 1;
                         }
-                        writeln!(out, "{},{wage}", id.as_str())?;
-                        written += 1;
-                    }
-                    if row.number.is_multiple_of(100_000) {
-                        progress(row.number);
-                    }
-                    Ok(())
+                        if row.number.is_multiple_of(100_000) {
+                            progress(row.number);
+                        }
+                        Ok(())
+                    })
                 })
                 .map_err(|e| refuse(&e))?;
                 out.flush().map_err(|e| AppError::File {
@@ -420,16 +422,19 @@ impl Sirm {
             }
             FileKind::Csv => {
                 let mut lines = Lines::open(path)?;
-                while let Some(next) = lines.next_line() {
-                    let (line_no, outcome) = match next {
-                        Ok((n, line)) => (n, check.row(n, line)),
-                        Err(e) => return Err(refuse(&e)),
-                    };
-                    tally.record(line_no, &outcome);
-                    if line_no.is_multiple_of(100_000) {
-                        progress(line_no);
+                blocking(|| {
+                    while let Some(next) = lines.next_line() {
+                        let (line_no, outcome) = match next {
+                            Ok((n, line)) => (n, check.row(n, line)),
+                            Err(e) => return Err(refuse(&e)),
+                        };
+                        tally.record(line_no, &outcome);
+                        if line_no.is_multiple_of(100_000) {
+                            progress(line_no);
+                        }
                     }
-                }
+                    Ok(())
+                })?;
                 (path.to_path_buf(), name.to_string())
             }
         };
@@ -522,6 +527,17 @@ impl Sirm {
                 j.phase("writing", Some(d.accepted));
             }),
         })
+    }
+}
+
+/// Run blocking file work (reading, inflating, checking rows) without
+/// stalling the other tasks of a multi-threaded runtime; inline otherwise.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
     }
 }
 
