@@ -72,6 +72,12 @@ impl Declared {
             other => panic!("expected a refused file, got {other:?}"),
         }
     }
+    fn refused(&self) -> (StatusCode, &str) {
+        match self {
+            Declared::Refused(s, page) => (*s, page),
+            other => panic!("expected a refusal at upload, got {other:?}"),
+        }
+    }
     fn report(&self) -> &Value {
         match self {
             Declared::Report(r) => r,
@@ -382,6 +388,15 @@ async fn hostile_declarations_are_refused_and_the_server_lives(engine: Engine) {
     .concat();
     let e = declare(&clerk, &employer, "gbk.csv", gbk).await;
     assert!(e.failed().contains("line 2: not UTF-8 text"), "{e:?}");
+
+    // An empty file is refused at once.
+    let e = declare(&clerk, &employer, "empty.csv", vec![]).await;
+    let (status, page) = e.refused();
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("choose a non-empty CSV or XLSX file"),
+        "{page}"
+    );
 
     // Nothing was written, nothing was left behind, the server answers.
     alive(&app).await;

@@ -256,16 +256,19 @@ fn file_kind(path: &Path, name: &str) -> Result<FileKind, AppError> {
         }
     }
     let lower = name.to_ascii_lowercase();
-    Ok(if head[..n].starts_with(b"PK") {
-        FileKind::Xlsx
-    } else if head[..n] == [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1] {
-        FileKind::Xls
-    } else if lower.ends_with(".xlsx") || lower.ends_with(".xlsm") {
-        // Named a workbook but not a zip: the reader says what is wrong.
-        FileKind::Xlsx
-    } else {
-        FileKind::Csv
-    })
+    let head = &head[..n];
+    Ok(
+        if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+            FileKind::Xlsx
+        } else if head == [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1] {
+            FileKind::Xls
+        } else if lower.ends_with(".xlsx") || lower.ends_with(".xlsm") {
+            // Named a workbook but not a zip: the reader says what is wrong.
+            FileKind::Xlsx
+        } else {
+            FileKind::Csv
+        },
+    )
 }
 
 /// Drafts of the approved file, produced lazily (one chunk of the stream
