@@ -90,10 +90,10 @@ pub async fn upload(
         };
         let part = field.name().unwrap_or("").to_string();
         let read = match part.as_str() {
-            "credit_code" => body::text(&mut field, &part, 1024, &mut budget)
+            "credit_code" => body::text(&mut field, &part, limits.form_bytes(), &mut budget)
                 .await
                 .map(|t| code = t.trim().to_string()),
-            "month" => body::text(&mut field, &part, 1024, &mut budget)
+            "month" => body::text(&mut field, &part, limits.form_bytes(), &mut budget)
                 .await
                 .map(|t| month = t.trim().to_string()),
             "file" => {
