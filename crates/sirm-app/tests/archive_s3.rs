@@ -102,6 +102,18 @@ async fn s3_archive_round_trip_and_tamper_detection() {
         std::fs::read_to_string(path).unwrap(),
         "110105199003071220,8000\n"
     );
+    // An upload streamed to the bucket from its scratch file.
+    let scan: Vec<u8> = b"%PDF-1.7 "
+        .iter()
+        .copied()
+        .chain((0..3_000_000u32).map(|i| (i % 253) as u8))
+        .collect();
+    let mut inc = a.incoming().await.unwrap();
+    for chunk in scan.chunks(65_536) {
+        inc.write(chunk).await.unwrap();
+    }
+    let s = a.put_incoming("scan.pdf", inc).await.unwrap();
+    assert_eq!(a.get(&s.sha256).await.unwrap(), scan);
     // An object altered in the bucket is refused on read.
     raw.put(&key, b"%PDF-1.4 forged".to_vec().into())
         .await

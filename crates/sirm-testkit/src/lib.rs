@@ -193,6 +193,17 @@ impl TestApp {
         }
     }
 
+    /// An HTTP client whose requests come from `ip` (any 127.x.y.z reaches
+    /// the server on loopback): a second source address for tests of
+    /// per-source limits and lockouts.
+    pub fn http_from(&self, ip: &str) -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(Some(ip.parse().unwrap()))
+            .build()
+            .unwrap()
+    }
+
     /// `POST /api/v1/session` as given: the status and the JSON answer.
     pub async fn login_raw(
         &self,
@@ -200,8 +211,19 @@ impl TestApp {
         password: &str,
         second_factor: Option<&str>,
     ) -> (StatusCode, Value) {
-        let r = self
-            .http
+        self.login_raw_via(&self.http, user, password, second_factor)
+            .await
+    }
+
+    /// [`TestApp::login_raw`] through a given client (e.g. [`TestApp::http_from`]).
+    pub async fn login_raw_via(
+        &self,
+        http: &reqwest::Client,
+        user: &str,
+        password: &str,
+        second_factor: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let r = http
             .post(self.url("/api/v1/session"))
             .json(&json!({"username": user, "password": password, "second_factor": second_factor}))
             .send()

@@ -26,8 +26,9 @@ pub struct ErrorDetail {
     /// Stable machine-readable code: `invalid_parameter`, `unauthenticated`,
     /// `second_factor_required`, `forbidden`, `csrf`, `not_found`, `conflict`,
     /// `ivr_refused` (telephone channel: ID number and query PIN refused),
-    /// `rate_limited` (HTTP 429), `too_large` (HTTP 413), `busy` (HTTP 503),
-    /// `internal`.
+    /// `rate_limited` (HTTP 429), `payload_too_large` (HTTP 413: a body or
+    /// upload beyond its `[limits]` cap, named in the message), `busy` (HTTP
+    /// 503), `internal`.
     pub code: String,
     /// Human-readable explanation naming the parameter or the rule at fault.
     pub message: String,

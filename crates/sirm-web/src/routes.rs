@@ -205,7 +205,7 @@ fn too_large(kind: Kind, class: BodyClass, max: usize) -> Response {
     let mib = max as f64 / (1024.0 * 1024.0);
     let e = ApiError {
         status: StatusCode::PAYLOAD_TOO_LARGE,
-        code: "too_large",
+        code: "payload_too_large",
         message: format!(
             "请求内容超过上限 {mib:.2} MiB / the request body exceeds the limit of {max} bytes (limits.{}); nothing was kept",
             class.setting()
@@ -234,7 +234,7 @@ async fn form_csrf(req: Request) -> Result<(Request, Option<String>), Response> 
     let bytes = axum::body::to_bytes(body, usize::MAX).await.map_err(|_| {
         ApiError {
             status: StatusCode::PAYLOAD_TOO_LARGE,
-            code: "too_large",
+            code: "payload_too_large",
             message: "请求内容过大或无法读取 / request body too large or unreadable".into(),
         }
         .into_response()

@@ -280,30 +280,109 @@ impl Archive {
             ));
         }
         let sha256 = hex::encode(hasher.finalize());
-        if self.remote.is_some() {
-            let bytes = std::fs::read(&tmp).map_err(err(&tmp))?;
-            let _ = std::fs::remove_file(&tmp);
-            self.write(&sha256, &bytes).await?;
-            return Ok(Material {
-                sha256,
-                name: clean_name(name),
-                media_type: media_type.to_string(),
-                size,
-            });
-        }
-        let path = self.path_of(&sha256);
-        if path.exists() {
-            let _ = std::fs::remove_file(&tmp);
-        } else {
-            let dir = path.parent().unwrap_or(Path::new("."));
-            std::fs::create_dir_all(dir).map_err(err(dir))?;
-            std::fs::rename(&tmp, &path).map_err(err(&path))?;
-        }
+        self.commit(&tmp, &sha256).await?;
         Ok(Material {
             sha256,
             name: clean_name(name),
             media_type: media_type.to_string(),
             size,
+        })
+    }
+
+    /// Move a complete, hashed scratch file to its address: renamed into
+    /// the directory, or streamed to the bucket (memory bounded by the
+    /// upload buffer, not the file). The scratch file is gone afterwards.
+    async fn commit(&self, tmp: &Path, sha256: &str) -> Result<(), AppError> {
+        let err = |p: &Path| {
+            let p = p.to_path_buf();
+            move |e: std::io::Error| AppError::File {
+                path: p.clone(),
+                message: e.to_string(),
+            }
+        };
+        if let Some(store) = &self.remote {
+            let key = Archive::key_of(sha256);
+            // Write once: an object already there is the same content.
+            if store.head(&key).await.is_err() {
+                use tokio::io::AsyncWriteExt;
+                let mut input = tokio::fs::File::open(tmp).await.map_err(err(tmp))?;
+                let mut w = object_store::buffered::BufWriter::new(store.clone(), key);
+                let copied = tokio::io::copy(&mut input, &mut w).await;
+                if let Err(e) = copied {
+                    let _ = w.abort().await;
+                    let _ = std::fs::remove_file(tmp);
+                    return Err(remote_err(e));
+                }
+                w.shutdown().await.map_err(remote_err)?;
+            }
+            let _ = std::fs::remove_file(tmp);
+            return Ok(());
+        }
+        let path = self.path_of(sha256);
+        if path.exists() {
+            let _ = std::fs::remove_file(tmp);
+        } else {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            std::fs::create_dir_all(dir).map_err(err(dir))?;
+            std::fs::rename(tmp, &path).map_err(err(&path))?;
+        }
+        Ok(())
+    }
+
+    /// A file arriving (an upload), written to a scratch file chunk by
+    /// chunk and hashed on the way: memory holds one chunk, not the file.
+    /// Store it with [`Archive::put_incoming`]; dropped, it is removed.
+    pub async fn incoming(&self) -> Result<Incoming, AppError> {
+        let tmp = self.scratch()?;
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(tmp.path())
+            .await
+            .map_err(|e| AppError::File {
+                path: tmp.path().to_path_buf(),
+                message: e.to_string(),
+            })?;
+        Ok(Incoming {
+            file: tokio::io::BufWriter::with_capacity(1 << 16, file),
+            tmp,
+            hasher: Sha256::new(),
+            size: 0,
+            head: Vec::with_capacity(8),
+        })
+    }
+
+    /// Store an arrived scanned material (see [`Archive::put`]): the media
+    /// type from its first bytes, at most [`MAX_MATERIAL_BYTES`], at its
+    /// content address.
+    pub async fn put_incoming(&self, name: &str, mut file: Incoming) -> Result<Material, AppError> {
+        file.finish().await?;
+        if file.size == 0 {
+            return Err(AppError::invalid(
+                "material",
+                format!("{name}: the file is empty"),
+            ));
+        }
+        if file.size > MAX_MATERIAL_BYTES as u64 {
+            return Err(AppError::invalid(
+                "material",
+                format!(
+                    "{name}: {} bytes is more than the {} MiB allowed",
+                    file.size,
+                    MAX_MATERIAL_BYTES / 1024 / 1024
+                ),
+            ));
+        }
+        let media_type = sniff(&file.head).ok_or_else(|| {
+            AppError::invalid("material", format!("{name}: not a PDF, PNG or JPEG file"))
+        })?;
+        let sha256 = hex::encode(std::mem::take(&mut file.hasher).finalize());
+        self.commit(file.tmp.path(), &sha256).await?;
+        Ok(Material {
+            sha256,
+            name: clean_name(name),
+            media_type: media_type.to_string(),
+            size: file.size,
         })
     }
 
@@ -321,16 +400,7 @@ impl Archive {
             // A local copy to stream from, checked below like any file.
             let copy = self.root.join(".cache").join(sha256);
             if !copy.exists() {
-                let bytes = self.fetch(sha256).await?;
-                let dir = self.root.join(".cache");
-                std::fs::create_dir_all(&dir).map_err(|e| AppError::File {
-                    path: dir.clone(),
-                    message: e.to_string(),
-                })?;
-                std::fs::write(&copy, bytes).map_err(|e| AppError::File {
-                    path: copy.clone(),
-                    message: e.to_string(),
-                })?;
+                self.fetch_to(sha256, &copy).await?;
             }
             copy
         } else {
@@ -374,6 +444,49 @@ impl Archive {
                 other => remote_err(other),
             })?;
         Ok(got.bytes().await.map_err(remote_err)?.to_vec())
+    }
+
+    /// An object (S3) copied to `dest` chunk by chunk, not yet checked.
+    async fn fetch_to(&self, sha256: &str, dest: &Path) -> Result<(), AppError> {
+        use futures::StreamExt;
+        use tokio::io::AsyncWriteExt;
+        let Some(store) = &self.remote else {
+            return Err(AppError::NotFound(format!("material {sha256}")));
+        };
+        let got = store
+            .get(&Archive::key_of(sha256))
+            .await
+            .map_err(|e| match e {
+                object_store::Error::NotFound { .. } => {
+                    AppError::NotFound(format!("material {sha256}"))
+                }
+                other => remote_err(other),
+            })?;
+        let dir = dest.parent().unwrap_or(Path::new("."));
+        let err = |e: std::io::Error| AppError::File {
+            path: dest.to_path_buf(),
+            message: e.to_string(),
+        };
+        std::fs::create_dir_all(dir).map_err(err)?;
+        let part = dir.join(format!(".{sha256}.{}.part", rand_suffix()));
+        let mut out = tokio::fs::File::create(&part).await.map_err(err)?;
+        let mut stream = got.into_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&part);
+                    return Err(remote_err(e));
+                }
+            };
+            if let Err(e) = out.write_all(&chunk).await {
+                let _ = std::fs::remove_file(&part);
+                return Err(err(e));
+            }
+        }
+        out.flush().await.map_err(err)?;
+        drop(out);
+        std::fs::rename(&part, dest).map_err(err)
     }
 
     /// A scratch file in the archive folder holding `bytes`, removed when dropped.
@@ -423,6 +536,63 @@ impl Archive {
     }
 }
 
+/// An upload arriving chunk by chunk (see [`Archive::incoming`]).
+#[derive(Debug)]
+pub struct Incoming {
+    tmp: TempText,
+    file: tokio::io::BufWriter<tokio::fs::File>,
+    hasher: Sha256,
+    size: u64,
+    /// The first bytes (the media type is read from them).
+    head: Vec<u8>,
+}
+
+impl Incoming {
+    /// Append a chunk.
+    pub async fn write(&mut self, chunk: &[u8]) -> Result<(), AppError> {
+        use tokio::io::AsyncWriteExt;
+        if self.head.len() < 8 {
+            let n = (8 - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..n]);
+        }
+        self.hasher.update(chunk);
+        self.size += chunk.len() as u64;
+        self.file
+            .write_all(chunk)
+            .await
+            .map_err(|e| AppError::File {
+                path: self.tmp.path().to_path_buf(),
+                message: e.to_string(),
+            })
+    }
+
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Flush to disk (done by `put_incoming`; call it before reading `path`).
+    pub async fn finish(&mut self) -> Result<(), AppError> {
+        use tokio::io::AsyncWriteExt;
+        let err = |e: std::io::Error| AppError::File {
+            path: self.tmp.path().to_path_buf(),
+            message: e.to_string(),
+        };
+        self.file.flush().await.map_err(err)?;
+        self.file.get_ref().sync_all().await.map_err(err)
+    }
+
+    /// The scratch file (complete after [`Incoming::finish`]).
+    pub fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// The SHA-256 of what was written so far.
+    pub fn sha256(&self) -> String {
+        hex::encode(self.hasher.clone().finalize())
+    }
+}
+
 /// A scratch file removed on drop.
 #[derive(Debug)]
 pub struct TempText {
@@ -468,5 +638,37 @@ mod tests {
         // An altered archive file is detected.
         std::fs::write(a.path_of(&m.sha256), b"%PDF-1.4 forged").unwrap();
         assert!(a.get(&m.sha256).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn incoming_is_hashed_while_written_and_stored_like_put() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Archive::new(dir.path());
+        let body: Vec<u8> = b"%PDF-1.7 "
+            .iter()
+            .copied()
+            .chain((0..300_000u32).map(|i| (i % 251) as u8))
+            .collect();
+        let mut inc = a.incoming().await.unwrap();
+        for chunk in body.chunks(7919) {
+            inc.write(chunk).await.unwrap();
+        }
+        assert_eq!(inc.size(), body.len() as u64);
+        assert_eq!(inc.sha256(), hex::encode(Sha256::digest(&body)));
+        let scratch = inc.path().to_path_buf();
+        let m = a.put_incoming("扫描件.pdf", inc).await.unwrap();
+        assert_eq!(m.media_type, "application/pdf");
+        assert_eq!(m.size, body.len() as u64);
+        assert_eq!(a.get(&m.sha256).await.unwrap(), body);
+        assert!(!scratch.exists(), "the scratch file is moved, not copied");
+        // Refusals: empty, and a file that is not a scan.
+        let inc = a.incoming().await.unwrap();
+        let scratch = inc.path().to_path_buf();
+        assert!(a.put_incoming("empty.pdf", inc).await.is_err());
+        assert!(!scratch.exists(), "a refused upload leaves no scratch file");
+        let mut inc = a.incoming().await.unwrap();
+        inc.write(b"MZ\x90\x00").await.unwrap();
+        let e = a.put_incoming("x.exe", inc).await.unwrap_err();
+        assert!(e.to_string().contains("not a PDF"), "{e}");
     }
 }

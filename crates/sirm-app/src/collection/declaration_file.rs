@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 
 use rust_decimal::Decimal;
@@ -17,7 +17,7 @@ use sirm_domain::records::{self, kind, DeclarationFile, RejectedLine};
 use sirm_domain::rules::Month;
 use sirm_ledger::{EntryDraft, Stream};
 
-use super::BusinessType;
+use super::{xlsx, BusinessType};
 use crate::identity::Principal;
 use crate::install::draft;
 use crate::{AppError, Config, Sirm};
@@ -34,9 +34,6 @@ pub struct FileReport {
     pub rejected_count: u64,
     pub rejected: Vec<RejectedLine>,
 }
-
-/// A converted XLSX row that was already refused (the reason follows).
-const XLSX_REJECT: &str = "#rejected: ";
 
 /// Row checks shared by the counter and the approval. Memory is bounded
 /// by the employer's size, not the file's: the employed persons of the
@@ -69,21 +66,45 @@ impl RowCheck {
     /// One CSV line: `Ok(None)` for a blank line or the header.
     fn row(&mut self, line_no: u64, line: &str) -> Result<Option<(ResidentId, Decimal)>, String> {
         let line = line.trim().trim_start_matches('\u{feff}');
-        if let Some(reason) = line.strip_prefix(XLSX_REJECT) {
-            return Err(reason.to_string());
-        }
         if line.is_empty() || (line_no == 1 && !line.starts_with(|c: char| c.is_ascii_digit())) {
             return Ok(None);
         }
         let (id, wage) = line
             .split_once([',', '，', '\t', ';'])
             .ok_or_else(|| "expected two fields: ID number,monthly wage".to_string())?;
-        let id: ResidentId = id
-            .trim()
-            .trim_matches('"')
-            .parse()
-            .map_err(|e| format!("id: {e}"))?;
-        let wage_text = wage.trim().trim_matches('"');
+        self.fields(id.trim().trim_matches('"'), wage.trim().trim_matches('"'))
+    }
+
+    /// One spreadsheet row (columns A and B): `Ok(None)` for a blank row or
+    /// the header. An ID stored as a number has lost digits in the
+    /// spreadsheet and is refused; a wage stored as a number is taken at
+    /// its shortest decimal form.
+    fn cells(&mut self, row: &xlsx::Row) -> Result<Option<(ResidentId, Decimal)>, String> {
+        if matches!(row.a, xlsx::Cell::Number(_)) {
+            return Err("id: column A holds a number, which has lost the ID's last digits; format column A as text".into());
+        }
+        let text = |c: &xlsx::Cell| match c {
+            xlsx::Cell::Empty => String::new(),
+            xlsx::Cell::Text(s) => s.trim_start_matches('\u{feff}').trim().to_string(),
+            xlsx::Cell::Number(f) => format!("{f}"),
+        };
+        let (id, wage) = (text(&row.a), text(&row.b));
+        if id.is_empty() && wage.is_empty() {
+            return Ok(None);
+        }
+        if row.number == 1 && !id.starts_with(|c: char| c.is_ascii_digit()) {
+            return Ok(None);
+        }
+        self.fields(&id, &wage)
+    }
+
+    /// The ID number and wage of one row, checked.
+    fn fields(
+        &mut self,
+        id: &str,
+        wage_text: &str,
+    ) -> Result<Option<(ResidentId, Decimal)>, String> {
+        let id: ResidentId = id.parse().map_err(|e| format!("id: {e}"))?;
         let wage: Decimal = wage_text
             .parse()
             .map_err(|_| format!("declared_wage: {wage_text:?} is not a decimal amount"))?;
@@ -108,8 +129,13 @@ impl RowCheck {
     }
 }
 
-/// Lines of a text file read one at a time (constant memory), numbered
-/// from 1; a line that is not UTF-8 is an error naming it.
+/// Longest accepted line of a declaration CSV (a line is "ID
+/// number,monthly wage", some 30 bytes).
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Lines of a text file read one at a time (memory bounded by
+/// [`MAX_LINE_BYTES`]), numbered from 1; a line that is not UTF-8 or is
+/// too long is an error naming it.
 pub(crate) struct Lines {
     reader: BufReader<File>,
     buf: Vec<u8>,
@@ -132,79 +158,117 @@ impl Lines {
     /// The next line and its number, or `None` at the end.
     pub(crate) fn next_line(&mut self) -> Option<Result<(u64, &str), String>> {
         self.buf.clear();
-        match self.reader.read_until(b'\n', &mut self.buf) {
-            Ok(0) => None,
-            Ok(_) => {
-                self.line_no += 1;
-                let n = self.line_no;
-                Some(
-                    std::str::from_utf8(&self.buf).map(|l| (n, l)).map_err(|_| {
-                        format!("line {n}: not UTF-8 text (save the file as UTF-8 CSV)")
-                    }),
-                )
+        loop {
+            let available = match self.reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) => return Some(Err(format!("line {}: {e}", self.line_no + 1))),
+            };
+            if available.is_empty() {
+                break;
             }
-            Err(e) => Some(Err(format!("line {}: {e}", self.line_no + 1))),
+            let (take, done) = match available.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (available.len(), false),
+            };
+            if self.buf.len() + take > MAX_LINE_BYTES {
+                let n = self.line_no + 1;
+                return Some(Err(format!(
+                    "CSV 行过长：第 {n} 行超过 {MAX_LINE_BYTES} 字节 / line {n} is longer than {MAX_LINE_BYTES} bytes (a declaration line is \"ID number,monthly wage\")"
+                )));
+            }
+            self.buf.extend_from_slice(&available[..take]);
+            self.reader.consume(take);
+            if done {
+                break;
+            }
+        }
+        if self.buf.is_empty() {
+            return None;
+        }
+        self.line_no += 1;
+        let n = self.line_no;
+        Some(
+            std::str::from_utf8(&self.buf)
+                .map(|l| (n, l))
+                .map_err(|_| format!("line {n}: not UTF-8 text (save the file as UTF-8 CSV)")),
+        )
+    }
+}
+
+/// Counts of a file being checked, and the first rejected rows.
+#[derive(Default)]
+struct Tally {
+    rows: u64,
+    accepted: u64,
+    rejected_count: u64,
+    rejected: Vec<RejectedLine>,
+}
+
+impl Tally {
+    fn record<T>(&mut self, line: u64, outcome: &Result<Option<T>, String>) {
+        match outcome {
+            Ok(None) => {}
+            Ok(Some(_)) => {
+                self.rows += 1;
+                self.accepted += 1;
+            }
+            Err(reason) => {
+                self.rows += 1;
+                self.rejected_count += 1;
+                if self.rejected.len() < KEEP_REJECTED {
+                    self.rejected.push(RejectedLine {
+                        line,
+                        reason: reason.clone(),
+                    });
+                }
+            }
         }
     }
 }
 
-/// An XLSX workbook's first sheet as declaration CSV (`ID,wage` per row,
-/// one line per spreadsheet row so line numbers are row numbers). An ID
-/// stored as a number has lost digits in the spreadsheet and is refused;
-/// a wage stored as a number is taken at its shortest decimal form.
-pub fn xlsx_to_csv(bytes: &[u8]) -> Result<String, AppError> {
-    use calamine::{Data, Reader};
-    let bad = |m: String| AppError::invalid("file", m);
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| bad(format!("not a readable XLSX workbook: {e}")))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| bad("the workbook has no sheet".into()))?
-        .map_err(|e| bad(format!("first sheet: {e}")))?;
-    let cell = |d: Option<&Data>| -> Result<String, String> {
-        Ok(match d {
-            None | Some(Data::Empty) => String::new(),
-            Some(Data::String(s)) => s.trim().to_string(),
-            Some(Data::Int(i)) => i.to_string(),
-            Some(Data::Float(f)) => {
-                if f.is_finite() {
-                    format!("{f}")
-                } else {
-                    return Err("not a finite number".into());
-                }
+/// What the first bytes of an uploaded file say it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FileKind {
+    Csv,
+    Xlsx,
+    /// An Excel 97–2003 workbook (OLE compound file).
+    Xls,
+}
+
+fn file_kind(path: &Path, name: &str) -> Result<FileKind, AppError> {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    let mut f = File::open(path).map_err(|e| AppError::File {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) => {
+                return Err(AppError::File {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })
             }
-            Some(other) => return Err(format!("unexpected cell {other:?}")),
-        })
-    };
-    let first_row = range.start().map(|(r, _)| r).unwrap_or(0);
-    let first_col = range.start().map(|(_, c)| c).unwrap_or(0);
-    if first_col != 0 {
-        return Err(bad(
-            "the sheet must have the ID number in column A and the wage in column B".into(),
-        ));
-    }
-    let mut out = String::new();
-    for _ in 0..first_row {
-        out.push('\n');
-    }
-    for (i, row) in range.rows().enumerate() {
-        let n = u64::from(first_row) + i as u64 + 1;
-        if matches!(row.first(), Some(Data::Float(_)) | Some(Data::Int(_))) {
-            // Keep the line so the counter reports it with its row number.
-            out.push_str(&format!(
-                "{XLSX_REJECT}id: column A holds a number, which has lost the ID's last digits; format column A as text\n"
-            ));
-            continue;
         }
-        let id = cell(row.first()).map_err(|e| bad(format!("row {n} column A: {e}")))?;
-        let wage = cell(row.get(1)).map_err(|e| bad(format!("row {n} column B: {e}")))?;
-        if id.is_empty() && wage.is_empty() {
-            out.push('\n');
+    }
+    let lower = name.to_ascii_lowercase();
+    let head = &head[..n];
+    Ok(
+        if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+            FileKind::Xlsx
+        } else if head == [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1] {
+            FileKind::Xls
+        } else if lower.ends_with(".xlsx") || lower.ends_with(".xlsm") {
+            // Named a workbook but not a zip: the reader says what is wrong.
+            FileKind::Xlsx
         } else {
-            out.push_str(&format!("{id},{wage}\n"));
-        }
-    }
-    Ok(out)
+            FileKind::Csv
+        },
+    )
 }
 
 /// Drafts of the approved file, produced lazily (one chunk of the stream
@@ -274,7 +338,9 @@ impl Sirm {
     /// from disk: memory does not grow with the file), archive it, and
     /// submit one application with the accepted rows' count and the
     /// rejected rows' reasons. CSV (UTF-8) or XLSX (first sheet, columns
-    /// A and B; converted to CSV, the original archived beside it).
+    /// A and B, read streamed under `[limits]`' workbook caps; the accepted
+    /// rows kept as CSV, the original archived beside it). Nothing is
+    /// archived or written when the file is refused.
     /// `progress` is called with the rows read so far.
     pub async fn submit_declaration_file(
         &self,
@@ -308,90 +374,100 @@ impl Sirm {
             )));
         }
         let archive = self.archive();
-        let mut materials = Vec::new();
-        // An XLSX workbook becomes the CSV that is checked and approved;
-        // the workbook itself is archived as the original material.
-        let mut head = [0u8; 4];
-        let is_xlsx = {
-            use std::io::Read;
-            let mut f = File::open(path).map_err(|e| AppError::File {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })?;
-            f.read(&mut head).map(|n| n == 4).unwrap_or(false) && head == *b"PK\x03\x04"
-        };
-        let converted;
-        let (csv_path, csv_name) = if is_xlsx {
-            let bytes = std::fs::read(path).map_err(|e| AppError::File {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })?;
-            let csv = xlsx_to_csv(&bytes).map_err(|e| match e {
-                AppError::Invalid { message, .. } => {
-                    AppError::invalid("file", format!("{name}: {message}"))
-                }
-                other => other,
-            })?;
-            materials.push(
-                archive
-                    .put_data(
-                        name,
-                        &bytes,
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    )
-                    .await?,
-            );
-            drop(bytes);
-            converted = archive.temp_file(csv.as_bytes())?;
-            (converted.path().to_path_buf(), format!("{name}.csv"))
-        } else {
-            (path.to_path_buf(), name.to_string())
-        };
         let mut check = RowCheck::load(self, credit_code, month).await?;
-        let (mut rows, mut accepted, mut rejected_count) = (0u64, 0u64, 0u64);
-        let mut rejected = Vec::new();
-        let mut lines = Lines::open(&csv_path)?;
-        while let Some(next) = lines.next_line() {
-            let (line_no, outcome) = match next {
-                Ok((n, line)) => (n, check.row(n, line)),
-                Err(e) => {
-                    return Err(AppError::invalid("file", format!("{name}: {e}")));
-                }
-            };
-            match outcome {
-                Ok(None) => {}
-                Ok(Some(_)) => {
-                    rows += 1;
-                    accepted += 1;
-                }
-                Err(reason) => {
-                    rows += 1;
-                    rejected_count += 1;
-                    if rejected.len() < KEEP_REJECTED {
-                        rejected.push(RejectedLine {
-                            line: line_no,
-                            reason,
-                        });
+        let mut tally = Tally::default();
+        let refuse = |m: &dyn std::fmt::Display| AppError::invalid("file", format!("{name}: {m}"));
+        let kind = file_kind(path, name)?;
+        // An XLSX workbook's rows are checked as they are read; the
+        // accepted rows become the CSV that is approved (one line per
+        // spreadsheet row, so line numbers are row numbers), and the
+        // workbook itself is archived beside it as the original.
+        let converted;
+        let (csv_path, csv_name) = match kind {
+            FileKind::Xls => {
+                return Err(refuse(
+                    &"an Excel 97–2003 (.xls) workbook: save it as .xlsx or as UTF-8 CSV",
+                ));
+            }
+            FileKind::Xlsx => {
+                converted = archive.scratch()?;
+                let out = File::create(converted.path()).map_err(|e| AppError::File {
+                    path: converted.path().to_path_buf(),
+                    message: e.to_string(),
+                })?;
+                let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+                let mut written = 0u64;
+                let limits = xlsx::XlsxLimits::from_config(&self.config.limits);
+                blocking(|| {
+                    xlsx::read_rows(path, &limits, &archive, &mut |row| {
+                        let outcome = check.cells(row);
+                        tally.record(row.number, &outcome);
+                        if let Ok(Some((id, wage))) = outcome {
+                            while written + 1 < row.number {
+                                out.write_all(b"\n")?;
+                                written += 1;
+                            }
+                            writeln!(out, "{},{wage}", id.as_str())?;
+                            written += 1;
+                        }
+                        if row.number.is_multiple_of(100_000) {
+                            progress(row.number);
+                        }
+                        Ok(())
+                    })
+                })
+                .map_err(|e| refuse(&e))?;
+                out.flush().map_err(|e| AppError::File {
+                    path: converted.path().to_path_buf(),
+                    message: e.to_string(),
+                })?;
+                (converted.path().to_path_buf(), format!("{name}.csv"))
+            }
+            FileKind::Csv => {
+                let mut lines = Lines::open(path)?;
+                blocking(|| {
+                    while let Some(next) = lines.next_line() {
+                        let (line_no, outcome) = match next {
+                            Ok((n, line)) => (n, check.row(n, line)),
+                            Err(e) => return Err(refuse(&e)),
+                        };
+                        tally.record(line_no, &outcome);
+                        if line_no.is_multiple_of(100_000) {
+                            progress(line_no);
+                        }
                     }
-                }
+                    Ok(())
+                })?;
+                (path.to_path_buf(), name.to_string())
             }
-            if line_no.is_multiple_of(100_000) {
-                progress(line_no);
-            }
-        }
+        };
+        let Tally {
+            rows,
+            accepted,
+            rejected_count,
+            rejected,
+        } = tally;
         progress(rows);
         if accepted == 0 {
             let first = rejected
                 .first()
                 .map(|r| format!("line {}: {}", r.line, r.reason))
                 .unwrap_or_else(|| "the file is empty".into());
-            return Err(AppError::invalid(
-                "file",
-                format!("{name}: no row can be accepted ({first})"),
-            ));
+            return Err(refuse(&format!("no row can be accepted ({first})")));
         }
         let file = archive.put_file(&csv_name, &csv_path, "text/csv").await?;
-        materials.insert(0, file.clone());
+        let mut materials = vec![file.clone()];
+        if kind == FileKind::Xlsx {
+            materials.push(
+                archive
+                    .put_file(
+                        name,
+                        path,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    )
+                    .await?,
+            );
+        }
         let data = DeclarationFile {
             credit_code: credit_code.clone(),
             month,
@@ -454,6 +530,17 @@ impl Sirm {
                 j.phase("writing", Some(d.accepted));
             }),
         })
+    }
+}
+
+/// Run blocking file work (reading, inflating, checking rows) without
+/// stalling the other tasks of a multi-threaded runtime; inline otherwise.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
     }
 }
 

@@ -10,6 +10,7 @@
 
 pub mod archive;
 pub mod declaration_file;
+pub mod xlsx;
 
 use std::str::FromStr;
 

@@ -1,14 +1,19 @@
 //! `/api/v1/applications`, `/api/v1/maintenance-log`: business transactions
 //! through the review chain, for programs (and tests) rather than browsers.
 
+use std::borrow::Cow;
+
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use base64::Engine as _;
 use serde::Deserialize;
 
+use sirm_app::collection::archive::{Incoming, MAX_MATERIAL_BYTES};
+
 use crate::error::ApiError;
+use crate::pages::body;
 use crate::routes::Caller;
 use crate::AppState;
 
@@ -29,22 +34,78 @@ pub struct SubmitBody {
     pub materials: Vec<MaterialBody>,
 }
 
+/// The body as parsed: material contents borrowed from the body, decoded
+/// one at a time.
+#[derive(Deserialize)]
+struct SubmitIn<'a> {
+    business_type: String,
+    data: serde_json::Value,
+    #[serde(borrow)]
+    materials: Vec<MaterialIn<'a>>,
+}
+
+#[derive(Deserialize)]
+struct MaterialIn<'a> {
+    name: String,
+    #[serde(borrow)]
+    content_base64: Cow<'a, str>,
+}
+
+/// Base64 decoded in pieces into the archive's scratch file (memory holds
+/// one piece, not the material).
+async fn decode_into(name: &str, text: &str, out: &mut Incoming, max: u64) -> Result<(), ApiError> {
+    const PIECE: usize = 64 * 1024; // a multiple of 4
+    let text = text.trim().as_bytes();
+    if (text.len() as u64 / 4).saturating_mul(3) > max {
+        return Err(body::material_too_large(name, max / 1024 / 1024));
+    }
+    let mut buf = Vec::with_capacity(PIECE / 4 * 3);
+    for piece in text.chunks(PIECE) {
+        buf.clear();
+        base64::engine::general_purpose::STANDARD
+            .decode_vec(piece, &mut buf)
+            .map_err(|e| ApiError::bad_request(format!("materials: {name}: not base64 ({e})")))?;
+        out.write(&buf).await?;
+    }
+    Ok(())
+}
+
 /// Take an application at the counter (the clerk's preliminary review).
-#[utoipa::path(post, path = "/api/v1/applications", tag = "collection", request_body = SubmitBody, responses((status = 201), (status = 400, body = crate::error::ErrorBody)))]
+/// The body is at most `limits.application_upload_mib`.
+#[utoipa::path(post, path = "/api/v1/applications", tag = "collection", request_body = SubmitBody, responses((status = 201), (status = 400, body = crate::error::ErrorBody), (status = 413, description = "larger than limits.application_upload_mib, or a material larger than the archive allows", body = crate::error::ErrorBody)))]
 pub async fn submit(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,
-    Json(b): Json<SubmitBody>,
+    headers: HeaderMap,
+    request: axum::body::Body,
 ) -> Result<Response, ApiError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json {
+        return Err(ApiError {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code: "invalid_parameter",
+            message: "expected a request with Content-Type: application/json".into(),
+        });
+    }
+    let cap = body::Cap::application(&st.sirm.config.limits);
+    let bytes = body::body_bytes(request, "body", &cap).await?;
+    let b: SubmitIn<'_> =
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request(format!("body: {e}")))?;
     let archive = st.sirm.archive();
     let mut materials = vec![];
     for m in &b.materials {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(m.content_base64.trim())
-            .map_err(|e| {
-                ApiError::bad_request(format!("materials: {}: not base64 ({e})", m.name))
-            })?;
-        materials.push(archive.put(&m.name, &bytes).await?);
+        let mut incoming = archive.incoming().await?;
+        decode_into(
+            &m.name,
+            &m.content_base64,
+            &mut incoming,
+            MAX_MATERIAL_BYTES as u64,
+        )
+        .await?;
+        materials.push(archive.put_incoming(&m.name, incoming).await?);
     }
     let id = st
         .sirm

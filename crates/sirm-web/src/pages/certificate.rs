@@ -5,7 +5,6 @@
 //! The same checks as JSON: `GET /api/v1/certificates/{code}` and
 //! `POST /api/v1/certificates/verify` (body: the PDF).
 
-use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -19,13 +18,10 @@ use sirm_app::AppError;
 use sirm_domain::id::ResidentId;
 use sirm_domain::rules::Month;
 
-use super::{esc, notice, page, t};
+use super::{body, esc, notice, page, t};
 use crate::error::ApiError;
 use crate::routes::{Caller, Source};
 use crate::AppState;
-
-/// Largest PDF accepted for verification.
-pub const MAX_VERIFY_BYTES: usize = 10 * 1024 * 1024;
 
 /// `scheme://host` the request came to, for the QR code when
 /// `[certificates] public_url` is not set.
@@ -589,27 +585,43 @@ pub async fn verify_code(
     }
 }
 
-async fn read_file(mut mp: Multipart) -> Result<Vec<u8>, ApiError> {
-    while let Some(field) = mp
+/// The uploaded PDF: streamed to a scratch file chunk by chunk within
+/// `limits.certificate_upload_mib`, then read back (a certificate is a few
+/// hundred KiB; the cap bounds what is read).
+async fn read_file(st: &AppState, mut mp: Multipart) -> Result<Vec<u8>, ApiError> {
+    let cap = body::Cap::certificate(&st.sirm.config.limits);
+    let mut budget = body::Budget::new(cap);
+    while let Some(mut field) = mp
         .next_field()
         .await
-        .map_err(|e| ApiError::bad_request(format!("file: {e}")))?
+        .map_err(|e| body::multipart_error("file", &cap, &e))?
     {
         if field.name() == Some("file") {
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| ApiError::bad_request(format!("file: {e}")))?;
-            if bytes.len() > MAX_VERIFY_BYTES {
-                return Err(ApiError::bad_request(format!(
-                    "file: larger than {} MiB; a SIRM certificate is far smaller",
-                    MAX_VERIFY_BYTES / 1024 / 1024
-                )));
-            }
-            return Ok(bytes.to_vec());
+            let mut incoming = st.sirm.archive().incoming().await?;
+            body::file_into(
+                &mut field,
+                "file",
+                &mut incoming,
+                &mut budget,
+                cap.bytes,
+                &|| body::too_large("file", &cap),
+            )
+            .await?;
+            return read_back(&incoming).await;
         }
+        let name = field.name().unwrap_or("").to_string();
+        body::skip(&mut field, &name, &mut budget).await?;
     }
     Err(ApiError::bad_request("file: no file was sent"))
+}
+
+async fn read_back(f: &sirm_app::collection::archive::Incoming) -> Result<Vec<u8>, ApiError> {
+    tokio::fs::read(f.path()).await.map_err(|e| {
+        ApiError::from(AppError::File {
+            path: f.path().to_path_buf(),
+            message: e.to_string(),
+        })
+    })
 }
 
 /// `POST /verify`: the uploaded PDF compared with what was issued.
@@ -618,14 +630,10 @@ pub async fn verify_upload(
     Extension(Source(source)): Extension<Source>,
     mp: Multipart,
 ) -> Response {
-    let bytes = match read_file(mp).await {
+    let bytes = match read_file(&st, mp).await {
         Ok(b) => b,
         Err(e) => {
-            return verify_page(
-                &st,
-                StatusCode::BAD_REQUEST,
-                notice("err", &e.message.clone()),
-            );
+            return verify_page(&st, e.status, notice("err", &e.message.clone()));
         }
     };
     match st.sirm.verify_certificate_file(&bytes, &source).await {
@@ -672,17 +680,22 @@ pub async fn verify_api(
     responses(
         (status = 200, description = "as GET /api/v1/certificates/{code}, with the file's hash compared", body = Object),
         (status = 400, body = crate::error::ErrorBody),
+        (status = 413, description = "larger than limits.certificate_upload_mib", body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody),
         (status = 429, body = crate::error::ErrorBody)))]
 pub async fn verify_file_api(
     State(st): State<AppState>,
     Extension(Source(source)): Extension<Source>,
-    body: Bytes,
+    request: axum::body::Body,
 ) -> Result<Json<CertificateCheck>, ApiError> {
-    if body.len() > MAX_VERIFY_BYTES {
-        return Err(ApiError::bad_request("body: larger than 10 MiB"));
-    }
-    Ok(Json(st.sirm.verify_certificate_file(&body, &source).await?))
+    // Streamed to a scratch file within limits.certificate_upload_mib.
+    let cap = body::Cap::certificate(&st.sirm.config.limits);
+    let mut incoming = st.sirm.archive().incoming().await?;
+    body::body_into(request, "body", &mut incoming, &cap).await?;
+    let bytes = read_back(&incoming).await?;
+    Ok(Json(
+        st.sirm.verify_certificate_file(&bytes, &source).await?,
+    ))
 }
 
 // ---- revocation (staff) ----

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod body;
 pub mod certificate;
 pub mod home;
 pub mod kiosk;

@@ -1,5 +1,6 @@
 //! The batch path in the workbench: a clerk uploads a monthly declaration
-//! file (CSV or XLSX); the file is streamed to disk, checked row by row in
+//! file (CSV or XLSX); the file is streamed to disk chunk by chunk (within
+//! `limits.declaration_upload_mib`), checked row by row in
 //! the background while the page shows progress, and becomes one
 //! application. Large approvals run in the background too, with progress on
 //! the application page.
@@ -9,9 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use sirm_app::collection::declaration_file::upload_job;
 use sirm_app::progress::JobView;
-use tokio::io::AsyncWriteExt;
 
-use super::{esc, notice, page, t};
+use super::{body, esc, notice, page, t};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
@@ -51,54 +51,59 @@ pub async fn upload(
     Extension(c): Extension<Caller>,
     mut mp: Multipart,
 ) -> Response {
-    let fail = |m: String| {
+    let fail_with = |e: ApiError| {
         let mut r = page(
             "批量申报 Declaration file",
             Some((&c.principal, &c.csrf)),
-            &form(&c, Some(&m)),
+            &form(&c, Some(&e.message)),
         );
-        *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+        *r.status_mut() = e.status;
         r
     };
+    let fail = |m: String| fail_with(ApiError::bad_request(m));
+    let limits = &st.sirm.config.limits;
+    let cap = body::Cap::declaration(limits);
+    // The body's cap covers every part; the file alone may not pass it either.
+    let mut budget = body::Budget::new(cap);
     let archive = st.sirm.archive();
-    let scratch = match archive.scratch() {
-        Ok(s) => s,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
     let (mut code, mut month, mut name) = (String::new(), String::new(), String::new());
-    let mut size = 0u64;
+    let mut file = None;
     loop {
         let mut field = match mp.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return fail(format!("upload: {e}")),
+            Err(e) => return fail_with(body::multipart_error("upload", &cap, &e)),
         };
-        match field.name().unwrap_or("") {
-            "credit_code" => code = field.text().await.unwrap_or_default().trim().to_string(),
-            "month" => month = field.text().await.unwrap_or_default().trim().to_string(),
+        let part = field.name().unwrap_or("").to_string();
+        let read = match part.as_str() {
+            "credit_code" => body::text(&mut field, &part, limits.form_bytes(), &mut budget)
+                .await
+                .map(|t| code = t.trim().to_string()),
+            "month" => body::text(&mut field, &part, limits.form_bytes(), &mut budget)
+                .await
+                .map(|t| month = t.trim().to_string()),
             "file" => {
                 name = field.file_name().unwrap_or("declaration.csv").to_string();
-                let mut out = match tokio::fs::File::create(scratch.path()).await {
-                    Ok(f) => f,
-                    Err(e) => return fail(format!("upload: {e}")),
+                let mut incoming = match archive.incoming().await {
+                    Ok(i) => i,
+                    Err(e) => return ApiError::from(e).into_response(),
                 };
-                loop {
-                    match field.chunk().await {
-                        Ok(Some(bytes)) => {
-                            size += bytes.len() as u64;
-                            if let Err(e) = out.write_all(&bytes).await {
-                                return fail(format!("upload: {e}"));
-                            }
-                        }
-                        Ok(None) => break,
-                        Err(e) => return fail(format!("upload: {e}")),
-                    }
-                }
-                if let Err(e) = out.flush().await {
-                    return fail(format!("upload: {e}"));
-                }
+                let r = body::file_into(
+                    &mut field,
+                    "file",
+                    &mut incoming,
+                    &mut budget,
+                    cap.bytes,
+                    &|| body::too_large("file", &cap),
+                )
+                .await;
+                file = Some(incoming);
+                r.map(|_| ())
             }
-            _ => {}
+            _ => body::skip(&mut field, &part, &mut budget).await,
+        };
+        if let Err(e) = read {
+            return fail_with(e);
         }
     }
     let credit_code: sirm_domain::id::CreditCode = match code.parse() {
@@ -109,9 +114,9 @@ pub async fn upload(
         Ok(m) => m,
         Err(e) => return fail(format!("month: {e}")),
     };
-    if size == 0 {
+    let Some(scratch) = file.filter(|f| f.size() > 0) else {
         return fail("file: choose a non-empty CSV or XLSX file".into());
-    }
+    };
     let token = {
         use rand::RngCore;
         let mut b = [0u8; 16];

@@ -5,18 +5,19 @@
 
 use axum::body::Body;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use sirm_app::collection::archive::MAX_MATERIAL_BYTES;
 use sirm_app::collection::BusinessType;
 use sirm_domain::access::Permission;
 use sirm_domain::records::Material;
 use sirm_domain::review::Stage;
 
 use super::zh::status_zh;
-use super::{csrf_field, esc, notice, page, t};
+use super::{body, csrf_field, esc, notice, page, t};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
@@ -376,42 +377,74 @@ fn values_of(bt: BusinessType, data: &Value) -> Map<String, Value> {
     out
 }
 
-/// Read a multipart application form: its text fields, and every attached
-/// material stored in the archive (an error names what failed).
+/// Read a multipart application form: its text fields (each within
+/// `limits.form_kib`), and every attached material streamed into the
+/// archive chunk by chunk (each within the archive's material limit, all
+/// within `limits.application_upload_mib`). An error names what failed;
+/// reading stops at the first.
 async fn read_multipart(
     st: &AppState,
     mp: &mut Multipart,
-) -> (Map<String, Value>, Vec<Material>, Option<String>) {
+) -> (Map<String, Value>, Vec<Material>, Option<ApiError>) {
     let mut form = Map::new();
     let mut materials: Vec<Material> = vec![];
-    let mut error: Option<String> = None;
+    let limits = &st.sirm.config.limits;
+    let cap = body::Cap::application(limits);
+    let mut budget = body::Budget::new(cap);
     let archive = st.sirm.archive();
+    let per_material = (MAX_MATERIAL_BYTES as u64).min(cap.bytes);
     loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_string();
-                if name == "material" {
-                    let file = field.file_name().unwrap_or("material").to_string();
-                    match field.bytes().await {
-                        Ok(b) if b.is_empty() => {}
-                        Ok(b) => match archive.put(&file, &b).await {
-                            Ok(m) => materials.push(m),
-                            Err(e) => error = Some(e.to_string()),
-                        },
-                        Err(e) => error = Some(format!("material: {e}")),
-                    }
-                } else if let Ok(text) = field.text().await {
-                    form.insert(name, Value::String(text));
-                }
-            }
+        let mut field = match mp.next_field().await {
+            Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) => {
-                error = Some(format!("upload: {e}"));
-                break;
+                return (
+                    form,
+                    materials,
+                    Some(body::multipart_error("upload", &cap, &e)),
+                )
             }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let read = if name == "material" {
+            let file = field.file_name().unwrap_or("material").to_string();
+            match archive.incoming().await {
+                Err(e) => Err(ApiError::from(e)),
+                Ok(mut incoming) => {
+                    let mib = per_material / 1024 / 1024;
+                    match body::file_into(
+                        &mut field,
+                        "material",
+                        &mut incoming,
+                        &mut budget,
+                        per_material,
+                        &|| body::material_too_large(&file, mib),
+                    )
+                    .await
+                    {
+                        // No file chosen: the browser sends an empty part.
+                        Ok(0) => Ok(()),
+                        Ok(_) => archive
+                            .put_incoming(&file, incoming)
+                            .await
+                            .map(|m| materials.push(m))
+                            .map_err(ApiError::from),
+                        Err(e) => Err(e),
+                    }
+                }
+            }
+        } else {
+            body::text(&mut field, &name, limits.form_bytes(), &mut budget)
+                .await
+                .map(|text| {
+                    form.insert(name, Value::String(text));
+                })
+        };
+        if let Err(e) = read {
+            return (form, materials, Some(e));
         }
     }
-    (form, materials, error)
+    (form, materials, None)
 }
 
 fn new_form(
@@ -519,10 +552,11 @@ pub async fn submit(
         .to_string();
     let bt: BusinessType = match bt_text.parse() {
         Ok(b) => b,
-        Err(e) => return super::error_page(ApiError::from(e)),
+        // A refused upload may have stopped before the type was read.
+        Err(e) => return super::error_page(error.unwrap_or_else(|| ApiError::from(e))),
     };
     let result = match error {
-        Some(e) => Err(ApiError::bad_request(e)),
+        Some(e) => Err(e),
         None => st
             .sirm
             .submit_application(&c.principal, bt.as_str(), data_of(bt, &form), materials)
@@ -901,7 +935,11 @@ pub async fn resubmit(
 ) -> Response {
     let (form, materials, error) = read_multipart(&st, &mut mp).await;
     if let Some(e) = error {
-        return application_page(&st, &c, &id, Some(("err", e))).await;
+        let mut r = application_page(&st, &c, &id, Some(("err", e.message))).await;
+        if r.status() == StatusCode::OK {
+            *r.status_mut() = e.status;
+        }
+        return r;
     }
     let bt = st
         .sirm
