@@ -166,6 +166,14 @@ impl TestApp {
         }
     }
 
+    /// A scratch directory of this test (removed with the app).
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir
+            .as_ref()
+            .map(|d| d.path())
+            .unwrap_or(std::path::Path::new("/tmp"))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -239,7 +247,14 @@ impl TestApp {
     }
 
     pub async fn login_with(&self, user: &str, password: &str) -> Client {
-        let (s, v) = self.login_raw(user, password, None).await;
+        // Demo staff have a second factor: send it at once (one request).
+        let staff = sirm_app::demo::DEMO_ACCOUNTS.iter().any(|a| a.0 == user);
+        let first = if staff {
+            Some(self.totp_code(user).await)
+        } else {
+            None
+        };
+        let (s, v) = self.login_raw(user, password, first.as_deref()).await;
         let v = if s == StatusCode::UNAUTHORIZED && v["error"]["code"] == "second_factor_required" {
             let code = self.totp_code(user).await;
             let (s2, v2) = self.login_raw(user, password, Some(&code)).await;

@@ -603,7 +603,7 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 Perm(P::PersonQuery),
                 Api,
             ),
-            get(id::person),
+            post(id::person),
         ),
         (
             spec(g.clone(), "/my/record", AnyPerm(OWN), Page),

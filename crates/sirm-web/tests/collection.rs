@@ -7,13 +7,14 @@ use std::sync::Arc;
 use base64::Engine as _;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
-use sirm_app::demo::{ensure_demo, DemoRequest, DEMO_PASSWORD};
-use sirm_app::{Access, OpenOptions, Sirm};
+use sirm_app::demo::DEMO_PASSWORD;
+use sirm_app::Sirm;
+use sirm_testkit::{Engine, Options, TestApp};
 
 struct App {
+    kit: TestApp,
     base: String,
     sirm: Arc<Sirm>,
-    _dir: tempfile::TempDir,
     http: Client,
 }
 
@@ -23,64 +24,27 @@ async fn spawn(postgres: bool) -> App {
 
 /// With `history`, the demo's ten years of contributions, settlements and a retiree.
 async fn spawn_with(postgres: bool, history: bool) -> App {
-    let dir = tempfile::tempdir().unwrap();
-    let mut opts = OpenOptions::new(dir.path().join("data"));
-    if postgres {
-        opts.database_url = Some(
-            std::env::var("SIRM_TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into()),
-        );
-        let n = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        opts.database_schema = Some(format!("c_{n:x}"));
-    }
-    ensure_demo(
-        &opts,
-        &DemoRequest {
-            seed: 3,
-            persons: 10,
-            history,
-            bench_accounts: 0,
-            full_careers: false,
-        },
-    )
-    .await
-    .unwrap();
-    let sirm = Arc::new(Sirm::open(&opts, Access::Sign).await.unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let s = sirm.clone();
-    tokio::spawn(async move {
-        sirm_web::serve(s, listener, std::future::pending())
-            .await
-            .unwrap()
-    });
+    let engine = if postgres {
+        Engine::Postgres
+    } else {
+        Engine::Sqlite
+    };
+    let mut o = Options::new(engine).persons(10);
+    o.seed = 3;
+    o.history = history;
+    let kit = TestApp::start(o).await;
     App {
-        base,
-        sirm,
-        _dir: dir,
-        http: Client::new(),
+        base: kit.base.clone(),
+        sirm: kit.sirm.clone(),
+        http: reqwest::Client::new(),
+        kit,
     }
 }
 
 impl App {
+    /// Sign in a demo account (its demo second factor included): the token.
     async fn login(&self, user: &str) -> String {
-        let r: Value = self
-            .http
-            .post(format!("{}/api/v1/session", self.base))
-            .json(&json!({"username": user, "password": DEMO_PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        r["token"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{user}: {r}"))
-            .to_string()
+        self.kit.login(user).await.token
     }
     async fn post(&self, t: &str, path: &str, body: Value) -> (StatusCode, Value) {
         let r = self
@@ -730,7 +694,7 @@ async fn declaration_file_rows_checked_and_streamed(postgres: bool) {
         "身份证号,工资\n{},8000.00\n{},12000\n110105199003071223,5000\n{},abc\n{},6000\n{},9000\n",
         persons[0], persons[1], persons[1], persons[2], persons[0]
     );
-    let csv_path = app._dir.path().join("2025-03.csv");
+    let csv_path = app.kit.dir().join("2025-03.csv");
     std::fs::write(&csv_path, &csv).unwrap();
     let clerk = app.sirm.principal("clerk", "test").await.unwrap();
     let code: sirm_domain::id::CreditCode = employer.parse().unwrap();
@@ -954,7 +918,9 @@ async fn retirement_computed_from_the_record(postgres: bool) {
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     // The person's record shows the benefit and its payments.
     let query = app.login("query").await;
-    let (s, rec) = app.get(&query, &format!("/api/v1/persons/{retiree}")).await;
+    let (s, rec) = app
+        .post(&query, "/api/v1/persons/lookup", json!({"id": retiree}))
+        .await;
     assert_eq!(s, StatusCode::OK, "{rec}");
     assert_eq!(rec["benefit"]["total"], total.as_str(), "{rec}");
     assert_eq!(rec["payments"][0]["month"], "2026-10", "{rec}");
@@ -1378,16 +1344,10 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
         .unwrap()
         .person_id
         .unwrap();
-    // Another person's record and a person who does not exist: one answer.
-    let (s1, b1) = app
+    // An ID number in the URL is refused (never a way to another record).
+    let (s, _) = app
         .get(&citizen, &format!("/api/v1/my/record?id={retiree}"))
         .await;
-    let (s2, b2) = app
-        .get(&citizen, "/api/v1/my/record?id=110105199003071220")
-        .await;
-    assert_eq!((s1, s2), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
-    assert_eq!(b1, b2);
-    let (s, _) = app.get(&citizen, "/api/v1/my/record?id=12345").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     // The retiree sees the pension and its payments.
     let r = app.login("retiree").await;
@@ -1405,8 +1365,21 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
         .unwrap()
         .iter()
         .any(|e| e["person_id"] == retiree.as_str()));
+    let handle_of = |person: &str| {
+        emp["employees"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["person_id"] == person)
+            .map(|e| e["handle"].as_str().unwrap().to_string())
+    };
+    let retiree_handle = handle_of(&retiree).unwrap();
+    assert!(!retiree_handle.contains(&retiree[..6]), "{retiree_handle}");
     let (s, ev) = app
-        .get(&agent, &format!("/api/v1/employer/employees/{retiree}"))
+        .get(
+            &agent,
+            &format!("/api/v1/employer/employees/{retiree_handle}"),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{ev}");
     assert_eq!(ev["requester"], "employer");
@@ -1434,6 +1407,21 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
                 .any(|e| e["person_id"] == p.as_str())
         })
         .unwrap();
+    // The stranger's handle, as the employer's portal would make it, and a
+    // handle that names nobody: one answer.
+    let forged = app.sirm.employee_handle(&code, &stranger);
+    let (s1, b1) = app
+        .get(&agent, &format!("/api/v1/employer/employees/{forged}"))
+        .await;
+    let (s2, b2) = app
+        .get(
+            &agent,
+            "/api/v1/employer/employees/000000000000000000000000",
+        )
+        .await;
+    assert_eq!((s1, s2), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
+    assert_eq!(b1, b2);
+    // The ID number itself is no handle.
     let (s, _) = app
         .get(&agent, &format!("/api/v1/employer/employees/{stranger}"))
         .await;
@@ -1565,7 +1553,8 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
         )
         .await
         .unwrap();
-    app.sirm
+    let dl_online = app
+        .sirm
         .record_delegation(
             &clerk,
             &id,
@@ -1580,21 +1569,32 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
     let deleg = app.login("deleg").await;
     let list = app.page(&deleg, "/my/record").await;
     assert!(
-        list.contains("id=\"delegations\"") && list.contains(&format!("/my/record?id={own}")),
+        list.contains("id=\"delegations\"")
+            && list.contains(&format!("/my/record?delegation={dl_online}")),
         "{list}"
     );
+    assert!(
+        !list.contains(&own),
+        "no ID number in the page's links: {list}"
+    );
     let (s, dv) = app
-        .get(&deleg, &format!("/api/v1/my/record?id={own}"))
+        .get(&deleg, &format!("/api/v1/my/record?delegation={dl_online}"))
         .await;
     assert_eq!(s, StatusCode::OK, "{dv}");
     assert_eq!(dv["requester"], "delegate");
     assert_eq!(dv["items"], json!(["account"]));
     assert!(dv["record"]["contributions"].as_array().unwrap().is_empty());
     assert!(!dv["record"]["account_years"].as_array().unwrap().is_empty());
-    let (s, _) = app
-        .get(&deleg, &format!("/api/v1/my/record?id={retiree}"))
+    // Another delegate's authorization (the counter's, for agent) and one
+    // that does not exist: one answer.
+    let (s1, b1) = app
+        .get(&deleg, &format!("/api/v1/my/record?delegation={dl}"))
         .await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s2, b2) = app
+        .get(&deleg, "/api/v1/my/record?delegation=DL-000000000000")
+        .await;
+    assert_eq!((s1, s2), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
+    assert_eq!(b1, b2);
     // Every query is logged; the person sees who looked.
     let log = app.sirm.store.queries_of(&own, 50).await.unwrap();
     assert!(log

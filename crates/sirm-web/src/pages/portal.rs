@@ -30,6 +30,7 @@ pub fn sections(v: &RecordView) -> Sections {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct RecordQuery {
     /// A delegate: the written authorization (委托书编号, `DL-…`) naming the
     /// person — never the person's ID number, which must not be in a URL.
