@@ -24,6 +24,7 @@ pub mod registration;
 pub mod rights;
 mod sirm;
 pub mod verify;
+pub mod verify_projections;
 
 pub use datadir::{read_public_key_file, Config, DataDir, SecurityConfig};
 pub use error::AppError;
