@@ -23,6 +23,8 @@ pub mod query;
 pub mod registration;
 pub mod rights;
 mod sirm;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod verify;
 pub mod verify_projections;
 

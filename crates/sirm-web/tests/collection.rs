@@ -1351,6 +1351,65 @@ async fn declaration_upload_xlsx_with_progress(postgres: bool) {
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 
+/// A delegate's portal account (an external account of no person of its
+/// own). No flow of SIRM creates one yet — the system administrator's
+/// `add_user` makes staff accounts, which `record_delegation` refuses, and
+/// activation binds the account to a person — so the bare account (no
+/// roles) is raw ledger input; the `delegate` role then comes the real way:
+/// the system administrator requests it, the security administrator
+/// approves.
+async fn delegate_account(app: &App, username: &str) {
+    let a = sirm_domain::records::AccountCreated {
+        username: username.into(),
+        display_name: "受托人".into(),
+        agency: "110105".into(),
+        roles: vec![],
+        kind: "external".into(),
+        person_id: None,
+        employer: None,
+    };
+    let d = sirm_app::install::draft(
+        &app.sirm.config,
+        sirm_ledger::Stream::Security,
+        sirm_domain::records::kind::ACCOUNT_CREATED,
+        sirm_domain::records::account_subject(username),
+        "test",
+        &a,
+    )
+    .unwrap();
+    sirm_app::testkit::append_unreviewed(&app.sirm, vec![d])
+        .await
+        .unwrap();
+    let sysadmin = app.sirm.principal("sysadmin", "test").await.unwrap();
+    let secadmin = app.sirm.principal("secadmin", "test").await.unwrap();
+    let rr = app
+        .sirm
+        .request_role(
+            &sysadmin,
+            username,
+            "delegate",
+            "written authorization on file",
+        )
+        .await
+        .unwrap();
+    app.sirm
+        .decide_role(&secadmin, &rr.request_id, true, "")
+        .await
+        .unwrap();
+    let hash = sirm_app::password::hash(DEMO_PASSWORD).unwrap();
+    app.sirm
+        .store
+        .set_password(
+            username,
+            &hash,
+            false,
+            chrono::Utc::now().timestamp_micros(),
+            5,
+        )
+        .await
+        .unwrap();
+}
+
 async fn queries_by_channel_and_capacity(postgres: bool) {
     let app = spawn_with(postgres, true).await;
     let citizen = app.login("citizen").await;
@@ -1532,37 +1591,7 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
         .iter()
         .any(|e| e.payload.contains("query.third_party") && e.payload.contains("京0105民初123号")));
     // A delegate online: the authorizations on file, then the record within scope.
-    let a = sirm_domain::records::AccountCreated {
-        username: "deleg".into(),
-        display_name: "受托人".into(),
-        agency: "110105".into(),
-        roles: vec!["delegate".into()],
-        kind: "external".into(),
-        person_id: None,
-        employer: None,
-    };
-    let d = sirm_app::install::draft(
-        &app.sirm.config,
-        sirm_ledger::Stream::Security,
-        sirm_domain::records::kind::ACCOUNT_CREATED,
-        sirm_domain::records::account_subject("deleg"),
-        "test",
-        &a,
-    )
-    .unwrap();
-    app.sirm.append(vec![d]).await.unwrap();
-    let hash = sirm_app::password::hash(DEMO_PASSWORD).unwrap();
-    app.sirm
-        .store
-        .set_password(
-            "deleg",
-            &hash,
-            false,
-            chrono::Utc::now().timestamp_micros(),
-            5,
-        )
-        .await
-        .unwrap();
+    delegate_account(&app, "deleg").await;
     app.sirm
         .record_delegation(
             &clerk,
