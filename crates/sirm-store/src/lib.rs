@@ -19,6 +19,7 @@ mod certificate;
 mod engine;
 mod error;
 mod identity;
+mod lookup;
 pub mod projection;
 mod projection_check;
 mod query_log;
