@@ -198,22 +198,26 @@ fn key_positions(table: &Table) -> Vec<usize> {
 }
 
 fn compare_sql(table: &Table, engine: Engine) -> String {
+    // Output columns get names of their own, and the order is by the
+    // table's columns (`t.…`): PostgreSQL would otherwise sort by the text
+    // of `CAST(seq AS TEXT)`, which it names `seq` too ("10" < "9").
     let select: Vec<String> = table
         .columns
         .iter()
-        .map(|(c, _)| format!("CAST({c} AS TEXT)"))
+        .enumerate()
+        .map(|(i, (c, _))| format!("CAST(t.{c} AS TEXT) AS v{i}"))
         .collect();
     let order: Vec<String> = key_positions(table)
         .into_iter()
         .filter_map(|i| table.columns.get(i))
         .map(|(c, col)| match (engine, col) {
             // Byte order, whatever the database's default collation.
-            (Engine::Postgres, Col::Text) => format!("{c} COLLATE \"C\""),
-            _ => (*c).to_string(),
+            (Engine::Postgres, Col::Text) => format!("t.{c} COLLATE \"C\""),
+            _ => format!("t.{c}"),
         })
         .collect();
     format!(
-        "SELECT {} FROM {} ORDER BY {}",
+        "SELECT {} FROM {} t ORDER BY {}",
         select.join(", "),
         table.name,
         order.join(", ")
@@ -529,7 +533,7 @@ mod tests {
             .map(|t| compare_sql(t, Engine::Postgres))
             .unwrap_or_default();
         assert!(
-            sql.ends_with("ORDER BY person_id COLLATE \"C\", month COLLATE \"C\""),
+            sql.ends_with("ORDER BY t.person_id COLLATE \"C\", t.month COLLATE \"C\""),
             "{sql}"
         );
         let sql = projection::TABLES
@@ -537,6 +541,6 @@ mod tests {
             .find(|t| t.name == "application_step")
             .map(|t| compare_sql(t, Engine::Postgres))
             .unwrap_or_default();
-        assert!(sql.ends_with("ORDER BY seq"), "{sql}");
+        assert!(sql.ends_with("ORDER BY t.seq"), "{sql}");
     }
 }

@@ -475,6 +475,15 @@ async fn projection_check_names_the_first_difference(db: TestDb) {
         )
         .await
         .unwrap();
+    // More rows, so that integer keys run past a digit ("10" < "9" as text).
+    store
+        .append(
+            (20..30).map(|n| person_draft(&person(n))).collect(),
+            &k,
+            "sirm:test",
+        )
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut n = 0;
     let mut check = || {
@@ -485,9 +494,9 @@ async fn projection_check_names_the_first_difference(db: TestDb) {
     };
     let clean = check().await;
     assert!(clean.matches(), "{clean:?}");
-    assert_eq!(clean.entries, 3);
+    assert_eq!(clean.entries, 13);
     assert_eq!(clean.tables, sirm_store::checked_columns().len());
-    assert_eq!(clean.rows, 5, "two persons, three history rows");
+    assert_eq!(clean.rows, 25, "twelve persons, thirteen history rows");
 
     // One column of one row.
     store
