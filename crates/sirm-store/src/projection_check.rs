@@ -405,6 +405,23 @@ impl Store {
                     .await?
             }
         };
+        let result = self.replay_and_compare(&mut live, expected).await;
+        // End the snapshot now, whatever happened: a transaction merely
+        // dropped (say, in the middle of a table, at its first difference)
+        // would keep its locks until its connection is next used, and
+        // PostgreSQL's `ALTER TABLE` or `VACUUM FULL` would wait for it.
+        let ended = live.rollback().await;
+        let check = result?;
+        ended?;
+        Ok(check)
+    }
+
+    async fn replay_and_compare(
+        &self,
+        live: &mut sqlx::Transaction<'static, sqlx::Any>,
+        expected: &Store,
+    ) -> Result<ProjectionCheck, StoreError> {
+        let live: &mut sqlx::AnyConnection = live;
         let mut scratch = expected.pool.acquire().await?;
         // A scratch file: durability is of no use, speed is.
         sqlx::query("PRAGMA synchronous=OFF")
@@ -477,7 +494,6 @@ impl Store {
                 }
             }
         }
-        live.rollback().await?;
         Ok(ProjectionCheck {
             entries,
             tables: projection::TABLES.len(),

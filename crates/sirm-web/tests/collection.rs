@@ -2081,6 +2081,12 @@ async fn certificate_revocation_rests_on_the_ledger(postgres: bool) {
     let v = verdict(code.clone()).await;
     assert_eq!(v["verdict"], "altered", "{v}");
     assert_eq!(v["unverified_revocations"], json!([seq]), "{v}");
+    let page = app.page("", &format!("/verify/{code}")).await;
+    assert!(
+        page.contains("data-verdict=\"altered\"")
+            && page.contains("fails verification against the ledger"),
+        "{page}"
+    );
     assert_eq!(v["signature_valid"], true);
     assert_eq!(v["anchored"], true);
     // A revocation entry before a certificate was issued cannot be its
