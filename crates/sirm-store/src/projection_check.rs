@@ -429,6 +429,7 @@ impl Store {
             .await?;
 
         // 1. Replay the ledger of this snapshot into the scratch database.
+        let started = std::time::Instant::now();
         let mut entries = 0u64;
         {
             let sql = format!("SELECT {ENTRY_COLUMNS} FROM ledger_entry ORDER BY seq");
@@ -475,6 +476,7 @@ impl Store {
             }
         }
 
+        tracing::debug!(entries, elapsed = ?started.elapsed(), "projection check: ledger replayed");
         // 2. Compare table by table, in key order.
         let mut rows = 0u64;
         for (i, table) in projection::TABLES.iter().enumerate() {
@@ -494,6 +496,7 @@ impl Store {
                 }
             }
         }
+        tracing::debug!(rows, elapsed = ?started.elapsed(), "projection check: tables compared");
         Ok(ProjectionCheck {
             entries,
             tables: projection::TABLES.len(),
