@@ -31,13 +31,13 @@ use sirm_domain::access::Permission;
 use sirm_domain::id::ResidentId;
 use sirm_domain::records::{self, kind, CertificateContent, CertificateIssued, CertificateRevoked};
 use sirm_domain::rules::Month;
-use sirm_ledger::Stream;
+use sirm_ledger::{Entry, Stream};
 use sirm_store::CertificateRow;
 
 use crate::identity::Principal;
 use crate::install::draft;
 use crate::ledger::InclusionProof;
-use crate::query::{Channel, Item};
+use crate::query::{Channel, Item, Requester};
 use crate::rights::{current_month, MonthStatus, RightsRecord};
 use crate::{AppError, Sirm};
 
@@ -183,7 +183,14 @@ pub struct CertificateCheck {
     /// a signed checkpoint (the one written with it), whose signature checks.
     pub anchored: bool,
     pub inclusion: Option<InclusionProof>,
+    /// From the ledger: the `certificate.revoked` entry naming this code,
+    /// if any (the index's `revoked_seq` is not consulted).
     pub revoked: Option<Revocation>,
+    /// `certificate.revoked` entries about the same person, after the
+    /// certificate, that fail verification against the signed tree: any of
+    /// them may be this certificate's revocation altered, so the verdict is
+    /// "altered" unless a verified one revokes it.
+    pub unverified_revocations: Vec<u64>,
     pub file: Option<FileCheck>,
 }
 
@@ -292,7 +299,27 @@ impl Sirm {
         subject: &ResidentId,
         req: &CertificateRequest,
     ) -> Result<IssuedCertificate, AppError> {
-        let view = self.query_rights(who, channel, subject, None).await?;
+        // A delegate's authorization must be in force and cover the
+        // certificate's item; otherwise the same "not found" as a person
+        // the requester may not see. Checked before the query is logged.
+        let (requester, items, _) = self.capacity(who, channel, subject, None).await?;
+        let item = req.kind.item();
+        if requester == Requester::Delegate
+            && !(items.contains(&item)
+                && self
+                    .config
+                    .queries
+                    .allowed(channel, requester)
+                    .contains(&item))
+        {
+            return Err(AppError::NotFound("record".into()));
+        }
+        let code = new_code();
+        // The query log names the certificate (an organ states its own
+        // basis; it is not a certificate channel).
+        let basis = format!("certificate {code} ({}) issued", req.kind.as_str());
+        let basis = (channel != Channel::Organ).then_some(basis.as_str());
+        let view = self.query_rights(who, channel, subject, basis).await?;
         if !view.items.contains(&req.kind.item()) {
             return Err(AppError::Forbidden {
                 rule: "queryable-content".into(),
@@ -315,7 +342,6 @@ impl Sirm {
             .public_url
             .clone()
             .unwrap_or_else(|| req.base_url.clone());
-        let code = new_code();
         let verify_url = format!("{}/verify/{code}", base.trim_end_matches('/'));
         let issued_at = crate::rights::agency_now()
             .format("%Y-%m-%d %H:%M:%S")
@@ -387,28 +413,124 @@ impl Sirm {
         })
     }
 
-    /// The indexed certificate of a typed code, and whose it is. Malformed
-    /// and unknown codes are the same "not found".
-    async fn certificate_by_code(
+    /// The certificate of a typed code: its index row and its
+    /// `certificate.issued` ledger entry, read by the `seq` the index names
+    /// and checked to be that certificate's entry. Malformed and unknown
+    /// codes are the same "not found"; an index row naming another entry is
+    /// an error that sends to `sirm verify`. Whose certificate it is, its
+    /// kind and its PDF's hash come from the entry, never from the row.
+    async fn issued_certificate(
         &self,
         code: &str,
-    ) -> Result<(CertificateRow, ResidentId), AppError> {
+    ) -> Result<(CertificateRow, Entry, CertificateIssued), AppError> {
         let code = normalize_code(code).ok_or_else(no_such_code)?;
         let row = self
             .store
             .certificate(&code)
             .await?
             .ok_or_else(no_such_code)?;
-        let id = row
-            .person_id
-            .parse::<ResidentId>()
-            .map_err(|_| no_such_code())?;
-        Ok((row, id))
+        let seq = u64::try_from(row.seq).map_err(|_| no_such_code())?;
+        let entry = self.store.entry(seq).await?.ok_or_else(no_such_code)?;
+        let issued: Option<CertificateIssued> = (entry.kind == kind::CERTIFICATE_ISSUED)
+            .then(|| serde_json::from_str(&entry.payload).ok())
+            .flatten()
+            .filter(|c: &CertificateIssued| c.code == code);
+        let Some(issued) = issued else {
+            return Err(AppError::invalid(
+                "certificate",
+                format!("the index names entry {seq} for {code}, which is not its certificate.issued entry; run `sirm verify`"),
+            ));
+        };
+        Ok((row, entry, issued))
     }
 
-    /// The certificates of `subject` that `who` may see (the same capacity
-    /// as reading the record through `channel`; not logged as a query: the
-    /// list shows codes and dates only).
+    /// Is `entry` in the signed ledger as it is? Its leaf hash, recomputed
+    /// from its content, is in the tree of a signed checkpoint whose
+    /// signature checks (see [`Sirm::anchored_inclusion_proof`]).
+    async fn entry_is_anchored(&self, entry: &Entry) -> (bool, Option<InclusionProof>) {
+        let inclusion = self.anchored_inclusion_proof(entry).await.ok();
+        let anchored = inclusion.as_ref().is_some_and(|p| {
+            p.checkpoint.verify(&self.public_key).is_ok()
+                && p.leaf_hash == hex::encode(entry.leaf_hash(p.checkpoint.profile))
+        });
+        (anchored, inclusion)
+    }
+
+    /// Whether the ledger revokes certificate `code` of `person`, issued by
+    /// entry `issued_seq`: the `certificate.revoked` entries about the
+    /// person after it, read from the ledger through its `(subject, seq)`
+    /// index (no projection row is consulted, so clearing the index's
+    /// `revoked_seq` hides nothing). Each is checked against the signed
+    /// tree; the second value lists those that fail (an altered entry may
+    /// be this certificate's revocation with its code changed).
+    async fn ledger_revocation(
+        &self,
+        person: &ResidentId,
+        issued_seq: u64,
+        code: &str,
+    ) -> Result<(Option<Revocation>, Vec<u64>), AppError> {
+        let rows = self
+            .store
+            .subject_entries_of_kind(
+                &records::person_subject(person),
+                kind::CERTIFICATE_REVOKED,
+                issued_seq,
+            )
+            .await?;
+        let mut revoked = None;
+        let mut failing = Vec::new();
+        for row in rows {
+            let seq = u64::try_from(row.seq).unwrap_or_default();
+            let Ok((entry, _)) = row.decode() else {
+                failing.push(seq);
+                continue;
+            };
+            if !self.entry_is_anchored(&entry).await.0 {
+                failing.push(seq);
+                continue;
+            }
+            match serde_json::from_str::<CertificateRevoked>(&entry.payload) {
+                Ok(r) if r.code == code => {
+                    revoked.get_or_insert(Revocation {
+                        seq,
+                        reason: r.reason,
+                    });
+                }
+                Ok(_) => {}
+                Err(_) => failing.push(seq),
+            }
+        }
+        Ok((revoked, failing))
+    }
+
+    /// What capacity `who` has for certificates of `kind` about `subject`
+    /// through `channel`: the capacity of reading the record, whose items
+    /// (for a delegate: the authorization's scope, while in force) and the
+    /// channel's queryable content must both cover the kind's item.
+    /// Otherwise `None`.
+    async fn certificate_capacity(
+        &self,
+        who: &Principal,
+        channel: Channel,
+        subject: &ResidentId,
+        kind: CertificateKind,
+    ) -> Option<Requester> {
+        let (requester, items, _) = self.capacity(who, channel, subject, None).await.ok()?;
+        let item = kind.item();
+        (items.contains(&item)
+            && self
+                .config
+                .queries
+                .allowed(channel, requester)
+                .contains(&item))
+        .then_some(requester)
+    }
+
+    /// The certificates of `subject` that `who` may see: those of the kinds
+    /// whose item the capacity (a delegate: an authorization in force, within
+    /// its scope) and the channel's queryable content cover. None at all is
+    /// the same "not found" as a record the requester may not read. Not
+    /// logged as a query: the list shows codes and dates only.
     pub async fn certificates_of(
         &self,
         who: &Principal,
@@ -416,23 +538,66 @@ impl Sirm {
         subject: &ResidentId,
     ) -> Result<Vec<CertificateRow>, AppError> {
         self.capacity(who, channel, subject, None).await?;
-        Ok(self.store.certificates_of(subject.as_str()).await?)
+        let mut kinds = Vec::new();
+        for k in [CertificateKind::Contribution, CertificateKind::Benefit] {
+            if self
+                .certificate_capacity(who, channel, subject, k)
+                .await
+                .is_some()
+            {
+                kinds.push(k.as_str());
+            }
+        }
+        if kinds.is_empty() {
+            return Err(AppError::NotFound("record".into()));
+        }
+        Ok(self
+            .store
+            .certificates_of(subject.as_str())
+            .await?
+            .into_iter()
+            .filter(|c| kinds.contains(&c.kind.as_str()))
+            .collect())
     }
 
-    /// The PDF of an issued certificate, for whoever may read the person's
-    /// record through `channel`. Unknown codes and other persons'
-    /// certificates are the same "not found".
+    /// The PDF of an issued certificate, for whoever may read the item it
+    /// certifies of the person's record through `channel` (a delegate: an
+    /// authorization in force whose scope covers it). Unknown codes, other
+    /// persons' certificates and certificates outside the scope are the same
+    /// "not found". Every download is written to the person's query log
+    /// (requester, capacity, channel, item, source) before the PDF is
+    /// handed over.
     pub async fn certificate_pdf(
         &self,
         who: &Principal,
         channel: Channel,
         code: &str,
     ) -> Result<(CertificateRow, Vec<u8>), AppError> {
-        let (row, id) = self.certificate_by_code(code).await?;
-        self.capacity(who, channel, &id, None)
+        let (mut row, _, issued) = self
+            .issued_certificate(code)
             .await
             .map_err(|_| no_such_code())?;
-        let pdf = self.archive.get(&row.pdf_sha256).await?;
+        let kind = CertificateKind::parse(&issued.kind).map_err(|_| no_such_code())?;
+        let requester = self
+            .certificate_capacity(who, channel, &issued.id, kind)
+            .await
+            .ok_or_else(no_such_code)?;
+        let pdf = self.archive.get(&issued.pdf_sha256).await?;
+        self.store
+            .log_query(&sirm_store::QueryLogRow {
+                time_us: crate::identity::time_us(),
+                channel: channel.as_str().into(),
+                requester_kind: requester.as_str().into(),
+                requester: who.username.clone(),
+                subject: issued.id.as_str().to_string(),
+                items: kind.item().as_str().into(),
+                basis: format!("certificate {} ({}) downloaded", issued.code, kind.as_str()),
+                source: who.source.clone(),
+            })
+            .await?;
+        row.person_id = issued.id.as_str().to_string();
+        row.kind = issued.kind;
+        row.pdf_sha256 = issued.pdf_sha256;
         Ok((row, pdf))
     }
 
@@ -452,13 +617,14 @@ impl Sirm {
                 "say why the certificate is revoked",
             ));
         }
-        let (row, id) = self.certificate_by_code(code).await?;
+        let (row, entry, issued) = self.issued_certificate(code).await?;
         let code = row.code.clone();
+        let id = issued.id;
         self.person_of_agency(who, &id).await?;
-        if row.revoked_seq != 0 {
+        if let (Some(r), _) = self.ledger_revocation(&id, entry.seq, &code).await? {
             return Err(AppError::Conflict(format!(
                 "certificate {code} was already revoked (entry {}): {}",
-                row.revoked_seq, row.revoked_reason
+                r.seq, r.reason
             )));
         }
         let d = draft(
@@ -510,29 +676,17 @@ impl Sirm {
         file: Option<&[u8]>,
         (requester_kind, requester, source): (&str, &str, &str),
     ) -> Result<CertificateCheck, AppError> {
-        let (row, _) = self.certificate_by_code(code).await?;
+        let (row, entry, issued) = self.issued_certificate(code).await?;
         let code = row.code.clone();
-        let seq = u64::try_from(row.seq).map_err(|_| no_such_code())?;
-        let entry = self.store.entry(seq).await?.ok_or_else(no_such_code)?;
-        let issued: Option<CertificateIssued> = (entry.kind == kind::CERTIFICATE_ISSUED)
-            .then(|| serde_json::from_str(&entry.payload).ok())
-            .flatten()
-            .filter(|c: &CertificateIssued| c.code == code);
-        let Some(issued) = issued else {
-            return Err(AppError::invalid(
-                "certificate",
-                format!("the index names entry {seq} for {code}, which is not its certificate.issued entry; run `sirm verify`"),
-            ));
-        };
+        let seq = entry.seq;
         let signature_valid = hex::decode(&issued.signature)
             .ok()
             .is_some_and(|sig| self.public_key.verify(&issued.statement(), &sig).is_ok())
             && issued.key_id == self.public_key.key_id();
-        let inclusion = self.anchored_inclusion_proof(&entry).await.ok();
-        let anchored = inclusion.as_ref().is_some_and(|p| {
-            p.checkpoint.verify(&self.public_key).is_ok()
-                && p.leaf_hash == hex::encode(entry.leaf_hash(p.checkpoint.profile))
-        });
+        let (anchored, inclusion) = self.entry_is_anchored(&entry).await;
+        // Revoked or not is the ledger's word, not the index's.
+        let (revoked, unverified_revocations) =
+            self.ledger_revocation(&issued.id, seq, &code).await?;
         let file = file.map(|bytes| {
             let sha256 = hex::encode(Sha256::digest(bytes));
             FileCheck {
@@ -541,13 +695,13 @@ impl Sirm {
                 sha256,
             }
         });
-        let revoked = (row.revoked_seq != 0).then(|| Revocation {
-            seq: u64::try_from(row.revoked_seq).unwrap_or_default(),
-            reason: row.revoked_reason.clone(),
-        });
         let verdict = if revoked.is_some() {
             Verdict::Revoked
-        } else if !signature_valid || !anchored || file.as_ref().is_some_and(|f| !f.matches) {
+        } else if !signature_valid
+            || !anchored
+            || !unverified_revocations.is_empty()
+            || file.as_ref().is_some_and(|f| !f.matches)
+        {
             Verdict::Altered
         } else {
             Verdict::Genuine
@@ -564,7 +718,7 @@ impl Sirm {
                     f.sha256, issued.pdf_sha256
                 ),
                 _ => format!(
-                    "certificate {code}: its ledger record fails verification (signature valid: {signature_valid}, anchored: {anchored})"
+                    "certificate {code}: its ledger record fails verification (signature valid: {signature_valid}, anchored: {anchored}, revocation entries of the person failing verification: {unverified_revocations:?})"
                 ),
             };
             self.audit(
@@ -605,6 +759,7 @@ impl Sirm {
             anchored,
             inclusion,
             revoked,
+            unverified_revocations,
             file,
         })
     }

@@ -25,7 +25,10 @@ pub mod query;
 pub mod registration;
 pub mod rights;
 mod sirm;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod verify;
+pub mod verify_projections;
 
 pub use datadir::{read_public_key_file, Config, DataDir, SecurityConfig};
 pub use error::AppError;

@@ -1,15 +1,14 @@
 //! Registration (登记, Art 2 item 1) of employers and persons, and changes to
-//! it. Until the review chain exists (four-stage review comes with the
-//! collection work), these use cases append directly; every draft is built by
-//! the `*_draft` functions below, which both the single-record use cases and
-//! the demo generator use.
+//! it: the ledger drafts, built by the `*_draft` functions below. Nothing
+//! here appends: a registration enters the ledger only as an application
+//! taken at the counter and approved through the review chain
+//! (`collection/`), which uses these drafts (as does the demo generator).
 
 use sirm_domain::records::{
     self, kind, EmployerChange, EmployerDeregistration, EmployerRegistration, PersonChange,
     PersonRegistration,
 };
 use sirm_ledger::{EntryDraft, Stream};
-use sirm_store::AppendOutcome;
 
 use crate::install::draft;
 use crate::{AppError, Config, Sirm};
@@ -107,44 +106,6 @@ pub fn person_change_draft(
 }
 
 impl Sirm {
-    /// Register a person; refused if the ID number is already registered.
-    pub async fn register_person(
-        &self,
-        actor: &str,
-        r: &PersonRegistration,
-    ) -> Result<AppendOutcome, AppError> {
-        let d = person_draft(&self.config, actor, r)?;
-        if self.store.person(r.id.as_str()).await?.is_some() {
-            return Err(AppError::invalid(
-                "id",
-                format!("{} is already registered", r.id.masked()),
-            ));
-        }
-        self.append(vec![d]).await
-    }
-
-    /// Change a registered person's details.
-    pub async fn change_person(
-        &self,
-        actor: &str,
-        c: &PersonChange,
-    ) -> Result<AppendOutcome, AppError> {
-        let d = person_change_draft(&self.config, actor, c)?;
-        if self.store.person(c.id.as_str()).await?.is_none() {
-            return Err(AppError::NotFound(format!("person {}", c.id.masked())));
-        }
-        self.append(vec![d]).await
-    }
-
-    pub async fn register_employer(
-        &self,
-        actor: &str,
-        r: &EmployerRegistration,
-    ) -> Result<AppendOutcome, AppError> {
-        let d = employer_draft(&self.config, actor, r)?;
-        self.append(vec![d]).await
-    }
-
     /// A person's registration record, with its ledger history.
     pub async fn person_record(
         &self,

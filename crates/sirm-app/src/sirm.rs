@@ -206,12 +206,12 @@ impl Sirm {
         self.signing_key.as_ref()
     }
 
-    pub async fn append(&self, drafts: Vec<EntryDraft>) -> Result<AppendOutcome, AppError> {
+    pub(crate) async fn append(&self, drafts: Vec<EntryDraft>) -> Result<AppendOutcome, AppError> {
         self.append_with(drafts, None).await
     }
 
     /// Stream any number of drafts into the ledger in one transaction.
-    pub async fn append_stream_with<I>(
+    pub(crate) async fn append_stream_with<I>(
         &self,
         drafts: I,
         expect: Option<sirm_store::Expect>,
@@ -235,7 +235,7 @@ impl Sirm {
     }
 
     /// [`Sirm::append`] with a precondition checked in the same transaction.
-    pub async fn append_with(
+    pub(crate) async fn append_with(
         &self,
         drafts: Vec<EntryDraft>,
         expect: Option<sirm_store::Expect>,

@@ -19,7 +19,9 @@ mod certificate;
 mod engine;
 mod error;
 mod identity;
+mod lookup;
 pub mod projection;
+mod projection_check;
 mod query_log;
 mod query_pin;
 mod record;
@@ -34,6 +36,9 @@ pub use error::StoreError;
 pub use identity::{
     AccountRow, AuditFilter, CredentialRow, DelegationRow, RoleRequestRow, SessionAccount,
     SessionRow,
+};
+pub use projection_check::{
+    checked_columns, DifferenceKind, KeyPart, ProjectionCheck, ProjectionDifference,
 };
 pub use query_pin::QueryPinRow;
 pub use record::PersonRecordRows;

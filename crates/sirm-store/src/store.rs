@@ -185,7 +185,7 @@ fn time_of(us: i64) -> Result<DateTime<Utc>, StoreError> {
         .ok_or_else(|| StoreError::Corrupt(format!("time {us} out of range")))
 }
 
-const ENTRY_COLUMNS: &str =
+pub(crate) const ENTRY_COLUMNS: &str =
     "seq, time_us, agency, stream, kind, subject, application, actors, payload, leaf_hash";
 
 pub(crate) fn row_to_stored(r: &AnyRow) -> Result<StoredRow, sqlx::Error> {

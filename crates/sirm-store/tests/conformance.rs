@@ -450,6 +450,150 @@ async fn concurrent_queries_are_all_logged(db: TestDb) {
     assert_eq!(total, 300);
 }
 
+/// `Store::check_projections`: untouched projections match a replay of the
+/// ledger; a changed column, a deleted row and an extra row (written by the
+/// application role, which may write projection tables) are each named by
+/// table and key.
+async fn projection_check_names_the_first_difference(db: TestDb) {
+    use sirm_store::DifferenceKind;
+    let store = db.app().await;
+    let k = key();
+    let (a, b) = (person(11), person(13));
+    let change = json!({
+        "id": a.id.as_str(), "effective_on": "2021-05-01", "reason": "搬家",
+        "address": "北京市朝阳区建国路2号"
+    });
+    store
+        .append(
+            vec![
+                person_draft(&a),
+                person_draft(&b),
+                draft(kind::PERSON_CHANGED, &person_subject(&a.id), change),
+            ],
+            &k,
+            "sirm:test",
+        )
+        .await
+        .unwrap();
+    // More rows, so that integer keys run past a digit ("10" < "9" as text).
+    store
+        .append(
+            (20..30).map(|n| person_draft(&person(n))).collect(),
+            &k,
+            "sirm:test",
+        )
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut n = 0;
+    let mut check = || {
+        n += 1;
+        let path = dir.path().join(format!("scratch-{n}.db"));
+        let store = store.clone();
+        async move { store.check_projections(&path).await.unwrap() }
+    };
+    let clean = check().await;
+    assert!(clean.matches(), "{clean:?}");
+    assert_eq!(clean.entries, 13);
+    assert_eq!(clean.tables, sirm_store::checked_columns().len());
+    assert_eq!(clean.rows, 25, "twelve persons, thirteen history rows");
+
+    // One column of one row.
+    store
+        .execute_raw(&format!(
+            "UPDATE person SET phone = '13900000000' WHERE person_id = '{}'",
+            b.id.as_str()
+        ))
+        .await
+        .unwrap();
+    let d = check().await.difference.unwrap();
+    assert_eq!(
+        (d.kind, d.table.as_str(), d.column.as_deref()),
+        (DifferenceKind::ColumnValue, "person", Some("phone"))
+    );
+    assert_eq!(d.key_text(), format!("person_id={}", b.id.as_str()));
+    assert_eq!(
+        (d.ledger_value.as_deref(), d.table_value.as_deref()),
+        (Some("13800000000"), Some("13900000000"))
+    );
+    assert!(
+        d.to_string().contains(
+            "column phone is \"13900000000\" in the table, \"13800000000\" from the ledger"
+        ),
+        "{d}"
+    );
+    store.rebuild_projections(100).await.unwrap();
+    assert!(check().await.matches());
+
+    // A row deleted.
+    store
+        .execute_raw("DELETE FROM registration_history WHERE seq = 3")
+        .await
+        .unwrap();
+    let d = check().await.difference.unwrap();
+    assert_eq!(
+        (d.kind, d.table.as_str(), d.key_text()),
+        (
+            DifferenceKind::MissingRow,
+            "registration_history",
+            "seq=3".to_string()
+        )
+    );
+    store.rebuild_projections(100).await.unwrap();
+
+    // An extra row: a role nobody approved.
+    store
+        .execute_raw(
+            "INSERT INTO account_role (username, role, granted_seq) VALUES ('mallory', 'approver', 1)",
+        )
+        .await
+        .unwrap();
+    let d = check().await.difference.unwrap();
+    assert_eq!(
+        (d.kind, d.table.as_str(), d.key_text()),
+        (
+            DifferenceKind::ExtraRow,
+            "account_role",
+            "username=mallory, role=approver".to_string()
+        )
+    );
+    store
+        .execute_raw("DELETE FROM account_role WHERE username = 'mallory'")
+        .await
+        .unwrap();
+    assert!(check().await.matches());
+}
+
+/// Every column of every projection table is compared: a column missing
+/// from the list would be a place to hide an edit.
+async fn every_projection_column_is_checked(db: TestDb) {
+    use sqlx::Connection;
+    db.app().await.close().await;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&db.cfg.url).await.unwrap();
+    let sql = match &db.cfg.pg_schema {
+        None => "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
+                 WHERE m.type = 'table'"
+            .to_string(),
+        Some(schema) => format!(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns \
+             WHERE table_schema = '{schema}'"
+        ),
+    };
+    let columns: Vec<(String, String)> = sqlx::query_as(&sql).fetch_all(&mut conn).await.unwrap();
+    for (table, checked) in sirm_store::checked_columns() {
+        let mut real: Vec<&str> = columns
+            .iter()
+            .filter(|(t, _)| t == table)
+            .map(|(_, c)| c.as_str())
+            .collect();
+        let mut checked = checked.clone();
+        real.sort();
+        checked.sort();
+        assert_eq!(real, checked, "columns of projection table {table}");
+    }
+}
+
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -474,4 +618,6 @@ conformance!(
     credentials_are_mutable_and_outside_the_ledger,
     streamed_append_is_one_transaction,
     concurrent_queries_are_all_logged,
+    projection_check_names_the_first_difference,
+    every_projection_column_is_checked,
 );

@@ -42,6 +42,41 @@ async fn spawn_with(postgres: bool, history: bool) -> App {
 }
 
 impl App {
+    /// Raw SQL as the database owner, as someone with database access would
+    /// write it. `lift_ledger_guards`: with the ledger's append-only guards
+    /// lifted for it and put back afterwards.
+    async fn as_owner(&self, statements: &[&str], lift_ledger_guards: bool) {
+        use sirm_store::{Engine, Role, Store};
+        let owner = Store::connect(
+            &self.kit.opts.store_config(Some(&self.sirm.config)),
+            Role::Owner,
+        )
+        .await
+        .unwrap();
+        let sqlite = owner.engine() == Engine::Sqlite;
+        if lift_ledger_guards {
+            let lift = if sqlite {
+                "DROP TRIGGER ledger_entry_no_update"
+            } else {
+                "ALTER TABLE ledger_entry DISABLE TRIGGER USER"
+            };
+            owner.execute_raw(lift).await.unwrap();
+        }
+        for s in statements {
+            owner.execute_raw(s).await.unwrap();
+        }
+        if lift_ledger_guards {
+            let put_back = if sqlite {
+                "CREATE TRIGGER ledger_entry_no_update BEFORE UPDATE ON ledger_entry \
+                 BEGIN SELECT RAISE(ABORT, 'ledger_entry is append-only (SIRM ledger guard)'); END"
+            } else {
+                "ALTER TABLE ledger_entry ENABLE TRIGGER USER"
+            };
+            owner.execute_raw(put_back).await.unwrap();
+        }
+        owner.close().await;
+    }
+
     /// Sign in a demo account (its demo second factor included): the token.
     async fn login(&self, user: &str) -> String {
         self.kit.login(user).await.token
@@ -1317,6 +1352,65 @@ async fn declaration_upload_xlsx_with_progress(postgres: bool) {
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 
+/// A delegate's portal account (an external account of no person of its
+/// own). No flow of SIRM creates one yet — the system administrator's
+/// `add_user` makes staff accounts, which `record_delegation` refuses, and
+/// activation binds the account to a person — so the bare account (no
+/// roles) is raw ledger input; the `delegate` role then comes the real way:
+/// the system administrator requests it, the security administrator
+/// approves.
+async fn delegate_account(app: &App, username: &str) {
+    let a = sirm_domain::records::AccountCreated {
+        username: username.into(),
+        display_name: "受托人".into(),
+        agency: "110105".into(),
+        roles: vec![],
+        kind: "external".into(),
+        person_id: None,
+        employer: None,
+    };
+    let d = sirm_app::install::draft(
+        &app.sirm.config,
+        sirm_ledger::Stream::Security,
+        sirm_domain::records::kind::ACCOUNT_CREATED,
+        sirm_domain::records::account_subject(username),
+        "test",
+        &a,
+    )
+    .unwrap();
+    sirm_app::testkit::append_unreviewed(&app.sirm, vec![d])
+        .await
+        .unwrap();
+    let sysadmin = app.sirm.principal("sysadmin", "test").await.unwrap();
+    let secadmin = app.sirm.principal("secadmin", "test").await.unwrap();
+    let rr = app
+        .sirm
+        .request_role(
+            &sysadmin,
+            username,
+            "delegate",
+            "written authorization on file",
+        )
+        .await
+        .unwrap();
+    app.sirm
+        .decide_role(&secadmin, &rr.request_id, true, "")
+        .await
+        .unwrap();
+    let hash = sirm_app::password::hash(DEMO_PASSWORD).unwrap();
+    app.sirm
+        .store
+        .set_password(
+            username,
+            &hash,
+            false,
+            chrono::Utc::now().timestamp_micros(),
+            5,
+        )
+        .await
+        .unwrap();
+}
+
 async fn queries_by_channel_and_capacity(postgres: bool) {
     let app = spawn_with(postgres, true).await;
     let citizen = app.login("citizen").await;
@@ -1522,37 +1616,7 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
         .iter()
         .any(|e| e.payload.contains("query.third_party") && e.payload.contains("京0105民初123号")));
     // A delegate online: the authorizations on file, then the record within scope.
-    let a = sirm_domain::records::AccountCreated {
-        username: "deleg".into(),
-        display_name: "受托人".into(),
-        agency: "110105".into(),
-        roles: vec!["delegate".into()],
-        kind: "external".into(),
-        person_id: None,
-        employer: None,
-    };
-    let d = sirm_app::install::draft(
-        &app.sirm.config,
-        sirm_ledger::Stream::Security,
-        sirm_domain::records::kind::ACCOUNT_CREATED,
-        sirm_domain::records::account_subject("deleg"),
-        "test",
-        &a,
-    )
-    .unwrap();
-    app.sirm.append(vec![d]).await.unwrap();
-    let hash = sirm_app::password::hash(DEMO_PASSWORD).unwrap();
-    app.sirm
-        .store
-        .set_password(
-            "deleg",
-            &hash,
-            false,
-            chrono::Utc::now().timestamp_micros(),
-            5,
-        )
-        .await
-        .unwrap();
+    delegate_account(&app, "deleg").await;
     let dl_online = app
         .sirm
         .record_delegation(
@@ -1931,6 +1995,419 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
     assert_eq!(v["verdict"], "revoked");
 }
 
+/// A certificate's revocation is the ledger's word: clearing the index
+/// row's `revoked_seq` (as the database owner) does not make a revoked
+/// certificate genuine, nor allow revoking it twice; an altered revocation
+/// entry or an altered issuing entry makes the verdict "altered".
+async fn certificate_revocation_rests_on_the_ledger(postgres: bool) {
+    let app = spawn(postgres).await;
+    let app = &app;
+    let citizen = app.login("citizen").await;
+    let issue = || async {
+        let (s, c) = app
+            .post(
+                &citizen,
+                "/api/v1/my/certificates",
+                json!({"kind": "contribution"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        c["code"].as_str().unwrap().to_string()
+    };
+    let verdict = |code: String| async move {
+        let (s, v) = app.get("", &format!("/api/v1/certificates/{code}")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v
+    };
+    let code = issue().await;
+    let maintainer = app.sirm.principal("maintainer", "test").await.unwrap();
+    let seq = app
+        .sirm
+        .revoke_certificate(&maintainer, &code, "issued in error")
+        .await
+        .unwrap();
+    assert_eq!(verdict(code.clone()).await["verdict"], "revoked");
+
+    // The index row says "in force" again: still revoked, from the ledger.
+    app.as_owner(
+        &[&format!(
+            "UPDATE certificate SET revoked_seq = 0, revoked_reason = '' WHERE code = '{code}'"
+        )],
+        false,
+    )
+    .await;
+    assert_eq!(
+        app.sirm
+            .store
+            .certificate(&code)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_seq,
+        0
+    );
+    let v = verdict(code.clone()).await;
+    assert_eq!(v["verdict"], "revoked", "{v}");
+    assert_eq!(v["revoked"]["seq"], seq);
+    assert_eq!(v["revoked"]["reason"], "issued in error");
+    assert!(matches!(
+        app.sirm
+            .revoke_certificate(&maintainer, &code, "again")
+            .await,
+        Err(sirm_app::AppError::Conflict(_))
+    ));
+    // `sirm verify` names the edited row.
+    let check = app.sirm.verify_projections(None).await.unwrap();
+    let d = check.difference.unwrap();
+    assert_eq!(
+        (d.table.as_str(), d.column.as_deref()),
+        ("certificate", Some("revoked_seq")),
+        "{d}"
+    );
+    assert_eq!(d.key_text(), format!("code={code}"));
+    app.sirm.rebuild().await.unwrap();
+
+    // The revocation entry altered so that it names another code: the
+    // ledger no longer proves it, and the certificate is not "genuine".
+    let other = issue().await;
+    app.as_owner(
+        &[&format!(
+            "UPDATE ledger_entry SET payload = replace(payload, '{code}', '{other}') WHERE seq = {seq}"
+        )],
+        true,
+    )
+    .await;
+    app.sirm.rebuild().await.unwrap();
+    let v = verdict(code.clone()).await;
+    assert_eq!(v["verdict"], "altered", "{v}");
+    assert_eq!(v["unverified_revocations"], json!([seq]), "{v}");
+    let page = app.page("", &format!("/verify/{code}")).await;
+    assert!(
+        page.contains("data-verdict=\"altered\"")
+            && page.contains("fails verification against the ledger"),
+        "{page}"
+    );
+    assert_eq!(v["signature_valid"], true);
+    assert_eq!(v["anchored"], true);
+    // A revocation entry before a certificate was issued cannot be its
+    // revocation: the certificate issued after it is unaffected.
+    assert_eq!(verdict(other.clone()).await["verdict"], "genuine");
+
+    // An issuing entry altered (one character of its content): "altered".
+    let third = issue().await;
+    let third_seq = app
+        .sirm
+        .store
+        .certificate(&third)
+        .await
+        .unwrap()
+        .unwrap()
+        .seq;
+    assert_eq!(verdict(third.clone()).await["verdict"], "genuine");
+    app.as_owner(
+        &[&format!(
+            "UPDATE ledger_entry SET payload = replace(payload, '本证明', '此证明') WHERE seq = {third_seq}"
+        )],
+        true,
+    )
+    .await;
+    let v = verdict(third).await;
+    assert_eq!(v["verdict"], "altered", "{v}");
+    assert_eq!(v["anchored"], false, "{v}");
+    assert!(!app.sirm.verify(vec![]).await.unwrap().is_intact());
+}
+
+/// The monthly payment run pays what the ledger granted: a benefit row
+/// edited in the table (its total; "granted" after the ledger terminated
+/// it) refuses the run, naming the benefit; nothing is paid.
+async fn payment_run_pays_what_the_ledger_granted(postgres: bool) {
+    let app = spawn_with(postgres, true).await;
+    let app = &app;
+    let retiree = app
+        .sirm
+        .store
+        .account("retiree")
+        .await
+        .unwrap()
+        .unwrap()
+        .person_id
+        .unwrap();
+    let masked = retiree
+        .parse::<sirm_domain::id::ResidentId>()
+        .unwrap()
+        .masked();
+    let total = app
+        .sirm
+        .store
+        .benefit_row(&retiree)
+        .await
+        .unwrap()
+        .unwrap()
+        .total;
+    // Submitted, reviewed and re-checked; the approval's answer.
+    let run = |month: &'static str| async move {
+        let clerk = app.login("clerk").await;
+        let body = json!({
+            "business_type": "benefit.payment_run",
+            "data": {"month": month},
+            "materials": [{"name": "scan.png", "content_base64": base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\n run")}]
+        });
+        let (s, v) = app.post(&clerk, "/api/v1/applications", body).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let id = v["application_id"].as_str().unwrap().to_string();
+        for (user, stage) in [("reviewer", "review"), ("rechecker", "recheck")] {
+            let t = app.login(user).await;
+            let (s, v) = app
+                .post(
+                    &t,
+                    &format!("/api/v1/applications/{id}/decision"),
+                    json!({"stage": stage, "approve": true}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+        id
+    };
+    let approve = |id: String| async move {
+        let t = app.login("approver").await;
+        app.post(
+            &t,
+            &format!("/api/v1/applications/{id}/decision"),
+            json!({"stage": "approval", "approve": true}),
+        )
+        .await
+    };
+    let paid = |month: &'static str| {
+        let retiree = retiree.clone();
+        async move {
+            app.sirm
+                .store
+                .benefit_payments_of(&retiree)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|p| p.month == month)
+                .map(|p| p.amount)
+        }
+    };
+
+    // The table's total raised by someone with database access.
+    app.sirm
+        .store
+        .execute_raw(&format!(
+            "UPDATE benefit SET total = '99999.00' WHERE person_id = '{retiree}'"
+        ))
+        .await
+        .unwrap();
+    let id = run("2026-03").await;
+    let (s, v) = approve(id.clone()).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains(&masked)
+            && msg.contains(&format!(
+                "total is 99999.00 in the table, {total} in the ledger"
+            )),
+        "{msg}"
+    );
+    assert_eq!(paid("2026-03").await, None, "nothing paid");
+    // Rebuilt from the ledger, the same application is approved and pays
+    // the granted total.
+    app.sirm.rebuild().await.unwrap();
+    let (s, v) = approve(id).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(paid("2026-03").await, Some(total.clone()));
+
+    // Terminated in the ledger, "granted" again in the table: refused.
+    let end = json!({"id": retiree, "status": "terminated", "effective_on": "2026-04-01", "reason": "死亡（民政部门通报）"});
+    assert_eq!(
+        through_all_stages(app, end, "benefit.status").await.1["status"],
+        "approved"
+    );
+    app.sirm
+        .store
+        .execute_raw(&format!(
+            "UPDATE benefit SET status = 'granted' WHERE person_id = '{retiree}'"
+        ))
+        .await
+        .unwrap();
+    let id = run("2026-04").await;
+    let (s, v) = approve(id).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains(&masked) && msg.contains("suspended or terminated"),
+        "{msg}"
+    );
+    assert_eq!(paid("2026-04").await, None);
+}
+
+/// Item 11: a delegate lists, issues and downloads a person's certificates
+/// only while the authorization is in force and only of the kinds its scope
+/// covers (contribution certificate ↔ `contributions`, benefit certificate
+/// ↔ `benefit`); otherwise the same 404 as a certificate that does not
+/// exist. Every download is in the person's query log (`/my/queries`).
+async fn delegate_certificates_within_scope_and_validity(postgres: bool) {
+    let app = spawn_with(postgres, true).await;
+    let app = &app;
+    let person_of = |user: &'static str| async move {
+        app.sirm
+            .store
+            .account(user)
+            .await
+            .unwrap()
+            .unwrap()
+            .person_id
+            .unwrap()
+    };
+    let (retiree, citizen) = (person_of("retiree").await, person_of("citizen").await);
+    let issue = |token: String, kind: &'static str, id: Option<String>| async move {
+        let mut body = json!({ "kind": kind });
+        if let Some(id) = id {
+            body["id"] = json!(id);
+        }
+        app.post(&token, "/api/v1/my/certificates", body).await
+    };
+    let download = |token: String, code: String| async move {
+        let r = app
+            .http
+            .get(format!("{}/my/certificates/{code}/pdf", app.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.bytes().await.unwrap().to_vec())
+    };
+    let r = app.login("retiree").await;
+    let (_, c) = issue(r.clone(), "contribution", None).await;
+    let contribution = c["code"].as_str().unwrap().to_string();
+    let (_, b) = issue(r.clone(), "benefit", None).await;
+    let benefit = b["code"].as_str().unwrap().to_string();
+    let (_, c) = issue(app.login("citizen").await, "contribution", None).await;
+    let citizens = c["code"].as_str().unwrap().to_string();
+
+    delegate_account(app, "deleg").await;
+    let clerk = app.sirm.principal("clerk", "test").await.unwrap();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let doc = "b".repeat(64);
+    // In force, contributions only, for the retiree; expired, everything,
+    // for the citizen.
+    app.sirm
+        .record_delegation(
+            &clerk,
+            &retiree.parse().unwrap(),
+            "deleg",
+            &["contributions".into()],
+            day("2020-01-01"),
+            day("2099-12-31"),
+            &doc,
+        )
+        .await
+        .unwrap();
+    app.sirm
+        .record_delegation(
+            &clerk,
+            &citizen.parse().unwrap(),
+            "deleg",
+            &["contributions".into(), "benefit".into()],
+            day("2020-01-01"),
+            day("2021-12-31"),
+            &doc,
+        )
+        .await
+        .unwrap();
+    let d = app.login("deleg").await;
+    let (missing_status, missing_body) = download(d.clone(), "AAAA-BBBB-CCCC-DDDD".into()).await;
+    assert_eq!(missing_status, StatusCode::NOT_FOUND);
+
+    // In scope: listed, downloaded, issued.
+    let list = app
+        .page(&d, &format!("/my/certificates?id={retiree}"))
+        .await;
+    assert!(list.contains(&contribution), "{list}");
+    assert!(!list.contains(&benefit), "out of scope, not listed: {list}");
+    let (s, pdf) = download(d.clone(), contribution.clone()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(pdf.starts_with(b"%PDF-"));
+    let (s, v) = issue(d.clone(), "contribution", Some(retiree.clone())).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Out of scope: the benefit certificate is "not found", like no certificate.
+    assert_eq!(
+        download(d.clone(), benefit.clone()).await,
+        (missing_status, missing_body.clone())
+    );
+    let (s, v) = issue(d.clone(), "benefit", Some(retiree.clone())).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    // Expired: nothing of the citizen's.
+    assert_eq!(
+        download(d.clone(), citizens.clone()).await,
+        (missing_status, missing_body)
+    );
+    let r = app
+        .http
+        .get(format!("{}/my/certificates?id={citizen}", app.base))
+        .bearer_auth(&d)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let (s, v) = issue(d.clone(), "contribution", Some(citizen.clone())).await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+
+    // The download is in the retiree's query log: who, capacity, channel,
+    // item, and which certificate; the refused ones are not.
+    let log = app.sirm.store.queries_of(&retiree, 50).await.unwrap();
+    let downloads: Vec<_> = log
+        .iter()
+        .filter(|q| q.basis.contains("downloaded"))
+        .collect();
+    assert_eq!(downloads.len(), 1, "{log:?}");
+    let q = downloads[0];
+    assert_eq!(
+        (
+            q.channel.as_str(),
+            q.requester_kind.as_str(),
+            q.requester.as_str(),
+            q.items.as_str()
+        ),
+        ("portal", "delegate", "deleg", "contributions")
+    );
+    assert_eq!(
+        q.basis,
+        format!("certificate {contribution} (contribution) downloaded")
+    );
+    let page = app.page(&app.login("retiree").await, "/my/queries").await;
+    assert!(
+        page.contains(&format!(
+            "certificate {contribution} (contribution) downloaded"
+        )),
+        "{page}"
+    );
+    // Issues name the certificate too.
+    assert!(log
+        .iter()
+        .any(|q| q.requester == "deleg" && q.basis.ends_with("(contribution) issued")));
+    // The person's own download is logged as well.
+    let c = app.login("citizen").await;
+    assert_eq!(download(c, citizens.clone()).await.0, StatusCode::OK);
+    let log = app.sirm.store.queries_of(&citizen, 1).await.unwrap();
+    assert_eq!(
+        (log[0].requester_kind.as_str(), log[0].basis.clone()),
+        (
+            "self",
+            format!("certificate {citizens} (contribution) downloaded")
+        )
+    );
+    assert!(app
+        .sirm
+        .store
+        .queries_of(&citizen, 50)
+        .await
+        .unwrap()
+        .iter()
+        .all(|q| q.requester != "deleg"));
+}
+
 macro_rules! both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -1956,4 +2433,7 @@ both_engines!(
     declaration_upload_xlsx_with_progress,
     queries_by_channel_and_capacity,
     certificates_issue_verify_revoke,
+    certificate_revocation_rests_on_the_ledger,
+    payment_run_pays_what_the_ledger_granted,
+    delegate_certificates_within_scope_and_validity,
 );

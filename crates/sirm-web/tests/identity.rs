@@ -11,7 +11,6 @@ use serde_json::{json, Value};
 use sirm_app::demo::DEMO_PASSWORD;
 use sirm_app::Sirm;
 use sirm_domain::access::{allows, Role};
-use sirm_domain::records::{self, kind, AccountCreated};
 use sirm_testkit::{Engine, Options, TestApp};
 use sirm_web::routes::Guard;
 
@@ -36,32 +35,26 @@ async fn spawn_with(postgres: bool, tune: impl FnOnce(&mut Sirm) + Send + 'stati
     };
     let kit = TestApp::start(Options::new(engine).tune(tune)).await;
     let sirm = kit.sirm.clone();
-    // Accounts for the roles the demo has none of.
+    // Accounts for the roles the demo has none of, as an installation gets
+    // them: the system administrator creates the account and requests the
+    // role, the security administrator approves.
     let hash = sirm_app::password::hash(DEMO_PASSWORD).unwrap();
+    let sysadmin = sirm.principal("sysadmin", "test").await.unwrap();
+    let secadmin = sirm.principal("secadmin", "test").await.unwrap();
     for (user, role) in [
         ("deleg", "delegate"),
         ("organ", "organ_officer"),
         ("stats", "statistics_user"),
     ] {
-        let a = AccountCreated {
-            username: user.into(),
-            display_name: user.into(),
-            agency: sirm.agency().into(),
-            roles: vec![role.into()],
-            kind: "external".into(),
-            person_id: None,
-            employer: None,
-        };
-        let d = sirm_app::install::draft(
-            &sirm.config,
-            sirm_ledger::Stream::Security,
-            kind::ACCOUNT_CREATED,
-            records::account_subject(user),
-            "test",
-            &a,
-        )
-        .unwrap();
-        sirm.append(vec![d]).await.unwrap();
+        sirm.add_user(&sysadmin, user, user).await.unwrap();
+        let rr = sirm
+            .request_role(&sysadmin, user, role, "test account")
+            .await
+            .unwrap();
+        sirm.decide_role(&secadmin, &rr.request_id, true, "")
+            .await
+            .unwrap();
+        // The demo password instead of the issued one (no first-login change).
         sirm.store
             .set_password(user, &hash, false, chrono::Utc::now().timestamp_micros(), 5)
             .await
@@ -723,7 +716,10 @@ async fn other_agency_and_config_audit(postgres: bool) {
     };
     let mut d = sirm_app::registration::person_draft(&app.sirm.config, "test", &p).unwrap();
     d.agency = "110108".into();
-    app.sirm.append(vec![d]).await.unwrap();
+    // No flow of this installation records another agency's person.
+    sirm_app::testkit::append_unreviewed(&app.sirm, vec![d])
+        .await
+        .unwrap();
     let clerk = app.login("clerk").await;
     let (s, body) = app
         .call(

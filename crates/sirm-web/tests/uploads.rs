@@ -52,7 +52,9 @@ async fn employer_with_staff(app: &TestApp, n: i64) -> (String, Vec<String>) {
             )
         })
         .collect();
-    app.sirm.append_stream_with(drafts, None).await.unwrap();
+    sirm_app::testkit::append_stream_unreviewed(&app.sirm, drafts)
+        .await
+        .unwrap();
     (employer, persons)
 }
 

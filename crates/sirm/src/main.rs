@@ -33,7 +33,8 @@ enum Command {
     Serve(cmd::install::ServeArgs),
     /// Build (if absent) and serve a demo installation with invented data.
     Demo(cmd::install::DemoArgs),
-    /// Verify the whole ledger: every entry, the Merkle tree, every signed checkpoint.
+    /// Verify the whole ledger (every entry, the Merkle tree, every signed checkpoint,
+    /// the append-only guards) and every projection table against a replay of the ledger.
     Verify(cmd::install::VerifyArgs),
     /// Drop and rebuild every projection from the ledger; report digests before and after.
     Rebuild(cmd::install::RebuildArgs),

@@ -119,7 +119,9 @@ async fn a_200_mb_declaration_is_taken_in_bounded_memory() {
             .unwrap()));
             ids.push(id.to_string());
         }
-        sirm.append_stream_with(drafts, None).await.unwrap();
+        sirm_app::testkit::append_stream_unreviewed(&sirm, drafts)
+            .await
+            .unwrap();
         sirm.store.close().await;
         (employer.to_string(), ids)
     };

@@ -1018,8 +1018,15 @@ impl Sirm {
         })
     }
 
-    /// One `benefit.paid` entry per payable benefit of the agency for `month`:
-    /// the granted monthly total, from the benefit projection.
+    /// One `benefit.paid` entry per payable benefit of the agency for `month`.
+    /// Whom to pay comes from the benefit projection; what to pay never does:
+    /// each benefit's `benefit.granted` ledger entry (the `seq` the row names)
+    /// is read, re-hashed against its stored leaf hash and checked to be that
+    /// person's grant, and the amount is the grant's monthly total. A row
+    /// that disagrees with the ledger (total, rule set, start month, or
+    /// "granted" while the ledger suspended or terminated it) refuses the
+    /// whole run, naming the benefit: projection tables are writable behind
+    /// SIRM's back, and `sirm verify` / `sirm rebuild` must be run first.
     async fn payment_drafts(
         &self,
         agency: &str,
@@ -1027,28 +1034,100 @@ impl Sirm {
         application: &str,
         actors: Vec<String>,
     ) -> Result<Vec<EntryDraft>, AppError> {
+        use std::collections::{BTreeMap, HashMap};
         let rows = self
             .store
             .payable_benefits(agency, &month.to_string())
             .await?;
+        let profile = sirm_ledger::CryptoProfile::from_name(&self.config.profile)?;
+        let seqs: Vec<u64> = rows
+            .iter()
+            .map(|b| u64::try_from(b.seq).unwrap_or(0))
+            .collect();
+        let mut grants: HashMap<i64, sirm_store::StoredRow> = self
+            .store
+            .entries_by_seq(&seqs)
+            .await?
+            .into_iter()
+            .map(|r| (r.seq, r))
+            .collect();
+        // The last suspension or termination of each person, from the ledger.
+        let mut ended: BTreeMap<String, i64> = BTreeMap::new();
+        for r in self
+            .store
+            .entries_of_kind(Stream::Business.as_str(), kind::BENEFIT_STATUS)
+            .await?
+        {
+            ended.insert(r.subject.clone(), r.seq);
+        }
         let mut out = Vec::with_capacity(rows.len());
         for b in rows {
             let id: sirm_domain::id::ResidentId = b
                 .person_id
                 .parse()
                 .map_err(|e| AppError::invalid("person_id", e))?;
+            let refuse = |what: String| {
+                AppError::Conflict(format!(
+                    "benefit of {} (benefit table row naming entry {}): {what}; the benefit \
+                     table disagrees with the ledger, so nothing is paid — run `sirm verify`, \
+                     then `sirm rebuild`, and approve again",
+                    id.masked(),
+                    b.seq
+                ))
+            };
+            let subject = records::person_subject(&id);
+            // (A suspension or termination also moves the row's `seq` to its
+            // entry: `>=`.)
+            if let Some(seq) = ended.get(&subject).filter(|s| **s >= b.seq) {
+                return Err(refuse(format!(
+                    "the table says granted, but ledger entry {seq} suspended or terminated it"
+                )));
+            }
+            let stored = grants
+                .remove(&b.seq)
+                .ok_or_else(|| refuse("no such ledger entry".into()))?;
+            let (entry, leaf) = stored
+                .decode()
+                .map_err(|e| refuse(format!("the entry is unreadable: {e}")))?;
+            if entry.leaf_hash(profile).as_slice() != leaf.as_slice() {
+                return Err(refuse(
+                    "the entry does not match its recorded leaf hash".into(),
+                ));
+            }
+            let granted: records::BenefitGranted = (entry.kind == kind::BENEFIT_GRANTED
+                && entry.subject == subject)
+                .then(|| serde_json::from_str(&entry.payload).ok())
+                .flatten()
+                .filter(|g: &records::BenefitGranted| g.id == id)
+                .ok_or_else(|| refuse("the entry is not this person's benefit.granted".into()))?;
+            let pension = &granted.pension;
+            for (column, table, ledger) in [
+                ("total", &b.total, pension.total.to_string()),
+                ("rule_set", &b.rule_set, pension.rule_set.to_string()),
+                (
+                    "start_month",
+                    &b.start_month,
+                    granted.retirement.retirement_month.to_string(),
+                ),
+            ] {
+                if *table != ledger {
+                    return Err(refuse(format!(
+                        "{column} is {table} in the table, {ledger} in the ledger"
+                    )));
+                }
+            }
             let p = records::BenefitPaid {
                 id: id.clone(),
                 month,
-                amount: b.total.parse().map_err(|e| AppError::invalid("total", e))?,
-                granted_seq: u64::try_from(b.seq).unwrap_or(0),
-                rule_set: b.rule_set,
+                amount: pension.total,
+                granted_seq: entry.seq,
+                rule_set: pension.rule_set.to_string(),
             };
             let mut d = draft(
                 &self.config,
                 Stream::Business,
                 kind::BENEFIT_PAID,
-                records::person_subject(&id),
+                subject,
                 "sirm",
                 &p,
             )?;

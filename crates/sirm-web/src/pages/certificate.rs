@@ -411,6 +411,16 @@ fn verdict_html(v: &CertificateCheck) -> String {
             r.seq
         ));
     }
+    if !v.unverified_revocations.is_empty() {
+        reasons.push(format!(
+            "{} {:?}",
+            t(
+                "此人的作废记录未能通过账本验证，无法确认本证明是否已作废：账本记录",
+                "A revocation record of this person fails verification against the ledger, so whether this certificate was revoked cannot be confirmed: ledger entries",
+            ),
+            v.unverified_revocations
+        ));
+    }
     reasons.push(if v.signature_valid {
         t("本机构签名有效。", "The agency's signature is valid.")
     } else {

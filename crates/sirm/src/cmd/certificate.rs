@@ -109,6 +109,12 @@ async fn verify(loc: &Location, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         if let Some(r) = &v.revoked {
             println!("  revoked by entry {}: {}", r.seq, r.reason);
         }
+        if !v.unverified_revocations.is_empty() {
+            println!(
+                "  revocation entries of this person that fail verification (one may revoke this certificate): {:?}",
+                v.unverified_revocations
+            );
+        }
     }
     Ok(if v.verdict == Verdict::Genuine {
         ExitCode::SUCCESS

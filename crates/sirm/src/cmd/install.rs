@@ -122,9 +122,28 @@ pub struct VerifyArgs {
     /// Public key to verify against (default: keys/checkpoint.pub in the data directory).
     #[arg(long)]
     pub public_key: Option<PathBuf>,
-    /// Print the report as JSON.
+    /// Print the report as JSON (the projection pass under `projections`).
     #[arg(long)]
     pub json: bool,
+    /// Skip the projection pass: by default every projection table is
+    /// compared with a replay of the ledger, and the first differing table
+    /// and key are reported (exit 1).
+    #[arg(long)]
+    pub no_projections: bool,
+    /// Directory for the projection pass's scratch database (default: the
+    /// system's temporary directory, $TMPDIR); it needs about as much free
+    /// space as the projections take in the database. Removed afterwards.
+    #[arg(long, value_name = "DIR")]
+    pub scratch_dir: Option<PathBuf>,
+}
+
+/// `sirm verify --json`: the ledger report with the projection pass.
+#[derive(serde::Serialize)]
+struct VerifyReport<'a> {
+    #[serde(flatten)]
+    ledger: &'a sirm_app::verify::Verification,
+    /// `null` with `--no-projections`.
+    projections: Option<&'a sirm_app::verify_projections::ProjectionCheck>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -318,24 +337,53 @@ pub async fn verify(loc: &Location, args: &VerifyArgs) -> anyhow::Result<ExitCod
         external.push(cp);
     }
     let v = sirm.verify(external).await?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&v)?);
-    } else if v.is_intact() {
-        println!(
-            "ledger intact: {} entries, {} signed checkpoints checked, root {}",
-            v.report.entries, v.report.checkpoints, v.report.root
-        );
+    let projections = if args.no_projections {
+        None
     } else {
-        match v.report.first_bad_seq() {
-            Some(seq) => println!("LEDGER ALTERED: first bad entry is {seq}"),
-            None => println!("LEDGER ALTERED"),
+        Some(sirm.verify_projections(args.scratch_dir.as_deref()).await?)
+    };
+    let intact = v.is_intact() && projections.as_ref().is_none_or(|p| p.matches());
+    if args.json {
+        let report = VerifyReport {
+            ledger: &v,
+            projections: projections.as_ref(),
+        };
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        if v.is_intact() {
+            println!(
+                "ledger intact: {} entries, {} signed checkpoints checked, root {}",
+                v.report.entries, v.report.checkpoints, v.report.root
+            );
+        } else {
+            match v.report.first_bad_seq() {
+                Some(seq) => println!("LEDGER ALTERED: first bad entry is {seq}"),
+                None => println!("LEDGER ALTERED"),
+            }
+            for line in v.lines() {
+                println!("  {line}");
+            }
         }
-        for line in v.lines() {
-            println!("  {line}");
+        match &projections {
+            None => println!("projections not checked (--no-projections)"),
+            Some(p) => match &p.difference {
+                None => println!(
+                    "projections match the ledger: {} tables, {} rows, {} entries replayed",
+                    p.tables, p.rows, p.entries
+                ),
+                Some(d) => {
+                    println!(
+                        "PROJECTIONS DIFFER FROM THE LEDGER: first difference in table {}",
+                        d.table
+                    );
+                    println!("  {d}");
+                    println!("  (`sirm rebuild` rewrites every projection from the ledger)");
+                }
+            },
         }
     }
     sirm.store.close().await;
-    Ok(if v.is_intact() {
+    Ok(if intact {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
