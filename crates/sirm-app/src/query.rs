@@ -382,6 +382,12 @@ impl Sirm {
 
 /// Drop what the items do not cover; an employer sees only its own months.
 fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) {
+    // Whether the employer employs the person now (read before anything is cleared).
+    let current_employer = employer.is_some_and(|code| {
+        r.employments
+            .iter()
+            .any(|j| j.credit_code == code && j.end_on.is_none())
+    });
     if !items.contains(&Item::Registration) {
         r.person.address.clear();
         r.person.phone.clear();
@@ -406,11 +412,7 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
     if let Some(code) = employer {
         // A former employer sees the employment period's data only, not
         // where the person lives or can be reached now.
-        let current = r
-            .employments
-            .iter()
-            .any(|j| j.credit_code == code && j.end_on.is_none());
-        if !current {
+        if !current_employer {
             r.person.address.clear();
             r.person.phone.clear();
         }

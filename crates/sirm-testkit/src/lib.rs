@@ -442,3 +442,34 @@ macro_rules! both_engines {
         }
     };
 }
+
+/// A TOTP code of a demo staff account for a test that signs in by other
+/// means (the CLI, its own HTTP client): a step not yet used by this test
+/// process, waiting for the clock when the current and the next are used.
+pub async fn demo_code(user: &str) -> String {
+    static USED: Mutex<Option<HashMap<String, i64>>> = Mutex::new(None);
+    let secret = totp::TotpSecret::from_base32(&demo_totp_secret(user)).unwrap();
+    loop {
+        let now = chrono::Utc::now().timestamp();
+        let step = now / 30;
+        let pick = {
+            let mut g = USED.lock().unwrap();
+            let map = g.get_or_insert_with(HashMap::new);
+            let last = map.get(user).copied();
+            let pick = match last {
+                None => Some(step),
+                Some(l) if l < step => Some(step),
+                Some(l) if l == step && now % 30 >= 20 => Some(step + 1),
+                _ => None,
+            };
+            if let Some(s) = pick {
+                map.insert(user.to_string(), s);
+            }
+            pick
+        };
+        if let Some(s) = pick {
+            return totp::code(&secret, s * 30, 30, 6);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}

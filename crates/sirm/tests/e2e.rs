@@ -256,7 +256,7 @@ async fn init_creates_and_refuses_to_overwrite(engine: Engine) {
     let v = i.sirm(&["verify"]);
     assert!(v.status.success(), "{}", text(&v));
     assert!(
-        stdout(&v).contains("ledger intact: 2 entries"),
+        stdout(&v).contains("ledger intact: 4 entries"),
         "{}",
         text(&v)
     );
@@ -478,14 +478,12 @@ fn expect_altered(i: &Install, extra: &[&str], seq: u64, needle: &str) {
 
 async fn tamper_payload_byte(engine: Engine) {
     let i = Install::demo(engine, 30);
-    i.tamper(&["UPDATE ledger_entry SET payload = replace(payload, '\"reason\"', '\"Reason\"') WHERE seq = 3"]).await;
-    let i2 = i; // the genesis batch has 2 entries; seq 3 is the first demo account
-    i2.tamper(&[
-        "UPDATE ledger_entry SET payload = replace(payload, 'sirm', 'SIRM') WHERE seq = 5",
-    ])
-    .await;
-    i2.tamper(&["UPDATE ledger_entry SET payload = replace(payload, '\"username\":\"', '\"username\":\"x') WHERE seq = 7"]).await;
-    expect_altered(&i2, &[], 7, "entry 7: content does not match");
+    // The genesis batch: the agency (seq 1, no "reason" in it: replacing it
+    // changes nothing), then the three administrators' accounts.
+    i.tamper(&["UPDATE ledger_entry SET payload = replace(payload, '\"reason\"', '\"Reason\"') WHERE seq = 1"]).await;
+    let i2 = i;
+    i2.tamper(&["UPDATE ledger_entry SET payload = replace(payload, '\"username\":\"', '\"username\":\"x') WHERE seq = 3"]).await;
+    expect_altered(&i2, &[], 3, "entry 3: content does not match");
 }
 
 async fn tamper_delete_entry(engine: Engine) {
@@ -544,8 +542,8 @@ async fn tamper_truncate_tail(engine: Engine) {
     // Remove the whole last batch and its checkpoint: the rest is
     // self-consistent, so only a checkpoint kept outside can tell.
     i.tamper(&[
-        "DELETE FROM ledger_entry WHERE seq > 2",
-        "DELETE FROM ledger_checkpoint WHERE tree_size > 2",
+        "DELETE FROM ledger_entry WHERE seq > 4",
+        "DELETE FROM ledger_checkpoint WHERE tree_size > 4",
     ])
     .await;
     let plain = i.sirm(&["verify", "--no-projections"]);
@@ -558,7 +556,7 @@ async fn tamper_truncate_tail(engine: Engine) {
         "{}",
         text(&out)
     );
-    expect_altered(&i, &["--checkpoint", kept.to_str().unwrap()], 3, "3");
+    expect_altered(&i, &["--checkpoint", kept.to_str().unwrap()], 5, "5");
 }
 
 async fn tamper_rewritten_leaf_hash_is_caught_by_signature(engine: Engine) {
@@ -805,6 +803,8 @@ async fn kill_during_large_approval_leaves_nothing(engine: Engine) {
         "clerk",
         "--password-file",
         pw.to_str().unwrap(),
+        "--totp",
+        &sirm_testkit::demo_code("clerk").await,
         "--json",
     ]);
     assert!(out.status.success(), "{}", text(&out));
@@ -818,7 +818,7 @@ async fn kill_during_large_approval_leaves_nothing(engine: Engine) {
         async move {
             let v: serde_json::Value = http
                 .post(format!("{base}/api/v1/session"))
-                .json(&serde_json::json!({"username": user, "password": sirm_app::demo::DEMO_PASSWORD}))
+                .json(&serde_json::json!({"username": user, "password": sirm_app::demo::DEMO_PASSWORD, "second_factor": sirm_testkit::demo_code(user).await}))
                 .send()
                 .await
                 .unwrap()
@@ -971,3 +971,4 @@ fn help_on_every_command() {
         assert!(stdout(&out).contains("Usage"), "{cmd}");
     }
 }
+
