@@ -2,6 +2,7 @@
 //
 // Environment (set by scripts/browser-test):
 //   SIRM_E2E_BASE_URL      where `sirm serve` listens, e.g. http://127.0.0.1:18080
+//   SIRM_E2E_KIOSK_URL     where `sirm serve --kiosk` listens (same installation)
 //   SIRM_E2E_DEMO_OUTPUT   file holding what `sirm demo` printed (logins, TOTP secrets)
 //   SIRM_E2E_SCREENSHOTS   if set, keep a full-page screenshot of each final page in e2e/screenshots/
 //   SIRM_E2E_CHROMIUM      browser binary (default /usr/bin/chromium)
@@ -15,6 +16,9 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const BASE = (process.env.SIRM_E2E_BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+/// A second server on the same installation in kiosk mode (`sirm serve --kiosk`):
+/// the kiosk routes exist only there.
+export const KIOSK = (process.env.SIRM_E2E_KIOSK_URL || BASE).replace(/\/+$/, '');
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
@@ -169,8 +173,52 @@ export async function newPage(browser) {
   return page;
 }
 
-/// Sign in on /login; administrators also get a TOTP code. Returns the landing URL path.
+/// Whether `sirm demo` printed a TOTP secret for this account (staff sign
+/// in with a second factor).
+export function hasTotp(username) {
+  return new RegExp(`^\\s*${username}\\s+[A-Z2-7]{16,}\\s*$`, 'm').test(demoOutput());
+}
+
+/// Steps used per account, shared by the test files (each runs in its own
+/// process, one after the other) through a file beside the demo output.
+function stepsFile() {
+  const f = process.env.SIRM_E2E_DEMO_OUTPUT;
+  return f ? `${f}.totp-steps.json` : join(tmpdir(), 'sirm-e2e-totp-steps.json');
+}
+
+function usedSteps() {
+  try {
+    return JSON.parse(readFileSync(stepsFile(), 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+/// A TOTP code of a demo staff account whose step has not signed in yet in
+/// this test run (each code works once): the current step, the next one
+/// late in a step (the server accepts one step either side), or wait.
+export async function nextCode(username) {
+  const secret = totpSecret(username);
+  for (;;) {
+    const now = Date.now();
+    const step = Math.floor(now / 30000);
+    const used = usedSteps();
+    const last = used[username];
+    let pick = null;
+    if (last === undefined || last < step) pick = step;
+    else if (last === step && now % 30000 >= 20000) pick = step + 1;
+    if (pick !== null) {
+      used[username] = pick;
+      writeFileSync(stepsFile(), JSON.stringify(used));
+      return totp(secret, pick * 30000);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/// Sign in on /login; staff also get a TOTP code. Returns the landing URL path.
 export async function login(page, username, { code } = {}) {
+  if (!code && hasTotp(username)) code = await nextCode(username);
   await page.goto(`${BASE}/login`, { waitUntil: 'domcontentloaded' });
   await page.fill('#login input[name=username]', username);
   await page.fill('#login input[name=password]', PASSWORD);

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, newPage, login, submit, goto, shot, BASE, PASSWORD } from './lib.mjs';
+import { launch, newPage, login, submit, goto, shot, BASE, KIOSK, PASSWORD, hasTotp, nextCode } from './lib.mjs';
 
 let browser;
 before(async () => {
@@ -96,7 +96,8 @@ test('the kiosk: keypad sign-in with the query PIN, record shown, signed out aft
   const page = await newPage(browser);
   const api = page.request;
   const session = async (username) => {
-    const r = await api.post(`${BASE}/api/v1/session`, { data: { username, password: PASSWORD } });
+    const second_factor = hasTotp(username) ? await nextCode(username) : undefined;
+    const r = await api.post(`${BASE}/api/v1/session`, { data: { username, password: PASSWORD, second_factor } });
     return (await r.json()).token;
   };
   const citizen = await session('citizen');
@@ -109,7 +110,9 @@ test('the kiosk: keypad sign-in with the query PIN, record shown, signed out aft
   });
   assert.ok(set.ok(), await set.text());
 
-  assert.equal(await goto(page, '/kiosk'), 200);
+  // The kiosk routes exist only on a terminal's server (`sirm serve --kiosk`).
+  assert.equal(await goto(page, '/kiosk'), 404);
+  assert.equal((await page.goto(`${KIOSK}/kiosk`, { waitUntil: 'domcontentloaded' })).status(), 200);
   // Large type: the sign-in heading is big.
   const size = await page.evaluate(() => parseFloat(getComputedStyle(document.querySelector('h1')).fontSize));
   assert.ok(size >= 32, `kiosk heading is ${size}px`);
@@ -125,7 +128,7 @@ test('the kiosk: keypad sign-in with the query PIN, record shown, signed out aft
   await shot(page, 'kiosk-record');
   // Print a certificate on the terminal: the PDF comes back to be shown inline.
   const csrf = await page.getAttribute('#print input[name=csrf]', 'value');
-  const printed = await api.post(`${BASE}/kiosk/certificate`, { form: { csrf, kind: 'contribution' } });
+  const printed = await api.post(`${KIOSK}/kiosk/certificate`, { form: { csrf, kind: 'contribution' } });
   assert.equal(printed.status(), 200, await printed.text());
   assert.equal(printed.headers()['content-type'], 'application/pdf');
   assert.match(printed.headers()['content-disposition'], /^inline/);
@@ -133,7 +136,7 @@ test('the kiosk: keypad sign-in with the query PIN, record shown, signed out aft
   // Idle: back to the sign-in screen, and the session is gone on the server.
   await page.waitForURL((u) => new URL(u).pathname === '/kiosk', { timeout: 20000 });
   assert.equal(await page.locator('#kiosk-login').count(), 1);
-  await goto(page, '/kiosk/record');
+  await page.goto(`${KIOSK}/kiosk/record`, { waitUntil: 'domcontentloaded' });
   assert.equal(new URL(page.url()).pathname, '/kiosk');
   // A wrong PIN: refused, nothing about the person shown.
   await page.fill('#id_number', id);

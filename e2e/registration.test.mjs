@@ -84,13 +84,20 @@ test('person registration passes 初审 → 审核 → 复核 → 审批 with fo
 
   // 5. query officer finds the person and the maintenance log entry.
   await login(page, 'query');
-  assert.equal(await goto(page, `/persons?id=${id}`), 200);
+  // The ID number is posted, never put in the URL.
+  assert.equal(await goto(page, '/persons'), 200);
+  await page.fill('#person-lookup input[name=id]', id);
+  await submit(page, '#person-lookup button');
+  assert.ok(!page.url().includes(id), `ID number in the URL: ${page.url()}`);
   const person = await page.innerText('#person');
   assert.match(person, new RegExp(name));
   assert.match(person, new RegExp(id));
   await shot(page, '1-query-person');
 
-  assert.equal(await goto(page, `/maintenance-log?subject=${id}`), 200);
+  assert.equal(await goto(page, '/maintenance-log'), 200);
+  await page.fill('#log-filter input[name=subject]', id);
+  await submit(page, '#log-filter button');
+  assert.ok(!page.url().includes(id), `ID number in the URL: ${page.url()}`);
   const rows = page.locator('#log tr', { hasText: appId });
   assert.ok((await rows.count()) >= 1, `maintenance log has no row for ${appId}:\n${await page.innerText('#log')}`);
   const row = await rows.first().innerText();

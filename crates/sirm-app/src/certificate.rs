@@ -710,8 +710,10 @@ impl Sirm {
         if verdict == Verdict::Altered {
             // Someone holds a document that does not match what was issued
             // (or the record itself fails its checks): the audit
-            // administrator must see it. Verification is rate-limited per
-            // source, so this cannot flood the ledger.
+            // administrator must see it. Presented anonymously, it is
+            // counted in the source's refusal summary (one entry per source
+            // and window, whatever the number of uploads); looked up by
+            // staff, it is written at once.
             let detail = match &file {
                 Some(f) if !f.matches => format!(
                     "certificate {code}: a file with SHA-256 {} was presented; the certificate issued has {}",
@@ -721,15 +723,24 @@ impl Sirm {
                     "certificate {code}: its ledger record fails verification (signature valid: {signature_valid}, anchored: {anchored}, revocation entries of the person failing verification: {unverified_revocations:?})"
                 ),
             };
-            self.audit(
-                issued.id.as_str(),
-                source,
-                "certificate.altered",
-                "failure",
-                &detail,
-                requester,
-            )
-            .await?;
+            if requester_kind == "public" {
+                self.refused(
+                    source,
+                    "certificate.altered",
+                    Some(&issued.id.masked()),
+                    &format!("certificate {code}"),
+                );
+            } else {
+                self.audit(
+                    &issued.id.masked(),
+                    source,
+                    "certificate.altered",
+                    "failure",
+                    &detail,
+                    requester,
+                )
+                .await?;
+            }
         }
         self.store
             .log_query(&sirm_store::QueryLogRow {

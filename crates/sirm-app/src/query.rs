@@ -361,7 +361,7 @@ impl Sirm {
         }
         // Staff of the person's agency at the counter or the workbench.
         if channel == Channel::Counter && who.may(Permission::PersonQuery) {
-            // Another agency's person is refused by rule agency-scope (audited).
+            // Another agency's person: "not found", like a missing one (audited).
             self.person_in_agency(who, subject).await?;
             return Ok((Requester::Staff, all, None));
         }

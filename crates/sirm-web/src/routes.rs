@@ -258,20 +258,22 @@ async fn multipart_csrf(req: Request, boundary: &str) -> (Request, Option<String
     let mut buf: Vec<u8> = Vec::new();
     let mut token = None;
     let mut failed = None;
-    while buf.len() < MULTIPART_PEEK {
-        match first_part_csrf(&buf, boundary) {
-            Some(t) => {
-                token = t;
+    loop {
+        // Checked after every chunk, however large it was.
+        if let Some(t) = first_part_csrf(&buf, boundary) {
+            token = t;
+            break;
+        }
+        if buf.len() >= MULTIPART_PEEK {
+            break;
+        }
+        match stream.next().await {
+            Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
+            Some(Err(e)) => {
+                failed = Some(e);
                 break;
             }
-            None => match stream.next().await {
-                Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
-                Some(Err(e)) => {
-                    failed = Some(e);
-                    break;
-                }
-                None => break,
-            },
+            None => break,
         }
     }
     let head = futures::stream::iter(
@@ -511,5 +513,34 @@ mod tests {
             b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf2\"\r\n\r\nx\r\n--XyZ--\r\n";
         assert_eq!(first_part_csrf(sly, b), Some(None));
         assert_eq!(first_part_csrf(b"garbage-garbage", b), Some(None));
+    }
+
+    /// The token is found whatever the chunking: one chunk holding the token
+    /// part and far more than the peek size (as a browser's upload can
+    /// arrive), or many tiny chunks; and the body is handed on intact.
+    #[tokio::test]
+    async fn multipart_token_in_any_chunking() {
+        let b = "XyZ";
+        let mut body = b"--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n".to_vec();
+        body.extend(std::iter::repeat_n(b'x', 3 * MULTIPART_PEEK));
+        body.extend_from_slice(b"\r\n--XyZ--\r\n");
+        let one = Request::new(Body::from(body.clone()));
+        let (req, token) = multipart_csrf(one, b).await;
+        assert_eq!(token.as_deref(), Some("tok"));
+        let back = axum::body::to_bytes(req.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(back.as_ref(), body.as_slice());
+        let chunks: Vec<Result<axum::body::Bytes, std::io::Error>> = body
+            .chunks(7)
+            .map(|c| Ok(axum::body::Bytes::copy_from_slice(c)))
+            .collect();
+        let many = Request::new(Body::from_stream(futures::stream::iter(chunks)));
+        let (req, token) = multipart_csrf(many, b).await;
+        assert_eq!(token.as_deref(), Some("tok"));
+        let back = axum::body::to_bytes(req.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(back.as_ref(), body.as_slice());
     }
 }

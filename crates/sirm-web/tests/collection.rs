@@ -1811,19 +1811,25 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
         (v["verdict"].as_str(), v["file"]["matches"].as_bool()),
         (Some("altered"), Some(false))
     );
-    // The altered copy is a security event for the audit administrator.
+    // The altered copy is shown to the audit administrator: presented
+    // anonymously, it is counted in the source's refusal summary.
+    app.sirm.flush_refusals(true).await.unwrap();
     let events = app
         .sirm
         .store
         .security_entries(&sirm_store::AuditFilter {
-            event: Some("certificate.altered".into()),
+            event: Some("refusals.summary".into()),
             limit: 10,
             ..Default::default()
         })
         .await
         .unwrap();
     assert_eq!(events.len(), 1);
-    assert!(events[0].payload.contains(&code), "{}", events[0].payload);
+    assert!(
+        events[0].payload.contains("certificate.altered ×1") && events[0].payload.contains(&code),
+        "{}",
+        events[0].payload
+    );
     let (s, v) = check(b"%PDF-1.4 not ours".to_vec()).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert!(
@@ -2292,7 +2298,8 @@ async fn delegate_certificates_within_scope_and_validity(postgres: bool) {
     let doc = "b".repeat(64);
     // In force, contributions only, for the retiree; expired, everything,
     // for the citizen.
-    app.sirm
+    let dl_retiree = app
+        .sirm
         .record_delegation(
             &clerk,
             &retiree.parse().unwrap(),
@@ -2304,7 +2311,8 @@ async fn delegate_certificates_within_scope_and_validity(postgres: bool) {
         )
         .await
         .unwrap();
-    app.sirm
+    let dl_citizen = app
+        .sirm
         .record_delegation(
             &clerk,
             &citizen.parse().unwrap(),
@@ -2322,7 +2330,7 @@ async fn delegate_certificates_within_scope_and_validity(postgres: bool) {
 
     // In scope: listed, downloaded, issued.
     let list = app
-        .page(&d, &format!("/my/certificates?id={retiree}"))
+        .page(&d, &format!("/my/certificates?delegation={dl_retiree}"))
         .await;
     assert!(list.contains(&contribution), "{list}");
     assert!(!list.contains(&benefit), "out of scope, not listed: {list}");
@@ -2345,7 +2353,10 @@ async fn delegate_certificates_within_scope_and_validity(postgres: bool) {
     );
     let r = app
         .http
-        .get(format!("{}/my/certificates?id={citizen}", app.base))
+        .get(format!(
+            "{}/my/certificates?delegation={dl_citizen}",
+            app.base
+        ))
         .bearer_auth(&d)
         .send()
         .await

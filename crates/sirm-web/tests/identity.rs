@@ -729,8 +729,22 @@ async fn other_agency_and_config_audit(postgres: bool) {
             Some(json!({"id": "11010519491231002X"})),
         )
         .await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
-    assert!(body.contains("agency-scope"), "{body}");
+    // Another agency's person is "not found", exactly like a missing one…
+    let (s2, missing) = app
+        .call(
+            Some(&clerk),
+            Method::POST,
+            "/api/v1/persons/lookup",
+            Some(json!({"id": "110105199003071220"})),
+        )
+        .await;
+    assert_eq!(
+        (s, s2),
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+        "{body}"
+    );
+    let code = |b: &str| serde_json::from_str::<Value>(b).unwrap()["error"]["code"].clone();
+    assert_eq!(code(&body), code(&missing));
     let (s, body) = app
         .call(
             Some(&clerk),
@@ -739,9 +753,19 @@ async fn other_agency_and_config_audit(postgres: bool) {
             Some(json!({"person_id": "11010519491231002X"})),
         )
         .await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
-    // The security configuration in force is in the audit trail.
+    assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
+    // …and the audit administrator sees which it was.
     let audit = app.login("auditadmin").await;
+    let (_, body) = app
+        .call(
+            Some(&audit),
+            Method::GET,
+            "/api/v1/audit?account=clerk&event=permission.denied",
+            None,
+        )
+        .await;
+    assert!(body.contains("agency-scope"), "{body}");
+    // The security configuration in force is in the audit trail.
     let (_, body) = app
         .call(
             Some(&audit),

@@ -81,13 +81,7 @@ async fn break_in_1_sysadmin_cannot_seize_every_role(engine: Engine) {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["status"], "pending");
     let puppet_request = v["request_id"].as_str().unwrap().to_string();
-    assert!(app
-        .sirm
-        .store
-        .roles_of("puppet")
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(app.sirm.store.roles_of("puppet").await.unwrap().is_empty());
     // The system administrator cannot approve it.
     let (s, _) = sys
         .post(
@@ -220,12 +214,19 @@ async fn break_in_2_anonymous_flood_writes_one_summary(engine: Engine) {
         .iter()
         .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
         .count();
-    assert!(limited > N / 2, "most were stopped by the limits: {limited}");
+    assert!(
+        limited > N / 2,
+        "most were stopped by the limits: {limited}"
+    );
     // Written: the source lockout of sysadmin (one entry), then one summary.
     let written = app.sirm.flush_refusals(true).await.unwrap();
     assert_eq!(written, 1);
     let after = app.ledger_size().await;
-    assert!(after - before <= 3, "{} entries for {N} requests", after - before);
+    assert!(
+        after - before <= 3,
+        "{} entries for {N} requests",
+        after - before
+    );
     let (s, rows) = auditor.get("/api/v1/audit?event=refusals.summary").await;
     assert_eq!(s, StatusCode::OK, "{rows}");
     let rows = rows.as_array().unwrap();
@@ -361,7 +362,13 @@ async fn finding_6_activation_is_not_an_oracle(engine: Engine) {
     };
     let answers = vec![
         // Unknown person.
-        activate("11010519491231002X".into(), name.clone(), code.clone(), "newuser").await,
+        activate(
+            "11010519491231002X".into(),
+            name.clone(),
+            code.clone(),
+            "newuser",
+        )
+        .await,
         // Known person, wrong name.
         activate(id.clone(), "某某".into(), code.clone(), "newuser").await,
         // Right person and name, wrong code.
@@ -384,7 +391,11 @@ async fn finding_6_activation_is_not_an_oracle(engine: Engine) {
     // Rate-limited per source: burst 8 configured, 6 used.
     let mut statuses = vec![];
     for _ in 0..4 {
-        statuses.push(activate(id.clone(), name.clone(), code.clone(), "other").await.0);
+        statuses.push(
+            activate(id.clone(), name.clone(), code.clone(), "other")
+                .await
+                .0,
+        );
     }
     assert!(
         statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
@@ -465,9 +476,7 @@ async fn finding_8_lockout_is_per_source(engine: Engine) {
     guess("127.0.0.3").await;
     guess("127.0.0.4").await;
     let code = app.totp_code("sysadmin").await;
-    let (s, v) = app
-        .login_raw("sysadmin", DEMO_PASSWORD, Some(&code))
-        .await;
+    let (s, v) = app.login_raw("sysadmin", DEMO_PASSWORD, Some(&code)).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
     let rows = audit(&app, "account=sysadmin&event=lockout").await;
     assert_eq!(rows.len(), 4, "three sources, then the account: {rows:?}");
@@ -514,7 +523,11 @@ async fn finding_9_sessions_and_second_factors(engine: Engine) {
             json!({"secret": secret, "code": new_code(), "current_password": DEMO_PASSWORD, "current_code": app.totp_code("clerk").await}),
         )
         .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "the old password no longer works");
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "the old password no longer works"
+    );
     let (s, codes) = a
         .post(
             "/api/v1/me/totp/confirm",
@@ -568,7 +581,10 @@ async fn finding_10_csv_exports_neutralise_formulas(engine: Engine) {
     let mut seen = 0;
     for rec in reader.records() {
         for cell in rec.unwrap().iter() {
-            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{cell:?}");
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell:?}"
+            );
             if cell.contains("HYPERLINK") {
                 assert!(cell.starts_with("'="), "{cell:?}");
                 seen += 1;
@@ -666,8 +682,10 @@ async fn finding_13_review_chain_and_configuration(engine: Engine) {
     assert_eq!(section("review"), 2, "{rows:?}");
     assert_eq!(section("queries"), 2, "{rows:?}");
     assert_eq!(section("security"), 1, "{rows:?}");
-    assert!(rows[0]["detail"].as_str().unwrap().contains("approval")
-        || rows[1]["detail"].as_str().unwrap().contains("approval"));
+    assert!(
+        rows[0]["detail"].as_str().unwrap().contains("approval")
+            || rows[1]["detail"].as_str().unwrap().contains("approval")
+    );
 }
 
 /// Finding 14: a former employer saw the person's current address and phone.
@@ -695,7 +713,10 @@ async fn finding_14_former_employer_sees_no_address(engine: Engine) {
         }
     };
     let f = record(former).await;
-    assert_eq!((f["address"].as_str(), f["phone"].as_str()), (Some(""), Some("")));
+    assert_eq!(
+        (f["address"].as_str(), f["phone"].as_str()),
+        (Some(""), Some(""))
+    );
     let c = record(current).await;
     assert!(!c["address"].as_str().unwrap().is_empty(), "{c}");
 }
@@ -736,7 +757,10 @@ async fn finding_15_private_at_rest_and_in_urls(engine: Engine) {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let (_, form) = query.page("/persons").await;
-    assert!(form.contains("method=\"post\" action=\"/persons\""), "{form}");
+    assert!(
+        form.contains("method=\"post\" action=\"/persons\""),
+        "{form}"
+    );
     // A name typed at a failed sign-in is not kept.
     let typed = "My-Secret-Password-42";
     let (s, _) = app.login_raw(typed, "whatever", None).await;
@@ -754,7 +778,14 @@ async fn finding_15_private_at_rest_and_in_urls(engine: Engine) {
 async fn finding_16_web_headers(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let anon = app.anonymous();
-    for path in ["/", "/login", "/activate", "/healthz", "/nowhere", "/api/v1/openapi.json"] {
+    for path in [
+        "/",
+        "/login",
+        "/activate",
+        "/healthz",
+        "/nowhere",
+        "/api/v1/openapi.json",
+    ] {
         let r = anon.get_raw(path).await;
         let h = r.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
@@ -797,7 +828,9 @@ async fn finding_16_web_headers(engine: Engine) {
     let (_, ready) = anon.get("/readyz").await;
     assert_eq!(ready, json!({"ready": true, "database": ready["database"]}));
     // HSTS once served behind TLS.
-    let tls = TestApp::start(Options::new(engine).tune(|s| s.config.security.secure_cookies = true)).await;
+    let tls =
+        TestApp::start(Options::new(engine).tune(|s| s.config.security.secure_cookies = true))
+            .await;
     let r = tls.anonymous().get_raw("/login").await;
     assert!(r.headers()["strict-transport-security"]
         .to_str()
@@ -805,17 +838,77 @@ async fn finding_16_web_headers(engine: Engine) {
         .starts_with("max-age="));
 }
 
+/// A multipart form carries its anti-forgery token as its first part, also
+/// when the browser sends that part and a large file in one chunk.
+async fn multipart_token_found_before_a_large_file(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let clerk = app.login("clerk").await;
+    let employer = app
+        .sirm
+        .store
+        .account("agent")
+        .await
+        .unwrap()
+        .unwrap()
+        .employer
+        .unwrap();
+    // The whole body in one piece, as a browser sends it: the token part and
+    // a megabyte of file arrive in the server's first read.
+    let boundary = "----SirmBoundary7MA4YWxkTrZu0gW";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"credit_code\"\r\n\r\n{employer}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"month\"\r\n\r\n2024-05\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\nContent-Type: text/csv\r\n\r\n",
+        clerk.csrf
+    );
+    for i in 0..60_000 {
+        body.push_str(&format!("line {i},1000.00\n"));
+    }
+    body.push_str(&format!("\r\n--{boundary}--\r\n"));
+    let r = app
+        .http
+        .post(app.url("/declarations"))
+        .header("cookie", format!("sirm_session={}", clerk.token))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "{}",
+        r.text().await.unwrap()
+    );
+    // Without the token first: refused.
+    let form = reqwest::multipart::Form::new()
+        .text("credit_code", employer.to_string())
+        .text("csrf", clerk.csrf.clone());
+    let r = clerk.send_multipart("/declarations", form).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
 /// The public routes are exactly these, each with a per-source rate class;
 /// the list comes from the routes the router was built with.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn public_routes_are_exactly_these() {
     let app = TestApp::start(Options::new(Engine::Sqlite).kiosk()).await;
-    let mounted = sirm_web::mounted_routes(app.sirm.clone(), sirm_web::ServeOptions { kiosk: true });
+    let mounted =
+        sirm_web::mounted_routes(app.sirm.clone(), sirm_web::ServeOptions { kiosk: true });
     let mut public: Vec<String> = mounted
         .iter()
         .filter(|r| r.guard == sirm_web::routes::Guard::Public)
         .map(|r| {
-            assert!(r.rate.is_some(), "{} {} has no rate class", r.method, r.path);
+            assert!(
+                r.rate.is_some(),
+                "{} {} has no rate class",
+                r.method,
+                r.path
+            );
             format!("{} {}", r.method, r.path)
         })
         .collect();
@@ -872,4 +965,5 @@ sirm_testkit::both_engines!(
     finding_14_former_employer_sees_no_address,
     finding_15_private_at_rest_and_in_urls,
     finding_16_web_headers,
+    multipart_token_found_before_a_large_file,
 );

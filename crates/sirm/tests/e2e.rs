@@ -971,4 +971,3 @@ fn help_on_every_command() {
         assert!(stdout(&out).contains("Usage"), "{cmd}");
     }
 }
-

@@ -341,16 +341,9 @@ impl Sirm {
                     )));
                 }
             }
-            Record::PersonChange(c) => match self.store.person(c.id.as_str()).await? {
-                None => return Err(AppError::NotFound(format!("person {}", c.id.masked()))),
-                Some(p) if p.agency != who.agency => {
-                    return Err(AppError::forbidden(
-                        "agency-scope",
-                        format!("person {} is not a record of your agency", c.id.masked()),
-                    ))
-                }
-                Some(_) => {}
-            },
+            Record::PersonChange(c) => {
+                self.person_of_agency(who, &c.id).await?;
+            }
             Record::Employer(e) => {
                 if self
                     .store
@@ -1236,14 +1229,7 @@ impl Sirm {
         who: &Principal,
         id: &sirm_domain::id::ResidentId,
     ) -> Result<(), AppError> {
-        match self.store.person(id.as_str()).await? {
-            None => Err(AppError::NotFound(format!("person {}", id.masked()))),
-            Some(p) if p.agency != who.agency => Err(AppError::forbidden(
-                "agency-scope",
-                format!("person {} is not a record of your agency", id.masked()),
-            )),
-            Some(_) => Ok(()),
-        }
+        self.person_of_agency(who, id).await.map(drop)
     }
 
     async fn application_of_agency(

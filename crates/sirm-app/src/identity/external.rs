@@ -37,7 +37,8 @@ fn sha256_hex(s: &str) -> String {
 }
 
 impl Sirm {
-    /// A person of the principal's own agency (rule `agency-scope`).
+    /// A person of the principal's own agency (rule `agency-scope`: another
+    /// agency's person is "not found", and the refusal is audited).
     pub async fn person_in_agency(
         &self,
         who: &Principal,
@@ -71,14 +72,10 @@ impl Sirm {
                 &who.username,
             )
             .await?;
-            return Err(AppError::forbidden(
-                "agency-scope",
-                format!(
-                    "person {} is not a record of your agency ({})",
-                    id.masked(),
-                    who.agency
-                ),
-            ));
+            // The same answer as a person who does not exist (object-level
+            // check): another agency's records are not there for this
+            // requester; the audit trail says which it was.
+            return Err(AppError::NotFound(format!("person {}", id.masked())));
         }
         Ok(p)
     }

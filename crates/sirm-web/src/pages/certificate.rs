@@ -61,8 +61,10 @@ fn parse_month(field: &str, s: Option<&str>) -> Result<Option<Month>, ApiError> 
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    pub id: Option<String>,
+    /// A delegate: the written authorization (`DL-…`) naming the person.
+    pub delegation: Option<String>,
     /// The code just issued (highlighted).
     pub issued: Option<String>,
 }
@@ -73,17 +75,18 @@ pub async fn my_certificates(
     Extension(c): Extension<Caller>,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    list_page(&st, &c, q.id.as_deref(), q.issued.as_deref(), None).await
+    list_page(&st, &c, q.delegation.as_deref(), q.issued.as_deref(), None).await
 }
 
 async fn list_page(
     st: &AppState,
     c: &Caller,
-    id: Option<&str>,
+    delegation: Option<&str>,
     issued: Option<&str>,
     error: Option<String>,
 ) -> Response {
-    let subject = match super::portal::subject_id(c, id) {
+    let delegation = delegation.map(str::trim).filter(|d| !d.is_empty());
+    let subject = match super::portal::subject_of(st, c, delegation, None).await {
         Ok(s) => s,
         Err(e) => return super::error_page(e),
     };
@@ -95,14 +98,11 @@ async fn list_page(
         Ok(r) => r,
         Err(e) => return super::error_page(e.into()),
     };
-    let idq = id
-        .map(|i| format!("?id={}", esc(i.trim())))
-        .unwrap_or_default();
-    let id_field = id
-        .map(|i| {
+    let id_field = delegation
+        .map(|d| {
             format!(
-                "<input type=\"hidden\" name=\"id\" value=\"{}\">",
-                esc(i.trim())
+                "<input type=\"hidden\" name=\"delegation\" value=\"{}\">",
+                esc(d)
             )
         })
         .unwrap_or_default();
@@ -124,7 +124,7 @@ async fn list_page(
         };
         list.push_str(&format!(
             "<tr{mark}><td>{}</td><td>{} {} {}</td><td>{}</td><td><code>{}</code></td><td>{}</td>\
-             <td><a class=\"download\" href=\"/my/certificates/{}/pdf{idq}\">{}</a> · <a href=\"/verify/{}\">{}</a></td></tr>",
+             <td><a class=\"download\" href=\"/my/certificates/{}/pdf\">{}</a> · <a href=\"/verify/{}\">{}</a></td></tr>",
             kind_label(&r.kind),
             esc(&r.from_month),
             t("至", "to"),
@@ -195,7 +195,10 @@ pub struct IssueForm {
     pub kind: String,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// The person's ID number (JSON body only).
     pub id: Option<String>,
+    /// A delegate: the written authorization (`DL-…`) naming the person.
+    pub delegation: Option<String>,
 }
 
 /// What an issue form asks for.
@@ -219,7 +222,7 @@ async fn issue(
     f: &IssueForm,
 ) -> Result<IssuedCertificate, ApiError> {
     let req = request(st, headers, f)?;
-    let id = super::portal::subject_id(c, f.id.as_deref())?;
+    let id = super::portal::subject_of(st, c, f.delegation.as_deref(), f.id.as_deref()).await?;
     Ok(st
         .sirm
         .issue_certificate(&c.principal, Channel::Portal, &id, &req)
@@ -236,11 +239,20 @@ pub async fn issue_form(
     match issue(&st, &c, &headers, &f).await {
         Ok(done) => {
             let mut q = vec![("issued", done.code.as_str())];
-            q.extend(f.id.as_deref().map(|i| ("id", i.trim())));
+            q.extend(f.delegation.as_deref().map(|d| ("delegation", d.trim())));
             let q = serde_urlencoded::to_string(q).unwrap_or_default();
             Redirect::to(&format!("/my/certificates?{q}")).into_response()
         }
-        Err(e) => list_page(&st, &c, f.id.as_deref(), None, Some(e.message.clone())).await,
+        Err(e) => {
+            list_page(
+                &st,
+                &c,
+                f.delegation.as_deref(),
+                None,
+                Some(e.message.clone()),
+            )
+            .await
+        }
     }
 }
 

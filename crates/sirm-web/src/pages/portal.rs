@@ -41,14 +41,21 @@ pub struct RecordQuery {
 /// Whose record: the person a delegate's authorization names, else the
 /// signed-in person's own.
 async fn subject(st: &AppState, c: &Caller, q: &RecordQuery) -> Result<ResidentId, ApiError> {
-    match q
-        .delegation
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-    {
+    subject_of(st, c, q.delegation.as_deref(), None).await
+}
+
+/// Whose record: the person a delegate's authorization (`DL-…`) names, an
+/// ID number given in a request body (never a URL), else the signed-in
+/// person's own.
+pub(crate) async fn subject_of(
+    st: &AppState,
+    c: &Caller,
+    delegation: Option<&str>,
+    id: Option<&str>,
+) -> Result<ResidentId, ApiError> {
+    match delegation.map(str::trim).filter(|d| !d.is_empty()) {
         Some(d) => Ok(st.sirm.delegation_subject(&c.principal, d).await?),
-        None => subject_id(c, None),
+        None => subject_id(c, id),
     }
 }
 
