@@ -98,13 +98,13 @@ impl Limiters {
         }
     }
 
-    /// Take a token of `class` for `source` now, or the 429 answer.
-    pub fn take(&self, class: RateClass, source: IpAddr) -> Result<(), Response> {
-        let Some(l) = self.by_class.get(&class) else {
-            return Ok(());
-        };
+    /// Take a token of `class` for `source` now: `None` when there was one,
+    /// else the 429 answer to send.
+    pub fn refusal(&self, class: RateClass, source: IpAddr) -> Option<Response> {
+        let l = self.by_class.get(&class)?;
         l.take(source, Instant::now())
-            .map_err(|wait| too_many(class, l, wait))
+            .err()
+            .map(|wait| too_many(class, l, wait))
     }
 }
 

@@ -334,7 +334,7 @@ pub async fn guard(
     let ip = crate::ratelimit::peer(&req);
     let source = source_of(&req);
     if let Some(class) = spec.rate {
-        if let Err(r) = st.limiters.take(class, ip) {
+        if let Some(r) = st.limiters.refusal(class, ip) {
             st.sirm.refused(&source, "rate_limited", None, class.name());
             return r;
         }
@@ -369,7 +369,7 @@ pub async fn guard(
                 })
             }
             Err(e) if spec.guard != Guard::Public => {
-                if let Err(r) = st.limiters.take(RateClass::Pages, ip) {
+                if let Some(r) = st.limiters.refusal(RateClass::Pages, ip) {
                     return r;
                 }
                 return refuse(spec.kind, e, &path);
@@ -379,7 +379,7 @@ pub async fn guard(
     }
     if caller.is_none() && spec.guard != Guard::Public {
         // Anonymous calls of signed-in routes share the public pages' budget.
-        if let Err(r) = st.limiters.take(RateClass::Pages, ip) {
+        if let Some(r) = st.limiters.refusal(RateClass::Pages, ip) {
             st.sirm.refused(&source, "rate_limited", None, "anonymous");
             return r;
         }

@@ -1,7 +1,7 @@
 //! Security issue 20: each finding of the outside review has a regression
 //! test named after it, run over real HTTP on both engines (the test kit).
 //! The three break-ins first, then the weaknesses by number.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::type_complexity)]
 
 use futures::StreamExt;
 use reqwest::StatusCode;
