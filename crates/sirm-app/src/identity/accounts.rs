@@ -503,52 +503,15 @@ impl Sirm {
         if let Err(v) = access::check_grant(&current, role) {
             return Err(self.sod_refusal(who, v, &target.username).await);
         }
-        if self
-            .store
-            .role_requests(Some("pending"))
-            .await?
-            .iter()
-            .any(|r| r.username == target.username && r.role == role.as_str())
-        {
-            return Err(AppError::Conflict(format!(
-                "a request for {} to hold {} is already pending",
-                target.username,
-                role.as_str()
-            )));
-        }
-        let mut raw = [0u8; 6];
-        rand::rngs::OsRng.fill_bytes(&mut raw);
-        let request_id = format!("RR-{}", hex::encode(raw));
-        let req = RoleRequested {
-            request_id: request_id.clone(),
-            username: target.username.clone(),
-            role: role.as_str().to_string(),
-            reason: reason.to_string(),
-        };
-        let subject = records::account_subject(&target.username);
-        let drafts = vec![
-            draft(
-                &self.config,
-                Stream::Security,
-                kind::ROLE_REQUESTED,
-                subject.clone(),
-                &who.username,
-                &req,
-            )?,
-            self.audit_draft(
-                &target.username,
-                &who.source,
-                "role.request",
-                "success",
-                &format!("{request_id} {} ({reason})", role.as_str()),
-                &who.username,
-            )?,
-        ];
-        self.append(drafts).await?;
-        Ok(RoleRequestOutcome {
-            request_id,
-            status: "pending".into(),
-        })
+        self.file_role_request(
+            who,
+            &target,
+            role,
+            reason,
+            kind::ROLE_REQUESTED,
+            "role.request",
+        )
+        .await
     }
 
     pub async fn role_requests(
@@ -725,6 +688,28 @@ impl Sirm {
         }
         records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
         self.keep_last_holder(who, &target, role, "revoke").await?;
+        self.file_role_request(
+            who,
+            &target,
+            role,
+            reason,
+            kind::ROLE_REVOCATION_REQUESTED,
+            "role.revocation_request",
+        )
+        .await
+    }
+
+    /// Append a grant or revocation request (`kind`) with its audit event,
+    /// unless one about the same account and role is already pending.
+    async fn file_role_request(
+        &self,
+        who: &Principal,
+        target: &AccountRow,
+        role: Role,
+        reason: &str,
+        kind: &str,
+        event: &str,
+    ) -> Result<RoleRequestOutcome, AppError> {
         if self
             .store
             .role_requests(Some("pending"))
@@ -741,29 +726,31 @@ impl Sirm {
         let mut raw = [0u8; 6];
         rand::rngs::OsRng.fill_bytes(&mut raw);
         let request_id = format!("RR-{}", hex::encode(raw));
-        let p = RoleRequested {
+        let req = RoleRequested {
             request_id: request_id.clone(),
             username: target.username.clone(),
             role: role.as_str().to_string(),
             reason: reason.to_string(),
         };
-        let d = draft(
-            &self.config,
-            Stream::Security,
-            kind::ROLE_REVOCATION_REQUESTED,
-            records::account_subject(&target.username),
-            &who.username,
-            &p,
-        )?;
-        let ev = self.audit_draft(
-            &target.username,
-            &who.source,
-            "role.revocation_request",
-            "success",
-            &format!("{request_id} {} ({reason})", role.as_str()),
-            &who.username,
-        )?;
-        self.append(vec![d, ev]).await?;
+        let drafts = vec![
+            draft(
+                &self.config,
+                Stream::Security,
+                kind,
+                records::account_subject(&target.username),
+                &who.username,
+                &req,
+            )?,
+            self.audit_draft(
+                &target.username,
+                &who.source,
+                event,
+                "success",
+                &format!("{request_id} {} ({reason})", role.as_str()),
+                &who.username,
+            )?,
+        ];
+        self.append(drafts).await?;
         Ok(RoleRequestOutcome {
             request_id,
             status: "pending".into(),

@@ -413,13 +413,7 @@ impl Sirm {
         new: &str,
     ) -> Result<(), AppError> {
         self.authorize(who, Permission::SelfService).await?;
-        let cred = self
-            .store
-            .credential_state(&who.username)
-            .await?
-            .ok_or_else(|| {
-                AppError::Unauthenticated("no password is set for this account".into())
-            })?;
+        let cred = self.own_credential(who).await?;
         if !password::verify_async(old, &cred.password_hash).await? {
             self.audit(
                 &who.username,
@@ -489,6 +483,14 @@ impl Sirm {
         Ok(())
     }
 
+    /// The signed-in account's credential state.
+    async fn own_credential(&self, who: &Principal) -> Result<sirm_store::CredentialRow, AppError> {
+        self.store
+            .credential_state(&who.username)
+            .await?
+            .ok_or_else(|| AppError::Unauthenticated("no password is set for this account".into()))
+    }
+
     /// Whether the signed-in account has a second factor enrolled (then
     /// re-enrolling needs the current password and code).
     pub async fn second_factor_enrolled(&self, who: &Principal) -> Result<bool, AppError> {
@@ -529,13 +531,7 @@ impl Sirm {
                 "change your password first",
             ));
         }
-        let cred = self
-            .store
-            .credential_state(&who.username)
-            .await?
-            .ok_or_else(|| {
-                AppError::Unauthenticated("no password is set for this account".into())
-            })?;
+        let cred = self.own_credential(who).await?;
         if let Some(old_secret) = &cred.totp_secret {
             let Some((password, old_code)) =
                 current.filter(|(p, c)| !p.is_empty() && !c.trim().is_empty())
