@@ -17,7 +17,7 @@ use sirm_testkit::{both_engines, Client, Engine, Options, StatusCode, TestApp};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 both_engines!(
-    hostile_declarations_are_refused_and_the_server_lives,
+    break_in_3_workbook_bomb_and_hostile_uploads_refused,
     over_size_bodies_get_413_naming_the_cap,
 );
 
@@ -274,7 +274,7 @@ fn scratch_files(app: &TestApp) -> Vec<String> {
 
 // ------------------------------------------------------------------ tests
 
-async fn hostile_declarations_are_refused_and_the_server_lives(engine: Engine) {
+async fn break_in_3_workbook_bomb_and_hostile_uploads_refused(engine: Engine) {
     let app = TestApp::start(Options::new(engine).tune(|s| {
         s.config.limits.xlsx_max_rows = 50;
         s.config.limits.xlsx_max_columns = 4;
