@@ -108,6 +108,9 @@ pub struct TestApp {
     schema: Option<String>,
     /// Last TOTP step used per account (each code signs in once).
     steps: Mutex<HashMap<String, i64>>,
+    /// Sessions of [`TestApp::login`], reused (a staff sign-in spends a TOTP
+    /// step, and only a few steps are valid at a time).
+    sessions: Mutex<HashMap<String, Client>>,
 }
 
 impl TestApp {
@@ -163,6 +166,7 @@ impl TestApp {
             dir: Some(dir),
             schema,
             steps: Mutex::new(HashMap::new()),
+            sessions: Mutex::new(HashMap::new()),
         }
     }
 
@@ -240,9 +244,24 @@ impl TestApp {
         (r.status(), r.json().await.unwrap_or(Value::Null))
     }
 
-    /// Sign in a demo account with the demo password (and its demo second
-    /// factor when it needs one).
+    /// A signed-in session of a demo account (demo password, demo second
+    /// factor when it needs one). The first call signs in; later calls for
+    /// the same account reuse that session — use [`TestApp::login_new`] for
+    /// a session of its own.
     pub async fn login(&self, user: &str) -> Client {
+        if let Some(c) = self.sessions.lock().unwrap().get(user) {
+            return c.clone();
+        }
+        let c = self.login_new(user).await;
+        self.sessions
+            .lock()
+            .unwrap()
+            .insert(user.to_string(), c.clone());
+        c
+    }
+
+    /// A new session of a demo account (not shared with [`TestApp::login`]).
+    pub async fn login_new(&self, user: &str) -> Client {
         self.login_with(user, DEMO_PASSWORD).await
     }
 

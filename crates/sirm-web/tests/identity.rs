@@ -106,7 +106,7 @@ impl App {
 
     /// Sign in: the session token and its CSRF token.
     async fn login_full(&self, user: &str) -> (String, String) {
-        let c = self.kit.login(user).await;
+        let c = self.kit.login_new(user).await;
         (c.token, c.csrf)
     }
 
@@ -697,7 +697,8 @@ async fn separation_checked_on_every_request(postgres: bool) {
     assert!(body.contains("art26-admin-business"), "{body}");
     // …and the projection is put right from the ledger by a rebuild.
     app.sirm.rebuild().await.unwrap();
-    let clerk = app.login("clerk").await;
+    // The refused session was ended: a new one.
+    let clerk = app.kit.login_new("clerk").await.token;
     let (s, body) = app
         .call(Some(&clerk), Method::GET, "/api/v1/me", None)
         .await;

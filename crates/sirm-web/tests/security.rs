@@ -490,8 +490,8 @@ async fn finding_8_lockout_is_per_source(engine: Engine) {
 /// factor needs the current password and code; a code signs in once.
 async fn finding_9_sessions_and_second_factors(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let a = app.login("clerk").await;
-    let b = app.login("clerk").await;
+    let a = app.login_new("clerk").await;
+    let b = app.login_new("clerk").await;
     let (s, v) = a
         .post(
             "/api/v1/me/password",
