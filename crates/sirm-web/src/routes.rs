@@ -202,12 +202,17 @@ fn csrf_refusal(kind: Kind) -> Response {
 }
 
 fn too_large(kind: Kind, class: BodyClass, max: usize) -> Response {
-    let mib = max as f64 / (1024.0 * 1024.0);
+    const MIB: usize = 1024 * 1024;
+    let size = if max % MIB == 0 {
+        format!("{} MiB", max / MIB)
+    } else {
+        format!("{} KiB", max / 1024)
+    };
     let e = ApiError {
         status: StatusCode::PAYLOAD_TOO_LARGE,
         code: "payload_too_large",
         message: format!(
-            "请求内容超过上限 {mib:.2} MiB / the request body exceeds the limit of {max} bytes (limits.{}); nothing was kept",
+            "请求内容超过上限 {size} / the request exceeds the limit of {size} (cap limits.{}); nothing was kept",
             class.setting()
         ),
     };

@@ -506,10 +506,14 @@ async fn over_size_bodies_get_413_naming_the_cap(engine: Engine) {
         )
         .await;
         assert_eq!(s, 413, "chunked {chunked}: {page}");
+        // With a length the guard refuses before reading; without one the
+        // handler names the field when the cap is crossed.
         assert!(
-            page.contains("文件超过上限 1 MiB / the file exceeds the limit of 1 MiB")
-                && page.contains("field file")
-                && page.contains("limits.declaration_upload_mib"),
+            page.contains("超过上限 1 MiB")
+                && page.contains("limits.declaration_upload_mib")
+                && (!chunked
+                    || page.contains("文件超过上限 1 MiB / the file exceeds the limit of 1 MiB")
+                        && page.contains("field file")),
             "{page}"
         );
     }
@@ -546,9 +550,9 @@ async fn over_size_bodies_get_413_naming_the_cap(engine: Engine) {
         .await;
         assert_eq!(s, 413, "{page}");
         assert!(
-            page.contains("文件超过上限 1 MiB")
-                && page.contains("field material")
-                && page.contains("limits.application_upload_mib"),
+            page.contains("超过上限 1 MiB")
+                && page.contains("limits.application_upload_mib")
+                && (!chunked || page.contains("field material")),
             "{page}"
         );
     }
@@ -574,7 +578,7 @@ async fn over_size_bodies_get_413_naming_the_cap(engine: Engine) {
         assert_eq!(v["error"]["code"], "payload_too_large", "{v}");
         let m = v["error"]["message"].as_str().unwrap();
         assert!(
-            m.contains("field body") && m.contains("limits.application_upload_mib"),
+            m.contains("limits.application_upload_mib") && (!chunked || m.contains("field body")),
             "{m}"
         );
     }
@@ -593,7 +597,7 @@ async fn over_size_bodies_get_413_naming_the_cap(engine: Engine) {
         .await;
         assert_eq!(s, 413, "{page}");
         assert!(
-            page.contains("文件超过上限 1 MiB") && page.contains("limits.certificate_upload_mib"),
+            page.contains("超过上限 1 MiB") && page.contains("limits.certificate_upload_mib"),
             "{page}"
         );
         let pdf = ("Content-Type", "application/pdf".to_string());
