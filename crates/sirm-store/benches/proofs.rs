@@ -1,0 +1,236 @@
+//! Proof latency from stored tree state at growing ledger sizes, beside
+//! the leaf scan proofs used before (`Store::leaf_hashes` + `sirm-ledger`'s
+//! reference functions).
+//!
+//! `cargo bench -p sirm-store --bench proofs` — one database per engine,
+//! grown by `Store::append_stream` (500,000 entries per transaction) to
+//! each size of `SIRM_BENCH_PROOF_SIZES` (default `100000,10000000`); at each
+//! size, 2,000 inclusion proofs of random entries and 2,000 consistency
+//! proofs from a random older size to the head, one at a time, each as the
+//! API serves it: read the head checkpoint, read the proof, check it against
+//! the signed root. The leaf scan runs at sizes up to
+//! `SIRM_BENCH_BASELINE_MAX` (default 100000). PostgreSQL from
+//! `SIRM_TEST_POSTGRES_URL`; `SIRM_BENCH_SKIP_POSTGRES=1` skips it. The
+//! database is deleted at the end. Results: docs/benchmarks.md.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use rand::{Rng, SeedableRng};
+use sirm_ledger::{merkle, CryptoProfile, EntryDraft, SigningKey, Stream};
+use sirm_store::{Role, Store, StoreConfig};
+
+const P: CryptoProfile = CryptoProfile::Sha256Ed25519;
+const PROOFS: usize = 2_000;
+const BASELINE_RUNS: usize = 20;
+const APPEND_CHUNK: u64 = 500_000;
+
+fn draft(i: u64) -> EntryDraft {
+    // About the size of a person registration payload (~200 bytes), as in
+    // the append benchmark.
+    EntryDraft {
+        time: Utc::now(),
+        agency: "110105".into(),
+        stream: Stream::Business,
+        kind: "bench.note".into(),
+        subject: format!("bench:{i}"),
+        application: None,
+        actors: vec!["bench".into()],
+        payload: serde_json::json!({
+            "address": format!("北京市朝阳区朝阳路{}号", i % 300),
+            "id": "11010519900307122X",
+            "name": "测试人员",
+            "phone": "13800000000",
+            "registered_on": "2020-01-01",
+            "serial": i,
+        }),
+    }
+}
+
+fn sizes() -> Vec<u64> {
+    std::env::var("SIRM_BENCH_PROOF_SIZES")
+        .unwrap_or_else(|_| "100000,10000000".into())
+        .split(',')
+        .map(|s| s.trim().parse().expect("SIRM_BENCH_PROOF_SIZES: sizes"))
+        .collect()
+}
+
+fn baseline_max() -> u64 {
+    std::env::var("SIRM_BENCH_BASELINE_MAX")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(100_000)
+}
+
+struct Stats {
+    p50: Duration,
+    p99: Duration,
+    mean: Duration,
+}
+
+fn stats(mut v: Vec<Duration>) -> Stats {
+    v.sort();
+    let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize];
+    Stats {
+        p50: at(0.5),
+        p99: at(0.99),
+        mean: v.iter().sum::<Duration>() / v.len() as u32,
+    }
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+/// Inclusion proof of `seq` as `Sirm::inclusion_proof` serves it.
+async fn inclusion(store: &Store, seq: u64) {
+    let cp = store.head().await.unwrap().unwrap();
+    let size = cp.checkpoint.tree_size;
+    let p = store.inclusion_proof(P, size, seq - 1).await.unwrap();
+    merkle::verify_inclusion(P, &p.leaf, seq - 1, size, &p.proof, &cp.checkpoint.root).unwrap();
+}
+
+/// Consistency proof from `from` to the head as `Sirm::consistency_proof`
+/// serves it.
+async fn consistency(store: &Store, from: u64) {
+    let cp = store.head().await.unwrap().unwrap();
+    let to = cp.checkpoint.tree_size;
+    let p = store.consistency_proof(P, from, to).await.unwrap();
+    assert_eq!(p.new_root, cp.checkpoint.root);
+    merkle::verify_consistency(P, from, to, &p.old_root, &p.new_root, &p.proof).unwrap();
+}
+
+/// The same two proofs the way they were computed before: every leaf hash.
+async fn inclusion_by_scan(store: &Store, seq: u64) {
+    let cp = store.head().await.unwrap().unwrap();
+    let size = cp.checkpoint.tree_size;
+    let leaves = store.leaf_hashes(size).await.unwrap();
+    let proof = merkle::inclusion_proof(P, &leaves, seq - 1).unwrap();
+    let leaf = leaves[seq as usize - 1];
+    merkle::verify_inclusion(P, &leaf, seq - 1, size, &proof, &cp.checkpoint.root).unwrap();
+}
+
+async fn consistency_by_scan(store: &Store, from: u64) {
+    let cp = store.head().await.unwrap().unwrap();
+    let to = cp.checkpoint.tree_size;
+    let leaves = store.leaf_hashes(to).await.unwrap();
+    let old_root = merkle::root_of(P, &leaves[..from as usize]);
+    let new_root = merkle::root_of(P, &leaves);
+    let proof = merkle::consistency_proof(P, &leaves, from).unwrap();
+    merkle::verify_consistency(P, from, to, &old_root, &new_root, &proof).unwrap();
+}
+
+async fn run(engine: &str) {
+    let (cfg, dir) = if engine == "sqlite" {
+        let dir = tempfile::tempdir().unwrap();
+        (
+            StoreConfig::sqlite_file(&dir.path().join("bench.db")),
+            Some(dir),
+        )
+    } else {
+        let url = std::env::var("SIRM_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let mut c = StoreConfig::new(url);
+        c.pg_schema = Some(format!("bench_{}", hex::encode(rand::random::<[u8; 6]>())));
+        (c, None)
+    };
+    let owner = Store::connect(&cfg, Role::Owner).await.unwrap();
+    owner.migrate().await.unwrap();
+    let store = Store::connect(&cfg, Role::App).await.unwrap();
+    let key: SigningKey = P.generate_signing_key();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(6962);
+    let mut have = 0u64;
+    for size in sizes() {
+        let t = Instant::now();
+        while have < size {
+            let end = (have + APPEND_CHUNK).min(size);
+            store
+                .append_stream((have..end).map(|i| Ok(draft(i))), &key, "sirm:bench", None)
+                .await
+                .unwrap();
+            have = end;
+        }
+        let grow = t.elapsed();
+        // Statistics, as autovacuum keeps them on a live database.
+        owner.analyze().await.unwrap();
+        for _ in 0..200 {
+            inclusion(&store, rng.gen_range(1..=size)).await;
+        }
+        let mut inc = Vec::with_capacity(PROOFS);
+        let mut con = Vec::with_capacity(PROOFS);
+        for _ in 0..PROOFS {
+            let seq = rng.gen_range(1..=size);
+            let t = Instant::now();
+            inclusion(&store, seq).await;
+            inc.push(t.elapsed());
+            let from = rng.gen_range(1..=size);
+            let t = Instant::now();
+            consistency(&store, from).await;
+            con.push(t.elapsed());
+        }
+        let (i, c) = (stats(inc), stats(con));
+        println!(
+            "{engine} {size}: grown in {:.1} s; inclusion p50 {} p99 {} mean {}; \
+             consistency p50 {} p99 {} mean {}",
+            grow.as_secs_f64(),
+            us(i.p50),
+            us(i.p99),
+            us(i.mean),
+            us(c.p50),
+            us(c.p99),
+            us(c.mean)
+        );
+        if size <= baseline_max() {
+            let mut inc = Vec::new();
+            let mut con = Vec::new();
+            for _ in 0..BASELINE_RUNS {
+                let t = Instant::now();
+                inclusion_by_scan(&store, rng.gen_range(1..=size)).await;
+                inc.push(t.elapsed());
+                let t = Instant::now();
+                consistency_by_scan(&store, rng.gen_range(1..=size)).await;
+                con.push(t.elapsed());
+            }
+            let (i, c) = (stats(inc), stats(con));
+            println!(
+                "{engine} {size}: leaf scan inclusion p50 {} mean {}; consistency p50 {} mean {}",
+                ms(i.p50),
+                ms(i.mean),
+                ms(c.p50),
+                ms(c.mean)
+            );
+        }
+    }
+    store.close().await;
+    if let Some(schema) = &cfg.pg_schema {
+        owner
+            .execute_raw(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+            .await
+            .unwrap();
+    }
+    owner.close().await;
+    drop(dir);
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter, if any, names the engine.
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let mut engines = vec!["sqlite"];
+    if std::env::var("SIRM_BENCH_SKIP_POSTGRES").is_err() {
+        engines.push("postgres");
+    }
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for engine in engines {
+        if filter.is_empty() || filter.iter().any(|f| engine.contains(f.as_str())) {
+            rt.block_on(run(engine));
+        }
+    }
+}
