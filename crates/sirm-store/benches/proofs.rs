@@ -8,8 +8,12 @@
 //! size, 2,000 inclusion proofs of random entries and 2,000 consistency
 //! proofs from a random older size to the head, one at a time, each as the
 //! API serves it: read the head checkpoint, read the proof, check it against
-//! the signed root. The leaf scan runs at sizes up to
-//! `SIRM_BENCH_BASELINE_MAX` (default 100000). PostgreSQL from
+//! the signed root; and 2,000 reads of the head checkpoint alone, the
+//! cheapest read there is, for scale. The leaf scan runs at sizes up to
+//! `SIRM_BENCH_BASELINE_MAX` (default 100000). At the largest size: a full
+//! verification without and with the stored-tree check, and the upgrade
+//! from schema 12 (`Store::migrate` catching up the stored tree state).
+//! PostgreSQL from
 //! `SIRM_TEST_POSTGRES_URL`; `SIRM_BENCH_SKIP_POSTGRES=1` skips it. The
 //! database is deleted at the end. Results: docs/benchmarks.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -17,8 +21,9 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use futures::TryStreamExt;
 use rand::{Rng, SeedableRng};
-use sirm_ledger::{merkle, CryptoProfile, EntryDraft, SigningKey, Stream};
+use sirm_ledger::{merkle, CryptoProfile, EntryDraft, SigningKey, Stream, Verifier};
 use sirm_store::{Role, Store, StoreConfig};
 
 const P: CryptoProfile = CryptoProfile::Sha256Ed25519;
@@ -173,17 +178,28 @@ async fn run(engine: &str) {
             consistency(&store, from).await;
             con.push(t.elapsed());
         }
-        let (i, c) = (stats(inc), stats(con));
+        // The yardstick of a trivial read: the head checkpoint alone (every
+        // proof above reads it first).
+        let mut head = Vec::with_capacity(PROOFS);
+        for _ in 0..PROOFS {
+            let t = Instant::now();
+            store.head().await.unwrap();
+            head.push(t.elapsed());
+        }
+        let (i, c, h) = (stats(inc), stats(con), stats(head));
         println!(
             "{engine} {size}: grown in {:.1} s; inclusion p50 {} p99 {} mean {}; \
-             consistency p50 {} p99 {} mean {}",
+             consistency p50 {} p99 {} mean {}; head checkpoint alone p50 {} p99 {} mean {}",
             grow.as_secs_f64(),
             us(i.p50),
             us(i.p99),
             us(i.mean),
             us(c.p50),
             us(c.p99),
-            us(c.mean)
+            us(c.mean),
+            us(h.p50),
+            us(h.p99),
+            us(h.mean)
         );
         if size <= baseline_max() {
             let mut inc = Vec::new();
@@ -206,6 +222,49 @@ async fn run(engine: &str) {
             );
         }
     }
+    // `sirm verify` at the largest size: the full scan as before, then with
+    // the stored-tree check fed the same rows.
+    for with_nodes in [false, true] {
+        let t = Instant::now();
+        let cps = store.checkpoints().await.unwrap();
+        let mut v = Verifier::new(P, key.public_key(), cps, vec![]);
+        let mut nodes = store.node_check(P);
+        let mut rows = store.scan();
+        while let Some(row) = rows.try_next().await.unwrap() {
+            if with_nodes {
+                nodes.push(row.seq, &row.leaf_hash).await.unwrap();
+            }
+            let (e, leaf) = row.decode().unwrap();
+            v.push(&e, Some(&leaf.try_into().unwrap()));
+        }
+        drop(rows);
+        assert!(v.finish().is_intact());
+        let checked = if with_nodes {
+            let report = nodes.finish().await.unwrap();
+            assert!(report.is_intact());
+            report.checked
+        } else {
+            0
+        };
+        println!(
+            "{engine} {have}: full verification {:.2} s ({checked} stored tree nodes checked)",
+            t.elapsed().as_secs_f64(),
+        );
+    }
+    // An upgrade from schema 12: the node table gone, then `sirm migrate`
+    // creates it and catches it up from the leaf hashes.
+    owner.execute_raw("DROP TABLE ledger_node").await.unwrap();
+    owner
+        .execute_raw("DELETE FROM _sqlx_migrations WHERE version = 14")
+        .await
+        .unwrap();
+    let t = Instant::now();
+    owner.migrate().await.unwrap();
+    println!(
+        "{engine} {have}: migrate from 12 (catch-up of the stored tree) {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    inclusion(&store, have / 3).await;
     store.close().await;
     if let Some(schema) = &cfg.pg_schema {
         owner
