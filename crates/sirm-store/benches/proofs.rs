@@ -2,20 +2,21 @@
 //! the leaf scan proofs used before (`Store::leaf_hashes` + `sirm-ledger`'s
 //! reference functions).
 //!
-//! `cargo bench -p sirm-store --bench proofs` — one database per engine,
-//! grown by `Store::append_stream` (500,000 entries per transaction) to
-//! each size of `SIRM_BENCH_PROOF_SIZES` (default `100000,10000000`); at each
-//! size, 2,000 inclusion proofs of random entries and 2,000 consistency
-//! proofs from a random older size to the head, one at a time, each as the
-//! API serves it: read the head checkpoint, read the proof, check it against
-//! the signed root; and 2,000 reads of the head checkpoint alone, the
-//! cheapest read there is, for scale. The leaf scan runs at sizes up to
+//! `cargo bench -p sirm-store --bench proofs` — per engine, one database
+//! for each size of `SIRM_BENCH_PROOF_SIZES` (default `100000,10000000`),
+//! grown by `Store::append_stream` (500,000 entries per transaction); then,
+//! the sizes taking turns 100 at a time, 2,000 inclusion proofs of random
+//! entries and 2,000 consistency proofs from a random older size to the
+//! head per size, one at a time, each as the API serves it: read the head
+//! checkpoint, read the proof, check it against the signed root; and 2,000
+//! reads of the head checkpoint alone, the cheapest read there is, for
+//! scale. The leaf scan runs at sizes up to
 //! `SIRM_BENCH_BASELINE_MAX` (default 100000). At the largest size: a full
 //! verification without and with the stored-tree check, and the upgrade
 //! from schema 12 (`Store::migrate` catching up the stored tree state).
 //! PostgreSQL from
 //! `SIRM_TEST_POSTGRES_URL`; `SIRM_BENCH_SKIP_POSTGRES=1` skips it. The
-//! database is deleted at the end. Results: docs/benchmarks.md.
+//! databases are deleted at the end. Results: docs/benchmarks.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
@@ -130,8 +131,17 @@ async fn consistency_by_scan(store: &Store, from: u64) {
     merkle::verify_consistency(P, from, to, &old_root, &new_root, &proof).unwrap();
 }
 
-async fn run(engine: &str) {
-    let (cfg, dir) = if engine == "sqlite" {
+/// One database of one engine grown to one size.
+struct Db {
+    size: u64,
+    cfg: StoreConfig,
+    owner: Store,
+    store: Store,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn open(engine: &str) -> (StoreConfig, Option<tempfile::TempDir>) {
+    if engine == "sqlite" {
         let dir = tempfile::tempdir().unwrap();
         (
             StoreConfig::sqlite_file(&dir.path().join("bench.db")),
@@ -143,54 +153,110 @@ async fn run(engine: &str) {
         let mut c = StoreConfig::new(url);
         c.pg_schema = Some(format!("bench_{}", hex::encode(rand::random::<[u8; 6]>())));
         (c, None)
-    };
+    }
+}
+
+async fn grow(engine: &str, size: u64, key: &SigningKey) -> Db {
+    let (cfg, dir) = open(engine).await;
     let owner = Store::connect(&cfg, Role::Owner).await.unwrap();
     owner.migrate().await.unwrap();
     let store = Store::connect(&cfg, Role::App).await.unwrap();
+    let t = Instant::now();
+    let mut have = 0u64;
+    while have < size {
+        let end = (have + APPEND_CHUNK).min(size);
+        store
+            .append_stream((have..end).map(|i| Ok(draft(i))), key, "sirm:bench", None)
+            .await
+            .unwrap();
+        have = end;
+    }
+    // Statistics, as autovacuum keeps them on a live database; on SQLite,
+    // the write-ahead log copied into the database file and emptied, as the
+    // automatic checkpoints keep it between ordinary appends (a reader
+    // looks every page up in a log of half a million entries otherwise).
+    owner.analyze().await.unwrap();
+    if engine == "sqlite" {
+        owner
+            .execute_raw("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await
+            .unwrap();
+    }
+    println!(
+        "{engine} {size}: grown in {:.1} s ({:.0} entries/s, stored tree nodes included)",
+        t.elapsed().as_secs_f64(),
+        size as f64 / t.elapsed().as_secs_f64()
+    );
+    Db {
+        size,
+        cfg,
+        owner,
+        store,
+        _dir: dir,
+    }
+}
+
+/// Samples of one size: inclusion, consistency, head checkpoint alone.
+#[derive(Default)]
+struct Samples {
+    inclusion: Vec<Duration>,
+    consistency: Vec<Duration>,
+    head: Vec<Duration>,
+}
+
+async fn run(engine: &str) {
     let key: SigningKey = P.generate_signing_key();
     let mut rng = rand::rngs::StdRng::seed_from_u64(6962);
-    let mut have = 0u64;
+    let mut dbs = Vec::new();
     for size in sizes() {
-        let t = Instant::now();
-        while have < size {
-            let end = (have + APPEND_CHUNK).min(size);
-            store
-                .append_stream((have..end).map(|i| Ok(draft(i))), &key, "sirm:bench", None)
-                .await
-                .unwrap();
-            have = end;
-        }
-        let grow = t.elapsed();
-        // Statistics, as autovacuum keeps them on a live database.
-        owner.analyze().await.unwrap();
+        dbs.push(grow(engine, size, &key).await);
+    }
+    for db in &dbs {
         for _ in 0..200 {
-            inclusion(&store, rng.gen_range(1..=size)).await;
+            inclusion(&db.store, rng.gen_range(1..=db.size)).await;
         }
-        let mut inc = Vec::with_capacity(PROOFS);
-        let mut con = Vec::with_capacity(PROOFS);
-        for _ in 0..PROOFS {
-            let seq = rng.gen_range(1..=size);
-            let t = Instant::now();
-            inclusion(&store, seq).await;
-            inc.push(t.elapsed());
-            let from = rng.gen_range(1..=size);
-            let t = Instant::now();
-            consistency(&store, from).await;
-            con.push(t.elapsed());
+    }
+    // The sizes take turns, 100 proofs of each kind at a time, so that
+    // whatever else the machine does falls on all of them alike.
+    let mut samples: Vec<Samples> = dbs.iter().map(|_| Samples::default()).collect();
+    for _ in 0..PROOFS / 100 {
+        for (db, s) in dbs.iter().zip(samples.iter_mut()) {
+            for _ in 0..100 {
+                let seq = rng.gen_range(1..=db.size);
+                let t = Instant::now();
+                inclusion(&db.store, seq).await;
+                s.inclusion.push(t.elapsed());
+                let from = rng.gen_range(1..=db.size);
+                let t = Instant::now();
+                consistency(&db.store, from).await;
+                s.consistency.push(t.elapsed());
+                // The yardstick of a trivial read: the head checkpoint
+                // alone (every proof above reads it first).
+                let t = Instant::now();
+                db.store.head().await.unwrap();
+                s.head.push(t.elapsed());
+            }
         }
-        // The yardstick of a trivial read: the head checkpoint alone (every
-        // proof above reads it first).
-        let mut head = Vec::with_capacity(PROOFS);
-        for _ in 0..PROOFS {
-            let t = Instant::now();
-            store.head().await.unwrap();
-            head.push(t.elapsed());
-        }
-        let (i, c, h) = (stats(inc), stats(con), stats(head));
+    }
+    let mut first: Option<(Stats, Stats)> = None;
+    for (db, s) in dbs.iter().zip(samples) {
+        let (i, c, h) = (stats(s.inclusion), stats(s.consistency), stats(s.head));
+        let ratio = first
+            .as_ref()
+            .map(|(i0, c0)| {
+                format!(
+                    "; vs the first size: p50 ×{:.2} / ×{:.2}, mean ×{:.2} / ×{:.2}",
+                    i.p50.as_secs_f64() / i0.p50.as_secs_f64(),
+                    c.p50.as_secs_f64() / c0.p50.as_secs_f64(),
+                    i.mean.as_secs_f64() / i0.mean.as_secs_f64(),
+                    c.mean.as_secs_f64() / c0.mean.as_secs_f64(),
+                )
+            })
+            .unwrap_or_default();
         println!(
-            "{engine} {size}: grown in {:.1} s; inclusion p50 {} p99 {} mean {}; \
-             consistency p50 {} p99 {} mean {}; head checkpoint alone p50 {} p99 {} mean {}",
-            grow.as_secs_f64(),
+            "{engine} {}: inclusion p50 {} p99 {} mean {}; consistency p50 {} p99 {} mean {}; \
+             head checkpoint alone p50 {} p99 {} mean {}{ratio}",
+            db.size,
             us(i.p50),
             us(i.p99),
             us(i.mean),
@@ -201,27 +267,53 @@ async fn run(engine: &str) {
             us(h.p99),
             us(h.mean)
         );
-        if size <= baseline_max() {
-            let mut inc = Vec::new();
-            let mut con = Vec::new();
-            for _ in 0..BASELINE_RUNS {
-                let t = Instant::now();
-                inclusion_by_scan(&store, rng.gen_range(1..=size)).await;
-                inc.push(t.elapsed());
-                let t = Instant::now();
-                consistency_by_scan(&store, rng.gen_range(1..=size)).await;
-                con.push(t.elapsed());
-            }
-            let (i, c) = (stats(inc), stats(con));
-            println!(
-                "{engine} {size}: leaf scan inclusion p50 {} mean {}; consistency p50 {} mean {}",
-                ms(i.p50),
-                ms(i.mean),
-                ms(c.p50),
-                ms(c.mean)
-            );
+        if first.is_none() {
+            first = Some((i, c));
         }
     }
+    for db in &dbs {
+        if db.size > baseline_max() {
+            continue;
+        }
+        let mut inc = Vec::new();
+        let mut con = Vec::new();
+        for _ in 0..BASELINE_RUNS {
+            let t = Instant::now();
+            inclusion_by_scan(&db.store, rng.gen_range(1..=db.size)).await;
+            inc.push(t.elapsed());
+            let t = Instant::now();
+            consistency_by_scan(&db.store, rng.gen_range(1..=db.size)).await;
+            con.push(t.elapsed());
+        }
+        let (i, c) = (stats(inc), stats(con));
+        println!(
+            "{engine} {}: leaf scan inclusion p50 {} mean {}; consistency p50 {} mean {}",
+            db.size,
+            ms(i.p50),
+            ms(i.mean),
+            ms(c.p50),
+            ms(c.mean)
+        );
+    }
+    if let Some(db) = dbs.last() {
+        largest(engine, db, &key).await;
+    }
+    for db in dbs {
+        db.store.close().await;
+        if let Some(schema) = &db.cfg.pg_schema {
+            db.owner
+                .execute_raw(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+                .await
+                .unwrap();
+        }
+        db.owner.close().await;
+    }
+}
+
+/// At the largest size: `sirm verify`'s scan without and with the
+/// stored-tree check, and an upgrade from schema 12.
+async fn largest(engine: &str, db: &Db, key: &SigningKey) {
+    let (store, owner, have) = (&db.store, &db.owner, db.size);
     // `sirm verify` at the largest size: the full scan as before, then with
     // the stored-tree check fed the same rows.
     for with_nodes in [false, true] {
@@ -264,16 +356,7 @@ async fn run(engine: &str) {
         "{engine} {have}: migrate from 12 (catch-up of the stored tree) {:.2} s",
         t.elapsed().as_secs_f64()
     );
-    inclusion(&store, have / 3).await;
-    store.close().await;
-    if let Some(schema) = &cfg.pg_schema {
-        owner
-            .execute_raw(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
-            .await
-            .unwrap();
-    }
-    owner.close().await;
-    drop(dir);
+    inclusion(store, have / 3).await;
 }
 
 fn main() {
