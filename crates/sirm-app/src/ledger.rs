@@ -50,12 +50,10 @@ impl Sirm {
             ));
         }
         let profile = cp.profile;
-        let leaves = self.store.leaf_hashes(size).await?;
         let index = seq - 1;
-        let proof = merkle::inclusion_proof(profile, &leaves, index)?;
-        let leaf = leaves[usize::try_from(index)
-            .unwrap_or(usize::MAX)
-            .min(leaves.len() - 1)];
+        // From stored tree state: O(log n) rows, never the whole ledger.
+        let sirm_store::StoredInclusion { leaf, proof } =
+            self.store.inclusion_proof(profile, size, index).await?;
         // Never hand out a proof that does not check against the signed root.
         merkle::verify_inclusion(profile, &leaf, index, size, &proof, &cp.checkpoint.root)?;
         Ok(InclusionProof {
@@ -130,13 +128,18 @@ impl Sirm {
             ));
         }
         let profile = cp.profile;
-        let leaves = self.store.leaf_hashes(to).await?;
-        let from_idx = usize::try_from(from)
-            .unwrap_or(usize::MAX)
-            .min(leaves.len());
-        let from_root = merkle::root_of(profile, &leaves[..from_idx]);
-        let to_root = merkle::root_of(profile, &leaves);
-        let proof = merkle::consistency_proof(profile, &leaves, from)?;
+        // From stored tree state: O(log n) rows, never the whole ledger.
+        let sirm_store::StoredConsistency {
+            old_root: from_root,
+            new_root: to_root,
+            proof,
+        } = self.store.consistency_proof(profile, from, to).await?;
+        if to == size && to_root != cp.checkpoint.root {
+            return Err(sirm_store::StoreError::Inconsistent(format!(
+                "the stored tree of {to} entries does not give the signed root"
+            ))
+            .into());
+        }
         merkle::verify_consistency(profile, from, to, &from_root, &to_root, &proof)?;
         Ok(ConsistencyProof {
             from,

@@ -1,7 +1,8 @@
 //! Full verification (`sirm verify`): recompute every leaf from stored
 //! content, rebuild the tree, check every stored checkpoint's signature and
-//! root, check against checkpoints kept outside, and check that the
-//! database's append-only guards are still in place.
+//! root, check against checkpoints kept outside, check the stored tree
+//! nodes against the leaf hashes, and check that the database's
+//! append-only guards are still in place.
 
 use futures::StreamExt;
 use serde::Serialize;
@@ -17,11 +18,17 @@ pub struct Verification {
     pub missing_guards: Vec<GuardProblem>,
     /// The public key in the database differs from the key file.
     pub key_mismatch: Option<String>,
+    /// Stored tree nodes (proofs are served from them) checked against the
+    /// leaf hashes.
+    pub stored_tree: sirm_store::NodeCheckReport,
 }
 
 impl Verification {
     pub fn is_intact(&self) -> bool {
-        self.report.is_intact() && self.missing_guards.is_empty() && self.key_mismatch.is_none()
+        self.report.is_intact()
+            && self.missing_guards.is_empty()
+            && self.key_mismatch.is_none()
+            && self.stored_tree.is_intact()
     }
 
     /// Plain lines for a terminal: the first bad entry first.
@@ -36,6 +43,13 @@ impl Verification {
         if let Some(m) = &self.key_mismatch {
             out.push(m.clone());
         }
+        out.extend(self.stored_tree.findings.iter().map(|f| f.to_string()));
+        if self.stored_tree.omitted > 0 {
+            out.push(format!(
+                "… and {} more stored tree nodes",
+                self.stored_tree.omitted
+            ));
+        }
         out
     }
 }
@@ -48,8 +62,10 @@ impl Sirm {
         let checkpoints = self.store.checkpoints().await?;
         let mut verifier = Verifier::new(profile, self.public_key.clone(), checkpoints, external);
         let mut rows = self.store.scan();
+        let mut nodes = self.store.node_check(profile);
         while let Some(row) = rows.next().await {
             let row = row?;
+            nodes.push(row.seq, &row.leaf_hash).await?;
             let seq = u64::try_from(row.seq).unwrap_or(0);
             match row.decode() {
                 Ok((entry, leaf)) => match <[u8; 32]>::try_from(leaf.as_slice()) {
@@ -61,6 +77,7 @@ impl Sirm {
         }
         drop(rows);
         let report = verifier.finish();
+        let stored_tree = nodes.finish().await?;
         let missing_guards = self.store.missing_guards().await?;
         let key_mismatch = (self.installation.public_key != self.public_key.to_hex()).then(|| {
             format!(
@@ -78,6 +95,7 @@ impl Sirm {
             report,
             missing_guards,
             key_mismatch,
+            stored_tree,
         })
     }
 

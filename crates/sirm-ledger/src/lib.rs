@@ -13,7 +13,8 @@
 //!
 //! * [`crypto`]: [`CryptoProfile`], [`SigningKey`], [`PublicKey`].
 //! * [`entry`]: [`EntryDraft`], [`Entry`], [`Entry::leaf_bytes`], [`canonical_json`].
-//! * [`merkle`]: [`Frontier`], [`root_of`], inclusion and consistency proofs.
+//! * [`merkle`]: [`Frontier`], [`root_of`], inclusion and consistency proofs
+//!   (from all leaves, or from the roots of perfect [`Subtree`]s).
 //! * [`checkpoint`]: [`Checkpoint`], [`SignedCheckpoint`] (signed-note text and JSON).
 //! * [`verify`]: [`Verifier`], [`VerifyReport`], [`Finding`].
 
@@ -29,7 +30,9 @@ pub use crypto::{CryptoProfile, PublicKey, SigningKey};
 pub use entry::{canonical_json, format_time, Entry, EntryDraft, Stream, LEAF_VERSION};
 pub use error::LedgerError;
 pub use merkle::{
-    consistency_proof, inclusion_proof, root_of, verify_consistency, verify_inclusion, Frontier,
+    consistency_proof, consistency_proof_from, inclusion_proof, inclusion_proof_from, root_from,
+    root_of, verify_consistency, verify_inclusion, Frontier, Subtree, SubtreeRecorder,
+    SubtreeSource,
 };
 pub use verify::{CheckpointSource, Finding, Verifier, VerifyReport};
 

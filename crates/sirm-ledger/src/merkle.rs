@@ -32,8 +32,22 @@ impl Frontier {
 
     /// Appends one leaf hash.
     pub fn push(&mut self, profile: CryptoProfile, leaf: Digest) {
+        self.push_with(profile, leaf, |_, _| {});
+    }
+
+    /// Appends one leaf hash and hands every perfect subtree of two or more
+    /// leaves that it completes to `completed`, smallest first (so over a
+    /// run of pushes, subtrees arrive in the order they are completed).
+    pub fn push_with(
+        &mut self,
+        profile: CryptoProfile,
+        leaf: Digest,
+        mut completed: impl FnMut(Subtree, &Digest),
+    ) {
         let mut node = leaf;
         let mut s = self.size;
+        let new_size = self.size + 1;
+        let mut level = 0u32;
         while s & 1 == 1 {
             // `popcount(size) == hashes.len()`, so a trailing one bit always
             // has a subtree to merge with.
@@ -41,9 +55,37 @@ impl Frontier {
                 node = profile.node_hash(&left, &node);
             }
             s >>= 1;
+            level += 1;
+            completed(
+                Subtree {
+                    level,
+                    index: (new_size >> level) - 1,
+                },
+                &node,
+            );
         }
         self.hashes.push(node);
-        self.size += 1;
+        self.size = new_size;
+    }
+
+    /// The perfect subtrees whose roots make up the frontier of a tree of
+    /// `size` leaves, largest (leftmost) first — the subtrees of
+    /// [`Frontier::hashes`].
+    pub fn subtrees(size: u64) -> Vec<Subtree> {
+        decompose(0, size)
+    }
+
+    /// A frontier from the roots of [`Frontier::subtrees`]`(size)`, in that
+    /// order.
+    pub fn from_hashes(size: u64, hashes: Vec<Digest>) -> Result<Self, LedgerError> {
+        let want = size.count_ones() as usize;
+        if hashes.len() != want {
+            return Err(LedgerError::InvalidFrontier(format!(
+                "a tree of size {size} needs {want} hashes, got {}",
+                hashes.len()
+            )));
+        }
+        Ok(Frontier { size, hashes })
     }
 
     /// Appends many leaf hashes.
@@ -92,6 +134,206 @@ impl Frontier {
             .collect();
         Ok(Frontier { size, hashes })
     }
+}
+
+/// A perfect subtree of a Merkle tree: the `2^level` leaves starting at
+/// leaf `index << level` (level 0 is a single leaf). Its root never changes
+/// once the tree has `end()` leaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Subtree {
+    /// Height: the subtree has `2^level` leaves.
+    pub level: u32,
+    /// Position among the subtrees of its level, from the left.
+    pub index: u64,
+}
+
+impl Subtree {
+    /// Index of its first leaf.
+    pub fn first_leaf(&self) -> u64 {
+        self.index << self.level
+    }
+
+    /// One past the index of its last leaf.
+    pub fn end(&self) -> u64 {
+        (self.index + 1) << self.level
+    }
+}
+
+/// The perfect subtrees covering leaves `[start, end)`, left to right, each
+/// as large as its position allows (`start` aligned as in every subtree of
+/// an RFC 6962 tree, this is largest first).
+fn decompose(start: u64, end: u64) -> Vec<Subtree> {
+    let mut out = Vec::new();
+    let mut p = start;
+    while p < end {
+        let room = end - p;
+        // Largest power of two that fits in `room`, limited by p's alignment.
+        let mut level = 63 - room.leading_zeros();
+        if p != 0 {
+            level = level.min(p.trailing_zeros());
+        }
+        out.push(Subtree {
+            level,
+            index: p >> level,
+        });
+        p += 1 << level;
+    }
+    out
+}
+
+/// Where [`inclusion_proof_from`], [`consistency_proof_from`] and
+/// [`root_from`] get the roots of the perfect subtrees they need (for
+/// instance from stored hashes instead of every leaf).
+pub trait SubtreeSource {
+    /// What can go wrong reading a subtree (a proof request out of range
+    /// is a [`LedgerError`]).
+    type Error: From<LedgerError>;
+    /// The root of one perfect subtree.
+    fn subtree(&mut self, subtree: Subtree) -> Result<Digest, Self::Error>;
+}
+
+/// A [`SubtreeSource`] that answers every question with zeros and notes
+/// the question: run a proof against it first to learn which subtrees to
+/// read (the shape of a proof depends on sizes and indices only).
+#[derive(Clone, Debug, Default)]
+pub struct SubtreeRecorder {
+    /// Every subtree asked for.
+    pub wanted: std::collections::BTreeSet<Subtree>,
+}
+
+impl SubtreeSource for SubtreeRecorder {
+    type Error = LedgerError;
+    fn subtree(&mut self, subtree: Subtree) -> Result<Digest, LedgerError> {
+        self.wanted.insert(subtree);
+        Ok([0; 32])
+    }
+}
+
+/// MTH of leaves `[start, end)`, a subtree of an RFC 6962 tree (perfect, or
+/// the right edge of a tree): its perfect parts folded right to left.
+fn range_root<S: SubtreeSource>(
+    profile: CryptoProfile,
+    start: u64,
+    end: u64,
+    src: &mut S,
+) -> Result<Digest, S::Error> {
+    let parts = decompose(start, end);
+    let mut iter = parts.iter().rev();
+    let Some(last) = iter.next() else {
+        return Ok(profile.empty_root());
+    };
+    let mut acc = src.subtree(*last)?;
+    for part in iter {
+        acc = profile.node_hash(&src.subtree(*part)?, &acc);
+    }
+    Ok(acc)
+}
+
+/// Root of the tree of the first `tree_size` leaves, from perfect subtrees
+/// (at most `log2(tree_size) + 1` of them).
+pub fn root_from<S: SubtreeSource>(
+    profile: CryptoProfile,
+    tree_size: u64,
+    src: &mut S,
+) -> Result<Digest, S::Error> {
+    range_root(profile, 0, tree_size, src)
+}
+
+/// Largest power of two strictly smaller than `n` (`n >= 2`).
+fn split_point_u64(n: u64) -> u64 {
+    debug_assert!(n >= 2);
+    1 << (63 - (n - 1).leading_zeros())
+}
+
+/// [`inclusion_proof`] of leaf `index` in the tree of the first `tree_size`
+/// leaves, from perfect subtrees: the same hashes, but each sibling is
+/// read as one subtree root (or, on the right edge of the tree, folded from
+/// at most `log2(tree_size)` of them) instead of being computed from its
+/// leaves.
+pub fn inclusion_proof_from<S: SubtreeSource>(
+    profile: CryptoProfile,
+    tree_size: u64,
+    index: u64,
+    src: &mut S,
+) -> Result<Vec<Digest>, S::Error> {
+    if index >= tree_size {
+        return Err(LedgerError::InvalidProofRequest(format!(
+            "leaf index {index} is outside a tree of size {tree_size}"
+        ))
+        .into());
+    }
+    let mut proof = Vec::new();
+    path_from(profile, index, 0, tree_size, src, &mut proof)?;
+    Ok(proof)
+}
+
+/// PATH(m, D[start : start + n]).
+fn path_from<S: SubtreeSource>(
+    profile: CryptoProfile,
+    m: u64,
+    start: u64,
+    n: u64,
+    src: &mut S,
+    out: &mut Vec<Digest>,
+) -> Result<(), S::Error> {
+    if n <= 1 {
+        return Ok(());
+    }
+    let k = split_point_u64(n);
+    if m < k {
+        path_from(profile, m, start, k, src, out)?;
+        out.push(range_root(profile, start + k, start + n, src)?);
+    } else {
+        path_from(profile, m - k, start + k, n - k, src, out)?;
+        out.push(range_root(profile, start, start + k, src)?);
+    }
+    Ok(())
+}
+
+/// [`consistency_proof`] between the trees of the first `old_size` and
+/// `new_size` leaves, from perfect subtrees; `0 < old_size <= new_size`.
+pub fn consistency_proof_from<S: SubtreeSource>(
+    profile: CryptoProfile,
+    old_size: u64,
+    new_size: u64,
+    src: &mut S,
+) -> Result<Vec<Digest>, S::Error> {
+    if old_size == 0 || old_size > new_size {
+        return Err(LedgerError::InvalidProofRequest(format!(
+            "old tree size {old_size} must be between 1 and the new tree size {new_size}"
+        ))
+        .into());
+    }
+    let mut proof = Vec::new();
+    subproof_from(profile, old_size, 0, new_size, true, src, &mut proof)?;
+    Ok(proof)
+}
+
+/// SUBPROOF(m, D[start : start + n], complete).
+fn subproof_from<S: SubtreeSource>(
+    profile: CryptoProfile,
+    m: u64,
+    start: u64,
+    n: u64,
+    complete: bool,
+    src: &mut S,
+    out: &mut Vec<Digest>,
+) -> Result<(), S::Error> {
+    if m == n {
+        if !complete {
+            out.push(range_root(profile, start, start + n, src)?);
+        }
+        return Ok(());
+    }
+    let k = split_point_u64(n);
+    if m <= k {
+        subproof_from(profile, m, start, k, complete, src, out)?;
+        out.push(range_root(profile, start + k, start + n, src)?);
+    } else {
+        subproof_from(profile, m - k, start + k, n - k, false, src, out)?;
+        out.push(range_root(profile, start, start + k, src)?);
+    }
+    Ok(())
 }
 
 /// Largest power of two strictly smaller than `n` (`n >= 2`).

@@ -4,8 +4,9 @@
 
 use proptest::prelude::*;
 use sirm_ledger::{
-    consistency_proof, inclusion_proof, root_of, verify_consistency, verify_inclusion,
-    CryptoProfile, Digest, Frontier,
+    consistency_proof, consistency_proof_from, inclusion_proof, inclusion_proof_from, root_from,
+    root_of, verify_consistency, verify_inclusion, CryptoProfile, Digest, Frontier, LedgerError,
+    Subtree, SubtreeRecorder, SubtreeSource,
 };
 
 const P: CryptoProfile = CryptoProfile::Sha256Ed25519;
@@ -393,4 +394,127 @@ proptest! {
             prop_assert_eq!(&back, &f);
         }
     }
+}
+
+/// Perfect subtrees computed from all leaves, counting the questions.
+struct FromLeaves<'a> {
+    leaves: &'a [Digest],
+    asked: usize,
+}
+
+impl SubtreeSource for FromLeaves<'_> {
+    type Error = LedgerError;
+    fn subtree(&mut self, s: Subtree) -> Result<Digest, LedgerError> {
+        self.asked += 1;
+        let (a, b) = (s.first_leaf() as usize, s.end() as usize);
+        assert!(b <= self.leaves.len(), "{s:?} is outside the tree");
+        Ok(root_of(P, &self.leaves[a..b]))
+    }
+}
+
+fn distinct_leaves(n: usize) -> Vec<Digest> {
+    (0..n)
+        .map(|i| P.leaf_hash(&(i as u64).to_be_bytes()))
+        .collect()
+}
+
+#[test]
+fn proofs_from_subtrees_equal_proofs_from_leaves() {
+    let l = distinct_leaves(70);
+    for n in 1..=l.len() {
+        let leaves = &l[..n];
+        let mut src = FromLeaves { leaves, asked: 0 };
+        assert_eq!(
+            root_from(P, n as u64, &mut src).unwrap(),
+            root_of(P, leaves)
+        );
+        for i in 0..n as u64 {
+            let mut src = FromLeaves { leaves, asked: 0 };
+            let got = inclusion_proof_from(P, n as u64, i, &mut src).unwrap();
+            assert_eq!(
+                got,
+                inclusion_proof(P, leaves, i).unwrap(),
+                "leaf {i} of {n}"
+            );
+            // One subtree per proof element, plus the parts of at most one
+            // right-edge sibling.
+            assert!(src.asked <= 2 * (usize::BITS - n.leading_zeros()) as usize);
+        }
+        for m in 1..=n as u64 {
+            let mut src = FromLeaves { leaves, asked: 0 };
+            let got = consistency_proof_from(P, m, n as u64, &mut src).unwrap();
+            assert_eq!(got, consistency_proof(P, leaves, m).unwrap(), "{m} -> {n}");
+        }
+    }
+    let mut src = FromLeaves {
+        leaves: &l,
+        asked: 0,
+    };
+    assert!(inclusion_proof_from(P, 5, 5, &mut src).is_err());
+    assert!(consistency_proof_from(P, 0, 5, &mut src).is_err());
+    assert!(consistency_proof_from(P, 6, 5, &mut src).is_err());
+    assert_eq!(root_from(P, 0, &mut src).unwrap(), P.empty_root());
+}
+
+#[test]
+fn proofs_from_subtrees_at_large_sizes_ask_for_few_subtrees() {
+    // Sizes far beyond memory: only the shape matters to the recorder.
+    for (n, i) in [
+        (10_000_000u64, 1_234_567u64),
+        ((1 << 40) + 12_345, 77),
+        (u64::MAX / 2, 3),
+    ] {
+        let mut rec = SubtreeRecorder::default();
+        let p = inclusion_proof_from(P, n, i, &mut rec).unwrap();
+        assert_eq!(p.len() as u32, 64 - (n - 1).leading_zeros());
+        assert!(rec.wanted.len() <= 2 * 64, "{n}: {}", rec.wanted.len());
+        assert!(rec.wanted.iter().all(|s| s.end() <= n));
+        let mut rec = SubtreeRecorder::default();
+        consistency_proof_from(P, i + 1, n, &mut rec).unwrap();
+        assert!(rec.wanted.len() <= 3 * 64, "{n}: {}", rec.wanted.len());
+    }
+}
+
+#[test]
+fn push_with_reports_every_perfect_subtree_once_in_completion_order() {
+    let l = distinct_leaves(100);
+    let mut f = Frontier::new();
+    let mut seen = Vec::new();
+    for leaf in &l {
+        f.push_with(P, *leaf, |s, d| seen.push((s, *d)));
+    }
+    // Every perfect subtree of two or more leaves inside 100 leaves, once.
+    let mut want = Vec::new();
+    for level in 1..7u32 {
+        for index in 0..(100u64 >> level) {
+            want.push(Subtree { level, index });
+        }
+    }
+    let mut got: Vec<Subtree> = seen.iter().map(|(s, _)| *s).collect();
+    // Completion order: by last leaf, then smallest first.
+    assert!(seen
+        .windows(2)
+        .all(|w| (w[0].0.end(), w[0].0.level) < (w[1].0.end(), w[1].0.level)));
+    for (s, d) in &seen {
+        assert_eq!(
+            *d,
+            root_of(P, &l[s.first_leaf() as usize..s.end() as usize])
+        );
+    }
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    // The frontier is made of exactly the subtrees `Frontier::subtrees` names.
+    let parts = Frontier::subtrees(100);
+    assert_eq!(
+        parts.iter().map(|s| (s.level, s.index)).collect::<Vec<_>>(),
+        [(6, 0), (5, 2), (2, 24)]
+    );
+    let hashes: Vec<Digest> = parts
+        .iter()
+        .map(|s| root_of(P, &l[s.first_leaf() as usize..s.end() as usize]))
+        .collect();
+    assert_eq!(hashes, f.hashes());
+    assert_eq!(Frontier::from_hashes(100, hashes.clone()).unwrap(), f);
+    assert!(Frontier::from_hashes(101, hashes).is_err());
 }

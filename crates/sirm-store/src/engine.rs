@@ -237,6 +237,8 @@ pub(crate) fn expected_guards(engine: Engine) -> &'static [(&'static str, &'stat
             ("ledger_entry", "ledger_entry_no_delete"),
             ("ledger_checkpoint", "ledger_checkpoint_no_update"),
             ("ledger_checkpoint", "ledger_checkpoint_no_delete"),
+            ("ledger_node", "ledger_node_no_update"),
+            ("ledger_node", "ledger_node_no_delete"),
         ],
         Engine::Postgres => &[
             ("installation", "installation_append_only"),
@@ -245,6 +247,8 @@ pub(crate) fn expected_guards(engine: Engine) -> &'static [(&'static str, &'stat
             ("ledger_entry", "ledger_entry_no_truncate"),
             ("ledger_checkpoint", "ledger_checkpoint_append_only"),
             ("ledger_checkpoint", "ledger_checkpoint_no_truncate"),
+            ("ledger_node", "ledger_node_append_only"),
+            ("ledger_node", "ledger_node_no_truncate"),
         ],
     }
 }

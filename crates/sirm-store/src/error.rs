@@ -40,6 +40,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    #[error(transparent)]
+    Ledger(#[from] sirm_ledger::LedgerError),
     #[error("the query could not be logged, so it is not answered: {0}")]
     QueryLog(String),
 }

@@ -8,6 +8,8 @@
 //! - There is exactly one write path into the ledger: [`Store::append`]. It
 //!   writes a batch of entries, one new signed checkpoint and the projection
 //!   updates in one transaction — all or nothing.
+//! - Proofs are served from stored tree state (`ledger_node`, see `tree.rs`),
+//!   written by the append path in the same transaction as the entries.
 //! - Ledger tables are append-only in the database itself (triggers in both
 //!   engines; in PostgreSQL runtime connections also `SET ROLE sirm_app`, a role
 //!   without UPDATE/DELETE on them).
@@ -29,6 +31,7 @@ mod review;
 mod rights;
 mod sign_in;
 mod store;
+mod tree;
 
 pub use certificate::CertificateRow;
 pub use engine::{Engine, Role, StoreConfig};
@@ -51,4 +54,8 @@ pub use sign_in::UsedReset;
 pub use store::{
     AppendOutcome, Counts, Expect, GuardProblem, Installation, PersonRow, ProjectionDigest,
     SchemaState, Store, StoredRow,
+};
+pub use tree::{
+    NodeCheck, NodeCheckReport, NodeFinding, NodeProblem, ProofShape, ReadCost, StoredConsistency,
+    StoredInclusion, NODE_MIN_LEVEL,
 };

@@ -17,6 +17,7 @@ use sqlx::{AnyPool, Row};
 use crate::bulk::SqliteBulk;
 use crate::engine::{self, Engine, Role, StoreConfig};
 use crate::projection::{self, Col};
+use crate::tree;
 use crate::StoreError;
 
 /// Rows per multi-row INSERT statement (10 binds each; well under both
@@ -25,7 +26,7 @@ const ROWS_PER_STATEMENT: usize = 1000;
 /// Entries held in memory at once by [`Store::append_stream`].
 const STREAM_CHUNK: usize = 10_000;
 /// Key of the PostgreSQL advisory lock that serialises appends across processes.
-const APPEND_LOCK_KEY: i64 = 0x5349_524d; // "SIRM"
+pub(crate) const APPEND_LOCK_KEY: i64 = 0x5349_524d; // "SIRM"
 
 /// The installation record: written once by `sirm init`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -161,20 +162,20 @@ pub struct Store {
     pub(crate) pool: AnyPool,
     pub(crate) engine: Engine,
     url: String,
-    append_lock: Arc<tokio::sync::Mutex<()>>,
+    pub(crate) append_lock: Arc<tokio::sync::Mutex<()>>,
     /// SQLite file databases: a second, sqlx-free reader for full scans.
     pub(crate) bulk: Option<Arc<SqliteBulk>>,
     /// Group commit of the query log (`query_log.rs`).
     pub(crate) query_log: crate::query_log::SharedQueryLogWriter,
 }
 
-fn u64_of(v: i64) -> u64 {
+pub(crate) fn u64_of(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
-fn i64_of(v: u64) -> i64 {
+pub(crate) fn i64_of(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
-fn digest_of(bytes: &[u8], what: &str) -> Result<Digest, StoreError> {
+pub(crate) fn digest_of(bytes: &[u8], what: &str) -> Result<Digest, StoreError> {
     bytes
         .try_into()
         .map_err(|_| StoreError::Corrupt(format!("{what}: expected 32 bytes, got {}", bytes.len())))
@@ -340,10 +341,25 @@ impl Store {
                 latest,
             });
         }
-        match applied.last() {
-            None => Ok(SchemaState::Empty),
-            Some(&v) if v == latest => Ok(SchemaState::Current(v)),
-            Some(&v) => Ok(SchemaState::Behind { applied: v, latest }),
+        if applied.is_empty() {
+            return Ok(SchemaState::Empty);
+        }
+        // Versions need not be consecutive, and sqlx applies a known version
+        // that is missing even below the highest applied one (a version
+        // shipped later but numbered lower, e.g. from a parallel branch): the
+        // schema is current only when every known version is applied.
+        // `applied` is then the end of the run of known versions applied.
+        let applied: BTreeSet<i64> = applied.into_iter().collect();
+        match known.iter().find(|v| !applied.contains(v)) {
+            None => Ok(SchemaState::Current(latest)),
+            Some(first_missing) => Ok(SchemaState::Behind {
+                applied: known
+                    .range(..first_missing)
+                    .next_back()
+                    .copied()
+                    .unwrap_or(0),
+                latest,
+            }),
         }
     }
 
@@ -361,12 +377,33 @@ impl Store {
         }
     }
 
-    /// Apply pending migrations (schema owner only).
+    /// Apply pending migrations (schema owner only), then catch up the
+    /// stored tree state ([`Store::catch_up_tree`]): a ledger written before
+    /// migration 14 gets its nodes here (SQLite has no SHA-256 in SQL).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         if let SchemaState::Unknown { version, latest } = self.schema_state().await? {
             return Err(StoreError::SchemaUnknown { version, latest });
         }
         self.engine.migrator().run(&self.pool).await?;
+        self.catch_up_tree().await?;
+        Ok(())
+    }
+
+    /// Apply the known migrations up to `version` only (tests of upgrades
+    /// from an older schema).
+    #[doc(hidden)]
+    pub async fn migrate_to(&self, version: i64) -> Result<(), StoreError> {
+        let all = self.engine.migrator();
+        let partial = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(
+                all.iter()
+                    .filter(|m| m.version <= version)
+                    .cloned()
+                    .collect(),
+            ),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        partial.run(&self.pool).await?;
         Ok(())
     }
 
@@ -498,11 +535,23 @@ impl Store {
                 frontier.size()
             )));
         }
+        // The stored tree state covers the ledger so far (it lags only after
+        // an upgrade whose catch-up was interrupted).
+        tree::catch_up(
+            &mut tx,
+            self.engine,
+            profile,
+            frontier.size(),
+            tree::CATCH_UP_CHUNK,
+        )
+        .await?;
         let first_seq = frontier.size() + 1;
         let mut index = 0usize;
+        let mut nodes = Vec::new();
         loop {
             let mut entries = Vec::with_capacity(STREAM_CHUNK);
             let mut leaves = Vec::with_capacity(STREAM_CHUNK);
+            nodes.clear();
             for next in drafts.by_ref().take(STREAM_CHUNK) {
                 let mut draft = next?;
                 // Ledger time never goes backwards, whatever the wall clock does.
@@ -514,7 +563,7 @@ impl Store {
                 projection::check_payload(&entry)?;
                 min_time = entry.time_micros();
                 let leaf = entry.leaf_hash(profile);
-                frontier.push(profile, leaf);
+                frontier.push_with(profile, leaf, tree::keep_stored(&mut nodes));
                 leaves.push(leaf);
                 entries.push(entry);
                 index += 1;
@@ -543,6 +592,7 @@ impl Store {
                 }
                 q.execute(&mut *tx).await?;
             }
+            tree::insert_nodes(&mut tx, self.engine, &nodes).await?;
             projection::apply_all(&mut tx, self.engine, &entries).await?;
         }
         if index == 0 {
@@ -625,7 +675,10 @@ impl Store {
             .collect()
     }
 
-    /// Leaf hashes of entries 1..=upto, in order (for proofs).
+    /// Leaf hashes of entries 1..=upto, in order: a scan of the ledger.
+    /// Proofs read stored tree state instead ([`Store::inclusion_proof`],
+    /// [`Store::consistency_proof`]); this is the reference they are tested
+    /// and benchmarked against.
     pub async fn leaf_hashes(&self, upto: u64) -> Result<Vec<Digest>, StoreError> {
         let mut out = Vec::with_capacity(usize::try_from(upto).unwrap_or(0));
         let mut rows = sqlx::query_scalar::<_, Vec<u8>>(

@@ -98,6 +98,8 @@ impl Install {
                     "ledger_entry_no_update",
                     "ledger_entry_no_delete",
                     "ledger_checkpoint_no_delete",
+                    "ledger_node_no_update",
+                    "ledger_node_no_delete",
                 ] {
                     owner
                         .execute_raw(&format!("DROP TRIGGER IF EXISTS {t}"))
@@ -106,7 +108,7 @@ impl Install {
                 }
             }
             Engine::Postgres => {
-                for t in ["ledger_entry", "ledger_checkpoint"] {
+                for t in ["ledger_entry", "ledger_checkpoint", "ledger_node"] {
                     owner
                         .execute_raw(&format!("ALTER TABLE {t} DISABLE TRIGGER USER"))
                         .await
@@ -124,6 +126,8 @@ impl Install {
                     ("ledger_entry_no_update", "ledger_entry", "UPDATE"),
                     ("ledger_entry_no_delete", "ledger_entry", "DELETE"),
                     ("ledger_checkpoint_no_delete", "ledger_checkpoint", "DELETE"),
+                    ("ledger_node_no_update", "ledger_node", "UPDATE"),
+                    ("ledger_node_no_delete", "ledger_node", "DELETE"),
                 ] {
                     owner
                         .execute_raw(&format!(
@@ -135,7 +139,7 @@ impl Install {
                 }
             }
             Engine::Postgres => {
-                for t in ["ledger_entry", "ledger_checkpoint"] {
+                for t in ["ledger_entry", "ledger_checkpoint", "ledger_node"] {
                     owner
                         .execute_raw(&format!("ALTER TABLE {t} ENABLE TRIGGER USER"))
                         .await
@@ -144,6 +148,18 @@ impl Install {
             }
         }
         owner.close().await;
+    }
+
+    /// The installation opened in-process, read-only.
+    async fn open_sirm(&self) -> sirm_app::Sirm {
+        let mut opts = sirm_app::OpenOptions::new(self.data());
+        if let Some(s) = &self.schema {
+            opts.database_url = Some(self.pg_url.clone());
+            opts.database_schema = Some(s.clone());
+        }
+        sirm_app::Sirm::open(&opts, sirm_app::Access::Read)
+            .await
+            .unwrap()
     }
 
     async fn tree_size(&self) -> u64 {
@@ -344,6 +360,56 @@ async fn serve_answers_checkpoint_and_proofs(engine: Engine) {
         hex::encode(note.checkpoint.root)
     );
 
+    // The answers are the proofs computed from all leaves, byte for byte:
+    // many seqs and `from`s through the use case (the conformance suite
+    // compares every pair at the store), a few over HTTP.
+    let leaves = {
+        let s = Store::connect(&i.store_config(), Role::App).await.unwrap();
+        let l = s.leaf_hashes(size).await.unwrap();
+        s.close().await;
+        l
+    };
+    let hexes = |p: Vec<[u8; 32]>| p.iter().map(hex::encode).collect::<Vec<_>>();
+    let want_inclusion = |seq: u64| {
+        hexes(merkle::inclusion_proof(CryptoProfile::default(), &leaves, seq - 1).unwrap())
+    };
+    let want_consistency = |from: u64| {
+        hexes(merkle::consistency_proof(CryptoProfile::default(), &leaves, from).unwrap())
+    };
+    let sirm = i.open_sirm().await;
+    for n in (1..=40)
+        .chain((41..size).step_by(97))
+        .chain(size - 2..=size)
+    {
+        let p = sirm.inclusion_proof(n).await.unwrap();
+        assert_eq!(p.proof, want_inclusion(n), "seq {n}");
+        assert_eq!(p.leaf_hash, hex::encode(leaves[n as usize - 1]));
+        let c = sirm.consistency_proof(n, None).await.unwrap();
+        assert_eq!(c.proof, want_consistency(n), "from {n}");
+        let from_root = merkle::root_of(CryptoProfile::default(), &leaves[..n as usize]);
+        assert_eq!(c.from_root, hex::encode(from_root));
+        assert_eq!(c.to_root, hex::encode(note.checkpoint.root));
+    }
+    sirm.store.close().await;
+    for n in [1, 16, 17, size / 2, size] {
+        let p: serde_json::Value = get(&format!("/api/v1/ledger/proof/inclusion?seq={n}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(p["proof"], serde_json::json!(want_inclusion(n)), "seq {n}");
+        let c: serde_json::Value = get(&format!("/api/v1/ledger/proof/consistency?from={n}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            c["proof"],
+            serde_json::json!(want_consistency(n)),
+            "from {n}"
+        );
+    }
+
     // Inclusion: check every proof client-side against the signed root.
     for seq in [1, size / 2, size] {
         let p: serde_json::Value = get(&format!("/api/v1/ledger/proof/inclusion?seq={seq}"))
@@ -539,13 +605,25 @@ async fn tamper_truncate_tail(engine: Engine) {
     let kept = i.dir.path().join("kept.note");
     let out = i.sirm(&["checkpoint", "--out", kept.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
-    // Remove the whole last batch and its checkpoint: the rest is
-    // self-consistent, so only a checkpoint kept outside can tell.
+    // Remove the whole last batch and its checkpoint. The stored tree
+    // nodes of the removed entries betray it...
     i.tamper(&[
         "DELETE FROM ledger_entry WHERE seq > 4",
         "DELETE FROM ledger_checkpoint WHERE tree_size > 4",
     ])
     .await;
+    let plain = i.sirm(&["verify", "--no-projections"]);
+    assert_eq!(plain.status.code(), Some(1), "{}", text(&plain));
+    assert!(
+        stdout(&plain).contains(
+            "stored tree node level 4 index 0 (entries 1–16): covers entries beyond the ledger's 4"
+        ),
+        "{}",
+        text(&plain)
+    );
+    // ...until they go too: the rest is self-consistent, so only a
+    // checkpoint kept outside can tell.
+    i.tamper(&["DELETE FROM ledger_node"]).await;
     let plain = i.sirm(&["verify", "--no-projections"]);
     assert!(plain.status.success(), "{}", text(&plain));
     // The projections still hold what the removed entries made.
@@ -668,6 +746,48 @@ async fn tamper_projections(engine: Engine) {
         let out = i.sirm(&["verify"]);
         assert!(out.status.success(), "{}", text(&out));
     }
+}
+
+/// A stored tree node altered: `sirm verify` names it (the entries are
+/// intact), and no proof through it is served.
+async fn tamper_tree_node(engine: Engine) {
+    let i = Install::demo(engine, 30);
+    let zero = match engine {
+        Engine::Sqlite => "zeroblob(32)",
+        Engine::Postgres => "decode(repeat('00', 32), 'hex')",
+    };
+    i.tamper(&[&format!(
+        "UPDATE ledger_node SET hash = {zero} WHERE level = 4 AND idx = 1"
+    )])
+    .await;
+    let out = i.sirm(&["verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let s = stdout(&out);
+    // The entries themselves are intact: no bad entry, one bad node.
+    assert!(s.starts_with("LEDGER ALTERED\n"), "{s}");
+    assert!(
+        s.contains(
+            "stored tree node level 4 index 1 (entries 17–32): disagrees with the leaf hashes"
+        ),
+        "{s}"
+    );
+    assert_eq!(s.lines().count(), 2, "{s}");
+    // A proof through that node is refused, never served wrong.
+    let server = Server::start(&i);
+    let r = reqwest::get(format!(
+        "{}/api/v1/ledger/proof/inclusion?seq=1",
+        server.base
+    ))
+    .await
+    .unwrap();
+    assert!(r.status().is_server_error(), "{}", r.status());
+    let r = reqwest::get(format!(
+        "{}/api/v1/ledger/proof/inclusion?seq=20",
+        server.base
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
 }
 
 async fn bad_configuration_is_a_one_line_error(engine: Engine) {
@@ -908,6 +1028,7 @@ both_engines!(
     tamper_truncate_tail,
     tamper_rewritten_leaf_hash_is_caught_by_signature,
     tamper_projections,
+    tamper_tree_node,
     bad_configuration_is_a_one_line_error,
     missing_or_wrong_key_refused,
     kill_during_large_approval_leaves_nothing,
