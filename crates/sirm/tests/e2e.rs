@@ -771,7 +771,11 @@ async fn tamper_tree_node(engine: Engine) {
         ),
         "{s}"
     );
-    assert_eq!(s.lines().count(), 2, "{s}");
+    assert_eq!(
+        s.lines().filter(|l| !l.starts_with("projections")).count(),
+        2,
+        "{s}"
+    );
     // A proof through that node is refused, never served wrong.
     let server = Server::start(&i);
     let r = reqwest::get(format!(
