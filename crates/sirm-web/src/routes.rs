@@ -203,7 +203,7 @@ fn csrf_refusal(kind: Kind) -> Response {
 
 fn too_large(kind: Kind, class: BodyClass, max: usize) -> Response {
     const MIB: usize = 1024 * 1024;
-    let size = if max % MIB == 0 {
+    let size = if max.is_multiple_of(MIB) {
         format!("{} MiB", max / MIB)
     } else {
         format!("{} KiB", max / 1024)
