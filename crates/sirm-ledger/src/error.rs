@@ -13,6 +13,10 @@ pub enum LedgerError {
     #[error("invalid key text: {0}")]
     InvalidKey(String),
 
+    /// A sealed value that does not open (wrong key, altered bytes, wrong owner).
+    #[error("sealed value does not open: {0}")]
+    Unseal(String),
+
     /// A signature that does not verify (or is malformed).
     #[error("invalid signature: {0}")]
     BadSignature(String),

@@ -22,6 +22,7 @@ pub mod checkpoint;
 pub mod crypto;
 pub mod entry;
 mod error;
+pub mod fields;
 pub mod merkle;
 pub mod verify;
 
@@ -29,6 +30,7 @@ pub use checkpoint::{Checkpoint, SignedCheckpoint, CHECKPOINT_HEADER};
 pub use crypto::{CryptoProfile, PublicKey, SigningKey};
 pub use entry::{canonical_json, format_time, Entry, EntryDraft, Stream, LEAF_VERSION};
 pub use error::LedgerError;
+pub use fields::SecretKey;
 pub use merkle::{
     consistency_proof, consistency_proof_from, inclusion_proof, inclusion_proof_from, root_from,
     root_of, verify_consistency, verify_inclusion, Frontier, Subtree, SubtreeRecorder,
