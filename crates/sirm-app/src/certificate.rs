@@ -28,7 +28,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sirm_domain::access::Permission;
-use sirm_domain::id::ResidentId;
+use sirm_domain::id::PersonKey;
 use sirm_domain::records::{self, kind, CertificateContent, CertificateIssued, CertificateRevoked};
 use sirm_domain::rules::Month;
 use sirm_ledger::{Entry, Stream};
@@ -296,7 +296,7 @@ impl Sirm {
         &self,
         who: &Principal,
         channel: Channel,
-        subject: &ResidentId,
+        subject: &PersonKey,
         req: &CertificateRequest,
     ) -> Result<IssuedCertificate, AppError> {
         // A delegate's authorization must be in force and cover the
@@ -349,7 +349,7 @@ impl Sirm {
         let content = CertificateContent {
             agency_name: self.config.agency_name.clone(),
             person_name: r.person.name.clone(),
-            id_masked: subject.masked(),
+            id_masked: mask_id_text(&r.person.id_number),
             period: format!("{from} 至 {to}"),
             summary,
             header,
@@ -377,6 +377,8 @@ impl Sirm {
         self.archive
             .put_data(&format!("{code}.pdf"), &pdf, "application/pdf")
             .await?;
+        let content_json =
+            serde_json::to_vec(&content).map_err(|e| AppError::invalid("content", e))?;
         let mut rec = CertificateIssued {
             code: code.clone(),
             kind: req.kind.as_str().to_string(),
@@ -384,7 +386,9 @@ impl Sirm {
             from_month: from,
             to_month: to,
             issued_at,
-            content,
+            content: self
+                .seal_for(subject, crate::privacy::field::CERTIFICATE, &content_json)
+                .await?,
             pdf_sha256: pdf_sha256.clone(),
             pdf_bytes: pdf.len() as u64,
             channel: channel.as_str().to_string(),
@@ -465,7 +469,7 @@ impl Sirm {
     /// be this certificate's revocation with its code changed).
     async fn ledger_revocation(
         &self,
-        person: &ResidentId,
+        person: &PersonKey,
         issued_seq: u64,
         code: &str,
     ) -> Result<(Option<Revocation>, Vec<u64>), AppError> {
@@ -512,7 +516,7 @@ impl Sirm {
         &self,
         who: &Principal,
         channel: Channel,
-        subject: &ResidentId,
+        subject: &PersonKey,
         kind: CertificateKind,
     ) -> Option<Requester> {
         let (requester, items, _) = self.capacity(who, channel, subject, None).await.ok()?;
@@ -535,7 +539,7 @@ impl Sirm {
         &self,
         who: &Principal,
         channel: Channel,
-        subject: &ResidentId,
+        subject: &PersonKey,
     ) -> Result<Vec<CertificateRow>, AppError> {
         self.capacity(who, channel, subject, None).await?;
         let mut kinds = Vec::new();
@@ -727,12 +731,12 @@ impl Sirm {
                 self.refused(
                     source,
                     "certificate.altered",
-                    Some(&issued.id.masked()),
+                    Some(issued.id.as_str()),
                     &format!("certificate {code}"),
                 );
             } else {
                 self.audit(
-                    &issued.id.masked(),
+                    issued.id.as_str(),
                     source,
                     "certificate.altered",
                     "failure",
@@ -762,7 +766,7 @@ impl Sirm {
             issued_at: issued.issued_at.clone(),
             from_month: issued.from_month.to_string(),
             to_month: issued.to_month.to_string(),
-            content: issued.content,
+            content: self.certificate_content(&issued).await?,
             pdf_sha256: issued.pdf_sha256,
             seq,
             signature_valid,
@@ -773,6 +777,33 @@ impl Sirm {
             unverified_revocations,
             file,
         })
+    }
+
+    /// What a certificate says, opened from its ledger entry (the person's
+    /// data key); once the person's data was erased, only what is not
+    /// personal remains.
+    async fn certificate_content(
+        &self,
+        issued: &CertificateIssued,
+    ) -> Result<CertificateContent, AppError> {
+        match self
+            .open_for(&issued.id, crate::privacy::field::CERTIFICATE, issued.content.as_str())
+            .await
+        {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| AppError::invalid("content", e)),
+            Err(AppError::Conflict(_)) => Ok(CertificateContent {
+                agency_name: self.config.agency_name.clone(),
+                person_name: crate::privacy::reveal::ERASED.into(),
+                id_masked: crate::privacy::reveal::ERASED.into(),
+                period: format!("{} 至 {}", issued.from_month, issued.to_month),
+                summary: vec![],
+                header: vec![],
+                rows: vec![],
+                verify_url: String::new(),
+                footer_note: String::new(),
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     /// Verify a PDF file alone: the code is read from the file.
@@ -788,6 +819,15 @@ impl Sirm {
             )
         })?;
         self.verify_certificate(&code, Some(bytes), source).await
+    }
+}
+
+/// `110105********0012` from an ID number's text (anything else as it is:
+/// "（已删除）" for an erased person).
+pub fn mask_id_text(id: &str) -> String {
+    match id.parse::<sirm_domain::id::ResidentId>() {
+        Ok(rid) => rid.masked(),
+        Err(_) => id.to_string(),
     }
 }
 

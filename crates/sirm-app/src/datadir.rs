@@ -16,6 +16,9 @@ use sirm_ledger::{PublicKey, SigningKey};
 
 use crate::AppError;
 
+/// The data format this build reads and writes (see [`Config::format`]).
+pub const DATA_FORMAT: u32 = 2;
+
 #[derive(Clone, Debug)]
 pub struct DataDir {
     root: PathBuf,
@@ -25,6 +28,11 @@ pub struct DataDir {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// Data format of the installation: 2 since personal data is sealed
+    /// and persons are named by blind index (`docs/privacy.md`). Absent in
+    /// directories of format 1, which this SIRM refuses.
+    #[serde(default)]
+    pub format: u32,
     /// Names this ledger in checkpoints, e.g. `sirm:110105`.
     pub origin: String,
     pub agency_code: String,
@@ -132,6 +140,14 @@ impl DataDir {
     pub fn public_key_path(&self) -> PathBuf {
         self.root.join("keys").join("checkpoint.pub")
     }
+    /// The blind-index key (docs/privacy.md).
+    pub fn index_key_path(&self) -> PathBuf {
+        self.root.join("keys").join("index.key")
+    }
+    /// The key-encryption keys, current first (docs/privacy.md).
+    pub fn kek_path(&self) -> PathBuf {
+        self.root.join("keys").join("kek.key")
+    }
     pub fn is_installed(&self) -> bool {
         self.config_path().exists()
     }
@@ -166,6 +182,8 @@ impl DataDir {
             for f in [
                 self.config_path(),
                 self.key_path(),
+                self.index_key_path(),
+                self.kek_path(),
                 db.clone(),
                 db.with_extension("db-wal"),
                 db.with_extension("db-shm"),
@@ -187,6 +205,17 @@ impl DataDir {
             path: path.clone(),
             message: e.message().to_string(),
         })?;
+        if cfg.format != DATA_FORMAT {
+            return Err(AppError::Config {
+                path,
+                message: format!(
+                    "data directory format {} (identities in clear); this SIRM reads format {DATA_FORMAT} only \
+                     (personal data sealed, persons named by blind index). No upgrade exists: \
+                     create a new installation with `sirm init` (docs/privacy.md)",
+                    cfg.format.max(1)
+                ),
+            });
+        }
         cfg.limits
             .check()
             .map_err(|message| AppError::Config { path, message })?;

@@ -10,10 +10,10 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
-use sirm_domain::id::{CreditCode, RegionCode, ResidentId};
+use sirm_domain::id::{CreditCode, PersonKey, RegionCode, ResidentId};
 use sirm_domain::records::{
     self, kind, AccountCreated, EmployerChange, EmployerDeregistration, EmployerRegistration,
-    PersonChange, PersonRegistration,
+    PersonChange, PersonChangeDetails, PersonDetails, PersonRegistration,
 };
 use sirm_ledger::{EntryDraft, Stream};
 
@@ -138,16 +138,21 @@ pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoRe
     // `BATCH` drafts through a short channel; each batch is one append (one
     // transaction, one signed checkpoint). Memory stays bounded by a few
     // batches plus small per-person plans, whatever the number of persons.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<EntryDraft>>(2);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(2);
     let cfg = sirm.config.clone();
     let gen_req = req.clone();
+    let vault = sirm.vault()?.clone();
     let generator = tokio::task::spawn_blocking(move || {
-        let mut out = Emit::new(tx, size + 1);
+        let mut out = Emit::new(tx, size + 1, vault);
         let data = generate(&cfg, &gen_req, &mut out)?;
         out.flush()?;
         Ok::<_, AppError>(data)
     });
-    while let Some(batch) = rx.recv().await {
+    while let Some((keys, batch)) = rx.recv().await {
+        // Keys first: an entry is never written before the key that opens it.
+        sirm.store
+            .insert_person_keys(&keys, chrono::Utc::now().timestamp_micros())
+            .await?;
         sirm.append(batch).await?;
     }
     let data = generator
@@ -204,16 +209,73 @@ struct DemoData {
 struct Emit {
     buf: Vec<EntryDraft>,
     next_seq: u64,
-    tx: tokio::sync::mpsc::Sender<Vec<EntryDraft>>,
+    tx: tokio::sync::mpsc::Sender<Batch>,
+    /// Seals the invented persons' fields like the clerk's use cases do.
+    vault: crate::privacy::Vault,
+    /// Data keys made in this run, by blind index.
+    deks: std::collections::HashMap<PersonKey, sirm_ledger::SecretKey>,
+    /// Wrapped data keys not yet handed over (stored before their batch).
+    keys: Vec<(String, String, String)>,
 }
 
+/// One batch: wrapped data keys to store, then drafts to append.
+type Batch = (Vec<(String, String, String)>, Vec<EntryDraft>);
+
 impl Emit {
-    fn new(tx: tokio::sync::mpsc::Sender<Vec<EntryDraft>>, first_seq: u64) -> Self {
+    fn new(tx: tokio::sync::mpsc::Sender<Batch>, first_seq: u64, vault: crate::privacy::Vault) -> Self {
         Emit {
             buf: Vec::with_capacity(BATCH),
             next_seq: first_seq,
             tx,
+            vault,
+            deks: Default::default(),
+            keys: Vec::new(),
         }
+    }
+    fn person_key(&self, id: &ResidentId) -> PersonKey {
+        self.vault.person_key(id)
+    }
+    /// A new person's registration, sealed under a new data key.
+    fn seal_person(&mut self, d: &PersonDetails) -> Result<PersonRegistration, AppError> {
+        use crate::privacy::field;
+        d.validate().map_err(|e| AppError::invalid("person", e))?;
+        let pk = self.vault.person_key(&d.id);
+        let dek = sirm_ledger::SecretKey::generate();
+        let (wrapped, kek) = self.vault.wrap(&pk, &dek);
+        self.keys.push((pk.as_str().to_string(), wrapped, kek));
+        let v = &self.vault;
+        let r = PersonRegistration {
+            id_number: v.seal(&dek, &pk, field::ID_NUMBER, d.id.as_str().as_bytes())?,
+            name: v.seal(&dek, &pk, field::NAME, d.name.as_bytes())?,
+            address: v.seal(&dek, &pk, field::ADDRESS, d.address.as_bytes())?,
+            phone: v.seal(&dek, &pk, field::PHONE, d.phone.as_bytes())?,
+            gender: d.id.gender(),
+            birth_date: d.id.birth_date(),
+            registered_on: d.registered_on,
+            id: pk.clone(),
+        };
+        self.deks.insert(pk, dek);
+        Ok(r)
+    }
+    /// A change of an invented person's details, sealed.
+    fn seal_change(&mut self, pk: &PersonKey, d: &PersonChangeDetails) -> Result<PersonChange, AppError> {
+        use crate::privacy::field;
+        let dek = self
+            .deks
+            .get(pk)
+            .ok_or_else(|| AppError::invalid("demo", "a change before the registration"))?;
+        let v = &self.vault;
+        let seal = |f: &str, t: &Option<String>| {
+            t.as_ref().map(|t| v.seal(dek, pk, f, t.as_bytes())).transpose()
+        };
+        Ok(PersonChange {
+            id: pk.clone(),
+            effective_on: d.effective_on,
+            reason: d.reason.clone(),
+            name: seal(field::NAME, &d.name)?,
+            address: seal(field::ADDRESS, &d.address)?,
+            phone: seal(field::PHONE, &d.phone)?,
+        })
     }
     /// The ledger sequence number the next draft pushed will get.
     fn next_seq(&self) -> u64 {
@@ -232,8 +294,9 @@ impl Emit {
             return Ok(());
         }
         let batch = std::mem::replace(&mut self.buf, Vec::with_capacity(BATCH));
+        let keys = std::mem::take(&mut self.keys);
         self.tx
-            .blocking_send(batch)
+            .blocking_send((keys, batch))
             .map_err(|_| AppError::invalid("demo", "the ledger appender stopped"))
     }
 }
@@ -475,13 +538,14 @@ fn generate(cfg: &Config, req: &DemoRequest, out: &mut Emit) -> Result<DemoData,
             date_between(&mut rng, adult.max(start), end)
         };
         let name = format!("{}{}", pick(&mut rng, SURNAMES), pick(&mut rng, GIVEN));
-        let r = PersonRegistration {
+        let r = out.seal_person(&PersonDetails {
             id: id.clone(),
             name,
             address: address(&mut rng),
             phone: phone(&mut rng),
             registered_on: on,
-        };
+        })?;
+        let pk = r.id.clone();
         push(&mut events, on, Event::Person(r));
         people.push((id.clone(), on));
         let mut last = on;
@@ -491,18 +555,21 @@ fn generate(cfg: &Config, req: &DemoRequest, out: &mut Emit) -> Result<DemoData,
             }
             let c_on = date_between(&mut rng, last + Duration::days(1), end);
             let moved = rng.gen_bool(0.5);
-            let c = PersonChange {
-                id: id.clone(),
-                effective_on: c_on,
-                reason: if moved {
-                    "居住地址变更".into()
-                } else {
-                    "联系电话变更".into()
+            let c = out.seal_change(
+                &pk,
+                &PersonChangeDetails {
+                    id: id.clone(),
+                    effective_on: c_on,
+                    reason: if moved {
+                        "居住地址变更".into()
+                    } else {
+                        "联系电话变更".into()
+                    },
+                    name: None,
+                    address: moved.then(|| address(&mut rng)),
+                    phone: (!moved).then(|| phone(&mut rng)),
                 },
-                name: None,
-                address: moved.then(|| address(&mut rng)),
-                phone: (!moved).then(|| phone(&mut rng)),
-            };
+            )?;
             push(&mut events, c_on, Event::PersonChange(c));
             last = c_on;
         }
@@ -513,8 +580,9 @@ fn generate(cfg: &Config, req: &DemoRequest, out: &mut Emit) -> Result<DemoData,
         out.push(e.event.draft(cfg, actor)?)?;
     }
     // The first person (the demo citizen) is employed, so make it first.
-    let first_person = ids.iter().next().cloned();
-    people.sort_by_key(|(id, _)| Some(id) != first_person.as_ref());
+    let first_id = ids.iter().next().cloned();
+    people.sort_by_key(|(id, _)| Some(id) != first_id.as_ref());
+    let first_person = first_id.as_ref().map(|i| out.person_key(i));
     let (retiree, agent_employer) = if req.history {
         let h = history::history(cfg, &mut rng, &people, &firms, req.full_careers, out)?;
         (Some(h.retiree), Some(h.employer))
@@ -565,7 +633,7 @@ fn generate(cfg: &Config, req: &DemoRequest, out: &mut Emit) -> Result<DemoData,
             agency: cfg.agency_code.clone(),
             roles: vec!["insured_person".into()],
             kind: "external".into(),
-            person_id: Some(person.clone()),
+            person_id: Some(out.person_key(person)),
             employer: None,
         };
         out.push(draft(

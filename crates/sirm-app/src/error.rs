@@ -19,6 +19,13 @@ pub enum AppError {
         found: String,
         expected: String,
     },
+    /// A personal-data key that is missing, of another installation, or
+    /// does not open a wrapped data key.
+    #[error("personal-data key: {0}")]
+    KeyMissing(String),
+    /// A sealed field that does not open (altered, or sealed for someone else).
+    #[error("sealed field does not open: {0}")]
+    Unsealed(String),
     #[error("invalid {field}: {message}")]
     Invalid { field: String, message: String },
     #[error("not found: {0}")]

@@ -10,7 +10,7 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 use sirm_domain::access::Permission;
-use sirm_domain::id::ResidentId;
+use sirm_domain::id::PersonKey;
 
 use crate::{AppError, Principal, Sirm};
 
@@ -58,7 +58,7 @@ impl Sirm {
         &self,
         who: &Principal,
         handle: &str,
-    ) -> Result<ResidentId, AppError> {
+    ) -> Result<PersonKey, AppError> {
         self.authorize(who, Permission::EmployerRecordRead).await?;
         let not_found = || AppError::NotFound("record".into());
         let code = who.employer.clone().ok_or_else(not_found)?;
@@ -81,7 +81,7 @@ impl Sirm {
         &self,
         who: &Principal,
         delegation_id: &str,
-    ) -> Result<ResidentId, AppError> {
+    ) -> Result<PersonKey, AppError> {
         self.authorize(who, Permission::DelegatedRecordRead).await?;
         let not_found = || AppError::NotFound("record".into());
         self.store

@@ -83,7 +83,12 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
     if dir.is_installed() {
         return Err(AppError::AlreadyInstalled(dir.root().to_path_buf()));
     }
-    for path in [dir.key_path(), dir.public_key_path()] {
+    for path in [
+        dir.key_path(),
+        dir.public_key_path(),
+        dir.index_key_path(),
+        dir.kek_path(),
+    ] {
         if path.exists() {
             return Err(AppError::File {
                 path,
@@ -98,6 +103,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
 
     let profile = CryptoProfile::default();
     let config = Config {
+        format: crate::datadir::DATA_FORMAT,
         origin: format!("sirm:{}", region.as_str()),
         agency_code: region.as_str().to_string(),
         agency_name: req.agency_name.trim().to_string(),
@@ -133,6 +139,12 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
     // the configuration file is what marks a directory as installed, so a
     // failure anywhere before it leaves nothing that blocks a retry.
     dir.write_keys(&key)?;
+    let vault = crate::privacy::Vault::generate(profile);
+    if let Err(e) = vault.write_new(dir) {
+        let _ = std::fs::remove_file(dir.key_path());
+        let _ = std::fs::remove_file(dir.public_key_path());
+        return Err(e);
+    }
     let issued = vec![
         crate::identity::accounts::Issued {
             username: req.security_admin.0.clone(),
@@ -165,9 +177,15 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         now,
     )
     .await;
+    let result = match result {
+        Ok(()) => crate::privacy::check_registry(&owner, dir, &vault).await,
+        Err(e) => Err(e),
+    };
     if let Err(e) = result {
         let _ = std::fs::remove_file(dir.key_path());
         let _ = std::fs::remove_file(dir.public_key_path());
+        let _ = std::fs::remove_file(dir.index_key_path());
+        let _ = std::fs::remove_file(dir.kek_path());
         owner.close().await;
         return Err(e);
     }

@@ -20,6 +20,7 @@ pub mod install;
 pub mod ledger;
 pub mod limits;
 pub mod password;
+pub mod privacy;
 pub mod progress;
 pub mod query;
 pub mod registration;

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use sirm_domain::access::Permission;
-use sirm_domain::id::ResidentId;
+use sirm_domain::id::PersonKey;
 
 use crate::identity::Principal;
 use crate::rights::RightsRecord;
@@ -172,7 +172,7 @@ impl Sirm {
         &self,
         who: &Principal,
         channel: Channel,
-        subject: &ResidentId,
+        subject: &PersonKey,
         basis: Option<&str>,
     ) -> Result<RecordView, AppError> {
         let (requester, items, employer) = self.capacity(who, channel, subject, basis).await?;
@@ -197,16 +197,20 @@ impl Sirm {
     ) -> Result<Vec<(sirm_store::DelegationRow, bool)>, AppError> {
         self.authorize(who, Permission::DelegatedRecordRead).await?;
         let today = crate::rights::today().to_string();
-        Ok(self
-            .store
-            .delegations_of(&who.username)
-            .await?
-            .into_iter()
-            .map(|d| {
-                let in_force = d.valid_from <= today && today <= d.valid_until;
-                (d, in_force)
-            })
-            .collect())
+        let mut out = Vec::new();
+        for mut d in self.store.delegations_of(&who.username).await? {
+            let in_force = d.valid_from <= today && today <= d.valid_until;
+            // The delegate sees whose authorization it is, masked.
+            d.person_id = match d.person_id.parse::<PersonKey>() {
+                Ok(pk) => match self.person_view(&pk).await? {
+                    Some(v) => v.id_masked(),
+                    None => crate::privacy::reveal::ERASED.into(),
+                },
+                Err(_) => d.person_id,
+            };
+            out.push((d, in_force));
+        }
+        Ok(out)
     }
 
     /// The counter serving a delegate (委托代办): the written authorization
@@ -215,7 +219,7 @@ impl Sirm {
     pub async fn counter_query_for_delegate(
         &self,
         who: &Principal,
-        subject: &ResidentId,
+        subject: &PersonKey,
         delegation_id: &str,
     ) -> Result<RecordView, AppError> {
         self.authorize(who, Permission::PersonQuery).await?;
@@ -262,7 +266,7 @@ impl Sirm {
         requester: Requester,
         mut items: BTreeSet<Item>,
         employer: Option<&str>,
-        subject: &ResidentId,
+        subject: &PersonKey,
         basis: &str,
     ) -> Result<RecordView, AppError> {
         items.retain(|i| self.config.queries.allowed(channel, requester).contains(i));
@@ -296,7 +300,7 @@ impl Sirm {
                 "success",
                 &format!(
                     "subject {}; items {}; basis {}",
-                    subject.masked(),
+                    subject,
                     items_text.join(","),
                     basis
                 ),
@@ -318,7 +322,7 @@ impl Sirm {
         &self,
         who: &Principal,
         channel: Channel,
-        subject: &ResidentId,
+        subject: &PersonKey,
         basis: Option<&str>,
     ) -> Result<(Requester, BTreeSet<Item>, Option<String>), AppError> {
         let all: BTreeSet<Item> = Item::ALL.into_iter().collect();

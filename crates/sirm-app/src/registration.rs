@@ -69,8 +69,7 @@ pub fn person_draft(
     actor: &str,
     r: &PersonRegistration,
 ) -> Result<EntryDraft, AppError> {
-    r.validate().map_err(|e| AppError::invalid("person", e))?;
-    if r.registered_on < r.id.birth_date() {
+    if r.registered_on < r.birth_date {
         return Err(AppError::invalid(
             "registered_on",
             "is before the birth date in the ID number",
@@ -109,18 +108,19 @@ impl Sirm {
     /// A person's registration record, with its ledger history.
     pub async fn person_record(
         &self,
-        id: &sirm_domain::id::ResidentId,
+        id: &sirm_domain::id::PersonKey,
     ) -> Result<PersonRecord, AppError> {
         let row = self
             .store
             .person(id.as_str())
             .await?
-            .ok_or_else(|| AppError::NotFound(format!("person {}", id.masked())))?;
+            .ok_or_else(|| AppError::NotFound(format!("person {}", id.short())))?;
         let history = self
             .store
             .entries_for_subject(&records::person_subject(id))
             .await?;
         Ok(PersonRecord {
+            details: self.reveal_person(&row).await?,
             person: row,
             history: history
                 .into_iter()
@@ -137,7 +137,10 @@ impl Sirm {
 
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct PersonRecord {
+    /// The projection row (identifying fields sealed).
     pub person: sirm_store::PersonRow,
+    /// The identifying fields, opened for whoever was authorized to read.
+    pub details: crate::privacy::PersonView,
     pub history: Vec<HistoryItem>,
 }
 
@@ -154,12 +157,6 @@ pub fn employment_start_draft(
     actor: &str,
     e: &sirm_domain::records::EmploymentStart,
 ) -> Result<EntryDraft, AppError> {
-    if e.start_on < e.id.birth_date() {
-        return Err(AppError::invalid(
-            "start_on",
-            "is before the birth date in the ID number",
-        ));
-    }
     draft(
         config,
         Stream::Business,

@@ -10,7 +10,7 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sirm_domain::access::Permission;
-use sirm_domain::id::{CreditCode, ResidentId};
+use sirm_domain::id::{CreditCode, PersonKey};
 use sirm_domain::rules::Month;
 use sirm_store::{
     AccountYearRow, BenefitPaymentRow, BenefitRow, ContributionRow, EmploymentRow, PersonRow,
@@ -139,13 +139,22 @@ pub fn current_month() -> Month {
 impl Sirm {
     /// Assemble the rights record of a registered person. No authorization
     /// here: callers are the query use cases, which authorize first.
-    pub async fn rights_of(&self, id: &ResidentId) -> Result<RightsRecord, AppError> {
+    ///
+    /// The person row comes back with its identifying fields **opened**
+    /// (`id_number`, `name`, `address`, `phone` in clear, "（已删除）" once
+    /// erased): this is the one query path, and only its callers show it.
+    pub async fn rights_of(&self, id: &PersonKey) -> Result<RightsRecord, AppError> {
         // One snapshot, one trip (sirm-store's `record` module).
-        let r = self
+        let mut r = self
             .store
             .person_record(id.as_str())
             .await?
-            .ok_or_else(|| AppError::NotFound(format!("person {}", id.masked())))?;
+            .ok_or_else(|| AppError::NotFound(format!("person {}", id.short())))?;
+        let view = self.reveal_person(&r.person).await?;
+        r.person.id_number = view.id_text();
+        r.person.name = view.name;
+        r.person.address = view.address;
+        r.person.phone = view.phone;
         Ok(RightsRecord {
             employments: r.employments,
             contribution_years: contribution_years(&r.contributions, current_month()),
@@ -284,18 +293,24 @@ impl Sirm {
             .filter(|m| in_arrears(&m.month, &m.status, current))
             .map(|m| m.due)
             .sum();
+        let mut employees = Vec::new();
+        for mut row in self.store.employees_of(&code).await? {
+            // The name only (the list shows who, not how to reach them).
+            row.name = self
+                .open_field(&row.person_id, crate::privacy::field::NAME, &row.name)
+                .await?;
+            let id = self
+                .open_field(&row.person_id, crate::privacy::field::ID_NUMBER, &row.id_number)
+                .await?;
+            row.id_number = crate::certificate::mask_id_text(&id);
+            employees.push(EmployeeEntry {
+                handle: self.employee_handle(&code, &row.person_id),
+                row,
+            });
+        }
         Ok(EmployerOverview {
             name: self.store.employer_name(&code).await?.unwrap_or_default(),
-            employees: self
-                .store
-                .employees_of(&code)
-                .await?
-                .into_iter()
-                .map(|row| EmployeeEntry {
-                    handle: self.employee_handle(&code, &row.person_id),
-                    row,
-                })
-                .collect(),
+            employees,
             credit_code: code,
             months,
             arrears,

@@ -67,6 +67,9 @@ pub struct Sirm {
     pub(crate) refusals: crate::identity::refusals::RefusalTally,
     /// Key of the opaque handles used in URLs instead of identifiers.
     pub(crate) handles: crate::handles::HandleKey,
+    /// The personal-data keys (`keys/index.key`, `keys/kek.key`); `None`
+    /// when opened read-only: verification needs no key.
+    pub(crate) vault: Option<crate::privacy::Vault>,
 }
 
 impl Sirm {
@@ -120,6 +123,14 @@ impl Sirm {
             opts.data_dir.root().join("archive"),
             &config.archive,
         )?;
+        let vault = match access {
+            Access::Sign => {
+                let v = crate::privacy::Vault::load(&opts.data_dir, profile)?;
+                crate::privacy::check_registry(&store, &opts.data_dir, &v).await?;
+                Some(v)
+            }
+            Access::Read => None,
+        };
         let sirm = Sirm {
             dir: opts.data_dir.clone(),
             config,
@@ -132,6 +143,7 @@ impl Sirm {
             renderer: Default::default(),
             refusals: Default::default(),
             handles: Default::default(),
+            vault,
         };
         if access == Access::Sign {
             sirm.record_config_change().await?;

@@ -30,3 +30,53 @@ where
 {
     sirm.append_stream_with(drafts, None).await
 }
+
+/// A person's registration as the clerk's use case would seal it (data key
+/// made and stored), ready for [`append_unreviewed`]. Tests only.
+pub async fn sealed_person(
+    sirm: &Sirm,
+    details: &sirm_domain::records::PersonDetails,
+) -> Result<sirm_domain::records::PersonRegistration, AppError> {
+    sirm.seal_registration(details).await
+}
+
+/// The blind index of an ID number. Tests only (production code reaches it
+/// through [`Sirm::person_key`]).
+pub fn person_key(
+    sirm: &Sirm,
+    id: &sirm_domain::id::ResidentId,
+) -> Result<sirm_domain::id::PersonKey, AppError> {
+    sirm.person_key(id)
+}
+
+/// Many registrations sealed at once (data keys made here and stored in
+/// bulk), for tests that load thousands of persons. Tests only.
+pub async fn sealed_persons(
+    sirm: &Sirm,
+    details: &[sirm_domain::records::PersonDetails],
+) -> Result<Vec<sirm_domain::records::PersonRegistration>, AppError> {
+    use crate::privacy::field;
+    let vault = sirm.vault()?;
+    let mut keys = Vec::with_capacity(details.len());
+    let mut out = Vec::with_capacity(details.len());
+    for d in details {
+        let pk = vault.person_key(&d.id);
+        let dek = sirm_ledger::SecretKey::generate();
+        let (wrapped, kek) = vault.wrap(&pk, &dek);
+        keys.push((pk.as_str().to_string(), wrapped, kek));
+        out.push(sirm_domain::records::PersonRegistration {
+            id_number: vault.seal(&dek, &pk, field::ID_NUMBER, d.id.as_str().as_bytes())?,
+            name: vault.seal(&dek, &pk, field::NAME, d.name.as_bytes())?,
+            address: vault.seal(&dek, &pk, field::ADDRESS, d.address.as_bytes())?,
+            phone: vault.seal(&dek, &pk, field::PHONE, d.phone.as_bytes())?,
+            gender: d.id.gender(),
+            birth_date: d.id.birth_date(),
+            registered_on: d.registered_on,
+            id: pk,
+        });
+    }
+    sirm.store
+        .insert_person_keys(&keys, chrono::Utc::now().timestamp_micros())
+        .await?;
+    Ok(out)
+}

@@ -18,3 +18,4 @@ pub mod id;
 pub mod records;
 pub mod review;
 pub mod rules;
+pub mod sealed;

@@ -6,7 +6,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::id::{CreditCode, Gender, RegionCode, ResidentId};
+use crate::id::{CreditCode, Gender, PersonKey, RegionCode, ResidentId};
+use crate::sealed::Sealed;
 
 /// Ledger entry kinds. The dotted prefix names the record family.
 pub mod kind {
@@ -57,7 +58,7 @@ pub fn agency_subject(code: &str) -> String {
 pub fn employer_subject(code: &CreditCode) -> String {
     format!("employer:{code}")
 }
-pub fn person_subject(id: &ResidentId) -> String {
+pub fn person_subject(id: &PersonKey) -> String {
     format!("person:{id}")
 }
 pub fn application_subject(id: &str) -> String {
@@ -113,11 +114,30 @@ pub struct EmployerDeregistration {
     pub reason: String,
 }
 
-/// Person registration (参保登记). Birth date and gender are not stored: they
-/// are part of the resident ID number and derived from it.
+/// Person registration (参保登记) as written to the ledger: the person is
+/// named by their blind index, every directly identifying field is sealed
+/// under the person's data key (`docs/privacy.md`). Gender and birth date
+/// stay in clear: the rules engine computes retirement age and pensions
+/// from them, and anyone must be able to recompute those without a key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PersonRegistration {
+    pub id: PersonKey,
+    pub id_number: Sealed,
+    pub name: Sealed,
+    pub address: Sealed,
+    pub phone: Sealed,
+    pub gender: Gender,
+    pub birth_date: NaiveDate,
+    pub registered_on: NaiveDate,
+}
+
+/// Person registration as the clerk enters it (in clear, never stored):
+/// birth date and gender are part of the resident ID number and derived
+/// from it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonDetails {
     pub id: ResidentId,
     pub name: String,
     pub address: String,
@@ -125,10 +145,26 @@ pub struct PersonRegistration {
     pub registered_on: NaiveDate,
 }
 
-/// Change of a person's registration details (个人信息变更). Absent fields are unchanged.
+/// Change of a person's registration details (个人信息变更) as written to
+/// the ledger: changed fields sealed. Absent fields are unchanged.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PersonChange {
+    pub id: PersonKey,
+    pub effective_on: NaiveDate,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Sealed>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Sealed>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Sealed>,
+}
+
+/// A change of details as the clerk enters it (in clear, never stored).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonChangeDetails {
     pub id: ResidentId,
     pub effective_on: NaiveDate,
     pub reason: String,
@@ -157,7 +193,7 @@ pub struct AccountCreated {
     pub kind: String,
     /// The insured person an external account belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub person_id: Option<ResidentId>,
+    pub person_id: Option<PersonKey>,
     /// The employer an employer agent's account is bound to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub employer: Option<CreditCode>,
@@ -211,7 +247,7 @@ pub struct RoleRevoked {
 #[serde(deny_unknown_fields)]
 pub struct DelegationRecorded {
     pub delegation_id: String,
-    pub person_id: ResidentId,
+    pub person_id: PersonKey,
     pub delegate_username: String,
     /// Queryable items the authorization covers, e.g. `registration`, `contributions`.
     pub scope: Vec<String>,
@@ -286,7 +322,7 @@ impl EmployerRegistration {
     }
 }
 
-impl PersonRegistration {
+impl PersonDetails {
     pub fn validate(&self) -> Result<(), RecordError> {
         check_text("name", &self.name, 100)?;
         check_text("address", &self.address, 400)?;
@@ -351,7 +387,7 @@ pub struct ApplicationWithdrawn {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmploymentStart {
-    pub id: ResidentId,
+    pub id: PersonKey,
     pub credit_code: CreditCode,
     pub start_on: NaiveDate,
 }
@@ -360,7 +396,7 @@ pub struct EmploymentStart {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmploymentEnd {
-    pub id: ResidentId,
+    pub id: PersonKey,
     pub credit_code: CreditCode,
     pub end_on: NaiveDate,
     pub reason: String,
@@ -371,7 +407,7 @@ pub struct EmploymentEnd {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeclarationLine {
-    pub id: ResidentId,
+    pub id: PersonKey,
     /// Declared monthly wage, decimal yuan as a string ("8000.00").
     pub declared_wage: rust_decimal::Decimal,
 }
@@ -391,7 +427,7 @@ pub struct ContributionDeclaration {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContributionAssessed {
-    pub id: ResidentId,
+    pub id: PersonKey,
     pub credit_code: CreditCode,
     pub month: crate::rules::Month,
     pub result: crate::rules::engine::MonthResult,
@@ -447,7 +483,7 @@ pub struct AccountSettlement {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountSettled {
-    pub id: ResidentId,
+    pub id: PersonKey,
     pub year: i32,
     pub result: crate::rules::engine::AccountResult,
 }
@@ -458,7 +494,7 @@ pub struct AccountSettled {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RetirementApplication {
-    pub id: ResidentId,
+    pub id: PersonKey,
     /// `male`, `female_55` or `female_50`.
     pub category: crate::rules::Category,
     /// Deemed contribution months (视同缴费) on record.
@@ -470,7 +506,7 @@ pub struct RetirementApplication {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BenefitGranted {
-    pub id: ResidentId,
+    pub id: PersonKey,
     pub retirement: crate::rules::engine::RetirementResult,
     pub paid_months: u32,
     pub deemed_months: u32,
@@ -482,7 +518,7 @@ pub struct BenefitGranted {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BenefitStatusChange {
-    pub id: ResidentId,
+    pub id: PersonKey,
     /// `suspended` or `terminated`.
     pub status: String,
     pub effective_on: NaiveDate,
@@ -497,7 +533,7 @@ pub struct BenefitStatusChange {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubsidyGrant {
-    pub id: ResidentId,
+    pub id: PersonKey,
     /// `flexible_employment` (灵活就业社保补贴), `employer_hiring`
     /// (单位吸纳就业社保补贴) or `public_welfare_post` (公益性岗位社保补贴).
     pub kind: String,
@@ -557,7 +593,7 @@ pub struct BenefitPaymentRun {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BenefitPaid {
-    pub id: ResidentId,
+    pub id: PersonKey,
     pub month: crate::rules::Month,
     pub amount: rust_decimal::Decimal,
     /// Ledger sequence of the `benefit.granted` entry the amount comes from.
@@ -572,7 +608,7 @@ pub struct BenefitPaid {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContributionCorrection {
-    pub id: ResidentId,
+    pub id: PersonKey,
     pub month: crate::rules::Month,
     pub declared_wage: rust_decimal::Decimal,
     pub reason: String,
@@ -616,12 +652,13 @@ pub struct CertificateIssued {
     pub code: String,
     /// `contribution` (参保缴费证明) or `benefit` (待遇领取证明).
     pub kind: String,
-    pub id: ResidentId,
+    pub id: PersonKey,
     pub from_month: crate::rules::Month,
     pub to_month: crate::rules::Month,
     /// Local agency time (UTC+8) as printed, `YYYY-MM-DD HH:MM:SS`.
     pub issued_at: String,
-    pub content: CertificateContent,
+    /// The [`CertificateContent`] as JSON, sealed under the person's data key.
+    pub content: Sealed,
     /// SHA-256 of the PDF as issued (hex); the PDF is kept in the archive
     /// under this hash.
     pub pdf_sha256: String,

@@ -49,11 +49,23 @@ fn person_draft(i: usize) -> EntryDraft {
     let birth =
         NaiveDate::from_ymd_opt(1960, 1, 1).unwrap() + chrono::Duration::days((i / 999) as i64);
     let id = ResidentId::from_parts(&region, birth, (i % 999 + 1) as u16).unwrap();
+    // The store's view of a registration: blind index and sealed fields
+    // (stand-ins of the real sizes: 12-byte nonce + text + 16-byte tag).
+    let pk = sirm_domain::id::PersonKey::from_digest(
+        &sirm_ledger::CryptoProfile::default().digest(id.as_str().as_bytes()),
+    );
+    let sealed = |len: usize| {
+        sirm_domain::sealed::Sealed::parse(&format!("enc1:{}", "A".repeat((len + 28) * 4 / 3)))
+            .unwrap()
+    };
     let p = PersonRegistration {
-        id: id.clone(),
-        name: "测试人员".into(),
-        address: "北京市朝阳区朝阳路1号".into(),
-        phone: "13800000000".into(),
+        id: pk.clone(),
+        id_number: sealed(18),
+        name: sealed(12),
+        address: sealed(30),
+        phone: sealed(11),
+        gender: id.gender(),
+        birth_date: id.birth_date(),
         registered_on: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
     };
     EntryDraft {
@@ -61,7 +73,7 @@ fn person_draft(i: usize) -> EntryDraft {
         agency: "110105".into(),
         stream: Stream::Business,
         kind: kind::PERSON_REGISTERED.into(),
-        subject: person_subject(&id),
+        subject: person_subject(&pk),
         application: None,
         actors: vec!["bench".into()],
         payload: serde_json::to_value(p).unwrap(),

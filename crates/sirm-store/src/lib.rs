@@ -22,6 +22,7 @@ mod engine;
 mod error;
 mod identity;
 mod lookup;
+mod person_key;
 pub mod projection;
 mod projection_check;
 mod query_log;
@@ -43,6 +44,7 @@ pub use identity::{
 pub use projection_check::{
     checked_columns, DifferenceKind, KeyPart, ProjectionCheck, ProjectionDifference,
 };
+pub use person_key::PersonKeyRow;
 pub use query_pin::QueryPinRow;
 pub use record::PersonRecordRows;
 pub use review::{

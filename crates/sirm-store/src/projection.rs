@@ -215,6 +215,7 @@ pub(crate) const TABLES: &[Table] = &[
             ("agency", Col::Text),
             ("first_seq", Col::Int),
             ("last_seq", Col::Int),
+            ("id_number", Col::Text),
         ],
         key: "person_id",
     },
@@ -585,21 +586,22 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
             let on = p.registered_on.to_string();
             sqlx::query(
                 "INSERT INTO person (person_id, name, gender, birth_date, address, phone, registered_on, agency, \
-                 first_seq, last_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 first_seq, last_seq, id_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
                  ON CONFLICT (person_id) DO UPDATE SET name = excluded.name, address = excluded.address, \
                  phone = excluded.phone, registered_on = excluded.registered_on, agency = excluded.agency, \
-                 last_seq = excluded.last_seq",
+                 last_seq = excluded.last_seq, id_number = excluded.id_number",
             )
             .bind(p.id.as_str())
-            .bind(&p.name)
-            .bind(records::gender_word(p.id.gender()))
-            .bind(p.id.birth_date().to_string())
-            .bind(&p.address)
-            .bind(&p.phone)
+            .bind(p.name.as_str())
+            .bind(records::gender_word(p.gender))
+            .bind(p.birth_date.to_string())
+            .bind(p.address.as_str())
+            .bind(p.phone.as_str())
             .bind(&on)
             .bind(&entry.agency)
             .bind(s)
             .bind(s)
+            .bind(p.id_number.as_str())
             .execute(&mut *conn)
             .await?;
             history(conn, entry, &on, "registered".to_string()).await?;
@@ -610,9 +612,9 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
                 "UPDATE person SET name = COALESCE($1, name), address = COALESCE($2, address), \
                  phone = COALESCE($3, phone), last_seq = $4 WHERE person_id = $5",
             )
-            .bind(p.name.clone())
-            .bind(p.address.clone())
-            .bind(p.phone.clone())
+            .bind(p.name.as_ref().map(|v| v.as_str().to_owned()))
+            .bind(p.address.as_ref().map(|v| v.as_str().to_owned()))
+            .bind(p.phone.as_ref().map(|v| v.as_str().to_owned()))
             .bind(s)
             .bind(p.id.as_str())
             .execute(&mut *conn)

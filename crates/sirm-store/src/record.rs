@@ -86,7 +86,7 @@ impl Part {
 
 pub(crate) const PERSON: Part = Part {
     table: "person",
-    columns: "person_id, name, gender, birth_date, address, phone, registered_on, agency, first_seq, last_seq",
+    columns: "person_id, name, gender, birth_date, address, phone, registered_on, agency, first_seq, last_seq, id_number",
     order: "",
 };
 pub(crate) const EMPLOYMENTS: Part = Part {
@@ -218,6 +218,7 @@ fn read_sqlite(
                 agency: r.get(7)?,
                 first_seq: r.get(8)?,
                 last_seq: r.get(9)?,
+                id_number: r.get(10)?,
             })
         })
         .optional()?;

@@ -281,16 +281,19 @@ impl Store {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct EmployeeRow {
     pub person_id: String,
+    /// Sealed in the table; opened (the name) or masked (the ID number)
+    /// by `sirm-app` before anyone sees it.
     pub name: String,
     pub start_on: String,
     pub end_on: Option<String>,
+    pub id_number: String,
 }
 
 impl Store {
     /// Every employment at `credit_code`, with the person's name.
     pub async fn employees_of(&self, credit_code: &str) -> Result<Vec<EmployeeRow>, StoreError> {
         let rows = sqlx::query(
-            "SELECT e.person_id, p.name, e.start_on, e.end_on FROM employment e \
+            "SELECT e.person_id, p.name, e.start_on, e.end_on, p.id_number FROM employment e \
              JOIN person p ON p.person_id = e.person_id WHERE e.credit_code = $1 ORDER BY e.start_on, e.person_id",
         )
         .bind(credit_code)
@@ -303,6 +306,7 @@ impl Store {
                     name: r.try_get(1)?,
                     start_on: r.try_get(2)?,
                     end_on: r.try_get(3)?,
+                    id_number: r.try_get(4)?,
                 })
             })
             .collect()

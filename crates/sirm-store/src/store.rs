@@ -154,6 +154,8 @@ pub struct PersonRow {
     pub agency: String,
     pub first_seq: i64,
     pub last_seq: i64,
+    /// Sealed resident ID number (`person_id` is the blind index).
+    pub id_number: String,
 }
 
 /// The storage interface. Cheap to clone.
@@ -886,6 +888,7 @@ impl Store {
                 agency: r.try_get(7)?,
                 first_seq: r.try_get(8)?,
                 last_seq: r.try_get(9)?,
+                id_number: r.try_get(10)?,
             })
         })
         .transpose()

@@ -73,14 +73,25 @@ fn note(i: usize) -> EntryDraft {
     )
 }
 
+/// A registration as the store sees it: a blind index and sealed fields
+/// (the store never opens them; these stand-ins only have the shape).
 fn person(seq: u16) -> PersonRegistration {
     let region: RegionCode = "110105".parse().unwrap();
+    let id = ResidentId::from_parts(&region, NaiveDate::from_ymd_opt(1990, 3, 7).unwrap(), seq)
+        .unwrap();
+    let digest = CryptoProfile::default().digest(id.as_str().as_bytes());
+    let sealed = |field: &str| {
+        let hex = hex::encode(CryptoProfile::default().digest(format!("{field}{seq}").as_bytes()));
+        sirm_domain::sealed::Sealed::parse(&format!("enc1:{hex}")).unwrap()
+    };
     PersonRegistration {
-        id: ResidentId::from_parts(&region, NaiveDate::from_ymd_opt(1990, 3, 7).unwrap(), seq)
-            .unwrap(),
-        name: format!("测试{seq}"),
-        address: "北京市朝阳区朝阳路1号".into(),
-        phone: "13800000000".into(),
+        id: sirm_domain::id::PersonKey::from_digest(&digest),
+        id_number: sealed("id"),
+        name: sealed("name"),
+        address: sealed("address"),
+        phone: sealed("phone"),
+        gender: id.gender(),
+        birth_date: id.birth_date(),
         registered_on: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
     }
 }

@@ -1527,6 +1527,7 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
     let id: sirm_domain::id::ResidentId = own.parse().unwrap();
     let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
     let doc = "a".repeat(64);
+    let pk = sirm_app::testkit::person_key(&app.sirm, &id).unwrap();
     let dl = app
         .sirm
         .record_delegation(
@@ -1542,7 +1543,7 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
         .unwrap();
     let v = app
         .sirm
-        .counter_query_for_delegate(&query, &id, &dl)
+        .counter_query_for_delegate(&query, &pk, &dl)
         .await
         .unwrap();
     assert_eq!(v.items.len(), 1);
@@ -1563,7 +1564,7 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
         .unwrap();
     let err = app
         .sirm
-        .counter_query_for_delegate(&query, &id, &old)
+        .counter_query_for_delegate(&query, &pk, &old)
         .await
         .unwrap_err();
     assert!(
@@ -1587,7 +1588,7 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
     };
     let err = app
         .sirm
-        .query_rights(&court, sirm_app::query::Channel::Organ, &id, Some(""))
+        .query_rights(&court, sirm_app::query::Channel::Organ, &pk, Some(""))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("basis"), "{err}");
@@ -1596,7 +1597,7 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
         .query_rights(
             &court,
             sirm_app::query::Channel::Organ,
-            &id,
+            &pk,
             Some("《民事诉讼法》第七十条；（2026）京0105民初123号协助调查函"),
         )
         .await

@@ -708,13 +708,18 @@ async fn separation_checked_on_every_request(postgres: bool) {
 async fn other_agency_and_config_audit(postgres: bool) {
     let app = spawn(postgres).await;
     // A person recorded by another agency.
-    let p = sirm_domain::records::PersonRegistration {
-        id: "11010519491231002X".parse().unwrap(),
-        name: "外区人员".into(),
-        address: "北京市海淀区".into(),
-        phone: "13900000000".into(),
-        registered_on: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
-    };
+    let p = sirm_app::testkit::sealed_person(
+        &app.sirm,
+        &sirm_domain::records::PersonDetails {
+            id: "11010519491231002X".parse().unwrap(),
+            name: "外区人员".into(),
+            address: "北京市海淀区".into(),
+            phone: "13900000000".into(),
+            registered_on: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+        },
+    )
+    .await
+    .unwrap();
     let mut d = sirm_app::registration::person_draft(&app.sirm.config, "test", &p).unwrap();
     d.agency = "110108".into();
     // No flow of this installation records another agency's person.
@@ -983,7 +988,7 @@ async fn ivr_telephone_channel(postgres: bool) {
     let (s, body) = ivr(pid.clone(), "284913").await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let v: Value = serde_json::from_str(&body).unwrap();
-    let rights = app.sirm.rights_of(&id).await.unwrap();
+    let rights = app.sirm.rights_of(&sirm_app::testkit::person_key(&app.sirm, &id).unwrap()).await.unwrap();
     let today = (chrono::Utc::now() + chrono::Duration::hours(8))
         .date_naive()
         .to_string();

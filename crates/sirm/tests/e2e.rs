@@ -879,28 +879,31 @@ async fn kill_during_large_approval_leaves_nothing(engine: Engine) {
         let region: sirm_domain::id::RegionCode = "110105".parse().unwrap();
         let mut csv = String::from("id,wage\n");
         let mut drafts = Vec::with_capacity(ROWS * 2);
+        let mut details = Vec::with_capacity(ROWS);
         for n in 0..ROWS {
             let birth = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()
                 + chrono::Duration::days((n / 999) as i64);
             let id = sirm_domain::id::ResidentId::from_parts(&region, birth, (n % 999 + 1) as u16)
                 .unwrap();
-            let reg = sirm_domain::records::PersonRegistration {
-                id: id.clone(),
+            csv.push_str(&format!("{id},{}.00\n", 5000 + n % 3000));
+            details.push(sirm_domain::records::PersonDetails {
+                id,
                 name: "测试".into(),
                 address: "北京市朝阳区".into(),
                 phone: "13800000000".into(),
                 registered_on: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
-            };
+            });
+        }
+        for reg in sirm_app::testkit::sealed_persons(&sirm, &details).await.unwrap() {
             drafts.push(sirm_app::registration::person_draft(&sirm.config, "test", &reg).unwrap());
             let job = sirm_domain::records::EmploymentStart {
-                id: id.clone(),
+                id: reg.id.clone(),
                 credit_code: employer.clone(),
                 start_on: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
             };
             drafts.push(
                 sirm_app::registration::employment_start_draft(&sirm.config, "test", &job).unwrap(),
             );
-            csv.push_str(&format!("{id},{}.00\n", 5000 + n % 3000));
         }
         // 80,000 registrations in one go: no flow takes that many at once.
         sirm_app::testkit::append_stream_unreviewed(&sirm, drafts.into_iter().map(Ok))

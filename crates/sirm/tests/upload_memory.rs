@@ -89,17 +89,21 @@ async fn a_200_mb_declaration_is_taken_in_bounded_memory() {
         let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
         let mut drafts = vec![];
         let mut ids = vec![];
+        let mut details = vec![];
         for n in 0..STAFF {
             let id =
                 sirm_domain::id::ResidentId::from_parts(&region, day(1980, 1, 1), n as u16 + 1)
                     .unwrap();
-            let reg = sirm_domain::records::PersonRegistration {
-                id: id.clone(),
+            ids.push(id.to_string());
+            details.push(sirm_domain::records::PersonDetails {
+                id,
                 name: "测试".into(),
                 address: "北京市朝阳区".into(),
                 phone: "13800000000".into(),
                 registered_on: day(2020, 1, 1),
-            };
+            });
+        }
+        for reg in sirm_app::testkit::sealed_persons(&sirm, &details).await.unwrap() {
             drafts.push(Ok(sirm_app::registration::person_draft(
                 &sirm.config,
                 "test",
@@ -107,7 +111,7 @@ async fn a_200_mb_declaration_is_taken_in_bounded_memory() {
             )
             .unwrap()));
             let job = sirm_domain::records::EmploymentStart {
-                id: id.clone(),
+                id: reg.id.clone(),
                 credit_code: employer.clone(),
                 start_on: day(2020, 1, 1),
             };
@@ -117,7 +121,6 @@ async fn a_200_mb_declaration_is_taken_in_bounded_memory() {
                 &job,
             )
             .unwrap()));
-            ids.push(id.to_string());
         }
         sirm_app::testkit::append_stream_unreviewed(&sirm, drafts)
             .await

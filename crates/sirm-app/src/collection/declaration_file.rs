@@ -12,7 +12,7 @@ use std::path::Path;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sirm_domain::access::Permission;
-use sirm_domain::id::{CreditCode, ResidentId};
+use sirm_domain::id::{CreditCode, PersonKey, ResidentId};
 use sirm_domain::records::{self, kind, DeclarationFile, RejectedLine};
 use sirm_domain::rules::Month;
 use sirm_ledger::{EntryDraft, Stream};
@@ -41,6 +41,7 @@ pub struct FileReport {
 pub(crate) struct RowCheck {
     employed: HashMap<String, usize>,
     seen: Vec<bool>,
+    keyer: crate::privacy::Keyer,
 }
 
 impl RowCheck {
@@ -60,11 +61,15 @@ impl RowCheck {
             .map(|(i, id)| (id, i))
             .collect();
         let seen = vec![false; employed.len()];
-        Ok(RowCheck { employed, seen })
+        Ok(RowCheck {
+            employed,
+            seen,
+            keyer: sirm.vault()?.keyer(),
+        })
     }
 
     /// One CSV line: `Ok(None)` for a blank line or the header.
-    fn row(&mut self, line_no: u64, line: &str) -> Result<Option<(ResidentId, Decimal)>, String> {
+    fn row(&mut self, line_no: u64, line: &str) -> Result<Option<(PersonKey, Decimal)>, String> {
         let line = line.trim().trim_start_matches('\u{feff}');
         if line.is_empty() || (line_no == 1 && !line.starts_with(|c: char| c.is_ascii_digit())) {
             return Ok(None);
@@ -79,7 +84,7 @@ impl RowCheck {
     /// the header. An ID stored as a number has lost digits in the
     /// spreadsheet and is refused; a wage stored as a number is taken at
     /// its shortest decimal form.
-    fn cells(&mut self, row: &xlsx::Row) -> Result<Option<(ResidentId, Decimal)>, String> {
+    fn cells(&mut self, row: &xlsx::Row) -> Result<Option<(PersonKey, Decimal)>, String> {
         if matches!(row.a, xlsx::Cell::Number(_)) {
             return Err("id: column A holds a number, which has lost the ID's last digits; format column A as text".into());
         }
@@ -103,7 +108,7 @@ impl RowCheck {
         &mut self,
         id: &str,
         wage_text: &str,
-    ) -> Result<Option<(ResidentId, Decimal)>, String> {
+    ) -> Result<Option<(PersonKey, Decimal)>, String> {
         let id: ResidentId = id.parse().map_err(|e| format!("id: {e}"))?;
         let wage: Decimal = wage_text
             .parse()
@@ -116,16 +121,16 @@ impl RowCheck {
                 "declared_wage: {wage_text:?} has more than two decimal places"
             ));
         }
-        let Some(&slot) = self.employed.get(id.as_str()) else {
-            return Err(format!(
-                "id: {} is not employed by this employer in this month",
-                id.masked()
-            ));
+        // The reason is kept with the application: it names the line, never
+        // the person (no identifier leaves the file in clear).
+        let pk = self.keyer.person_key(&id);
+        let Some(&slot) = self.employed.get(pk.as_str()) else {
+            return Err("id: this person is not employed by this employer in this month".into());
         };
         if std::mem::replace(&mut self.seen[slot], true) {
-            return Err(format!("id: {} appears twice in the file", id.masked()));
+            return Err("id: this person appears twice in the file".into());
         }
-        Ok(Some((id, wage)))
+        Ok(Some((pk, wage)))
     }
 }
 

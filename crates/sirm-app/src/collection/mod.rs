@@ -294,10 +294,7 @@ impl Sirm {
             BusinessType::EmployerDeregister => Record::EmployerDeregister(parse(data)?),
             BusinessType::EmploymentStart => Record::EmploymentStart(parse(data)?),
             BusinessType::EmploymentEnd => Record::EmploymentEnd(parse(data)?),
-            BusinessType::ContributionDeclare => {
-                check_lines(data)?;
-                Record::Declaration(parse(data)?)
-            }
+            BusinessType::ContributionDeclare => Record::Declaration(parse(data)?),
             BusinessType::ContributionDeclareFile => Record::DeclarationFile(parse(data)?),
             BusinessType::ContributionPayment => Record::Payment(parse(data)?),
             BusinessType::AccountSettle => Record::Settlement(parse(data)?),
@@ -337,7 +334,7 @@ impl Sirm {
                 if self.store.person(p.id.as_str()).await?.is_some() {
                     return Err(AppError::Conflict(format!(
                         "person {} is already registered",
-                        p.id.masked()
+                        p.id.short()
                     )));
                 }
             }
@@ -371,6 +368,12 @@ impl Sirm {
             }
             Record::EmploymentStart(e) => {
                 self.person_of_agency_for(who, &e.id).await?;
+                if e.start_on < self.birth_date_of(&e.id).await? {
+                    return Err(AppError::invalid(
+                        "start_on",
+                        "is before the birth date in the ID number",
+                    ));
+                }
                 if !self
                     .store
                     .employer_exists(e.credit_code.as_str(), &who.agency)
@@ -414,14 +417,14 @@ impl Sirm {
                     None => {
                         return Err(AppError::NotFound(format!(
                             "contributions of {} for {}",
-                            c.id.masked(),
+                            c.id.short(),
                             c.month
                         )))
                     }
                     Some((_, _, status)) if status == "paid" => {
                         return Err(AppError::Conflict(format!(
                             "{} {} is already paid: a paid month is settled by refund or supplementary payment, not corrected",
-                            c.id.masked(),
+                            c.id.short(),
                             c.month
                         )))
                     }
@@ -446,7 +449,7 @@ impl Sirm {
                 if let Some(m) = taken.first() {
                     return Err(AppError::Conflict(format!(
                         "from_month: {} already has a {} subsidy for {m}",
-                        g.id.masked(),
+                        g.id.short(),
                         g.kind
                     )));
                 }
@@ -497,13 +500,13 @@ impl Sirm {
                     None => {
                         return Err(AppError::NotFound(format!(
                             "a benefit of {}",
-                            b.id.masked()
+                            b.id.short()
                         )))
                     }
                     Some((status, ..)) if status == "terminated" => {
                         return Err(AppError::Conflict(format!(
                             "the benefit of {} is already terminated",
-                            b.id.masked()
+                            b.id.short()
                         )))
                     }
                     Some(_) => {}
@@ -514,7 +517,7 @@ impl Sirm {
                 if self.store.benefit_of(r.id.as_str()).await?.is_some() {
                     return Err(AppError::Conflict(format!(
                         "{} already has a benefit granted",
-                        r.id.masked()
+                        r.id.short()
                     )));
                 }
                 // Eligibility and pension are computed by `record_drafts`.
@@ -617,7 +620,7 @@ impl Sirm {
                     .ok_or_else(|| {
                         AppError::NotFound(format!(
                             "an open employment of {} with {}",
-                            e.id.masked(),
+                            e.id.short(),
                             e.credit_code
                         ))
                     })?;
@@ -697,6 +700,53 @@ impl Sirm {
         }])
     }
 
+    /// Raw data as the clerk or an API client entered it (ID numbers,
+    /// names, addresses and phones in clear) → the form kept with the
+    /// application and in the ledger: persons named by blind index,
+    /// identifying fields sealed. Nothing in clear is stored (docs/privacy.md).
+    pub async fn protect_data(
+        &self,
+        bt: BusinessType,
+        data: serde_json::Value,
+    ) -> Result<serde_json::Value, AppError> {
+        let to_json = |v: Result<serde_json::Value, serde_json::Error>| {
+            v.map_err(|e| AppError::invalid("data", e))
+        };
+        match bt {
+            BusinessType::PersonRegister => {
+                let d: records::PersonDetails = parse(&data)?;
+                to_json(serde_json::to_value(self.seal_registration(&d).await?))
+            }
+            BusinessType::PersonChange | BusinessType::PersonCorrect => {
+                let d: records::PersonChangeDetails = parse(&data)?;
+                to_json(serde_json::to_value(self.seal_change(&d).await?))
+            }
+            _ => {
+                check_lines(&data)?;
+                let mut data = data;
+                let key = |field: &str, v: &mut serde_json::Value| -> Result<(), AppError> {
+                    if let Some(text) = v.as_str() {
+                        let id: sirm_domain::id::ResidentId =
+                            text.trim().parse().map_err(|e| AppError::invalid(field.to_string(), e))?;
+                        *v = serde_json::Value::String(self.person_key(&id)?.to_string());
+                    }
+                    Ok(())
+                };
+                if let Some(v) = data.get_mut("id") {
+                    key("id", v)?;
+                }
+                if let Some(lines) = data.get_mut("lines").and_then(|l| l.as_array_mut()) {
+                    for (i, line) in lines.iter_mut().enumerate() {
+                        if let Some(v) = line.get_mut("id") {
+                            key(&format!("lines[{}].id", i + 1), v)?;
+                        }
+                    }
+                }
+                Ok(data)
+            }
+        }
+    }
+
     /// The clerk takes an application at the counter (初审 = submitting it).
     pub async fn submit_application(
         &self,
@@ -707,6 +757,7 @@ impl Sirm {
     ) -> Result<String, AppError> {
         let bt = BusinessType::from_str(business_type)?;
         self.authorize(who, taker_of(bt.as_str())).await?;
+        let data = self.protect_data(bt, data).await?;
         let subject = self.validate(who, bt, &data).await?.subject;
         self.refuse_open_duplicate(who, &subject).await?;
         if materials.is_empty() {
@@ -741,7 +792,7 @@ impl Sirm {
         }
         let bt = BusinessType::from_str(&app.business_type)?;
         let data = match data {
-            Some(d) => d,
+            Some(d) => self.protect_data(bt, d).await?,
             None => serde_json::from_str(&app.data).map_err(|e| AppError::invalid("data", e))?,
         };
         let subject = self.validate(who, bt, &data).await?.subject;
@@ -848,7 +899,7 @@ impl Sirm {
             if !seen.insert(line.id.as_str().to_string()) {
                 return Err(AppError::invalid(
                     format!("lines[{n}].id"),
-                    format!("{} is declared twice", line.id.masked()),
+                    format!("{} is declared twice", line.id.short()),
                 ));
             }
             if line.declared_wage.is_sign_negative() {
@@ -872,7 +923,7 @@ impl Sirm {
                     format!("lines[{n}].id"),
                     format!(
                         "{} is not employed by {} in {}",
-                        line.id.masked(),
+                        line.id.short(),
                         d.credit_code,
                         d.month
                     ),
@@ -887,7 +938,7 @@ impl Sirm {
             {
                 return Err(AppError::Conflict(format!(
                     "lines[{n}]: {} already has contributions assessed for {}",
-                    line.id.masked(),
+                    line.id.short(),
                     d.month
                 )));
             }
@@ -963,7 +1014,24 @@ impl Sirm {
                 .map_err(|e| AppError::invalid("account", e))?,
             None => rust_decimal::Decimal::ZERO,
         };
-        benefit_of_record(set, r, &bases, balance, today)
+        let birth_date = self.birth_date_of(&r.id).await?;
+        benefit_of_record(set, r, birth_date, &bases, balance, today)
+    }
+
+    /// A registered person's birth date (kept in clear on the person row:
+    /// the rules engine needs it and must be recomputable without keys).
+    pub(crate) async fn birth_date_of(
+        &self,
+        id: &sirm_domain::id::PersonKey,
+    ) -> Result<chrono::NaiveDate, AppError> {
+        let row = self
+            .store
+            .person(id.as_str())
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("person {}", id.short())))?;
+        row.birth_date
+            .parse()
+            .map_err(|e| AppError::invalid("birth_date", e))
     }
 
     /// The corrected person-month, computed again with the rules engine for
@@ -979,7 +1047,7 @@ impl Sirm {
             .ok_or_else(|| {
                 AppError::NotFound(format!(
                     "contributions of {} for {}",
-                    k.id.masked(),
+                    k.id.short(),
                     k.month
                 ))
             })?;
@@ -1055,7 +1123,7 @@ impl Sirm {
         }
         let mut out = Vec::with_capacity(rows.len());
         for b in rows {
-            let id: sirm_domain::id::ResidentId = b
+            let id: sirm_domain::id::PersonKey = b
                 .person_id
                 .parse()
                 .map_err(|e| AppError::invalid("person_id", e))?;
@@ -1064,7 +1132,7 @@ impl Sirm {
                     "benefit of {} (benefit table row naming entry {}): {what}; the benefit \
                      table disagrees with the ledger, so nothing is paid — run `sirm verify`, \
                      then `sirm rebuild`, and approve again",
-                    id.masked(),
+                    id.short(),
                     b.seq
                 ))
             };
@@ -1179,7 +1247,7 @@ impl Sirm {
         }
         let mut out = Vec::with_capacity(accounts.len());
         for (person, (opening, credits)) in accounts {
-            let id: sirm_domain::id::ResidentId = person
+            let id: sirm_domain::id::PersonKey = person
                 .parse()
                 .map_err(|e| AppError::invalid("person_id", e))?;
             let result = sirm_domain::rules::engine::account_year(params, opening, rate, &credits)
@@ -1227,7 +1295,7 @@ impl Sirm {
     async fn person_of_agency_for(
         &self,
         who: &Principal,
-        id: &sirm_domain::id::ResidentId,
+        id: &sirm_domain::id::PersonKey,
     ) -> Result<(), AppError> {
         self.person_of_agency(who, id).await.map(drop)
     }
@@ -1485,16 +1553,23 @@ impl Sirm {
         let data: serde_json::Value =
             serde_json::from_str(&app.data).map_err(|e| AppError::invalid("data", e))?;
         let (effect, blocked) = match self.validate(who, bt, &data).await {
-            Ok(v) => (
-                v.drafts
-                    .into_iter()
-                    .map(|d| serde_json::json!({ "kind": d.kind, "subject": d.subject, "payload": d.payload }))
-                    .collect(),
-                None,
-            ),
+            Ok(v) => {
+                let mut effect = Vec::with_capacity(v.drafts.len());
+                for d in v.drafts {
+                    // The reviewer reads what they approve: opened here.
+                    effect.push(serde_json::json!({
+                        "kind": d.kind,
+                        "subject": d.subject,
+                        "payload": self.reveal_json(&d.payload).await?,
+                    }));
+                }
+                (effect, None)
+            }
             Err(e) if app.status == "approved" => (vec![], Some(format!("written to the ledger ({e})"))),
             Err(e) => (vec![], Some(e.to_string())),
         };
+        let mut app = app;
+        app.data = self.reveal_json(&data).await?.to_string();
         Ok(ApplicationView {
             application: app,
             steps,
@@ -1558,12 +1633,13 @@ impl Sirm {
 pub fn benefit_of_record(
     set: &sirm_domain::rules::ruleset::RuleSet,
     r: &records::RetirementApplication,
+    birth_date: chrono::NaiveDate,
     bases: &[(sirm_domain::rules::Month, rust_decimal::Decimal)],
     balance: rust_decimal::Decimal,
     today: chrono::NaiveDate,
 ) -> Result<records::BenefitGranted, AppError> {
     use sirm_domain::rules::engine;
-    let ret = engine::retirement(set, r.id.birth_date(), r.category, today)
+    let ret = engine::retirement(set, birth_date, r.category, today)
         .map_err(|e| AppError::invalid("category", e))?;
     let this_month = sirm_domain::rules::Month::of_date(today);
     if ret.retirement_month > this_month {

@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
-use sirm_domain::id::{CreditCode, RegionCode, ResidentId};
+use sirm_domain::id::{CreditCode, PersonKey, RegionCode, ResidentId};
 use sirm_domain::records::{self, kind};
 use sirm_domain::rules::{engine, Category, Month};
 use sirm_ledger::Stream;
@@ -31,7 +31,7 @@ pub(super) struct Firm {
 /// What the history adds (its entries go to the [`Emit`]).
 pub(super) struct History {
     /// The invented retiree (bound to the `retiree` demo account).
-    pub retiree: ResidentId,
+    pub retiree: PersonKey,
     /// The retiree's employer (the demo employer agent's employer).
     pub employer: CreditCode,
 }
@@ -95,17 +95,15 @@ pub(super) fn history(
     // The retiree first: registered, employed 2016-01 to 2022-12, retired 2023-01.
     let region: RegionCode = "110105".parse().map_err(bad)?;
     let retiree = ResidentId::from_parts(&region, d(1962, 12, 15), 31).map_err(bad)?;
-    out.push(person_draft(
-        cfg,
-        ACTOR,
-        &records::PersonRegistration {
-            id: retiree.clone(),
-            name: "退休人员（演示）".into(),
-            address: "北京市朝阳区劲松路1号".into(),
-            phone: "13900000031".into(),
-            registered_on: d(1996, 1, 1),
-        },
-    )?)?;
+    let sealed = out.seal_person(&records::PersonDetails {
+        id: retiree.clone(),
+        name: "退休人员（演示）".into(),
+        address: "北京市朝阳区劲松路1号".into(),
+        phone: "13900000031".into(),
+        registered_on: d(1996, 1, 1),
+    })?;
+    out.push(person_draft(cfg, ACTOR, &sealed)?)?;
+    let retiree_pk = sealed.id;
     let retiree_entry = (retiree.clone(), d(2016, 1, 1));
     let all = std::iter::once(&retiree_entry).chain(persons.iter());
 
@@ -139,11 +137,12 @@ pub(super) fn history(
         if start > end {
             continue;
         }
+        let pk = out.person_key(id);
         out.push(employment_start_draft(
             cfg,
             ACTOR,
             &records::EmploymentStart {
-                id: id.clone(),
+                id: pk.clone(),
                 credit_code: open_firms[firm].code.clone(),
                 start_on,
             },
@@ -153,10 +152,10 @@ pub(super) fn history(
                 cfg,
                 Stream::Business,
                 kind::EMPLOYMENT_ENDED,
-                records::person_subject(id),
+                records::person_subject(&pk),
                 ACTOR,
                 &records::EmploymentEnd {
-                    id: id.clone(),
+                    id: pk.clone(),
                     credit_code: open_firms[firm].code.clone(),
                     end_on: d(2022, 12, 31),
                     reason: "退休".into(),
@@ -175,7 +174,7 @@ pub(super) fn history(
         }
         plans.push(Plan {
             retiree: is_retiree,
-            id: id.clone(),
+            id: pk,
             firm,
             start,
             end,
@@ -310,10 +309,11 @@ pub(super) fn history(
     let granted = crate::collection::benefit_of_record(
         set,
         &records::RetirementApplication {
-            id: retiree.clone(),
+            id: retiree_pk.clone(),
             category: Category::Male,
             deemed_months: 120,
         },
+        retiree.birth_date(),
         &retiree_bases,
         retiree_balance,
         d(2023, 1, 5),
@@ -326,7 +326,7 @@ pub(super) fn history(
         cfg,
         Stream::Business,
         kind::BENEFIT_GRANTED,
-        records::person_subject(&retiree),
+        records::person_subject(&retiree_pk),
         ACTOR,
         &granted,
     )?)?;
@@ -336,10 +336,10 @@ pub(super) fn history(
             cfg,
             Stream::Business,
             kind::BENEFIT_PAID,
-            records::person_subject(&retiree),
+            records::person_subject(&retiree_pk),
             ACTOR,
             &records::BenefitPaid {
-                id: retiree.clone(),
+                id: retiree_pk.clone(),
                 month: m,
                 amount: total,
                 granted_seq,
@@ -349,7 +349,7 @@ pub(super) fn history(
         m = m.add_months(1);
     }
     Ok(History {
-        retiree,
+        retiree: retiree_pk,
         employer: open_firms[0].code.clone(),
     })
 }
@@ -357,7 +357,8 @@ pub(super) fn history(
 /// One employed person's history, as drawn in the first pass.
 struct Plan {
     retiree: bool,
-    id: ResidentId,
+    /// The person's blind index (settlements go in its order, as approval's do).
+    id: PersonKey,
     /// Index into the open employers.
     firm: usize,
     start: Month,

@@ -10,7 +10,7 @@ use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sirm_domain::access::{Permission, Role};
-use sirm_domain::id::{CreditCode, ResidentId};
+use sirm_domain::id::{CreditCode, PersonKey, ResidentId};
 use sirm_domain::records::{self, kind, AccountCreated, DelegationRecorded};
 use sirm_ledger::Stream;
 use sirm_store::PersonRow;
@@ -42,7 +42,7 @@ impl Sirm {
     pub async fn person_in_agency(
         &self,
         who: &Principal,
-        id: &ResidentId,
+        id: &PersonKey,
     ) -> Result<PersonRow, AppError> {
         self.authorize(who, Permission::PersonQuery).await?;
         self.person_of_agency(who, id).await
@@ -51,13 +51,13 @@ impl Sirm {
     pub(crate) async fn person_of_agency(
         &self,
         who: &Principal,
-        id: &ResidentId,
+        id: &PersonKey,
     ) -> Result<PersonRow, AppError> {
         let p = self
             .store
             .person(id.as_str())
             .await?
-            .ok_or_else(|| AppError::NotFound(format!("person {}", id.masked())))?;
+            .ok_or_else(|| AppError::NotFound(format!("person {}", id.short())))?;
         if p.agency != who.agency {
             self.audit(
                 &who.username,
@@ -66,7 +66,7 @@ impl Sirm {
                 "denied",
                 &format!(
                     "agency-scope: person {} belongs to agency {}",
-                    id.masked(),
+                    id.short(),
                     p.agency
                 ),
                 &who.username,
@@ -75,7 +75,7 @@ impl Sirm {
             // The same answer as a person who does not exist (object-level
             // check): another agency's records are not there for this
             // requester; the audit trail says which it was.
-            return Err(AppError::NotFound(format!("person {}", id.masked())));
+            return Err(AppError::NotFound(format!("person {}", id.short())));
         }
         Ok(p)
     }
@@ -88,7 +88,8 @@ impl Sirm {
         id: &ResidentId,
     ) -> Result<ActivationCode, AppError> {
         self.authorize(who, Permission::ExternalActivate).await?;
-        let person = self.person_of_agency(who, id).await?;
+        let pk = self.person_key(id)?;
+        let person = self.person_of_agency(who, &pk).await?;
         if self
             .store
             .account_of_person(&person.person_id)
@@ -120,11 +121,11 @@ impl Sirm {
             )
             .await?;
         self.audit(
-            &id.masked(),
+            pk.as_str(),
             &who.source,
             "activation.issued",
             "success",
-            &format!("issued for {}", id.masked()),
+            &format!("issued for {pk}"),
             &who.username,
         )
         .await?;
@@ -161,14 +162,21 @@ impl Sirm {
         self.password_policy()
             .check_new_password(new_password, &username)
             .map_err(|v| AppError::invalid("password", v))?;
-        let pid = id.trim().parse::<ResidentId>().ok();
+        let pid = match id.trim().parse::<ResidentId>() {
+            Ok(rid) => Some(self.person_key(&rid)?),
+            Err(_) => None,
+        };
         let person = match &pid {
             Some(p) => self.store.person(p.as_str()).await?,
             None => None,
         };
-        let name_ok = person
+        let shown = match &person {
+            Some(row) => Some(self.reveal_person(row).await?),
+            None => None,
+        };
+        let name_ok = shown
             .as_ref()
-            .is_some_and(|p| p.name.trim() == name.trim());
+            .is_some_and(|p| !p.erased && p.name.trim() == name.trim());
         let taken = self.store.account(&username).await?.is_some();
         let code: String = code.trim().chars().take(64).collect();
         // One argon2 hash on every path (the password of the new account).
@@ -202,7 +210,9 @@ impl Sirm {
         }
         let a = AccountCreated {
             username: username.clone(),
-            display_name: person.name.clone(),
+            // Not the person's name: account rows and their ledger entry
+            // stay free of identities; screens show the record's name.
+            display_name: "参保人员".into(),
             agency: person.agency.clone(),
             roles: vec![Role::InsuredPerson.as_str().to_string()],
             kind: "external".into(),
@@ -222,7 +232,7 @@ impl Sirm {
             source,
             "activation",
             "success",
-            &format!("portal account for {}", pid.masked()),
+            &format!("portal account for {pid}"),
             &username,
         )?;
         self.append(vec![d, ev]).await?;
@@ -306,6 +316,7 @@ impl Sirm {
         document_sha256: &str,
     ) -> Result<String, AppError> {
         self.authorize(who, Permission::ExternalActivate).await?;
+        let person = &self.person_key(person)?;
         self.person_of_agency(who, person).await?;
         let target = self
             .store
@@ -358,7 +369,7 @@ impl Sirm {
             &who.source,
             "delegation.record",
             "success",
-            &format!("{id} for {} until {valid_until}", person.masked()),
+            &format!("{id} for {person} until {valid_until}"),
             &who.username,
         )?;
         self.append(vec![d, ev]).await?;

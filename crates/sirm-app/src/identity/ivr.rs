@@ -23,7 +23,7 @@
 use chrono::{DateTime, Duration};
 use serde::Serialize;
 use sirm_domain::access::{pin, Permission};
-use sirm_domain::id::ResidentId;
+use sirm_domain::id::{PersonKey, ResidentId};
 
 use super::auth::dummy_hash;
 use super::{time_us, Principal};
@@ -119,10 +119,11 @@ impl Sirm {
         new_pin: &str,
     ) -> Result<QueryPinSet, AppError> {
         self.authorize(who, Permission::ExternalActivate).await?;
-        let person = self.person_of_agency(who, id).await?;
+        let pk = self.person_key(id)?;
+        let person = self.person_of_agency(who, &pk).await?;
         if let Err(v) = pin::check_query_pin(new_pin, id.birth_date()) {
             self.audit(
-                &id.masked(),
+                pk.as_str(),
                 &who.source,
                 "query_pin.set",
                 "failure",
@@ -135,14 +136,13 @@ impl Sirm {
         let hash = hash_pin(new_pin).await?;
         let reset = self.store.query_pin(&person.person_id).await?.is_some();
         let ev = self.audit_draft(
-            &id.masked(),
+            pk.as_str(),
             &who.source,
             "query_pin.set",
             "success",
             &format!(
-                "query PIN {} for {} after the ID document was checked at the counter",
+                "query PIN {} for {pk} after the ID document was checked at the counter",
                 if reset { "reset" } else { "set" },
-                id.masked()
             ),
             &who.username,
         )?;
@@ -154,7 +154,7 @@ impl Sirm {
             .await
         {
             self.audit(
-                &id.masked(),
+                pk.as_str(),
                 &who.source,
                 "query_pin.set",
                 "failure",
@@ -209,7 +209,7 @@ impl Sirm {
             as_of: crate::rights::today().format("%Y-%m-%d").to_string(),
         };
         self.audit(
-            &id.masked(),
+            id.as_str(),
             source,
             "ivr.query",
             "success",
@@ -233,9 +233,12 @@ impl Sirm {
         given_pin: &str,
         source: &str,
         channel: &str,
-    ) -> Result<(ResidentId, Principal), AppError> {
+    ) -> Result<(PersonKey, Principal), AppError> {
         let now = time_us();
-        let id = id_number.trim().parse::<ResidentId>().ok();
+        let id = match id_number.trim().parse::<ResidentId>() {
+            Ok(rid) => Some(self.person_key(&rid)?),
+            Err(_) => None,
+        };
         let person = match &id {
             Some(id) => self.store.person(id.as_str()).await?,
             None => None,
@@ -253,7 +256,7 @@ impl Sirm {
         let Some(id) = id else {
             return Err(self.pin_refused(channel, "(malformed)", source, "malformed ID number"));
         };
-        let masked = id.masked();
+        let masked = id.as_str().to_string();
         if person.is_none() {
             return Err(self.pin_refused(channel, &masked, source, "unknown ID number"));
         }
@@ -296,8 +299,8 @@ impl Sirm {
         self.store.clear_query_pin_failures(pid).await?;
         let agency = person.map(|p| p.agency).unwrap_or_default();
         let who = Principal {
-            username: format!("{channel}:{}", id.masked()),
-            display_name: id.masked(),
+            username: format!("{channel}:{}", id.short()),
+            display_name: "参保人员".into(),
             agency,
             kind: "external".into(),
             roles: vec![sirm_domain::access::Role::InsuredPerson],

@@ -17,6 +17,7 @@
 
 mod credit;
 mod error;
+mod person_key;
 mod region;
 mod resident;
 
@@ -24,6 +25,7 @@ use chrono::NaiveDate;
 
 pub use credit::{CreditCode, OrgType, RegistrationAuthority, ALPHABET as CREDIT_CODE_ALPHABET};
 pub use error::{BirthDateReason, IdError, IdKind, RegionReason};
+pub use person_key::{PersonKey, PersonKeyError, PERSON_KEY_LEN};
 pub use region::{RegionCode, RegionLevel, NATIONAL, PROVINCE_CODES, TAIWAN_RESIDENCE_PERMIT};
 pub use resident::{Gender, ResidentId};
 

@@ -86,7 +86,10 @@ CREATE TABLE person (
     registered_on TEXT    NOT NULL,
     agency        TEXT    NOT NULL,
     first_seq     BIGINT  NOT NULL,
-    last_seq      BIGINT  NOT NULL
+    last_seq      BIGINT  NOT NULL,
+    -- Sealed under the person's data key, like name, address and phone;
+    -- person_id is the blind index (docs/privacy.md).
+    id_number     TEXT    NOT NULL
 );
 
 -- Every registration event of a person or employer, in ledger order.

@@ -375,7 +375,12 @@ pub async fn person(
             .map_err(|e| ApiError::bad_request(format!("id: {e}")))?;
     let view = st
         .sirm
-        .query_rights(&c.principal, sirm_app::query::Channel::Counter, &id, None)
+        .query_rights(
+            &c.principal,
+            sirm_app::query::Channel::Counter,
+            &st.sirm.person_key(&id)?,
+            None,
+        )
         .await?;
     Ok(Json(view.record).into_response())
 }

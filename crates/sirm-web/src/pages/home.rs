@@ -116,7 +116,9 @@ pub async fn persons(
     if let Some(raw) = q.id.as_deref().filter(|s| !s.trim().is_empty()) {
         let result = match raw.trim().parse::<ResidentId>() {
             Err(e) => Err(ApiError::bad_request(format!("id: {e}"))),
-            Ok(id) => match q
+            Ok(id) => match st.sirm.person_key(&id) {
+                Err(e) => Err(e),
+                Ok(id) => match q
                 .delegation
                 .as_deref()
                 .map(str::trim)
@@ -128,7 +130,7 @@ pub async fn persons(
                         .query_rights(p, sirm_app::query::Channel::Counter, &id, None)
                         .await
                 }
-            }
+            }}
             .map_err(ApiError::from),
         };
         let present = q.delegation.as_deref().is_none_or(|d| d.trim().is_empty());
@@ -137,7 +139,7 @@ pub async fn persons(
                 if present {
                     body.push_str(&super::certificate::counter_form(
                         &c,
-                        &v.record.person.person_id,
+                        &v.record.person.id_number,
                     ));
                 }
                 body.push_str(&super::record::rights_html(

@@ -15,7 +15,7 @@ use axum::{Extension, Form};
 use serde::Deserialize;
 use sirm_app::query::Channel;
 use sirm_app::Principal;
-use sirm_domain::id::ResidentId;
+use sirm_domain::id::PersonKey;
 
 use super::{esc, t};
 use crate::routes::{cookie, set_cookie, Source, PRELOGIN_COOKIE};
@@ -27,7 +27,7 @@ pub const KIOSK_COOKIE: &str = "sirm_kiosk";
 /// and ends with the process).
 #[derive(Default)]
 pub struct KioskSessions {
-    map: Mutex<HashMap<String, (ResidentId, Principal, Instant)>>,
+    map: Mutex<HashMap<String, (PersonKey, Principal, Instant)>>,
 }
 
 impl KioskSessions {
@@ -41,7 +41,7 @@ impl KioskSessions {
         Duration::from_secs(secs)
     }
 
-    fn start(&self, id: ResidentId, who: Principal) -> String {
+    fn start(&self, id: PersonKey, who: Principal) -> String {
         let token = super::login::random_token();
         if let Ok(mut m) = self.map.lock() {
             let idle = Self::idle();
@@ -52,7 +52,7 @@ impl KioskSessions {
     }
 
     /// The session of `token` if it has not been idle too long (touching it).
-    fn get(&self, token: &str) -> Option<(ResidentId, Principal)> {
+    fn get(&self, token: &str) -> Option<(PersonKey, Principal)> {
         let mut m = self.map.lock().ok()?;
         let idle = Self::idle();
         match m.get_mut(token) {

@@ -10,7 +10,7 @@ use axum::Extension;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use sirm_app::query::{Channel, Item, RecordView};
-use sirm_domain::id::ResidentId;
+use sirm_domain::id::{PersonKey, ResidentId};
 
 use super::record::{contribution_status, rights_html, Sections};
 use super::{esc, page, t};
@@ -40,7 +40,7 @@ pub struct RecordQuery {
 
 /// Whose record: the person a delegate's authorization names, else the
 /// signed-in person's own.
-async fn subject(st: &AppState, c: &Caller, q: &RecordQuery) -> Result<ResidentId, ApiError> {
+async fn subject(st: &AppState, c: &Caller, q: &RecordQuery) -> Result<PersonKey, ApiError> {
     subject_of(st, c, q.delegation.as_deref(), None).await
 }
 
@@ -52,23 +52,31 @@ pub(crate) async fn subject_of(
     c: &Caller,
     delegation: Option<&str>,
     id: Option<&str>,
-) -> Result<ResidentId, ApiError> {
+) -> Result<PersonKey, ApiError> {
     match delegation.map(str::trim).filter(|d| !d.is_empty()) {
         Some(d) => Ok(st.sirm.delegation_subject(&c.principal, d).await?),
-        None => subject_id(c, id),
+        None => subject_id(st, c, id),
     }
 }
 
 /// Whose record: the given ID number (a delegate's request), else the
 /// signed-in person's own. No person at all is the query path's "not found".
-pub(crate) fn subject_id(c: &Caller, id: Option<&str>) -> Result<ResidentId, ApiError> {
-    let raw = id
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .or(c.principal.person_id.as_deref())
-        .ok_or_else(|| ApiError::from(sirm_app::AppError::NotFound("record".into())))?;
-    raw.parse()
-        .map_err(|e| ApiError::bad_request(format!("id: {e}")))
+pub(crate) fn subject_id(
+    st: &AppState,
+    c: &Caller,
+    id: Option<&str>,
+) -> Result<PersonKey, ApiError> {
+    if let Some(raw) = id.map(str::trim).filter(|s| !s.is_empty()) {
+        let rid: ResidentId = raw
+            .parse()
+            .map_err(|e| ApiError::bad_request(format!("id: {e}")))?;
+        return Ok(st.sirm.person_key(&rid)?);
+    }
+    c.principal
+        .person_id
+        .as_deref()
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| ApiError::from(sirm_app::AppError::NotFound("record".into())))
 }
 
 async fn view(
@@ -233,7 +241,7 @@ pub async fn statement(
          <p class=\"en\">{}</p><p><button type=\"button\" data-print>{}</button></p>",
         t("个人权益记录单", "Rights statement"),
         t("姓名", "Name"), esc(&r.person.name),
-        t("身份号码", "ID"), esc(&mask(&r.person.person_id)),
+        t("身份号码", "ID"), esc(&mask(&r.person.id_number)),
         t("经办机构", "Agency"), esc(&st.sirm.config.agency_name),
         t("本年缴费", "Contributions this year"),
         t("缴费月数", "Months"), months.len(),
@@ -321,7 +329,7 @@ pub async fn employer_home(
     for e in &v.employees {
         people.push_str(&format!(
             "<tr><td><a href=\"/employer/employees/{h}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&mask(&e.row.person_id)),
+            esc(&e.row.id_number),
             esc(&e.row.name),
             esc(&e.row.start_on),
             esc(e.row.end_on.as_deref().unwrap_or("—")),
@@ -426,7 +434,12 @@ pub async fn organ_query(
             .map_err(|e| ApiError::bad_request(format!("id: {e}")))?;
     let v = st
         .sirm
-        .query_rights(&c.principal, Channel::Organ, &id, Some(&b.basis))
+        .query_rights(
+            &c.principal,
+            Channel::Organ,
+            &st.sirm.person_key(&id)?,
+            Some(&b.basis),
+        )
         .await?;
     Ok(axum::Json(v).into_response())
 }
@@ -444,10 +457,10 @@ async fn delegations_page(st: &AppState, c: &Caller) -> Response {
             format!(
                 "<a href=\"/my/record?delegation={}\">{}</a>",
                 esc(&d.delegation_id),
-                esc(&mask(&d.person_id))
+                esc(&d.person_id)
             )
         } else {
-            esc(&mask(&d.person_id))
+            esc(&d.person_id)
         };
         table.push_str(&format!(
             "<tr><td>{}</td><td>{person}</td><td>{}</td><td>{} – {}</td><td>{}</td></tr>",

@@ -71,7 +71,7 @@ pub fn rights_html(r: &RightsRecord, s: Sections) -> String {
              <tr><th>{}</th><td>{}</td></tr></table>",
             t("参保登记", "Registration"),
             t("姓名", "Name"), esc(&p.name),
-            t("身份号码", "ID"), esc(&p.person_id),
+            t("身份号码", "ID"), esc(&p.id_number),
             t("出生日期 · 性别", "Birth date · gender"), esc(&p.birth_date), super::zh::status_zh(&p.gender),
             t("地址", "Address"), esc(&p.address),
             t("电话", "Phone"), esc(&p.phone),
