@@ -80,3 +80,36 @@ pub async fn sealed_persons(
         .await?;
     Ok(out)
 }
+
+/// The ID numbers (opened) of up to `limit` registered persons, in blind
+/// index order — what tests used to read from `person.person_id` before
+/// identities were sealed. Tests only.
+pub async fn person_ids(sirm: &Sirm, limit: i64) -> Result<Vec<String>, AppError> {
+    let mut out = Vec::new();
+    for pk in sirm.store.person_ids(limit).await? {
+        let pk: sirm_domain::id::PersonKey = pk
+            .parse()
+            .map_err(|e| AppError::invalid("person_id", e))?;
+        if let Some(id) = sirm.id_of(&pk).await? {
+            out.push(id.as_str().to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// A registered person's opened details by ID number (`None` if not
+/// registered). Tests only.
+pub async fn person_by_id(
+    sirm: &Sirm,
+    id: &str,
+) -> Result<Option<crate::privacy::PersonView>, AppError> {
+    let rid: sirm_domain::id::ResidentId = id.parse().map_err(|e| AppError::invalid("id", e))?;
+    let pk = sirm.person_key(&rid)?;
+    sirm.person_view(&pk).await
+}
+
+/// The blind index of an ID number given as text. Tests only.
+pub fn pk_of(sirm: &Sirm, id: &str) -> Result<String, AppError> {
+    let rid: sirm_domain::id::ResidentId = id.parse().map_err(|e| AppError::invalid("id", e))?;
+    Ok(sirm.person_key(&rid)?.to_string())
+}
