@@ -791,10 +791,16 @@ impl Sirm {
             .await
         {
             Ok(text) => serde_json::from_str(&text).map_err(|e| AppError::invalid("content", e)),
-            Err(AppError::Conflict(_)) => Ok(CertificateContent {
+            // Erased (the data key is gone), or checked without the keys
+            // (`sirm certificate verify` reads only the public key): what
+            // is not personal remains.
+            Err(e @ (AppError::Conflict(_) | AppError::KeyMissing(_))) => Ok(CertificateContent {
                 agency_name: self.config.agency_name.clone(),
-                person_name: crate::privacy::reveal::ERASED.into(),
-                id_masked: crate::privacy::reveal::ERASED.into(),
+                person_name: match e {
+                    AppError::Conflict(_) => crate::privacy::reveal::ERASED.into(),
+                    _ => "（未解密）".into(),
+                },
+                id_masked: "（未解密）".into(),
                 period: format!("{} 至 {}", issued.from_month, issued.to_month),
                 summary: vec![],
                 header: vec![],

@@ -56,6 +56,8 @@ enum Command {
     Calc(cmd::calc::CalcArgs),
     /// Validate or show rule sets.
     Rules(cmd::rules::RulesArgs),
+    /// Personal-data keys: status, rotation, custodian shares (docs/privacy.md).
+    Keys(cmd::keys::KeysArgs),
 }
 
 fn main() -> ExitCode {
@@ -94,6 +96,7 @@ fn run_async(loc: &Location, command: &Command) -> anyhow::Result<ExitCode> {
             Command::User(a) => cmd::user::run(loc, a).await,
             Command::Import(a) => cmd::import::run(loc, a).await,
             Command::Certificate(a) => cmd::certificate::run(loc, a).await,
+            Command::Keys(a) => cmd::keys::run(loc, a).await,
             Command::Id(_) | Command::Calc(_) | Command::Rules(_) | Command::TotpCode(_) => {
                 anyhow::bail!("internal: synchronous command dispatched as async")
             }

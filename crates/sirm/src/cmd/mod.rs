@@ -6,5 +6,6 @@ pub mod certificate;
 pub mod id;
 pub mod import;
 pub mod install;
+pub mod keys;
 pub mod rules;
 pub mod user;
