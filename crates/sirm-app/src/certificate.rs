@@ -787,7 +787,11 @@ impl Sirm {
         issued: &CertificateIssued,
     ) -> Result<CertificateContent, AppError> {
         match self
-            .open_for(&issued.id, crate::privacy::field::CERTIFICATE, issued.content.as_str())
+            .open_for(
+                &issued.id,
+                crate::privacy::field::CERTIFICATE,
+                issued.content.as_str(),
+            )
             .await
         {
             Ok(text) => serde_json::from_str(&text).map_err(|e| AppError::invalid("content", e)),

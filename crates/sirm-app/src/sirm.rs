@@ -65,6 +65,8 @@ pub struct Sirm {
     pub(crate) renderer: std::sync::Arc<crate::certificate::Renderer>,
     /// Anonymous refusals counted per source, written as summaries.
     pub(crate) refusals: crate::identity::refusals::RefusalTally,
+    /// Permission denials written per account and minute.
+    pub(crate) denials: crate::identity::refusals::DenialBudget,
     /// Key of the opaque handles used in URLs instead of identifiers.
     pub(crate) handles: crate::handles::HandleKey,
     /// The personal-data keys (`keys/index.key`, `keys/kek.key`); `None`
@@ -131,6 +133,10 @@ impl Sirm {
             }
             Access::Read => None,
         };
+        let archive = match &vault {
+            Some(v) => archive.with_sealer(crate::privacy::archive_sealer(&store, v).await?),
+            None => archive,
+        };
         let sirm = Sirm {
             dir: opts.data_dir.clone(),
             config,
@@ -142,6 +148,7 @@ impl Sirm {
             archive,
             renderer: Default::default(),
             refusals: Default::default(),
+            denials: Default::default(),
             handles: Default::default(),
             vault,
         };
@@ -242,6 +249,9 @@ impl Sirm {
             .await
         {
             Err(sirm_store::StoreError::Stale(m)) => Err(AppError::Conflict(m)),
+            Err(sirm_store::StoreError::LastHolder(m)) => {
+                Err(AppError::forbidden("last-administrator", m))
+            }
             other => Ok(other?),
         }
     }
@@ -262,6 +272,9 @@ impl Sirm {
             .await
         {
             Err(sirm_store::StoreError::Stale(m)) => Err(AppError::Conflict(m)),
+            Err(sirm_store::StoreError::LastHolder(m)) => {
+                Err(AppError::forbidden("last-administrator", m))
+            }
             other => Ok(other?),
         }
     }

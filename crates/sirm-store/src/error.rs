@@ -4,6 +4,11 @@ use thiserror::Error;
 /// act on it.
 #[derive(Debug, Error)]
 pub enum StoreError {
+    /// A change that would leave a role of 三员分立 with nobody (checked in
+    /// the append transaction).
+    #[error("refused by rule last-administrator: {0}")]
+    LastHolder(String),
+
     #[error("cannot open database {url}: {source}")]
     Connect {
         url: String,

@@ -62,6 +62,14 @@ pub enum SchemaState {
 pub enum Expect {
     /// The application's projection row still has this `last_seq`.
     ApplicationAt { id: String, last_seq: i64 },
+    /// Each of these roles is held by at least one active account other
+    /// than `username` (rule `last-administrator`), checked inside the
+    /// append's serialized transaction so two concurrent locks or
+    /// revocations cannot both pass.
+    OtherActiveHolders {
+        username: String,
+        roles: Vec<String>,
+    },
 }
 
 /// Result of one batched append.
@@ -498,6 +506,23 @@ impl Store {
                 .bind(APPEND_LOCK_KEY)
                 .execute(&mut *tx)
                 .await?;
+        }
+        if let Some(Expect::OtherActiveHolders { username, roles }) = &expect {
+            for role in roles {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM account_role r JOIN account a ON a.username = r.username \
+                     WHERE r.role = $1 AND r.username <> $2 AND a.status = 'active'",
+                )
+                .bind(role)
+                .bind(username)
+                .fetch_one(&mut *tx)
+                .await?;
+                if n == 0 {
+                    return Err(StoreError::LastHolder(format!(
+                        "{username} is the last active {role}; grant the role to another person first"
+                    )));
+                }
+            }
         }
         if let Some(Expect::ApplicationAt { id, last_seq }) = &expect {
             let found: Option<i64> =

@@ -988,7 +988,11 @@ async fn ivr_telephone_channel(postgres: bool) {
     let (s, body) = ivr(pid.clone(), "284913").await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let v: Value = serde_json::from_str(&body).unwrap();
-    let rights = app.sirm.rights_of(&sirm_app::testkit::person_key(&app.sirm, &id).unwrap()).await.unwrap();
+    let rights = app
+        .sirm
+        .rights_of(&sirm_app::testkit::person_key(&app.sirm, &id).unwrap())
+        .await
+        .unwrap();
     let today = (chrono::Utc::now() + chrono::Duration::hours(8))
         .date_naive()
         .to_string();

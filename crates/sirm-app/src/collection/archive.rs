@@ -55,6 +55,23 @@ pub struct Archive {
     /// The archive directory (directory backend), and scratch space (both).
     root: PathBuf,
     remote: Option<std::sync::Arc<dyn object_store::ObjectStore>>,
+    /// Seals what is stored (docs/privacy.md); `None` only when opened
+    /// without keys (nothing is stored or read then).
+    sealer: Option<super::archive_seal::Sealer>,
+}
+
+/// An archived file checked against its hash, in clear for reading: the
+/// file itself, or (sealed archive) a scratch copy removed when this is
+/// dropped. On Unix a reader opened on it keeps reading after the drop.
+pub struct ArchivedFile {
+    path: PathBuf,
+    _scratch: Option<TempText>,
+}
+
+impl ArchivedFile {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
 }
 
 fn remote_err(e: impl std::fmt::Display) -> AppError {
@@ -101,6 +118,7 @@ impl Archive {
         Archive {
             root: root.into(),
             remote: None,
+            sealer: None,
         }
     }
 
@@ -137,7 +155,14 @@ impl Archive {
         Ok(Archive {
             root,
             remote: Some(std::sync::Arc::new(store)),
+            sealer: None,
         })
+    }
+
+    /// The archive sealing what it stores under `sealer`.
+    pub fn with_sealer(mut self, sealer: super::archive_seal::Sealer) -> Archive {
+        self.sealer = Some(sealer);
+        self
     }
 
     fn key_of(sha256: &str) -> object_store::path::Path {
@@ -208,6 +233,14 @@ impl Archive {
     }
 
     async fn write(&self, sha256: &str, bytes: &[u8]) -> Result<(), AppError> {
+        let sealed;
+        let bytes = match &self.sealer {
+            Some(s) => {
+                sealed = s.seal_bytes(sha256, bytes);
+                sealed.as_slice()
+            }
+            None => bytes,
+        };
         if let Some(store) = &self.remote {
             let key = Archive::key_of(sha256);
             // Write once: an object already there is the same content.
@@ -300,6 +333,22 @@ impl Archive {
                 message: e.to_string(),
             }
         };
+        // Sealed before it reaches its address; the clear scratch file goes.
+        let sealed_tmp;
+        let tmp = match &self.sealer {
+            Some(s) => {
+                let t = self.root.join(format!(".sealed-{}.tmp", rand_suffix()));
+                let r = s.seal_file(sha256, tmp, &t);
+                let _ = std::fs::remove_file(tmp);
+                if let Err(e) = r {
+                    let _ = std::fs::remove_file(&t);
+                    return Err(e);
+                }
+                sealed_tmp = t;
+                sealed_tmp.as_path()
+            }
+            None => tmp,
+        };
         if let Some(store) = &self.remote {
             let key = Archive::key_of(sha256);
             // Write once: an object already there is the same content.
@@ -388,7 +437,7 @@ impl Archive {
 
     /// The path of an archived file after checking, streamed, that it still
     /// has its hash.
-    pub async fn verified_path(&self, sha256: &str) -> Result<PathBuf, AppError> {
+    pub async fn verified_path(&self, sha256: &str) -> Result<ArchivedFile, AppError> {
         use std::io::Read;
         if !valid_hash(sha256) {
             return Err(AppError::invalid(
@@ -405,6 +454,20 @@ impl Archive {
             copy
         } else {
             self.path_of(sha256)
+        };
+        if !path.exists() {
+            return Err(AppError::NotFound(format!("material {sha256}")));
+        }
+        let mut scratch = None;
+        let path = match &self.sealer {
+            Some(s) => {
+                let t = self.scratch()?;
+                s.open_file(sha256, &path, t.path())?;
+                let p = t.path().to_path_buf();
+                scratch = Some(t);
+                p
+            }
+            None => path,
         };
         let mut f = std::fs::File::open(&path)
             .map_err(|_| AppError::NotFound(format!("material {sha256}")))?;
@@ -426,7 +489,10 @@ impl Archive {
                 message: "archived material does not match its hash (altered)".into(),
             });
         }
-        Ok(path)
+        Ok(ArchivedFile {
+            path,
+            _scratch: scratch,
+        })
     }
 
     /// The stored bytes of an object (S3), not yet checked.
@@ -525,6 +591,10 @@ impl Archive {
             self.fetch(sha256).await?
         } else {
             std::fs::read(&path).map_err(|_| AppError::NotFound(format!("material {sha256}")))?
+        };
+        let bytes = match &self.sealer {
+            Some(s) => s.open_bytes(sha256, &bytes, &path)?,
+            None => bytes,
         };
         if hex::encode(Sha256::digest(&bytes)) != sha256 {
             return Err(AppError::File {

@@ -507,7 +507,8 @@ impl Sirm {
         application: &str,
         actors: Vec<String>,
     ) -> Result<FileDrafts, AppError> {
-        let path = self.archive().verified_path(&d.file.sha256).await?;
+        let file = self.archive().verified_path(&d.file.sha256).await?;
+        let path = file.path().to_path_buf();
         let book = crate::rules_book()?;
         let set = book
             .by_region(&self.config.agency_code)

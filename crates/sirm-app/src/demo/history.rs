@@ -97,7 +97,7 @@ pub(super) fn history(
     let retiree = ResidentId::from_parts(&region, d(1962, 12, 15), 31).map_err(bad)?;
     let sealed = out.seal_person(&records::PersonDetails {
         id: retiree.clone(),
-        name: "退休人员（演示）".into(),
+        name: "周建国".into(),
         address: "北京市朝阳区劲松路1号".into(),
         phone: "13900000031".into(),
         registered_on: d(1996, 1, 1),

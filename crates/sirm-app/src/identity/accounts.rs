@@ -234,10 +234,12 @@ impl Sirm {
             ));
         }
         records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
+        let mut guarded = Vec::new();
         if lock {
             for role in roles_of(&target)? {
                 self.keep_last_holder(who, &target, role, "lock the account")
                     .await?;
+                guarded.push(role);
             }
         }
         let k = if lock {
@@ -270,7 +272,10 @@ impl Sirm {
             reason,
             &who.username,
         )?;
-        self.append(vec![d, ev]).await?;
+        // Checked again inside the append transaction: two locks at once
+        // cannot both pass the rule.
+        self.append_with(vec![d, ev], last_holder_guard(&target.username, &guarded))
+            .await?;
         if lock {
             self.store.delete_sessions_of(&target.username).await?;
         } else {
@@ -320,6 +325,30 @@ impl Sirm {
                     target.username
                 ),
             ));
+        }
+        // The system administrator must not be able to take over (or shut
+        // out) the administrators who check them (三员分立): their
+        // passwords are not reset on the system administrator's word.
+        if let Some(role) = roles_of(&target)?
+            .into_iter()
+            .find(|r| matches!(r, Role::SecurityAdmin | Role::AuditAdmin))
+        {
+            let msg = format!(
+                "{} holds {} ({}): the system administrator cannot reset the password of the security or audit administrator (三员分立); see docs/roles.md for the recovery procedure",
+                target.username,
+                role.as_str(),
+                role.name_zh()
+            );
+            self.audit(
+                &target.username,
+                &who.source,
+                "password.reset",
+                "denied",
+                &format!("admin-reset: {msg}"),
+                &who.username,
+            )
+            .await?;
+            return Err(AppError::forbidden("admin-reset", msg));
         }
         self.issue_reset(who, &target, "issued by the system administrator")
             .await
@@ -568,6 +597,7 @@ impl Sirm {
         }
         let role = parse_role(&req.role)?;
         let revoke = req.action == "revoke";
+        let mut guarded = Vec::new();
         if approve {
             let target = self.account_or_404(who, &req.username).await?;
             let held = roles_of(&target)?;
@@ -580,6 +610,7 @@ impl Sirm {
                     )));
                 }
                 self.keep_last_holder(who, &target, role, "revoke").await?;
+                guarded.push(role);
             } else if let Err(v) = access::check_grant(&held, role) {
                 return Err(self.sod_refusal(who, v, &target.username).await);
             }
@@ -616,11 +647,15 @@ impl Sirm {
             &format!("{} {} {} ({reason})", req.request_id, req.action, req.role),
             &who.username,
         )?;
-        self.append(vec![d, ev]).await?;
+        self.append_with(vec![d, ev], last_holder_guard(&req.username, &guarded))
+            .await?;
         Ok(())
     }
 
     /// Refuse to leave nobody holding `security_admin` or `audit_admin`
+    /// (the early check, with an audit event; `last_holder_guard` repeats
+    /// it inside the append transaction).
+    ///
     /// (rule `last-administrator`): without them nobody approves roles or
     /// reads the audit trail, and the bootstrap exists only in `sirm init`.
     async fn keep_last_holder(
@@ -756,4 +791,18 @@ impl Sirm {
             status: "pending".into(),
         })
     }
+}
+
+/// The in-transaction form of rule `last-administrator` for the roles
+/// [`Sirm::keep_last_holder`] guards.
+fn last_holder_guard(username: &str, roles: &[Role]) -> Option<sirm_store::Expect> {
+    let roles: Vec<String> = roles
+        .iter()
+        .filter(|r| matches!(r, Role::SecurityAdmin | Role::AuditAdmin))
+        .map(|r| r.as_str().to_string())
+        .collect();
+    (!roles.is_empty()).then(|| sirm_store::Expect::OtherActiveHolders {
+        username: username.to_string(),
+        roles,
+    })
 }

@@ -201,15 +201,25 @@ impl Sirm {
             p.as_str(),
             roles.join(", ")
         );
-        self.audit(
-            &who.username,
-            &who.source,
-            "permission.denied",
-            "denied",
-            &detail,
-            &who.username,
-        )
-        .await?;
+        if self.denials.take(&who.username, chrono::Utc::now()) {
+            self.audit(
+                &who.username,
+                &who.source,
+                "permission.denied",
+                "denied",
+                &detail,
+                &who.username,
+            )
+            .await?;
+        } else {
+            // Past the account's budget: counted in the source's summary.
+            self.refused(
+                &who.source,
+                "permission.denied",
+                Some(&who.username),
+                &detail,
+            );
+        }
         Err(AppError::forbidden(
             "deny-by-default",
             format!(

@@ -248,3 +248,37 @@ mod tests {
         assert_eq!(t.pending(), 0);
     }
 }
+
+/// Permission denials of signed-in accounts written one by one per account
+/// and minute; beyond that they go into the refusal summary. A signed-in
+/// insured person (anyone can activate a portal account) must not be able
+/// to grow the ledger one entry per request either.
+pub const DENIALS_WRITTEN_PER_MINUTE: u32 = 10;
+/// Accounts tracked at once (further ones are summarised at once).
+const MAX_DENIAL_ACCOUNTS: usize = 10_000;
+
+/// How many denials each account had written in the current minute.
+#[derive(Debug, Default)]
+pub struct DenialBudget {
+    inner: Mutex<(i64, HashMap<String, u32>)>,
+}
+
+impl DenialBudget {
+    /// Whether this denial of `account` may be written on its own now.
+    pub fn take(&self, account: &str, now: DateTime<Utc>) -> bool {
+        let minute = now.timestamp() / 60;
+        let mut g = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if g.0 != minute {
+            *g = (minute, HashMap::new());
+        }
+        if let Some(n) = g.1.get_mut(account) {
+            *n += 1;
+            return *n <= DENIALS_WRITTEN_PER_MINUTE;
+        }
+        if g.1.len() >= MAX_DENIAL_ACCOUNTS {
+            return false;
+        }
+        g.1.insert(account.to_string(), 1);
+        true
+    }
+}

@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sirm_domain::access::Permission;
-use sirm_domain::id::PersonKey;
 use sirm_ledger::{CryptoProfile, SecretKey};
 use zeroize::Zeroizing;
 
@@ -50,7 +49,11 @@ impl Sirm {
         let modified = |p: PathBuf| {
             let when = std::fs::metadata(&p)
                 .and_then(|m| m.modified())
-                .map(|t| chrono::DateTime::<chrono::Utc>::from(t).format("%Y-%m-%d %H:%M UTC").to_string())
+                .map(|t| {
+                    chrono::DateTime::<chrono::Utc>::from(t)
+                        .format("%Y-%m-%d %H:%M UTC")
+                        .to_string()
+                })
                 .unwrap_or_else(|_| "?".into());
             format!("{} (written {when})", p.display())
         };
@@ -78,7 +81,10 @@ impl Sirm {
         let new = Kek::generate(profile);
         let new_id = new.id.clone();
         {
-            let vault = self.vault.as_mut().ok_or_else(|| AppError::KeyMissing("no keys".into()))?;
+            let vault = self
+                .vault
+                .as_mut()
+                .ok_or_else(|| AppError::KeyMissing("no keys".into()))?;
             vault.push_current(new);
             vault.write_keks(&self.dir)?;
         }
@@ -97,12 +103,9 @@ impl Sirm {
                 let (Some(w), true) = (&row.wrapped, row.kek_id != new_id) else {
                     continue;
                 };
-                let pk: PersonKey = row
-                    .person_id
-                    .parse()
-                    .map_err(|e| AppError::invalid("person_id", e))?;
-                let dek = vault.unwrap(&pk, w, &row.kek_id)?;
-                let (wrapped, _) = vault.wrap(&pk, &dek);
+                // A blind index, or the archive's label.
+                let dek = vault.unwrap_label(&row.person_id, w, &row.kek_id)?;
+                let (wrapped, _) = vault.wrap_label(&row.person_id, &dek);
                 by_kek
                     .entry(row.kek_id.clone())
                     .or_default()
@@ -113,7 +116,10 @@ impl Sirm {
             }
         }
         {
-            let vault = self.vault.as_mut().ok_or_else(|| AppError::KeyMissing("no keys".into()))?;
+            let vault = self
+                .vault
+                .as_mut()
+                .ok_or_else(|| AppError::KeyMissing("no keys".into()))?;
             vault.retire_old();
             vault.write_keks(&self.dir)?;
         }
@@ -233,7 +239,8 @@ fn parse_share(path: &Path) -> Result<ShareFile, AppError> {
         .split_once("-of-")
         .and_then(|(k, _)| k.parse().ok())
         .ok_or_else(|| err(format!("bad threshold {k_of_n:?}")))?;
-    let bytes = Zeroizing::new(hex::decode(hex_text).map_err(|_| err("share is not hexadecimal".into()))?);
+    let bytes =
+        Zeroizing::new(hex::decode(hex_text).map_err(|_| err("share is not hexadecimal".into()))?);
     let share = sharks::Share::try_from(bytes.as_slice()).map_err(|e| err(e.to_string()))?;
     Ok(ShareFile {
         profile: (*profile).to_string(),
@@ -257,7 +264,10 @@ pub async fn import_key_shares(
     let dir = &opts.data_dir;
     let config = dir.read_config()?;
     let profile = CryptoProfile::from_name(&config.profile)?;
-    let parsed: Vec<ShareFile> = shares.iter().map(|p| parse_share(p)).collect::<Result<_, _>>()?;
+    let parsed: Vec<ShareFile> = shares
+        .iter()
+        .map(|p| parse_share(p))
+        .collect::<Result<_, _>>()?;
     let first = parsed
         .first()
         .ok_or_else(|| AppError::invalid("shares", "name the share files"))?;
@@ -271,7 +281,9 @@ pub async fn import_key_shares(
                 ),
             });
         }
-        if (s.index_fp.as_str(), s.kek_id.as_str()) != (first.index_fp.as_str(), first.kek_id.as_str()) {
+        if (s.index_fp.as_str(), s.kek_id.as_str())
+            != (first.index_fp.as_str(), first.kek_id.as_str())
+        {
             return Err(AppError::File {
                 path: p.clone(),
                 message: "belongs to another export than the first share".into(),
@@ -290,7 +302,10 @@ pub async fn import_key_shares(
             .map_err(|e| AppError::invalid("shares", e))?,
     );
     if secret.len() != 64 {
-        return Err(AppError::invalid("shares", "the shares do not combine into SIRM keys"));
+        return Err(AppError::invalid(
+            "shares",
+            "the shares do not combine into SIRM keys",
+        ));
     }
     let index_key = SecretKey::from_bytes(&secret[..32])?;
     let kek_key = SecretKey::from_bytes(&secret[32..])?;
@@ -306,11 +321,9 @@ pub async fn import_key_shares(
         ));
     }
     // The database must expect exactly these keys.
-    let store = sirm_store::Store::connect(
-        &opts.store_config(Some(&config)),
-        sirm_store::Role::App,
-    )
-    .await?;
+    let store =
+        sirm_store::Store::connect(&opts.store_config(Some(&config)), sirm_store::Role::App)
+            .await?;
     let registry: std::collections::BTreeMap<String, String> =
         store.key_registry().await?.into_iter().collect();
     store.close().await;

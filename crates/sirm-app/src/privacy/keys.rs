@@ -73,9 +73,8 @@ fn read(path: &Path, what: &str) -> Result<Zeroizing<String>, AppError> {
 }
 
 fn parse_hex_key(path: &Path, hex_text: &str) -> Result<SecretKey, AppError> {
-    let bytes = Zeroizing::new(
-        hex::decode(hex_text).map_err(|_| err(path, "the key is not hexadecimal"))?,
-    );
+    let bytes =
+        Zeroizing::new(hex::decode(hex_text).map_err(|_| err(path, "the key is not hexadecimal"))?);
     SecretKey::from_bytes(&bytes).map_err(|e| err(path, e.to_string()))
 }
 
@@ -112,7 +111,11 @@ pub fn read_index_key(path: &Path, profile: CryptoProfile) -> Result<SecretKey, 
 pub fn read_keks(path: &Path, profile: CryptoProfile) -> Result<Vec<Kek>, AppError> {
     let text = read(path, "key-encryption key")?;
     let mut keks = Vec::new();
-    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let parts: Vec<&str> = line.split_whitespace().collect();
         match parts.as_slice() {
             [KEK_HEADER, VERSION, p, id, hex_text] => {

@@ -141,31 +141,50 @@ impl Vault {
 
     /// Wraps a data key under the current key-encryption key, bound to its person.
     pub fn wrap(&self, pk: &PersonKey, dek: &SecretKey) -> (String, String) {
+        self.wrap_label(pk.as_str(), dek)
+    }
+
+    /// Wraps a data key bound to `label` (a blind index, or `archive`).
+    pub fn wrap_label(&self, label: &str, dek: &SecretKey) -> (String, String) {
         let kek = self.current_kek();
         let sealed = self
             .profile
-            .seal(&kek.key, wrap_aad(pk).as_bytes(), dek.expose());
+            .seal(&kek.key, wrap_aad(label).as_bytes(), dek.expose());
         (B64.encode(sealed), kek.id.clone())
     }
 
     /// Unwraps a data key wrapped under any key-encryption key held.
-    pub fn unwrap(&self, pk: &PersonKey, wrapped: &str, kek_id: &str) -> Result<SecretKey, AppError> {
+    pub fn unwrap(
+        &self,
+        pk: &PersonKey,
+        wrapped: &str,
+        kek_id: &str,
+    ) -> Result<SecretKey, AppError> {
+        self.unwrap_label(pk.as_str(), wrapped, kek_id)
+    }
+
+    /// Unwraps a data key bound to `label`.
+    pub fn unwrap_label(
+        &self,
+        label: &str,
+        wrapped: &str,
+        kek_id: &str,
+    ) -> Result<SecretKey, AppError> {
+        let short = label.get(..10).unwrap_or(label);
         let kek = self.keks.iter().find(|k| k.id == kek_id).ok_or_else(|| {
             AppError::KeyMissing(format!(
-                "the data key of {} is wrapped under {kek_id}, which keys/kek.key does not hold",
-                pk.short()
+                "the data key of {short} is wrapped under {kek_id}, which keys/kek.key does not hold"
             ))
         })?;
-        let bytes = B64
-            .decode(wrapped)
-            .map_err(|_| AppError::KeyMissing(format!("wrapped data key of {} is not base64", pk.short())))?;
+        let bytes = B64.decode(wrapped).map_err(|_| {
+            AppError::KeyMissing(format!("wrapped data key of {short} is not base64"))
+        })?;
         let dek = self
             .profile
-            .open(&kek.key, wrap_aad(pk).as_bytes(), &bytes)
+            .open(&kek.key, wrap_aad(label).as_bytes(), &bytes)
             .map_err(|_| {
                 AppError::KeyMissing(format!(
-                    "the data key of {} does not open with {kek_id} (wrong key file?)",
-                    pk.short()
+                    "the data key of {short} does not open with {kek_id} (wrong key file?)"
                 ))
             })?;
         Ok(SecretKey::from_bytes(&dek)?)
@@ -205,8 +224,39 @@ impl Vault {
     }
 }
 
-fn wrap_aad(pk: &PersonKey) -> String {
-    format!("sirm data key\n{pk}")
+fn wrap_aad(label: &str) -> String {
+    format!("sirm data key\n{label}")
+}
+
+/// The label of the archive's data key in `person_key` (not a blind index).
+pub const ARCHIVE_KEY_LABEL: &str = "archive";
+
+/// The archive's sealer: its data key, made on first use and kept wrapped
+/// in `person_key` under [`ARCHIVE_KEY_LABEL`] (so rotation re-wraps it).
+pub async fn archive_sealer(
+    store: &sirm_store::Store,
+    vault: &Vault,
+) -> Result<crate::collection::archive_seal::Sealer, AppError> {
+    if store.person_key(ARCHIVE_KEY_LABEL).await?.is_none() {
+        let (wrapped, kek) = vault.wrap_label(ARCHIVE_KEY_LABEL, &SecretKey::generate());
+        store
+            .insert_person_keys(
+                &[(ARCHIVE_KEY_LABEL.to_string(), wrapped, kek)],
+                chrono::Utc::now().timestamp_micros(),
+            )
+            .await?;
+    }
+    let row = store
+        .person_key(ARCHIVE_KEY_LABEL)
+        .await?
+        .ok_or_else(|| AppError::KeyMissing("the archive key is missing".into()))?;
+    let wrapped = row
+        .wrapped
+        .ok_or_else(|| AppError::KeyMissing("the archive key was destroyed".into()))?;
+    Ok(crate::collection::archive_seal::Sealer {
+        profile: vault.profile(),
+        key: vault.unwrap_label(ARCHIVE_KEY_LABEL, &wrapped, &row.kek_id)?,
+    })
 }
 
 fn field_aad(pk: &PersonKey, field: &str) -> String {
@@ -223,7 +273,11 @@ pub struct Keyer {
 
 impl Keyer {
     pub fn person_key(&self, id: &ResidentId) -> PersonKey {
-        PersonKey::from_digest(&self.profile.keyed_hash(&self.index_key, id.as_str().as_bytes()))
+        PersonKey::from_digest(
+            &self
+                .profile
+                .keyed_hash(&self.index_key, id.as_str().as_bytes()),
+        )
     }
 }
 
@@ -247,9 +301,9 @@ impl Sirm {
     /// The installation's keys; `None` when opened read-only (verification
     /// needs no key).
     pub fn vault(&self) -> Result<&Vault, AppError> {
-        self.vault
-            .as_ref()
-            .ok_or_else(|| AppError::KeyMissing("this command runs without the personal-data keys".into()))
+        self.vault.as_ref().ok_or_else(|| {
+            AppError::KeyMissing("this command runs without the personal-data keys".into())
+        })
     }
 
     /// The blind index of an ID number.
@@ -259,7 +313,11 @@ impl Sirm {
 
     /// The data key of a person; with `create`, made (and stored wrapped)
     /// when the person has none yet. The first key stored wins a race.
-    pub async fn data_key(&self, pk: &PersonKey, create: bool) -> Result<Option<DataKey>, AppError> {
+    pub async fn data_key(
+        &self,
+        pk: &PersonKey,
+        create: bool,
+    ) -> Result<Option<DataKey>, AppError> {
         let vault = self.vault()?;
         if let Some(row) = self.store.person_key(pk.as_str()).await? {
             return Ok(Some(match row.wrapped {
@@ -282,7 +340,11 @@ impl Sirm {
     }
 
     /// The data key of a person who must have one that is not erased.
-    pub(crate) async fn live_data_key(&self, pk: &PersonKey, create: bool) -> Result<SecretKey, AppError> {
+    pub(crate) async fn live_data_key(
+        &self,
+        pk: &PersonKey,
+        create: bool,
+    ) -> Result<SecretKey, AppError> {
         match self.data_key(pk, create).await? {
             Some(DataKey::Key(k)) => Ok(k),
             Some(DataKey::Erased) => Err(AppError::Conflict(format!(
@@ -294,7 +356,10 @@ impl Sirm {
     }
 
     /// Seals a registration as the clerk entered it.
-    pub async fn seal_registration(&self, d: &PersonDetails) -> Result<PersonRegistration, AppError> {
+    pub async fn seal_registration(
+        &self,
+        d: &PersonDetails,
+    ) -> Result<PersonRegistration, AppError> {
         d.validate()
             .map_err(|e| AppError::invalid(record_error_field(&e), e))?;
         let vault = self.vault()?;
@@ -342,13 +407,23 @@ impl Sirm {
     }
 
     /// Seals arbitrary bytes of a person (certificate contents, scans).
-    pub async fn seal_for(&self, pk: &PersonKey, field: &str, bytes: &[u8]) -> Result<Sealed, AppError> {
+    pub async fn seal_for(
+        &self,
+        pk: &PersonKey,
+        field: &str,
+        bytes: &[u8],
+    ) -> Result<Sealed, AppError> {
         let dek = self.live_data_key(pk, false).await?;
         self.vault()?.seal(&dek, pk, field, bytes)
     }
 
     /// Opens what [`Sirm::seal_for`] sealed.
-    pub async fn open_for(&self, pk: &PersonKey, field: &str, sealed: &str) -> Result<String, AppError> {
+    pub async fn open_for(
+        &self,
+        pk: &PersonKey,
+        field: &str,
+        sealed: &str,
+    ) -> Result<String, AppError> {
         let dek = self.live_data_key(pk, false).await?;
         self.vault()?.open(&dek, pk, field, sealed)
     }
@@ -387,7 +462,11 @@ pub async fn check_registry(
             })
         }
         Some(_) => {}
-        None => store.set_key_registry("index", &vault.index_fingerprint(), now).await?,
+        None => {
+            store
+                .set_key_registry("index", &vault.index_fingerprint(), now)
+                .await?
+        }
     }
     match reg.get("kek") {
         Some(id) if !vault.keks().iter().any(|k| k.id == *id) => {
@@ -395,12 +474,21 @@ pub async fn check_registry(
                 path: dir.kek_path(),
                 message: format!(
                     "holds {}, but this installation's key-encryption key is {id}",
-                    vault.keks().iter().map(|k| k.id.as_str()).collect::<Vec<_>>().join(", ")
+                    vault
+                        .keks()
+                        .iter()
+                        .map(|k| k.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             })
         }
         Some(_) => {}
-        None => store.set_key_registry("kek", &vault.current_kek().id, now).await?,
+        None => {
+            store
+                .set_key_registry("kek", &vault.current_kek().id, now)
+                .await?
+        }
     }
     Ok(())
 }

@@ -100,7 +100,12 @@ impl Sirm {
 
     /// One sealed field of the person stored under `person_id` (a blind
     /// index as text), opened; "（已删除）" once erased.
-    pub async fn open_field(&self, person_id: &str, field: &str, sealed: &str) -> Result<String, AppError> {
+    pub async fn open_field(
+        &self,
+        person_id: &str,
+        field: &str,
+        sealed: &str,
+    ) -> Result<String, AppError> {
         let pk: PersonKey = person_id
             .parse()
             .map_err(|e| AppError::Unsealed(format!("person key: {e}")))?;
@@ -157,7 +162,11 @@ impl Sirm {
                         for (name, value) in map.iter_mut() {
                             let Some(text) = value.as_str() else { continue };
                             if Sealed::looks_sealed(text) {
-                                let field = if name == "content" { field::CERTIFICATE } else { name.as_str() };
+                                let field = if name == "content" {
+                                    field::CERTIFICATE
+                                } else {
+                                    name.as_str()
+                                };
                                 *value = Value::String(match &dek {
                                     Some(dek) => vault
                                         .open(dek, &pk, field, text)
@@ -196,14 +205,20 @@ impl Sirm {
         })
     }
 
-    async fn id_of_cached(&self, keys: &mut Keys, pk: &PersonKey) -> Result<Option<ResidentId>, AppError> {
+    async fn id_of_cached(
+        &self,
+        keys: &mut Keys,
+        pk: &PersonKey,
+    ) -> Result<Option<ResidentId>, AppError> {
         let Some(row) = self.store.person(pk.as_str()).await? else {
             return Ok(None);
         };
         let Some(dek) = self.key_of(keys, pk).await? else {
             return Ok(None);
         };
-        let text = self.vault()?.open(&dek, pk, field::ID_NUMBER, &row.id_number)?;
+        let text = self
+            .vault()?
+            .open(&dek, pk, field::ID_NUMBER, &row.id_number)?;
         Ok(ResidentId::parse_at(&text, chrono::NaiveDate::MAX).ok())
     }
 }

@@ -89,11 +89,18 @@ pub async fn run(loc: &Location, args: &KeysArgs) -> anyhow::Result<ExitCode> {
             )
             .await?;
             sirm.store.close().await;
-            println!("restored {idx} and {kek} into {}", loc.data_dir.join("keys").display());
+            println!(
+                "restored {idx} and {kek} into {}",
+                loc.data_dir.join("keys").display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         KeysCommand::Rotate | KeysCommand::Export { .. } => {
-            let Some(user) = args.as_user.as_deref().map(str::trim).filter(|u| !u.is_empty())
+            let Some(user) = args
+                .as_user
+                .as_deref()
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
             else {
                 anyhow::bail!("--as USER is required: a security administrator signs in for this");
             };
@@ -119,11 +126,18 @@ pub async fn run(loc: &Location, args: &KeysArgs) -> anyhow::Result<ExitCode> {
                         r.old, r.new, r.rewrapped
                     )
                 }),
-                KeysCommand::Export { shares, threshold, out } => sirm
+                KeysCommand::Export {
+                    shares,
+                    threshold,
+                    out,
+                } => sirm
                     .export_key_shares(&who, *shares, *threshold, out)
                     .await
                     .map(|files| {
-                        println!("{} shares written, {threshold} needed to restore:", files.len());
+                        println!(
+                            "{} shares written, {threshold} needed to restore:",
+                            files.len()
+                        );
                         for f in files {
                             println!("  {}", f.display());
                         }
