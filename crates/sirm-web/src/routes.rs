@@ -354,7 +354,19 @@ pub async fn guard(
         return too_large(spec.kind, spec.body, max);
     }
     let req_body = std::mem::take(req.body_mut());
-    *req.body_mut() = Body::new(http_body_util::Limited::new(req_body, max));
+    // A body without a declared length that runs over the cap fails deep in
+    // a handler's parser; the flag lets the answer name the cap all the same.
+    let over_cap = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = over_cap.clone();
+    *req.body_mut() = Body::new(http_body_util::BodyExt::map_err(
+        http_body_util::Limited::new(req_body, max),
+        move |e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                flag.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            e
+        },
+    ));
     req.extensions_mut().insert(Source(source.clone()));
     let path = req.uri().path().to_string();
     let headers = req.headers().clone();
@@ -411,6 +423,9 @@ pub async fn guard(
                         Ok((r, t)) => {
                             req = r;
                             t
+                        }
+                        Err(_) if over_cap.load(std::sync::atomic::Ordering::Relaxed) => {
+                            return too_large(spec.kind, spec.body, max)
                         }
                         Err(resp) => return resp,
                     }
@@ -494,7 +509,13 @@ pub async fn guard(
     if let Some(c) = caller {
         req.extensions_mut().insert(c);
     }
-    next.run(req).await
+    let resp = next.run(req).await;
+    if over_cap.load(std::sync::atomic::Ordering::Relaxed)
+        && resp.status() != StatusCode::PAYLOAD_TOO_LARGE
+    {
+        return too_large(spec.kind, spec.body, max);
+    }
+    resp
 }
 
 #[cfg(test)]

@@ -539,6 +539,12 @@ async fn execute(
                 .map(|r| {
                     vec![
                         r.request_id.clone(),
+                        // A revocation approved takes the role away: say so.
+                        if r.action == "revoke" {
+                            "REVOKE".into()
+                        } else {
+                            "grant".into()
+                        },
                         r.username.clone(),
                         r.role.clone(),
                         r.requested_by.clone(),
@@ -547,13 +553,20 @@ async fn execute(
                 })
                 .collect();
             print_table(
-                &["REQUEST", "USERNAME", "ROLE", "REQUESTED BY", "REASON"],
+                &[
+                    "REQUEST",
+                    "ACTION",
+                    "USERNAME",
+                    "ROLE",
+                    "REQUESTED BY",
+                    "REASON",
+                ],
                 &table,
             );
         }
         UserCommand::ApproveRole { request_id, reason } => {
             sirm.decide_role(me, request_id, true, reason).await?;
-            println!("role request {request_id} approved; in effect now");
+            println!("role request {request_id} approved (grant or revocation as requested); in effect now");
         }
         UserCommand::RejectRole { request_id, reason } => {
             sirm.decide_role(me, request_id, false, reason).await?;
