@@ -48,6 +48,21 @@ pub struct RightsRecord {
     pub benefit: Option<BenefitRow>,
     pub payments: Vec<BenefitPaymentRow>,
     pub subsidies: Vec<SubsidyRow>,
+    /// When and by whom the person's identifying data was erased, if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub erased: Option<Erased>,
+}
+
+/// The erasure of a person's identifying data, from its ledger entry.
+#[derive(Clone, Debug, Serialize)]
+pub struct Erased {
+    pub seq: i64,
+    /// UTC, RFC 3339.
+    pub time: String,
+    /// Who approved it (the review chain's actors).
+    pub actors: String,
+    pub reason: String,
+    pub basis: String,
 }
 
 /// Is an assessed, unpaid month in arrears? (Due by the end of the month
@@ -151,6 +166,32 @@ impl Sirm {
             .await?
             .ok_or_else(|| AppError::NotFound(format!("person {}", id.short())))?;
         let view = self.reveal_person(&r.person).await?;
+        let erased = if view.erased {
+            self.store
+                .subject_entries_of_kind(
+                    &sirm_domain::records::person_subject(id),
+                    sirm_domain::records::kind::PERSON_ERASED,
+                    0,
+                )
+                .await?
+                .into_iter()
+                .next()
+                .map(|row| {
+                    let p: Option<sirm_domain::records::PersonErasure> =
+                        serde_json::from_str(&row.payload).ok();
+                    Erased {
+                        seq: row.seq,
+                        time: chrono::DateTime::from_timestamp_micros(row.time_us)
+                            .map(|t| t.to_rfc3339())
+                            .unwrap_or_default(),
+                        actors: row.actors.clone(),
+                        reason: p.as_ref().map(|p| p.reason.clone()).unwrap_or_default(),
+                        basis: p.map(|p| p.basis).unwrap_or_default(),
+                    }
+                })
+        } else {
+            None
+        };
         r.person.id_number = view.id_text();
         r.person.name = view.name;
         r.person.address = view.address;
@@ -165,6 +206,7 @@ impl Sirm {
             payments: r.payments,
             subsidies: r.subsidies,
             person: r.person,
+            erased,
         })
     }
 

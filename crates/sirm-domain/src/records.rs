@@ -17,6 +17,9 @@ pub mod kind {
     pub const EMPLOYER_DEREGISTERED: &str = "employer.deregistered";
     pub const PERSON_REGISTERED: &str = "person.registered";
     pub const PERSON_CHANGED: &str = "person.changed";
+    /// A person's data key was destroyed (erasure where the law demands
+    /// it): their sealed fields are unreadable everywhere from then on.
+    pub const PERSON_ERASED: &str = "person.erased";
     pub const EMPLOYMENT_STARTED: &str = "employment.started";
     pub const EMPLOYMENT_ENDED: &str = "employment.ended";
     pub const CONTRIBUTION_ASSESSED: &str = "contribution.assessed";
@@ -159,6 +162,19 @@ pub struct PersonChange {
     pub address: Option<Sealed>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<Sealed>,
+}
+
+/// Erasure of a person's identifying data (个人信息删除), where the law
+/// demands it: approved through the review chain, it destroys the person's
+/// data key. The record of rights stays (contributions, years, account),
+/// the ledger still verifies; the identifying fields read "（已删除）".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonErasure {
+    pub id: PersonKey,
+    pub reason: String,
+    /// The law or decision that demands the erasure.
+    pub basis: String,
 }
 
 /// A change of details as the clerk enters it (in clear, never stored).

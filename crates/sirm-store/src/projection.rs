@@ -306,6 +306,7 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::EMPLOYER_DEREGISTERED => payload::<EmployerDeregistration>(entry).map(drop),
         kind::PERSON_REGISTERED => payload::<PersonRegistration>(entry).map(drop),
         kind::PERSON_CHANGED => payload::<PersonChange>(entry).map(drop),
+        kind::PERSON_ERASED => payload::<records::PersonErasure>(entry).map(drop),
         kind::ACCOUNT_CREATED => payload::<AccountCreated>(entry).map(drop),
         kind::ACCOUNT_LOCKED | kind::ACCOUNT_UNLOCKED => {
             payload::<AccountStatusChange>(entry).map(drop)
@@ -629,6 +630,32 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
                 entry,
                 &p.effective_on.to_string(),
                 format!("{summary} ({})", p.reason),
+            )
+            .await?;
+        }
+        kind::PERSON_ERASED => {
+            let p: records::PersonErasure = payload(entry)?;
+            // The data key goes in the same transaction as the entry that
+            // records its destruction (the only write of the applier outside
+            // the projections; replaying it again changes nothing).
+            sqlx::query(
+                "UPDATE person_key SET wrapped = NULL, erased_us = $1 \
+                 WHERE person_id = $2 AND wrapped IS NOT NULL",
+            )
+            .bind(entry.time.timestamp_micros())
+            .bind(p.id.as_str())
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("UPDATE person SET last_seq = $1 WHERE person_id = $2")
+                .bind(s)
+                .bind(p.id.as_str())
+                .execute(&mut *conn)
+                .await?;
+            history(
+                conn,
+                entry,
+                &entry.time.date_naive().to_string(),
+                format!("erased ({}; {})", p.reason, p.basis),
             )
             .await?;
         }

@@ -80,10 +80,14 @@ pub enum BusinessType {
     /// The monthly benefit payment run of the agency.
     #[serde(rename = "benefit.payment_run")]
     BenefitPaymentRun,
+    /// Erasure of a person's identifying data (maintenance officer, review
+    /// chain): destroys the person's data key.
+    #[serde(rename = "person.erase")]
+    PersonErase,
 }
 
 impl BusinessType {
-    pub const ALL: [BusinessType; 18] = [
+    pub const ALL: [BusinessType; 19] = [
         BusinessType::PersonRegister,
         BusinessType::PersonChange,
         BusinessType::EmployerRegister,
@@ -102,6 +106,7 @@ impl BusinessType {
         BusinessType::ContributionCorrect,
         BusinessType::SubsidyGrant,
         BusinessType::BenefitPaymentRun,
+        BusinessType::PersonErase,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -124,6 +129,7 @@ impl BusinessType {
             BusinessType::ContributionCorrect => "contribution.correct",
             BusinessType::SubsidyGrant => "subsidy.grant",
             BusinessType::BenefitPaymentRun => "benefit.payment_run",
+            BusinessType::PersonErase => "person.erase",
         }
     }
 
@@ -147,6 +153,7 @@ impl BusinessType {
             BusinessType::ContributionCorrect => "缴费记录更正（维护）",
             BusinessType::SubsidyGrant => "社会保险补贴",
             BusinessType::BenefitPaymentRun => "月度待遇发放",
+            BusinessType::PersonErase => "个人信息删除（维护）",
         }
     }
 }
@@ -185,6 +192,7 @@ enum Record {
     ContributionCorrect(records::ContributionCorrection),
     Subsidy(records::SubsidyGrant),
     PaymentRun(records::BenefitPaymentRun),
+    Erase(records::PersonErasure),
 }
 
 fn parse<T: serde::de::DeserializeOwned>(data: &serde_json::Value) -> Result<T, AppError> {
@@ -201,6 +209,7 @@ pub fn taker_of(business_type: &str) -> Permission {
         BusinessType::PersonCorrect,
         BusinessType::EmployerCorrect,
         BusinessType::ContributionCorrect,
+        BusinessType::PersonErase,
     ]
     .iter()
     .any(|b| b.as_str() == business_type)
@@ -306,6 +315,7 @@ impl Sirm {
             BusinessType::ContributionCorrect => Record::ContributionCorrect(parse(data)?),
             BusinessType::SubsidyGrant => Record::Subsidy(parse(data)?),
             BusinessType::BenefitPaymentRun => Record::PaymentRun(parse(data)?),
+            BusinessType::PersonErase => Record::Erase(parse(data)?),
         };
         self.check_state(who, &rec).await?;
         // Build the drafts once: they carry every field check and, for
@@ -341,6 +351,21 @@ impl Sirm {
             }
             Record::PersonChange(c) => {
                 self.person_of_agency(who, &c.id).await?;
+            }
+            Record::Erase(e) => {
+                self.person_of_agency(who, &e.id).await?;
+                for (f, v, max) in [("reason", &e.reason, 400), ("basis", &e.basis, 400)] {
+                    records::check_text(f, v, max).map_err(|err| AppError::invalid(f, err))?;
+                }
+                if matches!(
+                    self.data_key(&e.id, false).await?,
+                    Some(crate::privacy::DataKey::Erased)
+                ) {
+                    return Err(AppError::Conflict(format!(
+                        "the personal data of {} was erased already",
+                        e.id.short()
+                    )));
+                }
             }
             Record::Employer(e) => {
                 if self
@@ -646,6 +671,14 @@ impl Sirm {
             Record::EmployerDeregister(e) => employer_deregistration_draft(c, actor, e)?,
             Record::EmploymentStart(e) => employment_start_draft(c, actor, e)?,
             Record::EmploymentEnd(e) => employment_end_draft(c, actor, e)?,
+            Record::Erase(e) => draft(
+                c,
+                Stream::Business,
+                kind::PERSON_ERASED,
+                records::person_subject(&e.id),
+                actor,
+                e,
+            )?,
             Record::Payment(p) => draft(
                 c,
                 Stream::Business,

@@ -77,6 +77,19 @@ pub fn rights_html(r: &RightsRecord, s: Sections) -> String {
             t("电话", "Phone"), esc(&p.phone),
             t("参保登记日期", "Registered on"), esc(&p.registered_on),
         ));
+        if let Some(e) = &r.erased {
+            out.push_str(&format!(
+                "<p id=\"erased\" class=\"notice\">{} {} · {} {} · {} {} · {} {}</p>",
+                t("个人身份信息已删除于", "Identifying data erased on"),
+                esc(&e.time),
+                t("经办", "by"),
+                esc(&e.actors),
+                t("原因", "reason"),
+                esc(&e.reason),
+                t("依据", "basis"),
+                esc(&e.basis),
+            ));
+        }
     }
     if s.employment {
         out.push_str(&format!("<h2>{}</h2>", t("就业记录", "Employment history")));

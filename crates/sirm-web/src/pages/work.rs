@@ -34,6 +34,17 @@ fn fields(
             ("phone", "联系电话", "Phone", "text", true),
             ("registered_on", "参保日期", "Registered on", "date", true),
         ],
+        BusinessType::PersonErase => &[
+            ("id", "公民身份号码", "Resident ID number", "text", true),
+            ("reason", "删除原因", "Reason", "text", true),
+            (
+                "basis",
+                "法律依据（法律、决定文号）",
+                "Legal basis (law, decision number)",
+                "text",
+                true,
+            ),
+        ],
         BusinessType::PersonChange => &[
             ("id", "公民身份号码", "Resident ID number", "text", true),
             ("effective_on", "生效日期", "Effective on", "date", true),
