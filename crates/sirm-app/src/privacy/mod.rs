@@ -9,6 +9,7 @@
 //! * This module is the **one place** that seals and opens. Use cases that
 //!   show a record to someone entitled to it call it; nothing else does.
 
+pub mod check;
 pub mod custody;
 pub mod keys;
 pub mod reveal;

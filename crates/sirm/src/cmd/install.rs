@@ -135,6 +135,11 @@ pub struct VerifyArgs {
     /// space as the projections take in the database. Removed afterwards.
     #[arg(long, value_name = "DIR")]
     pub scratch_dir: Option<PathBuf>,
+    /// Also open every sealed personal field with the installation's keys
+    /// (keys/index.key, keys/kek.key) and name the entry of any that fails
+    /// authentication. The ordinary verification needs no key.
+    #[arg(long)]
+    pub keys: bool,
 }
 
 /// `sirm verify --json`: the ledger report with the projection pass.
@@ -144,6 +149,9 @@ struct VerifyReport<'a> {
     ledger: &'a sirm_app::verify::Verification,
     /// `null` with `--no-projections`.
     projections: Option<&'a sirm_app::verify_projections::ProjectionCheck>,
+    /// With `--keys`: every sealed field opened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sealed: Option<&'a sirm_app::privacy::check::SealedCheck>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -342,11 +350,22 @@ pub async fn verify(loc: &Location, args: &VerifyArgs) -> anyhow::Result<ExitCod
     } else {
         Some(sirm.verify_projections(args.scratch_dir.as_deref()).await?)
     };
-    let intact = v.is_intact() && projections.as_ref().is_none_or(|p| p.matches());
+    let sealed = if args.keys {
+        let keyed = Sirm::open(&opts, Access::Sign).await?;
+        let s = keyed.verify_sealed().await?;
+        keyed.store.close().await;
+        Some(s)
+    } else {
+        None
+    };
+    let intact = v.is_intact()
+        && projections.as_ref().is_none_or(|p| p.matches())
+        && sealed.as_ref().is_none_or(|s| s.is_intact());
     if args.json {
         let report = VerifyReport {
             ledger: &v,
             projections: projections.as_ref(),
+            sealed: sealed.as_ref(),
         };
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -380,6 +399,19 @@ pub async fn verify(loc: &Location, args: &VerifyArgs) -> anyhow::Result<ExitCod
                     println!("  (`sirm rebuild` rewrites every projection from the ledger)");
                 }
             },
+        }
+        if let Some(s) = &sealed {
+            if s.is_intact() {
+                println!(
+                    "sealed fields open: {} values in {} entries ({} of erased persons not opened)",
+                    s.opened, s.entries, s.erased
+                );
+            } else {
+                println!("SEALED FIELDS DO NOT OPEN: {} values", s.failed);
+                for (seq, field, why) in &s.failures {
+                    println!("  entry {seq}: {field}: {why}");
+                }
+            }
         }
     }
     sirm.store.close().await;
