@@ -510,9 +510,9 @@ pub async fn guard(
         req.extensions_mut().insert(c);
     }
     let resp = next.run(req).await;
-    if over_cap.load(std::sync::atomic::Ordering::Relaxed)
-        && resp.status() != StatusCode::PAYLOAD_TOO_LARGE
-    {
+    if over_cap.load(std::sync::atomic::Ordering::Relaxed) {
+        // Whatever the handler's parser said (axum's own 413 text, a
+        // multipart error): the answer names the cap.
         return too_large(spec.kind, spec.body, max);
     }
     resp

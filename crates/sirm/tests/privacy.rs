@@ -113,7 +113,7 @@ async fn no_identity_in_clear_on_disk_or_in_the_log(engine: Engine) {
     // PostgreSQL schema as pg_dump writes it.
     let mut blobs: Vec<(String, Vec<u8>)> = Vec::new();
     let mut paths = Vec::new();
-    files(&app.opts.data_dir.root().to_path_buf(), &mut paths);
+    files(app.opts.data_dir.root(), &mut paths);
     let mut archived = 0;
     for p in paths {
         let bytes = std::fs::read(&p).unwrap();
