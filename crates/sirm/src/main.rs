@@ -58,6 +58,8 @@ enum Command {
     Rules(cmd::rules::RulesArgs),
     /// Personal-data keys: status, rotation, custodian shares (docs/privacy.md).
     Keys(cmd::keys::KeysArgs),
+    /// Applications about a person's data: erasure through the review chain.
+    Person(cmd::person::PersonArgs),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +99,7 @@ fn run_async(loc: &Location, command: &Command) -> anyhow::Result<ExitCode> {
             Command::Import(a) => cmd::import::run(loc, a).await,
             Command::Certificate(a) => cmd::certificate::run(loc, a).await,
             Command::Keys(a) => cmd::keys::run(loc, a).await,
+            Command::Person(a) => cmd::person::run(loc, a).await,
             Command::Id(_) | Command::Calc(_) | Command::Rules(_) | Command::TotpCode(_) => {
                 anyhow::bail!("internal: synchronous command dispatched as async")
             }

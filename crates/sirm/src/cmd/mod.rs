@@ -7,5 +7,6 @@ pub mod id;
 pub mod import;
 pub mod install;
 pub mod keys;
+pub mod person;
 pub mod rules;
 pub mod user;

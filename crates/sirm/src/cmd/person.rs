@@ -1,0 +1,95 @@
+//! `sirm person --as MAINTAINER erase ID --reason … --basis … --material FILE`:
+//! takes the erasure of a person's identifying data (个人信息删除) as an
+//! application; it passes the review chain like every other (审核 → 复核 →
+//! 审批 in the workbench), and on approval the person's data key is
+//! destroyed (docs/privacy.md).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use sirm_app::{Access, Sirm};
+
+use super::install::Location;
+use super::user::{finish, sign_in_password};
+
+#[derive(Debug, clap::Args)]
+pub struct PersonArgs {
+    /// The maintenance officer who takes the application.
+    #[arg(long = "as", value_name = "USER", global = true)]
+    pub as_user: Option<String>,
+    #[arg(long, value_name = "FILE", global = true)]
+    pub password_file: Option<PathBuf>,
+    #[arg(long, value_name = "CODE", global = true)]
+    pub totp: Option<String>,
+    #[command(subcommand)]
+    pub command: PersonCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum PersonCommand {
+    /// Apply for the erasure of a person's identifying data (review chain; the data key is destroyed on approval).
+    Erase {
+        /// The resident ID number.
+        id: String,
+        /// Why (e.g. the person's request and the retention period that ended).
+        #[arg(long)]
+        reason: String,
+        /// The law or decision that demands it.
+        #[arg(long)]
+        basis: String,
+        /// The scanned decision or request (PDF, PNG or JPEG).
+        #[arg(long)]
+        material: PathBuf,
+    },
+}
+
+pub async fn run(loc: &Location, args: &PersonArgs) -> anyhow::Result<ExitCode> {
+    let PersonCommand::Erase {
+        id,
+        reason,
+        basis,
+        material,
+    } = &args.command;
+    let Some(user) = args
+        .as_user
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    else {
+        anyhow::bail!("--as USER is required: the maintenance officer who takes the application");
+    };
+    let bytes = std::fs::read(material)
+        .with_context(|| format!("{}: cannot read the material", material.display()))?;
+    let name = material
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("material")
+        .to_string();
+    let password = sign_in_password(user, args.password_file.as_deref())?;
+    let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
+    let session = match sirm
+        .login(user, &password, args.totp.as_deref(), "cli")
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = sirm.flush_refusals(true).await;
+            sirm.store.close().await;
+            return finish(Err(e));
+        }
+    };
+    let result = async {
+        let m = sirm.archive().put(&name, &bytes).await?;
+        let data = serde_json::json!({"id": id, "reason": reason, "basis": basis});
+        sirm.submit_application(&session.principal, "person.erase", data, vec![m])
+            .await
+    }
+    .await;
+    let _ = sirm.logout(&session.token, "cli").await;
+    let _ = sirm.flush_refusals(true).await;
+    sirm.store.close().await;
+    finish(result.map(|app| {
+        println!("application {app} (个人信息删除) submitted for review (审核); the data key is destroyed when it is approved");
+    }))
+}
