@@ -102,7 +102,7 @@ test('the kiosk: keypad sign-in with the query PIN, record shown, signed out aft
   };
   const citizen = await session('citizen');
   const me = await (await api.get(`${BASE}/api/v1/my/record`, { headers: { authorization: `Bearer ${citizen}` } })).json();
-  const id = me.record.person.person_id;
+  const id = me.record.person.id_number;
   const clerk = await session('clerk');
   const set = await api.post(`${BASE}/api/v1/query-pins`, {
     headers: { authorization: `Bearer ${clerk}` },

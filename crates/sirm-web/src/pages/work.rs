@@ -1039,24 +1039,9 @@ fn day_us(s: &Option<String>, next: bool) -> Option<i64> {
 }
 
 async fn log_rows(st: &AppState, c: &Caller, q: &LogQuery) -> Result<Vec<[String; 7]>, ApiError> {
-    let subject = q
-        .subject
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            if s.contains(':') {
-                s.to_string()
-            } else if s.len() == 18
-                && s.starts_with(|c: char| c.is_ascii_digit())
-                && s.chars().nth(2).is_some_and(|c| c.is_ascii_digit())
-                && s.chars().all(|c| c.is_ascii_digit() || c == 'X')
-            {
-                format!("person:{s}")
-            } else {
-                format!("employer:{s}")
-            }
-        });
+    // As typed (ID number, credit code or kind:identifier): the use case
+    // turns an ID number into its blind index.
+    let subject = q.subject.as_deref();
     let officer = q
         .officer
         .as_deref()
@@ -1066,7 +1051,7 @@ async fn log_rows(st: &AppState, c: &Caller, q: &LogQuery) -> Result<Vec<[String
         .sirm
         .maintenance_log(
             &c.principal,
-            subject.as_deref(),
+            subject,
             day_us(&q.from, false),
             day_us(&q.to, true),
             officer,
