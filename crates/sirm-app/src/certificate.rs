@@ -786,22 +786,26 @@ impl Sirm {
         &self,
         issued: &CertificateIssued,
     ) -> Result<CertificateContent, AppError> {
+        let without = |what: &str| CertificateContent {
+            agency_name: self.config.agency_name.clone(),
+            person_name: what.into(),
+            id_masked: what.into(),
+            period: format!("{} 至 {}", issued.from_month, issued.to_month),
+            summary: vec![],
+            header: vec![],
+            rows: vec![],
+            verify_url: String::new(),
+            footer_note: String::new(),
+        };
         match self
             .open_for(&issued.id, crate::privacy::field::CERTIFICATE, issued.content.as_str())
             .await
         {
             Ok(text) => serde_json::from_str(&text).map_err(|e| AppError::invalid("content", e)),
-            Err(AppError::Conflict(_)) => Ok(CertificateContent {
-                agency_name: self.config.agency_name.clone(),
-                person_name: crate::privacy::reveal::ERASED.into(),
-                id_masked: crate::privacy::reveal::ERASED.into(),
-                period: format!("{} 至 {}", issued.from_month, issued.to_month),
-                summary: vec![],
-                header: vec![],
-                rows: vec![],
-                verify_url: String::new(),
-                footer_note: String::new(),
-            }),
+            Err(AppError::Conflict(_)) => Ok(without(crate::privacy::reveal::ERASED)),
+            // Sealed content that does not open was altered in the ledger
+            // (the verdict says so): shown without it, not as a failure.
+            Err(AppError::Unsealed(_)) => Ok(without("（无法解密）")),
             Err(e) => Err(e),
         }
     }
