@@ -786,6 +786,17 @@ impl Sirm {
         &self,
         issued: &CertificateIssued,
     ) -> Result<CertificateContent, AppError> {
+        let without = |what: &str| CertificateContent {
+            agency_name: self.config.agency_name.clone(),
+            person_name: what.into(),
+            id_masked: what.into(),
+            period: format!("{} 至 {}", issued.from_month, issued.to_month),
+            summary: vec![],
+            header: vec![],
+            rows: vec![],
+            verify_url: String::new(),
+            footer_note: String::new(),
+        };
         match self
             .open_for(
                 &issued.id,
@@ -795,23 +806,13 @@ impl Sirm {
             .await
         {
             Ok(text) => serde_json::from_str(&text).map_err(|e| AppError::invalid("content", e)),
-            // Erased (the data key is gone), or checked without the keys
-            // (`sirm certificate verify` reads only the public key): what
-            // is not personal remains.
-            Err(e @ (AppError::Conflict(_) | AppError::KeyMissing(_))) => Ok(CertificateContent {
-                agency_name: self.config.agency_name.clone(),
-                person_name: match e {
-                    AppError::Conflict(_) => crate::privacy::reveal::ERASED.into(),
-                    _ => "（未解密）".into(),
-                },
-                id_masked: "（未解密）".into(),
-                period: format!("{} 至 {}", issued.from_month, issued.to_month),
-                summary: vec![],
-                header: vec![],
-                rows: vec![],
-                verify_url: String::new(),
-                footer_note: String::new(),
-            }),
+            Err(AppError::Conflict(_)) => Ok(without(crate::privacy::reveal::ERASED)),
+            // Checked without the keys (`sirm certificate verify` reads only
+            // the public key): what is not personal remains.
+            Err(AppError::KeyMissing(_)) => Ok(without("（未解密）")),
+            // Sealed content that does not open was altered in the ledger
+            // (the verdict says so): shown without it, not as a failure.
+            Err(AppError::Unsealed(_)) => Ok(without("（无法解密）")),
             Err(e) => Err(e),
         }
     }

@@ -80,10 +80,7 @@ fn person(seq: u16) -> PersonRegistration {
     let id =
         ResidentId::from_parts(&region, NaiveDate::from_ymd_opt(1990, 3, 7).unwrap(), seq).unwrap();
     let digest = CryptoProfile::default().digest(id.as_str().as_bytes());
-    let sealed = |field: &str| {
-        let hex = hex::encode(CryptoProfile::default().digest(format!("{field}{seq}").as_bytes()));
-        sirm_domain::sealed::Sealed::parse(&format!("enc1:{hex}")).unwrap()
-    };
+    let sealed = |field: &str| stand_in(&format!("{field}{seq}"));
     PersonRegistration {
         id: sirm_domain::id::PersonKey::from_digest(&digest),
         id_number: sealed("id"),
@@ -94,6 +91,13 @@ fn person(seq: u16) -> PersonRegistration {
         birth_date: id.birth_date(),
         registered_on: NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
     }
+}
+
+/// A stand-in for a sealed field: the shape of one (`enc1:` and base64),
+/// different for every `label`.
+fn stand_in(label: &str) -> sirm_domain::sealed::Sealed {
+    let hex = hex::encode(CryptoProfile::default().digest(label.as_bytes()));
+    sirm_domain::sealed::Sealed::parse(&format!("enc1:{hex}")).unwrap()
 }
 
 fn person_draft(p: &PersonRegistration) -> EntryDraft {
@@ -379,9 +383,10 @@ async fn projections_rebuild_bit_for_bit(db: TestDb) {
     let store = db.app().await;
     let k = key();
     let p = person(11);
+    let moved = stand_in("北京市朝阳区建国路2号");
     let change = json!({
         "id": p.id.as_str(), "effective_on": "2021-05-01", "reason": "搬家",
-        "address": "北京市朝阳区建国路2号"
+        "address": moved.as_str()
     });
     store
         .append(
@@ -396,7 +401,7 @@ async fn projections_rebuild_bit_for_bit(db: TestDb) {
         .await
         .unwrap();
     let row = store.person(p.id.as_str()).await.unwrap().unwrap();
-    assert_eq!(row.address, "北京市朝阳区建国路2号");
+    assert_eq!(row.address, moved.as_str());
     assert_eq!(row.gender, "male");
     assert_eq!(row.birth_date, "1990-03-07");
     assert_eq!((row.first_seq, row.last_seq), (1, 3));
@@ -528,7 +533,7 @@ async fn projection_check_names_the_first_difference(db: TestDb) {
     let (a, b) = (person(11), person(13));
     let change = json!({
         "id": a.id.as_str(), "effective_on": "2021-05-01", "reason": "搬家",
-        "address": "北京市朝阳区建国路2号"
+        "address": stand_in("北京市朝阳区建国路2号").as_str()
     });
     store
         .append(
@@ -565,10 +570,12 @@ async fn projection_check_names_the_first_difference(db: TestDb) {
     assert_eq!(clean.tables, sirm_store::checked_columns().len());
     assert_eq!(clean.rows, 25, "twelve persons, thirteen history rows");
 
-    // One column of one row.
+    // One column of one row (a sealed phone number swapped for another).
+    let forged = stand_in("13900000000");
     store
         .execute_raw(&format!(
-            "UPDATE person SET phone = '13900000000' WHERE person_id = '{}'",
+            "UPDATE person SET phone = '{}' WHERE person_id = '{}'",
+            forged.as_str(),
             b.id.as_str()
         ))
         .await
@@ -581,12 +588,14 @@ async fn projection_check_names_the_first_difference(db: TestDb) {
     assert_eq!(d.key_text(), format!("person_id={}", b.id.as_str()));
     assert_eq!(
         (d.ledger_value.as_deref(), d.table_value.as_deref()),
-        (Some("13800000000"), Some("13900000000"))
+        (Some(b.phone.as_str()), Some(forged.as_str()))
     );
     assert!(
-        d.to_string().contains(
-            "column phone is \"13900000000\" in the table, \"13800000000\" from the ledger"
-        ),
+        d.to_string().contains(&format!(
+            "column phone is \"{}\" in the table, \"{}\" from the ledger",
+            forged.as_str(),
+            b.phone.as_str()
+        )),
         "{d}"
     );
     store.rebuild_projections(100).await.unwrap();

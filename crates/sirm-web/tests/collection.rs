@@ -77,6 +77,22 @@ impl App {
         owner.close().await;
     }
 
+    /// The ID numbers (in clear) of `n` registered persons.
+    async fn ids(&self, n: i64) -> Vec<String> {
+        sirm_app::testkit::person_ids(&self.sirm, n).await.unwrap()
+    }
+    /// The blind index of an ID number: how the store and the ledger name
+    /// the person.
+    fn pk(&self, id: &str) -> String {
+        sirm_app::testkit::pk_of(&self.sirm, id).unwrap()
+    }
+    /// A registered person's details, opened.
+    async fn opened(&self, id: &str) -> sirm_app::privacy::PersonView {
+        sirm_app::testkit::person_by_id(&self.sirm, id)
+            .await
+            .unwrap()
+            .expect("registered person")
+    }
     /// Sign in a demo account (its demo second factor included): the token.
     async fn login(&self, user: &str) -> String {
         self.kit.login(user).await.token
@@ -208,7 +224,12 @@ async fn four_stages_then_record(postgres: bool) {
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert_eq!(decide(rechecker.clone(), "recheck").await.0, StatusCode::OK);
     assert!(
-        app.sirm.store.person(NEW_PERSON).await.unwrap().is_none(),
+        app.sirm
+            .store
+            .person(&app.pk(NEW_PERSON))
+            .await
+            .unwrap()
+            .is_none(),
         "not written before the last approval"
     );
     let (s, v) = decide(approver.clone(), "approval").await;
@@ -218,20 +239,20 @@ async fn four_stages_then_record(postgres: bool) {
         "{v}"
     );
     // Written: projection, ledger entry naming the application and every stage's person.
-    assert_eq!(
-        app.sirm
-            .store
-            .person(NEW_PERSON)
-            .await
-            .unwrap()
-            .unwrap()
-            .name,
-        "王小明"
-    );
+    // The name is sealed in the projection and opens to what the clerk entered.
+    let row = app
+        .sirm
+        .store
+        .person(&app.pk(NEW_PERSON))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(row.name.starts_with("enc1:"), "{}", row.name);
+    assert_eq!(app.opened(NEW_PERSON).await.name, "王小明");
     let entries = app
         .sirm
         .store
-        .entries_for_subject(&format!("person:{NEW_PERSON}"))
+        .entries_for_subject(&format!("person:{}", app.pk(NEW_PERSON)))
         .await
         .unwrap();
     assert_eq!(entries.len(), 1);
@@ -357,7 +378,13 @@ async fn bad_input_four_eyes_and_returns(postgres: bool) {
             .any(|a| a["application_id"] == id.as_str() && a["status"] == "returned"),
         "{q}"
     );
-    assert!(app.sirm.store.person(NEW_PERSON).await.unwrap().is_none());
+    assert!(app
+        .sirm
+        .store
+        .person(&app.pk(NEW_PERSON))
+        .await
+        .unwrap()
+        .is_none());
     // The clerk corrects the address in the workbench form, adds the
     // household register scan, and resubmits; the chain starts again.
     let form = reqwest::multipart::Form::new()
@@ -385,7 +412,14 @@ async fn bad_input_four_eyes_and_returns(postgres: bool) {
         (a.status.as_str(), a.next_stage.as_deref()),
         ("pending", Some("review"))
     );
-    assert!(a.data.contains("2号楼"), "{}", a.data);
+    // Stored protected; the reviewer reads the corrected address.
+    assert!(!a.data.contains("2号楼"), "{}", a.data);
+    let data = app
+        .sirm
+        .reveal_json(&serde_json::from_str(&a.data).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(data["address"], "北京市朝阳区建国路8号院2号楼", "{data}");
     assert_eq!(
         serde_json::from_str::<Vec<Value>>(&a.materials)
             .unwrap()
@@ -399,6 +433,7 @@ async fn bad_input_four_eyes_and_returns(postgres: bool) {
 /// The whole record read in one snapshot (`Store::person_record`: one
 /// statement on PostgreSQL, one read transaction on SQLite) equals the
 /// per-table reads, part by part.
+/// `pid` is the person's blind index.
 async fn assert_record_is_its_parts(app: &App, pid: &str) -> sirm_store::PersonRecordRows {
     let s = &app.sirm.store;
     let r = s
@@ -414,7 +449,7 @@ async fn assert_record_is_its_parts(app: &App, pid: &str) -> sirm_store::PersonR
     assert_eq!(r.payments, s.benefit_payments_of(pid).await.unwrap());
     assert_eq!(r.subsidies, s.subsidies_of(pid).await.unwrap());
     assert!(s
-        .person_record("110105199001010000")
+        .person_record("pk00000000000000000000000000000000")
         .await
         .unwrap()
         .is_none());
@@ -464,7 +499,8 @@ async fn through_all_stages_as(
 
 async fn employment_history(postgres: bool) {
     let app = spawn(postgres).await;
-    let person = app.sirm.store.person_ids(1).await.unwrap().remove(0);
+    let person = app.ids(1).await.remove(0);
+    let pk = app.pk(&person);
     let employer = app
         .sirm
         .store
@@ -477,7 +513,7 @@ async fn employment_history(postgres: bool) {
     let start = json!({"id": person, "credit_code": employer, "start_on": "2024-03-01"});
     let (_, v) = through_all_stages(&app, start.clone(), "employment.start").await;
     assert_eq!(v["status"], "approved", "{v}");
-    let jobs = app.sirm.store.employments_of(&person).await.unwrap();
+    let jobs = app.sirm.store.employments_of(&pk).await.unwrap();
     assert_eq!(jobs.len(), 1);
     assert_eq!(
         (jobs[0].start_on.as_str(), jobs[0].end_on.as_deref()),
@@ -516,7 +552,7 @@ async fn employment_history(postgres: bool) {
         through_all_stages(&app, again, "employment.start").await.1["status"],
         "approved"
     );
-    let jobs = app.sirm.store.employments_of(&person).await.unwrap();
+    let jobs = app.sirm.store.employments_of(&pk).await.unwrap();
     assert_eq!(jobs.len(), 2);
     assert_eq!(jobs[0].end_on.as_deref(), Some("2025-06-30"));
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
@@ -527,7 +563,8 @@ async fn employment_history(postgres: bool) {
 
 async fn monthly_declaration_computed_on_approval(postgres: bool) {
     let app = spawn(postgres).await;
-    let person = app.sirm.store.person_ids(2).await.unwrap();
+    let person = app.ids(2).await;
+    let pk0 = app.pk(&person[0]);
     let employer = app
         .sirm
         .store
@@ -617,7 +654,7 @@ async fn monthly_declaration_computed_on_approval(postgres: bool) {
     let data = json!({"credit_code": employer, "month": "2024-06", "lines": [{"id": person[0], "declared_wage": "50000.00"}]});
     let (_, v) = through_all_stages(&app, data, "contribution.declare").await;
     assert_eq!(v["status"], "approved", "{v}");
-    let rows = app.sirm.store.contributions_of(&person[0]).await.unwrap();
+    let rows = app.sirm.store.contributions_of(&pk0).await.unwrap();
     assert_eq!(rows.len(), 1);
     // Recompute independently with the rules engine: the same figures.
     let book = sirm_app::rules_book().unwrap();
@@ -672,19 +709,19 @@ async fn monthly_declaration_computed_on_approval(postgres: bool) {
         "{v}"
     );
     assert_eq!(
-        app.sirm.store.contributions_of(&person[0]).await.unwrap()[0].status,
+        app.sirm.store.contributions_of(&pk0).await.unwrap()[0].status,
         "assessed"
     );
     let (_, v) = through_all_stages(&app, pay(due.to_string()), "contribution.payment").await;
     assert_eq!(v["status"], "approved", "{v}");
     assert_eq!(
-        app.sirm.store.contributions_of(&person[0]).await.unwrap()[0].status,
+        app.sirm.store.contributions_of(&pk0).await.unwrap()[0].status,
         "paid"
     );
     // Year-end settlement of the personal accounts: computed from paid credits.
     let (_, v) = through_all_stages(&app, json!({"year": 2024}), "account.settle").await;
     assert_eq!(v["status"], "approved", "{v}");
-    let years = app.sirm.store.account_years_of(&person[0]).await.unwrap();
+    let years = app.sirm.store.account_years_of(&pk0).await.unwrap();
     assert_eq!(years.len(), 1);
     let mut credits = [rust_decimal::Decimal::ZERO; 12];
     credits[5] = expected.account_credit;
@@ -708,7 +745,7 @@ async fn monthly_declaration_computed_on_approval(postgres: bool) {
 
 async fn declaration_file_rows_checked_and_streamed(postgres: bool) {
     let app = spawn(postgres).await;
-    let persons = app.sirm.store.person_ids(3).await.unwrap();
+    let persons = app.ids(3).await;
     let employer = app
         .sirm
         .store
@@ -788,14 +825,14 @@ async fn declaration_file_rows_checked_and_streamed(postgres: bool) {
         assert_eq!(s, StatusCode::OK, "{v}");
     }
     for p in &persons[..2] {
-        let c = app.sirm.store.contributions_of(p).await.unwrap();
+        let c = app.sirm.store.contributions_of(&app.pk(p)).await.unwrap();
         assert_eq!(c.len(), 1, "{p}");
         assert_eq!(c[0].month, "2025-03");
     }
     assert!(app
         .sirm
         .store
-        .contributions_of(&persons[2])
+        .contributions_of(&app.pk(&persons[2]))
         .await
         .unwrap()
         .is_empty());
@@ -909,12 +946,19 @@ async fn retirement_computed_from_the_record(postgres: bool) {
     )
     .await;
     assert_eq!(v["status"], "approved", "{v}");
-    let (status, start, total) = app.sirm.store.benefit_of(retiree).await.unwrap().unwrap();
+    let retiree_pk = app.pk(retiree);
+    let (status, start, total) = app
+        .sirm
+        .store
+        .benefit_of(&retiree_pk)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((status.as_str(), start.as_str()), ("granted", "2020-03"));
     let entry = app
         .sirm
         .store
-        .entries_for_subject(&format!("person:{retiree}"))
+        .entries_for_subject(&format!("person:{retiree_pk}"))
         .await
         .unwrap()
         .pop()
@@ -931,9 +975,9 @@ async fn retirement_computed_from_the_record(postgres: bool) {
     let run = |month: &str| json!({"month": month});
     let (_, v) = through_all_stages(&app, run("2026-10"), "benefit.payment_run").await;
     assert_eq!(v["status"], "approved", "{v}");
-    let payments = app.sirm.store.benefit_payments_of(retiree).await.unwrap();
+    let payments = app.sirm.store.benefit_payments_of(&retiree_pk).await.unwrap();
     assert_eq!(payments.len(), 1);
-    let record = assert_record_is_its_parts(&app, retiree).await;
+    let record = assert_record_is_its_parts(&app, &retiree_pk).await;
     assert!(record.benefit.is_some() && !record.contributions.is_empty());
     assert!(!record.employments.is_empty() && record.payments.len() == 1);
     assert_eq!(
@@ -967,7 +1011,13 @@ async fn retirement_computed_from_the_record(postgres: bool) {
         "approved"
     );
     assert_eq!(
-        app.sirm.store.benefit_of(retiree).await.unwrap().unwrap().0,
+        app.sirm
+            .store
+            .benefit_of(&retiree_pk)
+            .await
+            .unwrap()
+            .unwrap()
+            .0,
         "terminated"
     );
     // A terminated benefit is not paid: no payable benefit in the next run.
@@ -978,7 +1028,7 @@ async fn retirement_computed_from_the_record(postgres: bool) {
 
 async fn correction_by_maintenance_officer_and_benefit_termination(postgres: bool) {
     let app = spawn(postgres).await;
-    let person = app.sirm.store.person_ids(1).await.unwrap().remove(0);
+    let person = app.ids(1).await.remove(0);
     let fix = json!({"id": person, "effective_on": "2026-01-05", "reason": "异议核查：地址登记错误", "address": "北京市朝阳区更正路1号"});
     let body = json!({"business_type": "person.correct", "data": fix, "materials": [{"name": "异议核查.pdf", "content_base64": "JVBERi0xLjQ="}]});
     // The clerk may not take a correction (Art 11: designated maintenance staff).
@@ -1011,16 +1061,7 @@ async fn correction_by_maintenance_officer_and_benefit_termination(postgres: boo
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
     }
-    assert_eq!(
-        app.sirm
-            .store
-            .person(&person)
-            .await
-            .unwrap()
-            .unwrap()
-            .address,
-        "北京市朝阳区更正路1号"
-    );
+    assert_eq!(app.opened(&person).await.address, "北京市朝阳区更正路1号");
     // The maintenance log names the maintenance officer and the reason.
     let query = app.login("query").await;
     let (_, log) = app.get(&query, "/api/v1/maintenance-log").await;
@@ -1052,7 +1093,8 @@ async fn correction_by_maintenance_officer_and_benefit_termination(postgres: boo
 
 async fn subsidy_arrears_and_corrections(postgres: bool) {
     let app = spawn(postgres).await;
-    let person = app.sirm.store.person_ids(1).await.unwrap().remove(0);
+    let person = app.ids(1).await.remove(0);
+    let pk = app.pk(&person);
     let employer = app
         .sirm
         .store
@@ -1070,10 +1112,10 @@ async fn subsidy_arrears_and_corrections(postgres: bool) {
             .1["status"],
         "approved"
     );
-    let subs = app.sirm.store.subsidies_of(&person).await.unwrap();
+    let subs = app.sirm.store.subsidies_of(&pk).await.unwrap();
     assert_eq!(subs.len(), 6);
     assert_eq!(
-        assert_record_is_its_parts(&app, &person).await.subsidies,
+        assert_record_is_its_parts(&app, &pk).await.subsidies,
         subs
     );
     assert_eq!(subs[5].month, "2025-06");
@@ -1120,7 +1162,7 @@ async fn subsidy_arrears_and_corrections(postgres: bool) {
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     let (_, v) = through_all_stages_as(&app, "maintainer", fix, "contribution.correct").await;
     assert_eq!(v["status"], "approved", "{v}");
-    let c = app.sirm.store.contributions_of(&person).await.unwrap();
+    let c = app.sirm.store.contributions_of(&pk).await.unwrap();
     let m = c.iter().find(|c| c.month == "2025-03").unwrap();
     assert_eq!(m.declared_wage, "9000.00");
     assert_eq!(m.status, "assessed");
@@ -1191,7 +1233,7 @@ async fn subsidy_arrears_and_corrections(postgres: bool) {
 
 async fn declaration_upload_xlsx_with_progress(postgres: bool) {
     let app = spawn(postgres).await;
-    let persons = app.sirm.store.person_ids(3).await.unwrap();
+    let persons = app.ids(3).await;
     let employer = app
         .sirm
         .store
@@ -1334,11 +1376,11 @@ async fn declaration_upload_xlsx_with_progress(postgres: bool) {
     assert_eq!(status, "approved");
     let wage = |p: usize| {
         let app = &app;
-        let id = persons[p].clone();
+        let pk = app.pk(&persons[p]);
         async move {
             app.sirm
                 .store
-                .contributions_of(&id)
+                .contributions_of(&pk)
                 .await
                 .unwrap()
                 .into_iter()
@@ -1425,10 +1467,16 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
             .unwrap()
             > 0
     );
-    let own = me["record"]["person"]["person_id"]
+    // The record names the person by blind index; the ID number is opened.
+    let own = me["record"]["person"]["id_number"]
         .as_str()
         .unwrap()
         .to_string();
+    let own_pk = me["record"]["person"]["person_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(own_pk, app.pk(&own));
     let retiree = app
         .sirm
         .store
@@ -1438,9 +1486,15 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
         .unwrap()
         .person_id
         .unwrap();
+    let id_of = |pk: &str| {
+        let app = &app;
+        let pk: sirm_domain::id::PersonKey = pk.parse().unwrap();
+        async move { app.sirm.id_of(&pk).await.unwrap().unwrap().to_string() }
+    };
+    let retiree_id = id_of(&retiree).await;
     // An ID number in the URL is refused (never a way to another record).
     let (s, _) = app
-        .get(&citizen, &format!("/api/v1/my/record?id={retiree}"))
+        .get(&citizen, &format!("/api/v1/my/record?id={retiree_id}"))
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     // The retiree sees the pension and its payments.
@@ -1468,7 +1522,10 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
             .map(|e| e["handle"].as_str().unwrap().to_string())
     };
     let retiree_handle = handle_of(&retiree).unwrap();
-    assert!(!retiree_handle.contains(&retiree[..6]), "{retiree_handle}");
+    assert!(
+        !retiree_handle.contains(&retiree_id[..6]) && !retiree_handle.contains(&retiree[2..10]),
+        "{retiree_handle}"
+    );
     let (s, ev) = app
         .get(
             &agent,
@@ -1515,11 +1572,14 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
         .await;
     assert_eq!((s1, s2), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
     assert_eq!(b1, b2);
-    // The ID number itself is no handle.
-    let (s, _) = app
-        .get(&agent, &format!("/api/v1/employer/employees/{stranger}"))
-        .await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
+    // The ID number itself is no handle, nor is the blind index.
+    let stranger_id = id_of(&stranger).await;
+    for named in [&stranger_id, &stranger] {
+        let (s, _) = app
+            .get(&agent, &format!("/api/v1/employer/employees/{named}"))
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    }
     // A delegate at the counter sees only what the authorization covers,
     // and only while it is in force.
     let clerk = app.sirm.principal("clerk", "test").await.unwrap();
@@ -1661,7 +1721,7 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
     assert_eq!((s1, s2), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
     assert_eq!(b1, b2);
     // Every query is logged; the person sees who looked.
-    let log = app.sirm.store.queries_of(&own, 50).await.unwrap();
+    let log = app.sirm.store.queries_of(&own_pk, 50).await.unwrap();
     assert!(log
         .iter()
         .any(|q| q.channel == "portal" && q.requester_kind == "self"));
@@ -1692,10 +1752,12 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
     let app = spawn_with(postgres, true).await;
     let citizen = app.login("citizen").await;
     let (_, me) = app.get(&citizen, "/api/v1/my/record").await;
-    let own = me["record"]["person"]["person_id"]
+    let own = me["record"]["person"]["id_number"]
         .as_str()
         .unwrap()
         .to_string();
+    let own_pk = app.pk(&own);
+    assert_eq!(me["record"]["person"]["person_id"], own_pk.as_str());
     let paid: Vec<&Value> = me["record"]["contributions"]
         .as_array()
         .unwrap()
@@ -1703,7 +1765,7 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
         .collect();
     let months: std::collections::BTreeSet<&str> =
         paid.iter().map(|c| c["month"].as_str().unwrap()).collect();
-    let logged = app.sirm.store.queries_of(&own, 1000).await.unwrap().len();
+    let logged = app.sirm.store.queries_of(&own_pk, 1000).await.unwrap().len();
 
     // Issue: free, through the query path (one more query logged).
     let (s, c) = app
@@ -1720,7 +1782,7 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
         format!("{}/verify/{code}", app.base)
     );
     assert_eq!(
-        app.sirm.store.queries_of(&own, 1000).await.unwrap().len(),
+        app.sirm.store.queries_of(&own_pk, 1000).await.unwrap().len(),
         logged + 1
     );
     // Download: byte for byte what the ledger's hash names.
@@ -1884,7 +1946,7 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
     assert_ne!(counter_code, code);
     // Newest first: the verification just made (anonymous, from its
     // source address), then the counter's issue.
-    let log = app.sirm.store.queries_of(&own, 2).await.unwrap();
+    let log = app.sirm.store.queries_of(&own_pk, 2).await.unwrap();
     assert_eq!(
         (log[0].channel.as_str(), log[0].requester_kind.as_str()),
         ("verification", "public")
@@ -1962,7 +2024,7 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
         .await
         .unwrap();
     assert_eq!(seen.verdict, sirm_app::certificate::Verdict::Genuine);
-    let log = app.sirm.store.queries_of(&own, 1).await.unwrap();
+    let log = app.sirm.store.queries_of(&own_pk, 1).await.unwrap();
     assert_eq!(
         (log[0].requester_kind.as_str(), log[0].requester.as_str()),
         ("staff", "maintainer")
@@ -2100,7 +2162,7 @@ async fn certificate_revocation_rests_on_the_ledger(postgres: bool) {
     // revocation: the certificate issued after it is unaffected.
     assert_eq!(verdict(other.clone()).await["verdict"], "genuine");
 
-    // An issuing entry altered (one character of its content): "altered".
+    // An issuing entry altered (one character of its sealed content): "altered".
     let third = issue().await;
     let third_seq = app
         .sirm
@@ -2111,9 +2173,25 @@ async fn certificate_revocation_rests_on_the_ledger(postgres: bool) {
         .unwrap()
         .seq;
     assert_eq!(verdict(third.clone()).await["verdict"], "genuine");
+    let payload: Value = serde_json::from_str(
+        &app.sirm
+            .store
+            .entry(third_seq as u64)
+            .await
+            .unwrap()
+            .unwrap()
+            .payload,
+    )
+    .unwrap();
+    let sealed = payload["content"].as_str().unwrap().to_string();
+    assert!(sealed.starts_with("enc1:") && !sealed.contains("本证明"));
+    let mut forged = sealed.clone().into_bytes();
+    let at = forged.len() / 2;
+    forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
+    let forged = String::from_utf8(forged).unwrap();
     app.as_owner(
         &[&format!(
-            "UPDATE ledger_entry SET payload = replace(payload, '本证明', '此证明') WHERE seq = {third_seq}"
+            "UPDATE ledger_entry SET payload = replace(payload, '{sealed}', '{forged}') WHERE seq = {third_seq}"
         )],
         true,
     )
@@ -2121,6 +2199,7 @@ async fn certificate_revocation_rests_on_the_ledger(postgres: bool) {
     let v = verdict(third).await;
     assert_eq!(v["verdict"], "altered", "{v}");
     assert_eq!(v["anchored"], false, "{v}");
+    assert_eq!(v["content"]["person_name"], "（无法解密）", "{v}");
     assert!(!app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 
@@ -2139,10 +2218,8 @@ async fn payment_run_pays_what_the_ledger_granted(postgres: bool) {
         .unwrap()
         .person_id
         .unwrap();
-    let masked = retiree
-        .parse::<sirm_domain::id::ResidentId>()
-        .unwrap()
-        .masked();
+    // Errors name a person by the short blind index, never the ID number.
+    let masked = retiree.parse::<sirm_domain::id::PersonKey>().unwrap().short();
     let total = app
         .sirm
         .store
@@ -2226,7 +2303,13 @@ async fn payment_run_pays_what_the_ledger_granted(postgres: bool) {
     assert_eq!(paid("2026-03").await, Some(total.clone()));
 
     // Terminated in the ledger, "granted" again in the table: refused.
-    let end = json!({"id": retiree, "status": "terminated", "effective_on": "2026-04-01", "reason": "死亡（民政部门通报）"});
+    let retiree_id = app
+        .sirm
+        .id_of(&retiree.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let end = json!({"id": retiree_id.as_str(), "status": "terminated", "effective_on": "2026-04-01", "reason": "死亡（民政部门通报）"});
     assert_eq!(
         through_all_stages(app, end, "benefit.status").await.1["status"],
         "approved"
@@ -2267,7 +2350,14 @@ async fn delegate_certificates_within_scope_and_validity(postgres: bool) {
             .person_id
             .unwrap()
     };
+    // Accounts name persons by blind index; the delegation and the issue
+    // form take the ID number.
     let (retiree, citizen) = (person_of("retiree").await, person_of("citizen").await);
+    let id_of = |pk: &str| {
+        let pk: sirm_domain::id::PersonKey = pk.parse().unwrap();
+        async move { app.sirm.id_of(&pk).await.unwrap().unwrap() }
+    };
+    let (retiree_id, citizen_id) = (id_of(&retiree).await, id_of(&citizen).await);
     let issue = |token: String, kind: &'static str, id: Option<String>| async move {
         let mut body = json!({ "kind": kind });
         if let Some(id) = id {
@@ -2303,7 +2393,7 @@ async fn delegate_certificates_within_scope_and_validity(postgres: bool) {
         .sirm
         .record_delegation(
             &clerk,
-            &retiree.parse().unwrap(),
+            &retiree_id,
             "deleg",
             &["contributions".into()],
             day("2020-01-01"),
@@ -2316,7 +2406,7 @@ async fn delegate_certificates_within_scope_and_validity(postgres: bool) {
         .sirm
         .record_delegation(
             &clerk,
-            &citizen.parse().unwrap(),
+            &citizen_id,
             "deleg",
             &["contributions".into(), "benefit".into()],
             day("2020-01-01"),
@@ -2338,14 +2428,14 @@ async fn delegate_certificates_within_scope_and_validity(postgres: bool) {
     let (s, pdf) = download(d.clone(), contribution.clone()).await;
     assert_eq!(s, StatusCode::OK);
     assert!(pdf.starts_with(b"%PDF-"));
-    let (s, v) = issue(d.clone(), "contribution", Some(retiree.clone())).await;
+    let (s, v) = issue(d.clone(), "contribution", Some(retiree_id.to_string())).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     // Out of scope: the benefit certificate is "not found", like no certificate.
     assert_eq!(
         download(d.clone(), benefit.clone()).await,
         (missing_status, missing_body.clone())
     );
-    let (s, v) = issue(d.clone(), "benefit", Some(retiree.clone())).await;
+    let (s, v) = issue(d.clone(), "benefit", Some(retiree_id.to_string())).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     // Expired: nothing of the citizen's.
     assert_eq!(
@@ -2363,7 +2453,7 @@ async fn delegate_certificates_within_scope_and_validity(postgres: bool) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let (s, v) = issue(d.clone(), "contribution", Some(citizen.clone())).await;
+    let (s, v) = issue(d.clone(), "contribution", Some(citizen_id.to_string())).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
 
     // The download is in the retiree's query log: who, capacity, channel,

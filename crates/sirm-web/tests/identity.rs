@@ -573,7 +573,8 @@ async fn sessions_csrf_and_first_login(postgres: bool) {
 async fn external_identities(postgres: bool) {
     let app = spawn(postgres).await;
     let clerk = app.login("clerk").await;
-    // A person of the demo without a portal account.
+    // A person of the demo without a portal account (accounts name persons
+    // by blind index; the counter takes the ID number).
     let persons: Vec<String> = app
         .sirm
         .store
@@ -583,16 +584,17 @@ async fn external_identities(postgres: bool) {
         .into_iter()
         .filter_map(|a| a.person_id)
         .collect();
-    let id = app
-        .sirm
-        .store
-        .person_ids(100)
+    let id = sirm_app::testkit::person_ids(&app.sirm, 100)
         .await
         .unwrap()
         .into_iter()
-        .find(|id| !persons.contains(id))
+        .find(|id| !persons.contains(&sirm_app::testkit::pk_of(&app.sirm, id).unwrap()))
         .unwrap();
-    let name = app.sirm.store.person(&id).await.unwrap().unwrap().name;
+    let name = sirm_app::testkit::person_by_id(&app.sirm, &id)
+        .await
+        .unwrap()
+        .unwrap()
+        .name;
     let (s, body) = app
         .call(
             Some(&clerk),
@@ -832,9 +834,11 @@ async fn approved(app: &App, business_type: &str, data: Value) {
 /// summary, one refusal for every failure, lockout, audit, rate limit.
 async fn ivr_telephone_channel(postgres: bool) {
     let app = spawn(postgres).await;
-    let ids = app.sirm.store.person_ids(3).await.unwrap();
+    let ids = sirm_app::testkit::person_ids(&app.sirm, 3).await.unwrap();
     let (pid, no_pin) = (ids[0].clone(), ids[1].clone());
     let id: sirm_domain::id::ResidentId = pid.parse().unwrap();
+    // How the store, the ledger and the audit trail name the person.
+    let pk = sirm_app::testkit::person_key(&app.sirm, &id).unwrap();
     // A record with something to tell: employed, June paid, July assessed
     // but not paid (arrears), the 2024 account settled.
     let employer = app
@@ -861,7 +865,7 @@ async fn ivr_telephone_channel(postgres: bool) {
         )
         .await;
     }
-    let june = app.sirm.store.contributions_of(&pid).await.unwrap();
+    let june = app.sirm.store.contributions_of(pk.as_str()).await.unwrap();
     let c = june.iter().find(|c| c.month == "2024-06").unwrap();
     let due: rust_decimal::Decimal = [
         &c.pension_employer,
@@ -968,7 +972,7 @@ async fn ivr_telephone_channel(postgres: bool) {
         "{page}"
     );
     // Only an argon2id hash is stored.
-    let row = app.sirm.store.query_pin(&pid).await.unwrap().unwrap();
+    let row = app.sirm.store.query_pin(pk.as_str()).await.unwrap().unwrap();
     assert!(row.pin_hash.starts_with("$argon2id$") && !row.pin_hash.contains("284913"));
 
     let ivr = |id_number: String, pin: &'static str| {
@@ -988,11 +992,7 @@ async fn ivr_telephone_channel(postgres: bool) {
     let (s, body) = ivr(pid.clone(), "284913").await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let v: Value = serde_json::from_str(&body).unwrap();
-    let rights = app
-        .sirm
-        .rights_of(&sirm_app::testkit::person_key(&app.sirm, &id).unwrap())
-        .await
-        .unwrap();
+    let rights = app.sirm.rights_of(&pk).await.unwrap();
     let today = (chrono::Utc::now() + chrono::Duration::hours(8))
         .date_naive()
         .to_string();
@@ -1015,7 +1015,13 @@ async fn ivr_telephone_channel(postgres: bool) {
     // The old PIN, a wrong PIN, an unknown ID, a malformed ID, a person
     // without a PIN: one refusal, word for word.
     let unknown = "11010519491231002X";
-    assert!(app.sirm.store.person(unknown).await.unwrap().is_none());
+    assert!(app
+        .sirm
+        .store
+        .person(&sirm_app::testkit::pk_of(&app.sirm, unknown).unwrap())
+        .await
+        .unwrap()
+        .is_none());
     let mut refusals = Vec::new();
     for (who, pin) in [
         (pid.clone(), "135790"),
@@ -1044,16 +1050,16 @@ async fn ivr_telephone_channel(postgres: bool) {
         "locked"
     );
     // The audit trail: set, lockout, answered queries — with the source
-    // address and the masked ID number, never the PIN or its hash; the
-    // failures are counted in the source's summary.
+    // address and the blind index, never the ID number, the PIN or its
+    // hash; the failures are counted in the source's summary.
     app.sirm.flush_refusals(true).await.unwrap();
     let audit = app.login("auditadmin").await;
-    let masked = id.masked();
+    let named = pk.to_string();
     let (_, body) = app
         .call(
             Some(&audit),
             Method::GET,
-            &format!("/api/v1/audit?account={masked}&limit=200"),
+            &format!("/api/v1/audit?account={named}&limit=200"),
             None,
         )
         .await;
@@ -1086,7 +1092,7 @@ async fn ivr_telephone_channel(postgres: bool) {
         .filter(|r| r["event"].as_str().unwrap().starts_with("ivr.")
             || r["event"].as_str().unwrap().starts_with("query_pin."))
         .all(|r| r["source"] == "127.0.0.1"));
-    for secret in ["284913", "135790", "$argon2", pid.as_str()] {
+    for secret in ["284913", "135790", "$argon2", pid.as_str(), &id.masked()] {
         assert!(!body.contains(secret), "{secret} in the audit trail");
     }
     let (_, body) = app
@@ -1106,7 +1112,7 @@ async fn ivr_telephone_channel(postgres: bool) {
         "no query PIN set",
         "wrong query PIN",
         "query PIN locked",
-        masked.as_str(),
+        named.as_str(),
     ] {
         assert!(body.contains(why), "{why}: {body}");
     }

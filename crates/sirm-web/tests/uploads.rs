@@ -25,7 +25,7 @@ const MONTH: &str = "2024-07";
 
 // ---------------------------------------------------------------- helpers
 
-/// The agent's employer, with the first `n` demo persons employed by it
+/// The agent's employer, with `n` demo persons (their ID numbers) employed by it
 /// since 2024-01-01 (set up through the ledger directly).
 async fn employer_with_staff(app: &TestApp, n: i64) -> (String, Vec<String>) {
     let employer = app
@@ -37,12 +37,14 @@ async fn employer_with_staff(app: &TestApp, n: i64) -> (String, Vec<String>) {
         .unwrap()
         .employer
         .unwrap();
-    let persons = app.sirm.store.person_ids(n).await.unwrap();
+    // ID numbers, as declaration files hold them; the ledger takes the
+    // blind index.
+    let persons = sirm_app::testkit::person_ids(&app.sirm, n).await.unwrap();
     let drafts: Vec<_> = persons
         .iter()
         .map(|p| {
             let job = sirm_domain::records::EmploymentStart {
-                id: p.parse().unwrap(),
+                id: sirm_app::testkit::pk_of(&app.sirm, p).unwrap().parse().unwrap(),
                 credit_code: employer.parse().unwrap(),
                 start_on: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
             };

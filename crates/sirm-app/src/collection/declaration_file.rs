@@ -88,12 +88,7 @@ impl RowCheck {
         if matches!(row.a, xlsx::Cell::Number(_)) {
             return Err("id: column A holds a number, which has lost the ID's last digits; format column A as text".into());
         }
-        let text = |c: &xlsx::Cell| match c {
-            xlsx::Cell::Empty => String::new(),
-            xlsx::Cell::Text(s) => s.trim_start_matches('\u{feff}').trim().to_string(),
-            xlsx::Cell::Number(f) => format!("{f}"),
-        };
-        let (id, wage) = (text(&row.a), text(&row.b));
+        let (id, wage) = (cell_text(&row.a), cell_text(&row.b));
         if id.is_empty() && wage.is_empty() {
             return Ok(None);
         }
@@ -131,6 +126,15 @@ impl RowCheck {
             return Err("id: this person appears twice in the file".into());
         }
         Ok(Some((pk, wage)))
+    }
+}
+
+/// A spreadsheet cell's text (a number at its shortest decimal form).
+fn cell_text(c: &xlsx::Cell) -> String {
+    match c {
+        xlsx::Cell::Empty => String::new(),
+        xlsx::Cell::Text(s) => s.trim_start_matches('\u{feff}').trim().to_string(),
+        xlsx::Cell::Number(f) => format!("{f}"),
     }
 }
 
@@ -407,12 +411,15 @@ impl Sirm {
                     xlsx::read_rows(path, &limits, &archive, &mut |row| {
                         let outcome = check.cells(row);
                         tally.record(row.number, &outcome);
-                        if let Ok(Some((id, wage))) = outcome {
+                        if let Ok(Some((_, wage))) = outcome {
                             while written + 1 < row.number {
                                 out.write_all(b"\n")?;
                                 written += 1;
                             }
-                            writeln!(out, "{},{wage}", id.as_str())?;
+                            // The ID number as the row holds it (as text: a
+                            // number was refused), not the blind index: the
+                            // approval reads these lines like an uploaded CSV's.
+                            writeln!(out, "{},{wage}", cell_text(&row.a))?;
                             written += 1;
                         }
                         if row.number.is_multiple_of(100_000) {
