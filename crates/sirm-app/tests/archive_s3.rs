@@ -99,7 +99,7 @@ async fn s3_archive_round_trip_and_tamper_detection() {
     let f = a.put_file("in.csv", &csv, "text/csv").await.unwrap();
     let path = a.verified_path(&f.sha256).await.unwrap();
     assert_eq!(
-        std::fs::read_to_string(path).unwrap(),
+        std::fs::read_to_string(path.path()).unwrap(),
         "110105199003071220,8000\n"
     );
     // An upload streamed to the bucket from its scratch file.
