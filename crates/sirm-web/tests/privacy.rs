@@ -156,15 +156,6 @@ async fn rotation_rewraps_without_touching_the_ledger(engine: Engine) {
         .await
         .unwrap()
         .unwrap();
-    let head = app
-        .sirm
-        .store
-        .head()
-        .await
-        .unwrap()
-        .unwrap()
-        .checkpoint
-        .tree_size;
     let mut sirm = sirm_app::Sirm::open(&app.opts, sirm_app::Access::Sign)
         .await
         .unwrap();
