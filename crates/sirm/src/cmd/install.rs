@@ -358,7 +358,18 @@ pub async fn verify(loc: &Location, args: &VerifyArgs) -> anyhow::Result<ExitCod
     let opts = loc.open_options();
     let mut sirm = Sirm::open(&opts, Access::Read).await?;
     if let Some(p) = &args.public_key {
-        sirm.public_key = sirm_app::read_public_key_file(p)?;
+        let key = sirm_app::read_public_key_file(p)?;
+        // A key of another profile can verify nothing here: say so, rather
+        // than report every checkpoint as altered.
+        if key.profile() != sirm.public_key.profile() {
+            bail!(
+                "{}: this is a {} public key, but the installation uses the {} profile",
+                p.display(),
+                key.profile(),
+                sirm.public_key.profile()
+            );
+        }
+        sirm.public_key = key;
     }
     let mut external = Vec::new();
     for path in &args.checkpoints {
