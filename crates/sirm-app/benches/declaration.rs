@@ -45,6 +45,7 @@ async fn run(rows: usize, engine: &str) {
             history: false,
             bench_accounts: 0,
             full_careers: false,
+            profile: Default::default(),
         },
     )
     .await

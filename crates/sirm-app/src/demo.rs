@@ -90,6 +90,8 @@ pub struct DemoRequest {
     /// 120 contribution rows per person). Off in the ordinary demo, whose
     /// persons register through 2015–2025 and 15 % of whom are not employed.
     pub full_careers: bool,
+    /// Crypto profile of a new demo installation (`sirm demo --crypto`).
+    pub profile: sirm_ledger::CryptoProfile,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -124,6 +126,7 @@ pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoRe
             security_admin: (DEMO_ACCOUNTS[1].0.into(), DEMO_ACCOUNTS[1].1.into()),
             audit_admin: (DEMO_ACCOUNTS[2].0.into(), DEMO_ACCOUNTS[2].1.into()),
             admin_password: DEMO_PASSWORD.into(),
+            profile: req.profile,
         },
     )
     .await?;
@@ -780,6 +783,7 @@ mod tests {
             history: true,
             bench_accounts: persons,
             full_careers: true,
+            profile: Default::default(),
         };
         let report = ensure_demo(&opts, &req).await.expect("demo");
         assert!(report.created);

@@ -22,6 +22,8 @@ pub struct InitRequest {
     pub security_admin: (String, String),
     /// The first audit administrator (审计管理员): username, display name.
     pub audit_admin: (String, String),
+    /// Hash and signature profile of the new ledger (`sirm init --crypto`).
+    pub profile: CryptoProfile,
 }
 
 /// Outcome shown to the operator.
@@ -101,7 +103,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         message: e.to_string(),
     })?;
 
-    let profile = CryptoProfile::default();
+    let profile = req.profile;
     let config = Config {
         format: crate::datadir::DATA_FORMAT,
         origin: format!("sirm:{}", region.as_str()),

@@ -1,5 +1,11 @@
 //! Signed checkpoints: (origin, tree size, root, time) signed by the ledger
 //! key, in a text form like C2SP signed notes.
+//!
+//! The signed text names the crypto profile: a checkpoint of any profile but
+//! `sha256-ed25519` has one more body line, `profile <name>` (e.g.
+//! `profile sm3-sm2`), after the time. A `sha256-ed25519` body has no such
+//! line, so every checkpoint signed before profiles had names still
+//! verifies byte for byte; the JSON form always has a `profile` field.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -13,6 +19,41 @@ pub const CHECKPOINT_HEADER: &str = "sirm-checkpoint v1";
 
 /// Prefix of a signature line in a note (em dash and a space, as in C2SP).
 const SIG_PREFIX: &str = "\u{2014} ";
+
+/// Prefix of the body line that names the profile.
+const PROFILE_PREFIX: &str = "profile ";
+
+/// The profile a body without a `profile` line uses (the original one).
+const UNNAMED_PROFILE: CryptoProfile = CryptoProfile::Sha256Ed25519;
+
+/// The signed text of `cp` under `profile`: [`Checkpoint::body`], then
+/// `profile <name>\n` unless the profile is `sha256-ed25519`.
+fn signed_body(cp: &Checkpoint, profile: CryptoProfile) -> String {
+    let mut body = cp.body();
+    if profile != UNNAMED_PROFILE {
+        body.push_str(PROFILE_PREFIX);
+        body.push_str(profile.name());
+        body.push('\n');
+    }
+    body
+}
+
+/// Parses [`signed_body`] strictly.
+fn parse_signed_body(body: &str) -> Result<(Checkpoint, CryptoProfile), LedgerError> {
+    let text = body.strip_suffix('\n').unwrap_or(body);
+    if let Some(pos) = text.rfind('\n') {
+        if let Some(name) = text[pos + 1..].strip_prefix(PROFILE_PREFIX) {
+            let profile = CryptoProfile::from_name(name)?;
+            if profile == UNNAMED_PROFILE {
+                return Err(LedgerError::InvalidCheckpoint(format!(
+                    "a {UNNAMED_PROFILE} checkpoint body has no profile line"
+                )));
+            }
+            return Ok((Checkpoint::parse_body(&body[..=pos])?, profile));
+        }
+    }
+    Ok((Checkpoint::parse_body(body)?, UNNAMED_PROFILE))
+}
 
 /// What a checkpoint commits to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -117,11 +158,17 @@ pub struct SignedCheckpoint {
 }
 
 impl SignedCheckpoint {
+    /// The signed text: [`Checkpoint::body`], and for every profile but
+    /// `sha256-ed25519` a last line `profile <name>` (e.g. `profile sm3-sm2`).
+    pub fn body(&self) -> String {
+        signed_body(&self.checkpoint, self.profile)
+    }
+
     /// Signs `cp` (its time is truncated to microseconds first so the body
     /// and the struct agree).
     pub fn sign(cp: Checkpoint, key: &SigningKey) -> Self {
         let checkpoint = cp.truncated_to_micros();
-        let signature = key.sign(checkpoint.body().as_bytes());
+        let signature = key.sign(signed_body(&checkpoint, key.profile()).as_bytes());
         SignedCheckpoint {
             checkpoint,
             profile: key.profile(),
@@ -147,14 +194,15 @@ impl SignedCheckpoint {
             });
         }
         self.checkpoint.validate()?;
-        key.verify(self.checkpoint.body().as_bytes(), &self.signature)
+        key.verify(self.body().as_bytes(), &self.signature)
     }
 
-    /// The text an auditor keeps: body, blank line, `— {key_id} {base64 sig}\n`.
+    /// The text an auditor keeps: body (with its `profile` line, if any),
+    /// blank line, `— {key_id} {base64 sig}\n`.
     pub fn to_note(&self) -> String {
         format!(
             "{}\n{SIG_PREFIX}{} {}\n",
-            self.checkpoint.body(),
+            self.body(),
             self.key_id,
             B64.encode(&self.signature)
         )
@@ -162,15 +210,15 @@ impl SignedCheckpoint {
 
     /// Parses [`SignedCheckpoint::to_note`]. The first signature line is the
     /// ledger's; further well-formed signature lines (e.g. witness
-    /// cosignatures) are ignored here. Notes carry no profile name, so the
-    /// default profile is assumed.
+    /// cosignatures) are ignored here. The profile is the one the body's
+    /// `profile` line names, `sha256-ed25519` without one.
     pub fn from_note(s: &str) -> Result<Self, LedgerError> {
         let Some(split) = s.find("\n\n") else {
             return Err(LedgerError::InvalidCheckpoint(
                 "note must have a blank line between body and signatures".to_owned(),
             ));
         };
-        let checkpoint = Checkpoint::parse_body(&s[..=split])?;
+        let (checkpoint, profile) = parse_signed_body(&s[..=split])?;
         let sigs = &s[split + 2..];
         let Some(sigs) = sigs.strip_suffix('\n') else {
             return Err(LedgerError::InvalidCheckpoint(
@@ -191,7 +239,7 @@ impl SignedCheckpoint {
         };
         Ok(SignedCheckpoint {
             checkpoint,
-            profile: CryptoProfile::default(),
+            profile,
             key_id,
             signature,
         })
@@ -280,8 +328,7 @@ impl TryFrom<SignedCheckpointJson> for SignedCheckpoint {
             signature,
         };
         if let Some(note) = j.note {
-            let mut from_note = SignedCheckpoint::from_note(&note)?;
-            from_note.profile = signed.profile;
+            let from_note = SignedCheckpoint::from_note(&note)?;
             if from_note != signed {
                 return Err(LedgerError::InvalidCheckpoint(
                     "note does not match the other fields".to_owned(),
@@ -376,6 +423,52 @@ mod tests {
                 "accepted {bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn gm_checkpoints_name_their_profile() {
+        let key = CryptoProfile::Sm3Sm2.generate_signing_key();
+        let pk = key.public_key();
+        let s = SignedCheckpoint::sign(cp(), &key);
+        assert_eq!(s.profile, CryptoProfile::Sm3Sm2);
+        assert_eq!(s.body(), format!("{}profile sm3-sm2\n", cp().body()));
+        s.verify(&pk).unwrap();
+        let note = s.to_note();
+        assert!(
+            note.starts_with(&format!("{}profile sm3-sm2\n\n\u{2014} ", cp().body())),
+            "{note}"
+        );
+        let back = SignedCheckpoint::from_note(&note).unwrap();
+        assert_eq!(back, s);
+        back.verify(&pk).unwrap();
+        // The profile line is signed: without it (read as sha256-ed25519),
+        // or naming another profile, the note does not verify.
+        let stripped = SignedCheckpoint::from_note(&note.replace("profile sm3-sm2\n", "")).unwrap();
+        assert_eq!(stripped.profile, CryptoProfile::Sha256Ed25519);
+        assert!(stripped.verify(&pk).is_err());
+        // The default profile is never named; unknown ones are refused.
+        for bad in [
+            note.replace("profile sm3-sm2", "profile sha256-ed25519"),
+            note.replace("profile sm3-sm2", "profile sm9"),
+            note.replace("profile sm3-sm2", "profile  sm3-sm2"),
+        ] {
+            assert!(
+                SignedCheckpoint::from_note(&bad).is_err(),
+                "accepted {bad:?}"
+            );
+        }
+        // An international checkpoint's body is unchanged: no profile line.
+        let intl =
+            SignedCheckpoint::sign(cp(), &CryptoProfile::Sha256Ed25519.generate_signing_key());
+        assert_eq!(intl.body(), cp().body());
+        // JSON names the profile and agrees with the note.
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["profile"], "sm3-sm2");
+        let back: SignedCheckpoint = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, s);
+        let mut lying = json;
+        lying["profile"] = "sha256-ed25519".into();
+        assert!(serde_json::from_value::<SignedCheckpoint>(lying).is_err());
     }
 
     #[test]

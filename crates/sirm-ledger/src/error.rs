@@ -6,7 +6,7 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LedgerError {
     /// A crypto profile name that this build does not know.
-    #[error("unknown crypto profile {0:?} (known: \"sha256-ed25519\")")]
+    #[error("unknown crypto profile {0:?} (known: \"sha256-ed25519\", \"sm3-sm2\")")]
     UnknownProfile(String),
 
     /// A key file or public key text that cannot be read.

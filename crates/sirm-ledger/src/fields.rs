@@ -10,9 +10,14 @@
 //! Sealed bytes are `nonce (12) || ciphertext || tag (16)`; the nonce is
 //! random (96 bits), which is safe for the number of seals one key sees here
 //! (a person's fields, or one wrap per person under a key-encryption key).
+//!
+//! | profile | keyed hash | seal / open |
+//! | --- | --- | --- |
+//! | `sha256-ed25519` | HMAC-SHA-256 | AES-256-GCM (the whole 32-byte key) |
+//! | `sm3-sm2` | HMAC-SM3 (the whole 32-byte key) | SM4-GCM: SM4 (GB/T 32907) in GCM, the TLS 1.3 SM4-GCM of RFC 8998; SM4 keys are 128 bits, so the first 16 bytes of the [`SecretKey`] |
 
+use aes_gcm::aead::consts::{U12, U32};
 use aes_gcm::aead::{Aead as _, KeyInit as _, Payload};
-use hmac::Mac as _;
 use rand::RngCore as _;
 use zeroize::Zeroizing;
 
@@ -22,6 +27,28 @@ use crate::{CryptoProfile, Digest, LedgerError};
 pub const NONCE_LEN: usize = 12;
 /// Length of the authentication tag at the end of every sealed value.
 pub const TAG_LEN: usize = 16;
+
+/// SM4 in Galois/Counter Mode, 96-bit nonce, 128-bit tag (RFC 8998 `SM4_GCM`).
+type Sm4Gcm = aes_gcm::AesGcm<sm4::Sm4, U12>;
+
+/// The SM4 key of a [`SecretKey`]: its first 16 bytes (SM4 keys are 128 bits).
+fn sm4_gcm(key: &SecretKey) -> Sm4Gcm {
+    let k: &[u8; 16] = key.expose().first_chunk().unwrap_or(&[0u8; 16]);
+    Sm4Gcm::new(k.into())
+}
+
+/// HMAC (`M` = `Hmac<hash>`) of `data` under the whole 32-byte `key`.
+fn hmac_with<M>(key: &SecretKey, data: &[u8]) -> Digest
+where
+    M: hmac::Mac + hmac::digest::KeyInit + hmac::digest::OutputSizeUser<OutputSize = U32>,
+{
+    // HMAC accepts keys of any length: this cannot fail.
+    let Ok(mut mac) = <M as hmac::Mac>::new_from_slice(key.expose()) else {
+        return [0u8; 32];
+    };
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
 
 /// A 256-bit secret key (index key, key-encryption key, data key). Wiped on
 /// drop; `Debug` never prints it.
@@ -60,16 +87,8 @@ impl CryptoProfile {
     /// Keyed hash (HMAC) of `data` under `key`: the blind index.
     pub fn keyed_hash(&self, key: &SecretKey, data: &[u8]) -> Digest {
         match self {
-            CryptoProfile::Sha256Ed25519 => {
-                // HMAC accepts keys of any length: this cannot fail.
-                let mut mac =
-                    match <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(key.expose()) {
-                        Ok(m) => m,
-                        Err(_) => return [0u8; 32],
-                    };
-                mac.update(data);
-                mac.finalize().into_bytes().into()
-            }
+            CryptoProfile::Sha256Ed25519 => hmac_with::<hmac::Hmac<sha2::Sha256>>(key, data),
+            CryptoProfile::Sm3Sm2 => hmac_with::<hmac::Hmac<sm3::Sm3>>(key, data),
         }
     }
 
@@ -100,6 +119,13 @@ impl CryptoProfile {
                     },
                 )
             }
+            CryptoProfile::Sm3Sm2 => sm4_gcm(key).encrypt(
+                nonce.into(),
+                Payload {
+                    msg: plaintext,
+                    aad,
+                },
+            ),
         };
         // Encryption with a valid key and nonce length cannot fail.
         let ct = sealed.unwrap_or_default();
@@ -126,6 +152,7 @@ impl CryptoProfile {
                 let cipher = aes_gcm::Aes256Gcm::new(key.expose().into());
                 cipher.decrypt(nonce.into(), Payload { msg: ct, aad })
             }
+            CryptoProfile::Sm3Sm2 => sm4_gcm(key).decrypt(nonce.into(), Payload { msg: ct, aad }),
         };
         opened
             .map(Zeroizing::new)
@@ -136,6 +163,7 @@ impl CryptoProfile {
     pub fn field_cipher_name(&self) -> &'static str {
         match self {
             CryptoProfile::Sha256Ed25519 => "HMAC-SHA-256 / AES-256-GCM",
+            CryptoProfile::Sm3Sm2 => "HMAC-SM3 / SM4-GCM",
         }
     }
 }
@@ -146,7 +174,12 @@ mod tests {
 
     #[test]
     fn seal_open_round_trip_and_tamper() {
-        let p = CryptoProfile::Sha256Ed25519;
+        for &p in CryptoProfile::ALL {
+            seal_open_round_trip_and_tamper_with(p);
+        }
+    }
+
+    fn seal_open_round_trip_and_tamper_with(p: CryptoProfile) {
         let k = SecretKey::generate();
         let s = p.seal(&k, b"aad", b"110101199003074354");
         assert_eq!(
@@ -163,6 +196,14 @@ mod tests {
             "key checked"
         );
         assert_ne!(s, p.seal(&k, b"aad", b"110101199003074354"), "random nonce");
+        assert_eq!(s.len(), NONCE_LEN + 18 + TAG_LEN);
+        assert!(p.open(&k, b"aad", &s[..NONCE_LEN + TAG_LEN - 1]).is_err());
+        // Sealed under one profile, never opened under the other.
+        for &q in CryptoProfile::ALL {
+            if q != p {
+                assert!(q.open(&k, b"aad", &s).is_err(), "{p} sealed, {q} opened");
+            }
+        }
     }
 
     #[test]

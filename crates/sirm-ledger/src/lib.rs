@@ -6,8 +6,9 @@
 //! * **This crate knows no database.** Storage code feeds it values (entries,
 //!   leaf hashes, frontiers, checkpoints) and stores what it returns.
 //! * **Hashing and signing go through [`CryptoProfile`] only.** No other
-//!   module calls a hash function or a signature scheme directly, so a new
-//!   profile (e.g. SM3/SM2) is one new enum variant.
+//!   module calls a hash function or a signature scheme directly: the
+//!   international profile (`sha256-ed25519`) and the 国密 profile
+//!   (`sm3-sm2`: SM3, SM2, HMAC-SM3, SM4-GCM) are two enum variants.
 //!
 //! # Code map
 //!

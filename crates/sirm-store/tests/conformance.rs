@@ -1,7 +1,8 @@
 //! The storage conformance suite: every test runs on SQLite and on
 //! PostgreSQL (`SIRM_TEST_POSTGRES_URL`, default
 //! `postgres://postgres@127.0.0.1:5432/test`), each in a fresh database file or
-//! schema.
+//! schema. The tests that hash and sign (append, proofs, stored tree nodes)
+//! also run under the 国密 profile (`gm_sqlite::`, `gm_postgres::`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{NaiveDate, Utc};
@@ -18,6 +19,8 @@ use sirm_store::{
 
 struct TestDb {
     cfg: StoreConfig,
+    /// The crypto profile of the ledger under test (keys, hashes, proofs).
+    profile: CryptoProfile,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -26,6 +29,7 @@ impl TestDb {
         let dir = tempfile::tempdir().unwrap();
         TestDb {
             cfg: StoreConfig::sqlite_file(&dir.path().join("t.db")),
+            profile: CryptoProfile::Sha256Ed25519,
             _dir: Some(dir),
         }
     }
@@ -34,7 +38,20 @@ impl TestDb {
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
         let mut cfg = StoreConfig::new(url);
         cfg.pg_schema = Some(format!("t_{}", hex::encode(rand::random::<[u8; 8]>())));
-        TestDb { cfg, _dir: None }
+        TestDb {
+            cfg,
+            profile: CryptoProfile::Sha256Ed25519,
+            _dir: None,
+        }
+    }
+    /// The same database under the 国密 profile (SM3 hashes, SM2 keys).
+    fn gm(mut self) -> TestDb {
+        self.profile = CryptoProfile::Sm3Sm2;
+        self
+    }
+    /// A fresh signing key of the profile under test.
+    fn key(&self) -> SigningKey {
+        self.profile.generate_signing_key()
     }
     async fn owner(&self) -> Store {
         Store::connect(&self.cfg, Role::Owner).await.unwrap()
@@ -46,10 +63,6 @@ impl TestDb {
         owner.close().await;
         Store::connect(&self.cfg, Role::App).await.unwrap()
     }
-}
-
-fn key() -> SigningKey {
-    CryptoProfile::default().generate_signing_key()
 }
 
 fn draft(kind: &str, subject: &str, payload: serde_json::Value) -> EntryDraft {
@@ -110,7 +123,7 @@ fn person_draft(p: &PersonRegistration) -> EntryDraft {
 
 async fn verify_all(store: &Store, key: &SigningKey) -> sirm_ledger::VerifyReport {
     let cps = store.checkpoints().await.unwrap();
-    let mut v = Verifier::new(CryptoProfile::default(), key.public_key(), cps, vec![]);
+    let mut v = Verifier::new(key.profile(), key.public_key(), cps, vec![]);
     let rows: Vec<_> = store.scan().try_collect().await.unwrap();
     for row in rows {
         let (e, leaf) = row.decode().unwrap();
@@ -189,7 +202,7 @@ async fn schema_lifecycle(db: TestDb) {
 
 async fn append_assigns_seq_and_signs(db: TestDb) {
     let store = db.app().await;
-    let k = key();
+    let k = db.key();
     let out = store
         .append((0..3).map(note).collect(), &k, "sirm:test")
         .await
@@ -204,14 +217,11 @@ async fn append_assigns_seq_and_signs(db: TestDb) {
     assert_eq!(head.checkpoint.tree_size, 5);
     head.verify(&k.public_key()).unwrap();
     let leaves = store.leaf_hashes(5).await.unwrap();
-    assert_eq!(
-        head.checkpoint.root,
-        merkle::root_of(CryptoProfile::default(), &leaves)
-    );
+    assert_eq!(head.checkpoint.root, merkle::root_of(db.profile, &leaves));
     // Every leaf hash is recomputable from the stored entry.
     for (i, leaf) in leaves.iter().enumerate() {
         let e = store.entry(i as u64 + 1).await.unwrap().unwrap();
-        assert_eq!(&e.leaf_hash(CryptoProfile::default()), leaf);
+        assert_eq!(&e.leaf_hash(db.profile), leaf);
     }
     assert_eq!(store.checkpoints().await.unwrap().len(), 2);
     let report = verify_all(&store, &k).await;
@@ -221,7 +231,7 @@ async fn append_assigns_seq_and_signs(db: TestDb) {
 
 async fn batched_append_is_one_transaction_per_batch(db: TestDb) {
     let store = db.app().await;
-    let k = key();
+    let k = db.key();
     for b in 0..3 {
         let batch: Vec<_> = (0..4_000).map(|i| note(b * 4_000 + i)).collect();
         store.append(batch, &k, "sirm:test").await.unwrap();
@@ -235,7 +245,7 @@ async fn batched_append_is_one_transaction_per_batch(db: TestDb) {
 
 async fn failed_batch_leaves_nothing(db: TestDb) {
     let store = db.app().await;
-    let k = key();
+    let k = db.key();
     store.append(vec![note(0)], &k, "sirm:test").await.unwrap();
     let before = store.projection_digest().await.unwrap();
     // The third draft is a person registration whose ID fails its check character.
@@ -270,7 +280,7 @@ async fn failed_batch_leaves_nothing(db: TestDb) {
 
 async fn ledger_tables_refuse_update_and_delete(db: TestDb) {
     let store = db.app().await;
-    let k = key();
+    let k = db.key();
     // 20 entries: a stored tree node exists (16 leaves), so a row-level
     // trigger has a row to refuse.
     store
@@ -381,7 +391,7 @@ async fn ledger_tables_refuse_update_and_delete(db: TestDb) {
 
 async fn projections_rebuild_bit_for_bit(db: TestDb) {
     let store = db.app().await;
-    let k = key();
+    let k = db.key();
     let p = person(11);
     let moved = stand_in("北京市朝阳区建国路2号");
     let change = json!({
@@ -426,7 +436,7 @@ async fn projections_rebuild_bit_for_bit(db: TestDb) {
 
 async fn append_refuses_a_ledger_with_an_unsigned_tail(db: TestDb) {
     let store = db.app().await;
-    let k = key();
+    let k = db.key();
     store.append(vec![note(0)], &k, "sirm:test").await.unwrap();
     // A forged row slipped in without a checkpoint (the owner can insert).
     let owner = db.owner().await;
@@ -459,7 +469,7 @@ async fn credentials_are_mutable_and_outside_the_ledger(db: TestDb) {
 
 async fn streamed_append_is_one_transaction(db: TestDb) {
     let store = db.app().await;
-    let k = key();
+    let k = db.key();
     // 25,000 drafts pulled in chunks: one checkpoint, all entries.
     let out = store
         .append_stream((0..25_000).map(|i| Ok(note(i))), &k, "sirm:test", None)
@@ -529,7 +539,7 @@ async fn concurrent_queries_are_all_logged(db: TestDb) {
 async fn projection_check_names_the_first_difference(db: TestDb) {
     use sirm_store::DifferenceKind;
     let store = db.app().await;
-    let k = key();
+    let k = db.key();
     let (a, b) = (person(11), person(13));
     let change = json!({
         "id": a.id.as_str(), "effective_on": "2021-05-01", "reason": "搬家",
@@ -672,36 +682,39 @@ async fn every_projection_column_is_checked(db: TestDb) {
 
 // ------------------------------------------------------- stored tree state
 
-const P: CryptoProfile = CryptoProfile::Sha256Ed25519;
-
 /// Every proof of the tree of `n` entries read from stored tree state
 /// equals the one computed from all leaves by `sirm-ledger`.
-async fn assert_proofs_match(store: &Store, leaves: &[sirm_ledger::Digest], n: u64) {
+async fn assert_proofs_match(
+    store: &Store,
+    p: CryptoProfile,
+    leaves: &[sirm_ledger::Digest],
+    n: u64,
+) {
     let l = &leaves[..n as usize];
     for i in 0..n {
-        let got = store.inclusion_proof(P, n, i).await.unwrap();
+        let got = store.inclusion_proof(p, n, i).await.unwrap();
         assert_eq!(got.leaf, l[i as usize], "leaf {i} of {n}");
         assert_eq!(
             got.proof,
-            merkle::inclusion_proof(P, l, i).unwrap(),
+            merkle::inclusion_proof(p, l, i).unwrap(),
             "leaf {i} of {n}"
         );
     }
     for m in 1..=n {
-        let got = store.consistency_proof(P, m, n).await.unwrap();
+        let got = store.consistency_proof(p, m, n).await.unwrap();
         assert_eq!(
             got.proof,
-            merkle::consistency_proof(P, l, m).unwrap(),
+            merkle::consistency_proof(p, l, m).unwrap(),
             "{m} -> {n}"
         );
-        assert_eq!(got.old_root, merkle::root_of(P, &l[..m as usize]));
-        assert_eq!(got.new_root, merkle::root_of(P, l));
+        assert_eq!(got.old_root, merkle::root_of(p, &l[..m as usize]));
+        assert_eq!(got.new_root, merkle::root_of(p, l));
     }
 }
 
 /// Feed every row to the stored-tree check, as `sirm verify` does.
-async fn check_nodes(store: &Store) -> NodeCheckReport {
-    let mut check = store.node_check(P);
+async fn check_nodes(store: &Store, p: CryptoProfile) -> NodeCheckReport {
+    let mut check = store.node_check(p);
     let rows: Vec<_> = store.scan().try_collect().await.unwrap();
     for row in rows {
         check.push(row.seq, &row.leaf_hash).await.unwrap();
@@ -759,7 +772,8 @@ async fn tamper_nodes(db: &TestDb, statements: &[&str]) {
 
 async fn proofs_from_stored_nodes_equal_reference(db: TestDb) {
     let store = db.app().await;
-    let k = key();
+    let k = db.key();
+    let p = db.profile;
     // Uneven batches: a lone leaf, a batch ending one short of a block, one
     // ending on a block, one crossing two blocks...
     let mut next = 0;
@@ -770,30 +784,31 @@ async fn proofs_from_stored_nodes_equal_reference(db: TestDb) {
         let n = next as u64;
         let leaves = store.leaf_hashes(n).await.unwrap();
         let head = store.head().await.unwrap().unwrap();
-        let stored = store.consistency_proof(P, n, n).await.unwrap();
+        let stored = store.consistency_proof(p, n, n).await.unwrap();
         assert_eq!(stored.new_root, head.checkpoint.root);
-        assert_proofs_match(&store, &leaves, n).await;
+        assert_proofs_match(&store, p, &leaves, n).await;
     }
     assert_eq!(next, 70);
     // Every (i, n) and every (m, n) up to 70: a proof of an older tree
     // reads the nodes the later appends added around it, never a wrong one.
     let leaves = store.leaf_hashes(70).await.unwrap();
     for n in 1..=70 {
-        assert_proofs_match(&store, &leaves, n).await;
+        assert_proofs_match(&store, p, &leaves, n).await;
     }
-    let report = check_nodes(&store).await;
+    let report = check_nodes(&store, p).await;
     assert!(report.is_intact(), "{:?}", report.findings);
     assert_eq!(report.checked, node_count(70));
     // Out of range is an error, never a proof.
-    assert!(store.inclusion_proof(P, 70, 70).await.is_err());
-    assert!(store.consistency_proof(P, 0, 70).await.is_err());
-    assert!(store.consistency_proof(P, 71, 70).await.is_err());
-    assert!(store.inclusion_proof(P, 71, 3).await.is_err());
+    assert!(store.inclusion_proof(p, 70, 70).await.is_err());
+    assert!(store.consistency_proof(p, 0, 70).await.is_err());
+    assert!(store.consistency_proof(p, 71, 70).await.is_err());
+    assert!(store.inclusion_proof(p, 71, 3).await.is_err());
 }
 
 async fn proofs_from_stored_nodes_at_a_few_thousand_entries(db: TestDb) {
     let store = db.app().await;
-    let k = key();
+    let k = db.key();
+    let p = db.profile;
     let mut next = 0usize;
     for (i, batch) in [1000usize, 37, 1, 1500, 511, 2, 449, 3]
         .into_iter()
@@ -820,37 +835,37 @@ async fn proofs_from_stored_nodes_at_a_few_thousand_entries(db: TestDb) {
         let n = rng.gen_range(1..=total);
         let i = rng.gen_range(0..n);
         let l = &leaves[..n as usize];
-        let got = store.inclusion_proof(P, n, i).await.unwrap();
+        let got = store.inclusion_proof(p, n, i).await.unwrap();
         assert_eq!(got.leaf, l[i as usize]);
         assert_eq!(
             got.proof,
-            merkle::inclusion_proof(P, l, i).unwrap(),
+            merkle::inclusion_proof(p, l, i).unwrap(),
             "{i} in {n}"
         );
         let m = rng.gen_range(1..=n);
-        let got = store.consistency_proof(P, m, n).await.unwrap();
+        let got = store.consistency_proof(p, m, n).await.unwrap();
         assert_eq!(
             got.proof,
-            merkle::consistency_proof(P, l, m).unwrap(),
+            merkle::consistency_proof(p, l, m).unwrap(),
             "{m} -> {n}"
         );
-        assert_eq!(got.old_root, merkle::root_of(P, &l[..m as usize]));
-        assert_eq!(got.new_root, merkle::root_of(P, l));
+        assert_eq!(got.old_root, merkle::root_of(p, &l[..m as usize]));
+        assert_eq!(got.new_root, merkle::root_of(p, l));
     }
     // Every signed checkpoint's root is the stored tree's root at its size.
     for cp in store.checkpoints().await.unwrap() {
         let n = cp.checkpoint.tree_size;
-        let got = store.consistency_proof(P, 1, n).await.unwrap();
+        let got = store.consistency_proof(p, 1, n).await.unwrap();
         assert_eq!(got.new_root, cp.checkpoint.root, "checkpoint {n}");
     }
-    let report = check_nodes(&store).await;
+    let report = check_nodes(&store, p).await;
     assert!(report.is_intact(), "{:?}", report.findings);
     assert_eq!(report.checked, node_count(total));
 }
 
 async fn proof_reads_are_logarithmic(db: TestDb) {
     let store = db.app().await;
-    let k = key();
+    let k = db.key();
     let n: u64 = 100_000;
     store
         .append_stream((0..n as usize).map(|i| Ok(note(i))), &k, "sirm:test", None)
@@ -917,7 +932,8 @@ async fn proof_reads_are_logarithmic(db: TestDb) {
 
 async fn lagging_node_table_is_caught_up(db: TestDb) {
     let store = db.app().await;
-    let k = key();
+    let k = db.key();
+    let p = db.profile;
     let mut next = 0usize;
     for batch in [700usize, 1, 333, 1000, 17] {
         store
@@ -928,7 +944,7 @@ async fn lagging_node_table_is_caught_up(db: TestDb) {
     }
     let n = next as u64; // 2051
     let leaves = store.leaf_hashes(n).await.unwrap();
-    let intact = check_nodes(&store).await;
+    let intact = check_nodes(&store, p).await;
     assert!(
         intact.is_intact() && intact.checked == node_count(n),
         "{intact:?}"
@@ -954,13 +970,13 @@ async fn lagging_node_table_is_caught_up(db: TestDb) {
         store.schema_state().await.unwrap(),
         SchemaState::Current(latest_migration())
     );
-    let report = check_nodes(&store).await;
+    let report = check_nodes(&store, p).await;
     assert!(report.is_intact(), "{:?}", report.findings);
     assert_eq!(report.checked, node_count(n));
     for (i, m) in [(0, 1), (5, 17), (1999, n), (n - 1, n), (1024, 1025)] {
         let l = &leaves[..m as usize];
-        let got = store.inclusion_proof(P, m, i).await.unwrap();
-        assert_eq!(got.proof, merkle::inclusion_proof(P, l, i).unwrap());
+        let got = store.inclusion_proof(p, m, i).await.unwrap();
+        assert_eq!(got.proof, merkle::inclusion_proof(p, l, i).unwrap());
     }
 
     // 2. A catch-up interrupted half-way (nodes of a prefix only): proofs
@@ -970,9 +986,9 @@ async fn lagging_node_table_is_caught_up(db: TestDb) {
         &["DELETE FROM ledger_node WHERE ((idx + 1) << CAST(level AS INTEGER)) > 1040"],
     )
     .await;
-    let err = store.inclusion_proof(P, n, 1500).await.unwrap_err();
+    let err = store.inclusion_proof(p, n, 1500).await.unwrap_err();
     assert!(err.to_string().contains("sirm migrate"), "{err}");
-    let lag = check_nodes(&store).await;
+    let lag = check_nodes(&store, p).await;
     assert!(lag
         .findings
         .iter()
@@ -985,7 +1001,7 @@ async fn lagging_node_table_is_caught_up(db: TestDb) {
         .append(vec![note(next)], &k, "sirm:test")
         .await
         .unwrap();
-    let report = check_nodes(&store).await;
+    let report = check_nodes(&store, p).await;
     assert!(report.is_intact(), "{:?}", report.findings);
     assert_eq!(report.checked, node_count(n + 1));
 
@@ -995,25 +1011,26 @@ async fn lagging_node_table_is_caught_up(db: TestDb) {
     let written = store.catch_up_tree_in_chunks(48).await.unwrap();
     assert_eq!(written, node_count(n + 1));
     assert_eq!(store.catch_up_tree().await.unwrap(), 0);
-    let report = check_nodes(&store).await;
+    let report = check_nodes(&store, p).await;
     assert!(report.is_intact(), "{:?}", report.findings);
     let leaves = store.leaf_hashes(n + 1).await.unwrap();
-    assert_proofs_match(&store, &leaves[..40], 40).await;
-    let got = store.consistency_proof(P, 777, n + 1).await.unwrap();
+    assert_proofs_match(&store, p, &leaves[..40], 40).await;
+    let got = store.consistency_proof(p, 777, n + 1).await.unwrap();
     assert_eq!(
         got.proof,
-        merkle::consistency_proof(P, &leaves, 777).unwrap()
+        merkle::consistency_proof(p, &leaves, 777).unwrap()
     );
 }
 
 async fn node_check_names_altered_missing_and_extra_nodes(db: TestDb) {
     let store = db.app().await;
-    let k = key();
+    let k = db.key();
+    let p = db.profile;
     store
         .append((0..300).map(note).collect(), &k, "sirm:test")
         .await
         .unwrap();
-    assert!(check_nodes(&store).await.is_intact());
+    assert!(check_nodes(&store, p).await.is_intact());
     let zero = match store.engine() {
         Engine::Sqlite => "zeroblob(32)",
         Engine::Postgres => "decode(repeat('00', 32), 'hex')",
@@ -1028,7 +1045,7 @@ async fn node_check_names_altered_missing_and_extra_nodes(db: TestDb) {
         ],
     )
     .await;
-    let report = check_nodes(&store).await;
+    let report = check_nodes(&store, p).await;
     let found: Vec<(u32, u64, NodeProblem)> = report
         .findings
         .iter()
@@ -1059,15 +1076,15 @@ async fn node_check_names_altered_missing_and_extra_nodes(db: TestDb) {
     let leaves = store.leaf_hashes(300).await.unwrap();
     // Entry 121 (leaf 120) is in node (4, 7), whose sibling's parent's
     // sibling is (5, 2).
-    let got = store.inclusion_proof(P, 300, 120).await.unwrap();
-    assert_ne!(got.proof, merkle::inclusion_proof(P, &leaves, 120).unwrap());
+    let got = store.inclusion_proof(p, 300, 120).await.unwrap();
+    assert_ne!(got.proof, merkle::inclusion_proof(p, &leaves, 120).unwrap());
     let head = store.head().await.unwrap().unwrap();
     assert!(
-        merkle::verify_inclusion(P, &got.leaf, 120, 300, &got.proof, &head.checkpoint.root)
+        merkle::verify_inclusion(p, &got.leaf, 120, 300, &got.proof, &head.checkpoint.root)
             .is_err()
     );
     // A proof that needs the deleted node is refused.
-    assert!(store.inclusion_proof(P, 300, 100).await.is_err());
+    assert!(store.inclusion_proof(p, 300, 100).await.is_err());
 }
 
 async fn schema_upgrades_across_version_gaps(db: TestDb) {
@@ -1111,8 +1128,10 @@ async fn schema_upgrades_across_version_gaps(db: TestDb) {
     );
 }
 
+/// Every test on both engines; those after `gm:` (also in the first list)
+/// once more on each engine under the 国密 profile.
 macro_rules! conformance {
-    ($($name:ident),* $(,)?) => {
+    ($($name:ident),* $(,)? ; gm: $($gm:ident),* $(,)?) => {
         mod sqlite {
             $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                async fn $name() { super::$name(super::TestDb::sqlite()).await } )*
@@ -1120,6 +1139,14 @@ macro_rules! conformance {
         mod postgres {
             $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                async fn $name() { super::$name(super::TestDb::postgres()).await } )*
+        }
+        mod gm_sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $gm() { super::$gm(super::TestDb::sqlite().gm()).await } )*
+        }
+        mod gm_postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $gm() { super::$gm(super::TestDb::postgres().gm()).await } )*
         }
     };
 }
@@ -1143,4 +1170,12 @@ conformance!(
     lagging_node_table_is_caught_up,
     node_check_names_altered_missing_and_extra_nodes,
     schema_upgrades_across_version_gaps,
+    ;
+    gm:
+    append_assigns_seq_and_signs,
+    append_refuses_a_ledger_with_an_unsigned_tail,
+    streamed_append_is_one_transaction,
+    proofs_from_stored_nodes_equal_reference,
+    lagging_node_table_is_caught_up,
+    node_check_names_altered_missing_and_extra_nodes,
 );

@@ -137,6 +137,7 @@ impl TestApp {
                 history: o.history,
                 bench_accounts: 0,
                 full_careers: false,
+                profile: Default::default(),
             },
         )
         .await

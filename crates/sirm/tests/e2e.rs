@@ -1,6 +1,8 @@
 //! End-to-end tests of the `sirm` binary: real installations on SQLite and
 //! PostgreSQL, a real HTTP server on a random port, and the tamper suite —
 //! every way of altering the ledger that `sirm verify` must catch and name.
+//! The tests that hash and sign run under both crypto profiles (`gm_sqlite::`,
+//! `gm_postgres::` for 国密 sm3-sm2).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
@@ -11,6 +13,30 @@ use sirm_ledger::{merkle, CryptoProfile, PublicKey, SignedCheckpoint};
 use sirm_store::{Engine, Role, Store, StoreConfig};
 
 const SIRM: &str = env!("CARGO_BIN_EXE_sirm");
+
+/// `--crypto` of the installation under test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Crypto {
+    /// The default (no `--crypto`): sha256-ed25519.
+    Intl,
+    /// `--crypto gm`: sm3-sm2.
+    Gm,
+}
+
+impl Crypto {
+    fn args(self) -> &'static [&'static str] {
+        match self {
+            Crypto::Intl => &[],
+            Crypto::Gm => &["--crypto", "gm"],
+        }
+    }
+    fn profile(self) -> CryptoProfile {
+        match self {
+            Crypto::Intl => CryptoProfile::Sha256Ed25519,
+            Crypto::Gm => CryptoProfile::Sm3Sm2,
+        }
+    }
+}
 
 /// One installation under test: a temporary data directory, and for
 /// PostgreSQL a schema of its own.
@@ -60,18 +86,30 @@ impl Install {
 
     /// A demo installation of `persons` persons: two signed batches.
     fn demo(engine: Engine, persons: usize) -> Install {
+        Install::demo_with(engine, persons, Crypto::Intl)
+    }
+
+    /// [`Install::demo`] under a crypto profile.
+    fn demo_with(engine: Engine, persons: usize, crypto: Crypto) -> Install {
         let i = Install::new(engine);
         let n = persons.to_string();
         let data = i.data();
-        let out = i.sirm(&[
+        let mut args = vec![
             "demo",
             "--dir",
             data.to_str().unwrap(),
             "--persons",
             &n,
             "--no-serve",
-        ]);
+        ];
+        args.extend_from_slice(crypto.args());
+        let out = i.sirm(&args);
         assert!(out.status.success(), "demo failed: {}", text(&out));
+        let key = std::fs::read_to_string(data.join("keys/checkpoint.pub")).unwrap();
+        assert_eq!(
+            PublicKey::from_text(&key).unwrap().profile(),
+            crypto.profile()
+        );
         i
     }
 
@@ -234,11 +272,11 @@ impl Drop for Server {
 
 // ------------------------------------------------------------------- tests
 
-async fn init_creates_and_refuses_to_overwrite(engine: Engine) {
+async fn init_creates_and_refuses_to_overwrite(engine: Engine, crypto: Crypto) {
     let i = Install::new(engine);
     let pw = write_file(i.dir.path(), "pw", "Str0ng-Passw0rd\n");
     let pw = pw.to_str().unwrap();
-    let args = [
+    let mut args = vec![
         "init",
         "--region",
         "110105",
@@ -247,10 +285,25 @@ async fn init_creates_and_refuses_to_overwrite(engine: Engine) {
         "--admin-password-file",
         pw,
     ];
+    args.extend_from_slice(crypto.args());
     let out = i.sirm(&args);
     assert!(out.status.success(), "{}", text(&out));
     assert!(stdout(&out).contains("signing key id"), "{}", text(&out));
+    let profile = crypto.profile();
+    assert!(
+        stdout(&out).contains(&format!("crypto profile: {profile}")),
+        "{}",
+        text(&out)
+    );
+    let config = std::fs::read_to_string(i.data().join("sirm.toml")).unwrap();
+    assert!(
+        config.contains(&format!("profile = \"{profile}\"")),
+        "{config}"
+    );
     let key = i.data().join("keys/checkpoint.key");
+    assert!(std::fs::read_to_string(&key)
+        .unwrap()
+        .starts_with(&format!("sirm-signing-key v1 {profile} ")));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -333,8 +386,9 @@ async fn init_rejects_bad_input_and_writes_nothing(engine: Engine) {
     }
 }
 
-async fn serve_answers_checkpoint_and_proofs(engine: Engine) {
-    let i = Install::demo(engine, 40);
+async fn serve_answers_checkpoint_and_proofs(engine: Engine, crypto: Crypto) {
+    let profile = crypto.profile();
+    let i = Install::demo_with(engine, 40, crypto);
     let pubkey = PublicKey::from_text(
         &std::fs::read_to_string(i.data().join("keys/checkpoint.pub")).unwrap(),
     )
@@ -353,6 +407,9 @@ async fn serve_answers_checkpoint_and_proofs(engine: Engine) {
     let cp: serde_json::Value = get("/api/v1/ledger/checkpoint").await.json().await.unwrap();
     let note = SignedCheckpoint::from_note(cp["note"].as_str().unwrap()).unwrap();
     note.verify(&pubkey).unwrap();
+    // The checkpoint names its profile, in the JSON and in the signed note.
+    assert_eq!(cp["profile"], profile.name());
+    assert_eq!(note.profile, profile);
     let size = cp["tree_size"].as_u64().unwrap();
     assert_eq!(size, note.checkpoint.tree_size);
     assert_eq!(
@@ -370,12 +427,10 @@ async fn serve_answers_checkpoint_and_proofs(engine: Engine) {
         l
     };
     let hexes = |p: Vec<[u8; 32]>| p.iter().map(hex::encode).collect::<Vec<_>>();
-    let want_inclusion = |seq: u64| {
-        hexes(merkle::inclusion_proof(CryptoProfile::default(), &leaves, seq - 1).unwrap())
-    };
-    let want_consistency = |from: u64| {
-        hexes(merkle::consistency_proof(CryptoProfile::default(), &leaves, from).unwrap())
-    };
+    let want_inclusion =
+        |seq: u64| hexes(merkle::inclusion_proof(profile, &leaves, seq - 1).unwrap());
+    let want_consistency =
+        |from: u64| hexes(merkle::consistency_proof(profile, &leaves, from).unwrap());
     let sirm = i.open_sirm().await;
     for n in (1..=40)
         .chain((41..size).step_by(97))
@@ -386,7 +441,7 @@ async fn serve_answers_checkpoint_and_proofs(engine: Engine) {
         assert_eq!(p.leaf_hash, hex::encode(leaves[n as usize - 1]));
         let c = sirm.consistency_proof(n, None).await.unwrap();
         assert_eq!(c.proof, want_consistency(n), "from {n}");
-        let from_root = merkle::root_of(CryptoProfile::default(), &leaves[..n as usize]);
+        let from_root = merkle::root_of(profile, &leaves[..n as usize]);
         assert_eq!(c.from_root, hex::encode(from_root));
         assert_eq!(c.to_root, hex::encode(note.checkpoint.root));
     }
@@ -432,15 +487,8 @@ async fn serve_answers_checkpoint_and_proofs(engine: Engine) {
                     .unwrap()
             })
             .collect();
-        merkle::verify_inclusion(
-            CryptoProfile::default(),
-            &leaf,
-            seq - 1,
-            size,
-            &proof,
-            &note.checkpoint.root,
-        )
-        .unwrap();
+        merkle::verify_inclusion(profile, &leaf, seq - 1, size, &proof, &note.checkpoint.root)
+            .unwrap();
     }
     // Consistency from the genesis batch (tree size 2) to now.
     let c: serde_json::Value = get("/api/v1/ledger/proof/consistency?from=2")
@@ -463,15 +511,8 @@ async fn serve_answers_checkpoint_and_proofs(engine: Engine) {
         .unwrap()
         .try_into()
         .unwrap();
-    merkle::verify_consistency(
-        CryptoProfile::default(),
-        2,
-        size,
-        &from_root,
-        &note.checkpoint.root,
-        &proof,
-    )
-    .unwrap();
+    merkle::verify_consistency(profile, 2, size, &from_root, &note.checkpoint.root, &proof)
+        .unwrap();
 
     // Bad input: named parameter, 400, JSON error.
     for (path, needle) in [
@@ -542,8 +583,8 @@ fn expect_altered(i: &Install, extra: &[&str], seq: u64, needle: &str) {
     assert!(s.contains(needle), "expected {needle:?}: {s}");
 }
 
-async fn tamper_payload_byte(engine: Engine) {
-    let i = Install::demo(engine, 30);
+async fn tamper_payload_byte(engine: Engine, crypto: Crypto) {
+    let i = Install::demo_with(engine, 30, crypto);
     // The genesis batch: the agency (seq 1, no "reason" in it: replacing it
     // changes nothing), then the three administrators' accounts.
     i.tamper(&["UPDATE ledger_entry SET payload = replace(payload, '\"reason\"', '\"Reason\"') WHERE seq = 1"]).await;
@@ -552,14 +593,14 @@ async fn tamper_payload_byte(engine: Engine) {
     expect_altered(&i2, &[], 3, "entry 3: content does not match");
 }
 
-async fn tamper_delete_entry(engine: Engine) {
-    let i = Install::demo(engine, 30);
+async fn tamper_delete_entry(engine: Engine, crypto: Crypto) {
+    let i = Install::demo_with(engine, 30, crypto);
     i.tamper(&["DELETE FROM ledger_entry WHERE seq = 20"]).await;
     expect_altered(&i, &[], 20, "20");
 }
 
-async fn tamper_swap_entries(engine: Engine) {
-    let i = Install::demo(engine, 30);
+async fn tamper_swap_entries(engine: Engine, crypto: Crypto) {
+    let i = Install::demo_with(engine, 30, crypto);
     i.tamper(&[
         "UPDATE ledger_entry SET seq = -1 WHERE seq = 15",
         "UPDATE ledger_entry SET seq = 15 WHERE seq = 16",
@@ -569,8 +610,8 @@ async fn tamper_swap_entries(engine: Engine) {
     expect_altered(&i, &[], 15, "entry 15");
 }
 
-async fn tamper_forged_entry(engine: Engine) {
-    let i = Install::demo(engine, 30);
+async fn tamper_forged_entry(engine: Engine, crypto: Crypto) {
+    let i = Install::demo_with(engine, 30, crypto);
     let n = i.tree_size().await;
     // A forged row copied from a real one, with a self-consistent leaf hash
     // recomputed by the forger: only the missing signature betrays it.
@@ -586,7 +627,7 @@ async fn tamper_forged_entry(engine: Engine) {
         "{\"note\":\"forged\"}".into(),
     )
     .unwrap();
-    let leaf = hex::encode(forged.leaf_hash(CryptoProfile::default()));
+    let leaf = hex::encode(forged.leaf_hash(crypto.profile()));
     let leaf_sql = match engine {
         Engine::Sqlite => format!("X'{leaf}'"),
         Engine::Postgres => format!("'\\x{leaf}'::bytea"),
@@ -600,8 +641,8 @@ async fn tamper_forged_entry(engine: Engine) {
     expect_altered(&i, &[], n + 1, &format!("{}", n + 1));
 }
 
-async fn tamper_truncate_tail(engine: Engine) {
-    let i = Install::demo(engine, 30);
+async fn tamper_truncate_tail(engine: Engine, crypto: Crypto) {
+    let i = Install::demo_with(engine, 30, crypto);
     let kept = i.dir.path().join("kept.note");
     let out = i.sirm(&["checkpoint", "--out", kept.to_str().unwrap()]);
     assert!(out.status.success(), "{}", text(&out));
@@ -637,8 +678,8 @@ async fn tamper_truncate_tail(engine: Engine) {
     expect_altered(&i, &["--checkpoint", kept.to_str().unwrap()], 5, "5");
 }
 
-async fn tamper_rewritten_leaf_hash_is_caught_by_signature(engine: Engine) {
-    let i = Install::demo(engine, 30);
+async fn tamper_rewritten_leaf_hash_is_caught_by_signature(engine: Engine, crypto: Crypto) {
+    let i = Install::demo_with(engine, 30, crypto);
     // Content and leaf hash rewritten together: the signed root disagrees.
     let rewrite = match engine {
         Engine::Sqlite => "UPDATE ledger_entry SET leaf_hash = zeroblob(32) WHERE seq = 10",
@@ -750,8 +791,8 @@ async fn tamper_projections(engine: Engine) {
 
 /// A stored tree node altered: `sirm verify` names it (the entries are
 /// intact), and no proof through it is served.
-async fn tamper_tree_node(engine: Engine) {
-    let i = Install::demo(engine, 30);
+async fn tamper_tree_node(engine: Engine, crypto: Crypto) {
+    let i = Install::demo_with(engine, 30, crypto);
     let zero = match engine {
         Engine::Sqlite => "zeroblob(32)",
         Engine::Postgres => "decode(repeat('00', 32), 'hex')",
@@ -812,18 +853,38 @@ async fn bad_configuration_is_a_one_line_error(engine: Engine) {
     assert_eq!(stderr(&out).trim().lines().count(), 1, "{}", text(&out));
 }
 
-async fn missing_or_wrong_key_refused(engine: Engine) {
-    let i = Install::demo(engine, 5);
+async fn missing_or_wrong_key_refused(engine: Engine, crypto: Crypto) {
+    let i = Install::demo_with(engine, 5, crypto);
     let key = i.data().join("keys/checkpoint.key");
     let original = std::fs::read(&key).unwrap();
-    // A different, well-formed key.
-    std::fs::write(
-        &key,
-        CryptoProfile::default()
-            .generate_signing_key()
-            .to_file_text(),
-    )
-    .unwrap();
+    // A well-formed key of the other profile: refused, naming both profiles.
+    let (profile, other) = match crypto {
+        Crypto::Intl => (CryptoProfile::Sha256Ed25519, CryptoProfile::Sm3Sm2),
+        Crypto::Gm => (CryptoProfile::Sm3Sm2, CryptoProfile::Sha256Ed25519),
+    };
+    let foreign = other.generate_signing_key();
+    std::fs::write(&key, foreign.to_file_text()).unwrap();
+    let out = i.sirm(&["serve", "--listen", "127.0.0.1:0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "profile {profile} does not match the key's profile {other}"
+        )),
+        "{}",
+        text(&out)
+    );
+    let foreign_pub = write_file(i.dir.path(), "foreign.pub", &foreign.public_key().to_text());
+    let out = i.sirm(&["verify", "--public-key", foreign_pub.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "this is a {other} public key, but the installation uses the {profile} profile"
+        )),
+        "{}",
+        text(&out)
+    );
+    // A different, well-formed key of the right profile.
+    std::fs::write(&key, profile.generate_signing_key().to_file_text()).unwrap();
     let out = i.sirm(&["serve", "--listen", "127.0.0.1:0"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
@@ -1013,35 +1074,55 @@ async fn kill_during_large_approval_leaves_nothing(engine: Engine) {
     assert!(out.status.success(), "{}", text(&out));
 }
 
+/// The tests of the first list on both engines; those after `profiles:`
+/// (which take a [`Crypto`]) on both engines under both profiles.
 macro_rules! both_engines {
-    ($($name:ident),* $(,)?) => {
+    ($($name:ident),* $(,)? ; profiles: $($p:ident),* $(,)?) => {
         mod sqlite {
+            use super::Crypto;
             $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                async fn $name() { super::$name(sirm_store::Engine::Sqlite).await } )*
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $p() { super::$p(sirm_store::Engine::Sqlite, Crypto::Intl).await } )*
         }
         mod postgres {
+            use super::Crypto;
             $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                async fn $name() { super::$name(sirm_store::Engine::Postgres).await } )*
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $p() { super::$p(sirm_store::Engine::Postgres, Crypto::Intl).await } )*
+        }
+        mod gm_sqlite {
+            use super::Crypto;
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $p() { super::$p(sirm_store::Engine::Sqlite, Crypto::Gm).await } )*
+        }
+        mod gm_postgres {
+            use super::Crypto;
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+               async fn $p() { super::$p(sirm_store::Engine::Postgres, Crypto::Gm).await } )*
         }
     };
 }
 
 both_engines!(
-    init_creates_and_refuses_to_overwrite,
     init_rejects_bad_input_and_writes_nothing,
-    serve_answers_checkpoint_and_proofs,
     rebuild_reports_the_same_digest,
+    tamper_projections,
+    bad_configuration_is_a_one_line_error,
+    kill_during_large_approval_leaves_nothing,
+    ;
+    profiles:
+    init_creates_and_refuses_to_overwrite,
+    serve_answers_checkpoint_and_proofs,
     tamper_payload_byte,
     tamper_delete_entry,
     tamper_swap_entries,
     tamper_forged_entry,
     tamper_truncate_tail,
     tamper_rewritten_leaf_hash_is_caught_by_signature,
-    tamper_projections,
     tamper_tree_node,
-    bad_configuration_is_a_one_line_error,
     missing_or_wrong_key_refused,
-    kill_during_large_approval_leaves_nothing,
 );
 
 #[test]

@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use sirm_app::demo::{self, DemoRequest, DEMO_ACCOUNTS, DEMO_EXTERNAL, DEMO_PASSWORD};
 use sirm_app::install::{self, InitRequest};
 use sirm_app::{Access, OpenOptions, Sirm};
-use sirm_ledger::SignedCheckpoint;
+use sirm_ledger::{CryptoProfile, SignedCheckpoint};
 
 /// Where the installation is. Shared by every installation command.
 #[derive(Debug, Clone, clap::Args)]
@@ -37,6 +37,27 @@ impl Location {
         o.database_url = self.database_url.clone();
         o.database_schema = self.database_schema.clone();
         o
+    }
+}
+
+/// `--crypto`: the crypto profile of a new installation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Crypto {
+    /// International, `sha256-ed25519`: SHA-256, Ed25519, HMAC-SHA-256, AES-256-GCM.
+    #[default]
+    #[value(alias = "sha256-ed25519")]
+    Intl,
+    /// 国密, `sm3-sm2`: SM3, SM2 (GB/T 32918), HMAC-SM3, SM4-GCM.
+    #[value(alias = "sm3-sm2")]
+    Gm,
+}
+
+impl Crypto {
+    pub fn profile(self) -> CryptoProfile {
+        match self {
+            Crypto::Intl => CryptoProfile::Sha256Ed25519,
+            Crypto::Gm => CryptoProfile::Sm3Sm2,
+        }
     }
 }
 
@@ -71,6 +92,10 @@ pub struct InitArgs {
     /// Display name of the first audit administrator.
     #[arg(long, default_value = "审计管理员")]
     pub audit_admin_name: String,
+    /// Crypto profile of the ledger and the personal fields, fixed for the
+    /// installation's lifetime: intl (sha256-ed25519) or gm (国密 sm3-sm2).
+    #[arg(long, value_enum, default_value_t = Crypto::Intl)]
+    pub crypto: Crypto,
 }
 
 #[derive(Debug, clap::Args)]
@@ -105,6 +130,10 @@ pub struct DemoArgs {
     /// load benchmark) instead of the ordinary mix of careers.
     #[arg(long)]
     pub full_careers: bool,
+    /// Crypto profile of a new demo installation: intl (sha256-ed25519) or
+    /// gm (国密 sm3-sm2). An existing demo keeps its own.
+    #[arg(long, value_enum, default_value_t = Crypto::Intl)]
+    pub crypto: Crypto,
     /// Only build the installation; do not serve it.
     #[arg(long)]
     pub no_serve: bool,
@@ -194,6 +223,7 @@ pub async fn init(loc: &Location, args: &InitArgs) -> anyhow::Result<ExitCode> {
                 args.security_admin_name.clone(),
             ),
             audit_admin: (args.audit_admin_user.clone(), args.audit_admin_name.clone()),
+            profile: args.crypto.profile(),
         },
     )
     .await?;
@@ -201,6 +231,7 @@ pub async fn init(loc: &Location, args: &InitArgs) -> anyhow::Result<ExitCode> {
     println!("  data directory: {}", report.data_dir);
     println!("  database:       {}", report.database);
     println!("  ledger origin:  {}", report.origin);
+    println!("  crypto profile: {}", args.crypto.profile());
     println!("  signing key id: {} (keys/checkpoint.key, mode 0600 — keep it out of the database administrator's reach)", report.key_id);
     println!("  ledger entries: {}", report.tree_size);
     println!("The three administrators (三员分立) — hand each one-time password to its holder");
@@ -288,6 +319,7 @@ pub async fn demo(loc: &Location, args: &DemoArgs) -> anyhow::Result<ExitCode> {
             history: true,
             bench_accounts: args.bench_accounts,
             full_careers: args.full_careers,
+            profile: args.crypto.profile(),
         },
     )
     .await?;
@@ -334,7 +366,18 @@ pub async fn verify(loc: &Location, args: &VerifyArgs) -> anyhow::Result<ExitCod
     let opts = loc.open_options();
     let mut sirm = Sirm::open(&opts, Access::Read).await?;
     if let Some(p) = &args.public_key {
-        sirm.public_key = sirm_app::read_public_key_file(p)?;
+        let key = sirm_app::read_public_key_file(p)?;
+        // A key of another profile can verify nothing here: say so, rather
+        // than report every checkpoint as altered.
+        if key.profile() != sirm.public_key.profile() {
+            bail!(
+                "{}: this is a {} public key, but the installation uses the {} profile",
+                p.display(),
+                key.profile(),
+                sirm.public_key.profile()
+            );
+        }
+        sirm.public_key = key;
     }
     let mut external = Vec::new();
     for path in &args.checkpoints {
