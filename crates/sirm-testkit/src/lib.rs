@@ -62,6 +62,8 @@ pub struct Options {
     pub seed: u64,
     /// Serve in kiosk mode.
     pub kiosk: bool,
+    /// The crypto profile of the installation (default international).
+    pub profile: sirm_ledger::CryptoProfile,
     /// Change the opened installation (e.g. its configuration) before serving.
     #[allow(clippy::type_complexity)]
     pub tune: Option<Box<dyn FnOnce(&mut Sirm) + Send>>,
@@ -75,8 +77,14 @@ impl Options {
             history: false,
             seed: 7,
             kiosk: false,
+            profile: Default::default(),
             tune: None,
         }
+    }
+    /// Build the installation under the 国密 profile (`sirm init --crypto gm`).
+    pub fn gm(mut self) -> Self {
+        self.profile = sirm_ledger::CryptoProfile::Sm3Sm2;
+        self
     }
     pub fn history(mut self) -> Self {
         self.history = true;
@@ -137,7 +145,7 @@ impl TestApp {
                 history: o.history,
                 bench_accounts: 0,
                 full_careers: false,
-                profile: Default::default(),
+                profile: o.profile,
             },
         )
         .await

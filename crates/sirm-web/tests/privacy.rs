@@ -10,8 +10,23 @@ use sirm_testkit::{both_engines, Engine, Options, StatusCode, TestApp};
 
 both_engines!(
     erasure_through_the_review_chain,
-    rotation_rewraps_without_touching_the_ledger
+    rotation_rewraps_without_touching_the_ledger,
+    gm_erasure_and_rotation
 );
+
+/// Erasure and rotation under the 国密 profile.
+async fn gm_erasure_and_rotation(engine: Engine) {
+    erasure(Options::new(engine).history().gm()).await;
+    rotation(Options::new(engine).gm()).await;
+}
+
+async fn erasure_through_the_review_chain(engine: Engine) {
+    erasure(Options::new(engine).history()).await
+}
+
+async fn rotation_rewraps_without_touching_the_ledger(engine: Engine) {
+    rotation(Options::new(engine)).await
+}
 
 /// Submit as `taker`, then review, recheck and approve: the last answer.
 async fn through_the_chain(
@@ -51,8 +66,8 @@ async fn through_the_chain(
     last
 }
 
-async fn erasure_through_the_review_chain(engine: Engine) {
-    let app = TestApp::start(Options::new(engine).history()).await;
+async fn erasure(o: Options) {
+    let app = TestApp::start(o).await;
     let ids = sirm_app::testkit::person_ids(&app.sirm, 5).await.unwrap();
     let id = ids[1].clone();
     let before = sirm_app::testkit::person_by_id(&app.sirm, &id)
@@ -149,8 +164,8 @@ async fn erasure_through_the_review_chain(engine: Engine) {
     assert!(report.is_intact(), "{:?}", report.lines());
 }
 
-async fn rotation_rewraps_without_touching_the_ledger(engine: Engine) {
-    let app = TestApp::start(Options::new(engine)).await;
+async fn rotation(o: Options) {
+    let app = TestApp::start(o).await;
     let ids = sirm_app::testkit::person_ids(&app.sirm, 3).await.unwrap();
     let before = sirm_app::testkit::person_by_id(&app.sirm, &ids[0])
         .await

@@ -14,7 +14,19 @@ use std::sync::{Mutex, OnceLock};
 use serde_json::{json, Value};
 use sirm_testkit::{both_engines, Engine, Options, StatusCode, TestApp};
 
-both_engines!(no_identity_in_clear_on_disk_or_in_the_log);
+both_engines!(
+    no_identity_in_clear_on_disk_or_in_the_log,
+    gm_no_identity_in_clear
+);
+
+/// The same proof under the 国密 profile (HMAC-SM3 blind index, SM4-GCM).
+async fn gm_no_identity_in_clear(engine: Engine) {
+    run(engine, true).await
+}
+
+async fn no_identity_in_clear_on_disk_or_in_the_log(engine: Engine) {
+    run(engine, false).await
+}
 
 /// Everything the server logs (at DEBUG and above) in this test binary.
 fn log_file() -> &'static PathBuf {
@@ -52,9 +64,17 @@ fn find(hay: &[u8], needle: &str) -> bool {
     !n.is_empty() && hay.windows(n.len()).any(|w| w == n)
 }
 
-async fn no_identity_in_clear_on_disk_or_in_the_log(engine: Engine) {
+async fn run(engine: Engine, gm: bool) {
     let log = log_file();
-    let app = TestApp::start(Options::new(engine).history().persons(30)).await;
+    let mut o = Options::new(engine).history().persons(30);
+    if gm {
+        o = o.gm();
+    }
+    let app = TestApp::start(o).await;
+    assert_eq!(
+        app.sirm.installation.profile,
+        if gm { "sm3-sm2" } else { "sha256-ed25519" }
+    );
     let clerk = app.login("clerk").await;
     let ids = sirm_app::testkit::person_ids(&app.sirm, 10_000)
         .await
