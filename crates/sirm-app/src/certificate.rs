@@ -798,7 +798,11 @@ impl Sirm {
             footer_note: String::new(),
         };
         match self
-            .open_for(&issued.id, crate::privacy::field::CERTIFICATE, issued.content.as_str())
+            .open_for(
+                &issued.id,
+                crate::privacy::field::CERTIFICATE,
+                issued.content.as_str(),
+            )
             .await
         {
             Ok(text) => serde_json::from_str(&text).map_err(|e| AppError::invalid("content", e)),

@@ -77,8 +77,8 @@ fn note(i: usize) -> EntryDraft {
 /// (the store never opens them; these stand-ins only have the shape).
 fn person(seq: u16) -> PersonRegistration {
     let region: RegionCode = "110105".parse().unwrap();
-    let id = ResidentId::from_parts(&region, NaiveDate::from_ymd_opt(1990, 3, 7).unwrap(), seq)
-        .unwrap();
+    let id =
+        ResidentId::from_parts(&region, NaiveDate::from_ymd_opt(1990, 3, 7).unwrap(), seq).unwrap();
     let digest = CryptoProfile::default().digest(id.as_str().as_bytes());
     let sealed = |field: &str| stand_in(&format!("{field}{seq}"));
     PersonRegistration {

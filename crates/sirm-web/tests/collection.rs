@@ -975,7 +975,12 @@ async fn retirement_computed_from_the_record(postgres: bool) {
     let run = |month: &str| json!({"month": month});
     let (_, v) = through_all_stages(&app, run("2026-10"), "benefit.payment_run").await;
     assert_eq!(v["status"], "approved", "{v}");
-    let payments = app.sirm.store.benefit_payments_of(&retiree_pk).await.unwrap();
+    let payments = app
+        .sirm
+        .store
+        .benefit_payments_of(&retiree_pk)
+        .await
+        .unwrap();
     assert_eq!(payments.len(), 1);
     let record = assert_record_is_its_parts(&app, &retiree_pk).await;
     assert!(record.benefit.is_some() && !record.contributions.is_empty());
@@ -1114,10 +1119,7 @@ async fn subsidy_arrears_and_corrections(postgres: bool) {
     );
     let subs = app.sirm.store.subsidies_of(&pk).await.unwrap();
     assert_eq!(subs.len(), 6);
-    assert_eq!(
-        assert_record_is_its_parts(&app, &pk).await.subsidies,
-        subs
-    );
+    assert_eq!(assert_record_is_its_parts(&app, &pk).await.subsidies, subs);
     assert_eq!(subs[5].month, "2025-06");
     assert_eq!(subs[0].amount, "300.50");
     let (s, v) = through_all_stages(&app, grant, "subsidy.grant").await;
@@ -1765,7 +1767,13 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
         .collect();
     let months: std::collections::BTreeSet<&str> =
         paid.iter().map(|c| c["month"].as_str().unwrap()).collect();
-    let logged = app.sirm.store.queries_of(&own_pk, 1000).await.unwrap().len();
+    let logged = app
+        .sirm
+        .store
+        .queries_of(&own_pk, 1000)
+        .await
+        .unwrap()
+        .len();
 
     // Issue: free, through the query path (one more query logged).
     let (s, c) = app
@@ -1782,7 +1790,12 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
         format!("{}/verify/{code}", app.base)
     );
     assert_eq!(
-        app.sirm.store.queries_of(&own_pk, 1000).await.unwrap().len(),
+        app.sirm
+            .store
+            .queries_of(&own_pk, 1000)
+            .await
+            .unwrap()
+            .len(),
         logged + 1
     );
     // Download: byte for byte what the ledger's hash names.
@@ -2219,7 +2232,10 @@ async fn payment_run_pays_what_the_ledger_granted(postgres: bool) {
         .person_id
         .unwrap();
     // Errors name a person by the short blind index, never the ID number.
-    let masked = retiree.parse::<sirm_domain::id::PersonKey>().unwrap().short();
+    let masked = retiree
+        .parse::<sirm_domain::id::PersonKey>()
+        .unwrap()
+        .short();
     let total = app
         .sirm
         .store

@@ -972,7 +972,13 @@ async fn ivr_telephone_channel(postgres: bool) {
         "{page}"
     );
     // Only an argon2id hash is stored.
-    let row = app.sirm.store.query_pin(pk.as_str()).await.unwrap().unwrap();
+    let row = app
+        .sirm
+        .store
+        .query_pin(pk.as_str())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(row.pin_hash.starts_with("$argon2id$") && !row.pin_hash.contains("284913"));
 
     let ivr = |id_number: String, pin: &'static str| {

@@ -1251,7 +1251,13 @@ async fn object_level_access(engine: Engine) {
                     .unwrap()
                     .parse()
                     .unwrap();
-                let other_person = app.sirm.id_of(&other_pk).await.unwrap().unwrap().to_string();
+                let other_person = app
+                    .sirm
+                    .id_of(&other_pk)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .to_string();
                 (
                     Some(json!({"kind": "contribution", "id": other_person})),
                     Some(json!({"kind": "contribution", "id": no_person})),

@@ -44,7 +44,10 @@ async fn employer_with_staff(app: &TestApp, n: i64) -> (String, Vec<String>) {
         .iter()
         .map(|p| {
             let job = sirm_domain::records::EmploymentStart {
-                id: sirm_app::testkit::pk_of(&app.sirm, p).unwrap().parse().unwrap(),
+                id: sirm_app::testkit::pk_of(&app.sirm, p)
+                    .unwrap()
+                    .parse()
+                    .unwrap(),
                 credit_code: employer.parse().unwrap(),
                 start_on: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
             };

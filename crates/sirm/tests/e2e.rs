@@ -894,7 +894,10 @@ async fn kill_during_large_approval_leaves_nothing(engine: Engine) {
                 registered_on: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
             });
         }
-        for reg in sirm_app::testkit::sealed_persons(&sirm, &details).await.unwrap() {
+        for reg in sirm_app::testkit::sealed_persons(&sirm, &details)
+            .await
+            .unwrap()
+        {
             drafts.push(sirm_app::registration::person_draft(&sirm.config, "test", &reg).unwrap());
             let job = sirm_domain::records::EmploymentStart {
                 id: reg.id.clone(),

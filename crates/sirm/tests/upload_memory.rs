@@ -103,7 +103,10 @@ async fn a_200_mb_declaration_is_taken_in_bounded_memory() {
                 registered_on: day(2020, 1, 1),
             });
         }
-        for reg in sirm_app::testkit::sealed_persons(&sirm, &details).await.unwrap() {
+        for reg in sirm_app::testkit::sealed_persons(&sirm, &details)
+            .await
+            .unwrap()
+        {
             drafts.push(Ok(sirm_app::registration::person_draft(
                 &sirm.config,
                 "test",
