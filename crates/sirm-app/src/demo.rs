@@ -222,7 +222,11 @@ struct Emit {
 type Batch = (Vec<(String, String, String)>, Vec<EntryDraft>);
 
 impl Emit {
-    fn new(tx: tokio::sync::mpsc::Sender<Batch>, first_seq: u64, vault: crate::privacy::Vault) -> Self {
+    fn new(
+        tx: tokio::sync::mpsc::Sender<Batch>,
+        first_seq: u64,
+        vault: crate::privacy::Vault,
+    ) -> Self {
         Emit {
             buf: Vec::with_capacity(BATCH),
             next_seq: first_seq,
@@ -258,7 +262,11 @@ impl Emit {
         Ok(r)
     }
     /// A change of an invented person's details, sealed.
-    fn seal_change(&mut self, pk: &PersonKey, d: &PersonChangeDetails) -> Result<PersonChange, AppError> {
+    fn seal_change(
+        &mut self,
+        pk: &PersonKey,
+        d: &PersonChangeDetails,
+    ) -> Result<PersonChange, AppError> {
         use crate::privacy::field;
         let dek = self
             .deks
@@ -266,7 +274,9 @@ impl Emit {
             .ok_or_else(|| AppError::invalid("demo", "a change before the registration"))?;
         let v = &self.vault;
         let seal = |f: &str, t: &Option<String>| {
-            t.as_ref().map(|t| v.seal(dek, pk, f, t.as_bytes())).transpose()
+            t.as_ref()
+                .map(|t| v.seal(dek, pk, f, t.as_bytes()))
+                .transpose()
         };
         Ok(PersonChange {
             id: pk.clone(),

@@ -300,7 +300,11 @@ impl Sirm {
                 .open_field(&row.person_id, crate::privacy::field::NAME, &row.name)
                 .await?;
             let id = self
-                .open_field(&row.person_id, crate::privacy::field::ID_NUMBER, &row.id_number)
+                .open_field(
+                    &row.person_id,
+                    crate::privacy::field::ID_NUMBER,
+                    &row.id_number,
+                )
                 .await?;
             row.id_number = crate::certificate::mask_id_text(&id);
             employees.push(EmployeeEntry {

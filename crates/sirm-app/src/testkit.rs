@@ -87,9 +87,8 @@ pub async fn sealed_persons(
 pub async fn person_ids(sirm: &Sirm, limit: i64) -> Result<Vec<String>, AppError> {
     let mut out = Vec::new();
     for pk in sirm.store.person_ids(limit).await? {
-        let pk: sirm_domain::id::PersonKey = pk
-            .parse()
-            .map_err(|e| AppError::invalid("person_id", e))?;
+        let pk: sirm_domain::id::PersonKey =
+            pk.parse().map_err(|e| AppError::invalid("person_id", e))?;
         if let Some(id) = sirm.id_of(&pk).await? {
             out.push(id.as_str().to_string());
         }

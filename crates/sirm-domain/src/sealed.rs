@@ -23,7 +23,9 @@ pub struct Sealed(String);
 
 /// Not a sealed value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not a sealed field (expected \"enc1:\" followed by base64, at most {SEALED_MAX} characters)")]
+#[error(
+    "not a sealed field (expected \"enc1:\" followed by base64, at most {SEALED_MAX} characters)"
+)]
 pub struct SealedError;
 
 impl Sealed {

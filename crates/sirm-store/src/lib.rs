@@ -41,10 +41,10 @@ pub use identity::{
     AccountRow, AuditFilter, CredentialRow, DelegationRow, RoleRequestRow, SessionAccount,
     SessionRow,
 };
+pub use person_key::PersonKeyRow;
 pub use projection_check::{
     checked_columns, DifferenceKind, KeyPart, ProjectionCheck, ProjectionDifference,
 };
-pub use person_key::PersonKeyRow;
 pub use query_pin::QueryPinRow;
 pub use record::PersonRecordRows;
 pub use review::{

@@ -498,10 +498,7 @@ impl Sirm {
                     .map_err(|e| AppError::invalid("reason", e))?;
                 match self.store.benefit_of(b.id.as_str()).await? {
                     None => {
-                        return Err(AppError::NotFound(format!(
-                            "a benefit of {}",
-                            b.id.short()
-                        )))
+                        return Err(AppError::NotFound(format!("a benefit of {}", b.id.short())))
                     }
                     Some((status, ..)) if status == "terminated" => {
                         return Err(AppError::Conflict(format!(
@@ -726,8 +723,10 @@ impl Sirm {
                 let mut data = data;
                 let key = |field: &str, v: &mut serde_json::Value| -> Result<(), AppError> {
                     if let Some(text) = v.as_str() {
-                        let id: sirm_domain::id::ResidentId =
-                            text.trim().parse().map_err(|e| AppError::invalid(field.to_string(), e))?;
+                        let id: sirm_domain::id::ResidentId = text
+                            .trim()
+                            .parse()
+                            .map_err(|e| AppError::invalid(field.to_string(), e))?;
                         *v = serde_json::Value::String(self.person_key(&id)?.to_string());
                     }
                     Ok(())
@@ -1045,11 +1044,7 @@ impl Sirm {
             .contribution_month(k.id.as_str(), &k.month.to_string())
             .await?
             .ok_or_else(|| {
-                AppError::NotFound(format!(
-                    "contributions of {} for {}",
-                    k.id.short(),
-                    k.month
-                ))
+                AppError::NotFound(format!("contributions of {} for {}", k.id.short(), k.month))
             })?;
         let credit_code: sirm_domain::id::CreditCode = credit_code
             .parse()
@@ -1565,7 +1560,9 @@ impl Sirm {
                 }
                 (effect, None)
             }
-            Err(e) if app.status == "approved" => (vec![], Some(format!("written to the ledger ({e})"))),
+            Err(e) if app.status == "approved" => {
+                (vec![], Some(format!("written to the ledger ({e})")))
+            }
             Err(e) => (vec![], Some(e.to_string())),
         };
         let mut app = app;

@@ -98,7 +98,9 @@ mod tests {
         assert_eq!(k.as_str().len(), PERSON_KEY_LEN);
         assert_eq!(k.as_str().parse::<PersonKey>(), Ok(k.clone()));
         assert!("110101199003074354".parse::<PersonKey>().is_err());
-        assert!("pkABABABABABABABABABABABABABABABAB".parse::<PersonKey>().is_err());
+        assert!("pkABABABABABABABABABABABABABABABAB"
+            .parse::<PersonKey>()
+            .is_err());
         assert!(serde_json::from_str::<PersonKey>("\"pk12\"").is_err());
     }
 }

@@ -372,7 +372,12 @@ pub async fn counter_issue(
                 .map_err(|e| ApiError::from(AppError::invalid("id", format!("{e}"))))?;
         Ok::<_, ApiError>(
             st.sirm
-                .issue_certificate(&c.principal, Channel::Counter, &st.sirm.person_key(&id)?, &req)
+                .issue_certificate(
+                    &c.principal,
+                    Channel::Counter,
+                    &st.sirm.person_key(&id)?,
+                    &req,
+                )
                 .await?,
         )
     }

@@ -119,18 +119,19 @@ pub async fn persons(
             Ok(id) => match st.sirm.person_key(&id) {
                 Err(e) => Err(e),
                 Ok(id) => match q
-                .delegation
-                .as_deref()
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-            {
-                Some(d) => st.sirm.counter_query_for_delegate(p, &id, d).await,
-                None => {
-                    st.sirm
-                        .query_rights(p, sirm_app::query::Channel::Counter, &id, None)
-                        .await
-                }
-            }}
+                    .delegation
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                {
+                    Some(d) => st.sirm.counter_query_for_delegate(p, &id, d).await,
+                    None => {
+                        st.sirm
+                            .query_rights(p, sirm_app::query::Channel::Counter, &id, None)
+                            .await
+                    }
+                },
+            }
             .map_err(ApiError::from),
         };
         let present = q.delegation.as_deref().is_none_or(|d| d.trim().is_empty());
