@@ -511,9 +511,18 @@ pub async fn guard(
     }
     let resp = next.run(req).await;
     if over_cap.load(std::sync::atomic::Ordering::Relaxed) {
-        // Whatever the handler's parser said (axum's own 413 text, a
-        // multipart error): the answer names the cap.
-        return too_large(spec.kind, spec.body, max);
+        // A handler that answered 413 itself (a page or our JSON) named the
+        // cap and the field; anything else (axum's plain-text rejection, a
+        // multipart parse error) is replaced by the answer naming the cap.
+        let ours = resp.status() == StatusCode::PAYLOAD_TOO_LARGE
+            && resp
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|t| t.starts_with("text/html") || t.starts_with("application/json"));
+        if !ours {
+            return too_large(spec.kind, spec.body, max);
+        }
     }
     resp
 }
