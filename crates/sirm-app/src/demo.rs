@@ -244,23 +244,12 @@ impl Emit {
     }
     /// A new person's registration, sealed under a new data key.
     fn seal_person(&mut self, d: &PersonDetails) -> Result<PersonRegistration, AppError> {
-        use crate::privacy::field;
         d.validate().map_err(|e| AppError::invalid("person", e))?;
         let pk = self.vault.person_key(&d.id);
         let dek = sirm_ledger::SecretKey::generate();
         let (wrapped, kek) = self.vault.wrap(&pk, &dek);
         self.keys.push((pk.as_str().to_string(), wrapped, kek));
-        let v = &self.vault;
-        let r = PersonRegistration {
-            id_number: v.seal(&dek, &pk, field::ID_NUMBER, d.id.as_str().as_bytes())?,
-            name: v.seal(&dek, &pk, field::NAME, d.name.as_bytes())?,
-            address: v.seal(&dek, &pk, field::ADDRESS, d.address.as_bytes())?,
-            phone: v.seal(&dek, &pk, field::PHONE, d.phone.as_bytes())?,
-            gender: d.id.gender(),
-            birth_date: d.id.birth_date(),
-            registered_on: d.registered_on,
-            id: pk.clone(),
-        };
+        let r = self.vault.seal_details(&dek, d)?;
         self.deks.insert(pk, dek);
         Ok(r)
     }

@@ -55,7 +55,6 @@ pub async fn sealed_persons(
     sirm: &Sirm,
     details: &[sirm_domain::records::PersonDetails],
 ) -> Result<Vec<sirm_domain::records::PersonRegistration>, AppError> {
-    use crate::privacy::field;
     let vault = sirm.vault()?;
     let mut keys = Vec::with_capacity(details.len());
     let mut out = Vec::with_capacity(details.len());
@@ -64,16 +63,7 @@ pub async fn sealed_persons(
         let dek = sirm_ledger::SecretKey::generate();
         let (wrapped, kek) = vault.wrap(&pk, &dek);
         keys.push((pk.as_str().to_string(), wrapped, kek));
-        out.push(sirm_domain::records::PersonRegistration {
-            id_number: vault.seal(&dek, &pk, field::ID_NUMBER, d.id.as_str().as_bytes())?,
-            name: vault.seal(&dek, &pk, field::NAME, d.name.as_bytes())?,
-            address: vault.seal(&dek, &pk, field::ADDRESS, d.address.as_bytes())?,
-            phone: vault.seal(&dek, &pk, field::PHONE, d.phone.as_bytes())?,
-            gender: d.id.gender(),
-            birth_date: d.id.birth_date(),
-            registered_on: d.registered_on,
-            id: pk,
-        });
+        out.push(vault.seal_details(&dek, d)?);
     }
     sirm.store
         .insert_person_keys(&keys, chrono::Utc::now().timestamp_micros())

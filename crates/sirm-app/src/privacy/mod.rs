@@ -206,6 +206,26 @@ impl Vault {
             .map_err(|e| AppError::invalid(field.to_string(), e))
     }
 
+    /// A registration as the clerk entered it, sealed under `dek` (the
+    /// person's data key): the one place the registration's fields are sealed.
+    pub fn seal_details(
+        &self,
+        dek: &SecretKey,
+        d: &PersonDetails,
+    ) -> Result<PersonRegistration, AppError> {
+        let pk = self.person_key(&d.id);
+        Ok(PersonRegistration {
+            id_number: self.seal(dek, &pk, field::ID_NUMBER, d.id.as_str().as_bytes())?,
+            name: self.seal(dek, &pk, field::NAME, d.name.trim().as_bytes())?,
+            address: self.seal(dek, &pk, field::ADDRESS, d.address.trim().as_bytes())?,
+            phone: self.seal(dek, &pk, field::PHONE, d.phone.trim().as_bytes())?,
+            gender: d.id.gender(),
+            birth_date: d.id.birth_date(),
+            registered_on: d.registered_on,
+            id: pk,
+        })
+    }
+
     /// Opens one field of one person.
     pub fn open(
         &self,
@@ -364,18 +384,8 @@ impl Sirm {
         d.validate()
             .map_err(|e| AppError::invalid(record_error_field(&e), e))?;
         let vault = self.vault()?;
-        let pk = vault.person_key(&d.id);
-        let dek = self.live_data_key(&pk, true).await?;
-        Ok(PersonRegistration {
-            id_number: vault.seal(&dek, &pk, field::ID_NUMBER, d.id.as_str().as_bytes())?,
-            name: vault.seal(&dek, &pk, field::NAME, d.name.trim().as_bytes())?,
-            address: vault.seal(&dek, &pk, field::ADDRESS, d.address.trim().as_bytes())?,
-            phone: vault.seal(&dek, &pk, field::PHONE, d.phone.trim().as_bytes())?,
-            gender: d.id.gender(),
-            birth_date: d.id.birth_date(),
-            registered_on: d.registered_on,
-            id: pk,
-        })
+        let dek = self.live_data_key(&vault.person_key(&d.id), true).await?;
+        vault.seal_details(&dek, d)
     }
 
     /// Seals a change of details as the clerk entered it.
