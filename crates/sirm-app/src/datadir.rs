@@ -66,6 +66,13 @@ pub struct Config {
     /// Body sizes, workbook caps and per-source rate limits (`docs/security.md`).
     #[serde(default, skip_serializing_if = "is_default_limits")]
     pub limits: crate::limits::LimitsConfig,
+    /// Backup recipients, destinations and schedule (`docs/operations.md`).
+    #[serde(default, skip_serializing_if = "is_default_backup")]
+    pub backup: crate::backup::BackupConfig,
+}
+
+fn is_default_backup(b: &crate::backup::BackupConfig) -> bool {
+    *b == crate::backup::BackupConfig::default()
 }
 
 fn is_default_limits(l: &crate::limits::LimitsConfig) -> bool {

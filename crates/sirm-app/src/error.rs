@@ -52,6 +52,10 @@ pub enum AppError {
     /// The request conflicts with what is recorded (HTTP 409).
     #[error("{0}")]
     Conflict(String),
+    /// A backup or restore that cannot go on (the reason names the
+    /// destination, manifest, increment or target).
+    #[error("{0}")]
+    Backup(String),
     #[error(transparent)]
     Store(#[from] sirm_store::StoreError),
     #[error(transparent)]

@@ -118,6 +118,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         archive: Default::default(),
         certificates: Default::default(),
         limits: Default::default(),
+        backup: Default::default(),
     };
     let store_cfg = opts.store_config(Some(&config));
     let owner = Store::connect(&store_cfg, DbRole::Owner).await?;

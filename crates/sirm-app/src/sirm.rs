@@ -72,6 +72,10 @@ pub struct Sirm {
     /// The personal-data keys (`keys/index.key`, `keys/kek.key`); `None`
     /// when opened read-only: verification needs no key.
     pub(crate) vault: Option<crate::privacy::Vault>,
+    /// Size of the newest checkpoint the agency published beyond what this
+    /// installation holds (a restore with data loss): nothing is signed
+    /// while the ledger is shorter than it (see [`Sirm::published_floor`]).
+    published_floor: Option<u64>,
 }
 
 impl Sirm {
@@ -137,7 +141,9 @@ impl Sirm {
             Some(v) => archive.with_sealer(crate::privacy::archive_sealer(&store, v).await?),
             None => archive,
         };
+        let published_floor = read_published_floor(&opts.data_dir, &public_key)?;
         let sirm = Sirm {
+            published_floor,
             dir: opts.data_dir.clone(),
             config,
             store,
@@ -225,6 +231,28 @@ impl Sirm {
         self.signing_key.as_ref()
     }
 
+    /// The size of the newest published checkpoint this installation lost
+    /// (restored with `--accept-data-loss`), if any. Every checkpoint it
+    /// could sign would be inconsistent with that published one (the lost
+    /// entries cannot be recreated byte for byte), so appends are refused.
+    pub fn published_floor(&self) -> Option<u64> {
+        self.published_floor
+    }
+
+    fn refuse_below_floor(&self) -> Result<(), AppError> {
+        match self.published_floor {
+            Some(floor) => Err(AppError::forbidden(
+                "published-history",
+                format!(
+                    "this installation was restored with data loss: the agency published a checkpoint at entry \
+                     {floor}, which this ledger does not reach; a checkpoint signed now would fork the published \
+                     history, so nothing is appended (docs/operations.md, \"After a data loss\")"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) async fn append(&self, drafts: Vec<EntryDraft>) -> Result<AppendOutcome, AppError> {
         self.append_with(drafts, None).await
     }
@@ -239,6 +267,7 @@ impl Sirm {
         I: IntoIterator<Item = Result<EntryDraft, sirm_store::StoreError>>,
         I::IntoIter: Send,
     {
+        self.refuse_below_floor()?;
         let key = self.signing_key.as_ref().ok_or_else(|| AppError::Config {
             path: self.dir.key_path(),
             message: "opened read-only: the signing key is needed to append".into(),
@@ -262,6 +291,7 @@ impl Sirm {
         drafts: Vec<EntryDraft>,
         expect: Option<sirm_store::Expect>,
     ) -> Result<AppendOutcome, AppError> {
+        self.refuse_below_floor()?;
         let key = self.signing_key.as_ref().ok_or_else(|| AppError::Config {
             path: self.dir.key_path(),
             message: "opened read-only: the signing key is needed to append".into(),
@@ -282,4 +312,27 @@ impl Sirm {
     pub fn agency(&self) -> &str {
         &self.config.agency_code
     }
+}
+
+/// The published checkpoint a data-loss restore left in the data directory
+/// (`published-checkpoint.note`), checked to be this agency's.
+fn read_published_floor(dir: &DataDir, key: &PublicKey) -> Result<Option<u64>, AppError> {
+    let path = dir.root().join(crate::backup::PUBLISHED_NOTE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(AppError::File {
+                path,
+                message: e.to_string(),
+            })
+        }
+    };
+    let cp = sirm_ledger::SignedCheckpoint::from_note(&text)
+        .and_then(|cp| cp.verify(key).map(|()| cp))
+        .map_err(|e| AppError::File {
+            path,
+            message: format!("not a checkpoint signed by this agency: {e}"),
+        })?;
+    Ok(Some(cp.checkpoint.tree_size))
 }

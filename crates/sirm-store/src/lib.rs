@@ -16,6 +16,7 @@
 //! - Projections are written only by the applier and can be rebuilt from the
 //!   ledger bit for bit ([`Store::rebuild_projections`], [`Store::projection_digest`]).
 
+mod backup;
 mod bulk;
 mod certificate;
 mod engine;
@@ -34,6 +35,9 @@ mod sign_in;
 mod store;
 mod tree;
 
+pub use backup::{
+    hex_bytes, pg_schema_exists, state_table, CheckpointRow, StateCol, StateTable, STATE_TABLES,
+};
 pub use certificate::CertificateRow;
 pub use engine::{Engine, Role, StoreConfig};
 pub use error::StoreError;

@@ -82,7 +82,7 @@ pub struct AppendOutcome {
 
 /// A ledger row as stored, before decoding. Verification decodes it itself so
 /// that an unreadable row becomes a finding, not an abort.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct StoredRow {
     pub seq: i64,
     pub time_us: i64,
@@ -93,6 +93,7 @@ pub struct StoredRow {
     pub application: Option<String>,
     pub actors: String,
     pub payload: String,
+    #[serde(with = "crate::backup::hex_bytes")]
     pub leaf_hash: Vec<u8>,
 }
 
@@ -957,7 +958,7 @@ impl Store {
 
 /// A multi-row INSERT. SQLite gets anonymous `?` parameters (cheap to prepare
 /// by the thousand), PostgreSQL numbered `$n`.
-fn insert_entries_sql(engine: Engine, rows: usize) -> String {
+pub(crate) fn insert_entries_sql(engine: Engine, rows: usize) -> String {
     let mut sql = format!("INSERT INTO ledger_entry ({ENTRY_COLUMNS}) VALUES ");
     let mut n = 1;
     for i in 0..rows {

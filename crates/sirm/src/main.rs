@@ -60,6 +60,10 @@ enum Command {
     Keys(cmd::keys::KeysArgs),
     /// Applications about a person's data: erasure through the review chain.
     Person(cmd::person::PersonArgs),
+    /// Backups: create (encrypted, incremental, signed manifest), list, keygen (docs/operations.md).
+    Backup(cmd::backup::BackupArgs),
+    /// Restore a backup into a new, empty installation (--data-dir, or --database-url/--database-schema).
+    Restore(cmd::backup::RestoreArgs),
 }
 
 fn main() -> ExitCode {
@@ -100,6 +104,8 @@ fn run_async(loc: &Location, command: &Command) -> anyhow::Result<ExitCode> {
             Command::Certificate(a) => cmd::certificate::run(loc, a).await,
             Command::Keys(a) => cmd::keys::run(loc, a).await,
             Command::Person(a) => cmd::person::run(loc, a).await,
+            Command::Backup(a) => cmd::backup::run(loc, a).await,
+            Command::Restore(a) => cmd::backup::restore(loc, a).await,
             Command::Id(_) | Command::Calc(_) | Command::Rules(_) | Command::TotpCode(_) => {
                 anyhow::bail!("internal: synchronous command dispatched as async")
             }

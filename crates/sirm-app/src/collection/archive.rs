@@ -496,6 +496,95 @@ impl Archive {
     }
 
     /// The stored bytes of an object (S3), not yet checked.
+    /// The address of every file stored in the archive (backups).
+    pub(crate) async fn stored_addresses(&self) -> Result<Vec<String>, AppError> {
+        let mut out = Vec::new();
+        if let Some(store) = &self.remote {
+            use futures::TryStreamExt;
+            let mut list = store.list(None);
+            while let Some(meta) = list.try_next().await.map_err(remote_err)? {
+                if let Some(name) = meta.location.filename() {
+                    if valid_hash(name) && meta.location.as_ref() == Archive::key_of(name).as_ref()
+                    {
+                        out.push(name.to_owned());
+                    }
+                }
+            }
+        } else {
+            let err = |p: &Path, e: std::io::Error| AppError::File {
+                path: p.to_path_buf(),
+                message: e.to_string(),
+            };
+            let level = |p: &Path| -> Result<Vec<(String, PathBuf)>, AppError> {
+                match std::fs::read_dir(p) {
+                    Ok(rd) => rd
+                        .map(|e| {
+                            let e = e.map_err(|e| err(p, e))?;
+                            Ok((e.file_name().to_string_lossy().into_owned(), e.path()))
+                        })
+                        .collect(),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+                    Err(e) => Err(err(p, e)),
+                }
+            };
+            for (a, pa) in level(&self.root)? {
+                if a.len() != 2 || !pa.is_dir() {
+                    continue;
+                }
+                for (b, pb) in level(&pa)? {
+                    if b.len() != 2 || !pb.is_dir() {
+                        continue;
+                    }
+                    for (name, _) in level(&pb)? {
+                        if valid_hash(&name) && name[..2] == a && name[2..4] == b {
+                            out.push(name);
+                        }
+                    }
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// A stored file's bytes as stored (sealed), unchecked (backups copy them
+    /// as they are; a restore's verification opens them).
+    pub(crate) async fn stored_bytes(&self, sha256: &str) -> Result<Vec<u8>, AppError> {
+        if self.remote.is_some() {
+            return self.fetch(sha256).await;
+        }
+        let path = self.path_of(sha256);
+        std::fs::read(&path).map_err(|e| AppError::File {
+            path,
+            message: e.to_string(),
+        })
+    }
+
+    /// Puts stored (sealed) bytes back under their address (restore).
+    pub(crate) async fn put_stored(&self, sha256: &str, stored: &[u8]) -> Result<(), AppError> {
+        if !valid_hash(sha256) {
+            return Err(AppError::invalid(
+                "archive address",
+                "must be 64 lower-case hex digits",
+            ));
+        }
+        if let Some(store) = &self.remote {
+            store
+                .put(&Archive::key_of(sha256), stored.to_vec().into())
+                .await
+                .map_err(remote_err)?;
+            return Ok(());
+        }
+        let path = self.path_of(sha256);
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let err = |e: std::io::Error| AppError::File {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+        std::fs::create_dir_all(dir).map_err(err)?;
+        std::fs::write(&path, stored).map_err(err)
+    }
+
     async fn fetch(&self, sha256: &str) -> Result<Vec<u8>, AppError> {
         let Some(store) = &self.remote else {
             return Err(AppError::NotFound(format!("material {sha256}")));

@@ -1,6 +1,7 @@
 //! One module per command group. Each exposes clap `Args` types and `run`
 //! functions; `main.rs` only dispatches.
 
+pub mod backup;
 pub mod calc;
 pub mod certificate;
 pub mod id;

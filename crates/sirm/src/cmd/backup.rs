@@ -1,0 +1,237 @@
+//! `sirm backup …` and `sirm restore` (docs/operations.md).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use sirm_app::backup::{self, Destination, PublishedCheck, RestoreRequest};
+use sirm_app::{Access, Sirm};
+
+use super::install::Location;
+
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    #[command(subcommand)]
+    pub command: BackupCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BackupCommand {
+    /// Back up to every destination in `[backup]` of sirm.toml, or to --to.
+    Create(CreateArgs),
+    /// Make a backup identity (age X25519): the secret goes to --out, the
+    /// recipient to put in `[backup] recipients` is printed.
+    Keygen(KeygenArgs),
+    /// List the backups at a destination (manifests, newest last), verified.
+    List(ListArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CreateArgs {
+    /// A directory to back up to instead of the configured destinations.
+    #[arg(long)]
+    pub to: Option<PathBuf>,
+    /// An age recipient (age1…) instead of the configured ones; repeatable.
+    #[arg(long = "recipient")]
+    pub recipients: Vec<String>,
+    /// Print the reports as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct KeygenArgs {
+    /// Where to write the identity (created 0600; refused if it exists).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// The backup directory.
+    #[arg(long)]
+    pub from: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// The backup directory to restore from.
+    #[arg(long)]
+    pub from: PathBuf,
+    /// Directory with the installation's key files (checkpoint.key,
+    /// checkpoint.pub, index.key, kek.key), as the custodians brought them.
+    #[arg(long)]
+    pub keys: PathBuf,
+    /// File with the age identity able to decrypt the backup.
+    #[arg(long)]
+    pub identity: PathBuf,
+    /// Restore the newest backup ending at or before this entry.
+    #[arg(long)]
+    pub at: Option<u64>,
+    /// The newest checkpoint the agency published (a signed note kept
+    /// outside, e.g. by `sirm checkpoint --out`): a shorter restore is
+    /// reported as data loss, a different history refused as a fork.
+    #[arg(long)]
+    pub published: Option<PathBuf>,
+    /// Restore even though published entries are missing from the backup;
+    /// the installation will refuse to sign new checkpoints.
+    #[arg(long)]
+    pub accept_data_loss: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(loc: &Location, args: &BackupArgs) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        BackupCommand::Keygen(a) => keygen(a),
+        BackupCommand::List(a) => list(loc, a).await,
+        BackupCommand::Create(a) => create(loc, a).await,
+    }
+}
+
+fn keygen(args: &KeygenArgs) -> anyhow::Result<ExitCode> {
+    use std::io::Write as _;
+    let (text, recipient) = backup::generate_identity();
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&args.out)
+        .with_context(|| {
+            format!(
+                "{}: cannot create (it must not exist yet)",
+                args.out.display()
+            )
+        })?;
+    f.write_all(text.as_bytes())
+        .with_context(|| format!("{}: cannot write", args.out.display()))?;
+    println!("{recipient}");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn list(loc: &Location, args: &ListArgs) -> anyhow::Result<ExitCode> {
+    let sirm = Sirm::open(&loc.open_options(), Access::Read).await?;
+    let dest = Destination::directory("backup", &args.from, false)?;
+    for (name, m) in sirm.backups_at(&dest).await? {
+        println!(
+            "{name}  entries 1..={}  root {}  {} increments  {}",
+            m.tree_size,
+            m.root,
+            m.increments.len(),
+            m.created
+        );
+    }
+    sirm.store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn create(loc: &Location, args: &CreateArgs) -> anyhow::Result<ExitCode> {
+    let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
+    let cfg = sirm.config.backup.clone();
+    let recipients = if args.recipients.is_empty() {
+        &cfg.recipients
+    } else {
+        &args.recipients
+    };
+    let recipients = backup::parse_recipients(recipients)?;
+    let dests: Vec<Destination> = match &args.to {
+        Some(p) => vec![Destination::directory("cli", p, true)?],
+        None => {
+            if cfg.destinations.is_empty() {
+                anyhow::bail!(
+                    "no destination: give --to DIR or set [[backup.destinations]] in sirm.toml"
+                );
+            }
+            cfg.destinations
+                .iter()
+                .map(|d| Destination::directory(&d.name, &d.path, true))
+                .collect::<Result<_, _>>()?
+        }
+    };
+    let mut failed = false;
+    for dest in &dests {
+        match sirm.backup_to(dest, &recipients).await {
+            Ok(r) => {
+                if args.json {
+                    println!("{}", serde_json::to_string(&r)?);
+                } else {
+                    println!(
+                        "backup to {} ({}): entries {}..={} ({} new), {} archive files, {} state rows, {} bytes, {:.2} s; manifest {}",
+                        r.destination,
+                        dest.label,
+                        r.tree_size - r.entries + 1,
+                        r.tree_size,
+                        r.entries,
+                        r.blobs,
+                        r.state_rows,
+                        r.bytes,
+                        r.seconds,
+                        r.manifest
+                    );
+                }
+            }
+            Err(e) => {
+                eprintln!("error: backup to {} ({}): {e}", dest.name, dest.label);
+                failed = true;
+            }
+        }
+    }
+    sirm.store.close().await;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub async fn restore(loc: &Location, args: &RestoreArgs) -> anyhow::Result<ExitCode> {
+    let published = match &args.published {
+        Some(p) => Some(
+            std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?,
+        ),
+        None => None,
+    };
+    let req = RestoreRequest {
+        from: Destination::directory("backup", &args.from, false)?,
+        target: loc.open_options(),
+        keys_dir: args.keys.clone(),
+        identities: backup::read_identities(&args.identity)?,
+        at: args.at,
+        published,
+        accept_data_loss: args.accept_data_loss,
+    };
+    let r = backup::restore(req).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "restored {} entries ({} increments, {} archive files, {} state rows) from {} into {} in {:.2} s",
+        r.entries,
+        r.increments,
+        r.blobs,
+        r.state_rows,
+        r.manifest,
+        loc.data_dir.display(),
+        r.seconds
+    );
+    println!(
+        "root at entry {}: {} (as the signed manifest says); ledger verified",
+        r.tree_size, r.root
+    );
+    match r.published {
+        PublishedCheck::NotGiven => println!(
+            "no published checkpoint given (--published): entries published after entry {} could not be checked for",
+            r.tree_size
+        ),
+        PublishedCheck::Consistent { published } => {
+            println!("the published checkpoint at entry {published} is part of the restored history")
+        }
+        PublishedCheck::DataLoss { restored, published } => println!(
+            "DATA LOSS up to entry {published}: entries {}..={published} were published and are not in the backup; \
+             this installation will not sign new checkpoints (docs/operations.md)",
+            restored + 1
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
