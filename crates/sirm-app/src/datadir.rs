@@ -69,6 +69,13 @@ pub struct Config {
     /// Backup recipients, destinations and schedule (`docs/operations.md`).
     #[serde(default, skip_serializing_if = "is_default_backup")]
     pub backup: crate::backup::BackupConfig,
+    /// Scheduled readability checks (`docs/operations.md`).
+    #[serde(default, skip_serializing_if = "is_default_operations")]
+    pub operations: crate::backup::OperationsConfig,
+}
+
+fn is_default_operations(o: &crate::backup::OperationsConfig) -> bool {
+    *o == crate::backup::OperationsConfig::default()
 }
 
 fn is_default_backup(b: &crate::backup::BackupConfig) -> bool {

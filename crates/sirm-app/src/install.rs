@@ -119,6 +119,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         certificates: Default::default(),
         limits: Default::default(),
         backup: Default::default(),
+        operations: Default::default(),
     };
     let store_cfg = opts.store_config(Some(&config));
     let owner = Store::connect(&store_cfg, DbRole::Owner).await?;

@@ -785,6 +785,14 @@ pub async fn serve_with(
             }
         })
     };
+    let schedule = {
+        let sirm = sirm.clone();
+        tokio::spawn(async move {
+            if let Err(e) = sirm_app::backup::run_schedule(sirm).await {
+                tracing::error!(error = %e, "scheduled backups and checks are not running");
+            }
+        })
+    };
     let served = axum::serve(
         listener,
         router_with(sirm.clone(), opts).into_make_service_with_connect_info::<SocketAddr>(),
@@ -792,6 +800,7 @@ pub async fn serve_with(
     .with_graceful_shutdown(shutdown)
     .await;
     flusher.abort();
+    schedule.abort();
     if let Err(e) = sirm.flush_refusals(true).await {
         tracing::error!(error = %e, "writing the last refusal summaries failed");
     }

@@ -64,6 +64,9 @@ enum Command {
     Backup(cmd::backup::BackupArgs),
     /// Restore a backup into a new, empty installation (--data-dir, or --database-url/--database-schema).
     Restore(cmd::backup::RestoreArgs),
+    /// Readability check (Art 9): verify the ledger and projections, re-hash
+    /// every archived file, check the newest backup of each destination.
+    Check(cmd::backup::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -106,6 +109,7 @@ fn run_async(loc: &Location, command: &Command) -> anyhow::Result<ExitCode> {
             Command::Person(a) => cmd::person::run(loc, a).await,
             Command::Backup(a) => cmd::backup::run(loc, a).await,
             Command::Restore(a) => cmd::backup::restore(loc, a).await,
+            Command::Check(a) => cmd::backup::check(loc, a).await,
             Command::Id(_) | Command::Calc(_) | Command::Rules(_) | Command::TotpCode(_) => {
                 anyhow::bail!("internal: synchronous command dispatched as async")
             }

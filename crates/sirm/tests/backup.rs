@@ -471,3 +471,100 @@ fn data_loss_and_forks_are_told_apart_and_a_short_restore_signs_nothing() {
         err(&o)
     );
 }
+
+#[test]
+fn check_finds_damaged_backups_and_archive_files_and_serve_backs_up_on_schedule() {
+    let tmp = tempfile::tempdir().unwrap();
+    let live = demo(tmp.path().join("live"));
+    let (id, recipient) = identity(tmp.path(), "backup.id");
+    let local = tmp.path().join("local");
+    let offsite = tmp.path().join("offsite");
+    let config = live.data.join("sirm.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[backup]\nrecipients = [\"{recipient}\"]\nevery = \"10s\"\n\n\
+         [[backup.destinations]]\nname = \"local\"\npath = \"{}\"\n\n\
+         [[backup.destinations]]\nname = \"offsite\"\npath = \"{}\"\n",
+        local.display(),
+        offsite.display()
+    ));
+    std::fs::write(&config, text).unwrap();
+
+    // `sirm serve` backs up to both destinations on its own.
+    let mut server = Command::new(SIRM)
+        .env_remove("SIRM_DATA_DIR")
+        .env_remove("SIRM_DATABASE_URL")
+        .env_remove("SIRM_DATABASE_SCHEMA")
+        .arg("--data-dir")
+        .arg(&live.data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let has_backup = |d: &Path| {
+        d.join("manifests")
+            .read_dir()
+            .is_ok_and(|mut r| r.next().is_some())
+    };
+    while !(has_backup(&local) && has_backup(&offsite)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no scheduled backup within 60 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+
+    // A clean check, restoring the newest backups as a drill would.
+    let o = live.sirm(&["check", "--identity", id.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["findings"].as_array().unwrap().len(), 0, "{r}");
+    assert_eq!(r["backups"].as_array().unwrap().len(), 2, "{r}");
+    assert_eq!(r["backups"][0]["restored"], true, "{r}");
+    assert!(r["archive_files"].as_u64().unwrap() > 0);
+
+    // A damaged increment off-site and an altered archive file: found,
+    // named, exit 1, and the check itself is in the ledger.
+    let inc = increments(&offsite).pop().unwrap();
+    let mut bytes = std::fs::read(&inc).unwrap();
+    let n = bytes.len() - 10;
+    bytes.truncate(n);
+    std::fs::write(&inc, bytes).unwrap();
+    let archived = walk_files(&live.data.join("archive"));
+    let victim = archived.first().unwrap();
+    let mut a = std::fs::read(victim).unwrap();
+    let last = a.len() - 1;
+    a[last] ^= 1;
+    std::fs::write(victim, a).unwrap();
+    let o = live.sirm(&["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(out.contains("backup offsite: PROBLEM"), "{out}");
+    assert!(
+        out.contains(inc.file_name().unwrap().to_str().unwrap()),
+        "{out}"
+    );
+    assert!(
+        out.contains(victim.file_name().unwrap().to_str().unwrap()),
+        "{out}"
+    );
+    assert!(out.contains("backup local: up to entry"), "{out}");
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else if p.file_name().unwrap().to_str().unwrap().len() == 64 {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}

@@ -175,7 +175,7 @@ fn hash_file(path: &Path) -> Result<(String, u64), BackupError> {
 /// the increment in errors.
 pub struct IncrementReader<'a> {
     object: String,
-    lines: Box<dyn BufRead + 'a>,
+    lines: Box<dyn BufRead + Send + 'a>,
     ended: bool,
     line_no: u64,
 }

@@ -24,18 +24,22 @@
 //! - A restore writes only into an empty target and removes what it wrote if
 //!   any step fails (restore.rs).
 
+mod check;
 mod create;
 mod increment;
 mod manifest;
 mod restore;
+mod schedule;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use create::BackupReport;
+pub use check::{BackupCheck, CheckReport, CHECK_EVENT};
+pub use create::{BackupReport, BACKUP_FAILED, BACKUP_STARTED};
 pub use increment::{InstallationRecord, Record, INCREMENT_FORMAT};
 pub use manifest::{IncrementRef, Manifest, MANIFEST_FORMAT};
 pub use restore::{restore, PublishedCheck, RestoreReport, RestoreRequest, PUBLISHED_NOTE};
+pub use schedule::{check_schedule, run_schedule};
 
 use object_store::ObjectStore;
 
@@ -85,10 +89,43 @@ pub struct BackupConfig {
     /// Where backups go: at least two (one of them off-site) in production.
     #[serde(default)]
     pub destinations: Vec<DestinationConfig>,
-    /// `sirm serve` backs up to every destination this often (minutes);
-    /// 0 or absent: only `sirm backup create` does.
-    #[serde(default)]
-    pub every_minutes: u32,
+    /// `sirm serve` backs up to every destination this often, e.g. `"1h"`,
+    /// `"15m"`, `"1d"` (also `s`); absent: only `sirm backup create` does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<String>,
+}
+
+/// `[operations]` in `sirm.toml`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationsConfig {
+    /// `sirm serve` runs the readability check (`sirm check`) this often,
+    /// e.g. `"1d"`; absent: only `sirm check` does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_every: Option<String>,
+}
+
+/// Parses an interval such as `90s`, `15m`, `1h`, `1d` (at least 10 s).
+pub fn parse_interval(field: &str, s: &str) -> Result<std::time::Duration, BackupError> {
+    let bad = || {
+        BackupError::Config(format!(
+            "{field} = {s:?}: expected a whole number and a unit s, m, h or d (e.g. \"1h\"), at least 10s"
+        ))
+    };
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.len().saturating_sub(1));
+    let n: u64 = num.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.checked_mul(60).ok_or_else(bad)?,
+        "h" => n.checked_mul(3600).ok_or_else(bad)?,
+        "d" => n.checked_mul(86_400).ok_or_else(bad)?,
+        _ => return Err(bad()),
+    };
+    if secs < 10 {
+        return Err(bad());
+    }
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 /// One backup destination.

@@ -184,6 +184,97 @@ async fn create(loc: &Location, args: &CreateArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// A backup directory to check besides the configured destinations; repeatable.
+    #[arg(long = "backup")]
+    pub backups: Vec<PathBuf>,
+    /// An age identity: also restore each newest backup into a scratch
+    /// directory and verify it (a custodian present, e.g. at a drill).
+    #[arg(long)]
+    pub identity: Option<PathBuf>,
+    /// Where scratch copies go (default: the system's temporary directory).
+    #[arg(long)]
+    pub scratch_dir: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `sirm check`: exit 0 when nothing was found, 1 with findings.
+pub async fn check(loc: &Location, args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
+    let mut dests: Vec<Destination> = sirm
+        .config
+        .backup
+        .destinations
+        .iter()
+        .map(|d| Destination::directory(&d.name, &d.path, false))
+        .collect::<Result<_, _>>()?;
+    for (i, p) in args.backups.iter().enumerate() {
+        dests.push(Destination::directory(
+            &format!("backup-{}", i + 1),
+            p,
+            false,
+        )?);
+    }
+    let ids = args
+        .identity
+        .as_deref()
+        .map(backup::read_identities)
+        .transpose()?;
+    let r = sirm
+        .check(&dests, ids.as_deref(), args.scratch_dir.as_deref())
+        .await?;
+    sirm.store.close().await;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        println!(
+            "ledger: {} entries, {}; projections {}; {} archive files re-hashed",
+            r.ledger_entries,
+            if r.ledger_intact {
+                "intact"
+            } else {
+                "NOT INTACT"
+            },
+            if r.projections_match {
+                "match the ledger"
+            } else {
+                "DIFFER from the ledger"
+            },
+            r.archive_files
+        );
+        for b in &r.backups {
+            match &b.problem {
+                None => println!(
+                    "backup {}: up to entry {} ({} behind the ledger), {} increments, {} bytes, hashes match{}",
+                    b.destination,
+                    b.tree_size,
+                    b.behind,
+                    b.increments,
+                    b.bytes,
+                    if b.restored { ", restored and verified" } else { "" }
+                ),
+                Some(p) => println!("backup {}: PROBLEM: {p}", b.destination),
+            }
+        }
+        if r.findings.is_empty() {
+            println!("no findings ({:.1} s)", r.seconds);
+        } else {
+            println!("{} FINDINGS:", r.findings.len());
+            for f in &r.findings {
+                println!("  {f}");
+            }
+        }
+    }
+    Ok(if r.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 pub async fn restore(loc: &Location, args: &RestoreArgs) -> anyhow::Result<ExitCode> {
     let published = match &args.published {
         Some(p) => Some(

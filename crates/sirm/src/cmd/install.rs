@@ -295,6 +295,7 @@ pub async fn run_server_with(
 
 pub async fn serve(loc: &Location, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
+    sirm_app::backup::check_schedule(&sirm.config)?;
     run_server_with(
         sirm,
         &args.listen,
