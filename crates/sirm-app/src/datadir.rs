@@ -17,7 +17,7 @@ use sirm_ledger::{PublicKey, SigningKey};
 use crate::AppError;
 
 /// The data format this build reads and writes (see [`Config::format`]).
-pub const DATA_FORMAT: u32 = 2;
+pub const DATA_FORMAT: u32 = 3;
 
 #[derive(Clone, Debug)]
 pub struct DataDir {
@@ -29,8 +29,9 @@ pub struct DataDir {
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Data format of the installation: 2 since personal data is sealed
-    /// and persons are named by blind index (`docs/privacy.md`). Absent in
-    /// directories of format 1, which this SIRM refuses.
+    /// and persons are named by blind index (`docs/privacy.md`), 3 since
+    /// checkpoints are C2SP signed notes (`docs/witness.md`). Absent in
+    /// directories of format 1; this SIRM refuses every format but 3.
     #[serde(default)]
     pub format: u32,
     /// Names this ledger in checkpoints, e.g. `sirm:110105`.
@@ -220,12 +221,17 @@ impl DataDir {
             message: e.message().to_string(),
         })?;
         if cfg.format != DATA_FORMAT {
+            let what = match cfg.format {
+                0 | 1 => "identities in clear",
+                2 => "checkpoints signed in the pre-C2SP note format",
+                _ => "unknown to this SIRM",
+            };
             return Err(AppError::Config {
                 path,
                 message: format!(
-                    "data directory format {} (identities in clear); this SIRM reads format {DATA_FORMAT} only \
-                     (personal data sealed, persons named by blind index). No upgrade exists: \
-                     create a new installation with `sirm init` (docs/privacy.md)",
+                    "data directory format {} ({what}); this SIRM reads format {DATA_FORMAT} only \
+                     (personal data sealed, persons named by blind index, checkpoints as C2SP signed notes). \
+                     No upgrade exists: create a new installation with `sirm init` (docs/privacy.md, docs/witness.md)",
                     cfg.format.max(1)
                 ),
             });

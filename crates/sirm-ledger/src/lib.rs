@@ -20,6 +20,7 @@
 //! * [`verify`]: [`Verifier`], [`VerifyReport`], [`Finding`].
 
 pub mod checkpoint;
+pub mod cosign;
 pub mod crypto;
 pub mod entry;
 mod error;
@@ -27,7 +28,8 @@ pub mod fields;
 pub mod merkle;
 pub mod verify;
 
-pub use checkpoint::{Checkpoint, SignedCheckpoint, CHECKPOINT_HEADER};
+pub use checkpoint::{note_key_id, split_note, Checkpoint, SignedCheckpoint};
+pub use cosign::{WitnessKey, WitnessVerifier};
 pub use crypto::{CryptoProfile, PublicKey, SigningKey};
 pub use entry::{canonical_json, format_time, Entry, EntryDraft, Stream, LEAF_VERSION};
 pub use error::LedgerError;

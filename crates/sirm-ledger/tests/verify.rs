@@ -377,8 +377,14 @@ fn bad_checkpoint_signatures_are_reported() {
     assert!(r.findings.contains(&Finding::CheckpointUnknownKey {
         source: CheckpointSource::Stored,
         tree_size: 30,
-        key_id: mallory.public_key().key_id(),
-        expected_key_id: f.key.public_key().key_id(),
+        key_id: hex::encode(sirm_ledger::note_key_id(
+            &db.checkpoints[2].checkpoint.origin,
+            &mallory.public_key()
+        )),
+        expected_key_id: hex::encode(sirm_ledger::note_key_id(
+            &db.checkpoints[2].checkpoint.origin,
+            &f.key.public_key()
+        )),
     }));
     assert!(!r.is_intact());
     // With no valid checkpoint left, the entries are unsigned.

@@ -125,9 +125,16 @@ fn bad_key_files_and_old_formats_are_refused_and_change_nothing() {
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(data.join("sirm.toml"), old).unwrap();
-    refused(&data, &["format 1", "format 2"]);
+    refused(&data, &["format 1", "identities in clear", "format 3"]);
     let o = sirm(&data, &["migrate"]);
     assert_eq!(o.status.code(), Some(2), "migrate refuses too: {}", err(&o));
+    // Format 2: checkpoints in the pre-C2SP note format.
+    std::fs::write(
+        data.join("sirm.toml"),
+        toml.replace("format = 3", "format = 2"),
+    )
+    .unwrap();
+    refused(&data, &["format 2", "pre-C2SP", "format 3"]);
     std::fs::write(data.join("sirm.toml"), toml).unwrap();
 
     // Nothing changed.
