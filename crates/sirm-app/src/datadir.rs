@@ -73,6 +73,9 @@ pub struct Config {
     /// Scheduled readability checks (`docs/operations.md`).
     #[serde(default, skip_serializing_if = "is_default_operations")]
     pub operations: crate::backup::OperationsConfig,
+    /// Witnesses the checkpoints are submitted to (`[[witness]]`, docs/witness.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub witness: Vec<crate::witness::client::WitnessConfig>,
 }
 
 fn is_default_operations(o: &crate::backup::OperationsConfig) -> bool {

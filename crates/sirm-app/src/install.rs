@@ -120,6 +120,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         limits: Default::default(),
         backup: Default::default(),
         operations: Default::default(),
+        witness: Vec::new(),
     };
     let store_cfg = opts.store_config(Some(&config));
     let owner = Store::connect(&store_cfg, DbRole::Owner).await?;

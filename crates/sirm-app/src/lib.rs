@@ -31,6 +31,7 @@ mod sirm;
 pub mod testkit;
 pub mod verify;
 pub mod verify_projections;
+pub mod witness;
 
 pub use datadir::{read_public_key_file, Config, DataDir, SecurityConfig};
 pub use error::AppError;

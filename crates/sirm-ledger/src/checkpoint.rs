@@ -61,9 +61,12 @@ pub fn note_key_id(name: &str, key: &PublicKey) -> [u8; 4] {
     [d[0], d[1], d[2], d[3]]
 }
 
+/// Signature lines of a note: (key name, decoded signature bytes).
+pub type NoteSignatures = Vec<(String, Vec<u8>)>;
+
 /// A note split into its text (ending in a newline) and its signature
 /// lines, each as (key name, decoded bytes). Syntax only; nothing verified.
-pub fn split_note(s: &str) -> Result<(&str, Vec<(String, Vec<u8>)>), LedgerError> {
+pub fn split_note(s: &str) -> Result<(&str, NoteSignatures), LedgerError> {
     let bad = |m: String| LedgerError::InvalidCheckpoint(m);
     if s.chars().any(|c| c.is_control() && c != '\n') {
         return Err(bad("note contains control characters".into()));

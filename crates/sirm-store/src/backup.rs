@@ -164,6 +164,15 @@ pub const STATE_TABLES: &[StateTable] = &[
         name: "key_registry",
         columns: &[("name", Text), ("value", Text), ("changed_us", Int)],
     },
+    StateTable {
+        name: "checkpoint_cosignature",
+        columns: &[
+            ("tree_size", Int),
+            ("witness", Text),
+            ("line", Text),
+            ("created_us", Int),
+        ],
+    },
 ];
 
 /// Rows per multi-row INSERT of a state table.

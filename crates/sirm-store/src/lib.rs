@@ -19,6 +19,7 @@
 mod backup;
 mod bulk;
 mod certificate;
+mod cosignature;
 mod engine;
 mod error;
 mod identity;

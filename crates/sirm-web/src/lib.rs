@@ -14,6 +14,7 @@ pub mod headers;
 pub mod pages;
 pub mod ratelimit;
 pub mod routes;
+pub mod witness;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -793,6 +794,7 @@ pub async fn serve_with(
             }
         })
     };
+    let witnesses = tokio::spawn(sirm_app::witness::client::run_submissions(sirm.clone()));
     let served = axum::serve(
         listener,
         router_with(sirm.clone(), opts).into_make_service_with_connect_info::<SocketAddr>(),
@@ -801,6 +803,7 @@ pub async fn serve_with(
     .await;
     flusher.abort();
     schedule.abort();
+    witnesses.abort();
     if let Err(e) = sirm.flush_refusals(true).await {
         tracing::error!(error = %e, "writing the last refusal summaries failed");
     }

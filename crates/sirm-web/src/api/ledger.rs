@@ -27,6 +27,11 @@ pub struct CheckpointDto {
     pub signature: String,
     /// The checkpoint as a signed note: keep it to check later that the log only grew.
     pub note: String,
+    /// The newest checkpoint a witness cosigned, as a note with every
+    /// cosignature (C2SP tlog-cosignature lines; docs/witness.md); absent
+    /// when no witness has cosigned yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cosigned: Option<String>,
 }
 
 impl From<&SignedCheckpoint> for CheckpointDto {
@@ -41,6 +46,7 @@ impl From<&SignedCheckpoint> for CheckpointDto {
             key_id: s.key_id.clone(),
             signature: base64::engine::general_purpose::STANDARD.encode(&s.signature),
             note: s.to_note(),
+            cosigned: None,
         }
     }
 }
@@ -51,7 +57,9 @@ impl From<&SignedCheckpoint> for CheckpointDto {
     (status = 404, description = "ledger empty", body = crate::error::ErrorBody)))]
 pub async fn checkpoint(State(st): State<AppState>) -> Result<Json<CheckpointDto>, ApiError> {
     let cp = st.sirm.latest_checkpoint().await?;
-    Ok(Json(CheckpointDto::from(&cp)))
+    let mut dto = CheckpointDto::from(&cp);
+    dto.cosigned = st.sirm.cosigned_note().await?;
+    Ok(Json(dto))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -169,6 +169,13 @@ pub struct VerifyArgs {
     /// authentication. The ordinary verification needs no key.
     #[arg(long)]
     pub keys: bool,
+    /// A witness's verifier key file (`<name>+<id>+<base64>`, printed by
+    /// `sirm witness keygen`); repeatable. Every --checkpoint must then
+    /// carry a valid cosignature by each, and the newest checkpoint the
+    /// witness cosigned (kept by the agency) is checked against the ledger:
+    /// a ledger shorter than it was rolled back.
+    #[arg(long = "witness-key", value_name = "FILE")]
+    pub witness_keys: Vec<PathBuf>,
 }
 
 /// `sirm verify --json`: the ledger report with the projection pass.
@@ -265,7 +272,7 @@ pub async fn migrate(loc: &Location) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
@@ -380,13 +387,56 @@ pub async fn verify(loc: &Location, args: &VerifyArgs) -> anyhow::Result<ExitCod
         }
         sirm.public_key = key;
     }
+    let mut witnesses = Vec::new();
+    for path in &args.witness_keys {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read witness key", path.display()))?;
+        witnesses.push(
+            sirm_ledger::WitnessVerifier::from_vkey(&text)
+                .with_context(|| format!("{}: not a witness verifier key", path.display()))?,
+        );
+    }
     let mut external = Vec::new();
+    let mut witness_lines = Vec::new();
+    let mut witnessed = true;
+    let mut notes = Vec::new();
     for path in &args.checkpoints {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{}: cannot read checkpoint", path.display()))?;
-        let cp = SignedCheckpoint::from_note(&text)
-            .with_context(|| format!("{}: not a SIRM signed checkpoint", path.display()))?;
+        notes.push((path.display().to_string(), text));
+    }
+    if !witnesses.is_empty() {
+        if let Some(note) = sirm.cosigned_note().await? {
+            notes.push(("the newest cosigned checkpoint kept here".into(), note));
+        }
+    }
+    for (name, text) in &notes {
+        let cp = SignedCheckpoint::from_note(text)
+            .with_context(|| format!("{name}: not a SIRM signed checkpoint"))?;
+        for w in &witnesses {
+            match w.verify_note(text) {
+                Ok(t) => witness_lines.push(format!(
+                    "{name} (entry {}) cosigned by witness {} at {}",
+                    cp.checkpoint.tree_size,
+                    w.name(),
+                    chrono::DateTime::from_timestamp(i64::try_from(t).unwrap_or(0), 0)
+                        .map(|d| d.to_rfc3339())
+                        .unwrap_or_default()
+                )),
+                Err(e) => {
+                    witnessed = false;
+                    witness_lines.push(format!(
+                        "NOT WITNESSED: {name} (entry {}): {e}",
+                        cp.checkpoint.tree_size
+                    ));
+                }
+            }
+        }
         external.push(cp);
+    }
+    if !witnesses.is_empty() && notes.is_empty() {
+        witnessed = false;
+        witness_lines.push("NOT WITNESSED: no checkpoint cosigned by the witness is kept here and none was given (--checkpoint)".into());
     }
     let v = sirm.verify(external).await?;
     let projections = if args.no_projections {
@@ -403,6 +453,7 @@ pub async fn verify(loc: &Location, args: &VerifyArgs) -> anyhow::Result<ExitCod
         None
     };
     let intact = v.is_intact()
+        && witnessed
         && projections.as_ref().is_none_or(|p| p.matches())
         && sealed.as_ref().is_none_or(|s| s.is_intact());
     if args.json {
@@ -443,6 +494,9 @@ pub async fn verify(loc: &Location, args: &VerifyArgs) -> anyhow::Result<ExitCod
                     println!("  (`sirm rebuild` rewrites every projection from the ledger)");
                 }
             },
+        }
+        for l in &witness_lines {
+            println!("{l}");
         }
         if let Some(s) = &sealed {
             if s.is_intact() {

@@ -11,3 +11,4 @@ pub mod keys;
 pub mod person;
 pub mod rules;
 pub mod user;
+pub mod witness;

@@ -1,0 +1,63 @@
+//! Witness cosignatures of checkpoints (`checkpoint_cosignature`,
+//! migration 16): kept after the application verified them; served with
+//! the checkpoint they cosign.
+
+use sqlx::Row as _;
+
+use crate::store::i64_of;
+use crate::{Store, StoreError};
+
+impl Store {
+    /// Keeps a cosignature line of `witness` for the checkpoint at `tree_size`.
+    pub async fn insert_cosignature(
+        &self,
+        tree_size: u64,
+        witness: &str,
+        line: &str,
+        now_us: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO checkpoint_cosignature (tree_size, witness, line, created_us) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (witness, tree_size) DO NOTHING",
+        )
+        .bind(i64_of(tree_size))
+        .bind(witness)
+        .bind(line)
+        .bind(now_us)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The largest tree size `witness` cosigned here, if any.
+    pub async fn cosigned_size(&self, witness: &str) -> Result<Option<u64>, StoreError> {
+        let v: Option<i64> =
+            sqlx::query("SELECT MAX(tree_size) FROM checkpoint_cosignature WHERE witness = $1")
+                .bind(witness)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get(0)?;
+        Ok(v.map(crate::store::u64_of))
+    }
+
+    /// The newest cosigned tree size and every cosignature line for it
+    /// (witness name, line).
+    pub async fn newest_cosigned(
+        &self,
+    ) -> Result<Option<(u64, Vec<(String, String)>)>, StoreError> {
+        let size: Option<i64> = sqlx::query("SELECT MAX(tree_size) FROM checkpoint_cosignature")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        let Some(size) = size else { return Ok(None) };
+        let rows = sqlx::query("SELECT witness, line FROM checkpoint_cosignature WHERE tree_size = $1 ORDER BY witness")
+            .bind(size)
+            .fetch_all(&self.pool)
+            .await?;
+        let lines = rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok(Some((crate::store::u64_of(size), lines)))
+    }
+}
