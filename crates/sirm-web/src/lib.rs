@@ -11,6 +11,7 @@ pub mod api;
 pub mod assets;
 pub mod error;
 pub mod headers;
+pub mod metrics;
 pub mod pages;
 pub mod ratelimit;
 pub mod routes;
@@ -116,6 +117,10 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(p.clone(), "/activate", Public, Page).rate(R::Activation),
             post(login::activate_submit),
+        ),
+        (
+            spec(g.clone(), "/metrics", Public, Api).rate(R::Pages),
+            get(metrics::metrics),
         ),
         (
             spec(g.clone(), "/healthz", Public, Api).rate(R::Pages),
@@ -330,6 +335,11 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 Api,
             ),
             post(id::decide),
+        ),
+        // Database administrator: backups, checks, storage (docs/operations.md).
+        (
+            spec(g.clone(), "/operations", Perm(P::DatabaseMaintain), Page),
+            get(pages::operations::operations),
         ),
         // Audit administrator: the security audit trail.
         (
@@ -746,6 +756,7 @@ pub fn build(sirm: Arc<Sirm>, opts: ServeOptions) -> (Router, Vec<RouteSpec>) {
             secure,
             headers::security_headers,
         ))
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(TraceLayer::new_for_http())
         .with_state(state);
     (router, mounted_specs)

@@ -1516,6 +1516,7 @@ async fn public_routes_are_exactly_these() {
         "GET /activate",
         "POST /activate",
         "GET /healthz",
+        "GET /metrics",
         "GET /readyz",
         "GET /login",
         "POST /login",

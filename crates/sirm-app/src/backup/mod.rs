@@ -30,6 +30,7 @@ mod increment;
 mod manifest;
 mod restore;
 mod schedule;
+mod status;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub use increment::{InstallationRecord, Record, INCREMENT_FORMAT};
 pub use manifest::{IncrementRef, Manifest, MANIFEST_FORMAT};
 pub use restore::{restore, PublishedCheck, RestoreReport, RestoreRequest, PUBLISHED_NOTE};
 pub use schedule::{check_schedule, run_schedule};
+pub use status::{DestinationStatus, OperationsEvent, OperationsStatus};
 
 use object_store::ObjectStore;
 

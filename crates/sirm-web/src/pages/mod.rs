@@ -9,6 +9,7 @@ pub mod certificate;
 pub mod home;
 pub mod kiosk;
 pub mod login;
+pub mod operations;
 pub mod portal;
 pub mod record;
 pub mod upload;
@@ -109,6 +110,12 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "/audit",
         "安全审计",
         "Security audit trail",
+    ),
+    (
+        Permission::DatabaseMaintain,
+        "/operations",
+        "运行维护",
+        "Operations",
     ),
     (
         Permission::ExternalActivate,

@@ -1,0 +1,124 @@
+//! `/operations` (数据库管理员): the newest backup per destination, the last
+//! readability check, recent backup and check events, storage (Art 9).
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::Extension;
+
+use super::{esc, page, t};
+use crate::error::ApiError;
+use crate::routes::Caller;
+use crate::AppState;
+
+fn bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / f64::from(1u32 << 30)),
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / f64::from(1u32 << 20)),
+        n if n >= 1 << 10 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{n} B"),
+    }
+}
+
+pub async fn operations(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
+    let s = match st.sirm.operations_status().await {
+        Ok(s) => s,
+        Err(e) => return super::error_page(ApiError::from(e)),
+    };
+    let mut dests = String::new();
+    for d in &s.destinations {
+        let state = match &d.problem {
+            None => format!("<span>{}</span>", t("正常", "ok")),
+            Some(p) => format!(
+                "<strong class=\"alarm\">{}</strong> {}",
+                t("异常", "PROBLEM"),
+                esc(p)
+            ),
+        };
+        dests.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{state}</td></tr>",
+            esc(&d.name),
+            esc(&d.path),
+            d.tree_size,
+            esc(d.created.as_deref().unwrap_or("—")),
+            d.behind,
+            d.increments,
+            bytes(d.bytes),
+        ));
+    }
+    if s.destinations.is_empty() {
+        dests = format!(
+            "<tr><td colspan=\"8\"><strong class=\"alarm\">{}</strong></td></tr>",
+            t(
+                "未配置备份目的地（sirm.toml 中的 [[backup.destinations]]）",
+                "No backup destination configured ([[backup.destinations]] in sirm.toml)"
+            )
+        );
+    }
+    let check = match &s.last_check {
+        None => format!(
+            "<p class=\"alarm\">{}</p>",
+            t(
+                "尚未进行可读性检测（sirm check）",
+                "No readability check yet (sirm check)"
+            )
+        ),
+        Some(e) => format!(
+            "<p id=\"last-check\">{} {} · {} · {}</p>",
+            t("最近一次检测：", "Last check:"),
+            esc(&e.time),
+            if e.outcome == "success" {
+                format!("<span>{}</span>", t("无异常", "no findings"))
+            } else {
+                format!(
+                    "<strong class=\"alarm\">{}</strong>",
+                    t("发现问题", "FINDINGS")
+                )
+            },
+            esc(&e.detail)
+        ),
+    };
+    let mut events = String::new();
+    for e in &s.recent {
+        events.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            e.seq,
+            esc(&e.time),
+            esc(&e.event),
+            esc(&e.outcome),
+            esc(&e.detail)
+        ));
+    }
+    let body = format!(
+        "<h1>{}</h1>\
+         <p id=\"storage\">{} {} · {} {}</p>\
+         <h2>{}</h2><table id=\"backups\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{dests}</table>\
+         <h2>{}</h2>{check}\
+         <h2>{}</h2><table id=\"operations-events\"><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{events}</table>\
+         <p>{}</p>",
+        t("运行维护", "Operations"),
+        t("账本条目", "Ledger entries"),
+        s.ledger_entries,
+        t("数据库文件", "Database file"),
+        s.database_bytes.map_or_else(|| "PostgreSQL".to_string(), bytes),
+        t("备份", "Backups"),
+        t("目的地", "Destination"),
+        t("位置", "Path"),
+        t("覆盖至条目", "Up to entry"),
+        t("时间 (UTC)", "Time (UTC)"),
+        t("落后条目", "Entries behind"),
+        t("增量", "Increments"),
+        t("大小", "Size"),
+        t("状态", "State"),
+        t("可读性检测", "Readability check"),
+        t("近期事件", "Recent events"),
+        t("时间 (UTC)", "Time (UTC)"),
+        t("事件", "Event"),
+        t("结果", "Outcome"),
+        t("详情", "Detail"),
+        t(
+            "备份、恢复与检测的操作说明见 docs/operations.md。",
+            "How to back up, restore and check: docs/operations.md."
+        ),
+    );
+    page("运行维护 Operations", Some((&c.principal, &c.csrf)), &body)
+}
