@@ -131,7 +131,7 @@ impl Sirm {
                 });
             }
         }
-        recent.sort_by(|a, b| b.seq.cmp(&a.seq));
+        recent.sort_by_key(|e| std::cmp::Reverse(e.seq));
         let last_check = recent.iter().find(|e| e.event == CHECK_EVENT).cloned();
         recent.truncate(15);
         Ok(OperationsStatus {
