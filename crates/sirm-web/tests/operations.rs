@@ -20,11 +20,13 @@ async fn operations_page_and_metrics_show_backups_and_checks(engine: Engine) {
         sirm.config.backup.destinations = vec![
             backup::DestinationConfig {
                 name: "local".into(),
-                path: l,
+                path: Some(l),
+                ..Default::default()
             },
             backup::DestinationConfig {
                 name: "offsite".into(),
-                path: o,
+                path: Some(o),
+                ..Default::default()
             },
         ];
     }));

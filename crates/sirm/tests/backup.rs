@@ -55,7 +55,7 @@ impl Target {
     fn size(&self) -> u64 {
         self.ok(&["checkpoint"])
             .lines()
-            .nth(2)
+            .nth(1)
             .unwrap()
             .parse()
             .unwrap()
@@ -567,4 +567,114 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+struct Moto(std::process::Child);
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// moto's S3 server on a free port (scripts/test installs `moto_server`).
+fn moto() -> (Moto, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("moto_server (pip install 'moto[server]'; scripts/test installs it)");
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if Command::new("curl")
+            .args(["-sf", "-o", "/dev/null", &base])
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    (Moto(child), base)
+}
+
+#[test]
+fn backups_to_an_s3_bucket_restore_and_an_unreachable_one_is_named() {
+    let (_moto, base) = moto();
+    let made = Command::new("curl")
+        .args(["-sf", "-X", "PUT", &format!("{base}/sirm-backup")])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let tmp = tempfile::tempdir().unwrap();
+    let live = demo(tmp.path().join("live"));
+    let (id, recipient) = identity(tmp.path(), "backup.id");
+    let s3 = |t: &Target, args: &[&str], endpoint: &str| -> Output {
+        let mut c = Command::new(SIRM);
+        c.env_remove("SIRM_DATA_DIR")
+            .env_remove("SIRM_DATABASE_URL")
+            .env_remove("SIRM_DATABASE_SCHEMA")
+            .env("SIRM_BACKUP_S3_ENDPOINT", endpoint)
+            .env("SIRM_BACKUP_ACCESS_KEY_ID", "test-key")
+            .env("SIRM_BACKUP_SECRET_ACCESS_KEY", "test-secret")
+            .arg("--data-dir")
+            .arg(&t.data)
+            .args(args);
+        c.output().unwrap()
+    };
+    let to = "s3://sirm-backup/110105";
+    for _ in 0..2 {
+        let o = s3(
+            &live,
+            &[
+                "backup",
+                "create",
+                "--to",
+                to,
+                "--recipient",
+                &recipient,
+                "--json",
+            ],
+            &base,
+        );
+        assert!(o.status.success(), "{}", err(&o));
+    }
+    let o = s3(&live, &["backup", "list", "--from", to], &base);
+    assert!(o.status.success(), "{}", err(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 2);
+    let restored = Target::sqlite(tmp.path().join("restored"));
+    let keys = live.data.join("keys");
+    let o = s3(
+        &restored,
+        &[
+            "restore",
+            "--from",
+            to,
+            "--keys",
+            keys.to_str().unwrap(),
+            "--identity",
+            id.to_str().unwrap(),
+        ],
+        &base,
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    restored.verify_ok();
+
+    // An unreachable endpoint: named, and the failed run recorded as one
+    // `backup.failed` event (nothing else appended).
+    let before = live.size();
+    let o = s3(
+        &live,
+        &["backup", "create", "--to", to, "--recipient", &recipient],
+        "http://127.0.0.1:9",
+    );
+    assert_ne!(o.status.code(), Some(0));
+    assert!(err(&o).contains("backup to cli"), "{}", err(&o));
+    assert_eq!(live.size(), before + 1);
 }

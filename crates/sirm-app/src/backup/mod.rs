@@ -130,14 +130,79 @@ pub fn parse_interval(field: &str, s: &str) -> Result<std::time::Duration, Backu
     Ok(std::time::Duration::from_secs(secs))
 }
 
-/// One backup destination.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// One backup destination: a directory (`path`) or an S3-compatible
+/// bucket (`bucket`, with `endpoint`, `region`, `access_key_id`, `prefix`;
+/// the secret key from the environment variable
+/// `SIRM_BACKUP_SECRET_ACCESS_KEY`, never from this file).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DestinationConfig {
     /// A short name, e.g. `local` or `offsite` (in events and reports).
     pub name: String,
     /// A directory (a mounted off-site volume, a removable medium).
-    pub path: PathBuf,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+    /// Key prefix inside the bucket (e.g. the agency code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// Endpoint URL of an S3-compatible service (default: AWS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+}
+
+impl DestinationConfig {
+    /// Where it is, for messages (no secret).
+    pub fn label(&self) -> String {
+        match (&self.path, &self.bucket) {
+            (Some(p), _) => p.display().to_string(),
+            (None, Some(b)) => format!(
+                "s3://{b}/{}{}",
+                self.prefix.as_deref().unwrap_or(""),
+                self.endpoint
+                    .as_deref()
+                    .map(|e| format!(" at {e}"))
+                    .unwrap_or_default()
+            ),
+            (None, None) => "(nowhere)".into(),
+        }
+    }
+
+    /// `DIR` or `s3://BUCKET[/PREFIX]` (endpoint, region and access key id
+    /// from `SIRM_BACKUP_S3_ENDPOINT`, `SIRM_BACKUP_S3_REGION`,
+    /// `SIRM_BACKUP_ACCESS_KEY_ID`), as given on a command line.
+    pub fn from_spec(name: &str, spec: &str) -> DestinationConfig {
+        match spec.strip_prefix("s3://") {
+            Some(rest) => {
+                let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+                DestinationConfig {
+                    name: name.into(),
+                    bucket: Some(bucket.into()),
+                    prefix: (!prefix.is_empty()).then(|| prefix.trim_end_matches('/').to_string()),
+                    endpoint: std::env::var("SIRM_BACKUP_S3_ENDPOINT").ok(),
+                    region: std::env::var("SIRM_BACKUP_S3_REGION").ok(),
+                    access_key_id: std::env::var("SIRM_BACKUP_ACCESS_KEY_ID").ok(),
+                    ..Default::default()
+                }
+            }
+            None => DestinationConfig {
+                name: name.into(),
+                path: Some(PathBuf::from(spec)),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// Whether a backup could be there at all (a directory that exists;
+    /// a bucket is asked).
+    pub fn may_exist(&self) -> bool {
+        self.path.as_ref().is_none_or(|p| p.exists())
+    }
 }
 
 /// An opened destination.
@@ -159,6 +224,51 @@ impl std::fmt::Debug for Destination {
 }
 
 impl Destination {
+    /// Opens a configured destination (a directory is created when
+    /// `create`; a bucket must exist).
+    pub fn open(cfg: &DestinationConfig, create: bool) -> Result<Self, BackupError> {
+        let bad = |reason: String| BackupError::Destination {
+            name: cfg.name.clone(),
+            reason,
+        };
+        match (&cfg.path, &cfg.bucket) {
+            (Some(p), None) => Destination::directory(&cfg.name, p, create),
+            (None, Some(bucket)) => {
+                let mut b = object_store::aws::AmazonS3Builder::new()
+                    .with_bucket_name(bucket)
+                    .with_region(cfg.region.as_deref().unwrap_or("us-east-1"));
+                if let Some(e) = &cfg.endpoint {
+                    b = b
+                        .with_endpoint(e)
+                        .with_allow_http(e.starts_with("http://"))
+                        .with_virtual_hosted_style_request(false);
+                }
+                if let Some(k) = &cfg.access_key_id {
+                    let secret = std::env::var("SIRM_BACKUP_SECRET_ACCESS_KEY").map_err(|_| {
+                        bad("access_key_id is set: put the secret key in SIRM_BACKUP_SECRET_ACCESS_KEY".into())
+                    })?;
+                    b = b.with_access_key_id(k).with_secret_access_key(secret);
+                }
+                let s3 = b.build().map_err(|e| bad(e.to_string()))?;
+                let store: Arc<dyn ObjectStore> =
+                    match cfg.prefix.as_deref().filter(|p| !p.is_empty()) {
+                        Some(prefix) => {
+                            Arc::new(object_store::prefix::PrefixStore::new(s3, prefix))
+                        }
+                        None => Arc::new(s3),
+                    };
+                Ok(Destination {
+                    name: cfg.name.clone(),
+                    store,
+                    label: cfg.label(),
+                })
+            }
+            _ => Err(bad(
+                "give exactly one of path (a directory) or bucket (S3)".into()
+            )),
+        }
+    }
+
     /// A directory destination, created if missing (when `create`).
     pub fn directory(
         name: &str,

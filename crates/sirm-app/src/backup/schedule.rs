@@ -62,7 +62,7 @@ pub async fn run_schedule(sirm: Arc<Sirm>) -> Result<(), AppError> {
         .backup
         .destinations
         .iter()
-        .map(|d| Destination::directory(&d.name, &d.path, true))
+        .map(|d| Destination::open(d, true))
         .collect::<Result<_, _>>()?;
     let recipients = match backup_every {
         Some(_) => parse_recipients(&cfg.backup.recipients)?,

@@ -68,7 +68,7 @@ impl Sirm {
         for d in &self.config.backup.destinations {
             let mut s = DestinationStatus {
                 name: d.name.clone(),
-                path: d.path.display().to_string(),
+                path: d.label(),
                 tree_size: 0,
                 created: None,
                 age_seconds: None,
@@ -77,13 +77,13 @@ impl Sirm {
                 bytes: 0,
                 problem: None,
             };
-            if !d.path.exists() {
+            if !d.may_exist() {
                 s.problem = Some("no backup yet (the directory does not exist)".into());
                 destinations.push(s);
                 continue;
             }
             let newest = async {
-                let dest = Destination::directory(&d.name, &d.path, false)?;
+                let dest = Destination::open(d, false)?;
                 let names = dest.manifest_names().await?;
                 match names.last() {
                     Some(n) => {

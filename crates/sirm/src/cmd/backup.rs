@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use sirm_app::backup::{self, Destination, PublishedCheck, RestoreRequest};
+use sirm_app::backup::{self, Destination, DestinationConfig, PublishedCheck, RestoreRequest};
 use sirm_app::{Access, Sirm};
 
 use super::install::Location;
@@ -28,9 +28,12 @@ pub enum BackupCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct CreateArgs {
-    /// A directory to back up to instead of the configured destinations.
+    /// A directory, or s3://BUCKET[/PREFIX], to back up to instead of the
+    /// configured destinations (S3: endpoint, region and access key id from
+    /// SIRM_BACKUP_S3_ENDPOINT, SIRM_BACKUP_S3_REGION,
+    /// SIRM_BACKUP_ACCESS_KEY_ID; the secret from SIRM_BACKUP_SECRET_ACCESS_KEY).
     #[arg(long)]
-    pub to: Option<PathBuf>,
+    pub to: Option<String>,
     /// An age recipient (age1…) instead of the configured ones; repeatable.
     #[arg(long = "recipient")]
     pub recipients: Vec<String>,
@@ -48,16 +51,16 @@ pub struct KeygenArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// The backup directory.
+    /// The backup: a directory, or s3://BUCKET[/PREFIX] (docs/operations.md).
     #[arg(long)]
-    pub from: PathBuf,
+    pub from: String,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct RestoreArgs {
-    /// The backup directory to restore from.
+    /// The backup to restore from: a directory, or s3://BUCKET[/PREFIX].
     #[arg(long)]
-    pub from: PathBuf,
+    pub from: String,
     /// Directory with the installation's key files (checkpoint.key,
     /// checkpoint.pub, index.key, kek.key), as the custodians brought them.
     #[arg(long)]
@@ -111,7 +114,7 @@ fn keygen(args: &KeygenArgs) -> anyhow::Result<ExitCode> {
 
 async fn list(loc: &Location, args: &ListArgs) -> anyhow::Result<ExitCode> {
     let sirm = Sirm::open(&loc.open_options(), Access::Read).await?;
-    let dest = Destination::directory("backup", &args.from, false)?;
+    let dest = Destination::open(&DestinationConfig::from_spec("backup", &args.from), false)?;
     for (name, m) in sirm.backups_at(&dest).await? {
         println!(
             "{name}  entries 1..={}  root {}  {} increments  {}",
@@ -135,7 +138,10 @@ async fn create(loc: &Location, args: &CreateArgs) -> anyhow::Result<ExitCode> {
     };
     let recipients = backup::parse_recipients(recipients)?;
     let dests: Vec<Destination> = match &args.to {
-        Some(p) => vec![Destination::directory("cli", p, true)?],
+        Some(p) => vec![Destination::open(
+            &DestinationConfig::from_spec("cli", p),
+            true,
+        )?],
         None => {
             if cfg.destinations.is_empty() {
                 anyhow::bail!(
@@ -144,7 +150,7 @@ async fn create(loc: &Location, args: &CreateArgs) -> anyhow::Result<ExitCode> {
             }
             cfg.destinations
                 .iter()
-                .map(|d| Destination::directory(&d.name, &d.path, true))
+                .map(|d| Destination::open(d, true))
                 .collect::<Result<_, _>>()?
         }
     };
@@ -186,9 +192,10 @@ async fn create(loc: &Location, args: &CreateArgs) -> anyhow::Result<ExitCode> {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// A backup directory to check besides the configured destinations; repeatable.
+    /// A backup (directory or s3://BUCKET[/PREFIX]) to check besides the
+    /// configured destinations; repeatable.
     #[arg(long = "backup")]
-    pub backups: Vec<PathBuf>,
+    pub backups: Vec<String>,
     /// An age identity: also restore each newest backup into a scratch
     /// directory and verify it (a custodian present, e.g. at a drill).
     #[arg(long)]
@@ -209,12 +216,11 @@ pub async fn check(loc: &Location, args: &CheckArgs) -> anyhow::Result<ExitCode>
         .backup
         .destinations
         .iter()
-        .map(|d| Destination::directory(&d.name, &d.path, false))
+        .map(|d| Destination::open(d, false))
         .collect::<Result<_, _>>()?;
     for (i, p) in args.backups.iter().enumerate() {
-        dests.push(Destination::directory(
-            &format!("backup-{}", i + 1),
-            p,
+        dests.push(Destination::open(
+            &DestinationConfig::from_spec(&format!("backup-{}", i + 1), p),
             false,
         )?);
     }
@@ -283,7 +289,7 @@ pub async fn restore(loc: &Location, args: &RestoreArgs) -> anyhow::Result<ExitC
         None => None,
     };
     let req = RestoreRequest {
-        from: Destination::directory("backup", &args.from, false)?,
+        from: Destination::open(&DestinationConfig::from_spec("backup", &args.from), false)?,
         target: loc.open_options(),
         keys_dir: args.keys.clone(),
         identities: backup::read_identities(&args.identity)?,
