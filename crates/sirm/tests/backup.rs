@@ -423,6 +423,44 @@ fn data_loss_and_forks_are_told_apart_and_a_short_restore_signs_nothing() {
     assert!(err(&o).contains("published-history"), "{}", err(&o));
     assert_eq!(t.size(), backed_up);
 
+    // Or it continues as a successor log under a new origin, whose first
+    // entry records the loss; it signs again, under the new origin only.
+    let succ = Target::sqlite(tmp.path().join("successor"));
+    let o = restore(
+        &succ,
+        &dest,
+        &keys,
+        &id,
+        &[
+            "--published",
+            pub_arg,
+            "--successor-origin",
+            "sirm:110105.r1",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["published"]["result"], "data_loss", "{report}");
+    assert_eq!(report["successor_origin"], "sirm:110105.r1");
+    assert_eq!(report["recorded"], true);
+    assert_eq!(succ.size(), backed_up + 1);
+    let note = succ.ok(&["checkpoint"]);
+    assert!(note.starts_with("sirm:110105.r1\n"), "{note}");
+    backup(&succ, &tmp.path().join("successor-dest"), &recipient);
+    let out = succ.ok(&["verify"]);
+    assert!(out.contains("ledger intact"), "{out}");
+    // The same origin again is refused.
+    let again = Target::sqlite(tmp.path().join("same-origin"));
+    let o = restore(
+        &again,
+        &dest,
+        &keys,
+        &id,
+        &["--published", pub_arg, "--successor-origin", "sirm:110105"],
+    );
+    refused(&o, &again, "must differ");
+
     // A fork: restore without the note (allowed: nothing to compare), then
     // that installation records its restore — a different entry after the
     // backup than the live one published. A backup of it, checked against

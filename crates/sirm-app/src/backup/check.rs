@@ -229,6 +229,7 @@ impl Sirm {
                 at: None,
                 published: None,
                 accept_data_loss: false,
+                successor_origin: None,
             })
             .await?;
             if report.root != m.root {

@@ -20,6 +20,9 @@ use super::manifest::Manifest;
 use super::{BackupError, Destination};
 use crate::{Access, AppError, DataDir, OpenOptions, Sirm};
 
+/// Security event that opens a successor log after a data loss.
+pub const SUCCESSION_EVENT: &str = "ledger.succession";
+
 /// Entries imported per transaction.
 const IMPORT_CHUNK: usize = 10_000;
 
@@ -45,6 +48,9 @@ pub struct RestoreRequest {
     pub published: Option<String>,
     /// Restore even when entries after the backup were published (lost).
     pub accept_data_loss: bool,
+    /// After a data loss, continue as a successor log under this new origin
+    /// (its first entry records the loss) instead of a frozen installation.
+    pub successor_origin: Option<String>,
 }
 
 /// How the restored ledger compares with the published checkpoint.
@@ -69,8 +75,12 @@ pub struct RestoreReport {
     pub blobs: u64,
     pub state_rows: u64,
     pub published: PublishedCheck,
-    /// The restore recorded as a `backup.restored` event (not after a data loss).
+    /// The restore recorded in the ledger: a `backup.restored` event, or
+    /// for a successor log its `ledger.succession` event (not when frozen).
     pub recorded: bool,
+    /// The origin the restored installation signs under, when it became a
+    /// successor log after a data loss.
+    pub successor_origin: Option<String>,
     pub seconds: f64,
 }
 
@@ -120,12 +130,15 @@ pub async fn restore(req: RestoreRequest) -> Result<RestoreReport, AppError> {
                     "the published checkpoint is not signed by this agency's key: {e}"
                 ))
             })?;
-            if cp.checkpoint.tree_size > manifest.tree_size && !req.accept_data_loss {
+            if cp.checkpoint.tree_size > manifest.tree_size
+                && !req.accept_data_loss
+                && req.successor_origin.is_none()
+            {
                 return Err(BackupError::Diverged(format!(
                     "data loss up to entry {}: the newest backup ({name}) ends at entry {}, but the agency published a \
                      checkpoint at entry {}; entries {}..={} are not in any backup here. Nothing was restored. \
-                     Restore with --accept-data-loss to keep what there is (the installation will then refuse to sign \
-                     new checkpoints; docs/operations.md)",
+                     Restore with --successor-origin NEW to continue as a successor log that records the loss, or with \
+                     --accept-data-loss to keep what there is read-only (docs/operations.md, \"After a data loss\")",
                     cp.checkpoint.tree_size,
                     manifest.tree_size,
                     cp.checkpoint.tree_size,
@@ -274,8 +287,11 @@ async fn replay(
                     first_seq,
                     last_seq,
                 } => {
+                    // The origin may differ between increments: a successor
+                    // log (docs/operations.md) continues a backup under its
+                    // new origin; the manifest's signature covers every
+                    // increment's hash.
                     if format != INCREMENT_FORMAT
-                        || origin != manifest.origin
                         || first_seq != inc.first_seq
                         || last_seq != inc.last_seq
                     {
@@ -290,7 +306,7 @@ async fn replay(
                     return Err(bad("does not start with its header".into()).into())
                 }
                 Record::Installation(r) => {
-                    if r.public_key != manifest.public_key || r.origin != manifest.origin {
+                    if r.public_key != manifest.public_key {
                         return Err(
                             bad("installation record of another installation".into()).into()
                         );
@@ -448,8 +464,37 @@ async fn replay(
     config.database_url = req.target.database_url.clone();
     config.database_schema = req.target.database_schema.clone();
     config.archive = Default::default();
+    let previous_origin = config.origin.clone();
+    let successor = match (&check, &req.successor_origin) {
+        (PublishedCheck::DataLoss { .. }, Some(new)) => {
+            if *new == previous_origin {
+                return Err(BackupError::Diverged(
+                    "the successor origin must differ from the published one".into(),
+                )
+                .into());
+            }
+            if new.is_empty()
+                || new
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || c == '+')
+            {
+                return Err(BackupError::Diverged(format!(
+                    "successor origin {new:?}: one word without spaces or \"+\""
+                ))
+                .into());
+            }
+            config.origin = new.clone();
+            true
+        }
+        (_, Some(_)) => return Err(BackupError::Diverged(
+            "--successor-origin is for a restore with data loss; nothing published was lost here"
+                .into(),
+        )
+        .into()),
+        _ => false,
+    };
     dir.write_config(&config)?;
-    if let (PublishedCheck::DataLoss { .. }, Some(cp)) = (&check, published) {
+    if let (PublishedCheck::DataLoss { .. }, Some(cp), false) = (&check, published, successor) {
         std::fs::write(dir.root().join(PUBLISHED_NOTE), cp.to_note())
             .map_err(|e| target_err(req, e.to_string()))?;
     }
@@ -472,9 +517,31 @@ async fn replay(
         ))
         .into());
     }
-    let recorded =
-        check == PublishedCheck::NotGiven || matches!(check, PublishedCheck::Consistent { .. });
-    if recorded {
+    if let (true, Some(cp)) = (successor, published) {
+        // The successor log's first entry: what was lost, from which log.
+        let detail = format!(
+            "previous_origin={previous_origin} restored_to={} published={} published_root={} lost={}..={} from={} manifest={name}",
+            manifest.tree_size,
+            cp.checkpoint.tree_size,
+            hex::encode(cp.checkpoint.root),
+            manifest.tree_size + 1,
+            cp.checkpoint.tree_size,
+            req.from.name
+        );
+        let draft = sirm.audit_draft_long(
+            "sirm",
+            "restore",
+            SUCCESSION_EVENT,
+            "success",
+            &detail,
+            "sirm",
+        )?;
+        sirm.append(vec![draft]).await?;
+    }
+    let recorded = successor
+        || check == PublishedCheck::NotGiven
+        || matches!(check, PublishedCheck::Consistent { .. });
+    if recorded && !successor {
         let detail = format!(
             "from={} manifest={name} tree_size={} root={} published={}",
             req.from.name,
@@ -506,6 +573,7 @@ async fn replay(
         state_rows,
         published: check,
         recorded,
+        successor_origin: successor.then(|| config.origin.clone()),
         seconds: started.elapsed().as_secs_f64(),
     })
 }

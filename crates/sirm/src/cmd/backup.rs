@@ -80,6 +80,11 @@ pub struct RestoreArgs {
     /// the installation will refuse to sign new checkpoints.
     #[arg(long)]
     pub accept_data_loss: bool,
+    /// After a data loss, continue as a successor log under this new origin
+    /// (e.g. sirm:110105.r1): its first entry records the loss; witnesses
+    /// must be told the new origin (docs/operations.md).
+    #[arg(long, value_name = "ORIGIN")]
+    pub successor_origin: Option<String>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -296,6 +301,7 @@ pub async fn restore(loc: &Location, args: &RestoreArgs) -> anyhow::Result<ExitC
         at: args.at,
         published,
         accept_data_loss: args.accept_data_loss,
+        successor_origin: args.successor_origin.clone(),
     };
     let r = backup::restore(req).await?;
     if args.json {
@@ -324,11 +330,18 @@ pub async fn restore(loc: &Location, args: &RestoreArgs) -> anyhow::Result<ExitC
         PublishedCheck::Consistent { published } => {
             println!("the published checkpoint at entry {published} is part of the restored history")
         }
-        PublishedCheck::DataLoss { restored, published } => println!(
-            "DATA LOSS up to entry {published}: entries {}..={published} were published and are not in the backup; \
-             this installation will not sign new checkpoints (docs/operations.md)",
-            restored + 1
-        ),
+        PublishedCheck::DataLoss { restored, published } => match &r.successor_origin {
+            Some(o) => println!(
+                "DATA LOSS up to entry {published}: entries {}..={published} were published and are not in the backup; \
+                 this installation continues as the successor log {o}, whose first entry records the loss",
+                restored + 1
+            ),
+            None => println!(
+                "DATA LOSS up to entry {published}: entries {}..={published} were published and are not in the backup; \
+                 this installation will not sign new checkpoints (docs/operations.md)",
+                restored + 1
+            ),
+        },
     }
     Ok(ExitCode::SUCCESS)
 }
