@@ -65,21 +65,6 @@ impl Sirm {
         result
     }
 
-    /// Every backup at `dest`, oldest first, each manifest verified to be
-    /// this installation's and signed by its key.
-    pub async fn backups_at(
-        &self,
-        dest: &Destination,
-    ) -> Result<Vec<(String, Manifest)>, AppError> {
-        let mut out = Vec::new();
-        for name in dest.manifest_names().await? {
-            let m = dest.manifest(&name).await?;
-            m.verify(&name, &self.public_key)?;
-            out.push((name, m));
-        }
-        Ok(out)
-    }
-
     async fn backup_run(
         &self,
         dest: &Destination,
@@ -264,4 +249,20 @@ impl Sirm {
             seconds: started.elapsed().as_secs_f64(),
         })
     }
+}
+
+/// Every backup at `dest`, oldest first, each manifest verified to be of the
+/// installation whose public key is `key` and signed by it. Needs no
+/// database (a restore is planned with it).
+pub async fn list(
+    dest: &Destination,
+    key: &sirm_ledger::PublicKey,
+) -> Result<Vec<(String, Manifest)>, AppError> {
+    let mut out = Vec::new();
+    for name in dest.manifest_names().await? {
+        let m = dest.manifest(&name).await?;
+        m.verify(&name, key)?;
+        out.push((name, m));
+    }
+    Ok(out)
 }

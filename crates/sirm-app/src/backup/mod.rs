@@ -36,7 +36,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use check::{BackupCheck, CheckReport, CHECK_EVENT};
-pub use create::{BackupReport, BACKUP_FAILED, BACKUP_STARTED};
+pub use create::{list, BackupReport, BACKUP_FAILED, BACKUP_STARTED};
 pub use increment::{InstallationRecord, Record, INCREMENT_FORMAT};
 pub use manifest::{IncrementRef, Manifest, MANIFEST_FORMAT};
 pub use restore::{restore, PublishedCheck, RestoreReport, RestoreRequest, PUBLISHED_NOTE};

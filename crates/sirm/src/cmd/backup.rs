@@ -54,6 +54,10 @@ pub struct ListArgs {
     /// The backup: a directory, or s3://BUCKET[/PREFIX] (docs/operations.md).
     #[arg(long)]
     pub from: String,
+    /// The agency's public key (default: keys/checkpoint.pub in the data
+    /// directory); no database is needed.
+    #[arg(long)]
+    pub public_key: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -118,9 +122,13 @@ fn keygen(args: &KeygenArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn list(loc: &Location, args: &ListArgs) -> anyhow::Result<ExitCode> {
-    let sirm = Sirm::open(&loc.open_options(), Access::Read).await?;
+    let key_path = args
+        .public_key
+        .clone()
+        .unwrap_or_else(|| loc.data_dir.join("keys").join("checkpoint.pub"));
+    let key = sirm_app::read_public_key_file(&key_path)?;
     let dest = Destination::open(&DestinationConfig::from_spec("backup", &args.from), false)?;
-    for (name, m) in sirm.backups_at(&dest).await? {
+    for (name, m) in backup::list(&dest, &key).await? {
         println!(
             "{name}  entries 1..={}  root {}  {} increments  {}",
             m.tree_size,
@@ -129,7 +137,6 @@ async fn list(loc: &Location, args: &ListArgs) -> anyhow::Result<ExitCode> {
             m.created
         );
     }
-    sirm.store.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
