@@ -82,6 +82,16 @@ impl Sirm {
     pub async fn open(opts: &OpenOptions, access: Access) -> Result<Sirm, AppError> {
         let config = opts.data_dir.read_config()?;
         if access == Access::Sign {
+            let marker = opts.data_dir.root().join(crate::backup::MIGRATED_MARKER);
+            if let Ok(text) = std::fs::read_to_string(&marker) {
+                return Err(AppError::Config {
+                    path: marker,
+                    message: format!(
+                        "{} Read it (sirm verify, sirm checkpoint); write to the copy.",
+                        text.trim()
+                    ),
+                });
+            }
             opts.data_dir.secure()?;
         }
         let profile = CryptoProfile::from_name(&config.profile).map_err(|e| AppError::Config {

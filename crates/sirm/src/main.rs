@@ -67,6 +67,8 @@ enum Command {
     /// Readability check (Art 9): verify the ledger and projections, re-hash
     /// every archived file, check the newest backup of each destination.
     Check(cmd::backup::CheckArgs),
+    /// Copy the installation into the other engine (SQLite ↔ PostgreSQL), prove it, keep the original read-only.
+    MigrateEngine(cmd::backup::MigrateEngineArgs),
     /// A witness for the supervising department: keygen, serve (C2SP tlog-witness; docs/witness.md).
     Witness(cmd::witness::WitnessArgs),
 }
@@ -112,6 +114,7 @@ fn run_async(loc: &Location, command: &Command) -> anyhow::Result<ExitCode> {
             Command::Backup(a) => cmd::backup::run(loc, a).await,
             Command::Restore(a) => cmd::backup::restore(loc, a).await,
             Command::Check(a) => cmd::backup::check(loc, a).await,
+            Command::MigrateEngine(a) => cmd::backup::migrate_engine(loc, a).await,
             Command::Witness(a) => cmd::witness::run(a).await,
             Command::Id(_) | Command::Calc(_) | Command::Rules(_) | Command::TotpCode(_) => {
                 anyhow::bail!("internal: synchronous command dispatched as async")

@@ -916,3 +916,62 @@ async fn sigkill_at_random_points_loses_nothing_acknowledged() {
     }
     assert!(kills >= 50, "{kills} kills");
 }
+
+/// `sirm migrate-engine` SQLite → PostgreSQL → SQLite: equal root and
+/// projection digest, the originals kept read-only, both ledgers record it.
+#[test]
+fn migrate_engine_there_and_back_keeps_the_original_read_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let live = demo(tmp.path().join("live"));
+    let size = live.size();
+    let pg = Target::postgres(tmp.path().join("pg"));
+    let schema = pg.schema.clone().unwrap();
+    let out = live.ok(&[
+        "migrate-engine",
+        "--to",
+        &pg_url(),
+        "--to-schema",
+        &schema,
+        "--to-data-dir",
+        pg.data.to_str().unwrap(),
+    ]);
+    assert!(out.contains("equal in both"), "{out}");
+    pg.verify_ok();
+    // The original: readable, verifiable, but not writable any more.
+    let o = live.sirm(&["verify"]);
+    assert!(o.status.success());
+    let o = live.sirm(&["serve", "--listen", "127.0.0.1:0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("migrated to"), "{}", err(&o));
+    // Both ledgers hold the migration event; the copy holds every entry of
+    // the original (its event and backup run included) and its own two.
+    assert!(pg.size() >= size + 2);
+    let back = Target::sqlite(tmp.path().join("back"));
+    let out = pg.ok(&[
+        "migrate-engine",
+        "--to",
+        "sqlite",
+        "--to-data-dir",
+        back.data.to_str().unwrap(),
+    ]);
+    assert!(out.contains("equal in both"), "{out}");
+    back.verify_ok();
+    // A non-empty target is refused, the source stays writable.
+    let fresh = demo(tmp.path().join("fresh"));
+    let o = fresh.sirm(&[
+        "migrate-engine",
+        "--to",
+        "sqlite",
+        "--to-data-dir",
+        back.data.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("not empty"), "{}", err(&o));
+    let o = fresh.sirm(&[
+        "backup",
+        "keygen",
+        "--out",
+        tmp.path().join("k").to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+}
