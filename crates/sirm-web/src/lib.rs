@@ -341,6 +341,15 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(g.clone(), "/operations", Perm(P::DatabaseMaintain), Page),
             get(pages::operations::operations),
         ),
+        (
+            spec(
+                p.clone(),
+                "/operations/acknowledge",
+                Perm(P::DatabaseMaintain),
+                Page,
+            ),
+            post(pages::operations::acknowledge),
+        ),
         // Audit administrator: the security audit trail.
         (
             spec(g.clone(), "/audit", Perm(P::AuditRead), Page),

@@ -99,4 +99,66 @@ async fn operations_page_and_metrics_show_backups_and_checks(engine: Engine) {
     for id in sirm_app::testkit::person_ids(&app.sirm, 100).await.unwrap() {
         assert!(!text.contains(&id), "an ID number in /metrics");
     }
+
+    // A damaged backup: the next check fails, and the alarm stays on every
+    // administrator's workbench (not a clerk's) until the database
+    // administrator marks it handled.
+    let inc = std::fs::read_dir(local.join("increments"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&inc).unwrap();
+    bytes[40] ^= 1;
+    std::fs::write(&inc, bytes).unwrap();
+    let check = app.sirm.check(&dests, None, None).await.unwrap();
+    assert!(!check.is_clean());
+    for (user, shown) in [
+        ("sysadmin", true),
+        ("auditadmin", true),
+        ("dba", true),
+        ("clerk", false),
+    ] {
+        let (_, html) = app.login(user).await.page("/home").await;
+        assert_eq!(html.contains("id=\"check-alarm\""), shown, "{user}: {html}");
+    }
+    let seq = app
+        .sirm
+        .check_alarm()
+        .await
+        .unwrap()
+        .unwrap()
+        .seq
+        .to_string();
+    let r = dba
+        .form("/operations/acknowledge", &[("check", &seq), ("note", "x")])
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = dba
+        .form(
+            "/operations/acknowledge",
+            &[
+                ("check", &seq),
+                ("note", "restored the increment from the local copy"),
+            ],
+        )
+        .await;
+    assert!(
+        r.status().is_redirection() || r.status().is_success(),
+        "{}",
+        r.status()
+    );
+    let (_, html) = app.login("sysadmin").await.page("/home").await;
+    assert!(!html.contains("id=\"check-alarm\""), "{html}");
+    // Only the database administrator may mark it handled.
+    let r = app
+        .login("auditadmin")
+        .await
+        .form(
+            "/operations/acknowledge",
+            &[("check", &seq), ("note", "not mine")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }

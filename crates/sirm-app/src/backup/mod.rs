@@ -43,7 +43,7 @@ pub use manifest::{IncrementRef, Manifest, MANIFEST_FORMAT};
 pub use migrate::{migrate_engine, MigrationReport, MIGRATED_MARKER, MIGRATION_EVENT};
 pub use restore::{restore, PublishedCheck, RestoreReport, RestoreRequest, PUBLISHED_NOTE};
 pub use schedule::{check_schedule, run_schedule};
-pub use status::{DestinationStatus, OperationsEvent, OperationsStatus};
+pub use status::{DestinationStatus, OperationsEvent, OperationsStatus, CHECK_ACK_EVENT};
 
 use object_store::ObjectStore;
 

@@ -6,6 +6,10 @@
 use serde::Serialize;
 
 use super::{Destination, BACKUP_FAILED, BACKUP_STARTED, CHECK_EVENT};
+use sirm_domain::access::Permission;
+
+/// Security event: a database administrator has handled a failed check.
+pub const CHECK_ACK_EVENT: &str = "check.acknowledged";
 use crate::{AppError, Sirm};
 
 /// One destination's newest backup.
@@ -45,6 +49,9 @@ pub struct OperationsStatus {
     pub last_check: Option<OperationsEvent>,
     /// Newest first.
     pub recent: Vec<OperationsEvent>,
+    /// The newest check, when it found problems and nobody has handled it
+    /// yet (shown on every administrator's workbench).
+    pub alarm: Option<OperationsEvent>,
 }
 
 impl Sirm {
@@ -134,12 +141,92 @@ impl Sirm {
         recent.sort_by_key(|e| std::cmp::Reverse(e.seq));
         let last_check = recent.iter().find(|e| e.event == CHECK_EVENT).cloned();
         recent.truncate(15);
+        let alarm = self.check_alarm().await?;
         Ok(OperationsStatus {
             ledger_entries,
             database_bytes,
             destinations,
             last_check,
             recent,
+            alarm,
         })
+    }
+
+    /// The newest readability check, if it found problems and no
+    /// `check.acknowledged` event came after it.
+    pub async fn check_alarm(&self) -> Result<Option<OperationsEvent>, AppError> {
+        let newest = |name: &'static str| sirm_store::AuditFilter {
+            kind: Some(sirm_domain::records::kind::SECURITY_EVENT.into()),
+            event: Some(name.into()),
+            limit: 1,
+            ..Default::default()
+        };
+        let Some(check) = self
+            .store
+            .security_entries(&newest(CHECK_EVENT))
+            .await?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        let v = check.payload_value().unwrap_or_default();
+        let s = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+        if s("outcome") == "success" {
+            return Ok(None);
+        }
+        let acked = self
+            .store
+            .security_entries(&newest(CHECK_ACK_EVENT))
+            .await?
+            .first()
+            .is_some_and(|a| a.seq > check.seq);
+        if acked {
+            return Ok(None);
+        }
+        Ok(Some(OperationsEvent {
+            seq: check.seq,
+            time: sirm_ledger::format_time(&check.time),
+            event: s("event"),
+            outcome: s("outcome"),
+            detail: s("detail"),
+        }))
+    }
+
+    /// A database administrator records that the failed check `seq` is
+    /// handled, with what was done; the alarm leaves the workbenches.
+    pub async fn acknowledge_check_alarm(
+        &self,
+        who: &crate::Principal,
+        seq: u64,
+        note: &str,
+    ) -> Result<(), AppError> {
+        self.authorize(who, Permission::DatabaseMaintain).await?;
+        let note = note.trim();
+        if note.chars().count() < 4 {
+            return Err(AppError::invalid(
+                "note",
+                "say what was done (at least 4 characters)",
+            ));
+        }
+        match self.check_alarm().await? {
+            Some(a) if a.seq == seq => {}
+            _ => {
+                return Err(AppError::Conflict(
+                    "that check is not the open alarm (already handled, or a newer check ran)"
+                        .into(),
+                ))
+            }
+        }
+        let draft = self.audit_draft(
+            &who.username,
+            "operations",
+            CHECK_ACK_EVENT,
+            "success",
+            &format!("check={seq} note={note}"),
+            &who.username,
+        )?;
+        self.append(vec![draft]).await?;
+        Ok(())
     }
 }

@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
 
-pub async fn home(Extension(c): Extension<Caller>) -> Response {
+pub async fn home(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
     let p = &c.principal;
     let roles: Vec<String> = p
         .roles
@@ -56,6 +56,19 @@ pub async fn home(Extension(c): Extension<Caller>) -> Response {
             t(zh, en)
         ));
         return page("工作台 Workbench", Some((p, &c.csrf)), &body);
+    }
+    // A failed readability check stays on every administrator's workbench
+    // until a database administrator has handled it (docs/operations.md).
+    if p.roles.iter().any(|r| r.is_admin()) {
+        if let Ok(Some(a)) = st.sirm.check_alarm().await {
+            body.push_str(&format!(
+                "<div class=\"err\" id=\"check-alarm\"><strong>{}</strong> {} · {} <a href=\"/operations\">{}</a></div>",
+                t("可读性检测发现问题", "The readability check found problems"),
+                esc(&a.time),
+                esc(&a.detail),
+                t("运行维护", "Operations")
+            ));
+        }
     }
     body.push_str(&format!(
         "<h2>{}</h2><ul id=\"may\">",

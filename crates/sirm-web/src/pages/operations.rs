@@ -2,10 +2,11 @@
 //! readability check, recent backup and check events, storage (Art 9).
 
 use axum::extract::State;
-use axum::response::Response;
-use axum::Extension;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use serde::Deserialize;
 
-use super::{esc, page, t};
+use super::{csrf_field, esc, page, t};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
@@ -77,6 +78,26 @@ pub async fn operations(State(st): State<AppState>, Extension(c): Extension<Call
             esc(&e.detail)
         ),
     };
+    let alarm = match &s.alarm {
+        None => String::new(),
+        Some(a) => format!(
+            "<div class=\"err\" id=\"check-alarm\"><strong>{}</strong> {} · {}\
+             <form method=\"post\" action=\"/operations/acknowledge\" id=\"acknowledge\">{}\
+             <input type=\"hidden\" name=\"check\" value=\"{}\">\
+             <label>{} <input name=\"note\" required minlength=\"4\" maxlength=\"300\"></label>\
+             <button>{}</button></form></div>",
+            t(
+                "可读性检测发现问题，尚未处理",
+                "The readability check found problems, not yet handled"
+            ),
+            esc(&a.time),
+            esc(&a.detail),
+            csrf_field(&c.csrf),
+            a.seq,
+            t("处理情况", "What was done"),
+            t("确认已处理", "Mark as handled")
+        ),
+    };
     let mut events = String::new();
     for e in &s.recent {
         events.push_str(&format!(
@@ -89,7 +110,7 @@ pub async fn operations(State(st): State<AppState>, Extension(c): Extension<Call
         ));
     }
     let body = format!(
-        "<h1>{}</h1>\
+        "<h1>{}</h1>{alarm}\
          <p id=\"storage\">{} {} · {} {}</p>\
          <h2>{}</h2><table id=\"backups\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{dests}</table>\
          <h2>{}</h2>{check}\
@@ -121,4 +142,27 @@ pub async fn operations(State(st): State<AppState>, Extension(c): Extension<Call
         ),
     );
     page("运行维护 Operations", Some((&c.principal, &c.csrf)), &body)
+}
+
+#[derive(Deserialize)]
+pub struct AckForm {
+    pub check: u64,
+    pub note: String,
+}
+
+/// `POST /operations/acknowledge`: the database administrator marks the
+/// failed check as handled (a `check.acknowledged` event).
+pub async fn acknowledge(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<AckForm>,
+) -> Response {
+    match st
+        .sirm
+        .acknowledge_check_alarm(&c.principal, f.check, &f.note)
+        .await
+    {
+        Ok(()) => Redirect::to("/operations").into_response(),
+        Err(e) => super::error_page(ApiError::from(e)),
+    }
 }
