@@ -25,6 +25,10 @@ use crate::StoreError;
 const ROWS_PER_STATEMENT: usize = 1000;
 /// Entries held in memory at once by [`Store::append_stream`].
 const STREAM_CHUNK: usize = 10_000;
+/// SQLite page cache for a bulk append (256 MiB; lazily allocated).
+const BULK_CACHE_PRAGMA: &str = "PRAGMA cache_size = -262144";
+/// SQLite's default page cache (2 MB), restored after a bulk append.
+const DEFAULT_CACHE_PRAGMA: &str = "PRAGMA cache_size = -2000";
 /// Key of the PostgreSQL advisory lock that serialises appends across processes.
 pub(crate) const APPEND_LOCK_KEY: i64 = 0x5349_524d; // "SIRM"
 
@@ -576,7 +580,16 @@ impl Store {
         let first_seq = frontier.size() + 1;
         let mut index = 0usize;
         let mut nodes = Vec::new();
+        let mut big_cache = false;
         loop {
+            if index >= STREAM_CHUNK && !big_cache && self.engine == Engine::Sqlite {
+                // A bulk append (an approved declaration): persons are keyed
+                // by blind index, so their rows land on pages all over the
+                // indexes; with SQLite's default 2 MB page cache nearly every
+                // row would touch a page not in memory. Reset before commit.
+                sqlx::query(BULK_CACHE_PRAGMA).execute(&mut *tx).await?;
+                big_cache = true;
+            }
             let mut entries = Vec::with_capacity(STREAM_CHUNK);
             let mut leaves = Vec::with_capacity(STREAM_CHUNK);
             nodes.clear();
@@ -625,6 +638,9 @@ impl Store {
         }
         if index == 0 {
             return Err(StoreError::Inconsistent("empty batch".into()));
+        }
+        if big_cache {
+            sqlx::query(DEFAULT_CACHE_PRAGMA).execute(&mut *tx).await?;
         }
         let now = Utc::now().timestamp_micros().max(min_time);
         let checkpoint = SignedCheckpoint::sign(
