@@ -158,14 +158,15 @@ async fn run(n: usize, engine: &str) {
     );
     if engine == "postgres" {
         for o in [&opts, &target] {
-            let s = Sirm::open(o, Access::Read).await.unwrap();
-            s.store
-                .execute_raw(&format!(
-                    "DROP SCHEMA IF EXISTS \"{}\" CASCADE",
-                    o.database_schema.clone().unwrap()
-                ))
+            let s = sirm_store::Store::connect(&o.store_config(None), sirm_store::Role::Owner)
                 .await
                 .unwrap();
+            s.execute_raw(&format!(
+                "DROP SCHEMA IF EXISTS \"{}\" CASCADE",
+                o.database_schema.clone().unwrap()
+            ))
+            .await
+            .unwrap();
         }
     }
 }
