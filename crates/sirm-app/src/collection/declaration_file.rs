@@ -4,7 +4,6 @@
 //! application, and on approval computed and appended in one streamed
 //! transaction (`Store::append_stream`): all of it or none.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -37,9 +36,10 @@ pub struct FileReport {
 
 /// Row checks shared by the counter and the approval. Memory is bounded
 /// by the employer's size, not the file's: the employed persons of the
-/// month, and one "seen" bit per employed person.
+/// month (their blind indexes, sorted: a person's slot is its position),
+/// and one "seen" bit per employed person.
 pub(crate) struct RowCheck {
-    employed: HashMap<String, usize>,
+    employed: Vec<String>,
     seen: Vec<bool>,
     keyer: crate::privacy::Keyer,
 }
@@ -52,20 +52,24 @@ impl RowCheck {
     ) -> Result<RowCheck, AppError> {
         let first = format!("{month}-01");
         let last = format!("{month}-31");
-        let employed: HashMap<String, usize> = sirm
+        // Sorted and each once (`Store::employed_in`).
+        let employed = sirm
             .store
             .employed_in(credit_code.as_str(), &first, &last)
-            .await?
-            .into_iter()
-            .enumerate()
-            .map(|(i, id)| (id, i))
-            .collect();
+            .await?;
         let seen = vec![false; employed.len()];
         Ok(RowCheck {
             employed,
             seen,
             keyer: sirm.vault()?.keyer(),
         })
+    }
+
+    /// The slot (position among the employed persons) of `pk`.
+    fn slot(&self, pk: &PersonKey) -> Option<usize> {
+        self.employed
+            .binary_search_by(|e| e.as_str().cmp(pk.as_str()))
+            .ok()
     }
 
     /// One CSV line: `Ok(None)` for a blank line or the header.
@@ -119,7 +123,10 @@ impl RowCheck {
         // The reason is kept with the application: it names the line, never
         // the person (no identifier leaves the file in clear).
         let pk = self.keyer.person_key(&id);
-        let Some(&slot) = self.employed.get(pk.as_str()) else {
+        let Ok(slot) = self
+            .employed
+            .binary_search_by(|e| e.as_str().cmp(pk.as_str()))
+        else {
             return Err("id: this person is not employed by this employer in this month".into());
         };
         if std::mem::replace(&mut self.seen[slot], true) {
@@ -294,50 +301,86 @@ pub(crate) struct FileDrafts {
     pub(crate) actors: Vec<String>,
     /// Progress shown in the workbench, when someone is watching.
     pub(crate) job: Option<std::sync::Arc<crate::progress::Job>>,
+    /// Each employed person's accepted wage (and its line), by slot; read
+    /// on the first call of `next`.
+    pub(crate) wages: Option<Vec<Option<(u64, Decimal)>>>,
+    /// The next slot to write.
+    pub(crate) cursor: usize,
+}
+
+impl FileDrafts {
+    /// Reads the whole file once and keeps each accepted row's wage in its
+    /// person's slot. The entries are then written in blind-index order:
+    /// persons are keyed by blind index, so file order would scatter the
+    /// inserts over every page of the indexes (docs/benchmarks.md).
+    /// Memory: one optional wage per employed person.
+    fn read_all(&mut self) -> Result<(), String> {
+        let mut wages = vec![None; self.check.employed.len()];
+        while let Some(next) = self.lines.next_line() {
+            let (line_no, line) = next?;
+            // Rejected rows were reported at the counter.
+            if let Ok(Some((pk, wage))) = self.check.row(line_no, line) {
+                if let Some(slot) = self.check.slot(&pk) {
+                    wages[slot] = Some((line_no, wage));
+                }
+            }
+        }
+        self.wages = Some(wages);
+        Ok(())
+    }
 }
 
 impl Iterator for FileDrafts {
     type Item = Result<EntryDraft, sirm_store::StoreError>;
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let (line_no, line) = match self.lines.next_line()? {
-                Ok(l) => l,
-                Err(e) => return Some(Err(sirm_store::StoreError::Inconsistent(e))),
-            };
-            match self.check.row(line_no, line) {
-                Ok(None) | Err(_) => continue, // rejected rows were reported at the counter
-                Ok(Some((id, wage))) => {
-                    if let Some(job) = &self.job {
-                        job.add_done(1);
-                    }
-                    let made = sirm_domain::rules::engine::month(self.params, wage, self.class)
-                        .map_err(|e| format!("line {line_no}: {e}"))
-                        .and_then(|result| {
-                            let p = records::ContributionAssessed {
-                                id: id.clone(),
-                                credit_code: self.credit_code.clone(),
-                                month: self.month,
-                                result,
-                            };
-                            draft(
-                                &self.config,
-                                Stream::Business,
-                                kind::CONTRIBUTION_ASSESSED,
-                                records::person_subject(&id),
-                                "sirm",
-                                &p,
-                            )
-                            .map_err(|e| e.to_string())
-                        })
-                        .map(|mut d| {
-                            d.application = Some(self.application.clone());
-                            d.actors = self.actors.clone();
-                            d
-                        })
-                        .map_err(sirm_store::StoreError::Inconsistent);
-                    return Some(made);
-                }
+        if self.wages.is_none() {
+            if let Err(e) = self.read_all() {
+                return Some(Err(sirm_store::StoreError::Inconsistent(e)));
             }
+        }
+        loop {
+            let wages = self.wages.as_ref()?;
+            let slot = self.cursor;
+            if slot >= wages.len() {
+                return None;
+            }
+            self.cursor += 1;
+            let Some((line_no, wage)) = wages[slot] else {
+                continue;
+            };
+            let id: PersonKey = match self.check.employed[slot].parse() {
+                Ok(k) => k,
+                Err(e) => return Some(Err(sirm_store::StoreError::Inconsistent(format!("{e}")))),
+            };
+            if let Some(job) = &self.job {
+                job.add_done(1);
+            }
+            let made = sirm_domain::rules::engine::month(self.params, wage, self.class)
+                .map_err(|e| format!("line {line_no}: {e}"))
+                .and_then(|result| {
+                    let p = records::ContributionAssessed {
+                        id: id.clone(),
+                        credit_code: self.credit_code.clone(),
+                        month: self.month,
+                        result,
+                    };
+                    draft(
+                        &self.config,
+                        Stream::Business,
+                        kind::CONTRIBUTION_ASSESSED,
+                        records::person_subject(&id),
+                        "sirm",
+                        &p,
+                    )
+                    .map_err(|e| e.to_string())
+                })
+                .map(|mut d| {
+                    d.application = Some(self.application.clone());
+                    d.actors = self.actors.clone();
+                    d
+                })
+                .map_err(sirm_store::StoreError::Inconsistent);
+            return Some(made);
         }
     }
 }
@@ -542,6 +585,8 @@ impl Sirm {
             job: self.progress.get(&decision_job(application)).inspect(|j| {
                 j.phase("writing", Some(d.accepted));
             }),
+            wages: None,
+            cursor: 0,
         })
     }
 }
