@@ -40,8 +40,16 @@ pub struct FileReport {
 /// and one "seen" bit per employed person.
 pub(crate) struct RowCheck {
     employed: Vec<String>,
+    /// The first 16 hex digits of each blind index → its slot (a fast
+    /// look-up; a clash falls back to binary search).
+    by_prefix: std::collections::HashMap<u64, usize>,
     seen: Vec<bool>,
     keyer: crate::privacy::Keyer,
+}
+
+/// The first 16 hex digits after `pk` of a blind index, as a number.
+fn prefix(pk: &str) -> Option<u64> {
+    pk.get(2..18).and_then(|h| u64::from_str_radix(h, 16).ok())
 }
 
 impl RowCheck {
@@ -58,8 +66,15 @@ impl RowCheck {
             .employed_in(credit_code.as_str(), &first, &last)
             .await?;
         let seen = vec![false; employed.len()];
+        let mut by_prefix = std::collections::HashMap::with_capacity(employed.len());
+        for (slot, pk) in employed.iter().enumerate() {
+            if let Some(p) = prefix(pk) {
+                by_prefix.entry(p).or_insert(slot);
+            }
+        }
         Ok(RowCheck {
             employed,
+            by_prefix,
             seen,
             keyer: sirm.vault()?.keyer(),
         })
@@ -67,9 +82,16 @@ impl RowCheck {
 
     /// The slot (position among the employed persons) of `pk`.
     fn slot(&self, pk: &PersonKey) -> Option<usize> {
-        self.employed
-            .binary_search_by(|e| e.as_str().cmp(pk.as_str()))
-            .ok()
+        let fast = prefix(pk.as_str())
+            .and_then(|p| self.by_prefix.get(&p))
+            .filter(|&&slot| self.employed[slot] == pk.as_str());
+        match fast {
+            Some(&slot) => Some(slot),
+            None => self
+                .employed
+                .binary_search_by(|e| e.as_str().cmp(pk.as_str()))
+                .ok(),
+        }
     }
 
     /// One CSV line: `Ok(None)` for a blank line or the header.
