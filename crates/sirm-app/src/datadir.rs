@@ -284,6 +284,12 @@ pub fn read_public_key_file(path: &Path) -> Result<PublicKey, AppError> {
     PublicKey::from_text(&text).map_err(|e| file_err(path, e))
 }
 
+/// Create a secret file (mode 0600) that must not exist yet: key files,
+/// backup identities, witness keys.
+pub fn write_new_secret(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
+    write_new(path, bytes, 0o600)
+}
+
 /// Create a file that must not exist yet, with the given Unix mode.
 fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), AppError> {
     use std::io::Write;

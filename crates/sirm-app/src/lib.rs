@@ -33,7 +33,7 @@ pub mod verify;
 pub mod verify_projections;
 pub mod witness;
 
-pub use datadir::{read_public_key_file, Config, DataDir, SecurityConfig};
+pub use datadir::{read_public_key_file, write_new_secret, Config, DataDir, SecurityConfig};
 pub use error::AppError;
 pub use identity::{Pending, Principal};
 pub use sirm::{Access, OpenOptions, Sirm};

@@ -34,7 +34,8 @@ impl Target {
             schema: Some(schema),
         }
     }
-    fn sirm(&self, args: &[&str]) -> Output {
+    /// `sirm <args>` against this installation, not yet run.
+    fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(SIRM);
         c.env_remove("SIRM_DATA_DIR")
             .env_remove("SIRM_DATABASE_URL")
@@ -44,7 +45,11 @@ impl Target {
         if let Some(s) = &self.schema {
             c.args(["--database-url", &pg_url(), "--database-schema", s]);
         }
-        c.args(args).output().unwrap()
+        c.args(args);
+        c
+    }
+    fn sirm(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
     }
     fn ok(&self, args: &[&str]) -> String {
         let o = self.sirm(args);
@@ -654,17 +659,12 @@ fn backups_to_an_s3_bucket_restore_and_an_unreachable_one_is_named() {
     let live = demo(tmp.path().join("live"));
     let (id, recipient) = identity(tmp.path(), "backup.id");
     let s3 = |t: &Target, args: &[&str], endpoint: &str| -> Output {
-        let mut c = Command::new(SIRM);
-        c.env_remove("SIRM_DATA_DIR")
-            .env_remove("SIRM_DATABASE_URL")
-            .env_remove("SIRM_DATABASE_SCHEMA")
+        t.command(args)
             .env("SIRM_BACKUP_S3_ENDPOINT", endpoint)
             .env("SIRM_BACKUP_ACCESS_KEY_ID", "test-key")
             .env("SIRM_BACKUP_SECRET_ACCESS_KEY", "test-secret")
-            .arg("--data-dir")
-            .arg(&t.data)
-            .args(args);
-        c.output().unwrap()
+            .output()
+            .unwrap()
     };
     let to = "s3://sirm-backup/110105";
     for _ in 0..2 {
@@ -722,17 +722,8 @@ fn backups_to_an_s3_bucket_restore_and_an_unreachable_one_is_named() {
 /// `sirm serve` started on a free port; returns the child and its address.
 fn serve(t: &Target) -> (std::process::Child, String) {
     use std::io::BufRead as _;
-    let mut c = Command::new(SIRM);
-    c.env_remove("SIRM_DATA_DIR")
-        .env_remove("SIRM_DATABASE_URL")
-        .env_remove("SIRM_DATABASE_SCHEMA")
-        .arg("--data-dir")
-        .arg(&t.data);
-    if let Some(s) = &t.schema {
-        c.args(["--database-url", &pg_url(), "--database-schema", s]);
-    }
-    let mut child = c
-        .args(["serve", "--listen", "127.0.0.1:0"])
+    let mut child = t
+        .command(&["serve", "--listen", "127.0.0.1:0"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -830,17 +821,8 @@ async fn crash_cycles(t: &Target, tmp: &Path, serve_kills: usize, backup_kills: 
     );
     for i in 0..backup_kills {
         // Kill a backup run at a random point.
-        let mut c = Command::new(SIRM);
-        c.env_remove("SIRM_DATA_DIR")
-            .env_remove("SIRM_DATABASE_URL")
-            .env_remove("SIRM_DATABASE_SCHEMA")
-            .arg("--data-dir")
-            .arg(&t.data);
-        if let Some(s) = &t.schema {
-            c.args(["--database-url", &pg_url(), "--database-schema", s]);
-        }
-        let mut child = c
-            .args([
+        let mut child = t
+            .command(&[
                 "backup",
                 "create",
                 "--to",

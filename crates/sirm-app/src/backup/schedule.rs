@@ -13,36 +13,14 @@ use tokio::time::Instant;
 use super::{parse_interval, parse_recipients, Destination};
 use crate::{AppError, Sirm};
 
-/// Checks `[backup]` and `[operations]` the way [`run_schedule`] reads
-/// them (so `sirm serve` refuses a bad schedule at start).
-pub fn check_schedule(cfg: &crate::Config) -> Result<(), AppError> {
-    let backup_every = cfg
-        .backup
-        .every
-        .as_deref()
-        .map(|s| parse_interval("[backup] every", s))
-        .transpose()?;
-    cfg.operations
-        .check_every
-        .as_deref()
-        .map(|s| parse_interval("[operations] check_every", s))
-        .transpose()?;
-    if !cfg.backup.recipients.is_empty() || backup_every.is_some() {
-        parse_recipients(&cfg.backup.recipients)?;
-    }
-    if backup_every.is_some() && cfg.backup.destinations.is_empty() {
-        return Err(super::BackupError::Config(
-            "[backup] every is set but no [[backup.destinations]]".into(),
-        )
-        .into());
-    }
-    Ok(())
+/// `[backup]` and `[operations]` as the schedule reads them.
+struct Schedule {
+    backup_every: Option<Duration>,
+    check_every: Option<Duration>,
+    recipients: Vec<age::x25519::Recipient>,
 }
 
-/// Runs for ever (abort the task to stop it). Returns at once when nothing
-/// is scheduled; returns an error when the schedule is misconfigured.
-pub async fn run_schedule(sirm: Arc<Sirm>) -> Result<(), AppError> {
-    let cfg = &sirm.config;
+fn schedule_of(cfg: &crate::Config) -> Result<Schedule, AppError> {
     let backup_every = cfg
         .backup
         .every
@@ -55,25 +33,57 @@ pub async fn run_schedule(sirm: Arc<Sirm>) -> Result<(), AppError> {
         .as_deref()
         .map(|s| parse_interval("[operations] check_every", s))
         .transpose()?;
-    if backup_every.is_none() && check_every.is_none() {
-        return Ok(());
-    }
-    let destinations: Vec<Destination> = cfg
-        .backup
-        .destinations
-        .iter()
-        .map(|d| Destination::open(d, true))
-        .collect::<Result<_, _>>()?;
-    let recipients = match backup_every {
-        Some(_) => parse_recipients(&cfg.backup.recipients)?,
-        None => Vec::new(),
+    let recipients = if !cfg.backup.recipients.is_empty() || backup_every.is_some() {
+        parse_recipients(&cfg.backup.recipients)?
+    } else {
+        Vec::new()
     };
-    if backup_every.is_some() && destinations.is_empty() {
+    if backup_every.is_some() && cfg.backup.destinations.is_empty() {
         return Err(super::BackupError::Config(
             "[backup] every is set but no [[backup.destinations]]".into(),
         )
         .into());
     }
+    for d in &cfg.backup.destinations {
+        if d.path.is_some() == d.bucket.is_some() {
+            return Err(super::BackupError::Config(format!(
+                "[[backup.destinations]] {}: give exactly one of path (a directory) or bucket (S3)",
+                d.name
+            ))
+            .into());
+        }
+    }
+    Ok(Schedule {
+        backup_every,
+        check_every,
+        recipients,
+    })
+}
+
+/// Checks `[backup]` and `[operations]` the way [`run_schedule`] reads
+/// them (so `sirm serve` refuses a bad schedule at start).
+pub fn check_schedule(cfg: &crate::Config) -> Result<(), AppError> {
+    schedule_of(cfg).map(drop)
+}
+
+/// Runs for ever (abort the task to stop it). Returns at once when nothing
+/// is scheduled; returns an error when the schedule is misconfigured.
+pub async fn run_schedule(sirm: Arc<Sirm>) -> Result<(), AppError> {
+    let Schedule {
+        backup_every,
+        check_every,
+        recipients,
+    } = schedule_of(&sirm.config)?;
+    if backup_every.is_none() && check_every.is_none() {
+        return Ok(());
+    }
+    let destinations: Vec<Destination> = sirm
+        .config
+        .backup
+        .destinations
+        .iter()
+        .map(|d| Destination::open(d, true))
+        .collect::<Result<_, _>>()?;
     let start = Instant::now();
     let first = |every: Duration| start + every.min(Duration::from_secs(60));
     let mut next_backup = backup_every.map(first);

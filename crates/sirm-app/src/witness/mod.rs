@@ -296,15 +296,7 @@ impl Witness {
     /// the size now held.
     pub async fn poll(&self, http: &reqwest::Client, base: &str) -> Result<u64, String> {
         let base = base.trim_end_matches('/');
-        let cp: serde_json::Value = http
-            .get(format!("{base}/api/v1/ledger/checkpoint"))
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| format!("{base}: {e}"))?
-            .json()
-            .await
-            .map_err(|e| format!("{base}: {e}"))?;
+        let cp = get_json(http, base, "/api/v1/ledger/checkpoint").await?;
         let note = cp["note"]
             .as_str()
             .ok_or("no note in the checkpoint answer")?
@@ -319,17 +311,12 @@ impl Witness {
             .get(&parsed.checkpoint.origin)
             .map_or(0, |l| l.size);
         let proof = if held > 0 && size > held {
-            let p: serde_json::Value = http
-                .get(format!(
-                    "{base}/api/v1/ledger/proof/consistency?from={held}&to={size}"
-                ))
-                .send()
-                .await
-                .and_then(reqwest::Response::error_for_status)
-                .map_err(|e| format!("{base}: {e}"))?
-                .json()
-                .await
-                .map_err(|e| format!("{base}: {e}"))?;
+            let p = get_json(
+                http,
+                base,
+                &format!("/api/v1/ledger/proof/consistency?from={held}&to={size}"),
+            )
+            .await?;
             p["proof"]
                 .as_array()
                 .ok_or("no proof in the answer")?
@@ -371,6 +358,22 @@ impl Witness {
             tokio::time::sleep(every).await;
         }
     }
+}
+
+/// GET `base` + `path` as JSON; errors name the agency.
+async fn get_json(
+    http: &reqwest::Client,
+    base: &str,
+    path: &str,
+) -> Result<serde_json::Value, String> {
+    http.get(format!("{base}{path}"))
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| format!("{base}: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("{base}: {e}"))
 }
 
 /// The signature lines of a note (after its last blank line), each ending

@@ -103,20 +103,8 @@ pub async fn run(loc: &Location, args: &BackupArgs) -> anyhow::Result<ExitCode> 
 }
 
 fn keygen(args: &KeygenArgs) -> anyhow::Result<ExitCode> {
-    use std::io::Write as _;
     let (text, recipient) = backup::generate_identity();
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&args.out)
-        .with_context(|| {
-            format!(
-                "{}: cannot create (it must not exist yet)",
-                args.out.display()
-            )
-        })?;
-    f.write_all(text.as_bytes())
-        .with_context(|| format!("{}: cannot write", args.out.display()))?;
+    sirm_app::write_new_secret(&args.out, text.as_bytes())?;
     println!("{recipient}");
     Ok(ExitCode::SUCCESS)
 }

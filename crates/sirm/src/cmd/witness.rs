@@ -67,20 +67,8 @@ pub async fn run(args: &WitnessArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn keygen(args: &KeygenArgs) -> anyhow::Result<ExitCode> {
-    use std::io::Write as _;
     let key = WitnessKey::generate(&args.name)?;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&args.out)
-        .with_context(|| {
-            format!(
-                "{}: cannot create (it must not exist yet)",
-                args.out.display()
-            )
-        })?;
-    f.write_all(format!("{}\n", &*key.to_skey()).as_bytes())
-        .with_context(|| format!("{}: cannot write", args.out.display()))?;
+    sirm_app::write_new_secret(&args.out, format!("{}\n", &*key.to_skey()).as_bytes())?;
     println!("{}", key.verifier().to_vkey());
     Ok(ExitCode::SUCCESS)
 }
