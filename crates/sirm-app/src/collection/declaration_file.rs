@@ -95,7 +95,7 @@ impl RowCheck {
     }
 
     /// One CSV line: `Ok(None)` for a blank line or the header.
-    fn row(&mut self, line_no: u64, line: &str) -> Result<Option<(PersonKey, Decimal)>, String> {
+    fn row(&mut self, line_no: u64, line: &str) -> Result<Option<Accepted>, String> {
         let line = line.trim().trim_start_matches('\u{feff}');
         if line.is_empty() || (line_no == 1 && !line.starts_with(|c: char| c.is_ascii_digit())) {
             return Ok(None);
@@ -110,7 +110,7 @@ impl RowCheck {
     /// the header. An ID stored as a number has lost digits in the
     /// spreadsheet and is refused; a wage stored as a number is taken at
     /// its shortest decimal form.
-    fn cells(&mut self, row: &xlsx::Row) -> Result<Option<(PersonKey, Decimal)>, String> {
+    fn cells(&mut self, row: &xlsx::Row) -> Result<Option<Accepted>, String> {
         if matches!(row.a, xlsx::Cell::Number(_)) {
             return Err("id: column A holds a number, which has lost the ID's last digits; format column A as text".into());
         }
@@ -125,11 +125,7 @@ impl RowCheck {
     }
 
     /// The ID number and wage of one row, checked.
-    fn fields(
-        &mut self,
-        id: &str,
-        wage_text: &str,
-    ) -> Result<Option<(PersonKey, Decimal)>, String> {
+    fn fields(&mut self, id: &str, wage_text: &str) -> Result<Option<Accepted>, String> {
         let id: ResidentId = id.parse().map_err(|e| format!("id: {e}"))?;
         let wage: Decimal = wage_text
             .parse()
@@ -145,17 +141,20 @@ impl RowCheck {
         // The reason is kept with the application: it names the line, never
         // the person (no identifier leaves the file in clear).
         let pk = self.keyer.person_key(&id);
-        let Ok(slot) = self
-            .employed
-            .binary_search_by(|e| e.as_str().cmp(pk.as_str()))
-        else {
+        let Some(slot) = self.slot(&pk) else {
             return Err("id: this person is not employed by this employer in this month".into());
         };
         if std::mem::replace(&mut self.seen[slot], true) {
             return Err("id: this person appears twice in the file".into());
         }
-        Ok(Some((pk, wage)))
+        Ok(Some(Accepted { slot, wage }))
     }
+}
+
+/// An accepted row: the person's slot among the employed, and the wage.
+pub(crate) struct Accepted {
+    slot: usize,
+    wage: Decimal,
 }
 
 /// A spreadsheet cell's text (a number at its shortest decimal form).
@@ -341,10 +340,8 @@ impl FileDrafts {
         while let Some(next) = self.lines.next_line() {
             let (line_no, line) = next?;
             // Rejected rows were reported at the counter.
-            if let Ok(Some((pk, wage))) = self.check.row(line_no, line) {
-                if let Some(slot) = self.check.slot(&pk) {
-                    wages[slot] = Some((line_no, wage));
-                }
+            if let Ok(Some(Accepted { slot, wage })) = self.check.row(line_no, line) {
+                wages[slot] = Some((line_no, wage));
             }
         }
         self.wages = Some(wages);
@@ -476,7 +473,7 @@ impl Sirm {
                     xlsx::read_rows(path, &limits, &archive, &mut |row| {
                         let outcome = check.cells(row);
                         tally.record(row.number, &outcome);
-                        if let Ok(Some((_, wage))) = outcome {
+                        if let Ok(Some(Accepted { wage, .. })) = outcome {
                             while written + 1 < row.number {
                                 out.write_all(b"\n")?;
                                 written += 1;
