@@ -236,22 +236,14 @@ impl Destination {
         match (&cfg.path, &cfg.bucket) {
             (Some(p), None) => Destination::directory(&cfg.name, p, create),
             (None, Some(bucket)) => {
-                let mut b = object_store::aws::AmazonS3Builder::new()
-                    .with_bucket_name(bucket)
-                    .with_region(cfg.region.as_deref().unwrap_or("us-east-1"));
-                if let Some(e) = &cfg.endpoint {
-                    b = b
-                        .with_endpoint(e)
-                        .with_allow_http(e.starts_with("http://"))
-                        .with_virtual_hosted_style_request(false);
-                }
-                if let Some(k) = &cfg.access_key_id {
-                    let secret = std::env::var("SIRM_BACKUP_SECRET_ACCESS_KEY").map_err(|_| {
-                        bad("access_key_id is set: put the secret key in SIRM_BACKUP_SECRET_ACCESS_KEY".into())
-                    })?;
-                    b = b.with_access_key_id(k).with_secret_access_key(secret);
-                }
-                let s3 = b.build().map_err(|e| bad(e.to_string()))?;
+                let s3 = crate::collection::archive::s3_store(
+                    bucket,
+                    cfg.region.as_deref(),
+                    cfg.endpoint.as_deref(),
+                    cfg.access_key_id.as_deref(),
+                    "SIRM_BACKUP_SECRET_ACCESS_KEY",
+                )
+                .map_err(bad)?;
                 let store: Arc<dyn ObjectStore> =
                     match cfg.prefix.as_deref().filter(|p| !p.is_empty()) {
                         Some(prefix) => {

@@ -42,6 +42,33 @@ pub struct ArchiveConfig {
     pub access_key_id: Option<String>,
 }
 
+/// An S3-compatible bucket (AWS or `endpoint`); with `access_key_id`, the
+/// secret key comes from the environment variable `secret_env`, never from
+/// a file. Used by the archive and by backup destinations.
+pub(crate) fn s3_store(
+    bucket: &str,
+    region: Option<&str>,
+    endpoint: Option<&str>,
+    access_key_id: Option<&str>,
+    secret_env: &str,
+) -> Result<object_store::aws::AmazonS3, String> {
+    let mut b = object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(bucket)
+        .with_region(region.unwrap_or("us-east-1"));
+    if let Some(e) = endpoint {
+        b = b
+            .with_endpoint(e)
+            .with_allow_http(e.starts_with("http://"))
+            .with_virtual_hosted_style_request(false);
+    }
+    if let Some(k) = access_key_id {
+        let secret = std::env::var(secret_env)
+            .map_err(|_| format!("access_key_id is set: put the secret key in {secret_env}"))?;
+        b = b.with_access_key_id(k).with_secret_access_key(secret);
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ArchiveBackend {
@@ -136,22 +163,14 @@ impl Archive {
             .bucket
             .as_deref()
             .ok_or_else(|| bad("bucket: required for backend = \"s3\""))?;
-        let mut b = object_store::aws::AmazonS3Builder::new()
-            .with_bucket_name(bucket)
-            .with_region(cfg.region.as_deref().unwrap_or("us-east-1"));
-        if let Some(e) = &cfg.endpoint {
-            b = b
-                .with_endpoint(e)
-                .with_allow_http(e.starts_with("http://"))
-                .with_virtual_hosted_style_request(false);
-        }
-        if let Some(k) = &cfg.access_key_id {
-            let secret = std::env::var("SIRM_ARCHIVE_SECRET_ACCESS_KEY").map_err(|_| {
-                bad("access_key_id is set: put the secret key in SIRM_ARCHIVE_SECRET_ACCESS_KEY")
-            })?;
-            b = b.with_access_key_id(k).with_secret_access_key(secret);
-        }
-        let store = b.build().map_err(|e| bad(&e.to_string()))?;
+        let store = s3_store(
+            bucket,
+            cfg.region.as_deref(),
+            cfg.endpoint.as_deref(),
+            cfg.access_key_id.as_deref(),
+            "SIRM_ARCHIVE_SECRET_ACCESS_KEY",
+        )
+        .map_err(|m| bad(&m))?;
         Ok(Archive {
             root,
             remote: Some(std::sync::Arc::new(store)),
