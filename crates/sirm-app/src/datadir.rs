@@ -76,6 +76,13 @@ pub struct Config {
     /// Witnesses the checkpoints are submitted to (`[[witness]]`, docs/witness.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub witness: Vec<crate::witness::client::WitnessConfig>,
+    /// TLS, trusted proxies and management networks (`[server]`, docs/mlps-level3.md).
+    #[serde(default, skip_serializing_if = "is_default_server")]
+    pub server: crate::server::ServerConfig,
+}
+
+fn is_default_server(s: &crate::server::ServerConfig) -> bool {
+    *s == crate::server::ServerConfig::default()
 }
 
 fn is_default_operations(o: &crate::backup::OperationsConfig) -> bool {
@@ -137,6 +144,17 @@ fn file_err(path: &Path, e: impl std::fmt::Display) -> AppError {
         path: path.to_path_buf(),
         message: e.to_string(),
     }
+}
+
+/// A TOML error with the line it is on, so the setting is named even when
+/// the parser's message does not (e.g. a malformed address range).
+fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    let Some(span) = e.span() else {
+        return e.message().to_string();
+    };
+    let line_no = text[..span.start.min(text.len())].matches('\n').count() + 1;
+    let line = text.lines().nth(line_no - 1).unwrap_or("").trim();
+    format!("{} (line {line_no}: `{line}`)", e.message())
 }
 
 impl DataDir {
@@ -221,7 +239,7 @@ impl DataDir {
         let text = std::fs::read_to_string(&path).map_err(|e| file_err(&path, e))?;
         let cfg: Config = toml::from_str(&text).map_err(|e| AppError::Config {
             path: path.clone(),
-            message: e.message().to_string(),
+            message: toml_message(&text, &e),
         })?;
         if cfg.format != DATA_FORMAT {
             let what = match cfg.format {
@@ -239,9 +257,14 @@ impl DataDir {
                 ),
             });
         }
-        cfg.limits
-            .check()
-            .map_err(|message| AppError::Config { path, message })?;
+        cfg.limits.check().map_err(|message| AppError::Config {
+            path: path.clone(),
+            message,
+        })?;
+        cfg.server.check().map_err(|e| AppError::Config {
+            path,
+            message: e.to_string(),
+        })?;
         Ok(cfg)
     }
 

@@ -121,6 +121,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         backup: Default::default(),
         operations: Default::default(),
         witness: Vec::new(),
+        server: Default::default(),
     };
     let store_cfg = opts.store_config(Some(&config));
     let owner = Store::connect(&store_cfg, DbRole::Owner).await?;

@@ -26,6 +26,7 @@ pub mod progress;
 pub mod query;
 pub mod registration;
 pub mod rights;
+pub mod server;
 mod sirm;
 #[cfg(feature = "testkit")]
 pub mod testkit;

@@ -30,9 +30,9 @@ enum Command {
     /// Create a new installation: database, migrations, signing key, first administrator.
     Init(cmd::install::InitArgs),
     /// Serve the web UI and the HTTP API.
-    Serve(cmd::install::ServeArgs),
+    Serve(cmd::serve::ServeArgs),
     /// Build (if absent) and serve a demo installation with invented data.
-    Demo(cmd::install::DemoArgs),
+    Demo(cmd::serve::DemoArgs),
     /// Verify the whole ledger (every entry, the Merkle tree, every signed checkpoint,
     /// the append-only guards) and every projection table against a replay of the ledger.
     Verify(cmd::install::VerifyArgs),
@@ -71,6 +71,8 @@ enum Command {
     MigrateEngine(cmd::backup::MigrateEngineArgs),
     /// A witness for the supervising department: keygen, serve (C2SP tlog-witness; docs/witness.md).
     Witness(cmd::witness::WitnessArgs),
+    /// Print the version, the commit it was built from and a hash of this binary.
+    Version,
 }
 
 fn main() -> ExitCode {
@@ -80,6 +82,7 @@ fn main() -> ExitCode {
         Command::Calc(args) => cmd::calc::run(args),
         Command::Rules(args) => cmd::rules::run(args),
         Command::TotpCode(args) => cmd::install::totp_code(args),
+        Command::Version => cmd::version::run(),
         other => run_async(&cli.location, other),
     };
     match result {
@@ -100,8 +103,8 @@ fn run_async(loc: &Location, command: &Command) -> anyhow::Result<ExitCode> {
     rt.block_on(async {
         match command {
             Command::Init(a) => cmd::install::init(loc, a).await,
-            Command::Serve(a) => cmd::install::serve(loc, a).await,
-            Command::Demo(a) => cmd::install::demo(loc, a).await,
+            Command::Serve(a) => cmd::serve::serve(loc, a).await,
+            Command::Demo(a) => cmd::serve::demo(loc, a).await,
             Command::Verify(a) => cmd::install::verify(loc, a).await,
             Command::Rebuild(a) => cmd::install::rebuild(loc, a).await,
             Command::Checkpoint(a) => cmd::install::checkpoint(loc, a).await,
@@ -116,7 +119,11 @@ fn run_async(loc: &Location, command: &Command) -> anyhow::Result<ExitCode> {
             Command::Check(a) => cmd::backup::check(loc, a).await,
             Command::MigrateEngine(a) => cmd::backup::migrate_engine(loc, a).await,
             Command::Witness(a) => cmd::witness::run(a).await,
-            Command::Id(_) | Command::Calc(_) | Command::Rules(_) | Command::TotpCode(_) => {
+            Command::Id(_)
+            | Command::Calc(_)
+            | Command::Rules(_)
+            | Command::TotpCode(_)
+            | Command::Version => {
                 anyhow::bail!("internal: synchronous command dispatched as async")
             }
         }

@@ -10,5 +10,7 @@ pub mod install;
 pub mod keys;
 pub mod person;
 pub mod rules;
+pub mod serve;
 pub mod user;
+pub mod version;
 pub mod witness;

@@ -104,6 +104,6 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 .poll_forever(base, Duration::from_secs(args.poll_every.max(1))),
         );
     }
-    sirm_web::witness::serve(witness, listener, super::install::shutdown_signal()).await?;
+    sirm_web::witness::serve(witness, listener, super::serve::shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
