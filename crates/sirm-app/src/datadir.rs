@@ -79,6 +79,13 @@ pub struct Config {
     /// TLS, trusted proxies and management networks (`[server]`, docs/mlps-level3.md).
     #[serde(default, skip_serializing_if = "is_default_server")]
     pub server: crate::server::ServerConfig,
+    /// Where alarms go besides the workbench (`[alarms]`, docs/mlps-level3.md).
+    #[serde(default, skip_serializing_if = "is_default_alarms")]
+    pub alarms: crate::alarms::AlarmsConfig,
+}
+
+fn is_default_alarms(a: &crate::alarms::AlarmsConfig) -> bool {
+    *a == crate::alarms::AlarmsConfig::default()
 }
 
 fn is_default_server(s: &crate::server::ServerConfig) -> bool {

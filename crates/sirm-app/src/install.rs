@@ -122,6 +122,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         operations: Default::default(),
         witness: Vec::new(),
         server: Default::default(),
+        alarms: Default::default(),
     };
     let store_cfg = opts.store_config(Some(&config));
     let owner = Store::connect(&store_cfg, DbRole::Owner).await?;

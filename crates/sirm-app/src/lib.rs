@@ -8,6 +8,7 @@
 //!   only through `Store::append` (one append path).
 //! - The signing key is read from the data directory, never from the database.
 
+pub mod alarms;
 pub mod backup;
 pub mod certificate;
 pub mod collection;

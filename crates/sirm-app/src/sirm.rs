@@ -13,6 +13,10 @@ pub struct OpenOptions {
     pub data_dir: DataDir,
     pub database_url: Option<String>,
     pub database_schema: Option<String>,
+    /// Open although migrations are pending: only `sirm migrate` does, to
+    /// sign its operator in before migrating (the sign-in tables keep their
+    /// shape across migrations).
+    pub pending_migrations_ok: bool,
 }
 
 impl OpenOptions {
@@ -21,6 +25,7 @@ impl OpenOptions {
             data_dir: DataDir::new(data_dir),
             database_url: None,
             database_schema: None,
+            pending_migrations_ok: false,
         }
     }
 
@@ -67,6 +72,8 @@ pub struct Sirm {
     pub(crate) refusals: crate::identity::refusals::RefusalTally,
     /// Permission denials written per account and minute.
     pub(crate) denials: crate::identity::refusals::DenialBudget,
+    /// Alarms raised recently (each kind and source once per period).
+    pub(crate) alarm_gate: crate::alarms::AlarmGate,
     /// Key of the opaque handles used in URLs instead of identifiers.
     pub(crate) handles: crate::handles::HandleKey,
     /// The personal-data keys (`keys/index.key`, `keys/kek.key`); `None`
@@ -117,7 +124,9 @@ impl Sirm {
             });
         }
         let store = Store::connect(&opts.store_config(Some(&config)), Role::App).await?;
-        store.require_current_schema().await?;
+        if !opts.pending_migrations_ok {
+            store.require_current_schema().await?;
+        }
         let installation = store
             .installation()
             .await?
@@ -165,6 +174,7 @@ impl Sirm {
             renderer: Default::default(),
             refusals: Default::default(),
             denials: Default::default(),
+            alarm_gate: Default::default(),
             handles: Default::default(),
             vault,
         };

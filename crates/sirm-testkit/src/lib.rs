@@ -501,3 +501,112 @@ pub async fn demo_code(user: &str) -> String {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
 }
+
+/// A session file for command-line tests, as `sirm login --session-file`
+/// leaves it, for `username` of the installation `opts` opens. The session
+/// row is written directly: sign-in with password and second factor is
+/// tested on its own (`crates/sirm/tests/cli_user.rs`, `operator.rs`), and a
+/// TOTP code works once per 30 s, which would make tests that act on many
+/// installations wait. Callable from sync or async tests. `false` (and no
+/// file) when the installation does not open: the command under test will
+/// say why.
+pub fn cli_session(opts: &OpenOptions, username: &str, file: &std::path::Path) -> bool {
+    use sha2::Digest;
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    let id = hex::encode(sha2::Sha256::digest(token.as_bytes()));
+    let opts = opts.clone();
+    let user = username.to_string();
+    let opened = std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let Ok(sirm) = Sirm::open(&opts, Access::Read).await else {
+                return false;
+            };
+            let now = chrono::Utc::now().timestamp_micros();
+            let made = sirm
+                .store
+                .create_session(&id, &user, "cli-test", "cli", now)
+                .await
+                .is_ok();
+            sirm.store.close().await;
+            made
+        })
+    })
+    .join()
+    .unwrap();
+    if opened {
+        std::fs::write(file, token).unwrap();
+    }
+    opened
+}
+
+/// `sirm ARGS` for the installation `opts`, signed in as [`cli_operator`]
+/// says (a fresh session file in `dir`).
+pub fn cli_command(
+    bin: &str,
+    opts: &OpenOptions,
+    dir: &std::path::Path,
+    args: &[&str],
+) -> std::process::Command {
+    let mut c = std::process::Command::new(bin);
+    c.env_remove("SIRM_SESSION_FILE");
+    if let Some(user) = cli_operator(args) {
+        let file = dir.join(format!(
+            "session-{user}-{}",
+            hex::encode(rand::random::<[u8; 4]>())
+        ));
+        if cli_session(opts, user, &file) {
+            c.env("SIRM_SESSION_FILE", file);
+        }
+    }
+    c
+}
+
+/// The demo account a command-line test runs `sirm ARGS` as, when the
+/// command acts on an installation and the test did not name one (`--as`):
+/// the database administrator for maintenance and verification, a clerk
+/// for certificate checks. `None`: no sign-in needed or already given.
+pub fn cli_operator(args: &[&str]) -> Option<&'static str> {
+    if args.contains(&"--as") {
+        return None;
+    }
+    match args.first().copied()? {
+        "verify" | "rebuild" | "checkpoint" | "migrate" | "check" | "migrate-engine" => {
+            Some("dba")
+        }
+        "backup" if args.get(1) == Some(&"create") => Some("dba"),
+        "keys" if args.get(1) == Some(&"status") => Some("dba"),
+        "certificate" => Some("clerk"),
+        _ => None,
+    }
+}
+
+/// Session files of one installation under test, one per account, made on
+/// first use ([`cli_session`]).
+#[derive(Default)]
+pub struct CliSessions(Mutex<HashMap<String, std::path::PathBuf>>);
+
+impl CliSessions {
+    /// The session file for `args` (see [`cli_operator`]), kept in `dir`.
+    pub fn for_args(
+        &self,
+        opts: &OpenOptions,
+        dir: &std::path::Path,
+        args: &[&str],
+    ) -> Option<std::path::PathBuf> {
+        let user = cli_operator(args)?;
+        let mut made = self.0.lock().unwrap();
+        if let Some(f) = made.get(user) {
+            return Some(f.clone());
+        }
+        let file = dir.join(format!(
+            "session-{user}-{}",
+            hex::encode(rand::random::<[u8; 4]>())
+        ));
+        if !cli_session(opts, user, &file) {
+            return None;
+        }
+        made.insert(user.to_string(), file.clone());
+        Some(file)
+    }
+}

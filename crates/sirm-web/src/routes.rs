@@ -41,6 +41,17 @@ pub enum Guard {
 
 impl Guard {
     /// Would an account with exactly `roles` pass this guard?
+    /// Does the route administer the installation (see
+    /// `Permission::is_administration`)? Such routes answer only the
+    /// management terminals (`[server] admin_networks`).
+    pub fn administers(&self) -> bool {
+        match self {
+            Guard::Public | Guard::SignedIn => false,
+            Guard::Perm(p) => p.is_administration(),
+            Guard::AnyPerm(ps) => ps.iter().all(|p| p.is_administration()),
+        }
+    }
+
     pub fn admits(&self, roles: &[sirm_domain::access::Role]) -> bool {
         match self {
             Guard::Public | Guard::SignedIn => true,
@@ -201,6 +212,34 @@ fn csrf_refusal(kind: Kind) -> Response {
     }
 }
 
+/// An administrator route asked for from outside `[server] admin_networks`:
+/// 403 before any session is looked at, counted in the source's refusal
+/// summary, and an alarm (once per source and period, `sirm_app::alarms`).
+async fn outside_admin_networks(st: &AppState, spec: &RouteSpec, source: &str) -> Response {
+    let what = format!("{} {}", spec.method, spec.path);
+    st.sirm.refused(source, "admin_network.refused", None, &what);
+    if let Err(e) = st
+        .sirm
+        .raise_alarm(
+            sirm_app::alarms::AlarmKind::OutsideAdminNetwork,
+            source,
+            &format!("{what} from outside server.admin_networks"),
+        )
+        .await
+    {
+        tracing::error!(error = %e, "raising the alarm failed");
+    }
+    let e = ApiError {
+        status: StatusCode::FORBIDDEN,
+        code: "admin-networks",
+        message: "管理功能只能从管理终端访问 / refused by rule admin-networks: administrator functions answer only the management terminals (server.admin_networks)".into(),
+    };
+    match spec.kind {
+        Kind::Api => e.into_response(),
+        Kind::Page => crate::pages::error_page(e),
+    }
+}
+
 fn too_large(kind: Kind, class: BodyClass, max: usize) -> Response {
     const MIB: usize = 1024 * 1024;
     let size = if max.is_multiple_of(MIB) {
@@ -343,6 +382,9 @@ pub async fn guard(
             st.sirm.refused(&source, "rate_limited", None, class.name());
             return r;
         }
+    }
+    if spec.guard.administers() && !st.sirm.config.server.is_admin_source(ip) {
+        return outside_admin_networks(&st, &spec, &source).await;
     }
     let max = spec.body.bytes(&st.sirm.config.limits);
     let declared = req

@@ -21,6 +21,8 @@ use cmd::install::Location;
 struct Cli {
     #[command(flatten)]
     location: Location,
+    #[command(flatten)]
+    operator: cmd::operator::Operator,
     #[command(subcommand)]
     command: Command,
 }
@@ -40,8 +42,12 @@ enum Command {
     Rebuild(cmd::install::RebuildArgs),
     /// Print the latest signed checkpoint (a signed note to keep outside the database).
     Checkpoint(cmd::install::CheckpointArgs),
-    /// Apply pending database migrations (as the schema owner).
+    /// Apply pending database migrations (as the schema owner; a database administrator signs in).
     Migrate,
+    /// Sign in once for the commands that follow (--as USER --session-file FILE).
+    Login,
+    /// End the session of --session-file.
+    Logout,
     /// Manage accounts and roles (as a signed-in administrator; same use cases and audit trail as the web UI).
     User(cmd::user::UserArgs),
     /// Import a file as a business transaction (a monthly declaration).
@@ -83,7 +89,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => cmd::rules::run(args),
         Command::TotpCode(args) => cmd::install::totp_code(args),
         Command::Version => cmd::version::run(),
-        other => run_async(&cli.location, other),
+        other => run_async(&cli.location, &cli.operator, other),
     };
     match result {
         Ok(code) => code,
@@ -94,7 +100,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_async(loc: &Location, command: &Command) -> anyhow::Result<ExitCode> {
+fn run_async(
+    loc: &Location,
+    op: &cmd::operator::Operator,
+    command: &Command,
+) -> anyhow::Result<ExitCode> {
     init_tracing();
     // Everything this process creates (database, archive, keys, scratch
     // files) is readable by its owner only.
@@ -105,20 +115,22 @@ fn run_async(loc: &Location, command: &Command) -> anyhow::Result<ExitCode> {
             Command::Init(a) => cmd::install::init(loc, a).await,
             Command::Serve(a) => cmd::serve::serve(loc, a).await,
             Command::Demo(a) => cmd::serve::demo(loc, a).await,
-            Command::Verify(a) => cmd::install::verify(loc, a).await,
-            Command::Rebuild(a) => cmd::install::rebuild(loc, a).await,
-            Command::Checkpoint(a) => cmd::install::checkpoint(loc, a).await,
-            Command::Migrate => cmd::install::migrate(loc).await,
-            Command::User(a) => cmd::user::run(loc, a).await,
-            Command::Import(a) => cmd::import::run(loc, a).await,
-            Command::Certificate(a) => cmd::certificate::run(loc, a).await,
-            Command::Keys(a) => cmd::keys::run(loc, a).await,
-            Command::Person(a) => cmd::person::run(loc, a).await,
-            Command::Backup(a) => cmd::backup::run(loc, a).await,
+            Command::Verify(a) => cmd::install::verify(loc, op, a).await,
+            Command::Rebuild(a) => cmd::install::rebuild(loc, op, a).await,
+            Command::Checkpoint(a) => cmd::install::checkpoint(loc, op, a).await,
+            Command::Migrate => cmd::install::migrate(loc, op).await,
+            Command::User(a) => cmd::user::run(loc, op, a).await,
+            Command::Import(a) => cmd::import::run(loc, op, a).await,
+            Command::Certificate(a) => cmd::certificate::run(loc, op, a).await,
+            Command::Keys(a) => cmd::keys::run(loc, op, a).await,
+            Command::Person(a) => cmd::person::run(loc, op, a).await,
+            Command::Backup(a) => cmd::backup::run(loc, op, a).await,
             Command::Restore(a) => cmd::backup::restore(loc, a).await,
-            Command::Check(a) => cmd::backup::check(loc, a).await,
-            Command::MigrateEngine(a) => cmd::backup::migrate_engine(loc, a).await,
+            Command::Check(a) => cmd::backup::check(loc, op, a).await,
+            Command::MigrateEngine(a) => cmd::backup::migrate_engine(loc, op, a).await,
             Command::Witness(a) => cmd::witness::run(a).await,
+            Command::Login => cmd::operator::login(loc, op).await,
+            Command::Logout => cmd::operator::logout(loc, op).await,
             Command::Id(_)
             | Command::Calc(_)
             | Command::Rules(_)

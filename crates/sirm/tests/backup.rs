@@ -21,17 +21,24 @@ fn pg_url() -> String {
 struct Target {
     data: PathBuf,
     schema: Option<String>,
+    /// Sessions of the demo accounts commands act as (made on first use).
+    sessions: sirm_testkit::CliSessions,
 }
 
 impl Target {
     fn sqlite(data: PathBuf) -> Target {
-        Target { data, schema: None }
+        Target {
+            data,
+            schema: None,
+            sessions: Default::default(),
+        }
     }
     fn postgres(data: PathBuf) -> Target {
         let schema = format!("bk_{}", hex::encode(rand::random::<[u8; 6]>()));
         Target {
             data,
             schema: Some(schema),
+            sessions: Default::default(),
         }
     }
     /// `sirm <args>` against this installation, not yet run.
@@ -45,8 +52,23 @@ impl Target {
         if let Some(s) = &self.schema {
             c.args(["--database-url", &pg_url(), "--database-schema", s]);
         }
+        c.env_remove("SIRM_SESSION_FILE");
+        let scratch = self.data.parent().unwrap_or(&self.data);
+        if self.data.join("sirm.toml").exists() {
+            if let Some(f) = self.sessions.for_args(&self.open_options(), scratch, args) {
+                c.env("SIRM_SESSION_FILE", f);
+            }
+        }
         c.args(args);
         c
+    }
+    fn open_options(&self) -> sirm_app::OpenOptions {
+        let mut o = sirm_app::OpenOptions::new(&self.data);
+        if let Some(s) = &self.schema {
+            o.database_url = Some(pg_url());
+            o.database_schema = Some(s.clone());
+        }
+        o
     }
     fn sirm(&self, args: &[&str]) -> Output {
         self.command(args).output().unwrap()

@@ -89,6 +89,10 @@ impl Install {
             "X",
             "--admin-user",
             "sysadmin",
+            "--security-admin-user",
+            "secadmin",
+            "--audit-admin-user",
+            "auditadmin",
             "--admin-password-file",
             pw.to_str().unwrap(),
         ]);
@@ -526,8 +530,19 @@ fn bootstrap_and_art26(engine: Engine) {
     assert_eq!(count("totp.enrol"), 2, "{events:?}");
     assert_eq!(count("password.change"), 1, "{events:?}");
     assert_eq!(count("permission.denied"), 4, "{events:?}");
+    // Verification is administration too: not without signing in, and not
+    // by the system administrator (ledger_verify is the database and
+    // audit administrators').
     let verify = i.sirm(&["verify"]);
-    assert!(verify.status.success(), "{}", text(&verify));
+    assert_eq!(verify.status.code(), Some(1), "{}", text(&verify));
+    let pw = i.file(&i.password("sysadmin"));
+    let mut c = i.command(&["--as", "sysadmin", "--password-file", pw.to_str().unwrap()]);
+    if let Some(code) = i.second_factor("sysadmin") {
+        c.args(["--totp", &code]);
+    }
+    let verify = c.arg("verify").output().unwrap();
+    assert_eq!(verify.status.code(), Some(1), "{}", text(&verify));
+    assert!(text(&verify).contains("ledger_verify"), "{}", text(&verify));
     // Every event of these CLI sessions names the CLI as its source
     // (recovery codes were used to sign in, see `second_factor`).
     assert!(count("recovery_code.used") > 0, "{events:?}");

@@ -45,6 +45,9 @@ struct Install {
     engine: Engine,
     schema: Option<String>,
     pg_url: String,
+    /// Demo installations have the demo accounts: commands that act on the
+    /// installation run with a session of one of them.
+    sessions: Option<sirm_testkit::CliSessions>,
 }
 
 impl Install {
@@ -58,6 +61,7 @@ impl Install {
             engine,
             schema,
             pg_url,
+            sessions: None,
         }
     }
 
@@ -80,8 +84,23 @@ impl Install {
         if let Some(s) = &self.schema {
             c.args(["--database-url", &self.pg_url, "--database-schema", s]);
         }
+        c.env_remove("SIRM_SESSION_FILE");
+        if let Some(sessions) = &self.sessions {
+            if let Some(f) = sessions.for_args(&self.open_options(), self.dir.path(), args) {
+                c.env("SIRM_SESSION_FILE", f);
+            }
+        }
         c.args(args);
         c
+    }
+
+    fn open_options(&self) -> sirm_app::OpenOptions {
+        let mut o = sirm_app::OpenOptions::new(self.data());
+        if let Some(s) = &self.schema {
+            o.database_url = Some(self.pg_url.clone());
+            o.database_schema = Some(s.clone());
+        }
+        o
     }
 
     /// A demo installation of `persons` persons: two signed batches.
@@ -91,7 +110,7 @@ impl Install {
 
     /// [`Install::demo`] under a crypto profile.
     fn demo_with(engine: Engine, persons: usize, crypto: Crypto) -> Install {
-        let i = Install::new(engine);
+        let mut i = Install::new(engine);
         let n = persons.to_string();
         let data = i.data();
         let mut args = vec![
@@ -110,6 +129,7 @@ impl Install {
             PublicKey::from_text(&key).unwrap().profile(),
             crypto.profile()
         );
+        i.sessions = Some(sirm_testkit::CliSessions::default());
         i
     }
 
@@ -278,6 +298,7 @@ async fn init_creates_and_refuses_to_overwrite(engine: Engine, crypto: Crypto) {
     let pw = pw.to_str().unwrap();
     let mut args = vec![
         "init",
+        "--admin-user", "sysadmin", "--security-admin-user", "secadmin", "--audit-admin-user", "auditadmin",
         "--region",
         "110105",
         "--agency-name",
@@ -322,13 +343,32 @@ async fn init_creates_and_refuses_to_overwrite(engine: Engine, crypto: Crypto) {
         text(&again)
     );
     assert_eq!(std::fs::read(&key).unwrap(), key_before);
+    // Verifying the live installation needs a signed-in operator (none
+    // exists yet: the administrators have their first tasks ahead) …
     let v = i.sirm(&["verify"]);
-    assert!(v.status.success(), "{}", text(&v));
-    assert!(
-        stdout(&v).contains("ledger intact: 4 entries"),
-        "{}",
-        text(&v)
-    );
+    assert_eq!(v.status.code(), Some(1), "{}", text(&v));
+    assert!(stderr(&v).contains("--as USER"), "{}", text(&v));
+    // … an auditor's copy without the signing key needs none.
+    if engine == Engine::Sqlite {
+        let copy = i.dir.path().join("copy");
+        std::fs::create_dir_all(copy.join("keys")).unwrap();
+        for f in ["sirm.toml", "sirm.db", "sirm.db-wal", "keys/checkpoint.pub"] {
+            if i.data().join(f).exists() {
+                std::fs::copy(i.data().join(f), copy.join(f)).unwrap();
+            }
+        }
+        let v = Command::new(SIRM)
+            .env_remove("SIRM_DATA_DIR")
+            .args(["--data-dir", copy.to_str().unwrap(), "verify"])
+            .output()
+            .unwrap();
+        assert!(v.status.success(), "{}", text(&v));
+        assert!(
+            stdout(&v).contains("ledger intact: 4 entries"),
+            "{}",
+            text(&v)
+        );
+    }
 }
 
 async fn init_rejects_bad_input_and_writes_nothing(engine: Engine) {
@@ -371,7 +411,7 @@ async fn init_rejects_bad_input_and_writes_nothing(engine: Engine) {
         ),
     ];
     for (args, field) in cases {
-        let mut all = vec!["init"];
+        let mut all = vec!["init", "--admin-user", "sysadmin", "--security-admin-user", "secadmin", "--audit-admin-user", "auditadmin"];
         all.extend_from_slice(args);
         let out = i.sirm(&all);
         assert_eq!(out.status.code(), Some(2), "{}", text(&out));
@@ -1138,6 +1178,7 @@ fn unreachable_database_is_a_one_line_error() {
         ])
         .args([
             "init",
+            "--admin-user", "sysadmin", "--security-admin-user", "secadmin", "--audit-admin-user", "auditadmin",
             "--region",
             "110105",
             "--agency-name",
@@ -1168,6 +1209,7 @@ fn unreachable_database_is_a_one_line_error() {
 fn help_on_every_command() {
     for cmd in [
         "init",
+        "--admin-user", "sysadmin", "--security-admin-user", "secadmin", "--audit-admin-user", "auditadmin",
         "serve",
         "demo",
         "verify",

@@ -6,12 +6,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const SIRM: &str = env!("CARGO_BIN_EXE_sirm");
 
 fn sirm(data: &Path, args: &[&str]) -> Output {
-    Command::new(SIRM)
+    let scratch = data.parent().unwrap_or(data);
+    sirm_testkit::cli_command(SIRM, &sirm_app::OpenOptions::new(data), scratch, args)
         .env_remove("SIRM_DATA_DIR")
         .env_remove("SIRM_DATABASE_URL")
         .env_remove("SIRM_DATABASE_SCHEMA")

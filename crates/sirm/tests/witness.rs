@@ -23,6 +23,20 @@ fn sirm(args: &[&str]) -> Command {
     c
 }
 
+/// `sirm ARGS` against the installation in `data`, signed in as the demo
+/// account the command needs.
+fn at(data: &Path, args: &[&str]) -> Command {
+    let scratch = data.parent().unwrap_or(data);
+    let mut c = sirm_testkit::cli_command(SIRM, &sirm_app::OpenOptions::new(data), scratch, args);
+    c.env_remove("SIRM_DATA_DIR")
+        .env_remove("SIRM_DATABASE_URL")
+        .env_remove("SIRM_DATABASE_SCHEMA")
+        .arg("--data-dir")
+        .arg(data)
+        .args(args);
+    c
+}
+
 fn ok(o: Output) -> String {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).to_string()
@@ -65,8 +79,7 @@ fn start(mut cmd: Command) -> Proc {
 }
 
 fn agency(data: &Path) -> Proc {
-    let mut c = sirm(&["serve", "--listen", "127.0.0.1:0"]);
-    c.arg("--data-dir").arg(data);
+    let c = at(data, &["serve", "--listen", "127.0.0.1:0"]);
     start(c)
 }
 
@@ -98,8 +111,7 @@ fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
 }
 
 fn size(data: &Path) -> u64 {
-    let mut c = sirm(&["checkpoint"]);
-    c.arg("--data-dir").arg(data);
+    let mut c = at(data, &["checkpoint"]);
     ok(c.output().unwrap())
         .lines()
         .nth(1)
@@ -181,13 +193,12 @@ fn a_witness_cosigns_and_catches_a_rolled_back_agency() {
         cosigned.contains("\u{2014} witness.example/w1 "),
         "{cosigned}"
     );
-    let mut v = sirm(&[
+    let mut v = at(&data, &[
         "verify",
         "--no-projections",
         "--witness-key",
         vkey.to_str().unwrap(),
     ]);
-    v.arg("--data-dir").arg(&data);
     let out = ok(v.output().unwrap());
     assert!(
         out.contains("cosigned by witness witness.example/w1"),
@@ -201,13 +212,6 @@ fn a_witness_cosigns_and_catches_a_rolled_back_agency() {
 
     // The agency goes on: more entries, cosigned.
     let a = agency(&data);
-    let mut b = sirm(&[
-        "backup",
-        "create",
-        "--to",
-        tmp.path().join("bk").to_str().unwrap(),
-        "--recipient",
-    ]);
     let (_, recipient) = {
         let id = tmp.path().join("id");
         let r = ok(sirm(&["backup", "keygen", "--out", id.to_str().unwrap()])
@@ -215,8 +219,21 @@ fn a_witness_cosigns_and_catches_a_rolled_back_agency() {
             .unwrap());
         (id, r.trim().to_string())
     };
-    b.arg(&recipient).arg("--data-dir").arg(&data);
-    ok(b.output().unwrap());
+    let bk = tmp.path().join("bk");
+    let out = at(
+        &data,
+        &[
+            "backup",
+            "create",
+            "--to",
+            bk.to_str().unwrap(),
+            "--recipient",
+            &recipient,
+        ],
+    )
+    .output()
+    .unwrap();
+    ok(out);
     let grown = size(&data);
     assert!(grown > first);
     wait_until("the newer cosignature", || {
@@ -256,7 +273,7 @@ fn a_witness_cosigns_and_catches_a_rolled_back_agency() {
     let note = tmp.path().join("witnessed.note");
     std::fs::write(&note, &witnessed_note).unwrap();
     for (dir, good) in [(&old, false), (&data, true)] {
-        let mut v = sirm(&[
+        let mut v = at(dir, &[
             "verify",
             "--no-projections",
             "--witness-key",
@@ -264,7 +281,6 @@ fn a_witness_cosigns_and_catches_a_rolled_back_agency() {
             "--checkpoint",
             note.to_str().unwrap(),
         ]);
-        v.arg("--data-dir").arg(dir);
         let o = v.output().unwrap();
         assert_eq!(
             o.status.success(),

@@ -61,6 +61,8 @@ impl Sirm {
             let draft =
                 self.audit_draft_long("sirm", "backup", BACKUP_FAILED, "failure", &detail, "sirm")?;
             self.append(vec![draft]).await?;
+            self.raise_alarm(crate::alarms::AlarmKind::BackupFailed, "backup", &detail)
+                .await?;
         }
         result
     }

@@ -256,6 +256,20 @@ impl Sirm {
                 "sirm",
             )
             .await?;
+            let admin = self
+                .store
+                .roles_of(username)
+                .await?
+                .iter()
+                .any(|r| r.parse::<sirm_domain::access::Role>().is_ok_and(|r| r.is_admin()));
+            if admin {
+                self.raise_alarm(
+                    crate::alarms::AlarmKind::AdminLockout,
+                    source,
+                    &format!("administrator account {username}: sign-in from {key} locked after {count} failed attempts"),
+                )
+                .await?;
+            }
             let sources = self.store.locked_sources(username, now).await?;
             if sources >= LOCKED_SOURCES_FOR_ACCOUNT_LOCK {
                 self.store.lock_account_until(username, until).await?;

@@ -182,6 +182,12 @@ impl Sirm {
         if w.others.0 > 0 {
             sources.push((format!("({} other sources)", w.others.0), w.others.1));
         }
+        let flood = self.config.alarms.flood_refusals;
+        let floods: Vec<(String, u64)> = sources
+            .iter()
+            .filter(|(_, c)| c.total >= flood)
+            .map(|(s, c)| (s.clone(), c.total))
+            .collect();
         let mut drafts = Vec::with_capacity(sources.len());
         for (source, counts) in &sources {
             drafts.push(self.audit_draft_long(
@@ -198,6 +204,14 @@ impl Sirm {
         }
         let n = drafts.len();
         self.append(drafts).await?;
+        for (source, total) in floods {
+            self.raise_alarm(
+                crate::alarms::AlarmKind::Flood,
+                &source,
+                &format!("{total} refused requests in one window (alarms.flood_refusals = {flood})"),
+            )
+            .await?;
+        }
         Ok(n)
     }
 }

@@ -109,6 +109,23 @@ impl Permission {
     ];
 
     /// Stable machine name (also the serde name), e.g. `record_approve`.
+    /// Administration of the installation (accounts, role approvals,
+    /// security configuration, audit, database maintenance, verification):
+    /// reachable from the management terminals only when `[server]
+    /// admin_networks` is set (GB/T 22239-2019 入侵防范 c).
+    pub const fn is_administration(self) -> bool {
+        matches!(
+            self,
+            Permission::AccountManage
+                | Permission::RoleApprove
+                | Permission::SecurityConfig
+                | Permission::AuditRead
+                | Permission::AuditExport
+                | Permission::DatabaseMaintain
+                | Permission::LedgerVerify
+        )
+    }
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Permission::AccountManage => "account_manage",

@@ -8,6 +8,8 @@ use sirm_app::backup::{self, Destination, DestinationConfig, PublishedCheck, Res
 use sirm_app::{Access, Sirm};
 
 use super::install::Location;
+use super::operator::{open_acting, Operator};
+use sirm_domain::access::Permission as P;
 
 #[derive(Debug, clap::Args)]
 pub struct BackupArgs {
@@ -94,11 +96,11 @@ pub struct RestoreArgs {
     pub json: bool,
 }
 
-pub async fn run(loc: &Location, args: &BackupArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(loc: &Location, op: &Operator, args: &BackupArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         BackupCommand::Keygen(a) => keygen(a),
         BackupCommand::List(a) => list(loc, a).await,
-        BackupCommand::Create(a) => create(loc, a).await,
+        BackupCommand::Create(a) => create(loc, op, a).await,
     }
 }
 
@@ -128,8 +130,19 @@ async fn list(loc: &Location, args: &ListArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn create(loc: &Location, args: &CreateArgs) -> anyhow::Result<ExitCode> {
-    let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
+async fn create(loc: &Location, op: &Operator, args: &CreateArgs) -> anyhow::Result<ExitCode> {
+    let (sirm, acting) =
+        match open_acting(loc, op, Access::Sign, "backup create", P::DatabaseMaintain).await? {
+            Ok(s) => s,
+            Err(code) => return Ok(code),
+        };
+    let out = create_with(&sirm, args).await;
+    acting.end(&sirm).await;
+    sirm.store.close().await;
+    out
+}
+
+async fn create_with(sirm: &Sirm, args: &CreateArgs) -> anyhow::Result<ExitCode> {
     let cfg = sirm.config.backup.clone();
     let recipients = if args.recipients.is_empty() {
         &cfg.recipients
@@ -182,7 +195,6 @@ async fn create(loc: &Location, args: &CreateArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    sirm.store.close().await;
     Ok(if failed {
         ExitCode::from(1)
     } else {
@@ -209,8 +221,18 @@ pub struct CheckArgs {
 }
 
 /// `sirm check`: exit 0 when nothing was found, 1 with findings.
-pub async fn check(loc: &Location, args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
+pub async fn check(loc: &Location, op: &Operator, args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let (sirm, acting) = match open_acting(loc, op, Access::Sign, "check", P::LedgerVerify).await? {
+        Ok(s) => s,
+        Err(code) => return Ok(code),
+    };
+    let out = check_with(&sirm, args).await;
+    acting.end(&sirm).await;
+    sirm.store.close().await;
+    out
+}
+
+async fn check_with(sirm: &Sirm, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let mut dests: Vec<Destination> = sirm
         .config
         .backup
@@ -232,7 +254,6 @@ pub async fn check(loc: &Location, args: &CheckArgs) -> anyhow::Result<ExitCode>
     let r = sirm
         .check(&dests, ids.as_deref(), args.scratch_dir.as_deref())
         .await?;
-    sirm.store.close().await;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
@@ -357,7 +378,19 @@ pub struct MigrateEngineArgs {
 
 /// `sirm migrate-engine`: copy into the other engine, prove it, keep the
 /// original read-only.
-pub async fn migrate_engine(loc: &Location, args: &MigrateEngineArgs) -> anyhow::Result<ExitCode> {
+pub async fn migrate_engine(
+    loc: &Location,
+    op: &Operator,
+    args: &MigrateEngineArgs,
+) -> anyhow::Result<ExitCode> {
+    // Signed in and recorded here, before the original turns read-only.
+    let (sirm, acting) =
+        match open_acting(loc, op, Access::Sign, "migrate-engine", P::DatabaseMaintain).await? {
+            Ok(s) => s,
+            Err(code) => return Ok(code),
+        };
+    acting.end(&sirm).await;
+    sirm.store.close().await;
     let mut to = sirm_app::OpenOptions::new(&args.to_data_dir);
     if args.to != "sqlite" {
         to.database_url = Some(args.to.clone());

@@ -1,6 +1,6 @@
 //! `sirm certificate verify FILE.pdf`: the same check as the public page
 //! `/verify`, against the installation's ledger (read-only; the public key
-//! file suffices).
+//! file suffices). Staff sign in on a live installation (`operator.rs`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,6 +11,8 @@ use sirm_app::certificate::Verdict;
 use sirm_app::{Access, Sirm};
 
 use super::install::Location;
+use super::operator::{end_guard, read_guard, Operator};
+use sirm_domain::access::Permission as P;
 
 #[derive(Args, Debug)]
 pub struct CertificateArgs {
@@ -38,9 +40,23 @@ pub struct VerifyArgs {
     pub json: bool,
 }
 
-pub async fn run(loc: &Location, args: &CertificateArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    loc: &Location,
+    op: &Operator,
+    args: &CertificateArgs,
+) -> anyhow::Result<ExitCode> {
     match &args.command {
-        CertificateCommand::Verify(a) => verify(loc, a).await,
+        CertificateCommand::Verify(a) => {
+            // The public page /verify needs no account; the command line
+            // reaches into the installation, so staff sign in.
+            let guard = match read_guard(loc, op, "certificate verify", P::PersonQuery).await? {
+                Ok(g) => g,
+                Err(code) => return Ok(code),
+            };
+            let out = verify(loc, a).await;
+            end_guard(guard).await;
+            out
+        }
     }
 }
 

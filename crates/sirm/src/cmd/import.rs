@@ -1,5 +1,5 @@
 //! `sirm import declaration FILE --employer CODE --month YYYY-MM`: the batch
-//! path of monthly declarations. Signs in like `sirm user` (`--as`), checks
+//! path of monthly declarations. Signs in like every command (`--as` or a `sirm login` session), checks
 //! every row (bad rows listed with line number and reason, good rows kept),
 //! and submits one application to the review chain; approval in the
 //! workbench computes and appends every row in one transaction.
@@ -14,7 +14,8 @@ use sirm_domain::id::CreditCode;
 use sirm_domain::rules::Month;
 
 use super::install::Location;
-use super::user::{finish, sign_in_password, Outcome};
+use super::operator::Operator;
+use super::user::{finish, Outcome};
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
@@ -34,27 +35,17 @@ pub enum ImportCommand {
         /// The month declared (YYYY-MM).
         #[arg(long)]
         month: String,
-        /// The clerk who takes the declaration.
-        #[arg(long = "as", value_name = "USER")]
-        as_user: String,
-        #[arg(long, value_name = "FILE")]
-        password_file: Option<PathBuf>,
-        #[arg(long, value_name = "CODE")]
-        totp: Option<String>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
     },
 }
 
-pub async fn run(loc: &Location, args: &ImportArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(loc: &Location, op: &Operator, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let ImportCommand::Declaration {
         file,
         employer,
         month,
-        as_user,
-        password_file,
-        totp,
         json,
     } = &args.command;
     let employer: CreditCode = match employer.parse() {
@@ -71,9 +62,8 @@ pub async fn run(loc: &Location, args: &ImportArgs) -> anyhow::Result<ExitCode> 
         .and_then(|n| n.to_str())
         .unwrap_or("declaration.csv")
         .to_string();
-    let password = sign_in_password(as_user, password_file.as_deref())?;
     let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
-    let session = match sirm.login(as_user, &password, totp.as_deref(), "cli").await {
+    let session = match op.sign_in(&sirm).await {
         Ok(s) => s,
         Err(e) => {
             sirm.store.close().await;
@@ -131,7 +121,7 @@ pub async fn run(loc: &Location, args: &ImportArgs) -> anyhow::Result<ExitCode> 
         }
         Err(e) => Err(e),
     };
-    let _ = sirm.logout(&session.token, "cli").await;
+    session.end(&sirm).await;
     sirm.store.close().await;
     finish(result)
 }

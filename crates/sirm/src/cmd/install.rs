@@ -8,7 +8,10 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use sirm_app::install::{self, InitRequest};
 use sirm_app::{Access, OpenOptions, Sirm};
+use sirm_domain::access::Permission as P;
 use sirm_ledger::{CryptoProfile, SignedCheckpoint};
+
+use super::operator::{end_guard, open_acting, read_guard, Operator};
 
 /// Where the installation is. Shared by every installation command.
 #[derive(Debug, Clone, clap::Args)]
@@ -67,8 +70,9 @@ pub struct InitArgs {
     /// Agency name (社会保险经办机构名称).
     #[arg(long)]
     pub agency_name: String,
-    /// Username of the first system administrator (系统管理员).
-    #[arg(long, default_value = "sysadmin")]
+    /// Username of the first system administrator (系统管理员), chosen by
+    /// the agency (no fixed name an attacker could guess).
+    #[arg(long)]
     pub admin_user: String,
     /// Display name of the first system administrator.
     #[arg(long, default_value = "系统管理员")]
@@ -78,14 +82,14 @@ pub struct InitArgs {
     pub admin_password_file: Option<PathBuf>,
     /// Username of the first security administrator (安全管理员); gets a
     /// one-time password, printed once, to be changed at first sign-in.
-    #[arg(long, default_value = "secadmin")]
+    #[arg(long)]
     pub security_admin_user: String,
     /// Display name of the first security administrator.
     #[arg(long, default_value = "安全管理员")]
     pub security_admin_name: String,
     /// Username of the first audit administrator (审计管理员); gets a
     /// one-time password, printed once, to be changed at first sign-in.
-    #[arg(long, default_value = "auditadmin")]
+    #[arg(long)]
     pub audit_admin_user: String,
     /// Display name of the first audit administrator.
     #[arg(long, default_value = "审计管理员")]
@@ -213,20 +217,51 @@ pub async fn init(loc: &Location, args: &InitArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn migrate(loc: &Location) -> anyhow::Result<ExitCode> {
-    let opts = loc.open_options();
-    let config = opts.data_dir.read_config()?;
-    let store =
-        sirm_store::Store::connect(&opts.store_config(Some(&config)), sirm_store::Role::Owner)
-            .await?;
-    let before = store.schema_state().await?;
-    store.migrate().await?;
-    let after = store.schema_state().await?;
+/// `sirm migrate`: a database administrator signs in first (with the
+/// schema as it is), then the schema owner applies what is pending.
+pub async fn migrate(loc: &Location, op: &Operator) -> anyhow::Result<ExitCode> {
+    let mut opts = loc.open_options();
+    opts.pending_migrations_ok = true;
+    let sirm = Sirm::open(&opts, Access::Sign).await?;
+    let acting = match op.act(&sirm, "migrate", P::DatabaseMaintain).await {
+        Ok(a) => a,
+        Err(e) => {
+            sirm.store.close().await;
+            eprintln!("error: refused: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let store = sirm_store::Store::connect(
+        &opts.store_config(Some(&sirm.config)),
+        sirm_store::Role::Owner,
+    )
+    .await?;
+    let migrated = async {
+        let before = store.schema_state().await?;
+        store.migrate().await?;
+        let after = store.schema_state().await?;
+        Ok::<_, sirm_store::StoreError>((before, after))
+    }
+    .await;
+    store.close().await;
+    acting.end(&sirm).await;
+    sirm.store.close().await;
+    let (before, after) = migrated?;
     println!("schema: {before:?} → {after:?}");
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn verify(loc: &Location, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+pub async fn verify(loc: &Location, op: &Operator, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    let guard = match read_guard(loc, op, "verify", P::LedgerVerify).await? {
+        Ok(g) => g,
+        Err(code) => return Ok(code),
+    };
+    let out = verify_ledger(loc, args).await;
+    end_guard(guard).await;
+    out
+}
+
+async fn verify_ledger(loc: &Location, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let opts = loc.open_options();
     let mut sirm = Sirm::open(&opts, Access::Read).await?;
     if let Some(p) = &args.public_key {
@@ -376,9 +411,19 @@ pub async fn verify(loc: &Location, args: &VerifyArgs) -> anyhow::Result<ExitCod
     })
 }
 
-pub async fn rebuild(loc: &Location, args: &RebuildArgs) -> anyhow::Result<ExitCode> {
-    let sirm = Sirm::open(&loc.open_options(), Access::Read).await?;
-    let r = sirm.rebuild().await?;
+pub async fn rebuild(
+    loc: &Location,
+    op: &Operator,
+    args: &RebuildArgs,
+) -> anyhow::Result<ExitCode> {
+    let (sirm, acting) =
+        match open_acting(loc, op, Access::Sign, "rebuild", P::DatabaseMaintain).await? {
+            Ok(s) => s,
+            Err(code) => return Ok(code),
+        };
+    let r = sirm.rebuild().await;
+    acting.end(&sirm).await;
+    let r = r?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
@@ -417,7 +462,15 @@ pub struct CheckpointArgs {
 
 /// Print the latest signed checkpoint as a signed note, for keeping outside
 /// the database (`sirm verify --checkpoint FILE` later proves the ledger only grew).
-pub async fn checkpoint(loc: &Location, args: &CheckpointArgs) -> anyhow::Result<ExitCode> {
+pub async fn checkpoint(
+    loc: &Location,
+    op: &Operator,
+    args: &CheckpointArgs,
+) -> anyhow::Result<ExitCode> {
+    let guard = match read_guard(loc, op, "checkpoint", P::LedgerVerify).await? {
+        Ok(g) => g,
+        Err(code) => return Ok(code),
+    };
     let sirm = Sirm::open(&loc.open_options(), Access::Read).await?;
     let cp = sirm.latest_checkpoint().await?;
     cp.verify(&sirm.public_key)
@@ -429,6 +482,7 @@ pub async fn checkpoint(loc: &Location, args: &CheckpointArgs) -> anyhow::Result
         None => print!("{note}"),
     }
     sirm.store.close().await;
+    end_guard(guard).await;
     Ok(ExitCode::SUCCESS)
 }
 

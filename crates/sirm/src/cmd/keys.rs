@@ -1,6 +1,7 @@
 //! `sirm keys`: the personal-data keys as an operation (docs/privacy.md).
-//! `status` shows which keys exist (no secret); `rotate` and `export` sign
-//! in as a security administrator (`--as`); `import` restores the key
+//! `status` shows which keys exist (no secret; an administrator who may
+//! verify the ledger); `rotate` and `export` sign in as a security
+//! administrator (`--as` or a session); `import` restores the key
 //! files from custodians' shares (the threshold is the control: it runs
 //! when the keys are lost and nobody could sign in to a server without them).
 
@@ -11,19 +12,13 @@ use clap::{Args, Subcommand};
 use sirm_app::{Access, Sirm};
 
 use super::install::Location;
-use super::user::sign_in_password;
+use super::operator::{open_acting, Operator};
+use sirm_domain::access::Permission as P;
 
+/// The subcommand; the security administrator signs in with the global
+/// `--as` (or a `sirm login` session).
 #[derive(Args, Debug)]
 pub struct KeysArgs {
-    /// The security administrator who acts (rotate, export).
-    #[arg(long = "as", value_name = "USER", global = true)]
-    pub as_user: Option<String>,
-    /// Read the password of --as from this file (else SIRM_PASSWORD, else asked).
-    #[arg(long, value_name = "FILE", global = true)]
-    pub password_file: Option<PathBuf>,
-    /// Second factor of --as.
-    #[arg(long, value_name = "CODE", global = true)]
-    pub totp: Option<String>,
     #[command(subcommand)]
     pub command: KeysCommand,
 }
@@ -54,13 +49,19 @@ pub enum KeysCommand {
     },
 }
 
-pub async fn run(loc: &Location, args: &KeysArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(loc: &Location, op: &Operator, args: &KeysArgs) -> anyhow::Result<ExitCode> {
     let opts = loc.open_options();
     match &args.command {
         KeysCommand::Status => {
-            let sirm = Sirm::open(&opts, Access::Sign).await?;
-            let s = sirm.key_status().await?;
+            let (sirm, acting) =
+                match open_acting(loc, op, Access::Sign, "keys status", P::LedgerVerify).await? {
+                    Ok(s) => s,
+                    Err(code) => return Ok(code),
+                };
+            let s = sirm.key_status().await;
+            acting.end(&sirm).await;
             sirm.store.close().await;
+            let s = s?;
             println!("profile            {} ({})", s.profile, s.field_cipher);
             println!("signing key        {}", s.signing_key_id);
             println!("index key          {}  {}", s.index_key, s.index_key_file);
@@ -96,28 +97,16 @@ pub async fn run(loc: &Location, args: &KeysArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         KeysCommand::Rotate | KeysCommand::Export { .. } => {
-            let Some(user) = args
-                .as_user
-                .as_deref()
-                .map(str::trim)
-                .filter(|u| !u.is_empty())
-            else {
-                anyhow::bail!("--as USER is required: a security administrator signs in for this");
+            let what = match &args.command {
+                KeysCommand::Rotate => "keys rotate",
+                _ => "keys export",
             };
-            let password = sign_in_password(user, args.password_file.as_deref())?;
-            let mut sirm = Sirm::open(&opts, Access::Sign).await?;
-            let session = sirm
-                .login(user, &password, args.totp.as_deref(), "cli")
-                .await;
-            let session = match session {
-                Ok(s) => s,
-                Err(e) => {
-                    let _ = sirm.flush_refusals(true).await;
-                    sirm.store.close().await;
-                    eprintln!("refused: {e}");
-                    return Ok(ExitCode::from(1));
-                }
-            };
+            let (sirm, session) =
+                match open_acting(loc, op, Access::Sign, what, P::SecurityConfig).await? {
+                    Ok(s) => s,
+                    Err(code) => return Ok(code),
+                };
+            let mut sirm = sirm;
             let who = session.principal.clone();
             let result = match &args.command {
                 KeysCommand::Rotate => sirm.rotate_kek(&who).await.map(|r| {
@@ -144,8 +133,7 @@ pub async fn run(loc: &Location, args: &KeysArgs) -> anyhow::Result<ExitCode> {
                     }),
                 _ => Ok(()),
             };
-            let _ = sirm.logout(&session.token, "cli").await;
-            let _ = sirm.flush_refusals(true).await;
+            session.end(&sirm).await;
             sirm.store.close().await;
             match result {
                 Ok(()) => Ok(ExitCode::SUCCESS),

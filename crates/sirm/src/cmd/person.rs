@@ -11,17 +11,13 @@ use anyhow::Context;
 use sirm_app::{Access, Sirm};
 
 use super::install::Location;
-use super::user::{finish, sign_in_password};
+use super::operator::Operator;
+use super::user::finish;
 
+/// The subcommand; the maintenance officer who takes the application signs
+/// in with the global `--as` (or a `sirm login` session).
 #[derive(Debug, clap::Args)]
 pub struct PersonArgs {
-    /// The maintenance officer who takes the application.
-    #[arg(long = "as", value_name = "USER", global = true)]
-    pub as_user: Option<String>,
-    #[arg(long, value_name = "FILE", global = true)]
-    pub password_file: Option<PathBuf>,
-    #[arg(long, value_name = "CODE", global = true)]
-    pub totp: Option<String>,
     #[command(subcommand)]
     pub command: PersonCommand,
 }
@@ -44,21 +40,13 @@ pub enum PersonCommand {
     },
 }
 
-pub async fn run(loc: &Location, args: &PersonArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(loc: &Location, op: &Operator, args: &PersonArgs) -> anyhow::Result<ExitCode> {
     let PersonCommand::Erase {
         id,
         reason,
         basis,
         material,
     } = &args.command;
-    let Some(user) = args
-        .as_user
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-    else {
-        anyhow::bail!("--as USER is required: the maintenance officer who takes the application");
-    };
     let bytes = std::fs::read(material)
         .with_context(|| format!("{}: cannot read the material", material.display()))?;
     let name = material
@@ -66,15 +54,10 @@ pub async fn run(loc: &Location, args: &PersonArgs) -> anyhow::Result<ExitCode> 
         .and_then(|n| n.to_str())
         .unwrap_or("material")
         .to_string();
-    let password = sign_in_password(user, args.password_file.as_deref())?;
     let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
-    let session = match sirm
-        .login(user, &password, args.totp.as_deref(), "cli")
-        .await
-    {
+    let session = match op.sign_in(&sirm).await {
         Ok(s) => s,
         Err(e) => {
-            let _ = sirm.flush_refusals(true).await;
             sirm.store.close().await;
             return finish(Err(e));
         }
@@ -86,8 +69,7 @@ pub async fn run(loc: &Location, args: &PersonArgs) -> anyhow::Result<ExitCode> 
             .await
     }
     .await;
-    let _ = sirm.logout(&session.token, "cli").await;
-    let _ = sirm.flush_refusals(true).await;
+    session.end(&sirm).await;
     sirm.store.close().await;
     finish(result.map(|app| {
         println!("application {app} (个人信息删除) submitted for review (审核); the data key is destroyed when it is approved");

@@ -12,30 +12,20 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use serde_json::json;
 use sirm_app::identity::auth::Session;
 use sirm_app::{Access, AppError, Sirm};
 use sirm_domain::access::Role;
 
 use super::install::Location;
+use super::operator::{first_line, sign_in_password, Operator};
 
-/// Who acts, and the subcommand. `--as`, `--password-file` and `--totp` may
-/// be given before or after the subcommand.
+/// The subcommand. Who acts is `--as` (with `--password-file`, `--totp`),
+/// global flags given before or after the subcommand (`operator.rs`).
 #[derive(Debug, clap::Args)]
 #[command(after_help = GROUP_HELP)]
 pub struct UserArgs {
-    /// The account that acts (signs in for this one command) [required].
-    #[arg(long = "as", value_name = "USER", global = true)]
-    pub as_user: Option<String>,
-    /// Read the password of --as from this file (first line); otherwise from
-    /// the environment variable SIRM_PASSWORD, otherwise it is asked for.
-    #[arg(long, value_name = "FILE", global = true)]
-    pub password_file: Option<PathBuf>,
-    /// Second factor of --as when enrolled: the 6-digit code of the
-    /// authenticator app, or one of the recovery codes.
-    #[arg(long, value_name = "CODE", global = true)]
-    pub totp: Option<String>,
     #[command(subcommand)]
     pub command: UserCommand,
 }
@@ -202,38 +192,6 @@ fn roles_help() -> String {
     s
 }
 
-/// First line of a password file.
-fn first_line(path: &Path, what: &str) -> anyhow::Result<String> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read the {what} file", path.display()))?;
-    let line = text.lines().next().unwrap_or("").to_string();
-    if line.is_empty() {
-        bail!("{}: the {what} file is empty", path.display());
-    }
-    Ok(line)
-}
-
-/// The password of `--as`: file, then `SIRM_PASSWORD`, then the terminal.
-pub(crate) fn sign_in_password(user: &str, file: Option<&Path>) -> anyhow::Result<String> {
-    if let Some(path) = file {
-        return first_line(path, "password");
-    }
-    if let Ok(p) = std::env::var("SIRM_PASSWORD") {
-        if !p.is_empty() {
-            return Ok(p);
-        }
-    }
-    if !std::io::stdin().is_terminal() {
-        bail!(
-            "no password for {user}: use --password-file FILE or the environment variable \
-             SIRM_PASSWORD (there is no terminal to ask)"
-        );
-    }
-    Ok(rpassword::prompt_password(format!(
-        "Password for {user}: "
-    ))?)
-}
-
 /// The new password of `passwd`: file, else asked twice.
 fn new_password(file: Option<&Path>) -> anyhow::Result<String> {
     if let Some(path) = file {
@@ -281,13 +239,8 @@ fn refusal_message(e: &AppError) -> String {
 /// What a command ended with: success, or a refusal (exit 1).
 pub(crate) type Outcome = Result<(), AppError>;
 
-pub async fn run(loc: &Location, args: &UserArgs) -> anyhow::Result<ExitCode> {
-    let Some(user) = args
-        .as_user
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-    else {
+pub async fn run(loc: &Location, op: &Operator, args: &UserArgs) -> anyhow::Result<ExitCode> {
+    let Some(user) = op.user() else {
         bail!("--as USER is required: the account that acts (e.g. sirm user --as sysadmin list)");
     };
     if let UserCommand::Reset {
@@ -306,7 +259,7 @@ pub async fn run(loc: &Location, args: &UserArgs) -> anyhow::Result<ExitCode> {
         }
         return finish(result);
     }
-    let password = sign_in_password(user, args.password_file.as_deref())?;
+    let password = sign_in_password(user, op.password_file.as_deref())?;
     // Read everything the command needs before signing in.
     let new_pw = match &args.command {
         UserCommand::Passwd { new_password_file } => {
@@ -315,10 +268,7 @@ pub async fn run(loc: &Location, args: &UserArgs) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
-    let session = match sirm
-        .login(user, &password, args.totp.as_deref(), "cli")
-        .await
-    {
+    let session = match sirm.login(user, &password, op.totp.as_deref(), "cli").await {
         Ok(s) => s,
         Err(e) => {
             // A refused sign-in is counted; write its summary before exiting.
