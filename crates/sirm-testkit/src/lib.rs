@@ -610,3 +610,31 @@ impl CliSessions {
         Some(file)
     }
 }
+
+/// What the ledger of `opts` recorded after entry `after`: the size now,
+/// and for each newer entry its kind, or for a security event its event
+/// name (`cli.command`, `backup.started`, …). Lets command-line tests say
+/// "nothing but the record of the command was appended".
+pub fn ledger_tail(opts: &OpenOptions, after: u64) -> (u64, Vec<String>) {
+    let opts = opts.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let sirm = Sirm::open(&opts, Access::Read).await.unwrap();
+            let size = sirm.latest_checkpoint().await.unwrap().checkpoint.tree_size;
+            let mut names = Vec::new();
+            for seq in after.saturating_add(1)..=size {
+                let e = sirm.store.entry(seq).await.unwrap().unwrap();
+                let v: Value = serde_json::from_str(&e.payload).unwrap_or_default();
+                names.push(match v.get("event").and_then(|x| x.as_str()) {
+                    Some(ev) if e.kind == "security.event" => ev.to_string(),
+                    _ => e.kind.clone(),
+                });
+            }
+            sirm.store.close().await;
+            (size, names)
+        })
+    })
+    .join()
+    .unwrap()
+}

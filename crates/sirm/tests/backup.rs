@@ -78,14 +78,14 @@ impl Target {
         assert!(o.status.success(), "sirm {args:?}: {}", err(&o));
         String::from_utf8_lossy(&o.stdout).to_string()
     }
-    /// Tree size of the latest checkpoint.
+    /// Tree size of the latest checkpoint (read in-process: `sirm
+    /// checkpoint` would add the record of its own run).
     fn size(&self) -> u64 {
-        self.ok(&["checkpoint"])
-            .lines()
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap()
+        sirm_testkit::ledger_tail(&self.open_options(), u64::MAX).0
+    }
+    /// What was appended after entry `after` (kinds, or security event names).
+    fn since(&self, after: u64) -> Vec<String> {
+        sirm_testkit::ledger_tail(&self.open_options(), after).1
     }
     fn verify_ok(&self) {
         let out = self.ok(&["verify", "--keys"]);
@@ -187,11 +187,14 @@ fn incremental_backups_restore_across_engines_and_back() {
     let size = live.size();
     assert_eq!(first["entries"], first["tree_size"]);
     assert!(first["blobs"].as_u64().unwrap() > 0, "{first}");
-    // The second run adds only what is new: its own start event.
+    // The second run adds only what is new: the record of the command and
+    // its own start event.
     let second = backup(&live, &dest, &recipient);
-    assert_eq!(second["entries"], 1, "{second}");
+    assert_eq!(live.since(size), ["cli.command", "backup.started"]);
+    assert_eq!(second["entries"], 2, "{second}");
     assert_eq!(second["blobs"], 0, "{second}");
-    assert_eq!(second["tree_size"].as_u64().unwrap(), size + 1);
+    let second_size = second["tree_size"].as_u64().unwrap();
+    assert_eq!(second_size, size + 2);
     assert_eq!(increments(&dest).len(), 2);
 
     // Nothing personal in clear on the medium: the demo persons' names and
@@ -230,9 +233,10 @@ fn incremental_backups_restore_across_engines_and_back() {
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(report["published"]["result"], "consistent", "{report}");
     assert_eq!(report["recorded"], true);
-    pg.verify_ok();
     // The restored ledger is the live one plus the restore's own event.
-    assert_eq!(pg.size(), size + 2);
+    assert_eq!(pg.size(), second_size + 1);
+    pg.verify_ok();
+    assert_eq!(pg.since(second_size + 1), ["cli.command"]);
     let live_note = std::fs::read_to_string(&published).unwrap();
     let pg_out = pg.ok(&["verify", "--checkpoint", published.to_str().unwrap()]);
     assert!(pg_out.contains("ledger intact"), "{pg_out}\n{live_note}");
@@ -390,7 +394,11 @@ fn bad_backups_and_targets_are_refused_and_nothing_is_half_restored() {
         err(&o)
     );
     live.verify_ok();
-    assert_eq!(live.size(), size_before, "a refused run appends nothing");
+    let after = live.since(size_before);
+    assert!(
+        after.iter().all(|e| e == "cli.command"),
+        "a refused run appends nothing but the record of the command: {after:?}"
+    );
 
     // After all that, the good backup still restores.
     let ok = t();
@@ -412,7 +420,13 @@ fn data_loss_and_forks_are_told_apart_and_a_short_restore_signs_nothing() {
     backup(&live, &tmp.path().join("elsewhere"), &recipient);
     let published = tmp.path().join("published.note");
     live.ok(&["checkpoint", "--out", published.to_str().unwrap()]);
-    let published_size = live.size();
+    let published_size: u64 = std::fs::read_to_string(&published)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(published_size > backed_up);
     let pub_arg = published.to_str().unwrap();
 
@@ -727,7 +741,7 @@ fn backups_to_an_s3_bucket_restore_and_an_unreachable_one_is_named() {
     restored.verify_ok();
 
     // An unreachable endpoint: named, and the failed run recorded as one
-    // `backup.failed` event (nothing else appended).
+    // `backup.failed` event and an alarm (besides the record of the command).
     let before = live.size();
     let o = s3(
         &live,
@@ -736,7 +750,10 @@ fn backups_to_an_s3_bucket_restore_and_an_unreachable_one_is_named() {
     );
     assert_ne!(o.status.code(), Some(0));
     assert!(err(&o).contains("backup to cli"), "{}", err(&o));
-    assert_eq!(live.size(), before + 1);
+    assert_eq!(
+        live.since(before),
+        ["cli.command", "backup.failed", "alarm.raised"]
+    );
 }
 
 // ------------------------------------------------------------ crash safety
