@@ -16,6 +16,7 @@ use cmd::install::Location;
 #[command(
     name = "sirm",
     version,
+    long_version = cmd::version::LONG_VERSION,
     about = "SIRM — social insurance personal rights records (社会保险个人权益记录管理)"
 )]
 struct Cli {
