@@ -191,7 +191,11 @@ impl Sirm {
             })
             .collect();
         let mut out = Vec::new();
-        for e in self.store.security_entries(&filter(ALARM_EVENT, 500)).await? {
+        for e in self
+            .store
+            .security_entries(&filter(ALARM_EVENT, 500))
+            .await?
+        {
             if acked.contains(&e.seq) {
                 continue;
             }
@@ -250,7 +254,10 @@ impl Sirm {
             &who.source,
             ACK_EVENT,
             "success",
-            &format!("alarm={seq} note={}", note.chars().take(300).collect::<String>()),
+            &format!(
+                "alarm={seq} note={}",
+                note.chars().take(300).collect::<String>()
+            ),
             &who.username,
         )
         .await

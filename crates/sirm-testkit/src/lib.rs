@@ -571,9 +571,7 @@ pub fn cli_operator(args: &[&str]) -> Option<&'static str> {
         return None;
     }
     match args.first().copied()? {
-        "verify" | "rebuild" | "checkpoint" | "migrate" | "check" | "migrate-engine" => {
-            Some("dba")
-        }
+        "verify" | "rebuild" | "checkpoint" | "migrate" | "check" | "migrate-engine" => Some("dba"),
         "backup" if args.get(1) == Some(&"create") => Some("dba"),
         "keys" if args.get(1) == Some(&"status") => Some("dba"),
         "certificate" => Some("clerk"),

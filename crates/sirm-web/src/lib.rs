@@ -350,6 +350,16 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             ),
             post(pages::operations::acknowledge),
         ),
+        // Security, audit and database administrators: handle an alarm.
+        (
+            spec(
+                p.clone(),
+                "/alarms/acknowledge",
+                AnyPerm(&[P::SecurityConfig, P::AuditRead, P::DatabaseMaintain]),
+                Page,
+            ),
+            post(pages::operations::acknowledge_alarm),
+        ),
         // Audit administrator: the security audit trail.
         (
             spec(g.clone(), "/audit", Perm(P::AuditRead), Page),

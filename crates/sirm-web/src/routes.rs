@@ -217,7 +217,8 @@ fn csrf_refusal(kind: Kind) -> Response {
 /// summary, and an alarm (once per source and period, `sirm_app::alarms`).
 async fn outside_admin_networks(st: &AppState, spec: &RouteSpec, source: &str) -> Response {
     let what = format!("{} {}", spec.method, spec.path);
-    st.sirm.refused(source, "admin_network.refused", None, &what);
+    st.sirm
+        .refused(source, "admin_network.refused", None, &what);
     if let Err(e) = st
         .sirm
         .raise_alarm(

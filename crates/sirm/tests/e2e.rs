@@ -298,7 +298,12 @@ async fn init_creates_and_refuses_to_overwrite(engine: Engine, crypto: Crypto) {
     let pw = pw.to_str().unwrap();
     let mut args = vec![
         "init",
-        "--admin-user", "sysadmin", "--security-admin-user", "secadmin", "--audit-admin-user", "auditadmin",
+        "--admin-user",
+        "sysadmin",
+        "--security-admin-user",
+        "secadmin",
+        "--audit-admin-user",
+        "auditadmin",
         "--region",
         "110105",
         "--agency-name",
@@ -411,7 +416,15 @@ async fn init_rejects_bad_input_and_writes_nothing(engine: Engine) {
         ),
     ];
     for (args, field) in cases {
-        let mut all = vec!["init", "--admin-user", "sysadmin", "--security-admin-user", "secadmin", "--audit-admin-user", "auditadmin"];
+        let mut all = vec![
+            "init",
+            "--admin-user",
+            "sysadmin",
+            "--security-admin-user",
+            "secadmin",
+            "--audit-admin-user",
+            "auditadmin",
+        ];
         all.extend_from_slice(args);
         let out = i.sirm(&all);
         assert_eq!(out.status.code(), Some(2), "{}", text(&out));
@@ -1178,7 +1191,12 @@ fn unreachable_database_is_a_one_line_error() {
         ])
         .args([
             "init",
-            "--admin-user", "sysadmin", "--security-admin-user", "secadmin", "--audit-admin-user", "auditadmin",
+            "--admin-user",
+            "sysadmin",
+            "--security-admin-user",
+            "secadmin",
+            "--audit-admin-user",
+            "auditadmin",
             "--region",
             "110105",
             "--agency-name",
@@ -1209,7 +1227,12 @@ fn unreachable_database_is_a_one_line_error() {
 fn help_on_every_command() {
     for cmd in [
         "init",
-        "--admin-user", "sysadmin", "--security-admin-user", "secadmin", "--audit-admin-user", "auditadmin",
+        "--admin-user",
+        "sysadmin",
+        "--security-admin-user",
+        "secadmin",
+        "--audit-admin-user",
+        "auditadmin",
         "serve",
         "demo",
         "verify",

@@ -193,12 +193,15 @@ fn a_witness_cosigns_and_catches_a_rolled_back_agency() {
         cosigned.contains("\u{2014} witness.example/w1 "),
         "{cosigned}"
     );
-    let mut v = at(&data, &[
-        "verify",
-        "--no-projections",
-        "--witness-key",
-        vkey.to_str().unwrap(),
-    ]);
+    let mut v = at(
+        &data,
+        &[
+            "verify",
+            "--no-projections",
+            "--witness-key",
+            vkey.to_str().unwrap(),
+        ],
+    );
     let out = ok(v.output().unwrap());
     assert!(
         out.contains("cosigned by witness witness.example/w1"),
@@ -273,14 +276,17 @@ fn a_witness_cosigns_and_catches_a_rolled_back_agency() {
     let note = tmp.path().join("witnessed.note");
     std::fs::write(&note, &witnessed_note).unwrap();
     for (dir, good) in [(&old, false), (&data, true)] {
-        let mut v = at(dir, &[
-            "verify",
-            "--no-projections",
-            "--witness-key",
-            vkey.to_str().unwrap(),
-            "--checkpoint",
-            note.to_str().unwrap(),
-        ]);
+        let mut v = at(
+            dir,
+            &[
+                "verify",
+                "--no-projections",
+                "--witness-key",
+                vkey.to_str().unwrap(),
+                "--checkpoint",
+                note.to_str().unwrap(),
+            ],
+        );
         let o = v.output().unwrap();
         assert_eq!(
             o.status.success(),

@@ -256,12 +256,10 @@ impl Sirm {
                 "sirm",
             )
             .await?;
-            let admin = self
-                .store
-                .roles_of(username)
-                .await?
-                .iter()
-                .any(|r| r.parse::<sirm_domain::access::Role>().is_ok_and(|r| r.is_admin()));
+            let admin = self.store.roles_of(username).await?.iter().any(|r| {
+                r.parse::<sirm_domain::access::Role>()
+                    .is_ok_and(|r| r.is_admin())
+            });
             if admin {
                 self.raise_alarm(
                     crate::alarms::AlarmKind::AdminLockout,

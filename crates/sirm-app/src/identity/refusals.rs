@@ -208,7 +208,9 @@ impl Sirm {
             self.raise_alarm(
                 crate::alarms::AlarmKind::Flood,
                 &source,
-                &format!("{total} refused requests in one window (alarms.flood_refusals = {flood})"),
+                &format!(
+                    "{total} refused requests in one window (alarms.flood_refusals = {flood})"
+                ),
             )
             .await?;
         }

@@ -60,6 +60,7 @@ pub async fn home(State(st): State<AppState>, Extension(c): Extension<Caller>) -
     // A failed readability check stays on every administrator's workbench
     // until a database administrator has handled it (docs/operations.md).
     if p.roles.iter().any(|r| r.is_admin()) {
+        body.push_str(&super::operations::alarms_block(&st, &c).await);
         if let Ok(Some(a)) = st.sirm.check_alarm().await {
             body.push_str(&format!(
                 "<div class=\"err\" id=\"check-alarm\"><strong>{}</strong> {} · {} <a href=\"/operations\">{}</a></div>",

@@ -166,3 +166,75 @@ pub async fn acknowledge(
         Err(e) => super::error_page(ApiError::from(e)),
     }
 }
+
+/// The open alarms (`sirm_app::alarms`) as a block for an administrator's
+/// workbench: each with when, what, from where, and — for the security,
+/// audit and database administrators — a form to acknowledge it.
+pub async fn alarms_block(st: &AppState, c: &Caller) -> String {
+    let alarms = match st.sirm.open_alarms().await {
+        Ok(a) if !a.is_empty() => a,
+        _ => return String::new(),
+    };
+    use sirm_domain::access::Permission as P;
+    let may_ack = [P::SecurityConfig, P::AuditRead, P::DatabaseMaintain]
+        .iter()
+        .any(|p| c.principal.may(*p));
+    let mut rows = String::new();
+    for a in alarms.iter().take(50) {
+        let form = if may_ack {
+            format!(
+                "<form method=\"post\" action=\"/alarms/acknowledge\">{}\
+                 <input type=\"hidden\" name=\"alarm\" value=\"{}\">\
+                 <input name=\"note\" required minlength=\"4\" maxlength=\"300\" aria-label=\"{}\">\
+                 <button>{}</button></form>",
+                csrf_field(&c.csrf),
+                a.seq,
+                t("处理情况", "What was done"),
+                t("确认已处理", "Mark as handled")
+            )
+        } else {
+            String::new()
+        };
+        rows.push_str(&format!(
+            "<tr data-alarm=\"{}\" data-kind=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{form}</td></tr>",
+            a.seq,
+            esc(&a.kind),
+            esc(&a.time),
+            t(&a.kind_zh, &a.kind),
+            esc(&a.source),
+            esc(&a.detail),
+        ));
+    }
+    format!(
+        "<div class=\"err\" id=\"alarms\"><strong>{} ({})</strong><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>{rows}</table></div>",
+        t("未处理的告警", "Open alarms"),
+        alarms.len(),
+        t("时间", "Time"),
+        t("告警", "Alarm"),
+        t("来源", "Source"),
+        t("详情", "Detail"),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct AlarmAckForm {
+    pub alarm: u64,
+    pub note: String,
+}
+
+/// `POST /alarms/acknowledge`: an administrator records that an alarm is
+/// handled (an `alarm.acknowledged` event); it leaves the workbenches.
+pub async fn acknowledge_alarm(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<AlarmAckForm>,
+) -> Response {
+    match st
+        .sirm
+        .acknowledge_alarm(&c.principal, f.alarm, &f.note)
+        .await
+    {
+        Ok(()) => Redirect::to("/home").into_response(),
+        Err(e) => super::error_page(ApiError::from(e)),
+    }
+}

@@ -257,6 +257,22 @@ pub async fn verify(loc: &Location, op: &Operator, args: &VerifyArgs) -> anyhow:
         Err(code) => return Ok(code),
     };
     let out = verify_ledger(loc, args).await;
+    if let (Ok(code), Some((sirm, _))) = (&out, &guard) {
+        if *code != ExitCode::SUCCESS {
+            // A failed verification needs a human: an alarm on every
+            // administrator's workbench (sirm_app::alarms).
+            if let Err(e) = sirm
+                .raise_alarm(
+                    sirm_app::alarms::AlarmKind::CheckFailed,
+                    "cli",
+                    "sirm verify found the ledger or the projections altered",
+                )
+                .await
+            {
+                eprintln!("warning: the alarm could not be raised: {e}");
+            }
+        }
+    }
     end_guard(guard).await;
     out
 }
