@@ -4,7 +4,7 @@
 //! `docs/mlps-level3.md`).
 
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
@@ -40,7 +40,48 @@ pub struct ServerConfig {
     pub admin_networks: Vec<IpNet>,
 }
 
+/// How `sirm serve` may listen on an address (see [`ServerConfig::transport`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// HTTPS with this certificate chain and key (absolute paths).
+    Https { cert: PathBuf, key: PathBuf },
+    /// Plain HTTP on a loopback address: nothing leaves the machine.
+    PlainLoopback,
+    /// Plain HTTP elsewhere, allowed by `allow_plain_http` (said at start).
+    PlainAllowed,
+}
+
 impl ServerConfig {
+    /// The certificate and key files, relative paths taken from `root`
+    /// (the data directory). `None` when TLS is not configured.
+    pub fn tls_files(&self, root: &Path) -> Option<(PathBuf, PathBuf)> {
+        let (cert, key) = (self.tls_cert.as_ref()?, self.tls_key.as_ref()?);
+        Some((root.join(cert), root.join(key)))
+    }
+
+    /// How the server may listen on `ip`: HTTPS when `tls_cert`/`tls_key`
+    /// are set; plain HTTP on loopback, or elsewhere with
+    /// `allow_plain_http`; otherwise refused, naming the settings.
+    pub fn transport(&self, root: &Path, ip: IpAddr) -> Result<Transport, AppError> {
+        if let Some((cert, key)) = self.tls_files(root) {
+            return Ok(Transport::Https { cert, key });
+        }
+        if ip.is_loopback() {
+            Ok(Transport::PlainLoopback)
+        } else if self.allow_plain_http {
+            Ok(Transport::PlainAllowed)
+        } else {
+            Err(AppError::invalid(
+                "server.allow_plain_http",
+                format!(
+                    "不加密的 HTTP 只允许在本机回环地址上 / plain HTTP on {ip} (not loopback) is refused: \
+                     set [server] tls_cert and tls_key, or allow_plain_http = true behind a TLS proxy \
+                     named in trusted_proxies"
+                ),
+            ))
+        }
+    }
+
     /// Is `ip` a management terminal? (Always, when no range is set.)
     pub fn is_admin_source(&self, ip: IpAddr) -> bool {
         self.admin_networks.is_empty() || self.admin_networks.iter().any(|n| n.contains(&ip))
@@ -98,6 +139,34 @@ mod tests {
         assert!(c.is_admin_source("192.168.10.77".parse().expect("ip")));
         assert!(!c.is_admin_source("192.168.11.1".parse().expect("ip")));
         assert!(ServerConfig::default().is_admin_source("8.8.8.8".parse().expect("ip")));
+    }
+
+    #[test]
+    fn transport_by_address() {
+        let root = Path::new("/data");
+        let lo: IpAddr = "127.0.0.1".parse().expect("ip");
+        let any: IpAddr = "0.0.0.0".parse().expect("ip");
+        let mut c = ServerConfig::default();
+        assert_eq!(
+            c.transport(root, lo).expect("loopback"),
+            Transport::PlainLoopback
+        );
+        let e = c.transport(root, any).expect_err("refused");
+        assert!(e.to_string().contains("allow_plain_http"), "{e}");
+        c.allow_plain_http = true;
+        assert_eq!(
+            c.transport(root, any).expect("allowed"),
+            Transport::PlainAllowed
+        );
+        c.tls_cert = Some("keys/tls.crt".into());
+        c.tls_key = Some("/etc/sirm/tls.key".into());
+        assert_eq!(
+            c.transport(root, any).expect("https"),
+            Transport::Https {
+                cert: "/data/keys/tls.crt".into(),
+                key: "/etc/sirm/tls.key".into()
+            }
+        );
     }
 
     #[test]

@@ -9,12 +9,14 @@
 
 pub mod api;
 pub mod assets;
+pub mod client_addr;
 pub mod error;
 pub mod headers;
 pub mod metrics;
 pub mod pages;
 pub mod ratelimit;
 pub mod routes;
+pub mod tls;
 pub mod witness;
 
 use std::future::Future;
@@ -23,6 +25,7 @@ use std::sync::Arc;
 
 use axum::http::Method;
 use axum::routing::{delete, get, post, MethodRouter};
+use axum::serve::ListenerExt;
 use axum::Router;
 use sirm_app::Sirm;
 use sirm_domain::access::Permission as P;
@@ -746,7 +749,18 @@ fn mounted(spec: &RouteSpec, opts: ServeOptions) -> bool {
 /// The router and the list of routes it was built with, recorded in the
 /// same loop that mounts them (the route-matrix test walks this list).
 pub fn build(sirm: Arc<Sirm>, opts: ServeOptions) -> (Router, Vec<RouteSpec>) {
-    let secure = sirm.config.security.secure_cookies;
+    build_with(sirm, opts, false)
+}
+
+/// [`build`] for a server that speaks TLS itself (`tls`): every response
+/// then carries HSTS and every cookie `Secure`, as with
+/// `[security] secure_cookies`.
+pub fn build_with(sirm: Arc<Sirm>, opts: ServeOptions, tls: bool) -> (Router, Vec<RouteSpec>) {
+    let secure = sirm.config.security.secure_cookies || tls;
+    let client = client_addr::ClientAddrState {
+        server: Arc::new(sirm.config.server.clone()),
+        tls,
+    };
     let state = AppState {
         limiters: Arc::new(ratelimit::Limiters::new(&sirm.config.limits)),
         sirm,
@@ -777,6 +791,12 @@ pub fn build(sirm: Arc<Sirm>, opts: ServeOptions) -> (Router, Vec<RouteSpec>) {
         ))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(TraceLayer::new_for_http())
+        // Outermost: everything inside (guards, rate limits, audit) sees
+        // the client behind a trusted proxy (`[server] trusted_proxies`).
+        .layer(axum::middleware::from_fn_with_state(
+            client,
+            client_addr::client_addr,
+        ))
         .with_state(state);
     (router, mounted_specs)
 }
@@ -795,14 +815,28 @@ pub async fn serve(
     serve_with(sirm, listener, shutdown, ServeOptions::default()).await
 }
 
-/// Serve with options (e.g. kiosk mode). Anonymous refusals are written
-/// as summaries every `[limits] refusal_window_seconds` and once more when
-/// the server stops.
+/// Serve plain HTTP with options (e.g. kiosk mode); see [`serve_tls`].
 pub async fn serve_with(
     sirm: Arc<Sirm>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     opts: ServeOptions,
+) -> std::io::Result<()> {
+    serve_tls(sirm, listener, shutdown, opts, None).await
+}
+
+/// Serve with options, over HTTPS when `tls` is given ([`tls::load`]):
+/// handshakes are completed off the accept loop (at most
+/// [`tls::HANDSHAKE_TIMEOUT`] each) and the handlers see the TCP peer as
+/// `ConnectInfo<SocketAddr>` as with plain HTTP. Anonymous refusals are
+/// written as summaries every `[limits] refusal_window_seconds` and once
+/// more when the server stops.
+pub async fn serve_tls(
+    sirm: Arc<Sirm>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    opts: ServeOptions,
+    tls: Option<Arc<rustls::ServerConfig>>,
 ) -> std::io::Result<()> {
     let flusher = {
         let sirm = sirm.clone();
@@ -825,12 +859,24 @@ pub async fn serve_with(
         })
     };
     let witnesses = tokio::spawn(sirm_app::witness::client::run_submissions(sirm.clone()));
-    let served = axum::serve(
-        listener,
-        router_with(sirm.clone(), opts).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let app = build_with(sirm.clone(), opts, tls.is_some())
+        .0
+        .into_make_service_with_connect_info::<SocketAddr>();
+    let served = match tls {
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        // `tap_io`: axum derives `ConnectInfo<SocketAddr>` for any listener
+        // whose address is a `SocketAddr` only through its `TapIo` wrapper.
+        Some(config) => {
+            let listener = tls::TlsListener::new(listener, config).tap_io(|_| {});
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
     flusher.abort();
     schedule.abort();
     witnesses.abort();
