@@ -112,6 +112,8 @@ pub struct Alarm {
     pub kind_zh: String,
     pub source: String,
     pub detail: String,
+    #[serde(skip)]
+    raised: chrono::DateTime<chrono::Utc>,
 }
 
 /// When each (kind, source) was last raised in this process.
@@ -150,6 +152,17 @@ impl Sirm {
         detail: &str,
     ) -> Result<bool, AppError> {
         if !self.alarm_gate.open(kind, source) {
+            return Ok(false);
+        }
+        // Another process (a command, a restarted server) may have raised
+        // it: still open and recent means raised.
+        let recent = chrono::Utc::now() - chrono::Duration::seconds(REPEAT_AFTER.as_secs() as i64);
+        if self
+            .open_alarms()
+            .await?
+            .iter()
+            .any(|a| a.kind == kind.as_str() && a.source == source && a.raised >= recent)
+        {
             return Ok(false);
         }
         let text = format!("kind={} {detail}", kind.as_str());
@@ -214,6 +227,7 @@ impl Sirm {
                 kind_zh: k.map(|k| k.zh()).unwrap_or("告警").to_string(),
                 source: s("source"),
                 detail: rest.to_string(),
+                raised: e.time,
             });
         }
         Ok(out)

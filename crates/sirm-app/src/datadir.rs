@@ -132,6 +132,10 @@ pub struct SecurityConfig {
     pub session_lifetime_hours: u32,
     /// Mark the session cookie `Secure` (set when served behind TLS).
     pub secure_cookies: bool,
+    /// A staff account not signed in for this many days is disabled
+    /// (locked, recorded) at its next sign-in; 0 turns it off. An unlock
+    /// by the system administrator starts the period again.
+    pub inactive_days: u32,
 }
 
 impl Default for SecurityConfig {
@@ -142,6 +146,7 @@ impl Default for SecurityConfig {
             idle_timeout_minutes: 30,
             session_lifetime_hours: 12,
             secure_cookies: false,
+            inactive_days: 90,
         }
     }
 }

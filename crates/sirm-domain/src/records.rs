@@ -33,6 +33,9 @@ pub mod kind {
     pub const ACCOUNT_CREATED: &str = "account.created";
     pub const ACCOUNT_LOCKED: &str = "account.locked";
     pub const ACCOUNT_UNLOCKED: &str = "account.unlocked";
+    /// An account retired for good (never deleted: its history stays, the
+    /// name is never reused, it never signs in again).
+    pub const ACCOUNT_RETIRED: &str = "account.retired";
     pub const ROLE_REQUESTED: &str = "role.requested";
     pub const ROLE_APPROVED: &str = "role.approved";
     pub const ROLE_REJECTED: &str = "role.rejected";

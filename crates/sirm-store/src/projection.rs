@@ -308,7 +308,7 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::PERSON_CHANGED => payload::<PersonChange>(entry).map(drop),
         kind::PERSON_ERASED => payload::<records::PersonErasure>(entry).map(drop),
         kind::ACCOUNT_CREATED => payload::<AccountCreated>(entry).map(drop),
-        kind::ACCOUNT_LOCKED | kind::ACCOUNT_UNLOCKED => {
+        kind::ACCOUNT_LOCKED | kind::ACCOUNT_UNLOCKED | kind::ACCOUNT_RETIRED => {
             payload::<AccountStatusChange>(entry).map(drop)
         }
         kind::ROLE_REQUESTED | kind::ROLE_REVOCATION_REQUESTED => {
@@ -679,12 +679,12 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
                 grant(conn, &p.username, role, s).await?;
             }
         }
-        kind::ACCOUNT_LOCKED | kind::ACCOUNT_UNLOCKED => {
+        kind::ACCOUNT_LOCKED | kind::ACCOUNT_UNLOCKED | kind::ACCOUNT_RETIRED => {
             let p: AccountStatusChange = payload(entry)?;
-            let status = if entry.kind == kind::ACCOUNT_LOCKED {
-                "locked"
-            } else {
-                "active"
+            let status = match entry.kind.as_str() {
+                kind::ACCOUNT_LOCKED => "locked",
+                kind::ACCOUNT_RETIRED => "retired",
+                _ => "active",
             };
             sqlx::query("UPDATE account SET status = $1, last_seq = $2 WHERE username = $3")
                 .bind(status)

@@ -234,6 +234,12 @@ impl Sirm {
             ));
         }
         records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
+        if target.status == "retired" {
+            return Err(AppError::Conflict(format!(
+                "{} is retired: a retired account is never locked, unlocked or used again (create a new account)",
+                target.username
+            )));
+        }
         let mut guarded = Vec::new();
         if lock {
             for role in roles_of(&target)? {
@@ -300,6 +306,64 @@ impl Sirm {
         reason: &str,
     ) -> Result<(), AppError> {
         self.set_status(who, username, false, reason).await
+    }
+
+    /// Retire an account for good (访问控制: 及时删除或停用多余的、过期的账户):
+    /// never deleted — its history stays in the ledger and its name is never
+    /// given to anyone else — but it never signs in again, its sessions
+    /// end, and it cannot be unlocked. The last holder of an administrator
+    /// role cannot be retired (rule `last-administrator`).
+    pub async fn retire_user(
+        &self,
+        who: &Principal,
+        username: &str,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        self.authorize(who, Permission::AccountManage).await?;
+        let target = self.account_or_404(who, username).await?;
+        if target.username == who.username {
+            return Err(AppError::invalid(
+                "username",
+                "you cannot retire your own account",
+            ));
+        }
+        records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
+        if target.status == "retired" {
+            return Err(AppError::Conflict(format!(
+                "{} is already retired",
+                target.username
+            )));
+        }
+        let mut guarded = Vec::new();
+        for role in roles_of(&target)? {
+            self.keep_last_holder(who, &target, role, "retire the account")
+                .await?;
+            guarded.push(role);
+        }
+        let p = AccountStatusChange {
+            username: target.username.clone(),
+            reason: reason.to_string(),
+        };
+        let d = draft(
+            &self.config,
+            Stream::Security,
+            kind::ACCOUNT_RETIRED,
+            records::account_subject(&target.username),
+            &who.username,
+            &p,
+        )?;
+        let ev = self.audit_draft(
+            &target.username,
+            &who.source,
+            "account.retire",
+            "success",
+            reason,
+            &who.username,
+        )?;
+        self.append_with(vec![d, ev], last_holder_guard(&target.username, &guarded))
+            .await?;
+        self.store.delete_sessions_of(&target.username).await?;
+        Ok(())
     }
 
     /// The system administrator resets a staff account's password: the

@@ -182,6 +182,10 @@ impl Sirm {
                 ));
             }
         }
+        if account.kind == "staff" {
+            self.disable_if_unused(&username, cred.changed_us, source)
+                .await?;
+        }
         self.store.clear_failures(&username).await?;
         self.store
             .clear_source_failures(&username, &key, now - STALE_FAILURES_US)
@@ -286,6 +290,57 @@ impl Sirm {
             }
         }
         Ok(self.sign_in_refused())
+    }
+
+    /// A staff account unused for `[security] inactive_days` (no sign-in, no
+    /// unlock, no password set within the period) is locked now, in the
+    /// ledger like an administrator's lock, and the sign-in refused.
+    async fn disable_if_unused(
+        &self,
+        username: &str,
+        password_set_us: i64,
+        source: &str,
+    ) -> Result<(), AppError> {
+        let days = self.config.security.inactive_days;
+        if days == 0 {
+            return Ok(());
+        }
+        let newest = |event: &str| sirm_store::AuditFilter {
+            kind: Some(sirm_domain::records::kind::SECURITY_EVENT.into()),
+            account: Some(username.to_string()),
+            event: Some(event.into()),
+            limit: 1,
+            ..Default::default()
+        };
+        let mut last = password_set_us;
+        for event in ["login.success", "account.unlock"] {
+            if let Some(e) = self.store.security_entries(&newest(event)).await?.first() {
+                last = last.max(e.time.timestamp_micros());
+            }
+        }
+        let limit = i64::from(days) * 86_400_000_000;
+        if time_us() - last <= limit {
+            return Ok(());
+        }
+        let reason = format!("not used for more than {days} days (security.inactive_days)");
+        let p = sirm_domain::records::AccountStatusChange {
+            username: username.to_string(),
+            reason: reason.clone(),
+        };
+        let d = crate::install::draft(
+            &self.config,
+            sirm_ledger::Stream::Security,
+            sirm_domain::records::kind::ACCOUNT_LOCKED,
+            sirm_domain::records::account_subject(username),
+            "sirm",
+            &p,
+        )?;
+        let ev = self.audit_draft(username, source, "account.lock", "success", &reason, "sirm")?;
+        self.append(vec![d, ev]).await?;
+        self.store.delete_sessions_of(username).await?;
+        Err(AppError::Unauthenticated(format!(
+            "账号超过 {days} 天未使用，已自动停用，请联系系统管理员解锁 / this account was not used for more than {days} days and is now disabled; ask the system administrator to unlock it"
+        )))
     }
 
     /// Check a TOTP code or a recovery code; a code is used up atomically

@@ -206,7 +206,8 @@ pub struct ReasonBody {
     pub reason: String,
 }
 
-/// Lock or unlock an account (`action` = `lock` | `unlock`), or issue a
+/// Lock, unlock or retire an account (`action` = `lock` | `unlock` |
+/// `retire`), or issue a
 /// one-time reset code for a staff account (`password-reset`).
 #[utoipa::path(post, path = "/api/v1/users/{username}/{action}", tag = "identity", request_body = ReasonBody, responses((status = 200)))]
 pub async fn user_action(
@@ -219,12 +220,13 @@ pub async fn user_action(
     match action.as_str() {
         "lock" => st.sirm.lock_user(p, &username, &b.reason).await?,
         "unlock" => st.sirm.unlock_user(p, &username, &b.reason).await?,
+        "retire" => st.sirm.retire_user(p, &username, &b.reason).await?,
         "password-reset" => {
             return Ok(Json(st.sirm.reset_password(p, &username).await?).into_response())
         }
         other => {
             return Err(ApiError::bad_request(format!(
-                "action: {other:?} is not lock, unlock or password-reset"
+                "action: {other:?} is not lock, unlock, retire or password-reset"
             )))
         }
     }

@@ -80,7 +80,8 @@ async fn users_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
              <form class=\"inline\" method=\"post\" action=\"/admin/users/{name}/request-role\">{csrf}<select name=\"role\">{role_options}</select>\
              <input name=\"reason\" placeholder=\"理由 reason\" required><button>{}</button></form> \
              <form class=\"inline\" method=\"post\" action=\"/admin/users/{name}/{}\">{csrf}<input name=\"reason\" placeholder=\"理由 reason\" required size=\"10\"><button>{}</button></form> \
-             <form class=\"inline\" method=\"post\" action=\"/admin/users/{name}/reset-password\">{csrf}<button>{}</button></form></td></tr>",
+             <form class=\"inline\" method=\"post\" action=\"/admin/users/{name}/reset-password\">{csrf}<button>{}</button></form> \
+             <form class=\"inline\" method=\"post\" action=\"/admin/users/{name}/retire\">{csrf}<input name=\"reason\" placeholder=\"注销理由 reason\" required size=\"10\"><button>{}</button></form></td></tr>",
             esc(&u.display_name),
             status_zh(&u.kind),
             status_zh(&u.status),
@@ -88,6 +89,7 @@ async fn users_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
             if u.status == "active" { "lock" } else { "unlock" },
             if u.status == "active" { t("锁定", "Lock") } else { t("解锁", "Unlock") },
             t("重置密码", "Reset password"),
+            t("注销账号", "Retire"),
         ));
     }
     let body = format!(
@@ -157,6 +159,9 @@ pub async fn user_action(
         }),
         "unlock" => outcome(st.sirm.unlock_user(p, &username, &f.reason).await, |_| {
             format!("已解锁 {username} unlocked")
+        }),
+        "retire" => outcome(st.sirm.retire_user(p, &username, &f.reason).await, |_| {
+            format!("已注销 {username} retired (history kept; never signs in again)")
         }),
         "reset-password" => outcome(st.sirm.reset_password(p, &username).await, |i| {
             format!(

@@ -117,6 +117,7 @@ pub fn status_zh(s: &str) -> &str {
     match s {
         "active" => "正常",
         "locked" => "已锁定",
+        "retired" => "已注销",
         "staff" => "工作人员",
         "external" => "外部用户",
         "pending" => "审核中",

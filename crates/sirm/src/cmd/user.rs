@@ -67,6 +67,15 @@ pub enum UserCommand {
         #[arg(long, value_name = "R")]
         reason: String,
     },
+    /// Retire an account for good: never deleted (its history stays, the
+    /// name is never reused), never signs in or unlocks again (system
+    /// administrator; not the last holder of an administrator role).
+    Retire {
+        username: String,
+        /// Why (recorded in the ledger).
+        #[arg(long, value_name = "R")]
+        reason: String,
+    },
     /// Unlock an account locked by an administrator or after failed sign-ins
     /// (system administrator).
     Unlock {
@@ -434,6 +443,10 @@ async fn execute(
         UserCommand::Lock { username, reason } => {
             sirm.lock_user(me, username, reason).await?;
             println!("account {username} locked; its sessions have ended");
+        }
+        UserCommand::Retire { username, reason } => {
+            sirm.retire_user(me, username, reason).await?;
+            println!("account {username} retired: its history stays; it never signs in again");
         }
         UserCommand::Unlock { username, reason } => {
             sirm.unlock_user(me, username, reason).await?;
