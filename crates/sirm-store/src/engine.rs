@@ -71,7 +71,10 @@ pub struct StoreConfig {
     /// `sqlite://PATH` or `postgres://…`.
     pub url: String,
     /// PostgreSQL schema to use (created by the owner if absent). Tests give
-    /// each test its own.
+    /// each test its own. `None`: the connection's `current_schema()`
+    /// (normally `public`), resolved once at connect and pinned. The schema
+    /// and the database name determine the installation's runtime role and
+    /// append lock key ([`crate::PgInstallation`]).
     pub pg_schema: Option<String>,
     pub max_connections: u32,
 }
