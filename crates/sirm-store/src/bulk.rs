@@ -343,6 +343,35 @@ mod tests {
         (store, dir)
     }
 
+    /// Every SQLite connection zeroes what it frees: the pool's (several at
+    /// once, so not just the first) and the bulk reader's.
+    #[tokio::test]
+    async fn every_connection_has_secure_delete_on() {
+        let (store, _dir) = store_with(0).await;
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            let mut conn = store.pool.acquire().await.unwrap();
+            let on: i64 = sqlx::query_scalar("PRAGMA secure_delete")
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap();
+            assert_eq!(on, 1);
+            held.push(conn);
+        }
+        let bulk = store.bulk.as_ref().unwrap().open().unwrap();
+        let on: i64 = bulk
+            .query_row("PRAGMA secure_delete", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(on, 1);
+        // A connection without the pragmas reads 0 (the default): the
+        // check above is not vacuous.
+        let raw = Connection::open(&store.bulk.as_ref().unwrap().path).unwrap();
+        let off: i64 = raw
+            .query_row("PRAGMA secure_delete", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(off, 0);
+    }
+
     /// Rows as `Debug` text, or the position of the first error.
     async fn collect(store: &Store) -> (Vec<String>, Option<usize>) {
         let mut rows = store.scan();

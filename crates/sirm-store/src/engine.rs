@@ -8,6 +8,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
+use crate::pg_identity::{quote_ident, PgInstallation};
 use crate::StoreError;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -15,9 +16,12 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Pragmas every SQLite connection runs first (the pool's and the bulk
 /// reader's): WAL for concurrent readers; FULL: a committed approval survives
-/// power loss (durability is promised).
+/// power loss (durability is promised); `secure_delete`: pages and cells
+/// freed by a DELETE or UPDATE (a changed password hash, an ended session)
+/// are overwritten with zeros instead of lingering in the file (residual
+/// information, GB/T 22239 level 3).
 pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
-     PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
+     PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;";
 
 /// The two database engines SIRM runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,7 +60,8 @@ impl Engine {
 pub enum Role {
     /// Schema owner: may migrate. SQLite: may create the database file.
     Owner,
-    /// Application: PostgreSQL connections `SET ROLE sirm_app`.
+    /// Application: PostgreSQL connections `SET ROLE` to the installation's
+    /// runtime role ([`crate::PgInstallation::runtime_role`]).
     App,
 }
 
@@ -66,7 +71,10 @@ pub struct StoreConfig {
     /// `sqlite://PATH` or `postgres://…`.
     pub url: String,
     /// PostgreSQL schema to use (created by the owner if absent). Tests give
-    /// each test its own.
+    /// each test its own. `None`: the connection's `current_schema()`
+    /// (normally `public`), resolved once at connect and pinned. The schema
+    /// and the database name determine the installation's runtime role and
+    /// append lock key ([`crate::PgInstallation`]).
     pub pg_schema: Option<String>,
     pub max_connections: u32,
 }
@@ -123,10 +131,14 @@ fn valid_schema_name(s: &str) -> bool {
         && !s.starts_with(|c: char| c.is_ascii_digit())
 }
 
-pub(crate) async fn connect(
-    cfg: &StoreConfig,
-    role: Role,
-) -> Result<(AnyPool, Engine), StoreError> {
+/// An open pool, its engine and, on PostgreSQL, the installation's identity.
+pub(crate) struct Connected {
+    pub pool: AnyPool,
+    pub engine: Engine,
+    pub pg: Option<PgInstallation>,
+}
+
+pub(crate) async fn connect(cfg: &StoreConfig, role: Role) -> Result<Connected, StoreError> {
     sqlx::any::install_default_drivers();
     let engine = cfg.engine()?;
     let err = |source| StoreError::Connect {
@@ -146,46 +158,44 @@ pub(crate) async fn connect(
     let opts = AnyConnectOptions::from_str(&url)
         .map_err(err)?
         .disable_statement_logging();
-    let schema = cfg.pg_schema.clone();
-    if let Some(s) = &schema {
+    if let Some(s) = &cfg.pg_schema {
         if !valid_schema_name(s) {
             return Err(err(sqlx::Error::Configuration(
                 format!("invalid PostgreSQL schema name {s:?}").into(),
             )));
         }
     }
-    if engine == Engine::Postgres && role == Role::Owner {
-        if let Some(s) = &schema {
-            // Create the schema before the pool's connections point at it.
-            let mut conn = opts.connect().await.map_err(err)?;
-            conn.execute(format!("CREATE SCHEMA IF NOT EXISTS \"{s}\"").as_str())
-                .await
-                .map_err(err)?;
-        }
-    }
+    let pg = match engine {
+        Engine::Sqlite => None,
+        Engine::Postgres => Some(pg_installation(cfg, role, &opts).await?),
+    };
     let max = if engine == Engine::Sqlite {
         cfg.max_connections.max(2)
     } else {
         cfg.max_connections
     };
+    // Every PostgreSQL connection is pinned to the installation's schema
+    // (resolved once above, also when none was configured) and, for the
+    // application, acts as the installation's runtime role.
+    let setup = pg.as_ref().map(|p| {
+        let mut sql = format!("SET search_path TO {}", quote_ident(&p.schema));
+        if role == Role::App {
+            sql.push_str(&format!("; SET ROLE {}", quote_ident(&p.runtime_role)));
+        }
+        sql
+    });
     let pool = AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(10))
         .after_connect(move |conn, _meta| {
-            let schema = schema.clone();
+            let setup = setup.clone();
             Box::pin(async move {
-                match engine {
-                    Engine::Sqlite => {
+                match &setup {
+                    None => {
                         conn.execute(SQLITE_PRAGMAS).await?;
                     }
-                    Engine::Postgres => {
-                        if let Some(s) = &schema {
-                            conn.execute(format!("SET search_path TO \"{s}\"").as_str())
-                                .await?;
-                        }
-                        if role == Role::App {
-                            conn.execute("SET ROLE sirm_app").await?;
-                        }
+                    Some(sql) => {
+                        conn.execute(sql.as_str()).await?;
                     }
                 }
                 Ok(())
@@ -194,7 +204,78 @@ pub(crate) async fn connect(
         .connect_with(opts)
         .await
         .map_err(err)?;
-    Ok((pool, engine))
+    Ok(Connected { pool, engine, pg })
+}
+
+/// Resolve the installation's schema (the configured one, created by the
+/// owner if absent, or else the connection's `current_schema()`) and its
+/// identity. The application also checks here that the runtime role exists
+/// and that it may act as it, so that a missing `sirm migrate` is named.
+async fn pg_installation(
+    cfg: &StoreConfig,
+    role: Role,
+    opts: &AnyConnectOptions,
+) -> Result<PgInstallation, StoreError> {
+    use sqlx::{Connection as _, Row as _};
+    let err = |source| StoreError::Connect {
+        url: cfg.redacted_url(),
+        source,
+    };
+    let mut conn = opts.connect().await.map_err(err)?;
+    if let Some(s) = &cfg.pg_schema {
+        if role == Role::Owner {
+            // Create the schema before the pool's connections point at it.
+            conn.execute(format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(s)).as_str())
+                .await
+                .map_err(err)?;
+        }
+        conn.execute(format!("SET search_path TO {}", quote_ident(s)).as_str())
+            .await
+            .map_err(err)?;
+    }
+    let row =
+        sqlx::query("SELECT current_database()::text, current_schema()::text, session_user::text")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(err)?;
+    let database: String = row.try_get(0).map_err(err)?;
+    let schema: Option<String> = row.try_get(1).map_err(err)?;
+    let user: String = row.try_get(2).map_err(err)?;
+    let Some(schema) = schema else {
+        return Err(err(sqlx::Error::Configuration(
+            "the search_path names no existing schema: give the installation a schema \
+             (--database-schema)"
+                .into(),
+        )));
+    };
+    let pg = PgInstallation::derive(&database, &schema);
+    if role == Role::App {
+        let member: Option<bool> = sqlx::query_scalar(
+            "SELECT pg_has_role(session_user, oid, 'MEMBER') FROM pg_roles WHERE rolname = $1",
+        )
+        .bind(&pg.runtime_role)
+        .fetch_optional(&mut conn)
+        .await
+        .map_err(err)?;
+        match member {
+            None => {
+                return Err(StoreError::RuntimeRoleMissing {
+                    role: pg.runtime_role,
+                    schema,
+                })
+            }
+            Some(false) => {
+                return Err(StoreError::RuntimeRoleNotGranted {
+                    user,
+                    role: pg.runtime_role,
+                    schema,
+                })
+            }
+            Some(true) => {}
+        }
+    }
+    let _ = conn.close().await;
+    Ok(pg)
 }
 
 /// Begin a transaction that writes. On SQLite it is `BEGIN IMMEDIATE`: the

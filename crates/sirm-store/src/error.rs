@@ -15,6 +15,20 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    #[error("PostgreSQL runtime role {role} of schema {schema} does not exist: run `sirm migrate` (as the schema owner) once after upgrading")]
+    RuntimeRoleMissing { role: String, schema: String },
+    #[error("database user {user} may not act as {role}, the runtime role of schema {schema}: GRANT {role} TO {user}")]
+    RuntimeRoleNotGranted {
+        user: String,
+        role: String,
+        schema: String,
+    },
+    #[error("cannot set up the runtime role {role} of schema {schema}: {reason}")]
+    RuntimeRoleSetup {
+        role: String,
+        schema: String,
+        reason: String,
+    },
     #[error("database {0} holds no SIRM installation (run `sirm init` first)")]
     NotInitialized(String),
     #[error("database schema is at version {applied} but this sirm knows up to {latest}: run `sirm migrate`")]

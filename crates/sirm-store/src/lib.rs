@@ -11,8 +11,10 @@
 //! - Proofs are served from stored tree state (`ledger_node`, see `tree.rs`),
 //!   written by the append path in the same transaction as the entries.
 //! - Ledger tables are append-only in the database itself (triggers in both
-//!   engines; in PostgreSQL runtime connections also `SET ROLE sirm_app`, a role
-//!   without UPDATE/DELETE on them).
+//!   engines; in PostgreSQL runtime connections also `SET ROLE` to the
+//!   installation's own runtime role, `sirm_rt_…`, which has no UPDATE/DELETE
+//!   on them and nothing at all on another installation's schema; see
+//!   [`PgInstallation`]).
 //! - Projections are written only by the applier and can be rebuilt from the
 //!   ledger bit for bit ([`Store::rebuild_projections`], [`Store::projection_digest`]).
 
@@ -25,6 +27,7 @@ mod error;
 mod identity;
 mod lookup;
 mod person_key;
+mod pg_identity;
 pub mod projection;
 mod projection_check;
 mod query_log;
@@ -47,6 +50,7 @@ pub use identity::{
     SessionRow,
 };
 pub use person_key::PersonKeyRow;
+pub use pg_identity::{PgInstallation, RUNTIME_ROLE_PREFIX, TEMPLATE_ROLE};
 pub use projection_check::{
     checked_columns, DifferenceKind, KeyPart, ProjectionCheck, ProjectionDifference,
 };

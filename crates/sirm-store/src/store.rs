@@ -16,6 +16,7 @@ use sqlx::{AnyPool, Row};
 
 use crate::bulk::SqliteBulk;
 use crate::engine::{self, Engine, Role, StoreConfig};
+use crate::pg_identity::{self, PgInstallation};
 use crate::projection::{self, Col};
 use crate::tree;
 use crate::StoreError;
@@ -29,8 +30,6 @@ const STREAM_CHUNK: usize = 10_000;
 const BULK_CACHE_PRAGMA: &str = "PRAGMA cache_size = -262144";
 /// SQLite's default page cache (2 MB), restored after a bulk append.
 const DEFAULT_CACHE_PRAGMA: &str = "PRAGMA cache_size = -2000";
-/// Key of the PostgreSQL advisory lock that serialises appends across processes.
-pub(crate) const APPEND_LOCK_KEY: i64 = 0x5349_524d; // "SIRM"
 
 /// The installation record: written once by `sirm init`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -178,6 +177,8 @@ pub struct Store {
     pub(crate) engine: Engine,
     url: String,
     pub(crate) append_lock: Arc<tokio::sync::Mutex<()>>,
+    /// PostgreSQL: the installation's schema, runtime role and lock key.
+    pg: Option<Arc<PgInstallation>>,
     /// SQLite file databases: a second, sqlx-free reader for full scans.
     pub(crate) bulk: Option<Arc<SqliteBulk>>,
     /// Group commit of the query log (`query_log.rs`).
@@ -250,7 +251,7 @@ impl Store {
     /// Open the database. `Role::Owner` may create it (SQLite file, PostgreSQL
     /// schema) and migrate; `Role::App` is what every other command uses.
     pub async fn connect(cfg: &StoreConfig, role: Role) -> Result<Store, StoreError> {
-        let (pool, engine) = engine::connect(cfg, role).await?;
+        let engine::Connected { pool, engine, pg } = engine::connect(cfg, role).await?;
         let bulk = match engine {
             Engine::Sqlite => SqliteBulk::for_url(&cfg.url).map(Arc::new),
             Engine::Postgres => None,
@@ -260,6 +261,7 @@ impl Store {
             engine,
             url: cfg.redacted_url(),
             append_lock: Arc::new(tokio::sync::Mutex::new(())),
+            pg: pg.map(Arc::new),
             bulk,
             query_log: Default::default(),
         })
@@ -267,6 +269,29 @@ impl Store {
 
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// PostgreSQL: the installation's database identity (schema, runtime
+    /// role, append lock key). `None` on SQLite.
+    pub fn pg_installation(&self) -> Option<&PgInstallation> {
+        self.pg.as_deref()
+    }
+
+    /// Serialise this transaction with every other append to the same
+    /// installation, in any process (PostgreSQL: the installation's
+    /// transaction-level advisory lock; SQLite's `BEGIN IMMEDIATE` already
+    /// did it). Appends of other installations in the cluster do not wait.
+    pub(crate) async fn lock_appends(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ) -> Result<(), StoreError> {
+        if let Some(pg) = &self.pg {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(pg.append_lock_key)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
     }
 
     /// The same store reading everything through the pool (tests compare
@@ -392,7 +417,10 @@ impl Store {
         }
     }
 
-    /// Apply pending migrations (schema owner only), then catch up the
+    /// Apply pending migrations (schema owner only); on PostgreSQL give the
+    /// installation its own runtime role ([`PgInstallation`]: the privileges
+    /// the migrations granted to the template role `sirm_app` move to it);
+    /// then catch up the
     /// stored tree state ([`Store::catch_up_tree`]): a ledger written before
     /// migration 14 gets its nodes here (SQLite has no SHA-256 in SQL).
     pub async fn migrate(&self) -> Result<(), StoreError> {
@@ -400,12 +428,16 @@ impl Store {
             return Err(StoreError::SchemaUnknown { version, latest });
         }
         self.engine.migrator().run(&self.pool).await?;
+        if let Some(pg) = &self.pg {
+            pg_identity::provision(&self.pool, pg).await?;
+        }
         self.catch_up_tree().await?;
         Ok(())
     }
 
-    /// Apply the known migrations up to `version` only (tests of upgrades
-    /// from an older schema).
+    /// Apply the known migrations up to `version` only, as an older sirm
+    /// did: no runtime role of the installation (tests of upgrades from an
+    /// older schema).
     #[doc(hidden)]
     pub async fn migrate_to(&self, version: i64) -> Result<(), StoreError> {
         let all = self.engine.migrator();
@@ -506,12 +538,7 @@ impl Store {
         let profile = key.profile();
         let _serial = self.append_lock.lock().await;
         let mut tx = engine::begin_write(&self.pool, self.engine).await?;
-        if self.engine == Engine::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(APPEND_LOCK_KEY)
-                .execute(&mut *tx)
-                .await?;
-        }
+        self.lock_appends(&mut tx).await?;
         if let Some(Expect::OtherActiveHolders { username, roles }) = &expect {
             for role in roles {
                 let n: i64 = sqlx::query_scalar(
@@ -967,6 +994,20 @@ impl Store {
     /// Run raw SQL on the store's pool. For tests and tools that must show
     /// what the database itself refuses; never used by the application.
     #[doc(hidden)]
+    /// Whether this store's database connection is encrypted: PostgreSQL
+    /// reports TLS on the backend serving it (`pg_stat_ssl`); a SQLite file
+    /// has no connection to encrypt.
+    pub async fn tls_in_use(&self) -> Result<bool, StoreError> {
+        match self.engine {
+            Engine::Sqlite => Ok(false),
+            Engine::Postgres => Ok(sqlx::query_scalar(
+                "SELECT COALESCE(bool_or(ssl), FALSE) FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            )
+            .fetch_one(&self.pool)
+            .await?),
+        }
+    }
+
     pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
         Ok(sqlx::query(sql).execute(&self.pool).await?.rows_affected())
     }

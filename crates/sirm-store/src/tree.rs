@@ -32,7 +32,7 @@ use sirm_ledger::{CryptoProfile, Digest};
 use sqlx::{AnyConnection, Row};
 
 use crate::engine::{self, Engine};
-use crate::store::{i64_of, u64_of, APPEND_LOCK_KEY};
+use crate::store::{i64_of, u64_of};
 use crate::{Store, StoreError};
 
 /// Lowest level of a stored node: subtrees of 16 leaves. Below it the
@@ -440,12 +440,7 @@ impl Store {
     pub async fn catch_up_tree_in_chunks(&self, chunk: u64) -> Result<u64, StoreError> {
         let _serial = self.append_lock.lock().await;
         let mut tx = engine::begin_write(&self.pool, self.engine).await?;
-        if self.engine == Engine::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind(APPEND_LOCK_KEY)
-                .execute(&mut *tx)
-                .await?;
-        }
+        self.lock_appends(&mut tx).await?;
         let head = sqlx::query(
             "SELECT tree_size, profile FROM ledger_checkpoint ORDER BY tree_size DESC LIMIT 1",
         )

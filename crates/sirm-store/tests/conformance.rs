@@ -56,6 +56,29 @@ impl TestDb {
     async fn owner(&self) -> Store {
         Store::connect(&self.cfg, Role::Owner).await.unwrap()
     }
+    /// Remove a PostgreSQL test schema and its runtime role (after a passing
+    /// test; a failing one leaves them for a look).
+    async fn clean_up(self) {
+        use sqlx::Connection as _;
+        let Some(schema) = &self.cfg.pg_schema else {
+            return;
+        };
+        let mut conn = sqlx::PgConnection::connect(&self.cfg.url).await.unwrap();
+        let database: String = sqlx::query_scalar("SELECT current_database()::text")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        let role = sirm_store::PgInstallation::derive(&database, schema).runtime_role;
+        sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query(&format!("DROP ROLE IF EXISTS \"{role}\""))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let _ = conn.close().await;
+    }
     /// A migrated database, opened as the application role.
     async fn app(&self) -> Store {
         let owner = self.owner().await;
@@ -1138,7 +1161,12 @@ macro_rules! conformance {
         }
         mod postgres {
             $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name(super::TestDb::postgres()).await } )*
+               async fn $name() {
+                   let db = super::TestDb::postgres();
+                   let cfg = db.cfg.clone();
+                   super::$name(db).await;
+                   super::TestDb { cfg, ..super::TestDb::postgres() }.clean_up().await
+               } )*
         }
         mod gm_sqlite {
             $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1146,7 +1174,12 @@ macro_rules! conformance {
         }
         mod gm_postgres {
             $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $gm() { super::$gm(super::TestDb::postgres().gm()).await } )*
+               async fn $gm() {
+                   let db = super::TestDb::postgres().gm();
+                   let cfg = db.cfg.clone();
+                   super::$gm(db).await;
+                   super::TestDb { cfg, ..super::TestDb::postgres() }.clean_up().await
+               } )*
         }
     };
 }
