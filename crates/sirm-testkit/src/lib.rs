@@ -342,6 +342,18 @@ impl Drop for TestApp {
                         let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
                             .execute(&mut c)
                             .await;
+                        // And the installation's own runtime role.
+                        let db: Option<String> = sqlx::query_scalar("SELECT current_database()")
+                            .fetch_one(&mut c)
+                            .await
+                            .ok();
+                        if let Some(db) = db {
+                            let role =
+                                sirm_store::PgInstallation::derive(&db, &schema).runtime_role;
+                            let _ = sqlx::query(&format!("DROP ROLE IF EXISTS \"{role}\""))
+                                .execute(&mut c)
+                                .await;
+                        }
                     }
                 });
             })

@@ -98,11 +98,16 @@ impl Target {
 impl Drop for Target {
     fn drop(&mut self) {
         if let Some(s) = &self.schema {
+            let url = pg_url();
+            let db = url.rsplit('/').next().unwrap_or("test").to_string();
+            let role = sirm_store::PgInstallation::derive(&db, s).runtime_role;
             let _ = Command::new("psql")
                 .args([
-                    &pg_url(),
+                    &url,
                     "-qc",
-                    &format!("DROP SCHEMA IF EXISTS \"{s}\" CASCADE"),
+                    &format!(
+                        "DROP SCHEMA IF EXISTS \"{s}\" CASCADE; DROP ROLE IF EXISTS \"{role}\""
+                    ),
                 ])
                 .output();
         }

@@ -166,12 +166,19 @@ pub async fn restore(req: RestoreRequest) -> Result<RestoreReport, AppError> {
         // Remove what this restore wrote.
         if let Some((schema, false)) = &schema_existed {
             if let Ok(store) = Store::connect(&store_cfg, Role::Owner).await {
+                let role = store.pg_installation().map(|p| p.runtime_role.clone());
                 let _ = store
                     .execute_raw(&format!(
                         "DROP SCHEMA IF EXISTS \"{}\" CASCADE",
                         schema.replace('"', "")
                     ))
                     .await;
+                // The installation's own runtime role goes with its schema.
+                if let Some(r) = role {
+                    let _ = store
+                        .execute_raw(&format!("DROP ROLE IF EXISTS \"{}\"", r.replace('"', "")))
+                        .await;
+                }
                 store.close().await;
             }
         }
