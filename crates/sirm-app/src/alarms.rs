@@ -175,8 +175,8 @@ impl Sirm {
             "sirm",
         )
         .await?;
-        tracing::warn!(kind = kind.as_str(), source, "alarm raised");
-        notify(&self.config.alarms, kind, source, detail);
+        tracing::info!(kind = kind.as_str(), source, "alarm raised");
+        let _ = notify(&self.config.alarms, kind, source, detail);
         Ok(true)
     }
 
@@ -278,39 +278,51 @@ impl Sirm {
     }
 }
 
-/// Send a raised alarm to the webhook and syslog, in the background.
-fn notify(cfg: &AlarmsConfig, kind: AlarmKind, source: &str, detail: &str) {
+/// Send an alarm to the webhook and syslog only, and wait for the webhook:
+/// for a command that must not append to a ledger it found damaged.
+pub async fn notify_outside(cfg: &AlarmsConfig, kind: AlarmKind, source: &str, detail: &str) {
+    eprintln!("ALARM {}: {detail}", kind.as_str());
+    if let Some(h) = notify(cfg, kind, source, detail) {
+        let _ = h.await;
+    }
+}
+
+/// Send a raised alarm to the webhook and syslog, in the background (the
+/// webhook's task is returned).
+fn notify(
+    cfg: &AlarmsConfig,
+    kind: AlarmKind,
+    source: &str,
+    detail: &str,
+) -> Option<tokio::task::JoinHandle<()>> {
     if cfg.syslog {
         syslog_line(&format!(
             "sirm alarm kind={} source={source} {detail}",
             kind.as_str()
         ));
     }
-    let Some(url) = cfg.webhook.clone() else {
-        return;
-    };
+    let url = cfg.webhook.clone()?;
     let body = serde_json::json!({
         "alarm": kind.as_str(),
         "source": source,
         "detail": detail,
         "time": chrono::Utc::now().to_rfc3339(),
     });
-    if let Ok(handle) = tokio::runtime::Handle::try_current() {
-        handle.spawn(async move {
-            let client = reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build();
-            let sent = match client {
-                Ok(c) => c.post(&url).json(&body).send().await.map(|r| r.status()),
-                Err(e) => Err(e),
-            };
-            match sent {
-                Ok(s) if s.is_success() => {}
-                Ok(s) => tracing::error!(status = %s, "the alarm webhook refused the alarm"),
-                Err(e) => tracing::error!(error = %e, "the alarm webhook is unreachable"),
-            }
-        });
-    }
+    let handle = tokio::runtime::Handle::try_current().ok()?;
+    Some(handle.spawn(async move {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build();
+        let sent = match client {
+            Ok(c) => c.post(&url).json(&body).send().await.map(|r| r.status()),
+            Err(e) => Err(e),
+        };
+        match sent {
+            Ok(s) if s.is_success() => {}
+            Ok(s) => tracing::error!(status = %s, "the alarm webhook refused the alarm"),
+            Err(e) => tracing::error!(error = %e, "the alarm webhook is unreachable"),
+        }
+    }))
 }
 
 /// One line to the local syslog (facility auth, severity alert: `<105>`).

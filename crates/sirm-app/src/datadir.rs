@@ -82,6 +82,14 @@ pub struct Config {
     /// Where alarms go besides the workbench (`[alarms]`, docs/mlps-level3.md).
     #[serde(default, skip_serializing_if = "is_default_alarms")]
     pub alarms: crate::alarms::AlarmsConfig,
+    /// The telephone (IVR) systems allowed to call `/api/v1/ivr/summary`
+    /// (`[ivr] clients`, SHA-256 of each client's credential).
+    #[serde(default, skip_serializing_if = "is_default_ivr")]
+    pub ivr: crate::identity::ivr::IvrConfig,
+}
+
+fn is_default_ivr(i: &crate::identity::ivr::IvrConfig) -> bool {
+    i.clients.is_empty()
 }
 
 fn is_default_alarms(a: &crate::alarms::AlarmsConfig) -> bool {

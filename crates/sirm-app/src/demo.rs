@@ -30,6 +30,9 @@ pub const DEMO_AGENCY: &str = "北京市朝阳区社会保险事业管理中心�
 mod history;
 
 pub const DEMO_PASSWORD: &str = "Sirm-Demo-2026!";
+/// The demo telephone (IVR) system's client credential (`X-SIRM-Client`);
+/// its SHA-256 is in the demo's `[ivr] clients`. Demo data only.
+pub const DEMO_IVR_CLIENT: &str = "sirm-ivr-demo-not-secret";
 const BATCH: usize = 10_000;
 
 /// The demo staff: (username, display name, role, role in Chinese).
@@ -130,6 +133,21 @@ pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoRe
         },
     )
     .await?;
+    // The demo telephone system may call the telephone channel.
+    {
+        use sha2::Digest;
+        use std::io::Write;
+        let path = opts.data_dir.config_path();
+        let hash = hex::encode(sha2::Sha256::digest(DEMO_IVR_CLIENT.as_bytes()));
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| writeln!(f, "\n[ivr]\nclients = [\"{hash}\"]"))
+            .map_err(|e| AppError::File {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+    }
     let sirm = Sirm::open(opts, Access::Sign).await?;
     let size = sirm
         .store

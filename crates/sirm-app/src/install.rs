@@ -123,6 +123,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         witness: Vec::new(),
         server: Default::default(),
         alarms: Default::default(),
+        ivr: Default::default(),
     };
     let store_cfg = opts.store_config(Some(&config));
     let owner = Store::connect(&store_cfg, DbRole::Owner).await?;

@@ -15,6 +15,7 @@ pub mod collection;
 mod datadir;
 pub mod demo;
 mod error;
+pub mod evidence;
 pub mod export;
 pub mod handles;
 pub mod identity;

@@ -31,6 +31,7 @@ mod pg_identity;
 pub mod projection;
 mod projection_check;
 mod query_log;
+mod query_log_seal;
 mod query_pin;
 mod record;
 mod review;
@@ -54,6 +55,7 @@ pub use pg_identity::{PgInstallation, RUNTIME_ROLE_PREFIX, TEMPLATE_ROLE};
 pub use projection_check::{
     checked_columns, DifferenceKind, KeyPart, ProjectionCheck, ProjectionDifference,
 };
+pub use query_log_seal::QueryLogDigest;
 pub use query_pin::QueryPinRow;
 pub use record::PersonRecordRows;
 pub use review::{

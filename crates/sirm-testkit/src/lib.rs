@@ -39,6 +39,17 @@ pub fn postgres_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
+/// The demo telephone system's credential on every test client (the
+/// telephone channel answers only configured clients).
+fn ivr_client_header() -> reqwest::header::HeaderMap {
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert(
+        "x-sirm-client",
+        reqwest::header::HeaderValue::from_static(sirm_app::demo::DEMO_IVR_CLIENT),
+    );
+    h
+}
+
 /// A unique name (schema names, usernames).
 pub fn unique(prefix: &str) -> String {
     use std::hash::{BuildHasher, Hasher};
@@ -170,6 +181,7 @@ impl TestApp {
             opts,
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .default_headers(ivr_client_header())
                 .build()
                 .unwrap(),
             dir: Some(dir),
@@ -221,6 +233,7 @@ impl TestApp {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .local_address(Some(ip.parse().unwrap()))
+            .default_headers(ivr_client_header())
             .build()
             .unwrap()
     }

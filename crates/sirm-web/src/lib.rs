@@ -859,6 +859,7 @@ pub async fn serve_tls(
         })
     };
     let witnesses = tokio::spawn(sirm_app::witness::client::run_submissions(sirm.clone()));
+    let sealing = tokio::spawn(sirm_app::evidence::run_sealing(sirm.clone()));
     let app = build_with(sirm.clone(), opts, tls.is_some())
         .0
         .into_make_service_with_connect_info::<SocketAddr>();
@@ -880,6 +881,7 @@ pub async fn serve_tls(
     flusher.abort();
     schedule.abort();
     witnesses.abort();
+    sealing.abort();
     if let Err(e) = sirm.flush_refusals(true).await {
         tracing::error!(error = %e, "writing the last refusal summaries failed");
     }

@@ -6,7 +6,8 @@ use sirm_testkit::{both_engines, Engine, Options, StatusCode, TestApp};
 
 both_engines!(
     admin_routes_answer_only_the_management_terminals,
-    an_administrator_locked_out_raises_an_alarm
+    an_administrator_locked_out_raises_an_alarm,
+    the_query_log_is_sealed_into_the_ledger_and_checked
 );
 
 async fn admin_routes_answer_only_the_management_terminals(engine: Engine) {
@@ -136,4 +137,46 @@ async fn an_administrator_locked_out_raises_an_alarm(engine: Engine) {
         !alarms.iter().any(|a| a.detail.contains("citizen")),
         "{alarms:?}"
     );
+}
+
+/// Every look-up is evidence: the query log rows are sealed into the ledger
+/// in batches, and a row changed behind SIRM's back is found (安全审计).
+async fn the_query_log_is_sealed_into_the_ledger_and_checked(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let citizen = app.login("citizen").await;
+    for _ in 0..3 {
+        let (s, _) = citizen.get("/api/v1/my/record").await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let now = chrono::Utc::now().timestamp_micros() + 1;
+    let sealed = app.sirm.seal_query_log_until(now).await.unwrap();
+    assert!(sealed >= 3, "{sealed}");
+    // Nothing new: no second seal.
+    assert_eq!(app.sirm.seal_query_log_until(now + 1).await.unwrap(), 0);
+    let c = app.sirm.check_query_log().await.unwrap();
+    assert!(c.is_intact(), "{c:?}");
+    assert_eq!((c.seals, c.sealed_rows), (1, sealed));
+
+    // Someone with database access edits a row (the append-only guard
+    // lifted, as an attacker with the owner's rights could).
+    let cfg = app.opts.store_config(Some(&app.sirm.config));
+    let owner = sirm_store::Store::connect(&cfg, sirm_store::Role::Owner)
+        .await
+        .unwrap();
+    let statements: &[&str] = match engine {
+        Engine::Sqlite => &[
+            "DROP TRIGGER query_log_no_update",
+            "UPDATE query_log SET source = '10.9.9.9' WHERE time_us = (SELECT MIN(time_us) FROM query_log)",
+        ],
+        Engine::Postgres => &[
+            "UPDATE query_log SET source = '10.9.9.9' WHERE time_us = (SELECT MIN(time_us) FROM query_log)",
+        ],
+    };
+    for s in statements {
+        owner.execute_raw(s).await.unwrap();
+    }
+    owner.close().await;
+    let c = app.sirm.check_query_log().await.unwrap();
+    assert!(!c.is_intact());
+    assert!(c.problems[0].contains("DIFFERS"), "{c:?}");
 }

@@ -55,6 +55,8 @@ enum Command {
     Import(cmd::import::ImportArgs),
     /// Print the current TOTP code of a base32 secret (demo and testing aid).
     TotpCode(cmd::install::TotpCodeArgs),
+    /// A new client credential for the telephone (IVR) system and the `[ivr]` line for sirm.toml.
+    IvrClient,
     /// Check an identifier (resident ID number, unified social credit code, region code).
     Id(cmd::id::IdArgs),
     /// Certificates (Art 15): verify a certificate PDF against the ledger.
@@ -90,6 +92,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => cmd::rules::run(args),
         Command::TotpCode(args) => cmd::install::totp_code(args),
         Command::Version => cmd::version::run(),
+        Command::IvrClient => cmd::install::ivr_client(),
         other => run_async(&cli.location, &cli.operator, other),
     };
     match result {
@@ -136,7 +139,8 @@ fn run_async(
             | Command::Calc(_)
             | Command::Rules(_)
             | Command::TotpCode(_)
-            | Command::Version => {
+            | Command::Version
+            | Command::IvrClient => {
                 anyhow::bail!("internal: synchronous command dispatched as async")
             }
         }

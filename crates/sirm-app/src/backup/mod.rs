@@ -107,6 +107,10 @@ pub struct OperationsConfig {
     /// e.g. `"1d"`; absent: only `sirm check` does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_every: Option<String>,
+    /// `sirm serve` seals the query log this often (`querylog.sealed`,
+    /// `sirm_app::evidence`); absent: every 5 minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal_query_log_every: Option<String>,
 }
 
 /// Parses an interval such as `90s`, `15m`, `1h`, `1d` (at least 10 s).

@@ -63,6 +63,9 @@ fn schedule_of(cfg: &crate::Config) -> Result<Schedule, AppError> {
 /// Checks `[backup]` and `[operations]` the way [`run_schedule`] reads
 /// them (so `sirm serve` refuses a bad schedule at start).
 pub fn check_schedule(cfg: &crate::Config) -> Result<(), AppError> {
+    if let Some(s) = &cfg.operations.seal_query_log_every {
+        super::parse_interval("operations.seal_query_log_every", s)?;
+    }
     schedule_of(cfg).map(drop)
 }
 

@@ -462,6 +462,13 @@ impl Sirm {
     }
 
     /// Sign out: the session is deleted on the server.
+    /// End a session without writing anything to the ledger: for a command
+    /// that found the ledger damaged and must not append to it.
+    pub async fn drop_session(&self, token: &str) -> Result<(), AppError> {
+        self.store.delete_session(&sha256_hex(token)).await?;
+        Ok(())
+    }
+
     pub async fn logout(&self, token: &str, source: &str) -> Result<(), AppError> {
         let id = sha256_hex(token);
         if let Some(s) = self.store.session(&id).await? {

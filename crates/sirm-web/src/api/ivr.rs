@@ -62,7 +62,9 @@ impl From<IvrSummary> for IvrSummaryBody {
     }
 }
 
-/// Telephone channel: a person's short summary for ID number + query PIN.
+/// Telephone channel: a person's short summary for ID number + query PIN,
+/// asked by a telephone system holding a client credential (`X-SIRM-Client`,
+/// `[ivr] clients`).
 /// Every refusal (malformed or unknown ID, no PIN, wrong PIN, locked PIN) is
 /// the same `401 ivr_refused`; 5 wrong PINs in a row lock the PIN for 30
 /// minutes; more than 10 calls per second (burst 20) from one address get
@@ -75,8 +77,20 @@ impl From<IvrSummary> for IvrSummaryBody {
 pub async fn summary(
     State(st): State<AppState>,
     Extension(Source(src)): Extension<Source>,
+    headers: axum::http::HeaderMap,
     body: Result<Json<IvrQueryBody>, JsonRejection>,
 ) -> Result<Json<IvrSummaryBody>, ApiError> {
+    // The IVR system authenticates itself first (`[ivr] clients`); an
+    // unknown client gets the same refusal as a wrong PIN.
+    let client = headers
+        .get("x-sirm-client")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !st.sirm.config.ivr.admits(client) {
+        st.sirm
+            .refused(&src, "ivr.refused", None, "unknown telephone (IVR) client");
+        return Err(sirm_app::AppError::IvrRefused.into());
+    }
     let Json(b) = body.map_err(|e| ApiError::bad_request(format!("body: {}", e.body_text())))?;
     let s = st.sirm.ivr_summary(&b.id_number, &b.pin, &src).await?;
     Ok(Json(s.into()))

@@ -272,8 +272,22 @@ pub fn local_time(us: i64) -> String {
 }
 
 /// A CSV download, written by the one CSV writer (`sirm_app::export::csv`:
-/// quoted, formula cells neutralised, UTF-8 with BOM).
-pub fn csv_response(filename: &str, head: &str, rows: &[Vec<String>]) -> Response {
+/// quoted, formula cells neutralised, UTF-8 with BOM), and recorded as an
+/// `export` security event first (an export is evidence like a look-up).
+pub async fn csv_response(
+    st: &crate::AppState,
+    c: &crate::routes::Caller,
+    filename: &str,
+    head: &str,
+    rows: &[Vec<String>],
+) -> Response {
+    if let Err(e) = st
+        .sirm
+        .record_export(&c.principal, filename, rows.len())
+        .await
+    {
+        return ApiError::from(e).into_response();
+    }
     let head: Vec<&str> = head.split(',').collect();
     let out = match sirm_app::export::csv(&head, rows) {
         Ok(b) => b,

@@ -1176,11 +1176,16 @@ pub async fn maintenance_csv_post(
 
 async fn maintenance_csv_of(st: &AppState, c: &Caller, q: &LogQuery) -> Response {
     match log_rows(st, c, q).await {
-        Ok(rows) => super::csv_response(
-            "sirm-maintenance-log.csv",
-            "seq,time_utc+8,kind,subject,application,reason,responsible_persons_and_content",
-            &rows.into_iter().map(Vec::from).collect::<Vec<_>>(),
-        ),
+        Ok(rows) => {
+            super::csv_response(
+                st,
+                c,
+                "sirm-maintenance-log.csv",
+                "seq,time_utc+8,kind,subject,application,reason,responsible_persons_and_content",
+                &rows.into_iter().map(Vec::from).collect::<Vec<_>>(),
+            )
+            .await
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -1259,22 +1264,27 @@ pub async fn arrears_csv(
     Query(q): Query<ArrearsQuery>,
 ) -> Response {
     match arrears_rows(&st, &c, &q).await {
-        Ok(rows) => super::csv_response(
-            "sirm-arrears.csv",
-            "credit_code,employer,month,persons,due",
-            &rows
-                .into_iter()
-                .map(|r| {
-                    vec![
-                        r.credit_code,
-                        r.employer_name,
-                        r.month,
-                        r.persons.to_string(),
-                        r.due.to_string(),
-                    ]
-                })
-                .collect::<Vec<_>>(),
-        ),
+        Ok(rows) => {
+            super::csv_response(
+                &st,
+                &c,
+                "sirm-arrears.csv",
+                "credit_code,employer,month,persons,due",
+                &rows
+                    .into_iter()
+                    .map(|r| {
+                        vec![
+                            r.credit_code,
+                            r.employer_name,
+                            r.month,
+                            r.persons.to_string(),
+                            r.due.to_string(),
+                        ]
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .await
+        }
         Err(e) => e.into_response(),
     }
 }

@@ -146,6 +146,8 @@ struct VerifyReport<'a> {
     /// With `--keys`: every sealed field opened.
     #[serde(skip_serializing_if = "Option::is_none")]
     sealed: Option<&'a sirm_app::privacy::check::SealedCheck>,
+    /// The query log against its seals (`querylog.sealed`).
+    query_log: &'a sirm_app::evidence::QueryLogCheck,
 }
 
 #[derive(Debug, clap::Args)]
@@ -257,23 +259,24 @@ pub async fn verify(loc: &Location, op: &Operator, args: &VerifyArgs) -> anyhow:
         Err(code) => return Ok(code),
     };
     let out = verify_ledger(loc, args).await;
-    if let (Ok(code), Some((sirm, _))) = (&out, &guard) {
-        if *code != ExitCode::SUCCESS {
-            // A failed verification needs a human: an alarm on every
-            // administrator's workbench (sirm_app::alarms).
-            if let Err(e) = sirm
-                .raise_alarm(
-                    sirm_app::alarms::AlarmKind::CheckFailed,
-                    "cli",
-                    "sirm verify found the ledger or the projections altered",
-                )
-                .await
-            {
-                eprintln!("warning: the alarm could not be raised: {e}");
-            }
+    let failed = !matches!(&out, Ok(code) if *code == ExitCode::SUCCESS);
+    match guard {
+        Some((sirm, acting)) if failed => {
+            // A failed verification needs a human, but nothing is appended
+            // to a ledger that may be damaged (it could blur the evidence):
+            // the alarm goes to the webhook and syslog (sirm_app::alarms).
+            sirm_app::alarms::notify_outside(
+                &sirm.config.alarms,
+                sirm_app::alarms::AlarmKind::CheckFailed,
+                "cli",
+                "sirm verify failed: the ledger, the projections or the query log differ, or a witness is missing",
+            )
+            .await;
+            acting.end_untouched(&sirm).await;
+            sirm.store.close().await;
         }
+        g => end_guard(g).await,
     }
-    end_guard(guard).await;
     out
 }
 
@@ -359,7 +362,9 @@ async fn verify_ledger(loc: &Location, args: &VerifyArgs) -> anyhow::Result<Exit
     } else {
         None
     };
+    let query_log = sirm.check_query_log().await?;
     let intact = v.is_intact()
+        && query_log.is_intact()
         && witnessed
         && projections.as_ref().is_none_or(|p| p.matches())
         && sealed.as_ref().is_none_or(|s| s.is_intact());
@@ -368,6 +373,7 @@ async fn verify_ledger(loc: &Location, args: &VerifyArgs) -> anyhow::Result<Exit
             ledger: &v,
             projections: projections.as_ref(),
             sealed: sealed.as_ref(),
+            query_log: &query_log,
         };
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -401,6 +407,17 @@ async fn verify_ledger(loc: &Location, args: &VerifyArgs) -> anyhow::Result<Exit
                     println!("  (`sirm rebuild` rewrites every projection from the ledger)");
                 }
             },
+        }
+        if query_log.is_intact() {
+            println!(
+                "query log sealed: {} rows in {} seals match ({} newer rows not yet sealed)",
+                query_log.sealed_rows, query_log.seals, query_log.unsealed_rows
+            );
+        } else {
+            println!("QUERY LOG ALTERED:");
+            for p in &query_log.problems {
+                println!("  {p}");
+            }
         }
         for l in &witness_lines {
             println!("{l}");
@@ -518,5 +535,20 @@ pub fn totp_code(args: &TotpCodeArgs) -> anyhow::Result<ExitCode> {
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
     println!("{}", totp::code(&secret, now, 30, 6));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sirm ivr-client`: a new credential for the telephone (IVR) system. The
+/// credential is printed once (hand it to the IVR system's operators); only
+/// its hash goes into `sirm.toml`.
+pub fn ivr_client() -> anyhow::Result<ExitCode> {
+    let (token, hash) = sirm_app::identity::ivr::new_client_credential();
+    println!(
+        "credential (give it to the telephone system; it sends it as the X-SIRM-Client header):"
+    );
+    println!("  {token}");
+    println!("add its hash to sirm.toml and restart `sirm serve`:");
+    println!("  [ivr]");
+    println!("  clients = [\"{hash}\"]");
     Ok(ExitCode::SUCCESS)
 }

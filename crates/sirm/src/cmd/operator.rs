@@ -146,6 +146,17 @@ async fn record(sirm: &Sirm, who: &str, detail: &str) -> Result<(), AppError> {
 }
 
 impl Acting {
+    /// The command found the installation damaged (a failed verification):
+    /// append nothing more to it — no record, no sign-out event; a
+    /// `--as` session is removed without one.
+    pub async fn end_untouched(self, sirm: &Sirm) {
+        if self.one_shot {
+            if let Err(e) = sirm.drop_session(&self.token).await {
+                eprintln!("warning: ending the session failed: {e}");
+            }
+        }
+    }
+
     /// Sign out when signed in for this command only; a `sirm login`
     /// session stays open.
     pub async fn end(self, sirm: &Sirm) {
@@ -296,9 +307,26 @@ pub async fn read_guard(
         );
         return Ok(Ok(None));
     }
-    Ok(open_acting(loc, op, Access::Sign, command, need)
-        .await?
-        .map(Some))
+    // An installation that cannot be opened for writing (a wrong or
+    // damaged key, a damaged ledger) is exactly what verification must
+    // still examine: read-only then, and said so.
+    let sirm = match Sirm::open(&loc.open_options(), Access::Sign).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!(
+                "note: the installation does not open for writing ({e}); sirm {command} runs read-only and records nothing"
+            );
+            return Ok(Ok(None));
+        }
+    };
+    match op.act(&sirm, command, need).await {
+        Ok(a) => Ok(Ok(Some((sirm, a)))),
+        Err(e) => {
+            sirm.store.close().await;
+            eprintln!("error: refused: {e}");
+            Ok(Err(ExitCode::from(1)))
+        }
+    }
 }
 
 /// End what [`read_guard`] began.

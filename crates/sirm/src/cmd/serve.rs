@@ -263,9 +263,19 @@ pub async fn demo(loc: &Location, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         println!("  {user:<12} {}", demo::demo_totp_secret(user));
     }
     println!();
+    println!("Administration on the command line signs in too (docs/mlps-level3.md), e.g.:");
     println!(
-        "Verify it any time:  SIRM_DATA_DIR={} sirm verify",
+        "  SIRM_DATA_DIR={} sirm login --as dba --totp $(sirm totp-code {}) --session-file dba.session",
+        args.dir.display(),
+        demo::demo_totp_secret("dba")
+    );
+    println!(
+        "  SIRM_DATA_DIR={} SIRM_SESSION_FILE=dba.session sirm verify",
         args.dir.display()
+    );
+    println!(
+        "The demo telephone (IVR) system calls /api/v1/ivr/summary with the header X-SIRM-Client: {}",
+        demo::DEMO_IVR_CLIENT
     );
     if args.no_serve {
         return Ok(ExitCode::SUCCESS);
