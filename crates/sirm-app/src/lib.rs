@@ -9,6 +9,7 @@
 //! - The signing key is read from the data directory, never from the database.
 
 pub mod alarms;
+pub mod assess;
 pub mod backup;
 pub mod certificate;
 pub mod collection;

@@ -185,7 +185,8 @@ impl Sirm {
     }
 
     /// Configuration that decides who may do what is audited: when
-    /// `[security]`, `[review]`, `[queries]` or `[limits]` in `sirm.toml`
+    /// `[security]`, `[review]`, `[queries]`, `[limits]`, `[server]`,
+    /// `[alarms]` or `[ivr]` in `sirm.toml`
     /// differs from what the ledger last recorded for it, a `config.change`
     /// security event records the section's new settings (detail
     /// `[section] sha256=… {json}`), one event per changed section.
@@ -203,6 +204,31 @@ impl Sirm {
                 json(serde_json::to_string(&self.config.queries))?,
             ),
             ("limits", json(serde_json::to_string(&self.config.limits))?),
+            ("server", json(serde_json::to_string(&self.config.server))?),
+            ("alarms", json(serde_json::to_string(&self.config.alarms))?),
+            ("ivr", json(serde_json::to_string(&self.config.ivr))?),
+        ];
+        // Sections added later are recorded from the first time they differ
+        // from their defaults (so older ledgers need no entry for them).
+        let defaults = [
+            (
+                "server",
+                json(serde_json::to_string(
+                    &crate::server::ServerConfig::default(),
+                ))?,
+            ),
+            (
+                "alarms",
+                json(serde_json::to_string(
+                    &crate::alarms::AlarmsConfig::default(),
+                ))?,
+            ),
+            (
+                "ivr",
+                json(serde_json::to_string(
+                    &crate::identity::ivr::IvrConfig::default(),
+                ))?,
+            ),
         ];
         let recorded = self
             .store
@@ -227,6 +253,9 @@ impl Sirm {
                 .iter()
                 .find(|d| d.starts_with(&format!("[{name}] ")));
             if last.is_some_and(|d| d.starts_with(&head)) {
+                continue;
+            }
+            if last.is_none() && defaults.iter().any(|(n, d)| *n == name && *d == snapshot) {
                 continue;
             }
             drafts.push(self.audit_draft_long(

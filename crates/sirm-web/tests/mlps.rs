@@ -7,7 +7,10 @@ use sirm_testkit::{both_engines, Engine, Options, StatusCode, TestApp};
 both_engines!(
     admin_routes_answer_only_the_management_terminals,
     an_administrator_locked_out_raises_an_alarm,
-    the_query_log_is_sealed_into_the_ledger_and_checked
+    the_query_log_is_sealed_into_the_ledger_and_checked,
+    accounts_are_retired_and_unused_ones_disabled,
+    the_telephone_system_must_present_its_credential,
+    exports_are_recorded
 );
 
 async fn admin_routes_answer_only_the_management_terminals(engine: Engine) {
@@ -179,4 +182,154 @@ async fn the_query_log_is_sealed_into_the_ledger_and_checked(engine: Engine) {
     let c = app.sirm.check_query_log().await.unwrap();
     assert!(!c.is_intact());
     assert!(c.problems[0].contains("DIFFERS"), "{c:?}");
+}
+
+/// Accounts (访问控制 b, c): an account is retired, never deleted, and never
+/// used again; a staff account unused for `[security] inactive_days` is
+/// disabled at its next sign-in, and an unlock starts the period again.
+async fn accounts_are_retired_and_unused_ones_disabled(engine: Engine) {
+    let app = TestApp::start(Options::new(engine).tune(|s| {
+        s.config.security.inactive_days = 30;
+    }))
+    .await;
+    let sysadmin = app.login("sysadmin").await;
+
+    // Unused: the maintainer's last sign-in (none) and password are old.
+    app.sirm
+        .store
+        .execute_raw("UPDATE credential SET changed_us = 0 WHERE username = 'maintainer'")
+        .await
+        .unwrap();
+    let code = app.totp_code("maintainer").await;
+    let (s, v) = app
+        .login_raw("maintainer", sirm_testkit::DEMO_PASSWORD, Some(&code))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    assert!(v.to_string().contains("30"), "{v}");
+    let row = app.sirm.store.account("maintainer").await.unwrap().unwrap();
+    assert_eq!(row.status, "locked");
+    // The system administrator unlocks it: the period starts again.
+    let (s, v) = sysadmin
+        .post(
+            "/api/v1/users/maintainer/unlock",
+            serde_json::json!({"reason": "back from leave"}),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    let code = app.totp_code("maintainer").await;
+    let (s, v) = app
+        .login_raw("maintainer", sirm_testkit::DEMO_PASSWORD, Some(&code))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // Retired: never signs in, never unlocked, the name stays taken.
+    let rechecker = app.login("rechecker").await;
+    let (s, v) = sysadmin
+        .post(
+            "/api/v1/users/rechecker/retire",
+            serde_json::json!({"reason": "left the agency"}),
+        )
+        .await;
+    assert!(s.is_success(), "{v}");
+    let (s, _) = rechecker.get("/api/v1/me").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "its sessions ended");
+    let code = app.totp_code("rechecker").await;
+    let (s, _) = app
+        .login_raw("rechecker", sirm_testkit::DEMO_PASSWORD, Some(&code))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, v) = sysadmin
+        .post(
+            "/api/v1/users/rechecker/unlock",
+            serde_json::json!({"reason": "try"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (s, v) = sysadmin
+        .post(
+            "/api/v1/users",
+            serde_json::json!({"username": "rechecker", "display_name": "新人"}),
+        )
+        .await;
+    assert!(s.is_client_error(), "the name is never reused: {v}");
+    assert_eq!(
+        app.sirm
+            .store
+            .account("rechecker")
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "retired"
+    );
+    // The last security administrator cannot be retired.
+    let (s, v) = sysadmin
+        .post(
+            "/api/v1/users/secadmin/retire",
+            serde_json::json!({"reason": "puppet"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(v.to_string().contains("last-administrator"), "{v}");
+}
+
+/// The telephone system authenticates itself (访问控制): without the client
+/// credential of `[ivr] clients`, even a right PIN gets the one refusal.
+async fn the_telephone_system_must_present_its_credential(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let ids = sirm_app::testkit::person_ids(&app.sirm, 1).await.unwrap();
+    let clerk = app.login("clerk").await;
+    let (s, v) = clerk
+        .post(
+            "/api/v1/query-pins",
+            serde_json::json!({"person_id": ids[0], "pin": "284913"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let call = |http: reqwest::Client| {
+        let url = app.url("/api/v1/ivr/summary");
+        let id = ids[0].clone();
+        async move {
+            let r = http
+                .post(url)
+                .json(&serde_json::json!({"id_number": id, "pin": "284913"}))
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    // The demo's telephone system (the testkit's clients carry its header).
+    let (s, body) = call(app.http.clone()).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    // Anyone else: refused like a wrong PIN.
+    let (s, body) = call(reqwest::Client::new()).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(body.contains("ivr_refused"), "{body}");
+    let forged = reqwest::Client::builder()
+        .default_headers(
+            [(
+                reqwest::header::HeaderName::from_static("x-sirm-client"),
+                reqwest::header::HeaderValue::from_static("sirm-ivr-guess"),
+            )]
+            .into_iter()
+            .collect(),
+        )
+        .build()
+        .unwrap();
+    let (s, _) = call(forged).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+/// Exports are evidence (安全审计 a): a CSV download is an `export` event.
+async fn exports_are_recorded(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let clerk = app.login("clerk").await;
+    let r = clerk.get_raw("/arrears/export.csv").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let auditadmin = app.login("auditadmin").await;
+    let (s, trail) = auditadmin.get("/api/v1/audit?event=export").await;
+    assert_eq!(s, StatusCode::OK, "{trail}");
+    let t = trail.to_string();
+    assert!(t.contains("sirm-arrears.csv") && t.contains("clerk"), "{t}");
 }

@@ -82,6 +82,8 @@ enum Command {
     Witness(cmd::witness::WitnessArgs),
     /// Print the version, the commit it was built from and a hash of this binary.
     Version,
+    /// The live status of each checkable item of the level-3 assessment (docs/mlps-level3.md).
+    Assess(cmd::install::AssessArgs),
 }
 
 fn main() -> ExitCode {
@@ -134,6 +136,7 @@ fn run_async(
             Command::MigrateEngine(a) => cmd::backup::migrate_engine(loc, op, a).await,
             Command::Witness(a) => cmd::witness::run(a).await,
             Command::Login => cmd::operator::login(loc, op).await,
+            Command::Assess(a) => cmd::install::assess(loc, op, a).await,
             Command::Logout => cmd::operator::logout(loc, op).await,
             Command::Id(_)
             | Command::Calc(_)

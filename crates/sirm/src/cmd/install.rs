@@ -552,3 +552,49 @@ pub fn ivr_client() -> anyhow::Result<ExitCode> {
     println!("  clients = [\"{hash}\"]");
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Debug, clap::Args)]
+pub struct AssessArgs {
+    /// Print the findings as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `sirm assess`: one line per checkable item of the level-3 binder
+/// (docs/mlps-level3.md): ok / attention / not configured. Exit 1 when an
+/// item needs attention.
+pub async fn assess(loc: &Location, op: &Operator, args: &AssessArgs) -> anyhow::Result<ExitCode> {
+    let guard = match read_guard(loc, op, "assess", P::LedgerVerify).await? {
+        Ok(g) => g,
+        Err(code) => return Ok(code),
+    };
+    let sirm = Sirm::open(&loc.open_options(), Access::Read).await?;
+    let findings = sirm.mlps_assessment().await;
+    sirm.store.close().await;
+    end_guard(guard).await;
+    let findings = findings?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&findings)?);
+    } else {
+        for x in &findings {
+            println!("{:<15} {}  {}", x.status.as_str(), x.item, x.what);
+        }
+        println!("{}", sirm_version_line());
+    }
+    let attention = findings
+        .iter()
+        .any(|x| x.status == sirm_app::assess::Status::Attention);
+    Ok(if attention {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The binary under assessment (可信验证): `sirm version` has the hash.
+fn sirm_version_line() -> String {
+    format!(
+        "binary: sirm {} (run `sirm version` for its commit and SHA-256; docs/supply-chain.md)",
+        env!("CARGO_PKG_VERSION")
+    )
+}

@@ -138,7 +138,7 @@ impl Operator {
 }
 
 /// Commands that only read: recorded after they ran.
-const READ_ONLY: &[&str] = &["verify", "checkpoint", "certificate verify"];
+const READ_ONLY: &[&str] = &["verify", "checkpoint", "certificate verify", "assess"];
 
 async fn record(sirm: &Sirm, who: &str, detail: &str) -> Result<(), AppError> {
     sirm.audit(who, "cli", "cli.command", "success", detail, who)
