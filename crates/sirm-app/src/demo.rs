@@ -195,7 +195,11 @@ pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoRe
     // default): demo secrets, printed with the logins.
     for (username, _, _, _) in DEMO_ACCOUNTS {
         sirm.store
-            .set_totp(username, Some(&demo_totp_secret(username)), &[])
+            .set_totp(
+                username,
+                Some(&sirm.seal_totp(username, &demo_totp_secret(username))?),
+                &[],
+            )
             .await?;
     }
     demo_applications(&sirm, req.seed).await?;

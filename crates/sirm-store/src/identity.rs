@@ -393,6 +393,38 @@ impl Store {
         Ok(())
     }
 
+    /// Every stored (sealed) TOTP secret: `(username, stored)`.
+    pub async fn totp_secrets(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT username, totp_secret FROM credential WHERE totp_secret IS NOT NULL ORDER BY username",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Into::into)
+    }
+
+    /// Replace a stored TOTP secret by the same secret sealed anew (key
+    /// rotation), only if it is still `old`; the step and recovery codes stay.
+    pub async fn reseal_totp_secret(
+        &self,
+        username: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, StoreError> {
+        let r = sqlx::query(
+            "UPDATE credential SET totp_secret = $1 WHERE username = $2 AND totp_secret = $3",
+        )
+        .bind(new)
+        .bind(username)
+        .bind(old)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
     pub async fn set_totp_last_step(&self, username: &str, step: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE credential SET totp_last_step = $1 WHERE username = $2")
             .bind(step)

@@ -1,7 +1,11 @@
 //! Security headers on every response: a Content-Security-Policy that
 //! allows scripts only from this origin (no inline script anywhere), no
 //! framing by other origins, no MIME sniffing, no referrer leaving the site,
-//! and HSTS when the installation is served over TLS (`secure_cookies`).
+//! and HSTS when the installation is served over TLS: `security_headers`
+//! adds it when `secure` is set — `[security] secure_cookies`, or SIRM
+//! serving TLS itself (`build_with(…, tls)` in `lib.rs`); a request that a
+//! trusted proxy marks `X-Forwarded-Proto: https` gets HSTS (and `Secure`
+//! cookies) from `client_addr::client_addr` instead (docs/tls.md).
 
 use axum::extract::State;
 use axum::http::{header, HeaderName, HeaderValue};

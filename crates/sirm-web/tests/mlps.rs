@@ -10,7 +10,8 @@ both_engines!(
     the_query_log_is_sealed_into_the_ledger_and_checked,
     accounts_are_retired_and_unused_ones_disabled,
     the_telephone_system_must_present_its_credential,
-    exports_are_recorded
+    exports_are_recorded,
+    totp_secrets_are_sealed_at_rest
 );
 
 async fn admin_routes_answer_only_the_management_terminals(engine: Engine) {
@@ -332,4 +333,24 @@ async fn exports_are_recorded(engine: Engine) {
     assert_eq!(s, StatusCode::OK, "{trail}");
     let t = trail.to_string();
     assert!(t.contains("sirm-arrears.csv") && t.contains("clerk"), "{t}");
+}
+
+/// Second factors are not kept in clear (数据保密性 b): every staff TOTP
+/// secret is sealed under the key-encryption key, and signing in works.
+async fn totp_secrets_are_sealed_at_rest(engine: Engine) {
+    let app = TestApp::spawn(engine).await;
+    let stored = app.sirm.store.totp_secrets().await.unwrap();
+    assert!(stored.len() >= 8, "{}", stored.len());
+    for (user, s) in &stored {
+        assert!(
+            s.starts_with(sirm_app::privacy::SECRET_PREFIX),
+            "{user}: {s}"
+        );
+        let clear = sirm_app::demo::demo_totp_secret(user);
+        assert!(!s.contains(&clear), "{user}: secret in clear");
+    }
+    // The second factor still signs in (the testkit sends the demo code).
+    let dba = app.login("dba").await;
+    let (s, _) = dba.get("/api/v1/me").await;
+    assert_eq!(s, StatusCode::OK);
 }

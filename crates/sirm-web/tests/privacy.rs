@@ -224,6 +224,20 @@ async fn rotation(o: Options) {
         "{}",
         last[0].payload
     );
+    // The staff's second factors were sealed anew: the new key opens them
+    // (a sign-in with the demo code passes), and no secret is under the old.
+    for (user, stored) in again.store.totp_secrets().await.unwrap() {
+        assert_eq!(
+            sirm_app::privacy::Vault::secret_kek(&stored),
+            Some(r.new.as_str()),
+            "{user}"
+        );
+    }
+    let code = sirm_testkit::demo_code("dba").await;
+    again
+        .login("dba", sirm_testkit::DEMO_PASSWORD, Some(&code), "test")
+        .await
+        .unwrap();
     // Shares: any 2 of 3 restore the keys; 1 is not enough.
     let out = app.dir().join("shares");
     let files = again.export_key_shares(&who, 3, 2, &out).await.unwrap();

@@ -292,6 +292,24 @@ impl Sirm {
         Ok(self.sign_in_refused())
     }
 
+    /// A TOTP secret as stored: sealed under the key-encryption key, bound
+    /// to its account (never in clear in the database or a backup).
+    pub(crate) fn seal_totp(&self, username: &str, base32: &str) -> Result<String, AppError> {
+        Ok(self
+            .vault()?
+            .seal_secret(&format!("totp:{username}"), base32.as_bytes()))
+    }
+
+    /// The TOTP secret of a stored (sealed) one; the opened bytes are
+    /// zeroised when dropped.
+    fn open_totp(&self, username: &str, stored: &str) -> Result<totp::TotpSecret, AppError> {
+        let bytes = self
+            .vault()?
+            .open_secret(&format!("totp:{username}"), stored)?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| AppError::invalid("totp_secret", e))?;
+        totp::TotpSecret::from_base32(text).map_err(|e| AppError::invalid("totp_secret", e))
+    }
+
     /// A staff account unused for `[security] inactive_days` (no sign-in, no
     /// unlock, no password set within the period) is locked now, in the
     /// ledger like an administrator's lock, and the sign-in refused.
@@ -355,8 +373,7 @@ impl Sirm {
     ) -> Result<bool, AppError> {
         let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
         if digits.len() == 6 && digits.chars().all(|c| c.is_ascii_digit()) {
-            let secret = totp::TotpSecret::from_base32(secret)
-                .map_err(|e| AppError::invalid("totp_secret", e))?;
+            let secret = self.open_totp(username, secret)?;
             let now = chrono::Utc::now().timestamp();
             // Any step in the window; the store takes it only if it is newer
             // than the last one used.
@@ -666,8 +683,9 @@ impl Sirm {
             .iter()
             .map(|c| sha256_hex(&totp::normalize_recovery_code(c)))
             .collect();
+        let sealed = self.seal_totp(&who.username, secret)?;
         self.store
-            .set_totp(&who.username, Some(secret), &hashes)
+            .set_totp(&who.username, Some(&sealed), &hashes)
             .await?;
         // The enrolment code is used: it cannot sign in again (no replay).
         self.store.take_totp_step(&who.username, step).await?;

@@ -115,6 +115,20 @@ impl Sirm {
                 rewrapped += self.store.rewrap_person_keys(&batch, &kek, &new_id).await?;
             }
         }
+        // Staff accounts' TOTP secrets are sealed under the key-encryption
+        // key too: sealed anew under the new one.
+        for (username, stored) in self.store.totp_secrets().await? {
+            let vault = self.vault()?;
+            if super::Vault::secret_kek(&stored) == Some(new_id.as_str()) {
+                continue;
+            }
+            let label = format!("totp:{username}");
+            let plain = vault.open_secret(&label, &stored)?;
+            let fresh = vault.seal_secret(&label, &plain);
+            self.store
+                .reseal_totp_secret(&username, &stored, &fresh)
+                .await?;
+        }
         {
             let vault = self
                 .vault

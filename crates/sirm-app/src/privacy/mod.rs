@@ -191,6 +191,48 @@ impl Vault {
         Ok(SecretKey::from_bytes(&dek)?)
     }
 
+    /// Seals a small secret that is not a person's (a staff account's TOTP
+    /// secret) under the current key-encryption key, bound to `label`:
+    /// `sealed-secret:v1:<kek id>:<base64>` (剩余信息/数据保密性: no second
+    /// factor in clear in the database or its backups).
+    pub fn seal_secret(&self, label: &str, secret: &[u8]) -> String {
+        let kek = self.current_kek();
+        let sealed = self
+            .profile
+            .seal(&kek.key, secret_aad(label).as_bytes(), secret);
+        format!("{SECRET_PREFIX}{}:{}", kek.id, B64.encode(sealed))
+    }
+
+    /// Opens what [`Vault::seal_secret`] sealed for `label`.
+    pub fn open_secret(
+        &self,
+        label: &str,
+        stored: &str,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, AppError> {
+        let fail = |why: &str| AppError::KeyMissing(format!("the sealed secret of {label}: {why}"));
+        let rest = stored
+            .strip_prefix(SECRET_PREFIX)
+            .ok_or_else(|| fail("not sealed"))?;
+        let (kek_id, body) = rest.split_once(':').ok_or_else(|| fail("malformed"))?;
+        let kek = self.keks.iter().find(|k| k.id == kek_id).ok_or_else(|| {
+            fail(&format!(
+                "sealed under {kek_id}, which keys/kek.key does not hold"
+            ))
+        })?;
+        let bytes = B64.decode(body).map_err(|_| fail("not base64"))?;
+        self.profile
+            .open(&kek.key, secret_aad(label).as_bytes(), &bytes)
+            .map_err(|_| fail("does not open (wrong key file?)"))
+    }
+
+    /// The key-encryption key a sealed secret is under (`None`: not sealed).
+    pub fn secret_kek(stored: &str) -> Option<&str> {
+        stored
+            .strip_prefix(SECRET_PREFIX)?
+            .split_once(':')
+            .map(|(k, _)| k)
+    }
+
     /// Seals one field of one person.
     pub fn seal(
         &self,
@@ -243,6 +285,13 @@ impl Vault {
             .map_err(|_| fail())?;
         String::from_utf8(plain.to_vec()).map_err(|_| fail())
     }
+}
+
+/// Prefix of a secret sealed by [`Vault::seal_secret`].
+pub const SECRET_PREFIX: &str = "sealed-secret:v1:";
+
+fn secret_aad(label: &str) -> String {
+    format!("sirm secret\n{label}")
 }
 
 fn wrap_aad(label: &str) -> String {
