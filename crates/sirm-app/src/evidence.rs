@@ -1,9 +1,9 @@
 //! Every look-up is evidence (GB/T 22239-2019 安全审计 a, c). Each query of
 //! a rights record writes a `query_log` row before it is answered (Art 21);
 //! here the query log becomes tamper-evident: every period
-//! (`[operations] seal_query_log_seconds`) the rows since the last seal are
+//! (`[operations] seal_query_log_every`) the rows since the last seal are
 //! digested and the digest appended to the ledger as a `querylog.sealed`
-//! security event; `sirm verify` recomputes every seal. Exports (CSV files,
+//! security event; `sirm verify` and `sirm check` recompute every seal. Exports (CSV files,
 //! the audit trail) are recorded as `export` security events.
 
 use serde::Serialize;

@@ -31,6 +31,7 @@ pub mod registration;
 pub mod rights;
 pub mod server;
 mod sirm;
+pub mod statistics;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod verify;

@@ -17,6 +17,10 @@ pub struct OpenOptions {
     /// sign its operator in before migrating (the sign-in tables keep their
     /// shape across migrations).
     pub pending_migrations_ok: bool,
+    /// Opened to sign an operator in before reading only (`sirm verify`):
+    /// nothing is appended at open (no `config.change`, no re-sealing), so
+    /// a damaged ledger is examined exactly as it was found.
+    pub append_nothing_at_open: bool,
 }
 
 impl OpenOptions {
@@ -26,6 +30,7 @@ impl OpenOptions {
             database_url: None,
             database_schema: None,
             pending_migrations_ok: false,
+            append_nothing_at_open: false,
         }
     }
 
@@ -123,7 +128,14 @@ impl Sirm {
                 ),
             });
         }
-        let store = Store::connect(&opts.store_config(Some(&config)), Role::App).await?;
+        // `sirm migrate` signs its operator in as the schema owner: the
+        // installation's runtime role may not exist before the migration.
+        let role = if opts.pending_migrations_ok {
+            Role::Owner
+        } else {
+            Role::App
+        };
+        let store = Store::connect(&opts.store_config(Some(&config)), role).await?;
         if !opts.pending_migrations_ok {
             store.require_current_schema().await?;
         }
@@ -178,8 +190,9 @@ impl Sirm {
             handles: Default::default(),
             vault,
         };
-        if access == Access::Sign {
+        if access == Access::Sign && !opts.append_nothing_at_open {
             sirm.record_config_change().await?;
+            sirm.seal_clear_totp_secrets().await?;
         }
         Ok(sirm)
     }

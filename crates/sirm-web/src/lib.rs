@@ -126,6 +126,15 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(metrics::metrics),
         ),
         (
+            spec(
+                g.clone(),
+                "/api/v1/statistics",
+                Perm(P::StatisticsRead),
+                Api,
+            ),
+            get(api::statistics::statistics),
+        ),
+        (
             spec(g.clone(), "/healthz", Public, Api).rate(R::Pages),
             get(api::health::healthz),
         ),

@@ -783,8 +783,10 @@ async fn other_agency_and_config_audit(postgres: bool) {
         )
         .await;
     let rows: Vec<Value> = serde_json::from_str(&body).unwrap();
-    // One event per section that decides who may do what.
-    assert_eq!(rows.len(), 4, "{body}");
+    // One event per section that decides who may do what: the four always
+    // recorded, and the demo's `[ivr]` (it differs from the default).
+    assert_eq!(rows.len(), 5, "{body}");
+    assert!(body.contains("[ivr] "), "{body}");
     let security = rows
         .iter()
         .find(|r| r["detail"].as_str().unwrap().starts_with("[security] "))

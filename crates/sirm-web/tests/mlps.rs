@@ -2,6 +2,8 @@
 //! management from the management terminals only (入侵防范 c) and alarms
 //! that stay until an administrator acknowledges them (入侵防范 f).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use sirm_testkit::{both_engines, Engine, Options, StatusCode, TestApp};
 
 both_engines!(

@@ -218,14 +218,21 @@ async fn break_in_2_anonymous_flood_writes_one_summary(engine: Engine) {
         limited > N / 2,
         "most were stopped by the limits: {limited}"
     );
-    // Written: the source lockout of sysadmin (one entry), then one summary.
+    // Written: the source lockout of sysadmin (one entry), then one summary,
+    // and one flood alarm for the source (sirm_app::alarms).
     let written = app.sirm.flush_refusals(true).await.unwrap();
     assert_eq!(written, 1);
     let after = app.ledger_size().await;
     assert!(
-        after - before <= 3,
+        after - before <= 4,
         "{} entries for {N} requests",
         after - before
+    );
+    let alarms = app.sirm.open_alarms().await.unwrap();
+    assert_eq!(
+        alarms.iter().filter(|a| a.kind == "flood").count(),
+        1,
+        "{alarms:?}"
     );
     let (s, rows) = auditor.get("/api/v1/audit?event=refusals.summary").await;
     assert_eq!(s, StatusCode::OK, "{rows}");
@@ -903,7 +910,11 @@ async fn foreign_staff(app: &TestApp, username: &str, role: &str) -> sirm_testki
         .store
         .set_totp(
             username,
-            Some(&sirm_app::demo::demo_totp_secret(username)),
+            Some(
+                &app.sirm
+                    .seal_totp(username, &sirm_app::demo::demo_totp_secret(username))
+                    .unwrap(),
+            ),
             &[],
         )
         .await

@@ -4,6 +4,8 @@
 //! and is recorded (`cli.command`). `--as` signs in for one command; `sirm
 //! login` keeps a session for the commands that follow.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -173,4 +175,83 @@ async fn rebuild_needs_a_signed_in_database_administrator() {
         &["--session-file", session.to_str().unwrap(), "rebuild"],
     );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}
+
+/// Upgrading a PostgreSQL installation from before per-installation roles:
+/// the new SIRM refuses to open it until `sirm migrate`, whose database
+/// administrator signs in through the schema owner's connection (the
+/// runtime role does not exist yet) before the owner migrates.
+#[tokio::test]
+async fn migrate_signs_in_before_the_runtime_role_exists() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("pg");
+    let url = sirm_testkit::postgres_url();
+    let schema = sirm_testkit::unique("op_");
+    let pg = |args: &[&str]| {
+        let mut c = Command::new(SIRM);
+        c.env_remove("SIRM_DATA_DIR")
+            .env_remove("SIRM_SESSION_FILE")
+            .env_remove("SIRM_PASSWORD")
+            .args(["--data-dir", data.to_str().unwrap()])
+            .args(["--database-url", &url, "--database-schema", &schema])
+            .args(args);
+        c.output().unwrap()
+    };
+    let o = pg(&[
+        "demo",
+        "--dir",
+        data.to_str().unwrap(),
+        "--persons",
+        "4",
+        "--no-serve",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let mut opts = sirm_app::OpenOptions::new(&data);
+    opts.database_url = Some(url.clone());
+    opts.database_schema = Some(schema.clone());
+    let cfg = opts.store_config(None);
+    let owner = sirm_store::Store::connect(&cfg, sirm_store::Role::Owner)
+        .await
+        .unwrap();
+    let role = owner.pg_installation().unwrap().runtime_role.clone();
+    // What an older SIRM left: the template role's grants, no own role.
+    for s in [
+        format!("GRANT USAGE ON SCHEMA \"{schema}\" TO sirm_app"),
+        format!(
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \"{schema}\" TO sirm_app"
+        ),
+        format!("DROP OWNED BY \"{role}\""),
+        format!("DROP ROLE \"{role}\""),
+    ] {
+        owner.execute_raw(&s).await.unwrap();
+    }
+    let o = pg(&["verify"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("run `sirm migrate`"), "{}", text(&o));
+    let pw = tmp.path().join("pw");
+    std::fs::write(&pw, sirm_app::demo::DEMO_PASSWORD).unwrap();
+    let code = sirm_testkit::demo_code("dba").await;
+    let o = pg(&[
+        "migrate",
+        "--as",
+        "dba",
+        "--password-file",
+        pw.to_str().unwrap(),
+        "--totp",
+        &code,
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    // Its own role again: the installation opens and verifies.
+    let session = tmp.path().join("s");
+    assert!(sirm_testkit::cli_session(&opts, "dba", &session));
+    let o = pg(&["--session-file", session.to_str().unwrap(), "verify"]);
+    assert!(o.status.success(), "{}", text(&o));
+    for s in [
+        format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"),
+        format!("DROP OWNED BY \"{role}\""),
+        format!("DROP ROLE IF EXISTS \"{role}\""),
+    ] {
+        let _ = owner.execute_raw(&s).await;
+    }
+    owner.close().await;
 }

@@ -78,6 +78,9 @@ impl Sirm {
                 d.and_then(|d| d.column.clone()).unwrap_or_default()
             ));
         }
+        // The query log against its seals (`querylog.sealed`).
+        let q = self.check_query_log().await?;
+        findings.extend(q.problems.iter().map(|p| format!("query log: {p}")));
         let mut archive_files = 0u64;
         for address in self.archive.stored_addresses().await? {
             archive_files += 1;

@@ -117,7 +117,8 @@ impl Sirm {
         source: &str,
     ) -> Result<Session, AppError> {
         let username: String = username.trim().to_lowercase();
-        let pw: String = pw.chars().take(MAX_PASSWORD).collect();
+        // Zeroised when dropped (剩余信息保护).
+        let pw = zeroize::Zeroizing::new(pw.chars().take(MAX_PASSWORD).collect::<String>());
         let now = time_us();
         let key = source_key(source);
         let known = if username.chars().count() <= MAX_USERNAME {
@@ -294,10 +295,26 @@ impl Sirm {
 
     /// A TOTP secret as stored: sealed under the key-encryption key, bound
     /// to its account (never in clear in the database or a backup).
-    pub(crate) fn seal_totp(&self, username: &str, base32: &str) -> Result<String, AppError> {
+    pub fn seal_totp(&self, username: &str, base32: &str) -> Result<String, AppError> {
         Ok(self
             .vault()?
             .seal_secret(&format!("totp:{username}"), base32.as_bytes()))
+    }
+
+    /// TOTP secrets written in clear by an earlier SIRM are sealed when the
+    /// installation is first opened to write (no second factor stays in
+    /// clear in the database or the next backup).
+    pub(crate) async fn seal_clear_totp_secrets(&self) -> Result<(), AppError> {
+        for (username, stored) in self.store.totp_secrets().await? {
+            if stored.starts_with(crate::privacy::SECRET_PREFIX) {
+                continue;
+            }
+            let sealed = self.seal_totp(&username, &stored)?;
+            self.store
+                .reseal_totp_secret(&username, &stored, &sealed)
+                .await?;
+        }
+        Ok(())
     }
 
     /// The TOTP secret of a stored (sealed) one; the opened bytes are

@@ -5,6 +5,7 @@ pub mod health;
 pub mod identity;
 pub mod ivr;
 pub mod ledger;
+pub mod statistics;
 
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -27,7 +28,7 @@ use crate::error::ApiError;
         identity::role_requests, identity::decide, identity::revoke_role, identity::audit, identity::person,
         identity::issue_activation, identity::activate, identity::add_employer_agent,
         collection::submit, collection::queue, collection::get, collection::decide, collection::maintenance_log,
-        ivr::summary, ivr::set_query_pin,
+        ivr::summary, ivr::set_query_pin, statistics::statistics,
         crate::pages::certificate::issue_api, crate::pages::certificate::verify_api,
         crate::pages::certificate::verify_file_api
     ),
@@ -36,6 +37,7 @@ use crate::error::ApiError;
         ledger::InclusionDto,
         ledger::ConsistencyDto,
         health::Ready,
+        statistics::StatisticsBody,
         identity::LoginBody,
         identity::SessionBody,
         identity::MeBody,

@@ -64,8 +64,11 @@ impl Operator {
     /// sign-in is counted in the refusal summaries, written before return.
     pub async fn sign_in(&self, sirm: &Sirm) -> Result<Acting, AppError> {
         if let Some(user) = self.user() {
-            let password = sign_in_password(user, self.password_file.as_deref())
-                .map_err(|e| AppError::Unauthenticated(format!("{e:#}")))?;
+            // Zeroised when dropped (剩余信息保护).
+            let password = zeroize::Zeroizing::new(
+                sign_in_password(user, self.password_file.as_deref())
+                    .map_err(|e| AppError::Unauthenticated(format!("{e:#}")))?,
+            );
             return match sirm
                 .login(user, &password, self.totp.as_deref(), "cli")
                 .await
@@ -310,14 +313,19 @@ pub async fn read_guard(
     // An installation that cannot be opened for writing (a wrong or
     // damaged key, a damaged ledger) is exactly what verification must
     // still examine: read-only then, and said so.
-    let sirm = match Sirm::open(&loc.open_options(), Access::Sign).await {
+    let mut opts = loc.open_options();
+    opts.append_nothing_at_open = true;
+    let sirm = match Sirm::open(&opts, Access::Sign).await {
         Ok(s) => s,
-        Err(e) => {
+        // A wrong or damaged key file: the read-only examination can still
+        // run (anything else, e.g. an unknown schema, is the answer itself).
+        Err(e @ (AppError::Config { .. } | AppError::KeyMissing(_) | AppError::File { .. })) => {
             eprintln!(
                 "note: the installation does not open for writing ({e}); sirm {command} runs read-only and records nothing"
             );
             return Ok(Ok(None));
         }
+        Err(e) => return Err(e.into()),
     };
     match op.act(&sirm, command, need).await {
         Ok(a) => Ok(Ok(Some((sirm, a)))),
