@@ -17,8 +17,29 @@ both_engines!(
 );
 
 async fn admin_routes_answer_only_the_management_terminals(engine: Engine) {
-    let app = TestApp::start(Options::new(engine).tune(|s| {
+    // The agency's monitoring: a webhook that keeps what it is sent.
+    let hook = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook_url = format!("http://{}/alarms", hook.local_addr().unwrap());
+    let received = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut sock, _) = hook.accept().await.unwrap();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !String::from_utf8_lossy(&buf).contains("outside-admin-network") {
+            let n = sock.read(&mut chunk).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        let _ = sock
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+            .await;
+        String::from_utf8_lossy(&buf).to_string()
+    });
+    let app = TestApp::start(Options::new(engine).tune(move |s| {
         s.config.server.admin_networks = vec!["127.0.0.1/32".parse().unwrap()];
+        s.config.alarms.webhook = Some(hook_url);
     }))
     .await;
     let dba = app.login("dba").await;
@@ -49,6 +70,13 @@ async fn admin_routes_answer_only_the_management_terminals(engine: Engine) {
         "one alarm per source and period: {alarms:?}"
     );
     assert_eq!(raised[0].source, "127.0.0.2");
+    // … and sent to the webhook, as JSON naming the alarm and the source.
+    let sent = tokio::time::timeout(std::time::Duration::from_secs(10), received)
+        .await
+        .expect("the webhook got the alarm")
+        .unwrap();
+    assert!(sent.starts_with("POST /alarms"), "{sent}");
+    assert!(sent.contains("\"source\":\"127.0.0.2\""), "{sent}");
     assert!(
         app.ledger_size().await <= before + 1,
         "no entry per request"
