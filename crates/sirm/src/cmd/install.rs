@@ -7,39 +7,13 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use sirm_app::install::{self, InitRequest};
-use sirm_app::{Access, OpenOptions, Sirm};
+use sirm_app::{Access, Sirm};
 use sirm_domain::access::Permission as P;
 use sirm_ledger::{CryptoProfile, SignedCheckpoint};
 
 use super::operator::{end_guard, open_acting, read_guard, Operator};
 
-/// Where the installation is. Shared by every installation command.
-#[derive(Debug, Clone, clap::Args)]
-pub struct Location {
-    /// Data directory (configuration, keys, SQLite file).
-    #[arg(
-        long,
-        env = "SIRM_DATA_DIR",
-        default_value = "./sirm-data",
-        global = true
-    )]
-    pub data_dir: PathBuf,
-    /// Database URL (sqlite://FILE or postgres://…); default: the SQLite file in the data directory, or what sirm.toml says.
-    #[arg(long, env = "SIRM_DATABASE_URL", global = true)]
-    pub database_url: Option<String>,
-    /// PostgreSQL schema to use (created at init if absent).
-    #[arg(long, env = "SIRM_DATABASE_SCHEMA", global = true)]
-    pub database_schema: Option<String>,
-}
-
-impl Location {
-    pub fn open_options(&self) -> OpenOptions {
-        let mut o = OpenOptions::new(&self.data_dir);
-        o.database_url = self.database_url.clone();
-        o.database_schema = self.database_schema.clone();
-        o
-    }
-}
+pub use super::location::Location;
 
 /// `--crypto`: the crypto profile of a new installation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]

@@ -19,7 +19,7 @@ use anyhow::{bail, Context};
 use sirm_app::{Access, AppError, Principal, Sirm};
 use sirm_domain::access::Permission;
 
-use super::install::Location;
+use super::location::Location;
 
 /// `--as`, `--password-file`, `--totp`, `--session-file`: global flags.
 #[derive(Debug, Clone, Default, clap::Args)]
