@@ -67,6 +67,10 @@ pub enum AlarmKind {
     BackupFailed,
     /// A readability check or a verification found problems.
     CheckFailed,
+    /// An administrator account not used for `[security] inactive_days`
+    /// (administrators are not locked automatically: the last of them
+    /// could never be unlocked).
+    UnusedAdmin,
 }
 
 impl AlarmKind {
@@ -77,6 +81,7 @@ impl AlarmKind {
             AlarmKind::OutsideAdminNetwork => "outside-admin-network",
             AlarmKind::BackupFailed => "backup-failed",
             AlarmKind::CheckFailed => "check-failed",
+            AlarmKind::UnusedAdmin => "unused-admin",
         }
     }
     /// The Chinese name shown on the workbench.
@@ -87,6 +92,7 @@ impl AlarmKind {
             AlarmKind::OutsideAdminNetwork => "非管理终端访问管理功能",
             AlarmKind::BackupFailed => "备份失败",
             AlarmKind::CheckFailed => "检测发现问题",
+            AlarmKind::UnusedAdmin => "管理员账号长期未使用",
         }
     }
     fn from_name(s: &str) -> Option<AlarmKind> {
@@ -96,6 +102,7 @@ impl AlarmKind {
             AlarmKind::OutsideAdminNetwork,
             AlarmKind::BackupFailed,
             AlarmKind::CheckFailed,
+            AlarmKind::UnusedAdmin,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)
@@ -111,33 +118,37 @@ pub struct Alarm {
     pub kind: String,
     pub kind_zh: String,
     pub source: String,
+    /// The account the alarm is about, if any (it may not acknowledge it).
+    pub subject: String,
     pub detail: String,
     #[serde(skip)]
     raised: chrono::DateTime<chrono::Utc>,
 }
+
+/// Alarms of one kind raised per [`REPEAT_AFTER`] at most, whatever the
+/// sources (many sources at once — a botnet, addresses rotated within an
+/// IPv6 prefix — are one incident: the rest are in the refusal summaries).
+pub const PER_KIND: usize = 5;
 
 /// When each (kind, source) was last raised in this process.
 #[derive(Default)]
 pub(crate) struct AlarmGate(Mutex<HashMap<(AlarmKind, String), Instant>>);
 
 impl AlarmGate {
-    /// Should this alarm be raised now? (Marks it raised.)
+    /// Should this alarm be raised now? (Marks it raised.) Sources are
+    /// compared by their refusal key (an IPv6 /64 is one source).
     fn open(&self, kind: AlarmKind, source: &str) -> bool {
         let Ok(mut g) = self.0.lock() else {
             return true;
         };
         let now = Instant::now();
-        if g.len() > 10_000 {
-            g.retain(|_, t| now.duration_since(*t) < REPEAT_AFTER);
+        g.retain(|_, t| now.duration_since(*t) < REPEAT_AFTER);
+        let key = (kind, crate::identity::refusals::source_key(source));
+        if g.contains_key(&key) || g.keys().filter(|(k, _)| *k == kind).count() >= PER_KIND {
+            return false;
         }
-        let key = (kind, source.chars().take(80).collect::<String>());
-        match g.get(&key) {
-            Some(t) if now.duration_since(*t) < REPEAT_AFTER => false,
-            _ => {
-                g.insert(key, now);
-                true
-            }
-        }
+        g.insert(key, now);
+        true
     }
 }
 
@@ -145,10 +156,12 @@ impl Sirm {
     /// Raise an alarm: an `alarm.raised` security event (unless the same
     /// kind and source was raised within [`REPEAT_AFTER`]), then the webhook
     /// and syslog, off the caller's path. Returns whether it was written.
+    /// `subject`: the account it is about ("" for none).
     pub async fn raise_alarm(
         &self,
         kind: AlarmKind,
         source: &str,
+        subject: &str,
         detail: &str,
     ) -> Result<bool, AppError> {
         if !self.alarm_gate.open(kind, source) {
@@ -167,7 +180,7 @@ impl Sirm {
         }
         let text = format!("kind={} {detail}", kind.as_str());
         self.audit(
-            "",
+            subject,
             source,
             ALARM_EVENT,
             "alarm",
@@ -226,6 +239,7 @@ impl Sirm {
                 kind: kind.to_string(),
                 kind_zh: k.map(|k| k.zh()).unwrap_or("告警").to_string(),
                 source: s("source"),
+                subject: s("account"),
                 detail: rest.to_string(),
                 raised: e.time,
             });
@@ -257,10 +271,17 @@ impl Sirm {
                 "说明处理情况（至少 4 个字符） / say what was done (at least 4 characters)",
             ));
         }
-        if !self.open_alarms().await?.iter().any(|a| a.seq == seq) {
+        let open = self.open_alarms().await?;
+        let Some(alarm) = open.iter().find(|a| a.seq == seq) else {
             return Err(AppError::Conflict(
                 "该告警已处理或不存在 / that alarm is not open (already acknowledged, or no such alarm)"
                     .into(),
+            ));
+        };
+        if !alarm.subject.is_empty() && alarm.subject == who.username {
+            return Err(AppError::forbidden(
+                "own-alarm",
+                "告警涉及您本人的账号，须由其他管理员处理 / refused by rule own-alarm: the alarm is about your own account; another administrator handles it",
             ));
         }
         self.audit(
@@ -325,8 +346,13 @@ fn notify(
     }))
 }
 
-/// One line to the local syslog (facility auth, severity alert: `<105>`).
+/// One line to the local syslog (facility auth, severity alert: `<105>`);
+/// control characters are replaced, so a line cannot forge another.
 fn syslog_line(text: &str) {
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     #[cfg(unix)]
     {
         let sock = match std::os::unix::net::UnixDatagram::unbound() {
@@ -336,7 +362,7 @@ fn syslog_line(text: &str) {
                 return;
             }
         };
-        let line = format!("<105>sirm: {}", text.replace('\n', " "));
+        let line = format!("<105>sirm: {text}");
         if let Err(e) = sock.send_to(line.as_bytes(), "/dev/log") {
             tracing::error!(error = %e, "writing the alarm to /dev/log failed");
         }
@@ -354,6 +380,23 @@ mod tests {
         assert!(!g.open(AlarmKind::Flood, "192.0.2.1"));
         assert!(g.open(AlarmKind::Flood, "192.0.2.2"));
         assert!(g.open(AlarmKind::OutsideAdminNetwork, "192.0.2.1"));
+        // One IPv6 /64 is one source.
+        assert!(g.open(AlarmKind::OutsideAdminNetwork, "2001:db8::1"));
+        assert!(!g.open(AlarmKind::OutsideAdminNetwork, "2001:db8::2"));
+    }
+
+    #[test]
+    fn many_sources_are_one_incident() {
+        let g = AlarmGate::default();
+        let raised = (0..1000)
+            .filter(|i| {
+                g.open(
+                    AlarmKind::OutsideAdminNetwork,
+                    &format!("198.51.{}.{}", i / 250, i % 250),
+                )
+            })
+            .count();
+        assert_eq!(raised, PER_KIND);
     }
 
     #[test]
@@ -364,6 +407,7 @@ mod tests {
             AlarmKind::OutsideAdminNetwork,
             AlarmKind::BackupFailed,
             AlarmKind::CheckFailed,
+            AlarmKind::UnusedAdmin,
         ] {
             assert_eq!(AlarmKind::from_name(k.as_str()), Some(k));
         }

@@ -174,7 +174,13 @@ fn toml_message(text: &str, e: &toml::de::Error) -> String {
     };
     let line_no = text[..span.start.min(text.len())].matches('\n').count() + 1;
     let line = text.lines().nth(line_no - 1).unwrap_or("").trim();
-    format!("{} (line {line_no}: `{line}`)", e.message())
+    // A URL with credentials (database, webhook) is not repeated.
+    let shown = if line.contains("://") || line.to_ascii_lowercase().contains("secret") {
+        line.split('=').next().unwrap_or("").trim().to_string() + " = …"
+    } else {
+        line.to_string()
+    };
+    format!("{} (line {line_no}: `{shown}`)", e.message())
 }
 
 impl DataDir {

@@ -686,8 +686,11 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
                 kind::ACCOUNT_RETIRED => "retired",
                 _ => "active",
             };
-            sqlx::query("UPDATE account SET status = $1, last_seq = $2 WHERE username = $3")
-                .bind(status)
+            // Retired is final: no later lock or unlock revives the account.
+            sqlx::query(
+                "UPDATE account SET status = $1, last_seq = $2 WHERE username = $3 AND status <> 'retired'",
+            )
+            .bind(status)
                 .bind(s)
                 .bind(&p.username)
                 .execute(&mut *conn)

@@ -18,8 +18,11 @@ pub struct QueryLogDigest {
 
 impl Store {
     /// The digest of the query log rows with `from_us <= time_us < to_us`:
-    /// SHA-256 over one line per row (its eight columns, each
-    /// length-prefixed), the rows ordered by every column. Streams.
+    /// each row hashed (its eight columns, each length-prefixed), the row
+    /// hashes taken in `time_us` order and, within one `time_us`, in byte
+    /// order of the hashes — so the digest does not depend on an engine's
+    /// text collation (a copy in the other engine gives the same digest).
+    /// Streams; only the rows of one microsecond are held at a time.
     pub async fn query_log_digest(
         &self,
         from_us: i64,
@@ -27,24 +30,38 @@ impl Store {
     ) -> Result<QueryLogDigest, StoreError> {
         let mut rows = sqlx::query(
             "SELECT time_us, channel, requester_kind, requester, subject, items, basis, source \
-             FROM query_log WHERE time_us >= $1 AND time_us < $2 \
-             ORDER BY time_us, channel, requester_kind, requester, subject, items, basis, source",
+             FROM query_log WHERE time_us >= $1 AND time_us < $2 ORDER BY time_us",
         )
         .bind(from_us)
         .bind(to_us)
         .fetch(&self.pool);
         let mut h = Sha256::new();
         let mut n = 0u64;
+        let mut group: Vec<[u8; 32]> = Vec::new();
+        let mut group_time = None;
+        let flush = |h: &mut Sha256, group: &mut Vec<[u8; 32]>| {
+            group.sort_unstable();
+            for g in group.drain(..) {
+                h.update(g);
+            }
+        };
         while let Some(r) = rows.try_next().await? {
             let t: i64 = r.try_get(0)?;
-            h.update(t.to_be_bytes());
+            if group_time != Some(t) {
+                flush(&mut h, &mut group);
+                group_time = Some(t);
+            }
+            let mut row = Sha256::new();
+            row.update(t.to_be_bytes());
             for i in 1..8 {
                 let s: String = r.try_get(i)?;
-                h.update((s.len() as u64).to_be_bytes());
-                h.update(s.as_bytes());
+                row.update((s.len() as u64).to_be_bytes());
+                row.update(s.as_bytes());
             }
+            group.push(row.finalize().into());
             n += 1;
         }
+        flush(&mut h, &mut group);
         Ok(QueryLogDigest {
             rows: n,
             sha256: hex::encode(h.finalize()),

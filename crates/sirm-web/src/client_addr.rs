@@ -104,10 +104,28 @@ pub async fn client_addr(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
+    // IPv4-mapped IPv6 peers (a dual-stack listener) are IPv4 addresses.
+    let peer = peer.map(|p| SocketAddr::new(p.ip().to_canonical(), p.port()));
+    if let Some(p) = peer {
+        req.extensions_mut().insert(ConnectInfo(p));
+    }
     let mut https = st.tls;
     if let Some(peer) = peer.filter(|p| st.server.is_trusted_proxy(p.ip())) {
-        let client = forwarded_client(req.headers(), |ip| st.server.is_trusted_proxy(ip));
-        if let Some(ip) = client {
+        let client = forwarded_client(req.headers(), |ip| {
+            st.server.is_trusted_proxy(ip.to_canonical())
+        })
+        .map(|ip| ip.to_canonical());
+        // A proxied request whose client cannot be told (a garbled header)
+        // is not the proxy itself: it gets the unspecified address, which
+        // no management network contains and which shares one rate bucket.
+        let ip = match client {
+            Some(ip) => ip,
+            None if req.headers().contains_key(&X_FORWARDED_FOR) => {
+                IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+            }
+            None => peer.ip(),
+        };
+        if ip != peer.ip() {
             tracing::trace!(%peer, client = %ip, "client address from X-Forwarded-For");
             req.extensions_mut()
                 .insert(ConnectInfo(SocketAddr::new(ip, 0)));

@@ -40,7 +40,6 @@ pub enum Guard {
 }
 
 impl Guard {
-    /// Would an account with exactly `roles` pass this guard?
     /// Does the route administer the installation (see
     /// `Permission::is_administration`)? Such routes answer only the
     /// management terminals (`[server] admin_networks`).
@@ -52,6 +51,7 @@ impl Guard {
         }
     }
 
+    /// Would an account with exactly `roles` pass this guard?
     pub fn admits(&self, roles: &[sirm_domain::access::Role]) -> bool {
         match self {
             Guard::Public | Guard::SignedIn => true,
@@ -224,6 +224,7 @@ async fn outside_admin_networks(st: &AppState, spec: &RouteSpec, source: &str) -
         .raise_alarm(
             sirm_app::alarms::AlarmKind::OutsideAdminNetwork,
             source,
+            "",
             &format!("{what} from outside server.admin_networks"),
         )
         .await

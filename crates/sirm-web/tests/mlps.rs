@@ -253,6 +253,38 @@ async fn accounts_are_retired_and_unused_ones_disabled(engine: Engine) {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
 
+    // An administrator is not locked (the last one could never be
+    // unlocked): the sign-in passes and an alarm names the account, which
+    // that administrator may not acknowledge.
+    app.sirm
+        .store
+        .execute_raw("UPDATE credential SET changed_us = 0 WHERE username = 'auditadmin'")
+        .await
+        .unwrap();
+    let auditadmin = app.login("auditadmin").await;
+    let alarms = app.sirm.open_alarms().await.unwrap();
+    let unused = alarms
+        .iter()
+        .find(|a| a.kind == "unused-admin")
+        .unwrap_or_else(|| panic!("{alarms:?}"));
+    assert_eq!(unused.subject, "auditadmin");
+    let seq = unused.seq.to_string();
+    let r = auditadmin
+        .form(
+            "/alarms/acknowledge",
+            &[("alarm", &seq), ("note", "it is me")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let secadmin = app.login("secadmin").await;
+    let r = secadmin
+        .form(
+            "/alarms/acknowledge",
+            &[("alarm", &seq), ("note", "still the audit administrator")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
     // Retired: never signs in, never unlocked, the name stays taken.
     let rechecker = app.login("rechecker").await;
     let (s, v) = sysadmin

@@ -61,8 +61,17 @@ impl Sirm {
             let draft =
                 self.audit_draft_long("sirm", "backup", BACKUP_FAILED, "failure", &detail, "sirm")?;
             self.append(vec![draft]).await?;
-            self.raise_alarm(crate::alarms::AlarmKind::BackupFailed, "backup", &detail)
-                .await?;
+            if let Err(e) = self
+                .raise_alarm(
+                    crate::alarms::AlarmKind::BackupFailed,
+                    "backup",
+                    "",
+                    &detail,
+                )
+                .await
+            {
+                tracing::error!(error = %e, "raising the backup alarm failed");
+            }
         }
         result
     }

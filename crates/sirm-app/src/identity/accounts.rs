@@ -311,8 +311,8 @@ impl Sirm {
     /// Retire an account for good (访问控制: 及时删除或停用多余的、过期的账户):
     /// never deleted — its history stays in the ledger and its name is never
     /// given to anyone else — but it never signs in again, its sessions
-    /// end, and it cannot be unlocked. The last holder of an administrator
-    /// role cannot be retired (rule `last-administrator`).
+    /// end, and it cannot be unlocked. The last holder of the security or audit
+    /// administrator role cannot be retired (rule `last-administrator`).
     pub async fn retire_user(
         &self,
         who: &Principal,

@@ -266,12 +266,18 @@ impl Sirm {
                     .is_ok_and(|r| r.is_admin())
             });
             if admin {
-                self.raise_alarm(
-                    crate::alarms::AlarmKind::AdminLockout,
-                    source,
-                    &format!("administrator account {username}: sign-in from {key} locked after {count} failed attempts"),
-                )
-                .await?;
+                // An alarm that cannot be written never blocks the refusal.
+                if let Err(e) = self
+                    .raise_alarm(
+                        crate::alarms::AlarmKind::AdminLockout,
+                        source,
+                        username,
+                        &format!("administrator account {username}: sign-in from {key} locked after {count} failed attempts"),
+                    )
+                    .await
+                {
+                    tracing::error!(error = %e, "raising the lockout alarm failed");
+                }
             }
             let sources = self.store.locked_sources(username, now).await?;
             if sources >= LOCKED_SOURCES_FOR_ACCOUNT_LOCK {
@@ -355,6 +361,26 @@ impl Sirm {
         }
         let limit = i64::from(days) * 86_400_000_000;
         if time_us() - last <= limit {
+            return Ok(());
+        }
+        // Administrators are not locked automatically (the last security or
+        // audit administrator could never be unlocked): an alarm instead.
+        let admin = self.store.roles_of(username).await?.iter().any(|r| {
+            r.parse::<sirm_domain::access::Role>()
+                .is_ok_and(|r| r.is_admin())
+        });
+        if admin {
+            if let Err(e) = self
+                .raise_alarm(
+                    crate::alarms::AlarmKind::UnusedAdmin,
+                    source,
+                    username,
+                    &format!("administrator account {username} not used for more than {days} days (security.inactive_days): check it is still needed"),
+                )
+                .await
+            {
+                tracing::error!(error = %e, "raising the unused-administrator alarm failed");
+            }
             return Ok(());
         }
         let reason = format!("not used for more than {days} days (security.inactive_days)");
@@ -495,7 +521,6 @@ impl Sirm {
         }
     }
 
-    /// Sign out: the session is deleted on the server.
     /// End a session without writing anything to the ledger: for a command
     /// that found the ledger damaged and must not append to it.
     pub async fn drop_session(&self, token: &str) -> Result<(), AppError> {
@@ -503,6 +528,7 @@ impl Sirm {
         Ok(())
     }
 
+    /// Sign out: the session is deleted on the server.
     pub async fn logout(&self, token: &str, source: &str) -> Result<(), AppError> {
         let id = sha256_hex(token);
         if let Some(s) = self.store.session(&id).await? {

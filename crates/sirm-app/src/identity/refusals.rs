@@ -205,14 +205,20 @@ impl Sirm {
         let n = drafts.len();
         self.append(drafts).await?;
         for (source, total) in floods {
-            self.raise_alarm(
-                crate::alarms::AlarmKind::Flood,
-                &source,
-                &format!(
-                    "{total} refused requests in one window (alarms.flood_refusals = {flood})"
-                ),
-            )
-            .await?;
+            // An alarm that cannot be written never blocks the summaries.
+            if let Err(e) = self
+                .raise_alarm(
+                    crate::alarms::AlarmKind::Flood,
+                    &source,
+                    "",
+                    &format!(
+                        "{total} refused requests in one window (alarms.flood_refusals = {flood})"
+                    ),
+                )
+                .await
+            {
+                tracing::error!(error = %e, "raising the flood alarm failed");
+            }
         }
         Ok(n)
     }

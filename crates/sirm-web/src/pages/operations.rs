@@ -200,7 +200,7 @@ pub async fn alarms_block(st: &AppState, c: &Caller) -> String {
             a.seq,
             esc(&a.kind),
             esc(&a.time),
-            t(&a.kind_zh, &a.kind),
+            t(&esc(&a.kind_zh), &esc(&a.kind)),
             esc(&a.source),
             esc(&a.detail),
         ));

@@ -329,7 +329,9 @@ async fn verify_ledger(loc: &Location, args: &VerifyArgs) -> anyhow::Result<Exit
         Some(sirm.verify_projections(args.scratch_dir.as_deref()).await?)
     };
     let sealed = if args.keys {
-        let keyed = Sirm::open(&opts, Access::Sign).await?;
+        let mut keyed_opts = opts.clone();
+        keyed_opts.append_nothing_at_open = true;
+        let keyed = Sirm::open(&keyed_opts, Access::Sign).await?;
         let s = keyed.verify_sealed().await?;
         keyed.store.close().await;
         Some(s)

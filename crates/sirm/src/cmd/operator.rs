@@ -86,6 +86,18 @@ impl Operator {
             };
         }
         if let Some(file) = &self.session_file {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                if let Ok(m) = std::fs::metadata(file) {
+                    if m.permissions().mode() & 0o077 != 0 {
+                        return Err(AppError::Unauthenticated(format!(
+                            "{}: a session file readable by others is refused (chmod 600, or sign in again)",
+                            file.display()
+                        )));
+                    }
+                }
+            }
             let token = std::fs::read_to_string(file).map_err(|e| {
                 AppError::Unauthenticated(format!(
                     "{}: cannot read the session file ({e}); sign in with `sirm login`",

@@ -69,7 +69,7 @@ pub enum UserCommand {
     },
     /// Retire an account for good: never deleted (its history stays, the
     /// name is never reused), never signs in or unlocks again (system
-    /// administrator; not the last holder of an administrator role).
+    /// administrator; not the last holder of the security or audit administrator role).
     Retire {
         username: String,
         /// Why (recorded in the ledger).
