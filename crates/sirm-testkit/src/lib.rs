@@ -560,7 +560,13 @@ pub fn cli_session(opts: &OpenOptions, username: &str, file: &std::path::Path) -
     .join()
     .unwrap();
     if opened {
-        std::fs::write(file, token).unwrap();
+        // Owner-only, as `sirm login` writes it (others' files are refused).
+        use std::io::Write;
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        o.open(file).unwrap().write_all(token.as_bytes()).unwrap();
     }
     opened
 }
