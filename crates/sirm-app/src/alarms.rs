@@ -95,17 +95,18 @@ impl AlarmKind {
             AlarmKind::UnusedAdmin => "管理员账号长期未使用",
         }
     }
+    /// Every kind.
+    pub const ALL: [AlarmKind; 6] = [
+        AlarmKind::AdminLockout,
+        AlarmKind::Flood,
+        AlarmKind::OutsideAdminNetwork,
+        AlarmKind::BackupFailed,
+        AlarmKind::CheckFailed,
+        AlarmKind::UnusedAdmin,
+    ];
+
     fn from_name(s: &str) -> Option<AlarmKind> {
-        [
-            AlarmKind::AdminLockout,
-            AlarmKind::Flood,
-            AlarmKind::OutsideAdminNetwork,
-            AlarmKind::BackupFailed,
-            AlarmKind::CheckFailed,
-            AlarmKind::UnusedAdmin,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        AlarmKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -191,6 +192,20 @@ impl Sirm {
         tracing::info!(kind = kind.as_str(), source, "alarm raised");
         let _ = notify(&self.config.alarms, kind, source, detail);
         Ok(true)
+    }
+
+    /// [`Sirm::raise_alarm`] for a caller whose own work must go on: an
+    /// alarm that cannot be written is logged, never returned.
+    pub async fn raise_alarm_or_log(
+        &self,
+        kind: AlarmKind,
+        source: &str,
+        subject: &str,
+        detail: &str,
+    ) {
+        if let Err(e) = self.raise_alarm(kind, source, subject, detail).await {
+            tracing::error!(kind = kind.as_str(), error = %e, "raising the alarm failed");
+        }
     }
 
     /// The alarms no administrator has acknowledged yet, newest first.
@@ -401,14 +416,7 @@ mod tests {
 
     #[test]
     fn kinds_round_trip() {
-        for k in [
-            AlarmKind::AdminLockout,
-            AlarmKind::Flood,
-            AlarmKind::OutsideAdminNetwork,
-            AlarmKind::BackupFailed,
-            AlarmKind::CheckFailed,
-            AlarmKind::UnusedAdmin,
-        ] {
+        for k in AlarmKind::ALL {
             assert_eq!(AlarmKind::from_name(k.as_str()), Some(k));
         }
     }

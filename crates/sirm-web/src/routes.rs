@@ -219,18 +219,14 @@ async fn outside_admin_networks(st: &AppState, spec: &RouteSpec, source: &str) -
     let what = format!("{} {}", spec.method, spec.path);
     st.sirm
         .refused(source, "admin_network.refused", None, &what);
-    if let Err(e) = st
-        .sirm
-        .raise_alarm(
+    st.sirm
+        .raise_alarm_or_log(
             sirm_app::alarms::AlarmKind::OutsideAdminNetwork,
             source,
             "",
             &format!("{what} from outside server.admin_networks"),
         )
-        .await
-    {
-        tracing::error!(error = %e, "raising the alarm failed");
-    }
+        .await;
     let e = ApiError {
         status: StatusCode::FORBIDDEN,
         code: "admin-networks",

@@ -61,17 +61,13 @@ impl Sirm {
             let draft =
                 self.audit_draft_long("sirm", "backup", BACKUP_FAILED, "failure", &detail, "sirm")?;
             self.append(vec![draft]).await?;
-            if let Err(e) = self
-                .raise_alarm(
-                    crate::alarms::AlarmKind::BackupFailed,
-                    "backup",
-                    "",
-                    &detail,
-                )
-                .await
-            {
-                tracing::error!(error = %e, "raising the backup alarm failed");
-            }
+            self.raise_alarm_or_log(
+                crate::alarms::AlarmKind::BackupFailed,
+                "backup",
+                "",
+                &detail,
+            )
+            .await;
         }
         result
     }

@@ -240,19 +240,46 @@ impl Sirm {
                 target.username
             )));
         }
-        let mut guarded = Vec::new();
+        let (k, event, guard) = if lock {
+            (
+                kind::ACCOUNT_LOCKED,
+                "account.lock",
+                Some("lock the account"),
+            )
+        } else {
+            (kind::ACCOUNT_UNLOCKED, "account.unlock", None)
+        };
+        self.append_status_change(who, &target, k, event, reason, guard)
+            .await?;
         if lock {
-            for role in roles_of(&target)? {
-                self.keep_last_holder(who, &target, role, "lock the account")
-                    .await?;
+            self.store.delete_sessions_of(&target.username).await?;
+        } else {
+            self.store.clear_all_failures(&target.username).await?;
+        }
+        Ok(())
+    }
+
+    /// A lock, unlock or retirement as one append: the ledger entry and its
+    /// security event; with `guard` (what is done, for the message), the
+    /// last holder of the security or audit administrator role is kept,
+    /// checked again inside the append transaction (two at once cannot both
+    /// pass the rule).
+    async fn append_status_change(
+        &self,
+        who: &Principal,
+        target: &AccountRow,
+        entry_kind: &str,
+        event: &str,
+        reason: &str,
+        guard: Option<&str>,
+    ) -> Result<(), AppError> {
+        let mut guarded = Vec::new();
+        if let Some(what) = guard {
+            for role in roles_of(target)? {
+                self.keep_last_holder(who, target, role, what).await?;
                 guarded.push(role);
             }
         }
-        let k = if lock {
-            kind::ACCOUNT_LOCKED
-        } else {
-            kind::ACCOUNT_UNLOCKED
-        };
         let p = AccountStatusChange {
             username: target.username.clone(),
             reason: reason.to_string(),
@@ -260,16 +287,11 @@ impl Sirm {
         let d = draft(
             &self.config,
             Stream::Security,
-            k,
+            entry_kind,
             records::account_subject(&target.username),
             &who.username,
             &p,
         )?;
-        let event = if lock {
-            "account.lock"
-        } else {
-            "account.unlock"
-        };
         let ev = self.audit_draft(
             &target.username,
             &who.source,
@@ -278,16 +300,9 @@ impl Sirm {
             reason,
             &who.username,
         )?;
-        // Checked again inside the append transaction: two locks at once
-        // cannot both pass the rule.
         self.append_with(vec![d, ev], last_holder_guard(&target.username, &guarded))
-            .await?;
-        if lock {
-            self.store.delete_sessions_of(&target.username).await?;
-        } else {
-            self.store.clear_all_failures(&target.username).await?;
-        }
-        Ok(())
+            .await
+            .map(drop)
     }
 
     pub async fn lock_user(
@@ -334,34 +349,15 @@ impl Sirm {
                 target.username
             )));
         }
-        let mut guarded = Vec::new();
-        for role in roles_of(&target)? {
-            self.keep_last_holder(who, &target, role, "retire the account")
-                .await?;
-            guarded.push(role);
-        }
-        let p = AccountStatusChange {
-            username: target.username.clone(),
-            reason: reason.to_string(),
-        };
-        let d = draft(
-            &self.config,
-            Stream::Security,
+        self.append_status_change(
+            who,
+            &target,
             kind::ACCOUNT_RETIRED,
-            records::account_subject(&target.username),
-            &who.username,
-            &p,
-        )?;
-        let ev = self.audit_draft(
-            &target.username,
-            &who.source,
             "account.retire",
-            "success",
             reason,
-            &who.username,
-        )?;
-        self.append_with(vec![d, ev], last_holder_guard(&target.username, &guarded))
-            .await?;
+            Some("retire the account"),
+        )
+        .await?;
         self.store.delete_sessions_of(&target.username).await?;
         Ok(())
     }

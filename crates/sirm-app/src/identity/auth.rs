@@ -261,23 +261,15 @@ impl Sirm {
                 "sirm",
             )
             .await?;
-            let admin = self.store.roles_of(username).await?.iter().any(|r| {
-                r.parse::<sirm_domain::access::Role>()
-                    .is_ok_and(|r| r.is_admin())
-            });
-            if admin {
+            if self.holds_admin_role(username).await? {
                 // An alarm that cannot be written never blocks the refusal.
-                if let Err(e) = self
-                    .raise_alarm(
-                        crate::alarms::AlarmKind::AdminLockout,
-                        source,
-                        username,
-                        &format!("administrator account {username}: sign-in from {key} locked after {count} failed attempts"),
-                    )
-                    .await
-                {
-                    tracing::error!(error = %e, "raising the lockout alarm failed");
-                }
+                self.raise_alarm_or_log(
+                    crate::alarms::AlarmKind::AdminLockout,
+                    source,
+                    username,
+                    &format!("administrator account {username}: sign-in from {key} locked after {count} failed attempts"),
+                )
+                .await;
             }
             let sources = self.store.locked_sources(username, now).await?;
             if sources >= LOCKED_SOURCES_FOR_ACCOUNT_LOCK {
@@ -297,6 +289,14 @@ impl Sirm {
             }
         }
         Ok(self.sign_in_refused())
+    }
+
+    /// Does the account hold an administrator role (三员 or database)?
+    async fn holds_admin_role(&self, username: &str) -> Result<bool, AppError> {
+        Ok(self.store.roles_of(username).await?.iter().any(|r| {
+            r.parse::<sirm_domain::access::Role>()
+                .is_ok_and(|r| r.is_admin())
+        }))
     }
 
     /// A TOTP secret as stored: sealed under the key-encryption key, bound
@@ -365,22 +365,14 @@ impl Sirm {
         }
         // Administrators are not locked automatically (the last security or
         // audit administrator could never be unlocked): an alarm instead.
-        let admin = self.store.roles_of(username).await?.iter().any(|r| {
-            r.parse::<sirm_domain::access::Role>()
-                .is_ok_and(|r| r.is_admin())
-        });
-        if admin {
-            if let Err(e) = self
-                .raise_alarm(
-                    crate::alarms::AlarmKind::UnusedAdmin,
-                    source,
-                    username,
-                    &format!("administrator account {username} not used for more than {days} days (security.inactive_days): check it is still needed"),
-                )
-                .await
-            {
-                tracing::error!(error = %e, "raising the unused-administrator alarm failed");
-            }
+        if self.holds_admin_role(username).await? {
+            self.raise_alarm_or_log(
+                crate::alarms::AlarmKind::UnusedAdmin,
+                source,
+                username,
+                &format!("administrator account {username} not used for more than {days} days (security.inactive_days): check it is still needed"),
+            )
+            .await;
             return Ok(());
         }
         let reason = format!("not used for more than {days} days (security.inactive_days)");

@@ -206,19 +206,15 @@ impl Sirm {
         self.append(drafts).await?;
         for (source, total) in floods {
             // An alarm that cannot be written never blocks the summaries.
-            if let Err(e) = self
-                .raise_alarm(
-                    crate::alarms::AlarmKind::Flood,
-                    &source,
-                    "",
-                    &format!(
-                        "{total} refused requests in one window (alarms.flood_refusals = {flood})"
-                    ),
-                )
-                .await
-            {
-                tracing::error!(error = %e, "raising the flood alarm failed");
-            }
+            self.raise_alarm_or_log(
+                crate::alarms::AlarmKind::Flood,
+                &source,
+                "",
+                &format!(
+                    "{total} refused requests in one window (alarms.flood_refusals = {flood})"
+                ),
+            )
+            .await;
         }
         Ok(n)
     }
