@@ -12,45 +12,33 @@ pub mod login;
 pub mod operations;
 pub mod portal;
 pub mod record;
+pub mod ui;
 pub mod upload;
 pub mod work;
 pub mod zh;
 
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use maud::{html, PreEscaped};
 use sirm_app::Principal;
 use sirm_domain::access::Permission;
 
 use crate::error::ApiError;
 
-/// HTML-escape text.
+/// HTML-escape text. Transitional: pages not yet written as templates
+/// (`ui`) use it; it goes when the last one is converted.
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    maud::html! { (s) }.into_string()
 }
 
-/// A bilingual label: Chinese first, English beside it (the language switch
-/// in the header shows English only).
+/// Transitional string form of [`ui::t`].
 pub fn t(zh: &str, en: &str) -> String {
-    format!("<span class=\"zh\">{zh}</span> <span class=\"en\">{en}</span>")
+    ui::t(zh, en).into_string()
 }
 
-/// Hidden anti-forgery field for forms.
+/// Transitional string form of [`ui::csrf`].
 pub fn csrf_field(csrf: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        esc(csrf)
-    )
+    ui::csrf(csrf).into_string()
 }
 
 /// Menu entries: which page serves which permission.
@@ -173,89 +161,32 @@ html.lang-en .zh{display:none} html.lang-en .en{color:inherit;font-size:1em} .wa
 @media (max-width:40rem){main{padding:0 .4rem} table{display:block;overflow-x:auto} header{gap:.4rem} nav a{display:inline-block;margin:.2rem .6rem .2rem 0}}
 @media print{header,form,#lang{display:none} body{background:#fff}}"#;
 
-/// The page frame. `who` shows the account and the menu it may use, and
-/// the session's notice (e.g. a password reset by an administrator).
+/// Transitional string form of [`ui::layout`].
 pub fn layout(title: &str, who: Option<(&Principal, &str)>, body: &str) -> Html<String> {
-    let nav = match who {
-        None => format!("<a href=\"/login\">{}</a>", t("登录", "Sign in")),
-        Some((p, csrf)) => {
-            let mut links = vec![format!("<a href=\"/home\">{}</a>", t("首页", "Home"))];
-            let mut seen = std::collections::BTreeSet::new();
-            for (perm, href, zh, en) in MENU {
-                if p.pending.is_none() && p.may(*perm) && seen.insert(*href) {
-                    links.push(format!("<a href=\"{href}\">{}</a>", t(zh, en)));
-                }
-            }
-            links.push(format!(
-                "<a href=\"/account/password\">{}</a>",
-                t("修改密码", "Password")
-            ));
-            format!(
-                "<nav>{}</nav><span>{} ({})</span><form class=\"inline\" method=\"post\" action=\"/logout\">{}<button>{}</button></form>",
-                links.join(""),
-                esc(&p.display_name),
-                esc(&p.username),
-                csrf_field(csrf),
-                t("退出", "Sign out")
-            )
-        }
-    };
-    let session_notice = who
-        .and_then(|(p, _)| p.notice.as_deref())
-        .map(|n| format!("<div class=\"err\" id=\"session-notice\">{}</div>", esc(n)))
-        .unwrap_or_default();
-    Html(format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><style>{STYLE}</style><script src=\"/static/sirm.js\"></script></head><body><header><strong>SIRM 社会保险个人权益记录</strong>{nav}\
-         <button type=\"button\" id=\"lang\">中文 / English</button></header>\
-         <main>{session_notice}{body}</main></body></html>"
-    ))
+    ui::layout(title, who, PreEscaped(body.to_string()))
 }
 
 /// An error rendered as a page, with the HTTP status of the error.
 pub fn error_page(e: ApiError) -> Response {
     let zh = zh::message_zh(&e.message).unwrap_or_else(|| "无法完成此操作".into());
-    let body = format!(
-        "<h1>{}</h1><div class=\"err\" id=\"error\" data-code=\"{}\"><strong>{}</strong><br><span class=\"en\">{}</span></div><p><a href=\"/home\">{}</a></p>",
-        t("无法完成", "Not done"),
-        e.code,
-        esc(&zh),
-        esc(&e.message),
-        t("返回首页", "Back to home")
-    );
-    let mut r = (e.status, layout("错误 Error", None, &body)).into_response();
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    r
+    let body = html! {
+        h1 { (ui::t("无法完成", "Not done")) }
+        div.err id="error" data-code=(e.code) {
+            strong { (zh) } br; span.en { (e.message) }
+        }
+        p { a href="/home" { (ui::t("返回首页", "Back to home")) } }
+    };
+    ui::rendered(e.status, "错误 Error", None, body)
 }
 
-/// Message box for a page (`ok` or `err`). Errors lead with Chinese when the
-/// message is recognised, the English detail below.
+/// Transitional string form of [`ui::notice`].
 pub fn notice(class: &str, msg: &str) -> String {
-    match (class, zh::message_zh(msg)) {
-        ("err", Some(z)) => format!(
-            "<div class=\"{class}\" id=\"{class}\"><strong>{}</strong><br><span class=\"en\">{}</span></div>",
-            esc(&z),
-            esc(msg)
-        ),
-        _ => format!("<div class=\"{class}\" id=\"{class}\">{}</div>", esc(msg)),
-    }
+    ui::notice(class, msg).into_string()
 }
 
-/// 200 page response.
+/// Transitional string form of [`ui::page`].
 pub fn page(title: &str, who: Option<(&Principal, &str)>, body: &str) -> Response {
-    let mut r = (StatusCode::OK, layout(title, who, body)).into_response();
-    if who.is_some() {
-        // Signed-in pages carry personal data and issued passwords: never
-        // kept in a browser or proxy cache (no residual information).
-        r.headers_mut().insert(
-            header::CACHE_CONTROL,
-            header::HeaderValue::from_static("no-store"),
-        );
-    }
-    r
+    ui::page(title, who, PreEscaped(body.to_string()))
 }
 
 /// Offset of the agency's local time (China Standard Time, UTC+8), seconds.

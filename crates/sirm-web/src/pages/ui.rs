@@ -1,0 +1,233 @@
+//! The building blocks every page is made of, as maud templates: bilingual
+//! labels, the anti-forgery field, notices, typed form fields, the page
+//! frame. maud escapes every interpolated value unless it is wrapped in
+//! `PreEscaped`, so a page cannot forget to escape (ARCHITECTURE.md,
+//! "Templates").
+
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use maud::{html, Markup, DOCTYPE};
+use sirm_app::Principal;
+
+use super::{zh, MENU, STYLE};
+
+/// A bilingual label: Chinese first, English beside it (the language switch
+/// in the header shows English only).
+pub fn t(zh: &str, en: &str) -> Markup {
+    html! { span.zh { (zh) } " " span.en { (en) } }
+}
+
+/// Hidden anti-forgery field for forms.
+pub fn csrf(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(token); }
+}
+
+/// Message box for a page (`ok` or `err`). Errors lead with Chinese when the
+/// message is recognised, the English detail below.
+pub fn notice(class: &str, msg: &str) -> Markup {
+    match (class, zh::message_zh(msg)) {
+        ("err", Some(z)) => html! {
+            div class=(class) id=(class) { strong { (z) } br; span.en { (msg) } }
+        },
+        _ => html! { div class=(class) id=(class) { (msg) } },
+    }
+}
+
+/// [`notice`] for an optional `(class, message)`; nothing when `None`.
+pub fn notice_opt(msg: Option<(&str, &str)>) -> Markup {
+    html! { @if let Some((class, m)) = msg { (notice(class, m)) } }
+}
+
+/// What kind of input a form field is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    Number,
+    Date,
+    Month,
+    Password,
+    /// Several lines of text (`<textarea>`).
+    Lines,
+}
+
+impl FieldKind {
+    /// The `type` attribute of an `<input>` of this kind.
+    pub fn input_type(self) -> &'static str {
+        match self {
+            FieldKind::Text | FieldKind::Lines => "text",
+            FieldKind::Number => "number",
+            FieldKind::Date => "date",
+            FieldKind::Month => "month",
+            FieldKind::Password => "password",
+        }
+    }
+}
+
+/// One labelled input of a form: its name, its label in both languages,
+/// its kind and whether it must be filled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormField {
+    pub name: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    pub kind: FieldKind,
+    pub required: bool,
+}
+
+impl FormField {
+    /// A field that must be filled.
+    pub const fn required(
+        name: &'static str,
+        zh: &'static str,
+        en: &'static str,
+        kind: FieldKind,
+    ) -> Self {
+        FormField {
+            name,
+            zh,
+            en,
+            kind,
+            required: true,
+        }
+    }
+
+    /// A field that may be left blank.
+    pub const fn optional(
+        name: &'static str,
+        zh: &'static str,
+        en: &'static str,
+        kind: FieldKind,
+    ) -> Self {
+        FormField {
+            name,
+            zh,
+            en,
+            kind,
+            required: false,
+        }
+    }
+
+    /// The labelled input, filled with `value`.
+    pub fn render(&self, value: &str) -> Markup {
+        html! {
+            label {
+                (t(self.zh, self.en)) " "
+                @if self.kind == FieldKind::Lines {
+                    textarea name=(self.name) rows="8" cols="50" required[self.required] { (value) }
+                } @else {
+                    input name=(self.name) type=(self.kind.input_type()) value=(value) required[self.required];
+                }
+            }
+        }
+    }
+}
+
+/// The page frame. `who` shows the account and the menu it may use, and
+/// the session's notice (e.g. a password reset by an administrator).
+pub fn layout(title: &str, who: Option<(&Principal, &str)>, body: Markup) -> Html<String> {
+    let page = html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                style { (maud::PreEscaped(STYLE)) }
+                script src="/static/sirm.js" {}
+            }
+            body {
+                header {
+                    strong { "SIRM 社会保险个人权益记录" }
+                    (nav(who))
+                    button type="button" id="lang" { "中文 / English" }
+                }
+                main {
+                    @if let Some(n) = who.and_then(|(p, _)| p.notice.as_deref()) {
+                        div.err id="session-notice" { (n) }
+                    }
+                    (body)
+                }
+            }
+        }
+    };
+    Html(page.into_string())
+}
+
+/// The header's menu: the pages the signed-in account may use, or the
+/// sign-in link.
+fn nav(who: Option<(&Principal, &str)>) -> Markup {
+    let Some((p, token)) = who else {
+        return html! { a href="/login" { (t("登录", "Sign in")) } };
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let links: Vec<_> = MENU
+        .iter()
+        .filter(|(perm, href, _, _)| p.pending.is_none() && p.may(*perm) && seen.insert(*href))
+        .collect();
+    html! {
+        nav {
+            a href="/home" { (t("首页", "Home")) }
+            @for (_, href, zh, en) in links { a href=(href) { (t(zh, en)) } }
+            a href="/account/password" { (t("修改密码", "Password")) }
+        }
+        span { (p.display_name) " (" (p.username) ")" }
+        form.inline method="post" action="/logout" {
+            (csrf(token))
+            button { (t("退出", "Sign out")) }
+        }
+    }
+}
+
+/// A page response with `status`. Signed-in pages carry personal data and
+/// issued passwords: never kept in a browser or proxy cache (no residual
+/// information); error pages neither.
+pub fn rendered(
+    status: StatusCode,
+    title: &str,
+    who: Option<(&Principal, &str)>,
+    body: Markup,
+) -> Response {
+    let mut r = (status, layout(title, who, body)).into_response();
+    if who.is_some() || status != StatusCode::OK {
+        r.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    r
+}
+
+/// 200 page response.
+pub fn page(title: &str, who: Option<(&Principal, &str)>, body: Markup) -> Response {
+    rendered(StatusCode::OK, title, who, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpolated_text_is_escaped() {
+        let m = notice("ok", "<script>\"x\"&");
+        assert_eq!(
+            m.into_string(),
+            "<div class=\"ok\" id=\"ok\">&lt;script&gt;&quot;x&quot;&amp;</div>"
+        );
+    }
+
+    #[test]
+    fn fields_render_as_before() {
+        let f = FormField::required("id", "公民身份号码", "Resident ID number", FieldKind::Text);
+        assert_eq!(
+            f.render("a\"b").into_string(),
+            "<label><span class=\"zh\">公民身份号码</span> <span class=\"en\">Resident ID number</span> \
+             <input name=\"id\" type=\"text\" value=\"a&quot;b\" required></label>"
+        );
+        let o = FormField::optional("note", "备注", "Note", FieldKind::Lines);
+        assert_eq!(
+            o.render("").into_string(),
+            "<label><span class=\"zh\">备注</span> <span class=\"en\">Note</span> \
+             <textarea name=\"note\" rows=\"8\" cols=\"50\"></textarea></label>"
+        );
+    }
+}
