@@ -12,6 +12,7 @@
 //! Each raised alarm is also sent to `[alarms] webhook` (JSON POST) and/or
 //! the local syslog (`[alarms] syslog = true`, `/dev/log`).
 
+use sirm_domain::RuleId;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -295,7 +296,7 @@ impl Sirm {
         };
         if !alarm.subject.is_empty() && alarm.subject == who.username {
             return Err(AppError::forbidden(
-                "own-alarm",
+                RuleId::OwnAlarm,
                 "告警涉及您本人的账号，须由其他管理员处理 / refused by rule own-alarm: the alarm is about your own account; another administrator handles it",
             ));
         }

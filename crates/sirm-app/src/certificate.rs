@@ -19,6 +19,7 @@
 //! - **Revoking** (作废) is a `certificate.revoked` entry by a maintenance
 //!   officer with a reason; the code then verifies as revoked.
 
+use sirm_domain::RuleId;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -322,7 +323,7 @@ impl Sirm {
         let view = self.query_rights(who, channel, subject, basis).await?;
         if !view.items.contains(&req.kind.item()) {
             return Err(AppError::Forbidden {
-                rule: "queryable-content".into(),
+                rule: RuleId::QueryableContent,
                 message: format!(
                     "the {} channel does not give {} to a {} requester (Art 14 configuration)",
                     channel.as_str(),

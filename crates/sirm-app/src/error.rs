@@ -1,5 +1,6 @@
 use std::path::PathBuf;
 
+use sirm_domain::RuleId;
 use thiserror::Error;
 
 /// Errors of use cases. Each message says what is wrong and where.
@@ -26,8 +27,14 @@ pub enum AppError {
     /// A sealed field that does not open (altered, or sealed for someone else).
     #[error("sealed field does not open: {0}")]
     Unsealed(String),
+    /// A parameter that is not acceptable (HTTP 400). `rule` names the rule
+    /// that refused it when there is one (password and query-PIN policy).
     #[error("invalid {field}: {message}")]
-    Invalid { field: String, message: String },
+    Invalid {
+        field: String,
+        rule: Option<RuleId>,
+        message: String,
+    },
     #[error("not found: {0}")]
     NotFound(String),
     /// Not signed in, wrong credentials, expired session (HTTP 401).
@@ -42,10 +49,11 @@ pub enum AppError {
     /// records which it was.
     #[error("query refused: the ID number and query PIN do not match a usable query PIN")]
     IvrRefused,
-    /// Signed in, but a rule refuses the action (HTTP 403). `rule` is a stable
-    /// id; `message` starts with "refused by rule <rule>" (see [`AppError::forbidden`]).
+    /// Signed in, but a rule refuses the action (HTTP 403). `rule` is the
+    /// stable id; `message` is English and usually starts with "refused by
+    /// rule <rule>" (see [`AppError::forbidden`]).
     #[error("{message}")]
-    Forbidden { rule: String, message: String },
+    Forbidden { rule: RuleId, message: String },
     /// Too much work waiting (e.g. password checks): try again shortly (HTTP 503).
     #[error("the server is busy; try again in a few seconds")]
     Busy,
@@ -64,9 +72,13 @@ pub enum AppError {
 
 impl AppError {
     /// A refusal naming its rule: "refused by rule <rule>: <detail>".
-    pub fn forbidden(rule: &str, detail: impl std::fmt::Display) -> Self {
+    ///
+    /// `rule` is a [`RuleId`]; `impl Into` only while `collection/` still
+    /// passes a literal (TRANSITIONAL, issue #21 merge).
+    pub fn forbidden(rule: impl Into<RuleId>, detail: impl std::fmt::Display) -> Self {
+        let rule = rule.into();
         AppError::Forbidden {
-            rule: rule.to_string(),
+            rule,
             message: format!("refused by rule {rule}: {detail}"),
         }
     }
@@ -74,7 +86,30 @@ impl AppError {
     pub fn invalid(field: impl Into<String>, message: impl std::fmt::Display) -> Self {
         AppError::Invalid {
             field: field.into(),
+            rule: None,
             message: message.to_string(),
+        }
+    }
+
+    /// An invalid parameter refused by a named rule (e.g. `password.min_length`).
+    pub fn invalid_by(
+        field: impl Into<String>,
+        rule: RuleId,
+        message: impl std::fmt::Display,
+    ) -> Self {
+        AppError::Invalid {
+            field: field.into(),
+            rule: Some(rule),
+            message: message.to_string(),
+        }
+    }
+
+    /// The rule that refused the request, if a rule did.
+    pub fn rule(&self) -> Option<RuleId> {
+        match self {
+            AppError::Forbidden { rule, .. } => Some(*rule),
+            AppError::Invalid { rule, .. } => *rule,
+            _ => None,
         }
     }
 }

@@ -80,7 +80,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
     }
     sirm_domain::access::PasswordPolicy::profile(crate::SecurityConfig::default().password_profile)
         .check_new_password(&req.admin_password, &req.admin_username)
-        .map_err(|v| AppError::invalid("password", v))?;
+        .map_err(|v| AppError::invalid_by("password", v.rule, v))?;
     let dir = &opts.data_dir;
     if dir.is_installed() {
         return Err(AppError::AlreadyInstalled(dir.root().to_path_buf()));

@@ -7,6 +7,7 @@
 //! Refusals never tell "no such person" from "not yours": both are
 //! `NotFound("record")`.
 
+use sirm_domain::RuleId;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -232,7 +233,7 @@ impl Sirm {
         let today = crate::rights::today().to_string();
         if today < d.valid_from || d.valid_until < today {
             return Err(AppError::Forbidden {
-                rule: "delegation-validity".into(),
+                rule: RuleId::DelegationValidity,
                 message: format!(
                     "the authorization {} is valid from {} to {}, not today",
                     d.delegation_id, d.valid_from, d.valid_until

@@ -1,6 +1,7 @@
 //! An opened installation: configuration, store and keys, checked against
 //! each other.
 
+use sirm_domain::RuleId;
 use sirm_ledger::{CryptoProfile, EntryDraft, PublicKey, SigningKey};
 use sirm_store::{AppendOutcome, Installation, Role, Store, StoreConfig};
 
@@ -304,7 +305,7 @@ impl Sirm {
     fn refuse_below_floor(&self) -> Result<(), AppError> {
         match self.published_floor {
             Some(floor) => Err(AppError::forbidden(
-                "published-history",
+                RuleId::PublishedHistory,
                 format!(
                     "this installation was restored with data loss: the agency published a checkpoint at entry \
                      {floor}, which this ledger does not reach; a checkpoint signed now would fork the published \
@@ -341,7 +342,7 @@ impl Sirm {
         {
             Err(sirm_store::StoreError::Stale(m)) => Err(AppError::Conflict(m)),
             Err(sirm_store::StoreError::LastHolder(m)) => {
-                Err(AppError::forbidden("last-administrator", m))
+                Err(AppError::forbidden(RuleId::LastAdministrator, m))
             }
             other => Ok(other?),
         }
@@ -365,7 +366,7 @@ impl Sirm {
         {
             Err(sirm_store::StoreError::Stale(m)) => Err(AppError::Conflict(m)),
             Err(sirm_store::StoreError::LastHolder(m)) => {
-                Err(AppError::forbidden("last-administrator", m))
+                Err(AppError::forbidden(RuleId::LastAdministrator, m))
             }
             other => Ok(other?),
         }

@@ -10,6 +10,7 @@
 //!   code, region code).
 //! - [`records`]: registration record types (登记信息) carried in ledger payloads.
 //! - [`review`]: the review chain state machine (初审 → 审核 → 复核 → 审批, Art 7).
+//! - [`rule_id`]: [`RuleId`], the stable id of every rule that refuses an action.
 //! - [`rules`]: the rules engine (Art 6): contribution bases and amounts, personal
 //!   account interest, contribution years, retirement age, pensions.
 
@@ -17,5 +18,8 @@ pub mod access;
 pub mod id;
 pub mod records;
 pub mod review;
+pub mod rule_id;
 pub mod rules;
 pub mod sealed;
+
+pub use rule_id::RuleId;

@@ -13,6 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::access::{Permission, Role};
+use crate::RuleId;
 
 /// A review stage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -193,6 +194,21 @@ pub enum ReviewError {
     NotPending(&'static str),
     #[error("reason: a rejection must say why")]
     ReasonRequired,
+}
+
+impl ReviewError {
+    /// The rule that refuses the step, when the error is a refusal by rule
+    /// (`four-eyes`, `stage-order`); `None` for a malformed chain, an unknown
+    /// stage or a missing reason.
+    pub fn rule(&self) -> Option<RuleId> {
+        match self {
+            ReviewError::WrongStage { .. } | ReviewError::NotPending(_) => Some(RuleId::StageOrder),
+            ReviewError::SameActor { .. } => Some(RuleId::FourEyes),
+            ReviewError::BadChain(_)
+            | ReviewError::UnknownStage(_)
+            | ReviewError::ReasonRequired => None,
+        }
+    }
 }
 
 /// Replay the steps of an application to its status.

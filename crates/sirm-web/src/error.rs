@@ -7,12 +7,15 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use sirm_app::AppError;
+use sirm_domain::RuleId;
 
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
     /// Stable machine-readable code.
     pub code: &'static str,
+    /// The rule that refused the request, when a rule did.
+    pub rule: Option<RuleId>,
     pub message: String,
 }
 
@@ -30,17 +33,42 @@ pub struct ErrorDetail {
     /// upload beyond its `[limits]` cap, named in the message), `busy` (HTTP
     /// 503), `internal`.
     pub code: String,
+    /// Stable id of the rule that refused the request (e.g.
+    /// `art26-admin-business`, `password.min_length`, `csrf`); absent when
+    /// no rule did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub rule: Option<RuleId>,
     /// Human-readable explanation naming the parameter or the rule at fault.
     pub message: String,
 }
 
 impl ApiError {
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    /// An error that no rule names.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code: "invalid_parameter",
+            status,
+            code,
+            rule: None,
             message: message.into(),
         }
+    }
+
+    /// A refusal by a named rule.
+    pub fn by_rule(
+        status: StatusCode,
+        code: &'static str,
+        rule: RuleId,
+        message: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            rule: Some(rule),
+            ..ApiError::new(status, code, message)
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_parameter", message)
     }
 }
 
@@ -57,16 +85,17 @@ impl From<AppError> for ApiError {
             AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             other => {
                 tracing::error!(error = %other, "request failed");
-                return ApiError {
-                    status: StatusCode::INTERNAL_SERVER_ERROR,
-                    code: "internal",
-                    message: "internal error; the incident is logged".into(),
-                };
+                return ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error; the incident is logged",
+                );
             }
         };
         ApiError {
             status,
             code,
+            rule: e.rule(),
             message: e.to_string(),
         }
     }
@@ -77,9 +106,38 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_string(),
+                rule: self.rule,
                 message: self.message,
             },
         };
         (self.status, Json(body)).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_of(e: ApiError) -> serde_json::Value {
+        let r = e.into_response();
+        let bytes = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        serde_json::from_slice(&bytes).expect("json")
+    }
+
+    #[tokio::test]
+    async fn rule_in_json_only_when_a_rule_refused() {
+        let v = body_of(ApiError::from(AppError::forbidden(RuleId::FourEyes, "x"))).await;
+        assert_eq!(
+            v,
+            serde_json::json!({"error": {"code": "forbidden", "rule": "four-eyes",
+                "message": "refused by rule four-eyes: x"}})
+        );
+        let v = body_of(ApiError::bad_request("bad")).await;
+        assert_eq!(
+            v,
+            serde_json::json!({"error": {"code": "invalid_parameter", "message": "bad"}})
+        );
     }
 }

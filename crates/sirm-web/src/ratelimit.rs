@@ -191,6 +191,7 @@ fn too_many(class: RateClass, l: &RateLimiter, wait: Duration) -> Response {
     let mut r = ApiError {
         status: StatusCode::TOO_MANY_REQUESTS,
         code: "rate_limited",
+        rule: None,
         message: format!(
             "请求过于频繁，请 {secs} 秒后再试 / too many requests from this address (limits.{}: {} per minute, burst {}); retry after {secs} s",
             class.name(),

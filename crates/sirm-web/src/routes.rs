@@ -16,6 +16,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use sirm_app::{AppError, Principal};
 use sirm_domain::access::Permission;
+use sirm_domain::RuleId;
 
 use crate::error::ApiError;
 use crate::ratelimit::RateClass;
@@ -204,6 +205,7 @@ fn csrf_refusal(kind: Kind) -> Response {
     let e = ApiError {
         status: StatusCode::FORBIDDEN,
         code: "csrf",
+        rule: Some(RuleId::Csrf),
         message: "表单已失效，请刷新页面后重试 / refused by rule csrf: the form or request is missing a valid anti-forgery token; reload the page and try again".into(),
     };
     match kind {
@@ -230,6 +232,7 @@ async fn outside_admin_networks(st: &AppState, spec: &RouteSpec, source: &str) -
     let e = ApiError {
         status: StatusCode::FORBIDDEN,
         code: "admin-networks",
+        rule: Some(RuleId::AdminNetworks),
         message: "管理功能只能从管理终端访问 / refused by rule admin-networks: administrator functions answer only the management terminals (server.admin_networks)".into(),
     };
     match spec.kind {
@@ -248,6 +251,7 @@ fn too_large(kind: Kind, class: BodyClass, max: usize) -> Response {
     let e = ApiError {
         status: StatusCode::PAYLOAD_TOO_LARGE,
         code: "payload_too_large",
+        rule: None,
         message: format!(
             "请求内容超过上限 {size} / the request exceeds the limit of {size} (cap limits.{}); nothing was kept",
             class.setting()
@@ -277,6 +281,7 @@ async fn form_csrf(req: Request) -> Result<(Request, Option<String>), Response> 
         ApiError {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             code: "payload_too_large",
+            rule: None,
             message: "请求内容过大或无法读取 / request body too large or unreadable".into(),
         }
         .into_response()

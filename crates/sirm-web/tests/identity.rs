@@ -253,6 +253,9 @@ async fn art26_refusal_and_approval_chain(postgres: bool) {
         body.contains("art26-admin-business") && body.contains("Art 26"),
         "{body}"
     );
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["error"]["code"], "forbidden", "{body}");
+    assert_eq!(v["error"]["rule"], "art26-admin-business", "{body}");
     // 三员分立: the security administrator may not also be the audit administrator.
     let (s, body) = app
         .call(
@@ -517,6 +520,9 @@ async fn sessions_csrf_and_first_login(postgres: bool) {
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(body.contains("password.min_length"), "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["error"]["code"], "invalid_parameter", "{body}");
+    assert_eq!(v["error"]["rule"], "password.min_length", "{body}");
     let (s, body) = app
         .call(
             Some(&t),

@@ -3,6 +3,7 @@
 //! administrator approves; separation of duties checked at request, at
 //! approval, and on every request afterwards).
 
+use sirm_domain::RuleId;
 use std::str::FromStr;
 
 use rand::RngCore;
@@ -130,7 +131,7 @@ impl Sirm {
             )
             .await;
         AppError::Forbidden {
-            rule: v.rule.to_string(),
+            rule: v.rule,
             message: v.to_string(),
         }
     }
@@ -379,7 +380,7 @@ impl Sirm {
         let target = self.account_or_404(who, username).await?;
         if target.kind != "staff" {
             return Err(AppError::forbidden(
-                "external-reset-at-counter",
+                RuleId::ExternalResetAtCounter,
                 format!(
                     "{} is an external account (insured person, delegate or employer agent): its owner resets it at the counter after an ID check (外部用户账户须本人持有效身份证件到柜台重置)",
                     target.username
@@ -408,7 +409,7 @@ impl Sirm {
                 &who.username,
             )
             .await?;
-            return Err(AppError::forbidden("admin-reset", msg));
+            return Err(AppError::forbidden(RuleId::AdminReset, msg));
         }
         self.issue_reset(who, &target, "issued by the system administrator")
             .await
@@ -495,7 +496,7 @@ impl Sirm {
         let username = username.trim().to_lowercase();
         let policy = self.password_policy();
         if let Err(v) = policy.check_new_password(new_password, &username) {
-            return Err(AppError::invalid("new_password", v));
+            return Err(AppError::invalid_by("new_password", v.rule, v));
         }
         let code = normalize_reset_code(code);
         let refused = || {
@@ -651,7 +652,7 @@ impl Sirm {
         }
         if req.requested_by == who.username || req.username == who.username {
             return Err(AppError::forbidden(
-                "four-eyes",
+                RuleId::FourEyes,
                 "a role request is decided by someone other than its requester and its subject",
             ));
         }
@@ -757,7 +758,7 @@ impl Sirm {
             &who.username,
         )
         .await?;
-        Err(AppError::forbidden("last-administrator", msg))
+        Err(AppError::forbidden(RuleId::LastAdministrator, msg))
     }
 
     /// The system administrator asks for `role` to be taken from

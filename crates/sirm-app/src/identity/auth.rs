@@ -8,6 +8,7 @@
 //! - Every outcome (success, failure, lockout, logout, change, enrolment) is
 //!   a security event in the ledger.
 
+use sirm_domain::RuleId;
 use std::sync::OnceLock;
 
 use chrono::Duration;
@@ -563,7 +564,7 @@ impl Sirm {
                 &who.username,
             )
             .await?;
-            return Err(AppError::invalid("new_password", v));
+            return Err(AppError::invalid_by("new_password", v.rule, v));
         }
         let keep = policy.history.max(1);
         for h in self.store.password_history(&who.username, keep).await? {
@@ -581,7 +582,11 @@ impl Sirm {
                     &who.username,
                 )
                 .await?;
-                return Err(AppError::invalid("new_password", msg));
+                return Err(AppError::invalid_by(
+                    "new_password",
+                    RuleId::PasswordReuse,
+                    msg,
+                ));
             }
         }
         let hash = password::hash_async(new).await?;
@@ -653,7 +658,7 @@ impl Sirm {
     ) -> Result<Vec<String>, AppError> {
         if who.pending == Some(Pending::PasswordChange) {
             return Err(AppError::forbidden(
-                "pending-task",
+                RuleId::PendingTask,
                 "change your password first",
             ));
         }

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use sirm_domain::access::{Permission, Role};
 use sirm_domain::id::{CreditCode, PersonKey, ResidentId};
 use sirm_domain::records::{self, kind, AccountCreated, DelegationRecorded};
+use sirm_domain::RuleId;
 use sirm_ledger::Stream;
 use sirm_store::PersonRow;
 
@@ -161,7 +162,7 @@ impl Sirm {
         check_username(&username)?;
         self.password_policy()
             .check_new_password(new_password, &username)
-            .map_err(|v| AppError::invalid("password", v))?;
+            .map_err(|v| AppError::invalid_by("password", v.rule, v))?;
         let pid = match id.trim().parse::<ResidentId>() {
             Ok(rid) => Some(self.person_key(&rid)?),
             Err(_) => None,
@@ -325,7 +326,7 @@ impl Sirm {
             .ok_or_else(|| AppError::NotFound(format!("account {delegate}")))?;
         if target.kind != "external" {
             return Err(AppError::forbidden(
-                "staff-external",
+                RuleId::StaffExternal,
                 format!("{delegate} is a staff account; a delegate must be an external account"),
             ));
         }

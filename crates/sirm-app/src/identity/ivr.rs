@@ -131,7 +131,7 @@ impl Sirm {
                 &who.username,
             )
             .await?;
-            return Err(AppError::invalid("pin", v));
+            return Err(AppError::invalid_by("pin", v.rule, v));
         }
         let hash = hash_pin(new_pin).await?;
         let reset = self.store.query_pin(&person.person_id).await?.is_some();

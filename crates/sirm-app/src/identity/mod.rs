@@ -13,6 +13,7 @@ pub mod external;
 pub mod ivr;
 pub mod refusals;
 
+use sirm_domain::RuleId;
 use std::str::FromStr;
 
 use chrono::Utc;
@@ -129,7 +130,7 @@ impl Sirm {
             )
             .await?;
             return Err(AppError::Forbidden {
-                rule: v.rule.to_string(),
+                rule: v.rule,
                 message: v.to_string(),
             });
         }
@@ -188,7 +189,7 @@ impl Sirm {
             )
             .await?;
             return Err(AppError::forbidden(
-                "pending-task",
+                RuleId::PendingTask,
                 format!("{what} (permission {} refused until then)", p.as_str()),
             ));
         }
@@ -221,7 +222,7 @@ impl Sirm {
             );
         }
         Err(AppError::forbidden(
-            "deny-by-default",
+            RuleId::DenyByDefault,
             format!(
                 "permission {} is not granted to your roles ({})",
                 p.as_str(),

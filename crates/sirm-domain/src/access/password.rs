@@ -40,6 +40,8 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::RuleId;
+
 /// A shipped password policy profile.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
@@ -100,17 +102,17 @@ impl FromStr for PolicyProfile {
 pub const MAX_PASSWORD_LENGTH: usize = 128;
 
 /// Rule id: too short.
-pub const RULE_MIN_LENGTH: &str = "password.min_length";
+pub const RULE_MIN_LENGTH: RuleId = RuleId::PasswordMinLength;
 /// Rule id: too long.
-pub const RULE_MAX_LENGTH: &str = "password.max_length";
+pub const RULE_MAX_LENGTH: RuleId = RuleId::PasswordMaxLength;
 /// Rule id: too few character classes.
-pub const RULE_CLASSES: &str = "password.classes";
+pub const RULE_CLASSES: RuleId = RuleId::PasswordClasses;
 /// Rule id: on the common-password list.
-pub const RULE_COMMON: &str = "password.common";
+pub const RULE_COMMON: RuleId = RuleId::PasswordCommon;
 /// Rule id: contains the user name.
-pub const RULE_CONTAINS_USERNAME: &str = "password.contains_username";
+pub const RULE_CONTAINS_USERNAME: RuleId = RuleId::PasswordContainsUsername;
 /// Rule id: the policy itself is not acceptable (configuration check).
-pub const RULE_POLICY_CONFIG: &str = "password.policy_config";
+pub const RULE_POLICY_CONFIG: RuleId = RuleId::PasswordPolicyConfig;
 
 /// A password policy. Build one with [`PasswordPolicy::profile`]; fields may
 /// be overridden by configuration and checked with
@@ -151,7 +153,7 @@ impl Default for PasswordPolicy {
 #[error("{message}")]
 pub struct PolicyViolation {
     /// Stable rule id, e.g. `password.min_length`.
-    pub rule: &'static str,
+    pub rule: RuleId,
     /// The profile of the policy that refused it.
     pub profile: PolicyProfile,
     /// English; names the rule and the profile; never contains the password.
@@ -235,7 +237,7 @@ impl PasswordPolicy {
         }
     }
 
-    fn violation(&self, rule: &'static str, detail: String) -> PolicyViolation {
+    fn violation(&self, rule: RuleId, detail: String) -> PolicyViolation {
         PolicyViolation {
             rule,
             profile: self.profile,
@@ -377,7 +379,7 @@ mod tests {
     fn asvs() -> PasswordPolicy {
         PasswordPolicy::profile(PolicyProfile::Asvs)
     }
-    fn rule(p: &PasswordPolicy, pw: &str, user: &str) -> Option<&'static str> {
+    fn rule(p: &PasswordPolicy, pw: &str, user: &str) -> Option<RuleId> {
         p.check_new_password(pw, user).err().map(|v| v.rule)
     }
 

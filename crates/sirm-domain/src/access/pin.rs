@@ -16,6 +16,8 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::RuleId;
+
 /// Digits of a query PIN.
 pub const PIN_LENGTH: usize = 6;
 /// Consecutive wrong PINs that lock the PIN.
@@ -23,22 +25,22 @@ pub const PIN_LOCKOUT_THRESHOLD: u32 = 5;
 /// How long a locked PIN stays locked.
 pub const PIN_LOCKOUT_MINUTES: u32 = 30;
 
-pub const RULE_PIN_FORMAT: &str = "pin.format";
-pub const RULE_PIN_REPEATED: &str = "pin.repeated";
-pub const RULE_PIN_SEQUENCE: &str = "pin.sequence";
-pub const RULE_PIN_BIRTH_DATE: &str = "pin.birth_date";
+pub const RULE_PIN_FORMAT: RuleId = RuleId::PinFormat;
+pub const RULE_PIN_REPEATED: RuleId = RuleId::PinRepeated;
+pub const RULE_PIN_SEQUENCE: RuleId = RuleId::PinSequence;
+pub const RULE_PIN_BIRTH_DATE: RuleId = RuleId::PinBirthDate;
 
 /// A query PIN refused by a rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("refused by rule {rule}: {message}")]
 pub struct PinViolation {
     /// Stable rule id, e.g. `pin.sequence`.
-    pub rule: &'static str,
+    pub rule: RuleId,
     /// English; never contains the PIN.
     pub message: String,
 }
 
-fn refuse(rule: &'static str, message: &str) -> PinViolation {
+fn refuse(rule: RuleId, message: &str) -> PinViolation {
     PinViolation {
         rule,
         message: message.to_string(),
@@ -105,7 +107,7 @@ mod tests {
         NaiveDate::from_ymd_opt(1985, 3, 7).unwrap_or_default()
     }
 
-    fn rule(pin: &str) -> Option<&'static str> {
+    fn rule(pin: &str) -> Option<RuleId> {
         check_query_pin(pin, birth()).err().map(|v| v.rule)
     }
 

@@ -26,20 +26,23 @@ use std::fmt;
 use serde::Serialize;
 
 use super::role::{Role, RoleClass};
+use crate::RuleId;
 
 /// Rule id: an administrator role never together with a business or query role.
-pub const ART26_ADMIN_BUSINESS: &str = "art26-admin-business";
+pub const ART26_ADMIN_BUSINESS: RuleId = RuleId::Art26AdminBusiness;
 /// Rule id: one administrator role per account (三员分立, DBA included).
-pub const THREE_ADMINS_SEPARATE: &str = "three-admins-separate";
+pub const THREE_ADMINS_SEPARATE: RuleId = RuleId::ThreeAdminsSeparate;
 /// Rule id: staff roles and external roles never in one account.
-pub const STAFF_EXTERNAL: &str = "staff-external";
+pub const STAFF_EXTERNAL: RuleId = RuleId::StaffExternal;
 /// Rule id: an institutional external capacity (employer agent, organ officer,
 /// statistics user) is an account of its own.
-pub const EXTERNAL_CAPACITY: &str = "external-capacity";
+pub const EXTERNAL_CAPACITY: RuleId = RuleId::ExternalCapacity;
 
 /// One separation-of-duty rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct SodRule {
+    /// The rule.
+    pub rule: RuleId,
     /// Stable id, e.g. `art26-admin-business`.
     pub id: &'static str,
     /// Where the rule comes from, e.g. "Art 26".
@@ -53,25 +56,29 @@ pub struct SodRule {
 /// All separation-of-duty rules, in the order they are documented.
 pub const SOD_RULES: [SodRule; 4] = [
     SodRule {
-        id: ART26_ADMIN_BUSINESS,
+        rule: ART26_ADMIN_BUSINESS,
+        id: ART26_ADMIN_BUSINESS.as_str(),
         article: "Art 26",
         name_zh: "系统管理员、数据库管理员不得兼职业务经办用户或者信息查询用户",
         description_en: "an administrator (system, security, audit or database) may not also be a business or query user (Art 26; doing so is a breach under Art 28(2))",
     },
     SodRule {
-        id: THREE_ADMINS_SEPARATE,
+        rule: THREE_ADMINS_SEPARATE,
+        id: THREE_ADMINS_SEPARATE.as_str(),
         article: "GB/T 22239-2019 8.1.5",
         name_zh: "三员分立",
         description_en: "the system, security, audit and database administrators are different accounts: one administrator role per account",
     },
     SodRule {
-        id: STAFF_EXTERNAL,
+        rule: STAFF_EXTERNAL,
+        id: STAFF_EXTERNAL.as_str(),
         article: "Art 26",
         name_zh: "经办机构工作人员账户与外部用户账户分设",
         description_en: "agency staff roles and external roles are never held by one account; a staff member uses a separate portal account for their own record",
     },
     SodRule {
-        id: EXTERNAL_CAPACITY,
+        rule: EXTERNAL_CAPACITY,
+        id: EXTERNAL_CAPACITY.as_str(),
         article: "Art 15, 17, 18",
         name_zh: "单位、机关账户专户专用",
         description_en: "an employer agent, organ officer or statistics user account acts in that capacity only and holds no other external role",
@@ -79,15 +86,15 @@ pub const SOD_RULES: [SodRule; 4] = [
 ];
 
 /// Looks a rule up by id.
-pub fn sod_rule(id: &str) -> Option<&'static SodRule> {
-    SOD_RULES.iter().find(|r| r.id == id)
+pub fn sod_rule(id: RuleId) -> Option<&'static SodRule> {
+    SOD_RULES.iter().find(|r| r.rule == id)
 }
 
 /// A role combination refused by a separation-of-duty rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 pub struct SodViolation {
     /// Stable rule id, e.g. `art26-admin-business`.
-    pub rule: &'static str,
+    pub rule: RuleId,
     /// Where the rule comes from, e.g. "Art 26".
     pub article: &'static str,
     /// The two roles that may not meet: the one already held (or listed
@@ -140,7 +147,7 @@ pub fn pair_rule(a: Role, b: Role) -> Option<&'static SodRule> {
 
 fn violation(rule: &'static SodRule, held: Role, added: Role) -> SodViolation {
     SodViolation {
-        rule: rule.id,
+        rule: rule.rule,
         article: rule.article,
         roles: [held, added],
         message: format!(
@@ -203,7 +210,7 @@ mod tests {
         let business = [Clerk, Reviewer, Rechecker, Approver, MaintenanceOfficer];
         let personal = [InsuredPerson, Delegate];
         let institutional_roles = [EmployerAgent, OrganOfficer, StatisticsUser];
-        let expected = |a: Role, b: Role| -> Option<&'static str> {
+        let expected = |a: Role, b: Role| -> Option<RuleId> {
             let is = |set: &[Role], r: Role| set.contains(&r);
             let staff = |r: Role| is(&admins, r) || is(&business, r) || r == QueryOfficer;
             let external = |r: Role| is(&personal, r) || is(&institutional_roles, r);
@@ -268,7 +275,7 @@ mod tests {
     fn rules_are_documented_once() {
         for (i, r) in SOD_RULES.iter().enumerate() {
             assert!(SOD_RULES[i + 1..].iter().all(|o| o.id != r.id));
-            assert_eq!(sod_rule(r.id), Some(r));
+            assert_eq!(sod_rule(r.rule), Some(r));
         }
     }
 

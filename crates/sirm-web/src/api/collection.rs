@@ -87,6 +87,7 @@ pub async fn submit(
         return Err(ApiError {
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
             code: "invalid_parameter",
+            rule: None,
             message: "expected a request with Content-Type: application/json".into(),
         });
     }

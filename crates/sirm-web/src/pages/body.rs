@@ -50,6 +50,7 @@ pub fn too_large(field: &str, cap: &Cap) -> ApiError {
     ApiError {
         status: StatusCode::PAYLOAD_TOO_LARGE,
         code: "payload_too_large",
+        rule: None,
         message: format!(
             "文件超过上限 {mib} MiB / the file exceeds the limit of {mib} MiB (field {field}, cap {setting})",
             mib = cap.mib,
@@ -63,6 +64,7 @@ pub fn material_too_large(file: &str, mib: u64) -> ApiError {
     ApiError {
         status: StatusCode::PAYLOAD_TOO_LARGE,
         code: "payload_too_large",
+        rule: None,
         message: format!(
             "材料超过上限 {mib} MiB / the material exceeds the limit of {mib} MiB (field material, {file})"
         ),
@@ -128,6 +130,7 @@ pub async fn text(
                     return Err(ApiError {
                         status: StatusCode::PAYLOAD_TOO_LARGE,
                         code: "payload_too_large",
+                        rule: None,
                         message: format!(
                             "字段超过上限 {kib} KiB / the field exceeds the limit of {kib} KiB (field {name}, cap limits.form_kib)",
                             kib = max / 1024

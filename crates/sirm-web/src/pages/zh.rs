@@ -1,47 +1,65 @@
-//! Chinese first: the API speaks stable codes and English messages; pages
-//! show a Chinese sentence for every refusal they can recognise (by rule id
-//! or by the stable phrase of the message), with the English detail below.
+//! Chinese first: the API speaks stable codes, rule ids and English
+//! messages; pages show a Chinese sentence for every refusal they can
+//! recognise (by its [`RuleId`], or for errors no rule names by the stable
+//! phrase of the message), with the English detail below.
 
-/// Chinese explanation of a rule id.
-pub fn rule_zh(rule: &str) -> Option<&'static str> {
-    Some(match rule {
-        "art26-admin-business" => "拒绝：系统管理员、安全管理员、审计管理员、数据库管理员不得兼任业务经办用户或信息查询用户（《社会保险个人权益记录管理办法》第二十六条）",
-        "three-admins-separate" => "拒绝：三员分立，一个账户只能担任一个管理员角色",
-        "staff-external" => "拒绝：工作人员角色与外部用户角色不得由同一账户担任",
-        "external-capacity" => "拒绝：该外部用户角色不得与其他外部用户角色兼任",
-        "deny-by-default" => "无权操作：您的角色没有这项权限",
-        "pending-task" => "请先完成待办事项：修改密码或绑定第二因素",
-        "agency-scope" => "拒绝：该记录不属于本经办机构",
-        "four-eyes" => "拒绝：同一人不得处理同一业务的两个环节",
-        "stage-order" => "拒绝：该业务当前不在这个审核环节",
-        "review" => "拒绝：不符合审核流程",
-        "csrf" => "请求缺少有效的防伪令牌，请刷新页面后重试",
-        "password.min_length" => "密码长度不足",
-        "password.max_length" => "密码过长",
-        "password.classes" => "密码须包含大写字母、小写字母、数字、符号中的至少三类",
-        "password.common" => "密码过于常见，请换一个",
-        "password.contains_username" => "密码不得包含用户名",
-        "password.reuse" => "不得重复使用最近用过的密码",
-        "pin.format" => "查询密码须为6位数字",
-        "pin.repeated" => "查询密码不得为同一数字重复（如111111）",
-        "pin.sequence" => "查询密码不得为连续数字（如123456、654321）",
-        "pin.birth_date" => "查询密码不得取自身份证号码中的出生日期",
-        _ => return None,
-    })
+use sirm_domain::RuleId;
+
+use crate::error::ApiError;
+
+/// Chinese explanation of a rule. Exhaustive: a new rule without Chinese
+/// does not compile.
+pub fn rule_zh(rule: RuleId) -> &'static str {
+    match rule {
+        RuleId::Art26AdminBusiness => "拒绝：系统管理员、安全管理员、审计管理员、数据库管理员不得兼任业务经办用户或信息查询用户（《社会保险个人权益记录管理办法》第二十六条）",
+        RuleId::ThreeAdminsSeparate => "拒绝：三员分立，一个账户只能担任一个管理员角色",
+        RuleId::StaffExternal => "拒绝：工作人员角色与外部用户角色不得由同一账户担任",
+        RuleId::ExternalCapacity => "拒绝：该外部用户角色不得与其他外部用户角色兼任",
+        RuleId::DenyByDefault => "无权操作：您的角色没有这项权限",
+        RuleId::PendingTask => "请先完成待办事项：修改密码或绑定第二因素",
+        RuleId::AgencyScope => "拒绝：该记录不属于本经办机构",
+        RuleId::FourEyes => "拒绝：同一人不得处理同一业务的两个环节",
+        RuleId::StageOrder => "拒绝：该业务当前不在这个审核环节",
+        RuleId::Review => "拒绝：不符合审核流程",
+        RuleId::Csrf => "请求缺少有效的防伪令牌，请刷新页面后重试",
+        RuleId::AdminNetworks => "拒绝：管理功能只能从管理终端访问",
+        RuleId::ExternalResetAtCounter => "拒绝：外部用户账户须本人持有效身份证件到柜台重置",
+        RuleId::AdminReset => "拒绝：三员分立，系统管理员不得重置安全管理员或审计管理员的密码",
+        RuleId::LastAdministrator => "拒绝：该账户是最后一位在岗的此类管理员，请先将角色授予他人",
+        RuleId::OwnAlarm => "拒绝：告警涉及您本人的账号，须由其他管理员处理",
+        RuleId::PublishedHistory => "拒绝：本系统恢复时丢失了已公布的账本记录，暂停写入",
+        RuleId::DelegationValidity => "拒绝：授权委托不在有效期内",
+        RuleId::QueryableContent => "拒绝：该渠道不提供此项查询内容",
+        RuleId::PasswordMinLength => "密码长度不足",
+        RuleId::PasswordMaxLength => "密码过长",
+        RuleId::PasswordClasses => "密码须包含大写字母、小写字母、数字、符号中的至少三类",
+        RuleId::PasswordCommon => "密码过于常见，请换一个",
+        RuleId::PasswordContainsUsername => "密码不得包含用户名",
+        RuleId::PasswordReuse => "不得重复使用最近用过的密码",
+        RuleId::PasswordPolicyConfig => "密码策略配置不符合要求",
+        RuleId::PinFormat => "查询密码须为6位数字",
+        RuleId::PinRepeated => "查询密码不得为同一数字重复（如111111）",
+        RuleId::PinSequence => "查询密码不得为连续数字（如123456、654321）",
+        RuleId::PinBirthDate => "查询密码不得取自身份证号码中的出生日期",
+    }
 }
 
-/// Chinese sentence for an error message (English) from the API layer.
-pub fn message_zh(message: &str) -> Option<String> {
-    if let Some(rest) = message.split("rule ").nth(1) {
-        let id: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '.' || *c == '_')
-            .collect();
-        let id = id.trim_end_matches('.');
-        if let Some(z) = rule_zh(id) {
-            return Some(z.to_string());
-        }
+/// The Chinese sentence shown when nothing more precise is known.
+pub const GENERIC_ZH: &str = "无法完成此操作";
+
+/// Chinese sentence for an API error: by its rule when a rule refused it,
+/// else by the stable phrase of its message, else the generic sentence.
+pub fn error_zh(e: &ApiError) -> String {
+    match e.rule {
+        Some(rule) => rule_zh(rule).to_string(),
+        None => message_zh(&e.message).unwrap_or_else(|| GENERIC_ZH.to_string()),
     }
+}
+
+/// Chinese sentence for an English error message no rule names, by its
+/// stable phrase (sign-in, duplicates, malformed input …). Rule refusals are
+/// translated by [`rule_zh`] from their [`RuleId`], never from the text.
+pub fn message_zh(message: &str) -> Option<String> {
     let table: &[(&str, &str)] = &[
         (
             "wrong username or password; the account is now locked",
@@ -149,28 +167,38 @@ pub fn role_label(r: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
 
     #[test]
     fn every_rule_has_chinese() {
+        for r in RuleId::ALL {
+            let zh = rule_zh(*r);
+            assert!(!zh.trim().is_empty(), "{r}");
+            assert!(!zh.is_ascii(), "{r}: {zh}");
+        }
         for r in sirm_domain::access::SOD_RULES {
-            assert!(rule_zh(r.id).is_some(), "{}", r.id);
+            assert!(!rule_zh(r.rule).is_empty(), "{}", r.id);
         }
-        for r in [
-            sirm_domain::access::pin::RULE_PIN_FORMAT,
-            sirm_domain::access::pin::RULE_PIN_REPEATED,
-            sirm_domain::access::pin::RULE_PIN_SEQUENCE,
-            sirm_domain::access::pin::RULE_PIN_BIRTH_DATE,
-        ] {
-            assert!(rule_zh(r).is_some(), "{r}");
-        }
-        assert!(
-            message_zh("refused by rule art26-admin-business (Art 26): x")
-                .unwrap()
-                .contains("第二十六条")
+    }
+
+    #[test]
+    fn errors_by_rule_then_phrase() {
+        let by_rule = ApiError::by_rule(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            RuleId::Art26AdminBusiness,
+            "refused by rule art26-admin-business (Art 26): x",
         );
-        assert_eq!(
-            message_zh("wrong username or password").unwrap(),
-            "用户名或密码错误"
+        assert!(error_zh(&by_rule).contains("第二十六条"));
+        let phrase = ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "wrong username or password",
         );
+        assert_eq!(error_zh(&phrase), "用户名或密码错误");
+        let other = ApiError::new(StatusCode::BAD_REQUEST, "invalid_parameter", "zzz");
+        assert_eq!(error_zh(&other), GENERIC_ZH);
+        // Nothing is read out of the English prose any more.
+        assert_eq!(message_zh("refused by rule csrf: x"), None);
     }
 }
