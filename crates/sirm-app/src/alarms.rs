@@ -145,7 +145,7 @@ impl AlarmGate {
         };
         let now = Instant::now();
         g.retain(|_, t| now.duration_since(*t) < REPEAT_AFTER);
-        let key = (kind, crate::identity::refusals::source_key(source));
+        let key = (kind, crate::sources::source_key(source));
         if g.contains_key(&key) || g.keys().filter(|(k, _)| *k == kind).count() >= PER_KIND {
             return false;
         }

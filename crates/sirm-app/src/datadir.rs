@@ -57,13 +57,13 @@ pub struct Config {
     /// `[queries.telephone] self = ["contributions", "account"]`. Absent
     /// entries use the defaults in docs/queries.md.
     #[serde(default, skip_serializing_if = "is_default_queries")]
-    pub queries: crate::query::QueryConfig,
+    pub queries: crate::config::query::QueryConfig,
     /// Where original materials are kept (directory by default, or S3).
     #[serde(default, skip_serializing_if = "is_default_archive")]
     pub archive: crate::collection::archive::ArchiveConfig,
     /// Certificates (Art 15): public address for verification, fonts.
     #[serde(default, skip_serializing_if = "is_default_certificates")]
-    pub certificates: crate::certificate::CertificateConfig,
+    pub certificates: crate::config::certificate::CertificateConfig,
     /// Body sizes, workbook caps and per-source rate limits (`docs/security.md`).
     #[serde(default, skip_serializing_if = "is_default_limits")]
     pub limits: crate::limits::LimitsConfig,
@@ -85,10 +85,10 @@ pub struct Config {
     /// The telephone (IVR) systems allowed to call `/api/v1/ivr/summary`
     /// (`[ivr] clients`, SHA-256 of each client's credential).
     #[serde(default, skip_serializing_if = "is_default_ivr")]
-    pub ivr: crate::identity::ivr::IvrConfig,
+    pub ivr: crate::config::ivr::IvrConfig,
 }
 
-fn is_default_ivr(i: &crate::identity::ivr::IvrConfig) -> bool {
+fn is_default_ivr(i: &crate::config::ivr::IvrConfig) -> bool {
     i.clients.is_empty()
 }
 
@@ -112,15 +112,15 @@ fn is_default_limits(l: &crate::limits::LimitsConfig) -> bool {
     *l == crate::limits::LimitsConfig::default()
 }
 
-fn is_default_certificates(c: &crate::certificate::CertificateConfig) -> bool {
-    *c == crate::certificate::CertificateConfig::default()
+fn is_default_certificates(c: &crate::config::certificate::CertificateConfig) -> bool {
+    *c == crate::config::certificate::CertificateConfig::default()
 }
 
 fn is_default_archive(a: &crate::collection::archive::ArchiveConfig) -> bool {
     *a == crate::collection::archive::ArchiveConfig::default()
 }
 
-fn is_default_queries(q: &crate::query::QueryConfig) -> bool {
+fn is_default_queries(q: &crate::config::query::QueryConfig) -> bool {
     q.0.is_empty()
 }
 

@@ -5,9 +5,11 @@ use chrono::Utc;
 use sirm_domain::access::Role;
 use sirm_domain::id::RegionCode;
 use sirm_domain::records::{self, kind, AccountCreated, AgencyRegistration};
-use sirm_ledger::{CryptoProfile, EntryDraft, Stream};
+use sirm_ledger::{CryptoProfile, Stream};
 use sirm_store::{Installation, Role as DbRole, SchemaState, Store};
 
+pub use crate::drafts::draft;
+pub use crate::identity::username::check_username;
 use crate::{password, AppError, Config, OpenOptions};
 
 /// What `sirm init` needs to know.
@@ -37,22 +39,6 @@ pub struct InitReport {
     /// Issued one-time passwords of the security and audit administrators
     /// (to be changed at their first sign-in), to hand to those two people.
     pub issued: Vec<crate::identity::accounts::Issued>,
-}
-
-pub fn check_username(name: &str) -> Result<(), AppError> {
-    let ok = (3..=32).contains(&name.len())
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name.chars().all(|c| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-' || c == '.'
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::invalid(
-            "username",
-            format!("{name:?}: 3–32 characters a–z, 0–9, '.', '_' or '-', starting with a letter"),
-        ))
-    }
 }
 
 /// Create a new installation. Everything is checked before anything is
@@ -291,25 +277,4 @@ async fn init_database(
             .await?;
     }
     Ok(())
-}
-
-/// Build a ledger draft for `payload` (a record type of `sirm-domain`).
-pub fn draft<T: serde::Serialize>(
-    config: &Config,
-    stream: Stream,
-    kind: &str,
-    subject: String,
-    actor: &str,
-    payload: &T,
-) -> Result<EntryDraft, AppError> {
-    Ok(EntryDraft {
-        time: Utc::now(),
-        agency: config.agency_code.clone(),
-        stream,
-        kind: kind.to_string(),
-        subject,
-        application: None,
-        actors: vec![actor.to_string()],
-        payload: serde_json::to_value(payload).map_err(|e| AppError::invalid("payload", e))?,
-    })
 }

@@ -8,149 +8,16 @@
 //! `NotFound("record")`.
 
 use sirm_domain::RuleId;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sirm_domain::access::Permission;
 use sirm_domain::id::PersonKey;
 
+pub use crate::config::query::{Channel, Item, QueryConfig, Requester};
 use crate::identity::Principal;
 use crate::rights::RightsRecord;
 use crate::{AppError, Sirm};
-
-/// A queryable item (Art 2's record kinds as the person sees them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Item {
-    /// Registration details (参保登记信息).
-    Registration,
-    /// Employment history (就业记录).
-    Employment,
-    /// Contributions per month and insurance type, contribution years, subsidies.
-    Contributions,
-    /// Personal account year by year (个人账户).
-    Account,
-    /// Benefit eligibility and payments (待遇).
-    Benefit,
-}
-
-impl Item {
-    pub const ALL: [Item; 5] = [
-        Item::Registration,
-        Item::Employment,
-        Item::Contributions,
-        Item::Account,
-        Item::Benefit,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Item::Registration => "registration",
-            Item::Employment => "employment",
-            Item::Contributions => "contributions",
-            Item::Account => "account",
-            Item::Benefit => "benefit",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Item> {
-        Item::ALL.into_iter().find(|i| i.as_str() == s.trim())
-    }
-}
-
-/// Where a query comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// The web portal (网上查询), on a computer or a phone.
-    Portal,
-    /// The self-service terminal (自助终端).
-    Kiosk,
-    /// The counter (柜台), served by a query officer.
-    Counter,
-    /// The telephone channel (电话查询).
-    Telephone,
-    /// The employer's web portal.
-    Employer,
-    /// Another organ's request under law (Art 17–18), by API or letter.
-    Organ,
-}
-
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Portal => "portal",
-            Channel::Kiosk => "kiosk",
-            Channel::Counter => "counter",
-            Channel::Telephone => "telephone",
-            Channel::Employer => "employer",
-            Channel::Organ => "organ",
-        }
-    }
-}
-
-/// In which capacity the requester asks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Requester {
-    /// The insured person (本人).
-    #[serde(rename = "self")]
-    Person,
-    /// A delegate with a written authorization on file (委托人).
-    Delegate,
-    /// The person's employer, for months employed there (用人单位).
-    Employer,
-    /// Agency staff doing their work (经办人员).
-    Staff,
-    /// Anyone else with a legal basis: a third-party query (Art 21).
-    ThirdParty,
-}
-
-impl Requester {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Requester::Person => "self",
-            Requester::Delegate => "delegate",
-            Requester::Employer => "employer",
-            Requester::Staff => "staff",
-            Requester::ThirdParty => "third_party",
-        }
-    }
-}
-
-/// `[queries]` in `sirm.toml`: per channel, per requester, the items it may
-/// see. A channel or requester not listed uses the defaults of
-/// [`QueryConfig::default_items`] (docs/queries.md); listing one replaces
-/// its default.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct QueryConfig(pub BTreeMap<Channel, BTreeMap<Requester, BTreeSet<Item>>>);
-
-impl QueryConfig {
-    /// The built-in defaults (documented in docs/queries.md; a test keeps
-    /// the two equal).
-    pub fn default_items(channel: Channel, requester: Requester) -> BTreeSet<Item> {
-        use Item::*;
-        let all = Item::ALL.to_vec();
-        let items: Vec<Item> = match (channel, requester) {
-            (Channel::Portal | Channel::Kiosk | Channel::Counter, Requester::Person) => all,
-            (Channel::Portal | Channel::Counter, Requester::Delegate) => all,
-            (Channel::Telephone, Requester::Person) => vec![Contributions, Account, Benefit],
-            (Channel::Employer, Requester::Employer) => vec![Registration, Contributions],
-            (Channel::Counter, Requester::Staff) => all,
-            (Channel::Organ, Requester::ThirdParty) => vec![Registration, Contributions],
-            _ => vec![],
-        };
-        items.into_iter().collect()
-    }
-
-    /// The items `requester` may see through `channel`.
-    pub fn allowed(&self, channel: Channel, requester: Requester) -> BTreeSet<Item> {
-        self.0
-            .get(&channel)
-            .and_then(|m| m.get(&requester))
-            .cloned()
-            .unwrap_or_else(|| Self::default_items(channel, requester))
-    }
-}
 
 /// A record as one requester may see it.
 #[derive(Clone, Debug, Serialize)]
@@ -197,7 +64,7 @@ impl Sirm {
         who: &Principal,
     ) -> Result<Vec<(sirm_store::DelegationRow, bool)>, AppError> {
         self.authorize(who, Permission::DelegatedRecordRead).await?;
-        let today = crate::rights::today().to_string();
+        let today = crate::clock::today().to_string();
         let mut out = Vec::new();
         for mut d in self.store.delegations_of(&who.username).await? {
             let in_force = d.valid_from <= today && today <= d.valid_until;
@@ -230,7 +97,7 @@ impl Sirm {
             .await?
             .filter(|d| d.person_id == subject.as_str())
             .ok_or_else(|| AppError::NotFound("authorization for this person".into()))?;
-        let today = crate::rights::today().to_string();
+        let today = crate::clock::today().to_string();
         if today < d.valid_from || d.valid_until < today {
             return Err(AppError::Forbidden {
                 rule: RuleId::DelegationValidity,
@@ -334,7 +201,7 @@ impl Sirm {
         }
         // A delegate with an authorization in force.
         if who.may(Permission::DelegatedRecordRead) {
-            let today = crate::rights::today().to_string();
+            let today = crate::clock::today().to_string();
             let scope: BTreeSet<Item> = self
                 .store
                 .delegations_of(&who.username)
@@ -404,7 +271,7 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
         r.contributions.clear();
         r.subsidies.clear();
         r.contribution_years =
-            crate::rights::contribution_years(&[], crate::rights::current_month());
+            crate::rights::contribution_years(&[], crate::clock::current_month());
     }
     if !items.contains(&Item::Account) {
         r.account_years.clear();
@@ -425,7 +292,7 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
         r.contributions.retain(|c| c.credit_code == code);
         r.subsidies.clear();
         r.contribution_years =
-            crate::rights::contribution_years(&r.contributions, crate::rights::current_month());
+            crate::rights::contribution_years(&r.contributions, crate::clock::current_month());
     }
 }
 

@@ -10,7 +10,7 @@ use sirm_domain::records::{
 };
 use sirm_ledger::{EntryDraft, Stream};
 
-use crate::install::draft;
+use crate::drafts::draft;
 use crate::{AppError, Config, Sirm};
 
 pub fn employer_draft(

@@ -17,6 +17,7 @@ use sirm_store::{
     SubsidyRow,
 };
 
+pub use crate::clock::{agency_now, agency_offset, current_month, today};
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
 
@@ -130,25 +131,13 @@ pub struct ArrearsRow {
     pub due: Decimal,
 }
 
-/// The agency's time zone (UTC+8, Beijing time).
-pub fn agency_offset() -> chrono::FixedOffset {
-    use chrono::Offset;
-    chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::Utc.fix())
-}
-
-/// Now in the agency's time zone (UTC+8), as printed on documents.
-pub fn agency_now() -> chrono::NaiveDateTime {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).naive_utc()
-}
-
-/// Today in the agency's time zone (UTC+8).
-pub fn today() -> chrono::NaiveDate {
-    agency_now().date()
-}
-
-/// The current month in the agency's time zone (UTC+8).
-pub fn current_month() -> Month {
-    Month::of_date(today())
+/// `110105********0012` from an ID number's text (anything else as it is:
+/// "（已删除）" for an erased person).
+pub fn mask_id_text(id: &str) -> String {
+    match id.parse::<sirm_domain::id::ResidentId>() {
+        Ok(rid) => rid.masked(),
+        Err(_) => id.to_string(),
+    }
 }
 
 impl Sirm {
@@ -348,7 +337,7 @@ impl Sirm {
                     &row.id_number,
                 )
                 .await?;
-            row.id_number = crate::certificate::mask_id_text(&id);
+            row.id_number = mask_id_text(&id);
             employees.push(EmployeeEntry {
                 handle: self.employee_handle(&code, &row.person_id),
                 row,

@@ -14,7 +14,7 @@ use sirm_domain::rules::{engine, Category, Month};
 use sirm_ledger::Stream;
 
 use super::Emit;
-use crate::install::draft;
+use crate::drafts::draft;
 use crate::registration::{employment_start_draft, person_draft};
 use crate::{AppError, Config};
 

@@ -1,22 +1,20 @@
-//! Account administration (system administrator) and role grants
-//! (requested by the system administrator, effective only after the security
-//! administrator approves; separation of duties checked at request, at
-//! approval, and on every request afterwards).
+//! Account administration (system administrator): staff accounts, their
+//! status, password resets. Role grants are in [`super::roles`].
 
 use sirm_domain::RuleId;
 use std::str::FromStr;
 
 use rand::RngCore;
 use serde::Serialize;
-use sirm_domain::access::{self, Permission, Role};
-use sirm_domain::records::{
-    self, kind, AccountCreated, AccountStatusChange, RoleDecision, RoleRequested,
-};
+use sirm_domain::access::{Permission, Role};
+use sirm_domain::records::{self, kind, AccountCreated, AccountStatusChange};
 use sirm_ledger::Stream;
-use sirm_store::{AccountRow, RoleRequestRow};
+use sirm_store::AccountRow;
 
-use super::{time_us, Principal};
-use crate::install::{check_username, draft};
+use super::username::check_username;
+use super::Principal;
+use crate::clock::time_us;
+use crate::drafts::draft;
 use crate::{password, AppError, Sirm};
 
 /// How long a password-reset code works.
@@ -69,14 +67,6 @@ pub struct Issued {
     pub password: String,
 }
 
-/// Outcome of a role request.
-#[derive(Clone, Debug, Serialize)]
-pub struct RoleRequestOutcome {
-    pub request_id: String,
-    /// `pending`: it takes effect when the security administrator approves.
-    pub status: String,
-}
-
 /// A random password that satisfies both shipped policy profiles.
 pub(crate) fn issue_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -89,18 +79,18 @@ pub(crate) fn issue_password() -> String {
     format!("{}-{}-7a", &body[..7], &body[7..])
 }
 
-fn parse_role(s: &str) -> Result<Role, AppError> {
+pub(super) fn parse_role(s: &str) -> Result<Role, AppError> {
     Role::from_str(s).map_err(|e| AppError::invalid("role", e))
 }
 
-fn roles_of(row: &AccountRow) -> Result<Vec<Role>, AppError> {
+pub(super) fn roles_of(row: &AccountRow) -> Result<Vec<Role>, AppError> {
     row.roles.iter().map(|r| parse_role(r)).collect()
 }
 
 impl Sirm {
     /// An account of the administrator's own agency; another agency's
     /// account is the same "not found" as a missing one.
-    async fn account_or_404(
+    pub(super) async fn account_or_404(
         &self,
         who: &Principal,
         username: &str,
@@ -111,29 +101,6 @@ impl Sirm {
             .await?
             .filter(|a| a.agency == who.agency)
             .ok_or_else(|| AppError::NotFound(format!("account {username}")))
-    }
-
-    /// Refuse with the separation-of-duty rule, and audit the refusal.
-    async fn sod_refusal(
-        &self,
-        who: &Principal,
-        v: access::SodViolation,
-        target: &str,
-    ) -> AppError {
-        let _ = self
-            .audit(
-                target,
-                &who.source,
-                "role.refused",
-                "denied",
-                &v.to_string(),
-                &who.username,
-            )
-            .await;
-        AppError::Forbidden {
-            rule: v.rule,
-            message: v.to_string(),
-        }
     }
 
     /// Create a staff account with no roles and an issued password.
@@ -475,7 +442,7 @@ impl Sirm {
             code,
             expires: chrono::DateTime::from_timestamp_micros(expires)
                 .map(|t| {
-                    t.with_timezone(&crate::rights::agency_offset())
+                    t.with_timezone(&crate::clock::agency_offset())
                         .format("%Y-%m-%d %H:%M")
                         .to_string()
                 })
@@ -569,157 +536,13 @@ impl Sirm {
         Ok(())
     }
 
-    /// The system administrator asks for `role` to be granted to `username`.
-    /// Refused at once if the grant would break a separation-of-duty rule.
-    pub async fn request_role(
-        &self,
-        who: &Principal,
-        username: &str,
-        role: &str,
-        reason: &str,
-    ) -> Result<RoleRequestOutcome, AppError> {
-        self.authorize(who, Permission::AccountManage).await?;
-        let role = parse_role(role)?;
-        let target = self.account_or_404(who, username).await?;
-        records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
-        let current = roles_of(&target)?;
-        if current.contains(&role) {
-            return Err(AppError::Conflict(format!(
-                "{} already holds {}",
-                target.username,
-                role.as_str()
-            )));
-        }
-        if let Err(v) = access::check_grant(&current, role) {
-            return Err(self.sod_refusal(who, v, &target.username).await);
-        }
-        self.file_role_request(
-            who,
-            &target,
-            role,
-            reason,
-            kind::ROLE_REQUESTED,
-            "role.request",
-        )
-        .await
-    }
-
-    pub async fn role_requests(
-        &self,
-        who: &Principal,
-        status: Option<&str>,
-    ) -> Result<Vec<RoleRequestRow>, AppError> {
-        if !who.may(Permission::RoleApprove) {
-            self.authorize(who, Permission::AccountManage).await?;
-        } else {
-            self.authorize(who, Permission::RoleApprove).await?;
-        }
-        Ok(self.store.role_requests(status).await?)
-    }
-
-    /// The security administrator decides on a pending role request (a
-    /// grant or a revocation).
-    pub async fn decide_role(
-        &self,
-        who: &Principal,
-        request_id: &str,
-        approve: bool,
-        reason: &str,
-    ) -> Result<(), AppError> {
-        self.authorize(who, Permission::RoleApprove).await?;
-        let req = self
-            .store
-            .role_requests(None)
-            .await?
-            .into_iter()
-            .find(|r| r.request_id == request_id)
-            .ok_or_else(|| AppError::NotFound(format!("role request {request_id}")))?;
-        // Another agency's request is the same "not found" as a missing one.
-        self.account_or_404(who, &req.username)
-            .await
-            .map_err(|_| AppError::NotFound(format!("role request {request_id}")))?;
-        let reason = if reason.trim().is_empty() && approve {
-            "approved"
-        } else {
-            reason
-        };
-        records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
-        if req.status != "pending" {
-            return Err(AppError::Conflict(format!(
-                "role request {request_id} is already {}",
-                req.status
-            )));
-        }
-        if req.requested_by == who.username || req.username == who.username {
-            return Err(AppError::forbidden(
-                RuleId::FourEyes,
-                "a role request is decided by someone other than its requester and its subject",
-            ));
-        }
-        let role = parse_role(&req.role)?;
-        let revoke = req.action == "revoke";
-        let mut guarded = Vec::new();
-        if approve {
-            let target = self.account_or_404(who, &req.username).await?;
-            let held = roles_of(&target)?;
-            if revoke {
-                if !held.contains(&role) {
-                    return Err(AppError::Conflict(format!(
-                        "{} no longer holds {}",
-                        target.username,
-                        role.as_str()
-                    )));
-                }
-                self.keep_last_holder(who, &target, role, "revoke").await?;
-                guarded.push(role);
-            } else if let Err(v) = access::check_grant(&held, role) {
-                return Err(self.sod_refusal(who, v, &target.username).await);
-            }
-        }
-        let dec = RoleDecision {
-            request_id: req.request_id.clone(),
-            username: req.username.clone(),
-            role: req.role.clone(),
-            reason: reason.to_string(),
-        };
-        let k = if approve {
-            kind::ROLE_APPROVED
-        } else {
-            kind::ROLE_REJECTED
-        };
-        let d = draft(
-            &self.config,
-            Stream::Security,
-            k,
-            records::account_subject(&req.username),
-            &who.username,
-            &dec,
-        )?;
-        let event = match (approve, revoke) {
-            (true, false) => "role.approve",
-            (true, true) => "role.revoke",
-            (false, _) => "role.reject",
-        };
-        let ev = self.audit_draft(
-            &req.username,
-            &who.source,
-            event,
-            "success",
-            &format!("{} {} {} ({reason})", req.request_id, req.action, req.role),
-            &who.username,
-        )?;
-        self.append_with(vec![d, ev], last_holder_guard(&req.username, &guarded))
-            .await?;
-        Ok(())
-    }
-
     /// Refuse to leave nobody holding `security_admin` or `audit_admin`
     /// (the early check, with an audit event; `last_holder_guard` repeats
     /// it inside the append transaction).
     ///
     /// (rule `last-administrator`): without them nobody approves roles or
     /// reads the audit trail, and the bootstrap exists only in `sirm init`.
-    async fn keep_last_holder(
+    pub(super) async fn keep_last_holder(
         &self,
         who: &Principal,
         target: &AccountRow,
@@ -760,103 +583,11 @@ impl Sirm {
         .await?;
         Err(AppError::forbidden(RuleId::LastAdministrator, msg))
     }
-
-    /// The system administrator asks for `role` to be taken from
-    /// `username`; like a grant, it takes effect only when the security
-    /// administrator approves (so no one person can strip the others of
-    /// their roles and crown a puppet).
-    pub async fn request_revocation(
-        &self,
-        who: &Principal,
-        username: &str,
-        role: &str,
-        reason: &str,
-    ) -> Result<RoleRequestOutcome, AppError> {
-        self.authorize(who, Permission::AccountManage).await?;
-        let role = parse_role(role)?;
-        let target = self.account_or_404(who, username).await?;
-        if !target.roles.iter().any(|r| r == role.as_str()) {
-            return Err(AppError::Conflict(format!(
-                "{} does not hold {}",
-                target.username,
-                role.as_str()
-            )));
-        }
-        records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
-        self.keep_last_holder(who, &target, role, "revoke").await?;
-        self.file_role_request(
-            who,
-            &target,
-            role,
-            reason,
-            kind::ROLE_REVOCATION_REQUESTED,
-            "role.revocation_request",
-        )
-        .await
-    }
-
-    /// Append a grant or revocation request (`kind`) with its audit event,
-    /// unless one about the same account and role is already pending.
-    async fn file_role_request(
-        &self,
-        who: &Principal,
-        target: &AccountRow,
-        role: Role,
-        reason: &str,
-        kind: &str,
-        event: &str,
-    ) -> Result<RoleRequestOutcome, AppError> {
-        if self
-            .store
-            .role_requests(Some("pending"))
-            .await?
-            .iter()
-            .any(|r| r.username == target.username && r.role == role.as_str())
-        {
-            return Err(AppError::Conflict(format!(
-                "a request about {} holding {} is already pending",
-                target.username,
-                role.as_str()
-            )));
-        }
-        let mut raw = [0u8; 6];
-        rand::rngs::OsRng.fill_bytes(&mut raw);
-        let request_id = format!("RR-{}", hex::encode(raw));
-        let req = RoleRequested {
-            request_id: request_id.clone(),
-            username: target.username.clone(),
-            role: role.as_str().to_string(),
-            reason: reason.to_string(),
-        };
-        let drafts = vec![
-            draft(
-                &self.config,
-                Stream::Security,
-                kind,
-                records::account_subject(&target.username),
-                &who.username,
-                &req,
-            )?,
-            self.audit_draft(
-                &target.username,
-                &who.source,
-                event,
-                "success",
-                &format!("{request_id} {} ({reason})", role.as_str()),
-                &who.username,
-            )?,
-        ];
-        self.append(drafts).await?;
-        Ok(RoleRequestOutcome {
-            request_id,
-            status: "pending".into(),
-        })
-    }
 }
 
 /// The in-transaction form of rule `last-administrator` for the roles
 /// [`Sirm::keep_last_holder`] guards.
-fn last_holder_guard(username: &str, roles: &[Role]) -> Option<sirm_store::Expect> {
+pub(super) fn last_holder_guard(username: &str, roles: &[Role]) -> Option<sirm_store::Expect> {
     let roles: Vec<String> = roles
         .iter()
         .filter(|r| matches!(r, Role::SecurityAdmin | Role::AuditAdmin))

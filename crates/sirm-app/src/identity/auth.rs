@@ -17,7 +17,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sirm_domain::access::{totp, Permission};
 
-use super::{time_us, Pending, Principal};
+use super::{Pending, Principal};
+use crate::clock::time_us;
 use crate::{password, AppError, Sirm};
 
 /// What a successful sign-in hands back.
@@ -203,7 +204,7 @@ impl Sirm {
         if let Some((by, at)) = self.store.take_reset_notice(&username).await? {
             let when = chrono::DateTime::from_timestamp_micros(at)
                 .map(|t| {
-                    t.with_timezone(&crate::rights::agency_offset())
+                    t.with_timezone(&crate::clock::agency_offset())
                         .format("%Y-%m-%d %H:%M")
                         .to_string()
                 })
@@ -381,7 +382,7 @@ impl Sirm {
             username: username.to_string(),
             reason: reason.clone(),
         };
-        let d = crate::install::draft(
+        let d = crate::drafts::draft(
             &self.config,
             sirm_ledger::Stream::Security,
             sirm_domain::records::kind::ACCOUNT_LOCKED,

@@ -17,8 +17,10 @@ use sirm_ledger::Stream;
 use sirm_store::PersonRow;
 
 use super::accounts::Issued;
-use super::{time_us, Principal};
-use crate::install::{check_username, draft};
+use super::username::check_username;
+use super::Principal;
+use crate::clock::time_us;
+use crate::drafts::draft;
 use crate::{password, AppError, Sirm};
 
 /// A one-time activation code, shown once to the person at the counter.

@@ -26,7 +26,9 @@ use sirm_domain::access::{pin, Permission};
 use sirm_domain::id::{PersonKey, ResidentId};
 
 use super::auth::dummy_hash;
-use super::{time_us, Principal};
+use super::Principal;
+use crate::clock::time_us;
+pub use crate::config::ivr::IvrConfig;
 use crate::{password, AppError, Sirm};
 
 /// The channel name written into the audit trail (and its actor).
@@ -206,7 +208,7 @@ impl Sirm {
             account_balance: r.account_balance.unwrap_or_else(|| "0.00".into()),
             benefit_status: BenefitStatus::of(r.benefit.as_ref().map(|b| b.status.as_str()))?,
             arrears_months: r.contribution_years.arrears_months,
-            as_of: crate::rights::today().format("%Y-%m-%d").to_string(),
+            as_of: crate::clock::today().format("%Y-%m-%d").to_string(),
         };
         self.audit(
             id.as_str(),
@@ -312,35 +314,6 @@ impl Sirm {
             notice: None,
         };
         Ok((id, who))
-    }
-}
-
-/// `[ivr]` in `sirm.toml`: the telephone systems that may call the
-/// telephone channel (GB/T 22239-2019 访问控制: the IVR system authenticates
-/// itself, not only the caller's PIN). Each is the SHA-256 (hex) of a
-/// client credential made by `sirm ivr-client`; the IVR system sends the
-/// credential in the `X-SIRM-Client` header. None listed: the telephone
-/// channel is closed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct IvrConfig {
-    pub clients: Vec<String>,
-}
-
-impl IvrConfig {
-    /// Is `credential` one of the configured clients? (Constant-time per
-    /// candidate; the credential itself is never stored.)
-    pub fn admits(&self, credential: &str) -> bool {
-        use sha2::Digest;
-        let given = hex::encode(sha2::Sha256::digest(credential.trim().as_bytes()));
-        self.clients.iter().any(|c| {
-            let c = c.trim().to_ascii_lowercase();
-            c.len() == given.len()
-                && c.bytes()
-                    .zip(given.bytes())
-                    .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-                    == 0
-        })
     }
 }
 

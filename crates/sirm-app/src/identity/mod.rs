@@ -12,6 +12,8 @@ pub mod auth;
 pub mod external;
 pub mod ivr;
 pub mod refusals;
+pub mod roles;
+pub mod username;
 
 use sirm_domain::RuleId;
 use std::str::FromStr;
@@ -22,7 +24,7 @@ use sirm_domain::access::{self, Permission, Role, RoleClass};
 use sirm_domain::records::{self, kind, SecurityEvent};
 use sirm_ledger::Stream;
 
-use crate::install::draft;
+use crate::drafts::draft;
 use crate::{AppError, Sirm};
 
 /// Something the signed-in account still has to do before anything else.
@@ -79,10 +81,6 @@ impl Principal {
             .filter(|p| self.may(*p))
             .collect()
     }
-}
-
-fn now_us() -> i64 {
-    Utc::now().timestamp_micros()
 }
 
 impl Sirm {
@@ -311,8 +309,4 @@ impl Sirm {
     pub fn password_policy(&self) -> access::PasswordPolicy {
         access::PasswordPolicy::profile(self.config.security.password_profile)
     }
-}
-
-pub(crate) fn time_us() -> i64 {
-    now_us()
 }

@@ -24,8 +24,7 @@ pub struct Ready {
     (status = 200, description = "ready", body = Ready),
     (status = 503, description = "database unavailable", body = Ready)))]
 pub async fn readyz(State(st): State<AppState>) -> (StatusCode, Json<Ready>) {
-    let store = &st.sirm.store;
-    let ok = store.ping().await.is_ok() && store.require_current_schema().await.is_ok();
+    let ok = st.sirm.database_ready().await;
     let status = if ok {
         StatusCode::OK
     } else {
@@ -35,7 +34,7 @@ pub async fn readyz(State(st): State<AppState>) -> (StatusCode, Json<Ready>) {
         status,
         Json(Ready {
             ready: ok,
-            database: store.engine().name().to_string(),
+            database: st.sirm.engine().name().to_string(),
         }),
     )
 }
