@@ -4,7 +4,7 @@
 
 use sqlx::Row as _;
 
-use crate::store::i64_of;
+use crate::ledger_rows::i64_of;
 use crate::{Store, StoreError};
 
 impl Store {
@@ -37,7 +37,7 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await?
                 .try_get(0)?;
-        Ok(v.map(crate::store::u64_of))
+        Ok(v.map(crate::ledger_rows::u64_of))
     }
 
     /// The newest cosigned tree size and every cosignature line for it
@@ -58,6 +58,6 @@ impl Store {
             .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        Ok(Some((crate::store::u64_of(size), lines)))
+        Ok(Some((crate::ledger_rows::u64_of(size), lines)))
     }
 }

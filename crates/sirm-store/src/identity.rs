@@ -9,7 +9,7 @@ use sirm_ledger::Entry;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use crate::store::prefixed;
+use crate::rows::prefixed;
 use crate::{Store, StoreError};
 
 /// An account with its roles in force.
@@ -624,12 +624,7 @@ impl Store {
         .bind(if filter.limit > 0 { filter.limit } else { 1000 })
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let stored = crate::store::row_to_stored(r)?;
-                stored.decode().map(|(e, _)| e).map_err(StoreError::Corrupt)
-            })
-            .collect()
+        rows.iter().map(crate::ledger_rows::entry_of).collect()
     }
 }
 

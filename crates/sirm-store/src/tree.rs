@@ -32,7 +32,7 @@ use sirm_ledger::{CryptoProfile, Digest};
 use sqlx::{AnyConnection, Row};
 
 use crate::engine::{self, Engine};
-use crate::store::{i64_of, u64_of};
+use crate::ledger_rows::{i64_of, u64_of};
 use crate::{Store, StoreError};
 
 /// Lowest level of a stored node: subtrees of 16 leaves. Below it the
@@ -226,7 +226,7 @@ impl Stored {
             } else {
                 node_label(s)
             };
-            let hash = crate::store::digest_of(&hash, &what)?;
+            let hash = crate::ledger_rows::digest_of(&hash, &what)?;
             if level == 0 {
                 leaves.insert(index, hash);
             } else {
@@ -603,7 +603,7 @@ pub(crate) async fn catch_up(
                 )));
             }
             let bytes: Vec<u8> = r.try_get(1)?;
-            let leaf = crate::store::digest_of(&bytes, &format!("entry {seq} leaf hash"))?;
+            let leaf = crate::ledger_rows::digest_of(&bytes, &format!("entry {seq} leaf hash"))?;
             frontier.push_with(profile, leaf, keep_stored(&mut nodes));
         }
         if frontier.size() != end {
