@@ -26,9 +26,11 @@ mod cosignature;
 mod engine;
 mod error;
 mod identity;
+mod identity_rows;
 mod ledger;
 mod ledger_rows;
 mod lookup;
+mod mappings;
 mod parts;
 mod person_key;
 mod pg_identity;
@@ -44,17 +46,20 @@ mod rows;
 mod sign_in;
 mod store;
 mod tree;
+mod tree_check;
 
 pub use append::{AppendOutcome, Expect};
 pub use backup::{pg_schema_exists, state_table, StateCol, StateTable, STATE_TABLES};
 pub use certificate::CertificateRow;
 pub use engine::{Engine, Role, StoreConfig};
 pub use error::StoreError;
-pub use identity::{
-    AccountRow, AuditFilter, CredentialRow, DelegationRow, RoleRequestRow, SessionAccount,
-    SessionRow,
+pub use identity::AuditFilter;
+pub use identity_rows::{
+    AccountRow, CredentialRow, DelegationRow, RoleRequestRow, SessionAccount, SessionRow,
 };
 pub use ledger_rows::{hex_bytes, CheckpointRow, StoredRow};
+#[doc(hidden)]
+pub use mappings::{projection_tables, row_mappings, DeclaredColumn};
 pub use parts::{
     AccountYearRow, BenefitPaymentRow, BenefitRow, ContributionRow, EmploymentRow, PersonRow,
     SubsidyRow,
@@ -72,7 +77,5 @@ pub use review::{ApplicationRow, ApplicationStepRow, MaintenanceRow};
 pub use rights::{EmployeeRow, QueryLogRow, UnpaidRow};
 pub use sign_in::UsedReset;
 pub use store::{Counts, GuardProblem, Installation, SchemaState, Store};
-pub use tree::{
-    NodeCheck, NodeCheckReport, NodeFinding, NodeProblem, ProofShape, ReadCost, StoredConsistency,
-    StoredInclusion, NODE_MIN_LEVEL,
-};
+pub use tree::{ProofShape, ReadCost, StoredConsistency, StoredInclusion, NODE_MIN_LEVEL};
+pub use tree_check::{NodeCheck, NodeCheckReport, NodeFinding, NodeProblem};

@@ -117,15 +117,28 @@ impl RawRow for JsonRow<'_> {
 pub(crate) struct Reader<'r, R: RawRow + ?Sized> {
     table: &'static str,
     columns: &'static [&'static str],
+    /// Where `columns` start in the row (a join selects several tables).
+    offset: usize,
     row: &'r R,
 }
 
 impl<'r, R: RawRow + ?Sized> Reader<'r, R> {
     /// A row selected as exactly `columns`, in this order.
     pub(crate) fn new(table: &'static str, columns: &'static [&'static str], row: &'r R) -> Self {
+        Reader::at(table, columns, row, 0)
+    }
+
+    /// A row whose columns `offset..` are exactly `columns`, in this order.
+    pub(crate) fn at(
+        table: &'static str,
+        columns: &'static [&'static str],
+        row: &'r R,
+        offset: usize,
+    ) -> Self {
         Reader {
             table,
             columns,
+            offset,
             row,
         }
     }
@@ -142,6 +155,7 @@ impl<'r, R: RawRow + ?Sized> Reader<'r, R> {
         self.columns
             .iter()
             .position(|c| *c == column)
+            .map(|i| self.offset + i)
             .ok_or_else(|| self.corrupt(column, "not a selected column"))
     }
 
@@ -211,6 +225,11 @@ pub(crate) trait TableRow: Sized {
 
     fn from_row<R: RawRow + ?Sized>(row: &R) -> Result<Self, StoreError> {
         Self::read(&Reader::new(Self::TABLE, Self::COLUMNS, row))
+    }
+
+    /// From a joined row whose columns `offset..` are [`Self::COLUMNS`].
+    fn from_row_at<R: RawRow + ?Sized>(row: &R, offset: usize) -> Result<Self, StoreError> {
+        Self::read(&Reader::at(Self::TABLE, Self::COLUMNS, row, offset))
     }
 
     /// Every row of a result.

@@ -26,7 +26,7 @@ use crate::StoreError;
 mod registry;
 mod rights;
 mod state;
-pub mod tables;
+mod tables;
 mod write;
 
 pub use state::ProjectionDigest;

@@ -4,13 +4,13 @@
 
 /// Column kinds of projection tables, for the digest.
 #[derive(Clone, Copy, Debug)]
-pub enum Col {
+pub(crate) enum Col {
     Text,
     Int,
 }
 
 /// A projection table: name, columns, ordering key.
-pub struct Table {
+pub(crate) struct Table {
     pub name: &'static str,
     pub columns: &'static [(&'static str, Col)],
     pub key: &'static str,
@@ -18,7 +18,7 @@ pub struct Table {
 
 /// Every projection table. One list, used by rebuild (what to empty) and by
 /// the digest (what to hash).
-pub const TABLES: &[Table] = &[
+pub(crate) const TABLES: &[Table] = &[
     Table {
         name: "certificate",
         columns: &[
