@@ -9,9 +9,12 @@
 //!   [`crate::bulk`] inside one read transaction (one thread hop, rows copied
 //!   straight out of SQLite instead of through sqlx's `Any` rows);
 //! - PostgreSQL: one statement whose columns are the seven parts as JSON
-//!   (`json_agg` of the same column lists), decoded with serde — one round
-//!   trip instead of seven, which is what a request's cost was made of;
-//! - anything else (an in-memory SQLite database): the per-table reads.
+//!   (`json_agg` of the same column lists), each JSON array decoded by the
+//!   row type's mapping — one round trip instead of seven, which is what a
+//!   request's cost was made of;
+//! - anything else (an in-memory SQLite database): the per-table reads,
+//!   which are also here (on a SQLite file they read through the same
+//!   reader connection).
 //!
 //! Each part is described once (`parts.rs`): its columns are those of its
 //! row type's one mapping, for the plain SQL, the rusqlite rows and the
