@@ -319,3 +319,63 @@ pub(crate) fn prefixed(alias: &str, columns: &str) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::{ContributionRow, PersonRow};
+    use serde_json::json;
+
+    /// A contribution row as JSON values, amounts `12.34`, with the given
+    /// declared wage.
+    fn contribution(declared_wage: Value) -> Vec<Value> {
+        const TEXT: [&str; 5] = ["person_id", "month", "credit_code", "rule_set", "status"];
+        ContributionRow::COLUMNS
+            .iter()
+            .map(|c| match *c {
+                "declared_wage" => declared_wage.clone(),
+                c if TEXT.contains(&c) => json!("x"),
+                _ => json!("12.34"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_sound_row_is_read_as_stored() {
+        let row = contribution(json!("5000.00"));
+        let c = ContributionRow::from_row(&JsonRow(&row)).unwrap();
+        assert_eq!(c.declared_wage, "5000.00");
+        assert_eq!(c.base, "12.34");
+    }
+
+    #[test]
+    fn a_corrupt_amount_names_its_column_and_is_never_zero() {
+        let row = contribution(json!("5000,00"));
+        let err = ContributionRow::from_row(&JsonRow(&row)).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::CorruptColumn { table: "contribution", column, .. } if column == "declared_wage"),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("contribution.declared_wage"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_type_or_null_names_its_column() {
+        let mut row: Vec<Value> = PersonRow::COLUMNS.iter().map(|_| json!("x")).collect();
+        row[8] = json!("not a number");
+        let err = PersonRow::from_row(&JsonRow(&row)).unwrap_err();
+        assert!(err.to_string().contains("person.first_seq"), "{err}");
+        row[8] = json!(1);
+        row[9] = json!(2);
+        row[1] = Value::Null;
+        let err = PersonRow::from_row(&JsonRow(&row)).unwrap_err();
+        assert!(
+            err.to_string().contains("person.name: unexpected NULL"),
+            "{err}"
+        );
+    }
+}
