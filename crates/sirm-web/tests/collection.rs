@@ -429,6 +429,112 @@ async fn bad_input_four_eyes_and_returns(postgres: bool) {
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 
+/// The submitter never decides their own application, whatever roles they
+/// hold; and every decision re-checks the decider's roles at that moment, so
+/// a role revoked between two stages no longer approves.
+async fn submitter_cannot_decide_and_roles_rechecked_at_approval(postgres: bool) {
+    let app = spawn(postgres).await;
+    // The clerk also holds the reviewer role (slipped into the projection).
+    app.sirm
+        .store
+        .execute_raw("INSERT INTO account_role (username, role, granted_seq) VALUES ('clerk', 'reviewer', 0)")
+        .await
+        .unwrap();
+    let clerk = app.login("clerk").await;
+    let (s, v) = app
+        .post(&clerk, "/api/v1/applications", registration())
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["application_id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/applications/{id}/decision");
+    let pending_at = |stage: &'static str| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            let a = app.sirm.store.application(&id).await.unwrap().unwrap();
+            assert_eq!(
+                (a.status.as_str(), a.next_stage.as_deref()),
+                ("pending", Some(stage))
+            );
+        }
+    };
+    // The submitter, as reviewer, deciding their own application: refused.
+    for approve in [true, false] {
+        let (s, v) = app
+            .post(
+                &clerk,
+                &path,
+                json!({"stage": "review", "approve": approve, "reason": "自审"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("four-eyes") && message.contains("clerk"),
+            "{v}"
+        );
+    }
+    pending_at("review").await;
+    // Review and re-check by their own people.
+    for (user, stage) in [("reviewer", "review"), ("rechecker", "recheck")] {
+        let t = app.login(user).await;
+        let (s, v) = app
+            .post(&t, &path, json!({"stage": stage, "approve": true}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{user}: {v}");
+    }
+    pending_at("approval").await;
+    // The approver signed in before, then loses the role (requested by the
+    // system administrator, approved by the security administrator).
+    let approver = app.login("approver").await;
+    let sys = app.login("sysadmin").await;
+    let (s, v) = app
+        .post(
+            &sys,
+            "/api/v1/users/approver/roles/approver/revoke",
+            json!({"reason": "调岗"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let rid = v["request_id"].as_str().unwrap().to_string();
+    let sec = app.login("secadmin").await;
+    let (s, v) = app
+        .post(
+            &sec,
+            &format!("/api/v1/role-requests/{rid}/decision"),
+            json!({"approve": true, "reason": "ok"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    // The same session, at the approval stage: refused now.
+    let (s, v) = app
+        .post(
+            &approver,
+            &path,
+            json!({"stage": "approval", "approve": true}),
+        )
+        .await;
+    // The approver now holds no role at all: deny by default.
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert_eq!(v["error"]["code"], "forbidden", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("deny-by-default"),
+        "{v}"
+    );
+    pending_at("approval").await;
+    assert!(app
+        .sirm
+        .store
+        .person(&app.pk(NEW_PERSON))
+        .await
+        .unwrap()
+        .is_none());
+    assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
+}
+
 /// Submit as clerk and pass all three further stages; the final status.
 /// The whole record read in one snapshot (`Store::person_record`: one
 /// statement on PostgreSQL, one read transaction on SQLite) equals the
@@ -2584,6 +2690,7 @@ macro_rules! both_engines {
 both_engines!(
     four_stages_then_record,
     bad_input_four_eyes_and_returns,
+    submitter_cannot_decide_and_roles_rechecked_at_approval,
     employment_history,
     monthly_declaration_computed_on_approval,
     declaration_file_rows_checked_and_streamed,
