@@ -7,13 +7,15 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form};
 use chrono::NaiveDate;
+use maud::{html, Markup};
 use serde::Deserialize;
 use sirm_app::identity::audit::AuditQuery;
 use sirm_domain::access::Role;
 use sirm_domain::id::{CreditCode, ResidentId};
 
-use super::zh::{role_label, status_zh};
-use super::{csrf_field, esc, notice, page, t};
+use super::ui::{csrf, page, t, FieldKind};
+use super::ui_b::{head_cells, outcome_notice, role_label, Input};
+use super::zh::status_zh;
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
@@ -47,69 +49,86 @@ async fn users_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
         Ok(u) => u,
         Err(e) => return super::error_page(ApiError::from(e)),
     };
-    let role_options: String = Role::ALL
-        .iter()
-        .map(|r| {
-            format!(
-                "<option value=\"{}\">{} {}</option>",
-                r.as_str(),
-                esc(r.name_zh()),
-                r.as_str()
-            )
-        })
-        .collect();
-    let csrf = csrf_field(&c.csrf);
-    let mut rows = String::new();
-    for u in &users {
-        let name = esc(&u.username);
-        let roles: String = u
-            .roles
-            .iter()
-            .map(|r| {
-                format!(
-                    "{} <form class=\"inline\" method=\"post\" action=\"/admin/users/{name}/revoke-role\">{csrf}<input type=\"hidden\" name=\"role\" value=\"{r}\">\
-                     <input name=\"reason\" placeholder=\"撤销理由 reason\" required size=\"10\"><button title=\"申请撤销 request revocation\">{}</button></form>",
-                    role_label(r),
-                    t("申请撤销", "Request revocation")
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" ");
-        rows.push_str(&format!(
-            "<tr data-user=\"{name}\"><td>{name}</td><td>{}</td><td>{}</td><td>{}</td><td>{roles}</td><td>\
-             <form class=\"inline\" method=\"post\" action=\"/admin/users/{name}/request-role\">{csrf}<select name=\"role\">{role_options}</select>\
-             <input name=\"reason\" placeholder=\"理由 reason\" required><button>{}</button></form> \
-             <form class=\"inline\" method=\"post\" action=\"/admin/users/{name}/{}\">{csrf}<input name=\"reason\" placeholder=\"理由 reason\" required size=\"10\"><button>{}</button></form> \
-             <form class=\"inline\" method=\"post\" action=\"/admin/users/{name}/reset-password\">{csrf}<button>{}</button></form> \
-             <form class=\"inline\" method=\"post\" action=\"/admin/users/{name}/retire\">{csrf}<input name=\"reason\" placeholder=\"注销理由 reason\" required size=\"10\"><button>{}</button></form></td></tr>",
-            esc(&u.display_name),
-            status_zh(&u.kind),
-            status_zh(&u.status),
-            t("申请授予", "Request role"),
-            if u.status == "active" { "lock" } else { "unlock" },
-            if u.status == "active" { t("锁定", "Lock") } else { t("解锁", "Unlock") },
-            t("重置密码", "Reset password"),
-            t("注销账号", "Retire"),
-        ));
-    }
-    let body = format!(
-        "<h1>{}</h1>{}<fieldset><legend>{}</legend><form method=\"post\" action=\"/admin/users\" id=\"add-user\">{csrf}\
-         <label>{} <input name=\"username\" required></label><label>{} <input name=\"display_name\" required></label><button>{}</button></form></fieldset>\
-         <p class=\"en\">{}</p><table id=\"users\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>{rows}</table>",
-        t("账户管理", "Accounts"),
-        msg.as_ref().map(|(c, m)| notice(c, m)).unwrap_or_default(),
-        t("新建工作人员账户", "New staff account"),
-        t("用户名", "Username"),
-        t("姓名", "Display name"),
-        t("创建", "Create"),
-        t("角色的授予和撤销都须经安全管理员审批后生效。", "A role grant or revocation takes effect only after the security administrator approves it."),
-        t("用户名", "Username"),
-        t("姓名", "Name"),
-        t("类型", "Kind"),
-        t("状态", "Status"),
-        t("角色", "Roles"),
-    );
-    page("账户管理 Accounts", Some((&c.principal, &c.csrf)), &body)
+    let role_options = html! {
+        @for r in Role::ALL { option value=(r.as_str()) { (r.name_zh()) " " (r.as_str()) } }
+    };
+    let body = html! {
+        h1 { (t("账户管理", "Accounts")) }
+        (outcome_notice(&msg))
+        fieldset {
+            legend { (t("新建工作人员账户", "New staff account")) }
+            form method="post" action="/admin/users" id="add-user" {
+                (csrf(&c.csrf))
+                (Input::required("username", "用户名", "Username", FieldKind::Text).empty())
+                (Input::required("display_name", "姓名", "Display name", FieldKind::Text).empty())
+                button { (t("创建", "Create")) }
+            }
+        }
+        p.en {
+            (t(
+                "角色的授予和撤销都须经安全管理员审批后生效。",
+                "A role grant or revocation takes effect only after the security administrator approves it."
+            ))
+        }
+        table id="users" {
+            tr {
+                (head_cells(&[("用户名", "Username"), ("姓名", "Name"), ("类型", "Kind"),
+                    ("状态", "Status"), ("角色", "Roles")]))
+                th {}
+            }
+            @for u in &users {
+                @let (lock, lock_zh, lock_en) = if u.status == "active" {
+                    ("lock", "锁定", "Lock")
+                } else {
+                    ("unlock", "解锁", "Unlock")
+                };
+                tr data-user=(u.username) {
+                    td { (u.username) }
+                    td { (u.display_name) }
+                    td { (status_zh(&u.kind)) }
+                    td { (status_zh(&u.status)) }
+                    td {
+                        @for (i, r) in u.roles.iter().enumerate() {
+                            @if i > 0 { " " }
+                            (role_label(r)) " "
+                            form.inline method="post" action={ "/admin/users/" (u.username) "/revoke-role" } {
+                                (csrf(&c.csrf))
+                                input type="hidden" name="role" value=(r);
+                                input name="reason" placeholder="撤销理由 reason" required size="10";
+                                button title="申请撤销 request revocation" { (t("申请撤销", "Request revocation")) }
+                            }
+                        }
+                    }
+                    td {
+                        form.inline method="post" action={ "/admin/users/" (u.username) "/request-role" } {
+                            (csrf(&c.csrf))
+                            select name="role" { (role_options) }
+                            input name="reason" placeholder="理由 reason" required;
+                            button { (t("申请授予", "Request role")) }
+                        }
+                        " "
+                        form.inline method="post" action={ "/admin/users/" (u.username) "/" (lock) } {
+                            (csrf(&c.csrf))
+                            input name="reason" placeholder="理由 reason" required size="10";
+                            button { (t(lock_zh, lock_en)) }
+                        }
+                        " "
+                        form.inline method="post" action={ "/admin/users/" (u.username) "/reset-password" } {
+                            (csrf(&c.csrf))
+                            button { (t("重置密码", "Reset password")) }
+                        }
+                        " "
+                        form.inline method="post" action={ "/admin/users/" (u.username) "/retire" } {
+                            (csrf(&c.csrf))
+                            input name="reason" placeholder="注销理由 reason" required size="10";
+                            button { (t("注销账号", "Retire")) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    page("账户管理 Accounts", Some((&c.principal, &c.csrf)), body)
 }
 
 pub async fn users(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
@@ -204,46 +223,49 @@ async fn requests_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
         Ok(r) => r,
         Err(e) => return super::error_page(ApiError::from(e)),
     };
-    let csrf = csrf_field(&c.csrf);
-    let mut rows = String::new();
-    for r in reqs.iter().rev() {
-        let id = esc(&r.request_id);
-        let actions = if r.status == "pending" {
-            format!(
-                "<form class=\"inline\" method=\"post\" action=\"/admin/role-requests/{id}/approve\">{csrf}<input type=\"hidden\" name=\"reason\" value=\"approved\"><button>{}</button></form> \
-                 <form class=\"inline\" method=\"post\" action=\"/admin/role-requests/{id}/reject\">{csrf}<input name=\"reason\" placeholder=\"驳回理由 reason\" required><button>{}</button></form>",
-                t("批准", "Approve"),
-                t("驳回", "Reject")
-            )
-        } else {
-            esc(r.decided_by.as_deref().unwrap_or(""))
-        };
-        rows.push_str(&format!(
-            "<tr data-request=\"{id}\"><td>{id}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{actions}</td></tr>",
-            if r.action == "revoke" { t("撤销", "revoke") } else { t("授予", "grant") },
-            esc(&r.username),
-            role_label(&r.role),
-            esc(&r.requested_by),
-            esc(&r.reason),
-            status_zh(&r.status)
-        ));
-    }
-    let body = format!(
-        "<h1>{}</h1>{}<table id=\"requests\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>{rows}</table>",
-        t("角色授权审批", "Role approvals"),
-        msg.as_ref().map(|(c, m)| notice(c, m)).unwrap_or_default(),
-        t("编号", "Request"),
-        t("事项", "Action"),
-        t("账户", "Account"),
-        t("角色", "Role"),
-        t("申请人", "Requested by"),
-        t("理由", "Reason"),
-        t("状态", "Status"),
-    );
+    let body = html! {
+        h1 { (t("角色授权审批", "Role approvals")) }
+        (outcome_notice(&msg))
+        table id="requests" {
+            tr {
+                (head_cells(&[("编号", "Request"), ("事项", "Action"), ("账户", "Account"),
+                    ("角色", "Role"), ("申请人", "Requested by"), ("理由", "Reason"), ("状态", "Status")]))
+                th {}
+            }
+            @for r in reqs.iter().rev() {
+                tr data-request=(r.request_id) {
+                    td { (r.request_id) }
+                    td { @if r.action == "revoke" { (t("撤销", "revoke")) } @else { (t("授予", "grant")) } }
+                    td { (r.username) }
+                    td { (role_label(&r.role)) }
+                    td { (r.requested_by) }
+                    td { (r.reason) }
+                    td { (status_zh(&r.status)) }
+                    td {
+                        @if r.status == "pending" {
+                            form.inline method="post" action={ "/admin/role-requests/" (r.request_id) "/approve" } {
+                                (csrf(&c.csrf))
+                                input type="hidden" name="reason" value="approved";
+                                button { (t("批准", "Approve")) }
+                            }
+                            " "
+                            form.inline method="post" action={ "/admin/role-requests/" (r.request_id) "/reject" } {
+                                (csrf(&c.csrf))
+                                input name="reason" placeholder="驳回理由 reason" required;
+                                button { (t("驳回", "Reject")) }
+                            }
+                        } @else {
+                            (r.decided_by.as_deref().unwrap_or(""))
+                        }
+                    }
+                }
+            }
+        }
+    };
     page(
         "角色授权审批 Role approvals",
         Some((&c.principal, &c.csrf)),
-        &body,
+        body,
     )
 }
 
@@ -334,45 +356,49 @@ pub async fn audit(
         Ok(r) => r,
         Err(e) => return super::error_page(ApiError::from(e)),
     };
-    let v = |o: &Option<String>| esc(o.as_deref().unwrap_or(""));
+    let v = |o: &Option<String>| o.clone().unwrap_or_default();
     let qs = serde_urlencoded::to_string([
-        ("from", p.from.clone().unwrap_or_default()),
-        ("to", p.to.clone().unwrap_or_default()),
-        ("account", p.account.clone().unwrap_or_default()),
-        ("event", p.event.clone().unwrap_or_default()),
+        ("from", v(&p.from)),
+        ("to", v(&p.to)),
+        ("account", v(&p.account)),
+        ("event", v(&p.event)),
     ])
     .unwrap_or_default();
-    let mut table = String::new();
-    for r in &rows {
-        table.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            r.seq,
-            esc(&r.time),
-            esc(&r.account),
-            esc(&r.source),
-            esc(&r.event),
-            esc(&r.outcome),
-            esc(&r.actor),
-            esc(&r.detail)
-        ));
-    }
-    let body = format!(
-        "<h1>{}</h1><form method=\"get\" action=\"/audit\" id=\"audit-filter\">\
-         <label>{} <input name=\"from\" type=\"date\" value=\"{}\"></label><label>{} <input name=\"to\" type=\"date\" value=\"{}\"></label>\
-         <label>{} <input name=\"account\" value=\"{}\"></label><label>{} <input name=\"event\" value=\"{}\" placeholder=\"login.failure\"></label>\
-         <button>{}</button></form><p><a id=\"csv\" href=\"/audit/export.csv?{qs}\">{}</a> · {} {}</p>\
-         <table id=\"audit\"><tr><th>#</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{table}</table>",
-        t("安全审计", "Security audit trail"),
-        t("自", "From"), v(&p.from), t("至", "To"), v(&p.to),
-        t("账户", "Account"), v(&p.account), t("事件", "Event"), v(&p.event),
-        t("筛选", "Filter"),
-        t("导出 CSV", "Export CSV"),
-        rows.len(), t("条", "rows"),
-        t("时间 (UTC)", "Time (UTC)"), t("账户", "Account"), t("来源地址", "Source"), t("事件", "Event"),
-        t("结果", "Outcome"), t("操作人", "Actor"), t("详情", "Detail"),
-    );
-    page("安全审计 Audit", Some((&c.principal, &c.csrf)), &body)
+    let body = html! {
+        h1 { (t("安全审计", "Security audit trail")) }
+        form method="get" action="/audit" id="audit-filter" {
+            (AUDIT_FROM.render(p.from.as_deref().or(Some(""))))
+            (AUDIT_TO.render(p.to.as_deref().or(Some(""))))
+            (AUDIT_ACCOUNT.render(p.account.as_deref().or(Some(""))))
+            (AUDIT_EVENT.render(p.event.as_deref().or(Some(""))))
+            button { (t("筛选", "Filter")) }
+        }
+        p {
+            a id="csv" href={ "/audit/export.csv?" (qs) } { (t("导出 CSV", "Export CSV")) }
+            " · " (rows.len()) " " (t("条", "rows"))
+        }
+        table id="audit" {
+            tr {
+                th { "#" }
+                (head_cells(&[("时间 (UTC)", "Time (UTC)"), ("账户", "Account"), ("来源地址", "Source"),
+                    ("事件", "Event"), ("结果", "Outcome"), ("操作人", "Actor"), ("详情", "Detail")]))
+            }
+            @for r in &rows {
+                tr {
+                    td { (r.seq) } td { (r.time) } td { (r.account) } td { (r.source) }
+                    td { (r.event) } td { (r.outcome) } td { (r.actor) } td { (r.detail) }
+                }
+            }
+        }
+    };
+    page("安全审计 Audit", Some((&c.principal, &c.csrf)), body)
 }
+
+const AUDIT_FROM: Input = Input::optional("from", "自", "From", FieldKind::Date);
+const AUDIT_TO: Input = Input::optional("to", "至", "To", FieldKind::Date);
+const AUDIT_ACCOUNT: Input = Input::optional("account", "账户", "Account", FieldKind::Text);
+const AUDIT_EVENT: Input =
+    Input::optional("event", "事件", "Event", FieldKind::Text).with_placeholder("login.failure");
 
 pub async fn audit_csv(
     State(st): State<AppState>,
@@ -403,63 +429,129 @@ pub async fn audit_csv(
 
 // ---------------------------------------------------------------- counter
 
+/// The resident ID number of the person at the counter.
+const PERSON_ID: Input =
+    Input::required("id", "公民身份号码", "Resident ID number", FieldKind::Text).with_maxlength(18);
+const QUERY_PIN: Input = Input::required(
+    "pin",
+    "查询密码（6位数字，由本人输入）",
+    "Query PIN (6 digits, keyed in by the person)",
+    FieldKind::Password,
+)
+.with_inputmode("numeric")
+.with_pattern("[0-9]{6}")
+.with_maxlength(6);
+const QUERY_PIN_CONFIRM: Input =
+    Input::required("pin_confirm", "再次输入", "Repeat the PIN", FieldKind::Password)
+        .with_inputmode("numeric")
+        .with_pattern("[0-9]{6}")
+        .with_maxlength(6);
+const AGENT_FIELDS: [Input; 3] = [
+    Input::required(
+        "credit_code",
+        "统一社会信用代码",
+        "Unified social credit code",
+        FieldKind::Text,
+    )
+    .with_maxlength(18),
+    Input::required("username", "用户名", "Username", FieldKind::Text),
+    Input::required("display_name", "姓名", "Name", FieldKind::Text),
+];
+const DELEGATION_PERSON: Input =
+    Input::required("person", "委托人身份号码", "Person's ID number", FieldKind::Text)
+        .with_maxlength(18);
+const DELEGATE: Input = Input::required("delegate", "被委托人账户", "Delegate's account", FieldKind::Text);
+const SCOPE: Input = Input::required("scope", "委托查询事项", "Scope (comma-separated)", FieldKind::Text);
+const VALIDITY: [Input; 2] = [
+    Input::required("valid_from", "生效日期", "Valid from", FieldKind::Date),
+    Input::required("valid_until", "截止日期", "Valid until", FieldKind::Date),
+];
+const DOCUMENT: Input = Input::required(
+    "document_sha256",
+    "委托书扫描件 SHA-256",
+    "SHA-256 of the scanned authorization",
+    FieldKind::Text,
+)
+.with_pattern("[0-9a-fA-F]{64}");
+const RESET_USERNAME: Input = Input::required("username", "用户名", "Username", FieldKind::Text);
+
+/// The clerk's confirmation that the person's ID document was checked.
+fn id_checked() -> Markup {
+    html! {
+        label {
+            input type="checkbox" name="checked" value="yes" required;
+            " " (t("已核验本人有效身份证件", "ID document checked in person"))
+        }
+    }
+}
+
 async fn counter_page(c: &Caller, msg: Msg) -> Response {
-    let csrf = csrf_field(&c.csrf);
-    let body = format!(
-        "<h1>{}</h1>{}\
-         <fieldset><legend>{}</legend><form method=\"post\" action=\"/counter/activation\" id=\"activation\">{csrf}\
-         <label>{} <input name=\"id\" required maxlength=\"18\"></label><label><input type=\"checkbox\" name=\"checked\" value=\"yes\" required> {}</label><button>{}</button></form></fieldset>\
-         <fieldset><legend>{}</legend><form method=\"post\" action=\"/counter/query-pin\" id=\"query-pin\" autocomplete=\"off\">{csrf}\
-         <label>{} <input name=\"id\" required maxlength=\"18\"></label>\
-         <label>{} <input name=\"pin\" type=\"password\" inputmode=\"numeric\" required pattern=\"[0-9]{{6}}\" maxlength=\"6\"></label>\
-         <label>{} <input name=\"pin_confirm\" type=\"password\" inputmode=\"numeric\" required pattern=\"[0-9]{{6}}\" maxlength=\"6\"></label>\
-         <label><input type=\"checkbox\" name=\"checked\" value=\"yes\" required> {}</label><button>{}</button>\
-         <p class=\"en\">{}</p></form></fieldset>\
-         <fieldset><legend>{}</legend><form method=\"post\" action=\"/counter/employer-agent\" id=\"employer-agent\">{csrf}\
-         <label>{} <input name=\"credit_code\" required maxlength=\"18\"></label><label>{} <input name=\"username\" required></label>\
-         <label>{} <input name=\"display_name\" required></label><button>{}</button></form></fieldset>\
-         <fieldset><legend>{}</legend><form method=\"post\" action=\"/counter/delegation\" id=\"delegation\">{csrf}\
-         <label>{} <input name=\"person\" required maxlength=\"18\"></label><label>{} <input name=\"delegate\" required></label>\
-         <label>{} <input name=\"scope\" value=\"registration,contributions\" required></label>\
-         <label>{} <input name=\"valid_from\" type=\"date\" required></label><label>{} <input name=\"valid_until\" type=\"date\" required></label>\
-         <label>{} <input name=\"document_sha256\" required pattern=\"[0-9a-fA-F]{{64}}\"></label><button>{}</button></form></fieldset>\
-         <fieldset><legend>{}</legend><form method=\"post\" action=\"/counter/password-reset\" id=\"counter-reset\">{csrf}\
-         <label>{} <input name=\"username\" required></label><label><input type=\"checkbox\" name=\"checked\" value=\"yes\" required> {}</label><button>{}</button></form></fieldset>",
-        t("柜台服务", "Counter services"),
-        msg.as_ref().map(|(c, m)| notice(c, m)).unwrap_or_default(),
-        t("发放网上账户激活码", "Issue a portal activation code"),
-        t("公民身份号码", "Resident ID number"),
-        t("已核验本人有效身份证件", "ID document checked in person"),
-        t("发放", "Issue"),
-        t("设置电话查询密码", "Set the telephone query PIN"),
-        t("公民身份号码", "Resident ID number"),
-        t("查询密码（6位数字，由本人输入）", "Query PIN (6 digits, keyed in by the person)"),
-        t("再次输入", "Repeat the PIN"),
-        t("已核验本人有效身份证件", "ID document checked in person"),
-        t("设置", "Set"),
-        t(
-            "不得为相同数字、连续数字或出生日期；连续5次输错锁定30分钟，重新设置即解锁。",
-            "Not one repeated digit, a run or the birth date; 5 wrong PINs in a row lock it for 30 minutes, setting it again unlocks it.",
-        ),
-        t("用人单位经办人账户", "Employer agent account"),
-        t("统一社会信用代码", "Unified social credit code"),
-        t("用户名", "Username"),
-        t("姓名", "Name"),
-        t("创建", "Create"),
-        t("登记书面委托", "Record a written authorization"),
-        t("委托人身份号码", "Person's ID number"),
-        t("被委托人账户", "Delegate's account"),
-        t("委托查询事项", "Scope (comma-separated)"),
-        t("生效日期", "Valid from"),
-        t("截止日期", "Valid until"),
-        t("委托书扫描件 SHA-256", "SHA-256 of the scanned authorization"),
-        t("登记", "Record"),
-        t("重置网上账户密码（参保人员、单位经办人、被委托人）", "Reset a portal account's password (insured person, employer agent, delegate)"),
-        t("用户名", "Username"),
-        t("已核验本人有效身份证件", "ID document checked in person"),
-        t("发放重置码", "Issue a reset code"),
-    );
-    page("柜台服务 Counter", Some((&c.principal, &c.csrf)), &body)
+    let token = &c.csrf;
+    let body = html! {
+        h1 { (t("柜台服务", "Counter services")) }
+        (outcome_notice(&msg))
+        fieldset {
+            legend { (t("发放网上账户激活码", "Issue a portal activation code")) }
+            form method="post" action="/counter/activation" id="activation" {
+                (csrf(token))
+                (PERSON_ID.empty())
+                (id_checked())
+                button { (t("发放", "Issue")) }
+            }
+        }
+        fieldset {
+            legend { (t("设置电话查询密码", "Set the telephone query PIN")) }
+            form method="post" action="/counter/query-pin" id="query-pin" autocomplete="off" {
+                (csrf(token))
+                (PERSON_ID.empty())
+                (QUERY_PIN.empty())
+                (QUERY_PIN_CONFIRM.empty())
+                (id_checked())
+                button { (t("设置", "Set")) }
+                p.en {
+                    (t(
+                        "不得为相同数字、连续数字或出生日期；连续5次输错锁定30分钟，重新设置即解锁。",
+                        "Not one repeated digit, a run or the birth date; 5 wrong PINs in a row lock it for 30 minutes, setting it again unlocks it.",
+                    ))
+                }
+            }
+        }
+        fieldset {
+            legend { (t("用人单位经办人账户", "Employer agent account")) }
+            form method="post" action="/counter/employer-agent" id="employer-agent" {
+                (csrf(token))
+                @for f in &AGENT_FIELDS { (f.empty()) }
+                button { (t("创建", "Create")) }
+            }
+        }
+        fieldset {
+            legend { (t("登记书面委托", "Record a written authorization")) }
+            form method="post" action="/counter/delegation" id="delegation" {
+                (csrf(token))
+                (DELEGATION_PERSON.empty())
+                (DELEGATE.empty())
+                (SCOPE.render(Some("registration,contributions")))
+                @for f in &VALIDITY { (f.empty()) }
+                (DOCUMENT.empty())
+                button { (t("登记", "Record")) }
+            }
+        }
+        fieldset {
+            legend {
+                (t(
+                    "重置网上账户密码（参保人员、单位经办人、被委托人）",
+                    "Reset a portal account's password (insured person, employer agent, delegate)"
+                ))
+            }
+            form method="post" action="/counter/password-reset" id="counter-reset" {
+                (csrf(token))
+                (RESET_USERNAME.empty())
+                (id_checked())
+                button { (t("发放重置码", "Issue a reset code")) }
+            }
+        }
+    };
+    page("柜台服务 Counter", Some((&c.principal, &c.csrf)), body)
 }
 
 pub async fn counter(Extension(c): Extension<Caller>) -> Response {
