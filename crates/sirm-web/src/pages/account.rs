@@ -40,8 +40,13 @@ fn policy_text(p: &sirm_domain::access::PasswordPolicy) -> Markup {
     html! { (zh) "。" span.en { (en) " (policy " (p.profile.as_str()) ")." } }
 }
 
-const CURRENT: Input = Input::required("current", "当前密码", "Current password", FieldKind::Password)
-    .with_autocomplete("current-password");
+const CURRENT: Input = Input::required(
+    "current",
+    "当前密码",
+    "Current password",
+    FieldKind::Password,
+)
+.with_autocomplete("current-password");
 const NEW: Input = Input::required("new", "新密码", "New password", FieldKind::Password)
     .with_autocomplete("new-password");
 const CONFIRM: Input = Input::required(
@@ -142,7 +147,11 @@ pub async fn password_submit(
                 .await
                 .unwrap_or(c.principal.clone());
             let (href, zh, en) = if p.pending == Some(sirm_app::Pending::SecondFactorEnrolment) {
-                ("/account/totp", "下一步：绑定第二因素", "Next: enrol a second factor")
+                (
+                    "/account/totp",
+                    "下一步：绑定第二因素",
+                    "Next: enrol a second factor",
+                )
             } else {
                 ("/home", "进入工作台", "Go to the workbench")
             };

@@ -65,8 +65,8 @@ pub struct NextQuery {
     pub next: Option<String>,
 }
 
-const USERNAME: Input =
-    Input::required("username", "用户名", "Username", FieldKind::Text).with_autocomplete("username");
+const USERNAME: Input = Input::required("username", "用户名", "Username", FieldKind::Text)
+    .with_autocomplete("username");
 const PASSWORD: Input = Input::required("password", "密码", "Password", FieldKind::Password)
     .with_autocomplete("current-password");
 const SECOND_FACTOR: Input = Input::optional(
@@ -187,11 +187,20 @@ const ACTIVATE_FIELDS: [Input; 4] = [
     Input::required("id", "公民身份号码", "Resident ID number", FieldKind::Text).with_maxlength(18),
     Input::required("name", "姓名", "Name", FieldKind::Text),
     Input::required("code", "激活码", "Activation code", FieldKind::Text).with_inputmode("numeric"),
-    Input::required("username", "设置用户名", "Choose a username", FieldKind::Text),
+    Input::required(
+        "username",
+        "设置用户名",
+        "Choose a username",
+        FieldKind::Text,
+    ),
 ];
-const NEW_PASSWORD: Input =
-    Input::required("password", "设置密码", "Choose a password", FieldKind::Password)
-        .with_autocomplete("new-password");
+const NEW_PASSWORD: Input = Input::required(
+    "password",
+    "设置密码",
+    "Choose a password",
+    FieldKind::Password,
+)
+.with_autocomplete("new-password");
 
 fn activate_body(token: &str, msg: Option<(&str, &str)>, f: Option<&ActivateForm>) -> Markup {
     if let Some(("ok", m)) = msg {
@@ -303,9 +312,13 @@ pub async fn index(State(st): State<AppState>) -> Response {
 const RESET_USERNAME: Input = Input::required("username", "用户名", "Username", FieldKind::Text);
 const RESET_CODE: Input = Input::required("code", "重置码", "Reset code", FieldKind::Text)
     .with_placeholder("XXXX-XXXX-XXXX-XXXX");
-const RESET_PASSWORD: Input =
-    Input::required("new_password", "新密码", "New password", FieldKind::Password)
-        .with_autocomplete("new-password");
+const RESET_PASSWORD: Input = Input::required(
+    "new_password",
+    "新密码",
+    "New password",
+    FieldKind::Password,
+)
+.with_autocomplete("new-password");
 
 fn reset_body(token: &str, msg: Option<(&str, &str)>, username: &str) -> Markup {
     if let Some(("ok", m)) = msg {

@@ -18,8 +18,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Json};
-use serde::{Deserialize, Serialize};
 use maud::{html, Markup};
+use serde::{Deserialize, Serialize};
 use sirm_app::certificate::{CertificateKind, CertificateRequest, IssuedCertificate};
 use sirm_app::query::Channel;
 use sirm_app::AppError;
@@ -123,9 +123,8 @@ async fn list_page(
         Ok(r) => r,
         Err(e) => return super::error_page(e.into()),
     };
-    let done = issued.map(|code| {
-        format!("已出具，核验码 {code}。Issued; verification code {code}.")
-    });
+    let done =
+        issued.map(|code| format!("已出具，核验码 {code}。Issued; verification code {code}."));
     let body = html! {
         h1 { (t("出具证明", "Certificates")) }
         @if let Some(e) = &error { (notice("err", e)) }
@@ -183,11 +182,7 @@ async fn list_page(
             }
         }
     };
-    page(
-        "出具证明 Certificates",
-        Some((&c.principal, &c.csrf)),
-        body,
-    )
+    page("出具证明 Certificates", Some((&c.principal, &c.csrf)), body)
 }
 
 #[derive(Deserialize)]
@@ -393,4 +388,3 @@ pub async fn counter_issue(
         Err(e) => super::error_page(e),
     }
 }
-

@@ -72,11 +72,7 @@ async fn staff_body(
         }
         @if let Some(f) = found { (f) }
     };
-    page(
-        "证明管理 Certificates",
-        Some((&c.principal, &c.csrf)),
-        body,
-    )
+    page("证明管理 Certificates", Some((&c.principal, &c.csrf)), body)
 }
 
 pub async fn revoke(

@@ -320,4 +320,3 @@ pub async fn verify_file_api(
         st.sirm.verify_certificate_file(&bytes, &source).await?,
     ))
 }
-
