@@ -13,6 +13,7 @@ pub mod operations;
 pub mod portal;
 pub mod record;
 pub mod ui;
+pub mod ui_b;
 pub mod upload;
 pub mod work;
 pub mod zh;
