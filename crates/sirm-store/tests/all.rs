@@ -2,6 +2,7 @@
 //! one per file (`autotests = false` in its Cargo.toml). Each file stays a
 //! module of its own; run one with `cargo test -p sirm-store --test all -- <file>::`.
 
+mod columns;
 mod conformance;
 mod database_security;
 
