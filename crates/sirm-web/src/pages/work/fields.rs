@@ -352,3 +352,49 @@ pub(super) fn data_of(bt: BusinessType, form: &Map<String, Value>) -> Value {
     }
     Value::Object(data)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_text_and_raw_data_round_trip() {
+        let bt = BusinessType::ContributionDeclare;
+        let data = serde_json::json!({
+            "credit_code": "91110000100000000X",
+            "month": "2026-01",
+            "lines": [
+                {"id": "11010519491231002X", "declared_wage": "8000.00"},
+                {"id": "110105194912310021", "declared_wage": "9000"}
+            ]
+        });
+        let values = values_of(bt, &data);
+        assert_eq!(
+            values["lines"],
+            "11010519491231002X,8000.00\n110105194912310021,9000"
+        );
+        assert_eq!(data_of(bt, &values), data);
+        let form = inputs(bt, &values).into_string();
+        assert!(form.contains("<textarea name=\"lines\" rows=\"8\" cols=\"50\" required>"));
+    }
+
+    #[test]
+    fn numbers_become_numbers_and_blanks_are_left_out() {
+        let bt = BusinessType::EmployerCorrect;
+        let mut form = Map::new();
+        form.insert("industry_class".into(), Value::String(" 3 ".into()));
+        form.insert("name".into(), Value::String("  ".into()));
+        assert_eq!(data_of(bt, &form), serde_json::json!({"industry_class": 3}));
+    }
+
+    #[test]
+    fn every_form_names_each_field_once() {
+        for bt in BusinessType::ALL {
+            let mut names: Vec<_> = fields(bt).iter().map(|f| f.name).collect();
+            let n = names.len();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), n, "{bt:?}");
+        }
+    }
+}
