@@ -7,7 +7,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::ui::{csrf, notice, notice_opt, page, t, FieldKind};
-use super::ui_b::{hidden, Input};
+use super::ui::{hidden, Input};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;

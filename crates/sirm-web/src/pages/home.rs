@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use axum::Extension;
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 use serde::Deserialize;
 use sirm_domain::id::ResidentId;
 
@@ -13,31 +13,6 @@ use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
 
-/// A fragment another page renders: a template ([`Markup`]), or the
-/// HTML string of a page not yet written as a template. Transitional: the
-/// `String` form goes when the last page is converted; the call sites keep
-/// compiling either way.
-trait Fragment {
-    fn into_markup(self) -> Markup;
-}
-
-impl Fragment for Markup {
-    fn into_markup(self) -> Markup {
-        self
-    }
-}
-
-impl Fragment for String {
-    /// Trusted: the string was built (and escaped) by another page's code.
-    fn into_markup(self) -> Markup {
-        PreEscaped(self)
-    }
-}
-
-/// A fragment rendered by another page, as [`Markup`].
-fn fragment(f: impl Fragment) -> Markup {
-    f.into_markup()
-}
 
 pub async fn home(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
     let p = &c.principal;
@@ -79,7 +54,7 @@ pub async fn home(State(st): State<AppState>, Extension(c): Extension<Caller>) -
     // until a database administrator has handled it (docs/operations.md).
     let mut alarms = html! {};
     if p.roles.iter().any(|r| r.is_admin()) {
-        let open = fragment(super::operations::alarms_block(&st, &c).await);
+        let open = super::operations::alarms_markup(&st, &c).await;
         let check = st.sirm.check_alarm().await.ok().flatten();
         alarms = html! {
             (open)
@@ -173,7 +148,7 @@ pub async fn persons(
         found = match result {
             Ok(v) => html! {
                 @if present {
-                    (fragment(super::certificate::counter_form(&c, &v.record.person.id_number)))
+                    (super::certificate::counter_form_markup(&c, &v.record.person.id_number))
                 }
                 (super::record::rights(&v.record, super::portal::sections(&v)))
             },

@@ -19,7 +19,7 @@ use sirm_app::Principal;
 use sirm_domain::id::PersonKey;
 
 use super::ui::{csrf, t, FieldKind};
-use super::ui_b::Input;
+use super::ui::Input;
 use crate::routes::{cookie, set_cookie, Source, PRELOGIN_COOKIE};
 use crate::AppState;
 
@@ -233,11 +233,7 @@ pub async fn record(State(st): State<AppState>, headers: HeaderMap) -> Response 
     };
     let idle = KioskSessions::idle().as_secs();
     let token = super::login::random_token();
-    // record.rs renders the rights record as a string for now.
-    let rights = PreEscaped(super::record::rights_html(
-        &view.record,
-        super::portal::sections(&view),
-    ));
+    let rights = super::record::rights(&view.record, super::portal::sections(&view));
     let body = html! {
         form method="post" action="/kiosk/logout" id="exit" {
             (csrf(&token))

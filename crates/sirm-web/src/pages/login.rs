@@ -9,7 +9,7 @@ use rand::RngCore;
 use serde::Deserialize;
 
 use super::ui::{csrf, layout, notice, notice_opt, t, FieldKind};
-use super::ui_b::{hidden, Input};
+use super::ui::{hidden, Input};
 use crate::error::ApiError;
 use crate::routes::{set_cookie, Caller, Source, PRELOGIN_COOKIE, SESSION_COOKIE};
 use crate::AppState;

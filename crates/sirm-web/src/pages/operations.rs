@@ -8,7 +8,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::ui::{csrf, page, t, FieldKind};
-use super::ui_b::{head_cells, Input};
+use super::ui::{head_cells, Input};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
@@ -191,11 +191,6 @@ pub async fn alarms_markup(st: &AppState, c: &Caller) -> Markup {
     }
 }
 
-/// Transitional string form of [`alarms_markup`] for the workbench
-/// (`home.rs`) until it is a template.
-pub async fn alarms_block(st: &AppState, c: &Caller) -> String {
-    alarms_markup(st, c).await.into_string()
-}
 
 #[derive(Deserialize)]
 pub struct AlarmAckForm {

@@ -7,27 +7,20 @@
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::Extension;
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use sirm_app::query::{Channel, Item, RecordView};
 use sirm_domain::id::{PersonKey, ResidentId};
 
-use super::record::{contribution_status, rights_html, Sections};
+use super::record::{contribution_status_label as status_cell, Sections};
 
-/// A contribution month's status words (record.rs renders them as a string
-/// for now).
-fn status_cell(month: &str, status: &str) -> Markup {
-    PreEscaped(contribution_status(month, status))
-}
-
-/// The rights record's sections (record.rs renders them as a string for
-/// now).
+/// The rights record's sections this view may show.
 fn rights(v: &RecordView) -> Markup {
-    PreEscaped(rights_html(&v.record, sections(v)))
+    super::record::rights(&v.record, sections(v))
 }
 use super::ui::{page, t};
-use super::ui_b::head_cells;
+use super::ui::head_cells;
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;

@@ -64,18 +64,6 @@ pub fn contribution_status_label(month: &str, status: &str) -> Markup {
     }
 }
 
-/// Transitional string form of [`contribution_status_label`] for pages not
-/// yet written as templates.
-pub fn contribution_status(month: &str, status: &str) -> String {
-    contribution_status_label(month, status).into_string()
-}
-
-/// Transitional string form of [`rights`] for pages not yet written as
-/// templates.
-pub fn rights_html(r: &RightsRecord, s: Sections) -> String {
-    rights(r, s).into_string()
-}
-
 /// The record as HTML sections.
 pub fn rights(r: &RightsRecord, s: Sections) -> Markup {
     html! {

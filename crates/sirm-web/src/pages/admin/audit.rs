@@ -11,7 +11,7 @@ use serde::Deserialize;
 use sirm_app::identity::audit::AuditQuery;
 
 use super::super::ui::{page, t, FieldKind};
-use super::super::ui_b::{head_cells, Input};
+use super::super::ui::{head_cells, Input};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;

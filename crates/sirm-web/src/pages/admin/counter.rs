@@ -10,7 +10,7 @@ use serde::Deserialize;
 use sirm_domain::id::{CreditCode, ResidentId};
 
 use super::super::ui::{csrf, page, t, FieldKind};
-use super::super::ui_b::{outcome_notice, Input};
+use super::super::ui::{outcome_notice, Input};
 use super::{outcome, with_status, Msg};
 use crate::routes::Caller;
 use crate::AppState;

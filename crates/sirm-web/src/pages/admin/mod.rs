@@ -19,7 +19,7 @@ use serde::Deserialize;
 use sirm_domain::access::Role;
 
 use super::ui::{csrf, page, t, FieldKind};
-use super::ui_b::{head_cells, outcome_notice, role_label, Input};
+use super::ui::{head_cells, outcome_notice, role_label, Input};
 use super::zh::status_zh;
 use crate::error::ApiError;
 use crate::routes::Caller;

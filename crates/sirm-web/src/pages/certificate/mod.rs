@@ -27,7 +27,7 @@ use sirm_domain::id::ResidentId;
 use sirm_domain::rules::Month;
 
 use super::ui::{csrf, notice, notice_opt, page, t, FieldKind};
-use super::ui_b::{head_cells, hidden, Input};
+use super::ui::{head_cells, hidden, Input};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
@@ -324,11 +324,6 @@ pub fn counter_form_markup(c: &Caller, person_id: &str) -> Markup {
     }
 }
 
-/// Transitional string form of [`counter_form_markup`] for the person
-/// lookup page (`home.rs`) until it is a template.
-pub fn counter_form(c: &Caller, person_id: &str) -> String {
-    counter_form_markup(c, person_id).into_string()
-}
 
 /// The PDF as a download (`inline`: shown in the browser, e.g. to print on a
 /// self-service terminal).

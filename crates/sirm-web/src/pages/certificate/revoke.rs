@@ -9,7 +9,7 @@ use serde::Deserialize;
 use sirm_app::AppError;
 
 use super::super::ui::{csrf, notice, notice_opt, page, t, FieldKind};
-use super::super::ui_b::{hidden, Input};
+use super::super::ui::{hidden, Input};
 use super::verify::{content_html, not_found_html, verdict_html};
 use super::CodeQuery;
 use crate::error::ApiError;

@@ -13,7 +13,7 @@ use sirm_app::AppError;
 
 use super::super::body;
 use super::super::ui::{csrf, notice, t, FieldKind};
-use super::super::ui_b::Input;
+use super::super::ui::Input;
 use crate::error::ApiError;
 use crate::routes::Source;
 use crate::AppState;

@@ -1,11 +1,11 @@
-//! More building blocks for the maud pages, beside `ui`: an input with the
+//! More building blocks for the maud pages: an input with the
 //! browser hints a form field may need (autocomplete, input mode, length,
 //! pattern), header cells of a table, a role's bilingual label and a
 //! hidden field.
 
 use maud::{html, Markup};
 
-use super::ui::{t, FieldKind, FormField};
+use super::{t, FieldKind, FormField};
 
 /// A [`FormField`] with the attributes a browser uses beyond name, type and
 /// `required`: built with the `with_*` methods, rendered by [`Input::render`].
