@@ -1386,6 +1386,8 @@ impl Sirm {
         };
         let st = review::apply(&chain, &steps, &next).map_err(|e| match e {
             review::ReviewError::ReasonRequired => AppError::invalid("reason", e),
+            // Another reviewer decided this stage first (HTTP 409).
+            review::ReviewError::AlreadyDecided { .. } => AppError::Conflict(e.to_string()),
             other => AppError::Forbidden {
                 rule: "review".into(),
                 message: other.to_string(),
