@@ -2561,28 +2561,24 @@ both_engines!(
 mod concurrent_review {
     use super::*;
 
-    /// A second staff account of this agency holding `role`, signed in.
+    /// A second staff account holding `role`, made as an installation makes
+    /// one (the system administrator adds it and requests the role, the
+    /// security administrator approves), with the demo password and second
+    /// factor; signed in.
     async fn second_staff(app: &App, username: &str, role: &str) -> String {
-        use sirm_domain::records::{self, kind, AccountCreated};
-        let a = AccountCreated {
-            username: username.into(),
-            display_name: username.into(),
-            agency: app.sirm.config.agency_code.clone(),
-            roles: vec![role.into()],
-            kind: "staff".into(),
-            person_id: None,
-            employer: None,
-        };
-        let d = sirm_app::install::draft(
-            &app.sirm.config,
-            sirm_ledger::Stream::Security,
-            kind::ACCOUNT_CREATED,
-            records::account_subject(username),
-            "test",
-            &a,
-        )
-        .unwrap();
-        sirm_app::testkit::append_unreviewed(&app.sirm, vec![d])
+        let sysadmin = app.sirm.principal("sysadmin", "test").await.unwrap();
+        let secadmin = app.sirm.principal("secadmin", "test").await.unwrap();
+        app.sirm
+            .add_user(&sysadmin, username, username)
+            .await
+            .unwrap();
+        let rr = app
+            .sirm
+            .request_role(&sysadmin, username, role, "second reviewer")
+            .await
+            .unwrap();
+        app.sirm
+            .decide_role(&secadmin, &rr.request_id, true, "")
             .await
             .unwrap();
         let hash = sirm_app::password::hash(DEMO_PASSWORD).unwrap();
