@@ -146,3 +146,44 @@ pub fn taker_of(business_type: &str) -> Permission {
         .map(BusinessType::taker)
         .unwrap_or(Permission::RecordCollect)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One code per business type, the same in serde, `as_str` and `FromStr`.
+    #[test]
+    fn codes_round_trip_and_are_unique() {
+        let mut seen = std::collections::BTreeSet::new();
+        for bt in BusinessType::ALL {
+            assert!(seen.insert(bt.as_str()), "{} twice", bt.as_str());
+            assert_eq!(bt.as_str().parse::<BusinessType>().ok(), Some(bt));
+            assert_eq!(
+                serde_json::to_value(bt).ok(),
+                Some(serde_json::Value::String(bt.as_str().into()))
+            );
+            assert!(!bt.name_zh().is_empty());
+        }
+        assert!("person.unknown".parse::<BusinessType>().is_err());
+    }
+
+    /// Corrections and erasure are the maintenance officer's (Art 11).
+    #[test]
+    fn takers() {
+        let maintained: Vec<&str> = BusinessType::ALL
+            .into_iter()
+            .filter(|b| b.taker() == Permission::RecordMaintain)
+            .map(BusinessType::as_str)
+            .collect();
+        assert_eq!(
+            maintained,
+            [
+                "person.correct",
+                "employer.correct",
+                "contribution.correct",
+                "person.erase"
+            ]
+        );
+        assert_eq!(taker_of("no.such"), Permission::RecordCollect);
+    }
+}

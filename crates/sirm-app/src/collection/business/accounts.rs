@@ -72,11 +72,9 @@ async fn settlement_drafts(
     actors: Vec<String>,
 ) -> Result<Vec<EntryDraft>, AppError> {
     use std::collections::BTreeMap;
-    let book = crate::rules_book()?;
-    let set = book
-        .by_region(&sirm.config.agency_code)
-        .map_err(|e| AppError::invalid("rule_set", e))?;
-    let params = set.year(year).map_err(|e| AppError::invalid("year", e))?;
+    let params = rule_set(sirm)?
+        .year(year)
+        .map_err(|e| AppError::invalid("year", e))?;
     let rate = params
         .crediting_rate
         .ok_or_else(|| AppError::invalid("year", format!("no crediting rate for {year}")))?;

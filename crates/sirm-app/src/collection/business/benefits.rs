@@ -4,7 +4,7 @@
 use sirm_domain::records::{self, kind, BenefitStatusChange, RetirementApplication};
 use sirm_ledger::{EntryDraft, Stream};
 
-use super::{person_of_agency, Business};
+use super::{person_of_agency, rule_set, Business};
 use crate::identity::Principal;
 use crate::install::draft;
 use crate::{AppError, Sirm};
@@ -100,10 +100,7 @@ async fn compute_benefit(
     r: &records::RetirementApplication,
 ) -> Result<records::BenefitGranted, AppError> {
     let today = chrono::Utc::now().date_naive();
-    let book = crate::rules_book()?;
-    let set = book
-        .by_region(&sirm.config.agency_code)
-        .map_err(|e| AppError::invalid("rule_set", e))?;
+    let set = rule_set(sirm)?;
     let mut bases = Vec::new();
     for (month, base) in sirm.store.paid_bases(r.id.as_str()).await? {
         let m =
