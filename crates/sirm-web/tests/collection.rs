@@ -2704,3 +2704,105 @@ both_engines!(
     payment_run_pays_what_the_ledger_granted,
     delegate_certificates_within_scope_and_validity,
 );
+
+/// Two reviewers decide the same stage of one application at the same
+/// moment: exactly one decision is recorded, the other gets 409 Conflict.
+mod concurrent_review {
+    use super::*;
+
+    /// A second staff account holding `role`, made as an installation makes
+    /// one (the system administrator adds it and requests the role, the
+    /// security administrator approves), with the demo password and second
+    /// factor; signed in.
+    async fn second_staff(app: &App, username: &str, role: &str) -> String {
+        let sysadmin = app.sirm.principal("sysadmin", "test").await.unwrap();
+        let secadmin = app.sirm.principal("secadmin", "test").await.unwrap();
+        app.sirm
+            .add_user(&sysadmin, username, username)
+            .await
+            .unwrap();
+        let rr = app
+            .sirm
+            .request_role(&sysadmin, username, role, "second reviewer")
+            .await
+            .unwrap();
+        app.sirm
+            .decide_role(&secadmin, &rr.request_id, true, "")
+            .await
+            .unwrap();
+        let hash = sirm_app::password::hash(DEMO_PASSWORD).unwrap();
+        let now = chrono::Utc::now().timestamp_micros();
+        app.sirm
+            .store
+            .set_password(username, &hash, false, now, 5)
+            .await
+            .unwrap();
+        let totp = app
+            .sirm
+            .seal_totp(username, &sirm_app::demo::demo_totp_secret(username))
+            .unwrap();
+        app.sirm
+            .store
+            .set_totp(username, Some(&totp), &[])
+            .await
+            .unwrap();
+        app.login(username).await
+    }
+
+    async fn two_reviewers_at_once_one_decision(postgres: bool) {
+        let app = spawn(postgres).await;
+        let clerk = app.login("clerk").await;
+        let reviewer = app.login("reviewer").await;
+        let reviewer2 = second_staff(&app, "reviewer2", "reviewer").await;
+        let decide = |t: &str, id: &str, approve: bool| {
+            let body = if approve {
+                json!({"stage": "review", "approve": true, "reason": "材料齐全"})
+            } else {
+                json!({"stage": "review", "approve": false, "reason": "材料不全"})
+            };
+            let path = format!("/api/v1/applications/{id}/decision");
+            let t = t.to_string();
+            let app = &app;
+            async move { app.post(&t, &path, body).await }
+        };
+        for round in 0..6 {
+            let (s, v) = app
+                .post(&clerk, "/api/v1/applications", registration())
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            let id = v["application_id"].as_str().unwrap().to_string();
+            // Alternate who approves and who rejects.
+            let (a, b) = tokio::join!(
+                decide(&reviewer, &id, round % 2 == 0),
+                decide(&reviewer2, &id, round % 2 == 1)
+            );
+            let mut codes = [a.0, b.0];
+            codes.sort();
+            assert_eq!(
+                codes,
+                [StatusCode::OK, StatusCode::CONFLICT],
+                "round {round}: {} / {}",
+                a.1,
+                b.1
+            );
+            let loser = if a.0 == StatusCode::CONFLICT {
+                &a.1
+            } else {
+                &b.1
+            };
+            assert_eq!(loser["error"]["code"], "conflict", "{loser}");
+            // The history holds exactly one decision for the review stage.
+            let steps = app.sirm.store.application_steps(&id).await.unwrap();
+            let reviews: Vec<_> = steps.iter().filter(|s| s.stage == "review").collect();
+            assert_eq!(reviews.len(), 1, "round {round}: {steps:?}");
+            let winner = if a.0 == StatusCode::OK {
+                "reviewer"
+            } else {
+                "reviewer2"
+            };
+            assert_eq!(reviews[0].actor, winner, "round {round}");
+        }
+    }
+
+    both_engines!(two_reviewers_at_once_one_decision);
+}
