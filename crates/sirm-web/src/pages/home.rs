@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::response::Response;
 use axum::Extension;
-use maud::{html, Markup};
+use maud::html;
 use serde::Deserialize;
 use sirm_domain::id::ResidentId;
 
@@ -12,7 +12,6 @@ use super::MENU;
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
-
 
 pub async fn home(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
     let p = &c.principal;

@@ -18,8 +18,8 @@ use sirm_app::query::Channel;
 use sirm_app::Principal;
 use sirm_domain::id::PersonKey;
 
-use super::ui::{csrf, t, FieldKind};
 use super::ui::Input;
+use super::ui::{csrf, t, FieldKind};
 use crate::routes::{cookie, set_cookie, Source, PRELOGIN_COOKIE};
 use crate::AppState;
 

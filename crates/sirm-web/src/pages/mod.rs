@@ -18,9 +18,8 @@ pub mod work;
 pub mod zh;
 
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
-use maud::{html, PreEscaped};
-use sirm_app::Principal;
+use axum::response::{IntoResponse, Response};
+use maud::html;
 use sirm_domain::access::Permission;
 
 use crate::error::ApiError;

@@ -191,7 +191,6 @@ pub async fn alarms_markup(st: &AppState, c: &Caller) -> Markup {
     }
 }
 
-
 #[derive(Deserialize)]
 pub struct AlarmAckForm {
     pub alarm: u64,

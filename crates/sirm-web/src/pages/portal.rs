@@ -19,8 +19,8 @@ use super::record::{contribution_status_label as status_cell, Sections};
 fn rights(v: &RecordView) -> Markup {
     super::record::rights(&v.record, sections(v))
 }
-use super::ui::{page, t};
 use super::ui::head_cells;
+use super::ui::{page, t};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;

@@ -134,7 +134,6 @@ pub fn status_zh(s: &str) -> &str {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,8 +10,8 @@ use maud::html;
 use serde::Deserialize;
 use sirm_app::identity::audit::AuditQuery;
 
-use super::super::ui::{page, t, FieldKind};
 use super::super::ui::{head_cells, Input};
+use super::super::ui::{page, t, FieldKind};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;

@@ -324,7 +324,6 @@ pub fn counter_form_markup(c: &Caller, person_id: &str) -> Markup {
     }
 }
 
-
 /// The PDF as a download (`inline`: shown in the browser, e.g. to print on a
 /// self-service terminal).
 pub(crate) fn pdf_response(

@@ -12,8 +12,8 @@ use sirm_app::certificate::{CertificateCheck, Verdict};
 use sirm_app::AppError;
 
 use super::super::body;
-use super::super::ui::{csrf, notice, t, FieldKind};
 use super::super::ui::Input;
+use super::super::ui::{csrf, notice, t, FieldKind};
 use crate::error::ApiError;
 use crate::routes::Source;
 use crate::AppState;

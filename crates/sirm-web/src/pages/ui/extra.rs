@@ -149,7 +149,7 @@ pub fn hidden(name: &str, value: &str) -> Markup {
 
 /// The message of a page's outcome, if any, as a notice.
 pub fn outcome_notice(msg: &Option<(&'static str, String)>) -> Markup {
-    super::ui::notice_opt(msg.as_ref().map(|(c, m)| (*c, m.as_str())))
+    super::notice_opt(msg.as_ref().map(|(c, m)| (*c, m.as_str())))
 }
 
 #[cfg(test)]
