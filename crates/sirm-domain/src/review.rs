@@ -192,6 +192,11 @@ pub enum ReviewError {
     SameActor { actor: String, earlier: Stage },
     #[error("refused by rule stage-order: the application is {0}; nothing is pending")]
     NotPending(&'static str),
+    /// The stage was decided in this round already, typically by another
+    /// reviewer a moment earlier: a conflict with what is recorded, not a
+    /// broken rule (HTTP 409).
+    #[error("stage {stage} ({}) of this application was already decided by {actor}; reload it", stage.name_zh())]
+    AlreadyDecided { stage: Stage, actor: String },
     #[error("reason: a rejection must say why")]
     ReasonRequired,
 }
@@ -245,6 +250,19 @@ pub fn status(chain: &Chain, steps: &[Step]) -> Status {
 /// return, the chain starts over and earlier reviewers may act again.
 pub fn apply(chain: &Chain, steps: &[Step], next: &Step) -> Result<Status, ReviewError> {
     let current = status(chain, steps);
+    // The same stage again in this round, decided by someone else already
+    // (two reviewers at once): a conflict. The same person repeating a
+    // decision stays a stage-order refusal below.
+    if let Some(done) = decided_in_round(steps, next.stage) {
+        if done.actor != next.actor
+            && !matches!(current, Status::Pending { stage } if stage == next.stage)
+        {
+            return Err(ReviewError::AlreadyDecided {
+                stage: next.stage,
+                actor: done.actor.clone(),
+            });
+        }
+    }
     let expected = match &current {
         Status::Pending { stage } => *stage,
         Status::Returned { .. } => Stage::Preliminary,
@@ -282,6 +300,20 @@ pub fn apply(chain: &Chain, steps: &[Step], next: &Step) -> Result<Status, Revie
     let mut all = steps.to_vec();
     all.push(next.clone());
     Ok(status(chain, &all))
+}
+
+/// The decision at `stage` in the current round (since the last
+/// submission), if there is one. The preliminary stage is the submission
+/// itself and is never "decided" this way.
+pub fn decided_in_round(steps: &[Step], stage: Stage) -> Option<&Step> {
+    if stage == Stage::Preliminary {
+        return None;
+    }
+    let round_start = steps
+        .iter()
+        .rposition(|s| s.stage == Stage::Preliminary && s.approve)
+        .unwrap_or(0);
+    steps[round_start..].iter().rev().find(|s| s.stage == stage)
 }
 
 #[cfg(test)]
@@ -345,11 +377,14 @@ mod tests {
             step(Stage::Preliminary, "clerk", true),
             step(Stage::Review, "r", true),
         ];
-        // The same stage twice is a wrong stage (the application moved on).
-        assert!(matches!(
+        // The same stage twice: already decided (a conflict, not a rule).
+        assert_eq!(
             apply(&c, &steps, &step(Stage::Review, "r2", true)),
-            Err(ReviewError::WrongStage { .. })
-        ));
+            Err(ReviewError::AlreadyDecided {
+                stage: Stage::Review,
+                actor: "r".into()
+            })
+        );
         assert!(matches!(
             apply(&c, &steps, &step(Stage::Recheck, "r", true)),
             Err(ReviewError::SameActor { .. })
@@ -382,8 +417,18 @@ mod tests {
                 ..
             }
         ));
+        // Review was decided in this round: by someone else a conflict, by
+        // the same person again a stage-order refusal.
+        assert!(matches!(
+            apply(&c, &steps, &step(Stage::Review, "r2", true)),
+            Err(ReviewError::AlreadyDecided { .. })
+        ));
         assert!(matches!(
             apply(&c, &steps, &step(Stage::Review, "r", true)),
+            Err(ReviewError::WrongStage { .. })
+        ));
+        assert!(matches!(
+            apply(&c, &steps, &step(Stage::Approval, "a", true)),
             Err(ReviewError::WrongStage { .. })
         ));
         steps.push(step(Stage::Preliminary, "clerk", true));
@@ -419,6 +464,13 @@ mod tests {
         ];
         assert_eq!(
             apply(&c, &approved, &step(Stage::Approval, "b", true)),
+            Err(ReviewError::AlreadyDecided {
+                stage: Stage::Approval,
+                actor: "a".into()
+            })
+        );
+        assert_eq!(
+            apply(&c, &approved, &step(Stage::Review, "b", true)),
             Err(ReviewError::NotPending("approved"))
         );
     }

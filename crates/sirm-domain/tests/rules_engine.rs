@@ -495,17 +495,77 @@ fn min_contribution_months_2029_to_2040() {
     assert_eq!(r.min_contribution_months, 240);
 }
 
+/// 计发月数 by whole retirement age, copied by hand from the RULES.md annex
+/// (annex of 国发〔2005〕38号), not from the rule set files. Age 47 is 207, not
+/// the 208 RULES.md prints: RULES.md itself says sources disagree and asks us to
+/// check the annex, which gives 207 (the decision is recorded in docs/rules.md).
+const PAYOUT_MONTHS_RULES_MD: [(u32, u32); 31] = [
+    (40, 233),
+    (41, 230),
+    (42, 226),
+    (43, 223),
+    (44, 220),
+    (45, 216),
+    (46, 212),
+    (47, 207),
+    (48, 204),
+    (49, 199),
+    (50, 195),
+    (51, 190),
+    (52, 185),
+    (53, 180),
+    (54, 175),
+    (55, 170),
+    (56, 164),
+    (57, 158),
+    (58, 152),
+    (59, 145),
+    (60, 139),
+    (61, 132),
+    (62, 125),
+    (63, 117),
+    (64, 109),
+    (65, 101),
+    (66, 93),
+    (67, 84),
+    (68, 75),
+    (69, 65),
+    (70, 56),
+];
+
 #[test]
-fn payout_months_table_ends() {
+fn payout_months_whole_table_matches_rules_md() {
+    // Every age 40–70 in order, none missing.
+    let ages: Vec<u32> = PAYOUT_MONTHS_RULES_MD.iter().map(|&(a, _)| a).collect();
+    assert_eq!(ages, (40..=70).collect::<Vec<u32>>());
+    // The national set and the demo region (which inherits the table).
+    for set in [national(), demo()] {
+        for &(age, months) in &PAYOUT_MONTHS_RULES_MD {
+            assert_eq!(
+                engine::payout_months(&set, age).unwrap(),
+                months,
+                "{} age {age}",
+                set.id()
+            );
+        }
+    }
+    // The same figure reaches `sirm calc pension` output, for every age.
+    for &(age, months) in &PAYOUT_MONTHS_RULES_MD {
+        let out = run(
+            "pension",
+            json!({"avg_wage": "8000", "contribution_index": "1.0",
+                   "contribution_months": 180, "account_balance": "0",
+                   "retirement_age_years": age}),
+        )
+        .unwrap();
+        assert_eq!(out["payout_months"], json!(months), "age {age}: {out}");
+    }
+}
+
+#[test]
+fn payout_months_outside_the_table_refused() {
     let set = national();
-    assert_eq!(engine::payout_months(&set, 40).unwrap(), 233);
-    assert_eq!(engine::payout_months(&set, 70).unwrap(), 56);
-    assert_eq!(engine::payout_months(&set, 60).unwrap(), 139);
-    assert_eq!(engine::payout_months(&set, 50).unwrap(), 195);
-    assert_eq!(engine::payout_months(&set, 55).unwrap(), 170);
-    // Age 47: 207 per the annex of 国发〔2005〕38号 (see docs/rules.md).
-    assert_eq!(engine::payout_months(&set, 47).unwrap(), 207);
-    for age in [39, 71] {
+    for age in [0, 39, 71, 120] {
         let e = engine::payout_months(&set, age).unwrap_err();
         assert_eq!(e.key(), Some("retirement_age_years"));
         assert!(e.to_string().contains(&age.to_string()));

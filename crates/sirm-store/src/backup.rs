@@ -15,44 +15,16 @@
 //!   log, the wrapped personal-data keys. Sessions are not among them (a
 //!   restore signs everyone out); neither are projections or tree nodes.
 
+use std::sync::LazyLock;
+
 use futures::stream::BoxStream;
 use futures::StreamExt as _;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sqlx::Row as _;
 
-use crate::store::{i64_of, insert_entries_sql, row_to_stored};
-use crate::{engine, Store, StoreError, StoredRow};
-
-/// Hex for byte columns in backup files.
-pub mod hex_bytes {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(v))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let s = String::deserialize(d)?;
-        hex::decode(s).map_err(serde::de::Error::custom)
-    }
-}
-
-/// A `ledger_checkpoint` row as stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CheckpointRow {
-    pub tree_size: i64,
-    pub time_us: i64,
-    pub origin: String,
-    #[serde(with = "hex_bytes")]
-    pub root: Vec<u8>,
-    #[serde(with = "hex_bytes")]
-    pub frontier: Vec<u8>,
-    pub profile: String,
-    pub key_id: String,
-    #[serde(with = "hex_bytes")]
-    pub signature: Vec<u8>,
-}
+use crate::ledger::stored_rows;
+use crate::ledger_rows::{i64_of, insert_entries_sql, select_checkpoints, select_entries};
+use crate::rows::{RawRow as _, TableRow as _};
+use crate::{engine, CheckpointRow, Store, StoreError, StoredRow};
 
 /// Column kind of a state table.
 #[derive(Clone, Copy, Debug)]
@@ -175,6 +147,14 @@ pub const STATE_TABLES: &[StateTable] = &[
     },
 ];
 
+/// Ledger rows of a range of sequence numbers.
+static SCAN_RANGE_SQL: LazyLock<String> =
+    LazyLock::new(|| select_entries("WHERE seq > $1 AND seq <= $2 ORDER BY seq"));
+/// Checkpoint rows of a range of tree sizes.
+static CHECKPOINT_RANGE_SQL: LazyLock<String> = LazyLock::new(|| {
+    select_checkpoints("WHERE tree_size > $1 AND tree_size <= $2 ORDER BY tree_size")
+});
+
 /// Rows per multi-row INSERT of a state table.
 const STATE_ROWS_PER_STATEMENT: usize = 200;
 
@@ -210,15 +190,12 @@ impl Store {
         after: u64,
         upto: u64,
     ) -> BoxStream<'_, Result<StoredRow, StoreError>> {
-        sqlx::query(
-            "SELECT seq, time_us, agency, stream, kind, subject, application, actors, payload, leaf_hash \
-             FROM ledger_entry WHERE seq > $1 AND seq <= $2 ORDER BY seq",
+        stored_rows(
+            sqlx::query(&SCAN_RANGE_SQL)
+                .bind(i64_of(after))
+                .bind(i64_of(upto))
+                .fetch(&self.pool),
         )
-        .bind(i64_of(after))
-        .bind(i64_of(upto))
-        .fetch(&self.pool)
-        .map(|r| r.and_then(|r| row_to_stored(&r)).map_err(StoreError::from))
-        .boxed()
     }
 
     /// Checkpoint rows with `after < tree_size <= upto`, in order.
@@ -227,39 +204,23 @@ impl Store {
         after: u64,
         upto: u64,
     ) -> BoxStream<'_, Result<CheckpointRow, StoreError>> {
-        sqlx::query(
-            "SELECT tree_size, time_us, origin, root, frontier, profile, key_id, signature \
-             FROM ledger_checkpoint WHERE tree_size > $1 AND tree_size <= $2 ORDER BY tree_size",
-        )
-        .bind(i64_of(after))
-        .bind(i64_of(upto))
-        .fetch(&self.pool)
-        .map(|r| {
-            let r = r?;
-            Ok(CheckpointRow {
-                tree_size: r.try_get(0)?,
-                time_us: r.try_get(1)?,
-                origin: r.try_get(2)?,
-                root: r.try_get(3)?,
-                frontier: r.try_get(4)?,
-                profile: r.try_get(5)?,
-                key_id: r.try_get(6)?,
-                signature: r.try_get(7)?,
-            })
-        })
-        .boxed()
+        sqlx::query(&CHECKPOINT_RANGE_SQL)
+            .bind(i64_of(after))
+            .bind(i64_of(upto))
+            .fetch(&self.pool)
+            .map(|r| CheckpointRow::from_row(&r?))
+            .boxed()
     }
 
     /// True when nothing is installed here: no installation row, no entry,
     /// no checkpoint (the only target a restore writes into).
     pub async fn is_empty_target(&self) -> Result<bool, StoreError> {
-        let n: i64 = sqlx::query(
+        let n: i64 = sqlx::query_scalar(
             "SELECT (SELECT COUNT(*) FROM installation) + (SELECT COUNT(*) FROM ledger_entry) \
              + (SELECT COUNT(*) FROM ledger_checkpoint)",
         )
         .fetch_one(&self.pool)
-        .await?
-        .try_get(0)?;
+        .await?;
         Ok(n == 0)
     }
 
@@ -272,10 +233,9 @@ impl Store {
     ) -> Result<(), StoreError> {
         let _serial = self.append_lock.lock().await;
         let mut tx = engine::begin_write(&self.pool, self.engine).await?;
-        let last: Option<i64> = sqlx::query("SELECT MAX(seq) FROM ledger_entry")
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM ledger_entry")
             .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
+            .await?;
         for (expected, r) in (last.unwrap_or(0) + 1..).zip(rows) {
             if r.seq != expected {
                 return Err(StoreError::Inconsistent(format!(
@@ -341,13 +301,20 @@ impl Store {
             .map(move |r| {
                 let r = r?;
                 let mut out = Vec::with_capacity(table.columns.len());
-                for (i, (_, kind)) in table.columns.iter().enumerate() {
+                for (i, (column, kind)) in table.columns.iter().enumerate() {
+                    let corrupt = |problem| StoreError::CorruptColumn {
+                        table: table.name,
+                        column: column.to_string(),
+                        problem,
+                    };
                     out.push(match kind {
                         Text => r
-                            .try_get::<Option<String>, _>(i)?
+                            .text_at(i)
+                            .map_err(corrupt)?
                             .map_or(Value::Null, Value::String),
                         Int => r
-                            .try_get::<Option<i64>, _>(i)?
+                            .int_at(i)
+                            .map_err(corrupt)?
                             .map_or(Value::Null, Value::from),
                     });
                 }
@@ -429,12 +396,12 @@ pub async fn pg_schema_exists(url: &str, schema: &str) -> Result<bool, StoreErro
     use sqlx::Connection as _;
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(url).await?;
-    let n: i64 =
-        sqlx::query("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = $1")
-            .bind(schema)
-            .fetch_one(&mut conn)
-            .await?
-            .try_get(0)?;
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = $1",
+    )
+    .bind(schema)
+    .fetch_one(&mut conn)
+    .await?;
     let _ = conn.close().await;
     Ok(n > 0)
 }

@@ -12,10 +12,11 @@
 //! columns straight into [`StoredRow`]s and sends them in batches through a
 //! bounded channel. Reading and verifying thus overlap on two cores.
 //!
-//! Column types are checked exactly as the `Any` driver checks them: an
+//! Rows are decoded by the same mapping as through the pool (`rows.rs`):
+//! column types are checked exactly as the `Any` driver checks them (an
 //! integer where an integer is expected, text (valid UTF-8) for text, a blob
-//! for the leaf hash, NULL only for `application`. A mismatch is the same
-//! `sqlx::Error::ColumnDecode` the other path yields.
+//! for the leaf hash, NULL only for `application`), and a mismatch is the
+//! same `StoreError::CorruptColumn` the other path yields.
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -23,36 +24,19 @@ use std::sync::{Arc, Mutex};
 
 use futures::stream::{self, BoxStream};
 use futures::StreamExt;
-use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use sqlx::sqlite::SqliteConnectOptions;
 use tokio::sync::mpsc;
 
 use crate::engine::SQLITE_PRAGMAS;
-use crate::store::StoredRow;
+use crate::ledger_rows::{select_entries, StoredRow};
+use crate::rows::TableRow as _;
 use crate::StoreError;
 
 /// Rows per message on the channel.
 const BATCH_ROWS: usize = 2048;
 /// Batches in flight between the reading thread and the consumer.
 const BATCHES_IN_FLIGHT: usize = 4;
-
-const SCAN_SQL: &str =
-    "SELECT seq, time_us, agency, stream, kind, subject, application, actors, payload, leaf_hash \
-     FROM ledger_entry ORDER BY seq";
-
-const COLUMN_NAMES: [&str; 10] = [
-    "seq",
-    "time_us",
-    "agency",
-    "stream",
-    "kind",
-    "subject",
-    "application",
-    "actors",
-    "payload",
-    "leaf_hash",
-];
 
 /// Idle connections kept for [`SqliteBulk::read`].
 const IDLE_READERS: usize = 16;
@@ -107,7 +91,7 @@ impl SqliteBulk {
     pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, rusqlite::Error> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         let source = self.clone();
         tokio::task::spawn_blocking(move || {
@@ -116,7 +100,7 @@ impl SqliteBulk {
                 Some(c) => c,
                 None => source.open()?,
             };
-            let out = f(&conn).map_err(db_err);
+            let out = f(&conn);
             let mut idle = source.idle.lock().unwrap_or_else(|p| p.into_inner());
             if idle.len() < IDLE_READERS {
                 idle.push(conn);
@@ -158,9 +142,8 @@ impl SqliteBulk {
             OpenFlags::SQLITE_OPEN_READ_WRITE
         };
         let conn =
-            Connection::open_with_flags(&self.path, access | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-                .map_err(db_err)?;
-        conn.execute_batch(SQLITE_PRAGMAS).map_err(db_err)?;
+            Connection::open_with_flags(&self.path, access | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        conn.execute_batch(SQLITE_PRAGMAS)?;
         Ok(conn)
     }
 
@@ -171,11 +154,11 @@ impl SqliteBulk {
         tx: &mpsc::Sender<Vec<Result<StoredRow, StoreError>>>,
     ) -> Result<(), StoreError> {
         let conn = self.open()?;
-        let mut stmt = conn.prepare(SCAN_SQL).map_err(db_err)?;
-        let mut rows = stmt.query([]).map_err(db_err)?;
+        let mut stmt = conn.prepare(&select_entries("ORDER BY seq"))?;
+        let mut rows = stmt.query([])?;
         let mut batch = Vec::with_capacity(BATCH_ROWS);
-        while let Some(row) = rows.next().map_err(db_err)? {
-            let stored = stored_row(row);
+        while let Some(row) = rows.next()? {
+            let stored = StoredRow::from_row(row);
             let failed = stored.is_err();
             batch.push(stored);
             if failed {
@@ -194,116 +177,6 @@ impl SqliteBulk {
         }
         Ok(())
     }
-}
-
-fn db_err(e: rusqlite::Error) -> StoreError {
-    StoreError::Db(sqlx::Error::Database(Box::new(BulkDbError(e.to_string()))))
-}
-
-/// A database error from the bulk reader, carried as sqlx's so callers see
-/// one error type for "database error".
-#[derive(Debug)]
-struct BulkDbError(String);
-
-impl std::fmt::Display for BulkDbError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for BulkDbError {}
-
-impl sqlx::error::DatabaseError for BulkDbError {
-    fn message(&self) -> &str {
-        &self.0
-    }
-    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
-        self
-    }
-    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
-        self
-    }
-    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
-        self
-    }
-    fn kind(&self) -> sqlx::error::ErrorKind {
-        sqlx::error::ErrorKind::Other
-    }
-}
-
-fn decode_err(index: usize, message: String) -> StoreError {
-    let name = COLUMN_NAMES.get(index).copied().unwrap_or("?");
-    StoreError::Db(sqlx::Error::ColumnDecode {
-        index: format!("{index} ({name})"),
-        source: message.into(),
-    })
-}
-
-fn type_name(v: &ValueRef<'_>) -> &'static str {
-    match v {
-        ValueRef::Null => "NULL",
-        ValueRef::Integer(_) => "INTEGER",
-        ValueRef::Real(_) => "REAL",
-        ValueRef::Text(_) => "TEXT",
-        ValueRef::Blob(_) => "BLOB",
-    }
-}
-
-fn raw<'r>(row: &'r rusqlite::Row<'_>, index: usize) -> Result<ValueRef<'r>, StoreError> {
-    row.get_ref(index)
-        .map_err(|e| decode_err(index, e.to_string()))
-}
-
-fn int(row: &rusqlite::Row<'_>, index: usize) -> Result<i64, StoreError> {
-    match raw(row, index)? {
-        ValueRef::Integer(i) => Ok(i),
-        v => Err(decode_err(
-            index,
-            format!("expected INTEGER, found {}", type_name(&v)),
-        )),
-    }
-}
-
-fn opt_text(row: &rusqlite::Row<'_>, index: usize) -> Result<Option<String>, StoreError> {
-    match raw(row, index)? {
-        ValueRef::Null => Ok(None),
-        ValueRef::Text(bytes) => std::str::from_utf8(bytes)
-            .map(|s| Some(s.to_owned()))
-            .map_err(|e| decode_err(index, e.to_string())),
-        v => Err(decode_err(
-            index,
-            format!("expected TEXT, found {}", type_name(&v)),
-        )),
-    }
-}
-
-fn text(row: &rusqlite::Row<'_>, index: usize) -> Result<String, StoreError> {
-    opt_text(row, index)?.ok_or_else(|| decode_err(index, "unexpected NULL".into()))
-}
-
-fn blob(row: &rusqlite::Row<'_>, index: usize) -> Result<Vec<u8>, StoreError> {
-    match raw(row, index)? {
-        ValueRef::Blob(bytes) => Ok(bytes.to_vec()),
-        v => Err(decode_err(
-            index,
-            format!("expected BLOB, found {}", type_name(&v)),
-        )),
-    }
-}
-
-fn stored_row(row: &rusqlite::Row<'_>) -> Result<StoredRow, StoreError> {
-    Ok(StoredRow {
-        seq: int(row, 0)?,
-        time_us: int(row, 1)?,
-        agency: text(row, 2)?,
-        stream: text(row, 3)?,
-        kind: text(row, 4)?,
-        subject: text(row, 5)?,
-        application: opt_text(row, 6)?,
-        actors: text(row, 7)?,
-        payload: text(row, 8)?,
-        leaf_hash: blob(row, 9)?,
-    })
 }
 
 #[cfg(test)]

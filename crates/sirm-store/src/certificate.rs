@@ -2,10 +2,9 @@
 //! `certificate.revoked` entries: looked up by verification code, listed by
 //! person. The ledger entry (by `seq`) is the authority; this is an index.
 
-use serde::Serialize;
-use sqlx::Row;
-
+use crate::rows::{RawRow, Reader, TableRow};
 use crate::{Store, StoreError};
+use serde::Serialize;
 
 /// One issued certificate.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -23,34 +22,48 @@ pub struct CertificateRow {
     pub revoked_reason: String,
 }
 
-const COLUMNS: &str = "code, person_id, kind, from_month, to_month, issued_at, pdf_sha256, seq, \
-                       revoked_seq, revoked_reason";
+impl TableRow for CertificateRow {
+    const TABLE: &'static str = "certificate";
+    const COLUMNS: &'static [&'static str] = &[
+        "code",
+        "person_id",
+        "kind",
+        "from_month",
+        "to_month",
+        "issued_at",
+        "pdf_sha256",
+        "seq",
+        "revoked_seq",
+        "revoked_reason",
+    ];
 
-fn row(r: &sqlx::any::AnyRow) -> Result<CertificateRow, sqlx::Error> {
-    Ok(CertificateRow {
-        code: r.try_get(0)?,
-        person_id: r.try_get(1)?,
-        kind: r.try_get(2)?,
-        from_month: r.try_get(3)?,
-        to_month: r.try_get(4)?,
-        issued_at: r.try_get(5)?,
-        pdf_sha256: r.try_get(6)?,
-        seq: r.try_get(7)?,
-        revoked_seq: r.try_get(8)?,
-        revoked_reason: r.try_get(9)?,
-    })
+    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
+        Ok(CertificateRow {
+            code: r.text("code")?,
+            person_id: r.text("person_id")?,
+            kind: r.text("kind")?,
+            from_month: r.text("from_month")?,
+            to_month: r.text("to_month")?,
+            issued_at: r.text("issued_at")?,
+            pdf_sha256: r.text("pdf_sha256")?,
+            seq: r.int("seq")?,
+            revoked_seq: r.int("revoked_seq")?,
+            revoked_reason: r.text("revoked_reason")?,
+        })
+    }
 }
 
 impl Store {
     /// The certificate with this verification code, if any.
     pub async fn certificate(&self, code: &str) -> Result<Option<CertificateRow>, StoreError> {
         let r = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM certificate WHERE code = $1"
+            "SELECT {} FROM certificate WHERE code = $1",
+            CertificateRow::select_list()
         ))
         .bind(code)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(r.map(|r| row(&r)).transpose()?)
+        r.as_ref().map(CertificateRow::from_row).transpose()
     }
 
     /// A person's certificates, newest first.
@@ -59,11 +72,12 @@ impl Store {
         person_id: &str,
     ) -> Result<Vec<CertificateRow>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM certificate WHERE person_id = $1 ORDER BY seq DESC"
+            "SELECT {} FROM certificate WHERE person_id = $1 ORDER BY seq DESC",
+            CertificateRow::select_list()
         ))
         .bind(person_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(row).collect::<Result<_, _>>()?)
+        CertificateRow::from_rows(&rows)
     }
 }

@@ -2,9 +2,8 @@
 //! migration 16): kept after the application verified them; served with
 //! the checkpoint they cosign.
 
-use sqlx::Row as _;
-
-use crate::store::i64_of;
+use crate::ledger_rows::i64_of;
+use crate::rows::read_each;
 use crate::{Store, StoreError};
 
 impl Store {
@@ -31,13 +30,13 @@ impl Store {
 
     /// The largest tree size `witness` cosigned here, if any.
     pub async fn cosigned_size(&self, witness: &str) -> Result<Option<u64>, StoreError> {
-        let v: Option<i64> =
-            sqlx::query("SELECT MAX(tree_size) FROM checkpoint_cosignature WHERE witness = $1")
-                .bind(witness)
-                .fetch_one(&self.pool)
-                .await?
-                .try_get(0)?;
-        Ok(v.map(crate::store::u64_of))
+        let v: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(tree_size) FROM checkpoint_cosignature WHERE witness = $1",
+        )
+        .bind(witness)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(v.map(crate::ledger_rows::u64_of))
     }
 
     /// The newest cosigned tree size and every cosignature line for it
@@ -45,19 +44,18 @@ impl Store {
     pub async fn newest_cosigned(
         &self,
     ) -> Result<Option<(u64, Vec<(String, String)>)>, StoreError> {
-        let size: Option<i64> = sqlx::query("SELECT MAX(tree_size) FROM checkpoint_cosignature")
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)?;
+        let size: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(tree_size) FROM checkpoint_cosignature")
+                .fetch_one(&self.pool)
+                .await?;
         let Some(size) = size else { return Ok(None) };
         let rows = sqlx::query("SELECT witness, line FROM checkpoint_cosignature WHERE tree_size = $1 ORDER BY witness")
             .bind(size)
             .fetch_all(&self.pool)
             .await?;
-        let lines = rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        Ok(Some((crate::store::u64_of(size), lines)))
+        let lines = read_each("checkpoint_cosignature", &["witness", "line"], &rows, |r| {
+            Ok((r.text("witness")?, r.text("line")?))
+        })?;
+        Ok(Some((crate::ledger_rows::u64_of(size), lines)))
     }
 }

@@ -1,3 +1,5 @@
+//! The store's one error type.
+
 use thiserror::Error;
 
 /// Everything that can go wrong in storage, phrased for the person who has to
@@ -57,10 +59,56 @@ pub enum StoreError {
     Stale(String),
     #[error("stored row is unreadable: {0}")]
     Corrupt(String),
+    /// A stored value that does not fit its column (wrong type, unexpected
+    /// NULL, an amount that is not a decimal), named `table.column`.
+    #[error("stored row is unreadable: {table}.{column}: {problem}")]
+    CorruptColumn {
+        table: &'static str,
+        column: String,
+        problem: String,
+    },
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
     #[error(transparent)]
     Ledger(#[from] sirm_ledger::LedgerError),
     #[error("the query could not be logged, so it is not answered: {0}")]
     QueryLog(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    /// A database error of the SQLite file reader (`bulk.rs`), carried as
+    /// sqlx's so callers see one error type for "database error".
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Db(sqlx::Error::Database(Box::new(BulkDbError(e.to_string()))))
+    }
+}
+
+/// A database error from the SQLite file reader.
+#[derive(Debug)]
+struct BulkDbError(String);
+
+impl std::fmt::Display for BulkDbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BulkDbError {}
+
+impl sqlx::error::DatabaseError for BulkDbError {
+    fn message(&self) -> &str {
+        &self.0
+    }
+    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+        self
+    }
+    fn kind(&self) -> sqlx::error::ErrorKind {
+        sqlx::error::ErrorKind::Other
+    }
 }

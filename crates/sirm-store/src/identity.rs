@@ -4,78 +4,13 @@
 //! sessions, activation codes). Every change to that state is audited as a
 //! security event in the ledger by `sirm-app`.
 
-use serde::Serialize;
 use sirm_ledger::Entry;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 
-use crate::store::prefixed;
+use crate::identity_rows::{
+    AccountRow, CredentialRow, DelegationRow, RoleRequestRow, SessionAccount, SessionRow,
+};
+use crate::rows::{prefixed, read_each, Reader, TableRow};
 use crate::{Store, StoreError};
-
-/// An account with its roles in force.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct AccountRow {
-    pub username: String,
-    pub display_name: String,
-    pub agency: String,
-    /// `staff` or `external`.
-    pub kind: String,
-    /// `active` or `locked`.
-    pub status: String,
-    pub person_id: Option<String>,
-    pub employer: Option<String>,
-    pub roles: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RoleRequestRow {
-    pub request_id: String,
-    pub username: String,
-    pub role: String,
-    pub requested_by: String,
-    pub reason: String,
-    pub status: String,
-    pub decided_by: Option<String>,
-    pub decision_reason: Option<String>,
-    pub requested_seq: i64,
-    /// `grant` or `revoke`.
-    pub action: String,
-}
-
-/// Mutable credential state of one account.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CredentialRow {
-    pub password_hash: String,
-    pub must_change: bool,
-    pub changed_us: i64,
-    pub failed_count: i64,
-    pub locked_until_us: i64,
-    pub totp_secret: Option<String>,
-    pub totp_last_step: Option<i64>,
-    /// SHA-256 hex of each unused recovery code.
-    pub recovery_codes: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SessionRow {
-    pub username: String,
-    pub csrf: String,
-    pub source: String,
-    pub created_us: i64,
-    pub last_seen_us: i64,
-    /// A message for the session's user (e.g. that the password was reset).
-    pub notice: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct DelegationRow {
-    pub delegation_id: String,
-    pub person_id: String,
-    pub delegate_username: String,
-    pub scope: Vec<String>,
-    pub valid_from: String,
-    pub valid_until: String,
-}
 
 /// Filter of the security audit trail.
 #[derive(Clone, Debug, Default)]
@@ -91,80 +26,11 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
-fn account_row(r: &AnyRow, roles: Vec<String>) -> Result<AccountRow, sqlx::Error> {
-    account_row_at(r, 0, roles)
-}
-
-/// The account columns starting at column `at` ([`ACCOUNT_COLUMNS`]).
-fn account_row_at(r: &AnyRow, at: usize, roles: Vec<String>) -> Result<AccountRow, sqlx::Error> {
-    Ok(AccountRow {
-        username: r.try_get(at)?,
-        display_name: r.try_get(at + 1)?,
-        agency: r.try_get(at + 2)?,
-        kind: r.try_get(at + 3)?,
-        status: r.try_get(at + 4)?,
-        person_id: r.try_get(at + 5)?,
-        employer: r.try_get(at + 6)?,
-        roles,
-    })
-}
-
-const ACCOUNT_COLUMNS: &str = "username, display_name, agency, kind, status, person_id, employer";
-
-const SESSION_COLUMNS: &str = "username, csrf, source, created_us, last_seen_us, notice";
-
-/// The session columns, first in the row ([`SESSION_COLUMNS`]).
-fn session_row(r: &AnyRow) -> Result<SessionRow, sqlx::Error> {
-    Ok(SessionRow {
-        username: r.try_get(0)?,
-        csrf: r.try_get(1)?,
-        source: r.try_get(2)?,
-        created_us: r.try_get(3)?,
-        last_seen_us: r.try_get(4)?,
-        notice: r.try_get(5)?,
-    })
-}
-
-const CREDENTIAL_COLUMNS: &str = "password_hash, must_change, changed_us, failed_count, \
-     locked_until_us, totp_secret, totp_last_step, recovery_codes";
-
-/// The credential columns starting at column `at` ([`CREDENTIAL_COLUMNS`]).
-fn credential_row(r: &AnyRow, at: usize) -> Result<CredentialRow, sqlx::Error> {
-    let codes: Option<String> = r.try_get(at + 7)?;
-    Ok(CredentialRow {
-        password_hash: r.try_get(at)?,
-        must_change: r.try_get::<i64, _>(at + 1)? != 0,
-        changed_us: r.try_get(at + 2)?,
-        failed_count: r.try_get(at + 3)?,
-        locked_until_us: r.try_get(at + 4)?,
-        totp_secret: r.try_get(at + 5)?,
-        totp_last_step: r.try_get(at + 6)?,
-        recovery_codes: codes
-            .map(|c| {
-                c.split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default(),
-    })
-}
-
-/// What a request's bearer needs, read in one statement: the session, its
-/// account with the roles in force, and the account's credential state.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SessionAccount {
-    pub session: SessionRow,
-    /// `None` when the account no longer exists.
-    pub account: Option<AccountRow>,
-    /// `None` when the account has no credential yet.
-    pub credential: Option<CredentialRow>,
-}
-
 impl Store {
     pub async fn account(&self, username: &str) -> Result<Option<AccountRow>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM account WHERE username = $1"
+            "SELECT {} FROM account WHERE username = $1",
+            AccountRow::select_list()
         ))
         .bind(username)
         .fetch_optional(&self.pool)
@@ -173,7 +39,10 @@ impl Store {
             None => Ok(None),
             Some(r) => {
                 let roles = self.roles_of(username).await?;
-                Ok(Some(account_row(&r, roles)?))
+                Ok(Some(AccountRow {
+                    roles,
+                    ..AccountRow::from_row(&r)?
+                }))
             }
         }
     }
@@ -205,26 +74,24 @@ impl Store {
 
     pub async fn accounts(&self) -> Result<Vec<AccountRow>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM account ORDER BY username"
+            "SELECT {} FROM account ORDER BY username",
+            AccountRow::select_list()
         ))
         .fetch_all(&self.pool)
         .await?;
         let roles = sqlx::query("SELECT username, role FROM account_role ORDER BY username, role")
             .fetch_all(&self.pool)
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let name: String = r.try_get(0)?;
-            let mine = roles
+        let roles = read_each("account_role", &["username", "role"], &roles, |r| {
+            Ok((r.text("username")?, r.text("role")?))
+        })?;
+        let mut out = AccountRow::from_rows(&rows)?;
+        for account in &mut out {
+            account.roles = roles
                 .iter()
-                .filter(|x| {
-                    x.try_get::<String, _>(0)
-                        .map(|u| u == name)
-                        .unwrap_or(false)
-                })
-                .filter_map(|x| x.try_get::<String, _>(1).ok())
+                .filter(|(u, _)| *u == account.username)
+                .map(|(_, role)| role.clone())
                 .collect();
-            out.push(account_row(r, mine)?);
         }
         Ok(out)
     }
@@ -233,29 +100,15 @@ impl Store {
         &self,
         status: Option<&str>,
     ) -> Result<Vec<RoleRequestRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT request_id, username, role, requested_by, reason, status, decided_by, decision_reason, requested_seq, action \
+        let rows = sqlx::query(&format!(
+            "SELECT {} \
              FROM role_request WHERE ($1 IS NULL OR status = $1) ORDER BY requested_seq",
-        )
+            RoleRequestRow::select_list()
+        ))
         .bind(status.map(str::to_string))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(RoleRequestRow {
-                    request_id: r.try_get(0)?,
-                    username: r.try_get(1)?,
-                    role: r.try_get(2)?,
-                    requested_by: r.try_get(3)?,
-                    reason: r.try_get(4)?,
-                    status: r.try_get(5)?,
-                    decided_by: r.try_get(6)?,
-                    decision_reason: r.try_get(7)?,
-                    requested_seq: r.try_get(8)?,
-                    action: r.try_get(9)?,
-                })
-            })
-            .collect()
+        RoleRequestRow::from_rows(&rows)
     }
 
     pub async fn credential_state(
@@ -263,12 +116,13 @@ impl Store {
         username: &str,
     ) -> Result<Option<CredentialRow>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {CREDENTIAL_COLUMNS} FROM credential WHERE username = $1"
+            "SELECT {} FROM credential WHERE username = $1",
+            CredentialRow::select_list()
         ))
         .bind(username)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| credential_row(&r, 0)).transpose()?)
+        row.as_ref().map(CredentialRow::from_row).transpose()
     }
 
     /// Set a new password hash, remember it in the history (keeping `keep`
@@ -400,10 +254,9 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Into::into)
+        read_each("credential", &["username", "totp_secret"], &rows, |r| {
+            Ok((r.text("username")?, r.text("totp_secret")?))
+        })
     }
 
     /// Replace a stored TOTP secret by the same secret sealed anew (key
@@ -471,12 +324,13 @@ impl Store {
 
     pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRow>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT {SESSION_COLUMNS} FROM web_session WHERE id_hash = $1"
+            "SELECT {} FROM web_session WHERE id_hash = $1",
+            SessionRow::select_list()
         ))
         .bind(id_hash)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| session_row(&r)).transpose()?)
+        row.as_ref().map(SessionRow::from_row).transpose()
     }
 
     /// The session `id_hash` with its account, roles and credential state,
@@ -494,9 +348,9 @@ impl Store {
                  LEFT JOIN account_role r ON r.username = s.username \
                  LEFT JOIN credential c ON c.username = s.username \
                  WHERE s.id_hash = $1 ORDER BY r.role",
-                prefixed("s", SESSION_COLUMNS),
-                prefixed("a", ACCOUNT_COLUMNS),
-                prefixed("c", CREDENTIAL_COLUMNS),
+                prefixed("s", &SessionRow::select_list()),
+                prefixed("a", &AccountRow::select_list()),
+                prefixed("c", &CredentialRow::select_list()),
             )
         });
         let rows = sqlx::query(&SQL)
@@ -506,22 +360,37 @@ impl Store {
         let Some(first) = rows.first() else {
             return Ok(None);
         };
-        // Columns: session 0–5, account 6–12, role 13, credential 14–21.
+        // Columns: session, account, the role, credential (each as its
+        // mapping declares them).
+        let account_at = SessionRow::COLUMNS.len();
+        let role_at = account_at + AccountRow::COLUMNS.len();
+        let credential_at = role_at + 1;
+        let present = |at: usize, table: &'static str, column: &'static str| {
+            let columns: &'static [&'static str] = match table {
+                "account" => AccountRow::COLUMNS,
+                _ => CredentialRow::COLUMNS,
+            };
+            Reader::at(table, columns, first, at)
+                .opt_text(column)
+                .map(|v| v.is_some())
+        };
         let roles = rows
             .iter()
-            .filter_map(|r| r.try_get::<Option<String>, _>(13).transpose())
+            .map(|r| Reader::at("account_role", &["role"], r, role_at).opt_text("role"))
+            .filter_map(Result::transpose)
             .collect::<Result<Vec<_>, _>>()?;
-        let has_account = first.try_get::<Option<String>, _>(6)?.is_some();
-        let has_credential = first.try_get::<Option<String>, _>(14)?.is_some();
         Ok(Some(SessionAccount {
-            session: session_row(first)?,
-            account: if has_account {
-                Some(account_row_at(first, 6, roles)?)
+            session: SessionRow::from_row(first)?,
+            account: if present(account_at, "account", "username")? {
+                Some(AccountRow {
+                    roles,
+                    ..AccountRow::from_row_at(first, account_at)?
+                })
             } else {
                 None
             },
-            credential: if has_credential {
-                Some(credential_row(first, 14)?)
+            credential: if present(credential_at, "credential", "password_hash")? {
+                Some(CredentialRow::from_row_at(first, credential_at)?)
             } else {
                 None
             },
@@ -596,14 +465,14 @@ impl Store {
     }
 
     pub async fn delegations_of(&self, delegate: &str) -> Result<Vec<DelegationRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT delegation_id, person_id, delegate_username, scope, valid_from, valid_until \
-             FROM delegation WHERE delegate_username = $1 ORDER BY recorded_seq",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM delegation WHERE delegate_username = $1 ORDER BY recorded_seq",
+            DelegationRow::select_list()
+        ))
         .bind(delegate)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(delegation_row).collect::<Result<_, _>>()?)
+        DelegationRow::from_rows(&rows)
     }
 
     /// Security-stream ledger entries matching `filter`, newest first.
@@ -624,12 +493,7 @@ impl Store {
         .bind(if filter.limit > 0 { filter.limit } else { 1000 })
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let stored = crate::store::row_to_stored(r)?;
-                stored.decode().map(|(e, _)| e).map_err(StoreError::Corrupt)
-            })
-            .collect()
+        rows.iter().map(crate::ledger_rows::entry_of).collect()
     }
 }
 
@@ -666,29 +530,13 @@ impl Store {
 impl Store {
     /// One recorded authorization (委托书) by its id.
     pub async fn delegation(&self, id: &str) -> Result<Option<DelegationRow>, StoreError> {
-        let r = sqlx::query(
-            "SELECT delegation_id, person_id, delegate_username, scope, valid_from, valid_until \
-             FROM delegation WHERE delegation_id = $1",
-        )
+        let r = sqlx::query(&format!(
+            "SELECT {} FROM delegation WHERE delegation_id = $1",
+            DelegationRow::select_list()
+        ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(r.map(|r| delegation_row(&r)).transpose()?)
+        r.as_ref().map(DelegationRow::from_row).transpose()
     }
-}
-
-fn delegation_row(r: &sqlx::any::AnyRow) -> Result<DelegationRow, sqlx::Error> {
-    let scope: String = r.try_get(3)?;
-    Ok(DelegationRow {
-        delegation_id: r.try_get(0)?,
-        person_id: r.try_get(1)?,
-        delegate_username: r.try_get(2)?,
-        scope: scope
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect(),
-        valid_from: r.try_get(4)?,
-        valid_until: r.try_get(5)?,
-    })
 }

@@ -18,6 +18,7 @@
 //! - Projections are written only by the applier and can be rebuilt from the
 //!   ledger bit for bit ([`Store::rebuild_projections`], [`Store::projection_digest`]).
 
+mod append;
 mod backup;
 mod bulk;
 mod certificate;
@@ -25,7 +26,12 @@ mod cosignature;
 mod engine;
 mod error;
 mod identity;
+mod identity_rows;
+mod ledger;
+mod ledger_rows;
 mod lookup;
+mod mappings;
+mod parts;
 mod person_key;
 mod pg_identity;
 pub mod projection;
@@ -36,39 +42,40 @@ mod query_pin;
 mod record;
 mod review;
 mod rights;
+mod rows;
 mod sign_in;
 mod store;
 mod tree;
+mod tree_check;
 
-pub use backup::{
-    hex_bytes, pg_schema_exists, state_table, CheckpointRow, StateCol, StateTable, STATE_TABLES,
-};
+pub use append::{AppendOutcome, Expect};
+pub use backup::{pg_schema_exists, state_table, StateCol, StateTable, STATE_TABLES};
 pub use certificate::CertificateRow;
 pub use engine::{Engine, Role, StoreConfig};
 pub use error::StoreError;
-pub use identity::{
-    AccountRow, AuditFilter, CredentialRow, DelegationRow, RoleRequestRow, SessionAccount,
-    SessionRow,
+pub use identity::AuditFilter;
+pub use identity_rows::{
+    AccountRow, CredentialRow, DelegationRow, RoleRequestRow, SessionAccount, SessionRow,
+};
+pub use ledger_rows::{hex_bytes, CheckpointRow, StoredRow};
+#[doc(hidden)]
+pub use mappings::{projection_tables, row_mappings, DeclaredColumn};
+pub use parts::{
+    AccountYearRow, BenefitPaymentRow, BenefitRow, ContributionRow, EmploymentRow, PersonRow,
+    SubsidyRow,
 };
 pub use person_key::PersonKeyRow;
 pub use pg_identity::{PgInstallation, RUNTIME_ROLE_PREFIX, TEMPLATE_ROLE};
+pub use projection::ProjectionDigest;
 pub use projection_check::{
     checked_columns, DifferenceKind, KeyPart, ProjectionCheck, ProjectionDifference,
 };
 pub use query_log_seal::QueryLogDigest;
 pub use query_pin::QueryPinRow;
 pub use record::PersonRecordRows;
-pub use review::{
-    AccountYearRow, ApplicationRow, ApplicationStepRow, ContributionRow, EmploymentRow,
-    MaintenanceRow,
-};
-pub use rights::{BenefitPaymentRow, BenefitRow, EmployeeRow, QueryLogRow, SubsidyRow, UnpaidRow};
+pub use review::{ApplicationRow, ApplicationStepRow, MaintenanceRow};
+pub use rights::{EmployeeRow, QueryLogRow, UnpaidRow};
 pub use sign_in::UsedReset;
-pub use store::{
-    AppendOutcome, Counts, Expect, GuardProblem, Installation, PersonRow, ProjectionDigest,
-    SchemaState, Store, StoredRow,
-};
-pub use tree::{
-    NodeCheck, NodeCheckReport, NodeFinding, NodeProblem, ProofShape, ReadCost, StoredConsistency,
-    StoredInclusion, NODE_MIN_LEVEL,
-};
+pub use store::{Counts, GuardProblem, Installation, SchemaState, Store};
+pub use tree::{ProofShape, ReadCost, StoredConsistency, StoredInclusion, NODE_MIN_LEVEL};
+pub use tree_check::{NodeCheck, NodeCheckReport, NodeFinding, NodeProblem};

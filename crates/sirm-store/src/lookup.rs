@@ -6,15 +6,12 @@
 //! one. The rows come back undecoded with their stored leaf hash: the
 //! caller decodes them and checks them against the signed tree.
 
-use crate::store::{row_to_stored, ENTRY_COLUMNS};
+use crate::ledger_rows::{i64_of, ENTRY_COLUMNS};
+use crate::rows::TableRow as _;
 use crate::{Store, StoreError, StoredRow};
 
 /// Sequence numbers per `IN (…)` list.
 const SEQS_PER_STATEMENT: usize = 500;
-
-fn i64_of(v: u64) -> i64 {
-    i64::try_from(v).unwrap_or(i64::MAX)
-}
 
 impl Store {
     /// Entries of `kind` about `subject` after `after_seq`, in ledger order
@@ -34,10 +31,7 @@ impl Store {
         .bind(kind)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(row_to_stored)
-            .collect::<Result<_, sqlx::Error>>()?)
+        StoredRow::from_rows(&rows)
     }
 
     /// Every entry of `kind` in `stream`, in ledger order (through the
@@ -54,10 +48,7 @@ impl Store {
         .bind(kind)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(row_to_stored)
-            .collect::<Result<_, sqlx::Error>>()?)
+        StoredRow::from_rows(&rows)
     }
 
     /// The entries with these sequence numbers (those that exist), in
@@ -75,7 +66,7 @@ impl Store {
                 q = q.bind(i64_of(*s));
             }
             for r in q.fetch_all(&self.pool).await? {
-                out.push(row_to_stored(&r)?);
+                out.push(StoredRow::from_row(&r)?);
             }
         }
         out.sort_by_key(|r| r.seq);

@@ -1,8 +1,7 @@
 //! Per-person data keys, stored only wrapped (docs/privacy.md). A mutable
 //! table outside the ledger: rotation re-wraps rows, erasure clears one.
 
-use sqlx::Row as _;
-
+use crate::rows::{read_each, RawRow, Reader, TableRow};
 use crate::{Store, StoreError};
 
 /// One person's wrapped data key.
@@ -18,28 +17,33 @@ pub struct PersonKeyRow {
     pub erased_us: Option<i64>,
 }
 
-const COLUMNS: &str = "person_id, wrapped, kek_id, created_us, erased_us";
+impl TableRow for PersonKeyRow {
+    const TABLE: &'static str = "person_key";
+    const COLUMNS: &'static [&'static str] =
+        &["person_id", "wrapped", "kek_id", "created_us", "erased_us"];
 
-fn row(r: &sqlx::any::AnyRow) -> Result<PersonKeyRow, StoreError> {
-    Ok(PersonKeyRow {
-        person_id: r.try_get(0)?,
-        wrapped: r.try_get(1)?,
-        kek_id: r.try_get(2)?,
-        created_us: r.try_get(3)?,
-        erased_us: r.try_get(4)?,
-    })
+    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
+        Ok(PersonKeyRow {
+            person_id: r.text("person_id")?,
+            wrapped: r.opt_text("wrapped")?,
+            kek_id: r.text("kek_id")?,
+            created_us: r.int("created_us")?,
+            erased_us: r.opt_int("erased_us")?,
+        })
+    }
 }
 
 impl Store {
     /// The wrapped data key of one person, if one was ever made.
     pub async fn person_key(&self, person_id: &str) -> Result<Option<PersonKeyRow>, StoreError> {
         let r = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM person_key WHERE person_id = $1"
+            "SELECT {} FROM person_key WHERE person_id = $1",
+            PersonKeyRow::select_list()
         ))
         .bind(person_id)
         .fetch_optional(&self.pool)
         .await?;
-        r.as_ref().map(row).transpose()
+        r.as_ref().map(PersonKeyRow::from_row).transpose()
     }
 
     /// Stores wrapped data keys of persons who have none yet; rows that
@@ -82,13 +86,14 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<PersonKeyRow>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM person_key WHERE person_id > $1 ORDER BY person_id LIMIT $2"
+            "SELECT {} FROM person_key WHERE person_id > $1 ORDER BY person_id LIMIT $2",
+            PersonKeyRow::select_list()
         ))
         .bind(after)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(row).collect()
+        PersonKeyRow::from_rows(&rows)
     }
 
     /// Number of data keys per key-encryption key, and of erased ones.
@@ -99,12 +104,11 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                let erased: Option<i64> = r.try_get(2)?;
-                Ok((r.try_get(0)?, r.try_get(1)?, erased.unwrap_or(0)))
-            })
-            .collect()
+        read_each("person_key", &["kek_id", "keys", "erased"], &rows, |r| {
+            // SUM over no erased key is NULL: none erased.
+            let erased = r.opt_int("erased")?.unwrap_or(0);
+            Ok((r.text("kek_id")?, r.int("keys")?, erased))
+        })
     }
 
     /// Replaces wrapped keys (rotation), each only if it is still wrapped
@@ -157,9 +161,9 @@ impl Store {
         let rows = sqlx::query("SELECT name, value FROM key_registry ORDER BY name")
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect()
+        read_each("key_registry", &["name", "value"], &rows, |r| {
+            Ok((r.text("name")?, r.text("value")?))
+        })
     }
 
     /// Records (or replaces) one key registry entry.

@@ -39,8 +39,9 @@ use sqlx::any::AnyRow;
 use sqlx::{Connection, Row};
 
 use crate::engine::{Engine, Role, StoreConfig};
+use crate::ledger_rows::ENTRY_COLUMNS;
 use crate::projection::{self, Col, Table};
-use crate::store::{row_to_stored, ENTRY_COLUMNS};
+use crate::rows::TableRow as _;
 use crate::{Store, StoreError};
 
 /// Ledger entries replayed per scratch transaction.
@@ -439,7 +440,7 @@ impl Store {
             while !done {
                 match rows.next().await {
                     Some(r) => {
-                        let stored = row_to_stored(&r?)?;
+                        let stored = crate::StoredRow::from_row(&r?)?;
                         let seq = stored.seq;
                         match stored.decode() {
                             Ok((entry, _)) => batch.push(entry),

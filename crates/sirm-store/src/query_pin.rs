@@ -3,8 +3,7 @@
 //! consecutive failures and the lock. `sirm-app` audits every change in the
 //! ledger's security stream; `set_seq` is the seq of the entry that set it.
 
-use sqlx::Row;
-
+use crate::rows::read_opt;
 use crate::{Store, StoreError};
 
 /// A person's query PIN state.
@@ -21,24 +20,32 @@ pub struct QueryPinRow {
     pub set_seq: i64,
 }
 
+const QUERY_PIN_COLUMNS: &[&str] = &[
+    "person_id",
+    "pin_hash",
+    "failures",
+    "locked_until_us",
+    "set_seq",
+];
+
 impl Store {
     pub async fn query_pin(&self, person_id: &str) -> Result<Option<QueryPinRow>, StoreError> {
-        let row = sqlx::query(
-            "SELECT person_id, pin_hash, failures, locked_until_us, set_seq FROM query_pin WHERE person_id = $1",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM query_pin WHERE person_id = $1",
+            QUERY_PIN_COLUMNS.join(", ")
+        ))
         .bind(person_id)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
+        read_opt("query_pin", QUERY_PIN_COLUMNS, row.as_ref(), |r| {
             Ok(QueryPinRow {
-                person_id: r.try_get(0)?,
-                pin_hash: r.try_get(1)?,
-                failures: r.try_get(2)?,
-                locked_until_us: r.try_get(3)?,
-                set_seq: r.try_get(4)?,
+                person_id: r.text("person_id")?,
+                pin_hash: r.text("pin_hash")?,
+                failures: r.int("failures")?,
+                locked_until_us: r.int("locked_until_us")?,
+                set_seq: r.int("set_seq")?,
             })
         })
-        .transpose()
     }
 
     /// Set (or replace) a person's PIN hash; failures and lock are cleared.

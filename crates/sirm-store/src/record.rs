@@ -9,21 +9,28 @@
 //!   [`crate::bulk`] inside one read transaction (one thread hop, rows copied
 //!   straight out of SQLite instead of through sqlx's `Any` rows);
 //! - PostgreSQL: one statement whose columns are the seven parts as JSON
-//!   (`json_agg` of the same column lists), decoded with serde — one round
-//!   trip instead of seven, which is what a request's cost was made of;
-//! - anything else (an in-memory SQLite database): the per-table reads.
+//!   (`json_agg` of the same column lists), each JSON array decoded by the
+//!   row type's mapping — one round trip instead of seven, which is what a
+//!   request's cost was made of;
+//! - anything else (an in-memory SQLite database): the per-table reads,
+//!   which are also here (on a SQLite file they read through the same
+//!   reader connection).
 //!
-//! Each part is described once ([`Part`]): its columns are the fields of its
-//! row type in their order, for the plain SQL and the JSON arrays alike
-//! (`assert_record_is_its_parts` in `sirm-web/tests/collection.rs` compares
-//! the one-trip read with the per-table reads on both engines).
+//! Each part is described once (`parts.rs`): its columns are those of its
+//! row type's one mapping, for the plain SQL, the rusqlite rows and the
+//! JSON arrays alike (`assert_record_is_its_parts` in
+//! `sirm-web/tests/collection.rs` compares the one-trip read with the
+//! per-table reads on both engines).
 
 use std::sync::LazyLock;
 
-use serde::de::DeserializeOwned;
-use sqlx::Row;
-
 use crate::engine::Engine;
+use crate::parts::{
+    ACCOUNT_YEARS, ACCOUNT_YEARS_SQL, BENEFIT, BENEFIT_SQL, CONTRIBUTIONS, CONTRIBUTIONS_SQL,
+    EMPLOYMENTS, EMPLOYMENTS_SQL, PAYMENTS, PAYMENTS_SQL, PERSON, PERSON_SQL, SUBSIDIES,
+    SUBSIDIES_SQL,
+};
+use crate::rows::{json_row, json_rows, sqlite_all, sqlite_one, Reader, TableRow as _};
 use crate::{
     AccountYearRow, BenefitPaymentRow, BenefitRow, ContributionRow, EmploymentRow, PersonRow,
     Store, StoreError, SubsidyRow,
@@ -41,98 +48,6 @@ pub struct PersonRecordRows {
     pub subsidies: Vec<SubsidyRow>,
 }
 
-/// One per-person table of the record: its columns (named and ordered as
-/// the fields of its row type) and its order.
-pub(crate) struct Part {
-    table: &'static str,
-    pub(crate) columns: &'static str,
-    order: &'static str,
-}
-
-impl Part {
-    /// `SELECT columns FROM table WHERE person_id = $1 ORDER BY order`.
-    pub(crate) fn sql(&self) -> String {
-        format!(
-            "SELECT {} FROM {} WHERE person_id = $1{}{}",
-            self.columns,
-            self.table,
-            if self.order.is_empty() {
-                ""
-            } else {
-                " ORDER BY "
-            },
-            self.order
-        )
-    }
-
-    /// PostgreSQL: the part as one JSON text value. Each row is an array
-    /// of its columns in field order (serde reads a struct from a sequence
-    /// as well as from a map), so no column name is written and escaped
-    /// once per row: the part is a list of arrays, or for a single-row part
-    /// one array or NULL.
-    fn pg_json(&self, many: bool) -> String {
-        let row = format!("json_build_array({})", self.columns);
-        let from = format!("FROM {} WHERE person_id = $1", self.table);
-        if many {
-            format!(
-                "(SELECT CAST(COALESCE(json_agg({row} ORDER BY {}), '[]') AS TEXT) {from})",
-                self.order
-            )
-        } else {
-            format!("(SELECT CAST({row} AS TEXT) {from})")
-        }
-    }
-}
-
-pub(crate) const PERSON: Part = Part {
-    table: "person",
-    columns: "person_id, name, gender, birth_date, address, phone, registered_on, agency, first_seq, last_seq, id_number",
-    order: "",
-};
-pub(crate) const EMPLOYMENTS: Part = Part {
-    table: "employment",
-    columns: "person_id, credit_code, start_on, end_on, end_reason",
-    order: "start_on",
-};
-pub(crate) const CONTRIBUTIONS: Part = Part {
-    table: "contribution",
-    columns:
-        "person_id, month, credit_code, declared_wage, base, pension_employer, pension_employee, \
-              medical_employer, medical_employee, unemployment_employer, unemployment_employee, \
-              work_injury_employer, account_credit, rule_set, status",
-    order: "month",
-};
-pub(crate) const ACCOUNT_YEARS: Part = Part {
-    table: "account_year",
-    columns: "year, opening_balance, credits, rate, interest, closing_balance, rule_set",
-    order: "year",
-};
-pub(crate) const BENEFIT: Part = Part {
-    table: "benefit",
-    columns: "person_id, status, start_month, contribution_months, basic, account, transitional, \
-              total, rule_set, seq",
-    order: "",
-};
-pub(crate) const PAYMENTS: Part = Part {
-    table: "benefit_payment",
-    columns: "month, amount, rule_set, seq",
-    order: "month",
-};
-pub(crate) const SUBSIDIES: Part = Part {
-    table: "subsidy",
-    columns: "month, kind, amount, basis",
-    order: "month, kind",
-};
-
-/// The plain statements, built once.
-pub(crate) static PERSON_SQL: LazyLock<String> = LazyLock::new(|| PERSON.sql());
-pub(crate) static EMPLOYMENTS_SQL: LazyLock<String> = LazyLock::new(|| EMPLOYMENTS.sql());
-pub(crate) static CONTRIBUTIONS_SQL: LazyLock<String> = LazyLock::new(|| CONTRIBUTIONS.sql());
-pub(crate) static ACCOUNT_YEARS_SQL: LazyLock<String> = LazyLock::new(|| ACCOUNT_YEARS.sql());
-pub(crate) static BENEFIT_SQL: LazyLock<String> = LazyLock::new(|| BENEFIT.sql());
-pub(crate) static PAYMENTS_SQL: LazyLock<String> = LazyLock::new(|| PAYMENTS.sql());
-pub(crate) static SUBSIDIES_SQL: LazyLock<String> = LazyLock::new(|| SUBSIDIES.sql());
-
 /// PostgreSQL: the seven parts as seven JSON columns of one row.
 static PG_RECORD_SQL: LazyLock<String> = LazyLock::new(|| {
     format!(
@@ -147,10 +62,16 @@ static PG_RECORD_SQL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-fn json<T: DeserializeOwned>(part: &str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text)
-        .map_err(|e| StoreError::Inconsistent(format!("the {part} of a person record: {e}")))
-}
+/// The seven JSON columns of [`PG_RECORD_SQL`].
+const PG_RECORD_COLUMNS: &[&str] = &[
+    "person",
+    "employments",
+    "contributions",
+    "account_years",
+    "benefit",
+    "payments",
+    "subsidies",
+];
 
 impl Store {
     /// A person's whole record from one snapshot, or `None` when no such
@@ -168,18 +89,18 @@ impl Store {
                 .bind(person_id)
                 .fetch_one(&self.pool)
                 .await?;
-            let Some(person) = row.try_get::<Option<String>, _>(0)? else {
+            let r = Reader::new("person record", PG_RECORD_COLUMNS, &row);
+            let Some(person) = r.opt_text("person")? else {
                 return Ok(None);
             };
-            let benefit: Option<String> = row.try_get(4)?;
             return Ok(Some(PersonRecordRows {
-                person: json("registration", &person)?,
-                employments: json("employments", &row.try_get::<String, _>(1)?)?,
-                contributions: json("contributions", &row.try_get::<String, _>(2)?)?,
-                account_years: json("account years", &row.try_get::<String, _>(3)?)?,
-                benefit: benefit.map(|b| json("benefit", &b)).transpose()?,
-                payments: json("benefit payments", &row.try_get::<String, _>(5)?)?,
-                subsidies: json("subsidies", &row.try_get::<String, _>(6)?)?,
+                person: json_row(&person)?,
+                employments: json_rows(&r.text("employments")?)?,
+                contributions: json_rows(&r.text("contributions")?)?,
+                account_years: json_rows(&r.text("account_years")?)?,
+                benefit: r.opt_text("benefit")?.map(|b| json_row(&b)).transpose()?,
+                payments: json_rows(&r.text("payments")?)?,
+                subsidies: json_rows(&r.text("subsidies")?)?,
             }));
         }
         let Some(person) = self.person(person_id).await? else {
@@ -201,91 +122,93 @@ impl Store {
 fn read_sqlite(
     c: &rusqlite::Connection,
     pid: &str,
-) -> Result<Option<PersonRecordRows>, rusqlite::Error> {
-    use rusqlite::OptionalExtension;
+) -> Result<Option<PersonRecordRows>, StoreError> {
     let tx = c.unchecked_transaction()?;
-    let person = tx
-        .prepare_cached(&PERSON_SQL)?
-        .query_row([pid], |r| {
-            Ok(PersonRow {
-                person_id: r.get(0)?,
-                name: r.get(1)?,
-                gender: r.get(2)?,
-                birth_date: r.get(3)?,
-                address: r.get(4)?,
-                phone: r.get(5)?,
-                registered_on: r.get(6)?,
-                agency: r.get(7)?,
-                first_seq: r.get(8)?,
-                last_seq: r.get(9)?,
-                id_number: r.get(10)?,
-            })
-        })
-        .optional()?;
-    let Some(person) = person else {
+    let Some(person) = sqlite_one::<PersonRow>(&tx, &PERSON_SQL, pid)? else {
         return Ok(None);
     };
-    let employments = tx
-        .prepare_cached(&EMPLOYMENTS_SQL)?
-        .query_map([pid], |r| {
-            Ok(EmploymentRow {
-                person_id: r.get(0)?,
-                credit_code: r.get(1)?,
-                start_on: r.get(2)?,
-                end_on: r.get(3)?,
-                end_reason: r.get(4)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    let contributions = crate::review::sqlite_contributions(&tx, pid)?;
-    let account_years = crate::review::sqlite_account_years(&tx, pid)?;
-    let benefit = tx
-        .prepare_cached(&BENEFIT_SQL)?
-        .query_row([pid], |r| {
-            Ok(BenefitRow {
-                person_id: r.get(0)?,
-                status: r.get(1)?,
-                start_month: r.get(2)?,
-                contribution_months: r.get(3)?,
-                basic: r.get(4)?,
-                account: r.get(5)?,
-                transitional: r.get(6)?,
-                total: r.get(7)?,
-                rule_set: r.get(8)?,
-                seq: r.get(9)?,
-            })
-        })
-        .optional()?;
-    let payments = tx
-        .prepare_cached(&PAYMENTS_SQL)?
-        .query_map([pid], |r| {
-            Ok(BenefitPaymentRow {
-                month: r.get(0)?,
-                amount: r.get(1)?,
-                rule_set: r.get(2)?,
-                seq: r.get(3)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    let subsidies = tx
-        .prepare_cached(&SUBSIDIES_SQL)?
-        .query_map([pid], |r| {
-            Ok(SubsidyRow {
-                month: r.get(0)?,
-                kind: r.get(1)?,
-                amount: r.get(2)?,
-                basis: r.get(3)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    tx.finish()?;
-    Ok(Some(PersonRecordRows {
+    let record = PersonRecordRows {
         person,
-        employments,
-        contributions,
-        account_years,
-        benefit,
-        payments,
-        subsidies,
-    }))
+        employments: sqlite_all(&tx, &EMPLOYMENTS_SQL, pid)?,
+        contributions: sqlite_all(&tx, &CONTRIBUTIONS_SQL, pid)?,
+        account_years: sqlite_all(&tx, &ACCOUNT_YEARS_SQL, pid)?,
+        benefit: sqlite_one(&tx, &BENEFIT_SQL, pid)?,
+        payments: sqlite_all(&tx, &PAYMENTS_SQL, pid)?,
+        subsidies: sqlite_all(&tx, &SUBSIDIES_SQL, pid)?,
+    };
+    tx.finish()?;
+    Ok(Some(record))
+}
+
+impl Store {
+    /// A person's registration row.
+    pub async fn person(&self, person_id: &str) -> Result<Option<PersonRow>, StoreError> {
+        let row = sqlx::query(&PERSON_SQL)
+            .bind(person_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(PersonRow::from_row).transpose()
+    }
+
+    /// A person's employments, oldest first.
+    pub async fn employments_of(&self, person_id: &str) -> Result<Vec<EmploymentRow>, StoreError> {
+        self.part_rows(&EMPLOYMENTS_SQL, person_id).await
+    }
+
+    /// A person's contributions, by month.
+    pub async fn contributions_of(
+        &self,
+        person_id: &str,
+    ) -> Result<Vec<ContributionRow>, StoreError> {
+        self.part_rows(&CONTRIBUTIONS_SQL, person_id).await
+    }
+
+    /// A person's settled account years.
+    pub async fn account_years_of(
+        &self,
+        person_id: &str,
+    ) -> Result<Vec<AccountYearRow>, StoreError> {
+        self.part_rows(&ACCOUNT_YEARS_SQL, person_id).await
+    }
+
+    /// A person's benefit with all its figures, if one was granted.
+    pub async fn benefit_row(&self, person_id: &str) -> Result<Option<BenefitRow>, StoreError> {
+        let row = sqlx::query(&BENEFIT_SQL)
+            .bind(person_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(BenefitRow::from_row).transpose()
+    }
+
+    /// A person's benefit payments, by month.
+    pub async fn benefit_payments_of(
+        &self,
+        person_id: &str,
+    ) -> Result<Vec<BenefitPaymentRow>, StoreError> {
+        self.part_rows(&PAYMENTS_SQL, person_id).await
+    }
+
+    /// A person's subsidised months.
+    pub async fn subsidies_of(&self, person_id: &str) -> Result<Vec<SubsidyRow>, StoreError> {
+        self.part_rows(&SUBSIDIES_SQL, person_id).await
+    }
+
+    /// The rows of one part of a person's record. On a SQLite file they are
+    /// read straight with rusqlite on one thread (a person's ~120
+    /// contribution months of ten years in one hand-off).
+    async fn part_rows<T: crate::rows::TableRow + Send + 'static>(
+        &self,
+        sql: &'static LazyLock<String>,
+        person_id: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        if let Some(bulk) = &self.bulk {
+            let pid = person_id.to_string();
+            return bulk.read(move |c| sqlite_all(c, sql, &pid)).await;
+        }
+        let rows = sqlx::query(sql)
+            .bind(person_id)
+            .fetch_all(&self.pool)
+            .await?;
+        T::from_rows(&rows)
+    }
 }

@@ -2,10 +2,9 @@
 //! the maintenance log (Art 12) — every approved business entry with its
 //! application, reason and the responsible person of each stage.
 
-use serde::{Deserialize, Serialize};
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use serde::Serialize;
 
+use crate::rows::{read_each, read_opt, RawRow, Reader, TableRow};
 use crate::{Store, StoreError};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -49,57 +48,124 @@ pub struct MaintenanceRow {
     pub payload: String,
 }
 
-const APP_COLUMNS: &str =
-    "application_id, business_type, subject, agency, data, materials, chain, status, \
-                           next_stage, reason, submitted_by, submitted_seq, last_seq";
+impl TableRow for ApplicationRow {
+    const TABLE: &'static str = "application";
+    const COLUMNS: &'static [&'static str] = &[
+        "application_id",
+        "business_type",
+        "subject",
+        "agency",
+        "data",
+        "materials",
+        "chain",
+        "status",
+        "next_stage",
+        "reason",
+        "submitted_by",
+        "submitted_seq",
+        "last_seq",
+    ];
 
-fn app_row(r: &AnyRow) -> Result<ApplicationRow, sqlx::Error> {
-    Ok(ApplicationRow {
-        application_id: r.try_get(0)?,
-        business_type: r.try_get(1)?,
-        subject: r.try_get(2)?,
-        agency: r.try_get(3)?,
-        data: r.try_get(4)?,
-        materials: r.try_get(5)?,
-        chain: r.try_get(6)?,
-        status: r.try_get(7)?,
-        next_stage: r.try_get(8)?,
-        reason: r.try_get(9)?,
-        submitted_by: r.try_get(10)?,
-        submitted_seq: r.try_get(11)?,
-        last_seq: r.try_get(12)?,
-    })
+    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
+        Ok(ApplicationRow {
+            application_id: r.text("application_id")?,
+            business_type: r.text("business_type")?,
+            subject: r.text("subject")?,
+            agency: r.text("agency")?,
+            data: r.text("data")?,
+            materials: r.text("materials")?,
+            chain: r.text("chain")?,
+            status: r.text("status")?,
+            next_stage: r.opt_text("next_stage")?,
+            reason: r.text("reason")?,
+            submitted_by: r.text("submitted_by")?,
+            submitted_seq: r.int("submitted_seq")?,
+            last_seq: r.int("last_seq")?,
+        })
+    }
+}
+
+impl TableRow for ApplicationStepRow {
+    const TABLE: &'static str = "application_step";
+    const COLUMNS: &'static [&'static str] = &["seq", "stage", "actor", "approve", "reason"];
+
+    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
+        Ok(ApplicationStepRow {
+            seq: r.int("seq")?,
+            stage: r.text("stage")?,
+            actor: r.text("actor")?,
+            approve: r.flag("approve")?,
+            reason: r.text("reason")?,
+        })
+    }
+}
+
+impl TableRow for MaintenanceRow {
+    const TABLE: &'static str = "ledger_entry";
+    const COLUMNS: &'static [&'static str] = &[
+        "seq",
+        "time_us",
+        "kind",
+        "subject",
+        "application",
+        "actors",
+        "payload",
+    ];
+
+    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
+        Ok(MaintenanceRow {
+            seq: r.int("seq")?,
+            time_us: r.int("time_us")?,
+            kind: r.text("kind")?,
+            subject: r.text("subject")?,
+            application: r.opt_text("application")?,
+            actors: r.text("actors")?,
+            payload: r.text("payload")?,
+        })
+    }
+}
+
+/// The seven employer and employee amounts of a contribution row.
+pub(crate) const AMOUNT_COLUMNS: [&str; 7] = [
+    "pension_employer",
+    "pension_employee",
+    "medical_employer",
+    "medical_employee",
+    "unemployment_employer",
+    "unemployment_employee",
+    "work_injury_employer",
+];
+
+/// The seven amounts of a contribution row, each checked to be a decimal.
+pub(crate) fn amounts_of<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<[String; 7], StoreError> {
+    let mut out: [String; 7] = Default::default();
+    for (slot, column) in out.iter_mut().zip(AMOUNT_COLUMNS) {
+        *slot = r.decimal_text(column)?;
+    }
+    Ok(out)
 }
 
 impl Store {
     pub async fn application(&self, id: &str) -> Result<Option<ApplicationRow>, StoreError> {
         let r = sqlx::query(&format!(
-            "SELECT {APP_COLUMNS} FROM application WHERE application_id = $1"
+            "SELECT {} FROM application WHERE application_id = $1",
+            ApplicationRow::select_list()
         ))
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(r.map(|r| app_row(&r)).transpose()?)
+        r.as_ref().map(ApplicationRow::from_row).transpose()
     }
 
     pub async fn application_steps(&self, id: &str) -> Result<Vec<ApplicationStepRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT seq, stage, actor, approve, reason FROM application_step WHERE application_id = $1 ORDER BY seq",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM application_step WHERE application_id = $1 ORDER BY seq",
+            ApplicationStepRow::select_list()
+        ))
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ApplicationStepRow {
-                    seq: r.try_get(0)?,
-                    stage: r.try_get(1)?,
-                    actor: r.try_get(2)?,
-                    approve: r.try_get::<i64, _>(3)? != 0,
-                    reason: r.try_get(4)?,
-                })
-            })
-            .collect()
+        ApplicationStepRow::from_rows(&rows)
     }
 
     /// Applications of `agency` with `status` (and, if given, waiting for `stage`), oldest first.
@@ -111,8 +177,9 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<ApplicationRow>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {APP_COLUMNS} FROM application WHERE agency = $1 AND ($2 IS NULL OR status = $2) \
-             AND ($3 IS NULL OR next_stage = $3) ORDER BY submitted_seq LIMIT $4"
+            "SELECT {} FROM application WHERE agency = $1 AND ($2 IS NULL OR status = $2) \
+             AND ($3 IS NULL OR next_stage = $3) ORDER BY submitted_seq LIMIT $4",
+            ApplicationRow::select_list()
         ))
         .bind(agency)
         .bind(status.map(str::to_string))
@@ -120,7 +187,7 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(app_row).collect::<Result<_, _>>()?)
+        ApplicationRow::from_rows(&rows)
     }
 
     /// The maintenance log: business entries written by approved
@@ -133,12 +200,13 @@ impl Store {
         to_us: Option<i64>,
         limit: i64,
     ) -> Result<Vec<MaintenanceRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT seq, time_us, kind, subject, application, actors, payload FROM ledger_entry \
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM ledger_entry \
              WHERE stream = 'business' AND application IS NOT NULL AND agency = $1 \
              AND ($2 IS NULL OR subject = $2) AND ($3 IS NULL OR time_us >= $3) AND ($4 IS NULL OR time_us < $4) \
              ORDER BY seq DESC LIMIT $5",
-        )
+            MaintenanceRow::select_list()
+        ))
         .bind(agency)
         .bind(subject.map(str::to_string))
         .bind(from_us)
@@ -146,161 +214,11 @@ impl Store {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(MaintenanceRow {
-                    seq: r.try_get(0)?,
-                    time_us: r.try_get(1)?,
-                    kind: r.try_get(2)?,
-                    subject: r.try_get(3)?,
-                    application: r.try_get(4)?,
-                    actors: r.try_get(5)?,
-                    payload: r.try_get(6)?,
-                })
-            })
-            .collect()
+        MaintenanceRow::from_rows(&rows)
     }
-}
-
-/// One employment of a person.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EmploymentRow {
-    pub person_id: String,
-    pub credit_code: String,
-    pub start_on: String,
-    pub end_on: Option<String>,
-    pub end_reason: Option<String>,
 }
 
 impl Store {
-    /// A person's employments, oldest first.
-    pub async fn employments_of(&self, person_id: &str) -> Result<Vec<EmploymentRow>, StoreError> {
-        let rows = sqlx::query(&EMPLOYMENTS_SQL)
-            .bind(person_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(EmploymentRow {
-                    person_id: r.try_get(0)?,
-                    credit_code: r.try_get(1)?,
-                    start_on: r.try_get(2)?,
-                    end_on: r.try_get(3)?,
-                    end_reason: r.try_get(4)?,
-                })
-            })
-            .collect()
-    }
-}
-
-use crate::record::{ACCOUNT_YEARS_SQL, CONTRIBUTIONS_SQL, EMPLOYMENTS_SQL};
-
-/// SQLite file: a person's contributions read straight with rusqlite.
-pub(crate) fn sqlite_contributions(
-    c: &rusqlite::Connection,
-    pid: &str,
-) -> Result<Vec<ContributionRow>, rusqlite::Error> {
-    let mut stmt = c.prepare_cached(&CONTRIBUTIONS_SQL)?;
-    let rows = stmt.query_map([pid], |r| {
-        Ok(ContributionRow {
-            person_id: r.get(0)?,
-            month: r.get(1)?,
-            credit_code: r.get(2)?,
-            declared_wage: r.get(3)?,
-            base: r.get(4)?,
-            pension_employer: r.get(5)?,
-            pension_employee: r.get(6)?,
-            medical_employer: r.get(7)?,
-            medical_employee: r.get(8)?,
-            unemployment_employer: r.get(9)?,
-            unemployment_employee: r.get(10)?,
-            work_injury_employer: r.get(11)?,
-            account_credit: r.get(12)?,
-            rule_set: r.get(13)?,
-            status: r.get(14)?,
-        })
-    })?;
-    rows.collect()
-}
-
-/// SQLite file: a person's account years read straight with rusqlite.
-pub(crate) fn sqlite_account_years(
-    c: &rusqlite::Connection,
-    pid: &str,
-) -> Result<Vec<AccountYearRow>, rusqlite::Error> {
-    let mut stmt = c.prepare_cached(&ACCOUNT_YEARS_SQL)?;
-    let rows = stmt.query_map([pid], |r| {
-        Ok(AccountYearRow {
-            year: r.get(0)?,
-            opening_balance: r.get(1)?,
-            credits: r.get(2)?,
-            rate: r.get(3)?,
-            interest: r.get(4)?,
-            closing_balance: r.get(5)?,
-            rule_set: r.get(6)?,
-        })
-    })?;
-    rows.collect()
-}
-
-/// One person-month of computed contributions.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContributionRow {
-    pub person_id: String,
-    pub month: String,
-    pub credit_code: String,
-    pub declared_wage: String,
-    pub base: String,
-    pub pension_employer: String,
-    pub pension_employee: String,
-    pub medical_employer: String,
-    pub medical_employee: String,
-    pub unemployment_employer: String,
-    pub unemployment_employee: String,
-    pub work_injury_employer: String,
-    pub account_credit: String,
-    pub rule_set: String,
-    pub status: String,
-}
-
-impl Store {
-    /// A person's contributions, by month.
-    pub async fn contributions_of(
-        &self,
-        person_id: &str,
-    ) -> Result<Vec<ContributionRow>, StoreError> {
-        if let Some(bulk) = &self.bulk {
-            // SQLite file: read the ~120 rows of ten years on one thread.
-            let pid = person_id.to_string();
-            return bulk.read(move |c| sqlite_contributions(c, &pid)).await;
-        }
-        let rows = sqlx::query(&CONTRIBUTIONS_SQL)
-            .bind(person_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ContributionRow {
-                    person_id: r.try_get(0)?,
-                    month: r.try_get(1)?,
-                    credit_code: r.try_get(2)?,
-                    declared_wage: r.try_get(3)?,
-                    base: r.try_get(4)?,
-                    pension_employer: r.try_get(5)?,
-                    pension_employee: r.try_get(6)?,
-                    medical_employer: r.try_get(7)?,
-                    medical_employee: r.try_get(8)?,
-                    unemployment_employer: r.try_get(9)?,
-                    unemployment_employee: r.try_get(10)?,
-                    work_injury_employer: r.try_get(11)?,
-                    account_credit: r.try_get(12)?,
-                    rule_set: r.try_get(13)?,
-                    status: r.try_get(14)?,
-                })
-            })
-            .collect()
-    }
-
     /// The employer's work-injury industry class and status, if registered in `agency`.
     pub async fn employer_class(
         &self,
@@ -314,10 +232,9 @@ impl Store {
         .bind(agency)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(
-            r.map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
-                .transpose()?,
-        )
+        read_opt("employer", &["industry_class", "status"], r.as_ref(), |r| {
+            Ok((r.int("industry_class")?, r.text("status")?))
+        })
     }
 }
 
@@ -376,33 +293,21 @@ impl Store {
         .bind(month)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok([
-                    r.try_get(0)?,
-                    r.try_get(1)?,
-                    r.try_get(2)?,
-                    r.try_get(3)?,
-                    r.try_get(4)?,
-                    r.try_get(5)?,
-                    r.try_get(6)?,
-                    r.try_get(7)?,
-                ])
-            })
-            .collect()
+        const COLUMNS: &[&str] = &[
+            "pension_employer",
+            "pension_employee",
+            "medical_employer",
+            "medical_employee",
+            "unemployment_employer",
+            "unemployment_employee",
+            "work_injury_employer",
+            "status",
+        ];
+        read_each("contribution", COLUMNS, &rows, |r| {
+            let [a, b, c, d, e, f, g] = amounts_of(r)?;
+            Ok([a, b, c, d, e, f, g, r.text("status")?])
+        })
     }
-}
-
-/// One settled account year.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccountYearRow {
-    pub year: i64,
-    pub opening_balance: String,
-    pub credits: String,
-    pub rate: String,
-    pub interest: String,
-    pub closing_balance: String,
-    pub rule_set: String,
 }
 
 impl Store {
@@ -421,9 +326,18 @@ impl Store {
         .bind(format!("{year}-12"))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-            .collect()
+        read_each(
+            "contribution",
+            &["person_id", "month", "account_credit"],
+            &rows,
+            |r| {
+                Ok((
+                    r.text("person_id")?,
+                    r.text("month")?,
+                    r.decimal_text("account_credit")?,
+                ))
+            },
+        )
     }
 
     /// Closing balances of `year` (person → closing balance text).
@@ -432,9 +346,12 @@ impl Store {
             .bind(i64::from(year))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect()
+        read_each(
+            "account_year",
+            &["person_id", "closing_balance"],
+            &rows,
+            |r| Ok((r.text("person_id")?, r.decimal_text("closing_balance")?)),
+        )
     }
 
     pub async fn settled_count(&self, year: i32) -> Result<i64, StoreError> {
@@ -445,33 +362,6 @@ impl Store {
                 .await?,
         )
     }
-
-    pub async fn account_years_of(
-        &self,
-        person_id: &str,
-    ) -> Result<Vec<AccountYearRow>, StoreError> {
-        if let Some(bulk) = &self.bulk {
-            let pid = person_id.to_string();
-            return bulk.read(move |c| sqlite_account_years(c, &pid)).await;
-        }
-        let rows = sqlx::query(&ACCOUNT_YEARS_SQL)
-            .bind(person_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AccountYearRow {
-                    year: r.try_get(0)?,
-                    opening_balance: r.try_get(1)?,
-                    credits: r.try_get(2)?,
-                    rate: r.try_get(3)?,
-                    interest: r.try_get(4)?,
-                    closing_balance: r.try_get(5)?,
-                    rule_set: r.try_get(6)?,
-                })
-            })
-            .collect()
-    }
 }
 
 impl Store {
@@ -481,9 +371,9 @@ impl Store {
             .bind(person_id)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect()
+        read_each("contribution", &["month", "base"], &rows, |r| {
+            Ok((r.text("month")?, r.decimal_text("base")?))
+        })
     }
 
     /// A person's benefit (status, start month, monthly total), if granted.
@@ -495,9 +385,17 @@ impl Store {
             .bind(person_id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(
-            r.map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-                .transpose()?,
+        read_opt(
+            "benefit",
+            &["status", "start_month", "total"],
+            r.as_ref(),
+            |r| {
+                Ok((
+                    r.text("status")?,
+                    r.text("start_month")?,
+                    r.decimal_text("total")?,
+                ))
+            },
         )
     }
 }

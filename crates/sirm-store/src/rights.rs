@@ -2,43 +2,12 @@
 //! and the collector's arrears list. Amounts stay decimal text here; the
 //! application layer sums them as `Decimal` (SQLite has no exact numeric).
 
-use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use serde::Serialize;
 
-use crate::{Store, StoreError};
-
-/// A granted benefit with every figure of the benefit projection.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BenefitRow {
-    pub person_id: String,
-    pub status: String,
-    pub start_month: String,
-    pub contribution_months: i64,
-    pub basic: String,
-    pub account: String,
-    pub transitional: String,
-    pub total: String,
-    pub rule_set: String,
-    pub seq: i64,
-}
-
-/// One benefit payment (待遇发放) of a month.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BenefitPaymentRow {
-    pub month: String,
-    pub amount: String,
-    pub rule_set: String,
-    pub seq: i64,
-}
-
-/// One subsidised month.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SubsidyRow {
-    pub month: String,
-    pub kind: String,
-    pub amount: String,
-    pub basis: String,
-}
+use crate::parts::BENEFIT;
+use crate::review::amounts_of;
+use crate::rows::{read_each, read_opt, RawRow, Reader, TableRow};
+use crate::{BenefitRow, Store, StoreError};
 
 /// One unpaid assessed person-month (what the employer owes for it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -49,31 +18,7 @@ pub struct UnpaidRow {
     pub amounts: [String; 7],
 }
 
-fn benefit_row(r: &sqlx::any::AnyRow) -> Result<BenefitRow, sqlx::Error> {
-    Ok(BenefitRow {
-        person_id: r.try_get(0)?,
-        status: r.try_get(1)?,
-        start_month: r.try_get(2)?,
-        contribution_months: r.try_get(3)?,
-        basic: r.try_get(4)?,
-        account: r.try_get(5)?,
-        transitional: r.try_get(6)?,
-        total: r.try_get(7)?,
-        rule_set: r.try_get(8)?,
-        seq: r.try_get(9)?,
-    })
-}
-
 impl Store {
-    /// A person's benefit with all its figures, if one was granted.
-    pub async fn benefit_row(&self, person_id: &str) -> Result<Option<BenefitRow>, StoreError> {
-        let r = sqlx::query(&crate::record::BENEFIT_SQL)
-            .bind(person_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(r.map(|r| benefit_row(&r)).transpose()?)
-    }
-
     /// Benefits of `agency` payable for `month`: granted (not suspended or
     /// terminated) and started on or before the month, ordered by person.
     pub async fn payable_benefits(
@@ -84,13 +29,13 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT {} FROM benefit b JOIN person p ON p.person_id = b.person_id \
              WHERE p.agency = $1 AND b.status = 'granted' AND b.start_month <= $2 ORDER BY b.person_id",
-            crate::store::prefixed("b", crate::record::BENEFIT.columns)
+            BENEFIT.select_list(Some("b"))
         ))
         .bind(agency)
         .bind(month)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(benefit_row).collect::<Result<_, _>>()?)
+        BenefitRow::from_rows(&rows)
     }
 
     /// How many benefit payments of `agency` exist for `month`.
@@ -103,45 +48,6 @@ impl Store {
         .bind(month)
         .fetch_one(&self.pool)
         .await?)
-    }
-
-    /// A person's benefit payments, by month.
-    pub async fn benefit_payments_of(
-        &self,
-        person_id: &str,
-    ) -> Result<Vec<BenefitPaymentRow>, StoreError> {
-        let rows = sqlx::query(&crate::record::PAYMENTS_SQL)
-            .bind(person_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(BenefitPaymentRow {
-                    month: r.try_get(0)?,
-                    amount: r.try_get(1)?,
-                    rule_set: r.try_get(2)?,
-                    seq: r.try_get(3)?,
-                })
-            })
-            .collect()
-    }
-
-    /// A person's subsidised months.
-    pub async fn subsidies_of(&self, person_id: &str) -> Result<Vec<SubsidyRow>, StoreError> {
-        let rows = sqlx::query(&crate::record::SUBSIDIES_SQL)
-            .bind(person_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SubsidyRow {
-                    month: r.try_get(0)?,
-                    kind: r.try_get(1)?,
-                    amount: r.try_get(2)?,
-                    basis: r.try_get(3)?,
-                })
-            })
-            .collect()
     }
 
     /// Months of `kind` already subsidised for a person within `[from, to]`.
@@ -183,23 +89,13 @@ impl Store {
         .bind(credit_code.map(str::to_string))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(UnpaidRow {
-                    credit_code: r.try_get(0)?,
-                    month: r.try_get(1)?,
-                    amounts: [
-                        r.try_get(2)?,
-                        r.try_get(3)?,
-                        r.try_get(4)?,
-                        r.try_get(5)?,
-                        r.try_get(6)?,
-                        r.try_get(7)?,
-                        r.try_get(8)?,
-                    ],
-                })
+        read_each("contribution", MONTH_AMOUNTS, &rows, |r| {
+            Ok(UnpaidRow {
+                credit_code: r.text("credit_code")?,
+                month: r.text("month")?,
+                amounts: amounts_of(r)?,
             })
-            .collect()
+        })
     }
 
     /// One person-month of contributions: (credit code, declared wage, status).
@@ -215,9 +111,17 @@ impl Store {
         .bind(month)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(
-            r.map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-                .transpose()?,
+        read_opt(
+            "contribution",
+            &["credit_code", "declared_wage", "status"],
+            r.as_ref(),
+            |r| {
+                Ok((
+                    r.text("credit_code")?,
+                    r.decimal_text("declared_wage")?,
+                    r.text("status")?,
+                ))
+            },
         )
     }
 
@@ -232,6 +136,32 @@ impl Store {
     }
 }
 
+/// Columns of [`Store::unpaid`].
+const MONTH_AMOUNTS: &[&str] = &[
+    "credit_code",
+    "month",
+    "pension_employer",
+    "pension_employee",
+    "medical_employer",
+    "medical_employee",
+    "unemployment_employer",
+    "unemployment_employee",
+    "work_injury_employer",
+];
+
+/// Columns of [`Store::employer_contributions`].
+const STATUS_AMOUNTS: &[&str] = &[
+    "month",
+    "status",
+    "pension_employer",
+    "pension_employee",
+    "medical_employer",
+    "medical_employee",
+    "unemployment_employer",
+    "unemployment_employee",
+    "work_injury_employer",
+];
+
 /// One query of a rights record (Art 21).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct QueryLogRow {
@@ -245,6 +175,33 @@ pub struct QueryLogRow {
     pub source: String,
 }
 
+impl TableRow for QueryLogRow {
+    const TABLE: &'static str = "query_log";
+    const COLUMNS: &'static [&'static str] = &[
+        "time_us",
+        "channel",
+        "requester_kind",
+        "requester",
+        "subject",
+        "items",
+        "basis",
+        "source",
+    ];
+
+    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
+        Ok(QueryLogRow {
+            time_us: r.int("time_us")?,
+            channel: r.text("channel")?,
+            requester_kind: r.text("requester_kind")?,
+            requester: r.text("requester")?,
+            subject: r.text("subject")?,
+            items: r.text("items")?,
+            basis: r.text("basis")?,
+            source: r.text("source")?,
+        })
+    }
+}
+
 impl Store {
     /// Queries of one subject (a person's ID number), newest first.
     pub async fn queries_of(
@@ -252,28 +209,15 @@ impl Store {
         subject: &str,
         limit: i64,
     ) -> Result<Vec<QueryLogRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT time_us, channel, requester_kind, requester, subject, items, basis, source \
-             FROM query_log WHERE subject = $1 ORDER BY time_us DESC LIMIT $2",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM query_log WHERE subject = $1 ORDER BY time_us DESC LIMIT $2",
+            QueryLogRow::select_list()
+        ))
         .bind(subject)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(QueryLogRow {
-                    time_us: r.try_get(0)?,
-                    channel: r.try_get(1)?,
-                    requester_kind: r.try_get(2)?,
-                    requester: r.try_get(3)?,
-                    subject: r.try_get(4)?,
-                    items: r.try_get(5)?,
-                    basis: r.try_get(6)?,
-                    source: r.try_get(7)?,
-                })
-            })
-            .collect()
+        QueryLogRow::from_rows(&rows)
     }
 }
 
@@ -299,17 +243,20 @@ impl Store {
         .bind(credit_code)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
+        read_each(
+            "employment",
+            &["person_id", "name", "start_on", "end_on", "id_number"],
+            &rows,
+            |r| {
                 Ok(EmployeeRow {
-                    person_id: r.try_get(0)?,
-                    name: r.try_get(1)?,
-                    start_on: r.try_get(2)?,
-                    end_on: r.try_get(3)?,
-                    id_number: r.try_get(4)?,
+                    person_id: r.text("person_id")?,
+                    name: r.text("name")?,
+                    start_on: r.text("start_on")?,
+                    end_on: r.opt_text("end_on")?,
+                    id_number: r.text("id_number")?,
                 })
-            })
-            .collect()
+            },
+        )
     }
 
     /// Every assessed person-month of an employer: (month, status, the seven amounts).
@@ -325,22 +272,8 @@ impl Store {
         .bind(credit_code)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get(0)?,
-                    r.try_get(1)?,
-                    [
-                        r.try_get(2)?,
-                        r.try_get(3)?,
-                        r.try_get(4)?,
-                        r.try_get(5)?,
-                        r.try_get(6)?,
-                        r.try_get(7)?,
-                        r.try_get(8)?,
-                    ],
-                ))
-            })
-            .collect()
+        read_each("contribution", STATUS_AMOUNTS, &rows, |r| {
+            Ok((r.text("month")?, r.text("status")?, amounts_of(r)?))
+        })
     }
 }

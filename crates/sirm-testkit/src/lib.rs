@@ -26,12 +26,11 @@ use sirm_domain::access::totp;
 
 pub use sirm_app::demo::DEMO_PASSWORD;
 
-/// Which database engine a test runs on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Engine {
-    Sqlite,
-    Postgres,
-}
+/// Which database engine a test runs on (the store's own type).
+pub use sirm_store::Engine;
+
+/// The crypto profiles an installation may be created with.
+pub use sirm_ledger::CryptoProfile;
 
 /// The PostgreSQL server tests use.
 pub fn postgres_url() -> String {
@@ -472,10 +471,45 @@ impl Client {
     }
 }
 
-/// Generate `mod sqlite` and `mod postgres` with one `#[tokio::test]` per
-/// named `async fn name(engine: Engine)` in the calling file.
+/// Generate `mod sqlite` and `mod postgres` with one test per named
+/// function of the calling file, run on each engine:
+/// - `both_engines!(a, b)`: `async fn a(engine: Engine)`, as `#[tokio::test]`;
+/// - `both_engines!(sync: a, b)`: `fn a(engine: Engine)`, as `#[test]`;
+/// - `both_engines!(a, b; profiles: c, d)`: as the first form, and
+///   `async fn c(engine: Engine, profile: CryptoProfile)` on both engines
+///   under both crypto profiles (`gm_sqlite`, `gm_postgres` for 国密).
 #[macro_export]
 macro_rules! both_engines {
+    (sync: $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name($crate::Engine::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name($crate::Engine::Postgres) } )*
+        }
+    };
+    ($($name:ident),* $(,)? ; profiles: $($p:ident),* $(,)?) => {
+        $crate::both_engines!(@profiles sqlite, Sqlite, Sha256Ed25519; $($name),*; $($p),*);
+        $crate::both_engines!(@profiles postgres, Postgres, Sha256Ed25519; $($name),*; $($p),*);
+        $crate::both_engines!(@profiles gm_sqlite, Sqlite, Sm3Sm2; ; $($p),*);
+        $crate::both_engines!(@profiles gm_postgres, Postgres, Sm3Sm2; ; $($p),*);
+    };
+    (@profiles $m:ident, $engine:ident, $profile:ident; $($name:ident),*; $($p:ident),*) => {
+        mod $m {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Engine::$engine).await
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $p() {
+                    super::$p($crate::Engine::$engine, $crate::CryptoProfile::$profile).await
+                }
+            )*
+        }
+    };
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(

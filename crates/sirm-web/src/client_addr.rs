@@ -164,11 +164,10 @@ fn mark_https(r: &mut Response) {
     }
 }
 
-fn has_secure(cookie: &str) -> bool {
-    cookie
-        .split(';')
-        .skip(1)
-        .any(|a| a.trim().eq_ignore_ascii_case("secure"))
+/// Whether a `Set-Cookie` value already carries `Secure` (parsed by the
+/// `cookie` crate; an unparsable value counts as lacking it).
+fn has_secure(set_cookie: &str) -> bool {
+    cookie::Cookie::parse(set_cookie).is_ok_and(|c| c.secure() == Some(true))
 }
 
 #[cfg(test)]
@@ -227,6 +226,7 @@ mod tests {
             got,
             ["a=1; Path=/; HttpOnly; Secure", "b=2; Path=/; Secure"]
         );
+        assert!(has_secure("c=3; secure; Path=/") && !has_secure("d=4; Path=/secure"));
         assert!(r.headers().contains_key(header::STRICT_TRANSPORT_SECURITY));
         let mut h = HeaderMap::new();
         h.insert(X_FORWARDED_PROTO, HeaderValue::from_static("HTTPS"));

@@ -8,9 +8,9 @@
 //!   minute; a call finding it empty is answered `429 rate_limited` with
 //!   `Retry-After`. It is counted as an anonymous refusal (summarised in the
 //!   ledger once per source per window), logged once per source per window.
-//! - The source is the TCP peer address (IPv6 by its /64 prefix). Behind a
-//!   reverse proxy every caller shares the proxy's bucket: limit in the proxy
-//!   then (trusted forwarded addresses are a later issue).
+//! - The source is the client address (IPv6 by its /64 prefix): the TCP peer,
+//!   or the forwarded address when the peer is one of `[server]
+//!   trusted_proxies` (`client_addr.rs` sets it before this guard runs).
 //! - State lives in the process. At most [`MAX_SOURCES`] sources are tracked
 //!   per class; when full, sources whose bucket has refilled are forgotten,
 //!   and if none has, a new source is refused until one has (memory stays

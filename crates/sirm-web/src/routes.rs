@@ -148,15 +148,17 @@ pub struct Caller {
 #[derive(Clone, Debug)]
 pub struct Source(pub String);
 
+/// The value of the request cookie `name` (the first of that name in the
+/// `Cookie` headers), as sent: no percent-decoding, quotes kept.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
+        .flat_map(::cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {
@@ -174,16 +176,21 @@ fn source_of(req: &Request) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// A cookie header value with the project's attributes.
+/// A `Set-Cookie` header value with the project's attributes: `Path=/`,
+/// `HttpOnly`, `SameSite=Strict`, `Secure` when asked (HTTPS adds it anyway,
+/// see `client_addr`), and `Max-Age` when given (0 removes the cookie).
 pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -> String {
-    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+    let mut c = ::cookie::Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(::cookie::SameSite::Strict);
     if secure {
-        c.push_str("; Secure");
+        c = c.secure(true);
     }
     if let Some(a) = max_age {
-        c.push_str(&format!("; Max-Age={a}"));
+        c = c.max_age(::cookie::time::Duration::seconds(a));
     }
-    c
+    c.build().to_string()
 }
 
 fn refuse(kind: Kind, e: AppError, path: &str) -> Response {
@@ -575,6 +582,41 @@ pub async fn guard(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cookies_read_and_written_with_the_project_attributes() {
+        let mut h = HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            "a=1; sirm_session=tok=en ; b".parse().unwrap(),
+        );
+        h.append(header::COOKIE, "sirm_csrf=\"q\"".parse().unwrap());
+        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("tok=en"));
+        assert_eq!(cookie(&h, PRELOGIN_COOKIE).as_deref(), Some("\"q\""));
+        assert_eq!(cookie(&h, "a").as_deref(), Some("1"));
+        assert_eq!(cookie(&h, "b"), None);
+        assert_eq!(cookie(&HeaderMap::new(), "a"), None);
+        let attrs = |s: &str| {
+            let mut v: Vec<String> = s.split("; ").map(str::to_string).collect();
+            v[1..].sort();
+            v
+        };
+        assert_eq!(
+            attrs(&set_cookie(SESSION_COOKIE, "t", false, None)),
+            ["sirm_session=t", "HttpOnly", "Path=/", "SameSite=Strict"]
+        );
+        assert_eq!(
+            attrs(&set_cookie(PRELOGIN_COOKIE, "", true, Some(0))),
+            [
+                "sirm_csrf=",
+                "HttpOnly",
+                "Max-Age=0",
+                "Path=/",
+                "SameSite=Strict",
+                "Secure"
+            ]
+        );
+    }
 
     #[test]
     fn first_multipart_part() {

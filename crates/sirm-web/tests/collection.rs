@@ -429,6 +429,112 @@ async fn bad_input_four_eyes_and_returns(postgres: bool) {
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 
+/// The submitter never decides their own application, whatever roles they
+/// hold; and every decision re-checks the decider's roles at that moment, so
+/// a role revoked between two stages no longer approves.
+async fn submitter_cannot_decide_and_roles_rechecked_at_approval(postgres: bool) {
+    let app = spawn(postgres).await;
+    // The clerk also holds the reviewer role (slipped into the projection).
+    app.sirm
+        .store
+        .execute_raw("INSERT INTO account_role (username, role, granted_seq) VALUES ('clerk', 'reviewer', 0)")
+        .await
+        .unwrap();
+    let clerk = app.login("clerk").await;
+    let (s, v) = app
+        .post(&clerk, "/api/v1/applications", registration())
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let id = v["application_id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/applications/{id}/decision");
+    let pending_at = |stage: &'static str| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            let a = app.sirm.store.application(&id).await.unwrap().unwrap();
+            assert_eq!(
+                (a.status.as_str(), a.next_stage.as_deref()),
+                ("pending", Some(stage))
+            );
+        }
+    };
+    // The submitter, as reviewer, deciding their own application: refused.
+    for approve in [true, false] {
+        let (s, v) = app
+            .post(
+                &clerk,
+                &path,
+                json!({"stage": "review", "approve": approve, "reason": "自审"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("four-eyes") && message.contains("clerk"),
+            "{v}"
+        );
+    }
+    pending_at("review").await;
+    // Review and re-check by their own people.
+    for (user, stage) in [("reviewer", "review"), ("rechecker", "recheck")] {
+        let t = app.login(user).await;
+        let (s, v) = app
+            .post(&t, &path, json!({"stage": stage, "approve": true}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{user}: {v}");
+    }
+    pending_at("approval").await;
+    // The approver signed in before, then loses the role (requested by the
+    // system administrator, approved by the security administrator).
+    let approver = app.login("approver").await;
+    let sys = app.login("sysadmin").await;
+    let (s, v) = app
+        .post(
+            &sys,
+            "/api/v1/users/approver/roles/approver/revoke",
+            json!({"reason": "调岗"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let rid = v["request_id"].as_str().unwrap().to_string();
+    let sec = app.login("secadmin").await;
+    let (s, v) = app
+        .post(
+            &sec,
+            &format!("/api/v1/role-requests/{rid}/decision"),
+            json!({"approve": true, "reason": "ok"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    // The same session, at the approval stage: refused now.
+    let (s, v) = app
+        .post(
+            &approver,
+            &path,
+            json!({"stage": "approval", "approve": true}),
+        )
+        .await;
+    // The approver now holds no role at all: deny by default.
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert_eq!(v["error"]["code"], "forbidden", "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("deny-by-default"),
+        "{v}"
+    );
+    pending_at("approval").await;
+    assert!(app
+        .sirm
+        .store
+        .person(&app.pk(NEW_PERSON))
+        .await
+        .unwrap()
+        .is_none());
+    assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
+}
+
 /// Submit as clerk and pass all three further stages; the final status.
 /// The whole record read in one snapshot (`Store::person_record`: one
 /// statement on PostgreSQL, one read transaction on SQLite) equals the
@@ -656,9 +762,13 @@ async fn monthly_declaration_computed_on_approval(postgres: bool) {
     assert_eq!(v["status"], "approved", "{v}");
     let rows = app.sirm.store.contributions_of(&pk0).await.unwrap();
     assert_eq!(rows.len(), 1);
-    // Recompute independently with the rules engine: the same figures.
-    let book = sirm_app::rules_book().unwrap();
-    let params = book.by_region("110105").unwrap().year(2024).unwrap();
+    // Expected figures worked out by hand from rulesets/demo-110105.toml (year
+    // 2024: avg_wage 11761.00, medical employer 9.8 %) and national.toml
+    // (floor 60 %, ceiling 300 %, pension 16 % / 8 %, medical employee 2 %,
+    // unemployment 0.5 % / 0.5 %, work injury by class), RULES.md rounding:
+    // bases to the yuan, amounts half-up to the fen.
+    //   ceiling = 11761 × 3.00 = 35283; declared 50000.00 > ceiling → base 35283
+    //   pension employee = 35283 × 0.08 = 2822.64 = account credit
     let (class, _) = app
         .sirm
         .store
@@ -666,19 +776,40 @@ async fn monthly_declaration_computed_on_approval(postgres: bool) {
         .await
         .unwrap()
         .unwrap();
-    let expected =
-        sirm_domain::rules::engine::month(params, "50000.00".parse().unwrap(), class as u8)
-            .unwrap();
     assert_eq!(
-        rows[0].base,
-        expected.base.to_string(),
+        class, 3,
+        "the seed-3 demo's agent employer is in industry class 3"
+    );
+    assert_eq!(
+        rows[0].base.to_string(),
+        "35283",
         "base clamped to the ceiling"
     );
+    let r = &rows[0];
+    let amounts = [
+        &r.pension_employer,
+        &r.pension_employee,
+        &r.medical_employer,
+        &r.medical_employee,
+        &r.unemployment_employer,
+        &r.unemployment_employee,
+        &r.work_injury_employer,
+        &r.account_credit,
+    ]
+    .map(|a| a.to_string());
     assert_eq!(
-        rows[0].pension_employee,
-        expected.amounts.pension_employee.to_string()
+        amounts,
+        [
+            "5645.28", // pension employer    35283 × 0.16  = 5645.28
+            "2822.64", // pension employee    35283 × 0.08  = 2822.64
+            "3457.73", // medical employer    35283 × 0.098 = 3457.734 → 3457.73
+            "705.66",  // medical employee    35283 × 0.02  = 705.66
+            "176.42",  // unemployment employer 35283 × 0.005 = 176.415 → 176.42
+            "176.42",  // unemployment employee 35283 × 0.005 = 176.415 → 176.42
+            "246.98",  // work injury, class 3: 35283 × 0.007 = 246.981 → 246.98
+            "2822.64", // account credit = the whole employee pension contribution
+        ]
     );
-    assert_eq!(rows[0].account_credit, expected.account_credit.to_string());
     assert!(
         rows[0].rule_set.starts_with("demo-110105"),
         "{}",
@@ -687,15 +818,10 @@ async fn monthly_declaration_computed_on_approval(postgres: bool) {
     // The same month again is refused.
     let (s, v) = submit(json!([{"id": person[0], "declared_wage": "6000"}])).await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
-    // Payment confirmation: the amount must be what is due, to the fen.
-    let a = expected.amounts;
-    let due = a.pension_employer
-        + a.pension_employee
-        + a.medical_employer
-        + a.medical_employee
-        + a.unemployment_employer
-        + a.unemployment_employee
-        + a.work_injury_employer;
+    // Payment confirmation: the amount must be what is due, to the fen:
+    // 5645.28 + 2822.64 + 3457.73 + 705.66 + 176.42 + 176.42 = 12984.15,
+    // + work injury 246.98 = 13231.13.
+    let due: rust_decimal::Decimal = "13231.13".parse().unwrap();
     let pay = |amount: String| json!({"credit_code": employer, "month": "2024-06", "paid_on": "2024-07-10", "amount": amount});
     let (s, v) = app
         .post(&clerk, "/api/v1/applications", json!({"business_type": "contribution.payment", "data": pay(format!("{}", due - rust_decimal::Decimal::new(1, 2))), "materials": [{"name": "到账凭证.pdf", "content_base64": "JVBERi0xLjQ="}]}))
@@ -723,18 +849,12 @@ async fn monthly_declaration_computed_on_approval(postgres: bool) {
     assert_eq!(v["status"], "approved", "{v}");
     let years = app.sirm.store.account_years_of(&pk0).await.unwrap();
     assert_eq!(years.len(), 1);
-    let mut credits = [rust_decimal::Decimal::ZERO; 12];
-    credits[5] = expected.account_credit;
-    let rate = params.crediting_rate.unwrap();
-    let acct = sirm_domain::rules::engine::account_year(
-        params,
-        rust_decimal::Decimal::ZERO,
-        rate,
-        &credits,
-    )
-    .unwrap();
-    assert_eq!(years[0].closing_balance, acct.closing_balance.to_string());
-    assert_eq!(years[0].interest, acct.interest.to_string());
+    // RULES.md account formula, 2024 crediting rate 2.62 %, opening balance 0,
+    // 2822.64 credited for June (m = 6, weight (13 − 6) / 12 = 7/12):
+    //   interest = 2822.64 × 0.0262 × 7 / 12 = 43.139348 → 43.14
+    //   closing  = 0 + 2822.64 + 43.14 = 2865.78
+    assert_eq!(years[0].interest.to_string(), "43.14");
+    assert_eq!(years[0].closing_balance.to_string(), "2865.78");
     // Settling the same year twice is refused.
     let (s, v) = app
         .post(&clerk, "/api/v1/applications", json!({"business_type": "account.settle", "data": {"year": 2024}, "materials": [{"name": "结算.pdf", "content_base64": "JVBERi0xLjQ="}]}))
@@ -879,17 +999,13 @@ async fn retirement_computed_from_the_record(postgres: bool) {
             .1["status"],
         "approved"
     );
-    let rows = app
-        .sirm
-        .store
-        .assessed_amounts(&employer, "2019-06")
-        .await
-        .unwrap();
-    let due: rust_decimal::Decimal = rows[0][..7]
-        .iter()
-        .map(|a| a.parse::<rust_decimal::Decimal>().unwrap())
-        .sum();
-    let pay = json!({"credit_code": employer, "month": "2019-06", "paid_on": "2019-07-10", "amount": due.to_string()});
+    // Due for 2019-06, by hand (demo-110105 2019: avg_wage 9112.00, bounds
+    // 5467–27336, so the base is the declared 9000; RULES.md rates):
+    //   pension 9000 × (0.16 + 0.08) = 1440.00 + 720.00; medical 9000 ×
+    //   (0.098 + 0.02) = 882.00 + 180.00; unemployment 45.00 + 45.00
+    //   = 3312.00, + work injury class 3: 9000 × 0.007 = 63.00 → 3375.00
+    let due = "3375.00";
+    let pay = json!({"credit_code": employer, "month": "2019-06", "paid_on": "2019-07-10", "amount": due});
     assert_eq!(
         through_all_stages(&app, pay, "contribution.payment")
             .await
@@ -966,8 +1082,34 @@ async fn retirement_computed_from_the_record(postgres: bool) {
     assert_eq!(entry.kind, "benefit.granted");
     let granted: sirm_domain::records::BenefitGranted =
         serde_json::from_str(&entry.payload).unwrap();
-    assert_eq!(granted.pension.total.to_string(), total);
+    // The pension by hand (RULES.md, 国发〔2005〕38号), retiring 2020-03 at 60:
+    //   C = pension_base_wage 2020 = 9677.00
+    //   I = 9000 / 9112 (the one paid month's base ÷ 2019 avg_wage)
+    //     = 0.98770… → 0.9877 (four places)
+    //   N = 1 paid + 200 deemed = 201 months
+    //   C × I = 9677 × 0.9877 = 9557.9729
+    //   basic = (9677 + 9557.9729) / 2 × 201 / 12 × 1 %
+    //         = 9617.48645 × 16.75 × 0.01 = 1610.92898… → 1610.93
+    //   account: 2019 settlement 720.00 + 720.00 × 0.0761 × 7/12 (31.96)
+    //         = 751.96; ÷ 139 payout months at 60 = 5.4098… → 5.41
+    //   transitional = 9677 × 0.9877 × 200/12 × 0.010 (regional coefficient)
+    //         = 9557.9729 × 200 / 12 × 0.01 = 1592.99548… → 1593.00
+    //   total = 1610.93 + 5.41 + 1593.00 = 3209.34
+    assert_eq!(granted.index.index.to_string(), "0.9877");
     assert_eq!(granted.pension.inputs.contribution_months, 201);
+    assert_eq!(granted.pension.payout_months, 139);
+    assert_eq!(
+        [
+            granted.pension.basic.to_string(),
+            granted.pension.account.to_string(),
+            granted.pension.transitional.to_string(),
+            granted.pension.total.to_string(),
+        ],
+        ["1610.93", "5.41", "1593.00", "3209.34"],
+        "{:?}",
+        granted.pension
+    );
+    assert_eq!(total.to_string(), "3209.34");
     // Anyone can recompute the figure from the recorded inputs.
     let set = sirm_app::rules_book().unwrap().by_region("110105").unwrap();
     assert_eq!(granted.pension.recompute(set).unwrap(), granted.pension);
@@ -1156,7 +1298,11 @@ async fn subsidy_arrears_and_corrections(postgres: bool) {
         .find(|r| r["month"] == "2025-03")
         .unwrap()
         .clone();
-    let due_before: rust_decimal::Decimal = row["due"].as_str().unwrap().parse().unwrap();
+    // demo-110105 2025: avg_wage 12049.00, bounds 7229–36147; base 8000:
+    //   pension 1280.00 + 640.00, medical 784.00 + 160.00 (9.8 % + 2 %),
+    //   unemployment 40.00 + 40.00 = 2944.00, + work injury class 3:
+    //   8000 × 0.007 = 56.00 → 3000.00
+    assert_eq!(row["due"], "3000.00", "{row}");
     assert_eq!(row["persons"], 1);
     // Correcting the unpaid month: the maintenance officer only; recomputed.
     let fix = json!({"id": person, "month": "2025-03", "declared_wage": "9000.00", "reason": "单位申报工资有误（工资表核对）"});
@@ -1171,7 +1317,7 @@ async fn subsidy_arrears_and_corrections(postgres: bool) {
     let (_, arrears) = app
         .get(&query, &format!("/api/v1/arrears?employer={employer}"))
         .await;
-    let due: rust_decimal::Decimal = arrears
+    let due = arrears
         .as_array()
         .unwrap()
         .iter()
@@ -1179,11 +1325,13 @@ async fn subsidy_arrears_and_corrections(postgres: bool) {
         .unwrap()["due"]
         .as_str()
         .unwrap()
-        .parse()
-        .unwrap();
-    assert!(due > due_before, "{due} vs {due_before}");
+        .to_string();
+    // Base 9000 (within 7229–36147): 1440.00 + 720.00 + 882.00 + 180.00
+    //   + 45.00 + 45.00 = 3312.00, + work injury class 3: 9000 × 0.007 = 63.00
+    //   → 3375.00
+    assert_eq!(due, "3375.00");
     // Paid: out of arrears; a paid month can no longer be corrected.
-    let pay = json!({"credit_code": employer, "month": "2025-03", "paid_on": "2025-04-10", "amount": due.to_string()});
+    let pay = json!({"credit_code": employer, "month": "2025-03", "paid_on": "2025-04-10", "amount": due});
     assert_eq!(
         through_all_stages(&app, pay, "contribution.payment")
             .await
@@ -2542,6 +2690,7 @@ macro_rules! both_engines {
 both_engines!(
     four_stages_then_record,
     bad_input_four_eyes_and_returns,
+    submitter_cannot_decide_and_roles_rechecked_at_approval,
     employment_history,
     monthly_declaration_computed_on_approval,
     declaration_file_rows_checked_and_streamed,
@@ -2555,3 +2704,105 @@ both_engines!(
     payment_run_pays_what_the_ledger_granted,
     delegate_certificates_within_scope_and_validity,
 );
+
+/// Two reviewers decide the same stage of one application at the same
+/// moment: exactly one decision is recorded, the other gets 409 Conflict.
+mod concurrent_review {
+    use super::*;
+
+    /// A second staff account holding `role`, made as an installation makes
+    /// one (the system administrator adds it and requests the role, the
+    /// security administrator approves), with the demo password and second
+    /// factor; signed in.
+    async fn second_staff(app: &App, username: &str, role: &str) -> String {
+        let sysadmin = app.sirm.principal("sysadmin", "test").await.unwrap();
+        let secadmin = app.sirm.principal("secadmin", "test").await.unwrap();
+        app.sirm
+            .add_user(&sysadmin, username, username)
+            .await
+            .unwrap();
+        let rr = app
+            .sirm
+            .request_role(&sysadmin, username, role, "second reviewer")
+            .await
+            .unwrap();
+        app.sirm
+            .decide_role(&secadmin, &rr.request_id, true, "")
+            .await
+            .unwrap();
+        let hash = sirm_app::password::hash(DEMO_PASSWORD).unwrap();
+        let now = chrono::Utc::now().timestamp_micros();
+        app.sirm
+            .store
+            .set_password(username, &hash, false, now, 5)
+            .await
+            .unwrap();
+        let totp = app
+            .sirm
+            .seal_totp(username, &sirm_app::demo::demo_totp_secret(username))
+            .unwrap();
+        app.sirm
+            .store
+            .set_totp(username, Some(&totp), &[])
+            .await
+            .unwrap();
+        app.login(username).await
+    }
+
+    async fn two_reviewers_at_once_one_decision(postgres: bool) {
+        let app = spawn(postgres).await;
+        let clerk = app.login("clerk").await;
+        let reviewer = app.login("reviewer").await;
+        let reviewer2 = second_staff(&app, "reviewer2", "reviewer").await;
+        let decide = |t: &str, id: &str, approve: bool| {
+            let body = if approve {
+                json!({"stage": "review", "approve": true, "reason": "材料齐全"})
+            } else {
+                json!({"stage": "review", "approve": false, "reason": "材料不全"})
+            };
+            let path = format!("/api/v1/applications/{id}/decision");
+            let t = t.to_string();
+            let app = &app;
+            async move { app.post(&t, &path, body).await }
+        };
+        for round in 0..6 {
+            let (s, v) = app
+                .post(&clerk, "/api/v1/applications", registration())
+                .await;
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+            let id = v["application_id"].as_str().unwrap().to_string();
+            // Alternate who approves and who rejects.
+            let (a, b) = tokio::join!(
+                decide(&reviewer, &id, round % 2 == 0),
+                decide(&reviewer2, &id, round % 2 == 1)
+            );
+            let mut codes = [a.0, b.0];
+            codes.sort();
+            assert_eq!(
+                codes,
+                [StatusCode::OK, StatusCode::CONFLICT],
+                "round {round}: {} / {}",
+                a.1,
+                b.1
+            );
+            let loser = if a.0 == StatusCode::CONFLICT {
+                &a.1
+            } else {
+                &b.1
+            };
+            assert_eq!(loser["error"]["code"], "conflict", "{loser}");
+            // The history holds exactly one decision for the review stage.
+            let steps = app.sirm.store.application_steps(&id).await.unwrap();
+            let reviews: Vec<_> = steps.iter().filter(|s| s.stage == "review").collect();
+            assert_eq!(reviews.len(), 1, "round {round}: {steps:?}");
+            let winner = if a.0 == StatusCode::OK {
+                "reviewer"
+            } else {
+                "reviewer2"
+            };
+            assert_eq!(reviews[0].actor, winner, "round {round}");
+        }
+    }
+
+    both_engines!(two_reviewers_at_once_one_decision);
+}

@@ -21,18 +21,13 @@ struct App {
     http: Client,
 }
 
-async fn spawn(postgres: bool) -> App {
-    spawn_with(postgres, |_| {}).await
+async fn spawn(engine: Engine) -> App {
+    spawn_with(engine, |_| {}).await
 }
 
 /// A served demo (the test kit); `tune` may change the opened installation's
 /// settings.
-async fn spawn_with(postgres: bool, tune: impl FnOnce(&mut Sirm) + Send + 'static) -> App {
-    let engine = if postgres {
-        Engine::Postgres
-    } else {
-        Engine::Sqlite
-    };
+async fn spawn_with(engine: Engine, tune: impl FnOnce(&mut Sirm) + Send + 'static) -> App {
     let kit = TestApp::start(Options::new(engine).tune(tune)).await;
     let sirm = kit.sirm.clone();
     // Accounts for the roles the demo has none of, as an installation gets
@@ -137,8 +132,8 @@ fn concrete(path: &str) -> String {
         .replace("{sha256}", "00")
 }
 
-async fn route_matrix(postgres: bool) {
-    let app = spawn(postgres).await;
+async fn route_matrix(engine: Engine) {
+    let app = spawn(engine).await;
     // The routes the router was built with (walked from the router, not
     // searched in the source).
     let table = sirm_web::mounted_routes(app.sirm.clone(), Default::default());
@@ -235,8 +230,8 @@ async fn route_matrix(postgres: bool) {
     }
 }
 
-async fn art26_refusal_and_approval_chain(postgres: bool) {
-    let app = spawn(postgres).await;
+async fn art26_refusal_and_approval_chain(engine: Engine) {
+    let app = spawn(engine).await;
     let sys = app.login("sysadmin").await;
     let sec = app.login("secadmin").await;
     // Granting the database administrator the approver role: refused, Art 26 named.
@@ -385,8 +380,8 @@ async fn art26_refusal_and_approval_chain(postgres: bool) {
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 
-async fn six_wrong_passwords_lock_and_audit_sees_all(postgres: bool) {
-    let app = spawn(postgres).await;
+async fn six_wrong_passwords_lock_and_audit_sees_all(engine: Engine) {
+    let app = spawn(engine).await;
     let before = app.kit.ledger_size().await;
     for i in 0..6 {
         let (s, v) = app
@@ -481,8 +476,8 @@ async fn six_wrong_passwords_lock_and_audit_sees_all(postgres: bool) {
     app.login("reviewer").await;
 }
 
-async fn sessions_csrf_and_first_login(postgres: bool) {
-    let app = spawn(postgres).await;
+async fn sessions_csrf_and_first_login(engine: Engine) {
+    let app = spawn(engine).await;
     let sys = app.login("sysadmin").await;
     // A new account gets an issued password and must change it first.
     let (s, body) = app
@@ -576,8 +571,8 @@ async fn sessions_csrf_and_first_login(postgres: bool) {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
 
-async fn external_identities(postgres: bool) {
-    let app = spawn(postgres).await;
+async fn external_identities(engine: Engine) {
+    let app = spawn(engine).await;
     let clerk = app.login("clerk").await;
     // A person of the demo without a portal account (accounts name persons
     // by blind index; the counter takes the ID number).
@@ -649,9 +644,9 @@ async fn external_identities(postgres: bool) {
     assert_eq!(s, StatusCode::NOT_FOUND, "{body}");
 }
 
-async fn sessions_expire(postgres: bool) {
+async fn sessions_expire(engine: Engine) {
     // Idle timeout.
-    let app = spawn_with(postgres, |s| s.config.security.idle_timeout_minutes = 0).await;
+    let app = spawn_with(engine, |s| s.config.security.idle_timeout_minutes = 0).await;
     let t = app.login("clerk").await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let (s, body) = app.call(Some(&t), Method::GET, "/api/v1/me", None).await;
@@ -664,7 +659,7 @@ async fn sessions_expire(postgres: bool) {
     let (s, _) = app.call(Some(&t), Method::GET, "/api/v1/me", None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     // Absolute lifetime.
-    let app = spawn_with(postgres, |s| s.config.security.session_lifetime_hours = 0).await;
+    let app = spawn_with(engine, |s| s.config.security.session_lifetime_hours = 0).await;
     let t = app.login("clerk").await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let (s, body) = app.call(Some(&t), Method::GET, "/api/v1/me", None).await;
@@ -685,8 +680,8 @@ async fn sessions_expire(postgres: bool) {
         .starts_with("/login"));
 }
 
-async fn separation_checked_on_every_request(postgres: bool) {
-    let app = spawn(postgres).await;
+async fn separation_checked_on_every_request(engine: Engine) {
+    let app = spawn(engine).await;
     let clerk = app.login("clerk").await;
     let (s, _) = app
         .call(Some(&clerk), Method::GET, "/api/v1/me", None)
@@ -713,8 +708,8 @@ async fn separation_checked_on_every_request(postgres: bool) {
     assert_eq!(s, StatusCode::OK, "{body}");
 }
 
-async fn other_agency_and_config_audit(postgres: bool) {
-    let app = spawn(postgres).await;
+async fn other_agency_and_config_audit(engine: Engine) {
+    let app = spawn(engine).await;
     // A person recorded by another agency.
     let p = sirm_app::testkit::sealed_person(
         &app.sirm,
@@ -840,8 +835,8 @@ async fn approved(app: &App, business_type: &str, data: Value) {
 
 /// The telephone channel (Art 14): a query PIN set at the counter, the IVR
 /// summary, one refusal for every failure, lockout, audit, rate limit.
-async fn ivr_telephone_channel(postgres: bool) {
-    let app = spawn(postgres).await;
+async fn ivr_telephone_channel(engine: Engine) {
+    let app = spawn(engine).await;
     let ids = sirm_app::testkit::person_ids(&app.sirm, 3).await.unwrap();
     let (pid, no_pin) = (ids[0].clone(), ids[1].clone());
     let id: sirm_domain::id::ResidentId = pid.parse().unwrap();
@@ -1171,20 +1166,7 @@ async fn ivr_telephone_channel(postgres: bool) {
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 
-macro_rules! both_engines {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name(false).await } )*
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name(true).await } )*
-        }
-    };
-}
-
-both_engines!(
+sirm_testkit::both_engines!(
     route_matrix,
     art26_refusal_and_approval_chain,
     six_wrong_passwords_lock_and_audit_sees_all,

@@ -768,18 +768,7 @@ fn clerk_cannot_add(engine: Engine) {
         && e[4].contains("account_manage")));
 }
 
-macro_rules! both_engines {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[test] fn $name() { super::$name(sirm_store::Engine::Sqlite) } )*
-        }
-        mod postgres {
-            $( #[test] fn $name() { super::$name(sirm_store::Engine::Postgres) } )*
-        }
-    };
-}
-
-both_engines!(
+sirm_testkit::both_engines!(sync:
     bootstrap_and_art26,
     wrong_password_and_lockout,
     list_lock_unlock_reset,

@@ -14,27 +14,24 @@ use sirm_store::{Engine, Role, Store, StoreConfig};
 
 const SIRM: &str = env!("CARGO_BIN_EXE_sirm");
 
-/// `--crypto` of the installation under test.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Crypto {
-    /// The default (no `--crypto`): sha256-ed25519.
-    Intl,
-    /// `--crypto gm`: sm3-sm2.
-    Gm,
+/// The crypto profile of the installation under test.
+type Crypto = CryptoProfile;
+
+/// `--crypto` of an installation and its profile.
+trait CryptoArgs {
+    fn args(self) -> &'static [&'static str];
+    fn profile(self) -> CryptoProfile;
 }
 
-impl Crypto {
+impl CryptoArgs for CryptoProfile {
     fn args(self) -> &'static [&'static str] {
         match self {
-            Crypto::Intl => &[],
-            Crypto::Gm => &["--crypto", "gm"],
+            CryptoProfile::Sm3Sm2 => &["--crypto", "gm"],
+            _ => &[],
         }
     }
     fn profile(self) -> CryptoProfile {
-        match self {
-            Crypto::Intl => CryptoProfile::Sha256Ed25519,
-            Crypto::Gm => CryptoProfile::Sm3Sm2,
-        }
+        self
     }
 }
 
@@ -105,7 +102,7 @@ impl Install {
 
     /// A demo installation of `persons` persons: two signed batches.
     fn demo(engine: Engine, persons: usize) -> Install {
-        Install::demo_with(engine, persons, Crypto::Intl)
+        Install::demo_with(engine, persons, CryptoProfile::Sha256Ed25519)
     }
 
     /// [`Install::demo`] under a crypto profile.
@@ -920,8 +917,8 @@ async fn missing_or_wrong_key_refused(engine: Engine, crypto: Crypto) {
     let original = std::fs::read(&key).unwrap();
     // A well-formed key of the other profile: refused, naming both profiles.
     let (profile, other) = match crypto {
-        Crypto::Intl => (CryptoProfile::Sha256Ed25519, CryptoProfile::Sm3Sm2),
-        Crypto::Gm => (CryptoProfile::Sm3Sm2, CryptoProfile::Sha256Ed25519),
+        CryptoProfile::Sha256Ed25519 => (CryptoProfile::Sha256Ed25519, CryptoProfile::Sm3Sm2),
+        CryptoProfile::Sm3Sm2 => (CryptoProfile::Sm3Sm2, CryptoProfile::Sha256Ed25519),
     };
     let foreign = other.generate_signing_key();
     std::fs::write(&key, foreign.to_file_text()).unwrap();
@@ -1135,38 +1132,7 @@ async fn kill_during_large_approval_leaves_nothing(engine: Engine) {
     assert!(out.status.success(), "{}", text(&out));
 }
 
-/// The tests of the first list on both engines; those after `profiles:`
-/// (which take a [`Crypto`]) on both engines under both profiles.
-macro_rules! both_engines {
-    ($($name:ident),* $(,)? ; profiles: $($p:ident),* $(,)?) => {
-        mod sqlite {
-            use super::Crypto;
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name(sirm_store::Engine::Sqlite).await } )*
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $p() { super::$p(sirm_store::Engine::Sqlite, Crypto::Intl).await } )*
-        }
-        mod postgres {
-            use super::Crypto;
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name(sirm_store::Engine::Postgres).await } )*
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $p() { super::$p(sirm_store::Engine::Postgres, Crypto::Intl).await } )*
-        }
-        mod gm_sqlite {
-            use super::Crypto;
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $p() { super::$p(sirm_store::Engine::Sqlite, Crypto::Gm).await } )*
-        }
-        mod gm_postgres {
-            use super::Crypto;
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $p() { super::$p(sirm_store::Engine::Postgres, Crypto::Gm).await } )*
-        }
-    };
-}
-
-both_engines!(
+sirm_testkit::both_engines!(
     init_rejects_bad_input_and_writes_nothing,
     rebuild_reports_the_same_digest,
     tamper_projections,

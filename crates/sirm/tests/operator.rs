@@ -9,7 +9,11 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use sirm_testkit::{both_engines, Engine, Options, TestApp};
+
 const SIRM: &str = env!("CARGO_BIN_EXE_sirm");
+
+both_engines!(two_processes_appending_to_one_ledger_leave_it_verifiable);
 
 fn sirm(data: &Path, args: &[&str]) -> Output {
     Command::new(SIRM)
@@ -175,6 +179,68 @@ async fn rebuild_needs_a_signed_in_database_administrator() {
         &["--session-file", session.to_str().unwrap(), "rebuild"],
     );
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}
+
+/// `sirm ARGS` against the installation `opts` opens (its data directory,
+/// and its PostgreSQL schema if it has one), signed in by `session`.
+fn sirm_on(opts: &sirm_app::OpenOptions, session: &Path, args: &[&str]) -> Output {
+    let mut c = Command::new(SIRM);
+    c.env_remove("SIRM_DATA_DIR")
+        .env_remove("SIRM_DATABASE_URL")
+        .env_remove("SIRM_DATABASE_SCHEMA")
+        .env_remove("SIRM_SESSION_FILE")
+        .env_remove("SIRM_PASSWORD")
+        .arg("--data-dir")
+        .arg(opts.data_dir.root())
+        .arg("--session-file")
+        .arg(session);
+    if let (Some(url), Some(schema)) = (&opts.database_url, &opts.database_schema) {
+        c.args(["--database-url", url, "--database-schema", schema]);
+    }
+    c.args(args).output().unwrap()
+}
+
+/// Two `sirm` processes append to one ledger (one SQLite data directory, or
+/// one PostgreSQL schema) at the same time: every signed-in command records
+/// itself (`cli.command`), so each `sirm keys status` appends one entry.
+/// Afterwards the ledger holds exactly the sum of both processes' entries
+/// and `sirm verify` finds it intact (one chain, no fork, no lost entry).
+async fn two_processes_appending_to_one_ledger_leave_it_verifiable(engine: Engine) {
+    const PER_PROCESS: u64 = 8;
+    let app = TestApp::start(Options::new(engine).persons(4)).await;
+    let opts = app.opts.clone();
+    let (before, _) = sirm_testkit::ledger_tail(&opts, u64::MAX);
+    let sessions: Vec<_> = (0..2)
+        .map(|i| {
+            let file = app.dir().join(format!("dba-{i}.session"));
+            assert!(sirm_testkit::cli_session(&opts, "dba", &file));
+            file
+        })
+        .collect();
+    // Both processes start together and append in a loop.
+    let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let workers: Vec<_> = sessions
+        .iter()
+        .map(|session| {
+            let (opts, session, start) = (opts.clone(), session.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                (0..PER_PROCESS)
+                    .map(|_| sirm_on(&opts, &session, &["keys", "status"]))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for w in workers {
+        for o in w.join().unwrap() {
+            assert!(o.status.success(), "{}", text(&o));
+        }
+    }
+    let (after, tail) = sirm_testkit::ledger_tail(&opts, before);
+    assert_eq!(after - before, 2 * PER_PROCESS, "{tail:?}");
+    assert!(tail.iter().all(|k| k == "cli.command"), "{tail:?}");
+    let o = sirm_on(&opts, &sessions[0], &["verify"]);
+    assert!(o.status.success(), "{}", text(&o));
 }
 
 /// Upgrading a PostgreSQL installation from before per-installation roles:

@@ -16,7 +16,8 @@ use sirm_domain::records::{self, kind, DeclarationFile, RejectedLine};
 use sirm_domain::rules::Month;
 use sirm_ledger::{EntryDraft, Stream};
 
-use super::{xlsx, BusinessType};
+use super::registry::BusinessType;
+use super::xlsx;
 use crate::identity::Principal;
 use crate::install::draft;
 use crate::{AppError, Config, Sirm};

@@ -3,14 +3,16 @@
 use axum::extract::State;
 use axum::response::Response;
 use axum::{Extension, Form};
+use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::{csrf_field, esc, notice, page, t};
+use super::ui::{csrf, notice, notice_opt, page, t, FieldKind};
+use super::ui::{hidden, Input};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
 
-fn policy_text(p: &sirm_domain::access::PasswordPolicy) -> String {
+fn policy_text(p: &sirm_domain::access::PasswordPolicy) -> Markup {
     let mut zh = format!("至少 {} 位", p.min_length);
     let mut en = format!("at least {} characters", p.min_length);
     if p.min_classes > 1 {
@@ -35,44 +37,68 @@ fn policy_text(p: &sirm_domain::access::PasswordPolicy) -> String {
         zh.push_str(&format!("，每 {d} 天更换"));
         en.push_str(&format!(", changed every {d} days"));
     }
-    format!(
-        "{zh}。<span class=\"en\">{en} (policy {}).</span>",
-        p.profile.as_str()
-    )
+    html! { (zh) "。" span.en { (en) " (policy " (p.profile.as_str()) ")." } }
 }
 
+const CURRENT: Input = Input::required(
+    "current",
+    "当前密码",
+    "Current password",
+    FieldKind::Password,
+)
+.with_autocomplete("current-password");
+const NEW: Input = Input::required("new", "新密码", "New password", FieldKind::Password)
+    .with_autocomplete("new-password");
+const CONFIRM: Input = Input::required(
+    "confirm",
+    "再次输入新密码",
+    "New password again",
+    FieldKind::Password,
+)
+.with_autocomplete("new-password");
+const CURRENT_PASSWORD: Input = Input::required(
+    "current_password",
+    "当前密码",
+    "Current password",
+    FieldKind::Password,
+)
+.with_autocomplete("current-password");
+const CURRENT_CODE: Input = Input::required(
+    "current_code",
+    "当前动态口令或恢复码",
+    "Current code or recovery code",
+    FieldKind::Text,
+)
+.with_autocomplete("one-time-code");
+const CODE: Input =
+    Input::required("code", "动态口令", "Code", FieldKind::Text).with_inputmode("numeric");
+
 fn password_body(
-    csrf: &str,
+    token: &str,
     msg: Option<(&str, &str)>,
     policy: &sirm_domain::access::PasswordPolicy,
     pending: bool,
-) -> String {
-    let why = if pending {
-        format!(
-            "<div class=\"err\" id=\"pending\">{}</div>",
-            t(
-                "首次登录或密码已到期：请先设置新密码，然后才能使用其他功能。",
-                "First sign-in or expired password: set a new password before anything else."
-            )
-        )
-    } else {
-        String::new()
-    };
-    format!(
-        "<h1>{}</h1>{why}{}<p>{}</p><form method=\"post\" action=\"/account/password\" id=\"password\">{}\
-         <label>{} <input name=\"current\" type=\"password\" autocomplete=\"current-password\" required></label>\
-         <label>{} <input name=\"new\" type=\"password\" autocomplete=\"new-password\" required></label>\
-         <label>{} <input name=\"confirm\" type=\"password\" autocomplete=\"new-password\" required></label>\
-         <button type=\"submit\">{}</button></form>",
-        t("修改密码", "Change password"),
-        msg.map(|(c, m)| notice(c, m)).unwrap_or_default(),
-        policy_text(policy),
-        csrf_field(csrf),
-        t("当前密码", "Current password"),
-        t("新密码", "New password"),
-        t("再次输入新密码", "New password again"),
-        t("保存", "Save"),
-    )
+) -> Markup {
+    html! {
+        h1 { (t("修改密码", "Change password")) }
+        @if pending {
+            div.err id="pending" {
+                (t(
+                    "首次登录或密码已到期：请先设置新密码，然后才能使用其他功能。",
+                    "First sign-in or expired password: set a new password before anything else."
+                ))
+            }
+        }
+        (notice_opt(msg))
+        p { (policy_text(policy)) }
+        form method="post" action="/account/password" id="password" {
+            (csrf(token))
+            (CURRENT.empty())
+            (NEW.empty())
+            (CONFIRM.empty())
+            button type="submit" { (t("保存", "Save")) }
+        }
+    }
 }
 
 pub async fn password_form(
@@ -83,7 +109,7 @@ pub async fn password_form(
     page(
         "修改密码 Password",
         Some((&c.principal, &c.csrf)),
-        &password_body(&c.csrf, None, &st.sirm.password_policy(), pending),
+        password_body(&c.csrf, None, &st.sirm.password_policy(), pending),
     )
 }
 
@@ -120,30 +146,28 @@ pub async fn password_submit(
                 .principal(&c.principal.username, &c.principal.source)
                 .await
                 .unwrap_or(c.principal.clone());
-            let next = if p.pending == Some(sirm_app::Pending::SecondFactorEnrolment) {
-                format!(
-                    "<p><a id=\"next\" href=\"/account/totp\">{}</a></p>",
-                    t("下一步：绑定第二因素", "Next: enrol a second factor")
+            let (href, zh, en) = if p.pending == Some(sirm_app::Pending::SecondFactorEnrolment) {
+                (
+                    "/account/totp",
+                    "下一步：绑定第二因素",
+                    "Next: enrol a second factor",
                 )
             } else {
-                format!(
-                    "<p><a id=\"next\" href=\"/home\">{}</a></p>",
-                    t("进入工作台", "Go to the workbench")
-                )
+                ("/home", "进入工作台", "Go to the workbench")
             };
-            let body = format!(
-                "<h1>{}</h1>{}{next}",
-                t("修改密码", "Change password"),
-                notice("ok", "密码已修改。Password changed.")
-            );
-            page("修改密码 Password", Some((&p, &c.csrf)), &body)
+            let body = html! {
+                h1 { (t("修改密码", "Change password")) }
+                (notice("ok", "密码已修改。Password changed."))
+                p { a id="next" href=(href) { (t(zh, en)) } }
+            };
+            page("修改密码 Password", Some((&p, &c.csrf)), body)
         }
         Err(e) => {
             let e = ApiError::from(e);
             let mut r = page(
                 "修改密码 Password",
                 Some((&c.principal, &c.csrf)),
-                &password_body(&c.csrf, Some(("err", &e.message)), &policy, pending),
+                password_body(&c.csrf, Some(("err", &e.message)), &policy, pending),
             );
             *r.status_mut() = e.status;
             r
@@ -157,36 +181,29 @@ pub async fn totp_form(State(st): State<AppState>, Extension(c): Extension<Calle
         .second_factor_enrolled(&c.principal)
         .await
         .unwrap_or(true);
-    let current = if enrolled {
-        format!(
-            "<p>{}</p><label>{} <input name=\"current_password\" type=\"password\" autocomplete=\"current-password\" required></label>\
-             <label>{} <input name=\"current_code\" autocomplete=\"one-time-code\" required></label>",
-            t("更换第二因素须输入当前密码和当前验证器的动态口令（或一个恢复码）。", "Replacing your second factor needs your current password and a code of your current authenticator (or a recovery code)."),
-            t("当前密码", "Current password"),
-            t("当前动态口令或恢复码", "Current code or recovery code"),
-        )
-    } else {
-        String::new()
-    };
     match st.sirm.totp_begin(&c.principal).await {
         Ok(en) => {
-            let body = format!(
-                "<h1>{}</h1><p>{}</p><p><code id=\"secret\">{}</code></p><p class=\"en\"><code>{}</code></p>\
-                 <form method=\"post\" action=\"/account/totp\" id=\"totp\">{}<input type=\"hidden\" name=\"secret\" value=\"{}\">{current}\
-                 <label>{} <input name=\"code\" inputmode=\"numeric\" required></label><button type=\"submit\">{}</button></form>",
-                t("绑定第二因素", "Enrol a second factor"),
-                t("在身份验证器应用中添加以下密钥，然后输入显示的 6 位动态口令。", "Add this secret to an authenticator app (RFC 6238), then enter the 6-digit code it shows."),
-                esc(&en.secret),
-                esc(&en.otpauth_uri),
-                csrf_field(&c.csrf),
-                esc(&en.secret),
-                t("动态口令", "Code"),
-                t("确认", "Confirm"),
-            );
+            let body = html! {
+                h1 { (t("绑定第二因素", "Enrol a second factor")) }
+                p { (t("在身份验证器应用中添加以下密钥，然后输入显示的 6 位动态口令。", "Add this secret to an authenticator app (RFC 6238), then enter the 6-digit code it shows.")) }
+                p { code id="secret" { (en.secret) } }
+                p.en { code { (en.otpauth_uri) } }
+                form method="post" action="/account/totp" id="totp" {
+                    (csrf(&c.csrf))
+                    (hidden("secret", &en.secret))
+                    @if enrolled {
+                        p { (t("更换第二因素须输入当前密码和当前验证器的动态口令（或一个恢复码）。", "Replacing your second factor needs your current password and a code of your current authenticator (or a recovery code).")) }
+                        (CURRENT_PASSWORD.empty())
+                        (CURRENT_CODE.empty())
+                    }
+                    (CODE.empty())
+                    button type="submit" { (t("确认", "Confirm")) }
+                }
+            };
             page(
                 "第二因素 Second factor",
                 Some((&c.principal, &c.csrf)),
-                &body,
+                body,
             )
         }
         Err(e) => super::error_page(ApiError::from(e)),
@@ -219,24 +236,21 @@ pub async fn totp_submit(
         .await
     {
         Ok(codes) => {
-            let list: Vec<String> = codes
-                .iter()
-                .map(|c| format!("<li><code>{}</code></li>", esc(c)))
-                .collect();
-            let body = format!(
-                "{}<p>{}</p><ol id=\"recovery\">{}</ol><p><a href=\"/home\">{}</a></p>",
-                notice("ok", "第二因素已绑定。Second factor enrolled."),
-                t(
-                    "请离线保存以下一次性恢复码，每个只能使用一次：",
-                    "Keep these one-time recovery codes offline; each works once:"
-                ),
-                list.join(""),
-                t("进入工作台", "Go to the workbench"),
-            );
+            let body = html! {
+                (notice("ok", "第二因素已绑定。Second factor enrolled."))
+                p {
+                    (t(
+                        "请离线保存以下一次性恢复码，每个只能使用一次：",
+                        "Keep these one-time recovery codes offline; each works once:"
+                    ))
+                }
+                ol #recovery { @for code in &codes { li { code { (code) } } } }
+                p { a href="/home" { (t("进入工作台", "Go to the workbench")) } }
+            };
             page(
                 "第二因素 Second factor",
                 Some((&c.principal, &c.csrf)),
-                &body,
+                body,
             )
         }
         Err(e) => super::error_page(ApiError::from(e)),

@@ -12,12 +12,14 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::Deserialize;
 use sirm_app::query::Channel;
 use sirm_app::Principal;
 use sirm_domain::id::PersonKey;
 
-use super::{esc, t};
+use super::ui::Input;
+use super::ui::{csrf, t, FieldKind};
 use crate::routes::{cookie, set_cookie, Source, PRELOGIN_COOKIE};
 use crate::AppState;
 
@@ -88,39 +90,64 @@ table{border-collapse:collapse;width:100%;font-size:1.2rem} td,th{padding:.4rem;
 .big .en{color:#d9e8f0}
 #idle{position:fixed;right:1rem;bottom:1rem;background:#fff;padding:.4rem .8rem;border-radius:.4rem;font-size:1.2rem}"#;
 
-fn kiosk_page(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
-         <style>{KIOSK_STYLE}</style></head><body class=\"kiosk\"><main>{body}</main><script src=\"/static/kiosk.js\"></script></body></html>"
-    ))
+fn kiosk_page(title: &str, body: Markup) -> Html<String> {
+    let page = html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                style { (PreEscaped(KIOSK_STYLE)) }
+            }
+            body.kiosk {
+                main { (body) }
+                script src="/static/kiosk.js" {}
+            }
+        }
+    };
+    Html(page.into_string())
 }
 
-fn login_html(token: &str, error: Option<&str>) -> String {
-    let mut keys = String::new();
-    for k in ["1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0"] {
-        keys.push_str(&format!(
-            "<button type=\"button\" data-key=\"{k}\">{k}</button>"
-        ));
+/// The on-screen keypad's digit keys (and `X`, the ID number's check letter).
+const KEYS: [&str; 11] = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0"];
+
+const ID_NUMBER: Input = Input::required(
+    "id_number",
+    "公民身份号码",
+    "Resident ID number",
+    FieldKind::Text,
+)
+.with_id("id_number")
+.with_maxlength(18)
+.with_inputmode("none")
+.with_autofocus();
+const PIN: Input = Input::required(
+    "pin",
+    "查询密码（6 位，柜台设置）",
+    "Query PIN (6 digits, set at the counter)",
+    FieldKind::Password,
+)
+.with_id("pin")
+.with_maxlength(6)
+.with_inputmode("none");
+
+fn login_html(token: &str, error: Option<&str>) -> Markup {
+    html! {
+        h1 { (t("社会保险自助查询", "Social insurance self-service")) }
+        @if let Some(e) = error { div.err id="err" { (e) } }
+        form method="post" action="/kiosk" id="kiosk-login" autocomplete="off" {
+            (csrf(token))
+            (ID_NUMBER.empty())
+            (PIN.empty())
+            div.keys {
+                @for k in KEYS { button type="button" data-key=(k) { (k) } }
+                button type="button" data-key="del" { "⌫" }
+            }
+            button.big type="submit" { (t("查询", "Look up")) }
+        }
+        p.en { (t("查询免费。离开时请点“退出”；60 秒无操作自动退出。", "Free of charge. Press “Exit” when you leave; idle for 60 s signs you out.")) }
     }
-    keys.push_str("<button type=\"button\" data-key=\"del\">⌫</button>");
-    format!(
-        "<h1>{}</h1>{}<form method=\"post\" action=\"/kiosk\" id=\"kiosk-login\" autocomplete=\"off\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <label>{} <input id=\"id_number\" name=\"id_number\" maxlength=\"18\" inputmode=\"none\" autofocus required></label>\
-         <label>{} <input id=\"pin\" name=\"pin\" type=\"password\" maxlength=\"6\" inputmode=\"none\" required></label>\
-         <div class=\"keys\">{keys}</div><button class=\"big\" type=\"submit\">{}</button></form>\
-         <p class=\"en\">{}</p>",
-        t("社会保险自助查询", "Social insurance self-service"),
-        error
-            .map(|e| format!("<div class=\"err\" id=\"err\">{}</div>", esc(e)))
-            .unwrap_or_default(),
-        esc(token),
-        t("公民身份号码", "Resident ID number"),
-        t("查询密码（6 位，柜台设置）", "Query PIN (6 digits, set at the counter)"),
-        t("查询", "Look up"),
-        t("查询免费。离开时请点“退出”；60 秒无操作自动退出。", "Free of charge. Press “Exit” when you leave; idle for 60 s signs you out."),
-    )
 }
 
 fn with_prelogin(mut r: Response, st: &AppState, token: &str) -> Response {
@@ -138,7 +165,7 @@ fn with_prelogin(mut r: Response, st: &AppState, token: &str) -> Response {
 /// The kiosk's sign-in screen.
 pub async fn home(State(st): State<AppState>) -> Response {
     let token = super::login::random_token();
-    let r = kiosk_page("自助查询", &login_html(&token, None)).into_response();
+    let r = kiosk_page("自助查询", login_html(&token, None)).into_response();
     with_prelogin(r, &st, &token)
 }
 
@@ -178,7 +205,7 @@ pub async fn login(
             let token = super::login::random_token();
             let mut r = kiosk_page(
                 "自助查询",
-                &login_html(
+                login_html(
                     &token,
                     Some(&format!(
                         "身份号码或查询密码不正确，或密码已锁定。 {message}"
@@ -201,27 +228,31 @@ pub async fn record(State(st): State<AppState>, headers: HeaderMap) -> Response 
         Ok(v) => v,
         Err(e) => {
             let m = crate::error::ApiError::from(e).message;
-            return kiosk_page("自助查询", &format!("<div class=\"err\">{}</div>", esc(&m)))
-                .into_response();
+            return kiosk_page("自助查询", html! { div.err { (m) } }).into_response();
         }
     };
     let idle = KioskSessions::idle().as_secs();
     let token = super::login::random_token();
-    let body = format!(
-        "<form method=\"post\" action=\"/kiosk/logout\" id=\"exit\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button class=\"big\">{}</button></form>{}\
-         <form method=\"post\" action=\"/kiosk/certificate\" id=\"print\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <button class=\"big\" name=\"kind\" value=\"contribution\">{}</button> <button class=\"big\" name=\"kind\" value=\"benefit\">{}</button></form>\
-         <div id=\"idle\">{} <span id=\"left\" data-idle=\"{idle}\">{idle}</span> {}</div>",
-        esc(&token),
-        t("退出", "Exit"),
-        super::record::rights_html(&view.record, super::portal::sections(&view)),
-        esc(&token),
-        t("打印参保缴费证明", "Print contribution certificate"),
-        t("打印待遇领取证明", "Print benefit certificate"),
-        t("无操作自动退出", "Signing out in"),
-        t("秒", "s"),
-    );
-    let mut r = kiosk_page("我的权益记录", &body).into_response();
+    let rights = super::record::rights(&view.record, super::portal::sections(&view));
+    let body = html! {
+        form method="post" action="/kiosk/logout" id="exit" {
+            (csrf(&token))
+            button.big { (t("退出", "Exit")) }
+        }
+        (rights)
+        form method="post" action="/kiosk/certificate" id="print" {
+            (csrf(&token))
+            button.big name="kind" value="contribution" { (t("打印参保缴费证明", "Print contribution certificate")) }
+            " "
+            button.big name="kind" value="benefit" { (t("打印待遇领取证明", "Print benefit certificate")) }
+        }
+        div #idle {
+            (t("无操作自动退出", "Signing out in")) " "
+            span #left data-idle=(idle) { (idle) }
+            " " (t("秒", "s"))
+        }
+    };
+    let mut r = kiosk_page("我的权益记录", body).into_response();
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     with_prelogin(r, &st, &token)
@@ -260,11 +291,10 @@ pub async fn certificate(
             let m = crate::error::ApiError::from(e).message;
             kiosk_page(
                 "自助查询",
-                &format!(
-                    "<div class=\"err\" id=\"err\">{}</div><p><a class=\"big\" href=\"/kiosk/record\">{}</a></p>",
-                    esc(&m),
-                    t("返回", "Back")
-                ),
+                html! {
+                    div.err id="err" { (m) }
+                    p { a.big href="/kiosk/record" { (t("返回", "Back")) } }
+                },
             )
             .into_response()
         }

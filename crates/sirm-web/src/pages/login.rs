@@ -4,10 +4,12 @@ use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
+use maud::{html, Markup};
 use rand::RngCore;
 use serde::Deserialize;
 
-use super::{csrf_field, esc, layout, notice, t};
+use super::ui::{csrf, layout, notice, notice_opt, t, FieldKind};
+use super::ui::{hidden, Input};
 use crate::error::ApiError;
 use crate::routes::{set_cookie, Caller, Source, PRELOGIN_COOKIE, SESSION_COOKIE};
 use crate::AppState;
@@ -43,10 +45,10 @@ pub(crate) fn public_form(
     st: &AppState,
     status: StatusCode,
     title: &str,
-    body: impl FnOnce(&str) -> String,
+    body: impl FnOnce(&str) -> Markup,
 ) -> Response {
     let token = random_token();
-    let mut r = (status, layout(title, None, &body(&token))).into_response();
+    let mut r = (status, layout(title, None, body(&token))).into_response();
     if let Ok(v) = HeaderValue::from_str(&set_cookie(
         PRELOGIN_COOKIE,
         &token,
@@ -63,31 +65,43 @@ pub struct NextQuery {
     pub next: Option<String>,
 }
 
+const USERNAME: Input = Input::required("username", "用户名", "Username", FieldKind::Text)
+    .with_autocomplete("username");
+const PASSWORD: Input = Input::required("password", "密码", "Password", FieldKind::Password)
+    .with_autocomplete("current-password");
+const SECOND_FACTOR: Input = Input::optional(
+    "code",
+    "动态口令或恢复码",
+    "Authenticator code or recovery code",
+    FieldKind::Text,
+)
+.with_inputmode("numeric")
+.with_autocomplete("one-time-code")
+.with_placeholder("123456");
+
 fn login_body(
     token: &str,
     next: &str,
     error: Option<&str>,
     need_code: bool,
     username: &str,
-) -> String {
-    format!(
-        "<h1>{}</h1>{}<form method=\"post\" action=\"/login\" id=\"login\">{}<input type=\"hidden\" name=\"next\" value=\"{}\">\
-         <label>{} <input name=\"username\" autocomplete=\"username\" required value=\"{}\"></label>\
-         <label>{} <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
-         <label>{} <input name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" placeholder=\"123456\"></label>{}\
-         <button type=\"submit\">{}</button></form><p><a href=\"/activate\">{}</a></p>",
-        t("登录", "Sign in"),
-        error.map(|e| notice("err", e)).unwrap_or_default(),
-        csrf_field(token),
-        esc(next),
-        t("用户名", "Username"),
-        esc(username),
-        t("密码", "Password"),
-        t("动态口令或恢复码", "Authenticator code or recovery code"),
-        if need_code { format!("<p class=\"en\">{}</p>", t("此账户需要第二因素。", "This account needs its second factor.")) } else { String::new() },
-        t("登录", "Sign in"),
-        t("参保人员开通网上账户", "Insured persons: activate your portal account"),
-    )
+) -> Markup {
+    html! {
+        h1 { (t("登录", "Sign in")) }
+        (notice_opt(error.map(|e| ("err", e))))
+        form method="post" action="/login" id="login" {
+            (csrf(token))
+            (hidden("next", next))
+            (USERNAME.render(Some(username)))
+            (PASSWORD.empty())
+            (SECOND_FACTOR.empty())
+            @if need_code {
+                p.en { (t("此账户需要第二因素。", "This account needs its second factor.")) }
+            }
+            button type="submit" { (t("登录", "Sign in")) }
+        }
+        p { a href="/activate" { (t("参保人员开通网上账户", "Insured persons: activate your portal account")) } }
+    }
 }
 
 pub async fn login_form(State(st): State<AppState>, Query(q): Query<NextQuery>) -> Response {
@@ -160,39 +174,58 @@ pub async fn logout(
     r
 }
 
-fn activate_body(token: &str, msg: Option<(&str, &str)>, f: Option<&ActivateForm>) -> String {
-    let v = |get: fn(&ActivateForm) -> &str| esc(f.map(get).unwrap_or(""));
-    if matches!(msg, Some(("ok", _))) {
-        return format!(
-            "<h1>{}</h1>{}<p><a id=\"signin\" href=\"/login\">{}</a></p>",
-            t("开通网上账户", "Activate your portal account"),
-            notice("ok", msg.map(|(_, m)| m).unwrap_or("")),
-            t("现在登录", "Sign in now")
-        );
+/// The page after a form that worked: the message and the way to sign in.
+fn done_body(title: Markup, msg: &str) -> Markup {
+    html! {
+        h1 { (title) }
+        (notice("ok", msg))
+        p { a id="signin" href="/login" { (t("现在登录", "Sign in now")) } }
     }
-    format!(
-        "<h1>{}</h1><p>{}</p>{}<form method=\"post\" action=\"/activate\" id=\"activate\">{}\
-         <label>{} <input name=\"id\" required maxlength=\"18\" value=\"{}\"></label>\
-         <label>{} <input name=\"name\" required value=\"{}\"></label>\
-         <label>{} <input name=\"code\" required inputmode=\"numeric\" value=\"{}\"></label>\
-         <label>{} <input name=\"username\" required value=\"{}\"></label>\
-         <label>{} <input name=\"password\" type=\"password\" autocomplete=\"new-password\" required></label>\
-         <button type=\"submit\">{}</button></form>",
-        t("开通网上账户", "Activate your portal account"),
-        t("激活码由经办机构柜台在核验身份证件后发放。", "The activation code is issued at the agency counter after your ID document is checked."),
-        msg.map(|(c, m)| notice(c, m)).unwrap_or_default(),
-        csrf_field(token),
-        t("公民身份号码", "Resident ID number"),
-        v(|f| &f.id),
-        t("姓名", "Name"),
-        v(|f| &f.name),
-        t("激活码", "Activation code"),
-        v(|f| &f.code),
-        t("设置用户名", "Choose a username"),
-        v(|f| &f.username),
-        t("设置密码", "Choose a password"),
-        t("开通", "Activate"),
-    )
+}
+
+const ACTIVATE_FIELDS: [Input; 4] = [
+    Input::required("id", "公民身份号码", "Resident ID number", FieldKind::Text).with_maxlength(18),
+    Input::required("name", "姓名", "Name", FieldKind::Text),
+    Input::required("code", "激活码", "Activation code", FieldKind::Text).with_inputmode("numeric"),
+    Input::required(
+        "username",
+        "设置用户名",
+        "Choose a username",
+        FieldKind::Text,
+    ),
+];
+const NEW_PASSWORD: Input = Input::required(
+    "password",
+    "设置密码",
+    "Choose a password",
+    FieldKind::Password,
+)
+.with_autocomplete("new-password");
+
+fn activate_body(token: &str, msg: Option<(&str, &str)>, f: Option<&ActivateForm>) -> Markup {
+    if let Some(("ok", m)) = msg {
+        return done_body(t("开通网上账户", "Activate your portal account"), m);
+    }
+    let value = |name: &str| -> &str {
+        match (f, name) {
+            (Some(f), "id") => &f.id,
+            (Some(f), "name") => &f.name,
+            (Some(f), "code") => &f.code,
+            (Some(f), "username") => &f.username,
+            _ => "",
+        }
+    };
+    html! {
+        h1 { (t("开通网上账户", "Activate your portal account")) }
+        p { (t("激活码由经办机构柜台在核验身份证件后发放。", "The activation code is issued at the agency counter after your ID document is checked.")) }
+        (notice_opt(msg))
+        form method="post" action="/activate" id="activate" {
+            (csrf(token))
+            @for field in &ACTIVATE_FIELDS { (field.render(Some(value(field.field.name)))) }
+            (NEW_PASSWORD.empty())
+            button type="submit" { (t("开通", "Activate")) }
+        }
+    }
 }
 
 pub async fn activate_form(State(st): State<AppState>) -> Response {
@@ -251,54 +284,58 @@ pub async fn index(State(st): State<AppState>) -> Response {
         ),
         _ => ("0".into(), "—".into(), "—".into()),
     };
-    let body = format!(
-        "<h1>{title}</h1><p>{agency} <span class=\"en\">({origin})</span></p>\
-         <p><a href=\"/login\">{signin}</a> · <a href=\"/activate\">{activate}</a></p>\
-         <h2>{ledger}</h2><table>\
-         <tr><th>{entries}</th><td>{size}</td></tr><tr><th>{rootl}</th><td><code>{root}</code></td></tr>\
-         <tr><th>{signed}</th><td>{time}</td></tr><tr><th>{keyid}</th><td><code>{key_id}</code></td></tr></table>\
-         <p><a href=\"/api/v1/ledger/checkpoint\">{cp}</a> · <a href=\"/api/v1/openapi.json\">OpenAPI</a></p>",
-        title = t("社会保险个人权益记录管理系统", "SIRM — social insurance rights records"),
-        agency = esc(&sirm.config.agency_name),
-        origin = esc(&sirm.config.origin),
-        signin = t("工作人员与参保人员登录", "Sign in"),
-        activate = t("开通网上账户", "Activate a portal account"),
-        ledger = t("账本", "Ledger"),
-        entries = t("记录条数", "entries"),
-        rootl = t("树根", "root"),
-        signed = t("签名时间", "signed at"),
-        keyid = t("公钥标识", "key id"),
-        key_id = esc(&sirm.public_key.key_id()),
-        cp = t("已签名检查点", "signed checkpoint"),
-    );
-    super::page("SIRM", None, &body)
+    let key_id = sirm.public_key.key_id();
+    let body = html! {
+        h1 { (t("社会保险个人权益记录管理系统", "SIRM — social insurance rights records")) }
+        p { (sirm.config.agency_name) " " span.en { "(" (sirm.config.origin) ")" } }
+        p {
+            a href="/login" { (t("工作人员与参保人员登录", "Sign in")) }
+            " · "
+            a href="/activate" { (t("开通网上账户", "Activate a portal account")) }
+        }
+        h2 { (t("账本", "Ledger")) }
+        table {
+            tr { th { (t("记录条数", "entries")) } td { (size) } }
+            tr { th { (t("树根", "root")) } td { code { (root) } } }
+            tr { th { (t("签名时间", "signed at")) } td { (time) } }
+            tr { th { (t("公钥标识", "key id")) } td { code { (key_id) } } }
+        }
+        p {
+            a href="/api/v1/ledger/checkpoint" { (t("已签名检查点", "signed checkpoint")) }
+            " · "
+            a href="/api/v1/openapi.json" { "OpenAPI" }
+        }
+    };
+    super::ui::page("SIRM", None, body)
 }
 
-fn reset_body(token: &str, msg: Option<(&str, &str)>, username: &str) -> String {
-    if matches!(msg, Some(("ok", _))) {
-        return format!(
-            "<h1>{}</h1>{}<p><a id=\"signin\" href=\"/login\">{}</a></p>",
-            t("重置密码", "Reset your password"),
-            notice("ok", msg.map(|(_, m)| m).unwrap_or("")),
-            t("现在登录", "Sign in now")
-        );
+const RESET_USERNAME: Input = Input::required("username", "用户名", "Username", FieldKind::Text);
+const RESET_CODE: Input = Input::required("code", "重置码", "Reset code", FieldKind::Text)
+    .with_placeholder("XXXX-XXXX-XXXX-XXXX");
+const RESET_PASSWORD: Input = Input::required(
+    "new_password",
+    "新密码",
+    "New password",
+    FieldKind::Password,
+)
+.with_autocomplete("new-password");
+
+fn reset_body(token: &str, msg: Option<(&str, &str)>, username: &str) -> Markup {
+    if let Some(("ok", m)) = msg {
+        return done_body(t("重置密码", "Reset your password"), m);
     }
-    format!(
-        "<h1>{}</h1><p>{}</p>{}<form method=\"post\" action=\"/reset\" id=\"reset\" autocomplete=\"off\">{}\
-         <label>{} <input name=\"username\" required value=\"{}\"></label>\
-         <label>{} <input name=\"code\" required placeholder=\"XXXX-XXXX-XXXX-XXXX\"></label>\
-         <label>{} <input name=\"new_password\" type=\"password\" autocomplete=\"new-password\" required></label>\
-         <button type=\"submit\">{}</button></form>",
-        t("重置密码", "Reset your password"),
-        t("重置码由系统管理员（工作人员账户）或经办机构柜台（参保人员、单位经办人、被委托人，须核验身份证件）发放，只能使用一次，24 小时内有效。", "A reset code is issued by the system administrator (staff accounts) or at the agency counter after an ID check (insured persons, employer agents, delegates); it works once, within 24 hours."),
-        msg.map(|(c, m)| notice(c, m)).unwrap_or_default(),
-        csrf_field(token),
-        t("用户名", "Username"),
-        esc(username),
-        t("重置码", "Reset code"),
-        t("新密码", "New password"),
-        t("设置新密码", "Set the new password"),
-    )
+    html! {
+        h1 { (t("重置密码", "Reset your password")) }
+        p { (t("重置码由系统管理员（工作人员账户）或经办机构柜台（参保人员、单位经办人、被委托人，须核验身份证件）发放，只能使用一次，24 小时内有效。", "A reset code is issued by the system administrator (staff accounts) or at the agency counter after an ID check (insured persons, employer agents, delegates); it works once, within 24 hours.")) }
+        (notice_opt(msg))
+        form method="post" action="/reset" id="reset" autocomplete="off" {
+            (csrf(token))
+            (RESET_USERNAME.render(Some(username)))
+            (RESET_CODE.empty())
+            (RESET_PASSWORD.empty())
+            button type="submit" { (t("设置新密码", "Set the new password")) }
+        }
+    }
 }
 
 pub async fn reset_form(State(st): State<AppState>) -> Response {

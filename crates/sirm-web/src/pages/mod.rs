@@ -19,28 +19,11 @@ pub mod work;
 pub mod zh;
 
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
-use maud::{html, PreEscaped};
-use sirm_app::Principal;
+use axum::response::{IntoResponse, Response};
+use maud::html;
 use sirm_domain::access::Permission;
 
 use crate::error::ApiError;
-
-/// HTML-escape text. Transitional: pages not yet written as templates
-/// (`ui`) use it; it goes when the last one is converted.
-pub fn esc(s: &str) -> String {
-    maud::html! { (s) }.into_string()
-}
-
-/// Transitional string form of [`ui::t`].
-pub fn t(zh: &str, en: &str) -> String {
-    ui::t(zh, en).into_string()
-}
-
-/// Transitional string form of [`ui::csrf`].
-pub fn csrf_field(csrf: &str) -> String {
-    ui::csrf(csrf).into_string()
-}
 
 /// Menu entries: which page serves which permission.
 pub const MENU: &[(Permission, &str, &str, &str)] = &[
@@ -162,11 +145,6 @@ html.lang-en .zh{display:none} html.lang-en .en{color:inherit;font-size:1em} .wa
 @media (max-width:40rem){main{padding:0 .4rem} table{display:block;overflow-x:auto} header{gap:.4rem} nav a{display:inline-block;margin:.2rem .6rem .2rem 0}}
 @media print{header,form,#lang{display:none} body{background:#fff}}"#;
 
-/// Transitional string form of [`ui::layout`].
-pub fn layout(title: &str, who: Option<(&Principal, &str)>, body: &str) -> Html<String> {
-    ui::layout(title, who, PreEscaped(body.to_string()))
-}
-
 /// An error rendered as a page, with the HTTP status of the error.
 pub fn error_page(e: ApiError) -> Response {
     let zh = zh::message_zh(&e.message).unwrap_or_else(|| "无法完成此操作".into());
@@ -178,16 +156,6 @@ pub fn error_page(e: ApiError) -> Response {
         p { a href="/home" { (ui::t("返回首页", "Back to home")) } }
     };
     ui::rendered(e.status, "错误 Error", None, body)
-}
-
-/// Transitional string form of [`ui::notice`].
-pub fn notice(class: &str, msg: &str) -> String {
-    ui::notice(class, msg).into_string()
-}
-
-/// Transitional string form of [`ui::page`].
-pub fn page(title: &str, who: Option<(&Principal, &str)>, body: &str) -> Response {
-    ui::page(title, who, PreEscaped(body.to_string()))
 }
 
 /// Offset of the agency's local time (China Standard Time, UTC+8), seconds.

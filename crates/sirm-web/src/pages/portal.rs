@@ -7,13 +7,20 @@
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::Extension;
+use maud::{html, Markup};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use sirm_app::query::{Channel, Item, RecordView};
 use sirm_domain::id::{PersonKey, ResidentId};
 
-use super::record::{contribution_status, rights_html, Sections};
-use super::{esc, page, t};
+use super::record::{contribution_status_label as status_cell, Sections};
+
+/// The rights record's sections this view may show.
+fn rights(v: &RecordView) -> Markup {
+    super::record::rights(&v.record, sections(v))
+}
+use super::ui::head_cells;
+use super::ui::{page, t};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
@@ -92,8 +99,9 @@ async fn view(
         .await?)
 }
 
-/// Links under a record: statements by year, who looked.
-fn record_links(v: &RecordView, idq: &str) -> String {
+/// Links under a record: statements by year (for a delegate, under the
+/// authorization), who looked.
+fn record_links(v: &RecordView, delegation: Option<&str>) -> Markup {
     let mut years: Vec<i64> = v.record.account_years.iter().map(|y| y.year).collect();
     if years.is_empty() {
         years = v
@@ -104,17 +112,19 @@ fn record_links(v: &RecordView, idq: &str) -> String {
             .collect();
         years.dedup();
     }
-    let statements: Vec<String> = years
-        .iter()
-        .rev()
-        .map(|y| format!("<a href=\"/my/statement?year={y}{idq}\">{y}</a>"))
-        .collect();
-    format!(
-        "<p id=\"links\">{}：{}</p><p><a id=\"queries\" href=\"/my/queries\">{}</a></p>",
-        t("个人权益记录单", "Rights statements"),
-        statements.join(" · "),
-        t("谁查询过我的记录", "Who looked at my record"),
-    )
+    html! {
+        p id="links" {
+            (t("个人权益记录单", "Rights statements")) "："
+            @for (i, y) in years.iter().rev().enumerate() {
+                @if i > 0 { " · " }
+                a href={
+                    "/my/statement?year=" (y)
+                    @if let Some(d) = delegation { "&delegation=" (d) }
+                } { (y) }
+            }
+        }
+        p { a id="queries" href="/my/queries" { (t("谁查询过我的记录", "Who looked at my record")) } }
+    }
 }
 
 /// The person's whole record (portal), or a delegated person's.
@@ -135,25 +145,21 @@ pub async fn my_record(
         Ok(v) => v,
         Err(e) => return super::error_page(e),
     };
-    let idq = q
-        .delegation
-        .as_deref()
-        .map(|d| format!("&delegation={}", esc(d.trim())))
-        .unwrap_or_default();
-    let body = format!(
-        "<h1>{}</h1><p class=\"en\">{}</p>{}{}",
-        t("我的社会保险权益记录", "My social insurance record"),
-        t(
-            "每项数据均注明计算所依据的规则集；查询免费。",
-            "Every figure names the rule set that produced it; queries are free."
-        ),
-        record_links(&v, &idq),
-        rights_html(&v.record, sections(&v)),
-    );
+    let body = html! {
+        h1 { (t("我的社会保险权益记录", "My social insurance record")) }
+        p.en {
+            (t(
+                "每项数据均注明计算所依据的规则集；查询免费。",
+                "Every figure names the rule set that produced it; queries are free."
+            ))
+        }
+        (record_links(&v, q.delegation.as_deref().map(str::trim)))
+        (rights(&v))
+    };
     page(
         "我的权益记录 My record",
         Some((&c.principal, &c.csrf)),
-        &body,
+        body,
     )
 }
 
@@ -194,74 +200,70 @@ pub async fn statement(
                 + dec(&c.work_injury_employer)
         })
         .sum();
-    let mut rows = String::new();
-    for c in &months {
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&c.month),
-            esc(&c.credit_code),
-            esc(&c.base),
-            esc(&c.pension_employee),
-            esc(&c.account_credit),
-            contribution_status(&c.month, &c.status)
-        ));
-    }
-    let account = r
-        .account_years
-        .iter()
-        .find(|y| y.year == i64::from(year))
-        .map(|y| {
-            format!(
-                "<table id=\"statement-account\"><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{} ({} {})</td></tr><tr><th>{}</th><td><b>{}</b></td></tr></table>",
-                t("年初余额", "Opening balance"), esc(&y.opening_balance),
-                t("当年记账", "Credits"), esc(&y.credits),
-                t("利息", "Interest"), esc(&y.interest), t("记账利率", "rate"), esc(&y.rate),
-                t("年末余额", "Closing balance"), esc(&y.closing_balance)
-            )
-        })
-        .unwrap_or_else(|| format!("<p>{}</p>", t("本年度尚未结算", "Not settled for this year")));
+    let account = r.account_years.iter().find(|y| y.year == i64::from(year));
     let paid: Decimal = r
         .payments
         .iter()
         .filter(|p| p.month.starts_with(&prefix))
         .filter_map(|p| p.amount.parse::<Decimal>().ok())
         .sum();
-    let years_text = format!(
-        "{} {} {} {}",
-        r.contribution_years.years,
-        t("年", "y"),
-        r.contribution_years.months,
-        t("个月", "m")
-    );
-    let body = format!(
-        "<h1>{} {year}</h1><p>{}：{} · {}：{} · {}：{}</p>\
-         <h2>{}</h2><p>{} <b id=\"statement-months\">{}</b> · {} <b>{personal}</b> · {} <b>{employer}</b></p>\
-         <table id=\"statement-contributions\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table>\
-         <h2>{}</h2>{account}<h2>{}</h2><p>{} <b>{}</b> {} · {} <b>{paid}</b></p>\
-         <p class=\"en\">{}</p><p><button type=\"button\" data-print>{}</button></p>",
-        t("个人权益记录单", "Rights statement"),
-        t("姓名", "Name"), esc(&r.person.name),
-        t("身份号码", "ID"), esc(&mask(&r.person.id_number)),
-        t("经办机构", "Agency"), esc(&st.sirm.config.agency_name),
-        t("本年缴费", "Contributions this year"),
-        t("缴费月数", "Months"), months.len(),
-        t("个人部分合计", "Employee part"),
-        t("单位部分合计", "Employer part"),
-        t("月份", "Month"), t("用人单位", "Employer"), t("缴费基数", "Base"),
-        t("养老 个人", "Pension (you)"), t("记入个人账户", "Account credit"), t("状态", "Status"),
-        t("个人账户", "Personal account"),
-        t("累计", "To date"),
-        t("缴费年限", "Contribution years"),
-        years_text,
-        "",
-        t("本年领取待遇", "Benefits paid this year"),
-        t("本记录单由系统根据账本数据生成，数据可通过核验码复核。", "Generated from the ledger; every figure can be recomputed."),
-        t("打印", "Print"),
-    );
+    let body = html! {
+        h1 { (t("个人权益记录单", "Rights statement")) " " (year) }
+        p {
+            (t("姓名", "Name")) "：" (r.person.name)
+            " · " (t("身份号码", "ID")) "：" (mask(&r.person.id_number))
+            " · " (t("经办机构", "Agency")) "：" (st.sirm.config.agency_name)
+        }
+        h2 { (t("本年缴费", "Contributions this year")) }
+        p {
+            (t("缴费月数", "Months")) " " b id="statement-months" { (months.len()) }
+            " · " (t("个人部分合计", "Employee part")) " " b { (personal) }
+            " · " (t("单位部分合计", "Employer part")) " " b { (employer) }
+        }
+        table id="statement-contributions" {
+            tr {
+                (head_cells(&[("月份", "Month"), ("用人单位", "Employer"), ("缴费基数", "Base"),
+                    ("养老 个人", "Pension (you)"), ("记入个人账户", "Account credit"), ("状态", "Status")]))
+            }
+            @for c in &months {
+                tr {
+                    td { (c.month) } td { (c.credit_code) } td { (c.base) }
+                    td { (c.pension_employee) } td { (c.account_credit) }
+                    td { (status_cell(&c.month, &c.status)) }
+                }
+            }
+        }
+        h2 { (t("个人账户", "Personal account")) }
+        @match account {
+            Some(y) => table id="statement-account" {
+                tr { th { (t("年初余额", "Opening balance")) } td { (y.opening_balance) } }
+                tr { th { (t("当年记账", "Credits")) } td { (y.credits) } }
+                tr {
+                    th { (t("利息", "Interest")) }
+                    td { (y.interest) " (" (t("记账利率", "rate")) " " (y.rate) ")" }
+                }
+                tr { th { (t("年末余额", "Closing balance")) } td { b { (y.closing_balance) } } }
+            },
+            None => p { (t("本年度尚未结算", "Not settled for this year")) },
+        }
+        h2 { (t("累计", "To date")) }
+        p {
+            (t("缴费年限", "Contribution years")) " "
+            b {
+                (r.contribution_years.years) " " (t("年", "y")) " "
+                (r.contribution_years.months) " " (t("个月", "m"))
+            }
+            " · " (t("本年领取待遇", "Benefits paid this year")) " " b { (paid) }
+        }
+        p.en {
+            (t("本记录单由系统根据账本数据生成，数据可通过核验码复核。", "Generated from the ledger; every figure can be recomputed."))
+        }
+        p { button type="button" data-print { (t("打印", "Print")) } }
+    };
     page(
         &format!("个人权益记录单 {year}"),
         Some((&c.principal, &c.csrf)),
-        &body,
+        body,
     )
 }
 
@@ -285,25 +287,22 @@ pub async fn my_queries(State(st): State<AppState>, Extension(c): Extension<Call
         Ok(r) => r,
         Err(e) => return super::error_page(ApiError::from(sirm_app::AppError::from(e))),
     };
-    let mut table = String::new();
-    for r in rows {
-        table.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&super::local_time(r.time_us)),
-            esc(&r.channel),
-            esc(&r.requester_kind),
-            esc(&r.requester),
-            esc(&r.items),
-            esc(&r.basis)
-        ));
-    }
-    let body = format!(
-        "<h1>{}</h1><table id=\"query-log\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{table}</table>",
-        t("我的记录被查询情况", "Who looked at my record"),
-        t("时间", "Time"), t("渠道", "Channel"), t("身份", "Capacity"), t("查询人", "By"),
-        t("内容", "Items"), t("依据", "Basis"),
-    );
-    page("查询记录 Queries", Some((&c.principal, &c.csrf)), &body)
+    let body = html! {
+        h1 { (t("我的记录被查询情况", "Who looked at my record")) }
+        table id="query-log" {
+            tr {
+                (head_cells(&[("时间", "Time"), ("渠道", "Channel"), ("身份", "Capacity"),
+                    ("查询人", "By"), ("内容", "Items"), ("依据", "Basis")]))
+            }
+            @for r in &rows {
+                tr {
+                    td { (super::local_time(r.time_us)) } td { (r.channel) }
+                    td { (r.requester_kind) } td { (r.requester) } td { (r.items) } td { (r.basis) }
+                }
+            }
+        }
+    };
+    page("查询记录 Queries", Some((&c.principal, &c.csrf)), body)
 }
 
 /// The employer portal: contributions and arrears by month, and employees.
@@ -315,43 +314,38 @@ pub async fn employer_home(
         Ok(v) => v,
         Err(e) => return super::error_page(ApiError::from(e)),
     };
-    let mut months = String::new();
-    for m in &v.months {
-        months.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&m.month),
-            m.persons,
-            m.due,
-            contribution_status(&m.month, &m.status)
-        ));
-    }
-    let mut people = String::new();
-    for e in &v.employees {
-        people.push_str(&format!(
-            "<tr><td><a href=\"/employer/employees/{h}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&e.row.id_number),
-            esc(&e.row.name),
-            esc(&e.row.start_on),
-            esc(e.row.end_on.as_deref().unwrap_or("—")),
-            h = esc(&e.handle)
-        ));
-    }
-    let body = format!(
-        "<h1>{} {}</h1><p>{} <code>{}</code> · {} <b id=\"employer-arrears\">{}</b></p>\
-         <h2>{}</h2><table id=\"employer-months\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{months}</table>\
-         <h2>{}</h2><table id=\"employees\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{people}</table>",
-        t("单位缴费情况", "Employer contributions"),
-        esc(&v.name),
-        t("统一社会信用代码", "Credit code"),
-        esc(&v.credit_code),
-        t("欠费合计（元）", "Arrears (yuan)"),
-        v.arrears,
-        t("按月缴费", "By month"),
-        t("费款所属期", "Month"), t("人数", "Persons"), t("应缴（元）", "Due (yuan)"), t("状态", "Status"),
-        t("职工", "Employees"),
-        t("身份号码", "ID"), t("姓名", "Name"), t("起", "From"), t("止", "To"),
-    );
-    page("单位 Employer", Some((&c.principal, &c.csrf)), &body)
+    let body = html! {
+        h1 { (t("单位缴费情况", "Employer contributions")) " " (v.name) }
+        p {
+            (t("统一社会信用代码", "Credit code")) " " code { (v.credit_code) }
+            " · " (t("欠费合计（元）", "Arrears (yuan)")) " " b id="employer-arrears" { (v.arrears) }
+        }
+        h2 { (t("按月缴费", "By month")) }
+        table id="employer-months" {
+            tr {
+                (head_cells(&[("费款所属期", "Month"), ("人数", "Persons"), ("应缴（元）", "Due (yuan)"),
+                    ("状态", "Status")]))
+            }
+            @for m in &v.months {
+                tr {
+                    td { (m.month) } td { (m.persons) } td { (m.due) }
+                    td { (status_cell(&m.month, &m.status)) }
+                }
+            }
+        }
+        h2 { (t("职工", "Employees")) }
+        table id="employees" {
+            tr { (head_cells(&[("身份号码", "ID"), ("姓名", "Name"), ("起", "From"), ("止", "To")])) }
+            @for e in &v.employees {
+                tr {
+                    td { a href={ "/employer/employees/" (e.handle) } { (e.row.id_number) } }
+                    td { (e.row.name) } td { (e.row.start_on) }
+                    td { (e.row.end_on.as_deref().unwrap_or("—")) }
+                }
+            }
+        }
+    };
+    page("单位 Employer", Some((&c.principal, &c.csrf)), body)
 }
 
 /// One employee as the employer may see them (Art 2 items 1–2, months
@@ -373,15 +367,11 @@ pub async fn employee(
         Ok(v) => v,
         Err(e) => return super::error_page(e),
     };
-    let body = format!(
-        "<h1>{}</h1>{}",
-        t(
-            "职工参保缴费信息",
-            "Employee registration and contributions"
-        ),
-        rights_html(&v.record, sections(&v))
-    );
-    page("职工 Employee", Some((&c.principal, &c.csrf)), &body)
+    let body = html! {
+        h1 { (t("职工参保缴费信息", "Employee registration and contributions")) }
+        (rights(&v))
+    };
+    page("职工 Employee", Some((&c.principal, &c.csrf)), body)
 }
 
 /// The record as JSON (portal API; the same query path and log).
@@ -451,38 +441,31 @@ async fn delegations_page(st: &AppState, c: &Caller) -> Response {
         Ok(r) => r,
         Err(e) => return super::error_page(ApiError::from(e)),
     };
-    let mut table = String::new();
-    for (d, in_force) in &rows {
-        let person = if *in_force {
-            format!(
-                "<a href=\"/my/record?delegation={}\">{}</a>",
-                esc(&d.delegation_id),
-                esc(&d.person_id)
-            )
-        } else {
-            esc(&d.person_id)
-        };
-        table.push_str(&format!(
-            "<tr><td>{}</td><td>{person}</td><td>{}</td><td>{} – {}</td><td>{}</td></tr>",
-            esc(&d.delegation_id),
-            esc(&d.scope.join(", ")),
-            esc(&d.valid_from),
-            esc(&d.valid_until),
-            if *in_force {
-                t("有效", "in force")
-            } else {
-                t("不在有效期内", "not in force")
+    let body = html! {
+        h1 { (t("受托查询", "Records I may query")) }
+        table id="delegations" {
+            tr {
+                (head_cells(&[("委托书编号", "Authorization"), ("委托人", "Person"), ("范围", "Scope"),
+                    ("有效期", "Valid"), ("状态", "Status")]))
             }
-        ));
-    }
-    let body = format!(
-        "<h1>{}</h1><table id=\"delegations\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{table}</table>",
-        t("受托查询", "Records I may query"),
-        t("委托书编号", "Authorization"),
-        t("委托人", "Person"),
-        t("范围", "Scope"),
-        t("有效期", "Valid"),
-        t("状态", "Status"),
-    );
-    page("受托查询 Delegations", Some((&c.principal, &c.csrf)), &body)
+            @for (d, in_force) in &rows {
+                tr {
+                    td { (d.delegation_id) }
+                    td {
+                        @if *in_force {
+                            a href={ "/my/record?delegation=" (d.delegation_id) } { (d.person_id) }
+                        } @else {
+                            (d.person_id)
+                        }
+                    }
+                    td { (d.scope.join(", ")) }
+                    td { (d.valid_from) " – " (d.valid_until) }
+                    td {
+                        @if *in_force { (t("有效", "in force")) } @else { (t("不在有效期内", "not in force")) }
+                    }
+                }
+            }
+        }
+    };
+    page("受托查询 Delegations", Some((&c.principal, &c.csrf)), body)
 }

@@ -5,7 +5,10 @@
 
 use sirm_app::rights::{current_month, MonthStatus, RightsRecord};
 
-use super::{esc, t};
+use maud::{html, Markup};
+
+use super::ui::t;
+use super::zh::status_zh;
 
 /// Which parts of the record to show.
 #[derive(Clone, Copy, Debug)]
@@ -27,32 +30,33 @@ impl Sections {
     };
 }
 
-fn table(id: &str, head: &[(&str, &str)], rows: Vec<Vec<String>>) -> String {
-    let mut out = format!("<table id=\"{id}\"><tr>");
-    for (zh, en) in head {
-        out.push_str(&format!("<th>{}</th>", t(zh, en)));
-    }
-    out.push_str("</tr>");
-    if rows.is_empty() {
-        out.push_str(&format!(
-            "<tr><td colspan=\"{}\">{}</td></tr>",
-            head.len(),
-            t("无", "none")
-        ));
-    }
-    for r in rows {
-        out.push_str("<tr>");
-        for c in r {
-            out.push_str(&format!("<td>{c}</td>"));
+/// A table with a bilingual head; "none" when there are no rows.
+fn table(id: &str, head: &[(&str, &str)], rows: Vec<Vec<Markup>>) -> Markup {
+    html! {
+        table id=(id) {
+            tr { @for (zh, en) in head { th { (t(zh, en)) } } }
+            @if rows.is_empty() {
+                tr { td colspan=(head.len()) { (t("无", "none")) } }
+            }
+            @for r in rows {
+                tr { @for c in r { td { (c) } } }
+            }
         }
-        out.push_str("</tr>");
     }
-    out.push_str("</table>");
-    out
+}
+
+/// A table cell's text.
+fn text(s: &str) -> Markup {
+    html! { (s) }
+}
+
+/// One labelled row of a two-column table.
+fn field(zh: &str, en: &str, value: Markup) -> Markup {
+    html! { tr { th { (t(zh, en)) } td { (value) } } }
 }
 
 /// Chinese and English word of a contribution status.
-pub fn contribution_status(month: &str, status: &str) -> String {
+pub fn contribution_status_label(month: &str, status: &str) -> Markup {
     match MonthStatus::of(month, status, current_month()) {
         MonthStatus::Paid => t("已到账", "paid"),
         MonthStatus::Arrears => t("欠费", "in arrears"),
@@ -61,39 +65,43 @@ pub fn contribution_status(month: &str, status: &str) -> String {
 }
 
 /// The record as HTML sections.
-pub fn rights_html(r: &RightsRecord, s: Sections) -> String {
-    let mut out = String::new();
+pub fn rights(r: &RightsRecord, s: Sections) -> Markup {
+    html! {
+        @if s.registration { (registration(r)) }
+        @if s.employment { (employment(r)) }
+        @if s.contributions { (contributions(r)) }
+        @if s.account { (account(r)) }
+        @if s.benefit { (benefit(r)) }
+    }
+}
+
+fn registration(r: &RightsRecord) -> Markup {
     let p = &r.person;
-    if s.registration {
-        out.push_str(&format!(
-            "<h2>{}</h2><table id=\"person\"><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr>\
-             <tr><th>{}</th><td>{} · {}</td></tr><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr>\
-             <tr><th>{}</th><td>{}</td></tr></table>",
-            t("参保登记", "Registration"),
-            t("姓名", "Name"), esc(&p.name),
-            t("身份号码", "ID"), esc(&p.id_number),
-            t("出生日期 · 性别", "Birth date · gender"), esc(&p.birth_date), super::zh::status_zh(&p.gender),
-            t("地址", "Address"), esc(&p.address),
-            t("电话", "Phone"), esc(&p.phone),
-            t("参保登记日期", "Registered on"), esc(&p.registered_on),
-        ));
-        if let Some(e) = &r.erased {
-            out.push_str(&format!(
-                "<p id=\"erased\" class=\"notice\">{} {} · {} {} · {} {} · {} {}</p>",
-                t("个人身份信息已删除于", "Identifying data erased on"),
-                esc(&e.time),
-                t("经办", "by"),
-                esc(&e.actors),
-                t("原因", "reason"),
-                esc(&e.reason),
-                t("依据", "basis"),
-                esc(&e.basis),
-            ));
+    html! {
+        h2 { (t("参保登记", "Registration")) }
+        table #person {
+            (field("姓名", "Name", text(&p.name)))
+            (field("身份号码", "ID", text(&p.id_number)))
+            (field("出生日期 · 性别", "Birth date · gender", html! { (p.birth_date) " · " (status_zh(&p.gender)) }))
+            (field("地址", "Address", text(&p.address)))
+            (field("电话", "Phone", text(&p.phone)))
+            (field("参保登记日期", "Registered on", text(&p.registered_on)))
+        }
+        @if let Some(e) = &r.erased {
+            p id="erased" class="notice" {
+                (t("个人身份信息已删除于", "Identifying data erased on")) " " (e.time)
+                " · " (t("经办", "by")) " " (e.actors)
+                " · " (t("原因", "reason")) " " (e.reason)
+                " · " (t("依据", "basis")) " " (e.basis)
+            }
         }
     }
-    if s.employment {
-        out.push_str(&format!("<h2>{}</h2>", t("就业记录", "Employment history")));
-        out.push_str(&table(
+}
+
+fn employment(r: &RightsRecord) -> Markup {
+    html! {
+        h2 { (t("就业记录", "Employment history")) }
+        (table(
             "employment",
             &[
                 ("用人单位", "Employer"),
@@ -105,38 +113,52 @@ pub fn rights_html(r: &RightsRecord, s: Sections) -> String {
                 .iter()
                 .map(|j| {
                     vec![
-                        esc(&j.credit_code),
-                        esc(&j.start_on),
-                        esc(j.end_on.as_deref().unwrap_or("—")),
-                        esc(j.end_reason.as_deref().unwrap_or("")),
+                        text(&j.credit_code),
+                        text(&j.start_on),
+                        text(j.end_on.as_deref().unwrap_or("—")),
+                        text(j.end_reason.as_deref().unwrap_or("")),
                     ]
                 })
                 .collect(),
-        ));
+        ))
     }
-    if s.contributions {
-        let y = &r.contribution_years;
-        out.push_str(&format!(
-            "<h2>{}</h2><p id=\"contribution-years\">{}：<b>{}</b> {} <b>{}</b> {}（{} {}）{}</p>",
-            t("缴费记录", "Contributions"),
-            t("累计缴费年限", "Contribution years"),
-            y.years,
-            t("年", "years"),
-            y.months,
-            t("个月", "months"),
-            y.paid_months,
-            t("个月已到账", "months paid"),
-            if y.arrears_months > 0 {
-                format!(
-                    "，<span class=\"warn\">{} {}</span>",
-                    y.arrears_months,
-                    t("个月欠费", "months in arrears")
-                )
-            } else {
-                String::new()
+}
+
+fn contributions(r: &RightsRecord) -> Markup {
+    let y = &r.contribution_years;
+    let rows = r
+        .contributions
+        .iter()
+        .map(|c| {
+            vec![
+                text(&c.month),
+                text(&c.credit_code),
+                text(&c.base),
+                text(&c.pension_employer),
+                text(&c.pension_employee),
+                text(&c.medical_employer),
+                text(&c.medical_employee),
+                text(&c.unemployment_employer),
+                text(&c.unemployment_employee),
+                text(&c.work_injury_employer),
+                text(&c.account_credit),
+                contribution_status_label(&c.month, &c.status),
+                text(&c.rule_set),
+            ]
+        })
+        .collect();
+    html! {
+        h2 { (t("缴费记录", "Contributions")) }
+        p #contribution-years {
+            (t("累计缴费年限", "Contribution years")) "："
+            b { (y.years) } " " (t("年", "years")) " "
+            b { (y.months) } " " (t("个月", "months"))
+            "（" (y.paid_months) " " (t("个月已到账", "months paid")) "）"
+            @if y.arrears_months > 0 {
+                "，" span.warn { (y.arrears_months) " " (t("个月欠费", "months in arrears")) }
             }
-        ));
-        out.push_str(&table(
+        }
+        (table(
             "contributions",
             &[
                 ("月份", "Month"),
@@ -153,30 +175,11 @@ pub fn rights_html(r: &RightsRecord, s: Sections) -> String {
                 ("状态", "Status"),
                 ("规则集", "Rule set"),
             ],
-            r.contributions
-                .iter()
-                .map(|c| {
-                    vec![
-                        esc(&c.month),
-                        esc(&c.credit_code),
-                        esc(&c.base),
-                        esc(&c.pension_employer),
-                        esc(&c.pension_employee),
-                        esc(&c.medical_employer),
-                        esc(&c.medical_employee),
-                        esc(&c.unemployment_employer),
-                        esc(&c.unemployment_employee),
-                        esc(&c.work_injury_employer),
-                        esc(&c.account_credit),
-                        contribution_status(&c.month, &c.status),
-                        esc(&c.rule_set),
-                    ]
-                })
-                .collect(),
-        ));
-        if !r.subsidies.is_empty() {
-            out.push_str(&format!("<h3>{}</h3>", t("社会保险补贴", "Subsidies")));
-            out.push_str(&table(
+            rows,
+        ))
+        @if !r.subsidies.is_empty() {
+            h3 { (t("社会保险补贴", "Subsidies")) }
+            (table(
                 "subsidies",
                 &[
                     ("月份", "Month"),
@@ -192,23 +195,22 @@ pub fn rights_html(r: &RightsRecord, s: Sections) -> String {
                             .find(|(k, _)| *k == x.kind)
                             .map(|(_, zh)| *zh)
                             .unwrap_or(x.kind.as_str());
-                        vec![esc(&x.month), esc(kind), esc(&x.amount), esc(&x.basis)]
+                        vec![text(&x.month), text(kind), text(&x.amount), text(&x.basis)]
                     })
                     .collect(),
-            ));
+            ))
         }
     }
-    if s.account {
-        out.push_str(&format!(
-            "<h2>{}</h2><p>{}：<b id=\"account-balance\">{}</b></p>",
-            t("个人账户", "Personal account"),
-            t(
-                "账户余额（截至最近结算年度）",
-                "Balance (last settled year)"
-            ),
-            esc(r.account_balance.as_deref().unwrap_or("0.00"))
-        ));
-        out.push_str(&table(
+}
+
+fn account(r: &RightsRecord) -> Markup {
+    html! {
+        h2 { (t("个人账户", "Personal account")) }
+        p {
+            (t("账户余额（截至最近结算年度）", "Balance (last settled year)")) "："
+            b #account-balance { (r.account_balance.as_deref().unwrap_or("0.00")) }
+        }
+        (table(
             "account",
             &[
                 ("年度", "Year"),
@@ -223,38 +225,39 @@ pub fn rights_html(r: &RightsRecord, s: Sections) -> String {
                 .iter()
                 .map(|y| {
                     vec![
-                        y.year.to_string(),
-                        esc(&y.opening_balance),
-                        esc(&y.credits),
-                        esc(&y.rate),
-                        esc(&y.interest),
-                        esc(&y.closing_balance),
-                        esc(&y.rule_set),
+                        html! { (y.year) },
+                        text(&y.opening_balance),
+                        text(&y.credits),
+                        text(&y.rate),
+                        text(&y.interest),
+                        text(&y.closing_balance),
+                        text(&y.rule_set),
                     ]
                 })
                 .collect(),
-        ));
+        ))
     }
-    if s.benefit {
-        out.push_str(&format!("<h2>{}</h2>", t("待遇", "Benefits")));
-        match &r.benefit {
-            None => out.push_str(&format!(
-                "<p id=\"benefit\">{}</p>",
-                t("尚未核定养老保险待遇", "No pension benefit granted")
-            )),
+}
+
+fn benefit(r: &RightsRecord) -> Markup {
+    html! {
+        h2 { (t("待遇", "Benefits")) }
+        @match &r.benefit {
+            None => p #benefit { (t("尚未核定养老保险待遇", "No pension benefit granted")) },
             Some(b) => {
-                out.push_str(&format!(
-                    "<table id=\"benefit\"><tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{}</td></tr>\
-                     <tr><th>{}</th><td>{}</td></tr><tr><th>{}</th><td>{} + {} + {} = <b>{}</b></td></tr><tr><th>{}</th><td>{}</td></tr></table>",
-                    t("状态", "Status"), super::zh::status_zh(&b.status),
-                    t("起始月份", "From"), esc(&b.start_month),
-                    t("计发缴费月数", "Contribution months counted"), b.contribution_months,
-                    t("月养老金 = 基础 + 个人账户 + 过渡性", "Monthly pension = basic + account + transitional"),
-                    esc(&b.basic), esc(&b.account), esc(&b.transitional), esc(&b.total),
-                    t("规则集", "Rule set"), esc(&b.rule_set),
-                ));
-                out.push_str(&format!("<h3>{}</h3>", t("待遇发放", "Payments")));
-                out.push_str(&table(
+                table #benefit {
+                    (field("状态", "Status", text(status_zh(&b.status))))
+                    (field("起始月份", "From", text(&b.start_month)))
+                    (field("计发缴费月数", "Contribution months counted", html! { (b.contribution_months) }))
+                    (field(
+                        "月养老金 = 基础 + 个人账户 + 过渡性",
+                        "Monthly pension = basic + account + transitional",
+                        html! { (b.basic) " + " (b.account) " + " (b.transitional) " = " b { (b.total) } },
+                    ))
+                    (field("规则集", "Rule set", text(&b.rule_set)))
+                }
+                h3 { (t("待遇发放", "Payments")) }
+                (table(
                     "payments",
                     &[
                         ("月份", "Month"),
@@ -263,11 +266,10 @@ pub fn rights_html(r: &RightsRecord, s: Sections) -> String {
                     ],
                     r.payments
                         .iter()
-                        .map(|x| vec![esc(&x.month), esc(&x.amount), esc(&x.rule_set)])
+                        .map(|x| vec![text(&x.month), text(&x.amount), text(&x.rule_set)])
                         .collect(),
-                ));
+                ))
             }
         }
     }
-    out
 }

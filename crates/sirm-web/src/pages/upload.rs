@@ -8,39 +8,43 @@
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
+use maud::{html, Markup};
 use sirm_app::collection::declaration_file::upload_job;
 use sirm_app::progress::JobView;
 
-use super::{body, esc, notice, page, t};
+use super::body;
+use super::ui::{csrf, notice, notice_opt, page, t};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
 
-fn form(c: &Caller, msg: Option<&str>) -> String {
-    format!(
-        "<h1>{}</h1>{}<form method=\"post\" action=\"/declarations\" enctype=\"multipart/form-data\" id=\"upload\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <label>{} <input name=\"credit_code\" required maxlength=\"18\"></label>\
-         <label>{} <input name=\"month\" type=\"month\" required></label>\
-         <label>{} <input name=\"file\" type=\"file\" accept=\".csv,.xlsx,text/csv\" required></label>\
-         <p class=\"en\">{}</p><button>{}</button></form>\
-         <progress id=\"sent\" max=\"100\" value=\"0\" hidden></progress>\
-",
-        t("批量申报（文件）", "Declaration file"),
-        msg.map(|m| notice("err", m)).unwrap_or_default(),
-        esc(&c.csrf),
-        t("用人单位统一社会信用代码", "Employer's credit code"),
-        t("费款所属期", "Month"),
-        t("申报文件（CSV：每行“身份号码,月工资”；或 XLSX：A 列身份号码（文本），B 列工资）", "File (CSV: \"ID number,monthly wage\" per line; or XLSX: ID in column A as text, wage in column B)"),
-        t("逐行校验：错误行注明行号和原因，正确行保留；校验完成后生成一笔待审核业务。", "Checked row by row: bad rows are listed with line number and reason, good rows kept; then one application goes to review."),
-        t("上传并校验", "Upload and check"),
-    )
+fn form(c: &Caller, msg: Option<&str>) -> Markup {
+    html! {
+        h1 { (t("批量申报（文件）", "Declaration file")) }
+        (notice_opt(msg.map(|m| ("err", m))))
+        form method="post" action="/declarations" enctype="multipart/form-data" id="upload" {
+            (csrf(&c.csrf))
+            label {
+                (t("用人单位统一社会信用代码", "Employer's credit code")) " "
+                input name="credit_code" required maxlength="18";
+            }
+            label { (t("费款所属期", "Month")) " " input name="month" type="month" required; }
+            label {
+                (t("申报文件（CSV：每行“身份号码,月工资”；或 XLSX：A 列身份号码（文本），B 列工资）", "File (CSV: \"ID number,monthly wage\" per line; or XLSX: ID in column A as text, wage in column B)")) " "
+                input name="file" type="file" accept=".csv,.xlsx,text/csv" required;
+            }
+            p.en { (t("逐行校验：错误行注明行号和原因，正确行保留；校验完成后生成一笔待审核业务。", "Checked row by row: bad rows are listed with line number and reason, good rows kept; then one application goes to review.")) }
+            button { (t("上传并校验", "Upload and check")) }
+        }
+        progress id="sent" max="100" value="0" hidden {}
+    }
 }
 
 pub async fn upload_form(Extension(c): Extension<Caller>) -> Response {
     page(
         "批量申报 Declaration file",
         Some((&c.principal, &c.csrf)),
-        &form(&c, None),
+        form(&c, None),
     )
 }
 
@@ -55,7 +59,7 @@ pub async fn upload(
         let mut r = page(
             "批量申报 Declaration file",
             Some((&c.principal, &c.csrf)),
-            &form(&c, Some(&e.message)),
+            form(&c, Some(&e.message)),
         );
         *r.status_mut() = e.status;
         r
@@ -175,55 +179,53 @@ pub async fn job_page(
     let (refresh, body) = match &view.finished {
         None => (
             true,
-            format!(
-                "<h1>{}</h1><p id=\"job\" data-state=\"running\">{} <b id=\"done\">{}</b> {}</p><progress></progress>",
-                t("正在校验申报文件", "Checking the declaration file"),
-                t("已校验", "Checked"),
-                view.done,
-                t("行", "rows")
-            ),
+            html! {
+                h1 { (t("正在校验申报文件", "Checking the declaration file")) }
+                p id="job" data-state="running" {
+                    (t("已校验", "Checked")) " " b id="done" { (view.done) } " " (t("行", "rows"))
+                }
+                progress {}
+            },
         ),
         Some(Err(e)) => (
             false,
-            format!(
-                "<h1>{}</h1><div id=\"job\" data-state=\"failed\">{}</div><p><a href=\"/declarations/new\">{}</a></p>",
-                t("申报文件未受理", "Declaration file not taken"),
-                notice("err", e),
-                t("重新上传", "Upload again")
-            ),
+            html! {
+                h1 { (t("申报文件未受理", "Declaration file not taken")) }
+                div id="job" data-state="failed" { (notice("err", e)) }
+                p { a href="/declarations/new" { (t("重新上传", "Upload again")) } }
+            },
         ),
         Some(Ok(json)) => {
             let r: serde_json::Value = serde_json::from_str(json).unwrap_or_default();
             let id = r["application_id"].as_str().unwrap_or("");
-            let mut rejected = String::new();
-            for x in r["rejected"].as_array().into_iter().flatten().take(200) {
-                rejected.push_str(&format!(
-                    "<tr><td>{}</td><td>{}</td></tr>",
-                    x["line"],
-                    esc(x["reason"].as_str().unwrap_or(""))
-                ));
-            }
+            let rejected = r["rejected"].as_array().into_iter().flatten().take(200);
             (
                 false,
-                format!(
-                    "<h1>{}</h1><p id=\"job\" data-state=\"done\">{} <a id=\"application\" href=\"/applications/{id}\">{id}</a></p>\
-                     <p>{} <b id=\"rows\">{}</b> · {} <b id=\"accepted\">{}</b> · {} <b id=\"rejected\">{}</b></p>\
-                     <table id=\"rejected-lines\"><tr><th>{}</th><th>{}</th></tr>{rejected}</table>",
-                    t("已受理，转审核", "Taken; sent to review"),
-                    t("业务编号", "Application"),
-                    t("行数", "Rows"), r["rows"],
-                    t("接受", "accepted"), r["accepted"],
-                    t("拒绝", "rejected"), r["rejected_count"],
-                    t("行号", "Line"), t("原因", "Reason"),
-                    id = esc(id)
-                ),
+                html! {
+                    h1 { (t("已受理，转审核", "Taken; sent to review")) }
+                    p id="job" data-state="done" {
+                        (t("业务编号", "Application")) " "
+                        a id="application" href={ "/applications/" (id) } { (id) }
+                    }
+                    p {
+                        (t("行数", "Rows")) " " b id="rows" { (r["rows"]) } " · "
+                        (t("接受", "accepted")) " " b id="accepted" { (r["accepted"]) } " · "
+                        (t("拒绝", "rejected")) " " b id="rejected" { (r["rejected_count"]) }
+                    }
+                    table id="rejected-lines" {
+                        tr { th { (t("行号", "Line")) } th { (t("原因", "Reason")) } }
+                        @for x in rejected {
+                            tr { td { (x["line"]) } td { (x["reason"].as_str().unwrap_or("")) } }
+                        }
+                    }
+                },
             )
         }
     };
     let mut resp = page(
         "批量申报 Declaration file",
         Some((&c.principal, &c.csrf)),
-        &body,
+        body,
     );
     if refresh {
         resp.headers_mut()

@@ -152,18 +152,6 @@ pub fn status_zh(s: &str) -> &str {
     }
 }
 
-/// A role's Chinese name with its machine name.
-pub fn role_label(r: &str) -> String {
-    match r.parse::<sirm_domain::access::Role>() {
-        Ok(role) => format!(
-            "{} <span class=\"en\">{}</span>",
-            role.name_zh(),
-            role.as_str()
-        ),
-        Err(_) => super::esc(r),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,9 @@ use sirm_app::Principal;
 
 use super::{zh, MENU, STYLE};
 
+mod extra;
+pub use extra::*;
+
 /// A bilingual label: Chinese first, English beside it (the language switch
 /// in the header shows English only).
 pub fn t(zh: &str, en: &str) -> Markup {

@@ -1,0 +1,135 @@
+//! Personal accounts: the year-end settlement (个人账户年度结算) of every
+//! account, with monthly-accumulation interest (RULES.md).
+
+use sirm_domain::records::{self, kind, AccountSettlement};
+use sirm_ledger::{EntryDraft, Stream};
+
+use super::{rule_set, Business, DraftStream};
+use crate::identity::Principal;
+use crate::install::draft;
+use crate::{AppError, Sirm};
+
+/// 个人账户年度结算: streamed at approval.
+pub(crate) struct Settle;
+
+impl Business for Settle {
+    const NAME_ZH: &'static str = "个人账户年度结算";
+    type Data = AccountSettlement;
+
+    async fn check(sirm: &Sirm, _who: &Principal, a: &AccountSettlement) -> Result<(), AppError> {
+        let this_year = chrono::Datelike::year(&chrono::Utc::now().date_naive());
+        if a.year > this_year {
+            return Err(AppError::invalid(
+                "year",
+                format!("{} is in the future", a.year),
+            ));
+        }
+        let params = rule_set(sirm)?
+            .year(a.year)
+            .map_err(|e| AppError::invalid("year", e))?;
+        if params.crediting_rate.is_none() {
+            return Err(AppError::invalid(
+                "year",
+                format!("no crediting rate (记账利率) is published for {}", a.year),
+            ));
+        }
+        if sirm.store.settled_count(a.year).await? > 0 {
+            return Err(AppError::Conflict(format!(
+                "personal accounts are already settled for {}",
+                a.year
+            )));
+        }
+        Ok(())
+    }
+
+    /// Streamed at approval (see [`Business::on_approval`]).
+    async fn drafts(_: &Sirm, _: &AccountSettlement, _: &str) -> Result<Vec<EntryDraft>, AppError> {
+        Ok(vec![])
+    }
+
+    fn subject(a: &AccountSettlement, _: &[EntryDraft]) -> String {
+        format!("declaration:settlement:{}", a.year)
+    }
+
+    async fn on_approval(
+        sirm: &Sirm,
+        _who: &Principal,
+        a: &AccountSettlement,
+        application: &str,
+        actors: Vec<String>,
+    ) -> Result<Option<DraftStream>, AppError> {
+        let rows = settlement_drafts(sirm, a.year, application, actors).await?;
+        Ok(Some(Box::new(rows.into_iter().map(Ok))))
+    }
+}
+
+/// Year-end settlement of every account with an opening balance or paid
+/// credits in `year` (monthly-accumulation interest, RULES.md).
+async fn settlement_drafts(
+    sirm: &Sirm,
+    year: i32,
+    application: &str,
+    actors: Vec<String>,
+) -> Result<Vec<EntryDraft>, AppError> {
+    use std::collections::BTreeMap;
+    let params = rule_set(sirm)?
+        .year(year)
+        .map_err(|e| AppError::invalid("year", e))?;
+    let rate = params
+        .crediting_rate
+        .ok_or_else(|| AppError::invalid("year", format!("no crediting rate for {year}")))?;
+    let mut accounts: BTreeMap<String, (rust_decimal::Decimal, [rust_decimal::Decimal; 12])> =
+        BTreeMap::new();
+    for (person, closing) in sirm.store.closings(year - 1).await? {
+        let b = closing
+            .parse()
+            .map_err(|e| AppError::invalid("closing_balance", e))?;
+        accounts
+            .entry(person)
+            .or_insert((
+                rust_decimal::Decimal::ZERO,
+                [rust_decimal::Decimal::ZERO; 12],
+            ))
+            .0 = b;
+    }
+    for (person, month, credit) in sirm
+        .store
+        .paid_credits(&sirm.config.agency_code, year)
+        .await?
+    {
+        let m: usize = month.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
+        let c: rust_decimal::Decimal = credit
+            .parse()
+            .map_err(|e| AppError::invalid("account_credit", e))?;
+        let slot = accounts.entry(person).or_insert((
+            rust_decimal::Decimal::ZERO,
+            [rust_decimal::Decimal::ZERO; 12],
+        ));
+        slot.1[m.clamp(1, 12) - 1] += c;
+    }
+    let mut out = Vec::with_capacity(accounts.len());
+    for (person, (opening, credits)) in accounts {
+        let id: sirm_domain::id::PersonKey = person
+            .parse()
+            .map_err(|e| AppError::invalid("person_id", e))?;
+        let result = sirm_domain::rules::engine::account_year(params, opening, rate, &credits)
+            .map_err(|e| AppError::invalid("account", e))?;
+        let p = records::AccountSettled {
+            id: id.clone(),
+            year,
+            result,
+        };
+        let mut d = draft(
+            &sirm.config,
+            Stream::Business,
+            kind::ACCOUNT_SETTLED,
+            records::person_subject(&id),
+            "sirm",
+            &p,
+        )?;
+        d.application = Some(application.to_string());
+        d.actors = actors.clone();
+        out.push(d);
+    }
+    Ok(out)
+}

@@ -1,0 +1,211 @@
+//! Contributions: the monthly declaration (月度缴费申报), entered line by
+//! line or as a file, assessed by the rules engine (Art 6).
+
+use sirm_domain::records::{self, kind, ContributionDeclaration, DeclarationFile};
+use sirm_ledger::{EntryDraft, Stream};
+
+use super::{rule_set, Business, DraftStream};
+use crate::identity::Principal;
+use crate::install::draft;
+use crate::{AppError, Sirm};
+
+/// 月度缴费申报: lines entered at the counter.
+pub(crate) struct Declare;
+
+impl Business for Declare {
+    const NAME_ZH: &'static str = "月度缴费申报";
+    type Data = ContributionDeclaration;
+
+    async fn check(
+        sirm: &Sirm,
+        who: &Principal,
+        d: &ContributionDeclaration,
+    ) -> Result<(), AppError> {
+        check_declaration(sirm, who, d).await
+    }
+
+    async fn drafts(
+        sirm: &Sirm,
+        d: &ContributionDeclaration,
+        actor: &str,
+    ) -> Result<Vec<EntryDraft>, AppError> {
+        assess(sirm, d, actor).await
+    }
+
+    fn subject(d: &ContributionDeclaration, _: &[EntryDraft]) -> String {
+        format!("declaration:{}:{}", d.credit_code, d.month)
+    }
+}
+
+/// 月度缴费申报（批量文件）: an archived file, streamed at approval.
+pub(crate) struct DeclareFile;
+
+impl Business for DeclareFile {
+    const NAME_ZH: &'static str = "月度缴费申报（批量文件）";
+    type Data = DeclarationFile;
+
+    async fn check(sirm: &Sirm, who: &Principal, d: &DeclarationFile) -> Result<(), AppError> {
+        if sirm
+            .store
+            .employer_class(d.credit_code.as_str(), &who.agency)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::NotFound(format!(
+                "employer {} in agency {}",
+                d.credit_code, who.agency
+            )));
+        }
+        if sirm
+            .store
+            .assessed_count(d.credit_code.as_str(), &d.month.to_string())
+            .await?
+            > 0
+        {
+            return Err(AppError::Conflict(format!(
+                "{} already has contributions assessed for {}",
+                d.credit_code, d.month
+            )));
+        }
+        // The archived file must still be there, unaltered.
+        sirm.archive().verified_path(&d.file.sha256).await?;
+        Ok(())
+    }
+
+    /// Streamed at approval (see [`Business::on_approval`]).
+    async fn drafts(_: &Sirm, _: &DeclarationFile, _: &str) -> Result<Vec<EntryDraft>, AppError> {
+        Ok(vec![])
+    }
+
+    fn subject(d: &DeclarationFile, _: &[EntryDraft]) -> String {
+        format!("declaration:{}:{}", d.credit_code, d.month)
+    }
+
+    /// A file of any size: the decision and every computed row in one
+    /// streamed transaction.
+    async fn on_approval(
+        sirm: &Sirm,
+        _who: &Principal,
+        d: &DeclarationFile,
+        application: &str,
+        actors: Vec<String>,
+    ) -> Result<Option<DraftStream>, AppError> {
+        Ok(Some(Box::new(
+            sirm.file_drafts(d, application, actors).await?,
+        )))
+    }
+}
+
+/// Every line: a person employed by the declaring employer in that month,
+/// declared once, not already assessed for the month.
+async fn check_declaration(
+    sirm: &Sirm,
+    who: &Principal,
+    d: &ContributionDeclaration,
+) -> Result<(), AppError> {
+    if sirm
+        .store
+        .employer_class(d.credit_code.as_str(), &who.agency)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::NotFound(format!(
+            "employer {} in agency {}",
+            d.credit_code, who.agency
+        )));
+    }
+    if d.lines.is_empty() {
+        return Err(AppError::invalid("lines", "declare at least one employee"));
+    }
+    let first = format!("{}-01", d.month);
+    let last = format!("{}-31", d.month);
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, line) in d.lines.iter().enumerate() {
+        let n = i + 1;
+        if !seen.insert(line.id.as_str().to_string()) {
+            return Err(AppError::invalid(
+                format!("lines[{n}].id"),
+                format!("{} is declared twice", line.id.short()),
+            ));
+        }
+        if line.declared_wage.is_sign_negative() {
+            return Err(AppError::invalid(
+                format!("lines[{n}].declared_wage"),
+                "must not be negative",
+            ));
+        }
+        let employed = sirm
+            .store
+            .employments_of(line.id.as_str())
+            .await?
+            .iter()
+            .any(|j| {
+                j.credit_code == d.credit_code.as_str()
+                    && j.start_on <= last
+                    && j.end_on.as_deref().is_none_or(|e| e >= first.as_str())
+            });
+        if !employed {
+            return Err(AppError::invalid(
+                format!("lines[{n}].id"),
+                format!(
+                    "{} is not employed by {} in {}",
+                    line.id.short(),
+                    d.credit_code,
+                    d.month
+                ),
+            ));
+        }
+        if sirm
+            .store
+            .contributions_of(line.id.as_str())
+            .await?
+            .iter()
+            .any(|c| c.month == d.month.to_string())
+        {
+            return Err(AppError::Conflict(format!(
+                "lines[{n}]: {} already has contributions assessed for {}",
+                line.id.short(),
+                d.month
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Compute every line with the rules engine (Art 6): base, contributions,
+/// account credit — one `contribution.assessed` entry per person-month.
+pub(crate) async fn assess(
+    sirm: &Sirm,
+    d: &ContributionDeclaration,
+    actor: &str,
+) -> Result<Vec<EntryDraft>, AppError> {
+    let params = rule_set(sirm)?
+        .year(d.month.year())
+        .map_err(|e| AppError::invalid("month", e))?;
+    let class = sirm
+        .store
+        .employer_class(d.credit_code.as_str(), &sirm.config.agency_code)
+        .await?
+        .map(|(c, _)| u8::try_from(c).unwrap_or(1))
+        .unwrap_or(1);
+    let mut out = Vec::with_capacity(d.lines.len());
+    for (i, line) in d.lines.iter().enumerate() {
+        let result = sirm_domain::rules::engine::month(params, line.declared_wage, class)
+            .map_err(|e| AppError::invalid(format!("lines[{}].declared_wage", i + 1), e))?;
+        let p = records::ContributionAssessed {
+            id: line.id.clone(),
+            credit_code: d.credit_code.clone(),
+            month: d.month,
+            result,
+        };
+        out.push(draft(
+            &sirm.config,
+            Stream::Business,
+            kind::CONTRIBUTION_ASSESSED,
+            records::person_subject(&line.id),
+            actor,
+            &p,
+        )?);
+    }
+    Ok(out)
+}

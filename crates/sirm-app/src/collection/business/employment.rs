@@ -1,0 +1,96 @@
+//! Employment: 增员 (an employment starts) and 减员 (it ends).
+
+use sirm_domain::records::{EmploymentEnd, EmploymentStart};
+use sirm_ledger::EntryDraft;
+
+use super::{person_of_agency, Business};
+use crate::identity::Principal;
+use crate::registration::{employment_end_draft, employment_start_draft};
+use crate::{AppError, Sirm};
+
+/// 增员（就业登记）.
+pub(crate) struct EmploymentStarts;
+
+impl Business for EmploymentStarts {
+    const NAME_ZH: &'static str = "增员（就业登记）";
+    type Data = EmploymentStart;
+
+    async fn check(sirm: &Sirm, who: &Principal, e: &EmploymentStart) -> Result<(), AppError> {
+        person_of_agency(sirm, who, &e.id).await?;
+        if e.start_on < sirm.birth_date_of(&e.id).await? {
+            return Err(AppError::invalid(
+                "start_on",
+                "is before the birth date in the ID number",
+            ));
+        }
+        super::registration::employer_of_agency(sirm, who, &e.credit_code).await?;
+        let start = e.start_on.to_string();
+        for job in sirm.store.employments_of(e.id.as_str()).await? {
+            // Overlap: an open employment, or one that ends on or after this start.
+            let overlaps = match &job.end_on {
+                None => true,
+                Some(end) => *end >= start,
+            };
+            if overlaps {
+                return Err(AppError::Conflict(format!(
+                    "start_on {start}: overlaps the employment with {} from {}{}; end that one first",
+                    job.credit_code,
+                    job.start_on,
+                    job.end_on
+                        .as_deref()
+                        .map(|e| format!(" to {e}"))
+                        .unwrap_or_else(|| " (still open)".into())
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    async fn drafts(
+        sirm: &Sirm,
+        e: &EmploymentStart,
+        actor: &str,
+    ) -> Result<Vec<EntryDraft>, AppError> {
+        Ok(vec![employment_start_draft(&sirm.config, actor, e)?])
+    }
+}
+
+/// 减员（终止就业）.
+pub(crate) struct EmploymentEnds;
+
+impl Business for EmploymentEnds {
+    const NAME_ZH: &'static str = "减员（终止就业）";
+    type Data = EmploymentEnd;
+
+    async fn check(sirm: &Sirm, who: &Principal, e: &EmploymentEnd) -> Result<(), AppError> {
+        person_of_agency(sirm, who, &e.id).await?;
+        let open = sirm
+            .store
+            .employments_of(e.id.as_str())
+            .await?
+            .into_iter()
+            .find(|j| j.credit_code == e.credit_code.as_str() && j.end_on.is_none())
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "an open employment of {} with {}",
+                    e.id.short(),
+                    e.credit_code
+                ))
+            })?;
+        if e.end_on.to_string() < open.start_on {
+            return Err(AppError::invalid(
+                "end_on",
+                format!("is before the start {}", open.start_on),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn drafts(
+        sirm: &Sirm,
+        e: &EmploymentEnd,
+        actor: &str,
+    ) -> Result<Vec<EntryDraft>, AppError> {
+        Ok(vec![employment_end_draft(&sirm.config, actor, e)?])
+    }
+}

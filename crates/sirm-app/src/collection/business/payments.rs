@@ -1,0 +1,252 @@
+//! Payments: contributions received (缴费到账确认) and the monthly benefit
+//! payment run (月度待遇发放), whose amounts come from the ledger's grants.
+
+use sirm_domain::records::{self, kind, BenefitPaymentRun, ContributionPaid};
+use sirm_ledger::{EntryDraft, Stream};
+
+use super::{Business, DraftStream};
+use crate::identity::Principal;
+use crate::install::draft;
+use crate::{AppError, Sirm};
+
+/// 缴费到账确认: the amount received equals what was assessed.
+pub(crate) struct ContributionPayment;
+
+impl Business for ContributionPayment {
+    const NAME_ZH: &'static str = "缴费到账确认";
+    type Data = ContributionPaid;
+
+    async fn check(sirm: &Sirm, _who: &Principal, p: &ContributionPaid) -> Result<(), AppError> {
+        let rows = sirm
+            .store
+            .assessed_amounts(p.credit_code.as_str(), &p.month.to_string())
+            .await?;
+        if rows.is_empty() {
+            return Err(AppError::NotFound(format!(
+                "assessed contributions of {} for {}",
+                p.credit_code, p.month
+            )));
+        }
+        if rows.iter().any(|r| r[7] == "paid") {
+            return Err(AppError::Conflict(format!(
+                "{} {} is already paid",
+                p.credit_code, p.month
+            )));
+        }
+        let mut due = rust_decimal::Decimal::ZERO;
+        for r in &rows {
+            for a in &r[..7] {
+                due += a
+                    .parse::<rust_decimal::Decimal>()
+                    .map_err(|e| AppError::invalid("amount", e))?;
+            }
+        }
+        if p.amount != due {
+            return Err(AppError::invalid(
+                "amount",
+                format!(
+                    "{} received does not equal the {} due for {} {}",
+                    p.amount, due, p.credit_code, p.month
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn drafts(
+        sirm: &Sirm,
+        p: &ContributionPaid,
+        actor: &str,
+    ) -> Result<Vec<EntryDraft>, AppError> {
+        Ok(vec![draft(
+            &sirm.config,
+            Stream::Business,
+            kind::CONTRIBUTION_PAID,
+            records::employer_subject(&p.credit_code),
+            actor,
+            p,
+        )?])
+    }
+}
+
+/// 月度待遇发放: every payable benefit of the agency for a month, streamed
+/// at approval.
+pub(crate) struct PaymentRun;
+
+impl Business for PaymentRun {
+    const NAME_ZH: &'static str = "月度待遇发放";
+    type Data = BenefitPaymentRun;
+
+    async fn check(sirm: &Sirm, who: &Principal, r: &BenefitPaymentRun) -> Result<(), AppError> {
+        let this_month = sirm_domain::rules::Month::of_date(chrono::Utc::now().date_naive());
+        if r.month > this_month {
+            return Err(AppError::invalid(
+                "month",
+                format!("{} is in the future", r.month),
+            ));
+        }
+        if sirm
+            .store
+            .payments_in(&who.agency, &r.month.to_string())
+            .await?
+            > 0
+        {
+            return Err(AppError::Conflict(format!(
+                "benefits for {} are already paid",
+                r.month
+            )));
+        }
+        if sirm
+            .store
+            .payable_benefits(&who.agency, &r.month.to_string())
+            .await?
+            .is_empty()
+        {
+            return Err(AppError::NotFound(format!(
+                "a benefit payable for {}",
+                r.month
+            )));
+        }
+        Ok(())
+    }
+
+    /// Streamed at approval (see [`Business::on_approval`]).
+    async fn drafts(_: &Sirm, _: &BenefitPaymentRun, _: &str) -> Result<Vec<EntryDraft>, AppError> {
+        Ok(vec![])
+    }
+
+    fn subject(r: &BenefitPaymentRun, _: &[EntryDraft]) -> String {
+        format!("declaration:benefit-payment:{}", r.month)
+    }
+
+    async fn on_approval(
+        sirm: &Sirm,
+        who: &Principal,
+        r: &BenefitPaymentRun,
+        application: &str,
+        actors: Vec<String>,
+    ) -> Result<Option<DraftStream>, AppError> {
+        let rows = payment_drafts(sirm, &who.agency, r.month, application, actors).await?;
+        Ok(Some(Box::new(rows.into_iter().map(Ok))))
+    }
+}
+
+/// One `benefit.paid` entry per payable benefit of the agency for `month`.
+/// Whom to pay comes from the benefit projection; what to pay never does:
+/// each benefit's `benefit.granted` ledger entry (the `seq` the row names)
+/// is read, re-hashed against its stored leaf hash and checked to be that
+/// person's grant, and the amount is the grant's monthly total. A row
+/// that disagrees with the ledger (total, rule set, start month, or
+/// "granted" while the ledger suspended or terminated it) refuses the
+/// whole run, naming the benefit: projection tables are writable behind
+/// SIRM's back, and `sirm verify` / `sirm rebuild` must be run first.
+async fn payment_drafts(
+    sirm: &Sirm,
+    agency: &str,
+    month: sirm_domain::rules::Month,
+    application: &str,
+    actors: Vec<String>,
+) -> Result<Vec<EntryDraft>, AppError> {
+    use std::collections::{BTreeMap, HashMap};
+    let rows = sirm
+        .store
+        .payable_benefits(agency, &month.to_string())
+        .await?;
+    let profile = sirm_ledger::CryptoProfile::from_name(&sirm.config.profile)?;
+    let seqs: Vec<u64> = rows
+        .iter()
+        .map(|b| u64::try_from(b.seq).unwrap_or(0))
+        .collect();
+    let mut grants: HashMap<i64, sirm_store::StoredRow> = sirm
+        .store
+        .entries_by_seq(&seqs)
+        .await?
+        .into_iter()
+        .map(|r| (r.seq, r))
+        .collect();
+    // The last suspension or termination of each person, from the ledger.
+    let mut ended: BTreeMap<String, i64> = BTreeMap::new();
+    for r in sirm
+        .store
+        .entries_of_kind(Stream::Business.as_str(), kind::BENEFIT_STATUS)
+        .await?
+    {
+        ended.insert(r.subject.clone(), r.seq);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for b in rows {
+        let id: sirm_domain::id::PersonKey = b
+            .person_id
+            .parse()
+            .map_err(|e| AppError::invalid("person_id", e))?;
+        let refuse = |what: String| {
+            AppError::Conflict(format!(
+                "benefit of {} (benefit table row naming entry {}): {what}; the benefit \
+                 table disagrees with the ledger, so nothing is paid — run `sirm verify`, \
+                 then `sirm rebuild`, and approve again",
+                id.short(),
+                b.seq
+            ))
+        };
+        let subject = records::person_subject(&id);
+        // (A suspension or termination also moves the row's `seq` to its
+        // entry: `>=`.)
+        if let Some(seq) = ended.get(&subject).filter(|s| **s >= b.seq) {
+            return Err(refuse(format!(
+                "the table says granted, but ledger entry {seq} suspended or terminated it"
+            )));
+        }
+        let stored = grants
+            .remove(&b.seq)
+            .ok_or_else(|| refuse("no such ledger entry".into()))?;
+        let (entry, leaf) = stored
+            .decode()
+            .map_err(|e| refuse(format!("the entry is unreadable: {e}")))?;
+        if entry.leaf_hash(profile).as_slice() != leaf.as_slice() {
+            return Err(refuse(
+                "the entry does not match its recorded leaf hash".into(),
+            ));
+        }
+        let granted: records::BenefitGranted = (entry.kind == kind::BENEFIT_GRANTED
+            && entry.subject == subject)
+            .then(|| serde_json::from_str(&entry.payload).ok())
+            .flatten()
+            .filter(|g: &records::BenefitGranted| g.id == id)
+            .ok_or_else(|| refuse("the entry is not this person's benefit.granted".into()))?;
+        let pension = &granted.pension;
+        for (column, table, ledger) in [
+            ("total", &b.total, pension.total.to_string()),
+            ("rule_set", &b.rule_set, pension.rule_set.to_string()),
+            (
+                "start_month",
+                &b.start_month,
+                granted.retirement.retirement_month.to_string(),
+            ),
+        ] {
+            if *table != ledger {
+                return Err(refuse(format!(
+                    "{column} is {table} in the table, {ledger} in the ledger"
+                )));
+            }
+        }
+        let p = records::BenefitPaid {
+            id: id.clone(),
+            month,
+            amount: pension.total,
+            granted_seq: entry.seq,
+            rule_set: pension.rule_set.to_string(),
+        };
+        let mut d = draft(
+            &sirm.config,
+            Stream::Business,
+            kind::BENEFIT_PAID,
+            subject,
+            "sirm",
+            &p,
+        )?;
+        d.application = Some(application.to_string());
+        d.actors = actors.clone();
+        out.push(d);
+    }
+    Ok(out)
+}

@@ -1,0 +1,189 @@
+//! The registry of business types: one line per business type names its
+//! code (as stored with the application and in the review configuration)
+//! and its implementation of [`Business`]. The `BusinessType` enum and the
+//! dispatch from a `BusinessType` to its implementation are generated from
+//! these lines, so adding a business type is one family module plus one
+//! line here.
+
+use serde::{Deserialize, Serialize};
+use sirm_domain::access::Permission;
+
+use super::business::{
+    self, accounts, benefits, contributions, corrections, employment, payments, registration,
+    subsidies, Business, DraftStream, Validated,
+};
+use crate::identity::Principal;
+use crate::{AppError, Sirm};
+
+macro_rules! registry {
+    ($($(#[$doc:meta])* $variant:ident = $code:literal => $imp:ty,)*) => {
+        /// The business types (业务类型) that exist so far.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum BusinessType {
+            $($(#[$doc])* #[serde(rename = $code)] $variant,)*
+        }
+
+        const COUNT: usize = [$($code),*].len();
+
+        impl BusinessType {
+            pub const ALL: [BusinessType; COUNT] = [$(BusinessType::$variant),*];
+
+            /// The code stored with the application, e.g. `person.register`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(BusinessType::$variant => $code,)*
+                }
+            }
+
+            /// The name the counter and the reviewers see.
+            pub fn name_zh(self) -> &'static str {
+                match self {
+                    $(BusinessType::$variant => <$imp as Business>::NAME_ZH,)*
+                }
+            }
+
+            /// Who takes (and resubmits or withdraws) an application of this type.
+            pub fn taker(self) -> Permission {
+                match self {
+                    $(BusinessType::$variant => <$imp as Business>::TAKER,)*
+                }
+            }
+        }
+
+        /// Raw data as entered → as kept (see [`Business::protect`]).
+        pub(crate) async fn protect(
+            sirm: &Sirm,
+            bt: BusinessType,
+            data: serde_json::Value,
+        ) -> Result<serde_json::Value, AppError> {
+            match bt {
+                $(BusinessType::$variant => <$imp as Business>::protect(sirm, data).await,)*
+            }
+        }
+
+        /// Parse and check raw data against what is registered now, and
+        /// build the entries approval would write: its subject and drafts.
+        pub(crate) async fn validate(
+            sirm: &Sirm,
+            who: &Principal,
+            bt: BusinessType,
+            data: &serde_json::Value,
+        ) -> Result<Validated, AppError> {
+            match bt {
+                $(BusinessType::$variant => business::validate_as::<$imp>(sirm, who, data).await,)*
+            }
+        }
+
+        /// The entries streamed at approval, for the types that stream.
+        pub(crate) async fn approval_stream(
+            sirm: &Sirm,
+            who: &Principal,
+            bt: BusinessType,
+            data: &serde_json::Value,
+            application: &str,
+            actors: Vec<String>,
+        ) -> Result<Option<DraftStream>, AppError> {
+            match bt {
+                $(BusinessType::$variant => {
+                    business::stream_as::<$imp>(sirm, who, data, application, actors).await
+                })*
+            }
+        }
+    };
+}
+
+registry! {
+    PersonRegister = "person.register" => registration::PersonRegister,
+    PersonChange = "person.change" => registration::PersonChangeOf,
+    EmployerRegister = "employer.register" => registration::EmployerRegister,
+    EmployerChange = "employer.change" => registration::EmployerChangeOf,
+    EmployerDeregister = "employer.deregister" => registration::EmployerDeregister,
+    EmploymentStart = "employment.start" => employment::EmploymentStarts,
+    EmploymentEnd = "employment.end" => employment::EmploymentEnds,
+    ContributionDeclare = "contribution.declare" => contributions::Declare,
+    ContributionDeclareFile = "contribution.declare_file" => contributions::DeclareFile,
+    ContributionPayment = "contribution.payment" => payments::ContributionPayment,
+    AccountSettle = "account.settle" => accounts::Settle,
+    BenefitRetire = "benefit.retire" => benefits::Retire,
+    BenefitStatus = "benefit.status" => benefits::Status,
+    /// A correction of registration details by the maintenance officer (Art 11).
+    PersonCorrect = "person.correct" => corrections::PersonCorrect,
+    /// A correction of employer registration details (Art 11).
+    EmployerCorrect = "employer.correct" => corrections::EmployerCorrect,
+    /// A correction of one unpaid person-month of contributions (Art 11).
+    ContributionCorrect = "contribution.correct" => corrections::ContributionCorrect,
+    /// A social insurance subsidy granted for a run of months.
+    SubsidyGrant = "subsidy.grant" => subsidies::Grant,
+    /// The monthly benefit payment run of the agency.
+    BenefitPaymentRun = "benefit.payment_run" => payments::PaymentRun,
+    /// Erasure of a person's identifying data (maintenance officer, review
+    /// chain): destroys the person's data key.
+    PersonErase = "person.erase" => corrections::PersonErase,
+}
+
+impl std::str::FromStr for BusinessType {
+    type Err = AppError;
+    fn from_str(s: &str) -> Result<Self, AppError> {
+        BusinessType::ALL
+            .into_iter()
+            .find(|b| b.as_str() == s)
+            .ok_or_else(|| {
+                let all: Vec<&str> = BusinessType::ALL.iter().map(|b| b.as_str()).collect();
+                AppError::invalid(
+                    "business_type",
+                    format!("{s:?} is not one of {}", all.join(", ")),
+                )
+            })
+    }
+}
+
+/// Who takes (and resubmits or withdraws) an application of this business
+/// type: corrections are the maintenance officer's (Art 11), the rest the
+/// clerk's (also for a code that names no business type).
+pub fn taker_of(business_type: &str) -> Permission {
+    business_type
+        .parse::<BusinessType>()
+        .map(BusinessType::taker)
+        .unwrap_or(Permission::RecordCollect)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One code per business type, the same in serde, `as_str` and `FromStr`.
+    #[test]
+    fn codes_round_trip_and_are_unique() {
+        let mut seen = std::collections::BTreeSet::new();
+        for bt in BusinessType::ALL {
+            assert!(seen.insert(bt.as_str()), "{} twice", bt.as_str());
+            assert_eq!(bt.as_str().parse::<BusinessType>().ok(), Some(bt));
+            assert_eq!(
+                serde_json::to_value(bt).ok(),
+                Some(serde_json::Value::String(bt.as_str().into()))
+            );
+            assert!(!bt.name_zh().is_empty());
+        }
+        assert!("person.unknown".parse::<BusinessType>().is_err());
+    }
+
+    /// Corrections and erasure are the maintenance officer's (Art 11).
+    #[test]
+    fn takers() {
+        let maintained: Vec<&str> = BusinessType::ALL
+            .into_iter()
+            .filter(|b| b.taker() == Permission::RecordMaintain)
+            .map(BusinessType::as_str)
+            .collect();
+        assert_eq!(
+            maintained,
+            [
+                "person.correct",
+                "employer.correct",
+                "contribution.correct",
+                "person.erase"
+            ]
+        );
+        assert_eq!(taker_of("no.such"), Permission::RecordCollect);
+    }
+}

@@ -1,0 +1,156 @@
+//! Submission: the clerk takes an application at the counter with its
+//! original materials (初审 = submitting it), or resubmits a returned one.
+
+use std::str::FromStr;
+
+use rand::RngCore;
+use sirm_domain::records::{self, kind, ApplicationSubmitted, Material};
+use sirm_domain::review::{self, Stage, Status, Step};
+use sirm_ledger::Stream;
+use sirm_store::Expect;
+
+use super::registry::{self, taker_of, BusinessType};
+use crate::identity::Principal;
+use crate::install::draft;
+use crate::{AppError, Sirm};
+
+impl Sirm {
+    /// Raw data as the clerk or an API client entered it (ID numbers,
+    /// names, addresses and phones in clear) → the form kept with the
+    /// application and in the ledger: persons named by blind index,
+    /// identifying fields sealed. Nothing in clear is stored (docs/privacy.md).
+    pub async fn protect_data(
+        &self,
+        bt: BusinessType,
+        data: serde_json::Value,
+    ) -> Result<serde_json::Value, AppError> {
+        registry::protect(self, bt, data).await
+    }
+
+    /// The clerk takes an application at the counter (初审 = submitting it).
+    pub async fn submit_application(
+        &self,
+        who: &Principal,
+        business_type: &str,
+        data: serde_json::Value,
+        materials: Vec<Material>,
+    ) -> Result<String, AppError> {
+        let bt = BusinessType::from_str(business_type)?;
+        self.authorize(who, taker_of(bt.as_str())).await?;
+        let data = self.protect_data(bt, data).await?;
+        let subject = registry::validate(self, who, bt, &data).await?.subject;
+        self.refuse_open_duplicate(who, &subject).await?;
+        if materials.is_empty() {
+            return Err(AppError::invalid(
+                "materials",
+                "attach the scanned original materials (Art 6, 13)",
+            ));
+        }
+        let mut raw = [0u8; 8];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        let id = format!("AP-{}", hex::encode(raw));
+        self.submit_inner(who, bt, &id, subject, data, materials, None)
+            .await?;
+        Ok(id)
+    }
+
+    /// The clerk resubmits a returned application (possibly corrected).
+    pub async fn resubmit_application(
+        &self,
+        who: &Principal,
+        id: &str,
+        data: Option<serde_json::Value>,
+        mut materials: Vec<Material>,
+    ) -> Result<(), AppError> {
+        let app = self.application_of_agency(who, id).await?;
+        self.authorize(who, taker_of(&app.business_type)).await?;
+        if app.status != "returned" {
+            return Err(AppError::Conflict(format!(
+                "application {id} is {}, not returned",
+                app.status
+            )));
+        }
+        let bt = BusinessType::from_str(&app.business_type)?;
+        let data = match data {
+            Some(d) => self.protect_data(bt, d).await?,
+            None => serde_json::from_str(&app.data).map_err(|e| AppError::invalid("data", e))?,
+        };
+        let subject = registry::validate(self, who, bt, &data).await?.subject;
+        let mut old: Vec<Material> = serde_json::from_str(&app.materials).unwrap_or_default();
+        old.append(&mut materials);
+        self.submit_inner(who, bt, id, subject, data, old, Some(app.last_seq))
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn submit_inner(
+        &self,
+        who: &Principal,
+        bt: BusinessType,
+        id: &str,
+        subject: String,
+        data: serde_json::Value,
+        materials: Vec<Material>,
+        expect_seq: Option<i64>,
+    ) -> Result<(), AppError> {
+        let chain = self.chain_for(bt);
+        let steps = match expect_seq {
+            Some(_) => self.steps_of(id).await?,
+            None => vec![],
+        };
+        let next = Step {
+            stage: Stage::Preliminary,
+            actor: who.username.clone(),
+            approve: true,
+            reason: String::new(),
+        };
+        let st =
+            review::apply(&chain, &steps, &next).map_err(|e| AppError::forbidden("review", e))?;
+        let p = ApplicationSubmitted {
+            application_id: id.to_string(),
+            business_type: bt.as_str().to_string(),
+            subject,
+            data,
+            materials,
+            chain: chain.stages().to_vec(),
+            status: st.name().to_string(),
+            next_stage: match st {
+                Status::Pending { stage } => Some(stage),
+                _ => None,
+            },
+        };
+        let d = draft(
+            &self.config,
+            Stream::Business,
+            kind::APPLICATION_SUBMITTED,
+            records::application_subject(id),
+            &who.username,
+            &p,
+        )?;
+        let expect = expect_seq.map(|s| Expect::ApplicationAt {
+            id: id.to_string(),
+            last_seq: s,
+        });
+        self.append_checked(vec![d], expect).await
+    }
+
+    /// One application in review per subject for declarations (the same
+    /// employer-month cannot be declared twice at once).
+    async fn refuse_open_duplicate(&self, who: &Principal, subject: &str) -> Result<(), AppError> {
+        if !subject.starts_with("declaration:") {
+            return Ok(());
+        }
+        let open = self
+            .store
+            .applications(&who.agency, None, None, 100_000)
+            .await?
+            .into_iter()
+            .any(|a| a.subject == subject && (a.status == "pending" || a.status == "returned"));
+        if open {
+            return Err(AppError::Conflict(format!(
+                "{subject}: a declaration for this employer and month is already in review"
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,254 @@
+//! THE append path: sequence numbers, entries, stored tree nodes, the
+//! projection updates and one signed checkpoint, in one transaction.
+
+use chrono::Utc;
+use sirm_ledger::{Checkpoint, Entry, EntryDraft, Frontier, SignedCheckpoint, SigningKey};
+
+use crate::engine::{self, Engine};
+use crate::ledger_rows::{i64_of, insert_entries_sql, select_checkpoints, time_of, u64_of};
+use crate::projection;
+use crate::rows::TableRow as _;
+use crate::tree;
+use crate::CheckpointRow;
+use crate::{Store, StoreError};
+
+/// Rows per multi-row INSERT statement (10 binds each; well under both
+/// engines' parameter limits).
+const ROWS_PER_STATEMENT: usize = 1000;
+/// Entries held in memory at once by [`Store::append_stream`].
+const STREAM_CHUNK: usize = 10_000;
+/// SQLite page cache for a bulk append (256 MiB; lazily allocated).
+const BULK_CACHE_PRAGMA: &str = "PRAGMA cache_size = -262144";
+/// SQLite's default page cache (2 MB), restored after a bulk append.
+const DEFAULT_CACHE_PRAGMA: &str = "PRAGMA cache_size = -2000";
+
+/// A precondition of [`Store::append_checked`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// The application's projection row still has this `last_seq`.
+    ApplicationAt { id: String, last_seq: i64 },
+    /// Each of these roles is held by at least one active account other
+    /// than `username` (rule `last-administrator`), checked inside the
+    /// append's serialized transaction so two concurrent locks or
+    /// revocations cannot both pass.
+    OtherActiveHolders {
+        username: String,
+        roles: Vec<String>,
+    },
+}
+
+/// Result of one batched append.
+#[derive(Clone, Debug)]
+pub struct AppendOutcome {
+    pub first_seq: u64,
+    pub last_seq: u64,
+    pub checkpoint: SignedCheckpoint,
+}
+
+impl Store {
+    /// THE append path. Assigns sequence numbers, writes the entries, one new
+    /// signed checkpoint and the projection updates in one transaction.
+    /// Either all of `drafts` is in the ledger afterwards, or none of it.
+    pub async fn append(
+        &self,
+        drafts: Vec<EntryDraft>,
+        key: &SigningKey,
+        origin: &str,
+    ) -> Result<AppendOutcome, StoreError> {
+        self.append_checked(drafts, key, origin, None).await
+    }
+
+    /// [`Store::append`] with a precondition checked inside the same
+    /// transaction (optimistic concurrency: two reviewers deciding the same
+    /// stage at once — the second finds the application moved on).
+    pub async fn append_checked(
+        &self,
+        drafts: Vec<EntryDraft>,
+        key: &SigningKey,
+        origin: &str,
+        expect: Option<Expect>,
+    ) -> Result<AppendOutcome, StoreError> {
+        self.append_stream(drafts.into_iter().map(Ok), key, origin, expect)
+            .await
+    }
+
+    /// The append path for any number of entries: drafts are pulled from
+    /// `drafts` a chunk at a time (memory stays bounded by the chunk), all in
+    /// ONE transaction with one signed checkpoint at the end — a million
+    /// contributions of one approved declaration are in the ledger together,
+    /// or not at all. An `Err` from the iterator aborts everything.
+    pub async fn append_stream<I>(
+        &self,
+        drafts: I,
+        key: &SigningKey,
+        origin: &str,
+        expect: Option<Expect>,
+    ) -> Result<AppendOutcome, StoreError>
+    where
+        I: IntoIterator<Item = Result<EntryDraft, StoreError>>,
+        I::IntoIter: Send,
+    {
+        let mut drafts = drafts.into_iter();
+        let profile = key.profile();
+        let _serial = self.append_lock.lock().await;
+        let mut tx = engine::begin_write(&self.pool, self.engine).await?;
+        self.lock_appends(&mut tx).await?;
+        if let Some(Expect::OtherActiveHolders { username, roles }) = &expect {
+            for role in roles {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM account_role r JOIN account a ON a.username = r.username \
+                     WHERE r.role = $1 AND r.username <> $2 AND a.status = 'active'",
+                )
+                .bind(role)
+                .bind(username)
+                .fetch_one(&mut *tx)
+                .await?;
+                if n == 0 {
+                    return Err(StoreError::LastHolder(format!(
+                        "{username} is the last active {role}; grant the role to another person first"
+                    )));
+                }
+            }
+        }
+        if let Some(Expect::ApplicationAt { id, last_seq }) = &expect {
+            let found: Option<i64> =
+                sqlx::query_scalar("SELECT last_seq FROM application WHERE application_id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if found != Some(*last_seq) {
+                return Err(StoreError::Stale(format!(
+                    "application {id} changed while you were looking at it; reload it"
+                )));
+            }
+        }
+        let head = sqlx::query(&select_checkpoints("ORDER BY tree_size DESC LIMIT 1"))
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (mut frontier, mut min_time) = match &head {
+            None => (Frontier::new(), i64::MIN),
+            Some(r) => {
+                let (cp, fbytes) = CheckpointRow::from_row(r)?.signed()?;
+                let f = Frontier::from_bytes(cp.checkpoint.tree_size, &fbytes).map_err(|e| {
+                    StoreError::Inconsistent(format!("head checkpoint frontier: {e}"))
+                })?;
+                (f, cp.checkpoint.time.timestamp_micros())
+            }
+        };
+        let max_seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM ledger_entry")
+            .fetch_one(&mut *tx)
+            .await?;
+        if u64_of(max_seq.unwrap_or(0)) != frontier.size() {
+            return Err(StoreError::Inconsistent(format!(
+                "last entry is {} but the last signed checkpoint covers {}",
+                max_seq.unwrap_or(0),
+                frontier.size()
+            )));
+        }
+        // The stored tree state covers the ledger so far (it lags only after
+        // an upgrade whose catch-up was interrupted).
+        tree::catch_up(
+            &mut tx,
+            self.engine,
+            profile,
+            frontier.size(),
+            tree::CATCH_UP_CHUNK,
+        )
+        .await?;
+        let first_seq = frontier.size() + 1;
+        let mut index = 0usize;
+        let mut nodes = Vec::new();
+        let mut big_cache = false;
+        loop {
+            if index >= STREAM_CHUNK && !big_cache && self.engine == Engine::Sqlite {
+                // A bulk append (an approved declaration): persons are keyed
+                // by blind index, so their rows land on pages all over the
+                // indexes; with SQLite's default 2 MB page cache nearly every
+                // row would touch a page not in memory. Reset before commit.
+                sqlx::query(BULK_CACHE_PRAGMA).execute(&mut *tx).await?;
+                big_cache = true;
+            }
+            let mut entries = Vec::with_capacity(STREAM_CHUNK);
+            let mut leaves = Vec::with_capacity(STREAM_CHUNK);
+            nodes.clear();
+            for next in drafts.by_ref().take(STREAM_CHUNK) {
+                let mut draft = next?;
+                // Ledger time never goes backwards, whatever the wall clock does.
+                if draft.time.timestamp_micros() < min_time {
+                    draft.time = time_of(min_time)?;
+                }
+                let entry = Entry::from_draft(first_seq + index as u64, draft)
+                    .map_err(|source| StoreError::InvalidEntry { index, source })?;
+                projection::check_payload(&entry)?;
+                min_time = entry.time_micros();
+                let leaf = entry.leaf_hash(profile);
+                frontier.push_with(profile, leaf, tree::keep_stored(&mut nodes));
+                leaves.push(leaf);
+                entries.push(entry);
+                index += 1;
+            }
+            if entries.is_empty() {
+                break;
+            }
+            for (chunk, leaf_chunk) in entries
+                .chunks(ROWS_PER_STATEMENT)
+                .zip(leaves.chunks(ROWS_PER_STATEMENT))
+            {
+                let sql = insert_entries_sql(self.engine, chunk.len());
+                let mut q = sqlx::query(&sql);
+                for (e, leaf) in chunk.iter().zip(leaf_chunk) {
+                    q = q
+                        .bind(i64_of(e.seq))
+                        .bind(e.time_micros())
+                        .bind(e.agency.as_str())
+                        .bind(e.stream.as_str())
+                        .bind(e.kind.as_str())
+                        .bind(e.subject.as_str())
+                        .bind(e.application.as_deref())
+                        .bind(e.actors_json())
+                        .bind(e.payload.as_str())
+                        .bind(leaf.to_vec());
+                }
+                q.execute(&mut *tx).await?;
+            }
+            tree::insert_nodes(&mut tx, self.engine, &nodes).await?;
+            projection::apply_all(&mut tx, self.engine, &entries).await?;
+        }
+        if index == 0 {
+            return Err(StoreError::Inconsistent("empty batch".into()));
+        }
+        if big_cache {
+            sqlx::query(DEFAULT_CACHE_PRAGMA).execute(&mut *tx).await?;
+        }
+        let now = Utc::now().timestamp_micros().max(min_time);
+        let checkpoint = SignedCheckpoint::sign(
+            Checkpoint {
+                origin: origin.to_string(),
+                tree_size: frontier.size(),
+                root: frontier.root(profile),
+                time: time_of(now)?,
+            },
+            key,
+        );
+        sqlx::query(
+            "INSERT INTO ledger_checkpoint (tree_size, time_us, origin, root, frontier, profile, key_id, signature) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(i64_of(checkpoint.checkpoint.tree_size))
+        .bind(now)
+        .bind(origin)
+        .bind(checkpoint.checkpoint.root.to_vec())
+        .bind(frontier.to_bytes())
+        .bind(profile.name())
+        .bind(checkpoint.key_id.as_str())
+        .bind(checkpoint.signature.clone())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(AppendOutcome {
+            first_seq,
+            last_seq: frontier.size(),
+            checkpoint,
+        })
+    }
+}

@@ -1,0 +1,166 @@
+//! The ledger applier: the only code that writes projection tables.
+//!
+//! Each entry kind with a projection maps its payload (a `sirm-domain` record
+//! type) onto rows. Kinds without a projection (e.g. security events) are
+//! ignored here; they live in the ledger only. The SQL is shared by both
+//! engines (`INSERT … ON CONFLICT … DO UPDATE` and `$n` parameters work in
+//! SQLite and PostgreSQL alike).
+//!
+//! Files: [`tables`] lists every projection table; `registry.rs` projects
+//! registrations, accounts and roles; `rights.rs` contributions, accounts,
+//! benefits, certificates, applications and delegations; `state.rs`
+//! rebuilds and digests the whole projection state.
+
+use sirm_domain::records::{
+    self, kind, AccountCreated, AccountSettled, AccountStatusChange, AgencyRegistration,
+    ApplicationDecided, ApplicationSubmitted, ApplicationWithdrawn, BenefitGranted,
+    ContributionAssessed, ContributionPaid, DelegationRecorded, EmployerChange,
+    EmployerDeregistration, EmployerRegistration, EmploymentEnd, EmploymentStart, PersonChange,
+    PersonRegistration, RoleDecision, RoleRequested, RoleRevoked, SecurityEvent,
+};
+use sirm_ledger::Entry;
+use sqlx::AnyConnection;
+
+use crate::StoreError;
+
+mod registry;
+mod rights;
+mod state;
+mod tables;
+mod write;
+
+pub use state::ProjectionDigest;
+pub(crate) use tables::{Col, Table, TABLES};
+use write::{payload, seq};
+
+/// Validate that a payload of a projected kind parses into its record type,
+/// without writing anything. Unknown kinds are accepted (ledger only).
+pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
+    match entry.kind.as_str() {
+        kind::AGENCY_REGISTERED => payload::<AgencyRegistration>(entry).map(drop),
+        kind::EMPLOYER_REGISTERED => payload::<EmployerRegistration>(entry).map(drop),
+        kind::EMPLOYER_CHANGED => payload::<EmployerChange>(entry).map(drop),
+        kind::EMPLOYER_DEREGISTERED => payload::<EmployerDeregistration>(entry).map(drop),
+        kind::PERSON_REGISTERED => payload::<PersonRegistration>(entry).map(drop),
+        kind::PERSON_CHANGED => payload::<PersonChange>(entry).map(drop),
+        kind::PERSON_ERASED => payload::<records::PersonErasure>(entry).map(drop),
+        kind::ACCOUNT_CREATED => payload::<AccountCreated>(entry).map(drop),
+        kind::ACCOUNT_LOCKED | kind::ACCOUNT_UNLOCKED | kind::ACCOUNT_RETIRED => {
+            payload::<AccountStatusChange>(entry).map(drop)
+        }
+        kind::ROLE_REQUESTED | kind::ROLE_REVOCATION_REQUESTED => {
+            payload::<RoleRequested>(entry).map(drop)
+        }
+        kind::ROLE_APPROVED | kind::ROLE_REJECTED => payload::<RoleDecision>(entry).map(drop),
+        kind::ROLE_REVOKED => payload::<RoleRevoked>(entry).map(drop),
+        kind::DELEGATION_RECORDED => payload::<DelegationRecorded>(entry).map(drop),
+        kind::SECURITY_EVENT => payload::<SecurityEvent>(entry).map(drop),
+        kind::APPLICATION_SUBMITTED => payload::<ApplicationSubmitted>(entry).map(drop),
+        kind::EMPLOYMENT_STARTED => payload::<EmploymentStart>(entry).map(drop),
+        kind::CONTRIBUTION_ASSESSED => payload::<ContributionAssessed>(entry).map(drop),
+        kind::CONTRIBUTION_PAID => payload::<ContributionPaid>(entry).map(drop),
+        kind::ACCOUNT_SETTLED => payload::<AccountSettled>(entry).map(drop),
+        kind::BENEFIT_GRANTED => payload::<BenefitGranted>(entry).map(drop),
+        kind::BENEFIT_STATUS => payload::<records::BenefitStatusChange>(entry).map(drop),
+        kind::BENEFIT_PAID => payload::<records::BenefitPaid>(entry).map(drop),
+        kind::SUBSIDY_GRANTED => payload::<records::SubsidyGrant>(entry).map(drop),
+        kind::CONTRIBUTION_CORRECTED => payload::<records::ContributionCorrected>(entry).map(drop),
+        kind::EMPLOYMENT_ENDED => payload::<EmploymentEnd>(entry).map(drop),
+        kind::CERTIFICATE_ISSUED => payload::<records::CertificateIssued>(entry).map(drop),
+        kind::CERTIFICATE_REVOKED => payload::<records::CertificateRevoked>(entry).map(drop),
+        kind::APPLICATION_DECIDED => payload::<ApplicationDecided>(entry).map(drop),
+        kind::APPLICATION_WITHDRAWN => payload::<ApplicationWithdrawn>(entry).map(drop),
+        _ => Ok(()),
+    }
+}
+
+/// Apply entries in ledger order. Consecutive `contribution.assessed`
+/// entries (a declaration's person-months) go in as multi-row INSERTs; every
+/// other entry through [`apply`].
+pub(crate) async fn apply_all(
+    conn: &mut AnyConnection,
+    engine: crate::Engine,
+    entries: &[Entry],
+) -> Result<(), StoreError> {
+    let mut i = 0;
+    while i < entries.len() {
+        if entries[i].kind == kind::CONTRIBUTION_ASSESSED {
+            let mut j = i;
+            while j < entries.len() && entries[j].kind == kind::CONTRIBUTION_ASSESSED {
+                j += 1;
+            }
+            for chunk in entries[i..j].chunks(1000) {
+                insert_contributions(conn, engine, chunk).await?;
+            }
+            i = j;
+        } else {
+            apply(conn, &entries[i]).await?;
+            i += 1;
+        }
+    }
+    Ok(())
+}
+
+async fn insert_contributions(
+    conn: &mut AnyConnection,
+    engine: crate::Engine,
+    entries: &[Entry],
+) -> Result<(), StoreError> {
+    const COLS: usize = 15;
+    let mut sql = String::from(
+        "INSERT INTO contribution (person_id, month, credit_code, declared_wage, base, pension_employer, \
+         pension_employee, medical_employer, medical_employee, unemployment_employer, unemployment_employee, \
+         work_injury_employer, account_credit, rule_set, seq, status) VALUES ",
+    );
+    let mut n = 1;
+    for i in 0..entries.len() {
+        sql.push_str(if i == 0 { "(" } else { ",(" });
+        for c in 0..COLS {
+            if c > 0 {
+                sql.push(',');
+            }
+            match engine {
+                crate::Engine::Sqlite => sql.push('?'),
+                crate::Engine::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+            }
+            n += 1;
+        }
+        sql.push_str(",'assessed')");
+    }
+    let mut q = sqlx::query(&sql);
+    for e in entries {
+        let p: ContributionAssessed = payload(e)?;
+        let r = &p.result;
+        let a = &r.amounts;
+        q = q
+            .bind(p.id.as_str().to_string())
+            .bind(p.month.to_string())
+            .bind(p.credit_code.as_str().to_string())
+            .bind(r.inputs.declared_wage.to_string())
+            .bind(r.base.to_string())
+            .bind(a.pension_employer.to_string())
+            .bind(a.pension_employee.to_string())
+            .bind(a.medical_employer.to_string())
+            .bind(a.medical_employee.to_string())
+            .bind(a.unemployment_employer.to_string())
+            .bind(a.unemployment_employee.to_string())
+            .bind(a.work_injury_employer.to_string())
+            .bind(r.account_credit.to_string())
+            .bind(r.rule_set.to_string())
+            .bind(seq(e));
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+/// Apply one entry to the projections, inside the caller's transaction.
+/// Kinds without a projection are ignored.
+pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(), StoreError> {
+    if registry::apply(conn, entry).await? {
+        return Ok(());
+    }
+    rights::apply(conn, entry).await?;
+    Ok(())
+}

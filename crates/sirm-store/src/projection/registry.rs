@@ -1,0 +1,272 @@
+//! Projections of registrations (agencies, employers, persons), accounts
+//! and roles.
+
+use sirm_domain::records::{
+    self, kind, AccountCreated, AccountStatusChange, AgencyRegistration, EmployerChange,
+    EmployerDeregistration, EmployerRegistration, PersonChange, PersonRegistration, RoleDecision,
+    RoleRequested, RoleRevoked,
+};
+use sirm_ledger::Entry;
+use sqlx::AnyConnection;
+
+use super::write::{changed_fields, grant, history, payload, seq};
+use crate::StoreError;
+
+/// Apply `entry` if its kind is one of this file's; `false` otherwise.
+pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<bool, StoreError> {
+    let s = seq(entry);
+    match entry.kind.as_str() {
+        kind::AGENCY_REGISTERED => {
+            let p: AgencyRegistration = payload(entry)?;
+            sqlx::query(
+                "INSERT INTO agency (code, name, region, first_seq, last_seq) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, region = excluded.region, last_seq = excluded.last_seq",
+            )
+            .bind(&p.code)
+            .bind(&p.name)
+            .bind(p.region.as_str())
+            .bind(s)
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::EMPLOYER_REGISTERED => {
+            let p: EmployerRegistration = payload(entry)?;
+            let on = p.registered_on.to_string();
+            sqlx::query(
+                "INSERT INTO employer (credit_code, name, region, address, industry_class, status, registered_on, \
+                 deregistered_on, agency, first_seq, last_seq) VALUES ($1, $2, $3, $4, $5, 'active', $6, NULL, $7, $8, $9) \
+                 ON CONFLICT (credit_code) DO UPDATE SET name = excluded.name, address = excluded.address, \
+                 industry_class = excluded.industry_class, status = 'active', registered_on = excluded.registered_on, \
+                 deregistered_on = NULL, agency = excluded.agency, last_seq = excluded.last_seq",
+            )
+            .bind(p.credit_code.as_str())
+            .bind(&p.name)
+            .bind(p.credit_code.region().as_str())
+            .bind(&p.address)
+            .bind(i64::from(p.industry_class))
+            .bind(&on)
+            .bind(&entry.agency)
+            .bind(s)
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+            history(conn, entry, &on, format!("registered: {}", p.name)).await?;
+        }
+        kind::EMPLOYER_CHANGED => {
+            let p: EmployerChange = payload(entry)?;
+            sqlx::query(
+                "UPDATE employer SET name = COALESCE($1, name), address = COALESCE($2, address), \
+                 industry_class = COALESCE($3, industry_class), last_seq = $4 WHERE credit_code = $5",
+            )
+            .bind(p.name.clone())
+            .bind(p.address.clone())
+            .bind(p.industry_class.map(i64::from))
+            .bind(s)
+            .bind(p.credit_code.as_str())
+            .execute(&mut *conn)
+            .await?;
+            let summary = changed_fields(&[
+                ("name", p.name.is_some()),
+                ("address", p.address.is_some()),
+                ("industry_class", p.industry_class.is_some()),
+            ]);
+            history(
+                conn,
+                entry,
+                &p.effective_on.to_string(),
+                format!("{summary} ({})", p.reason),
+            )
+            .await?;
+        }
+        kind::EMPLOYER_DEREGISTERED => {
+            let p: EmployerDeregistration = payload(entry)?;
+            let on = p.effective_on.to_string();
+            sqlx::query(
+                "UPDATE employer SET status = 'deregistered', deregistered_on = $1, last_seq = $2 WHERE credit_code = $3",
+            )
+            .bind(&on)
+            .bind(s)
+            .bind(p.credit_code.as_str())
+            .execute(&mut *conn)
+            .await?;
+            history(conn, entry, &on, format!("deregistered ({})", p.reason)).await?;
+        }
+        kind::PERSON_REGISTERED => {
+            let p: PersonRegistration = payload(entry)?;
+            let on = p.registered_on.to_string();
+            sqlx::query(
+                "INSERT INTO person (person_id, name, gender, birth_date, address, phone, registered_on, agency, \
+                 first_seq, last_seq, id_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 ON CONFLICT (person_id) DO UPDATE SET name = excluded.name, address = excluded.address, \
+                 phone = excluded.phone, registered_on = excluded.registered_on, agency = excluded.agency, \
+                 last_seq = excluded.last_seq, id_number = excluded.id_number",
+            )
+            .bind(p.id.as_str())
+            .bind(p.name.as_str())
+            .bind(records::gender_word(p.gender))
+            .bind(p.birth_date.to_string())
+            .bind(p.address.as_str())
+            .bind(p.phone.as_str())
+            .bind(&on)
+            .bind(&entry.agency)
+            .bind(s)
+            .bind(s)
+            .bind(p.id_number.as_str())
+            .execute(&mut *conn)
+            .await?;
+            history(conn, entry, &on, "registered".to_string()).await?;
+        }
+        kind::PERSON_CHANGED => {
+            let p: PersonChange = payload(entry)?;
+            sqlx::query(
+                "UPDATE person SET name = COALESCE($1, name), address = COALESCE($2, address), \
+                 phone = COALESCE($3, phone), last_seq = $4 WHERE person_id = $5",
+            )
+            .bind(p.name.as_ref().map(|v| v.as_str().to_owned()))
+            .bind(p.address.as_ref().map(|v| v.as_str().to_owned()))
+            .bind(p.phone.as_ref().map(|v| v.as_str().to_owned()))
+            .bind(s)
+            .bind(p.id.as_str())
+            .execute(&mut *conn)
+            .await?;
+            let summary = changed_fields(&[
+                ("name", p.name.is_some()),
+                ("address", p.address.is_some()),
+                ("phone", p.phone.is_some()),
+            ]);
+            history(
+                conn,
+                entry,
+                &p.effective_on.to_string(),
+                format!("{summary} ({})", p.reason),
+            )
+            .await?;
+        }
+        kind::PERSON_ERASED => {
+            let p: records::PersonErasure = payload(entry)?;
+            // The data key goes in the same transaction as the entry that
+            // records its destruction (the only write of the applier outside
+            // the projections; replaying it again changes nothing).
+            sqlx::query(
+                "UPDATE person_key SET wrapped = NULL, erased_us = $1 \
+                 WHERE person_id = $2 AND wrapped IS NOT NULL",
+            )
+            .bind(entry.time.timestamp_micros())
+            .bind(p.id.as_str())
+            .execute(&mut *conn)
+            .await?;
+            sqlx::query("UPDATE person SET last_seq = $1 WHERE person_id = $2")
+                .bind(s)
+                .bind(p.id.as_str())
+                .execute(&mut *conn)
+                .await?;
+            history(
+                conn,
+                entry,
+                &entry.time.date_naive().to_string(),
+                format!("erased ({}; {})", p.reason, p.basis),
+            )
+            .await?;
+        }
+        kind::ACCOUNT_CREATED => {
+            let p: AccountCreated = payload(entry)?;
+            sqlx::query(
+                "INSERT INTO account (username, display_name, agency, kind, status, person_id, employer, created_seq, last_seq) \
+                 VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8)",
+            )
+            .bind(&p.username)
+            .bind(&p.display_name)
+            .bind(&p.agency)
+            .bind(&p.kind)
+            .bind(p.person_id.as_ref().map(|i| i.as_str().to_string()))
+            .bind(p.employer.as_ref().map(|c| c.as_str().to_string()))
+            .bind(s)
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+            for role in &p.roles {
+                grant(conn, &p.username, role, s).await?;
+            }
+        }
+        kind::ACCOUNT_LOCKED | kind::ACCOUNT_UNLOCKED | kind::ACCOUNT_RETIRED => {
+            let p: AccountStatusChange = payload(entry)?;
+            let status = match entry.kind.as_str() {
+                kind::ACCOUNT_LOCKED => "locked",
+                kind::ACCOUNT_RETIRED => "retired",
+                _ => "active",
+            };
+            // Retired is final: no later lock or unlock revives the account.
+            sqlx::query(
+                "UPDATE account SET status = $1, last_seq = $2 WHERE username = $3 AND status <> 'retired'",
+            )
+            .bind(status)
+                .bind(s)
+                .bind(&p.username)
+                .execute(&mut *conn)
+                .await?;
+        }
+        kind::ROLE_REQUESTED | kind::ROLE_REVOCATION_REQUESTED => {
+            let p: RoleRequested = payload(entry)?;
+            let action = if entry.kind == kind::ROLE_REQUESTED {
+                "grant"
+            } else {
+                "revoke"
+            };
+            sqlx::query(
+                "INSERT INTO role_request (request_id, username, role, requested_by, reason, status, requested_seq, action) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7)",
+            )
+            .bind(&p.request_id)
+            .bind(&p.username)
+            .bind(&p.role)
+            .bind(entry.actors.first().cloned().unwrap_or_default())
+            .bind(&p.reason)
+            .bind(s)
+            .bind(action)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::ROLE_APPROVED | kind::ROLE_REJECTED => {
+            let p: RoleDecision = payload(entry)?;
+            let approved = entry.kind == kind::ROLE_APPROVED;
+            sqlx::query(
+                "UPDATE role_request SET status = $1, decided_by = $2, decision_reason = $3, decided_seq = $4 \
+                 WHERE request_id = $5",
+            )
+            .bind(if approved { "approved" } else { "rejected" })
+            .bind(entry.actors.first().cloned().unwrap_or_default())
+            .bind(&p.reason)
+            .bind(s)
+            .bind(&p.request_id)
+            .execute(&mut *conn)
+            .await?;
+            if approved {
+                let action: Option<String> =
+                    sqlx::query_scalar("SELECT action FROM role_request WHERE request_id = $1")
+                        .bind(&p.request_id)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                if action.as_deref() == Some("revoke") {
+                    sqlx::query("DELETE FROM account_role WHERE username = $1 AND role = $2")
+                        .bind(&p.username)
+                        .bind(&p.role)
+                        .execute(&mut *conn)
+                        .await?;
+                } else {
+                    grant(conn, &p.username, &p.role, s).await?;
+                }
+            }
+        }
+        kind::ROLE_REVOKED => {
+            let p: RoleRevoked = payload(entry)?;
+            sqlx::query("DELETE FROM account_role WHERE username = $1 AND role = $2")
+                .bind(&p.username)
+                .bind(&p.role)
+                .execute(&mut *conn)
+                .await?;
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}

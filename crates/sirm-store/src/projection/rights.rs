@@ -1,0 +1,319 @@
+//! Projections of rights: contributions, account years, benefits,
+//! payments, subsidies, certificates, employments, applications and
+//! delegations.
+
+use sirm_domain::records::{
+    self, kind, AccountSettled, ApplicationDecided, ApplicationSubmitted, ApplicationWithdrawn,
+    BenefitGranted, ContributionAssessed, ContributionPaid, DelegationRecorded, EmploymentEnd,
+    EmploymentStart,
+};
+use sirm_ledger::Entry;
+use sqlx::AnyConnection;
+
+use super::write::{erased, history, payload, seq, step};
+use crate::StoreError;
+
+/// Apply `entry` if its kind is one of this file's; `false` otherwise.
+pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<bool, StoreError> {
+    let s = seq(entry);
+    match entry.kind.as_str() {
+        kind::CONTRIBUTION_ASSESSED => {
+            let p: ContributionAssessed = payload(entry)?;
+            let r = &p.result;
+            let a = &r.amounts;
+            sqlx::query(
+                "INSERT INTO contribution (person_id, month, credit_code, declared_wage, base, pension_employer, \
+                 pension_employee, medical_employer, medical_employee, unemployment_employer, unemployment_employee, \
+                 work_injury_employer, account_credit, rule_set, status, seq) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'assessed', $15)",
+            )
+            .bind(p.id.as_str())
+            .bind(p.month.to_string())
+            .bind(p.credit_code.as_str())
+            .bind(r.inputs.declared_wage.to_string())
+            .bind(r.base.to_string())
+            .bind(a.pension_employer.to_string())
+            .bind(a.pension_employee.to_string())
+            .bind(a.medical_employer.to_string())
+            .bind(a.medical_employee.to_string())
+            .bind(a.unemployment_employer.to_string())
+            .bind(a.unemployment_employee.to_string())
+            .bind(a.work_injury_employer.to_string())
+            .bind(r.account_credit.to_string())
+            .bind(r.rule_set.to_string())
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::CERTIFICATE_ISSUED => {
+            let c: records::CertificateIssued = payload(entry)?;
+            sqlx::query(
+                "INSERT INTO certificate (code, person_id, kind, from_month, to_month, issued_at, pdf_sha256, seq) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&c.code)
+            .bind(c.id.as_str())
+            .bind(&c.kind)
+            .bind(c.from_month.to_string())
+            .bind(c.to_month.to_string())
+            .bind(&c.issued_at)
+            .bind(&c.pdf_sha256)
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::CERTIFICATE_REVOKED => {
+            let r: records::CertificateRevoked = payload(entry)?;
+            sqlx::query(
+                "UPDATE certificate SET revoked_seq = $1, revoked_reason = $2 WHERE code = $3",
+            )
+            .bind(s)
+            .bind(&r.reason)
+            .bind(&r.code)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::BENEFIT_PAID => {
+            let p: records::BenefitPaid = payload(entry)?;
+            sqlx::query(
+                "INSERT INTO benefit_payment (person_id, month, amount, granted_seq, rule_set, seq) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(p.id.as_str())
+            .bind(p.month.to_string())
+            .bind(p.amount.to_string())
+            .bind(i64::try_from(p.granted_seq).unwrap_or(i64::MAX))
+            .bind(&p.rule_set)
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::SUBSIDY_GRANTED => {
+            let p: records::SubsidyGrant = payload(entry)?;
+            let mut m = p.from_month;
+            while m <= p.to_month {
+                sqlx::query(
+                    "INSERT INTO subsidy (person_id, month, kind, amount, basis, seq) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(p.id.as_str())
+                .bind(m.to_string())
+                .bind(&p.kind)
+                .bind(p.monthly_amount.to_string())
+                .bind(&p.basis)
+                .bind(s)
+                .execute(&mut *conn)
+                .await?;
+                m = m.add_months(1);
+            }
+        }
+        kind::CONTRIBUTION_CORRECTED => {
+            let c: records::ContributionCorrected = payload(entry)?;
+            let p = &c.assessed;
+            let r = &p.result;
+            let a = &r.amounts;
+            sqlx::query(
+                "UPDATE contribution SET declared_wage = $1, base = $2, pension_employer = $3, \
+                 pension_employee = $4, medical_employer = $5, medical_employee = $6, unemployment_employer = $7, \
+                 unemployment_employee = $8, work_injury_employer = $9, account_credit = $10, rule_set = $11, seq = $12 \
+                 WHERE person_id = $13 AND month = $14",
+            )
+            .bind(r.inputs.declared_wage.to_string())
+            .bind(r.base.to_string())
+            .bind(a.pension_employer.to_string())
+            .bind(a.pension_employee.to_string())
+            .bind(a.medical_employer.to_string())
+            .bind(a.medical_employee.to_string())
+            .bind(a.unemployment_employer.to_string())
+            .bind(a.unemployment_employee.to_string())
+            .bind(a.work_injury_employer.to_string())
+            .bind(r.account_credit.to_string())
+            .bind(r.rule_set.to_string())
+            .bind(s)
+            .bind(p.id.as_str())
+            .bind(p.month.to_string())
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::BENEFIT_STATUS => {
+            let p: records::BenefitStatusChange = payload(entry)?;
+            sqlx::query("UPDATE benefit SET status = $1, seq = $2 WHERE person_id = $3")
+                .bind(&p.status)
+                .bind(s)
+                .bind(p.id.as_str())
+                .execute(&mut *conn)
+                .await?;
+        }
+        kind::BENEFIT_GRANTED => {
+            let p: BenefitGranted = payload(entry)?;
+            let pen = &p.pension;
+            sqlx::query(
+                "INSERT INTO benefit (person_id, status, start_month, contribution_months, basic, account, transitional, total, rule_set, seq) \
+                 VALUES ($1, 'granted', $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(p.id.as_str())
+            .bind(p.retirement.retirement_month.to_string())
+            .bind(i64::from(pen.inputs.contribution_months))
+            .bind(pen.basic.to_string())
+            .bind(pen.account.to_string())
+            .bind(pen.transitional.to_string())
+            .bind(pen.total.to_string())
+            .bind(pen.rule_set.to_string())
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::ACCOUNT_SETTLED => {
+            let p: AccountSettled = payload(entry)?;
+            let r = &p.result;
+            sqlx::query(
+                "INSERT INTO account_year (person_id, year, opening_balance, credits, rate, interest, closing_balance, rule_set, seq) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(p.id.as_str())
+            .bind(i64::from(p.year))
+            .bind(r.inputs.opening_balance.to_string())
+            .bind(r.credits_total.to_string())
+            .bind(r.inputs.rate.to_string())
+            .bind(r.interest.to_string())
+            .bind(r.closing_balance.to_string())
+            .bind(r.rule_set.to_string())
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::CONTRIBUTION_PAID => {
+            let p: ContributionPaid = payload(entry)?;
+            sqlx::query(
+                "UPDATE contribution SET status = 'paid' WHERE credit_code = $1 AND month = $2",
+            )
+            .bind(p.credit_code.as_str())
+            .bind(p.month.to_string())
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::EMPLOYMENT_STARTED => {
+            let p: EmploymentStart = payload(entry)?;
+            sqlx::query(
+                "INSERT INTO employment (person_id, credit_code, start_on, end_on, end_reason, agency, start_seq, end_seq) \
+                 VALUES ($1, $2, $3, NULL, NULL, $4, $5, NULL)",
+            )
+            .bind(p.id.as_str())
+            .bind(p.credit_code.as_str())
+            .bind(p.start_on.to_string())
+            .bind(&entry.agency)
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+            history(
+                conn,
+                entry,
+                &p.start_on.to_string(),
+                format!("employed by {}", p.credit_code),
+            )
+            .await?;
+        }
+        kind::EMPLOYMENT_ENDED => {
+            let p: EmploymentEnd = payload(entry)?;
+            sqlx::query(
+                "UPDATE employment SET end_on = $1, end_reason = $2, end_seq = $3 \
+                 WHERE person_id = $4 AND credit_code = $5 AND end_on IS NULL",
+            )
+            .bind(p.end_on.to_string())
+            .bind(&p.reason)
+            .bind(s)
+            .bind(p.id.as_str())
+            .bind(p.credit_code.as_str())
+            .execute(&mut *conn)
+            .await?;
+            history(
+                conn,
+                entry,
+                &p.end_on.to_string(),
+                format!("left {} ({})", p.credit_code, p.reason),
+            )
+            .await?;
+        }
+        kind::APPLICATION_SUBMITTED => {
+            let p: ApplicationSubmitted = payload(entry)?;
+            let actor = entry.actors.first().cloned().unwrap_or_default();
+            let json = |v: &dyn erased::Ser| v.to_json();
+            sqlx::query(
+                "INSERT INTO application (application_id, business_type, subject, agency, data, materials, chain, status, \
+                 next_stage, reason, submitted_by, submitted_seq, last_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', $10, $11, $12) \
+                 ON CONFLICT (application_id) DO UPDATE SET data = excluded.data, materials = excluded.materials, \
+                 status = excluded.status, next_stage = excluded.next_stage, reason = '', last_seq = excluded.last_seq",
+            )
+            .bind(&p.application_id)
+            .bind(&p.business_type)
+            .bind(&p.subject)
+            .bind(&entry.agency)
+            .bind(json(&p.data))
+            .bind(json(&p.materials))
+            .bind(json(&p.chain))
+            .bind(&p.status)
+            .bind(p.next_stage.map(|s| s.as_str().to_string()))
+            .bind(&actor)
+            .bind(s)
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+            step(conn, s, &p.application_id, "preliminary", &actor, true, "").await?;
+        }
+        kind::APPLICATION_DECIDED => {
+            let p: ApplicationDecided = payload(entry)?;
+            let actor = entry.actors.first().cloned().unwrap_or_default();
+            sqlx::query(
+                "UPDATE application SET status = $1, next_stage = $2, reason = $3, last_seq = $4 WHERE application_id = $5",
+            )
+            .bind(&p.status)
+            .bind(p.next_stage.map(|s| s.as_str().to_string()))
+            .bind(&p.reason)
+            .bind(s)
+            .bind(&p.application_id)
+            .execute(&mut *conn)
+            .await?;
+            step(
+                conn,
+                s,
+                &p.application_id,
+                p.stage.as_str(),
+                &actor,
+                p.approve,
+                &p.reason,
+            )
+            .await?;
+        }
+        kind::APPLICATION_WITHDRAWN => {
+            let p: ApplicationWithdrawn = payload(entry)?;
+            sqlx::query(
+                "UPDATE application SET status = 'withdrawn', next_stage = NULL, reason = $1, last_seq = $2 WHERE application_id = $3",
+            )
+            .bind(&p.reason)
+            .bind(s)
+            .bind(&p.application_id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::DELEGATION_RECORDED => {
+            let p: DelegationRecorded = payload(entry)?;
+            sqlx::query(
+                "INSERT INTO delegation (delegation_id, person_id, delegate_username, scope, valid_from, valid_until, \
+                 document_sha256, recorded_by, recorded_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&p.delegation_id)
+            .bind(p.person_id.as_str())
+            .bind(&p.delegate_username)
+            .bind(p.scope.join(","))
+            .bind(p.valid_from.to_string())
+            .bind(p.valid_until.to_string())
+            .bind(&p.document_sha256)
+            .bind(entry.actors.first().cloned().unwrap_or_default())
+            .bind(s)
+            .execute(&mut *conn)
+            .await?;
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}

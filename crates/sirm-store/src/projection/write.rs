@@ -1,0 +1,100 @@
+//! What the applier's files share: payload decoding and the small writes
+//! several kinds make (registration history, application steps, role
+//! grants).
+
+use serde::de::DeserializeOwned;
+use sirm_ledger::Entry;
+use sqlx::AnyConnection;
+
+use crate::StoreError;
+
+pub(super) fn payload<T: DeserializeOwned>(entry: &Entry) -> Result<T, StoreError> {
+    serde_json::from_str(&entry.payload).map_err(|e| StoreError::Payload {
+        seq: entry.seq,
+        kind: entry.kind.clone(),
+        message: e.to_string(),
+    })
+}
+
+pub(super) fn seq(entry: &Entry) -> i64 {
+    i64::try_from(entry.seq).unwrap_or(i64::MAX)
+}
+
+pub(super) async fn history(
+    conn: &mut AnyConnection,
+    entry: &Entry,
+    effective_on: &str,
+    summary: String,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO registration_history (seq, subject, kind, effective_on, summary) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(seq(entry))
+    .bind(&entry.subject)
+    .bind(&entry.kind)
+    .bind(effective_on)
+    .bind(summary)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub(super) fn changed_fields(fields: &[(&str, bool)]) -> String {
+    let names: Vec<&str> = fields.iter().filter(|(_, c)| *c).map(|(n, _)| *n).collect();
+    format!("changed: {}", names.join(", "))
+}
+
+pub(super) mod erased {
+    /// Canonical JSON text of a serialisable value (for JSON columns).
+    pub trait Ser {
+        fn to_json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn to_json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_default()
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn step(
+    conn: &mut AnyConnection,
+    seq: i64,
+    application: &str,
+    stage: &str,
+    actor: &str,
+    approve: bool,
+    reason: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO application_step (seq, application_id, stage, actor, approve, reason) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(seq)
+    .bind(application)
+    .bind(stage)
+    .bind(actor)
+    .bind(i64::from(approve))
+    .bind(reason)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn grant(
+    conn: &mut AnyConnection,
+    username: &str,
+    role: &str,
+    seq: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO account_role (username, role, granted_seq) VALUES ($1, $2, $3) \
+         ON CONFLICT (username, role) DO NOTHING",
+    )
+    .bind(username)
+    .bind(role)
+    .bind(seq)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

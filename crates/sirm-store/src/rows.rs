@@ -1,0 +1,381 @@
+//! Rows decoded at the store boundary: one mapping per row type.
+//!
+//! A row type implements [`TableRow`]: its table, its columns (in the order
+//! its statements select them) and one `read` that takes each field by
+//! column name through a [`Reader`]. The same mapping decodes a row of
+//! sqlx's `Any` driver, of rusqlite (the SQLite file reader of `bulk.rs`)
+//! and of PostgreSQL's JSON arrays (`record.rs`), so a column is named once.
+//!
+//! A value that does not fit its column — a wrong type, an unexpected NULL,
+//! an amount that is not a decimal — is [`StoreError::CorruptColumn`],
+//! naming `table.column`: never a silent zero.
+
+use std::str::FromStr;
+
+use rusqlite::types::ValueRef;
+use rust_decimal::Decimal;
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::Row as _;
+
+use crate::StoreError;
+
+/// A stored row whose columns are read by position, each as text, integer
+/// or bytes (NULL is `None`). Errors are plain descriptions; [`Reader`]
+/// names the table and column.
+pub(crate) trait RawRow {
+    fn text_at(&self, i: usize) -> Result<Option<String>, String>;
+    fn int_at(&self, i: usize) -> Result<Option<i64>, String>;
+    fn bytes_at(&self, i: usize) -> Result<Option<Vec<u8>>, String>;
+}
+
+impl RawRow for AnyRow {
+    fn text_at(&self, i: usize) -> Result<Option<String>, String> {
+        self.try_get(i).map_err(|e| e.to_string())
+    }
+    fn int_at(&self, i: usize) -> Result<Option<i64>, String> {
+        self.try_get(i).map_err(|e| e.to_string())
+    }
+    fn bytes_at(&self, i: usize) -> Result<Option<Vec<u8>>, String> {
+        self.try_get(i).map_err(|e| e.to_string())
+    }
+}
+
+fn sqlite_type(v: &ValueRef<'_>) -> &'static str {
+    match v {
+        ValueRef::Null => "NULL",
+        ValueRef::Integer(_) => "INTEGER",
+        ValueRef::Real(_) => "REAL",
+        ValueRef::Text(_) => "TEXT",
+        ValueRef::Blob(_) => "BLOB",
+    }
+}
+
+/// rusqlite: types checked exactly as the `Any` driver checks them.
+impl RawRow for rusqlite::Row<'_> {
+    fn text_at(&self, i: usize) -> Result<Option<String>, String> {
+        match self.get_ref(i).map_err(|e| e.to_string())? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+                .map(|s| Some(s.to_owned()))
+                .map_err(|e| e.to_string()),
+            v => Err(format!("expected TEXT, found {}", sqlite_type(&v))),
+        }
+    }
+    fn int_at(&self, i: usize) -> Result<Option<i64>, String> {
+        match self.get_ref(i).map_err(|e| e.to_string())? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Integer(n) => Ok(Some(n)),
+            v => Err(format!("expected INTEGER, found {}", sqlite_type(&v))),
+        }
+    }
+    fn bytes_at(&self, i: usize) -> Result<Option<Vec<u8>>, String> {
+        match self.get_ref(i).map_err(|e| e.to_string())? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Blob(bytes) => Ok(Some(bytes.to_vec())),
+            v => Err(format!("expected BLOB, found {}", sqlite_type(&v))),
+        }
+    }
+}
+
+/// PostgreSQL `json_build_array(columns…)`: one JSON array per row.
+pub(crate) struct JsonRow<'a>(pub(crate) &'a [Value]);
+
+impl JsonRow<'_> {
+    fn at(&self, i: usize) -> Result<&Value, String> {
+        self.0
+            .get(i)
+            .ok_or_else(|| format!("the JSON row has {} values", self.0.len()))
+    }
+}
+
+impl RawRow for JsonRow<'_> {
+    fn text_at(&self, i: usize) -> Result<Option<String>, String> {
+        match self.at(i)? {
+            Value::Null => Ok(None),
+            Value::String(s) => Ok(Some(s.clone())),
+            v => Err(format!("expected a string, found {v}")),
+        }
+    }
+    fn int_at(&self, i: usize) -> Result<Option<i64>, String> {
+        match self.at(i)? {
+            Value::Null => Ok(None),
+            Value::Number(n) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| format!("expected an integer, found {n}")),
+            v => Err(format!("expected an integer, found {v}")),
+        }
+    }
+    fn bytes_at(&self, _i: usize) -> Result<Option<Vec<u8>>, String> {
+        Err("bytes are not read from JSON".into())
+    }
+}
+
+/// Reads the named columns of one row of `table`; every failure names
+/// `table.column`.
+pub(crate) struct Reader<'r, R: RawRow + ?Sized> {
+    table: &'static str,
+    columns: &'static [&'static str],
+    /// Where `columns` start in the row (a join selects several tables).
+    offset: usize,
+    row: &'r R,
+}
+
+impl<'r, R: RawRow + ?Sized> Reader<'r, R> {
+    /// A row selected as exactly `columns`, in this order.
+    pub(crate) fn new(table: &'static str, columns: &'static [&'static str], row: &'r R) -> Self {
+        Reader::at(table, columns, row, 0)
+    }
+
+    /// A row whose columns `offset..` are exactly `columns`, in this order.
+    pub(crate) fn at(
+        table: &'static str,
+        columns: &'static [&'static str],
+        row: &'r R,
+        offset: usize,
+    ) -> Self {
+        Reader {
+            table,
+            columns,
+            offset,
+            row,
+        }
+    }
+
+    fn corrupt(&self, column: &str, problem: impl Into<String>) -> StoreError {
+        StoreError::CorruptColumn {
+            table: self.table,
+            column: column.to_string(),
+            problem: problem.into(),
+        }
+    }
+
+    fn index(&self, column: &str) -> Result<usize, StoreError> {
+        self.columns
+            .iter()
+            .position(|c| *c == column)
+            .map(|i| self.offset + i)
+            .ok_or_else(|| self.corrupt(column, "not a selected column"))
+    }
+
+    fn required<T>(&self, column: &str, v: Option<T>) -> Result<T, StoreError> {
+        v.ok_or_else(|| self.corrupt(column, "unexpected NULL"))
+    }
+
+    pub(crate) fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+        let i = self.index(column)?;
+        self.row.text_at(i).map_err(|e| self.corrupt(column, e))
+    }
+
+    pub(crate) fn text(&self, column: &str) -> Result<String, StoreError> {
+        let v = self.opt_text(column)?;
+        self.required(column, v)
+    }
+
+    pub(crate) fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
+        let i = self.index(column)?;
+        self.row.int_at(i).map_err(|e| self.corrupt(column, e))
+    }
+
+    pub(crate) fn int(&self, column: &str) -> Result<i64, StoreError> {
+        let v = self.opt_int(column)?;
+        self.required(column, v)
+    }
+
+    /// A 0/1 integer column.
+    pub(crate) fn flag(&self, column: &str) -> Result<bool, StoreError> {
+        match self.int(column)? {
+            0 => Ok(false),
+            1 => Ok(true),
+            n => Err(self.corrupt(column, format!("expected 0 or 1, found {n}"))),
+        }
+    }
+
+    pub(crate) fn bytes(&self, column: &str) -> Result<Vec<u8>, StoreError> {
+        let i = self.index(column)?;
+        let v = self.row.bytes_at(i).map_err(|e| self.corrupt(column, e))?;
+        self.required(column, v)
+    }
+
+    /// A decimal (an amount of money, a rate) stored as text: checked to
+    /// parse as a [`Decimal`], returned as stored (its scale is part of the
+    /// record).
+    pub(crate) fn decimal_text(&self, column: &str) -> Result<String, StoreError> {
+        let text = self.text(column)?;
+        self.decimal_of(column, &text)?;
+        Ok(text)
+    }
+
+    fn decimal_of(&self, column: &str, text: &str) -> Result<Decimal, StoreError> {
+        Decimal::from_str(text)
+            .map_err(|e| self.corrupt(column, format!("{text:?} is not a decimal amount: {e}")))
+    }
+}
+
+/// One row type, decoded by one mapping.
+pub(crate) trait TableRow: Sized {
+    /// The table its columns are named after (for error messages and the
+    /// column test).
+    const TABLE: &'static str;
+    /// Its columns in select order.
+    const COLUMNS: &'static [&'static str];
+
+    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError>;
+
+    fn from_row<R: RawRow + ?Sized>(row: &R) -> Result<Self, StoreError> {
+        Self::read(&Reader::new(Self::TABLE, Self::COLUMNS, row))
+    }
+
+    /// From a joined row whose columns `offset..` are [`Self::COLUMNS`].
+    fn from_row_at<R: RawRow + ?Sized>(row: &R, offset: usize) -> Result<Self, StoreError> {
+        Self::read(&Reader::at(Self::TABLE, Self::COLUMNS, row, offset))
+    }
+
+    /// Every row of a result.
+    fn from_rows<R: RawRow>(rows: &[R]) -> Result<Vec<Self>, StoreError> {
+        rows.iter().map(Self::from_row).collect()
+    }
+
+    /// `a, b, c`: the select list.
+    fn select_list() -> String {
+        Self::COLUMNS.join(", ")
+    }
+}
+
+/// Every row of a rusqlite statement with one text parameter.
+pub(crate) fn sqlite_all<T: TableRow>(
+    c: &rusqlite::Connection,
+    sql: &str,
+    param: &str,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = c.prepare_cached(sql)?;
+    let mut rows = stmt.query([param])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(T::from_row(r)?);
+    }
+    Ok(out)
+}
+
+/// The first row of a rusqlite statement with one text parameter, if any.
+pub(crate) fn sqlite_one<T: TableRow>(
+    c: &rusqlite::Connection,
+    sql: &str,
+    param: &str,
+) -> Result<Option<T>, StoreError> {
+    let mut stmt = c.prepare_cached(sql)?;
+    let mut rows = stmt.query([param])?;
+    match rows.next()? {
+        Some(r) => T::from_row(r).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A JSON array of rows (PostgreSQL `json_agg`), or one row.
+pub(crate) fn json_rows<T: TableRow>(text: &str) -> Result<Vec<T>, StoreError> {
+    let rows: Vec<Vec<Value>> = serde_json::from_str(text).map_err(|e| json_err::<T>(e))?;
+    rows.iter().map(|r| T::from_row(&JsonRow(r))).collect()
+}
+
+pub(crate) fn json_row<T: TableRow>(text: &str) -> Result<T, StoreError> {
+    let row: Vec<Value> = serde_json::from_str(text).map_err(|e| json_err::<T>(e))?;
+    T::from_row(&JsonRow(&row))
+}
+
+fn json_err<T: TableRow>(e: serde_json::Error) -> StoreError {
+    StoreError::Inconsistent(format!("the {} rows of a person record: {e}", T::TABLE))
+}
+
+/// Each row of an ad-hoc select of `columns` (in this order) of `table`,
+/// read by `f`.
+pub(crate) fn read_each<T, R: RawRow>(
+    table: &'static str,
+    columns: &'static [&'static str],
+    rows: &[R],
+    f: impl Fn(&Reader<'_, R>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    rows.iter()
+        .map(|row| f(&Reader::new(table, columns, row)))
+        .collect()
+}
+
+/// The row, if any, of an ad-hoc select of `columns` of `table`, read by `f`.
+pub(crate) fn read_opt<T, R: RawRow>(
+    table: &'static str,
+    columns: &'static [&'static str],
+    row: Option<&R>,
+    f: impl Fn(&Reader<'_, R>) -> Result<T, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    row.map(|row| f(&Reader::new(table, columns, row)))
+        .transpose()
+}
+
+/// A column list qualified by a table alias: `a.x, a.y, …` from `x, y, …`.
+pub(crate) fn prefixed(alias: &str, columns: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::{ContributionRow, PersonRow};
+    use serde_json::json;
+
+    /// A contribution row as JSON values, amounts `12.34`, with the given
+    /// declared wage.
+    fn contribution(declared_wage: Value) -> Vec<Value> {
+        const TEXT: [&str; 5] = ["person_id", "month", "credit_code", "rule_set", "status"];
+        ContributionRow::COLUMNS
+            .iter()
+            .map(|c| match *c {
+                "declared_wage" => declared_wage.clone(),
+                c if TEXT.contains(&c) => json!("x"),
+                _ => json!("12.34"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_sound_row_is_read_as_stored() {
+        let row = contribution(json!("5000.00"));
+        let c = ContributionRow::from_row(&JsonRow(&row)).unwrap();
+        assert_eq!(c.declared_wage, "5000.00");
+        assert_eq!(c.base, "12.34");
+    }
+
+    #[test]
+    fn a_corrupt_amount_names_its_column_and_is_never_zero() {
+        let row = contribution(json!("5000,00"));
+        let err = ContributionRow::from_row(&JsonRow(&row)).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::CorruptColumn { table: "contribution", column, .. } if column == "declared_wage"),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("contribution.declared_wage"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_type_or_null_names_its_column() {
+        let mut row: Vec<Value> = PersonRow::COLUMNS.iter().map(|_| json!("x")).collect();
+        row[8] = json!("not a number");
+        let err = PersonRow::from_row(&JsonRow(&row)).unwrap_err();
+        assert!(err.to_string().contains("person.first_seq"), "{err}");
+        row[8] = json!(1);
+        row[9] = json!(2);
+        row[1] = Value::Null;
+        let err = PersonRow::from_row(&JsonRow(&row)).unwrap_err();
+        assert!(
+            err.to_string().contains("person.name: unexpected NULL"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,131 @@
+//! The security audit trail (audit administrator): filtered on the page,
+//! exported as CSV.
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use chrono::NaiveDate;
+use maud::html;
+use serde::Deserialize;
+use sirm_app::identity::audit::AuditQuery;
+
+use super::super::ui::{head_cells, Input};
+use super::super::ui::{page, t, FieldKind};
+use crate::error::ApiError;
+use crate::routes::Caller;
+use crate::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct AuditParams {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub account: Option<String>,
+    pub event: Option<String>,
+    pub limit: Option<i64>,
+}
+
+fn date(field: &str, v: &Option<String>) -> Result<Option<NaiveDate>, ApiError> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| {
+                ApiError::bad_request(format!("{field}: {s:?} is not a date (YYYY-MM-DD)"))
+            }),
+    }
+}
+
+pub fn audit_query(p: &AuditParams) -> Result<AuditQuery, ApiError> {
+    Ok(AuditQuery {
+        from: date("from", &p.from)?,
+        to: date("to", &p.to)?,
+        account: p.account.clone().filter(|s| !s.trim().is_empty()),
+        event: p.event.clone().filter(|s| !s.trim().is_empty()),
+        limit: p.limit,
+    })
+}
+
+pub async fn audit(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Query(p): Query<AuditParams>,
+) -> Response {
+    let q = match audit_query(&p) {
+        Ok(q) => q,
+        Err(e) => return super::super::error_page(e),
+    };
+    let rows = match st.sirm.audit_trail(&c.principal, &q).await {
+        Ok(r) => r,
+        Err(e) => return super::super::error_page(ApiError::from(e)),
+    };
+    let v = |o: &Option<String>| o.clone().unwrap_or_default();
+    let qs = serde_urlencoded::to_string([
+        ("from", v(&p.from)),
+        ("to", v(&p.to)),
+        ("account", v(&p.account)),
+        ("event", v(&p.event)),
+    ])
+    .unwrap_or_default();
+    let body = html! {
+        h1 { (t("安全审计", "Security audit trail")) }
+        form method="get" action="/audit" id="audit-filter" {
+            (AUDIT_FROM.render(p.from.as_deref().or(Some(""))))
+            (AUDIT_TO.render(p.to.as_deref().or(Some(""))))
+            (AUDIT_ACCOUNT.render(p.account.as_deref().or(Some(""))))
+            (AUDIT_EVENT.render(p.event.as_deref().or(Some(""))))
+            button { (t("筛选", "Filter")) }
+        }
+        p {
+            a id="csv" href={ "/audit/export.csv?" (qs) } { (t("导出 CSV", "Export CSV")) }
+            " · " (rows.len()) " " (t("条", "rows"))
+        }
+        table id="audit" {
+            tr {
+                th { "#" }
+                (head_cells(&[("时间 (UTC)", "Time (UTC)"), ("账户", "Account"), ("来源地址", "Source"),
+                    ("事件", "Event"), ("结果", "Outcome"), ("操作人", "Actor"), ("详情", "Detail")]))
+            }
+            @for r in &rows {
+                tr {
+                    td { (r.seq) } td { (r.time) } td { (r.account) } td { (r.source) }
+                    td { (r.event) } td { (r.outcome) } td { (r.actor) } td { (r.detail) }
+                }
+            }
+        }
+    };
+    page("安全审计 Audit", Some((&c.principal, &c.csrf)), body)
+}
+
+const AUDIT_FROM: Input = Input::optional("from", "自", "From", FieldKind::Date);
+const AUDIT_TO: Input = Input::optional("to", "至", "To", FieldKind::Date);
+const AUDIT_ACCOUNT: Input = Input::optional("account", "账户", "Account", FieldKind::Text);
+const AUDIT_EVENT: Input =
+    Input::optional("event", "事件", "Event", FieldKind::Text).with_placeholder("login.failure");
+
+pub async fn audit_csv(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Query(p): Query<AuditParams>,
+) -> Response {
+    let q = match audit_query(&p) {
+        Ok(q) => q,
+        Err(e) => return e.into_response(),
+    };
+    match st.sirm.audit_csv(&c.principal, &q).await {
+        Ok(csv) => {
+            let mut r = csv.into_response();
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            h.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"sirm-audit.csv\""),
+            );
+            r
+        }
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}

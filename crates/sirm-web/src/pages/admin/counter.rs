@@ -1,0 +1,318 @@
+//! Counter services (clerk): activation codes, telephone query PINs,
+//! employer agent accounts, written authorizations, portal password resets.
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::{Extension, Form};
+use chrono::NaiveDate;
+use maud::{html, Markup};
+use serde::Deserialize;
+use sirm_domain::id::{CreditCode, ResidentId};
+
+use super::super::ui::{csrf, page, t, FieldKind};
+use super::super::ui::{outcome_notice, Input};
+use super::{outcome, with_status, Msg};
+use crate::routes::Caller;
+use crate::AppState;
+
+/// The resident ID number of the person at the counter.
+const PERSON_ID: Input =
+    Input::required("id", "公民身份号码", "Resident ID number", FieldKind::Text).with_maxlength(18);
+const QUERY_PIN: Input = Input::required(
+    "pin",
+    "查询密码（6位数字，由本人输入）",
+    "Query PIN (6 digits, keyed in by the person)",
+    FieldKind::Password,
+)
+.with_inputmode("numeric")
+.with_pattern("[0-9]{6}")
+.with_maxlength(6);
+const QUERY_PIN_CONFIRM: Input = Input::required(
+    "pin_confirm",
+    "再次输入",
+    "Repeat the PIN",
+    FieldKind::Password,
+)
+.with_inputmode("numeric")
+.with_pattern("[0-9]{6}")
+.with_maxlength(6);
+const AGENT_FIELDS: [Input; 3] = [
+    Input::required(
+        "credit_code",
+        "统一社会信用代码",
+        "Unified social credit code",
+        FieldKind::Text,
+    )
+    .with_maxlength(18),
+    Input::required("username", "用户名", "Username", FieldKind::Text),
+    Input::required("display_name", "姓名", "Name", FieldKind::Text),
+];
+const DELEGATION_PERSON: Input = Input::required(
+    "person",
+    "委托人身份号码",
+    "Person's ID number",
+    FieldKind::Text,
+)
+.with_maxlength(18);
+const DELEGATE: Input = Input::required(
+    "delegate",
+    "被委托人账户",
+    "Delegate's account",
+    FieldKind::Text,
+);
+const SCOPE: Input = Input::required(
+    "scope",
+    "委托查询事项",
+    "Scope (comma-separated)",
+    FieldKind::Text,
+);
+const VALIDITY: [Input; 2] = [
+    Input::required("valid_from", "生效日期", "Valid from", FieldKind::Date),
+    Input::required("valid_until", "截止日期", "Valid until", FieldKind::Date),
+];
+const DOCUMENT: Input = Input::required(
+    "document_sha256",
+    "委托书扫描件 SHA-256",
+    "SHA-256 of the scanned authorization",
+    FieldKind::Text,
+)
+.with_pattern("[0-9a-fA-F]{64}");
+const RESET_USERNAME: Input = Input::required("username", "用户名", "Username", FieldKind::Text);
+
+/// The clerk's confirmation that the person's ID document was checked.
+fn id_checked() -> Markup {
+    html! {
+        label {
+            input type="checkbox" name="checked" value="yes" required;
+            " " (t("已核验本人有效身份证件", "ID document checked in person"))
+        }
+    }
+}
+
+async fn counter_page(c: &Caller, msg: Msg) -> Response {
+    let token = &c.csrf;
+    let body = html! {
+        h1 { (t("柜台服务", "Counter services")) }
+        (outcome_notice(&msg))
+        fieldset {
+            legend { (t("发放网上账户激活码", "Issue a portal activation code")) }
+            form method="post" action="/counter/activation" id="activation" {
+                (csrf(token))
+                (PERSON_ID.empty())
+                (id_checked())
+                button { (t("发放", "Issue")) }
+            }
+        }
+        fieldset {
+            legend { (t("设置电话查询密码", "Set the telephone query PIN")) }
+            form method="post" action="/counter/query-pin" id="query-pin" autocomplete="off" {
+                (csrf(token))
+                (PERSON_ID.empty())
+                (QUERY_PIN.empty())
+                (QUERY_PIN_CONFIRM.empty())
+                (id_checked())
+                button { (t("设置", "Set")) }
+                p.en {
+                    (t(
+                        "不得为相同数字、连续数字或出生日期；连续5次输错锁定30分钟，重新设置即解锁。",
+                        "Not one repeated digit, a run or the birth date; 5 wrong PINs in a row lock it for 30 minutes, setting it again unlocks it.",
+                    ))
+                }
+            }
+        }
+        fieldset {
+            legend { (t("用人单位经办人账户", "Employer agent account")) }
+            form method="post" action="/counter/employer-agent" id="employer-agent" {
+                (csrf(token))
+                @for f in &AGENT_FIELDS { (f.empty()) }
+                button { (t("创建", "Create")) }
+            }
+        }
+        fieldset {
+            legend { (t("登记书面委托", "Record a written authorization")) }
+            form method="post" action="/counter/delegation" id="delegation" {
+                (csrf(token))
+                (DELEGATION_PERSON.empty())
+                (DELEGATE.empty())
+                (SCOPE.render(Some("registration,contributions")))
+                @for f in &VALIDITY { (f.empty()) }
+                (DOCUMENT.empty())
+                button { (t("登记", "Record")) }
+            }
+        }
+        fieldset {
+            legend {
+                (t(
+                    "重置网上账户密码（参保人员、单位经办人、被委托人）",
+                    "Reset a portal account's password (insured person, employer agent, delegate)"
+                ))
+            }
+            form method="post" action="/counter/password-reset" id="counter-reset" {
+                (csrf(token))
+                (RESET_USERNAME.empty())
+                (id_checked())
+                button { (t("发放重置码", "Issue a reset code")) }
+            }
+        }
+    };
+    page("柜台服务 Counter", Some((&c.principal, &c.csrf)), body)
+}
+
+pub async fn counter(Extension(c): Extension<Caller>) -> Response {
+    counter_page(&c, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ActivationForm {
+    pub id: String,
+}
+
+pub async fn issue_activation(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<ActivationForm>,
+) -> Response {
+    let res = match f.id.trim().parse::<ResidentId>() {
+        Ok(id) => st.sirm.issue_activation_code(&c.principal, &id).await,
+        Err(e) => Err(sirm_app::AppError::invalid("id", e)),
+    };
+    let (msg, err) = outcome(res, |a| {
+        format!(
+            "激活码 activation code for {}: {} (valid until {})",
+            a.person, a.code, a.expires
+        )
+    });
+    with_status(counter_page(&c, msg.clone()).await, &msg, err.as_ref())
+}
+
+#[derive(Deserialize)]
+pub struct CounterResetForm {
+    pub username: String,
+}
+
+/// The clerk resets an external account's password after checking its
+/// owner's ID document: a one-time reset code to hand over.
+pub async fn counter_reset(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<CounterResetForm>,
+) -> Response {
+    let res = st.sirm.counter_reset(&c.principal, &f.username).await;
+    let (msg, err) = outcome(res, |r| {
+        format!(
+            "{}：一次性重置码 {}（{} 前有效，请交给本人在 /reset 设置新密码）/ one-time reset code {} for {} (valid until {}; the owner chooses a new password at /reset)",
+            r.username, r.code, r.expires, r.code, r.username, r.expires
+        )
+    });
+    with_status(counter_page(&c, msg.clone()).await, &msg, err.as_ref())
+}
+
+#[derive(Deserialize)]
+pub struct QueryPinForm {
+    pub id: String,
+    pub pin: String,
+    pub pin_confirm: String,
+}
+
+pub async fn set_query_pin(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<QueryPinForm>,
+) -> Response {
+    let res = match f.id.trim().parse::<ResidentId>() {
+        Err(e) => Err(sirm_app::AppError::invalid("id", e)),
+        Ok(_) if f.pin != f.pin_confirm => Err(sirm_app::AppError::invalid(
+            "pin_confirm",
+            "the two PINs differ",
+        )),
+        Ok(id) => st.sirm.set_query_pin(&c.principal, &id, &f.pin).await,
+    };
+    let (msg, err) = outcome(res, |s| {
+        format!(
+            "{} {} / query PIN {} for {}",
+            if s.reset {
+                "查询密码已重置"
+            } else {
+                "查询密码已设置"
+            },
+            s.person,
+            if s.reset { "reset" } else { "set" },
+            s.person
+        )
+    });
+    with_status(counter_page(&c, msg.clone()).await, &msg, err.as_ref())
+}
+
+#[derive(Deserialize)]
+pub struct AgentForm {
+    pub credit_code: String,
+    pub username: String,
+    pub display_name: String,
+}
+
+pub async fn add_employer_agent(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<AgentForm>,
+) -> Response {
+    let res = match f.credit_code.trim().parse::<CreditCode>() {
+        Ok(code) => {
+            st.sirm
+                .add_employer_agent(&c.principal, &f.username, &f.display_name, &code)
+                .await
+        }
+        Err(e) => Err(sirm_app::AppError::invalid("credit_code", e)),
+    };
+    let (msg, err) = outcome(res, |i| {
+        format!("{}: issued password / 初始密码 {}", i.username, i.password)
+    });
+    with_status(counter_page(&c, msg.clone()).await, &msg, err.as_ref())
+}
+
+#[derive(Deserialize)]
+pub struct DelegationForm {
+    pub person: String,
+    pub delegate: String,
+    pub scope: String,
+    pub valid_from: String,
+    pub valid_until: String,
+    pub document_sha256: String,
+}
+
+pub async fn record_delegation(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Form(f): Form<DelegationForm>,
+) -> Response {
+    let res = async {
+        let person = f
+            .person
+            .trim()
+            .parse::<ResidentId>()
+            .map_err(|e| sirm_app::AppError::invalid("person", e))?;
+        let from = NaiveDate::parse_from_str(f.valid_from.trim(), "%Y-%m-%d")
+            .map_err(|_| sirm_app::AppError::invalid("valid_from", "not a date"))?;
+        let until = NaiveDate::parse_from_str(f.valid_until.trim(), "%Y-%m-%d")
+            .map_err(|_| sirm_app::AppError::invalid("valid_until", "not a date"))?;
+        let scope: Vec<String> = f
+            .scope
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        st.sirm
+            .record_delegation(
+                &c.principal,
+                &person,
+                f.delegate.trim(),
+                &scope,
+                from,
+                until,
+                f.document_sha256.trim(),
+            )
+            .await
+    }
+    .await;
+    let (msg, err) = outcome(res, |id| format!("委托已登记 delegation recorded: {id}"));
+    with_status(counter_page(&c, msg.clone()).await, &msg, err.as_ref())
+}

@@ -1,0 +1,182 @@
+//! More building blocks for the maud pages: an input with the
+//! browser hints a form field may need (autocomplete, input mode, length,
+//! pattern), header cells of a table, a role's bilingual label and a
+//! hidden field.
+
+use maud::{html, Markup};
+
+use super::{t, FieldKind, FormField};
+
+/// A [`FormField`] with the attributes a browser uses beyond name, type and
+/// `required`: built with the `with_*` methods, rendered by [`Input::render`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Input {
+    pub field: FormField,
+    pub id: Option<&'static str>,
+    pub autocomplete: Option<&'static str>,
+    pub inputmode: Option<&'static str>,
+    pub placeholder: Option<&'static str>,
+    pub pattern: Option<&'static str>,
+    pub minlength: Option<u32>,
+    pub maxlength: Option<u32>,
+    pub autofocus: bool,
+}
+
+impl Input {
+    /// An input for `field` with no further attributes.
+    pub const fn new(field: FormField) -> Self {
+        Input {
+            field,
+            id: None,
+            autocomplete: None,
+            inputmode: None,
+            placeholder: None,
+            pattern: None,
+            minlength: None,
+            maxlength: None,
+            autofocus: false,
+        }
+    }
+
+    /// A required input.
+    pub const fn required(
+        name: &'static str,
+        zh: &'static str,
+        en: &'static str,
+        kind: FieldKind,
+    ) -> Self {
+        Input::new(FormField::required(name, zh, en, kind))
+    }
+
+    /// An input that may be left blank.
+    pub const fn optional(
+        name: &'static str,
+        zh: &'static str,
+        en: &'static str,
+        kind: FieldKind,
+    ) -> Self {
+        Input::new(FormField::optional(name, zh, en, kind))
+    }
+
+    pub const fn with_id(mut self, id: &'static str) -> Self {
+        self.id = Some(id);
+        self
+    }
+
+    pub const fn with_autocomplete(mut self, v: &'static str) -> Self {
+        self.autocomplete = Some(v);
+        self
+    }
+
+    pub const fn with_inputmode(mut self, v: &'static str) -> Self {
+        self.inputmode = Some(v);
+        self
+    }
+
+    pub const fn with_placeholder(mut self, v: &'static str) -> Self {
+        self.placeholder = Some(v);
+        self
+    }
+
+    pub const fn with_pattern(mut self, v: &'static str) -> Self {
+        self.pattern = Some(v);
+        self
+    }
+
+    pub const fn with_minlength(mut self, n: u32) -> Self {
+        self.minlength = Some(n);
+        self
+    }
+
+    pub const fn with_maxlength(mut self, n: u32) -> Self {
+        self.maxlength = Some(n);
+        self
+    }
+
+    pub const fn with_autofocus(mut self) -> Self {
+        self.autofocus = true;
+        self
+    }
+
+    /// The labelled input, empty.
+    pub fn empty(&self) -> Markup {
+        self.render(None)
+    }
+
+    /// The labelled input, filled with `value` when there is one.
+    pub fn render(&self, value: Option<&str>) -> Markup {
+        let f = &self.field;
+        html! {
+            label {
+                (t(f.zh, f.en)) " "
+                (self.control(value))
+            }
+        }
+    }
+
+    /// The input element alone (no label).
+    pub fn control(&self, value: Option<&str>) -> Markup {
+        let f = &self.field;
+        html! {
+            input id=[self.id] name=(f.name) type=(f.kind.input_type())
+                value=[value] required[f.required]
+                autocomplete=[self.autocomplete] inputmode=[self.inputmode]
+                placeholder=[self.placeholder] pattern=[self.pattern]
+                minlength=[self.minlength] maxlength=[self.maxlength]
+                autofocus[self.autofocus];
+        }
+    }
+}
+
+/// Header cells of a table, one bilingual label each.
+pub fn head_cells(labels: &[(&str, &str)]) -> Markup {
+    html! { @for (zh, en) in labels { th { (t(zh, en)) } } }
+}
+
+/// A role's Chinese name with its id beside it, or the text as given when it
+/// names no role.
+pub fn role_label(r: &str) -> Markup {
+    match r.parse::<sirm_domain::access::Role>() {
+        Ok(role) => html! { (role.name_zh()) " " span.en { (role.as_str()) } },
+        Err(_) => html! { (r) },
+    }
+}
+
+/// A hidden form field.
+pub fn hidden(name: &str, value: &str) -> Markup {
+    html! { input type="hidden" name=(name) value=(value); }
+}
+
+/// The message of a page's outcome, if any, as a notice.
+pub fn outcome_notice(msg: &Option<(&'static str, String)>) -> Markup {
+    super::notice_opt(msg.as_ref().map(|(c, m)| (*c, m.as_str())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_renders_its_hints() {
+        let i = Input::required("pin", "查询密码", "PIN", FieldKind::Password)
+            .with_inputmode("numeric")
+            .with_pattern("[0-9]{6}")
+            .with_maxlength(6);
+        assert_eq!(
+            i.empty().into_string(),
+            "<label><span class=\"zh\">查询密码</span> <span class=\"en\">PIN</span> \
+             <input name=\"pin\" type=\"password\" required inputmode=\"numeric\" \
+             pattern=\"[0-9]{6}\" maxlength=\"6\"></label>"
+        );
+        let o = Input::optional("q", "问", "Q", FieldKind::Text).with_id("q");
+        assert_eq!(
+            o.control(Some("<x>")).into_string(),
+            "<input id=\"q\" name=\"q\" type=\"text\" value=\"&lt;x&gt;\">"
+        );
+    }
+
+    #[test]
+    fn role_label_escapes_unknown_roles() {
+        assert_eq!(role_label("<b>").into_string(), "&lt;b&gt;");
+    }
+}

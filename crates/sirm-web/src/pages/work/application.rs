@@ -1,0 +1,369 @@
+//! The work queue and the application page: raw data, materials inline,
+//! what approval writes (computed), review history, and the decision or
+//! resubmission forms.
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use maud::{html, Markup};
+use serde::Deserialize;
+use serde_json::Value;
+use sirm_app::collection::BusinessType;
+use sirm_domain::access::Permission;
+use sirm_domain::review::Stage;
+
+use super::fields::{inputs, values_of};
+use crate::error::ApiError;
+use crate::pages::zh::status_zh;
+use crate::pages::{error_page, ui};
+use crate::routes::Caller;
+use crate::AppState;
+
+/// Only the first entries of an effect are shown in full.
+const EFFECT_SHOWN: usize = 20;
+
+fn stage_label(s: &str) -> Markup {
+    match Stage::parse(s) {
+        Ok(st) => html! { (st.name_zh()) " " span.en { (st.as_str()) } },
+        Err(_) => html! { (s) },
+    }
+}
+
+fn type_label(b: &str) -> Markup {
+    match b.parse::<BusinessType>() {
+        Ok(bt) => html! { (bt.name_zh()) " " span.en { (bt.as_str()) } },
+        Err(_) => html! { (b) },
+    }
+}
+
+pub async fn queue(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
+    let apps = match st.sirm.work_queue(&c.principal).await {
+        Ok(a) => a,
+        Err(e) => return error_page(ApiError::from(e)),
+    };
+    let may_take =
+        c.principal.may(Permission::RecordCollect) || c.principal.may(Permission::RecordMaintain);
+    let body = html! {
+        h1 { (ui::t("待办业务", "Work queue")) }
+        @if may_take {
+            p { a href="/applications/new" { (ui::t("受理新业务", "New application")) } }
+        }
+        p { (apps.len()) " " (ui::t("件", "applications")) }
+        table #queue {
+            tr {
+                th { (ui::t("编号", "Application")) }
+                th { (ui::t("业务类型", "Type")) }
+                th { (ui::t("对象", "Subject")) }
+                th { (ui::t("状态", "Status")) }
+                th { (ui::t("待处理环节", "Waiting for")) }
+                th { (ui::t("受理人", "Taken by")) }
+            }
+            @for a in &apps {
+                tr data-application=(a.application_id) {
+                    td { a href={ "/applications/" (a.application_id) } { (a.application_id) } }
+                    td { (type_label(&a.business_type)) }
+                    td { (a.subject) }
+                    td { (status_zh(&a.status)) }
+                    td { @if let Some(s) = &a.next_stage { (stage_label(s)) } }
+                    td { (a.submitted_by) }
+                }
+            }
+        }
+    };
+    ui::page("待办业务 Work queue", Some((&c.principal, &c.csrf)), body)
+}
+
+/// Flatten a JSON value into (dotted path, text) rows.
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&p, x, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                flatten(&format!("{prefix}[{}]", i + 1), x, out);
+            }
+        }
+        Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        Value::Null => out.push((prefix.to_string(), "—".into())),
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+/// What approval writes: one table per ledger entry, every computed figure
+/// on its own row (field path → value), the first entries in full.
+fn effect_html(effect: &[Value]) -> Markup {
+    let entries: Vec<(&str, Vec<(String, String)>)> = effect
+        .iter()
+        .take(EFFECT_SHOWN)
+        .map(|e| {
+            let mut rows = Vec::new();
+            if let Some(p) = e.get("payload") {
+                flatten("", p, &mut rows);
+            }
+            (e.get("kind").and_then(|k| k.as_str()).unwrap_or(""), rows)
+        })
+        .collect();
+    let more = effect.len().saturating_sub(EFFECT_SHOWN);
+    html! {
+        div #effect {
+            @for (kind, rows) in &entries {
+                h3 { code { (kind) } }
+                table.effect {
+                    @for (k, v) in rows {
+                        tr { th { code { (k) } } td { (v) } }
+                    }
+                }
+            }
+            @if more > 0 {
+                p {
+                    span.zh { "另有 " (more) " 条记录，按相同规则计算" } " "
+                    span.en { (more) " more entries, computed the same way" }
+                }
+            }
+        }
+    }
+}
+
+/// One scanned material: a link, its size and digest, and the material
+/// itself inline when the browser can show it.
+fn material_item(id: &str, m: &sirm_domain::records::Material) -> Markup {
+    let href = format!("/applications/{id}/materials/{}", m.sha256);
+    html! {
+        li {
+            a href=(href) target="_blank" { (m.name) }
+            " "
+            span.en { (m.media_type) " · " (m.size) " bytes · SHA-256 " code { (m.sha256) } }
+            @if m.media_type.starts_with("image/") {
+                br;
+                img src=(href) alt=(m.name) style="max-width:100%;max-height:30rem";
+            } @else if m.media_type == "application/pdf" {
+                br;
+                iframe src=(href) title=(m.name) style="width:100%;height:30rem;border:1px solid #ccc" {}
+            }
+        }
+    }
+}
+
+/// The decision form of a review stage.
+fn decision_form(c: &Caller, id: &str, stage: Stage) -> Markup {
+    html! {
+        fieldset {
+            legend {
+                span.zh { (stage.name_zh()) "意见" } " " span.en { (stage.as_str()) " decision" }
+            }
+            form method="post" action={ "/applications/" (id) "/decision" } id="decide" {
+                (ui::csrf(&c.csrf))
+                input type="hidden" name="stage" value=(stage.as_str());
+                label { (ui::t("意见/理由（退回时必填）", "Opinion / reason (required to return)")) " " input name="reason" size="40"; }
+                button name="decision" value="approve" { (ui::t("通过", "Approve")) }
+                " "
+                button name="decision" value="reject" { (ui::t("退回", "Return")) }
+            }
+        }
+    }
+}
+
+/// Resubmitting a returned application (raw data corrected, materials
+/// added) or withdrawing it.
+fn resubmit_forms(c: &Caller, id: &str, inputs: Markup) -> Markup {
+    html! {
+        fieldset {
+            legend { (ui::t("已退回：补正原始数据或补充材料后重新提交", "Returned: correct the raw data or add materials, then resubmit")) }
+            form method="post" enctype="multipart/form-data" action={ "/applications/" (id) "/resubmit" } id="resubmit" {
+                (ui::csrf(&c.csrf))
+                (inputs)
+                label {
+                    (ui::t("补充材料（可选）", "Further materials (optional)")) " "
+                    input type="file" name="material" accept="application/pdf,image/png,image/jpeg" multiple;
+                }
+                button { (ui::t("补正后重新提交", "Resubmit")) }
+            }
+            " "
+            form method="post" action={ "/applications/" (id) "/withdraw" } class="inline" {
+                (ui::csrf(&c.csrf))
+                input name="reason" placeholder="撤回原因 reason" required;
+                button { (ui::t("撤回", "Withdraw")) }
+            }
+        }
+    }
+}
+
+pub(super) async fn application_page(
+    st: &AppState,
+    c: &Caller,
+    id: &str,
+    msg: Option<(&str, String)>,
+) -> Response {
+    let v = match st.sirm.application_view(&c.principal, id).await {
+        Ok(v) => v,
+        Err(e) => return error_page(ApiError::from(e)),
+    };
+    let a = &v.application;
+    let data: Value = serde_json::from_str(&a.data).unwrap_or(Value::Null);
+    let effect = match a.status.as_str() {
+        "approved" => ui::notice(
+            "ok",
+            "已写入账本（见审核记录与维护日志）written to the ledger",
+        ),
+        "withdrawn" => html! {},
+        _ if v.effect.is_empty() => ui::notice_opt(v.blocked.as_deref().map(|b| ("err", b))),
+        _ => effect_html(&v.effect),
+    };
+    let mut actions = html! {};
+    if let (Some(stage), "pending") = (
+        a.next_stage.as_deref().and_then(|s| Stage::parse(s).ok()),
+        a.status.as_str(),
+    ) {
+        let round = v
+            .steps
+            .iter()
+            .rposition(|s| s.stage == "preliminary" && s.approve)
+            .unwrap_or(0);
+        let acted = v.steps[round..]
+            .iter()
+            .any(|s| s.actor == c.principal.username);
+        if c.principal.may(stage.permission()) && acted {
+            actions = ui::notice("err", "refused by rule four-eyes (Art 7): you already acted on this application; each stage needs a different person");
+        } else if c.principal.may(stage.permission()) {
+            actions = decision_form(c, id, stage);
+        }
+    }
+    if a.status == "returned"
+        && c.principal
+            .may(sirm_app::collection::taker_of(&a.business_type))
+    {
+        let inputs = a
+            .business_type
+            .parse::<BusinessType>()
+            .map(|bt| inputs(bt, &values_of(bt, &data)))
+            .unwrap_or_default();
+        actions = resubmit_forms(c, id, inputs);
+    }
+    let outcome = match a.status.as_str() {
+        "returned" if !a.reason.is_empty() => {
+            ui::notice("err", &format!("退回理由 reason: {}", a.reason))
+        }
+        "withdrawn" => ui::notice("ok", &format!("已撤回 withdrawn: {}", a.reason)),
+        _ => html! {},
+    };
+    let body = html! {
+        h1 { (ui::t("业务", "Application")) " " (id) }
+        (ui::notice_opt(msg.as_ref().map(|(c, m)| (*c, m.as_str()))))
+        p {
+            (type_label(&a.business_type)) " · " (ui::t("状态", "status")) " " (status_zh(&a.status))
+            " · " (ui::t("待处理环节", "waiting for")) " "
+            @match a.next_stage.as_deref() { Some(s) => (stage_label(s)), None => "—" }
+        }
+        (outcome)
+        h2 { (ui::t("原始数据", "Raw data")) }
+        table #data {
+            @if let Value::Object(m) = &data {
+                @for (k, val) in m {
+                    tr { th { (k) } td { (val.as_str().map(str::to_string).unwrap_or_else(|| val.to_string())) } }
+                }
+            }
+        }
+        h2 { (ui::t("原始材料", "Original materials")) }
+        ul #materials { @for m in &v.materials { (material_item(id, m)) } }
+        h2 { (ui::t("批准后写入账本的内容（系统计算）", "What approval writes to the ledger (computed)")) }
+        (effect)
+        h2 { (ui::t("审核记录", "Review history")) }
+        table #steps {
+            tr {
+                th { "#" }
+                th { (ui::t("环节", "Stage")) }
+                th { (ui::t("经办人", "By")) }
+                th { (ui::t("结论", "Decision")) }
+                th { (ui::t("意见", "Reason")) }
+            }
+            @for s in &v.steps {
+                tr {
+                    td { (s.seq) }
+                    td { (stage_label(&s.stage)) }
+                    td { (s.actor) }
+                    td { @if s.approve { (ui::t("通过", "approved")) } @else { (ui::t("退回", "returned")) } }
+                    td { (s.reason) }
+                }
+            }
+        }
+        (actions)
+    };
+    ui::page(&format!("业务 {id}"), Some((&c.principal, &c.csrf)), body)
+}
+
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    /// What the action that redirected here did (POST-redirect-GET).
+    pub done: Option<String>,
+}
+
+/// The message of a completed action, by its stable name.
+fn done_message(done: &str) -> Option<String> {
+    Some(match done {
+        "approved" => "已批准并写入账本 approved and written to the ledger".to_string(),
+        "returned" => "已退回受理人 returned to the clerk".to_string(),
+        "pending" => "已通过，转下一环节 passed on to the next stage".to_string(),
+        "resubmitted" => "已重新提交 resubmitted".to_string(),
+        "withdrawn" => "已撤回 withdrawn".to_string(),
+        "working" => "正在处理 working".to_string(),
+        _ => return None,
+    })
+}
+
+pub async fn application(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let mut msg = q.done.as_deref().and_then(done_message).map(|m| ("ok", m));
+    // A decision running in the background: its progress, or its outcome.
+    let key = sirm_app::collection::declaration_file::decision_job(&id);
+    let mut refresh = false;
+    if let Some(job) = st.sirm.progress.get(&key) {
+        let v = job.view();
+        match &v.finished {
+            None => {
+                refresh = true;
+                msg = Some((
+                    "ok",
+                    format!(
+                        "正在写入账本 writing to the ledger: {} / {} 行 rows",
+                        v.done,
+                        v.total.map(|t| t.to_string()).unwrap_or_else(|| "…".into()),
+                    ),
+                ));
+            }
+            Some(Ok(status)) => {
+                msg = done_message(status).map(|m| ("ok", m));
+                st.sirm.progress.remove(&key);
+            }
+            Some(Err(e)) => {
+                msg = Some(("err", e.clone()));
+                st.sirm.progress.remove(&key);
+            }
+        }
+    }
+    let mut resp = application_page(&st, &c, &id, msg).await;
+    if refresh {
+        resp.headers_mut()
+            .insert("refresh", HeaderValue::from_static("1"));
+    }
+    resp
+}
+
+/// After a successful action: back to the application page by GET, so a
+/// reload never repeats the action.
+pub(super) fn after(id: &str, done: &str) -> Response {
+    let q = serde_urlencoded::to_string([("done", done)]).unwrap_or_default();
+    Redirect::to(&format!("/applications/{id}?{q}")).into_response()
+}

@@ -1,0 +1,400 @@
+//! The raw-data form of every business type as typed [`FormField`]s, and
+//! the conversions between form text and the stored raw-data object.
+
+use maud::{html, Markup};
+use serde_json::{Map, Value};
+use sirm_app::collection::BusinessType;
+
+use crate::pages::ui::FieldKind::{Date, Lines, Month, Number, Text};
+use crate::pages::ui::FormField as F;
+
+const RESIDENT_ID: F = F::required("id", "公民身份号码", "Resident ID number", Text);
+const CREDIT_CODE: F = F::required(
+    "credit_code",
+    "统一社会信用代码",
+    "Unified social credit code",
+    Text,
+);
+const EMPLOYER_CODE: F = F::required(
+    "credit_code",
+    "用人单位统一社会信用代码",
+    "Employer's credit code",
+    Text,
+);
+const EFFECTIVE_ON: F = F::required("effective_on", "生效日期", "Effective on", Date);
+const MONTH_DUE: F = F::required("month", "费款所属期（年-月）", "Month (YYYY-MM)", Month);
+const CORRECTION_REASON: F = F::required(
+    "reason",
+    "更正原因（如：异议核查结果）",
+    "Reason (e.g. result of an objection)",
+    Text,
+);
+
+/// The form fields of a business type, in the order the form shows them.
+pub(super) fn fields(bt: BusinessType) -> &'static [F] {
+    match bt {
+        BusinessType::PersonRegister => {
+            const FIELDS: &[F] = &[
+                RESIDENT_ID,
+                F::required("name", "姓名", "Name", Text),
+                F::required("address", "地址", "Address", Text),
+                F::required("phone", "联系电话", "Phone", Text),
+                F::required("registered_on", "参保日期", "Registered on", Date),
+            ];
+            FIELDS
+        }
+        BusinessType::PersonErase => {
+            const FIELDS: &[F] = &[
+                RESIDENT_ID,
+                F::required("reason", "删除原因", "Reason", Text),
+                F::required(
+                    "basis",
+                    "法律依据（法律、决定文号）",
+                    "Legal basis (law, decision number)",
+                    Text,
+                ),
+            ];
+            FIELDS
+        }
+        BusinessType::PersonChange => {
+            const FIELDS: &[F] = &[
+                RESIDENT_ID,
+                EFFECTIVE_ON,
+                F::required("reason", "变更原因", "Reason", Text),
+                F::optional(
+                    "name",
+                    "新姓名（不变则留空）",
+                    "New name (blank: unchanged)",
+                    Text,
+                ),
+                F::optional("address", "新地址", "New address", Text),
+                F::optional("phone", "新电话", "New phone", Text),
+            ];
+            FIELDS
+        }
+        BusinessType::EmployerRegister => {
+            const FIELDS: &[F] = &[
+                CREDIT_CODE,
+                F::required("name", "单位名称", "Name", Text),
+                F::required("address", "地址", "Address", Text),
+                F::required(
+                    "industry_class",
+                    "工伤行业风险类别（1–8）",
+                    "Industry risk class (1–8)",
+                    Number,
+                ),
+                F::required("registered_on", "登记日期", "Registered on", Date),
+            ];
+            FIELDS
+        }
+        BusinessType::EmployerCorrect => {
+            const FIELDS: &[F] = &[
+                CREDIT_CODE,
+                EFFECTIVE_ON,
+                CORRECTION_REASON,
+                F::optional("name", "更正后名称", "Corrected name", Text),
+                F::optional("address", "更正后地址", "Corrected address", Text),
+                F::optional(
+                    "industry_class",
+                    "更正后行业风险类别",
+                    "Corrected industry class",
+                    Number,
+                ),
+            ];
+            FIELDS
+        }
+        BusinessType::ContributionCorrect => {
+            const FIELDS: &[F] = &[
+                RESIDENT_ID,
+                MONTH_DUE,
+                F::required(
+                    "declared_wage",
+                    "更正后申报工资（元）",
+                    "Corrected declared wage (yuan)",
+                    Text,
+                ),
+                F::required("reason", "更正原因", "Reason", Text),
+            ];
+            FIELDS
+        }
+        BusinessType::SubsidyGrant => {
+            const FIELDS: &[F] = &[
+            RESIDENT_ID,
+            F::required(
+                "kind",
+                "补贴类别（flexible_employment 灵活就业 / employer_hiring 单位吸纳 / public_welfare_post 公益性岗位）",
+                "Kind (flexible_employment / employer_hiring / public_welfare_post)",
+                Text,
+            ),
+            F::required("from_month", "起始月份", "From month", Month),
+            F::required("to_month", "截止月份", "To month", Month),
+            F::required(
+                "monthly_amount",
+                "每月补贴金额（元，按批准文件）",
+                "Monthly amount (yuan, as decided)",
+                Text,
+            ),
+            F::required(
+                "basis",
+                "批准文件文号",
+                "Granting decision (document no.)",
+                Text,
+            ),
+        ];
+            FIELDS
+        }
+        BusinessType::BenefitPaymentRun => {
+            const FIELDS: &[F] = &[F::required(
+                "month",
+                "发放月份（年-月）",
+                "Month (YYYY-MM)",
+                Month,
+            )];
+            FIELDS
+        }
+        BusinessType::EmployerChange => {
+            const FIELDS: &[F] = &[
+                CREDIT_CODE,
+                EFFECTIVE_ON,
+                F::required("reason", "变更原因", "Reason", Text),
+                F::optional("name", "新名称", "New name", Text),
+                F::optional("address", "新地址", "New address", Text),
+                F::optional(
+                    "industry_class",
+                    "新行业风险类别",
+                    "New industry class",
+                    Number,
+                ),
+            ];
+            FIELDS
+        }
+        BusinessType::EmployerDeregister => {
+            const FIELDS: &[F] = &[
+                CREDIT_CODE,
+                F::required("effective_on", "注销日期", "Effective on", Date),
+                F::required("reason", "注销原因", "Reason", Text),
+            ];
+            FIELDS
+        }
+        BusinessType::EmploymentStart => {
+            const FIELDS: &[F] = &[
+                RESIDENT_ID,
+                EMPLOYER_CODE,
+                F::required("start_on", "就业开始日期", "Start date", Date),
+            ];
+            FIELDS
+        }
+        BusinessType::EmploymentEnd => {
+            const FIELDS: &[F] = &[
+                RESIDENT_ID,
+                EMPLOYER_CODE,
+                F::required("end_on", "终止日期", "End date", Date),
+                F::required("reason", "终止原因", "Reason", Text),
+            ];
+            FIELDS
+        }
+        BusinessType::ContributionDeclare => {
+            const FIELDS: &[F] = &[
+                EMPLOYER_CODE,
+                MONTH_DUE,
+                F::required(
+                    "lines",
+                    "申报明细：每行“公民身份号码,月工资”",
+                    "Lines: one \"ID number,monthly wage\" per line",
+                    Lines,
+                ),
+            ];
+            FIELDS
+        }
+        // Taken by `sirm import declaration` (a file), not by this form.
+        BusinessType::ContributionDeclareFile => {
+            const FIELDS: &[F] = &[];
+            FIELDS
+        }
+        BusinessType::AccountSettle => {
+            const FIELDS: &[F] = &[F::required("year", "结算年度", "Year", Number)];
+            FIELDS
+        }
+        BusinessType::BenefitStatus => {
+            const FIELDS: &[F] = &[
+                RESIDENT_ID,
+                F::required(
+                    "status",
+                    "新状态（suspended 暂停 / terminated 终止）",
+                    "New status (suspended / terminated)",
+                    Text,
+                ),
+                EFFECTIVE_ON,
+                F::required("reason", "原因（如：死亡）", "Reason (e.g. death)", Text),
+            ];
+            FIELDS
+        }
+        BusinessType::PersonCorrect => {
+            const FIELDS: &[F] = &[
+                RESIDENT_ID,
+                EFFECTIVE_ON,
+                CORRECTION_REASON,
+                F::optional("name", "更正后姓名", "Corrected name", Text),
+                F::optional("address", "更正后地址", "Corrected address", Text),
+                F::optional("phone", "更正后电话", "Corrected phone", Text),
+            ];
+            FIELDS
+        }
+        BusinessType::BenefitRetire => {
+            const FIELDS: &[F] = &[
+                RESIDENT_ID,
+                F::required(
+                    "category",
+                    "类别（male / female_55 / female_50）",
+                    "Category (male / female_55 / female_50)",
+                    Text,
+                ),
+                F::optional(
+                    "deemed_months",
+                    "视同缴费月数",
+                    "Deemed contribution months",
+                    Number,
+                ),
+            ];
+            FIELDS
+        }
+        BusinessType::ContributionPayment => {
+            const FIELDS: &[F] = &[
+                EMPLOYER_CODE,
+                MONTH_DUE,
+                F::required("paid_on", "到账日期", "Received on", Date),
+                F::required("amount", "到账金额（元）", "Amount received (yuan)", Text),
+            ];
+            FIELDS
+        }
+    }
+}
+
+/// A JSON value as form text: strings as they are, anything else as JSON.
+fn text_of(v: &Value) -> String {
+    v.as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| v.to_string())
+}
+
+/// The raw-data inputs of a business type, filled with `values`.
+pub(super) fn inputs(bt: BusinessType, values: &Map<String, Value>) -> Markup {
+    html! {
+        @for f in fields(bt) {
+            (f.render(&values.get(f.name).map(text_of).unwrap_or_default()))
+        }
+    }
+}
+
+/// Form values of stored raw data (the inverse of [`data_of`]).
+pub(super) fn values_of(bt: BusinessType, data: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    for f in fields(bt) {
+        let Some(v) = data.get(f.name) else { continue };
+        let text = if f.kind == Lines {
+            v.as_array()
+                .map(|lines| {
+                    lines
+                        .iter()
+                        .map(|l| {
+                            format!(
+                                "{},{}",
+                                l["id"].as_str().unwrap_or(""),
+                                text_of(&l["declared_wage"])
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .unwrap_or_default()
+        } else {
+            text_of(v)
+        };
+        out.insert(f.name.to_string(), Value::String(text));
+    }
+    out
+}
+
+/// Turn form text into the typed raw-data object of the business type.
+pub(super) fn data_of(bt: BusinessType, form: &Map<String, Value>) -> Value {
+    let mut data = Map::new();
+    for f in fields(bt) {
+        let Some(v) = form
+            .get(f.name)
+            .and_then(|v| v.as_str())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        else {
+            continue;
+        };
+        let value = match f.kind {
+            // "ID,wage" per line → [{"id": …, "declared_wage": "…"}]; a line
+            // without a separator keeps its text, so validation names it.
+            Lines => Value::Array(
+                v.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(|l| match l.split_once([',', '，', '\t', ' ']) {
+                        Some((id, wage)) => {
+                            serde_json::json!({"id": id.trim(), "declared_wage": wage.trim()})
+                        }
+                        None => serde_json::json!({"id": l}),
+                    })
+                    .collect(),
+            ),
+            Number => v
+                .parse::<u64>()
+                .map(Value::from)
+                .unwrap_or_else(|_| Value::String(v.to_string())),
+            _ => Value::String(v.to_string()),
+        };
+        data.insert(f.name.to_string(), value);
+    }
+    Value::Object(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_text_and_raw_data_round_trip() {
+        let bt = BusinessType::ContributionDeclare;
+        let data = serde_json::json!({
+            "credit_code": "91110000100000000X",
+            "month": "2026-01",
+            "lines": [
+                {"id": "11010519491231002X", "declared_wage": "8000.00"},
+                {"id": "110105194912310021", "declared_wage": "9000"}
+            ]
+        });
+        let values = values_of(bt, &data);
+        assert_eq!(
+            values["lines"],
+            "11010519491231002X,8000.00\n110105194912310021,9000"
+        );
+        assert_eq!(data_of(bt, &values), data);
+        let form = inputs(bt, &values).into_string();
+        assert!(form.contains("<textarea name=\"lines\" rows=\"8\" cols=\"50\" required>"));
+    }
+
+    #[test]
+    fn numbers_become_numbers_and_blanks_are_left_out() {
+        let bt = BusinessType::EmployerCorrect;
+        let mut form = Map::new();
+        form.insert("industry_class".into(), Value::String(" 3 ".into()));
+        form.insert("name".into(), Value::String("  ".into()));
+        assert_eq!(data_of(bt, &form), serde_json::json!({"industry_class": 3}));
+    }
+
+    #[test]
+    fn every_form_names_each_field_once() {
+        for bt in BusinessType::ALL {
+            let mut names: Vec<_> = fields(bt).iter().map(|f| f.name).collect();
+            let n = names.len();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), n, "{bt:?}");
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Taking an application at the counter: the form of a business type with
+//! its scanned materials, and reading the posted multipart form.
+
+use axum::extract::{Multipart, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use maud::{html, Markup};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use sirm_app::collection::archive::MAX_MATERIAL_BYTES;
+use sirm_app::collection::BusinessType;
+use sirm_domain::records::Material;
+
+use super::fields::{data_of, inputs};
+use crate::error::ApiError;
+use crate::pages::{body, error_page, ui};
+use crate::routes::Caller;
+use crate::AppState;
+
+#[derive(Deserialize, Default)]
+pub struct NewQuery {
+    #[serde(rename = "type")]
+    pub business_type: Option<String>,
+}
+
+/// Read a multipart application form: its text fields (each within
+/// `limits.form_kib`), and every attached material streamed into the
+/// archive chunk by chunk (each within the archive's material limit, all
+/// within `limits.application_upload_mib`). An error names what failed;
+/// reading stops at the first.
+pub(super) async fn read_multipart(
+    st: &AppState,
+    mp: &mut Multipart,
+) -> (Map<String, Value>, Vec<Material>, Option<ApiError>) {
+    let mut form = Map::new();
+    let mut materials: Vec<Material> = vec![];
+    let limits = &st.sirm.config.limits;
+    let cap = body::Cap::application(limits);
+    let mut budget = body::Budget::new(cap);
+    let archive = st.sirm.archive();
+    let per_material = (MAX_MATERIAL_BYTES as u64).min(cap.bytes);
+    loop {
+        let mut field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return (
+                    form,
+                    materials,
+                    Some(body::multipart_error("upload", &cap, &e)),
+                )
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        let read = if name == "material" {
+            let file = field.file_name().unwrap_or("material").to_string();
+            match archive.incoming().await {
+                Err(e) => Err(ApiError::from(e)),
+                Ok(mut incoming) => {
+                    let mib = per_material / 1024 / 1024;
+                    match body::file_into(
+                        &mut field,
+                        "material",
+                        &mut incoming,
+                        &mut budget,
+                        per_material,
+                        &|| body::material_too_large(&file, mib),
+                    )
+                    .await
+                    {
+                        // No file chosen: the browser sends an empty part.
+                        Ok(0) => Ok(()),
+                        Ok(_) => archive
+                            .put_incoming(&file, incoming)
+                            .await
+                            .map(|m| materials.push(m))
+                            .map_err(ApiError::from),
+                        Err(e) => Err(e),
+                    }
+                }
+            }
+        } else {
+            body::text(&mut field, &name, limits.form_bytes(), &mut budget)
+                .await
+                .map(|text| {
+                    form.insert(name, Value::String(text));
+                })
+        };
+        if let Err(e) = read {
+            return (form, materials, Some(e));
+        }
+    }
+    (form, materials, None)
+}
+
+/// The links to the form of every business type.
+fn type_tabs() -> Markup {
+    html! {
+        @for (i, b) in BusinessType::ALL.iter().enumerate() {
+            @if i > 0 { " · " }
+            @if *b == BusinessType::ContributionDeclareFile {
+                a href="/declarations/new" { (b.name_zh()) }
+            } @else {
+                a href={ "/applications/new?type=" (b.as_str()) } { (b.name_zh()) }
+            }
+        }
+    }
+}
+
+fn new_form(
+    c: &Caller,
+    bt: BusinessType,
+    msg: Option<(&str, &str)>,
+    values: &Map<String, Value>,
+) -> Markup {
+    html! {
+        h1 { span.zh { "受理：" (bt.name_zh()) } " " span.en { (bt.as_str()) } }
+        p { (type_tabs()) }
+        (ui::notice_opt(msg))
+        form method="post" enctype="multipart/form-data" action="/applications" id="new-application" {
+            (ui::csrf(&c.csrf))
+            input type="hidden" name="business_type" value=(bt.as_str());
+            fieldset {
+                legend { (ui::t("原始采集数据（只录入原始数据，金额等由系统计算）", "Raw data as collected (computed values are never entered)")) }
+                (inputs(bt, values))
+            }
+            fieldset {
+                legend { (ui::t("原始材料扫描件（PDF、PNG、JPEG）", "Scanned original materials (PDF, PNG, JPEG)")) }
+                input type="file" name="material" accept="application/pdf,image/png,image/jpeg" multiple required;
+            }
+            button type="submit" { (ui::t("提交（初审）", "Submit (preliminary review)")) }
+        }
+    }
+}
+
+pub async fn new_application(
+    Extension(c): Extension<Caller>,
+    Query(q): Query<NewQuery>,
+) -> Response {
+    let bt = q
+        .business_type
+        .as_deref()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(BusinessType::PersonRegister);
+    ui::page(
+        "受理 New application",
+        Some((&c.principal, &c.csrf)),
+        new_form(&c, bt, None, &Map::new()),
+    )
+}
+
+pub async fn submit(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    mut mp: Multipart,
+) -> Response {
+    let (form, materials, error) = read_multipart(&st, &mut mp).await;
+    let bt_text = form
+        .get("business_type")
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_string();
+    let bt: BusinessType = match bt_text.parse() {
+        Ok(b) => b,
+        // A refused upload may have stopped before the type was read.
+        Err(e) => return error_page(error.unwrap_or_else(|| ApiError::from(e))),
+    };
+    let result = match error {
+        Some(e) => Err(e),
+        None => st
+            .sirm
+            .submit_application(&c.principal, bt.as_str(), data_of(bt, &form), materials)
+            .await
+            .map_err(ApiError::from),
+    };
+    match result {
+        Ok(id) => Redirect::to(&format!("/applications/{id}")).into_response(),
+        Err(e) => {
+            let mut r = ui::page(
+                "受理 New application",
+                Some((&c.principal, &c.csrf)),
+                new_form(&c, bt, Some(("err", &e.message)), &form),
+            );
+            *r.status_mut() = e.status;
+            r
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! The staff workbench for business transactions: take an application at
+//! the counter with its scanned materials ([`intake`]), work queues per
+//! review stage and the application page ([`application`]), decisions
+//! ([`decision`]), the maintenance log (Art 12, [`log`]) and arrears
+//! ([`arrears`]). The raw-data form of each business type is in [`fields`].
+
+mod application;
+mod arrears;
+mod decision;
+mod fields;
+mod intake;
+mod log;
+
+pub use application::{application, queue, DoneQuery};
+pub use arrears::{arrears, arrears_api, arrears_csv, ArrearsQuery};
+pub use decision::{decide, material, resubmit, withdraw, DecisionForm, ReasonForm};
+pub use intake::{new_application, submit, NewQuery};
+pub use log::{
+    maintenance_csv, maintenance_csv_post, maintenance_log, maintenance_log_post, LogQuery,
+};
