@@ -84,7 +84,7 @@ async fn run(n: usize, engine: &str) {
     let t = Instant::now();
     append(&sirm, n, 0).await;
     let size = sirm
-        .store
+        .store_for_maintenance()
         .head()
         .await
         .unwrap()
@@ -133,7 +133,7 @@ async fn run(n: usize, engine: &str) {
         inc.bytes / 1000
     );
     let key_dir = opts.data_dir.root().join("keys");
-    sirm.store.close().await;
+    sirm.store_for_maintenance().close().await;
     drop(sirm);
 
     let target = opts_for(&dir.path().join("restored"), engine, "bench_restored");

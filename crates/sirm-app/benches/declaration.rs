@@ -53,7 +53,7 @@ async fn run(rows: usize, engine: &str) {
     .unwrap();
     let sirm = Sirm::open(&opts, Access::Sign).await.unwrap();
     let employer = sirm
-        .store
+        .store_for_maintenance()
         .account("agent")
         .await
         .unwrap()
@@ -79,7 +79,7 @@ async fn run(rows: usize, engine: &str) {
             "('{pk}','{employer}','2020-01-01',NULL,NULL,'110105',0,NULL)"
         ));
         if values.len() == 5000 || i + 1 == rows {
-            sirm.store
+            sirm.store_for_maintenance()
                 .execute_raw(&format!(
                     "INSERT INTO employment (person_id, credit_code, start_on, end_on, end_reason, agency, start_seq, end_seq) VALUES {}",
                     values.join(",")

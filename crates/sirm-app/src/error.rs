@@ -73,10 +73,7 @@ pub enum AppError {
 impl AppError {
     /// A refusal naming its rule: "refused by rule <rule>: <detail>".
     ///
-    /// `rule` is a [`RuleId`]; `impl Into` only while `collection/` still
-    /// passes a literal (TRANSITIONAL, issue #21 merge).
-    pub fn forbidden(rule: impl Into<RuleId>, detail: impl std::fmt::Display) -> Self {
-        let rule = rule.into();
+    pub fn forbidden(rule: RuleId, detail: impl std::fmt::Display) -> Self {
         AppError::Forbidden {
             rule,
             message: format!("refused by rule {rule}: {detail}"),

@@ -64,7 +64,7 @@ pub enum Access {
 pub struct Sirm {
     pub dir: DataDir,
     pub config: Config,
-    pub store: Store,
+    pub(crate) store: Store,
     pub installation: Installation,
     pub public_key: PublicKey,
     signing_key: Option<SigningKey>,

@@ -211,6 +211,7 @@ impl ReviewError {
             ReviewError::SameActor { .. } => Some(RuleId::FourEyes),
             ReviewError::BadChain(_)
             | ReviewError::UnknownStage(_)
+            | ReviewError::AlreadyDecided { .. }
             | ReviewError::ReasonRequired => None,
         }
     }

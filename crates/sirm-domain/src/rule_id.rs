@@ -112,19 +112,6 @@ impl FromStr for RuleId {
     }
 }
 
-/// TRANSITIONAL (issue #21 merge): lets call sites not yet converted (in
-/// `sirm-app/src/collection/`) keep passing a literal id such as `"review"`.
-/// Only literals written in code reach this; an unknown one is a programming
-/// error. Remove once every call site passes a [`RuleId`].
-impl From<&'static str> for RuleId {
-    fn from(s: &'static str) -> Self {
-        match s.parse() {
-            Ok(r) => r,
-            Err(e) => panic!("{e}: add it to rule_ids! in sirm-domain/src/rule_id.rs"),
-        }
-    }
-}
-
 impl fmt::Display for RuleId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -327,7 +327,7 @@ impl TestApp {
     /// The ledger's size now.
     pub async fn ledger_size(&self) -> u64 {
         self.sirm
-            .store
+            .store_for_maintenance()
             .head()
             .await
             .unwrap()
@@ -583,11 +583,11 @@ pub fn cli_session(opts: &OpenOptions, username: &str, file: &std::path::Path) -
             };
             let now = chrono::Utc::now().timestamp_micros();
             let made = sirm
-                .store
+                .store_for_maintenance()
                 .create_session(&id, &user, "cli-test", "cli", now)
                 .await
                 .is_ok();
-            sirm.store.close().await;
+            sirm.store_for_maintenance().close().await;
             made
         })
     })
@@ -687,14 +687,19 @@ pub fn ledger_tail(opts: &OpenOptions, after: u64) -> (u64, Vec<String>) {
             let size = sirm.latest_checkpoint().await.unwrap().checkpoint.tree_size;
             let mut names = Vec::new();
             for seq in after.saturating_add(1)..=size {
-                let e = sirm.store.entry(seq).await.unwrap().unwrap();
+                let e = sirm
+                    .store_for_maintenance()
+                    .entry(seq)
+                    .await
+                    .unwrap()
+                    .unwrap();
                 let v: Value = serde_json::from_str(&e.payload).unwrap_or_default();
                 names.push(match v.get("event").and_then(|x| x.as_str()) {
                     Some(ev) if e.kind == "security.event" => ev.to_string(),
                     _ => e.kind.clone(),
                 });
             }
-            sirm.store.close().await;
+            sirm.store_for_maintenance().close().await;
             (size, names)
         })
     })

@@ -225,7 +225,7 @@ async fn four_stages_then_record(postgres: bool) {
     assert_eq!(decide(rechecker.clone(), "recheck").await.0, StatusCode::OK);
     assert!(
         app.sirm
-            .store
+            .store_for_maintenance()
             .person(&app.pk(NEW_PERSON))
             .await
             .unwrap()
@@ -242,7 +242,7 @@ async fn four_stages_then_record(postgres: bool) {
     // The name is sealed in the projection and opens to what the clerk entered.
     let row = app
         .sirm
-        .store
+        .store_for_maintenance()
         .person(&app.pk(NEW_PERSON))
         .await
         .unwrap()
@@ -251,7 +251,7 @@ async fn four_stages_then_record(postgres: bool) {
     assert_eq!(app.opened(NEW_PERSON).await.name, "王小明");
     let entries = app
         .sirm
-        .store
+        .store_for_maintenance()
         .entries_for_subject(&format!("person:{}", app.pk(NEW_PERSON)))
         .await
         .unwrap();
@@ -317,7 +317,7 @@ async fn bad_input_four_eyes_and_returns(postgres: bool) {
     let id = v["application_id"].as_str().unwrap().to_string();
     // Four-eyes: a reviewer who also holds the re-check role cannot do both.
     app.sirm
-        .store
+        .store_for_maintenance()
         .execute_raw("INSERT INTO account_role (username, role, granted_seq) VALUES ('reviewer', 'rechecker', 0)")
         .await
         .unwrap();
@@ -380,7 +380,7 @@ async fn bad_input_four_eyes_and_returns(postgres: bool) {
     );
     assert!(app
         .sirm
-        .store
+        .store_for_maintenance()
         .person(&app.pk(NEW_PERSON))
         .await
         .unwrap()
@@ -407,7 +407,13 @@ async fn bad_input_four_eyes_and_returns(postgres: bool) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let a = app.sirm.store.application(&id).await.unwrap().unwrap();
+    let a = app
+        .sirm
+        .store_for_maintenance()
+        .application(&id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (a.status.as_str(), a.next_stage.as_deref()),
         ("pending", Some("review"))
@@ -436,7 +442,7 @@ async fn submitter_cannot_decide_and_roles_rechecked_at_approval(postgres: bool)
     let app = spawn(postgres).await;
     // The clerk also holds the reviewer role (slipped into the projection).
     app.sirm
-        .store
+        .store_for_maintenance()
         .execute_raw("INSERT INTO account_role (username, role, granted_seq) VALUES ('clerk', 'reviewer', 0)")
         .await
         .unwrap();
@@ -451,7 +457,13 @@ async fn submitter_cannot_decide_and_roles_rechecked_at_approval(postgres: bool)
         let app = &app;
         let id = id.clone();
         async move {
-            let a = app.sirm.store.application(&id).await.unwrap().unwrap();
+            let a = app
+                .sirm
+                .store_for_maintenance()
+                .application(&id)
+                .await
+                .unwrap()
+                .unwrap();
             assert_eq!(
                 (a.status.as_str(), a.next_stage.as_deref()),
                 ("pending", Some(stage))
@@ -527,7 +539,7 @@ async fn submitter_cannot_decide_and_roles_rechecked_at_approval(postgres: bool)
     pending_at("approval").await;
     assert!(app
         .sirm
-        .store
+        .store_for_maintenance()
         .person(&app.pk(NEW_PERSON))
         .await
         .unwrap()
@@ -541,7 +553,7 @@ async fn submitter_cannot_decide_and_roles_rechecked_at_approval(postgres: bool)
 /// per-table reads, part by part.
 /// `pid` is the person's blind index.
 async fn assert_record_is_its_parts(app: &App, pid: &str) -> sirm_store::PersonRecordRows {
-    let s = &app.sirm.store;
+    let s = &app.sirm.store_for_maintenance();
     let r = s
         .person_record(pid)
         .await
@@ -609,7 +621,7 @@ async fn employment_history(postgres: bool) {
     let pk = app.pk(&person);
     let employer = app
         .sirm
-        .store
+        .store_for_maintenance()
         .account("agent")
         .await
         .unwrap()
@@ -619,7 +631,12 @@ async fn employment_history(postgres: bool) {
     let start = json!({"id": person, "credit_code": employer, "start_on": "2024-03-01"});
     let (_, v) = through_all_stages(&app, start.clone(), "employment.start").await;
     assert_eq!(v["status"], "approved", "{v}");
-    let jobs = app.sirm.store.employments_of(&pk).await.unwrap();
+    let jobs = app
+        .sirm
+        .store_for_maintenance()
+        .employments_of(&pk)
+        .await
+        .unwrap();
     assert_eq!(jobs.len(), 1);
     assert_eq!(
         (jobs[0].start_on.as_str(), jobs[0].end_on.as_deref()),
@@ -658,11 +675,21 @@ async fn employment_history(postgres: bool) {
         through_all_stages(&app, again, "employment.start").await.1["status"],
         "approved"
     );
-    let jobs = app.sirm.store.employments_of(&pk).await.unwrap();
+    let jobs = app
+        .sirm
+        .store_for_maintenance()
+        .employments_of(&pk)
+        .await
+        .unwrap();
     assert_eq!(jobs.len(), 2);
     assert_eq!(jobs[0].end_on.as_deref(), Some("2025-06-30"));
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
-    let before = app.sirm.store.projection_digest().await.unwrap();
+    let before = app
+        .sirm
+        .store_for_maintenance()
+        .projection_digest()
+        .await
+        .unwrap();
     let r = app.sirm.rebuild().await.unwrap();
     assert_eq!(r.after, before);
 }
@@ -673,7 +700,7 @@ async fn monthly_declaration_computed_on_approval(postgres: bool) {
     let pk0 = app.pk(&person[0]);
     let employer = app
         .sirm
-        .store
+        .store_for_maintenance()
         .account("agent")
         .await
         .unwrap()
@@ -760,7 +787,12 @@ async fn monthly_declaration_computed_on_approval(postgres: bool) {
     let data = json!({"credit_code": employer, "month": "2024-06", "lines": [{"id": person[0], "declared_wage": "50000.00"}]});
     let (_, v) = through_all_stages(&app, data, "contribution.declare").await;
     assert_eq!(v["status"], "approved", "{v}");
-    let rows = app.sirm.store.contributions_of(&pk0).await.unwrap();
+    let rows = app
+        .sirm
+        .store_for_maintenance()
+        .contributions_of(&pk0)
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 1);
     // Expected figures worked out by hand from rulesets/demo-110105.toml (year
     // 2024: avg_wage 11761.00, medical employer 9.8 %) and national.toml
@@ -771,7 +803,7 @@ async fn monthly_declaration_computed_on_approval(postgres: bool) {
     //   pension employee = 35283 × 0.08 = 2822.64 = account credit
     let (class, _) = app
         .sirm
-        .store
+        .store_for_maintenance()
         .employer_class(&employer, "110105")
         .await
         .unwrap()
@@ -835,19 +867,34 @@ async fn monthly_declaration_computed_on_approval(postgres: bool) {
         "{v}"
     );
     assert_eq!(
-        app.sirm.store.contributions_of(&pk0).await.unwrap()[0].status,
+        app.sirm
+            .store_for_maintenance()
+            .contributions_of(&pk0)
+            .await
+            .unwrap()[0]
+            .status,
         "assessed"
     );
     let (_, v) = through_all_stages(&app, pay(due.to_string()), "contribution.payment").await;
     assert_eq!(v["status"], "approved", "{v}");
     assert_eq!(
-        app.sirm.store.contributions_of(&pk0).await.unwrap()[0].status,
+        app.sirm
+            .store_for_maintenance()
+            .contributions_of(&pk0)
+            .await
+            .unwrap()[0]
+            .status,
         "paid"
     );
     // Year-end settlement of the personal accounts: computed from paid credits.
     let (_, v) = through_all_stages(&app, json!({"year": 2024}), "account.settle").await;
     assert_eq!(v["status"], "approved", "{v}");
-    let years = app.sirm.store.account_years_of(&pk0).await.unwrap();
+    let years = app
+        .sirm
+        .store_for_maintenance()
+        .account_years_of(&pk0)
+        .await
+        .unwrap();
     assert_eq!(years.len(), 1);
     // RULES.md account formula, 2024 crediting rate 2.62 %, opening balance 0,
     // 2822.64 credited for June (m = 6, weight (13 − 6) / 12 = 7/12):
@@ -868,7 +915,7 @@ async fn declaration_file_rows_checked_and_streamed(postgres: bool) {
     let persons = app.ids(3).await;
     let employer = app
         .sirm
-        .store
+        .store_for_maintenance()
         .account("agent")
         .await
         .unwrap()
@@ -945,13 +992,18 @@ async fn declaration_file_rows_checked_and_streamed(postgres: bool) {
         assert_eq!(s, StatusCode::OK, "{v}");
     }
     for p in &persons[..2] {
-        let c = app.sirm.store.contributions_of(&app.pk(p)).await.unwrap();
+        let c = app
+            .sirm
+            .store_for_maintenance()
+            .contributions_of(&app.pk(p))
+            .await
+            .unwrap();
         assert_eq!(c.len(), 1, "{p}");
         assert_eq!(c[0].month, "2025-03");
     }
     assert!(app
         .sirm
-        .store
+        .store_for_maintenance()
         .contributions_of(&app.pk(&persons[2]))
         .await
         .unwrap()
@@ -973,7 +1025,7 @@ async fn retirement_computed_from_the_record(postgres: bool) {
     let app = spawn(postgres).await;
     let employer = app
         .sirm
-        .store
+        .store_for_maintenance()
         .account("agent")
         .await
         .unwrap()
@@ -1065,7 +1117,7 @@ async fn retirement_computed_from_the_record(postgres: bool) {
     let retiree_pk = app.pk(retiree);
     let (status, start, total) = app
         .sirm
-        .store
+        .store_for_maintenance()
         .benefit_of(&retiree_pk)
         .await
         .unwrap()
@@ -1073,7 +1125,7 @@ async fn retirement_computed_from_the_record(postgres: bool) {
     assert_eq!((status.as_str(), start.as_str()), ("granted", "2020-03"));
     let entry = app
         .sirm
-        .store
+        .store_for_maintenance()
         .entries_for_subject(&format!("person:{retiree_pk}"))
         .await
         .unwrap()
@@ -1119,7 +1171,7 @@ async fn retirement_computed_from_the_record(postgres: bool) {
     assert_eq!(v["status"], "approved", "{v}");
     let payments = app
         .sirm
-        .store
+        .store_for_maintenance()
         .benefit_payments_of(&retiree_pk)
         .await
         .unwrap();
@@ -1159,7 +1211,7 @@ async fn retirement_computed_from_the_record(postgres: bool) {
     );
     assert_eq!(
         app.sirm
-            .store
+            .store_for_maintenance()
             .benefit_of(&retiree_pk)
             .await
             .unwrap()
@@ -1244,7 +1296,7 @@ async fn subsidy_arrears_and_corrections(postgres: bool) {
     let pk = app.pk(&person);
     let employer = app
         .sirm
-        .store
+        .store_for_maintenance()
         .account("agent")
         .await
         .unwrap()
@@ -1259,7 +1311,12 @@ async fn subsidy_arrears_and_corrections(postgres: bool) {
             .1["status"],
         "approved"
     );
-    let subs = app.sirm.store.subsidies_of(&pk).await.unwrap();
+    let subs = app
+        .sirm
+        .store_for_maintenance()
+        .subsidies_of(&pk)
+        .await
+        .unwrap();
     assert_eq!(subs.len(), 6);
     assert_eq!(assert_record_is_its_parts(&app, &pk).await.subsidies, subs);
     assert_eq!(subs[5].month, "2025-06");
@@ -1310,7 +1367,12 @@ async fn subsidy_arrears_and_corrections(postgres: bool) {
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     let (_, v) = through_all_stages_as(&app, "maintainer", fix, "contribution.correct").await;
     assert_eq!(v["status"], "approved", "{v}");
-    let c = app.sirm.store.contributions_of(&pk).await.unwrap();
+    let c = app
+        .sirm
+        .store_for_maintenance()
+        .contributions_of(&pk)
+        .await
+        .unwrap();
     let m = c.iter().find(|c| c.month == "2025-03").unwrap();
     assert_eq!(m.declared_wage, "9000.00");
     assert_eq!(m.status, "assessed");
@@ -1359,7 +1421,7 @@ async fn subsidy_arrears_and_corrections(postgres: bool) {
     assert_eq!(v["status"], "approved", "{v}");
     assert_eq!(
         app.sirm
-            .store
+            .store_for_maintenance()
             .employer_name(&employer)
             .await
             .unwrap()
@@ -1386,7 +1448,7 @@ async fn declaration_upload_xlsx_with_progress(postgres: bool) {
     let persons = app.ids(3).await;
     let employer = app
         .sirm
-        .store
+        .store_for_maintenance()
         .account("agent")
         .await
         .unwrap()
@@ -1512,7 +1574,7 @@ async fn declaration_upload_xlsx_with_progress(postgres: bool) {
     for _ in 0..200 {
         status = app
             .sirm
-            .store
+            .store_for_maintenance()
             .application(&id)
             .await
             .unwrap()
@@ -1529,7 +1591,7 @@ async fn declaration_upload_xlsx_with_progress(postgres: bool) {
         let pk = app.pk(&persons[p]);
         async move {
             app.sirm
-                .store
+                .store_for_maintenance()
                 .contributions_of(&pk)
                 .await
                 .unwrap()
@@ -1591,7 +1653,7 @@ async fn delegate_account(app: &App, username: &str) {
         .unwrap();
     let hash = sirm_app::password::hash(DEMO_PASSWORD).unwrap();
     app.sirm
-        .store
+        .store_for_maintenance()
         .set_password(
             username,
             &hash,
@@ -1629,7 +1691,7 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
     assert_eq!(own_pk, app.pk(&own));
     let retiree = app
         .sirm
-        .store
+        .store_for_maintenance()
         .account("retiree")
         .await
         .unwrap()
@@ -1695,7 +1757,7 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
     // A person never employed there: the same refusal as no such person.
     let stranger = app
         .sirm
-        .store
+        .store_for_maintenance()
         .person_ids(20)
         .await
         .unwrap()
@@ -1816,7 +1878,7 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
     assert!(v.record.benefit.is_none() && v.record.account_years.is_empty());
     let audit = app
         .sirm
-        .store
+        .store_for_maintenance()
         .security_entries(&sirm_store::AuditFilter {
             limit: 50,
             ..Default::default()
@@ -1871,14 +1933,24 @@ async fn queries_by_channel_and_capacity(postgres: bool) {
     assert_eq!((s1, s2), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
     assert_eq!(b1, b2);
     // Every query is logged; the person sees who looked.
-    let log = app.sirm.store.queries_of(&own_pk, 50).await.unwrap();
+    let log = app
+        .sirm
+        .store_for_maintenance()
+        .queries_of(&own_pk, 50)
+        .await
+        .unwrap();
     assert!(log
         .iter()
         .any(|q| q.channel == "portal" && q.requester_kind == "self"));
     assert!(log.iter().any(|q| q.channel == "counter"
         && q.requester_kind == "delegate"
         && q.requester == "agent"));
-    let retiree_log = app.sirm.store.queries_of(&retiree, 50).await.unwrap();
+    let retiree_log = app
+        .sirm
+        .store_for_maintenance()
+        .queries_of(&retiree, 50)
+        .await
+        .unwrap();
     assert!(retiree_log.iter().any(|q| q.requester_kind == "employer"));
     let page = app.page(&citizen, "/my/queries").await;
     assert!(page.contains("delegate"), "{page}");
@@ -1917,7 +1989,7 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
         paid.iter().map(|c| c["month"].as_str().unwrap()).collect();
     let logged = app
         .sirm
-        .store
+        .store_for_maintenance()
         .queries_of(&own_pk, 1000)
         .await
         .unwrap()
@@ -1939,7 +2011,7 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
     );
     assert_eq!(
         app.sirm
-            .store
+            .store_for_maintenance()
             .queries_of(&own_pk, 1000)
             .await
             .unwrap()
@@ -2040,7 +2112,7 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
     app.sirm.flush_refusals(true).await.unwrap();
     let events = app
         .sirm
-        .store
+        .store_for_maintenance()
         .security_entries(&sirm_store::AuditFilter {
             event: Some("refusals.summary".into()),
             limit: 10,
@@ -2107,7 +2179,12 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
     assert_ne!(counter_code, code);
     // Newest first: the verification just made (anonymous, from its
     // source address), then the counter's issue.
-    let log = app.sirm.store.queries_of(&own_pk, 2).await.unwrap();
+    let log = app
+        .sirm
+        .store_for_maintenance()
+        .queries_of(&own_pk, 2)
+        .await
+        .unwrap();
     assert_eq!(
         (log[0].channel.as_str(), log[0].requester_kind.as_str()),
         ("verification", "public")
@@ -2185,7 +2262,12 @@ async fn certificates_issue_verify_revoke(postgres: bool) {
         .await
         .unwrap();
     assert_eq!(seen.verdict, sirm_app::certificate::Verdict::Genuine);
-    let log = app.sirm.store.queries_of(&own_pk, 1).await.unwrap();
+    let log = app
+        .sirm
+        .store_for_maintenance()
+        .queries_of(&own_pk, 1)
+        .await
+        .unwrap();
     assert_eq!(
         (log[0].requester_kind.as_str(), log[0].requester.as_str()),
         ("staff", "maintainer")
@@ -2268,7 +2350,7 @@ async fn certificate_revocation_rests_on_the_ledger(postgres: bool) {
     .await;
     assert_eq!(
         app.sirm
-            .store
+            .store_for_maintenance()
             .certificate(&code)
             .await
             .unwrap()
@@ -2327,7 +2409,7 @@ async fn certificate_revocation_rests_on_the_ledger(postgres: bool) {
     let third = issue().await;
     let third_seq = app
         .sirm
-        .store
+        .store_for_maintenance()
         .certificate(&third)
         .await
         .unwrap()
@@ -2336,7 +2418,7 @@ async fn certificate_revocation_rests_on_the_ledger(postgres: bool) {
     assert_eq!(verdict(third.clone()).await["verdict"], "genuine");
     let payload: Value = serde_json::from_str(
         &app.sirm
-            .store
+            .store_for_maintenance()
             .entry(third_seq as u64)
             .await
             .unwrap()
@@ -2372,7 +2454,7 @@ async fn payment_run_pays_what_the_ledger_granted(postgres: bool) {
     let app = &app;
     let retiree = app
         .sirm
-        .store
+        .store_for_maintenance()
         .account("retiree")
         .await
         .unwrap()
@@ -2386,7 +2468,7 @@ async fn payment_run_pays_what_the_ledger_granted(postgres: bool) {
         .short();
     let total = app
         .sirm
-        .store
+        .store_for_maintenance()
         .benefit_row(&retiree)
         .await
         .unwrap()
@@ -2429,7 +2511,7 @@ async fn payment_run_pays_what_the_ledger_granted(postgres: bool) {
         let retiree = retiree.clone();
         async move {
             app.sirm
-                .store
+                .store_for_maintenance()
                 .benefit_payments_of(&retiree)
                 .await
                 .unwrap()
@@ -2441,7 +2523,7 @@ async fn payment_run_pays_what_the_ledger_granted(postgres: bool) {
 
     // The table's total raised by someone with database access.
     app.sirm
-        .store
+        .store_for_maintenance()
         .execute_raw(&format!(
             "UPDATE benefit SET total = '99999.00' WHERE person_id = '{retiree}'"
         ))
@@ -2479,7 +2561,7 @@ async fn payment_run_pays_what_the_ledger_granted(postgres: bool) {
         "approved"
     );
     app.sirm
-        .store
+        .store_for_maintenance()
         .execute_raw(&format!(
             "UPDATE benefit SET status = 'granted' WHERE person_id = '{retiree}'"
         ))
@@ -2506,7 +2588,7 @@ async fn delegate_certificates_within_scope_and_validity(postgres: bool) {
     let app = &app;
     let person_of = |user: &'static str| async move {
         app.sirm
-            .store
+            .store_for_maintenance()
             .account(user)
             .await
             .unwrap()
@@ -2622,7 +2704,12 @@ async fn delegate_certificates_within_scope_and_validity(postgres: bool) {
 
     // The download is in the retiree's query log: who, capacity, channel,
     // item, and which certificate; the refused ones are not.
-    let log = app.sirm.store.queries_of(&retiree, 50).await.unwrap();
+    let log = app
+        .sirm
+        .store_for_maintenance()
+        .queries_of(&retiree, 50)
+        .await
+        .unwrap();
     let downloads: Vec<_> = log
         .iter()
         .filter(|q| q.basis.contains("downloaded"))
@@ -2656,7 +2743,12 @@ async fn delegate_certificates_within_scope_and_validity(postgres: bool) {
     // The person's own download is logged as well.
     let c = app.login("citizen").await;
     assert_eq!(download(c, citizens.clone()).await.0, StatusCode::OK);
-    let log = app.sirm.store.queries_of(&citizen, 1).await.unwrap();
+    let log = app
+        .sirm
+        .store_for_maintenance()
+        .queries_of(&citizen, 1)
+        .await
+        .unwrap();
     assert_eq!(
         (log[0].requester_kind.as_str(), log[0].basis.clone()),
         (
@@ -2666,7 +2758,7 @@ async fn delegate_certificates_within_scope_and_validity(postgres: bool) {
     );
     assert!(app
         .sirm
-        .store
+        .store_for_maintenance()
         .queries_of(&citizen, 50)
         .await
         .unwrap()
@@ -2733,7 +2825,7 @@ mod concurrent_review {
         let hash = sirm_app::password::hash(DEMO_PASSWORD).unwrap();
         let now = chrono::Utc::now().timestamp_micros();
         app.sirm
-            .store
+            .store_for_maintenance()
             .set_password(username, &hash, false, now, 5)
             .await
             .unwrap();
@@ -2742,7 +2834,7 @@ mod concurrent_review {
             .seal_totp(username, &sirm_app::demo::demo_totp_secret(username))
             .unwrap();
         app.sirm
-            .store
+            .store_for_maintenance()
             .set_totp(username, Some(&totp), &[])
             .await
             .unwrap();
@@ -2792,7 +2884,12 @@ mod concurrent_review {
             };
             assert_eq!(loser["error"]["code"], "conflict", "{loser}");
             // The history holds exactly one decision for the review stage.
-            let steps = app.sirm.store.application_steps(&id).await.unwrap();
+            let steps = app
+                .sirm
+                .store_for_maintenance()
+                .application_steps(&id)
+                .await
+                .unwrap();
             let reviews: Vec<_> = steps.iter().filter(|s| s.stage == "review").collect();
             assert_eq!(reviews.len(), 1, "round {round}: {steps:?}");
             let winner = if a.0 == StatusCode::OK {

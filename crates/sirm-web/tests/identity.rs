@@ -50,7 +50,7 @@ async fn spawn_with(engine: Engine, tune: impl FnOnce(&mut Sirm) + Send + 'stati
             .await
             .unwrap();
         // The demo password instead of the issued one (no first-login change).
-        sirm.store
+        sirm.store_for_maintenance()
             .set_password(user, &hash, false, chrono::Utc::now().timestamp_micros(), 5)
             .await
             .unwrap();
@@ -278,7 +278,11 @@ async fn art26_refusal_and_approval_chain(engine: Engine) {
     assert_eq!(req["status"], "pending");
     let id = req["request_id"].as_str().unwrap();
     assert_eq!(
-        app.sirm.store.roles_of("clerk").await.unwrap(),
+        app.sirm
+            .store_for_maintenance()
+            .roles_of("clerk")
+            .await
+            .unwrap(),
         vec!["clerk"]
     );
     // The requester cannot approve (no permission), the security administrator can.
@@ -301,7 +305,11 @@ async fn art26_refusal_and_approval_chain(engine: Engine) {
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
     assert_eq!(
-        app.sirm.store.roles_of("clerk").await.unwrap(),
+        app.sirm
+            .store_for_maintenance()
+            .roles_of("clerk")
+            .await
+            .unwrap(),
         vec!["clerk", "query_officer"]
     );
     let (s, _) = app
@@ -333,7 +341,11 @@ async fn art26_refusal_and_approval_chain(engine: Engine) {
         .unwrap()
         .to_string();
     assert_eq!(
-        app.sirm.store.roles_of("clerk").await.unwrap(),
+        app.sirm
+            .store_for_maintenance()
+            .roles_of("clerk")
+            .await
+            .unwrap(),
         vec!["clerk", "query_officer"]
     );
     let (s, body) = app
@@ -346,7 +358,11 @@ async fn art26_refusal_and_approval_chain(engine: Engine) {
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
     assert_eq!(
-        app.sirm.store.roles_of("clerk").await.unwrap(),
+        app.sirm
+            .store_for_maintenance()
+            .roles_of("clerk")
+            .await
+            .unwrap(),
         vec!["clerk"]
     );
     // The audit administrator sees every administrative act, with its source.
@@ -578,7 +594,7 @@ async fn external_identities(engine: Engine) {
     // by blind index; the counter takes the ID number).
     let persons: Vec<String> = app
         .sirm
-        .store
+        .store_for_maintenance()
         .accounts()
         .await
         .unwrap()
@@ -689,7 +705,7 @@ async fn separation_checked_on_every_request(engine: Engine) {
     assert_eq!(s, StatusCode::OK);
     // An administrator role slipped into the projection behind the use cases' back.
     app.sirm
-        .store
+        .store_for_maintenance()
         .execute_raw("INSERT INTO account_role (username, role, granted_seq) VALUES ('clerk', 'database_admin', 0)")
         .await
         .unwrap();
@@ -846,7 +862,7 @@ async fn ivr_telephone_channel(engine: Engine) {
     // but not paid (arrears), the 2024 account settled.
     let employer = app
         .sirm
-        .store
+        .store_for_maintenance()
         .account("agent")
         .await
         .unwrap()
@@ -868,7 +884,12 @@ async fn ivr_telephone_channel(engine: Engine) {
         )
         .await;
     }
-    let june = app.sirm.store.contributions_of(pk.as_str()).await.unwrap();
+    let june = app
+        .sirm
+        .store_for_maintenance()
+        .contributions_of(pk.as_str())
+        .await
+        .unwrap();
     let c = june.iter().find(|c| c.month == "2024-06").unwrap();
     let due: rust_decimal::Decimal = [
         &c.pension_employer,
@@ -977,7 +998,7 @@ async fn ivr_telephone_channel(engine: Engine) {
     // Only an argon2id hash is stored.
     let row = app
         .sirm
-        .store
+        .store_for_maintenance()
         .query_pin(pk.as_str())
         .await
         .unwrap()
@@ -1026,7 +1047,7 @@ async fn ivr_telephone_channel(engine: Engine) {
     let unknown = "11010519491231002X";
     assert!(app
         .sirm
-        .store
+        .store_for_maintenance()
         .person(&sirm_app::testkit::pk_of(&app.sirm, unknown).unwrap())
         .await
         .unwrap()

@@ -227,7 +227,7 @@ async fn accounts_are_retired_and_unused_ones_disabled(engine: Engine) {
 
     // Unused: the maintainer's last sign-in (none) and password are old.
     app.sirm
-        .store
+        .store_for_maintenance()
         .execute_raw("UPDATE credential SET changed_us = 0 WHERE username = 'maintainer'")
         .await
         .unwrap();
@@ -237,7 +237,13 @@ async fn accounts_are_retired_and_unused_ones_disabled(engine: Engine) {
         .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
     assert!(v.to_string().contains("30"), "{v}");
-    let row = app.sirm.store.account("maintainer").await.unwrap().unwrap();
+    let row = app
+        .sirm
+        .store_for_maintenance()
+        .account("maintainer")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(row.status, "locked");
     // The system administrator unlocks it: the period starts again.
     let (s, v) = sysadmin
@@ -257,7 +263,7 @@ async fn accounts_are_retired_and_unused_ones_disabled(engine: Engine) {
     // unlocked): the sign-in passes and an alarm names the account, which
     // that administrator may not acknowledge.
     app.sirm
-        .store
+        .store_for_maintenance()
         .execute_raw("UPDATE credential SET changed_us = 0 WHERE username = 'auditadmin'")
         .await
         .unwrap();
@@ -317,7 +323,7 @@ async fn accounts_are_retired_and_unused_ones_disabled(engine: Engine) {
     assert!(s.is_client_error(), "the name is never reused: {v}");
     assert_eq!(
         app.sirm
-            .store
+            .store_for_maintenance()
             .account("rechecker")
             .await
             .unwrap()
@@ -401,7 +407,12 @@ async fn exports_are_recorded(engine: Engine) {
 /// secret is sealed under the key-encryption key, and signing in works.
 async fn totp_secrets_are_sealed_at_rest(engine: Engine) {
     let app = TestApp::spawn(engine).await;
-    let stored = app.sirm.store.totp_secrets().await.unwrap();
+    let stored = app
+        .sirm
+        .store_for_maintenance()
+        .totp_secrets()
+        .await
+        .unwrap();
     assert!(stored.len() >= 8, "{}", stored.len());
     for (user, s) in &stored {
         assert!(

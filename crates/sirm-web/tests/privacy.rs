@@ -181,7 +181,7 @@ async fn rotation(o: Options) {
     assert!(sirm.rotate_kek(&sys).await.is_err());
     let head = app
         .sirm
-        .store
+        .store_for_maintenance()
         .head()
         .await
         .unwrap()
@@ -210,7 +210,7 @@ async fn rotation(o: Options) {
     assert_eq!((after.name, after.phone), (before.name, before.phone));
     // The ledger only gained the audit event of the rotation.
     let head2 = again
-        .store
+        .store_for_maintenance()
         .head()
         .await
         .unwrap()
@@ -218,7 +218,11 @@ async fn rotation(o: Options) {
         .checkpoint
         .tree_size;
     assert_eq!(head2, head + 1);
-    let last = again.store.entries_by_seq(&[head2]).await.unwrap();
+    let last = again
+        .store_for_maintenance()
+        .entries_by_seq(&[head2])
+        .await
+        .unwrap();
     assert!(
         last[0].payload.contains("keys.rotate"),
         "{}",
@@ -226,7 +230,7 @@ async fn rotation(o: Options) {
     );
     // The staff's second factors were sealed anew: the new key opens them
     // (a sign-in with the demo code passes), and no secret is under the old.
-    for (user, stored) in again.store.totp_secrets().await.unwrap() {
+    for (user, stored) in again.store_for_maintenance().totp_secrets().await.unwrap() {
         assert_eq!(
             sirm_app::privacy::Vault::secret_kek(&stored),
             Some(r.new.as_str()),

@@ -81,7 +81,13 @@ async fn break_in_1_sysadmin_cannot_seize_every_role(engine: Engine) {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["status"], "pending");
     let puppet_request = v["request_id"].as_str().unwrap().to_string();
-    assert!(app.sirm.store.roles_of("puppet").await.unwrap().is_empty());
+    assert!(app
+        .sirm
+        .store_for_maintenance()
+        .roles_of("puppet")
+        .await
+        .unwrap()
+        .is_empty());
     // The system administrator cannot approve it.
     let (s, _) = sys
         .post(
@@ -112,7 +118,13 @@ async fn break_in_1_sysadmin_cannot_seize_every_role(engine: Engine) {
         )
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    assert!(app.sirm.store.roles_of("clerk").await.unwrap().is_empty());
+    assert!(app
+        .sirm
+        .store_for_maintenance()
+        .roles_of("clerk")
+        .await
+        .unwrap()
+        .is_empty());
     // With a second security administrator approved, the first may go —
     // always by request and approval, and never by the revoker alone.
     let (s, _) = sec
@@ -142,7 +154,7 @@ async fn break_in_1_sysadmin_cannot_seize_every_role(engine: Engine) {
     assert_eq!(s, StatusCode::FORBIDDEN);
     // Every account still holds at most one administrator role, and the
     // ledger verifies.
-    for a in app.sirm.store.accounts().await.unwrap() {
+    for a in app.sirm.store_for_maintenance().accounts().await.unwrap() {
         let admin = a.roles.iter().filter(|r| r.ends_with("_admin")).count();
         assert!(admin <= 1, "{a:?}");
     }
@@ -343,7 +355,7 @@ async fn finding_6_activation_is_not_an_oracle(engine: Engine) {
     let person = sirm_app::testkit::person_ids(&app.sirm, 20).await.unwrap();
     let accounts: Vec<String> = app
         .sirm
-        .store
+        .store_for_maintenance()
         .accounts()
         .await
         .unwrap()
@@ -682,7 +694,7 @@ async fn finding_13_review_chain_and_configuration(engine: Engine) {
         let s = sirm_app::Sirm::open(&app.opts, sirm_app::Access::Sign)
             .await
             .unwrap();
-        s.store.close().await;
+        s.store_for_maintenance().close().await;
     }
     let rows = audit(&app, "event=config.change").await;
     let section = |name: &str| {
@@ -896,7 +908,7 @@ async fn foreign_staff(app: &TestApp, username: &str, role: &str) -> sirm_testki
         .unwrap();
     let hash = sirm_app::password::hash(DEMO_PASSWORD).unwrap();
     app.sirm
-        .store
+        .store_for_maintenance()
         .set_password(
             username,
             &hash,
@@ -907,7 +919,7 @@ async fn foreign_staff(app: &TestApp, username: &str, role: &str) -> sirm_testki
         .await
         .unwrap();
     app.sirm
-        .store
+        .store_for_maintenance()
         .set_totp(
             username,
             Some(
@@ -1003,7 +1015,7 @@ async fn object_level_access(engine: Engine) {
     // An upload job of the home clerk.
     let employer = app
         .sirm
-        .store
+        .store_for_maintenance()
         .account("agent")
         .await
         .unwrap()
@@ -1056,7 +1068,7 @@ async fn object_level_access(engine: Engine) {
     let (_, emp) = app.login("agent").await.get("/api/v1/employer").await;
     let stranger = app
         .sirm
-        .store
+        .store_for_maintenance()
         .person_ids(100)
         .await
         .unwrap()
@@ -1253,7 +1265,7 @@ async fn object_level_access(engine: Engine) {
             "body: certificate for another person" => {
                 let other_pk: sirm_domain::id::PersonKey = app
                     .sirm
-                    .store
+                    .store_for_maintenance()
                     .account("retiree")
                     .await
                     .unwrap()
@@ -1454,7 +1466,7 @@ async fn multipart_token_found_before_a_large_file(engine: Engine) {
     let clerk = app.login("clerk").await;
     let employer = app
         .sirm
-        .store
+        .store_for_maintenance()
         .account("agent")
         .await
         .unwrap()

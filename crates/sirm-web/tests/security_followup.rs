@@ -14,7 +14,7 @@ both_engines!(
 
 async fn ledger_size(app: &TestApp) -> u64 {
     app.sirm
-        .store
+        .store_for_maintenance()
         .head()
         .await
         .unwrap()
@@ -25,7 +25,7 @@ async fn ledger_size(app: &TestApp) -> u64 {
 
 async fn active_holders(app: &TestApp, role: &str) -> usize {
     app.sirm
-        .store
+        .store_for_maintenance()
         .accounts()
         .await
         .unwrap()

@@ -30,7 +30,7 @@ const MONTH: &str = "2024-07";
 async fn employer_with_staff(app: &TestApp, n: i64) -> (String, Vec<String>) {
     let employer = app
         .sirm
-        .store
+        .store_for_maintenance()
         .account("agent")
         .await
         .unwrap()
@@ -445,7 +445,13 @@ async fn break_in_3_workbook_bomb_and_hostile_uploads_refused(engine: Engine) {
         .contains("\"abc\" is not a decimal amount"));
     let id = r["application_id"].as_str().unwrap().to_string();
     // The accepted rows are kept as CSV, line = row; the workbook beside it.
-    let a = app.sirm.store.application(&id).await.unwrap().unwrap();
+    let a = app
+        .sirm
+        .store_for_maintenance()
+        .application(&id)
+        .await
+        .unwrap()
+        .unwrap();
     let materials: Vec<Value> = serde_json::from_str(&a.materials).unwrap();
     let csv = app
         .sirm

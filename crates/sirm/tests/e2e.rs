@@ -493,7 +493,7 @@ async fn serve_answers_checkpoint_and_proofs(engine: Engine, crypto: Crypto) {
         assert_eq!(c.from_root, hex::encode(from_root));
         assert_eq!(c.to_root, hex::encode(note.checkpoint.root));
     }
-    sirm.store.close().await;
+    sirm.store_for_maintenance().close().await;
     for n in [1, 16, 17, size / 2, size] {
         let p: serde_json::Value = get(&format!("/api/v1/ledger/proof/inclusion?seq={n}"))
             .await
@@ -986,7 +986,7 @@ async fn kill_during_large_approval_leaves_nothing(engine: Engine) {
             .await
             .unwrap();
         let employer: sirm_domain::id::CreditCode = sirm
-            .store
+            .store_for_maintenance()
             .account("agent")
             .await
             .unwrap()
@@ -1031,7 +1031,7 @@ async fn kill_during_large_approval_leaves_nothing(engine: Engine) {
         sirm_app::testkit::append_stream_unreviewed(&sirm, drafts.into_iter().map(Ok))
             .await
             .unwrap();
-        sirm.store.close().await;
+        sirm.store_for_maintenance().close().await;
         std::fs::write(i.dir.path().join("big.csv"), csv).unwrap();
         employer.to_string()
     };

@@ -76,7 +76,7 @@ async fn a_200_mb_declaration_is_taken_in_bounded_memory() {
             .await
             .unwrap();
         let employer: sirm_domain::id::CreditCode = sirm
-            .store
+            .store_for_maintenance()
             .account("agent")
             .await
             .unwrap()
@@ -128,7 +128,7 @@ async fn a_200_mb_declaration_is_taken_in_bounded_memory() {
         sirm_app::testkit::append_stream_unreviewed(&sirm, drafts)
             .await
             .unwrap();
-        sirm.store.close().await;
+        sirm.store_for_maintenance().close().await;
         (employer.to_string(), ids)
     };
 

@@ -11,9 +11,10 @@ use sirm_ledger::{EntryDraft, Stream};
 use sirm_store::{ApplicationRow, Expect};
 
 use super::registry::{self, taker_of, BusinessType};
+use crate::drafts::draft;
 use crate::identity::Principal;
-use crate::install::draft;
 use crate::{AppError, Sirm};
+use sirm_domain::RuleId;
 
 impl Sirm {
     /// The review chain configured for a business type (default: all four stages).
@@ -68,8 +69,9 @@ impl Sirm {
             review::ReviewError::ReasonRequired => AppError::invalid("reason", e),
             // Another reviewer decided this stage first (HTTP 409).
             review::ReviewError::AlreadyDecided { .. } => AppError::Conflict(e.to_string()),
+            // The message names the rule (stage-order, four-eyes).
             other => AppError::Forbidden {
-                rule: "review".into(),
+                rule: other.rule().unwrap_or(RuleId::Review),
                 message: other.to_string(),
             },
         })?;

@@ -18,8 +18,8 @@ use sirm_ledger::{EntryDraft, Stream};
 
 use super::registry::BusinessType;
 use super::xlsx;
+use crate::drafts::draft;
 use crate::identity::Principal;
-use crate::install::draft;
 use crate::{AppError, Config, Sirm};
 
 /// Rejected rows kept in the application (the count is always exact).

@@ -70,6 +70,21 @@ impl Sirm {
         Ok(out)
     }
 
+    /// The business type of an application of `who`'s agency; `None` when
+    /// there is no such application (or its type is not known here).
+    pub async fn application_business_type(
+        &self,
+        who: &Principal,
+        id: &str,
+    ) -> Result<Option<BusinessType>, AppError> {
+        Ok(self
+            .store
+            .application(id)
+            .await?
+            .filter(|a| a.agency == who.agency)
+            .and_then(|a| BusinessType::from_str(&a.business_type).ok()))
+    }
+
     /// One application as a reviewer sees it.
     pub async fn application_view(
         &self,

@@ -10,9 +10,10 @@ use sirm_ledger::Stream;
 use sirm_store::Expect;
 
 use super::registry::{self, taker_of, BusinessType};
+use crate::drafts::draft;
 use crate::identity::Principal;
-use crate::install::draft;
 use crate::{AppError, Sirm};
+use sirm_domain::RuleId;
 
 impl Sirm {
     /// Raw data as the clerk or an API client entered it (ID numbers,
@@ -104,8 +105,8 @@ impl Sirm {
             approve: true,
             reason: String::new(),
         };
-        let st =
-            review::apply(&chain, &steps, &next).map_err(|e| AppError::forbidden("review", e))?;
+        let st = review::apply(&chain, &steps, &next)
+            .map_err(|e| AppError::forbidden(RuleId::Review, e))?;
         let p = ApplicationSubmitted {
             application_id: id.to_string(),
             business_type: bt.as_str().to_string(),

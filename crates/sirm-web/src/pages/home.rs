@@ -7,7 +7,7 @@ use maud::html;
 use serde::Deserialize;
 use sirm_domain::id::ResidentId;
 
-use super::ui::{csrf, notice, page, t};
+use super::ui::{csrf, error_notice, page, t};
 use super::MENU;
 use crate::error::ApiError;
 use crate::routes::Caller;
@@ -151,7 +151,7 @@ pub async fn persons(
                 }
                 (super::record::rights(&v.record, super::portal::sections(&v)))
             },
-            Err(e) => notice("err", &e.message),
+            Err(e) => error_notice(&e),
         };
     }
     page(

@@ -276,7 +276,7 @@ pub async fn index(State(st): State<AppState>) -> Response {
         return axum::response::Redirect::to("/kiosk").into_response();
     }
     let sirm = &st.sirm;
-    let (size, root, time) = match sirm.store.head().await {
+    let (size, root, time) = match sirm.ledger_head().await {
         Ok(Some(cp)) => (
             cp.checkpoint.tree_size.to_string(),
             hex::encode(cp.checkpoint.root),

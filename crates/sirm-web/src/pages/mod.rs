@@ -13,7 +13,6 @@ pub mod operations;
 pub mod portal;
 pub mod record;
 pub mod ui;
-pub mod ui_err;
 pub mod upload;
 pub mod work;
 pub mod zh;
@@ -147,7 +146,7 @@ html.lang-en .zh{display:none} html.lang-en .en{color:inherit;font-size:1em} .wa
 
 /// An error rendered as a page, with the HTTP status of the error.
 pub fn error_page(e: ApiError) -> Response {
-    let zh = zh::message_zh(&e.message).unwrap_or_else(|| "无法完成此操作".into());
+    let zh = zh::error_zh(&e);
     let body = html! {
         h1 { (ui::t("无法完成", "Not done")) }
         div.err id="error" data-code=(e.code) {

@@ -278,14 +278,9 @@ pub fn mask(id: &str) -> String {
 
 /// Who looked at my record (Art 21: queries are logged; the person sees them).
 pub async fn my_queries(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
-    let Some(id) = c.principal.person_id.clone() else {
-        return super::error_page(ApiError::from(sirm_app::AppError::NotFound(
-            "record".into(),
-        )));
-    };
-    let rows = match st.sirm.store.queries_of(&id, 200).await {
+    let rows = match st.sirm.my_queries(&c.principal, 200).await {
         Ok(r) => r,
-        Err(e) => return super::error_page(ApiError::from(sirm_app::AppError::from(e))),
+        Err(e) => return super::error_page(ApiError::from(e)),
     };
     let body = html! {
         h1 { (t("我的记录被查询情况", "Who looked at my record")) }

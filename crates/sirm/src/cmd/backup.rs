@@ -138,7 +138,7 @@ async fn create(loc: &Location, op: &Operator, args: &CreateArgs) -> anyhow::Res
         };
     let out = create_with(&sirm, args).await;
     acting.end(&sirm).await;
-    sirm.store.close().await;
+    sirm.store_for_maintenance().close().await;
     out
 }
 
@@ -228,7 +228,7 @@ pub async fn check(loc: &Location, op: &Operator, args: &CheckArgs) -> anyhow::R
     };
     let out = check_with(&sirm, args).await;
     acting.end(&sirm).await;
-    sirm.store.close().await;
+    sirm.store_for_maintenance().close().await;
     out
 }
 
@@ -390,7 +390,7 @@ pub async fn migrate_engine(
             Err(code) => return Ok(code),
         };
     acting.end(&sirm).await;
-    sirm.store.close().await;
+    sirm.store_for_maintenance().close().await;
     let mut to = sirm_app::OpenOptions::new(&args.to_data_dir);
     if args.to != "sqlite" {
         to.database_url = Some(args.to.clone());

@@ -66,7 +66,7 @@ pub async fn run(loc: &Location, op: &Operator, args: &ImportArgs) -> anyhow::Re
     let session = match op.sign_in(&sirm).await {
         Ok(s) => s,
         Err(e) => {
-            sirm.store.close().await;
+            sirm.store_for_maintenance().close().await;
             return finish(Err(e));
         }
     };
@@ -122,6 +122,6 @@ pub async fn run(loc: &Location, op: &Operator, args: &ImportArgs) -> anyhow::Re
         Err(e) => Err(e),
     };
     session.end(&sirm).await;
-    sirm.store.close().await;
+    sirm.store_for_maintenance().close().await;
     finish(result)
 }

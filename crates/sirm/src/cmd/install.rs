@@ -202,7 +202,7 @@ pub async fn migrate(loc: &Location, op: &Operator) -> anyhow::Result<ExitCode> 
     let acting = match op.act(&sirm, "migrate", P::DatabaseMaintain).await {
         Ok(a) => a,
         Err(e) => {
-            sirm.store.close().await;
+            sirm.store_for_maintenance().close().await;
             eprintln!("error: refused: {e}");
             return Ok(ExitCode::from(1));
         }
@@ -221,7 +221,7 @@ pub async fn migrate(loc: &Location, op: &Operator) -> anyhow::Result<ExitCode> 
     .await;
     store.close().await;
     acting.end(&sirm).await;
-    sirm.store.close().await;
+    sirm.store_for_maintenance().close().await;
     let (before, after) = migrated?;
     println!("schema: {before:?} → {after:?}");
     Ok(ExitCode::SUCCESS)
@@ -247,7 +247,7 @@ pub async fn verify(loc: &Location, op: &Operator, args: &VerifyArgs) -> anyhow:
             )
             .await;
             acting.end_untouched(&sirm).await;
-            sirm.store.close().await;
+            sirm.store_for_maintenance().close().await;
         }
         g => end_guard(g).await,
     }
@@ -333,7 +333,7 @@ async fn verify_ledger(loc: &Location, args: &VerifyArgs) -> anyhow::Result<Exit
         keyed_opts.append_nothing_at_open = true;
         let keyed = Sirm::open(&keyed_opts, Access::Sign).await?;
         let s = keyed.verify_sealed().await?;
-        keyed.store.close().await;
+        keyed.store_for_maintenance().close().await;
         Some(s)
     } else {
         None
@@ -412,7 +412,7 @@ async fn verify_ledger(loc: &Location, args: &VerifyArgs) -> anyhow::Result<Exit
             }
         }
     }
-    sirm.store.close().await;
+    sirm.store_for_maintenance().close().await;
     Ok(if intact {
         ExitCode::SUCCESS
     } else {
@@ -454,7 +454,7 @@ pub async fn rebuild(
             }
         );
     }
-    sirm.store.close().await;
+    sirm.store_for_maintenance().close().await;
     Ok(if r.same() {
         ExitCode::SUCCESS
     } else {
@@ -490,7 +490,7 @@ pub async fn checkpoint(
             .with_context(|| format!("{}: cannot write", path.display()))?,
         None => print!("{note}"),
     }
-    sirm.store.close().await;
+    sirm.store_for_maintenance().close().await;
     end_guard(guard).await;
     Ok(ExitCode::SUCCESS)
 }
@@ -546,7 +546,7 @@ pub async fn assess(loc: &Location, op: &Operator, args: &AssessArgs) -> anyhow:
     };
     let sirm = Sirm::open(&loc.open_options(), Access::Read).await?;
     let findings = sirm.mlps_assessment().await;
-    sirm.store.close().await;
+    sirm.store_for_maintenance().close().await;
     end_guard(guard).await;
     let findings = findings?;
     if args.json {

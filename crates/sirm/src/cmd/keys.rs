@@ -60,7 +60,7 @@ pub async fn run(loc: &Location, op: &Operator, args: &KeysArgs) -> anyhow::Resu
                 };
             let s = sirm.key_status().await;
             acting.end(&sirm).await;
-            sirm.store.close().await;
+            sirm.store_for_maintenance().close().await;
             let s = s?;
             println!("profile            {} ({})", s.profile, s.field_cipher);
             println!("signing key        {}", s.signing_key_id);
@@ -89,7 +89,7 @@ pub async fn run(loc: &Location, op: &Operator, args: &KeysArgs) -> anyhow::Resu
                 "cli",
             )
             .await?;
-            sirm.store.close().await;
+            sirm.store_for_maintenance().close().await;
             println!(
                 "restored {idx} and {kek} into {}",
                 loc.data_dir.join("keys").display()
@@ -134,7 +134,7 @@ pub async fn run(loc: &Location, op: &Operator, args: &KeysArgs) -> anyhow::Resu
                 _ => Ok(()),
             };
             session.end(&sirm).await;
-            sirm.store.close().await;
+            sirm.store_for_maintenance().close().await;
             match result {
                 Ok(()) => Ok(ExitCode::SUCCESS),
                 Err(e) => {

@@ -202,7 +202,7 @@ pub async fn open_acting(
     match op.act(&sirm, command, need).await {
         Ok(a) => Ok(Ok((sirm, a))),
         Err(e) => {
-            sirm.store.close().await;
+            sirm.store_for_maintenance().close().await;
             eprintln!("error: refused: {e}");
             Ok(Err(ExitCode::from(1)))
         }
@@ -257,7 +257,7 @@ pub async fn login(loc: &Location, op: &Operator) -> anyhow::Result<ExitCode> {
     }
     .sign_in(&sirm)
     .await;
-    sirm.store.close().await;
+    sirm.store_for_maintenance().close().await;
     let acting = match signed {
         Ok(a) => a,
         Err(e) => {
@@ -294,7 +294,7 @@ pub async fn logout(loc: &Location, op: &Operator) -> anyhow::Result<ExitCode> {
     let token = first_line(file, "session")?;
     let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
     let out = sirm.logout(token.trim(), "cli").await;
-    sirm.store.close().await;
+    sirm.store_for_maintenance().close().await;
     out?;
     std::fs::remove_file(file).with_context(|| format!("{}: cannot remove", file.display()))?;
     println!("signed out; {} removed", file.display());
@@ -342,7 +342,7 @@ pub async fn read_guard(
     match op.act(&sirm, command, need).await {
         Ok(a) => Ok(Ok(Some((sirm, a)))),
         Err(e) => {
-            sirm.store.close().await;
+            sirm.store_for_maintenance().close().await;
             eprintln!("error: refused: {e}");
             Ok(Err(ExitCode::from(1)))
         }
@@ -353,6 +353,6 @@ pub async fn read_guard(
 pub async fn end_guard(guard: Option<(Sirm, Acting)>) {
     if let Some((sirm, acting)) = guard {
         acting.end(&sirm).await;
-        sirm.store.close().await;
+        sirm.store_for_maintenance().close().await;
     }
 }

@@ -58,7 +58,7 @@ pub async fn run(loc: &Location, op: &Operator, args: &PersonArgs) -> anyhow::Re
     let session = match op.sign_in(&sirm).await {
         Ok(s) => s,
         Err(e) => {
-            sirm.store.close().await;
+            sirm.store_for_maintenance().close().await;
             return finish(Err(e));
         }
     };
@@ -70,7 +70,7 @@ pub async fn run(loc: &Location, op: &Operator, args: &PersonArgs) -> anyhow::Re
     }
     .await;
     session.end(&sirm).await;
-    sirm.store.close().await;
+    sirm.store_for_maintenance().close().await;
     finish(result.map(|app| {
         println!("application {app} (个人信息删除) submitted for review (审核); the data key is destroyed when it is approved");
     }))

@@ -261,7 +261,7 @@ pub async fn run(loc: &Location, op: &Operator, args: &UserArgs) -> anyhow::Resu
         let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
         let result = sirm.complete_reset(user, code, &new, "cli").await;
         let flushed = sirm.flush_refusals(true).await;
-        sirm.store.close().await;
+        sirm.store_for_maintenance().close().await;
         flushed?;
         if result.is_ok() {
             println!("new password of {user} set; sign in with it");
@@ -282,7 +282,7 @@ pub async fn run(loc: &Location, op: &Operator, args: &UserArgs) -> anyhow::Resu
         Err(e) => {
             // A refused sign-in is counted; write its summary before exiting.
             let flushed = sirm.flush_refusals(true).await;
-            sirm.store.close().await;
+            sirm.store_for_maintenance().close().await;
             flushed?;
             return finish(Err(e));
         }
@@ -290,7 +290,7 @@ pub async fn run(loc: &Location, op: &Operator, args: &UserArgs) -> anyhow::Resu
     let result = execute(&sirm, &session, &args.command, &password, new_pw.as_deref()).await;
     let logout = sirm.logout(&session.token, "cli").await;
     let flushed = sirm.flush_refusals(true).await;
-    sirm.store.close().await;
+    sirm.store_for_maintenance().close().await;
     flushed?;
     match (result, logout) {
         (Ok(()), Err(e)) => Err(anyhow::Error::new(e).context("signing out failed")),

@@ -5,8 +5,8 @@ use sirm_domain::records::{self, kind, AccountSettlement};
 use sirm_ledger::{EntryDraft, Stream};
 
 use super::{rule_set, Business, DraftStream};
+use crate::drafts::draft;
 use crate::identity::Principal;
-use crate::install::draft;
 use crate::{AppError, Sirm};
 
 /// 个人账户年度结算: streamed at approval.

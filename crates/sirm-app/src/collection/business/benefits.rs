@@ -5,8 +5,8 @@ use sirm_domain::records::{self, kind, BenefitStatusChange, RetirementApplicatio
 use sirm_ledger::{EntryDraft, Stream};
 
 use super::{person_of_agency, rule_set, Business};
+use crate::drafts::draft;
 use crate::identity::Principal;
-use crate::install::draft;
 use crate::{AppError, Sirm};
 
 /// 退休待遇核定: eligibility and pension computed at submission and again

@@ -5,8 +5,8 @@ use sirm_domain::records::{self, kind, ContributionDeclaration, DeclarationFile}
 use sirm_ledger::{EntryDraft, Stream};
 
 use super::{rule_set, Business, DraftStream};
+use crate::drafts::draft;
 use crate::identity::Principal;
-use crate::install::draft;
 use crate::{AppError, Sirm};
 
 /// 月度缴费申报: lines entered at the counter.

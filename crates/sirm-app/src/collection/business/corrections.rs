@@ -11,8 +11,8 @@ use sirm_ledger::{EntryDraft, Stream};
 use super::contributions::assess;
 use super::registration::{employer_of_agency, protect_person_change};
 use super::{person_of_agency, Business};
+use crate::drafts::draft;
 use crate::identity::Principal;
-use crate::install::draft;
 use crate::registration::{employer_change_draft, person_change_draft};
 use crate::{AppError, Sirm};
 

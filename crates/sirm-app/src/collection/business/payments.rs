@@ -5,8 +5,8 @@ use sirm_domain::records::{self, kind, BenefitPaymentRun, ContributionPaid};
 use sirm_ledger::{EntryDraft, Stream};
 
 use super::{Business, DraftStream};
+use crate::drafts::draft;
 use crate::identity::Principal;
-use crate::install::draft;
 use crate::{AppError, Sirm};
 
 /// 缴费到账确认: the amount received equals what was assessed.

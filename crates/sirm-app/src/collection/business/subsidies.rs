@@ -5,8 +5,8 @@ use sirm_domain::records::{self, kind, SubsidyGrant};
 use sirm_ledger::{EntryDraft, Stream};
 
 use super::{person_of_agency, Business};
+use crate::drafts::draft;
 use crate::identity::Principal;
-use crate::install::draft;
 use crate::{AppError, Sirm};
 
 /// 社会保险补贴.

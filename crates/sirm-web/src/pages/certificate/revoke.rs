@@ -8,7 +8,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use sirm_app::AppError;
 
-use super::super::ui::{csrf, notice, notice_opt, page, t, FieldKind};
+use super::super::ui::{csrf, error_notice, notice_opt, page, t, FieldKind};
 use super::super::ui::{hidden, Input};
 use super::verify::{content_html, not_found_html, verdict_html};
 use super::CodeQuery;
@@ -49,7 +49,7 @@ async fn found(st: &AppState, c: &Caller, code: &str) -> Markup {
             }
         },
         Err(AppError::NotFound(_)) => not_found_html(),
-        Err(e) => notice("err", &ApiError::from(e).message),
+        Err(e) => error_notice(&ApiError::from(e)),
     }
 }
 

@@ -13,7 +13,7 @@ use sirm_app::AppError;
 
 use super::super::body;
 use super::super::ui::Input;
-use super::super::ui::{csrf, notice, t, FieldKind};
+use super::super::ui::{csrf, error_notice, t, FieldKind};
 use crate::error::ApiError;
 use crate::routes::Source;
 use crate::AppState;
@@ -262,7 +262,7 @@ pub async fn verify_upload(
 ) -> Response {
     let bytes = match read_file(&st, mp).await {
         Ok(b) => b,
-        Err(e) => return verify_page(&st, e.status, notice("err", &e.message)),
+        Err(e) => return verify_page(&st, e.status, error_notice(&e)),
     };
     match st.sirm.verify_certificate_file(&bytes, &source).await {
         Ok(v) => verify_page(&st, StatusCode::OK, checked(&v)),

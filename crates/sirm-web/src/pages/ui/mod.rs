@@ -11,7 +11,9 @@ use sirm_app::Principal;
 
 use super::{zh, MENU, STYLE};
 
+mod error;
 mod extra;
+pub use error::error_notice;
 pub use extra::*;
 
 /// A bilingual label: Chinese first, English beside it (the language switch

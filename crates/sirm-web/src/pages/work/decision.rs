@@ -37,12 +37,9 @@ pub async fn decide(
     // background and show progress on the application page.
     let is_file = st
         .sirm
-        .store
-        .application(&id)
+        .application_business_type(&c.principal, &id)
         .await
-        .ok()
-        .flatten()
-        .is_some_and(|a| a.business_type == BusinessType::ContributionDeclareFile.as_str());
+        .is_ok_and(|bt| bt == Some(BusinessType::ContributionDeclareFile));
     if approve && is_file {
         let key = sirm_app::collection::declaration_file::decision_job(&id);
         if st
@@ -106,12 +103,10 @@ pub async fn resubmit(
     }
     let bt = st
         .sirm
-        .store
-        .application(&id)
+        .application_business_type(&c.principal, &id)
         .await
         .ok()
-        .flatten()
-        .and_then(|a| a.business_type.parse::<BusinessType>().ok());
+        .flatten();
     let data = match bt {
         Some(bt) if form.keys().any(|k| k != "csrf") => Some(data_of(bt, &form)),
         _ => None,

@@ -1,10 +1,10 @@
 //! Error notices for pages: an [`ApiError`] shown in Chinese first (by its
 //! rule id when a rule refused it, else by the stable phrase of its message),
-//! with the English detail below, in the same HTML as [`super::ui::notice`].
+//! with the English detail below, in the same HTML as [`super::notice`].
 
 use maud::{html, Markup};
 
-use super::zh;
+use super::super::zh;
 use crate::error::ApiError;
 
 /// The `err` message box for an error: Chinese (when known) and English.
@@ -36,12 +36,12 @@ mod tests {
         );
         assert_eq!(
             error_notice(&e).into_string(),
-            super::super::ui::notice("err", &e.message).into_string()
+            super::super::notice("err", &e.message).into_string()
         );
         let plain = ApiError::bad_request("zzz <b>");
         assert_eq!(
             error_notice(&plain).into_string(),
-            super::super::ui::notice("err", &plain.message).into_string()
+            super::super::notice("err", &plain.message).into_string()
         );
         let ruled = ApiError::by_rule(
             StatusCode::FORBIDDEN,
