@@ -1210,6 +1210,7 @@ fn no_route_outside_the_table() {
     );
     for f in [
         include_str!("../src/routes.rs"),
+        include_str!("../src/route_table.rs"),
         include_str!("../src/api/mod.rs"),
         include_str!("../src/pages/mod.rs"),
     ] {

@@ -1,0 +1,695 @@
+//! The route table: every route of the agency's server with its method,
+//! path, guard (public with a rate class, signed in, or a permission), body
+//! class and handler. `router()` in `lib.rs` is the only place that mounts
+//! them, so no route exists outside this table.
+
+use axum::http::Method;
+use axum::routing::{delete, get, post, MethodRouter};
+use sirm_domain::access::Permission as P;
+
+use crate::routes::{Guard, Kind, RouteSpec};
+use crate::{api, assets, metrics, pages, AppState};
+
+const fn spec(method: Method, path: &'static str, guard: Guard, kind: Kind) -> RouteSpec {
+    RouteSpec::new(method, path, guard, kind)
+}
+
+/// Every route: its method, path, guard and handler.
+pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    use api::identity as id;
+    use pages::{account, admin, certificate as cert, home, kiosk, login, portal, upload, work};
+    const REVIEWING: &[P] = &[
+        P::RecordCollect,
+        P::RecordReview,
+        P::RecordRecheck,
+        P::RecordApprove,
+        P::RecordMaintain,
+    ];
+    // Taking an application: the clerk, or the maintenance officer for corrections.
+    const TAKING: &[P] = &[P::RecordCollect, P::RecordMaintain];
+    const OWN: &[P] = &[P::OwnRecordRead, P::DelegatedRecordRead];
+    const DECIDING: &[P] = &[P::RecordReview, P::RecordRecheck, P::RecordApprove];
+    use crate::ratelimit::RateClass as R;
+    use crate::routes::BodyClass as B;
+    use Guard::{AnyPerm, Perm, Public, SignedIn};
+    use Kind::{Api, Page};
+    let (g, p, d) = (Method::GET, Method::POST, Method::DELETE);
+    vec![
+        // Public pages and health.
+        (
+            spec(g.clone(), "/", Public, Page).rate(R::Pages),
+            get(login::index),
+        ),
+        (
+            spec(g.clone(), "/kiosk", Public, Page).rate(R::Pages),
+            get(kiosk::home),
+        ),
+        (
+            spec(p.clone(), "/kiosk", Public, Page).rate(R::Pin),
+            post(kiosk::login),
+        ),
+        (
+            spec(g.clone(), "/kiosk/record", Public, Page).rate(R::Pages),
+            get(kiosk::record),
+        ),
+        (
+            spec(p.clone(), "/kiosk/certificate", Public, Page).rate(R::Pages),
+            post(kiosk::certificate),
+        ),
+        (
+            spec(p.clone(), "/kiosk/logout", Public, Page).rate(R::Pages),
+            post(kiosk::logout),
+        ),
+        (
+            spec(g.clone(), "/login", Public, Page).rate(R::Pages),
+            get(login::login_form),
+        ),
+        (
+            spec(p.clone(), "/login", Public, Page).rate(R::SignIn),
+            post(login::login_submit),
+        ),
+        (
+            spec(g.clone(), "/activate", Public, Page).rate(R::Pages),
+            get(login::activate_form),
+        ),
+        (
+            spec(p.clone(), "/activate", Public, Page).rate(R::Activation),
+            post(login::activate_submit),
+        ),
+        (
+            spec(g.clone(), "/metrics", Public, Api).rate(R::Pages),
+            get(metrics::metrics),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/statistics",
+                Perm(P::StatisticsRead),
+                Api,
+            ),
+            get(api::statistics::statistics),
+        ),
+        (
+            spec(g.clone(), "/healthz", Public, Api).rate(R::Pages),
+            get(api::health::healthz),
+        ),
+        (
+            spec(g.clone(), "/readyz", Public, Api).rate(R::Pages),
+            get(api::health::readyz),
+        ),
+        (
+            spec(g.clone(), "/api/v1/openapi.json", Public, Api).rate(R::Pages),
+            get(api::openapi_json),
+        ),
+        (
+            spec(g.clone(), "/api/v1/ledger/checkpoint", Public, Api).rate(R::Proof),
+            get(api::ledger::checkpoint),
+        ),
+        (
+            spec(g.clone(), "/api/v1/ledger/proof/inclusion", Public, Api).rate(R::Proof),
+            get(api::ledger::inclusion),
+        ),
+        (
+            spec(g.clone(), "/api/v1/ledger/proof/consistency", Public, Api).rate(R::Proof),
+            get(api::ledger::consistency),
+        ),
+        (
+            spec(p.clone(), "/api/v1/session", Public, Api).rate(R::SignIn),
+            post(id::login),
+        ),
+        (
+            spec(p.clone(), "/api/v1/activate", Public, Api).rate(R::Activation),
+            post(id::activate),
+        ),
+        // Password reset with a one-time code (no sign-in).
+        (
+            spec(g.clone(), "/reset", Public, Page).rate(R::Pages),
+            get(login::reset_form),
+        ),
+        (
+            spec(p.clone(), "/reset", Public, Page).rate(R::SignIn),
+            post(login::reset_submit),
+        ),
+        (
+            spec(p.clone(), "/api/v1/password-reset", Public, Api).rate(R::SignIn),
+            post(id::complete_reset),
+        ),
+        // Scripts of the pages (files, so the CSP allows no inline script).
+        (
+            spec(g.clone(), "/static/sirm.js", Public, Page).rate(R::Pages),
+            get(assets::sirm_js),
+        ),
+        (
+            spec(g.clone(), "/static/kiosk.js", Public, Page).rate(R::Pages),
+            get(assets::kiosk_js),
+        ),
+        // Telephone channel (Art 14): server to server, ID number + query PIN,
+        // rate-limited per source address (ratelimit.rs).
+        (
+            spec(p.clone(), "/api/v1/ivr/summary", Public, Api).rate(R::Pin),
+            post(api::ivr::summary),
+        ),
+        // Certificate verification (Art 15): public, rate-limited per source.
+        (
+            spec(g.clone(), "/verify", Public, Page).rate(R::Verify),
+            get(cert::verify_home),
+        ),
+        (
+            spec(p.clone(), "/verify", Public, Page)
+                .rate(R::Verify)
+                .body(B::Certificate),
+            post(cert::verify_upload),
+        ),
+        (
+            spec(g.clone(), "/verify/{code}", Public, Page).rate(R::Verify),
+            get(cert::verify_code),
+        ),
+        (
+            spec(g.clone(), "/api/v1/certificates/{code}", Public, Api).rate(R::Verify),
+            get(cert::verify_api),
+        ),
+        (
+            spec(p.clone(), "/api/v1/certificates/verify", Public, Api)
+                .rate(R::Verify)
+                .body(B::Certificate),
+            post(cert::verify_file_api),
+        ),
+        // Self-service: any signed-in account, even with a pending task.
+        (
+            spec(p.clone(), "/logout", SignedIn, Page),
+            post(login::logout),
+        ),
+        (spec(g.clone(), "/home", SignedIn, Page), get(home::home)),
+        (
+            spec(g.clone(), "/account/password", SignedIn, Page),
+            get(account::password_form),
+        ),
+        (
+            spec(p.clone(), "/account/password", SignedIn, Page),
+            post(account::password_submit),
+        ),
+        (
+            spec(g.clone(), "/account/totp", SignedIn, Page),
+            get(account::totp_form),
+        ),
+        (
+            spec(p.clone(), "/account/totp", SignedIn, Page),
+            post(account::totp_submit),
+        ),
+        (
+            spec(d.clone(), "/api/v1/session", SignedIn, Api),
+            delete(id::logout),
+        ),
+        (spec(g.clone(), "/api/v1/me", SignedIn, Api), get(id::me)),
+        (
+            spec(p.clone(), "/api/v1/me/password", SignedIn, Api),
+            post(id::change_password),
+        ),
+        (
+            spec(p.clone(), "/api/v1/me/totp", SignedIn, Api),
+            post(id::totp_begin),
+        ),
+        (
+            spec(p.clone(), "/api/v1/me/totp/confirm", SignedIn, Api),
+            post(id::totp_confirm),
+        ),
+        // System administrator: accounts and role requests.
+        (
+            spec(g.clone(), "/admin/users", Perm(P::AccountManage), Page),
+            get(admin::users),
+        ),
+        (
+            spec(p.clone(), "/admin/users", Perm(P::AccountManage), Page),
+            post(admin::add_user),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/admin/users/{username}/{action}",
+                Perm(P::AccountManage),
+                Page,
+            ),
+            post(admin::user_action),
+        ),
+        (
+            spec(g.clone(), "/api/v1/users", Perm(P::AccountManage), Api),
+            get(id::users),
+        ),
+        (
+            spec(p.clone(), "/api/v1/users", Perm(P::AccountManage), Api),
+            post(id::add_user),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/users/{username}/{action}",
+                Perm(P::AccountManage),
+                Api,
+            ),
+            post(id::user_action),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/users/{username}/roles/{role}/revoke",
+                Perm(P::AccountManage),
+                Api,
+            ),
+            post(id::revoke_role),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/role-requests",
+                Perm(P::AccountManage),
+                Api,
+            ),
+            post(id::request_role),
+        ),
+        // Security administrator: role approvals.
+        (
+            spec(
+                g.clone(),
+                "/admin/role-requests",
+                Perm(P::RoleApprove),
+                Page,
+            ),
+            get(admin::role_requests),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/admin/role-requests/{id}/{action}",
+                Perm(P::RoleApprove),
+                Page,
+            ),
+            post(admin::decide),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/role-requests",
+                Perm(P::RoleApprove),
+                Api,
+            ),
+            get(id::role_requests),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/role-requests/{id}/decision",
+                Perm(P::RoleApprove),
+                Api,
+            ),
+            post(id::decide),
+        ),
+        // Database administrator: backups, checks, storage (docs/operations.md).
+        (
+            spec(g.clone(), "/operations", Perm(P::DatabaseMaintain), Page),
+            get(pages::operations::operations),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/operations/acknowledge",
+                Perm(P::DatabaseMaintain),
+                Page,
+            ),
+            post(pages::operations::acknowledge),
+        ),
+        // Security, audit and database administrators: handle an alarm.
+        (
+            spec(
+                p.clone(),
+                "/alarms/acknowledge",
+                AnyPerm(&[P::SecurityConfig, P::AuditRead, P::DatabaseMaintain]),
+                Page,
+            ),
+            post(pages::operations::acknowledge_alarm),
+        ),
+        // Audit administrator: the security audit trail.
+        (
+            spec(g.clone(), "/audit", Perm(P::AuditRead), Page),
+            get(admin::audit),
+        ),
+        (
+            spec(g.clone(), "/audit/export.csv", Perm(P::AuditExport), Page),
+            get(admin::audit_csv),
+        ),
+        (
+            spec(g.clone(), "/api/v1/audit", Perm(P::AuditRead), Api),
+            get(id::audit),
+        ),
+        // Counter (clerk): external identities.
+        (
+            spec(g.clone(), "/counter", Perm(P::ExternalActivate), Page),
+            get(admin::counter),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/counter/activation",
+                Perm(P::ExternalActivate),
+                Page,
+            ),
+            post(admin::issue_activation),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/counter/employer-agent",
+                Perm(P::ExternalActivate),
+                Page,
+            ),
+            post(admin::add_employer_agent),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/counter/delegation",
+                Perm(P::ExternalActivate),
+                Page,
+            ),
+            post(admin::record_delegation),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/activation-codes",
+                Perm(P::ExternalActivate),
+                Api,
+            ),
+            post(id::issue_activation),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/employer-agents",
+                Perm(P::ExternalActivate),
+                Api,
+            ),
+            post(id::add_employer_agent),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/counter/query-pin",
+                Perm(P::ExternalActivate),
+                Page,
+            ),
+            post(admin::set_query_pin),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/counter/password-reset",
+                Perm(P::ExternalActivate),
+                Page,
+            ),
+            post(admin::counter_reset),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/counter/password-reset",
+                Perm(P::ExternalActivate),
+                Api,
+            ),
+            post(id::counter_reset),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/query-pins",
+                Perm(P::ExternalActivate),
+                Api,
+            ),
+            post(api::ivr::set_query_pin),
+        ),
+        // Business transactions and the review chain.
+        (
+            spec(g.clone(), "/applications/new", AnyPerm(TAKING), Page),
+            get(work::new_application),
+        ),
+        (
+            spec(p.clone(), "/applications", AnyPerm(TAKING), Page).body(B::Application),
+            post(work::submit),
+        ),
+        (
+            spec(g.clone(), "/queue", AnyPerm(REVIEWING), Page),
+            get(work::queue),
+        ),
+        (
+            spec(g.clone(), "/applications/{id}", AnyPerm(REVIEWING), Page),
+            get(work::application),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/applications/{id}/decision",
+                AnyPerm(DECIDING),
+                Page,
+            ),
+            post(work::decide),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/applications/{id}/resubmit",
+                Perm(P::RecordCollect),
+                Page,
+            )
+            .body(B::Application),
+            post(work::resubmit),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/applications/{id}/withdraw",
+                Perm(P::RecordCollect),
+                Page,
+            ),
+            post(work::withdraw),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/applications/{id}/materials/{sha256}",
+                AnyPerm(REVIEWING),
+                Page,
+            ),
+            get(work::material),
+        ),
+        (
+            spec(g.clone(), "/maintenance-log", Perm(P::PersonQuery), Page),
+            get(work::maintenance_log),
+        ),
+        (
+            spec(p.clone(), "/maintenance-log", Perm(P::PersonQuery), Page),
+            post(work::maintenance_log_post),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/maintenance-log/export.csv",
+                Perm(P::PersonQuery),
+                Page,
+            ),
+            post(work::maintenance_csv_post),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/maintenance-log/export.csv",
+                Perm(P::PersonQuery),
+                Page,
+            ),
+            get(work::maintenance_csv),
+        ),
+        (
+            spec(g.clone(), "/declarations/new", Perm(P::RecordCollect), Page),
+            get(upload::upload_form),
+        ),
+        (
+            spec(p.clone(), "/declarations", Perm(P::RecordCollect), Page).body(B::Declaration),
+            post(upload::upload),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/declarations/jobs/{token}",
+                Perm(P::RecordCollect),
+                Page,
+            ),
+            get(upload::job_page),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/declarations/jobs/{token}",
+                Perm(P::RecordCollect),
+                Api,
+            ),
+            get(upload::job_api),
+        ),
+        (
+            spec(g.clone(), "/arrears", Perm(P::PersonQuery), Page),
+            get(work::arrears),
+        ),
+        (
+            spec(g.clone(), "/arrears/export.csv", Perm(P::PersonQuery), Page),
+            get(work::arrears_csv),
+        ),
+        (
+            spec(g.clone(), "/api/v1/arrears", Perm(P::PersonQuery), Api),
+            get(work::arrears_api),
+        ),
+        (
+            spec(p.clone(), "/api/v1/applications", AnyPerm(TAKING), Api).body(B::Application),
+            post(api::collection::submit),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/applications/queue",
+                AnyPerm(REVIEWING),
+                Api,
+            ),
+            get(api::collection::queue),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/applications/{id}",
+                AnyPerm(REVIEWING),
+                Api,
+            ),
+            get(api::collection::get),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/applications/{id}/decision",
+                AnyPerm(DECIDING),
+                Api,
+            ),
+            post(api::collection::decide),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/maintenance-log",
+                Perm(P::PersonQuery),
+                Api,
+            ),
+            get(api::collection::maintenance_log),
+        ),
+        // Queries.
+        (
+            spec(g.clone(), "/persons", Perm(P::PersonQuery), Page),
+            get(home::persons_form),
+        ),
+        (
+            spec(p.clone(), "/persons", Perm(P::PersonQuery), Page),
+            post(home::persons),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/persons/lookup",
+                Perm(P::PersonQuery),
+                Api,
+            ),
+            post(id::person),
+        ),
+        (
+            spec(g.clone(), "/my/record", AnyPerm(OWN), Page),
+            get(portal::my_record),
+        ),
+        (
+            spec(g.clone(), "/my/statement", AnyPerm(OWN), Page),
+            get(portal::statement),
+        ),
+        (
+            spec(g.clone(), "/my/queries", Perm(P::OwnRecordRead), Page),
+            get(portal::my_queries),
+        ),
+        (
+            spec(g.clone(), "/my/certificates", AnyPerm(OWN), Page),
+            get(cert::my_certificates),
+        ),
+        (
+            spec(p.clone(), "/my/certificates", AnyPerm(OWN), Page),
+            post(cert::issue_form),
+        ),
+        (
+            spec(g.clone(), "/my/certificates/{code}/pdf", AnyPerm(OWN), Page),
+            get(cert::download),
+        ),
+        (
+            spec(p.clone(), "/api/v1/my/certificates", AnyPerm(OWN), Api),
+            post(cert::issue_api),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/persons/certificates",
+                Perm(P::PersonQuery),
+                Page,
+            ),
+            post(cert::counter_issue),
+        ),
+        (
+            spec(g.clone(), "/certificates", Perm(P::RecordMaintain), Page),
+            get(cert::staff_page),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/certificates/revoke",
+                Perm(P::RecordMaintain),
+                Page,
+            ),
+            post(cert::revoke),
+        ),
+        (
+            spec(g.clone(), "/api/v1/my/record", AnyPerm(OWN), Api),
+            get(portal::record_api),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/employer",
+                Perm(P::EmployerRecordRead),
+                Api,
+            ),
+            get(portal::employer_api),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/employer/employees/{id}",
+                Perm(P::EmployerRecordRead),
+                Api,
+            ),
+            get(portal::employee_api),
+        ),
+        (
+            spec(p.clone(), "/api/v1/organ-queries", Perm(P::OrganQuery), Api),
+            post(portal::organ_query),
+        ),
+        (
+            spec(g.clone(), "/employer", Perm(P::EmployerRecordRead), Page),
+            get(portal::employer_home),
+        ),
+        (
+            spec(
+                g,
+                "/employer/employees/{id}",
+                Perm(P::EmployerRecordRead),
+                Page,
+            ),
+            get(portal::employee),
+        ),
+    ]
+}
