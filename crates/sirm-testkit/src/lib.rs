@@ -706,3 +706,44 @@ pub fn ledger_tail(opts: &OpenOptions, after: u64) -> (u64, Vec<String>) {
     .join()
     .unwrap()
 }
+
+#[cfg(test)]
+mod tests {
+    /// Each crate's integration tests are one binary, `tests/all.rs`
+    /// (`autotests = false`): a test file it does not list as a module would
+    /// never be built or run.
+    #[test]
+    fn every_test_file_is_a_module_of_its_crates_test_binary() {
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut checked = 0;
+        for krate in std::fs::read_dir(&crates).unwrap() {
+            let tests = krate.unwrap().path().join("tests");
+            let Ok(listed) = std::fs::read_to_string(tests.join("all.rs")) else {
+                continue;
+            };
+            for entry in std::fs::read_dir(&tests).unwrap() {
+                let path = entry.unwrap().path();
+                let module = match path.extension().and_then(|e| e.to_str()) {
+                    Some("rs") => path.file_stem(),
+                    _ if path.join("mod.rs").is_file() => path.file_name(),
+                    _ => None,
+                };
+                let Some(module) = module.and_then(|m| m.to_str()) else {
+                    continue;
+                };
+                assert!(
+                    module == "all" || listed.contains(&format!("\nmod {module};\n")),
+                    "{} is not listed as `mod {module};` in {}",
+                    path.display(),
+                    tests.join("all.rs").display()
+                );
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 20,
+            "only {checked} test files found under {}",
+            crates.display()
+        );
+    }
+}
