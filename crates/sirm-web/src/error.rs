@@ -9,7 +9,7 @@ use serde::Serialize;
 use sirm_app::AppError;
 use sirm_domain::RuleId;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     /// Stable machine-readable code.

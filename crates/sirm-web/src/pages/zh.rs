@@ -60,19 +60,6 @@ pub fn error_zh(e: &ApiError) -> String {
 /// stable phrase (sign-in, duplicates, malformed input …). Rule refusals are
 /// translated by [`rule_zh`] from their [`RuleId`] ([`error_zh`]).
 pub fn message_zh(message: &str) -> Option<String> {
-    // Pages that hold only a message string (not yet the `ApiError`) still
-    // get the Chinese of the rule from the prefix our own refusals write,
-    // "refused by rule <id>" (`AppError::forbidden`, the duty, PIN and
-    // password checks). TRANSITIONAL: goes when every page passes the error.
-    if let Some(rest) = message.split("refused by rule ").nth(1) {
-        let id: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
-            .collect();
-        if let Ok(rule) = id.trim_end_matches('.').parse::<sirm_domain::RuleId>() {
-            return Some(rule_zh(rule).to_string());
-        }
-    }
     let table: &[(&str, &str)] = &[
         (
             "wrong username or password; the account is now locked",

@@ -3,63 +3,74 @@
 //! erasure of a person's identifying data. All go through the review chain.
 
 use sirm_domain::access::Permission;
-use sirm_domain::records::{
-    self, kind, ContributionCorrection, EmployerChange, PersonChange, PersonErasure,
-};
+use sirm_domain::records::{self, kind, ContributionCorrection, PersonErasure};
 use sirm_ledger::{EntryDraft, Stream};
 
 use super::contributions::assess;
-use super::registration::{employer_of_agency, protect_person_change};
-use super::{person_of_agency, Business};
+use super::registration::{EmployerChangeOf, PersonChangeOf};
+use super::{person_of_agency, Business, DraftStream};
 use crate::drafts::draft;
 use crate::identity::Principal;
-use crate::registration::{employer_change_draft, person_change_draft};
 use crate::{AppError, Sirm};
 
-/// 个人信息更正（维护）: a person change by the maintenance officer.
-pub(crate) struct PersonCorrect;
+/// A registration detail corrected by the maintenance officer (维护): the
+/// same raw data, checks and ledger entries as the change it corrects
+/// (`Change`), under its own name and taken by the maintenance officer.
+pub(crate) trait Corrects {
+    const NAME_ZH: &'static str;
+    type Change: Business;
+}
 
-impl Business for PersonCorrect {
-    const NAME_ZH: &'static str = "个人信息更正（维护）";
+impl<C: Corrects> Business for C {
+    const NAME_ZH: &'static str = <C as Corrects>::NAME_ZH;
     const TAKER: Permission = Permission::RecordMaintain;
-    type Data = PersonChange;
+    type Data = <C::Change as Business>::Data;
 
     async fn protect(sirm: &Sirm, data: serde_json::Value) -> Result<serde_json::Value, AppError> {
-        protect_person_change(sirm, data).await
+        C::Change::protect(sirm, data).await
     }
 
-    async fn check(sirm: &Sirm, who: &Principal, c: &PersonChange) -> Result<(), AppError> {
-        person_of_agency(sirm, who, &c.id).await
+    async fn check(sirm: &Sirm, who: &Principal, data: &Self::Data) -> Result<(), AppError> {
+        C::Change::check(sirm, who, data).await
     }
 
     async fn drafts(
         sirm: &Sirm,
-        p: &PersonChange,
+        data: &Self::Data,
         actor: &str,
     ) -> Result<Vec<EntryDraft>, AppError> {
-        Ok(vec![person_change_draft(&sirm.config, actor, p)?])
+        C::Change::drafts(sirm, data, actor).await
     }
+
+    fn subject(data: &Self::Data, drafts: &[EntryDraft]) -> String {
+        C::Change::subject(data, drafts)
+    }
+
+    async fn on_approval(
+        sirm: &Sirm,
+        who: &Principal,
+        data: &Self::Data,
+        application: &str,
+        actors: Vec<String>,
+    ) -> Result<Option<DraftStream>, AppError> {
+        C::Change::on_approval(sirm, who, data, application, actors).await
+    }
+}
+
+/// 个人信息更正（维护）: a person change by the maintenance officer.
+pub(crate) struct PersonCorrect;
+
+impl Corrects for PersonCorrect {
+    const NAME_ZH: &'static str = "个人信息更正（维护）";
+    type Change = PersonChangeOf;
 }
 
 /// 单位信息更正（维护）: an employer change by the maintenance officer.
 pub(crate) struct EmployerCorrect;
 
-impl Business for EmployerCorrect {
+impl Corrects for EmployerCorrect {
     const NAME_ZH: &'static str = "单位信息更正（维护）";
-    const TAKER: Permission = Permission::RecordMaintain;
-    type Data = EmployerChange;
-
-    async fn check(sirm: &Sirm, who: &Principal, e: &EmployerChange) -> Result<(), AppError> {
-        employer_of_agency(sirm, who, &e.credit_code).await
-    }
-
-    async fn drafts(
-        sirm: &Sirm,
-        e: &EmployerChange,
-        actor: &str,
-    ) -> Result<Vec<EntryDraft>, AppError> {
-        Ok(vec![employer_change_draft(&sirm.config, actor, e)?])
-    }
+    type Change = EmployerChangeOf;
 }
 
 /// 缴费记录更正（维护）: one unpaid person-month assessed again.

@@ -25,10 +25,10 @@ use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
 
-pub(super) type Msg = Option<(&'static str, String)>;
+pub(super) type Msg = Option<super::ui::Outcome>;
 
 pub(super) fn with_status(mut r: Response, msg: &Msg, err: Option<&ApiError>) -> Response {
-    if let (Some(("err", _)), Some(e)) = (msg, err) {
+    if let (Some(super::ui::Outcome::Err(_)), Some(e)) = (msg, err) {
         *r.status_mut() = e.status;
     }
     r
@@ -39,10 +39,10 @@ pub(super) fn outcome<T>(
     ok: impl FnOnce(T) -> String,
 ) -> (Msg, Option<ApiError>) {
     match res {
-        Ok(v) => (Some(("ok", ok(v))), None),
+        Ok(v) => (Some(super::ui::Outcome::Ok(ok(v))), None),
         Err(e) => {
             let e = ApiError::from(e);
-            (Some(("err", e.message.clone())), Some(e))
+            (Some(super::ui::Outcome::Err(e.clone())), Some(e))
         }
     }
 }
@@ -214,7 +214,9 @@ pub async fn user_action(
             },
         ),
         other => (
-            Some(("err", format!("unknown action {other}"))),
+            Some(super::ui::Outcome::ErrText(format!(
+                "unknown action {other}"
+            ))),
             Some(ApiError::bad_request("unknown action")),
         ),
     };

@@ -7,6 +7,34 @@ use maud::{html, Markup};
 use super::super::zh;
 use crate::error::ApiError;
 
+/// What a page says about the action just taken.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// It worked: a sentence for the user.
+    Ok(String),
+    /// Refused or failed: shown in Chinese by its rule (or stable phrase),
+    /// the English detail below.
+    Err(ApiError),
+    /// A failure known only as text (a background job's message).
+    ErrText(String),
+}
+
+impl Outcome {
+    /// The message box.
+    pub fn render(&self) -> Markup {
+        match self {
+            Outcome::Ok(m) => super::notice("ok", m),
+            Outcome::Err(e) => error_notice(e),
+            Outcome::ErrText(m) => super::notice("err", m),
+        }
+    }
+
+    /// The message box of an optional outcome; nothing when `None`.
+    pub fn render_opt(o: Option<&Outcome>) -> Markup {
+        o.map(Outcome::render).unwrap_or_default()
+    }
+}
+
 /// The `err` message box for an error: Chinese (when known) and English.
 pub fn error_notice(e: &ApiError) -> Markup {
     let zh = match e.rule {

@@ -148,8 +148,8 @@ pub fn hidden(name: &str, value: &str) -> Markup {
 }
 
 /// The message of a page's outcome, if any, as a notice.
-pub fn outcome_notice(msg: &Option<(&'static str, String)>) -> Markup {
-    super::notice_opt(msg.as_ref().map(|(c, m)| (*c, m.as_str())))
+pub fn outcome_notice(msg: &Option<super::Outcome>) -> Markup {
+    super::Outcome::render_opt(msg.as_ref())
 }
 
 #[cfg(test)]

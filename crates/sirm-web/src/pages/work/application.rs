@@ -201,7 +201,7 @@ pub(super) async fn application_page(
     st: &AppState,
     c: &Caller,
     id: &str,
-    msg: Option<(&str, String)>,
+    msg: Option<ui::Outcome>,
 ) -> Response {
     let v = match st.sirm.application_view(&c.principal, id).await {
         Ok(v) => v,
@@ -232,7 +232,12 @@ pub(super) async fn application_page(
             .iter()
             .any(|s| s.actor == c.principal.username);
         if c.principal.may(stage.permission()) && acted {
-            actions = ui::notice("err", "refused by rule four-eyes (Art 7): you already acted on this application; each stage needs a different person");
+            actions = ui::error_notice(&ApiError::by_rule(
+                axum::http::StatusCode::FORBIDDEN,
+                "forbidden",
+                sirm_domain::RuleId::FourEyes,
+                "refused by rule four-eyes (Art 7): you already acted on this application; each stage needs a different person",
+            ));
         } else if c.principal.may(stage.permission()) {
             actions = decision_form(c, id, stage);
         }
@@ -257,7 +262,7 @@ pub(super) async fn application_page(
     };
     let body = html! {
         h1 { (ui::t("业务", "Application")) " " (id) }
-        (ui::notice_opt(msg.as_ref().map(|(c, m)| (*c, m.as_str()))))
+        (ui::Outcome::render_opt(msg.as_ref()))
         p {
             (type_label(&a.business_type)) " · " (ui::t("状态", "status")) " " (status_zh(&a.status))
             " · " (ui::t("待处理环节", "waiting for")) " "
@@ -325,7 +330,11 @@ pub async fn application(
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    let mut msg = q.done.as_deref().and_then(done_message).map(|m| ("ok", m));
+    let mut msg = q
+        .done
+        .as_deref()
+        .and_then(done_message)
+        .map(ui::Outcome::Ok);
     // A decision running in the background: its progress, or its outcome.
     let key = sirm_app::collection::declaration_file::decision_job(&id);
     let mut refresh = false;
@@ -334,21 +343,18 @@ pub async fn application(
         match &v.finished {
             None => {
                 refresh = true;
-                msg = Some((
-                    "ok",
-                    format!(
-                        "正在写入账本 writing to the ledger: {} / {} 行 rows",
-                        v.done,
-                        v.total.map(|t| t.to_string()).unwrap_or_else(|| "…".into()),
-                    ),
-                ));
+                msg = Some(ui::Outcome::Ok(format!(
+                    "正在写入账本 writing to the ledger: {} / {} 行 rows",
+                    v.done,
+                    v.total.map(|t| t.to_string()).unwrap_or_else(|| "…".into()),
+                )));
             }
             Some(Ok(status)) => {
-                msg = done_message(status).map(|m| ("ok", m));
+                msg = done_message(status).map(ui::Outcome::Ok);
                 st.sirm.progress.remove(&key);
             }
             Some(Err(e)) => {
-                msg = Some(("err", e.clone()));
+                msg = Some(ui::Outcome::ErrText(e.clone()));
                 st.sirm.progress.remove(&key);
             }
         }

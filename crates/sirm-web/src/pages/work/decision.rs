@@ -72,7 +72,8 @@ pub async fn decide(
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
-            let mut r = application_page(&st, &c, &id, Some(("err", e.message))).await;
+            let mut r =
+                application_page(&st, &c, &id, Some(crate::pages::ui::Outcome::Err(e))).await;
             *r.status_mut() = status;
             r
         }
@@ -95,9 +96,10 @@ pub async fn resubmit(
 ) -> Response {
     let (form, materials, error) = read_multipart(&st, &mut mp).await;
     if let Some(e) = error {
-        let mut r = application_page(&st, &c, &id, Some(("err", e.message))).await;
+        let status = e.status;
+        let mut r = application_page(&st, &c, &id, Some(crate::pages::ui::Outcome::Err(e))).await;
         if r.status() == StatusCode::OK {
-            *r.status_mut() = e.status;
+            *r.status_mut() = status;
         }
         return r;
     }
@@ -117,7 +119,15 @@ pub async fn resubmit(
         .await;
     match res {
         Ok(()) => after(&id, "resubmitted"),
-        Err(e) => application_page(&st, &c, &id, Some(("err", ApiError::from(e).message))).await,
+        Err(e) => {
+            application_page(
+                &st,
+                &c,
+                &id,
+                Some(crate::pages::ui::Outcome::Err(ApiError::from(e))),
+            )
+            .await
+        }
     }
 }
 
@@ -133,7 +143,15 @@ pub async fn withdraw(
         .await
     {
         Ok(()) => after(&id, "withdrawn"),
-        Err(e) => application_page(&st, &c, &id, Some(("err", ApiError::from(e).message))).await,
+        Err(e) => {
+            application_page(
+                &st,
+                &c,
+                &id,
+                Some(crate::pages::ui::Outcome::Err(ApiError::from(e))),
+            )
+            .await
+        }
     }
 }
 

@@ -110,13 +110,13 @@ fn type_tabs() -> Markup {
 fn new_form(
     c: &Caller,
     bt: BusinessType,
-    msg: Option<(&str, &str)>,
+    msg: Option<ui::Outcome>,
     values: &Map<String, Value>,
 ) -> Markup {
     html! {
         h1 { span.zh { "受理：" (bt.name_zh()) } " " span.en { (bt.as_str()) } }
         p { (type_tabs()) }
-        (ui::notice_opt(msg))
+        (ui::Outcome::render_opt(msg.as_ref()))
         form method="post" enctype="multipart/form-data" action="/applications" id="new-application" {
             (ui::csrf(&c.csrf))
             input type="hidden" name="business_type" value=(bt.as_str());
@@ -179,7 +179,7 @@ pub async fn submit(
             let mut r = ui::page(
                 "受理 New application",
                 Some((&c.principal, &c.csrf)),
-                new_form(&c, bt, Some(("err", &e.message)), &form),
+                new_form(&c, bt, Some(ui::Outcome::Err(e.clone())), &form),
             );
             *r.status_mut() = e.status;
             r
