@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod caller;
 pub mod client_addr;
 pub mod error;
 pub mod headers;

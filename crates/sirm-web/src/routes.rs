@@ -14,7 +14,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use sirm_app::{AppError, Principal};
+use sirm_app::AppError;
 use sirm_domain::access::Permission;
 use sirm_domain::RuleId;
 
@@ -136,17 +136,7 @@ impl RouteSpec {
     }
 }
 
-/// The signed-in caller of a request (inserted by the guard).
-#[derive(Clone, Debug)]
-pub struct Caller {
-    pub principal: Principal,
-    pub csrf: String,
-    pub token: String,
-}
-
-/// The client's address (for the audit trail).
-#[derive(Clone, Debug)]
-pub struct Source(pub String);
+pub use crate::caller::{Caller, Source};
 
 /// The value of the request cookie `name` (the first of that name in the
 /// `Cookie` headers), as sent: no percent-decoding, quotes kept.

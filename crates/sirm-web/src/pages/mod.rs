@@ -175,7 +175,7 @@ pub fn local_time(us: i64) -> String {
 /// `export` security event first (an export is evidence like a look-up).
 pub async fn csv_response(
     st: &crate::AppState,
-    c: &crate::routes::Caller,
+    c: &crate::caller::Caller,
     filename: &str,
     head: &str,
     rows: &[Vec<String>],
