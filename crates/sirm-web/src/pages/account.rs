@@ -6,7 +6,7 @@ use axum::{Extension, Form};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use super::ui::{csrf, notice, notice_opt, page, t, FieldKind};
+use super::ui::{csrf, notice, page, t, FieldKind, Outcome};
 use super::ui::{hidden, Input};
 use crate::error::ApiError;
 use crate::routes::Caller;
@@ -75,7 +75,7 @@ const CODE: Input =
 
 fn password_body(
     token: &str,
-    msg: Option<(&str, &str)>,
+    msg: Option<Outcome>,
     policy: &sirm_domain::access::PasswordPolicy,
     pending: bool,
 ) -> Markup {
@@ -89,7 +89,7 @@ fn password_body(
                 ))
             }
         }
-        (notice_opt(msg))
+        (Outcome::render_opt(msg.as_ref()))
         p { (policy_text(policy)) }
         form method="post" action="/account/password" id="password" {
             (csrf(token))
@@ -167,7 +167,7 @@ pub async fn password_submit(
             let mut r = page(
                 "修改密码 Password",
                 Some((&c.principal, &c.csrf)),
-                password_body(&c.csrf, Some(("err", &e.message)), &policy, pending),
+                password_body(&c.csrf, Some(Outcome::Err(e.clone())), &policy, pending),
             );
             *r.status_mut() = e.status;
             r

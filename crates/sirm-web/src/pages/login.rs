@@ -8,7 +8,7 @@ use maud::{html, Markup};
 use rand::RngCore;
 use serde::Deserialize;
 
-use super::ui::{csrf, layout, notice, notice_opt, t, FieldKind};
+use super::ui::{csrf, layout, notice, notice_opt, t, FieldKind, Outcome};
 use super::ui::{hidden, Input};
 use crate::error::ApiError;
 use crate::routes::{set_cookie, Caller, Source, PRELOGIN_COOKIE, SESSION_COOKIE};
@@ -202,8 +202,8 @@ const NEW_PASSWORD: Input = Input::required(
 )
 .with_autocomplete("new-password");
 
-fn activate_body(token: &str, msg: Option<(&str, &str)>, f: Option<&ActivateForm>) -> Markup {
-    if let Some(("ok", m)) = msg {
+fn activate_body(token: &str, msg: Option<&Outcome>, f: Option<&ActivateForm>) -> Markup {
+    if let Some(Outcome::Ok(m)) = msg {
         return done_body(t("开通网上账户", "Activate your portal account"), m);
     }
     let value = |name: &str| -> &str {
@@ -218,7 +218,7 @@ fn activate_body(token: &str, msg: Option<(&str, &str)>, f: Option<&ActivateForm
     html! {
         h1 { (t("开通网上账户", "Activate your portal account")) }
         p { (t("激活码由经办机构柜台在核验身份证件后发放。", "The activation code is issued at the agency counter after your ID document is checked.")) }
-        (notice_opt(msg))
+        (Outcome::render_opt(msg))
         form method="post" action="/activate" id="activate" {
             (csrf(token))
             @for field in &ACTIVATE_FIELDS { (field.render(Some(value(field.field.name)))) }
@@ -253,18 +253,18 @@ pub async fn activate_submit(
         .activate(&f.id, &f.name, &f.code, &f.username, &f.password, &source)
         .await
     {
-        Ok(()) => public_form(&st, StatusCode::OK, "开通账户 Activate", |tok| {
-            activate_body(
-                tok,
-                Some(("ok", "账户已开通，请登录。Your account is active: sign in.")),
-                None,
-            )
-        }),
+        Ok(()) => {
+            let done = Outcome::Ok("账户已开通，请登录。Your account is active: sign in.".into());
+            public_form(&st, StatusCode::OK, "开通账户 Activate", |tok| {
+                activate_body(tok, Some(&done), None)
+            })
+        }
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
+            let refused = Outcome::Err(e);
             public_form(&st, status, "开通账户 Activate", |tok| {
-                activate_body(tok, Some(("err", &e.message)), Some(&f))
+                activate_body(tok, Some(&refused), Some(&f))
             })
         }
     }
@@ -320,14 +320,14 @@ const RESET_PASSWORD: Input = Input::required(
 )
 .with_autocomplete("new-password");
 
-fn reset_body(token: &str, msg: Option<(&str, &str)>, username: &str) -> Markup {
-    if let Some(("ok", m)) = msg {
+fn reset_body(token: &str, msg: Option<&Outcome>, username: &str) -> Markup {
+    if let Some(Outcome::Ok(m)) = msg {
         return done_body(t("重置密码", "Reset your password"), m);
     }
     html! {
         h1 { (t("重置密码", "Reset your password")) }
         p { (t("重置码由系统管理员（工作人员账户）或经办机构柜台（参保人员、单位经办人、被委托人，须核验身份证件）发放，只能使用一次，24 小时内有效。", "A reset code is issued by the system administrator (staff accounts) or at the agency counter after an ID check (insured persons, employer agents, delegates); it works once, within 24 hours.")) }
-        (notice_opt(msg))
+        (Outcome::render_opt(msg))
         form method="post" action="/reset" id="reset" autocomplete="off" {
             (csrf(token))
             (RESET_USERNAME.render(Some(username)))
@@ -361,21 +361,19 @@ pub async fn reset_submit(
         .complete_reset(&f.username, &f.code, &f.new_password, &source)
         .await
     {
-        Ok(()) => public_form(&st, StatusCode::OK, "重置密码 Reset", |tok| {
-            reset_body(
-                tok,
-                Some((
-                    "ok",
-                    "新密码已设置，请登录。Your new password is set: sign in.",
-                )),
-                &f.username,
-            )
-        }),
+        Ok(()) => {
+            let done =
+                Outcome::Ok("新密码已设置，请登录。Your new password is set: sign in.".into());
+            public_form(&st, StatusCode::OK, "重置密码 Reset", |tok| {
+                reset_body(tok, Some(&done), &f.username)
+            })
+        }
         Err(e) => {
             let e = ApiError::from(e);
             let status = e.status;
+            let refused = Outcome::Err(e);
             public_form(&st, status, "重置密码 Reset", |tok| {
-                reset_body(tok, Some(("err", &e.message)), &f.username)
+                reset_body(tok, Some(&refused), &f.username)
             })
         }
     }

@@ -26,7 +26,7 @@ use sirm_app::AppError;
 use sirm_domain::id::ResidentId;
 use sirm_domain::rules::Month;
 
-use super::ui::{csrf, notice, notice_opt, page, t, FieldKind};
+use super::ui::{csrf, error_notice, notice_opt, page, t, FieldKind};
 use super::ui::{head_cells, hidden, Input};
 use crate::error::ApiError;
 use crate::routes::Caller;
@@ -108,7 +108,7 @@ async fn list_page(
     c: &Caller,
     delegation: Option<&str>,
     issued: Option<&str>,
-    error: Option<String>,
+    error: Option<ApiError>,
 ) -> Response {
     let delegation = delegation.map(str::trim).filter(|d| !d.is_empty());
     let subject = match super::portal::subject_of(st, c, delegation, None).await {
@@ -127,7 +127,7 @@ async fn list_page(
         issued.map(|code| format!("已出具，核验码 {code}。Issued; verification code {code}."));
     let body = html! {
         h1 { (t("出具证明", "Certificates")) }
-        @if let Some(e) = &error { (notice("err", e)) }
+        @if let Some(e) = &error { (error_notice(e)) }
         (notice_opt(done.as_deref().map(|m| ("ok", m))))
         form method="post" action="/my/certificates" id="issue" {
             (csrf(&c.csrf))
@@ -238,16 +238,7 @@ pub async fn issue_form(
             let q = serde_urlencoded::to_string(q).unwrap_or_default();
             Redirect::to(&format!("/my/certificates?{q}")).into_response()
         }
-        Err(e) => {
-            list_page(
-                &st,
-                &c,
-                f.delegation.as_deref(),
-                None,
-                Some(e.message.clone()),
-            )
-            .await
-        }
+        Err(e) => list_page(&st, &c, f.delegation.as_deref(), None, Some(e.clone())).await,
     }
 }
 
