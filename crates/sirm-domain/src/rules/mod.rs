@@ -43,5 +43,6 @@ pub use error::RuleError;
 pub use period::Month;
 pub use rounding::{Rounding, RoundingMode, RoundingRule};
 pub use ruleset::{
-    Category, Format, Insurance, Params, Payer, RuleBook, RuleSet, RuleSetId, RuleSetRef,
+    Category, DocumentHash, Format, Insurance, Params, Payer, RuleBook, RuleSet, RuleSetId,
+    RuleSetRef, Versions,
 };

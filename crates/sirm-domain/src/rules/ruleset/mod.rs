@@ -17,9 +17,11 @@ use super::rounding::Rounding;
 
 mod book;
 mod parse;
+mod versions;
 
 pub use book::RuleBook;
 use parse::*;
+pub use versions::{SuccessionError, Versions};
 
 // ---------------------------------------------------------------------------
 // Identity
@@ -85,12 +87,77 @@ impl<'de> Deserialize<'de> for RuleSetId {
     }
 }
 
-/// Which rule set (id and version) a value was computed under. Every result
-/// carries one; with the result's inputs it is enough to recompute the value.
+/// Which rule set (id, version and document hash) a value was computed
+/// under. Every result carries one; with the result's inputs it is enough to
+/// recompute the value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RuleSetRef {
     pub id: RuleSetId,
     pub version: u32,
+    /// The hash of the rule set document as approved in the installation
+    /// (the installation's profile: SHA-256 or SM3). Absent for results
+    /// computed before rule sets were installation data, and for sets
+    /// loaded from a file by `sirm calc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<DocumentHash>,
+}
+
+impl RuleSetRef {
+    /// Same id and version, and the same hash where both know one.
+    pub fn matches(&self, other: &RuleSetRef) -> bool {
+        self.id == other.id
+            && self.version == other.version
+            && match (self.hash, other.hash) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
+}
+
+/// A 32-byte document hash, written as 64 lowercase hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DocumentHash(pub [u8; 32]);
+
+impl DocumentHash {
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+    pub fn from_hex(s: &str) -> Result<DocumentHash, String> {
+        if s.len() != 64 || !s.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return Err("must be 64 hex digits".to_owned());
+        }
+        let mut out = [0u8; 32];
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16)
+                .map_err(|_| "must be 64 hex digits".to_owned())?;
+        }
+        Ok(DocumentHash(out))
+    }
+}
+
+impl fmt::Debug for DocumentHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Display for DocumentHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl Serialize for DocumentHash {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for DocumentHash {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        DocumentHash::from_hex(&s).map_err(serde::de::Error::custom)
+    }
 }
 
 impl fmt::Display for RuleSetRef {
@@ -350,6 +417,9 @@ pub struct RuleSet {
     extends: Option<RuleSetRef>,
     demo: bool,
     sources: Vec<String>,
+    /// The first month this version is in force (`rule_set.valid_from`);
+    /// `None`: every month (a region's first version).
+    valid_from: Option<Month>,
     pub rounding: Rounding,
     pub retirement: RetirementSchedule,
     pub min_contribution: MinContribution,
@@ -430,7 +500,15 @@ pub(crate) const LAYER_KEYS: &[&str] = &[
     "transitional_coefficient",
 ];
 const META_KEYS: &[&str] = &[
-    "id", "version", "title", "region", "extends", "demo", "sources", "notes",
+    "id",
+    "version",
+    "title",
+    "region",
+    "extends",
+    "demo",
+    "sources",
+    "notes",
+    "valid_from",
 ];
 
 /// Years a rule set may hold.
@@ -534,7 +612,11 @@ impl RuleSet {
         let id = RuleSetId::parse(doc::string(id_v, "rule_set.id")?)
             .map_err(|e| RuleError::invalid("rule_set.id", show(id_v), e))?;
         let version = meta.int("version", 1, u32::MAX as i64)? as u32;
-        let reference = RuleSetRef { id, version };
+        let reference = RuleSetRef {
+            id,
+            version,
+            hash: None,
+        };
         let title = meta.str("title")?.to_owned();
         let region = match meta.opt_str("region")? {
             None => None,
@@ -558,6 +640,7 @@ impl RuleSet {
                     id: RuleSetId::parse(doc::string(eid, "rule_set.extends.id")?)
                         .map_err(|m| RuleError::invalid("rule_set.extends.id", show(eid), m))?,
                     version: e.int("version", 1, u32::MAX as i64)? as u32,
+                    hash: None,
                 })
             }
         };
@@ -590,6 +673,13 @@ impl RuleSet {
         if let Some(v) = meta.get("notes") {
             doc::string(v, "rule_set.notes")?;
         }
+        let valid_from = match meta.get("valid_from") {
+            None => None,
+            Some(v) => Some(
+                Month::parse(doc::string(v, "rule_set.valid_from")?)
+                    .map_err(|m| RuleError::invalid("rule_set.valid_from", show(v), m))?,
+            ),
+        };
 
         let rounding = parse_rounding(Obj::new(root.req("rounding")?, "rounding")?)?;
         let retirement = parse_retirement(Obj::new(root.req("retirement")?, "retirement")?)?;
@@ -653,6 +743,7 @@ impl RuleSet {
             extends,
             demo,
             sources,
+            valid_from,
             rounding,
             retirement,
             min_contribution,
@@ -690,6 +781,20 @@ impl RuleSet {
     }
     pub fn sources(&self) -> &[String] {
         &self.sources
+    }
+    /// This set stamped with the hash of its document as approved: every
+    /// result computed under it records the hash.
+    pub fn with_document_hash(mut self, hash: DocumentHash) -> RuleSet {
+        self.reference.hash = Some(hash);
+        self.defaults.rule_set = self.reference;
+        for p in &mut self.years {
+            p.rule_set = self.reference;
+        }
+        self
+    }
+    /// The first month this version is in force; `None` for every month.
+    pub fn valid_from(&self) -> Option<Month> {
+        self.valid_from
     }
     /// The merged document (what `sirm rules show` prints).
     pub fn document(&self) -> &Value {
@@ -741,7 +846,7 @@ impl RuleSet {
 
     /// Errors unless `given` is this rule set (used when recomputing).
     pub fn check_ref(&self, recorded: RuleSetRef) -> Result<(), RuleError> {
-        if recorded == self.reference {
+        if recorded.matches(&self.reference) {
             Ok(())
         } else {
             Err(RuleError::RuleSetMismatch {
