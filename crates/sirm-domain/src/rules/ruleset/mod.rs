@@ -16,7 +16,9 @@ use super::period::Month;
 use super::rounding::Rounding;
 
 mod book;
+mod diff;
 mod parse;
+pub use diff::{diff, Change, RuleSetDiff};
 
 pub use book::RuleBook;
 use parse::*;
