@@ -16,8 +16,10 @@ use super::period::Month;
 use super::rounding::Rounding;
 
 mod book;
+mod diff;
 mod parse;
 mod versions;
+pub use diff::{diff, Change, RuleSetDiff};
 
 pub use book::RuleBook;
 use parse::*;
