@@ -40,6 +40,11 @@ pub struct Config {
     pub agency_name: String,
     /// Hash and signature profile of the ledger (`sha256-ed25519`).
     pub profile: String,
+    /// Created by `sirm demo`: accepts rule sets of invented demo figures
+    /// (`rule_set.demo = true`), which every other installation refuses. A
+    /// change of this file is recorded in the ledger (`config.change`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub demo: bool,
     /// Database URL; absent means the SQLite file in the data directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_url: Option<String>,

@@ -136,6 +136,11 @@ pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoRe
             audit_admin: (DEMO_ACCOUNTS[2].0.into(), DEMO_ACCOUNTS[2].1.into()),
             admin_password: DEMO_PASSWORD.into(),
             profile: req.profile,
+            rules: Some((
+                sirm_domain::rules::Format::Toml,
+                sirm_domain::rules::builtin::DEMO_110105_TOML.to_string(),
+            )),
+            demo: true,
         },
     )
     .await?;

@@ -26,6 +26,11 @@ pub struct InitRequest {
     pub audit_admin: (String, String),
     /// Hash and signature profile of the new ledger (`sirm init --crypto`).
     pub profile: CryptoProfile,
+    /// The region's first rule set (`sirm init --rules FILE`): format and
+    /// text, put in force in the installation's first transaction.
+    pub rules: Option<(sirm_domain::rules::Format, String)>,
+    /// A demo installation (`sirm demo`): accepts demo rule sets.
+    pub demo: bool,
 }
 
 /// Outcome shown to the operator.
@@ -96,6 +101,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         agency_code: region.as_str().to_string(),
         agency_name: req.agency_name.trim().to_string(),
         profile: profile.name().to_string(),
+        demo: req.demo,
         database_url: opts.database_url.clone(),
         database_schema: opts.database_schema.clone(),
         security: crate::datadir::SecurityConfig::default(),
@@ -110,6 +116,33 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         server: Default::default(),
         alarms: Default::default(),
         ivr: Default::default(),
+    };
+    // The first rule set is checked before anything is written.
+    let first_rules = match &req.rules {
+        None => None,
+        Some((format, text)) => {
+            let set = crate::rulesets::parse_rule_set(profile, *format, text)?;
+            crate::rulesets::check_for_installation(&config, &set)?;
+            let import = records::RuleSetImport {
+                format: match format {
+                    sirm_domain::rules::Format::Toml => "toml",
+                    sirm_domain::rules::Format::Json => "json",
+                }
+                .into(),
+                text: text.clone(),
+                reason: if req.demo {
+                    "sirm demo: the demo region's rule set (invented figures)".into()
+                } else {
+                    "sirm init --rules".into()
+                },
+            };
+            Some(crate::rulesets::approved_draft(
+                &config,
+                &set,
+                &import,
+                "sirm-init",
+            )?)
+        }
     };
     let store_cfg = opts.store_config(Some(&config));
     let owner = Store::connect(&store_cfg, DbRole::Owner).await?;
@@ -155,6 +188,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         &key,
         region,
         req,
+        first_rules,
         &[
             (req.admin_username.as_str(), password_hash, false),
             (
@@ -211,6 +245,7 @@ async fn init_database(
     key: &sirm_ledger::SigningKey,
     region: RegionCode,
     req: &InitRequest,
+    first_rules: Option<sirm_ledger::EntryDraft>,
     passwords: &[(&str, String, bool)],
     now: chrono::DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -270,6 +305,7 @@ async fn init_database(
             &a,
         )?);
     }
+    drafts.extend(first_rules);
     owner.append(drafts, key, &config.origin).await?;
     for (username, hash, must_change) in passwords {
         owner

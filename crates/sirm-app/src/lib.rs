@@ -33,6 +33,7 @@ pub mod query;
 mod reads;
 pub mod registration;
 pub mod rights;
+pub mod rulesets;
 pub mod server;
 mod sirm;
 mod sources;
@@ -49,12 +50,3 @@ pub use identity::{Pending, Principal};
 pub use sirm::{Access, OpenOptions, Sirm};
 
 pub use sirm_store::{Counts, Engine, PersonRow, ProjectionDigest};
-
-/// The built-in rule sets (national base + demo region), parsed once.
-pub fn rules_book() -> Result<&'static sirm_domain::rules::RuleBook, AppError> {
-    static BOOK: std::sync::OnceLock<Result<sirm_domain::rules::RuleBook, String>> =
-        std::sync::OnceLock::new();
-    BOOK.get_or_init(|| sirm_domain::rules::builtin::rule_book().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(|e| AppError::invalid("rule_set", e))
-}

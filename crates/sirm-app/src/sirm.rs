@@ -89,6 +89,8 @@ pub struct Sirm {
     /// installation holds (a restore with data loss): nothing is signed
     /// while the ledger is shorter than it (see [`Sirm::published_floor`]).
     published_floor: Option<u64>,
+    /// The installation's rule sets, loaded from the ledger on first use.
+    pub(crate) rules: crate::rulesets::RulesCache,
 }
 
 impl Sirm {
@@ -190,6 +192,7 @@ impl Sirm {
             alarm_gate: Default::default(),
             handles: Default::default(),
             vault,
+            rules: Default::default(),
         };
         if access == Access::Sign && !opts.append_nothing_at_open {
             sirm.record_config_change().await?;

@@ -55,6 +55,9 @@ pub mod kind {
     pub const CERTIFICATE_ISSUED: &str = "certificate.issued";
     /// An issued certificate was revoked (作废).
     pub const CERTIFICATE_REVOKED: &str = "certificate.revoked";
+    /// A regional rule set (or a new version of it) approved through the
+    /// review chain: the whole document and its hash (Art 6).
+    pub const RULE_SET_APPROVED: &str = "rule_set.approved";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -67,6 +70,11 @@ pub fn employer_subject(code: &CreditCode) -> String {
 pub fn person_subject(id: &PersonKey) -> String {
     format!("person:{id}")
 }
+/// `rule_set:<id>`: every version of a regional rule set.
+pub fn rule_set_subject(id: &str) -> String {
+    format!("rule_set:{id}")
+}
+
 pub fn application_subject(id: &str) -> String {
     format!("application:{id}")
 }
@@ -178,6 +186,37 @@ pub struct PersonErasure {
     pub reason: String,
     /// The law or decision that demands the erasure.
     pub basis: String,
+}
+
+/// An application to put a rule set (or a new version) in force, as the
+/// maintenance officer files it: the document as written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSetImport {
+    /// `toml` or `json`.
+    pub format: String,
+    /// The rule set document, byte for byte as imported.
+    pub text: String,
+    /// Why (e.g. the announcement that published the figures).
+    pub reason: String,
+}
+
+/// A rule set version in force (`rule_set.approved`): the document and the
+/// hash every figure computed under it records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSetApproved {
+    pub id: String,
+    pub version: u32,
+    pub region: String,
+    /// First month in force; `None`: every month (a first version).
+    pub valid_from: Option<crate::rules::Month>,
+    pub demo: bool,
+    /// Hex digest of `text` under the installation's profile (SHA-256 or SM3).
+    pub hash: String,
+    pub format: String,
+    pub text: String,
+    pub reason: String,
 }
 
 /// A change of details as the clerk enters it (in clear, never stored).

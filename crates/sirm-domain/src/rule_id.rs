@@ -93,6 +93,18 @@ rule_ids! {
     PinSequence = "pin.sequence",
     /// The birth date of the ID number.
     PinBirthDate = "pin.birth_date",
+    /// No approved rule set of the region is in force for the month (Art 6).
+    RuleSetMissing = "rule-set.missing",
+    /// A rule set file that fails validation (the message names the dotted key).
+    RuleSetInvalid = "rule-set.invalid",
+    /// Demo figures only in installations created by `sirm demo`.
+    RuleSetDemo = "rule-set.demo",
+    /// A rule set serves the installation's own pooling region.
+    RuleSetRegion = "rule-set.region",
+    /// Versions count up by one and take force after the previous one.
+    RuleSetSuccession = "rule-set.succession",
+    /// A new version never changes figures already computed.
+    RuleSetPastFigures = "rule-set.past-figures",
 }
 
 /// A string that is no known rule id.

@@ -1163,7 +1163,11 @@ async fn retirement_computed_from_the_record(postgres: bool) {
     );
     assert_eq!(total.to_string(), "3209.34");
     // Anyone can recompute the figure from the recorded inputs.
-    let set = sirm_app::rules_book().unwrap().by_region("110105").unwrap();
+    // (Under the installation's approved version, whose hash it records.)
+    let rules = app.sirm.installed_rules().await.unwrap();
+    let set = rules.region.latest().unwrap();
+    assert_eq!(granted.pension.rule_set, set.reference());
+    assert!(granted.pension.rule_set.hash.is_some());
     assert_eq!(granted.pension.recompute(set).unwrap(), granted.pension);
     // The monthly payment run pays the granted total; once per month.
     let run = |month: &str| json!({"month": month});

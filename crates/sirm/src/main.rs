@@ -90,8 +90,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Id(args) => cmd::id::run(args),
-        Command::Calc(args) => cmd::calc::run(args),
-        Command::Rules(args) => cmd::rules::run(args),
+        Command::Rules(args) if !args.needs_installation() => cmd::rules::run(args),
+        Command::Calc(args) if !args.installation => cmd::calc::run(args),
         Command::TotpCode(args) => cmd::install::totp_code(args),
         Command::Version => cmd::version::run(),
         Command::IvrClient => cmd::install::ivr_client(),
@@ -130,6 +130,8 @@ fn run_async(
             Command::Certificate(a) => cmd::certificate::run(loc, op, a).await,
             Command::Keys(a) => cmd::keys::run(loc, op, a).await,
             Command::Person(a) => cmd::person::run(loc, op, a).await,
+            Command::Rules(a) => cmd::rules::run_installed(loc, op, a).await,
+            Command::Calc(a) => cmd::calc::run_installed(loc, a).await,
             Command::Backup(a) => cmd::backup::run(loc, op, a).await,
             Command::Restore(a) => cmd::backup::restore(loc, a).await,
             Command::Check(a) => cmd::backup::check(loc, op, a).await,
@@ -138,12 +140,7 @@ fn run_async(
             Command::Login => cmd::operator::login(loc, op).await,
             Command::Assess(a) => cmd::install::assess(loc, op, a).await,
             Command::Logout => cmd::operator::logout(loc, op).await,
-            Command::Id(_)
-            | Command::Calc(_)
-            | Command::Rules(_)
-            | Command::TotpCode(_)
-            | Command::Version
-            | Command::IvrClient => {
+            Command::Id(_) | Command::TotpCode(_) | Command::Version | Command::IvrClient => {
                 anyhow::bail!("internal: synchronous command dispatched as async")
             }
         }

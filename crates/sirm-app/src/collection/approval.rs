@@ -205,7 +205,7 @@ impl Sirm {
             .collect()
     }
 
-    pub(super) async fn application_of_agency(
+    pub(crate) async fn application_of_agency(
         &self,
         who: &Principal,
         id: &str,

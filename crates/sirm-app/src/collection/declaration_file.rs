@@ -315,7 +315,7 @@ pub(crate) struct FileDrafts {
     pub(crate) lines: Lines,
     pub(crate) check: RowCheck,
     pub(crate) config: Config,
-    pub(crate) params: &'static sirm_domain::rules::ruleset::Params,
+    pub(crate) params: sirm_domain::rules::ruleset::Params,
     pub(crate) class: u8,
     pub(crate) credit_code: CreditCode,
     pub(crate) month: Month,
@@ -375,7 +375,7 @@ impl Iterator for FileDrafts {
             if let Some(job) = &self.job {
                 job.add_done(1);
             }
-            let made = sirm_domain::rules::engine::month(self.params, wage, self.class)
+            let made = sirm_domain::rules::engine::month(&self.params, wage, self.class)
                 .map_err(|e| format!("line {line_no}: {e}"))
                 .and_then(|result| {
                     let p = records::ContributionAssessed {
@@ -579,13 +579,11 @@ impl Sirm {
     ) -> Result<FileDrafts, AppError> {
         let file = self.archive().verified_path(&d.file.sha256).await?;
         let path = file.path().to_path_buf();
-        let book = crate::rules_book()?;
-        let set = book
-            .by_region(&self.config.agency_code)
-            .map_err(|e| AppError::invalid("rule_set", e))?;
+        let set = self.rules_for_month(d.month).await?;
         let params = set
             .year(d.month.year())
-            .map_err(|e| AppError::invalid("month", e))?;
+            .map_err(|e| AppError::invalid("month", e))?
+            .clone();
         let class = self
             .store
             .employer_class(d.credit_code.as_str(), &self.config.agency_code)

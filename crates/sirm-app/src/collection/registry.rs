@@ -10,7 +10,7 @@ use sirm_domain::access::Permission;
 
 use super::business::{
     self, accounts, benefits, contributions, corrections, employment, payments, registration,
-    subsidies, Business, DraftStream, Validated,
+    rule_sets, subsidies, Business, DraftStream, Validated,
 };
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -119,6 +119,9 @@ registry! {
     /// Erasure of a person's identifying data (maintenance officer, review
     /// chain): destroys the person's data key.
     PersonErase = "person.erase" => corrections::PersonErase,
+    /// A regional rule set or a new version of it (maintenance officer,
+    /// review chain; Art 6).
+    RuleSetImport = "rule_set.import" => rule_sets::Import,
 }
 
 impl std::str::FromStr for BusinessType {
@@ -181,7 +184,8 @@ mod tests {
                 "person.correct",
                 "employer.correct",
                 "contribution.correct",
-                "person.erase"
+                "person.erase",
+                "rule_set.import"
             ]
         );
         assert_eq!(taker_of("no.such"), Permission::RecordCollect);

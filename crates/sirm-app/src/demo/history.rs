@@ -62,8 +62,14 @@ pub(super) fn history(
     full_careers: bool,
     out: &mut Emit,
 ) -> Result<History, AppError> {
-    let book = crate::rules_book()?;
-    let set = book.by_region(&cfg.agency_code).map_err(bad)?;
+    // The demo region's set, as `sirm demo` put it in force (same hash).
+    let profile = sirm_ledger::CryptoProfile::from_name(&cfg.profile).map_err(bad)?;
+    let set = crate::rulesets::parse_rule_set(
+        profile,
+        sirm_domain::rules::Format::Toml,
+        sirm_domain::rules::builtin::DEMO_110105_TOML,
+    )?;
+    let set = &set;
     let first = Month::new(2016, 1).ok_or_else(|| bad("month"))?;
     let last = Month::new(2025, 12).ok_or_else(|| bad("month"))?;
     let months = (last.months_since(first) + 1) as usize;

@@ -41,6 +41,12 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::PinRepeated => "查询密码不得为同一数字重复（如111111）",
         RuleId::PinSequence => "查询密码不得为连续数字（如123456、654321）",
         RuleId::PinBirthDate => "查询密码不得取自身份证号码中的出生日期",
+        RuleId::RuleSetMissing => "本统筹地区没有该月份适用的已批准规则集，请维护人员先导入规则集（sirm rules import）",
+        RuleId::RuleSetInvalid => "规则集文件未通过校验，请按提示的参数项修改",
+        RuleId::RuleSetDemo => "拒绝：演示规则集（虚构数据）只能用于演示系统，不得用于真实参保人员",
+        RuleId::RuleSetRegion => "拒绝：规则集不属于本统筹地区",
+        RuleId::RuleSetSuccession => "拒绝：规则集版本须逐一递增，且生效月份须晚于上一版本",
+        RuleId::RuleSetPastFigures => "拒绝：新版本会改变已计算的历史数据，须另行办理重新核算",
     }
 }
 

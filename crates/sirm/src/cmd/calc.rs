@@ -8,7 +8,10 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use sirm_app::{Access, Sirm};
 use sirm_domain::rules::{builtin, calc, Format, RuleBook};
+
+use super::install::Location;
 
 #[derive(Debug, clap::Args)]
 pub struct CalcArgs {
@@ -22,6 +25,14 @@ pub struct CalcArgs {
     /// set; a base set (no `extends`) replaces the embedded national set.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
+    /// Compute under a rule set version approved in the installation at
+    /// --data-dir (an auditor recomputing a recorded figure with the
+    /// parameters of its time); opens the installation read-only.
+    #[arg(long, conflicts_with = "rules")]
+    pub installation: bool,
+    /// The approved version (with --installation; default the newest).
+    #[arg(long, requires = "installation")]
+    pub version: Option<u32>,
 }
 
 /// Prints a one-line input error and returns exit status 1.
@@ -57,6 +68,37 @@ pub(crate) fn load_book(rules: Option<&PathBuf>) -> Result<RuleBook, String> {
 }
 
 pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
+    let book = match load_book(args.rules.as_ref()) {
+        Ok(b) => b,
+        Err(e) => return Ok(input_error(e)),
+    };
+    compute(args, &book)
+}
+
+/// `sirm calc --installation [--version N]`: the book of one approved
+/// version of the installation's rule set (the national base beside it).
+pub async fn run_installed(loc: &Location, args: &CalcArgs) -> anyhow::Result<ExitCode> {
+    let sirm = Sirm::open(&loc.open_options(), Access::Read).await?;
+    let rules = sirm.installed_rules().await;
+    sirm.store_for_maintenance().close().await;
+    let rules = rules?;
+    let set = match args.version {
+        Some(v) => rules.region.version(v),
+        None => rules.region.latest(),
+    };
+    let Some(set) = set else {
+        return Ok(input_error(match args.version {
+            Some(v) => format!("--version {v}: no such approved version in this installation"),
+            None => "no rule set approved in this installation".into(),
+        }));
+    };
+    let mut book = RuleBook::new();
+    book.push((*rules.national).clone());
+    book.push((**set).clone());
+    compute(args, &book)
+}
+
+fn compute(args: &CalcArgs, book: &RuleBook) -> anyhow::Result<ExitCode> {
     let text = if args.input == "-" {
         let mut s = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut s) {
@@ -75,12 +117,8 @@ pub fn run(args: &CalcArgs) -> anyhow::Result<ExitCode> {
         Ok(v) => v,
         Err(e) => return Ok(input_error(format_args!("input is not valid JSON: {e}"))),
     };
-    let book = match load_book(args.rules.as_ref()) {
-        Ok(b) => b,
-        Err(e) => return Ok(input_error(e)),
-    };
     let today = chrono::Local::now().date_naive();
-    match calc::calc(&book, &args.rule, &input, today) {
+    match calc::calc(book, &args.rule, &input, today) {
         Ok(out) => {
             println!("{}", serde_json::to_string_pretty(&out)?);
             Ok(ExitCode::SUCCESS)

@@ -72,6 +72,12 @@ pub struct InitArgs {
     /// installation's lifetime: intl (sha256-ed25519) or gm (国密 sm3-sm2).
     #[arg(long, value_enum, default_value_t = Crypto::Intl)]
     pub crypto: Crypto,
+    /// The region's first rule set (TOML, or JSON by the `.json` name),
+    /// put in force in the same transaction as the installation. Without
+    /// it, business that needs figures is refused until one is imported
+    /// (`sirm rules import`).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -151,6 +157,15 @@ fn read_password(args: &InitArgs) -> anyhow::Result<String> {
 
 pub async fn init(loc: &Location, args: &InitArgs) -> anyhow::Result<ExitCode> {
     let password = read_password(args)?;
+    let rules = match &args.rules {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let name = path.to_string_lossy();
+            Some((sirm_domain::rules::Format::of_name(&name), text))
+        }
+    };
     let report = install::init(
         &loc.open_options(),
         &InitRequest {
@@ -165,6 +180,8 @@ pub async fn init(loc: &Location, args: &InitArgs) -> anyhow::Result<ExitCode> {
             ),
             audit_admin: (args.audit_admin_user.clone(), args.audit_admin_name.clone()),
             profile: args.crypto.profile(),
+            rules,
+            demo: false,
         },
     )
     .await?;

@@ -1,12 +1,21 @@
-//! `sirm rules validate FILE` and `sirm rules show [--region R] [--year Y]`.
+//! `sirm rules validate FILE` and `sirm rules show [--region R] [--year Y]`
+//! (the embedded sets or a file); `sirm rules list`, `sirm rules show
+//! --installation [--version N]` (the versions approved in the installation
+//! at `--data-dir`) and `sirm rules import FILE` (an application for the
+//! review chain, by the maintenance officer signed in with `--as`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use serde_json::json;
-use sirm_domain::rules::RuleSet;
+use sirm_app::{Access, Sirm};
+use sirm_domain::rules::{Format, RuleSet};
 
 use super::calc::{input_error, load_book};
+use super::install::Location;
+use super::operator::Operator;
+use super::user::finish;
 
 #[derive(Debug, clap::Args)]
 pub struct RulesArgs {
@@ -33,7 +42,41 @@ pub enum RulesCommand {
         /// Use this rule set file instead of the embedded demo region set.
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
+        /// Show a version approved in the installation at --data-dir
+        /// (with --version N; default the newest) instead.
+        #[arg(long, conflicts_with_all = ["rules", "region"])]
+        installation: bool,
+        /// The approved version to show (with --installation).
+        #[arg(long, requires = "installation")]
+        version: Option<u32>,
     },
+    /// List the versions of the region's rule set approved in the
+    /// installation at --data-dir: version, in force from, hash, years.
+    List,
+    /// Apply to put a rule set (or a new version of it) in force: an
+    /// application for the review chain, taken by the maintenance officer
+    /// (--as); the reviewers see which figures change.
+    Import {
+        /// The rule set file (TOML, or JSON by the `.json` name).
+        file: PathBuf,
+        /// Why: the announcement that published the figures.
+        #[arg(long)]
+        reason: String,
+        /// The scanned announcement (PDF, PNG or JPEG).
+        #[arg(long)]
+        material: PathBuf,
+    },
+}
+
+impl RulesArgs {
+    /// Does the command read or write an installation?
+    pub fn needs_installation(&self) -> bool {
+        match &self.command {
+            RulesCommand::Validate { .. } => false,
+            RulesCommand::Show { installation, .. } => *installation,
+            RulesCommand::List | RulesCommand::Import { .. } => true,
+        }
+    }
 }
 
 fn summary(s: &RuleSet) -> serde_json::Value {
@@ -68,10 +111,14 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
             println!("ok: {} ({}), {span}", set.reference(), set.title());
             Ok(ExitCode::SUCCESS)
         }
+        RulesCommand::List | RulesCommand::Import { .. } => {
+            anyhow::bail!("internal: installation command dispatched without one")
+        }
         RulesCommand::Show {
             region,
             year,
             rules,
+            ..
         } => {
             let book = match load_book(rules.as_ref()) {
                 Ok(b) => b,
@@ -101,5 +148,142 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&out)?);
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// The commands on an installation: `list`, `show --installation`, `import`.
+pub async fn run_installed(
+    loc: &Location,
+    op: &Operator,
+    args: &RulesArgs,
+) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        RulesCommand::List => {
+            let sirm = Sirm::open(&loc.open_options(), Access::Read).await?;
+            let rules = sirm.installed_rules().await;
+            sirm.store_for_maintenance().close().await;
+            let rules = rules?;
+            if rules.region.all().is_empty() {
+                println!(
+                    "no rule set approved for region {}: import one with `sirm rules import FILE`",
+                    sirm.config.agency_code
+                );
+            }
+            for s in rules.region.all() {
+                println!(
+                    "{}  in force from {}  {}{}  hash {}  years {}",
+                    s.reference(),
+                    s.valid_from()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| "the start".into()),
+                    s.title(),
+                    if s.is_demo() { "  [demo figures]" } else { "" },
+                    s.reference().hash.map(|h| h.to_hex()).unwrap_or_default(),
+                    span(s),
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RulesCommand::Show { year, version, .. } => {
+            let sirm = Sirm::open(&loc.open_options(), Access::Read).await?;
+            let rules = sirm.installed_rules().await;
+            sirm.store_for_maintenance().close().await;
+            let rules = rules?;
+            let set = match version {
+                Some(v) => rules.region.version(*v),
+                None => rules.region.latest(),
+            };
+            let Some(set) = set else {
+                return Ok(input_error(match version {
+                    Some(v) => format!("--version {v}: no such approved version"),
+                    None => "no rule set approved in this installation".into(),
+                }));
+            };
+            let mut info = summary(set);
+            info["valid_from"] = json!(set.valid_from());
+            info["hash"] = json!(set.reference().hash);
+            let out = match year {
+                Some(y) => match set.year(*y) {
+                    Ok(p) => json!({ "rule_set": info, "year": y, "params": p }),
+                    Err(e) => return Ok(input_error(e)),
+                },
+                None => json!({ "rule_set": info, "document": set.document() }),
+            };
+            println!("{}", serde_json::to_string_pretty(&out)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        RulesCommand::Import {
+            file,
+            reason,
+            material,
+        } => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("{}: cannot read the rule set", file.display()))?;
+            let format = match Format::of_name(&file.to_string_lossy()) {
+                Format::Json => "json",
+                Format::Toml => "toml",
+            };
+            let bytes = std::fs::read(material)
+                .with_context(|| format!("{}: cannot read the material", material.display()))?;
+            let name = material
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("material")
+                .to_string();
+            let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
+            let session = match op.sign_in(&sirm).await {
+                Ok(s) => s,
+                Err(e) => {
+                    sirm.store_for_maintenance().close().await;
+                    return finish(Err(e));
+                }
+            };
+            let result = async {
+                let data = json!({"format": format, "text": text, "reason": reason});
+                let import: sirm_domain::records::RuleSetImport =
+                    serde_json::from_value(data.clone())
+                        .map_err(|e| sirm_app::AppError::invalid("data", e))?;
+                let preview = sirm.preview_rule_set(&session.principal, &import).await?;
+                let m = sirm.archive().put(&name, &bytes).await?;
+                let app = sirm
+                    .submit_application(&session.principal, "rule_set.import", data, vec![m])
+                    .await?;
+                Ok((app, preview))
+            }
+            .await;
+            session.end(&sirm).await;
+            sirm.store_for_maintenance().close().await;
+            finish(result.map(|(app, p)| {
+                println!(
+                    "application {app} (规则集导入) submitted for review: {} v{}{}",
+                    p.new.id,
+                    p.new.version,
+                    p.new
+                        .valid_from
+                        .as_deref()
+                        .map(|m| format!(", in force from {m}"))
+                        .unwrap_or_default()
+                );
+                for c in &p.diff.changes {
+                    println!(
+                        "  {}: {} -> {}",
+                        c.key,
+                        c.old.as_deref().unwrap_or("(none)"),
+                        c.new.as_deref().unwrap_or("(removed)")
+                    );
+                }
+            }))
+        }
+        RulesCommand::Validate { .. } => {
+            anyhow::bail!("internal: file command dispatched as an installation command")
+        }
+    }
+}
+
+fn span(s: &RuleSet) -> String {
+    let years: Vec<i32> = s.years().collect();
+    match (years.first(), years.last()) {
+        (Some(a), Some(b)) => format!("{a}–{b}"),
+        _ => "none".into(),
     }
 }

@@ -4,7 +4,7 @@
 use sirm_domain::records::{self, kind, AccountSettlement};
 use sirm_ledger::{EntryDraft, Stream};
 
-use super::{rule_set, Business, DraftStream};
+use super::{Business, DraftStream};
 use crate::drafts::draft;
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -24,9 +24,8 @@ impl Business for Settle {
                 format!("{} is in the future", a.year),
             ));
         }
-        let params = rule_set(sirm)?
-            .year(a.year)
-            .map_err(|e| AppError::invalid("year", e))?;
+        let set = sirm.rules_for_year(a.year).await?;
+        let params = set.year(a.year).map_err(|e| AppError::invalid("year", e))?;
         if params.crediting_rate.is_none() {
             return Err(AppError::invalid(
                 "year",
@@ -72,9 +71,8 @@ async fn settlement_drafts(
     actors: Vec<String>,
 ) -> Result<Vec<EntryDraft>, AppError> {
     use std::collections::BTreeMap;
-    let params = rule_set(sirm)?
-        .year(year)
-        .map_err(|e| AppError::invalid("year", e))?;
+    let set = sirm.rules_for_year(year).await?;
+    let params = set.year(year).map_err(|e| AppError::invalid("year", e))?;
     let rate = params
         .crediting_rate
         .ok_or_else(|| AppError::invalid("year", format!("no crediting rate for {year}")))?;

@@ -4,7 +4,7 @@
 use sirm_domain::records::{self, kind, BenefitStatusChange, RetirementApplication};
 use sirm_ledger::{EntryDraft, Stream};
 
-use super::{person_of_agency, rule_set, Business};
+use super::{person_of_agency, Business};
 use crate::drafts::draft;
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -100,7 +100,9 @@ async fn compute_benefit(
     r: &records::RetirementApplication,
 ) -> Result<records::BenefitGranted, AppError> {
     let today = chrono::Utc::now().date_naive();
-    let set = rule_set(sirm)?;
+    let set = sirm
+        .rules_for_month(sirm_domain::rules::Month::of_date(today))
+        .await?;
     let mut bases = Vec::new();
     for (month, base) in sirm.store.paid_bases(r.id.as_str()).await? {
         let m =
@@ -116,7 +118,7 @@ async fn compute_benefit(
         None => rust_decimal::Decimal::ZERO,
     };
     let birth_date = sirm.birth_date_of(&r.id).await?;
-    benefit_of_record(set, r, birth_date, &bases, balance, today)
+    benefit_of_record(&set, r, birth_date, &bases, balance, today)
 }
 
 impl Sirm {

@@ -4,7 +4,7 @@
 use sirm_domain::records::{self, kind, ContributionDeclaration, DeclarationFile};
 use sirm_ledger::{EntryDraft, Stream};
 
-use super::{rule_set, Business, DraftStream};
+use super::{Business, DraftStream};
 use crate::drafts::draft;
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -179,7 +179,8 @@ pub(crate) async fn assess(
     d: &ContributionDeclaration,
     actor: &str,
 ) -> Result<Vec<EntryDraft>, AppError> {
-    let params = rule_set(sirm)?
+    let set = sirm.rules_for_month(d.month).await?;
+    let params = set
         .year(d.month.year())
         .map_err(|e| AppError::invalid("month", e))?;
     let class = sirm

@@ -12,6 +12,7 @@ pub(crate) mod corrections;
 pub(crate) mod employment;
 pub(crate) mod payments;
 pub(crate) mod registration;
+pub(crate) mod rule_sets;
 pub(crate) mod subsidies;
 
 use std::future::Future;
@@ -124,15 +125,6 @@ pub(crate) async fn stream_as<B: Business>(
 ) -> Result<Option<DraftStream>, AppError> {
     let rec: B::Data = parse(data)?;
     B::on_approval(sirm, who, &rec, application, actors).await
-}
-
-/// The rule set of the installation's region.
-pub(crate) fn rule_set(
-    sirm: &Sirm,
-) -> Result<&'static sirm_domain::rules::ruleset::RuleSet, AppError> {
-    crate::rules_book()?
-        .by_region(&sirm.config.agency_code)
-        .map_err(|e| AppError::invalid("rule_set", e))
 }
 
 /// A registered person of the principal's agency (or not found).

@@ -64,6 +64,15 @@ impl RuleBook {
         self.add_document(&doc)
     }
 
+    /// Adds a set already loaded (e.g. an installation's approved version,
+    /// with its document hash), replacing one of the same id.
+    pub fn push(&mut self, set: RuleSet) {
+        match self.sets.iter().position(|s| s.id() == set.id()) {
+            Some(i) => self.sets[i] = set,
+            None => self.sets.push(set),
+        }
+    }
+
     pub fn sets(&self) -> &[RuleSet] {
         &self.sets
     }

@@ -53,13 +53,15 @@ pub enum FieldKind {
     Password,
     /// Several lines of text (`<textarea>`).
     Lines,
+    /// A whole document (`<textarea>`), kept as typed (a rule set file).
+    Document,
 }
 
 impl FieldKind {
     /// The `type` attribute of an `<input>` of this kind.
     pub fn input_type(self) -> &'static str {
         match self {
-            FieldKind::Text | FieldKind::Lines => "text",
+            FieldKind::Text | FieldKind::Lines | FieldKind::Document => "text",
             FieldKind::Number => "number",
             FieldKind::Date => "date",
             FieldKind::Month => "month",
@@ -117,7 +119,7 @@ impl FormField {
         html! {
             label {
                 (t(self.zh, self.en)) " "
-                @if self.kind == FieldKind::Lines {
+                @if matches!(self.kind, FieldKind::Lines | FieldKind::Document) {
                     textarea name=(self.name) rows="8" cols="50" required[self.required] { (value) }
                 } @else {
                     input name=(self.name) type=(self.kind.input_type()) value=(value) required[self.required];

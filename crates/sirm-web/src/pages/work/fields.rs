@@ -5,7 +5,7 @@ use maud::{html, Markup};
 use serde_json::{Map, Value};
 use sirm_app::collection::BusinessType;
 
-use crate::pages::ui::FieldKind::{Date, Lines, Month, Number, Text};
+use crate::pages::ui::FieldKind::{Date, Document, Lines, Month, Number, Text};
 use crate::pages::ui::FormField as F;
 
 const RESIDENT_ID: F = F::required("id", "公民身份号码", "Resident ID number", Text);
@@ -40,6 +40,24 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
                 F::required("address", "地址", "Address", Text),
                 F::required("phone", "联系电话", "Phone", Text),
                 F::required("registered_on", "参保日期", "Registered on", Date),
+            ];
+            FIELDS
+        }
+        BusinessType::RuleSetImport => {
+            const FIELDS: &[F] = &[
+                F::required(
+                    "format",
+                    "文件格式（toml 或 json）",
+                    "Format (toml or json)",
+                    Text,
+                ),
+                F::required("text", "规则集文件内容", "Rule set document", Document),
+                F::required(
+                    "reason",
+                    "导入原因（公布参数的文件及文号）",
+                    "Reason (the announcement and its number)",
+                    Text,
+                ),
             ];
             FIELDS
         }
@@ -342,6 +360,11 @@ pub(super) fn data_of(bt: BusinessType, form: &Map<String, Value>) -> Value {
                     })
                     .collect(),
             ),
+            // A document is kept exactly as typed (its hash is recorded).
+            Document => match form.get(f.name).and_then(|v| v.as_str()) {
+                Some(raw) => Value::String(raw.to_string()),
+                None => continue,
+            },
             Number => v
                 .parse::<u64>()
                 .map(Value::from)

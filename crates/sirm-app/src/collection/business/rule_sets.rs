@@ -1,0 +1,45 @@
+//! Rule sets as reviewed data (Art 6): the maintenance officer files a
+//! regional rule set, or a new version of it, as an application; the review
+//! chain (at least two people) approves it; approval writes one
+//! `rule_set.approved` entry with the whole document and its hash. The
+//! checks live in [`crate::rulesets`] and run again at approval.
+
+use sirm_domain::access::Permission;
+use sirm_domain::records::RuleSetImport;
+use sirm_ledger::EntryDraft;
+
+use super::Business;
+use crate::identity::Principal;
+use crate::{AppError, Sirm};
+
+/// `rule_set.import`: a regional rule set or a new version of it.
+pub(crate) struct Import;
+
+impl Business for Import {
+    const NAME_ZH: &'static str = "规则集导入（参数维护）";
+    const TAKER: Permission = Permission::RecordMaintain;
+    type Data = RuleSetImport;
+
+    /// A rule set holds no personal data: kept as filed.
+    async fn protect(_sirm: &Sirm, data: serde_json::Value) -> Result<serde_json::Value, AppError> {
+        Ok(data)
+    }
+
+    async fn check(sirm: &Sirm, _who: &Principal, d: &RuleSetImport) -> Result<(), AppError> {
+        sirm.check_rule_set_import(d).await.map(drop)
+    }
+
+    async fn drafts(
+        sirm: &Sirm,
+        d: &RuleSetImport,
+        actor: &str,
+    ) -> Result<Vec<EntryDraft>, AppError> {
+        let (set, _) = sirm.check_rule_set_import(d).await?;
+        Ok(vec![crate::rulesets::approved_draft(
+            &sirm.config,
+            &set,
+            d,
+            actor,
+        )?])
+    }
+}
