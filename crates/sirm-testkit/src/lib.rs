@@ -336,40 +336,44 @@ impl TestApp {
     }
 }
 
+/// Drop a test's PostgreSQL schema and the installation's runtime role,
+/// from a thread of its own (callable where no runtime may block).
+pub fn drop_postgres_schema(schema: String) {
+    let url = postgres_url();
+    let _ = std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async move {
+            use sqlx::Connection;
+            if let Ok(mut c) = sqlx::PgConnection::connect(&url).await {
+                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                    .execute(&mut c)
+                    .await;
+                // And the installation's own runtime role.
+                let db: Option<String> = sqlx::query_scalar("SELECT current_database()")
+                    .fetch_one(&mut c)
+                    .await
+                    .ok();
+                if let Some(db) = db {
+                    let role = sirm_store::PgInstallation::derive(&db, &schema).runtime_role;
+                    let _ = sqlx::query(&format!("DROP ROLE IF EXISTS \"{role}\""))
+                        .execute(&mut c)
+                        .await;
+                }
+            }
+        });
+    })
+    .join();
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(schema) = self.schema.take() {
-            // Drop the schema from a thread of its own (no async in Drop).
-            let url = postgres_url();
-            let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                else {
-                    return;
-                };
-                rt.block_on(async move {
-                    use sqlx::Connection;
-                    if let Ok(mut c) = sqlx::PgConnection::connect(&url).await {
-                        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-                            .execute(&mut c)
-                            .await;
-                        // And the installation's own runtime role.
-                        let db: Option<String> = sqlx::query_scalar("SELECT current_database()")
-                            .fetch_one(&mut c)
-                            .await
-                            .ok();
-                        if let Some(db) = db {
-                            let role =
-                                sirm_store::PgInstallation::derive(&db, &schema).runtime_role;
-                            let _ = sqlx::query(&format!("DROP ROLE IF EXISTS \"{role}\""))
-                                .execute(&mut c)
-                                .await;
-                        }
-                    }
-                });
-            })
-            .join();
+            drop_postgres_schema(schema);
         }
         drop(self.dir.take());
     }

@@ -439,6 +439,15 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(g.clone(), "/queue", AnyPerm(REVIEWING), Page),
             get(work::queue),
         ),
+        // Parameters: the region's rule sets (Art 6).
+        (
+            spec(g.clone(), "/rules", AnyPerm(REVIEWING), Page),
+            get(work::rule_sets),
+        ),
+        (
+            spec(g.clone(), "/rules/{version}", AnyPerm(REVIEWING), Page),
+            get(work::rule_set),
+        ),
         (
             spec(g.clone(), "/applications/{id}", AnyPerm(REVIEWING), Page),
             get(work::application),

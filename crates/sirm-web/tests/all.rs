@@ -7,6 +7,7 @@ mod identity;
 mod mlps;
 mod operations;
 mod privacy;
+mod rule_sets;
 mod security;
 mod security_followup;
 mod tls;

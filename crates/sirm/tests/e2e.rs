@@ -696,16 +696,18 @@ async fn tamper_truncate_tail(engine: Engine, crypto: Crypto) {
     assert!(out.status.success(), "{}", text(&out));
     // Remove the whole last batch and its checkpoint. The stored tree
     // nodes of the removed entries betray it...
+    // (`sirm demo`'s first batch: the agency, the three administrators
+    // and the demo region's rule set.)
     i.tamper(&[
-        "DELETE FROM ledger_entry WHERE seq > 4",
-        "DELETE FROM ledger_checkpoint WHERE tree_size > 4",
+        "DELETE FROM ledger_entry WHERE seq > 5",
+        "DELETE FROM ledger_checkpoint WHERE tree_size > 5",
     ])
     .await;
     let plain = i.sirm(&["verify", "--no-projections"]);
     assert_eq!(plain.status.code(), Some(1), "{}", text(&plain));
     assert!(
         stdout(&plain).contains(
-            "stored tree node level 4 index 0 (entries 1–16): covers entries beyond the ledger's 4"
+            "stored tree node level 4 index 0 (entries 1–16): covers entries beyond the ledger's 5"
         ),
         "{}",
         text(&plain)
@@ -724,12 +726,12 @@ async fn tamper_truncate_tail(engine: Engine, crypto: Crypto) {
         text(&out)
     );
     // The plain verification passed and recorded its run (`cli.command`,
-    // entry 5 of the truncated ledger); the checkpoint kept outside still
+    // entry 6 of the truncated ledger); the checkpoint kept outside still
     // names the truncation: the entries after it are missing.
     expect_altered(
         &i,
         &["--checkpoint", kept.to_str().unwrap()],
-        6,
+        7,
         "tail truncated",
     );
 }

@@ -52,6 +52,12 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "Work queue",
     ),
     (
+        Permission::RecordMaintain,
+        "/rules",
+        "参数维护",
+        "Parameters",
+    ),
+    (
         Permission::PersonQuery,
         "/maintenance-log",
         "维护日志",

@@ -75,7 +75,7 @@ pub async fn queue(State(st): State<AppState>, Extension(c): Extension<Caller>) 
 }
 
 /// Flatten a JSON value into (dotted path, text) rows.
-fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+pub(super) fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
@@ -253,6 +253,20 @@ pub(super) async fn application_page(
             .unwrap_or_default();
         actions = resubmit_forms(c, id, inputs);
     }
+    // A rule set import: the figures that change, for the reviewers.
+    let rule_set = match a.status.as_str() {
+        "pending" | "returned" => {
+            match st.sirm.application_rule_set_preview(&c.principal, id).await {
+                Ok(Some(Ok(p))) => html! {
+                    h2 { (ui::t("规则集变化（与现行版本对比）", "Rule set changes (against the version in force)")) }
+                    (super::rule_set::preview_html(&p))
+                },
+                Ok(Some(Err(e))) | Err(e) => ui::error_notice(&ApiError::from(e)),
+                Ok(None) => html! {},
+            }
+        }
+        _ => html! {},
+    };
     let outcome = match a.status.as_str() {
         "returned" if !a.reason.is_empty() => {
             ui::notice("err", &format!("退回理由 reason: {}", a.reason))
@@ -269,6 +283,7 @@ pub(super) async fn application_page(
             @match a.next_stage.as_deref() { Some(s) => (stage_label(s)), None => "—" }
         }
         (outcome)
+        (rule_set)
         h2 { (ui::t("原始数据", "Raw data")) }
         table #data {
             @if let Value::Object(m) = &data {

@@ -2,7 +2,7 @@
 //! the counter with its scanned materials ([`intake`]), work queues per
 //! review stage and the application page ([`application`]), decisions
 //! ([`decision`]), the maintenance log (Art 12, [`log`]) and arrears
-//! ([`arrears`]). The raw-data form of each business type is in [`fields`].
+//! ([`arrears`]), parameters: the region's rule sets ([`rule_set`]). The raw-data form of each business type is in [`fields`].
 
 mod application;
 mod arrears;
@@ -10,6 +10,7 @@ mod decision;
 mod fields;
 mod intake;
 mod log;
+mod rule_set;
 
 pub use application::{application, queue, DoneQuery};
 pub use arrears::{arrears, arrears_api, arrears_csv, ArrearsQuery};
@@ -18,3 +19,4 @@ pub use intake::{new_application, submit, NewQuery};
 pub use log::{
     maintenance_csv, maintenance_csv_post, maintenance_log, maintenance_log_post, LogQuery,
 };
+pub use rule_set::{rule_set, rule_sets};

@@ -1,0 +1,156 @@
+//! Parameters (参数维护, Art 6): the versions of the region's rule set in
+//! force, one version's figures, and — on a `rule_set.import` application —
+//! the readable diff the reviewers decide on.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::Extension;
+use maud::{html, Markup};
+use sirm_app::rulesets::{RuleSetInfo, RuleSetPreview};
+use sirm_domain::access::Permission;
+
+use crate::error::ApiError;
+use crate::pages::{error_page, ui};
+use crate::routes::Caller;
+use crate::AppState;
+
+/// "2026-07" or "起始" for a first version.
+fn from_label(info: &RuleSetInfo) -> String {
+    info.valid_from
+        .clone()
+        .unwrap_or_else(|| "起始 from the start".into())
+}
+
+fn years_label(years: &[i32]) -> String {
+    match (years.first(), years.last()) {
+        (Some(a), Some(b)) => format!("{a}–{b}"),
+        _ => "—".into(),
+    }
+}
+
+/// `GET /rules`: the approved versions, newest first, and where to import.
+pub async fn rule_sets(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
+    let sets = match st.sirm.rule_sets(&c.principal).await {
+        Ok(s) => s,
+        Err(e) => return error_page(ApiError::from(e)),
+    };
+    let body = html! {
+        h1 { (ui::t("参数维护：规则集", "Parameters: rule sets")) }
+        p {
+            (ui::t(
+                "缴费基数上下限、费率、记账利率等参数按地区规则集计算；每个月份使用当时生效的版本，新版本不改变已计算的数据。",
+                "Bases, rates and crediting rates come from the region's rule set; each month uses the version in force then, and a new version never changes figures already computed."
+            ))
+        }
+        @if sets.is_empty() {
+            (ui::notice("err", &format!(
+                "本统筹地区（{}）尚无已批准的规则集：需要参数的业务暂不能办理。no approved rule set: business that needs figures is refused until one is imported.",
+                st.sirm.config.agency_code
+            )))
+        }
+        table #rule-sets {
+            tr {
+                th { (ui::t("规则集", "Rule set")) }
+                th { (ui::t("版本", "Version")) }
+                th { (ui::t("生效月份", "In force from")) }
+                th { (ui::t("名称", "Title")) }
+                th { (ui::t("年度", "Years")) }
+                th { (ui::t("文件哈希", "Document hash")) }
+            }
+            @for s in sets.iter().rev() {
+                tr data-version=(s.version) {
+                    td { (s.id) @if s.demo { " " strong { (ui::t("演示数据", "demo figures")) } } }
+                    td { a href={ "/rules/" (s.version) } { "v" (s.version) } }
+                    td { (from_label(s)) }
+                    td { (s.title) }
+                    td { (years_label(&s.years)) }
+                    td { code { (s.hash.as_deref().unwrap_or("")) } }
+                }
+            }
+        }
+        @if c.principal.may(Permission::RecordMaintain) {
+            p {
+                a href="/applications/new?type=rule_set.import" {
+                    (ui::t("导入规则集或新版本（经审核后生效）", "Import a rule set or a new version (in force once approved)"))
+                }
+            }
+        }
+    };
+    ui::page("参数维护 Parameters", Some((&c.principal, &c.csrf)), body)
+}
+
+/// `GET /rules/{version}`: one version's figures, by dotted key.
+pub async fn rule_set(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(version): Path<u32>,
+) -> Response {
+    let (info, doc) = match st.sirm.rule_set_document(&c.principal, Some(version)).await {
+        Ok(x) => x,
+        Err(e) => return error_page(ApiError::from(e)),
+    };
+    let mut rows = Vec::new();
+    super::application::flatten("", &doc, &mut rows);
+    let body = html! {
+        h1 { (info.id) " v" (info.version) }
+        p { (info.title) " · " (ui::t("生效月份", "in force from")) " " (from_label(&info)) }
+        h2 { (ui::t("依据", "Sources")) }
+        ul { @for s in &info.sources { li { (s) } } }
+        h2 { (ui::t("参数", "Figures")) }
+        table #figures {
+            @for (k, v) in &rows { tr { th { code { (k) } } td { (v) } } }
+        }
+        p { a href="/rules" { (ui::t("返回规则集列表", "All versions")) } }
+    };
+    ui::page("规则集 Rule set", Some((&c.principal, &c.csrf)), body)
+}
+
+/// The reviewers' view of an import: which figures change, from when, and
+/// what is already computed in that period.
+pub(super) fn preview_html(p: &RuleSetPreview) -> Markup {
+    html! {
+        div #rule-set-diff {
+            p {
+                (ui::t("导入", "Importing")) " " strong { (p.new.id) " v" (p.new.version) }
+                " · " (ui::t("生效月份", "in force from")) " " (from_label(&p.new))
+                @if let Some(prev) = &p.previous {
+                    " · " (ui::t("替代", "follows")) " v" (prev.version) " (" (from_label(prev)) ")"
+                }
+                @if p.new.demo { " · " strong { (ui::t("演示数据", "demo figures")) } }
+            }
+            @if let Some(c) = &p.computed_since {
+                p {
+                    (ui::t("生效月份起已计算的数据", "Figures already computed from that month")) ": "
+                    (c.persons) " " (ui::t("人", "persons")) ", "
+                    (c.person_months) " " (ui::t("人月", "person-months")) ", "
+                    (c.account_years) " " (ui::t("个账户年度", "account years"))
+                    " — " (ui::t("均不改变", "none of them changes"))
+                }
+            }
+            @let years = p.diff.years_changed();
+            @if !years.is_empty() {
+                p {
+                    (ui::t("涉及年度", "Years affected")) ": "
+                    (years.iter().map(i32::to_string).collect::<Vec<_>>().join(", "))
+                }
+            }
+            table.effect #changes {
+                tr {
+                    th { (ui::t("参数", "Figure")) }
+                    th { (ui::t("现行版本", "In force")) }
+                    th { (ui::t("新版本", "New")) }
+                }
+                @for ch in &p.diff.changes {
+                    tr {
+                        th { code { (ch.key) } }
+                        td { (ch.old.as_deref().unwrap_or("—")) }
+                        td { (ch.new.as_deref().unwrap_or("（删除）removed")) }
+                    }
+                }
+            }
+            @if p.diff.is_empty() {
+                p { (ui::t("参数无变化", "No figure changes")) }
+            }
+        }
+    }
+}
