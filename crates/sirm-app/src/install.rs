@@ -186,7 +186,6 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         &owner,
         &config,
         &key,
-        region,
         req,
         first_rules,
         &[
@@ -243,7 +242,6 @@ async fn init_database(
     owner: &Store,
     config: &Config,
     key: &sirm_ledger::SigningKey,
-    region: RegionCode,
     req: &InitRequest,
     first_rules: Option<sirm_ledger::EntryDraft>,
     passwords: &[(&str, String, bool)],
@@ -260,6 +258,10 @@ async fn init_database(
             created: now,
         })
         .await?;
+    let region: RegionCode = config
+        .agency_code
+        .parse()
+        .map_err(|e| AppError::invalid("region", e))?;
     let agency = AgencyRegistration {
         code: config.agency_code.clone(),
         name: config.agency_name.clone(),
