@@ -644,6 +644,7 @@ pub fn cli_operator(args: &[&str]) -> Option<&'static str> {
         "backup" if args.get(1) == Some(&"create") => Some("dba"),
         "keys" if args.get(1) == Some(&"status") => Some("dba"),
         "certificate" => Some("clerk"),
+        "rules" if args.get(1) == Some(&"import") => Some("maintainer"),
         _ => None,
     }
 }

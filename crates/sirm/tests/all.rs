@@ -5,6 +5,7 @@
 mod backup;
 mod cli_calc;
 mod cli_id;
+mod cli_rules;
 mod cli_user;
 mod e2e;
 mod keys;

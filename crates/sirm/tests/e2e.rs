@@ -37,8 +37,8 @@ impl CryptoArgs for CryptoProfile {
 
 /// One installation under test: a temporary data directory, and for
 /// PostgreSQL a schema of its own.
-struct Install {
-    dir: tempfile::TempDir,
+pub(crate) struct Install {
+    pub(crate) dir: tempfile::TempDir,
     engine: Engine,
     schema: Option<String>,
     pg_url: String,
@@ -48,7 +48,7 @@ struct Install {
 }
 
 impl Install {
-    fn new(engine: Engine) -> Install {
+    pub(crate) fn new(engine: Engine) -> Install {
         let pg_url = std::env::var("SIRM_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
         let schema = (engine == Engine::Postgres)
@@ -62,12 +62,12 @@ impl Install {
         }
     }
 
-    fn data(&self) -> PathBuf {
+    pub(crate) fn data(&self) -> PathBuf {
         self.dir.path().join("data")
     }
 
     /// `sirm <args>` against this installation.
-    fn sirm(&self, args: &[&str]) -> Output {
+    pub(crate) fn sirm(&self, args: &[&str]) -> Output {
         self.command(args).output().unwrap()
     }
 
@@ -91,7 +91,7 @@ impl Install {
         c
     }
 
-    fn open_options(&self) -> sirm_app::OpenOptions {
+    pub(crate) fn open_options(&self) -> sirm_app::OpenOptions {
         let mut o = sirm_app::OpenOptions::new(self.data());
         if let Some(s) = &self.schema {
             o.database_url = Some(self.pg_url.clone());
@@ -101,7 +101,7 @@ impl Install {
     }
 
     /// A demo installation of `persons` persons: two signed batches.
-    fn demo(engine: Engine, persons: usize) -> Install {
+    pub(crate) fn demo(engine: Engine, persons: usize) -> Install {
         Install::demo_with(engine, persons, CryptoProfile::Sha256Ed25519)
     }
 
@@ -227,7 +227,7 @@ impl Install {
     }
 }
 
-fn text(o: &Output) -> String {
+pub(crate) fn text(o: &Output) -> String {
     format!(
         "status {:?}\nstdout:\n{}\nstderr:\n{}",
         o.status.code(),
@@ -236,15 +236,15 @@ fn text(o: &Output) -> String {
     )
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn write_file(dir: &Path, name: &str, body: &str) -> PathBuf {
+pub(crate) fn write_file(dir: &Path, name: &str, body: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, body).unwrap();
     p
