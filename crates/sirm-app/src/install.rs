@@ -72,6 +72,29 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
     sirm_domain::access::PasswordPolicy::profile(crate::SecurityConfig::default().password_profile)
         .check_new_password(&req.admin_password, &req.admin_username)
         .map_err(|v| AppError::invalid_by("password", v.rule, v))?;
+    // The first rule set is checked before anything is written.
+    let first_rules = match &req.rules {
+        None => None,
+        Some((format, text)) => {
+            let set = crate::rulesets::parse_rule_set(req.profile, *format, text)?;
+            crate::rulesets::check_for_region(region.as_str(), req.demo, &set)?;
+            let import = records::RuleSetImport {
+                format: match format {
+                    sirm_domain::rules::Format::Toml => "toml",
+                    sirm_domain::rules::Format::Json => "json",
+                }
+                .into(),
+                text: text.clone(),
+                reason: if req.demo {
+                    "sirm demo: the demo region's rule set (invented figures)".into()
+                } else {
+                    "sirm init --rules".into()
+                },
+                recalculate: false,
+            };
+            Some((set, import))
+        }
+    };
     let dir = &opts.data_dir;
     if dir.is_installed() {
         return Err(AppError::AlreadyInstalled(dir.root().to_path_buf()));
@@ -117,32 +140,14 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         alarms: Default::default(),
         ivr: Default::default(),
     };
-    // The first rule set is checked before anything is written.
-    let first_rules = match &req.rules {
+    let first_rules = match first_rules {
+        Some((set, import)) => Some(crate::rulesets::approved_draft(
+            &config,
+            &set,
+            &import,
+            "sirm-init",
+        )?),
         None => None,
-        Some((format, text)) => {
-            let set = crate::rulesets::parse_rule_set(profile, *format, text)?;
-            crate::rulesets::check_for_installation(&config, &set)?;
-            let import = records::RuleSetImport {
-                format: match format {
-                    sirm_domain::rules::Format::Toml => "toml",
-                    sirm_domain::rules::Format::Json => "json",
-                }
-                .into(),
-                text: text.clone(),
-                reason: if req.demo {
-                    "sirm demo: the demo region's rule set (invented figures)".into()
-                } else {
-                    "sirm init --rules".into()
-                },
-            };
-            Some(crate::rulesets::approved_draft(
-                &config,
-                &set,
-                &import,
-                "sirm-init",
-            )?)
-        }
     };
     let store_cfg = opts.store_config(Some(&config));
     let owner = Store::connect(&store_cfg, DbRole::Owner).await?;

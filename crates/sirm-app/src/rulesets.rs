@@ -83,6 +83,32 @@ pub struct RuleSetPreview {
     /// Figures already computed from the month the new version takes force
     /// (`None` for a first version, which computes nothing retroactively).
     pub computed_since: Option<ComputedSince>,
+    /// A recalculation (`recalculate`): every computed person-month whose
+    /// figures change under the new version, old and new.
+    pub recalculation: Vec<RecalculatedLine>,
+}
+
+/// One person-month a recalculation changes, as the reviewers see it.
+#[derive(Clone, Debug, Serialize)]
+pub struct RecalculatedLine {
+    /// The person's masked ID number.
+    pub person: String,
+    pub month: String,
+    pub old_base: String,
+    pub new_base: String,
+    /// Employer and personal contributions together.
+    pub old_total: String,
+    pub new_total: String,
+    pub old_rule_set: String,
+}
+
+/// Most person-months one recalculation recomputes.
+pub const MAX_RECALCULATED: i64 = 10_000;
+
+/// A person-month recomputed under a new version, for approval to write.
+pub(crate) struct Recomputed {
+    pub(crate) assessed: records::ContributionAssessed,
+    pub(crate) previous_declared_wage: rust_decimal::Decimal,
 }
 
 /// The format of a rule set document by its name (`toml` or `json`).
@@ -138,18 +164,27 @@ pub fn parse_rule_set(
 /// Checks of a rule set against an installation, before anything is
 /// written: region, demo figures.
 pub(crate) fn check_for_installation(config: &Config, set: &RuleSet) -> Result<(), AppError> {
-    if set.region() != Some(config.agency_code.as_str()) {
+    check_for_region(&config.agency_code, config.demo, set)
+}
+
+/// [`check_for_installation`] before the installation exists.
+pub(crate) fn check_for_region(
+    agency_code: &str,
+    demo: bool,
+    set: &RuleSet,
+) -> Result<(), AppError> {
+    if set.region() != Some(agency_code) {
         return Err(AppError::invalid_by(
             "rule_set.region",
             RuleId::RuleSetRegion,
             format!(
                 "rule_set.region = {:?}: this installation serves pooling region {}",
                 set.region().unwrap_or(""),
-                config.agency_code
+                agency_code
             ),
         ));
     }
-    if set.is_demo() && !config.demo {
+    if set.is_demo() && !demo {
         return Err(AppError::invalid_by(
             "rule_set.demo",
             RuleId::RuleSetDemo,
@@ -317,7 +352,7 @@ impl Sirm {
     pub(crate) async fn check_rule_set_import(
         &self,
         import: &RuleSetImport,
-    ) -> Result<(RuleSet, RuleSetPreview), AppError> {
+    ) -> Result<(RuleSet, RuleSetPreview, Vec<Recomputed>), AppError> {
         records::check_text("reason", &import.reason, 400)
             .map_err(|e| AppError::invalid("reason", e))?;
         let set = parse_rule_set(self.profile(), format_of(&import.format)?, &import.text)?;
@@ -336,23 +371,32 @@ impl Sirm {
             ),
             _ => None,
         };
+        let mut recomputed = Vec::new();
+        let mut recalculation = Vec::new();
         if let (Some(c), Some(from)) = (&computed_since, set.valid_from()) {
             if let Some(last) = c.last_month.as_deref() {
                 let changed = months_changed(&rules.region, &set, from, last)?;
-                if let Some((first, last_changed)) = changed {
-                    return Err(AppError::invalid_by(
-                        "rule_set.valid_from",
-                        RuleId::RuleSetPastFigures,
-                        format!(
-                            "version {} would change figures already computed for {first}–{last_changed} \
-                             ({} persons, {} person-months): a new version never rewrites past figures; \
-                             take force after {last}, or correct the past months by correction \
-                             applications (contribution.correct) that list each person and amount",
-                            set.version(),
-                            c.persons,
-                            c.person_months
-                        ),
-                    ));
+                match changed {
+                    Some((first, last_changed)) if !import.recalculate => {
+                        return Err(AppError::invalid_by(
+                            "rule_set.valid_from",
+                            RuleId::RuleSetPastFigures,
+                            format!(
+                                "version {} would change figures already computed for {first}–{last_changed} \
+                                 ({} persons, {} person-months): a new version never rewrites past figures \
+                                 by itself; take force after {last}, or file the import as a recalculation \
+                                 (recalculate: `sirm rules import --recalculate`), which lists each \
+                                 person-month and amount for the reviewers",
+                                set.version(),
+                                c.persons,
+                                c.person_months
+                            ),
+                        ));
+                    }
+                    Some(_) => {
+                        (recomputed, recalculation) = self.recalculate_under(&set, from).await?;
+                    }
+                    None => {}
                 }
             }
         }
@@ -361,8 +405,142 @@ impl Sirm {
             previous: previous.as_deref().map(RuleSetInfo::of),
             diff: diff(previous.as_deref(), &set),
             computed_since,
+            recalculation,
         };
-        Ok((set, preview))
+        Ok((set, preview, recomputed))
+    }
+
+    /// Every computed person-month from `from` on, recomputed under `set`
+    /// with its recorded declared wage: those whose figures change. Paid
+    /// months are refused (settled by refund or supplementary payment).
+    async fn recalculate_under(
+        &self,
+        set: &RuleSet,
+        from: Month,
+    ) -> Result<(Vec<Recomputed>, Vec<RecalculatedLine>), AppError> {
+        let rows = self
+            .store
+            .contributions_since(
+                &self.config.agency_code,
+                &from.to_string(),
+                MAX_RECALCULATED + 1,
+            )
+            .await?;
+        if rows.len() as i64 > MAX_RECALCULATED {
+            return Err(AppError::invalid_by(
+                "recalculate",
+                RuleId::RuleSetPastFigures,
+                format!(
+                    "more than {MAX_RECALCULATED} person-months are computed from {from}: \
+                     a recalculation of this size is not supported; take force later"
+                ),
+            ));
+        }
+        let mut classes: std::collections::HashMap<String, u8> = Default::default();
+        let mut recomputed = Vec::new();
+        let mut lines = Vec::new();
+        let mut paid = Vec::new();
+        for row in rows {
+            let month = Month::parse(&row.month).map_err(|e| AppError::invalid("month", e))?;
+            let wage: rust_decimal::Decimal = row
+                .declared_wage
+                .parse()
+                .map_err(|e| AppError::invalid("declared_wage", e))?;
+            let class = match classes.get(&row.credit_code) {
+                Some(c) => *c,
+                None => {
+                    let c = self
+                        .store
+                        .employer_class(&row.credit_code, &self.config.agency_code)
+                        .await?
+                        .map(|(c, _)| u8::try_from(c).unwrap_or(1))
+                        .unwrap_or(1);
+                    classes.insert(row.credit_code.clone(), c);
+                    c
+                }
+            };
+            let params = set
+                .year(month.year())
+                .map_err(|e| AppError::invalid_by("rule_set", RuleId::RuleSetInvalid, e))?;
+            let result = sirm_domain::rules::engine::month(params, wage, class)
+                .map_err(|e| AppError::invalid("declared_wage", e))?;
+            let a = &result.amounts;
+            let new_total = a.pension_employer
+                + a.pension_employee
+                + a.medical_employer
+                + a.medical_employee
+                + a.unemployment_employer
+                + a.unemployment_employee
+                + a.work_injury_employer;
+            let old_total = [
+                &row.pension_employer,
+                &row.pension_employee,
+                &row.medical_employer,
+                &row.medical_employee,
+                &row.unemployment_employer,
+                &row.unemployment_employee,
+                &row.work_injury_employer,
+            ]
+            .iter()
+            .map(|v| v.parse::<rust_decimal::Decimal>().unwrap_or_default())
+            .sum::<rust_decimal::Decimal>();
+            let old_base: rust_decimal::Decimal = row.base.parse().unwrap_or_default();
+            let old_credit: rust_decimal::Decimal = row.account_credit.parse().unwrap_or_default();
+            if old_base == result.base
+                && old_total == new_total
+                && old_credit == result.account_credit
+            {
+                continue;
+            }
+            let pk: sirm_domain::id::PersonKey = row
+                .person_id
+                .parse()
+                .map_err(|e| AppError::invalid("person_id", e))?;
+            let person = match self.person_view(&pk).await? {
+                Some(v) => v.id_masked(),
+                None => pk.short(),
+            };
+            if row.status == "paid" {
+                paid.push(format!("{person} {}", row.month));
+                continue;
+            }
+            let credit_code = row
+                .credit_code
+                .parse()
+                .map_err(|e| AppError::invalid("credit_code", e))?;
+            lines.push(RecalculatedLine {
+                person,
+                month: row.month.clone(),
+                old_base: row.base.clone(),
+                new_base: result.base.to_string(),
+                old_total: old_total.to_string(),
+                new_total: new_total.to_string(),
+                old_rule_set: row.rule_set.clone(),
+            });
+            recomputed.push(Recomputed {
+                assessed: records::ContributionAssessed {
+                    id: pk,
+                    credit_code,
+                    month,
+                    result,
+                },
+                previous_declared_wage: wage,
+            });
+        }
+        if !paid.is_empty() {
+            return Err(AppError::invalid_by(
+                "recalculate",
+                RuleId::RuleSetPastFigures,
+                format!(
+                    "{} paid person-months would change ({}{}): a paid month is settled by refund \
+                     or supplementary payment, not recalculated; take force after them",
+                    paid.len(),
+                    paid.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
+                    if paid.len() > 5 { ", …" } else { "" }
+                ),
+            ));
+        }
+        Ok((recomputed, lines))
     }
 
     /// The import a maintenance officer is about to file, checked and
@@ -373,7 +551,7 @@ impl Sirm {
         import: &RuleSetImport,
     ) -> Result<RuleSetPreview, AppError> {
         self.authorize(who, Permission::RecordMaintain).await?;
-        self.check_rule_set_import(import).await.map(|(_, p)| p)
+        self.check_rule_set_import(import).await.map(|(_, p, _)| p)
     }
 
     /// The preview of a pending `rule_set.import` application (what the
@@ -391,7 +569,7 @@ impl Sirm {
         let import: RuleSetImport =
             serde_json::from_str(&app.data).map_err(|e| AppError::invalid("data", e))?;
         Ok(Some(
-            self.check_rule_set_import(&import).await.map(|(_, p)| p),
+            self.check_rule_set_import(&import).await.map(|(_, p, _)| p),
         ))
     }
 }

@@ -199,6 +199,37 @@ pub struct RuleSetImport {
     pub text: String,
     /// Why (e.g. the announcement that published the figures).
     pub reason: String,
+    /// Recompute the person-months already computed from `valid_from` on
+    /// under the new version (重新核算): approval writes the version and a
+    /// `contribution.corrected` entry for each person-month whose figures
+    /// change. Without it, such a version is refused.
+    #[serde(
+        default,
+        skip_serializing_if = "std::ops::Not::not",
+        deserialize_with = "yes_or_no"
+    )]
+    pub recalculate: bool,
+}
+
+/// A yes/no field as JSON true/false or as a form's text (`true`, `yes`,
+/// `是`, `1`; `false`, `no`, `否`, `0`, empty).
+fn yes_or_no<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum YesNo {
+        Bool(bool),
+        Text(String),
+    }
+    match YesNo::deserialize(d)? {
+        YesNo::Bool(b) => Ok(b),
+        YesNo::Text(t) => match t.trim().to_lowercase().as_str() {
+            "true" | "yes" | "是" | "1" => Ok(true),
+            "false" | "no" | "否" | "0" | "" => Ok(false),
+            other => Err(serde::de::Error::custom(format!(
+                "{other:?}: must be yes (是) or no (否)"
+            ))),
+        },
+    }
 }
 
 /// A rule set version in force (`rule_set.approved`): the document and the

@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use crate::{Store, StoreError};
+use crate::rows::TableRow;
+use crate::{ContributionRow, Store, StoreError};
 
 /// Figures of the agency already computed from a month on.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -65,5 +66,30 @@ impl Store {
             last_month,
             account_years,
         })
+    }
+
+    /// The agency's computed person-months from `month` on, at most
+    /// `limit` (by month, then person): what a recalculation recomputes.
+    pub async fn contributions_since(
+        &self,
+        agency: &str,
+        month: &str,
+        limit: i64,
+    ) -> Result<Vec<ContributionRow>, StoreError> {
+        let cols: Vec<String> = ContributionRow::COLUMNS
+            .iter()
+            .map(|c| format!("c.{c}"))
+            .collect();
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM contribution c JOIN person p ON p.person_id = c.person_id \
+             WHERE p.agency = $1 AND c.month >= $2 ORDER BY c.month, c.person_id LIMIT $3",
+            cols.join(", ")
+        ))
+        .bind(agency)
+        .bind(month)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        ContributionRow::from_rows(&rows)
     }
 }

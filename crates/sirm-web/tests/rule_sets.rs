@@ -369,19 +369,7 @@ async fn a_region_imports_its_rules_through_review(engine: Engine) {
     let e = office.submit_import(&rewrite).await.unwrap_err();
     assert_eq!(rule_of(&e), Some(RuleId::RuleSetPastFigures), "{e}");
     assert!(e.to_string().contains("2026-02–2026-03"), "{e}");
-    // The same figures from a month not yet computed are fine to file.
-    let later = rewrite.replace("valid_from = \"2026-02\"", "valid_from = \"2026-04\"");
-    let pending = office.submit_import(&later).await.unwrap();
-    let p = office
-        .sirm
-        .application_rule_set_preview(&reviewer, &pending)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    assert_eq!(p.computed_since.map(|c| c.person_months), Some(0));
-    // Overlapping periods and a skipped version: refused by their rule
-    // (the document is checked before the one-open-application rule).
+    // Overlapping periods and a skipped version: refused by their rule.
     let overlap = version_2().replace("version = 2\n", "version = 3\n");
     let e = office.submit_import(&overlap).await.unwrap_err();
     assert_eq!(rule_of(&e), Some(RuleId::RuleSetSuccession), "{e}");
@@ -391,6 +379,62 @@ async fn a_region_imports_its_rules_through_review(engine: Engine) {
     let e = office.submit_import(&skipped).await.unwrap_err();
     assert_eq!(rule_of(&e), Some(RuleId::RuleSetSuccession), "{e}");
     assert_eq!(office.versions().await, vec![1, 2]);
+
+    // The rewrite as an explicit recalculation: the reviewers see each
+    // person-month, old and new; approval corrects them under version 3.
+    let m = office.sirm.archive().put("scan.png", PNG).await.unwrap();
+    let recalc = office
+        .sirm
+        .submit_application(
+            &principal("maintainer", Role::MaintenanceOfficer),
+            "rule_set.import",
+            json!({"format": "toml", "text": rewrite, "reason": "2026 figures corrected", "recalculate": "是"}),
+            vec![m],
+        )
+        .await
+        .unwrap();
+    let p = office
+        .sirm
+        .application_rule_set_preview(&reviewer, &recalc)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.recalculation.len(), 1, "{:?}", p.recalculation);
+    let line = &p.recalculation[0];
+    assert_eq!(
+        (
+            line.month.as_str(),
+            line.old_base.as_str(),
+            line.new_base.as_str()
+        ),
+        ("2026-03", "33000", "34500")
+    );
+    assert!(line.person.contains('*'), "masked: {}", line.person);
+    assert_eq!(line.old_rule_set, "example-320102 v2");
+    for (user, role, stage) in [
+        ("reviewer", Role::Reviewer, "review"),
+        ("rechecker", Role::Rechecker, "recheck"),
+        ("approver", Role::Approver, "approval"),
+    ] {
+        office
+            .sirm
+            .decide_application(&principal(user, role), &recalc, stage, true, "")
+            .await
+            .unwrap();
+    }
+    assert_eq!(office.versions().await, vec![1, 2, 3]);
+    assert_eq!(
+        office.figures(&person, "2026-03").await,
+        ("34500".to_string(), "example-320102 v3".to_string())
+    );
+    assert_eq!(
+        office.figures(&person, "2025-06").await,
+        ("30399".to_string(), "example-320102 v1".to_string())
+    );
+    // The projection still equals a replay of the ledger.
+    let report = office.sirm.verify_projections(None).await.unwrap();
+    assert!(report.difference.is_none(), "{:?}", report.difference);
 
     office.sirm.store_for_maintenance().close().await;
     if let Some(s) = schema {

@@ -135,7 +135,13 @@ fn import_list_show_and_calc_by_version(engine: Engine) {
         assert_eq!(shown["params"]["avg_wage"], avg, "{shown}");
         assert_eq!(shown["rule_set"]["hash"].as_str().map(str::len), Some(64));
     }
-    assert_eq!(calc_base(&i, "1")["ceiling"], "37440");
+    let v1 = calc_base(&i, "1");
+    assert_eq!(v1["ceiling"], "37440");
+    assert_eq!(
+        v1["rule_set"]["hash"].as_str().map(str::len),
+        Some(64),
+        "{v1}"
+    );
     assert_eq!(calc_base(&i, "2")["ceiling"], "38997");
     let out = i.sirm(&["rules", "show", "--installation", "--version", "9"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
@@ -192,7 +198,7 @@ fn init_refuses_demo_figures_and_other_regions() {
         "{}",
         text(&out)
     );
-    assert!(!i.data().join("sirm.toml").exists());
+    assert!(!i.data().exists(), "nothing is created");
     let other = write_file(
         i.dir.path(),
         "other.toml",
@@ -206,7 +212,7 @@ fn init_refuses_demo_figures_and_other_regions() {
         "{}",
         text(&out)
     );
-    assert!(!i.data().join("sirm.toml").exists());
+    assert!(!i.data().exists(), "nothing is created");
     // The region's own set, figures taken as real: installed with it.
     let real = write_file(
         i.dir.path(),

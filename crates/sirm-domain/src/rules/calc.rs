@@ -253,6 +253,9 @@ pub fn calc(
             "region": set.region(),
             "extends": set.extends(),
             "demo": set.is_demo(),
+            // The approved document's hash (`sirm calc --installation`);
+            // absent for files and when params override a figure.
+            "hash": set.reference().hash,
             "params_overridden": overridden,
         }),
     );

@@ -65,6 +65,11 @@ pub enum RulesCommand {
         /// The scanned announcement (PDF, PNG or JPEG).
         #[arg(long)]
         material: PathBuf,
+        /// Recompute the person-months already computed from the version's
+        /// valid_from on (重新核算): the reviewers see each one, old and
+        /// new; approval writes a correction for each.
+        #[arg(long)]
+        recalculate: bool,
     },
 }
 
@@ -216,6 +221,7 @@ pub async fn run_installed(
             file,
             reason,
             material,
+            recalculate,
         } => {
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("{}: cannot read the rule set", file.display()))?;
@@ -239,7 +245,8 @@ pub async fn run_installed(
                 }
             };
             let result = async {
-                let data = json!({"format": format, "text": text, "reason": reason});
+                let data = json!({"format": format, "text": text, "reason": reason,
+                                  "recalculate": recalculate});
                 let import: sirm_domain::records::RuleSetImport =
                     serde_json::from_value(data.clone())
                         .map_err(|e| sirm_app::AppError::invalid("data", e))?;
@@ -271,6 +278,18 @@ pub async fn run_installed(
                         c.old.as_deref().unwrap_or("(none)"),
                         c.new.as_deref().unwrap_or("(removed)")
                     );
+                }
+                if !p.recalculation.is_empty() {
+                    println!(
+                        "recalculation (重新核算): {} person-months change",
+                        p.recalculation.len()
+                    );
+                    for l in &p.recalculation {
+                        println!(
+                            "  {} {}: base {} -> {}, contributions {} -> {}",
+                            l.person, l.month, l.old_base, l.new_base, l.old_total, l.new_total
+                        );
+                    }
                 }
             }))
         }

@@ -5,10 +5,11 @@
 //! checks live in [`crate::rulesets`] and run again at approval.
 
 use sirm_domain::access::Permission;
-use sirm_domain::records::RuleSetImport;
-use sirm_ledger::EntryDraft;
+use sirm_domain::records::{self, kind, ContributionCorrected, RuleSetImport};
+use sirm_ledger::{EntryDraft, Stream};
 
 use super::Business;
+use crate::drafts::draft;
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
 
@@ -34,12 +35,33 @@ impl Business for Import {
         d: &RuleSetImport,
         actor: &str,
     ) -> Result<Vec<EntryDraft>, AppError> {
-        let (set, _) = sirm.check_rule_set_import(d).await?;
-        Ok(vec![crate::rulesets::approved_draft(
+        let (set, _, recomputed) = sirm.check_rule_set_import(d).await?;
+        let mut drafts = vec![crate::rulesets::approved_draft(
             &sirm.config,
             &set,
             d,
             actor,
-        )?])
+        )?];
+        // A recalculation: each changed person-month, under the new version.
+        for r in recomputed {
+            let corrected = ContributionCorrected {
+                previous_declared_wage: r.previous_declared_wage,
+                reason: format!(
+                    "重新核算 recalculated under {}: {}",
+                    set.reference(),
+                    d.reason
+                ),
+                assessed: r.assessed,
+            };
+            drafts.push(draft(
+                &sirm.config,
+                Stream::Business,
+                kind::CONTRIBUTION_CORRECTED,
+                records::person_subject(&corrected.assessed.id),
+                actor,
+                &corrected,
+            )?);
+        }
+        Ok(drafts)
     }
 }

@@ -58,6 +58,12 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
                     "Reason (the announcement and its number)",
                     Text,
                 ),
+                F::optional(
+                    "recalculate",
+                    "重新核算生效月份起已计算的月份（填“是”）",
+                    "Recalculate months already computed from valid_from (yes)",
+                    Text,
+                ),
             ];
             FIELDS
         }

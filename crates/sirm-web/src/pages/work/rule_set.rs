@@ -124,7 +124,11 @@ pub(super) fn preview_html(p: &RuleSetPreview) -> Markup {
                     (c.persons) " " (ui::t("人", "persons")) ", "
                     (c.person_months) " " (ui::t("人月", "person-months")) ", "
                     (c.account_years) " " (ui::t("个账户年度", "account years"))
-                    " — " (ui::t("均不改变", "none of them changes"))
+                    @if p.recalculation.is_empty() {
+                        " — " (ui::t("均不改变", "none of them changes"))
+                    } @else {
+                        " — " (p.recalculation.len()) " " (ui::t("人月将重新核算（见下表）", "person-months are recalculated (below)"))
+                    }
                 }
             }
             @let years = p.diff.years_changed();
@@ -150,6 +154,31 @@ pub(super) fn preview_html(p: &RuleSetPreview) -> Markup {
             }
             @if p.diff.is_empty() {
                 p { (ui::t("参数无变化", "No figure changes")) }
+            }
+            @if !p.recalculation.is_empty() {
+                h3 { (ui::t("重新核算：以下人员月份的数据将按新版本更正", "Recalculation: these person-months are corrected under the new version")) }
+                table.effect #recalculation {
+                    tr {
+                        th { (ui::t("人员", "Person")) }
+                        th { (ui::t("月份", "Month")) }
+                        th { (ui::t("原缴费基数", "Base")) }
+                        th { (ui::t("新缴费基数", "New base")) }
+                        th { (ui::t("原缴费合计", "Contributions")) }
+                        th { (ui::t("新缴费合计", "New contributions")) }
+                        th { (ui::t("原规则集", "Computed under")) }
+                    }
+                    @for l in &p.recalculation {
+                        tr {
+                            td { (l.person) }
+                            td { (l.month) }
+                            td { (l.old_base) }
+                            td { (l.new_base) }
+                            td { (l.old_total) }
+                            td { (l.new_total) }
+                            td { (l.old_rule_set) }
+                        }
+                    }
+                }
             }
         }
     }
