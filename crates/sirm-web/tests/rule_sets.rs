@@ -456,6 +456,12 @@ async fn parameters_page_and_review_diff() {
     let (s, one) = maintainer.page("/rules/1").await;
     assert_eq!(s, StatusCode::OK);
     assert!(one.contains("years.2026.avg_wage"), "{one}");
+    let (s, _) = maintainer.page("/rules/99").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Staff without a business role, and citizens, do not see parameters.
+    let citizen = app.login("citizen").await;
+    let (s, _) = citizen.page("/rules").await;
+    assert!(s.is_client_error(), "{s}");
     // The demo accepts a new version of its demo set.
     let v2 = DEMO
         .replace("version = 1\n", "version = 2\nvalid_from = \"2026-12\"\n")
