@@ -169,6 +169,7 @@ async fn break_in_2_anonymous_flood_writes_one_summary(engine: Engine) {
     let clerk = app.login("clerk").await;
     let auditor = app.login("auditadmin").await;
     let before = app.ledger_size().await;
+    let started = std::time::Instant::now();
     let http = app.http.clone();
     let base = app.base.clone();
     const N: usize = 10_000;
@@ -235,9 +236,13 @@ async fn break_in_2_anonymous_flood_writes_one_summary(engine: Engine) {
     let written = app.sirm.flush_refusals(true).await.unwrap();
     assert_eq!(written, 1);
     let after = app.ledger_size().await;
+    // One summary per refusal window the flood spanned (a loaded machine
+    // may take longer than one window to send it).
+    let window = u64::from(app.sirm.config.limits.refusal_window_seconds).max(1);
+    let windows = started.elapsed().as_secs() / window + 1;
     assert!(
-        after - before <= 4,
-        "{} entries for {N} requests",
+        after - before <= 3 + windows,
+        "{} entries for {N} requests in {windows} refusal windows",
         after - before
     );
     let alarms = app.sirm.open_alarms().await.unwrap();
