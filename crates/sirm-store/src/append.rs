@@ -5,7 +5,7 @@ use chrono::Utc;
 use sirm_ledger::{Checkpoint, Entry, EntryDraft, Frontier, SignedCheckpoint, SigningKey};
 
 use crate::engine::{self, Engine};
-use crate::ledger_rows::{i64_of, insert_entries_sql, select_checkpoints, time_of, u64_of};
+use crate::ledger_rows::{i64_of, insert_entries_sql, select_checkpoints, time_of, u64_in};
 use crate::projection;
 use crate::rows::TableRow as _;
 use crate::tree;
@@ -138,7 +138,7 @@ impl Store {
         let max_seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM ledger_entry")
             .fetch_one(&mut *tx)
             .await?;
-        if u64_of(max_seq.unwrap_or(0)) != frontier.size() {
+        if u64_in(max_seq.unwrap_or(0), "ledger_entry", "seq")? != frontier.size() {
             return Err(StoreError::Inconsistent(format!(
                 "last entry is {} but the last signed checkpoint covers {}",
                 max_seq.unwrap_or(0),

@@ -36,7 +36,8 @@ impl Store {
         .bind(witness)
         .fetch_one(&self.pool)
         .await?;
-        Ok(v.map(crate::ledger_rows::u64_of))
+        v.map(|s| crate::ledger_rows::u64_in(s, "checkpoint_cosignature", "tree_size"))
+            .transpose()
     }
 
     /// The newest cosigned tree size and every cosignature line for it
@@ -56,6 +57,9 @@ impl Store {
         let lines = read_each("checkpoint_cosignature", &["witness", "line"], &rows, |r| {
             Ok((r.text("witness")?, r.text("line")?))
         })?;
-        Ok(Some((crate::ledger_rows::u64_of(size), lines)))
+        Ok(Some((
+            crate::ledger_rows::u64_in(size, "ledger_checkpoint", "tree_size")?,
+            lines,
+        )))
     }
 }

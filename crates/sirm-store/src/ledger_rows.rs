@@ -145,7 +145,7 @@ impl CheckpointRow {
             SignedCheckpoint {
                 checkpoint: Checkpoint {
                     origin: self.origin,
-                    tree_size: u64_of(tree_size),
+                    tree_size: u64_in(tree_size, "ledger_checkpoint", "tree_size")?,
                     root: digest_of(&self.root, &format!("checkpoint {tree_size} root"))?,
                     time: time_of(self.time_us)?,
                 },
@@ -212,8 +212,14 @@ pub(crate) fn insert_entries_sql(engine: Engine, rows: usize) -> String {
 }
 
 /// A stored count or index (never negative in a sound database).
-pub(crate) fn u64_of(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
+/// A count, size or index read from `table.column`: never negative (a
+/// negative one is a corrupt row, named, not read as 0).
+pub(crate) fn u64_in(v: i64, table: &'static str, column: &str) -> Result<u64, StoreError> {
+    u64::try_from(v).map_err(|_| StoreError::CorruptColumn {
+        table,
+        column: column.to_string(),
+        problem: format!("negative value {v}"),
+    })
 }
 
 /// A count or index as the engines store it.
@@ -239,5 +245,17 @@ mod tests {
     #[test]
     fn entry_columns_are_the_row_mapping() {
         assert_eq!(ENTRY_COLUMNS, StoredRow::select_list());
+    }
+
+    /// A negative size or index is a corrupt row, named, never read as 0.
+    #[test]
+    fn negative_counts_are_corrupt_columns() {
+        assert_eq!(u64_in(7, "ledger_node", "idx").ok(), Some(7));
+        let e = u64_in(-3, "ledger_checkpoint", "tree_size").unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("ledger_checkpoint") && text.contains("tree_size") && text.contains("-3"),
+            "{text}"
+        );
     }
 }

@@ -9,7 +9,7 @@ use sqlx::AnyPool;
 
 use crate::bulk::SqliteBulk;
 use crate::engine::{self, Engine, Role, StoreConfig};
-use crate::ledger_rows::{time_of, u64_of};
+use crate::ledger_rows::time_of;
 use crate::pg_identity::{self, PgInstallation};
 use crate::rows::Reader;
 use crate::StoreError;
@@ -357,7 +357,7 @@ impl Store {
             sqlx::query_scalar::<_, i64>(sql)
                 .fetch_one(&self.pool)
                 .await
-                .map(u64_of)
+                .map(|n| u64::try_from(n).unwrap_or(0))
         };
         Ok(Counts {
             entries: one("SELECT COUNT(*) FROM ledger_entry").await?,

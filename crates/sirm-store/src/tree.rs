@@ -30,7 +30,7 @@ use sirm_ledger::{CryptoProfile, Digest};
 use sqlx::{AnyConnection, Row};
 
 use crate::engine::{self, Engine};
-use crate::ledger_rows::{i64_of, u64_of};
+use crate::ledger_rows::{i64_of, u64_in};
 use crate::rows::{read_each, Reader};
 use crate::{Store, StoreError};
 
@@ -218,7 +218,7 @@ impl Stored {
         for (level, index, hash) in rows {
             let level = u32::try_from(level)
                 .map_err(|_| StoreError::Corrupt(format!("stored tree node level {level}")))?;
-            let index = u64_of(index);
+            let index = u64_in(index, "ledger_node", "idx")?;
             let s = Subtree { level, index };
             let what = if level == 0 {
                 format!("entry {} leaf hash", index + 1)
@@ -416,7 +416,8 @@ impl Store {
                 let delta = |i: usize| -> Result<u64, StoreError> {
                     let a: i64 = after.try_get(i)?;
                     let b: i64 = before.try_get(i)?;
-                    Ok(u64_of(a - b))
+                    // A statistics counter: a reset reads as no change.
+                    Ok(u64::try_from(a - b).unwrap_or(0))
                 };
                 Ok(ReadCost {
                     statements: 1,
@@ -452,7 +453,7 @@ impl Store {
             return Ok(0);
         };
         let r = Reader::new("ledger_checkpoint", &["tree_size", "profile"], &head);
-        let tree_size = u64_of(r.int("tree_size")?);
+        let tree_size = u64_in(r.int("tree_size")?, "ledger_checkpoint", "tree_size")?;
         let profile_name = r.text("profile")?;
         let profile = CryptoProfile::from_name(&profile_name)
             .map_err(|e| StoreError::Corrupt(format!("checkpoint {tree_size}: {e}")))?;
@@ -528,7 +529,10 @@ async fn covered(conn: &mut AnyConnection) -> Result<u64, StoreError> {
         .bind(i64::from(NODE_MIN_LEVEL))
         .fetch_one(&mut *conn)
         .await?;
-    Ok(max.map_or(0, |m| (u64_of(m) + 1) << NODE_MIN_LEVEL))
+    match max {
+        None => Ok(0),
+        Some(m) => Ok((u64_in(m, "ledger_node", "idx")? + 1) << NODE_MIN_LEVEL),
+    }
 }
 
 /// Make the stored nodes cover the tree of `tree_size` entries (in the
@@ -582,7 +586,7 @@ pub(crate) async fn catch_up(
         nodes.clear();
         for row in &rows {
             let r = Reader::new("ledger_entry", &["seq", "leaf_hash"], row);
-            let seq = u64_of(r.int("seq")?);
+            let seq = u64_in(r.int("seq")?, "ledger_entry", "seq")?;
             let want = frontier.size() + 1;
             if seq != want {
                 return Err(StoreError::Inconsistent(format!(

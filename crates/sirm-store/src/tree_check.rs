@@ -9,7 +9,7 @@ use serde::Serialize;
 use sirm_ledger::merkle::{Frontier, Subtree};
 use sirm_ledger::{CryptoProfile, Digest};
 
-use crate::ledger_rows::{i64_of, u64_of};
+use crate::ledger_rows::{i64_of, u64_in};
 use crate::tree::{keep_stored, node_label, Read, CHECK_BATCH, MAX_NODE_FINDINGS, NODE_MIN_LEVEL};
 use crate::{Store, StoreError};
 
@@ -214,7 +214,7 @@ impl NodeCheck {
             for (level, idx, _) in rows {
                 self.note(NodeFinding {
                     level: u32::try_from(level).unwrap_or(u32::MAX),
-                    index: u64_of(idx),
+                    index: u64_in(idx, "ledger_node", "idx")?,
                     problem: NodeProblem::BeyondLedger { entries: n },
                 });
             }
