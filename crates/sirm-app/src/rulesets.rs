@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use sirm_domain::access::Permission;
 use sirm_domain::records::{self, kind, RuleSetApproved, RuleSetImport};
+use sirm_domain::rules::ruleset::SuccessionError;
 use sirm_domain::rules::ruleset::{diff, RuleSetDiff};
 use sirm_domain::rules::{builtin, DocumentHash, Format, Month, RuleBook, RuleSet, Versions};
 use sirm_domain::RuleId;
@@ -113,7 +114,7 @@ pub(crate) struct Recomputed {
 
 /// The format of a rule set document by its name (`toml` or `json`).
 pub fn format_of(name: &str) -> Result<Format, AppError> {
-    match name {
+    match name.trim().to_ascii_lowercase().as_str() {
         "toml" => Ok(Format::Toml),
         "json" => Ok(Format::Json),
         other => Err(AppError::invalid_by(
@@ -358,10 +359,14 @@ impl Sirm {
         let set = parse_rule_set(self.profile(), format_of(&import.format)?, &import.text)?;
         check_for_installation(&self.config, &set)?;
         let rules = self.installed_rules().await?;
-        rules
-            .region
-            .check_next(&set)
-            .map_err(|e| AppError::invalid_by("rule_set.version", RuleId::RuleSetSuccession, e))?;
+        rules.region.check_next(&set).map_err(|e| {
+            let field = match e {
+                SuccessionError::ValidFrom { .. } => "rule_set.valid_from",
+                SuccessionError::Id { .. } => "rule_set.id",
+                SuccessionError::Version { .. } => "rule_set.version",
+            };
+            AppError::invalid_by(field, RuleId::RuleSetSuccession, e)
+        })?;
         let previous = rules.region.latest().cloned();
         let computed_since = match (&previous, set.valid_from()) {
             (Some(_), Some(from)) => Some(
@@ -385,8 +390,9 @@ impl Sirm {
                                 "version {} would change figures already computed for {first}–{last_changed} \
                                  ({} persons, {} person-months): a new version never rewrites past figures \
                                  by itself; take force after {last}, or file the import as a recalculation \
-                                 (recalculate: `sirm rules import --recalculate`), which lists each \
-                                 person-month and amount for the reviewers",
+                                 (重新核算: `sirm rules import --recalculate`, or 是 in the form's \
+                                 recalculate field), which lists each person-month and amount for the \
+                                 reviewers",
                                 set.version(),
                                 c.persons,
                                 c.person_months

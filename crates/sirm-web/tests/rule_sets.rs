@@ -453,6 +453,10 @@ async fn parameters_page_and_review_diff() {
     assert!(page.contains("demo-110105"), "{page}");
     assert!(page.contains("演示数据"), "{page}");
     assert!(page.contains("/applications/new?type=rule_set.import"));
+    assert!(
+        page.contains("本月生效"),
+        "v1 is in force this month: {page}"
+    );
     let (s, one) = maintainer.page("/rules/1").await;
     assert_eq!(s, StatusCode::OK);
     assert!(one.contains("years.2026.avg_wage"), "{one}");
@@ -478,12 +482,35 @@ async fn parameters_page_and_review_diff() {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let id = v["application_id"].as_str().unwrap().to_string();
+    // One open import per rule set: the same again is refused.
+    let (s, again) = maintainer
+        .post(
+            "/api/v1/applications",
+            json!({
+                "business_type": "rule_set.import",
+                "data": {"format": "TOML", "text": v2, "reason": "demo"},
+                "materials": [{"name": "通知.pdf", "content_base64": "JVBERi0xLjQ="}]
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{again}");
+    assert!(
+        again["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("already in review"),
+        "{again}"
+    );
     let reviewer = app.login("reviewer").await;
     let (s, review) = reviewer.page(&format!("/applications/{id}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(review.contains("rule-set-diff"), "{review}");
     assert!(review.contains("years.2026.avg_wage"), "{review}");
     assert!(review.contains("12480.00") && review.contains("12999.00"));
+    // The document as written, in a block of its own.
+    assert!(review.contains("<pre class=\"doc\">"), "{review}");
+    let (_, reviewer_home) = reviewer.page("/home").await;
+    assert!(reviewer_home.contains("href=\"/rules\""), "{reviewer_home}");
     // A clerk's view of the queue page links the parameters for the
     // maintenance officer only.
     let (_, home) = maintainer.page("/home").await;

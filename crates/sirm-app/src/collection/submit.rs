@@ -138,9 +138,16 @@ impl Sirm {
     /// One application in review per subject for declarations (the same
     /// employer-month cannot be declared twice at once).
     async fn refuse_open_duplicate(&self, who: &Principal, subject: &str) -> Result<(), AppError> {
-        if !subject.starts_with("declaration:") {
+        // One open declaration per employer and month; one open import
+        // per rule set (a second would be decided against a version that
+        // the first may already have replaced).
+        let what = if subject.starts_with("declaration:") {
+            "a declaration for this employer and month is already in review"
+        } else if subject.starts_with("rule_set:") {
+            "an import of this rule set is already in review: decide or withdraw it first"
+        } else {
             return Ok(());
-        }
+        };
         let open = self
             .store
             .applications(&who.agency, None, None, 100_000)
@@ -148,9 +155,7 @@ impl Sirm {
             .into_iter()
             .any(|a| a.subject == subject && (a.status == "pending" || a.status == "returned"));
         if open {
-            return Err(AppError::Conflict(format!(
-                "{subject}: a declaration for this employer and month is already in review"
-            )));
+            return Err(AppError::Conflict(format!("{subject}: {what}")));
         }
         Ok(())
     }

@@ -57,6 +57,9 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "参数维护",
         "Parameters",
     ),
+    (Permission::RecordReview, "/rules", "参数", "Parameters"),
+    (Permission::RecordRecheck, "/rules", "参数", "Parameters"),
+    (Permission::RecordApprove, "/rules", "参数", "Parameters"),
     (
         Permission::PersonQuery,
         "/maintenance-log",
@@ -146,6 +149,9 @@ h1{font-size:1.4rem} table{border-collapse:collapse;width:100%;background:#fff} 
 .ok{background:#e3f9e5;border:1px solid #31b237;padding:.6rem;margin:.6rem 0} form.inline{display:inline}
 fieldset{background:#fff;border:1px solid #ccc;margin:.8rem 0} label{display:block;margin:.3rem 0} input,select{font-size:1rem;padding:.2rem}
 code{word-break:break-all} nav a{margin-right:.8rem}
+#data th,table.effect th,#figures th{width:16rem;min-width:10rem} #data th code,table.effect th code,#figures th code{word-break:normal;overflow-wrap:anywhere}
+pre.doc{white-space:pre-wrap;max-height:28rem;overflow:auto;background:#f6f8fa;border:1px solid #ddd;padding:.5rem;font-size:.85rem;margin:0}
+.nowrap{white-space:nowrap} textarea{width:100%;font-family:ui-monospace,monospace}
 html.lang-en .zh{display:none} html.lang-en .en{color:inherit;font-size:1em} .warn{color:#b44d12;font-weight:bold}
 @media (max-width:40rem){main{padding:0 .4rem} table{display:block;overflow-x:auto} header{gap:.4rem} nav a{display:inline-block;margin:.2rem .6rem .2rem 0}}
 @media print{header,form,#lang{display:none} body{background:#fff}}"#;

@@ -119,7 +119,10 @@ impl FormField {
         html! {
             label {
                 (t(self.zh, self.en)) " "
-                @if matches!(self.kind, FieldKind::Lines | FieldKind::Document) {
+                @if self.kind == FieldKind::Document {
+                    br;
+                    textarea name=(self.name) rows="20" cols="80" spellcheck="false" required[self.required] { (value) }
+                } @else if self.kind == FieldKind::Lines {
                     textarea name=(self.name) rows="8" cols="50" required[self.required] { (value) }
                 } @else {
                     input name=(self.name) type=(self.kind.input_type()) value=(value) required[self.required];

@@ -109,6 +109,14 @@ fn effect_html(effect: &[Value]) -> Markup {
             if let Some(p) = e.get("payload") {
                 flatten("", p, &mut rows);
             }
+            // A document filed as raw data is not shown a second time.
+            if e.get("kind").and_then(|k| k.as_str()) == Some("rule_set.approved") {
+                for (k, v) in rows.iter_mut() {
+                    if k == "text" {
+                        *v = "（见原始数据 text）see the raw data".into();
+                    }
+                }
+            }
             (e.get("kind").and_then(|k| k.as_str()).unwrap_or(""), rows)
         })
         .collect();
@@ -288,7 +296,17 @@ pub(super) async fn application_page(
         table #data {
             @if let Value::Object(m) = &data {
                 @for (k, val) in m {
-                    tr { th { (k) } td { (val.as_str().map(str::to_string).unwrap_or_else(|| val.to_string())) } }
+                    tr {
+                        th { (k) }
+                        td {
+                            @match val.as_str() {
+                                // A document (a rule set file): as written.
+                                Some(s) if s.contains('\n') => pre.doc { (s) },
+                                Some(s) => (s),
+                                None => (val.to_string()),
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -34,12 +34,19 @@ pub async fn rule_sets(State(st): State<AppState>, Extension(c): Extension<Calle
         Ok(s) => s,
         Err(e) => return error_page(ApiError::from(e)),
     };
+    let this_month = sirm_domain::rules::Month::of_date(chrono::Utc::now().date_naive());
+    let in_force = st
+        .sirm
+        .rules_for_month(this_month)
+        .await
+        .ok()
+        .map(|s| s.version());
     let body = html! {
         h1 { (ui::t("参数维护：规则集", "Parameters: rule sets")) }
         p {
             (ui::t(
-                "缴费基数上下限、费率、记账利率等参数按地区规则集计算；每个月份使用当时生效的版本，新版本不改变已计算的数据。",
-                "Bases, rates and crediting rates come from the region's rule set; each month uses the version in force then, and a new version never changes figures already computed."
+                "缴费基数上下限、费率、记账利率等参数按地区规则集计算；每个月份使用当时生效的版本。新版本不改变已计算的数据，除非作为“重新核算”导入并经审批（审批时逐人逐月列出更正）。",
+                "Bases, rates and crediting rates come from the region's rule set; each month uses the version in force then. A new version changes figures already computed only when filed as a recalculation and approved (each person-month listed)."
             ))
         }
         @if sets.is_empty() {
@@ -59,9 +66,14 @@ pub async fn rule_sets(State(st): State<AppState>, Extension(c): Extension<Calle
             }
             @for s in sets.iter().rev() {
                 tr data-version=(s.version) {
-                    td { (s.id) @if s.demo { " " strong { (ui::t("演示数据", "demo figures")) } } }
+                    td { (s.id) @if s.demo { " " strong.nowrap { (ui::t("演示数据", "demo figures")) } } }
                     td { a href={ "/rules/" (s.version) } { "v" (s.version) } }
-                    td { (from_label(s)) }
+                    td {
+                        (from_label(s))
+                        @if Some(s.version) == in_force {
+                            " " strong.nowrap { (ui::t("本月生效", "in force this month")) }
+                        }
+                    }
                     td { (s.title) }
                     td { (years_label(&s.years)) }
                     td { code { (s.hash.as_deref().unwrap_or("")) } }
@@ -95,6 +107,9 @@ pub async fn rule_set(
         h1 { (info.id) " v" (info.version) }
         p { (info.title) " · " (ui::t("生效月份", "in force from")) " " (from_label(&info)) }
         h2 { (ui::t("依据", "Sources")) }
+        @if info.sources.is_empty() {
+            p { (ui::t("（未列出）", "none listed")) }
+        }
         ul { @for s in &info.sources { li { (s) } } }
         h2 { (ui::t("参数", "Figures")) }
         table #figures {
