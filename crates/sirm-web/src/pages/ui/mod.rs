@@ -55,6 +55,9 @@ pub enum FieldKind {
     Lines,
     /// A whole document (`<textarea>`), kept as typed (a rule set file).
     Document,
+    /// A yes/no choice (`<input type=checkbox>`): "是" when ticked, absent
+    /// when not.
+    YesNo,
 }
 
 impl FieldKind {
@@ -66,6 +69,7 @@ impl FieldKind {
             FieldKind::Date => "date",
             FieldKind::Month => "month",
             FieldKind::Password => "password",
+            FieldKind::YesNo => "checkbox",
         }
     }
 }
@@ -122,6 +126,8 @@ impl FormField {
                 @if self.kind == FieldKind::Document {
                     br;
                     textarea name=(self.name) rows="20" cols="80" spellcheck="false" required[self.required] { (value) }
+                } @else if self.kind == FieldKind::YesNo {
+                    input name=(self.name) type="checkbox" value="是" checked[value == "是" || value == "true"];
                 } @else if self.kind == FieldKind::Lines {
                     textarea name=(self.name) rows="8" cols="50" required[self.required] { (value) }
                 } @else {

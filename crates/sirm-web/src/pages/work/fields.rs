@@ -5,7 +5,7 @@ use maud::{html, Markup};
 use serde_json::{Map, Value};
 use sirm_app::collection::BusinessType;
 
-use crate::pages::ui::FieldKind::{Date, Document, Lines, Month, Number, Text};
+use crate::pages::ui::FieldKind::{Date, Document, Lines, Month, Number, Text, YesNo};
 use crate::pages::ui::FormField as F;
 
 const RESIDENT_ID: F = F::required("id", "公民身份号码", "Resident ID number", Text);
@@ -60,9 +60,9 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
                 ),
                 F::optional(
                     "recalculate",
-                    "重新核算生效月份起已计算的月份（填“是”）",
-                    "Recalculate months already computed from valid_from (yes)",
-                    Text,
+                    "重新核算：生效月份起已计算的月份按新版本更正（逐人逐月列出，供审核）",
+                    "Recalculate: correct the months already computed from valid_from under the new version (each listed for review)",
+                    YesNo,
                 ),
             ];
             FIELDS
