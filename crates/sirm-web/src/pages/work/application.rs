@@ -30,6 +30,19 @@ fn stage_label(s: &str) -> Markup {
     }
 }
 
+/// The form's label of a raw-data field (Chinese, the key below), or the
+/// key itself.
+fn field_label(business_type: &str, key: &str) -> Markup {
+    let field = business_type
+        .parse::<BusinessType>()
+        .ok()
+        .and_then(|bt| super::fields::fields(bt).iter().find(|f| f.name == key));
+    match field {
+        Some(f) => html! { (f.zh) " " span.en { code { (key) } } },
+        None => html! { (key) },
+    }
+}
+
 fn type_label(b: &str) -> Markup {
     match b.parse::<BusinessType>() {
         Ok(bt) => html! { (bt.name_zh()) " " span.en { (bt.as_str()) } },
@@ -297,7 +310,7 @@ pub(super) async fn application_page(
             @if let Value::Object(m) = &data {
                 @for (k, val) in m {
                     tr {
-                        th { (k) }
+                        th { (field_label(&a.business_type, k)) }
                         td {
                             @match val.as_str() {
                                 // A document (a rule set file): as written.

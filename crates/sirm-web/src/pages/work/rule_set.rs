@@ -14,6 +14,76 @@ use crate::pages::{error_page, ui};
 use crate::routes::Caller;
 use crate::AppState;
 
+/// The Chinese name of a rule set figure by its dotted key, e.g.
+/// `years.2026.avg_wage` → "2026年 缴费基数用上年度职工月平均工资".
+pub(super) fn key_zh(key: &str) -> String {
+    let parts: Vec<&str> = key.split('.').collect();
+    let insurance = |s: &str| match s {
+        "pension" => "养老保险",
+        "medical" => "医疗保险（含生育）",
+        "unemployment" => "失业保险",
+        "work_injury" => "工伤保险",
+        _ => "",
+    };
+    let payer = |s: &str| match s {
+        "employer" => "单位费率",
+        "employee" => "个人费率",
+        _ => "",
+    };
+    let layer = |rest: &[&str]| -> String {
+        match rest {
+            ["avg_wage"] => "缴费基数用上年度职工月平均工资".into(),
+            ["pension_base_wage"] => "养老金计发基数".into(),
+            ["floor_ratio"] => "缴费基数下限比例".into(),
+            ["ceiling_ratio"] => "缴费基数上限比例".into(),
+            ["transitional_coefficient"] => "过渡性养老金计发系数".into(),
+            ["rates", "work_injury", class] => format!("工伤保险 第{class}类行业 费率"),
+            ["rates", i, p] => format!("{}{}", insurance(i), payer(p)),
+            _ => String::new(),
+        }
+    };
+    let name = match parts.as_slice() {
+        ["rule_set", "valid_from"] => "生效月份".into(),
+        ["rule_set", "demo"] => "演示数据标记".into(),
+        ["rule_set", "sources"] => "依据文件".into(),
+        ["crediting_rates", y] => format!("{y}年 个人账户记账利率"),
+        ["years", y] => format!("{y}年"),
+        ["years", y, rest @ ..] => {
+            let l = layer(rest);
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("{y}年 {l}")
+            }
+        }
+        ["defaults", rest @ ..] => {
+            let l = layer(rest);
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("默认 {l}")
+            }
+        }
+        [section, ..] => match *section {
+            "rounding" => "舍入规则".into(),
+            "retirement" => "退休年龄".into(),
+            "min_contribution" => "最低缴费年限".into(),
+            "payout_months" => "个人账户养老金计发月数".into(),
+            _ => String::new(),
+        },
+        [] => String::new(),
+    };
+    name
+}
+
+/// A figure's key: its Chinese name with the key below (or the key).
+fn key_label(key: &str) -> Markup {
+    let zh = key_zh(key);
+    html! {
+        @if zh.is_empty() { code { (key) } } @else { (zh) br; span.en { code { (key) } } }
+    }
+}
+
 /// "2026-07" or "起始" for a first version.
 fn from_label(info: &RuleSetInfo) -> String {
     info.valid_from
@@ -113,7 +183,7 @@ pub async fn rule_set(
         ul { @for s in &info.sources { li { (s) } } }
         h2 { (ui::t("参数", "Figures")) }
         table #figures {
-            @for (k, v) in &rows { tr { th { code { (k) } } td { (v) } } }
+            @for (k, v) in &rows { tr { th { (key_label(k)) } td { (v) } } }
         }
         p { a href="/rules" { (ui::t("返回规则集列表", "All versions")) } }
     };
@@ -161,7 +231,7 @@ pub(super) fn preview_html(p: &RuleSetPreview) -> Markup {
                 }
                 @for ch in &p.diff.changes {
                     tr {
-                        th { code { (ch.key) } }
+                        th { (key_label(&ch.key)) }
                         td { (ch.old.as_deref().unwrap_or("—")) }
                         td { (ch.new.as_deref().unwrap_or("（删除）removed")) }
                     }
@@ -196,5 +266,34 @@ pub(super) fn preview_html(p: &RuleSetPreview) -> Markup {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_zh;
+
+    #[test]
+    fn figures_have_chinese_names() {
+        assert_eq!(
+            key_zh("years.2026.avg_wage"),
+            "2026年 缴费基数用上年度职工月平均工资"
+        );
+        assert_eq!(
+            key_zh("defaults.rates.medical.employer"),
+            "默认 医疗保险（含生育）单位费率"
+        );
+        assert_eq!(
+            key_zh("years.2019.rates.pension.employer"),
+            "2019年 养老保险单位费率"
+        );
+        assert_eq!(
+            key_zh("defaults.rates.work_injury.3"),
+            "默认 工伤保险 第3类行业 费率"
+        );
+        assert_eq!(key_zh("crediting_rates.2025"), "2025年 个人账户记账利率");
+        assert_eq!(key_zh("rule_set.valid_from"), "生效月份");
+        assert_eq!(key_zh("payout_months.60"), "个人账户养老金计发月数");
+        assert_eq!(key_zh("rule_set.notes"), "");
     }
 }
