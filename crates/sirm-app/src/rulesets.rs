@@ -478,20 +478,27 @@ impl Sirm {
                 + a.unemployment_employer
                 + a.unemployment_employee
                 + a.work_injury_employer;
-            let old_total = [
-                &row.pension_employer,
-                &row.pension_employee,
-                &row.medical_employer,
-                &row.medical_employee,
-                &row.unemployment_employer,
-                &row.unemployment_employee,
-                &row.work_injury_employer,
-            ]
-            .iter()
-            .map(|v| v.parse::<rust_decimal::Decimal>().unwrap_or_default())
-            .sum::<rust_decimal::Decimal>();
-            let old_base: rust_decimal::Decimal = row.base.parse().unwrap_or_default();
-            let old_credit: rust_decimal::Decimal = row.account_credit.parse().unwrap_or_default();
+            // (The store checked every amount on read: a corrupt one is an
+            // error, never 0.)
+            let amount = |field: &str, v: &str| -> Result<rust_decimal::Decimal, AppError> {
+                v.parse().map_err(|e| {
+                    AppError::Conflict(format!("contribution row {}: {field}: {e}", row.month))
+                })
+            };
+            let mut old_total = rust_decimal::Decimal::ZERO;
+            for (field, v) in [
+                ("pension_employer", &row.pension_employer),
+                ("pension_employee", &row.pension_employee),
+                ("medical_employer", &row.medical_employer),
+                ("medical_employee", &row.medical_employee),
+                ("unemployment_employer", &row.unemployment_employer),
+                ("unemployment_employee", &row.unemployment_employee),
+                ("work_injury_employer", &row.work_injury_employer),
+            ] {
+                old_total += amount(field, v)?;
+            }
+            let old_base = amount("base", &row.base)?;
+            let old_credit = amount("account_credit", &row.account_credit)?;
             if old_base == result.base
                 && old_total == new_total
                 && old_credit == result.account_credit
