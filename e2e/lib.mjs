@@ -266,3 +266,38 @@ export async function shot(page, name) {
 export async function mainText(page) {
   return page.innerText('main');
 }
+
+/// The three review stages after the clerk's 初审: who decides, the stage's
+/// Chinese name, and the notice an approval there shows.
+export const REVIEW_STAGES = [
+  ['reviewer', '审核', /已通过/],
+  ['rechecker', '复核', /已通过/],
+  ['approver', '审批', /已批准并写入账本/],
+];
+
+/// As the signed-in officer: open application `appId` from /queue, where it
+/// must wait for `stageZh`; returns the queue row's text.
+export async function openFromQueue(page, appId, username, stageZh) {
+  assert.equal(await goto(page, '/queue'), 200);
+  const row = page.locator(`#queue tr[data-application="${appId}"]`);
+  assert.equal(await row.count(), 1, `${username}: application ${appId} not in the work queue:\n${await mainText(page)}`);
+  const rowText = await row.innerText();
+  assert.match(rowText, new RegExp(stageZh), `${username}: row does not wait for ${stageZh}: ${rowText}`);
+  await submit(page, row.locator(`a[href="/applications/${appId}"]`));
+  assert.equal(new URL(page.url()).pathname, `/applications/${appId}`);
+  return rowText;
+}
+
+/// Approve the open application page at its stage; returns the decision's
+/// notice (an approved application also shows a second #ok notice,
+/// 已写入账本, under the ledger heading: the decision's comes first).
+export async function approveHere(page, username, reason) {
+  const form = page.locator('#decide');
+  assert.equal(await form.count(), 1, `${username}: no decision form on the application page:\n${await mainText(page)}`);
+  await form.locator('input[name=reason]').fill(reason);
+  await submit(page, '#decide button[value=approve]');
+  assert.equal(await page.locator('#err').count(), 0, `${username}: ${await mainText(page)}`);
+  const ok = page.locator('#ok');
+  assert.ok((await ok.count()) >= 1, `${username}: no #ok notice:\n${await mainText(page)}`);
+  return ok.first().innerText();
+}

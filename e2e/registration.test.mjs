@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE, launch, newPage, login, logout, submit, goto, shot, mainText,
-  newResidentId, testName, writeScanPdf,
+  newResidentId, testName, writeScanPdf, REVIEW_STAGES, openFromQueue, approveHere,
 } from './lib.mjs';
 
 let browser;
@@ -18,20 +18,10 @@ after(async () => {
 
 /// As the signed-in officer: open the application from /queue and approve it.
 async function approveFromQueue(page, appId, username, stageZh) {
-  assert.equal(await goto(page, '/queue'), 200);
-  const row = page.locator(`#queue tr[data-application="${appId}"]`);
-  assert.equal(await row.count(), 1, `${username}: application ${appId} not in the work queue`);
-  assert.match(await row.innerText(), new RegExp(stageZh), `${username}: row does not wait for ${stageZh}`);
-  await submit(page, row.locator(`a[href="/applications/${appId}"]`));
-  assert.equal(new URL(page.url()).pathname, `/applications/${appId}`);
+  await openFromQueue(page, appId, username, stageZh);
   // The uploaded scan is listed with its SHA-256.
   assert.match(await page.innerText('#materials'), /scan\.pdf[\s\S]*SHA-256\s+[0-9a-f]{64}/);
-  const form = page.locator('#decide');
-  assert.equal(await form.count(), 1, `${username}: no decision form on the application page`);
-  await form.locator('input[name=reason]').fill(`${stageZh}通过（e2e）`);
-  await submit(page, '#decide button[value=approve]');
-  assert.equal(await page.locator('#err').count(), 0, `${username}: ${await mainText(page)}`);
-  return page.innerText('#ok');
+  return approveHere(page, username, `${stageZh}通过（e2e）`);
 }
 
 test('person registration passes 初审 → 审核 → 复核 → 审批 with four logins and shows up for the query officer', async () => {
@@ -62,12 +52,7 @@ test('person registration passes 初审 → 审核 → 复核 → 审批 with fo
   await logout(page);
 
   // 2.–4. three more people, one stage each.
-  const stages = [
-    ['reviewer', '审核', /已通过/],
-    ['rechecker', '复核', /已通过/],
-    ['approver', '审批', /已批准并写入账本/],
-  ];
-  for (const [user, stageZh, expect] of stages) {
+  for (const [user, stageZh, expect] of REVIEW_STAGES) {
     await login(page, user);
     const ok = await approveFromQueue(page, appId, user, stageZh);
     assert.match(ok, expect, `${user}: ${ok}`);

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   launch, newPage, login, logout, submit, goto, shot, mainText, writeScanPdf,
+  REVIEW_STAGES, openFromQueue, approveHere,
 } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -47,14 +48,8 @@ async function changeRow(page, key) {
 /// As the signed-in officer: open the application from /queue, check the
 /// diff, and pass the stage. Returns the #ok text.
 async function decideFromQueue(page, appId, username, stageZh) {
-  assert.equal(await goto(page, '/queue'), 200);
-  const row = page.locator(`#queue tr[data-application="${appId}"]`);
-  assert.equal(await row.count(), 1, `${username}: application ${appId} not in the work queue:\n${await mainText(page)}`);
-  const rowText = await row.innerText();
-  assert.match(rowText, new RegExp(stageZh), `${username}: row does not wait for ${stageZh}: ${rowText}`);
+  const rowText = await openFromQueue(page, appId, username, stageZh);
   assert.match(rowText, /规则集导入/, `${username}: row does not name the business type: ${rowText}`);
-  await submit(page, row.locator(`a[href="/applications/${appId}"]`));
-  assert.equal(new URL(page.url()).pathname, `/applications/${appId}`);
 
   // The figures that change, against the version in force.
   assert.equal(await page.locator('#rule-set-diff').count(), 1, `${username}: no rule set diff:\n${await mainText(page)}`);
@@ -70,16 +65,7 @@ async function decideFromQueue(page, appId, username, stageZh) {
   // The uploaded notice is listed with its SHA-256.
   assert.match(await page.innerText('#materials'), /notice\.pdf[\s\S]*SHA-256\s+[0-9a-f]{64}/);
 
-  const form = page.locator('#decide');
-  assert.equal(await form.count(), 1, `${username}: no decision form on the application page:\n${await mainText(page)}`);
-  await form.locator('input[name=reason]').fill(`${stageZh}通过（e2e 规则集）`);
-  await submit(page, '#decide button[value=approve]');
-  assert.equal(await page.locator('#err').count(), 0, `${username}: ${await mainText(page)}`);
-  // The decision's outcome comes first (an approved application also shows
-  // a second #ok notice, 已写入账本, under the ledger heading).
-  const ok = page.locator('#ok');
-  assert.ok((await ok.count()) >= 1, `${username}: no #ok notice:\n${await mainText(page)}`);
-  return ok.first().innerText();
+  return approveHere(page, username, `${stageZh}通过（e2e 规则集）`);
 }
 
 test('rule set v2 of the demo region: filed by maintainer on 参数维护, diff shown to reviewers, 审核 → 复核 → 审批, then listed with its month', async () => {
@@ -148,12 +134,7 @@ test('rule set v2 of the demo region: filed by maintainer on 参数维护, diff 
   await logout(page);
 
   // 3.–5. three more people, one stage each.
-  const stages = [
-    ['reviewer', '审核', /已通过/],
-    ['rechecker', '复核', /已通过/],
-    ['approver', '审批', /已批准并写入账本/],
-  ];
-  for (const [user, stageZh, expect] of stages) {
+  for (const [user, stageZh, expect] of REVIEW_STAGES) {
     await login(page, user);
     const ok = await decideFromQueue(page, appId, user, stageZh);
     assert.match(ok, expect, `${user}: ${ok}`);
