@@ -43,8 +43,11 @@ impl Sirm {
     }
 }
 
-fn money(s: &str) -> Decimal {
-    s.parse().unwrap_or_default()
+/// An amount of the record (checked by the store on read): one that does
+/// not parse is an error naming it, never 0 on a certificate.
+fn money(what: &str, s: &str) -> Result<Decimal, AppError> {
+    s.parse()
+        .map_err(|e| AppError::Conflict(format!("{what} {s:?} is not an amount: {e}")))
 }
 
 fn yuan(d: Decimal) -> String {
@@ -117,13 +120,13 @@ pub(super) async fn contribution_content(
                 .unwrap_or_else(|| c.credit_code.clone());
             names.insert(c.credit_code.clone(), name);
         }
-        let employer = money(&c.pension_employer)
-            + money(&c.medical_employer)
-            + money(&c.unemployment_employer)
-            + money(&c.work_injury_employer);
-        let personal = money(&c.pension_employee)
-            + money(&c.medical_employee)
-            + money(&c.unemployment_employee);
+        let employer = money("pension_employer", &c.pension_employer)?
+            + money("medical_employer", &c.medical_employer)?
+            + money("unemployment_employer", &c.unemployment_employer)?
+            + money("work_injury_employer", &c.work_injury_employer)?;
+        let personal = money("pension_employee", &c.pension_employee)?
+            + money("medical_employee", &c.medical_employee)?
+            + money("unemployment_employee", &c.unemployment_employee)?;
         let status = match MonthStatus::of(&c.month, &c.status, current) {
             MonthStatus::Paid => {
                 paid += 1;
@@ -209,7 +212,7 @@ pub(super) fn benefit_content(
         if m < from || m > to {
             continue;
         }
-        total += money(&p.amount);
+        total += money("amount", &p.amount)?;
         rows.push(vec![
             p.month.clone(),
             "基本养老金".to_string(),

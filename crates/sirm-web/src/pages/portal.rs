@@ -184,29 +184,57 @@ pub async fn statement(
         .iter()
         .filter(|c| c.month.starts_with(&prefix))
         .collect();
-    let dec = |x: &str| x.parse::<Decimal>().unwrap_or_default();
-    let personal: Decimal = months
-        .iter()
-        .map(|c| {
-            dec(&c.pension_employee) + dec(&c.medical_employee) + dec(&c.unemployment_employee)
+    // Amounts were checked by the store on read: one that does not parse
+    // is an error page, never a total that silently leaves it out.
+    let total = |amounts: Vec<&String>| -> Result<Decimal, ApiError> {
+        amounts.into_iter().try_fold(Decimal::ZERO, |t, a| {
+            a.parse::<Decimal>().map(|d| t + d).map_err(|e| {
+                ApiError::from(sirm_app::AppError::Conflict(format!(
+                    "a recorded amount {a:?} is not a decimal: {e}"
+                )))
+            })
         })
-        .sum();
-    let employer: Decimal = months
-        .iter()
-        .map(|c| {
-            dec(&c.pension_employer)
-                + dec(&c.medical_employer)
-                + dec(&c.unemployment_employer)
-                + dec(&c.work_injury_employer)
-        })
-        .sum();
+    };
+    let sums = (|| {
+        let personal = total(
+            months
+                .iter()
+                .flat_map(|c| {
+                    [
+                        &c.pension_employee,
+                        &c.medical_employee,
+                        &c.unemployment_employee,
+                    ]
+                })
+                .collect(),
+        )?;
+        let employer = total(
+            months
+                .iter()
+                .flat_map(|c| {
+                    [
+                        &c.pension_employer,
+                        &c.medical_employer,
+                        &c.unemployment_employer,
+                        &c.work_injury_employer,
+                    ]
+                })
+                .collect(),
+        )?;
+        let paid = total(
+            r.payments
+                .iter()
+                .filter(|p| p.month.starts_with(&prefix))
+                .map(|p| &p.amount)
+                .collect(),
+        )?;
+        Ok::<_, ApiError>((personal, employer, paid))
+    })();
+    let (personal, employer, paid) = match sums {
+        Ok(s) => s,
+        Err(e) => return super::error_page(e),
+    };
     let account = r.account_years.iter().find(|y| y.year == i64::from(year));
-    let paid: Decimal = r
-        .payments
-        .iter()
-        .filter(|p| p.month.starts_with(&prefix))
-        .filter_map(|p| p.amount.parse::<Decimal>().ok())
-        .sum();
     let body = html! {
         h1 { (t("个人权益记录单", "Rights statement")) " " (year) }
         p {

@@ -311,6 +311,7 @@ both_engines!(
     certificate_revocation_rests_on_the_ledger,
     payment_run_pays_what_the_ledger_granted,
     delegate_certificates_within_scope_and_validity,
+    yearly_statement_sums_the_record,
 );
 
 /// Two reviewers decide the same stage of one application at the same

@@ -292,3 +292,42 @@ pub(super) async fn queries_by_channel_and_capacity(postgres: bool) {
     let page = app.page(&citizen, "/my/queries").await;
     assert!(page.contains("delegate"), "{page}");
 }
+
+/// The yearly rights statement (个人权益记录单) sums the year's
+/// contributions of the record the API gives, to the fen.
+pub(super) async fn yearly_statement_sums_the_record(postgres: bool) {
+    use rust_decimal::Decimal;
+    let app = spawn_with(postgres, true).await;
+    let citizen = app.login("citizen").await;
+    let (_, me) = app.get(&citizen, "/api/v1/my/record").await;
+    let mut months = 0;
+    let (mut personal, mut employer) = (Decimal::ZERO, Decimal::ZERO);
+    let amount = |c: &Value, k: &str| -> Decimal { c[k].as_str().unwrap().parse().unwrap() };
+    for c in me["record"]["contributions"].as_array().unwrap() {
+        if c["month"].as_str().unwrap().starts_with("2025-") {
+            months += 1;
+            personal += amount(c, "pension_employee")
+                + amount(c, "medical_employee")
+                + amount(c, "unemployment_employee");
+            employer += amount(c, "pension_employer")
+                + amount(c, "medical_employer")
+                + amount(c, "unemployment_employer")
+                + amount(c, "work_injury_employer");
+        }
+    }
+    assert!(months > 0, "the demo citizen contributed in 2025");
+    let page = app.page(&citizen, "/my/statement?year=2025").await;
+    assert!(page.contains("个人权益记录单"), "{page}");
+    assert!(
+        page.contains(&format!("<b id=\"statement-months\">{months}</b>")),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("<b>{personal}</b>")),
+        "{personal}: {page}"
+    );
+    assert!(
+        page.contains(&format!("<b>{employer}</b>")),
+        "{employer}: {page}"
+    );
+}
