@@ -185,6 +185,17 @@ pub(crate) fn check_for_region(
             ),
         ));
     }
+    if !set.is_demo() && set.sources().iter().all(|s| s.trim().is_empty()) {
+        return Err(AppError::invalid_by(
+            "rule_set.sources",
+            RuleId::RuleSetInvalid,
+            format!(
+                "rule set {} names no sources: list the announcements (issuer, title, document \
+                 number) its figures come from",
+                set.reference()
+            ),
+        ));
+    }
     if set.is_demo() && !demo {
         return Err(AppError::invalid_by(
             "rule_set.demo",

@@ -213,11 +213,24 @@ fn init_refuses_demo_figures_and_other_regions() {
         text(&out)
     );
     assert!(!i.data().exists(), "nothing is created");
+    // A real set names where its figures come from.
+    let unsourced = write_file(
+        i.dir.path(),
+        "unsourced.toml",
+        &DEMO.replace("demo = true", "demo = false"),
+    );
+    let out = init(&unsourced);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("names no sources"), "{}", text(&out));
+    assert!(!i.data().exists(), "nothing is created");
     // The region's own set, figures taken as real: installed with it.
     let real = write_file(
         i.dir.path(),
         "real.toml",
-        &DEMO.replace("demo = true", "demo = false"),
+        &DEMO.replace(
+            "demo = true",
+            "demo = false\nsources = [\"京人社发〔2026〕1号 (test)\"]",
+        ),
     );
     let out = init(&real);
     assert!(out.status.success(), "{}", text(&out));
