@@ -19,7 +19,7 @@
 //! Each part is described once (`parts.rs`): its columns are those of its
 //! row type's one mapping, for the plain SQL, the rusqlite rows and the
 //! JSON arrays alike (`assert_record_is_its_parts` in
-//! `sirm-web/tests/collection.rs` compares the one-trip read with the
+//! `sirm-web/tests/collection/` compares the one-trip read with the
 //! per-table reads on both engines).
 
 use std::sync::LazyLock;
