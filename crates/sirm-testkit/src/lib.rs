@@ -568,7 +568,7 @@ pub async fn demo_code(user: &str) -> String {
 /// A session file for command-line tests, as `sirm login --session-file`
 /// leaves it, for `username` of the installation `opts` opens. The session
 /// row is written directly: sign-in with password and second factor is
-/// tested on its own (`crates/sirm/tests/cli_user.rs`, `operator.rs`), and a
+/// tested on its own (`crates/sirm/tests/cli_user/`, `operator.rs`), and a
 /// TOTP code works once per 30 s, which would make tests that act on many
 /// installations wait. Callable from sync or async tests. `false` (and no
 /// file) when the installation does not open: the command under test will
