@@ -107,10 +107,9 @@ async fn insert_contributions(
     entries: &[Entry],
 ) -> Result<(), StoreError> {
     const COLS: usize = 15;
-    let mut sql = String::from(
-        "INSERT INTO contribution (person_id, month, credit_code, declared_wage, base, pension_employer, \
-         pension_employee, medical_employer, medical_employee, unemployment_employer, unemployment_employee, \
-         work_injury_employer, account_credit, rule_set, seq, status) VALUES ",
+    let mut sql = format!(
+        "INSERT INTO contribution (person_id, month, credit_code, {}, seq, status) VALUES ",
+        write::FIGURE_COLUMNS.join(", ")
     );
     let mut n = 1;
     for i in 0..entries.len() {
@@ -133,24 +132,14 @@ async fn insert_contributions(
     let mut q = sqlx::query(&sql);
     for e in entries {
         let p: ContributionAssessed = payload(e)?;
-        let r = &p.result;
-        let a = &r.amounts;
         q = q
             .bind(p.id.as_str().to_string())
             .bind(p.month.to_string())
-            .bind(p.credit_code.as_str().to_string())
-            .bind(r.inputs.declared_wage.to_string())
-            .bind(r.base.to_string())
-            .bind(a.pension_employer.to_string())
-            .bind(a.pension_employee.to_string())
-            .bind(a.medical_employer.to_string())
-            .bind(a.medical_employee.to_string())
-            .bind(a.unemployment_employer.to_string())
-            .bind(a.unemployment_employee.to_string())
-            .bind(a.work_injury_employer.to_string())
-            .bind(r.account_credit.to_string())
-            .bind(r.rule_set.to_string())
-            .bind(seq(e));
+            .bind(p.credit_code.as_str().to_string());
+        for f in write::figures(&p.result) {
+            q = q.bind(f);
+        }
+        q = q.bind(seq(e));
     }
     q.execute(&mut *conn).await?;
     Ok(())

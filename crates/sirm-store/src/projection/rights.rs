@@ -10,7 +10,7 @@ use sirm_domain::records::{
 use sirm_ledger::Entry;
 use sqlx::AnyConnection;
 
-use super::write::{erased, history, payload, seq, step};
+use super::write::{erased, figures, history, payload, seq, step, FIGURE_COLUMNS};
 use crate::StoreError;
 
 /// Apply `entry` if its kind is one of this file's; `false` otherwise.
@@ -19,31 +19,19 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
     match entry.kind.as_str() {
         kind::CONTRIBUTION_ASSESSED => {
             let p: ContributionAssessed = payload(entry)?;
-            let r = &p.result;
-            let a = &r.amounts;
-            sqlx::query(
-                "INSERT INTO contribution (person_id, month, credit_code, declared_wage, base, pension_employer, \
-                 pension_employee, medical_employer, medical_employee, unemployment_employer, unemployment_employee, \
-                 work_injury_employer, account_credit, rule_set, status, seq) \
+            let sql = format!(
+                "INSERT INTO contribution (person_id, month, credit_code, {}, status, seq) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'assessed', $15)",
-            )
-            .bind(p.id.as_str())
-            .bind(p.month.to_string())
-            .bind(p.credit_code.as_str())
-            .bind(r.inputs.declared_wage.to_string())
-            .bind(r.base.to_string())
-            .bind(a.pension_employer.to_string())
-            .bind(a.pension_employee.to_string())
-            .bind(a.medical_employer.to_string())
-            .bind(a.medical_employee.to_string())
-            .bind(a.unemployment_employer.to_string())
-            .bind(a.unemployment_employee.to_string())
-            .bind(a.work_injury_employer.to_string())
-            .bind(r.account_credit.to_string())
-            .bind(r.rule_set.to_string())
-            .bind(s)
-            .execute(&mut *conn)
-            .await?;
+                FIGURE_COLUMNS.join(", ")
+            );
+            let mut q = sqlx::query(&sql)
+                .bind(p.id.as_str())
+                .bind(p.month.to_string())
+                .bind(p.credit_code.as_str());
+            for f in figures(&p.result) {
+                q = q.bind(f);
+            }
+            q.bind(s).execute(&mut *conn).await?;
         }
         kind::CERTIFICATE_ISSUED => {
             let c: records::CertificateIssued = payload(entry)?;
@@ -110,30 +98,24 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
         kind::CONTRIBUTION_CORRECTED => {
             let c: records::ContributionCorrected = payload(entry)?;
             let p = &c.assessed;
-            let r = &p.result;
-            let a = &r.amounts;
-            sqlx::query(
-                "UPDATE contribution SET declared_wage = $1, base = $2, pension_employer = $3, \
-                 pension_employee = $4, medical_employer = $5, medical_employee = $6, unemployment_employer = $7, \
-                 unemployment_employee = $8, work_injury_employer = $9, account_credit = $10, rule_set = $11, seq = $12 \
-                 WHERE person_id = $13 AND month = $14",
-            )
-            .bind(r.inputs.declared_wage.to_string())
-            .bind(r.base.to_string())
-            .bind(a.pension_employer.to_string())
-            .bind(a.pension_employee.to_string())
-            .bind(a.medical_employer.to_string())
-            .bind(a.medical_employee.to_string())
-            .bind(a.unemployment_employer.to_string())
-            .bind(a.unemployment_employee.to_string())
-            .bind(a.work_injury_employer.to_string())
-            .bind(r.account_credit.to_string())
-            .bind(r.rule_set.to_string())
-            .bind(s)
-            .bind(p.id.as_str())
-            .bind(p.month.to_string())
-            .execute(&mut *conn)
-            .await?;
+            let set: Vec<String> = FIGURE_COLUMNS
+                .iter()
+                .enumerate()
+                .map(|(i, col)| format!("{col} = ${}", i + 1))
+                .collect();
+            let sql = format!(
+                "UPDATE contribution SET {}, seq = $12 WHERE person_id = $13 AND month = $14",
+                set.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for f in figures(&p.result) {
+                q = q.bind(f);
+            }
+            q.bind(s)
+                .bind(p.id.as_str())
+                .bind(p.month.to_string())
+                .execute(&mut *conn)
+                .await?;
         }
         kind::BENEFIT_STATUS => {
             let p: records::BenefitStatusChange = payload(entry)?;

@@ -16,6 +16,42 @@ pub(super) fn payload<T: DeserializeOwned>(entry: &Entry) -> Result<T, StoreErro
     })
 }
 
+/// The `contribution` columns of a person-month's computed figures, in the
+/// order [`figures`] gives them.
+pub(super) const FIGURE_COLUMNS: [&str; 11] = [
+    "declared_wage",
+    "base",
+    "pension_employer",
+    "pension_employee",
+    "medical_employer",
+    "medical_employee",
+    "unemployment_employer",
+    "unemployment_employee",
+    "work_injury_employer",
+    "account_credit",
+    "rule_set",
+];
+
+/// A person-month's computed figures as stored (decimal text; the rule
+/// set as `id vN`), in the order of [`FIGURE_COLUMNS`]: one list for the
+/// assessment's insert, the batch insert and the correction's update.
+pub(super) fn figures(r: &sirm_domain::rules::engine::MonthResult) -> [String; 11] {
+    let a = &r.amounts;
+    [
+        r.inputs.declared_wage.to_string(),
+        r.base.to_string(),
+        a.pension_employer.to_string(),
+        a.pension_employee.to_string(),
+        a.medical_employer.to_string(),
+        a.medical_employee.to_string(),
+        a.unemployment_employer.to_string(),
+        a.unemployment_employee.to_string(),
+        a.work_injury_employer.to_string(),
+        r.account_credit.to_string(),
+        r.rule_set.to_string(),
+    ]
+}
+
 pub(super) fn seq(entry: &Entry) -> i64 {
     i64::try_from(entry.seq).unwrap_or(i64::MAX)
 }
