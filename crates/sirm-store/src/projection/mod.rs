@@ -109,7 +109,7 @@ async fn insert_contributions(
     const COLS: usize = 15;
     let mut sql = format!(
         "INSERT INTO contribution (person_id, month, credit_code, {}, seq, status) VALUES ",
-        write::FIGURE_COLUMNS.join(", ")
+        write::figure_columns().join(", ")
     );
     let mut n = 1;
     for i in 0..entries.len() {

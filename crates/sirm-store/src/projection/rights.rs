@@ -10,7 +10,7 @@ use sirm_domain::records::{
 use sirm_ledger::Entry;
 use sqlx::AnyConnection;
 
-use super::write::{erased, figures, history, payload, seq, step, FIGURE_COLUMNS};
+use super::write::{erased, figure_columns, figures, history, payload, seq, step};
 use crate::StoreError;
 
 /// Apply `entry` if its kind is one of this file's; `false` otherwise.
@@ -22,7 +22,7 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
             let sql = format!(
                 "INSERT INTO contribution (person_id, month, credit_code, {}, status, seq) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'assessed', $15)",
-                FIGURE_COLUMNS.join(", ")
+                figure_columns().join(", ")
             );
             let mut q = sqlx::query(&sql)
                 .bind(p.id.as_str())
@@ -98,7 +98,7 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
         kind::CONTRIBUTION_CORRECTED => {
             let c: records::ContributionCorrected = payload(entry)?;
             let p = &c.assessed;
-            let set: Vec<String> = FIGURE_COLUMNS
+            let set: Vec<String> = figure_columns()
                 .iter()
                 .enumerate()
                 .map(|(i, col)| format!("{col} = ${}", i + 1))

@@ -17,23 +17,15 @@ pub(super) fn payload<T: DeserializeOwned>(entry: &Entry) -> Result<T, StoreErro
 }
 
 /// The `contribution` columns of a person-month's computed figures, in the
-/// order [`figures`] gives them.
-pub(super) const FIGURE_COLUMNS: [&str; 11] = [
-    "declared_wage",
-    "base",
-    "pension_employer",
-    "pension_employee",
-    "medical_employer",
-    "medical_employee",
-    "unemployment_employer",
-    "unemployment_employee",
-    "work_injury_employer",
-    "account_credit",
-    "rule_set",
-];
+/// order [`figures`] gives them: the row mapping's, from `declared_wage` to
+/// `rule_set`.
+pub(super) fn figure_columns() -> &'static [&'static str] {
+    use crate::rows::TableRow as _;
+    &crate::ContributionRow::COLUMNS[3..14]
+}
 
 /// A person-month's computed figures as stored (decimal text; the rule
-/// set as `id vN`), in the order of [`FIGURE_COLUMNS`]: one list for the
+/// set as `id vN`), in the order of [`figure_columns`]: one list for the
 /// assessment's insert, the batch insert and the correction's update.
 pub(super) fn figures(r: &sirm_domain::rules::engine::MonthResult) -> [String; 11] {
     let a = &r.amounts;
@@ -133,4 +125,16 @@ pub(super) async fn grant(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// The figures' columns are the row mapping's, declared wage to rule set.
+    #[test]
+    fn figure_columns_are_the_row_mappings() {
+        let cols = super::figure_columns();
+        assert_eq!(cols.len(), 11);
+        assert_eq!(cols.first(), Some(&"declared_wage"));
+        assert_eq!(cols.last(), Some(&"rule_set"));
+    }
 }
