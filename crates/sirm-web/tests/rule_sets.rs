@@ -72,6 +72,12 @@ impl Office {
             .sirm
             .submit_application(&who, bt, data, vec![m])
             .await?;
+        self.decide_all(&id).await?;
+        Ok(id)
+    }
+
+    /// Review, recheck and approve `id`, each by another person.
+    async fn decide_all(&self, id: &str) -> Result<(), AppError> {
         for (user, role, stage) in [
             ("reviewer", Role::Reviewer, "review"),
             ("rechecker", Role::Rechecker, "recheck"),
@@ -79,13 +85,13 @@ impl Office {
         ] {
             let status = self
                 .sirm
-                .decide_application(&principal(user, role), &id, stage, true, "")
+                .decide_application(&principal(user, role), id, stage, true, "")
                 .await?;
             if stage == "approval" {
                 assert_eq!(status, "approved");
             }
         }
-        Ok(id)
+        Ok(())
     }
 
     async fn submit_import(&self, text: &str) -> Result<String, AppError> {
@@ -251,17 +257,7 @@ async fn a_region_imports_its_rules_through_review(engine: Engine) {
         .unwrap_err();
     assert_eq!(rule_of(&e), Some(RuleId::FourEyes), "{e}");
     // Three more people decide: version 1 is in force.
-    for (user, role, stage) in [
-        ("reviewer", Role::Reviewer, "review"),
-        ("rechecker", Role::Rechecker, "recheck"),
-        ("approver", Role::Approver, "approval"),
-    ] {
-        office
-            .sirm
-            .decide_application(&principal(user, role), &pending, stage, true, "")
-            .await
-            .unwrap();
-    }
+    office.decide_all(&pending).await.unwrap();
     let reviewer = principal("reader", Role::Reviewer);
     let app = pending;
     assert!(app.starts_with("AP-"));
@@ -313,17 +309,7 @@ async fn a_region_imports_its_rules_through_review(engine: Engine) {
     );
     assert_eq!(preview.diff.years_changed(), vec![2026]);
     assert_eq!(preview.computed_since.as_ref().map(|c| c.persons), Some(0));
-    for (user, role, stage) in [
-        ("reviewer", Role::Reviewer, "review"),
-        ("rechecker", Role::Rechecker, "recheck"),
-        ("approver", Role::Approver, "approval"),
-    ] {
-        office
-            .sirm
-            .decide_application(&principal(user, role), &v2_app, stage, true, "")
-            .await
-            .unwrap();
-    }
+    office.decide_all(&v2_app).await.unwrap();
     assert_eq!(office.versions().await, vec![1, 2]);
     office
         .through_chain(Role::Clerk, "contribution.declare", declare("2026-03"))
@@ -412,17 +398,7 @@ async fn a_region_imports_its_rules_through_review(engine: Engine) {
     );
     assert!(line.person.contains('*'), "masked: {}", line.person);
     assert_eq!(line.old_rule_set, "example-320102 v2");
-    for (user, role, stage) in [
-        ("reviewer", Role::Reviewer, "review"),
-        ("rechecker", Role::Rechecker, "recheck"),
-        ("approver", Role::Approver, "approval"),
-    ] {
-        office
-            .sirm
-            .decide_application(&principal(user, role), &recalc, stage, true, "")
-            .await
-            .unwrap();
-    }
+    office.decide_all(&recalc).await.unwrap();
     assert_eq!(office.versions().await, vec![1, 2, 3]);
     assert_eq!(
         office.figures(&person, "2026-03").await,
