@@ -17,7 +17,7 @@ use sirm_domain::access::Permission;
 use sirm_domain::records::{self, kind, RuleSetApproved, RuleSetImport};
 use sirm_domain::rules::ruleset::SuccessionError;
 use sirm_domain::rules::ruleset::{diff, RuleSetDiff};
-use sirm_domain::rules::{builtin, DocumentHash, Format, Month, RuleBook, RuleSet, Versions};
+use sirm_domain::rules::{builtin, DocumentHash, Format, Month, RuleSet, Versions};
 use sirm_domain::RuleId;
 use sirm_ledger::{CryptoProfile, EntryDraft, Stream};
 use sirm_store::ComputedSince;
@@ -633,13 +633,5 @@ fn months_changed(
 fn same_figures(a: &sirm_domain::rules::Params, b: &sirm_domain::rules::Params) -> bool {
     let mut b = b.clone();
     b.rule_set = a.rule_set;
-    format!("{a:?}") == format!("{b:?}")
-}
-
-/// The rule book of a rule set file for `sirm calc` against an
-/// installation's approved versions.
-pub fn book_of(set: &RuleSet) -> Result<RuleBook, AppError> {
-    let mut book = builtin::national_book().map_err(invalid)?;
-    book.add_document(set.document()).map_err(invalid)?;
-    Ok(book)
+    *a == b
 }
