@@ -42,14 +42,19 @@ impl Store {
         lock_until_us: i64,
         now_us: i64,
     ) -> Result<(i64, bool), StoreError> {
-        let after: i64 = sqlx::query_scalar(
+        // A failure that arrives while the source is locked (a request that
+        // was already past the lock check when another one locked it)
+        // neither counts nor locks again: one lock, one lockout event.
+        let (after, locked_until): (i64, i64) = sqlx::query_as(
             "INSERT INTO sign_in_failure (username, source, failures, locked_until_us, last_us) \
              VALUES ($1, $2, CASE WHEN 1 >= $3 THEN 0 ELSE 1 END, CASE WHEN 1 >= $3 THEN $4 ELSE 0 END, $5) \
              ON CONFLICT (username, source) DO UPDATE SET \
-             failures = CASE WHEN sign_in_failure.failures + 1 >= $3 THEN 0 ELSE sign_in_failure.failures + 1 END, \
-             locked_until_us = CASE WHEN sign_in_failure.failures + 1 >= $3 THEN $4 ELSE sign_in_failure.locked_until_us END, \
+             failures = CASE WHEN sign_in_failure.locked_until_us > $5 THEN sign_in_failure.failures \
+                             WHEN sign_in_failure.failures + 1 >= $3 THEN 0 ELSE sign_in_failure.failures + 1 END, \
+             locked_until_us = CASE WHEN sign_in_failure.locked_until_us > $5 THEN sign_in_failure.locked_until_us \
+                                    WHEN sign_in_failure.failures + 1 >= $3 THEN $4 ELSE sign_in_failure.locked_until_us END, \
              last_us = $5 \
-             RETURNING failures",
+             RETURNING failures, locked_until_us",
         )
         .bind(username)
         .bind(source)
@@ -58,7 +63,8 @@ impl Store {
         .bind(now_us)
         .fetch_one(&self.pool)
         .await?;
-        Ok(if after == 0 {
+        // Locked by this failure: the lock just set is this call's.
+        Ok(if after == 0 && locked_until == lock_until_us {
             (threshold, true)
         } else {
             (after, false)
