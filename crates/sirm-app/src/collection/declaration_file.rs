@@ -16,6 +16,7 @@ use sirm_domain::records::{self, kind, DeclarationFile, RejectedLine};
 use sirm_domain::rules::Month;
 use sirm_ledger::{EntryDraft, Stream};
 
+use super::csv_rows::{Fields, LineSplitter};
 use super::registry::BusinessType;
 use super::xlsx;
 use crate::drafts::draft;
@@ -46,6 +47,8 @@ pub(crate) struct RowCheck {
     by_prefix: std::collections::HashMap<u64, usize>,
     seen: Vec<bool>,
     keyer: crate::privacy::Keyer,
+    /// Splits CSV lines into fields.
+    splitter: LineSplitter,
 }
 
 /// The first 16 hex digits after `pk` of a blind index, as a number.
@@ -78,6 +81,7 @@ impl RowCheck {
             by_prefix,
             seen,
             keyer: sirm.vault()?.keyer(),
+            splitter: LineSplitter::new(),
         })
     }
 
@@ -101,10 +105,18 @@ impl RowCheck {
         if line.is_empty() || (line_no == 1 && !line.starts_with(|c: char| c.is_ascii_digit())) {
             return Ok(None);
         }
-        let (id, wage) = line
-            .split_once([',', '，', '\t', ';'])
-            .ok_or_else(|| "expected two fields: ID number,monthly wage".to_string())?;
-        self.fields(id.trim().trim_matches('"'), wage.trim().trim_matches('"'))
+        let mut splitter = std::mem::replace(&mut self.splitter, LineSplitter::new());
+        let outcome = match splitter.split(line) {
+            Ok(Fields {
+                first,
+                second: Some(second),
+                more: false,
+            }) => self.fields(first.trim(), second.trim()),
+            Ok(_) => Err("expected two fields: ID number,monthly wage".to_string()),
+            Err(e) => Err(e),
+        };
+        self.splitter = splitter;
+        outcome
     }
 
     /// One spreadsheet row (columns A and B): `Ok(None)` for a blank row or

@@ -16,6 +16,7 @@ mod approval;
 pub mod archive;
 pub mod archive_seal;
 mod business;
+mod csv_rows;
 pub mod declaration_file;
 mod maintenance;
 mod queue;
