@@ -3,6 +3,7 @@
 //! is configured, what ran lately, what needs attention. Reads only.
 
 use serde::Serialize;
+use sirm_domain::status::AccountStatus;
 
 use crate::{AppError, Sirm};
 
@@ -150,7 +151,7 @@ impl Sirm {
         let accounts = self.store.accounts().await?;
         let active_admins = accounts
             .iter()
-            .filter(|a| a.status == "active")
+            .filter(|a| a.status == AccountStatus::Active)
             .filter(|a| {
                 a.roles.iter().any(|r| {
                     r.parse::<sirm_domain::access::Role>()

@@ -372,14 +372,17 @@ mod tests {
                 .await
                 .expect("record")
                 .expect("registered");
-            let months: Vec<&str> = record
+            let months: Vec<String> = record
                 .contributions
                 .iter()
-                .map(|c| c.month.as_str())
+                .map(|c| c.month.to_string())
                 .collect();
             assert_eq!(months.len(), 120, "{pid}");
-            assert_eq!((months[0], months[119]), ("2016-01", "2025-12"));
-            assert!(record.person.registered_on.as_str() < "2016-01-01");
+            assert_eq!(
+                (months[0].as_str(), months[119].as_str()),
+                ("2016-01", "2025-12")
+            );
+            assert!(record.person.registered_on.to_string().as_str() < "2016-01-01");
             assert_eq!(record.account_years.len(), 10, "{pid}");
         }
     }

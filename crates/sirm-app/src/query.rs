@@ -64,7 +64,7 @@ impl Sirm {
         who: &Principal,
     ) -> Result<Vec<(sirm_store::DelegationRow, bool)>, AppError> {
         self.authorize(who, Permission::DelegatedRecordRead).await?;
-        let today = crate::clock::today().to_string();
+        let today = crate::clock::today();
         let mut out = Vec::new();
         for mut d in self.store.delegations_of(&who.username).await? {
             let in_force = d.valid_from <= today && today <= d.valid_until;
@@ -97,7 +97,7 @@ impl Sirm {
             .await?
             .filter(|d| d.person_id == subject.as_str())
             .ok_or_else(|| AppError::NotFound("authorization for this person".into()))?;
-        let today = crate::clock::today().to_string();
+        let today = crate::clock::today();
         if today < d.valid_from || d.valid_until < today {
             return Err(AppError::Forbidden {
                 rule: RuleId::DelegationValidity,
@@ -201,7 +201,7 @@ impl Sirm {
         }
         // A delegate with an authorization in force.
         if who.may(Permission::DelegatedRecordRead) {
-            let today = crate::clock::today().to_string();
+            let today = crate::clock::today();
             let scope: BTreeSet<Item> = self
                 .store
                 .delegations_of(&who.username)

@@ -12,6 +12,7 @@ use serde::Serialize;
 use sirm_domain::access::Permission;
 use sirm_domain::id::{CreditCode, PersonKey};
 use sirm_domain::rules::Month;
+use sirm_domain::status::ContributionStatus;
 use sirm_store::{
     AccountYearRow, BenefitPaymentRow, BenefitRow, ContributionRow, EmploymentRow, PersonRow,
     SubsidyRow,
@@ -32,8 +33,8 @@ pub struct ContributionYears {
     /// `paid_months` as whole years and remaining months.
     pub years: u32,
     pub months: u32,
-    pub first_paid: Option<String>,
-    pub last_paid: Option<String>,
+    pub first_paid: Option<Month>,
+    pub last_paid: Option<Month>,
 }
 
 /// Everything the record holds on one person.
@@ -44,8 +45,8 @@ pub struct RightsRecord {
     pub contributions: Vec<ContributionRow>,
     pub contribution_years: ContributionYears,
     pub account_years: Vec<AccountYearRow>,
-    /// Closing balance of the last settled year, decimal text.
-    pub account_balance: Option<String>,
+    /// Closing balance of the last settled year.
+    pub account_balance: Option<Decimal>,
     pub benefit: Option<BenefitRow>,
     pub payments: Vec<BenefitPaymentRow>,
     pub subsidies: Vec<SubsidyRow>,
@@ -69,8 +70,8 @@ pub struct Erased {
 /// Is an assessed, unpaid month in arrears? (Due by the end of the month
 /// after the one it is for; SIRM counts every unpaid month before the
 /// current one.)
-pub fn in_arrears(month: &str, status: &str, current: Month) -> bool {
-    status != "paid" && month < current.to_string().as_str()
+pub fn in_arrears(month: Month, status: ContributionStatus, current: Month) -> bool {
+    status != ContributionStatus::Paid && month < current
 }
 
 /// Where an assessed contribution month stands.
@@ -85,8 +86,8 @@ pub enum MonthStatus {
 }
 
 impl MonthStatus {
-    pub fn of(month: &str, status: &str, current: Month) -> MonthStatus {
-        if status == "paid" {
+    pub fn of(month: Month, status: ContributionStatus, current: Month) -> MonthStatus {
+        if status == ContributionStatus::Paid {
             MonthStatus::Paid
         } else if in_arrears(month, status, current) {
             MonthStatus::Arrears
@@ -101,22 +102,22 @@ impl MonthStatus {
 pub fn contribution_years(rows: &[ContributionRow], current: Month) -> ContributionYears {
     let paid: Vec<Month> = rows
         .iter()
-        .filter(|c| c.status == "paid")
-        .filter_map(|c| Month::parse(&c.month).ok())
+        .filter(|c| c.status == ContributionStatus::Paid)
+        .map(|c| c.month)
         .collect();
     let y = sirm_domain::rules::engine::contribution_years(&paid, 0);
     ContributionYears {
         paid_months: y.months,
         arrears_months: u32::try_from(
             rows.iter()
-                .filter(|c| in_arrears(&c.month, &c.status, current))
+                .filter(|c| in_arrears(c.month, c.status, current))
                 .count(),
         )
         .unwrap_or(u32::MAX),
         years: y.years,
         months: y.remaining_months,
-        first_paid: y.paid_months.first().map(|m| m.to_string()),
-        last_paid: y.paid_months.last().map(|m| m.to_string()),
+        first_paid: y.paid_months.first().copied(),
+        last_paid: y.paid_months.last().copied(),
     }
 }
 
@@ -125,7 +126,7 @@ pub fn contribution_years(rows: &[ContributionRow], current: Month) -> Contribut
 pub struct ArrearsRow {
     pub credit_code: String,
     pub employer_name: String,
-    pub month: String,
+    pub month: Month,
     pub persons: u32,
     /// Employer and employee parts together, yuan.
     pub due: Decimal,
@@ -189,7 +190,7 @@ impl Sirm {
             employments: r.employments,
             contribution_years: contribution_years(&r.contributions, current_month()),
             contributions: r.contributions,
-            account_balance: r.account_years.last().map(|y| y.closing_balance.clone()),
+            account_balance: r.account_years.last().map(|y| y.closing_balance),
             account_years: r.account_years,
             benefit: r.benefit,
             payments: r.payments,
@@ -217,12 +218,7 @@ impl Sirm {
             .await?;
         let mut out: Vec<ArrearsRow> = Vec::new();
         for r in rows {
-            let mut due = Decimal::ZERO;
-            for a in &r.amounts {
-                due += a
-                    .parse::<Decimal>()
-                    .map_err(|e| AppError::invalid("amount", e))?;
-            }
+            let due: Decimal = r.amounts.iter().sum();
             match out.last_mut() {
                 Some(last) if last.credit_code == r.credit_code && last.month == r.month => {
                     last.persons += 1;
@@ -256,11 +252,11 @@ impl Sirm {
 /// One month of an employer's contributions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct EmployerMonth {
-    pub month: String,
+    pub month: Month,
     pub persons: u32,
     pub due: Decimal,
     /// `paid` when every person-month is paid, else `assessed`.
-    pub status: String,
+    pub status: ContributionStatus,
 }
 
 /// What an employer sees of itself.
@@ -295,17 +291,12 @@ impl Sirm {
             .ok_or_else(|| AppError::NotFound("employer".into()))?;
         let mut months: Vec<EmployerMonth> = Vec::new();
         for (month, status, amounts) in self.store.employer_contributions(&code).await? {
-            let mut due = Decimal::ZERO;
-            for a in &amounts {
-                due += a
-                    .parse::<Decimal>()
-                    .map_err(|e| AppError::invalid("amount", e))?;
-            }
+            let due: Decimal = amounts.iter().sum();
             match months.last_mut() {
                 Some(m) if m.month == month => {
                     m.persons += 1;
                     m.due += due;
-                    if status != "paid" {
+                    if status != ContributionStatus::Paid {
                         m.status = status;
                     }
                 }
@@ -321,7 +312,7 @@ impl Sirm {
         let current = current_month();
         let arrears = months
             .iter()
-            .filter(|m| in_arrears(&m.month, &m.status, current))
+            .filter(|m| in_arrears(m.month, m.status, current))
             .map(|m| m.due)
             .sum();
         let mut employees = Vec::new();

@@ -18,6 +18,7 @@ use sirm_domain::records::{self, kind, RuleSetApproved, RuleSetImport};
 use sirm_domain::rules::ruleset::SuccessionError;
 use sirm_domain::rules::ruleset::{diff, RuleSetDiff};
 use sirm_domain::rules::{builtin, DocumentHash, Format, Month, RuleSet, Versions};
+use sirm_domain::status::ContributionStatus;
 use sirm_domain::RuleId;
 use sirm_ledger::{CryptoProfile, EntryDraft, Stream};
 use sirm_store::ComputedSince;
@@ -458,11 +459,7 @@ impl Sirm {
         let mut lines = Vec::new();
         let mut paid = Vec::new();
         for row in rows {
-            let month = Month::parse(&row.month).map_err(|e| AppError::invalid("month", e))?;
-            let wage: rust_decimal::Decimal = row
-                .declared_wage
-                .parse()
-                .map_err(|e| AppError::invalid("declared_wage", e))?;
+            let (month, wage) = (row.month, row.declared_wage);
             let class = match classes.get(&row.credit_code) {
                 Some(c) => *c,
                 None => {
@@ -489,30 +486,10 @@ impl Sirm {
                 + a.unemployment_employer
                 + a.unemployment_employee
                 + a.work_injury_employer;
-            // (The store checked every amount on read: a corrupt one is an
-            // error, never 0.)
-            let amount = |field: &str, v: &str| -> Result<rust_decimal::Decimal, AppError> {
-                v.parse().map_err(|e| {
-                    AppError::Conflict(format!("contribution row {}: {field}: {e}", row.month))
-                })
-            };
-            let mut old_total = rust_decimal::Decimal::ZERO;
-            for (field, v) in [
-                ("pension_employer", &row.pension_employer),
-                ("pension_employee", &row.pension_employee),
-                ("medical_employer", &row.medical_employer),
-                ("medical_employee", &row.medical_employee),
-                ("unemployment_employer", &row.unemployment_employer),
-                ("unemployment_employee", &row.unemployment_employee),
-                ("work_injury_employer", &row.work_injury_employer),
-            ] {
-                old_total += amount(field, v)?;
-            }
-            let old_base = amount("base", &row.base)?;
-            let old_credit = amount("account_credit", &row.account_credit)?;
-            if old_base == result.base
+            let old_total = row.employer_total() + row.employee_total();
+            if row.base == result.base
                 && old_total == new_total
-                && old_credit == result.account_credit
+                && row.account_credit == result.account_credit
             {
                 continue;
             }
@@ -524,7 +501,7 @@ impl Sirm {
                 Some(v) => v.id_masked(),
                 None => pk.short(),
             };
-            if row.status == "paid" {
+            if row.status == ContributionStatus::Paid {
                 paid.push(format!("{person} {}", row.month));
                 continue;
             }
@@ -534,8 +511,8 @@ impl Sirm {
                 .map_err(|e| AppError::invalid("credit_code", e))?;
             lines.push(RecalculatedLine {
                 person,
-                month: row.month.clone(),
-                old_base: row.base.clone(),
+                month: row.month.to_string(),
+                old_base: row.base.to_string(),
                 new_base: result.base.to_string(),
                 old_total: old_total.to_string(),
                 new_total: new_total.to_string(),

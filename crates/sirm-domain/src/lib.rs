@@ -11,6 +11,7 @@
 //! - [`records`]: registration record types (登记信息) carried in ledger payloads.
 //! - [`review`]: the review chain state machine (初审 → 审核 → 复核 → 审批, Art 7).
 //! - [`rule_id`]: [`RuleId`], the stable id of every rule that refuses an action.
+//! - [`status`]: where a contribution month and a benefit stand.
 //! - [`rules`]: the rules engine (Art 6): contribution bases and amounts, personal
 //!   account interest, contribution years, retirement age, pensions.
 
@@ -21,5 +22,6 @@ pub mod review;
 pub mod rule_id;
 pub mod rules;
 pub mod sealed;
+pub mod status;
 
 pub use rule_id::RuleId;

@@ -162,11 +162,17 @@ pub enum Status {
 
 impl Status {
     pub fn name(&self) -> &'static str {
+        self.summary().as_str()
+    }
+
+    /// The status without its stage or reason, as the projection keeps it.
+    pub fn summary(&self) -> crate::status::ApplicationStatus {
+        use crate::status::ApplicationStatus as S;
         match self {
-            Status::Pending { .. } => "pending",
-            Status::Returned { .. } => "returned",
-            Status::Approved => "approved",
-            Status::Withdrawn => "withdrawn",
+            Status::Pending { .. } => S::Pending,
+            Status::Returned { .. } => S::Returned,
+            Status::Approved => S::Approved,
+            Status::Withdrawn => S::Withdrawn,
         }
     }
 }

@@ -2,13 +2,14 @@
 //! `certificate.revoked` entries: looked up by verification code, listed by
 //! person. The ledger entry (by `seq`) is the authority; this is an index.
 
-use crate::rows::{RawRow, Reader, TableRow};
+use crate::rows::TableRow;
 use crate::{Store, StoreError};
 use serde::Serialize;
 
+crate::table_row! {
 /// One issued certificate.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct CertificateRow {
+pub struct CertificateRow in "certificate" {
     pub code: String,
     pub person_id: String,
     pub kind: String,
@@ -21,36 +22,6 @@ pub struct CertificateRow {
     pub revoked_seq: i64,
     pub revoked_reason: String,
 }
-
-impl TableRow for CertificateRow {
-    const TABLE: &'static str = "certificate";
-    const COLUMNS: &'static [&'static str] = &[
-        "code",
-        "person_id",
-        "kind",
-        "from_month",
-        "to_month",
-        "issued_at",
-        "pdf_sha256",
-        "seq",
-        "revoked_seq",
-        "revoked_reason",
-    ];
-
-    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
-        Ok(CertificateRow {
-            code: r.text("code")?,
-            person_id: r.text("person_id")?,
-            kind: r.text("kind")?,
-            from_month: r.text("from_month")?,
-            to_month: r.text("to_month")?,
-            issued_at: r.text("issued_at")?,
-            pdf_sha256: r.text("pdf_sha256")?,
-            seq: r.int("seq")?,
-            revoked_seq: r.int("revoked_seq")?,
-            revoked_reason: r.text("revoked_reason")?,
-        })
-    }
 }
 
 impl Store {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sirm_ledger::{Checkpoint, CryptoProfile, Digest, Entry, SignedCheckpoint};
 
 use crate::engine::Engine;
-use crate::rows::{RawRow, Reader, TableRow};
+use crate::rows::{RawRow, TableRow};
 use crate::StoreError;
 
 /// Hex for byte columns in backup files.
@@ -24,10 +24,11 @@ pub mod hex_bytes {
     }
 }
 
+crate::table_row! {
 /// A ledger row as stored, before decoding. Verification decodes it itself so
 /// that an unreadable row becomes a finding, not an abort.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredRow {
+pub struct StoredRow in "ledger_entry" {
     pub seq: i64,
     pub time_us: i64,
     pub agency: String,
@@ -39,6 +40,7 @@ pub struct StoredRow {
     pub payload: String,
     #[serde(with = "hex_bytes")]
     pub leaf_hash: Vec<u8>,
+}
 }
 
 impl StoredRow {
@@ -61,40 +63,10 @@ impl StoredRow {
     }
 }
 
-impl TableRow for StoredRow {
-    const TABLE: &'static str = "ledger_entry";
-    const COLUMNS: &'static [&'static str] = &[
-        "seq",
-        "time_us",
-        "agency",
-        "stream",
-        "kind",
-        "subject",
-        "application",
-        "actors",
-        "payload",
-        "leaf_hash",
-    ];
-
-    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
-        Ok(StoredRow {
-            seq: r.int("seq")?,
-            time_us: r.int("time_us")?,
-            agency: r.text("agency")?,
-            stream: r.text("stream")?,
-            kind: r.text("kind")?,
-            subject: r.text("subject")?,
-            application: r.opt_text("application")?,
-            actors: r.text("actors")?,
-            payload: r.text("payload")?,
-            leaf_hash: r.bytes("leaf_hash")?,
-        })
-    }
-}
-
+crate::table_row! {
 /// A `ledger_checkpoint` row as stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CheckpointRow {
+pub struct CheckpointRow in "ledger_checkpoint" {
     pub tree_size: i64,
     pub time_us: i64,
     pub origin: String,
@@ -107,32 +79,6 @@ pub struct CheckpointRow {
     #[serde(with = "hex_bytes")]
     pub signature: Vec<u8>,
 }
-
-impl TableRow for CheckpointRow {
-    const TABLE: &'static str = "ledger_checkpoint";
-    const COLUMNS: &'static [&'static str] = &[
-        "tree_size",
-        "time_us",
-        "origin",
-        "root",
-        "frontier",
-        "profile",
-        "key_id",
-        "signature",
-    ];
-
-    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
-        Ok(CheckpointRow {
-            tree_size: r.int("tree_size")?,
-            time_us: r.int("time_us")?,
-            origin: r.text("origin")?,
-            root: r.bytes("root")?,
-            frontier: r.bytes("frontier")?,
-            profile: r.text("profile")?,
-            key_id: r.text("key_id")?,
-            signature: r.bytes("signature")?,
-        })
-    }
 }
 
 impl CheckpointRow {

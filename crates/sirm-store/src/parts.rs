@@ -9,280 +9,133 @@
 
 use std::sync::LazyLock;
 
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use sirm_domain::rules::Month;
+use sirm_domain::status::{BenefitStatus, ContributionStatus};
 
-use crate::rows::{RawRow, Reader, TableRow};
-use crate::StoreError;
+use crate::rows::TableRow;
 
+crate::table_row! {
 /// A person's registration record (projection row).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PersonRow {
+pub struct PersonRow in "person" {
     pub person_id: String,
     pub name: String,
     pub gender: String,
-    pub birth_date: String,
+    pub birth_date: NaiveDate,
     pub address: String,
     pub phone: String,
-    pub registered_on: String,
+    pub registered_on: NaiveDate,
     pub agency: String,
     pub first_seq: i64,
     pub last_seq: i64,
     /// Sealed resident ID number (`person_id` is the blind index).
     pub id_number: String,
 }
-
-impl TableRow for PersonRow {
-    const TABLE: &'static str = "person";
-    const COLUMNS: &'static [&'static str] = &[
-        "person_id",
-        "name",
-        "gender",
-        "birth_date",
-        "address",
-        "phone",
-        "registered_on",
-        "agency",
-        "first_seq",
-        "last_seq",
-        "id_number",
-    ];
-
-    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
-        Ok(PersonRow {
-            person_id: r.text("person_id")?,
-            name: r.text("name")?,
-            gender: r.text("gender")?,
-            birth_date: r.text("birth_date")?,
-            address: r.text("address")?,
-            phone: r.text("phone")?,
-            registered_on: r.text("registered_on")?,
-            agency: r.text("agency")?,
-            first_seq: r.int("first_seq")?,
-            last_seq: r.int("last_seq")?,
-            id_number: r.text("id_number")?,
-        })
-    }
 }
 
+crate::table_row! {
 /// One employment of a person.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EmploymentRow {
+pub struct EmploymentRow in "employment" {
     pub person_id: String,
     pub credit_code: String,
-    pub start_on: String,
-    pub end_on: Option<String>,
+    pub start_on: NaiveDate,
+    pub end_on: Option<NaiveDate>,
     pub end_reason: Option<String>,
 }
-
-impl TableRow for EmploymentRow {
-    const TABLE: &'static str = "employment";
-    const COLUMNS: &'static [&'static str] = &[
-        "person_id",
-        "credit_code",
-        "start_on",
-        "end_on",
-        "end_reason",
-    ];
-
-    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
-        Ok(EmploymentRow {
-            person_id: r.text("person_id")?,
-            credit_code: r.text("credit_code")?,
-            start_on: r.text("start_on")?,
-            end_on: r.opt_text("end_on")?,
-            end_reason: r.opt_text("end_reason")?,
-        })
-    }
 }
 
+crate::table_row! {
 /// One person-month of computed contributions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContributionRow {
+pub struct ContributionRow in "contribution" {
     pub person_id: String,
-    pub month: String,
+    pub month: Month,
     pub credit_code: String,
-    pub declared_wage: String,
-    pub base: String,
-    pub pension_employer: String,
-    pub pension_employee: String,
-    pub medical_employer: String,
-    pub medical_employee: String,
-    pub unemployment_employer: String,
-    pub unemployment_employee: String,
-    pub work_injury_employer: String,
-    pub account_credit: String,
+    pub declared_wage: Decimal,
+    pub base: Decimal,
+    pub pension_employer: Decimal,
+    pub pension_employee: Decimal,
+    pub medical_employer: Decimal,
+    pub medical_employee: Decimal,
+    pub unemployment_employer: Decimal,
+    pub unemployment_employee: Decimal,
+    pub work_injury_employer: Decimal,
+    pub account_credit: Decimal,
     pub rule_set: String,
-    pub status: String,
+    pub status: ContributionStatus,
+}
 }
 
-impl TableRow for ContributionRow {
-    const TABLE: &'static str = "contribution";
-    const COLUMNS: &'static [&'static str] = &[
-        "person_id",
-        "month",
-        "credit_code",
-        "declared_wage",
-        "base",
-        "pension_employer",
-        "pension_employee",
-        "medical_employer",
-        "medical_employee",
-        "unemployment_employer",
-        "unemployment_employee",
-        "work_injury_employer",
-        "account_credit",
-        "rule_set",
-        "status",
-    ];
+impl ContributionRow {
+    /// The employer's four amounts together (单位缴费).
+    pub fn employer_total(&self) -> Decimal {
+        self.pension_employer
+            + self.medical_employer
+            + self.unemployment_employer
+            + self.work_injury_employer
+    }
 
-    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
-        Ok(ContributionRow {
-            person_id: r.text("person_id")?,
-            month: r.text("month")?,
-            credit_code: r.text("credit_code")?,
-            declared_wage: r.decimal_text("declared_wage")?,
-            base: r.decimal_text("base")?,
-            pension_employer: r.decimal_text("pension_employer")?,
-            pension_employee: r.decimal_text("pension_employee")?,
-            medical_employer: r.decimal_text("medical_employer")?,
-            medical_employee: r.decimal_text("medical_employee")?,
-            unemployment_employer: r.decimal_text("unemployment_employer")?,
-            unemployment_employee: r.decimal_text("unemployment_employee")?,
-            work_injury_employer: r.decimal_text("work_injury_employer")?,
-            account_credit: r.decimal_text("account_credit")?,
-            rule_set: r.text("rule_set")?,
-            status: r.text("status")?,
-        })
+    /// The person's three amounts together (个人缴费).
+    pub fn employee_total(&self) -> Decimal {
+        self.pension_employee + self.medical_employee + self.unemployment_employee
     }
 }
 
+crate::table_row! {
 /// One settled account year.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccountYearRow {
+pub struct AccountYearRow in "account_year" {
     pub year: i64,
-    pub opening_balance: String,
-    pub credits: String,
-    pub rate: String,
-    pub interest: String,
-    pub closing_balance: String,
+    pub opening_balance: Decimal,
+    pub credits: Decimal,
+    pub rate: Decimal,
+    pub interest: Decimal,
+    pub closing_balance: Decimal,
     pub rule_set: String,
 }
-
-impl TableRow for AccountYearRow {
-    const TABLE: &'static str = "account_year";
-    const COLUMNS: &'static [&'static str] = &[
-        "year",
-        "opening_balance",
-        "credits",
-        "rate",
-        "interest",
-        "closing_balance",
-        "rule_set",
-    ];
-
-    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
-        Ok(AccountYearRow {
-            year: r.int("year")?,
-            opening_balance: r.decimal_text("opening_balance")?,
-            credits: r.decimal_text("credits")?,
-            rate: r.decimal_text("rate")?,
-            interest: r.decimal_text("interest")?,
-            closing_balance: r.decimal_text("closing_balance")?,
-            rule_set: r.text("rule_set")?,
-        })
-    }
 }
 
+crate::table_row! {
 /// A granted benefit with every figure of the benefit projection.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BenefitRow {
+pub struct BenefitRow in "benefit" {
     pub person_id: String,
-    pub status: String,
-    pub start_month: String,
+    pub status: BenefitStatus,
+    pub start_month: Month,
     pub contribution_months: i64,
-    pub basic: String,
-    pub account: String,
-    pub transitional: String,
-    pub total: String,
+    pub basic: Decimal,
+    pub account: Decimal,
+    pub transitional: Decimal,
+    pub total: Decimal,
     pub rule_set: String,
     pub seq: i64,
 }
-
-impl TableRow for BenefitRow {
-    const TABLE: &'static str = "benefit";
-    const COLUMNS: &'static [&'static str] = &[
-        "person_id",
-        "status",
-        "start_month",
-        "contribution_months",
-        "basic",
-        "account",
-        "transitional",
-        "total",
-        "rule_set",
-        "seq",
-    ];
-
-    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
-        Ok(BenefitRow {
-            person_id: r.text("person_id")?,
-            status: r.text("status")?,
-            start_month: r.text("start_month")?,
-            contribution_months: r.int("contribution_months")?,
-            basic: r.decimal_text("basic")?,
-            account: r.decimal_text("account")?,
-            transitional: r.decimal_text("transitional")?,
-            total: r.decimal_text("total")?,
-            rule_set: r.text("rule_set")?,
-            seq: r.int("seq")?,
-        })
-    }
 }
 
+crate::table_row! {
 /// One benefit payment (待遇发放) of a month.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BenefitPaymentRow {
-    pub month: String,
-    pub amount: String,
+pub struct BenefitPaymentRow in "benefit_payment" {
+    pub month: Month,
+    pub amount: Decimal,
     pub rule_set: String,
     pub seq: i64,
 }
-
-impl TableRow for BenefitPaymentRow {
-    const TABLE: &'static str = "benefit_payment";
-    const COLUMNS: &'static [&'static str] = &["month", "amount", "rule_set", "seq"];
-
-    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
-        Ok(BenefitPaymentRow {
-            month: r.text("month")?,
-            amount: r.decimal_text("amount")?,
-            rule_set: r.text("rule_set")?,
-            seq: r.int("seq")?,
-        })
-    }
 }
 
+crate::table_row! {
 /// One subsidised month.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SubsidyRow {
-    pub month: String,
+pub struct SubsidyRow in "subsidy" {
+    pub month: Month,
     pub kind: String,
-    pub amount: String,
+    pub amount: Decimal,
     pub basis: String,
 }
-
-impl TableRow for SubsidyRow {
-    const TABLE: &'static str = "subsidy";
-    const COLUMNS: &'static [&'static str] = &["month", "kind", "amount", "basis"];
-
-    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
-        Ok(SubsidyRow {
-            month: r.text("month")?,
-            kind: r.text("kind")?,
-            amount: r.decimal_text("amount")?,
-            basis: r.text("basis")?,
-        })
-    }
 }
 
 /// One per-person table of the record: its columns (those of its row

@@ -1,12 +1,13 @@
 //! Per-person data keys, stored only wrapped (docs/privacy.md). A mutable
 //! table outside the ledger: rotation re-wraps rows, erasure clears one.
 
-use crate::rows::{read_each, RawRow, Reader, TableRow};
+use crate::rows::{read_each, TableRow};
 use crate::{Store, StoreError};
 
+crate::table_row! {
 /// One person's wrapped data key.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PersonKeyRow {
+pub struct PersonKeyRow in "person_key" {
     pub person_id: String,
     /// The data key sealed under the key-encryption key (base64); `None`
     /// once erased.
@@ -16,21 +17,6 @@ pub struct PersonKeyRow {
     pub created_us: i64,
     pub erased_us: Option<i64>,
 }
-
-impl TableRow for PersonKeyRow {
-    const TABLE: &'static str = "person_key";
-    const COLUMNS: &'static [&'static str] =
-        &["person_id", "wrapped", "kek_id", "created_us", "erased_us"];
-
-    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
-        Ok(PersonKeyRow {
-            person_id: r.text("person_id")?,
-            wrapped: r.opt_text("wrapped")?,
-            kek_id: r.text("kek_id")?,
-            created_us: r.int("created_us")?,
-            erased_us: r.opt_int("erased_us")?,
-        })
-    }
 }
 
 impl Store {

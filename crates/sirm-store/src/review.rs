@@ -2,13 +2,17 @@
 //! the maintenance log (Art 12) — every approved business entry with its
 //! application, reason and the responsible person of each stage.
 
+use rust_decimal::Decimal;
 use serde::Serialize;
+use sirm_domain::rules::Month;
+use sirm_domain::status::{ApplicationStatus, BenefitStatus, ContributionStatus};
 
 use crate::rows::{read_each, read_opt, RawRow, Reader, TableRow};
 use crate::{Store, StoreError};
 
+crate::table_row! {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ApplicationRow {
+pub struct ApplicationRow in "application" {
     pub application_id: String,
     pub business_type: String,
     pub subject: String,
@@ -19,26 +23,30 @@ pub struct ApplicationRow {
     pub materials: String,
     /// Configured chain (JSON text).
     pub chain: String,
-    pub status: String,
+    pub status: ApplicationStatus,
     pub next_stage: Option<String>,
     pub reason: String,
     pub submitted_by: String,
     pub submitted_seq: i64,
     pub last_seq: i64,
 }
+}
 
+crate::table_row! {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ApplicationStepRow {
+pub struct ApplicationStepRow in "application_step" {
     pub seq: i64,
     pub stage: String,
     pub actor: String,
     pub approve: bool,
     pub reason: String,
 }
+}
 
+crate::table_row! {
 /// One line of the maintenance log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct MaintenanceRow {
+pub struct MaintenanceRow in "ledger_entry" {
     pub seq: i64,
     pub time_us: i64,
     pub kind: String,
@@ -47,82 +55,6 @@ pub struct MaintenanceRow {
     pub actors: String,
     pub payload: String,
 }
-
-impl TableRow for ApplicationRow {
-    const TABLE: &'static str = "application";
-    const COLUMNS: &'static [&'static str] = &[
-        "application_id",
-        "business_type",
-        "subject",
-        "agency",
-        "data",
-        "materials",
-        "chain",
-        "status",
-        "next_stage",
-        "reason",
-        "submitted_by",
-        "submitted_seq",
-        "last_seq",
-    ];
-
-    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
-        Ok(ApplicationRow {
-            application_id: r.text("application_id")?,
-            business_type: r.text("business_type")?,
-            subject: r.text("subject")?,
-            agency: r.text("agency")?,
-            data: r.text("data")?,
-            materials: r.text("materials")?,
-            chain: r.text("chain")?,
-            status: r.text("status")?,
-            next_stage: r.opt_text("next_stage")?,
-            reason: r.text("reason")?,
-            submitted_by: r.text("submitted_by")?,
-            submitted_seq: r.int("submitted_seq")?,
-            last_seq: r.int("last_seq")?,
-        })
-    }
-}
-
-impl TableRow for ApplicationStepRow {
-    const TABLE: &'static str = "application_step";
-    const COLUMNS: &'static [&'static str] = &["seq", "stage", "actor", "approve", "reason"];
-
-    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
-        Ok(ApplicationStepRow {
-            seq: r.int("seq")?,
-            stage: r.text("stage")?,
-            actor: r.text("actor")?,
-            approve: r.flag("approve")?,
-            reason: r.text("reason")?,
-        })
-    }
-}
-
-impl TableRow for MaintenanceRow {
-    const TABLE: &'static str = "ledger_entry";
-    const COLUMNS: &'static [&'static str] = &[
-        "seq",
-        "time_us",
-        "kind",
-        "subject",
-        "application",
-        "actors",
-        "payload",
-    ];
-
-    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
-        Ok(MaintenanceRow {
-            seq: r.int("seq")?,
-            time_us: r.int("time_us")?,
-            kind: r.text("kind")?,
-            subject: r.text("subject")?,
-            application: r.opt_text("application")?,
-            actors: r.text("actors")?,
-            payload: r.text("payload")?,
-        })
-    }
 }
 
 /// The seven employer and employee amounts of a contribution row.
@@ -137,10 +69,12 @@ pub(crate) const AMOUNT_COLUMNS: [&str; 7] = [
 ];
 
 /// The seven amounts of a contribution row, each checked to be a decimal.
-pub(crate) fn amounts_of<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<[String; 7], StoreError> {
-    let mut out: [String; 7] = Default::default();
+pub(crate) fn amounts_of<R: RawRow + ?Sized>(
+    r: &Reader<'_, R>,
+) -> Result<[Decimal; 7], StoreError> {
+    let mut out = [Decimal::ZERO; 7];
     for (slot, column) in out.iter_mut().zip(AMOUNT_COLUMNS) {
-        *slot = r.decimal_text(column)?;
+        *slot = r.typed(column)?;
     }
     Ok(out)
 }
@@ -278,13 +212,13 @@ impl Store {
 }
 
 impl Store {
-    /// Everything assessed for an employer-month, per row, as decimal text:
-    /// every employer and employee amount (to total what is due).
+    /// Everything assessed for an employer-month, per row: every employer
+    /// and employee amount (to total what is due) and the row's status.
     pub async fn assessed_amounts(
         &self,
         credit_code: &str,
         month: &str,
-    ) -> Result<Vec<[String; 8]>, StoreError> {
+    ) -> Result<Vec<([Decimal; 7], ContributionStatus)>, StoreError> {
         let rows = sqlx::query(
             "SELECT pension_employer, pension_employee, medical_employer, medical_employee, unemployment_employer, \
              unemployment_employee, work_injury_employer, status FROM contribution WHERE credit_code = $1 AND month = $2",
@@ -304,8 +238,7 @@ impl Store {
             "status",
         ];
         read_each("contribution", COLUMNS, &rows, |r| {
-            let [a, b, c, d, e, f, g] = amounts_of(r)?;
-            Ok([a, b, c, d, e, f, g, r.text("status")?])
+            Ok((amounts_of(r)?, r.typed("status")?))
         })
     }
 }
@@ -316,7 +249,7 @@ impl Store {
         &self,
         agency: &str,
         year: i32,
-    ) -> Result<Vec<(String, String, String)>, StoreError> {
+    ) -> Result<Vec<(String, Month, Decimal)>, StoreError> {
         let rows = sqlx::query(
             "SELECT c.person_id, c.month, c.account_credit FROM contribution c JOIN person p ON p.person_id = c.person_id \
              WHERE p.agency = $1 AND c.status = 'paid' AND c.month >= $2 AND c.month <= $3 ORDER BY c.person_id, c.month",
@@ -333,15 +266,15 @@ impl Store {
             |r| {
                 Ok((
                     r.text("person_id")?,
-                    r.text("month")?,
-                    r.decimal_text("account_credit")?,
+                    r.typed("month")?,
+                    r.typed("account_credit")?,
                 ))
             },
         )
     }
 
-    /// Closing balances of `year` (person → closing balance text).
-    pub async fn closings(&self, year: i32) -> Result<Vec<(String, String)>, StoreError> {
+    /// Closing balances of `year` (person → closing balance).
+    pub async fn closings(&self, year: i32) -> Result<Vec<(String, Decimal)>, StoreError> {
         let rows = sqlx::query("SELECT person_id, closing_balance FROM account_year WHERE year = $1 ORDER BY person_id")
             .bind(i64::from(year))
             .fetch_all(&self.pool)
@@ -350,7 +283,7 @@ impl Store {
             "account_year",
             &["person_id", "closing_balance"],
             &rows,
-            |r| Ok((r.text("person_id")?, r.decimal_text("closing_balance")?)),
+            |r| Ok((r.text("person_id")?, r.typed("closing_balance")?)),
         )
     }
 
@@ -366,13 +299,13 @@ impl Store {
 
 impl Store {
     /// Bases of a person's paid months: (month, base).
-    pub async fn paid_bases(&self, person_id: &str) -> Result<Vec<(String, String)>, StoreError> {
+    pub async fn paid_bases(&self, person_id: &str) -> Result<Vec<(Month, Decimal)>, StoreError> {
         let rows = sqlx::query("SELECT month, base FROM contribution WHERE person_id = $1 AND status = 'paid' ORDER BY month")
             .bind(person_id)
             .fetch_all(&self.pool)
             .await?;
         read_each("contribution", &["month", "base"], &rows, |r| {
-            Ok((r.text("month")?, r.decimal_text("base")?))
+            Ok((r.typed("month")?, r.typed("base")?))
         })
     }
 
@@ -380,7 +313,7 @@ impl Store {
     pub async fn benefit_of(
         &self,
         person_id: &str,
-    ) -> Result<Option<(String, String, String)>, StoreError> {
+    ) -> Result<Option<(BenefitStatus, Month, Decimal)>, StoreError> {
         let r = sqlx::query("SELECT status, start_month, total FROM benefit WHERE person_id = $1")
             .bind(person_id)
             .fetch_optional(&self.pool)
@@ -391,9 +324,9 @@ impl Store {
             r.as_ref(),
             |r| {
                 Ok((
-                    r.text("status")?,
-                    r.text("start_month")?,
-                    r.decimal_text("total")?,
+                    r.typed("status")?,
+                    r.typed("start_month")?,
+                    r.typed("total")?,
                 ))
             },
         )

@@ -2,20 +2,23 @@
 //! and the collector's arrears list. Amounts stay decimal text here; the
 //! application layer sums them as `Decimal` (SQLite has no exact numeric).
 
+use rust_decimal::Decimal;
 use serde::Serialize;
+use sirm_domain::rules::Month;
+use sirm_domain::status::ContributionStatus;
 
 use crate::parts::BENEFIT;
 use crate::review::amounts_of;
-use crate::rows::{read_each, read_opt, RawRow, Reader, TableRow};
+use crate::rows::{read_each, read_opt, TableRow};
 use crate::{BenefitRow, Store, StoreError};
 
 /// One unpaid assessed person-month (what the employer owes for it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct UnpaidRow {
     pub credit_code: String,
-    pub month: String,
-    /// The seven employer and employee amounts, decimal text.
-    pub amounts: [String; 7],
+    pub month: Month,
+    /// The seven employer and employee amounts.
+    pub amounts: [Decimal; 7],
 }
 
 impl Store {
@@ -92,7 +95,7 @@ impl Store {
         read_each("contribution", MONTH_AMOUNTS, &rows, |r| {
             Ok(UnpaidRow {
                 credit_code: r.text("credit_code")?,
-                month: r.text("month")?,
+                month: r.typed("month")?,
                 amounts: amounts_of(r)?,
             })
         })
@@ -103,7 +106,7 @@ impl Store {
         &self,
         person_id: &str,
         month: &str,
-    ) -> Result<Option<(String, String, String)>, StoreError> {
+    ) -> Result<Option<(String, Decimal, ContributionStatus)>, StoreError> {
         let r = sqlx::query(
             "SELECT credit_code, declared_wage, status FROM contribution WHERE person_id = $1 AND month = $2",
         )
@@ -118,8 +121,8 @@ impl Store {
             |r| {
                 Ok((
                     r.text("credit_code")?,
-                    r.decimal_text("declared_wage")?,
-                    r.text("status")?,
+                    r.typed("declared_wage")?,
+                    r.typed("status")?,
                 ))
             },
         )
@@ -162,9 +165,10 @@ const STATUS_AMOUNTS: &[&str] = &[
     "work_injury_employer",
 ];
 
+crate::table_row! {
 /// One query of a rights record (Art 21).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct QueryLogRow {
+pub struct QueryLogRow in "query_log" {
     pub time_us: i64,
     pub channel: String,
     pub requester_kind: String,
@@ -174,32 +178,6 @@ pub struct QueryLogRow {
     pub basis: String,
     pub source: String,
 }
-
-impl TableRow for QueryLogRow {
-    const TABLE: &'static str = "query_log";
-    const COLUMNS: &'static [&'static str] = &[
-        "time_us",
-        "channel",
-        "requester_kind",
-        "requester",
-        "subject",
-        "items",
-        "basis",
-        "source",
-    ];
-
-    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
-        Ok(QueryLogRow {
-            time_us: r.int("time_us")?,
-            channel: r.text("channel")?,
-            requester_kind: r.text("requester_kind")?,
-            requester: r.text("requester")?,
-            subject: r.text("subject")?,
-            items: r.text("items")?,
-            basis: r.text("basis")?,
-            source: r.text("source")?,
-        })
-    }
 }
 
 impl Store {
@@ -228,8 +206,8 @@ pub struct EmployeeRow {
     /// Sealed in the table; opened (the name) or masked (the ID number)
     /// by `sirm-app` before anyone sees it.
     pub name: String,
-    pub start_on: String,
-    pub end_on: Option<String>,
+    pub start_on: chrono::NaiveDate,
+    pub end_on: Option<chrono::NaiveDate>,
     pub id_number: String,
 }
 
@@ -251,8 +229,8 @@ impl Store {
                 Ok(EmployeeRow {
                     person_id: r.text("person_id")?,
                     name: r.text("name")?,
-                    start_on: r.text("start_on")?,
-                    end_on: r.opt_text("end_on")?,
+                    start_on: r.typed("start_on")?,
+                    end_on: r.typed("end_on")?,
                     id_number: r.text("id_number")?,
                 })
             },
@@ -263,7 +241,7 @@ impl Store {
     pub async fn employer_contributions(
         &self,
         credit_code: &str,
-    ) -> Result<Vec<(String, String, [String; 7])>, StoreError> {
+    ) -> Result<Vec<(Month, ContributionStatus, [Decimal; 7])>, StoreError> {
         let rows = sqlx::query(
             "SELECT month, status, pension_employer, pension_employee, medical_employer, medical_employee, \
              unemployment_employer, unemployment_employee, work_injury_employer FROM contribution \
@@ -273,7 +251,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         read_each("contribution", STATUS_AMOUNTS, &rows, |r| {
-            Ok((r.text("month")?, r.text("status")?, amounts_of(r)?))
+            Ok((r.typed("month")?, r.typed("status")?, amounts_of(r)?))
         })
     }
 }

@@ -12,9 +12,15 @@
 
 use std::str::FromStr;
 
+use chrono::NaiveDate;
 use rusqlite::types::ValueRef;
 use rust_decimal::Decimal;
 use serde_json::Value;
+use sirm_domain::rules::Month;
+use sirm_domain::status::{
+    AccountKind, AccountStatus, ApplicationStatus, BenefitStatus, ContributionStatus, RoleAction,
+    RoleRequestStatus,
+};
 use sqlx::any::AnyRow;
 use sqlx::Row as _;
 
@@ -198,19 +204,132 @@ impl<'r, R: RawRow + ?Sized> Reader<'r, R> {
         self.required(column, v)
     }
 
-    /// A decimal (an amount of money, a rate) stored as text: checked to
-    /// parse as a [`Decimal`], returned as stored (its scale is part of the
-    /// record).
-    pub(crate) fn decimal_text(&self, column: &str) -> Result<String, StoreError> {
-        let text = self.text(column)?;
-        self.decimal_of(column, &text)?;
-        Ok(text)
+    /// A value stored as text, parsed by its type's `Column`.
+    pub(crate) fn typed<T: Column>(&self, column: &str) -> Result<T, StoreError> {
+        T::read(self, column)
     }
 
-    fn decimal_of(&self, column: &str, text: &str) -> Result<Decimal, StoreError> {
-        Decimal::from_str(text)
-            .map_err(|e| self.corrupt(column, format!("{text:?} is not a decimal amount: {e}")))
+    /// A value stored as text, parsed (a decimal keeps the scale it was
+    /// stored with: the scale is part of the record).
+    pub(crate) fn parse<T: FromStr>(
+        &self,
+        column: &str,
+        text: &str,
+        what: &str,
+    ) -> Result<T, StoreError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        T::from_str(text).map_err(|e| self.corrupt(column, format!("{text:?} is not {what}: {e}")))
     }
+}
+
+/// A field type a column decodes into; the mapping of a row type is its
+/// fields' `Column::read`s (see [`table_row!`](crate::table_row)).
+pub(crate) trait Column: Sized {
+    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>, column: &str) -> Result<Self, StoreError>;
+}
+
+/// Columns read by one [`Reader`] method each.
+macro_rules! reader_columns {
+    ($($ty:ty => $method:ident),*) => {$(
+        impl Column for $ty {
+            fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>, column: &str) -> Result<Self, StoreError> {
+                r.$method(column)
+            }
+        }
+    )*};
+}
+
+reader_columns!(
+    String => text,
+    Option<String> => opt_text,
+    i64 => int,
+    Option<i64> => opt_int,
+    // A 0/1 integer column.
+    bool => flag,
+    Vec<u8> => bytes
+);
+
+/// A comma-separated list (NULL and empty items are no items).
+impl Column for Vec<String> {
+    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>, column: &str) -> Result<Self, StoreError> {
+        Ok(r.opt_text(column)?
+            .map(|text| {
+                text.split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+}
+
+/// Typed columns stored as text: a value that does not parse is
+/// `CorruptColumn`, naming the column and the stored text — never a default.
+macro_rules! parsed_columns {
+    ($($ty:ty: $what:literal),*) => {$(
+        impl Column for $ty {
+            fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>, column: &str) -> Result<Self, StoreError> {
+                let text = r.text(column)?;
+                r.parse(column, &text, $what)
+            }
+        }
+
+        impl Column for Option<$ty> {
+            fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>, column: &str) -> Result<Self, StoreError> {
+                match r.opt_text(column)? {
+                    None => Ok(None),
+                    Some(text) => r.parse(column, &text, $what).map(Some),
+                }
+            }
+        }
+    )*};
+}
+
+parsed_columns!(
+    Decimal: "a decimal amount",
+    Month: "a month (YYYY-MM)",
+    NaiveDate: "a date (YYYY-MM-DD)",
+    ContributionStatus: "a contribution status",
+    BenefitStatus: "a benefit status",
+    ApplicationStatus: "an application status",
+    AccountStatus: "an account status",
+    RoleRequestStatus: "a role request status",
+    AccountKind: "an account kind",
+    RoleAction: "a role request action"
+);
+
+/// A row type and its one mapping from one declaration: the struct, its
+/// table, its columns (the field names, in field order) and `read`, which
+/// decodes each field by its type's [`Column`].
+#[macro_export]
+#[doc(hidden)]
+macro_rules! table_row {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident in $table:literal {
+            $( $(#[$fmeta:meta])* pub $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: $ty ),*
+        }
+
+        impl $crate::rows::TableRow for $name {
+            const TABLE: &'static str = $table;
+            const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            fn read<R: $crate::rows::RawRow + ?Sized>(
+                r: &$crate::rows::Reader<'_, R>,
+            ) -> Result<Self, $crate::StoreError> {
+                Ok($name {
+                    $( $field: <$ty as $crate::rows::Column>::read(r, stringify!($field))? ),*
+                })
+            }
+        }
+    };
 }
 
 /// One row type, decoded by one mapping.
@@ -330,11 +449,13 @@ mod tests {
     /// A contribution row as JSON values, amounts `12.34`, with the given
     /// declared wage.
     fn contribution(declared_wage: Value) -> Vec<Value> {
-        const TEXT: [&str; 5] = ["person_id", "month", "credit_code", "rule_set", "status"];
+        const TEXT: [&str; 3] = ["person_id", "credit_code", "rule_set"];
         ContributionRow::COLUMNS
             .iter()
             .map(|c| match *c {
                 "declared_wage" => declared_wage.clone(),
+                "month" => json!("2024-01"),
+                "status" => json!("assessed"),
                 c if TEXT.contains(&c) => json!("x"),
                 _ => json!("12.34"),
             })
@@ -345,8 +466,11 @@ mod tests {
     fn a_sound_row_is_read_as_stored() {
         let row = contribution(json!("5000.00"));
         let c = ContributionRow::from_row(&JsonRow(&row)).unwrap();
-        assert_eq!(c.declared_wage, "5000.00");
-        assert_eq!(c.base, "12.34");
+        // The scale is kept: "5000.00", not "5000".
+        assert_eq!(c.declared_wage.to_string(), "5000.00");
+        assert_eq!(c.base.to_string(), "12.34");
+        assert_eq!(c.month.to_string(), "2024-01");
+        assert_eq!(c.status, ContributionStatus::Assessed);
     }
 
     #[test]
@@ -364,8 +488,32 @@ mod tests {
     }
 
     #[test]
+    fn a_corrupt_month_or_status_names_its_column() {
+        for (column, value) in [("month", "2024-13"), ("status", "PAID")] {
+            let mut row = contribution(json!("5000.00"));
+            let i = ContributionRow::COLUMNS
+                .iter()
+                .position(|c| *c == column)
+                .unwrap();
+            row[i] = json!(value);
+            let err = ContributionRow::from_row(&JsonRow(&row)).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains(&format!("contribution.{column}: {value:?} is not")),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
     fn a_wrong_type_or_null_names_its_column() {
-        let mut row: Vec<Value> = PersonRow::COLUMNS.iter().map(|_| json!("x")).collect();
+        let mut row: Vec<Value> = PersonRow::COLUMNS
+            .iter()
+            .map(|c| match *c {
+                "birth_date" | "registered_on" => json!("1990-03-07"),
+                _ => json!("x"),
+            })
+            .collect();
         row[8] = json!("not a number");
         let err = PersonRow::from_row(&JsonRow(&row)).unwrap_err();
         assert!(err.to_string().contains("person.first_seq"), "{err}");

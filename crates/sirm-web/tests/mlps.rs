@@ -244,7 +244,7 @@ async fn accounts_are_retired_and_unused_ones_disabled(engine: Engine) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.status, "locked");
+    assert_eq!(row.status.as_str(), "locked");
     // The system administrator unlocks it: the period starts again.
     let (s, v) = sysadmin
         .post(
@@ -328,7 +328,8 @@ async fn accounts_are_retired_and_unused_ones_disabled(engine: Engine) {
             .await
             .unwrap()
             .unwrap()
-            .status,
+            .status
+            .as_str(),
         "retired"
     );
     // The last security administrator cannot be retired.

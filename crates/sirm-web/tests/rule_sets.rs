@@ -48,7 +48,7 @@ fn principal(username: &str, role: Role) -> Principal {
         username: username.into(),
         display_name: username.into(),
         agency: "320102".into(),
-        kind: "staff".into(),
+        kind: sirm_domain::status::AccountKind::Staff,
         roles: vec![role],
         person_id: None,
         employer: None,
@@ -121,8 +121,8 @@ impl Office {
             .contributions_of(&pk)
             .await
             .unwrap();
-        let row = rows.iter().find(|r| r.month == month).unwrap();
-        (row.base.clone(), row.rule_set.clone())
+        let row = rows.iter().find(|r| r.month.to_string() == month).unwrap();
+        (row.base.to_string(), row.rule_set.clone())
     }
 }
 

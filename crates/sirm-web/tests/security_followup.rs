@@ -30,7 +30,7 @@ async fn active_holders(app: &TestApp, role: &str) -> usize {
         .await
         .unwrap()
         .iter()
-        .filter(|a| a.status == "active" && a.roles.iter().any(|r| r == role))
+        .filter(|a| a.status.as_str() == "active" && a.roles.iter().any(|r| r == role))
         .count()
 }
 

@@ -19,7 +19,7 @@ fn staff(username: &str, role: Role) -> Principal {
         username: username.into(),
         display_name: username.into(),
         agency: "110105".into(),
-        kind: "staff".into(),
+        kind: sirm_domain::status::AccountKind::Staff,
         roles: vec![role],
         person_id: None,
         employer: None,

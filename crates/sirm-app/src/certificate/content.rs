@@ -2,6 +2,7 @@
 //! the rights record, and the content opened again from a ledger entry.
 
 use super::*;
+use sirm_domain::status::BenefitStatus;
 
 impl Sirm {
     /// What a certificate says, opened from its ledger entry (the person's
@@ -41,13 +42,6 @@ impl Sirm {
             Err(e) => Err(e),
         }
     }
-}
-
-/// An amount of the record (checked by the store on read): one that does
-/// not parse is an error naming it, never 0 on a certificate.
-fn money(what: &str, s: &str) -> Result<Decimal, AppError> {
-    s.parse()
-        .map_err(|e| AppError::Conflict(format!("{what} {s:?} is not an amount: {e}")))
 }
 
 fn yuan(d: Decimal) -> String {
@@ -90,11 +84,7 @@ pub(super) async fn contribution_content(
     r: &RightsRecord,
     req: &CertificateRequest,
 ) -> Result<Content, AppError> {
-    let months: Vec<Month> = r
-        .contributions
-        .iter()
-        .filter_map(|c| Month::parse(&c.month).ok())
-        .collect();
+    let months: Vec<Month> = r.contributions.iter().map(|c| c.month).collect();
     let (from, to) = period_of(
         req,
         months.iter().min().copied(),
@@ -106,9 +96,7 @@ pub(super) async fn contribution_content(
     let (mut paid, mut arrears) = (0u32, 0u32);
     let (mut employer_total, mut personal_total) = (Decimal::ZERO, Decimal::ZERO);
     for c in &r.contributions {
-        let Ok(m) = Month::parse(&c.month) else {
-            continue;
-        };
+        let m = c.month;
         if m < from || m > to {
             continue;
         }
@@ -120,14 +108,8 @@ pub(super) async fn contribution_content(
                 .unwrap_or_else(|| c.credit_code.clone());
             names.insert(c.credit_code.clone(), name);
         }
-        let employer = money("pension_employer", &c.pension_employer)?
-            + money("medical_employer", &c.medical_employer)?
-            + money("unemployment_employer", &c.unemployment_employer)?
-            + money("work_injury_employer", &c.work_injury_employer)?;
-        let personal = money("pension_employee", &c.pension_employee)?
-            + money("medical_employee", &c.medical_employee)?
-            + money("unemployment_employee", &c.unemployment_employee)?;
-        let status = match MonthStatus::of(&c.month, &c.status, current) {
+        let (employer, personal) = (c.employer_total(), c.employee_total());
+        let status = match MonthStatus::of(c.month, c.status, current) {
             MonthStatus::Paid => {
                 paid += 1;
                 employer_total += employer;
@@ -141,9 +123,9 @@ pub(super) async fn contribution_content(
             MonthStatus::Due => "应缴",
         };
         rows.push(vec![
-            c.month.clone(),
+            c.month.to_string(),
             names.get(&c.credit_code).cloned().unwrap_or_default(),
-            c.base.clone(),
+            c.base.to_string(),
             yuan(employer),
             yuan(personal),
             status.to_string(),
@@ -196,41 +178,33 @@ pub(super) fn benefit_content(
             "no benefit on record for this person: a benefit certificate (待遇领取证明) cannot be issued; a contribution certificate can",
         )
     })?;
-    let start: Option<Month> = Month::parse(&b.start_month).ok();
-    let last: Option<Month> = r
-        .payments
-        .iter()
-        .filter_map(|p| Month::parse(&p.month).ok())
-        .max();
+    let start = Some(b.start_month);
+    let last: Option<Month> = r.payments.iter().map(|p| p.month).max();
     let (from, to) = period_of(req, start, last.or(start))?;
     let mut total = Decimal::ZERO;
     let mut rows = Vec::new();
     for p in &r.payments {
-        let Ok(m) = Month::parse(&p.month) else {
-            continue;
-        };
-        if m < from || m > to {
+        if p.month < from || p.month > to {
             continue;
         }
-        total += money("amount", &p.amount)?;
+        total += p.amount;
         rows.push(vec![
-            p.month.clone(),
+            p.month.to_string(),
             "基本养老金".to_string(),
-            p.amount.clone(),
+            p.amount.to_string(),
             p.rule_set.clone(),
         ]);
     }
     rows.sort_by(|a, b| a[0].cmp(&b[0]));
-    let status = match b.status.as_str() {
-        "granted" => "正常发放",
-        "suspended" => "暂停发放",
-        "terminated" => "终止",
-        _ => "—",
+    let status = match b.status {
+        BenefitStatus::Granted => "正常发放",
+        BenefitStatus::Suspended => "暂停发放",
+        BenefitStatus::Terminated => "终止",
     };
     let summary = vec![
         ("待遇项目".to_string(), "基本养老金".to_string()),
         ("待遇状态".to_string(), status.to_string()),
-        ("待遇起始月份".to_string(), b.start_month.clone()),
+        ("待遇起始月份".to_string(), b.start_month.to_string()),
         ("月待遇标准".to_string(), format!("{} 元", b.total)),
         ("其中基础养老金".to_string(), format!("{} 元", b.basic)),
         ("个人账户养老金".to_string(), format!("{} 元", b.account)),

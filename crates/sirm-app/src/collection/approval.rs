@@ -3,6 +3,7 @@
 //! steps as the review module replays them. On the last approval the
 //! record is written with the decision, atomically.
 
+use sirm_domain::status::ApplicationStatus;
 use std::str::FromStr;
 
 use sirm_domain::records::{self, kind, ApplicationDecided, ApplicationWithdrawn};
@@ -159,7 +160,7 @@ impl Sirm {
     ) -> Result<(), AppError> {
         let app = self.application_of_agency(who, id).await?;
         self.authorize(who, taker_of(&app.business_type)).await?;
-        if app.status != "returned" {
+        if app.status != ApplicationStatus::Returned {
             return Err(AppError::Conflict(format!(
                 "application {id} is {}; only a returned application can be withdrawn",
                 app.status

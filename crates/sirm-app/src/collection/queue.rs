@@ -1,6 +1,7 @@
 //! The work queue (待办), one application as a reviewer sees it (with the
 //! entries approval would write), and its materials.
 
+use sirm_domain::status::ApplicationStatus;
 use std::str::FromStr;
 
 use serde::Serialize;
@@ -118,7 +119,7 @@ impl Sirm {
                 }
                 (effect, None)
             }
-            Err(e) if app.status == "approved" => {
+            Err(e) if app.status == ApplicationStatus::Approved => {
                 (vec![], Some(format!("written to the ledger ({e})")))
             }
             Err(e) => (vec![], Some(e.to_string())),

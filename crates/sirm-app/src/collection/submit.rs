@@ -1,6 +1,7 @@
 //! Submission: the clerk takes an application at the counter with its
 //! original materials (初审 = submitting it), or resubmits a returned one.
 
+use sirm_domain::status::ApplicationStatus;
 use std::str::FromStr;
 
 use rand::RngCore;
@@ -65,7 +66,7 @@ impl Sirm {
     ) -> Result<(), AppError> {
         let app = self.application_of_agency(who, id).await?;
         self.authorize(who, taker_of(&app.business_type)).await?;
-        if app.status != "returned" {
+        if app.status != ApplicationStatus::Returned {
             return Err(AppError::Conflict(format!(
                 "application {id} is {}, not returned",
                 app.status
@@ -153,7 +154,13 @@ impl Sirm {
             .applications(&who.agency, None, None, 100_000)
             .await?
             .into_iter()
-            .any(|a| a.subject == subject && (a.status == "pending" || a.status == "returned"));
+            .any(|a| {
+                a.subject == subject
+                    && matches!(
+                        a.status,
+                        ApplicationStatus::Pending | ApplicationStatus::Returned
+                    )
+            });
         if open {
             return Err(AppError::Conflict(format!("{subject}: {what}")));
         }

@@ -1,6 +1,7 @@
 //! Account administration (system administrator): staff accounts, their
 //! status, password resets. Role grants are in [`super::roles`].
 
+use sirm_domain::status::AccountStatus;
 use sirm_domain::RuleId;
 use std::str::FromStr;
 
@@ -202,7 +203,7 @@ impl Sirm {
             ));
         }
         records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
-        if target.status == "retired" {
+        if target.status == AccountStatus::Retired {
             return Err(AppError::Conflict(format!(
                 "{} is retired: a retired account is never locked, unlocked or used again (create a new account)",
                 target.username
@@ -311,7 +312,7 @@ impl Sirm {
             ));
         }
         records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
-        if target.status == "retired" {
+        if target.status == AccountStatus::Retired {
             return Err(AppError::Conflict(format!(
                 "{} is already retired",
                 target.username
@@ -345,7 +346,7 @@ impl Sirm {
     ) -> Result<ResetCode, AppError> {
         self.authorize(who, Permission::AccountManage).await?;
         let target = self.account_or_404(who, username).await?;
-        if target.kind != "staff" {
+        if target.kind != sirm_domain::status::AccountKind::Staff {
             return Err(AppError::forbidden(
                 RuleId::ExternalResetAtCounter,
                 format!(
@@ -394,7 +395,7 @@ impl Sirm {
             .account_or_404(who, username)
             .await
             .ok()
-            .filter(|a| a.kind == "external")
+            .filter(|a| a.kind == sirm_domain::status::AccountKind::External)
             .ok_or_else(|| AppError::NotFound(format!("external account {username}")))?;
         self.issue_reset(
             who,
@@ -559,7 +560,7 @@ impl Sirm {
             .iter()
             .filter(|a| {
                 a.username != target.username
-                    && a.status == "active"
+                    && a.status == AccountStatus::Active
                     && a.roles.iter().any(|r| r == role.as_str())
             })
             .count();

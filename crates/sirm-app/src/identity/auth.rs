@@ -8,6 +8,7 @@
 //! - Every outcome (success, failure, lockout, logout, change, enrolment) is
 //!   a security event in the ledger.
 
+use sirm_domain::status::AccountStatus;
 use sirm_domain::RuleId;
 use std::sync::OnceLock;
 
@@ -146,7 +147,7 @@ impl Sirm {
             return Err(self.sign_in_refused());
         }
         let ok = password::verify_async(&pw, &cred.password_hash).await?;
-        if account.status != "active" {
+        if account.status != AccountStatus::Active {
             self.refused(
                 source,
                 "login.failure",
@@ -185,7 +186,7 @@ impl Sirm {
                 ));
             }
         }
-        if account.kind == "staff" {
+        if account.kind == sirm_domain::status::AccountKind::Staff {
             self.disable_if_unused(&username, cred.changed_us, source)
                 .await?;
         }

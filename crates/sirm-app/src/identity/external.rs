@@ -326,7 +326,7 @@ impl Sirm {
             .account(delegate)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("account {delegate}")))?;
-        if target.kind != "external" {
+        if target.kind != sirm_domain::status::AccountKind::External {
             return Err(AppError::forbidden(
                 RuleId::StaffExternal,
                 format!("{delegate} is a staff account; a delegate must be an external account"),

@@ -24,6 +24,8 @@ use chrono::{DateTime, Duration};
 use serde::Serialize;
 use sirm_domain::access::{pin, Permission};
 use sirm_domain::id::{PersonKey, ResidentId};
+use sirm_domain::rules::Month;
+use sirm_domain::status::BenefitStatus as Recorded;
 
 use super::auth::dummy_hash;
 use super::Principal;
@@ -65,16 +67,12 @@ pub enum BenefitStatus {
 }
 
 impl BenefitStatus {
-    fn of(status: Option<&str>) -> Result<Self, AppError> {
+    fn of(status: Option<Recorded>) -> Self {
         match status {
-            None => Ok(BenefitStatus::None),
-            Some("granted") => Ok(BenefitStatus::Granted),
-            Some("suspended") => Ok(BenefitStatus::Suspended),
-            Some("terminated") => Ok(BenefitStatus::Terminated),
-            Some(other) => Err(AppError::invalid(
-                "benefit.status",
-                format!("{other:?} is not granted, suspended or terminated"),
-            )),
+            None => BenefitStatus::None,
+            Some(Recorded::Granted) => BenefitStatus::Granted,
+            Some(Recorded::Suspended) => BenefitStatus::Suspended,
+            Some(Recorded::Terminated) => BenefitStatus::Terminated,
         }
     }
 }
@@ -84,10 +82,10 @@ impl BenefitStatus {
 pub struct IvrSummary {
     /// Months whose contributions arrived (缴费月数).
     pub contribution_months: u32,
-    /// `YYYY-MM` of the last paid month.
-    pub last_paid_month: Option<String>,
-    /// Personal account balance at the last year-end settlement, decimal text.
-    pub account_balance: String,
+    /// The last paid month.
+    pub last_paid_month: Option<Month>,
+    /// Personal account balance at the last year-end settlement.
+    pub account_balance: rust_decimal::Decimal,
     pub benefit_status: BenefitStatus,
     /// Assessed months before the current one that are not paid (欠费月数).
     pub arrears_months: u32,
@@ -204,9 +202,11 @@ impl Sirm {
             .record;
         let summary = IvrSummary {
             contribution_months: r.contribution_years.paid_months,
-            last_paid_month: r.contribution_years.last_paid.clone(),
-            account_balance: r.account_balance.unwrap_or_else(|| "0.00".into()),
-            benefit_status: BenefitStatus::of(r.benefit.as_ref().map(|b| b.status.as_str()))?,
+            last_paid_month: r.contribution_years.last_paid,
+            account_balance: r
+                .account_balance
+                .unwrap_or_else(|| rust_decimal::Decimal::new(0, 2)),
+            benefit_status: BenefitStatus::of(r.benefit.as_ref().map(|b| b.status)),
             arrears_months: r.contribution_years.arrears_months,
             as_of: crate::clock::today().format("%Y-%m-%d").to_string(),
         };
@@ -304,7 +304,7 @@ impl Sirm {
             username: format!("{channel}:{}", id.short()),
             display_name: "参保人员".into(),
             agency,
-            kind: "external".into(),
+            kind: sirm_domain::status::AccountKind::External,
             roles: vec![sirm_domain::access::Role::InsuredPerson],
             person_id: Some(pid.to_string()),
             employer: None,

@@ -15,6 +15,7 @@ pub mod refusals;
 pub mod roles;
 pub mod username;
 
+use sirm_domain::status::AccountStatus;
 use sirm_domain::RuleId;
 use std::str::FromStr;
 
@@ -43,8 +44,7 @@ pub struct Principal {
     pub username: String,
     pub display_name: String,
     pub agency: String,
-    /// `staff` or `external`.
-    pub kind: String,
+    pub kind: sirm_domain::status::AccountKind,
     pub roles: Vec<Role>,
     pub person_id: Option<String>,
     pub employer: Option<String>,
@@ -108,7 +108,7 @@ impl Sirm {
         source: &str,
     ) -> Result<Principal, AppError> {
         let acct = acct.ok_or_else(|| AppError::Unauthenticated("unknown account".into()))?;
-        if acct.status != "active" {
+        if acct.status != AccountStatus::Active {
             return Err(AppError::Unauthenticated(format!(
                 "account {username} is locked"
             )));

@@ -6,6 +6,7 @@ use rand::RngCore;
 use serde::Serialize;
 use sirm_domain::access::{self, Permission, Role};
 use sirm_domain::records::{self, kind, RoleDecision, RoleRequested};
+use sirm_domain::status::RoleRequestStatus;
 use sirm_domain::RuleId;
 use sirm_ledger::Stream;
 use sirm_store::{AccountRow, RoleRequestRow};
@@ -122,7 +123,7 @@ impl Sirm {
             reason
         };
         records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
-        if req.status != "pending" {
+        if req.status != RoleRequestStatus::Pending {
             return Err(AppError::Conflict(format!(
                 "role request {request_id} is already {}",
                 req.status
@@ -135,7 +136,7 @@ impl Sirm {
             ));
         }
         let role = parse_role(&req.role)?;
-        let revoke = req.action == "revoke";
+        let revoke = req.action == sirm_domain::status::RoleAction::Revoke;
         let mut guarded = Vec::new();
         if approve {
             let target = self.account_or_404(who, &req.username).await?;

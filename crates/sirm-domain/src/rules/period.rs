@@ -46,6 +46,20 @@ impl Month {
         self.index.rem_euclid(12) as u32 + 1
     }
 
+    /// The first day of the month.
+    pub fn first_day(self) -> chrono::NaiveDate {
+        // Every `Month` is a valid calendar month, so day 1 exists.
+        chrono::NaiveDate::from_ymd_opt(self.year(), self.month(), 1).unwrap_or_default()
+    }
+
+    /// The last day of the month.
+    pub fn last_day(self) -> chrono::NaiveDate {
+        self.add_months(1)
+            .first_day()
+            .pred_opt()
+            .unwrap_or_default()
+    }
+
     /// This month moved by `n` months (may be negative).
     pub fn add_months(self, n: i32) -> Month {
         Month {
@@ -80,6 +94,14 @@ impl Month {
     }
 }
 
+impl std::str::FromStr for Month {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Month, String> {
+        Month::parse(s)
+    }
+}
+
 impl fmt::Display for Month {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}", self.year(), self.month())
@@ -102,6 +124,18 @@ impl<'de> Deserialize<'de> for Month {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_and_last_days() {
+        let day = |m: &str| {
+            let m = Month::parse(m).unwrap();
+            (m.first_day().to_string(), m.last_day().to_string())
+        };
+        assert_eq!(day("2024-02"), ("2024-02-01".into(), "2024-02-29".into()));
+        assert_eq!(day("2025-02").1, "2025-02-28");
+        assert_eq!(day("2025-12"), ("2025-12-01".into(), "2025-12-31".into()));
+        assert_eq!(day("2025-04").1, "2025-04-30");
+    }
 
     #[test]
     fn parse_and_arithmetic() {

@@ -255,7 +255,7 @@ pub(crate) async fn projections_rebuild_bit_for_bit(db: TestDb) {
     let row = store.person(p.id.as_str()).await.unwrap().unwrap();
     assert_eq!(row.address, moved.as_str());
     assert_eq!(row.gender, "male");
-    assert_eq!(row.birth_date, "1990-03-07");
+    assert_eq!(row.birth_date.to_string(), "1990-03-07");
     assert_eq!((row.first_seq, row.last_seq), (1, 3));
     let before = store.projection_digest().await.unwrap();
     assert_eq!(store.rebuild_projections(2).await.unwrap(), 3);

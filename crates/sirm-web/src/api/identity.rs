@@ -52,7 +52,7 @@ fn me_of(p: &sirm_app::Principal) -> MeBody {
         username: p.username.clone(),
         display_name: p.display_name.clone(),
         agency: p.agency.clone(),
-        kind: p.kind.clone(),
+        kind: p.kind.to_string(),
         roles: p.roles.iter().map(|r| r.as_str().to_string()).collect(),
         permissions: p
             .permissions()

@@ -47,8 +47,8 @@ impl From<IvrSummary> for IvrSummaryBody {
     fn from(s: IvrSummary) -> Self {
         IvrSummaryBody {
             contribution_months: s.contribution_months,
-            last_paid_month: s.last_paid_month,
-            account_balance: s.account_balance,
+            last_paid_month: s.last_paid_month.map(|m| m.to_string()),
+            account_balance: s.account_balance.to_string(),
             benefit_status: match s.benefit_status {
                 BenefitStatus::None => "none",
                 BenefitStatus::Granted => "granted",

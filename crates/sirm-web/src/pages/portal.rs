@@ -108,7 +108,7 @@ fn record_links(v: &RecordView, delegation: Option<&str>) -> Markup {
             .record
             .contributions
             .iter()
-            .filter_map(|c| c.month.get(..4).and_then(|y| y.parse().ok()))
+            .map(|c| i64::from(c.month.year()))
             .collect();
         years.dedup();
     }
@@ -178,62 +178,19 @@ pub async fn statement(
         .year
         .unwrap_or_else(|| sirm_app::rights::current_month().year() - 1);
     let r = &v.record;
-    let prefix = format!("{year:04}-");
     let months: Vec<_> = r
         .contributions
         .iter()
-        .filter(|c| c.month.starts_with(&prefix))
+        .filter(|c| c.month.year() == year)
         .collect();
-    // Amounts were checked by the store on read: one that does not parse
-    // is an error page, never a total that silently leaves it out.
-    let total = |amounts: Vec<&String>| -> Result<Decimal, ApiError> {
-        amounts.into_iter().try_fold(Decimal::ZERO, |t, a| {
-            a.parse::<Decimal>().map(|d| t + d).map_err(|e| {
-                ApiError::from(sirm_app::AppError::Conflict(format!(
-                    "a recorded amount {a:?} is not a decimal: {e}"
-                )))
-            })
-        })
-    };
-    let sums = (|| {
-        let personal = total(
-            months
-                .iter()
-                .flat_map(|c| {
-                    [
-                        &c.pension_employee,
-                        &c.medical_employee,
-                        &c.unemployment_employee,
-                    ]
-                })
-                .collect(),
-        )?;
-        let employer = total(
-            months
-                .iter()
-                .flat_map(|c| {
-                    [
-                        &c.pension_employer,
-                        &c.medical_employer,
-                        &c.unemployment_employer,
-                        &c.work_injury_employer,
-                    ]
-                })
-                .collect(),
-        )?;
-        let paid = total(
-            r.payments
-                .iter()
-                .filter(|p| p.month.starts_with(&prefix))
-                .map(|p| &p.amount)
-                .collect(),
-        )?;
-        Ok::<_, ApiError>((personal, employer, paid))
-    })();
-    let (personal, employer, paid) = match sums {
-        Ok(s) => s,
-        Err(e) => return super::error_page(e),
-    };
+    let personal: Decimal = months.iter().map(|c| c.employee_total()).sum();
+    let employer: Decimal = months.iter().map(|c| c.employer_total()).sum();
+    let paid: Decimal = r
+        .payments
+        .iter()
+        .filter(|p| p.month.year() == year)
+        .map(|p| p.amount)
+        .sum();
     let account = r.account_years.iter().find(|y| y.year == i64::from(year));
     let body = html! {
         h1 { (t("个人权益记录单", "Rights statement")) " " (year) }
@@ -257,7 +214,7 @@ pub async fn statement(
                 tr {
                     td { (c.month) } td { (c.credit_code) } td { (c.base) }
                     td { (c.pension_employee) } td { (c.account_credit) }
-                    td { (status_cell(&c.month, &c.status)) }
+                    td { (status_cell(c.month, c.status)) }
                 }
             }
         }
@@ -352,7 +309,7 @@ pub async fn employer_home(
             @for m in &v.months {
                 tr {
                     td { (m.month) } td { (m.persons) } td { (m.due) }
-                    td { (status_cell(&m.month, &m.status)) }
+                    td { (status_cell(m.month, m.status)) }
                 }
             }
         }
@@ -362,8 +319,8 @@ pub async fn employer_home(
             @for e in &v.employees {
                 tr {
                     td { a href={ "/employer/employees/" (e.handle) } { (e.row.id_number) } }
-                    td { (e.row.name) } td { (e.row.start_on) }
-                    td { (e.row.end_on.as_deref().unwrap_or("—")) }
+                    td { (e.row.name) } td { (e.row.start_on.to_string()) }
+                    td { (e.row.end_on.map_or_else(|| "—".to_string(), |d| d.to_string())) }
                 }
             }
         }
@@ -482,7 +439,7 @@ async fn delegations_page(st: &AppState, c: &Caller) -> Response {
                         }
                     }
                     td { (d.scope.join(", ")) }
-                    td { (d.valid_from) " – " (d.valid_until) }
+                    td { (d.valid_from.to_string()) " – " (d.valid_until.to_string()) }
                     td {
                         @if *in_force { (t("有效", "in force")) } @else { (t("不在有效期内", "not in force")) }
                     }

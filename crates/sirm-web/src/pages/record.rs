@@ -4,6 +4,8 @@
 //! (the query configuration), passed as [`Sections`].
 
 use sirm_app::rights::{current_month, MonthStatus, RightsRecord};
+use sirm_domain::rules::Month;
+use sirm_domain::status::ContributionStatus;
 
 use maud::{html, Markup};
 
@@ -45,9 +47,9 @@ fn table(id: &str, head: &[(&str, &str)], rows: Vec<Vec<Markup>>) -> Markup {
     }
 }
 
-/// A table cell's text.
-fn text(s: &str) -> Markup {
-    html! { (s) }
+/// A table cell's text (a string, a month, an amount …).
+fn text(s: impl std::fmt::Display) -> Markup {
+    html! { (s.to_string()) }
 }
 
 /// One labelled row of a two-column table.
@@ -56,7 +58,7 @@ fn field(zh: &str, en: &str, value: Markup) -> Markup {
 }
 
 /// Chinese and English word of a contribution status.
-pub fn contribution_status_label(month: &str, status: &str) -> Markup {
+pub fn contribution_status_label(month: Month, status: ContributionStatus) -> Markup {
     match MonthStatus::of(month, status, current_month()) {
         MonthStatus::Paid => t("已到账", "paid"),
         MonthStatus::Arrears => t("欠费", "in arrears"),
@@ -82,10 +84,10 @@ fn registration(r: &RightsRecord) -> Markup {
         table #person {
             (field("姓名", "Name", text(&p.name)))
             (field("身份号码", "ID", text(&p.id_number)))
-            (field("出生日期 · 性别", "Birth date · gender", html! { (p.birth_date) " · " (status_zh(&p.gender)) }))
+            (field("出生日期 · 性别", "Birth date · gender", html! { (p.birth_date.to_string()) " · " (status_zh(&p.gender)) }))
             (field("地址", "Address", text(&p.address)))
             (field("电话", "Phone", text(&p.phone)))
-            (field("参保登记日期", "Registered on", text(&p.registered_on)))
+            (field("参保登记日期", "Registered on", text(p.registered_on)))
         }
         @if let Some(e) = &r.erased {
             p id="erased" class="notice" {
@@ -114,8 +116,8 @@ fn employment(r: &RightsRecord) -> Markup {
                 .map(|j| {
                     vec![
                         text(&j.credit_code),
-                        text(&j.start_on),
-                        text(j.end_on.as_deref().unwrap_or("—")),
+                        text(j.start_on),
+                        text(j.end_on.map_or_else(|| "—".to_string(), |d| d.to_string())),
                         text(j.end_reason.as_deref().unwrap_or("")),
                     ]
                 })
@@ -131,18 +133,18 @@ fn contributions(r: &RightsRecord) -> Markup {
         .iter()
         .map(|c| {
             vec![
-                text(&c.month),
+                text(c.month),
                 text(&c.credit_code),
-                text(&c.base),
-                text(&c.pension_employer),
-                text(&c.pension_employee),
-                text(&c.medical_employer),
-                text(&c.medical_employee),
-                text(&c.unemployment_employer),
-                text(&c.unemployment_employee),
-                text(&c.work_injury_employer),
-                text(&c.account_credit),
-                contribution_status_label(&c.month, &c.status),
+                text(c.base),
+                text(c.pension_employer),
+                text(c.pension_employee),
+                text(c.medical_employer),
+                text(c.medical_employee),
+                text(c.unemployment_employer),
+                text(c.unemployment_employee),
+                text(c.work_injury_employer),
+                text(c.account_credit),
+                contribution_status_label(c.month, c.status),
                 text(&c.rule_set),
             ]
         })
@@ -195,7 +197,7 @@ fn contributions(r: &RightsRecord) -> Markup {
                             .find(|(k, _)| *k == x.kind)
                             .map(|(_, zh)| *zh)
                             .unwrap_or(x.kind.as_str());
-                        vec![text(&x.month), text(kind), text(&x.amount), text(&x.basis)]
+                        vec![text(x.month), text(kind), text(x.amount), text(&x.basis)]
                     })
                     .collect(),
             ))
@@ -208,7 +210,7 @@ fn account(r: &RightsRecord) -> Markup {
         h2 { (t("个人账户", "Personal account")) }
         p {
             (t("账户余额（截至最近结算年度）", "Balance (last settled year)")) "："
-            b #account-balance { (r.account_balance.as_deref().unwrap_or("0.00")) }
+            b #account-balance { (r.account_balance.map_or_else(|| "0.00".to_string(), |b| b.to_string())) }
         }
         (table(
             "account",
@@ -226,11 +228,11 @@ fn account(r: &RightsRecord) -> Markup {
                 .map(|y| {
                     vec![
                         html! { (y.year) },
-                        text(&y.opening_balance),
-                        text(&y.credits),
-                        text(&y.rate),
-                        text(&y.interest),
-                        text(&y.closing_balance),
+                        text(y.opening_balance),
+                        text(y.credits),
+                        text(y.rate),
+                        text(y.interest),
+                        text(y.closing_balance),
                         text(&y.rule_set),
                     ]
                 })
@@ -246,8 +248,8 @@ fn benefit(r: &RightsRecord) -> Markup {
             None => p #benefit { (t("尚未核定养老保险待遇", "No pension benefit granted")) },
             Some(b) => {
                 table #benefit {
-                    (field("状态", "Status", text(status_zh(&b.status))))
-                    (field("起始月份", "From", text(&b.start_month)))
+                    (field("状态", "Status", text(status_zh(b.status.as_str()))))
+                    (field("起始月份", "From", text(b.start_month)))
                     (field("计发缴费月数", "Contribution months counted", html! { (b.contribution_months) }))
                     (field(
                         "月养老金 = 基础 + 个人账户 + 过渡性",
@@ -266,7 +268,7 @@ fn benefit(r: &RightsRecord) -> Markup {
                     ],
                     r.payments
                         .iter()
-                        .map(|x| vec![text(&x.month), text(&x.amount), text(&x.rule_set)])
+                        .map(|x| vec![text(x.month), text(x.amount), text(&x.rule_set)])
                         .collect(),
                 ))
             }

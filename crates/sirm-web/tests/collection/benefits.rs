@@ -103,7 +103,10 @@ pub(super) async fn retirement_computed_from_the_record(postgres: bool) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((status.as_str(), start.as_str()), ("granted", "2020-03"));
+    assert_eq!(
+        (status.as_str(), start.to_string().as_str()),
+        ("granted", "2020-03")
+    );
     let entry = app
         .sirm
         .store_for_maintenance()
@@ -165,8 +168,8 @@ pub(super) async fn retirement_computed_from_the_record(postgres: bool) {
     assert!(record.benefit.is_some() && !record.contributions.is_empty());
     assert!(!record.employments.is_empty() && record.payments.len() == 1);
     assert_eq!(
-        (payments[0].month.as_str(), payments[0].amount.as_str()),
-        ("2026-10", total.as_str())
+        (payments[0].month.to_string(), payments[0].amount),
+        ("2026-10".to_string(), total)
     );
     let (s, v) = through_all_stages(&app, run("2026-10"), "benefit.payment_run").await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
@@ -185,7 +188,7 @@ pub(super) async fn retirement_computed_from_the_record(postgres: bool) {
         .post(&query, "/api/v1/persons/lookup", json!({"id": retiree}))
         .await;
     assert_eq!(s, StatusCode::OK, "{rec}");
-    assert_eq!(rec["benefit"]["total"], total.as_str(), "{rec}");
+    assert_eq!(rec["benefit"]["total"], total.to_string(), "{rec}");
     assert_eq!(rec["payments"][0]["month"], "2026-10", "{rec}");
     assert_eq!(rec["contribution_years"]["paid_months"], 1, "{rec}");
     // Death reported: the benefit ends.
@@ -201,7 +204,8 @@ pub(super) async fn retirement_computed_from_the_record(postgres: bool) {
             .await
             .unwrap()
             .unwrap()
-            .0,
+            .0
+            .as_str(),
         "terminated"
     );
     // A terminated benefit is not paid: no payable benefit in the next run.
@@ -304,8 +308,9 @@ pub(super) async fn subsidy_arrears_and_corrections(postgres: bool) {
         .unwrap();
     assert_eq!(subs.len(), 6);
     assert_eq!(assert_record_is_its_parts(&app, &pk).await.subsidies, subs);
-    assert_eq!(subs[5].month, "2025-06");
-    assert_eq!(subs[0].amount, "300.50");
+    assert_eq!(subs[5].month.to_string(), "2025-06");
+    // The scale is part of the record: "300.50", not "300.5".
+    assert_eq!(subs[0].amount.to_string(), "300.50");
     let (s, v) = through_all_stages(&app, grant, "subsidy.grant").await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
     let bad = json!({"id": person, "kind": "lottery", "from_month": "2025-07", "to_month": "2025-08", "monthly_amount": "1", "basis": "x"});
@@ -358,9 +363,9 @@ pub(super) async fn subsidy_arrears_and_corrections(postgres: bool) {
         .contributions_of(&pk)
         .await
         .unwrap();
-    let m = c.iter().find(|c| c.month == "2025-03").unwrap();
-    assert_eq!(m.declared_wage, "9000.00");
-    assert_eq!(m.status, "assessed");
+    let m = c.iter().find(|c| c.month.to_string() == "2025-03").unwrap();
+    assert_eq!(m.declared_wage.to_string(), "9000.00");
+    assert_eq!(m.status.as_str(), "assessed");
     let (_, arrears) = app
         .get(&query, &format!("/api/v1/arrears?employer={employer}"))
         .await;
@@ -498,7 +503,7 @@ pub(super) async fn payment_run_pays_what_the_ledger_granted(postgres: bool) {
                 .await
                 .unwrap()
                 .into_iter()
-                .find(|p| p.month == month)
+                .find(|p| p.month.to_string() == month)
                 .map(|p| p.amount)
         }
     };
@@ -528,7 +533,7 @@ pub(super) async fn payment_run_pays_what_the_ledger_granted(postgres: bool) {
     app.sirm.rebuild().await.unwrap();
     let (s, v) = approve(id).await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    assert_eq!(paid("2026-03").await, Some(total.clone()));
+    assert_eq!(paid("2026-03").await, Some(total));
 
     // Terminated in the ledger, "granted" again in the table: refused.
     let retiree_id = app

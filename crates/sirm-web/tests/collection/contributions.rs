@@ -26,8 +26,8 @@ pub(super) async fn employment_history(postgres: bool) {
         .unwrap();
     assert_eq!(jobs.len(), 1);
     assert_eq!(
-        (jobs[0].start_on.as_str(), jobs[0].end_on.as_deref()),
-        ("2024-03-01", None)
+        (jobs[0].start_on.to_string(), jobs[0].end_on),
+        ("2024-03-01".to_string(), None)
     );
     // An overlapping employment is refused at the counter, naming the field and the other job.
     let clerk = app.login("clerk").await;
@@ -69,7 +69,10 @@ pub(super) async fn employment_history(postgres: bool) {
         .await
         .unwrap();
     assert_eq!(jobs.len(), 2);
-    assert_eq!(jobs[0].end_on.as_deref(), Some("2025-06-30"));
+    assert_eq!(
+        jobs[0].end_on.map(|d| d.to_string()).as_deref(),
+        Some("2025-06-30")
+    );
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
     let before = app
         .sirm
@@ -259,7 +262,8 @@ pub(super) async fn monthly_declaration_computed_on_approval(postgres: bool) {
             .contributions_of(&pk0)
             .await
             .unwrap()[0]
-            .status,
+            .status
+            .as_str(),
         "assessed"
     );
     let (_, v) = through_all_stages(&app, pay(due.to_string()), "contribution.payment").await;
@@ -270,7 +274,8 @@ pub(super) async fn monthly_declaration_computed_on_approval(postgres: bool) {
             .contributions_of(&pk0)
             .await
             .unwrap()[0]
-            .status,
+            .status
+            .as_str(),
         "paid"
     );
     // Year-end settlement of the personal accounts: computed from paid credits.
@@ -386,7 +391,7 @@ pub(super) async fn declaration_file_rows_checked_and_streamed(postgres: bool) {
             .await
             .unwrap();
         assert_eq!(c.len(), 1, "{p}");
-        assert_eq!(c[0].month, "2025-03");
+        assert_eq!(c[0].month.to_string(), "2025-03");
     }
     assert!(app
         .sirm
@@ -544,7 +549,8 @@ pub(super) async fn declaration_upload_xlsx_with_progress(postgres: bool) {
             .await
             .unwrap()
             .unwrap()
-            .status;
+            .status
+            .to_string();
         if status != "pending" {
             break;
         }
@@ -561,8 +567,8 @@ pub(super) async fn declaration_upload_xlsx_with_progress(postgres: bool) {
                 .await
                 .unwrap()
                 .into_iter()
-                .find(|c| c.month == "2024-07")
-                .map(|c| c.declared_wage)
+                .find(|c| c.month.to_string() == "2024-07")
+                .map(|c| c.declared_wage.to_string())
         }
     };
     assert_eq!(wage(0).await.as_deref(), Some("8000"));

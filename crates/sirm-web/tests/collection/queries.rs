@@ -186,7 +186,7 @@ pub(super) async fn queries_by_channel_and_capacity(postgres: bool) {
         username: "court-officer".into(),
         display_name: "法院".into(),
         agency: "110105".into(),
-        kind: "staff".into(),
+        kind: sirm_domain::status::AccountKind::Staff,
         roles: vec![sirm_domain::access::Role::OrganOfficer],
         person_id: None,
         employer: None,

@@ -78,18 +78,20 @@ pub(super) async fn ivr_telephone_channel(engine: Engine) {
         .contributions_of(pk.as_str())
         .await
         .unwrap();
-    let c = june.iter().find(|c| c.month == "2024-06").unwrap();
+    let c = june
+        .iter()
+        .find(|c| c.month.to_string() == "2024-06")
+        .unwrap();
     let due: rust_decimal::Decimal = [
-        &c.pension_employer,
-        &c.pension_employee,
-        &c.medical_employer,
-        &c.medical_employee,
-        &c.unemployment_employer,
-        &c.unemployment_employee,
-        &c.work_injury_employer,
+        c.pension_employer,
+        c.pension_employee,
+        c.medical_employer,
+        c.medical_employee,
+        c.unemployment_employer,
+        c.unemployment_employee,
+        c.work_injury_employer,
     ]
     .iter()
-    .map(|a| a.parse::<rust_decimal::Decimal>().unwrap())
     .sum();
     approved(
         &app,
@@ -219,7 +221,7 @@ pub(super) async fn ivr_telephone_channel(engine: Engine) {
         json!({
             "contribution_months": rights.contribution_years.paid_months,
             "last_paid_month": rights.contribution_years.last_paid,
-            "account_balance": rights.account_balance.clone().unwrap(),
+            "account_balance": rights.account_balance.unwrap(),
             "benefit_status": "none",
             "arrears_months": rights.contribution_years.arrears_months,
             "as_of": today,

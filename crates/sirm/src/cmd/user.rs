@@ -428,8 +428,8 @@ async fn execute(
                     vec![
                         a.username.clone(),
                         a.display_name.clone(),
-                        a.kind.clone(),
-                        a.status.clone(),
+                        a.kind.to_string(),
+                        a.status.to_string(),
                         if a.roles.is_empty() {
                             "-".to_string()
                         } else {
@@ -503,7 +503,7 @@ async fn execute(
                     vec![
                         r.request_id.clone(),
                         // A revocation approved takes the role away: say so.
-                        if r.action == "revoke" {
+                        if r.action == sirm_domain::status::RoleAction::Revoke {
                             "REVOKE".into()
                         } else {
                             "grant".into()

@@ -155,7 +155,7 @@ pub(super) async fn tamper_projections(engine: Engine) {
     let mut person = None;
     for p in store.person_ids(30).await.unwrap() {
         if let Some(c) = store.contributions_of(&p).await.unwrap().first() {
-            person = Some((p, c.month.clone()));
+            person = Some((p, c.month));
             break;
         }
     }

@@ -78,10 +78,7 @@ async fn settlement_drafts(
         .ok_or_else(|| AppError::invalid("year", format!("no crediting rate for {year}")))?;
     let mut accounts: BTreeMap<String, (rust_decimal::Decimal, [rust_decimal::Decimal; 12])> =
         BTreeMap::new();
-    for (person, closing) in sirm.store.closings(year - 1).await? {
-        let b = closing
-            .parse()
-            .map_err(|e| AppError::invalid("closing_balance", e))?;
+    for (person, b) in sirm.store.closings(year - 1).await? {
         accounts
             .entry(person)
             .or_insert((
@@ -95,15 +92,12 @@ async fn settlement_drafts(
         .paid_credits(&sirm.config.agency_code, year)
         .await?
     {
-        let m: usize = month.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(1);
-        let c: rust_decimal::Decimal = credit
-            .parse()
-            .map_err(|e| AppError::invalid("account_credit", e))?;
         let slot = accounts.entry(person).or_insert((
             rust_decimal::Decimal::ZERO,
             [rust_decimal::Decimal::ZERO; 12],
         ));
-        slot.1[m.clamp(1, 12) - 1] += c;
+        // `month()` is 1–12 by construction.
+        slot.1[month.month() as usize - 1] += credit;
     }
     let mut out = Vec::with_capacity(accounts.len());
     for (person, (opening, credits)) in accounts {

@@ -2,6 +2,7 @@
 //! and its suspension or termination (待遇暂停 / 终止).
 
 use sirm_domain::records::{self, kind, BenefitStatusChange, RetirementApplication};
+use sirm_domain::status::BenefitStatus;
 use sirm_ledger::{EntryDraft, Stream};
 
 use super::{person_of_agency, Business};
@@ -69,7 +70,7 @@ impl Business for Status {
             .map_err(|e| AppError::invalid("reason", e))?;
         match sirm.store.benefit_of(b.id.as_str()).await? {
             None => Err(AppError::NotFound(format!("a benefit of {}", b.id.short()))),
-            Some((status, ..)) if status == "terminated" => Err(AppError::Conflict(format!(
+            Some((BenefitStatus::Terminated, ..)) => Err(AppError::Conflict(format!(
                 "the benefit of {} is already terminated",
                 b.id.short()
             ))),
@@ -103,18 +104,9 @@ async fn compute_benefit(
     let set = sirm
         .rules_for_month(sirm_domain::rules::Month::of_date(today))
         .await?;
-    let mut bases = Vec::new();
-    for (month, base) in sirm.store.paid_bases(r.id.as_str()).await? {
-        let m =
-            sirm_domain::rules::Month::parse(&month).map_err(|e| AppError::invalid("month", e))?;
-        let b: rust_decimal::Decimal = base.parse().map_err(|e| AppError::invalid("base", e))?;
-        bases.push((m, b));
-    }
+    let bases = sirm.store.paid_bases(r.id.as_str()).await?;
     let balance = match sirm.store.account_years_of(r.id.as_str()).await?.last() {
-        Some(y) => y
-            .closing_balance
-            .parse()
-            .map_err(|e| AppError::invalid("account", e))?,
+        Some(y) => y.closing_balance,
         None => rust_decimal::Decimal::ZERO,
     };
     let birth_date = sirm.birth_date_of(&r.id).await?;
@@ -133,9 +125,7 @@ impl Sirm {
             .person(id.as_str())
             .await?
             .ok_or_else(|| AppError::NotFound(format!("person {}", id.short())))?;
-        row.birth_date
-            .parse()
-            .map_err(|e| AppError::invalid("birth_date", e))
+        Ok(row.birth_date)
     }
 }
 

@@ -117,8 +117,7 @@ async fn check_declaration(
     if d.lines.is_empty() {
         return Err(AppError::invalid("lines", "declare at least one employee"));
     }
-    let first = format!("{}-01", d.month);
-    let last = format!("{}-31", d.month);
+    let (first, last) = (d.month.first_day(), d.month.last_day());
     let mut seen = std::collections::BTreeSet::new();
     for (i, line) in d.lines.iter().enumerate() {
         let n = i + 1;
@@ -142,7 +141,7 @@ async fn check_declaration(
             .any(|j| {
                 j.credit_code == d.credit_code.as_str()
                     && j.start_on <= last
-                    && j.end_on.as_deref().is_none_or(|e| e >= first.as_str())
+                    && j.end_on.is_none_or(|e| e >= first)
             });
         if !employed {
             return Err(AppError::invalid(
@@ -160,7 +159,7 @@ async fn check_declaration(
             .contributions_of(line.id.as_str())
             .await?
             .iter()
-            .any(|c| c.month == d.month.to_string())
+            .any(|c| c.month == d.month)
         {
             return Err(AppError::Conflict(format!(
                 "lines[{n}]: {} already has contributions assessed for {}",

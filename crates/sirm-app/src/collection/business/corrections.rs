@@ -4,6 +4,7 @@
 
 use sirm_domain::access::Permission;
 use sirm_domain::records::{self, kind, ContributionCorrection, PersonErasure};
+use sirm_domain::status::ContributionStatus;
 use sirm_ledger::{EntryDraft, Stream};
 
 use super::contributions::assess;
@@ -102,7 +103,7 @@ impl Business for ContributionCorrect {
                 c.id.short(),
                 c.month
             ))),
-            Some((_, _, status)) if status == "paid" => Err(AppError::Conflict(format!(
+            Some((_, _, ContributionStatus::Paid)) => Err(AppError::Conflict(format!(
                 "{} {} is already paid: a paid month is settled by refund or supplementary payment, not corrected",
                 c.id.short(),
                 c.month
@@ -185,9 +186,7 @@ async fn correct_contribution(
     let credit_code: sirm_domain::id::CreditCode = credit_code
         .parse()
         .map_err(|e| AppError::invalid("credit_code", e))?;
-    let previous_declared_wage = previous
-        .parse()
-        .map_err(|e| AppError::invalid("declared_wage", e))?;
+    let previous_declared_wage = previous;
     let decl = records::ContributionDeclaration {
         credit_code,
         month: k.month,

@@ -24,20 +24,16 @@ impl Business for EmploymentStarts {
             ));
         }
         super::registration::employer_of_agency(sirm, who, &e.credit_code).await?;
-        let start = e.start_on.to_string();
+        let start = e.start_on;
         for job in sirm.store.employments_of(e.id.as_str()).await? {
             // Overlap: an open employment, or one that ends on or after this start.
-            let overlaps = match &job.end_on {
-                None => true,
-                Some(end) => *end >= start,
-            };
+            let overlaps = job.end_on.is_none_or(|end| end >= start);
             if overlaps {
                 return Err(AppError::Conflict(format!(
                     "start_on {start}: overlaps the employment with {} from {}{}; end that one first",
                     job.credit_code,
                     job.start_on,
                     job.end_on
-                        .as_deref()
                         .map(|e| format!(" to {e}"))
                         .unwrap_or_else(|| " (still open)".into())
                 )));
@@ -77,7 +73,7 @@ impl Business for EmploymentEnds {
                     e.credit_code
                 ))
             })?;
-        if e.end_on.to_string() < open.start_on {
+        if e.end_on < open.start_on {
             return Err(AppError::invalid(
                 "end_on",
                 format!("is before the start {}", open.start_on),

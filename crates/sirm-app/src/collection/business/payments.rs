@@ -2,6 +2,7 @@
 //! payment run (月度待遇发放), whose amounts come from the ledger's grants.
 
 use sirm_domain::records::{self, kind, BenefitPaymentRun, ContributionPaid};
+use sirm_domain::status::ContributionStatus;
 use sirm_ledger::{EntryDraft, Stream};
 
 use super::{Business, DraftStream};
@@ -27,20 +28,16 @@ impl Business for ContributionPayment {
                 p.credit_code, p.month
             )));
         }
-        if rows.iter().any(|r| r[7] == "paid") {
+        if rows
+            .iter()
+            .any(|(_, status)| *status == ContributionStatus::Paid)
+        {
             return Err(AppError::Conflict(format!(
                 "{} {} is already paid",
                 p.credit_code, p.month
             )));
         }
-        let mut due = rust_decimal::Decimal::ZERO;
-        for r in &rows {
-            for a in &r[..7] {
-                due += a
-                    .parse::<rust_decimal::Decimal>()
-                    .map_err(|e| AppError::invalid("amount", e))?;
-            }
-        }
+        let due: rust_decimal::Decimal = rows.iter().flat_map(|(amounts, _)| amounts).sum();
         if p.amount != due {
             return Err(AppError::invalid(
                 "amount",
@@ -215,15 +212,15 @@ async fn payment_drafts(
             .ok_or_else(|| refuse("the entry is not this person's benefit.granted".into()))?;
         let pension = &granted.pension;
         for (column, table, ledger) in [
-            ("total", &b.total, pension.total.to_string()),
-            ("rule_set", &b.rule_set, pension.rule_set.to_string()),
+            ("total", b.total.to_string(), pension.total.to_string()),
+            ("rule_set", b.rule_set.clone(), pension.rule_set.to_string()),
             (
                 "start_month",
-                &b.start_month,
+                b.start_month.to_string(),
                 granted.retirement.retirement_month.to_string(),
             ),
         ] {
-            if *table != ledger {
+            if table != ledger {
                 return Err(refuse(format!(
                     "{column} is {table} in the table, {ledger} in the ledger"
                 )));

@@ -82,7 +82,7 @@ async fn users_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
                 th {}
             }
             @for u in &users {
-                @let (lock, lock_zh, lock_en) = if u.status == "active" {
+                @let (lock, lock_zh, lock_en) = if u.status == sirm_domain::status::AccountStatus::Active {
                     ("lock", "锁定", "Lock")
                 } else {
                     ("unlock", "解锁", "Unlock")
@@ -90,8 +90,8 @@ async fn users_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
                 tr data-user=(u.username) {
                     td { (u.username) }
                     td { (u.display_name) }
-                    td { (status_zh(&u.kind)) }
-                    td { (status_zh(&u.status)) }
+                    td { (status_zh(u.kind.as_str())) }
+                    td { (status_zh(u.status.as_str())) }
                     td {
                         @for (i, r) in u.roles.iter().enumerate() {
                             @if i > 0 { " " }
@@ -242,14 +242,14 @@ async fn requests_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
             @for r in reqs.iter().rev() {
                 tr data-request=(r.request_id) {
                     td { (r.request_id) }
-                    td { @if r.action == "revoke" { (t("撤销", "revoke")) } @else { (t("授予", "grant")) } }
+                    td { @if r.action == sirm_domain::status::RoleAction::Revoke { (t("撤销", "revoke")) } @else { (t("授予", "grant")) } }
                     td { (r.username) }
                     td { (role_label(&r.role)) }
                     td { (r.requested_by) }
                     td { (r.reason) }
-                    td { (status_zh(&r.status)) }
+                    td { (status_zh(r.status.as_str())) }
                     td {
-                        @if r.status == "pending" {
+                        @if r.status == sirm_domain::status::RoleRequestStatus::Pending {
                             form.inline method="post" action={ "/admin/role-requests/" (r.request_id) "/approve" } {
                                 (csrf(&c.csrf))
                                 input type="hidden" name="reason" value="approved";

@@ -77,7 +77,7 @@ pub async fn queue(State(st): State<AppState>, Extension(c): Extension<Caller>) 
                     td { a href={ "/applications/" (a.application_id) } { (a.application_id) } }
                     td { (type_label(&a.business_type)) }
                     td { (a.subject) }
-                    td { (status_zh(&a.status)) }
+                    td { (status_zh(a.status.as_str())) }
                     td { @if let Some(s) = &a.next_stage { (stage_label(s)) } }
                     td { (a.submitted_by) }
                 }
@@ -85,30 +85,6 @@ pub async fn queue(State(st): State<AppState>, Extension(c): Extension<Caller>) 
         }
     };
     ui::page("待办业务 Work queue", Some((&c.principal, &c.csrf)), body)
-}
-
-/// Flatten a JSON value into (dotted path, text) rows.
-pub(super) fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                let p = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                flatten(&p, x, out);
-            }
-        }
-        Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                flatten(&format!("{prefix}[{}]", i + 1), x, out);
-            }
-        }
-        Value::String(s) => out.push((prefix.to_string(), s.clone())),
-        Value::Null => out.push((prefix.to_string(), "—".into())),
-        other => out.push((prefix.to_string(), other.to_string())),
-    }
 }
 
 /// What approval writes: one table per ledger entry, every computed figure
@@ -120,7 +96,7 @@ fn effect_html(effect: &[Value]) -> Markup {
         .map(|e| {
             let mut rows = Vec::new();
             if let Some(p) = e.get("payload") {
-                flatten("", p, &mut rows);
+                super::flatten("", p, &mut rows);
             }
             // A document filed as raw data is not shown a second time.
             if e.get("kind").and_then(|k| k.as_str()) == Some("rule_set.approved") {
@@ -263,7 +239,7 @@ pub(super) async fn application_page(
             actions = decision_form(c, id, stage);
         }
     }
-    if a.status == "returned"
+    if a.status == sirm_domain::status::ApplicationStatus::Returned
         && c.principal
             .may(sirm_app::collection::taker_of(&a.business_type))
     {
@@ -299,7 +275,7 @@ pub(super) async fn application_page(
         h1 { (ui::t("业务", "Application")) " " (id) }
         (ui::Outcome::render_opt(msg.as_ref()))
         p {
-            (type_label(&a.business_type)) " · " (ui::t("状态", "status")) " " (status_zh(&a.status))
+            (type_label(&a.business_type)) " · " (ui::t("状态", "status")) " " (status_zh(a.status.as_str()))
             " · " (ui::t("待处理环节", "waiting for")) " "
             @match a.next_stage.as_deref() { Some(s) => (stage_label(s)), None => "—" }
         }

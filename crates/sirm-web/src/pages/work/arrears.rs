@@ -100,7 +100,7 @@ pub async fn arrears_csv(
                         vec![
                             r.credit_code,
                             r.employer_name,
-                            r.month,
+                            r.month.to_string(),
                             r.persons.to_string(),
                             r.due.to_string(),
                         ]

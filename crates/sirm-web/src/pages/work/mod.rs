@@ -12,6 +12,8 @@ mod intake;
 mod log;
 mod rule_set;
 
+use serde_json::Value;
+
 pub use application::{application, queue, DoneQuery};
 pub use arrears::{arrears, arrears_api, arrears_csv, ArrearsQuery};
 pub use decision::{decide, material, resubmit, withdraw, DecisionForm, ReasonForm};
@@ -20,3 +22,27 @@ pub use log::{
     maintenance_csv, maintenance_csv_post, maintenance_log, maintenance_log_post, LogQuery,
 };
 pub use rule_set::{rule_set, rule_sets};
+
+/// Flatten a JSON value into (dotted path, text) rows.
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&p, x, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                flatten(&format!("{prefix}[{}]", i + 1), x, out);
+            }
+        }
+        Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        Value::Null => out.push((prefix.to_string(), "—".into())),
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}

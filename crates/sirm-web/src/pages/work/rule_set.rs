@@ -172,7 +172,7 @@ pub async fn rule_set(
         Err(e) => return error_page(ApiError::from(e)),
     };
     let mut rows = Vec::new();
-    super::application::flatten("", &doc, &mut rows);
+    super::flatten("", &doc, &mut rows);
     let body = html! {
         h1 { (info.id) " v" (info.version) }
         p { (info.title) " · " (ui::t("生效月份", "in force from")) " " (from_label(&info)) }
