@@ -478,14 +478,7 @@ impl Sirm {
                 .map_err(|e| AppError::invalid_by("rule_set", RuleId::RuleSetInvalid, e))?;
             let result = sirm_domain::rules::engine::month(params, wage, class)
                 .map_err(|e| AppError::invalid("declared_wage", e))?;
-            let a = &result.amounts;
-            let new_total = a.pension_employer
-                + a.pension_employee
-                + a.medical_employer
-                + a.medical_employee
-                + a.unemployment_employer
-                + a.unemployment_employee
-                + a.work_injury_employer;
+            let new_total = result.amounts.total();
             let old_total = row.employer_total() + row.employee_total();
             if row.base == result.base
                 && old_total == new_total

@@ -201,14 +201,7 @@ pub(super) fn history(
             let wage = wages.next(m);
             let params = set.year(m.year()).map_err(bad)?;
             let result = engine::month(params, wage, firm.class).map_err(bad)?;
-            let a = &result.amounts;
-            let total = a.pension_employer
-                + a.pension_employee
-                + a.medical_employer
-                + a.medical_employee
-                + a.unemployment_employer
-                + a.unemployment_employee
-                + a.work_injury_employer;
+            let total = result.amounts.total();
             let slot = rank[plan.firm] * months + m.months_since(first) as usize;
             let cell = due.get_mut(slot).ok_or_else(|| bad("month out of range"))?;
             *cell = Some(cell.unwrap_or_default() + total);

@@ -244,6 +244,19 @@ pub struct MonthAmounts {
     pub work_injury_employer: Decimal,
 }
 
+impl MonthAmounts {
+    /// Employer and employee parts together: what is due for the month.
+    pub fn total(&self) -> Decimal {
+        self.pension_employer
+            + self.pension_employee
+            + self.medical_employer
+            + self.medical_employee
+            + self.unemployment_employer
+            + self.unemployment_employee
+            + self.work_injury_employer
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MonthInputs {
     pub year: i32,
