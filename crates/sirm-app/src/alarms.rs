@@ -289,9 +289,9 @@ impl Sirm {
         }
         let open = self.open_alarms().await?;
         let Some(alarm) = open.iter().find(|a| a.seq == seq) else {
-            return Err(AppError::Conflict(
+            return Err(AppError::conflict_by(RuleId::AlreadyDone,
                 "该告警已处理或不存在 / that alarm is not open (already acknowledged, or no such alarm)"
-                    .into(),
+                    ,
             ));
         };
         if !alarm.subject.is_empty() && alarm.subject == who.username {

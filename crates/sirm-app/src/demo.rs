@@ -277,7 +277,7 @@ impl Emit {
     }
     /// A new person's registration, sealed under a new data key.
     fn seal_person(&mut self, d: &PersonDetails) -> Result<PersonRegistration, AppError> {
-        d.validate().map_err(|e| AppError::invalid("person", e))?;
+        d.validate().map_err(AppError::invalid_record)?;
         let pk = self.vault.person_key(&d.id);
         let dek = sirm_ledger::SecretKey::generate();
         let (wrapped, kek) = self.vault.wrap(&pk, &dek);

@@ -37,9 +37,10 @@ pub enum AppError {
     },
     #[error("not found: {0}")]
     NotFound(String),
-    /// Not signed in, wrong credentials, expired session (HTTP 401).
-    #[error("{0}")]
-    Unauthenticated(String),
+    /// Not signed in, wrong credentials, expired session (HTTP 401); `rule`
+    /// names which.
+    #[error("{message}")]
+    Unauthenticated { rule: RuleId, message: String },
     /// The password was right; a second factor (TOTP or recovery code) is needed.
     #[error("a second factor is required: enter the 6-digit code of your authenticator app or a recovery code")]
     SecondFactorRequired,
@@ -57,9 +58,13 @@ pub enum AppError {
     /// Too much work waiting (e.g. password checks): try again shortly (HTTP 503).
     #[error("the server is busy; try again in a few seconds")]
     Busy,
-    /// The request conflicts with what is recorded (HTTP 409).
-    #[error("{0}")]
-    Conflict(String),
+    /// The request conflicts with what is recorded (HTTP 409); `rule` names
+    /// the reason when there is a stable one (duplicate, already decided …).
+    #[error("{message}")]
+    Conflict {
+        rule: Option<RuleId>,
+        message: String,
+    },
     /// A backup or restore that cannot go on (the reason names the
     /// destination, manifest, increment or target).
     #[error("{0}")]
@@ -77,6 +82,54 @@ impl AppError {
         AppError::Forbidden {
             rule,
             message: format!("refused by rule {rule}: {detail}"),
+        }
+    }
+
+    /// Not signed in or refused at sign-in, for the reason `rule` names.
+    pub fn unauthenticated(rule: RuleId, message: impl Into<String>) -> Self {
+        AppError::Unauthenticated {
+            rule,
+            message: message.into(),
+        }
+    }
+
+    /// A conflict with what is recorded that no stable reason names.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        AppError::Conflict {
+            rule: None,
+            message: message.into(),
+        }
+    }
+
+    /// A conflict with what is recorded, for the reason `rule` names.
+    pub fn conflict_by(rule: RuleId, message: impl Into<String>) -> Self {
+        AppError::Conflict {
+            rule: Some(rule),
+            message: message.into(),
+        }
+    }
+
+    /// A malformed identifier: the rule follows its kind (resident ID
+    /// number or credit code).
+    pub fn invalid_id(field: impl Into<String>, e: sirm_domain::id::IdError) -> Self {
+        match e.kind() {
+            Some(sirm_domain::id::IdKind::CreditCode) => {
+                AppError::invalid_by(field, RuleId::IdCreditCode, e)
+            }
+            Some(sirm_domain::id::IdKind::ResidentId) => {
+                AppError::invalid_by(field, RuleId::IdResident, e)
+            }
+            _ => AppError::invalid(field, e),
+        }
+    }
+
+    /// A raw record that fails its own checks: the field and the reason's
+    /// id come from the typed error.
+    pub fn invalid_record(e: sirm_domain::records::RecordError) -> Self {
+        AppError::Invalid {
+            field: e.field().to_string(),
+            rule: e.rule(),
+            message: e.to_string(),
         }
     }
 
@@ -105,7 +158,8 @@ impl AppError {
     pub fn rule(&self) -> Option<RuleId> {
         match self {
             AppError::Forbidden { rule, .. } => Some(*rule),
-            AppError::Invalid { rule, .. } => *rule,
+            AppError::Invalid { rule, .. } | AppError::Conflict { rule, .. } => *rule,
+            AppError::Unauthenticated { rule, .. } => Some(*rule),
             _ => None,
         }
     }

@@ -54,8 +54,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         .region
         .parse()
         .map_err(|e| AppError::invalid("region", e))?;
-    records::check_text("agency_name", &req.agency_name, 200)
-        .map_err(|e| AppError::invalid("agency_name", e))?;
+    records::check_text("agency_name", &req.agency_name, 200).map_err(AppError::invalid_record)?;
     check_username(&req.admin_username)?;
     check_username(&req.security_admin.0)?;
     check_username(&req.audit_admin.0)?;
@@ -299,7 +298,7 @@ async fn init_database(
             display_name: display.clone(),
             agency: config.agency_code.clone(),
             roles: vec![role.as_str().into()],
-            kind: "staff".into(),
+            kind: sirm_domain::status::AccountKind::Staff,
             person_id: None,
             employer: None,
         };

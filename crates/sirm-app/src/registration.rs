@@ -8,6 +8,7 @@ use sirm_domain::records::{
     self, kind, EmployerChange, EmployerDeregistration, EmployerRegistration, PersonChange,
     PersonRegistration,
 };
+use sirm_domain::RuleId;
 use sirm_ledger::{EntryDraft, Stream};
 
 use crate::drafts::draft;
@@ -18,7 +19,7 @@ pub fn employer_draft(
     actor: &str,
     r: &EmployerRegistration,
 ) -> Result<EntryDraft, AppError> {
-    r.validate().map_err(|e| AppError::invalid("employer", e))?;
+    r.validate().map_err(AppError::invalid_record)?;
     draft(
         config,
         Stream::Business,
@@ -37,7 +38,7 @@ pub fn employer_change_draft(
     if c.name.is_none() && c.address.is_none() && c.industry_class.is_none() {
         return Err(AppError::invalid("employer change", "changes nothing"));
     }
-    records::check_text("reason", &c.reason, 400).map_err(|e| AppError::invalid("reason", e))?;
+    records::check_text("reason", &c.reason, 400).map_err(AppError::invalid_record)?;
     draft(
         config,
         Stream::Business,
@@ -53,7 +54,7 @@ pub fn employer_deregistration_draft(
     actor: &str,
     d: &EmployerDeregistration,
 ) -> Result<EntryDraft, AppError> {
-    records::check_text("reason", &d.reason, 400).map_err(|e| AppError::invalid("reason", e))?;
+    records::check_text("reason", &d.reason, 400).map_err(AppError::invalid_record)?;
     draft(
         config,
         Stream::Business,
@@ -70,8 +71,9 @@ pub fn person_draft(
     r: &PersonRegistration,
 ) -> Result<EntryDraft, AppError> {
     if r.registered_on < r.birth_date {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_by(
             "registered_on",
+            RuleId::DateOrder,
             "is before the birth date in the ID number",
         ));
     }
@@ -93,7 +95,7 @@ pub fn person_change_draft(
     if c.name.is_none() && c.address.is_none() && c.phone.is_none() {
         return Err(AppError::invalid("person change", "changes nothing"));
     }
-    records::check_text("reason", &c.reason, 400).map_err(|e| AppError::invalid("reason", e))?;
+    records::check_text("reason", &c.reason, 400).map_err(AppError::invalid_record)?;
     draft(
         config,
         Stream::Business,
@@ -172,8 +174,7 @@ pub fn employment_end_draft(
     actor: &str,
     e: &sirm_domain::records::EmploymentEnd,
 ) -> Result<EntryDraft, AppError> {
-    records::check_text("reason", &e.reason, 400)
-        .map_err(|err| AppError::invalid("reason", err))?;
+    records::check_text("reason", &e.reason, 400).map_err(AppError::invalid_record)?;
     draft(
         config,
         Stream::Business,

@@ -265,18 +265,18 @@ impl Sirm {
         for row in rows {
             let seq = row.seq;
             let a: RuleSetApproved = serde_json::from_str(&row.payload).map_err(|e| {
-                AppError::Conflict(format!("ledger entry {seq}: rule set payload: {e}"))
+                AppError::conflict(format!("ledger entry {seq}: rule set payload: {e}"))
             })?;
             let set = parse_rule_set(self.profile(), format_of(&a.format)?, &a.text)
-                .map_err(|e| AppError::Conflict(format!("ledger entry {seq}: {e}")))?;
+                .map_err(|e| AppError::conflict(format!("ledger entry {seq}: {e}")))?;
             if set.reference().hash.map(|h| h.to_hex()).as_deref() != Some(a.hash.as_str()) {
-                return Err(AppError::Conflict(format!(
+                return Err(AppError::conflict(format!(
                     "ledger entry {seq}: the rule set text does not match its recorded hash"
                 )));
             }
             region
                 .push(Arc::new(set))
-                .map_err(|e| AppError::Conflict(format!("ledger entry {seq}: {e}")))?;
+                .map_err(|e| AppError::conflict(format!("ledger entry {seq}: {e}")))?;
             last_seq = Some(seq);
         }
         let loaded = Arc::new(InstalledRules {
@@ -366,8 +366,7 @@ impl Sirm {
         &self,
         import: &RuleSetImport,
     ) -> Result<(RuleSet, RuleSetPreview, Vec<Recomputed>), AppError> {
-        records::check_text("reason", &import.reason, 400)
-            .map_err(|e| AppError::invalid("reason", e))?;
+        records::check_text("reason", &import.reason, 400).map_err(AppError::invalid_record)?;
         let set = parse_rule_set(self.profile(), format_of(&import.format)?, &import.text)?;
         check_for_installation(&self.config, &set)?;
         let rules = self.installed_rules().await?;

@@ -343,7 +343,9 @@ impl Sirm {
             .append_stream(drafts, key, &self.config.origin, expect)
             .await
         {
-            Err(sirm_store::StoreError::Stale(m)) => Err(AppError::Conflict(m)),
+            Err(sirm_store::StoreError::Stale(m)) => {
+                Err(AppError::conflict_by(RuleId::StaleView, m))
+            }
             Err(sirm_store::StoreError::LastHolder(m)) => {
                 Err(AppError::forbidden(RuleId::LastAdministrator, m))
             }
@@ -367,7 +369,9 @@ impl Sirm {
             .append_checked(drafts, key, &self.config.origin, expect)
             .await
         {
-            Err(sirm_store::StoreError::Stale(m)) => Err(AppError::Conflict(m)),
+            Err(sirm_store::StoreError::Stale(m)) => {
+                Err(AppError::conflict_by(RuleId::StaleView, m))
+            }
             Err(sirm_store::StoreError::LastHolder(m)) => {
                 Err(AppError::forbidden(RuleId::LastAdministrator, m))
             }

@@ -279,7 +279,7 @@ pub struct AccountCreated {
     pub roles: Vec<String>,
     /// `staff` or `external`.
     #[serde(default = "staff_kind")]
-    pub kind: String,
+    pub kind: crate::status::AccountKind,
     /// The insured person an external account belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub person_id: Option<PersonKey>,
@@ -288,8 +288,8 @@ pub struct AccountCreated {
     pub employer: Option<CreditCode>,
 }
 
-fn staff_kind() -> String {
-    "staff".into()
+fn staff_kind() -> crate::status::AccountKind {
+    crate::status::AccountKind::Staff
 }
 
 /// An account was locked or unlocked by an administrator.
@@ -398,6 +398,48 @@ pub enum RecordError {
     ControlChar { field: &'static str },
     #[error("industry_class: must be 1–8, got {0}")]
     IndustryClass(u8),
+    /// A period whose end comes before its start.
+    #[error("{field}: {message}")]
+    Order {
+        field: &'static str,
+        message: String,
+    },
+    /// Any other value out of its range or set.
+    #[error("{field}: {message}")]
+    Value {
+        field: &'static str,
+        message: String,
+    },
+}
+
+impl RecordError {
+    /// The field at fault.
+    pub fn field(&self) -> &'static str {
+        match self {
+            RecordError::Empty { field }
+            | RecordError::TooLong { field, .. }
+            | RecordError::ControlChar { field }
+            | RecordError::Order { field, .. }
+            | RecordError::Value { field, .. } => field,
+            RecordError::IndustryClass(_) => "industry_class",
+        }
+    }
+
+    /// The reason's stable id, when a user is told about it by one.
+    pub fn rule(&self) -> Option<crate::RuleId> {
+        match self {
+            RecordError::Empty { .. } => Some(crate::RuleId::FieldRequired),
+            RecordError::Order { .. } => Some(crate::RuleId::DateOrder),
+            _ => None,
+        }
+    }
+
+    fn value(field: &'static str, message: impl Into<String>) -> Self {
+        RecordError::Value {
+            field,
+            message: message.into(),
+        }
+    }
 }
 
 impl EmployerRegistration {
@@ -447,7 +489,7 @@ pub struct ApplicationSubmitted {
     /// The configured review chain for this business type.
     pub chain: Vec<crate::review::Stage>,
     /// Status after this submission (computed by the review state machine).
-    pub status: String,
+    pub status: crate::status::ApplicationStatus,
     pub next_stage: Option<crate::review::Stage>,
 }
 
@@ -460,7 +502,7 @@ pub struct ApplicationDecided {
     pub approve: bool,
     pub reason: String,
     /// Status after this decision (computed by the review state machine).
-    pub status: String,
+    pub status: crate::status::ApplicationStatus,
     pub next_stage: Option<crate::review::Stage>,
 }
 
@@ -609,7 +651,7 @@ pub struct BenefitGranted {
 pub struct BenefitStatusChange {
     pub id: PersonKey,
     /// `suspended` or `terminated`.
-    pub status: String,
+    pub status: crate::status::BenefitStatus,
     pub effective_on: NaiveDate,
     pub reason: String,
 }
@@ -641,31 +683,39 @@ pub const SUBSIDY_KINDS: &[(&str, &str)] = &[
 ];
 
 impl SubsidyGrant {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), RecordError> {
         if !SUBSIDY_KINDS.iter().any(|(k, _)| *k == self.kind) {
             let known: Vec<&str> = SUBSIDY_KINDS.iter().map(|(k, _)| *k).collect();
-            return Err(format!(
-                "kind: {:?} is not one of {}",
-                self.kind,
-                known.join(", ")
+            return Err(RecordError::value(
+                "kind",
+                format!("{:?} is not one of {}", self.kind, known.join(", ")),
             ));
         }
         if self.to_month < self.from_month {
-            return Err(format!(
-                "to_month: {} is before from_month {}",
-                self.to_month, self.from_month
-            ));
+            return Err(RecordError::Order {
+                field: "to_month",
+                message: format!("{} is before from_month {}", self.to_month, self.from_month),
+            });
         }
         if self.to_month.months_since(self.from_month) >= 60 {
-            return Err("to_month: a grant covers at most 60 months".into());
+            return Err(RecordError::value(
+                "to_month",
+                "a grant covers at most 60 months",
+            ));
         }
         if self.monthly_amount <= rust_decimal::Decimal::ZERO {
-            return Err("monthly_amount: must be more than zero".into());
+            return Err(RecordError::value(
+                "monthly_amount",
+                "must be more than zero",
+            ));
         }
         if self.monthly_amount.scale() > 2 {
-            return Err("monthly_amount: at most two decimal places (fen)".into());
+            return Err(RecordError::value(
+                "monthly_amount",
+                "at most two decimal places (fen)",
+            ));
         }
-        check_text("basis", &self.basis, 200).map_err(|e| e.to_string())
+        check_text("basis", &self.basis, 200)
     }
 }
 

@@ -1,4 +1,6 @@
-//! Stable rule ids: one name for every rule that refuses an action, carried
+//! Stable rule ids: one name for every rule that refuses an action (and for
+//! every other reason a user is refused, such as a wrong password or a
+//! malformed ID number), carried
 //! from the domain through the application errors to the JSON answer
 //! (`{"error":{"code","rule","message"}}`) and to the Chinese messages of the
 //! pages. Each id is written once, in the table of [`rule_ids!`]; nothing
@@ -105,6 +107,76 @@ rule_ids! {
     RuleSetSuccession = "rule-set.succession",
     /// A new version never changes figures already computed.
     RuleSetPastFigures = "rule-set.past-figures",
+    // Refusals that are not policy rules but that a user meets and must be
+    // told about in their language: each names one reason, stably.
+    /// A sign-in refused: unknown account, wrong password or a locked
+    /// account (one answer for all, so it tells nothing about the account).
+    SignInRefused = "sign-in.refused",
+    /// A wrong second factor (authenticator code or recovery code).
+    SignInSecondFactor = "sign-in.second-factor",
+    /// Not signed in, or the session has ended.
+    SignInRequired = "sign-in.required",
+    /// A session idle or old beyond the configured limits.
+    SessionExpired = "session.expired",
+    /// An account locked by an administrator or disabled after long disuse.
+    AccountLocked = "account.locked",
+    /// Portal activation refused (ID number, name and code do not match a
+    /// valid code, or the username is taken).
+    ActivationFailed = "activation.failed",
+    /// A password reset code that does not match, is used or expired.
+    ResetCodeRefused = "reset-code.refused",
+    /// The current password given to change a credential is wrong.
+    PasswordCurrent = "password.current",
+    /// The two query PINs typed differ.
+    PinMismatch = "pin.mismatch",
+    /// An account that exists already.
+    AccountExists = "account.exists",
+    /// A username another account holds.
+    UsernameTaken = "username.taken",
+    /// A username outside the allowed form.
+    UsernameFormat = "username.format",
+    /// A person or employer registered already.
+    RegistrationDuplicate = "registration.duplicate",
+    /// A role the account holds already.
+    RoleHeld = "role.held",
+    /// The same role request is waiting for its decision already.
+    RoleRequestPending = "role-request.pending",
+    /// A request about something decided or done already (an application,
+    /// a role request, a certificate, an alarm …).
+    AlreadyDone = "already-done",
+    /// What was shown changed before the decision arrived (another person
+    /// acted a moment earlier).
+    StaleView = "stale-view",
+    /// An application without the scanned original materials it needs.
+    MaterialsRequired = "materials.required",
+    /// A material that is not PDF, PNG or JPEG.
+    MaterialsType = "materials.type",
+    /// A rejection or return without a reason.
+    ReviewReasonRequired = "review.reason-required",
+    /// Resubmitting an application that is not returned.
+    ReviewNotReturned = "review.not-returned",
+    /// A declared person not employed by the employer in the month.
+    DeclarationNotEmployed = "declaration.not-employed",
+    /// One person twice in one declaration.
+    DeclarationPersonTwice = "declaration.person-twice",
+    /// A month already assessed for the person or the employer.
+    DeclarationAssessed = "declaration.assessed",
+    /// An open application about the same subject (a declaration of the
+    /// employer and month, an import of the rule set) is in review.
+    InReview = "application.in-review",
+    /// An employment overlapping another of the same person and employer.
+    EmploymentOverlap = "employment.overlap",
+    /// A resident ID number that fails GB 11643 (length, region, birth
+    /// date, check digit).
+    IdResident = "id.resident",
+    /// A unified social credit code that fails GB 32100.
+    IdCreditCode = "id.credit-code",
+    /// A date that is not `YYYY-MM-DD`, or a month that is not `YYYY-MM`.
+    DateFormat = "date.format",
+    /// Two dates in the wrong order (an end before its start).
+    DateOrder = "date.order",
+    /// A required field left empty.
+    FieldRequired = "field.required",
 }
 
 /// A string that is no known rule id.

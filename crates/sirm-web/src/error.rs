@@ -19,6 +19,22 @@ pub struct ApiError {
     pub message: String,
 }
 
+/// Every stable error code (each has a Chinese sentence in `pages/zh.rs`).
+pub const CODES: &[&str] = &[
+    "invalid_parameter",
+    "unauthenticated",
+    "second_factor_required",
+    "forbidden",
+    "csrf",
+    "not_found",
+    "conflict",
+    "ivr_refused",
+    "rate_limited",
+    "payload_too_large",
+    "busy",
+    "internal",
+];
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
@@ -33,9 +49,9 @@ pub struct ErrorDetail {
     /// upload beyond its `[limits]` cap, named in the message), `busy` (HTTP
     /// 503), `internal`.
     pub code: String,
-    /// Stable id of the rule that refused the request (e.g.
-    /// `art26-admin-business`, `password.min_length`, `csrf`); absent when
-    /// no rule did.
+    /// Stable id of the rule or reason that refused the request (e.g.
+    /// `art26-admin-business`, `password.min_length`, `csrf`,
+    /// `sign-in.refused`, `id.resident`); absent when none is named.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub rule: Option<RuleId>,
@@ -77,11 +93,11 @@ impl From<AppError> for ApiError {
         let (status, code) = match &e {
             AppError::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            AppError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            AppError::Unauthenticated { .. } => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             AppError::SecondFactorRequired => (StatusCode::UNAUTHORIZED, "second_factor_required"),
             AppError::IvrRefused => (StatusCode::UNAUTHORIZED, "ivr_refused"),
             AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
-            AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            AppError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             other => {
                 tracing::error!(error = %other, "request failed");

@@ -185,7 +185,7 @@ pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -
 
 fn refuse(kind: Kind, e: AppError, path: &str) -> Response {
     match (kind, &e) {
-        (Kind::Page, AppError::Unauthenticated(_)) => {
+        (Kind::Page, AppError::Unauthenticated { .. }) => {
             let next: String = serde_urlencoded::to_string([("next", path)]).unwrap_or_default();
             let mut r = Redirect::to(&format!("/login?{next}")).into_response();
             if let Ok(v) = set_cookie(SESSION_COOKIE, "", false, Some(0)).parse() {
@@ -510,7 +510,7 @@ pub async fn guard(
             if caller.is_none() {
                 return refuse(
                     spec.kind,
-                    AppError::Unauthenticated("sign in first".into()),
+                    AppError::unauthenticated(RuleId::SignInRequired, "sign in first"),
                     &path,
                 );
             }
@@ -519,7 +519,7 @@ pub async fn guard(
             let Some(c) = &caller else {
                 return refuse(
                     spec.kind,
-                    AppError::Unauthenticated("sign in first".into()),
+                    AppError::unauthenticated(RuleId::SignInRequired, "sign in first"),
                     &path,
                 );
             };
@@ -531,7 +531,7 @@ pub async fn guard(
             let Some(c) = &caller else {
                 return refuse(
                     spec.kind,
-                    AppError::Unauthenticated("sign in first".into()),
+                    AppError::unauthenticated(RuleId::SignInRequired, "sign in first"),
                     &path,
                 );
             };

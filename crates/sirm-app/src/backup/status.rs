@@ -4,6 +4,7 @@
 //! about a person.
 
 use serde::Serialize;
+use sirm_domain::RuleId;
 
 use super::{Destination, BACKUP_FAILED, BACKUP_STARTED, CHECK_EVENT};
 use sirm_domain::access::Permission;
@@ -212,9 +213,9 @@ impl Sirm {
         match self.check_alarm().await? {
             Some(a) if a.seq == seq => {}
             _ => {
-                return Err(AppError::Conflict(
-                    "that check is not the open alarm (already handled, or a newer check ran)"
-                        .into(),
+                return Err(AppError::conflict_by(
+                    RuleId::AlreadyDone,
+                    "that check is not the open alarm (already handled, or a newer check ran)",
                 ))
             }
         }

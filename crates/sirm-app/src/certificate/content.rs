@@ -32,7 +32,7 @@ impl Sirm {
             .await
         {
             Ok(text) => serde_json::from_str(&text).map_err(|e| AppError::invalid("content", e)),
-            Err(AppError::Conflict(_)) => Ok(without(crate::privacy::reveal::ERASED)),
+            Err(AppError::Conflict { .. }) => Ok(without(crate::privacy::reveal::ERASED)),
             // Checked without the keys (`sirm certificate verify` reads only
             // the public key): what is not personal remains.
             Err(AppError::KeyMissing(_)) => Ok(without("（未解密）")),

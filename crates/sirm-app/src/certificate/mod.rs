@@ -521,10 +521,13 @@ impl Sirm {
         let id = issued.id;
         self.person_of_agency(who, &id).await?;
         if let (Some(r), _) = self.ledger_revocation(&id, entry.seq, &code).await? {
-            return Err(AppError::Conflict(format!(
-                "certificate {code} was already revoked (entry {}): {}",
-                r.seq, r.reason
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::AlreadyDone,
+                format!(
+                    "certificate {code} was already revoked (entry {}): {}",
+                    r.seq, r.reason
+                ),
+            ));
         }
         let d = draft(
             &self.config,

@@ -54,7 +54,7 @@ impl Sirm {
             },
             400,
         )
-        .map_err(|e| AppError::invalid("reason", e))?;
+        .map_err(AppError::invalid_record)?;
         let app = self.application_of_agency(who, id).await?;
         let bt = BusinessType::from_str(&app.business_type)?;
         let chain: Chain =
@@ -67,9 +67,13 @@ impl Sirm {
             reason: reason.trim().to_string(),
         };
         let st = review::apply(&chain, &steps, &next).map_err(|e| match e {
-            review::ReviewError::ReasonRequired => AppError::invalid("reason", e),
+            review::ReviewError::ReasonRequired => {
+                AppError::invalid_by("reason", RuleId::ReviewReasonRequired, e)
+            }
             // Another reviewer decided this stage first (HTTP 409).
-            review::ReviewError::AlreadyDecided { .. } => AppError::Conflict(e.to_string()),
+            review::ReviewError::AlreadyDecided { .. } => {
+                AppError::conflict_by(RuleId::StaleView, e.to_string())
+            }
             // The message names the rule (stage-order, four-eyes).
             other => AppError::Forbidden {
                 rule: other.rule().unwrap_or(RuleId::Review),
@@ -81,7 +85,7 @@ impl Sirm {
             stage,
             approve,
             reason: next.reason.clone(),
-            status: st.name().to_string(),
+            status: st.summary(),
             next_stage: match st {
                 Status::Pending { stage } => Some(stage),
                 _ => None,
@@ -101,7 +105,7 @@ impl Sirm {
             let record = registry::validate(self, who, bt, &data)
                 .await
                 .map_err(|e| {
-                    AppError::Conflict(format!(
+                    AppError::conflict(format!(
                         "cannot write the record now: {e}; reject the application with this reason"
                     ))
                 })?
@@ -161,12 +165,15 @@ impl Sirm {
         let app = self.application_of_agency(who, id).await?;
         self.authorize(who, taker_of(&app.business_type)).await?;
         if app.status != ApplicationStatus::Returned {
-            return Err(AppError::Conflict(format!(
-                "application {id} is {}; only a returned application can be withdrawn",
-                app.status
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::ReviewNotReturned,
+                format!(
+                    "application {id} is {}; only a returned application can be withdrawn",
+                    app.status
+                ),
+            ));
         }
-        records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
+        records::check_text("reason", reason, 400).map_err(AppError::invalid_record)?;
         let p = ApplicationWithdrawn {
             application_id: id.to_string(),
             reason: reason.to_string(),

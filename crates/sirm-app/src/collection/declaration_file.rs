@@ -4,6 +4,7 @@
 //! application, and on approval computed and appended in one streamed
 //! transaction (`Store::append_stream`): all of it or none.
 
+use sirm_domain::RuleId;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -453,9 +454,10 @@ impl Sirm {
             .await?
             > 0
         {
-            return Err(AppError::Conflict(format!(
-                "{credit_code} already has contributions assessed for {month}"
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::DeclarationAssessed,
+                format!("{credit_code} already has contributions assessed for {month}"),
+            ));
         }
         let archive = self.archive();
         let mut check = RowCheck::load(self, credit_code, month).await?;

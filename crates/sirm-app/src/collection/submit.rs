@@ -43,8 +43,9 @@ impl Sirm {
         let subject = registry::validate(self, who, bt, &data).await?.subject;
         self.refuse_open_duplicate(who, &subject).await?;
         if materials.is_empty() {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_by(
                 "materials",
+                RuleId::MaterialsRequired,
                 "attach the scanned original materials (Art 6, 13)",
             ));
         }
@@ -67,10 +68,10 @@ impl Sirm {
         let app = self.application_of_agency(who, id).await?;
         self.authorize(who, taker_of(&app.business_type)).await?;
         if app.status != ApplicationStatus::Returned {
-            return Err(AppError::Conflict(format!(
-                "application {id} is {}, not returned",
-                app.status
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::ReviewNotReturned,
+                format!("application {id} is {}, not returned", app.status),
+            ));
         }
         let bt = BusinessType::from_str(&app.business_type)?;
         let data = match data {
@@ -115,7 +116,7 @@ impl Sirm {
             data,
             materials,
             chain: chain.stages().to_vec(),
-            status: st.name().to_string(),
+            status: st.summary(),
             next_stage: match st {
                 Status::Pending { stage } => Some(stage),
                 _ => None,
@@ -162,7 +163,10 @@ impl Sirm {
                     )
             });
         if open {
-            return Err(AppError::Conflict(format!("{subject}: {what}")));
+            return Err(AppError::conflict_by(
+                RuleId::InReview,
+                format!("{subject}: {what}"),
+            ));
         }
         Ok(())
     }

@@ -139,7 +139,7 @@ pub(super) fn generate(
             display_name: display.to_string(),
             agency: cfg.agency_code.clone(),
             roles: vec![role.to_string()],
-            kind: "staff".into(),
+            kind: sirm_domain::status::AccountKind::Staff,
             person_id: None,
             employer: None,
         };
@@ -304,7 +304,7 @@ pub(super) fn generate(
             display_name: display.to_string(),
             agency: cfg.agency_code.clone(),
             roles: vec![role.to_string()],
-            kind: "external".into(),
+            kind: sirm_domain::status::AccountKind::External,
             person_id: match (*username, *role) {
                 ("retiree", _) => retiree.clone(),
                 (_, "insured_person") => first_person.clone(),
@@ -338,7 +338,7 @@ pub(super) fn generate(
             display_name: format!("压测参保人员 {}", i + 1),
             agency: cfg.agency_code.clone(),
             roles: vec!["insured_person".into()],
-            kind: "external".into(),
+            kind: sirm_domain::status::AccountKind::External,
             person_id: Some(out.person_key(person)),
             employer: None,
         };

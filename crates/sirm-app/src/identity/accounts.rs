@@ -114,19 +114,19 @@ impl Sirm {
         self.authorize(who, Permission::AccountManage).await?;
         let username = username.trim().to_lowercase();
         check_username(&username)?;
-        records::check_text("display_name", display_name, 100)
-            .map_err(|e| AppError::invalid("display_name", e))?;
+        records::check_text("display_name", display_name, 100).map_err(AppError::invalid_record)?;
         if self.store.account(&username).await?.is_some() {
-            return Err(AppError::Conflict(format!(
-                "account {username} already exists"
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::AccountExists,
+                format!("account {username} already exists"),
+            ));
         }
         let a = AccountCreated {
             username: username.clone(),
             display_name: display_name.trim().to_string(),
             agency: who.agency.clone(),
             roles: vec![],
-            kind: "staff".into(),
+            kind: sirm_domain::status::AccountKind::Staff,
             person_id: None,
             employer: None,
         };
@@ -202,9 +202,9 @@ impl Sirm {
                 "you cannot lock or unlock your own account",
             ));
         }
-        records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
+        records::check_text("reason", reason, 400).map_err(AppError::invalid_record)?;
         if target.status == AccountStatus::Retired {
-            return Err(AppError::Conflict(format!(
+            return Err(AppError::conflict(format!(
                 "{} is retired: a retired account is never locked, unlocked or used again (create a new account)",
                 target.username
             )));
@@ -311,12 +311,12 @@ impl Sirm {
                 "you cannot retire your own account",
             ));
         }
-        records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
+        records::check_text("reason", reason, 400).map_err(AppError::invalid_record)?;
         if target.status == AccountStatus::Retired {
-            return Err(AppError::Conflict(format!(
-                "{} is already retired",
-                target.username
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::AlreadyDone,
+                format!("{} is already retired", target.username),
+            ));
         }
         self.append_status_change(
             who,
@@ -468,8 +468,8 @@ impl Sirm {
         }
         let code = normalize_reset_code(code);
         let refused = || {
-            AppError::Unauthenticated(
-                "the username and reset code do not match a valid reset code (a code works once, for 24 hours) / 用户名与重置码不符，或重置码已使用、已过期".into(),
+            AppError::unauthenticated(RuleId::ResetCodeRefused,
+                "the username and reset code do not match a valid reset code (a code works once, for 24 hours) / 用户名与重置码不符，或重置码已使用、已过期",
             )
         };
         if username.chars().count() > 64 || code.chars().count() > 64 {

@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 use sirm_domain::access::Permission;
+use sirm_domain::RuleId;
 use sirm_store::AuditFilter;
 
 use super::Principal;
@@ -54,7 +55,11 @@ impl Sirm {
     async fn audit_rows(&self, q: &AuditQuery) -> Result<Vec<AuditRow>, AppError> {
         if let (Some(f), Some(t)) = (q.from, q.to) {
             if t < f {
-                return Err(AppError::invalid("to", "is before from"));
+                return Err(AppError::invalid_by(
+                    "to",
+                    RuleId::DateOrder,
+                    "is before from",
+                ));
             }
         }
         let filter = AuditFilter {

@@ -67,7 +67,7 @@ impl Sirm {
     /// account exists or is locked (the audit trail records which it was).
     fn sign_in_refused(&self) -> AppError {
         let p = self.password_policy();
-        AppError::Unauthenticated(format!(
+        AppError::unauthenticated(RuleId::SignInRefused, format!(
             "{WRONG}, or the account is locked (after {} failed attempts an account is locked for {} minutes; an administrator can also lock it)",
             p.lockout_threshold, p.lockout_minutes
         ))
@@ -181,8 +181,9 @@ impl Sirm {
                 // Counts towards the lockout like a wrong password.
                 self.failed_attempt(&username, source, "wrong second factor")
                     .await?;
-                return Err(AppError::Unauthenticated(
-                    "wrong second factor (code or recovery code)".into(),
+                return Err(AppError::unauthenticated(
+                    RuleId::SignInSecondFactor,
+                    "wrong second factor (code or recovery code)",
                 ));
             }
         }
@@ -394,7 +395,7 @@ impl Sirm {
         let ev = self.audit_draft(username, source, "account.lock", "success", &reason, "sirm")?;
         self.append(vec![d, ev]).await?;
         self.store.delete_sessions_of(username).await?;
-        Err(AppError::Unauthenticated(format!(
+        Err(AppError::unauthenticated(RuleId::AccountLocked, format!(
             "账号超过 {days} 天未使用，已自动停用，请联系系统管理员解锁 / this account was not used for more than {days} days and is now disabled; ask the system administrator to unlock it"
         )))
     }
@@ -455,7 +456,10 @@ impl Sirm {
         let id = sha256_hex(token);
         // Session, account, roles and credential state in one statement.
         let found = self.store.session_account(&id).await?.ok_or_else(|| {
-            AppError::Unauthenticated("not signed in (or the session has ended)".into())
+            AppError::unauthenticated(
+                RuleId::SignInRequired,
+                "not signed in (or the session has ended)",
+            )
         })?;
         let s = found.session;
         let now = time_us();
@@ -487,9 +491,10 @@ impl Sirm {
                 "sirm",
             )
             .await?;
-            return Err(AppError::Unauthenticated(format!(
-                "session expired ({why}); sign in again"
-            )));
+            return Err(AppError::unauthenticated(
+                RuleId::SessionExpired,
+                format!("session expired ({why}); sign in again"),
+            ));
         }
         // Write the idle clock at most once a minute.
         if now - s.last_seen_us > 60_000_000 {
@@ -553,7 +558,11 @@ impl Sirm {
                 &who.username,
             )
             .await?;
-            return Err(AppError::invalid("current_password", "is wrong"));
+            return Err(AppError::invalid_by(
+                "current_password",
+                RuleId::PasswordCurrent,
+                "is wrong",
+            ));
         }
         let policy = self.password_policy();
         if let Err(v) = policy.check_new_password(new, &who.username) {
@@ -621,7 +630,12 @@ impl Sirm {
         self.store
             .credential_state(&who.username)
             .await?
-            .ok_or_else(|| AppError::Unauthenticated("no password is set for this account".into()))
+            .ok_or_else(|| {
+                AppError::unauthenticated(
+                    RuleId::SignInRequired,
+                    "no password is set for this account",
+                )
+            })
     }
 
     /// Whether the signed-in account has a second factor enrolled (then
@@ -694,8 +708,9 @@ impl Sirm {
                     &who.username,
                 )
                 .await?;
-                return Err(AppError::invalid(
+                return Err(AppError::invalid_by(
                     "current_password",
+                    RuleId::PasswordCurrent,
                     "the current password or the current authenticator code is wrong",
                 ));
             }

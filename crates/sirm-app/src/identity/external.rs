@@ -99,10 +99,10 @@ impl Sirm {
             .await?
             .is_some()
         {
-            return Err(AppError::Conflict(format!(
-                "person {} already has a portal account",
-                id.masked()
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::AccountExists,
+                format!("person {} already has a portal account", id.masked()),
+            ));
         }
         let mut raw = [0u8; 6];
         rand::rngs::OsRng.fill_bytes(&mut raw);
@@ -195,7 +195,10 @@ impl Sirm {
             (None, Some(pid), Some(person)) => (pid, person),
             (why, _, _) => {
                 self.refused(source, "activation.failure", None, why.unwrap_or("refused"));
-                return Err(AppError::Unauthenticated(ACTIVATION_FAILED.into()));
+                return Err(AppError::unauthenticated(
+                    RuleId::ActivationFailed,
+                    ACTIVATION_FAILED,
+                ));
             }
         };
         if !self
@@ -209,7 +212,10 @@ impl Sirm {
                 None,
                 "wrong, used or expired code",
             );
-            return Err(AppError::Unauthenticated(ACTIVATION_FAILED.into()));
+            return Err(AppError::unauthenticated(
+                RuleId::ActivationFailed,
+                ACTIVATION_FAILED,
+            ));
         }
         let a = AccountCreated {
             username: username.clone(),
@@ -218,7 +224,7 @@ impl Sirm {
             display_name: "参保人员".into(),
             agency: person.agency.clone(),
             roles: vec![Role::InsuredPerson.as_str().to_string()],
-            kind: "external".into(),
+            kind: sirm_domain::status::AccountKind::External,
             person_id: Some(pid.clone()),
             employer: None,
         };
@@ -262,8 +268,7 @@ impl Sirm {
         self.authorize(who, Permission::ExternalActivate).await?;
         let username = username.trim().to_lowercase();
         check_username(&username)?;
-        records::check_text("display_name", display_name, 100)
-            .map_err(|e| AppError::invalid("display_name", e))?;
+        records::check_text("display_name", display_name, 100).map_err(AppError::invalid_record)?;
         if !self
             .store
             .employer_exists(employer.as_str(), &who.agency)
@@ -275,16 +280,17 @@ impl Sirm {
             )));
         }
         if self.store.account(&username).await?.is_some() {
-            return Err(AppError::Conflict(format!(
-                "account {username} already exists"
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::AccountExists,
+                format!("account {username} already exists"),
+            ));
         }
         let a = AccountCreated {
             username: username.clone(),
             display_name: display_name.trim().to_string(),
             agency: who.agency.clone(),
             roles: vec![Role::EmployerAgent.as_str().to_string()],
-            kind: "external".into(),
+            kind: sirm_domain::status::AccountKind::External,
             person_id: None,
             employer: Some(employer.clone()),
         };
@@ -333,7 +339,11 @@ impl Sirm {
             ));
         }
         if valid_until < valid_from {
-            return Err(AppError::invalid("valid_until", "is before valid_from"));
+            return Err(AppError::invalid_by(
+                "valid_until",
+                RuleId::DateOrder,
+                "is before valid_from",
+            ));
         }
         if scope.is_empty() || scope.iter().any(|s| s.trim().is_empty()) {
             return Err(AppError::invalid(

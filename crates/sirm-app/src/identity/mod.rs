@@ -107,11 +107,13 @@ impl Sirm {
         cred: Option<&sirm_store::CredentialRow>,
         source: &str,
     ) -> Result<Principal, AppError> {
-        let acct = acct.ok_or_else(|| AppError::Unauthenticated("unknown account".into()))?;
+        let acct = acct
+            .ok_or_else(|| AppError::unauthenticated(RuleId::SignInRequired, "unknown account"))?;
         if acct.status != AccountStatus::Active {
-            return Err(AppError::Unauthenticated(format!(
-                "account {username} is locked"
-            )));
+            return Err(AppError::unauthenticated(
+                RuleId::AccountLocked,
+                format!("account {username} is locked"),
+            ));
         }
         let mut roles = Vec::with_capacity(acct.roles.len());
         for r in &acct.roles {

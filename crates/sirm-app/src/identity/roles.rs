@@ -60,14 +60,13 @@ impl Sirm {
         self.authorize(who, Permission::AccountManage).await?;
         let role = parse_role(role)?;
         let target = self.account_or_404(who, username).await?;
-        records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
+        records::check_text("reason", reason, 400).map_err(AppError::invalid_record)?;
         let current = roles_of(&target)?;
         if current.contains(&role) {
-            return Err(AppError::Conflict(format!(
-                "{} already holds {}",
-                target.username,
-                role.as_str()
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::RoleHeld,
+                format!("{} already holds {}", target.username, role.as_str()),
+            ));
         }
         if let Err(v) = access::check_grant(&current, role) {
             return Err(self.sod_refusal(who, v, &target.username).await);
@@ -122,12 +121,12 @@ impl Sirm {
         } else {
             reason
         };
-        records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
+        records::check_text("reason", reason, 400).map_err(AppError::invalid_record)?;
         if req.status != RoleRequestStatus::Pending {
-            return Err(AppError::Conflict(format!(
-                "role request {request_id} is already {}",
-                req.status
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::AlreadyDone,
+                format!("role request {request_id} is already {}", req.status),
+            ));
         }
         if req.requested_by == who.username || req.username == who.username {
             return Err(AppError::forbidden(
@@ -143,7 +142,7 @@ impl Sirm {
             let held = roles_of(&target)?;
             if revoke {
                 if !held.contains(&role) {
-                    return Err(AppError::Conflict(format!(
+                    return Err(AppError::conflict(format!(
                         "{} no longer holds {}",
                         target.username,
                         role.as_str()
@@ -207,13 +206,13 @@ impl Sirm {
         let role = parse_role(role)?;
         let target = self.account_or_404(who, username).await?;
         if !target.roles.iter().any(|r| r == role.as_str()) {
-            return Err(AppError::Conflict(format!(
+            return Err(AppError::conflict(format!(
                 "{} does not hold {}",
                 target.username,
                 role.as_str()
             )));
         }
-        records::check_text("reason", reason, 400).map_err(|e| AppError::invalid("reason", e))?;
+        records::check_text("reason", reason, 400).map_err(AppError::invalid_record)?;
         self.keep_last_holder(who, &target, role, "revoke").await?;
         self.file_role_request(
             who,
@@ -244,11 +243,14 @@ impl Sirm {
             .iter()
             .any(|r| r.username == target.username && r.role == role.as_str())
         {
-            return Err(AppError::Conflict(format!(
-                "a request about {} holding {} is already pending",
-                target.username,
-                role.as_str()
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::RoleRequestPending,
+                format!(
+                    "a request about {} holding {} is already pending",
+                    target.username,
+                    role.as_str()
+                ),
+            ));
         }
         let mut raw = [0u8; 6];
         rand::rngs::OsRng.fill_bytes(&mut raw);

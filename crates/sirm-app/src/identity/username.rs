@@ -2,6 +2,7 @@
 //! starting with a letter.
 
 use crate::AppError;
+use sirm_domain::RuleId;
 
 pub fn check_username(name: &str) -> Result<(), AppError> {
     let ok = (3..=32).contains(&name.len())
@@ -12,8 +13,9 @@ pub fn check_username(name: &str) -> Result<(), AppError> {
     if ok {
         Ok(())
     } else {
-        Err(AppError::invalid(
+        Err(AppError::invalid_by(
             "username",
+            RuleId::UsernameFormat,
             format!("{name:?}: 3–32 characters a–z, 0–9, '.', '_' or '-', starting with a letter"),
         ))
     }

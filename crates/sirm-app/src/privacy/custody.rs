@@ -172,8 +172,8 @@ impl Sirm {
         }
         let vault = self.vault()?;
         if vault.keks().len() != 1 {
-            return Err(AppError::Conflict(
-                "a key rotation is unfinished (keys/kek.key holds more than one key); run `sirm keys rotate` again first".into(),
+            return Err(AppError::conflict(
+                "a key rotation is unfinished (keys/kek.key holds more than one key); run `sirm keys rotate` again first",
             ));
         }
         let mut secret = Zeroizing::new(Vec::with_capacity(64));

@@ -417,7 +417,7 @@ impl Sirm {
     ) -> Result<SecretKey, AppError> {
         match self.data_key(pk, create).await? {
             Some(DataKey::Key(k)) => Ok(k),
-            Some(DataKey::Erased) => Err(AppError::Conflict(format!(
+            Some(DataKey::Erased) => Err(AppError::conflict(format!(
                 "the personal data of {} was erased",
                 pk.short()
             ))),
@@ -430,8 +430,7 @@ impl Sirm {
         &self,
         d: &PersonDetails,
     ) -> Result<PersonRegistration, AppError> {
-        d.validate()
-            .map_err(|e| AppError::invalid(record_error_field(&e), e))?;
+        d.validate().map_err(AppError::invalid_record)?;
         let vault = self.vault()?;
         let dek = self.live_data_key(&vault.person_key(&d.id), true).await?;
         vault.seal_details(&dek, d)
@@ -445,7 +444,7 @@ impl Sirm {
             ("phone", &d.phone, 30),
         ] {
             if let Some(v) = v {
-                sirm_domain::records::check_text(f, v, max).map_err(|e| AppError::invalid(f, e))?;
+                sirm_domain::records::check_text(f, v, max).map_err(AppError::invalid_record)?;
             }
         }
         let vault = self.vault()?;
@@ -486,16 +485,6 @@ impl Sirm {
     ) -> Result<String, AppError> {
         let dek = self.live_data_key(pk, false).await?;
         self.vault()?.open(&dek, pk, field, sealed)
-    }
-}
-
-fn record_error_field(e: &sirm_domain::records::RecordError) -> &'static str {
-    use sirm_domain::records::RecordError;
-    match e {
-        RecordError::Empty { field }
-        | RecordError::TooLong { field, .. }
-        | RecordError::ControlChar { field } => field,
-        RecordError::IndustryClass(_) => "industry_class",
     }
 }
 

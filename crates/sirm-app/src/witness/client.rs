@@ -50,7 +50,7 @@ impl Sirm {
         let url = format!("{}/add-checkpoint", w.url.trim_end_matches('/'));
         for _ in 0..2 {
             if old > size {
-                return Err(AppError::Conflict(format!(
+                return Err(AppError::conflict(format!(
                     "witness {} has cosigned entry {old}, but this ledger has only {size} entries: \
                      this installation was rolled back or forked (docs/operations.md)",
                     verifier.name()
@@ -71,7 +71,7 @@ impl Sirm {
                 .body(body)
                 .send()
                 .await
-                .map_err(|e| AppError::Conflict(format!("witness {}: {e}", verifier.name())))?;
+                .map_err(|e| AppError::conflict(format!("witness {}: {e}", verifier.name())))?;
             let status = resp.status().as_u16();
             let text = resp.text().await.unwrap_or_default();
             match status {
@@ -95,7 +95,7 @@ impl Sirm {
                 409 => match text.trim().parse::<u64>() {
                     Ok(held) if held != old => old = held,
                     _ => {
-                        return Err(AppError::Conflict(format!(
+                        return Err(AppError::conflict(format!(
                             "witness {} refused the checkpoint at entry {size} (409 {})",
                             verifier.name(),
                             text.trim()
@@ -103,7 +103,7 @@ impl Sirm {
                     }
                 },
                 _ => {
-                    return Err(AppError::Conflict(format!(
+                    return Err(AppError::conflict(format!(
                         "witness {} answered {status}: {}",
                         verifier.name(),
                         text.trim().chars().take(200).collect::<String>()
@@ -111,7 +111,7 @@ impl Sirm {
                 }
             }
         }
-        Err(AppError::Conflict(format!(
+        Err(AppError::conflict(format!(
             "witness {} did not settle on a size",
             verifier.name()
         )))

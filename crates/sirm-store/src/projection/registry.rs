@@ -178,7 +178,7 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
             .bind(&p.username)
             .bind(&p.display_name)
             .bind(&p.agency)
-            .bind(&p.kind)
+            .bind(p.kind.as_str())
             .bind(p.person_id.as_ref().map(|i| i.as_str().to_string()))
             .bind(p.employer.as_ref().map(|c| c.as_str().to_string()))
             .bind(s)

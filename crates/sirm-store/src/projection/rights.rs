@@ -120,7 +120,7 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
         kind::BENEFIT_STATUS => {
             let p: records::BenefitStatusChange = payload(entry)?;
             sqlx::query("UPDATE benefit SET status = $1, seq = $2 WHERE person_id = $3")
-                .bind(&p.status)
+                .bind(p.status.as_str())
                 .bind(s)
                 .bind(p.id.as_str())
                 .execute(&mut *conn)
@@ -233,7 +233,7 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
             .bind(json(&p.data))
             .bind(json(&p.materials))
             .bind(json(&p.chain))
-            .bind(&p.status)
+            .bind(p.status.as_str())
             .bind(p.next_stage.map(|s| s.as_str().to_string()))
             .bind(&actor)
             .bind(s)
@@ -248,7 +248,7 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
             sqlx::query(
                 "UPDATE application SET status = $1, next_stage = $2, reason = $3, last_seq = $4 WHERE application_id = $5",
             )
-            .bind(&p.status)
+            .bind(p.status.as_str())
             .bind(p.next_stage.map(|s| s.as_str().to_string()))
             .bind(&p.reason)
             .bind(s)

@@ -374,7 +374,7 @@ pub async fn person(
     let id: ResidentId =
         b.id.trim()
             .parse()
-            .map_err(|e| ApiError::bad_request(format!("id: {e}")))?;
+            .map_err(|e| sirm_app::AppError::invalid_id("id", e))?;
     let view = st
         .sirm
         .query_rights(
@@ -403,7 +403,7 @@ pub async fn issue_activation(
         .person_id
         .trim()
         .parse()
-        .map_err(|e| ApiError::bad_request(format!("person_id: {e}")))?;
+        .map_err(|e| sirm_app::AppError::invalid_id("person_id", e))?;
     let a = st.sirm.issue_activation_code(&c.principal, &id).await?;
     Ok((StatusCode::CREATED, Json(a)).into_response())
 }
@@ -455,7 +455,7 @@ pub async fn add_employer_agent(
         .credit_code
         .trim()
         .parse()
-        .map_err(|e| ApiError::bad_request(format!("credit_code: {e}")))?;
+        .map_err(|e| sirm_app::AppError::invalid_id("credit_code", e))?;
     let i = st
         .sirm
         .add_employer_agent(&c.principal, &b.username, &b.display_name, &code)

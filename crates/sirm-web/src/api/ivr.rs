@@ -119,7 +119,7 @@ pub async fn set_query_pin(
         .person_id
         .trim()
         .parse()
-        .map_err(|e| ApiError::bad_request(format!("person_id: {e}")))?;
+        .map_err(|e| sirm_app::AppError::invalid_id("person_id", e))?;
     let set = st.sirm.set_query_pin(&c.principal, &id, &b.pin).await?;
     Ok(Json(set).into_response())
 }

@@ -124,7 +124,7 @@ pub async fn persons(
     let mut found = html! {};
     if let Some(raw) = q.id.as_deref().filter(|s| !s.trim().is_empty()) {
         let result = match raw.trim().parse::<ResidentId>() {
-            Err(e) => Err(ApiError::bad_request(format!("id: {e}"))),
+            Err(e) => Err(sirm_app::AppError::invalid_id("id", e).into()),
             Ok(id) => match st.sirm.person_key(&id) {
                 Err(e) => Err(e),
                 Ok(id) => match q

@@ -8,7 +8,7 @@ use maud::{html, Markup};
 use rand::RngCore;
 use serde::Deserialize;
 
-use super::ui::{csrf, layout, notice, notice_opt, t, FieldKind, Outcome};
+use super::ui::{csrf, error_notice, layout, notice, t, FieldKind, Outcome};
 use super::ui::{hidden, Input};
 use crate::error::ApiError;
 use crate::routes::{set_cookie, Caller, Source, PRELOGIN_COOKIE, SESSION_COOKIE};
@@ -82,13 +82,13 @@ const SECOND_FACTOR: Input = Input::optional(
 fn login_body(
     token: &str,
     next: &str,
-    error: Option<&str>,
+    error: Option<&ApiError>,
     need_code: bool,
     username: &str,
 ) -> Markup {
     html! {
         h1 { (t("登录", "Sign in")) }
-        (notice_opt(error.map(|e| ("err", e))))
+        @if let Some(e) = error { (error_notice(e)) }
         form method="post" action="/login" id="login" {
             (csrf(token))
             (hidden("next", next))
@@ -148,9 +148,9 @@ pub async fn login_submit(
         }
         Err(e) => {
             let need = matches!(e, sirm_app::AppError::SecondFactorRequired);
-            let msg = ApiError::from(e).message;
+            let e = ApiError::from(e);
             public_form(&st, StatusCode::UNAUTHORIZED, "登录 Sign in", |tok| {
-                login_body(tok, &next, Some(&msg), need, &f.username)
+                login_body(tok, &next, Some(&e), need, &f.username)
             })
         }
     }
@@ -184,7 +184,13 @@ fn done_body(title: Markup, msg: &str) -> Markup {
 }
 
 const ACTIVATE_FIELDS: [Input; 4] = [
-    Input::required("id", "公民身份号码", "Resident ID number", FieldKind::Text).with_maxlength(18),
+    Input::required(
+        "id",
+        "公民身份号码",
+        "Resident ID number",
+        FieldKind::ResidentId,
+    )
+    .with_maxlength(18),
     Input::required("name", "姓名", "Name", FieldKind::Text),
     Input::required("code", "激活码", "Activation code", FieldKind::Text).with_inputmode("numeric"),
     Input::required(

@@ -76,7 +76,7 @@ pub(crate) fn subject_id(
     if let Some(raw) = id.map(str::trim).filter(|s| !s.is_empty()) {
         let rid: ResidentId = raw
             .parse()
-            .map_err(|e| ApiError::bad_request(format!("id: {e}")))?;
+            .map_err(|e| sirm_app::AppError::invalid_id("id", e))?;
         return Ok(st.sirm.person_key(&rid)?);
     }
     c.principal
@@ -401,7 +401,7 @@ pub async fn organ_query(
     let id: ResidentId =
         b.id.trim()
             .parse()
-            .map_err(|e| ApiError::bad_request(format!("id: {e}")))?;
+            .map_err(|e| sirm_app::AppError::invalid_id("id", e))?;
     let v = st
         .sirm
         .query_rights(

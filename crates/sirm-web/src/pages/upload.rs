@@ -13,15 +13,15 @@ use sirm_app::collection::declaration_file::upload_job;
 use sirm_app::progress::JobView;
 
 use super::body;
-use super::ui::{csrf, notice, notice_opt, page, t};
+use super::ui::{csrf, error_notice, notice, page, t};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
 
-fn form(c: &Caller, msg: Option<&str>) -> Markup {
+fn form(c: &Caller, error: Option<&ApiError>) -> Markup {
     html! {
         h1 { (t("批量申报（文件）", "Declaration file")) }
-        (notice_opt(msg.map(|m| ("err", m))))
+        @if let Some(e) = error { (error_notice(e)) }
         form method="post" action="/declarations" enctype="multipart/form-data" id="upload" {
             (csrf(&c.csrf))
             label {
@@ -59,12 +59,11 @@ pub async fn upload(
         let mut r = page(
             "批量申报 Declaration file",
             Some((&c.principal, &c.csrf)),
-            form(&c, Some(&e.message)),
+            form(&c, Some(&e)),
         );
         *r.status_mut() = e.status;
         r
     };
-    let fail = |m: String| fail_with(ApiError::bad_request(m));
     let limits = &st.sirm.config.limits;
     let cap = body::Cap::declaration(limits);
     // The body's cap covers every part; the file alone may not pass it either.
@@ -112,14 +111,25 @@ pub async fn upload(
     }
     let credit_code: sirm_domain::id::CreditCode = match code.parse() {
         Ok(c) => c,
-        Err(e) => return fail(format!("credit_code: {e}")),
+        Err(e) => return fail_with(sirm_app::AppError::invalid_id("credit_code", e).into()),
     };
     let month = match sirm_domain::rules::Month::parse(&month) {
         Ok(m) => m,
-        Err(e) => return fail(format!("month: {e}")),
+        Err(e) => {
+            return fail_with(
+                sirm_app::AppError::invalid_by("month", sirm_domain::RuleId::DateFormat, e).into(),
+            )
+        }
     };
     let Some(scratch) = file.filter(|f| f.size() > 0) else {
-        return fail("file: choose a non-empty CSV or XLSX file".into());
+        return fail_with(
+            sirm_app::AppError::invalid_by(
+                "file",
+                sirm_domain::RuleId::FieldRequired,
+                "choose a non-empty CSV or XLSX file",
+            )
+            .into(),
+        );
     };
     let token = {
         use rand::RngCore;

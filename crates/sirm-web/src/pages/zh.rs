@@ -1,7 +1,6 @@
 //! Chinese first: the API speaks stable codes, rule ids and English
-//! messages; pages show a Chinese sentence for every refusal they can
-//! recognise (by its [`RuleId`], or for errors no rule names by the stable
-//! phrase of the message), with the English detail below.
+//! messages; pages show a Chinese sentence for every error, by its
+//! [`RuleId`] or else by its stable code, with the English detail below.
 
 use sirm_domain::RuleId;
 
@@ -47,94 +46,71 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::RuleSetRegion => "拒绝：规则集不属于本统筹地区",
         RuleId::RuleSetSuccession => "拒绝：规则集版本须逐一递增，且生效月份须晚于上一版本",
         RuleId::RuleSetPastFigures => "拒绝：新版本会改变已计算的历史数据，须另行办理重新核算",
+        RuleId::SignInRefused => "用户名或密码错误，或账户已被锁定（连续多次失败后临时锁定，管理员也可锁定账户）",
+        RuleId::SignInSecondFactor => "动态口令或恢复码错误",
+        RuleId::SignInRequired => "请先登录（未登录或会话已结束）",
+        RuleId::SessionExpired => "会话已过期，请重新登录",
+        RuleId::AccountLocked => "账户已被锁定或停用，请联系系统管理员",
+        RuleId::ActivationFailed => "开通失败：身份号码、姓名与激活码不匹配，或激活码已使用、已过期，或用户名已被占用",
+        RuleId::ResetCodeRefused => "用户名与重置码不符，或重置码已使用、已过期",
+        RuleId::PasswordCurrent => "当前密码错误",
+        RuleId::PinMismatch => "两次输入的查询密码不一致",
+        RuleId::AccountExists => "该账户已存在",
+        RuleId::UsernameTaken => "该用户名已被使用",
+        RuleId::UsernameFormat => "用户名须为 3–32 位小写字母、数字、点、下划线或连字符，以字母开头",
+        RuleId::RegistrationDuplicate => "已经登记，不能重复登记",
+        RuleId::RoleHeld => "该账户已持有此角色",
+        RuleId::RoleRequestPending => "已有相同的待审批申请",
+        RuleId::AlreadyDone => "该事项已经处理，不能重复操作",
+        RuleId::StaleView => "该业务已被他人处理，请刷新后查看",
+        RuleId::MaterialsRequired => "请上传原始材料扫描件",
+        RuleId::MaterialsType => "材料须为 PDF、PNG 或 JPEG 文件",
+        RuleId::ReviewReasonRequired => "退回或驳回必须填写理由",
+        RuleId::ReviewNotReturned => "该业务当前不是退回状态",
+        RuleId::DeclarationNotEmployed => "该人员在该月不在本单位就业",
+        RuleId::DeclarationPersonTwice => "同一人重复申报",
+        RuleId::DeclarationAssessed => "该月已核定缴费，不能重复申报",
+        RuleId::InReview => "同一事项已有申请在审核中（如该单位该月的申报），请先处理该申请",
+        RuleId::EmploymentOverlap => "与已有就业记录时间重叠",
+        RuleId::IdResident => "公民身份号码有误（请核对位数、地区码、出生日期和校验码）",
+        RuleId::IdCreditCode => "统一社会信用代码有误（请核对位数、字符和校验码）",
+        RuleId::DateFormat => "日期格式有误（日期应为 年-月-日，月份应为 年-月）",
+        RuleId::DateOrder => "日期顺序有误（结束日期早于开始日期）",
+        RuleId::FieldRequired => "必填项不能为空",
     }
 }
 
 /// The Chinese sentence shown when nothing more precise is known.
 pub const GENERIC_ZH: &str = "无法完成此操作";
 
-/// Chinese sentence for an API error: by its rule when a rule refused it,
-/// else by the stable phrase of its message, else the generic sentence.
-pub fn error_zh(e: &ApiError) -> String {
-    match e.rule {
-        Some(rule) => rule_zh(rule).to_string(),
-        None => message_zh(&e.message).unwrap_or_else(|| GENERIC_ZH.to_string()),
-    }
+/// Chinese sentence for an error code no rule refines (`not_found`,
+/// `rate_limited` …): the stable codes of [`crate::error::ErrorDetail`].
+pub fn code_zh(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "unauthenticated" => "请先登录",
+        "second_factor_required" => "请输入动态口令或恢复码",
+        "ivr_refused" => "查询被拒绝：身份号码或查询密码不正确，或查询密码暂不可用",
+        "forbidden" => "无权操作",
+        "csrf" => "请求缺少有效的防伪令牌，请刷新页面后重试",
+        "not_found" => "未找到",
+        "conflict" => "与已登记的记录冲突",
+        "rate_limited" => "请求过于频繁，请稍后再试",
+        "payload_too_large" => "提交的内容或文件过大",
+        "busy" => "系统繁忙，请稍后再试",
+        "internal" => "系统内部错误，已记录",
+        "invalid_parameter" => "输入有误，请按提示修改",
+        _ => return None,
+    })
 }
 
-/// Chinese sentence for an English error message no rule names, by its
-/// stable phrase (sign-in, duplicates, malformed input …). Rule refusals are
-/// translated by [`rule_zh`] from their [`RuleId`] ([`error_zh`]).
-pub fn message_zh(message: &str) -> Option<String> {
-    let table: &[(&str, &str)] = &[
-        (
-            "wrong username or password; the account is now locked",
-            "用户名或密码错误；账户已被锁定",
-        ),
-        ("wrong username or password", "用户名或密码错误"),
-        (
-            "locked after repeated failed sign-ins",
-            "多次登录失败，账户已被临时锁定",
-        ),
-        (
-            "this account is locked",
-            "账户已被管理员锁定，请联系系统管理员",
-        ),
-        ("wrong second factor", "动态口令或恢复码错误"),
-        ("a second factor is required", "请输入动态口令或恢复码"),
-        ("session expired", "会话已过期，请重新登录"),
-        (
-            "activation failed",
-            "开通失败：身份号码、姓名与激活码不匹配，或激活码已使用、已过期",
-        ),
-        ("the two PINs differ", "两次输入的查询密码不一致"),
-        (
-            "query refused",
-            "查询被拒绝：身份号码或查询密码不正确，或查询密码暂不可用",
-        ),
-        ("too many requests", "请求过于频繁，请稍后再试"),
-        ("already exists", "该账户已存在"),
-        ("is taken", "该用户名已被使用"),
-        ("already registered", "已经登记，不能重复登记"),
-        ("already holds", "该账户已持有此角色"),
-        ("already pending", "已有相同的待审批申请"),
-        ("is already", "该申请已经处理"),
-        (
-            "attach the scanned original materials",
-            "请上传原始材料扫描件",
-        ),
-        ("not a PDF, PNG or JPEG", "材料须为 PDF、PNG 或 JPEG 文件"),
-        ("a rejection must say why", "退回必须填写理由"),
-        ("not returned", "该业务当前不是退回状态"),
-        ("is not employed by", "该人员在该月不在本单位就业"),
-        ("overlaps the employment", "与已有就业记录时间重叠"),
-        ("is declared twice", "同一人重复申报"),
-        (
-            "already has contributions assessed",
-            "该月已核定缴费，不能重复申报",
-        ),
-        ("already in review", "该单位该月的申报已在审核中"),
-        (
-            "changed while you were looking",
-            "该业务已被他人处理，请刷新后查看",
-        ),
-        ("not found", "未找到"),
-        ("resident ID number", "公民身份号码有误"),
-        ("unified social credit code", "统一社会信用代码有误"),
-        ("current_password", "当前密码错误"),
-        ("is before", "日期顺序有误"),
-        ("not a date", "日期格式有误（应为 年-月-日）"),
-        ("must not be empty", "必填项不能为空"),
-        (
-            "username",
-            "用户名须为 3–32 位小写字母、数字、点、下划线或连字符，以字母开头",
-        ),
-        ("internal error", "系统内部错误，已记录"),
-    ];
-    table
-        .iter()
-        .find(|(en, _)| message.contains(en))
-        .map(|(_, zh)| zh.to_string())
+/// Chinese sentence for an API error: by its rule when one names it, else
+/// by its stable code, else the generic sentence. Nothing reads the English
+/// message.
+pub fn error_zh(e: &ApiError) -> &'static str {
+    match e.rule {
+        Some(rule) => rule_zh(rule),
+        None => code_zh(e.code).unwrap_or(GENERIC_ZH),
+    }
 }
 
 pub fn status_zh(s: &str) -> &str {
@@ -176,7 +152,7 @@ mod tests {
     }
 
     #[test]
-    fn errors_by_rule_then_phrase() {
+    fn errors_by_rule_then_code() {
         let by_rule = ApiError::by_rule(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -184,15 +160,23 @@ mod tests {
             "refused by rule art26-admin-business (Art 26): x",
         );
         assert!(error_zh(&by_rule).contains("第二十六条"));
-        let phrase = ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
+        // The English text plays no part: same code, other words, same Chinese.
+        let a = ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
             "wrong username or password",
         );
-        assert_eq!(error_zh(&phrase), "用户名或密码错误");
-        let other = ApiError::new(StatusCode::BAD_REQUEST, "invalid_parameter", "zzz");
+        let b = ApiError::new(StatusCode::NOT_FOUND, "not_found", "zzz");
+        assert_eq!(error_zh(&a), "未找到");
+        assert_eq!(error_zh(&a), error_zh(&b));
+        let other = ApiError::new(StatusCode::BAD_REQUEST, "no_such_code", "zzz");
         assert_eq!(error_zh(&other), GENERIC_ZH);
-        // Nothing is read out of the English prose any more.
-        assert_eq!(message_zh("refused by rule csrf: x"), None);
+    }
+
+    #[test]
+    fn every_code_has_chinese() {
+        for code in crate::error::CODES {
+            assert!(code_zh(code).is_some_and(|z| !z.is_ascii()), "{code}");
+        }
     }
 }

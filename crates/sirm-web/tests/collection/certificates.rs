@@ -332,7 +332,7 @@ pub(super) async fn certificates_issue_verify_revoke(postgres: bool) {
         app.sirm
             .revoke_certificate(&maintainer, &code, "again")
             .await,
-        Err(sirm_app::AppError::Conflict(_))
+        Err(sirm_app::AppError::Conflict { .. })
     ));
     let (_, v) = app.get("", &format!("/api/v1/certificates/{code}")).await;
     assert_eq!(v["verdict"], "revoked", "{v}");
@@ -412,7 +412,7 @@ pub(super) async fn certificate_revocation_rests_on_the_ledger(postgres: bool) {
         app.sirm
             .revoke_certificate(&maintainer, &code, "again")
             .await,
-        Err(sirm_app::AppError::Conflict(_))
+        Err(sirm_app::AppError::Conflict { .. })
     ));
     // `sirm verify` names the edited row.
     let check = app.sirm.verify_projections(None).await.unwrap();

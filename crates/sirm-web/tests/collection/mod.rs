@@ -236,7 +236,7 @@ async fn delegate_account(app: &App, username: &str) {
         display_name: "受托人".into(),
         agency: "110105".into(),
         roles: vec![],
-        kind: "external".into(),
+        kind: sirm_domain::status::AccountKind::External,
         person_id: None,
         employer: None,
     };

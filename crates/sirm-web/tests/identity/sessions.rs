@@ -140,6 +140,47 @@ pub(super) async fn sessions_csrf_and_first_login(engine: Engine) {
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["error"]["code"], "invalid_parameter", "{body}");
     assert_eq!(v["error"]["rule"], "password.min_length", "{body}");
+    // Every refusal a user meets names its reason by id (pages pick their
+    // Chinese by it, never by the English words).
+    let (s, body) = app
+        .call(
+            Some(&t),
+            Method::POST,
+            "/api/v1/me/password",
+            Some(json!({"current_password": "not-the-password", "new_password": "Zq-7-unrelated-Pw"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["error"]["rule"], "password.current", "{body}");
+    let (s, v) = app.login_raw("newclerk", "not-the-password", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert_eq!(v["error"]["code"], "unauthenticated", "{v}");
+    assert_eq!(v["error"]["rule"], "sign-in.refused", "{v}");
+    let (s, body) = app
+        .call(
+            Some(&sys),
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({"username": "newclerk", "display_name": "又一位"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["error"]["rule"], "account.exists", "{body}");
+    let clerk = app.login("clerk").await;
+    // A wrong check digit: refused by the identifier's rule.
+    let (s, body) = app
+        .call(
+            Some(&clerk),
+            Method::POST,
+            "/api/v1/persons/lookup",
+            Some(json!({"id": "110105194912310021"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["error"]["rule"], "id.resident", "{body}");
     let (s, body) = app
         .call(
             Some(&t),

@@ -82,7 +82,7 @@ async fn foreign_staff(app: &TestApp, username: &str, role: &str) -> sirm_testki
         display_name: username.into(),
         agency: "110108".into(),
         roles: vec![role.into()],
-        kind: "staff".into(),
+        kind: sirm_domain::status::AccountKind::Staff,
         person_id: None,
         employer: None,
     };

@@ -11,6 +11,7 @@
 //!   timeout and lifetime apply, `sirm logout` ends it. Scripts use this, as
 //!   a second-factor code works only once.
 
+use sirm_domain::RuleId;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -66,8 +67,9 @@ impl Operator {
         if let Some(user) = self.user() {
             // Zeroised when dropped (剩余信息保护).
             let password = zeroize::Zeroizing::new(
-                sign_in_password(user, self.password_file.as_deref())
-                    .map_err(|e| AppError::Unauthenticated(format!("{e:#}")))?,
+                sign_in_password(user, self.password_file.as_deref()).map_err(|e| {
+                    AppError::unauthenticated(RuleId::SignInRequired, format!("{e:#}"))
+                })?,
             );
             return match sirm
                 .login(user, &password, self.totp.as_deref(), "cli")
@@ -91,7 +93,7 @@ impl Operator {
                 use std::os::unix::fs::PermissionsExt;
                 if let Ok(m) = std::fs::metadata(file) {
                     if m.permissions().mode() & 0o077 != 0 {
-                        return Err(AppError::Unauthenticated(format!(
+                        return Err(AppError::unauthenticated(RuleId::SignInRequired, format!(
                             "{}: a session file readable by others is refused (chmod 600, or sign in again)",
                             file.display()
                         )));
@@ -99,10 +101,13 @@ impl Operator {
                 }
             }
             let token = std::fs::read_to_string(file).map_err(|e| {
-                AppError::Unauthenticated(format!(
-                    "{}: cannot read the session file ({e}); sign in with `sirm login`",
-                    file.display()
-                ))
+                AppError::unauthenticated(
+                    RuleId::SignInRequired,
+                    format!(
+                        "{}: cannot read the session file ({e}); sign in with `sirm login`",
+                        file.display()
+                    ),
+                )
             })?;
             let token = token.trim().to_string();
             return match sirm.session_principal(&token, "cli").await {
@@ -114,18 +119,18 @@ impl Operator {
                 }),
                 Err(e) => {
                     let _ = sirm.flush_refusals(true).await;
-                    Err(AppError::Unauthenticated(format!(
+                    Err(AppError::unauthenticated(RuleId::SignInRequired, format!(
                         "the session in {} is no longer valid ({e}); sign in again with `sirm login`",
                         file.display()
                     )))
                 }
             };
         }
-        Err(AppError::Unauthenticated(
+        Err(AppError::unauthenticated(
+            RuleId::SignInRequired,
             "this command acts on the installation: sign in with --as USER (and --totp CODE), \
              or `sirm login --as USER --session-file FILE` once and pass --session-file FILE \
-             (or SIRM_SESSION_FILE)"
-                .into(),
+             (or SIRM_SESSION_FILE)",
         ))
     }
 

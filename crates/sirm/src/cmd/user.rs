@@ -223,9 +223,9 @@ fn is_refusal(e: &AppError) -> bool {
         e,
         AppError::Invalid { .. }
             | AppError::Forbidden { .. }
-            | AppError::Conflict(_)
+            | AppError::Conflict { .. }
             | AppError::NotFound(_)
-            | AppError::Unauthenticated(_)
+            | AppError::Unauthenticated { .. }
             | AppError::SecondFactorRequired
     )
 }

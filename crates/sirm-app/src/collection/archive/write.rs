@@ -1,6 +1,7 @@
 //! Storing materials: from bytes, from a file, or from an upload arriving
 //! chunk by chunk; each written once under its SHA-256, sealed.
 
+use sirm_domain::RuleId;
 use std::io::Write;
 use std::path::Path;
 
@@ -31,7 +32,11 @@ impl Archive {
             ));
         }
         let media_type = sniff(bytes).ok_or_else(|| {
-            AppError::invalid("material", format!("{name}: not a PDF, PNG or JPEG file"))
+            AppError::invalid_by(
+                "material",
+                RuleId::MaterialsType,
+                format!("{name}: not a PDF, PNG or JPEG file"),
+            )
         })?;
         let sha256 = hex::encode(Sha256::digest(bytes));
         self.write(&sha256, bytes).await?;
@@ -258,7 +263,11 @@ impl Archive {
             ));
         }
         let media_type = sniff(&file.head).ok_or_else(|| {
-            AppError::invalid("material", format!("{name}: not a PDF, PNG or JPEG file"))
+            AppError::invalid_by(
+                "material",
+                RuleId::MaterialsType,
+                format!("{name}: not a PDF, PNG or JPEG file"),
+            )
         })?;
         let sha256 = hex::encode(std::mem::take(&mut file.hasher).finalize());
         self.commit(file.tmp.path(), &sha256).await?;

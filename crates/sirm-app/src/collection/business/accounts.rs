@@ -2,6 +2,7 @@
 //! account, with monthly-accumulation interest (RULES.md).
 
 use sirm_domain::records::{self, kind, AccountSettlement};
+use sirm_domain::RuleId;
 use sirm_ledger::{EntryDraft, Stream};
 
 use super::{Business, DraftStream};
@@ -33,10 +34,10 @@ impl Business for Settle {
             ));
         }
         if sirm.store.settled_count(a.year).await? > 0 {
-            return Err(AppError::Conflict(format!(
-                "personal accounts are already settled for {}",
-                a.year
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::AlreadyDone,
+                format!("personal accounts are already settled for {}", a.year),
+            ));
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 use sirm_domain::records::{self, kind, BenefitStatusChange, RetirementApplication};
 use sirm_domain::status::BenefitStatus;
+use sirm_domain::RuleId;
 use sirm_ledger::{EntryDraft, Stream};
 
 use super::{person_of_agency, Business};
@@ -25,10 +26,10 @@ impl Business for Retire {
     ) -> Result<(), AppError> {
         person_of_agency(sirm, who, &r.id).await?;
         if sirm.store.benefit_of(r.id.as_str()).await?.is_some() {
-            return Err(AppError::Conflict(format!(
-                "{} already has a benefit granted",
-                r.id.short()
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::AlreadyDone,
+                format!("{} already has a benefit granted", r.id.short()),
+            ));
         }
         // Eligibility and pension are computed by `drafts`.
         Ok(())
@@ -60,20 +61,19 @@ impl Business for Status {
 
     async fn check(sirm: &Sirm, who: &Principal, b: &BenefitStatusChange) -> Result<(), AppError> {
         person_of_agency(sirm, who, &b.id).await?;
-        if b.status != "suspended" && b.status != "terminated" {
+        if b.status == BenefitStatus::Granted {
             return Err(AppError::invalid(
                 "status",
-                format!("{:?} is not suspended or terminated", b.status),
+                format!("{} is not suspended or terminated", b.status),
             ));
         }
-        records::check_text("reason", &b.reason, 400)
-            .map_err(|e| AppError::invalid("reason", e))?;
+        records::check_text("reason", &b.reason, 400).map_err(AppError::invalid_record)?;
         match sirm.store.benefit_of(b.id.as_str()).await? {
             None => Err(AppError::NotFound(format!("a benefit of {}", b.id.short()))),
-            Some((BenefitStatus::Terminated, ..)) => Err(AppError::Conflict(format!(
-                "the benefit of {} is already terminated",
-                b.id.short()
-            ))),
+            Some((BenefitStatus::Terminated, ..)) => Err(AppError::conflict_by(
+                RuleId::AlreadyDone,
+                format!("the benefit of {} is already terminated", b.id.short()),
+            )),
             Some(_) => Ok(()),
         }
     }

@@ -2,6 +2,7 @@
 //! line or as a file, assessed by the rules engine (Art 6).
 
 use sirm_domain::records::{self, kind, ContributionDeclaration, DeclarationFile};
+use sirm_domain::RuleId;
 use sirm_ledger::{EntryDraft, Stream};
 
 use super::{Business, DraftStream};
@@ -62,10 +63,13 @@ impl Business for DeclareFile {
             .await?
             > 0
         {
-            return Err(AppError::Conflict(format!(
-                "{} already has contributions assessed for {}",
-                d.credit_code, d.month
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::DeclarationAssessed,
+                format!(
+                    "{} already has contributions assessed for {}",
+                    d.credit_code, d.month
+                ),
+            ));
         }
         // The archived file must still be there, unaltered.
         sirm.archive().verified_path(&d.file.sha256).await?;
@@ -122,8 +126,9 @@ async fn check_declaration(
     for (i, line) in d.lines.iter().enumerate() {
         let n = i + 1;
         if !seen.insert(line.id.as_str().to_string()) {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_by(
                 format!("lines[{n}].id"),
+                RuleId::DeclarationPersonTwice,
                 format!("{} is declared twice", line.id.short()),
             ));
         }
@@ -144,8 +149,9 @@ async fn check_declaration(
                     && j.end_on.is_none_or(|e| e >= first)
             });
         if !employed {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_by(
                 format!("lines[{n}].id"),
+                RuleId::DeclarationNotEmployed,
                 format!(
                     "{} is not employed by {} in {}",
                     line.id.short(),
@@ -161,11 +167,14 @@ async fn check_declaration(
             .iter()
             .any(|c| c.month == d.month)
         {
-            return Err(AppError::Conflict(format!(
-                "lines[{n}]: {} already has contributions assessed for {}",
-                line.id.short(),
-                d.month
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::DeclarationAssessed,
+                format!(
+                    "lines[{n}]: {} already has contributions assessed for {}",
+                    line.id.short(),
+                    d.month
+                ),
+            ));
         }
     }
     Ok(())

@@ -5,6 +5,7 @@
 use sirm_domain::access::Permission;
 use sirm_domain::records::{self, kind, ContributionCorrection, PersonErasure};
 use sirm_domain::status::ContributionStatus;
+use sirm_domain::RuleId;
 use sirm_ledger::{EntryDraft, Stream};
 
 use super::contributions::assess;
@@ -88,8 +89,7 @@ impl Business for ContributionCorrect {
         c: &ContributionCorrection,
     ) -> Result<(), AppError> {
         person_of_agency(sirm, who, &c.id).await?;
-        records::check_text("reason", &c.reason, 400)
-            .map_err(|e| AppError::invalid("reason", e))?;
+        records::check_text("reason", &c.reason, 400).map_err(AppError::invalid_record)?;
         if c.declared_wage.is_sign_negative() {
             return Err(AppError::invalid("declared_wage", "must not be negative"));
         }
@@ -103,7 +103,7 @@ impl Business for ContributionCorrect {
                 c.id.short(),
                 c.month
             ))),
-            Some((_, _, ContributionStatus::Paid)) => Err(AppError::Conflict(format!(
+            Some((_, _, ContributionStatus::Paid)) => Err(AppError::conflict_by(RuleId::AlreadyDone, format!(
                 "{} {} is already paid: a paid month is settled by refund or supplementary payment, not corrected",
                 c.id.short(),
                 c.month
@@ -140,16 +140,16 @@ impl Business for PersonErase {
     async fn check(sirm: &Sirm, who: &Principal, e: &PersonErasure) -> Result<(), AppError> {
         person_of_agency(sirm, who, &e.id).await?;
         for (f, v, max) in [("reason", &e.reason, 400), ("basis", &e.basis, 400)] {
-            records::check_text(f, v, max).map_err(|err| AppError::invalid(f, err))?;
+            records::check_text(f, v, max).map_err(AppError::invalid_record)?;
         }
         if matches!(
             sirm.data_key(&e.id, false).await?,
             Some(crate::privacy::DataKey::Erased)
         ) {
-            return Err(AppError::Conflict(format!(
-                "the personal data of {} was erased already",
-                e.id.short()
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::AlreadyDone,
+                format!("the personal data of {} was erased already", e.id.short()),
+            ));
         }
         Ok(())
     }
@@ -185,7 +185,7 @@ async fn correct_contribution(
         })?;
     let credit_code: sirm_domain::id::CreditCode = credit_code
         .parse()
-        .map_err(|e| AppError::invalid("credit_code", e))?;
+        .map_err(|e| AppError::invalid_id("credit_code", e))?;
     let previous_declared_wage = previous;
     let decl = records::ContributionDeclaration {
         credit_code,

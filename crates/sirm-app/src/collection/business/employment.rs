@@ -1,6 +1,7 @@
 //! Employment: 增员 (an employment starts) and 减员 (it ends).
 
 use sirm_domain::records::{EmploymentEnd, EmploymentStart};
+use sirm_domain::RuleId;
 use sirm_ledger::EntryDraft;
 
 use super::{person_of_agency, Business};
@@ -18,8 +19,9 @@ impl Business for EmploymentStarts {
     async fn check(sirm: &Sirm, who: &Principal, e: &EmploymentStart) -> Result<(), AppError> {
         person_of_agency(sirm, who, &e.id).await?;
         if e.start_on < sirm.birth_date_of(&e.id).await? {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_by(
                 "start_on",
+                RuleId::DateOrder,
                 "is before the birth date in the ID number",
             ));
         }
@@ -29,7 +31,7 @@ impl Business for EmploymentStarts {
             // Overlap: an open employment, or one that ends on or after this start.
             let overlaps = job.end_on.is_none_or(|end| end >= start);
             if overlaps {
-                return Err(AppError::Conflict(format!(
+                return Err(AppError::conflict_by(RuleId::EmploymentOverlap, format!(
                     "start_on {start}: overlaps the employment with {} from {}{}; end that one first",
                     job.credit_code,
                     job.start_on,
@@ -74,8 +76,9 @@ impl Business for EmploymentEnds {
                 ))
             })?;
         if e.end_on < open.start_on {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_by(
                 "end_on",
+                RuleId::DateOrder,
                 format!("is before the start {}", open.start_on),
             ));
         }

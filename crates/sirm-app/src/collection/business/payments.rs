@@ -3,6 +3,7 @@
 
 use sirm_domain::records::{self, kind, BenefitPaymentRun, ContributionPaid};
 use sirm_domain::status::ContributionStatus;
+use sirm_domain::RuleId;
 use sirm_ledger::{EntryDraft, Stream};
 
 use super::{Business, DraftStream};
@@ -32,10 +33,10 @@ impl Business for ContributionPayment {
             .iter()
             .any(|(_, status)| *status == ContributionStatus::Paid)
         {
-            return Err(AppError::Conflict(format!(
-                "{} {} is already paid",
-                p.credit_code, p.month
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::AlreadyDone,
+                format!("{} {} is already paid", p.credit_code, p.month),
+            ));
         }
         let due: rust_decimal::Decimal = rows.iter().flat_map(|(amounts, _)| amounts).sum();
         if p.amount != due {
@@ -88,10 +89,10 @@ impl Business for PaymentRun {
             .await?
             > 0
         {
-            return Err(AppError::Conflict(format!(
-                "benefits for {} are already paid",
-                r.month
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::AlreadyDone,
+                format!("benefits for {} are already paid", r.month),
+            ));
         }
         if sirm
             .store
@@ -177,7 +178,7 @@ async fn payment_drafts(
             .parse()
             .map_err(|e| AppError::invalid("person_id", e))?;
         let refuse = |what: String| {
-            AppError::Conflict(format!(
+            AppError::conflict(format!(
                 "benefit of {} (benefit table row naming entry {}): {what}; the benefit \
                  table disagrees with the ledger, so nothing is paid — run `sirm verify`, \
                  then `sirm rebuild`, and approve again",

@@ -7,6 +7,7 @@ use sirm_domain::records::{
     self, EmployerChange, EmployerDeregistration, EmployerRegistration, PersonChange,
     PersonRegistration,
 };
+use sirm_domain::RuleId;
 use sirm_ledger::EntryDraft;
 
 use super::{parse, person_of_agency, Business};
@@ -32,10 +33,10 @@ impl Business for PersonRegister {
 
     async fn check(sirm: &Sirm, _who: &Principal, p: &PersonRegistration) -> Result<(), AppError> {
         if sirm.store.person(p.id.as_str()).await?.is_some() {
-            return Err(AppError::Conflict(format!(
-                "person {} is already registered",
-                p.id.short()
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::RegistrationDuplicate,
+                format!("person {} is already registered", p.id.short()),
+            ));
         }
         Ok(())
     }
@@ -95,10 +96,10 @@ impl Business for EmployerRegister {
             .employer_exists(e.credit_code.as_str(), &who.agency)
             .await?
         {
-            return Err(AppError::Conflict(format!(
-                "employer {} is already registered",
-                e.credit_code
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::RegistrationDuplicate,
+                format!("employer {} is already registered", e.credit_code),
+            ));
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! months, never twice for the same month and kind.
 
 use sirm_domain::records::{self, kind, SubsidyGrant};
+use sirm_domain::RuleId;
 use sirm_ledger::{EntryDraft, Stream};
 
 use super::{person_of_agency, Business};
@@ -18,10 +19,7 @@ impl Business for Grant {
 
     async fn check(sirm: &Sirm, who: &Principal, g: &SubsidyGrant) -> Result<(), AppError> {
         person_of_agency(sirm, who, &g.id).await?;
-        g.validate().map_err(|e| {
-            let (field, msg) = e.split_once(": ").unwrap_or(("data", e.as_str()));
-            AppError::invalid(field.to_string(), msg.to_string())
-        })?;
+        g.validate().map_err(AppError::invalid_record)?;
         let taken = sirm
             .store
             .subsidised_months(
@@ -32,11 +30,14 @@ impl Business for Grant {
             )
             .await?;
         if let Some(m) = taken.first() {
-            return Err(AppError::Conflict(format!(
-                "from_month: {} already has a {} subsidy for {m}",
-                g.id.short(),
-                g.kind
-            )));
+            return Err(AppError::conflict_by(
+                RuleId::AlreadyDone,
+                format!(
+                    "from_month: {} already has a {} subsidy for {m}",
+                    g.id.short(),
+                    g.kind
+                ),
+            ));
         }
         Ok(())
     }

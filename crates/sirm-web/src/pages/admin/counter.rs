@@ -16,8 +16,13 @@ use crate::routes::Caller;
 use crate::AppState;
 
 /// The resident ID number of the person at the counter.
-const PERSON_ID: Input =
-    Input::required("id", "公民身份号码", "Resident ID number", FieldKind::Text).with_maxlength(18);
+const PERSON_ID: Input = Input::required(
+    "id",
+    "公民身份号码",
+    "Resident ID number",
+    FieldKind::ResidentId,
+)
+.with_maxlength(18);
 const QUERY_PIN: Input = Input::required(
     "pin",
     "查询密码（6位数字，由本人输入）",
@@ -174,7 +179,7 @@ pub async fn issue_activation(
 ) -> Response {
     let res = match f.id.trim().parse::<ResidentId>() {
         Ok(id) => st.sirm.issue_activation_code(&c.principal, &id).await,
-        Err(e) => Err(sirm_app::AppError::invalid("id", e)),
+        Err(e) => Err(sirm_app::AppError::invalid_id("id", e)),
     };
     let (msg, err) = outcome(res, |a| {
         format!(
@@ -220,9 +225,10 @@ pub async fn set_query_pin(
     Form(f): Form<QueryPinForm>,
 ) -> Response {
     let res = match f.id.trim().parse::<ResidentId>() {
-        Err(e) => Err(sirm_app::AppError::invalid("id", e)),
-        Ok(_) if f.pin != f.pin_confirm => Err(sirm_app::AppError::invalid(
+        Err(e) => Err(sirm_app::AppError::invalid_id("id", e)),
+        Ok(_) if f.pin != f.pin_confirm => Err(sirm_app::AppError::invalid_by(
             "pin_confirm",
+            sirm_domain::RuleId::PinMismatch,
             "the two PINs differ",
         )),
         Ok(id) => st.sirm.set_query_pin(&c.principal, &id, &f.pin).await,
@@ -261,7 +267,7 @@ pub async fn add_employer_agent(
                 .add_employer_agent(&c.principal, &f.username, &f.display_name, &code)
                 .await
         }
-        Err(e) => Err(sirm_app::AppError::invalid("credit_code", e)),
+        Err(e) => Err(sirm_app::AppError::invalid_id("credit_code", e)),
     };
     let (msg, err) = outcome(res, |i| {
         format!("{}: issued password / 初始密码 {}", i.username, i.password)
@@ -289,11 +295,21 @@ pub async fn record_delegation(
             .person
             .trim()
             .parse::<ResidentId>()
-            .map_err(|e| sirm_app::AppError::invalid("person", e))?;
-        let from = NaiveDate::parse_from_str(f.valid_from.trim(), "%Y-%m-%d")
-            .map_err(|_| sirm_app::AppError::invalid("valid_from", "not a date"))?;
-        let until = NaiveDate::parse_from_str(f.valid_until.trim(), "%Y-%m-%d")
-            .map_err(|_| sirm_app::AppError::invalid("valid_until", "not a date"))?;
+            .map_err(|e| sirm_app::AppError::invalid_id("person", e))?;
+        let from = NaiveDate::parse_from_str(f.valid_from.trim(), "%Y-%m-%d").map_err(|_| {
+            sirm_app::AppError::invalid_by(
+                "valid_from",
+                sirm_domain::RuleId::DateFormat,
+                "not a date",
+            )
+        })?;
+        let until = NaiveDate::parse_from_str(f.valid_until.trim(), "%Y-%m-%d").map_err(|_| {
+            sirm_app::AppError::invalid_by(
+                "valid_until",
+                sirm_domain::RuleId::DateFormat,
+                "not a date",
+            )
+        })?;
         let scope: Vec<String> = f
             .scope
             .split(',')

@@ -9,7 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup, DOCTYPE};
 use sirm_app::Principal;
 
-use super::{zh, MENU, STYLE};
+use super::{MENU, STYLE};
 
 mod error;
 mod extra;
@@ -27,15 +27,11 @@ pub fn csrf(token: &str) -> Markup {
     html! { input type="hidden" name="csrf" value=(token); }
 }
 
-/// Message box for a page (`ok` or `err`). Errors lead with Chinese when the
-/// message is recognised, the English detail below.
+/// Message box for a page (`ok` or `err`) holding a sentence the page
+/// wrote itself; an error of a request is shown by [`error_notice`] (Chinese
+/// by its rule or code, the English detail below).
 pub fn notice(class: &str, msg: &str) -> Markup {
-    match (class, zh::message_zh(msg)) {
-        ("err", Some(z)) => html! {
-            div class=(class) id=(class) { strong { (z) } br; span.en { (msg) } }
-        },
-        _ => html! { div class=(class) id=(class) { (msg) } },
-    }
+    html! { div class=(class) id=(class) { (msg) } }
 }
 
 /// [`notice`] for an optional `(class, message)`; nothing when `None`.
@@ -58,13 +54,22 @@ pub enum FieldKind {
     /// A yes/no choice (`<input type=checkbox>`): "是" when ticked, absent
     /// when not.
     YesNo,
+    /// A resident ID number (公民身份号码), checked before submission.
+    ResidentId,
+    /// A unified social credit code (统一社会信用代码), checked before
+    /// submission.
+    CreditCode,
 }
 
 impl FieldKind {
     /// The `type` attribute of an `<input>` of this kind.
     pub fn input_type(self) -> &'static str {
         match self {
-            FieldKind::Text | FieldKind::Lines | FieldKind::Document => "text",
+            FieldKind::Text
+            | FieldKind::Lines
+            | FieldKind::Document
+            | FieldKind::ResidentId
+            | FieldKind::CreditCode => "text",
             FieldKind::Number => "number",
             FieldKind::Date => "date",
             FieldKind::Month => "month",

@@ -31,7 +31,7 @@ async fn arrears_rows(
         None => None,
         Some(e) => Some(
             e.parse::<sirm_domain::id::CreditCode>()
-                .map_err(|err| ApiError::bad_request(format!("employer: {err}")))?,
+                .map_err(|err| sirm_app::AppError::invalid_id("employer", err))?,
         ),
     };
     Ok(st.sirm.arrears(&c.principal, employer.as_ref()).await?)

@@ -5,21 +5,26 @@ use maud::{html, Markup};
 use serde_json::{Map, Value};
 use sirm_app::collection::BusinessType;
 
-use crate::pages::ui::FieldKind::{Date, Document, Lines, Month, Number, Text, YesNo};
+use sirm_app::AppError;
+use sirm_domain::RuleId;
+
+use crate::pages::ui::FieldKind::{
+    CreditCode, Date, Document, Lines, Month, Number, ResidentId, Text, YesNo,
+};
 use crate::pages::ui::FormField as F;
 
-const RESIDENT_ID: F = F::required("id", "公民身份号码", "Resident ID number", Text);
+const RESIDENT_ID: F = F::required("id", "公民身份号码", "Resident ID number", ResidentId);
 const CREDIT_CODE: F = F::required(
     "credit_code",
     "统一社会信用代码",
     "Unified social credit code",
-    Text,
+    CreditCode,
 );
 const EMPLOYER_CODE: F = F::required(
     "credit_code",
     "用人单位统一社会信用代码",
     "Employer's credit code",
-    Text,
+    CreditCode,
 );
 const EFFECTIVE_ON: F = F::required("effective_on", "生效日期", "Effective on", Date);
 const MONTH_DUE: F = F::required("month", "费款所属期（年-月）", "Month (YYYY-MM)", Month);
@@ -340,6 +345,66 @@ pub(super) fn values_of(bt: BusinessType, data: &Value) -> Map<String, Value> {
 }
 
 /// Turn form text into the typed raw-data object of the business type.
+/// The typed fields of a form checked one by one, so that a mistyped ID
+/// number, credit code, date or month is refused by its rule and names its
+/// field (the whole raw data is checked again when submitted).
+pub(super) fn check_form(bt: BusinessType, form: &Map<String, Value>) -> Result<(), AppError> {
+    for f in fields(bt) {
+        let Some(v) = form
+            .get(f.name)
+            .and_then(|v| v.as_str())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        else {
+            continue;
+        };
+        match f.kind {
+            ResidentId => check_resident_id(f.name, v)?,
+            CreditCode => {
+                v.parse::<sirm_domain::id::CreditCode>()
+                    .map_err(|e| AppError::invalid_id(f.name, e))?;
+            }
+            Date => {
+                chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+                    AppError::invalid_by(
+                        f.name,
+                        RuleId::DateFormat,
+                        format!("{v:?} is not a date (YYYY-MM-DD)"),
+                    )
+                })?;
+            }
+            Month => {
+                sirm_domain::rules::Month::parse(v)
+                    .map_err(|e| AppError::invalid_by(f.name, RuleId::DateFormat, e))?;
+            }
+            Lines => {
+                for (i, (id, _)) in lines(v).enumerate() {
+                    check_resident_id(&format!("{}[{}].id", f.name, i + 1), id)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn check_resident_id(field: &str, v: &str) -> Result<(), AppError> {
+    v.parse::<sirm_domain::id::ResidentId>()
+        .map(drop)
+        .map_err(|e| AppError::invalid_id(field, e))
+}
+
+/// The lines of a "ID,wage" list: each line's ID and, when the line has a
+/// separator, its wage.
+fn lines(v: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
+    v.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| {
+        match l.split_once([',', '，', '\t', ' ']) {
+            Some((id, wage)) => (id.trim(), Some(wage.trim())),
+            None => (l, None),
+        }
+    })
+}
+
 pub(super) fn data_of(bt: BusinessType, form: &Map<String, Value>) -> Value {
     let mut data = Map::new();
     for f in fields(bt) {
@@ -355,14 +420,10 @@ pub(super) fn data_of(bt: BusinessType, form: &Map<String, Value>) -> Value {
             // "ID,wage" per line → [{"id": …, "declared_wage": "…"}]; a line
             // without a separator keeps its text, so validation names it.
             Lines => Value::Array(
-                v.lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(|l| match l.split_once([',', '，', '\t', ' ']) {
-                        Some((id, wage)) => {
-                            serde_json::json!({"id": id.trim(), "declared_wage": wage.trim()})
-                        }
-                        None => serde_json::json!({"id": l}),
+                lines(v)
+                    .map(|(id, wage)| match wage {
+                        Some(wage) => serde_json::json!({"id": id, "declared_wage": wage}),
+                        None => serde_json::json!({"id": id}),
                     })
                     .collect(),
             ),

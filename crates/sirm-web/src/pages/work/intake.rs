@@ -11,7 +11,7 @@ use sirm_app::collection::archive::MAX_MATERIAL_BYTES;
 use sirm_app::collection::BusinessType;
 use sirm_domain::records::Material;
 
-use super::fields::{data_of, inputs};
+use super::fields::{check_form, data_of, inputs};
 use crate::error::ApiError;
 use crate::pages::{body, error_page, ui};
 use crate::routes::Caller;
@@ -167,11 +167,14 @@ pub async fn submit(
     };
     let result = match error {
         Some(e) => Err(e),
-        None => st
-            .sirm
-            .submit_application(&c.principal, bt.as_str(), data_of(bt, &form), materials)
-            .await
-            .map_err(ApiError::from),
+        None => match check_form(bt, &form) {
+            Err(e) => Err(ApiError::from(e)),
+            Ok(()) => st
+                .sirm
+                .submit_application(&c.principal, bt.as_str(), data_of(bt, &form), materials)
+                .await
+                .map_err(ApiError::from),
+        },
     };
     match result {
         Ok(id) => Redirect::to(&format!("/applications/{id}")).into_response(),
