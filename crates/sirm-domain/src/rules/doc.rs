@@ -1,9 +1,10 @@
-//! Reading a parsed document (rule set or calc input) key by key, with every
-//! error naming the dotted path of the key and the offending value.
+//! Reading a calc input key by key, with every error naming the dotted path
+//! of the key and the offending value; the text rules of decimals and whole
+//! numbers, shared with the typed rule set reading (`de.rs`,
+//! `ruleset/schema.rs`); the deep merge of rule set documents.
 //!
-//! Rule sets in TOML are converted to `serde_json::Value` first, so one reader
-//! serves both formats. Money and rates must be strings holding decimals: a TOML
-//! or JSON float is refused, never converted (no `f64` anywhere).
+//! Money and rates must be strings holding decimals: a TOML or JSON float is
+//! refused, never converted (no `f64` anywhere).
 
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
@@ -30,48 +31,51 @@ pub(crate) fn join(path: &str, key: &str) -> String {
     }
 }
 
+/// Why a number must be written as a string.
+pub(crate) const BARE_NUMBER: &str =
+    "must be a string holding a decimal (e.g. \"8000.00\", \"0.0612\"), not a bare number";
+
+/// Parses the text of a decimal (digits, at most one point, a leading minus);
+/// the error is the reason.
+pub(crate) fn decimal_str(s: &str) -> Result<Decimal, String> {
+    let ok = !s.is_empty()
+        && s.bytes()
+            .all(|c| c.is_ascii_digit() || c == b'.' || c == b'-')
+        && s.bytes().filter(|&c| c == b'.').count() <= 1
+        && !s[1..].contains('-')
+        && s.bytes().any(|c| c.is_ascii_digit());
+    if !ok {
+        return Err("not a decimal number".to_owned());
+    }
+    Decimal::from_str_exact(s).map_err(|e| format!("not a decimal number ({e})"))
+}
+
 /// Parses a decimal held in a JSON string.
 pub(crate) fn decimal(v: &Value, path: &str) -> Result<Decimal, RuleError> {
     match v {
-        Value::String(s) => {
-            let ok = !s.is_empty()
-                && s.bytes()
-                    .all(|c| c.is_ascii_digit() || c == b'.' || c == b'-')
-                && s.bytes().filter(|&c| c == b'.').count() <= 1
-                && !s[1..].contains('-')
-                && s.bytes().any(|c| c.is_ascii_digit());
-            if !ok {
-                return Err(RuleError::invalid(path, show(v), "not a decimal number"));
-            }
-            Decimal::from_str_exact(s).map_err(|e| {
-                RuleError::invalid(path, show(v), format!("not a decimal number ({e})"))
-            })
-        }
-        Value::Number(_) => Err(RuleError::invalid(
-            path,
-            show(v),
-            "must be a string holding a decimal (e.g. \"8000.00\", \"0.0612\"), not a bare number",
-        )),
+        Value::String(s) => decimal_str(s).map_err(|why| RuleError::invalid(path, show(v), why)),
+        Value::Number(_) => Err(RuleError::invalid(path, show(v), BARE_NUMBER)),
         _ => Err(RuleError::invalid(path, show(v), "not a decimal number")),
     }
+}
+
+/// Parses the text of a whole number (digits, a leading minus).
+pub(crate) fn integer_str(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    s.parse::<i64>().ok()
 }
 
 /// Parses an integer: a JSON integer or a string of digits.
 pub(crate) fn integer(v: &Value, path: &str) -> Result<i64, RuleError> {
     match v {
-        Value::Number(n) => n
-            .as_i64()
-            .ok_or_else(|| RuleError::invalid(path, show(v), "not a whole number")),
-        Value::String(s) => {
-            let digits = s.strip_prefix('-').unwrap_or(s);
-            if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(RuleError::invalid(path, show(v), "not a whole number"));
-            }
-            s.parse::<i64>()
-                .map_err(|_| RuleError::invalid(path, show(v), "not a whole number"))
-        }
-        _ => Err(RuleError::invalid(path, show(v), "not a whole number")),
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => integer_str(s),
+        _ => None,
     }
+    .ok_or_else(|| RuleError::invalid(path, show(v), "not a whole number"))
 }
 
 /// An integer within `range`.

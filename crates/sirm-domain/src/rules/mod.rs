@@ -26,6 +26,7 @@
 
 pub mod builtin;
 pub mod calc;
+pub(crate) mod de;
 pub(crate) mod doc;
 pub mod engine;
 pub mod error;

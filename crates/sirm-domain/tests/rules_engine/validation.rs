@@ -249,3 +249,178 @@ pub(super) fn calc_output_recomputes_from_its_request() {
         assert_eq!(a, b, "{rule}");
     }
 }
+
+/// The national document with `edit` applied, loaded; the error inside
+/// ``rule set `national`: …``.
+fn national_variant_error(edit: impl FnOnce(&mut Value)) -> RuleError {
+    let mut doc = sirm_domain::rules::ruleset::parse_document(
+        builtin::NATIONAL_TOML,
+        Format::Toml,
+        "national",
+    )
+    .unwrap();
+    edit(&mut doc);
+    match RuleSet::from_document(&doc, None).unwrap_err() {
+        RuleError::InRuleSet { rule_set, error } => {
+            assert_eq!(rule_set, "national");
+            *error
+        }
+        e => panic!("not inside the rule set: {e}"),
+    }
+}
+
+fn invalid(key: &str, value: &str, reason: &str) -> RuleError {
+    RuleError::Invalid {
+        key: key.into(),
+        value: value.into(),
+        reason: reason.into(),
+    }
+}
+
+#[test]
+pub(super) fn typed_reading_names_key_value_and_reason() {
+    let err = |edit: fn(&mut Value)| national_variant_error(edit);
+    // An unknown key deep in a section: its dotted key and the allowed keys.
+    assert_eq!(
+        err(|d| d["retirement"]["female_55"]["cap_month"] = json!(36)),
+        RuleError::UnknownKey {
+            key: "retirement.female_55.cap_month".into(),
+            allowed: "original_age_years, first_affected_birth_month, step_months, cap_months"
+                .into(),
+        }
+    );
+    assert_eq!(
+        err(|d| d["defaults"]["rates"]["medical"]["employe"] = json!("0.02")),
+        RuleError::UnknownKey {
+            key: "defaults.rates.medical.employe".into(),
+            allowed: "employer, employee".into(),
+        }
+    );
+    let e = load_demo_variant(|d| d["years"]["2023"]["rates"]["pension"] = json!({"emp": "0.16"}))
+        .unwrap_err();
+    assert_eq!(e.key(), Some("years.2023.rates.pension.emp"), "{e}");
+    assert!(
+        e.to_string()
+            .ends_with("unknown key (allowed here: employer, employee)"),
+        "{e}"
+    );
+
+    // A missing key, and a known key holding null (absent).
+    assert_eq!(
+        err(|d| {
+            d["rounding"]["index"]
+                .as_object_mut()
+                .unwrap()
+                .remove("scale");
+        }),
+        RuleError::Missing {
+            key: "rounding.index.scale".into()
+        }
+    );
+    assert_eq!(
+        err(|d| d["min_contribution"]["step_months"] = Value::Null),
+        RuleError::Missing {
+            key: "min_contribution.step_months".into()
+        }
+    );
+
+    // A bare number where a decimal string is required: refused, not converted.
+    let bare =
+        "must be a string holding a decimal (e.g. \"8000.00\", \"0.0612\"), not a bare number";
+    assert_eq!(
+        err(|d| d["crediting_rates"]["2021"] = json!(0.0669)),
+        invalid("crediting_rates.2021", "0.0669", bare)
+    );
+    assert_eq!(
+        err(|d| d["defaults"]["floor_ratio"] = json!(1)),
+        invalid("defaults.floor_ratio", "1", bare)
+    );
+
+    // Integers out of range, as a number or a string of digits.
+    assert_eq!(
+        err(|d| d["retirement"]["male"]["step_months"] = json!(121)),
+        invalid(
+            "retirement.male.step_months",
+            "121",
+            "must be between 1 and 120"
+        )
+    );
+    assert_eq!(
+        err(|d| d["rounding"]["base"]["scale"] = json!("11")),
+        invalid("rounding.base.scale", "\"11\"", "must be between 0 and 10")
+    );
+
+    // Wrong types.
+    assert_eq!(
+        err(|d| d["rounding"]["amount"] = json!("half_up")),
+        invalid("rounding.amount", "\"half_up\"", "must be a table/object")
+    );
+    assert_eq!(
+        err(|d| d["rule_set"]["demo"] = json!("yes")),
+        invalid("rule_set.demo", "\"yes\"", "must be true or false")
+    );
+    assert_eq!(
+        err(|d| d["rule_set"]["sources"] = json!(["a", 3])),
+        invalid("rule_set.sources[1]", "3", "must be a string")
+    );
+    assert_eq!(
+        err(|d| d["payout_months"]["50"] = json!("many")),
+        invalid("payout_months.50", "\"many\"", "not a whole number")
+    );
+    assert_eq!(
+        err(|d| d["rounding"]["amount"]["mode"] = json!(2)),
+        invalid(
+            "rounding.amount.mode",
+            "2",
+            "must be half_up, half_even, down or up"
+        )
+    );
+    assert_eq!(
+        err(|d| d["retirement"]["male"]["first_affected_birth_month"] = json!("1965-13")),
+        invalid(
+            "retirement.male.first_affected_birth_month",
+            "\"1965-13\"",
+            "month 13 is outside 1–12"
+        )
+    );
+
+    // Keys that must be years, ages or industry classes.
+    assert_eq!(
+        err(|d| d["years"]["20x5"] = json!({})),
+        invalid("years.20x5", "\"20x5\"", "a year key must be four digits")
+    );
+    assert_eq!(
+        err(|d| d["defaults"]["rates"]["work_injury"]["33"] = json!("0.01")),
+        invalid(
+            "defaults.rates.work_injury.33",
+            "\"33\"",
+            "an industry class key must be 1–32"
+        )
+    );
+
+    // `params`: layer keys are read as typed values, sections are merged
+    // over the document and read with it; errors name `params.*`.
+    let set = national();
+    assert_eq!(
+        set.with_overrides(&json!({"floor_ratio": 0.6}))
+            .unwrap_err(),
+        invalid("params.floor_ratio", "0.6", bare)
+    );
+    assert_eq!(
+        set.with_overrides(&json!({"retirement": {"male": {"stepmonths": 1}}}))
+            .unwrap_err(),
+        RuleError::UnknownKey {
+            key: "params.retirement.male.stepmonths".into(),
+            allowed: "original_age_years, first_affected_birth_month, step_months, cap_months"
+                .into(),
+        }
+    );
+    let e = set.with_overrides(&json!({"bogus": 1})).unwrap_err();
+    assert_eq!(e.key(), Some("params.bogus"), "{e}");
+    assert!(e.to_string().contains("payout_months"), "{e}");
+    let s = set
+        .with_overrides(&json!({"rounding": {"amount": {"scale": 3}}}))
+        .unwrap();
+    assert_eq!(s.rounding.amount.scale, 3);
+    assert_eq!(s.rounding.base, set.rounding.base);
+}

@@ -9,7 +9,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::doc::{self, merge, show, Obj};
+use super::de;
+use super::doc::merge;
 use super::error::RuleError;
 use super::period::Month;
 use super::rounding::Rounding;
@@ -18,12 +19,14 @@ mod book;
 mod diff;
 mod identity;
 mod parse;
+mod schema;
 mod versions;
 pub use diff::{diff, Change, RuleSetDiff};
 
 pub use book::RuleBook;
 pub use identity::{DocumentHash, RuleSetId, RuleSetRef, MAX_ID_LEN};
-use parse::*;
+use parse::{check_contiguous, rename_to_params, Layer};
+use schema::{Document, Head, HeadExtends, LayerDoc, ParamsDoc, YearKey, LAYER_KEYS};
 pub use versions::{SuccessionError, Versions};
 
 // ---------------------------------------------------------------------------
@@ -332,72 +335,27 @@ pub fn parse_document(text: &str, format: Format, what: &str) -> Result<Value, R
     }
 }
 
-const TOP_KEYS: &[&str] = &[
-    "rule_set",
-    "rounding",
-    "defaults",
-    "years",
-    "crediting_rates",
-    "retirement",
-    "min_contribution",
-    "payout_months",
-];
-/// Top-level sections that `params` may override.
-pub(crate) const DOC_SECTIONS: &[&str] = &[
-    "rounding",
-    "crediting_rates",
-    "retirement",
-    "min_contribution",
-    "payout_months",
-];
-/// Keys of `[defaults]` and of each `[years.YYYY]` (and of `params`).
-pub(crate) const LAYER_KEYS: &[&str] = &[
-    "avg_wage",
-    "pension_base_wage",
-    "floor_ratio",
-    "ceiling_ratio",
-    "rates",
-    "transitional_coefficient",
-];
-const META_KEYS: &[&str] = &[
-    "id",
-    "version",
-    "title",
-    "region",
-    "extends",
-    "demo",
-    "sources",
-    "notes",
-    "valid_from",
-];
-
-/// Years a rule set may hold.
-const YEAR_RANGE: (i64, i64) = (1990, 2100);
-
 impl RuleSet {
     /// Loads a rule set from a parsed document. A document with
     /// `rule_set.extends` must be given the base it names (same id and version);
     /// its keys are merged over the base's.
     pub fn from_document(doc: &Value, base: Option<&RuleSet>) -> Result<RuleSet, RuleError> {
-        let root = Obj::new(doc, "")?;
-        let meta = Obj::new(root.req("rule_set")?, "rule_set")?;
-        let id = meta.str("id")?.to_owned();
+        let head: Head = de::read(doc, "")?;
+        let id = head.rule_set.id;
         let wrap = |e: RuleError| e.in_rule_set(&id);
-        let merged = match meta.get("extends") {
+        let head: HeadExtends = de::read(doc, "").map_err(wrap)?;
+        let merged = match head.rule_set.extends {
             None => doc.clone(),
             Some(ext) => {
-                let ext = Obj::new(ext, "rule_set.extends").map_err(wrap)?;
-                ext.deny_unknown(&["id", "version"]).map_err(wrap)?;
-                let want_id = ext.str("id").map_err(wrap)?;
-                let want_version = ext.int("version", 1, u32::MAX as i64).map_err(wrap)?;
+                let (want_id, want_version) = (ext.id, ext.version.0);
                 let base = base.ok_or_else(|| {
                     wrap(RuleError::invalid(
                         "rule_set.extends.id",
-                        format!("{want_id:?}"),
+                        format!("{:?}", want_id.as_str()),
                         "the base rule set is not loaded",
                     ))
                 })?;
-                if base.id() != want_id || i64::from(base.version()) != want_version {
+                if base.reference.id != want_id || i64::from(base.version()) != want_version {
                     return Err(wrap(RuleError::invalid(
                         "rule_set.extends",
                         format!("{want_id} v{want_version}"),
@@ -429,20 +387,20 @@ impl RuleSet {
     /// (`floor_ratio`, `rates`, …) override the defaults and every year;
     /// section keys (`payout_months`, `retirement`, …) override the section.
     pub fn with_overrides(&self, params: &Value) -> Result<RuleSet, RuleError> {
-        let p = Obj::new(params, "params")?;
-        let allowed: Vec<&str> = LAYER_KEYS.iter().chain(DOC_SECTIONS).copied().collect();
-        p.deny_unknown(&allowed)?;
-        // Type and range checks of layer keys, naming params.* keys.
-        Layer::parse(p, false)?;
+        // Keys, types and ranges of the layer keys, naming params.* keys;
+        // the sections are read with the document they are merged into.
+        let _: ParamsDoc = de::read(params, "params")?;
         let mut layer = Map::new();
         let mut doc = self.document.clone();
-        for (k, v) in p.map {
-            if LAYER_KEYS.contains(&k.as_str()) {
-                layer.insert(k.clone(), v.clone());
-            } else {
-                let mut top = Map::new();
-                top.insert(k.clone(), v.clone());
-                merge(&mut doc, &Value::Object(top));
+        if let Value::Object(p) = params {
+            for (k, v) in p {
+                if LAYER_KEYS.contains(&k.as_str()) {
+                    layer.insert(k.clone(), v.clone());
+                } else {
+                    let mut top = Map::new();
+                    top.insert(k.clone(), v.clone());
+                    merge(&mut doc, &Value::Object(top));
+                }
             }
         }
         let layer = Value::Object(layer);
@@ -463,99 +421,30 @@ impl RuleSet {
         Self::resolve(doc).map_err(|e| rename_to_params(e, params))
     }
 
+    /// Reads a merged document as the typed [`schema::Document`], then
+    /// checks what spans keys and resolves every year.
     fn resolve(doc: Value) -> Result<RuleSet, RuleError> {
-        let root = Obj::new(&doc, "")?;
-        root.deny_unknown(TOP_KEYS)?;
-        let meta = Obj::new(root.req("rule_set")?, "rule_set")?;
-        meta.deny_unknown(META_KEYS)?;
-        let id_v = meta.req("id")?;
-        let id = RuleSetId::parse(doc::string(id_v, "rule_set.id")?)
-            .map_err(|e| RuleError::invalid("rule_set.id", show(id_v), e))?;
-        let version = meta.int("version", 1, u32::MAX as i64)? as u32;
+        let d: Document = de::read(&doc, "")?;
+        let meta = d.rule_set;
         let reference = RuleSetRef {
-            id,
-            version,
+            id: meta.id,
+            version: meta.version.u32(),
             hash: None,
         };
-        let title = meta.str("title")?.to_owned();
-        let region = match meta.opt_str("region")? {
-            None => None,
-            Some(r) => {
-                if r.len() != 6 || !r.bytes().all(|c| c.is_ascii_digit()) {
-                    return Err(RuleError::invalid(
-                        "rule_set.region",
-                        format!("{r:?}"),
-                        "must be a 6-digit region code",
-                    ));
-                }
-                Some(r.to_owned())
-            }
-        };
-        let extends = match meta.get("extends") {
-            None => None,
-            Some(v) => {
-                let e = Obj::new(v, "rule_set.extends")?;
-                let eid = e.req("id")?;
-                Some(RuleSetRef {
-                    id: RuleSetId::parse(doc::string(eid, "rule_set.extends.id")?)
-                        .map_err(|m| RuleError::invalid("rule_set.extends.id", show(eid), m))?,
-                    version: e.int("version", 1, u32::MAX as i64)? as u32,
-                    hash: None,
-                })
-            }
-        };
-        let demo = match meta.get("demo") {
-            None => false,
-            Some(Value::Bool(b)) => *b,
-            Some(v) => {
-                return Err(RuleError::invalid(
-                    "rule_set.demo",
-                    show(v),
-                    "must be true or false",
-                ))
-            }
-        };
-        let sources = match meta.get("sources") {
-            None => Vec::new(),
-            Some(Value::Array(a)) => a
-                .iter()
-                .enumerate()
-                .map(|(i, v)| doc::string(v, &format!("rule_set.sources[{i}]")).map(str::to_owned))
-                .collect::<Result<_, _>>()?,
-            Some(v) => {
-                return Err(RuleError::invalid(
-                    "rule_set.sources",
-                    show(v),
-                    "must be a list of strings",
-                ))
-            }
-        };
-        if let Some(v) = meta.get("notes") {
-            doc::string(v, "rule_set.notes")?;
-        }
-        let valid_from = match meta.get("valid_from") {
-            None => None,
-            Some(v) => Some(
-                Month::parse(doc::string(v, "rule_set.valid_from")?)
-                    .map_err(|m| RuleError::invalid("rule_set.valid_from", show(v), m))?,
-            ),
-        };
+        let region = meta.region.map(|r| r.0);
+        let extends = meta.extends.map(|e| RuleSetRef {
+            id: e.id,
+            version: e.version.u32(),
+            hash: None,
+        });
 
-        let rounding = parse_rounding(Obj::new(root.req("rounding")?, "rounding")?)?;
-        let retirement = parse_retirement(Obj::new(root.req("retirement")?, "retirement")?)?;
-        let min_contribution =
-            parse_min_contribution(Obj::new(root.req("min_contribution")?, "min_contribution")?)?;
-        let payout = parse_payout(Obj::new(root.req("payout_months")?, "payout_months")?)?;
-        let crediting_rates = match root.get("crediting_rates") {
-            None => BTreeMap::new(),
-            Some(v) => parse_crediting_rates(Obj::new(v, "crediting_rates")?)?,
-        };
+        let rounding = parse::rounding(&d.rounding);
+        let retirement = parse::retirement(&d.retirement);
+        let min_contribution = parse::min_contribution(&d.min_contribution)?;
+        let payout = parse::payout(&d.payout_months)?;
+        let crediting_rates = parse::crediting_rates(&d.crediting_rates.unwrap_or_default())?;
 
-        let empty = Value::Object(Map::new());
-        let defaults_layer = Layer::parse(
-            Obj::new(root.get("defaults").unwrap_or(&empty), "defaults")?,
-            false,
-        )?;
+        let defaults_layer = Layer::of(&d.defaults.unwrap_or_default(), "defaults");
         let defaults = defaults_layer.resolve(
             reference,
             None,
@@ -566,44 +455,32 @@ impl RuleSet {
             &crediting_rates,
         )?;
 
-        let mut years = Vec::new();
-        let mut first_year = 0;
-        if let Some(yv) = root.get("years") {
-            let yo = Obj::new(yv, "years")?;
-            let mut parsed = BTreeMap::new();
-            for (k, v) in yo.map {
-                let path = yo.key(k);
-                let y = parse_year_key(k, &path)?;
-                let o = if v.is_null() { &empty } else { v };
-                let layer = Layer::parse(Obj::new(o, &path)?, true)?;
-                parsed.insert(y, (layer, path));
-            }
-            check_contiguous(parsed.keys().copied(), "years")?;
-            for (y, (layer, path)) in parsed {
-                if years.is_empty() {
-                    first_year = y;
-                }
-                let merged = defaults_layer.overlay(&layer);
-                years.push(merged.resolve(
-                    reference,
-                    Some(y),
-                    &path,
-                    "defaults",
-                    region.is_some(),
-                    rounding,
-                    &crediting_rates,
-                )?);
-            }
+        let year_docs = d.years.unwrap_or_default();
+        check_contiguous(year_docs.keys().map(|y| y.0), "years")?;
+        let mut years = Vec::with_capacity(year_docs.len());
+        let first_year = year_docs.keys().next().map_or(0, |y| y.0);
+        for (YearKey(y), layer) in &year_docs {
+            let path = format!("years.{y}");
+            let layer = Layer::of(layer.as_ref().unwrap_or(&LayerDoc::default()), &path);
+            years.push(defaults_layer.overlay(&layer).resolve(
+                reference,
+                Some(*y),
+                &path,
+                "defaults",
+                region.is_some(),
+                rounding,
+                &crediting_rates,
+            )?);
         }
 
         Ok(RuleSet {
             reference,
-            title,
+            title: meta.title,
             region,
             extends,
-            demo,
-            sources,
-            valid_from,
+            demo: meta.demo.unwrap_or(false),
+            sources: meta.sources.unwrap_or_default().0,
+            valid_from: meta.valid_from.map(|m| m.0),
             rounding,
             retirement,
             min_contribution,

@@ -1,15 +1,18 @@
-//! Reading a rule set document: the typed, range-checked layers
-//! (`[defaults]`, `[years.Y]`, `params`) and the helpers that read one
-//! section each. Errors name the dotted key they are about.
+//! From the typed document (`schema.rs`) to the parts of a [`RuleSet`]: the
+//! checks that span keys (contiguous years and ages, payout months not
+//! rising, `max_months` not below `base_months`) and the layers
+//! (`[defaults]`, `[years.Y]`, `params`) resolved per year. Errors name the
+//! dotted key they are about.
 
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use super::super::doc::{join, Obj};
+use super::super::doc::join;
 use super::super::error::RuleError;
-use super::super::rounding::{Rounding, RoundingMode, RoundingRule};
+use super::super::rounding::{Rounding, RoundingRule};
+use super::schema::*;
 use super::*;
 
 /// Maps errors about merged keys back to the `params` key that caused them.
@@ -50,27 +53,12 @@ pub(super) fn rename_to_params(e: RuleError, params: &Value) -> RuleError {
             value,
             reason,
         },
+        RuleError::UnknownKey { key, allowed } => RuleError::UnknownKey {
+            key: map_key(key),
+            allowed,
+        },
         other => other,
     }
-}
-
-pub(super) fn parse_year_key(k: &str, path: &str) -> Result<i32, RuleError> {
-    if k.len() != 4 || !k.bytes().all(|c| c.is_ascii_digit()) {
-        return Err(RuleError::invalid(
-            path,
-            format!("{k:?}"),
-            "a year key must be four digits",
-        ));
-    }
-    let y: i64 = k.parse().unwrap_or(0);
-    if y < YEAR_RANGE.0 || y > YEAR_RANGE.1 {
-        return Err(RuleError::invalid(
-            path,
-            k,
-            format!("year must be {}–{}", YEAR_RANGE.0, YEAR_RANGE.1),
-        ));
-    }
-    Ok(y as i32)
 }
 
 pub(super) fn check_contiguous(
@@ -89,91 +77,39 @@ pub(super) fn check_contiguous(
     Ok(())
 }
 
-pub(super) fn rate_in(
-    v: Decimal,
-    key: &str,
-    lo: Decimal,
-    hi: Decimal,
-    what: &str,
-) -> Result<Decimal, RuleError> {
-    if v < lo || v > hi {
-        return Err(RuleError::invalid(
-            key,
-            format!("\"{v}\""),
-            format!("{what} must be between {lo} and {hi}"),
-        ));
+pub(super) fn rounding(d: &RoundingDoc) -> Rounding {
+    let rule = |r: &RoundingRuleDoc| RoundingRule::new(r.scale.u32(), r.mode);
+    Rounding {
+        base: rule(&d.base),
+        amount: rule(&d.amount),
+        index: rule(&d.index),
     }
-    Ok(v)
 }
 
-pub(super) fn parse_rounding(o: Obj<'_>) -> Result<Rounding, RuleError> {
-    o.deny_unknown(&["base", "amount", "index"])?;
-    let rule = |k: &str| -> Result<RoundingRule, RuleError> {
-        let path = o.key(k);
-        let r = Obj::new(o.req(k)?, &path)?;
-        r.deny_unknown(&["scale", "mode"])?;
-        let scale = r.int("scale", 0, 10)? as u32;
-        let mode_s = r.str("mode")?;
-        let mode = RoundingMode::parse(mode_s).ok_or_else(|| {
-            RuleError::invalid(
-                r.key("mode"),
-                format!("{mode_s:?}"),
-                "must be half_up, half_even, down or up",
-            )
-        })?;
-        Ok(RoundingRule::new(scale, mode))
+pub(super) fn retirement(d: &RetirementDoc) -> RetirementSchedule {
+    let step = |s: &ScheduleStepDoc| ScheduleStep {
+        original_age_years: s.original_age_years.u32(),
+        first_affected_birth_month: s.first_affected_birth_month.0,
+        step_months: s.step_months.u32(),
+        cap_months: s.cap_months.u32(),
     };
-    Ok(Rounding {
-        base: rule("base")?,
-        amount: rule("amount")?,
-        index: rule("index")?,
-    })
+    RetirementSchedule {
+        male: step(&d.male),
+        female_55: step(&d.female_55),
+        female_50: step(&d.female_50),
+    }
 }
 
-pub(super) fn parse_retirement(o: Obj<'_>) -> Result<RetirementSchedule, RuleError> {
-    o.deny_unknown(&["male", "female_55", "female_50"])?;
-    let step = |k: &str| -> Result<ScheduleStep, RuleError> {
-        let path = o.key(k);
-        let s = Obj::new(o.req(k)?, &path)?;
-        s.deny_unknown(&[
-            "original_age_years",
-            "first_affected_birth_month",
-            "step_months",
-            "cap_months",
-        ])?;
-        Ok(ScheduleStep {
-            original_age_years: s.int("original_age_years", 16, 80)? as u32,
-            first_affected_birth_month: doc::month(
-                s.req("first_affected_birth_month")?,
-                &s.key("first_affected_birth_month"),
-            )?,
-            step_months: s.int("step_months", 1, 120)? as u32,
-            cap_months: s.int("cap_months", 0, 240)? as u32,
-        })
-    };
-    Ok(RetirementSchedule {
-        male: step("male")?,
-        female_55: step("female_55")?,
-        female_50: step("female_50")?,
-    })
-}
-
-pub(super) fn parse_min_contribution(o: Obj<'_>) -> Result<MinContribution, RuleError> {
-    o.deny_unknown(&[
-        "base_months",
-        "first_rising_year",
-        "step_months",
-        "max_months",
-    ])?;
+pub(super) fn min_contribution(d: &MinContributionDoc) -> Result<MinContribution, RuleError> {
     let m = MinContribution {
-        base_months: o.int("base_months", 0, 1200)? as u32,
-        first_rising_year: o.int("first_rising_year", YEAR_RANGE.0, YEAR_RANGE.1)? as i32,
-        step_months: o.int("step_months", 0, 120)? as u32,
-        max_months: o.int("max_months", 0, 1200)? as u32,
+        base_months: d.base_months.u32(),
+        first_rising_year: d.first_rising_year.0 as i32,
+        step_months: d.step_months.u32(),
+        max_months: d.max_months.u32(),
     };
     if m.max_months < m.base_months {
         return Err(RuleError::invalid(
-            o.key("max_months"),
+            "min_contribution.max_months",
             m.max_months.to_string(),
             format!("must not be below base_months {}", m.base_months),
         ));
@@ -181,37 +117,27 @@ pub(super) fn parse_min_contribution(o: Obj<'_>) -> Result<MinContribution, Rule
     Ok(m)
 }
 
-pub(super) fn parse_payout(o: Obj<'_>) -> Result<PayoutTable, RuleError> {
-    let mut rows = BTreeMap::new();
-    for (k, v) in o.map {
-        let path = o.key(k);
-        let age: u32 = if !k.is_empty() && k.len() <= 3 && k.bytes().all(|c| c.is_ascii_digit()) {
-            k.parse().unwrap_or(0)
-        } else {
-            return Err(RuleError::invalid(
-                &path,
-                format!("{k:?}"),
-                "an age key must be a whole number of years",
-            ));
-        };
-        rows.insert(age, doc::int_in(v, &path, 1, 1200)? as u32);
-    }
-    let first_age = *rows
+/// The payout table: ages contiguous, months not rising with age.
+pub(super) fn payout(rows: &BTreeMap<AgeKey, IntIn<1, 1200>>) -> Result<PayoutTable, RuleError> {
+    const PATH: &str = "payout_months";
+    let first_age = rows
         .keys()
         .next()
-        .ok_or_else(|| RuleError::missing(join(o.path, "40")))?;
-    let mut months = Vec::new();
-    for (i, (age, m)) in rows.iter().enumerate() {
+        .ok_or_else(|| RuleError::missing(join(PATH, "40")))?
+        .0;
+    let mut months: Vec<u32> = Vec::new();
+    for (i, (AgeKey(age), m)) in rows.iter().enumerate() {
+        let m = m.u32();
         if *age != first_age + i as u32 {
             return Err(RuleError::missing(join(
-                o.path,
+                PATH,
                 &(first_age + i as u32).to_string(),
             )));
         }
         if let Some(prev) = months.last() {
-            if m > prev {
+            if m > *prev {
                 return Err(RuleError::invalid(
-                    join(o.path, &age.to_string()),
+                    join(PATH, &age.to_string()),
                     m.to_string(),
                     format!(
                         "payout months must not rise with age (age {} has {prev})",
@@ -220,23 +146,17 @@ pub(super) fn parse_payout(o: Obj<'_>) -> Result<PayoutTable, RuleError> {
                 ));
             }
         }
-        months.push(*m);
+        months.push(m);
     }
     Ok(PayoutTable { first_age, months })
 }
 
-pub(super) fn parse_crediting_rates(o: Obj<'_>) -> Result<BTreeMap<i32, Decimal>, RuleError> {
-    let mut out = BTreeMap::new();
-    for (k, v) in o.map {
-        let path = o.key(k);
-        let y = parse_year_key(k, &path)?;
-        let r = doc::decimal(v, &path)?;
-        out.insert(
-            y,
-            rate_in(r, &path, Decimal::ZERO, Decimal::ONE, "a crediting rate")?,
-        );
-    }
-    check_contiguous(out.keys().copied(), o.path)?;
+/// The crediting rates by year, the years contiguous.
+pub(super) fn crediting_rates(
+    rates: &BTreeMap<YearKey, CreditingRate>,
+) -> Result<BTreeMap<i32, Decimal>, RuleError> {
+    let out: BTreeMap<i32, Decimal> = rates.iter().map(|(y, r)| (y.0, r.0)).collect();
+    check_contiguous(out.keys().copied(), "crediting_rates")?;
     Ok(out)
 }
 
@@ -255,84 +175,35 @@ pub(super) struct Layer {
 }
 
 impl Layer {
-    pub(super) fn parse(o: Obj<'_>, _is_year: bool) -> Result<Layer, RuleError> {
-        o.deny_unknown(LAYER_KEYS)?;
-        let positive = |k: &str| -> Result<Option<Decimal>, RuleError> {
-            match o.opt_dec(k)? {
-                Some(d) if d <= Decimal::ZERO => Err(RuleError::invalid(
-                    o.key(k),
-                    format!("\"{d}\""),
-                    "must be positive",
-                )),
-                d => Ok(d),
-            }
-        };
+    /// The layer read at `path` (`defaults`, `years.YYYY`).
+    pub(super) fn of(d: &LayerDoc, path: &str) -> Layer {
         let mut l = Layer {
-            avg_wage: positive("avg_wage")?,
-            pension_base_wage: positive("pension_base_wage")?,
-            floor_ratio: positive("floor_ratio")?.map(|d| (d, o.key("floor_ratio"))),
-            ceiling_ratio: positive("ceiling_ratio")?.map(|d| (d, o.key("ceiling_ratio"))),
-            transitional_coefficient: None,
+            avg_wage: d.avg_wage.map(|p| p.0),
+            pension_base_wage: d.pension_base_wage.map(|p| p.0),
+            floor_ratio: d.floor_ratio.map(|p| (p.0, join(path, "floor_ratio"))),
+            ceiling_ratio: d.ceiling_ratio.map(|p| (p.0, join(path, "ceiling_ratio"))),
+            transitional_coefficient: d.transitional_coefficient.map(|c| c.0),
             ..Layer::default()
         };
-        if let Some(c) = o.opt_dec("transitional_coefficient")? {
-            // RULES.md: a regional coefficient of 1.0 %–1.4 %.
-            rate_in(
-                c,
-                &o.key("transitional_coefficient"),
-                Decimal::new(10, 3),
-                Decimal::new(14, 3),
-                "a transitional coefficient",
-            )?;
-            l.transitional_coefficient = Some(c);
-        }
-        if let Some(rv) = o.get("rates") {
-            let rpath = o.key("rates");
-            let r = Obj::new(rv, &rpath)?;
-            r.deny_unknown(&["pension", "medical", "unemployment", "work_injury"])?;
-            for ins in ["pension", "medical", "unemployment"] {
-                if let Some(iv) = r.get(ins) {
-                    let ipath = r.key(ins);
-                    let io = Obj::new(iv, &ipath)?;
-                    io.deny_unknown(&["employer", "employee"])?;
-                    for payer in ["employer", "employee"] {
-                        if let Some(d) = io.opt_dec(payer)? {
-                            rate_in(
-                                d,
-                                &io.key(payer),
-                                Decimal::ZERO,
-                                Decimal::ONE,
-                                "a contribution rate",
-                            )?;
-                            l.rates.insert((ins, payer), d);
-                        }
+        if let Some(r) = &d.rates {
+            for (ins, payer_rates) in [
+                ("pension", &r.pension),
+                ("medical", &r.medical),
+                ("unemployment", &r.unemployment),
+            ] {
+                let Some(pr) = payer_rates else { continue };
+                for (payer, rate) in [("employer", pr.employer), ("employee", pr.employee)] {
+                    if let Some(rate) = rate {
+                        l.rates.insert((ins, payer), rate.0);
                     }
                 }
             }
-            if let Some(wv) = r.get("work_injury") {
-                let wpath = r.key("work_injury");
-                let w = Obj::new(wv, &wpath)?;
-                for (k, v) in w.map {
-                    let path = w.key(k);
-                    let class: u8 = match k.parse::<u8>() {
-                        Ok(c) if (1..=32).contains(&c) && k.bytes().all(|b| b.is_ascii_digit()) => {
-                            c
-                        }
-                        _ => {
-                            return Err(RuleError::invalid(
-                                &path,
-                                format!("{k:?}"),
-                                "an industry class key must be 1–32",
-                            ))
-                        }
-                    };
-                    let d = doc::decimal(v, &path)?;
-                    rate_in(d, &path, Decimal::ZERO, Decimal::ONE, "a contribution rate")?;
-                    l.work_injury.insert(class, d);
-                }
+            if let Some(w) = &r.work_injury {
+                l.work_injury
+                    .extend(w.iter().map(|(class, rate)| (class.0, rate.0)));
             }
         }
-        Ok(l)
+        l
     }
 
     pub(super) fn overlay(&self, over: &Layer) -> Layer {
