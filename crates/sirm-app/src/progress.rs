@@ -8,6 +8,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
+use sirm_domain::RuleId;
+
+/// Why a job failed, as the request that started it would have answered:
+/// the stable error code, the rule or reason when one names it, and the
+/// English message (pages show Chinese by rule, else by code).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct JobFailure {
+    pub code: &'static str,
+    pub rule: Option<RuleId>,
+    pub message: String,
+}
 
 /// One job's state as shown to the user.
 #[derive(Clone, Debug, Serialize)]
@@ -21,11 +32,11 @@ pub struct JobView {
     /// Rows in all, when known.
     pub total: Option<u64>,
     /// `None` while running; then the outcome (an application id, or an error).
-    pub finished: Option<Result<String, String>>,
+    pub finished: Option<Result<String, JobFailure>>,
 }
 
 /// Phase, total rows if known, outcome once finished.
-type JobState = (String, Option<u64>, Option<Result<String, String>>);
+type JobState = (String, Option<u64>, Option<Result<String, JobFailure>>);
 
 #[derive(Debug)]
 pub struct Job {
@@ -49,7 +60,7 @@ impl Job {
         }
         self.done.store(0, Ordering::Relaxed);
     }
-    pub fn finish(&self, outcome: Result<String, String>) {
+    pub fn finish(&self, outcome: Result<String, JobFailure>) {
         if let Ok(mut s) = self.state.lock() {
             s.2 = Some(outcome);
         }

@@ -333,24 +333,11 @@ impl Sirm {
         I: IntoIterator<Item = Result<EntryDraft, sirm_store::StoreError>>,
         I::IntoIter: Send,
     {
-        self.refuse_below_floor()?;
-        let key = self.signing_key.as_ref().ok_or_else(|| AppError::Config {
-            path: self.dir.key_path(),
-            message: "opened read-only: the signing key is needed to append".into(),
-        })?;
-        match self
-            .store
+        let key = self.append_key()?;
+        self.store
             .append_stream(drafts, key, &self.config.origin, expect)
             .await
-        {
-            Err(sirm_store::StoreError::Stale(m)) => {
-                Err(AppError::conflict_by(RuleId::StaleView, m))
-            }
-            Err(sirm_store::StoreError::LastHolder(m)) => {
-                Err(AppError::forbidden(RuleId::LastAdministrator, m))
-            }
-            other => Ok(other?),
-        }
+            .map_err(append_refusal)
     }
 
     /// [`Sirm::append`] with a precondition checked in the same transaction.
@@ -359,24 +346,21 @@ impl Sirm {
         drafts: Vec<EntryDraft>,
         expect: Option<sirm_store::Expect>,
     ) -> Result<AppendOutcome, AppError> {
-        self.refuse_below_floor()?;
-        let key = self.signing_key.as_ref().ok_or_else(|| AppError::Config {
-            path: self.dir.key_path(),
-            message: "opened read-only: the signing key is needed to append".into(),
-        })?;
-        match self
-            .store
+        let key = self.append_key()?;
+        self.store
             .append_checked(drafts, key, &self.config.origin, expect)
             .await
-        {
-            Err(sirm_store::StoreError::Stale(m)) => {
-                Err(AppError::conflict_by(RuleId::StaleView, m))
-            }
-            Err(sirm_store::StoreError::LastHolder(m)) => {
-                Err(AppError::forbidden(RuleId::LastAdministrator, m))
-            }
-            other => Ok(other?),
-        }
+            .map_err(append_refusal)
+    }
+
+    /// The signing key, when this instance may append (not read-only, not
+    /// below a restore's published floor).
+    fn append_key(&self) -> Result<&sirm_ledger::SigningKey, AppError> {
+        self.refuse_below_floor()?;
+        self.signing_key.as_ref().ok_or_else(|| AppError::Config {
+            path: self.dir.key_path(),
+            message: "opened read-only: the signing key is needed to append".into(),
+        })
     }
 
     pub fn agency(&self) -> &str {
@@ -405,4 +389,14 @@ fn read_published_floor(dir: &DataDir, key: &PublicKey) -> Result<Option<u64>, A
             message: format!("not a checkpoint signed by this agency: {e}"),
         })?;
     Ok(Some(cp.checkpoint.tree_size))
+}
+
+/// A store refusal of an append as the user is told it: a precondition that
+/// no longer holds (someone acted first), or the last administrator.
+fn append_refusal(e: sirm_store::StoreError) -> AppError {
+    match e {
+        sirm_store::StoreError::Stale(m) => AppError::conflict_by(RuleId::StaleView, m),
+        sirm_store::StoreError::LastHolder(m) => AppError::forbidden(RuleId::LastAdministrator, m),
+        other => other.into(),
+    }
 }

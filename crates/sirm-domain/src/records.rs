@@ -569,6 +569,9 @@ pub struct ContributionAssessed {
 #[serde(deny_unknown_fields)]
 pub struct RejectedLine {
     pub line: u64,
+    /// The reason's stable id (absent in entries written before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<crate::RuleId>,
     pub reason: String,
 }
 

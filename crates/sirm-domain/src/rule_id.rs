@@ -159,6 +159,13 @@ rule_ids! {
     DeclarationNotEmployed = "declaration.not-employed",
     /// One person twice in one declaration.
     DeclarationPersonTwice = "declaration.person-twice",
+    /// A declaration file line that is not "ID number,monthly wage".
+    DeclarationLine = "declaration.line",
+    /// A declared wage that is not an amount of at most two decimals, not
+    /// negative.
+    DeclarationWage = "declaration.wage",
+    /// A workbook's ID column stored as numbers (digits lost).
+    DeclarationIdAsNumber = "declaration.id-as-number",
     /// A month already assessed for the person or the employer.
     DeclarationAssessed = "declaration.assessed",
     /// An open application about the same subject (a declaration of the

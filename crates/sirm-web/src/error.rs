@@ -117,6 +117,29 @@ impl From<AppError> for ApiError {
     }
 }
 
+impl From<ApiError> for sirm_app::progress::JobFailure {
+    fn from(e: ApiError) -> Self {
+        sirm_app::progress::JobFailure {
+            code: e.code,
+            rule: e.rule,
+            message: e.message,
+        }
+    }
+}
+
+impl From<&sirm_app::progress::JobFailure> for ApiError {
+    /// A background job's failure, shown like the error of a request (its
+    /// status is the generic one of its code; only pages show it).
+    fn from(f: &sirm_app::progress::JobFailure) -> Self {
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: f.code,
+            rule: f.rule,
+            message: f.message.clone(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {

@@ -129,7 +129,7 @@ async fn declare_for(
         if let Some(ok) = job["finished"]["Ok"].as_str() {
             return Declared::Report(serde_json::from_str(ok).unwrap());
         }
-        if let Some(err) = job["finished"]["Err"].as_str() {
+        if let Some(err) = job["finished"]["Err"]["message"].as_str() {
             return Declared::Failed(err.to_string());
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -443,6 +443,8 @@ async fn break_in_3_workbook_bomb_and_hostile_uploads_refused(engine: Engine) {
         .as_str()
         .unwrap()
         .contains("\"abc\" is not a decimal amount"));
+    assert_eq!(r["rejected"][0]["rule"], "declaration.id-as-number", "{r}");
+    assert_eq!(r["rejected"][1]["rule"], "declaration.wage", "{r}");
     let id = r["application_id"].as_str().unwrap().to_string();
     // The accepted rows are kept as CSV, line = row; the workbook beside it.
     let a = app

@@ -37,19 +37,24 @@ pub struct FileReport {
     pub rejected: Vec<RejectedLine>,
 }
 
-/// Row checks shared by the counter and the approval. Memory is bounded
-/// by the employer's size, not the file's: the employed persons of the
-/// month (their blind indexes, sorted: a person's slot is its position),
-/// and one "seen" bit per employed person.
+/// Row checks shared by the counter and the approval: the roster the rows
+/// are checked against, and the splitter of CSV lines.
 pub(crate) struct RowCheck {
+    roster: Roster,
+    /// Splits CSV lines into fields.
+    splitter: LineSplitter,
+}
+
+/// The employer's roster for the month. Memory is bounded by the employer's
+/// size, not the file's: the employed persons (their blind indexes, sorted:
+/// a person's slot is its position), and one "seen" bit per person.
+struct Roster {
     employed: Vec<String>,
     /// The first 16 hex digits of each blind index → its slot (a fast
     /// look-up; a clash falls back to binary search).
     by_prefix: std::collections::HashMap<u64, usize>,
     seen: Vec<bool>,
     keyer: crate::privacy::Keyer,
-    /// Splits CSV lines into fields.
-    splitter: LineSplitter,
 }
 
 /// The first 16 hex digits after `pk` of a blind index, as a number.
@@ -78,14 +83,58 @@ impl RowCheck {
             }
         }
         Ok(RowCheck {
-            employed,
-            by_prefix,
-            seen,
-            keyer: sirm.vault()?.keyer(),
+            roster: Roster {
+                employed,
+                by_prefix,
+                seen,
+                keyer: sirm.vault()?.keyer(),
+            },
             splitter: LineSplitter::new(),
         })
     }
 
+    /// One CSV line: `Ok(None)` for a blank line or the header.
+    fn row(&mut self, line_no: u64, line: &str) -> Result<Option<Accepted>, Rejected> {
+        let line = line.trim().trim_start_matches('\u{feff}');
+        if line.is_empty() || (line_no == 1 && !line.starts_with(|c: char| c.is_ascii_digit())) {
+            return Ok(None);
+        }
+        match self.splitter.split(line) {
+            Ok(Fields {
+                first,
+                second: Some(second),
+                more: false,
+            }) => self.roster.fields(first.trim(), second.trim()),
+            Ok(_) => Err(Rejected::line(
+                "expected two fields: ID number,monthly wage",
+            )),
+            Err(e) => Err(Rejected::line(e)),
+        }
+    }
+
+    /// One spreadsheet row (columns A and B): `Ok(None)` for a blank row or
+    /// the header. An ID stored as a number has lost digits in the
+    /// spreadsheet and is refused; a wage stored as a number is taken at
+    /// its shortest decimal form.
+    fn cells(&mut self, row: &xlsx::Row) -> Result<Option<Accepted>, Rejected> {
+        if matches!(row.a, xlsx::Cell::Number(_)) {
+            return Err(Rejected {
+                rule: RuleId::DeclarationIdAsNumber,
+                reason: "id: column A holds a number, which has lost the ID's last digits; format column A as text".into(),
+            });
+        }
+        let (id, wage) = (cell_text(&row.a), cell_text(&row.b));
+        if id.is_empty() && wage.is_empty() {
+            return Ok(None);
+        }
+        if row.number == 1 && !id.starts_with(|c: char| c.is_ascii_digit()) {
+            return Ok(None);
+        }
+        self.roster.fields(&id, &wage)
+    }
+}
+
+impl Roster {
     /// The slot (position among the employed persons) of `pk`.
     fn slot(&self, pk: &PersonKey) -> Option<usize> {
         let fast = prefix(pk.as_str())
@@ -100,68 +149,63 @@ impl RowCheck {
         }
     }
 
-    /// One CSV line: `Ok(None)` for a blank line or the header.
-    fn row(&mut self, line_no: u64, line: &str) -> Result<Option<Accepted>, String> {
-        let line = line.trim().trim_start_matches('\u{feff}');
-        if line.is_empty() || (line_no == 1 && !line.starts_with(|c: char| c.is_ascii_digit())) {
-            return Ok(None);
-        }
-        let mut splitter = std::mem::replace(&mut self.splitter, LineSplitter::new());
-        let outcome = match splitter.split(line) {
-            Ok(Fields {
-                first,
-                second: Some(second),
-                more: false,
-            }) => self.fields(first.trim(), second.trim()),
-            Ok(_) => Err("expected two fields: ID number,monthly wage".to_string()),
-            Err(e) => Err(e),
-        };
-        self.splitter = splitter;
-        outcome
-    }
-
-    /// One spreadsheet row (columns A and B): `Ok(None)` for a blank row or
-    /// the header. An ID stored as a number has lost digits in the
-    /// spreadsheet and is refused; a wage stored as a number is taken at
-    /// its shortest decimal form.
-    fn cells(&mut self, row: &xlsx::Row) -> Result<Option<Accepted>, String> {
-        if matches!(row.a, xlsx::Cell::Number(_)) {
-            return Err("id: column A holds a number, which has lost the ID's last digits; format column A as text".into());
-        }
-        let (id, wage) = (cell_text(&row.a), cell_text(&row.b));
-        if id.is_empty() && wage.is_empty() {
-            return Ok(None);
-        }
-        if row.number == 1 && !id.starts_with(|c: char| c.is_ascii_digit()) {
-            return Ok(None);
-        }
-        self.fields(&id, &wage)
-    }
-
     /// The ID number and wage of one row, checked.
-    fn fields(&mut self, id: &str, wage_text: &str) -> Result<Option<Accepted>, String> {
-        let id: ResidentId = id.parse().map_err(|e| format!("id: {e}"))?;
-        let wage: Decimal = wage_text
-            .parse()
-            .map_err(|_| format!("declared_wage: {wage_text:?} is not a decimal amount"))?;
-        if wage.is_sign_negative() {
-            return Err("declared_wage: must not be negative".into());
+    fn fields(&mut self, id: &str, wage_text: &str) -> Result<Option<Accepted>, Rejected> {
+        let id: ResidentId = id.parse().map_err(|e| Rejected {
+            rule: RuleId::IdResident,
+            reason: format!("id: {e}"),
+        })?;
+        let wage = |reason: String| Rejected {
+            rule: RuleId::DeclarationWage,
+            reason,
+        };
+        let amount: Decimal = wage_text.parse().map_err(|_| {
+            wage(format!(
+                "declared_wage: {wage_text:?} is not a decimal amount"
+            ))
+        })?;
+        if amount.is_sign_negative() {
+            return Err(wage("declared_wage: must not be negative".into()));
         }
-        if wage.scale() > 2 {
-            return Err(format!(
+        if amount.scale() > 2 {
+            return Err(wage(format!(
                 "declared_wage: {wage_text:?} has more than two decimal places"
-            ));
+            )));
         }
         // The reason is kept with the application: it names the line, never
         // the person (no identifier leaves the file in clear).
         let pk = self.keyer.person_key(&id);
         let Some(slot) = self.slot(&pk) else {
-            return Err("id: this person is not employed by this employer in this month".into());
+            return Err(Rejected {
+                rule: RuleId::DeclarationNotEmployed,
+                reason: "id: this person is not employed by this employer in this month".into(),
+            });
         };
         if std::mem::replace(&mut self.seen[slot], true) {
-            return Err("id: this person appears twice in the file".into());
+            return Err(Rejected {
+                rule: RuleId::DeclarationPersonTwice,
+                reason: "id: this person appears twice in the file".into(),
+            });
         }
-        Ok(Some(Accepted { slot, wage }))
+        Ok(Some(Accepted { slot, wage: amount }))
+    }
+}
+
+/// Why a row was refused: the rule (for the Chinese on the page) and the
+/// English reason, naming the field, never the person.
+#[derive(Debug)]
+pub(crate) struct Rejected {
+    rule: RuleId,
+    reason: String,
+}
+
+impl Rejected {
+    /// A line that is not two fields.
+    fn line(reason: impl Into<String>) -> Self {
+        Rejected {
+            rule: RuleId::DeclarationLine,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -256,20 +300,21 @@ struct Tally {
 }
 
 impl Tally {
-    fn record<T>(&mut self, line: u64, outcome: &Result<Option<T>, String>) {
+    fn record<T>(&mut self, line: u64, outcome: &Result<Option<T>, Rejected>) {
         match outcome {
             Ok(None) => {}
             Ok(Some(_)) => {
                 self.rows += 1;
                 self.accepted += 1;
             }
-            Err(reason) => {
+            Err(r) => {
                 self.rows += 1;
                 self.rejected_count += 1;
                 if self.rejected.len() < KEEP_REJECTED {
                     self.rejected.push(RejectedLine {
                         line,
-                        reason: reason.clone(),
+                        rule: Some(r.rule),
+                        reason: r.reason.clone(),
                     });
                 }
             }
@@ -350,7 +395,7 @@ impl FileDrafts {
     /// inserts over every page of the indexes (docs/benchmarks.md).
     /// Memory: one optional wage per employed person.
     fn read_all(&mut self) -> Result<(), String> {
-        let mut wages = vec![None; self.check.employed.len()];
+        let mut wages = vec![None; self.check.roster.employed.len()];
         while let Some(next) = self.lines.next_line() {
             let (line_no, line) = next?;
             // Rejected rows were reported at the counter.
@@ -381,7 +426,7 @@ impl Iterator for FileDrafts {
             let Some((line_no, wage)) = wages[slot] else {
                 continue;
             };
-            let id: PersonKey = match self.check.employed[slot].parse() {
+            let id: PersonKey = match self.check.roster.employed[slot].parse() {
                 Ok(k) => k,
                 Err(e) => return Some(Err(sirm_store::StoreError::Inconsistent(format!("{e}")))),
             };

@@ -112,15 +112,7 @@ impl Sirm {
         display_name: &str,
     ) -> Result<Issued, AppError> {
         self.authorize(who, Permission::AccountManage).await?;
-        let username = username.trim().to_lowercase();
-        check_username(&username)?;
-        records::check_text("display_name", display_name, 100).map_err(AppError::invalid_record)?;
-        if self.store.account(&username).await?.is_some() {
-            return Err(AppError::conflict_by(
-                RuleId::AccountExists,
-                format!("account {username} already exists"),
-            ));
-        }
+        let username = self.fresh_username(username, display_name).await?;
         let a = AccountCreated {
             username: username.clone(),
             display_name: display_name.trim().to_string(),
@@ -130,27 +122,46 @@ impl Sirm {
             person_id: None,
             employer: None,
         };
-        let d = draft(
+        self.create_with_issued_password(who, &a, "staff account, no roles")
+            .await
+    }
+
+    /// The normalised name of a new account: well formed, with an
+    /// acceptable display name, and held by no account yet.
+    pub(crate) async fn fresh_username(
+        &self,
+        username: &str,
+        display_name: &str,
+    ) -> Result<String, AppError> {
+        let username = username.trim().to_lowercase();
+        check_username(&username)?;
+        records::check_text("display_name", display_name, 100).map_err(AppError::invalid_record)?;
+        if self.store.account(&username).await?.is_some() {
+            return Err(AppError::conflict_by(
+                RuleId::AccountExists,
+                format!("account {username} already exists"),
+            ));
+        }
+        Ok(username)
+    }
+
+    /// Append the `account.created` entry with its audit event, then issue
+    /// a password that must be changed at first sign-in.
+    pub(crate) async fn create_with_issued_password(
+        &self,
+        who: &Principal,
+        a: &AccountCreated,
+        detail: &str,
+    ) -> Result<Issued, AppError> {
+        let username = a.username.clone();
+        let created = draft(
             &self.config,
             Stream::Security,
             kind::ACCOUNT_CREATED,
             records::account_subject(&username),
             &who.username,
-            &a,
+            a,
         )?;
-        self.create_with_issued_password(who, d, username, "staff account, no roles")
-            .await
-    }
-
-    /// Append an `account.created` draft with its audit event, then issue a
-    /// password that must be changed at first sign-in.
-    pub(crate) async fn create_with_issued_password(
-        &self,
-        who: &Principal,
-        created: sirm_ledger::EntryDraft,
-        username: String,
-        detail: &str,
-    ) -> Result<Issued, AppError> {
         let ev = self.audit_draft(
             &username,
             &who.source,

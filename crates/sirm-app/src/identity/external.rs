@@ -266,9 +266,7 @@ impl Sirm {
         employer: &CreditCode,
     ) -> Result<Issued, AppError> {
         self.authorize(who, Permission::ExternalActivate).await?;
-        let username = username.trim().to_lowercase();
-        check_username(&username)?;
-        records::check_text("display_name", display_name, 100).map_err(AppError::invalid_record)?;
+        let username = self.fresh_username(username, display_name).await?;
         if !self
             .store
             .employer_exists(employer.as_str(), &who.agency)
@@ -279,12 +277,6 @@ impl Sirm {
                 who.agency
             )));
         }
-        if self.store.account(&username).await?.is_some() {
-            return Err(AppError::conflict_by(
-                RuleId::AccountExists,
-                format!("account {username} already exists"),
-            ));
-        }
         let a = AccountCreated {
             username: username.clone(),
             display_name: display_name.trim().to_string(),
@@ -294,21 +286,8 @@ impl Sirm {
             person_id: None,
             employer: Some(employer.clone()),
         };
-        let d = draft(
-            &self.config,
-            Stream::Security,
-            kind::ACCOUNT_CREATED,
-            records::account_subject(&username),
-            &who.username,
-            &a,
-        )?;
-        self.create_with_issued_password(
-            who,
-            d,
-            username,
-            &format!("employer agent for {employer}"),
-        )
-        .await
+        self.create_with_issued_password(who, &a, &format!("employer agent for {employer}"))
+            .await
     }
 
     /// Record a written authorization: `delegate` (an external account) may

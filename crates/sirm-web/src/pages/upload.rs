@@ -13,7 +13,7 @@ use sirm_app::collection::declaration_file::upload_job;
 use sirm_app::progress::JobView;
 
 use super::body;
-use super::ui::{csrf, error_notice, notice, page, t};
+use super::ui::{csrf, error_notice, page, t};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
@@ -159,7 +159,7 @@ pub async fn upload(
         drop(scratch);
         job.finish(match r {
             Ok(report) => Ok(serde_json::to_string(&report).unwrap_or_default()),
-            Err(e) => Err(ApiError::from(e).message),
+            Err(e) => Err(ApiError::from(e).into()),
         });
     });
     Redirect::to(&format!("/declarations/jobs/{token}")).into_response()
@@ -201,7 +201,7 @@ pub async fn job_page(
             false,
             html! {
                 h1 { (t("申报文件未受理", "Declaration file not taken")) }
-                div id="job" data-state="failed" { (notice("err", e)) }
+                div id="job" data-state="failed" { (error_notice(&ApiError::from(e))) }
                 p { a href="/declarations/new" { (t("重新上传", "Upload again")) } }
             },
         ),
@@ -225,7 +225,15 @@ pub async fn job_page(
                     table id="rejected-lines" {
                         tr { th { (t("行号", "Line")) } th { (t("原因", "Reason")) } }
                         @for x in rejected {
-                            tr { td { (x["line"]) } td { (x["reason"].as_str().unwrap_or("")) } }
+                            tr {
+                                td { (x["line"]) }
+                                td {
+                                    @if let Some(rule) = x["rule"].as_str().and_then(|r| r.parse::<sirm_domain::RuleId>().ok()) {
+                                        (super::zh::rule_zh(rule)) br;
+                                    }
+                                    span.en { (x["reason"].as_str().unwrap_or("")) }
+                                }
+                            }
                         }
                     }
                 },

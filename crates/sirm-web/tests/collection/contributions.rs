@@ -351,6 +351,18 @@ pub(super) async fn declaration_file_rows_checked_and_streamed(postgres: bool) {
         "{:?}",
         report.rejected
     );
+    // Each refused row names its reason by id (the page's Chinese).
+    let rules: Vec<Option<sirm_domain::RuleId>> = report.rejected.iter().map(|r| r.rule).collect();
+    use sirm_domain::RuleId as R;
+    assert_eq!(
+        rules,
+        vec![
+            Some(R::IdResident),
+            Some(R::DeclarationWage),
+            Some(R::DeclarationNotEmployed),
+            Some(R::DeclarationPersonTwice)
+        ]
+    );
     assert!(
         report.rejected[1].reason.contains("declared_wage"),
         "{:?}",

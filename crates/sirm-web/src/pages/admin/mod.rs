@@ -213,12 +213,10 @@ pub async fn user_action(
                 )
             },
         ),
-        other => (
-            Some(super::ui::Outcome::ErrText(format!(
-                "unknown action {other}"
-            ))),
-            Some(ApiError::bad_request("unknown action")),
-        ),
+        other => {
+            let e = ApiError::bad_request(format!("action: unknown action {other:?}"));
+            (Some(super::ui::Outcome::Err(e.clone())), Some(e))
+        }
     };
     with_status(users_page(&st, &c, msg.clone()).await, &msg, err.as_ref())
 }

@@ -12,11 +12,9 @@ use crate::error::ApiError;
 pub enum Outcome {
     /// It worked: a sentence for the user.
     Ok(String),
-    /// Refused or failed: shown in Chinese by its rule (or stable phrase),
+    /// Refused or failed: shown in Chinese by its rule (or stable code),
     /// the English detail below.
     Err(ApiError),
-    /// A failure known only as text (a background job's message).
-    ErrText(String),
 }
 
 impl Outcome {
@@ -25,7 +23,6 @@ impl Outcome {
         match self {
             Outcome::Ok(m) => super::notice("ok", m),
             Outcome::Err(e) => error_notice(e),
-            Outcome::ErrText(m) => super::notice("err", m),
         }
     }
 

@@ -376,7 +376,7 @@ pub async fn application(
                 st.sirm.progress.remove(&key);
             }
             Some(Err(e)) => {
-                msg = Some(ui::Outcome::ErrText(e.clone()));
+                msg = Some(ui::Outcome::Err(ApiError::from(e)));
                 st.sirm.progress.remove(&key);
             }
         }

@@ -59,7 +59,7 @@ pub async fn decide(
             let r = sirm
                 .decide_application(&who, &id2, &f.stage, true, &f.reason)
                 .await;
-            job.finish(r.map_err(|e| ApiError::from(e).message));
+            job.finish(r.map_err(|e| ApiError::from(e).into()));
         });
         return after(&id, "working");
     }
