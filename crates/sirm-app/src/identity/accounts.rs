@@ -198,6 +198,36 @@ impl Sirm {
             .collect())
     }
 
+    /// The account a status change acts on: another account of the
+    /// caller's agency, not retired, and a reason given.
+    async fn status_target(
+        &self,
+        who: &Principal,
+        username: &str,
+        reason: &str,
+        action: &str,
+    ) -> Result<AccountRow, AppError> {
+        self.authorize(who, Permission::AccountManage).await?;
+        let target = self.account_or_404(who, username).await?;
+        if target.username == who.username {
+            return Err(AppError::invalid(
+                "username",
+                format!("you cannot {action} your own account"),
+            ));
+        }
+        records::check_text("reason", reason, 400).map_err(AppError::invalid_record)?;
+        if target.status == AccountStatus::Retired {
+            return Err(AppError::conflict_by(
+                RuleId::AlreadyDone,
+                format!(
+                    "{} is retired: a retired account is never locked, unlocked or used again (create a new account)",
+                    target.username
+                ),
+            ));
+        }
+        Ok(target)
+    }
+
     async fn set_status(
         &self,
         who: &Principal,
@@ -205,21 +235,9 @@ impl Sirm {
         lock: bool,
         reason: &str,
     ) -> Result<(), AppError> {
-        self.authorize(who, Permission::AccountManage).await?;
-        let target = self.account_or_404(who, username).await?;
-        if target.username == who.username {
-            return Err(AppError::invalid(
-                "username",
-                "you cannot lock or unlock your own account",
-            ));
-        }
-        records::check_text("reason", reason, 400).map_err(AppError::invalid_record)?;
-        if target.status == AccountStatus::Retired {
-            return Err(AppError::conflict(format!(
-                "{} is retired: a retired account is never locked, unlocked or used again (create a new account)",
-                target.username
-            )));
-        }
+        let target = self
+            .status_target(who, username, reason, "lock or unlock")
+            .await?;
         let (k, event, guard) = if lock {
             (
                 kind::ACCOUNT_LOCKED,
@@ -314,21 +332,7 @@ impl Sirm {
         username: &str,
         reason: &str,
     ) -> Result<(), AppError> {
-        self.authorize(who, Permission::AccountManage).await?;
-        let target = self.account_or_404(who, username).await?;
-        if target.username == who.username {
-            return Err(AppError::invalid(
-                "username",
-                "you cannot retire your own account",
-            ));
-        }
-        records::check_text("reason", reason, 400).map_err(AppError::invalid_record)?;
-        if target.status == AccountStatus::Retired {
-            return Err(AppError::conflict_by(
-                RuleId::AlreadyDone,
-                format!("{} is already retired", target.username),
-            ));
-        }
+        let target = self.status_target(who, username, reason, "retire").await?;
         self.append_status_change(
             who,
             &target,

@@ -181,13 +181,13 @@ pub async fn issue_activation(
         Ok(id) => st.sirm.issue_activation_code(&c.principal, &id).await,
         Err(e) => Err(sirm_app::AppError::invalid_id("id", e)),
     };
-    let (msg, err) = outcome(res, |a| {
+    answer(&c, res, |a| {
         format!(
             "激活码 activation code for {}: {} (valid until {})",
             a.person, a.code, a.expires
         )
-    });
-    with_status(counter_page(&c, msg.clone()).await, &msg, err.as_ref())
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -203,13 +203,12 @@ pub async fn counter_reset(
     Form(f): Form<CounterResetForm>,
 ) -> Response {
     let res = st.sirm.counter_reset(&c.principal, &f.username).await;
-    let (msg, err) = outcome(res, |r| {
+    answer(&c, res, |r| {
         format!(
             "{}：一次性重置码 {}（{} 前有效，请交给本人在 /reset 设置新密码）/ one-time reset code {} for {} (valid until {}; the owner chooses a new password at /reset)",
             r.username, r.code, r.expires, r.code, r.username, r.expires
         )
-    });
-    with_status(counter_page(&c, msg.clone()).await, &msg, err.as_ref())
+    }).await
 }
 
 #[derive(Deserialize)]
@@ -233,7 +232,7 @@ pub async fn set_query_pin(
         )),
         Ok(id) => st.sirm.set_query_pin(&c.principal, &id, &f.pin).await,
     };
-    let (msg, err) = outcome(res, |s| {
+    answer(&c, res, |s| {
         format!(
             "{} {} / query PIN {} for {}",
             if s.reset {
@@ -245,8 +244,8 @@ pub async fn set_query_pin(
             if s.reset { "reset" } else { "set" },
             s.person
         )
-    });
-    with_status(counter_page(&c, msg.clone()).await, &msg, err.as_ref())
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -269,10 +268,10 @@ pub async fn add_employer_agent(
         }
         Err(e) => Err(sirm_app::AppError::invalid_id("credit_code", e)),
     };
-    let (msg, err) = outcome(res, |i| {
+    answer(&c, res, |i| {
         format!("{}: issued password / 初始密码 {}", i.username, i.password)
-    });
-    with_status(counter_page(&c, msg.clone()).await, &msg, err.as_ref())
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -296,20 +295,8 @@ pub async fn record_delegation(
             .trim()
             .parse::<ResidentId>()
             .map_err(|e| sirm_app::AppError::invalid_id("person", e))?;
-        let from = NaiveDate::parse_from_str(f.valid_from.trim(), "%Y-%m-%d").map_err(|_| {
-            sirm_app::AppError::invalid_by(
-                "valid_from",
-                sirm_domain::RuleId::DateFormat,
-                "not a date",
-            )
-        })?;
-        let until = NaiveDate::parse_from_str(f.valid_until.trim(), "%Y-%m-%d").map_err(|_| {
-            sirm_app::AppError::invalid_by(
-                "valid_until",
-                sirm_domain::RuleId::DateFormat,
-                "not a date",
-            )
-        })?;
+        let from = date_field("valid_from", &f.valid_from)?;
+        let until = date_field("valid_until", &f.valid_until)?;
         let scope: Vec<String> = f
             .scope
             .split(',')
@@ -329,6 +316,30 @@ pub async fn record_delegation(
             .await
     }
     .await;
-    let (msg, err) = outcome(res, |id| format!("委托已登记 delegation recorded: {id}"));
-    with_status(counter_page(&c, msg.clone()).await, &msg, err.as_ref())
+    answer(&c, res, |id| {
+        format!("委托已登记 delegation recorded: {id}")
+    })
+    .await
+}
+
+/// The counter page after an action: its outcome in the message box, with
+/// the error's status when it failed.
+async fn answer<T>(
+    c: &Caller,
+    res: Result<T, sirm_app::AppError>,
+    ok: impl FnOnce(T) -> String,
+) -> Response {
+    let msg = outcome(res, ok);
+    with_status(counter_page(c, msg.clone()).await, &msg)
+}
+
+/// A date typed at the counter (`YYYY-MM-DD`).
+fn date_field(field: &str, text: &str) -> Result<NaiveDate, sirm_app::AppError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        sirm_app::AppError::invalid_by(
+            field,
+            sirm_domain::RuleId::DateFormat,
+            format!("{text:?} is not a date (YYYY-MM-DD)"),
+        )
+    })
 }

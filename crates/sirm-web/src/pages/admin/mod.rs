@@ -27,24 +27,20 @@ use crate::AppState;
 
 pub(super) type Msg = Option<super::ui::Outcome>;
 
-pub(super) fn with_status(mut r: Response, msg: &Msg, err: Option<&ApiError>) -> Response {
-    if let (Some(super::ui::Outcome::Err(_)), Some(e)) = (msg, err) {
+/// A page answering an action, with the error's status when it failed.
+pub(super) fn with_status(mut r: Response, msg: &Msg) -> Response {
+    if let Some(super::ui::Outcome::Err(e)) = msg {
         *r.status_mut() = e.status;
     }
     r
 }
 
-pub(super) fn outcome<T>(
-    res: Result<T, sirm_app::AppError>,
-    ok: impl FnOnce(T) -> String,
-) -> (Msg, Option<ApiError>) {
-    match res {
-        Ok(v) => (Some(super::ui::Outcome::Ok(ok(v))), None),
-        Err(e) => {
-            let e = ApiError::from(e);
-            (Some(super::ui::Outcome::Err(e.clone())), Some(e))
-        }
-    }
+/// What an action's result says on the page.
+pub(super) fn outcome<T>(res: Result<T, sirm_app::AppError>, ok: impl FnOnce(T) -> String) -> Msg {
+    Some(match res {
+        Ok(v) => super::ui::Outcome::Ok(ok(v)),
+        Err(e) => super::ui::Outcome::Err(ApiError::from(e)),
+    })
 }
 
 // ------------------------------------------------------------------ users
@@ -151,7 +147,7 @@ pub async fn add_user(
     Extension(c): Extension<Caller>,
     Form(f): Form<AddUser>,
 ) -> Response {
-    let (msg, err) = outcome(
+    let msg = outcome(
         st.sirm
             .add_user(&c.principal, &f.username, &f.display_name)
             .await,
@@ -159,7 +155,7 @@ pub async fn add_user(
             format!("已创建 {}，初始密码（首次登录须修改）Created {}; issued password (must be changed at first sign-in): {}", i.username, i.username, i.password)
         },
     );
-    with_status(users_page(&st, &c, msg.clone()).await, &msg, err.as_ref())
+    with_status(users_page(&st, &c, msg.clone()).await, &msg)
 }
 
 #[derive(Deserialize)]
@@ -177,7 +173,7 @@ pub async fn user_action(
     Form(f): Form<UserAction>,
 ) -> Response {
     let p = &c.principal;
-    let (msg, err) = match action.as_str() {
+    let msg = match action.as_str() {
         "lock" => outcome(st.sirm.lock_user(p, &username, &f.reason).await, |_| {
             format!("已锁定 {username} locked")
         }),
@@ -213,12 +209,11 @@ pub async fn user_action(
                 )
             },
         ),
-        other => {
-            let e = ApiError::bad_request(format!("action: unknown action {other:?}"));
-            (Some(super::ui::Outcome::Err(e.clone())), Some(e))
-        }
+        other => Some(super::ui::Outcome::Err(ApiError::bad_request(format!(
+            "action: unknown action {other:?}"
+        )))),
     };
-    with_status(users_page(&st, &c, msg.clone()).await, &msg, err.as_ref())
+    with_status(users_page(&st, &c, msg.clone()).await, &msg)
 }
 
 // ---------------------------------------------------------- role requests
@@ -294,7 +289,7 @@ pub async fn decide(
     Form(f): Form<Decision>,
 ) -> Response {
     let approve = action == "approve";
-    let (msg, err) = outcome(
+    let msg = outcome(
         st.sirm
             .decide_role(&c.principal, &id, approve, &f.reason)
             .await,
@@ -309,9 +304,5 @@ pub async fn decide(
             )
         },
     );
-    with_status(
-        requests_page(&st, &c, msg.clone()).await,
-        &msg,
-        err.as_ref(),
-    )
+    with_status(requests_page(&st, &c, msg.clone()).await, &msg)
 }

@@ -35,119 +35,106 @@ const CORRECTION_REASON: F = F::required(
     Text,
 );
 
+/// A form's fields as a `'static` slice (a `const` item, since field
+/// constructors are `const fn`s and are not promoted by themselves).
+macro_rules! form {
+    ($($field:expr),* $(,)?) => {{
+        const FIELDS: &[F] = &[$($field),*];
+        FIELDS
+    }};
+}
+
 /// The form fields of a business type, in the order the form shows them.
 pub(super) fn fields(bt: BusinessType) -> &'static [F] {
     match bt {
-        BusinessType::PersonRegister => {
-            const FIELDS: &[F] = &[
-                RESIDENT_ID,
-                F::required("name", "姓名", "Name", Text),
-                F::required("address", "地址", "Address", Text),
-                F::required("phone", "联系电话", "Phone", Text),
-                F::required("registered_on", "参保日期", "Registered on", Date),
-            ];
-            FIELDS
-        }
-        BusinessType::RuleSetImport => {
-            const FIELDS: &[F] = &[
-                F::required(
-                    "format",
-                    "文件格式（toml 或 json）",
-                    "Format (toml or json)",
-                    Text,
-                ),
-                F::required("text", "规则集文件内容", "Rule set document", Document),
-                F::required(
-                    "reason",
-                    "导入原因（公布参数的文件及文号）",
-                    "Reason (the announcement and its number)",
-                    Text,
-                ),
-                F::optional(
-                    "recalculate",
-                    "重新核算：生效月份起已计算的月份按新版本更正（逐人逐月列出，供审核）",
-                    "Recalculate: correct the months already computed from valid_from under the new version (each listed for review)",
-                    YesNo,
-                ),
-            ];
-            FIELDS
-        }
-        BusinessType::PersonErase => {
-            const FIELDS: &[F] = &[
-                RESIDENT_ID,
-                F::required("reason", "删除原因", "Reason", Text),
-                F::required(
-                    "basis",
-                    "法律依据（法律、决定文号）",
-                    "Legal basis (law, decision number)",
-                    Text,
-                ),
-            ];
-            FIELDS
-        }
-        BusinessType::PersonChange => {
-            const FIELDS: &[F] = &[
-                RESIDENT_ID,
-                EFFECTIVE_ON,
-                F::required("reason", "变更原因", "Reason", Text),
-                F::optional(
-                    "name",
-                    "新姓名（不变则留空）",
-                    "New name (blank: unchanged)",
-                    Text,
-                ),
-                F::optional("address", "新地址", "New address", Text),
-                F::optional("phone", "新电话", "New phone", Text),
-            ];
-            FIELDS
-        }
-        BusinessType::EmployerRegister => {
-            const FIELDS: &[F] = &[
-                CREDIT_CODE,
-                F::required("name", "单位名称", "Name", Text),
-                F::required("address", "地址", "Address", Text),
-                F::required(
-                    "industry_class",
-                    "工伤行业风险类别（1–8）",
-                    "Industry risk class (1–8)",
-                    Number,
-                ),
-                F::required("registered_on", "登记日期", "Registered on", Date),
-            ];
-            FIELDS
-        }
-        BusinessType::EmployerCorrect => {
-            const FIELDS: &[F] = &[
-                CREDIT_CODE,
-                EFFECTIVE_ON,
-                CORRECTION_REASON,
-                F::optional("name", "更正后名称", "Corrected name", Text),
-                F::optional("address", "更正后地址", "Corrected address", Text),
-                F::optional(
-                    "industry_class",
-                    "更正后行业风险类别",
-                    "Corrected industry class",
-                    Number,
-                ),
-            ];
-            FIELDS
-        }
-        BusinessType::ContributionCorrect => {
-            const FIELDS: &[F] = &[
-                RESIDENT_ID,
-                MONTH_DUE,
-                F::required(
-                    "declared_wage",
-                    "更正后申报工资（元）",
-                    "Corrected declared wage (yuan)",
-                    Text,
-                ),
-                F::required("reason", "更正原因", "Reason", Text),
-            ];
-            FIELDS
-        }
-        BusinessType::SubsidyGrant => {
-            const FIELDS: &[F] = &[
+        BusinessType::PersonRegister => form![
+            RESIDENT_ID,
+            F::required("name", "姓名", "Name", Text),
+            F::required("address", "地址", "Address", Text),
+            F::required("phone", "联系电话", "Phone", Text),
+            F::required("registered_on", "参保日期", "Registered on", Date),
+        ],
+        BusinessType::RuleSetImport => form![
+            F::required(
+                "format",
+                "文件格式（toml 或 json）",
+                "Format (toml or json)",
+                Text,
+            ),
+            F::required("text", "规则集文件内容", "Rule set document", Document),
+            F::required(
+                "reason",
+                "导入原因（公布参数的文件及文号）",
+                "Reason (the announcement and its number)",
+                Text,
+            ),
+            F::optional(
+                "recalculate",
+                "重新核算：生效月份起已计算的月份按新版本更正（逐人逐月列出，供审核）",
+                "Recalculate: correct the months already computed from valid_from under the new version (each listed for review)",
+                YesNo,
+            ),
+        ],
+        BusinessType::PersonErase => form![
+            RESIDENT_ID,
+            F::required("reason", "删除原因", "Reason", Text),
+            F::required(
+                "basis",
+                "法律依据（法律、决定文号）",
+                "Legal basis (law, decision number)",
+                Text,
+            ),
+        ],
+        BusinessType::PersonChange => form![
+            RESIDENT_ID,
+            EFFECTIVE_ON,
+            F::required("reason", "变更原因", "Reason", Text),
+            F::optional(
+                "name",
+                "新姓名（不变则留空）",
+                "New name (blank: unchanged)",
+                Text,
+            ),
+            F::optional("address", "新地址", "New address", Text),
+            F::optional("phone", "新电话", "New phone", Text),
+        ],
+        BusinessType::EmployerRegister => form![
+            CREDIT_CODE,
+            F::required("name", "单位名称", "Name", Text),
+            F::required("address", "地址", "Address", Text),
+            F::required(
+                "industry_class",
+                "工伤行业风险类别（1–8）",
+                "Industry risk class (1–8)",
+                Number,
+            ),
+            F::required("registered_on", "登记日期", "Registered on", Date),
+        ],
+        BusinessType::EmployerCorrect => form![
+            CREDIT_CODE,
+            EFFECTIVE_ON,
+            CORRECTION_REASON,
+            F::optional("name", "更正后名称", "Corrected name", Text),
+            F::optional("address", "更正后地址", "Corrected address", Text),
+            F::optional(
+                "industry_class",
+                "更正后行业风险类别",
+                "Corrected industry class",
+                Number,
+            ),
+        ],
+        BusinessType::ContributionCorrect => form![
+            RESIDENT_ID,
+            MONTH_DUE,
+            F::required(
+                "declared_wage",
+                "更正后申报工资（元）",
+                "Corrected declared wage (yuan)",
+                Text,
+            ),
+            F::required("reason", "更正原因", "Reason", Text),
+        ],
+        BusinessType::SubsidyGrant => form![
             RESIDENT_ID,
             F::required(
                 "kind",
@@ -169,133 +156,95 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
                 "Granting decision (document no.)",
                 Text,
             ),
-        ];
-            FIELDS
-        }
-        BusinessType::BenefitPaymentRun => {
-            const FIELDS: &[F] = &[F::required(
-                "month",
-                "发放月份（年-月）",
-                "Month (YYYY-MM)",
-                Month,
-            )];
-            FIELDS
-        }
-        BusinessType::EmployerChange => {
-            const FIELDS: &[F] = &[
-                CREDIT_CODE,
-                EFFECTIVE_ON,
-                F::required("reason", "变更原因", "Reason", Text),
-                F::optional("name", "新名称", "New name", Text),
-                F::optional("address", "新地址", "New address", Text),
-                F::optional(
-                    "industry_class",
-                    "新行业风险类别",
-                    "New industry class",
-                    Number,
-                ),
-            ];
-            FIELDS
-        }
-        BusinessType::EmployerDeregister => {
-            const FIELDS: &[F] = &[
-                CREDIT_CODE,
-                F::required("effective_on", "注销日期", "Effective on", Date),
-                F::required("reason", "注销原因", "Reason", Text),
-            ];
-            FIELDS
-        }
-        BusinessType::EmploymentStart => {
-            const FIELDS: &[F] = &[
-                RESIDENT_ID,
-                EMPLOYER_CODE,
-                F::required("start_on", "就业开始日期", "Start date", Date),
-            ];
-            FIELDS
-        }
-        BusinessType::EmploymentEnd => {
-            const FIELDS: &[F] = &[
-                RESIDENT_ID,
-                EMPLOYER_CODE,
-                F::required("end_on", "终止日期", "End date", Date),
-                F::required("reason", "终止原因", "Reason", Text),
-            ];
-            FIELDS
-        }
-        BusinessType::ContributionDeclare => {
-            const FIELDS: &[F] = &[
-                EMPLOYER_CODE,
-                MONTH_DUE,
-                F::required(
-                    "lines",
-                    "申报明细：每行“公民身份号码,月工资”",
-                    "Lines: one \"ID number,monthly wage\" per line",
-                    Lines,
-                ),
-            ];
-            FIELDS
-        }
+        ],
+        BusinessType::BenefitPaymentRun => form![F::required(
+            "month",
+            "发放月份（年-月）",
+            "Month (YYYY-MM)",
+            Month,
+        )],
+        BusinessType::EmployerChange => form![
+            CREDIT_CODE,
+            EFFECTIVE_ON,
+            F::required("reason", "变更原因", "Reason", Text),
+            F::optional("name", "新名称", "New name", Text),
+            F::optional("address", "新地址", "New address", Text),
+            F::optional(
+                "industry_class",
+                "新行业风险类别",
+                "New industry class",
+                Number,
+            ),
+        ],
+        BusinessType::EmployerDeregister => form![
+            CREDIT_CODE,
+            F::required("effective_on", "注销日期", "Effective on", Date),
+            F::required("reason", "注销原因", "Reason", Text),
+        ],
+        BusinessType::EmploymentStart => form![
+            RESIDENT_ID,
+            EMPLOYER_CODE,
+            F::required("start_on", "就业开始日期", "Start date", Date),
+        ],
+        BusinessType::EmploymentEnd => form![
+            RESIDENT_ID,
+            EMPLOYER_CODE,
+            F::required("end_on", "终止日期", "End date", Date),
+            F::required("reason", "终止原因", "Reason", Text),
+        ],
+        BusinessType::ContributionDeclare => form![
+            EMPLOYER_CODE,
+            MONTH_DUE,
+            F::required(
+                "lines",
+                "申报明细：每行“公民身份号码,月工资”",
+                "Lines: one \"ID number,monthly wage\" per line",
+                Lines,
+            ),
+        ],
         // Taken by `sirm import declaration` (a file), not by this form.
-        BusinessType::ContributionDeclareFile => {
-            const FIELDS: &[F] = &[];
-            FIELDS
-        }
-        BusinessType::AccountSettle => {
-            const FIELDS: &[F] = &[F::required("year", "结算年度", "Year", Number)];
-            FIELDS
-        }
-        BusinessType::BenefitStatus => {
-            const FIELDS: &[F] = &[
-                RESIDENT_ID,
-                F::required(
-                    "status",
-                    "新状态（suspended 暂停 / terminated 终止）",
-                    "New status (suspended / terminated)",
-                    Text,
-                ),
-                EFFECTIVE_ON,
-                F::required("reason", "原因（如：死亡）", "Reason (e.g. death)", Text),
-            ];
-            FIELDS
-        }
-        BusinessType::PersonCorrect => {
-            const FIELDS: &[F] = &[
-                RESIDENT_ID,
-                EFFECTIVE_ON,
-                CORRECTION_REASON,
-                F::optional("name", "更正后姓名", "Corrected name", Text),
-                F::optional("address", "更正后地址", "Corrected address", Text),
-                F::optional("phone", "更正后电话", "Corrected phone", Text),
-            ];
-            FIELDS
-        }
-        BusinessType::BenefitRetire => {
-            const FIELDS: &[F] = &[
-                RESIDENT_ID,
-                F::required(
-                    "category",
-                    "类别（male / female_55 / female_50）",
-                    "Category (male / female_55 / female_50)",
-                    Text,
-                ),
-                F::optional(
-                    "deemed_months",
-                    "视同缴费月数",
-                    "Deemed contribution months",
-                    Number,
-                ),
-            ];
-            FIELDS
-        }
-        BusinessType::ContributionPayment => {
-            const FIELDS: &[F] = &[
-                EMPLOYER_CODE,
-                MONTH_DUE,
-                F::required("paid_on", "到账日期", "Received on", Date),
-                F::required("amount", "到账金额（元）", "Amount received (yuan)", Text),
-            ];
-            FIELDS
-        }
+        BusinessType::ContributionDeclareFile => form![],
+        BusinessType::AccountSettle => form![F::required("year", "结算年度", "Year", Number)],
+        BusinessType::BenefitStatus => form![
+            RESIDENT_ID,
+            F::required(
+                "status",
+                "新状态（suspended 暂停 / terminated 终止）",
+                "New status (suspended / terminated)",
+                Text,
+            ),
+            EFFECTIVE_ON,
+            F::required("reason", "原因（如：死亡）", "Reason (e.g. death)", Text),
+        ],
+        BusinessType::PersonCorrect => form![
+            RESIDENT_ID,
+            EFFECTIVE_ON,
+            CORRECTION_REASON,
+            F::optional("name", "更正后姓名", "Corrected name", Text),
+            F::optional("address", "更正后地址", "Corrected address", Text),
+            F::optional("phone", "更正后电话", "Corrected phone", Text),
+        ],
+        BusinessType::BenefitRetire => form![
+            RESIDENT_ID,
+            F::required(
+                "category",
+                "类别（male / female_55 / female_50）",
+                "Category (male / female_55 / female_50)",
+                Text,
+            ),
+            F::optional(
+                "deemed_months",
+                "视同缴费月数",
+                "Deemed contribution months",
+                Number,
+            ),
+        ],
+        BusinessType::ContributionPayment => form![
+            EMPLOYER_CODE,
+            MONTH_DUE,
+            F::required("paid_on", "到账日期", "Received on", Date),
+            F::required("amount", "到账金额（元）", "Amount received (yuan)", Text),
+        ],
     }
 }
 
