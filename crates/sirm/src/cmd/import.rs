@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use sirm_app::{Access, AppError, Sirm};
+use sirm_app::AppError;
 use sirm_domain::id::CreditCode;
 use sirm_domain::rules::Month;
 
@@ -57,18 +57,10 @@ pub async fn run(loc: &Location, op: &Operator, args: &ImportArgs) -> anyhow::Re
         Err(e) => return finish(Err(AppError::invalid("--month", e))),
     };
     std::fs::metadata(file).with_context(|| format!("{}: cannot read", file.display()))?;
-    let name = file
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("declaration.csv")
-        .to_string();
-    let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
-    let session = match op.sign_in(&sirm).await {
-        Ok(s) => s,
-        Err(e) => {
-            sirm.store_for_maintenance().close().await;
-            return finish(Err(e));
-        }
+    let name = super::operator::file_name(file, "declaration.csv");
+    let (sirm, session) = match super::operator::open_signed_in(loc, op).await? {
+        Ok(signed_in) => signed_in,
+        Err(code) => return Ok(code),
     };
     let started = std::time::Instant::now();
     let mut progress = |rows: u64| {

@@ -361,3 +361,35 @@ pub async fn end_guard(guard: Option<(Sirm, Acting)>) {
         sirm.store_for_maintenance().close().await;
     }
 }
+
+/// Open the installation for appending and sign in. A refused sign-in is
+/// the command's answer: `Ok(Err(exit code))`, the refusal printed and the
+/// store closed.
+pub async fn open_signed_in(
+    loc: &Location,
+    op: &Operator,
+) -> anyhow::Result<Result<(Sirm, Acting), ExitCode>> {
+    let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
+    match op.sign_in(&sirm).await {
+        Ok(acting) => Ok(Ok((sirm, acting))),
+        Err(e) => {
+            sirm.store_for_maintenance().close().await;
+            Ok(Err(super::user::finish(Err(e))?))
+        }
+    }
+}
+
+/// A scanned material named on the command line: its file name and bytes.
+pub fn read_material(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("{}: cannot read the material", path.display()))?;
+    Ok((file_name(path, "material"), bytes))
+}
+
+/// The last part of `path`, or `default` when it has none in UTF-8.
+pub fn file_name(path: &Path, default: &str) -> String {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(default)
+        .to_string()
+}

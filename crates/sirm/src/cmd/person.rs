@@ -7,9 +7,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-use sirm_app::{Access, Sirm};
-
 use super::install::Location;
 use super::operator::Operator;
 use super::user::finish;
@@ -47,20 +44,10 @@ pub async fn run(loc: &Location, op: &Operator, args: &PersonArgs) -> anyhow::Re
         basis,
         material,
     } = &args.command;
-    let bytes = std::fs::read(material)
-        .with_context(|| format!("{}: cannot read the material", material.display()))?;
-    let name = material
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("material")
-        .to_string();
-    let sirm = Sirm::open(&loc.open_options(), Access::Sign).await?;
-    let session = match op.sign_in(&sirm).await {
-        Ok(s) => s,
-        Err(e) => {
-            sirm.store_for_maintenance().close().await;
-            return finish(Err(e));
-        }
+    let (name, bytes) = super::operator::read_material(material)?;
+    let (sirm, session) = match super::operator::open_signed_in(loc, op).await? {
+        Ok(signed_in) => signed_in,
+        Err(code) => return Ok(code),
     };
     let result = async {
         let m = sirm.archive().put(&name, &bytes).await?;
