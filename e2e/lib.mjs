@@ -135,6 +135,14 @@ function scratchDir() {
   return scratch;
 }
 
+/// Write `text` to a file `name` in a fresh temp dir and return its path.
+export function writeScratch(name, text) {
+  const dir = mkdtempSync(join(scratchDir(), 'file-'));
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
 /// Write a small PDF to a fresh temp dir and return its path.
 export function writeScanPdf(name = 'scan.pdf') {
   const dir = mkdtempSync(join(scratchDir(), 'pdf-'));

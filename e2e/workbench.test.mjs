@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launch, newPage, login, submit, goto, shot, mainText,
-  totp, totpSecret, newResidentId, withWrongCheck, testName, writeScanPdf,
+  totp, totpSecret, newResidentId, withWrongCheck, testName, writeScanPdf, writeScratch,
 } from './lib.mjs';
 
 let browser;
@@ -70,6 +70,26 @@ test('a refused registration keeps what was typed and names 公民身份号码',
   assert.equal(await page.inputValue('#new-application input[name=id]'), bad);
   assert.equal(await page.inputValue('#new-application input[name=address]'), address);
   await shot(page, '3-clerk-bad-id');
+  assert.deepEqual(page.pageErrors, []);
+  await page.context().close();
+});
+
+test('a refused declaration upload shows its error in Chinese, with script on', async () => {
+  const page = await newPage(browser);
+  await login(page, 'clerk');
+  assert.equal(await goto(page, '/declarations/new'), 200);
+  const form = page.locator('#upload');
+  // A credit code with a wrong check character.
+  await form.locator('input[name=credit_code]').fill('91110105679394586A');
+  await form.locator('input[name=month]').fill('2026-01');
+  await form.locator('input[name=file]').setInputFiles(
+    writeScratch('lines.csv', '110105194912310021,8000.00\n'));
+  await form.locator('button').click();
+  await page.waitForSelector('#err', { timeout: 20000 });
+  assert.match(await page.innerText('#err'), /统一社会信用代码有误/);
+  // Still the upload form, ready for another try.
+  assert.equal(await page.locator('#upload').count(), 1);
+  await shot(page, '3b-clerk-bad-upload');
   assert.deepEqual(page.pageErrors, []);
   await page.context().close();
 });

@@ -137,6 +137,9 @@ rule_ids! {
     UsernameFormat = "username.format",
     /// A person or employer registered already.
     RegistrationDuplicate = "registration.duplicate",
+    /// An administrator acting on their own account (lock, unlock, retire,
+    /// reset): another administrator does it.
+    OwnAccount = "own-account",
     /// A role the account holds already.
     RoleHeld = "role.held",
     /// The same role request is waiting for its decision already.

@@ -34,7 +34,19 @@
         var x = new XMLHttpRequest();
         x.open('POST', ev.target.action);
         x.upload.onprogress = function (e) { if (e.lengthComputable) bar.value = 100 * e.loaded / e.total; };
-        x.onload = function () { window.location = x.responseURL; };
+        x.onload = function () {
+          // Taken: the answer redirected to the job page. Refused: the
+          // answer is the form again with its error, shown in place (its
+          // URL accepts only POST).
+          var action = new URL(ev.target.action, window.location.href).href;
+          if (x.responseURL && x.responseURL !== action) {
+            window.location = x.responseURL;
+            return;
+          }
+          var doc = new DOMParser().parseFromString(x.responseText, 'text/html');
+          document.title = doc.title;
+          document.body.replaceWith(document.adoptNode(doc.body));
+        };
         x.send(new FormData(ev.target));
       });
     }

@@ -100,7 +100,7 @@ impl Limiters {
 
     /// Take a token of `class` for `source` now: `None` when there was one,
     /// else the 429 answer to send.
-    pub fn refusal(&self, class: RateClass, source: IpAddr) -> Option<Response> {
+    pub fn refusal(&self, class: RateClass, source: IpAddr) -> Option<TooMany> {
         let l = self.by_class.get(&class)?;
         l.take(source, Instant::now())
             .err()
@@ -186,9 +186,31 @@ pub fn peer(req: &Request) -> IpAddr {
         .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
 
-fn too_many(class: RateClass, l: &RateLimiter, wait: Duration) -> Response {
+/// A request over its source's budget: the error, and when to retry.
+pub struct TooMany {
+    pub error: ApiError,
+    pub retry_after_secs: u64,
+}
+
+impl TooMany {
+    /// The answer: an error page for a page route, else the JSON error;
+    /// both with `Retry-After` and status 429.
+    pub fn respond(self, page: bool) -> Response {
+        let mut r = if page {
+            crate::pages::error_page(self.error)
+        } else {
+            self.error.into_response()
+        };
+        if let Ok(v) = HeaderValue::from_str(&self.retry_after_secs.to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        r
+    }
+}
+
+fn too_many(class: RateClass, l: &RateLimiter, wait: Duration) -> TooMany {
     let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
-    let mut r = ApiError {
+    let error = ApiError {
         status: StatusCode::TOO_MANY_REQUESTS,
         code: "rate_limited",
         rule: None,
@@ -198,12 +220,11 @@ fn too_many(class: RateClass, l: &RateLimiter, wait: Duration) -> Response {
             l.rate.per_minute,
             l.rate.burst
         ),
+    };
+    TooMany {
+        error,
+        retry_after_secs: secs,
     }
-    .into_response();
-    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-        r.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    r
 }
 
 #[cfg(test)]

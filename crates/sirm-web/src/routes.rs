@@ -183,6 +183,14 @@ pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -
     c.build().to_string()
 }
 
+/// The path (and query) of the `Referer`, if it has one.
+fn referer_path(headers: &HeaderMap) -> Option<String> {
+    let uri: axum::http::Uri = headers.get(header::REFERER)?.to_str().ok()?.parse().ok()?;
+    uri.path_and_query()
+        .map(|p| p.as_str().to_string())
+        .filter(|p| p.starts_with('/'))
+}
+
 fn refuse(kind: Kind, e: AppError, path: &str) -> Response {
     match (kind, &e) {
         (Kind::Page, AppError::Unauthenticated { .. }) => {
@@ -378,9 +386,9 @@ pub async fn guard(
     let ip = crate::ratelimit::peer(&req);
     let source = source_of(&req);
     if let Some(class) = spec.rate {
-        if let Some(r) = st.limiters.refusal(class, ip) {
+        if let Some(t) = st.limiters.refusal(class, ip) {
             st.sirm.refused(&source, "rate_limited", None, class.name());
-            return r;
+            return t.respond(spec.kind == Kind::Page);
         }
     }
     if spec.guard.administers() && !st.sirm.config.server.is_admin_source(ip) {
@@ -412,6 +420,13 @@ pub async fn guard(
     req.extensions_mut().insert(Source(source.clone()));
     let path = req.uri().path().to_string();
     let headers = req.headers().clone();
+    // Where sign-in leads back to: this page, or for a form sent after the
+    // session ended (its URL takes only POST), the page that held the form.
+    let return_to = if req.method() == Method::GET {
+        path.clone()
+    } else {
+        referer_path(&headers).unwrap_or_else(|| "/home".to_string())
+    };
     let cookie_token = cookie(&headers, SESSION_COOKIE).filter(|t| !t.is_empty());
     let bearer_token = bearer(&headers);
     let via_cookie = bearer_token.is_none() && cookie_token.is_some();
@@ -428,19 +443,19 @@ pub async fn guard(
                 })
             }
             Err(e) if spec.guard != Guard::Public => {
-                if let Some(r) = st.limiters.refusal(RateClass::Pages, ip) {
-                    return r;
+                if let Some(t) = st.limiters.refusal(RateClass::Pages, ip) {
+                    return t.respond(spec.kind == Kind::Page);
                 }
-                return refuse(spec.kind, e, &path);
+                return refuse(spec.kind, e, &return_to);
             }
             Err(_) => {}
         }
     }
     if caller.is_none() && spec.guard != Guard::Public {
         // Anonymous calls of signed-in routes share the public pages' budget.
-        if let Some(r) = st.limiters.refusal(RateClass::Pages, ip) {
+        if let Some(t) = st.limiters.refusal(RateClass::Pages, ip) {
             st.sirm.refused(&source, "rate_limited", None, "anonymous");
-            return r;
+            return t.respond(spec.kind == Kind::Page);
         }
     }
 
@@ -511,7 +526,7 @@ pub async fn guard(
                 return refuse(
                     spec.kind,
                     AppError::unauthenticated(RuleId::SignInRequired, "sign in first"),
-                    &path,
+                    &return_to,
                 );
             }
         }
@@ -520,11 +535,11 @@ pub async fn guard(
                 return refuse(
                     spec.kind,
                     AppError::unauthenticated(RuleId::SignInRequired, "sign in first"),
-                    &path,
+                    &return_to,
                 );
             };
             if let Err(e) = st.sirm.authorize(&c.principal, p).await {
-                return refuse(spec.kind, e, &path);
+                return refuse(spec.kind, e, &return_to);
             }
         }
         Guard::AnyPerm(ps) => {
@@ -532,7 +547,7 @@ pub async fn guard(
                 return refuse(
                     spec.kind,
                     AppError::unauthenticated(RuleId::SignInRequired, "sign in first"),
-                    &path,
+                    &return_to,
                 );
             };
             // Held by none: the refusal names the first.
@@ -542,7 +557,7 @@ pub async fn guard(
             {
                 if let Some(p) = ps.first() {
                     if let Err(e) = st.sirm.authorize(&c.principal, *p).await {
-                        return refuse(spec.kind, e, &path);
+                        return refuse(spec.kind, e, &return_to);
                     }
                 }
             }

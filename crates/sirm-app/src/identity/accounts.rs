@@ -210,8 +210,9 @@ impl Sirm {
         self.authorize(who, Permission::AccountManage).await?;
         let target = self.account_or_404(who, username).await?;
         if target.username == who.username {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_by(
                 "username",
+                RuleId::OwnAccount,
                 format!("you cannot {action} your own account"),
             ));
         }
@@ -427,8 +428,9 @@ impl Sirm {
         how: &str,
     ) -> Result<ResetCode, AppError> {
         if target.username == who.username {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_by(
                 "username",
+                RuleId::OwnAccount,
                 "change your own password under 修改密码 / Password instead",
             ));
         }

@@ -106,8 +106,15 @@ fn login_body(
 
 pub async fn login_form(State(st): State<AppState>, Query(q): Query<NextQuery>) -> Response {
     let next = safe_next(q.next.as_deref());
+    // Sent here from a page: say why (not signed in, or the session ended).
+    let why = q.next.is_some().then(|| {
+        ApiError::from(sirm_app::AppError::unauthenticated(
+            sirm_domain::RuleId::SignInRequired,
+            "sign in to continue (not signed in, or the session has ended)",
+        ))
+    });
     public_form(&st, StatusCode::OK, "登录 Sign in", |tok| {
-        login_body(tok, &next, None, false, "")
+        login_body(tok, &next, why.as_ref(), false, "")
     })
 }
 

@@ -59,6 +59,7 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::UsernameTaken => "该用户名已被使用",
         RuleId::UsernameFormat => "用户名须为 3–32 位小写字母、数字、点、下划线或连字符，以字母开头",
         RuleId::RegistrationDuplicate => "已经登记，不能重复登记",
+        RuleId::OwnAccount => "拒绝：不能锁定、解锁、注销或重置自己的账户（修改本人密码请到“修改密码”）",
         RuleId::RoleHeld => "该账户已持有此角色",
         RuleId::RoleRequestPending => "已有相同的待审批申请",
         RuleId::AlreadyDone => "该事项已经处理，不能重复操作",

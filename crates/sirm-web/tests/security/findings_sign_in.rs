@@ -201,10 +201,13 @@ pub(super) async fn finding_7_kiosk_only_where_enabled_and_one_pin_limiter(engin
     for _ in 0..3 {
         assert_eq!(kiosk().await.unwrap().status(), StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(
-        kiosk().await.unwrap().status(),
-        StatusCode::TOO_MANY_REQUESTS
-    );
+    let r = kiosk().await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // A page route answers a page, in Chinese first, not the API's JSON.
+    assert!(r.headers().contains_key("retry-after"));
+    let body = r.text().await.unwrap();
+    assert!(body.contains("请求过于频繁"), "{body}");
+    assert!(body.trim_start().starts_with("<!DOCTYPE html>"), "{body}");
 }
 
 /// Finding 8: lockout per account and source address: guessing from one

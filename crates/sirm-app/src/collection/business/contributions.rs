@@ -133,8 +133,9 @@ async fn check_declaration(
             ));
         }
         if line.declared_wage.is_sign_negative() {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_by(
                 format!("lines[{n}].declared_wage"),
+                RuleId::DeclarationWage,
                 "must not be negative",
             ));
         }

@@ -327,8 +327,10 @@ pub(super) fn check_form(bt: BusinessType, form: &Map<String, Value>) -> Result<
                     .map_err(|e| AppError::invalid_by(f.name, RuleId::DateFormat, e))?;
             }
             Lines => {
-                for (i, (id, _)) in lines(v).enumerate() {
-                    check_resident_id(&format!("{}[{}].id", f.name, i + 1), id)?;
+                for (i, (id, wage)) in lines(v).enumerate() {
+                    let at = format!("{}[{}]", f.name, i + 1);
+                    check_resident_id(&format!("{at}.id"), id)?;
+                    check_wage(&format!("{at}.declared_wage"), wage)?;
                 }
             }
             _ => {}
@@ -341,6 +343,26 @@ fn check_resident_id(field: &str, v: &str) -> Result<(), AppError> {
     v.parse::<sirm_domain::id::ResidentId>()
         .map(drop)
         .map_err(|e| AppError::invalid_id(field, e))
+}
+
+/// The wage of a declaration line: present, an amount in yuan with at most
+/// two decimals, not negative.
+fn check_wage(field: &str, wage: Option<&str>) -> Result<(), AppError> {
+    let Some(text) = wage else {
+        return Err(AppError::invalid_by(
+            field,
+            RuleId::DeclarationLine,
+            "each line is \"ID number,monthly wage\"; the wage is missing",
+        ));
+    };
+    match text.parse::<rust_decimal::Decimal>() {
+        Ok(w) if !w.is_sign_negative() && w.scale() <= 2 => Ok(()),
+        _ => Err(AppError::invalid_by(
+            field,
+            RuleId::DeclarationWage,
+            format!("{text:?} is not an amount in yuan (at least 0, at most two decimals)"),
+        )),
+    }
 }
 
 /// The lines of a "ID,wage" list: each line's ID and, when the line has a
