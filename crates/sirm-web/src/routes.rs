@@ -183,14 +183,6 @@ pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -
     c.build().to_string()
 }
 
-/// The path (and query) of the `Referer`, if it has one.
-fn referer_path(headers: &HeaderMap) -> Option<String> {
-    let uri: axum::http::Uri = headers.get(header::REFERER)?.to_str().ok()?.parse().ok()?;
-    uri.path_and_query()
-        .map(|p| p.as_str().to_string())
-        .filter(|p| p.starts_with('/'))
-}
-
 fn refuse(kind: Kind, e: AppError, path: &str) -> Response {
     match (kind, &e) {
         (Kind::Page, AppError::Unauthenticated { .. }) => {
@@ -420,12 +412,13 @@ pub async fn guard(
     req.extensions_mut().insert(Source(source.clone()));
     let path = req.uri().path().to_string();
     let headers = req.headers().clone();
-    // Where sign-in leads back to: this page, or for a form sent after the
-    // session ended (its URL takes only POST), the page that held the form.
+    // Where sign-in leads back to: this page; for a form sent after the
+    // session ended, whose URL takes only POST, the workbench home (pages
+    // send no Referer: `Referrer-Policy: no-referrer`).
     let return_to = if req.method() == Method::GET {
         path.clone()
     } else {
-        referer_path(&headers).unwrap_or_else(|| "/home".to_string())
+        "/home".to_string()
     };
     let cookie_token = cookie(&headers, SESSION_COOKIE).filter(|t| !t.is_empty());
     let bearer_token = bearer(&headers);

@@ -267,6 +267,10 @@ pub(super) async fn finding_16_web_headers(engine: Engine) {
         assert!(!html.contains(" onclick="), "{path}: inline handler");
         assert!(!html.contains("?csrf="), "{path}: token in a URL");
     }
+    // An unknown business type is refused, not shown as another form.
+    let (s, html) = clerk.page("/applications/new?type=no.such").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{html}");
+    assert!(!html.contains("new-application"), "{html}");
     // The public page and readiness show no record counts.
     let (_, home) = anon.page("/").await;
     assert!(!home.contains("persons</span></th>"), "{home}");

@@ -137,11 +137,14 @@ pub async fn new_application(
     Extension(c): Extension<Caller>,
     Query(q): Query<NewQuery>,
 ) -> Response {
-    let bt = q
-        .business_type
-        .as_deref()
-        .and_then(|b| b.parse().ok())
-        .unwrap_or(BusinessType::PersonRegister);
+    // No type: the first form; an unknown type is an error, not a guess.
+    let bt = match q.business_type.as_deref() {
+        None => BusinessType::PersonRegister,
+        Some(b) => match b.parse::<BusinessType>() {
+            Ok(bt) => bt,
+            Err(e) => return error_page(ApiError::from(e)),
+        },
+    };
     ui::page(
         "受理 New application",
         Some((&c.principal, &c.csrf)),
