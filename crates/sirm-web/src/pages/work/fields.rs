@@ -294,17 +294,20 @@ pub(super) fn values_of(bt: BusinessType, data: &Value) -> Map<String, Value> {
 }
 
 /// Turn form text into the typed raw-data object of the business type.
+/// A form field's text, trimmed, when it was filled in.
+fn filled<'a>(form: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
+    form.get(name)
+        .and_then(|v| v.as_str())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
 /// The typed fields of a form checked one by one, so that a mistyped ID
 /// number, credit code, date or month is refused by its rule and names its
 /// field (the whole raw data is checked again when submitted).
 pub(super) fn check_form(bt: BusinessType, form: &Map<String, Value>) -> Result<(), AppError> {
     for f in fields(bt) {
-        let Some(v) = form
-            .get(f.name)
-            .and_then(|v| v.as_str())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-        else {
+        let Some(v) = filled(form, f.name) else {
             continue;
         };
         match f.kind {
@@ -379,12 +382,7 @@ fn lines(v: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
 pub(super) fn data_of(bt: BusinessType, form: &Map<String, Value>) -> Value {
     let mut data = Map::new();
     for f in fields(bt) {
-        let Some(v) = form
-            .get(f.name)
-            .and_then(|v| v.as_str())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-        else {
+        let Some(v) = filled(form, f.name) else {
             continue;
         };
         let value = match f.kind {
