@@ -10,6 +10,7 @@
 //! Set-up (appending the entries) is not measured. Results: docs/benchmarks.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use sirm_app::AuditEvent;
 use std::time::Instant;
 
 use sirm_app::backup::{self, Destination, RestoreRequest};
@@ -47,12 +48,9 @@ async fn append(sirm: &Sirm, count: usize, from: usize) {
         let drafts = (i..i + chunk)
             .map(|k| {
                 sirm.audit_draft(
-                    "bench",
-                    "127.0.0.1",
-                    "bench.event",
-                    "success",
-                    &format!("event {k} with some detail text to give it a realistic size"),
-                    "bench",
+                    AuditEvent::new("bench", "127.0.0.1", "bench.event").success(format!(
+                        "event {k} with some detail text to give it a realistic size"
+                    )),
                 )
                 .unwrap()
             })

@@ -12,6 +12,7 @@
 //! Each raised alarm is also sent to `[alarms] webhook` (JSON POST) and/or
 //! the local syslog (`[alarms] syslog = true`, `/dev/log`).
 
+use crate::AuditEvent;
 use sirm_domain::RuleId;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -182,12 +183,9 @@ impl Sirm {
         }
         let text = format!("kind={} {detail}", kind.as_str());
         self.audit(
-            subject,
-            source,
-            ALARM_EVENT,
-            "alarm",
-            &text.chars().take(380).collect::<String>(),
-            "sirm",
+            AuditEvent::new(subject, source, ALARM_EVENT)
+                .by("sirm")
+                .alarm(text.chars().take(380).collect::<String>()),
         )
         .await?;
         tracing::info!(kind = kind.as_str(), source, "alarm raised");
@@ -300,17 +298,10 @@ impl Sirm {
                 "告警涉及您本人的账号，须由其他管理员处理 / refused by rule own-alarm: the alarm is about your own account; another administrator handles it",
             ));
         }
-        self.audit(
-            &who.username,
-            &who.source,
-            ACK_EVENT,
-            "success",
-            &format!(
-                "alarm={seq} note={}",
-                note.chars().take(300).collect::<String>()
-            ),
-            &who.username,
-        )
+        self.audit(AuditEvent::own(who, ACK_EVENT).success(format!(
+            "alarm={seq} note={}",
+            note.chars().take(300).collect::<String>()
+        )))
         .await
     }
 }

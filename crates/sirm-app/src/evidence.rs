@@ -6,6 +6,7 @@
 //! security event; `sirm verify` and `sirm check` recompute every seal. Exports (CSV files,
 //! the audit trail) are recorded as `export` security events.
 
+use crate::AuditEvent;
 use serde::Serialize;
 
 use crate::{AppError, Principal, Sirm};
@@ -128,15 +129,12 @@ impl Sirm {
             return Ok(0);
         }
         self.audit(
-            "",
-            "sirm",
-            SEAL_EVENT,
-            "success",
-            &format!(
-                "from_us={from_us} to_us={to_us} rows={} sha256={}",
-                d.rows, d.sha256
-            ),
-            "sirm",
+            AuditEvent::new("", "sirm", SEAL_EVENT)
+                .by("sirm")
+                .success(format!(
+                    "from_us={from_us} to_us={to_us} rows={} sha256={}",
+                    d.rows, d.sha256
+                )),
         )
         .await?;
         Ok(d.rows)
@@ -190,15 +188,8 @@ impl Sirm {
         file: &str,
         rows: usize,
     ) -> Result<(), AppError> {
-        self.audit(
-            &who.username,
-            &who.source,
-            EXPORT_EVENT,
-            "success",
-            &format!("file={file} rows={rows}"),
-            &who.username,
-        )
-        .await
+        self.audit(AuditEvent::own(who, EXPORT_EVENT).success(format!("file={file} rows={rows}")))
+            .await
     }
 }
 

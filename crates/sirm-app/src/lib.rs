@@ -46,7 +46,7 @@ pub mod witness;
 
 pub use datadir::{read_public_key_file, write_new_secret, Config, DataDir, SecurityConfig};
 pub use error::AppError;
-pub use identity::{Pending, Principal};
+pub use identity::{AuditEvent, Pending, Principal};
 pub use sirm::{Access, OpenOptions, Sirm};
 
 pub use sirm_store::{Counts, Engine, PersonRow, ProjectionDigest};

@@ -7,6 +7,7 @@
 //! Refusals never tell "no such person" from "not yours": both are
 //! `NotFound("record")`.
 
+use crate::AuditEvent;
 use sirm_domain::RuleId;
 use std::collections::BTreeSet;
 
@@ -161,19 +162,12 @@ impl Sirm {
             })
             .await?;
         if requester == Requester::ThirdParty {
-            self.audit(
-                &who.username,
-                &who.source,
-                "query.third_party",
-                "success",
-                &format!(
-                    "subject {}; items {}; basis {}",
-                    subject,
-                    items_text.join(","),
-                    basis
-                ),
-                &who.username,
-            )
+            self.audit(AuditEvent::own(who, "query.third_party").success(format!(
+                "subject {}; items {}; basis {}",
+                subject,
+                items_text.join(","),
+                basis
+            )))
             .await?;
         }
         Ok(RecordView {

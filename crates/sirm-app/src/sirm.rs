@@ -1,6 +1,7 @@
 //! An opened installation: configuration, store and keys, checked against
 //! each other.
 
+use crate::AuditEvent;
 use sirm_domain::RuleId;
 use sirm_ledger::{CryptoProfile, EntryDraft, PublicKey, SigningKey};
 use sirm_store::{AppendOutcome, Installation, Role, Store, StoreConfig};
@@ -275,14 +276,13 @@ impl Sirm {
             if last.is_none() && defaults.iter().any(|(n, d)| *n == name && *d == snapshot) {
                 continue;
             }
-            drafts.push(self.audit_draft_long(
-                "sirm",
-                "sirm.toml",
-                "config.change",
-                "success",
-                &format!("{head} {snapshot}"),
-                "sirm",
-            )?);
+            drafts.push(
+                self.audit_draft(
+                    AuditEvent::new("sirm", "sirm.toml", "config.change")
+                        .success(format!("{head} {snapshot}"))
+                        .long(),
+                )?,
+            );
         }
         if !drafts.is_empty() {
             self.append(drafts).await?;

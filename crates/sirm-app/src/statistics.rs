@@ -3,6 +3,7 @@
 //! read is registered (Art 21) as a `statistics.read` security event. The
 //! disclosure-control issue builds the full statistics on this.
 
+use crate::AuditEvent;
 use serde::Serialize;
 use sirm_domain::access::Permission;
 
@@ -26,12 +27,8 @@ impl Sirm {
         self.authorize(who, Permission::StatisticsRead).await?;
         let c = self.store.counts().await?;
         self.audit(
-            &who.username,
-            &who.source,
-            "statistics.read",
-            "success",
-            "aggregate counts (persons, employers, ledger entries)",
-            &who.username,
+            AuditEvent::own(who, "statistics.read")
+                .success("aggregate counts (persons, employers, ledger entries)"),
         )
         .await?;
         Ok(Statistics {

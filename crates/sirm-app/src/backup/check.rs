@@ -7,6 +7,7 @@
 //! backup is also restored into a scratch directory and verified there.
 //! The result is a `check.completed` security event.
 
+use crate::AuditEvent;
 use std::path::Path;
 use std::time::Instant;
 
@@ -136,13 +137,13 @@ impl Sirm {
                 .map(|f| format!(" first: {f}"))
                 .unwrap_or_default()
         );
-        let outcome = if report.is_clean() {
-            "success"
+        let ev = AuditEvent::new("sirm", "check", CHECK_EVENT).long();
+        let ev = if report.is_clean() {
+            ev.success(detail)
         } else {
-            "failure"
+            ev.failure(detail)
         };
-        let draft =
-            self.audit_draft_long("sirm", "check", CHECK_EVENT, outcome, &detail, "sirm")?;
+        let draft = self.audit_draft(ev)?;
         self.append(vec![draft]).await?;
         Ok(report)
     }

@@ -1,6 +1,7 @@
 //! `sirm backup create`: one run adds one increment and one signed manifest
 //! to a destination, and records itself in the ledger.
 
+use crate::AuditEvent;
 use std::collections::BTreeSet;
 use std::time::Instant;
 
@@ -58,8 +59,11 @@ impl Sirm {
         let result = self.backup_run(dest, recipients, started).await;
         if let Err(e) = &result {
             let detail = format!("destination={} {e}", dest.name);
-            let draft =
-                self.audit_draft_long("sirm", "backup", BACKUP_FAILED, "failure", &detail, "sirm")?;
+            let draft = self.audit_draft(
+                AuditEvent::new("sirm", "backup", BACKUP_FAILED)
+                    .failure(&detail)
+                    .long(),
+            )?;
             self.append(vec![draft]).await?;
             self.raise_alarm_or_log(
                 crate::alarms::AlarmKind::BackupFailed,
@@ -132,8 +136,11 @@ impl Sirm {
             ),
             None => format!("destination={} previous: none (first backup here)", dest.name),
         };
-        let draft =
-            self.audit_draft_long("sirm", "backup", BACKUP_STARTED, "success", &detail, "sirm")?;
+        let draft = self.audit_draft(
+            AuditEvent::new("sirm", "backup", BACKUP_STARTED)
+                .success(&detail)
+                .long(),
+        )?;
         let head = self.append(vec![draft]).await?.checkpoint;
         let size = head.checkpoint.tree_size;
         let after = previous.as_ref().map_or(0, |m| m.tree_size);

@@ -4,6 +4,7 @@
 //! original kept beside it, read-only, and the migration recorded in both
 //! ledgers.
 
+use crate::AuditEvent;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -60,15 +61,13 @@ pub async fn migrate_engine(
     let source = Sirm::open(from, Access::Sign).await?;
     let from_text = describe(from, Some(&source.config));
     let to_text = describe(&to, None);
-    let draft = source.audit_draft_long(
-        "sirm",
-        "migrate-engine",
-        MIGRATION_EVENT,
-        "success",
-        &format!(
-            "from={from_text} to={to_text} (this installation is kept read-only beside the copy)"
-        ),
-        "sirm",
+    let detail = format!(
+        "from={from_text} to={to_text} (this installation is kept read-only beside the copy)"
+    );
+    let draft = source.audit_draft(
+        AuditEvent::new("sirm", "migrate-engine", MIGRATION_EVENT)
+            .success(detail)
+            .long(),
     )?;
     source.append(vec![draft]).await?;
     let scratch = tempfile::Builder::new()
@@ -119,16 +118,13 @@ pub async fn migrate_engine(
         ))
         .into());
     }
-    let draft = copy.audit_draft_long(
-        "sirm",
-        "migrate-engine",
-        MIGRATION_EVENT,
-        "success",
-        &format!(
-            "from={from_text} to={to_text} tree_size={} root={} projection_digest={}",
-            b.tree_size, b.root, copy_digest.digest
-        ),
-        "sirm",
+    let draft = copy.audit_draft(
+        AuditEvent::new("sirm", "migrate-engine", MIGRATION_EVENT)
+            .success(format!(
+                "from={from_text} to={to_text} tree_size={} root={} projection_digest={}",
+                b.tree_size, b.root, copy_digest.digest
+            ))
+            .long(),
     )?;
     copy.append(vec![draft]).await?;
     copy.store.close().await;

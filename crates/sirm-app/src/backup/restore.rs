@@ -8,6 +8,7 @@
 //! fails everything the restore wrote is removed (the data directory it
 //! created; the PostgreSQL schema, if it created it).
 
+use crate::AuditEvent;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -545,13 +546,10 @@ async fn replay(
             cp.checkpoint.tree_size,
             req.from.name
         );
-        let draft = sirm.audit_draft_long(
-            "sirm",
-            "restore",
-            SUCCESSION_EVENT,
-            "success",
-            &detail,
-            "sirm",
+        let draft = sirm.audit_draft(
+            AuditEvent::new("sirm", "restore", SUCCESSION_EVENT)
+                .success(&detail)
+                .long(),
         )?;
         sirm.append(vec![draft]).await?;
     }
@@ -569,13 +567,10 @@ async fn replay(
                 _ => "not given".into(),
             }
         );
-        let draft = sirm.audit_draft_long(
-            "sirm",
-            "restore",
-            "backup.restored",
-            "success",
-            &detail,
-            "sirm",
+        let draft = sirm.audit_draft(
+            AuditEvent::new("sirm", "restore", "backup.restored")
+                .success(&detail)
+                .long(),
         )?;
         sirm.append(vec![draft]).await?;
     }

@@ -3,6 +3,7 @@
 //! check and recent backup events. Counts, sizes and times only — nothing
 //! about a person.
 
+use crate::AuditEvent;
 use serde::Serialize;
 use sirm_domain::RuleId;
 
@@ -220,12 +221,8 @@ impl Sirm {
             }
         }
         let draft = self.audit_draft(
-            &who.username,
-            "operations",
-            CHECK_ACK_EVENT,
-            "success",
-            &format!("check={seq} note={note}"),
-            &who.username,
+            AuditEvent::new(&who.username, "operations", CHECK_ACK_EVENT)
+                .success(format!("check={seq} note={note}")),
         )?;
         self.append(vec![draft]).await?;
         Ok(())

@@ -3,6 +3,7 @@
 //! revocations.
 
 use super::*;
+use crate::AuditEvent;
 
 impl Sirm {
     /// The certificate of a typed code: its index row and its
@@ -186,12 +187,9 @@ impl Sirm {
                 );
             } else {
                 self.audit(
-                    issued.id.as_str(),
-                    source,
-                    "certificate.altered",
-                    "failure",
-                    &detail,
-                    requester,
+                    AuditEvent::new(issued.id.as_str(), source, "certificate.altered")
+                        .by(requester)
+                        .failure(&detail),
                 )
                 .await?;
             }

@@ -1,6 +1,7 @@
 //! Account administration (system administrator): staff accounts, their
 //! status, password resets. Role grants are in [`super::roles`].
 
+use crate::AuditEvent;
 use sirm_domain::status::AccountStatus;
 use sirm_domain::RuleId;
 use std::str::FromStr;
@@ -162,14 +163,8 @@ impl Sirm {
             &who.username,
             a,
         )?;
-        let ev = self.audit_draft(
-            &username,
-            &who.source,
-            "account.create",
-            "success",
-            detail,
-            &who.username,
-        )?;
+        let ev =
+            self.audit_draft(AuditEvent::on(who, &username, "account.create").success(detail))?;
         self.append(vec![created, ev]).await?;
         let pw = issue_password();
         self.store
@@ -291,14 +286,7 @@ impl Sirm {
             &who.username,
             &p,
         )?;
-        let ev = self.audit_draft(
-            &target.username,
-            &who.source,
-            event,
-            "success",
-            reason,
-            &who.username,
-        )?;
+        let ev = self.audit_draft(AuditEvent::on(who, &target.username, event).success(reason))?;
         self.append_with(vec![d, ev], last_holder_guard(&target.username, &guarded))
             .await
             .map(drop)
@@ -385,12 +373,8 @@ impl Sirm {
                 role.name_zh()
             );
             self.audit(
-                &target.username,
-                &who.source,
-                "password.reset",
-                "denied",
-                &format!("admin-reset: {msg}"),
-                &who.username,
+                AuditEvent::on(who, &target.username, "password.reset")
+                    .denied(format!("admin-reset: {msg}")),
             )
             .await?;
             return Err(AppError::forbidden(RuleId::AdminReset, msg));
@@ -447,12 +431,9 @@ impl Sirm {
             )
             .await?;
         self.audit(
-            &target.username,
-            &who.source,
-            "password.reset",
-            "success",
-            &format!("one-time reset code {how}; sessions ended; valid {RESET_HOURS} hours"),
-            &who.username,
+            AuditEvent::on(who, &target.username, "password.reset").success(format!(
+                "one-time reset code {how}; sessions ended; valid {RESET_HOURS} hours"
+            )),
         )
         .await?;
         Ok(ResetCode {
@@ -540,15 +521,10 @@ impl Sirm {
             .set_password(&username, &hash, false, time_us(), keep)
             .await?;
         self.audit(
-            &username,
-            source,
-            "password.reset_use",
-            "success",
-            &format!(
+            AuditEvent::new(&username, source, "password.reset_use").success(format!(
                 "new password chosen with the reset code issued by {}",
                 used.issued_by
-            ),
-            &username,
+            )),
         )
         .await?;
         Ok(())
@@ -591,12 +567,8 @@ impl Sirm {
             role.name_zh()
         );
         self.audit(
-            &target.username,
-            &who.source,
-            "role.refused",
-            "denied",
-            &format!("last-administrator: {msg}"),
-            &who.username,
+            AuditEvent::on(who, &target.username, "role.refused")
+                .denied(format!("last-administrator: {msg}")),
         )
         .await?;
         Err(AppError::forbidden(RuleId::LastAdministrator, msg))

@@ -1,6 +1,7 @@
 //! The security audit trail: security-stream entries of the ledger, readable
 //! only by the audit administrator (filters; CSV export of a filtered range).
 
+use crate::AuditEvent;
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 use sirm_domain::access::Permission;
@@ -119,15 +120,8 @@ impl Sirm {
             }),
         )?;
         let out = String::from_utf8(out).map_err(|e| AppError::invalid("csv", e))?;
-        self.audit(
-            &who.username,
-            &who.source,
-            "audit.export",
-            "success",
-            &format!("{n} rows"),
-            &who.username,
-        )
-        .await?;
+        self.audit(AuditEvent::own(who, "audit.export").success(format!("{n} rows")))
+            .await?;
         Ok(out)
     }
 }

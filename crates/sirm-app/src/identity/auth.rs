@@ -8,6 +8,7 @@
 //! - Every outcome (success, failure, lockout, logout, change, enrolment) is
 //!   a security event in the ledger.
 
+use crate::AuditEvent;
 use sirm_domain::status::AccountStatus;
 use sirm_domain::RuleId;
 use std::sync::OnceLock;
@@ -218,7 +219,7 @@ impl Sirm {
                 )
                 .await?;
         }
-        self.audit(&username, source, "login.success", "success", "", &username)
+        self.audit(AuditEvent::new(&username, source, "login.success").success(""))
             .await?;
         Ok(Session {
             token,
@@ -252,17 +253,15 @@ impl Sirm {
             .await?;
         self.refused(source, "login.failure", Some(username), why);
         if locked {
+            let detail = format!(
+                "sign-in from {key} locked for {} minutes after {count} failed attempts (policy {}); other addresses are not affected",
+                policy.lockout_minutes,
+                policy.profile.as_str()
+            );
             self.audit(
-                username,
-                source,
-                "lockout",
-                "success",
-                &format!(
-                    "sign-in from {key} locked for {} minutes after {count} failed attempts (policy {}); other addresses are not affected",
-                    policy.lockout_minutes,
-                    policy.profile.as_str()
-                ),
-                "sirm",
+                AuditEvent::new(username, source, "lockout")
+                    .by("sirm")
+                    .success(detail),
             )
             .await?;
             if self.holds_admin_role(username).await? {
@@ -278,16 +277,14 @@ impl Sirm {
             let sources = self.store.locked_sources(username, now).await?;
             if sources >= LOCKED_SOURCES_FOR_ACCOUNT_LOCK {
                 self.store.lock_account_until(username, until).await?;
+                let detail = format!(
+                    "account locked for {} minutes: {sources} addresses are locked out after failed attempts (guessing from several addresses)",
+                    policy.lockout_minutes
+                );
                 self.audit(
-                    username,
-                    source,
-                    "lockout",
-                    "success",
-                    &format!(
-                        "account locked for {} minutes: {sources} addresses are locked out after failed attempts (guessing from several addresses)",
-                        policy.lockout_minutes
-                    ),
-                    "sirm",
+                    AuditEvent::new(username, source, "lockout")
+                        .by("sirm")
+                        .success(detail),
                 )
                 .await?;
             }
@@ -392,7 +389,11 @@ impl Sirm {
             "sirm",
             &p,
         )?;
-        let ev = self.audit_draft(username, source, "account.lock", "success", &reason, "sirm")?;
+        let ev = self.audit_draft(
+            AuditEvent::new(username, source, "account.lock")
+                .by("sirm")
+                .success(&reason),
+        )?;
         self.append(vec![d, ev]).await?;
         self.store.delete_sessions_of(username).await?;
         Err(AppError::unauthenticated(RuleId::AccountLocked, format!(
@@ -433,12 +434,8 @@ impl Sirm {
                 return Ok(false);
             }
             self.audit(
-                username,
-                source,
-                "recovery_code.used",
-                "success",
-                &format!("{} left", left.len()),
-                username,
+                AuditEvent::new(username, source, "recovery_code.used")
+                    .success(format!("{} left", left.len())),
             )
             .await?;
             return Ok(true);
@@ -483,12 +480,9 @@ impl Sirm {
         if let Some(why) = why {
             self.store.delete_session(&id).await?;
             self.audit(
-                &s.username,
-                source,
-                "session.expired",
-                "success",
-                &why,
-                "sirm",
+                AuditEvent::new(&s.username, source, "session.expired")
+                    .by("sirm")
+                    .success(&why),
             )
             .await?;
             return Err(AppError::unauthenticated(
@@ -533,7 +527,7 @@ impl Sirm {
         let id = sha256_hex(token);
         if let Some(s) = self.store.session(&id).await? {
             self.store.delete_session(&id).await?;
-            self.audit(&s.username, source, "logout", "success", "", &s.username)
+            self.audit(AuditEvent::new(&s.username, source, "logout").success(""))
                 .await?;
         }
         Ok(())
@@ -549,15 +543,8 @@ impl Sirm {
         self.authorize(who, Permission::SelfService).await?;
         let cred = self.own_credential(who).await?;
         if !password::verify_async(old, &cred.password_hash).await? {
-            self.audit(
-                &who.username,
-                &who.source,
-                "password.change",
-                "failure",
-                "current password wrong",
-                &who.username,
-            )
-            .await?;
+            self.audit(AuditEvent::own(who, "password.change").failure("current password wrong"))
+                .await?;
             return Err(AppError::invalid_by(
                 "current_password",
                 RuleId::PasswordCurrent,
@@ -566,15 +553,8 @@ impl Sirm {
         }
         let policy = self.password_policy();
         if let Err(v) = policy.check_new_password(new, &who.username) {
-            self.audit(
-                &who.username,
-                &who.source,
-                "password.change",
-                "failure",
-                &v.to_string(),
-                &who.username,
-            )
-            .await?;
+            self.audit(AuditEvent::own(who, "password.change").failure(v.to_string()))
+                .await?;
             return Err(AppError::invalid_by("new_password", v.rule, v));
         }
         let keep = policy.history.max(1);
@@ -584,15 +564,8 @@ impl Sirm {
                     "rule password.reuse: may not repeat any of the last {keep} passwords (policy {})",
                     policy.profile.as_str()
                 );
-                self.audit(
-                    &who.username,
-                    &who.source,
-                    "password.change",
-                    "failure",
-                    &msg,
-                    &who.username,
-                )
-                .await?;
+                self.audit(AuditEvent::own(who, "password.change").failure(&msg))
+                    .await?;
                 return Err(AppError::invalid_by(
                     "new_password",
                     RuleId::PasswordReuse,
@@ -614,12 +587,8 @@ impl Sirm {
             None => self.store.delete_sessions_of(&who.username).await?,
         };
         self.audit(
-            &who.username,
-            &who.source,
-            "password.change",
-            "success",
-            &format!("{ended} other sessions ended"),
-            &who.username,
+            AuditEvent::own(who, "password.change")
+                .success(format!("{ended} other sessions ended")),
         )
         .await?;
         Ok(())
@@ -700,12 +669,8 @@ impl Sirm {
                     .await?;
             if !ok {
                 self.audit(
-                    &who.username,
-                    &who.source,
-                    "totp.enrol",
-                    "failure",
-                    "re-enrolment: current password or current code wrong",
-                    &who.username,
+                    AuditEvent::own(who, "totp.enrol")
+                        .failure("re-enrolment: current password or current code wrong"),
                 )
                 .await?;
                 return Err(AppError::invalid_by(
@@ -719,15 +684,8 @@ impl Sirm {
             totp::TotpSecret::from_base32(secret).map_err(|e| AppError::invalid("secret", e))?;
         let now = chrono::Utc::now().timestamp();
         let Some(step) = totp::verify(&s, code.trim(), now, 1, None) else {
-            self.audit(
-                &who.username,
-                &who.source,
-                "totp.enrol",
-                "failure",
-                "code did not match",
-                &who.username,
-            )
-            .await?;
+            self.audit(AuditEvent::own(who, "totp.enrol").failure("code did not match"))
+                .await?;
             return Err(AppError::invalid(
                 "code",
                 "does not match the secret (check the clock of the device)",
@@ -746,15 +704,8 @@ impl Sirm {
             .await?;
         // The enrolment code is used: it cannot sign in again (no replay).
         self.store.take_totp_step(&who.username, step).await?;
-        self.audit(
-            &who.username,
-            &who.source,
-            "totp.enrol",
-            "success",
-            "",
-            &who.username,
-        )
-        .await?;
+        self.audit(AuditEvent::own(who, "totp.enrol").success(""))
+            .await?;
         Ok(codes)
     }
 }

@@ -5,6 +5,7 @@
 //! delegates are linked to a written authorization recorded by a clerk.
 //! Agency scoping: staff see only their own agency's persons and employers.
 
+use crate::AuditEvent;
 use chrono::{Duration, NaiveDate};
 use rand::RngCore;
 use serde::Serialize;
@@ -62,18 +63,11 @@ impl Sirm {
             .await?
             .ok_or_else(|| AppError::NotFound(format!("person {}", id.short())))?;
         if p.agency != who.agency {
-            self.audit(
-                &who.username,
-                &who.source,
-                "permission.denied",
-                "denied",
-                &format!(
-                    "agency-scope: person {} belongs to agency {}",
-                    id.short(),
-                    p.agency
-                ),
-                &who.username,
-            )
+            self.audit(AuditEvent::own(who, "permission.denied").denied(format!(
+                "agency-scope: person {} belongs to agency {}",
+                id.short(),
+                p.agency
+            )))
             .await?;
             // The same answer as a person who does not exist (object-level
             // check): another agency's records are not there for this
@@ -124,12 +118,8 @@ impl Sirm {
             )
             .await?;
         self.audit(
-            pk.as_str(),
-            &who.source,
-            "activation.issued",
-            "success",
-            &format!("issued for {pk}"),
-            &who.username,
+            AuditEvent::on(who, pk.as_str(), "activation.issued")
+                .success(format!("issued for {pk}")),
         )
         .await?;
         Ok(ActivationCode {
@@ -237,12 +227,8 @@ impl Sirm {
             &a,
         )?;
         let ev = self.audit_draft(
-            &username,
-            source,
-            "activation",
-            "success",
-            &format!("portal account for {pid}"),
-            &username,
+            AuditEvent::new(&username, source, "activation")
+                .success(format!("portal account for {pid}")),
         )?;
         self.append(vec![d, ev]).await?;
         self.store
@@ -357,12 +343,8 @@ impl Sirm {
             &p,
         )?;
         let ev = self.audit_draft(
-            &target.username,
-            &who.source,
-            "delegation.record",
-            "success",
-            &format!("{id} for {person} until {valid_until}"),
-            &who.username,
+            AuditEvent::on(who, &target.username, "delegation.record")
+                .success(format!("{id} for {person} until {valid_until}")),
         )?;
         self.append(vec![d, ev]).await?;
         Ok(id)

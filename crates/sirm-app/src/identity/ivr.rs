@@ -20,6 +20,7 @@
 //!   answered query an `ivr.query` event naming the channel and the items
 //!   answered. Events name the person by the masked ID number.
 
+use crate::AuditEvent;
 use chrono::{DateTime, Duration};
 use serde::Serialize;
 use sirm_domain::access::{pin, Permission};
@@ -122,30 +123,18 @@ impl Sirm {
         let pk = self.person_key(id)?;
         let person = self.person_of_agency(who, &pk).await?;
         if let Err(v) = pin::check_query_pin(new_pin, id.birth_date()) {
-            self.audit(
-                pk.as_str(),
-                &who.source,
-                "query_pin.set",
-                "failure",
-                &v.to_string(),
-                &who.username,
-            )
-            .await?;
+            self.audit(AuditEvent::on(who, pk.as_str(), "query_pin.set").failure(v.to_string()))
+                .await?;
             return Err(AppError::invalid_by("pin", v.rule, v));
         }
         let hash = hash_pin(new_pin).await?;
         let reset = self.store.query_pin(&person.person_id).await?.is_some();
-        let ev = self.audit_draft(
-            pk.as_str(),
-            &who.source,
-            "query_pin.set",
-            "success",
-            &format!(
+        let ev = self.audit_draft(AuditEvent::on(who, pk.as_str(), "query_pin.set").success(
+            format!(
                 "query PIN {} for {pk} after the ID document was checked at the counter",
                 if reset { "reset" } else { "set" },
             ),
-            &who.username,
-        )?;
+        ))?;
         let out = self.append(vec![ev]).await?;
         let seq = i64::try_from(out.last_seq).unwrap_or(i64::MAX);
         if let Err(e) = self
@@ -154,12 +143,9 @@ impl Sirm {
             .await
         {
             self.audit(
-                pk.as_str(),
-                &who.source,
-                "query_pin.set",
-                "failure",
-                &format!("not stored (entry {seq} did not take effect): storage error"),
-                &who.username,
+                AuditEvent::on(who, pk.as_str(), "query_pin.set").failure(format!(
+                    "not stored (entry {seq} did not take effect): storage error"
+                )),
             )
             .await?;
             return Err(e.into());
@@ -211,15 +197,12 @@ impl Sirm {
             as_of: crate::clock::today().format("%Y-%m-%d").to_string(),
         };
         self.audit(
-            id.as_str(),
-            source,
-            "ivr.query",
-            "success",
-            &format!(
-                "channel {IVR_CHANNEL}; items answered: {}",
-                IVR_ITEMS.join(", ")
-            ),
-            IVR_CHANNEL,
+            AuditEvent::new(id.as_str(), source, "ivr.query")
+                .by(IVR_CHANNEL)
+                .success(format!(
+                    "channel {IVR_CHANNEL}; items answered: {}",
+                    IVR_ITEMS.join(", ")
+                )),
         )
         .await?;
         Ok(summary)
@@ -281,18 +264,16 @@ impl Sirm {
             let refusal = self.pin_refused(channel, &masked, source, "wrong query PIN");
             if locked {
                 // Bounded per person (one per lockout period): written at once.
+                let detail = format!(
+                    "channel {channel}: query PIN locked until {} after {} consecutive wrong PINs ({} minutes)",
+                    utc(until),
+                    pin::PIN_LOCKOUT_THRESHOLD,
+                    pin::PIN_LOCKOUT_MINUTES
+                );
                 self.audit(
-                    &masked,
-                    source,
-                    "query_pin.lockout",
-                    "success",
-                    &format!(
-                        "channel {channel}: query PIN locked until {} after {} consecutive wrong PINs ({} minutes)",
-                        utc(until),
-                        pin::PIN_LOCKOUT_THRESHOLD,
-                        pin::PIN_LOCKOUT_MINUTES
-                    ),
-                    "sirm",
+                    AuditEvent::new(&masked, source, "query_pin.lockout")
+                        .by("sirm")
+                        .success(detail),
                 )
                 .await?;
             }

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod event;
 pub mod external;
 pub mod ivr;
 pub mod refusals;
@@ -19,14 +20,11 @@ use sirm_domain::status::AccountStatus;
 use sirm_domain::RuleId;
 use std::str::FromStr;
 
+use crate::{AppError, Sirm};
 use chrono::Utc;
+pub use event::AuditEvent;
 use serde::Serialize;
 use sirm_domain::access::{self, Permission, Role, RoleClass};
-use sirm_domain::records::{self, kind, SecurityEvent};
-use sirm_ledger::Stream;
-
-use crate::drafts::draft;
-use crate::{AppError, Sirm};
 
 /// Something the signed-in account still has to do before anything else.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -121,12 +119,7 @@ impl Sirm {
         }
         if let Err(v) = access::check_role_set(&roles) {
             self.audit(
-                username,
-                source,
-                "permission.denied",
-                "denied",
-                &v.to_string(),
-                username,
+                AuditEvent::new(username, source, "permission.denied").denied(v.to_string()),
             )
             .await?;
             return Err(AppError::Forbidden {
@@ -180,12 +173,7 @@ impl Sirm {
                 _ => "enrol a second factor first",
             };
             self.audit(
-                &who.username,
-                &who.source,
-                "permission.denied",
-                "denied",
-                &format!("{}: {what}", p.as_str()),
-                &who.username,
+                AuditEvent::own(who, "permission.denied").denied(format!("{}: {what}", p.as_str())),
             )
             .await?;
             return Err(AppError::forbidden(
@@ -203,15 +191,8 @@ impl Sirm {
             roles.join(", ")
         );
         if self.denials.take(&who.username, chrono::Utc::now()) {
-            self.audit(
-                &who.username,
-                &who.source,
-                "permission.denied",
-                "denied",
-                &detail,
-                &who.username,
-            )
-            .await?;
+            self.audit(AuditEvent::own(who, "permission.denied").denied(&detail))
+                .await?;
         } else {
             // Past the account's budget: counted in the source's summary.
             self.refused(
@@ -229,82 +210,6 @@ impl Sirm {
                 roles.join(", ")
             ),
         ))
-    }
-
-    /// Append one security audit event to the ledger (security stream).
-    pub async fn audit(
-        &self,
-        account: &str,
-        source: &str,
-        event: &str,
-        outcome: &str,
-        detail: &str,
-        actor: &str,
-    ) -> Result<(), AppError> {
-        let d = self.audit_draft(account, source, event, outcome, detail, actor)?;
-        self.append(vec![d]).await?;
-        Ok(())
-    }
-
-    /// A security audit event as a draft, to append in the same batch as the
-    /// action it records (so the action and its audit record are atomic).
-    pub fn audit_draft(
-        &self,
-        account: &str,
-        source: &str,
-        event: &str,
-        outcome: &str,
-        detail: &str,
-        actor: &str,
-    ) -> Result<sirm_ledger::EntryDraft, AppError> {
-        self.audit_draft_capped(account, source, event, outcome, detail, actor, 400)
-    }
-
-    /// [`Sirm::audit_draft`] with room for a longer detail (summaries,
-    /// configuration snapshots).
-    pub(crate) fn audit_draft_long(
-        &self,
-        account: &str,
-        source: &str,
-        event: &str,
-        outcome: &str,
-        detail: &str,
-        actor: &str,
-    ) -> Result<sirm_ledger::EntryDraft, AppError> {
-        self.audit_draft_capped(account, source, event, outcome, detail, actor, 4000)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn audit_draft_capped(
-        &self,
-        account: &str,
-        source: &str,
-        event: &str,
-        outcome: &str,
-        detail: &str,
-        actor: &str,
-        cap: usize,
-    ) -> Result<sirm_ledger::EntryDraft, AppError> {
-        let ev = SecurityEvent {
-            event: event.to_string(),
-            account: account.chars().take(64).collect(),
-            source: source.chars().take(64).collect(),
-            outcome: outcome.to_string(),
-            detail: detail.chars().take(cap).collect(),
-        };
-        let actor: String = actor.chars().take(64).collect();
-        draft(
-            &self.config,
-            Stream::Security,
-            kind::SECURITY_EVENT,
-            records::account_subject(&ev.account),
-            if actor.is_empty() {
-                "anonymous"
-            } else {
-                &actor
-            },
-            &ev,
-        )
     }
 
     /// The password policy in force (from `sirm.toml`).

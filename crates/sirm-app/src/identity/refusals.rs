@@ -20,6 +20,7 @@
 //! - State changes that follow from anonymous requests but are bounded per
 //!   account (a lockout, a PIN lockout) are still written one by one.
 
+use crate::AuditEvent;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, PoisonError};
 
@@ -190,14 +191,14 @@ impl Sirm {
             .collect();
         let mut drafts = Vec::with_capacity(sources.len());
         for (source, counts) in &sources {
-            drafts.push(self.audit_draft_long(
-                "",
-                source,
-                SUMMARY_EVENT,
-                "denied",
-                &counts.detail(w.start, now),
-                "anonymous",
-            )?);
+            drafts.push(
+                self.audit_draft(
+                    AuditEvent::new("", source, SUMMARY_EVENT)
+                        .by("anonymous")
+                        .denied(counts.detail(w.start, now))
+                        .long(),
+                )?,
+            );
         }
         if drafts.is_empty() {
             return Ok(0);

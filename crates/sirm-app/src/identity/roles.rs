@@ -2,6 +2,7 @@
 //! the security administrator approves; separation of duties checked at
 //! request, at approval, and on every request afterwards.
 
+use crate::AuditEvent;
 use rand::RngCore;
 use serde::Serialize;
 use sirm_domain::access::{self, Permission, Role};
@@ -33,14 +34,7 @@ impl Sirm {
         target: &str,
     ) -> AppError {
         let _ = self
-            .audit(
-                target,
-                &who.source,
-                "role.refused",
-                "denied",
-                &v.to_string(),
-                &who.username,
-            )
+            .audit(AuditEvent::on(who, target, "role.refused").denied(v.to_string()))
             .await;
         AppError::Forbidden {
             rule: v.rule,
@@ -178,14 +172,10 @@ impl Sirm {
             (true, true) => "role.revoke",
             (false, _) => "role.reject",
         };
-        let ev = self.audit_draft(
-            &req.username,
-            &who.source,
-            event,
-            "success",
-            &format!("{} {} {} ({reason})", req.request_id, req.action, req.role),
-            &who.username,
-        )?;
+        let ev = self.audit_draft(AuditEvent::on(who, &req.username, event).success(format!(
+            "{} {} {} ({reason})",
+            req.request_id, req.action, req.role
+        )))?;
         self.append_with(vec![d, ev], last_holder_guard(&req.username, &guarded))
             .await?;
         Ok(())
@@ -271,12 +261,8 @@ impl Sirm {
                 &req,
             )?,
             self.audit_draft(
-                &target.username,
-                &who.source,
-                event,
-                "success",
-                &format!("{request_id} {} ({reason})", role.as_str()),
-                &who.username,
+                AuditEvent::on(who, &target.username, event)
+                    .success(format!("{request_id} {} ({reason})", role.as_str())),
             )?,
         ];
         self.append(drafts).await?;

@@ -3,6 +3,7 @@
 //! secret sharing, `sharks`) and restoring them. Every operation that
 //! changes or exports a key is a security event.
 
+use crate::AuditEvent;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -137,15 +138,11 @@ impl Sirm {
             vault.retire_old();
             vault.write_keks(&self.dir)?;
         }
-        self.audit(
-            "keys",
-            &who.source,
-            "keys.rotate",
-            "success",
-            &format!("key-encryption key {old} replaced by {new_id}; {rewrapped} data keys re-wrapped; the ledger is unchanged"),
-            &who.username,
-        )
-        .await?;
+        let detail = format!(
+            "key-encryption key {old} replaced by {new_id}; {rewrapped} data keys re-wrapped; the ledger is unchanged"
+        );
+        self.audit(AuditEvent::on(who, "keys", "keys.rotate").success(detail))
+            .await?;
         Ok(Rotation {
             old,
             new: new_id,
@@ -207,20 +204,14 @@ impl Sirm {
             keys::write_key_file(&path, &text)?;
             files.push(path);
         }
-        self.audit(
-            "keys",
-            &who.source,
-            "keys.export",
-            "success",
-            &format!(
-                "index key {} and key-encryption key {} split into {n} shares, {k} needed, written to {}",
-                vault.index_fingerprint(),
-                vault.current_kek().id,
-                out.display()
-            ),
-            &who.username,
-        )
-        .await?;
+        let detail = format!(
+            "index key {} and key-encryption key {} split into {n} shares, {k} needed, written to {}",
+            vault.index_fingerprint(),
+            vault.current_kek().id,
+            out.display()
+        );
+        self.audit(AuditEvent::on(who, "keys", "keys.export").success(detail))
+            .await?;
         Ok(files)
     }
 }

@@ -5,6 +5,7 @@
 //! files from custodians' shares (the threshold is the control: it runs
 //! when the keys are lost and nobody could sign in to a server without them).
 
+use sirm_app::AuditEvent;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -78,15 +79,12 @@ pub async fn run(loc: &Location, op: &Operator, args: &KeysArgs) -> anyhow::Resu
             let (idx, kek) = sirm_app::privacy::custody::import_key_shares(&opts, shares).await?;
             let sirm = Sirm::open(&opts, Access::Sign).await?;
             sirm.audit(
-                "keys",
-                "cli",
-                "keys.import",
-                "success",
-                &format!(
-                    "index key {idx} and key-encryption key {kek} restored from {} shares",
-                    shares.len()
-                ),
-                "cli",
+                AuditEvent::new("keys", "cli", "keys.import")
+                    .by("cli")
+                    .success(format!(
+                        "index key {idx} and key-encryption key {kek} restored from {} shares",
+                        shares.len()
+                    )),
             )
             .await?;
             sirm.store_for_maintenance().close().await;

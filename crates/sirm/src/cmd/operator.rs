@@ -11,6 +11,7 @@
 //!   timeout and lifetime apply, `sirm logout` ends it. Scripts use this, as
 //!   a second-factor code works only once.
 
+use sirm_app::AuditEvent;
 use sirm_domain::RuleId;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -161,7 +162,7 @@ impl Operator {
 const READ_ONLY: &[&str] = &["verify", "checkpoint", "certificate verify", "assess"];
 
 async fn record(sirm: &Sirm, who: &str, detail: &str) -> Result<(), AppError> {
-    sirm.audit(who, "cli", "cli.command", "success", detail, who)
+    sirm.audit(AuditEvent::new(who, "cli", "cli.command").success(detail))
         .await
 }
 
