@@ -12,12 +12,11 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use sirm_domain::id::{CreditCode, PersonKey, RegionCode, ResidentId};
 use sirm_domain::records::{
-    self, kind, AccountCreated, EmployerChange, EmployerDeregistration, EmployerRegistration,
-    PersonChange, PersonChangeDetails, PersonDetails, PersonRegistration,
+    AccountCreated, EmployerChange, EmployerDeregistration, EmployerRegistration, PersonChange,
+    PersonChangeDetails, PersonDetails, PersonRegistration,
 };
-use sirm_ledger::{EntryDraft, Stream};
+use sirm_ledger::EntryDraft;
 
-use crate::drafts::draft;
 use crate::install::{init, InitRequest};
 use crate::registration::{
     employer_change_draft, employer_deregistration_draft, employer_draft, person_change_draft,

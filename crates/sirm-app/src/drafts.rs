@@ -26,3 +26,20 @@ pub fn draft<T: serde::Serialize>(
         payload: serde_json::to_value(payload).map_err(|e| AppError::invalid("payload", e))?,
     })
 }
+
+/// The draft that creates an account (账号), by `actor`: the security
+/// stream's `account.created` about the account itself.
+pub fn account_created(
+    config: &Config,
+    actor: &str,
+    a: &sirm_domain::records::AccountCreated,
+) -> Result<EntryDraft, AppError> {
+    draft(
+        config,
+        Stream::Security,
+        sirm_domain::records::kind::ACCOUNT_CREATED,
+        sirm_domain::records::account_subject(&a.username),
+        actor,
+        a,
+    )
+}

@@ -302,14 +302,7 @@ async fn init_database(
             person_id: None,
             employer: None,
         };
-        drafts.push(draft(
-            config,
-            Stream::Security,
-            kind::ACCOUNT_CREATED,
-            records::account_subject(username),
-            "sirm-init",
-            &a,
-        )?);
+        drafts.push(crate::drafts::account_created(config, "sirm-init", &a)?);
     }
     drafts.extend(first_rules);
     owner.append(drafts, key, &config.origin).await?;

@@ -13,6 +13,7 @@ pub mod assess;
 pub mod backup;
 pub mod certificate;
 mod clock;
+mod codes;
 pub mod collection;
 pub mod config;
 mod datadir;

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use sirm_domain::access::Permission;
+use sirm_domain::id::CreditCode;
 use sirm_domain::records::{self, kind, RuleSetApproved, RuleSetImport};
 use sirm_domain::rules::ruleset::SuccessionError;
 use sirm_domain::rules::ruleset::{diff, RuleSetDiff};
@@ -22,6 +23,7 @@ use sirm_domain::status::ContributionStatus;
 use sirm_domain::RuleId;
 use sirm_ledger::{CryptoProfile, EntryDraft, Stream};
 use sirm_store::ComputedSince;
+use std::str::FromStr;
 
 use crate::drafts::draft;
 use crate::identity::Principal;
@@ -462,12 +464,9 @@ impl Sirm {
             let class = match classes.get(&row.credit_code) {
                 Some(c) => *c,
                 None => {
-                    let c = self
-                        .store
-                        .employer_class(&row.credit_code, &self.config.agency_code)
-                        .await?
-                        .map(|(c, _)| u8::try_from(c).unwrap_or(1))
-                        .unwrap_or(1);
+                    let code = CreditCode::from_str(&row.credit_code)
+                        .map_err(|e| AppError::invalid_id("credit_code", e))?;
+                    let c = self.industry_class(&code).await?;
                     classes.insert(row.credit_code.clone(), c);
                     c
                 }

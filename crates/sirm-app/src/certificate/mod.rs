@@ -28,7 +28,6 @@ use sirm_domain::RuleId;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-use rand::Rng;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -204,15 +203,7 @@ const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 /// A new verification code: 16 random characters (about 79 bits), grouped
 /// by four, e.g. `7KQ2-9XHM-D4PA-R3TB`.
 fn new_code() -> String {
-    let mut rng = rand::thread_rng();
-    let chars: Vec<char> = (0..16)
-        .map(|_| CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())] as char)
-        .collect();
-    chars
-        .chunks(4)
-        .map(|c| c.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-")
+    crate::codes::grouped_code(CODE_ALPHABET)
 }
 
 /// Normalise a typed code (case, surrounding space); `None` when it cannot

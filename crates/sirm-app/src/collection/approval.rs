@@ -162,17 +162,7 @@ impl Sirm {
         id: &str,
         reason: &str,
     ) -> Result<(), AppError> {
-        let app = self.application_of_agency(who, id).await?;
-        self.authorize(who, taker_of(&app.business_type)).await?;
-        if app.status != ApplicationStatus::Returned {
-            return Err(AppError::conflict_by(
-                RuleId::ReviewNotReturned,
-                format!(
-                    "application {id} is {}; only a returned application can be withdrawn",
-                    app.status
-                ),
-            ));
-        }
+        let app = self.returned_application(who, id, "withdrawn").await?;
         records::check_text("reason", reason, 400).map_err(AppError::invalid_record)?;
         let p = ApplicationWithdrawn {
             application_id: id.to_string(),
@@ -211,6 +201,28 @@ impl Sirm {
                 })
             })
             .collect()
+    }
+
+    /// A returned application of `who`'s agency, which `who` may take in
+    /// (to be `done`: withdrawn, resubmitted); any other status is refused.
+    pub(crate) async fn returned_application(
+        &self,
+        who: &Principal,
+        id: &str,
+        done: &str,
+    ) -> Result<ApplicationRow, AppError> {
+        let app = self.application_of_agency(who, id).await?;
+        self.authorize(who, taker_of(&app.business_type)).await?;
+        if app.status != ApplicationStatus::Returned {
+            return Err(AppError::conflict_by(
+                RuleId::ReviewNotReturned,
+                format!(
+                    "application {id} is {}; only a returned application can be {done}",
+                    app.status
+                ),
+            ));
+        }
+        Ok(app)
     }
 
     pub(crate) async fn application_of_agency(

@@ -482,17 +482,7 @@ impl Sirm {
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<FileReport, AppError> {
         self.authorize(who, Permission::RecordCollect).await?;
-        if self
-            .store
-            .employer_class(credit_code.as_str(), &who.agency)
-            .await?
-            .is_none()
-        {
-            return Err(AppError::NotFound(format!(
-                "employer {credit_code} in agency {}",
-                who.agency
-            )));
-        }
+        self.employer_of_agency(credit_code, &who.agency).await?;
         if self
             .store
             .assessed_count(credit_code.as_str(), &month.to_string())
@@ -643,12 +633,7 @@ impl Sirm {
             .year(d.month.year())
             .map_err(|e| AppError::invalid("month", e))?
             .clone();
-        let class = self
-            .store
-            .employer_class(d.credit_code.as_str(), &self.config.agency_code)
-            .await?
-            .map(|(c, _)| u8::try_from(c).unwrap_or(1))
-            .unwrap_or(1);
+        let class = self.industry_class(&d.credit_code).await?;
         Ok(FileDrafts {
             lines: Lines::open(&path)?,
             check: RowCheck::load(self, &d.credit_code, d.month).await?,

@@ -65,14 +65,7 @@ impl Sirm {
         data: Option<serde_json::Value>,
         mut materials: Vec<Material>,
     ) -> Result<(), AppError> {
-        let app = self.application_of_agency(who, id).await?;
-        self.authorize(who, taker_of(&app.business_type)).await?;
-        if app.status != ApplicationStatus::Returned {
-            return Err(AppError::conflict_by(
-                RuleId::ReviewNotReturned,
-                format!("application {id} is {}, not returned", app.status),
-            ));
-        }
+        let app = self.returned_application(who, id, "resubmitted").await?;
         let bt = BusinessType::from_str(&app.business_type)?;
         let data = match data {
             Some(d) => self.protect_data(bt, d).await?,

@@ -143,14 +143,7 @@ pub(super) fn generate(
             person_id: None,
             employer: None,
         };
-        out.push(draft(
-            cfg,
-            Stream::Security,
-            kind::ACCOUNT_CREATED,
-            records::account_subject(username),
-            actor,
-            &a,
-        )?)?;
+        out.push(crate::drafts::account_created(cfg, actor, &a)?)?;
     }
 
     // Employers.
@@ -316,14 +309,7 @@ pub(super) fn generate(
                 None
             },
         };
-        out.push(draft(
-            cfg,
-            Stream::Security,
-            kind::ACCOUNT_CREATED,
-            records::account_subject(username),
-            actor,
-            &a,
-        )?)?;
+        out.push(crate::drafts::account_created(cfg, actor, &a)?)?;
     }
     // Bench portal accounts, bound to persons spread over the invented ones.
     let mut bench_accounts = Vec::new();
@@ -342,14 +328,7 @@ pub(super) fn generate(
             person_id: Some(out.person_key(person)),
             employer: None,
         };
-        out.push(draft(
-            cfg,
-            Stream::Security,
-            kind::ACCOUNT_CREATED,
-            records::account_subject(&username),
-            actor,
-            &a,
-        )?)?;
+        out.push(crate::drafts::account_created(cfg, actor, &a)?)?;
         bench_accounts.push(username);
     }
     Ok(DemoData { bench_accounts })

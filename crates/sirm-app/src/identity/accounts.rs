@@ -34,18 +34,7 @@ pub struct ResetCode {
 
 /// 16 characters from an unambiguous alphabet (~80 bits), `XXXX-XXXX-XXXX-XXXX`.
 fn reset_code() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut raw = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut raw);
-    let chars: Vec<char> = raw
-        .iter()
-        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
-        .collect();
-    chars
-        .chunks(4)
-        .map(|c| c.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-")
+    crate::codes::grouped_code(b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
 }
 
 /// Upper case, without spaces and dashes (how the code is typed does not matter).
@@ -105,6 +94,17 @@ impl Sirm {
             .ok_or_else(|| AppError::NotFound(format!("account {username}")))
     }
 
+    /// An account `who` manages ([`Permission::AccountManage`]), of their
+    /// own agency (see [`Sirm::account_or_404`]).
+    pub(super) async fn managed_account(
+        &self,
+        who: &Principal,
+        username: &str,
+    ) -> Result<AccountRow, AppError> {
+        self.authorize(who, Permission::AccountManage).await?;
+        self.account_or_404(who, username).await
+    }
+
     /// Create a staff account with no roles and an issued password.
     pub async fn add_user(
         &self,
@@ -155,14 +155,7 @@ impl Sirm {
         detail: &str,
     ) -> Result<Issued, AppError> {
         let username = a.username.clone();
-        let created = draft(
-            &self.config,
-            Stream::Security,
-            kind::ACCOUNT_CREATED,
-            records::account_subject(&username),
-            &who.username,
-            a,
-        )?;
+        let created = crate::drafts::account_created(&self.config, &who.username, a)?;
         let ev =
             self.audit_draft(AuditEvent::on(who, &username, "account.create").success(detail))?;
         self.append(vec![created, ev]).await?;
@@ -202,8 +195,7 @@ impl Sirm {
         reason: &str,
         action: &str,
     ) -> Result<AccountRow, AppError> {
-        self.authorize(who, Permission::AccountManage).await?;
-        let target = self.account_or_404(who, username).await?;
+        let target = self.managed_account(who, username).await?;
         if target.username == who.username {
             return Err(AppError::invalid_by(
                 "username",
@@ -348,8 +340,7 @@ impl Sirm {
         who: &Principal,
         username: &str,
     ) -> Result<ResetCode, AppError> {
-        self.authorize(who, Permission::AccountManage).await?;
-        let target = self.account_or_404(who, username).await?;
+        let target = self.managed_account(who, username).await?;
         if target.kind != sirm_domain::status::AccountKind::Staff {
             return Err(AppError::forbidden(
                 RuleId::ExternalResetAtCounter,

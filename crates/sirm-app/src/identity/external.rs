@@ -218,14 +218,7 @@ impl Sirm {
             person_id: Some(pid.clone()),
             employer: None,
         };
-        let d = draft(
-            &self.config,
-            Stream::Security,
-            kind::ACCOUNT_CREATED,
-            records::account_subject(&username),
-            &username,
-            &a,
-        )?;
+        let d = crate::drafts::account_created(&self.config, &username, &a)?;
         let ev = self.audit_draft(
             AuditEvent::new(&username, source, "activation")
                 .success(format!("portal account for {pid}")),

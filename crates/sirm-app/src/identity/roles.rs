@@ -51,9 +51,8 @@ impl Sirm {
         role: &str,
         reason: &str,
     ) -> Result<RoleRequestOutcome, AppError> {
-        self.authorize(who, Permission::AccountManage).await?;
+        let target = self.managed_account(who, username).await?;
         let role = parse_role(role)?;
-        let target = self.account_or_404(who, username).await?;
         records::check_text("reason", reason, 400).map_err(AppError::invalid_record)?;
         let current = roles_of(&target)?;
         if current.contains(&role) {
@@ -192,9 +191,8 @@ impl Sirm {
         role: &str,
         reason: &str,
     ) -> Result<RoleRequestOutcome, AppError> {
-        self.authorize(who, Permission::AccountManage).await?;
+        let target = self.managed_account(who, username).await?;
         let role = parse_role(role)?;
-        let target = self.account_or_404(who, username).await?;
         if !target.roles.iter().any(|r| r == role.as_str()) {
             return Err(AppError::conflict(format!(
                 "{} does not hold {}",

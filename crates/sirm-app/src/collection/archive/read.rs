@@ -159,19 +159,24 @@ impl Archive {
         std::fs::write(&path, stored).map_err(err)
     }
 
-    pub(super) async fn fetch(&self, sha256: &str) -> Result<Vec<u8>, AppError> {
+    /// The object (S3) holding `sha256`; not found when there is no remote
+    /// store or no such object.
+    async fn get_remote(&self, sha256: &str) -> Result<object_store::GetResult, AppError> {
+        let missing = || AppError::NotFound(format!("material {sha256}"));
         let Some(store) = &self.remote else {
-            return Err(AppError::NotFound(format!("material {sha256}")));
+            return Err(missing());
         };
-        let got = store
+        store
             .get(&Archive::key_of(sha256))
             .await
             .map_err(|e| match e {
-                object_store::Error::NotFound { .. } => {
-                    AppError::NotFound(format!("material {sha256}"))
-                }
+                object_store::Error::NotFound { .. } => missing(),
                 other => remote_err(other),
-            })?;
+            })
+    }
+
+    pub(super) async fn fetch(&self, sha256: &str) -> Result<Vec<u8>, AppError> {
+        let got = self.get_remote(sha256).await?;
         Ok(got.bytes().await.map_err(remote_err)?.to_vec())
     }
 
@@ -179,18 +184,7 @@ impl Archive {
     pub(super) async fn fetch_to(&self, sha256: &str, dest: &Path) -> Result<(), AppError> {
         use futures::StreamExt;
         use tokio::io::AsyncWriteExt;
-        let Some(store) = &self.remote else {
-            return Err(AppError::NotFound(format!("material {sha256}")));
-        };
-        let got = store
-            .get(&Archive::key_of(sha256))
-            .await
-            .map_err(|e| match e {
-                object_store::Error::NotFound { .. } => {
-                    AppError::NotFound(format!("material {sha256}"))
-                }
-                other => remote_err(other),
-            })?;
+        let got = self.get_remote(sha256).await?;
         let dir = dest.parent().unwrap_or(Path::new("."));
         let err = |e: std::io::Error| AppError::File {
             path: dest.to_path_buf(),

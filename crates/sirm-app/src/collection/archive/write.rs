@@ -38,14 +38,7 @@ impl Archive {
                 format!("{name}: not a PDF, PNG or JPEG file"),
             )
         })?;
-        let sha256 = hex::encode(Sha256::digest(bytes));
-        self.write(&sha256, bytes).await?;
-        Ok(Material {
-            sha256,
-            name: clean_name(name),
-            media_type: media_type.to_string(),
-            size: bytes.len() as u64,
-        })
+        self.store_as(name, bytes, media_type).await
     }
 
     /// Store a data file (e.g. a declaration CSV) as it is; `media_type`
@@ -62,6 +55,16 @@ impl Archive {
                 format!("{name}: the file is empty"),
             ));
         }
+        self.store_as(name, bytes, media_type).await
+    }
+
+    /// Write `bytes` under their SHA-256 and describe them as a material.
+    async fn store_as(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        media_type: &str,
+    ) -> Result<Material, AppError> {
         let sha256 = hex::encode(Sha256::digest(bytes));
         self.write(&sha256, bytes).await?;
         Ok(Material {

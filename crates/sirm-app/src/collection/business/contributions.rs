@@ -1,6 +1,7 @@
 //! Contributions: the monthly declaration (月度缴费申报), entered line by
 //! line or as a file, assessed by the rules engine (Art 6).
 
+use sirm_domain::id::CreditCode;
 use sirm_domain::records::{self, kind, ContributionDeclaration, DeclarationFile};
 use sirm_domain::RuleId;
 use sirm_ledger::{EntryDraft, Stream};
@@ -46,17 +47,7 @@ impl Business for DeclareFile {
     type Data = DeclarationFile;
 
     async fn check(sirm: &Sirm, who: &Principal, d: &DeclarationFile) -> Result<(), AppError> {
-        if sirm
-            .store
-            .employer_class(d.credit_code.as_str(), &who.agency)
-            .await?
-            .is_none()
-        {
-            return Err(AppError::NotFound(format!(
-                "employer {} in agency {}",
-                d.credit_code, who.agency
-            )));
-        }
+        sirm.employer_of_agency(&d.credit_code, &who.agency).await?;
         if sirm
             .store
             .assessed_count(d.credit_code.as_str(), &d.month.to_string())
@@ -107,17 +98,7 @@ async fn check_declaration(
     who: &Principal,
     d: &ContributionDeclaration,
 ) -> Result<(), AppError> {
-    if sirm
-        .store
-        .employer_class(d.credit_code.as_str(), &who.agency)
-        .await?
-        .is_none()
-    {
-        return Err(AppError::NotFound(format!(
-            "employer {} in agency {}",
-            d.credit_code, who.agency
-        )));
-    }
+    sirm.employer_of_agency(&d.credit_code, &who.agency).await?;
     if d.lines.is_empty() {
         return Err(AppError::invalid("lines", "declare at least one employee"));
     }
@@ -192,12 +173,7 @@ pub(crate) async fn assess(
     let params = set
         .year(d.month.year())
         .map_err(|e| AppError::invalid("month", e))?;
-    let class = sirm
-        .store
-        .employer_class(d.credit_code.as_str(), &sirm.config.agency_code)
-        .await?
-        .map(|(c, _)| u8::try_from(c).unwrap_or(1))
-        .unwrap_or(1);
+    let class = sirm.industry_class(&d.credit_code).await?;
     let mut out = Vec::with_capacity(d.lines.len());
     for (i, line) in d.lines.iter().enumerate() {
         let result = sirm_domain::rules::engine::month(params, line.declared_wage, class)
@@ -218,4 +194,47 @@ pub(crate) async fn assess(
         )?);
     }
     Ok(out)
+}
+
+impl Sirm {
+    /// Refuse unless the employer `credit_code` is registered with `agency`
+    /// (one of another agency is the same "not found" as a missing one).
+    pub(crate) async fn employer_of_agency(
+        &self,
+        credit_code: &CreditCode,
+        agency: &str,
+    ) -> Result<(), AppError> {
+        match self
+            .store
+            .employer_class(credit_code.as_str(), agency)
+            .await?
+        {
+            Some(_) => Ok(()),
+            None => Err(AppError::NotFound(format!(
+                "employer {credit_code} in agency {agency}"
+            ))),
+        }
+    }
+
+    /// The work-injury industry class (行业风险类别, 1–8) of an employer of
+    /// this agency, which chooses its work-injury rate.
+    pub(crate) async fn industry_class(&self, credit_code: &CreditCode) -> Result<u8, AppError> {
+        let agency = &self.config.agency_code;
+        let (class, _) = self
+            .store
+            .employer_class(credit_code.as_str(), agency)
+            .await?
+            .ok_or_else(|| {
+                AppError::NotFound(format!("employer {credit_code} in agency {agency}"))
+            })?;
+        u8::try_from(class)
+            .ok()
+            .filter(|c| (1..=8).contains(c))
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "industry_class",
+                    format!("stored industry class {class} of {credit_code} is not 1–8"),
+                )
+            })
+    }
 }
