@@ -25,6 +25,7 @@ mod certificate;
 mod cosignature;
 mod engine;
 mod error;
+mod fetch;
 mod identity;
 mod identity_rows;
 mod ledger;

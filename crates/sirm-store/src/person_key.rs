@@ -159,15 +159,12 @@ impl Store {
         value: &str,
         now_us: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO key_registry (name, value, changed_us) VALUES ($1, $2, $3) \
-             ON CONFLICT (name) DO UPDATE SET value = excluded.value, changed_us = excluded.changed_us",
+        self.put_stamped(
+            ("key_registry", ["name", "value", "changed_us"]),
+            name,
+            value,
+            now_us,
         )
-        .bind(name)
-        .bind(value)
-        .bind(now_us)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        .await
     }
 }

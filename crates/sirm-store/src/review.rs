@@ -7,7 +7,7 @@ use serde::Serialize;
 use sirm_domain::rules::Month;
 use sirm_domain::status::{ApplicationStatus, BenefitStatus, ContributionStatus};
 
-use crate::rows::{read_each, read_opt, RawRow, Reader, TableRow};
+use crate::rows::{prefixed, read_each, RawRow, Reader, TableRow};
 use crate::{Store, StoreError};
 
 crate::table_row! {
@@ -68,10 +68,22 @@ pub(crate) const AMOUNT_COLUMNS: [&str; 7] = [
     "work_injury_employer",
 ];
 
-/// The seven amounts of a contribution row, each checked to be a decimal.
-pub(crate) fn amounts_of<R: RawRow + ?Sized>(
+/// The seven amount columns as a select list, each qualified by `alias`
+/// if one is given: `c.pension_employer, …`.
+pub(crate) fn amount_list(alias: Option<&str>) -> String {
+    let list = AMOUNT_COLUMNS.join(", ");
+    match alias {
+        Some(a) => prefixed(a, &list),
+        None => list,
+    }
+}
+
+/// The seven amounts of a contribution row, selected (as [`amount_list`])
+/// right after the columns `r` reads, each checked to be a decimal.
+pub(crate) fn amounts_after<R: RawRow + ?Sized>(
     r: &Reader<'_, R>,
 ) -> Result<[Decimal; 7], StoreError> {
+    let r = r.then(&AMOUNT_COLUMNS);
     let mut out = [Decimal::ZERO; 7];
     for (slot, column) in out.iter_mut().zip(AMOUNT_COLUMNS) {
         *slot = r.typed(column)?;
@@ -81,25 +93,13 @@ pub(crate) fn amounts_of<R: RawRow + ?Sized>(
 
 impl Store {
     pub async fn application(&self, id: &str) -> Result<Option<ApplicationRow>, StoreError> {
-        let r = sqlx::query(&format!(
-            "SELECT {} FROM application WHERE application_id = $1",
-            ApplicationRow::select_list()
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        r.as_ref().map(ApplicationRow::from_row).transpose()
+        let sql = ApplicationRow::select("WHERE application_id = $1");
+        self.row(sqlx::query(&sql).bind(id)).await
     }
 
     pub async fn application_steps(&self, id: &str) -> Result<Vec<ApplicationStepRow>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {} FROM application_step WHERE application_id = $1 ORDER BY seq",
-            ApplicationStepRow::select_list()
-        ))
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
-        ApplicationStepRow::from_rows(&rows)
+        let sql = ApplicationStepRow::select("WHERE application_id = $1 ORDER BY seq");
+        self.rows(sqlx::query(&sql).bind(id)).await
     }
 
     /// Applications of `agency` with `status` (and, if given, waiting for `stage`), oldest first.
@@ -110,18 +110,16 @@ impl Store {
         stage: Option<&str>,
         limit: i64,
     ) -> Result<Vec<ApplicationRow>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {} FROM application WHERE agency = $1 AND ($2 IS NULL OR status = $2) \
+        let sql = ApplicationRow::select(
+            "WHERE agency = $1 AND ($2 IS NULL OR status = $2) \
              AND ($3 IS NULL OR next_stage = $3) ORDER BY submitted_seq LIMIT $4",
-            ApplicationRow::select_list()
-        ))
-        .bind(agency)
-        .bind(status.map(str::to_string))
-        .bind(stage.map(str::to_string))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        ApplicationRow::from_rows(&rows)
+        );
+        let q = sqlx::query(&sql)
+            .bind(agency)
+            .bind(status.map(str::to_string))
+            .bind(stage.map(str::to_string))
+            .bind(limit);
+        self.rows(q).await
     }
 
     /// The maintenance log: business entries written by approved
@@ -134,21 +132,18 @@ impl Store {
         to_us: Option<i64>,
         limit: i64,
     ) -> Result<Vec<MaintenanceRow>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {} FROM ledger_entry \
-             WHERE stream = 'business' AND application IS NOT NULL AND agency = $1 \
+        let sql = MaintenanceRow::select(
+            "WHERE stream = 'business' AND application IS NOT NULL AND agency = $1 \
              AND ($2 IS NULL OR subject = $2) AND ($3 IS NULL OR time_us >= $3) AND ($4 IS NULL OR time_us < $4) \
              ORDER BY seq DESC LIMIT $5",
-            MaintenanceRow::select_list()
-        ))
-        .bind(agency)
-        .bind(subject.map(str::to_string))
-        .bind(from_us)
-        .bind(to_us)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        MaintenanceRow::from_rows(&rows)
+        );
+        let q = sqlx::query(&sql)
+            .bind(agency)
+            .bind(subject.map(str::to_string))
+            .bind(from_us)
+            .bind(to_us)
+            .bind(limit);
+        self.rows(q).await
     }
 }
 
@@ -159,16 +154,13 @@ impl Store {
         credit_code: &str,
         agency: &str,
     ) -> Result<Option<(i64, String)>, StoreError> {
-        let r = sqlx::query(
+        let q = sqlx::query(
             "SELECT industry_class, status FROM employer WHERE credit_code = $1 AND agency = $2",
         )
         .bind(credit_code)
-        .bind(agency)
-        .fetch_optional(&self.pool)
-        .await?;
-        read_opt("employer", &["industry_class", "status"], r.as_ref(), |r| {
-            Ok((r.int("industry_class")?, r.text("status")?))
-        })
+        .bind(agency);
+        self.tuple("employer", &["industry_class", "status"], q)
+            .await
     }
 }
 
@@ -219,26 +211,16 @@ impl Store {
         credit_code: &str,
         month: &str,
     ) -> Result<Vec<([Decimal; 7], ContributionStatus)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT pension_employer, pension_employee, medical_employer, medical_employee, unemployment_employer, \
-             unemployment_employee, work_injury_employer, status FROM contribution WHERE credit_code = $1 AND month = $2",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT status, {} FROM contribution WHERE credit_code = $1 AND month = $2",
+            amount_list(None)
+        ))
         .bind(credit_code)
         .bind(month)
         .fetch_all(&self.pool)
         .await?;
-        const COLUMNS: &[&str] = &[
-            "pension_employer",
-            "pension_employee",
-            "medical_employer",
-            "medical_employee",
-            "unemployment_employer",
-            "unemployment_employee",
-            "work_injury_employer",
-            "status",
-        ];
-        read_each("contribution", COLUMNS, &rows, |r| {
-            Ok((amounts_of(r)?, r.typed("status")?))
+        read_each("contribution", &["status"], &rows, |r| {
+            Ok((amounts_after(r)?, r.typed("status")?))
         })
     }
 }
@@ -250,41 +232,23 @@ impl Store {
         agency: &str,
         year: i32,
     ) -> Result<Vec<(String, Month, Decimal)>, StoreError> {
-        let rows = sqlx::query(
+        let q = sqlx::query(
             "SELECT c.person_id, c.month, c.account_credit FROM contribution c JOIN person p ON p.person_id = c.person_id \
              WHERE p.agency = $1 AND c.status = 'paid' AND c.month >= $2 AND c.month <= $3 ORDER BY c.person_id, c.month",
         )
         .bind(agency)
         .bind(format!("{year}-01"))
-        .bind(format!("{year}-12"))
-        .fetch_all(&self.pool)
-        .await?;
-        read_each(
-            "contribution",
-            &["person_id", "month", "account_credit"],
-            &rows,
-            |r| {
-                Ok((
-                    r.text("person_id")?,
-                    r.typed("month")?,
-                    r.typed("account_credit")?,
-                ))
-            },
-        )
+        .bind(format!("{year}-12"));
+        self.tuples("contribution", &["person_id", "month", "account_credit"], q)
+            .await
     }
 
     /// Closing balances of `year` (person → closing balance).
     pub async fn closings(&self, year: i32) -> Result<Vec<(String, Decimal)>, StoreError> {
-        let rows = sqlx::query("SELECT person_id, closing_balance FROM account_year WHERE year = $1 ORDER BY person_id")
-            .bind(i64::from(year))
-            .fetch_all(&self.pool)
-            .await?;
-        read_each(
-            "account_year",
-            &["person_id", "closing_balance"],
-            &rows,
-            |r| Ok((r.text("person_id")?, r.typed("closing_balance")?)),
-        )
+        let q = sqlx::query("SELECT person_id, closing_balance FROM account_year WHERE year = $1 ORDER BY person_id")
+            .bind(i64::from(year));
+        self.tuples("account_year", &["person_id", "closing_balance"], q)
+            .await
     }
 
     pub async fn settled_count(&self, year: i32) -> Result<i64, StoreError> {
@@ -300,13 +264,9 @@ impl Store {
 impl Store {
     /// Bases of a person's paid months: (month, base).
     pub async fn paid_bases(&self, person_id: &str) -> Result<Vec<(Month, Decimal)>, StoreError> {
-        let rows = sqlx::query("SELECT month, base FROM contribution WHERE person_id = $1 AND status = 'paid' ORDER BY month")
-            .bind(person_id)
-            .fetch_all(&self.pool)
-            .await?;
-        read_each("contribution", &["month", "base"], &rows, |r| {
-            Ok((r.typed("month")?, r.typed("base")?))
-        })
+        let q = sqlx::query("SELECT month, base FROM contribution WHERE person_id = $1 AND status = 'paid' ORDER BY month")
+            .bind(person_id);
+        self.tuples("contribution", &["month", "base"], q).await
     }
 
     /// A person's benefit (status, start month, monthly total), if granted.
@@ -314,21 +274,9 @@ impl Store {
         &self,
         person_id: &str,
     ) -> Result<Option<(BenefitStatus, Month, Decimal)>, StoreError> {
-        let r = sqlx::query("SELECT status, start_month, total FROM benefit WHERE person_id = $1")
-            .bind(person_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        read_opt(
-            "benefit",
-            &["status", "start_month", "total"],
-            r.as_ref(),
-            |r| {
-                Ok((
-                    r.typed("status")?,
-                    r.typed("start_month")?,
-                    r.typed("total")?,
-                ))
-            },
-        )
+        let q = sqlx::query("SELECT status, start_month, total FROM benefit WHERE person_id = $1")
+            .bind(person_id);
+        self.tuple("benefit", &["status", "start_month", "total"], q)
+            .await
     }
 }

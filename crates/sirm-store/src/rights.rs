@@ -8,8 +8,8 @@ use sirm_domain::rules::Month;
 use sirm_domain::status::ContributionStatus;
 
 use crate::parts::BENEFIT;
-use crate::review::amounts_of;
-use crate::rows::{read_each, read_opt, TableRow};
+use crate::review::{amount_list, amounts_after};
+use crate::rows::{read_each, TableRow};
 use crate::{BenefitRow, Store, StoreError};
 
 /// One unpaid assessed person-month (what the employer owes for it).
@@ -29,16 +29,12 @@ impl Store {
         agency: &str,
         month: &str,
     ) -> Result<Vec<BenefitRow>, StoreError> {
-        let rows = sqlx::query(&format!(
+        let sql = format!(
             "SELECT {} FROM benefit b JOIN person p ON p.person_id = b.person_id \
              WHERE p.agency = $1 AND b.status = 'granted' AND b.start_month <= $2 ORDER BY b.person_id",
             BENEFIT.select_list(Some("b"))
-        ))
-        .bind(agency)
-        .bind(month)
-        .fetch_all(&self.pool)
-        .await?;
-        BenefitRow::from_rows(&rows)
+        );
+        self.rows(sqlx::query(&sql).bind(agency).bind(month)).await
     }
 
     /// How many benefit payments of `agency` exist for `month`.
@@ -80,23 +76,23 @@ impl Store {
         credit_code: Option<&str>,
         before: &str,
     ) -> Result<Vec<UnpaidRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT c.credit_code, c.month, c.pension_employer, c.pension_employee, c.medical_employer, \
-             c.medical_employee, c.unemployment_employer, c.unemployment_employee, c.work_injury_employer \
+        let rows = sqlx::query(&format!(
+            "SELECT c.credit_code, c.month, {} \
              FROM contribution c JOIN employer e ON e.credit_code = c.credit_code \
              WHERE e.agency = $1 AND c.status = 'assessed' AND c.month < $2 AND ($3 IS NULL OR c.credit_code = $3) \
              ORDER BY c.credit_code, c.month",
-        )
+            amount_list(Some("c"))
+        ))
         .bind(agency)
         .bind(before)
         .bind(credit_code.map(str::to_string))
         .fetch_all(&self.pool)
         .await?;
-        read_each("contribution", MONTH_AMOUNTS, &rows, |r| {
+        read_each("contribution", &["credit_code", "month"], &rows, |r| {
             Ok(UnpaidRow {
                 credit_code: r.text("credit_code")?,
                 month: r.typed("month")?,
-                amounts: amounts_of(r)?,
+                amounts: amounts_after(r)?,
             })
         })
     }
@@ -107,25 +103,17 @@ impl Store {
         person_id: &str,
         month: &str,
     ) -> Result<Option<(String, Decimal, ContributionStatus)>, StoreError> {
-        let r = sqlx::query(
+        let q = sqlx::query(
             "SELECT credit_code, declared_wage, status FROM contribution WHERE person_id = $1 AND month = $2",
         )
         .bind(person_id)
-        .bind(month)
-        .fetch_optional(&self.pool)
-        .await?;
-        read_opt(
+        .bind(month);
+        self.tuple(
             "contribution",
             &["credit_code", "declared_wage", "status"],
-            r.as_ref(),
-            |r| {
-                Ok((
-                    r.text("credit_code")?,
-                    r.typed("declared_wage")?,
-                    r.typed("status")?,
-                ))
-            },
+            q,
         )
+        .await
     }
 
     /// An employer's registered name.
@@ -138,32 +126,6 @@ impl Store {
         )
     }
 }
-
-/// Columns of [`Store::unpaid`].
-const MONTH_AMOUNTS: &[&str] = &[
-    "credit_code",
-    "month",
-    "pension_employer",
-    "pension_employee",
-    "medical_employer",
-    "medical_employee",
-    "unemployment_employer",
-    "unemployment_employee",
-    "work_injury_employer",
-];
-
-/// Columns of [`Store::employer_contributions`].
-const STATUS_AMOUNTS: &[&str] = &[
-    "month",
-    "status",
-    "pension_employer",
-    "pension_employee",
-    "medical_employer",
-    "medical_employee",
-    "unemployment_employer",
-    "unemployment_employee",
-    "work_injury_employer",
-];
 
 crate::table_row! {
 /// One query of a rights record (Art 21).
@@ -187,15 +149,8 @@ impl Store {
         subject: &str,
         limit: i64,
     ) -> Result<Vec<QueryLogRow>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {} FROM query_log WHERE subject = $1 ORDER BY time_us DESC LIMIT $2",
-            QueryLogRow::select_list()
-        ))
-        .bind(subject)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        QueryLogRow::from_rows(&rows)
+        let sql = QueryLogRow::select("WHERE subject = $1 ORDER BY time_us DESC LIMIT $2");
+        self.rows(sqlx::query(&sql).bind(subject).bind(limit)).await
     }
 }
 
@@ -242,16 +197,15 @@ impl Store {
         &self,
         credit_code: &str,
     ) -> Result<Vec<(Month, ContributionStatus, [Decimal; 7])>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT month, status, pension_employer, pension_employee, medical_employer, medical_employee, \
-             unemployment_employer, unemployment_employee, work_injury_employer FROM contribution \
-             WHERE credit_code = $1 ORDER BY month",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT month, status, {} FROM contribution WHERE credit_code = $1 ORDER BY month",
+            amount_list(None)
+        ))
         .bind(credit_code)
         .fetch_all(&self.pool)
         .await?;
-        read_each("contribution", STATUS_AMOUNTS, &rows, |r| {
-            Ok((r.typed("month")?, r.typed("status")?, amounts_of(r)?))
+        read_each("contribution", &["month", "status"], &rows, |r| {
+            Ok((r.typed("month")?, r.typed("status")?, amounts_after(r)?))
         })
     }
 }

@@ -165,6 +165,30 @@ impl<'r, R: RawRow + ?Sized> Reader<'r, R> {
             .ok_or_else(|| self.corrupt(column, "not a selected column"))
     }
 
+    /// The name of the `i`th selected column.
+    fn column(&self, i: usize) -> Result<&'static str, StoreError> {
+        self.columns
+            .get(i)
+            .copied()
+            .ok_or_else(|| self.corrupt(&format!("#{}", i + 1), "not a selected column"))
+    }
+
+    /// The columns that follow these in the row (a select of several
+    /// column lists, e.g. some columns and then the seven amounts).
+    pub(crate) fn then(&self, columns: &'static [&'static str]) -> Reader<'r, R> {
+        Reader::at(
+            self.table,
+            columns,
+            self.row,
+            self.offset + self.columns.len(),
+        )
+    }
+
+    /// The whole row as a tuple, one field per selected column.
+    pub(crate) fn tuple<T: Tuple>(&self) -> Result<T, StoreError> {
+        T::read(self)
+    }
+
     fn required<T>(&self, column: &str, v: Option<T>) -> Result<T, StoreError> {
         v.ok_or_else(|| self.corrupt(column, "unexpected NULL"))
     }
@@ -360,7 +384,30 @@ pub(crate) trait TableRow: Sized {
     fn select_list() -> String {
         Self::COLUMNS.join(", ")
     }
+
+    /// `SELECT a, b, c FROM table <rest>`: the row type's own select.
+    fn select(rest: &str) -> String {
+        format!("SELECT {} FROM {} {rest}", Self::select_list(), Self::TABLE)
+    }
 }
+
+/// The fields of an ad-hoc select (no row type) as a tuple: one
+/// [`Column`] per selected column, in select order.
+pub(crate) trait Tuple: Sized {
+    fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError>;
+}
+
+macro_rules! tuples {
+    ($(($($t:ident $i:tt),+)),*) => {$(
+        impl<$($t: Column),+> Tuple for ($($t,)+) {
+            fn read<R: RawRow + ?Sized>(r: &Reader<'_, R>) -> Result<Self, StoreError> {
+                Ok(($($t::read(r, r.column($i)?)?,)+))
+            }
+        }
+    )*};
+}
+
+tuples!((A 0, B 1), (A 0, B 1, C 2));
 
 /// Every row of a rusqlite statement with one text parameter.
 pub(crate) fn sqlite_all<T: TableRow>(

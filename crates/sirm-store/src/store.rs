@@ -376,15 +376,35 @@ impl Store {
         username: &str,
         password_hash: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO credential (username, password_hash, updated_us) VALUES ($1, $2, $3) \
-             ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, updated_us = excluded.updated_us",
+        self.put_stamped(
+            ("credential", ["username", "password_hash", "updated_us"]),
+            username,
+            password_hash,
+            Utc::now().timestamp_micros(),
         )
-        .bind(username)
-        .bind(password_hash)
-        .bind(Utc::now().timestamp_micros())
-        .execute(&self.pool)
-        .await?;
+        .await
+    }
+
+    /// Records (or replaces) `value` under `key` in a table of one value per
+    /// key stamped with the time of its last change: the table and its key,
+    /// value and time columns.
+    pub(crate) async fn put_stamped(
+        &self,
+        (table, [key_col, value_col, time_col]): (&str, [&str; 3]),
+        key: &str,
+        value: &str,
+        time_us: i64,
+    ) -> Result<(), StoreError> {
+        let sql = format!(
+            "INSERT INTO {table} ({key_col}, {value_col}, {time_col}) VALUES ($1, $2, $3) \
+             ON CONFLICT ({key_col}) DO UPDATE SET {value_col} = excluded.{value_col}, {time_col} = excluded.{time_col}"
+        );
+        sqlx::query(&sql)
+            .bind(key)
+            .bind(value)
+            .bind(time_us)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -397,9 +417,6 @@ impl Store {
         )
     }
 
-    /// Run raw SQL on the store's pool. For tests and tools that must show
-    /// what the database itself refuses; never used by the application.
-    #[doc(hidden)]
     /// Whether this store's database connection is encrypted: PostgreSQL
     /// reports TLS on the backend serving it (`pg_stat_ssl`); a SQLite file
     /// has no connection to encrypt.
@@ -414,6 +431,9 @@ impl Store {
         }
     }
 
+    /// Run raw SQL on the store's pool. For tests and tools that must show
+    /// what the database itself refuses; never used by the application.
+    #[doc(hidden)]
     pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
         Ok(sqlx::query(sql).execute(&self.pool).await?.rows_affected())
     }

@@ -159,21 +159,33 @@ pub struct PersonDetails {
     pub registered_on: NaiveDate,
 }
 
-/// Change of a person's registration details (个人信息变更) as written to
-/// the ledger: changed fields sealed. Absent fields are unchanged.
+/// Change of a person's registration details (个人信息变更): the person
+/// (`Id`), when and why, and the new text (`Text`) of each field changed.
+/// Absent fields are unchanged. Two forms: [`PersonChange`] as written to
+/// the ledger, [`PersonChangeDetails`] as the clerk enters it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PersonChange {
-    pub id: PersonKey,
+#[serde(
+    deny_unknown_fields,
+    bound(deserialize = "Id: Deserialize<'de>, Text: Deserialize<'de>")
+)]
+pub struct PersonDetailsChange<Id, Text> {
+    pub id: Id,
     pub effective_on: NaiveDate,
     pub reason: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<Sealed>,
+    pub name: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<Sealed>,
+    pub address: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<Sealed>,
+    pub phone: Option<Text>,
 }
+
+/// Change of a person's registration details as written to the ledger:
+/// the person named by their blind index, changed fields sealed.
+pub type PersonChange = PersonDetailsChange<PersonKey, Sealed>;
+
+/// A change of details as the clerk enters it (in clear, never stored).
+pub type PersonChangeDetails = PersonDetailsChange<ResidentId, String>;
 
 /// Erasure of a person's identifying data (个人信息删除), where the law
 /// demands it: approved through the review chain, it destroys the person's
@@ -250,21 +262,6 @@ pub struct RuleSetApproved {
     pub reason: String,
 }
 
-/// A change of details as the clerk enters it (in clear, never stored).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PersonChangeDetails {
-    pub id: ResidentId,
-    pub effective_on: NaiveDate,
-    pub reason: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-}
-
 /// A staff or external account came into existence (security stream).
 /// `roles` are granted with the account: only the bootstrap administrator at
 /// `sirm init`, demo accounts, and external roles bound to an identity check
@@ -300,26 +297,23 @@ pub struct AccountStatusChange {
     pub reason: String,
 }
 
-/// The system administrator asks for a role to be granted (takes effect only
-/// after the security administrator approves).
+/// A step of a role request: the request, the role and the account it
+/// concerns, and the reason given at this step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RoleRequested {
+pub struct RoleRequestStep {
     pub request_id: String,
     pub username: String,
     pub role: String,
     pub reason: String,
 }
 
+/// The system administrator asks for a role to be granted or taken away
+/// (takes effect only after the security administrator approves).
+pub type RoleRequested = RoleRequestStep;
+
 /// The security administrator's decision on a role request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RoleDecision {
-    pub request_id: String,
-    pub username: String,
-    pub role: String,
-    pub reason: String,
-}
+pub type RoleDecision = RoleRequestStep;
 
 /// A role taken away (effective at once).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

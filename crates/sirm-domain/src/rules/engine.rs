@@ -106,22 +106,7 @@ pub fn base_in(p: &Params, declared_wage: Decimal) -> Result<BaseResult, RuleErr
         }));
     };
     nonneg(declared_wage, "declared_wage")?;
-    let (base, bound) = clamp(p.rounding.base, floor, ceiling, declared_wage);
-    Ok(BaseResult {
-        rule_set: p.rule_set,
-        inputs: BaseInputs {
-            year: p.year,
-            declared_wage,
-            avg_wage,
-        },
-        floor_ratio: p.floor_ratio,
-        ceiling_ratio: p.ceiling_ratio,
-        rounding: p.rounding.base,
-        floor,
-        ceiling,
-        base,
-        bound,
-    })
+    Ok(base_between(p, avg_wage, floor, ceiling, declared_wage))
 }
 
 /// The base with an explicit average wage (the `base` calc rule).
@@ -135,8 +120,21 @@ pub fn base_with_avg_wage(
     let r = p.rounding.base;
     let floor = r.apply(avg_wage * p.floor_ratio);
     let ceiling = r.apply(avg_wage * p.ceiling_ratio);
-    let (base, bound) = clamp(r, floor, ceiling, declared_wage);
-    Ok(BaseResult {
+    Ok(base_between(p, avg_wage, floor, ceiling, declared_wage))
+}
+
+/// The base of `declared_wage` (checked) between `floor` and `ceiling`
+/// (derived from `avg_wage` under `p`), with every figure it came from.
+#[inline]
+fn base_between(
+    p: &Params,
+    avg_wage: Decimal,
+    floor: Decimal,
+    ceiling: Decimal,
+    declared_wage: Decimal,
+) -> BaseResult {
+    let (base, bound) = clamp(p.rounding.base, floor, ceiling, declared_wage);
+    BaseResult {
         rule_set: p.rule_set,
         inputs: BaseInputs {
             year: p.year,
@@ -145,22 +143,11 @@ pub fn base_with_avg_wage(
         },
         floor_ratio: p.floor_ratio,
         ceiling_ratio: p.ceiling_ratio,
-        rounding: r,
+        rounding: p.rounding.base,
         floor,
         ceiling,
         base,
         bound,
-    })
-}
-
-impl BaseResult {
-    pub fn recompute(&self, rule_set: &RuleSet) -> Result<BaseResult, RuleError> {
-        rule_set.check_ref(self.rule_set)?;
-        base_with_avg_wage(
-            rule_set.params(self.inputs.year)?,
-            self.inputs.avg_wage,
-            self.inputs.declared_wage,
-        )
     }
 }
 
@@ -216,20 +203,6 @@ pub fn contribution(
         rounding: p.rounding.amount,
         amount: p.rounding.amount.apply(raw),
     })
-}
-
-impl ContributionResult {
-    pub fn recompute(&self, rule_set: &RuleSet) -> Result<ContributionResult, RuleError> {
-        rule_set.check_ref(self.rule_set)?;
-        let i = &self.inputs;
-        contribution(
-            rule_set.params(i.year)?,
-            i.base,
-            i.insurance,
-            i.payer,
-            i.industry_class,
-        )
-    }
 }
 
 /// All contributions of one person-month.
@@ -319,17 +292,6 @@ pub fn month(
     })
 }
 
-impl MonthResult {
-    pub fn recompute(&self, rule_set: &RuleSet) -> Result<MonthResult, RuleError> {
-        rule_set.check_ref(self.rule_set)?;
-        month(
-            rule_set.year(self.inputs.year)?,
-            self.inputs.declared_wage,
-            self.inputs.industry_class,
-        )
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Personal account
 // ---------------------------------------------------------------------------
@@ -414,19 +376,6 @@ pub fn account_year(
         interest,
         closing_balance: r.apply(opening_balance + total + interest),
     })
-}
-
-impl AccountResult {
-    pub fn recompute(&self, rule_set: &RuleSet) -> Result<AccountResult, RuleError> {
-        rule_set.check_ref(self.rule_set)?;
-        let i = &self.inputs;
-        account_year(
-            rule_set.params(i.year)?,
-            i.opening_balance,
-            i.rate,
-            &i.credits,
-        )
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -538,14 +487,6 @@ pub fn retirement(
         retirement_month,
         min_contribution_months: rule_set.min_contribution.months(retirement_month.year()),
     })
-}
-
-impl RetirementResult {
-    pub fn recompute(&self, rule_set: &RuleSet) -> Result<RetirementResult, RuleError> {
-        rule_set.check_ref(self.rule_set)?;
-        let i = &self.inputs;
-        retirement(rule_set, i.birth_date, i.category, i.as_of)
-    }
 }
 
 /// Minimum contribution months for a monthly pension, by retirement year.
@@ -711,9 +652,35 @@ pub fn pension(rule_set: &RuleSet, inputs: &PensionInputs) -> Result<PensionResu
     })
 }
 
-impl PensionResult {
-    pub fn recompute(&self, rule_set: &RuleSet) -> Result<PensionResult, RuleError> {
-        rule_set.check_ref(self.rule_set)?;
-        pension(rule_set, &self.inputs)
-    }
+// ---------------------------------------------------------------------------
+// Recomputation
+// ---------------------------------------------------------------------------
+
+/// `recompute(&rule_set)` for each result type: refuses a rule set other
+/// than the one the result was computed under, then computes again from
+/// the result's inputs (`$inputs`) with `$compute`.
+macro_rules! recompute {
+    ($($result:ident: |$rule_set:ident, $inputs:ident| $compute:expr;)*) => {$(
+        impl $result {
+            /// Computes this result again from its inputs under `rule_set`,
+            /// which must be the rule set it was computed under (same id and
+            /// version, same hash where both know one).
+            pub fn recompute(&self, $rule_set: &RuleSet) -> Result<$result, RuleError> {
+                $rule_set.check_ref(self.rule_set)?;
+                let $inputs = &self.inputs;
+                $compute
+            }
+        }
+    )*};
+}
+
+recompute! {
+    BaseResult: |rs, i| base_with_avg_wage(rs.params(i.year)?, i.avg_wage, i.declared_wage);
+    ContributionResult: |rs, i| {
+        contribution(rs.params(i.year)?, i.base, i.insurance, i.payer, i.industry_class)
+    };
+    MonthResult: |rs, i| month(rs.year(i.year)?, i.declared_wage, i.industry_class);
+    AccountResult: |rs, i| account_year(rs.params(i.year)?, i.opening_balance, i.rate, &i.credits);
+    RetirementResult: |rs, i| retirement(rs, i.birth_date, i.category, i.as_of);
+    PensionResult: |rs, i| pension(rs, i);
 }

@@ -6,10 +6,11 @@ use sirm_domain::records::{
     EmployerDeregistration, EmployerRegistration, PersonChange, PersonRegistration, RoleDecision,
     RoleRequested, RoleRevoked,
 };
+use sirm_domain::sealed::Sealed;
 use sirm_ledger::Entry;
 use sqlx::AnyConnection;
 
-use super::write::{changed_fields, grant, history, payload, seq};
+use super::write::{change_details, grant, history, payload, seq, Changed};
 use crate::StoreError;
 
 /// Apply `entry` if its kind is one of this file's; `false` otherwise.
@@ -55,29 +56,14 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
         }
         kind::EMPLOYER_CHANGED => {
             let p: EmployerChange = payload(entry)?;
-            sqlx::query(
-                "UPDATE employer SET name = COALESCE($1, name), address = COALESCE($2, address), \
-                 industry_class = COALESCE($3, industry_class), last_seq = $4 WHERE credit_code = $5",
-            )
-            .bind(p.name.clone())
-            .bind(p.address.clone())
-            .bind(p.industry_class.map(i64::from))
-            .bind(s)
-            .bind(p.credit_code.as_str())
-            .execute(&mut *conn)
-            .await?;
-            let summary = changed_fields(&[
-                ("name", p.name.is_some()),
-                ("address", p.address.is_some()),
-                ("industry_class", p.industry_class.is_some()),
-            ]);
-            history(
-                conn,
-                entry,
-                &p.effective_on.to_string(),
-                format!("{summary} ({})", p.reason),
-            )
-            .await?;
+            let fields = [
+                Changed::Text("name", p.name.clone()),
+                Changed::Text("address", p.address.clone()),
+                Changed::Int("industry_class", p.industry_class.map(i64::from)),
+            ];
+            let key = ("employer", "credit_code", p.credit_code.as_str());
+            let on = p.effective_on.to_string();
+            change_details(conn, entry, key, &fields, &on, &p.reason).await?;
         }
         kind::EMPLOYER_DEREGISTERED => {
             let p: EmployerDeregistration = payload(entry)?;
@@ -119,29 +105,15 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
         }
         kind::PERSON_CHANGED => {
             let p: PersonChange = payload(entry)?;
-            sqlx::query(
-                "UPDATE person SET name = COALESCE($1, name), address = COALESCE($2, address), \
-                 phone = COALESCE($3, phone), last_seq = $4 WHERE person_id = $5",
-            )
-            .bind(p.name.as_ref().map(|v| v.as_str().to_owned()))
-            .bind(p.address.as_ref().map(|v| v.as_str().to_owned()))
-            .bind(p.phone.as_ref().map(|v| v.as_str().to_owned()))
-            .bind(s)
-            .bind(p.id.as_str())
-            .execute(&mut *conn)
-            .await?;
-            let summary = changed_fields(&[
-                ("name", p.name.is_some()),
-                ("address", p.address.is_some()),
-                ("phone", p.phone.is_some()),
-            ]);
-            history(
-                conn,
-                entry,
-                &p.effective_on.to_string(),
-                format!("{summary} ({})", p.reason),
-            )
-            .await?;
+            let sealed = |v: &Option<Sealed>| v.as_ref().map(|v| v.as_str().to_owned());
+            let fields = [
+                Changed::Text("name", sealed(&p.name)),
+                Changed::Text("address", sealed(&p.address)),
+                Changed::Text("phone", sealed(&p.phone)),
+            ];
+            let key = ("person", "person_id", p.id.as_str());
+            let on = p.effective_on.to_string();
+            change_details(conn, entry, key, &fields, &on, &p.reason).await?;
         }
         kind::PERSON_ERASED => {
             let p: records::PersonErasure = payload(entry)?;

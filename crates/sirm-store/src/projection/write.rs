@@ -68,9 +68,67 @@ pub(super) async fn history(
     Ok(())
 }
 
-pub(super) fn changed_fields(fields: &[(&str, bool)]) -> String {
-    let names: Vec<&str> = fields.iter().filter(|(_, c)| *c).map(|(n, _)| *n).collect();
-    format!("changed: {}", names.join(", "))
+/// A field of a change of registration details: its column and the new
+/// value, if the change gives one.
+pub(super) enum Changed {
+    Text(&'static str, Option<String>),
+    Int(&'static str, Option<i64>),
+}
+
+impl Changed {
+    fn column(&self) -> &'static str {
+        match self {
+            Changed::Text(c, _) | Changed::Int(c, _) => c,
+        }
+    }
+
+    fn given(&self) -> bool {
+        match self {
+            Changed::Text(_, v) => v.is_some(),
+            Changed::Int(_, v) => v.is_some(),
+        }
+    }
+}
+
+/// A change of registration details (`employer.changed`, `person.changed`)
+/// of the row of `table` whose `key_column` is `key`: each field given
+/// replaces the stored value, the others stay (`COALESCE`); `last_seq`
+/// moves on; the registration history names the fields changed and why.
+pub(super) async fn change_details(
+    conn: &mut AnyConnection,
+    entry: &Entry,
+    (table, key_column, key): (&str, &str, &str),
+    fields: &[Changed],
+    effective_on: &str,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let sets: Vec<String> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| format!("{c} = COALESCE(${}, {c})", i + 1, c = f.column()))
+        .collect();
+    let n = fields.len();
+    let sql = format!(
+        "UPDATE {table} SET {}, last_seq = ${} WHERE {key_column} = ${}",
+        sets.join(", "),
+        n + 1,
+        n + 2
+    );
+    let mut q = sqlx::query(&sql);
+    for f in fields {
+        q = match f {
+            Changed::Text(_, v) => q.bind(v.clone()),
+            Changed::Int(_, v) => q.bind(*v),
+        };
+    }
+    q.bind(seq(entry)).bind(key).execute(&mut *conn).await?;
+    let names: Vec<&str> = fields
+        .iter()
+        .filter(|f| f.given())
+        .map(Changed::column)
+        .collect();
+    let summary = format!("changed: {} ({reason})", names.join(", "));
+    history(conn, entry, effective_on, summary).await
 }
 
 pub(super) mod erased {
