@@ -12,6 +12,7 @@ use sirm_domain::id::{CreditCode, ResidentId};
 use super::super::ui::{csrf, page, t, FieldKind};
 use super::super::ui::{outcome_notice, Input};
 use super::{outcome, with_status, Msg};
+use crate::error::parse_id;
 use crate::routes::Caller;
 use crate::AppState;
 
@@ -177,10 +178,11 @@ pub async fn issue_activation(
     Extension(c): Extension<Caller>,
     Form(f): Form<ActivationForm>,
 ) -> Response {
-    let res = match f.id.trim().parse::<ResidentId>() {
-        Ok(id) => st.sirm.issue_activation_code(&c.principal, &id).await,
-        Err(e) => Err(sirm_app::AppError::invalid_id("id", e)),
-    };
+    let res = async {
+        let id = parse_id::<ResidentId>("id", &f.id)?;
+        st.sirm.issue_activation_code(&c.principal, &id).await
+    }
+    .await;
     answer(&c, res, |a| {
         format!(
             "激活码 activation code for {}: {} (valid until {})",
@@ -223,15 +225,18 @@ pub async fn set_query_pin(
     Extension(c): Extension<Caller>,
     Form(f): Form<QueryPinForm>,
 ) -> Response {
-    let res = match f.id.trim().parse::<ResidentId>() {
-        Err(e) => Err(sirm_app::AppError::invalid_id("id", e)),
-        Ok(_) if f.pin != f.pin_confirm => Err(sirm_app::AppError::invalid_by(
-            "pin_confirm",
-            sirm_domain::RuleId::PinMismatch,
-            "the two PINs differ",
-        )),
-        Ok(id) => st.sirm.set_query_pin(&c.principal, &id, &f.pin).await,
-    };
+    let res = async {
+        let id = parse_id::<ResidentId>("id", &f.id)?;
+        if f.pin != f.pin_confirm {
+            return Err(sirm_app::AppError::invalid_by(
+                "pin_confirm",
+                sirm_domain::RuleId::PinMismatch,
+                "the two PINs differ",
+            ));
+        }
+        st.sirm.set_query_pin(&c.principal, &id, &f.pin).await
+    }
+    .await;
     answer(&c, res, |s| {
         format!(
             "{} {} / query PIN {} for {}",
@@ -260,14 +265,13 @@ pub async fn add_employer_agent(
     Extension(c): Extension<Caller>,
     Form(f): Form<AgentForm>,
 ) -> Response {
-    let res = match f.credit_code.trim().parse::<CreditCode>() {
-        Ok(code) => {
-            st.sirm
-                .add_employer_agent(&c.principal, &f.username, &f.display_name, &code)
-                .await
-        }
-        Err(e) => Err(sirm_app::AppError::invalid_id("credit_code", e)),
-    };
+    let res = async {
+        let code = parse_id::<CreditCode>("credit_code", &f.credit_code)?;
+        st.sirm
+            .add_employer_agent(&c.principal, &f.username, &f.display_name, &code)
+            .await
+    }
+    .await;
     answer(&c, res, |i| {
         format!("{}: issued password / 初始密码 {}", i.username, i.password)
     })
@@ -290,11 +294,7 @@ pub async fn record_delegation(
     Form(f): Form<DelegationForm>,
 ) -> Response {
     let res = async {
-        let person = f
-            .person
-            .trim()
-            .parse::<ResidentId>()
-            .map_err(|e| sirm_app::AppError::invalid_id("person", e))?;
+        let person = parse_id::<ResidentId>("person", &f.person)?;
         let from = date_field("valid_from", &f.valid_from)?;
         let until = date_field("valid_until", &f.valid_until)?;
         let scope: Vec<String> = f

@@ -8,6 +8,7 @@ use sirm_app::collection::BusinessType;
 use sirm_app::AppError;
 use sirm_domain::RuleId;
 
+use crate::error::parse_id;
 use crate::pages::ui::FieldKind::{
     CreditCode, Date, Document, Lines, Month, Number, ResidentId, Text, YesNo,
 };
@@ -312,10 +313,7 @@ pub(super) fn check_form(bt: BusinessType, form: &Map<String, Value>) -> Result<
         };
         match f.kind {
             ResidentId => check_resident_id(f.name, v)?,
-            CreditCode => {
-                v.parse::<sirm_domain::id::CreditCode>()
-                    .map_err(|e| AppError::invalid_id(f.name, e))?;
-            }
+            CreditCode => parse_id::<sirm_domain::id::CreditCode>(f.name, v).map(drop)?,
             Date => {
                 chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
                     AppError::invalid_by(
@@ -343,9 +341,7 @@ pub(super) fn check_form(bt: BusinessType, form: &Map<String, Value>) -> Result<
 }
 
 fn check_resident_id(field: &str, v: &str) -> Result<(), AppError> {
-    v.parse::<sirm_domain::id::ResidentId>()
-        .map(drop)
-        .map_err(|e| AppError::invalid_id(field, e))
+    parse_id::<sirm_domain::id::ResidentId>(field, v).map(drop)
 }
 
 /// The wage of a declaration line: present, an amount in yuan with at most
