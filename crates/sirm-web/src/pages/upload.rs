@@ -91,15 +91,7 @@ pub async fn upload(
                     Ok(i) => i,
                     Err(e) => return ApiError::from(e).into_response(),
                 };
-                let r = body::file_into(
-                    &mut field,
-                    "file",
-                    &mut incoming,
-                    &mut budget,
-                    cap.bytes,
-                    &|| body::too_large("file", &cap),
-                )
-                .await;
+                let r = body::whole_file(&mut field, "file", &mut incoming, &mut budget).await;
                 file = Some(incoming);
                 r.map(|_| ())
             }

@@ -228,15 +228,7 @@ async fn read_file(st: &AppState, mut mp: Multipart) -> Result<Vec<u8>, ApiError
     {
         if field.name() == Some("file") {
             let mut incoming = st.sirm.archive().incoming().await?;
-            body::file_into(
-                &mut field,
-                "file",
-                &mut incoming,
-                &mut budget,
-                cap.bytes,
-                &|| body::too_large("file", &cap),
-            )
-            .await?;
+            body::whole_file(&mut field, "file", &mut incoming, &mut budget).await?;
             return read_back(&incoming).await;
         }
         let name = field.name().unwrap_or("").to_string();
