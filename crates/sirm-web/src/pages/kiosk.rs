@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup};
 use serde::Deserialize;
 use sirm_app::query::Channel;
 use sirm_app::Principal;
@@ -91,22 +91,13 @@ table{border-collapse:collapse;width:100%;font-size:1.2rem} td,th{padding:.4rem;
 #idle{position:fixed;right:1rem;bottom:1rem;background:#fff;padding:.4rem .8rem;border-radius:.4rem;font-size:1.2rem}"#;
 
 fn kiosk_page(title: &str, body: Markup) -> Html<String> {
-    let page = html! {
-        (DOCTYPE)
-        html lang="zh-CN" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-                style { (PreEscaped(KIOSK_STYLE)) }
-            }
-            body.kiosk {
-                main { (body) }
-                script src="/static/kiosk.js" {}
-            }
+    let body = html! {
+        body.kiosk {
+            main { (body) }
+            script src="/static/kiosk.js" {}
         }
     };
-    Html(page.into_string())
+    super::ui::document(title, KIOSK_STYLE, html! {}, body)
 }
 
 /// The on-screen keypad's digit keys (and `X`, the ID number's check letter).

@@ -146,6 +146,30 @@ impl FormField {
 /// The page frame. `who` shows the account and the menu it may use, and
 /// the session's notice (e.g. a password reset by an administrator).
 pub fn layout(title: &str, who: Option<(&Principal, &str)>, body: Markup) -> Html<String> {
+    let head = html! { script src="/static/sirm.js" {} };
+    let body = html! {
+        body {
+            header {
+                strong { "SIRM 社会保险个人权益记录" }
+                (nav(who))
+                button type="button" id="lang" { "中文 / English" }
+            }
+            main {
+                @if let Some(n) = who.and_then(|(p, _)| p.notice.as_deref()) {
+                    div.err id="session-notice" { (n) }
+                }
+                (body)
+            }
+        }
+    };
+    document(title, STYLE, head, body)
+}
+
+/// A whole HTML document, the frame of [`layout`] and of the kiosk's
+/// pages: the head every page has (charset, viewport, `title`, the style
+/// sheet `style`) followed by `head`, then `body` (the `<body>` element
+/// itself).
+pub fn document(title: &str, style: &str, head: Markup, body: Markup) -> Html<String> {
     let page = html! {
         (DOCTYPE)
         html lang="zh-CN" {
@@ -153,22 +177,10 @@ pub fn layout(title: &str, who: Option<(&Principal, &str)>, body: Markup) -> Htm
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
-                style { (maud::PreEscaped(STYLE)) }
-                script src="/static/sirm.js" {}
+                style { (maud::PreEscaped(style)) }
+                (head)
             }
-            body {
-                header {
-                    strong { "SIRM 社会保险个人权益记录" }
-                    (nav(who))
-                    button type="button" id="lang" { "中文 / English" }
-                }
-                main {
-                    @if let Some(n) = who.and_then(|(p, _)| p.notice.as_deref()) {
-                        div.err id="session-notice" { (n) }
-                    }
-                    (body)
-                }
-            }
+            (body)
         }
     };
     Html(page.into_string())
