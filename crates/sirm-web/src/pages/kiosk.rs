@@ -18,8 +18,8 @@ use sirm_app::query::Channel;
 use sirm_app::Principal;
 use sirm_domain::id::PersonKey;
 
-use super::ui::Input;
 use super::ui::{csrf, t, FieldKind};
+use super::ui::{FormField, Input};
 use crate::routes::{cookie, set_cookie, Source, PRELOGIN_COOKIE};
 use crate::AppState;
 
@@ -103,22 +103,24 @@ fn kiosk_page(title: &str, body: Markup) -> Html<String> {
 /// The on-screen keypad's digit keys (and `X`, the ID number's check letter).
 const KEYS: [&str; 11] = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0"];
 
-const ID_NUMBER: Input = Input::required(
+const ID_NUMBER: Input = FormField::new(
     "id_number",
     "公民身份号码",
     "Resident ID number",
     FieldKind::Text,
 )
+.input()
 .with_id("id_number")
 .with_maxlength(18)
 .with_inputmode("none")
 .with_autofocus();
-const PIN: Input = Input::required(
+const PIN: Input = FormField::new(
     "pin",
     "查询密码（6 位，柜台设置）",
     "Query PIN (6 digits, set at the counter)",
     FieldKind::Password,
 )
+.input()
 .with_id("pin")
 .with_maxlength(6)
 .with_inputmode("none");

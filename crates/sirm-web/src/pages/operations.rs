@@ -8,7 +8,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::ui::{csrf, page, t, FieldKind};
-use super::ui::{head_cells, Input};
+use super::ui::{head_cells, FormField, Input};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
@@ -23,7 +23,8 @@ fn bytes(n: u64) -> String {
 }
 
 /// What was done about an alarm (acknowledging it).
-const NOTE: Input = Input::required("note", "处理情况", "What was done", FieldKind::Text)
+const NOTE: Input = FormField::new("note", "处理情况", "What was done", FieldKind::Text)
+    .input()
     .with_minlength(4)
     .with_maxlength(300);
 

@@ -9,7 +9,7 @@ use maud::html;
 use serde::Deserialize;
 use sirm_app::identity::audit::AuditQuery;
 
-use super::super::ui::{head_cells, Input};
+use super::super::ui::{head_cells, FormField, Input};
 use super::super::ui::{page, t, FieldKind};
 use crate::error::ApiError;
 use crate::pages::csv_attachment;
@@ -97,11 +97,19 @@ pub async fn audit(
     page("安全审计 Audit", Some((&c.principal, &c.csrf)), body)
 }
 
-const AUDIT_FROM: Input = Input::optional("from", "自", "From", FieldKind::Date);
-const AUDIT_TO: Input = Input::optional("to", "至", "To", FieldKind::Date);
-const AUDIT_ACCOUNT: Input = Input::optional("account", "账户", "Account", FieldKind::Text);
-const AUDIT_EVENT: Input =
-    Input::optional("event", "事件", "Event", FieldKind::Text).with_placeholder("login.failure");
+const AUDIT_FROM: Input = FormField::new("from", "自", "From", FieldKind::Date)
+    .optional()
+    .input();
+const AUDIT_TO: Input = FormField::new("to", "至", "To", FieldKind::Date)
+    .optional()
+    .input();
+const AUDIT_ACCOUNT: Input = FormField::new("account", "账户", "Account", FieldKind::Text)
+    .optional()
+    .input();
+const AUDIT_EVENT: Input = FormField::new("event", "事件", "Event", FieldKind::Text)
+    .optional()
+    .input()
+    .with_placeholder("login.failure");
 
 /// The filtered audit trail as a CSV download; a malformed filter or a
 /// refusal is the JSON error.

@@ -10,80 +10,89 @@ use serde::Deserialize;
 use sirm_domain::id::{CreditCode, ResidentId};
 
 use super::super::ui::{csrf, page, t, FieldKind};
-use super::super::ui::{outcome_notice, Input};
+use super::super::ui::{outcome_notice, FormField, Input};
 use super::{outcome, with_status, Msg};
 use crate::error::parse_id;
 use crate::routes::Caller;
 use crate::AppState;
 
 /// The resident ID number of the person at the counter.
-const PERSON_ID: Input = Input::required(
+const PERSON_ID: Input = FormField::new(
     "id",
     "公民身份号码",
     "Resident ID number",
     FieldKind::ResidentId,
 )
+.input()
 .with_maxlength(18);
-const QUERY_PIN: Input = Input::required(
+const QUERY_PIN: Input = FormField::new(
     "pin",
     "查询密码（6位数字，由本人输入）",
     "Query PIN (6 digits, keyed in by the person)",
     FieldKind::Password,
 )
+.input()
 .with_inputmode("numeric")
 .with_pattern("[0-9]{6}")
 .with_maxlength(6);
-const QUERY_PIN_CONFIRM: Input = Input::required(
+const QUERY_PIN_CONFIRM: Input = FormField::new(
     "pin_confirm",
     "再次输入",
     "Repeat the PIN",
     FieldKind::Password,
 )
+.input()
 .with_inputmode("numeric")
 .with_pattern("[0-9]{6}")
 .with_maxlength(6);
 const AGENT_FIELDS: [Input; 3] = [
-    Input::required(
+    FormField::new(
         "credit_code",
         "统一社会信用代码",
         "Unified social credit code",
         FieldKind::Text,
     )
+    .input()
     .with_maxlength(18),
-    Input::required("username", "用户名", "Username", FieldKind::Text),
-    Input::required("display_name", "姓名", "Name", FieldKind::Text),
+    FormField::new("username", "用户名", "Username", FieldKind::Text).input(),
+    FormField::new("display_name", "姓名", "Name", FieldKind::Text).input(),
 ];
-const DELEGATION_PERSON: Input = Input::required(
+const DELEGATION_PERSON: Input = FormField::new(
     "person",
     "委托人身份号码",
     "Person's ID number",
     FieldKind::Text,
 )
+.input()
 .with_maxlength(18);
-const DELEGATE: Input = Input::required(
+const DELEGATE: Input = FormField::new(
     "delegate",
     "被委托人账户",
     "Delegate's account",
     FieldKind::Text,
-);
-const SCOPE: Input = Input::required(
+)
+.input();
+const SCOPE: Input = FormField::new(
     "scope",
     "委托查询事项",
     "Scope (comma-separated)",
     FieldKind::Text,
-);
+)
+.input();
 const VALIDITY: [Input; 2] = [
-    Input::required("valid_from", "生效日期", "Valid from", FieldKind::Date),
-    Input::required("valid_until", "截止日期", "Valid until", FieldKind::Date),
+    FormField::new("valid_from", "生效日期", "Valid from", FieldKind::Date).input(),
+    FormField::new("valid_until", "截止日期", "Valid until", FieldKind::Date).input(),
 ];
-const DOCUMENT: Input = Input::required(
+const DOCUMENT: Input = FormField::new(
     "document_sha256",
     "委托书扫描件 SHA-256",
     "SHA-256 of the scanned authorization",
     FieldKind::Text,
 )
+.input()
 .with_pattern("[0-9a-fA-F]{64}");
-const RESET_USERNAME: Input = Input::required("username", "用户名", "Username", FieldKind::Text);
+const RESET_USERNAME: Input =
+    FormField::new("username", "用户名", "Username", FieldKind::Text).input();
 
 /// The clerk's confirmation that the person's ID document was checked.
 fn id_checked() -> Markup {

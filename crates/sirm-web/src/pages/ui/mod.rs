@@ -91,8 +91,8 @@ pub struct FormField {
 }
 
 impl FormField {
-    /// A field that must be filled.
-    pub const fn required(
+    /// A field that must be filled (unless made [`optional`](Self::optional)).
+    pub const fn new(
         name: &'static str,
         zh: &'static str,
         en: &'static str,
@@ -107,20 +107,18 @@ impl FormField {
         }
     }
 
-    /// A field that may be left blank.
-    pub const fn optional(
-        name: &'static str,
-        zh: &'static str,
-        en: &'static str,
-        kind: FieldKind,
-    ) -> Self {
+    /// The same field, which may be left blank.
+    pub const fn optional(self) -> Self {
         FormField {
-            name,
-            zh,
-            en,
-            kind,
             required: false,
+            ..self
         }
+    }
+
+    /// The field as an [`Input`], to add browser hints with its `with_*`
+    /// methods.
+    pub const fn input(self) -> Input {
+        Input::new(self)
     }
 
     /// The labelled input, filled with `value`.
@@ -250,13 +248,13 @@ mod tests {
 
     #[test]
     fn fields_render_as_before() {
-        let f = FormField::required("id", "公民身份号码", "Resident ID number", FieldKind::Text);
+        let f = FormField::new("id", "公民身份号码", "Resident ID number", FieldKind::Text);
         assert_eq!(
             f.render("a\"b").into_string(),
             "<label><span class=\"zh\">公民身份号码</span> <span class=\"en\">Resident ID number</span> \
              <input name=\"id\" type=\"text\" value=\"a&quot;b\" required></label>"
         );
-        let o = FormField::optional("note", "备注", "Note", FieldKind::Lines);
+        let o = FormField::new("note", "备注", "Note", FieldKind::Lines).optional();
         assert_eq!(
             o.render("").into_string(),
             "<label><span class=\"zh\">备注</span> <span class=\"en\">Note</span> \
