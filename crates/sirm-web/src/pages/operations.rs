@@ -137,12 +137,17 @@ pub async fn acknowledge(
     Extension(c): Extension<Caller>,
     Form(f): Form<AckForm>,
 ) -> Response {
-    match st
+    let res = st
         .sirm
         .acknowledge_check_alarm(&c.principal, f.check, &f.note)
-        .await
-    {
-        Ok(()) => Redirect::to("/operations").into_response(),
+        .await;
+    acknowledged(res, "/operations")
+}
+
+/// After an acknowledgement: on to `to`, or the error page.
+fn acknowledged(res: Result<(), sirm_app::AppError>, to: &str) -> Response {
+    match res {
+        Ok(()) => Redirect::to(to).into_response(),
         Err(e) => super::error_page(ApiError::from(e)),
     }
 }
@@ -205,12 +210,9 @@ pub async fn acknowledge_alarm(
     Extension(c): Extension<Caller>,
     Form(f): Form<AlarmAckForm>,
 ) -> Response {
-    match st
+    let res = st
         .sirm
         .acknowledge_alarm(&c.principal, f.alarm, &f.note)
-        .await
-    {
-        Ok(()) => Redirect::to("/home").into_response(),
-        Err(e) => super::error_page(ApiError::from(e)),
-    }
+        .await;
+    acknowledged(res, "/home")
 }
