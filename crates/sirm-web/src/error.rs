@@ -88,6 +88,18 @@ impl ApiError {
     }
 }
 
+/// An identifier typed into `field` (a resident ID number, a credit code):
+/// trimmed and parsed; a malformed one is refused by its rule
+/// ([`AppError::invalid_id`]), naming the field.
+pub fn parse_id<T>(field: &str, text: &str) -> Result<T, AppError>
+where
+    T: std::str::FromStr<Err = sirm_domain::id::IdError>,
+{
+    text.trim()
+        .parse()
+        .map_err(|e| AppError::invalid_id(field, e))
+}
+
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         let (status, code) = match &e {

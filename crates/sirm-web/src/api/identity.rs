@@ -11,7 +11,7 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use sirm_domain::id::{CreditCode, ResidentId};
 
-use crate::error::ApiError;
+use crate::error::{parse_id, ApiError};
 use crate::routes::{Caller, Source};
 use crate::AppState;
 
@@ -371,10 +371,7 @@ pub async fn person(
     Extension(c): Extension<Caller>,
     Json(b): Json<PersonLookup>,
 ) -> Result<Response, ApiError> {
-    let id: ResidentId =
-        b.id.trim()
-            .parse()
-            .map_err(|e| sirm_app::AppError::invalid_id("id", e))?;
+    let id: ResidentId = parse_id("id", &b.id)?;
     let view = st
         .sirm
         .query_rights(
@@ -399,11 +396,7 @@ pub async fn issue_activation(
     Extension(c): Extension<Caller>,
     Json(b): Json<ActivationBody>,
 ) -> Result<Response, ApiError> {
-    let id: ResidentId = b
-        .person_id
-        .trim()
-        .parse()
-        .map_err(|e| sirm_app::AppError::invalid_id("person_id", e))?;
+    let id: ResidentId = parse_id("person_id", &b.person_id)?;
     let a = st.sirm.issue_activation_code(&c.principal, &id).await?;
     Ok((StatusCode::CREATED, Json(a)).into_response())
 }
@@ -451,11 +444,7 @@ pub async fn add_employer_agent(
     Extension(c): Extension<Caller>,
     Json(b): Json<AgentBody>,
 ) -> Result<Response, ApiError> {
-    let code: CreditCode = b
-        .credit_code
-        .trim()
-        .parse()
-        .map_err(|e| sirm_app::AppError::invalid_id("credit_code", e))?;
+    let code: CreditCode = parse_id("credit_code", &b.credit_code)?;
     let i = st
         .sirm
         .add_employer_agent(&c.principal, &b.username, &b.display_name, &code)

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sirm_app::identity::ivr::{BenefitStatus, IvrSummary};
 use sirm_domain::id::ResidentId;
 
-use crate::error::ApiError;
+use crate::error::{parse_id, ApiError};
 use crate::routes::{Caller, Source};
 use crate::AppState;
 
@@ -115,11 +115,7 @@ pub async fn set_query_pin(
     Extension(c): Extension<Caller>,
     Json(b): Json<QueryPinBody>,
 ) -> Result<Response, ApiError> {
-    let id: ResidentId = b
-        .person_id
-        .trim()
-        .parse()
-        .map_err(|e| sirm_app::AppError::invalid_id("person_id", e))?;
+    let id: ResidentId = parse_id("person_id", &b.person_id)?;
     let set = st.sirm.set_query_pin(&c.principal, &id, &b.pin).await?;
     Ok(Json(set).into_response())
 }

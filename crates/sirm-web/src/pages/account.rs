@@ -7,7 +7,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::ui::{csrf, notice, page, t, FieldKind, Outcome};
-use super::ui::{hidden, Input};
+use super::ui::{hidden, FormField, Input};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
@@ -40,38 +40,44 @@ fn policy_text(p: &sirm_domain::access::PasswordPolicy) -> Markup {
     html! { (zh) "。" span.en { (en) " (policy " (p.profile.as_str()) ")." } }
 }
 
-const CURRENT: Input = Input::required(
+const CURRENT: Input = FormField::new(
     "current",
     "当前密码",
     "Current password",
     FieldKind::Password,
 )
+.input()
 .with_autocomplete("current-password");
-const NEW: Input = Input::required("new", "新密码", "New password", FieldKind::Password)
+const NEW: Input = FormField::new("new", "新密码", "New password", FieldKind::Password)
+    .input()
     .with_autocomplete("new-password");
-const CONFIRM: Input = Input::required(
+const CONFIRM: Input = FormField::new(
     "confirm",
     "再次输入新密码",
     "New password again",
     FieldKind::Password,
 )
+.input()
 .with_autocomplete("new-password");
-const CURRENT_PASSWORD: Input = Input::required(
+const CURRENT_PASSWORD: Input = FormField::new(
     "current_password",
     "当前密码",
     "Current password",
     FieldKind::Password,
 )
+.input()
 .with_autocomplete("current-password");
-const CURRENT_CODE: Input = Input::required(
+const CURRENT_CODE: Input = FormField::new(
     "current_code",
     "当前动态口令或恢复码",
     "Current code or recovery code",
     FieldKind::Text,
 )
+.input()
 .with_autocomplete("one-time-code");
-const CODE: Input =
-    Input::required("code", "动态口令", "Code", FieldKind::Text).with_inputmode("numeric");
+const CODE: Input = FormField::new("code", "动态口令", "Code", FieldKind::Text)
+    .input()
+    .with_inputmode("numeric");
 
 fn password_body(
     token: &str,

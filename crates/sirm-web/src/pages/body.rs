@@ -173,6 +173,21 @@ pub async fn file_into(
     Ok(out.size())
 }
 
+/// A file part that may take the whole request's cap: beyond it, the 413
+/// of [`too_large`] naming the field.
+pub async fn whole_file(
+    field: &mut Field<'_>,
+    name: &str,
+    out: &mut Incoming,
+    budget: &mut Budget,
+) -> Result<u64, ApiError> {
+    let cap = budget.cap;
+    file_into(field, name, out, budget, cap.bytes, &|| {
+        too_large(name, &cap)
+    })
+    .await
+}
+
 /// A part nobody asked for: read and dropped, counted.
 pub async fn skip(field: &mut Field<'_>, name: &str, budget: &mut Budget) -> Result<(), ApiError> {
     loop {

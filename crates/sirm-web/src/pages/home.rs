@@ -9,7 +9,7 @@ use sirm_domain::id::ResidentId;
 
 use super::ui::{csrf, error_notice, page, t};
 use super::MENU;
-use crate::error::ApiError;
+use crate::error::{parse_id, ApiError};
 use crate::routes::Caller;
 use crate::AppState;
 
@@ -123,8 +123,8 @@ pub async fn persons(
     };
     let mut found = html! {};
     if let Some(raw) = q.id.as_deref().filter(|s| !s.trim().is_empty()) {
-        let result = match raw.trim().parse::<ResidentId>() {
-            Err(e) => Err(sirm_app::AppError::invalid_id("id", e).into()),
+        let result = match parse_id::<ResidentId>("id", raw) {
+            Err(e) => Err(e.into()),
             Ok(id) => match st.sirm.person_key(&id) {
                 Err(e) => Err(e),
                 Ok(id) => match q

@@ -12,14 +12,14 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup};
 use serde::Deserialize;
 use sirm_app::query::Channel;
 use sirm_app::Principal;
 use sirm_domain::id::PersonKey;
 
-use super::ui::Input;
 use super::ui::{csrf, t, FieldKind};
+use super::ui::{FormField, Input};
 use crate::routes::{cookie, set_cookie, Source, PRELOGIN_COOKIE};
 use crate::AppState;
 
@@ -91,43 +91,36 @@ table{border-collapse:collapse;width:100%;font-size:1.2rem} td,th{padding:.4rem;
 #idle{position:fixed;right:1rem;bottom:1rem;background:#fff;padding:.4rem .8rem;border-radius:.4rem;font-size:1.2rem}"#;
 
 fn kiosk_page(title: &str, body: Markup) -> Html<String> {
-    let page = html! {
-        (DOCTYPE)
-        html lang="zh-CN" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-                style { (PreEscaped(KIOSK_STYLE)) }
-            }
-            body.kiosk {
-                main { (body) }
-                script src="/static/kiosk.js" {}
-            }
+    let body = html! {
+        body.kiosk {
+            main { (body) }
+            script src="/static/kiosk.js" {}
         }
     };
-    Html(page.into_string())
+    super::ui::document(title, KIOSK_STYLE, html! {}, body)
 }
 
 /// The on-screen keypad's digit keys (and `X`, the ID number's check letter).
 const KEYS: [&str; 11] = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0"];
 
-const ID_NUMBER: Input = Input::required(
+const ID_NUMBER: Input = FormField::new(
     "id_number",
     "公民身份号码",
     "Resident ID number",
     FieldKind::Text,
 )
+.input()
 .with_id("id_number")
 .with_maxlength(18)
 .with_inputmode("none")
 .with_autofocus();
-const PIN: Input = Input::required(
+const PIN: Input = FormField::new(
     "pin",
     "查询密码（6 位，柜台设置）",
     "Query PIN (6 digits, set at the counter)",
     FieldKind::Password,
 )
+.input()
 .with_id("pin")
 .with_maxlength(6)
 .with_inputmode("none");

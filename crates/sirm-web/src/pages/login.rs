@@ -9,7 +9,7 @@ use rand::RngCore;
 use serde::Deserialize;
 
 use super::ui::{csrf, error_notice, layout, notice, t, FieldKind, Outcome};
-use super::ui::{hidden, Input};
+use super::ui::{hidden, FormField, Input};
 use crate::error::ApiError;
 use crate::routes::{set_cookie, Caller, Source, PRELOGIN_COOKIE, SESSION_COOKIE};
 use crate::AppState;
@@ -65,16 +65,20 @@ pub struct NextQuery {
     pub next: Option<String>,
 }
 
-const USERNAME: Input = Input::required("username", "用户名", "Username", FieldKind::Text)
+const USERNAME: Input = FormField::new("username", "用户名", "Username", FieldKind::Text)
+    .input()
     .with_autocomplete("username");
-const PASSWORD: Input = Input::required("password", "密码", "Password", FieldKind::Password)
+const PASSWORD: Input = FormField::new("password", "密码", "Password", FieldKind::Password)
+    .input()
     .with_autocomplete("current-password");
-const SECOND_FACTOR: Input = Input::optional(
+const SECOND_FACTOR: Input = FormField::new(
     "code",
     "动态口令或恢复码",
     "Authenticator code or recovery code",
     FieldKind::Text,
 )
+.optional()
+.input()
 .with_inputmode("numeric")
 .with_autocomplete("one-time-code")
 .with_placeholder("123456");
@@ -191,28 +195,33 @@ fn done_body(title: Markup, msg: &str) -> Markup {
 }
 
 const ACTIVATE_FIELDS: [Input; 4] = [
-    Input::required(
+    FormField::new(
         "id",
         "公民身份号码",
         "Resident ID number",
         FieldKind::ResidentId,
     )
+    .input()
     .with_maxlength(18),
-    Input::required("name", "姓名", "Name", FieldKind::Text),
-    Input::required("code", "激活码", "Activation code", FieldKind::Text).with_inputmode("numeric"),
-    Input::required(
+    FormField::new("name", "姓名", "Name", FieldKind::Text).input(),
+    FormField::new("code", "激活码", "Activation code", FieldKind::Text)
+        .input()
+        .with_inputmode("numeric"),
+    FormField::new(
         "username",
         "设置用户名",
         "Choose a username",
         FieldKind::Text,
-    ),
+    )
+    .input(),
 ];
-const NEW_PASSWORD: Input = Input::required(
+const NEW_PASSWORD: Input = FormField::new(
     "password",
     "设置密码",
     "Choose a password",
     FieldKind::Password,
 )
+.input()
 .with_autocomplete("new-password");
 
 fn activate_body(token: &str, msg: Option<&Outcome>, f: Option<&ActivateForm>) -> Markup {
@@ -322,15 +331,18 @@ pub async fn index(State(st): State<AppState>) -> Response {
     super::ui::page("SIRM", None, body)
 }
 
-const RESET_USERNAME: Input = Input::required("username", "用户名", "Username", FieldKind::Text);
-const RESET_CODE: Input = Input::required("code", "重置码", "Reset code", FieldKind::Text)
+const RESET_USERNAME: Input =
+    FormField::new("username", "用户名", "Username", FieldKind::Text).input();
+const RESET_CODE: Input = FormField::new("code", "重置码", "Reset code", FieldKind::Text)
+    .input()
     .with_placeholder("XXXX-XXXX-XXXX-XXXX");
-const RESET_PASSWORD: Input = Input::required(
+const RESET_PASSWORD: Input = FormField::new(
     "new_password",
     "新密码",
     "New password",
     FieldKind::Password,
 )
+.input()
 .with_autocomplete("new-password");
 
 fn reset_body(token: &str, msg: Option<&Outcome>, username: &str) -> Markup {

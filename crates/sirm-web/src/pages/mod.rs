@@ -17,7 +17,7 @@ pub mod upload;
 pub mod work;
 pub mod zh;
 
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use sirm_domain::access::Permission;
@@ -200,11 +200,16 @@ pub async fn csv_response(
         return ApiError::from(e).into_response();
     }
     let head: Vec<&str> = head.split(',').collect();
-    let out = match sirm_app::export::csv(&head, rows) {
-        Ok(b) => b,
-        Err(e) => return ApiError::from(e).into_response(),
-    };
-    let mut resp = (StatusCode::OK, out).into_response();
+    match sirm_app::export::csv(&head, rows) {
+        Ok(out) => csv_attachment(out, filename),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// CSV text as a download named `filename` (200, `text/csv`, an
+/// attachment).
+pub fn csv_attachment(csv: impl Into<axum::body::Body>, filename: &str) -> Response {
+    let mut resp = Response::new(csv.into());
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         axum::http::HeaderValue::from_static("text/csv; charset=utf-8"),

@@ -8,7 +8,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::ui::{csrf, page, t, FieldKind};
-use super::ui::{head_cells, Input};
+use super::ui::{head_cells, FormField, Input};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
@@ -23,7 +23,8 @@ fn bytes(n: u64) -> String {
 }
 
 /// What was done about an alarm (acknowledging it).
-const NOTE: Input = Input::required("note", "处理情况", "What was done", FieldKind::Text)
+const NOTE: Input = FormField::new("note", "处理情况", "What was done", FieldKind::Text)
+    .input()
     .with_minlength(4)
     .with_maxlength(300);
 
@@ -136,12 +137,17 @@ pub async fn acknowledge(
     Extension(c): Extension<Caller>,
     Form(f): Form<AckForm>,
 ) -> Response {
-    match st
+    let res = st
         .sirm
         .acknowledge_check_alarm(&c.principal, f.check, &f.note)
-        .await
-    {
-        Ok(()) => Redirect::to("/operations").into_response(),
+        .await;
+    acknowledged(res, "/operations")
+}
+
+/// After an acknowledgement: on to `to`, or the error page.
+fn acknowledged(res: Result<(), sirm_app::AppError>, to: &str) -> Response {
+    match res {
+        Ok(()) => Redirect::to(to).into_response(),
         Err(e) => super::error_page(ApiError::from(e)),
     }
 }
@@ -204,12 +210,9 @@ pub async fn acknowledge_alarm(
     Extension(c): Extension<Caller>,
     Form(f): Form<AlarmAckForm>,
 ) -> Response {
-    match st
+    let res = st
         .sirm
         .acknowledge_alarm(&c.principal, f.alarm, &f.note)
-        .await
-    {
-        Ok(()) => Redirect::to("/home").into_response(),
-        Err(e) => super::error_page(ApiError::from(e)),
-    }
+        .await;
+    acknowledged(res, "/home")
 }

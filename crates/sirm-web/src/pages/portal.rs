@@ -21,7 +21,7 @@ fn rights(v: &RecordView) -> Markup {
 }
 use super::ui::head_cells;
 use super::ui::{page, t};
-use crate::error::ApiError;
+use crate::error::{parse_id, ApiError};
 use crate::routes::Caller;
 use crate::AppState;
 
@@ -74,9 +74,7 @@ pub(crate) fn subject_id(
     id: Option<&str>,
 ) -> Result<PersonKey, ApiError> {
     if let Some(raw) = id.map(str::trim).filter(|s| !s.is_empty()) {
-        let rid: ResidentId = raw
-            .parse()
-            .map_err(|e| sirm_app::AppError::invalid_id("id", e))?;
+        let rid: ResidentId = parse_id("id", raw)?;
         return Ok(st.sirm.person_key(&rid)?);
     }
     c.principal
@@ -398,10 +396,7 @@ pub async fn organ_query(
     axum::Json(b): axum::Json<OrganBody>,
 ) -> Result<Response, ApiError> {
     use axum::response::IntoResponse;
-    let id: ResidentId =
-        b.id.trim()
-            .parse()
-            .map_err(|e| sirm_app::AppError::invalid_id("id", e))?;
+    let id: ResidentId = parse_id("id", &b.id)?;
     let v = st
         .sirm
         .query_rights(

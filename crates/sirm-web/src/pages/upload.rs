@@ -14,7 +14,7 @@ use sirm_app::progress::JobView;
 
 use super::body;
 use super::ui::{csrf, error_notice, page, t};
-use crate::error::ApiError;
+use crate::error::{parse_id, ApiError};
 use crate::routes::Caller;
 use crate::AppState;
 
@@ -91,15 +91,7 @@ pub async fn upload(
                     Ok(i) => i,
                     Err(e) => return ApiError::from(e).into_response(),
                 };
-                let r = body::file_into(
-                    &mut field,
-                    "file",
-                    &mut incoming,
-                    &mut budget,
-                    cap.bytes,
-                    &|| body::too_large("file", &cap),
-                )
-                .await;
+                let r = body::whole_file(&mut field, "file", &mut incoming, &mut budget).await;
                 file = Some(incoming);
                 r.map(|_| ())
             }
@@ -109,9 +101,9 @@ pub async fn upload(
             return fail_with(e);
         }
     }
-    let credit_code: sirm_domain::id::CreditCode = match code.parse() {
+    let credit_code: sirm_domain::id::CreditCode = match parse_id("credit_code", &code) {
         Ok(c) => c,
-        Err(e) => return fail_with(sirm_app::AppError::invalid_id("credit_code", e).into()),
+        Err(e) => return fail_with(e.into()),
     };
     let month = match sirm_domain::rules::Month::parse(&month) {
         Ok(m) => m,

@@ -2,17 +2,17 @@
 //! exported as CSV.
 
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Extension;
 use chrono::NaiveDate;
 use maud::html;
 use serde::Deserialize;
 use sirm_app::identity::audit::AuditQuery;
 
-use super::super::ui::{head_cells, Input};
+use super::super::ui::{head_cells, FormField, Input};
 use super::super::ui::{page, t, FieldKind};
 use crate::error::ApiError;
+use crate::pages::csv_attachment;
 use crate::routes::Caller;
 use crate::AppState;
 
@@ -97,35 +97,27 @@ pub async fn audit(
     page("安全审计 Audit", Some((&c.principal, &c.csrf)), body)
 }
 
-const AUDIT_FROM: Input = Input::optional("from", "自", "From", FieldKind::Date);
-const AUDIT_TO: Input = Input::optional("to", "至", "To", FieldKind::Date);
-const AUDIT_ACCOUNT: Input = Input::optional("account", "账户", "Account", FieldKind::Text);
-const AUDIT_EVENT: Input =
-    Input::optional("event", "事件", "Event", FieldKind::Text).with_placeholder("login.failure");
+const AUDIT_FROM: Input = FormField::new("from", "自", "From", FieldKind::Date)
+    .optional()
+    .input();
+const AUDIT_TO: Input = FormField::new("to", "至", "To", FieldKind::Date)
+    .optional()
+    .input();
+const AUDIT_ACCOUNT: Input = FormField::new("account", "账户", "Account", FieldKind::Text)
+    .optional()
+    .input();
+const AUDIT_EVENT: Input = FormField::new("event", "事件", "Event", FieldKind::Text)
+    .optional()
+    .input()
+    .with_placeholder("login.failure");
 
+/// The filtered audit trail as a CSV download; a malformed filter or a
+/// refusal is the JSON error.
 pub async fn audit_csv(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,
     Query(p): Query<AuditParams>,
-) -> Response {
-    let q = match audit_query(&p) {
-        Ok(q) => q,
-        Err(e) => return e.into_response(),
-    };
-    match st.sirm.audit_csv(&c.principal, &q).await {
-        Ok(csv) => {
-            let mut r = csv.into_response();
-            let h = r.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            );
-            h.insert(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment; filename=\"sirm-audit.csv\""),
-            );
-            r
-        }
-        Err(e) => ApiError::from(e).into_response(),
-    }
+) -> Result<Response, ApiError> {
+    let csv = st.sirm.audit_csv(&c.principal, &audit_query(&p)?).await?;
+    Ok(csv_attachment(csv, "sirm-audit.csv"))
 }

@@ -10,79 +10,89 @@ use serde::Deserialize;
 use sirm_domain::id::{CreditCode, ResidentId};
 
 use super::super::ui::{csrf, page, t, FieldKind};
-use super::super::ui::{outcome_notice, Input};
+use super::super::ui::{outcome_notice, FormField, Input};
 use super::{outcome, with_status, Msg};
+use crate::error::parse_id;
 use crate::routes::Caller;
 use crate::AppState;
 
 /// The resident ID number of the person at the counter.
-const PERSON_ID: Input = Input::required(
+const PERSON_ID: Input = FormField::new(
     "id",
     "公民身份号码",
     "Resident ID number",
     FieldKind::ResidentId,
 )
+.input()
 .with_maxlength(18);
-const QUERY_PIN: Input = Input::required(
+const QUERY_PIN: Input = FormField::new(
     "pin",
     "查询密码（6位数字，由本人输入）",
     "Query PIN (6 digits, keyed in by the person)",
     FieldKind::Password,
 )
+.input()
 .with_inputmode("numeric")
 .with_pattern("[0-9]{6}")
 .with_maxlength(6);
-const QUERY_PIN_CONFIRM: Input = Input::required(
+const QUERY_PIN_CONFIRM: Input = FormField::new(
     "pin_confirm",
     "再次输入",
     "Repeat the PIN",
     FieldKind::Password,
 )
+.input()
 .with_inputmode("numeric")
 .with_pattern("[0-9]{6}")
 .with_maxlength(6);
 const AGENT_FIELDS: [Input; 3] = [
-    Input::required(
+    FormField::new(
         "credit_code",
         "统一社会信用代码",
         "Unified social credit code",
         FieldKind::Text,
     )
+    .input()
     .with_maxlength(18),
-    Input::required("username", "用户名", "Username", FieldKind::Text),
-    Input::required("display_name", "姓名", "Name", FieldKind::Text),
+    FormField::new("username", "用户名", "Username", FieldKind::Text).input(),
+    FormField::new("display_name", "姓名", "Name", FieldKind::Text).input(),
 ];
-const DELEGATION_PERSON: Input = Input::required(
+const DELEGATION_PERSON: Input = FormField::new(
     "person",
     "委托人身份号码",
     "Person's ID number",
     FieldKind::Text,
 )
+.input()
 .with_maxlength(18);
-const DELEGATE: Input = Input::required(
+const DELEGATE: Input = FormField::new(
     "delegate",
     "被委托人账户",
     "Delegate's account",
     FieldKind::Text,
-);
-const SCOPE: Input = Input::required(
+)
+.input();
+const SCOPE: Input = FormField::new(
     "scope",
     "委托查询事项",
     "Scope (comma-separated)",
     FieldKind::Text,
-);
+)
+.input();
 const VALIDITY: [Input; 2] = [
-    Input::required("valid_from", "生效日期", "Valid from", FieldKind::Date),
-    Input::required("valid_until", "截止日期", "Valid until", FieldKind::Date),
+    FormField::new("valid_from", "生效日期", "Valid from", FieldKind::Date).input(),
+    FormField::new("valid_until", "截止日期", "Valid until", FieldKind::Date).input(),
 ];
-const DOCUMENT: Input = Input::required(
+const DOCUMENT: Input = FormField::new(
     "document_sha256",
     "委托书扫描件 SHA-256",
     "SHA-256 of the scanned authorization",
     FieldKind::Text,
 )
+.input()
 .with_pattern("[0-9a-fA-F]{64}");
-const RESET_USERNAME: Input = Input::required("username", "用户名", "Username", FieldKind::Text);
+const RESET_USERNAME: Input =
+    FormField::new("username", "用户名", "Username", FieldKind::Text).input();
 
 /// The clerk's confirmation that the person's ID document was checked.
 fn id_checked() -> Markup {
@@ -177,10 +187,11 @@ pub async fn issue_activation(
     Extension(c): Extension<Caller>,
     Form(f): Form<ActivationForm>,
 ) -> Response {
-    let res = match f.id.trim().parse::<ResidentId>() {
-        Ok(id) => st.sirm.issue_activation_code(&c.principal, &id).await,
-        Err(e) => Err(sirm_app::AppError::invalid_id("id", e)),
-    };
+    let res = async {
+        let id = parse_id::<ResidentId>("id", &f.id)?;
+        st.sirm.issue_activation_code(&c.principal, &id).await
+    }
+    .await;
     answer(&c, res, |a| {
         format!(
             "激活码 activation code for {}: {} (valid until {})",
@@ -223,15 +234,18 @@ pub async fn set_query_pin(
     Extension(c): Extension<Caller>,
     Form(f): Form<QueryPinForm>,
 ) -> Response {
-    let res = match f.id.trim().parse::<ResidentId>() {
-        Err(e) => Err(sirm_app::AppError::invalid_id("id", e)),
-        Ok(_) if f.pin != f.pin_confirm => Err(sirm_app::AppError::invalid_by(
-            "pin_confirm",
-            sirm_domain::RuleId::PinMismatch,
-            "the two PINs differ",
-        )),
-        Ok(id) => st.sirm.set_query_pin(&c.principal, &id, &f.pin).await,
-    };
+    let res = async {
+        let id = parse_id::<ResidentId>("id", &f.id)?;
+        if f.pin != f.pin_confirm {
+            return Err(sirm_app::AppError::invalid_by(
+                "pin_confirm",
+                sirm_domain::RuleId::PinMismatch,
+                "the two PINs differ",
+            ));
+        }
+        st.sirm.set_query_pin(&c.principal, &id, &f.pin).await
+    }
+    .await;
     answer(&c, res, |s| {
         format!(
             "{} {} / query PIN {} for {}",
@@ -260,14 +274,13 @@ pub async fn add_employer_agent(
     Extension(c): Extension<Caller>,
     Form(f): Form<AgentForm>,
 ) -> Response {
-    let res = match f.credit_code.trim().parse::<CreditCode>() {
-        Ok(code) => {
-            st.sirm
-                .add_employer_agent(&c.principal, &f.username, &f.display_name, &code)
-                .await
-        }
-        Err(e) => Err(sirm_app::AppError::invalid_id("credit_code", e)),
-    };
+    let res = async {
+        let code = parse_id::<CreditCode>("credit_code", &f.credit_code)?;
+        st.sirm
+            .add_employer_agent(&c.principal, &f.username, &f.display_name, &code)
+            .await
+    }
+    .await;
     answer(&c, res, |i| {
         format!("{}: issued password / 初始密码 {}", i.username, i.password)
     })
@@ -290,11 +303,7 @@ pub async fn record_delegation(
     Form(f): Form<DelegationForm>,
 ) -> Response {
     let res = async {
-        let person = f
-            .person
-            .trim()
-            .parse::<ResidentId>()
-            .map_err(|e| sirm_app::AppError::invalid_id("person", e))?;
+        let person = parse_id::<ResidentId>("person", &f.person)?;
         let from = date_field("valid_from", &f.valid_from)?;
         let until = date_field("valid_until", &f.valid_until)?;
         let scope: Vec<String> = f

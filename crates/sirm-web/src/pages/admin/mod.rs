@@ -19,7 +19,7 @@ use serde::Deserialize;
 use sirm_domain::access::Role;
 
 use super::ui::{csrf, page, t, FieldKind};
-use super::ui::{head_cells, outcome_notice, role_label, Input};
+use super::ui::{head_cells, outcome_notice, role_label, FormField};
 use super::zh::status_zh;
 use crate::error::ApiError;
 use crate::routes::Caller;
@@ -60,8 +60,8 @@ async fn users_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
             legend { (t("新建工作人员账户", "New staff account")) }
             form method="post" action="/admin/users" id="add-user" {
                 (csrf(&c.csrf))
-                (Input::required("username", "用户名", "Username", FieldKind::Text).empty())
-                (Input::required("display_name", "姓名", "Display name", FieldKind::Text).empty())
+                (FormField::new("username", "用户名", "Username", FieldKind::Text).input().empty())
+                (FormField::new("display_name", "姓名", "Display name", FieldKind::Text).input().empty())
                 button { (t("创建", "Create")) }
             }
         }

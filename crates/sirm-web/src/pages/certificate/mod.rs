@@ -27,7 +27,7 @@ use sirm_domain::id::ResidentId;
 use sirm_domain::rules::Month;
 
 use super::ui::{csrf, error_notice, notice_opt, page, t, FieldKind};
-use super::ui::{head_cells, hidden, Input};
+use super::ui::{head_cells, hidden, FormField, Input};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
@@ -61,20 +61,28 @@ fn kind_label(kind: &str) -> Markup {
 }
 
 /// The period fields of the issue forms.
-const FROM: Input = Input::optional(
+const FROM: Input = FormField::new(
     "from",
     "起始月份（可空：自有记录起）",
     "From month (empty: from the first on record)",
     FieldKind::Month,
-);
-const TO: Input = Input::optional(
+)
+.optional()
+.input();
+const TO: Input = FormField::new(
     "to",
     "截止月份（可空：至最近记录）",
     "To month (empty: to the last on record)",
     FieldKind::Month,
-);
-const COUNTER_FROM: Input = Input::optional("from", "起", "From", FieldKind::Month);
-const COUNTER_TO: Input = Input::optional("to", "止", "To", FieldKind::Month);
+)
+.optional()
+.input();
+const COUNTER_FROM: Input = FormField::new("from", "起", "From", FieldKind::Month)
+    .optional()
+    .input();
+const COUNTER_TO: Input = FormField::new("to", "止", "To", FieldKind::Month)
+    .optional()
+    .input();
 
 fn parse_month(field: &str, s: Option<&str>) -> Result<Option<Month>, ApiError> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {

@@ -9,16 +9,17 @@ use serde::Deserialize;
 use sirm_app::AppError;
 
 use super::super::ui::{csrf, error_notice, notice_opt, page, t, FieldKind};
-use super::super::ui::{hidden, Input};
+use super::super::ui::{hidden, FormField, Input};
 use super::verify::{content_html, not_found_html, verdict_html};
 use super::CodeQuery;
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
 
-const CODE: Input = Input::required("code", "核验码", "Verification code", FieldKind::Text);
-const REASON: Input =
-    Input::required("reason", "作废原因", "Reason", FieldKind::Text).with_maxlength(400);
+const CODE: Input = FormField::new("code", "核验码", "Verification code", FieldKind::Text).input();
+const REASON: Input = FormField::new("reason", "作废原因", "Reason", FieldKind::Text)
+    .input()
+    .with_maxlength(400);
 
 #[derive(Deserialize)]
 pub struct RevokeForm {

@@ -12,8 +12,8 @@ use sirm_app::certificate::{CertificateCheck, Verdict};
 use sirm_app::AppError;
 
 use super::super::body;
-use super::super::ui::Input;
 use super::super::ui::{csrf, error_notice, t, FieldKind};
+use super::super::ui::{FormField, Input};
 use crate::error::ApiError;
 use crate::routes::Source;
 use crate::AppState;
@@ -128,7 +128,8 @@ pub(super) fn content_html(v: &CertificateCheck) -> Markup {
     }
 }
 
-const CODE: Input = Input::required("code", "核验码", "Verification code", FieldKind::Text)
+const CODE: Input = FormField::new("code", "核验码", "Verification code", FieldKind::Text)
+    .input()
     .with_id("code-input")
     .with_placeholder("XXXX-XXXX-XXXX-XXXX")
     .with_maxlength(40);
@@ -228,15 +229,7 @@ async fn read_file(st: &AppState, mut mp: Multipart) -> Result<Vec<u8>, ApiError
     {
         if field.name() == Some("file") {
             let mut incoming = st.sirm.archive().incoming().await?;
-            body::file_into(
-                &mut field,
-                "file",
-                &mut incoming,
-                &mut budget,
-                cap.bytes,
-                &|| body::too_large("file", &cap),
-            )
-            .await?;
+            body::whole_file(&mut field, "file", &mut incoming, &mut budget).await?;
             return read_back(&incoming).await;
         }
         let name = field.name().unwrap_or("").to_string();

@@ -5,7 +5,7 @@
 
 use maud::{html, Markup};
 
-use super::{t, FieldKind, FormField};
+use super::{t, FormField};
 
 /// A [`FormField`] with the attributes a browser uses beyond name, type and
 /// `required`: built with the `with_*` methods, rendered by [`Input::render`].
@@ -23,7 +23,8 @@ pub struct Input {
 }
 
 impl Input {
-    /// An input for `field` with no further attributes.
+    /// An input for `field` with no further attributes (also
+    /// [`FormField::input`]).
     pub const fn new(field: FormField) -> Self {
         Input {
             field,
@@ -36,26 +37,6 @@ impl Input {
             maxlength: None,
             autofocus: false,
         }
-    }
-
-    /// A required input.
-    pub const fn required(
-        name: &'static str,
-        zh: &'static str,
-        en: &'static str,
-        kind: FieldKind,
-    ) -> Self {
-        Input::new(FormField::required(name, zh, en, kind))
-    }
-
-    /// An input that may be left blank.
-    pub const fn optional(
-        name: &'static str,
-        zh: &'static str,
-        en: &'static str,
-        kind: FieldKind,
-    ) -> Self {
-        Input::new(FormField::optional(name, zh, en, kind))
     }
 
     pub const fn with_id(mut self, id: &'static str) -> Self {
@@ -154,11 +135,13 @@ pub fn outcome_notice(msg: &Option<super::Outcome>) -> Markup {
 
 #[cfg(test)]
 mod tests {
+    use super::super::FieldKind;
     use super::*;
 
     #[test]
     fn input_renders_its_hints() {
-        let i = Input::required("pin", "查询密码", "PIN", FieldKind::Password)
+        let i = FormField::new("pin", "查询密码", "PIN", FieldKind::Password)
+            .input()
             .with_inputmode("numeric")
             .with_pattern("[0-9]{6}")
             .with_maxlength(6);
@@ -168,7 +151,10 @@ mod tests {
              <input name=\"pin\" type=\"password\" required inputmode=\"numeric\" \
              pattern=\"[0-9]{6}\" maxlength=\"6\"></label>"
         );
-        let o = Input::optional("q", "问", "Q", FieldKind::Text).with_id("q");
+        let o = FormField::new("q", "问", "Q", FieldKind::Text)
+            .optional()
+            .input()
+            .with_id("q");
         assert_eq!(
             o.control(Some("<x>")).into_string(),
             "<input id=\"q\" name=\"q\" type=\"text\" value=\"&lt;x&gt;\">"

@@ -91,8 +91,8 @@ pub struct FormField {
 }
 
 impl FormField {
-    /// A field that must be filled.
-    pub const fn required(
+    /// A field that must be filled (unless made [`optional`](Self::optional)).
+    pub const fn new(
         name: &'static str,
         zh: &'static str,
         en: &'static str,
@@ -107,20 +107,18 @@ impl FormField {
         }
     }
 
-    /// A field that may be left blank.
-    pub const fn optional(
-        name: &'static str,
-        zh: &'static str,
-        en: &'static str,
-        kind: FieldKind,
-    ) -> Self {
+    /// The same field, which may be left blank.
+    pub const fn optional(self) -> Self {
         FormField {
-            name,
-            zh,
-            en,
-            kind,
             required: false,
+            ..self
         }
+    }
+
+    /// The field as an [`Input`], to add browser hints with its `with_*`
+    /// methods.
+    pub const fn input(self) -> Input {
+        Input::new(self)
     }
 
     /// The labelled input, filled with `value`.
@@ -146,6 +144,30 @@ impl FormField {
 /// The page frame. `who` shows the account and the menu it may use, and
 /// the session's notice (e.g. a password reset by an administrator).
 pub fn layout(title: &str, who: Option<(&Principal, &str)>, body: Markup) -> Html<String> {
+    let head = html! { script src="/static/sirm.js" {} };
+    let body = html! {
+        body {
+            header {
+                strong { "SIRM 社会保险个人权益记录" }
+                (nav(who))
+                button type="button" id="lang" { "中文 / English" }
+            }
+            main {
+                @if let Some(n) = who.and_then(|(p, _)| p.notice.as_deref()) {
+                    div.err id="session-notice" { (n) }
+                }
+                (body)
+            }
+        }
+    };
+    document(title, STYLE, head, body)
+}
+
+/// A whole HTML document, the frame of [`layout`] and of the kiosk's
+/// pages: the head every page has (charset, viewport, `title`, the style
+/// sheet `style`) followed by `head`, then `body` (the `<body>` element
+/// itself).
+pub fn document(title: &str, style: &str, head: Markup, body: Markup) -> Html<String> {
     let page = html! {
         (DOCTYPE)
         html lang="zh-CN" {
@@ -153,22 +175,10 @@ pub fn layout(title: &str, who: Option<(&Principal, &str)>, body: Markup) -> Htm
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
-                style { (maud::PreEscaped(STYLE)) }
-                script src="/static/sirm.js" {}
+                style { (maud::PreEscaped(style)) }
+                (head)
             }
-            body {
-                header {
-                    strong { "SIRM 社会保险个人权益记录" }
-                    (nav(who))
-                    button type="button" id="lang" { "中文 / English" }
-                }
-                main {
-                    @if let Some(n) = who.and_then(|(p, _)| p.notice.as_deref()) {
-                        div.err id="session-notice" { (n) }
-                    }
-                    (body)
-                }
-            }
+            (body)
         }
     };
     Html(page.into_string())
@@ -238,13 +248,13 @@ mod tests {
 
     #[test]
     fn fields_render_as_before() {
-        let f = FormField::required("id", "公民身份号码", "Resident ID number", FieldKind::Text);
+        let f = FormField::new("id", "公民身份号码", "Resident ID number", FieldKind::Text);
         assert_eq!(
             f.render("a\"b").into_string(),
             "<label><span class=\"zh\">公民身份号码</span> <span class=\"en\">Resident ID number</span> \
              <input name=\"id\" type=\"text\" value=\"a&quot;b\" required></label>"
         );
-        let o = FormField::optional("note", "备注", "Note", FieldKind::Lines);
+        let o = FormField::new("note", "备注", "Note", FieldKind::Lines).optional();
         assert_eq!(
             o.render("").into_string(),
             "<label><span class=\"zh\">备注</span> <span class=\"en\">Note</span> \

@@ -7,7 +7,7 @@ use axum::Extension;
 use maud::html;
 use serde::Deserialize;
 
-use crate::error::ApiError;
+use crate::error::{parse_id, ApiError};
 use crate::pages::{csv_response, error_page, ui};
 use crate::routes::Caller;
 use crate::AppState;
@@ -29,10 +29,7 @@ async fn arrears_rows(
         .filter(|s| !s.is_empty())
     {
         None => None,
-        Some(e) => Some(
-            e.parse::<sirm_domain::id::CreditCode>()
-                .map_err(|err| sirm_app::AppError::invalid_id("employer", err))?,
-        ),
+        Some(e) => Some(parse_id::<sirm_domain::id::CreditCode>("employer", e)?),
     };
     Ok(st.sirm.arrears(&c.principal, employer.as_ref()).await?)
 }

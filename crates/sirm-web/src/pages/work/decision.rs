@@ -117,18 +117,7 @@ pub async fn resubmit(
         .sirm
         .resubmit_application(&c.principal, &id, data, materials)
         .await;
-    match res {
-        Ok(()) => after(&id, "resubmitted"),
-        Err(e) => {
-            application_page(
-                &st,
-                &c,
-                &id,
-                Some(crate::pages::ui::Outcome::Err(ApiError::from(e))),
-            )
-            .await
-        }
-    }
+    done(&st, &c, &id, res, "resubmitted").await
 }
 
 pub async fn withdraw(
@@ -137,17 +126,30 @@ pub async fn withdraw(
     Path(id): Path<String>,
     Form(f): Form<ReasonForm>,
 ) -> Response {
-    match st
+    let res = st
         .sirm
         .withdraw_application(&c.principal, &id, &f.reason)
-        .await
-    {
-        Ok(()) => after(&id, "withdrawn"),
+        .await;
+    done(&st, &c, &id, res, "withdrawn").await
+}
+
+/// After an action on application `id`: on to its page saying `status`
+/// (`?done=`) when the action succeeded, else the page with the error in
+/// place.
+async fn done(
+    st: &AppState,
+    c: &Caller,
+    id: &str,
+    res: Result<(), sirm_app::AppError>,
+    status: &str,
+) -> Response {
+    match res {
+        Ok(()) => after(id, status),
         Err(e) => {
             application_page(
-                &st,
-                &c,
-                &id,
+                st,
+                c,
+                id,
                 Some(crate::pages::ui::Outcome::Err(ApiError::from(e))),
             )
             .await

@@ -8,27 +8,28 @@ use sirm_app::collection::BusinessType;
 use sirm_app::AppError;
 use sirm_domain::RuleId;
 
+use crate::error::parse_id;
 use crate::pages::ui::FieldKind::{
     CreditCode, Date, Document, Lines, Month, Number, ResidentId, Text, YesNo,
 };
 use crate::pages::ui::FormField as F;
 
-const RESIDENT_ID: F = F::required("id", "公民身份号码", "Resident ID number", ResidentId);
-const CREDIT_CODE: F = F::required(
+const RESIDENT_ID: F = F::new("id", "公民身份号码", "Resident ID number", ResidentId);
+const CREDIT_CODE: F = F::new(
     "credit_code",
     "统一社会信用代码",
     "Unified social credit code",
     CreditCode,
 );
-const EMPLOYER_CODE: F = F::required(
+const EMPLOYER_CODE: F = F::new(
     "credit_code",
     "用人单位统一社会信用代码",
     "Employer's credit code",
     CreditCode,
 );
-const EFFECTIVE_ON: F = F::required("effective_on", "生效日期", "Effective on", Date);
-const MONTH_DUE: F = F::required("month", "费款所属期（年-月）", "Month (YYYY-MM)", Month);
-const CORRECTION_REASON: F = F::required(
+const EFFECTIVE_ON: F = F::new("effective_on", "生效日期", "Effective on", Date);
+const MONTH_DUE: F = F::new("month", "费款所属期（年-月）", "Month (YYYY-MM)", Month);
+const CORRECTION_REASON: F = F::new(
     "reason",
     "更正原因（如：异议核查结果）",
     "Reason (e.g. result of an objection)",
@@ -49,36 +50,36 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
     match bt {
         BusinessType::PersonRegister => form![
             RESIDENT_ID,
-            F::required("name", "姓名", "Name", Text),
-            F::required("address", "地址", "Address", Text),
-            F::required("phone", "联系电话", "Phone", Text),
-            F::required("registered_on", "参保日期", "Registered on", Date),
+            F::new("name", "姓名", "Name", Text),
+            F::new("address", "地址", "Address", Text),
+            F::new("phone", "联系电话", "Phone", Text),
+            F::new("registered_on", "参保日期", "Registered on", Date),
         ],
         BusinessType::RuleSetImport => form![
-            F::required(
+            F::new(
                 "format",
                 "文件格式（toml 或 json）",
                 "Format (toml or json)",
                 Text,
             ),
-            F::required("text", "规则集文件内容", "Rule set document", Document),
-            F::required(
+            F::new("text", "规则集文件内容", "Rule set document", Document),
+            F::new(
                 "reason",
                 "导入原因（公布参数的文件及文号）",
                 "Reason (the announcement and its number)",
                 Text,
             ),
-            F::optional(
+            F::new(
                 "recalculate",
                 "重新核算：生效月份起已计算的月份按新版本更正（逐人逐月列出，供审核）",
                 "Recalculate: correct the months already computed from valid_from under the new version (each listed for review)",
                 YesNo,
-            ),
+            ).optional(),
         ],
         BusinessType::PersonErase => form![
             RESIDENT_ID,
-            F::required("reason", "删除原因", "Reason", Text),
-            F::required(
+            F::new("reason", "删除原因", "Reason", Text),
+            F::new(
                 "basis",
                 "法律依据（法律、决定文号）",
                 "Legal basis (law, decision number)",
@@ -88,76 +89,76 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
         BusinessType::PersonChange => form![
             RESIDENT_ID,
             EFFECTIVE_ON,
-            F::required("reason", "变更原因", "Reason", Text),
-            F::optional(
+            F::new("reason", "变更原因", "Reason", Text),
+            F::new(
                 "name",
                 "新姓名（不变则留空）",
                 "New name (blank: unchanged)",
                 Text,
-            ),
-            F::optional("address", "新地址", "New address", Text),
-            F::optional("phone", "新电话", "New phone", Text),
+            ).optional(),
+            F::new("address", "新地址", "New address", Text).optional(),
+            F::new("phone", "新电话", "New phone", Text).optional(),
         ],
         BusinessType::EmployerRegister => form![
             CREDIT_CODE,
-            F::required("name", "单位名称", "Name", Text),
-            F::required("address", "地址", "Address", Text),
-            F::required(
+            F::new("name", "单位名称", "Name", Text),
+            F::new("address", "地址", "Address", Text),
+            F::new(
                 "industry_class",
                 "工伤行业风险类别（1–8）",
                 "Industry risk class (1–8)",
                 Number,
             ),
-            F::required("registered_on", "登记日期", "Registered on", Date),
+            F::new("registered_on", "登记日期", "Registered on", Date),
         ],
         BusinessType::EmployerCorrect => form![
             CREDIT_CODE,
             EFFECTIVE_ON,
             CORRECTION_REASON,
-            F::optional("name", "更正后名称", "Corrected name", Text),
-            F::optional("address", "更正后地址", "Corrected address", Text),
-            F::optional(
+            F::new("name", "更正后名称", "Corrected name", Text).optional(),
+            F::new("address", "更正后地址", "Corrected address", Text).optional(),
+            F::new(
                 "industry_class",
                 "更正后行业风险类别",
                 "Corrected industry class",
                 Number,
-            ),
+            ).optional(),
         ],
         BusinessType::ContributionCorrect => form![
             RESIDENT_ID,
             MONTH_DUE,
-            F::required(
+            F::new(
                 "declared_wage",
                 "更正后申报工资（元）",
                 "Corrected declared wage (yuan)",
                 Text,
             ),
-            F::required("reason", "更正原因", "Reason", Text),
+            F::new("reason", "更正原因", "Reason", Text),
         ],
         BusinessType::SubsidyGrant => form![
             RESIDENT_ID,
-            F::required(
+            F::new(
                 "kind",
                 "补贴类别（flexible_employment 灵活就业 / employer_hiring 单位吸纳 / public_welfare_post 公益性岗位）",
                 "Kind (flexible_employment / employer_hiring / public_welfare_post)",
                 Text,
             ),
-            F::required("from_month", "起始月份", "From month", Month),
-            F::required("to_month", "截止月份", "To month", Month),
-            F::required(
+            F::new("from_month", "起始月份", "From month", Month),
+            F::new("to_month", "截止月份", "To month", Month),
+            F::new(
                 "monthly_amount",
                 "每月补贴金额（元，按批准文件）",
                 "Monthly amount (yuan, as decided)",
                 Text,
             ),
-            F::required(
+            F::new(
                 "basis",
                 "批准文件文号",
                 "Granting decision (document no.)",
                 Text,
             ),
         ],
-        BusinessType::BenefitPaymentRun => form![F::required(
+        BusinessType::BenefitPaymentRun => form![F::new(
             "month",
             "发放月份（年-月）",
             "Month (YYYY-MM)",
@@ -166,36 +167,36 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
         BusinessType::EmployerChange => form![
             CREDIT_CODE,
             EFFECTIVE_ON,
-            F::required("reason", "变更原因", "Reason", Text),
-            F::optional("name", "新名称", "New name", Text),
-            F::optional("address", "新地址", "New address", Text),
-            F::optional(
+            F::new("reason", "变更原因", "Reason", Text),
+            F::new("name", "新名称", "New name", Text).optional(),
+            F::new("address", "新地址", "New address", Text).optional(),
+            F::new(
                 "industry_class",
                 "新行业风险类别",
                 "New industry class",
                 Number,
-            ),
+            ).optional(),
         ],
         BusinessType::EmployerDeregister => form![
             CREDIT_CODE,
-            F::required("effective_on", "注销日期", "Effective on", Date),
-            F::required("reason", "注销原因", "Reason", Text),
+            F::new("effective_on", "注销日期", "Effective on", Date),
+            F::new("reason", "注销原因", "Reason", Text),
         ],
         BusinessType::EmploymentStart => form![
             RESIDENT_ID,
             EMPLOYER_CODE,
-            F::required("start_on", "就业开始日期", "Start date", Date),
+            F::new("start_on", "就业开始日期", "Start date", Date),
         ],
         BusinessType::EmploymentEnd => form![
             RESIDENT_ID,
             EMPLOYER_CODE,
-            F::required("end_on", "终止日期", "End date", Date),
-            F::required("reason", "终止原因", "Reason", Text),
+            F::new("end_on", "终止日期", "End date", Date),
+            F::new("reason", "终止原因", "Reason", Text),
         ],
         BusinessType::ContributionDeclare => form![
             EMPLOYER_CODE,
             MONTH_DUE,
-            F::required(
+            F::new(
                 "lines",
                 "申报明细：每行“公民身份号码,月工资”",
                 "Lines: one \"ID number,monthly wage\" per line",
@@ -204,46 +205,46 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
         ],
         // Taken by `sirm import declaration` (a file), not by this form.
         BusinessType::ContributionDeclareFile => form![],
-        BusinessType::AccountSettle => form![F::required("year", "结算年度", "Year", Number)],
+        BusinessType::AccountSettle => form![F::new("year", "结算年度", "Year", Number)],
         BusinessType::BenefitStatus => form![
             RESIDENT_ID,
-            F::required(
+            F::new(
                 "status",
                 "新状态（suspended 暂停 / terminated 终止）",
                 "New status (suspended / terminated)",
                 Text,
             ),
             EFFECTIVE_ON,
-            F::required("reason", "原因（如：死亡）", "Reason (e.g. death)", Text),
+            F::new("reason", "原因（如：死亡）", "Reason (e.g. death)", Text),
         ],
         BusinessType::PersonCorrect => form![
             RESIDENT_ID,
             EFFECTIVE_ON,
             CORRECTION_REASON,
-            F::optional("name", "更正后姓名", "Corrected name", Text),
-            F::optional("address", "更正后地址", "Corrected address", Text),
-            F::optional("phone", "更正后电话", "Corrected phone", Text),
+            F::new("name", "更正后姓名", "Corrected name", Text).optional(),
+            F::new("address", "更正后地址", "Corrected address", Text).optional(),
+            F::new("phone", "更正后电话", "Corrected phone", Text).optional(),
         ],
         BusinessType::BenefitRetire => form![
             RESIDENT_ID,
-            F::required(
+            F::new(
                 "category",
                 "类别（male / female_55 / female_50）",
                 "Category (male / female_55 / female_50)",
                 Text,
             ),
-            F::optional(
+            F::new(
                 "deemed_months",
                 "视同缴费月数",
                 "Deemed contribution months",
                 Number,
-            ),
+            ).optional(),
         ],
         BusinessType::ContributionPayment => form![
             EMPLOYER_CODE,
             MONTH_DUE,
-            F::required("paid_on", "到账日期", "Received on", Date),
-            F::required("amount", "到账金额（元）", "Amount received (yuan)", Text),
+            F::new("paid_on", "到账日期", "Received on", Date),
+            F::new("amount", "到账金额（元）", "Amount received (yuan)", Text),
         ],
     }
 }
@@ -312,10 +313,7 @@ pub(super) fn check_form(bt: BusinessType, form: &Map<String, Value>) -> Result<
         };
         match f.kind {
             ResidentId => check_resident_id(f.name, v)?,
-            CreditCode => {
-                v.parse::<sirm_domain::id::CreditCode>()
-                    .map_err(|e| AppError::invalid_id(f.name, e))?;
-            }
+            CreditCode => parse_id::<sirm_domain::id::CreditCode>(f.name, v).map(drop)?,
             Date => {
                 chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
                     AppError::invalid_by(
@@ -343,9 +341,7 @@ pub(super) fn check_form(bt: BusinessType, form: &Map<String, Value>) -> Result<
 }
 
 fn check_resident_id(field: &str, v: &str) -> Result<(), AppError> {
-    v.parse::<sirm_domain::id::ResidentId>()
-        .map(drop)
-        .map_err(|e| AppError::invalid_id(field, e))
+    parse_id::<sirm_domain::id::ResidentId>(field, v).map(drop)
 }
 
 /// The wage of a declaration line: present, an amount in yuan with at most
