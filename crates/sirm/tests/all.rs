@@ -4,6 +4,7 @@
 
 mod backup;
 mod cli_calc;
+mod cli_calc_benefits;
 mod cli_id;
 mod cli_rules;
 mod cli_user;

@@ -24,7 +24,7 @@ fn sirm(args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn calc_ok(rule: &str, input: Value) -> Value {
+pub(crate) fn calc_ok(rule: &str, input: Value) -> Value {
     let out = sirm(&["calc", rule, "--input", "-"], Some(&input.to_string()));
     assert!(
         out.status.success(),
@@ -35,7 +35,7 @@ fn calc_ok(rule: &str, input: Value) -> Value {
 }
 
 /// Runs a bad input; asserts exit status 1, nothing on stdout, and returns stderr.
-fn calc_err(rule: &str, input: &str) -> String {
+pub(crate) fn calc_err(rule: &str, input: &str) -> String {
     let out = sirm(&["calc", rule, "--input", "-"], Some(input));
     assert_eq!(
         out.status.code(),

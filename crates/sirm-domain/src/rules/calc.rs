@@ -11,6 +11,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use super::benefits;
+use super::calc_benefits;
 use super::doc::{self, show, Obj};
 use super::engine;
 use super::error::RuleError;
@@ -26,11 +28,18 @@ pub const RULES: &[&str] = &[
     "pension",
     "contribution-index",
     "month",
+    "unemployment-benefit",
+    "maternity-allowance",
+    "work-injury-disability",
+    "work-injury-death",
+    "pension-adjustment",
+    "pension-transfer",
+    "late-surcharge",
 ];
 
 const COMMON: &[&str] = &["region", "rule_set", "year", "params"];
 
-fn check_keys(o: &Obj<'_>, rule_keys: &[&str]) -> Result<(), RuleError> {
+pub(super) fn check_keys(o: &Obj<'_>, rule_keys: &[&str]) -> Result<(), RuleError> {
     let all: Vec<&str> = COMMON.iter().chain(rule_keys).copied().collect();
     o.deny_unknown(&all)
 }
@@ -115,11 +124,27 @@ pub fn calc(
                 RuleError::invalid("insurance", format!("{ins_s:?}"), why)
             })?;
             let payer_s = o.str("payer")?;
+            if payer_s == "flexible" {
+                if insurance != Insurance::Pension || o.get("industry_class").is_some() {
+                    return Err(RuleError::invalid(
+                        "payer",
+                        format!("{payer_s:?}"),
+                        "flexible employment (灵活就业) is computed for pension only",
+                    ));
+                }
+                return finish(
+                    set,
+                    rule,
+                    overridden,
+                    request,
+                    to_value(benefits::flexible_pension(p.rounding.amount, base)?),
+                );
+            }
             let payer = Payer::parse(payer_s).ok_or_else(|| {
                 RuleError::invalid(
                     "payer",
                     format!("{payer_s:?}"),
-                    "must be employer or employee",
+                    "must be employer, employee or flexible (pension only)",
                 )
             })?;
             let class = o.opt_int("industry_class", 1, 32)?.map(|c| c as u8);
@@ -233,15 +258,29 @@ pub fn calc(
             let class = o.int("industry_class", 1, 32)? as u8;
             to_value(engine::month(p, wage, class)?)
         }
-        other => {
-            return Err(RuleError::invalid(
-                "rule",
-                format!("{other:?}"),
-                format!("must be one of {}", RULES.join(", ")),
-            ));
-        }
+        other => match calc_benefits::compute(other, &o, p) {
+            Some(r) => r?,
+            None => {
+                return Err(RuleError::invalid(
+                    "rule",
+                    format!("{other:?}"),
+                    format!("must be one of {}", RULES.join(", ")),
+                ));
+            }
+        },
     };
+    finish(set, rule, overridden, request, result)
+}
 
+/// The output document: the rule, the rule set it ran under, the request
+/// as read, then the result's keys.
+fn finish(
+    set: &RuleSet,
+    rule: &str,
+    overridden: Vec<String>,
+    request: Value,
+    result: Value,
+) -> Result<Value, RuleError> {
     let mut out = Map::new();
     out.insert("rule".to_owned(), Value::String(rule.to_owned()));
     out.insert(
@@ -284,19 +323,19 @@ fn with_ref<T: Serialize>(set: &RuleSet, result: T) -> WithRef<T> {
     }
 }
 
-fn to_value<T: Serialize>(v: T) -> Value {
+pub(super) fn to_value<T: Serialize>(v: T) -> Value {
     // Our result types contain only strings, numbers and maps: serialization
     // cannot fail; fall back to null rather than panic.
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
-fn array<'a>(o: &Obj<'a>, k: &str) -> Result<&'a Vec<Value>, RuleError> {
+pub(super) fn array<'a>(o: &Obj<'a>, k: &str) -> Result<&'a Vec<Value>, RuleError> {
     let v = o.req(k)?;
     v.as_array()
         .ok_or_else(|| RuleError::invalid(k, show(v), "must be a list"))
 }
 
-fn date(o: &Obj<'_>, k: &str) -> Result<NaiveDate, RuleError> {
+pub(super) fn date(o: &Obj<'_>, k: &str) -> Result<NaiveDate, RuleError> {
     let v = o.req(k)?;
     let s = doc::string(v, k)?;
     if s.len() != 10 {

@@ -12,7 +12,7 @@ use super::period::Month;
 use super::rounding::RoundingRule;
 use super::ruleset::{Category, Insurance, Params, Payer, RuleSet, RuleSetRef};
 
-fn nonneg(v: Decimal, key: &str) -> Result<Decimal, RuleError> {
+pub(super) fn nonneg(v: Decimal, key: &str) -> Result<Decimal, RuleError> {
     if v.is_sign_negative() && !v.is_zero() {
         return Err(RuleError::invalid(
             key,
@@ -23,7 +23,7 @@ fn nonneg(v: Decimal, key: &str) -> Result<Decimal, RuleError> {
     Ok(v)
 }
 
-fn positive(v: Decimal, key: &str) -> Result<Decimal, RuleError> {
+pub(super) fn positive(v: Decimal, key: &str) -> Result<Decimal, RuleError> {
     if v <= Decimal::ZERO {
         return Err(RuleError::invalid(
             key,

@@ -5,6 +5,8 @@
 //!   region), validated on load and resolved per year into [`Params`].
 //! - [`engine`]: the formulas of RULES.md as pure functions; every result
 //!   carries its [`RuleSetRef`] and inputs and can `recompute` itself.
+//! - [`benefits`]: the formulas of the other insurance types, the transfer
+//!   and the late-payment surcharge.
 //! - [`calc`]: the JSON interface behind `sirm calc <rule>`.
 //! - [`builtin`]: the embedded national and demo rule sets.
 //!
@@ -24,8 +26,10 @@
 //! assert_eq!(m.account_credit, Decimal::new(72000, 2));
 //! ```
 
+pub mod benefits;
 pub mod builtin;
 pub mod calc;
+mod calc_benefits;
 pub(crate) mod de;
 pub(crate) mod doc;
 pub mod engine;

@@ -160,7 +160,62 @@ pub struct Params {
     /// The national crediting rate (记账利率) of this year, if published.
     pub crediting_rate: Option<Decimal>,
     pub transitional_coefficient: Option<Decimal>,
+    /// Regional figures of the benefits beyond the pension.
+    pub benefits: BenefitParams,
     pub rounding: Rounding,
+}
+
+/// Regional figures of unemployment, maternity, work injury and the yearly
+/// pension adjustment (`None`: the rule set has none for the year; a
+/// calculation then needs the figure in its input).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BenefitParams {
+    /// 失业保险金: the monthly unemployment benefit.
+    pub unemployment_benefit: Option<Decimal>,
+    /// Regional extension of maternity leave for a birth, in days.
+    pub maternity_extra_days: Option<u32>,
+    /// The monthly minimum wage (最低工资标准).
+    pub min_wage: Option<Decimal>,
+    /// The previous year's national urban per-capita disposable income.
+    pub national_disposable_income: Option<Decimal>,
+    pub pension_adjustment: Option<PensionAdjustment>,
+}
+
+impl BenefitParams {
+    /// `over`'s figures where it has them, these elsewhere (a
+    /// `pension_adjustment` table replaces the one below it whole).
+    pub(super) fn overlay(&self, over: &BenefitParams) -> BenefitParams {
+        BenefitParams {
+            unemployment_benefit: over.unemployment_benefit.or(self.unemployment_benefit),
+            maternity_extra_days: over.maternity_extra_days.or(self.maternity_extra_days),
+            min_wage: over.min_wage.or(self.min_wage),
+            national_disposable_income: over
+                .national_disposable_income
+                .or(self.national_disposable_income),
+            pension_adjustment: over
+                .pension_adjustment
+                .clone()
+                .or_else(|| self.pension_adjustment.clone()),
+        }
+    }
+}
+
+/// The yearly pension adjustment (养老金调整): increase = `fixed` +
+/// pension × `percent` + `per_year` × whole contribution years + the
+/// `amount` of the highest `from_age` not above the pensioner's age.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PensionAdjustment {
+    pub fixed: Decimal,
+    pub percent: Decimal,
+    pub per_year: Decimal,
+    pub age_bonus: Vec<AgeBonus>,
+}
+
+/// An age bonus of the pension adjustment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct AgeBonus {
+    pub from_age: u32,
+    pub amount: Decimal,
 }
 
 /// Retirement categories of the 2024 decision.

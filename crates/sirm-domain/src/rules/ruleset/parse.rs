@@ -172,6 +172,7 @@ pub(super) struct Layer {
     pub(super) rates: BTreeMap<(&'static str, &'static str), Decimal>,
     pub(super) work_injury: BTreeMap<u8, Decimal>,
     pub(super) transitional_coefficient: Option<Decimal>,
+    pub(super) benefits: BenefitParams,
 }
 
 impl Layer {
@@ -183,6 +184,26 @@ impl Layer {
             floor_ratio: d.floor_ratio.map(|p| (p.0, join(path, "floor_ratio"))),
             ceiling_ratio: d.ceiling_ratio.map(|p| (p.0, join(path, "ceiling_ratio"))),
             transitional_coefficient: d.transitional_coefficient.map(|c| c.0),
+            benefits: BenefitParams {
+                unemployment_benefit: d.unemployment_benefit.map(|p| p.0),
+                maternity_extra_days: d.maternity_extra_days.map(IntIn::u32),
+                min_wage: d.min_wage.map(|p| p.0),
+                national_disposable_income: d.national_disposable_income.map(|p| p.0),
+                pension_adjustment: d.pension_adjustment.as_ref().map(|a| PensionAdjustment {
+                    fixed: a.fixed.map(|x| x.0).unwrap_or_default(),
+                    percent: a.percent.map(|x| x.0).unwrap_or_default(),
+                    per_year: a.per_year.map(|x| x.0).unwrap_or_default(),
+                    age_bonus: a
+                        .age_bonus
+                        .iter()
+                        .flatten()
+                        .map(|b| AgeBonus {
+                            from_age: b.from_age.u32(),
+                            amount: b.amount.0,
+                        })
+                        .collect(),
+                }),
+            },
             ..Layer::default()
         };
         if let Some(r) = &d.rates {
@@ -217,6 +238,7 @@ impl Layer {
             l.ceiling_ratio.clone_from(&over.ceiling_ratio);
         }
         l.transitional_coefficient = over.transitional_coefficient.or(l.transitional_coefficient);
+        l.benefits = l.benefits.overlay(&over.benefits);
         l.rates.extend(over.rates.iter().map(|(k, v)| (*k, *v)));
         l.work_injury
             .extend(over.work_injury.iter().map(|(k, v)| (*k, *v)));
@@ -299,6 +321,7 @@ impl Layer {
             },
             crediting_rate: year.and_then(|y| crediting_rates.get(&y).copied()),
             transitional_coefficient: self.transitional_coefficient,
+            benefits: self.benefits.clone(),
             rounding,
         })
     }

@@ -147,6 +147,35 @@ pub(super) struct LayerDoc {
     pub ceiling_ratio: Option<Positive>,
     pub rates: Option<RatesDoc>,
     pub transitional_coefficient: Option<TransitionalCoefficient>,
+    /// 失业保险金: the regional monthly unemployment benefit.
+    pub unemployment_benefit: Option<Positive>,
+    /// Regional extension of maternity leave for a birth (days).
+    pub maternity_extra_days: Option<IntIn<0, 365>>,
+    /// The regional monthly minimum wage (最低工资标准).
+    pub min_wage: Option<Positive>,
+    /// The previous year's national urban per-capita disposable income
+    /// (annual), for the work-injury death subsidy.
+    pub national_disposable_income: Option<Positive>,
+    /// The yearly pension adjustment (养老金调整) of this year.
+    pub pension_adjustment: Option<AdjustmentDoc>,
+}
+
+/// `pension_adjustment` of a layer: absent parts count nothing.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AdjustmentDoc {
+    pub fixed: Option<Dec>,
+    pub percent: Option<Dec>,
+    pub per_year: Option<Dec>,
+    pub age_bonus: Option<Vec<AgeBonusDoc>>,
+}
+
+/// One age bonus: `amount` from `from_age` (whole years) on.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AgeBonusDoc {
+    pub from_age: IntIn<0, 150>,
+    pub amount: Dec,
 }
 
 /// The `params` of a calc input: the layer keys (which override
@@ -163,6 +192,11 @@ pub(super) struct ParamsDoc {
     ceiling_ratio: Option<Positive>,
     rates: Option<RatesDoc>,
     transitional_coefficient: Option<TransitionalCoefficient>,
+    unemployment_benefit: Option<Positive>,
+    maternity_extra_days: Option<IntIn<0, 365>>,
+    min_wage: Option<Positive>,
+    national_disposable_income: Option<Positive>,
+    pension_adjustment: Option<AdjustmentDoc>,
     rounding: Option<IgnoredAny>,
     crediting_rates: Option<IgnoredAny>,
     retirement: Option<IgnoredAny>,
@@ -178,6 +212,11 @@ pub(super) const LAYER_KEYS: &[&str] = &[
     "ceiling_ratio",
     "rates",
     "transitional_coefficient",
+    "unemployment_benefit",
+    "maternity_extra_days",
+    "min_wage",
+    "national_disposable_income",
+    "pension_adjustment",
 ];
 
 /// `rates` of a layer.
