@@ -12,6 +12,7 @@ use sirm_domain::rules::{
     builtin, calc, Category, Format, Insurance, Month, Payer, RuleBook, RuleError, RuleSet,
 };
 
+mod benefit_props;
 mod retirement;
 mod validation;
 mod worked_examples;
