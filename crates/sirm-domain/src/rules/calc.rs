@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 
 use super::benefits;
 use super::calc_benefits;
-use super::doc::{self, show, Obj};
+use super::doc::{self, array, check_keys, date, show, to_value, Obj};
 use super::engine;
 use super::error::RuleError;
 use super::ruleset::{Category, Insurance, Params, Payer, RuleBook, RuleSet};
@@ -36,13 +36,6 @@ pub const RULES: &[&str] = &[
     "pension-transfer",
     "late-surcharge",
 ];
-
-const COMMON: &[&str] = &["region", "rule_set", "year", "params"];
-
-pub(super) fn check_keys(o: &Obj<'_>, rule_keys: &[&str]) -> Result<(), RuleError> {
-    let all: Vec<&str> = COMMON.iter().chain(rule_keys).copied().collect();
-    o.deny_unknown(&all)
-}
 
 /// Computes `rule` for a JSON `input` under the rule sets of `book`.
 /// `today` is the date a birth date must not be after (when the input gives
@@ -321,38 +314,6 @@ fn with_ref<T: Serialize>(set: &RuleSet, result: T) -> WithRef<T> {
         rule_set: set.reference(),
         result,
     }
-}
-
-pub(super) fn to_value<T: Serialize>(v: T) -> Value {
-    // Our result types contain only strings, numbers and maps: serialization
-    // cannot fail; fall back to null rather than panic.
-    serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
-pub(super) fn array<'a>(o: &Obj<'a>, k: &str) -> Result<&'a Vec<Value>, RuleError> {
-    let v = o.req(k)?;
-    v.as_array()
-        .ok_or_else(|| RuleError::invalid(k, show(v), "must be a list"))
-}
-
-pub(super) fn date(o: &Obj<'_>, k: &str) -> Result<NaiveDate, RuleError> {
-    let v = o.req(k)?;
-    let s = doc::string(v, k)?;
-    if s.len() != 10 {
-        return Err(RuleError::invalid(
-            k,
-            show(v),
-            "is not a date of the form YYYY-MM-DD",
-        ));
-    }
-    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-        RuleError::invalid(
-            k,
-            show(v),
-            "is not a real calendar date of the form YYYY-MM-DD",
-        )
-    })?;
-    Ok(d)
 }
 
 fn rate_of_year(set: &RuleSet, p: &Params, year: Option<i32>) -> Result<Decimal, RuleError> {

@@ -7,8 +7,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use super::benefits::{self, Dependent, MaternityEvent};
-use super::calc::{array, check_keys, date, to_value};
-use super::doc::{self, show, Obj};
+use super::doc::{self, array, check_keys, date, show, to_value, Obj};
 use super::error::RuleError;
 use super::ruleset::{AgeBonus, Params, PensionAdjustment};
 

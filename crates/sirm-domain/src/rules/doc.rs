@@ -6,7 +6,9 @@
 //! Money and rates must be strings holding decimals: a TOML or JSON float is
 //! refused, never converted (no `f64` anywhere).
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::error::RuleError;
@@ -170,6 +172,52 @@ impl<'a> Obj<'a> {
     pub fn opt_str(&self, k: &str) -> Result<Option<&'a str>, RuleError> {
         self.get(k).map(|v| string(v, &self.key(k))).transpose()
     }
+}
+
+// ---------------------------------------------------------------------------
+// Shared by the calc rules (`calc.rs`, `calc_benefits.rs`)
+// ---------------------------------------------------------------------------
+
+/// Keys every calc input may carry.
+const COMMON: &[&str] = &["region", "rule_set", "year", "params"];
+
+/// Refuses any key but the common ones and `rule_keys`.
+pub(crate) fn check_keys(o: &Obj<'_>, rule_keys: &[&str]) -> Result<(), RuleError> {
+    let all: Vec<&str> = COMMON.iter().chain(rule_keys).copied().collect();
+    o.deny_unknown(&all)
+}
+
+pub(crate) fn to_value<T: Serialize>(v: T) -> Value {
+    // Our result types contain only strings, numbers and maps: serialization
+    // cannot fail; fall back to null rather than panic.
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+pub(crate) fn array<'a>(o: &Obj<'a>, k: &str) -> Result<&'a Vec<Value>, RuleError> {
+    let v = o.req(k)?;
+    v.as_array()
+        .ok_or_else(|| RuleError::invalid(k, show(v), "must be a list"))
+}
+
+/// A date `YYYY-MM-DD`.
+pub(crate) fn date(o: &Obj<'_>, k: &str) -> Result<NaiveDate, RuleError> {
+    let v = o.req(k)?;
+    let s = string(v, k)?;
+    if s.len() != 10 {
+        return Err(RuleError::invalid(
+            k,
+            show(v),
+            "is not a date of the form YYYY-MM-DD",
+        ));
+    }
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+        RuleError::invalid(
+            k,
+            show(v),
+            "is not a real calendar date of the form YYYY-MM-DD",
+        )
+    })?;
+    Ok(d)
 }
 
 /// Deep merge: tables merge key by key, anything else is replaced.

@@ -15,7 +15,7 @@ use sirm_domain::rules::Month;
 
 use super::install::Location;
 use super::operator::Operator;
-use super::user::{finish, Outcome};
+use super::outcome::{finish, Outcome};
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {

@@ -10,6 +10,7 @@ pub mod install;
 pub mod keys;
 pub mod location;
 pub mod operator;
+pub mod outcome;
 pub mod person;
 pub mod rules;
 pub mod serve;

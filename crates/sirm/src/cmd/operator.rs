@@ -375,7 +375,7 @@ pub async fn open_signed_in(
         Ok(acting) => Ok(Ok((sirm, acting))),
         Err(e) => {
             sirm.store_for_maintenance().close().await;
-            Ok(Err(super::user::finish(Err(e))?))
+            Ok(Err(super::outcome::finish(Err(e))?))
         }
     }
 }

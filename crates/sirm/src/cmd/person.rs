@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use super::install::Location;
 use super::operator::Operator;
-use super::user::finish;
+use super::outcome::finish;
 
 /// The subcommand; the maintenance officer who takes the application signs
 /// in with the global `--as` (or a `sirm login` session).

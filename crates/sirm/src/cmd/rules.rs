@@ -15,7 +15,7 @@ use sirm_domain::rules::{Format, RuleSet};
 use super::calc::{input_error, load_book};
 use super::install::Location;
 use super::operator::Operator;
-use super::user::finish;
+use super::outcome::finish;
 
 #[derive(Debug, clap::Args)]
 pub struct RulesArgs {

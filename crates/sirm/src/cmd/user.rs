@@ -18,8 +18,9 @@ use sirm_app::identity::auth::Session;
 use sirm_app::{Access, AppError, Sirm};
 use sirm_domain::access::Role;
 
-use super::install::Location;
+use super::location::Location;
 use super::operator::{first_line, sign_in_password, Operator};
+use super::outcome::{finish, Outcome};
 
 /// The subcommand. Who acts is `--as` (with `--password-file`, `--totp`),
 /// global flags given before or after the subcommand (`operator.rs`).
@@ -217,37 +218,6 @@ fn new_password(file: Option<&Path>) -> anyhow::Result<String> {
     Ok(p1)
 }
 
-/// Errors that are an answer ("no"), not a failure of the installation.
-fn is_refusal(e: &AppError) -> bool {
-    matches!(
-        e,
-        AppError::Invalid { .. }
-            | AppError::Forbidden { .. }
-            | AppError::Conflict { .. }
-            | AppError::NotFound(_)
-            | AppError::Unauthenticated { .. }
-            | AppError::SecondFactorRequired
-    )
-}
-
-/// The one-line message of a refusal.
-fn refusal_message(e: &AppError) -> String {
-    let msg = match e {
-        // A separation-of-duty refusal already begins with "refused by rule …".
-        AppError::Forbidden { rule, message }
-            if message.starts_with(&format!("refused by rule {rule}")) =>
-        {
-            message.clone()
-        }
-        AppError::SecondFactorRequired => format!("{e} (pass it with --totp CODE)"),
-        other => other.to_string(),
-    };
-    msg.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// What a command ended with: success, or a refusal (exit 1).
-pub(crate) type Outcome = Result<(), AppError>;
-
 pub async fn run(loc: &Location, op: &Operator, args: &UserArgs) -> anyhow::Result<ExitCode> {
     let Some(user) = op.user() else {
         bail!("--as USER is required: the account that acts (e.g. sirm user --as sysadmin list)");
@@ -299,19 +269,6 @@ pub async fn run(loc: &Location, op: &Operator, args: &UserArgs) -> anyhow::Resu
             finish(result)
         }
         (result, Ok(())) => finish(result),
-    }
-}
-
-/// Exit status of an outcome: refusals print one line and exit 1; anything
-/// else (database, ledger) is returned to `main` (exit 2).
-pub(crate) fn finish(outcome: Outcome) -> anyhow::Result<ExitCode> {
-    match outcome {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(e) if is_refusal(&e) => {
-            eprintln!("error: {}", refusal_message(&e));
-            Ok(ExitCode::from(1))
-        }
-        Err(e) => Err(e.into()),
     }
 }
 
