@@ -88,6 +88,7 @@ pub async fn submit(
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
             code: "invalid_parameter",
             rule: None,
+            field: None,
             message: "expected a request with Content-Type: application/json".into(),
         });
     }

@@ -13,7 +13,7 @@ use super::{MENU, STYLE};
 
 mod error;
 mod extra;
-pub use error::{error_notice, Outcome};
+pub use error::{error_notice, field_error_notice, Outcome};
 pub use extra::*;
 
 /// A bilingual label: Chinese first, English beside it (the language switch
