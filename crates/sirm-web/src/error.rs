@@ -111,7 +111,7 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         let (status, code) = match &e {
             AppError::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
-            AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Unauthenticated { .. } => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             AppError::SecondFactorRequired => (StatusCode::UNAUTHORIZED, "second_factor_required"),
             AppError::IvrRefused => (StatusCode::UNAUTHORIZED, "ivr_refused"),

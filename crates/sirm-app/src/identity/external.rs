@@ -57,11 +57,9 @@ impl Sirm {
         who: &Principal,
         id: &PersonKey,
     ) -> Result<PersonRow, AppError> {
-        let p = self
-            .store
-            .person(id.as_str())
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("person {}", id.short())))?;
+        let p = self.store.person(id.as_str()).await?.ok_or_else(|| {
+            AppError::not_found(RuleId::NotFoundPerson, format!("person {}", id.short()))
+        })?;
         if p.agency != who.agency {
             self.audit(AuditEvent::own(who, "permission.denied").denied(format!(
                 "agency-scope: person {} belongs to agency {}",
@@ -72,7 +70,10 @@ impl Sirm {
             // The same answer as a person who does not exist (object-level
             // check): another agency's records are not there for this
             // requester; the audit trail says which it was.
-            return Err(AppError::NotFound(format!("person {}", id.short())));
+            return Err(AppError::not_found(
+                RuleId::NotFoundPerson,
+                format!("person {}", id.short()),
+            ));
         }
         Ok(p)
     }
@@ -251,10 +252,10 @@ impl Sirm {
             .employer_exists(employer.as_str(), &who.agency)
             .await?
         {
-            return Err(AppError::NotFound(format!(
-                "employer {employer} in agency {}",
-                who.agency
-            )));
+            return Err(AppError::not_found(
+                RuleId::NotFoundEmployer,
+                format!("employer {employer} in agency {}", who.agency),
+            ));
         }
         let a = AccountCreated {
             username: username.clone(),
@@ -285,11 +286,9 @@ impl Sirm {
         self.authorize(who, Permission::ExternalActivate).await?;
         let person = &self.person_key(person)?;
         self.person_of_agency(who, person).await?;
-        let target = self
-            .store
-            .account(delegate)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("account {delegate}")))?;
+        let target = self.store.account(delegate).await?.ok_or_else(|| {
+            AppError::not_found(RuleId::NotFoundAccount, format!("account {delegate}"))
+        })?;
         if target.kind != sirm_domain::status::AccountKind::External {
             return Err(AppError::forbidden(
                 RuleId::StaffExternal,

@@ -421,7 +421,10 @@ impl Sirm {
                 "the personal data of {} was erased",
                 pk.short()
             ))),
-            None => Err(AppError::NotFound(format!("person {}", pk.short()))),
+            None => Err(AppError::not_found(
+                sirm_domain::RuleId::NotFoundPerson,
+                format!("person {}", pk.short()),
+            )),
         }
     }
 

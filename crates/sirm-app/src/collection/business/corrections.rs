@@ -98,7 +98,8 @@ impl Business for ContributionCorrect {
             .contribution_month(c.id.as_str(), &c.month.to_string())
             .await?
         {
-            None => Err(AppError::NotFound(format!(
+            None => Err(AppError::not_found(
+RuleId::NotFoundContribution,format!(
                 "contributions of {} for {}",
                 c.id.short(),
                 c.month
@@ -181,7 +182,10 @@ async fn correct_contribution(
         .contribution_month(k.id.as_str(), &k.month.to_string())
         .await?
         .ok_or_else(|| {
-            AppError::NotFound(format!("contributions of {} for {}", k.id.short(), k.month))
+            AppError::not_found(
+                RuleId::NotFoundContribution,
+                format!("contributions of {} for {}", k.id.short(), k.month),
+            )
         })?;
     let credit_code: sirm_domain::id::CreditCode = credit_code
         .parse()

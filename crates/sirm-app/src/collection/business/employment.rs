@@ -69,11 +69,14 @@ impl Business for EmploymentEnds {
             .into_iter()
             .find(|j| j.credit_code == e.credit_code.as_str() && j.end_on.is_none())
             .ok_or_else(|| {
-                AppError::NotFound(format!(
-                    "an open employment of {} with {}",
-                    e.id.short(),
-                    e.credit_code
-                ))
+                AppError::not_found(
+                    RuleId::NotFoundEmployment,
+                    format!(
+                        "an open employment of {} with {}",
+                        e.id.short(),
+                        e.credit_code
+                    ),
+                )
             })?;
         if e.end_on < open.start_on {
             return Err(AppError::invalid_by(

@@ -24,10 +24,13 @@ impl Business for ContributionPayment {
             .assessed_amounts(p.credit_code.as_str(), &p.month.to_string())
             .await?;
         if rows.is_empty() {
-            return Err(AppError::NotFound(format!(
-                "assessed contributions of {} for {}",
-                p.credit_code, p.month
-            )));
+            return Err(AppError::not_found(
+                RuleId::NotFoundContribution,
+                format!(
+                    "assessed contributions of {} for {}",
+                    p.credit_code, p.month
+                ),
+            ));
         }
         if rows
             .iter()
@@ -100,10 +103,10 @@ impl Business for PaymentRun {
             .await?
             .is_empty()
         {
-            return Err(AppError::NotFound(format!(
-                "a benefit payable for {}",
-                r.month
-            )));
+            return Err(AppError::not_found(
+                RuleId::NotFoundBenefit,
+                format!("a benefit payable for {}", r.month),
+            ));
         }
         Ok(())
     }

@@ -168,10 +168,10 @@ pub(crate) async fn employer_of_agency(
         .employer_exists(credit_code.as_str(), &who.agency)
         .await?
     {
-        return Err(AppError::NotFound(format!(
-            "employer {credit_code} in agency {}",
-            who.agency
-        )));
+        return Err(AppError::not_found(
+            RuleId::NotFoundEmployer,
+            format!("employer {credit_code} in agency {}", who.agency),
+        ));
     }
     Ok(())
 }
