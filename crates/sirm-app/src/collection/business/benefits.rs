@@ -59,6 +59,10 @@ impl Business for Status {
     const NAME_ZH: &'static str = "待遇暂停 / 终止";
     type Data = BenefitStatusChange;
 
+    fn past_dates(d: &Self::Data) -> Vec<(&'static str, chrono::NaiveDate)> {
+        vec![("effective_on", d.effective_on)]
+    }
+
     async fn check(sirm: &Sirm, who: &Principal, b: &BenefitStatusChange) -> Result<(), AppError> {
         person_of_agency(sirm, who, &b.id).await?;
         if b.status == BenefitStatus::Granted {

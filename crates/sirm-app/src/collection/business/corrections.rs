@@ -44,6 +44,10 @@ impl<C: Corrects> Business for C {
         C::Change::drafts(sirm, data, actor).await
     }
 
+    fn past_dates(data: &Self::Data) -> Vec<(&'static str, chrono::NaiveDate)> {
+        C::Change::past_dates(data)
+    }
+
     fn subject(data: &Self::Data, drafts: &[EntryDraft]) -> String {
         C::Change::subject(data, drafts)
     }

@@ -16,6 +16,10 @@ impl Business for EmploymentStarts {
     const NAME_ZH: &'static str = "增员（就业登记）";
     type Data = EmploymentStart;
 
+    fn past_dates(d: &Self::Data) -> Vec<(&'static str, chrono::NaiveDate)> {
+        vec![("start_on", d.start_on)]
+    }
+
     async fn check(sirm: &Sirm, who: &Principal, e: &EmploymentStart) -> Result<(), AppError> {
         person_of_agency(sirm, who, &e.id).await?;
         if e.start_on < sirm.birth_date_of(&e.id).await? {
@@ -59,6 +63,10 @@ pub(crate) struct EmploymentEnds;
 impl Business for EmploymentEnds {
     const NAME_ZH: &'static str = "减员（终止就业）";
     type Data = EmploymentEnd;
+
+    fn past_dates(d: &Self::Data) -> Vec<(&'static str, chrono::NaiveDate)> {
+        vec![("end_on", d.end_on)]
+    }
 
     async fn check(sirm: &Sirm, who: &Principal, e: &EmploymentEnd) -> Result<(), AppError> {
         person_of_agency(sirm, who, &e.id).await?;

@@ -18,6 +18,10 @@ impl Business for ContributionPayment {
     const NAME_ZH: &'static str = "缴费到账确认";
     type Data = ContributionPaid;
 
+    fn past_dates(d: &Self::Data) -> Vec<(&'static str, chrono::NaiveDate)> {
+        vec![("paid_on", d.paid_on)]
+    }
+
     async fn check(sirm: &Sirm, _who: &Principal, p: &ContributionPaid) -> Result<(), AppError> {
         let rows = sirm
             .store
