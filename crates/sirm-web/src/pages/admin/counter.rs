@@ -306,9 +306,10 @@ pub async fn record_delegation(
         let person = parse_id::<ResidentId>("person", &f.person)?;
         let from = date_field("valid_from", &f.valid_from)?;
         let until = date_field("valid_until", &f.valid_until)?;
+        // Items separated by commas (also the full-width ones), 、 or spaces.
         let scope: Vec<String> = f
             .scope
-            .split(',')
+            .split([',', '，', '、', ' '])
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .collect();
