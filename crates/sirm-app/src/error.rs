@@ -35,8 +35,11 @@ pub enum AppError {
         rule: Option<RuleId>,
         message: String,
     },
-    #[error("not found: {0}")]
-    NotFound(String),
+    /// Nothing of the kind `rule` names (`not-found.application`,
+    /// `not-found.person` …) answers the request (HTTP 404); `message`
+    /// names the thing in English.
+    #[error("not found: {message}")]
+    NotFound { rule: RuleId, message: String },
     /// Not signed in, wrong credentials, expired session (HTTP 401); `rule`
     /// names which.
     #[error("{message}")]
@@ -88,6 +91,15 @@ impl AppError {
     /// Not signed in or refused at sign-in, for the reason `rule` names.
     pub fn unauthenticated(rule: RuleId, message: impl Into<String>) -> Self {
         AppError::Unauthenticated {
+            rule,
+            message: message.into(),
+        }
+    }
+
+    /// Not found: a thing of the kind `rule` names (e.g.
+    /// [`RuleId::NotFoundApplication`]); `message` says which in English.
+    pub fn not_found(rule: RuleId, message: impl Into<String>) -> Self {
+        AppError::NotFound {
             rule,
             message: message.into(),
         }
@@ -159,7 +171,7 @@ impl AppError {
         match self {
             AppError::Forbidden { rule, .. } => Some(*rule),
             AppError::Invalid { rule, .. } | AppError::Conflict { rule, .. } => *rule,
-            AppError::Unauthenticated { rule, .. } => Some(*rule),
+            AppError::Unauthenticated { rule, .. } | AppError::NotFound { rule, .. } => Some(*rule),
             _ => None,
         }
     }

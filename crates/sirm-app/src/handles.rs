@@ -60,7 +60,7 @@ impl Sirm {
         handle: &str,
     ) -> Result<PersonKey, AppError> {
         self.authorize(who, Permission::EmployerRecordRead).await?;
-        let not_found = || AppError::NotFound("record".into());
+        let not_found = || AppError::not_found(sirm_domain::RuleId::NotFoundRecord, "record");
         let code = who.employer.clone().ok_or_else(not_found)?;
         let handle = handle.trim();
         if handle.len() != 24 {
@@ -83,7 +83,7 @@ impl Sirm {
         delegation_id: &str,
     ) -> Result<PersonKey, AppError> {
         self.authorize(who, Permission::DelegatedRecordRead).await?;
-        let not_found = || AppError::NotFound("record".into());
+        let not_found = || AppError::not_found(sirm_domain::RuleId::NotFoundRecord, "record");
         self.store
             .delegation(delegation_id.trim())
             .await?

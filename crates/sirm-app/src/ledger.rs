@@ -31,10 +31,12 @@ pub struct ConsistencyProof {
 
 impl Sirm {
     pub async fn latest_checkpoint(&self) -> Result<SignedCheckpoint, AppError> {
-        self.store
-            .head()
-            .await?
-            .ok_or_else(|| AppError::NotFound("no checkpoint yet: the ledger is empty".into()))
+        self.store.head().await?.ok_or_else(|| {
+            AppError::not_found(
+                sirm_domain::RuleId::NotFoundCheckpoint,
+                "no checkpoint yet: the ledger is empty",
+            )
+        })
     }
 
     /// Inclusion proof of entry `seq` in the tree of the latest checkpoint.

@@ -5,7 +5,7 @@
 //! the record to the allowed items and logs the query.
 //!
 //! Refusals never tell "no such person" from "not yours": both are
-//! `NotFound("record")`.
+//! `NotFound` (`not-found.record`).
 
 use crate::AuditEvent;
 use sirm_domain::RuleId;
@@ -30,7 +30,7 @@ pub struct RecordView {
 }
 
 fn not_found() -> AppError {
-    AppError::NotFound("record".into())
+    AppError::not_found(RuleId::NotFoundRecord, "record")
 }
 
 impl Sirm {
@@ -97,7 +97,12 @@ impl Sirm {
             .delegation(delegation_id.trim())
             .await?
             .filter(|d| d.person_id == subject.as_str())
-            .ok_or_else(|| AppError::NotFound("authorization for this person".into()))?;
+            .ok_or_else(|| {
+                AppError::not_found(
+                    RuleId::NotFoundAuthorization,
+                    "authorization for this person",
+                )
+            })?;
         let today = crate::clock::today();
         if today < d.valid_from || d.valid_until < today {
             return Err(AppError::Forbidden {
@@ -143,7 +148,7 @@ impl Sirm {
             return Err(not_found());
         }
         let mut record = self.rights_of(subject).await.map_err(|e| match e {
-            AppError::NotFound(_) => not_found(),
+            AppError::NotFound { .. } => not_found(),
             other => other,
         })?;
         filter(&mut record, &items, employer);

@@ -13,7 +13,7 @@ impl Sirm {
     }
 
     /// Who looked at the signed-in person's own record (Art 21), newest
-    /// first, at most `limit`. `NotFound("record")` for an account that is
+    /// first, at most `limit`. `NotFound` (`not-found.record`) for an account that is
     /// not a person's.
     pub async fn my_queries(
         &self,
@@ -21,7 +21,10 @@ impl Sirm {
         limit: i64,
     ) -> Result<Vec<QueryLogRow>, AppError> {
         let Some(id) = who.person_id.as_deref() else {
-            return Err(AppError::NotFound("record".into()));
+            return Err(AppError::not_found(
+                sirm_domain::RuleId::NotFoundRecord,
+                "record",
+            ));
         };
         Ok(self.store.queries_of(id, limit).await?)
     }

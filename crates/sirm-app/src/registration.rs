@@ -112,11 +112,9 @@ impl Sirm {
         &self,
         id: &sirm_domain::id::PersonKey,
     ) -> Result<PersonRecord, AppError> {
-        let row = self
-            .store
-            .person(id.as_str())
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("person {}", id.short())))?;
+        let row = self.store.person(id.as_str()).await?.ok_or_else(|| {
+            AppError::not_found(RuleId::NotFoundPerson, format!("person {}", id.short()))
+        })?;
         let history = self
             .store
             .entries_for_subject(&records::person_subject(id))

@@ -154,7 +154,12 @@ impl Sirm {
             .store
             .person_record(id.as_str())
             .await?
-            .ok_or_else(|| AppError::NotFound(format!("person {}", id.short())))?;
+            .ok_or_else(|| {
+                AppError::not_found(
+                    sirm_domain::RuleId::NotFoundPerson,
+                    format!("person {}", id.short()),
+                )
+            })?;
         let view = self.reveal_person(&r.person).await?;
         let erased = if view.erased {
             self.store
@@ -285,10 +290,9 @@ impl Sirm {
     /// one by one through `query_rights`, which limits and logs).
     pub async fn employer_overview(&self, who: &Principal) -> Result<EmployerOverview, AppError> {
         self.authorize(who, Permission::EmployerRecordRead).await?;
-        let code = who
-            .employer
-            .clone()
-            .ok_or_else(|| AppError::NotFound("employer".into()))?;
+        let code = who.employer.clone().ok_or_else(|| {
+            AppError::not_found(sirm_domain::RuleId::NotFoundEmployer, "employer")
+        })?;
         let mut months: Vec<EmployerMonth> = Vec::new();
         for (month, status, amounts) in self.store.employer_contributions(&code).await? {
             let due: Decimal = amounts.iter().sum();

@@ -339,7 +339,7 @@ impl Sirm {
             None => rules.region.latest(),
             Some(v) => rules.region.version(v),
         }
-        .ok_or_else(|| AppError::NotFound("no such rule set version".into()))?;
+        .ok_or_else(|| AppError::not_found(RuleId::NotFoundRuleSet, "no such rule set version"))?;
         Ok((RuleSetInfo::of(set), set.document().clone()))
     }
 

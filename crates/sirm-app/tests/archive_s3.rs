@@ -124,7 +124,7 @@ async fn s3_archive_round_trip_and_tamper_detection() {
     let missing = "0".repeat(64);
     assert!(matches!(
         a.get(&missing).await,
-        Err(sirm_app::AppError::NotFound(_))
+        Err(sirm_app::AppError::NotFound { .. })
     ));
     // Misconfiguration is a clear error.
     let no_bucket = ArchiveConfig {

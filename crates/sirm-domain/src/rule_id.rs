@@ -185,8 +185,49 @@ rule_ids! {
     DateFormat = "date.format",
     /// Two dates in the wrong order (an end before its start).
     DateOrder = "date.order",
+    /// A date that must not lie after today (a registration, an employment's
+    /// start or end, a payment received, a change already in effect).
+    DateFuture = "date.future",
+    /// A phone number that is not 7–20 characters of digits, spaces, `+`
+    /// and `-`.
+    PhoneFormat = "phone.format",
+    /// A written authorization's scope naming an item that is not a
+    /// queryable item.
+    DelegationScope = "delegation.scope",
     /// A required field left empty.
     FieldRequired = "field.required",
+    // What was not found, by kind (the English message names the thing;
+    // the pages say which kind in Chinese, never the identifier).
+    /// No such application (or not one the requester may see).
+    NotFoundApplication = "not-found.application",
+    /// No such account.
+    NotFoundAccount = "not-found.account",
+    /// No such insured person in the requester's agency.
+    NotFoundPerson = "not-found.person",
+    /// No such employer in the requester's agency.
+    NotFoundEmployer = "not-found.employer",
+    /// No such certificate.
+    NotFoundCertificate = "not-found.certificate",
+    /// No such original material (scanned document).
+    NotFoundMaterial = "not-found.material",
+    /// No such role request.
+    NotFoundRoleRequest = "not-found.role-request",
+    /// No such record, or none the requester may see.
+    NotFoundRecord = "not-found.record",
+    /// No written authorization in force for the person.
+    NotFoundAuthorization = "not-found.authorization",
+    /// No contributions assessed for the person or employer and month.
+    NotFoundContribution = "not-found.contribution",
+    /// No open employment of the person with the employer.
+    NotFoundEmployment = "not-found.employment",
+    /// No benefit (of the person, or payable in the month).
+    NotFoundBenefit = "not-found.benefit",
+    /// No such rule set version.
+    NotFoundRuleSet = "not-found.rule-set",
+    /// No signed checkpoint yet (an empty ledger).
+    NotFoundCheckpoint = "not-found.checkpoint",
+    /// No such upload job (finished long ago, or another's).
+    NotFoundUpload = "not-found.upload",
 }
 
 /// A string that is no known rule id.

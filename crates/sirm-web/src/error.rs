@@ -16,6 +16,8 @@ pub struct ApiError {
     pub code: &'static str,
     /// The rule that refused the request, when a rule did.
     pub rule: Option<RuleId>,
+    /// The parameter at fault, when one is (a form shows its label).
+    pub field: Option<String>,
     pub message: String,
 }
 
@@ -55,6 +57,10 @@ pub struct ErrorDetail {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub rule: Option<RuleId>,
+    /// The parameter at fault (e.g. `registered_on`, `phone`, `scope`,
+    /// `from`), when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
     /// Human-readable explanation naming the parameter or the rule at fault.
     pub message: String,
 }
@@ -66,6 +72,7 @@ impl ApiError {
             status,
             code,
             rule: None,
+            field: None,
             message: message.into(),
         }
     }
@@ -104,7 +111,7 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         let (status, code) = match &e {
             AppError::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
-            AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Unauthenticated { .. } => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             AppError::SecondFactorRequired => (StatusCode::UNAUTHORIZED, "second_factor_required"),
             AppError::IvrRefused => (StatusCode::UNAUTHORIZED, "ivr_refused"),
@@ -120,10 +127,15 @@ impl From<AppError> for ApiError {
                 );
             }
         };
+        let field = match &e {
+            AppError::Invalid { field, .. } => Some(field.clone()),
+            _ => None,
+        };
         ApiError {
             status,
             code,
             rule: e.rule(),
+            field,
             message: e.to_string(),
         }
     }
@@ -147,6 +159,7 @@ impl From<&sirm_app::progress::JobFailure> for ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             code: f.code,
             rule: f.rule,
+            field: None,
             message: f.message.clone(),
         }
     }
@@ -158,6 +171,7 @@ impl IntoResponse for ApiError {
             error: ErrorDetail {
                 code: self.code.to_string(),
                 rule: self.rule,
+                field: self.field,
                 message: self.message,
             },
         };

@@ -214,6 +214,7 @@ fn too_many(class: RateClass, l: &RateLimiter, wait: Duration) -> TooMany {
         status: StatusCode::TOO_MANY_REQUESTS,
         code: "rate_limited",
         rule: None,
+        field: None,
         message: format!(
             "请求过于频繁，请 {secs} 秒后再试 / too many requests from this address (limits.{}: {} per minute, burst {}); retry after {secs} s",
             class.name(),

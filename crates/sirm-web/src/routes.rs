@@ -203,6 +203,7 @@ fn csrf_refusal(kind: Kind) -> Response {
         status: StatusCode::FORBIDDEN,
         code: "csrf",
         rule: Some(RuleId::Csrf),
+        field: None,
         message: "表单已失效，请刷新页面后重试 / refused by rule csrf: the form or request is missing a valid anti-forgery token; reload the page and try again".into(),
     };
     match kind {
@@ -230,6 +231,7 @@ async fn outside_admin_networks(st: &AppState, spec: &RouteSpec, source: &str) -
         status: StatusCode::FORBIDDEN,
         code: "admin-networks",
         rule: Some(RuleId::AdminNetworks),
+        field: None,
         message: "管理功能只能从管理终端访问 / refused by rule admin-networks: administrator functions answer only the management terminals (server.admin_networks)".into(),
     };
     match spec.kind {
@@ -249,6 +251,7 @@ fn too_large(kind: Kind, class: BodyClass, max: usize) -> Response {
         status: StatusCode::PAYLOAD_TOO_LARGE,
         code: "payload_too_large",
         rule: None,
+        field: None,
         message: format!(
             "请求内容超过上限 {size} / the request exceeds the limit of {size} (cap limits.{}); nothing was kept",
             class.setting()
@@ -279,6 +282,7 @@ async fn form_csrf(req: Request) -> Result<(Request, Option<String>), Response> 
             status: StatusCode::PAYLOAD_TOO_LARGE,
             code: "payload_too_large",
             rule: None,
+            field: None,
             message: "请求内容过大或无法读取 / request body too large or unreadable".into(),
         }
         .into_response()

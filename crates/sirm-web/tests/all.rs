@@ -7,6 +7,7 @@ mod identity;
 mod mlps;
 mod operations;
 mod privacy;
+mod qa;
 mod rule_sets;
 mod security;
 mod security_followup;

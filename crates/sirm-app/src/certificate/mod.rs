@@ -194,7 +194,7 @@ pub struct Revocation {
 
 /// The one "not found" of verification: unknown and malformed codes alike.
 fn no_such_code() -> AppError {
-    AppError::NotFound("certificate".into())
+    AppError::not_found(RuleId::NotFoundCertificate, "certificate")
 }
 
 /// Code alphabet without 0/O, 1/I/L (read aloud and typed by people).
@@ -288,7 +288,7 @@ impl Sirm {
                     .allowed(channel, requester)
                     .contains(&item))
         {
-            return Err(AppError::NotFound("record".into()));
+            return Err(AppError::not_found(RuleId::NotFoundRecord, "record"));
         }
         let code = new_code();
         // The query log names the certificate (an organ states its own
@@ -439,7 +439,7 @@ impl Sirm {
             }
         }
         if kinds.is_empty() {
-            return Err(AppError::NotFound("record".into()));
+            return Err(AppError::not_found(RuleId::NotFoundRecord, "record"));
         }
         Ok(self
             .store

@@ -230,13 +230,14 @@ impl Sirm {
         who: &Principal,
         id: &str,
     ) -> Result<ApplicationRow, AppError> {
-        let app = self
-            .store
-            .application(id)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("application {id}")))?;
+        let app = self.store.application(id).await?.ok_or_else(|| {
+            AppError::not_found(RuleId::NotFoundApplication, format!("application {id}"))
+        })?;
         if app.agency != who.agency {
-            return Err(AppError::NotFound(format!("application {id}")));
+            return Err(AppError::not_found(
+                RuleId::NotFoundApplication,
+                format!("application {id}"),
+            ));
         }
         Ok(app)
     }

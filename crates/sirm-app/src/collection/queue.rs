@@ -147,7 +147,12 @@ impl Sirm {
             .materials
             .into_iter()
             .find(|m| m.sha256 == sha256)
-            .ok_or_else(|| AppError::NotFound(format!("material {sha256} of application {id}")))?;
+            .ok_or_else(|| {
+                AppError::not_found(
+                    sirm_domain::RuleId::NotFoundMaterial,
+                    format!("material {sha256} of application {id}"),
+                )
+            })?;
         let bytes = self.archive().get(sha256).await?;
         Ok((m, bytes))
     }

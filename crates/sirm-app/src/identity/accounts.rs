@@ -91,7 +91,9 @@ impl Sirm {
             .account(&username)
             .await?
             .filter(|a| a.agency == who.agency)
-            .ok_or_else(|| AppError::NotFound(format!("account {username}")))
+            .ok_or_else(|| {
+                AppError::not_found(RuleId::NotFoundAccount, format!("account {username}"))
+            })
     }
 
     /// An account `who` manages ([`Permission::AccountManage`]), of their
@@ -387,7 +389,12 @@ impl Sirm {
             .await
             .ok()
             .filter(|a| a.kind == sirm_domain::status::AccountKind::External)
-            .ok_or_else(|| AppError::NotFound(format!("external account {username}")))?;
+            .ok_or_else(|| {
+                AppError::not_found(
+                    RuleId::NotFoundAccount,
+                    format!("external account {username}"),
+                )
+            })?;
         self.issue_reset(
             who,
             &target,

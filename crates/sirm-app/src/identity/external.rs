@@ -57,11 +57,9 @@ impl Sirm {
         who: &Principal,
         id: &PersonKey,
     ) -> Result<PersonRow, AppError> {
-        let p = self
-            .store
-            .person(id.as_str())
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("person {}", id.short())))?;
+        let p = self.store.person(id.as_str()).await?.ok_or_else(|| {
+            AppError::not_found(RuleId::NotFoundPerson, format!("person {}", id.short()))
+        })?;
         if p.agency != who.agency {
             self.audit(AuditEvent::own(who, "permission.denied").denied(format!(
                 "agency-scope: person {} belongs to agency {}",
@@ -72,7 +70,10 @@ impl Sirm {
             // The same answer as a person who does not exist (object-level
             // check): another agency's records are not there for this
             // requester; the audit trail says which it was.
-            return Err(AppError::NotFound(format!("person {}", id.short())));
+            return Err(AppError::not_found(
+                RuleId::NotFoundPerson,
+                format!("person {}", id.short()),
+            ));
         }
         Ok(p)
     }
@@ -251,10 +252,10 @@ impl Sirm {
             .employer_exists(employer.as_str(), &who.agency)
             .await?
         {
-            return Err(AppError::NotFound(format!(
-                "employer {employer} in agency {}",
-                who.agency
-            )));
+            return Err(AppError::not_found(
+                RuleId::NotFoundEmployer,
+                format!("employer {employer} in agency {}", who.agency),
+            ));
         }
         let a = AccountCreated {
             username: username.clone(),
@@ -283,19 +284,8 @@ impl Sirm {
         document_sha256: &str,
     ) -> Result<String, AppError> {
         self.authorize(who, Permission::ExternalActivate).await?;
-        let person = &self.person_key(person)?;
-        self.person_of_agency(who, person).await?;
-        let target = self
-            .store
-            .account(delegate)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("account {delegate}")))?;
-        if target.kind != sirm_domain::status::AccountKind::External {
-            return Err(AppError::forbidden(
-                RuleId::StaffExternal,
-                format!("{delegate} is a staff account; a delegate must be an external account"),
-            ));
-        }
+        // What was typed first, then what is recorded.
+        let scope = delegation_scope(scope)?;
         if valid_until < valid_from {
             return Err(AppError::invalid_by(
                 "valid_until",
@@ -303,16 +293,21 @@ impl Sirm {
                 "is before valid_from",
             ));
         }
-        if scope.is_empty() || scope.iter().any(|s| s.trim().is_empty()) {
-            return Err(AppError::invalid(
-                "scope",
-                "name at least one queryable item",
-            ));
-        }
         if document_sha256.len() != 64 || !document_sha256.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(AppError::invalid(
                 "document_sha256",
                 "must be the 64-hex-digit SHA-256 of the scanned authorization",
+            ));
+        }
+        let person = &self.person_key(person)?;
+        self.person_of_agency(who, person).await?;
+        let target = self.store.account(delegate).await?.ok_or_else(|| {
+            AppError::not_found(RuleId::NotFoundAccount, format!("account {delegate}"))
+        })?;
+        if target.kind != sirm_domain::status::AccountKind::External {
+            return Err(AppError::forbidden(
+                RuleId::StaffExternal,
+                format!("{delegate} is a staff account; a delegate must be an external account"),
             ));
         }
         let mut raw = [0u8; 6];
@@ -322,7 +317,7 @@ impl Sirm {
             delegation_id: id.clone(),
             person_id: person.clone(),
             delegate_username: target.username.clone(),
-            scope: scope.to_vec(),
+            scope,
             valid_from,
             valid_until,
             document_sha256: document_sha256.to_lowercase(),
@@ -341,5 +336,63 @@ impl Sirm {
         )?;
         self.append(vec![d, ev]).await?;
         Ok(id)
+    }
+}
+
+/// The items of a written authorization's scope: each a queryable item
+/// (`registration`, `employment`, `contributions`, `account`, `benefit`),
+/// at least one, each once, in the order given. An unknown item is refused
+/// naming the known ones; nothing is guessed.
+fn delegation_scope(scope: &[String]) -> Result<Vec<String>, AppError> {
+    use crate::config::query::Item;
+    let known = || {
+        Item::ALL
+            .iter()
+            .map(|i| i.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut items: Vec<Item> = Vec::new();
+    for s in scope.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let item = Item::parse(&s.to_lowercase()).ok_or_else(|| {
+            AppError::invalid_by(
+                "scope",
+                RuleId::DelegationScope,
+                format!("{s:?} is not a queryable item; the items are {}", known()),
+            )
+        })?;
+        if !items.contains(&item) {
+            items.push(item);
+        }
+    }
+    if items.is_empty() {
+        return Err(AppError::invalid_by(
+            "scope",
+            RuleId::FieldRequired,
+            format!("name at least one queryable item ({})", known()),
+        ));
+    }
+    Ok(items.into_iter().map(|i| i.as_str().to_string()).collect())
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::*;
+
+    #[test]
+    fn a_scope_names_known_items_only() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            delegation_scope(&s(&[" contributions", "benefit", "contributions"])).unwrap(),
+            s(&["contributions", "benefit"])
+        );
+        for (bad, rule) in [
+            (s(&["contributions", "salary"]), RuleId::DelegationScope),
+            (s(&["", " "]), RuleId::FieldRequired),
+        ] {
+            let e = delegation_scope(&bad).unwrap_err();
+            assert_eq!(e.rule(), Some(rule), "{bad:?}");
+            assert!(e.to_string().contains("registration, employment"), "{e}");
+        }
     }
 }

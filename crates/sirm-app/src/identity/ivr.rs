@@ -182,7 +182,7 @@ impl Sirm {
             .query_rights(&who, crate::query::Channel::Telephone, &id, None)
             .await
             .map_err(|e| match e {
-                AppError::NotFound(_) => AppError::IvrRefused,
+                AppError::NotFound { .. } => AppError::IvrRefused,
                 other => other,
             })?
             .record;

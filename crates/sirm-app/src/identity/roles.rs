@@ -104,11 +104,19 @@ impl Sirm {
             .await?
             .into_iter()
             .find(|r| r.request_id == request_id)
-            .ok_or_else(|| AppError::NotFound(format!("role request {request_id}")))?;
+            .ok_or_else(|| {
+                AppError::not_found(
+                    RuleId::NotFoundRoleRequest,
+                    format!("role request {request_id}"),
+                )
+            })?;
         // Another agency's request is the same "not found" as a missing one.
-        self.account_or_404(who, &req.username)
-            .await
-            .map_err(|_| AppError::NotFound(format!("role request {request_id}")))?;
+        self.account_or_404(who, &req.username).await.map_err(|_| {
+            AppError::not_found(
+                RuleId::NotFoundRoleRequest,
+                format!("role request {request_id}"),
+            )
+        })?;
         let reason = if reason.trim().is_empty() && approve {
             "approved"
         } else {

@@ -421,7 +421,10 @@ impl Sirm {
                 "the personal data of {} was erased",
                 pk.short()
             ))),
-            None => Err(AppError::NotFound(format!("person {}", pk.short()))),
+            None => Err(AppError::not_found(
+                sirm_domain::RuleId::NotFoundPerson,
+                format!("person {}", pk.short()),
+            )),
         }
     }
 
@@ -430,7 +433,22 @@ impl Sirm {
         &self,
         d: &PersonDetails,
     ) -> Result<PersonRegistration, AppError> {
+        // Every check before the person's data key is made: a refused
+        // registration leaves nothing behind.
         d.validate().map_err(AppError::invalid_record)?;
+        sirm_domain::records::check_not_future(
+            "registered_on",
+            d.registered_on,
+            crate::clock::today(),
+        )
+        .map_err(AppError::invalid_record)?;
+        if d.registered_on < d.id.birth_date() {
+            return Err(AppError::invalid_by(
+                "registered_on",
+                sirm_domain::RuleId::DateOrder,
+                "is before the birth date in the ID number",
+            ));
+        }
         let vault = self.vault()?;
         let dek = self.live_data_key(&vault.person_key(&d.id), true).await?;
         vault.seal_details(&dek, d)
@@ -438,15 +456,7 @@ impl Sirm {
 
     /// Seals a change of details as the clerk entered it.
     pub async fn seal_change(&self, d: &PersonChangeDetails) -> Result<PersonChange, AppError> {
-        for (f, v, max) in [
-            ("name", &d.name, 100),
-            ("address", &d.address, 400),
-            ("phone", &d.phone, 30),
-        ] {
-            if let Some(v) = v {
-                sirm_domain::records::check_text(f, v, max).map_err(AppError::invalid_record)?;
-            }
-        }
+        d.validate().map_err(AppError::invalid_record)?;
         let vault = self.vault()?;
         let pk = vault.person_key(&d.id);
         let dek = self.live_data_key(&pk, false).await?;

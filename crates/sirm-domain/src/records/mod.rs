@@ -382,6 +382,35 @@ pub fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), Re
     Ok(())
 }
 
+/// A date that records what has happened (a registration, an employment's
+/// start or end, a payment received, a change in effect): not after `today`
+/// (the agency's date, given by the caller: the domain reads no clock).
+pub fn check_not_future(
+    field: &'static str,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), RecordError> {
+    if date > today {
+        return Err(RecordError::Future { field, date, today });
+    }
+    Ok(())
+}
+
+/// A phone number: 7–20 characters (trimmed) of digits, spaces, `+` and
+/// `-`, at least one of them a digit.
+pub fn check_phone(field: &'static str, value: &str) -> Result<(), RecordError> {
+    let t = value.trim();
+    if t.is_empty() {
+        return Err(RecordError::Empty { field });
+    }
+    let n = t.chars().count();
+    let allowed = |c: char| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-');
+    if !(7..=20).contains(&n) || !t.chars().all(allowed) || !t.chars().any(|c| c.is_ascii_digit()) {
+        return Err(RecordError::Phone { field });
+    }
+    Ok(())
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RecordError {
     #[error("{field}: must not be empty")]
@@ -398,6 +427,16 @@ pub enum RecordError {
         field: &'static str,
         message: String,
     },
+    /// A date after today where only a date that has come is accepted.
+    #[error("{field}: {date} is in the future (today is {today})")]
+    Future {
+        field: &'static str,
+        date: NaiveDate,
+        today: NaiveDate,
+    },
+    /// A phone number of the wrong form.
+    #[error("{field}: not a phone number (7–20 characters: digits, spaces, + and -)")]
+    Phone { field: &'static str },
     /// Any other value out of its range or set.
     #[error("{field}: {message}")]
     Value {
@@ -414,6 +453,8 @@ impl RecordError {
             | RecordError::TooLong { field, .. }
             | RecordError::ControlChar { field }
             | RecordError::Order { field, .. }
+            | RecordError::Future { field, .. }
+            | RecordError::Phone { field }
             | RecordError::Value { field, .. } => field,
             RecordError::IndustryClass(_) => "industry_class",
         }
@@ -424,6 +465,8 @@ impl RecordError {
         match self {
             RecordError::Empty { .. } => Some(crate::RuleId::FieldRequired),
             RecordError::Order { .. } => Some(crate::RuleId::DateOrder),
+            RecordError::Future { .. } => Some(crate::RuleId::DateFuture),
+            RecordError::Phone { .. } => Some(crate::RuleId::PhoneFormat),
             _ => None,
         }
     }
@@ -451,10 +494,101 @@ impl PersonDetails {
     pub fn validate(&self) -> Result<(), RecordError> {
         check_text("name", &self.name, 100)?;
         check_text("address", &self.address, 400)?;
-        check_text("phone", &self.phone, 30)?;
+        check_phone("phone", &self.phone)?;
+        Ok(())
+    }
+}
+
+impl PersonChangeDetails {
+    /// The new text of each field changed, checked as at registration.
+    pub fn validate(&self) -> Result<(), RecordError> {
+        if let Some(name) = &self.name {
+            check_text("name", name, 100)?;
+        }
+        if let Some(address) = &self.address {
+            check_text("address", address, 400)?;
+        }
+        if let Some(phone) = &self.phone {
+            check_phone("phone", phone)?;
+        }
         Ok(())
     }
 }
 
 mod rights;
 pub use rights::*;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().expect("date")
+    }
+
+    #[test]
+    fn a_date_that_has_not_come_is_refused_by_its_rule() {
+        let today = day("2026-12-05");
+        assert_eq!(check_not_future("registered_on", today, today), Ok(()));
+        assert_eq!(
+            check_not_future("registered_on", day("2020-01-01"), today),
+            Ok(())
+        );
+        let e = check_not_future("registered_on", day("2099-01-01"), today).unwrap_err();
+        assert_eq!(e.field(), "registered_on");
+        assert_eq!(e.rule(), Some(crate::RuleId::DateFuture));
+        assert!(e.to_string().contains("2099-01-01"), "{e}");
+    }
+
+    #[test]
+    fn phone_numbers_are_digits_spaces_plus_and_minus() {
+        for ok in [
+            "13800001111",
+            "+86 10 8888-6666",
+            "010-1234567",
+            " 1234567 ",
+        ] {
+            assert_eq!(check_phone("phone", ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "abc",
+            "123456",
+            "1380000111a",
+            "+-- -- --",
+            "123456789012345678901",
+            "１３８００００１１１１",
+        ] {
+            let e = check_phone("phone", bad).unwrap_err();
+            assert_eq!(e.rule(), Some(crate::RuleId::PhoneFormat), "{bad}");
+            assert_eq!(e.field(), "phone");
+        }
+        assert_eq!(
+            check_phone("phone", "  ").unwrap_err().rule(),
+            Some(crate::RuleId::FieldRequired)
+        );
+    }
+
+    #[test]
+    fn registration_and_change_check_the_phone() {
+        let d = PersonDetails {
+            id: "11010519491231002X".parse().expect("id"),
+            name: "王小明".into(),
+            address: "北京市朝阳区建国路8号".into(),
+            phone: "abc".into(),
+            registered_on: day("2020-01-01"),
+        };
+        assert_eq!(
+            d.validate().unwrap_err().rule(),
+            Some(crate::RuleId::PhoneFormat)
+        );
+        let c = PersonChangeDetails {
+            id: d.id.clone(),
+            effective_on: day("2020-01-01"),
+            reason: "搬家".into(),
+            name: None,
+            address: None,
+            phone: Some("abc".into()),
+        };
+        assert_eq!(c.validate().unwrap_err().field(), "phone");
+    }
+}

@@ -88,6 +88,7 @@ pub async fn submit(
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
             code: "invalid_parameter",
             rule: None,
+            field: None,
             message: "expected a request with Content-Type: application/json".into(),
         });
     }
@@ -162,15 +163,40 @@ pub async fn decide(
     Ok(Json(serde_json::json!({ "status": status })).into_response())
 }
 
-/// The maintenance log (Art 12).
-#[utoipa::path(get, path = "/api/v1/maintenance-log", tag = "collection", responses((status = 200)))]
+/// Filters of the maintenance log in a URL (no subject: a person's ID
+/// number never goes into a URL).
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+pub struct LogFilter {
+    /// First local (UTC+8) day, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Last local (UTC+8) day, `YYYY-MM-DD`.
+    pub to: Option<String>,
+    /// Username of a responsible person.
+    pub officer: Option<String>,
+}
+
+/// The maintenance log (Art 12); a malformed `from` or `to` is refused
+/// (400, rule `date.format`, naming the field).
+#[utoipa::path(get, path = "/api/v1/maintenance-log", tag = "collection", params(LogFilter), responses((status = 200), (status = 400)))]
 pub async fn maintenance_log(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,
+    axum::extract::Query(q): axum::extract::Query<LogFilter>,
 ) -> Result<Response, ApiError> {
+    let officer = q
+        .officer
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
     Ok(Json(
         st.sirm
-            .maintenance_log(&c.principal, None, None, None, None)
+            .maintenance_log(
+                &c.principal,
+                None,
+                q.from.as_deref(),
+                q.to.as_deref(),
+                officer,
+            )
             .await?,
     )
     .into_response())

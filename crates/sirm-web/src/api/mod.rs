@@ -73,6 +73,7 @@ pub async fn not_found(headers: axum::http::HeaderMap) -> axum::response::Respon
         status: StatusCode::NOT_FOUND,
         code: "not_found",
         rule: None,
+        field: None,
         message: "no such page or route (not found)".into(),
     };
     let wants_html = headers

@@ -51,6 +51,7 @@ pub fn too_large(field: &str, cap: &Cap) -> ApiError {
         status: StatusCode::PAYLOAD_TOO_LARGE,
         code: "payload_too_large",
         rule: None,
+        field: Some(field.to_string()),
         message: format!(
             "文件超过上限 {mib} MiB / the file exceeds the limit of {mib} MiB (field {field}, cap {setting})",
             mib = cap.mib,
@@ -65,6 +66,7 @@ pub fn material_too_large(file: &str, mib: u64) -> ApiError {
         status: StatusCode::PAYLOAD_TOO_LARGE,
         code: "payload_too_large",
         rule: None,
+        field: Some("material".into()),
         message: format!(
             "材料超过上限 {mib} MiB / the material exceeds the limit of {mib} MiB (field material, {file})"
         ),
@@ -131,6 +133,7 @@ pub async fn text(
                         status: StatusCode::PAYLOAD_TOO_LARGE,
                         code: "payload_too_large",
                         rule: None,
+                        field: Some(name.to_string()),
                         message: format!(
                             "字段超过上限 {kib} KiB / the field exceeds the limit of {kib} KiB (field {name}, cap limits.form_kib)",
                             kib = max / 1024

@@ -81,7 +81,12 @@ pub(crate) fn subject_id(
         .person_id
         .as_deref()
         .and_then(|p| p.parse().ok())
-        .ok_or_else(|| ApiError::from(sirm_app::AppError::NotFound("record".into())))
+        .ok_or_else(|| {
+            ApiError::from(sirm_app::AppError::not_found(
+                sirm_domain::RuleId::NotFoundRecord,
+                "record",
+            ))
+        })
 }
 
 async fn view(

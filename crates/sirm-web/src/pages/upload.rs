@@ -174,8 +174,9 @@ pub async fn job_page(
         .map(|j| j.view())
         .filter(|v| visible(v, &c))
     else {
-        return super::error_page(ApiError::from(sirm_app::AppError::NotFound(
-            "upload job".into(),
+        return super::error_page(ApiError::from(sirm_app::AppError::not_found(
+            sirm_domain::RuleId::NotFoundUpload,
+            "upload job",
         )));
     };
     let (refresh, body) = match &view.finished {
@@ -256,6 +257,11 @@ pub async fn job_api(
         .get(&upload_job(&token))
         .map(|j| j.view())
         .filter(|v| visible(v, &c))
-        .ok_or_else(|| ApiError::from(sirm_app::AppError::NotFound("upload job".into())))?;
+        .ok_or_else(|| {
+            ApiError::from(sirm_app::AppError::not_found(
+                sirm_domain::RuleId::NotFoundUpload,
+                "upload job",
+            ))
+        })?;
     Ok(axum::Json(view).into_response())
 }

@@ -77,7 +77,7 @@ async fn verify(loc: &Location, args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     let v = match result {
         Ok(v) => v,
-        Err(sirm_app::AppError::NotFound(_)) => {
+        Err(sirm_app::AppError::NotFound { .. }) => {
             println!("NOT FOUND: no certificate was issued with this code");
             return Ok(ExitCode::from(2));
         }

@@ -16,7 +16,7 @@ fn is_refusal(e: &AppError) -> bool {
         AppError::Invalid { .. }
             | AppError::Forbidden { .. }
             | AppError::Conflict { .. }
-            | AppError::NotFound(_)
+            | AppError::NotFound { .. }
             | AppError::Unauthenticated { .. }
             | AppError::SecondFactorRequired
     )

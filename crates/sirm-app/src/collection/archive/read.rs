@@ -30,7 +30,10 @@ impl Archive {
             self.path_of(sha256)
         };
         if !path.exists() {
-            return Err(AppError::NotFound(format!("material {sha256}")));
+            return Err(AppError::not_found(
+                sirm_domain::RuleId::NotFoundMaterial,
+                format!("material {sha256}"),
+            ));
         }
         let mut scratch = None;
         let path = match &self.sealer {
@@ -43,8 +46,12 @@ impl Archive {
             }
             None => path,
         };
-        let mut f = std::fs::File::open(&path)
-            .map_err(|_| AppError::NotFound(format!("material {sha256}")))?;
+        let mut f = std::fs::File::open(&path).map_err(|_| {
+            AppError::not_found(
+                sirm_domain::RuleId::NotFoundMaterial,
+                format!("material {sha256}"),
+            )
+        })?;
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; 1 << 16];
         loop {
@@ -162,7 +169,12 @@ impl Archive {
     /// The object (S3) holding `sha256`; not found when there is no remote
     /// store or no such object.
     async fn get_remote(&self, sha256: &str) -> Result<object_store::GetResult, AppError> {
-        let missing = || AppError::NotFound(format!("material {sha256}"));
+        let missing = || {
+            AppError::not_found(
+                sirm_domain::RuleId::NotFoundMaterial,
+                format!("material {sha256}"),
+            )
+        };
         let Some(store) = &self.remote else {
             return Err(missing());
         };
@@ -247,7 +259,12 @@ impl Archive {
         let bytes = if self.remote.is_some() {
             self.fetch(sha256).await?
         } else {
-            std::fs::read(&path).map_err(|_| AppError::NotFound(format!("material {sha256}")))?
+            std::fs::read(&path).map_err(|_| {
+                AppError::not_found(
+                    sirm_domain::RuleId::NotFoundMaterial,
+                    format!("material {sha256}"),
+                )
+            })?
         };
         let bytes = match &self.sealer {
             Some(s) => s.open_bytes(sha256, &bytes, &path)?,

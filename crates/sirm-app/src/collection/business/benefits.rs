@@ -59,6 +59,10 @@ impl Business for Status {
     const NAME_ZH: &'static str = "待遇暂停 / 终止";
     type Data = BenefitStatusChange;
 
+    fn past_dates(d: &Self::Data) -> Vec<(&'static str, chrono::NaiveDate)> {
+        vec![("effective_on", d.effective_on)]
+    }
+
     async fn check(sirm: &Sirm, who: &Principal, b: &BenefitStatusChange) -> Result<(), AppError> {
         person_of_agency(sirm, who, &b.id).await?;
         if b.status == BenefitStatus::Granted {
@@ -69,7 +73,10 @@ impl Business for Status {
         }
         records::check_text("reason", &b.reason, 400).map_err(AppError::invalid_record)?;
         match sirm.store.benefit_of(b.id.as_str()).await? {
-            None => Err(AppError::NotFound(format!("a benefit of {}", b.id.short()))),
+            None => Err(AppError::not_found(
+                RuleId::NotFoundBenefit,
+                format!("a benefit of {}", b.id.short()),
+            )),
             Some((BenefitStatus::Terminated, ..)) => Err(AppError::conflict_by(
                 RuleId::AlreadyDone,
                 format!("the benefit of {} is already terminated", b.id.short()),
@@ -120,11 +127,9 @@ impl Sirm {
         &self,
         id: &sirm_domain::id::PersonKey,
     ) -> Result<chrono::NaiveDate, AppError> {
-        let row = self
-            .store
-            .person(id.as_str())
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("person {}", id.short())))?;
+        let row = self.store.person(id.as_str()).await?.ok_or_else(|| {
+            AppError::not_found(RuleId::NotFoundPerson, format!("person {}", id.short()))
+        })?;
         Ok(row.birth_date)
     }
 }

@@ -210,9 +210,10 @@ impl Sirm {
             .await?
         {
             Some(_) => Ok(()),
-            None => Err(AppError::NotFound(format!(
-                "employer {credit_code} in agency {agency}"
-            ))),
+            None => Err(AppError::not_found(
+                RuleId::NotFoundEmployer,
+                format!("employer {credit_code} in agency {agency}"),
+            )),
         }
     }
 
@@ -225,7 +226,10 @@ impl Sirm {
             .employer_class(credit_code.as_str(), agency)
             .await?
             .ok_or_else(|| {
-                AppError::NotFound(format!("employer {credit_code} in agency {agency}"))
+                AppError::not_found(
+                    RuleId::NotFoundEmployer,
+                    format!("employer {credit_code} in agency {agency}"),
+                )
             })?;
         u8::try_from(class)
             .ok()

@@ -44,6 +44,10 @@ impl<C: Corrects> Business for C {
         C::Change::drafts(sirm, data, actor).await
     }
 
+    fn past_dates(data: &Self::Data) -> Vec<(&'static str, chrono::NaiveDate)> {
+        C::Change::past_dates(data)
+    }
+
     fn subject(data: &Self::Data, drafts: &[EntryDraft]) -> String {
         C::Change::subject(data, drafts)
     }
@@ -98,7 +102,8 @@ impl Business for ContributionCorrect {
             .contribution_month(c.id.as_str(), &c.month.to_string())
             .await?
         {
-            None => Err(AppError::NotFound(format!(
+            None => Err(AppError::not_found(
+RuleId::NotFoundContribution,format!(
                 "contributions of {} for {}",
                 c.id.short(),
                 c.month
@@ -181,7 +186,10 @@ async fn correct_contribution(
         .contribution_month(k.id.as_str(), &k.month.to_string())
         .await?
         .ok_or_else(|| {
-            AppError::NotFound(format!("contributions of {} for {}", k.id.short(), k.month))
+            AppError::not_found(
+                RuleId::NotFoundContribution,
+                format!("contributions of {} for {}", k.id.short(), k.month),
+            )
         })?;
     let credit_code: sirm_domain::id::CreditCode = credit_code
         .parse()

@@ -16,6 +16,10 @@ impl Business for EmploymentStarts {
     const NAME_ZH: &'static str = "增员（就业登记）";
     type Data = EmploymentStart;
 
+    fn past_dates(d: &Self::Data) -> Vec<(&'static str, chrono::NaiveDate)> {
+        vec![("start_on", d.start_on)]
+    }
+
     async fn check(sirm: &Sirm, who: &Principal, e: &EmploymentStart) -> Result<(), AppError> {
         person_of_agency(sirm, who, &e.id).await?;
         if e.start_on < sirm.birth_date_of(&e.id).await? {
@@ -60,6 +64,10 @@ impl Business for EmploymentEnds {
     const NAME_ZH: &'static str = "减员（终止就业）";
     type Data = EmploymentEnd;
 
+    fn past_dates(d: &Self::Data) -> Vec<(&'static str, chrono::NaiveDate)> {
+        vec![("end_on", d.end_on)]
+    }
+
     async fn check(sirm: &Sirm, who: &Principal, e: &EmploymentEnd) -> Result<(), AppError> {
         person_of_agency(sirm, who, &e.id).await?;
         let open = sirm
@@ -69,11 +77,14 @@ impl Business for EmploymentEnds {
             .into_iter()
             .find(|j| j.credit_code == e.credit_code.as_str() && j.end_on.is_none())
             .ok_or_else(|| {
-                AppError::NotFound(format!(
-                    "an open employment of {} with {}",
-                    e.id.short(),
-                    e.credit_code
-                ))
+                AppError::not_found(
+                    RuleId::NotFoundEmployment,
+                    format!(
+                        "an open employment of {} with {}",
+                        e.id.short(),
+                        e.credit_code
+                    ),
+                )
             })?;
         if e.end_on < open.start_on {
             return Err(AppError::invalid_by(

@@ -66,6 +66,14 @@ pub(crate) trait Business {
         actor: &str,
     ) -> impl Future<Output = Result<Vec<EntryDraft>, AppError>> + Send;
 
+    /// The dates of the record that say what has happened (a registration,
+    /// an employment's start or end, a payment received, a change in
+    /// effect), by field: none may lie after today. Default: none (dates
+    /// that may lie ahead, such as a delegation's end, are not listed).
+    fn past_dates(_data: &Self::Data) -> Vec<(&'static str, chrono::NaiveDate)> {
+        Vec::new()
+    }
+
     /// The subject an application of this type is about. Default: the
     /// subject of its first entry.
     fn subject(_data: &Self::Data, drafts: &[EntryDraft]) -> String {
@@ -107,6 +115,11 @@ pub(crate) async fn validate_as<B: Business>(
     data: &serde_json::Value,
 ) -> Result<Validated, AppError> {
     let rec: B::Data = parse(data)?;
+    let today = crate::clock::today();
+    for (field, date) in B::past_dates(&rec) {
+        sirm_domain::records::check_not_future(field, date, today)
+            .map_err(AppError::invalid_record)?;
+    }
     B::check(sirm, who, &rec).await?;
     // Build the drafts once: they carry every field check and, for
     // contributions, the computation itself.

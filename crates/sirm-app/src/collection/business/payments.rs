@@ -18,16 +18,23 @@ impl Business for ContributionPayment {
     const NAME_ZH: &'static str = "缴费到账确认";
     type Data = ContributionPaid;
 
+    fn past_dates(d: &Self::Data) -> Vec<(&'static str, chrono::NaiveDate)> {
+        vec![("paid_on", d.paid_on)]
+    }
+
     async fn check(sirm: &Sirm, _who: &Principal, p: &ContributionPaid) -> Result<(), AppError> {
         let rows = sirm
             .store
             .assessed_amounts(p.credit_code.as_str(), &p.month.to_string())
             .await?;
         if rows.is_empty() {
-            return Err(AppError::NotFound(format!(
-                "assessed contributions of {} for {}",
-                p.credit_code, p.month
-            )));
+            return Err(AppError::not_found(
+                RuleId::NotFoundContribution,
+                format!(
+                    "assessed contributions of {} for {}",
+                    p.credit_code, p.month
+                ),
+            ));
         }
         if rows
             .iter()
@@ -100,10 +107,10 @@ impl Business for PaymentRun {
             .await?
             .is_empty()
         {
-            return Err(AppError::NotFound(format!(
-                "a benefit payable for {}",
-                r.month
-            )));
+            return Err(AppError::not_found(
+                RuleId::NotFoundBenefit,
+                format!("a benefit payable for {}", r.month),
+            ));
         }
         Ok(())
     }

@@ -25,6 +25,10 @@ impl Business for PersonRegister {
     const NAME_ZH: &'static str = "参保登记";
     type Data = PersonRegistration;
 
+    fn past_dates(d: &Self::Data) -> Vec<(&'static str, chrono::NaiveDate)> {
+        vec![("registered_on", d.registered_on)]
+    }
+
     async fn protect(sirm: &Sirm, data: serde_json::Value) -> Result<serde_json::Value, AppError> {
         let d: records::PersonDetails = parse(&data)?;
         serde_json::to_value(sirm.seal_registration(&d).await?)
@@ -56,6 +60,10 @@ pub(crate) struct PersonChangeOf;
 impl Business for PersonChangeOf {
     const NAME_ZH: &'static str = "个人信息变更";
     type Data = PersonChange;
+
+    fn past_dates(d: &Self::Data) -> Vec<(&'static str, chrono::NaiveDate)> {
+        vec![("effective_on", d.effective_on)]
+    }
 
     async fn protect(sirm: &Sirm, data: serde_json::Value) -> Result<serde_json::Value, AppError> {
         protect_person_change(sirm, data).await
@@ -90,6 +98,10 @@ impl Business for EmployerRegister {
     const NAME_ZH: &'static str = "用人单位登记";
     type Data = EmployerRegistration;
 
+    fn past_dates(d: &Self::Data) -> Vec<(&'static str, chrono::NaiveDate)> {
+        vec![("registered_on", d.registered_on)]
+    }
+
     async fn check(sirm: &Sirm, who: &Principal, e: &EmployerRegistration) -> Result<(), AppError> {
         if sirm
             .store
@@ -120,6 +132,10 @@ impl Business for EmployerChangeOf {
     const NAME_ZH: &'static str = "用人单位变更登记";
     type Data = EmployerChange;
 
+    fn past_dates(d: &Self::Data) -> Vec<(&'static str, chrono::NaiveDate)> {
+        vec![("effective_on", d.effective_on)]
+    }
+
     async fn check(sirm: &Sirm, who: &Principal, e: &EmployerChange) -> Result<(), AppError> {
         employer_of_agency(sirm, who, &e.credit_code).await
     }
@@ -139,6 +155,10 @@ pub(crate) struct EmployerDeregister;
 impl Business for EmployerDeregister {
     const NAME_ZH: &'static str = "用人单位注销登记";
     type Data = EmployerDeregistration;
+
+    fn past_dates(d: &Self::Data) -> Vec<(&'static str, chrono::NaiveDate)> {
+        vec![("effective_on", d.effective_on)]
+    }
 
     async fn check(
         sirm: &Sirm,
@@ -168,10 +188,10 @@ pub(crate) async fn employer_of_agency(
         .employer_exists(credit_code.as_str(), &who.agency)
         .await?
     {
-        return Err(AppError::NotFound(format!(
-            "employer {credit_code} in agency {}",
-            who.agency
-        )));
+        return Err(AppError::not_found(
+            RuleId::NotFoundEmployer,
+            format!("employer {credit_code} in agency {}", who.agency),
+        ));
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use sirm_domain::id::{CreditCode, ResidentId};
 
 use super::super::ui::{csrf, page, t, FieldKind};
-use super::super::ui::{outcome_notice, FormField, Input};
+use super::super::ui::{field_error_notice, outcome_notice, FormField, Input, Outcome};
 use super::{outcome, with_status, Msg};
 use crate::error::parse_id;
 use crate::routes::Caller;
@@ -94,6 +94,46 @@ const DOCUMENT: Input = FormField::new(
 const RESET_USERNAME: Input =
     FormField::new("username", "用户名", "Username", FieldKind::Text).input();
 
+/// Every field of the counter's forms with its Chinese label: a refusal
+/// names its field by its label.
+fn labels() -> Vec<(&'static str, &'static str)> {
+    [PERSON_ID, QUERY_PIN, QUERY_PIN_CONFIRM]
+        .iter()
+        .chain(&AGENT_FIELDS)
+        .chain(&[DELEGATION_PERSON, DELEGATE, SCOPE])
+        .chain(&VALIDITY)
+        .chain(&[DOCUMENT, RESET_USERNAME])
+        .map(|i| (i.field.name, i.field.zh))
+        .collect()
+}
+
+/// What was typed into a refused form (`form`: its id), shown again with
+/// its error so that nothing has to be typed twice. Never a PIN or a
+/// password: those are typed again.
+#[derive(Default)]
+struct Typed {
+    form: &'static str,
+    values: Vec<(&'static str, String)>,
+}
+
+impl Typed {
+    fn new(form: &'static str, values: &[(&'static str, &str)]) -> Self {
+        Typed {
+            form,
+            values: values.iter().map(|(n, v)| (*n, v.to_string())).collect(),
+        }
+    }
+
+    /// The value typed into field `name` of form `form`, if that form was
+    /// the one refused.
+    fn of(&self, form: &str, name: &str) -> Option<&str> {
+        (self.form == form)
+            .then(|| self.values.iter().find(|(n, _)| *n == name))
+            .flatten()
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// The clerk's confirmation that the person's ID document was checked.
 fn id_checked() -> Markup {
     html! {
@@ -104,16 +144,19 @@ fn id_checked() -> Markup {
     }
 }
 
-async fn counter_page(c: &Caller, msg: Msg) -> Response {
+async fn counter_page(c: &Caller, msg: Msg, typed: &Typed) -> Response {
     let token = &c.csrf;
     let body = html! {
         h1 { (t("柜台服务", "Counter services")) }
-        (outcome_notice(&msg))
+        @match &msg {
+            Some(Outcome::Err(e)) => (field_error_notice(e, &labels())),
+            other => (outcome_notice(other)),
+        }
         fieldset {
             legend { (t("发放网上账户激活码", "Issue a portal activation code")) }
             form method="post" action="/counter/activation" id="activation" {
                 (csrf(token))
-                (PERSON_ID.empty())
+                (PERSON_ID.render(typed.of("activation", "id")))
                 (id_checked())
                 button { (t("发放", "Issue")) }
             }
@@ -122,7 +165,7 @@ async fn counter_page(c: &Caller, msg: Msg) -> Response {
             legend { (t("设置电话查询密码", "Set the telephone query PIN")) }
             form method="post" action="/counter/query-pin" id="query-pin" autocomplete="off" {
                 (csrf(token))
-                (PERSON_ID.empty())
+                (PERSON_ID.render(typed.of("query-pin", "id")))
                 (QUERY_PIN.empty())
                 (QUERY_PIN_CONFIRM.empty())
                 (id_checked())
@@ -139,7 +182,7 @@ async fn counter_page(c: &Caller, msg: Msg) -> Response {
             legend { (t("用人单位经办人账户", "Employer agent account")) }
             form method="post" action="/counter/employer-agent" id="employer-agent" {
                 (csrf(token))
-                @for f in &AGENT_FIELDS { (f.empty()) }
+                @for f in &AGENT_FIELDS { (f.render(typed.of("employer-agent", f.field.name))) }
                 button { (t("创建", "Create")) }
             }
         }
@@ -147,11 +190,11 @@ async fn counter_page(c: &Caller, msg: Msg) -> Response {
             legend { (t("登记书面委托", "Record a written authorization")) }
             form method="post" action="/counter/delegation" id="delegation" {
                 (csrf(token))
-                (DELEGATION_PERSON.empty())
-                (DELEGATE.empty())
-                (SCOPE.render(Some("registration,contributions")))
-                @for f in &VALIDITY { (f.empty()) }
-                (DOCUMENT.empty())
+                (DELEGATION_PERSON.render(typed.of("delegation", "person")))
+                (DELEGATE.render(typed.of("delegation", "delegate")))
+                (SCOPE.render(typed.of("delegation", "scope").or(Some("registration,contributions"))))
+                @for f in &VALIDITY { (f.render(typed.of("delegation", f.field.name))) }
+                (DOCUMENT.render(typed.of("delegation", "document_sha256")))
                 button { (t("登记", "Record")) }
             }
         }
@@ -164,7 +207,7 @@ async fn counter_page(c: &Caller, msg: Msg) -> Response {
             }
             form method="post" action="/counter/password-reset" id="counter-reset" {
                 (csrf(token))
-                (RESET_USERNAME.empty())
+                (RESET_USERNAME.render(typed.of("counter-reset", "username")))
                 (id_checked())
                 button { (t("发放重置码", "Issue a reset code")) }
             }
@@ -174,7 +217,7 @@ async fn counter_page(c: &Caller, msg: Msg) -> Response {
 }
 
 pub async fn counter(Extension(c): Extension<Caller>) -> Response {
-    counter_page(&c, None).await
+    counter_page(&c, None, &Typed::default()).await
 }
 
 #[derive(Deserialize)]
@@ -192,7 +235,8 @@ pub async fn issue_activation(
         st.sirm.issue_activation_code(&c.principal, &id).await
     }
     .await;
-    answer(&c, res, |a| {
+    let typed = Typed::new("activation", &[("id", &f.id)]);
+    answer(&c, res, typed, |a| {
         format!(
             "激活码 activation code for {}: {} (valid until {})",
             a.person, a.code, a.expires
@@ -214,7 +258,8 @@ pub async fn counter_reset(
     Form(f): Form<CounterResetForm>,
 ) -> Response {
     let res = st.sirm.counter_reset(&c.principal, &f.username).await;
-    answer(&c, res, |r| {
+    let typed = Typed::new("counter-reset", &[("username", &f.username)]);
+    answer(&c, res, typed, |r| {
         format!(
             "{}：一次性重置码 {}（{} 前有效，请交给本人在 /reset 设置新密码）/ one-time reset code {} for {} (valid until {}; the owner chooses a new password at /reset)",
             r.username, r.code, r.expires, r.code, r.username, r.expires
@@ -246,7 +291,9 @@ pub async fn set_query_pin(
         st.sirm.set_query_pin(&c.principal, &id, &f.pin).await
     }
     .await;
-    answer(&c, res, |s| {
+    // The PINs are keyed in again by the person, never shown back.
+    let typed = Typed::new("query-pin", &[("id", &f.id)]);
+    answer(&c, res, typed, |s| {
         format!(
             "{} {} / query PIN {} for {}",
             if s.reset {
@@ -281,7 +328,15 @@ pub async fn add_employer_agent(
             .await
     }
     .await;
-    answer(&c, res, |i| {
+    let typed = Typed::new(
+        "employer-agent",
+        &[
+            ("credit_code", &f.credit_code),
+            ("username", &f.username),
+            ("display_name", &f.display_name),
+        ],
+    );
+    answer(&c, res, typed, |i| {
         format!("{}: issued password / 初始密码 {}", i.username, i.password)
     })
     .await
@@ -306,9 +361,10 @@ pub async fn record_delegation(
         let person = parse_id::<ResidentId>("person", &f.person)?;
         let from = date_field("valid_from", &f.valid_from)?;
         let until = date_field("valid_until", &f.valid_until)?;
+        // Items separated by commas (also the full-width ones), 、 or spaces.
         let scope: Vec<String> = f
             .scope
-            .split(',')
+            .split([',', '，', '、', ' '])
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .collect();
@@ -325,21 +381,39 @@ pub async fn record_delegation(
             .await
     }
     .await;
-    answer(&c, res, |id| {
+    let typed = Typed::new(
+        "delegation",
+        &[
+            ("person", &f.person),
+            ("delegate", &f.delegate),
+            ("scope", &f.scope),
+            ("valid_from", &f.valid_from),
+            ("valid_until", &f.valid_until),
+            ("document_sha256", &f.document_sha256),
+        ],
+    );
+    answer(&c, res, typed, |id| {
         format!("委托已登记 delegation recorded: {id}")
     })
     .await
 }
 
 /// The counter page after an action: its outcome in the message box, with
-/// the error's status when it failed.
+/// the error's status when it failed; a refused form shows again what was
+/// typed into it (`typed`), a done one is empty for the next person.
 async fn answer<T>(
     c: &Caller,
     res: Result<T, sirm_app::AppError>,
+    typed: Typed,
     ok: impl FnOnce(T) -> String,
 ) -> Response {
+    let typed = if res.is_err() {
+        typed
+    } else {
+        Typed::default()
+    };
     let msg = outcome(res, ok);
-    with_status(counter_page(c, msg.clone()).await, &msg)
+    with_status(counter_page(c, msg.clone(), &typed).await, &msg)
 }
 
 /// A date typed at the counter (`YYYY-MM-DD`).

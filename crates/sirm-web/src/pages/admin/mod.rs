@@ -45,7 +45,15 @@ pub(super) fn outcome<T>(res: Result<T, sirm_app::AppError>, ok: impl FnOnce(T) 
 
 // ------------------------------------------------------------------ users
 
-async fn users_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
+/// The new-account form's fields.
+const NEW_USER: [FormField; 2] = [
+    FormField::new("username", "用户名", "Username", FieldKind::Text),
+    FormField::new("display_name", "姓名", "Display name", FieldKind::Text),
+];
+
+/// The accounts page; `typed`: what a refused new-account form held, shown
+/// again with its error.
+async fn users_page(st: &AppState, c: &Caller, msg: Msg, typed: Option<&AddUser>) -> Response {
     let users = match st.sirm.list_users(&c.principal).await {
         Ok(u) => u,
         Err(e) => return super::error_page(ApiError::from(e)),
@@ -55,13 +63,18 @@ async fn users_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
     };
     let body = html! {
         h1 { (t("账户管理", "Accounts")) }
-        (outcome_notice(&msg))
+        @match &msg {
+            Some(super::ui::Outcome::Err(e)) => {
+                (super::ui::field_error_notice(e, &NEW_USER.map(|f| (f.name, f.zh))))
+            }
+            other => (outcome_notice(other)),
+        }
         fieldset {
             legend { (t("新建工作人员账户", "New staff account")) }
             form method="post" action="/admin/users" id="add-user" {
                 (csrf(&c.csrf))
-                (FormField::new("username", "用户名", "Username", FieldKind::Text).input().empty())
-                (FormField::new("display_name", "姓名", "Display name", FieldKind::Text).input().empty())
+                (NEW_USER[0].input().render(typed.map(|f| f.username.as_str())))
+                (NEW_USER[1].input().render(typed.map(|f| f.display_name.as_str())))
                 button { (t("创建", "Create")) }
             }
         }
@@ -133,7 +146,7 @@ async fn users_page(st: &AppState, c: &Caller, msg: Msg) -> Response {
 }
 
 pub async fn users(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
-    users_page(&st, &c, None).await
+    users_page(&st, &c, None, None).await
 }
 
 #[derive(Deserialize)]
@@ -147,15 +160,16 @@ pub async fn add_user(
     Extension(c): Extension<Caller>,
     Form(f): Form<AddUser>,
 ) -> Response {
-    let msg = outcome(
-        st.sirm
-            .add_user(&c.principal, &f.username, &f.display_name)
-            .await,
-        |i| {
-            format!("已创建 {}，初始密码（首次登录须修改）Created {}; issued password (must be changed at first sign-in): {}", i.username, i.username, i.password)
-        },
-    );
-    with_status(users_page(&st, &c, msg.clone()).await, &msg)
+    let res = st
+        .sirm
+        .add_user(&c.principal, &f.username, &f.display_name)
+        .await;
+    // Refused: the form again as typed; created: empty for the next one.
+    let typed = res.is_err().then_some(&f);
+    let msg = outcome(res, |i| {
+        format!("已创建 {}，初始密码（首次登录须修改）Created {}; issued password (must be changed at first sign-in): {}", i.username, i.username, i.password)
+    });
+    with_status(users_page(&st, &c, msg.clone(), typed).await, &msg)
 }
 
 #[derive(Deserialize)]
@@ -213,7 +227,7 @@ pub async fn user_action(
             "action: unknown action {other:?}"
         )))),
     };
-    with_status(users_page(&st, &c, msg.clone()).await, &msg)
+    with_status(users_page(&st, &c, msg.clone(), None).await, &msg)
 }
 
 // ---------------------------------------------------------- role requests

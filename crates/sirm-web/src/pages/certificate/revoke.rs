@@ -49,7 +49,7 @@ async fn found(st: &AppState, c: &Caller, code: &str) -> Markup {
                 button { (t("作废此证明", "Revoke this certificate")) }
             }
         },
-        Err(AppError::NotFound(_)) => not_found_html(),
+        Err(AppError::NotFound { .. }) => not_found_html(),
         Err(e) => error_notice(&ApiError::from(e)),
     }
 }

@@ -211,7 +211,7 @@ pub async fn verify_code(
 ) -> Response {
     match st.sirm.verify_certificate(&code, None, &source).await {
         Ok(v) => verify_page(&st, StatusCode::OK, checked(&v)),
-        Err(AppError::NotFound(_)) => verify_page(&st, StatusCode::NOT_FOUND, not_found_html()),
+        Err(AppError::NotFound { .. }) => verify_page(&st, StatusCode::NOT_FOUND, not_found_html()),
         Err(e) => super::super::error_page(e.into()),
     }
 }
@@ -259,7 +259,7 @@ pub async fn verify_upload(
     };
     match st.sirm.verify_certificate_file(&bytes, &source).await {
         Ok(v) => verify_page(&st, StatusCode::OK, checked(&v)),
-        Err(AppError::NotFound(_)) => verify_page(&st, StatusCode::NOT_FOUND, not_found_html()),
+        Err(AppError::NotFound { .. }) => verify_page(&st, StatusCode::NOT_FOUND, not_found_html()),
         Err(e) => {
             let e = ApiError::from(e);
             verify_page(

@@ -40,6 +40,26 @@ pub fn error_notice(e: &ApiError) -> Markup {
     }
 }
 
+/// [`error_notice`] of a form's refusal: when the error names one of the
+/// form's fields (`labels`: name → Chinese label), the Chinese sentence
+/// starts with the field's label.
+pub fn field_error_notice(e: &ApiError, labels: &[(&str, &str)]) -> Markup {
+    let label = e
+        .field
+        .as_deref()
+        .and_then(|f| labels.iter().find(|(name, _)| *name == f))
+        .map(|(_, zh)| *zh);
+    html! {
+        div class="err" id="err" {
+            strong {
+                @if let Some(l) = label { "“" (l) "”：" }
+                (zh::error_zh(e))
+            }
+            br; span.en { (e.message) }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use super::{MENU, STYLE};
 
 mod error;
 mod extra;
-pub use error::{error_notice, Outcome};
+pub use error::{error_notice, field_error_notice, Outcome};
 pub use extra::*;
 
 /// A bilingual label: Chinese first, English beside it (the language switch
@@ -45,6 +45,11 @@ pub enum FieldKind {
     Text,
     Number,
     Date,
+    /// A date that records what has happened (a registration, an
+    /// employment's start): refused when after today.
+    PastDate,
+    /// A phone number (7–20 characters: digits, spaces, `+`, `-`).
+    Phone,
     Month,
     Password,
     /// Several lines of text (`<textarea>`).
@@ -71,7 +76,8 @@ impl FieldKind {
             | FieldKind::ResidentId
             | FieldKind::CreditCode => "text",
             FieldKind::Number => "number",
-            FieldKind::Date => "date",
+            FieldKind::Date | FieldKind::PastDate => "date",
+            FieldKind::Phone => "tel",
             FieldKind::Month => "month",
             FieldKind::Password => "password",
             FieldKind::YesNo => "checkbox",

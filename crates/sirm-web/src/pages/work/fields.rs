@@ -6,11 +6,11 @@ use serde_json::{Map, Value};
 use sirm_app::collection::BusinessType;
 
 use sirm_app::AppError;
-use sirm_domain::RuleId;
+use sirm_domain::{records, RuleId};
 
 use crate::error::parse_id;
 use crate::pages::ui::FieldKind::{
-    CreditCode, Date, Document, Lines, Month, Number, ResidentId, Text, YesNo,
+    CreditCode, Date, Document, Lines, Month, Number, PastDate, Phone, ResidentId, Text, YesNo,
 };
 use crate::pages::ui::FormField as F;
 
@@ -27,7 +27,7 @@ const EMPLOYER_CODE: F = F::new(
     "Employer's credit code",
     CreditCode,
 );
-const EFFECTIVE_ON: F = F::new("effective_on", "生效日期", "Effective on", Date);
+const EFFECTIVE_ON: F = F::new("effective_on", "生效日期", "Effective on", PastDate);
 const MONTH_DUE: F = F::new("month", "费款所属期（年-月）", "Month (YYYY-MM)", Month);
 const CORRECTION_REASON: F = F::new(
     "reason",
@@ -52,8 +52,8 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
             RESIDENT_ID,
             F::new("name", "姓名", "Name", Text),
             F::new("address", "地址", "Address", Text),
-            F::new("phone", "联系电话", "Phone", Text),
-            F::new("registered_on", "参保日期", "Registered on", Date),
+            F::new("phone", "联系电话", "Phone", Phone),
+            F::new("registered_on", "参保日期", "Registered on", PastDate),
         ],
         BusinessType::RuleSetImport => form![
             F::new(
@@ -97,7 +97,7 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
                 Text,
             ).optional(),
             F::new("address", "新地址", "New address", Text).optional(),
-            F::new("phone", "新电话", "New phone", Text).optional(),
+            F::new("phone", "新电话", "New phone", Phone).optional(),
         ],
         BusinessType::EmployerRegister => form![
             CREDIT_CODE,
@@ -109,7 +109,7 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
                 "Industry risk class (1–8)",
                 Number,
             ),
-            F::new("registered_on", "登记日期", "Registered on", Date),
+            F::new("registered_on", "登记日期", "Registered on", PastDate),
         ],
         BusinessType::EmployerCorrect => form![
             CREDIT_CODE,
@@ -179,18 +179,18 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
         ],
         BusinessType::EmployerDeregister => form![
             CREDIT_CODE,
-            F::new("effective_on", "注销日期", "Effective on", Date),
+            F::new("effective_on", "注销日期", "Effective on", PastDate),
             F::new("reason", "注销原因", "Reason", Text),
         ],
         BusinessType::EmploymentStart => form![
             RESIDENT_ID,
             EMPLOYER_CODE,
-            F::new("start_on", "就业开始日期", "Start date", Date),
+            F::new("start_on", "就业开始日期", "Start date", PastDate),
         ],
         BusinessType::EmploymentEnd => form![
             RESIDENT_ID,
             EMPLOYER_CODE,
-            F::new("end_on", "终止日期", "End date", Date),
+            F::new("end_on", "终止日期", "End date", PastDate),
             F::new("reason", "终止原因", "Reason", Text),
         ],
         BusinessType::ContributionDeclare => form![
@@ -223,7 +223,7 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
             CORRECTION_REASON,
             F::new("name", "更正后姓名", "Corrected name", Text).optional(),
             F::new("address", "更正后地址", "Corrected address", Text).optional(),
-            F::new("phone", "更正后电话", "Corrected phone", Text).optional(),
+            F::new("phone", "更正后电话", "Corrected phone", Phone).optional(),
         ],
         BusinessType::BenefitRetire => form![
             RESIDENT_ID,
@@ -243,10 +243,16 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
         BusinessType::ContributionPayment => form![
             EMPLOYER_CODE,
             MONTH_DUE,
-            F::new("paid_on", "到账日期", "Received on", Date),
+            F::new("paid_on", "到账日期", "Received on", PastDate),
             F::new("amount", "到账金额（元）", "Amount received (yuan)", Text),
         ],
     }
+}
+
+/// Each field's name with its Chinese label (a refusal names its field by
+/// its label).
+pub(super) fn labels(bt: BusinessType) -> Vec<(&'static str, &'static str)> {
+    fields(bt).iter().map(|f| (f.name, f.zh)).collect()
 }
 
 /// A JSON value as form text: strings as they are, anything else as JSON.
@@ -314,15 +320,13 @@ pub(super) fn check_form(bt: BusinessType, form: &Map<String, Value>) -> Result<
         match f.kind {
             ResidentId => check_resident_id(f.name, v)?,
             CreditCode => parse_id::<sirm_domain::id::CreditCode>(f.name, v).map(drop)?,
-            Date => {
-                chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
-                    AppError::invalid_by(
-                        f.name,
-                        RuleId::DateFormat,
-                        format!("{v:?} is not a date (YYYY-MM-DD)"),
-                    )
-                })?;
+            Date => drop(check_date(f.name, v)?),
+            PastDate => {
+                let d = check_date(f.name, v)?;
+                records::check_not_future(f.name, d, sirm_app::rights::today())
+                    .map_err(AppError::invalid_record)?;
             }
+            Phone => records::check_phone(f.name, v).map_err(AppError::invalid_record)?,
             Month => {
                 sirm_domain::rules::Month::parse(v)
                     .map_err(|e| AppError::invalid_by(f.name, RuleId::DateFormat, e))?;
@@ -338,6 +342,17 @@ pub(super) fn check_form(bt: BusinessType, form: &Map<String, Value>) -> Result<
         }
     }
     Ok(())
+}
+
+/// A date typed as `YYYY-MM-DD`.
+fn check_date(field: &str, v: &str) -> Result<chrono::NaiveDate, AppError> {
+    chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+        AppError::invalid_by(
+            field,
+            RuleId::DateFormat,
+            format!("{v:?} is not a date (YYYY-MM-DD)"),
+        )
+    })
 }
 
 fn check_resident_id(field: &str, v: &str) -> Result<(), AppError> {
@@ -440,6 +455,34 @@ mod tests {
         form.insert("industry_class".into(), Value::String(" 3 ".into()));
         form.insert("name".into(), Value::String("  ".into()));
         assert_eq!(data_of(bt, &form), serde_json::json!({"industry_class": 3}));
+    }
+
+    #[test]
+    fn dates_that_have_not_come_and_bad_phones_are_refused_by_their_rule() {
+        let form = |pairs: &[(&str, &str)]| -> Map<String, Value> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                .collect()
+        };
+        let bt = BusinessType::PersonRegister;
+        let ok = [("registered_on", "2020-01-01"), ("phone", "010-8888 6666")];
+        assert!(check_form(bt, &form(&ok)).is_ok());
+        for (field, value, rule) in [
+            ("registered_on", "2099-01-01", RuleId::DateFuture),
+            ("phone", "abc", RuleId::PhoneFormat),
+        ] {
+            let e = check_form(bt, &form(&[(field, value)])).unwrap_err();
+            assert_eq!(e.rule(), Some(rule), "{field}");
+            assert!(e.to_string().contains(field), "{e}");
+        }
+        // Every date that records what has happened is refused ahead of today.
+        for bt in BusinessType::ALL {
+            for f in fields(bt).iter().filter(|f| f.kind == PastDate) {
+                let e = check_form(bt, &form(&[(f.name, "2099-01-01")])).unwrap_err();
+                assert_eq!(e.rule(), Some(RuleId::DateFuture), "{bt:?} {}", f.name);
+            }
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use sirm_app::collection::archive::MAX_MATERIAL_BYTES;
 use sirm_app::collection::BusinessType;
 use sirm_domain::records::Material;
 
-use super::fields::{check_form, data_of, inputs};
+use super::fields::{check_form, data_of, inputs, labels};
 use crate::error::ApiError;
 use crate::pages::{body, error_page, ui};
 use crate::routes::Caller;
@@ -116,7 +116,10 @@ fn new_form(
     html! {
         h1 { span.zh { "受理：" (bt.name_zh()) } " " span.en { (bt.as_str()) } }
         p { (type_tabs()) }
-        (ui::Outcome::render_opt(msg.as_ref()))
+        @match &msg {
+            Some(ui::Outcome::Err(e)) => (ui::field_error_notice(e, &labels(bt))),
+            other => (ui::Outcome::render_opt(other.as_ref())),
+        }
         form method="post" enctype="multipart/form-data" action="/applications" id="new-application" {
             (ui::csrf(&c.csrf))
             input type="hidden" name="business_type" value=(bt.as_str());

@@ -10,7 +10,7 @@ use serde_json::Value;
 use sirm_domain::access::Permission;
 
 use crate::error::ApiError;
-use crate::pages::{csv_response, error_page, local_time, ui, LOCAL_OFFSET_SECS};
+use crate::pages::{csv_response, error_page, local_time, ui};
 use crate::routes::Caller;
 use crate::AppState;
 
@@ -52,16 +52,6 @@ impl LogRow {
     }
 }
 
-fn day_us(s: &Option<String>, next: bool) -> Option<i64> {
-    let d = chrono::NaiveDate::parse_from_str(s.as_deref()?.trim(), "%Y-%m-%d").ok()?;
-    let d = if next { d.succ_opt()? } else { d };
-    // Days are local (UTC+8) days.
-    Some(
-        d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_micros()
-            - i64::from(LOCAL_OFFSET_SECS) * 1_000_000,
-    )
-}
-
 async fn log_rows(st: &AppState, c: &Caller, q: &LogQuery) -> Result<Vec<LogRow>, ApiError> {
     // As typed (ID number, credit code or kind:identifier): the use case
     // turns an ID number into its blind index.
@@ -76,8 +66,8 @@ async fn log_rows(st: &AppState, c: &Caller, q: &LogQuery) -> Result<Vec<LogRow>
         .maintenance_log(
             &c.principal,
             subject,
-            day_us(&q.from, false),
-            day_us(&q.to, true),
+            q.from.as_deref(),
+            q.to.as_deref(),
             officer,
         )
         .await?;
@@ -125,9 +115,21 @@ pub async fn maintenance_log_post(
     maintenance_page(&st, &c, &q).await
 }
 
+/// The filter's fields with their Chinese labels (a refusal names its field
+/// by its label).
+const FILTER_LABELS: [(&str, &str); 4] = [
+    ("subject", "对象"),
+    ("officer", "责任人"),
+    ("from", "起始日期（自）"),
+    ("to", "截止日期（至）"),
+];
+
 async fn maintenance_page(st: &AppState, c: &Caller, q: &LogQuery) -> Response {
-    let rows = match log_rows(st, c, q).await {
-        Ok(r) => r,
+    // A refused filter (a malformed day, `to` before `from`) is shown above
+    // the form as typed, naming its field; no rows are listed.
+    let (rows, refused) = match log_rows(st, c, q).await {
+        Ok(r) => (r, None),
+        Err(e) if e.field.is_some() => (Vec::new(), Some(e)),
         Err(e) => return error_page(e),
     };
     let may_open = [
@@ -141,6 +143,7 @@ async fn maintenance_page(st: &AppState, c: &Caller, q: &LogQuery) -> Response {
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     let body = html! {
         h1 { (ui::t("维护日志", "Maintenance log")) }
+        @if let Some(e) = &refused { (ui::field_error_notice(e, &FILTER_LABELS)) }
         form method="post" action="/maintenance-log" id="log-filter" {
             (ui::csrf(&c.csrf))
             label { (ui::t("对象（身份号码或信用代码）", "Subject (ID number or credit code)")) " " input name="subject" value=(v(&q.subject)); }
@@ -188,11 +191,15 @@ async fn maintenance_page(st: &AppState, c: &Caller, q: &LogQuery) -> Response {
             }
         }
     };
-    ui::page(
+    let mut r = ui::page(
         "维护日志 Maintenance log",
         Some((&c.principal, &c.csrf)),
         body,
-    )
+    );
+    if let Some(e) = refused {
+        *r.status_mut() = e.status;
+    }
+    r
 }
 
 /// The maintenance log as CSV: `GET` without a subject, `POST` with the
