@@ -245,10 +245,12 @@ export async function login(page, username, { code } = {}) {
 /// Click a submit button or link (a selector or a locator) and wait for the
 /// document it loads (success or error page). Waits for DOMContentLoaded, not
 /// load: an application page embeds its PDF scans in iframes, and Chromium's
-/// PDF viewer there can hold back the load event for a long time.
+/// PDF viewer there can hold back the load event for a long time. Up to 30 s:
+/// on a loaded two-core machine an approval page with PDF scans once took
+/// more than the default 15 s to arrive.
 export async function submit(page, target) {
   const loc = typeof target === 'string' ? page.locator(target) : target;
-  await Promise.all([page.waitForEvent('domcontentloaded'), loc.click()]);
+  await Promise.all([page.waitForEvent('domcontentloaded', { timeout: 30000 }), loc.click()]);
 }
 
 export async function logout(page) {
