@@ -324,6 +324,19 @@ impl TestApp {
         }
     }
 
+    /// The employer (its credit code) that account `username` acts for,
+    /// e.g. the demo's employer agent `agent`.
+    pub async fn employer_of(&self, username: &str) -> String {
+        self.sirm
+            .store_for_maintenance()
+            .account(username)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no account {username}"))
+            .employer
+            .unwrap_or_else(|| panic!("{username} acts for no employer"))
+    }
+
     /// The ledger's size now.
     pub async fn ledger_size(&self) -> u64 {
         self.sirm

@@ -47,18 +47,6 @@ fn rule_and_field(v: &Value) -> (&str, &str) {
     )
 }
 
-/// The employer the demo's employer agent is bound to.
-async fn agents_employer(app: &TestApp) -> String {
-    app.sirm
-        .store_for_maintenance()
-        .account("agent")
-        .await
-        .unwrap()
-        .unwrap()
-        .employer
-        .unwrap()
-}
-
 /// Finding 1: a registration, employment or payment date after today and a
 /// phone number like "abc" are refused by the application use case (JSON
 /// API, and so the CLI) and by the counter's form, naming the field; a
@@ -105,7 +93,7 @@ async fn dates_ahead_and_bad_phones_are_refused_everywhere(engine: Engine) {
     );
 
     // Other dates that record what has happened, through the same path.
-    let employer = agents_employer(&app).await;
+    let employer = app.employer_of("agent").await;
     let someone = sirm_app::testkit::person_ids(&app.sirm, 1)
         .await
         .unwrap()

@@ -28,15 +28,7 @@ const MONTH: &str = "2024-07";
 /// The agent's employer, with `n` demo persons (their ID numbers) employed by it
 /// since 2024-01-01 (set up through the ledger directly).
 async fn employer_with_staff(app: &TestApp, n: i64) -> (String, Vec<String>) {
-    let employer = app
-        .sirm
-        .store_for_maintenance()
-        .account("agent")
-        .await
-        .unwrap()
-        .unwrap()
-        .employer
-        .unwrap();
+    let employer = app.employer_of("agent").await;
     // ID numbers, as declaration files hold them; the ledger takes the
     // blind index.
     let persons = sirm_app::testkit::person_ids(&app.sirm, n).await.unwrap();

@@ -4,15 +4,7 @@ use super::*;
 
 pub(super) async fn retirement_computed_from_the_record(postgres: bool) {
     let app = spawn(postgres).await;
-    let employer = app
-        .sirm
-        .store_for_maintenance()
-        .account("agent")
-        .await
-        .unwrap()
-        .unwrap()
-        .employer
-        .unwrap();
+    let employer = app.kit.employer_of("agent").await;
     let retiree = "110105196003010010"; // male, born 1960-03-01: retires at 60 in 2020-03
     assert!(retiree.parse::<sirm_domain::id::ResidentId>().is_ok());
     let reg = json!({"id": retiree, "name": "退休人", "address": "北京市朝阳区", "phone": "13800000000", "registered_on": "2015-01-01"});
@@ -283,15 +275,7 @@ pub(super) async fn subsidy_arrears_and_corrections(postgres: bool) {
     let app = spawn(postgres).await;
     let person = app.ids(1).await.remove(0);
     let pk = app.pk(&person);
-    let employer = app
-        .sirm
-        .store_for_maintenance()
-        .account("agent")
-        .await
-        .unwrap()
-        .unwrap()
-        .employer
-        .unwrap();
+    let employer = app.kit.employer_of("agent").await;
     // Subsidy: one row per month, overlap refused, bad kind names the field.
     let grant = json!({"id": person, "kind": "flexible_employment", "from_month": "2025-01", "to_month": "2025-06", "monthly_amount": "300.50", "basis": "京人社就发〔2025〕3号"});
     assert_eq!(

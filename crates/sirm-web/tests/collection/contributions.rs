@@ -6,15 +6,7 @@ pub(super) async fn employment_history(postgres: bool) {
     let app = spawn(postgres).await;
     let person = app.ids(1).await.remove(0);
     let pk = app.pk(&person);
-    let employer = app
-        .sirm
-        .store_for_maintenance()
-        .account("agent")
-        .await
-        .unwrap()
-        .unwrap()
-        .employer
-        .unwrap();
+    let employer = app.kit.employer_of("agent").await;
     let start = json!({"id": person, "credit_code": employer, "start_on": "2024-03-01"});
     let (_, v) = through_all_stages(&app, start.clone(), "employment.start").await;
     assert_eq!(v["status"], "approved", "{v}");
@@ -88,15 +80,7 @@ pub(super) async fn monthly_declaration_computed_on_approval(postgres: bool) {
     let app = spawn(postgres).await;
     let person = app.ids(2).await;
     let pk0 = app.pk(&person[0]);
-    let employer = app
-        .sirm
-        .store_for_maintenance()
-        .account("agent")
-        .await
-        .unwrap()
-        .unwrap()
-        .employer
-        .unwrap();
+    let employer = app.kit.employer_of("agent").await;
     let start = json!({"id": person[0], "credit_code": employer, "start_on": "2024-01-15"});
     assert_eq!(
         through_all_stages(&app, start, "employment.start").await.1["status"],
@@ -305,15 +289,7 @@ pub(super) async fn monthly_declaration_computed_on_approval(postgres: bool) {
 pub(super) async fn declaration_file_rows_checked_and_streamed(postgres: bool) {
     let app = spawn(postgres).await;
     let persons = app.ids(3).await;
-    let employer = app
-        .sirm
-        .store_for_maintenance()
-        .account("agent")
-        .await
-        .unwrap()
-        .unwrap()
-        .employer
-        .unwrap();
+    let employer = app.kit.employer_of("agent").await;
     for p in &persons[..2] {
         let start = json!({"id": p, "credit_code": employer, "start_on": "2025-01-01"});
         assert_eq!(
@@ -428,15 +404,7 @@ pub(super) async fn declaration_file_rows_checked_and_streamed(postgres: bool) {
 pub(super) async fn declaration_upload_xlsx_with_progress(postgres: bool) {
     let app = spawn(postgres).await;
     let persons = app.ids(3).await;
-    let employer = app
-        .sirm
-        .store_for_maintenance()
-        .account("agent")
-        .await
-        .unwrap()
-        .unwrap()
-        .employer
-        .unwrap();
+    let employer = app.kit.employer_of("agent").await;
     for p in &persons {
         let start = json!({"id": p, "credit_code": employer, "start_on": "2024-01-15"});
         assert_eq!(

@@ -48,15 +48,7 @@ pub(super) async fn ivr_telephone_channel(engine: Engine) {
     let pk = sirm_app::testkit::person_key(&app.sirm, &id).unwrap();
     // A record with something to tell: employed, June paid, July assessed
     // but not paid (arrears), the 2024 account settled.
-    let employer = app
-        .sirm
-        .store_for_maintenance()
-        .account("agent")
-        .await
-        .unwrap()
-        .unwrap()
-        .employer
-        .unwrap();
+    let employer = app.kit.employer_of("agent").await;
     approved(
         &app,
         "employment.start",

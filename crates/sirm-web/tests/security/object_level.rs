@@ -82,15 +82,7 @@ pub(super) async fn object_level_access(engine: Engine) {
     let no_app = "APP-000000000000".to_string();
     let no_sha = "0".repeat(64);
     // An upload job of the home clerk.
-    let employer = app
-        .sirm
-        .store_for_maintenance()
-        .account("agent")
-        .await
-        .unwrap()
-        .unwrap()
-        .employer
-        .unwrap();
+    let employer = app.employer_of("agent").await;
     let form = clerk
         .multipart_form()
         .text("credit_code", employer.to_string())

@@ -7,15 +7,7 @@ use super::*;
 pub(super) async fn multipart_token_found_before_a_large_file(engine: Engine) {
     let app = TestApp::spawn(engine).await;
     let clerk = app.login("clerk").await;
-    let employer = app
-        .sirm
-        .store_for_maintenance()
-        .account("agent")
-        .await
-        .unwrap()
-        .unwrap()
-        .employer
-        .unwrap();
+    let employer = app.employer_of("agent").await;
     // The whole body in one piece, as a browser sends it: the token part and
     // a megabyte of file arrive in the server's first read.
     let boundary = "----SirmBoundary7MA4YWxkTrZu0gW";
