@@ -194,6 +194,11 @@ rule_ids! {
     /// A written authorization's scope naming an item that is not a
     /// queryable item.
     DelegationScope = "delegation.scope",
+    /// A written authorization's document hash that is not a SHA-256.
+    DelegationDocument = "delegation.document",
+    /// An application's data that does not have the business type's form
+    /// (an unknown or missing field, a value of the wrong kind).
+    ApplicationData = "application.data",
     /// A required field left empty.
     FieldRequired = "field.required",
     // What was not found, by kind (the English message names the thing;

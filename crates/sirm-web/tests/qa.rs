@@ -199,6 +199,22 @@ async fn delegation_scope_names_the_known_items(engine: Engine) {
         .unwrap_err();
     assert_eq!(err.rule(), Some(sirm_domain::RuleId::DelegationScope));
     assert!(err.to_string().contains("\"pension\""), "{err}");
+    // A document hash that is not a SHA-256: refused by its own rule.
+    let err = app
+        .sirm
+        .record_delegation(
+            &who,
+            &person.parse().unwrap(),
+            "citizen",
+            &["contributions".into()],
+            day("2026-01-01"),
+            day("2027-12-31"),
+            "not-a-hash",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.rule(), Some(sirm_domain::RuleId::DelegationDocument));
+    assert_eq!(app.ledger_size().await, size);
 }
 
 /// Finding 3: a malformed `from` or `to` of the maintenance log is refused

@@ -294,8 +294,9 @@ impl Sirm {
             ));
         }
         if document_sha256.len() != 64 || !document_sha256.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(AppError::invalid(
+            return Err(AppError::invalid_by(
                 "document_sha256",
+                RuleId::DelegationDocument,
                 "must be the 64-hex-digit SHA-256 of the scanned authorization",
             ));
         }

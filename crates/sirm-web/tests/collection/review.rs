@@ -163,6 +163,7 @@ pub(super) async fn bad_input_four_eyes_and_returns(postgres: bool) {
         v["error"]["message"].as_str().unwrap().contains("gender"),
         "{v}"
     );
+    assert_eq!(v["error"]["rule"], "application.data", "{v}");
     // No materials: refused.
     let mut bad = registration();
     bad["materials"] = json!([]);

@@ -105,7 +105,8 @@ pub(crate) struct Validated {
 /// Parse raw data into a business type's data; serde names the field
 /// ("unknown field `x`", "missing field `name`", "invalid …").
 pub(crate) fn parse<T: DeserializeOwned>(data: &serde_json::Value) -> Result<T, AppError> {
-    serde_json::from_value(data.clone()).map_err(|e| AppError::invalid("data", e))
+    serde_json::from_value(data.clone())
+        .map_err(|e| AppError::invalid_by("data", sirm_domain::RuleId::ApplicationData, e))
 }
 
 /// Parse, check and build the drafts of one business type.
