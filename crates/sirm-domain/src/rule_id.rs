@@ -194,6 +194,10 @@ rule_ids! {
     /// A written authorization's scope naming an item that is not a
     /// queryable item.
     DelegationScope = "delegation.scope",
+    /// A counter service for a person (activation code, query PIN, password
+    /// reset) asked without the clerk's confirmation that the person's ID
+    /// document was checked in person.
+    IdDocumentUnchecked = "id-document.unchecked",
     /// A written authorization's document hash that is not a SHA-256.
     DelegationDocument = "delegation.document",
     /// An application's data that does not have the business type's form

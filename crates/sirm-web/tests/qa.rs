@@ -14,6 +14,7 @@ both_engines!(
     maintenance_log_refuses_a_malformed_day,
     not_found_says_what_was_not_found,
     refused_counter_and_account_forms_keep_what_was_typed,
+    counter_services_need_the_id_check_tick,
 );
 
 /// A person not registered in the demo data (a valid ID number).
@@ -383,4 +384,53 @@ async fn refused_counter_and_account_forms_keep_what_was_typed(engine: Engine) {
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     assert!(!html.contains("value=\"zhao.xinren\""), "{html}");
+}
+
+/// Found by walking the demo: the counter's "ID document checked" tick was
+/// checked only by the browser. Without it the server now refuses the query
+/// PIN, the activation code and the password reset (rule
+/// `id-document.unchecked`), and nothing is written.
+async fn counter_services_need_the_id_check_tick(engine: Engine) {
+    let app = start(engine).await;
+    let clerk = app.login("clerk").await;
+    let person = sirm_app::testkit::person_ids(&app.sirm, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    let size = app.ledger_size().await;
+    for (path, fields) in [
+        (
+            "/counter/query-pin",
+            vec![
+                ("id", person.as_str()),
+                ("pin", "284913"),
+                ("pin_confirm", "284913"),
+            ],
+        ),
+        ("/counter/activation", vec![("id", person.as_str())]),
+        ("/counter/password-reset", vec![("username", "citizen")]),
+    ] {
+        let r = clerk.form(path, &fields).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("请先当面核验本人有效身份证件"),
+            "{path}: {html}"
+        );
+        assert_eq!(app.ledger_size().await, size, "{path} wrote to the ledger");
+    }
+    // With the tick, the same PIN is set.
+    let r = clerk
+        .form(
+            "/counter/query-pin",
+            &[
+                ("id", person.as_str()),
+                ("pin", "284913"),
+                ("pin_confirm", "284913"),
+                ("checked", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(app.ledger_size().await > size);
 }

@@ -104,7 +104,23 @@ fn labels() -> Vec<(&'static str, &'static str)> {
         .chain(&VALIDITY)
         .chain(&[DOCUMENT, RESET_USERNAME])
         .map(|i| (i.field.name, i.field.zh))
+        .chain([("checked", "已核验本人有效身份证件")])
         .collect()
+}
+
+/// The clerk's tick that the person's ID document was checked in person:
+/// the server refuses without it (the browser's `required` is a help, not a
+/// check), so the audit record's "after the ID document was checked" is
+/// the clerk's own statement.
+fn id_checked_by_clerk(checked: Option<&str>) -> Result<(), sirm_app::AppError> {
+    match checked {
+        Some("yes") => Ok(()),
+        _ => Err(sirm_app::AppError::invalid_by(
+            "checked",
+            sirm_domain::RuleId::IdDocumentUnchecked,
+            "confirm that the person's ID document was checked in person",
+        )),
+    }
 }
 
 /// What was typed into a refused form (`form`: its id), shown again with
@@ -223,6 +239,8 @@ pub async fn counter(Extension(c): Extension<Caller>) -> Response {
 #[derive(Deserialize)]
 pub struct ActivationForm {
     pub id: String,
+    #[serde(default)]
+    pub checked: Option<String>,
 }
 
 pub async fn issue_activation(
@@ -232,6 +250,7 @@ pub async fn issue_activation(
 ) -> Response {
     let res = async {
         let id = parse_id::<ResidentId>("id", &f.id)?;
+        id_checked_by_clerk(f.checked.as_deref())?;
         st.sirm.issue_activation_code(&c.principal, &id).await
     }
     .await;
@@ -248,6 +267,8 @@ pub async fn issue_activation(
 #[derive(Deserialize)]
 pub struct CounterResetForm {
     pub username: String,
+    #[serde(default)]
+    pub checked: Option<String>,
 }
 
 /// The clerk resets an external account's password after checking its
@@ -257,7 +278,10 @@ pub async fn counter_reset(
     Extension(c): Extension<Caller>,
     Form(f): Form<CounterResetForm>,
 ) -> Response {
-    let res = st.sirm.counter_reset(&c.principal, &f.username).await;
+    let res = match id_checked_by_clerk(f.checked.as_deref()) {
+        Ok(()) => st.sirm.counter_reset(&c.principal, &f.username).await,
+        Err(e) => Err(e),
+    };
     let typed = Typed::new("counter-reset", &[("username", &f.username)]);
     answer(&c, res, typed, |r| {
         format!(
@@ -272,6 +296,8 @@ pub struct QueryPinForm {
     pub id: String,
     pub pin: String,
     pub pin_confirm: String,
+    #[serde(default)]
+    pub checked: Option<String>,
 }
 
 pub async fn set_query_pin(
@@ -288,6 +314,7 @@ pub async fn set_query_pin(
                 "the two PINs differ",
             ));
         }
+        id_checked_by_clerk(f.checked.as_deref())?;
         st.sirm.set_query_pin(&c.principal, &id, &f.pin).await
     }
     .await;
