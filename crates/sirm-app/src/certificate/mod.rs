@@ -291,9 +291,13 @@ impl Sirm {
             return Err(AppError::not_found(RuleId::NotFoundRecord, "record"));
         }
         let code = new_code();
-        // The query log names the certificate (an organ states its own
-        // basis; it is not a certificate channel).
-        let basis = format!("certificate {code} ({}) issued", req.kind.as_str());
+        // The query log says a certificate was asked for (an organ states
+        // its own basis; it is not a certificate channel). The record is read
+        // whether or not the request is then refused (a period the record
+        // cannot show, a benefit certificate without a benefit), so the log
+        // names the request, not a code that may never be issued: the
+        // issued certificate is its own ledger entry.
+        let basis = format!("certificate ({}) requested", req.kind.as_str());
         let basis = (channel != Channel::Organ).then_some(basis.as_str());
         let view = self.query_rights(who, channel, subject, basis).await?;
         if !view.items.contains(&req.kind.item()) {

@@ -650,10 +650,11 @@ pub(super) async fn delegate_certificates_within_scope_and_validity(postgres: bo
         )),
         "{page}"
     );
-    // Issues name the certificate too.
+    // A request to issue is logged too, without a code (a refused request
+    // issues none; the certificate is its own ledger entry).
     assert!(log
         .iter()
-        .any(|q| q.requester == "deleg" && q.basis.ends_with("(contribution) issued")));
+        .any(|q| q.requester == "deleg" && q.basis.ends_with("(contribution) requested")));
     // The person's own download is logged as well.
     let c = app.login("citizen").await;
     assert_eq!(download(c, citizens.clone()).await.0, StatusCode::OK);
