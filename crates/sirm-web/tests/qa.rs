@@ -15,6 +15,7 @@ both_engines!(
     not_found_says_what_was_not_found,
     refused_counter_and_account_forms_keep_what_was_typed,
     counter_services_need_the_id_check_tick,
+    a_declaration_for_a_month_ahead_is_refused,
 );
 
 /// A person not registered in the demo data (a valid ID number).
@@ -433,4 +434,49 @@ async fn counter_services_need_the_id_check_tick(engine: Engine) {
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(app.ledger_size().await > size);
+}
+
+/// Found by walking the demo: a declaration for 2099-01 was accepted. A
+/// month after the current one is refused (rule `date.future`, field
+/// `month`), by lines and by file, and nothing is written.
+async fn a_declaration_for_a_month_ahead_is_refused(engine: Engine) {
+    let app = start(engine).await;
+    let clerk = app.login("clerk").await;
+    let employer = app.employer_of("agent").await;
+    let person = sirm_app::testkit::person_ids(&app.sirm, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    let size = app.ledger_size().await;
+    let lines = json!([{"id": person, "declared_wage": "9000.00"}]);
+    let (s, v) = submit(
+        &clerk,
+        "contribution.declare",
+        json!({"credit_code": employer, "month": "2099-01", "lines": lines}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(
+        (&v["error"]["rule"], &v["error"]["field"]),
+        (&json!("date.future"), &json!("month")),
+        "{v}"
+    );
+    // The file upload's use case refuses it before reading the file.
+    let who = app.sirm.principal("clerk", "test").await.unwrap();
+    let file = app.dir().join("ahead.csv");
+    std::fs::write(&file, format!("id,wage\n{person},9000.00\n")).unwrap();
+    let err = app
+        .sirm
+        .submit_declaration_file(
+            &who,
+            &employer.parse().unwrap(),
+            "2099-01".parse().unwrap(),
+            "ahead.csv",
+            &file,
+            &mut |_| {},
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.rule(), Some(sirm_domain::RuleId::DateFuture));
+    assert_eq!(app.ledger_size().await, size);
 }

@@ -482,6 +482,7 @@ impl Sirm {
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<FileReport, AppError> {
         self.authorize(who, Permission::RecordCollect).await?;
+        super::business::contributions::month_has_come(month)?;
         self.employer_of_agency(credit_code, &who.agency).await?;
         if self
             .store

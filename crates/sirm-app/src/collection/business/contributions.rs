@@ -3,6 +3,7 @@
 
 use sirm_domain::id::CreditCode;
 use sirm_domain::records::{self, kind, ContributionDeclaration, DeclarationFile};
+use sirm_domain::rules::Month;
 use sirm_domain::RuleId;
 use sirm_ledger::{EntryDraft, Stream};
 
@@ -47,6 +48,7 @@ impl Business for DeclareFile {
     type Data = DeclarationFile;
 
     async fn check(sirm: &Sirm, who: &Principal, d: &DeclarationFile) -> Result<(), AppError> {
+        month_has_come(d.month)?;
         sirm.employer_of_agency(&d.credit_code, &who.agency).await?;
         if sirm
             .store
@@ -98,6 +100,7 @@ async fn check_declaration(
     who: &Principal,
     d: &ContributionDeclaration,
 ) -> Result<(), AppError> {
+    month_has_come(d.month)?;
     sirm.employer_of_agency(&d.credit_code, &who.agency).await?;
     if d.lines.is_empty() {
         return Err(AppError::invalid("lines", "declare at least one employee"));
@@ -194,6 +197,21 @@ pub(crate) async fn assess(
         )?);
     }
     Ok(out)
+}
+
+/// A declaration is for a month that has come (the agency's current month
+/// or earlier): wages of a month ahead are not known yet (rule
+/// `date.future`).
+pub(crate) fn month_has_come(month: Month) -> Result<(), AppError> {
+    let now = crate::clock::current_month();
+    if month > now {
+        return Err(AppError::invalid_by(
+            "month",
+            RuleId::DateFuture,
+            format!("{month} has not come yet (this month is {now})"),
+        ));
+    }
+    Ok(())
 }
 
 impl Sirm {
