@@ -341,6 +341,17 @@ pub(super) fn check_form(bt: BusinessType, form: &Map<String, Value>) -> Result<
             _ => {}
         }
     }
+    // Only spaces typed into a required field get past the browser's
+    // `required`: refused here, naming the field (after the typed checks,
+    // so a mistyped field is named first).
+    if let Some(f) = fields(bt)
+        .iter()
+        .find(|f| f.required && f.kind != YesNo && filled(form, f.name).is_none())
+    {
+        return Err(AppError::invalid_record(records::RecordError::Empty {
+            field: f.name,
+        }));
+    }
     Ok(())
 }
 
@@ -466,8 +477,20 @@ mod tests {
                 .collect()
         };
         let bt = BusinessType::PersonRegister;
-        let ok = [("registered_on", "2020-01-01"), ("phone", "010-8888 6666")];
+        let ok = [
+            ("id", "110105199003071220"),
+            ("name", "张三"),
+            ("address", "北京市朝阳区"),
+            ("registered_on", "2020-01-01"),
+            ("phone", "010-8888 6666"),
+        ];
         assert!(check_form(bt, &form(&ok)).is_ok());
+        // Only spaces in a required field: refused, naming it.
+        let mut blank = ok;
+        blank[1] = ("name", "   ");
+        let e = check_form(bt, &form(&blank)).unwrap_err();
+        assert_eq!(e.rule(), Some(RuleId::FieldRequired));
+        assert!(e.to_string().contains("name"), "{e}");
         for (field, value, rule) in [
             ("registered_on", "2099-01-01", RuleId::DateFuture),
             ("phone", "abc", RuleId::PhoneFormat),
