@@ -198,6 +198,8 @@ rule_ids! {
     /// reset) asked without the clerk's confirmation that the person's ID
     /// document was checked in person.
     IdDocumentUnchecked = "id-document.unchecked",
+    /// A benefit certificate asked for a person with no benefit on record.
+    CertificateNoBenefit = "certificate.no-benefit",
     /// A written authorization's document hash that is not a SHA-256.
     DelegationDocument = "delegation.document",
     /// An application's data that does not have the business type's form

@@ -16,6 +16,7 @@ both_engines!(
     refused_counter_and_account_forms_keep_what_was_typed,
     counter_services_need_the_id_check_tick,
     a_declaration_for_a_month_ahead_is_refused,
+    a_refused_certificate_says_why_in_chinese_and_keeps_the_period,
 );
 
 /// A person not registered in the demo data (a valid ID number).
@@ -479,4 +480,45 @@ async fn a_declaration_for_a_month_ahead_is_refused(engine: Engine) {
         .unwrap_err();
     assert_eq!(err.rule(), Some(sirm_domain::RuleId::DateFuture));
     assert_eq!(app.ledger_size().await, size);
+}
+
+/// Found by walking the demo: a refused certificate request answered in
+/// English, cleared the period, and the query log said "certificate X
+/// issued" with a code that was never issued.
+async fn a_refused_certificate_says_why_in_chinese_and_keeps_the_period(engine: Engine) {
+    let app = start(engine).await;
+    let citizen = app.login("citizen").await;
+    let size = app.ledger_size().await;
+    let r = citizen
+        .form(
+            "/my/certificates",
+            &[
+                ("kind", "contribution"),
+                ("from", "2025-06"),
+                ("to", "2024-01"),
+            ],
+        )
+        .await;
+    let html = r.text().await.unwrap();
+    assert!(html.contains("日期顺序有误"), "{html}");
+    assert!(html.contains("起始月份"), "the field is named: {html}");
+    assert!(
+        html.contains("value=\"2025-06\"") && html.contains("value=\"2024-01\""),
+        "the period is kept: {html}"
+    );
+    // The citizen has no benefit: refused by its rule, the kind kept.
+    let r = citizen
+        .form("/my/certificates", &[("kind", "benefit")])
+        .await;
+    let html = r.text().await.unwrap();
+    assert!(html.contains("没有待遇领取记录"), "{html}");
+    assert!(html.contains("value=\"benefit\" selected"), "{html}");
+    // Nothing issued, and the log names requests, never a code.
+    assert_eq!(app.ledger_size().await, size);
+    let (_, page) = citizen.page("/my/queries").await;
+    assert!(
+        page.contains("certificate (contribution) requested"),
+        "{page}"
+    );
+    assert!(!page.contains(") issued"), "{page}");
 }

@@ -3,6 +3,7 @@
 
 use super::*;
 use sirm_domain::status::BenefitStatus;
+use sirm_domain::RuleId;
 
 impl Sirm {
     /// What a certificate says, opened from its ledger entry (the person's
@@ -65,14 +66,16 @@ fn period_of(
     let from = req.from.or(first).unwrap_or(current);
     let to = req.to.or(last).unwrap_or(current);
     if from > to {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_by(
             "from",
+            RuleId::DateOrder,
             format!("the period starts ({from}) after it ends ({to})"),
         ));
     }
     if to > current {
-        return Err(AppError::invalid(
+        return Err(AppError::invalid_by(
             "to",
+            RuleId::DateFuture,
             format!("{to} is in the future (this month is {current})"),
         ));
     }
@@ -173,8 +176,9 @@ pub(super) fn benefit_content(
     req: &CertificateRequest,
 ) -> Result<Content, AppError> {
     let b = r.benefit.as_ref().ok_or_else(|| {
-        AppError::invalid(
+        AppError::invalid_by(
             "kind",
+            RuleId::CertificateNoBenefit,
             "no benefit on record for this person: a benefit certificate (待遇领取证明) cannot be issued; a contribution certificate can",
         )
     })?;

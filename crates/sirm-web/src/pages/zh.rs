@@ -84,6 +84,7 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::PhoneFormat => "联系电话格式有误（须为 7–20 位数字，可含空格、“+”和“-”）",
         RuleId::DelegationScope => "委托查询事项有误：只能是 registration（登记信息）、employment（就业记录）、contributions（缴费记录）、account（个人账户）、benefit（待遇），多项用逗号分隔",
         RuleId::IdDocumentUnchecked => "请先当面核验本人有效身份证件，并勾选“已核验本人有效身份证件”",
+        RuleId::CertificateNoBenefit => "没有待遇领取记录，不能出具待遇领取证明；可以出具参保缴费证明",
         RuleId::DelegationDocument => "书面委托书的摘要有误：应为扫描件的 SHA-256（64 位十六进制数字）",
         RuleId::ApplicationData => "业务数据不符合该业务类型的格式：有未知或缺少的字段，或某项的值类型不对",
         RuleId::FieldRequired => "必填项不能为空",

@@ -26,7 +26,7 @@ use sirm_app::AppError;
 use sirm_domain::id::ResidentId;
 use sirm_domain::rules::Month;
 
-use super::ui::{csrf, error_notice, notice_opt, page, t, FieldKind};
+use super::ui::{csrf, field_error_notice, notice_opt, page, t, FieldKind};
 use super::ui::{head_cells, hidden, FormField, Input};
 use crate::error::ApiError;
 use crate::routes::Caller;
@@ -108,7 +108,15 @@ pub async fn my_certificates(
     Extension(c): Extension<Caller>,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    list_page(&st, &c, q.delegation.as_deref(), q.issued.as_deref(), None).await
+    list_page(
+        &st,
+        &c,
+        q.delegation.as_deref(),
+        q.issued.as_deref(),
+        None,
+        None,
+    )
+    .await
 }
 
 async fn list_page(
@@ -117,6 +125,7 @@ async fn list_page(
     delegation: Option<&str>,
     issued: Option<&str>,
     error: Option<ApiError>,
+    typed: Option<&IssueForm>,
 ) -> Response {
     let delegation = delegation.map(str::trim).filter(|d| !d.is_empty());
     let subject = match super::portal::subject_of(st, c, delegation, None).await {
@@ -135,7 +144,9 @@ async fn list_page(
         issued.map(|code| format!("已出具，核验码 {code}。Issued; verification code {code}."));
     let body = html! {
         h1 { (t("出具证明", "Certificates")) }
-        @if let Some(e) = &error { (error_notice(e)) }
+        @if let Some(e) = &error {
+            (field_error_notice(e, &[("kind", "证明种类"), (FROM.field.name, FROM.field.zh), (TO.field.name, TO.field.zh)]))
+        }
         (notice_opt(done.as_deref().map(|m| ("ok", m))))
         form method="post" action="/my/certificates" id="issue" {
             (csrf(&c.csrf))
@@ -143,12 +154,13 @@ async fn list_page(
             label {
                 (t("证明种类", "Kind")) " "
                 select name="kind" id="kind" {
-                    option value="contribution" { "参保缴费证明 Contribution certificate" }
-                    option value="benefit" { "待遇领取证明 Benefit certificate" }
+                    @let chosen = typed.map(|f| f.kind.as_str());
+                    option value="contribution" selected[chosen == Some("contribution")] { "参保缴费证明 Contribution certificate" }
+                    option value="benefit" selected[chosen == Some("benefit")] { "待遇领取证明 Benefit certificate" }
                 }
             }
-            (FROM.empty())
-            (TO.empty())
+            (FROM.render(typed.and_then(|f| f.from.as_deref())))
+            (TO.render(typed.and_then(|f| f.to.as_deref())))
             p.en {
                 (t(
                     "免费出具。证明为 PDF，附核验码和二维码；任何人可在本系统核验页面核验真伪。",
@@ -246,7 +258,17 @@ pub async fn issue_form(
             let q = serde_urlencoded::to_string(q).unwrap_or_default();
             Redirect::to(&format!("/my/certificates?{q}")).into_response()
         }
-        Err(e) => list_page(&st, &c, f.delegation.as_deref(), None, Some(e.clone())).await,
+        Err(e) => {
+            list_page(
+                &st,
+                &c,
+                f.delegation.as_deref(),
+                None,
+                Some(e.clone()),
+                Some(&f),
+            )
+            .await
+        }
     }
 }
 
