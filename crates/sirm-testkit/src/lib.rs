@@ -324,6 +324,14 @@ impl TestApp {
         }
     }
 
+    /// The ID number of a registered person of the demo data.
+    pub async fn first_person(&self) -> String {
+        sirm_app::testkit::person_ids(&self.sirm, 1)
+            .await
+            .unwrap()
+            .remove(0)
+    }
+
     /// The employer (its credit code) that account `username` acts for,
     /// e.g. the demo's employer agent `agent`.
     pub async fn employer_of(&self, username: &str) -> String {

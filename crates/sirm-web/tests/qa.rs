@@ -97,10 +97,7 @@ async fn dates_ahead_and_bad_phones_are_refused_everywhere(engine: Engine) {
 
     // Other dates that record what has happened, through the same path.
     let employer = app.employer_of("agent").await;
-    let someone = sirm_app::testkit::person_ids(&app.sirm, 1)
-        .await
-        .unwrap()
-        .remove(0);
+    let someone = app.first_person().await;
     for (bt, data, field) in [
         (
             "employment.start",
@@ -156,10 +153,7 @@ async fn dates_ahead_and_bad_phones_are_refused_everywhere(engine: Engine) {
 async fn delegation_scope_names_the_known_items(engine: Engine) {
     let app = start(engine).await;
     let clerk = app.login("clerk").await;
-    let person = sirm_app::testkit::person_ids(&app.sirm, 1)
-        .await
-        .unwrap()
-        .remove(0);
+    let person = app.first_person().await;
     let doc = "a".repeat(64);
     let size = app.ledger_size().await;
     let r = clerk
@@ -187,35 +181,28 @@ async fn delegation_scope_names_the_known_items(engine: Engine) {
     // The use case itself refuses it (the CLI and any other caller too).
     let who = app.sirm.principal("clerk", "test").await.unwrap();
     let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
-    let err = app
-        .sirm
-        .record_delegation(
-            &who,
-            &person.parse().unwrap(),
-            "citizen",
-            &["Contributions".into(), "pension".into()],
-            day("2026-01-01"),
-            day("2027-12-31"),
-            &doc,
-        )
-        .await
-        .unwrap_err();
+    let record = |items: Vec<String>, document: String| {
+        let (app, who, person) = (&app, &who, &person);
+        async move {
+            app.sirm
+                .record_delegation(
+                    who,
+                    &person.parse().unwrap(),
+                    "citizen",
+                    &items,
+                    day("2026-01-01"),
+                    day("2027-12-31"),
+                    &document,
+                )
+                .await
+                .unwrap_err()
+        }
+    };
+    let err = record(vec!["Contributions".into(), "pension".into()], doc.clone()).await;
     assert_eq!(err.rule(), Some(sirm_domain::RuleId::DelegationScope));
     assert!(err.to_string().contains("\"pension\""), "{err}");
     // A document hash that is not a SHA-256: refused by its own rule.
-    let err = app
-        .sirm
-        .record_delegation(
-            &who,
-            &person.parse().unwrap(),
-            "citizen",
-            &["contributions".into()],
-            day("2026-01-01"),
-            day("2027-12-31"),
-            "not-a-hash",
-        )
-        .await
-        .unwrap_err();
+    let err = record(vec!["contributions".into()], "not-a-hash".into()).await;
     assert_eq!(err.rule(), Some(sirm_domain::RuleId::DelegationDocument));
     assert_eq!(app.ledger_size().await, size);
 }
@@ -316,10 +303,7 @@ async fn refused_counter_and_account_forms_keep_what_was_typed(engine: Engine) {
         assert!(html.contains(kept), "{kept} lost: {html}");
     }
     // Query PINs that differ: the ID number stays, the PINs do not.
-    let person = sirm_app::testkit::person_ids(&app.sirm, 1)
-        .await
-        .unwrap()
-        .remove(0);
+    let person = app.first_person().await;
     let r = clerk
         .form(
             "/counter/query-pin",
@@ -395,10 +379,7 @@ async fn refused_counter_and_account_forms_keep_what_was_typed(engine: Engine) {
 async fn counter_services_need_the_id_check_tick(engine: Engine) {
     let app = start(engine).await;
     let clerk = app.login("clerk").await;
-    let person = sirm_app::testkit::person_ids(&app.sirm, 1)
-        .await
-        .unwrap()
-        .remove(0);
+    let person = app.first_person().await;
     let size = app.ledger_size().await;
     for (path, fields) in [
         (
@@ -444,10 +425,7 @@ async fn a_declaration_for_a_month_ahead_is_refused(engine: Engine) {
     let app = start(engine).await;
     let clerk = app.login("clerk").await;
     let employer = app.employer_of("agent").await;
-    let person = sirm_app::testkit::person_ids(&app.sirm, 1)
-        .await
-        .unwrap()
-        .remove(0);
+    let person = app.first_person().await;
     let size = app.ledger_size().await;
     let lines = json!([{"id": person, "declared_wage": "9000.00"}]);
     let (s, v) = submit(

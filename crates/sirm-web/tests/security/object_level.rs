@@ -122,7 +122,7 @@ pub(super) async fn object_level_access(engine: Engine) {
     let rr = v["request_id"].as_str().unwrap().to_string();
     let no_rr = "RR-000000000000".to_string();
     // A person of the home agency, and one nobody registered.
-    let person = sirm_app::testkit::person_ids(&app.sirm, 1).await.unwrap()[0].clone();
+    let person = app.first_person().await;
     let no_person = "110105199003071220".to_string();
     // A person who is not the agent's employer's employee, by the handle
     // the employer portal would make for them.
