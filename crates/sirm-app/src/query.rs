@@ -132,7 +132,7 @@ impl Sirm {
 
     /// Filter to what the capacity and the configuration allow, log, answer.
     #[allow(clippy::too_many_arguments)]
-    async fn answer(
+    pub(crate) async fn answer(
         &self,
         who: &Principal,
         requester_name: &str,
