@@ -7,7 +7,8 @@
 //! Raised for: a lockout of an administrator account, a flood of refused
 //! requests from one source, a request for an administrator route from
 //! outside `[server] admin_networks`, a failed backup, a failed readability
-//! check or verification. The same alarm (kind and source) is raised at most
+//! check or verification, a bulk or abnormal reading pattern
+//! (`disclosure/volume.rs`). The same alarm (kind and source) is raised at most
 //! once per [`REPEAT_AFTER`], so a flood cannot write the ledger one-for-one.
 //! Each raised alarm is also sent to `[alarms] webhook` (JSON POST) and/or
 //! the local syslog (`[alarms] syslog = true`, `/dev/log`).
@@ -73,6 +74,9 @@ pub enum AlarmKind {
     /// (administrators are not locked automatically: the last of them
     /// could never be unlocked).
     UnusedAdmin,
+    /// One account reading many different persons, many at night, or
+    /// looking up many unregistered ID numbers (Art 22).
+    BulkRead,
 }
 
 impl AlarmKind {
@@ -84,6 +88,7 @@ impl AlarmKind {
             AlarmKind::BackupFailed => "backup-failed",
             AlarmKind::CheckFailed => "check-failed",
             AlarmKind::UnusedAdmin => "unused-admin",
+            AlarmKind::BulkRead => "bulk-read",
         }
     }
     /// The Chinese name shown on the workbench.
@@ -95,16 +100,18 @@ impl AlarmKind {
             AlarmKind::BackupFailed => "备份失败",
             AlarmKind::CheckFailed => "检测发现问题",
             AlarmKind::UnusedAdmin => "管理员账号长期未使用",
+            AlarmKind::BulkRead => "批量或异常查询个人权益记录",
         }
     }
     /// Every kind.
-    pub const ALL: [AlarmKind; 6] = [
+    pub const ALL: [AlarmKind; 7] = [
         AlarmKind::AdminLockout,
         AlarmKind::Flood,
         AlarmKind::OutsideAdminNetwork,
         AlarmKind::BackupFailed,
         AlarmKind::CheckFailed,
         AlarmKind::UnusedAdmin,
+        AlarmKind::BulkRead,
     ];
 
     fn from_name(s: &str) -> Option<AlarmKind> {

@@ -71,7 +71,16 @@ pub const DEMO_EXTERNAL: &[(&str, &str, &str, &str)] = &[
         "employer_agent",
         "用人单位经办人",
     ),
+    (
+        "court",
+        "东城区人民法院 查询人员（演示）",
+        "organ_officer",
+        "司法机关查询人员",
+    ),
 ];
+
+/// The demo organ whose officer is `court` (`[disclosure.organs]`).
+pub const DEMO_ORGAN: (&str, &str) = ("demo-court", "北京市东城区人民法院（演示）");
 
 /// The demo TOTP secret of a staff account (base32). Demo data only.
 pub fn demo_totp_secret(username: &str) -> String {
@@ -152,7 +161,14 @@ pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoRe
         std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
-            .and_then(|mut f| writeln!(f, "\n[ivr]\nclients = [\"{hash}\"]"))
+            .and_then(|mut f| {
+                writeln!(f, "\n[ivr]\nclients = [\"{hash}\"]")?;
+                writeln!(
+                    f,
+                    "\n[disclosure.organs.{}]\nname = \"{}\"\nkind = \"court\"\nofficers = [\"court\"]",
+                    DEMO_ORGAN.0, DEMO_ORGAN.1
+                )
+            })
             .map_err(|e| AppError::File {
                 path: path.clone(),
                 message: e.to_string(),

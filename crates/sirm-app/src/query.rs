@@ -35,8 +35,9 @@ fn not_found() -> AppError {
 
 impl Sirm {
     /// The one query path of every channel: decide the capacity, filter the
-    /// record to the allowed items, log the query. `basis` is required for
-    /// a third-party query (the law and document it relies on).
+    /// record to the allowed items, log the query (`basis`, if any, with
+    /// it). Organs ask through [`Sirm::organ_query`], which checks their
+    /// prescribed scope first.
     pub async fn query_rights(
         &self,
         who: &Principal,
@@ -44,7 +45,15 @@ impl Sirm {
         subject: &PersonKey,
         basis: Option<&str>,
     ) -> Result<RecordView, AppError> {
-        let (requester, items, employer) = self.capacity(who, channel, subject, basis).await?;
+        let (requester, items, employer) = match self.capacity(who, channel, subject).await {
+            Ok(c) => c,
+            Err(e) => {
+                if matches!(e, AppError::NotFound { .. }) {
+                    self.watch_miss(who).await;
+                }
+                return Err(e);
+            }
+        };
         self.answer(
             who,
             &who.username,
@@ -175,6 +184,9 @@ impl Sirm {
             )))
             .await?;
         }
+        if requester != Requester::Person {
+            self.watch_read(who, subject).await;
+        }
         Ok(RecordView {
             requester,
             channel,
@@ -190,7 +202,6 @@ impl Sirm {
         who: &Principal,
         channel: Channel,
         subject: &PersonKey,
-        basis: Option<&str>,
     ) -> Result<(Requester, BTreeSet<Item>, Option<String>), AppError> {
         let all: BTreeSet<Item> = Item::ALL.into_iter().collect();
         // The person.
@@ -236,17 +247,8 @@ impl Sirm {
             self.person_in_agency(who, subject).await?;
             return Ok((Requester::Staff, all, None));
         }
-        // Another organ with a legal basis (Art 21: a third-party query).
-        if channel == Channel::Organ && who.may(Permission::OrganQuery) {
-            let basis = basis.map(str::trim).unwrap_or("");
-            if basis.chars().count() < 4 {
-                return Err(AppError::invalid(
-                    "basis",
-                    "name the law and the document the query relies on (Art 21)",
-                ));
-            }
-            return Ok((Requester::ThirdParty, all, None));
-        }
+        // Organs ask through `Sirm::organ_query` (disclosure/organ.rs),
+        // which checks their prescribed scope first.
         Err(not_found())
     }
 }

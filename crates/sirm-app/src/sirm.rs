@@ -81,6 +81,8 @@ pub struct Sirm {
     pub(crate) denials: crate::identity::refusals::DenialBudget,
     /// Alarms raised recently (each kind and source once per period).
     pub(crate) alarm_gate: crate::alarms::AlarmGate,
+    /// Persons read per account lately (bulk-read alarms).
+    pub(crate) reads: crate::disclosure::volume::ReadWatch,
     /// Key of the opaque handles used in URLs instead of identifiers.
     pub(crate) handles: crate::handles::HandleKey,
     /// The personal-data keys (`keys/index.key`, `keys/kek.key`); `None`
@@ -191,6 +193,7 @@ impl Sirm {
             refusals: Default::default(),
             denials: Default::default(),
             alarm_gate: Default::default(),
+            reads: Default::default(),
             handles: Default::default(),
             vault,
             rules: Default::default(),
@@ -204,7 +207,7 @@ impl Sirm {
 
     /// Configuration that decides who may do what is audited: when
     /// `[security]`, `[review]`, `[queries]`, `[limits]`, `[server]`,
-    /// `[alarms]` or `[ivr]` in `sirm.toml`
+    /// `[alarms]`, `[ivr]` or `[disclosure]` in `sirm.toml`
     /// differs from what the ledger last recorded for it, a `config.change`
     /// security event records the section's new settings (detail
     /// `[section] sha256=… {json}`), one event per changed section.
@@ -225,6 +228,10 @@ impl Sirm {
             ("server", json(serde_json::to_string(&self.config.server))?),
             ("alarms", json(serde_json::to_string(&self.config.alarms))?),
             ("ivr", json(serde_json::to_string(&self.config.ivr))?),
+            (
+                "disclosure",
+                json(serde_json::to_string(&self.config.disclosure))?,
+            ),
         ];
         // Sections added later are recorded from the first time they differ
         // from their defaults (so older ledgers need no entry for them).
@@ -245,6 +252,12 @@ impl Sirm {
                 "ivr",
                 json(serde_json::to_string(
                     &crate::identity::ivr::IvrConfig::default(),
+                ))?,
+            ),
+            (
+                "disclosure",
+                json(serde_json::to_string(
+                    &crate::config::disclosure::DisclosureConfig::default(),
                 ))?,
             ),
         ];

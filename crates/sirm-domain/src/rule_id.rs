@@ -207,6 +207,18 @@ rule_ids! {
     ApplicationData = "application.data",
     /// A required field left empty.
     FieldRequired = "field.required",
+    /// An organ officer's account that belongs to no organ of
+    /// `[disclosure.organs]` (Art 18).
+    DisclosureOrgan = "disclosure.organ",
+    /// An organ query whose basis names no law the organ's kind may rely on.
+    DisclosureBasis = "disclosure.basis",
+    /// An organ query without a case or document number.
+    DisclosureCaseNumber = "disclosure.case-number",
+    /// Record items outside the requester's prescribed scope (Art 18, 22).
+    DisclosureScope = "disclosure.scope",
+    /// More persons in one query, or in one day, than the prescribed
+    /// volume (Art 22: no bulk exchange).
+    DisclosureVolume = "disclosure.volume",
     // What was not found, by kind (the English message names the thing;
     // the pages say which kind in Chinese, never the identifier).
     /// No such application (or not one the requester may see).

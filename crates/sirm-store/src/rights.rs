@@ -152,6 +152,47 @@ impl Store {
         let sql = QueryLogRow::select("WHERE subject = $1 ORDER BY time_us DESC LIMIT $2");
         self.rows(sqlx::query(&sql).bind(subject).bind(limit)).await
     }
+
+    /// Rows of the query log through `channel` by `requester` since
+    /// `since_us` (an organ officer's queries of the day).
+    pub async fn count_queries(
+        &self,
+        channel: &str,
+        requester: &str,
+        since_us: i64,
+    ) -> Result<i64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM query_log WHERE channel = $1 AND requester = $2 AND time_us >= $3",
+        )
+        .bind(channel)
+        .bind(requester)
+        .bind(since_us)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n)
+    }
+
+    /// The queries through `channel` in `[from_us, to_us)`, newest first,
+    /// at most `limit` (the supervisor's report of organ queries).
+    pub async fn channel_queries(
+        &self,
+        channel: &str,
+        from_us: i64,
+        to_us: i64,
+        limit: i64,
+    ) -> Result<Vec<QueryLogRow>, StoreError> {
+        let sql = QueryLogRow::select(
+            "WHERE channel = $1 AND time_us >= $2 AND time_us < $3 ORDER BY time_us DESC LIMIT $4",
+        );
+        self.rows(
+            sqlx::query(&sql)
+                .bind(channel)
+                .bind(from_us)
+                .bind(to_us)
+                .bind(limit),
+        )
+        .await
+    }
 }
 
 /// One employee of an employer (an employment there).

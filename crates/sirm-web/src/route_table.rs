@@ -333,6 +333,24 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(admin::audit),
         ),
         (
+            spec(
+                g.clone(),
+                "/disclosure/organ-queries",
+                Perm(P::AuditRead),
+                Page,
+            ),
+            get(admin::organ_queries),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/disclosure/organ-queries.csv",
+                Perm(P::AuditExport),
+                Page,
+            ),
+            get(admin::organ_queries_csv),
+        ),
+        (
             spec(g.clone(), "/audit/export.csv", Perm(P::AuditExport), Page),
             get(admin::audit_csv),
         ),
@@ -624,6 +642,10 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(portal::my_queries),
         ),
         (
+            spec(g.clone(), "/my/queries.csv", Perm(P::OwnRecordRead), Page),
+            get(portal::my_queries_csv),
+        ),
+        (
             spec(g.clone(), "/my/certificates", AnyPerm(OWN), Page),
             get(cert::my_certificates),
         ),
@@ -685,7 +707,7 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             spec(p.clone(), "/api/v1/organ-queries", Perm(P::OrganQuery), Api),
-            post(portal::organ_query),
+            post(api::disclosure::organ_query),
         ),
         (
             spec(g.clone(), "/employer", Perm(P::EmployerRecordRead), Page),

@@ -6,6 +6,7 @@ mod collection;
 mod identity;
 mod mlps;
 mod operations;
+mod organs;
 mod privacy;
 mod qa;
 mod rule_sets;

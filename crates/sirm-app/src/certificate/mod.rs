@@ -278,7 +278,7 @@ impl Sirm {
         // A delegate's authorization must be in force and cover the
         // certificate's item; otherwise the same "not found" as a person
         // the requester may not see. Checked before the query is logged.
-        let (requester, items, _) = self.capacity(who, channel, subject, None).await?;
+        let (requester, items, _) = self.capacity(who, channel, subject).await?;
         let item = req.kind.item();
         if requester == Requester::Delegate
             && !(items.contains(&item)
@@ -409,7 +409,7 @@ impl Sirm {
         subject: &PersonKey,
         kind: CertificateKind,
     ) -> Option<Requester> {
-        let (requester, items, _) = self.capacity(who, channel, subject, None).await.ok()?;
+        let (requester, items, _) = self.capacity(who, channel, subject).await.ok()?;
         let item = kind.item();
         (items.contains(&item)
             && self
@@ -431,7 +431,7 @@ impl Sirm {
         channel: Channel,
         subject: &PersonKey,
     ) -> Result<Vec<CertificateRow>, AppError> {
-        self.capacity(who, channel, subject, None).await?;
+        self.capacity(who, channel, subject).await?;
         let mut kinds = Vec::new();
         for k in [CertificateKind::Contribution, CertificateKind::Benefit] {
             if self

@@ -295,6 +295,47 @@ impl Sirm {
         self.set_status(who, username, true, reason).await
     }
 
+    /// Lock an account pending review after a reading pattern that raised
+    /// an alarm (Art 22: no bulk exchange): done by SIRM itself, recorded
+    /// like a lock by the system administrator, who unlocks it after
+    /// looking into it. An administrator account is never locked this way.
+    pub(crate) async fn suspend_for_review(
+        &self,
+        who: &Principal,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        let Some(target) = self.store.account(&who.username).await? else {
+            return Ok(());
+        };
+        if target.status != AccountStatus::Active || who.roles.iter().any(|r| r.is_admin()) {
+            return Ok(());
+        }
+        let system = Principal {
+            username: "sirm".into(),
+            display_name: "SIRM".into(),
+            agency: who.agency.clone(),
+            kind: sirm_domain::status::AccountKind::Staff,
+            roles: vec![],
+            person_id: None,
+            employer: None,
+            source: who.source.clone(),
+            pending: None,
+            session: None,
+            notice: None,
+        };
+        self.append_status_change(
+            &system,
+            &target,
+            kind::ACCOUNT_LOCKED,
+            "account.lock",
+            reason,
+            None,
+        )
+        .await?;
+        self.store.delete_sessions_of(&target.username).await?;
+        Ok(())
+    }
+
     pub async fn unlock_user(
         &self,
         who: &Principal,

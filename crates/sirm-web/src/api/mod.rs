@@ -1,6 +1,7 @@
 //! JSON API handlers, grouped by resource.
 
 pub mod collection;
+pub mod disclosure;
 pub mod health;
 pub mod identity;
 pub mod ivr;
@@ -28,7 +29,7 @@ use crate::error::ApiError;
         identity::role_requests, identity::decide, identity::revoke_role, identity::audit, identity::person,
         identity::issue_activation, identity::activate, identity::add_employer_agent,
         collection::submit, collection::queue, collection::get, collection::decide, collection::maintenance_log,
-        ivr::summary, ivr::set_query_pin, statistics::statistics,
+        ivr::summary, ivr::set_query_pin, statistics::statistics, disclosure::organ_query,
         crate::pages::certificate::issue_api, crate::pages::certificate::verify_api,
         crate::pages::certificate::verify_file_api
     ),
@@ -38,6 +39,8 @@ use crate::error::ApiError;
         ledger::ConsistencyDto,
         health::Ready,
         statistics::StatisticsBody,
+        disclosure::OrganQueryBody,
+        disclosure::OrganAnswerBody,
         identity::LoginBody,
         identity::SessionBody,
         identity::MeBody,
@@ -59,7 +62,7 @@ use crate::error::ApiError;
         crate::error::ErrorBody,
         crate::error::ErrorDetail
     )),
-    tags((name = "ledger", description = "Verifiable ledger (Art 6, 12, 28)"), (name = "identity", description = "Accounts, roles, sessions, audit (Art 7, 15, 26)"), (name = "collection", description = "Business transactions and the review chain (Art 5-7, 11-13)"), (name = "ivr", description = "Telephone channel: query PIN and IVR summary (Art 14)"), (name = "health"))
+    tags((name = "ledger", description = "Verifiable ledger (Art 6, 12, 28)"), (name = "identity", description = "Accounts, roles, sessions, audit (Art 7, 15, 26)"), (name = "collection", description = "Business transactions and the review chain (Art 5-7, 11-13)"), (name = "ivr", description = "Telephone channel: query PIN and IVR summary (Art 14)"), (name = "disclosure", description = "Queries by organs within their prescribed scope (Art 18-22)"), (name = "health"))
 )]
 pub struct ApiDoc;
 

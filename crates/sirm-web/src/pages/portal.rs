@@ -264,28 +264,70 @@ pub fn mask(id: &str) -> String {
     }
 }
 
-/// Who looked at my record (Art 21: queries are logged; the person sees them).
+/// Who looked at my record (Art 21: queries are logged; the person sees
+/// them): organs by name, staff, delegates, the employer — not the person's
+/// own visits. `/my/queries.csv` downloads the same list.
 pub async fn my_queries(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
-    let rows = match st.sirm.my_queries(&c.principal, 200).await {
+    let rows = match st.sirm.queries_seen(&c.principal, 500).await {
         Ok(r) => r,
         Err(e) => return super::error_page(ApiError::from(e)),
     };
     let body = html! {
         h1 { (t("我的记录被查询情况", "Who looked at my record")) }
-        table id="query-log" {
-            tr {
-                (head_cells(&[("时间", "Time"), ("渠道", "Channel"), ("身份", "Capacity"),
-                    ("查询人", "By"), ("内容", "Items"), ("依据", "Basis")]))
-            }
-            @for r in &rows {
+        p {
+            (t("下表列出本人以外的单位和人员查询您个人权益记录的情况（时间为北京时间）。",
+               "Queries of your record by anyone but you (Beijing time)."))
+            " " a id="queries-csv" href="/my/queries.csv" { (t("下载（CSV）", "Download (CSV)")) }
+        }
+        @if rows.is_empty() {
+            p id="no-queries" { (t("暂无他人查询记录。", "Nobody else has looked at your record.")) }
+        } @else {
+            table id="query-log" {
                 tr {
-                    td { (super::local_time(r.time_us)) } td { (r.channel) }
-                    td { (r.requester_kind) } td { (r.requester) } td { (r.items) } td { (r.basis) }
+                    (head_cells(&[("时间", "Time"), ("查询方", "By"), ("渠道", "Channel"),
+                        ("查询内容", "Items"), ("说明", "Detail")]))
+                }
+                @for r in &rows {
+                    tr {
+                        td { (super::local_time(r.time_us)) } td { (r.by) } td { (r.channel) }
+                        td { (r.items.join("、")) } td { (r.detail) }
+                    }
                 }
             }
         }
     };
     page("查询记录 Queries", Some((&c.principal, &c.csrf)), body)
+}
+
+/// `/my/queries.csv`: the same list as a download (recorded as an export).
+pub async fn my_queries_csv(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+) -> Response {
+    let rows = match st.sirm.queries_seen(&c.principal, 5000).await {
+        Ok(r) => r,
+        Err(e) => return super::error_page(ApiError::from(e)),
+    };
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|r| {
+            vec![
+                super::local_time(r.time_us),
+                r.by,
+                r.channel,
+                r.items.join("、"),
+                r.detail,
+            ]
+        })
+        .collect();
+    super::csv_response(
+        &st,
+        &c,
+        "queries.csv",
+        "时间,查询方,渠道,查询内容,说明",
+        &rows,
+    )
+    .await
 }
 
 /// The employer portal: contributions and arrears by month, and employees.
@@ -384,34 +426,6 @@ pub async fn employee_api(
 ) -> Result<Response, ApiError> {
     use axum::response::IntoResponse;
     Ok(axum::Json(employee_view(&st, &c, &handle).await?).into_response())
-}
-
-#[derive(Deserialize)]
-pub struct OrganBody {
-    pub id: String,
-    /// The law and document the query relies on (Art 21).
-    pub basis: String,
-}
-
-/// A query by another organ under law: a third-party query (Art 17, 21),
-/// logged in the security audit trail with requester, subject, items, basis.
-pub async fn organ_query(
-    State(st): State<AppState>,
-    Extension(c): Extension<Caller>,
-    axum::Json(b): axum::Json<OrganBody>,
-) -> Result<Response, ApiError> {
-    use axum::response::IntoResponse;
-    let id: ResidentId = parse_id("id", &b.id)?;
-    let v = st
-        .sirm
-        .query_rights(
-            &c.principal,
-            Channel::Organ,
-            &st.sirm.person_key(&id)?,
-            Some(&b.basis),
-        )
-        .await?;
-    Ok(axum::Json(v).into_response())
 }
 
 /// The delegate's portal: each written authorization, its scope and

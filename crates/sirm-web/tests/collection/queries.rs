@@ -180,10 +180,10 @@ pub(super) async fn queries_by_channel_and_capacity(postgres: bool) {
         matches!(&err, sirm_app::AppError::Forbidden { rule, .. } if rule == "delegation-validity"),
         "{err}"
     );
-    // Another organ (e.g. a court) must state its basis; its query is a
-    // third-party query, in the security audit trail too.
+    // Another organ (the demo's court) must state its case and basis; its
+    // query is a third-party query, in the security audit trail too.
     let court = sirm_app::Principal {
-        username: "court-officer".into(),
+        username: "court".into(),
         display_name: "法院".into(),
         agency: "110105".into(),
         kind: sirm_domain::status::AccountKind::Staff,
@@ -195,22 +195,30 @@ pub(super) async fn queries_by_channel_and_capacity(postgres: bool) {
         session: None,
         notice: None,
     };
-    let err = app
+    let organ = |basis: &str| sirm_app::disclosure::organ::OrganRequest {
+        persons: vec![pk.clone()],
+        items: None,
+        case_number: "（2026）京0105民初123号".into(),
+        basis: basis.into(),
+    };
+    let err = app.sirm.organ_query(&court, &organ("")).await.unwrap_err();
+    assert_eq!(
+        err.rule(),
+        Some(sirm_domain::RuleId::DisclosureBasis),
+        "{err}"
+    );
+    // The one query path refuses an organ that bypasses its scope check.
+    assert!(app
         .sirm
-        .query_rights(&court, sirm_app::query::Channel::Organ, &pk, Some(""))
+        .query_rights(&court, sirm_app::query::Channel::Organ, &pk, Some("x"))
         .await
-        .unwrap_err();
-    assert!(err.to_string().contains("basis"), "{err}");
-    let v = app
+        .is_err());
+    let a = app
         .sirm
-        .query_rights(
-            &court,
-            sirm_app::query::Channel::Organ,
-            &pk,
-            Some("《民事诉讼法》第七十条；（2026）京0105民初123号协助调查函"),
-        )
+        .organ_query(&court, &organ("《民事诉讼法》第七十条；协助调查函"))
         .await
         .unwrap();
+    let v = a.records[0].clone().unwrap();
     assert_eq!(v.requester, sirm_app::query::Requester::ThirdParty);
     assert!(v.record.benefit.is_none() && v.record.account_years.is_empty());
     let audit = app
@@ -290,7 +298,7 @@ pub(super) async fn queries_by_channel_and_capacity(postgres: bool) {
         .unwrap();
     assert!(retiree_log.iter().any(|q| q.requester_kind == "employer"));
     let page = app.page(&citizen, "/my/queries").await;
-    assert!(page.contains("delegate"), "{page}");
+    assert!(page.contains("受托人 deleg"), "{page}");
 }
 
 /// The yearly rights statement (个人权益记录单) sums the year's

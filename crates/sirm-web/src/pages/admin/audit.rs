@@ -25,7 +25,7 @@ pub struct AuditParams {
     pub limit: Option<i64>,
 }
 
-fn date(field: &str, v: &Option<String>) -> Result<Option<NaiveDate>, ApiError> {
+pub(super) fn date(field: &str, v: &Option<String>) -> Result<Option<NaiveDate>, ApiError> {
     match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")

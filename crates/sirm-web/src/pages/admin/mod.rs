@@ -7,9 +7,11 @@
 
 mod audit;
 mod counter;
+mod disclosure;
 
 pub use audit::*;
 pub use counter::*;
+pub use disclosure::{organ_queries, organ_queries_csv};
 
 use axum::extract::{Path, State};
 use axum::response::Response;

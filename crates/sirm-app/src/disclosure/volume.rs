@@ -1,0 +1,223 @@
+//! Reading patterns that no legitimate work produces (Art 22: 不得向他人
+//!提供全部或者超出规定范围的个人权益记录; Art 28(5)): one account reading
+//! many different persons within an hour, many at night, or looking up
+//! many ID numbers that are not registered (an enumeration). Each raises a
+//! `bulk-read` alarm on the administrators' workbench and in the audit
+//! trail, and with `[disclosure.volume] suspend` (the default) locks the
+//! account pending review: the system administrator unlocks it after
+//! looking into it.
+//!
+//! Counted in this process's memory per account (the hard caps that must
+//! survive a restart — an organ's daily volume — are counted from the
+//! query log instead). Memory is bounded: per account at most the
+//! threshold's number of persons and misses are kept.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::Timelike;
+use sirm_domain::id::PersonKey;
+
+use crate::alarms::AlarmKind;
+use crate::config::disclosure::VolumeConfig;
+use crate::{Principal, Sirm};
+
+/// The window every threshold counts in.
+const WINDOW: Duration = Duration::from_secs(3600);
+
+/// What one account did lately.
+#[derive(Default)]
+struct Tally {
+    /// Each different person read, with when it was last read.
+    persons: HashMap<String, Instant>,
+    /// When a looked-up person was not found.
+    misses: VecDeque<Instant>,
+    /// When this account last raised an alarm (once per window).
+    alarmed: Option<Instant>,
+}
+
+/// A pattern crossed its threshold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pattern {
+    /// What it is, in English (the audit trail's detail).
+    pub what: String,
+}
+
+/// Per-account tallies of this process.
+#[derive(Default)]
+pub(crate) struct ReadWatch(Mutex<HashMap<String, Tally>>);
+
+impl ReadWatch {
+    /// A person read by `account`; the pattern if this read crosses a
+    /// threshold (reported once per window and account).
+    fn read(
+        &self,
+        account: &str,
+        subject: &str,
+        cfg: &VolumeConfig,
+        night: bool,
+        now: Instant,
+    ) -> Option<Pattern> {
+        let mut g = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let t = g.entry(account.to_string()).or_default();
+        t.persons.retain(|_, at| now.duration_since(*at) < WINDOW);
+        let limit = if night {
+            cfg.night_persons_per_hour
+        } else {
+            cfg.persons_per_hour
+        };
+        // Keep at most one over the limit: enough to know it was crossed.
+        if t.persons.len() <= limit as usize || t.persons.contains_key(subject) {
+            t.persons.insert(subject.to_string(), now);
+        }
+        if t.persons.len() > limit as usize {
+            return report(
+                t,
+                now,
+                format!(
+                    "{} different persons read within an hour{} (threshold {limit})",
+                    t.persons.len(),
+                    if night { " at night" } else { "" }
+                ),
+            );
+        }
+        None
+    }
+
+    /// A person looked up by `account` and not found.
+    fn miss(&self, account: &str, cfg: &VolumeConfig, now: Instant) -> Option<Pattern> {
+        let mut g = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let t = g.entry(account.to_string()).or_default();
+        while t
+            .misses
+            .front()
+            .is_some_and(|at| now.duration_since(*at) >= WINDOW)
+        {
+            t.misses.pop_front();
+        }
+        if t.misses.len() <= cfg.misses_per_hour as usize {
+            t.misses.push_back(now);
+        }
+        if t.misses.len() > cfg.misses_per_hour as usize {
+            return report(
+                t,
+                now,
+                format!(
+                    "{} persons looked up and not found within an hour (threshold {}): an enumeration",
+                    t.misses.len(),
+                    cfg.misses_per_hour
+                ),
+            );
+        }
+        None
+    }
+}
+
+/// The pattern, unless this account was reported within the window.
+fn report(t: &mut Tally, now: Instant, what: String) -> Option<Pattern> {
+    if t.alarmed.is_some_and(|at| now.duration_since(at) < WINDOW) {
+        return None;
+    }
+    t.alarmed = Some(now);
+    Some(Pattern { what })
+}
+
+/// Between 22:00 and 06:00 Beijing time.
+fn is_night() -> bool {
+    let h = crate::clock::agency_now().hour();
+    !(6..22).contains(&h)
+}
+
+impl Sirm {
+    /// Count a person read by `who` (the one query path calls this after
+    /// every answer); raise the alarm and suspend when a pattern is crossed.
+    pub(crate) async fn watch_read(&self, who: &Principal, subject: &PersonKey) {
+        let cfg = &self.config.disclosure.volume;
+        if let Some(p) = self.reads.read(
+            &who.username,
+            subject.as_str(),
+            cfg,
+            is_night(),
+            Instant::now(),
+        ) {
+            self.on_pattern(who, p).await;
+        }
+    }
+
+    /// Count a person looked up by `who` and not found.
+    pub(crate) async fn watch_miss(&self, who: &Principal) {
+        let cfg = &self.config.disclosure.volume;
+        if let Some(p) = self.reads.miss(&who.username, cfg, Instant::now()) {
+            self.on_pattern(who, p).await;
+        }
+    }
+
+    async fn on_pattern(&self, who: &Principal, p: Pattern) {
+        let detail = format!("account {}: {}", who.username, p.what);
+        // One alarm per account (the watch reports an account once per
+        // window), so the source names the account as well as the address.
+        let source = format!("{} {}", who.source, who.username);
+        self.raise_alarm_or_log(AlarmKind::BulkRead, &source, &who.username, &detail)
+            .await;
+        if self.config.disclosure.volume.suspend {
+            let reason = format!("suspended pending review (Art 22): {}", p.what);
+            if let Err(e) = self.suspend_for_review(who, &reason).await {
+                tracing::error!(error = %e, "suspending the account failed");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> VolumeConfig {
+        VolumeConfig {
+            persons_per_hour: 3,
+            night_persons_per_hour: 1,
+            misses_per_hour: 2,
+            suspend: true,
+        }
+    }
+
+    #[test]
+    fn many_different_persons_cross_once_per_window() {
+        let w = ReadWatch::default();
+        let t0 = Instant::now();
+        // The same person again and again is no pattern.
+        for _ in 0..10 {
+            assert_eq!(w.read("a", "p1", &cfg(), false, t0), None);
+        }
+        assert_eq!(w.read("a", "p2", &cfg(), false, t0), None);
+        assert_eq!(w.read("a", "p3", &cfg(), false, t0), None);
+        let p = w.read("a", "p4", &cfg(), false, t0);
+        assert!(p.is_some_and(|p| p.what.contains("4 different persons")));
+        // Reported once per window, and other accounts are counted apart.
+        assert_eq!(w.read("a", "p5", &cfg(), false, t0), None);
+        assert_eq!(w.read("b", "p4", &cfg(), false, t0), None);
+        // An hour later the window starts afresh.
+        let later = t0 + WINDOW + Duration::from_secs(1);
+        assert_eq!(w.read("a", "p6", &cfg(), false, later), None);
+    }
+
+    #[test]
+    fn the_night_threshold_is_lower() {
+        let w = ReadWatch::default();
+        let t0 = Instant::now();
+        assert_eq!(w.read("a", "p1", &cfg(), true, t0), None);
+        assert!(w.read("a", "p2", &cfg(), true, t0).is_some());
+    }
+
+    #[test]
+    fn misses_count_as_an_enumeration() {
+        let w = ReadWatch::default();
+        let t0 = Instant::now();
+        assert_eq!(w.miss("a", &cfg(), t0), None);
+        assert_eq!(w.miss("a", &cfg(), t0), None);
+        assert!(w
+            .miss("a", &cfg(), t0)
+            .is_some_and(|p| p.what.contains("enumeration")));
+    }
+}
