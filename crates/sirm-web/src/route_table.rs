@@ -706,6 +706,14 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(portal::employee_api),
         ),
         (
+            spec(g.clone(), "/organ", Perm(P::OrganQuery), Page),
+            get(crate::pages::organ::organ_form),
+        ),
+        (
+            spec(p.clone(), "/organ", Perm(P::OrganQuery), Page),
+            post(crate::pages::organ::organ_submit),
+        ),
+        (
             spec(p.clone(), "/api/v1/organ-queries", Perm(P::OrganQuery), Api),
             post(api::disclosure::organ_query),
         ),

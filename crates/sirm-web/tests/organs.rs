@@ -130,6 +130,26 @@ async fn an_organ_reads_within_its_scope_and_is_refused_outside_it(engine: Engin
         (StatusCode::FORBIDDEN, "disclosure.volume"),
         "{v}"
     );
+    // The officer's page: the same use case, refusals in Chinese.
+    let (s, page) = court.page("/organ").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("行政/司法机关查询"), "{page}");
+    let r = court
+        .form(
+            "/organ",
+            &[
+                ("ids", ids[1].as_str()),
+                ("case_number", CASE),
+                ("basis", "审计法第三十四条"),
+            ],
+        )
+        .await;
+    let html = r.text().await.unwrap();
+    assert!(html.contains("查询依据须写明"), "{html}");
+    assert!(
+        html.contains("审计法第三十四条"),
+        "what was typed is kept: {html}"
+    );
     // Every refusal is registered in the security audit trail.
     let audit = app
         .sirm

@@ -10,6 +10,7 @@ pub mod home;
 pub mod kiosk;
 pub mod login;
 pub mod operations;
+pub mod organ;
 pub mod portal;
 pub mod record;
 pub mod ui;
@@ -139,6 +140,7 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "单位缴费",
         "Employer",
     ),
+    (Permission::OrganQuery, "/organ", "机关查询", "Organ query"),
 ];
 
 const STYLE: &str = r#"body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0;color:#1f2933;background:#f5f7fa}

@@ -379,9 +379,11 @@ pub(super) async fn other_agency_and_config_audit(engine: Engine) {
         .await;
     let rows: Vec<Value> = serde_json::from_str(&body).unwrap();
     // One event per section that decides who may do what: the four always
-    // recorded, and the demo's `[ivr]` (it differs from the default).
-    assert_eq!(rows.len(), 5, "{body}");
+    // recorded, and the demo's `[ivr]` and `[disclosure]` (they differ from
+    // the defaults: a telephone client, an organ).
+    assert_eq!(rows.len(), 6, "{body}");
     assert!(body.contains("[ivr] "), "{body}");
+    assert!(body.contains("[disclosure] "), "{body}");
     let security = rows
         .iter()
         .find(|r| r["detail"].as_str().unwrap().starts_with("[security] "))

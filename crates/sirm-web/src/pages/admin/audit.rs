@@ -78,7 +78,10 @@ pub async fn audit(
         }
         p {
             a id="csv" href={ "/audit/export.csv?" (qs) } { (t("导出 CSV", "Export CSV")) }
-            " · " (rows.len()) " " (t("条", "rows"))
+            " · " (rows.len()) " " (t("条", "rows")) " · "
+            a id="organ-queries" href="/disclosure/organ-queries" {
+                (t("行政/司法机关查询情况", "Queries by organs"))
+            }
         }
         table id="audit" {
             tr {
