@@ -207,6 +207,18 @@ rule_ids! {
     ApplicationData = "application.data",
     /// A required field left empty.
     FieldRequired = "field.required",
+    /// A unit's application for disclosure without its credentials (有效证明文件, Art 19 (1)).
+    DisclosureCredentials = "disclosure.credentials",
+    /// A unit's application for disclosure without a legal basis (法律依据, Art 19 (2)).
+    DisclosureBasis = "disclosure.basis",
+    /// A requested validity or number of uses out of bounds.
+    DisclosureValidity = "disclosure.validity",
+    /// The officer named to read is not an active account of the unit officer role.
+    DisclosureOfficer = "disclosure.officer",
+    /// A disclosure grant read outside its validity.
+    GrantExpired = "disclosure.grant-expired",
+    /// A disclosure grant read after its last allowed use.
+    GrantUsedUp = "disclosure.grant-used-up",
     // What was not found, by kind (the English message names the thing;
     // the pages say which kind in Chinese, never the identifier).
     /// No such application (or not one the requester may see).
@@ -239,6 +251,8 @@ rule_ids! {
     NotFoundCheckpoint = "not-found.checkpoint",
     /// No such upload job (finished long ago, or another's).
     NotFoundUpload = "not-found.upload",
+    /// No such disclosure grant of the officer (or the person is not in it).
+    NotFoundGrant = "not-found.grant",
 }
 
 /// A string that is no known rule id.
