@@ -17,6 +17,7 @@ mod codes;
 pub mod collection;
 pub mod config;
 mod datadir;
+pub mod disclosure;
 pub mod demo;
 mod drafts;
 mod error;

@@ -85,7 +85,8 @@ pub struct RefusalLetter {
     pub unit_name: String,
     pub credit_code: String,
     pub application_id: String,
-    pub applied_on: String,
+    /// The date of the decision (agency time).
+    pub decided_on: String,
     pub purpose: String,
     /// The basis the unit stated.
     pub basis: String,

@@ -1,0 +1,4 @@
+//! Disclosure control (Art 17–22).
+
+pub mod grant;
+pub mod refusal;
