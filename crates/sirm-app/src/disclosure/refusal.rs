@@ -17,7 +17,7 @@ use sirm_domain::records::{
 };
 use sirm_domain::RuleId;
 use sirm_ledger::{EntryDraft, Stream};
-use sirm_store::DisclosureLetterRow;
+pub use sirm_store::DisclosureLetterRow;
 
 use crate::certificate::{normalize_code, CertificateCheck, CertificateKind, FileCheck, Verdict};
 use crate::drafts::draft;

@@ -13,6 +13,7 @@ pub mod operations;
 pub mod portal;
 pub mod record;
 pub mod ui;
+pub mod unit;
 pub mod upload;
 pub mod work;
 pub mod zh;
@@ -139,6 +140,7 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "单位缴费",
         "Employer",
     ),
+    (Permission::GrantRead, "/unit", "查询授权", "Grants"),
 ];
 
 const STYLE: &str = r#"body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0;color:#1f2933;background:#f5f7fa}
