@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use sirm_app::demo::DEMO_PASSWORD;
-use sirm_testkit::{Client, Engine, TestApp};
+use sirm_testkit::{Client, Engine, Options, TestApp};
 
 const UNIT: &str = "北京某某律师事务所";
 const SCAN: &[u8] = b"%PDF-1.4 scanned business licence";
@@ -18,8 +18,10 @@ const SCAN: &[u8] = b"%PDF-1.4 scanned business licence";
 /// A served demo with a unit officer account `unitofficer`, as an
 /// installation gets one: requested by the system administrator, approved
 /// by the security administrator.
+/// The demo's history (employments, contributions) so that items outside a
+/// grant have something to leave out.
 async fn spawn(engine: Engine) -> TestApp {
-    let kit = TestApp::spawn(engine).await;
+    let kit = TestApp::start(Options::new(engine).persons(10).history()).await;
     let sirm = kit.sirm.clone();
     let sysadmin = sirm.principal("sysadmin", "test").await.unwrap();
     let secadmin = sirm.principal("secadmin", "test").await.unwrap();
@@ -257,6 +259,12 @@ async fn refused_in_writing_granted_and_read_once(engine: Engine) {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["items"], json!(["registration", "contributions"]), "{v}");
     assert_ne!(v["record"]["person"]["address"], "", "registration is granted: {v}");
+    assert!(!v["record"]["contributions"].as_array().unwrap().is_empty(), "{v}");
+    let (_, staff) = clerk
+        .post("/api/v1/persons/lookup", json!({"id": citizen_id}))
+        .await;
+    assert!(!staff["employments"].as_array().unwrap().is_empty(), "the employment exists: {staff}");
+    assert!(!staff["account_years"].as_array().unwrap().is_empty(), "the account exists: {staff}");
     assert_eq!(v["record"]["employments"], json!([]), "{v}");
     assert_eq!(v["record"]["account_years"], json!([]), "{v}");
     assert_eq!(v["record"]["benefit"], Value::Null, "{v}");
@@ -298,6 +306,17 @@ async fn refused_in_writing_granted_and_read_once(engine: Engine) {
         .collect();
     assert!(outcomes.contains(&"success".to_string()), "{outcomes:?}");
     assert!(outcomes.iter().filter(|o| *o == "denied").count() >= 2, "{outcomes:?}");
+    // Grants, uses and letters are projections a replay of the ledger gives.
+    let check = kit.sirm.verify_projections(None).await.unwrap();
+    assert!(check.difference.is_none(), "{:?}", check.difference);
+    let grant_row = kit
+        .sirm
+        .store_for_maintenance()
+        .disclosure_grant(&grant)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((grant_row.uses_made, grant_row.uses_allowed), (1, 1));
 }
 
 /// A grant as approval writes it, appended directly (its dates may lie in
