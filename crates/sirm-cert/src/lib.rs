@@ -122,9 +122,11 @@ impl CertificateKind {
             CertificateKind::Benefit => {
                 ["一、领取人员信息", "二、待遇情况汇总", "三、待遇领取明细"]
             }
-            CertificateKind::DisclosureRefusal => {
-                ["一、申请单位", "二、申请内容及不予提供的理由", "三、申请查询的人员"]
-            }
+            CertificateKind::DisclosureRefusal => [
+                "一、申请单位",
+                "二、申请内容及不予提供的理由",
+                "三、申请查询的人员",
+            ],
         }
     }
 

@@ -60,7 +60,9 @@ async fn citizen_and_other(kit: &TestApp) -> (String, String) {
         .unwrap()
         .person_id
         .unwrap();
-    let ids = sirm_app::testkit::person_ids(&kit.sirm, 100_000).await.unwrap();
+    let ids = sirm_app::testkit::person_ids(&kit.sirm, 100_000)
+        .await
+        .unwrap();
     let key = |id: &String| {
         sirm_app::testkit::person_key(&kit.sirm, &id.parse().unwrap())
             .unwrap()
@@ -103,7 +105,13 @@ fn scan_sha() -> String {
     hex::encode(Sha256::digest(SCAN))
 }
 
-async fn decide(c: &Client, id: &str, stage: &str, approve: bool, reason: &str) -> (StatusCode, Value) {
+async fn decide(
+    c: &Client,
+    id: &str,
+    stage: &str,
+    approve: bool,
+    reason: &str,
+) -> (StatusCode, Value) {
     c.post(
         &format!("/api/v1/applications/{id}/decision"),
         json!({"stage": stage, "approve": approve, "reason": reason}),
@@ -129,15 +137,29 @@ async fn refused_in_writing_granted_and_read_once(engine: Engine) {
     // Bad input at intake: no credentials, no (or a trivial) legal basis.
     let before = kit.ledger_size().await;
     let (s, v) = clerk
-        .post("/api/v1/applications", application(&citizen_id, "《民事诉讼法》第六十七条", None))
+        .post(
+            "/api/v1/applications",
+            application(&citizen_id, "《民事诉讼法》第六十七条", None),
+        )
         .await;
-    assert_eq!((s, rule(&v)), (StatusCode::BAD_REQUEST, "disclosure.credentials"), "{v}");
+    assert_eq!(
+        (s, rule(&v)),
+        (StatusCode::BAD_REQUEST, "disclosure.credentials"),
+        "{v}"
+    );
     assert_eq!(v["error"]["field"], "credentials", "{v}");
     for basis in ["", "工作需要"] {
         let (s, v) = clerk
-            .post("/api/v1/applications", application(&citizen_id, basis, Some(&scan_sha())))
+            .post(
+                "/api/v1/applications",
+                application(&citizen_id, basis, Some(&scan_sha())),
+            )
             .await;
-        assert_eq!((s, rule(&v)), (StatusCode::BAD_REQUEST, "disclosure.basis"), "{v}");
+        assert_eq!(
+            (s, rule(&v)),
+            (StatusCode::BAD_REQUEST, "disclosure.basis"),
+            "{v}"
+        );
         assert_eq!(v["error"]["field"], "basis", "{v}");
     }
     assert_eq!(kit.ledger_size().await, before, "nothing written");
@@ -151,7 +173,14 @@ async fn refused_in_writing_granted_and_read_once(engine: Engine) {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let refused = v["application_id"].as_str().unwrap().to_string();
-    let (s, v) = decide(&reviewer, &refused, "review", false, "律师事务所代理诉讼不属于依法可以查询的情形，无法律依据").await;
+    let (s, v) = decide(
+        &reviewer,
+        &refused,
+        "review",
+        false,
+        "律师事务所代理诉讼不属于依法可以查询的情形，无法律依据",
+    )
+    .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let (_, view) = clerk.get(&format!("/api/v1/applications/{refused}")).await;
     assert_eq!(view["application"]["status"], "withdrawn", "{view}");
@@ -176,11 +205,20 @@ async fn refused_in_writing_granted_and_read_once(engine: Engine) {
     assert_eq!(check["content"]["person_name"], UNIT, "{check}");
     let shown = check.to_string();
     assert!(shown.contains("无法律依据"), "{shown}");
-    assert!(!shown.contains(&other_id), "the ID number is masked: {shown}");
-    assert!(shown.contains(&format!("{}********{}", &other_id[..6], &other_id[14..])), "{shown}");
+    assert!(
+        !shown.contains(&other_id),
+        "the ID number is masked: {shown}"
+    );
+    assert!(
+        shown.contains(&format!("{}********{}", &other_id[..6], &other_id[14..])),
+        "{shown}"
+    );
     let (s, page) = anyone.page(&format!("/verify/{code}")).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(page.contains("不予提供告知书") && page.contains("真实有效"), "{page}");
+    assert!(
+        page.contains("不予提供告知书") && page.contains("真实有效"),
+        "{page}"
+    );
     let mut altered = pdf.clone();
     altered.extend_from_slice(b"\n% altered\n");
     let r = kit
@@ -196,7 +234,10 @@ async fn refused_in_writing_granted_and_read_once(engine: Engine) {
     assert_eq!(v["verdict"], "altered", "{v}");
     let (s, page) = clerk.page(&format!("/applications/{refused}")).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(page.contains("不予提供告知书") && page.contains(&code), "{page}");
+    assert!(
+        page.contains("不予提供告知书") && page.contains(&code),
+        "{page}"
+    );
 
     // Another taken at the counter's form, with the scan uploaded: granted.
     let today = sirm_app::rights::today();
@@ -209,7 +250,10 @@ async fn refused_in_writing_granted_and_read_once(engine: Engine) {
         .text("credit_code", "91110000100000000R")
         .text("contact", "李律师 010-66668888")
         .text("purpose", "代理诉讼，核实当事人参保缴费情况")
-        .text("basis", "《中华人民共和国民事诉讼法》第六十七条及法院调查令")
+        .text(
+            "basis",
+            "《中华人民共和国民事诉讼法》第六十七条及法院调查令",
+        )
         .text("persons", citizen_id.clone())
         .text("items", "registration,contributions")
         .text("valid_from", today)
@@ -224,19 +268,33 @@ async fn refused_in_writing_granted_and_read_once(engine: Engine) {
                 .unwrap(),
         );
     let r = clerk.send_multipart("/applications", form).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
     let granted = r.headers()["location"]
         .to_str()
         .unwrap()
         .trim_start_matches("/applications/")
         .to_string();
-    let (_, view) = reviewer.get(&format!("/api/v1/applications/{granted}")).await;
+    let (_, view) = reviewer
+        .get(&format!("/api/v1/applications/{granted}"))
+        .await;
     let data: Value = serde_json::from_str(view["application"]["data"].as_str().unwrap()).unwrap();
     assert_eq!(data["credentials"], scan_sha(), "{view}");
     let (s, page) = reviewer.page(&format!("/applications/{granted}")).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(page.contains("法律依据") && page.contains("申请单位名称"), "{page}");
-    for (c, stage) in [(&reviewer, "review"), (&rechecker, "recheck"), (&approver, "approval")] {
+    assert!(
+        page.contains("法律依据") && page.contains("申请单位名称"),
+        "{page}"
+    );
+    for (c, stage) in [
+        (&reviewer, "review"),
+        (&rechecker, "recheck"),
+        (&approver, "approval"),
+    ] {
         let (s, v) = decide(c, &granted, stage, true, "依据充分").await;
         assert_eq!(s, StatusCode::OK, "{stage}: {v}");
     }
@@ -245,7 +303,10 @@ async fn refused_in_writing_granted_and_read_once(engine: Engine) {
     assert_eq!(grants.as_array().unwrap().len(), 1, "{grants}");
     let grant = grants[0]["grant_id"].as_str().unwrap().to_string();
     assert_eq!(grants[0]["usable"], true);
-    assert!(!grants.to_string().contains(&citizen_id), "masked: {grants}");
+    assert!(
+        !grants.to_string().contains(&citizen_id),
+        "masked: {grants}"
+    );
     let (s, page) = officer.page("/unit").await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("查询授权") && page.contains(&grant), "{page}");
@@ -253,35 +314,68 @@ async fn refused_in_writing_granted_and_read_once(engine: Engine) {
     // A person not in the grant: not found, nothing disclosed.
     let read = |id: &str| json!({"grant_id": grant, "id": id});
     let (s, v) = officer.post("/api/v1/unit/reads", read(&other_id)).await;
-    assert_eq!((s, rule(&v)), (StatusCode::NOT_FOUND, "not-found.grant"), "{v}");
+    assert_eq!(
+        (s, rule(&v)),
+        (StatusCode::NOT_FOUND, "not-found.grant"),
+        "{v}"
+    );
     // The granted person, once: the granted items only.
     let (s, v) = officer.post("/api/v1/unit/reads", read(&citizen_id)).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["items"], json!(["registration", "contributions"]), "{v}");
-    assert_ne!(v["record"]["person"]["address"], "", "registration is granted: {v}");
-    assert!(!v["record"]["contributions"].as_array().unwrap().is_empty(), "{v}");
+    assert_ne!(
+        v["record"]["person"]["address"], "",
+        "registration is granted: {v}"
+    );
+    assert!(
+        !v["record"]["contributions"].as_array().unwrap().is_empty(),
+        "{v}"
+    );
     let (_, staff) = clerk
         .post("/api/v1/persons/lookup", json!({"id": citizen_id}))
         .await;
-    assert!(!staff["employments"].as_array().unwrap().is_empty(), "the employment exists: {staff}");
-    assert!(!staff["account_years"].as_array().unwrap().is_empty(), "the account exists: {staff}");
+    assert!(
+        !staff["employments"].as_array().unwrap().is_empty(),
+        "the employment exists: {staff}"
+    );
+    assert!(
+        !staff["account_years"].as_array().unwrap().is_empty(),
+        "the account exists: {staff}"
+    );
     assert_eq!(v["record"]["employments"], json!([]), "{v}");
     assert_eq!(v["record"]["account_years"], json!([]), "{v}");
     assert_eq!(v["record"]["benefit"], Value::Null, "{v}");
     // Beyond its number of uses: refused, naming the rule, nothing disclosed.
     let (s, v) = officer.post("/api/v1/unit/reads", read(&citizen_id)).await;
-    assert_eq!((s, rule(&v)), (StatusCode::FORBIDDEN, "disclosure.grant-used-up"), "{v}");
+    assert_eq!(
+        (s, rule(&v)),
+        (StatusCode::FORBIDDEN, "disclosure.grant-used-up"),
+        "{v}"
+    );
     assert!(v.get("record").is_none());
     let (_, grants) = officer.get("/api/v1/unit/grants").await;
-    assert_eq!((grants[0]["uses_made"].as_i64(), grants[0]["usable"].as_bool()), (Some(1), Some(false)));
+    assert_eq!(
+        (
+            grants[0]["uses_made"].as_i64(),
+            grants[0]["usable"].as_bool()
+        ),
+        (Some(1), Some(false))
+    );
 
     // The officer reaches nothing else.
-    for path in ["/api/v1/applications/queue", "/api/v1/my/record", "/api/v1/employer"] {
+    for path in [
+        "/api/v1/applications/queue",
+        "/api/v1/my/record",
+        "/api/v1/employer",
+    ] {
         let (s, _) = officer.get(path).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{path}");
     }
     let (s, _) = officer
-        .post("/api/v1/organ-queries", json!({"id": citizen_id, "basis": "《民事诉讼法》"}))
+        .post(
+            "/api/v1/organ-queries",
+            json!({"id": citizen_id, "basis": "《民事诉讼法》"}),
+        )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 
@@ -302,10 +396,18 @@ async fn refused_in_writing_granted_and_read_once(engine: Engine) {
         .unwrap();
     let outcomes: Vec<String> = events
         .iter()
-        .map(|e| serde_json::from_str::<Value>(&e.payload).unwrap()["outcome"].as_str().unwrap().to_string())
+        .map(|e| {
+            serde_json::from_str::<Value>(&e.payload).unwrap()["outcome"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert!(outcomes.contains(&"success".to_string()), "{outcomes:?}");
-    assert!(outcomes.iter().filter(|o| *o == "denied").count() >= 2, "{outcomes:?}");
+    assert!(
+        outcomes.iter().filter(|o| *o == "denied").count() >= 2,
+        "{outcomes:?}"
+    );
     // Grants, uses and letters are projections a replay of the ledger gives.
     let check = kit.sirm.verify_projections(None).await.unwrap();
     assert!(check.difference.is_none(), "{:?}", check.difference);
@@ -321,7 +423,14 @@ async fn refused_in_writing_granted_and_read_once(engine: Engine) {
 
 /// A grant as approval writes it, appended directly (its dates may lie in
 /// the past, which intake refuses).
-async fn grant_directly(kit: &TestApp, grant_id: &str, id: &str, from: &str, until: &str, uses: u32) {
+async fn grant_directly(
+    kit: &TestApp,
+    grant_id: &str,
+    id: &str,
+    from: &str,
+    until: &str,
+    uses: u32,
+) {
     let pk = sirm_app::testkit::person_key(&kit.sirm, &id.parse().unwrap()).unwrap();
     let g = sirm_domain::records::DisclosureGranted {
         grant_id: grant_id.into(),
@@ -356,17 +465,35 @@ async fn expired_grants_and_racing_reads(engine: Engine) {
     let kit = spawn(engine).await;
     let (citizen_id, _) = citizen_and_other(&kit).await;
     let officer = kit.login("unitofficer").await;
-    grant_directly(&kit, "DG-expired", &citizen_id, "2020-01-01", "2020-12-31", 5).await;
+    grant_directly(
+        &kit,
+        "DG-expired",
+        &citizen_id,
+        "2020-01-01",
+        "2020-12-31",
+        5,
+    )
+    .await;
     let (s, v) = officer
-        .post("/api/v1/unit/reads", json!({"grant_id": "DG-expired", "id": citizen_id}))
+        .post(
+            "/api/v1/unit/reads",
+            json!({"grant_id": "DG-expired", "id": citizen_id}),
+        )
         .await;
-    assert_eq!((s, rule(&v)), (StatusCode::FORBIDDEN, "disclosure.grant-expired"), "{v}");
+    assert_eq!(
+        (s, rule(&v)),
+        (StatusCode::FORBIDDEN, "disclosure.grant-expired"),
+        "{v}"
+    );
     let (s, page) = officer.page("/unit").await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("已过期或次数已用完"), "{page}");
     // The page's read form: a refusal in Chinese naming why.
     let r = officer
-        .form("/unit/read", &[("grant_id", "DG-expired"), ("id", &citizen_id)])
+        .form(
+            "/unit/read",
+            &[("grant_id", "DG-expired"), ("id", &citizen_id)],
+        )
         .await;
     let page = r.text().await.unwrap();
     assert!(page.contains("不在有效期内"), "{page}");
@@ -381,8 +508,16 @@ async fn expired_grants_and_racing_reads(engine: Engine) {
     );
     let mut statuses = [a.0, b.0];
     statuses.sort();
-    assert_eq!(statuses, [StatusCode::OK, StatusCode::FORBIDDEN], "{a:?} {b:?}");
-    let refused = if a.0 == StatusCode::FORBIDDEN { &a.1 } else { &b.1 };
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::FORBIDDEN],
+        "{a:?} {b:?}"
+    );
+    let refused = if a.0 == StatusCode::FORBIDDEN {
+        &a.1
+    } else {
+        &b.1
+    };
     assert_eq!(rule(refused), "disclosure.grant-used-up", "{refused}");
     let answered = if a.0 == StatusCode::OK { &a.1 } else { &b.1 };
     assert_eq!(answered["items"], json!(["contributions"]), "{answered}");
@@ -395,7 +530,10 @@ async fn expired_grants_and_racing_reads(engine: Engine) {
         .queries_of(pk.as_str(), 100)
         .await
         .unwrap();
-    let reads: Vec<_> = rows.iter().filter(|r| r.basis.contains("DG-race")).collect();
+    let reads: Vec<_> = rows
+        .iter()
+        .filter(|r| r.basis.contains("DG-race"))
+        .collect();
     assert_eq!(reads.len(), 1, "{rows:?}");
     assert_eq!(reads[0].channel, "unit");
     assert!(reads[0].requester.contains(UNIT));

@@ -259,7 +259,10 @@ impl Sirm {
     }
 
     /// Render on a blocking thread, at most one render per core at a time.
-    pub(crate) async fn render_certificate(&self, cert: sirm_cert::Certificate) -> Result<Vec<u8>, AppError> {
+    pub(crate) async fn render_certificate(
+        &self,
+        cert: sirm_cert::Certificate,
+    ) -> Result<Vec<u8>, AppError> {
         let fonts = self.certificate_fonts().await?;
         let _slot = self
             .renderer
@@ -287,7 +290,10 @@ impl Sirm {
         // certificate's item; otherwise the same "not found" as a person
         // the requester may not see. Checked before the query is logged.
         let (requester, items, _) = self.capacity(who, channel, subject, None).await?;
-        let item = req.kind.item().ok_or_else(|| AppError::invalid("kind", "not a certificate of a person's record"))?;
+        let item = req
+            .kind
+            .item()
+            .ok_or_else(|| AppError::invalid("kind", "not a certificate of a person's record"))?;
         if requester == Requester::Delegate
             && !(items.contains(&item)
                 && self

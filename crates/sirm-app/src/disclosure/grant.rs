@@ -172,11 +172,9 @@ impl Sirm {
         grant_id: &str,
         subject: &PersonKey,
     ) -> Result<DisclosureGrantRow, AppError> {
-        let g = self
-            .store
-            .disclosure_grant(grant_id)
-            .await?
-            .filter(|g| g.officer == who.username && g.persons.iter().any(|p| p == subject.as_str()));
+        let g = self.store.disclosure_grant(grant_id).await?.filter(|g| {
+            g.officer == who.username && g.persons.iter().any(|p| p == subject.as_str())
+        });
         let Some(g) = g else {
             return self.refuse_read(who, grant_id, no_grant()).await;
         };

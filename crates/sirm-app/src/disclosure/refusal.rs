@@ -126,7 +126,8 @@ impl Sirm {
     async fn refusal_of(
         &self,
         code: &str,
-    ) -> Result<Option<(DisclosureLetterRow, sirm_ledger::Entry, DisclosureRefused)>, AppError> {
+    ) -> Result<Option<(DisclosureLetterRow, sirm_ledger::Entry, DisclosureRefused)>, AppError>
+    {
         let Some(code) = normalize_code(code) else {
             return Ok(None);
         };

@@ -154,7 +154,10 @@ impl Business for Application {
 
     /// The persons' ID numbers (typed as a list or a JSON array) become
     /// blind indexes; the items a list; the rest is the unit's, kept as filed.
-    async fn protect(sirm: &Sirm, mut data: serde_json::Value) -> Result<serde_json::Value, AppError> {
+    async fn protect(
+        sirm: &Sirm,
+        mut data: serde_json::Value,
+    ) -> Result<serde_json::Value, AppError> {
         let Some(obj) = data.as_object_mut() else {
             return Ok(data);
         };
@@ -180,7 +183,11 @@ impl Business for Application {
         Ok(data)
     }
 
-    async fn check(sirm: &Sirm, who: &Principal, d: &DisclosureApplication) -> Result<(), AppError> {
+    async fn check(
+        sirm: &Sirm,
+        who: &Principal,
+        d: &DisclosureApplication,
+    ) -> Result<(), AppError> {
         // Art 19 (1): the unit's valid credentials, scanned and archived.
         let credentials = d.credentials.trim();
         if credentials.is_empty() {
