@@ -9,44 +9,16 @@ use base64::Engine as _;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use sirm_app::demo::DEMO_PASSWORD;
 use sirm_testkit::{Client, Engine, Options, TestApp};
 
 const UNIT: &str = "北京某某律师事务所";
 const SCAN: &[u8] = b"%PDF-1.4 scanned business licence";
 
-/// A served demo with a unit officer account `unitofficer`, as an
-/// installation gets one: requested by the system administrator, approved
-/// by the security administrator.
-/// The demo's history (employments, contributions) so that items outside a
-/// grant have something to leave out.
+/// A served demo with its history (employments, contributions, so that
+/// items outside a grant have something to leave out) and its unit officer
+/// account `unit`.
 async fn spawn(engine: Engine) -> TestApp {
-    let kit = TestApp::start(Options::new(engine).persons(10).history()).await;
-    let sirm = kit.sirm.clone();
-    let sysadmin = sirm.principal("sysadmin", "test").await.unwrap();
-    let secadmin = sirm.principal("secadmin", "test").await.unwrap();
-    sirm.add_user(&sysadmin, "unitofficer", "律所查询员")
-        .await
-        .unwrap();
-    let rr = sirm
-        .request_role(&sysadmin, "unitofficer", "unit_officer", "test account")
-        .await
-        .unwrap();
-    sirm.decide_role(&secadmin, &rr.request_id, true, "")
-        .await
-        .unwrap();
-    let hash = sirm_app::password::hash(DEMO_PASSWORD).unwrap();
-    sirm.store_for_maintenance()
-        .set_password(
-            "unitofficer",
-            &hash,
-            false,
-            chrono::Utc::now().timestamp_micros(),
-            5,
-        )
-        .await
-        .unwrap();
-    kit
+    TestApp::start(Options::new(engine).persons(10).history()).await
 }
 
 /// The demo citizen's ID number and another registered person's.
@@ -86,7 +58,7 @@ fn application(id: &str, basis: &str, credentials: Option<&str>) -> Value {
         "valid_from": today.to_string(),
         "valid_until": (today + chrono::Duration::days(30)).to_string(),
         "uses": 1,
-        "officer": "unitofficer",
+        "officer": "unit",
     });
     if let Some(c) = credentials {
         data["credentials"] = json!(c);
@@ -132,7 +104,7 @@ async fn refused_in_writing_granted_and_read_once(engine: Engine) {
         kit.login("rechecker").await,
         kit.login("approver").await,
     );
-    let officer = kit.login("unitofficer").await;
+    let officer = kit.login("unit").await;
 
     // Bad input at intake: no credentials, no (or a trivial) legal basis.
     let before = kit.ledger_size().await;
@@ -259,7 +231,7 @@ async fn refused_in_writing_granted_and_read_once(engine: Engine) {
         .text("valid_from", today)
         .text("valid_until", until)
         .text("uses", "1")
-        .text("officer", "unitofficer")
+        .text("officer", "unit")
         .part(
             "material",
             reqwest::multipart::Part::bytes(SCAN.to_vec())
@@ -388,7 +360,7 @@ async fn refused_in_writing_granted_and_read_once(engine: Engine) {
         .sirm
         .store_for_maintenance()
         .security_entries(&sirm_store::AuditFilter {
-            account: Some("unitofficer".into()),
+            account: Some("unit".into()),
             event: Some("query.third_party".into()),
             ..Default::default()
         })
@@ -437,7 +409,7 @@ async fn grant_directly(
         application_id: "AP-test".into(),
         unit_name: UNIT.into(),
         credit_code: "91110000100000000R".parse().unwrap(),
-        officer: "unitofficer".into(),
+        officer: "unit".into(),
         persons: vec![pk],
         items: vec!["contributions".into()],
         valid_from: from.parse().unwrap(),
@@ -464,7 +436,7 @@ async fn grant_directly(
 async fn expired_grants_and_racing_reads(engine: Engine) {
     let kit = spawn(engine).await;
     let (citizen_id, _) = citizen_and_other(&kit).await;
-    let officer = kit.login("unitofficer").await;
+    let officer = kit.login("unit").await;
     grant_directly(
         &kit,
         "DG-expired",

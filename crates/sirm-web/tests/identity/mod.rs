@@ -51,7 +51,6 @@ async fn spawn_with(engine: Engine, tune: impl FnOnce(&mut Sirm) + Send + 'stati
         ("deleg", "delegate"),
         ("organ", "organ_officer"),
         ("stats", "statistics_user"),
-        ("unitofficer", "unit_officer"),
     ] {
         sirm.add_user(&sysadmin, user, user).await.unwrap();
         let rr = sirm
@@ -93,7 +92,7 @@ fn account_of(role: Role) -> &'static str {
         Role::Delegate => "deleg",
         Role::OrganOfficer => "organ",
         Role::StatisticsUser => "stats",
-        Role::UnitOfficer => "unitofficer",
+        Role::UnitOfficer => "unit",
     }
 }
 
