@@ -144,7 +144,7 @@ impl Sirm {
             self.append_checked(drafts, expect).await?;
             return Ok(st.name().to_string());
         }
-        if matches!(st, Status::Returned { .. }) {
+        if matches!(st, Status::Returned { .. }) && bt.written_refusal() {
             // A type that answers a rejection in writing (a disclosure
             // application, Art 20 (2)) writes its answer with the decision.
             let data: serde_json::Value =

@@ -42,6 +42,13 @@ macro_rules! registry {
                 }
             }
 
+            /// Whether a rejection is answered in writing (and closes the application).
+            pub fn written_refusal(self) -> bool {
+                match self {
+                    $(BusinessType::$variant => <$imp as Business>::WRITTEN_REFUSAL,)*
+                }
+            }
+
             /// Who takes (and resubmits or withdraws) an application of this type.
             pub fn taker(self) -> Permission {
                 match self {

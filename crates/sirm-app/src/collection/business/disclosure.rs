@@ -150,6 +150,7 @@ fn check_validity(from: NaiveDate, until: NaiveDate, uses: u32) -> Result<(), Ap
 
 impl Business for Application {
     const NAME_ZH: &'static str = "其他单位查询申请（对外提供信息）";
+    const WRITTEN_REFUSAL: bool = true;
     type Data = DisclosureApplication;
 
     /// The persons' ID numbers (typed as a list or a JSON array) become

@@ -96,8 +96,12 @@ pub(crate) trait Business {
         async { Ok(None) }
     }
 
+    /// Whether a rejection is answered in writing by [`Business::on_rejection`]
+    /// (and closes the application). Default: no, it is returned to the clerk.
+    const WRITTEN_REFUSAL: bool = false;
+
     /// Entries a rejection writes with the decision (a written refusal,
-    /// Art 20 (2)). Default: none, the application is returned to the clerk.
+    /// Art 20 (2)), when [`Business::WRITTEN_REFUSAL`]. Default: none.
     fn on_rejection(
         _sirm: &Sirm,
         _who: &Principal,
@@ -162,6 +166,9 @@ pub(crate) async fn rejection_as<B: Business>(
     application: &str,
     reason: &str,
 ) -> Result<Vec<EntryDraft>, AppError> {
+    if !B::WRITTEN_REFUSAL {
+        return Ok(Vec::new());
+    }
     let rec: B::Data = parse(data)?;
     B::on_rejection(sirm, who, &rec, application, reason).await
 }
