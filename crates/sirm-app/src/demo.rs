@@ -60,8 +60,8 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str)] = &[
 ];
 
 /// Demo external accounts: an insured person bound to the first invented
-/// person, a retiree with a granted pension, and an employer agent bound to
-/// the retiree's former employer.
+/// person, a retiree with a granted pension, an employer agent bound to
+/// the retiree's former employer, a court's officer and another unit's officer.
 pub const DEMO_EXTERNAL: &[(&str, &str, &str, &str)] = &[
     ("citizen", "参保人员（演示）", "insured_person", "参保人员"),
     ("retiree", "退休人员（演示）", "insured_person", "退休人员"),
@@ -76,6 +76,14 @@ pub const DEMO_EXTERNAL: &[(&str, &str, &str, &str)] = &[
         "东城区人民法院 查询人员（演示）",
         "organ_officer",
         "司法机关查询人员",
+    ),
+    // Another unit's officer (Art 19–20): reads only under a grant, so a
+    // fresh demo can take a unit's application, grant it and read once.
+    (
+        "unit",
+        "其他单位查询人员（演示）",
+        "unit_officer",
+        "其他单位查询人员",
     ),
 ];
 

@@ -248,11 +248,12 @@ impl Layout<'_> {
     fn person(&mut self) {
         let c = self.cert;
         let [person, _, _] = c.kind.sections();
+        let [name, id, period] = c.kind.person_labels();
         self.heading(person);
         self.pairs(&[
-            ("姓名".to_string(), c.person_name.clone()),
-            ("公民身份号码".to_string(), c.id_number_masked.clone()),
-            ("证明期间".to_string(), c.period.clone()),
+            (name.to_string(), c.person_name.clone()),
+            (id.to_string(), c.id_number_masked.clone()),
+            (period.to_string(), c.period.clone()),
         ]);
     }
 

@@ -85,6 +85,9 @@ pub enum CertificateKind {
     Contribution,
     /// 待遇领取证明
     Benefit,
+    /// 不予提供告知书: the written refusal of a unit's application to query
+    /// rights records (Art 20 (2)); "person" fields name the unit.
+    DisclosureRefusal,
 }
 
 impl CertificateKind {
@@ -93,6 +96,7 @@ impl CertificateKind {
         match self {
             CertificateKind::Contribution => "参保缴费证明",
             CertificateKind::Benefit => "待遇领取证明",
+            CertificateKind::DisclosureRefusal => "不予提供告知书",
         }
     }
 
@@ -103,6 +107,9 @@ impl CertificateKind {
             }
             CertificateKind::Benefit => {
                 "兹证明下列人员在本机构的社会保险待遇领取情况如下（依据本机构社会保险个人权益记录出具）："
+            }
+            CertificateKind::DisclosureRefusal => {
+                "本机构收到你单位查询社会保险个人权益记录的书面申请。经审核，该申请无法律依据，依照《社会保险个人权益记录管理办法》第二十条第二项，本机构不予提供，特此告知："
             }
         }
     }
@@ -115,6 +122,21 @@ impl CertificateKind {
             CertificateKind::Benefit => {
                 ["一、领取人员信息", "二、待遇情况汇总", "三、待遇领取明细"]
             }
+            CertificateKind::DisclosureRefusal => [
+                "一、申请单位",
+                "二、申请内容及不予提供的理由",
+                "三、申请查询的人员",
+            ],
+        }
+    }
+
+    /// The labels of the first section's three lines.
+    pub(crate) fn person_labels(self) -> [&'static str; 3] {
+        match self {
+            CertificateKind::Contribution | CertificateKind::Benefit => {
+                ["姓名", "公民身份号码", "证明期间"]
+            }
+            CertificateKind::DisclosureRefusal => ["单位名称", "统一社会信用代码", "申请编号"],
         }
     }
 }

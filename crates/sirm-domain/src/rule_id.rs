@@ -210,7 +210,8 @@ rule_ids! {
     /// An organ officer's account that belongs to no organ of
     /// `[disclosure.organs]` (Art 18).
     DisclosureOrgan = "disclosure.organ",
-    /// An organ query whose basis names no law the organ's kind may rely on.
+    /// An organ query whose basis names no law the organ's kind may rely
+    /// on, or a unit's application without a legal basis (法律依据, Art 19 (2)).
     DisclosureBasis = "disclosure.basis",
     /// An organ query without a case or document number.
     DisclosureCaseNumber = "disclosure.case-number",
@@ -219,6 +220,16 @@ rule_ids! {
     /// More persons in one query, or in one day, than the prescribed
     /// volume (Art 22: no bulk exchange).
     DisclosureVolume = "disclosure.volume",
+    /// A unit's application for disclosure without its credentials (有效证明文件, Art 19 (1)).
+    DisclosureCredentials = "disclosure.credentials",
+    /// A requested validity or number of uses out of bounds.
+    DisclosureValidity = "disclosure.validity",
+    /// The officer named to read is not an active account of the unit officer role.
+    DisclosureOfficer = "disclosure.officer",
+    /// A disclosure grant read outside its validity.
+    GrantExpired = "disclosure.grant-expired",
+    /// A disclosure grant read after its last allowed use.
+    GrantUsedUp = "disclosure.grant-used-up",
     // What was not found, by kind (the English message names the thing;
     // the pages say which kind in Chinese, never the identifier).
     /// No such application (or not one the requester may see).
@@ -251,6 +262,8 @@ rule_ids! {
     NotFoundCheckpoint = "not-found.checkpoint",
     /// No such upload job (finished long ago, or another's).
     NotFoundUpload = "not-found.upload",
+    /// No such disclosure grant of the officer (or the person is not in it).
+    NotFoundGrant = "not-found.grant",
 }
 
 /// A string that is no known rule id.

@@ -35,6 +35,10 @@ pub enum Expect {
         username: String,
         roles: Vec<String>,
     },
+    /// The disclosure grant has made exactly `uses_made` uses, and that is
+    /// fewer than it allows: two reads racing for the last use cannot both
+    /// pass (the second finds the count moved on).
+    GrantUses { grant_id: String, uses_made: i64 },
 }
 
 /// Result of one batched append.
@@ -119,6 +123,23 @@ impl Store {
             if found != Some(*last_seq) {
                 return Err(StoreError::Stale(format!(
                     "application {id} changed while you were looking at it; reload it"
+                )));
+            }
+        }
+        if let Some(Expect::GrantUses {
+            grant_id,
+            uses_made,
+        }) = &expect
+        {
+            let found: Option<(i64, i64)> = sqlx::query_as(
+                "SELECT uses_made, uses_allowed FROM disclosure_grant WHERE grant_id = $1",
+            )
+            .bind(grant_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if !matches!(found, Some((made, allowed)) if made == *uses_made && made < allowed) {
+                return Err(StoreError::Stale(format!(
+                    "grant {grant_id} was used meanwhile; read it again"
                 )));
             }
         }

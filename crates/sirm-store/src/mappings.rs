@@ -13,7 +13,7 @@ use crate::projection::{Col, TABLES};
 use crate::review::{ApplicationRow, ApplicationStepRow, MaintenanceRow};
 use crate::rights::QueryLogRow;
 use crate::rows::TableRow;
-use crate::{CertificateRow, PersonKeyRow};
+use crate::{CertificateRow, DisclosureGrantRow, DisclosureLetterRow, PersonKeyRow};
 
 /// A declared column: its name and whether it holds an integer (else text).
 pub type DeclaredColumn = (&'static str, bool);
@@ -62,5 +62,7 @@ pub fn row_mappings() -> Vec<(&'static str, &'static str, &'static [&'static str
         mapping::<CredentialRow>(),
         mapping::<RoleRequestRow>(),
         mapping::<DelegationRow>(),
+        mapping::<DisclosureGrantRow>(),
+        mapping::<DisclosureLetterRow>(),
     ]
 }

@@ -717,6 +717,42 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(p.clone(), "/api/v1/organ-queries", Perm(P::OrganQuery), Api),
             post(api::disclosure::organ_query),
         ),
+        // Other units (Art 19–20): reads under a disclosure grant, and the
+        // counter's copy of a written refusal.
+        (
+            spec(g.clone(), "/unit", Perm(P::GrantRead), Page),
+            get(pages::unit::home),
+        ),
+        (
+            spec(p.clone(), "/unit/read", Perm(P::GrantRead), Page),
+            post(pages::unit::read_page),
+        ),
+        (
+            spec(g.clone(), "/api/v1/unit/grants", Perm(P::GrantRead), Api),
+            get(pages::unit::grants_api),
+        ),
+        (
+            spec(p.clone(), "/api/v1/unit/reads", Perm(P::GrantRead), Api),
+            post(pages::unit::read_api),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/disclosure/letters/{code}/pdf",
+                Perm(P::RecordCollect),
+                Page,
+            ),
+            get(pages::unit::letter_pdf),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/applications/{id}/refusal-letters",
+                Perm(P::RecordCollect),
+                Api,
+            ),
+            get(pages::unit::letters_api),
+        ),
         (
             spec(g.clone(), "/employer", Perm(P::EmployerRecordRead), Page),
             get(portal::employer_home),

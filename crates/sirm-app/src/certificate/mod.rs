@@ -72,6 +72,9 @@ pub enum CertificateKind {
     Contribution,
     /// 待遇领取证明
     Benefit,
+    /// 不予提供告知书: a unit's application refused in writing (Art 20 (2);
+    /// `crate::disclosure::refusal`). Not issued on request, not of a person.
+    DisclosureRefusal,
 }
 
 impl CertificateKind {
@@ -79,6 +82,7 @@ impl CertificateKind {
         match self {
             CertificateKind::Contribution => "contribution",
             CertificateKind::Benefit => "benefit",
+            CertificateKind::DisclosureRefusal => "disclosure_refusal",
         }
     }
     pub fn parse(s: &str) -> Result<Self, AppError> {
@@ -95,16 +99,20 @@ impl CertificateKind {
     pub fn title(self) -> &'static str {
         self.to_cert().title()
     }
-    fn to_cert(self) -> sirm_cert::CertificateKind {
+    pub(crate) fn to_cert(self) -> sirm_cert::CertificateKind {
         match self {
             CertificateKind::Contribution => sirm_cert::CertificateKind::Contribution,
             CertificateKind::Benefit => sirm_cert::CertificateKind::Benefit,
+            CertificateKind::DisclosureRefusal => sirm_cert::CertificateKind::DisclosureRefusal,
         }
     }
-    fn item(self) -> Item {
+    /// The item of the person's record the certificate shows (none for a
+    /// refusal letter, which shows no record).
+    fn item(self) -> Option<Item> {
         match self {
-            CertificateKind::Contribution => Item::Contributions,
-            CertificateKind::Benefit => Item::Benefit,
+            CertificateKind::Contribution => Some(Item::Contributions),
+            CertificateKind::Benefit => Some(Item::Benefit),
+            CertificateKind::DisclosureRefusal => None,
         }
     }
 }
@@ -202,7 +210,7 @@ const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 
 /// A new verification code: 16 random characters (about 79 bits), grouped
 /// by four, e.g. `7KQ2-9XHM-D4PA-R3TB`.
-fn new_code() -> String {
+pub(crate) fn new_code() -> String {
     crate::codes::grouped_code(CODE_ALPHABET)
 }
 
@@ -221,7 +229,7 @@ const FOOTER_NOTE: &str = "本证明依据本机构社会保险个人权益记�
 
 impl Sirm {
     /// Sign bytes with the agency's ledger key (needs `Access::Sign`).
-    fn certificate_signature(&self, msg: &[u8]) -> Result<(String, String), AppError> {
+    pub(crate) fn certificate_signature(&self, msg: &[u8]) -> Result<(String, String), AppError> {
         let key = self.signing_key().ok_or_else(|| {
             AppError::invalid(
                 "key",
@@ -251,7 +259,10 @@ impl Sirm {
     }
 
     /// Render on a blocking thread, at most one render per core at a time.
-    async fn render_certificate(&self, cert: sirm_cert::Certificate) -> Result<Vec<u8>, AppError> {
+    pub(crate) async fn render_certificate(
+        &self,
+        cert: sirm_cert::Certificate,
+    ) -> Result<Vec<u8>, AppError> {
         let fonts = self.certificate_fonts().await?;
         let _slot = self
             .renderer
@@ -279,7 +290,10 @@ impl Sirm {
         // certificate's item; otherwise the same "not found" as a person
         // the requester may not see. Checked before the query is logged.
         let (requester, items, _) = self.capacity(who, channel, subject).await?;
-        let item = req.kind.item();
+        let item = req
+            .kind
+            .item()
+            .ok_or_else(|| AppError::invalid("kind", "not a certificate of a person's record"))?;
         if requester == Requester::Delegate
             && !(items.contains(&item)
                 && self
@@ -300,13 +314,13 @@ impl Sirm {
         let basis = format!("certificate ({}) requested", req.kind.as_str());
         let basis = (channel != Channel::Organ).then_some(basis.as_str());
         let view = self.query_rights(who, channel, subject, basis).await?;
-        if !view.items.contains(&req.kind.item()) {
+        if !view.items.contains(&item) {
             return Err(AppError::Forbidden {
                 rule: RuleId::QueryableContent,
                 message: format!(
                     "the {} channel does not give {} to a {} requester (Art 14 configuration)",
                     channel.as_str(),
-                    req.kind.item().as_str(),
+                    item.as_str(),
                     view.requester.as_str()
                 ),
             });
@@ -315,6 +329,7 @@ impl Sirm {
         let (from, to, summary, header, rows) = match req.kind {
             CertificateKind::Contribution => contribution_content(self, r, req).await?,
             CertificateKind::Benefit => benefit_content(r, req)?,
+            CertificateKind::DisclosureRefusal => return Err(no_such_code()),
         };
         let base = self
             .config
@@ -410,7 +425,7 @@ impl Sirm {
         kind: CertificateKind,
     ) -> Option<Requester> {
         let (requester, items, _) = self.capacity(who, channel, subject).await.ok()?;
-        let item = kind.item();
+        let item = kind.item()?;
         (items.contains(&item)
             && self
                 .config
@@ -484,7 +499,7 @@ impl Sirm {
                 requester_kind: requester.as_str().into(),
                 requester: who.username.clone(),
                 subject: issued.id.as_str().to_string(),
-                items: kind.item().as_str().into(),
+                items: kind.item().map(Item::as_str).unwrap_or_default().into(),
                 basis: format!("certificate {} ({}) downloaded", issued.code, kind.as_str()),
                 source: who.source.clone(),
             })

@@ -40,7 +40,7 @@ impl Sirm {
     /// Is `entry` in the signed ledger as it is? Its leaf hash, recomputed
     /// from its content, is in the tree of a signed checkpoint whose
     /// signature checks (see [`Sirm::anchored_inclusion_proof`]).
-    pub(super) async fn entry_is_anchored(&self, entry: &Entry) -> (bool, Option<InclusionProof>) {
+    pub(crate) async fn entry_is_anchored(&self, entry: &Entry) -> (bool, Option<InclusionProof>) {
         let inclusion = self.anchored_inclusion_proof(entry).await.ok();
         let anchored = inclusion.as_ref().is_some_and(|p| {
             p.checkpoint.verify(&self.public_key).is_ok()
@@ -131,6 +131,11 @@ impl Sirm {
         file: Option<&[u8]>,
         (requester_kind, requester, source): (&str, &str, &str),
     ) -> Result<CertificateCheck, AppError> {
+        // A written refusal to a unit (Art 20 (2)) shares the codes and the
+        // verification page, not the person's certificate entry.
+        if let Some(v) = self.check_refusal_letter(code, file).await? {
+            return Ok(v);
+        }
         let (row, entry, issued) = self.issued_certificate(code).await?;
         let code = row.code.clone();
         let seq = entry.seq;

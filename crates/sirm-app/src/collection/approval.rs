@@ -144,6 +144,14 @@ impl Sirm {
             self.append_checked(drafts, expect).await?;
             return Ok(st.name().to_string());
         }
+        if matches!(st, Status::Returned { .. }) && bt.written_refusal() {
+            // A type that answers a rejection in writing (a disclosure
+            // application, Art 20 (2)) writes its answer with the decision.
+            let data: serde_json::Value =
+                serde_json::from_str(&app.data).map_err(|e| AppError::invalid("data", e))?;
+            let answer = registry::rejection_drafts(self, who, bt, &data, id, &next.reason).await?;
+            drafts.extend(answer);
+        }
         self.append_checked(
             drafts,
             Some(Expect::ApplicationAt {

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use sirm_domain::access::Permission;
 
 use super::business::{
-    self, accounts, benefits, contributions, corrections, employment, payments, registration,
-    rule_sets, subsidies, Business, DraftStream, Validated,
+    self, accounts, benefits, contributions, corrections, disclosure, employment, payments,
+    registration, rule_sets, subsidies, Business, DraftStream, Validated,
 };
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -39,6 +39,13 @@ macro_rules! registry {
             pub fn name_zh(self) -> &'static str {
                 match self {
                     $(BusinessType::$variant => <$imp as Business>::NAME_ZH,)*
+                }
+            }
+
+            /// Whether a rejection is answered in writing (and closes the application).
+            pub fn written_refusal(self) -> bool {
+                match self {
+                    $(BusinessType::$variant => <$imp as Business>::WRITTEN_REFUSAL,)*
                 }
             }
 
@@ -89,6 +96,23 @@ macro_rules! registry {
                 })*
             }
         }
+
+        /// The entries a rejection writes with the decision (see
+        /// [`Business::on_rejection`]).
+        pub(crate) async fn rejection_drafts(
+            sirm: &Sirm,
+            who: &Principal,
+            bt: BusinessType,
+            data: &serde_json::Value,
+            application: &str,
+            reason: &str,
+        ) -> Result<Vec<sirm_ledger::EntryDraft>, AppError> {
+            match bt {
+                $(BusinessType::$variant => {
+                    business::rejection_as::<$imp>(sirm, who, data, application, reason).await
+                })*
+            }
+        }
     };
 }
 
@@ -122,6 +146,9 @@ registry! {
     /// A regional rule set or a new version of it (maintenance officer,
     /// review chain; Art 6).
     RuleSetImport = "rule_set.import" => rule_sets::Import,
+    /// Another unit's written application to query rights records
+    /// (对外提供信息申请, Art 19–20): approval grants, rejection refuses in writing.
+    DisclosureApplication = "disclosure.application" => disclosure::Application,
 }
 
 impl std::str::FromStr for BusinessType {

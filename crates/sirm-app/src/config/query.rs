@@ -59,6 +59,8 @@ pub enum Channel {
     Employer,
     /// Another organ's request under law (Art 17–18), by API or letter.
     Organ,
+    /// Another unit's officer reading under a disclosure grant (Art 19–20).
+    Unit,
 }
 
 impl Channel {
@@ -70,6 +72,7 @@ impl Channel {
             Channel::Telephone => "telephone",
             Channel::Employer => "employer",
             Channel::Organ => "organ",
+            Channel::Unit => "unit",
         }
     }
 }
@@ -123,7 +126,10 @@ impl QueryConfig {
             (Channel::Telephone, Requester::Person) => vec![Contributions, Account, Benefit],
             (Channel::Employer, Requester::Employer) => vec![Registration, Contributions],
             (Channel::Counter, Requester::Staff) => all,
-            (Channel::Organ, Requester::ThirdParty) => vec![Registration, Contributions],
+            // Narrowed per kind of organ by its prescribed scope ([disclosure]).
+            (Channel::Organ, Requester::ThirdParty) => all,
+            // A grant names its items; the channel allows any of them.
+            (Channel::Unit, Requester::ThirdParty) => all,
             _ => vec![],
         };
         items.into_iter().collect()
@@ -136,5 +142,49 @@ impl QueryConfig {
             .and_then(|m| m.get(&requester))
             .cloned()
             .unwrap_or_else(|| Self::default_items(channel, requester))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `unit` channel's defaults equal docs/queries.md's table of them
+    /// (kept apart from the main table, whose test lists the other channels).
+    #[test]
+    fn unit_defaults_match_docs() {
+        let doc = include_str!("../../../../docs/queries.md");
+        let table = doc
+            .split("<!-- unit-defaults:begin -->")
+            .nth(1)
+            .and_then(|s| s.split("<!-- unit-defaults:end -->").next())
+            .unwrap_or_default();
+        let mut documented = Vec::new();
+        for line in table.lines().skip(3) {
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+            if cells.len() == 3 {
+                documented.push((cells[1].to_string(), cells[2].to_string()));
+            }
+        }
+        let mut code = Vec::new();
+        for r in [
+            Requester::Person,
+            Requester::Delegate,
+            Requester::Employer,
+            Requester::Staff,
+            Requester::ThirdParty,
+        ] {
+            let items = QueryConfig::default_items(Channel::Unit, r);
+            if !items.is_empty() {
+                let names: Vec<&str> = Item::ALL
+                    .iter()
+                    .filter(|i| items.contains(i))
+                    .map(|i| i.as_str())
+                    .collect();
+                code.push((r.as_str().to_string(), names.join(", ")));
+            }
+        }
+        assert!(!documented.is_empty());
+        assert_eq!(documented, code);
     }
 }

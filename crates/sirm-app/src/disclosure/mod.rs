@@ -1,9 +1,14 @@
 //! Disclosure control (Art 17–22): who besides the person and the employer
 //! receives rights records, within which scope, and how much.
 //! `organ.rs`: queries by administrative and judicial organs within their
-//! prescribed scope (Art 18, 21); `volume.rs`: reading patterns that raise
-//! an alarm and suspend the account (Art 22, 28(5)).
+//! prescribed scope (Art 18, 21); `grant.rs` and `refusal.rs`: other units'
+//! written applications, their grants and refusal letters (Art 19–20);
+//! `volume.rs`: reading patterns that raise an alarm and suspend the
+//! account (Art 22, 28(5)); `seen.rs`: what the person reads on "who looked
+//! at my record" (Art 21).
 
+pub mod grant;
 pub mod organ;
+pub mod refusal;
 pub mod seen;
 pub mod volume;

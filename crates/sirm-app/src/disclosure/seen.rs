@@ -35,6 +35,7 @@ fn channel_zh(c: &str) -> String {
         "telephone" => "电话查询".into(),
         "employer" => "单位网上服务".into(),
         "organ" => "行政/司法机关查询".into(),
+        "unit" => "其他单位依申请查询".into(),
         other => other.into(),
     }
 }
@@ -94,6 +95,8 @@ impl Sirm {
                     .unwrap_or(false);
                 organ::shown_to_person(&r.basis, visible)
             }
+            // A unit reading under a grant: its name as the grant names it.
+            ("unit", _) => r.requester.clone(),
             (_, "delegate") => format!("受托人 {}", r.requester),
             (_, "employer") => "用人单位".into(),
             (_, "staff") => "社会保险经办机构工作人员".into(),

@@ -59,6 +59,8 @@ pub enum Permission {
     OrganQuery,
     /// Read de-identified statistics (Art 17).
     StatisticsRead,
+    /// Read what a disclosure grant covers, while it is valid (其他单位, Art 19–20).
+    GrantRead,
     /// Every authenticated account: change own password, enrol a second
     /// factor, log out.
     SelfService,
@@ -85,7 +87,7 @@ fn valid_permission_names() -> String {
 
 impl Permission {
     /// All permissions, in the order of `docs/roles.md`.
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 21] = [
         Permission::AccountManage,
         Permission::RoleApprove,
         Permission::SecurityConfig,
@@ -105,6 +107,7 @@ impl Permission {
         Permission::EmployerRecordRead,
         Permission::OrganQuery,
         Permission::StatisticsRead,
+        Permission::GrantRead,
         Permission::SelfService,
     ];
 
@@ -147,6 +150,7 @@ impl Permission {
             Permission::EmployerRecordRead => "employer_record_read",
             Permission::OrganQuery => "organ_query",
             Permission::StatisticsRead => "statistics_read",
+            Permission::GrantRead => "grant_read",
             Permission::SelfService => "self_service",
         }
     }
@@ -187,6 +191,9 @@ impl Permission {
                 "query the prescribed records of the prescribed persons for an administrative or judicial organ"
             }
             Permission::StatisticsRead => "read de-identified statistics",
+            Permission::GrantRead => {
+                "read the records a disclosure grant to the officer's unit covers, while it is valid"
+            }
             Permission::SelfService => "change own password, enrol a second factor, log out",
         }
     }
@@ -215,6 +222,7 @@ impl Permission {
             Permission::EmployerRecordRead => "查询本单位缴费情况及职工在本单位期间的记录",
             Permission::OrganQuery => "行政/司法机关依法查询",
             Permission::StatisticsRead => "查阅去标识化统计数据",
+            Permission::GrantRead => "在批准的范围和期限内查询其他单位获准查询的记录",
             Permission::SelfService => "修改本人口令、绑定第二因素、退出登录",
         }
     }
@@ -271,6 +279,7 @@ pub const fn permissions(role: Role) -> &'static [Permission] {
         Role::EmployerAgent => &[P::EmployerRecordRead, P::SelfService],
         Role::OrganOfficer => &[P::OrganQuery, P::SelfService],
         Role::StatisticsUser => &[P::StatisticsRead, P::SelfService],
+        Role::UnitOfficer => &[P::GrantRead, P::SelfService],
     }
 }
 
@@ -368,6 +377,7 @@ mod tests {
             P::EmployerRecordRead,
             P::OrganQuery,
             P::StatisticsRead,
+            P::GrantRead,
         ];
         let admin_perms = [
             P::AccountManage,

@@ -104,6 +104,9 @@ pub enum Role {
     OrganOfficer,
     /// Statistics user (统计用户, Art 17): de-identified figures only.
     StatisticsUser,
+    /// Officer of another unit (其他单位查询人员, Art 19–20): reads what a
+    /// disclosure grant to the unit covers, while it is valid.
+    UnitOfficer,
 }
 
 /// A role name that is not one of [`Role::ALL`].
@@ -124,7 +127,7 @@ fn valid_role_names() -> String {
 
 impl Role {
     /// All roles, administrators first, in the order of `docs/roles.md`.
-    pub const ALL: [Role; 15] = [
+    pub const ALL: [Role; 16] = [
         Role::SystemAdmin,
         Role::SecurityAdmin,
         Role::AuditAdmin,
@@ -140,6 +143,7 @@ impl Role {
         Role::EmployerAgent,
         Role::OrganOfficer,
         Role::StatisticsUser,
+        Role::UnitOfficer,
     ];
 
     /// Stable machine name (also the serde name), e.g. `database_admin`.
@@ -160,6 +164,7 @@ impl Role {
             Role::EmployerAgent => "employer_agent",
             Role::OrganOfficer => "organ_officer",
             Role::StatisticsUser => "statistics_user",
+            Role::UnitOfficer => "unit_officer",
         }
     }
 
@@ -181,6 +186,7 @@ impl Role {
             Role::EmployerAgent => "用人单位经办人",
             Role::OrganOfficer => "行政/司法机关查询人员",
             Role::StatisticsUser => "统计用户",
+            Role::UnitOfficer => "其他单位查询人员",
         }
     }
 
@@ -202,6 +208,7 @@ impl Role {
             Role::EmployerAgent => "employer agent",
             Role::OrganOfficer => "administrative or judicial organ officer",
             Role::StatisticsUser => "statistics user",
+            Role::UnitOfficer => "officer of another unit",
         }
     }
 
@@ -221,7 +228,8 @@ impl Role {
             | Role::Delegate
             | Role::EmployerAgent
             | Role::OrganOfficer
-            | Role::StatisticsUser => RoleClass::External,
+            | Role::StatisticsUser
+            | Role::UnitOfficer => RoleClass::External,
         }
     }
 
@@ -249,6 +257,7 @@ impl Role {
             Role::Delegate | Role::EmployerAgent => "Art 15",
             Role::OrganOfficer => "Art 18",
             Role::StatisticsUser => "Art 17",
+            Role::UnitOfficer => "Art 19, 20",
         }
     }
 
@@ -315,7 +324,7 @@ mod tests {
         assert_eq!(count(RoleClass::Admin), 4);
         assert_eq!(count(RoleClass::Business), 5);
         assert_eq!(count(RoleClass::Query), 1);
-        assert_eq!(count(RoleClass::External), 5);
+        assert_eq!(count(RoleClass::External), 6);
         assert!(Role::QueryOfficer.is_staff());
         assert!(!Role::Delegate.is_staff());
         assert!(Role::DatabaseAdmin.is_admin());

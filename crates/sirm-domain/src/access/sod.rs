@@ -119,7 +119,7 @@ impl fmt::Display for SodViolation {
 const fn institutional(r: Role) -> bool {
     matches!(
         r,
-        Role::EmployerAgent | Role::OrganOfficer | Role::StatisticsUser
+        Role::EmployerAgent | Role::OrganOfficer | Role::StatisticsUser | Role::UnitOfficer
     )
 }
 
@@ -209,7 +209,7 @@ mod tests {
         let admins = [SystemAdmin, SecurityAdmin, AuditAdmin, DatabaseAdmin];
         let business = [Clerk, Reviewer, Rechecker, Approver, MaintenanceOfficer];
         let personal = [InsuredPerson, Delegate];
-        let institutional_roles = [EmployerAgent, OrganOfficer, StatisticsUser];
+        let institutional_roles = [EmployerAgent, OrganOfficer, StatisticsUser, UnitOfficer];
         let expected = |a: Role, b: Role| -> Option<RuleId> {
             let is = |set: &[Role], r: Role| set.contains(&r);
             let staff = |r: Role| is(&admins, r) || is(&business, r) || r == QueryOfficer;

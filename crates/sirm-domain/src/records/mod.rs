@@ -58,6 +58,12 @@ pub mod kind {
     /// A regional rule set (or a new version of it) approved through the
     /// review chain: the whole document and its hash (Art 6).
     pub const RULE_SET_APPROVED: &str = "rule_set.approved";
+    /// A unit's application for disclosure approved (Art 20 (1)).
+    pub const DISCLOSURE_GRANTED: &str = "disclosure.granted";
+    /// One read under a disclosure grant (Art 21).
+    pub const DISCLOSURE_USED: &str = "disclosure.used";
+    /// A unit's application refused in writing (Art 20 (2)).
+    pub const DISCLOSURE_REFUSED: &str = "disclosure.refused";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -515,7 +521,9 @@ impl PersonChangeDetails {
     }
 }
 
+mod disclosure;
 mod rights;
+pub use disclosure::*;
 pub use rights::*;
 
 #[cfg(test)]

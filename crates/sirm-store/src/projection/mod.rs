@@ -23,6 +23,7 @@ use sqlx::AnyConnection;
 
 use crate::StoreError;
 
+mod disclosure;
 mod registry;
 mod rights;
 mod state;
@@ -70,7 +71,7 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::CERTIFICATE_REVOKED => payload::<records::CertificateRevoked>(entry).map(drop),
         kind::APPLICATION_DECIDED => payload::<ApplicationDecided>(entry).map(drop),
         kind::APPLICATION_WITHDRAWN => payload::<ApplicationWithdrawn>(entry).map(drop),
-        _ => Ok(()),
+        _ => disclosure::check(entry).unwrap_or(Ok(())),
     }
 }
 
@@ -148,6 +149,9 @@ async fn insert_contributions(
 /// Kinds without a projection are ignored.
 pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(), StoreError> {
     if registry::apply(conn, entry).await? {
+        return Ok(());
+    }
+    if disclosure::apply(conn, entry).await? {
         return Ok(());
     }
     rights::apply(conn, entry).await?;

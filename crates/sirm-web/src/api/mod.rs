@@ -31,7 +31,8 @@ use crate::error::ApiError;
         collection::submit, collection::queue, collection::get, collection::decide, collection::maintenance_log,
         ivr::summary, ivr::set_query_pin, statistics::statistics, disclosure::organ_query,
         crate::pages::certificate::issue_api, crate::pages::certificate::verify_api,
-        crate::pages::certificate::verify_file_api
+        crate::pages::certificate::verify_file_api,
+        crate::pages::unit::grants_api, crate::pages::unit::read_api, crate::pages::unit::letters_api
     ),
     components(schemas(
         ledger::CheckpointDto,
@@ -59,6 +60,7 @@ use crate::error::ApiError;
         ivr::IvrQueryBody,
         ivr::IvrSummaryBody,
         ivr::QueryPinBody,
+        crate::pages::unit::GrantRead,
         crate::error::ErrorBody,
         crate::error::ErrorDetail
     )),

@@ -14,6 +14,7 @@ pub mod organ;
 pub mod portal;
 pub mod record;
 pub mod ui;
+pub mod unit;
 pub mod upload;
 pub mod work;
 pub mod zh;
@@ -141,6 +142,7 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "Employer",
     ),
     (Permission::OrganQuery, "/organ", "机关查询", "Organ query"),
+    (Permission::GrantRead, "/unit", "查询授权", "Grants"),
 ];
 
 const STYLE: &str = r#"body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0;color:#1f2933;background:#f5f7fa}

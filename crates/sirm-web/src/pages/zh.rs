@@ -29,7 +29,6 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::PublishedHistory => "拒绝：本系统恢复时丢失了已公布的账本记录，暂停写入",
         RuleId::DelegationValidity => "拒绝：授权委托不在有效期内",
         RuleId::DisclosureOrgan => "拒绝：该账户未登记为任何行政或司法机关的查询人员",
-        RuleId::DisclosureBasis => "拒绝：查询依据须写明本机关可依据的法律（如《民事诉讼法》第七十条）",
         RuleId::DisclosureCaseNumber => "请填写查询所涉案件或文书的编号（4–64个字符）",
         RuleId::DisclosureScope => "拒绝：所查询的内容超出规定的提供范围",
         RuleId::DisclosureVolume => "拒绝：查询人数超出规定的单次或每日数量，不得批量提供个人权益记录",
@@ -93,6 +92,12 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::DelegationDocument => "书面委托书的摘要有误：应为扫描件的 SHA-256（64 位十六进制数字）",
         RuleId::ApplicationData => "业务数据不符合该业务类型的格式：有未知或缺少的字段，或某项的值类型不对",
         RuleId::FieldRequired => "必填项不能为空",
+        RuleId::DisclosureCredentials => "查询申请须附申请单位的有效证明文件扫描件（《社会保险个人权益记录管理办法》第十九条第一项）",
+        RuleId::DisclosureBasis => "查询依据须写明可依据的法律、法规的名称及条款（行政、司法机关须是本机关可依据的法律，如《民事诉讼法》第七十条；其他单位的申请见第十九条第二项）",
+        RuleId::DisclosureValidity => "申请的查询有效期或查询次数有误（有效期不得早于今天，最长一年；次数 1–100 次）",
+        RuleId::DisclosureOfficer => "指定的查询人员不是有效的“其他单位查询人员”账号",
+        RuleId::GrantExpired => "该查询授权不在有效期内，不能查询",
+        RuleId::GrantUsedUp => "该查询授权的查询次数已用完，不能再查询",
         RuleId::NotFoundApplication => "未找到该业务申请（不存在，或不在您可查看的范围内）",
         RuleId::NotFoundAccount => "未找到该账号",
         RuleId::NotFoundPerson => "未找到该参保人员（本经办机构没有该人员的登记）",
@@ -108,6 +113,7 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::NotFoundRuleSet => "未找到该规则集版本",
         RuleId::NotFoundCheckpoint => "账本尚无已签名的检查点",
         RuleId::NotFoundUpload => "未找到该上传任务（已过期或不属于您）",
+        RuleId::NotFoundGrant => "未找到该查询授权（不存在、不属于您，或所查人员不在授权范围内）",
     }
 }
 

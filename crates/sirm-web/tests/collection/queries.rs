@@ -220,7 +220,14 @@ pub(super) async fn queries_by_channel_and_capacity(postgres: bool) {
         .unwrap();
     let v = a.records[0].clone().unwrap();
     assert_eq!(v.requester, sirm_app::query::Requester::ThirdParty);
-    assert!(v.record.benefit.is_none() && v.record.account_years.is_empty());
+    // A court's prescribed scope: every item (docs/disclosure.md).
+    assert_eq!(
+        v.items,
+        sirm_app::config::disclosure::DisclosureConfig::default_scope(
+            sirm_app::config::disclosure::OrganKind::Court
+        )
+        .items
+    );
     let audit = app
         .sirm
         .store_for_maintenance()

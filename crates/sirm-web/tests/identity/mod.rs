@@ -92,6 +92,7 @@ fn account_of(role: Role) -> &'static str {
         Role::Delegate => "deleg",
         Role::OrganOfficer => "organ",
         Role::StatisticsUser => "stats",
+        Role::UnitOfficer => "unit",
     }
 }
 

@@ -42,6 +42,8 @@ pub(super) async fn object_level_access(engine: Engine) {
         "POST /admin/role-requests/{id}/{action}",
         "POST /api/v1/role-requests/{id}/decision",
         "GET /rules/{version}",
+        "GET /api/v1/applications/{id}/refusal-letters",
+        "GET /disclosure/letters/{code}/pdf",
     ];
     expected.sort();
     assert_eq!(with_ids, expected);
@@ -80,6 +82,43 @@ pub(super) async fn object_level_access(engine: Engine) {
     let app_b = submit(b"%PDF-1.4 material of B 2").await;
     let sha_b = hex::encode(sha2::Sha256::digest(b"%PDF-1.4 material of B 2"));
     let no_app = "APP-000000000000".to_string();
+    // A refusal letter (Art 20 (2)) answering an application of the home agency.
+    let letter = "ABCD-EFGH-JKMN-PQRS".to_string();
+    let refused = sirm_domain::records::DisclosureRefused {
+        code: letter.clone(),
+        application_id: app_a.clone(),
+        credit_code: "91110000100000000R".parse().unwrap(),
+        issued_at: "2026-11-01 10:00:00".into(),
+        letter: sirm_domain::records::RefusalLetter {
+            agency_name: "x".into(),
+            unit_name: "x".into(),
+            credit_code: "91110000100000000R".into(),
+            application_id: app_a.clone(),
+            decided_on: "2026-11-01".into(),
+            purpose: "x".into(),
+            basis: "x".into(),
+            reason: "x".into(),
+            persons_masked: vec![],
+            items: vec![],
+            verify_url: "x".into(),
+        },
+        pdf_sha256: "0".repeat(64),
+        pdf_bytes: 0,
+        key_id: String::new(),
+        signature: String::new(),
+    };
+    let d = sirm_app::install::draft(
+        &app.sirm.config,
+        sirm_ledger::Stream::Business,
+        sirm_domain::records::kind::DISCLOSURE_REFUSED,
+        sirm_domain::records::disclosure_subject(&app_a),
+        "test",
+        &refused,
+    )
+    .unwrap();
+    sirm_app::testkit::append_unreviewed(&app.sirm, vec![d])
+        .await
+        .unwrap();
     let no_sha = "0".repeat(64);
     // An upload job of the home clerk.
     let employer = app.employer_of("agent").await;
@@ -197,6 +236,14 @@ pub(super) async fn object_level_access(engine: Engine) {
             format!("/api/v1/applications/{app_a}/decision"),
             format!("/api/v1/applications/{no_app}/decision"),
             Some(json!({"stage": "review", "approve": true})),
+        ),
+        (
+            &clerk2,
+            Method::GET,
+            "/api/v1/applications/{id}/refusal-letters",
+            format!("/api/v1/applications/{app_a}/refusal-letters"),
+            format!("/api/v1/applications/{no_app}/refusal-letters"),
+            None,
         ),
         (
             &clerk2,
@@ -393,6 +440,12 @@ pub(super) async fn object_level_access(engine: Engine) {
             "/applications/{id}/materials/{sha256}",
             format!("/applications/{app_b}/materials/{sha_b}"),
             format!("/applications/{no_app}/materials/{no_sha}"),
+        ),
+        (
+            &clerk2,
+            "/disclosure/letters/{code}/pdf",
+            format!("/disclosure/letters/{letter}/pdf"),
+            format!("/disclosure/letters/{no_code}/pdf"),
         ),
         (
             &clerk2,

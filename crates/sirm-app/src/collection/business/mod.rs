@@ -9,6 +9,7 @@ pub(crate) mod accounts;
 pub(crate) mod benefits;
 pub(crate) mod contributions;
 pub(crate) mod corrections;
+pub(crate) mod disclosure;
 pub(crate) mod employment;
 pub(crate) mod payments;
 pub(crate) mod registration;
@@ -94,6 +95,22 @@ pub(crate) trait Business {
     ) -> impl Future<Output = Result<Option<DraftStream>, AppError>> + Send {
         async { Ok(None) }
     }
+
+    /// Whether a rejection is answered in writing by [`Business::on_rejection`]
+    /// (and closes the application). Default: no, it is returned to the clerk.
+    const WRITTEN_REFUSAL: bool = false;
+
+    /// Entries a rejection writes with the decision (a written refusal,
+    /// Art 20 (2)), when [`Business::WRITTEN_REFUSAL`]. Default: none.
+    fn on_rejection(
+        _sirm: &Sirm,
+        _who: &Principal,
+        _data: &Self::Data,
+        _application: &str,
+        _reason: &str,
+    ) -> impl Future<Output = Result<Vec<EntryDraft>, AppError>> + Send {
+        async { Ok(Vec::new()) }
+    }
 }
 
 /// Raw data checked against the record, with what approval would write.
@@ -139,6 +156,21 @@ pub(crate) async fn stream_as<B: Business>(
 ) -> Result<Option<DraftStream>, AppError> {
     let rec: B::Data = parse(data)?;
     B::on_approval(sirm, who, &rec, application, actors).await
+}
+
+/// The entries one business type writes with a rejection.
+pub(crate) async fn rejection_as<B: Business>(
+    sirm: &Sirm,
+    who: &Principal,
+    data: &serde_json::Value,
+    application: &str,
+    reason: &str,
+) -> Result<Vec<EntryDraft>, AppError> {
+    if !B::WRITTEN_REFUSAL {
+        return Ok(Vec::new());
+    }
+    let rec: B::Data = parse(data)?;
+    B::on_rejection(sirm, who, &rec, application, reason).await
 }
 
 /// A registered person of the principal's agency (or not found).

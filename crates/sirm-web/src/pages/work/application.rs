@@ -271,6 +271,12 @@ pub(super) async fn application_page(
         "withdrawn" => ui::notice("ok", &format!("已撤回 withdrawn: {}", a.reason)),
         _ => html! {},
     };
+    // A unit's application refused in writing (Art 20 (2)): its letter.
+    let letters = if a.business_type == BusinessType::DisclosureApplication.as_str() {
+        crate::pages::unit::letters_markup(st, c, id).await
+    } else {
+        html! {}
+    };
     let body = html! {
         h1 { (ui::t("业务", "Application")) " " (id) }
         (ui::Outcome::render_opt(msg.as_ref()))
@@ -280,6 +286,7 @@ pub(super) async fn application_page(
             @match a.next_stage.as_deref() { Some(s) => (stage_label(s)), None => "—" }
         }
         (outcome)
+        (letters)
         (rule_set)
         h2 { (ui::t("原始数据", "Raw data")) }
         table #data {

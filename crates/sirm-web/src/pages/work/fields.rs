@@ -76,6 +76,51 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
                 YesNo,
             ).optional(),
         ],
+        BusinessType::DisclosureApplication => form![
+            F::new("unit_name", "申请单位名称", "Unit name", Text),
+            F::new(
+                "credit_code",
+                "申请单位统一社会信用代码",
+                "Unit's unified social credit code",
+                CreditCode,
+            ),
+            F::new("contact", "联系人及联系电话", "Contact person and phone", Text),
+            F::new("purpose", "查询目的", "Purpose", Text),
+            F::new(
+                "basis",
+                "法律依据（法律、法规名称及条款）",
+                "Legal basis (law and article)",
+                Text,
+            ),
+            F::new(
+                "persons",
+                "查询对象的公民身份号码（每行一个，或用逗号分隔）",
+                "ID numbers of the persons (one per line or comma-separated)",
+                Document,
+            ),
+            F::new(
+                "items",
+                "查询项目（registration 登记信息 / employment 就业记录 / contributions 缴费记录 / account 个人账户 / benefit 待遇，多项用逗号分隔）",
+                "Items (comma-separated)",
+                Text,
+            ),
+            F::new("valid_from", "查询有效期起", "Valid from", Date),
+            F::new("valid_until", "查询有效期止", "Valid until", Date),
+            F::new("uses", "查询次数", "Number of reads", Number),
+            F::new(
+                "officer",
+                "查询人员账号（其他单位查询人员）",
+                "Officer account (unit_officer)",
+                Text,
+            ),
+            F::new(
+                "credentials",
+                "单位有效证明文件扫描件的 SHA-256（留空：取本次上传的第一个扫描件）",
+                "SHA-256 of the credentials scan (blank: the first file uploaded now)",
+                Text,
+            )
+            .optional(),
+        ],
         BusinessType::PersonErase => form![
             RESIDENT_ID,
             F::new("reason", "删除原因", "Reason", Text),

@@ -93,6 +93,19 @@ pub(super) async fn read_multipart(
     (form, materials, None)
 }
 
+/// A unit's application (Art 19 (1)) names its credentials scan: when the
+/// form leaves the hash blank, the first file uploaded with it.
+fn credentials_from_upload(bt: BusinessType, data: &mut Value, materials: &[Material]) {
+    if bt != BusinessType::DisclosureApplication {
+        return;
+    }
+    if let (Some(obj), Some(first)) = (data.as_object_mut(), materials.first()) {
+        if !obj.contains_key("credentials") {
+            obj.insert("credentials".into(), Value::String(first.sha256.clone()));
+        }
+    }
+}
+
 /// The links to the form of every business type.
 fn type_tabs() -> Markup {
     html! {
@@ -175,11 +188,14 @@ pub async fn submit(
         Some(e) => Err(e),
         None => match check_form(bt, &form) {
             Err(e) => Err(ApiError::from(e)),
-            Ok(()) => st
-                .sirm
-                .submit_application(&c.principal, bt.as_str(), data_of(bt, &form), materials)
-                .await
-                .map_err(ApiError::from),
+            Ok(()) => {
+                let mut data = data_of(bt, &form);
+                credentials_from_upload(bt, &mut data, &materials);
+                st.sirm
+                    .submit_application(&c.principal, bt.as_str(), data, materials)
+                    .await
+                    .map_err(ApiError::from)
+            }
         },
     };
     match result {
