@@ -291,7 +291,10 @@ async fn refused_in_writing_granted_and_read_once(engine: Engine) {
     );
     let (s, page) = officer.page("/unit").await;
     assert_eq!(s, StatusCode::OK);
-    assert!(page.contains("查询授权") && page.contains(&grant), "{page}");
+    assert!(
+        page.contains("查询授权") && page.contains(&grant) && page.contains("缴费记录"),
+        "{page}"
+    );
 
     // A person not in the grant: not found, nothing disclosed.
     let read = |id: &str| json!({"grant_id": grant, "id": id});

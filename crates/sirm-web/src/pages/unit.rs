@@ -30,6 +30,18 @@ pub struct GrantRead {
     pub id: String,
 }
 
+/// The items' Chinese names (an unknown name as it is).
+fn items_zh(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| match sirm_app::query::Item::parse(i) {
+            Some(item) => sirm_app::disclosure::refusal::item_zh(item).to_string(),
+            None => i.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 fn grants_html(grants: &[GrantView]) -> Markup {
     html! {
         table id="grants" {
@@ -42,7 +54,7 @@ fn grants_html(grants: &[GrantView]) -> Markup {
                     td { code { (g.grant_id) } }
                     td { (g.unit_name) }
                     td { (g.persons_masked.join("，")) }
-                    td { (g.items.join(", ")) }
+                    td { (items_zh(&g.items)) }
                     td { (g.valid_from.to_string()) " – " (g.valid_until.to_string()) }
                     td { (g.uses_made) " / " (g.uses_allowed) }
                     td {
