@@ -91,6 +91,14 @@ pub struct Config {
     /// (`[ivr] clients`, SHA-256 of each client's credential).
     #[serde(default, skip_serializing_if = "is_default_ivr")]
     pub ivr: crate::config::ivr::IvrConfig,
+    /// Thresholds of statistics and de-identified extracts (`[disclosure]`,
+    /// Art 17, docs/disclosure.md).
+    #[serde(default, skip_serializing_if = "is_default_disclosure")]
+    pub disclosure: crate::config::disclosure::DisclosureConfig,
+}
+
+fn is_default_disclosure(d: &crate::config::disclosure::DisclosureConfig) -> bool {
+    *d == crate::config::disclosure::DisclosureConfig::default()
 }
 
 fn is_default_ivr(i: &crate::config::ivr::IvrConfig) -> bool {

@@ -138,6 +138,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         server: Default::default(),
         alarms: Default::default(),
         ivr: Default::default(),
+        disclosure: Default::default(),
     };
     let first_rules = match first_rules {
         Some((set, import)) => Some(crate::rulesets::approved_draft(

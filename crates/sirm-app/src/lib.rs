@@ -18,6 +18,7 @@ pub mod collection;
 pub mod config;
 mod datadir;
 pub mod demo;
+pub mod disclosure;
 mod drafts;
 mod error;
 pub mod evidence;

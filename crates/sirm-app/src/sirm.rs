@@ -225,6 +225,10 @@ impl Sirm {
             ("server", json(serde_json::to_string(&self.config.server))?),
             ("alarms", json(serde_json::to_string(&self.config.alarms))?),
             ("ivr", json(serde_json::to_string(&self.config.ivr))?),
+            (
+                "disclosure",
+                json(serde_json::to_string(&self.config.disclosure))?,
+            ),
         ];
         // Sections added later are recorded from the first time they differ
         // from their defaults (so older ledgers need no entry for them).
@@ -245,6 +249,12 @@ impl Sirm {
                 "ivr",
                 json(serde_json::to_string(
                     &crate::identity::ivr::IvrConfig::default(),
+                ))?,
+            ),
+            (
+                "disclosure",
+                json(serde_json::to_string(
+                    &crate::config::disclosure::DisclosureConfig::default(),
                 ))?,
             ),
         ];

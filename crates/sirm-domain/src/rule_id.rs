@@ -207,6 +207,12 @@ rule_ids! {
     ApplicationData = "application.data",
     /// A required field left empty.
     FieldRequired = "field.required",
+    /// A published statistic never shows a cell of fewer persons than
+    /// `[disclosure] min_cell` (nor one that subtraction would give back).
+    DisclosureSmallCell = "disclosure.small-cell",
+    /// A de-identified extract is released only when every combination of
+    /// its quasi-identifiers holds at least `[disclosure] k` records.
+    DisclosureKAnonymity = "disclosure.k-anonymity",
     // What was not found, by kind (the English message names the thing;
     // the pages say which kind in Chinese, never the identifier).
     /// No such application (or not one the requester may see).
@@ -239,6 +245,8 @@ rule_ids! {
     NotFoundCheckpoint = "not-found.checkpoint",
     /// No such upload job (finished long ago, or another's).
     NotFoundUpload = "not-found.upload",
+    /// No such statistics report.
+    NotFoundReport = "not-found.report",
 }
 
 /// A string that is no known rule id.

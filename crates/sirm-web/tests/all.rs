@@ -11,5 +11,6 @@ mod qa;
 mod rule_sets;
 mod security;
 mod security_followup;
+mod statistics;
 mod tls;
 mod uploads;

@@ -4,5 +4,6 @@
 //! pulls in a use case.
 
 pub mod certificate;
+pub mod disclosure;
 pub mod ivr;
 pub mod query;

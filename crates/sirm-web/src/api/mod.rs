@@ -28,7 +28,7 @@ use crate::error::ApiError;
         identity::role_requests, identity::decide, identity::revoke_role, identity::audit, identity::person,
         identity::issue_activation, identity::activate, identity::add_employer_agent,
         collection::submit, collection::queue, collection::get, collection::decide, collection::maintenance_log,
-        ivr::summary, ivr::set_query_pin, statistics::statistics,
+        ivr::summary, ivr::set_query_pin, statistics::statistics, statistics::report,
         crate::pages::certificate::issue_api, crate::pages::certificate::verify_api,
         crate::pages::certificate::verify_file_api
     ),
@@ -38,6 +38,9 @@ use crate::error::ApiError;
         ledger::ConsistencyDto,
         health::Ready,
         statistics::StatisticsBody,
+        statistics::ReportBody,
+        statistics::ReportRowBody,
+        statistics::CellBody,
         identity::LoginBody,
         identity::SessionBody,
         identity::MeBody,

@@ -12,6 +12,7 @@ pub mod login;
 pub mod operations;
 pub mod portal;
 pub mod record;
+pub mod statistics;
 pub mod ui;
 pub mod upload;
 pub mod work;
@@ -67,6 +68,12 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "Maintenance log",
     ),
     (Permission::PersonQuery, "/arrears", "欠费明细", "Arrears"),
+    (
+        Permission::StatisticsRead,
+        "/statistics",
+        "统计报表与去标识化数据",
+        "Statistics and de-identified extracts",
+    ),
     (
         Permission::RecordCollect,
         "/declarations/new",

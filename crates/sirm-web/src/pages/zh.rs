@@ -88,6 +88,8 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::DelegationDocument => "书面委托书的摘要有误：应为扫描件的 SHA-256（64 位十六进制数字）",
         RuleId::ApplicationData => "业务数据不符合该业务类型的格式：有未知或缺少的字段，或某项的值类型不对",
         RuleId::FieldRequired => "必填项不能为空",
+        RuleId::DisclosureSmallCell => "已抑制：统计单元格人数少于最小单元格阈值（或可由合计推算出该单元格），不予显示",
+        RuleId::DisclosureKAnonymity => "拒绝：去标识化数据不满足 k-匿名要求，某一准标识符组合的记录数少于 k，不予提供",
         RuleId::NotFoundApplication => "未找到该业务申请（不存在，或不在您可查看的范围内）",
         RuleId::NotFoundAccount => "未找到该账号",
         RuleId::NotFoundPerson => "未找到该参保人员（本经办机构没有该人员的登记）",
@@ -103,6 +105,7 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::NotFoundRuleSet => "未找到该规则集版本",
         RuleId::NotFoundCheckpoint => "账本尚无已签名的检查点",
         RuleId::NotFoundUpload => "未找到该上传任务（已过期或不属于您）",
+        RuleId::NotFoundReport => "未找到该统计报表",
     }
 }
 
