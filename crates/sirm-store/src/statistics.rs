@@ -52,6 +52,21 @@ pub struct BenefitGroup {
     pub amount: Decimal,
 }
 
+/// One person's source row of a de-identified extract: the blind index
+/// (never released: it only keys the pseudonym), the quasi-identifiers
+/// before generalisation and the person's measures over a period.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtractSource {
+    pub person_id: String,
+    pub birth_date: String,
+    pub gender: String,
+    pub agency: String,
+    pub months: i64,
+    pub amount: Decimal,
+    pub arrears_months: i64,
+    pub benefit_status: Option<String>,
+}
+
 /// `SUM` of a money expression as text of an integer number of fen.
 fn fen_sum(engine: Engine, columns: &[&str], condition: Option<&str>) -> String {
     let cents = match engine {
@@ -228,6 +243,61 @@ impl Store {
                 kind: r.text("kind")?,
                 persons: r.int("persons")?,
                 amount: yuan(&r.text("amount")?, "benefit.amount")?,
+            })
+        })
+    }
+
+    /// Every registered person with their contributions of `from..=to`
+    /// (months, amount, months unpaid before `current`) and pension status:
+    /// one `GROUP BY` over persons.
+    pub async fn extract_sources(
+        &self,
+        from: &str,
+        to: &str,
+        current: &str,
+    ) -> Result<Vec<ExtractSource>, StoreError> {
+        let all: Vec<String> = crate::review::AMOUNT_COLUMNS
+            .iter()
+            .map(|c| format!("c.{c}"))
+            .collect();
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let sql = format!(
+            "SELECT p.person_id AS person_id, p.birth_date AS birth_date, p.gender AS gender, \
+               p.agency AS agency, COUNT(c.month) AS months, {} AS amount, \
+               SUM(CASE WHEN c.status <> 'paid' AND c.month < $3 THEN 1 ELSE 0 END) AS arrears_months, \
+               b.status AS benefit_status \
+             FROM person p \
+             LEFT JOIN contribution c ON c.person_id = p.person_id AND c.month >= $1 AND c.month <= $2 \
+             LEFT JOIN benefit b ON b.person_id = p.person_id \
+             GROUP BY p.person_id, p.birth_date, p.gender, p.agency, b.status",
+            fen_sum(self.engine, &all, None),
+        );
+        let rows = sqlx::query(&sql)
+            .bind(from)
+            .bind(to)
+            .bind(current)
+            .fetch_all(&self.pool)
+            .await?;
+        const COLS: [&str; 8] = [
+            "person_id",
+            "birth_date",
+            "gender",
+            "agency",
+            "months",
+            "amount",
+            "arrears_months",
+            "benefit_status",
+        ];
+        read_each("person", &COLS, &rows, |r| {
+            Ok(ExtractSource {
+                person_id: r.text("person_id")?,
+                birth_date: r.text("birth_date")?,
+                gender: r.text("gender")?,
+                agency: r.text("agency")?,
+                months: r.int("months")?,
+                amount: yuan(&r.text("amount")?, "contribution.amount")?,
+                arrears_months: r.opt_int("arrears_months")?.unwrap_or(0),
+                benefit_status: r.opt_text("benefit_status")?,
             })
         })
     }

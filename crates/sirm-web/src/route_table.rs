@@ -121,6 +121,15 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(pages::statistics::report_csv),
         ),
         (
+            spec(
+                g.clone(),
+                "/statistics/extracts/{application}",
+                Perm(P::StatisticsRead),
+                Page,
+            ),
+            get(pages::statistics::extract_download),
+        ),
+        (
             spec(g.clone(), "/healthz", Public, Api).rate(R::Pages),
             get(api::health::healthz),
         ),

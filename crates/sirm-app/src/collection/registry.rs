@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use sirm_domain::access::Permission;
 
 use super::business::{
-    self, accounts, benefits, contributions, corrections, employment, payments, registration,
-    rule_sets, subsidies, Business, DraftStream, Validated,
+    self, accounts, benefits, contributions, corrections, disclosure, employment, payments,
+    registration, rule_sets, subsidies, Business, DraftStream, Validated,
 };
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -122,6 +122,9 @@ registry! {
     /// A regional rule set or a new version of it (maintenance officer,
     /// review chain; Art 6).
     RuleSetImport = "rule_set.import" => rule_sets::Import,
+    /// A de-identified extract for a statistics user (Art 17), filed by
+    /// the clerk on the statistics user's behalf.
+    DisclosureExtract = "disclosure.extract" => disclosure::Extract,
 }
 
 impl std::str::FromStr for BusinessType {

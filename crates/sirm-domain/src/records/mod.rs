@@ -58,6 +58,9 @@ pub mod kind {
     /// A regional rule set (or a new version of it) approved through the
     /// review chain: the whole document and its hash (Art 6).
     pub const RULE_SET_APPROVED: &str = "rule_set.approved";
+    /// A de-identified extract released to a statistics user (Art 17):
+    /// the request, its row count and SHA-256.
+    pub const DISCLOSURE_EXTRACT: &str = "disclosure.extract";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -515,7 +518,9 @@ impl PersonChangeDetails {
     }
 }
 
+mod disclosure;
 mod rights;
+pub use disclosure::*;
 pub use rights::*;
 
 #[cfg(test)]

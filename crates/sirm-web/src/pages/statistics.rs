@@ -57,8 +57,12 @@ fn cell_markup(c: &Cell, with_amount: bool) -> Markup {
     }
 }
 
-/// The list of reports.
-pub async fn index(Extension(c): Extension<Caller>) -> Response {
+/// The list of reports and of the extracts released to the caller.
+pub async fn index(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
+    let extracts = match st.sirm.released_extracts(&c.principal).await {
+        Ok(e) => e,
+        Err(e) => return error_page(e.into()),
+    };
     let body = html! {
         h1 { (ui::t("统计报表", "Statistics")) }
         p {
@@ -68,6 +72,25 @@ pub async fn index(Extension(c): Extension<Caller>) -> Response {
         ul #reports {
             @for k in ReportKind::ALL {
                 li { a href={ "/statistics/reports/" (k.as_str()) } { (ui::t(k.title_zh(), k.title_en())) } }
+            }
+        }
+        h2 { (ui::t("去标识化数据（已批准）", "De-identified extracts (approved)")) }
+        p {
+            (ui::t("提取申请由经办人员代为受理并经审核；数据不含身份证号码、姓名、地址、电话，化名每次提取各不相同。",
+                "Applications are taken by a clerk and reviewed; no ID number, name, address or phone; pseudonyms differ per extract."))
+        }
+        table #extracts {
+            tr {
+                th { (ui::t("申请编号", "Application")) } th { (ui::t("用途", "Purpose")) }
+                th { (ui::t("期间", "Period")) } th { (ui::t("行数", "Rows")) }
+                th { "SHA-256" } th { (ui::t("下载", "Download")) }
+            }
+            @for e in &extracts {
+                tr {
+                    td { (e.application) } td { (e.purpose) } td { (e.from) " – " (e.to) }
+                    td { (e.rows) } td { code { (e.sha256) } }
+                    td { a.extract href={ "/statistics/extracts/" (e.application) } { (ui::t("下载 CSV", "CSV")) } }
+                }
             }
         }
     };
@@ -211,4 +234,17 @@ pub async fn report_csv(
         &rows,
     )
     .await
+}
+
+/// An extract released to the caller, as the CSV sealed at approval (the
+/// download is registered by `Sirm::extract_file`).
+pub async fn extract_download(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(application): Path<String>,
+) -> Response {
+    match st.sirm.extract_file(&c.principal, &application).await {
+        Ok((name, bytes)) => crate::pages::csv_attachment(bytes, &name),
+        Err(e) => ApiError::from(e).into_response(),
+    }
 }

@@ -9,6 +9,7 @@ pub(crate) mod accounts;
 pub(crate) mod benefits;
 pub(crate) mod contributions;
 pub(crate) mod corrections;
+pub(crate) mod disclosure;
 pub(crate) mod employment;
 pub(crate) mod payments;
 pub(crate) mod registration;

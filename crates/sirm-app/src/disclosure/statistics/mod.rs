@@ -5,6 +5,7 @@
 //! `statistics.read` security event naming the report and its parameters
 //! (Art 21). `docs/disclosure.md` has the algorithm and the limits.
 
+pub mod extract;
 mod reports;
 pub mod suppress;
 
