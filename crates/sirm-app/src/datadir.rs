@@ -91,8 +91,8 @@ pub struct Config {
     /// (`[ivr] clients`, SHA-256 of each client's credential).
     #[serde(default, skip_serializing_if = "is_default_ivr")]
     pub ivr: crate::config::ivr::IvrConfig,
-    /// Organs and their prescribed scopes, volume alarms (`[disclosure]`,
-    /// docs/disclosure.md).
+    /// Organs and their prescribed scopes, volume alarms, thresholds of
+    /// statistics and de-identified extracts (`[disclosure]`, docs/disclosure.md).
     #[serde(default, skip_serializing_if = "is_default_disclosure")]
     pub disclosure: crate::config::disclosure::DisclosureConfig,
 }

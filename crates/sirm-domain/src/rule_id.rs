@@ -230,6 +230,12 @@ rule_ids! {
     GrantExpired = "disclosure.grant-expired",
     /// A disclosure grant read after its last allowed use.
     GrantUsedUp = "disclosure.grant-used-up",
+    /// A published statistic never shows a cell of fewer persons than
+    /// `[disclosure] min_cell` (nor one that subtraction would give back).
+    DisclosureSmallCell = "disclosure.small-cell",
+    /// A de-identified extract is released only when every combination of
+    /// its quasi-identifiers holds at least `[disclosure] k` records.
+    DisclosureKAnonymity = "disclosure.k-anonymity",
     // What was not found, by kind (the English message names the thing;
     // the pages say which kind in Chinese, never the identifier).
     /// No such application (or not one the requester may see).
@@ -264,6 +270,8 @@ rule_ids! {
     NotFoundUpload = "not-found.upload",
     /// No such disclosure grant of the officer (or the person is not in it).
     NotFoundGrant = "not-found.grant",
+    /// No such statistics report.
+    NotFoundReport = "not-found.report",
 }
 
 /// A string that is no known rule id.

@@ -90,6 +90,46 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(api::statistics::statistics),
         ),
         (
+            spec(
+                g.clone(),
+                "/api/v1/statistics/reports/{report}",
+                Perm(P::StatisticsRead),
+                Api,
+            ),
+            get(api::statistics::report),
+        ),
+        (
+            spec(g.clone(), "/statistics", Perm(P::StatisticsRead), Page),
+            get(pages::statistics::index),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/statistics/reports/{report}",
+                Perm(P::StatisticsRead),
+                Page,
+            ),
+            get(pages::statistics::report),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/statistics/reports/{report}/export.csv",
+                Perm(P::StatisticsRead),
+                Page,
+            ),
+            get(pages::statistics::report_csv),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/statistics/extracts/{application}",
+                Perm(P::StatisticsRead),
+                Page,
+            ),
+            get(pages::statistics::extract_download),
+        ),
+        (
             spec(g.clone(), "/healthz", Public, Api).rate(R::Pages),
             get(api::health::healthz),
         ),

@@ -4,6 +4,7 @@
 
 mod collection;
 mod disclosure;
+mod extracts;
 mod identity;
 mod mlps;
 mod operations;
@@ -13,5 +14,6 @@ mod qa;
 mod rule_sets;
 mod security;
 mod security_followup;
+mod statistics;
 mod tls;
 mod uploads;

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use sirm_domain::access::Permission;
 
 use super::business::{
-    self, accounts, benefits, contributions, corrections, disclosure, employment, payments,
-    registration, rule_sets, subsidies, Business, DraftStream, Validated,
+    self, accounts, benefits, contributions, corrections, disclosure, employment, extract,
+    payments, registration, rule_sets, subsidies, Business, DraftStream, Validated,
 };
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -149,6 +149,9 @@ registry! {
     /// Another unit's written application to query rights records
     /// (对外提供信息申请, Art 19–20): approval grants, rejection refuses in writing.
     DisclosureApplication = "disclosure.application" => disclosure::Application,
+    /// A de-identified extract for a statistics user (Art 17), filed by
+    /// the clerk on the statistics user's behalf.
+    DisclosureExtract = "disclosure.extract" => extract::Extract,
 }
 
 impl std::str::FromStr for BusinessType {

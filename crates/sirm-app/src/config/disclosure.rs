@@ -1,5 +1,6 @@
 //! `[disclosure]` in `sirm.toml`: who besides the person and the employer
-//! may receive which records (Art 17–22) — the organs that query under law
+//! may receive which records (Art 17–22) — the thresholds of the statistics
+//! user's reports and extracts (Art 17), the organs that query under law
 //! and their prescribed scope (Art 18), and the volume thresholds above
 //! which a reading pattern raises an alarm (Art 22: no bulk exchange).
 //! Defaults are documented in `docs/disclosure.md`; a test keeps the two
@@ -122,9 +123,18 @@ impl Default for VolumeConfig {
 }
 
 /// `[disclosure]`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DisclosureConfig {
+    /// A published cell counting fewer persons than this (and more than
+    /// none) is suppressed (小单元格抑制). At least 2.
+    pub min_cell: u64,
+    /// Every combination of quasi-identifiers in a de-identified extract
+    /// holds at least this many records (k-anonymity). At least 2.
+    pub k: u64,
+    /// Lower bounds of the age bands of the insured-persons report, in
+    /// ascending order: `[16, 30, 40, 50, 60]` makes 16–29, 30–39, …, 60+.
+    pub age_bands: Vec<u32>,
     /// Scopes replacing a kind's default (`[disclosure.scopes.court]`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub scopes: BTreeMap<OrganKind, Scope>,
@@ -134,7 +144,49 @@ pub struct DisclosureConfig {
     pub volume: VolumeConfig,
 }
 
+impl Default for DisclosureConfig {
+    fn default() -> Self {
+        DisclosureConfig {
+            min_cell: 10,
+            k: 5,
+            age_bands: vec![16, 30, 40, 50, 60],
+            scopes: BTreeMap::new(),
+            organs: BTreeMap::new(),
+            volume: VolumeConfig::default(),
+        }
+    }
+}
+
 impl DisclosureConfig {
+    /// The threshold in force: never below 2, whatever the file says.
+    pub fn min_cell(&self) -> u64 {
+        self.min_cell.max(2)
+    }
+
+    /// The k in force: never below 2.
+    pub fn k(&self) -> u64 {
+        self.k.max(2)
+    }
+
+    /// The band an age falls in, as its label (`16–29`, `60+`, `<16`).
+    pub fn age_band(&self, age: i64) -> String {
+        let mut bands: Vec<u32> = self.age_bands.clone();
+        bands.sort_unstable();
+        bands.dedup();
+        let Some(first) = bands.first().copied() else {
+            return "all".to_string();
+        };
+        if age < i64::from(first) {
+            return format!("<{first}");
+        }
+        for w in bands.windows(2) {
+            if age >= i64::from(w[0]) && age < i64::from(w[1]) {
+                return format!("{}–{}", w[0], w[1] - 1);
+            }
+        }
+        format!("{}+", bands.last().copied().unwrap_or(first))
+    }
+
     /// The built-in scope of a kind of organ (docs/disclosure.md).
     pub fn default_scope(kind: OrganKind) -> Scope {
         use Item::*;
@@ -200,6 +252,16 @@ impl DisclosureConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bands() {
+        let c = DisclosureConfig::default();
+        assert_eq!(c.age_band(15), "<16");
+        assert_eq!(c.age_band(16), "16–29");
+        assert_eq!(c.age_band(29), "16–29");
+        assert_eq!(c.age_band(30), "30–39");
+        assert_eq!(c.age_band(75), "60+");
+    }
 
     #[test]
     fn defaults_match_docs() {

@@ -64,6 +64,9 @@ pub mod kind {
     pub const DISCLOSURE_USED: &str = "disclosure.used";
     /// A unit's application refused in writing (Art 20 (2)).
     pub const DISCLOSURE_REFUSED: &str = "disclosure.refused";
+    /// A de-identified extract released to a statistics user (Art 17):
+    /// the request, its row count and SHA-256.
+    pub const DISCLOSURE_EXTRACT: &str = "disclosure.extract";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -522,8 +525,10 @@ impl PersonChangeDetails {
 }
 
 mod disclosure;
+mod extract;
 mod rights;
 pub use disclosure::*;
+pub use extract::*;
 pub use rights::*;
 
 #[cfg(test)]

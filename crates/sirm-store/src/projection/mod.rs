@@ -71,6 +71,7 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::CERTIFICATE_REVOKED => payload::<records::CertificateRevoked>(entry).map(drop),
         kind::APPLICATION_DECIDED => payload::<ApplicationDecided>(entry).map(drop),
         kind::APPLICATION_WITHDRAWN => payload::<ApplicationWithdrawn>(entry).map(drop),
+        kind::DISCLOSURE_EXTRACT => payload::<records::ExtractReleased>(entry).map(drop),
         _ => disclosure::check(entry).unwrap_or(Ok(())),
     }
 }

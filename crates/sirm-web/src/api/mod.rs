@@ -30,6 +30,7 @@ use crate::error::ApiError;
         identity::issue_activation, identity::activate, identity::add_employer_agent,
         collection::submit, collection::queue, collection::get, collection::decide, collection::maintenance_log,
         ivr::summary, ivr::set_query_pin, statistics::statistics, disclosure::organ_query,
+        statistics::report,
         crate::pages::certificate::issue_api, crate::pages::certificate::verify_api,
         crate::pages::certificate::verify_file_api,
         crate::pages::unit::grants_api, crate::pages::unit::read_api, crate::pages::unit::letters_api
@@ -42,6 +43,9 @@ use crate::error::ApiError;
         statistics::StatisticsBody,
         disclosure::OrganQueryBody,
         disclosure::OrganAnswerBody,
+        statistics::ReportBody,
+        statistics::ReportRowBody,
+        statistics::CellBody,
         identity::LoginBody,
         identity::SessionBody,
         identity::MeBody,

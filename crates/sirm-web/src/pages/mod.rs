@@ -13,6 +13,7 @@ pub mod operations;
 pub mod organ;
 pub mod portal;
 pub mod record;
+pub mod statistics;
 pub mod ui;
 pub mod unit;
 pub mod upload;
@@ -69,6 +70,12 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "Maintenance log",
     ),
     (Permission::PersonQuery, "/arrears", "欠费明细", "Arrears"),
+    (
+        Permission::StatisticsRead,
+        "/statistics",
+        "统计报表与去标识化数据",
+        "Statistics and de-identified extracts",
+    ),
     (
         Permission::RecordCollect,
         "/declarations/new",

@@ -98,6 +98,8 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::DisclosureOfficer => "指定的查询人员不是有效的“其他单位查询人员”账号",
         RuleId::GrantExpired => "该查询授权不在有效期内，不能查询",
         RuleId::GrantUsedUp => "该查询授权的查询次数已用完，不能再查询",
+        RuleId::DisclosureSmallCell => "已抑制：统计单元格人数少于最小单元格阈值（或可由合计推算出该单元格），不予显示",
+        RuleId::DisclosureKAnonymity => "拒绝：去标识化数据不满足 k-匿名要求，某一准标识符组合的记录数少于 k，不予提供",
         RuleId::NotFoundApplication => "未找到该业务申请（不存在，或不在您可查看的范围内）",
         RuleId::NotFoundAccount => "未找到该账号",
         RuleId::NotFoundPerson => "未找到该参保人员（本经办机构没有该人员的登记）",
@@ -114,6 +116,7 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::NotFoundCheckpoint => "账本尚无已签名的检查点",
         RuleId::NotFoundUpload => "未找到该上传任务（已过期或不属于您）",
         RuleId::NotFoundGrant => "未找到该查询授权（不存在、不属于您，或所查人员不在授权范围内）",
+        RuleId::NotFoundReport => "未找到该统计报表",
     }
 }
 

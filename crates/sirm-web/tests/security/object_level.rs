@@ -44,6 +44,10 @@ pub(super) async fn object_level_access(engine: Engine) {
         "GET /rules/{version}",
         "GET /api/v1/applications/{id}/refusal-letters",
         "GET /disclosure/letters/{code}/pdf",
+        "GET /statistics/extracts/{application}",
+        "GET /statistics/reports/{report}",
+        "GET /statistics/reports/{report}/export.csv",
+        "GET /api/v1/statistics/reports/{report}",
     ];
     expected.sort();
     assert_eq!(with_ids, expected);
@@ -194,6 +198,8 @@ pub(super) async fn object_level_access(engine: Engine) {
     let sec2 = foreign_staff(&app, "sec2", "security_admin").await;
     let retiree = app.login("retiree").await;
     let agent = app.login("agent").await;
+    crate::statistics::add_stats_user(&app).await;
+    let stats = app.login("stats").await;
 
     let mut checked = std::collections::BTreeSet::new();
     // (requester, method, route, other, missing, body)
@@ -459,6 +465,14 @@ pub(super) async fn object_level_access(engine: Engine) {
             format!("/employer/employees/{forged}"),
             format!("/employer/employees/{no_handle}"),
         ),
+        // An application that is no extract released to this statistics
+        // user (here: a registration) answers as a missing one.
+        (
+            &stats,
+            "/statistics/extracts/{application}",
+            format!("/statistics/extracts/{app_a}"),
+            format!("/statistics/extracts/{no_app}"),
+        ),
     ];
     for (who, route, other, missing) in page_cases {
         let a = who.page(&other).await;
@@ -566,12 +580,15 @@ pub(super) async fn object_level_access(engine: Engine) {
     // knowing the code is the entitlement (unknown codes are "not found"),
     // and the versions of the installation's one regional rule set (public
     // figures, no other subject; an unknown version is "not found":
-    // `rule_sets::parameters_page_and_review_diff`).
+    // `rule_sets::parameters_page_and_review_diff`), and the statistics
+    // reports (a fixed catalogue of aggregates, no subject; an unknown
+    // report is "not found": `statistics::only_the_statistics_user_reads_reports`).
     for r in &expected {
         let path = r.split_once(' ').unwrap().1;
         if path.starts_with("/verify/")
             || path.starts_with("/api/v1/certificates/")
             || path.starts_with("/rules/")
+            || path.contains("/statistics/reports/")
         {
             continue;
         }

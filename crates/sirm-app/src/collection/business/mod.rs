@@ -11,6 +11,7 @@ pub(crate) mod contributions;
 pub(crate) mod corrections;
 pub(crate) mod disclosure;
 pub(crate) mod employment;
+pub(crate) mod extract;
 pub(crate) mod payments;
 pub(crate) mod registration;
 pub(crate) mod rule_sets;

@@ -203,6 +203,37 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
                 Text,
             ),
         ],
+        BusinessType::DisclosureExtract => form![
+            F::new(
+                "requester",
+                "统计用户账户（接收数据者）",
+                "Statistics user account (recipient)",
+                Text,
+            ),
+            F::new(
+                "purpose",
+                "用途（经批准的研究或系统开发）",
+                "Purpose (approved research or system development)",
+                Text,
+            ),
+            F::new("legal_basis", "法律依据或批准文件", "Legal basis or approval", Text),
+            F::new("from", "起始月份", "From month", Month),
+            F::new("to", "截止月份", "To month", Month),
+            F::new(
+                "birth",
+                "出生日期泛化（year 年 / five_years 五年段 / ten_years 十年段 / none 不提供）",
+                "Birth generalisation (year / five_years / ten_years / none)",
+                Text,
+            )
+            .optional(),
+            F::new(
+                "region",
+                "地区泛化（agency 经办机构 / prefix 地市 / none 不提供）",
+                "Region generalisation (agency / prefix / none)",
+                Text,
+            )
+            .optional(),
+        ],
         BusinessType::BenefitPaymentRun => form![F::new(
             "month",
             "发放月份（年-月）",

@@ -1,0 +1,328 @@
+//! Statistics without identities (Art 17) over real HTTP, both engines:
+//! the reports agree with figures computed independently from the demo
+//! records (read by the query officer through the one query path), small
+//! cells are suppressed with their complements, only the statistics user
+//! reads them and the statistics user reaches no person.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use sirm_app::demo::DEMO_PASSWORD;
+use sirm_testkit::{both_engines, Engine, Options, StatusCode, TestApp};
+
+both_engines!(
+    reports_agree_with_the_records,
+    small_cells_are_suppressed_with_their_complements,
+    only_the_statistics_user_reads_reports
+);
+
+/// A statistics-user account `stats`, as an installation gets one.
+pub(crate) async fn add_stats_user(app: &TestApp) {
+    let sirm = &app.sirm;
+    let sysadmin = sirm.principal("sysadmin", "test").await.unwrap();
+    let secadmin = sirm.principal("secadmin", "test").await.unwrap();
+    sirm.add_user(&sysadmin, "stats", "stats").await.unwrap();
+    let rr = sirm
+        .request_role(&sysadmin, "stats", "statistics_user", "test account")
+        .await
+        .unwrap();
+    sirm.decide_role(&secadmin, &rr.request_id, true, "")
+        .await
+        .unwrap();
+    let hash = sirm_app::password::hash(DEMO_PASSWORD).unwrap();
+    sirm.store_for_maintenance()
+        .set_password(
+            "stats",
+            &hash,
+            false,
+            chrono::Utc::now().timestamp_micros(),
+            5,
+        )
+        .await
+        .unwrap();
+}
+
+/// Every demo person's record as the query officer reads it.
+pub(crate) async fn records(app: &TestApp) -> Vec<Value> {
+    let query = app.login("query").await;
+    let mut out = Vec::new();
+    for id in sirm_app::testkit::person_ids(&app.sirm, 10_000)
+        .await
+        .unwrap()
+    {
+        let (s, rec) = query
+            .post("/api/v1/persons/lookup", json!({ "id": id }))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{rec}");
+        out.push(rec);
+    }
+    out
+}
+
+fn dec(v: &Value) -> Decimal {
+    v.as_str()
+        .map(|s| s.parse().unwrap())
+        .or_else(|| v.as_f64().map(|f| Decimal::try_from(f).unwrap()))
+        .unwrap_or_else(|| panic!("not an amount: {v}"))
+}
+
+const AMOUNTS: [&str; 7] = [
+    "pension_employer",
+    "pension_employee",
+    "medical_employer",
+    "medical_employee",
+    "unemployment_employer",
+    "unemployment_employee",
+    "work_injury_employer",
+];
+
+async fn reports_agree_with_the_records(engine: Engine) {
+    // A threshold of 2 so that most figures are published and comparable.
+    let app = TestApp::start(
+        Options::new(engine)
+            .history()
+            .tune(|s| s.config.disclosure.min_cell = 2),
+    )
+    .await;
+    add_stats_user(&app).await;
+    let recs = records(&app).await;
+    let stats = app.login("stats").await;
+
+    // Contributions: persons and amount per month, from the records.
+    let mut by_month: BTreeMap<String, (u64, Decimal)> = BTreeMap::new();
+    for r in &recs {
+        for c in r["contributions"].as_array().unwrap() {
+            let e = by_month
+                .entry(c["month"].as_str().unwrap().to_string())
+                .or_default();
+            e.0 += 1;
+            e.1 += AMOUNTS.iter().map(|a| dec(&c[a])).sum::<Decimal>();
+        }
+    }
+    assert!(!by_month.is_empty(), "the demo history has contributions");
+    let first = by_month.keys().next().unwrap().clone();
+    let last = by_month.keys().last().unwrap().clone();
+    let (s, rep) = stats
+        .get(&format!(
+            "/api/v1/statistics/reports/contributions?from={first}&to={last}"
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{rep}");
+    assert_eq!(rep["min_cell"], 2);
+    let mut published = 0;
+    for row in rep["rows"].as_array().unwrap() {
+        let month = row["key"][0].as_str().unwrap();
+        let (n, amount) = by_month[month];
+        let total = &row["total"];
+        if total["suppressed"] == false {
+            assert_eq!(total["persons"], n, "{month}");
+            assert_eq!(dec(&total["amount"]), amount, "{month}");
+            published += 1;
+        }
+    }
+    assert_eq!(rep["rows"].as_array().unwrap().len(), by_month.len());
+    assert!(published > 0);
+    let all: u64 = by_month.values().map(|v| v.0).sum();
+    assert_eq!(rep["total"]["persons"], all);
+    assert_eq!(
+        dec(&rep["total"]["amount"]),
+        by_month.values().map(|v| v.1).sum::<Decimal>()
+    );
+
+    // Insured persons of the last month: enrolments per insurance type.
+    let mut enrolled: BTreeMap<&str, u64> = BTreeMap::new();
+    for r in &recs {
+        for c in r["contributions"].as_array().unwrap() {
+            if c["month"] != last.as_str() {
+                continue;
+            }
+            for (t, cols) in [
+                ("pension", &AMOUNTS[0..2]),
+                ("medical", &AMOUNTS[2..4]),
+                ("unemployment", &AMOUNTS[4..6]),
+                ("work_injury", &AMOUNTS[6..7]),
+            ] {
+                if cols.iter().map(|a| dec(&c[a])).sum::<Decimal>() > Decimal::ZERO {
+                    *enrolled.entry(t).or_default() += 1;
+                }
+            }
+        }
+    }
+    let (s, ins) = stats
+        .get(&format!("/api/v1/statistics/reports/insured?month={last}"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{ins}");
+    let columns: Vec<&str> = ins["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        columns,
+        ["pension", "medical", "unemployment", "work_injury"]
+    );
+    for (i, t) in columns.iter().enumerate() {
+        let cell = &ins["column_totals"][i];
+        if cell["suppressed"] == false {
+            assert_eq!(
+                cell["persons"],
+                enrolled.get(t).copied().unwrap_or(0),
+                "{t}"
+            );
+        }
+    }
+    assert_eq!(
+        ins["total"]["persons"],
+        enrolled.values().sum::<u64>(),
+        "person-enrolments of {last}"
+    );
+
+    // Benefits: pensions on record by status.
+    let mut pensions: BTreeMap<String, u64> = BTreeMap::new();
+    for r in &recs {
+        if let Some(b) = r["benefit"].as_object() {
+            *pensions
+                .entry(format!("pension.{}", b["status"].as_str().unwrap()))
+                .or_default() += 1;
+        }
+    }
+    let (s, ben) = stats.get("/api/v1/statistics/reports/benefits").await;
+    assert_eq!(s, StatusCode::OK, "{ben}");
+    for (kind, n) in &pensions {
+        let row = ben["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"][0] == kind.as_str())
+            .unwrap_or_else(|| panic!("no row {kind}: {ben}"));
+        let cell = &row["cells"][0];
+        assert!(
+            cell["suppressed"] == true || cell["persons"] == *n,
+            "{kind}"
+        );
+    }
+
+    // The page and the CSV of the same report.
+    let (s, html) = stats
+        .page(&format!(
+            "/statistics/reports/contributions?from={first}&to={last}"
+        ))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("id=\"report\""), "{html}");
+    let csv = stats
+        .get_raw(&format!(
+            "/statistics/reports/contributions/export.csv?from={first}&to={last}"
+        ))
+        .await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    let text = csv.text().await.unwrap();
+    assert!(text.contains("\"month\","), "{text}");
+    assert_eq!(text.lines().count(), by_month.len() + 2, "{text}");
+}
+
+/// Every line of a published table: no line with exactly one suppressed
+/// member (it could be had by subtraction); no published count below the
+/// threshold.
+fn check_suppression(rep: &Value) {
+    let min = rep["min_cell"].as_u64().unwrap();
+    let hidden = |c: &Value| c["suppressed"] == true;
+    let rows = rep["rows"].as_array().unwrap();
+    let published_ok = |c: &Value| {
+        hidden(c) || {
+            let n = c["persons"].as_u64().unwrap();
+            n == 0 || n >= min
+        }
+    };
+    for row in rows {
+        let cells = row["cells"].as_array().unwrap();
+        assert!(cells.iter().all(published_ok), "{row}");
+        if let Some(t) = row.get("total").filter(|t| !t.is_null()) {
+            assert!(published_ok(t));
+            let n = cells.iter().filter(|c| hidden(c)).count() + usize::from(hidden(t));
+            assert_ne!(n, 1, "row {row} gives its suppressed cell back");
+        }
+    }
+    let totals = rep["column_totals"].as_array().unwrap();
+    for (j, t) in totals.iter().enumerate() {
+        assert!(published_ok(t));
+        let n = rows.iter().filter(|r| hidden(&r["cells"][j])).count() + usize::from(hidden(t));
+        assert_ne!(n, 1, "column {j} gives its suppressed cell back: {rep}");
+    }
+    let n = totals.iter().filter(|t| hidden(t)).count() + usize::from(hidden(&rep["total"]));
+    assert_ne!(n, 1, "the column totals give one back: {rep}");
+}
+
+async fn small_cells_are_suppressed_with_their_complements(engine: Engine) {
+    // The default threshold (10) over a demo of a few dozen persons: the
+    // insured-persons table by region × age band × gender is mostly small.
+    let app = TestApp::start(Options::new(engine).history().persons(30)).await;
+    add_stats_user(&app).await;
+    let stats = app.login("stats").await;
+    let (s, rep) = stats.get("/api/v1/statistics/reports/insured").await;
+    assert_eq!(s, StatusCode::OK, "{rep}");
+    assert_eq!(rep["min_cell"], 10);
+    assert_eq!(rep["suppression_rule"], "disclosure.small-cell");
+    assert!(rep["suppressed"].as_u64().unwrap() > 0, "{rep}");
+    check_suppression(&rep);
+    for r in ["contributions", "arrears", "benefits"] {
+        let (s, rep) = stats.get(&format!("/api/v1/statistics/reports/{r}")).await;
+        assert_eq!(s, StatusCode::OK, "{rep}");
+        check_suppression(&rep);
+    }
+    // A suppressed cell is "—" on the page, never its number.
+    let (_, html) = stats.page("/statistics/reports/insured").await;
+    assert!(html.contains("disclosure.small-cell"), "{html}");
+}
+
+async fn only_the_statistics_user_reads_reports(engine: Engine) {
+    let app = TestApp::start(Options::new(engine).history()).await;
+    add_stats_user(&app).await;
+    let stats = app.login("stats").await;
+    // No person is reachable for the statistics user.
+    let id = app.first_person().await;
+    let (s, v) = stats
+        .post("/api/v1/persons/lookup", json!({ "id": id }))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let (s, _) = stats.page("/persons").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // No report for anyone else.
+    for user in ["clerk", "query", "auditadmin", "citizen"] {
+        let c = app.login(user).await;
+        let (s, v) = c.get("/api/v1/statistics/reports/insured").await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{user}: {v}");
+    }
+    // Bad parameters: 400 naming the field and the rule; unknown report 404.
+    let (s, v) = stats
+        .get("/api/v1/statistics/reports/insured?month=2025-13")
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["field"], "month");
+    assert_eq!(v["error"]["rule"], "date.format");
+    let (s, v) = stats
+        .get("/api/v1/statistics/reports/contributions?from=2025-06&to=2025-01")
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["field"], "from");
+    assert_eq!(v["error"]["rule"], "date.order");
+    let (s, v) = stats.get("/api/v1/statistics/reports/persons").await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+    assert_eq!(v["error"]["rule"], "not-found.report");
+    // Each read is registered with the report and its parameters (Art 21).
+    let (s, _) = stats
+        .get("/api/v1/statistics/reports/arrears?from=2024-01&to=2024-12")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let audit = app.login("auditadmin").await;
+    let (s, v) = audit.get("/api/v1/audit?event=statistics.read").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(
+        v.to_string()
+            .contains("report arrears from=2024-01 to=2024-12"),
+        "{v}"
+    );
+}
