@@ -79,7 +79,7 @@ pub async fn organ_query(
             for (i, s) in list.iter().enumerate() {
                 set.insert(Item::parse(s).ok_or_else(|| {
                     AppError::invalid_by(
-                        &format!("items[{i}]"),
+                        format!("items[{i}]"),
                         RuleId::DisclosureScope,
                         "not a record item (registration, employment, contributions, account, benefit)",
                     )
