@@ -57,6 +57,12 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str)] = &[
     ("approver", "审批 黄强", "approver", "审批"),
     ("maintainer", "维护员 周洁", "maintenance_officer", "维护员"),
     ("query", "查询员 吴涛", "query_officer", "查询员"),
+    (
+        "statistician",
+        "统计用户 孙伟",
+        "statistics_user",
+        "统计用户",
+    ),
 ];
 
 /// Demo external accounts: an insured person bound to the first invented
