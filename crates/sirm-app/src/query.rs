@@ -301,13 +301,14 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
 mod tests {
     use super::*;
 
-    const CHANNELS: [Channel; 6] = [
+    const CHANNELS: [Channel; 7] = [
         Channel::Portal,
         Channel::Kiosk,
         Channel::Counter,
         Channel::Telephone,
         Channel::Employer,
         Channel::Organ,
+        Channel::Unit,
     ];
     const REQUESTERS: [Requester; 5] = [
         Requester::Person,
@@ -320,22 +321,12 @@ mod tests {
     #[test]
     fn defaults_match_docs() {
         let doc = include_str!("../../../docs/queries.md");
-        let table = doc
-            .split("<!-- defaults:begin -->")
-            .nth(1)
-            .and_then(|s| s.split("<!-- defaults:end -->").next())
-            .unwrap_or_default();
-        let mut documented = Vec::new();
-        for line in table.lines().skip(3) {
-            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
-            if cells.len() == 3 {
-                documented.push((
-                    cells[0].to_string(),
-                    cells[1].to_string(),
-                    cells[2].to_string(),
-                ));
-            }
-        }
+        let mut documented: Vec<(String, String, String)> =
+            crate::config::doc_table(doc, "defaults")
+                .into_iter()
+                .filter(|c| c.len() == 3)
+                .map(|c| (c[0].clone(), c[1].clone(), c[2].clone()))
+                .collect();
         let mut code = Vec::new();
         for c in CHANNELS {
             for r in REQUESTERS {

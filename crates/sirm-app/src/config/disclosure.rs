@@ -266,22 +266,7 @@ mod tests {
     #[test]
     fn defaults_match_docs() {
         let doc = include_str!("../../../../docs/disclosure.md");
-        let table = doc
-            .split("<!-- scopes:begin -->")
-            .nth(1)
-            .and_then(|s| s.split("<!-- scopes:end -->").next())
-            .unwrap_or_default();
-        let documented: Vec<Vec<String>> = table
-            .lines()
-            .skip(3)
-            .map(|l| {
-                l.trim_matches('|')
-                    .split('|')
-                    .map(|c| c.trim().to_string())
-                    .collect::<Vec<_>>()
-            })
-            .filter(|c| c.len() == 7)
-            .collect();
+        let documented = super::super::doc_table(doc, "scopes");
         let code: Vec<Vec<String>> = OrganKind::ALL
             .iter()
             .map(|k| {

@@ -7,3 +7,25 @@ pub mod certificate;
 pub mod disclosure;
 pub mod ivr;
 pub mod query;
+
+/// The rows of the markdown table between `<!-- NAME:begin -->` and
+/// `<!-- NAME:end -->` in `doc` (header and rule skipped), each as its
+/// trimmed cells: how the tests keep a documented default table equal to
+/// the code.
+#[cfg(test)]
+pub(crate) fn doc_table(doc: &str, name: &str) -> Vec<Vec<String>> {
+    doc.split(&format!("<!-- {name}:begin -->"))
+        .nth(1)
+        .and_then(|s| s.split(&format!("<!-- {name}:end -->")).next())
+        .unwrap_or_default()
+        .lines()
+        .skip(3)
+        .filter(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
+        .collect()
+}
