@@ -106,7 +106,7 @@ test('the kiosk: keypad sign-in with the query PIN, record shown, signed out aft
   const clerk = await session('clerk');
   const set = await api.post(`${BASE}/api/v1/query-pins`, {
     headers: { authorization: `Bearer ${clerk}` },
-    data: { person_id: id, pin: '284913' },
+    data: { person_id: id, pin: '284913', id_document_checked: true },
   });
   assert.ok(set.ok(), await set.text());
 

@@ -352,7 +352,7 @@ async fn the_telephone_system_must_present_its_credential(engine: Engine) {
     let (s, v) = clerk
         .post(
             "/api/v1/query-pins",
-            serde_json::json!({"person_id": ids[0], "pin": "284913"}),
+            serde_json::json!({"person_id": ids[0], "pin": "284913", "id_document_checked": true}),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");

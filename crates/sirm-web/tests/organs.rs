@@ -191,7 +191,12 @@ async fn an_organ_reads_within_its_scope_and_is_refused_outside_it(engine: Engin
     let audit_admin = app.login("auditadmin").await;
     let (s, page) = audit_admin.page("/disclosure/organ-queries").await;
     assert_eq!(s, StatusCode::OK);
-    assert!(page.contains("demo-court") && page.contains(CASE), "{page}");
+    assert!(
+        page.contains("北京市东城区人民法院（演示）")
+            && page.contains(CASE)
+            && page.contains("缴费记录"),
+        "{page}"
+    );
     assert!(!page.contains(&ids[0]), "no ID number in the report");
     let (s, _) = app
         .login("citizen")

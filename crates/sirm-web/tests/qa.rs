@@ -402,6 +402,24 @@ async fn counter_services_need_the_id_check_tick(engine: Engine) {
         );
         assert_eq!(app.ledger_size().await, size, "{path} wrote to the ledger");
     }
+    // The JSON API asks the same statement of the clerk.
+    for (path, body) in [
+        (
+            "/api/v1/query-pins",
+            json!({"person_id": person, "pin": "284913"}),
+        ),
+        ("/api/v1/activation-codes", json!({"person_id": person})),
+        (
+            "/api/v1/counter/password-reset",
+            json!({"username": "citizen", "id_document_checked": false}),
+        ),
+    ] {
+        let (s, v) = clerk.post(path, body).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{path}: {v}");
+        assert_eq!(v["error"]["rule"], "id-document.unchecked", "{path}: {v}");
+        assert_eq!(v["error"]["field"], "id_document_checked", "{path}: {v}");
+        assert_eq!(app.ledger_size().await, size, "{path} wrote to the ledger");
+    }
     // With the tick, the same PIN is set.
     let r = clerk
         .form(

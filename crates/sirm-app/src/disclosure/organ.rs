@@ -47,7 +47,8 @@ pub struct OrganAnswer {
 #[derive(Clone, Debug, Serialize)]
 pub struct OrganQueryRow {
     pub time_us: i64,
-    /// The organ's id in `[disclosure.organs]`.
+    /// The organ's name (its id in `[disclosure.organs]` if no longer
+    /// configured).
     pub organ: String,
     pub officer: String,
     /// The person as a short pseudonym (the blind index's first characters).
@@ -243,8 +244,9 @@ impl Sirm {
         Ok(n)
     }
 
-    /// Every organ query in `[from_us, to_us)`, newest first, at most
-    /// `limit`: the supervisor's report (Art 18). Read by the audit
+    /// Every person an organ queried and was answered about in
+    /// `[from_us, to_us)`, newest first, at most `limit`: the supervisor's
+    /// report (Art 18). Refused queries are in the audit trail. Read by the audit
     /// administrator (`audit_read`); persons appear as short pseudonyms.
     pub async fn organ_query_report(
         &self,
@@ -265,14 +267,26 @@ impl Sirm {
                 let (organ, officer) = r.requester.split_once('/').unwrap_or(("", &r.requester));
                 OrganQueryRow {
                     time_us: r.time_us,
-                    organ: organ.to_string(),
+                    // The organ's name where it is still configured.
+                    organ: self
+                        .config
+                        .disclosure
+                        .organs
+                        .get(organ)
+                        .map_or_else(|| organ.to_string(), |o| o.name.clone()),
                     officer: officer.to_string(),
                     person: r
                         .subject
                         .parse::<PersonKey>()
                         .map(|pk| pk.short())
                         .unwrap_or_default(),
-                    items: r.items,
+                    items: r
+                        .items
+                        .split(',')
+                        .filter_map(Item::parse)
+                        .map(super::seen::item_zh)
+                        .collect::<Vec<_>>()
+                        .join("、"),
                     basis: r.basis,
                 }
             })

@@ -10,7 +10,9 @@
 //! Counted in this process's memory per account (the hard caps that must
 //! survive a restart — an organ's daily volume — are counted from the
 //! query log instead). Memory is bounded: per account at most the
-//! threshold's number of persons and misses are kept.
+//! threshold's number of persons and misses are kept; a crossing starts
+//! the count afresh, so an account unlocked after review that goes on
+//! reading is locked again at its next crossing.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -33,8 +35,6 @@ struct Tally {
     persons: HashMap<String, Instant>,
     /// When a looked-up person was not found.
     misses: VecDeque<Instant>,
-    /// When this account last raised an alarm (once per window).
-    alarmed: Option<Instant>,
 }
 
 /// A pattern crossed its threshold.
@@ -50,7 +50,7 @@ pub(crate) struct ReadWatch(Mutex<HashMap<String, Tally>>);
 
 impl ReadWatch {
     /// A person read by `account`; the pattern if this read crosses a
-    /// threshold (reported once per window and account).
+    /// threshold (then the count starts afresh).
     fn read(
         &self,
         account: &str,
@@ -72,15 +72,16 @@ impl ReadWatch {
             t.persons.insert(subject.to_string(), now);
         }
         if t.persons.len() > limit as usize {
-            return report(
-                t,
-                now,
-                format!(
-                    "{} different persons read within an hour{} (threshold {limit})",
-                    t.persons.len(),
-                    if night { " at night" } else { "" }
-                ),
+            let what = format!(
+                "{} different persons read within an hour{} (threshold {limit})",
+                t.persons.len(),
+                if night { " at night" } else { "" }
             );
+            // Counting starts afresh: an account unlocked after review that
+            // goes on reading is reported (and locked) again at the next
+            // crossing, not waved through for the rest of the hour.
+            t.persons.clear();
+            return Some(Pattern { what });
         }
         None
     }
@@ -100,27 +101,16 @@ impl ReadWatch {
             t.misses.push_back(now);
         }
         if t.misses.len() > cfg.misses_per_hour as usize {
-            return report(
-                t,
-                now,
-                format!(
-                    "{} persons looked up and not found within an hour (threshold {}): an enumeration",
-                    t.misses.len(),
-                    cfg.misses_per_hour
-                ),
+            let what = format!(
+                "{} persons looked up and not found within an hour (threshold {}): an enumeration",
+                t.misses.len(),
+                cfg.misses_per_hour
             );
+            t.misses.clear();
+            return Some(Pattern { what });
         }
         None
     }
-}
-
-/// The pattern, unless this account was reported within the window.
-fn report(t: &mut Tally, now: Instant, what: String) -> Option<Pattern> {
-    if t.alarmed.is_some_and(|at| now.duration_since(at) < WINDOW) {
-        return None;
-    }
-    t.alarmed = Some(now);
-    Some(Pattern { what })
 }
 
 /// Between 22:00 and 06:00 Beijing time.
@@ -183,7 +173,7 @@ mod tests {
     }
 
     #[test]
-    fn many_different_persons_cross_once_per_window() {
+    fn many_different_persons_cross_and_counting_starts_afresh() {
         let w = ReadWatch::default();
         let t0 = Instant::now();
         // The same person again and again is no pattern.
@@ -194,12 +184,20 @@ mod tests {
         assert_eq!(w.read("a", "p3", &cfg(), false, t0), None);
         let p = w.read("a", "p4", &cfg(), false, t0);
         assert!(p.is_some_and(|p| p.what.contains("4 different persons")));
-        // Reported once per window, and other accounts are counted apart.
-        assert_eq!(w.read("a", "p5", &cfg(), false, t0), None);
+        // Counting starts afresh after a crossing: four more different
+        // persons cross again (an account unlocked after review is not
+        // waved through); other accounts are counted apart.
+        for p in ["p5", "p6", "p7"] {
+            assert_eq!(w.read("a", p, &cfg(), false, t0), None);
+        }
+        assert!(w.read("a", "p8", &cfg(), false, t0).is_some());
         assert_eq!(w.read("b", "p4", &cfg(), false, t0), None);
-        // An hour later the window starts afresh.
+        // Reads older than the window no longer count.
         let later = t0 + WINDOW + Duration::from_secs(1);
-        assert_eq!(w.read("a", "p6", &cfg(), false, later), None);
+        for p in ["p1", "p2", "p3"] {
+            assert_eq!(w.read("c", p, &cfg(), false, t0), None);
+        }
+        assert_eq!(w.read("c", "p9", &cfg(), false, later), None);
     }
 
     #[test]
@@ -219,5 +217,9 @@ mod tests {
         assert!(w
             .miss("a", &cfg(), t0)
             .is_some_and(|p| p.what.contains("enumeration")));
+        // …and again after three more, not only once an hour.
+        assert_eq!(w.miss("a", &cfg(), t0), None);
+        assert_eq!(w.miss("a", &cfg(), t0), None);
+        assert!(w.miss("a", &cfg(), t0).is_some());
     }
 }

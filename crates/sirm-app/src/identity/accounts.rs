@@ -423,6 +423,7 @@ impl Sirm {
         &self,
         who: &Principal,
         username: &str,
+        _checked: super::external::IdDocumentChecked,
     ) -> Result<ResetCode, AppError> {
         self.authorize(who, Permission::ExternalActivate).await?;
         let target = self

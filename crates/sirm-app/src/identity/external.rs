@@ -40,6 +40,30 @@ fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
 
+/// The clerk's statement that the person's ID document was checked in
+/// person (当面核验本人有效身份证件) — what a counter service for a person
+/// (activation code, query PIN, password reset) requires. Made only from
+/// the clerk's explicit attestation, so every channel (page, API) carries
+/// it into the use case and the audit record's "after the ID document was
+/// checked" is the clerk's own statement.
+#[derive(Clone, Copy, Debug)]
+pub struct IdDocumentChecked(());
+
+impl IdDocumentChecked {
+    /// `checked`: what the clerk attested; `field`: where it was asked.
+    pub fn attested(checked: bool, field: &str) -> Result<Self, AppError> {
+        if checked {
+            Ok(IdDocumentChecked(()))
+        } else {
+            Err(AppError::invalid_by(
+                field,
+                sirm_domain::RuleId::IdDocumentUnchecked,
+                "confirm that the person's ID document was checked in person",
+            ))
+        }
+    }
+}
+
 impl Sirm {
     /// A person of the principal's own agency (rule `agency-scope`: another
     /// agency's person is "not found", and the refusal is audited).
@@ -84,6 +108,7 @@ impl Sirm {
         &self,
         who: &Principal,
         id: &ResidentId,
+        _checked: IdDocumentChecked,
     ) -> Result<ActivationCode, AppError> {
         self.authorize(who, Permission::ExternalActivate).await?;
         let pk = self.person_key(id)?;

@@ -118,6 +118,7 @@ impl Sirm {
         who: &Principal,
         id: &ResidentId,
         new_pin: &str,
+        _checked: super::external::IdDocumentChecked,
     ) -> Result<QueryPinSet, AppError> {
         self.authorize(who, Permission::ExternalActivate).await?;
         let pk = self.person_key(id)?;

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
+use sirm_app::identity::external::IdDocumentChecked;
 use sirm_domain::id::{CreditCode, ResidentId};
 
 use crate::error::{parse_id, ApiError};
@@ -333,18 +334,29 @@ pub async fn complete_reset(
 }
 
 /// Reset an external account's password at the counter (clerk, after an ID check).
-#[utoipa::path(post, path = "/api/v1/counter/password-reset", tag = "identity", request_body = NewUserRef, responses((status = 200)))]
+#[utoipa::path(post, path = "/api/v1/counter/password-reset", tag = "identity", request_body = CounterResetBody, responses((status = 200), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn counter_reset(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,
-    Json(b): Json<NewUserRef>,
+    Json(b): Json<CounterResetBody>,
 ) -> Result<Response, ApiError> {
-    Ok(Json(st.sirm.counter_reset(&c.principal, &b.username).await?).into_response())
+    let checked = IdDocumentChecked::attested(b.id_document_checked, "id_document_checked")?;
+    Ok(Json(
+        st.sirm
+            .counter_reset(&c.principal, &b.username, checked)
+            .await?,
+    )
+    .into_response())
 }
 
+/// A counter password reset of an external account.
 #[derive(Deserialize, utoipa::ToSchema)]
-pub struct NewUserRef {
+pub struct CounterResetBody {
     pub username: String,
+    /// The clerk's statement that the owner's ID document was checked in
+    /// person (required: `true`; rule `id-document.unchecked`).
+    #[serde(default)]
+    pub id_document_checked: bool,
 }
 
 /// The security audit trail (audit administrator).
@@ -387,6 +399,10 @@ pub async fn person(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ActivationBody {
     pub person_id: String,
+    /// The clerk's statement that the person's ID document was checked in
+    /// person (required: `true`; rule `id-document.unchecked`).
+    #[serde(default)]
+    pub id_document_checked: bool,
 }
 
 /// Issue a one-time activation code after checking the ID document (clerk).
@@ -397,7 +413,11 @@ pub async fn issue_activation(
     Json(b): Json<ActivationBody>,
 ) -> Result<Response, ApiError> {
     let id: ResidentId = parse_id("person_id", &b.person_id)?;
-    let a = st.sirm.issue_activation_code(&c.principal, &id).await?;
+    let checked = IdDocumentChecked::attested(b.id_document_checked, "id_document_checked")?;
+    let a = st
+        .sirm
+        .issue_activation_code(&c.principal, &id, checked)
+        .await?;
     Ok((StatusCode::CREATED, Json(a)).into_response())
 }
 

@@ -102,6 +102,10 @@ pub struct QueryPinBody {
     pub person_id: String,
     /// The new 6-digit query PIN.
     pub pin: String,
+    /// The clerk's statement that the person's ID document was checked in
+    /// person (required: `true`; rule `id-document.unchecked`).
+    #[serde(default)]
+    pub id_document_checked: bool,
 }
 
 /// Set or reset a person's telephone query PIN after checking the ID document
@@ -116,6 +120,13 @@ pub async fn set_query_pin(
     Json(b): Json<QueryPinBody>,
 ) -> Result<Response, ApiError> {
     let id: ResidentId = parse_id("person_id", &b.person_id)?;
-    let set = st.sirm.set_query_pin(&c.principal, &id, &b.pin).await?;
+    let checked = sirm_app::identity::external::IdDocumentChecked::attested(
+        b.id_document_checked,
+        "id_document_checked",
+    )?;
+    let set = st
+        .sirm
+        .set_query_pin(&c.principal, &id, &b.pin, checked)
+        .await?;
     Ok(Json(set).into_response())
 }

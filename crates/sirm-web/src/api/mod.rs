@@ -56,6 +56,7 @@ use crate::error::ApiError;
         identity::RoleRequestBody,
         identity::DecisionBody,
         identity::ActivationBody,
+        identity::CounterResetBody,
         identity::ActivateBody,
         identity::AgentBody,
         collection::SubmitBody,

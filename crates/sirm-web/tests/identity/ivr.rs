@@ -103,7 +103,7 @@ pub(super) async fn ivr_telephone_channel(engine: Engine) {
                 Some(&who),
                 Method::POST,
                 "/api/v1/query-pins",
-                Some(json!({"person_id": person, "pin": pin})),
+                Some(json!({"person_id": person, "pin": pin, "id_document_checked": true})),
             )
             .await
         }

@@ -353,7 +353,7 @@ pub(super) async fn other_agency_and_config_audit(engine: Engine) {
             Some(&clerk),
             Method::POST,
             "/api/v1/activation-codes",
-            Some(json!({"person_id": "11010519491231002X"})),
+            Some(json!({"person_id": "11010519491231002X", "id_document_checked": true})),
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{body}");

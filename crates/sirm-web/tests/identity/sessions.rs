@@ -264,7 +264,7 @@ pub(super) async fn external_identities(engine: Engine) {
             Some(&clerk),
             Method::POST,
             "/api/v1/activation-codes",
-            Some(json!({"person_id": id})),
+            Some(json!({"person_id": id, "id_document_checked": true})),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");

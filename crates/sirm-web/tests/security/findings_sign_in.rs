@@ -61,7 +61,7 @@ pub(super) async fn finding_5_password_reset_is_a_one_time_code(engine: Engine) 
     let (s, v) = clerk
         .post(
             "/api/v1/counter/password-reset",
-            json!({"username": "citizen"}),
+            json!({"username": "citizen", "id_document_checked": true}),
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
@@ -69,7 +69,7 @@ pub(super) async fn finding_5_password_reset_is_a_one_time_code(engine: Engine) 
     let (s, _) = clerk
         .post(
             "/api/v1/counter/password-reset",
-            json!({"username": "reviewer"}),
+            json!({"username": "reviewer", "id_document_checked": true}),
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -106,7 +106,10 @@ pub(super) async fn finding_6_activation_is_not_an_oracle(engine: Engine) {
         .name;
     let clerk = app.login("clerk").await;
     let (s, v) = clerk
-        .post("/api/v1/activation-codes", json!({"person_id": id}))
+        .post(
+            "/api/v1/activation-codes",
+            json!({"person_id": id, "id_document_checked": true}),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let code = v["code"].as_str().unwrap().to_string();

@@ -369,12 +369,12 @@ pub(super) async fn object_level_access(engine: Engine) {
         let (b_other, b_missing) = match route {
             "body: person lookup" => (Some(json!({"id": person})), Some(json!({"id": no_person}))),
             "body: activation code" => (
-                Some(json!({"person_id": person})),
-                Some(json!({"person_id": no_person})),
+                Some(json!({"person_id": person, "id_document_checked": true})),
+                Some(json!({"person_id": no_person, "id_document_checked": true})),
             ),
             "body: query PIN" => (
-                Some(json!({"person_id": person, "pin": "284913"})),
-                Some(json!({"person_id": no_person, "pin": "284913"})),
+                Some(json!({"person_id": person, "pin": "284913", "id_document_checked": true})),
+                Some(json!({"person_id": no_person, "pin": "284913", "id_document_checked": true})),
             ),
             "body: certificate for another person" => {
                 let other_pk: sirm_domain::id::PersonKey = app

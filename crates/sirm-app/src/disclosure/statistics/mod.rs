@@ -96,10 +96,14 @@ impl Sirm {
                     })
                 });
                 let columns = INSURANCE.iter().map(|s| s.to_string()).collect();
+                // No row totals: one person counts in each insurance type
+                // they are enrolled in, so a row's sum is enrolments (人次),
+                // not persons — and four suppressed cells summing to 16
+                // would publish a group of four people.
                 (
                     vec!["region", "age_band", "gender"],
                     false,
-                    table_of(cells, columns, true, false).publish(min_cell),
+                    table_of(cells, columns, false, false).publish(min_cell),
                 )
             }
             ReportKind::Contributions | ReportKind::Arrears => {

@@ -7,6 +7,7 @@ use axum::{Extension, Form};
 use chrono::NaiveDate;
 use maud::{html, Markup};
 use serde::Deserialize;
+use sirm_app::identity::external::IdDocumentChecked;
 use sirm_domain::id::{CreditCode, ResidentId};
 
 use super::super::ui::{csrf, page, t, FieldKind};
@@ -112,15 +113,8 @@ fn labels() -> Vec<(&'static str, &'static str)> {
 /// the server refuses without it (the browser's `required` is a help, not a
 /// check), so the audit record's "after the ID document was checked" is
 /// the clerk's own statement.
-fn id_checked_by_clerk(checked: Option<&str>) -> Result<(), sirm_app::AppError> {
-    match checked {
-        Some("yes") => Ok(()),
-        _ => Err(sirm_app::AppError::invalid_by(
-            "checked",
-            sirm_domain::RuleId::IdDocumentUnchecked,
-            "confirm that the person's ID document was checked in person",
-        )),
-    }
+fn id_checked_by_clerk(checked: Option<&str>) -> Result<IdDocumentChecked, sirm_app::AppError> {
+    IdDocumentChecked::attested(checked == Some("yes"), "checked")
 }
 
 /// What was typed into a refused form (`form`: its id), shown again with
@@ -250,8 +244,10 @@ pub async fn issue_activation(
 ) -> Response {
     let res = async {
         let id = parse_id::<ResidentId>("id", &f.id)?;
-        id_checked_by_clerk(f.checked.as_deref())?;
-        st.sirm.issue_activation_code(&c.principal, &id).await
+        let checked = id_checked_by_clerk(f.checked.as_deref())?;
+        st.sirm
+            .issue_activation_code(&c.principal, &id, checked)
+            .await
     }
     .await;
     let typed = Typed::new("activation", &[("id", &f.id)]);
@@ -279,7 +275,11 @@ pub async fn counter_reset(
     Form(f): Form<CounterResetForm>,
 ) -> Response {
     let res = match id_checked_by_clerk(f.checked.as_deref()) {
-        Ok(()) => st.sirm.counter_reset(&c.principal, &f.username).await,
+        Ok(checked) => {
+            st.sirm
+                .counter_reset(&c.principal, &f.username, checked)
+                .await
+        }
         Err(e) => Err(e),
     };
     let typed = Typed::new("counter-reset", &[("username", &f.username)]);
@@ -314,8 +314,10 @@ pub async fn set_query_pin(
                 "the two PINs differ",
             ));
         }
-        id_checked_by_clerk(f.checked.as_deref())?;
-        st.sirm.set_query_pin(&c.principal, &id, &f.pin).await
+        let checked = id_checked_by_clerk(f.checked.as_deref())?;
+        st.sirm
+            .set_query_pin(&c.principal, &id, &f.pin, checked)
+            .await
     }
     .await;
     // The PINs are keyed in again by the person, never shown back.
