@@ -368,7 +368,8 @@ impl Layout<'_> {
         self.y += h;
     }
 
-    /// "特此证明。", the QR code, agency, issue time, code, URL and note.
+    /// "特此证明。" (a letter: "特此告知。"), the QR code, agency, issue
+    /// time, code, URL and note.
     fn closing(&mut self, (n, dark): (usize, Vec<bool>)) {
         let c = self.cert;
         let qr = 96.0;
@@ -381,7 +382,7 @@ impl Layout<'_> {
             BODY,
             false,
             BLACK,
-            "特此证明。",
+            c.kind.closing(),
         );
         self.y += 26.0;
         let top = self.y;

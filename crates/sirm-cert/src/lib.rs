@@ -109,7 +109,7 @@ impl CertificateKind {
                 "兹证明下列人员在本机构的社会保险待遇领取情况如下（依据本机构社会保险个人权益记录出具）："
             }
             CertificateKind::DisclosureRefusal => {
-                "本机构收到你单位查询社会保险个人权益记录的书面申请。经审核，该申请无法律依据，依照《社会保险个人权益记录管理办法》第二十条第二项，本机构不予提供，特此告知："
+                "本机构收到你单位查询社会保险个人权益记录的书面申请。经审核，该申请无法律依据，依照《社会保险个人权益记录管理办法》第二十条第二项，本机构不予提供。具体如下："
             }
         }
     }
@@ -127,6 +127,14 @@ impl CertificateKind {
                 "二、申请内容及不予提供的理由",
                 "三、申请查询的人员",
             ],
+        }
+    }
+
+    /// The closing sentence above the QR code.
+    pub(crate) fn closing(self) -> &'static str {
+        match self {
+            CertificateKind::Contribution | CertificateKind::Benefit => "特此证明。",
+            CertificateKind::DisclosureRefusal => "特此告知。",
         }
     }
 

@@ -207,6 +207,8 @@ rule_ids! {
     ApplicationData = "application.data",
     /// A required field left empty.
     FieldRequired = "field.required",
+    /// A statistics report asked for a period longer than it covers.
+    StatisticsPeriod = "statistics.period",
     /// An organ officer's account that belongs to no organ of
     /// `[disclosure.organs]` (Art 18).
     DisclosureOrgan = "disclosure.organ",

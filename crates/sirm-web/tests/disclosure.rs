@@ -369,6 +369,11 @@ async fn refused_in_writing_granted_and_read_once(engine: Engine) {
     let (s, page) = citizen.page("/my/queries").await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains(UNIT) && page.contains(&grant), "{page}");
+    // In Chinese, and without the officer's account name.
+    assert!(
+        page.contains("第 1/") && !page.contains(" use") && !page.contains("（unit）"),
+        "{page}"
+    );
     let events = kit
         .sirm
         .store_for_maintenance()

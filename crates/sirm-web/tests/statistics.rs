@@ -319,6 +319,18 @@ async fn only_the_statistics_user_reads_reports(engine: Engine) {
     assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(v["error"]["field"], "from");
     assert_eq!(v["error"]["rule"], "date.order");
+    // A period longer than a report covers names its own rule (and its
+    // own Chinese sentence, not the date-order one).
+    let (s, v) = stats
+        .get("/api/v1/statistics/reports/contributions?from=2000-01&to=2026-12")
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["error"]["rule"], "statistics.period");
+    let (s, page) = stats
+        .page("/statistics/reports/contributions?from=2000-01&to=2026-12")
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(page.contains("最多涵盖240个月"), "{page}");
     let (s, v) = stats.get("/api/v1/statistics/reports/persons").await;
     assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
     assert_eq!(v["error"]["rule"], "not-found.report");

@@ -147,7 +147,7 @@ impl Sirm {
                     None,
                     subject,
                     &format!(
-                        "查询授权 grant {} (application {})，第 {use_no}/{} 次 use",
+                        "查询授权 {}（申请 {}），第 {use_no}/{} 次",
                         g.grant_id, g.application_id, g.uses_allowed
                     ),
                 )

@@ -95,8 +95,13 @@ impl Sirm {
                     .unwrap_or(false);
                 organ::shown_to_person(&r.basis, visible)
             }
-            // A unit reading under a grant: its name as the grant names it.
-            ("unit", _) => r.requester.clone(),
+            // A unit reading under a grant: its name as the grant names it
+            // (the log adds the officer's account in brackets: not shown).
+            ("unit", _) => r
+                .requester
+                .rsplit_once('（')
+                .map_or(r.requester.as_str(), |(unit, _)| unit)
+                .to_string(),
             (_, "delegate") => format!("受托人 {}", r.requester),
             (_, "employer") => "用人单位".into(),
             (_, "staff") => "社会保险经办机构工作人员".into(),

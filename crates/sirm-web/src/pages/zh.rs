@@ -28,6 +28,7 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::OwnAlarm => "拒绝：告警涉及您本人的账号，须由其他管理员处理",
         RuleId::PublishedHistory => "拒绝：本系统恢复时丢失了已公布的账本记录，暂停写入",
         RuleId::DelegationValidity => "拒绝：授权委托不在有效期内",
+        RuleId::StatisticsPeriod => "统计期间过长：一张报表最多涵盖240个月，请缩短起止月份",
         RuleId::DisclosureOrgan => "拒绝：该账户未登记为任何行政或司法机关的查询人员",
         RuleId::DisclosureCaseNumber => "请填写查询所涉案件或文书的编号（4–64个字符）",
         RuleId::DisclosureScope => "拒绝：所查询的内容超出规定的提供范围",

@@ -210,7 +210,7 @@ fn period(
     if to.months_since(from) >= MAX_MONTHS {
         return Err(AppError::invalid_by(
             "to",
-            RuleId::DateOrder,
+            RuleId::StatisticsPeriod,
             format!("a report covers at most {MAX_MONTHS} months"),
         ));
     }
