@@ -259,6 +259,40 @@ impl Sirm {
     }
 
     /// Render on a blocking thread, at most one render per core at a time.
+    /// `content` rendered as a PDF of `kind` and kept in the archive under
+    /// its code: the PDF and its SHA-256 (hex). Certificates and refusal
+    /// letters are issued the same way.
+    pub(crate) async fn render_and_archive(
+        &self,
+        kind: sirm_cert::CertificateKind,
+        content: &CertificateContent,
+        code: &str,
+        verify_url: &str,
+        issued_at: &str,
+    ) -> Result<(Vec<u8>, String), AppError> {
+        let pdf = self
+            .render_certificate(sirm_cert::Certificate {
+                kind,
+                agency_name: content.agency_name.clone(),
+                code: code.to_string(),
+                verify_url: verify_url.to_string(),
+                issued_at: issued_at.to_string(),
+                person_name: content.person_name.clone(),
+                id_number_masked: content.id_masked.clone(),
+                period: content.period.clone(),
+                summary: content.summary.clone(),
+                table_header: content.header.clone(),
+                rows: content.rows.clone(),
+                footer_note: content.footer_note.clone(),
+            })
+            .await?;
+        let pdf_sha256 = hex::encode(Sha256::digest(&pdf));
+        self.archive
+            .put_data(&format!("{code}.pdf"), &pdf, "application/pdf")
+            .await?;
+        Ok((pdf, pdf_sha256))
+    }
+
     pub(crate) async fn render_certificate(
         &self,
         cert: sirm_cert::Certificate,
@@ -352,25 +386,8 @@ impl Sirm {
             verify_url: verify_url.clone(),
             footer_note: FOOTER_NOTE.to_string(),
         };
-        let pdf = self
-            .render_certificate(sirm_cert::Certificate {
-                kind: req.kind.to_cert(),
-                agency_name: content.agency_name.clone(),
-                code: code.clone(),
-                verify_url: verify_url.clone(),
-                issued_at: issued_at.clone(),
-                person_name: content.person_name.clone(),
-                id_number_masked: content.id_masked.clone(),
-                period: content.period.clone(),
-                summary: content.summary.clone(),
-                table_header: content.header.clone(),
-                rows: content.rows.clone(),
-                footer_note: content.footer_note.clone(),
-            })
-            .await?;
-        let pdf_sha256 = hex::encode(Sha256::digest(&pdf));
-        self.archive
-            .put_data(&format!("{code}.pdf"), &pdf, "application/pdf")
+        let (pdf, pdf_sha256) = self
+            .render_and_archive(req.kind.to_cert(), &content, &code, &verify_url, &issued_at)
             .await?;
         let content_json =
             serde_json::to_vec(&content).map_err(|e| AppError::invalid("content", e))?;

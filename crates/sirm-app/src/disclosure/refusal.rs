@@ -75,25 +75,14 @@ impl Sirm {
             verify_url: verify_url.clone(),
         };
         let content = content_of(&letter);
-        let pdf = self
-            .render_certificate(sirm_cert::Certificate {
-                kind: sirm_cert::CertificateKind::DisclosureRefusal,
-                agency_name: content.agency_name.clone(),
-                code: code.clone(),
-                verify_url,
-                issued_at: issued_at.clone(),
-                person_name: content.person_name.clone(),
-                id_number_masked: content.id_masked.clone(),
-                period: content.period.clone(),
-                summary: content.summary.clone(),
-                table_header: content.header.clone(),
-                rows: content.rows.clone(),
-                footer_note: content.footer_note.clone(),
-            })
-            .await?;
-        let pdf_sha256 = hex::encode(Sha256::digest(&pdf));
-        self.archive
-            .put_data(&format!("{code}.pdf"), &pdf, "application/pdf")
+        let (pdf, pdf_sha256) = self
+            .render_and_archive(
+                sirm_cert::CertificateKind::DisclosureRefusal,
+                &content,
+                &code,
+                &verify_url,
+                &issued_at,
+            )
             .await?;
         let mut rec = DisclosureRefused {
             code: code.clone(),
