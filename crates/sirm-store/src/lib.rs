@@ -78,7 +78,7 @@ pub use projection_check::{
 pub use query_log_seal::QueryLogDigest;
 pub use query_pin::QueryPinRow;
 pub use record::PersonRecordRows;
-pub use review::{ApplicationRow, ApplicationStepRow, MaintenanceRow};
+pub use review::{ApplicationRow, ApplicationStepRow, MaintenanceFilter, MaintenanceRow};
 pub use rights::{EmployeeRow, QueryLogRow, UnpaidRow};
 pub use rule_sets::ComputedSince;
 pub use sign_in::UsedReset;

@@ -124,27 +124,86 @@ impl Store {
 
     /// The maintenance log: business entries written by approved
     /// applications, newest first, optionally for one subject.
+    /// One page of the maintenance log (newest first): the business
+    /// entries written by approved applications of `f.agency` that match
+    /// every filter, at most `limit`, all strictly before the cursor
+    /// `f.before_seq` (keyset paging: a page never skips or repeats a row
+    /// however many are written meanwhile).
     pub async fn maintenance_log(
         &self,
-        agency: &str,
-        subject: Option<&str>,
-        from_us: Option<i64>,
-        to_us: Option<i64>,
+        f: &MaintenanceFilter<'_>,
         limit: i64,
     ) -> Result<Vec<MaintenanceRow>, StoreError> {
         let sql = MaintenanceRow::select(
             "WHERE stream = 'business' AND application IS NOT NULL AND agency = $1 \
              AND ($2 IS NULL OR subject = $2) AND ($3 IS NULL OR time_us >= $3) AND ($4 IS NULL OR time_us < $4) \
-             ORDER BY seq DESC LIMIT $5",
+             AND ($5 IS NULL OR kind = $5) AND ($6 IS NULL OR actors LIKE $6 ESCAPE '!') \
+             AND ($7 IS NULL OR seq < $7) \
+             ORDER BY seq DESC LIMIT $8",
         );
+        // The actors column is a JSON array of usernames: an officer's name
+        // matches as a whole quoted string, its LIKE wildcards escaped.
+        let officer = f.officer.map(|o| {
+            let escaped: String = o
+                .chars()
+                .flat_map(|c| match c {
+                    '!' | '%' | '_' => vec!['!', c],
+                    c => vec![c],
+                })
+                .collect();
+            format!("%\"{escaped}\"%")
+        });
         let q = sqlx::query(&sql)
-            .bind(agency)
-            .bind(subject.map(str::to_string))
-            .bind(from_us)
-            .bind(to_us)
+            .bind(f.agency)
+            .bind(f.subject.map(str::to_string))
+            .bind(f.from_us)
+            .bind(f.to_us)
+            .bind(f.kind.map(str::to_string))
+            .bind(officer)
+            .bind(f.before_seq)
             .bind(limit);
         self.rows(q).await
     }
+
+    /// The entries about `subject` before `seq` whose kind is one of
+    /// `kinds`, oldest first, as `(kind, payload)` (through the
+    /// `(subject, seq)` index): what a record looked like before a change.
+    pub async fn subject_history(
+        &self,
+        subject: &str,
+        seq: i64,
+        kinds: &[&str],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT kind, payload FROM ledger_entry WHERE subject = $1 AND seq < $2 ORDER BY seq",
+        )
+        .bind(subject)
+        .bind(seq)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|(k, _)| kinds.contains(&k.as_str()))
+            .collect())
+    }
+}
+
+/// The filters of the maintenance log: each `None` is no filter.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MaintenanceFilter<'a> {
+    pub agency: &'a str,
+    /// A ledger subject (`person:<blind index>`, `employer:<code>` …).
+    pub subject: Option<&'a str>,
+    /// An entry kind (`contribution.corrected` …).
+    pub kind: Option<&'a str>,
+    /// The username of one of the responsible persons.
+    pub officer: Option<&'a str>,
+    /// Ledger time (µs), included.
+    pub from_us: Option<i64>,
+    /// Ledger time (µs), excluded.
+    pub to_us: Option<i64>,
+    /// Keyset cursor: only entries with a smaller sequence number.
+    pub before_seq: Option<i64>,
 }
 
 impl Store {

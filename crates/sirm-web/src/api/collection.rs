@@ -173,31 +173,41 @@ pub struct LogFilter {
     pub to: Option<String>,
     /// Username of a responsible person.
     pub officer: Option<String>,
+    /// An entry kind, e.g. `contribution.corrected`.
+    pub kind: Option<String>,
+    /// Keyset cursor: the `next` of the previous page.
+    pub before: Option<i64>,
+    /// Entries per page, 1–500 (default 100).
+    pub limit: Option<usize>,
 }
 
-/// The maintenance log (Art 12); a malformed `from` or `to` is refused
-/// (400, rule `date.format`, naming the field).
+/// The maintenance log (Art 12), one page newest first:
+/// `{"entries": [...], "next": cursor or null}`; each entry with its
+/// time, kind, subject (masked), application, before and after values,
+/// reason, handling method, evidence, origin and the responsible person
+/// of each stage. A malformed `from` or `to` is refused (400, rule
+/// `date.format`, naming the field).
 #[utoipa::path(get, path = "/api/v1/maintenance-log", tag = "collection", params(LogFilter), responses((status = 200), (status = 400)))]
 pub async fn maintenance_log(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,
     axum::extract::Query(q): axum::extract::Query<LogFilter>,
 ) -> Result<Response, ApiError> {
-    let officer = q
-        .officer
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    Ok(Json(
-        st.sirm
-            .maintenance_log(
-                &c.principal,
-                None,
-                q.from.as_deref(),
-                q.to.as_deref(),
-                officer,
-            )
-            .await?,
-    )
-    .into_response())
+    let filter = sirm_app::collection::LogFilter {
+        subject: None,
+        kind: q.kind,
+        officer: q.officer,
+        from: q.from,
+        to: q.to,
+    };
+    let page = st
+        .sirm
+        .maintenance_log(
+            &c.principal,
+            &filter,
+            q.before,
+            q.limit.unwrap_or(sirm_app::collection::LOG_PAGE),
+        )
+        .await?;
+    Ok(Json(page).into_response())
 }

@@ -245,24 +245,30 @@ pub(super) async fn correction_by_maintenance_officer_and_benefit_termination(po
     // The maintenance log names the maintenance officer and the reason.
     let query = app.login("query").await;
     let (_, log) = app.get(&query, "/api/v1/maintenance-log").await;
-    let row = log
+    let row = log["entries"]
         .as_array()
         .unwrap()
         .iter()
         .find(|r| r["application"] == id.as_str())
         .unwrap()
         .clone();
-    assert!(
-        row["actors"]
-            .as_str()
-            .unwrap()
-            .starts_with("[\"maintainer\""),
+    // Each stage with its responsible person, the maintenance officer first.
+    assert_eq!(
+        row["responsible"][0],
+        json!(["preliminary", "maintainer"]),
         "{row}"
     );
+    assert_eq!(row["responsible"].as_array().unwrap().len(), 4, "{row}");
     assert!(
-        row["payload"].as_str().unwrap().contains("异议核查"),
+        row["reason"].as_str().unwrap().contains("异议核查"),
         "{row}"
     );
+    // Before and after: the address it replaced and the one it wrote, opened.
+    let (before, after) = (&row["before"]["address"], &row["after"]["address"]);
+    assert_eq!(after, "北京市朝阳区更正路1号", "{row}");
+    assert!(before.is_string() && before != after, "{row}");
+    assert_eq!(row["business_type"], "person.correct", "{row}");
+    assert!(!row["evidence"].as_array().unwrap().is_empty(), "{row}");
     // A benefit cannot be terminated if there is none.
     let (s, v) = app
         .post(&clerk, "/api/v1/applications", json!({"business_type": "benefit.status", "data": {"id": person, "status": "terminated", "effective_on": "2026-02-01", "reason": "死亡"}, "materials": [{"name": "死亡证明.pdf", "content_base64": "JVBERi0xLjQ="}]}))
@@ -404,7 +410,7 @@ pub(super) async fn subsidy_arrears_and_corrections(postgres: bool) {
     );
     // Both corrections are in the maintenance log with their reasons.
     let (_, log) = app.get(&query, "/api/v1/maintenance-log").await;
-    let kinds: Vec<&str> = log
+    let kinds: Vec<&str> = log["entries"]
         .as_array()
         .unwrap()
         .iter()
@@ -413,6 +419,7 @@ pub(super) async fn subsidy_arrears_and_corrections(postgres: bool) {
     assert!(kinds.contains(&"contribution.corrected"), "{kinds:?}");
     assert!(kinds.contains(&"employer.changed"), "{kinds:?}");
     assert!(kinds.contains(&"subsidy.granted"), "{kinds:?}");
+    maintenance_log_filters_and_pages(&app, &query, &employer).await;
     // The record rebuilds to the same projections from the ledger alone.
     assert!(app.sirm.verify(vec![]).await.unwrap().is_intact());
 }
@@ -547,4 +554,86 @@ pub(super) async fn payment_run_pays_what_the_ledger_granted(postgres: bool) {
         "{msg}"
     );
     assert_eq!(paid("2026-04").await, None);
+}
+
+/// The maintenance log (Art 12) in full: a correction's before and after
+/// values, filters by kind and officer done by the database (no silent
+/// cut-off), and keyset pages that together list every entry once.
+async fn maintenance_log_filters_and_pages(app: &App, query: &str, employer: &str) {
+    let get = |path: String| async move { app.get(query, &path).await.1 };
+    let log = get("/api/v1/maintenance-log?kind=contribution.corrected".into()).await;
+    let rows = log["entries"].as_array().unwrap();
+    assert!(!rows.is_empty(), "{log}");
+    assert!(
+        rows.iter().all(|r| r["kind"] == "contribution.corrected"),
+        "{log}"
+    );
+    // The wage correction 8000 → 9000: before and after from the ledger.
+    let fix = rows
+        .iter()
+        .find(|r| r["after"]["declared_wage"] == "9000.00")
+        .unwrap_or_else(|| panic!("{log}"));
+    assert_eq!(fix["before"]["declared_wage"], "8000.00", "{fix}");
+    assert_eq!(fix["before"]["month"], "2025-03", "{fix}");
+    assert_eq!(fix["reason"], "单位申报工资有误（工资表核对）", "{fix}");
+    // The employer correction shows the name it replaced.
+    let log = get("/api/v1/maintenance-log?kind=employer.changed".into()).await;
+    let named = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["after"]["name"] == "更正后的单位名称有限公司")
+        .unwrap_or_else(|| panic!("{log}"))
+        .clone();
+    assert!(named["before"]["name"].is_string(), "{named}");
+    assert_ne!(named["before"]["name"], named["after"]["name"], "{named}");
+    assert_eq!(named["after"]["credit_code"], employer, "{named}");
+    // Officer: every row names the maintainer at some stage; another
+    // officer's rows are not among them.
+    let all = get("/api/v1/maintenance-log?limit=500".into()).await;
+    let total = all["entries"].as_array().unwrap().len();
+    let mine = get("/api/v1/maintenance-log?officer=maintainer&limit=500".into()).await;
+    let mine = mine["entries"].as_array().unwrap();
+    assert!(
+        !mine.is_empty() && mine.len() < total,
+        "{} of {total}",
+        mine.len()
+    );
+    for r in mine {
+        assert!(
+            r["responsible"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x[1] == "maintainer"),
+            "{r}"
+        );
+    }
+    // A wildcard is not a wildcard.
+    let none = get("/api/v1/maintenance-log?officer=%25".into()).await;
+    assert_eq!(none["entries"].as_array().unwrap().len(), 0, "{none}");
+    // Pages of two, followed by their cursor: every entry once, in order.
+    let mut seen = Vec::new();
+    let mut cursor: Option<i64> = None;
+    loop {
+        let path = match cursor {
+            Some(c) => format!("/api/v1/maintenance-log?limit=2&before={c}"),
+            None => "/api/v1/maintenance-log?limit=2".into(),
+        };
+        let page = get(path).await;
+        let rows = page["entries"].as_array().unwrap();
+        assert!(rows.len() <= 2, "{page}");
+        seen.extend(rows.iter().map(|r| r["seq"].as_i64().unwrap()));
+        match page["next"].as_i64() {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let expected: Vec<i64> = all["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seen, expected);
 }

@@ -125,7 +125,8 @@ pub(super) async fn four_stages_then_record(postgres: bool) {
     let query = app.login("query").await;
     let (_, log) = app.get(&query, "/api/v1/maintenance-log").await;
     assert!(
-        log.as_array()
+        log["entries"]
+            .as_array()
             .unwrap()
             .iter()
             .any(|r| r["application"] == id.as_str()),

@@ -4,10 +4,12 @@
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use maud::html;
+use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::Value;
+use sirm_app::collection::{LogEntry, LogFilter, LOG_PAGE};
 use sirm_domain::access::Permission;
+use sirm_domain::review::Stage;
 
 use crate::error::ApiError;
 use crate::pages::{csv_response, error_page, local_time, ui};
@@ -17,82 +19,90 @@ use crate::AppState;
 #[derive(Deserialize, Default)]
 pub struct LogQuery {
     pub subject: Option<String>,
+    pub kind: Option<String>,
     pub officer: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// Keyset cursor: the page of entries before this sequence number.
+    pub before: Option<i64>,
 }
 
-/// One maintenance-log entry as shown and exported.
-struct LogRow {
-    seq: String,
-    /// Local time (UTC+8).
-    time: String,
-    kind: String,
-    subject: String,
-    application: String,
-    reason: String,
-    /// The responsible persons, in order, joined by " → ".
-    actors: String,
-    /// The change itself (the entry's payload).
-    content: String,
-}
-
-impl LogRow {
-    /// The CSV columns (responsible persons and content in one column).
-    fn into_csv(self) -> Vec<String> {
-        vec![
-            self.seq,
-            self.time,
-            self.kind,
-            self.subject,
-            self.application,
-            self.reason,
-            format!("{} | {}", self.actors, self.content),
-        ]
+impl LogQuery {
+    fn filter(&self) -> LogFilter {
+        LogFilter {
+            subject: self.subject.clone(),
+            kind: self.kind.clone(),
+            officer: self.officer.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+        }
     }
 }
 
-async fn log_rows(st: &AppState, c: &Caller, q: &LogQuery) -> Result<Vec<LogRow>, ApiError> {
-    // As typed (ID number, credit code or kind:identifier): the use case
-    // turns an ID number into its blind index.
-    let subject = q.subject.as_deref();
-    let officer = q
-        .officer
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    let rows = st
-        .sirm
-        .maintenance_log(
-            &c.principal,
-            subject,
-            q.from.as_deref(),
-            q.to.as_deref(),
-            officer,
-        )
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let payload: Value = serde_json::from_str(&r.payload).unwrap_or(Value::Null);
-            let reason = payload
-                .get("reason")
-                .and_then(|v| v.as_str())
-                .unwrap_or("")
-                .to_string();
-            let actors: Vec<String> = serde_json::from_str(&r.actors).unwrap_or_default();
-            LogRow {
-                seq: r.seq.to_string(),
-                time: local_time(r.time_us),
-                kind: r.kind,
-                subject: r.subject,
-                application: r.application.unwrap_or_default(),
-                reason,
-                actors: actors.join(" → "),
-                content: r.payload,
+/// The entry kinds an officer filters by, with their Chinese names.
+const KINDS: [(&str, &str); 14] = [
+    ("person.registered", "参保登记"),
+    ("person.changed", "个人信息变更"),
+    ("employer.registered", "单位登记"),
+    ("employer.changed", "单位信息变更"),
+    ("employer.deregistered", "单位注销"),
+    ("employment.started", "就业开始"),
+    ("employment.ended", "就业结束"),
+    ("contribution.assessed", "缴费核定"),
+    ("contribution.paid", "缴费到账"),
+    ("contribution.corrected", "缴费更正"),
+    ("account.settled", "个人账户结算"),
+    ("benefit.granted", "待遇核定"),
+    ("benefit.status", "待遇状态"),
+    ("subsidy.granted", "补贴核定"),
+];
+
+/// An entry kind's Chinese name (the code itself where none is listed).
+fn kind_zh(kind: &str) -> &str {
+    KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, zh)| *zh)
+        .unwrap_or(kind)
+}
+
+/// A review stage's Chinese name from its stored code.
+fn stage_zh(code: &str) -> &str {
+    Stage::ALL
+        .iter()
+        .find(|s| s.as_str() == code)
+        .map(|s| s.name_zh())
+        .unwrap_or(code)
+}
+
+/// "初审 clerk → 审核 reviewer → …".
+fn responsible(e: &LogEntry) -> String {
+    e.responsible
+        .iter()
+        .map(|(stage, who)| {
+            if stage.is_empty() {
+                who.clone()
+            } else {
+                format!("{} {who}", stage_zh(stage))
             }
         })
-        .collect())
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+/// A JSON value as `key: value` lines.
+fn lines(v: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    super::flatten("", v, &mut out);
+    out
+}
+
+fn joined(v: &Value) -> String {
+    lines(v)
+        .into_iter()
+        .map(|(k, x)| format!("{k}={x}"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The maintenance log without a subject filter (`GET`: a person's ID
@@ -117,19 +127,37 @@ pub async fn maintenance_log_post(
 
 /// The filter's fields with their Chinese labels (a refusal names its field
 /// by its label).
-const FILTER_LABELS: [(&str, &str); 4] = [
+const FILTER_LABELS: [(&str, &str); 5] = [
     ("subject", "对象"),
+    ("kind", "内容"),
     ("officer", "责任人"),
     ("from", "起始日期（自）"),
     ("to", "截止日期（至）"),
 ];
 
+/// The filter as hidden fields (the export and the next page repeat it).
+fn hidden_filter(q: &LogQuery) -> Markup {
+    let v = |o: &Option<String>| o.clone().unwrap_or_default();
+    html! {
+        input type="hidden" name="subject" value=(v(&q.subject));
+        input type="hidden" name="kind" value=(v(&q.kind));
+        input type="hidden" name="officer" value=(v(&q.officer));
+        input type="hidden" name="from" value=(v(&q.from));
+        input type="hidden" name="to" value=(v(&q.to));
+    }
+}
+
 async fn maintenance_page(st: &AppState, c: &Caller, q: &LogQuery) -> Response {
     // A refused filter (a malformed day, `to` before `from`) is shown above
     // the form as typed, naming its field; no rows are listed.
-    let (rows, refused) = match log_rows(st, c, q).await {
-        Ok(r) => (r, None),
-        Err(e) if e.field.is_some() => (Vec::new(), Some(e)),
+    let (page, refused) = match st
+        .sirm
+        .maintenance_log(&c.principal, &q.filter(), q.before, LOG_PAGE)
+        .await
+        .map_err(ApiError::from)
+    {
+        Ok(p) => (Some(p), None),
+        Err(e) if e.field.is_some() => (None, Some(e)),
         Err(e) => return error_page(e),
     };
     let may_open = [
@@ -141,12 +169,25 @@ async fn maintenance_page(st: &AppState, c: &Caller, q: &LogQuery) -> Response {
     .iter()
     .any(|p| c.principal.may(*p));
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
+    let kind = v(&q.kind);
+    let entries = page.as_ref().map(|p| p.entries.as_slice()).unwrap_or(&[]);
     let body = html! {
         h1 { (ui::t("维护日志", "Maintenance log")) }
+        p.hint { (ui::t(
+            "每次维护的时间、内容（更正前与更正后）、维护原因、处理方法、证明材料、来源（异议、核查差异）及各环节责任人（第十二条）。按时间倒序，每页 100 条。",
+            "Each change's time, content (before and after), reason, handling method, evidence, origin and the responsible person of each stage (Art 12). Newest first, 100 per page.")) }
         @if let Some(e) = &refused { (ui::field_error_notice(e, &FILTER_LABELS)) }
         form method="post" action="/maintenance-log" id="log-filter" {
             (ui::csrf(&c.csrf))
             label { (ui::t("对象（身份号码或信用代码）", "Subject (ID number or credit code)")) " " input name="subject" value=(v(&q.subject)); }
+            label { (ui::t("内容", "Kind")) " "
+                select name="kind" {
+                    option value="" { (ui::t("全部", "All")) }
+                    @for (k, zh) in KINDS {
+                        option value=(k) selected[kind == k] { (zh) }
+                    }
+                }
+            }
             label { (ui::t("责任人", "Officer")) " " input name="officer" value=(v(&q.officer)); }
             label { (ui::t("自", "From")) " " input type="date" name="from" value=(v(&q.from)); }
             label { (ui::t("至", "To")) " " input type="date" name="to" value=(v(&q.to)); }
@@ -154,11 +195,8 @@ async fn maintenance_page(st: &AppState, c: &Caller, q: &LogQuery) -> Response {
         }
         form method="post" action="/maintenance-log/export.csv" id="csv" {
             (ui::csrf(&c.csrf))
-            input type="hidden" name="subject" value=(v(&q.subject));
-            input type="hidden" name="officer" value=(v(&q.officer));
-            input type="hidden" name="from" value=(v(&q.from));
-            input type="hidden" name="to" value=(v(&q.to));
-            button { (ui::t("导出 CSV", "Export CSV")) }
+            (hidden_filter(q))
+            button { (ui::t("导出全部符合条件的记录（CSV）", "Export every matching entry (CSV)")) }
         }
         table #log {
             tr {
@@ -167,28 +205,62 @@ async fn maintenance_page(st: &AppState, c: &Caller, q: &LogQuery) -> Response {
                 th { (ui::t("内容", "Kind")) }
                 th { (ui::t("对象", "Subject")) }
                 th { (ui::t("业务", "Application")) }
-                th { (ui::t("原因", "Reason")) }
+                th { (ui::t("更正前", "Before")) }
+                th { (ui::t("更正后", "After")) }
+                th { (ui::t("维护原因", "Reason")) }
+                th { (ui::t("处理方法", "Handling method")) }
+                th { (ui::t("证明材料", "Evidence")) }
+                th { (ui::t("来源", "Origin")) }
                 th { (ui::t("各环节责任人", "Responsible persons")) }
-                th { (ui::t("变更内容", "Content")) }
             }
-            @for r in &rows {
+            @for e in entries {
                 tr {
-                    td { (r.seq) }
-                    td { (r.time) }
-                    td { (r.kind) }
-                    td { (r.subject) }
+                    td { (e.seq) }
+                    td { (local_time(e.time_us)) }
+                    td { (kind_zh(&e.kind)) br; small { code { (e.kind) } } }
+                    td { (e.subject) }
                     td {
+                        (e.business_name) br;
                         @if may_open {
-                            a href={ "/applications/" (r.application) } { (r.application) }
+                            a href={ "/applications/" (e.application) } { (e.application) }
                         } @else {
-                            (r.application)
+                            (e.application)
                         }
                     }
-                    td { (r.reason) }
-                    td { (r.actors) }
-                    td { code { (r.content) } }
+                    td.before {
+                        @match &e.before {
+                            Some(b) => { @for (k, x) in lines(b) { div { code { (k) } "：" (x) } } }
+                            None => { (ui::t("（新增）", "(new)")) }
+                        }
+                    }
+                    td.after { @for (k, x) in lines(&e.after) { div { code { (k) } "：" (x) } } }
+                    td { (e.reason) }
+                    td { (e.method) }
+                    td {
+                        @for m in &e.evidence {
+                            div {
+                                @if may_open {
+                                    a href={ "/applications/" (e.application) "/materials/" (m.sha256) } { (m.name) }
+                                } @else {
+                                    (m.name)
+                                }
+                            }
+                        }
+                    }
+                    td { @for o in &e.origin { div { (o) } } }
+                    td { (responsible(e)) }
                 }
             }
+        }
+        @if let Some(next) = page.as_ref().and_then(|p| p.next) {
+            form method="post" action="/maintenance-log" id="next-page" {
+                (ui::csrf(&c.csrf))
+                (hidden_filter(q))
+                input type="hidden" name="before" value=(next);
+                button { (ui::t("下一页（更早的记录）", "Next page (older entries)")) }
+            }
+        } @else if page.is_some() {
+            p #log-end { (ui::t("已到最早的记录。", "No older entries.")) }
         }
     };
     let mut r = ui::page(
@@ -203,7 +275,7 @@ async fn maintenance_page(st: &AppState, c: &Caller, q: &LogQuery) -> Response {
 }
 
 /// The maintenance log as CSV: `GET` without a subject, `POST` with the
-/// page's filter (subject included).
+/// page's filter (subject included). Every matching entry, not one page.
 pub async fn maintenance_csv(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,
@@ -222,17 +294,41 @@ pub async fn maintenance_csv_post(
 }
 
 async fn maintenance_csv_of(st: &AppState, c: &Caller, q: &LogQuery) -> Response {
-    match log_rows(st, c, q).await {
-        Ok(rows) => {
+    match st.sirm.maintenance_log_all(&c.principal, &q.filter()).await {
+        Ok(entries) => {
+            let rows: Vec<Vec<String>> = entries
+                .iter()
+                .map(|e| {
+                    vec![
+                        e.seq.to_string(),
+                        local_time(e.time_us),
+                        e.kind.clone(),
+                        e.subject.clone(),
+                        e.application.clone(),
+                        e.business_type.clone(),
+                        e.before.as_ref().map(joined).unwrap_or_default(),
+                        joined(&e.after),
+                        e.reason.clone(),
+                        e.method.clone(),
+                        e.evidence
+                            .iter()
+                            .map(|m| format!("{} sha256:{}", m.name, m.sha256))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                        e.origin.join("; "),
+                        responsible(e),
+                    ]
+                })
+                .collect();
             csv_response(
                 st,
                 c,
                 "sirm-maintenance-log.csv",
-                "seq,time_utc+8,kind,subject,application,reason,responsible_persons_and_content",
-                &rows.into_iter().map(LogRow::into_csv).collect::<Vec<_>>(),
+                "seq,time_utc+8,kind,subject,application,business_type,before,after,reason,method,evidence,origin,responsible_persons",
+                &rows,
             )
             .await
         }
-        Err(e) => e.into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
