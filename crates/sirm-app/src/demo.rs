@@ -56,6 +56,14 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str, &str)] = &[
     ("rechecker", "复核 赵丽", "rechecker", "复核"),
     ("approver", "审批 黄强", "approver", "审批"),
     ("maintainer", "维护员 周洁", "maintenance_officer", "维护员"),
+    // An outside maintenance helper (Art 11), under a demo confidentiality
+    // agreement filed by the system administrator.
+    (
+        "contractor",
+        "外包协助维护 郑凯（演示信息技术有限公司）",
+        "maintenance_contractor",
+        "外包协助维护人员",
+    ),
     ("query", "查询员 吴涛", "query_officer", "查询员"),
     (
         "statistician",
@@ -243,6 +251,7 @@ pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoRe
             .await?;
     }
     demo_applications(&sirm, req.seed).await?;
+    applications::demo_agreement(&sirm).await?;
     let c = sirm.store.counts().await?;
     sirm.store.close().await;
     // Planner statistics after the bulk load (PostgreSQL, as the owner).

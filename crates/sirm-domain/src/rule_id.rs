@@ -43,6 +43,11 @@ rule_ids! {
     StaffExternal = "staff-external",
     /// An institutional external capacity is an account of its own.
     ExternalCapacity = "external-capacity",
+    /// An outside maintenance helper's account holds that role only (Art 11, 28(6)).
+    ContractorAlone = "contractor-alone",
+    /// An outside maintenance helper acts only under a confidentiality
+    /// agreement on file and in force (Art 11).
+    ContractorAgreement = "contractor.agreement",
     /// A permission not granted to any of the caller's roles.
     DenyByDefault = "deny-by-default",
     /// A password change or second factor is due before anything else.
@@ -274,6 +279,8 @@ rule_ids! {
     NotFoundGrant = "not-found.grant",
     /// No such statistics report.
     NotFoundReport = "not-found.report",
+    /// A prepared maintenance application (外包协助维护预填).
+    NotFoundPrepared = "not-found.prepared",
 }
 
 /// A string that is no known rule id.

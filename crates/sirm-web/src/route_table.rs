@@ -26,7 +26,9 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         P::RecordMaintain,
     ];
     // Taking an application: the clerk, or the maintenance officer for corrections.
-    const TAKING: &[P] = &[P::RecordCollect, P::RecordMaintain];
+    const TAKING: &[P] = &[P::RecordCollect, P::RecordMaintain, P::RecordPrepare];
+    // Prepared maintenance: the outside helper who prepares, the officer who takes.
+    const PREPARING: &[P] = &[P::RecordMaintain, P::RecordPrepare];
     const OWN: &[P] = &[P::OwnRecordRead, P::DelegatedRecordRead];
     const DECIDING: &[P] = &[P::RecordReview, P::RecordRecheck, P::RecordApprove];
     use crate::ratelimit::RateClass as R;
@@ -287,6 +289,10 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 Api,
             ),
             post(id::user_action),
+        ),
+        (
+            spec(p.clone(), "/api/v1/agreements", Perm(P::AccountManage), Api).body(B::Application),
+            post(api::prepared::file_agreement),
         ),
         (
             spec(
@@ -641,6 +647,41 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 Api,
             ),
             post(api::collection::decide),
+        ),
+        (
+            spec(g.clone(), "/api/v1/prepared", AnyPerm(PREPARING), Api),
+            get(api::prepared::list),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/prepared/{id}/take",
+                Perm(P::RecordMaintain),
+                Api,
+            ),
+            post(api::prepared::take),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/prepared/{id}/decline",
+                Perm(P::RecordMaintain),
+                Api,
+            ),
+            post(api::prepared::decline),
+        ),
+        (
+            spec(g.clone(), "/prepared", AnyPerm(PREPARING), Page),
+            get(work::prepared),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/prepared/{id}/{action}",
+                Perm(P::RecordMaintain),
+                Page,
+            ),
+            post(work::prepared_action),
         ),
         (
             spec(

@@ -19,6 +19,7 @@ mod business;
 mod csv_rows;
 pub mod declaration_file;
 mod maintenance;
+mod prepared;
 mod queue;
 mod registry;
 mod submit;
@@ -28,6 +29,7 @@ pub use archive::Archive;
 pub use business::benefits::benefit_of_record;
 pub(crate) use business::disclosure::items_of as disclosure_items_of;
 pub use maintenance::{LogEntry, LogFilter, LogPage, DEFAULT_PAGE as LOG_PAGE};
+pub use prepared::PreparedView;
 pub use queue::ApplicationView;
 pub use registry::{taker_of, BusinessType};
 

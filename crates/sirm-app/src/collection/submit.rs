@@ -40,6 +40,19 @@ impl Sirm {
         let bt = BusinessType::from_str(business_type)?;
         self.authorize(who, taker_of(bt.as_str())).await?;
         let data = self.protect_data(bt, data).await?;
+        self.submit_protected(who, bt, data, materials, None).await
+    }
+
+    /// Submit raw data already protected; `prepared`: the prepared
+    /// application (`PR-…`) this submission takes, closed in the same append.
+    pub(super) async fn submit_protected(
+        &self,
+        who: &Principal,
+        bt: BusinessType,
+        data: serde_json::Value,
+        materials: Vec<Material>,
+        prepared: Option<String>,
+    ) -> Result<String, AppError> {
         let subject = registry::validate(self, who, bt, &data).await?.subject;
         self.refuse_open_duplicate(who, &subject).await?;
         if materials.is_empty() {
@@ -52,7 +65,7 @@ impl Sirm {
         let mut raw = [0u8; 8];
         rand::rngs::OsRng.fill_bytes(&mut raw);
         let id = format!("AP-{}", hex::encode(raw));
-        self.submit_inner(who, bt, &id, subject, data, materials, None)
+        self.submit_inner(who, bt, &id, subject, data, materials, None, prepared)
             .await?;
         Ok(id)
     }
@@ -74,7 +87,7 @@ impl Sirm {
         let subject = registry::validate(self, who, bt, &data).await?.subject;
         let mut old: Vec<Material> = serde_json::from_str(&app.materials).unwrap_or_default();
         old.append(&mut materials);
-        self.submit_inner(who, bt, id, subject, data, old, Some(app.last_seq))
+        self.submit_inner(who, bt, id, subject, data, old, Some(app.last_seq), None)
             .await
     }
 
@@ -88,6 +101,7 @@ impl Sirm {
         data: serde_json::Value,
         materials: Vec<Material>,
         expect_seq: Option<i64>,
+        prepared: Option<String>,
     ) -> Result<(), AppError> {
         let chain = self.chain_for(bt);
         let steps = match expect_seq {
@@ -114,6 +128,7 @@ impl Sirm {
                 Status::Pending { stage } => Some(stage),
                 _ => None,
             },
+            prepared: prepared.clone(),
         };
         let d = draft(
             &self.config,
@@ -127,7 +142,17 @@ impl Sirm {
             id: id.to_string(),
             last_seq: s,
         });
-        self.append_checked(vec![d], expect).await
+        let mut drafts = vec![d];
+        if let Some(pr) = &prepared {
+            drafts.push(super::prepared::closed_draft(
+                self,
+                pr,
+                Some(id),
+                "",
+                &who.username,
+            )?);
+        }
+        self.append_checked(drafts, expect).await
     }
 
     /// One application in review per subject for declarations (the same

@@ -107,3 +107,30 @@ pub(super) async fn demo_applications(sirm: &Sirm, seed: u64) -> Result<(), AppE
     }
     Ok(())
 }
+
+/// The demo contractor's confidentiality agreement (保密协议, Art 11),
+/// filed by the system administrator: in force from 2026-01-01 for three
+/// years, so that the helper can prepare maintenance for `maintainer`.
+pub(super) async fn demo_agreement(sirm: &Sirm) -> Result<(), AppError> {
+    let sysadmin = sirm.principal("sysadmin", "demo").await?;
+    let file = sirm
+        .archive()
+        .put(
+            "保密协议（演示）.pdf",
+            &demo_pdf("Confidentiality agreement BM-2026-001 (demo)"),
+        )
+        .await?;
+    let on = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+    sirm.file_agreement(
+        &sysadmin,
+        "contractor",
+        crate::identity::contractor::AgreementFiling {
+            number: "BM-2026-001".into(),
+            party: "演示信息技术有限公司".into(),
+            valid_from: on(2026, 1, 1),
+            valid_until: on(2028, 12, 31),
+            file,
+        },
+    )
+    .await
+}

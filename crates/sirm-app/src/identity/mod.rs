@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod contractor;
 pub mod event;
 pub mod external;
 pub mod ivr;
@@ -182,7 +183,7 @@ impl Sirm {
             ));
         }
         if who.may(p) {
-            return Ok(());
+            return self.contractor_gate(who, p).await;
         }
         let roles: Vec<&str> = who.roles.iter().map(|r| r.as_str()).collect();
         let detail = format!(

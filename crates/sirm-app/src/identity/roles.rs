@@ -64,6 +64,9 @@ impl Sirm {
         if let Err(v) = access::check_grant(&current, role) {
             return Err(self.sod_refusal(who, v, &target.username).await);
         }
+        if role == Role::MaintenanceContractor {
+            self.require_agreement(&target.username).await?;
+        }
         self.file_role_request(
             who,
             &target,
@@ -153,6 +156,8 @@ impl Sirm {
                 guarded.push(role);
             } else if let Err(v) = access::check_grant(&held, role) {
                 return Err(self.sod_refusal(who, v, &target.username).await);
+            } else if role == Role::MaintenanceContractor {
+                self.require_agreement(&target.username).await?;
             }
         }
         let dec = RoleDecision {

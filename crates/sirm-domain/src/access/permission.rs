@@ -44,6 +44,9 @@ pub enum Permission {
     /// Maintain records: check completeness and compliance, correct and
     /// supplement by the prescribed procedure (维护, Art 11).
     RecordMaintain,
+    /// Prepare a maintenance application for a maintenance officer, who
+    /// takes it (初审) or declines it (外包协助维护, Art 11).
+    RecordPrepare,
     /// Look up a person of one's own agency (查询).
     PersonQuery,
     /// Issue activation codes after checking an ID document, bind employer
@@ -87,7 +90,7 @@ fn valid_permission_names() -> String {
 
 impl Permission {
     /// All permissions, in the order of `docs/roles.md`.
-    pub const ALL: [Permission; 21] = [
+    pub const ALL: [Permission; 22] = [
         Permission::AccountManage,
         Permission::RoleApprove,
         Permission::SecurityConfig,
@@ -100,6 +103,7 @@ impl Permission {
         Permission::RecordRecheck,
         Permission::RecordApprove,
         Permission::RecordMaintain,
+        Permission::RecordPrepare,
         Permission::PersonQuery,
         Permission::ExternalActivate,
         Permission::OwnRecordRead,
@@ -143,6 +147,7 @@ impl Permission {
             Permission::RecordRecheck => "record_recheck",
             Permission::RecordApprove => "record_approve",
             Permission::RecordMaintain => "record_maintain",
+            Permission::RecordPrepare => "record_prepare",
             Permission::PersonQuery => "person_query",
             Permission::ExternalActivate => "external_activate",
             Permission::OwnRecordRead => "own_record_read",
@@ -175,6 +180,9 @@ impl Permission {
             Permission::RecordApprove => "approve re-checked records",
             Permission::RecordMaintain => {
                 "check records for completeness and compliance, correct and supplement them by the prescribed procedure"
+            }
+            Permission::RecordPrepare => {
+                "prepare a maintenance application that a maintenance officer takes or declines (never complete one)"
             }
             Permission::PersonQuery => "look up a person of one's own agency",
             Permission::ExternalActivate => {
@@ -213,6 +221,9 @@ impl Permission {
             Permission::RecordRecheck => "复核",
             Permission::RecordApprove => "审批",
             Permission::RecordMaintain => "数据维护：检查完整性、合规性，按规定程序修正和补充",
+            Permission::RecordPrepare => {
+                "协助维护：预填维护业务，由维护员受理（初审）或退回，不能单独完成"
+            }
             Permission::PersonQuery => "查询本经办机构的参保人员",
             Permission::ExternalActivate => {
                 "核验身份证件后发放激活码、设置电话查询密码、绑定用人单位经办人、登记委托"
@@ -273,6 +284,7 @@ pub const fn permissions(role: Role) -> &'static [Permission] {
         Role::Rechecker => &[P::RecordRecheck, P::PersonQuery, P::SelfService],
         Role::Approver => &[P::RecordApprove, P::PersonQuery, P::SelfService],
         Role::MaintenanceOfficer => &[P::RecordMaintain, P::PersonQuery, P::SelfService],
+        Role::MaintenanceContractor => &[P::RecordPrepare, P::PersonQuery, P::SelfService],
         Role::QueryOfficer => &[P::PersonQuery, P::SelfService],
         Role::InsuredPerson => &[P::OwnRecordRead, P::SelfService],
         Role::Delegate => &[P::DelegatedRecordRead, P::SelfService],
@@ -370,6 +382,7 @@ mod tests {
             P::RecordRecheck,
             P::RecordApprove,
             P::RecordMaintain,
+            P::RecordPrepare,
             P::PersonQuery,
             P::ExternalActivate,
             P::OwnRecordRead,

@@ -90,6 +90,11 @@ pub enum Role {
     /// Maintenance officer (维护员, Art 11): checks completeness and compliance
     /// of records and corrects them by the prescribed procedure.
     MaintenanceOfficer,
+    /// Outside maintenance helper (外包协助维护人员, Art 11, 28(6)): someone
+    /// from an IT contractor who prepares maintenance applications for a
+    /// maintenance officer, under a confidentiality agreement on file;
+    /// never completes one.
+    MaintenanceContractor,
     /// Query officer (查询员, Art 15, Art 26 信息查询用户): looks up persons at
     /// the query window.
     QueryOfficer,
@@ -127,7 +132,7 @@ fn valid_role_names() -> String {
 
 impl Role {
     /// All roles, administrators first, in the order of `docs/roles.md`.
-    pub const ALL: [Role; 16] = [
+    pub const ALL: [Role; 17] = [
         Role::SystemAdmin,
         Role::SecurityAdmin,
         Role::AuditAdmin,
@@ -137,6 +142,7 @@ impl Role {
         Role::Rechecker,
         Role::Approver,
         Role::MaintenanceOfficer,
+        Role::MaintenanceContractor,
         Role::QueryOfficer,
         Role::InsuredPerson,
         Role::Delegate,
@@ -158,6 +164,7 @@ impl Role {
             Role::Rechecker => "rechecker",
             Role::Approver => "approver",
             Role::MaintenanceOfficer => "maintenance_officer",
+            Role::MaintenanceContractor => "maintenance_contractor",
             Role::QueryOfficer => "query_officer",
             Role::InsuredPerson => "insured_person",
             Role::Delegate => "delegate",
@@ -180,6 +187,7 @@ impl Role {
             Role::Rechecker => "复核",
             Role::Approver => "审批",
             Role::MaintenanceOfficer => "维护员",
+            Role::MaintenanceContractor => "外包协助维护人员",
             Role::QueryOfficer => "查询员",
             Role::InsuredPerson => "参保人员",
             Role::Delegate => "被委托人",
@@ -202,6 +210,7 @@ impl Role {
             Role::Rechecker => "re-checker",
             Role::Approver => "approver",
             Role::MaintenanceOfficer => "maintenance officer",
+            Role::MaintenanceContractor => "outside maintenance helper",
             Role::QueryOfficer => "query officer",
             Role::InsuredPerson => "insured person",
             Role::Delegate => "delegate",
@@ -222,7 +231,8 @@ impl Role {
             | Role::Reviewer
             | Role::Rechecker
             | Role::Approver
-            | Role::MaintenanceOfficer => RoleClass::Business,
+            | Role::MaintenanceOfficer
+            | Role::MaintenanceContractor => RoleClass::Business,
             Role::QueryOfficer => RoleClass::Query,
             Role::InsuredPerson
             | Role::Delegate
@@ -252,6 +262,7 @@ impl Role {
             Role::AuditAdmin => "Art 25, 26; GB/T 22239-2019 8.1.5.2",
             Role::Clerk | Role::Reviewer | Role::Rechecker | Role::Approver => "Art 7",
             Role::MaintenanceOfficer => "Art 11, 12",
+            Role::MaintenanceContractor => "Art 11, 28(6)",
             Role::QueryOfficer => "Art 15, 26",
             Role::InsuredPerson => "Art 14, 15",
             Role::Delegate | Role::EmployerAgent => "Art 15",

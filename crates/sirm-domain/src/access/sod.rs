@@ -10,6 +10,7 @@
 //! | `three-admins-separate` | GB/T 22239-2019 8.1.5 (三员分立) | two different administrator roles in one account |
 //! | `staff-external` | Art 26 | a staff role (admin, business, query) together with an external role |
 //! | `external-capacity` | Art 15, 17, 18 | an institutional external role together with any other external role |
+//! | `contractor-alone` | Art 11, 28(6) | the outside maintenance helper's role together with any other role |
 //!
 //! Business roles may combine with each other and with the query role: the
 //! four-eyes rule (one user never acts on two stages of one transaction, Art 7)
@@ -37,6 +38,8 @@ pub const STAFF_EXTERNAL: RuleId = RuleId::StaffExternal;
 /// Rule id: an institutional external capacity (employer agent, organ officer,
 /// statistics user) is an account of its own.
 pub const EXTERNAL_CAPACITY: RuleId = RuleId::ExternalCapacity;
+/// Rule id: an outside maintenance helper's account holds that role only.
+pub const CONTRACTOR_ALONE: RuleId = RuleId::ContractorAlone;
 
 /// One separation-of-duty rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -54,7 +57,7 @@ pub struct SodRule {
 }
 
 /// All separation-of-duty rules, in the order they are documented.
-pub const SOD_RULES: [SodRule; 4] = [
+pub const SOD_RULES: [SodRule; 5] = [
     SodRule {
         rule: ART26_ADMIN_BUSINESS,
         id: ART26_ADMIN_BUSINESS.as_str(),
@@ -82,6 +85,13 @@ pub const SOD_RULES: [SodRule; 4] = [
         article: "Art 15, 17, 18",
         name_zh: "单位、机关账户专户专用",
         description_en: "an employer agent, organ officer or statistics user account acts in that capacity only and holds no other external role",
+    },
+    SodRule {
+        rule: CONTRACTOR_ALONE,
+        id: CONTRACTOR_ALONE.as_str(),
+        article: "Art 11, 28(6)",
+        name_zh: "协助维护的外单位人员账户专户专用",
+        description_en: "an outside maintenance helper (from an IT contractor) holds that role only: never an agency staff role, an administrator role or an external role, so that no outsider completes a maintenance alone",
     },
 ];
 
@@ -128,6 +138,9 @@ pub fn pair_rule(a: Role, b: Role) -> Option<&'static SodRule> {
     use RoleClass::{Admin, Business, External, Query};
     if a == b {
         return None;
+    }
+    if a == Role::MaintenanceContractor || b == Role::MaintenanceContractor {
+        return sod_rule(CONTRACTOR_ALONE);
     }
     let id = match (a.class(), b.class()) {
         (Admin, Admin) => THREE_ADMINS_SEPARATE,

@@ -67,6 +67,15 @@ pub mod kind {
     /// A de-identified extract released to a statistics user (Art 17):
     /// the request, its row count and SHA-256.
     pub const DISCLOSURE_EXTRACT: &str = "disclosure.extract";
+    /// A confidentiality agreement (保密协议) of an outside maintenance
+    /// helper filed with their account (Art 11): ledger only.
+    pub const ACCOUNT_AGREEMENT: &str = "account.agreement";
+    /// A maintenance application prepared by an outside maintenance helper
+    /// for a maintenance officer (Art 11): ledger only.
+    pub const APPLICATION_PREPARED: &str = "application.prepared";
+    /// A prepared maintenance application taken (submitted as an
+    /// application) or declined by a maintenance officer: ledger only.
+    pub const APPLICATION_PREPARED_CLOSED: &str = "application.prepared_closed";
 }
 
 /// Ledger subject strings: `kind:identifier`.

@@ -39,6 +39,51 @@ pub struct ApplicationSubmitted {
     /// Status after this submission (computed by the review state machine).
     pub status: crate::status::ApplicationStatus,
     pub next_stage: Option<crate::review::Stage>,
+    /// The prepared application (`PR-…`) an outside maintenance helper
+    /// wrote and the submitting maintenance officer took.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prepared: Option<String>,
+}
+
+/// A confidentiality agreement (保密协议) of an outside maintenance helper
+/// (Art 11), filed by the system administrator with the helper's account:
+/// the scan archived, the period in which the account may act.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfidentialityAgreement {
+    pub username: String,
+    /// The agreement's number.
+    pub number: String,
+    /// The contractor (the helper's employer) that signed it.
+    pub party: String,
+    pub valid_from: chrono::NaiveDate,
+    pub valid_until: chrono::NaiveDate,
+    /// The signed agreement, scanned and archived.
+    pub file: Material,
+}
+
+/// A maintenance application prepared by an outside maintenance helper:
+/// as an application would be submitted (raw data protected, materials
+/// archived), waiting for a maintenance officer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationPrepared {
+    pub prepared_id: String,
+    pub business_type: String,
+    pub subject: String,
+    pub data: serde_json::Value,
+    pub materials: Vec<Material>,
+}
+
+/// A prepared application taken by a maintenance officer (submitted as
+/// `application`) or declined with a reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreparedClosed {
+    pub prepared_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application: Option<String>,
+    pub reason: String,
 }
 
 /// A decision at one review stage.

@@ -72,6 +72,9 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::APPLICATION_DECIDED => payload::<ApplicationDecided>(entry).map(drop),
         kind::APPLICATION_WITHDRAWN => payload::<ApplicationWithdrawn>(entry).map(drop),
         kind::DISCLOSURE_EXTRACT => payload::<records::ExtractReleased>(entry).map(drop),
+        kind::ACCOUNT_AGREEMENT => payload::<records::ConfidentialityAgreement>(entry).map(drop),
+        kind::APPLICATION_PREPARED => payload::<records::ApplicationPrepared>(entry).map(drop),
+        kind::APPLICATION_PREPARED_CLOSED => payload::<records::PreparedClosed>(entry).map(drop),
         _ => disclosure::check(entry).unwrap_or(Ok(())),
     }
 }

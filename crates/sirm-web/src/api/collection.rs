@@ -53,7 +53,12 @@ struct MaterialIn<'a> {
 
 /// Base64 decoded in pieces into the archive's scratch file (memory holds
 /// one piece, not the material).
-async fn decode_into(name: &str, text: &str, out: &mut Incoming, max: u64) -> Result<(), ApiError> {
+pub(crate) async fn decode_into(
+    name: &str,
+    text: &str,
+    out: &mut Incoming,
+    max: u64,
+) -> Result<(), ApiError> {
     const PIECE: usize = 64 * 1024; // a multiple of 4
     let text = text.trim().as_bytes();
     if (text.len() as u64 / 4).saturating_mul(3) > max {
@@ -108,6 +113,20 @@ pub async fn submit(
         )
         .await?;
         materials.push(archive.put_incoming(&m.name, incoming).await?);
+    }
+    // An outside maintenance helper prepares; a maintenance officer takes it.
+    if c.principal
+        .may(sirm_domain::access::Permission::RecordPrepare)
+    {
+        let id = st
+            .sirm
+            .prepare_application(&c.principal, &b.business_type, b.data, materials)
+            .await?;
+        return Ok((
+            StatusCode::CREATED,
+            Json(serde_json::json!({ "prepared_id": id })),
+        )
+            .into_response());
     }
     let id = st
         .sirm

@@ -6,6 +6,7 @@ pub mod health;
 pub mod identity;
 pub mod ivr;
 pub mod ledger;
+pub mod prepared;
 pub mod statistics;
 
 use axum::http::StatusCode;
@@ -29,6 +30,7 @@ use crate::error::ApiError;
         identity::role_requests, identity::decide, identity::revoke_role, identity::audit, identity::person,
         identity::issue_activation, identity::activate, identity::add_employer_agent,
         collection::submit, collection::queue, collection::get, collection::decide, collection::maintenance_log,
+        prepared::file_agreement, prepared::list, prepared::take, prepared::decline,
         ivr::summary, ivr::set_query_pin, statistics::statistics, disclosure::organ_query,
         statistics::report,
         crate::pages::certificate::issue_api, crate::pages::certificate::verify_api,
@@ -61,6 +63,8 @@ use crate::error::ApiError;
         identity::AgentBody,
         collection::SubmitBody,
         collection::MaterialBody,
+        prepared::AgreementBody,
+        prepared::DeclineBody,
         collection::DecisionBody,
         ivr::IvrQueryBody,
         ivr::IvrSummaryBody,

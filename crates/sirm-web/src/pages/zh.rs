@@ -14,6 +14,8 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::ThreeAdminsSeparate => "拒绝：三员分立，一个账户只能担任一个管理员角色",
         RuleId::StaffExternal => "拒绝：工作人员角色与外部用户角色不得由同一账户担任",
         RuleId::ExternalCapacity => "拒绝：该外部用户角色不得与其他外部用户角色兼任",
+        RuleId::ContractorAlone => "拒绝：外包协助维护人员账户不得兼任其他任何角色",
+        RuleId::ContractorAgreement => "拒绝：外包协助维护人员须有在有效期内的保密协议（第十一条）",
         RuleId::DenyByDefault => "无权操作：您的角色没有这项权限",
         RuleId::PendingTask => "请先完成待办事项：修改密码或绑定第二因素",
         RuleId::AgencyScope => "拒绝：该记录不属于本经办机构",
@@ -118,6 +120,7 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::NotFoundUpload => "未找到该上传任务（已过期或不属于您）",
         RuleId::NotFoundGrant => "未找到该查询授权（不存在、不属于您，或所查人员不在授权范围内）",
         RuleId::NotFoundReport => "未找到该统计报表",
+        RuleId::NotFoundPrepared => "未找到该预填维护业务",
     }
 }
 

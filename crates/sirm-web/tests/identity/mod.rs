@@ -86,6 +86,7 @@ fn account_of(role: Role) -> &'static str {
         Role::Rechecker => "rechecker",
         Role::Approver => "approver",
         Role::MaintenanceOfficer => "maintainer",
+        Role::MaintenanceContractor => "contractor",
         Role::QueryOfficer => "query",
         Role::InsuredPerson => "citizen",
         Role::EmployerAgent => "agent",

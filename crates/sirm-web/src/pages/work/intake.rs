@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use sirm_app::collection::archive::MAX_MATERIAL_BYTES;
 use sirm_app::collection::BusinessType;
+use sirm_domain::access::Permission;
 use sirm_domain::records::Material;
 
 use super::fields::{check_form, data_of, inputs, labels};
@@ -191,15 +192,26 @@ pub async fn submit(
             Ok(()) => {
                 let mut data = data_of(bt, &form);
                 credentials_from_upload(bt, &mut data, &materials);
-                st.sirm
-                    .submit_application(&c.principal, bt.as_str(), data, materials)
-                    .await
-                    .map_err(ApiError::from)
+                if c.principal.may(Permission::RecordPrepare) {
+                    // An outside maintenance helper prepares it for a
+                    // maintenance officer.
+                    st.sirm
+                        .prepare_application(&c.principal, bt.as_str(), data, materials)
+                        .await
+                        .map(|_| "/prepared".to_string())
+                        .map_err(ApiError::from)
+                } else {
+                    st.sirm
+                        .submit_application(&c.principal, bt.as_str(), data, materials)
+                        .await
+                        .map(|id| format!("/applications/{id}"))
+                        .map_err(ApiError::from)
+                }
             }
         },
     };
     match result {
-        Ok(id) => Redirect::to(&format!("/applications/{id}")).into_response(),
+        Ok(to) => Redirect::to(&to).into_response(),
         Err(e) => {
             let mut r = ui::page(
                 "受理 New application",

@@ -10,6 +10,7 @@ mod decision;
 mod fields;
 mod intake;
 mod log;
+mod prepared;
 mod rule_set;
 
 use serde_json::Value;
@@ -21,6 +22,7 @@ pub use intake::{new_application, submit, NewQuery};
 pub use log::{
     maintenance_csv, maintenance_csv_post, maintenance_log, maintenance_log_post, LogQuery,
 };
+pub use prepared::{prepared, prepared_action};
 pub use rule_set::{rule_set, rule_sets};
 
 /// Flatten a JSON value into (dotted path, text) rows.
