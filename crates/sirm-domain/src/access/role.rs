@@ -333,7 +333,7 @@ mod tests {
     fn classes() {
         let count = |c| Role::ALL.iter().filter(|r| r.class() == c).count();
         assert_eq!(count(RoleClass::Admin), 4);
-        assert_eq!(count(RoleClass::Business), 5);
+        assert_eq!(count(RoleClass::Business), 6);
         assert_eq!(count(RoleClass::Query), 1);
         assert_eq!(count(RoleClass::External), 6);
         assert!(Role::QueryOfficer.is_staff());

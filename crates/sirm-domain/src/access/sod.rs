@@ -229,6 +229,8 @@ mod tests {
             let external = |r: Role| is(&personal, r) || is(&institutional_roles, r);
             if a == b {
                 None
+            } else if a == MaintenanceContractor || b == MaintenanceContractor {
+                Some(CONTRACTOR_ALONE)
             } else if is(&admins, a) && is(&admins, b) {
                 Some(THREE_ADMINS_SEPARATE)
             } else if (is(&admins, a) && staff(b)) || (is(&admins, b) && staff(a)) {
@@ -263,10 +265,12 @@ mod tests {
     #[test]
     fn allowed_combinations() {
         use Role::*;
-        // Every business role and the query officer, in one account.
+        // Every business role and the query officer, in one account (the
+        // outside maintenance helper's role excepted: it stands alone).
         let business_and_query: Vec<Role> = Role::ALL
             .into_iter()
             .filter(|r| matches!(r.class(), RoleClass::Business | RoleClass::Query))
+            .filter(|r| *r != MaintenanceContractor)
             .collect();
         assert_eq!(business_and_query.len(), 6);
         check_role_set(&business_and_query).unwrap();
