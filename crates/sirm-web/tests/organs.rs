@@ -82,6 +82,22 @@ async fn an_organ_reads_within_its_scope_and_is_refused_outside_it(engine: Engin
             StatusCode::FORBIDDEN,
             "disclosure.basis",
         ),
+        // A law of the scope, but no article; a law negated.
+        (
+            json!({"id": ids[1], "case_number": CASE, "basis": "民事诉讼法"}),
+            StatusCode::FORBIDDEN,
+            "disclosure.basis",
+        ),
+        (
+            json!({"id": ids[1], "case_number": CASE, "basis": "非民事诉讼法第七十条"}),
+            StatusCode::FORBIDDEN,
+            "disclosure.basis",
+        ),
+        (
+            json!({"id": ids[1], "case_number": CASE, "basis": format!("{BASIS}{}", "理".repeat(400))}),
+            StatusCode::BAD_REQUEST,
+            "field:basis",
+        ),
         (
             json!({"id": ids[1], "case_number": " ", "basis": BASIS}),
             StatusCode::BAD_REQUEST,
@@ -100,7 +116,11 @@ async fn an_organ_reads_within_its_scope_and_is_refused_outside_it(engine: Engin
     ];
     for (body, status, expected) in refusals {
         let (s, v) = ask(body).await;
-        assert_eq!((s, rule(&v)), (status, expected), "{v}");
+        let got = match expected.strip_prefix("field:") {
+            Some(_) => format!("field:{}", v["error"]["field"].as_str().unwrap_or_default()),
+            None => rule(&v).to_string(),
+        };
+        assert_eq!((s, got.as_str()), (status, expected), "{v}");
         assert!(v.get("records").is_none(), "{v}");
     }
     // An unregistered person is answered null, like one out of reach.
@@ -150,6 +170,27 @@ async fn an_organ_reads_within_its_scope_and_is_refused_outside_it(engine: Engin
         html.contains("审计法第三十四条"),
         "what was typed is kept: {html}"
     );
+    // The laws the court may rely on are listed beside the field.
+    assert!(
+        html.contains("《民事诉讼法》") && html.contains("organ-laws"),
+        "{html}"
+    );
+    // A malformed second ID line is named by its line, in Chinese too.
+    let two = format!("{}\n11010519900307122", ids[1]);
+    let html = court
+        .form(
+            "/organ",
+            &[
+                ("ids", two.as_str()),
+                ("case_number", CASE),
+                ("basis", BASIS),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("第2行"), "{html}");
     // Every refusal is registered in the security audit trail.
     let audit = app
         .sirm

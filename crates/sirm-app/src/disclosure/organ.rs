@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 use sirm_domain::id::PersonKey;
+use sirm_domain::records;
 use sirm_domain::RuleId;
 
 use crate::config::disclosure::{Organ, OrganKind};
@@ -61,6 +62,41 @@ pub struct OrganQueryRow {
 /// The query log's requester of an organ query: the organ and its officer.
 pub fn requester(organ_id: &str, username: &str) -> String {
     format!("{organ_id}/{username}")
+}
+
+/// Whether `basis` names one of `laws` with an article (第…条) after it,
+/// and does not negate it (非…, 不…, 无…): "民事诉讼法" alone, or
+/// "非民事诉讼法第七十条", is not a basis.
+pub fn names_law_and_article(basis: &str, laws: &[String]) -> bool {
+    const NUMERALS: &str = "0123456789０１２３４５６７８９零〇一二三四五六七八九十百千";
+    let article = |rest: &str| {
+        // 第 <numerals> 条 within the next 24 characters, before another law.
+        let window: String = rest.chars().take_while(|c| *c != '《').take(24).collect();
+        let mut chars = window.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '第' {
+                let mut digits = 0;
+                while chars.peek().is_some_and(|d| NUMERALS.contains(*d)) {
+                    chars.next();
+                    digits += 1;
+                }
+                if digits > 0 && chars.peek() == Some(&'条') {
+                    return true;
+                }
+            }
+        }
+        false
+    };
+    laws.iter().filter(|l| !l.is_empty()).any(|law| {
+        basis.match_indices(law.as_str()).any(|(i, _)| {
+            let before = basis[..i]
+                .chars()
+                .rev()
+                .find(|c| !matches!(c, '《' | '中' | '华' | '人' | '民' | '共' | '和' | '国'));
+            let negated = matches!(before, Some('非' | '不' | '无'));
+            !negated && article(&basis[i + law.len()..])
+        })
+    })
 }
 
 /// The query log's basis of an organ query: the organ's name first, so the
@@ -163,11 +199,12 @@ impl Sirm {
             ));
         }
         let basis = req.basis.trim();
-        if basis.chars().count() > 400 || !scope.bases.iter().any(|b| basis.contains(b.as_str())) {
+        records::check_text("basis", basis, 400).map_err(AppError::invalid_record)?;
+        if !names_law_and_article(basis, &scope.bases) {
             return Err(AppError::Forbidden {
                 rule: RuleId::DisclosureBasis,
                 message: format!(
-                    "the basis must name a law the {} may rely on: {}",
+                    "the basis must name a law the {} may rely on, with its article (第…条): {}",
                     organ.kind.as_str(),
                     scope.bases.join(", ")
                 ),
@@ -297,6 +334,31 @@ impl Sirm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_basis_names_a_law_of_the_scope_with_its_article() {
+        let laws: Vec<String> = ["民事诉讼法", "刑事诉讼法"].map(String::from).to_vec();
+        for ok in [
+            "《中华人民共和国民事诉讼法》第七十条",
+            "民事诉讼法第70条",
+            "依据《刑事诉讼法》第五十四条调取证据",
+            "《民事诉讼法》 第 67 条",
+        ] {
+            let ok = ok.replace(' ', "");
+            assert!(names_law_and_article(&ok, &laws), "{ok}");
+        }
+        for bad in [
+            "民事诉讼法",
+            "非民事诉讼法第七十条",
+            "《行政诉讼法》第四十条",
+            "民事诉讼法《刑法》第七十条",
+            "第七十条",
+            "工作需要",
+            "",
+        ] {
+            assert!(!names_law_and_article(bad, &laws), "{bad}");
+        }
+    }
 
     #[test]
     fn the_person_sees_the_organ_and_the_case_only_where_allowed() {

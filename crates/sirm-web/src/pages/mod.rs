@@ -119,6 +119,18 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "Certificates",
     ),
     (
+        Permission::RecordMaintain,
+        "/prepared",
+        "外包预填业务",
+        "Prepared by outside helpers",
+    ),
+    (
+        Permission::RecordPrepare,
+        "/prepared",
+        "预填维护业务",
+        "Prepared maintenance",
+    ),
+    (
         Permission::PersonQuery,
         "/persons",
         "参保人员查询",

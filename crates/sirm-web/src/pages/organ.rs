@@ -58,7 +58,7 @@ impl OrganForm {
     }
 }
 
-fn form(c: &Caller, f: &OrganForm) -> Markup {
+fn form(c: &Caller, f: &OrganForm, laws: &[String]) -> Markup {
     html! {
         h1 { (t("行政/司法机关查询", "Query by an organ")) }
         p { (t("只能查询本机关规定范围内的内容；每次查询均登记，被查询人可以看到本机关名称和查询日期。",
@@ -76,6 +76,15 @@ fn form(c: &Caller, f: &OrganForm) -> Markup {
             label {
                 (t("查询依据（法律及条款）", "Legal basis (law and article)")) " *"
                 input name="basis" value=(f.basis) maxlength="400" required placeholder="《中华人民共和国民事诉讼法》第七十条";
+            }
+            @if !laws.is_empty() {
+                p.hint #organ-laws {
+                    (t("本机关可依据的法律（须写明条款，如“第七十条”）：", "Laws your organ may rely on (name the article, e.g. 第七十条): "))
+                    @for (i, l) in laws.iter().enumerate() {
+                        @if i > 0 { "、" }
+                        "《" (l) "》"
+                    }
+                }
             }
             fieldset {
                 legend { (t("查询内容（不选则为规定范围内的全部内容）", "Items (none ticked: the whole scope)")) }
@@ -115,10 +124,15 @@ pub async fn organ_submit(
             Err(e) => error_notice(&e),
         };
     }
+    let cfg = &st.sirm.config.disclosure;
+    let laws = cfg
+        .organ_of(&c.principal.username)
+        .map(|(_, o)| cfg.scope(o.kind).bases)
+        .unwrap_or_default();
     page(
         "机关查询 Organ query",
         Some((&c.principal, &c.csrf)),
-        html! { (form(&c, &f)) (answer) },
+        html! { (form(&c, &f, &laws)) (answer) },
     )
 }
 
@@ -133,7 +147,12 @@ async fn ask(st: &AppState, c: &Caller, f: &OrganForm, lines: &[&str]) -> Result
     let mut persons = Vec::new();
     let mut ids = Vec::new();
     for (i, l) in lines.iter().enumerate() {
-        let id: ResidentId = parse_id(&format!("ids[{i}]"), l)?;
+        // The line as the officer counts it (from 1), in Chinese too.
+        let id: ResidentId = parse_id("ids", l).map_err(|e| {
+            let mut e = ApiError::from(e);
+            e.message = format!("第{}行 (line {}): {}", i + 1, i + 1, e.message);
+            e
+        })?;
         persons.push(st.sirm.person_key(&id)?);
         ids.push(id);
     }
