@@ -86,7 +86,9 @@ test('person registration passes 初审 → 审核 → 复核 → 审批 with fo
   const rows = page.locator('#log tr', { hasText: appId });
   assert.ok((await rows.count()) >= 1, `maintenance log has no row for ${appId}:\n${await page.innerText('#log')}`);
   const row = await rows.first().innerText();
-  assert.match(row, /clerk\s*→\s*reviewer\s*→\s*rechecker\s*→\s*approver/, `maintenance log row lacks the four officers: ${row}`);
+  assert.match(row, /初审 clerk\s*→\s*审核 reviewer\s*→\s*复核 rechecker\s*→\s*审批 approver/, `maintenance log row lacks the four officers: ${row}`);
+  // The log shows the ID number masked, never whole.
+  assert.doesNotMatch(row, new RegExp(id), `maintenance log shows the whole ID number: ${row}`);
   assert.match(row, new RegExp(name));
   // Also in the unfiltered log.
   assert.equal(await goto(page, '/maintenance-log'), 200);

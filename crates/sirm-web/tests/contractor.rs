@@ -86,6 +86,7 @@ async fn a_helper_prepares_and_only_an_officer_completes(engine: Engine) {
     assert_eq!(row["status"], "open", "{row}");
     assert_eq!(row["prepared_by"], "contractor", "{row}");
     assert_eq!(row["data"]["address"], "北京市东城区协助路1号", "{row}");
+    assert!(!row.to_string().contains(&id), "no whole ID number: {row}");
     let (s, v) = maintainer
         .post(&format!("/api/v1/prepared/{prepared}/take"), json!({}))
         .await;
@@ -131,6 +132,10 @@ async fn a_helper_prepares_and_only_an_officer_completes(engine: Engine) {
         .map(|r| r[1].as_str().unwrap())
         .collect();
     assert_eq!(who, ["maintainer", "reviewer", "rechecker", "approver"]);
+    assert!(
+        !entry.to_string().contains(&id),
+        "no whole ID number: {entry}"
+    );
     let (_, list) = contractor.get("/api/v1/prepared").await;
     assert_eq!(list[0]["status"], "taken", "{list}");
     assert_eq!(list[0]["application"], app.as_str(), "{list}");

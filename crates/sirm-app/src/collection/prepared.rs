@@ -147,7 +147,11 @@ impl Sirm {
                     .map(|b| b.name_zh().to_string())
                     .unwrap_or_default(),
                 subject: self.shown_subject(&p.subject).await?,
-                data: self.reveal_json(&p.data).await?,
+                data: {
+                    let mut d = self.reveal_json(&p.data).await?;
+                    super::maintenance::mask_ids(&mut d);
+                    d
+                },
                 prepared_id: p.prepared_id,
                 business_type: p.business_type,
                 prepared_by,

@@ -67,6 +67,28 @@ pub(super) fn shown(kind_: &str, payload: &Value) -> Value {
     }
 }
 
+/// ID numbers in an opened value, masked (`110101********4354`): the log's
+/// readers see the subject masked and need no whole ID number.
+pub(crate) fn mask_ids(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if let Value::String(s) = x {
+                    if matches!(k.as_str(), "id" | "id_number") {
+                        if let Ok(id) = s.parse::<sirm_domain::id::ResidentId>() {
+                            *s = id.masked();
+                        }
+                    }
+                } else {
+                    mask_ids(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(mask_ids),
+        _ => {}
+    }
+}
+
 /// For each field the change sets, its last value before it (a change
 /// names only the fields it changes; the registration names all).
 fn registration_before(earlier: &[Value], change: &Value) -> Option<Value> {
@@ -134,6 +156,16 @@ mod tests {
         // A field never set before has no before value.
         let change = json!({"credit_code": "X", "phone": "1"});
         assert_eq!(registration_before(&earlier, &change), None);
+    }
+
+    #[test]
+    fn id_numbers_are_masked_wherever_they_sit() {
+        let mut v = json!({"id": "11010519491231002X", "lines": [{"id": "11010519491231002X"}],
+            "name": "甲", "credit_code": "91110000100000000X"});
+        mask_ids(&mut v);
+        assert_eq!(v["id"], "110105********002X");
+        assert_eq!(v["lines"][0]["id"], "110105********002X");
+        assert_eq!(v["credit_code"], "91110000100000000X");
     }
 
     #[test]

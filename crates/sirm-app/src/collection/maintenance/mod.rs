@@ -3,6 +3,8 @@
 
 mod before;
 
+pub(super) use before::mask_ids;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::Value;
@@ -82,8 +84,7 @@ impl Sirm {
     /// cursor `before_seq`, at most `limit` (1–[`MAX_PAGE`]). `from` and
     /// `to` are local days, both included; a malformed day or a `to`
     /// before `from` is refused naming the field. Rows come back opened
-    /// for the officer: payloads with ID numbers and names, subjects with
-    /// the masked ID number.
+    /// for the officer: payloads with names, ID numbers masked.
     pub async fn maintenance_log(
         &self,
         who: &Principal,
@@ -181,10 +182,15 @@ impl Sirm {
             }
         }
         let before = match before::before(self, &r, &payload).await? {
-            Some(b) => Some(self.reveal_json(&b).await?),
+            Some(b) => {
+                let mut b = self.reveal_json(&b).await?;
+                before::mask_ids(&mut b);
+                Some(b)
+            }
             None => None,
         };
-        let after = self.reveal_json(&before::shown(&r.kind, &payload)).await?;
+        let mut after = self.reveal_json(&before::shown(&r.kind, &payload)).await?;
+        before::mask_ids(&mut after);
         let actors: Vec<String> = serde_json::from_str(&r.actors).unwrap_or_default();
         let responsible = if facts.steps.len() == actors.len() {
             facts.steps.clone()

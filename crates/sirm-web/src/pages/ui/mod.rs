@@ -59,6 +59,9 @@ pub enum FieldKind {
     /// A yes/no choice (`<input type=checkbox>`): "是" when ticked, absent
     /// when not.
     YesNo,
+    /// A list of words typed on one line (spaces, commas or 、 between
+    /// them), kept as a JSON array.
+    Words,
     /// A resident ID number (公民身份号码), checked before submission.
     ResidentId,
     /// A unified social credit code (统一社会信用代码), checked before
@@ -71,6 +74,7 @@ impl FieldKind {
     pub fn input_type(self) -> &'static str {
         match self {
             FieldKind::Text
+            | FieldKind::Words
             | FieldKind::Lines
             | FieldKind::Document
             | FieldKind::ResidentId

@@ -10,7 +10,8 @@ use sirm_domain::{records, RuleId};
 
 use crate::error::parse_id;
 use crate::pages::ui::FieldKind::{
-    CreditCode, Date, Document, Lines, Month, Number, PastDate, Phone, ResidentId, Text, YesNo,
+    CreditCode, Date, Document, Lines, Month, Number, PastDate, Phone, ResidentId, Text, Words,
+    YesNo,
 };
 use crate::pages::ui::FormField as F;
 
@@ -233,6 +234,13 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
                 Text,
             )
             .optional(),
+            F::new(
+                "fields",
+                "提供的指标（contribution_months 缴费月数、contribution_amount 缴费金额、arrears_months 欠费月数、benefit_status 待遇状态；不填为全部）",
+                "Measures (contribution_months, contribution_amount, arrears_months, benefit_status; blank: all)",
+                Words,
+            )
+            .optional(),
         ],
         BusinessType::BenefitPaymentRun => form![F::new(
             "month",
@@ -352,7 +360,11 @@ pub(super) fn values_of(bt: BusinessType, data: &Value) -> Map<String, Value> {
     let mut out = Map::new();
     for f in fields(bt) {
         let Some(v) = data.get(f.name) else { continue };
-        let text = if f.kind == Lines {
+        let text = if f.kind == Words {
+            v.as_array()
+                .map(|w| w.iter().map(text_of).collect::<Vec<_>>().join(" "))
+                .unwrap_or_else(|| text_of(v))
+        } else if f.kind == Lines {
             v.as_array()
                 .map(|lines| {
                     lines
@@ -466,6 +478,12 @@ fn check_wage(field: &str, wage: Option<&str>) -> Result<(), AppError> {
     }
 }
 
+/// The words of a one-line list (spaces, commas, 、 or semicolons between).
+fn words(v: &str) -> impl Iterator<Item = &str> {
+    v.split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | ';' | '；'))
+        .filter(|w| !w.is_empty())
+}
+
 /// The lines of a "ID,wage" list: each line's ID and, when the line has a
 /// separator, its wage.
 fn lines(v: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
@@ -494,6 +512,7 @@ pub(super) fn data_of(bt: BusinessType, form: &Map<String, Value>) -> Value {
                     })
                     .collect(),
             ),
+            Words => Value::Array(words(v).map(|w| Value::String(w.to_string())).collect()),
             // A document is kept exactly as typed (its hash is recorded).
             Document => match form.get(f.name).and_then(|v| v.as_str()) {
                 Some(raw) => Value::String(raw.to_string()),
@@ -533,6 +552,25 @@ mod tests {
         assert_eq!(data_of(bt, &values), data);
         let form = inputs(bt, &values).into_string();
         assert!(form.contains("<textarea name=\"lines\" rows=\"8\" cols=\"50\" required>"));
+    }
+
+    #[test]
+    fn an_extract_names_its_measures_as_a_list() {
+        let bt = BusinessType::DisclosureExtract;
+        let mut form = Map::new();
+        form.insert(
+            "fields".into(),
+            Value::String("contribution_months、 arrears_months".into()),
+        );
+        let data = data_of(bt, &form);
+        assert_eq!(
+            data,
+            serde_json::json!({"fields": ["contribution_months", "arrears_months"]})
+        );
+        assert_eq!(
+            values_of(bt, &data)["fields"],
+            "contribution_months arrears_months"
+        );
     }
 
     #[test]
