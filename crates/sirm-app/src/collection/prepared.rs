@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 
-use rand::RngCore;
 use serde::Serialize;
 use sirm_domain::access::Permission;
 use sirm_domain::records::{self, kind, ApplicationPrepared, Material, PreparedClosed};
@@ -66,18 +65,10 @@ impl Sirm {
                 ),
             ));
         }
-        if materials.is_empty() {
-            return Err(AppError::invalid_by(
-                "materials",
-                RuleId::MaterialsRequired,
-                "attach the scanned original materials (Art 6, 13)",
-            ));
-        }
+        super::submit::require_materials(&materials)?;
         let data = self.protect_data(bt, data).await?;
         let subject = registry::validate(self, who, bt, &data).await?.subject;
-        let mut raw = [0u8; 8];
-        rand::rngs::OsRng.fill_bytes(&mut raw);
-        let id = format!("PR-{}", hex::encode(raw));
+        let id = super::submit::new_id("PR");
         let p = ApplicationPrepared {
             prepared_id: id.clone(),
             business_type: bt.as_str().to_string(),

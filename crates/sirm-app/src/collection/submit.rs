@@ -55,16 +55,8 @@ impl Sirm {
     ) -> Result<String, AppError> {
         let subject = registry::validate(self, who, bt, &data).await?.subject;
         self.refuse_open_duplicate(who, &subject).await?;
-        if materials.is_empty() {
-            return Err(AppError::invalid_by(
-                "materials",
-                RuleId::MaterialsRequired,
-                "attach the scanned original materials (Art 6, 13)",
-            ));
-        }
-        let mut raw = [0u8; 8];
-        rand::rngs::OsRng.fill_bytes(&mut raw);
-        let id = format!("AP-{}", hex::encode(raw));
+        require_materials(&materials)?;
+        let id = new_id("AP");
         self.submit_inner(who, bt, &id, subject, data, materials, None, prepared)
             .await?;
         Ok(id)
@@ -188,4 +180,24 @@ impl Sirm {
         }
         Ok(())
     }
+}
+
+/// Every application (and prepared application) comes with its scanned
+/// original materials (Art 6, 13).
+pub(super) fn require_materials(materials: &[Material]) -> Result<(), AppError> {
+    if materials.is_empty() {
+        return Err(AppError::invalid_by(
+            "materials",
+            RuleId::MaterialsRequired,
+            "attach the scanned original materials (Art 6, 13)",
+        ));
+    }
+    Ok(())
+}
+
+/// A new random identifier `PREFIX-` and 16 hex digits.
+pub(super) fn new_id(prefix: &str) -> String {
+    let mut raw = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut raw);
+    format!("{prefix}-{}", hex::encode(raw))
 }

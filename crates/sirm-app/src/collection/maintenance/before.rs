@@ -52,7 +52,7 @@ pub(super) async fn before(
             .iter()
             .rev()
             .find(|p| month.is_some() && month_of(p) == month)
-            .map(|p| month_summary(p))
+            .map(month_summary)
     } else {
         registration_before(&earlier, payload)
     })
