@@ -58,6 +58,9 @@ text_enum! {
         Assessed = "assessed",
         /// The contributions arrived (已到账).
         Paid = "paid",
+        /// Paid, then refunded in whole (已退费, `contribution.refunded`):
+        /// the month counts neither as paid nor as in arrears.
+        Refunded = "refunded",
     }
 }
 

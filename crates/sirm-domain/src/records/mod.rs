@@ -67,6 +67,17 @@ pub mod kind {
     /// A de-identified extract released to a statistics user (Art 17):
     /// the request, its row count and SHA-256.
     pub const DISCLOSURE_EXTRACT: &str = "disclosure.extract";
+    /// A paid month's supplementary payment (补缴): new figures, the
+    /// difference and the late-payment surcharge (Art 11).
+    pub const CONTRIBUTION_SUPPLEMENTED: &str = "contribution.supplemented";
+    /// A paid month's refund (退费), in part or whole (Art 11).
+    pub const CONTRIBUTION_REFUNDED: &str = "contribution.refunded";
+    /// An employment's period corrected (Art 11).
+    pub const EMPLOYMENT_CORRECTED: &str = "employment.corrected";
+    /// A settled account year recomputed after a correction (Art 11).
+    pub const ACCOUNT_RECOMPUTED: &str = "account.recomputed";
+    /// A granted benefit recomputed from the corrected record (Art 11).
+    pub const BENEFIT_RECOMPUTED: &str = "benefit.recomputed";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -524,9 +535,11 @@ impl PersonChangeDetails {
     }
 }
 
+mod corrections;
 mod disclosure;
 mod extract;
 mod rights;
+pub use corrections::*;
 pub use disclosure::*;
 pub use extract::*;
 pub use rights::*;

@@ -10,9 +10,10 @@
 //! a recomputation from other rounded outputs.
 //!
 //! The statutory figures — durations, leave days, grade tables, the 20 %/8 %
-//! of flexible employment, the 12 % of a transfer, the 0.05 % a day of the
-//! surcharge — are national law and stand here as constants with their
-//! source; regional figures (the unemployment benefit, the maternity
+//! of flexible employment, the 12 % of a transfer — are national law and
+//! stand here as constants with their source; the surcharge's 0.05 % a day
+//! is the national rule set's `late_surcharge_rate` (a region may not
+//! change it, but a later law would be a new version, not a release); regional figures (the unemployment benefit, the maternity
 //! extension, the minimum wage, the adjustment) come from the rule set's
 //! [`BenefitParams`](super::ruleset::BenefitParams) or the input.
 
@@ -443,29 +444,41 @@ pub fn pension_transfer(
     })
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LateSurcharge {
     /// Calendar days from the due date to the payment date (0 if not late).
     pub days: u32,
-    /// 0.0005 a day (社会保险法 Art 86).
+    /// The rule set's `late_surcharge_rate` (national 0.0005 a day,
+    /// 社会保险法 Art 86).
     pub daily_rate: Decimal,
     pub surcharge: Decimal,
     pub total: Decimal,
 }
 
+/// The day a person-month's contributions are due: the last day of the
+/// month they are for (a month unpaid when the next begins is in arrears,
+/// `sirm_app::rights::in_arrears`).
+pub fn contribution_due_on(month: Month) -> NaiveDate {
+    month.last_day()
+}
+
+/// 滞纳金: `daily_rate` × overdue amount per calendar day from `due` to
+/// `paid` (RULES.md "Late-payment surcharge").
 pub fn late_surcharge(
     amount: RoundingRule,
+    daily_rate: Decimal,
     overdue: Decimal,
     due: NaiveDate,
     paid: NaiveDate,
 ) -> Result<LateSurcharge, RuleError> {
     nonneg(overdue, "amount")?;
+    nonneg(daily_rate, "daily_rate")?;
     let days = u32::try_from((paid - due).num_days().max(0)).unwrap_or(u32::MAX);
-    let rate = Decimal::new(5, 4);
-    let surcharge = amount.apply(overdue * rate * Decimal::from(days));
+    let surcharge = amount.apply(overdue * daily_rate * Decimal::from(days));
     Ok(LateSurcharge {
         days,
-        daily_rate: rate,
+        daily_rate,
         surcharge,
         total: amount.apply(overdue) + surcharge,
     })
@@ -644,13 +657,27 @@ mod tests {
         let twice = [(m("2000-01"), d("1")), (m("2000-01"), d("2"))];
         assert!(pension_transfer(FEN, d("0"), &twice).is_err());
         // 2026-01-15 → 2026-03-01: 16 + 28 + 1 = 45 days; 10000 × 0.0005 × 45 = 225.
-        let s = late_surcharge(FEN, d("10000"), day("2026-01-15"), day("2026-03-01")).unwrap();
+        let s = late_surcharge(
+            FEN,
+            d("0.0005"),
+            d("10000"),
+            day("2026-01-15"),
+            day("2026-03-01"),
+        )
+        .unwrap();
         assert_eq!(
             (s.days, s.surcharge, s.total),
             (45, d("225.00"), d("10225.00"))
         );
         // Paid early or on the day: nothing.
-        let s = late_surcharge(FEN, d("10000"), day("2026-01-15"), day("2026-01-10")).unwrap();
+        let s = late_surcharge(
+            FEN,
+            d("0.0005"),
+            d("10000"),
+            day("2026-01-15"),
+            day("2026-01-10"),
+        )
+        .unwrap();
         assert_eq!((s.days, s.surcharge), (0, d("0.00")));
     }
 }

@@ -63,6 +63,7 @@ pub fn contribution_status_label(month: Month, status: ContributionStatus) -> Ma
         MonthStatus::Paid => t("已到账", "paid"),
         MonthStatus::Arrears => t("欠费", "in arrears"),
         MonthStatus::Due => t("已核定待缴", "assessed, due"),
+        MonthStatus::Refunded => t("已退费", "refunded"),
     }
 }
 
@@ -74,7 +75,82 @@ pub fn rights(r: &RightsRecord, s: Sections) -> Markup {
         @if s.contributions { (contributions(r)) }
         @if s.account { (account(r)) }
         @if s.benefit { (benefit(r)) }
+        (corrections(r, s))
     }
+}
+
+/// The corrections of the record's parts shown (更正记录): what each
+/// corrected, the figure before → after, why and how.
+fn corrections(r: &RightsRecord, s: Sections) -> Markup {
+    use sirm_app::rights::CorrectedPart as P;
+    let notes: Vec<_> = r
+        .corrections
+        .iter()
+        .filter(|n| match n.part {
+            P::Contributions => s.contributions,
+            P::Employment => s.employment,
+            P::Account => s.account,
+            P::Benefit => s.benefit,
+        })
+        .collect();
+    if notes.is_empty() {
+        return html! {};
+    }
+    let what = |kind: &str| match kind {
+        "contribution.supplemented" => t("补缴：缴费基数", "Supplementary payment: base"),
+        "contribution.refunded" => t("退费：缴费基数", "Refund: base"),
+        "employment.corrected" => t("就业期间更正", "Employment period corrected"),
+        "account.recomputed" => t(
+            "个人账户重新结算：年末余额",
+            "Account year recomputed: closing balance",
+        ),
+        "benefit.recomputed" => t(
+            "待遇重新核定：月养老金",
+            "Benefit recomputed: monthly pension",
+        ),
+        other => text(other),
+    };
+    html! {
+        h2 { (t("更正记录", "Corrections")) }
+        (table(
+            "corrections",
+            &[
+                ("更正项目", "What"),
+                ("对象", "Of"),
+                ("更正前 → 更正后", "Before → after"),
+                ("差额", "Difference"),
+                ("滞纳金", "Surcharge"),
+                ("原因", "Reason"),
+                ("处理方法", "Method"),
+                ("更正条目 / 原条目", "Entry / corrects"),
+            ],
+            notes
+                .iter()
+                .map(|n| {
+                    vec![
+                        what(&n.kind),
+                        text(if n.target == "benefit" { "—" } else { n.target.as_str() }),
+                        html! { span.corrected { (n.before) " → " (n.after) } },
+                        text(n.difference.map(|d| d.to_string()).unwrap_or_default()),
+                        text(n.surcharge.map(|d| d.to_string()).unwrap_or_default()),
+                        text(&n.reason),
+                        text(&n.method),
+                        text(format!("#{} / #{}", n.seq, n.corrects)),
+                    ]
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// "已更正" beside a month that a 补缴 or 退费 corrected.
+fn corrected_month(r: &RightsRecord, month: Month) -> Markup {
+    let m = month.to_string();
+    let corrected = r
+        .corrections
+        .iter()
+        .any(|n| n.part == sirm_app::rights::CorrectedPart::Contributions && n.target == m);
+    html! { @if corrected { " " span.corrected { (t("已更正", "corrected")) } } }
 }
 
 fn registration(r: &RightsRecord) -> Markup {
@@ -144,7 +220,7 @@ fn contributions(r: &RightsRecord) -> Markup {
                 text(c.unemployment_employee),
                 text(c.work_injury_employer),
                 text(c.account_credit),
-                contribution_status_label(c.month, c.status),
+                html! { (contribution_status_label(c.month, c.status)) (corrected_month(r, c.month)) },
                 text(&c.rule_set),
             ]
         })
