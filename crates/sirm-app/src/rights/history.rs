@@ -55,7 +55,7 @@ pub struct CorrectionNote {
     pub method: String,
 }
 
-/// The kinds read, in no particular order (notes come back by `seq`).
+/// The kinds of the corrections the record shows.
 const KINDS: [&str; 5] = [
     kind::CONTRIBUTION_SUPPLEMENTED,
     kind::CONTRIBUTION_REFUNDED,
@@ -73,22 +73,23 @@ impl Sirm {
     ) -> Result<Vec<CorrectionNote>, AppError> {
         let subject = records::person_subject(id);
         let mut out = Vec::new();
-        for k in KINDS {
-            for row in self.store.subject_entries_of_kind(&subject, k, 0).await? {
-                let time = chrono::DateTime::from_timestamp_micros(row.time_us)
-                    .map(|t| t.to_rfc3339())
-                    .unwrap_or_default();
-                if let Some(n) = note(&row.kind, &row.payload) {
-                    out.push(CorrectionNote {
-                        seq: row.seq,
-                        time,
-                        kind: row.kind.clone(),
-                        ..n
-                    });
-                }
+        for row in self
+            .store
+            .subject_entries_of_kinds(&subject, &KINDS)
+            .await?
+        {
+            let time = chrono::DateTime::from_timestamp_micros(row.time_us)
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default();
+            if let Some(n) = note(&row.kind, &row.payload) {
+                out.push(CorrectionNote {
+                    seq: row.seq,
+                    time,
+                    kind: row.kind.clone(),
+                    ..n
+                });
             }
         }
-        out.sort_by_key(|n| n.seq);
         Ok(out)
     }
 }

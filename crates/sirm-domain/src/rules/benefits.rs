@@ -680,4 +680,26 @@ mod tests {
         .unwrap();
         assert_eq!((s.days, s.surcharge), (0, d("0.00")));
     }
+
+    /// docs/rules.md's 补缴 example: 2025-03 due on its last day, the
+    /// difference 375.00 paid on 2025-06-09: 30 + 31 + 9 = 70 days;
+    /// 375 × 0.0005 × 70 = 13.125 → 13.13 (half up). The rate is the
+    /// national rule set's figure, which every region inherits.
+    #[test]
+    fn supplementary_payment_example() {
+        let due = contribution_due_on(Month::parse("2025-03").unwrap());
+        assert_eq!(due, day("2025-03-31"));
+        let rate = crate::rules::builtin::rule_book()
+            .unwrap()
+            .by_region("110105")
+            .unwrap()
+            .year(2025)
+            .unwrap()
+            .benefits
+            .late_surcharge_rate;
+        assert_eq!(rate, Some(d("0.0005")));
+        let s = late_surcharge(FEN, d("0.0005"), d("375.00"), due, day("2025-06-09")).unwrap();
+        assert_eq!((s.days, s.surcharge), (70, d("13.13")));
+        assert!(late_surcharge(FEN, d("-0.0005"), d("1"), due, due).is_err());
+    }
 }

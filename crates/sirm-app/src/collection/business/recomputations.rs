@@ -220,8 +220,7 @@ async fn recompute_benefit(
         .account_years_of(b.id.as_str())
         .await?
         .iter()
-        .filter(|y| y.year < i64::from(chrono::Datelike::year(&as_of)))
-        .next_back()
+        .rfind(|y| y.year < i64::from(chrono::Datelike::year(&as_of)))
         .map_or(Decimal::ZERO, |y| y.closing_balance);
     let birth_date = sirm.birth_date_of(&b.id).await?;
     let granted =
