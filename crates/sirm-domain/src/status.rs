@@ -156,6 +156,6 @@ mod tests {
     #[test]
     fn an_unknown_name_is_refused_naming_the_known_ones() {
         let e = "PAID".parse::<ContributionStatus>().unwrap_err();
-        assert_eq!(e, "\"PAID\" is not one of assessed, paid");
+        assert_eq!(e, "\"PAID\" is not one of assessed, paid, refunded");
     }
 }
