@@ -701,5 +701,19 @@ mod tests {
         let s = late_surcharge(FEN, d("0.0005"), d("375.00"), due, day("2025-06-09")).unwrap();
         assert_eq!((s.days, s.surcharge), (70, d("13.13")));
         assert!(late_surcharge(FEN, d("-0.0005"), d("1"), due, due).is_err());
+        // `sirm calc late-surcharge`: the national rate unless the input
+        // gives one (375 × 0.001 × 70 = 26.25).
+        let book = crate::rules::builtin::rule_book().unwrap();
+        let mut input = serde_json::json!({"amount": "375.00", "due_date": "2025-03-31", "paid_date": "2025-06-09"});
+        let out =
+            crate::rules::calc::calc(&book, "late-surcharge", &input, day("2026-01-01")).unwrap();
+        assert_eq!(
+            (&out["daily_rate"], &out["surcharge"]),
+            (&serde_json::json!("0.0005"), &serde_json::json!("13.13"))
+        );
+        input["daily_rate"] = serde_json::json!("0.001");
+        let out =
+            crate::rules::calc::calc(&book, "late-surcharge", &input, day("2026-01-01")).unwrap();
+        assert_eq!(out["surcharge"], serde_json::json!("26.25"));
     }
 }

@@ -3,7 +3,7 @@
 //! set that produced it. Which sections appear is the caller's decision
 //! (the query configuration), passed as [`Sections`].
 
-use sirm_app::rights::{current_month, MonthStatus, RightsRecord};
+use sirm_app::rights::{current_month, CorrectedPart, MonthStatus, RightsRecord};
 use sirm_domain::rules::Month;
 use sirm_domain::status::ContributionStatus;
 
@@ -82,7 +82,7 @@ pub fn rights(r: &RightsRecord, s: Sections) -> Markup {
 /// The corrections of the record's parts shown (更正记录): what each
 /// corrected, the figure before → after, why and how.
 fn corrections(r: &RightsRecord, s: Sections) -> Markup {
-    use sirm_app::rights::CorrectedPart as P;
+    use CorrectedPart as P;
     let notes: Vec<_> = r
         .corrections
         .iter()
@@ -143,13 +143,13 @@ fn corrections(r: &RightsRecord, s: Sections) -> Markup {
     }
 }
 
-/// "已更正" beside a month that a 补缴 or 退费 corrected.
-fn corrected_month(r: &RightsRecord, month: Month) -> Markup {
-    let m = month.to_string();
+/// "已更正" beside what a correction changed: a month (补缴, 退费) or an
+/// account year (重新结算).
+fn corrected_mark(r: &RightsRecord, part: CorrectedPart, target: &str) -> Markup {
     let corrected = r
         .corrections
         .iter()
-        .any(|n| n.part == sirm_app::rights::CorrectedPart::Contributions && n.target == m);
+        .any(|n| n.part == part && n.target == target);
     html! { @if corrected { " " span.corrected { (t("已更正", "corrected")) } } }
 }
 
@@ -220,7 +220,7 @@ fn contributions(r: &RightsRecord) -> Markup {
                 text(c.unemployment_employee),
                 text(c.work_injury_employer),
                 text(c.account_credit),
-                html! { (contribution_status_label(c.month, c.status)) (corrected_month(r, c.month)) },
+                html! { (contribution_status_label(c.month, c.status)) (corrected_mark(r, CorrectedPart::Contributions, &c.month.to_string())) },
                 text(&c.rule_set),
             ]
         })
@@ -303,7 +303,7 @@ fn account(r: &RightsRecord) -> Markup {
                 .iter()
                 .map(|y| {
                     vec![
-                        html! { (y.year) },
+                        html! { (y.year) (corrected_mark(r, CorrectedPart::Account, &y.year.to_string())) },
                         text(y.opening_balance),
                         text(y.credits),
                         text(y.rate),
