@@ -282,7 +282,16 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
         r.benefit = None;
         r.payments.clear();
     }
+    r.corrections.retain(|n| match n.part {
+        crate::rights::CorrectedPart::Contributions => items.contains(&Item::Contributions),
+        crate::rights::CorrectedPart::Employment => items.contains(&Item::Employment),
+        crate::rights::CorrectedPart::Account => items.contains(&Item::Account),
+        crate::rights::CorrectedPart::Benefit => items.contains(&Item::Benefit),
+    });
     if let Some(code) = employer {
+        // An employer sees the corrections of its own months and employments.
+        r.corrections
+            .retain(|n| n.credit_code.as_deref() == Some(code));
         // A former employer sees the employment period's data only, not
         // where the person lives or can be reached now.
         if !current_employer {

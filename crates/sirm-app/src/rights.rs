@@ -19,6 +19,9 @@ use sirm_store::{
 };
 
 pub use crate::clock::{agency_now, agency_offset, current_month, today};
+pub use history::{CorrectedPart, CorrectionNote};
+
+mod history;
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
 
@@ -50,6 +53,9 @@ pub struct RightsRecord {
     pub benefit: Option<BenefitRow>,
     pub payments: Vec<BenefitPaymentRow>,
     pub subsidies: Vec<SubsidyRow>,
+    /// Corrections of paid months, employments, account years and the
+    /// benefit (更正记录), oldest first, from their ledger entries.
+    pub corrections: Vec<CorrectionNote>,
     /// When and by whom the person's identifying data was erased, if it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub erased: Option<Erased>,
@@ -71,7 +77,7 @@ pub struct Erased {
 /// after the one it is for; SIRM counts every unpaid month before the
 /// current one.)
 pub fn in_arrears(month: Month, status: ContributionStatus, current: Month) -> bool {
-    status != ContributionStatus::Paid && month < current
+    status == ContributionStatus::Assessed && month < current
 }
 
 /// Where an assessed contribution month stands.
@@ -83,12 +89,16 @@ pub enum MonthStatus {
     Arrears,
     /// Assessed, not yet due.
     Due,
+    /// Paid, then refunded in whole (退费).
+    Refunded,
 }
 
 impl MonthStatus {
     pub fn of(month: Month, status: ContributionStatus, current: Month) -> MonthStatus {
         if status == ContributionStatus::Paid {
             MonthStatus::Paid
+        } else if status == ContributionStatus::Refunded {
+            MonthStatus::Refunded
         } else if in_arrears(month, status, current) {
             MonthStatus::Arrears
         } else {
@@ -187,6 +197,7 @@ impl Sirm {
         } else {
             None
         };
+        let corrections = self.corrections_of(id).await?;
         r.person.id_number = view.id_text();
         r.person.name = view.name;
         r.person.address = view.address;
@@ -200,6 +211,7 @@ impl Sirm {
             benefit: r.benefit,
             payments: r.payments,
             subsidies: r.subsidies,
+            corrections,
             person: r.person,
             erased,
         })
@@ -300,7 +312,7 @@ impl Sirm {
                 Some(m) if m.month == month => {
                     m.persons += 1;
                     m.due += due;
-                    if status != ContributionStatus::Paid {
+                    if status == ContributionStatus::Assessed {
                         m.status = status;
                     }
                 }

@@ -281,6 +281,24 @@ rule_ids! {
     NotFoundReport = "not-found.report",
     /// A prepared maintenance application (外包协助维护预填).
     NotFoundPrepared = "not-found.prepared",
+    // Corrections of paid months, employments, account years and benefits
+    // (Art 11).
+    /// A 补缴 or 退费 is of a paid month only (an unpaid one is corrected
+    /// by `contribution.correct`).
+    CorrectionNotPaid = "correction.not-paid",
+    /// The corrected base equals the base on record.
+    CorrectionBaseUnchanged = "correction.base-unchanged",
+    /// A 补缴 raises the base, a 退费 lowers it.
+    CorrectionBaseDirection = "correction.base-direction",
+    /// A corrected base is a whole yuan within the year's floor and ceiling.
+    CorrectionBaseBounds = "correction.base-bounds",
+    /// An account year is recomputed only once it is settled.
+    CorrectionNotSettled = "correction.not-settled",
+    /// A recomputation that changes no figure is not recorded.
+    CorrectionNoChange = "correction.no-change",
+    /// A corrected employment period overlaps another employment of the
+    /// person or lies in the future.
+    CorrectionPeriod = "correction.period",
 }
 
 /// A string that is no known rule id.

@@ -58,6 +58,9 @@ text_enum! {
         Assessed = "assessed",
         /// The contributions arrived (已到账).
         Paid = "paid",
+        /// Paid, then refunded in whole (已退费, `contribution.refunded`):
+        /// the month counts neither as paid nor as in arrears.
+        Refunded = "refunded",
     }
 }
 
@@ -153,6 +156,6 @@ mod tests {
     #[test]
     fn an_unknown_name_is_refused_naming_the_known_ones() {
         let e = "PAID".parse::<ContributionStatus>().unwrap_err();
-        assert_eq!(e, "\"PAID\" is not one of assessed, paid");
+        assert_eq!(e, "\"PAID\" is not one of assessed, paid, refunded");
     }
 }

@@ -79,7 +79,7 @@ pub use query_log_seal::QueryLogDigest;
 pub use query_pin::QueryPinRow;
 pub use record::PersonRecordRows;
 pub use review::{ApplicationRow, ApplicationStepRow, MaintenanceFilter, MaintenanceRow};
-pub use rights::{EmployeeRow, QueryLogRow, UnpaidRow};
+pub use rights::{EmployeeRow, QueryLogRow, RecordPart, UnpaidRow};
 pub use rule_sets::ComputedSince;
 pub use sign_in::UsedReset;
 pub use statistics::{BenefitGroup, ContributionGroup, ExtractSource, InsuredGroup};

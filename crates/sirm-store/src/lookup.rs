@@ -34,6 +34,29 @@ impl Store {
         StoredRow::from_rows(&rows)
     }
 
+    /// Entries of any of `kinds` about `subject`, in ledger order: one
+    /// statement for a few rare kinds (a person's corrections).
+    pub async fn subject_entries_of_kinds(
+        &self,
+        subject: &str,
+        kinds: &[&str],
+    ) -> Result<Vec<StoredRow>, StoreError> {
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (2..kinds.len() + 2).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM ledger_entry WHERE subject = $1 AND kind IN ({}) ORDER BY seq",
+            list.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(subject);
+        for k in kinds {
+            q = q.bind(*k);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        StoredRow::from_rows(&rows)
+    }
+
     /// Every entry of `kind` in `stream`, in ledger order (through the
     /// `(stream, kind, seq)` index).
     pub async fn entries_of_kind(

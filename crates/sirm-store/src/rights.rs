@@ -116,6 +116,35 @@ impl Store {
         .await
     }
 
+    /// The ledger entry that last wrote a row of a person's record (what a
+    /// correction `corrects`): of a person-month of contributions
+    /// (`contribution`, key `month`), a settled account year
+    /// (`account_year`, key the year) or an employment (`employment`, key
+    /// its start date; the entry that started it).
+    pub async fn written_by(
+        &self,
+        part: RecordPart,
+        person_id: &str,
+        key: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let sql = match part {
+            RecordPart::Contribution => {
+                "SELECT seq FROM contribution WHERE person_id = $1 AND month = $2"
+            }
+            RecordPart::AccountYear => {
+                "SELECT seq FROM account_year WHERE person_id = $1 AND CAST(year AS TEXT) = $2"
+            }
+            RecordPart::Employment => {
+                "SELECT start_seq FROM employment WHERE person_id = $1 AND start_on = $2"
+            }
+        };
+        Ok(sqlx::query_scalar(sql)
+            .bind(person_id)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
     /// An employer's registered name.
     pub async fn employer_name(&self, credit_code: &str) -> Result<Option<String>, StoreError> {
         Ok(
@@ -249,4 +278,12 @@ impl Store {
             Ok((r.typed("month")?, r.typed("status")?, amounts_after(r)?))
         })
     }
+}
+
+/// A part of a person's record a correction names (see [`Store::written_by`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordPart {
+    Contribution,
+    AccountYear,
+    Employment,
 }

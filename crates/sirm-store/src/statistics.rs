@@ -175,7 +175,7 @@ impl Store {
             .map(|c| format!("c.{c}"))
             .collect();
         let all: Vec<&str> = all.iter().map(String::as_str).collect();
-        let arrears = "c.status <> 'paid' AND c.month < $3";
+        let arrears = "c.status = 'assessed' AND c.month < $3";
         let sql = format!(
             "SELECT c.month AS month, e.industry_class AS industry_class, \
                COUNT(*) AS persons, {} AS amount, \
@@ -264,7 +264,7 @@ impl Store {
         let sql = format!(
             "SELECT p.person_id AS person_id, p.birth_date AS birth_date, p.gender AS gender, \
                p.agency AS agency, COUNT(c.month) AS months, {} AS amount, \
-               SUM(CASE WHEN c.status <> 'paid' AND c.month < $3 THEN 1 ELSE 0 END) AS arrears_months, \
+               SUM(CASE WHEN c.status = 'assessed' AND c.month < $3 THEN 1 ELSE 0 END) AS arrears_months, \
                b.status AS benefit_status \
              FROM person p \
              LEFT JOIN contribution c ON c.person_id = p.person_id AND c.month >= $1 AND c.month <= $2 \

@@ -4,6 +4,7 @@
 
 mod collection;
 mod contractor;
+mod corrections;
 mod disclosure;
 mod extracts;
 mod identity;

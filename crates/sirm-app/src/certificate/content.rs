@@ -124,6 +124,7 @@ pub(super) async fn contribution_content(
                 "欠缴"
             }
             MonthStatus::Due => "应缴",
+            MonthStatus::Refunded => "已退费",
         };
         rows.push(vec![
             c.month.to_string(),

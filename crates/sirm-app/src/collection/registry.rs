@@ -10,7 +10,8 @@ use sirm_domain::access::Permission;
 
 use super::business::{
     self, accounts, benefits, contributions, corrections, disclosure, employment, extract,
-    payments, registration, rule_sets, subsidies, Business, DraftStream, Validated,
+    paid_months, payments, recomputations, registration, rule_sets, subsidies, Business,
+    DraftStream, Validated,
 };
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -152,6 +153,17 @@ registry! {
     /// A de-identified extract for a statistics user (Art 17), filed by
     /// the clerk on the statistics user's behalf.
     DisclosureExtract = "disclosure.extract" => extract::Extract,
+    /// A paid month's base raised: the difference and the late-payment
+    /// surcharge (补缴, maintenance officer, Art 11).
+    ContributionSupplement = "contribution.supplement" => paid_months::Supplement,
+    /// A paid month's base lowered, or the whole month refunded (退费, Art 11).
+    ContributionRefund = "contribution.refund" => paid_months::Refund,
+    /// An employment's period corrected (就业期间更正, Art 11).
+    EmploymentCorrect = "employment.correct" => recomputations::EmploymentCorrect,
+    /// A settled account year computed again after a correction (Art 11).
+    AccountRecompute = "account.recompute" => recomputations::AccountRecompute,
+    /// A granted benefit computed again from the corrected record (Art 11).
+    BenefitRecompute = "benefit.recompute" => recomputations::BenefitRecompute,
 }
 
 impl std::str::FromStr for BusinessType {
@@ -215,7 +227,12 @@ mod tests {
                 "employer.correct",
                 "contribution.correct",
                 "person.erase",
-                "rule_set.import"
+                "rule_set.import",
+                "contribution.supplement",
+                "contribution.refund",
+                "employment.correct",
+                "account.recompute",
+                "benefit.recompute"
             ]
         );
         assert_eq!(taker_of("no.such"), Permission::RecordCollect);

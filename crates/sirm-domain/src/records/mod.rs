@@ -76,6 +76,17 @@ pub mod kind {
     /// A prepared maintenance application taken (submitted as an
     /// application) or declined by a maintenance officer: ledger only.
     pub const APPLICATION_PREPARED_CLOSED: &str = "application.prepared_closed";
+    /// A paid month's supplementary payment (补缴): new figures, the
+    /// difference and the late-payment surcharge (Art 11).
+    pub const CONTRIBUTION_SUPPLEMENTED: &str = "contribution.supplemented";
+    /// A paid month's refund (退费), in part or whole (Art 11).
+    pub const CONTRIBUTION_REFUNDED: &str = "contribution.refunded";
+    /// An employment's period corrected (Art 11).
+    pub const EMPLOYMENT_CORRECTED: &str = "employment.corrected";
+    /// A settled account year recomputed after a correction (Art 11).
+    pub const ACCOUNT_RECOMPUTED: &str = "account.recomputed";
+    /// A granted benefit recomputed from the corrected record (Art 11).
+    pub const BENEFIT_RECOMPUTED: &str = "benefit.recomputed";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -533,9 +544,11 @@ impl PersonChangeDetails {
     }
 }
 
+mod corrections;
 mod disclosure;
 mod extract;
 mod rights;
+pub use corrections::*;
 pub use disclosure::*;
 pub use extract::*;
 pub use rights::*;

@@ -10,9 +10,10 @@
 //! a recomputation from other rounded outputs.
 //!
 //! The statutory figures — durations, leave days, grade tables, the 20 %/8 %
-//! of flexible employment, the 12 % of a transfer, the 0.05 % a day of the
-//! surcharge — are national law and stand here as constants with their
-//! source; regional figures (the unemployment benefit, the maternity
+//! of flexible employment, the 12 % of a transfer — are national law and
+//! stand here as constants with their source; the surcharge's 0.05 % a day
+//! is the national rule set's `late_surcharge_rate` (a region may not
+//! change it, but a later law would be a new version, not a release); regional figures (the unemployment benefit, the maternity
 //! extension, the minimum wage, the adjustment) come from the rule set's
 //! [`BenefitParams`](super::ruleset::BenefitParams) or the input.
 
@@ -443,29 +444,41 @@ pub fn pension_transfer(
     })
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LateSurcharge {
     /// Calendar days from the due date to the payment date (0 if not late).
     pub days: u32,
-    /// 0.0005 a day (社会保险法 Art 86).
+    /// The rule set's `late_surcharge_rate` (national 0.0005 a day,
+    /// 社会保险法 Art 86).
     pub daily_rate: Decimal,
     pub surcharge: Decimal,
     pub total: Decimal,
 }
 
+/// The day a person-month's contributions are due: the last day of the
+/// month they are for (a month unpaid when the next begins is in arrears,
+/// `sirm_app::rights::in_arrears`).
+pub fn contribution_due_on(month: Month) -> NaiveDate {
+    month.last_day()
+}
+
+/// 滞纳金: `daily_rate` × overdue amount per calendar day from `due` to
+/// `paid` (RULES.md "Late-payment surcharge").
 pub fn late_surcharge(
     amount: RoundingRule,
+    daily_rate: Decimal,
     overdue: Decimal,
     due: NaiveDate,
     paid: NaiveDate,
 ) -> Result<LateSurcharge, RuleError> {
     nonneg(overdue, "amount")?;
+    nonneg(daily_rate, "daily_rate")?;
     let days = u32::try_from((paid - due).num_days().max(0)).unwrap_or(u32::MAX);
-    let rate = Decimal::new(5, 4);
-    let surcharge = amount.apply(overdue * rate * Decimal::from(days));
+    let surcharge = amount.apply(overdue * daily_rate * Decimal::from(days));
     Ok(LateSurcharge {
         days,
-        daily_rate: rate,
+        daily_rate,
         surcharge,
         total: amount.apply(overdue) + surcharge,
     })
@@ -644,13 +657,63 @@ mod tests {
         let twice = [(m("2000-01"), d("1")), (m("2000-01"), d("2"))];
         assert!(pension_transfer(FEN, d("0"), &twice).is_err());
         // 2026-01-15 → 2026-03-01: 16 + 28 + 1 = 45 days; 10000 × 0.0005 × 45 = 225.
-        let s = late_surcharge(FEN, d("10000"), day("2026-01-15"), day("2026-03-01")).unwrap();
+        let s = late_surcharge(
+            FEN,
+            d("0.0005"),
+            d("10000"),
+            day("2026-01-15"),
+            day("2026-03-01"),
+        )
+        .unwrap();
         assert_eq!(
             (s.days, s.surcharge, s.total),
             (45, d("225.00"), d("10225.00"))
         );
         // Paid early or on the day: nothing.
-        let s = late_surcharge(FEN, d("10000"), day("2026-01-15"), day("2026-01-10")).unwrap();
+        let s = late_surcharge(
+            FEN,
+            d("0.0005"),
+            d("10000"),
+            day("2026-01-15"),
+            day("2026-01-10"),
+        )
+        .unwrap();
         assert_eq!((s.days, s.surcharge), (0, d("0.00")));
+    }
+
+    /// docs/rules.md's 补缴 example: 2025-03 due on its last day, the
+    /// difference 375.00 paid on 2025-06-09: 30 + 31 + 9 = 70 days;
+    /// 375 × 0.0005 × 70 = 13.125 → 13.13 (half up). The rate is the
+    /// national rule set's figure, which every region inherits.
+    #[test]
+    fn supplementary_payment_example() {
+        let due = contribution_due_on(Month::parse("2025-03").unwrap());
+        assert_eq!(due, day("2025-03-31"));
+        let rate = crate::rules::builtin::rule_book()
+            .unwrap()
+            .by_region("110105")
+            .unwrap()
+            .year(2025)
+            .unwrap()
+            .benefits
+            .late_surcharge_rate;
+        assert_eq!(rate, Some(d("0.0005")));
+        let s = late_surcharge(FEN, d("0.0005"), d("375.00"), due, day("2025-06-09")).unwrap();
+        assert_eq!((s.days, s.surcharge), (70, d("13.13")));
+        assert!(late_surcharge(FEN, d("-0.0005"), d("1"), due, due).is_err());
+        // `sirm calc late-surcharge`: the national rate unless the input
+        // gives one (375 × 0.001 × 70 = 26.25).
+        let book = crate::rules::builtin::rule_book().unwrap();
+        let mut input = serde_json::json!({"amount": "375.00", "due_date": "2025-03-31", "paid_date": "2025-06-09"});
+        let out =
+            crate::rules::calc::calc(&book, "late-surcharge", &input, day("2026-01-01")).unwrap();
+        assert_eq!(
+            (&out["daily_rate"], &out["surcharge"]),
+            (&serde_json::json!("0.0005"), &serde_json::json!("13.13"))
+        );
+        input["daily_rate"] = serde_json::json!("0.001");
+        let out =
+            crate::rules::calc::calc(&book, "late-surcharge", &input, day("2026-01-01")).unwrap();
+        assert_eq!(out["surcharge"], serde_json::json!("26.25"));
     }
 }

@@ -178,12 +178,19 @@ pub(super) fn compute(rule: &str, o: &Obj<'_>, p: &Params) -> Option<Result<Valu
             )?))
         })(),
         "late-surcharge" => (|| {
-            check_keys(o, &["amount", "due_date", "paid_date"])?;
+            check_keys(o, &["amount", "due_date", "paid_date", "daily_rate"])?;
             let overdue = o.dec("amount")?;
             let due = date(o, "due_date")?;
             let paid = date(o, "paid_date")?;
+            let rate = figure(
+                o,
+                "daily_rate",
+                b.late_surcharge_rate,
+                p,
+                "late_surcharge_rate",
+            )?;
             Ok(to_value(benefits::late_surcharge(
-                amount, overdue, due, paid,
+                amount, rate, overdue, due, paid,
             )?))
         })(),
         _ => return None,

@@ -116,7 +116,7 @@ proptest! {
         prop_assert_eq!(t.account_transfer, fen(balance));
         let due = chrono::NaiveDate::from_ymd_opt(2025, 1, 15).unwrap();
         let paid = due + chrono::Duration::days(late);
-        let s = benefits::late_surcharge(FEN, overdue, due, paid).unwrap();
+        let s = benefits::late_surcharge(FEN, Decimal::new(5, 4), overdue, due, paid).unwrap();
         let days = late.max(0);
         prop_assert_eq!(i64::from(s.days), days);
         prop_assert_eq!(s.surcharge, fen(overdue * Decimal::new(5, 4) * Decimal::from(days)));

@@ -23,6 +23,7 @@ use sqlx::AnyConnection;
 
 use crate::StoreError;
 
+mod corrections;
 mod disclosure;
 mod registry;
 mod rights;
@@ -75,7 +76,9 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::ACCOUNT_AGREEMENT => payload::<records::ConfidentialityAgreement>(entry).map(drop),
         kind::APPLICATION_PREPARED => payload::<records::ApplicationPrepared>(entry).map(drop),
         kind::APPLICATION_PREPARED_CLOSED => payload::<records::PreparedClosed>(entry).map(drop),
-        _ => disclosure::check(entry).unwrap_or(Ok(())),
+        _ => corrections::check(entry)
+            .or_else(|| disclosure::check(entry))
+            .unwrap_or(Ok(())),
     }
 }
 
@@ -156,6 +159,9 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
         return Ok(());
     }
     if disclosure::apply(conn, entry).await? {
+        return Ok(());
+    }
+    if corrections::apply(conn, entry).await? {
         return Ok(());
     }
     rights::apply(conn, entry).await?;

@@ -3,7 +3,7 @@
 //! set that produced it. Which sections appear is the caller's decision
 //! (the query configuration), passed as [`Sections`].
 
-use sirm_app::rights::{current_month, MonthStatus, RightsRecord};
+use sirm_app::rights::{current_month, CorrectedPart, MonthStatus, RightsRecord};
 use sirm_domain::rules::Month;
 use sirm_domain::status::ContributionStatus;
 
@@ -63,6 +63,7 @@ pub fn contribution_status_label(month: Month, status: ContributionStatus) -> Ma
         MonthStatus::Paid => t("已到账", "paid"),
         MonthStatus::Arrears => t("欠费", "in arrears"),
         MonthStatus::Due => t("已核定待缴", "assessed, due"),
+        MonthStatus::Refunded => t("已退费", "refunded"),
     }
 }
 
@@ -74,7 +75,82 @@ pub fn rights(r: &RightsRecord, s: Sections) -> Markup {
         @if s.contributions { (contributions(r)) }
         @if s.account { (account(r)) }
         @if s.benefit { (benefit(r)) }
+        (corrections(r, s))
     }
+}
+
+/// The corrections of the record's parts shown (更正记录): what each
+/// corrected, the figure before → after, why and how.
+fn corrections(r: &RightsRecord, s: Sections) -> Markup {
+    use CorrectedPart as P;
+    let notes: Vec<_> = r
+        .corrections
+        .iter()
+        .filter(|n| match n.part {
+            P::Contributions => s.contributions,
+            P::Employment => s.employment,
+            P::Account => s.account,
+            P::Benefit => s.benefit,
+        })
+        .collect();
+    if notes.is_empty() {
+        return html! {};
+    }
+    let what = |kind: &str| match kind {
+        "contribution.supplemented" => t("补缴：缴费基数", "Supplementary payment: base"),
+        "contribution.refunded" => t("退费：缴费基数", "Refund: base"),
+        "employment.corrected" => t("就业期间更正", "Employment period corrected"),
+        "account.recomputed" => t(
+            "个人账户重新结算：年末余额",
+            "Account year recomputed: closing balance",
+        ),
+        "benefit.recomputed" => t(
+            "待遇重新核定：月养老金",
+            "Benefit recomputed: monthly pension",
+        ),
+        other => text(other),
+    };
+    html! {
+        h2 { (t("更正记录", "Corrections")) }
+        (table(
+            "corrections",
+            &[
+                ("更正项目", "What"),
+                ("对象", "Of"),
+                ("更正前 → 更正后", "Before → after"),
+                ("差额", "Difference"),
+                ("滞纳金", "Surcharge"),
+                ("原因", "Reason"),
+                ("处理方法", "Method"),
+                ("更正条目 / 原条目", "Entry / corrects"),
+            ],
+            notes
+                .iter()
+                .map(|n| {
+                    vec![
+                        what(&n.kind),
+                        text(if n.target == "benefit" { "—" } else { n.target.as_str() }),
+                        html! { span.corrected { (n.before) " → " (n.after) } },
+                        text(n.difference.map(|d| d.to_string()).unwrap_or_default()),
+                        text(n.surcharge.map(|d| d.to_string()).unwrap_or_default()),
+                        text(&n.reason),
+                        text(&n.method),
+                        text(format!("#{} / #{}", n.seq, n.corrects)),
+                    ]
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// "已更正" beside what a correction changed: a month (补缴, 退费) or an
+/// account year (重新结算).
+fn corrected_mark(r: &RightsRecord, part: CorrectedPart, target: &str) -> Markup {
+    let corrected = r
+        .corrections
+        .iter()
+        .any(|n| n.part == part && n.target == target);
+    html! { @if corrected { " " span.corrected { (t("已更正", "corrected")) } } }
 }
 
 fn registration(r: &RightsRecord) -> Markup {
@@ -144,7 +220,7 @@ fn contributions(r: &RightsRecord) -> Markup {
                 text(c.unemployment_employee),
                 text(c.work_injury_employer),
                 text(c.account_credit),
-                contribution_status_label(c.month, c.status),
+                html! { (contribution_status_label(c.month, c.status)) (corrected_mark(r, CorrectedPart::Contributions, &c.month.to_string())) },
                 text(&c.rule_set),
             ]
         })
@@ -227,7 +303,7 @@ fn account(r: &RightsRecord) -> Markup {
                 .iter()
                 .map(|y| {
                     vec![
-                        html! { (y.year) },
+                        html! { (y.year) (corrected_mark(r, CorrectedPart::Account, &y.year.to_string())) },
                         text(y.opening_balance),
                         text(y.credits),
                         text(y.rate),

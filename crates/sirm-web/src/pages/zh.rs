@@ -121,6 +121,13 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::NotFoundGrant => "未找到该查询授权（不存在、不属于您，或所查人员不在授权范围内）",
         RuleId::NotFoundReport => "未找到该统计报表",
         RuleId::NotFoundPrepared => "未找到该预填维护业务",
+        RuleId::CorrectionNotPaid => "拒绝：补缴、退费只适用于已到账的月份；未到账的月份请办理缴费记录更正",
+        RuleId::CorrectionBaseUnchanged => "拒绝：更正后的缴费基数与原缴费基数相同",
+        RuleId::CorrectionBaseDirection => "拒绝：补缴须提高缴费基数，退费须降低缴费基数",
+        RuleId::CorrectionBaseBounds => "拒绝：缴费基数须为整数元，且在该年度缴费基数上下限之内",
+        RuleId::CorrectionNotSettled => "拒绝：该年度个人账户尚未结算，无需重新结算",
+        RuleId::CorrectionNoChange => "拒绝：按更正后的记录重新计算，结果没有变化",
+        RuleId::CorrectionPeriod => "拒绝：更正后的就业期间与该人员的其他就业记录重叠，或晚于今天",
     }
 }
 

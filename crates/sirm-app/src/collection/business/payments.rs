@@ -212,9 +212,18 @@ async fn payment_drafts(
                 "the entry does not match its recorded leaf hash".into(),
             ));
         }
-        let granted: records::BenefitGranted = (entry.kind == kind::BENEFIT_GRANTED
-            && entry.subject == subject)
-            .then(|| serde_json::from_str(&entry.payload).ok())
+        // The grant in force: a `benefit.granted` entry, or a
+        // `benefit.recomputed` one (待遇重新核定) with the grant it computed.
+        let granted: records::BenefitGranted = (entry.subject == subject)
+            .then(|| match entry.kind.as_str() {
+                kind::BENEFIT_GRANTED => serde_json::from_str(&entry.payload).ok(),
+                kind::BENEFIT_RECOMPUTED => {
+                    serde_json::from_str::<records::BenefitRecomputed>(&entry.payload)
+                        .ok()
+                        .map(|r| r.granted)
+                }
+                _ => None,
+            })
             .flatten()
             .filter(|g: &records::BenefitGranted| g.id == id)
             .ok_or_else(|| refuse("the entry is not this person's benefit.granted".into()))?;

@@ -179,6 +179,9 @@ pub struct BenefitParams {
     /// The previous year's national urban per-capita disposable income.
     pub national_disposable_income: Option<Decimal>,
     pub pension_adjustment: Option<PensionAdjustment>,
+    /// 滞纳金: the late-payment surcharge per calendar day, a fraction of
+    /// the overdue amount (national 0.0005, 社会保险法 Art 86).
+    pub late_surcharge_rate: Option<Decimal>,
 }
 
 impl BenefitParams {
@@ -196,6 +199,7 @@ impl BenefitParams {
                 .pension_adjustment
                 .clone()
                 .or_else(|| self.pension_adjustment.clone()),
+            late_surcharge_rate: over.late_surcharge_rate.or(self.late_surcharge_rate),
         }
     }
 }

@@ -189,6 +189,7 @@ impl Layer {
                 maternity_extra_days: d.maternity_extra_days.map(IntIn::u32),
                 min_wage: d.min_wage.map(|p| p.0),
                 national_disposable_income: d.national_disposable_income.map(|p| p.0),
+                late_surcharge_rate: d.late_surcharge_rate.map(|r| r.0),
                 pension_adjustment: d.pension_adjustment.as_ref().map(|a| PensionAdjustment {
                     fixed: a.fixed.map(|x| x.0).unwrap_or_default(),
                     percent: a.percent.map(|x| x.0).unwrap_or_default(),

@@ -158,6 +158,8 @@ pub(super) struct LayerDoc {
     pub national_disposable_income: Option<Positive>,
     /// The yearly pension adjustment (养老金调整) of this year.
     pub pension_adjustment: Option<AdjustmentDoc>,
+    /// 滞纳金: the late-payment surcharge per day (national 0.0005).
+    pub late_surcharge_rate: Option<ContributionRate>,
 }
 
 /// `pension_adjustment` of a layer: absent parts count nothing.
@@ -197,6 +199,7 @@ pub(super) struct ParamsDoc {
     min_wage: Option<Positive>,
     national_disposable_income: Option<Positive>,
     pension_adjustment: Option<AdjustmentDoc>,
+    late_surcharge_rate: Option<ContributionRate>,
     rounding: Option<IgnoredAny>,
     crediting_rates: Option<IgnoredAny>,
     retirement: Option<IgnoredAny>,
@@ -217,6 +220,7 @@ pub(super) const LAYER_KEYS: &[&str] = &[
     "min_wage",
     "national_disposable_income",
     "pension_adjustment",
+    "late_surcharge_rate",
 ];
 
 /// `rates` of a layer.

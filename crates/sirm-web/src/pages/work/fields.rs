@@ -37,6 +37,13 @@ const CORRECTION_REASON: F = F::new(
     Text,
 );
 
+const METHOD: F = F::new(
+    "method",
+    "处理方法（如：补缴差额及滞纳金）",
+    "Handling method (e.g. difference and surcharge collected)",
+    Text,
+);
+
 /// A form's fields as a `'static` slice (a `const` item, since field
 /// constructors are `const fn`s and are not promoted by themselves).
 macro_rules! form {
@@ -330,6 +337,45 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
             F::new("paid_on", "到账日期", "Received on", PastDate),
             F::new("amount", "到账金额（元）", "Amount received (yuan)", Text),
         ],
+        BusinessType::ContributionSupplement => form![
+            RESIDENT_ID,
+            MONTH_DUE,
+            F::new("base", "更正后缴费基数（元，整数）", "Corrected base (whole yuan)", Text),
+            F::new("paid_on", "补缴到账日期", "Supplementary payment received on", PastDate),
+            CORRECTION_REASON,
+            METHOD,
+        ],
+        BusinessType::ContributionRefund => form![
+            RESIDENT_ID,
+            MONTH_DUE,
+            F::new(
+                "base",
+                "更正后缴费基数（元，整数；空：全额退费）",
+                "Corrected base (whole yuan; blank: refund the whole month)",
+                Text,
+            )
+            .optional(),
+            F::new("refunded_on", "退费日期", "Refunded on", PastDate),
+            CORRECTION_REASON,
+            METHOD,
+        ],
+        BusinessType::EmploymentCorrect => form![
+            RESIDENT_ID,
+            EMPLOYER_CODE,
+            F::new("start_on", "原就业开始日期", "Start date on record", PastDate),
+            F::new("new_start_on", "更正后开始日期", "Corrected start date", PastDate),
+            F::new("new_end_on", "更正后终止日期（空：在职）", "Corrected end date (blank: still employed)", PastDate)
+                .optional(),
+            CORRECTION_REASON,
+            METHOD,
+        ],
+        BusinessType::AccountRecompute => form![
+            RESIDENT_ID,
+            F::new("year", "重新结算年度", "Year", Number),
+            CORRECTION_REASON,
+            METHOD,
+        ],
+        BusinessType::BenefitRecompute => form![RESIDENT_ID, CORRECTION_REASON, METHOD],
     }
 }
 

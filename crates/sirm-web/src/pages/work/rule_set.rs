@@ -41,6 +41,7 @@ pub(super) fn key_zh(key: &str) -> String {
             ["maternity_extra_days"] => "产假地方延长天数".into(),
             ["min_wage"] => "最低工资标准".into(),
             ["national_disposable_income"] => "上年度全国城镇居民人均可支配收入".into(),
+            ["late_surcharge_rate"] => "滞纳金日费率".into(),
             ["pension_adjustment", "fixed"] => "养老金调整 定额调整".into(),
             ["pension_adjustment", "percent"] => "养老金调整 挂钩调整比例".into(),
             ["pension_adjustment", "per_year"] => "养老金调整 每缴费年限增加额".into(),
