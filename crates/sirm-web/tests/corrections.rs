@@ -106,14 +106,33 @@ impl Chain {
         }
         let (s, log) = self.query.get("/api/v1/maintenance-log").await;
         assert_eq!(s, StatusCode::OK, "{log}");
-        let rows: Vec<&Value> = log
+        let rows: Vec<&Value> = log["entries"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|r| r["application"] == id.as_str())
             .collect();
         assert!(!rows.is_empty(), "{log}");
-        Ok(serde_json::from_str(rows[0]["payload"].as_str().unwrap()).unwrap())
+        // The maintenance log (Art 12) shows the values before beside the
+        // entry, its reason and its handling method.
+        let (row, after) = (rows[0], &rows[0]["after"]);
+        if after.get("method").is_some() {
+            assert_eq!(row["before"], after["before"], "{row}");
+            assert_eq!(row["method"], after["method"], "{row}");
+            assert_eq!(row["reason"], after["reason"], "{row}");
+        }
+        if !after["corrects"].is_null() {
+            let want = format!("corrects:{}", after["corrects"]);
+            assert!(
+                row["origin"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|o| *o == want.as_str()),
+                "{row}"
+            );
+        }
+        Ok(after.clone())
     }
 
     /// A refusal by `rule` naming `field`, with nothing appended.

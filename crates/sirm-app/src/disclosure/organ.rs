@@ -199,7 +199,9 @@ impl Sirm {
             ));
         }
         let basis = req.basis.trim();
-        records::check_text("basis", basis, 400).map_err(AppError::invalid_record)?;
+        if !basis.is_empty() {
+            records::check_text("basis", basis, 400).map_err(AppError::invalid_record)?;
+        }
         if !names_law_and_article(basis, &scope.bases) {
             return Err(AppError::Forbidden {
                 rule: RuleId::DisclosureBasis,
