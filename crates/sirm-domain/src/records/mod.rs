@@ -67,6 +67,12 @@ pub mod kind {
     /// A de-identified extract released to a statistics user (Art 17):
     /// the request, its row count and SHA-256.
     pub const DISCLOSURE_EXTRACT: &str = "disclosure.extract";
+    /// A written objection to items of a record (异议核查, Art 16).
+    pub const OBJECTION_FILED: &str = "objection.filed";
+    /// An objection linked to the correction application that puts it right.
+    pub const OBJECTION_LINKED: &str = "objection.linked";
+    /// An objection answered in writing: no error found, the reasons given.
+    pub const OBJECTION_ANSWERED: &str = "objection.answered";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -526,9 +532,11 @@ impl PersonChangeDetails {
 
 mod disclosure;
 mod extract;
+mod objection;
 mod rights;
 pub use disclosure::*;
 pub use extract::*;
+pub use objection::*;
 pub use rights::*;
 
 #[cfg(test)]
