@@ -24,6 +24,7 @@ use sqlx::AnyConnection;
 use crate::StoreError;
 
 mod disclosure;
+mod objection;
 mod registry;
 mod rights;
 mod state;
@@ -72,7 +73,9 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::APPLICATION_DECIDED => payload::<ApplicationDecided>(entry).map(drop),
         kind::APPLICATION_WITHDRAWN => payload::<ApplicationWithdrawn>(entry).map(drop),
         kind::DISCLOSURE_EXTRACT => payload::<records::ExtractReleased>(entry).map(drop),
-        _ => disclosure::check(entry).unwrap_or(Ok(())),
+        _ => disclosure::check(entry)
+            .or_else(|| objection::check(entry))
+            .unwrap_or(Ok(())),
     }
 }
 
@@ -155,6 +158,10 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
     if disclosure::apply(conn, entry).await? {
         return Ok(());
     }
+    if objection::apply(conn, entry).await? {
+        return Ok(());
+    }
     rights::apply(conn, entry).await?;
+    objection::follow_application(conn, entry).await?;
     Ok(())
 }
