@@ -21,7 +21,7 @@ mod officer;
 mod view;
 
 pub use officer::{ObjectionReport, QueueRow, ReportRow};
-pub use view::{ObjectionDetail, ObjectionView};
+pub use view::{status_zh, ObjectionDetail, ObjectionView};
 
 use rand::RngCore;
 use sirm_domain::access::Permission;
