@@ -845,8 +845,7 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(pages::objections::letter_pdf),
         ),
         (
-            spec(p.clone(), "/api/v1/objections", AnyPerm(OBJECTORS), Api)
-                .body(B::Application),
+            spec(p.clone(), "/api/v1/objections", AnyPerm(OBJECTORS), Api).body(B::Application),
             post(pages::objections::file_api),
         ),
         (
@@ -867,7 +866,12 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(pages::objections::work::queue),
         ),
         (
-            spec(g.clone(), "/objections/{number}", Perm(P::RecordMaintain), Page),
+            spec(
+                g.clone(),
+                "/objections/{number}",
+                Perm(P::RecordMaintain),
+                Page,
+            ),
             get(pages::objections::work::detail),
         ),
         (
@@ -916,15 +920,30 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(pages::objections::work::answer_api),
         ),
         (
-            spec(g.clone(), "/api/v1/objection-queue", Perm(P::RecordMaintain), Api),
+            spec(
+                g.clone(),
+                "/api/v1/objection-queue",
+                Perm(P::RecordMaintain),
+                Api,
+            ),
             get(pages::objections::work::queue_api),
         ),
         (
-            spec(g.clone(), "/api/v1/objection-report", Perm(P::RecordMaintain), Api),
+            spec(
+                g.clone(),
+                "/api/v1/objection-report",
+                Perm(P::RecordMaintain),
+                Api,
+            ),
             get(pages::objections::work::report_api),
         ),
         (
-            spec(g.clone(), "/objection-report", Perm(P::RecordMaintain), Page),
+            spec(
+                g.clone(),
+                "/objection-report",
+                Perm(P::RecordMaintain),
+                Page,
+            ),
             get(pages::objections::work::report),
         ),
         (

@@ -53,7 +53,12 @@ struct MaterialIn<'a> {
 
 /// Base64 decoded in pieces into the archive's scratch file (memory holds
 /// one piece, not the material).
-pub(crate) async fn decode_into(name: &str, text: &str, out: &mut Incoming, max: u64) -> Result<(), ApiError> {
+pub(crate) async fn decode_into(
+    name: &str,
+    text: &str,
+    out: &mut Incoming,
+    max: u64,
+) -> Result<(), ApiError> {
     const PIECE: usize = 64 * 1024; // a multiple of 4
     let text = text.trim().as_bytes();
     if (text.len() as u64 / 4).saturating_mul(3) > max {

@@ -48,6 +48,15 @@ pub(super) async fn object_level_access(engine: Engine) {
         "GET /statistics/reports/{report}",
         "GET /statistics/reports/{report}/export.csv",
         "GET /api/v1/statistics/reports/{report}",
+        "GET /my/objections/{number}",
+        "GET /my/objections/{number}/letter.pdf",
+        "GET /api/v1/objections/{number}",
+        "GET /objections/{number}",
+        "POST /objections/{number}/link",
+        "POST /objections/{number}/answer",
+        "GET /objections/{number}/evidence/{sha256}",
+        "POST /api/v1/objections/{number}/link",
+        "POST /api/v1/objections/{number}/answer",
     ];
     expected.sort();
     assert_eq!(with_ids, expected);

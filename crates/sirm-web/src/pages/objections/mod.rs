@@ -31,7 +31,11 @@ const FORM_ITEMS: usize = 3;
 const KINDS: &[(&str, &str, &str)] = &[
     ("contribution_month", "某月缴费记录", "月份 YYYY-MM"),
     ("employment", "就业期间", "单位统一社会信用代码"),
-    ("registration_field", "登记信息", "字段（姓名、地址、联系电话…）"),
+    (
+        "registration_field",
+        "登记信息",
+        "字段（姓名、地址、联系电话…）",
+    ),
     ("benefit_payment", "某月待遇支付", "月份 YYYY-MM"),
 ];
 
@@ -72,14 +76,22 @@ fn form_item(form: &Map<String, Value>, n: usize) -> Result<Option<ObjectionItem
 }
 
 /// The filing a portal form describes.
-fn filing_of(form: &Map<String, Value>, evidence: Vec<Material>) -> Result<ObjectionFiling, ApiError> {
+fn filing_of(
+    form: &Map<String, Value>,
+    evidence: Vec<Material>,
+) -> Result<ObjectionFiling, ApiError> {
     let mut items = Vec::new();
     for n in 1..=FORM_ITEMS {
         if let Some(i) = form_item(form, n)? {
             items.push(i);
         }
     }
-    let text = |k: &str| form.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let text = |k: &str| {
+        form.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     Ok(ObjectionFiling {
         id: Some(text("id")).filter(|s| !s.trim().is_empty()),
         items,
@@ -150,7 +162,10 @@ fn form_html(c: &Caller, delegate: bool) -> Markup {
 async fn list_page(st: &AppState, c: &Caller, error: Option<&ApiError>) -> Response {
     let own = c.principal.person_id.is_some();
     let list = if own {
-        st.sirm.my_objections(&c.principal, None).await.unwrap_or_default()
+        st.sirm
+            .my_objections(&c.principal, None)
+            .await
+            .unwrap_or_default()
     } else {
         Vec::new()
     };
@@ -173,7 +188,10 @@ async fn list_page(st: &AppState, c: &Caller, error: Option<&ApiError>) -> Respo
 }
 
 /// `GET /my/objections`
-pub async fn my_objections(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
+pub async fn my_objections(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+) -> Response {
     list_page(&st, &c, None).await
 }
 
@@ -188,7 +206,11 @@ pub async fn file_form(
         return list_page(&st, &c, Some(&e)).await;
     }
     let done = match filing_of(&form, evidence) {
-        Ok(f) => st.sirm.file_objection(&c.principal, f).await.map_err(ApiError::from),
+        Ok(f) => st
+            .sirm
+            .file_objection(&c.principal, f)
+            .await
+            .map_err(ApiError::from),
         Err(e) => Err(e),
     };
     match done {

@@ -52,7 +52,12 @@ pub async fn queue(State(st): State<AppState>, Extension(c): Extension<Caller>) 
     )
 }
 
-async fn detail_page(st: &AppState, c: &Caller, number: &str, error: Option<&ApiError>) -> Response {
+async fn detail_page(
+    st: &AppState,
+    c: &Caller,
+    number: &str,
+    error: Option<&ApiError>,
+) -> Response {
     let d = match st.sirm.objection_detail(&c.principal, number).await {
         Ok(d) => d,
         Err(e) => return crate::pages::error_page(e.into()),
@@ -125,7 +130,11 @@ pub async fn link_form(
     Path(number): Path<String>,
     Form(f): Form<LinkBody>,
 ) -> Response {
-    match st.sirm.link_objection(&c.principal, &number, &f.application).await {
+    match st
+        .sirm
+        .link_objection(&c.principal, &number, &f.application)
+        .await
+    {
         Ok(()) => Redirect::to(&format!("/objections/{number}")).into_response(),
         Err(e) => detail_page(&st, &c, &number, Some(&e.into())).await,
     }
@@ -186,16 +195,29 @@ pub async fn evidence(
     Extension(c): Extension<Caller>,
     Path((number, sha)): Path<(String, String)>,
 ) -> Response {
-    match st.sirm.objection_evidence(&c.principal, &number, &sha).await {
+    match st
+        .sirm
+        .objection_evidence(&c.principal, &number, &sha)
+        .await
+    {
         Ok((e, bytes)) => {
             let mut r = Response::new(Body::from(bytes));
             let h = r.headers_mut();
             if let Ok(v) = HeaderValue::from_str(&e.media_type) {
                 h.insert(header::CONTENT_TYPE, v);
             }
-            h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline"));
-            h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+            h.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("inline"),
+            );
+            h.insert(
+                "x-content-type-options",
+                HeaderValue::from_static("nosniff"),
+            );
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            );
             r
         }
         Err(e) => crate::pages::error_page(e.into()),
