@@ -849,7 +849,12 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(pages::objections::file_api),
         ),
         (
-            spec(g.clone(), "/api/v1/my/objections", AnyPerm(OWN), Api),
+            spec(
+                g.clone(),
+                "/api/v1/my/objections",
+                Perm(P::OwnRecordRead),
+                Api,
+            ),
             get(pages::objections::list_api),
         ),
         (
