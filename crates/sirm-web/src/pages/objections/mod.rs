@@ -20,10 +20,18 @@ use sirm_app::objections::{ObjectionDetail, ObjectionFiling, ObjectionView, REGI
 use sirm_domain::records::{Material, ObjectionItem};
 use sirm_domain::RuleId;
 
-use super::ui::{csrf, error_notice, head_cells, page, t};
+use super::ui::{csrf, field_error_notice, head_cells, page, t};
 use crate::error::ApiError;
 use crate::routes::Caller;
 use crate::AppState;
+
+/// The form's fields by name, for an error naming one.
+const LABELS: &[(&str, &str)] = &[
+    ("items", "有异议的记录项目"),
+    ("evidence", "证明材料"),
+    ("statement", "异议内容"),
+    ("id", "委托人公民身份号码"),
+];
 
 /// Item rows the portal form offers.
 const FORM_ITEMS: usize = 3;
@@ -176,7 +184,7 @@ async fn list_page(st: &AppState, c: &Caller, error: Option<&ApiError>) -> Respo
             h1 { (t("权益记录异议核查", "Objections to my record")) }
             p.en { (t("对本人社会保险个人权益记录有异议的，可以提出书面核查申请并提供证明材料（《社会保险个人权益记录管理办法》第十六条）。经办机构复核后，确有错误的予以更正，否则书面答复理由。",
                 "If you think your record is wrong, file a written objection with evidence (Art 16). The agency re-checks it: an error is corrected, otherwise you get a written answer with the reasons.")) }
-            @if let Some(e) = error { (error_notice(e)) }
+            @if let Some(e) = error { (field_error_notice(e, LABELS)) }
             @if own { (list_html(&list)) }
             (form_html(c, !own))
         },
