@@ -240,7 +240,7 @@ impl Sirm {
                 items: items.len(),
             });
         }
-        rows.sort_by(|a, b| b.age_working_days.cmp(&a.age_working_days));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.age_working_days));
         let by_result = [
             ObjectionStatus::Open,
             ObjectionStatus::InCorrection,
