@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, login, logout, submit, goto, shot, writeScanPdf } from './lib.mjs';
+import { launch, newPage, login, logout, submit, goto, shot, writeScanPdf, BASE } from './lib.mjs';
 
 let browser;
 before(async () => {
@@ -68,7 +68,7 @@ test('a citizen files an objection in the portal and is told the outcome', async
   assert.match(await page.innerText('#status'), /已书面答复/);
   const verify = await page.locator('#letter a[href^="/verify/"]').getAttribute('href');
   const pdfHref = await page.locator('#letter a.download').getAttribute('href');
-  const res = await page.request.get(pdfHref);
+  const res = await page.request.get(`${BASE}${pdfHref}`);
   assert.equal(res.status(), 200);
   assert.equal(res.headers()['content-type'], 'application/pdf');
   const anon = await newPage(browser);
