@@ -538,7 +538,7 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(
                 p.clone(),
                 "/applications/{id}/resubmit",
-                Perm(P::RecordCollect),
+                AnyPerm(TAKING),
                 Page,
             )
             .body(B::Application),
@@ -548,7 +548,7 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(
                 p.clone(),
                 "/applications/{id}/withdraw",
-                Perm(P::RecordCollect),
+                AnyPerm(TAKING),
                 Page,
             ),
             post(work::withdraw),

@@ -466,7 +466,80 @@ async fn employers_and_the_counter_object_within_their_capacity(engine: Engine) 
     assert!(kit.sirm.verify(vec![]).await.unwrap().is_intact());
 }
 
+/// A correction returned by a reviewer stays with the officer (the
+/// objection stays in correction); withdrawn, the objection is open again
+/// and can be answered in writing instead.
+async fn a_withdrawn_correction_reopens_the_objection(engine: Engine) {
+    let kit = TestApp::start(Options::new(engine).persons(10).history()).await;
+    let citizen_id = id_of(&kit, "citizen").await;
+    let citizen = kit.login("citizen").await;
+    let (s, v) = citizen
+        .post(
+            "/api/v1/objections",
+            json!({"items": [{"kind": "registration_field", "field": "address"}],
+                   "statement": "地址登记有误", "evidence": evidence()}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let number = v["number"].as_str().unwrap().to_string();
+    let officer = kit.login("maintainer").await;
+    let fix = json!({"id": citizen_id, "effective_on": "2025-06-01",
+                     "reason": "异议核查：地址登记有误", "address": "北京市朝阳区更正路1号"});
+    let (s, v) = officer
+        .post(
+            "/api/v1/applications",
+            json!({"business_type": "person.correct", "data": fix, "materials": evidence()}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let app_id = v["application_id"].as_str().unwrap().to_string();
+    let (s, v) = officer
+        .post(
+            &format!("/api/v1/objections/{number}/link"),
+            json!({"application": app_id}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Returned by the reviewer: still in correction, with the officer.
+    let reviewer = kit.login("reviewer").await;
+    let (s, v) = reviewer
+        .post(
+            &format!("/api/v1/applications/{app_id}/decision"),
+            json!({"stage": "review", "approve": false, "reason": "证明材料不足"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(status_of(&citizen, &number).await, "in_correction");
+    let (_, d) = citizen.get(&format!("/api/v1/objections/{number}")).await;
+    assert_eq!(d["application_status"], "returned", "{d}");
+    // Withdrawn by the officer: open again, unlinked; then answered.
+    let r = officer
+        .form(
+            &format!("/applications/{app_id}/withdraw"),
+            &[("reason", "改为书面答复")],
+        )
+        .await;
+    assert!(
+        r.status().is_redirection() || r.status().is_success(),
+        "{}",
+        r.status()
+    );
+    assert_eq!(status_of(&citizen, &number).await, "open");
+    let (_, d) = citizen.get(&format!("/api/v1/objections/{number}")).await;
+    assert_eq!(d["application_id"], "", "{d}");
+    let (s, v) = officer
+        .post(
+            &format!("/api/v1/objections/{number}/answer"),
+            json!({"reasons": "经核对，登记地址与户籍证明一致"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(status_of(&citizen, &number).await, "answered");
+    assert!(kit.sirm.verify(vec![]).await.unwrap().is_intact());
+}
+
 sirm_testkit::both_engines!(
+    a_withdrawn_correction_reopens_the_objection,
     a_month_objection_ends_in_a_correction_the_citizen_sees,
     employers_and_the_counter_object_within_their_capacity
 );
