@@ -952,8 +952,46 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(pages::objections::work::report),
         ),
         (
-            spec(g, "/objection-report.csv", Perm(P::RecordMaintain), Page),
+            spec(
+                g.clone(),
+                "/objection-report.csv",
+                Perm(P::RecordMaintain),
+                Page,
+            ),
             get(pages::objections::work::report_csv),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/counter/objections",
+                Perm(P::RecordCollect),
+                Page,
+            ),
+            get(pages::objections::filers::counter_form),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/counter/objections",
+                Perm(P::RecordCollect),
+                Page,
+            )
+            .body(B::Application),
+            post(pages::objections::filers::counter_file),
+        ),
+        (
+            spec(g, "/employer/objections", Perm(P::EmployerRecordRead), Page),
+            get(pages::objections::filers::employer_form),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/employer/objections",
+                Perm(P::EmployerRecordRead),
+                Page,
+            )
+            .body(B::Application),
+            post(pages::objections::filers::employer_file),
         ),
     ]
 }

@@ -449,11 +449,54 @@ async fn employers_and_the_counter_object_within_their_capacity(engine: Engine) 
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let counter = v["number"].as_str().unwrap().to_string();
     assert_eq!(status_of(&clerk, &counter).await, "open");
+    // The counter's form: the same checks, the ID number in the body.
+    let part = || {
+        reqwest::multipart::Part::bytes(SCAN.to_vec())
+            .file_name("scan.pdf")
+            .mime_str("application/pdf")
+            .unwrap()
+    };
+    let form = clerk
+        .multipart_form()
+        .text("id", stranger.clone())
+        .text("item_kind_1", "benefit_payment")
+        .text("item_value_1", "2025-05")
+        .text("statement", "待遇少发")
+        .part("material", part());
+    let r = clerk.send_multipart("/counter/objections", form).await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("当面核验"));
+    let form = clerk
+        .multipart_form()
+        .text("id", stranger.clone())
+        .text("id_document_checked", "true")
+        .text("item_kind_1", "benefit_payment")
+        .text("item_value_1", "2025-05")
+        .text("statement", "待遇少发")
+        .part("material", part());
+    let r = clerk.send_multipart("/counter/objections", form).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"number\"") && html.contains("2025-05 待遇支付"),
+        "{html}"
+    );
+    // The employer's form: its own employee's employment only.
+    let form = agent
+        .multipart_form()
+        .text("id", employee.clone())
+        .text("item_kind_1", "employment")
+        .text("item_value_1", employer.clone())
+        .text("statement", "入职日期有误")
+        .part("material", part());
+    let r = agent.send_multipart("/employer/objections", form).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("就业期间"));
     // The agent does not see the counter's objection about someone else.
     let (s, _) = agent.get(&format!("/api/v1/objections/{counter}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // At most `max_open_per_person` open objections of one person.
-    for _ in 0..4 {
+    for _ in 0..3 {
         let (s, v) = clerk.post("/api/v1/objections", b.clone()).await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
     }

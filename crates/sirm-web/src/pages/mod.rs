@@ -163,6 +163,18 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "异议核查",
         "Objections",
     ),
+    (
+        Permission::RecordCollect,
+        "/counter/objections",
+        "异议受理",
+        "Take an objection",
+    ),
+    (
+        Permission::EmployerRecordRead,
+        "/employer/objections",
+        "职工记录异议",
+        "Objections",
+    ),
 ];
 
 const STYLE: &str = r#"body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0;color:#1f2933;background:#f5f7fa}

@@ -7,6 +7,7 @@
 //! `GET /api/v1/objections/{number}`). The maintenance officer's queue,
 //! re-check and report are in `work.rs`.
 
+pub mod filers;
 pub mod work;
 
 use axum::extract::{Multipart, Path, State};
@@ -26,7 +27,7 @@ use crate::routes::Caller;
 use crate::AppState;
 
 /// The form's fields by name, for an error naming one.
-const LABELS: &[(&str, &str)] = &[
+pub(crate) const LABELS: &[(&str, &str)] = &[
     ("items", "有异议的记录项目"),
     ("evidence", "证明材料"),
     ("statement", "异议内容"),
@@ -105,7 +106,7 @@ fn filing_of(
         items,
         statement: text("statement"),
         evidence,
-        id_document_checked: false,
+        id_document_checked: text("id_document_checked") == "true",
     })
 }
 
@@ -135,14 +136,37 @@ fn list_html(list: &[ObjectionView]) -> Markup {
     }
 }
 
-fn form_html(c: &Caller, delegate: bool) -> Markup {
+/// Who fills the form in, and so what it asks besides the items.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Filer {
+    /// The person: nothing more.
+    Person,
+    /// A delegate: the person's ID number.
+    Delegate,
+    /// An employer's agent: the employee's ID number.
+    Employer,
+    /// A clerk: the ID number and the ID document check.
+    Counter,
+}
+
+pub(crate) fn form_html(c: &Caller, filer: Filer, action: &str) -> Markup {
+    let id_label = match filer {
+        Filer::Person => None,
+        Filer::Delegate => Some(("委托人公民身份号码", "The person's ID number")),
+        Filer::Employer => Some(("职工公民身份号码", "The employee's ID number")),
+        Filer::Counter => Some(("参保人员公民身份号码", "The person's ID number")),
+    };
     html! {
         h2 { (t("提出书面核查申请", "File an objection")) }
-        form method="post" action="/my/objections" enctype="multipart/form-data" id="objection" {
+        form method="post" action=(action) enctype="multipart/form-data" id="objection" {
             (csrf(&c.csrf))
-            @if delegate {
-                label { (t("委托人公民身份号码", "The person's ID number")) " "
-                    input name="id" maxlength="18" autocomplete="off"; }
+            @if let Some((zh, en)) = id_label {
+                label { (t(zh, en)) " "
+                    input name="id" maxlength="18" autocomplete="off" required; }
+            }
+            @if filer == Filer::Counter {
+                label { input type="checkbox" name="id_document_checked" value="true";
+                    " " (t("已当面核验本人有效身份证件", "The person's ID document was checked in person")) }
             }
             @for n in 1..=FORM_ITEMS {
                 fieldset.item {
@@ -186,7 +210,7 @@ async fn list_page(st: &AppState, c: &Caller, error: Option<&ApiError>) -> Respo
                 "If you think your record is wrong, file a written objection with evidence (Art 16). The agency re-checks it: an error is corrected, otherwise you get a written answer with the reasons.")) }
             @if let Some(e) = error { (field_error_notice(e, LABELS)) }
             @if own { (list_html(&list)) }
-            (form_html(c, !own))
+            (form_html(c, if own { Filer::Person } else { Filer::Delegate }, "/my/objections"))
         },
     );
     if let Some(e) = error {
