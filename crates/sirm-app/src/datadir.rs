@@ -95,6 +95,20 @@ pub struct Config {
     /// statistics and de-identified extracts (`[disclosure]`, docs/disclosure.md).
     #[serde(default, skip_serializing_if = "is_default_disclosure")]
     pub disclosure: crate::config::disclosure::DisclosureConfig,
+    /// Public holidays and adjusted working days (`[calendar]`, docs/objections.md).
+    #[serde(default, skip_serializing_if = "is_default_calendar")]
+    pub calendar: crate::config::calendar::CalendarConfig,
+    /// Objections' deadline and bounds (`[objections]`, docs/objections.md).
+    #[serde(default, skip_serializing_if = "is_default_objections")]
+    pub objections: crate::config::objections::ObjectionsConfig,
+}
+
+fn is_default_calendar(c: &crate::config::calendar::CalendarConfig) -> bool {
+    *c == crate::config::calendar::CalendarConfig::default()
+}
+
+fn is_default_objections(o: &crate::config::objections::ObjectionsConfig) -> bool {
+    *o == crate::config::objections::ObjectionsConfig::default()
 }
 
 fn is_default_disclosure(d: &crate::config::disclosure::DisclosureConfig) -> bool {
@@ -301,8 +315,12 @@ impl DataDir {
             message,
         })?;
         cfg.server.check().map_err(|e| AppError::Config {
-            path,
+            path: path.clone(),
             message: e.to_string(),
+        })?;
+        cfg.calendar.calendar().map_err(|e| AppError::Config {
+            path,
+            message: format!("[calendar]: {e}"),
         })?;
         Ok(cfg)
     }

@@ -28,6 +28,7 @@ pub mod identity;
 pub mod install;
 pub mod ledger;
 pub mod limits;
+pub mod objections;
 pub mod password;
 pub mod privacy;
 pub mod progress;

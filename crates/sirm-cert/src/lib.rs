@@ -88,6 +88,9 @@ pub enum CertificateKind {
     /// 不予提供告知书: the written refusal of a unit's application to query
     /// rights records (Art 20 (2)); "person" fields name the unit.
     DisclosureRefusal,
+    /// 异议核查答复书: the written answer to an objection found without
+    /// error (Art 16), giving the reasons.
+    ObjectionAnswer,
 }
 
 impl CertificateKind {
@@ -97,6 +100,7 @@ impl CertificateKind {
             CertificateKind::Contribution => "参保缴费证明",
             CertificateKind::Benefit => "待遇领取证明",
             CertificateKind::DisclosureRefusal => "不予提供告知书",
+            CertificateKind::ObjectionAnswer => "异议核查答复书",
         }
     }
 
@@ -110,6 +114,9 @@ impl CertificateKind {
             }
             CertificateKind::DisclosureRefusal => {
                 "本机构收到你单位查询社会保险个人权益记录的书面申请。经审核，该申请无法律依据，依照《社会保险个人权益记录管理办法》第二十条第二项，本机构不予提供。具体如下："
+            }
+            CertificateKind::ObjectionAnswer => {
+                "本机构收到对下列社会保险个人权益记录的书面核查申请。依照《社会保险个人权益记录管理办法》第十六条，本机构已进行复核，未发现记录存在错误，现将核查结果和理由答复如下："
             }
         }
     }
@@ -127,6 +134,11 @@ impl CertificateKind {
                 "二、申请内容及不予提供的理由",
                 "三、申请查询的人员",
             ],
+            CertificateKind::ObjectionAnswer => [
+                "一、核查申请",
+                "二、核查结果及理由",
+                "三、提出异议的记录项目",
+            ],
         }
     }
 
@@ -134,17 +146,18 @@ impl CertificateKind {
     pub(crate) fn closing(self) -> &'static str {
         match self {
             CertificateKind::Contribution | CertificateKind::Benefit => "特此证明。",
-            CertificateKind::DisclosureRefusal => "特此告知。",
+            CertificateKind::DisclosureRefusal | CertificateKind::ObjectionAnswer => "特此告知。",
         }
     }
 
     /// The labels of the first section's three lines.
-    pub(crate) fn person_labels(self) -> [&'static str; 3] {
+    pub fn person_labels(self) -> [&'static str; 3] {
         match self {
             CertificateKind::Contribution | CertificateKind::Benefit => {
                 ["姓名", "公民身份号码", "证明期间"]
             }
             CertificateKind::DisclosureRefusal => ["单位名称", "统一社会信用代码", "申请编号"],
+            CertificateKind::ObjectionAnswer => ["异议编号", "公民身份号码", "提出日期"],
         }
     }
 }

@@ -16,6 +16,7 @@
 //!   account interest, contribution years, retirement age, pensions.
 
 pub mod access;
+pub mod calendar;
 pub mod id;
 pub mod records;
 pub mod review;

@@ -299,6 +299,22 @@ rule_ids! {
     /// A corrected employment period overlaps another employment of the
     /// person or lies in the future.
     CorrectionPeriod = "correction.period",
+    /// An objection names no item of the record (Art 16).
+    ObjectionItems = "objection.items",
+    /// An objection comes without evidence files (Art 16: 提供相关证明材料).
+    ObjectionEvidence = "objection.evidence",
+    /// The caller may not object for this person or item (not the person,
+    /// no authorization in force, not the employer of the item).
+    ObjectionNotEntitled = "objection.not-entitled",
+    /// The objection is no longer open for this step (linked, corrected, answered).
+    ObjectionClosed = "objection.closed",
+    /// The correction application named does not fit the objection
+    /// (not a correction, another person, not in review).
+    ObjectionLink = "objection.link",
+    /// Too many open objections of the person at once.
+    ObjectionTooMany = "objection.too-many",
+    /// No such objection, or none the caller may see.
+    NotFoundObjection = "not-found.objection",
 }
 
 /// A string that is no known rule id.

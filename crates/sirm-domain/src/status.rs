@@ -124,6 +124,20 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Where an objection (异议核查, Art 16) stands.
+    pub enum ObjectionStatus {
+        /// Filed, with the maintenance officer (待核查).
+        Open = "open",
+        /// A correction application naming it is in review (更正审核中).
+        InCorrection = "in_correction",
+        /// The correction was approved (已更正).
+        Corrected = "corrected",
+        /// Answered in writing: no error found (已书面答复).
+        Answered = "answered",
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -39,6 +39,14 @@ pub enum Expect {
     /// fewer than it allows: two reads racing for the last use cannot both
     /// pass (the second finds the count moved on).
     GrantUses { grant_id: String, uses_made: i64 },
+    /// The objection's row still has this `last_seq` (nobody linked or
+    /// answered it meanwhile) and, when named, the application it is being
+    /// linked to still has its `last_seq` (not decided meanwhile).
+    ObjectionAt {
+        number: String,
+        last_seq: i64,
+        application: Option<(String, i64)>,
+    },
 }
 
 /// Result of one batched append.
@@ -140,6 +148,35 @@ impl Store {
             if !matches!(found, Some((made, allowed)) if made == *uses_made && made < allowed) {
                 return Err(StoreError::Stale(format!(
                     "grant {grant_id} was used meanwhile; read it again"
+                )));
+            }
+        }
+        if let Some(Expect::ObjectionAt {
+            number,
+            last_seq,
+            application,
+        }) = &expect
+        {
+            let found: Option<i64> =
+                sqlx::query_scalar("SELECT last_seq FROM objection WHERE number = $1")
+                    .bind(number)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let app_ok = match application {
+                None => true,
+                Some((id, at)) => {
+                    let seen: Option<i64> = sqlx::query_scalar(
+                        "SELECT last_seq FROM application WHERE application_id = $1",
+                    )
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    seen == Some(*at)
+                }
+            };
+            if found != Some(*last_seq) || !app_ok {
+                return Err(StoreError::Stale(format!(
+                    "objection {number} changed while you were looking at it; reload it"
                 )));
             }
         }

@@ -33,6 +33,7 @@ mod ledger;
 mod ledger_rows;
 mod lookup;
 mod mappings;
+mod objection;
 mod parts;
 mod person_key;
 mod pg_identity;
@@ -65,6 +66,7 @@ pub use identity_rows::{
 pub use ledger_rows::{hex_bytes, CheckpointRow, StoredRow};
 #[doc(hidden)]
 pub use mappings::{projection_tables, row_mappings, DeclaredColumn};
+pub use objection::ObjectionRow;
 pub use parts::{
     AccountYearRow, BenefitPaymentRow, BenefitRow, ContributionRow, EmploymentRow, PersonRow,
     SubsidyRow,

@@ -18,8 +18,8 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use sirm_domain::rules::Month;
 use sirm_domain::status::{
-    AccountKind, AccountStatus, ApplicationStatus, BenefitStatus, ContributionStatus, RoleAction,
-    RoleRequestStatus,
+    AccountKind, AccountStatus, ApplicationStatus, BenefitStatus, ContributionStatus,
+    ObjectionStatus, RoleAction, RoleRequestStatus,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row as _;
@@ -321,7 +321,8 @@ parsed_columns!(
     AccountStatus: "an account status",
     RoleRequestStatus: "a role request status",
     AccountKind: "an account kind",
-    RoleAction: "a role request action"
+    RoleAction: "a role request action",
+    ObjectionStatus: "an objection status"
 );
 
 /// A row type and its one mapping from one declaration: the struct, its

@@ -31,6 +31,21 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     const PREPARING: &[P] = &[P::RecordMaintain, P::RecordPrepare];
     const OWN: &[P] = &[P::OwnRecordRead, P::DelegatedRecordRead];
     const DECIDING: &[P] = &[P::RecordReview, P::RecordRecheck, P::RecordApprove];
+    // Who may file an objection (Art 16), and who may read one (each
+    // objection is checked again against the caller in the use case).
+    const OBJECTORS: &[P] = &[
+        P::OwnRecordRead,
+        P::DelegatedRecordRead,
+        P::EmployerRecordRead,
+        P::RecordCollect,
+    ];
+    const OBJECTION_READERS: &[P] = &[
+        P::OwnRecordRead,
+        P::DelegatedRecordRead,
+        P::EmployerRecordRead,
+        P::RecordCollect,
+        P::RecordMaintain,
+    ];
     use crate::ratelimit::RateClass as R;
     use crate::routes::BodyClass as B;
     use Guard::{AnyPerm, Perm, Public, SignedIn};
@@ -529,7 +544,7 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(
                 p.clone(),
                 "/applications/{id}/resubmit",
-                Perm(P::RecordCollect),
+                AnyPerm(TAKING),
                 Page,
             )
             .body(B::Application),
@@ -539,7 +554,7 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(
                 p.clone(),
                 "/applications/{id}/withdraw",
-                Perm(P::RecordCollect),
+                AnyPerm(TAKING),
                 Page,
             ),
             post(work::withdraw),
@@ -840,12 +855,184 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             spec(
-                g,
+                g.clone(),
                 "/employer/employees/{id}",
                 Perm(P::EmployerRecordRead),
                 Page,
             ),
             get(portal::employee),
+        ),
+        // Objections (异议核查, Art 16): the objector's side, then the
+        // maintenance officer's.
+        (
+            spec(g.clone(), "/my/objections", AnyPerm(OWN), Page),
+            get(pages::objections::my_objections),
+        ),
+        (
+            spec(p.clone(), "/my/objections", AnyPerm(OWN), Page).body(B::Application),
+            post(pages::objections::file_form),
+        ),
+        (
+            spec(g.clone(), "/my/objections/{number}", AnyPerm(OWN), Page),
+            get(pages::objections::my_objection),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/my/objections/{number}/letter.pdf",
+                AnyPerm(OBJECTION_READERS),
+                Page,
+            ),
+            get(pages::objections::letter_pdf),
+        ),
+        (
+            spec(p.clone(), "/api/v1/objections", AnyPerm(OBJECTORS), Api).body(B::Application),
+            post(pages::objections::file_api),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/my/objections",
+                Perm(P::OwnRecordRead),
+                Api,
+            ),
+            get(pages::objections::list_api),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/objections/{number}",
+                AnyPerm(OBJECTION_READERS),
+                Api,
+            ),
+            get(pages::objections::detail_api),
+        ),
+        (
+            spec(g.clone(), "/objections", Perm(P::RecordMaintain), Page),
+            get(pages::objections::work::queue),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/objections/{number}",
+                Perm(P::RecordMaintain),
+                Page,
+            ),
+            get(pages::objections::work::detail),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/objections/{number}/link",
+                Perm(P::RecordMaintain),
+                Page,
+            ),
+            post(pages::objections::work::link_form),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/objections/{number}/answer",
+                Perm(P::RecordMaintain),
+                Page,
+            ),
+            post(pages::objections::work::answer_form),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/objections/{number}/evidence/{sha256}",
+                AnyPerm(OBJECTION_READERS),
+                Page,
+            ),
+            get(pages::objections::work::evidence),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/objections/{number}/link",
+                Perm(P::RecordMaintain),
+                Api,
+            ),
+            post(pages::objections::work::link_api),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/objections/{number}/answer",
+                Perm(P::RecordMaintain),
+                Api,
+            ),
+            post(pages::objections::work::answer_api),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/objection-queue",
+                Perm(P::RecordMaintain),
+                Api,
+            ),
+            get(pages::objections::work::queue_api),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/objection-report",
+                Perm(P::RecordMaintain),
+                Api,
+            ),
+            get(pages::objections::work::report_api),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/objection-report",
+                Perm(P::RecordMaintain),
+                Page,
+            ),
+            get(pages::objections::work::report),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/objection-report.csv",
+                Perm(P::RecordMaintain),
+                Page,
+            ),
+            get(pages::objections::work::report_csv),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/counter/objections",
+                Perm(P::RecordCollect),
+                Page,
+            ),
+            get(pages::objections::filers::counter_form),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/counter/objections",
+                Perm(P::RecordCollect),
+                Page,
+            )
+            .body(B::Application),
+            post(pages::objections::filers::counter_file),
+        ),
+        (
+            spec(g, "/employer/objections", Perm(P::EmployerRecordRead), Page),
+            get(pages::objections::filers::employer_form),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/employer/objections",
+                Perm(P::EmployerRecordRead),
+                Page,
+            )
+            .body(B::Application),
+            post(pages::objections::filers::employer_file),
         ),
     ]
 }

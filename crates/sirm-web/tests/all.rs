@@ -9,6 +9,7 @@ mod disclosure;
 mod extracts;
 mod identity;
 mod mlps;
+mod objections;
 mod operations;
 mod organs;
 mod privacy;

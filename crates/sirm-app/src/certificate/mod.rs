@@ -75,6 +75,9 @@ pub enum CertificateKind {
     /// 不予提供告知书: a unit's application refused in writing (Art 20 (2);
     /// `crate::disclosure::refusal`). Not issued on request, not of a person.
     DisclosureRefusal,
+    /// 异议核查答复书: an objection answered in writing (Art 16;
+    /// `crate::objections`). Not issued on request.
+    ObjectionAnswer,
 }
 
 impl CertificateKind {
@@ -83,6 +86,7 @@ impl CertificateKind {
             CertificateKind::Contribution => "contribution",
             CertificateKind::Benefit => "benefit",
             CertificateKind::DisclosureRefusal => "disclosure_refusal",
+            CertificateKind::ObjectionAnswer => "objection_answer",
         }
     }
     pub fn parse(s: &str) -> Result<Self, AppError> {
@@ -99,11 +103,17 @@ impl CertificateKind {
     pub fn title(self) -> &'static str {
         self.to_cert().title()
     }
+    /// The labels of the three lines naming whom the document is about
+    /// (a certificate: name, ID number, period; a letter: its own).
+    pub fn labels(self) -> [&'static str; 3] {
+        self.to_cert().person_labels()
+    }
     pub(crate) fn to_cert(self) -> sirm_cert::CertificateKind {
         match self {
             CertificateKind::Contribution => sirm_cert::CertificateKind::Contribution,
             CertificateKind::Benefit => sirm_cert::CertificateKind::Benefit,
             CertificateKind::DisclosureRefusal => sirm_cert::CertificateKind::DisclosureRefusal,
+            CertificateKind::ObjectionAnswer => sirm_cert::CertificateKind::ObjectionAnswer,
         }
     }
     /// The item of the person's record the certificate shows (none for a
@@ -112,7 +122,7 @@ impl CertificateKind {
         match self {
             CertificateKind::Contribution => Some(Item::Contributions),
             CertificateKind::Benefit => Some(Item::Benefit),
-            CertificateKind::DisclosureRefusal => None,
+            CertificateKind::DisclosureRefusal | CertificateKind::ObjectionAnswer => None,
         }
     }
 }
@@ -363,7 +373,9 @@ impl Sirm {
         let (from, to, summary, header, rows) = match req.kind {
             CertificateKind::Contribution => contribution_content(self, r, req).await?,
             CertificateKind::Benefit => benefit_content(r, req)?,
-            CertificateKind::DisclosureRefusal => return Err(no_such_code()),
+            CertificateKind::DisclosureRefusal | CertificateKind::ObjectionAnswer => {
+                return Err(no_such_code())
+            }
         };
         let base = self
             .config

@@ -136,6 +136,10 @@ impl Sirm {
         if let Some(v) = self.check_refusal_letter(code, file).await? {
             return Ok(v);
         }
+        // So does the written answer to an objection (Art 16).
+        if let Some(v) = self.check_objection_letter(code, file).await? {
+            return Ok(v);
+        }
         let (row, entry, issued) = self.issued_certificate(code).await?;
         let code = row.code.clone();
         let seq = entry.seq;

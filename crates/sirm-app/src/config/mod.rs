@@ -3,9 +3,11 @@
 //! import nothing else of this crate, so reading the configuration never
 //! pulls in a use case.
 
+pub mod calendar;
 pub mod certificate;
 pub mod disclosure;
 pub mod ivr;
+pub mod objections;
 pub mod query;
 
 /// The rows of the markdown table between `<!-- NAME:begin -->` and

@@ -87,6 +87,12 @@ pub mod kind {
     pub const ACCOUNT_RECOMPUTED: &str = "account.recomputed";
     /// A granted benefit recomputed from the corrected record (Art 11).
     pub const BENEFIT_RECOMPUTED: &str = "benefit.recomputed";
+    /// A written objection to items of a record (异议核查, Art 16).
+    pub const OBJECTION_FILED: &str = "objection.filed";
+    /// An objection linked to the correction application that puts it right.
+    pub const OBJECTION_LINKED: &str = "objection.linked";
+    /// An objection answered in writing: no error found, the reasons given.
+    pub const OBJECTION_ANSWERED: &str = "objection.answered";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -547,10 +553,12 @@ impl PersonChangeDetails {
 mod corrections;
 mod disclosure;
 mod extract;
+mod objection;
 mod rights;
 pub use corrections::*;
 pub use disclosure::*;
 pub use extract::*;
+pub use objection::*;
 pub use rights::*;
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use crate::StoreError;
 
 mod corrections;
 mod disclosure;
+mod objection;
 mod registry;
 mod rights;
 mod state;
@@ -78,6 +79,7 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::APPLICATION_PREPARED_CLOSED => payload::<records::PreparedClosed>(entry).map(drop),
         _ => corrections::check(entry)
             .or_else(|| disclosure::check(entry))
+            .or_else(|| objection::check(entry))
             .unwrap_or(Ok(())),
     }
 }
@@ -164,6 +166,10 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
     if corrections::apply(conn, entry).await? {
         return Ok(());
     }
+    if objection::apply(conn, entry).await? {
+        return Ok(());
+    }
     rights::apply(conn, entry).await?;
+    objection::follow_application(conn, entry).await?;
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod certificate;
 pub mod home;
 pub mod kiosk;
 pub mod login;
+pub mod objections;
 pub mod operations;
 pub mod organ;
 pub mod portal;
@@ -162,6 +163,30 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
     ),
     (Permission::OrganQuery, "/organ", "机关查询", "Organ query"),
     (Permission::GrantRead, "/unit", "查询授权", "Grants"),
+    (
+        Permission::OwnRecordRead,
+        "/my/objections",
+        "异议核查",
+        "Objections",
+    ),
+    (
+        Permission::RecordMaintain,
+        "/objections",
+        "异议核查",
+        "Objections",
+    ),
+    (
+        Permission::RecordCollect,
+        "/counter/objections",
+        "异议受理",
+        "Take an objection",
+    ),
+    (
+        Permission::EmployerRecordRead,
+        "/employer/objections",
+        "职工记录异议",
+        "Objections",
+    ),
 ];
 
 const STYLE: &str = r#"body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0;color:#1f2933;background:#f5f7fa}

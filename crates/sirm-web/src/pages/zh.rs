@@ -128,6 +128,13 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::CorrectionNotSettled => "拒绝：该年度个人账户尚未结算，无需重新结算",
         RuleId::CorrectionNoChange => "拒绝：按更正后的记录重新计算，结果没有变化",
         RuleId::CorrectionPeriod => "拒绝：更正后的就业期间与该人员的其他就业记录重叠，或晚于今天",
+        RuleId::ObjectionItems => "请至少列明一项有异议的权益记录（某月缴费、就业期间、登记信息或待遇支付）",
+        RuleId::ObjectionEvidence => "提出异议须提供相关证明材料（《社会保险个人权益记录管理办法》第十六条）",
+        RuleId::ObjectionNotEntitled => "无权就该人员或该项记录提出异议（仅限本人、在有效期内的受托人、对本单位就业和缴费记录的用人单位，或当面核验身份后的柜台经办）",
+        RuleId::ObjectionClosed => "该异议当前状态不允许此操作（已关联更正业务、已更正或已书面答复）",
+        RuleId::ObjectionLink => "所关联的业务不是该人员在审核中的更正业务",
+        RuleId::ObjectionTooMany => "该人员待核查的异议过多，请待已提交的异议办结后再提出",
+        RuleId::NotFoundObjection => "未找到该异议（不存在，或不在您可查看的范围内）",
     }
 }
 

@@ -48,6 +48,15 @@ pub(super) async fn object_level_access(engine: Engine) {
         "GET /statistics/reports/{report}",
         "GET /statistics/reports/{report}/export.csv",
         "GET /api/v1/statistics/reports/{report}",
+        "GET /my/objections/{number}",
+        "GET /my/objections/{number}/letter.pdf",
+        "GET /api/v1/objections/{number}",
+        "GET /objections/{number}",
+        "POST /objections/{number}/link",
+        "POST /objections/{number}/answer",
+        "GET /objections/{number}/evidence/{sha256}",
+        "POST /api/v1/objections/{number}/link",
+        "POST /api/v1/objections/{number}/answer",
     ];
     expected.sort();
     assert_eq!(with_ids, expected);
@@ -200,6 +209,21 @@ pub(super) async fn object_level_access(engine: Engine) {
     let agent = app.login("agent").await;
     crate::statistics::add_stats_user(&app).await;
     let stats = app.login("stats").await;
+
+    // An objection of the citizen's (异议核查) with one evidence file.
+    let ev: &[u8] = b"%PDF-1.4 objection evidence";
+    let (s, v) = citizen
+        .post(
+            "/api/v1/objections",
+            json!({"items": [{"kind": "contribution_month", "month": "2025-01"}],
+                   "statement": "x", "evidence": [{"name": "e.pdf",
+                   "content_base64": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, ev)}]}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{v}");
+    let objection = v["number"].as_str().unwrap().to_string();
+    let ev_sha = hex::encode(sha2::Sha256::digest(ev));
+    let no_objection = "YY-20260101-00000000".to_string();
 
     let mut checked = std::collections::BTreeSet::new();
     // (requester, method, route, other, missing, body)
@@ -364,6 +388,30 @@ pub(super) async fn object_level_access(engine: Engine) {
             "/api/v1/my/certificates".into(),
             None,
         ),
+        (
+            &retiree,
+            Method::GET,
+            "/api/v1/objections/{number}",
+            format!("/api/v1/objections/{objection}"),
+            format!("/api/v1/objections/{no_objection}"),
+            None,
+        ),
+        (
+            &maint2,
+            Method::POST,
+            "/api/v1/objections/{number}/link",
+            format!("/api/v1/objections/{objection}/link"),
+            format!("/api/v1/objections/{no_objection}/link"),
+            Some(json!({"application": "AP-0000000000000000"})),
+        ),
+        (
+            &maint2,
+            Method::POST,
+            "/api/v1/objections/{number}/answer",
+            format!("/api/v1/objections/{objection}/answer"),
+            format!("/api/v1/objections/{no_objection}/answer"),
+            Some(json!({"reasons": "x"})),
+        ),
     ];
     for (who, method, route, other, missing, body) in json_cases {
         let (b_other, b_missing) = match route {
@@ -473,6 +521,30 @@ pub(super) async fn object_level_access(engine: Engine) {
             format!("/statistics/extracts/{app_a}"),
             format!("/statistics/extracts/{no_app}"),
         ),
+        (
+            &retiree,
+            "/my/objections/{number}",
+            format!("/my/objections/{objection}"),
+            format!("/my/objections/{no_objection}"),
+        ),
+        (
+            &retiree,
+            "/my/objections/{number}/letter.pdf",
+            format!("/my/objections/{objection}/letter.pdf"),
+            format!("/my/objections/{no_objection}/letter.pdf"),
+        ),
+        (
+            &maint2,
+            "/objections/{number}",
+            format!("/objections/{objection}"),
+            format!("/objections/{no_objection}"),
+        ),
+        (
+            &maint2,
+            "/objections/{number}/evidence/{sha256}",
+            format!("/objections/{objection}/evidence/{ev_sha}"),
+            format!("/objections/{no_objection}/evidence/{ev_sha}"),
+        ),
     ];
     for (who, route, other, missing) in page_cases {
         let a = who.page(&other).await;
@@ -528,6 +600,20 @@ pub(super) async fn object_level_access(engine: Engine) {
             format!("/admin/role-requests/{rr}/approve"),
             format!("/admin/role-requests/{no_rr}/approve"),
             vec![("reason", "x")],
+        ),
+        (
+            &maint2,
+            "/objections/{number}/link",
+            format!("/objections/{objection}/link"),
+            format!("/objections/{no_objection}/link"),
+            vec![("application", "AP-0000000000000000")],
+        ),
+        (
+            &maint2,
+            "/objections/{number}/answer",
+            format!("/objections/{objection}/answer"),
+            format!("/objections/{no_objection}/answer"),
+            vec![("reasons", "x")],
         ),
         (
             &query2,

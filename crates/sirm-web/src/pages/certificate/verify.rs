@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
 use maud::{html, Markup};
 use serde::Deserialize;
-use sirm_app::certificate::{CertificateCheck, Verdict};
+use sirm_app::certificate::{CertificateCheck, CertificateKind, Verdict};
 use sirm_app::AppError;
 
 use super::super::body;
@@ -94,13 +94,20 @@ pub(super) fn verdict_html(v: &CertificateCheck) -> Markup {
 /// What the certificate says, as issued, and how it is anchored.
 pub(super) fn content_html(v: &CertificateCheck) -> Markup {
     let c = &v.content;
+    // A letter names its own three lines (the kind's printed labels).
+    let [name_zh, id_zh, period_zh] = v.kind.labels();
+    let [name_en, id_en, period_en] = match v.kind {
+        CertificateKind::DisclosureRefusal => ["Unit", "Credit code", "Application"],
+        CertificateKind::ObjectionAnswer => ["Objection", "ID number", "Filed"],
+        _ => ["Name", "ID number", "Period"],
+    };
     html! {
         h2 { (v.title) " " code #code { (v.code) } }
         table.kv #content {
             tr { th { (t("出具机构", "Agency")) } td { (c.agency_name) } }
-            tr { th { (t("姓名", "Name")) } td { (c.person_name) } }
-            tr { th { (t("公民身份号码", "ID number")) } td { (c.id_masked) } }
-            tr { th { (t("证明期间", "Period")) } td { (c.period) } }
+            tr { th { (t(name_zh, name_en)) } td { (c.person_name) } }
+            tr { th { (t(id_zh, id_en)) } td { (c.id_masked) } }
+            tr { th { (t(period_zh, period_en)) } td { (c.period) } }
             tr { th { (t("出具时间", "Issued")) } td { (v.issued_at) } }
             tr { th { (t("种类", "Kind")) } td { (v.title) } }
             @for (l, val) in &c.summary { tr { th { (l) } td { (val) } } }

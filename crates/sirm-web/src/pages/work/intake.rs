@@ -29,7 +29,7 @@ pub struct NewQuery {
 /// archive chunk by chunk (each within the archive's material limit, all
 /// within `limits.application_upload_mib`). An error names what failed;
 /// reading stops at the first.
-pub(super) async fn read_multipart(
+pub(crate) async fn read_multipart(
     st: &AppState,
     mp: &mut Multipart,
 ) -> (Map<String, Value>, Vec<Material>, Option<ApiError>) {

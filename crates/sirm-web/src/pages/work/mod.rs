@@ -8,7 +8,7 @@ mod application;
 mod arrears;
 mod decision;
 mod fields;
-mod intake;
+pub(crate) mod intake;
 mod log;
 mod prepared;
 mod rule_set;
