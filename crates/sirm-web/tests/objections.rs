@@ -279,6 +279,29 @@ async fn a_month_objection_ends_in_a_correction_the_citizen_sees(engine: Engine)
     let (s, page) = citizen.page(&format!("/my/objections/{number}")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(page.contains("已更正") && page.contains(&app_id), "{page}");
+    // The maintenance log names the objection the correction answers, with
+    // the month's wage before and after.
+    let (_, log) = kit
+        .login("query")
+        .await
+        .get("/api/v1/maintenance-log?kind=contribution.corrected")
+        .await;
+    let row = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["application"] == app_id.as_str())
+        .unwrap_or_else(|| panic!("{log}"))
+        .clone();
+    assert!(
+        row["origin"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(format!("objection:{number}"))),
+        "{row}"
+    );
+    assert_eq!(row["after"]["declared_wage"], "9000.00", "{row}");
+    assert!(row["before"]["declared_wage"].is_string(), "{row}");
 
     // The second way: an objection filed in the portal form (multipart),
     // re-checked and answered in writing with a verifiable letter.

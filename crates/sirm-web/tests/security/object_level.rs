@@ -57,6 +57,9 @@ pub(super) async fn object_level_access(engine: Engine) {
         "GET /objections/{number}/evidence/{sha256}",
         "POST /api/v1/objections/{number}/link",
         "POST /api/v1/objections/{number}/answer",
+        "POST /api/v1/prepared/{id}/take",
+        "POST /api/v1/prepared/{id}/decline",
+        "POST /prepared/{id}/{action}",
     ];
     expected.sort();
     assert_eq!(with_ids, expected);
@@ -224,6 +227,21 @@ pub(super) async fn object_level_access(engine: Engine) {
     let objection = v["number"].as_str().unwrap().to_string();
     let ev_sha = hex::encode(sha2::Sha256::digest(ev));
     let no_objection = "YY-20260101-00000000".to_string();
+
+    // A maintenance application the home agency's outside helper prepared.
+    let (s, v) = app
+        .login("contractor")
+        .await
+        .post(
+            "/api/v1/applications",
+            json!({"business_type": "person.correct",
+                   "data": {"id": person, "effective_on": "2026-01-05", "reason": "x", "address": "北京市东城区某路1号"},
+                   "materials": [{"name": "e.pdf", "content_base64": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b"%PDF-1.4 p")}]}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{v}");
+    let prepared = v["prepared_id"].as_str().unwrap().to_string();
+    let no_prepared = "PR-0000000000000000".to_string();
 
     let mut checked = std::collections::BTreeSet::new();
     // (requester, method, route, other, missing, body)
@@ -411,6 +429,22 @@ pub(super) async fn object_level_access(engine: Engine) {
             format!("/api/v1/objections/{objection}/answer"),
             format!("/api/v1/objections/{no_objection}/answer"),
             Some(json!({"reasons": "x"})),
+        ),
+        (
+            &maint2,
+            Method::POST,
+            "/api/v1/prepared/{id}/take",
+            format!("/api/v1/prepared/{prepared}/take"),
+            format!("/api/v1/prepared/{no_prepared}/take"),
+            Some(json!({})),
+        ),
+        (
+            &maint2,
+            Method::POST,
+            "/api/v1/prepared/{id}/decline",
+            format!("/api/v1/prepared/{prepared}/decline"),
+            format!("/api/v1/prepared/{no_prepared}/decline"),
+            Some(json!({"reason": "x"})),
         ),
     ];
     for (who, method, route, other, missing, body) in json_cases {
@@ -614,6 +648,13 @@ pub(super) async fn object_level_access(engine: Engine) {
             format!("/objections/{objection}/answer"),
             format!("/objections/{no_objection}/answer"),
             vec![("reasons", "x")],
+        ),
+        (
+            &maint2,
+            "/prepared/{id}/{action}",
+            format!("/prepared/{prepared}/decline"),
+            format!("/prepared/{no_prepared}/decline"),
+            vec![("reason", "x")],
         ),
         (
             &query2,

@@ -166,7 +166,7 @@ impl Sirm {
         let method = text(&payload, "method")
             .or_else(|| text(&facts.data, "method"))
             .unwrap_or_else(|| facts.business_name.clone());
-        let mut origin = Vec::new();
+        let mut origin = facts.origin.clone();
         for key in ["objection", "discrepancy", "corrects"] {
             for v in [&payload, &facts.data] {
                 if let Some(x) = v.get(key).filter(|x| !x.is_null()) {
@@ -244,7 +244,16 @@ impl Sirm {
             .iter()
             .rposition(|s| s.stage == sirm_domain::review::Stage::Preliminary.as_str())
             .unwrap_or(0);
+        // An objection (异议核查) this application puts right.
+        let origin = self
+            .store
+            .objections_linked_to(id)
+            .await?
+            .into_iter()
+            .map(|o| format!("objection:{}", o.number))
+            .collect();
         Ok(AppFacts {
+            origin,
             business_type: app.business_type,
             business_name: name,
             data: serde_json::from_str(&app.data).unwrap_or(Value::Null),
@@ -260,6 +269,7 @@ impl Sirm {
 /// The application facts a page of the log reads once per application.
 #[derive(Clone, Debug, Default)]
 struct AppFacts {
+    origin: Vec<String>,
     business_type: String,
     business_name: String,
     data: Value,

@@ -124,9 +124,16 @@ pub async fn prepared_action(
             )))
         }
     };
-    let outcome = match result {
-        Ok(msg) => ui::Outcome::Ok(msg),
-        Err(e) => ui::Outcome::Err(ApiError::from(e)),
-    };
-    prepared_page(&st, &c, Some(outcome)).await
+    match result {
+        Ok(msg) => prepared_page(&st, &c, Some(ui::Outcome::Ok(msg))).await,
+        // The refusal above the list, with its status (another agency's
+        // prepared application answers as a missing one).
+        Err(e) => {
+            let e = ApiError::from(e);
+            let status = e.status;
+            let mut r = prepared_page(&st, &c, Some(ui::Outcome::Err(e))).await;
+            *r.status_mut() = status;
+            r
+        }
+    }
 }
