@@ -95,6 +95,13 @@ pub struct Config {
     /// statistics and de-identified extracts (`[disclosure]`, docs/disclosure.md).
     #[serde(default, skip_serializing_if = "is_default_disclosure")]
     pub disclosure: crate::config::disclosure::DisclosureConfig,
+    /// Matching of other departments' files (`[crosscheck]`, docs/crosscheck.md).
+    #[serde(default, skip_serializing_if = "is_default_crosscheck")]
+    pub crosscheck: crate::config::crosscheck::CrosscheckConfig,
+}
+
+fn is_default_crosscheck(c: &crate::config::crosscheck::CrosscheckConfig) -> bool {
+    *c == crate::config::crosscheck::CrosscheckConfig::default()
 }
 
 fn is_default_disclosure(d: &crate::config::disclosure::DisclosureConfig) -> bool {
@@ -297,6 +304,10 @@ impl DataDir {
             });
         }
         cfg.limits.check().map_err(|message| AppError::Config {
+            path: path.clone(),
+            message,
+        })?;
+        cfg.crosscheck.check().map_err(|message| AppError::Config {
             path: path.clone(),
             message,
         })?;

@@ -139,6 +139,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         alarms: Default::default(),
         ivr: Default::default(),
         disclosure: Default::default(),
+        crosscheck: Default::default(),
     };
     let first_rules = match first_rules {
         Some((set, import)) => Some(crate::rulesets::approved_draft(

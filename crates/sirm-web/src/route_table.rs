@@ -799,12 +799,48 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             spec(
-                g,
+                g.clone(),
                 "/employer/employees/{id}",
                 Perm(P::EmployerRecordRead),
                 Page,
             ),
             get(portal::employee),
+        ),
+        // Cross-checking with other departments (Art 5): the maintenance officer's.
+        (
+            spec(g.clone(), "/crosscheck", Perm(P::RecordMaintain), Page),
+            get(pages::crosscheck::queue_page),
+        ),
+        (
+            spec(p.clone(), "/crosscheck", Perm(P::RecordMaintain), Page).body(B::Declaration),
+            post(pages::crosscheck::upload),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/crosscheck/{id}/resolve",
+                Perm(P::RecordMaintain),
+                Page,
+            ),
+            post(pages::crosscheck::resolve),
+        ),
+        (
+            spec(
+                g,
+                "/api/v1/crosscheck/discrepancies",
+                Perm(P::RecordMaintain),
+                Api,
+            ),
+            get(pages::crosscheck::list_api),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/crosscheck/discrepancies/{id}",
+                Perm(P::RecordMaintain),
+                Api,
+            ),
+            post(pages::crosscheck::resolve_api),
         ),
     ]
 }

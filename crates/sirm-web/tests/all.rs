@@ -3,6 +3,7 @@
 //! module of its own (`sirm-testkit` checks that none is left out); run one with `cargo test -p sirm-web --test all -- <file>::`.
 
 mod collection;
+mod crosscheck;
 mod disclosure;
 mod extracts;
 mod identity;

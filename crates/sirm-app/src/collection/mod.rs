@@ -28,6 +28,7 @@ pub use archive::Archive;
 pub use business::benefits::benefit_of_record;
 pub(crate) use business::disclosure::items_of as disclosure_items_of;
 pub use queue::ApplicationView;
+pub(crate) use registry::validate as validate_business;
 pub use registry::{taker_of, BusinessType};
 
 impl crate::Sirm {

@@ -89,18 +89,40 @@ impl Sirm {
         materials: Vec<Material>,
         expect_seq: Option<i64>,
     ) -> Result<(), AppError> {
-        let chain = self.chain_for(bt);
         let steps = match expect_seq {
             Some(_) => self.steps_of(id).await?,
             None => vec![],
         };
+        let d = self.submission_draft(who, bt, id, subject, data, materials, &steps)?;
+        let expect = expect_seq.map(|s| Expect::ApplicationAt {
+            id: id.to_string(),
+            last_seq: s,
+        });
+        self.append_checked(vec![d], expect).await
+    }
+
+    /// The `application.submitted` entry of an application taken (or
+    /// resubmitted after `steps`) by `who`: the preliminary stage passed.
+    /// Data are as kept (protected) and checked by the caller.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn submission_draft(
+        &self,
+        who: &Principal,
+        bt: BusinessType,
+        id: &str,
+        subject: String,
+        data: serde_json::Value,
+        materials: Vec<Material>,
+        steps: &[Step],
+    ) -> Result<sirm_ledger::EntryDraft, AppError> {
+        let chain = self.chain_for(bt);
         let next = Step {
             stage: Stage::Preliminary,
             actor: who.username.clone(),
             approve: true,
             reason: String::new(),
         };
-        let st = review::apply(&chain, &steps, &next)
+        let st = review::apply(&chain, steps, &next)
             .map_err(|e| AppError::forbidden(RuleId::Review, e))?;
         let p = ApplicationSubmitted {
             application_id: id.to_string(),
@@ -115,24 +137,23 @@ impl Sirm {
                 _ => None,
             },
         };
-        let d = draft(
+        draft(
             &self.config,
             Stream::Business,
             kind::APPLICATION_SUBMITTED,
             records::application_subject(id),
             &who.username,
             &p,
-        )?;
-        let expect = expect_seq.map(|s| Expect::ApplicationAt {
-            id: id.to_string(),
-            last_seq: s,
-        });
-        self.append_checked(vec![d], expect).await
+        )
     }
 
     /// One application in review per subject for declarations (the same
     /// employer-month cannot be declared twice at once).
-    async fn refuse_open_duplicate(&self, who: &Principal, subject: &str) -> Result<(), AppError> {
+    pub(crate) async fn refuse_open_duplicate(
+        &self,
+        who: &Principal,
+        subject: &str,
+    ) -> Result<(), AppError> {
         // One open declaration per employer and month; one open import
         // per rule set (a second would be decided against a version that
         // the first may already have replaced).

@@ -4,6 +4,7 @@
 //! pulls in a use case.
 
 pub mod certificate;
+pub mod crosscheck;
 pub mod disclosure;
 pub mod ivr;
 pub mod query;

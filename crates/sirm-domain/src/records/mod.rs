@@ -67,6 +67,12 @@ pub mod kind {
     /// A de-identified extract released to a statistics user (Art 17):
     /// the request, its row count and SHA-256.
     pub const DISCLOSURE_EXTRACT: &str = "disclosure.extract";
+    /// A department's file taken in for cross-checking (Art 5): hash, kind, rows.
+    pub const CROSSCHECK_IMPORTED: &str = "crosscheck.imported";
+    /// One difference between a department's row and the record.
+    pub const CROSSCHECK_DISCREPANCY: &str = "crosscheck.discrepancy";
+    /// A discrepancy accepted, dismissed or asked about by the maintenance officer.
+    pub const CROSSCHECK_RESOLVED: &str = "crosscheck.resolved";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -524,9 +530,14 @@ impl PersonChangeDetails {
     }
 }
 
+pub mod crosscheck;
 mod disclosure;
 mod extract;
 mod rights;
+pub use crosscheck::{
+    CrosscheckDiscrepancy, CrosscheckImported, CrosscheckResolved, DiscrepancyKind, Evidence,
+    Overpaid, Proposal, Resolution,
+};
 pub use disclosure::*;
 pub use extract::*;
 pub use rights::*;

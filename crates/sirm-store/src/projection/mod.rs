@@ -23,6 +23,7 @@ use sqlx::AnyConnection;
 
 use crate::StoreError;
 
+mod crosscheck;
 mod disclosure;
 mod registry;
 mod rights;
@@ -72,7 +73,9 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::APPLICATION_DECIDED => payload::<ApplicationDecided>(entry).map(drop),
         kind::APPLICATION_WITHDRAWN => payload::<ApplicationWithdrawn>(entry).map(drop),
         kind::DISCLOSURE_EXTRACT => payload::<records::ExtractReleased>(entry).map(drop),
-        _ => disclosure::check(entry).unwrap_or(Ok(())),
+        _ => disclosure::check(entry)
+            .or_else(|| crosscheck::check(entry))
+            .unwrap_or(Ok(())),
     }
 }
 
@@ -153,6 +156,9 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
         return Ok(());
     }
     if disclosure::apply(conn, entry).await? {
+        return Ok(());
+    }
+    if crosscheck::apply(conn, entry).await? {
         return Ok(());
     }
     rights::apply(conn, entry).await?;

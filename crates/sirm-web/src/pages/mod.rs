@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod body;
 pub mod certificate;
+pub mod crosscheck;
 pub mod home;
 pub mod kiosk;
 pub mod login;
@@ -150,6 +151,12 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
     ),
     (Permission::OrganQuery, "/organ", "机关查询", "Organ query"),
     (Permission::GrantRead, "/unit", "查询授权", "Grants"),
+    (
+        Permission::RecordMaintain,
+        "/crosscheck",
+        "信息比对",
+        "Cross-checking",
+    ),
 ];
 
 const STYLE: &str = r#"body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0;color:#1f2933;background:#f5f7fa}
