@@ -59,6 +59,7 @@ pub struct DeclaredRow in "contribution" {
     pub month: Month,
     pub credit_code: String,
     pub declared_wage: Decimal,
+    pub status: sirm_domain::status::ContributionStatus,
 }
 }
 

@@ -274,10 +274,17 @@ async fn tax_file_surfaces_under_declaration(engine: Engine) {
     assert_eq!(under[0]["fact"], a.month.to_string());
     let ev: Value = serde_json::from_str(under[0]["evidence"].as_str().unwrap()).unwrap();
     assert_eq!(ev["credit_code"], a.credit_code.as_str());
-    assert!(under[0]["proposal"]
-        .as_str()
-        .unwrap()
-        .contains("contribution.correct"));
+    // An unpaid month is corrected through contribution.correct; a paid one
+    // is the employer's to pay up: asked, not proposed.
+    let unpaid = a.status == sirm_domain::status::ContributionStatus::Assessed;
+    assert_eq!(
+        under[0]["proposal"]
+            .as_str()
+            .is_some_and(|p| p.contains("contribution.correct")),
+        unpaid,
+        "{:?}",
+        under[0]
+    );
     assert_eq!(
         queue
             .iter()

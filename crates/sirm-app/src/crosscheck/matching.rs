@@ -14,7 +14,7 @@ use sirm_domain::id::PersonKey;
 use sirm_domain::records::crosscheck::{under_declared, FileKind};
 use sirm_domain::records::{self, DiscrepancyKind, Evidence, Proposal};
 use sirm_domain::rules::Month;
-use sirm_domain::status::BenefitStatus;
+use sirm_domain::status::{BenefitStatus, ContributionStatus};
 
 use super::file::Row;
 use crate::{AppError, Sirm};
@@ -91,10 +91,12 @@ pub(crate) async fn findings(
                 if !under_declared(declared_wage, *taxable_wage, tolerance) {
                     continue;
                 }
-                // A declared month can be corrected (contribution.correct,
-                // while unpaid); a month not declared at all is the
-                // employer's to declare: asked, not proposed.
-                let proposal = d.and_then(|_| {
+                // A declared month not yet paid can be corrected
+                // (contribution.correct); a paid month is settled by a
+                // supplementary payment and a month not declared at all is
+                // the employer's to declare: asked, not proposed.
+                let unpaid = d.filter(|d| d.status == ContributionStatus::Assessed);
+                let proposal = unpaid.and_then(|_| {
                     proposal(
                         "contribution.correct",
                         serde_json::json!({
