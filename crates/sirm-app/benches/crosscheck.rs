@@ -156,7 +156,7 @@ async fn run(persons: usize, rows: usize, deaths: usize, engine: &str) {
             // One in 100 a registered person (every other of them with a
             // pension), the rest never insured here.
             let who = if r % 100 == 0 {
-                id((r / 100 * 100) % persons, false)
+                id((r / 100) % persons, false)
             } else {
                 id(r, true)
             };
