@@ -82,7 +82,9 @@ async fn run(persons: usize, rows: usize, deaths: usize, engine: &str) {
     for chunk in keys.chunks(1000) {
         let values: Vec<String> = chunk
             .iter()
-            .map(|k| format!("('{k}','x','male','1960-01-01','x','x','2010-01-01','110105',0,0,'x')"))
+            .map(|k| {
+                format!("('{k}','x','male','1960-01-01','x','x','2010-01-01','110105',0,0,'x')")
+            })
             .collect();
         store
             .execute_raw(&format!(

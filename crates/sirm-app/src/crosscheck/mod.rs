@@ -88,7 +88,7 @@ impl Sirm {
         let p = path.to_path_buf();
         let read = tokio::task::spawn_blocking(move || file::read(&p, kind))
             .await
-            .map_err(|e| AppError::invalid("file", e))??;
+            .map_err(|e| AppError::invalid_by("file", RuleId::CrosscheckRow, e))??;
         let found = matching::findings(self, kind, &read.rows).await?;
         let material = self
             .archive()
@@ -210,16 +210,16 @@ impl Sirm {
             ));
         }
         let reason = reason.trim();
-        if resolution != Resolution::Accepted {
+        // A reason is required to dismiss or ask, optional to accept.
+        if resolution != Resolution::Accepted || !reason.is_empty() {
             records::check_text("reason", reason, 400).map_err(AppError::invalid_record)?;
-        } else if reason.chars().count() > 400 {
-            return Err(AppError::invalid("reason", "is longer than 400 characters"));
         }
         let mut drafts = Vec::new();
         let mut application_id = None;
         if resolution == Resolution::Accepted {
             let proposal: Proposal = match &row.proposal {
-                Some(p) => serde_json::from_str(p).map_err(|e| AppError::invalid("proposal", e))?,
+                Some(p) => serde_json::from_str(p)
+                    .map_err(|e| AppError::invalid_by("proposal", RuleId::ApplicationData, e))?,
                 None => {
                     return Err(AppError::conflict_by(
                         RuleId::CrosscheckResolved,
@@ -283,8 +283,8 @@ impl Sirm {
             .ok_or_else(|| {
                 AppError::not_found(RuleId::NotFoundMaterial, format!("import {import_id}"))
             })?;
-        let p: CrosscheckImported =
-            serde_json::from_str(&entry.payload).map_err(|e| AppError::invalid("import", e))?;
+        let p: CrosscheckImported = serde_json::from_str(&entry.payload)
+            .map_err(|e| AppError::invalid_by("import", RuleId::ApplicationData, e))?;
         Ok(Material {
             sha256: p.file_sha256,
             name: format!("crosscheck-{}.csv", p.kind),

@@ -249,7 +249,8 @@ pub async fn upload(
     let kind: FileKind = match kind.parse() {
         Ok(k) => k,
         Err(e) => {
-            let e = sirm_app::AppError::invalid_by("kind", sirm_domain::RuleId::FieldRequired, e);
+            let e =
+                sirm_app::AppError::invalid_by("kind", sirm_domain::RuleId::CrosscheckWrongKind, e);
             return render(&st, &c, Notice::Error(e.into())).await;
         }
     };

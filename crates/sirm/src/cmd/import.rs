@@ -143,7 +143,13 @@ async fn crosscheck(
 ) -> anyhow::Result<ExitCode> {
     let kind: sirm_domain::records::crosscheck::FileKind = match kind.parse() {
         Ok(k) => k,
-        Err(e) => return finish(Err(AppError::invalid("KIND", e))),
+        Err(e) => {
+            return finish(Err(AppError::invalid_by(
+                "KIND",
+                sirm_domain::RuleId::CrosscheckWrongKind,
+                e,
+            )))
+        }
     };
     std::fs::metadata(file).with_context(|| format!("{}: cannot read", file.display()))?;
     let name = super::operator::file_name(file, "crosscheck.csv");
