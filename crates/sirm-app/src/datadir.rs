@@ -101,6 +101,9 @@ pub struct Config {
     /// Objections' deadline and bounds (`[objections]`, docs/objections.md).
     #[serde(default, skip_serializing_if = "is_default_objections")]
     pub objections: crate::config::objections::ObjectionsConfig,
+    /// Matching of other departments' files (`[crosscheck]`, docs/crosscheck.md).
+    #[serde(default, skip_serializing_if = "is_default_crosscheck")]
+    pub crosscheck: crate::config::crosscheck::CrosscheckConfig,
 }
 
 fn is_default_calendar(c: &crate::config::calendar::CalendarConfig) -> bool {
@@ -109,6 +112,10 @@ fn is_default_calendar(c: &crate::config::calendar::CalendarConfig) -> bool {
 
 fn is_default_objections(o: &crate::config::objections::ObjectionsConfig) -> bool {
     *o == crate::config::objections::ObjectionsConfig::default()
+}
+
+fn is_default_crosscheck(c: &crate::config::crosscheck::CrosscheckConfig) -> bool {
+    *c == crate::config::crosscheck::CrosscheckConfig::default()
 }
 
 fn is_default_disclosure(d: &crate::config::disclosure::DisclosureConfig) -> bool {
@@ -311,6 +318,10 @@ impl DataDir {
             });
         }
         cfg.limits.check().map_err(|message| AppError::Config {
+            path: path.clone(),
+            message,
+        })?;
+        cfg.crosscheck.check().map_err(|message| AppError::Config {
             path: path.clone(),
             message,
         })?;

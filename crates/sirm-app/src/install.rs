@@ -141,6 +141,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         disclosure: Default::default(),
         calendar: Default::default(),
         objections: Default::default(),
+        crosscheck: Default::default(),
     };
     let first_rules = match first_rules {
         Some((set, import)) => Some(crate::rulesets::approved_draft(

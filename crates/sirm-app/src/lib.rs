@@ -16,6 +16,7 @@ mod clock;
 mod codes;
 pub mod collection;
 pub mod config;
+pub mod crosscheck;
 mod datadir;
 pub mod demo;
 pub mod disclosure;

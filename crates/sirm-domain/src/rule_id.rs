@@ -315,6 +315,21 @@ rule_ids! {
     ObjectionTooMany = "objection.too-many",
     /// No such objection, or none the caller may see.
     NotFoundObjection = "not-found.objection",
+    /// A department file's header names a column its kind does not have,
+    /// or lacks one it needs (docs/crosscheck.md).
+    CrosscheckColumns = "crosscheck.columns",
+    /// A department file's header is that of another kind of file.
+    CrosscheckWrongKind = "crosscheck.wrong-kind",
+    /// A department file that is not UTF-8 text (e.g. GBK): save it as UTF-8.
+    CrosscheckEncoding = "crosscheck.encoding",
+    /// A row of a department file that cannot be read (a field malformed or missing).
+    CrosscheckRow = "crosscheck.row",
+    /// A row repeated in the same department file.
+    CrosscheckDuplicateRow = "crosscheck.duplicate-row",
+    /// A discrepancy already resolved, or one without a proposed action to accept.
+    CrosscheckResolved = "crosscheck.resolved",
+    /// No such discrepancy.
+    NotFoundDiscrepancy = "not-found.discrepancy",
 }
 
 /// A string that is no known rule id.

@@ -23,6 +23,7 @@ mod backup;
 mod bulk;
 mod certificate;
 mod cosignature;
+mod crosscheck;
 mod disclosure;
 mod engine;
 mod error;
@@ -56,6 +57,9 @@ mod tree_check;
 pub use append::{AppendOutcome, Expect};
 pub use backup::{pg_schema_exists, state_table, StateCol, StateTable, STATE_TABLES};
 pub use certificate::CertificateRow;
+pub use crosscheck::{
+    BenefitStatusRow, CrosscheckImportRow, DeclaredRow, DiscrepancyRow, EmployerStatusRow,
+};
 pub use disclosure::{DisclosureGrantRow, DisclosureLetterRow};
 pub use engine::{Engine, Role, StoreConfig};
 pub use error::StoreError;

@@ -13,7 +13,10 @@ use crate::projection::{Col, TABLES};
 use crate::review::{ApplicationRow, ApplicationStepRow, MaintenanceRow};
 use crate::rights::QueryLogRow;
 use crate::rows::TableRow;
-use crate::{CertificateRow, DisclosureGrantRow, DisclosureLetterRow, ObjectionRow, PersonKeyRow};
+use crate::{
+    BenefitStatusRow, CertificateRow, CrosscheckImportRow, DeclaredRow, DisclosureGrantRow,
+    DisclosureLetterRow, DiscrepancyRow, EmployerStatusRow, ObjectionRow, PersonKeyRow,
+};
 
 /// A declared column: its name and whether it holds an integer (else text).
 pub type DeclaredColumn = (&'static str, bool);
@@ -65,5 +68,10 @@ pub fn row_mappings() -> Vec<(&'static str, &'static str, &'static [&'static str
         mapping::<DisclosureGrantRow>(),
         mapping::<DisclosureLetterRow>(),
         mapping::<ObjectionRow>(),
+        mapping::<CrosscheckImportRow>(),
+        mapping::<DiscrepancyRow>(),
+        mapping::<DeclaredRow>(),
+        mapping::<BenefitStatusRow>(),
+        mapping::<EmployerStatusRow>(),
     ]
 }

@@ -1021,7 +1021,12 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(pages::objections::filers::counter_file),
         ),
         (
-            spec(g, "/employer/objections", Perm(P::EmployerRecordRead), Page),
+            spec(
+                g.clone(),
+                "/employer/objections",
+                Perm(P::EmployerRecordRead),
+                Page,
+            ),
             get(pages::objections::filers::employer_form),
         ),
         (
@@ -1033,6 +1038,42 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             )
             .body(B::Application),
             post(pages::objections::filers::employer_file),
+        ),
+        // Cross-checking with other departments (Art 5): the maintenance officer's.
+        (
+            spec(g.clone(), "/crosscheck", Perm(P::RecordMaintain), Page),
+            get(pages::crosscheck::queue_page),
+        ),
+        (
+            spec(p.clone(), "/crosscheck", Perm(P::RecordMaintain), Page).body(B::Declaration),
+            post(pages::crosscheck::upload),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/crosscheck/{id}/resolve",
+                Perm(P::RecordMaintain),
+                Page,
+            ),
+            post(pages::crosscheck::resolve),
+        ),
+        (
+            spec(
+                g,
+                "/api/v1/crosscheck/discrepancies",
+                Perm(P::RecordMaintain),
+                Api,
+            ),
+            get(pages::crosscheck::list_api),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/crosscheck/discrepancies/{id}",
+                Perm(P::RecordMaintain),
+                Api,
+            ),
+            post(pages::crosscheck::resolve_api),
         ),
     ]
 }

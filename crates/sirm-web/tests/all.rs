@@ -5,6 +5,7 @@
 mod collection;
 mod contractor;
 mod corrections;
+mod crosscheck;
 mod disclosure;
 mod extracts;
 mod identity;

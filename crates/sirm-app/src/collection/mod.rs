@@ -31,6 +31,7 @@ pub(crate) use business::disclosure::items_of as disclosure_items_of;
 pub use maintenance::{LogEntry, LogFilter, LogPage, DEFAULT_PAGE as LOG_PAGE};
 pub use prepared::PreparedView;
 pub use queue::ApplicationView;
+pub(crate) use registry::validate as validate_business;
 pub use registry::{taker_of, BusinessType};
 
 impl crate::Sirm {

@@ -95,18 +95,83 @@ impl Sirm {
         expect_seq: Option<i64>,
         prepared: Option<String>,
     ) -> Result<(), AppError> {
-        let chain = self.chain_for(bt);
         let steps = match expect_seq {
             Some(_) => self.steps_of(id).await?,
             None => vec![],
         };
+        let sub = Submission {
+            bt,
+            id,
+            subject,
+            data,
+            materials,
+            prepared: prepared.clone(),
+        };
+        let mut drafts = vec![self.submission_draft_of(who, sub, &steps)?];
+        let expect = expect_seq.map(|s| Expect::ApplicationAt {
+            id: id.to_string(),
+            last_seq: s,
+        });
+        if let Some(pr) = &prepared {
+            // Taken from a prepared application: it is closed in the same append.
+            drafts.push(super::prepared::closed_draft(
+                self,
+                pr,
+                Some(id),
+                "",
+                &who.username,
+            )?);
+        }
+        self.append_checked(drafts, expect).await
+    }
+
+    /// The `application.submitted` entry of an application taken (or
+    /// resubmitted after `steps`) by `who`: the preliminary stage passed.
+    /// Data are as kept (protected) and checked by the caller.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn submission_draft(
+        &self,
+        who: &Principal,
+        bt: BusinessType,
+        id: &str,
+        subject: String,
+        data: serde_json::Value,
+        materials: Vec<Material>,
+        steps: &[Step],
+    ) -> Result<sirm_ledger::EntryDraft, AppError> {
+        let sub = Submission {
+            bt,
+            id,
+            subject,
+            data,
+            materials,
+            prepared: None,
+        };
+        self.submission_draft_of(who, sub, steps)
+    }
+
+    fn submission_draft_of(
+        &self,
+        who: &Principal,
+        sub: Submission<'_>,
+        steps: &[Step],
+    ) -> Result<sirm_ledger::EntryDraft, AppError> {
+        let Submission {
+            bt,
+            id,
+            subject,
+            data,
+            materials,
+            prepared,
+        } = sub;
+        let chain = self.chain_for(bt);
         let next = Step {
             stage: Stage::Preliminary,
             actor: who.username.clone(),
             approve: true,
             reason: String::new(),
         };
-        let st = review::apply(&chain, &steps, &next)
+        let st = review::apply(&chain, steps, &next)
             .map_err(|e| AppError::forbidden(RuleId::Review, e))?;
         let p = ApplicationSubmitted {
             application_id: id.to_string(),
@@ -120,36 +185,25 @@ impl Sirm {
                 Status::Pending { stage } => Some(stage),
                 _ => None,
             },
-            prepared: prepared.clone(),
+            prepared,
         };
-        let d = draft(
+        draft(
             &self.config,
             Stream::Business,
             kind::APPLICATION_SUBMITTED,
             records::application_subject(id),
             &who.username,
             &p,
-        )?;
-        let expect = expect_seq.map(|s| Expect::ApplicationAt {
-            id: id.to_string(),
-            last_seq: s,
-        });
-        let mut drafts = vec![d];
-        if let Some(pr) = &prepared {
-            drafts.push(super::prepared::closed_draft(
-                self,
-                pr,
-                Some(id),
-                "",
-                &who.username,
-            )?);
-        }
-        self.append_checked(drafts, expect).await
+        )
     }
 
     /// One application in review per subject for declarations (the same
     /// employer-month cannot be declared twice at once).
-    async fn refuse_open_duplicate(&self, who: &Principal, subject: &str) -> Result<(), AppError> {
+    pub(crate) async fn refuse_open_duplicate(
+        &self,
+        who: &Principal,
+        subject: &str,
+    ) -> Result<(), AppError> {
         // One open declaration per employer and month; one open import
         // per rule set (a second would be decided against a version that
         // the first may already have replaced).
@@ -200,4 +254,15 @@ pub(super) fn new_id(prefix: &str) -> String {
     let mut raw = [0u8; 8];
     rand::rngs::OsRng.fill_bytes(&mut raw);
     format!("{prefix}-{}", hex::encode(raw))
+}
+
+/// What an `application.submitted` entry records of one submission.
+struct Submission<'a> {
+    bt: BusinessType,
+    id: &'a str,
+    subject: String,
+    data: serde_json::Value,
+    materials: Vec<Material>,
+    /// The prepared application (`PR-…`) it takes, if any.
+    prepared: Option<String>,
 }

@@ -5,6 +5,7 @@
 
 pub mod calendar;
 pub mod certificate;
+pub mod crosscheck;
 pub mod disclosure;
 pub mod ivr;
 pub mod objections;

@@ -93,6 +93,12 @@ pub mod kind {
     pub const OBJECTION_LINKED: &str = "objection.linked";
     /// An objection answered in writing: no error found, the reasons given.
     pub const OBJECTION_ANSWERED: &str = "objection.answered";
+    /// A department's file taken in for cross-checking (Art 5): hash, kind, rows.
+    pub const CROSSCHECK_IMPORTED: &str = "crosscheck.imported";
+    /// One difference between a department's row and the record.
+    pub const CROSSCHECK_DISCREPANCY: &str = "crosscheck.discrepancy";
+    /// A discrepancy accepted, dismissed or asked about by the maintenance officer.
+    pub const CROSSCHECK_RESOLVED: &str = "crosscheck.resolved";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -551,11 +557,16 @@ impl PersonChangeDetails {
 }
 
 mod corrections;
+pub mod crosscheck;
 mod disclosure;
 mod extract;
 mod objection;
 mod rights;
 pub use corrections::*;
+pub use crosscheck::{
+    CrosscheckDiscrepancy, CrosscheckImported, CrosscheckResolved, DiscrepancyEvidence,
+    DiscrepancyKind, Overpaid, Proposal, Resolution,
+};
 pub use disclosure::*;
 pub use extract::*;
 pub use objection::*;

@@ -250,6 +250,10 @@ pub struct BenefitStatusChange {
     pub status: crate::status::BenefitStatus,
     pub effective_on: NaiveDate,
     pub reason: String,
+    /// Benefit paid for months after the benefit stopped being due,
+    /// computed at approval (to be recovered, 追回多发待遇).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overpaid: Option<super::crosscheck::Overpaid>,
 }
 
 /// A social insurance subsidy (社会保险补贴) granted to a person for a run

@@ -24,6 +24,7 @@ use sqlx::AnyConnection;
 use crate::StoreError;
 
 mod corrections;
+mod crosscheck;
 mod disclosure;
 mod objection;
 mod registry;
@@ -80,6 +81,7 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         _ => corrections::check(entry)
             .or_else(|| disclosure::check(entry))
             .or_else(|| objection::check(entry))
+            .or_else(|| crosscheck::check(entry))
             .unwrap_or(Ok(())),
     }
 }
@@ -167,6 +169,9 @@ pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(),
         return Ok(());
     }
     if objection::apply(conn, entry).await? {
+        return Ok(());
+    }
+    if crosscheck::apply(conn, entry).await? {
         return Ok(());
     }
     rights::apply(conn, entry).await?;

@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod body;
 pub mod certificate;
+pub mod crosscheck;
 pub mod home;
 pub mod kiosk;
 pub mod login;
@@ -186,6 +187,12 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "/employer/objections",
         "职工记录异议",
         "Objections",
+    ),
+    (
+        Permission::RecordMaintain,
+        "/crosscheck",
+        "信息比对",
+        "Cross-checking",
     ),
 ];
 

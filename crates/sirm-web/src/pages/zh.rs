@@ -135,6 +135,13 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::ObjectionLink => "所关联的业务不是该人员在审核中的更正业务",
         RuleId::ObjectionTooMany => "该人员待核查的异议过多，请待已提交的异议办结后再提出",
         RuleId::NotFoundObjection => "未找到该异议（不存在，或不在您可查看的范围内）",
+        RuleId::CrosscheckColumns => "比对文件的表头有误：有未知的列或缺少必需的列，请按比对文件格式说明填写",
+        RuleId::CrosscheckWrongKind => "比对文件的类型不符：该文件的表头属于另一类部门文件",
+        RuleId::CrosscheckEncoding => "比对文件不是 UTF-8 编码的文本，请另存为 UTF-8 后重新上传",
+        RuleId::CrosscheckRow => "比对文件中该行无法读取：某项缺失或格式有误",
+        RuleId::CrosscheckDuplicateRow => "比对文件中该行与前面的行重复",
+        RuleId::CrosscheckResolved => "该比对差异已处理，或没有可受理的建议业务",
+        RuleId::NotFoundDiscrepancy => "未找到该比对差异",
     }
 }
 

@@ -39,15 +39,30 @@ pub enum ImportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A department's file for cross-checking (信息比对, Art 5), by the maintenance officer: KIND is tax_wage, death, id_change, employer_status, institution_staff or settlement; FILE is UTF-8 CSV with a header line (docs/crosscheck.md). The file is archived and recorded; discrepancies go to the maintenance officer's queue.
+    Crosscheck {
+        /// The kind of file.
+        kind: String,
+        /// The CSV file.
+        file: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub async fn run(loc: &Location, op: &Operator, args: &ImportArgs) -> anyhow::Result<ExitCode> {
-    let ImportCommand::Declaration {
-        file,
-        employer,
-        month,
-        json,
-    } = &args.command;
+    let (file, employer, month, json) = match &args.command {
+        ImportCommand::Declaration {
+            file,
+            employer,
+            month,
+            json,
+        } => (file, employer, month, json),
+        ImportCommand::Crosscheck { kind, file, json } => {
+            return crosscheck(loc, op, kind, file, *json).await
+        }
+    };
     let employer: CreditCode = match employer.parse() {
         Ok(c) => c,
         Err(e) => return finish(Err(AppError::invalid("--employer", e))),
@@ -107,6 +122,59 @@ pub async fn run(loc: &Location, op: &Operator, args: &ImportArgs) -> anyhow::Re
                         "  … {} more rejected rows are listed in the application",
                         report.rejected_count - 20
                     );
+                }
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+    };
+    session.end(&sirm).await;
+    sirm.store_for_maintenance().close().await;
+    finish(result)
+}
+
+/// `sirm import crosscheck KIND FILE`.
+async fn crosscheck(
+    loc: &Location,
+    op: &Operator,
+    kind: &str,
+    file: &std::path::Path,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let kind: sirm_domain::records::crosscheck::FileKind = match kind.parse() {
+        Ok(k) => k,
+        Err(e) => {
+            return finish(Err(AppError::invalid_by(
+                "KIND",
+                sirm_domain::RuleId::CrosscheckWrongKind,
+                e,
+            )))
+        }
+    };
+    std::fs::metadata(file).with_context(|| format!("{}: cannot read", file.display()))?;
+    let name = super::operator::file_name(file, "crosscheck.csv");
+    let (sirm, session) = match super::operator::open_signed_in(loc, op).await? {
+        Ok(signed_in) => signed_in,
+        Err(code) => return Ok(code),
+    };
+    let result: Outcome = match sirm
+        .import_crosscheck(&session.principal, kind, &name, file)
+        .await
+    {
+        Ok(r) => {
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
+            } else {
+                println!(
+                    "import {} ({}) recorded, file SHA-256 {}",
+                    r.import_id, r.kind, r.file_sha256
+                );
+                println!(
+                    "  rows {}, accepted {}, rejected {}; new discrepancies {}, already recorded {}",
+                    r.rows, r.accepted, r.rejected_count, r.discrepancies, r.known
+                );
+                for x in r.rejected.iter().take(20) {
+                    println!("  {}", x.reason);
                 }
             }
             Ok(())

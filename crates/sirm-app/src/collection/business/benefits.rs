@@ -85,18 +85,31 @@ impl Business for Status {
         }
     }
 
+    /// The change with the benefit paid for months after it took effect
+    /// (the overpayment to recover), computed from the payments recorded.
     async fn drafts(
         sirm: &Sirm,
         b: &BenefitStatusChange,
         actor: &str,
     ) -> Result<Vec<EntryDraft>, AppError> {
+        let pays: Vec<(sirm_domain::rules::Month, rust_decimal::Decimal)> = sirm
+            .store
+            .benefit_payments_of(b.id.as_str())
+            .await?
+            .into_iter()
+            .map(|p| (p.month, p.amount))
+            .collect();
+        let mut change = b.clone();
+        // Due up to the day before the change takes effect.
+        let last_due = b.effective_on.pred_opt().unwrap_or(b.effective_on);
+        change.overpaid = Some(records::crosscheck::overpaid_after(last_due, &pays));
         Ok(vec![draft(
             &sirm.config,
             Stream::Business,
             kind::BENEFIT_STATUS,
             records::person_subject(&b.id),
             actor,
-            b,
+            &change,
         )?])
     }
 }

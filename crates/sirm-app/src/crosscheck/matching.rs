@@ -1,0 +1,386 @@
+//! Matching a department file's rows against the record (Art 5): every
+//! difference becomes a finding with its evidence and, where an existing
+//! business type can put it right, a proposed application.
+//!
+//! What the record holds is read once per import (registered persons,
+//! declared months in the file's range, benefits, employers), not row by
+//! row; only the few persons a death touches are read one by one.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sirm_domain::id::PersonKey;
+use sirm_domain::records::crosscheck::{under_declared, FileKind};
+use sirm_domain::records::{self, DiscrepancyEvidence, DiscrepancyKind, Proposal};
+use sirm_domain::rules::Month;
+use sirm_domain::status::{BenefitStatus, ContributionStatus};
+
+use super::file::Row;
+use crate::{AppError, Sirm};
+
+/// One difference found, before it is recorded.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub kind: DiscrepancyKind,
+    pub subject: String,
+    pub fact: String,
+    pub evidence: DiscrepancyEvidence,
+    pub proposal: Option<Proposal>,
+}
+
+fn person(pk: &PersonKey) -> String {
+    records::person_subject(pk)
+}
+
+fn proposal(business_type: &str, data: serde_json::Value) -> Option<Proposal> {
+    Some(Proposal {
+        business_type: business_type.to_string(),
+        data,
+    })
+}
+
+/// The findings of `rows` (a file of `kind`).
+pub(crate) async fn findings(
+    sirm: &Sirm,
+    kind: FileKind,
+    rows: &[(u64, Row)],
+) -> Result<Vec<Finding>, AppError> {
+    let persons = sirm.store.registered_person_ids().await?;
+    let mut out = Vec::new();
+    let unknown = |out: &mut Vec<Finding>, pk: &PersonKey, line: u64| {
+        out.push(Finding {
+            kind: DiscrepancyKind::UnknownPerson,
+            subject: person(pk),
+            fact: "registration".into(),
+            evidence: DiscrepancyEvidence {
+                line,
+                ..DiscrepancyEvidence::default()
+            },
+            proposal: None,
+        })
+    };
+    match kind {
+        FileKind::TaxWage => {
+            let months = rows.iter().filter_map(|(_, r)| match r {
+                Row::TaxWage { month, .. } => Some(*month),
+                _ => None,
+            });
+            let (Some(from), Some(to)) = (months.clone().min(), months.max()) else {
+                return Ok(out);
+            };
+            let declared = sirm.store.declared_between(from, to).await?;
+            let tolerance = sirm.config.crosscheck.tolerance;
+            for (line, r) in rows {
+                let Row::TaxWage {
+                    id,
+                    credit_code,
+                    month,
+                    taxable_wage,
+                } = r
+                else {
+                    continue;
+                };
+                let pk = sirm.person_key(id)?;
+                if !persons.contains(pk.as_str()) {
+                    unknown(&mut out, &pk, *line);
+                    continue;
+                }
+                let d = declared.get(&(pk.as_str().to_string(), *month));
+                let declared_wage = d.map(|d| d.declared_wage).unwrap_or(Decimal::ZERO);
+                if !under_declared(declared_wage, *taxable_wage, tolerance) {
+                    continue;
+                }
+                // A declared month not yet paid can be corrected
+                // (contribution.correct); a paid month is settled by a
+                // supplementary payment and a month not declared at all is
+                // the employer's to declare: asked, not proposed.
+                let unpaid = d.filter(|d| d.status == ContributionStatus::Assessed);
+                let proposal = unpaid.and_then(|_| {
+                    proposal(
+                        "contribution.correct",
+                        serde_json::json!({
+                            "id": pk.as_str(),
+                            "month": month.to_string(),
+                            "declared_wage": taxable_wage.to_string(),
+                            "reason": format!(
+                                "税务部门比对：{month} 应税工资 {taxable_wage}，申报工资 {declared_wage}"
+                            ),
+                        }),
+                    )
+                });
+                out.push(Finding {
+                    kind: DiscrepancyKind::UnderDeclared,
+                    subject: person(&pk),
+                    fact: month.to_string(),
+                    evidence: DiscrepancyEvidence {
+                        line: *line,
+                        credit_code: Some(credit_code.clone()),
+                        month: Some(*month),
+                        taxable_wage: Some(*taxable_wage),
+                        declared_wage: d.map(|d| d.declared_wage),
+                        ..DiscrepancyEvidence::default()
+                    },
+                    proposal,
+                });
+            }
+        }
+        FileKind::Death => {
+            let benefits = sirm.store.benefit_statuses().await?;
+            for (line, r) in rows {
+                let Row::Death {
+                    id,
+                    died_on,
+                    certificate_no,
+                } = r
+                else {
+                    continue;
+                };
+                let pk = sirm.person_key(id)?;
+                // Most of the dead were never insured here: an unknown
+                // person in a deaths file is no discrepancy.
+                if !persons.contains(pk.as_str()) {
+                    continue;
+                }
+                death(
+                    sirm,
+                    &mut out,
+                    &benefits,
+                    &pk,
+                    *line,
+                    *died_on,
+                    certificate_no,
+                )
+                .await?;
+            }
+        }
+        FileKind::IdChange => {
+            for (line, r) in rows {
+                let Row::IdChange {
+                    old_id,
+                    new_id,
+                    new_name,
+                    changed_on,
+                } = r
+                else {
+                    continue;
+                };
+                let pk = sirm.person_key(old_id)?;
+                if !persons.contains(pk.as_str()) {
+                    continue;
+                }
+                if old_id != new_id {
+                    let new_pk = sirm.person_key(new_id)?;
+                    out.push(Finding {
+                        kind: DiscrepancyKind::IdChanged,
+                        subject: person(&pk),
+                        fact: new_pk.to_string(),
+                        evidence: DiscrepancyEvidence {
+                            line: *line,
+                            date: Some(*changed_on),
+                            new_person: Some(new_pk),
+                            ..DiscrepancyEvidence::default()
+                        },
+                        // No business type re-keys a person: the person is
+                        // asked to come to the counter with both documents.
+                        proposal: None,
+                    });
+                }
+                if let Some(name) = new_name {
+                    let data = sirm
+                        .protect_data(
+                            crate::collection::BusinessType::PersonCorrect,
+                            serde_json::json!({
+                                "id": old_id.as_str(),
+                                "effective_on": changed_on.to_string(),
+                                "reason": "公安部门比对：姓名变更",
+                                "name": name,
+                            }),
+                        )
+                        .await?;
+                    out.push(Finding {
+                        kind: DiscrepancyKind::NameChanged,
+                        subject: person(&pk),
+                        fact: changed_on.to_string(),
+                        evidence: DiscrepancyEvidence {
+                            line: *line,
+                            date: Some(*changed_on),
+                            ..DiscrepancyEvidence::default()
+                        },
+                        proposal: proposal("person.correct", data),
+                    });
+                }
+            }
+        }
+        FileKind::EmployerStatus => {
+            let statuses = sirm.store.employer_statuses().await?;
+            let last = sirm.store.last_declared_months().await?;
+            for (line, r) in rows {
+                let Row::EmployerStatus {
+                    credit_code,
+                    status,
+                    closed,
+                    status_on,
+                } = r
+                else {
+                    continue;
+                };
+                let code = credit_code.as_str();
+                let subject = records::employer_subject(credit_code);
+                match (statuses.get(code).map(String::as_str), closed) {
+                    (None, false) => out.push(Finding {
+                        kind: DiscrepancyKind::UnknownEmployer,
+                        subject,
+                        fact: "registration".into(),
+                        evidence: DiscrepancyEvidence {
+                            line: *line,
+                            status: Some(status.clone()),
+                            date: Some(*status_on),
+                            ..DiscrepancyEvidence::default()
+                        },
+                        proposal: None,
+                    }),
+                    (Some("active"), true) => {
+                        let last_month = last.get(code).copied();
+                        let after = last_month
+                            .map(|m| m.months_since(Month::of_date(*status_on)).max(0) as u32);
+                        out.push(Finding {
+                            kind: DiscrepancyKind::EmployerDeregistered,
+                            subject,
+                            fact: status_on.to_string(),
+                            evidence: DiscrepancyEvidence {
+                                line: *line,
+                                status: Some(status.clone()),
+                                date: Some(*status_on),
+                                month: last_month,
+                                months_after: after,
+                                ..DiscrepancyEvidence::default()
+                            },
+                            proposal: proposal(
+                                "employer.deregister",
+                                serde_json::json!({
+                                    "credit_code": code,
+                                    "effective_on": status_on.to_string(),
+                                    "reason": format!("市场监管部门比对：{status}（{status_on}）"),
+                                }),
+                            ),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+        FileKind::InstitutionStaff | FileKind::Settlement => {
+            let employers = sirm.store.employer_statuses().await?;
+            let mut seen_inst = HashSet::new();
+            for (line, r) in rows {
+                let (id, inst) = match r {
+                    Row::InstitutionStaff {
+                        id, institution, ..
+                    }
+                    | Row::Settlement {
+                        id, institution, ..
+                    } => (id, institution),
+                    _ => continue,
+                };
+                let pk = sirm.person_key(id)?;
+                if !persons.contains(pk.as_str()) {
+                    unknown(&mut out, &pk, *line);
+                }
+                if kind == FileKind::InstitutionStaff
+                    && !employers.contains_key(inst.as_str())
+                    && seen_inst.insert(inst.as_str().to_string())
+                {
+                    out.push(Finding {
+                        kind: DiscrepancyKind::UnknownEmployer,
+                        subject: records::employer_subject(inst),
+                        fact: "registration".into(),
+                        evidence: DiscrepancyEvidence {
+                            line: *line,
+                            ..DiscrepancyEvidence::default()
+                        },
+                        proposal: None,
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A registered person's death: a benefit still paid (proposal: its
+/// termination from the day after death, the overpaid months computed at
+/// approval), contributions declared for months after it (asked).
+async fn death(
+    sirm: &Sirm,
+    out: &mut Vec<Finding>,
+    benefits: &HashMap<String, BenefitStatus>,
+    pk: &PersonKey,
+    line: u64,
+    died_on: NaiveDate,
+    certificate_no: &str,
+) -> Result<(), AppError> {
+    let died_month = Month::of_date(died_on);
+    if matches!(
+        benefits.get(pk.as_str()),
+        Some(BenefitStatus::Granted | BenefitStatus::Suspended)
+    ) {
+        let pays: Vec<(Month, Decimal)> = sirm
+            .store
+            .benefit_payments_of(pk.as_str())
+            .await?
+            .into_iter()
+            .map(|p| (p.month, p.amount))
+            .collect();
+        let over = records::crosscheck::overpaid_after(died_on, &pays);
+        let effective_on = died_on.succ_opt().unwrap_or(died_on);
+        out.push(Finding {
+            kind: DiscrepancyKind::DeathWithBenefit,
+            subject: person(pk),
+            fact: died_on.to_string(),
+            evidence: DiscrepancyEvidence {
+                line,
+                date: Some(died_on),
+                document: Some(certificate_no.to_string()),
+                month: over.from_month,
+                months_after: Some(over.months),
+                amount_after: Some(over.total),
+                ..DiscrepancyEvidence::default()
+            },
+            proposal: proposal(
+                "benefit.status",
+                serde_json::json!({
+                    "id": pk.as_str(),
+                    "status": "terminated",
+                    "effective_on": effective_on.to_string(),
+                    "reason": format!("民政部门比对：{died_on} 死亡（死亡证明 {certificate_no}），待遇自次日终止，多发待遇追回"),
+                }),
+            ),
+        });
+    }
+    let after: Vec<_> = sirm
+        .store
+        .contributions_of(pk.as_str())
+        .await?
+        .into_iter()
+        .filter(|c| c.month > died_month)
+        .collect();
+    if let Some(first) = after.first() {
+        out.push(Finding {
+            kind: DiscrepancyKind::DeathWithContributions,
+            subject: person(pk),
+            fact: died_on.to_string(),
+            evidence: DiscrepancyEvidence {
+                line,
+                date: Some(died_on),
+                document: Some(certificate_no.to_string()),
+                credit_code: first.credit_code.parse().ok(),
+                month: Some(first.month),
+                months_after: Some(after.len() as u32),
+                ..DiscrepancyEvidence::default()
+            },
+            proposal: None,
+        });
+    }
+    Ok(())
+}
