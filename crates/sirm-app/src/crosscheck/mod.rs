@@ -175,6 +175,11 @@ impl Sirm {
         limit: i64,
     ) -> Result<Vec<DiscrepancyRow>, AppError> {
         self.authorize(who, Permission::RecordMaintain).await?;
+        // The installation's department files are its own agency's: staff
+        // of another agency see none of them.
+        if who.agency != self.config.agency_code {
+            return Ok(Vec::new());
+        }
         Ok(self.store.discrepancies(status, limit).await?)
     }
 
@@ -185,6 +190,9 @@ impl Sirm {
         limit: i64,
     ) -> Result<Vec<CrosscheckImportRow>, AppError> {
         self.authorize(who, Permission::RecordMaintain).await?;
+        if who.agency != self.config.agency_code {
+            return Ok(Vec::new());
+        }
         Ok(self.store.crosscheck_imports(limit).await?)
     }
 
@@ -200,9 +208,15 @@ impl Sirm {
         reason: &str,
     ) -> Result<Option<String>, AppError> {
         self.authorize(who, Permission::RecordMaintain).await?;
-        let row = self.store.discrepancy(id).await?.ok_or_else(|| {
-            AppError::not_found(RuleId::NotFoundDiscrepancy, format!("discrepancy {id}"))
-        })?;
+        // Another agency's discrepancy is "not found", like a missing one.
+        let row = self
+            .store
+            .discrepancy(id)
+            .await?
+            .filter(|_| who.agency == self.config.agency_code)
+            .ok_or_else(|| {
+                AppError::not_found(RuleId::NotFoundDiscrepancy, format!("discrepancy {id}"))
+            })?;
         if row.status != "open" {
             return Err(AppError::conflict_by(
                 RuleId::CrosscheckResolved,

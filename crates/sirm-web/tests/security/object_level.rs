@@ -60,6 +60,8 @@ pub(super) async fn object_level_access(engine: Engine) {
         "POST /api/v1/prepared/{id}/take",
         "POST /api/v1/prepared/{id}/decline",
         "POST /prepared/{id}/{action}",
+        "POST /crosscheck/{id}/resolve",
+        "POST /api/v1/crosscheck/discrepancies/{id}",
     ];
     expected.sort();
     assert_eq!(with_ids, expected);
@@ -242,6 +244,35 @@ pub(super) async fn object_level_access(engine: Engine) {
     assert_eq!(s, reqwest::StatusCode::CREATED, "{v}");
     let prepared = v["prepared_id"].as_str().unwrap().to_string();
     let no_prepared = "PR-0000000000000000".to_string();
+    // A discrepancy of the home agency: a tax file naming a person nobody
+    // registered.
+    let tax = std::env::temp_dir().join(format!("sirm-ol-tax-{}.csv", std::process::id()));
+    std::fs::write(
+        &tax,
+        format!(
+            "id_number,credit_code,month,taxable_wage\n{no_person},{employer},2025-01,9000.00\n"
+        ),
+    )
+    .unwrap();
+    let maintainer = app.sirm.principal("maintainer", "test").await.unwrap();
+    app.sirm
+        .import_crosscheck(
+            &maintainer,
+            sirm_domain::records::crosscheck::FileKind::TaxWage,
+            "tax.csv",
+            &tax,
+        )
+        .await
+        .unwrap();
+    let _ = std::fs::remove_file(&tax);
+    let discrepancy = app
+        .sirm
+        .discrepancies(&maintainer, Some("open"), 10)
+        .await
+        .unwrap()
+        .remove(0)
+        .discrepancy_id;
+    let no_discrepancy = "XD-00000000000000000000".to_string();
 
     let mut checked = std::collections::BTreeSet::new();
     // (requester, method, route, other, missing, body)
@@ -437,6 +468,14 @@ pub(super) async fn object_level_access(engine: Engine) {
             format!("/api/v1/prepared/{prepared}/take"),
             format!("/api/v1/prepared/{no_prepared}/take"),
             Some(json!({})),
+        ),
+        (
+            &maint2,
+            Method::POST,
+            "/api/v1/crosscheck/discrepancies/{id}",
+            format!("/api/v1/crosscheck/discrepancies/{discrepancy}"),
+            format!("/api/v1/crosscheck/discrepancies/{no_discrepancy}"),
+            Some(json!({"resolution": "dismissed", "reason": "x"})),
         ),
         (
             &maint2,
@@ -648,6 +687,13 @@ pub(super) async fn object_level_access(engine: Engine) {
             format!("/objections/{objection}/answer"),
             format!("/objections/{no_objection}/answer"),
             vec![("reasons", "x")],
+        ),
+        (
+            &maint2,
+            "/crosscheck/{id}/resolve",
+            format!("/crosscheck/{discrepancy}/resolve"),
+            format!("/crosscheck/{no_discrepancy}/resolve"),
+            vec![("resolution", "dismissed"), ("reason", "x")],
         ),
         (
             &maint2,
