@@ -13,7 +13,10 @@ use crate::projection::{Col, TABLES};
 use crate::review::{ApplicationRow, ApplicationStepRow, MaintenanceRow};
 use crate::rights::QueryLogRow;
 use crate::rows::TableRow;
-use crate::{CertificateRow, DisclosureGrantRow, DisclosureLetterRow, PersonKeyRow};
+use crate::{
+    CertificateRow, ContributionPersonYearRow, ContributionSummaryRow, DisclosureGrantRow,
+    DisclosureLetterRow, InsuredSummaryRow, PersonKeyRow,
+};
 
 /// A declared column: its name and whether it holds an integer (else text).
 pub type DeclaredColumn = (&'static str, bool);
@@ -64,5 +67,8 @@ pub fn row_mappings() -> Vec<(&'static str, &'static str, &'static [&'static str
         mapping::<DelegationRow>(),
         mapping::<DisclosureGrantRow>(),
         mapping::<DisclosureLetterRow>(),
+        mapping::<ContributionSummaryRow>(),
+        mapping::<ContributionPersonYearRow>(),
+        mapping::<InsuredSummaryRow>(),
     ]
 }

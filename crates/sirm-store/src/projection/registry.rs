@@ -10,6 +10,7 @@ use sirm_domain::sealed::Sealed;
 use sirm_ledger::Entry;
 use sqlx::AnyConnection;
 
+use super::summary;
 use super::write::{change_details, grant, history, payload, seq, Changed};
 use crate::StoreError;
 
@@ -81,6 +82,9 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
         kind::PERSON_REGISTERED => {
             let p: PersonRegistration = payload(entry)?;
             let on = p.registered_on.to_string();
+            let before = summary::persons_of(conn, summary::NUMBERED, &[p.id.as_str()])
+                .await?
+                .remove(p.id.as_str());
             sqlx::query(
                 "INSERT INTO person (person_id, name, gender, birth_date, address, phone, registered_on, agency, \
                  first_seq, last_seq, id_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
@@ -101,6 +105,7 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
             .bind(p.id_number.as_str())
             .execute(&mut *conn)
             .await?;
+            summary::reregistered(conn, p.id.as_str(), before).await?;
             history(conn, entry, &on, "registered".to_string()).await?;
         }
         kind::PERSON_CHANGED => {
