@@ -5,18 +5,24 @@
 //! - `contribution_summary`, per month and employer: person-months, their
 //!   amount, and of those the unpaid ones (status other than `paid`);
 //! - `contribution_person_year`, per person and calendar year: months,
-//!   amount, unpaid months (a de-identified extract's measures).
+//!   amount, unpaid months (a de-identified extract's measures);
+//! - `insured_summary`, per month, agency, age on the month's last day and
+//!   gender: person-months and those counted per insurance type (the
+//!   insured-persons report).
 //!
-//! Keyed by the employer's credit code and the person's blind index, never
-//! by a registration detail that can change (an employer's industry class,
-//! a person's agency): the reports join those at read time, so a change of
-//! registration moves nothing here. An amount is the seven assessed amounts
-//! of a person-month together, in integer fen (分), exact.
+//! The first two are keyed by the employer's credit code and the person's
+//! blind index, never by a registration detail that can change (an
+//! employer's industry class is joined at read time), so a change of
+//! registration moves nothing there. The third is keyed by the person's
+//! agency as registered now: a registration written again under another
+//! agency moves the person's months ([`reregistered`]). An amount is the
+//! seven assessed amounts of a person-month together, in integer fen (分),
+//! exact.
 //!
 //! Every write of `contribution` has its step here: an assessment adds a
 //! row's figures, a correction adds the difference between the new and the
-//! stored figures, a payment moves the employer-month's unpaid figures to
-//! paid. [`fill_sql`] computes the same tables from the contribution rows
+//! stored figures (and the insurance types it now counts for), a payment
+//! moves the employer-month's unpaid figures to paid. [`fill_sql`] computes the same tables from the contribution rows
 //! in SQL: `sirm migrate` fills them so for an installation that had
 //! contributions before migration 22, and a test holds the two equal.
 
