@@ -365,6 +365,9 @@ fn age_at(birth_date: &str, month: &str) -> Result<i64, StoreError> {
     Ok(i64::from(m.year()) - year - i64::from(later))
 }
 
+/// A key of the insured-persons summary: month, agency, age, gender.
+type InsuredKey = (String, String, i64, String);
+
 /// A change of the insured-persons summary: person-months (`persons`) and
 /// counts per insurance type added at one key.
 struct InsuredDelta {
@@ -383,7 +386,7 @@ async fn add_insured(
     engine: Engine,
     deltas: Vec<InsuredDelta>,
 ) -> Result<(), StoreError> {
-    let mut merged: BTreeMap<(String, String, i64, String), (i64, [i64; 4])> = BTreeMap::new();
+    let mut merged: BTreeMap<InsuredKey, (i64, [i64; 4])> = BTreeMap::new();
     let mut shrunk = false;
     for d in deltas {
         shrunk |= d.persons < 0;
