@@ -364,10 +364,13 @@ impl Store {
         })
     }
 
-    /// The latest month with assessed contributions, if any.
+    /// The latest month with assessed contributions, if any: from the
+    /// per-month-and-employer summary (a row for every month and employer
+    /// with contribution rows; its key starts with the month, so one index
+    /// read, where the contribution table has no index on the month).
     pub async fn latest_contribution_month(&self) -> Result<Option<String>, StoreError> {
         Ok(
-            sqlx::query_scalar::<_, Option<String>>("SELECT MAX(month) FROM contribution")
+            sqlx::query_scalar::<_, Option<String>>("SELECT MAX(month) FROM contribution_summary")
                 .fetch_one(&self.pool)
                 .await?,
         )
