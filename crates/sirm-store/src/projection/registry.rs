@@ -82,6 +82,9 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
         kind::PERSON_REGISTERED => {
             let p: PersonRegistration = payload(entry)?;
             let on = p.registered_on.to_string();
+            // A write first, so that a deferred transaction (the projection
+            // check's scratch replay) holds the write lock before it reads.
+            history(conn, entry, &on, "registered".to_string()).await?;
             let before = summary::persons_of(conn, summary::NUMBERED, &[p.id.as_str()])
                 .await?
                 .remove(p.id.as_str());
@@ -106,7 +109,6 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
             .execute(&mut *conn)
             .await?;
             summary::reregistered(conn, p.id.as_str(), before).await?;
-            history(conn, entry, &on, "registered".to_string()).await?;
         }
         kind::PERSON_CHANGED => {
             let p: PersonChange = payload(entry)?;
