@@ -102,3 +102,23 @@ pub fn pk_of(sirm: &Sirm, id: &str) -> Result<String, AppError> {
     let rid: sirm_domain::id::ResidentId = id.parse().map_err(|e| AppError::invalid("id", e))?;
     Ok(sirm.person_key(&rid)?.to_string())
 }
+
+/// A business-stream ledger entry draft of `kind` about `subject`, by the
+/// actor `tester`, ready for [`append_unreviewed`]. Tests only.
+pub fn business_draft(
+    agency: &str,
+    kind: &str,
+    subject: &str,
+    payload: serde_json::Value,
+) -> EntryDraft {
+    EntryDraft {
+        time: chrono::Utc::now(),
+        agency: agency.to_string(),
+        stream: sirm_ledger::Stream::Business,
+        kind: kind.to_string(),
+        subject: subject.to_string(),
+        application: None,
+        actors: vec!["tester".to_string()],
+        payload,
+    }
+}

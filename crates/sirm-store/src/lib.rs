@@ -88,7 +88,10 @@ pub use review::{ApplicationRow, ApplicationStepRow, MaintenanceFilter, Maintena
 pub use rights::{EmployeeRow, QueryLogRow, RecordPart, UnpaidRow};
 pub use rule_sets::ComputedSince;
 pub use sign_in::UsedReset;
-pub use statistics::{BenefitGroup, ContributionGroup, ExtractSource, InsuredGroup};
+pub use statistics::{
+    BenefitGroup, ContributionGroup, ContributionPersonYearRow, ContributionSummaryRow,
+    ExtractSource, InsuredGroup, InsuredSummaryRow,
+};
 pub use store::{Counts, GuardProblem, Installation, SchemaState, Store};
 pub use tree::{ProofShape, ReadCost, StoredConsistency, StoredInclusion, NODE_MIN_LEVEL};
 pub use tree_check::{NodeCheck, NodeCheckReport, NodeFinding, NodeProblem};

@@ -14,8 +14,9 @@ use crate::review::{ApplicationRow, ApplicationStepRow, MaintenanceRow};
 use crate::rights::QueryLogRow;
 use crate::rows::TableRow;
 use crate::{
-    BenefitStatusRow, CertificateRow, CrosscheckImportRow, DeclaredRow, DisclosureGrantRow,
-    DisclosureLetterRow, DiscrepancyRow, EmployerStatusRow, ObjectionRow, PersonKeyRow,
+    BenefitStatusRow, CertificateRow, ContributionPersonYearRow, ContributionSummaryRow,
+    CrosscheckImportRow, DeclaredRow, DisclosureGrantRow, DisclosureLetterRow, DiscrepancyRow,
+    EmployerStatusRow, InsuredSummaryRow, ObjectionRow, PersonKeyRow,
 };
 
 /// A declared column: its name and whether it holds an integer (else text).
@@ -73,5 +74,8 @@ pub fn row_mappings() -> Vec<(&'static str, &'static str, &'static [&'static str
         mapping::<DeclaredRow>(),
         mapping::<BenefitStatusRow>(),
         mapping::<EmployerStatusRow>(),
+        mapping::<ContributionSummaryRow>(),
+        mapping::<ContributionPersonYearRow>(),
+        mapping::<InsuredSummaryRow>(),
     ]
 }

@@ -270,6 +270,7 @@ impl Store {
             pg_identity::provision(&self.pool, pg).await?;
         }
         self.catch_up_tree().await?;
+        self.catch_up_statistics().await?;
         Ok(())
     }
 

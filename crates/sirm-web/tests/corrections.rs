@@ -649,5 +649,11 @@ async fn corrections_of_everything(engine: Engine) {
     );
     assert!(page.contains("已退费"), "{page}");
     // The projections replay from the ledger alone, equal.
+    // The statistics summaries followed every corrected month: as kept by
+    // the applier they equal a fresh fill from the contribution rows.
+    let store = ch.store();
+    let kept = store.projection_digest().await.unwrap();
+    store.fill_statistics_summaries().await.unwrap();
+    assert_eq!(store.projection_digest().await.unwrap(), kept);
     assert!(ch.app.sirm.verify(vec![]).await.unwrap().is_intact());
 }

@@ -13,6 +13,7 @@ use sirm_app::demo::DEMO_PASSWORD;
 use sirm_testkit::{both_engines, Engine, Options, StatusCode, TestApp};
 
 both_engines!(
+    summaries_agree_with_the_contribution_rows,
     reports_agree_with_the_records,
     small_cells_are_suppressed_with_their_complements,
     only_the_statistics_user_reads_reports
@@ -347,4 +348,245 @@ async fn only_the_statistics_user_reads_reports(engine: Engine) {
             .contains("report arrears from=2024-01 to=2024-12"),
         "{v}"
     );
+}
+
+/// Every question the statistics reads answer from the summaries, asked of
+/// the contribution rows as well: the same answer.
+async fn summaries_give_what_the_rows_give(store: &sirm_store::Store, what: &str) {
+    use sirm_domain::rules::Month;
+    let months: Vec<String> = store
+        .contribution_summary_rows()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.month)
+        .collect();
+    let first = Month::parse(months.iter().min().unwrap()).unwrap();
+    let last = Month::parse(months.iter().max().unwrap()).unwrap();
+    let m = |s: &str| Month::parse(s).unwrap();
+    let periods = [
+        (first, last),
+        (last.add_months(-11), last),
+        (last, last),
+        (first.add_months(2), last.add_months(-5)),
+    ];
+    // Arrears end before `current`: after the data, inside it, at its start.
+    let currents = [last.add_months(13), last.add_months(-7), first];
+    for (from, to) in periods {
+        for current in currents {
+            let (f, t, c) = (from.to_string(), to.to_string(), current.to_string());
+            let mut a = store.contribution_groups(&f, &t, &c).await.unwrap();
+            let mut b = store
+                .contribution_groups_from_rows(&f, &t, &c)
+                .await
+                .unwrap();
+            a.sort_by(|x, y| (&x.month, x.industry_class).cmp(&(&y.month, y.industry_class)));
+            b.sort_by(|x, y| (&x.month, x.industry_class).cmp(&(&y.month, y.industry_class)));
+            assert!(!a.is_empty());
+            assert_eq!(a, b, "{what}: contribution groups {f}..{t}, current {c}");
+        }
+    }
+    // Insured persons of a month, ages on its last day (February too).
+    for month in [first, last, first.add_months(1), last.add_months(-10)] {
+        let key = |g: &sirm_store::InsuredGroup| (g.agency.clone(), g.age, g.gender.clone());
+        let mut a = store.insured_groups(&month.to_string()).await.unwrap();
+        let on = month.last_day().format("%m-%d").to_string();
+        let mut b = store
+            .insured_groups_from_rows(&month.to_string(), i64::from(month.year()), &on)
+            .await
+            .unwrap();
+        a.sort_by_key(key);
+        b.sort_by_key(key);
+        assert!(!a.is_empty());
+        assert_eq!(a, b, "{what}: insured persons of {month}");
+    }
+    // Extracts: whole years, edge months at both ends, the current year.
+    let y = |m: Month| m.year();
+    let extract_periods = [
+        (first, last),
+        (
+            m(&format!("{}-01", y(first) + 1)),
+            m(&format!("{}-12", y(last) - 1)),
+        ),
+        (first.add_months(3), last.add_months(-4)),
+        (last.add_months(-2), last),
+    ];
+    for (from, to) in extract_periods {
+        for current in currents {
+            let mut a = store.extract_sources(from, to, current).await.unwrap();
+            let mut b = store
+                .extract_sources_from_rows(&from.to_string(), &to.to_string(), &current.to_string())
+                .await
+                .unwrap();
+            a.sort_by(|x, y| x.person_id.cmp(&y.person_id));
+            b.sort_by(|x, y| x.person_id.cmp(&y.person_id));
+            assert!(a.iter().any(|s| s.months > 0));
+            assert_eq!(a, b, "{what}: extract {from}..{to}, current {current}");
+        }
+    }
+    // The applier's summaries are those the fill SQL computes afresh.
+    let kept = store.projection_digest().await.unwrap();
+    store.fill_statistics_summaries().await.unwrap();
+    assert_eq!(
+        store.projection_digest().await.unwrap(),
+        kept,
+        "{what}: summaries as kept vs as filled from the rows"
+    );
+}
+
+/// The statistics summaries (migration 22) kept by the applier agree with
+/// an aggregate over the contribution rows on the demo history (declared
+/// and paid months) and after corrections of unpaid and paid months and a
+/// payment of a corrected employer-month; rebuild reproduces them, verify's
+/// projection check names a tampered summary row.
+async fn summaries_agree_with_the_contribution_rows(engine: Engine) {
+    use sirm_domain::records::{kind, ContributionAssessed};
+    let app = TestApp::start(Options::new(engine).history()).await;
+    let store = app.sirm.store_for_maintenance();
+    let summary = store.contribution_summary_rows().await.unwrap();
+    let unpaid = summary.iter().filter(|r| r.unpaid_persons > 0).count();
+    assert!(unpaid > 0, "the demo history has unpaid months");
+    assert!(
+        summary.iter().any(|r| r.unpaid_persons < r.persons),
+        "and paid ones"
+    );
+    summaries_give_what_the_rows_give(store, "demo").await;
+
+    // Corrections: of a month not paid, of a paid one; then the unpaid
+    // employer-month corrected is paid.
+    let assessed: Vec<_> = store
+        .entries_of_kind("business", kind::CONTRIBUTION_ASSESSED)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.decode().unwrap().0)
+        .collect();
+    let status_of = |p: &ContributionAssessed| {
+        summary
+            .iter()
+            .find(|r| r.month == p.month.to_string() && r.credit_code == p.credit_code.as_str())
+            .map(|r| r.unpaid_persons > 0)
+            .unwrap()
+    };
+    let payloads: Vec<(String, String, ContributionAssessed)> = assessed
+        .iter()
+        .map(|e| {
+            (
+                e.agency.clone(),
+                e.subject.clone(),
+                serde_json::from_str(&e.payload).unwrap(),
+            )
+        })
+        .collect();
+    let unpaid_one = payloads.iter().find(|(_, _, p)| status_of(p)).unwrap();
+    let paid_one = payloads.iter().find(|(_, _, p)| !status_of(p)).unwrap();
+    let corrected = |(agency, subject, p): &(String, String, ContributionAssessed), by: &str| {
+        let mut p = p.clone();
+        let extra: Decimal = by.parse().unwrap();
+        p.result.amounts.pension_employer += extra;
+        p.result.amounts.medical_employee += extra;
+        let previous = p.result.inputs.declared_wage;
+        sirm_app::testkit::business_draft(
+            agency,
+            kind::CONTRIBUTION_CORRECTED,
+            subject,
+            json!({"assessed": p, "previous_declared_wage": previous, "reason": "test"}),
+        )
+    };
+    sirm_app::testkit::append_unreviewed(
+        &app.sirm,
+        vec![corrected(unpaid_one, "12.34"), corrected(paid_one, "-0.01")],
+    )
+    .await
+    .unwrap();
+    summaries_give_what_the_rows_give(store, "after corrections").await;
+    // A person registered again by another agency: their months move to
+    // that agency's rows of the insured-persons summary.
+    let registered = store
+        .entries_of_kind("business", kind::PERSON_REGISTERED)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.decode().unwrap().0)
+        .find(|e| e.subject == unpaid_one.1)
+        .unwrap();
+    let moved_to = if registered.agency == "110108" {
+        "110105"
+    } else {
+        "110108"
+    };
+    sirm_app::testkit::append_unreviewed(
+        &app.sirm,
+        vec![sirm_app::testkit::business_draft(
+            moved_to,
+            kind::PERSON_REGISTERED,
+            &registered.subject,
+            serde_json::from_str(&registered.payload).unwrap(),
+        )],
+    )
+    .await
+    .unwrap();
+    summaries_give_what_the_rows_give(store, "after a new registration").await;
+    let p = &unpaid_one.2;
+    sirm_app::testkit::append_unreviewed(
+        &app.sirm,
+        vec![
+            sirm_app::testkit::business_draft(
+                &unpaid_one.0,
+                kind::CONTRIBUTION_PAID,
+                &format!("employer:{}", p.credit_code.as_str()),
+                json!({"credit_code": p.credit_code, "month": p.month,
+                       "paid_on": "2026-01-10", "amount": "1.00"}),
+            ),
+            // A correction after the payment.
+            corrected(unpaid_one, "0.05"),
+        ],
+    )
+    .await
+    .unwrap();
+    let row = store
+        .contribution_summary_rows()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.month == p.month.to_string() && r.credit_code == p.credit_code.as_str())
+        .unwrap();
+    assert_eq!((row.unpaid_persons, row.unpaid_fen), (0, 0), "{row:?}");
+    summaries_give_what_the_rows_give(store, "after payment").await;
+
+    // Rebuilt bit for bit; a tampered summary row is named by the check.
+    let before = store.projection_digest().await.unwrap();
+    store.rebuild_projections(500).await.unwrap();
+    assert_eq!(store.projection_digest().await.unwrap(), before);
+    let dir = tempfile::tempdir().unwrap();
+    let clean = store
+        .check_projections(&dir.path().join("a.db"))
+        .await
+        .unwrap();
+    assert!(clean.matches(), "{clean:?}");
+    store
+        .execute_raw(&format!(
+            "UPDATE contribution_summary SET amount_fen = amount_fen + 1 \
+             WHERE month = '{}' AND credit_code = '{}'",
+            row.month, row.credit_code
+        ))
+        .await
+        .unwrap();
+    let d = store
+        .check_projections(&dir.path().join("b.db"))
+        .await
+        .unwrap()
+        .difference
+        .unwrap();
+    assert_eq!(
+        (d.table.as_str(), d.column.as_deref()),
+        ("contribution_summary", Some("amount_fen")),
+        "{d}"
+    );
+    assert_eq!(
+        d.key_text(),
+        format!("month={}, credit_code={}", row.month, row.credit_code)
+    );
+    store.rebuild_projections(500).await.unwrap();
+    assert_eq!(store.projection_digest().await.unwrap(), before);
 }

@@ -33,6 +33,15 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
             let c: ContributionAdjusted = payload(entry)?;
             match &c.result {
                 Some(result) => {
+                    // The statistics summaries follow the month's new amounts.
+                    super::summary::correct(
+                        conn,
+                        c.id.as_str(),
+                        &c.month.to_string(),
+                        i64::from(c.month.year()),
+                        &super::write::amounts(result),
+                    )
+                    .await?;
                     let set: Vec<String> = figure_columns()
                         .iter()
                         .enumerate()

@@ -30,10 +30,12 @@ mod objection;
 mod registry;
 mod rights;
 mod state;
+mod summary;
 mod tables;
 mod write;
 
 pub use state::ProjectionDigest;
+pub(crate) use summary::{fill_sql as statistics_fill_sql, row_fen_sql};
 pub(crate) use tables::{Col, Table, TABLES};
 use write::{payload, seq};
 
@@ -106,7 +108,7 @@ pub(crate) async fn apply_all(
             }
             i = j;
         } else {
-            apply(conn, &entries[i]).await?;
+            apply(conn, engine, &entries[i]).await?;
             i += 1;
         }
     }
@@ -142,6 +144,8 @@ async fn insert_contributions(
         sql.push_str(",'assessed')");
     }
     let mut q = sqlx::query(&sql);
+    let mut counted = Vec::with_capacity(entries.len());
+    let mut flags = Vec::with_capacity(entries.len());
     for e in entries {
         let p: ContributionAssessed = payload(e)?;
         q = q
@@ -152,13 +156,31 @@ async fn insert_contributions(
             q = q.bind(f);
         }
         q = q.bind(seq(e));
+        let amounts = write::amounts(&p.result);
+        counted.push(summary::Counted {
+            person_id: p.id.as_str().to_string(),
+            month: p.month.to_string(),
+            year: i64::from(p.month.year()),
+            credit_code: p.credit_code.as_str().to_string(),
+            fen: summary::fen_of(&amounts)?,
+        });
+        flags.push(summary::insured_flags(&amounts));
     }
     q.execute(&mut *conn).await?;
-    Ok(())
+    summary::add_assessed(conn, engine, &counted).await?;
+    let insured: Vec<_> = counted.into_iter().zip(flags).collect();
+    summary::add_insured_assessed(conn, engine, &insured).await
 }
 /// Apply one entry to the projections, inside the caller's transaction.
 /// Kinds without a projection are ignored.
-pub(crate) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<(), StoreError> {
+pub(crate) async fn apply(
+    conn: &mut AnyConnection,
+    engine: crate::Engine,
+    entry: &Entry,
+) -> Result<(), StoreError> {
+    if entry.kind == kind::CONTRIBUTION_ASSESSED {
+        return insert_contributions(conn, engine, std::slice::from_ref(entry)).await;
+    }
     if registry::apply(conn, entry).await? {
         return Ok(());
     }

@@ -10,6 +10,7 @@ use sirm_domain::sealed::Sealed;
 use sirm_ledger::Entry;
 use sqlx::AnyConnection;
 
+use super::summary;
 use super::write::{change_details, grant, history, payload, seq, Changed};
 use crate::StoreError;
 
@@ -81,6 +82,12 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
         kind::PERSON_REGISTERED => {
             let p: PersonRegistration = payload(entry)?;
             let on = p.registered_on.to_string();
+            // A write first, so that a deferred transaction (the projection
+            // check's scratch replay) holds the write lock before it reads.
+            history(conn, entry, &on, "registered".to_string()).await?;
+            let before = summary::persons_of(conn, summary::NUMBERED, &[p.id.as_str()])
+                .await?
+                .remove(p.id.as_str());
             sqlx::query(
                 "INSERT INTO person (person_id, name, gender, birth_date, address, phone, registered_on, agency, \
                  first_seq, last_seq, id_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
@@ -101,7 +108,7 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
             .bind(p.id_number.as_str())
             .execute(&mut *conn)
             .await?;
-            history(conn, entry, &on, "registered".to_string()).await?;
+            summary::reregistered(conn, p.id.as_str(), before).await?;
         }
         kind::PERSON_CHANGED => {
             let p: PersonChange = payload(entry)?;

@@ -4,35 +4,19 @@
 
 use sirm_domain::records::{
     self, kind, AccountSettled, ApplicationDecided, ApplicationSubmitted, ApplicationWithdrawn,
-    BenefitGranted, ContributionAssessed, ContributionPaid, DelegationRecorded, EmploymentEnd,
-    EmploymentStart,
+    BenefitGranted, ContributionPaid, DelegationRecorded, EmploymentEnd, EmploymentStart,
 };
 use sirm_ledger::Entry;
 use sqlx::AnyConnection;
 
-use super::write::{erased, figure_columns, figures, history, payload, seq, step};
+use super::summary;
+use super::write::{amounts, erased, figure_columns, figures, history, payload, seq, step};
 use crate::StoreError;
 
 /// Apply `entry` if its kind is one of this file's; `false` otherwise.
 pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<bool, StoreError> {
     let s = seq(entry);
     match entry.kind.as_str() {
-        kind::CONTRIBUTION_ASSESSED => {
-            let p: ContributionAssessed = payload(entry)?;
-            let sql = format!(
-                "INSERT INTO contribution (person_id, month, credit_code, {}, status, seq) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'assessed', $15)",
-                figure_columns().join(", ")
-            );
-            let mut q = sqlx::query(&sql)
-                .bind(p.id.as_str())
-                .bind(p.month.to_string())
-                .bind(p.credit_code.as_str());
-            for f in figures(&p.result) {
-                q = q.bind(f);
-            }
-            q.bind(s).execute(&mut *conn).await?;
-        }
         kind::CERTIFICATE_ISSUED => {
             let c: records::CertificateIssued = payload(entry)?;
             sqlx::query(
@@ -98,6 +82,14 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
         kind::CONTRIBUTION_CORRECTED => {
             let c: records::ContributionCorrected = payload(entry)?;
             let p = &c.assessed;
+            summary::correct(
+                conn,
+                p.id.as_str(),
+                &p.month.to_string(),
+                i64::from(p.month.year()),
+                &amounts(&p.result),
+            )
+            .await?;
             let set: Vec<String> = figure_columns()
                 .iter()
                 .enumerate()
@@ -166,6 +158,13 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
         }
         kind::CONTRIBUTION_PAID => {
             let p: ContributionPaid = payload(entry)?;
+            summary::pay(
+                conn,
+                p.credit_code.as_str(),
+                &p.month.to_string(),
+                i64::from(p.month.year()),
+            )
+            .await?;
             sqlx::query(
                 "UPDATE contribution SET status = 'paid' WHERE credit_code = $1 AND month = $2",
             )

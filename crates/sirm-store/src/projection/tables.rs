@@ -113,6 +113,44 @@ pub(crate) const TABLES: &[Table] = &[
         key: "person_id, month",
     },
     Table {
+        name: "contribution_summary",
+        columns: &[
+            ("month", Col::Text),
+            ("credit_code", Col::Text),
+            ("persons", Col::Int),
+            ("amount_fen", Col::Int),
+            ("unpaid_persons", Col::Int),
+            ("unpaid_fen", Col::Int),
+        ],
+        key: "month, credit_code",
+    },
+    Table {
+        name: "contribution_person_year",
+        columns: &[
+            ("person_id", Col::Text),
+            ("year", Col::Int),
+            ("months", Col::Int),
+            ("amount_fen", Col::Int),
+            ("unpaid_months", Col::Int),
+        ],
+        key: "person_id, year",
+    },
+    Table {
+        name: "insured_summary",
+        columns: &[
+            ("month", Col::Text),
+            ("agency", Col::Text),
+            ("age", Col::Int),
+            ("gender", Col::Text),
+            ("persons", Col::Int),
+            ("pension", Col::Int),
+            ("medical", Col::Int),
+            ("unemployment", Col::Int),
+            ("work_injury", Col::Int),
+        ],
+        key: "month, agency, age, gender",
+    },
+    Table {
         name: "employment",
         columns: &[
             ("person_id", Col::Text),

@@ -44,6 +44,21 @@ pub(super) fn figures(r: &sirm_domain::rules::engine::MonthResult) -> [String; 1
     ]
 }
 
+/// A person-month's seven assessed amounts, in the order of
+/// `AMOUNT_COLUMNS` (what the statistics summaries add up).
+pub(super) fn amounts(r: &sirm_domain::rules::engine::MonthResult) -> [rust_decimal::Decimal; 7] {
+    let a = &r.amounts;
+    [
+        a.pension_employer,
+        a.pension_employee,
+        a.medical_employer,
+        a.medical_employee,
+        a.unemployment_employer,
+        a.unemployment_employee,
+        a.work_injury_employer,
+    ]
+}
+
 pub(super) fn seq(entry: &Entry) -> i64 {
     i64::try_from(entry.seq).unwrap_or(i64::MAX)
 }

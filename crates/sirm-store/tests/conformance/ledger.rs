@@ -451,7 +451,8 @@ pub(crate) async fn projection_check_names_the_first_difference(db: TestDb) {
         "{d}"
     );
     store.rebuild_projections(100).await.unwrap();
-    assert!(check().await.matches());
+    let again = check().await;
+    assert!(again.matches(), "{:?}", again.difference);
 
     // A row deleted.
     store
@@ -489,7 +490,8 @@ pub(crate) async fn projection_check_names_the_first_difference(db: TestDb) {
         .execute_raw("DELETE FROM account_role WHERE username = 'mallory'")
         .await
         .unwrap();
-    assert!(check().await.matches());
+    let last = check().await;
+    assert!(last.matches(), "{:?}", last.difference);
 }
 
 /// Every column of every projection table is compared: a column missing

@@ -115,11 +115,7 @@ pub struct Built {
 pub async fn sources(sirm: &Sirm, req: &ExtractRequest) -> Result<Vec<ExtractSource>, AppError> {
     Ok(sirm
         .store
-        .extract_sources(
-            &req.from.to_string(),
-            &req.to.to_string(),
-            &crate::clock::current_month().to_string(),
-        )
+        .extract_sources(req.from, req.to, crate::clock::current_month())
         .await?)
 }
 

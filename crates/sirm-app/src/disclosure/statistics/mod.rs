@@ -1,6 +1,7 @@
 //! Statistics without identities (不含身份信息的统计, Art 17): predefined
 //! aggregate reports for the statistics user (统计用户), each one `GROUP BY`
-//! per engine in `sirm-store` (`statistics.rs`), small cells suppressed
+//! per engine in `sirm-store` (`statistics.rs`) over the statistics
+//! summaries the ledger applier keeps (migration 22), small cells suppressed
 //! with their complements (`suppress.rs`); every read registered as a
 //! `statistics.read` security event naming the report and its parameters
 //! (Art 21). `docs/disclosure.md` has the algorithm and the limits.
@@ -73,15 +74,8 @@ impl Sirm {
             ReportKind::Insured => {
                 let month = month.unwrap_or(latest);
                 parameters.insert("month".to_string(), month.to_string());
-                let on = month.last_day();
-                let groups = self
-                    .store
-                    .insured_groups(
-                        &month.to_string(),
-                        i64::from(month.year()),
-                        &on.format("%m-%d").to_string(),
-                    )
-                    .await?;
+                // Ages on the month's last day.
+                let groups = self.store.insured_groups(&month.to_string()).await?;
                 let d = &self.config.disclosure;
                 let cells = groups.into_iter().flat_map(|g| {
                     let key = vec![g.agency.clone(), d.age_band(g.age), g.gender.clone()];
