@@ -16,7 +16,8 @@ both_engines!(
     summaries_agree_with_the_contribution_rows,
     reports_agree_with_the_records,
     small_cells_are_suppressed_with_their_complements,
-    only_the_statistics_user_reads_reports
+    only_the_statistics_user_reads_reports,
+    statistics_reads_are_capped_per_day
 );
 
 /// A statistics-user account `stats`, as an installation gets one.
@@ -589,4 +590,37 @@ async fn summaries_agree_with_the_contribution_rows(engine: Engine) {
     );
     store.rebuild_projections(500).await.unwrap();
     assert_eq!(store.projection_digest().await.unwrap(), before);
+}
+
+/// Many overlapping reports could be differenced into a small group: a
+/// statistics user reads at most `[disclosure.volume] statistics_per_day`
+/// reports a day; the next is refused and registered.
+async fn statistics_reads_are_capped_per_day(engine: Engine) {
+    let app = TestApp::start(
+        Options::new(engine)
+            .history()
+            .tune(|s| s.config.disclosure.volume.statistics_per_day = 3),
+    )
+    .await;
+    add_stats_user(&app).await;
+    let stats = app.login("stats").await;
+    for _ in 0..3 {
+        let (s, v) = stats.get("/api/v1/statistics/reports/insured").await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let (s, v) = stats.get("/api/v1/statistics/reports/contributions").await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert_eq!(v["error"]["rule"], "disclosure.volume", "{v}");
+    let audit = app
+        .sirm
+        .store_for_maintenance()
+        .security_entries(&sirm_store::AuditFilter {
+            limit: 200,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(audit
+        .iter()
+        .any(|e| e.payload.contains("statistics.read") && e.payload.contains("denied")));
 }

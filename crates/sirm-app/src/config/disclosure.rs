@@ -109,6 +109,10 @@ pub struct VolumeConfig {
     /// Lock the account pending review when it raises such an alarm (the
     /// system administrator unlocks it after looking into it).
     pub suspend: bool,
+    /// Statistics reports one statistics user may read in a day (Beijing
+    /// time): many overlapping reports could be differenced into a small
+    /// group, so their number is bounded.
+    pub statistics_per_day: u32,
 }
 
 impl Default for VolumeConfig {
@@ -118,6 +122,7 @@ impl Default for VolumeConfig {
             night_persons_per_hour: 30,
             misses_per_hour: 30,
             suspend: true,
+            statistics_per_day: 200,
         }
     }
 }

@@ -44,11 +44,35 @@ pub struct Pattern {
     pub what: String,
 }
 
-/// Per-account tallies of this process.
+/// Per-account tallies of this process, and each statistics user's
+/// reports of the day.
 #[derive(Default)]
-pub(crate) struct ReadWatch(Mutex<HashMap<String, Tally>>);
+pub(crate) struct ReadWatch(
+    Mutex<HashMap<String, Tally>>,
+    Mutex<HashMap<String, (chrono::NaiveDate, u32)>>,
+);
 
 impl ReadWatch {
+    /// One statistics report for `account` on `day`: whether it is within
+    /// `per_day` (counted only when it is).
+    pub(crate) fn statistics_read(
+        &self,
+        account: &str,
+        day: chrono::NaiveDate,
+        per_day: u32,
+    ) -> bool {
+        let mut g = self.1.lock().unwrap_or_else(|p| p.into_inner());
+        let e = g.entry(account.to_string()).or_insert((day, 0));
+        if e.0 != day {
+            *e = (day, 0);
+        }
+        if e.1 >= per_day {
+            return false;
+        }
+        e.1 += 1;
+        true
+    }
+
     /// A person read by `account`; the pattern if this read crosses a
     /// threshold (then the count starts afresh).
     fn read(
@@ -169,7 +193,26 @@ mod tests {
             night_persons_per_hour: 1,
             misses_per_hour: 2,
             suspend: true,
+            statistics_per_day: 2,
         }
+    }
+
+    #[test]
+    fn statistics_reports_are_counted_per_account_and_day() {
+        let w = ReadWatch::default();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let per_day = cfg().statistics_per_day;
+        assert!(w.statistics_read("a", day, per_day));
+        assert!(w.statistics_read("a", day, per_day));
+        assert!(
+            !w.statistics_read("a", day, per_day),
+            "the third of the day"
+        );
+        assert!(w.statistics_read("b", day, per_day), "another account");
+        assert!(
+            w.statistics_read("a", day.succ_opt().unwrap(), per_day),
+            "the next day"
+        );
     }
 
     #[test]

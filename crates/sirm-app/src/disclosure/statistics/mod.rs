@@ -57,6 +57,16 @@ impl Sirm {
         params: &ReportParams,
     ) -> Result<Report, AppError> {
         self.authorize(who, Permission::StatisticsRead).await?;
+        let per_day = self.config.disclosure.volume.statistics_per_day;
+        if !self
+            .reads
+            .statistics_read(&who.username, crate::clock::today(), per_day)
+        {
+            let what = format!("more than {per_day} statistics reports in a day");
+            self.audit(AuditEvent::own(who, "statistics.read").denied(&what))
+                .await?;
+            return Err(AppError::forbidden(RuleId::DisclosureVolume, what));
+        }
         let month = month_param("month", params.month.as_deref())?;
         let from = month_param("from", params.from.as_deref())?;
         let to = month_param("to", params.to.as_deref())?;
