@@ -170,12 +170,17 @@ pub async fn alarms_markup(st: &AppState, c: &Caller) -> Markup {
             strong { (t("未处理的告警", "Open alarms")) " (" (alarms.len()) ")" }
             table {
                 tr {
-                    (head_cells(&[("时间", "Time"), ("告警", "Alarm"), ("来源", "Source"), ("详情", "Detail")]))
+                    (head_cells(&[("时间（北京时间）", "Time (UTC+8)"), ("告警", "Alarm"), ("来源", "Source"), ("详情", "Detail")]))
                     th {}
                 }
                 @for a in alarms.iter().take(50) {
                     tr data-alarm=(a.seq) data-kind=(a.kind) {
-                        td { (a.time) }
+                        td {
+                            // Beijing time, as every other page shows times.
+                            (chrono::DateTime::parse_from_rfc3339(&a.time)
+                                .map(|d| super::local_time(d.timestamp_micros()))
+                                .unwrap_or_else(|_| a.time.clone()))
+                        }
                         td { (t(&a.kind_zh, &a.kind)) }
                         td { (a.source) }
                         td { (a.detail) }
