@@ -19,6 +19,9 @@ use sirm_domain::status::{BenefitStatus, ContributionStatus};
 use super::file::Row;
 use crate::{AppError, Sirm};
 
+/// Registered dead persons whose records are looked up at once.
+const DEATH_LOOKUPS: usize = 8;
+
 /// One difference found, before it is recorded.
 #[derive(Clone, Debug)]
 pub struct Finding {
@@ -212,6 +215,7 @@ pub(crate) async fn findings(
                 }),
             )?;
             lap(&mut phases, "blind indexes");
+            let mut dead = Vec::new();
             for (line, r) in rows {
                 let Row::Death {
                     id,
@@ -227,16 +231,16 @@ pub(crate) async fn findings(
                 if !persons.contains(pk.as_str()) {
                     continue;
                 }
-                death(
-                    sirm,
-                    &mut out,
-                    &benefits,
-                    &pk,
-                    *line,
-                    *died_on,
-                    certificate_no,
+                dead.push((pk, *line, *died_on, certificate_no.as_str()));
+            }
+            // Each registered dead person's record is looked up (a round
+            // trip each): a few at a time, the findings kept in file order.
+            for chunk in dead.chunks(DEATH_LOOKUPS) {
+                let found = futures::future::try_join_all(
+                    chunk.iter().map(|d| death_of(sirm, &benefits, d)),
                 )
                 .await?;
+                out.extend(found.into_iter().flatten());
             }
         }
         FileKind::IdChange => {
@@ -392,6 +396,26 @@ pub(crate) async fn findings(
     }
     lap(&mut phases, "rows matched");
     Ok((out, phases))
+}
+
+/// The findings of one registered person's death (see [`death`]).
+async fn death_of(
+    sirm: &Sirm,
+    benefits: &HashMap<String, BenefitStatus>,
+    (pk, line, died_on, certificate_no): &(PersonKey, u64, NaiveDate, &str),
+) -> Result<Vec<Finding>, AppError> {
+    let mut one = Vec::new();
+    death(
+        sirm,
+        &mut one,
+        benefits,
+        pk,
+        *line,
+        *died_on,
+        certificate_no,
+    )
+    .await?;
+    Ok(one)
 }
 
 /// A registered person's death: a benefit still paid (proposal: its
