@@ -188,6 +188,12 @@ async fn run(persons: usize, rows: usize, deaths: usize, engine: &str) {
             r.known,
             r.rejected_count
         );
+        let phases: Vec<String> = r
+            .phases
+            .iter()
+            .map(|(what, d)| format!("{what} {:.2} s", d.as_secs_f64()))
+            .collect();
+        println!("{engine}: {what}: phases: {}", phases.join("; "));
     }
     if engine == "postgres" {
         store

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sirm_domain::id::PersonKey;
+use sirm_domain::id::{PersonKey, ResidentId};
 use sirm_domain::records::crosscheck::{under_declared, FileKind};
 use sirm_domain::records::{self, DiscrepancyEvidence, DiscrepancyKind, Proposal};
 use sirm_domain::rules::Month;
@@ -18,6 +18,9 @@ use sirm_domain::status::{BenefitStatus, ContributionStatus};
 
 use super::file::Row;
 use crate::{AppError, Sirm};
+
+/// Registered dead persons whose records are looked up at once.
+const DEATH_LOOKUPS: usize = 8;
 
 /// One difference found, before it is recorded.
 #[derive(Clone, Debug)]
@@ -40,13 +43,81 @@ fn proposal(business_type: &str, data: serde_json::Value) -> Option<Proposal> {
     })
 }
 
-/// The findings of `rows` (a file of `kind`).
+/// The blind indexes of the ID numbers in `ids`, each distinct number
+/// hashed once, shared out over the machine's cores: a tax file names the
+/// same person once a month, and the keyed hash is most of matching's time.
+fn person_keys<'a>(
+    sirm: &Sirm,
+    ids: impl Iterator<Item = &'a ResidentId>,
+) -> Result<HashMap<&'a ResidentId, PersonKey>, AppError> {
+    let mut seen = HashSet::new();
+    let distinct: Vec<&ResidentId> = ids.filter(|id| seen.insert(*id)).collect();
+    drop(seen);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let chunk = distinct.len().div_ceil(threads).max(1);
+    let vault = sirm.vault()?;
+    let parts: Vec<Option<Vec<PersonKey>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = distinct
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|id| vault.person_key(id))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().ok()).collect()
+    });
+    let mut out = HashMap::with_capacity(distinct.len());
+    let mut ids = distinct.into_iter();
+    for part in parts {
+        // A part whose thread failed is left out: its rows are hashed
+        // one by one (`key_of`).
+        let Some(part) = part else {
+            break;
+        };
+        for pk in part {
+            if let Some(id) = ids.next() {
+                out.insert(id, pk);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The blind index of `id`, from `keys` where it was computed.
+fn key_of(
+    sirm: &Sirm,
+    keys: &HashMap<&ResidentId, PersonKey>,
+    id: &ResidentId,
+) -> Result<PersonKey, AppError> {
+    match keys.get(id) {
+        Some(pk) => Ok(pk.clone()),
+        None => sirm.person_key(id),
+    }
+}
+
+/// Time spent in each phase of an import, for profiling (`ImportReport::phases`).
+pub type Phases = Vec<(&'static str, std::time::Duration)>;
+
+/// The findings of `rows` (a file of `kind`), and the time of each phase.
 pub(crate) async fn findings(
     sirm: &Sirm,
     kind: FileKind,
     rows: &[(u64, Row)],
-) -> Result<Vec<Finding>, AppError> {
+) -> Result<(Vec<Finding>, Phases), AppError> {
+    let mut phases = Phases::new();
+    let mut t = std::time::Instant::now();
+    let mut lap = |phases: &mut Phases, what: &'static str| {
+        phases.push((what, t.elapsed()));
+        t = std::time::Instant::now();
+    };
     let persons = sirm.store.registered_person_ids().await?;
+    lap(&mut phases, "registered persons read");
     let mut out = Vec::new();
     let unknown = |out: &mut Vec<Finding>, pk: &PersonKey, line: u64| {
         out.push(Finding {
@@ -67,9 +138,18 @@ pub(crate) async fn findings(
                 _ => None,
             });
             let (Some(from), Some(to)) = (months.clone().min(), months.max()) else {
-                return Ok(out);
+                return Ok((out, phases));
             };
             let declared = sirm.store.declared_between(from, to).await?;
+            lap(&mut phases, "declared months read");
+            let keys = person_keys(
+                sirm,
+                rows.iter().filter_map(|(_, r)| match r {
+                    Row::TaxWage { id, .. } => Some(id),
+                    _ => None,
+                }),
+            )?;
+            lap(&mut phases, "blind indexes");
             let tolerance = sirm.config.crosscheck.tolerance;
             for (line, r) in rows {
                 let Row::TaxWage {
@@ -81,7 +161,7 @@ pub(crate) async fn findings(
                 else {
                     continue;
                 };
-                let pk = sirm.person_key(id)?;
+                let pk = key_of(sirm, &keys, id)?;
                 if !persons.contains(pk.as_str()) {
                     unknown(&mut out, &pk, *line);
                     continue;
@@ -127,6 +207,15 @@ pub(crate) async fn findings(
         }
         FileKind::Death => {
             let benefits = sirm.store.benefit_statuses().await?;
+            let keys = person_keys(
+                sirm,
+                rows.iter().filter_map(|(_, r)| match r {
+                    Row::Death { id, .. } => Some(id),
+                    _ => None,
+                }),
+            )?;
+            lap(&mut phases, "blind indexes");
+            let mut dead = Vec::new();
             for (line, r) in rows {
                 let Row::Death {
                     id,
@@ -136,22 +225,22 @@ pub(crate) async fn findings(
                 else {
                     continue;
                 };
-                let pk = sirm.person_key(id)?;
+                let pk = key_of(sirm, &keys, id)?;
                 // Most of the dead were never insured here: an unknown
                 // person in a deaths file is no discrepancy.
                 if !persons.contains(pk.as_str()) {
                     continue;
                 }
-                death(
-                    sirm,
-                    &mut out,
-                    &benefits,
-                    &pk,
-                    *line,
-                    *died_on,
-                    certificate_no,
+                dead.push((pk, *line, *died_on, certificate_no.as_str()));
+            }
+            // Each registered dead person's record is looked up (a round
+            // trip each): a few at a time, the findings kept in file order.
+            for chunk in dead.chunks(DEATH_LOOKUPS) {
+                let found = futures::future::try_join_all(
+                    chunk.iter().map(|d| death_of(sirm, &benefits, d)),
                 )
                 .await?;
+                out.extend(found.into_iter().flatten());
             }
         }
         FileKind::IdChange => {
@@ -305,7 +394,28 @@ pub(crate) async fn findings(
             }
         }
     }
-    Ok(out)
+    lap(&mut phases, "rows matched");
+    Ok((out, phases))
+}
+
+/// The findings of one registered person's death (see [`death`]).
+async fn death_of(
+    sirm: &Sirm,
+    benefits: &HashMap<String, BenefitStatus>,
+    (pk, line, died_on, certificate_no): &(PersonKey, u64, NaiveDate, &str),
+) -> Result<Vec<Finding>, AppError> {
+    let mut one = Vec::new();
+    death(
+        sirm,
+        &mut one,
+        benefits,
+        pk,
+        *line,
+        *died_on,
+        certificate_no,
+    )
+    .await?;
+    Ok(one)
 }
 
 /// A registered person's death: a benefit still paid (proposal: its

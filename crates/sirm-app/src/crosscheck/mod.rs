@@ -36,7 +36,7 @@ use crate::drafts::draft;
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
 
-pub use matching::Finding;
+pub use matching::{Finding, Phases};
 
 /// What an import did.
 #[derive(Clone, Debug, Serialize)]
@@ -52,6 +52,9 @@ pub struct ImportReport {
     pub discrepancies: u64,
     /// Discrepancies found again, already recorded before.
     pub known: u64,
+    /// Time spent in each phase, for profiling (not reported).
+    #[serde(skip)]
+    pub phases: Phases,
 }
 
 /// The identity of a discrepancy: kind, subject and the month or fact.
@@ -85,16 +88,30 @@ impl Sirm {
                 format!("{kind} files are read as UTF-8 CSV: save the workbook as CSV (UTF-8)"),
             ));
         }
+        let mut t = std::time::Instant::now();
         let p = path.to_path_buf();
         let read = tokio::task::spawn_blocking(move || file::read(&p, kind))
             .await
             .map_err(|e| AppError::invalid_by("file", RuleId::CrosscheckRow, e))??;
-        let found = matching::findings(self, kind, &read.rows).await?;
-        let material = self
-            .archive()
-            .put_file(&format!("crosscheck-{kind}.csv"), path, CSV)
-            .await?;
-        let known_ids = self.store.discrepancy_ids().await?;
+        let read_time = t.elapsed();
+        t = std::time::Instant::now();
+        // The file is sealed into the archive while its rows are matched.
+        let archive = self.archive();
+        let (archived_as, src) = (format!("crosscheck-{kind}.csv"), path.to_path_buf());
+        let archiving =
+            tokio::spawn(async move { archive.put_file(&archived_as, &src, CSV).await });
+        let ((found, mut phases), known_ids) =
+            tokio::try_join!(matching::findings(self, kind, &read.rows), async {
+                Ok::<_, AppError>(self.store.discrepancy_ids().await?)
+            },)?;
+        phases.insert(0, ("file read", read_time));
+        phases.push(("matching in all", t.elapsed()));
+        t = std::time::Instant::now();
+        let material = archiving
+            .await
+            .map_err(|e| AppError::invalid_by("file", RuleId::CrosscheckRow, e))??;
+        phases.push(("archive waited for", t.elapsed()));
+        t = std::time::Instant::now();
         let mut raw = [0u8; 8];
         rand::rngs::OsRng.fill_bytes(&mut raw);
         let import_id = format!("XI-{}", hex::encode(raw));
@@ -151,8 +168,12 @@ impl Sirm {
                 &imported,
             )?,
         );
+        phases.push(("entries built", t.elapsed()));
+        t = std::time::Instant::now();
         self.append_stream_with(drafts.into_iter().map(Ok), None)
             .await?;
+        phases.push(("appended and projected", t.elapsed()));
+        tracing::debug!(?phases, rows = imported.rows, "cross-check file imported");
         Ok(ImportReport {
             import_id,
             kind,
@@ -163,6 +184,7 @@ impl Sirm {
             rejected: imported.rejected,
             discrepancies: imported.discrepancies,
             known,
+            phases,
         })
     }
 

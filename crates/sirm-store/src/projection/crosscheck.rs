@@ -43,26 +43,9 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
             .await?;
         }
         kind::CROSSCHECK_DISCREPANCY => {
-            let p: CrosscheckDiscrepancy = payload(entry)?;
-            let proposal = p.proposal.as_ref().map(|v| json(entry, v)).transpose()?;
-            // A discrepancy found again is recorded once (its id is its
-            // identity); the first record stands.
-            sqlx::query(
-                "INSERT INTO crosscheck_discrepancy (discrepancy_id, import_id, kind, subject, fact, \
-                 evidence, proposal, status, reason, application_id, seq, resolved_seq) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', '', NULL, $8, 0) \
-                 ON CONFLICT (discrepancy_id) DO NOTHING",
-            )
-            .bind(&p.discrepancy_id)
-            .bind(&p.import_id)
-            .bind(p.kind.as_str())
-            .bind(&p.subject)
-            .bind(&p.fact)
-            .bind(json(entry, &p.evidence)?)
-            .bind(proposal)
-            .bind(s)
-            .execute(&mut *conn)
-            .await?;
+            // `$n` placeholders, as both engines read them.
+            insert_discrepancies(conn, crate::Engine::Postgres, std::slice::from_ref(entry))
+                .await?;
         }
         kind::CROSSCHECK_RESOLVED => {
             let p: CrosscheckResolved = payload(entry)?;
@@ -81,6 +64,60 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
         _ => return Ok(false),
     }
     Ok(true)
+}
+
+/// Insert the discrepancies of `entries` (all `crosscheck.discrepancy`, in
+/// ledger order) as one multi-row INSERT. A discrepancy found again is
+/// recorded once (its id is its identity); the first record stands, within
+/// the statement as across statements.
+pub(super) async fn insert_discrepancies(
+    conn: &mut AnyConnection,
+    engine: crate::Engine,
+    entries: &[Entry],
+) -> Result<(), StoreError> {
+    const COLS: usize = 8;
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut sql = String::from(
+        "INSERT INTO crosscheck_discrepancy (discrepancy_id, import_id, kind, subject, fact, \
+         evidence, proposal, seq, status, reason, application_id, resolved_seq) VALUES ",
+    );
+    let mut n = 1;
+    for i in 0..entries.len() {
+        sql.push_str(if i == 0 { "(" } else { ",(" });
+        for c in 0..COLS {
+            if c > 0 {
+                sql.push(',');
+            }
+            match engine {
+                crate::Engine::Sqlite => sql.push('?'),
+                crate::Engine::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+            }
+            n += 1;
+        }
+        sql.push_str(",'open','',NULL,0)");
+    }
+    sql.push_str(" ON CONFLICT (discrepancy_id) DO NOTHING");
+    let mut q = sqlx::query(&sql);
+    for entry in entries {
+        let p: CrosscheckDiscrepancy = payload(entry)?;
+        let proposal = p.proposal.as_ref().map(|v| json(entry, v)).transpose()?;
+        q = q
+            .bind(p.discrepancy_id)
+            .bind(p.import_id)
+            .bind(p.kind.as_str())
+            .bind(p.subject)
+            .bind(p.fact)
+            .bind(json(entry, &p.evidence)?)
+            .bind(proposal)
+            .bind(seq(entry));
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
 }
 
 /// Validate a payload of this file's kinds (see `check_payload`).

@@ -89,8 +89,9 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
 }
 
 /// Apply entries in ledger order. Consecutive `contribution.assessed`
-/// entries (a declaration's person-months) go in as multi-row INSERTs; every
-/// other entry through [`apply`].
+/// entries (a declaration's person-months) and `crosscheck.discrepancy`
+/// entries (an import's findings) go in as multi-row INSERTs; every other
+/// entry through [`apply`].
 pub(crate) async fn apply_all(
     conn: &mut AnyConnection,
     engine: crate::Engine,
@@ -105,6 +106,15 @@ pub(crate) async fn apply_all(
             }
             for chunk in entries[i..j].chunks(1000) {
                 insert_contributions(conn, engine, chunk).await?;
+            }
+            i = j;
+        } else if entries[i].kind == kind::CROSSCHECK_DISCREPANCY {
+            let mut j = i;
+            while j < entries.len() && entries[j].kind == kind::CROSSCHECK_DISCREPANCY {
+                j += 1;
+            }
+            for chunk in entries[i..j].chunks(1000) {
+                crosscheck::insert_discrepancies(conn, engine, chunk).await?;
             }
             i = j;
         } else {
