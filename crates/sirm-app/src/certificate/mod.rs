@@ -21,6 +21,7 @@
 
 mod content;
 mod verify;
+pub(crate) use verify::{LetterCheck, SignedLetter};
 
 use content::{benefit_content, contribution_content};
 

@@ -37,6 +37,69 @@ impl Sirm {
         Ok((row, entry, issued))
     }
 
+    /// The ledger entry `seq` that a letter index row names for `code`,
+    /// checked to be of `kind_` and to carry the code (`code_of`); an entry
+    /// that is not sends to `sirm verify`.
+    pub(crate) async fn letter_entry<T: serde::de::DeserializeOwned>(
+        &self,
+        seq: i64,
+        kind_: &str,
+        code: &str,
+        code_of: fn(&T) -> &str,
+    ) -> Result<(Entry, T), AppError> {
+        let no_letter = || AppError::not_found(RuleId::NotFoundCertificate, "letter");
+        let seq = u64::try_from(seq).map_err(|_| no_letter())?;
+        let entry = self.store.entry(seq).await?.ok_or_else(no_letter)?;
+        let rec: Option<T> = (entry.kind == kind_)
+            .then(|| serde_json::from_str(&entry.payload).ok())
+            .flatten()
+            .filter(|r| code_of(r) == code);
+        match rec {
+            Some(rec) => Ok((entry, rec)),
+            None => Err(AppError::invalid(
+                "letter",
+                format!("the index names entry {seq} for {code}, which is not its {kind_} entry; run `sirm verify`"),
+            )),
+        }
+    }
+
+    /// A signed letter checked (a refusal letter, an objection answer):
+    /// the agency's signature over its statement, its entry in the signed
+    /// tree, and a file claimed to be it against the recorded hash.
+    pub(crate) async fn check_letter(
+        &self,
+        entry: &Entry,
+        signed: SignedLetter<'_>,
+        file: Option<&[u8]>,
+    ) -> LetterCheck {
+        let signature_valid = hex::decode(signed.signature)
+            .ok()
+            .is_some_and(|sig| self.public_key.verify(&signed.statement, &sig).is_ok())
+            && signed.key_id == self.public_key.key_id();
+        let (anchored, inclusion) = self.entry_is_anchored(entry).await;
+        let file = file.map(|bytes| {
+            let sha256 = hex::encode(Sha256::digest(bytes));
+            FileCheck {
+                matches: sha256 == signed.pdf_sha256,
+                code_in_file: sirm_cert::extract_code(bytes),
+                sha256,
+            }
+        });
+        let verdict = if !signature_valid || !anchored || file.as_ref().is_some_and(|f| !f.matches)
+        {
+            Verdict::Altered
+        } else {
+            Verdict::Genuine
+        };
+        LetterCheck {
+            signature_valid,
+            anchored,
+            inclusion,
+            file,
+            verdict,
+        }
+    }
+
     /// Is `entry` in the signed ledger as it is? Its leaf hash, recomputed
     /// from its content, is in the tree of a signed checkpoint whose
     /// signature checks (see [`Sirm::anchored_inclusion_proof`]).
@@ -250,4 +313,21 @@ impl Sirm {
         })?;
         self.verify_certificate(&code, Some(bytes), source).await
     }
+}
+
+/// What a signed letter carries to be checked.
+pub(crate) struct SignedLetter<'a> {
+    pub statement: Vec<u8>,
+    pub signature: &'a str,
+    pub key_id: &'a str,
+    pub pdf_sha256: &'a str,
+}
+
+/// What checking a signed letter found.
+pub(crate) struct LetterCheck {
+    pub signature_valid: bool,
+    pub anchored: bool,
+    pub inclusion: Option<InclusionProof>,
+    pub file: Option<FileCheck>,
+    pub verdict: Verdict,
 }

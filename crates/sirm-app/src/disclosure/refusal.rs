@@ -9,7 +9,6 @@
 //! query of anyone's record (it shows masked ID numbers the unit itself
 //! named), so it is not written to a person's query log.
 
-use sha2::{Digest, Sha256};
 use sirm_domain::access::Permission;
 use sirm_domain::records::{
     disclosure_subject, kind, CertificateContent, DisclosureApplication, DisclosureRefused,
@@ -19,7 +18,9 @@ use sirm_domain::RuleId;
 use sirm_ledger::{EntryDraft, Stream};
 pub use sirm_store::DisclosureLetterRow;
 
-use crate::certificate::{normalize_code, CertificateCheck, CertificateKind, FileCheck, Verdict};
+use crate::certificate::{
+    normalize_code, CertificateCheck, CertificateKind, LetterCheck, SignedLetter,
+};
 use crate::drafts::draft;
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -123,19 +124,15 @@ impl Sirm {
         let Some(row) = self.store.disclosure_letter(&code).await? else {
             return Ok(None);
         };
-        let seq = u64::try_from(row.seq).map_err(|_| no_such_letter())?;
-        let entry = self.store.entry(seq).await?.ok_or_else(no_such_letter)?;
-        let rec: Option<DisclosureRefused> = (entry.kind == kind::DISCLOSURE_REFUSED)
-            .then(|| serde_json::from_str(&entry.payload).ok())
-            .flatten()
-            .filter(|r: &DisclosureRefused| r.code == code);
-        match rec {
-            Some(rec) => Ok(Some((row, entry, rec))),
-            None => Err(AppError::invalid(
-                "letter",
-                format!("the index names entry {seq} for {code}, which is not its disclosure.refused entry; run `sirm verify`"),
-            )),
-        }
+        let (entry, rec) = self
+            .letter_entry(
+                row.seq,
+                kind::DISCLOSURE_REFUSED,
+                &code,
+                |r: &DisclosureRefused| r.code.as_str(),
+            )
+            .await?;
+        Ok(Some((row, entry, rec)))
     }
 
     /// Verify a refusal letter by its code (and a file claimed to be it):
@@ -149,25 +146,24 @@ impl Sirm {
         let Some((row, entry, rec)) = self.refusal_of(code).await? else {
             return Ok(None);
         };
-        let signature_valid = hex::decode(&rec.signature)
-            .ok()
-            .is_some_and(|sig| self.public_key.verify(&rec.statement(), &sig).is_ok())
-            && rec.key_id == self.public_key.key_id();
-        let (anchored, inclusion) = self.entry_is_anchored(&entry).await;
-        let file = file.map(|bytes| {
-            let sha256 = hex::encode(Sha256::digest(bytes));
-            FileCheck {
-                matches: sha256 == rec.pdf_sha256,
-                code_in_file: sirm_cert::extract_code(bytes),
-                sha256,
-            }
-        });
-        let verdict = if !signature_valid || !anchored || file.as_ref().is_some_and(|f| !f.matches)
-        {
-            Verdict::Altered
-        } else {
-            Verdict::Genuine
-        };
+        let LetterCheck {
+            signature_valid,
+            anchored,
+            inclusion,
+            file,
+            verdict,
+        } = self
+            .check_letter(
+                &entry,
+                SignedLetter {
+                    statement: rec.statement(),
+                    signature: &rec.signature,
+                    key_id: &rec.key_id,
+                    pdf_sha256: &rec.pdf_sha256,
+                },
+                file,
+            )
+            .await;
         let kind = CertificateKind::DisclosureRefusal;
         Ok(Some(CertificateCheck {
             verdict,

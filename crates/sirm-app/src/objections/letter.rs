@@ -8,7 +8,6 @@
 //! Verifying it reads no record (the masked number and the items are what
 //! the letter itself says), so it is not written to a query log.
 
-use sha2::{Digest, Sha256};
 use sirm_domain::access::Permission;
 use sirm_domain::records::{
     kind, objection_subject, CertificateContent, ObjectionAnswered, ObjectionItem, ObjectionLetter,
@@ -18,7 +17,9 @@ use sirm_domain::RuleId;
 use sirm_ledger::Stream;
 use sirm_store::{Expect, ObjectionRow};
 
-use crate::certificate::{normalize_code, CertificateCheck, CertificateKind, FileCheck, Verdict};
+use crate::certificate::{
+    normalize_code, CertificateCheck, CertificateKind, LetterCheck, SignedLetter,
+};
 use crate::drafts::draft;
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -138,19 +139,15 @@ impl Sirm {
         let Some(row) = self.store.objection_by_letter(&code).await? else {
             return Ok(None);
         };
-        let seq = u64::try_from(row.last_seq).map_err(|_| no_such_letter())?;
-        let entry = self.store.entry(seq).await?.ok_or_else(no_such_letter)?;
-        let rec: Option<ObjectionAnswered> = (entry.kind == kind::OBJECTION_ANSWERED)
-            .then(|| serde_json::from_str(&entry.payload).ok())
-            .flatten()
-            .filter(|r: &ObjectionAnswered| r.code == code);
-        match rec {
-            Some(rec) => Ok(Some((row, entry, rec))),
-            None => Err(AppError::invalid(
-                "letter",
-                format!("the index names entry {seq} for {code}, which is not its objection.answered entry; run `sirm verify`"),
-            )),
-        }
+        let (entry, rec) = self
+            .letter_entry(
+                row.last_seq,
+                kind::OBJECTION_ANSWERED,
+                &code,
+                |r: &ObjectionAnswered| r.code.as_str(),
+            )
+            .await?;
+        Ok(Some((row, entry, rec)))
     }
 
     /// Verify an objection answer by its code (and a file claimed to be
@@ -163,25 +160,24 @@ impl Sirm {
         let Some((row, entry, rec)) = self.objection_answer_of(code).await? else {
             return Ok(None);
         };
-        let signature_valid = hex::decode(&rec.signature)
-            .ok()
-            .is_some_and(|sig| self.public_key.verify(&rec.statement(), &sig).is_ok())
-            && rec.key_id == self.public_key.key_id();
-        let (anchored, inclusion) = self.entry_is_anchored(&entry).await;
-        let file = file.map(|bytes| {
-            let sha256 = hex::encode(Sha256::digest(bytes));
-            FileCheck {
-                matches: sha256 == rec.pdf_sha256,
-                code_in_file: sirm_cert::extract_code(bytes),
-                sha256,
-            }
-        });
-        let verdict = if !signature_valid || !anchored || file.as_ref().is_some_and(|f| !f.matches)
-        {
-            Verdict::Altered
-        } else {
-            Verdict::Genuine
-        };
+        let LetterCheck {
+            signature_valid,
+            anchored,
+            inclusion,
+            file,
+            verdict,
+        } = self
+            .check_letter(
+                &entry,
+                SignedLetter {
+                    statement: rec.statement(),
+                    signature: &rec.signature,
+                    key_id: &rec.key_id,
+                    pdf_sha256: &rec.pdf_sha256,
+                },
+                file,
+            )
+            .await;
         let kind = CertificateKind::ObjectionAnswer;
         Ok(Some(CertificateCheck {
             verdict,
