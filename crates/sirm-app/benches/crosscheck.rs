@@ -3,7 +3,7 @@
 //! (one row in 50 under-declared, so ROWS / 50 discrepancies written), then
 //! the same file again (no new discrepancies); a deaths file of DEATHS rows
 //! (one in 100 a registered person, half of those with a benefit). Each
-//! import is timed beside reading the file alone (`crosscheck::file::read`)
+//! import is timed beside reading the file alone (`crosscheck::file::read_csv`)
 //! in the same run.
 //!
 //! `cargo bench -p sirm-app --features testkit --bench crosscheck -- [PERSONS] [ROWS] [DEATHS] [sqlite|postgres]`
@@ -173,7 +173,7 @@ async fn run(persons: usize, rows: usize, deaths: usize, engine: &str) {
         (FileKind::Death, &dead, "deaths again"),
     ] {
         let t = Instant::now();
-        let read = sirm_app::crosscheck::file::read(path, kind).unwrap();
+        let read = sirm_app::crosscheck::file::read_csv(path, kind).unwrap();
         let read_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let r = sirm

@@ -1,5 +1,6 @@
-//! Reading a department file (docs/crosscheck.md): UTF-8 CSV with a header
-//! line naming the kind's columns (by key or Chinese label, in any order).
+//! Reading a department file (docs/crosscheck.md): UTF-8 CSV, or an XLSX
+//! workbook (`workbook.rs`), with a header line naming the kind's columns
+//! (by key or Chinese label, in any order).
 //! The header is checked first — an unknown or missing column, or the
 //! header of another kind, refuses the file naming it; then each row is
 //! read on its own: a malformed field or a repeated row is refused with
@@ -99,7 +100,7 @@ impl Read {
     }
 }
 
-fn refuse(rule: RuleId, message: String) -> AppError {
+pub(super) fn refuse(rule: RuleId, message: String) -> AppError {
     AppError::invalid_by("file", rule, message)
 }
 
@@ -156,8 +157,29 @@ fn header(kind: FileKind, cells: &[String]) -> Result<HashMap<&'static str, usiz
     Ok(at)
 }
 
-/// Read the department file at `path` as a file of `kind`.
-pub fn read(path: &Path, kind: FileKind) -> Result<Read, AppError> {
+/// Read the department file at `path` as a file of `kind`: an XLSX
+/// workbook (first sheet, recognised by its zip signature) or UTF-8 CSV.
+pub fn read(path: &Path, kind: FileKind, xlsx: &XlsxSource) -> Result<Read, AppError> {
+    if is_workbook(path)? {
+        return super::workbook::read(path, kind, xlsx);
+    }
+    read_csv(path, kind)
+}
+
+/// Does the file at `path` start with a zip signature (an XLSX workbook)?
+pub fn is_workbook(path: &Path) -> Result<bool, AppError> {
+    let file_err = |e: std::io::Error| AppError::File {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut magic = [0u8; 4];
+    let mut file = std::fs::File::open(path).map_err(file_err)?;
+    let n = std::io::Read::read(&mut file, &mut magic).map_err(file_err)?;
+    Ok(n == 4 && magic == *b"PK\x03\x04")
+}
+
+/// Read the UTF-8 CSV department file at `path` as a file of `kind`.
+pub fn read_csv(path: &Path, kind: FileKind) -> Result<Read, AppError> {
     let file = std::fs::File::open(path).map_err(|e| AppError::File {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -167,9 +189,7 @@ pub fn read(path: &Path, kind: FileKind) -> Result<Read, AppError> {
         .flexible(true)
         .from_reader(std::io::BufReader::with_capacity(1 << 16, file));
     let mut rec = csv::ByteRecord::new();
-    let mut out = Read::default();
-    let mut cols: Option<HashMap<&'static str, usize>> = None;
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut lines = Lines::new(kind);
     let mut cells: Vec<String> = Vec::new();
     loop {
         match rdr.read_byte_record(&mut rec) {
@@ -204,51 +224,102 @@ pub fn read(path: &Path, kind: FileKind) -> Result<Read, AppError> {
                 }
             }
         }
-        let Some(at) = &cols else {
-            cols = Some(header(kind, &cells)?);
-            continue;
-        };
-        out.total += 1;
-        if cells.len() != at.len() {
-            out.reject(
-                line,
-                RuleId::CrosscheckRow,
-                format!(
-                    "line {line}: {} fields, the header has {}",
-                    cells.len(),
-                    at.len()
-                ),
-            );
-            continue;
+        lines.line(line, &cells)?;
+    }
+    lines.finish()
+}
+
+/// What an XLSX workbook is read with: the caps of `[limits]` and the
+/// archive whose scratch space takes a large shared-strings table.
+pub struct XlsxSource {
+    pub limits: crate::collection::xlsx::XlsxLimits,
+    pub archive: crate::collection::archive::Archive,
+}
+
+/// The lines of a department file, fed one at a time whatever the file's
+/// format: the first is the header, every other one a row.
+pub(super) struct Lines {
+    kind: FileKind,
+    out: Read,
+    cols: Option<HashMap<&'static str, usize>>,
+    seen: HashMap<String, u64>,
+}
+
+impl Lines {
+    pub(super) fn new(kind: FileKind) -> Self {
+        Lines {
+            kind,
+            out: Read::default(),
+            cols: None,
+            seen: HashMap::new(),
         }
-        let get = Fields { at, cells: &cells };
-        match row(kind, &get) {
+    }
+
+    /// The column key at position `i`, once the header is read.
+    pub(super) fn key_at(&self, i: usize) -> Option<&'static str> {
+        self.cols
+            .as_ref()
+            .and_then(|at| at.iter().find(|(_, p)| **p == i).map(|(k, _)| *k))
+    }
+
+    /// Columns the header named (0 before it is read).
+    pub(super) fn width(&self) -> usize {
+        self.cols.as_ref().map_or(0, HashMap::len)
+    }
+
+    /// Refuse a row for a reason found before its fields are read.
+    pub(super) fn reject(&mut self, line: u64, reason: String) {
+        self.out.total += 1;
+        self.out.reject(line, RuleId::CrosscheckRow, reason);
+    }
+
+    /// Line `line` of the file: the header (refused whole when wrong), or a
+    /// row (kept, or refused with its line and field).
+    pub(super) fn line(&mut self, line: u64, cells: &[String]) -> Result<(), AppError> {
+        let Some(at) = &self.cols else {
+            self.cols = Some(header(self.kind, cells)?);
+            return Ok(());
+        };
+        self.out.total += 1;
+        if cells.len() != at.len() {
+            let reason = format!(
+                "line {line}: {} fields, the header has {}",
+                cells.len(),
+                at.len()
+            );
+            self.out.reject(line, RuleId::CrosscheckRow, reason);
+            return Ok(());
+        }
+        let get = Fields { at, cells };
+        match row(self.kind, &get) {
             Ok((identity, r)) => {
-                if let Some(first) = seen.get(&identity) {
-                    out.reject(
-                        line,
-                        RuleId::CrosscheckDuplicateRow,
-                        format!("line {line}: repeats line {first}"),
-                    );
-                    continue;
+                if let Some(first) = self.seen.get(&identity) {
+                    let reason = format!("line {line}: repeats line {first}");
+                    self.out
+                        .reject(line, RuleId::CrosscheckDuplicateRow, reason);
+                    return Ok(());
                 }
-                seen.insert(identity, line);
-                out.rows.push((line, r));
+                self.seen.insert(identity, line);
+                self.out.rows.push((line, r));
             }
-            Err((field, reason)) => out.reject(
+            Err((field, reason)) => self.out.reject(
                 line,
                 RuleId::CrosscheckRow,
                 format!("line {line}, {field}: {reason}"),
             ),
         }
+        Ok(())
     }
-    if cols.is_none() {
-        return Err(refuse(
-            RuleId::CrosscheckColumns,
-            "the file is empty: line 1 must name the columns".into(),
-        ));
+
+    pub(super) fn finish(self) -> Result<Read, AppError> {
+        if self.cols.is_none() {
+            return Err(refuse(
+                RuleId::CrosscheckColumns,
+                "the file is empty: line 1 must name the columns".into(),
+            ));
+        }
+        Ok(self.out)
     }
-    Ok(out)
 }
 
 type FieldError = (&'static str, String);
@@ -457,7 +528,7 @@ mod tests {
             "\u{feff}身份号码,died_on,死亡证明编号\n{id},2025-03-10,A001\n{ID},2025-03-10,A002\n{id},2025-03-11,A003\n{id},20250310\n"
         );
         let f = file(text.as_bytes());
-        let r = read(f.path(), FileKind::Death).unwrap();
+        let r = read_csv(f.path(), FileKind::Death).unwrap();
         assert_eq!(r.total, 4);
         assert_eq!(r.rows.len(), 1);
         assert_eq!(r.rows[0].0, 2);
@@ -475,19 +546,19 @@ mod tests {
     #[test]
     fn header_unknown_missing_wrong_kind_encoding() {
         let f = file(b"id_number,died_on,certificate_no,colour\n");
-        let e = read(f.path(), FileKind::Death).unwrap_err();
+        let e = read_csv(f.path(), FileKind::Death).unwrap_err();
         assert_eq!(e.rule(), Some(RuleId::CrosscheckColumns));
         assert!(e.to_string().contains("colour"), "{e}");
         let f = file(b"id_number,died_on\n");
-        let e = read(f.path(), FileKind::Death).unwrap_err();
+        let e = read_csv(f.path(), FileKind::Death).unwrap_err();
         assert!(e.to_string().contains("certificate_no"), "{e}");
         let f = file(b"id_number,credit_code,month,taxable_wage\n");
-        let e = read(f.path(), FileKind::Death).unwrap_err();
+        let e = read_csv(f.path(), FileKind::Death).unwrap_err();
         assert_eq!(e.rule(), Some(RuleId::CrosscheckWrongKind));
         assert!(e.to_string().contains("tax_wage"), "{e}");
         // 身份号码 in GBK.
         let f = file(b"\xc9\xed\xb7\xdd\xba\xc5\xc2\xeb,died_on,certificate_no\n");
-        let e = read(f.path(), FileKind::Death).unwrap_err();
+        let e = read_csv(f.path(), FileKind::Death).unwrap_err();
         assert_eq!(e.rule(), Some(RuleId::CrosscheckEncoding));
         assert!(e.to_string().contains("line 1"), "{e}");
     }

@@ -14,6 +14,7 @@
 
 pub mod file;
 mod matching;
+mod workbook;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -63,11 +64,12 @@ pub fn discrepancy_id(kind: DiscrepancyKind, subject: &str, fact: &str) -> Strin
     format!("XD-{}", hex::encode(&h[..10]))
 }
 
-/// The media type a department file is archived under.
+/// The media types a department file is archived under.
 const CSV: &str = "text/csv";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 impl Sirm {
-    /// Take in a department file of `kind` (UTF-8 CSV, docs/crosscheck.md):
+    /// Take in a department file of `kind` (XLSX or UTF-8 CSV, docs/crosscheck.md):
     /// read it (refused whole for a bad header or encoding; bad rows
     /// listed), archive it, match every good row against the record, and
     /// append the import with its new discrepancies in one transaction.
@@ -79,27 +81,35 @@ impl Sirm {
         path: &Path,
     ) -> Result<ImportReport, AppError> {
         self.authorize(who, Permission::RecordMaintain).await?;
-        if name.to_ascii_lowercase().ends_with(".xlsx")
-            || name.to_ascii_lowercase().ends_with(".xls")
-        {
+        let workbook = file::is_workbook(path)?;
+        if !workbook && name.to_ascii_lowercase().ends_with(".xls") {
             return Err(AppError::invalid_by(
                 "file",
                 RuleId::CrosscheckEncoding,
-                format!("{kind} files are read as UTF-8 CSV: save the workbook as CSV (UTF-8)"),
+                format!("{kind} files are read as XLSX or UTF-8 CSV: save the old .xls workbook as .xlsx"),
             ));
         }
         let mut t = std::time::Instant::now();
         let p = path.to_path_buf();
-        let read = tokio::task::spawn_blocking(move || file::read(&p, kind))
+        let src = file::XlsxSource {
+            limits: crate::collection::xlsx::XlsxLimits::from_config(&self.config.limits),
+            archive: self.archive(),
+        };
+        let read = tokio::task::spawn_blocking(move || file::read(&p, kind, &src))
             .await
             .map_err(|e| AppError::invalid_by("file", RuleId::CrosscheckRow, e))??;
         let read_time = t.elapsed();
         t = std::time::Instant::now();
         // The file is sealed into the archive while its rows are matched.
         let archive = self.archive();
-        let (archived_as, src) = (format!("crosscheck-{kind}.csv"), path.to_path_buf());
+        let (ext, media) = if workbook {
+            ("xlsx", XLSX)
+        } else {
+            ("csv", CSV)
+        };
+        let (archived_as, src) = (format!("crosscheck-{kind}.{ext}"), path.to_path_buf());
         let archiving =
-            tokio::spawn(async move { archive.put_file(&archived_as, &src, CSV).await });
+            tokio::spawn(async move { archive.put_file(&archived_as, &src, media).await });
         let ((found, mut phases), known_ids) =
             tokio::try_join!(matching::findings(self, kind, &read.rows), async {
                 Ok::<_, AppError>(self.store.discrepancy_ids().await?)

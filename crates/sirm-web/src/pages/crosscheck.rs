@@ -136,8 +136,8 @@ fn upload_form(c: &Caller) -> Markup {
                 }
             }
             label {
-                (t("文件（UTF-8 CSV，首行为列名，见比对文件格式说明）", "File (UTF-8 CSV with a header line, docs/crosscheck.md)")) " "
-                input name="file" type="file" accept=".csv,text/csv" required;
+                (t("文件（XLSX 或 UTF-8 CSV，首行为列名，见比对文件格式说明）", "File (XLSX or UTF-8 CSV with a header line, docs/crosscheck.md)")) " "
+                input name="file" type="file" accept=".csv,text/csv,.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required;
             }
             button { (t("导入并比对", "Import and match")) }
         }

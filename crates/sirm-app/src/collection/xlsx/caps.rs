@@ -55,11 +55,11 @@ pub enum XlsxError {
     TooManyEntries { limit: u64, found: u64 },
     #[error("{entry}: {message}")]
     Malformed { entry: String, message: String },
-    /// A cell of column A or B that cannot be a declaration value.
+    /// A kept cell that cannot be a value (a boolean, an error, a date type).
     #[error("row {row} column {column}: {message}")]
     Cell {
         row: u64,
-        column: char,
+        column: String,
         message: String,
     },
     #[error("the sheet must have the ID number in column A and the wage in column B")]
@@ -77,7 +77,7 @@ pub(super) fn malformed(entry: &str, message: impl std::fmt::Display) -> XlsxErr
     }
 }
 
-/// A value of column A or B.
+/// A value of a kept column (A and B for a declaration).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cell {
     Empty,
@@ -87,12 +87,15 @@ pub enum Cell {
     Number(f64),
 }
 
-/// One row of the sheet: its number (from 1) and columns A and B.
+/// One row of the sheet: its number (from 1), columns A and B, and the
+/// columns after them up to the number kept ([`super::read_rows_keeping`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     pub number: u64,
     pub a: Cell,
     pub b: Cell,
+    /// Columns C, D, … up to the number kept (empty for a declaration).
+    pub more: Vec<Cell>,
 }
 
 /// What was read.

@@ -52,6 +52,19 @@ pub fn read_rows(
     archive: &Archive,
     on_row: &mut dyn FnMut(&Row) -> Result<(), XlsxError>,
 ) -> Result<Summary, XlsxError> {
+    read_rows_keeping(path, limits, archive, 2, on_row)
+}
+
+/// [`read_rows`] keeping the first `keep` columns (at least A and B; the
+/// ones after B in [`Row::more`]): a department file of several columns.
+/// Cells beyond `keep` are skipped unread, as C… are for a declaration.
+pub fn read_rows_keeping(
+    path: &Path,
+    limits: &XlsxLimits,
+    archive: &Archive,
+    keep: u32,
+    on_row: &mut dyn FnMut(&Row) -> Result<(), XlsxError>,
+) -> Result<Summary, XlsxError> {
     let file = File::open(path)?;
     check_entry_count(&file)?;
     let mut zip = zip::ZipArchive::new(BufReader::new(file))
@@ -75,7 +88,8 @@ pub fn read_rows(
         read_shared_strings(&mut zip, limits, &name, &mut strings)?;
     }
     strings.finish()?;
-    read_sheet(&mut zip, limits, &sheet, &mut strings, on_row)
+    let keep = u64::from(keep.clamp(2, limits.max_columns.max(2)));
+    read_sheet(&mut zip, limits, &sheet, &mut strings, keep, on_row)
 }
 
 /// Refuse a zip whose end records announce more entries than a workbook

@@ -94,6 +94,7 @@ pub(super) fn read_sheet(
     limits: &XlsxLimits,
     name: &str,
     strings: &mut SharedStrings<'_>,
+    keep: u64,
     on_row: &mut dyn FnMut(&Row) -> Result<(), XlsxError>,
 ) -> Result<Summary, XlsxError> {
     let Some(entry) = open_entry(zip, name)? else {
@@ -107,7 +108,9 @@ pub(super) fn read_sheet(
         number: 0,
         a: Cell::Empty,
         b: Cell::Empty,
+        more: Vec::new(),
     };
+    let more_len = usize::try_from(keep.saturating_sub(2)).unwrap_or(0);
     let mut in_row = false;
     let mut next_col: u64 = 0;
     // Any non-empty cell; any non-empty cell in column A.
@@ -164,6 +167,8 @@ pub(super) fn read_sheet(
                         row.number = number;
                         row.a = Cell::Empty;
                         row.b = Cell::Empty;
+                        row.more.clear();
+                        row.more.resize(more_len, Cell::Empty);
                         next_col = 0;
                         if empty {
                             on_row(&row)?;
@@ -257,7 +262,7 @@ pub(super) fn read_sheet(
                 }
                 b"c" => {
                     if let Some((col, kind)) = cell.take() {
-                        let v = to_cell(strings, name, row.number, col, kind, &value)?;
+                        let v = to_cell(strings, name, row.number, col, keep, kind, &value)?;
                         if v != Cell::Empty {
                             any_value = true;
                             any_a |= col == 0;
@@ -265,7 +270,14 @@ pub(super) fn read_sheet(
                         match col {
                             0 => row.a = v,
                             1 => row.b = v,
-                            _ => {}
+                            c => {
+                                if let Some(slot) = usize::try_from(c - 2)
+                                    .ok()
+                                    .and_then(|i| row.more.get_mut(i))
+                                {
+                                    *slot = v;
+                                }
+                            }
                         }
                     }
                     in_v = false;
@@ -278,10 +290,11 @@ pub(super) fn read_sheet(
                 _ => {}
             },
             Event::Text(_) | Event::CData(_) | Event::GeneralRef(_) => {
-                // Only columns A and B are kept; the others are skipped.
+                // Only the kept columns are read; the others are skipped.
                 if let Some((col, kind)) = cell {
-                    let wanted =
-                        col < 2 && phonetic == 0 && (in_v || (kind == CellType::Inline && in_is_t));
+                    let wanted = col < keep
+                        && phonetic == 0
+                        && (in_v || (kind == CellType::Inline && in_is_t));
                     if wanted {
                         xml.push_text(&ev, &mut value)?;
                     }
@@ -312,16 +325,17 @@ pub(super) fn to_cell(
     entry: &str,
     row: u64,
     col: u64,
+    keep: u64,
     kind: CellType,
     text: &str,
 ) -> Result<Cell, XlsxError> {
-    if col >= 2 {
+    if col >= keep {
         return Ok(Cell::Empty);
     }
-    let column = if col == 0 { 'A' } else { 'B' };
+    let column = column_name(col);
     let cell_err = |message: String| XlsxError::Cell {
         row,
-        column,
+        column: column.clone(),
         message,
     };
     let number = |t: &str| -> Result<Cell, XlsxError> {
@@ -356,10 +370,7 @@ pub(super) fn to_cell(
             if !strings.get(i, &mut s)? {
                 return Err(malformed(
                     entry,
-                    format!(
-                        "cell {}{row} refers to shared string {i}, which does not exist",
-                        column
-                    ),
+                    format!("cell {column}{row} refers to shared string {i}, which does not exist"),
                 ));
             }
             text_cell(s)
