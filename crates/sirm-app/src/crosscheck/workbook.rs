@@ -135,9 +135,9 @@ mod tests {
 
     #[test]
     fn serials_numbers_and_identifiers() {
-        // 45727 = 2025-03-10 in Excel.
+        // 45726 = 2025-03-10 in Excel.
         assert_eq!(
-            text_of(&Cell::Number(45727.0), Some("died_on")).unwrap(),
+            text_of(&Cell::Number(45726.0), Some("died_on")).unwrap(),
             "2025-03-10"
         );
         assert_eq!(
