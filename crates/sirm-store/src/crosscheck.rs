@@ -48,6 +48,11 @@ pub struct DiscrepancyRow in "crosscheck_discrepancy" {
     pub application_id: Option<String>,
     pub seq: i64,
     pub resolved_seq: i64,
+    /// Asked of: `employer:<credit code>` or `person:<blind index>` ('' none).
+    pub addressee: String,
+    /// The addressee's answer ('' until answered).
+    pub answer: String,
+    pub answered_by: String,
 }
 }
 
@@ -113,11 +118,13 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<DiscrepancyRow>, StoreError> {
         let rows = match status {
+            // Open: not yet resolved, or answered and back with the officer.
             Some(s) => {
                 sqlx::query(&DiscrepancyRow::select(
-                    "WHERE status = $1 ORDER BY seq LIMIT $2",
+                    "WHERE status IN ($1, $2) ORDER BY seq LIMIT $3",
                 ))
                 .bind(s)
+                .bind(if s == "open" { "answered" } else { s })
                 .bind(limit)
                 .fetch_all(&self.pool)
                 .await?
@@ -130,6 +137,28 @@ impl Store {
             }
         };
         DiscrepancyRow::from_rows(&rows)
+    }
+
+    /// The discrepancies asked of `addressees` (asked or answered), oldest
+    /// first, at most `limit`.
+    pub async fn discrepancies_asked_of(
+        &self,
+        addressees: &[String],
+        limit: i64,
+    ) -> Result<Vec<DiscrepancyRow>, StoreError> {
+        let mut out = Vec::new();
+        for a in addressees {
+            let rows = sqlx::query(&DiscrepancyRow::select(
+                "WHERE addressee = $1 AND status IN ('asked', 'answered') ORDER BY seq LIMIT $2",
+            ))
+            .bind(a)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+            out.extend(DiscrepancyRow::from_rows(&rows)?);
+        }
+        out.sort_by_key(|r| r.seq);
+        Ok(out)
     }
 
     /// One discrepancy by its id.

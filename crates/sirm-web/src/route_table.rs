@@ -30,6 +30,8 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     // Prepared maintenance: the outside helper who prepares, the officer who takes.
     const PREPARING: &[P] = &[P::RecordMaintain, P::RecordPrepare];
     const OWN: &[P] = &[P::OwnRecordRead, P::DelegatedRecordRead];
+    // Questions from cross-checking: asked of an employer or of a person.
+    const ASKED: &[P] = &[P::OwnRecordRead, P::EmployerRecordRead];
     const DECIDING: &[P] = &[P::RecordReview, P::RecordRecheck, P::RecordApprove];
     // Who may file an objection (Art 16), and who may read one (each
     // objection is checked again against the caller in the use case).
@@ -1059,7 +1061,7 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             spec(
-                g,
+                g.clone(),
                 "/api/v1/crosscheck/discrepancies",
                 Perm(P::RecordMaintain),
                 Api,
@@ -1074,6 +1076,28 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 Api,
             ),
             post(pages::crosscheck::resolve_api),
+        ),
+        // ... and the employer's or person's side: the questions asked of them.
+        (
+            spec(g.clone(), "/questions", AnyPerm(ASKED), Page),
+            get(pages::questions::questions_page),
+        ),
+        (
+            spec(p.clone(), "/questions/{id}/answer", AnyPerm(ASKED), Page),
+            post(pages::questions::answer),
+        ),
+        (
+            spec(g, "/api/v1/questions", AnyPerm(ASKED), Api),
+            get(pages::questions::list_api),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/questions/{id}/answer",
+                AnyPerm(ASKED),
+                Api,
+            ),
+            post(pages::questions::answer_api),
         ),
     ]
 }

@@ -409,7 +409,173 @@ async fn tax_file_surfaces_under_declaration(engine: Engine) {
     assert!(check.difference.is_none(), "{:?}", check.difference);
 }
 
+/// Asking reaches whoever can explain: the employer about its declaration,
+/// the person about their own identity. Each sees only what was asked of
+/// them, answers once, and the answer goes back to the officer's queue.
+async fn questions_reach_the_employer_and_the_person(engine: Engine) {
+    let kit = spawn(engine).await;
+    let store = kit.sirm.store_for_maintenance();
+    let officer = kit.login("maintainer").await;
+    let employer = kit.employer_of("agent").await;
+    // An employee of the agent's employer with a declared month.
+    let mut found = None;
+    for id in sirm_app::testkit::person_ids(&kit.sirm, 100_000)
+        .await
+        .unwrap()
+    {
+        let pk = sirm_app::testkit::person_key(&kit.sirm, &id.parse().unwrap())
+            .unwrap()
+            .to_string();
+        let months = store.contributions_of(&pk).await.unwrap();
+        if let Some(m) = months.into_iter().find(|m| m.credit_code == employer) {
+            found = Some((id, m));
+            break;
+        }
+    }
+    let (employee, month) = found.expect("an employee of the agent's employer");
+    let (citizen, _) = id_of_account(&kit, "citizen").await;
+    let file = format!(
+        "id_number,credit_code,month,taxable_wage\n{employee},{employer},{},{}\n",
+        month.month,
+        month.declared_wage * rust_decimal::Decimal::from(3)
+    );
+    let (s, html) = upload(&officer, "tax_wage", file.into_bytes()).await;
+    assert_eq!((s, count(&html, "new")), (StatusCode::OK, 1), "{html}");
+    let ids = "old_id_number,new_id_number,new_name,changed_on\n";
+    let file = format!("{ids}{citizen},{},,2026-01-05\n", stranger());
+    let (s, html) = upload(&officer, "id_change", file.into_bytes()).await;
+    assert_eq!((s, count(&html, "new")), (StatusCode::OK, 1), "{html}");
+    let queue = open(&officer).await;
+    let id_of = |k: &str| {
+        queue.iter().find(|d| d["kind"] == k).unwrap()["discrepancy_id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (under, changed) = (id_of("under_declared"), id_of("id_changed"));
+
+    let agent = kit.login("agent").await;
+    let citizen_c = kit.login("citizen").await;
+    let retiree = kit.login("retiree").await;
+    // Nothing asked yet: nobody has questions, and none can be answered.
+    let (s, v) = agent.get("/api/v1/questions").await;
+    assert_eq!((s, v.as_array().unwrap().len()), (StatusCode::OK, 0));
+    let before = kit.ledger_size().await;
+    let (s, _) = agent
+        .post(
+            &format!("/api/v1/questions/{under}/answer"),
+            json!({"answer": "x"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    for (id, question) in [
+        (&under, "请说明该月工资申报情况"),
+        (&changed, "请携带新旧身份证件到经办机构核实"),
+    ] {
+        let (s, v) = officer
+            .post(
+                &format!("/api/v1/crosscheck/discrepancies/{id}"),
+                json!({"resolution": "asked", "reason": question}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    // Each sees what was asked of them, and only that.
+    let (_, v) = agent.get("/api/v1/questions").await;
+    let mine: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["discrepancy_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(mine, [under.as_str()]);
+    assert_eq!(v[0]["reason"], "请说明该月工资申报情况");
+    let (_, page) = citizen_c.page("/questions").await;
+    assert!(page.contains(&changed) && !page.contains(&under), "{page}");
+    assert!(page.contains("请携带新旧身份证件到经办机构核实"), "{page}");
+    let (_, v) = retiree.get("/api/v1/questions").await;
+    assert_eq!(v.as_array().unwrap().len(), 0);
+    // Someone else's question is not found; an empty answer is refused.
+    let (s, _) = retiree
+        .post(
+            &format!("/api/v1/questions/{under}/answer"),
+            json!({"answer": "x"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, v) = agent
+        .post(
+            &format!("/api/v1/questions/{under}/answer"),
+            json!({"answer": "  "}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(
+        kit.ledger_size().await,
+        before + 2,
+        "only the two questions"
+    );
+
+    // Answered once, by the API and by the page's form.
+    let (s, v) = agent
+        .post(
+            &format!("/api/v1/questions/{under}/answer"),
+            json!({"answer": "该月含年终奖，已按规定补报"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, _) = agent
+        .post(
+            &format!("/api/v1/questions/{under}/answer"),
+            json!({"answer": "again"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let r = citizen_c
+        .form(
+            &format!("/questions/{changed}/answer"),
+            &[("answer", "下周一到柜台办理")],
+        )
+        .await;
+    assert!(
+        r.status().is_redirection() || r.status().is_success(),
+        "{}",
+        r.status()
+    );
+
+    // Back with the officer, the answers beside them; resolvable again.
+    let queue = open(&officer).await;
+    let back = |id: &str| {
+        queue
+            .iter()
+            .find(|d| d["discrepancy_id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let (u, c) = (back(&under), back(&changed));
+    assert_eq!(
+        (u["status"].as_str(), u["answer"].as_str()),
+        (Some("answered"), Some("该月含年终奖，已按规定补报"))
+    );
+    assert_eq!(u["addressee"], format!("employer:{employer}"));
+    assert_eq!(c["answer"], "下周一到柜台办理");
+    assert_eq!(u["answered_by"], "agent");
+    let (_, page) = officer.page("/crosscheck").await;
+    assert!(page.contains("该月含年终奖"), "{page}");
+    let (s, v) = officer
+        .post(
+            &format!("/api/v1/crosscheck/discrepancies/{under}"),
+            json!({"resolution": "dismissed", "reason": "单位已补报"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let check = kit.sirm.verify_projections(None).await.unwrap();
+    assert!(check.difference.is_none(), "{:?}", check.difference);
+}
+
 sirm_testkit::both_engines!(
     deaths_terminate_the_pension_after_review,
-    tax_file_surfaces_under_declaration
+    tax_file_surfaces_under_declaration,
+    questions_reach_the_employer_and_the_person
 );

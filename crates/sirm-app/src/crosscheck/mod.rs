@@ -6,7 +6,8 @@
 //! `crosscheck.discrepancy` in the maintenance officer's queue, with its
 //! evidence and a proposed application. The officer accepts (the prepared
 //! application is submitted and runs the review chain), dismisses with a
-//! reason, or asks the employer or person (`crosscheck.resolved`). Nothing
+//! reason, or asks the employer or person (`crosscheck.resolved`), who
+//! answers in the portal (`questions.rs`, `crosscheck.answered`). Nothing
 //! here changes a record: only the review chain does.
 //!
 //! A discrepancy's id is its identity — kind, subject and the month or
@@ -14,6 +15,7 @@
 
 pub mod file;
 mod matching;
+mod questions;
 mod workbook;
 
 use std::collections::HashSet;
@@ -166,6 +168,7 @@ impl Sirm {
             rejected: read.rejected.clone(),
             discrepancies: drafts.len() as u64,
             known,
+            media_type: workbook.then(|| XLSX.to_string()),
         };
         drafts.insert(
             0,
@@ -249,7 +252,8 @@ impl Sirm {
             .ok_or_else(|| {
                 AppError::not_found(RuleId::NotFoundDiscrepancy, format!("discrepancy {id}"))
             })?;
-        if row.status != "open" {
+        // Open, or answered by the employer or person asked.
+        if row.status != "open" && row.status != "answered" {
             return Err(AppError::conflict_by(
                 RuleId::CrosscheckResolved,
                 format!("discrepancy {id} is already {}", row.status),
@@ -307,6 +311,9 @@ impl Sirm {
                 resolution,
                 reason: reason.to_string(),
                 application_id: application_id.clone(),
+                addressee: (resolution == Resolution::Asked)
+                    .then(|| questions::addressee_of(&row))
+                    .flatten(),
             },
         )?);
         self.append(drafts).await?;
@@ -331,10 +338,12 @@ impl Sirm {
             })?;
         let p: CrosscheckImported = serde_json::from_str(&entry.payload)
             .map_err(|e| AppError::invalid_by("import", RuleId::ApplicationData, e))?;
+        let media_type = p.media_type.unwrap_or_else(|| CSV.into());
+        let ext = if media_type == XLSX { "xlsx" } else { "csv" };
         Ok(Material {
             sha256: p.file_sha256,
-            name: format!("crosscheck-{}.csv", p.kind),
-            media_type: CSV.into(),
+            name: format!("crosscheck-{}.{ext}", p.kind),
+            media_type,
             size: p.size,
         })
     }

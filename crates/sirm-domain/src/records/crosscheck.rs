@@ -159,6 +159,9 @@ pub struct CrosscheckImported {
     pub discrepancies: u64,
     /// Discrepancies found again that were already recorded.
     pub known: u64,
+    /// The file's media type when not CSV (an XLSX workbook).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
 }
 
 /// What a discrepancy is about.
@@ -310,7 +313,22 @@ pub struct CrosscheckResolved {
     pub reason: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_id: Option<String>,
+    /// Asked: whom (`employer:<credit code>` or `person:<blind index>`);
+    /// absent when asked outside SIRM (no one to address, e.g. a death).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addressee: Option<String>,
 }
+
+/// The asked employer's or person's answer to a discrepancy (核查答复).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrosscheckAnswered {
+    pub discrepancy_id: String,
+    pub answer: String,
+}
+
+/// Longest answer kept (characters).
+pub const MAX_ANSWER_CHARS: usize = 1000;
 
 /// The benefit paid for months after a benefit stopped being due
 /// (待遇多发): months after the month of `last_due_day`, with their total.

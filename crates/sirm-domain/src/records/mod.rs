@@ -99,6 +99,8 @@ pub mod kind {
     pub const CROSSCHECK_DISCREPANCY: &str = "crosscheck.discrepancy";
     /// A discrepancy accepted, dismissed or asked about by the maintenance officer.
     pub const CROSSCHECK_RESOLVED: &str = "crosscheck.resolved";
+    /// The asked employer's or person's answer to a discrepancy.
+    pub const CROSSCHECK_ANSWERED: &str = "crosscheck.answered";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -564,8 +566,8 @@ mod objection;
 mod rights;
 pub use corrections::*;
 pub use crosscheck::{
-    CrosscheckDiscrepancy, CrosscheckImported, CrosscheckResolved, DiscrepancyEvidence,
-    DiscrepancyKind, Overpaid, Proposal, Resolution,
+    CrosscheckAnswered, CrosscheckDiscrepancy, CrosscheckImported, CrosscheckResolved,
+    DiscrepancyEvidence, DiscrepancyKind, Overpaid, Proposal, Resolution,
 };
 pub use disclosure::*;
 pub use extract::*;

@@ -2,7 +2,9 @@
 //! department files taken in, and the maintenance officer's queue of
 //! discrepancies with how each was resolved.
 
-use sirm_domain::records::{kind, CrosscheckDiscrepancy, CrosscheckImported, CrosscheckResolved};
+use sirm_domain::records::{
+    kind, CrosscheckAnswered, CrosscheckDiscrepancy, CrosscheckImported, CrosscheckResolved,
+};
 use sirm_ledger::Entry;
 use sqlx::AnyConnection;
 
@@ -51,12 +53,25 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
             let p: CrosscheckResolved = payload(entry)?;
             sqlx::query(
                 "UPDATE crosscheck_discrepancy SET status = $1, reason = $2, application_id = $3, \
-                 resolved_seq = $4 WHERE discrepancy_id = $5",
+                 resolved_seq = $4, addressee = $5 WHERE discrepancy_id = $6",
             )
             .bind(p.resolution.as_str())
             .bind(&p.reason)
             .bind(p.application_id.clone())
             .bind(s)
+            .bind(p.addressee.clone().unwrap_or_default())
+            .bind(&p.discrepancy_id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        kind::CROSSCHECK_ANSWERED => {
+            let p: CrosscheckAnswered = payload(entry)?;
+            sqlx::query(
+                "UPDATE crosscheck_discrepancy SET status = 'answered', answer = $1, \
+                 answered_by = $2 WHERE discrepancy_id = $3",
+            )
+            .bind(&p.answer)
+            .bind(entry.actors.first().cloned().unwrap_or_default())
             .bind(&p.discrepancy_id)
             .execute(&mut *conn)
             .await?;
@@ -126,6 +141,7 @@ pub(super) fn check(entry: &Entry) -> Option<Result<(), StoreError>> {
         kind::CROSSCHECK_IMPORTED => payload::<CrosscheckImported>(entry).map(drop),
         kind::CROSSCHECK_DISCREPANCY => payload::<CrosscheckDiscrepancy>(entry).map(drop),
         kind::CROSSCHECK_RESOLVED => payload::<CrosscheckResolved>(entry).map(drop),
+        kind::CROSSCHECK_ANSWERED => payload::<CrosscheckAnswered>(entry).map(drop),
         _ => return None,
     })
 }

@@ -94,7 +94,16 @@ fn queue(c: &Caller, rows: &[DiscrepancyRow]) -> Markup {
                 tr data-id=(r.discrepancy_id) data-kind=(r.kind) {
                     td { (kind_zh(&r.kind)) br; small { (r.discrepancy_id) } }
                     td { (short_subject(&r.subject)) }
-                    td { (evidence_text(&ev)) }
+                    td {
+                        (evidence_text(&ev))
+                        @if r.status == "answered" {
+                            br;
+                            span.answer {
+                                (t("询问", "Asked")) "：" (r.reason) "；"
+                                (t("答复", "Answer")) "（" (short_subject(&r.addressee)) "，" (r.answered_by) "）：" (r.answer)
+                            }
+                        }
+                    }
                     td { (proposal_zh(&r.proposal)) }
                     td {
                         form method="post" action={ "/crosscheck/" (r.discrepancy_id) "/resolve" } {
@@ -306,7 +315,8 @@ pub struct ListQuery {
     pub status: Option<String>,
 }
 
-/// The queue as JSON (`?status=open|accepted|dismissed|asked`, default all).
+/// The queue as JSON (`?status=open|accepted|dismissed|asked`, default
+/// all; `open` includes those answered by the employer or person asked).
 pub async fn list_api(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,

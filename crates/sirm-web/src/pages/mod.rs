@@ -14,6 +14,7 @@ pub mod objections;
 pub mod operations;
 pub mod organ;
 pub mod portal;
+pub mod questions;
 pub mod record;
 pub mod statistics;
 pub mod ui;
@@ -193,6 +194,18 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "/crosscheck",
         "信息比对",
         "Cross-checking",
+    ),
+    (
+        Permission::EmployerRecordRead,
+        "/questions",
+        "核查询问",
+        "Questions",
+    ),
+    (
+        Permission::OwnRecordRead,
+        "/questions",
+        "核查询问",
+        "Questions",
     ),
 ];
 

@@ -62,6 +62,8 @@ pub(super) async fn object_level_access(engine: Engine) {
         "POST /prepared/{id}/{action}",
         "POST /crosscheck/{id}/resolve",
         "POST /api/v1/crosscheck/discrepancies/{id}",
+        "POST /questions/{id}/answer",
+        "POST /api/v1/questions/{id}/answer",
     ];
     expected.sort();
     assert_eq!(with_ids, expected);
@@ -477,6 +479,15 @@ pub(super) async fn object_level_access(engine: Engine) {
             format!("/api/v1/crosscheck/discrepancies/{no_discrepancy}"),
             Some(json!({"resolution": "dismissed", "reason": "x"})),
         ),
+        // A question asked of nobody (or of someone else) is not found.
+        (
+            &retiree,
+            Method::POST,
+            "/api/v1/questions/{id}/answer",
+            format!("/api/v1/questions/{discrepancy}/answer"),
+            format!("/api/v1/questions/{no_discrepancy}/answer"),
+            Some(json!({"answer": "x"})),
+        ),
         (
             &maint2,
             Method::POST,
@@ -694,6 +705,13 @@ pub(super) async fn object_level_access(engine: Engine) {
             format!("/crosscheck/{discrepancy}/resolve"),
             format!("/crosscheck/{no_discrepancy}/resolve"),
             vec![("resolution", "dismissed"), ("reason", "x")],
+        ),
+        (
+            &retiree,
+            "/questions/{id}/answer",
+            format!("/questions/{discrepancy}/answer"),
+            format!("/questions/{no_discrepancy}/answer"),
+            vec![("answer", "x")],
         ),
         (
             &maint2,
