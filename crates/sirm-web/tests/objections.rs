@@ -443,6 +443,31 @@ async fn employers_and_the_counter_object_within_their_capacity(engine: Engine) 
         ),
         "{v}"
     );
+    // A month before the employee ever worked there is not the employer's.
+    let (s, v) = agent
+        .post(
+            "/api/v1/objections",
+            body(
+                &employee,
+                json!([{"kind": "contribution_month", "month": "1990-01"}]),
+            ),
+        )
+        .await;
+    assert_eq!(
+        (s, rule(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            ("objection.not-entitled", "items[1]")
+        ),
+        "{v}"
+    );
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("not employed by this employer in that month"),
+        "{v}"
+    );
     let (s, v) = agent
         .post("/api/v1/objections", body(&employee, job.clone()))
         .await;

@@ -96,18 +96,37 @@ impl Sirm {
         let (person, objector, employer) = self.objector_capacity(who, &filing).await?;
         check_filing(&filing, self.config.objections.max_evidence_files)?;
         if let Some(code) = &employer {
+            // A month is the employer's when one of its employments of the
+            // person covers it (the month's first or last day inside it).
+            let jobs = self.store.employments_of(person.as_str()).await?;
+            let covers = |m: &sirm_domain::rules::Month| {
+                let (first, last) = (m.first_day(), m.last_day());
+                jobs.iter().any(|j| {
+                    j.credit_code == code.as_str()
+                        && j.start_on <= last
+                        && j.end_on.is_none_or(|e| e >= first)
+                })
+            };
             for (i, item) in filing.items.iter().enumerate() {
-                let own = match item {
-                    ObjectionItem::Employment { credit_code } => credit_code == code,
-                    other => other.employer_may_object(),
+                let (own, message) = match item {
+                    ObjectionItem::Employment { credit_code } => (
+                        credit_code == code,
+                        "an employer objects only to its own employment and contribution items",
+                    ),
+                    ObjectionItem::ContributionMonth { month } => (
+                        covers(month),
+                        "the person was not employed by this employer in that month",
+                    ),
+                    other => (
+                        other.employer_may_object(),
+                        "an employer objects only to its own employment and contribution items",
+                    ),
                 };
                 if !own {
                     return Err(AppError::Invalid {
                         field: format!("items[{}]", i + 1),
                         rule: Some(RuleId::ObjectionNotEntitled),
-                        message:
-                            "an employer objects only to its own employment and contribution items"
-                                .into(),
+                        message: message.into(),
                     });
                 }
             }
