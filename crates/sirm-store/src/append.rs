@@ -47,6 +47,14 @@ pub enum Expect {
         last_seq: i64,
         application: Option<(String, i64)>,
     },
+    /// The discrepancy's row still has this status and `resolved_seq`:
+    /// two officers resolving it, or two answers to its question, cannot
+    /// both pass.
+    DiscrepancyAt {
+        id: String,
+        status: String,
+        resolved_seq: i64,
+    },
 }
 
 /// Result of one batched append.
@@ -177,6 +185,24 @@ impl Store {
             if found != Some(*last_seq) || !app_ok {
                 return Err(StoreError::Stale(format!(
                     "objection {number} changed while you were looking at it; reload it"
+                )));
+            }
+        }
+        if let Some(Expect::DiscrepancyAt {
+            id,
+            status,
+            resolved_seq,
+        }) = &expect
+        {
+            let found: Option<(String, i64)> = sqlx::query_as(
+                "SELECT status, resolved_seq FROM crosscheck_discrepancy WHERE discrepancy_id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if found.as_ref() != Some(&(status.clone(), *resolved_seq)) {
+                return Err(StoreError::Stale(format!(
+                    "discrepancy {id} changed while you were looking at it; reload it"
                 )));
             }
         }

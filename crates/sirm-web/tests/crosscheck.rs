@@ -563,13 +563,23 @@ async fn questions_reach_the_employer_and_the_person(engine: Engine) {
     assert_eq!(u["answered_by"], "agent");
     let (_, page) = officer.page("/crosscheck").await;
     assert!(page.contains("该月含年终奖"), "{page}");
-    let (s, v) = officer
-        .post(
-            &format!("/api/v1/crosscheck/discrepancies/{under}"),
-            json!({"resolution": "dismissed", "reason": "单位已补报"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
+    // Two officers at once (the same account twice): one resolves it, the
+    // other is told it moved on (409), never a second resolution.
+    let url = format!("/api/v1/crosscheck/discrepancies/{under}");
+    let (a, b) = tokio::join!(
+        officer.post(
+            &url,
+            json!({"resolution": "dismissed", "reason": "单位已补报"})
+        ),
+        officer.post(&url, json!({"resolution": "asked", "reason": "再次核实"})),
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{a:?} {b:?}"
+    );
     let check = kit.sirm.verify_projections(None).await.unwrap();
     assert!(check.difference.is_none(), "{:?}", check.difference);
 }

@@ -316,7 +316,13 @@ impl Sirm {
                     .flatten(),
             },
         )?);
-        self.append(drafts).await?;
+        // Two officers resolving it at once: the second finds it moved on.
+        let expect = sirm_store::Expect::DiscrepancyAt {
+            id: id.to_string(),
+            status: row.status.clone(),
+            resolved_seq: row.resolved_seq,
+        };
+        self.append_with(drafts, Some(expect)).await?;
         Ok(application_id)
     }
 

@@ -117,17 +117,26 @@ impl Sirm {
         let answer = answer.trim();
         records::check_text("answer", answer, MAX_ANSWER_CHARS)
             .map_err(AppError::invalid_record)?;
-        self.append(vec![draft(
-            &self.config,
-            Stream::Business,
-            kind::CROSSCHECK_ANSWERED,
-            row.subject.clone(),
-            &who.username,
-            &CrosscheckAnswered {
-                discrepancy_id: id.to_string(),
-                answer: answer.to_string(),
-            },
-        )?])
+        // Two answers at once: the second finds the question answered.
+        let expect = sirm_store::Expect::DiscrepancyAt {
+            id: id.to_string(),
+            status: row.status.clone(),
+            resolved_seq: row.resolved_seq,
+        };
+        self.append_with(
+            vec![draft(
+                &self.config,
+                Stream::Business,
+                kind::CROSSCHECK_ANSWERED,
+                row.subject.clone(),
+                &who.username,
+                &CrosscheckAnswered {
+                    discrepancy_id: id.to_string(),
+                    answer: answer.to_string(),
+                },
+            )?],
+            Some(expect),
+        )
         .await?;
         Ok(())
     }
