@@ -232,7 +232,12 @@ async fn reports_agree_with_the_records(engine: Engine) {
         .await;
     assert_eq!(csv.status(), StatusCode::OK);
     let text = csv.text().await.unwrap();
-    assert!(text.contains("\"month\","), "{text}");
+    // Chinese headers with the key beside them.
+    assert!(
+        text.lines().next().unwrap().contains("月份（month）"),
+        "{text}"
+    );
+    assert!(text.contains("_persons）"), "{text}");
     assert_eq!(text.lines().count(), by_month.len() + 2, "{text}");
 }
 

@@ -200,16 +200,25 @@ pub async fn report_csv(
         Err(e) => return e.into_response(),
     };
     let w = r.with_amount;
-    let mut head: Vec<String> = r.row_heads.iter().map(|h| h.to_string()).collect();
+    // Headers in Chinese with the key beside it: read by a person in a
+    // spreadsheet, and by a program by the key in brackets.
+    let both = |zh: &str, key: &str| {
+        if zh == key {
+            key.to_string()
+        } else {
+            format!("{zh}（{key}）")
+        }
+    };
+    let mut head: Vec<String> = r.row_heads.iter().map(|h| both(&label(h), h)).collect();
     let has_total = r.rows.first().is_some_and(|row| row.total.is_some());
-    let mut cols: Vec<String> = r.columns.clone();
+    let mut cols: Vec<(String, String)> = r.columns.iter().map(|c| (label(c), c.clone())).collect();
     if has_total {
-        cols.push("total".to_string());
+        cols.push(("合计".to_string(), "total".to_string()));
     }
-    for col in &cols {
-        head.push(format!("{col}_persons"));
+    for (zh, col) in &cols {
+        head.push(both(&format!("{zh} 人数"), &format!("{col}_persons")));
         if w {
-            head.push(format!("{col}_amount"));
+            head.push(both(&format!("{zh} 金额（元）"), &format!("{col}_amount")));
         }
     }
     let mut rows: Vec<Vec<String>> = Vec::new();
