@@ -239,6 +239,23 @@ async fn an_organ_reads_within_its_scope_and_is_refused_outside_it(engine: Engin
         "{page}"
     );
     assert!(!page.contains(&ids[0]), "no ID number in the report");
+    // A mistyped or reversed period: the form again, what was typed kept,
+    // a Chinese sentence naming what is wrong.
+    let (s, page) = audit_admin
+        .page("/disclosure/organ-queries?from=2026-13-01&to=2026-12-01")
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("日期格式有误")
+            && page.contains("2026-13-01")
+            && page.contains("organ-filter"),
+        "{page}"
+    );
+    let (s, page) = audit_admin
+        .page("/disclosure/organ-queries?from=2026-12-01&to=2026-11-01")
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(page.contains("日期顺序有误"), "{page}");
     let (s, _) = app
         .login("citizen")
         .await

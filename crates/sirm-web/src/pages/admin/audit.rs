@@ -31,7 +31,12 @@ pub(super) fn date(field: &str, v: &Option<String>) -> Result<Option<NaiveDate>,
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map(Some)
             .map_err(|_| {
-                ApiError::bad_request(format!("{field}: {s:?} is not a date (YYYY-MM-DD)"))
+                sirm_app::AppError::Invalid {
+                    field: field.to_string(),
+                    rule: Some(sirm_domain::RuleId::DateFormat),
+                    message: format!("{s:?} is not a date (YYYY-MM-DD)"),
+                }
+                .into()
             }),
     }
 }

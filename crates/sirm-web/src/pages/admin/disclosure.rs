@@ -30,6 +30,14 @@ fn period(p: &PeriodParams) -> Result<(NaiveDate, NaiveDate, i64, i64), ApiError
     let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
     let to = super::audit::date("to", &p.to)?.unwrap_or(today);
     let from = super::audit::date("from", &p.from)?.unwrap_or(to - chrono::Duration::days(30));
+    if from > to {
+        return Err(sirm_app::AppError::Invalid {
+            field: "from".into(),
+            rule: Some(sirm_domain::RuleId::DateOrder),
+            message: format!("from {from} lies after to {to}"),
+        }
+        .into());
+    }
     let us = |d: NaiveDate| {
         d.and_hms_opt(0, 0, 0)
             .unwrap_or_default()
@@ -65,9 +73,27 @@ pub async fn organ_queries(
     Extension(c): Extension<Caller>,
     Query(p): Query<PeriodParams>,
 ) -> Response {
+    // A bad period: the form again with what was typed and the error.
     let (from, to, from_us, to_us) = match period(&p) {
         Ok(x) => x,
-        Err(e) => return crate::pages::error_page(e),
+        Err(e) => {
+            let body = html! {
+                h1 { (t("行政/司法机关查询情况", "Queries by organs")) }
+                (crate::pages::ui::error_notice(&e))
+                form method="get" action="/disclosure/organ-queries" id="organ-filter" {
+                    (FROM.render(p.from.as_deref()))
+                    (TO.render(p.to.as_deref()))
+                    button { (t("筛选", "Filter")) }
+                }
+            };
+            let mut resp = page(
+                "机关查询 Organ queries",
+                Some((&c.principal, &c.csrf)),
+                body,
+            );
+            *resp.status_mut() = e.status;
+            return resp;
+        }
     };
     let rows = match st
         .sirm
