@@ -55,6 +55,9 @@ pub enum Expect {
         status: String,
         resolved_seq: i64,
     },
+    /// No entry of `kind` about `subject` exists yet (e.g. a prepared
+    /// application not closed meanwhile: two takes cannot both pass).
+    NoEntry { subject: String, kind: String },
 }
 
 /// Result of one batched append.
@@ -203,6 +206,20 @@ impl Store {
             if found.as_ref() != Some(&(status.clone(), *resolved_seq)) {
                 return Err(StoreError::Stale(format!(
                     "discrepancy {id} changed while you were looking at it; reload it"
+                )));
+            }
+        }
+        if let Some(Expect::NoEntry { subject, kind }) = &expect {
+            let found: Option<i64> = sqlx::query_scalar(
+                "SELECT seq FROM ledger_entry WHERE subject = $1 AND kind = $2 LIMIT 1",
+            )
+            .bind(subject)
+            .bind(kind)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if found.is_some() {
+                return Err(StoreError::Stale(format!(
+                    "{subject} changed while you were looking at it ({kind}); reload it"
                 )));
             }
         }

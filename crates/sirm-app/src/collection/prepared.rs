@@ -179,7 +179,11 @@ impl Sirm {
         records::check_text("reason", reason, 400).map_err(AppError::invalid_record)?;
         let p = self.open_prepared(who, id).await?;
         let d = closed_draft(self, &p.prepared_id, None, reason, &who.username)?;
-        self.append(vec![d]).await?;
+        let expect = sirm_store::Expect::NoEntry {
+            subject: records::application_subject(&p.prepared_id),
+            kind: kind::APPLICATION_PREPARED_CLOSED.to_string(),
+        };
+        self.append_with(vec![d], Some(expect)).await?;
         Ok(())
     }
 

@@ -108,11 +108,16 @@ impl Sirm {
             prepared: prepared.clone(),
         };
         let mut drafts = vec![self.submission_draft_of(who, sub, &steps)?];
-        let expect = expect_seq.map(|s| Expect::ApplicationAt {
+        let mut expect = expect_seq.map(|s| Expect::ApplicationAt {
             id: id.to_string(),
             last_seq: s,
         });
         if let Some(pr) = &prepared {
+            // Two officers taking it at once: the second finds it closed.
+            expect = Some(Expect::NoEntry {
+                subject: sirm_domain::records::application_subject(pr),
+                kind: sirm_domain::records::kind::APPLICATION_PREPARED_CLOSED.to_string(),
+            });
             // Taken from a prepared application: it is closed in the same append.
             drafts.push(super::prepared::closed_draft(
                 self,
