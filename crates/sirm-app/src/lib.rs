@@ -42,6 +42,7 @@ pub mod server;
 mod sirm;
 mod sources;
 pub mod statistics;
+pub mod transfer;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod verify;
