@@ -193,7 +193,7 @@ impl Sirm {
         channel: Channel,
     ) -> Result<Sent, AppError> {
         self.authorize(who, Permission::RecordCollect).await?;
-        let t = self.transfer_by_number(number).await?;
+        let t = self.transfer_of_agency(who, number).await?;
         if t.direction != Direction::In || t.step != Step::Applied {
             return Err(wrong_step(format!(
                 "transfer {number} is at {:?}: a letter is sent once, after the application is approved",

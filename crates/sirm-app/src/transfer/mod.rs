@@ -229,8 +229,13 @@ pub(crate) fn fold(
             }
             kind::TRANSFER_REFUSED => {
                 let f: TransferRefused = serde_json::from_value(v).map_err(de)?;
-                t.step = Step::Refused;
-                t.holder = "done".into();
+                // The old region refusing the letter ends the transfer; a
+                // refused package (perhaps not the old agency's) does not:
+                // the genuine one may still come within the deadline.
+                if f.step == "letter" {
+                    t.step = Step::Refused;
+                    t.holder = "done".into();
+                }
                 t.refusal = Some(Refusal {
                     step: f.step,
                     rule: f.rule,
@@ -339,7 +344,9 @@ impl Sirm {
         }
         let mut out = Vec::new();
         for pk in persons {
-            out.extend(self.transfers_of(&pk).await?);
+            if self.person_of_agency(who, &pk).await.is_ok() {
+                out.extend(self.transfers_of(&pk).await?);
+            }
         }
         out.sort_by_key(|t| (t.step.closed(), t.deadline));
         Ok(out)
@@ -349,7 +356,21 @@ impl Sirm {
     /// this installation are the same "not found").
     pub async fn transfer(&self, who: &Principal, number: &str) -> Result<TransferView, AppError> {
         self.transfer_staff(who).await?;
-        self.transfer_by_number(number).await
+        self.transfer_of_agency(who, number).await
+    }
+
+    /// The transfer `number` of a person of the principal's agency; one of
+    /// another agency's persons is the same "not found" as a missing one.
+    pub(crate) async fn transfer_of_agency(
+        &self,
+        who: &Principal,
+        number: &str,
+    ) -> Result<TransferView, AppError> {
+        let t = self.transfer_by_number(number).await?;
+        self.person_of_agency(who, &t.person)
+            .await
+            .map_err(|_| no_such_transfer(number))?;
+        Ok(t)
     }
 
     /// Staff with a business role of the review chain.

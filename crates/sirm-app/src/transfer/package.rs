@@ -335,7 +335,7 @@ impl Sirm {
         channel: Channel,
     ) -> Result<Sent, AppError> {
         self.authorize(who, Permission::RecordCollect).await?;
-        let t = self.transfer_by_number(number).await?;
+        let t = self.transfer_of_agency(who, number).await?;
         if t.direction != Direction::Out || t.step != Step::TransferredOut {
             return Err(wrong_step(format!(
                 "transfer {number} is at {:?}: the package is sent once, after the transfer out is approved",

@@ -16,6 +16,7 @@ pub mod organ;
 pub mod portal;
 pub mod record;
 pub mod statistics;
+pub mod transfer;
 pub mod ui;
 pub mod unit;
 pub mod upload;
@@ -55,6 +56,12 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "/queue",
         "待办业务",
         "Work queue",
+    ),
+    (
+        Permission::RecordCollect,
+        "/transfers",
+        "转移接续",
+        "Transfers",
     ),
     (
         Permission::RecordMaintain,
