@@ -373,13 +373,14 @@ impl Sirm {
         Ok(t)
     }
 
-    /// Staff with a business role of the review chain.
+    /// Staff with a business role of the review chain, or the maintenance officer.
     async fn transfer_staff(&self, who: &Principal) -> Result<(), AppError> {
         for p in [
             Permission::RecordCollect,
             Permission::RecordReview,
             Permission::RecordRecheck,
             Permission::RecordApprove,
+            Permission::RecordMaintain,
         ] {
             if who.may(p) {
                 return self.authorize(who, p).await;

@@ -215,7 +215,10 @@ impl Sirm {
         self.authorize(who, Permission::SecurityConfig).await?;
         let peers = self.peers().await?;
         let Some(p) = peers.iter().find(|p| p.agency == agency) else {
-            return Err(unknown_peer(agency));
+            return Err(AppError::not_found(
+                RuleId::TransferPeer,
+                format!("peer {:?}", short(agency)),
+            ));
         };
         if p.source == "config" {
             return Err(peer_error(
