@@ -42,9 +42,9 @@ pub mod server;
 mod sirm;
 mod sources;
 pub mod statistics;
-pub mod transfer;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod transfer;
 pub mod verify;
 pub mod verify_projections;
 pub mod witness;

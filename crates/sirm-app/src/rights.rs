@@ -263,7 +263,11 @@ impl Sirm {
         r.person.phone = view.phone;
         Ok(RightsRecord {
             employments: r.employments,
-            contribution_years: with_transferred(&r.contributions, &transferred_in, current_month()),
+            contribution_years: with_transferred(
+                &r.contributions,
+                &transferred_in,
+                current_month(),
+            ),
             contributions: r.contributions,
             account_balance: match (settled, transferred_in.is_empty()) {
                 (None, true) => None,

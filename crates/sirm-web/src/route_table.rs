@@ -221,7 +221,12 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(api::transfer::list),
         ),
         (
-            spec(g.clone(), "/api/v1/transfers/{number}", AnyPerm(REVIEWING), Api),
+            spec(
+                g.clone(),
+                "/api/v1/transfers/{number}",
+                AnyPerm(REVIEWING),
+                Api,
+            ),
             get(api::transfer::detail),
         ),
         (
@@ -243,8 +248,13 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(api::transfer::send_package),
         ),
         (
-            spec(p.clone(), "/api/v1/transfers/import", Perm(P::RecordCollect), Api)
-                .body(B::Application),
+            spec(
+                p.clone(),
+                "/api/v1/transfers/import",
+                Perm(P::RecordCollect),
+                Api,
+            )
+            .body(B::Application),
             post(api::transfer::import),
         ),
         (
@@ -256,7 +266,12 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(api::transfer::add_peer),
         ),
         (
-            spec(d.clone(), "/api/v1/peers/{agency}", Perm(P::SecurityConfig), Api),
+            spec(
+                d.clone(),
+                "/api/v1/peers/{agency}",
+                Perm(P::SecurityConfig),
+                Api,
+            ),
             delete(api::transfer::remove_peer),
         ),
         (
@@ -264,7 +279,12 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(pages::transfer::list),
         ),
         (
-            spec(p.clone(), "/transfers/{number}/send", Perm(P::RecordCollect), Page),
+            spec(
+                p.clone(),
+                "/transfers/{number}/send",
+                Perm(P::RecordCollect),
+                Page,
+            ),
             post(pages::transfer::send_form),
         ),
         // Telephone channel (Art 14): server to server, ID number + query PIN,

@@ -55,7 +55,9 @@ async fn submit(kit: &TestApp, bt: &str, data: Value) -> Result<String, (StatusC
 }
 
 async fn through_review(kit: &TestApp, bt: &str, data: Value) {
-    let id = submit(kit, bt, data).await.unwrap_or_else(|e| panic!("{bt}: {e:?}"));
+    let id = submit(kit, bt, data)
+        .await
+        .unwrap_or_else(|e| panic!("{bt}: {e:?}"));
     for (user, stage) in [
         ("reviewer", "review"),
         ("rechecker", "recheck"),
@@ -87,7 +89,11 @@ async fn peer_with(kit: &TestApp, others: &[(&str, &TestApp)]) {
             json!({"agency": "X", "region": "x", "name": "x", "public_key": "sirm-public-key v1 sha256-ed25519 00"}),
         )
         .await;
-    assert_eq!((s, rule(&v)), (StatusCode::BAD_REQUEST, "transfer.peer"), "{v}");
+    assert_eq!(
+        (s, rule(&v)),
+        (StatusCode::BAD_REQUEST, "transfer.peer"),
+        "{v}"
+    );
     for (code, other) in others {
         let (s, v) = sec
             .post(
@@ -109,7 +115,15 @@ async fn post_signed(
     path: &str,
     body: &[u8],
 ) -> (StatusCode, Value, Vec<(&'static str, String)>) {
-    let h = sign_request(key, from, to_code, "POST", path, body, chrono::Utc::now().timestamp());
+    let h = sign_request(
+        key,
+        from,
+        to_code,
+        "POST",
+        path,
+        body,
+        chrono::Utc::now().timestamp(),
+    );
     let pairs = h.pairs().to_vec();
     let (s, v) = post_with(to, path, body, &pairs).await;
     (s, v, pairs)
@@ -142,7 +156,8 @@ async fn transfers(kit: &TestApp) -> Vec<Value> {
 
 fn expected_deadline(kit: &TestApp) -> String {
     let cal = kit.sirm.config.calendar.calendar().unwrap();
-    cal.add_working_days(sirm_app::rights::today(), 15).to_string()
+    cal.add_working_days(sirm_app::rights::today(), 15)
+        .to_string()
 }
 
 /// One move old → new: application, letter, transfer out, package, acceptance.
@@ -153,20 +168,36 @@ async fn move_person(
     (new, new_code): (&TestApp, &str),
     bad_packages: bool,
 ) -> Value {
-    through_review(new, "transfer.apply", json!({"id": id, "from_agency": old_code})).await;
+    through_review(
+        new,
+        "transfer.apply",
+        json!({"id": id, "from_agency": old_code}),
+    )
+    .await;
     let t = only_transfer_of(new, "applied").await;
     let number = t["number"].as_str().unwrap().to_string();
     assert_eq!(t["deadline"], expected_deadline(new));
     assert_eq!(t["holder"], "here");
     // A second application for the same person while this one is open.
-    let (s, v) = submit(new, "transfer.apply", json!({"id": id, "from_agency": old_code}))
-        .await
-        .unwrap_err();
-    assert_eq!((s, rule(&v)), (StatusCode::CONFLICT, "transfer.open"), "{v}");
+    let (s, v) = submit(
+        new,
+        "transfer.apply",
+        json!({"id": id, "from_agency": old_code}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        (s, rule(&v)),
+        (StatusCode::CONFLICT, "transfer.open"),
+        "{v}"
+    );
 
     let clerk = new.login("clerk").await;
     let (s, v) = clerk
-        .post(&format!("/api/v1/transfers/{number}/letter"), json!({"channel": "online"}))
+        .post(
+            &format!("/api/v1/transfers/{number}/letter"),
+            json!({"channel": "online"}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let t = only_transfer_of(new, "letter_sent").await;
@@ -188,7 +219,10 @@ async fn move_person(
     let (s, v) = old
         .login("clerk")
         .await
-        .post(&format!("/api/v1/transfers/{number}/package"), json!({"channel": "file"}))
+        .post(
+            &format!("/api/v1/transfers/{number}/package"),
+            json!({"channel": "file"}),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let msg: PackageMessage = serde_json::from_value(v["file"].clone()).unwrap();
@@ -199,10 +233,18 @@ async fn move_person(
         let stranger = sirm_ledger::CryptoProfile::Sha256Ed25519.generate_signing_key();
         let body = serde_json::to_vec(&msg).unwrap();
         let (s, v, _) = post_signed(new, new_code, "Z", &stranger, path, &body).await;
-        assert_eq!((s, rule(&v)), (StatusCode::FORBIDDEN, "transfer.peer"), "{v}");
+        assert_eq!(
+            (s, rule(&v)),
+            (StatusCode::FORBIDDEN, "transfer.peer"),
+            "{v}"
+        );
         // Signed by another key under the old agency's code.
         let (s, v, _) = post_signed(new, new_code, old_code, &stranger, path, &body).await;
-        assert_eq!((s, rule(&v)), (StatusCode::FORBIDDEN, "transfer.signature"), "{v}");
+        assert_eq!(
+            (s, rule(&v)),
+            (StatusCode::FORBIDDEN, "transfer.signature"),
+            "{v}"
+        );
         // Forged: the figures raised after the old agency signed.
         let mut forged = msg.clone();
         let out = forged
@@ -215,7 +257,11 @@ async fn move_person(
         out.payload = out.payload.replace("\"total\":\"", "\"total\":\"9");
         let body = serde_json::to_vec(&forged).unwrap();
         let (s, v, _) = post_signed(new, new_code, old_code, &old_key, path, &body).await;
-        assert_eq!((s, rule(&v)), (StatusCode::FORBIDDEN, "transfer.signature"), "{v}");
+        assert_eq!(
+            (s, rule(&v)),
+            (StatusCode::FORBIDDEN, "transfer.signature"),
+            "{v}"
+        );
         // Proofs that do not match the claimed checkpoint, though signed.
         let mut unproven = msg.clone();
         unproven.package.body.proofs[0][0] = "00".repeat(32);
@@ -223,7 +269,11 @@ async fn move_person(
         unproven.package = resigned;
         let body = serde_json::to_vec(&unproven).unwrap();
         let (s, v, _) = post_signed(new, new_code, old_code, &old_key, path, &body).await;
-        assert_eq!((s, rule(&v)), (StatusCode::CONFLICT, "transfer.proof"), "{v}");
+        assert_eq!(
+            (s, rule(&v)),
+            (StatusCode::CONFLICT, "transfer.proof"),
+            "{v}"
+        );
         // None of them moved the transfer.
         let t = only_transfer_of(new, "letter_sent").await;
         assert_eq!(t["refusal"]["rule"], "transfer.proof", "{t}");
@@ -234,9 +284,17 @@ async fn move_person(
     if bad_packages {
         // Replayed as it was, and signed afresh.
         let (s, v) = post_with(new, path, &body, &headers).await;
-        assert_eq!((s, rule(&v)), (StatusCode::FORBIDDEN, "transfer.signature"), "{v}");
+        assert_eq!(
+            (s, rule(&v)),
+            (StatusCode::FORBIDDEN, "transfer.signature"),
+            "{v}"
+        );
         let (s, v, _) = post_signed(new, new_code, old_code, &old_key, path, &body).await;
-        assert_eq!((s, rule(&v)), (StatusCode::CONFLICT, "transfer.step"), "{v}");
+        assert_eq!(
+            (s, rule(&v)),
+            (StatusCode::CONFLICT, "transfer.step"),
+            "{v}"
+        );
     }
     let t = only_transfer_of(new, "package_received").await;
     assert_eq!(t["deadline"], expected_deadline(new));
@@ -321,7 +379,11 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
     let (s, v) = submit(&b, "transfer.apply", json!({"id": id, "from_agency": "Q"}))
         .await
         .unwrap_err();
-    assert_eq!((s, rule(&v)), (StatusCode::FORBIDDEN, "transfer.peer"), "{v}");
+    assert_eq!(
+        (s, rule(&v)),
+        (StatusCode::FORBIDDEN, "transfer.peer"),
+        "{v}"
+    );
 
     // Letters the old region refuses: wrong signature, past its deadline,
     // a person not insured there. Each refusal is recorded at A.
@@ -345,15 +407,27 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
     let stranger = sirm_ledger::CryptoProfile::Sha256Ed25519.generate_signing_key();
     let body = serde_json::to_vec(&letter("ZY-B-1", &id, today)).unwrap();
     let (s, v, _) = post_signed(&a, "A", "B", &stranger, lpath, &body).await;
-    assert_eq!((s, rule(&v)), (StatusCode::FORBIDDEN, "transfer.signature"), "{v}");
+    assert_eq!(
+        (s, rule(&v)),
+        (StatusCode::FORBIDDEN, "transfer.signature"),
+        "{v}"
+    );
     let past = today - chrono::Days::new(1);
     let body = serde_json::to_vec(&letter("ZY-B-2", &id, past)).unwrap();
     let (s, v, _) = post_signed(&a, "A", "B", &b_key, lpath, &body).await;
-    assert_eq!((s, rule(&v)), (StatusCode::CONFLICT, "transfer.deadline"), "{v}");
+    assert_eq!(
+        (s, rule(&v)),
+        (StatusCode::CONFLICT, "transfer.deadline"),
+        "{v}"
+    );
     let nobody = "110101199003070011";
     let body = serde_json::to_vec(&letter("ZY-B-3", nobody, today)).unwrap();
     let (s, v, _) = post_signed(&a, "A", "B", &b_key, lpath, &body).await;
-    assert_eq!((s, rule(&v)), (StatusCode::CONFLICT, "transfer.not-insured"), "{v}");
+    assert_eq!(
+        (s, rule(&v)),
+        (StatusCode::CONFLICT, "transfer.not-insured"),
+        "{v}"
+    );
     assert!(transfers(&a).await.is_empty());
     let refusals = a
         .sirm
@@ -362,15 +436,22 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(refusals.len(), 2);
-    assert!(refusals.iter().all(|r| !r.payload.contains(&id)), "no ID in clear");
+    assert!(
+        refusals.iter().all(|r| !r.payload.contains(&id)),
+        "no ID in clear"
+    );
 
     // A → B, with the bad packages; then B → C.
     let f1 = move_person(&id, (&a, "A"), (&b, "B"), true).await;
-    let months: u64 = f1["months_counted"].as_u64().unwrap() + f1["months_before_1998"].as_u64().unwrap();
+    let months: u64 =
+        f1["months_counted"].as_u64().unwrap() + f1["months_before_1998"].as_u64().unwrap();
     assert_eq!(months as usize, months_a);
     let pk_b = b.sirm.person_key_of(&id);
     let at_b = b.sirm.rights_of(&pk_b).await.unwrap();
-    assert_eq!(at_b.contribution_years.transferred_months as usize, months_a);
+    assert_eq!(
+        at_b.contribution_years.transferred_months as usize,
+        months_a
+    );
     assert_eq!(
         at_b.account_balance.unwrap().to_string(),
         f1["account_transfer"].as_str().unwrap()
@@ -386,7 +467,11 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
     )
     .await
     .unwrap_err();
-    assert_eq!((s, rule(&v)), (StatusCode::CONFLICT, "transfer.transferred-out"), "{v}");
+    assert_eq!(
+        (s, rule(&v)),
+        (StatusCode::CONFLICT, "transfer.transferred-out"),
+        "{v}"
+    );
 
     let f2 = move_person(&id, (&b, "B"), (&c, "C"), false).await;
     assert_eq!(f2["months_counted"], f1["months_counted"]);
@@ -400,7 +485,10 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
         .map(|r| r.agency.as_str())
         .collect();
     assert_eq!(regions, ["A", "B"], "C's record holds A's and B's history");
-    assert_eq!(at_c.contribution_years.transferred_months as usize, months_a);
+    assert_eq!(
+        at_c.contribution_years.transferred_months as usize,
+        months_a
+    );
     for kit in [&a, &b, &c] {
         assert!(kit.sirm.verify(vec![]).await.unwrap().is_intact());
     }

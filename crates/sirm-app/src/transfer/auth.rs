@@ -47,6 +47,7 @@ impl SignedHeaders {
 }
 
 /// The text signed: every part on its own line.
+#[allow(clippy::too_many_arguments)]
 fn message(
     method: &str,
     path: &str,
@@ -77,7 +78,16 @@ pub fn sign_request(
     let mut raw = [0u8; 16];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut raw);
     let nonce = hex::encode(raw);
-    let msg = message(method, path, body, key.profile(), from, to, timestamp, &nonce);
+    let msg = message(
+        method,
+        path,
+        body,
+        key.profile(),
+        from,
+        to,
+        timestamp,
+        &nonce,
+    );
     SignedHeaders {
         agency: from.to_string(),
         timestamp,
@@ -181,7 +191,15 @@ mod tests {
         let p = sirm_ledger::CryptoProfile::Sha256Ed25519;
         let key = p.generate_signing_key();
         let cache = NonceCache::default();
-        let h = sign_request(&key, "A", "B", "POST", "/federation/v1/letters", b"{}", 1000);
+        let h = sign_request(
+            &key,
+            "A",
+            "B",
+            "POST",
+            "/federation/v1/letters",
+            b"{}",
+            1000,
+        );
         let check = |h: &SignedHeaders, body: &[u8], now| {
             check_request(
                 &cache,
@@ -200,7 +218,15 @@ mod tests {
         assert!(check(&h, b"{}", 1001).is_ok());
         assert!(check(&h, b"{}", 1002).is_err(), "replayed");
         let other = p.generate_signing_key();
-        let forged = sign_request(&other, "A", "B", "POST", "/federation/v1/letters", b"{}", 1000);
+        let forged = sign_request(
+            &other,
+            "A",
+            "B",
+            "POST",
+            "/federation/v1/letters",
+            b"{}",
+            1000,
+        );
         assert!(check(&forged, b"{}", 1000).is_err(), "another key");
     }
 }

@@ -112,9 +112,9 @@ pub(crate) async fn post_to_peer(
     path: &str,
     body: Vec<u8>,
 ) -> Result<Result<(), PeerRefusal>, AppError> {
-    let key = sirm
-        .signing_key()
-        .ok_or_else(|| AppError::conflict("this installation was opened without its signing key"))?;
+    let key = sirm.signing_key().ok_or_else(|| {
+        AppError::conflict("this installation was opened without its signing key")
+    })?;
     let headers = auth::sign_request(
         key,
         sirm.federation_agency(),
@@ -135,9 +135,10 @@ pub(crate) async fn post_to_peer(
     for (name, value) in headers.pairs() {
         req = req.header(name, value);
     }
-    let resp = req.send().await.map_err(|e| {
-        AppError::conflict(format!("the peer {to} could not be reached: {e}"))
-    })?;
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| AppError::conflict(format!("the peer {to} could not be reached: {e}")))?;
     if resp.status().is_success() {
         return Ok(Ok(()));
     }
@@ -236,16 +237,18 @@ impl Sirm {
             channel: channel.as_str().into(),
         };
         let file = match channel {
-            Channel::File => Some(
-                serde_json::to_value(&signed).map_err(|e| AppError::invalid("letter", e))?,
-            ),
+            Channel::File => {
+                Some(serde_json::to_value(&signed).map_err(|e| AppError::invalid("letter", e))?)
+            }
             Channel::Online => {
                 if peer.url.is_empty() {
                     return Err(peers_without_url(&peer.agency));
                 }
                 let body =
                     serde_json::to_vec(&signed).map_err(|e| AppError::invalid("letter", e))?;
-                if let Err(r) = post_to_peer(self, &peer.url, &peer.agency, LETTERS_PATH, body).await? {
+                if let Err(r) =
+                    post_to_peer(self, &peer.url, &peer.agency, LETTERS_PATH, body).await?
+                {
                     let refused = TransferRefused {
                         number: number.to_string(),
                         person: t.person.clone(),
@@ -308,8 +311,14 @@ impl Sirm {
         )?;
         let signed: SignedLetter = serde_json::from_slice(body)
             .map_err(|e| AppError::invalid_by("letter", RuleId::ApplicationData, e))?;
-        self.take_letter(&peer.agency, &key, signed, &format!("peer:{}", peer.agency), "online")
-            .await
+        self.take_letter(
+            &peer.agency,
+            &key,
+            signed,
+            &format!("peer:{}", peer.agency),
+            "online",
+        )
+        .await
     }
 
     /// A letter file taken in by a clerk (from a peer whose key is known).

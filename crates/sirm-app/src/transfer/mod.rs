@@ -151,7 +151,8 @@ pub(crate) fn fold(
 ) -> Result<Vec<TransferView>, AppError> {
     let mut out: Vec<TransferView> = Vec::new();
     for r in rows {
-        let v: serde_json::Value = serde_json::from_str(&r.payload).map_err(|e| corrupt(r.seq, e))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&r.payload).map_err(|e| corrupt(r.seq, e))?;
         let number = v["number"].as_str().unwrap_or_default().to_string();
         let person: PersonKey = v["person"]
             .as_str()
@@ -275,7 +276,11 @@ impl Sirm {
     /// The transfer `number` here (of any person).
     pub(crate) async fn transfer_by_number(&self, number: &str) -> Result<TransferView, AppError> {
         for k in [kind::TRANSFER_APPLIED, kind::TRANSFER_LETTER_RECEIVED] {
-            for r in self.store.entries_of_kind(Stream::Business.as_str(), k).await? {
+            for r in self
+                .store
+                .entries_of_kind(Stream::Business.as_str(), k)
+                .await?
+            {
                 let v: serde_json::Value =
                     serde_json::from_str(&r.payload).map_err(|e| corrupt(r.seq, e))?;
                 if v["number"].as_str() == Some(number) {
@@ -332,7 +337,11 @@ impl Sirm {
         self.transfer_staff(who).await?;
         let mut persons: Vec<PersonKey> = Vec::new();
         for k in [kind::TRANSFER_APPLIED, kind::TRANSFER_LETTER_RECEIVED] {
-            for r in self.store.entries_of_kind(Stream::Business.as_str(), k).await? {
+            for r in self
+                .store
+                .entries_of_kind(Stream::Business.as_str(), k)
+                .await?
+            {
                 let v: serde_json::Value =
                     serde_json::from_str(&r.payload).map_err(|e| corrupt(r.seq, e))?;
                 if let Ok(pk) = v["person"].as_str().unwrap_or_default().parse() {

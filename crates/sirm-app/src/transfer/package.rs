@@ -10,8 +10,7 @@ use serde::{Deserialize, Serialize};
 use sirm_domain::access::Permission;
 use sirm_domain::id::{PersonKey, ResidentId};
 use sirm_domain::records::{
-    self, bases_of, kind, transfer_inputs, TransferPackageReceived, TransferRefused,
-    TransferredOut,
+    self, bases_of, kind, transfer_inputs, TransferPackageReceived, TransferRefused, TransferredOut,
 };
 use sirm_domain::RuleId;
 use sirm_ledger::{merkle, Entry, PublicKey, SignedCheckpoint, SigningKey, Stream};
@@ -171,8 +170,9 @@ pub fn verify_package(
     let sig = base64::engine::general_purpose::STANDARD
         .decode(pkg.signature.trim())
         .map_err(|_| auth::bad_signature("the package's signature is not base64"))?;
-    key.verify(&body_bytes(&pkg.body)?, &sig)
-        .map_err(|_| auth::bad_signature("the package does not verify under the old agency's key"))?;
+    key.verify(&body_bytes(&pkg.body)?, &sig).map_err(|_| {
+        auth::bad_signature("the package does not verify under the old agency's key")
+    })?;
     let b = &pkg.body;
     if b.from_agency != from || b.to_agency != to {
         return Err(auth::bad_signature(
@@ -181,8 +181,9 @@ pub fn verify_package(
     }
     let cp = SignedCheckpoint::from_note(&b.checkpoint)
         .map_err(|e| proof_error(format!("the checkpoint cannot be read: {e}")))?;
-    cp.verify(key)
-        .map_err(|_| auth::bad_signature("the checkpoint does not verify under the old agency's key"))?;
+    cp.verify(key).map_err(|_| {
+        auth::bad_signature("the checkpoint does not verify under the old agency's key")
+    })?;
     let profile = cp.profile;
     if b.entries.is_empty() || b.entries.len() > MAX_ENTRIES || b.entries.len() != b.proofs.len() {
         return Err(proof_error(format!(
@@ -208,7 +209,9 @@ pub fn verify_package(
                 hex::decode(h)
                     .ok()
                     .and_then(|v| <[u8; 32]>::try_from(v).ok())
-                    .ok_or_else(|| proof_error(format!("entry {}: a proof hash is malformed", w.seq)))
+                    .ok_or_else(|| {
+                        proof_error(format!("entry {}: a proof hash is malformed", w.seq))
+                    })
             })
             .collect::<Result<Vec<_>, _>>()?;
         merkle::verify_inclusion(
@@ -248,12 +251,9 @@ pub fn verify_package(
             .map(|w| (w.kind.as_str(), w.payload.as_str())),
     )
     .map_err(|e| figures_error(format!("an entry cannot be read: {e}")))?;
-    let figures = sirm_domain::rules::benefits::pension_transfer(
-        out.rounding,
-        balance,
-        &bases_of(&history),
-    )
-    .map_err(|e| figures_error(e.to_string()))?;
+    let figures =
+        sirm_domain::rules::benefits::pension_transfer(out.rounding, balance, &bases_of(&history))
+            .map_err(|e| figures_error(e.to_string()))?;
     if balance != out.account_balance || history != out.history || figures != out.figures {
         return Err(figures_error(format!(
             "the package says {} (account {}, pooled {}), the recomputation under rule set {} v{} gives {} (account {}, pooled {})",
@@ -275,7 +275,12 @@ pub fn verify_package(
 
 impl Sirm {
     /// Build and sign the package of a transfer out.
-    async fn build_package(&self, number: &str, person: &PersonKey, to: &str) -> Result<PackageMessage, AppError> {
+    async fn build_package(
+        &self,
+        number: &str,
+        person: &PersonKey,
+        to: &str,
+    ) -> Result<PackageMessage, AppError> {
         let entries = self
             .store
             .entries_for_subject(&records::person_subject(person))
@@ -289,7 +294,10 @@ impl Sirm {
             let sirm_store::StoredInclusion { leaf, proof } =
                 self.store.inclusion_proof(profile, size, e.seq - 1).await?;
             if leaf != e.leaf_hash(profile) {
-                return Err(proof_error(format!("entry {}: stored leaf hash differs", e.seq)));
+                return Err(proof_error(format!(
+                    "entry {}: stored leaf hash differs",
+                    e.seq
+                )));
             }
             merkle::verify_inclusion(profile, &leaf, e.seq - 1, size, &proof, &cp.checkpoint.root)?;
             wire.push(WireEntry::of(e));
@@ -363,11 +371,16 @@ impl Sirm {
                     return Err(AppError::invalid_by(
                         "channel",
                         RuleId::TransferPeer,
-                        format!("peer {} is not on SIRM: send the package as a file", peer.agency),
+                        format!(
+                            "peer {} is not on SIRM: send the package as a file",
+                            peer.agency
+                        ),
                     ));
                 }
                 let body = serde_json::to_vec(&msg).map_err(|e| AppError::invalid("package", e))?;
-                if let Err(r) = post_to_peer(self, &peer.url, &peer.agency, PACKAGES_PATH, body).await? {
+                if let Err(r) =
+                    post_to_peer(self, &peer.url, &peer.agency, PACKAGES_PATH, body).await?
+                {
                     let refused = TransferRefused {
                         number: number.to_string(),
                         person: t.person.clone(),
@@ -432,7 +445,8 @@ impl Sirm {
     ) -> Result<String, AppError> {
         self.authorize(who, Permission::RecordCollect).await?;
         let (peer, key) = self.peer(&msg.package.body.from_agency).await?;
-        self.take_package(&peer.agency, &key, msg, &who.username).await
+        self.take_package(&peer.agency, &key, msg, &who.username)
+            .await
     }
 
     async fn take_package(
@@ -461,16 +475,20 @@ impl Sirm {
             )));
         }
         let today = crate::clock::today();
-        let checked = if msg.package.body.id_digest != id_digest(self.own_profile(), &number, id.as_str()) {
-            Err(proof_error("the package is of another person"))
-        } else if t.deadline.is_some_and(|d| d < today) {
-            Err(AppError::conflict_by(
-                RuleId::TransferDeadline,
-                format!("the transfer out was due by {}", t.deadline.unwrap_or(today)),
-            ))
-        } else {
-            verify_package(&msg.package, key, peer, self.federation_agency())
-        };
+        let checked =
+            if msg.package.body.id_digest != id_digest(self.own_profile(), &number, id.as_str()) {
+                Err(proof_error("the package is of another person"))
+            } else if t.deadline.is_some_and(|d| d < today) {
+                Err(AppError::conflict_by(
+                    RuleId::TransferDeadline,
+                    format!(
+                        "the transfer out was due by {}",
+                        t.deadline.unwrap_or(today)
+                    ),
+                ))
+            } else {
+                verify_package(&msg.package, key, peer, self.federation_agency())
+            };
         if let Err(e) = checked {
             let rule = e
                 .rule()
@@ -487,14 +505,16 @@ impl Sirm {
                 reason,
                 by: "here".into(),
             };
-            self.append(vec![refused_draft(self, actor, &refused)?]).await?;
+            self.append(vec![refused_draft(self, actor, &refused)?])
+                .await?;
             return Err(e);
         }
         let kept = TransferPackageReceived {
             number: number.clone(),
             person: person.clone(),
             from_agency: peer.to_string(),
-            package: serde_json::to_value(&msg.package).map_err(|e| AppError::invalid("package", e))?,
+            package: serde_json::to_value(&msg.package)
+                .map_err(|e| AppError::invalid("package", e))?,
             deadline: self.transfer_deadline(today)?,
         };
         let d = draft(

@@ -87,7 +87,7 @@ impl Peer {
             }
         }
         let url = self.url.trim();
-        if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             return Err(peer_error("url", "must start with https:// (or be empty)"));
         }
         let key = PublicKey::from_text(self.public_key.trim())
@@ -179,7 +179,11 @@ impl Sirm {
 
     /// The peers, for staff who run transfers and the security administrator.
     pub async fn list_peers(&self, who: &Principal) -> Result<Vec<Peer>, AppError> {
-        if self.authorize(who, Permission::SecurityConfig).await.is_err() {
+        if self
+            .authorize(who, Permission::SecurityConfig)
+            .await
+            .is_err()
+        {
             self.authorize(who, Permission::RecordCollect).await?;
         }
         self.peers().await
@@ -236,9 +240,8 @@ impl Sirm {
                 agency: agency.to_string(),
             },
         )?;
-        let audit = self.audit_draft(
-            AuditEvent::own(who, "peer.remove").success(format!("peer {agency}")),
-        )?;
+        let audit = self
+            .audit_draft(AuditEvent::own(who, "peer.remove").success(format!("peer {agency}")))?;
         self.append(vec![entry, audit]).await?;
         Ok(())
     }

@@ -29,7 +29,9 @@ fn signed_headers(h: &HeaderMap) -> Result<SignedHeaders, ApiError> {
             .ok_or_else(|| {
                 ApiError::from(AppError::Forbidden {
                     rule: RuleId::TransferSignature,
-                    message: format!("refused by rule transfer.signature: header {name} is missing"),
+                    message: format!(
+                        "refused by rule transfer.signature: header {name} is missing"
+                    ),
                 })
             })
     };
@@ -62,7 +64,11 @@ pub async fn receive_letter(
 ) -> Result<Response, ApiError> {
     let h = signed_headers(&headers)?;
     let number = st.sirm.receive_letter(&h, &body).await?;
-    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "number": number }))).into_response())
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "number": number })),
+    )
+        .into_response())
 }
 
 /// A transfer package (转移信息包) from a peer, signed request as for
@@ -79,7 +85,11 @@ pub async fn receive_package(
 ) -> Result<Response, ApiError> {
     let h = signed_headers(&headers)?;
     let number = st.sirm.receive_package(&h, &body).await?;
-    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "number": number }))).into_response())
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "number": number })),
+    )
+        .into_response())
 }
 
 /// The agency's transfers, open ones by deadline first.
@@ -119,7 +129,10 @@ pub async fn send_letter(
     Path(number): Path<String>,
     Json(b): Json<SendBody>,
 ) -> Result<Response, ApiError> {
-    let sent = st.sirm.send_letter(&c.principal, &number, b.channel).await?;
+    let sent = st
+        .sirm
+        .send_letter(&c.principal, &number, b.channel)
+        .await?;
     Ok(Json(sent).into_response())
 }
 
@@ -132,7 +145,10 @@ pub async fn send_package(
     Path(number): Path<String>,
     Json(b): Json<SendBody>,
 ) -> Result<Response, ApiError> {
-    let sent = st.sirm.send_package(&c.principal, &number, b.channel).await?;
+    let sent = st
+        .sirm
+        .send_package(&c.principal, &number, b.channel)
+        .await?;
     Ok(Json(sent).into_response())
 }
 
@@ -154,7 +170,11 @@ pub async fn import(
             .map_err(|e| AppError::invalid_by("package", RuleId::ApplicationData, e))?;
         st.sirm.import_package(&c.principal, p).await?
     };
-    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "number": number }))).into_response())
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "number": number })),
+    )
+        .into_response())
 }
 
 /// The peers (对端经办机构) this installation knows.
@@ -200,7 +220,11 @@ pub async fn add_peer(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({"added": true}))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({"added": true})),
+    )
+        .into_response())
 }
 
 /// Remove a peer added through the ledger (security administrator; audited).

@@ -148,7 +148,9 @@ impl Business for Out {
             .await?;
         let (balance, history) = transfer_inputs(
             sirm.federation_agency(),
-            entries.iter().map(|e| (e.kind.as_str(), e.payload.as_str())),
+            entries
+                .iter()
+                .map(|e| (e.kind.as_str(), e.payload.as_str())),
         )
         .map_err(|e| AppError::Unsealed(format!("an entry of the person: {e}")))?;
         let month = crate::clock::current_month();
