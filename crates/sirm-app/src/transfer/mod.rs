@@ -20,6 +20,8 @@ pub mod auth;
 pub mod letter;
 pub mod package;
 pub mod peers;
+#[cfg(test)]
+mod tests;
 
 use chrono::NaiveDate;
 use serde::Serialize;
