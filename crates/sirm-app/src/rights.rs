@@ -253,8 +253,7 @@ impl Sirm {
             None
         };
         let corrections = self.corrections_of(id).await?;
-        let transferred_in = self.transferred_in(id).await?;
-        let transferred_out = self.transferred_out(id).await?;
+        let (transferred_in, transferred_out) = self.transfer_state(id).await?;
         let moved: Decimal = transferred_in.iter().map(|t| t.account_transfer).sum();
         let settled = r.account_years.last().map(|y| y.closing_balance);
         r.person.id_number = view.id_text();
@@ -429,17 +428,23 @@ impl Sirm {
 }
 
 impl Sirm {
-    /// The transfers received for a person, from their ledger entries.
-    async fn transferred_in(&self, id: &PersonKey) -> Result<Vec<TransferredIn>, AppError> {
+    /// The transfers received for a person and whether the person was
+    /// transferred out, from one read of the person's transfer entries.
+    async fn transfer_state(&self, id: &PersonKey) -> Result<(Vec<TransferredIn>, bool), AppError> {
         let rows = self
             .store
-            .subject_entries_of_kind(
+            .subject_entries_of_kinds(
                 &sirm_domain::records::person_subject(id),
-                sirm_domain::records::kind::TRANSFER_RECEIVED,
-                0,
+                &crate::transfer::KINDS,
             )
             .await?;
-        rows.iter()
+        if rows.is_empty() {
+            return Ok((Vec::new(), false));
+        }
+        let out = crate::transfer::out_of(&crate::transfer::fold(&rows, today())?);
+        let received = rows
+            .iter()
+            .filter(|r| r.kind == sirm_domain::records::kind::TRANSFER_RECEIVED)
             .map(|row| {
                 let t: sirm_domain::records::TransferReceived = serde_json::from_str(&row.payload)
                     .map_err(|e| AppError::Unsealed(format!("transfer entry {}: {e}", row.seq)))?;
@@ -452,6 +457,7 @@ impl Sirm {
                     pooled_transfer: t.figures.pooled_transfer,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, AppError>>()?;
+        Ok((received, out))
     }
 }

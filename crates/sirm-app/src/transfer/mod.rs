@@ -262,6 +262,20 @@ pub(crate) fn fold(
     Ok(out)
 }
 
+/// Whether a person's transfers (ledger order) leave the person
+/// transferred out: a transfer out not refused, and none received since.
+pub(crate) fn out_of(transfers: &[TransferView]) -> bool {
+    let mut out = false;
+    for t in transfers {
+        match (t.direction, t.step) {
+            (Direction::Out, Step::TransferredOut | Step::PackageSent) => out = true,
+            (Direction::In, Step::Received) => out = false,
+            _ => {}
+        }
+    }
+    out
+}
+
 impl Sirm {
     /// A person's transfers here, from the ledger.
     pub(crate) async fn transfers_of(
@@ -306,15 +320,7 @@ impl Sirm {
     /// Whether the person was transferred out of this region (a transfer
     /// out not refused, and no transfer received since).
     pub async fn transferred_out(&self, person: &PersonKey) -> Result<bool, AppError> {
-        let mut out = false;
-        for t in self.transfers_of(person).await? {
-            match (t.direction, t.step) {
-                (Direction::Out, Step::TransferredOut | Step::PackageSent) => out = true,
-                (Direction::In, Step::Received) => out = false,
-                _ => {}
-            }
-        }
-        Ok(out)
+        Ok(out_of(&self.transfers_of(person).await?))
     }
 
     /// Refuse with rule `transfer.open` when the person has a transfer open here.
