@@ -489,6 +489,13 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
         at_c.contribution_years.transferred_months as usize,
         months_a
     );
+    // The workbench lists each transfer with its step and who holds it.
+    let (s, page) = b.login("clerk").await.page("/transfers").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("已接收，转移完成") && page.contains("已发送信息包"),
+        "{page}"
+    );
     for kit in [&a, &b, &c] {
         assert!(kit.sirm.verify(vec![]).await.unwrap().is_intact());
     }
