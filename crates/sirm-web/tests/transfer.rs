@@ -489,6 +489,13 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
         at_c.contribution_years.transferred_months as usize,
         months_a
     );
+    // The person's record at C shows the months of A and B by region.
+    let html = sirm_web::pages::record::rights(&at_c, sirm_web::pages::record::Sections::ALL)
+        .into_string();
+    assert!(
+        html.contains("各地参保记录") && html.contains("transferred-in"),
+        "{html}"
+    );
     // The workbench lists each transfer with its step and who holds it.
     let (s, page) = b.login("clerk").await.page("/transfers").await;
     assert_eq!(s, StatusCode::OK);
