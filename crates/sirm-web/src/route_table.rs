@@ -275,6 +275,10 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             delete(api::transfer::remove_peer),
         ),
         (
+            spec(g.clone(), "/my/transfers", Perm(P::OwnRecordRead), Page),
+            get(pages::transfer::my_list),
+        ),
+        (
             spec(g.clone(), "/transfers", AnyPerm(REVIEWING), Page),
             get(pages::transfer::list),
         ),

@@ -496,6 +496,13 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
         html.contains("各地参保记录") && html.contains("transferred-in"),
         "{html}"
     );
+    // The person follows the transfer out in the portal at A.
+    let (s, page) = a.login("citizen").await.page("/my/transfers").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("已发送信息包") && page.contains("转出"),
+        "{page}"
+    );
     // The workbench lists each transfer with its step and who holds it.
     let (s, page) = b.login("clerk").await.page("/transfers").await;
     assert_eq!(s, StatusCode::OK);

@@ -390,6 +390,19 @@ impl Sirm {
         Ok(t)
     }
 
+    /// The signed-in person's own transfers here (the portal): each step,
+    /// its deadline and who holds it now.
+    pub async fn my_transfers(&self, who: &Principal) -> Result<Vec<TransferView>, AppError> {
+        self.authorize(who, Permission::OwnRecordRead).await?;
+        let pk: PersonKey = who
+            .person_id
+            .as_deref()
+            .ok_or_else(|| AppError::invalid("person", "this account is bound to no person"))?
+            .parse()
+            .map_err(|e| AppError::invalid("person", e))?;
+        self.transfers_of(&pk).await
+    }
+
     /// Staff with a business role of the review chain, or the maintenance officer.
     async fn transfer_staff(&self, who: &Principal) -> Result<(), AppError> {
         for p in [

@@ -153,6 +153,12 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
     ),
     (
         Permission::OwnRecordRead,
+        "/my/transfers",
+        "转移接续进度",
+        "My transfers",
+    ),
+    (
+        Permission::OwnRecordRead,
         "/my/certificates",
         "出具证明",
         "Certificates",

@@ -95,6 +95,41 @@ async fn list_page(st: &AppState, c: &Caller, error: Option<&ApiError>) -> Respo
     r
 }
 
+/// `GET /my/transfers`: the person's own transfers (转移接续进度).
+pub async fn my_list(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
+    let rows = match st.sirm.my_transfers(&c.principal).await {
+        Ok(r) => r,
+        Err(e) => return crate::pages::error_page(e.into()),
+    };
+    page(
+        "转移接续进度 My transfers",
+        Some((&c.principal, &c.csrf)),
+        html! {
+            h1 { (t("我的养老保险关系转移接续", "My transfers between regions")) }
+            table id="my-transfers" {
+                tr { (head_cells(&[("编号", "Number"), ("方向", "Direction"), ("对端机构", "Other region"),
+                    ("当前环节", "Step"), ("办理时限", "Deadline"), ("当前办理方", "Held by")])) }
+                @for v in &rows {
+                    tr class=[v.overdue.then_some("overdue")] {
+                        td { code { (v.number) } }
+                        td { @match v.direction { Direction::In => "转入", Direction::Out => "转出" } }
+                        td { (v.peer) }
+                        td { (v.step.name_zh())
+                            @for s in &v.steps { br; small { (s.kind) " " (s.time.get(..10).unwrap_or_default()) } } }
+                        td { @match v.deadline {
+                            Some(d) if v.overdue => span.warn { (d.to_string()) " " (t("已逾期", "overdue")) },
+                            Some(d) => (d.to_string()),
+                            None => "—",
+                        } }
+                        td { (holder_zh(&v.holder)) }
+                    }
+                }
+            }
+            @if rows.is_empty() { p { (t("没有转移接续业务。", "No transfers.")) } }
+        },
+    )
+}
+
 /// `GET /transfers`
 pub async fn list(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
     list_page(&st, &c, None).await
