@@ -104,6 +104,16 @@ pub struct Config {
     /// Matching of other departments' files (`[crosscheck]`, docs/crosscheck.md).
     #[serde(default, skip_serializing_if = "is_default_crosscheck")]
     pub crosscheck: crate::config::crosscheck::CrosscheckConfig,
+    /// How this installation names itself to peers (`[federation]`, docs/transfer.md).
+    #[serde(default, skip_serializing_if = "is_default_federation")]
+    pub federation: crate::config::federation::FederationConfig,
+    /// Other agencies' installations known as peers (`[[peers]]`, docs/transfer.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<crate::config::federation::PeerConfig>,
+}
+
+fn is_default_federation(f: &crate::config::federation::FederationConfig) -> bool {
+    *f == crate::config::federation::FederationConfig::default()
 }
 
 fn is_default_calendar(c: &crate::config::calendar::CalendarConfig) -> bool {

@@ -142,6 +142,8 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         calendar: Default::default(),
         objections: Default::default(),
         crosscheck: Default::default(),
+        federation: Default::default(),
+        peers: Vec::new(),
     };
     let first_rules = match first_rules {
         Some((set, import)) => Some(crate::rulesets::approved_draft(

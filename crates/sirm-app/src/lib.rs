@@ -44,6 +44,7 @@ mod sources;
 pub mod statistics;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod transfer;
 pub mod verify;
 pub mod verify_projections;
 pub mod witness;

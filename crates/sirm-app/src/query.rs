@@ -271,6 +271,7 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
     if !items.contains(&Item::Contributions) {
         r.contributions.clear();
         r.subsidies.clear();
+        r.transferred_in.clear();
         r.contribution_years =
             crate::rights::contribution_years(&[], crate::clock::current_month());
     }
@@ -301,6 +302,7 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
         r.employments.retain(|j| j.credit_code == code);
         r.contributions.retain(|c| c.credit_code == code);
         r.subsidies.clear();
+        r.transferred_in.clear();
         r.contribution_years =
             crate::rights::contribution_years(&r.contributions, crate::clock::current_month());
     }

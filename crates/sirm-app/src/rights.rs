@@ -38,6 +38,21 @@ pub struct ContributionYears {
     pub months: u32,
     pub first_paid: Option<Month>,
     pub last_paid: Option<Month>,
+    /// Of `paid_months`, those transferred in from other regions (Art 10).
+    pub transferred_months: u32,
+}
+
+/// A transfer received from another region (转移接续, Art 10), from its
+/// `transfer.received` entry: the months of each region before this one
+/// and the account transferred in.
+#[derive(Clone, Debug, Serialize)]
+pub struct TransferredIn {
+    pub number: String,
+    pub from_agency: String,
+    pub received_on: chrono::NaiveDate,
+    pub regions: Vec<sirm_domain::records::RegionSegment>,
+    pub account_transfer: Decimal,
+    pub pooled_transfer: Decimal,
 }
 
 /// Everything the record holds on one person.
@@ -56,6 +71,10 @@ pub struct RightsRecord {
     /// Corrections of paid months, employments, account years and the
     /// benefit (更正记录), oldest first, from their ledger entries.
     pub corrections: Vec<CorrectionNote>,
+    /// Transfers received from other regions, oldest first (Art 10).
+    pub transferred_in: Vec<TransferredIn>,
+    /// Transferred out of this region: the record is kept as it was (Art 10).
+    pub transferred_out: bool,
     /// When and by whom the person's identifying data was erased, if it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub erased: Option<Erased>,
@@ -128,7 +147,43 @@ pub fn contribution_years(rows: &[ContributionRow], current: Month) -> Contribut
         months: y.remaining_months,
         first_paid: y.paid_months.first().copied(),
         last_paid: y.paid_months.last().copied(),
+        transferred_months: 0,
     }
+}
+
+/// Contribution years counting the months transferred in as well (a month
+/// paid here and transferred in counts once).
+pub fn with_transferred(
+    rows: &[ContributionRow],
+    transferred: &[TransferredIn],
+    current: Month,
+) -> ContributionYears {
+    let mut years = contribution_years(rows, current);
+    let moved: Vec<Month> = transferred
+        .iter()
+        .flat_map(|t| t.regions.iter())
+        .flat_map(|s| s.bases.iter().map(|b| b.month))
+        .collect();
+    if moved.is_empty() {
+        return years;
+    }
+    let mut all: Vec<Month> = rows
+        .iter()
+        .filter(|c| c.status == ContributionStatus::Paid)
+        .map(|c| c.month)
+        .collect();
+    all.extend(moved.iter().copied());
+    let y = sirm_domain::rules::engine::contribution_years(&all, 0);
+    let mut distinct = moved;
+    distinct.sort_unstable();
+    distinct.dedup();
+    years.paid_months = y.months;
+    years.years = y.years;
+    years.months = y.remaining_months;
+    years.first_paid = y.paid_months.first().copied();
+    years.last_paid = y.paid_months.last().copied();
+    years.transferred_months = u32::try_from(distinct.len()).unwrap_or(u32::MAX);
+    years
 }
 
 /// What an employer owes for one month.
@@ -198,20 +253,32 @@ impl Sirm {
             None
         };
         let corrections = self.corrections_of(id).await?;
+        let (transferred_in, transferred_out) = self.transfer_state(id).await?;
+        let moved: Decimal = transferred_in.iter().map(|t| t.account_transfer).sum();
+        let settled = r.account_years.last().map(|y| y.closing_balance);
         r.person.id_number = view.id_text();
         r.person.name = view.name;
         r.person.address = view.address;
         r.person.phone = view.phone;
         Ok(RightsRecord {
             employments: r.employments,
-            contribution_years: contribution_years(&r.contributions, current_month()),
+            contribution_years: with_transferred(
+                &r.contributions,
+                &transferred_in,
+                current_month(),
+            ),
             contributions: r.contributions,
-            account_balance: r.account_years.last().map(|y| y.closing_balance),
+            account_balance: match (settled, transferred_in.is_empty()) {
+                (None, true) => None,
+                (s, _) => Some(s.unwrap_or_default() + moved),
+            },
             account_years: r.account_years,
             benefit: r.benefit,
             payments: r.payments,
             subsidies: r.subsidies,
             corrections,
+            transferred_in,
+            transferred_out,
             person: r.person,
             erased,
         })
@@ -357,5 +424,40 @@ impl Sirm {
             months,
             arrears,
         })
+    }
+}
+
+impl Sirm {
+    /// The transfers received for a person and whether the person was
+    /// transferred out, from one read of the person's transfer entries.
+    async fn transfer_state(&self, id: &PersonKey) -> Result<(Vec<TransferredIn>, bool), AppError> {
+        let rows = self
+            .store
+            .subject_entries_of_kinds(
+                &sirm_domain::records::person_subject(id),
+                &crate::transfer::KINDS,
+            )
+            .await?;
+        if rows.is_empty() {
+            return Ok((Vec::new(), false));
+        }
+        let out = crate::transfer::out_of(&crate::transfer::fold(&rows, today())?);
+        let received = rows
+            .iter()
+            .filter(|r| r.kind == sirm_domain::records::kind::TRANSFER_RECEIVED)
+            .map(|row| {
+                let t: sirm_domain::records::TransferReceived = serde_json::from_str(&row.payload)
+                    .map_err(|e| AppError::Unsealed(format!("transfer entry {}: {e}", row.seq)))?;
+                Ok(TransferredIn {
+                    number: t.number,
+                    from_agency: t.from_agency,
+                    received_on: t.received_on,
+                    regions: t.history,
+                    account_transfer: t.figures.account_transfer,
+                    pooled_transfer: t.figures.pooled_transfer,
+                })
+            })
+            .collect::<Result<Vec<_>, AppError>>()?;
+        Ok((received, out))
     }
 }

@@ -94,6 +94,8 @@ pub struct Sirm {
     published_floor: Option<u64>,
     /// The installation's rule sets, loaded from the ledger on first use.
     pub(crate) rules: crate::rulesets::RulesCache,
+    /// Nonces of signed federation requests seen lately (replay window).
+    pub(crate) nonces: crate::transfer::auth::NonceCache,
 }
 
 impl Sirm {
@@ -197,6 +199,7 @@ impl Sirm {
             handles: Default::default(),
             vault,
             rules: Default::default(),
+            nonces: Default::default(),
         };
         if access == Access::Sign && !opts.append_nothing_at_open {
             sirm.record_config_change().await?;

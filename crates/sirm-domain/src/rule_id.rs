@@ -330,6 +330,29 @@ rule_ids! {
     CrosscheckResolved = "crosscheck.resolved",
     /// No such discrepancy.
     NotFoundDiscrepancy = "not-found.discrepancy",
+    /// A peer agency unknown here, or a peer entry that is malformed (code,
+    /// URL, key of another profile) (Art 10, docs/transfer.md).
+    TransferPeer = "transfer.peer",
+    /// A federation request or package whose signature does not verify
+    /// under the peer's key, or outside the replay window, or replayed.
+    TransferSignature = "transfer.signature",
+    /// The person is not insured (registered, not transferred out) in the
+    /// region asked to transfer out.
+    TransferNotInsured = "transfer.not-insured",
+    /// The person has a transfer open already.
+    TransferOpen = "transfer.open",
+    /// A step taken after its deadline (the letter's, 15 working days).
+    TransferDeadline = "transfer.deadline",
+    /// A package whose figures differ from the recomputation.
+    TransferFigures = "transfer.figures",
+    /// A package whose entries or proofs do not match its signed checkpoint.
+    TransferProof = "transfer.proof",
+    /// The transfer is not at the step asked for.
+    TransferStep = "transfer.step",
+    /// The person was transferred out of this region: no later employment.
+    TransferredOut = "transfer.transferred-out",
+    /// No such transfer, or none the caller may see.
+    NotFoundTransfer = "not-found.transfer",
 }
 
 /// A string that is no known rule id.

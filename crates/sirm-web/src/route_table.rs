@@ -48,6 +48,7 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         P::RecordCollect,
         P::RecordMaintain,
     ];
+    const PEER_READERS: &[P] = &[P::SecurityConfig, P::RecordCollect];
     use crate::ratelimit::RateClass as R;
     use crate::routes::BodyClass as B;
     use Guard::{AnyPerm, Perm, Public, SignedIn};
@@ -201,6 +202,96 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(g.clone(), "/static/kiosk.js", Public, Page).rate(R::Pages),
             get(assets::kiosk_js),
+        ),
+        // Transfer between regions (Art 10): another installation posts a
+        // letter or a package in a request signed with its agency key
+        // (api/transfer.rs), rate-limited per source like the proofs.
+        (
+            spec(p.clone(), "/federation/v1/letters", Public, Api)
+                .rate(R::Proof)
+                .body(B::Application),
+            post(api::transfer::receive_letter),
+        ),
+        (
+            spec(p.clone(), "/federation/v1/packages", Public, Api)
+                .rate(R::Proof)
+                .body(B::Application),
+            post(api::transfer::receive_package),
+        ),
+        (
+            spec(g.clone(), "/api/v1/transfers", AnyPerm(REVIEWING), Api),
+            get(api::transfer::list),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/transfers/{number}",
+                AnyPerm(REVIEWING),
+                Api,
+            ),
+            get(api::transfer::detail),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/transfers/{number}/letter",
+                Perm(P::RecordCollect),
+                Api,
+            ),
+            post(api::transfer::send_letter),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/transfers/{number}/package",
+                Perm(P::RecordCollect),
+                Api,
+            ),
+            post(api::transfer::send_package),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/api/v1/transfers/import",
+                Perm(P::RecordCollect),
+                Api,
+            )
+            .body(B::Application),
+            post(api::transfer::import),
+        ),
+        (
+            spec(g.clone(), "/api/v1/peers", AnyPerm(PEER_READERS), Api),
+            get(api::transfer::peers),
+        ),
+        (
+            spec(p.clone(), "/api/v1/peers", Perm(P::SecurityConfig), Api),
+            post(api::transfer::add_peer),
+        ),
+        (
+            spec(
+                d.clone(),
+                "/api/v1/peers/{agency}",
+                Perm(P::SecurityConfig),
+                Api,
+            ),
+            delete(api::transfer::remove_peer),
+        ),
+        (
+            spec(g.clone(), "/my/transfers", Perm(P::OwnRecordRead), Page),
+            get(pages::transfer::my_list),
+        ),
+        (
+            spec(g.clone(), "/transfers", AnyPerm(REVIEWING), Page),
+            get(pages::transfer::list),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/transfers/{number}/send",
+                Perm(P::RecordCollect),
+                Page,
+            ),
+            post(pages::transfer::send_form),
         ),
         // Telephone channel (Art 14): server to server, ID number + query PIN,
         // rate-limited per source address (ratelimit.rs).

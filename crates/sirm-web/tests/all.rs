@@ -20,4 +20,5 @@ mod security;
 mod security_followup;
 mod statistics;
 mod tls;
+mod transfer;
 mod uploads;

@@ -67,6 +67,8 @@ enum Command {
     Rules(cmd::rules::RulesArgs),
     /// Personal-data keys: status, rotation, custodian shares (docs/privacy.md).
     Keys(cmd::keys::KeysArgs),
+    /// Peer agencies for transfers between regions (docs/transfer.md).
+    Peer(cmd::peer::PeerArgs),
     /// Applications about a person's data: erasure through the review chain.
     Person(cmd::person::PersonArgs),
     /// Backups: create (encrypted, incremental, signed manifest), list, keygen (docs/operations.md).
@@ -130,6 +132,7 @@ fn run_async(
             Command::Certificate(a) => cmd::certificate::run(loc, op, a).await,
             Command::Keys(a) => cmd::keys::run(loc, op, a).await,
             Command::Person(a) => cmd::person::run(loc, op, a).await,
+            Command::Peer(a) => cmd::peer::run(loc, op, a).await,
             Command::Rules(a) => cmd::rules::run_installed(loc, op, a).await,
             Command::Calc(a) => cmd::calc::run_installed(loc, a).await,
             Command::Backup(a) => cmd::backup::run(loc, op, a).await,

@@ -10,7 +10,7 @@ use sirm_domain::access::Permission;
 
 use super::business::{
     self, accounts, benefits, contributions, corrections, disclosure, employment, extract,
-    paid_months, payments, recomputations, registration, rule_sets, subsidies, Business,
+    paid_months, payments, recomputations, registration, rule_sets, subsidies, transfer, Business,
     DraftStream, Validated,
 };
 use crate::identity::Principal;
@@ -164,6 +164,12 @@ registry! {
     AccountRecompute = "account.recompute" => recomputations::AccountRecompute,
     /// A granted benefit computed again from the corrected record (Art 11).
     BenefitRecompute = "benefit.recompute" => recomputations::BenefitRecompute,
+    /// A transfer-in application at the new region (转入申请, Art 10).
+    TransferApply = "transfer.apply" => transfer::Apply,
+    /// A transfer out at the old region (转出, Art 10): figures computed.
+    TransferOut = "transfer.out" => transfer::Out,
+    /// Acceptance of a verified package at the new region (接收, Art 10).
+    TransferAccept = "transfer.accept" => transfer::Accept,
 }
 
 impl std::str::FromStr for BusinessType {

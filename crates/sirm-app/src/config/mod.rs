@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod certificate;
 pub mod crosscheck;
 pub mod disclosure;
+pub mod federation;
 pub mod ivr;
 pub mod objections;
 pub mod query;

@@ -101,6 +101,26 @@ pub mod kind {
     pub const CROSSCHECK_RESOLVED: &str = "crosscheck.resolved";
     /// The asked employer's or person's answer to a discrepancy.
     pub const CROSSCHECK_ANSWERED: &str = "crosscheck.answered";
+    /// A transfer-in application approved at the new region (转入申请, Art 10).
+    pub const TRANSFER_APPLIED: &str = "transfer.applied";
+    /// The contact letter (联系函) sent to the old region.
+    pub const TRANSFER_LETTER_SENT: &str = "transfer.letter_sent";
+    /// A contact letter received from the new region.
+    pub const TRANSFER_LETTER_RECEIVED: &str = "transfer.letter_received";
+    /// Transferred out (转出): figures computed, the record kept and marked.
+    pub const TRANSFER_OUT: &str = "transfer.out";
+    /// The package sent to the new region (its hash and checkpoint).
+    pub const TRANSFER_PACKAGE_SENT: &str = "transfer.package_sent";
+    /// A package received that passed every check, kept as received.
+    pub const TRANSFER_PACKAGE_RECEIVED: &str = "transfer.package_received";
+    /// Accepted at the new region (接收): the record continues from the figures.
+    pub const TRANSFER_RECEIVED: &str = "transfer.received";
+    /// A letter or package refused, here or by the peer, with the reason.
+    pub const TRANSFER_REFUSED: &str = "transfer.refused";
+    /// A peer agency added (security stream).
+    pub const PEER_ADDED: &str = "peer.added";
+    /// A peer agency removed (security stream).
+    pub const PEER_REMOVED: &str = "peer.removed";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -564,6 +584,7 @@ mod disclosure;
 mod extract;
 mod objection;
 mod rights;
+mod transfer;
 pub use corrections::*;
 pub use crosscheck::{
     CrosscheckAnswered, CrosscheckDiscrepancy, CrosscheckImported, CrosscheckResolved,
@@ -573,6 +594,7 @@ pub use disclosure::*;
 pub use extract::*;
 pub use objection::*;
 pub use rights::*;
+pub use transfer::*;
 
 #[cfg(test)]
 mod tests {

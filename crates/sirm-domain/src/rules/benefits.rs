@@ -394,7 +394,8 @@ pub fn flexible_pension(amount: RoundingRule, base: Decimal) -> Result<FlexibleP
 /// The first month whose base counts in a transfer's pooled part (国办发〔2009〕66号).
 pub const TRANSFER_FIRST_YEAR: i32 = 1998;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PensionTransfer {
     /// The personal account balance, in full.
     pub account_transfer: Decimal,

@@ -8,6 +8,7 @@ pub mod ivr;
 pub mod ledger;
 pub mod prepared;
 pub mod statistics;
+pub mod transfer;
 
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -35,7 +36,10 @@ use crate::error::ApiError;
         statistics::report,
         crate::pages::certificate::issue_api, crate::pages::certificate::verify_api,
         crate::pages::certificate::verify_file_api,
-        crate::pages::unit::grants_api, crate::pages::unit::read_api, crate::pages::unit::letters_api
+        crate::pages::unit::grants_api, crate::pages::unit::read_api, crate::pages::unit::letters_api,
+        transfer::receive_letter, transfer::receive_package, transfer::list, transfer::detail,
+        transfer::send_letter, transfer::send_package, transfer::import, transfer::peers,
+        transfer::add_peer, transfer::remove_peer
     ),
     components(schemas(
         ledger::CheckpointDto,
@@ -70,10 +74,12 @@ use crate::error::ApiError;
         ivr::IvrSummaryBody,
         ivr::QueryPinBody,
         crate::pages::unit::GrantRead,
+        transfer::SendBody,
+        transfer::PeerBody,
         crate::error::ErrorBody,
         crate::error::ErrorDetail
     )),
-    tags((name = "ledger", description = "Verifiable ledger (Art 6, 12, 28)"), (name = "identity", description = "Accounts, roles, sessions, audit (Art 7, 15, 26)"), (name = "collection", description = "Business transactions and the review chain (Art 5-7, 11-13)"), (name = "ivr", description = "Telephone channel: query PIN and IVR summary (Art 14)"), (name = "disclosure", description = "Queries by organs within their prescribed scope (Art 18-22)"), (name = "health"))
+    tags((name = "ledger", description = "Verifiable ledger (Art 6, 12, 28)"), (name = "identity", description = "Accounts, roles, sessions, audit (Art 7, 15, 26)"), (name = "collection", description = "Business transactions and the review chain (Art 5-7, 11-13)"), (name = "ivr", description = "Telephone channel: query PIN and IVR summary (Art 14)"), (name = "disclosure", description = "Queries by organs within their prescribed scope (Art 18-22)"), (name = "transfer", description = "Transfer between regions and peers (Art 10)"), (name = "health"))
 )]
 pub struct ApiDoc;
 

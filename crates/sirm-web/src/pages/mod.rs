@@ -17,6 +17,7 @@ pub mod portal;
 pub mod questions;
 pub mod record;
 pub mod statistics;
+pub mod transfer;
 pub mod ui;
 pub mod unit;
 pub mod upload;
@@ -56,6 +57,12 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "/queue",
         "待办业务",
         "Work queue",
+    ),
+    (
+        Permission::RecordCollect,
+        "/transfers",
+        "转移接续",
+        "Transfers",
     ),
     (
         Permission::RecordMaintain,
@@ -144,6 +151,12 @@ pub const MENU: &[(Permission, &str, &str, &str)] = &[
         "/my/record",
         "我的权益记录",
         "My record",
+    ),
+    (
+        Permission::OwnRecordRead,
+        "/my/transfers",
+        "转移接续进度",
+        "My transfers",
     ),
     (
         Permission::OwnRecordRead,

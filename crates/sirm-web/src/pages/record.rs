@@ -73,9 +73,47 @@ pub fn rights(r: &RightsRecord, s: Sections) -> Markup {
         @if s.registration { (registration(r)) }
         @if s.employment { (employment(r)) }
         @if s.contributions { (contributions(r)) }
+        @if s.contributions { (regions(r)) }
         @if s.account { (account(r)) }
         @if s.benefit { (benefit(r)) }
         (corrections(r, s))
+    }
+}
+
+/// The months of every region the person was insured in before, from the
+/// transfers received (全国参保记录, Art 10), and whether the person was
+/// transferred out of this region (the record here is kept).
+fn regions(r: &RightsRecord) -> Markup {
+    if r.transferred_in.is_empty() && !r.transferred_out {
+        return html! {};
+    }
+    let rows = r
+        .transferred_in
+        .iter()
+        .flat_map(|t| {
+            t.regions.iter().map(move |seg| {
+                let first = seg.bases.first().map(|b| b.month.to_string());
+                let last = seg.bases.last().map(|b| b.month.to_string());
+                vec![
+                    text(&seg.agency),
+                    text(seg.bases.len()),
+                    text(first.unwrap_or_default()),
+                    text(last.unwrap_or_default()),
+                    text(&t.number),
+                    text(t.received_on),
+                ]
+            })
+        })
+        .collect();
+    html! {
+        section id="regions" {
+            h2 { (t("各地参保记录（转移接续）", "Months in other regions (transfers)")) }
+            @if r.transferred_out {
+                p.warn { (t("已转出本统筹区：本地记录保留备查。", "Transferred out of this region: the record here is kept.")) }
+            }
+            (table("transferred-in", &[("参保地经办机构", "Agency"), ("缴费月数", "Months"), ("起始月", "From"),
+                ("截止月", "To"), ("转移编号", "Transfer"), ("接收日期", "Received")], rows))
+        }
     }
 }
 

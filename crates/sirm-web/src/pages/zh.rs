@@ -142,6 +142,16 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::CrosscheckDuplicateRow => "比对文件中该行与前面的行重复",
         RuleId::CrosscheckResolved => "该比对差异已处理，或没有可受理的建议业务",
         RuleId::NotFoundDiscrepancy => "未找到该比对差异",
+        RuleId::TransferPeer => "未知的或格式有误的对端经办机构（机构代码、地址或公钥）",
+        RuleId::TransferSignature => "对端签名验证失败、已超出有效时间或为重放的请求",
+        RuleId::TransferNotInsured => "该人员不在本统筹区参保（未登记或已转出）",
+        RuleId::TransferOpen => "该人员已有正在办理的转移接续业务",
+        RuleId::TransferDeadline => "已超过办理时限（15 个工作日）",
+        RuleId::TransferFigures => "转移资金数额与按规则重新计算的结果不一致",
+        RuleId::TransferProof => "转移信息包中的记录或证明与所签名的检查点不符",
+        RuleId::TransferStep => "该转移接续业务当前不在此环节",
+        RuleId::TransferredOut => "该人员已转出本统筹区，不能再办理增员",
+        RuleId::NotFoundTransfer => "未找到该转移接续业务",
     }
 }
 

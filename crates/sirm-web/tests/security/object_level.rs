@@ -64,6 +64,11 @@ pub(super) async fn object_level_access(engine: Engine) {
         "POST /api/v1/crosscheck/discrepancies/{id}",
         "POST /questions/{id}/answer",
         "POST /api/v1/questions/{id}/answer",
+        "GET /api/v1/transfers/{number}",
+        "POST /api/v1/transfers/{number}/letter",
+        "POST /api/v1/transfers/{number}/package",
+        "POST /transfers/{number}/send",
+        "DELETE /api/v1/peers/{agency}",
     ];
     expected.sort();
     assert_eq!(with_ids, expected);
@@ -275,6 +280,30 @@ pub(super) async fn object_level_access(engine: Engine) {
         .remove(0)
         .discrepancy_id;
     let no_discrepancy = "XD-00000000000000000000".to_string();
+    // A transfer-in application of the home agency (转入申请, Art 10).
+    let transfer = "ZY-T-0001".to_string();
+    let no_transfer = "ZY-T-0000".to_string();
+    let today = sirm_app::rights::today();
+    let applied = sirm_domain::records::TransferApplied {
+        number: transfer.clone(),
+        person: sirm_app::testkit::person_key(&app.sirm, &person.parse().unwrap()).unwrap(),
+        to_agency: "110105".into(),
+        from_agency: "310000".into(),
+        applied_on: today,
+        deadline: today,
+    };
+    let d = sirm_app::install::draft(
+        &app.sirm.config,
+        sirm_ledger::Stream::Business,
+        sirm_domain::records::kind::TRANSFER_APPLIED,
+        sirm_domain::records::person_subject(&applied.person),
+        "test",
+        &applied,
+    )
+    .unwrap();
+    sirm_app::testkit::append_unreviewed(&app.sirm, vec![d])
+        .await
+        .unwrap();
 
     let mut checked = std::collections::BTreeSet::new();
     // (requester, method, route, other, missing, body)
@@ -487,6 +516,38 @@ pub(super) async fn object_level_access(engine: Engine) {
             format!("/api/v1/questions/{discrepancy}/answer"),
             format!("/api/v1/questions/{no_discrepancy}/answer"),
             Some(json!({"answer": "x"})),
+        ),
+        (
+            &clerk2,
+            Method::GET,
+            "/api/v1/transfers/{number}",
+            format!("/api/v1/transfers/{transfer}"),
+            format!("/api/v1/transfers/{no_transfer}"),
+            None,
+        ),
+        (
+            &reviewer2,
+            Method::GET,
+            "/api/v1/transfers/{number}",
+            format!("/api/v1/transfers/{transfer}"),
+            format!("/api/v1/transfers/{no_transfer}"),
+            None,
+        ),
+        (
+            &clerk2,
+            Method::POST,
+            "/api/v1/transfers/{number}/letter",
+            format!("/api/v1/transfers/{transfer}/letter"),
+            format!("/api/v1/transfers/{no_transfer}/letter"),
+            Some(json!({"channel": "online"})),
+        ),
+        (
+            &clerk2,
+            Method::POST,
+            "/api/v1/transfers/{number}/package",
+            format!("/api/v1/transfers/{transfer}/package"),
+            format!("/api/v1/transfers/{no_transfer}/package"),
+            Some(json!({"channel": "online"})),
         ),
         (
             &maint2,
@@ -721,6 +782,13 @@ pub(super) async fn object_level_access(engine: Engine) {
             vec![("reason", "x")],
         ),
         (
+            &clerk2,
+            "/transfers/{number}/send",
+            format!("/transfers/{transfer}/send"),
+            format!("/transfers/{no_transfer}/send"),
+            vec![("what", "letter"), ("channel", "online")],
+        ),
+        (
             &query2,
             "body: person lookup page",
             "/persons".into(),
@@ -773,13 +841,17 @@ pub(super) async fn object_level_access(engine: Engine) {
     // figures, no other subject; an unknown version is "not found":
     // `rule_sets::parameters_page_and_review_diff`), and the statistics
     // reports (a fixed catalogue of aggregates, no subject; an unknown
-    // report is "not found": `statistics::only_the_statistics_user_reads_reports`).
+    // report is "not found": `statistics::only_the_statistics_user_reads_reports`),
+    // and the installation's peers (installation configuration, no subject
+    // of an agency; security administrators only; an unknown agency is
+    // `transfer.peer`: `transfer::a_person_moves_through_three_regions`).
     for r in &expected {
         let path = r.split_once(' ').unwrap().1;
         if path.starts_with("/verify/")
             || path.starts_with("/api/v1/certificates/")
             || path.starts_with("/rules/")
             || path.contains("/statistics/reports/")
+            || path.starts_with("/api/v1/peers/")
         {
             continue;
         }

@@ -98,6 +98,8 @@ pub(super) async fn public_routes_are_exactly_these() {
         "POST /api/v1/activate",
         "POST /api/v1/password-reset",
         "POST /api/v1/ivr/summary",
+        "POST /federation/v1/letters",
+        "POST /federation/v1/packages",
         "GET /api/v1/certificates/{code}",
         "POST /api/v1/certificates/verify",
     ];

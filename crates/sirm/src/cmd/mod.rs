@@ -11,6 +11,7 @@ pub mod keys;
 pub mod location;
 pub mod operator;
 pub mod outcome;
+pub mod peer;
 pub mod person;
 pub mod rules;
 pub mod serve;

@@ -18,6 +18,7 @@ pub(crate) mod recomputations;
 pub(crate) mod registration;
 pub(crate) mod rule_sets;
 pub(crate) mod subsidies;
+pub(crate) mod transfer;
 
 use std::future::Future;
 

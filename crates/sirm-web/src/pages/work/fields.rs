@@ -376,6 +376,13 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
             METHOD,
         ],
         BusinessType::BenefitRecompute => form![RESIDENT_ID, CORRECTION_REASON, METHOD],
+        BusinessType::TransferApply => form![
+            RESIDENT_ID,
+            F::new("from_agency", "转出地经办机构代码", "Old region's agency code", Text),
+        ],
+        BusinessType::TransferOut | BusinessType::TransferAccept => {
+            form![F::new("number", "转移接续编号", "Transfer number", Text)]
+        }
     }
 }
 

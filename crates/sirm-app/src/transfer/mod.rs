@@ -1,0 +1,421 @@
+//! Transfer between regions (转移接续, Art 10) between SIRM installations
+//! (docs/transfer.md):
+//!
+//! - `transfer.apply` (转入申请, new region, review chain) → `transfer.applied`;
+//!   the clerk sends the signed contact letter (联系函) online to the peer
+//!   or exports it as a file ([`letter`]) → `transfer.letter_sent`; the old
+//!   region checks it → `transfer.letter_received` (or refuses it).
+//! - `transfer.out` (转出, old region, review chain) computes the figures with
+//!   the rules engine → `transfer.out` (the record is kept, marked); the
+//!   clerk sends the signed package of the person's entries with inclusion
+//!   proofs against a signed checkpoint ([`package`]) → `transfer.package_sent`;
+//!   the new region verifies it → `transfer.package_received` (or refuses).
+//! - `transfer.accept` (接收, new region, review chain) verifies the kept
+//!   package again → `transfer.received`; the record continues from it.
+//!
+//! Every entry is about the person (`person:<key>`), so a person's
+//! transfers are a read of the `(subject, seq)` index; no projection table.
+
+pub mod auth;
+pub mod letter;
+pub mod package;
+pub mod peers;
+#[cfg(test)]
+mod tests;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use sirm_domain::access::Permission;
+use sirm_domain::id::PersonKey;
+use sirm_domain::records::{
+    self, kind, TransferApplied, TransferLetterLogged, TransferPackageReceived, TransferReceived,
+    TransferRefused, TransferredOut,
+};
+use sirm_domain::rules::benefits::PensionTransfer;
+use sirm_domain::RuleId;
+use sirm_ledger::Stream;
+
+use crate::identity::Principal;
+use crate::{AppError, Sirm};
+
+pub use peers::Peer;
+
+/// Every kind a transfer writes.
+pub const KINDS: [&str; 8] = [
+    kind::TRANSFER_APPLIED,
+    kind::TRANSFER_LETTER_SENT,
+    kind::TRANSFER_LETTER_RECEIVED,
+    kind::TRANSFER_OUT,
+    kind::TRANSFER_PACKAGE_SENT,
+    kind::TRANSFER_PACKAGE_RECEIVED,
+    kind::TRANSFER_RECEIVED,
+    kind::TRANSFER_REFUSED,
+];
+
+/// Which side of the transfer this installation is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// 转入: this is the new region.
+    In,
+    /// 转出: this is the old region.
+    Out,
+}
+
+/// Where a transfer stands here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Applied,
+    LetterSent,
+    LetterReceived,
+    TransferredOut,
+    PackageSent,
+    PackageReceived,
+    Received,
+    Refused,
+}
+
+impl Step {
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Step::Applied => "已受理转入申请，待发联系函",
+            Step::LetterSent => "已发联系函，待转出地转出",
+            Step::LetterReceived => "已收到联系函，待办理转出",
+            Step::TransferredOut => "已转出，待发送信息包",
+            Step::PackageSent => "已发送信息包",
+            Step::PackageReceived => "已收到信息包，待接收",
+            Step::Received => "已接收，转移完成",
+            Step::Refused => "已拒绝",
+        }
+    }
+
+    /// Whether the transfer is finished here.
+    pub fn closed(self) -> bool {
+        matches!(self, Step::PackageSent | Step::Received | Step::Refused)
+    }
+}
+
+/// A refusal, here or at the peer.
+#[derive(Clone, Debug, Serialize)]
+pub struct Refusal {
+    pub step: String,
+    pub rule: String,
+    pub reason: String,
+    /// `here` or `peer`.
+    pub by: String,
+}
+
+/// One step of a transfer as it happened here.
+#[derive(Clone, Debug, Serialize)]
+pub struct StepRow {
+    pub kind: String,
+    pub seq: i64,
+    /// UTC, RFC 3339.
+    pub time: String,
+}
+
+/// A transfer as this installation sees it.
+#[derive(Clone, Debug, Serialize)]
+pub struct TransferView {
+    pub number: String,
+    pub person: PersonKey,
+    pub direction: Direction,
+    /// The other agency's code.
+    pub peer: String,
+    pub step: Step,
+    pub deadline: Option<NaiveDate>,
+    pub overdue: bool,
+    /// Who holds it now: `here`, `peer` or `done`.
+    pub holder: String,
+    pub refusal: Option<Refusal>,
+    pub figures: Option<PensionTransfer>,
+    pub steps: Vec<StepRow>,
+}
+
+fn corrupt(seq: i64, e: impl std::fmt::Display) -> AppError {
+    AppError::Unsealed(format!("transfer entry {seq}: {e}"))
+}
+
+pub(crate) fn no_such_transfer(number: &str) -> AppError {
+    let shown: String = number.chars().take(40).collect();
+    AppError::not_found(RuleId::NotFoundTransfer, format!("transfer {shown}"))
+}
+
+pub(crate) fn wrong_step(message: impl Into<String>) -> AppError {
+    AppError::conflict_by(RuleId::TransferStep, message.into())
+}
+
+/// Fold a person's transfer entries (ledger order) into one view per number.
+pub(crate) fn fold(
+    rows: &[sirm_store::StoredRow],
+    today: NaiveDate,
+) -> Result<Vec<TransferView>, AppError> {
+    let mut out: Vec<TransferView> = Vec::new();
+    for r in rows {
+        let v: serde_json::Value =
+            serde_json::from_str(&r.payload).map_err(|e| corrupt(r.seq, e))?;
+        let number = v["number"].as_str().unwrap_or_default().to_string();
+        let person: PersonKey = v["person"]
+            .as_str()
+            .unwrap_or_default()
+            .parse()
+            .map_err(|e| corrupt(r.seq, e))?;
+        let pos = match out.iter().position(|t| t.number == number) {
+            Some(i) => i,
+            None => {
+                let (direction, peer) = match r.kind.as_str() {
+                    kind::TRANSFER_APPLIED | kind::TRANSFER_LETTER_SENT => {
+                        (Direction::In, v["from_agency"].as_str())
+                    }
+                    kind::TRANSFER_LETTER_RECEIVED => (Direction::Out, v["from_agency"].as_str()),
+                    _ => continue,
+                };
+                out.push(TransferView {
+                    number: number.clone(),
+                    person: person.clone(),
+                    direction,
+                    peer: peer.unwrap_or_default().to_string(),
+                    step: Step::Applied,
+                    deadline: None,
+                    overdue: false,
+                    holder: "here".into(),
+                    refusal: None,
+                    figures: None,
+                    steps: Vec::new(),
+                });
+                out.len() - 1
+            }
+        };
+        let t = &mut out[pos];
+        let de = |e| corrupt(r.seq, e);
+        match r.kind.as_str() {
+            kind::TRANSFER_APPLIED => {
+                let a: TransferApplied = serde_json::from_value(v).map_err(de)?;
+                t.step = Step::Applied;
+                t.deadline = Some(a.deadline);
+                t.holder = "here".into();
+            }
+            kind::TRANSFER_LETTER_SENT => {
+                let l: TransferLetterLogged = serde_json::from_value(v).map_err(de)?;
+                t.step = Step::LetterSent;
+                t.deadline = Some(l.deadline);
+                t.holder = "peer".into();
+            }
+            kind::TRANSFER_LETTER_RECEIVED => {
+                let l: TransferLetterLogged = serde_json::from_value(v).map_err(de)?;
+                t.step = Step::LetterReceived;
+                t.deadline = Some(l.deadline);
+                t.holder = "here".into();
+            }
+            kind::TRANSFER_OUT => {
+                let o: TransferredOut = serde_json::from_value(v).map_err(de)?;
+                t.step = Step::TransferredOut;
+                t.figures = Some(o.figures);
+                t.holder = "here".into();
+            }
+            kind::TRANSFER_PACKAGE_SENT => {
+                t.step = Step::PackageSent;
+                t.holder = "done".into();
+            }
+            kind::TRANSFER_PACKAGE_RECEIVED => {
+                let p: TransferPackageReceived = serde_json::from_value(v).map_err(de)?;
+                t.step = Step::PackageReceived;
+                t.deadline = Some(p.deadline);
+                t.holder = "here".into();
+            }
+            kind::TRANSFER_RECEIVED => {
+                let rec: TransferReceived = serde_json::from_value(v).map_err(de)?;
+                t.step = Step::Received;
+                t.figures = Some(rec.figures);
+                t.holder = "done".into();
+            }
+            kind::TRANSFER_REFUSED => {
+                let f: TransferRefused = serde_json::from_value(v).map_err(de)?;
+                // The old region refusing the letter ends the transfer; a
+                // refused package (perhaps not the old agency's) does not:
+                // the genuine one may still come within the deadline.
+                if f.step == "letter" {
+                    t.step = Step::Refused;
+                    t.holder = "done".into();
+                }
+                t.refusal = Some(Refusal {
+                    step: f.step,
+                    rule: f.rule,
+                    reason: f.reason,
+                    by: f.by,
+                });
+            }
+            _ => continue,
+        }
+        t.steps.push(StepRow {
+            kind: r.kind.clone(),
+            seq: r.seq,
+            time: chrono::DateTime::from_timestamp_micros(r.time_us)
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+        });
+    }
+    for t in &mut out {
+        t.overdue = !t.step.closed() && t.deadline.is_some_and(|d| d < today);
+    }
+    Ok(out)
+}
+
+/// Whether a person's transfers (ledger order) leave the person
+/// transferred out: a transfer out not refused, and none received since.
+pub(crate) fn out_of(transfers: &[TransferView]) -> bool {
+    let mut out = false;
+    for t in transfers {
+        match (t.direction, t.step) {
+            (Direction::Out, Step::TransferredOut | Step::PackageSent) => out = true,
+            (Direction::In, Step::Received) => out = false,
+            _ => {}
+        }
+    }
+    out
+}
+
+impl Sirm {
+    /// A person's transfers here, from the ledger.
+    pub(crate) async fn transfers_of(
+        &self,
+        person: &PersonKey,
+    ) -> Result<Vec<TransferView>, AppError> {
+        let rows = self
+            .store
+            .subject_entries_of_kinds(&records::person_subject(person), &KINDS)
+            .await?;
+        fold(&rows, crate::clock::today())
+    }
+
+    /// The transfer `number` here (of any person).
+    pub(crate) async fn transfer_by_number(&self, number: &str) -> Result<TransferView, AppError> {
+        for k in [kind::TRANSFER_APPLIED, kind::TRANSFER_LETTER_RECEIVED] {
+            for r in self
+                .store
+                .entries_of_kind(Stream::Business.as_str(), k)
+                .await?
+            {
+                let v: serde_json::Value =
+                    serde_json::from_str(&r.payload).map_err(|e| corrupt(r.seq, e))?;
+                if v["number"].as_str() == Some(number) {
+                    let pk: PersonKey = v["person"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .parse()
+                        .map_err(|e| corrupt(r.seq, e))?;
+                    return self
+                        .transfers_of(&pk)
+                        .await?
+                        .into_iter()
+                        .find(|t| t.number == number)
+                        .ok_or_else(|| no_such_transfer(number));
+                }
+            }
+        }
+        Err(no_such_transfer(number))
+    }
+
+    /// Whether the person was transferred out of this region (a transfer
+    /// out not refused, and no transfer received since).
+    pub async fn transferred_out(&self, person: &PersonKey) -> Result<bool, AppError> {
+        Ok(out_of(&self.transfers_of(person).await?))
+    }
+
+    /// Refuse with rule `transfer.open` when the person has a transfer open here.
+    pub(crate) async fn no_open_transfer(&self, person: &PersonKey) -> Result<(), AppError> {
+        if let Some(t) = self
+            .transfers_of(person)
+            .await?
+            .into_iter()
+            .find(|t| !t.step.closed())
+        {
+            return Err(AppError::conflict_by(
+                RuleId::TransferOpen,
+                format!("the person has transfer {} open ({:?})", t.number, t.step),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Every transfer of this agency, the most urgent deadline first (staff
+    /// who run or review transfers).
+    pub async fn list_transfers(&self, who: &Principal) -> Result<Vec<TransferView>, AppError> {
+        self.transfer_staff(who).await?;
+        let mut persons: Vec<PersonKey> = Vec::new();
+        for k in [kind::TRANSFER_APPLIED, kind::TRANSFER_LETTER_RECEIVED] {
+            for r in self
+                .store
+                .entries_of_kind(Stream::Business.as_str(), k)
+                .await?
+            {
+                let v: serde_json::Value =
+                    serde_json::from_str(&r.payload).map_err(|e| corrupt(r.seq, e))?;
+                if let Ok(pk) = v["person"].as_str().unwrap_or_default().parse() {
+                    if !persons.contains(&pk) {
+                        persons.push(pk);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for pk in persons {
+            if self.person_of_agency(who, &pk).await.is_ok() {
+                out.extend(self.transfers_of(&pk).await?);
+            }
+        }
+        out.sort_by_key(|t| (t.step.closed(), t.deadline));
+        Ok(out)
+    }
+
+    /// One transfer, for staff (an unknown number and one of no person of
+    /// this installation are the same "not found").
+    pub async fn transfer(&self, who: &Principal, number: &str) -> Result<TransferView, AppError> {
+        self.transfer_staff(who).await?;
+        self.transfer_of_agency(who, number).await
+    }
+
+    /// The transfer `number` of a person of the principal's agency; one of
+    /// another agency's persons is the same "not found" as a missing one.
+    pub(crate) async fn transfer_of_agency(
+        &self,
+        who: &Principal,
+        number: &str,
+    ) -> Result<TransferView, AppError> {
+        let t = self.transfer_by_number(number).await?;
+        self.person_of_agency(who, &t.person)
+            .await
+            .map_err(|_| no_such_transfer(number))?;
+        Ok(t)
+    }
+
+    /// The signed-in person's own transfers here (the portal): each step,
+    /// its deadline and who holds it now.
+    pub async fn my_transfers(&self, who: &Principal) -> Result<Vec<TransferView>, AppError> {
+        self.authorize(who, Permission::OwnRecordRead).await?;
+        let pk: PersonKey = who
+            .person_id
+            .as_deref()
+            .ok_or_else(|| AppError::invalid("person", "this account is bound to no person"))?
+            .parse()
+            .map_err(|e| AppError::invalid("person", e))?;
+        self.transfers_of(&pk).await
+    }
+
+    /// Staff with a business role of the review chain, or the maintenance officer.
+    async fn transfer_staff(&self, who: &Principal) -> Result<(), AppError> {
+        for p in [
+            Permission::RecordCollect,
+            Permission::RecordReview,
+            Permission::RecordRecheck,
+            Permission::RecordApprove,
+            Permission::RecordMaintain,
+        ] {
+            if who.may(p) {
+                return self.authorize(who, p).await;
+            }
+        }
+        self.authorize(who, Permission::RecordCollect).await
+    }
+}
