@@ -20,6 +20,7 @@ use sirm_store::{
 
 pub use crate::clock::{agency_now, agency_offset, current_month, today};
 pub use history::{CorrectedPart, CorrectionNote};
+pub use sirm_store::{ClaimBenefitRow, ClaimRows, InjuryClaimRow, MaternityClaimRow};
 
 mod history;
 use crate::identity::Principal;
@@ -53,6 +54,9 @@ pub struct RightsRecord {
     pub benefit: Option<BenefitRow>,
     pub payments: Vec<BenefitPaymentRow>,
     pub subsidies: Vec<SubsidyRow>,
+    /// Work injuries (工伤), births and miscarriages (生育) and the benefits
+    /// granted for them.
+    pub claims: sirm_store::ClaimRows,
     /// Corrections of paid months, employments, account years and the
     /// benefit (更正记录), oldest first, from their ledger entries.
     pub corrections: Vec<CorrectionNote>,
@@ -211,6 +215,7 @@ impl Sirm {
             benefit: r.benefit,
             payments: r.payments,
             subsidies: r.subsidies,
+            claims: self.store.claims_of(id.as_str()).await?,
             corrections,
             person: r.person,
             erased,

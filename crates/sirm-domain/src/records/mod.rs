@@ -266,7 +266,7 @@ pub struct RuleSetImport {
 
 /// A yes/no field as JSON true/false or as a form's text (`true`, `yes`,
 /// `是`, `1`; `false`, `no`, `否`, `0`, empty).
-fn yes_or_no<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+pub(crate) fn yes_or_no<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum YesNo {
@@ -556,12 +556,14 @@ impl PersonChangeDetails {
     }
 }
 
+pub mod claims;
 mod corrections;
 pub mod crosscheck;
 mod disclosure;
 mod extract;
 mod objection;
 mod rights;
+pub use claims::*;
 pub use corrections::*;
 pub use crosscheck::{
     CrosscheckDiscrepancy, CrosscheckImported, CrosscheckResolved, DiscrepancyEvidence,

@@ -15,6 +15,7 @@ pub mod operations;
 pub mod organ;
 pub mod portal;
 pub mod record;
+pub mod record_claims;
 pub mod statistics;
 pub mod ui;
 pub mod unit;
