@@ -290,6 +290,20 @@ pub struct EmployerOverview {
     /// Total of the months in arrears.
     pub arrears: Decimal,
     pub employees: Vec<EmployeeEntry>,
+    /// Benefits the employer pays itself (the grade 5–6 work-injury
+    /// disability allowance, 伤残津贴 paid by the employer), with the
+    /// employee's masked ID number and name.
+    pub pays: Vec<EmployerPays>,
+}
+
+/// One benefit item the employer pays an employee.
+#[derive(Clone, Debug, Serialize)]
+pub struct EmployerPays {
+    /// Masked ID number and name, as in the employee list.
+    pub id_number: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub item: ClaimBenefitRow,
 }
 
 /// An employee in the employer's list, with the opaque handle that links
@@ -355,9 +369,19 @@ impl Sirm {
                 row,
             });
         }
+        let mut pays = Vec::new();
+        for item in self.store.employer_paid_benefits(&code).await? {
+            let who = employees.iter().find(|e| e.row.person_id == item.person_id);
+            pays.push(EmployerPays {
+                id_number: who.map(|e| e.row.id_number.clone()).unwrap_or_default(),
+                name: who.map(|e| e.row.name.clone()).unwrap_or_default(),
+                item,
+            });
+        }
         Ok(EmployerOverview {
             name: self.store.employer_name(&code).await?.unwrap_or_default(),
             employees,
+            pays,
             credit_code: code,
             months,
             arrears,

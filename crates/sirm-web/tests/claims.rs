@@ -19,6 +19,8 @@ use chrono::NaiveDate;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
+use sirm_app::certificate::{CertificateKind, CertificateRequest, Verdict};
+use sirm_app::query::Channel;
 use sirm_domain::rules::benefits::{self, MaternityEvent};
 use sirm_domain::rules::Month;
 use sirm_testkit::{both_engines, Client, Engine, Options, TestApp};
@@ -365,6 +367,34 @@ async fn injury_and_maternity_claims(engine: Engine) {
         .collect();
     assert_eq!(paid_by_employer.len(), 1);
     assert_eq!(paid_by_employer[0].amount, want_allowance(&g));
+
+    // A benefit certificate per insurance type, verifiable like the others.
+    let officer = ch.app.sirm.principal("query", "test").await.unwrap();
+    for (kind, title) in [
+        (CertificateKind::WorkInjuryBenefit, "工伤保险待遇证明"),
+        (CertificateKind::MaternityBenefit, "生育保险待遇证明"),
+    ] {
+        let req = CertificateRequest {
+            kind,
+            from: None,
+            to: None,
+            base_url: "http://127.0.0.1".into(),
+        };
+        let c = ch
+            .app
+            .sirm
+            .issue_certificate(&officer, Channel::Counter, &pk, &req)
+            .await
+            .unwrap();
+        assert_eq!(kind.title(), title);
+        let v = ch
+            .app
+            .sirm
+            .verify_certificate(&c.code, Some(&c.pdf), "127.0.0.1")
+            .await
+            .unwrap();
+        assert_eq!(v.verdict, Verdict::Genuine, "{kind:?}");
+    }
 
     let check = ch.app.sirm.verify_projections(None).await.unwrap();
     assert!(check.difference.is_none(), "{:?}", check.difference);
