@@ -25,6 +25,7 @@ use crate::registration::{
 use crate::{password, Access, AppError, Config, OpenOptions, Sirm};
 
 mod applications;
+mod claims;
 mod generate;
 mod history;
 
@@ -251,6 +252,9 @@ pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoRe
             .await?;
     }
     demo_applications(&sirm, req.seed).await?;
+    if req.history {
+        claims::demo_claims(&sirm).await?;
+    }
     applications::demo_agreement(&sirm).await?;
     let c = sirm.store.counts().await?;
     sirm.store.close().await;

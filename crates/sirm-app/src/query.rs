@@ -282,6 +282,8 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
     if !items.contains(&Item::Benefit) {
         r.benefit = None;
         r.payments.clear();
+        // Work-injury and maternity claims are benefit items (待遇).
+        r.claims = sirm_store::ClaimRows::default();
     }
     r.corrections.retain(|n| match n.part {
         crate::rights::CorrectedPart::Contributions => items.contains(&Item::Contributions),
@@ -305,6 +307,11 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
         r.transferred_in.clear();
         r.contribution_years =
             crate::rights::contribution_years(&r.contributions, crate::clock::current_month());
+        // An employer sees the injuries, events and benefits of its own
+        // employment only.
+        r.claims.injuries.retain(|i| i.credit_code == code);
+        r.claims.maternity.retain(|m| m.credit_code == code);
+        r.claims.benefits.retain(|b| b.credit_code == code);
     }
 }
 

@@ -20,6 +20,7 @@ use sirm_store::{
 
 pub use crate::clock::{agency_now, agency_offset, current_month, today};
 pub use history::{CorrectedPart, CorrectionNote};
+pub use sirm_store::{ClaimBenefitRow, ClaimRows, InjuryClaimRow, MaternityClaimRow};
 
 mod history;
 use crate::identity::Principal;
@@ -68,6 +69,9 @@ pub struct RightsRecord {
     pub benefit: Option<BenefitRow>,
     pub payments: Vec<BenefitPaymentRow>,
     pub subsidies: Vec<SubsidyRow>,
+    /// Work injuries (工伤), births and miscarriages (生育) and the benefits
+    /// granted for them.
+    pub claims: sirm_store::ClaimRows,
     /// Corrections of paid months, employments, account years and the
     /// benefit (更正记录), oldest first, from their ledger entries.
     pub corrections: Vec<CorrectionNote>,
@@ -276,6 +280,7 @@ impl Sirm {
             benefit: r.benefit,
             payments: r.payments,
             subsidies: r.subsidies,
+            claims: self.store.claims_of(id.as_str()).await?,
             corrections,
             transferred_in,
             transferred_out,
@@ -352,6 +357,20 @@ pub struct EmployerOverview {
     /// Total of the months in arrears.
     pub arrears: Decimal,
     pub employees: Vec<EmployeeEntry>,
+    /// Benefits the employer pays itself (the grade 5–6 work-injury
+    /// disability allowance, 伤残津贴 paid by the employer), with the
+    /// employee's masked ID number and name.
+    pub pays: Vec<EmployerPays>,
+}
+
+/// One benefit item the employer pays an employee.
+#[derive(Clone, Debug, Serialize)]
+pub struct EmployerPays {
+    /// Masked ID number and name, as in the employee list.
+    pub id_number: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub item: ClaimBenefitRow,
 }
 
 /// An employee in the employer's list, with the opaque handle that links
@@ -417,9 +436,19 @@ impl Sirm {
                 row,
             });
         }
+        let mut pays = Vec::new();
+        for item in self.store.employer_paid_benefits(&code).await? {
+            let who = employees.iter().find(|e| e.row.person_id == item.person_id);
+            pays.push(EmployerPays {
+                id_number: who.map(|e| e.row.id_number.clone()).unwrap_or_default(),
+                name: who.map(|e| e.row.name.clone()).unwrap_or_default(),
+                item,
+            });
+        }
         Ok(EmployerOverview {
             name: self.store.employer_name(&code).await?.unwrap_or_default(),
             employees,
+            pays,
             credit_code: code,
             months,
             arrears,

@@ -85,6 +85,10 @@ pub enum CertificateKind {
     Contribution,
     /// 待遇领取证明
     Benefit,
+    /// 工伤保险待遇证明: the work-injury benefits granted.
+    WorkInjuryBenefit,
+    /// 生育保险待遇证明: the maternity benefits granted and paid.
+    MaternityBenefit,
     /// 不予提供告知书: the written refusal of a unit's application to query
     /// rights records (Art 20 (2)); "person" fields name the unit.
     DisclosureRefusal,
@@ -99,6 +103,8 @@ impl CertificateKind {
         match self {
             CertificateKind::Contribution => "参保缴费证明",
             CertificateKind::Benefit => "待遇领取证明",
+            CertificateKind::WorkInjuryBenefit => "工伤保险待遇证明",
+            CertificateKind::MaternityBenefit => "生育保险待遇证明",
             CertificateKind::DisclosureRefusal => "不予提供告知书",
             CertificateKind::ObjectionAnswer => "异议核查答复书",
         }
@@ -111,6 +117,12 @@ impl CertificateKind {
             }
             CertificateKind::Benefit => {
                 "兹证明下列人员在本机构的社会保险待遇领取情况如下（依据本机构社会保险个人权益记录出具）："
+            }
+            CertificateKind::WorkInjuryBenefit => {
+                "兹证明下列人员在本机构的工伤保险待遇核定情况如下（依据本机构社会保险个人权益记录出具）："
+            }
+            CertificateKind::MaternityBenefit => {
+                "兹证明下列人员在本机构的生育保险待遇核定及支付情况如下（依据本机构社会保险个人权益记录出具）："
             }
             CertificateKind::DisclosureRefusal => {
                 "本机构收到你单位查询社会保险个人权益记录的书面申请。经审核，该申请无法律依据，依照《社会保险个人权益记录管理办法》第二十条第二项，本机构不予提供。具体如下："
@@ -126,7 +138,9 @@ impl CertificateKind {
             CertificateKind::Contribution => {
                 ["一、参保人员信息", "二、缴费情况汇总", "三、缴费明细"]
             }
-            CertificateKind::Benefit => {
+            CertificateKind::Benefit
+            | CertificateKind::WorkInjuryBenefit
+            | CertificateKind::MaternityBenefit => {
                 ["一、领取人员信息", "二、待遇情况汇总", "三、待遇领取明细"]
             }
             CertificateKind::DisclosureRefusal => [
@@ -145,7 +159,10 @@ impl CertificateKind {
     /// The closing sentence above the QR code.
     pub(crate) fn closing(self) -> &'static str {
         match self {
-            CertificateKind::Contribution | CertificateKind::Benefit => "特此证明。",
+            CertificateKind::Contribution
+            | CertificateKind::Benefit
+            | CertificateKind::WorkInjuryBenefit
+            | CertificateKind::MaternityBenefit => "特此证明。",
             CertificateKind::DisclosureRefusal | CertificateKind::ObjectionAnswer => "特此告知。",
         }
     }
@@ -153,9 +170,10 @@ impl CertificateKind {
     /// The labels of the first section's three lines.
     pub fn person_labels(self) -> [&'static str; 3] {
         match self {
-            CertificateKind::Contribution | CertificateKind::Benefit => {
-                ["姓名", "公民身份号码", "证明期间"]
-            }
+            CertificateKind::Contribution
+            | CertificateKind::Benefit
+            | CertificateKind::WorkInjuryBenefit
+            | CertificateKind::MaternityBenefit => ["姓名", "公民身份号码", "证明期间"],
             CertificateKind::DisclosureRefusal => ["单位名称", "统一社会信用代码", "申请编号"],
             CertificateKind::ObjectionAnswer => ["异议编号", "公民身份号码", "提出日期"],
         }

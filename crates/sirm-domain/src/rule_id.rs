@@ -243,6 +243,24 @@ rule_ids! {
     /// A de-identified extract is released only when every combination of
     /// its quasi-identifiers holds at least `[disclosure] k` records.
     DisclosureKAnonymity = "disclosure.k-anonymity",
+    /// A disability grade outside 1–10 (劳动能力鉴定, 工伤保险条例 Art 22).
+    InjuryGrade = "injury.grade",
+    /// A work-injury claim about an injury that is not recognised (工伤认定 first).
+    InjuryNotRecognised = "injury.not-recognised",
+    /// A disability benefit asked before the disability grade is assessed.
+    InjuryNotAssessed = "injury.not-assessed",
+    /// A second claim of the same kind for the same person while one is open
+    /// (in review), or one already granted for the same injury or event.
+    ClaimOpen = "claim.open",
+    /// A claim for an insurance the person is not enrolled in (not insured
+    /// with an employer at the date the claim is about).
+    ClaimNotEnrolled = "claim.not-enrolled",
+    /// A wage a benefit is computed from that the record does not hold (no
+    /// contribution base in the 12 months before an injury, no wages of the
+    /// employer in the previous year).
+    ClaimWage = "claim.wage",
+    /// A maternity claim without a birth or miscarriage record (生育/流产登记 first).
+    MaternityNoEvent = "maternity.no-event",
     // What was not found, by kind (the English message names the thing;
     // the pages say which kind in Chinese, never the identifier).
     /// No such application (or not one the requester may see).

@@ -22,6 +22,7 @@ mod append;
 mod backup;
 mod bulk;
 mod certificate;
+mod claims;
 mod cosignature;
 mod crosscheck;
 mod disclosure;
@@ -57,6 +58,7 @@ mod tree_check;
 pub use append::{AppendOutcome, Expect};
 pub use backup::{pg_schema_exists, state_table, StateCol, StateTable, STATE_TABLES};
 pub use certificate::CertificateRow;
+pub use claims::{ClaimBenefitRow, ClaimRows, InjuryClaimRow, MaternityClaimRow};
 pub use crosscheck::{
     BenefitStatusRow, CrosscheckImportRow, DeclaredRow, DiscrepancyRow, EmployerStatusRow,
 };

@@ -14,9 +14,10 @@ use crate::review::{ApplicationRow, ApplicationStepRow, MaintenanceRow};
 use crate::rights::QueryLogRow;
 use crate::rows::TableRow;
 use crate::{
-    BenefitStatusRow, CertificateRow, ContributionPersonYearRow, ContributionSummaryRow,
-    CrosscheckImportRow, DeclaredRow, DisclosureGrantRow, DisclosureLetterRow, DiscrepancyRow,
-    EmployerStatusRow, InsuredSummaryRow, ObjectionRow, PersonKeyRow,
+    BenefitStatusRow, CertificateRow, ClaimBenefitRow, ContributionPersonYearRow,
+    ContributionSummaryRow, CrosscheckImportRow, DeclaredRow, DisclosureGrantRow,
+    DisclosureLetterRow, DiscrepancyRow, EmployerStatusRow, InjuryClaimRow, InsuredSummaryRow,
+    MaternityClaimRow, ObjectionRow, PersonKeyRow,
 };
 
 /// A declared column: its name and whether it holds an integer (else text).
@@ -77,5 +78,8 @@ pub fn row_mappings() -> Vec<(&'static str, &'static str, &'static [&'static str
         mapping::<ContributionSummaryRow>(),
         mapping::<ContributionPersonYearRow>(),
         mapping::<InsuredSummaryRow>(),
+        mapping::<InjuryClaimRow>(),
+        mapping::<MaternityClaimRow>(),
+        mapping::<ClaimBenefitRow>(),
     ]
 }

@@ -2,6 +2,7 @@
 //! one per file (`autotests = false` in its Cargo.toml). Each file stays a
 //! module of its own (`sirm-testkit` checks that none is left out); run one with `cargo test -p sirm-web --test all -- <file>::`.
 
+mod claims;
 mod collection;
 mod contractor;
 mod corrections;

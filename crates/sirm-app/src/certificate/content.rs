@@ -45,11 +45,11 @@ impl Sirm {
     }
 }
 
-fn yuan(d: Decimal) -> String {
+pub(super) fn yuan(d: Decimal) -> String {
     format!("{:.2}", d.round_dp(2))
 }
 
-type Content = (
+pub(super) type Content = (
     Month,
     Month,
     Vec<(String, String)>,
@@ -57,7 +57,7 @@ type Content = (
     Vec<Vec<String>>,
 );
 
-fn period_of(
+pub(super) fn period_of(
     req: &CertificateRequest,
     first: Option<Month>,
     last: Option<Month>,

@@ -19,6 +19,7 @@
 //! - **Revoking** (作废) is a `certificate.revoked` entry by a maintenance
 //!   officer with a reason; the code then verifies as revoked.
 
+mod claims;
 mod content;
 mod verify;
 pub(crate) use verify::{LetterCheck, SignedLetter};
@@ -73,6 +74,10 @@ pub enum CertificateKind {
     Contribution,
     /// 待遇领取证明
     Benefit,
+    /// 工伤保险待遇证明
+    WorkInjuryBenefit,
+    /// 生育保险待遇证明
+    MaternityBenefit,
     /// 不予提供告知书: a unit's application refused in writing (Art 20 (2);
     /// `crate::disclosure::refusal`). Not issued on request, not of a person.
     DisclosureRefusal,
@@ -86,6 +91,8 @@ impl CertificateKind {
         match self {
             CertificateKind::Contribution => "contribution",
             CertificateKind::Benefit => "benefit",
+            CertificateKind::WorkInjuryBenefit => "work_injury_benefit",
+            CertificateKind::MaternityBenefit => "maternity_benefit",
             CertificateKind::DisclosureRefusal => "disclosure_refusal",
             CertificateKind::ObjectionAnswer => "objection_answer",
         }
@@ -94,9 +101,11 @@ impl CertificateKind {
         match s.trim() {
             "contribution" => Ok(CertificateKind::Contribution),
             "benefit" => Ok(CertificateKind::Benefit),
+            "work_injury_benefit" => Ok(CertificateKind::WorkInjuryBenefit),
+            "maternity_benefit" => Ok(CertificateKind::MaternityBenefit),
             other => Err(AppError::invalid(
                 "kind",
-                format!("{other:?} is not a certificate kind; use contribution (参保缴费证明) or benefit (待遇领取证明)"),
+                format!("{other:?} is not a certificate kind; use contribution (参保缴费证明), benefit (待遇领取证明), work_injury_benefit (工伤保险待遇证明) or maternity_benefit (生育保险待遇证明)"),
             )),
         }
     }
@@ -113,6 +122,8 @@ impl CertificateKind {
         match self {
             CertificateKind::Contribution => sirm_cert::CertificateKind::Contribution,
             CertificateKind::Benefit => sirm_cert::CertificateKind::Benefit,
+            CertificateKind::WorkInjuryBenefit => sirm_cert::CertificateKind::WorkInjuryBenefit,
+            CertificateKind::MaternityBenefit => sirm_cert::CertificateKind::MaternityBenefit,
             CertificateKind::DisclosureRefusal => sirm_cert::CertificateKind::DisclosureRefusal,
             CertificateKind::ObjectionAnswer => sirm_cert::CertificateKind::ObjectionAnswer,
         }
@@ -122,7 +133,9 @@ impl CertificateKind {
     fn item(self) -> Option<Item> {
         match self {
             CertificateKind::Contribution => Some(Item::Contributions),
-            CertificateKind::Benefit => Some(Item::Benefit),
+            CertificateKind::Benefit
+            | CertificateKind::WorkInjuryBenefit
+            | CertificateKind::MaternityBenefit => Some(Item::Benefit),
             CertificateKind::DisclosureRefusal | CertificateKind::ObjectionAnswer => None,
         }
     }
@@ -374,6 +387,8 @@ impl Sirm {
         let (from, to, summary, header, rows) = match req.kind {
             CertificateKind::Contribution => contribution_content(self, r, req).await?,
             CertificateKind::Benefit => benefit_content(r, req)?,
+            CertificateKind::WorkInjuryBenefit => claims::claims_content(r, req, "work_injury")?,
+            CertificateKind::MaternityBenefit => claims::claims_content(r, req, "maternity")?,
             CertificateKind::DisclosureRefusal | CertificateKind::ObjectionAnswer => {
                 return Err(no_such_code())
             }
@@ -478,7 +493,12 @@ impl Sirm {
     ) -> Result<Vec<CertificateRow>, AppError> {
         self.capacity(who, channel, subject).await?;
         let mut kinds = Vec::new();
-        for k in [CertificateKind::Contribution, CertificateKind::Benefit] {
+        for k in [
+            CertificateKind::Contribution,
+            CertificateKind::Benefit,
+            CertificateKind::WorkInjuryBenefit,
+            CertificateKind::MaternityBenefit,
+        ] {
             if self
                 .certificate_capacity(who, channel, subject, k)
                 .await

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use sirm_domain::access::Permission;
 
 use super::business::{
-    self, accounts, benefits, contributions, corrections, disclosure, employment, extract,
-    paid_months, payments, recomputations, registration, rule_sets, subsidies, transfer, Business,
-    DraftStream, Validated,
+    self, accounts, benefits, contributions, corrections, disclosure, employment, extract, injury,
+    maternity, paid_months, payments, recomputations, registration, rule_sets, subsidies, transfer,
+    Business, DraftStream, Validated,
 };
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -170,6 +170,20 @@ registry! {
     TransferOut = "transfer.out" => transfer::Out,
     /// Acceptance of a verified package at the new region (接收, Art 10).
     TransferAccept = "transfer.accept" => transfer::Accept,
+    /// 工伤认定: a work injury recognised, with the decision document.
+    InjuryRecognise = "injury.recognise" => injury::Recognise,
+    /// 劳动能力鉴定: the disability grade (1–10) of a recognised injury.
+    InjuryAssess = "injury.assess" => injury::Assess,
+    /// 工伤伤残待遇核定: one-time disability subsidy and monthly allowance.
+    InjuryDisability = "injury.disability" => injury::DisabilityBenefit,
+    /// 因工死亡待遇核定: funeral grant, death subsidy, dependents' pensions.
+    InjuryDeath = "injury.death" => injury::DeathBenefit,
+    /// 生育/流产登记: a birth or miscarriage recorded.
+    MaternityRecord = "maternity.record" => maternity::RecordEvent,
+    /// 生育津贴核定: the maternity allowance.
+    MaternityAllowance = "maternity.allowance" => maternity::Allowance,
+    /// 生育医疗费用登记: medical expenses recorded as paid.
+    MaternityMedical = "maternity.medical" => maternity::Medical,
 }
 
 impl std::str::FromStr for BusinessType {

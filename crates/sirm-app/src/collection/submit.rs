@@ -216,6 +216,8 @@ impl Sirm {
             "a declaration for this employer and month is already in review"
         } else if subject.starts_with("rule_set:") {
             "an import of this rule set is already in review: decide or withdraw it first"
+        } else if subject.starts_with("claim:") {
+            "a claim of this kind for this person is already in review: decide or withdraw it first"
         } else {
             return Ok(());
         };
@@ -232,10 +234,12 @@ impl Sirm {
                     )
             });
         if open {
-            return Err(AppError::conflict_by(
-                RuleId::InReview,
-                format!("{subject}: {what}"),
-            ));
+            let rule = if subject.starts_with("claim:") {
+                RuleId::ClaimOpen
+            } else {
+                RuleId::InReview
+            };
+            return Err(AppError::conflict_by(rule, format!("{subject}: {what}")));
         }
         Ok(())
     }

@@ -5,7 +5,7 @@ use super::generate::{address, date_between, phone, pick, GIVEN, SURNAMES};
 use super::*;
 
 /// A small, valid one-page PDF standing in for a scanned document.
-fn demo_pdf(title: &str) -> Vec<u8> {
+pub(super) fn demo_pdf(title: &str) -> Vec<u8> {
     let text = format!("BT /F1 18 Tf 72 720 Td ({title}) Tj ET");
     let objects = [
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),

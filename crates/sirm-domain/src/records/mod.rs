@@ -288,7 +288,7 @@ pub struct RuleSetImport {
 
 /// A yes/no field as JSON true/false or as a form's text (`true`, `yes`,
 /// `是`, `1`; `false`, `no`, `否`, `0`, empty).
-fn yes_or_no<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+pub(crate) fn yes_or_no<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum YesNo {
@@ -578,6 +578,7 @@ impl PersonChangeDetails {
     }
 }
 
+pub mod claims;
 mod corrections;
 pub mod crosscheck;
 mod disclosure;
@@ -585,6 +586,7 @@ mod extract;
 mod objection;
 mod rights;
 mod transfer;
+pub use claims::*;
 pub use corrections::*;
 pub use crosscheck::{
     CrosscheckAnswered, CrosscheckDiscrepancy, CrosscheckImported, CrosscheckResolved,

@@ -23,6 +23,7 @@ use sqlx::AnyConnection;
 
 use crate::StoreError;
 
+mod claims;
 mod corrections;
 mod crosscheck;
 mod disclosure;
@@ -84,6 +85,7 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
             .or_else(|| disclosure::check(entry))
             .or_else(|| objection::check(entry))
             .or_else(|| crosscheck::check(entry))
+            .or_else(|| claims::check(entry))
             .unwrap_or(Ok(())),
     }
 }
@@ -204,6 +206,9 @@ pub(crate) async fn apply(
         return Ok(());
     }
     if crosscheck::apply(conn, entry).await? {
+        return Ok(());
+    }
+    if claims::apply(conn, entry).await? {
         return Ok(());
     }
     rights::apply(conn, entry).await?;

@@ -20,6 +20,55 @@ pub(crate) struct Table {
 /// the digest (what to hash).
 pub(crate) const TABLES: &[Table] = &[
     Table {
+        name: "injury_claim",
+        columns: &[
+            ("person_id", Col::Text),
+            ("injury_date", Col::Text),
+            ("credit_code", Col::Text),
+            ("decision_no", Col::Text),
+            ("decided_on", Col::Text),
+            ("grade", Col::Int),
+            ("assessed_on", Col::Text),
+            ("status", Col::Text),
+            ("seq", Col::Int),
+            ("last_seq", Col::Int),
+        ],
+        key: "person_id, injury_date",
+    },
+    Table {
+        name: "maternity_claim",
+        columns: &[
+            ("person_id", Col::Text),
+            ("event_date", Col::Text),
+            ("credit_code", Col::Text),
+            ("event", Col::Text),
+            ("difficult_birth", Col::Int),
+            ("babies", Col::Int),
+            ("institution", Col::Text),
+            ("status", Col::Text),
+            ("seq", Col::Int),
+            ("last_seq", Col::Int),
+        ],
+        key: "person_id, event_date",
+    },
+    Table {
+        name: "claim_benefit",
+        columns: &[
+            ("person_id", Col::Text),
+            ("insurance", Col::Text),
+            ("claim_date", Col::Text),
+            ("item", Col::Text),
+            ("amount", Col::Text),
+            ("monthly", Col::Int),
+            ("payer", Col::Text),
+            ("credit_code", Col::Text),
+            ("start_month", Col::Text),
+            ("rule_set", Col::Text),
+            ("seq", Col::Int),
+        ],
+        key: "person_id, insurance, claim_date, item, seq",
+    },
+    Table {
         name: "certificate",
         columns: &[
             ("code", Col::Text),

@@ -16,6 +16,7 @@ pub mod organ;
 pub mod portal;
 pub mod questions;
 pub mod record;
+pub mod record_claims;
 pub mod statistics;
 pub mod transfer;
 pub mod ui;

@@ -358,6 +358,23 @@ pub async fn employer_home(
                 }
             }
         }
+        @if !v.pays.is_empty() {
+            h2 { (t("本单位支付的工伤待遇", "Work-injury benefits the employer pays")) }
+            table id="employer-pays" {
+                tr {
+                    (head_cells(&[("身份号码", "ID"), ("姓名", "Name"), ("受伤日期", "Injury date"),
+                        ("项目", "Item"), ("每月金额（元）", "Monthly (yuan)"), ("起始月份", "From month"),
+                        ("规则集", "Rule set")]))
+                }
+                @for p in &v.pays {
+                    tr {
+                        td { (p.id_number) } td { (p.name) } td { (p.item.claim_date.to_string()) }
+                        td { (super::record_claims::item_zh(&p.item.item)) } td { (p.item.amount) }
+                        td { (p.item.start_month) } td { (p.item.rule_set) }
+                    }
+                }
+            }
+        }
         h2 { (t("职工", "Employees")) }
         table id="employees" {
             tr { (head_cells(&[("身份号码", "ID"), ("姓名", "Name"), ("起", "From"), ("止", "To")])) }

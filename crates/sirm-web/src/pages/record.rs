@@ -75,7 +75,7 @@ pub fn rights(r: &RightsRecord, s: Sections) -> Markup {
         @if s.contributions { (contributions(r)) }
         @if s.contributions { (regions(r)) }
         @if s.account { (account(r)) }
-        @if s.benefit { (benefit(r)) }
+        @if s.benefit { (benefit(r)) (super::record_claims::claims(&r.claims)) }
         (corrections(r, s))
     }
 }

@@ -7,11 +7,14 @@
 
 pub(crate) mod accounts;
 pub(crate) mod benefits;
+pub(crate) mod claims;
 pub(crate) mod contributions;
 pub(crate) mod corrections;
 pub(crate) mod disclosure;
 pub(crate) mod employment;
 pub(crate) mod extract;
+pub(crate) mod injury;
+pub(crate) mod maternity;
 pub(crate) mod paid_months;
 pub(crate) mod payments;
 pub(crate) mod recomputations;

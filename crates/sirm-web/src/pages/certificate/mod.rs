@@ -56,6 +56,8 @@ fn kind_label(kind: &str) -> Markup {
     match kind {
         "contribution" => t("参保缴费证明", "Contribution certificate"),
         "benefit" => t("待遇领取证明", "Benefit certificate"),
+        "work_injury_benefit" => t("工伤保险待遇证明", "Work-injury benefit certificate"),
+        "maternity_benefit" => t("生育保险待遇证明", "Maternity benefit certificate"),
         other => html! { (other) },
     }
 }
@@ -157,6 +159,8 @@ async fn list_page(
                     @let chosen = typed.map(|f| f.kind.as_str());
                     option value="contribution" selected[chosen == Some("contribution")] { "参保缴费证明 Contribution certificate" }
                     option value="benefit" selected[chosen == Some("benefit")] { "待遇领取证明 Benefit certificate" }
+                    option value="work_injury_benefit" selected[chosen == Some("work_injury_benefit")] { "工伤保险待遇证明 Work-injury benefit certificate" }
+                    option value="maternity_benefit" selected[chosen == Some("maternity_benefit")] { "生育保险待遇证明 Maternity benefit certificate" }
                 }
             }
             (FROM.render(typed.and_then(|f| f.from.as_deref())))
@@ -337,6 +341,8 @@ pub fn counter_form_markup(c: &Caller, person_id: &str) -> Markup {
             select name="kind" {
                 option value="contribution" { "参保缴费证明" }
                 option value="benefit" { "待遇领取证明" }
+                option value="work_injury_benefit" { "工伤保险待遇证明" }
+                option value="maternity_benefit" { "生育保险待遇证明" }
             }
             (COUNTER_FROM.empty())
             (COUNTER_TO.empty())

@@ -28,6 +28,13 @@ const EMPLOYER_CODE: F = F::new(
     "Employer's credit code",
     CreditCode,
 );
+const INJURY_DATE: F = F::new("injury_date", "受伤日期", "Injury date", PastDate);
+const EVENT_DATE: F = F::new(
+    "event_date",
+    "生育（流产）日期",
+    "Birth or miscarriage date",
+    PastDate,
+);
 const EFFECTIVE_ON: F = F::new("effective_on", "生效日期", "Effective on", PastDate);
 const MONTH_DUE: F = F::new("month", "费款所属期（年-月）", "Month (YYYY-MM)", Month);
 const CORRECTION_REASON: F = F::new(
@@ -383,6 +390,56 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
         BusinessType::TransferOut | BusinessType::TransferAccept => {
             form![F::new("number", "转移接续编号", "Transfer number", Text)]
         }
+        BusinessType::InjuryRecognise => form![
+            RESIDENT_ID,
+            EMPLOYER_CODE,
+            INJURY_DATE,
+            F::new("decision_no", "工伤认定决定书编号", "Recognition decision no.", Text),
+            F::new("decided_on", "认定日期", "Decided on", PastDate),
+            F::new("description", "受伤经过（简述）", "What happened (briefly)", Text),
+        ],
+        BusinessType::InjuryAssess => form![
+            RESIDENT_ID,
+            INJURY_DATE,
+            F::new("grade", "伤残等级（1–10 级）", "Disability grade (1–10)", Number),
+            F::new("decision_no", "劳动能力鉴定结论书编号", "Assessment decision no.", Text),
+            F::new("assessed_on", "鉴定日期", "Assessed on", PastDate),
+        ],
+        BusinessType::InjuryDisability => form![RESIDENT_ID, INJURY_DATE],
+        BusinessType::InjuryDeath => form![
+            RESIDENT_ID,
+            INJURY_DATE,
+            F::new("died_on", "死亡日期", "Died on", PastDate),
+            F::new(
+                "dependents",
+                "供养亲属（spouse 配偶 / other 其他亲属；孤寡老人或孤儿加 _alone，如 other_alone；空格分隔）",
+                "Dependents (spouse / other, _alone for a lone elderly person or orphan; space-separated)",
+                Words,
+            )
+            .optional(),
+        ],
+        BusinessType::MaternityRecord => form![
+            RESIDENT_ID,
+            EMPLOYER_CODE,
+            F::new(
+                "event",
+                "类别（birth 生育 / miscarriage_under_4_months 不满4个月流产 / miscarriage_4_months_or_more 满4个月流产）",
+                "Event (birth / miscarriage_under_4_months / miscarriage_4_months_or_more)",
+                Text,
+            ),
+            EVENT_DATE,
+            F::new("difficult_birth", "难产", "Difficult birth", YesNo).optional(),
+            F::new("babies", "生育胎儿数（多胞胎填实际数）", "Babies born", Number).optional(),
+            F::new("institution", "医疗机构", "Medical institution", Text),
+        ],
+        BusinessType::MaternityAllowance => form![RESIDENT_ID, EVENT_DATE],
+        BusinessType::MaternityMedical => form![
+            RESIDENT_ID,
+            EVENT_DATE,
+            F::new("amount", "医疗费用金额（元）", "Amount (yuan)", Text),
+            F::new("institution", "医疗机构", "Medical institution", Text),
+            F::new("paid_on", "支付日期", "Paid on", PastDate),
+        ],
     }
 }
 

@@ -1,0 +1,100 @@
+//! What the work-injury and maternity claims share: the enrolment hook,
+//! the subject that keeps one claim of a kind open per person, and the rule
+//! set figures of a year.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sirm_domain::id::PersonKey;
+use sirm_domain::rules::ruleset::Params;
+use sirm_domain::rules::Month;
+use sirm_domain::RuleId;
+
+use crate::{AppError, Sirm};
+
+/// The insurance types a claim is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Insurance {
+    /// 工伤保险.
+    WorkInjury,
+    /// 生育保险.
+    Maternity,
+}
+
+impl Insurance {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Insurance::WorkInjury => "work_injury",
+            Insurance::Maternity => "maternity",
+        }
+    }
+}
+
+/// Is the person insured for `insurance` on `on` (with the employer named,
+/// when one is)? The one hook the insurance relationships per type (参保关系)
+/// replace: today a person is insured for work injury and maternity
+/// through an employment covering the date. Refused by rule
+/// `claim.not-enrolled`, naming `field`.
+pub(crate) async fn ensure_enrolled(
+    sirm: &Sirm,
+    person: &PersonKey,
+    insurance: Insurance,
+    on: NaiveDate,
+    employer: Option<&str>,
+    field: &'static str,
+) -> Result<(), AppError> {
+    let jobs = sirm.store.employments_of(person.as_str()).await?;
+    let covered = jobs.iter().any(|j| {
+        j.start_on <= on
+            && j.end_on.is_none_or(|end| end >= on)
+            && employer.is_none_or(|c| c == j.credit_code)
+    });
+    if covered {
+        return Ok(());
+    }
+    Err(AppError::invalid_by(
+        field,
+        RuleId::ClaimNotEnrolled,
+        format!(
+            "{} is not insured for {} on {on}{} (no employment covering the date)",
+            person.short(),
+            insurance.as_str(),
+            employer.map(|c| format!(" with {c}")).unwrap_or_default()
+        ),
+    ))
+}
+
+/// The application subject of a claim: one of a kind open per person
+/// (`Sirm::refuse_open_duplicate` refuses a second by rule `claim.open`).
+pub(crate) fn claim_subject(code: &str, id: &PersonKey) -> String {
+    format!("claim:{code}:{id}")
+}
+
+/// The rule set version in force for the month computed (today's), and
+/// its parameters for `year` (the year of the injury or event).
+pub(crate) async fn params_for(sirm: &Sirm, year: i32) -> Result<Params, AppError> {
+    let set = sirm
+        .rules_for_month(Month::of_date(crate::clock::today()))
+        .await?;
+    set.year(year)
+        .cloned()
+        .map_err(|e| AppError::invalid("rule_set", e))
+}
+
+/// A regional figure the rule set must hold for the year.
+pub(crate) fn figure(v: Option<Decimal>, key: &str, year: i32) -> Result<Decimal, AppError> {
+    v.ok_or_else(|| {
+        AppError::invalid(
+            "rule_set",
+            format!("the rule set in force has no {key} for {year}"),
+        )
+    })
+}
+
+/// The average of some monthly amounts (unrounded), or `None` for none.
+pub(crate) fn average(values: &[(Month, Decimal)]) -> Option<Decimal> {
+    if values.is_empty() {
+        return None;
+    }
+    let sum: Decimal = values.iter().map(|(_, v)| *v).sum();
+    Some(sum / Decimal::from(values.len()))
+}
