@@ -15,8 +15,8 @@ use crate::rights::QueryLogRow;
 use crate::rows::TableRow;
 use crate::{
     BenefitStatusRow, CertificateRow, ContributionPersonYearRow, ContributionSummaryRow,
-    CrosscheckImportRow, DeclaredRow, DisclosureGrantRow, DisclosureLetterRow, DiscrepancyRow,
-    EmployerStatusRow, InsuredSummaryRow, ObjectionRow, PersonKeyRow,
+    CrosscheckImportRow, DeclaredRow, DeregistrationRow, DisclosureGrantRow, DisclosureLetterRow,
+    DiscrepancyRow, EmployerStatusRow, InsuredSummaryRow, ObjectionRow, PersonKeyRow, RelationRow,
 };
 
 /// A declared column: its name and whether it holds an integer (else text).
@@ -77,5 +77,7 @@ pub fn row_mappings() -> Vec<(&'static str, &'static str, &'static [&'static str
         mapping::<ContributionSummaryRow>(),
         mapping::<ContributionPersonYearRow>(),
         mapping::<InsuredSummaryRow>(),
+        mapping::<RelationRow>(),
+        mapping::<DeregistrationRow>(),
     ]
 }

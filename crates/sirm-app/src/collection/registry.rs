@@ -10,7 +10,7 @@ use sirm_domain::access::Permission;
 
 use super::business::{
     self, accounts, benefits, contributions, corrections, disclosure, employment, extract,
-    paid_months, payments, recomputations, registration, rule_sets, subsidies, Business,
+    paid_months, payments, recomputations, registration, relations, rule_sets, subsidies, Business,
     DraftStream, Validated,
 };
 use crate::identity::Principal;
@@ -164,6 +164,17 @@ registry! {
     AccountRecompute = "account.recompute" => recomputations::AccountRecompute,
     /// A granted benefit computed again from the corrected record (Art 11).
     BenefitRecompute = "benefit.recompute" => recomputations::BenefitRecompute,
+    /// Enrolment in insurance types (险种参保, docs/relations.md).
+    InsuranceEnrol = "insurance.enrol" => relations::Enrol,
+    /// Contributions of insurance types suspended (暂停缴费).
+    InsuranceSuspend = "insurance.suspend" => relations::Suspend,
+    /// Insurance types terminated (终止参保).
+    InsuranceTerminate = "insurance.terminate" => relations::Terminate,
+    /// A person's record de-registered (人员注销: death, emigration,
+    /// transfer out, other).
+    PersonDeregister = "person.deregister" => relations::Deregister,
+    /// Flexible employment registration (灵活就业登记).
+    FlexibleRegister = "flexible.register" => relations::FlexibleRegister,
 }
 
 impl std::str::FromStr for BusinessType {

@@ -99,6 +99,18 @@ pub mod kind {
     pub const CROSSCHECK_DISCREPANCY: &str = "crosscheck.discrepancy";
     /// A discrepancy accepted, dismissed or asked about by the maintenance officer.
     pub const CROSSCHECK_RESOLVED: &str = "crosscheck.resolved";
+    /// A person enrolled in insurance types (参保, `RelationChange`).
+    pub const INSURANCE_ENROLLED: &str = "insurance.enrolled";
+    /// A person's insurance types suspended (暂停参保): no contributions
+    /// assessed after the month of the date.
+    pub const INSURANCE_SUSPENDED: &str = "insurance.suspended";
+    /// A person's insurance types terminated (终止参保).
+    pub const INSURANCE_TERMINATED: &str = "insurance.terminated";
+    /// A person's record de-registered (人员注销): death, emigration,
+    /// transfer out, other.
+    pub const PERSON_DEREGISTERED: &str = "person.deregistered";
+    /// A person registered as flexibly employed (灵活就业登记).
+    pub const FLEXIBLE_REGISTERED: &str = "flexible.registered";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -561,6 +573,7 @@ pub mod crosscheck;
 mod disclosure;
 mod extract;
 mod objection;
+mod relations;
 mod rights;
 pub use corrections::*;
 pub use crosscheck::{
@@ -570,6 +583,7 @@ pub use crosscheck::{
 pub use disclosure::*;
 pub use extract::*;
 pub use objection::*;
+pub use relations::*;
 pub use rights::*;
 
 #[cfg(test)]

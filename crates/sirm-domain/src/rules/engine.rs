@@ -235,6 +235,56 @@ pub struct MonthInputs {
     pub year: i32,
     pub declared_wage: Decimal,
     pub industry_class: u8,
+    /// The insurance types the person is enrolled in for the month (参保险种),
+    /// when not all four: only those are assessed. Absent: all four.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrolled: Option<Enrolled>,
+}
+
+/// The insurance types a person-month is enrolled in (参保关系): a
+/// contribution is assessed only for these (maternity rides on medical).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enrolled {
+    pub pension: bool,
+    pub medical: bool,
+    pub unemployment: bool,
+    pub work_injury: bool,
+}
+
+impl Enrolled {
+    /// Enrolled in all four types (the default of an employment).
+    pub const ALL: Enrolled = Enrolled {
+        pension: true,
+        medical: true,
+        unemployment: true,
+        work_injury: true,
+    };
+
+    pub fn is_all(&self) -> bool {
+        *self == Enrolled::ALL
+    }
+
+    /// Whether the person-month is enrolled in `i`.
+    pub fn has(&self, i: Insurance) -> bool {
+        match i {
+            Insurance::Pension => self.pension,
+            Insurance::Medical => self.medical,
+            Insurance::Unemployment => self.unemployment,
+            Insurance::WorkInjury => self.work_injury,
+        }
+    }
+
+    /// The same without `i`.
+    pub fn without(mut self, i: Insurance) -> Enrolled {
+        match i {
+            Insurance::Pension => self.pension = false,
+            Insurance::Medical => self.medical = false,
+            Insurance::Unemployment => self.unemployment = false,
+            Insurance::WorkInjury => self.work_injury = false,
+        }
+        self
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -284,12 +334,49 @@ pub fn month(
             year,
             declared_wage,
             industry_class,
+            enrolled: None,
         },
         base,
         bound,
         account_credit: amounts.pension_employee,
         amounts,
     })
+}
+
+/// One person-month as [`month`], assessed only for the insurance types
+/// the person is enrolled in: the others are zero, and without pension
+/// nothing is credited to the account. Enrolled in all four, it is
+/// [`month`] exactly (the same entry, byte for byte).
+pub fn month_enrolled(
+    p: &Params,
+    declared_wage: Decimal,
+    industry_class: u8,
+    enrolled: Enrolled,
+) -> Result<MonthResult, RuleError> {
+    let mut r = month(p, declared_wage, industry_class)?;
+    if enrolled.is_all() {
+        return Ok(r);
+    }
+    let a = &mut r.amounts;
+    let zero = Decimal::ZERO;
+    if !enrolled.pension {
+        a.pension_employer = zero;
+        a.pension_employee = zero;
+        r.account_credit = zero;
+    }
+    if !enrolled.medical {
+        a.medical_employer = zero;
+        a.medical_employee = zero;
+    }
+    if !enrolled.unemployment {
+        a.unemployment_employer = zero;
+        a.unemployment_employee = zero;
+    }
+    if !enrolled.work_injury {
+        a.work_injury_employer = zero;
+    }
+    r.inputs.enrolled = Some(enrolled);
+    Ok(r)
 }
 
 // ---------------------------------------------------------------------------

@@ -28,6 +28,7 @@ mod crosscheck;
 mod disclosure;
 mod objection;
 mod registry;
+mod relations;
 mod rights;
 mod state;
 mod summary;
@@ -84,6 +85,7 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
             .or_else(|| disclosure::check(entry))
             .or_else(|| objection::check(entry))
             .or_else(|| crosscheck::check(entry))
+            .or_else(|| relations::check(entry))
             .unwrap_or(Ok(())),
     }
 }
@@ -204,6 +206,9 @@ pub(crate) async fn apply(
         return Ok(());
     }
     if crosscheck::apply(conn, entry).await? {
+        return Ok(());
+    }
+    if relations::apply(conn, entry).await? {
         return Ok(());
     }
     rights::apply(conn, entry).await?;
