@@ -59,6 +59,10 @@ pub struct RightsRecord {
     /// When and by whom the person's identifying data was erased, if it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub erased: Option<Erased>,
+    /// The insurance relationships, one per insurance type (参保关系).
+    pub relations: Vec<crate::relations::RelationView>,
+    /// The de-registration (已注销), if the record is closed.
+    pub deregistered: Option<crate::relations::DeregistrationView>,
 }
 
 /// The erasure of a person's identifying data, from its ledger entry.
@@ -198,6 +202,16 @@ impl Sirm {
             None
         };
         let corrections = self.corrections_of(id).await?;
+        let first_job = r.employments.iter().map(|j| j.start_on).min();
+        let relations = crate::relations::relation_views(
+            &self.store.relations_of(id.as_str()).await?,
+            first_job,
+        );
+        let deregistered = self
+            .store
+            .deregistration_of(id.as_str())
+            .await?
+            .map(|d| crate::relations::deregistration_view(&d));
         r.person.id_number = view.id_text();
         r.person.name = view.name;
         r.person.address = view.address;
@@ -214,6 +228,8 @@ impl Sirm {
             corrections,
             person: r.person,
             erased,
+            relations,
+            deregistered,
         })
     }
 
