@@ -461,6 +461,11 @@ impl Sirm {
         let mut paid = Vec::new();
         let not_active = crate::relations::NotActive::load(self).await?;
         for row in rows {
+            // A flexibly employed person's month (no employer) is computed
+            // by its own rule and not recalculated here (docs/relations.md).
+            if row.credit_code.is_empty() {
+                continue;
+            }
             let (month, wage) = (row.month, row.declared_wage);
             let class = match classes.get(&row.credit_code) {
                 Some(c) => *c,

@@ -407,6 +407,70 @@ async fn relationships_deregistration_and_flexible(engine: Engine) {
     assert_eq!(pension["payer"], "flexible", "{rec}");
     assert_eq!(pension["base"], "8000.00", "{rec}");
     assert_eq!(status_of(&rec, "unemployment"), "not_enrolled", "{rec}");
+    // A month before the start is not flexibly insured; March is computed
+    // and paid: 20 % pension, 8 % to the account, the region's medical rate.
+    let month = |m: &str| json!({"id": e, "month": m, "paid_on": "2026-04-01"});
+    refused(
+        &app,
+        "flexible.declare",
+        month("2026-01"),
+        bad,
+        "insurance.not-enrolled",
+        "month",
+    )
+    .await;
+    approved(&app, "flexible.declare", month("2026-03")).await;
+    refused(
+        &app,
+        "flexible.declare",
+        month("2026-03"),
+        conflict,
+        "declaration.assessed",
+        "",
+    )
+    .await;
+    let e_pk = sirm_app::testkit::pk_of(&app.sirm, &e).unwrap();
+    let row = store.contributions_of(&e_pk).await.unwrap().remove(0);
+    assert_eq!(row.credit_code, "");
+    assert_eq!(row.status.as_str(), "paid");
+    let flex = sirm_domain::rules::engine::flexible_month(
+        set.year(2026).unwrap(),
+        Decimal::new(800000, 2),
+    )
+    .unwrap();
+    assert_eq!(flex.pension.rate, Decimal::new(20, 2));
+    assert_eq!(row.pension_employee, Decimal::new(160000, 2), "0.20 × 8000");
+    assert_eq!(row.account_credit, Decimal::new(64000, 2), "0.08 × 8000");
+    assert_eq!(row.medical_employee, flex.medical);
+    assert_eq!(
+        row.pension_employer + row.unemployment_employee + row.work_injury_employer,
+        Decimal::ZERO
+    );
+    // `sirm calc` gives the same figures: `contribution` with payer
+    // `flexible`, and `flexible-month` (medical included).
+    let book = sirm_domain::rules::builtin::rule_book().unwrap();
+    let today = "2026-12-01".parse().unwrap();
+    let calc = |rule: &str, input: Value| {
+        sirm_domain::rules::calc::calc(&book, rule, &input, today).unwrap()
+    };
+    let out = calc(
+        "contribution",
+        json!({"region": "110105", "year": 2026, "base": "8000.00", "insurance": "pension", "payer": "flexible"}),
+    );
+    assert_eq!(
+        (&out["rate"], &out["amount"], &out["account_credit"]),
+        (&json!("0.20"), &json!("1600.00"), &json!("640.00")),
+        "{out}"
+    );
+    let out = calc(
+        "flexible-month",
+        json!({"region": "110105", "year": 2026, "base": "8000.00"}),
+    );
+    assert_eq!(
+        out["medical"],
+        json!(row.medical_employee.to_string()),
+        "{out}"
+    );
 
     // Rebuilt bit for bit; every projection equals a replay of the ledger.
     let before = store.projection_digest().await.unwrap();

@@ -175,6 +175,8 @@ registry! {
     PersonDeregister = "person.deregister" => relations::Deregister,
     /// Flexible employment registration (灵活就业登记).
     FlexibleRegister = "flexible.register" => relations::FlexibleRegister,
+    /// A flexibly employed person's month, declared and paid (灵活就业人员缴费).
+    FlexibleDeclare = "flexible.declare" => relations::FlexibleDeclare,
 }
 
 impl std::str::FromStr for BusinessType {

@@ -111,6 +111,9 @@ pub mod kind {
     pub const PERSON_DEREGISTERED: &str = "person.deregistered";
     /// A person registered as flexibly employed (灵活就业登记).
     pub const FLEXIBLE_REGISTERED: &str = "flexible.registered";
+    /// A flexibly employed person's month computed and paid (灵活就业缴费):
+    /// a contribution row without employer, paid.
+    pub const FLEXIBLE_ASSESSED: &str = "flexible.assessed";
 }
 
 /// Ledger subject strings: `kind:identifier`.

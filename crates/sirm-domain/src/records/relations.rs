@@ -117,12 +117,25 @@ pub struct FlexibleRegistration {
     pub start_on: NaiveDate,
 }
 
-/// 灵活就业人员缴费申报: one month of a flexibly employed person's
-/// contributions, declared by the person (at the counter or online through
-/// the clerk) and computed by the rules engine from the registered base.
+/// 灵活就业人员缴费: one month of a flexibly employed person's
+/// contributions, declared and paid by the person (at the counter),
+/// computed by the rules engine from the registered base.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlexibleDeclaration {
     pub id: PersonKey,
     pub month: crate::rules::Month,
+    /// The day the person's payment arrived.
+    pub paid_on: NaiveDate,
+}
+
+/// A flexibly employed person's month as approved: computed and paid
+/// (`flexible.assessed`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlexibleAssessed {
+    pub id: PersonKey,
+    pub month: crate::rules::Month,
+    pub paid_on: NaiveDate,
+    pub result: crate::rules::engine::FlexibleMonth,
 }

@@ -28,6 +28,7 @@ pub const RULES: &[&str] = &[
     "pension",
     "contribution-index",
     "month",
+    "flexible-month",
     "unemployment-benefit",
     "maternity-allowance",
     "work-injury-disability",
@@ -253,6 +254,13 @@ pub fn calc(
                 None => to_value(engine::month(p, wage, class)?),
                 Some(v) => to_value(engine::month_enrolled(p, wage, class, enrolled_of(v)?)?),
             }
+        }
+        "flexible-month" => {
+            check_keys(&o, &["base"])?;
+            if year.is_none() {
+                return Err(RuleError::missing("year"));
+            }
+            to_value(engine::flexible_month(p, o.dec("base")?)?)
         }
         other => match calc_benefits::compute(other, &o, p) {
             Some(r) => r?,

@@ -343,6 +343,83 @@ pub fn month(
     })
 }
 
+/// One month of a flexibly employed person (灵活就业): the chosen base
+/// (within the year's floor and ceiling: a base chosen in an earlier year
+/// follows the bounds of this one), the pension contribution paid alone
+/// at the statutory 20 % of which 8 % goes to the personal account
+/// ([`super::benefits::flexible_pension`]), and medical insurance at the
+/// region's whole medical rate (employer + employee rate of the rule set,
+/// maternity merged).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlexibleMonth {
+    pub rule_set: RuleSetRef,
+    pub year: i32,
+    pub chosen_base: Decimal,
+    pub base: Decimal,
+    pub bound: Bound,
+    pub pension: super::benefits::FlexiblePension,
+    pub medical_rate: Decimal,
+    pub medical: Decimal,
+}
+
+impl FlexibleMonth {
+    /// The month as the contribution record keeps every person-month: the
+    /// person's own parts only, the account credit of 8 %.
+    pub fn as_month(&self) -> MonthResult {
+        let zero = Decimal::ZERO;
+        MonthResult {
+            rule_set: self.rule_set,
+            inputs: MonthInputs {
+                year: self.year,
+                declared_wage: self.chosen_base,
+                industry_class: 0,
+                enrolled: Some(Enrolled {
+                    pension: true,
+                    medical: true,
+                    unemployment: false,
+                    work_injury: false,
+                }),
+            },
+            base: self.base,
+            bound: self.bound,
+            amounts: MonthAmounts {
+                pension_employer: zero,
+                pension_employee: self.pension.amount,
+                medical_employer: zero,
+                medical_employee: self.medical,
+                unemployment_employer: zero,
+                unemployment_employee: zero,
+                work_injury_employer: zero,
+            },
+            account_credit: self.pension.account_credit,
+        }
+    }
+}
+
+/// A flexibly employed person's month on the chosen base.
+pub fn flexible_month(p: &Params, chosen_base: Decimal) -> Result<FlexibleMonth, RuleError> {
+    let (Some(year), Some(floor), Some(ceiling)) = (p.year, p.floor, p.ceiling) else {
+        return Err(RuleError::missing(match p.year {
+            Some(y) => format!("years.{y}.avg_wage"),
+            None => "year".to_owned(),
+        }));
+    };
+    nonneg(chosen_base, "base")?;
+    let (base, bound) = clamp(p.rounding.base, floor, ceiling, chosen_base);
+    let medical_rate = p.rates.medical.employer + p.rates.medical.employee;
+    Ok(FlexibleMonth {
+        rule_set: p.rule_set,
+        year,
+        chosen_base,
+        base,
+        bound,
+        pension: super::benefits::flexible_pension(p.rounding.amount, base)?,
+        medical_rate,
+        medical: p.rounding.amount.apply(base * medical_rate),
+    })
+}
+
 /// One person-month as [`month`], assessed only for the insurance types
 /// the person is enrolled in: the others are zero, and without pension
 /// nothing is credited to the account. Enrolled in all four, it is

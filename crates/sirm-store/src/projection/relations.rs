@@ -10,8 +10,8 @@
 //! before are enrolled again, payer `employee`).
 
 use sirm_domain::records::{
-    insurance_str, kind, EmploymentStart, FlexibleRegistration, PersonDeregistration,
-    RelationChange,
+    insurance_str, kind, EmploymentStart, FlexibleAssessed, FlexibleRegistration,
+    PersonDeregistration, RelationChange,
 };
 use sirm_domain::rules::Insurance;
 use sirm_ledger::Entry;
@@ -28,6 +28,7 @@ pub(super) fn check(entry: &Entry) -> Option<Result<(), StoreError>> {
         }
         kind::PERSON_DEREGISTERED => payload::<PersonDeregistration>(entry).map(drop),
         kind::FLEXIBLE_REGISTERED => payload::<FlexibleRegistration>(entry).map(drop),
+        kind::FLEXIBLE_ASSESSED => payload::<FlexibleAssessed>(entry).map(drop),
         _ => return None,
     })
 }
@@ -76,9 +77,17 @@ async fn set(conn: &mut AnyConnection, s: i64, r: Set<'_>) -> Result<(), StoreEr
 }
 
 /// Apply `entry` if its kind is one of this file's; `false` otherwise.
-pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<bool, StoreError> {
+pub(super) async fn apply(
+    conn: &mut AnyConnection,
+    engine: crate::Engine,
+    entry: &Entry,
+) -> Result<bool, StoreError> {
     let s = seq(entry);
     let status = match entry.kind.as_str() {
+        kind::FLEXIBLE_ASSESSED => {
+            flexible_month(conn, engine, entry).await?;
+            return Ok(true);
+        }
         kind::INSURANCE_ENROLLED => "active",
         kind::INSURANCE_SUSPENDED => "suspended",
         kind::INSURANCE_TERMINATED => "terminated",
@@ -191,5 +200,35 @@ pub(super) async fn employment_enrols(
     .bind(p.id.as_str())
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// A flexibly employed person's month: a contribution row without
+/// employer (credit code empty), assessed and at once paid (the person
+/// pays alone, at declaration), with the statistics summaries.
+async fn flexible_month(
+    conn: &mut AnyConnection,
+    engine: crate::Engine,
+    entry: &Entry,
+) -> Result<(), StoreError> {
+    let p: FlexibleAssessed = payload(entry)?;
+    let result = p.result.as_month();
+    let row = super::Assessed {
+        person_id: p.id.as_str(),
+        month: p.month,
+        credit_code: "",
+        result: &result,
+        seq: seq(entry),
+    };
+    super::insert_assessed(conn, engine, std::slice::from_ref(&row)).await?;
+    // Every other flexible row of the month is paid already: paying the
+    // "employer" '' of the month pays this one row.
+    let month = p.month.to_string();
+    super::summary::pay(conn, "", &month, i64::from(p.month.year())).await?;
+    sqlx::query("UPDATE contribution SET status = 'paid' WHERE person_id = $1 AND month = $2")
+        .bind(p.id.as_str())
+        .bind(&month)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }

@@ -259,7 +259,7 @@ fn contributions(r: &RightsRecord) -> Markup {
         .map(|c| {
             vec![
                 text(c.month),
-                text(&c.credit_code),
+                text(if c.credit_code.is_empty() { "灵活就业（个人缴费）" } else { c.credit_code.as_str() }),
                 text(c.base),
                 text(c.pension_employer),
                 text(c.pension_employee),

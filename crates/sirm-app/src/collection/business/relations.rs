@@ -3,7 +3,8 @@
 //! employment registration (灵活就业登记). See `docs/relations.md`.
 
 use sirm_domain::records::{
-    self, insurance_str, kind, FlexibleRegistration, PersonDeregistration, RelationChange,
+    self, insurance_str, kind, FlexibleAssessed, FlexibleDeclaration, FlexibleRegistration,
+    PersonDeregistration, RelationChange,
 };
 use sirm_domain::rules::{Insurance, Month};
 use sirm_domain::RuleId;
@@ -295,6 +296,116 @@ impl Business for FlexibleRegister {
             records::person_subject(&f.id),
             actor,
             f,
+        )?])
+    }
+}
+
+/// 灵活就业人员缴费: one month of a flexibly employed person, declared and
+/// paid by the person; computed from the registered base by the rules
+/// engine (pension 20 %, 8 % to the account; medical at the region's rate).
+pub(crate) struct FlexibleDeclare;
+
+impl FlexibleDeclare {
+    /// The registered base of a person flexibly enrolled in pension for
+    /// the month.
+    async fn base_for(
+        sirm: &Sirm,
+        d: &FlexibleDeclaration,
+    ) -> Result<rust_decimal::Decimal, AppError> {
+        let rows = sirm.store.relations_of(d.id.as_str()).await?;
+        let pension = rows
+            .iter()
+            .find(|r| r.insurance == "pension" && r.payer == "flexible")
+            .filter(|r| {
+                let from = r.enrolled_on.get(..7).and_then(|m| Month::parse(m).ok());
+                from.is_some_and(|from| d.month >= from)
+                    && crate::relations::enrolled_from_rows([*r], d.month).pension
+            })
+            .ok_or_else(|| {
+                AppError::invalid_by(
+                    "month",
+                    RuleId::InsuranceNotEnrolled,
+                    format!(
+                        "{} is not flexibly employed in pension insurance in {}",
+                        d.id.short(),
+                        d.month
+                    ),
+                )
+            })?;
+        pension.base.parse().map_err(|_| {
+            AppError::invalid(
+                "base",
+                format!("stored base {:?} is not an amount", pension.base),
+            )
+        })
+    }
+}
+
+impl Business for FlexibleDeclare {
+    const NAME_ZH: &'static str = "灵活就业人员缴费";
+    type Data = FlexibleDeclaration;
+
+    fn past_dates(d: &Self::Data) -> Vec<(&'static str, chrono::NaiveDate)> {
+        vec![("paid_on", d.paid_on)]
+    }
+
+    async fn check(sirm: &Sirm, who: &Principal, d: &FlexibleDeclaration) -> Result<(), AppError> {
+        person_of_agency(sirm, who, &d.id).await?;
+        super::contributions::month_has_come(d.month)?;
+        if let Some(gone) = sirm.store.deregistration_of(d.id.as_str()).await? {
+            if d.month > Month::of_date(gone.effective_on) {
+                return Err(AppError::conflict_by(
+                    RuleId::PersonDeregistered,
+                    format!(
+                        "{} was de-registered on {}: nothing is declared for {}",
+                        d.id.short(),
+                        gone.effective_on,
+                        d.month
+                    ),
+                ));
+            }
+        }
+        Self::base_for(sirm, d).await?;
+        if sirm
+            .store
+            .contributions_of(d.id.as_str())
+            .await?
+            .iter()
+            .any(|c| c.month == d.month)
+        {
+            return Err(AppError::conflict_by(
+                RuleId::DeclarationAssessed,
+                format!("{} already has contributions for {}", d.id.short(), d.month),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn drafts(
+        sirm: &Sirm,
+        d: &FlexibleDeclaration,
+        actor: &str,
+    ) -> Result<Vec<EntryDraft>, AppError> {
+        let base = Self::base_for(sirm, d).await?;
+        let set = sirm.rules_for_month(d.month).await?;
+        let params = set
+            .year(d.month.year())
+            .map_err(|e| AppError::invalid("month", e))?;
+        let result = sirm_domain::rules::engine::flexible_month(params, base)
+            .map_err(|e| AppError::invalid("base", e))?;
+        let p = FlexibleAssessed {
+            id: d.id.clone(),
+            month: d.month,
+            paid_on: d.paid_on,
+            result,
+        };
+        Ok(vec![draft(
+            &sirm.config,
+            Stream::Business,
+            kind::FLEXIBLE_ASSESSED,
+            records::person_subject(&d.id),
+            actor,
+            &p,
         )?])
     }
 }

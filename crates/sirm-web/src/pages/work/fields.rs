@@ -315,6 +315,11 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
             ),
             F::new("start_on", "参保开始日期", "Start date", PastDate),
         ],
+        BusinessType::FlexibleDeclare => form![
+            RESIDENT_ID,
+            F::new("month", "缴费月份（年-月）", "Month (YYYY-MM)", Month),
+            F::new("paid_on", "缴费到账日期", "Paid on", PastDate),
+        ],
         BusinessType::EmploymentStart => form![
             RESIDENT_ID,
             EMPLOYER_CODE,
