@@ -36,6 +36,7 @@ pub mod progress;
 pub mod query;
 mod reads;
 pub mod registration;
+pub mod relations;
 pub mod rights;
 pub mod rulesets;
 pub mod server;

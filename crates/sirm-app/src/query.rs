@@ -264,6 +264,10 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
     if !items.contains(&Item::Registration) {
         r.person.address.clear();
         r.person.phone.clear();
+        // The insurance relationships and a de-registration are
+        // registration information (Art 2 (1)).
+        r.relations.clear();
+        r.deregistered = None;
     }
     if !items.contains(&Item::Employment) {
         r.employments.clear();
@@ -301,6 +305,9 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
             r.person.address.clear();
             r.person.phone.clear();
         }
+        // Nor the person's other insurance relationships.
+        r.relations.clear();
+        r.deregistered = None;
         r.employments.retain(|j| j.credit_code == code);
         r.contributions.retain(|c| c.credit_code == code);
         r.subsidies.clear();

@@ -82,6 +82,10 @@ pub struct RightsRecord {
     /// When and by whom the person's identifying data was erased, if it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub erased: Option<Erased>,
+    /// The insurance relationships, one per insurance type (参保关系).
+    pub relations: Vec<crate::relations::RelationView>,
+    /// The de-registration (已注销), if the record is closed.
+    pub deregistered: Option<crate::relations::DeregistrationView>,
 }
 
 /// The erasure of a person's identifying data, from its ledger entry.
@@ -260,6 +264,16 @@ impl Sirm {
         let (transferred_in, transferred_out) = self.transfer_state(id).await?;
         let moved: Decimal = transferred_in.iter().map(|t| t.account_transfer).sum();
         let settled = r.account_years.last().map(|y| y.closing_balance);
+        let first_job = r.employments.iter().map(|j| j.start_on).min();
+        let relations = crate::relations::relation_views(
+            &self.store.relations_of(id.as_str()).await?,
+            first_job,
+        );
+        let deregistered = self
+            .store
+            .deregistration_of(id.as_str())
+            .await?
+            .map(|d| crate::relations::deregistration_view(&d));
         r.person.id_number = view.id_text();
         r.person.name = view.name;
         r.person.address = view.address;
@@ -286,6 +300,8 @@ impl Sirm {
             transferred_out,
             person: r.person,
             erased,
+            relations,
+            deregistered,
         })
     }
 

@@ -459,7 +459,13 @@ impl Sirm {
         let mut recomputed = Vec::new();
         let mut lines = Vec::new();
         let mut paid = Vec::new();
+        let not_active = crate::relations::NotActive::load(self).await?;
         for row in rows {
+            // A flexibly employed person's month (no employer) is computed
+            // by its own rule and not recalculated here (docs/relations.md).
+            if row.credit_code.is_empty() {
+                continue;
+            }
             let (month, wage) = (row.month, row.declared_wage);
             let class = match classes.get(&row.credit_code) {
                 Some(c) => *c,
@@ -474,7 +480,8 @@ impl Sirm {
             let params = set
                 .year(month.year())
                 .map_err(|e| AppError::invalid_by("rule_set", RuleId::RuleSetInvalid, e))?;
-            let result = sirm_domain::rules::engine::month(params, wage, class)
+            let enrolled = not_active.of(&row.person_id, month);
+            let result = sirm_domain::rules::engine::month_enrolled(params, wage, class, enrolled)
                 .map_err(|e| AppError::invalid("declared_wage", e))?;
             let new_total = result.amounts.total();
             let old_total = row.employer_total() + row.employee_total();

@@ -181,6 +181,29 @@ rule_ids! {
     InReview = "application.in-review",
     /// An employment overlapping another of the same person and employer.
     EmploymentOverlap = "employment.overlap",
+    /// An employer de-registered (注销): no employment starts from its
+    /// de-registration date, no declaration or payment for a later month.
+    EmployerDeregistered = "employer.deregistered",
+    /// A person de-registered (人员注销): no employment start, declaration,
+    /// enrolment or flexible registration after it; the record stays readable.
+    PersonDeregistered = "person.deregistered",
+    /// An action for an insurance type the person is not enrolled in
+    /// (a suspension, a termination, a flexible declaration).
+    InsuranceNotEnrolled = "insurance.not-enrolled",
+    /// An enrolment in an insurance type the person is enrolled in already.
+    InsuranceEnrolled = "insurance.enrolled",
+    /// A list of insurance types that is empty, names one twice, or names
+    /// a type the business does not take.
+    InsuranceTypes = "insurance.types",
+    /// A de-registration whose reason lacks what it needs (the death date
+    /// for a death, the note for another reason).
+    DeregistrationReason = "deregistration.reason",
+    /// A flexible employment base outside the floor and ceiling of the
+    /// rule set in force.
+    FlexibleBase = "flexible.base",
+    /// A flexible employment registration of a person with an open
+    /// employment (the employer insures them).
+    FlexibleEmployed = "flexible.employed",
     /// A resident ID number that fails GB 11643 (length, region, birth
     /// date, check digit).
     IdResident = "id.resident",

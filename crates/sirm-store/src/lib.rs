@@ -45,6 +45,7 @@ mod query_log;
 mod query_log_seal;
 mod query_pin;
 mod record;
+mod relations;
 mod review;
 mod rights;
 mod rows;
@@ -86,6 +87,7 @@ pub use projection_check::{
 pub use query_log_seal::QueryLogDigest;
 pub use query_pin::QueryPinRow;
 pub use record::PersonRecordRows;
+pub use relations::{DeregistrationRow, RelationRow};
 pub use review::{ApplicationRow, ApplicationStepRow, MaintenanceFilter, MaintenanceRow};
 pub use rights::{EmployeeRow, QueryLogRow, RecordPart, UnpaidRow};
 pub use rule_sets::ComputedSince;

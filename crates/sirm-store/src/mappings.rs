@@ -15,9 +15,9 @@ use crate::rights::QueryLogRow;
 use crate::rows::TableRow;
 use crate::{
     BenefitStatusRow, CertificateRow, ClaimBenefitRow, ContributionPersonYearRow,
-    ContributionSummaryRow, CrosscheckImportRow, DeclaredRow, DisclosureGrantRow,
-    DisclosureLetterRow, DiscrepancyRow, EmployerStatusRow, InjuryClaimRow, InsuredSummaryRow,
-    MaternityClaimRow, ObjectionRow, PersonKeyRow,
+    ContributionSummaryRow, CrosscheckImportRow, DeclaredRow, DeregistrationRow,
+    DisclosureGrantRow, DisclosureLetterRow, DiscrepancyRow, EmployerStatusRow, InjuryClaimRow,
+    InsuredSummaryRow, MaternityClaimRow, ObjectionRow, PersonKeyRow, RelationRow,
 };
 
 /// A declared column: its name and whether it holds an integer (else text).
@@ -81,5 +81,7 @@ pub fn row_mappings() -> Vec<(&'static str, &'static str, &'static [&'static str
         mapping::<InjuryClaimRow>(),
         mapping::<MaternityClaimRow>(),
         mapping::<ClaimBenefitRow>(),
+        mapping::<RelationRow>(),
+        mapping::<DeregistrationRow>(),
     ]
 }

@@ -16,6 +16,7 @@ mod operations;
 mod organs;
 mod privacy;
 mod qa;
+mod relations;
 mod rule_sets;
 mod security;
 mod security_followup;

@@ -55,6 +55,11 @@ struct Roster {
     by_prefix: std::collections::HashMap<u64, usize>,
     seen: Vec<bool>,
     keyer: crate::privacy::Keyer,
+    /// The slots of persons not enrolled in every insurance type for the
+    /// month (few; loaded in one read, docs/relations.md).
+    enrolled: std::collections::HashMap<usize, sirm_domain::rules::Enrolled>,
+    /// The slots of persons de-registered before the month.
+    gone: std::collections::HashSet<usize>,
 }
 
 /// The first 16 hex digits after `pk` of a blind index, as a number.
@@ -82,13 +87,29 @@ impl RowCheck {
                 by_prefix.entry(p).or_insert(slot);
             }
         }
+        let mut roster = Roster {
+            employed,
+            by_prefix,
+            seen,
+            keyer: sirm.vault()?.keyer(),
+            enrolled: std::collections::HashMap::new(),
+            gone: std::collections::HashSet::new(),
+        };
+        let exclusions = crate::relations::Exclusions::load(sirm, month).await?;
+        for (pk, e) in exclusions.persons() {
+            if let Some(slot) = pk.parse().ok().and_then(|k| roster.slot(&k)) {
+                roster.enrolled.insert(slot, *e);
+            }
+        }
+        for d in sirm.store.deregistrations().await? {
+            if month > Month::of_date(d.effective_on) {
+                if let Some(slot) = d.person_id.parse().ok().and_then(|k| roster.slot(&k)) {
+                    roster.gone.insert(slot);
+                }
+            }
+        }
         Ok(RowCheck {
-            roster: Roster {
-                employed,
-                by_prefix,
-                seen,
-                keyer: sirm.vault()?.keyer(),
-            },
+            roster,
             splitter: LineSplitter::new(),
         })
     }
@@ -181,6 +202,12 @@ impl Roster {
                 reason: "id: this person is not employed by this employer in this month".into(),
             });
         };
+        if self.gone.contains(&slot) {
+            return Err(Rejected {
+                rule: RuleId::PersonDeregistered,
+                reason: "id: this person was de-registered before this month".into(),
+            });
+        }
         if std::mem::replace(&mut self.seen[slot], true) {
             return Err(Rejected {
                 rule: RuleId::DeclarationPersonTwice,
@@ -433,31 +460,43 @@ impl Iterator for FileDrafts {
             if let Some(job) = &self.job {
                 job.add_done(1);
             }
-            let made = sirm_domain::rules::engine::month(&self.params, wage, self.class)
-                .map_err(|e| format!("line {line_no}: {e}"))
-                .and_then(|result| {
-                    let p = records::ContributionAssessed {
-                        id: id.clone(),
-                        credit_code: self.credit_code.clone(),
-                        month: self.month,
-                        result,
-                    };
-                    draft(
-                        &self.config,
-                        Stream::Business,
-                        kind::CONTRIBUTION_ASSESSED,
-                        records::person_subject(&id),
-                        "sirm",
-                        &p,
-                    )
-                    .map_err(|e| e.to_string())
-                })
-                .map(|mut d| {
-                    d.application = Some(self.application.clone());
-                    d.actors = self.actors.clone();
-                    d
-                })
-                .map_err(sirm_store::StoreError::Inconsistent);
+            let enrolled = self
+                .check
+                .roster
+                .enrolled
+                .get(&slot)
+                .copied()
+                .unwrap_or(sirm_domain::rules::Enrolled::ALL);
+            let made = sirm_domain::rules::engine::month_enrolled(
+                &self.params,
+                wage,
+                self.class,
+                enrolled,
+            )
+            .map_err(|e| format!("line {line_no}: {e}"))
+            .and_then(|result| {
+                let p = records::ContributionAssessed {
+                    id: id.clone(),
+                    credit_code: self.credit_code.clone(),
+                    month: self.month,
+                    result,
+                };
+                draft(
+                    &self.config,
+                    Stream::Business,
+                    kind::CONTRIBUTION_ASSESSED,
+                    records::person_subject(&id),
+                    "sirm",
+                    &p,
+                )
+                .map_err(|e| e.to_string())
+            })
+            .map(|mut d| {
+                d.application = Some(self.application.clone());
+                d.actors = self.actors.clone();
+                d
+            })
+            .map_err(sirm_store::StoreError::Inconsistent);
             return Some(made);
         }
     }
@@ -484,6 +523,7 @@ impl Sirm {
         self.authorize(who, Permission::RecordCollect).await?;
         super::business::contributions::month_has_come(month)?;
         self.employer_of_agency(credit_code, &who.agency).await?;
+        self.employer_open_in(credit_code, month).await?;
         if self
             .store
             .assessed_count(credit_code.as_str(), &month.to_string())

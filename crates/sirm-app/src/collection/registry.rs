@@ -10,8 +10,8 @@ use sirm_domain::access::Permission;
 
 use super::business::{
     self, accounts, benefits, contributions, corrections, disclosure, employment, extract, injury,
-    maternity, paid_months, payments, recomputations, registration, rule_sets, subsidies, transfer,
-    Business, DraftStream, Validated,
+    maternity, paid_months, payments, recomputations, registration, relations, rule_sets,
+    subsidies, transfer, Business, DraftStream, Validated,
 };
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -184,6 +184,19 @@ registry! {
     MaternityAllowance = "maternity.allowance" => maternity::Allowance,
     /// 生育医疗费用登记: medical expenses recorded as paid.
     MaternityMedical = "maternity.medical" => maternity::Medical,
+    /// Enrolment in insurance types (险种参保, docs/relations.md).
+    InsuranceEnrol = "insurance.enrol" => relations::Enrol,
+    /// Contributions of insurance types suspended (暂停缴费).
+    InsuranceSuspend = "insurance.suspend" => relations::Suspend,
+    /// Insurance types terminated (终止参保).
+    InsuranceTerminate = "insurance.terminate" => relations::Terminate,
+    /// A person's record de-registered (人员注销: death, emigration,
+    /// transfer out, other).
+    PersonDeregister = "person.deregister" => relations::Deregister,
+    /// Flexible employment registration (灵活就业登记).
+    FlexibleRegister = "flexible.register" => relations::FlexibleRegister,
+    /// A flexibly employed person's month, declared and paid (灵活就业人员缴费).
+    FlexibleDeclare = "flexible.declare" => relations::FlexibleDeclare,
 }
 
 impl std::str::FromStr for BusinessType {

@@ -288,6 +288,7 @@ pub(super) fn generate(
     } else {
         (None, codes.iter().next().cloned())
     };
+    relations(cfg, actor, &people, retiree.as_ref(), out)?;
     // External demo accounts, bound to the first person, the retiree and
     // the retiree's former employer.
     let first_employer = agent_employer;
@@ -332,4 +333,69 @@ pub(super) fn generate(
         bench_accounts.push(username);
     }
     Ok(DemoData { bench_accounts })
+}
+
+/// Insurance relationships of the demo (docs/relations.md), on persons
+/// 11–13 of the generation (so a small demo, such as the tests' ten
+/// persons, has none): one flexibly employed, one out of unemployment
+/// insurance, one deceased (已注销). Three entries: generation stays fast.
+fn relations(
+    cfg: &Config,
+    actor: &str,
+    people: &[(ResidentId, NaiveDate)],
+    retiree: Option<&PersonKey>,
+    out: &mut Emit,
+) -> Result<(), AppError> {
+    use sirm_domain::records::{
+        kind, DeregistrationReason, FlexibleRegistration, PersonDeregistration, RelationChange,
+    };
+    let chosen: Vec<(PersonKey, NaiveDate)> = people
+        .iter()
+        .skip(10)
+        .map(|(id, on)| (out.person_key(id), *on))
+        .filter(|(pk, _)| Some(pk) != retiree)
+        .take(3)
+        .collect();
+    let [flexible, no_unemployment, deceased] = chosen.as_slice() else {
+        return Ok(());
+    };
+    let late = NaiveDate::from_ymd_opt(2025, 10, 1).unwrap_or_default();
+    fn business<T: serde::Serialize>(
+        cfg: &Config,
+        actor: &str,
+        kind: &str,
+        pk: &PersonKey,
+        payload: &T,
+    ) -> Result<EntryDraft, AppError> {
+        crate::drafts::draft(
+            cfg,
+            sirm_ledger::Stream::Business,
+            kind,
+            sirm_domain::records::person_subject(pk),
+            actor,
+            payload,
+        )
+    }
+    let f = FlexibleRegistration {
+        id: flexible.0.clone(),
+        base: rust_decimal::Decimal::new(800000, 2),
+        start_on: flexible.1.max(late),
+    };
+    out.push(business(cfg, actor, kind::FLEXIBLE_REGISTERED, &f.id, &f)?)?;
+    let t = RelationChange {
+        id: no_unemployment.0.clone(),
+        insurances: vec![sirm_domain::rules::Insurance::Unemployment],
+        effective_on: no_unemployment.1.max(late),
+        reason: "本人申请终止失业保险".into(),
+    };
+    out.push(business(cfg, actor, kind::INSURANCE_TERMINATED, &t.id, &t)?)?;
+    let on = deceased.1.max(late);
+    let d = PersonDeregistration {
+        id: deceased.0.clone(),
+        reason: DeregistrationReason::Death,
+        effective_on: on,
+        death_date: Some(on),
+        note: String::new(),
+    };
+    out.push(business(cfg, actor, kind::PERSON_DEREGISTERED, &d.id, &d)?)
 }

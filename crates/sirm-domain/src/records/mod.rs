@@ -121,6 +121,21 @@ pub mod kind {
     pub const PEER_ADDED: &str = "peer.added";
     /// A peer agency removed (security stream).
     pub const PEER_REMOVED: &str = "peer.removed";
+    /// A person enrolled in insurance types (参保, `RelationChange`).
+    pub const INSURANCE_ENROLLED: &str = "insurance.enrolled";
+    /// A person's insurance types suspended (暂停参保): no contributions
+    /// assessed after the month of the date.
+    pub const INSURANCE_SUSPENDED: &str = "insurance.suspended";
+    /// A person's insurance types terminated (终止参保).
+    pub const INSURANCE_TERMINATED: &str = "insurance.terminated";
+    /// A person's record de-registered (人员注销): death, emigration,
+    /// transfer out, other.
+    pub const PERSON_DEREGISTERED: &str = "person.deregistered";
+    /// A person registered as flexibly employed (灵活就业登记).
+    pub const FLEXIBLE_REGISTERED: &str = "flexible.registered";
+    /// A flexibly employed person's month computed and paid (灵活就业缴费):
+    /// a contribution row without employer, paid.
+    pub const FLEXIBLE_ASSESSED: &str = "flexible.assessed";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -584,6 +599,7 @@ pub mod crosscheck;
 mod disclosure;
 mod extract;
 mod objection;
+mod relations;
 mod rights;
 mod transfer;
 pub use claims::*;
@@ -595,6 +611,7 @@ pub use crosscheck::{
 pub use disclosure::*;
 pub use extract::*;
 pub use objection::*;
+pub use relations::*;
 pub use rights::*;
 pub use transfer::*;
 

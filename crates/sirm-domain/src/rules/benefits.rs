@@ -370,7 +370,7 @@ pub fn pension_adjustment(
     })
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct FlexiblePension {
     /// 0.20: the whole contribution, paid by the person.
     pub rate: Decimal,

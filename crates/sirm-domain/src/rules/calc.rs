@@ -28,6 +28,7 @@ pub const RULES: &[&str] = &[
     "pension",
     "contribution-index",
     "month",
+    "flexible-month",
     "unemployment-benefit",
     "maternity-allowance",
     "work-injury-disability",
@@ -243,13 +244,23 @@ pub fn calc(
             ))
         }
         "month" => {
-            check_keys(&o, &["declared_wage", "industry_class"])?;
+            check_keys(&o, &["declared_wage", "industry_class", "enrolled"])?;
             if year.is_none() {
                 return Err(RuleError::missing("year"));
             }
             let wage = o.dec("declared_wage")?;
             let class = o.int("industry_class", 1, 32)? as u8;
-            to_value(engine::month(p, wage, class)?)
+            match o.get("enrolled") {
+                None => to_value(engine::month(p, wage, class)?),
+                Some(v) => to_value(engine::month_enrolled(p, wage, class, enrolled_of(v)?)?),
+            }
+        }
+        "flexible-month" => {
+            check_keys(&o, &["base"])?;
+            if year.is_none() {
+                return Err(RuleError::missing("year"));
+            }
+            to_value(engine::flexible_month(p, o.dec("base")?)?)
         }
         other => match calc_benefits::compute(other, &o, p) {
             Some(r) => r?,
@@ -351,4 +362,33 @@ fn credits(o: &Obj<'_>) -> Result<[Decimal; 12], RuleError> {
         out[m - 1] = c.dec("amount")?;
     }
     Ok(out)
+}
+
+/// `enrolled`: the insurance types a person-month is enrolled in, as a
+/// list of `pension`, `medical`, `unemployment`, `work_injury`.
+fn enrolled_of(v: &Value) -> Result<engine::Enrolled, RuleError> {
+    let bad = |why: &str| RuleError::invalid("enrolled", show(v), why);
+    let list = v
+        .as_array()
+        .ok_or_else(|| bad("must be a list of insurance types"))?;
+    let mut e = engine::Enrolled {
+        pension: false,
+        medical: false,
+        unemployment: false,
+        work_injury: false,
+    };
+    for item in list {
+        match item.as_str().and_then(Insurance::parse) {
+            Some(Insurance::Pension) => e.pension = true,
+            Some(Insurance::Medical) => e.medical = true,
+            Some(Insurance::Unemployment) => e.unemployment = true,
+            Some(Insurance::WorkInjury) => e.work_injury = true,
+            None => {
+                return Err(bad(
+                    "must hold pension, medical, unemployment or work_injury",
+                ))
+            }
+        }
+    }
+    Ok(e)
 }

@@ -235,6 +235,56 @@ pub struct MonthInputs {
     pub year: i32,
     pub declared_wage: Decimal,
     pub industry_class: u8,
+    /// The insurance types the person is enrolled in for the month (参保险种),
+    /// when not all four: only those are assessed. Absent: all four.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrolled: Option<Enrolled>,
+}
+
+/// The insurance types a person-month is enrolled in (参保关系): a
+/// contribution is assessed only for these (maternity rides on medical).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Enrolled {
+    pub pension: bool,
+    pub medical: bool,
+    pub unemployment: bool,
+    pub work_injury: bool,
+}
+
+impl Enrolled {
+    /// Enrolled in all four types (the default of an employment).
+    pub const ALL: Enrolled = Enrolled {
+        pension: true,
+        medical: true,
+        unemployment: true,
+        work_injury: true,
+    };
+
+    pub fn is_all(&self) -> bool {
+        *self == Enrolled::ALL
+    }
+
+    /// Whether the person-month is enrolled in `i`.
+    pub fn has(&self, i: Insurance) -> bool {
+        match i {
+            Insurance::Pension => self.pension,
+            Insurance::Medical => self.medical,
+            Insurance::Unemployment => self.unemployment,
+            Insurance::WorkInjury => self.work_injury,
+        }
+    }
+
+    /// The same without `i`.
+    pub fn without(mut self, i: Insurance) -> Enrolled {
+        match i {
+            Insurance::Pension => self.pension = false,
+            Insurance::Medical => self.medical = false,
+            Insurance::Unemployment => self.unemployment = false,
+            Insurance::WorkInjury => self.work_injury = false,
+        }
+        self
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -284,12 +334,126 @@ pub fn month(
             year,
             declared_wage,
             industry_class,
+            enrolled: None,
         },
         base,
         bound,
         account_credit: amounts.pension_employee,
         amounts,
     })
+}
+
+/// One month of a flexibly employed person (灵活就业): the chosen base
+/// (within the year's floor and ceiling: a base chosen in an earlier year
+/// follows the bounds of this one), the pension contribution paid alone
+/// at the statutory 20 % of which 8 % goes to the personal account
+/// ([`super::benefits::flexible_pension`]), and medical insurance at the
+/// region's whole medical rate (employer + employee rate of the rule set,
+/// maternity merged).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlexibleMonth {
+    pub rule_set: RuleSetRef,
+    pub year: i32,
+    pub chosen_base: Decimal,
+    pub base: Decimal,
+    pub bound: Bound,
+    pub pension: super::benefits::FlexiblePension,
+    pub medical_rate: Decimal,
+    pub medical: Decimal,
+}
+
+impl FlexibleMonth {
+    /// The month as the contribution record keeps every person-month: the
+    /// person's own parts only, the account credit of 8 %.
+    pub fn as_month(&self) -> MonthResult {
+        let zero = Decimal::ZERO;
+        MonthResult {
+            rule_set: self.rule_set,
+            inputs: MonthInputs {
+                year: self.year,
+                declared_wage: self.chosen_base,
+                industry_class: 0,
+                enrolled: Some(Enrolled {
+                    pension: true,
+                    medical: true,
+                    unemployment: false,
+                    work_injury: false,
+                }),
+            },
+            base: self.base,
+            bound: self.bound,
+            amounts: MonthAmounts {
+                pension_employer: zero,
+                pension_employee: self.pension.amount,
+                medical_employer: zero,
+                medical_employee: self.medical,
+                unemployment_employer: zero,
+                unemployment_employee: zero,
+                work_injury_employer: zero,
+            },
+            account_credit: self.pension.account_credit,
+        }
+    }
+}
+
+/// A flexibly employed person's month on the chosen base.
+pub fn flexible_month(p: &Params, chosen_base: Decimal) -> Result<FlexibleMonth, RuleError> {
+    let (Some(year), Some(floor), Some(ceiling)) = (p.year, p.floor, p.ceiling) else {
+        return Err(RuleError::missing(match p.year {
+            Some(y) => format!("years.{y}.avg_wage"),
+            None => "year".to_owned(),
+        }));
+    };
+    nonneg(chosen_base, "base")?;
+    let (base, bound) = clamp(p.rounding.base, floor, ceiling, chosen_base);
+    let medical_rate = p.rates.medical.employer + p.rates.medical.employee;
+    Ok(FlexibleMonth {
+        rule_set: p.rule_set,
+        year,
+        chosen_base,
+        base,
+        bound,
+        pension: super::benefits::flexible_pension(p.rounding.amount, base)?,
+        medical_rate,
+        medical: p.rounding.amount.apply(base * medical_rate),
+    })
+}
+
+/// One person-month as [`month`], assessed only for the insurance types
+/// the person is enrolled in: the others are zero, and without pension
+/// nothing is credited to the account. Enrolled in all four, it is
+/// [`month`] exactly (the same entry, byte for byte).
+pub fn month_enrolled(
+    p: &Params,
+    declared_wage: Decimal,
+    industry_class: u8,
+    enrolled: Enrolled,
+) -> Result<MonthResult, RuleError> {
+    let mut r = month(p, declared_wage, industry_class)?;
+    if enrolled.is_all() {
+        return Ok(r);
+    }
+    let a = &mut r.amounts;
+    let zero = Decimal::ZERO;
+    if !enrolled.pension {
+        a.pension_employer = zero;
+        a.pension_employee = zero;
+        r.account_credit = zero;
+    }
+    if !enrolled.medical {
+        a.medical_employer = zero;
+        a.medical_employee = zero;
+    }
+    if !enrolled.unemployment {
+        a.unemployment_employer = zero;
+        a.unemployment_employee = zero;
+    }
+    if !enrolled.work_injury {
+        a.work_injury_employer = zero;
+    }
+    r.inputs.enrolled = Some(enrolled);
+    Ok(r)
 }
 
 // ---------------------------------------------------------------------------

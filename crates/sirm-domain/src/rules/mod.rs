@@ -40,9 +40,9 @@ pub mod ruleset;
 
 pub use engine::{
     account_year, base_in, base_with_avg_wage, contribution, contribution_base, contribution_index,
-    contribution_years, min_contribution_months, month, payout_months, pension, retirement,
-    AccountResult, BaseResult, Bound, ContributionResult, ContributionYears, IndexResult,
-    MonthResult, PensionInputs, PensionResult, RetirementResult,
+    contribution_years, min_contribution_months, month, month_enrolled, payout_months, pension,
+    retirement, AccountResult, BaseResult, Bound, ContributionResult, ContributionYears, Enrolled,
+    IndexResult, MonthResult, PensionInputs, PensionResult, RetirementResult,
 };
 pub use error::RuleError;
 pub use period::Month;

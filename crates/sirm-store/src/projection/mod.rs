@@ -29,6 +29,7 @@ mod crosscheck;
 mod disclosure;
 mod objection;
 mod registry;
+mod relations;
 mod rights;
 mod state;
 mod summary;
@@ -86,6 +87,7 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
             .or_else(|| objection::check(entry))
             .or_else(|| crosscheck::check(entry))
             .or_else(|| claims::check(entry))
+            .or_else(|| relations::check(entry))
             .unwrap_or(Ok(())),
     }
 }
@@ -132,13 +134,48 @@ async fn insert_contributions(
     engine: crate::Engine,
     entries: &[Entry],
 ) -> Result<(), StoreError> {
+    let mut parsed = Vec::with_capacity(entries.len());
+    for e in entries {
+        let p: ContributionAssessed = payload(e)?;
+        parsed.push((p, seq(e)));
+    }
+    let rows: Vec<Assessed<'_>> = parsed
+        .iter()
+        .map(|(p, s)| Assessed {
+            person_id: p.id.as_str(),
+            month: p.month,
+            credit_code: p.credit_code.as_str(),
+            result: &p.result,
+            seq: *s,
+        })
+        .collect();
+    insert_assessed(conn, engine, &rows).await
+}
+
+/// One person-month to insert as `assessed`: an employer's (the
+/// `contribution.assessed` entries) or a flexibly employed person's
+/// (credit code empty, `relations.rs`).
+pub(super) struct Assessed<'a> {
+    pub person_id: &'a str,
+    pub month: sirm_domain::rules::Month,
+    pub credit_code: &'a str,
+    pub result: &'a sirm_domain::rules::engine::MonthResult,
+    pub seq: i64,
+}
+
+/// Person-months in as one multi-row INSERT, with the statistics summaries.
+pub(super) async fn insert_assessed(
+    conn: &mut AnyConnection,
+    engine: crate::Engine,
+    rows: &[Assessed<'_>],
+) -> Result<(), StoreError> {
     const COLS: usize = 15;
     let mut sql = format!(
         "INSERT INTO contribution (person_id, month, credit_code, {}, seq, status) VALUES ",
         write::figure_columns().join(", ")
     );
     let mut n = 1;
-    for i in 0..entries.len() {
+    for i in 0..rows.len() {
         sql.push_str(if i == 0 { "(" } else { ",(" });
         for c in 0..COLS {
             if c > 0 {
@@ -156,24 +193,23 @@ async fn insert_contributions(
         sql.push_str(",'assessed')");
     }
     let mut q = sqlx::query(&sql);
-    let mut counted = Vec::with_capacity(entries.len());
-    let mut flags = Vec::with_capacity(entries.len());
-    for e in entries {
-        let p: ContributionAssessed = payload(e)?;
+    let mut counted = Vec::with_capacity(rows.len());
+    let mut flags = Vec::with_capacity(rows.len());
+    for p in rows {
         q = q
-            .bind(p.id.as_str().to_string())
+            .bind(p.person_id.to_string())
             .bind(p.month.to_string())
-            .bind(p.credit_code.as_str().to_string());
-        for f in write::figures(&p.result) {
+            .bind(p.credit_code.to_string());
+        for f in write::figures(p.result) {
             q = q.bind(f);
         }
-        q = q.bind(seq(e));
-        let amounts = write::amounts(&p.result);
+        q = q.bind(p.seq);
+        let amounts = write::amounts(p.result);
         counted.push(summary::Counted {
-            person_id: p.id.as_str().to_string(),
+            person_id: p.person_id.to_string(),
             month: p.month.to_string(),
             year: i64::from(p.month.year()),
-            credit_code: p.credit_code.as_str().to_string(),
+            credit_code: p.credit_code.to_string(),
             fen: summary::fen_of(&amounts)?,
         });
         flags.push(summary::insured_flags(&amounts));
@@ -209,6 +245,9 @@ pub(crate) async fn apply(
         return Ok(());
     }
     if claims::apply(conn, entry).await? {
+        return Ok(());
+    }
+    if relations::apply(conn, engine, entry).await? {
         return Ok(());
     }
     rights::apply(conn, entry).await?;

@@ -193,6 +193,7 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
                 format!("employed by {}", p.credit_code),
             )
             .await?;
+            super::relations::employment_enrols(conn, entry, &p).await?;
         }
         kind::EMPLOYMENT_ENDED => {
             let p: EmploymentEnd = payload(entry)?;

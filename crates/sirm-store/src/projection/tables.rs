@@ -446,4 +446,31 @@ pub(crate) const TABLES: &[Table] = &[
         ],
         key: "discrepancy_id",
     },
+    Table {
+        name: "insurance_relation",
+        columns: &[
+            ("person_id", Col::Text),
+            ("insurance", Col::Text),
+            ("status", Col::Text),
+            ("payer", Col::Text),
+            ("enrolled_on", Col::Text),
+            ("changed_on", Col::Text),
+            ("reason", Col::Text),
+            ("base", Col::Text),
+            ("last_seq", Col::Int),
+        ],
+        key: "person_id, insurance",
+    },
+    Table {
+        name: "person_deregistration",
+        columns: &[
+            ("person_id", Col::Text),
+            ("reason", Col::Text),
+            ("effective_on", Col::Text),
+            ("death_date", Col::Text),
+            ("note", Col::Text),
+            ("seq", Col::Int),
+        ],
+        key: "person_id",
+    },
 ];

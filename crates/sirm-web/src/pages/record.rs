@@ -70,7 +70,7 @@ pub fn contribution_status_label(month: Month, status: ContributionStatus) -> Ma
 /// The record as HTML sections.
 pub fn rights(r: &RightsRecord, s: Sections) -> Markup {
     html! {
-        @if s.registration { (registration(r)) }
+        @if s.registration { (registration(r)) (relations(r)) }
         @if s.employment { (employment(r)) }
         @if s.contributions { (contributions(r)) }
         @if s.contributions { (regions(r)) }
@@ -214,6 +214,55 @@ fn registration(r: &RightsRecord) -> Markup {
     }
 }
 
+/// 参保关系: each insurance type and where it stands; 已注销 with reason
+/// and date when the record is closed.
+fn relations(r: &RightsRecord) -> Markup {
+    if r.relations.is_empty() && r.deregistered.is_none() {
+        return html! {};
+    }
+    html! {
+        h2 { (t("参保关系", "Insurance relationships")) }
+        @if let Some(d) = &r.deregistered {
+            p id="deregistered" class="notice" {
+                (t("已注销", "De-registered")) " · " (t("原因", "reason")) " " (d.reason_zh)
+                " · " (t("注销日期", "on")) " " (d.effective_on.to_string())
+                @if let Some(death) = d.death_date {
+                    " · " (t("死亡日期", "death date")) " " (death.to_string())
+                }
+                @if !d.note.is_empty() { " · " (d.note) }
+            }
+        }
+        (table(
+            "relations",
+            &[
+                ("险种", "Insurance"),
+                ("状态", "Status"),
+                ("缴费方式", "Paid by"),
+                ("参保日期", "Enrolled on"),
+                ("暂停/终止日期", "Suspended/ended on"),
+                ("缴费基数", "Base"),
+            ],
+            r.relations
+                .iter()
+                .map(|v| {
+                    vec![
+                        text(v.insurance_zh),
+                        text(v.status_zh),
+                        text(match v.payer.as_str() {
+                            "flexible" => "灵活就业（个人缴费）",
+                            "employee" => "单位参保",
+                            _ => "—",
+                        }),
+                        text(v.enrolled_on.map_or_else(|| "—".to_string(), |d| d.to_string())),
+                        text(v.ended_on.map_or_else(|| "—".to_string(), |d| d.to_string())),
+                        text(v.base.map(|b| b.to_string()).unwrap_or_default()),
+                    ]
+                })
+                .collect(),
+        ))
+    }
+}
+
 fn employment(r: &RightsRecord) -> Markup {
     html! {
         h2 { (t("就业记录", "Employment history")) }
@@ -248,7 +297,7 @@ fn contributions(r: &RightsRecord) -> Markup {
         .map(|c| {
             vec![
                 text(c.month),
-                text(&c.credit_code),
+                text(if c.credit_code.is_empty() { "灵活就业（个人缴费）" } else { c.credit_code.as_str() }),
                 text(c.base),
                 text(c.pension_employer),
                 text(c.pension_employee),

@@ -50,6 +50,7 @@ impl Business for DeclareFile {
     async fn check(sirm: &Sirm, who: &Principal, d: &DeclarationFile) -> Result<(), AppError> {
         month_has_come(d.month)?;
         sirm.employer_of_agency(&d.credit_code, &who.agency).await?;
+        sirm.employer_open_in(&d.credit_code, d.month).await?;
         if sirm
             .store
             .assessed_count(d.credit_code.as_str(), &d.month.to_string())
@@ -102,6 +103,7 @@ async fn check_declaration(
 ) -> Result<(), AppError> {
     month_has_come(d.month)?;
     sirm.employer_of_agency(&d.credit_code, &who.agency).await?;
+    sirm.employer_open_in(&d.credit_code, d.month).await?;
     if d.lines.is_empty() {
         return Err(AppError::invalid("lines", "declare at least one employee"));
     }
@@ -145,6 +147,21 @@ async fn check_declaration(
                 ),
             ));
         }
+        if let Some(gone) = sirm.store.deregistration_of(line.id.as_str()).await? {
+            if d.month > Month::of_date(gone.effective_on) {
+                return Err(AppError::invalid_by(
+                    format!("lines[{n}].id"),
+                    RuleId::PersonDeregistered,
+                    format!(
+                        "{} was de-registered on {} ({}): nothing is declared for {}",
+                        line.id.short(),
+                        gone.effective_on,
+                        gone.reason,
+                        d.month
+                    ),
+                ));
+            }
+        }
         if sirm
             .store
             .contributions_of(line.id.as_str())
@@ -165,8 +182,8 @@ async fn check_declaration(
     Ok(())
 }
 
-/// Compute every line with the rules engine (Art 6): base, contributions,
-/// account credit — one `contribution.assessed` entry per person-month.
+/// Compute every line with the rules engine (Art 6): base, contributions
+/// (for the insurance types the person is enrolled in), account credit — one `contribution.assessed` entry per person-month.
 pub(crate) async fn assess(
     sirm: &Sirm,
     d: &ContributionDeclaration,
@@ -177,10 +194,18 @@ pub(crate) async fn assess(
         .year(d.month.year())
         .map_err(|e| AppError::invalid("month", e))?;
     let class = sirm.industry_class(&d.credit_code).await?;
+    // The types each person is enrolled in for the month: one read for
+    // every line (docs/relations.md).
+    let enrolled = crate::relations::Exclusions::load(sirm, d.month).await?;
     let mut out = Vec::with_capacity(d.lines.len());
     for (i, line) in d.lines.iter().enumerate() {
-        let result = sirm_domain::rules::engine::month(params, line.declared_wage, class)
-            .map_err(|e| AppError::invalid(format!("lines[{}].declared_wage", i + 1), e))?;
+        let result = sirm_domain::rules::engine::month_enrolled(
+            params,
+            line.declared_wage,
+            class,
+            enrolled.of(line.id.as_str()),
+        )
+        .map_err(|e| AppError::invalid(format!("lines[{}].declared_wage", i + 1), e))?;
         let p = records::ContributionAssessed {
             id: line.id.clone(),
             credit_code: d.credit_code.clone(),

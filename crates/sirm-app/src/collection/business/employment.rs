@@ -38,6 +38,8 @@ impl Business for EmploymentStarts {
             ));
         }
         super::registration::employer_of_agency(sirm, who, &e.credit_code).await?;
+        sirm.person_not_deregistered("id", &e.id).await?;
+        sirm.employer_open_on(&e.credit_code, e.start_on).await?;
         let start = e.start_on;
         for job in sirm.store.employments_of(e.id.as_str()).await? {
             // Overlap: an open employment, or one that ends on or after this start.

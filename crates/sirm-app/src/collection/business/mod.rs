@@ -19,6 +19,7 @@ pub(crate) mod paid_months;
 pub(crate) mod payments;
 pub(crate) mod recomputations;
 pub(crate) mod registration;
+pub(crate) mod relations;
 pub(crate) mod rule_sets;
 pub(crate) mod subsidies;
 pub(crate) mod transfer;

@@ -165,7 +165,11 @@ async fn adjust(sirm: &Sirm, c: Change<'_>) -> Result<ContributionAdjusted, AppE
         Some(base) => {
             check_base(params, &row, base, c.refund)?;
             let class = sirm.industry_class(&credit_code).await?;
-            Some(engine::month(params, base, class).map_err(|e| AppError::invalid("base", e))?)
+            let enrolled = sirm.enrolled_in(c.id, c.month).await?;
+            Some(
+                engine::month_enrolled(params, base, class, enrolled)
+                    .map_err(|e| AppError::invalid("base", e))?,
+            )
         }
         None => None,
     };

@@ -23,6 +23,7 @@ impl Business for ContributionPayment {
     }
 
     async fn check(sirm: &Sirm, _who: &Principal, p: &ContributionPaid) -> Result<(), AppError> {
+        sirm.employer_open_in(&p.credit_code, p.month).await?;
         let rows = sirm
             .store
             .assessed_amounts(p.credit_code.as_str(), &p.month.to_string())

@@ -280,6 +280,53 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
             F::new("effective_on", "注销日期", "Effective on", PastDate),
             F::new("reason", "注销原因", "Reason", Text),
         ],
+        BusinessType::InsuranceEnrol
+        | BusinessType::InsuranceSuspend
+        | BusinessType::InsuranceTerminate => form![
+            RESIDENT_ID,
+            F::new(
+                "insurances",
+                "险种（pension 养老、medical 医疗（含生育）、unemployment 失业、work_injury 工伤，多项用空格或逗号分隔）",
+                "Insurance types (pension, medical, unemployment, work_injury)",
+                Words,
+            ),
+            EFFECTIVE_ON,
+            F::new("reason", "原因", "Reason", Text),
+        ],
+        BusinessType::PersonDeregister => form![
+            RESIDENT_ID,
+            F::new(
+                "reason",
+                "注销原因（death 死亡、emigration 出国（境）定居、transfer_out 转出、other 其他）",
+                "Reason (death, emigration, transfer_out, other)",
+                Text,
+            ),
+            F::new("effective_on", "注销日期", "Effective on", PastDate),
+            F::new("death_date", "死亡日期（死亡时填写）", "Death date (death only)", PastDate)
+                .optional(),
+            F::new(
+                "note",
+                "说明（其他原因必填；转出时写转入地）",
+                "Note (required for other; for transfer_out where to)",
+                Text,
+            )
+            .optional(),
+        ],
+        BusinessType::FlexibleRegister => form![
+            RESIDENT_ID,
+            F::new(
+                "base",
+                "缴费基数（在当年下限与上限之间，元）",
+                "Base (between the year's floor and ceiling)",
+                Text,
+            ),
+            F::new("start_on", "参保开始日期", "Start date", PastDate),
+        ],
+        BusinessType::FlexibleDeclare => form![
+            RESIDENT_ID,
+            F::new("month", "缴费月份（年-月）", "Month (YYYY-MM)", Month),
+            F::new("paid_on", "缴费到账日期", "Paid on", PastDate),
+        ],
         BusinessType::EmploymentStart => form![
             RESIDENT_ID,
             EMPLOYER_CODE,
