@@ -174,14 +174,28 @@ impl Business for Out {
             figures,
             transferred_on: crate::clock::today(),
         };
-        Ok(vec![draft(
-            &sirm.config,
-            Stream::Business,
-            kind::TRANSFER_OUT,
-            records::person_subject(&t.person),
-            actor,
-            &out,
-        )?])
+        // The old record ends here (Art 10): de-registered with reason
+        // transfer out (人员注销), kept and readable, nothing started,
+        // enrolled or declared after it — in the same append.
+        let deregistered = sirm
+            .deregister_for_transfer(
+                &t.person,
+                out.transferred_on,
+                &format!("转出至 {}（{}）", t.peer, d.number),
+                actor,
+            )
+            .await?;
+        Ok(vec![
+            draft(
+                &sirm.config,
+                Stream::Business,
+                kind::TRANSFER_OUT,
+                records::person_subject(&t.person),
+                actor,
+                &out,
+            )?,
+            deregistered,
+        ])
     }
 }
 
