@@ -32,6 +32,7 @@ mod identity;
 mod identity_rows;
 mod ledger;
 mod ledger_rows;
+mod life;
 mod lookup;
 mod mappings;
 mod objection;
@@ -70,6 +71,10 @@ pub use identity_rows::{
 pub use ledger_rows::{hex_bytes, CheckpointRow, StoredRow};
 #[doc(hidden)]
 pub use mappings::{projection_tables, row_mappings, DeclaredColumn};
+pub use life::{
+    AdjustmentBaseRow, DeathRow, PensionAdjustmentRow, UnemploymentClaimRow,
+    UnemploymentPaymentRow,
+};
 pub use objection::ObjectionRow;
 pub use parts::{
     AccountYearRow, BenefitPaymentRow, BenefitRow, ContributionRow, EmploymentRow, PersonRow,

@@ -77,5 +77,9 @@ pub fn row_mappings() -> Vec<(&'static str, &'static str, &'static [&'static str
         mapping::<ContributionSummaryRow>(),
         mapping::<ContributionPersonYearRow>(),
         mapping::<InsuredSummaryRow>(),
+        mapping::<crate::UnemploymentClaimRow>(),
+        mapping::<crate::UnemploymentPaymentRow>(),
+        mapping::<crate::PensionAdjustmentRow>(),
+        mapping::<crate::DeathRow>(),
     ]
 }

@@ -10,7 +10,8 @@ use sirm_domain::access::Permission;
 
 use super::business::{
     self, accounts, benefits, contributions, corrections, disclosure, employment, extract,
-    paid_months, payments, recomputations, registration, rule_sets, subsidies, Business,
+    paid_months, payments, pension_life, recomputations, registration, rule_sets, subsidies,
+    unemployment, Business,
     DraftStream, Validated,
 };
 use crate::identity::Principal;
@@ -164,6 +165,18 @@ registry! {
     AccountRecompute = "account.recompute" => recomputations::AccountRecompute,
     /// A granted benefit computed again from the corrected record (Art 11).
     BenefitRecompute = "benefit.recompute" => recomputations::BenefitRecompute,
+    /// Unemployment registration and benefit claim (失业登记及失业保险金申领).
+    UnemploymentClaim = "unemployment.claim" => unemployment::Claim,
+    /// An unemployment claim ended (re-employment or another reason).
+    UnemploymentStop = "unemployment.stop" => unemployment::Stop,
+    /// The monthly unemployment benefit payment run of the agency.
+    UnemploymentPaymentRun = "unemployment.payment_run" => unemployment::PaymentRun,
+    /// A suspended benefit paid again (待遇恢复发放).
+    BenefitResume = "benefit.resume" => pension_life::Resume,
+    /// The yearly pension adjustment of the agency, one batch (基本养老金年度调整).
+    BenefitAdjust = "benefit.adjust" => pension_life::Adjust,
+    /// The death of an insured person or pensioner and what it settles.
+    BenefitDeath = "benefit.death" => pension_life::Death,
 }
 
 impl std::str::FromStr for BusinessType {

@@ -14,10 +14,12 @@ pub(crate) mod employment;
 pub(crate) mod extract;
 pub(crate) mod paid_months;
 pub(crate) mod payments;
+pub(crate) mod pension_life;
 pub(crate) mod recomputations;
 pub(crate) mod registration;
 pub(crate) mod rule_sets;
 pub(crate) mod subsidies;
+pub(crate) mod unemployment;
 
 use std::future::Future;
 
