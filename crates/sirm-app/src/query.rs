@@ -281,6 +281,7 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
     if !items.contains(&Item::Benefit) {
         r.benefit = None;
         r.payments.clear();
+        r.life = crate::rights::LifeRecord::default();
     }
     r.corrections.retain(|n| match n.part {
         crate::rights::CorrectedPart::Contributions => items.contains(&Item::Contributions),
