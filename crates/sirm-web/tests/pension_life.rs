@@ -91,11 +91,31 @@ async fn unemployment_and_the_pension_life(engine: Engine) {
     let fen = p2026.rounding.amount;
 
     // ---- Unemployment: the demo citizen loses the job at the end of 2025.
-    let citizen = kit.first_person().await;
-    let cpk = sirm_app::testkit::person_key(&kit.sirm, &citizen.parse().unwrap())
-        .unwrap()
-        .to_string();
-    let job = store.employments_of(&cpk).await.unwrap().pop().unwrap();
+    // (A person employed now, with at least a year paid.)
+    let mut found = None;
+    for id in sirm_app::testkit::person_ids(&kit.sirm, 100).await.unwrap() {
+        let pk = sirm_app::testkit::person_key(&kit.sirm, &id.parse().unwrap())
+            .unwrap()
+            .to_string();
+        let open = store
+            .employments_of(&pk)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|j| j.end_on.is_none());
+        let paid = store
+            .contributions_of(&pk)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|c| c.status.as_str() == "paid")
+            .count();
+        if let (Some(job), true) = (open, paid >= 12) {
+            found = Some((id, pk, job));
+            break;
+        }
+    }
+    let (citizen, cpk, job) = found.expect("an employed demo person");
     let claim = json!({"id": citizen, "registered_on": "2026-01-06", "job_ended_on": "2025-12-31",
                        "involuntary": true, "reason": "劳动合同期满用人单位不再续订"});
     // Still employed: refused, naming the field and rule.
@@ -263,7 +283,7 @@ async fn unemployment_and_the_pension_life(engine: Engine) {
     let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(1);
     for (date, code) in [
         (tomorrow.to_string(), "date.future"),
-        ("2001-01-01".to_string(), "death.before-registration"),
+        ("1990-01-01".to_string(), "death.before-registration"),
     ] {
         let (s, v) = submit(
             &kit,
@@ -331,15 +351,25 @@ async fn unemployment_and_the_pension_life(engine: Engine) {
     );
     // In the person's record (API) and the counter's record page.
     let query = kit.login("query").await;
-    let (s, v) = query.get(&format!("/api/v1/persons/{retiree}/record")).await;
-    if s == StatusCode::OK {
-        assert_eq!(
-            dec(&v["life"]["death"]["funeral_grant"]),
-            expect.funeral_grant,
-            "{v}"
-        );
-        assert_eq!(v["life"]["adjustments"].as_array().unwrap().len(), 1);
-    }
+    let (s, v) = query
+        .post("/api/v1/persons/lookup", json!({"id": retiree}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        dec(&v["life"]["death"]["funeral_grant"]),
+        expect.funeral_grant,
+        "{v}"
+    );
+    assert_eq!(v["life"]["adjustments"].as_array().unwrap().len(), 1);
+    let (s, html) = query
+        .form("/persons", &[("id", citizen.as_str())])
+        .await
+        .text()
+        .await
+        .map(|t| (StatusCode::OK, t))
+        .unwrap();
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("unemployment-claims"), "{html}");
     let check = kit.sirm.verify_projections(None).await.unwrap();
     assert!(check.difference.is_none(), "{:?}", check.difference);
 }
