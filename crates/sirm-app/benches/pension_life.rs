@@ -175,7 +175,12 @@ async fn run(pensioners: usize, claimants: usize, engine: &str) {
     let all = Instant::now();
     let t = Instant::now();
     let id = sirm
-        .submit_application(&clerk, "benefit.adjust", serde_json::json!({"year": 2026}), vec![material.clone()])
+        .submit_application(
+            &clerk,
+            "benefit.adjust",
+            serde_json::json!({"year": 2026}),
+            vec![material.clone()],
+        )
         .await
         .unwrap();
     let submit_s = t.elapsed().as_secs_f64();
@@ -205,14 +210,22 @@ async fn run(pensioners: usize, claimants: usize, engine: &str) {
     let all = Instant::now();
     let t = Instant::now();
     let id = sirm
-        .submit_application(&clerk, "unemployment.payment_run", serde_json::json!({"month": "2026-06"}), vec![material])
+        .submit_application(
+            &clerk,
+            "unemployment.payment_run",
+            serde_json::json!({"month": "2026-06"}),
+            vec![material],
+        )
         .await
         .unwrap();
     let submit_s = t.elapsed().as_secs_f64();
     let (review_s, approve_s) = review(id).await;
     let total_s = all.elapsed().as_secs_f64();
     assert_eq!(
-        store.unemployment_payments_in("110105", "2026-06").await.unwrap() as usize,
+        store
+            .unemployment_payments_in("110105", "2026-06")
+            .await
+            .unwrap() as usize,
         claimants
     );
     println!(

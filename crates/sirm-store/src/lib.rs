@@ -69,12 +69,11 @@ pub use identity_rows::{
     AccountRow, CredentialRow, DelegationRow, RoleRequestRow, SessionAccount, SessionRow,
 };
 pub use ledger_rows::{hex_bytes, CheckpointRow, StoredRow};
+pub use life::{
+    AdjustmentBaseRow, DeathRow, PensionAdjustmentRow, UnemploymentClaimRow, UnemploymentPaymentRow,
+};
 #[doc(hidden)]
 pub use mappings::{projection_tables, row_mappings, DeclaredColumn};
-pub use life::{
-    AdjustmentBaseRow, DeathRow, PensionAdjustmentRow, UnemploymentClaimRow,
-    UnemploymentPaymentRow,
-};
 pub use objection::ObjectionRow;
 pub use parts::{
     AccountYearRow, BenefitPaymentRow, BenefitRow, ContributionRow, EmploymentRow, PersonRow,

@@ -101,7 +101,10 @@ const CLAIM_COLUMNS: &str = "seq, person_id, status, registered_on, start_month,
 
 impl Store {
     /// A person's unemployment claims, oldest first.
-    pub async fn claims_of(&self, person_id: &str) -> Result<Vec<UnemploymentClaimRow>, StoreError> {
+    pub async fn claims_of(
+        &self,
+        person_id: &str,
+    ) -> Result<Vec<UnemploymentClaimRow>, StoreError> {
         self.rows(
             sqlx::query(&format!(
                 "SELECT {CLAIM_COLUMNS} FROM unemployment_claim WHERE person_id = $1 ORDER BY seq"

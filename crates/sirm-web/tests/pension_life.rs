@@ -122,7 +122,11 @@ async fn unemployment_and_the_pension_life(engine: Engine) {
     let (s, v) = submit(&kit, "unemployment.claim", claim.clone()).await;
     assert_eq!(
         (s, rule(&v), v["error"]["field"].as_str()),
-        (StatusCode::BAD_REQUEST, "unemployment.ineligible", Some("job_ended_on")),
+        (
+            StatusCode::BAD_REQUEST,
+            "unemployment.ineligible",
+            Some("job_ended_on")
+        ),
         "{v}"
     );
     through(
@@ -165,7 +169,12 @@ async fn unemployment_and_the_pension_life(engine: Engine) {
     assert_eq!((s, rule(&v)), (StatusCode::CONFLICT, "claim.open"), "{v}");
     assert_eq!(kit.ledger_size().await, size);
     // The monthly run pays the claim's amount.
-    through(&kit, "unemployment.payment_run", json!({"month": "2026-02"})).await;
+    through(
+        &kit,
+        "unemployment.payment_run",
+        json!({"month": "2026-02"}),
+    )
+    .await;
     let paid = store.unemployment_payments_of(&cpk).await.unwrap();
     assert_eq!(paid.len(), 1);
     assert_eq!(paid[0].amount, expect.monthly_amount);
@@ -179,8 +188,17 @@ async fn unemployment_and_the_pension_life(engine: Engine) {
     let c = store.claims_of(&cpk).await.unwrap().remove(0);
     assert_eq!((c.status.as_str(), c.paid_months), ("ended", 1));
     assert_eq!(c.unused_months, i64::from(expect.duration_months) - 1);
-    let (s, v) = submit(&kit, "unemployment.payment_run", json!({"month": "2026-04"})).await;
-    assert_eq!((s, rule(&v)), (StatusCode::NOT_FOUND, "not-found.claim"), "{v}");
+    let (s, v) = submit(
+        &kit,
+        "unemployment.payment_run",
+        json!({"month": "2026-04"}),
+    )
+    .await;
+    assert_eq!(
+        (s, rule(&v)),
+        (StatusCode::NOT_FOUND, "not-found.claim"),
+        "{v}"
+    );
 
     // ---- The yearly adjustment for 2026: preview, approval, once only.
     let rpk = store
@@ -272,7 +290,13 @@ async fn unemployment_and_the_pension_life(engine: Engine) {
     )
     .await;
     assert_eq!(
-        store.benefit_row(&rpk).await.unwrap().unwrap().status.as_str(),
+        store
+            .benefit_row(&rpk)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+            .as_str(),
         "granted"
     );
     through(&kit, "benefit.payment_run", json!({"month": "2026-05"})).await;
@@ -337,7 +361,12 @@ async fn unemployment_and_the_pension_life(engine: Engine) {
     .await;
     let d = store.death_of(&rpk).await.unwrap().unwrap();
     assert_eq!(
-        (d.recovered, d.funeral_grant, d.survivor_compensation, d.account_to_heirs),
+        (
+            d.recovered,
+            d.funeral_grant,
+            d.survivor_compensation,
+            d.account_to_heirs
+        ),
         (
             expect.recovered,
             expect.funeral_grant,
@@ -346,7 +375,13 @@ async fn unemployment_and_the_pension_life(engine: Engine) {
         )
     );
     assert_eq!(
-        store.benefit_row(&rpk).await.unwrap().unwrap().status.as_str(),
+        store
+            .benefit_row(&rpk)
+            .await
+            .unwrap()
+            .unwrap()
+            .status
+            .as_str(),
         "terminated"
     );
     // In the person's record (API) and the counter's record page.

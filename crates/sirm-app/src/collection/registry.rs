@@ -11,8 +11,7 @@ use sirm_domain::access::Permission;
 use super::business::{
     self, accounts, benefits, contributions, corrections, disclosure, employment, extract,
     paid_months, payments, pension_life, recomputations, registration, rule_sets, subsidies,
-    unemployment, Business,
-    DraftStream, Validated,
+    unemployment, Business, DraftStream, Validated,
 };
 use crate::identity::Principal;
 use crate::{AppError, Sirm};

@@ -60,7 +60,10 @@ pub struct DeathInputs {
     pub monthly_account_pension: Decimal,
 }
 
-pub fn death_settlement(amount: RoundingRule, i: &DeathInputs) -> Result<DeathSettlement, RuleError> {
+pub fn death_settlement(
+    amount: RoundingRule,
+    i: &DeathInputs,
+) -> Result<DeathSettlement, RuleError> {
     nonneg(i.funeral_grant, "funeral_grant")?;
     nonneg(i.survivor_base, "survivor_base")?;
     nonneg(i.recovered, "recovered")?;

@@ -173,7 +173,11 @@ async fn payment_drafts(
     // ledger, unless a resumption (待遇恢复发放) came after it.
     let mut ended: BTreeMap<String, i64> = BTreeMap::new();
     for k in [kind::BENEFIT_STATUS, kind::BENEFIT_DEATH] {
-        for r in sirm.store.entries_of_kind(Stream::Business.as_str(), k).await? {
+        for r in sirm
+            .store
+            .entries_of_kind(Stream::Business.as_str(), k)
+            .await?
+        {
             let last = ended.entry(r.subject.clone()).or_insert(r.seq);
             *last = (*last).max(r.seq);
         }
@@ -256,13 +260,10 @@ async fn payment_drafts(
         // The yearly adjustments of this grant, each checked against the
         // ledger and chained from the grant's total.
         let amount = match adjusted.remove(&b.person_id) {
-            Some(chain) => super::pension_life::adjusted_pension(
-                profile,
-                entry.seq,
-                pension.total,
-                chain,
-            )
-            .map_err(refuse)?,
+            Some(chain) => {
+                super::pension_life::adjusted_pension(profile, entry.seq, pension.total, chain)
+                    .map_err(refuse)?
+            }
             None => pension.total,
         };
         let p = records::BenefitPaid {

@@ -56,10 +56,7 @@ impl Business for Resume {
         let subject = records::person_subject(&r.id);
         let grant = sirm
             .store
-            .subject_entries_of_kinds(
-                &subject,
-                &[kind::BENEFIT_GRANTED, kind::BENEFIT_RECOMPUTED],
-            )
+            .subject_entries_of_kinds(&subject, &[kind::BENEFIT_GRANTED, kind::BENEFIT_RECOMPUTED])
             .await?
             .into_iter()
             .map(|e| e.seq)
@@ -114,7 +111,11 @@ impl Business for Adjust {
     }
 
     /// Streamed at approval (see [`Business::on_approval`]).
-    async fn drafts(_: &Sirm, _: &PensionAdjustmentRun, _: &str) -> Result<Vec<EntryDraft>, AppError> {
+    async fn drafts(
+        _: &Sirm,
+        _: &PensionAdjustmentRun,
+        _: &str,
+    ) -> Result<Vec<EntryDraft>, AppError> {
         Ok(vec![])
     }
 
@@ -140,8 +141,15 @@ impl Business for Adjust {
         let application = application.to_string();
         Ok(Some(Box::new(lines.into_iter().map(move |a| {
             let subject = records::person_subject(&a.id);
-            let mut d = draft(&config, Stream::Business, kind::BENEFIT_ADJUSTED, subject, "sirm", &a)
-                .map_err(|e| sirm_store::StoreError::Inconsistent(e.to_string()))?;
+            let mut d = draft(
+                &config,
+                Stream::Business,
+                kind::BENEFIT_ADJUSTED,
+                subject,
+                "sirm",
+                &a,
+            )
+            .map_err(|e| sirm_store::StoreError::Inconsistent(e.to_string()))?;
             d.application = Some(application.clone());
             d.actors = actors.clone();
             Ok(d)
@@ -153,7 +161,13 @@ impl Business for Adjust {
 async fn adjustment_of_year(
     sirm: &Sirm,
     year: i32,
-) -> Result<(sirm_domain::rules::Params, sirm_domain::rules::ruleset::PensionAdjustment), AppError> {
+) -> Result<
+    (
+        sirm_domain::rules::Params,
+        sirm_domain::rules::ruleset::PensionAdjustment,
+    ),
+    AppError,
+> {
     let set = sirm.rules_for_year(year).await?;
     let params = set
         .year(year)
@@ -253,7 +267,11 @@ impl Business for Death {
         Ok(())
     }
 
-    async fn drafts(sirm: &Sirm, d: &DeathReport, actor: &str) -> Result<Vec<EntryDraft>, AppError> {
+    async fn drafts(
+        sirm: &Sirm,
+        d: &DeathReport,
+        actor: &str,
+    ) -> Result<Vec<EntryDraft>, AppError> {
         let recorded = compute_death(sirm, d).await?;
         Ok(vec![draft(
             &sirm.config,
@@ -340,7 +358,11 @@ pub(crate) async fn compute_death(sirm: &Sirm, d: &DeathReport) -> Result<DeathR
             recovered_months: over.months,
             recovered: over.total,
             account_balance: balance,
-            months_paid_due: if benefit.is_some() { pension_months_due } else { 0 },
+            months_paid_due: if benefit.is_some() {
+                pension_months_due
+            } else {
+                0
+            },
             monthly_account_pension: monthly_account,
         },
     )
@@ -412,7 +434,10 @@ impl Sirm {
 }
 
 /// An adjustment row with its ledger entry (if the entry exists).
-pub(crate) type AdjustmentWithEntry = (sirm_store::PensionAdjustmentRow, Option<sirm_store::StoredRow>);
+pub(crate) type AdjustmentWithEntry = (
+    sirm_store::PensionAdjustmentRow,
+    Option<sirm_store::StoredRow>,
+);
 
 /// The yearly adjustments in force for `month` of each pensioner of
 /// `agency` (years up to the month's), with their ledger entries, by
@@ -421,10 +446,7 @@ pub(crate) async fn adjustments_in_force(
     sirm: &Sirm,
     agency: &str,
     month: Month,
-) -> Result<
-    std::collections::HashMap<String, Vec<AdjustmentWithEntry>>,
-    AppError,
-> {
+) -> Result<std::collections::HashMap<String, Vec<AdjustmentWithEntry>>, AppError> {
     let rows = sirm.store.adjustments_upto(agency, month.year()).await?;
     let seqs: Vec<u64> = rows
         .iter()
@@ -475,8 +497,15 @@ pub(crate) fn adjusted_pension(
         let a: PensionAdjusted = (entry.kind == kind::BENEFIT_ADJUSTED)
             .then(|| serde_json::from_str(&entry.payload).ok())
             .flatten()
-            .filter(|a: &PensionAdjusted| a.granted_seq == granted_seq && i64::from(a.year) == row.year)
-            .ok_or_else(|| format!("entry {} is not this grant's benefit.adjusted for {}", row.seq, row.year))?;
+            .filter(|a: &PensionAdjusted| {
+                a.granted_seq == granted_seq && i64::from(a.year) == row.year
+            })
+            .ok_or_else(|| {
+                format!(
+                    "entry {} is not this grant's benefit.adjusted for {}",
+                    row.seq, row.year
+                )
+            })?;
         if a.pension_before != pension {
             return Err(format!(
                 "the {} adjustment starts from {}, but the pension was {pension}",

@@ -40,7 +40,10 @@ impl Business for Claim {
             return Err(AppError::invalid_by(
                 "registered_on",
                 RuleId::DateOrder,
-                format!("{} is before the job ended ({})", c.registered_on, c.job_ended_on),
+                format!(
+                    "{} is before the job ended ({})",
+                    c.registered_on, c.job_ended_on
+                ),
             ));
         }
         if c.job_ended_on < person.registered_on {
@@ -179,7 +182,11 @@ pub(crate) async fn compute_claim(
                 ),
             )
         };
-        return Err(AppError::invalid_by(field, RuleId::UnemploymentIneligible, why));
+        return Err(AppError::invalid_by(
+            field,
+            RuleId::UnemploymentIneligible,
+            why,
+        ));
     }
     let duration = i32::try_from(benefit.duration_months).unwrap_or(24);
     Ok(UnemploymentGranted {
@@ -218,13 +225,20 @@ impl Business for Stop {
             return Err(AppError::invalid_by(
                 "ended_on",
                 RuleId::DateOrder,
-                format!("is before the claim's registration ({})", open.registered_on),
+                format!(
+                    "is before the claim's registration ({})",
+                    open.registered_on
+                ),
             ));
         }
         Ok(())
     }
 
-    async fn drafts(sirm: &Sirm, s: &UnemploymentStop, actor: &str) -> Result<Vec<EntryDraft>, AppError> {
+    async fn drafts(
+        sirm: &Sirm,
+        s: &UnemploymentStop,
+        actor: &str,
+    ) -> Result<Vec<EntryDraft>, AppError> {
         let ended = end_of_claim(sirm, &s.id, s.ended_on, &s.reason).await?;
         ended
             .map(|e| {
@@ -279,7 +293,11 @@ impl Business for PaymentRun {
     const NAME_ZH: &'static str = "失业保险金月度发放";
     type Data = UnemploymentPaymentRun;
 
-    async fn check(sirm: &Sirm, who: &Principal, r: &UnemploymentPaymentRun) -> Result<(), AppError> {
+    async fn check(
+        sirm: &Sirm,
+        who: &Principal,
+        r: &UnemploymentPaymentRun,
+    ) -> Result<(), AppError> {
         let this_month = Month::of_date(crate::clock::today());
         if r.month > this_month {
             return Err(AppError::invalid_by(
@@ -289,13 +307,23 @@ impl Business for PaymentRun {
             ));
         }
         let month = r.month.to_string();
-        if sirm.store.unemployment_payments_in(&who.agency, &month).await? > 0 {
+        if sirm
+            .store
+            .unemployment_payments_in(&who.agency, &month)
+            .await?
+            > 0
+        {
             return Err(AppError::conflict_by(
                 RuleId::AlreadyDone,
                 format!("unemployment benefits for {} are already paid", r.month),
             ));
         }
-        if sirm.store.payable_claims(&who.agency, &month).await?.is_empty() {
+        if sirm
+            .store
+            .payable_claims(&who.agency, &month)
+            .await?
+            .is_empty()
+        {
             return Err(AppError::not_found(
                 RuleId::NotFoundClaim,
                 format!("an unemployment claim payable for {}", r.month),
@@ -305,7 +333,11 @@ impl Business for PaymentRun {
     }
 
     /// Streamed at approval (see [`Business::on_approval`]).
-    async fn drafts(_: &Sirm, _: &UnemploymentPaymentRun, _: &str) -> Result<Vec<EntryDraft>, AppError> {
+    async fn drafts(
+        _: &Sirm,
+        _: &UnemploymentPaymentRun,
+        _: &str,
+    ) -> Result<Vec<EntryDraft>, AppError> {
         Ok(vec![])
     }
 
@@ -338,7 +370,10 @@ pub(crate) async fn payment_drafts(
     actors: Vec<String>,
 ) -> Result<Vec<EntryDraft>, AppError> {
     use std::collections::HashMap;
-    let rows = sirm.store.payable_claims(agency, &month.to_string()).await?;
+    let rows = sirm
+        .store
+        .payable_claims(agency, &month.to_string())
+        .await?;
     let profile = sirm_ledger::CryptoProfile::from_name(&sirm.config.profile)?;
     let seqs: Vec<u64> = rows
         .iter()
@@ -372,7 +407,9 @@ pub(crate) async fn payment_drafts(
             .decode()
             .map_err(|e| refuse(format!("the entry is unreadable: {e}")))?;
         if entry.leaf_hash(profile).as_slice() != leaf.as_slice() {
-            return Err(refuse("the entry does not match its recorded leaf hash".into()));
+            return Err(refuse(
+                "the entry does not match its recorded leaf hash".into(),
+            ));
         }
         let subject = records::person_subject(&id);
         let granted: UnemploymentGranted = (entry.subject == subject
