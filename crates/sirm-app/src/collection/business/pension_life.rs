@@ -339,8 +339,7 @@ pub(crate) async fn compute_death(sirm: &Sirm, d: &DeathReport) -> Result<DeathR
                 .adjustments_of(pid)
                 .await?
                 .into_iter()
-                .filter(|a| a.granted_seq == b.seq && a.year <= i64::from(month.year()))
-                .next_back()
+                .rfind(|a| a.granted_seq == b.seq && a.year <= i64::from(month.year()))
                 .map(|a| a.new_pension);
             (last.unwrap_or(b.total), b.account)
         }
