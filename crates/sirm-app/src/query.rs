@@ -288,6 +288,7 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
         r.payments.clear();
         // Work-injury and maternity claims are benefit items (待遇).
         r.claims = sirm_store::ClaimRows::default();
+        r.life = crate::rights::LifeRecord::default();
     }
     r.corrections.retain(|n| match n.part {
         crate::rights::CorrectedPart::Contributions => items.contains(&Item::Contributions),

@@ -79,6 +79,8 @@ pub struct RightsRecord {
     pub transferred_in: Vec<TransferredIn>,
     /// Transferred out of this region: the record is kept as it was (Art 10).
     pub transferred_out: bool,
+    /// Unemployment claims and payments, yearly adjustments, death.
+    pub life: LifeRecord,
     /// When and by whom the person's identifying data was erased, if it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub erased: Option<Erased>,
@@ -86,6 +88,30 @@ pub struct RightsRecord {
     pub relations: Vec<crate::relations::RelationView>,
     /// The de-registration (已注销), if the record is closed.
     pub deregistered: Option<crate::relations::DeregistrationView>,
+}
+
+/// Unemployment insurance and the pension's life after the grant:
+/// 失业保险金 claims and payments, yearly adjustments (养老金调整), and a
+/// death with what it settled.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LifeRecord {
+    pub unemployment_claims: Vec<sirm_store::UnemploymentClaimRow>,
+    pub unemployment_payments: Vec<sirm_store::UnemploymentPaymentRow>,
+    pub adjustments: Vec<sirm_store::PensionAdjustmentRow>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub death: Option<sirm_store::DeathRow>,
+}
+
+impl LifeRecord {
+    /// The monthly pension in force: the last adjustment's new pension of
+    /// the grant in force, else the grant's total.
+    pub fn pension_in_force(&self, benefit: &BenefitRow) -> Decimal {
+        self.adjustments
+            .iter()
+            .rfind(|a| a.granted_seq == benefit.seq)
+            .map(|a| a.new_pension)
+            .unwrap_or(benefit.total)
+    }
 }
 
 /// The erasure of a person's identifying data, from its ledger entry.
@@ -274,6 +300,13 @@ impl Sirm {
             .deregistration_of(id.as_str())
             .await?
             .map(|d| crate::relations::deregistration_view(&d));
+        let pid = id.as_str();
+        let life = LifeRecord {
+            unemployment_claims: self.store.unemployment_claims_of(pid).await?,
+            unemployment_payments: self.store.unemployment_payments_of(pid).await?,
+            adjustments: self.store.adjustments_of(pid).await?,
+            death: self.store.death_of(pid).await?,
+        };
         r.person.id_number = view.id_text();
         r.person.name = view.name;
         r.person.address = view.address;
@@ -298,6 +331,7 @@ impl Sirm {
             corrections,
             transferred_in,
             transferred_out,
+            life,
             person: r.person,
             erased,
             relations,

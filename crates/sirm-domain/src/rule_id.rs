@@ -394,6 +394,23 @@ rule_ids! {
     TransferredOut = "transfer.transferred-out",
     /// No such transfer, or none the caller may see.
     NotFoundTransfer = "not-found.transfer",
+    // Unemployment insurance and the pension's whole life (失业保险, 养老金
+    // 恢复发放 / 年度调整 / 死亡待遇).
+    /// Not eligible for unemployment benefit (失业保险条例 Art 14): fewer
+    /// than 12 months contributed since the last claim, or the job not
+    /// lost involuntarily.
+    UnemploymentIneligible = "unemployment.ineligible",
+    /// A second open claim of the same kind (an open unemployment claim).
+    /// No open unemployment claim of the person.
+    NotFoundClaim = "not-found.claim",
+    /// A resumption of a benefit that is not suspended.
+    BenefitNotSuspended = "benefit.not-suspended",
+    /// A yearly pension adjustment for a year already adjusted (or in review).
+    AdjustmentYearDone = "adjustment.year-done",
+    /// A death date before the person's registration.
+    DeathBeforeRegistration = "death.before-registration",
+    /// A death recorded already.
+    DeathRecorded = "death.recorded",
 }
 
 /// A string that is no known rule id.

@@ -33,6 +33,7 @@ mod identity;
 mod identity_rows;
 mod ledger;
 mod ledger_rows;
+mod life;
 mod lookup;
 mod mappings;
 mod objection;
@@ -71,6 +72,9 @@ pub use identity_rows::{
     AccountRow, CredentialRow, DelegationRow, RoleRequestRow, SessionAccount, SessionRow,
 };
 pub use ledger_rows::{hex_bytes, CheckpointRow, StoredRow};
+pub use life::{
+    AdjustmentBaseRow, DeathRow, PensionAdjustmentRow, UnemploymentClaimRow, UnemploymentPaymentRow,
+};
 #[doc(hidden)]
 pub use mappings::{projection_tables, row_mappings, DeclaredColumn};
 pub use objection::ObjectionRow;

@@ -83,5 +83,9 @@ pub fn row_mappings() -> Vec<(&'static str, &'static str, &'static [&'static str
         mapping::<ClaimBenefitRow>(),
         mapping::<RelationRow>(),
         mapping::<DeregistrationRow>(),
+        mapping::<crate::UnemploymentClaimRow>(),
+        mapping::<crate::UnemploymentPaymentRow>(),
+        mapping::<crate::PensionAdjustmentRow>(),
+        mapping::<crate::DeathRow>(),
     ]
 }

@@ -33,6 +33,14 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     // Questions from cross-checking: asked of an employer or of a person.
     const ASKED: &[P] = &[P::OwnRecordRead, P::EmployerRecordRead];
     const DECIDING: &[P] = &[P::RecordReview, P::RecordRecheck, P::RecordApprove];
+    // Who sees the yearly adjustment's lines: the clerk who files it and
+    // the reviewers who decide it.
+    const ADJUSTMENT_READERS: &[P] = &[
+        P::RecordCollect,
+        P::RecordReview,
+        P::RecordRecheck,
+        P::RecordApprove,
+    ];
     // Who may file an objection (Art 16), and who may read one (each
     // objection is checked again against the caller in the use case).
     const OBJECTORS: &[P] = &[
@@ -799,6 +807,25 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 Api,
             ),
             get(api::collection::maintenance_log),
+        ),
+        // The yearly pension adjustment as the batch would write it.
+        (
+            spec(
+                g.clone(),
+                "/api/v1/pension-adjustments",
+                AnyPerm(ADJUSTMENT_READERS),
+                Api,
+            ),
+            get(api::life::preview),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/api/v1/pension-adjustments.csv",
+                AnyPerm(ADJUSTMENT_READERS),
+                Api,
+            ),
+            get(api::life::preview_csv),
         ),
         // Queries.
         (

@@ -14,6 +14,7 @@ mod mlps;
 mod objections;
 mod operations;
 mod organs;
+mod pension_life;
 mod privacy;
 mod qa;
 mod relations;

@@ -215,7 +215,10 @@ async fn move_person(
     let rec = old.sirm.rights_of(&pk).await.unwrap();
     assert!(rec.transferred_out);
     // ... and de-registered there (人员注销, reason transfer out), still readable.
-    let d = rec.deregistered.as_ref().expect("de-registered at the old region");
+    let d = rec
+        .deregistered
+        .as_ref()
+        .expect("de-registered at the old region");
     assert_eq!(d.reason, "transfer_out");
     assert!(d.note.contains(number.as_str()), "{}", d.note);
 

@@ -10,8 +10,8 @@ use sirm_domain::access::Permission;
 
 use super::business::{
     self, accounts, benefits, contributions, corrections, disclosure, employment, extract, injury,
-    maternity, paid_months, payments, recomputations, registration, relations, rule_sets,
-    subsidies, transfer, Business, DraftStream, Validated,
+    maternity, paid_months, payments, pension_life, recomputations, registration, relations,
+    rule_sets, subsidies, transfer, unemployment, Business, DraftStream, Validated,
 };
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -197,6 +197,18 @@ registry! {
     FlexibleRegister = "flexible.register" => relations::FlexibleRegister,
     /// A flexibly employed person's month, declared and paid (灵活就业人员缴费).
     FlexibleDeclare = "flexible.declare" => relations::FlexibleDeclare,
+    /// Unemployment registration and benefit claim (失业登记及失业保险金申领).
+    UnemploymentClaim = "unemployment.claim" => unemployment::Claim,
+    /// An unemployment claim ended (re-employment or another reason).
+    UnemploymentStop = "unemployment.stop" => unemployment::Stop,
+    /// The monthly unemployment benefit payment run of the agency.
+    UnemploymentPaymentRun = "unemployment.payment_run" => unemployment::PaymentRun,
+    /// A suspended benefit paid again (待遇恢复发放).
+    BenefitResume = "benefit.resume" => pension_life::Resume,
+    /// The yearly pension adjustment of the agency, one batch (基本养老金年度调整).
+    BenefitAdjust = "benefit.adjust" => pension_life::Adjust,
+    /// The death of an insured person or pensioner and what it settles.
+    BenefitDeath = "benefit.death" => pension_life::Death,
 }
 
 impl std::str::FromStr for BusinessType {

@@ -136,6 +136,18 @@ pub mod kind {
     /// A flexibly employed person's month computed and paid (灵活就业缴费):
     /// a contribution row without employer, paid.
     pub const FLEXIBLE_ASSESSED: &str = "flexible.assessed";
+    /// An unemployment claim granted (失业保险金核定): duration and amount.
+    pub const UNEMPLOYMENT_GRANTED: &str = "unemployment.granted";
+    /// One month of unemployment benefit paid.
+    pub const UNEMPLOYMENT_PAID: &str = "unemployment.paid";
+    /// An unemployment claim ended (re-employment, death, other).
+    pub const UNEMPLOYMENT_ENDED: &str = "unemployment.ended";
+    /// A suspended benefit paid again (恢复发放).
+    pub const BENEFIT_RESUMED: &str = "benefit.resumed";
+    /// One pensioner's yearly adjustment (养老金年度调整).
+    pub const BENEFIT_ADJUSTED: &str = "benefit.adjusted";
+    /// The death of an insured person or pensioner with what it settles.
+    pub const BENEFIT_DEATH: &str = "benefit.death";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -598,6 +610,7 @@ mod corrections;
 pub mod crosscheck;
 mod disclosure;
 mod extract;
+mod life;
 mod objection;
 mod relations;
 mod rights;
@@ -610,6 +623,7 @@ pub use crosscheck::{
 };
 pub use disclosure::*;
 pub use extract::*;
+pub use life::*;
 pub use objection::*;
 pub use relations::*;
 pub use rights::*;

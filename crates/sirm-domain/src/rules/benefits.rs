@@ -20,7 +20,7 @@
 use chrono::NaiveDate;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::engine::{nonneg, positive};
 use super::error::RuleError;
@@ -39,7 +39,7 @@ fn pct(n: i64) -> Decimal {
 /// The longest a benefit is paid, carried-over months included (Art 17).
 pub const MAX_UNEMPLOYMENT_MONTHS: u32 = 24;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnemploymentBenefit {
     /// At least 12 contribution months and an involuntary loss of job.
     pub eligible: bool,
@@ -325,7 +325,7 @@ pub fn work_injury_death(
 // Pension adjustment, flexible employment, transfer, surcharge
 // ---------------------------------------------------------------------------
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PensionAdjustmentResult {
     pub fixed: Decimal,
     /// pension × percent.

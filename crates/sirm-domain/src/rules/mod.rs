@@ -7,6 +7,9 @@
 //!   carries its [`RuleSetRef`] and inputs and can `recompute` itself.
 //! - [`benefits`]: the formulas of the other insurance types, the transfer
 //!   and the late-payment surcharge.
+//! - [`death`]: what a death (not from work injury) settles: the payments
+//!   to recover, the funeral grant, the survivors' compensation, the
+//!   personal account balance to the heirs.
 //! - [`calc`]: the JSON interface behind `sirm calc <rule>`.
 //! - [`builtin`]: the embedded national and demo rule sets.
 //!
@@ -31,6 +34,7 @@ pub mod builtin;
 pub mod calc;
 mod calc_benefits;
 pub(crate) mod de;
+pub mod death;
 pub(crate) mod doc;
 pub mod engine;
 pub mod error;

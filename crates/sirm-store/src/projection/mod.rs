@@ -27,6 +27,7 @@ mod claims;
 mod corrections;
 mod crosscheck;
 mod disclosure;
+mod life;
 mod objection;
 mod registry;
 mod relations;
@@ -88,6 +89,7 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
             .or_else(|| crosscheck::check(entry))
             .or_else(|| claims::check(entry))
             .or_else(|| relations::check(entry))
+            .or_else(|| life::check(entry))
             .unwrap_or(Ok(())),
     }
 }
@@ -119,6 +121,16 @@ pub(crate) async fn apply_all(
             }
             for chunk in entries[i..j].chunks(1000) {
                 crosscheck::insert_discrepancies(conn, engine, chunk).await?;
+            }
+            i = j;
+        } else if life::is_bulk(&entries[i].kind) {
+            let k = &entries[i].kind;
+            let mut j = i;
+            while j < entries.len() && entries[j].kind == *k {
+                j += 1;
+            }
+            for chunk in entries[i..j].chunks(1000) {
+                life::insert_many(conn, engine, chunk).await?;
             }
             i = j;
         } else {
@@ -248,6 +260,9 @@ pub(crate) async fn apply(
         return Ok(());
     }
     if relations::apply(conn, engine, entry).await? {
+        return Ok(());
+    }
+    if life::apply(conn, engine, entry).await? {
         return Ok(());
     }
     rights::apply(conn, entry).await?;

@@ -6,6 +6,7 @@ pub mod health;
 pub mod identity;
 pub mod ivr;
 pub mod ledger;
+pub mod life;
 pub mod prepared;
 pub mod statistics;
 pub mod transfer;
@@ -31,6 +32,7 @@ use crate::error::ApiError;
         identity::role_requests, identity::decide, identity::revoke_role, identity::audit, identity::person,
         identity::issue_activation, identity::activate, identity::add_employer_agent,
         collection::submit, collection::queue, collection::get, collection::decide, collection::maintenance_log,
+        life::preview,
         prepared::file_agreement, prepared::list, prepared::take, prepared::decline,
         ivr::summary, ivr::set_query_pin, statistics::statistics, disclosure::organ_query,
         statistics::report,

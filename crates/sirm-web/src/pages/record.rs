@@ -75,7 +75,7 @@ pub fn rights(r: &RightsRecord, s: Sections) -> Markup {
         @if s.contributions { (contributions(r)) }
         @if s.contributions { (regions(r)) }
         @if s.account { (account(r)) }
-        @if s.benefit { (benefit(r)) (super::record_claims::claims(&r.claims)) }
+        @if s.benefit { (benefit(r)) (super::record_claims::claims(&r.claims)) (life(r)) }
         (corrections(r, s))
     }
 }
@@ -434,6 +434,81 @@ fn benefit(r: &RightsRecord) -> Markup {
                         .map(|x| vec![text(x.month), text(x.amount), text(&x.rule_set)])
                         .collect(),
                 ))
+            }
+        }
+    }
+}
+
+/// Unemployment benefit (失业保险金), yearly pension adjustments (养老金调整)
+/// and a death with what it settled (死亡待遇), when there are any.
+fn life(r: &RightsRecord) -> Markup {
+    let l = &r.life;
+    html! {
+        @if let Some(b) = &r.benefit {
+            @if !l.adjustments.is_empty() {
+                h3 { (t("养老金调整", "Yearly pension adjustments")) }
+                (table(
+                    "adjustments",
+                    &[
+                        ("年度", "Year"),
+                        ("调整前", "Before"),
+                        ("增加额", "Increase"),
+                        ("调整后", "After"),
+                        ("规则集", "Rule set"),
+                    ],
+                    l.adjustments
+                        .iter()
+                        .map(|a| vec![text(a.year), text(a.pension_before), text(a.increase), html! { b { (a.new_pension) } }, text(&a.rule_set)])
+                        .collect(),
+                ))
+                p #pension-in-force { (t("现月养老金", "Monthly pension now")) "：" b { (l.pension_in_force(b)) } }
+            }
+        }
+        @if !l.unemployment_claims.is_empty() {
+            h2 { (t("失业保险金", "Unemployment benefit")) }
+            (table(
+                "unemployment-claims",
+                &[
+                    ("失业登记", "Registered"),
+                    ("领取期间", "Months"),
+                    ("缴费月数", "Contribution months"),
+                    ("期限（月）", "Duration"),
+                    ("月领取金额", "Monthly amount"),
+                    ("状态", "Status"),
+                    ("规则集", "Rule set"),
+                ],
+                l.unemployment_claims
+                    .iter()
+                    .map(|c| vec![
+                        text(c.registered_on),
+                        html! { (c.start_month) " – " (c.end_month) },
+                        text(c.contribution_months),
+                        html! { (c.duration_months) @if c.carried_months > 0 { " (" (t("含结转", "carried")) " " (c.carried_months) ")" } },
+                        text(c.monthly_amount),
+                        if c.status == "open" { t("领取中", "open") } else { html! { (t("已停止", "ended")) " " (c.ended_on) } },
+                        text(&c.rule_set),
+                    ])
+                    .collect(),
+            ))
+            h3 { (t("失业保险金发放", "Unemployment benefit paid")) }
+            (table(
+                "unemployment-payments",
+                &[("月份", "Month"), ("金额", "Amount"), ("规则集", "Rule set")],
+                l.unemployment_payments
+                    .iter()
+                    .map(|p| vec![text(p.month), text(p.amount), text(&p.rule_set)])
+                    .collect(),
+            ))
+        }
+        @if let Some(d) = &l.death {
+            h2 { (t("死亡待遇", "On death")) }
+            table #death {
+                (field("死亡日期", "Date of death", text(d.died_on)))
+                (field("追回死亡后发放的待遇", "Paid after death, recovered", text(d.recovered)))
+                (field("丧葬补助金", "Funeral grant", text(d.funeral_grant)))
+                (field("抚恤金", "Survivors' compensation", text(d.survivor_compensation)))
+                (field("个人账户余额（继承）", "Account balance to the heirs", text(d.account_to_heirs)))
+                (field("规则集", "Rule set", text(&d.rule_set)))
             }
         }
     }

@@ -167,6 +167,12 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::TransferStep => "该转移接续业务当前不在此环节",
         RuleId::TransferredOut => "该人员已转出本统筹区，不能再办理增员",
         RuleId::NotFoundTransfer => "未找到该转移接续业务",
+        RuleId::UnemploymentIneligible => "拒绝：不符合领取失业保险金的条件（自上次领取后缴纳失业保险费满一年、非因本人意愿中断就业、已办理失业登记，《失业保险条例》第十四条）",
+        RuleId::NotFoundClaim => "未找到该人员正在领取的失业保险金",
+        RuleId::BenefitNotSuspended => "拒绝：只有暂停发放的待遇才能恢复发放",
+        RuleId::AdjustmentYearDone => "拒绝：该年度的基本养老金调整已经办理（或正在审核中），同一年度只能调整一次",
+        RuleId::DeathBeforeRegistration => "拒绝：死亡日期早于该人员的参保登记日期",
+        RuleId::DeathRecorded => "拒绝：该人员的死亡已经登记",
     }
 }
 

@@ -63,7 +63,22 @@ impl Business for EmploymentStarts {
         e: &EmploymentStart,
         actor: &str,
     ) -> Result<Vec<EntryDraft>, AppError> {
-        Ok(vec![employment_start_draft(&sirm.config, actor, e)?])
+        let mut drafts = vec![employment_start_draft(&sirm.config, actor, e)?];
+        // Re-employment ends an open unemployment claim (失业保险条例 Art 15).
+        if let Some(end) =
+            super::unemployment::end_of_claim(sirm, &e.id, e.start_on, "再就业 (employment start)")
+                .await?
+        {
+            drafts.push(crate::drafts::draft(
+                &sirm.config,
+                sirm_ledger::Stream::Business,
+                sirm_domain::records::kind::UNEMPLOYMENT_ENDED,
+                sirm_domain::records::person_subject(&e.id),
+                actor,
+                &end,
+            )?);
+        }
+        Ok(drafts)
     }
 }
 

@@ -17,12 +17,14 @@ pub(crate) mod injury;
 pub(crate) mod maternity;
 pub(crate) mod paid_months;
 pub(crate) mod payments;
+pub(crate) mod pension_life;
 pub(crate) mod recomputations;
 pub(crate) mod registration;
 pub(crate) mod relations;
 pub(crate) mod rule_sets;
 pub(crate) mod subsidies;
 pub(crate) mod transfer;
+pub(crate) mod unemployment;
 
 use std::future::Future;
 

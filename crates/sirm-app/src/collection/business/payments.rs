@@ -170,15 +170,29 @@ async fn payment_drafts(
         .into_iter()
         .map(|r| (r.seq, r))
         .collect();
-    // The last suspension or termination of each person, from the ledger.
+    // The last suspension, termination or death of each person, from the
+    // ledger, unless a resumption (待遇恢复发放) came after it.
     let mut ended: BTreeMap<String, i64> = BTreeMap::new();
+    for k in [kind::BENEFIT_STATUS, kind::BENEFIT_DEATH] {
+        for r in sirm
+            .store
+            .entries_of_kind(Stream::Business.as_str(), k)
+            .await?
+        {
+            let last = ended.entry(r.subject.clone()).or_insert(r.seq);
+            *last = (*last).max(r.seq);
+        }
+    }
     for r in sirm
         .store
-        .entries_of_kind(Stream::Business.as_str(), kind::BENEFIT_STATUS)
+        .entries_of_kind(Stream::Business.as_str(), kind::BENEFIT_RESUMED)
         .await?
     {
-        ended.insert(r.subject.clone(), r.seq);
+        if ended.get(&r.subject).is_some_and(|s| *s < r.seq) {
+            ended.remove(&r.subject);
+        }
     }
+    let mut adjusted = super::pension_life::adjustments_in_force(sirm, agency, month).await?;
     let mut out = Vec::with_capacity(rows.len());
     for b in rows {
         let id: sirm_domain::id::PersonKey = b
@@ -244,10 +258,19 @@ async fn payment_drafts(
                 )));
             }
         }
+        // The yearly adjustments of this grant, each checked against the
+        // ledger and chained from the grant's total.
+        let amount = match adjusted.remove(&b.person_id) {
+            Some(chain) => {
+                super::pension_life::adjusted_pension(profile, entry.seq, pension.total, chain)
+                    .map_err(refuse)?
+            }
+            None => pension.total,
+        };
         let p = records::BenefitPaid {
             id: id.clone(),
             month,
-            amount: pension.total,
+            amount,
             granted_seq: entry.seq,
             rule_set: pension.rule_set.to_string(),
         };

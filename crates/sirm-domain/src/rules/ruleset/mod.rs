@@ -179,6 +179,11 @@ pub struct BenefitParams {
     /// The previous year's national urban per-capita disposable income.
     pub national_disposable_income: Option<Decimal>,
     pub pension_adjustment: Option<PensionAdjustment>,
+    /// 丧葬补助金: the funeral grant on a death not from work injury.
+    pub funeral_grant: Option<Decimal>,
+    /// 抚恤金: survivors' compensation in months of the pension (or, before
+    /// retirement, of the regional average monthly wage).
+    pub survivor_months: Option<u32>,
     /// 滞纳金: the late-payment surcharge per calendar day, a fraction of
     /// the overdue amount (national 0.0005, 社会保险法 Art 86).
     pub late_surcharge_rate: Option<Decimal>,
@@ -200,6 +205,8 @@ impl BenefitParams {
                 .clone()
                 .or_else(|| self.pension_adjustment.clone()),
             late_surcharge_rate: over.late_surcharge_rate.or(self.late_surcharge_rate),
+            funeral_grant: over.funeral_grant.or(self.funeral_grant),
+            survivor_months: over.survivor_months.or(self.survivor_months),
         }
     }
 }

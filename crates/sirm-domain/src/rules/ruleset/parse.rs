@@ -190,6 +190,8 @@ impl Layer {
                 min_wage: d.min_wage.map(|p| p.0),
                 national_disposable_income: d.national_disposable_income.map(|p| p.0),
                 late_surcharge_rate: d.late_surcharge_rate.map(|r| r.0),
+                funeral_grant: d.funeral_grant.map(|p| p.0),
+                survivor_months: d.survivor_months.map(IntIn::u32),
                 pension_adjustment: d.pension_adjustment.as_ref().map(|a| PensionAdjustment {
                     fixed: a.fixed.map(|x| x.0).unwrap_or_default(),
                     percent: a.percent.map(|x| x.0).unwrap_or_default(),

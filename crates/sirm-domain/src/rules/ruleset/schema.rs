@@ -158,6 +158,13 @@ pub(super) struct LayerDoc {
     pub national_disposable_income: Option<Positive>,
     /// The yearly pension adjustment (养老金调整) of this year.
     pub pension_adjustment: Option<AdjustmentDoc>,
+    /// 丧葬补助金: the funeral grant on the death of an insured person or
+    /// pensioner (not from work injury), a regional fixed amount.
+    pub funeral_grant: Option<Positive>,
+    /// 抚恤金: the survivors' compensation, in months of the deceased's
+    /// monthly pension (a pensioner) or of the regional average monthly
+    /// wage (an insured person not yet retired).
+    pub survivor_months: Option<IntIn<0, 120>>,
     /// 滞纳金: the late-payment surcharge per day (national 0.0005).
     pub late_surcharge_rate: Option<ContributionRate>,
 }
@@ -199,6 +206,8 @@ pub(super) struct ParamsDoc {
     min_wage: Option<Positive>,
     national_disposable_income: Option<Positive>,
     pension_adjustment: Option<AdjustmentDoc>,
+    funeral_grant: Option<Positive>,
+    survivor_months: Option<IntIn<0, 120>>,
     late_surcharge_rate: Option<ContributionRate>,
     rounding: Option<IgnoredAny>,
     crediting_rates: Option<IgnoredAny>,
@@ -220,6 +229,8 @@ pub(super) const LAYER_KEYS: &[&str] = &[
     "min_wage",
     "national_disposable_income",
     "pension_adjustment",
+    "funeral_grant",
+    "survivor_months",
     "late_surcharge_rate",
 ];
 

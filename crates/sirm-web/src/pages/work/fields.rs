@@ -487,6 +487,40 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
             F::new("institution", "医疗机构", "Medical institution", Text),
             F::new("paid_on", "支付日期", "Paid on", PastDate),
         ],
+        BusinessType::UnemploymentClaim => form![
+            RESIDENT_ID,
+            F::new("registered_on", "失业登记日期", "Registered as unemployed on", PastDate),
+            F::new("job_ended_on", "终止就业日期", "Job ended on", PastDate),
+            F::new(
+                "involuntary",
+                "非因本人意愿中断就业",
+                "Job lost involuntarily",
+                YesNo,
+            ),
+            F::new("reason", "中断就业原因", "Why the job ended", Text),
+        ],
+        BusinessType::UnemploymentStop => form![
+            RESIDENT_ID,
+            F::new("ended_on", "停止领取日期", "Ended on", PastDate),
+            F::new("reason", "停止原因（如：重新就业）", "Reason (e.g. re-employed)", Text),
+        ],
+        BusinessType::UnemploymentPaymentRun => form![F::new(
+            "month",
+            "发放月份（年-月）",
+            "Month (YYYY-MM)",
+            Month,
+        )],
+        BusinessType::BenefitResume => form![
+            RESIDENT_ID,
+            EFFECTIVE_ON,
+            F::new("reason", "恢复原因（如：资格认证完成）", "Reason (e.g. certified)", Text),
+        ],
+        BusinessType::BenefitAdjust => form![F::new("year", "调整年度", "Year", Number)],
+        BusinessType::BenefitDeath => form![
+            RESIDENT_ID,
+            F::new("died_on", "死亡日期", "Date of death", PastDate),
+            F::new("source", "信息来源（如：民政部门火化信息）", "Source (e.g. civil affairs)", Text),
+        ],
     }
 }
 
