@@ -281,7 +281,8 @@ mod tests {
                 "contribution.refund",
                 "employment.correct",
                 "account.recompute",
-                "benefit.recompute"
+                "benefit.recompute",
+                "person.id_change"
             ]
         );
         assert_eq!(taker_of("no.such"), Permission::RecordCollect);
