@@ -161,6 +161,9 @@ impl Sirm {
             other => other,
         })?;
         filter(&mut record, &items, employer);
+        if requester == Requester::Staff && items.contains(&Item::Registration) {
+            record.id_changes = self.id_change_notes(subject).await?;
+        }
         let items_text: Vec<&str> = items.iter().map(|i| i.as_str()).collect();
         let basis = basis.trim().to_string();
         self.store

@@ -84,6 +84,10 @@ pub struct RightsRecord {
     /// When and by whom the person's identifying data was erased, if it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub erased: Option<Erased>,
+    /// ID-number changes (曾用身份证号), both numbers masked: filled for
+    /// agency staff only (`Sirm::answer`), empty for every other reader.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub id_changes: Vec<crate::privacy::id_change::IdChangeNote>,
     /// The insurance relationships, one per insurance type (参保关系).
     pub relations: Vec<crate::relations::RelationView>,
     /// The de-registration (已注销), if the record is closed.
@@ -334,6 +338,7 @@ impl Sirm {
             life,
             person: r.person,
             erased,
+            id_changes: Vec::new(),
             relations,
             deregistered,
         })

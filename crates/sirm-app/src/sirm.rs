@@ -201,6 +201,10 @@ impl Sirm {
             rules: Default::default(),
             nonces: Default::default(),
         };
+        // Before migrating, `person_alias` may not exist yet.
+        if !opts.pending_migrations_ok {
+            sirm.refresh_aliases().await?;
+        }
         if access == Access::Sign && !opts.append_nothing_at_open {
             sirm.record_config_change().await?;
             sirm.seal_clear_totp_secrets().await?;

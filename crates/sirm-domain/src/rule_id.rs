@@ -371,6 +371,14 @@ rule_ids! {
     CrosscheckResolved = "crosscheck.resolved",
     /// No such discrepancy.
     NotFoundDiscrepancy = "not-found.discrepancy",
+    /// An ID-number change to the number the person holds already.
+    IdChangeSame = "id-change.same",
+    /// An ID-number change to a number another person holds (as their
+    /// number or as one they changed to), or one the person held before.
+    IdChangeTaken = "id-change.taken",
+    /// An ID-number change naming a discrepancy that is not an open
+    /// `id_changed` discrepancy of this person and this new number.
+    IdChangeDiscrepancy = "id-change.discrepancy",
     /// A peer agency unknown here, or a peer entry that is malformed (code,
     /// URL, key of another profile) (Art 10, docs/transfer.md).
     TransferPeer = "transfer.peer",

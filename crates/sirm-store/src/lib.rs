@@ -18,6 +18,7 @@
 //! - Projections are written only by the applier and can be rebuilt from the
 //!   ledger bit for bit ([`Store::rebuild_projections`], [`Store::projection_digest`]).
 
+mod alias;
 mod append;
 mod backup;
 mod bulk;
@@ -57,6 +58,7 @@ mod store;
 mod tree;
 mod tree_check;
 
+pub use alias::PersonAliasRow;
 pub use append::{AppendOutcome, Expect};
 pub use backup::{pg_schema_exists, state_table, StateCol, StateTable, STATE_TABLES};
 pub use certificate::CertificateRow;

@@ -50,6 +50,7 @@ pub fn row_mappings() -> Vec<(&'static str, &'static str, &'static [&'static str
         mapping::<StoredRow>(),
         mapping::<CheckpointRow>(),
         mapping::<PersonRow>(),
+        mapping::<crate::PersonAliasRow>(),
         mapping::<EmploymentRow>(),
         mapping::<ContributionRow>(),
         mapping::<AccountYearRow>(),

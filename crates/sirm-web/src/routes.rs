@@ -560,6 +560,12 @@ pub async fn guard(
             }
         }
     }
+    // Any of a person's ID numbers finds them: this process's copy of the
+    // aliases follows `person_alias`, where another server process on the
+    // same database may have just applied an ID change (privacy/aliases.rs).
+    if let Err(e) = st.sirm.refresh_aliases().await {
+        return refuse(spec.kind, e, &return_to);
+    }
     if let Some(c) = caller {
         req.extensions_mut().insert(c);
     }

@@ -9,6 +9,7 @@ mod corrections;
 mod crosscheck;
 mod disclosure;
 mod extracts;
+mod id_change;
 mod identity;
 mod mlps;
 mod objections;

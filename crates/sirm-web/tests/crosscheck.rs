@@ -56,7 +56,7 @@ fn stranger() -> String {
 }
 
 /// Upload a department file through the workbench's form.
-async fn upload(c: &Client, kind: &str, text: Vec<u8>) -> (StatusCode, String) {
+pub(crate) async fn upload(c: &Client, kind: &str, text: Vec<u8>) -> (StatusCode, String) {
     let ext = if text.starts_with(b"PK") {
         "xlsx"
     } else {
@@ -71,7 +71,7 @@ async fn upload(c: &Client, kind: &str, text: Vec<u8>) -> (StatusCode, String) {
 }
 
 /// The number in `<b id="ID">N</b>` of the import report.
-fn count(html: &str, id: &str) -> u64 {
+pub(crate) fn count(html: &str, id: &str) -> u64 {
     let tag = format!("id=\"{id}\">");
     let at = html
         .find(&tag)
@@ -86,7 +86,7 @@ fn count(html: &str, id: &str) -> u64 {
         .unwrap()
 }
 
-async fn open(c: &Client) -> Vec<Value> {
+pub(crate) async fn open(c: &Client) -> Vec<Value> {
     let (s, v) = c.get("/api/v1/crosscheck/discrepancies?status=open").await;
     assert_eq!(s, StatusCode::OK, "{v}");
     v.as_array().unwrap().clone()

@@ -27,7 +27,7 @@ const MONTH: &str = "2024-07";
 
 /// The agent's employer, with `n` demo persons (their ID numbers) employed by it
 /// since 2024-01-01 (set up through the ledger directly).
-async fn employer_with_staff(app: &TestApp, n: i64) -> (String, Vec<String>) {
+pub(crate) async fn employer_with_staff(app: &TestApp, n: i64) -> (String, Vec<String>) {
     let employer = app.employer_of("agent").await;
     // ID numbers, as declaration files hold them; the ledger takes the
     // blind index.
@@ -58,7 +58,7 @@ async fn employer_with_staff(app: &TestApp, n: i64) -> (String, Vec<String>) {
 /// Outcome of a declaration upload: refused at once (status, page), or
 /// taken and checked in the background (the report, or the refusal).
 #[derive(Debug)]
-enum Declared {
+pub(crate) enum Declared {
     Refused(StatusCode, String),
     Report(Value),
     Failed(String),
@@ -77,7 +77,7 @@ impl Declared {
             other => panic!("expected a refusal at upload, got {other:?}"),
         }
     }
-    fn report(&self) -> &Value {
+    pub(crate) fn report(&self) -> &Value {
         match self {
             Declared::Report(r) => r,
             other => panic!("expected a report, got {other:?}"),
@@ -91,7 +91,7 @@ async fn declare(clerk: &Client, employer: &str, name: &str, bytes: Vec<u8>) -> 
     declare_for(clerk, employer, MONTH, name, bytes).await
 }
 
-async fn declare_for(
+pub(crate) async fn declare_for(
     clerk: &Client,
     employer: &str,
     month: &str,

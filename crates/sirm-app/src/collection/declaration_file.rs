@@ -73,6 +73,8 @@ impl RowCheck {
         credit_code: &CreditCode,
         month: Month,
     ) -> Result<RowCheck, AppError> {
+        // Rows name persons by any of their ID numbers (aliases, privacy/aliases.rs).
+        sirm.refresh_aliases().await?;
         let first = format!("{month}-01");
         let last = format!("{month}-31");
         // Sorted and each once (`Store::employed_in`).

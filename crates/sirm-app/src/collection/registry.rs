@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use sirm_domain::access::Permission;
 
 use super::business::{
-    self, accounts, benefits, contributions, corrections, disclosure, employment, extract, injury,
-    maternity, paid_months, payments, pension_life, recomputations, registration, relations,
-    rule_sets, subsidies, transfer, unemployment, Business, DraftStream, Validated,
+    self, accounts, benefits, contributions, corrections, disclosure, employment, extract,
+    id_change, injury, maternity, paid_months, payments, pension_life, recomputations,
+    registration, relations, rule_sets, subsidies, transfer, unemployment, Business, DraftStream,
+    Validated,
 };
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -209,6 +210,9 @@ registry! {
     BenefitAdjust = "benefit.adjust" => pension_life::Adjust,
     /// The death of an insured person or pensioner and what it settles.
     BenefitDeath = "benefit.death" => pension_life::Death,
+    /// A person's resident ID number changed (人员身份证号码变更, maintenance
+    /// officer, review chain): the new number becomes an alias of the person.
+    PersonIdChange = "person.id_change" => id_change::PersonIdChangeOf,
 }
 
 impl std::str::FromStr for BusinessType {
@@ -277,7 +281,8 @@ mod tests {
                 "contribution.refund",
                 "employment.correct",
                 "account.recompute",
-                "benefit.recompute"
+                "benefit.recompute",
+                "person.id_change"
             ]
         );
         assert_eq!(taker_of("no.such"), Permission::RecordCollect);

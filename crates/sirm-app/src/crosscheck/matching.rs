@@ -258,22 +258,12 @@ pub(crate) async fn findings(
                 if !persons.contains(pk.as_str()) {
                     continue;
                 }
-                if old_id != new_id {
-                    let new_pk = sirm.person_key(new_id)?;
-                    out.push(Finding {
-                        kind: DiscrepancyKind::IdChanged,
-                        subject: person(&pk),
-                        fact: new_pk.to_string(),
-                        evidence: DiscrepancyEvidence {
-                            line: *line,
-                            date: Some(*changed_on),
-                            new_person: Some(new_pk),
-                            ..DiscrepancyEvidence::default()
-                        },
-                        // No business type re-keys a person: the person is
-                        // asked to come to the counter with both documents.
-                        proposal: None,
-                    });
+                let new_pk = sirm.person_key(new_id)?;
+                // Applied already: the new number finds this person.
+                if old_id != new_id && new_pk != pk {
+                    out.push(
+                        id_changed(sirm, &pk, old_id, new_id, new_pk, *line, *changed_on).await,
+                    );
                 }
                 if let Some(name) = new_name {
                     let data = sirm
@@ -493,4 +483,45 @@ async fn death(
         });
     }
     Ok(())
+}
+
+/// An ID number public security changed: the finding, with a prepared
+/// `person.id_change` that applies it (none when it cannot be prepared,
+/// e.g. the person's data was erased: the officer dismisses or asks).
+async fn id_changed(
+    sirm: &Sirm,
+    pk: &PersonKey,
+    old_id: &ResidentId,
+    new_id: &ResidentId,
+    new_pk: PersonKey,
+    line: u64,
+    changed_on: NaiveDate,
+) -> Finding {
+    let subject = person(pk);
+    let fact = new_pk.to_string();
+    let data = sirm
+        .protect_data(
+            crate::collection::BusinessType::PersonIdChange,
+            serde_json::json!({
+                "id": old_id.as_str(),
+                "new_id_number": new_id.as_str(),
+                "effective_on": changed_on.to_string(),
+                "reason": "公安部门比对：公民身份号码变更",
+                "discrepancy_id": super::discrepancy_id(DiscrepancyKind::IdChanged, &subject, &fact),
+            }),
+        )
+        .await
+        .ok();
+    Finding {
+        kind: DiscrepancyKind::IdChanged,
+        subject,
+        fact,
+        evidence: DiscrepancyEvidence {
+            line,
+            date: Some(changed_on),
+            new_person: Some(new_pk),
+            ..DiscrepancyEvidence::default()
+        },
+        proposal: data.and_then(|d| proposal("person.id_change", d)),
+    }
 }

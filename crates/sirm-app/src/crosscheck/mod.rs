@@ -83,6 +83,7 @@ impl Sirm {
         path: &Path,
     ) -> Result<ImportReport, AppError> {
         self.authorize(who, Permission::RecordMaintain).await?;
+        self.refresh_aliases().await?;
         let workbook = file::is_workbook(path)?;
         if !workbook && name.to_ascii_lowercase().ends_with(".xls") {
             return Err(AppError::invalid_by(

@@ -9,8 +9,10 @@
 //! * This module is the **one place** that seals and opens. Use cases that
 //!   show a record to someone entitled to it call it; nothing else does.
 
+pub mod aliases;
 pub mod check;
 pub mod custody;
+pub mod id_change;
 pub mod keys;
 pub mod reveal;
 
@@ -44,6 +46,8 @@ pub struct Vault {
     index_key: SecretKey,
     /// Current first.
     keks: Vec<Kek>,
+    /// ID-number aliases (shared by every clone and keyer of this vault).
+    aliases: aliases::AliasCell,
 }
 
 impl std::fmt::Debug for Vault {
@@ -61,6 +65,7 @@ impl Vault {
             profile,
             index_key,
             keks,
+            aliases: Default::default(),
         }
     }
 
@@ -131,8 +136,19 @@ impl Vault {
         self.keks.truncate(1);
     }
 
-    /// The blind index of an ID number.
+    /// The blind index a person is kept under, found by any of their ID
+    /// numbers: the number's own blind index, or — when the number is one
+    /// a person changed to (`person.id_changed`) — the blind index they
+    /// were registered under. The one place aliases are resolved
+    /// (`privacy/aliases.rs`); every look-up path goes through here, or
+    /// through [`Keyer::person_key`], which resolves the same way.
     pub fn person_key(&self, id: &ResidentId) -> PersonKey {
+        self.aliases.resolve(self.blind_index(id))
+    }
+
+    /// The blind index of an ID number itself (no alias resolution): what
+    /// an ID-number change records as the new alias.
+    pub fn blind_index(&self, id: &ResidentId) -> PersonKey {
         PersonKey::from_digest(
             &self
                 .profile
@@ -339,15 +355,17 @@ fn field_aad(pk: &PersonKey, field: &str) -> String {
 pub struct Keyer {
     profile: CryptoProfile,
     index_key: SecretKey,
+    aliases: aliases::AliasCell,
 }
 
 impl Keyer {
+    /// As [`Vault::person_key`]: aliases resolved.
     pub fn person_key(&self, id: &ResidentId) -> PersonKey {
-        PersonKey::from_digest(
+        self.aliases.resolve(PersonKey::from_digest(
             &self
                 .profile
                 .keyed_hash(&self.index_key, id.as_str().as_bytes()),
-        )
+        ))
     }
 }
 
@@ -356,7 +374,12 @@ impl Vault {
         Keyer {
             profile: self.profile,
             index_key: self.index_key.clone(),
+            aliases: self.aliases.clone(),
         }
+    }
+
+    pub(crate) fn aliases(&self) -> &aliases::AliasCell {
+        &self.aliases
     }
 }
 

@@ -162,10 +162,11 @@ impl Sirm {
                         for (name, value) in map.iter_mut() {
                             let Some(text) = value.as_str() else { continue };
                             if Sealed::looks_sealed(text) {
-                                let field = if name == "content" {
-                                    field::CERTIFICATE
-                                } else {
-                                    name.as_str()
+                                let field = match name.as_str() {
+                                    "content" => field::CERTIFICATE,
+                                    // An ID-number change's numbers (privacy/id_change.rs).
+                                    "new_id_number" | "previous_id_number" => field::ID_NUMBER,
+                                    other => other,
                                 };
                                 *value = Value::String(match &dek {
                                     Some(dek) => vault

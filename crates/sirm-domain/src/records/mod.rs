@@ -20,6 +20,9 @@ pub mod kind {
     /// A person's data key was destroyed (erasure where the law demands
     /// it): their sealed fields are unreadable everywhere from then on.
     pub const PERSON_ERASED: &str = "person.erased";
+    /// A person's resident ID number changed (身份证号码变更): written under
+    /// the old subject, it names the new number's blind index as an alias.
+    pub const PERSON_ID_CHANGED: &str = "person.id_changed";
     pub const EMPLOYMENT_STARTED: &str = "employment.started";
     pub const EMPLOYMENT_ENDED: &str = "employment.ended";
     pub const CONTRIBUTION_ASSESSED: &str = "contribution.assessed";
@@ -610,6 +613,7 @@ mod corrections;
 pub mod crosscheck;
 mod disclosure;
 mod extract;
+mod id_change;
 mod life;
 mod objection;
 mod relations;
@@ -623,6 +627,7 @@ pub use crosscheck::{
 };
 pub use disclosure::*;
 pub use extract::*;
+pub use id_change::*;
 pub use life::*;
 pub use objection::*;
 pub use relations::*;

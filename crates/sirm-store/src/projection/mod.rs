@@ -53,6 +53,7 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
         kind::PERSON_REGISTERED => payload::<PersonRegistration>(entry).map(drop),
         kind::PERSON_CHANGED => payload::<PersonChange>(entry).map(drop),
         kind::PERSON_ERASED => payload::<records::PersonErasure>(entry).map(drop),
+        kind::PERSON_ID_CHANGED => payload::<records::PersonIdChange>(entry).map(drop),
         kind::ACCOUNT_CREATED => payload::<AccountCreated>(entry).map(drop),
         kind::ACCOUNT_LOCKED | kind::ACCOUNT_UNLOCKED | kind::ACCOUNT_RETIRED => {
             payload::<AccountStatusChange>(entry).map(drop)

@@ -148,6 +148,10 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
             )
             .await?;
         }
+        kind::PERSON_ID_CHANGED => {
+            let p: records::PersonIdChange = payload(entry)?;
+            id_changed(conn, entry, &p).await?;
+        }
         kind::ACCOUNT_CREATED => {
             let p: AccountCreated = payload(entry)?;
             sqlx::query(
@@ -248,4 +252,64 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
         _ => return Ok(false),
     }
     Ok(true)
+}
+
+/// `person.id_changed`: the new number's blind index becomes an alias of
+/// the person, the person row answers the new (sealed) number, gender and
+/// birth date follow the new number, and the cross-check discrepancy it
+/// applies is closed as applied.
+async fn id_changed(
+    conn: &mut AnyConnection,
+    entry: &Entry,
+    p: &records::PersonIdChange,
+) -> Result<(), StoreError> {
+    let s = seq(entry);
+    let on = p.effective_on.to_string();
+    history(
+        conn,
+        entry,
+        &on,
+        format!("ID number changed ({})", p.reason),
+    )
+    .await?;
+    let before = summary::persons_of(conn, summary::NUMBERED, &[p.id.as_str()])
+        .await?
+        .remove(p.id.as_str());
+    sqlx::query(
+        "INSERT INTO person_alias (alias_id, person_id, id_number, previous_id_number, effective_on, \
+         reason, actors, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(p.alias.as_str())
+    .bind(p.id.as_str())
+    .bind(p.new_id_number.as_str())
+    .bind(p.previous_id_number.as_str())
+    .bind(&on)
+    .bind(&p.reason)
+    .bind(entry.actors.join(","))
+    .bind(s)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE person SET id_number = $1, gender = $2, birth_date = $3, last_seq = $4 \
+         WHERE person_id = $5",
+    )
+    .bind(p.new_id_number.as_str())
+    .bind(records::gender_word(p.gender))
+    .bind(p.birth_date.to_string())
+    .bind(s)
+    .bind(p.id.as_str())
+    .execute(&mut *conn)
+    .await?;
+    summary::reregistered(conn, p.id.as_str(), before).await?;
+    if let Some(d) = &p.discrepancy_id {
+        sqlx::query(
+            "UPDATE crosscheck_discrepancy SET status = 'applied', resolved_seq = $1 \
+             WHERE discrepancy_id = $2",
+        )
+        .bind(s)
+        .bind(d)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

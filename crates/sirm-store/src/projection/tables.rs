@@ -537,4 +537,18 @@ pub(crate) const TABLES: &[Table] = &[
         ],
         key: "person_id",
     },
+    Table {
+        name: "person_alias",
+        columns: &[
+            ("alias_id", Col::Text),
+            ("person_id", Col::Text),
+            ("id_number", Col::Text),
+            ("previous_id_number", Col::Text),
+            ("effective_on", Col::Text),
+            ("reason", Col::Text),
+            ("actors", Col::Text),
+            ("seq", Col::Int),
+        ],
+        key: "alias_id",
+    },
 ];

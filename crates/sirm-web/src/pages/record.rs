@@ -203,6 +203,31 @@ fn registration(r: &RightsRecord) -> Markup {
             (field("电话", "Phone", text(&p.phone)))
             (field("参保登记日期", "Registered on", text(p.registered_on)))
         }
+        @if !r.id_changes.is_empty() {
+            h3 { (t("曾用身份证号（身份证号码变更）", "Former ID numbers (ID number changes)")) }
+            (table(
+                "id-changes",
+                &[
+                    ("变更日期", "Changed on"),
+                    ("原号码", "Previous number"),
+                    ("新号码", "New number"),
+                    ("原因", "Reason"),
+                    ("经办及审批", "Taken and approved by"),
+                ],
+                r.id_changes
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            text(&c.effective_on),
+                            text(&c.previous_masked),
+                            text(&c.new_masked),
+                            text(&c.reason),
+                            text(&c.actors),
+                        ]
+                    })
+                    .collect(),
+            ))
+        }
         @if let Some(e) = &r.erased {
             p id="erased" class="notice" {
                 (t("个人身份信息已删除于", "Identifying data erased on")) " " (e.time)

@@ -13,6 +13,7 @@ pub(crate) mod corrections;
 pub(crate) mod disclosure;
 pub(crate) mod employment;
 pub(crate) mod extract;
+pub(crate) mod id_change;
 pub(crate) mod injury;
 pub(crate) mod maternity;
 pub(crate) mod paid_months;

@@ -36,7 +36,11 @@ impl Business for PersonRegister {
     }
 
     async fn check(sirm: &Sirm, _who: &Principal, p: &PersonRegistration) -> Result<(), AppError> {
-        if sirm.store.person(p.id.as_str()).await?.is_some() {
+        // A number a registered person changed to is theirs (read from
+        // the table: this process's alias copy may be a request behind).
+        if sirm.store.person(p.id.as_str()).await?.is_some()
+            || sirm.store.alias_target(p.id.as_str()).await?.is_some()
+        {
             return Err(AppError::conflict_by(
                 RuleId::RegistrationDuplicate,
                 format!("person {} is already registered", p.id.short()),

@@ -74,7 +74,10 @@ pub(crate) fn mask_ids(v: &mut Value) {
         Value::Object(m) => {
             for (k, x) in m.iter_mut() {
                 if let Value::String(s) = x {
-                    if matches!(k.as_str(), "id" | "id_number") {
+                    if matches!(
+                        k.as_str(),
+                        "id" | "id_number" | "new_id_number" | "previous_id_number"
+                    ) {
                         if let Ok(id) = s.parse::<sirm_domain::id::ResidentId>() {
                             *s = id.masked();
                         }

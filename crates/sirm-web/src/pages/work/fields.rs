@@ -146,6 +146,29 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
                 Text,
             ),
         ],
+        BusinessType::PersonIdChange => form![
+            F::new("id", "现公民身份号码", "Current resident ID number", ResidentId),
+            F::new(
+                "new_id_number",
+                "新公民身份号码",
+                "New resident ID number",
+                ResidentId,
+            ),
+            F::new("effective_on", "公安部门变更日期", "Changed by public security on", PastDate),
+            F::new(
+                "reason",
+                "变更原因（公安部门通知文号）",
+                "Reason (public-security notice number)",
+                Text,
+            ),
+            F::new(
+                "discrepancy_id",
+                "所处理的比对差异编号（无则留空）",
+                "Cross-check discrepancy applied (blank: none)",
+                Text,
+            )
+            .optional(),
+        ],
         BusinessType::PersonChange => form![
             RESIDENT_ID,
             EFFECTIVE_ON,

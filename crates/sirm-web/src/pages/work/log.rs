@@ -40,9 +40,10 @@ impl LogQuery {
 }
 
 /// The entry kinds an officer filters by, with their Chinese names.
-const KINDS: [(&str, &str); 14] = [
+const KINDS: [(&str, &str); 15] = [
     ("person.registered", "参保登记"),
     ("person.changed", "个人信息变更"),
+    ("person.id_changed", "身份证号码变更"),
     ("employer.registered", "单位登记"),
     ("employer.changed", "单位信息变更"),
     ("employer.deregistered", "单位注销"),
