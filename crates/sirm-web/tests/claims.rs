@@ -221,14 +221,15 @@ async fn injury_and_maternity_claims(engine: Engine) {
     // Employed on the dates, but the work-injury and medical relationships
     // (参保关系) suspended before them: both claims refused naming the
     // date and the type; enrolled again, they go through below.
+    let chain = &ch;
     let relation = |bt: &str, on: &str| {
         let bt = bt.to_string();
         let data = json!({"id": id, "insurances": ["work_injury", "medical"],
                           "effective_on": on, "reason": "单位申请暂停缴费"});
         async move {
-            let (s, v) = ch.submit(&bt, &data).await;
+            let (s, v) = chain.submit(&bt, &data).await;
             assert_eq!(s, StatusCode::CREATED, "{bt}: {v}");
-            ch.approve(v["application_id"].as_str().unwrap()).await;
+            chain.approve(v["application_id"].as_str().unwrap()).await;
         }
     };
     relation("insurance.suspend", "2025-08-15").await;
