@@ -281,7 +281,7 @@ impl Store {
                 big_cache = true;
             }
             let (written, following) =
-                futures::join!(write_chunk(&mut *tx, self.engine, &next), prep.chunk());
+                futures::join!(write_chunk(&mut tx, self.engine, &next), prep.chunk());
             written?;
             next = following?;
             chunks += 1;
@@ -378,7 +378,7 @@ impl<I: Iterator<Item = Result<EntryDraft, StoreError>>> Prepare<'_, I> {
             c.leaves.push(leaf);
             c.entries.push(entry);
             self.index += 1;
-            if c.entries.len() % PREPARE_SLICE == 0 {
+            if c.entries.len().is_multiple_of(PREPARE_SLICE) {
                 tokio::task::yield_now().await;
             }
         }
