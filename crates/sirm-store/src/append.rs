@@ -226,7 +226,7 @@ impl Store {
         let head = sqlx::query(&select_checkpoints("ORDER BY tree_size DESC LIMIT 1"))
             .fetch_optional(&mut *tx)
             .await?;
-        let (mut frontier, mut min_time) = match &head {
+        let (frontier, min_time) = match &head {
             None => (Frontier::new(), i64::MIN),
             Some(r) => {
                 let (cp, fbytes) = CheckpointRow::from_row(r)?.signed()?;
@@ -257,11 +257,22 @@ impl Store {
         )
         .await?;
         let first_seq = frontier.size() + 1;
-        let mut index = 0usize;
-        let mut nodes = Vec::new();
+        let mut prep = Prepare {
+            drafts: &mut drafts,
+            profile,
+            frontier,
+            min_time,
+            first_seq,
+            index: 0,
+        };
+        // Each chunk is written while the next is prepared (entries built,
+        // payloads checked, leaves hashed, the tree advanced): the database
+        // works on its own thread or server meanwhile.
+        let mut next = prep.chunk().await?;
+        let mut chunks = 0usize;
         let mut big_cache = false;
-        loop {
-            if index >= STREAM_CHUNK && !big_cache && self.engine == Engine::Sqlite {
+        while !next.entries.is_empty() {
+            if chunks == 1 && self.engine == Engine::Sqlite {
                 // A bulk append (an approved declaration): persons are keyed
                 // by blind index, so their rows land on pages all over the
                 // indexes; with SQLite's default 2 MB page cache nearly every
@@ -269,53 +280,14 @@ impl Store {
                 sqlx::query(BULK_CACHE_PRAGMA).execute(&mut *tx).await?;
                 big_cache = true;
             }
-            let mut entries = Vec::with_capacity(STREAM_CHUNK);
-            let mut leaves = Vec::with_capacity(STREAM_CHUNK);
-            nodes.clear();
-            for next in drafts.by_ref().take(STREAM_CHUNK) {
-                let mut draft = next?;
-                // Ledger time never goes backwards, whatever the wall clock does.
-                if draft.time.timestamp_micros() < min_time {
-                    draft.time = time_of(min_time)?;
-                }
-                let entry = Entry::from_draft(first_seq + index as u64, draft)
-                    .map_err(|source| StoreError::InvalidEntry { index, source })?;
-                projection::check_payload(&entry)?;
-                min_time = entry.time_micros();
-                let leaf = entry.leaf_hash(profile);
-                frontier.push_with(profile, leaf, tree::keep_stored(&mut nodes));
-                leaves.push(leaf);
-                entries.push(entry);
-                index += 1;
-            }
-            if entries.is_empty() {
-                break;
-            }
-            for (chunk, leaf_chunk) in entries
-                .chunks(ROWS_PER_STATEMENT)
-                .zip(leaves.chunks(ROWS_PER_STATEMENT))
-            {
-                let sql = insert_entries_sql(self.engine, chunk.len());
-                let mut q = sqlx::query(&sql);
-                for (e, leaf) in chunk.iter().zip(leaf_chunk) {
-                    q = q
-                        .bind(i64_of(e.seq))
-                        .bind(e.time_micros())
-                        .bind(e.agency.as_str())
-                        .bind(e.stream.as_str())
-                        .bind(e.kind.as_str())
-                        .bind(e.subject.as_str())
-                        .bind(e.application.as_deref())
-                        .bind(e.actors_json())
-                        .bind(e.payload.as_str())
-                        .bind(leaf.to_vec());
-                }
-                q.execute(&mut *tx).await?;
-            }
-            tree::insert_nodes(&mut tx, self.engine, &nodes).await?;
-            projection::apply_all(&mut tx, self.engine, &entries).await?;
+            let (written, following) =
+                futures::join!(write_chunk(&mut tx, self.engine, &next), prep.chunk());
+            written?;
+            next = following?;
+            chunks += 1;
         }
-        if index == 0 {
+        let (frontier, min_time) = (prep.frontier, prep.min_time);
+        if prep.index == 0 {
             return Err(StoreError::Inconsistent("empty batch".into()));
         }
         if big_cache {
@@ -352,4 +324,96 @@ impl Store {
             checkpoint,
         })
     }
+}
+
+/// The entries of one chunk of [`Store::append_stream`], with their leaf
+/// hashes and the stored tree nodes their pushes completed.
+struct Chunk {
+    entries: Vec<Entry>,
+    leaves: Vec<sirm_ledger::Digest>,
+    nodes: Vec<(sirm_ledger::Subtree, sirm_ledger::Digest)>,
+}
+
+/// Turns drafts into entries a chunk at a time, in ledger order: sequence
+/// numbers, times that never go backwards, payloads checked, leaves hashed
+/// and pushed onto the frontier.
+struct Prepare<'a, I> {
+    drafts: &'a mut I,
+    profile: sirm_ledger::CryptoProfile,
+    frontier: Frontier,
+    min_time: i64,
+    first_seq: u64,
+    index: usize,
+}
+
+/// Entries prepared between two yields to the chunk being written.
+const PREPARE_SLICE: usize = 500;
+
+impl<I: Iterator<Item = Result<EntryDraft, StoreError>>> Prepare<'_, I> {
+    /// The next chunk (empty at the end). Yields every few hundred entries
+    /// so that the write of the previous chunk, polled beside it, moves on.
+    async fn chunk(&mut self) -> Result<Chunk, StoreError> {
+        let mut c = Chunk {
+            entries: Vec::with_capacity(STREAM_CHUNK),
+            leaves: Vec::with_capacity(STREAM_CHUNK),
+            nodes: Vec::new(),
+        };
+        while c.entries.len() < STREAM_CHUNK {
+            let Some(next) = self.drafts.next() else {
+                break;
+            };
+            let mut draft = next?;
+            // Ledger time never goes backwards, whatever the wall clock does.
+            if draft.time.timestamp_micros() < self.min_time {
+                draft.time = time_of(self.min_time)?;
+            }
+            let index = self.index;
+            let entry = Entry::from_draft(self.first_seq + index as u64, draft)
+                .map_err(|source| StoreError::InvalidEntry { index, source })?;
+            projection::check_payload(&entry)?;
+            self.min_time = entry.time_micros();
+            let leaf = entry.leaf_hash(self.profile);
+            self.frontier
+                .push_with(self.profile, leaf, tree::keep_stored(&mut c.nodes));
+            c.leaves.push(leaf);
+            c.entries.push(entry);
+            self.index += 1;
+            if c.entries.len().is_multiple_of(PREPARE_SLICE) {
+                tokio::task::yield_now().await;
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// Write one chunk: its entries, its tree nodes, its projection updates.
+async fn write_chunk(
+    tx: &mut sqlx::AnyConnection,
+    engine: Engine,
+    c: &Chunk,
+) -> Result<(), StoreError> {
+    for (chunk, leaf_chunk) in c
+        .entries
+        .chunks(ROWS_PER_STATEMENT)
+        .zip(c.leaves.chunks(ROWS_PER_STATEMENT))
+    {
+        let sql = insert_entries_sql(engine, chunk.len());
+        let mut q = sqlx::query(&sql);
+        for (e, leaf) in chunk.iter().zip(leaf_chunk) {
+            q = q
+                .bind(i64_of(e.seq))
+                .bind(e.time_micros())
+                .bind(e.agency.as_str())
+                .bind(e.stream.as_str())
+                .bind(e.kind.as_str())
+                .bind(e.subject.as_str())
+                .bind(e.application.as_deref())
+                .bind(e.actors_json())
+                .bind(e.payload.as_str())
+                .bind(leaf.to_vec());
+        }
+        q.execute(&mut *tx).await?;
+    }
+    tree::insert_nodes(tx, engine, &c.nodes).await?;
+    projection::apply_all(tx, engine, &c.entries).await
 }

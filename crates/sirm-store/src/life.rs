@@ -7,6 +7,9 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use sirm_domain::rules::Month;
 
+use crate::fetch::Param;
+use crate::ledger_rows::{StoredRow, ENTRY_COLUMNS};
+use crate::rows::TableRow as _;
 use crate::{Store, StoreError};
 
 crate::table_row! {
@@ -99,6 +102,28 @@ const CLAIM_COLUMNS: &str = "seq, person_id, status, registered_on, start_month,
      contribution_months, carried_months, duration_months, monthly_amount, total_amount, rule_set, \
      ended_on, end_reason, paid_months, unused_months, last_seq";
 
+/// The select of the payable claims: claim columns, then `rest` (more
+/// columns and the FROM clause; empty: the claim table alone).
+fn payable_claims_sql(rest: &str) -> String {
+    let cols: Vec<String> = CLAIM_COLUMNS
+        .split(", ")
+        .map(|c| format!("c.{}", c.trim()))
+        .collect();
+    let from = if rest.is_empty() {
+        " FROM unemployment_claim c"
+    } else {
+        rest
+    };
+    format!(
+        "SELECT {}{from} JOIN person p ON p.person_id = c.person_id WHERE {PAYABLE} ORDER BY c.person_id",
+        cols.join(", ")
+    )
+}
+
+/// Open claims of the agency `$1` payable for the month `$2`.
+const PAYABLE: &str =
+    "p.agency = $1 AND c.status = 'open' AND c.start_month <= $2 AND c.end_month >= $2";
+
 impl Store {
     /// A person's unemployment claims, oldest first.
     pub async fn unemployment_claims_of(
@@ -136,19 +161,53 @@ impl Store {
         agency: &str,
         month: &str,
     ) -> Result<Vec<UnemploymentClaimRow>, StoreError> {
-        let cols: Vec<String> = CLAIM_COLUMNS
+        self.read_many(
+            payable_claims_sql(""),
+            vec![Param::Text(agency.into()), Param::Text(month.into())],
+            |r| UnemploymentClaimRow::from_row(r),
+        )
+        .await
+    }
+
+    /// Whether any claim of `agency` is payable for `month` (one row read).
+    pub async fn has_payable_claims(&self, agency: &str, month: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT c.seq FROM unemployment_claim c JOIN person p ON p.person_id = c.person_id \
+             WHERE {PAYABLE} LIMIT 1"
+        ))
+        .bind(agency)
+        .bind(month)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    /// [`Store::payable_claims`], each with the ledger entry its `seq`
+    /// names (`None`: no such entry), in one read.
+    pub async fn payable_claims_with_entries(
+        &self,
+        agency: &str,
+        month: &str,
+    ) -> Result<Vec<(UnemploymentClaimRow, Option<StoredRow>)>, StoreError> {
+        let entry: Vec<String> = ENTRY_COLUMNS
             .split(", ")
-            .map(|c| format!("c.{}", c.trim()))
+            .map(|c| format!("e.{c}"))
             .collect();
-        self.rows(
-            sqlx::query(&format!(
-                "SELECT {} FROM unemployment_claim c JOIN person p ON p.person_id = c.person_id \
-                 WHERE p.agency = $1 AND c.status = 'open' AND c.start_month <= $2 AND c.end_month >= $2 \
-                 ORDER BY c.person_id",
-                cols.join(", ")
-            ))
-            .bind(agency)
-            .bind(month),
+        self.read_many(
+            payable_claims_sql(&format!(
+                ", {} FROM unemployment_claim c LEFT JOIN ledger_entry e ON e.seq = c.seq",
+                entry.join(", ")
+            )),
+            vec![Param::Text(agency.into()), Param::Text(month.into())],
+            |r| {
+                let claim = UnemploymentClaimRow::from_row(r)?;
+                let at = UnemploymentClaimRow::COLUMNS.len();
+                let entry = match r.int_at(at) {
+                    Ok(None) => None,
+                    _ => Some(StoredRow::from_row_at(r, at)?),
+                };
+                Ok((claim, entry))
+            },
         )
         .await
     }
@@ -223,19 +282,21 @@ impl Store {
         agency: &str,
         year: i32,
     ) -> Result<Vec<AdjustmentBaseRow>, StoreError> {
-        self.rows(
-            sqlx::query(
-                "SELECT b.person_id AS person_id, b.seq AS granted_seq, b.total AS total, \
-                 b.contribution_months AS contribution_months, p.birth_date AS birth_date, \
-                 (SELECT a.new_pension FROM pension_adjustment a WHERE a.person_id = b.person_id \
-                  AND a.granted_seq = b.seq AND a.year < $3 ORDER BY a.year DESC LIMIT 1) AS last_pension \
-                 FROM benefit b JOIN person p ON p.person_id = b.person_id \
-                 WHERE p.agency = $1 AND b.status = 'granted' AND b.start_month < $2 \
-                 ORDER BY b.person_id",
-            )
-            .bind(agency)
-            .bind(format!("{year:04}-01"))
-            .bind(i64::from(year)),
+        self.read_many(
+            "SELECT b.person_id AS person_id, b.seq AS granted_seq, b.total AS total, \
+             b.contribution_months AS contribution_months, p.birth_date AS birth_date, \
+             (SELECT a.new_pension FROM pension_adjustment a WHERE a.person_id = b.person_id \
+              AND a.granted_seq = b.seq AND a.year < $3 ORDER BY a.year DESC LIMIT 1) AS last_pension \
+             FROM benefit b JOIN person p ON p.person_id = b.person_id \
+             WHERE p.agency = $1 AND b.status = 'granted' AND b.start_month < $2 \
+             ORDER BY b.person_id"
+                .into(),
+            vec![
+                Param::Text(agency.into()),
+                Param::Text(format!("{year:04}-01")),
+                Param::Int(i64::from(year)),
+            ],
+            |r| AdjustmentBaseRow::from_row(r),
         )
         .await
     }

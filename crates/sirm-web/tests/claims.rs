@@ -218,6 +218,42 @@ async fn injury_and_maternity_claims(engine: Engine) {
     )
     .await;
 
+    // Employed on the dates, but the work-injury and medical relationships
+    // (参保关系) suspended before them: both claims refused naming the
+    // date and the type; enrolled again, they go through below.
+    let chain = &ch;
+    let relation = |bt: &str, on: &str| {
+        let bt = bt.to_string();
+        let data = json!({"id": id, "insurances": ["work_injury", "medical"],
+                          "effective_on": on, "reason": "单位申请暂停缴费"});
+        async move {
+            let (s, v) = chain.submit(&bt, &data).await;
+            assert_eq!(s, StatusCode::CREATED, "{bt}: {v}");
+            chain.approve(v["application_id"].as_str().unwrap()).await;
+        }
+    };
+    relation("insurance.suspend", "2025-08-15").await;
+    for (bt, data, field, named) in [
+        (
+            "injury.recognise",
+            recognise(&id, &employer),
+            "injury_date",
+            "work_injury",
+        ),
+        (
+            "maternity.record",
+            json!({"id": id, "credit_code": employer, "event": "birth", "event_date": event_date,
+                   "difficult_birth": "否", "babies": 1, "institution": "北京市朝阳区妇幼保健院"}),
+            "event_date",
+            "medical",
+        ),
+    ] {
+        let (_, v) = ch.submit(bt, &data).await;
+        assert!(v.to_string().contains(named), "{bt} names {named}: {v}");
+        ch.refused(bt, data, field, "claim.not-enrolled").await;
+    }
+    relation("insurance.enrol", "2025-09-01").await;
+
     // --- Work injury: recognition, assessment, benefit.
     let r = ch
         .through("injury.recognise", recognise(&id, &employer))

@@ -135,6 +135,25 @@ async fn unemployment_and_the_pension_life(engine: Engine) {
         json!({"id": citizen, "credit_code": job.credit_code, "end_on": "2025-12-31", "reason": "合同到期"}),
     )
     .await;
+    // Not enrolled in unemployment insurance when the job ended (the
+    // relationship suspended before): refused naming the date and the
+    // type, nothing appended; enrolled again, the claim goes through.
+    let relation = |on: &str| json!({"id": citizen, "insurances": ["unemployment"], "effective_on": on, "reason": "本人申请"});
+    through(&kit, "insurance.suspend", relation("2025-11-15")).await;
+    let size = kit.ledger_size().await;
+    let (s, v) = submit(&kit, "unemployment.claim", claim.clone()).await;
+    assert_eq!(
+        (s, rule(&v), v["error"]["field"].as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            "claim.not-enrolled",
+            Some("job_ended_on")
+        ),
+        "{v}"
+    );
+    assert!(v.to_string().contains("unemployment"), "{v}");
+    assert_eq!(kit.ledger_size().await, size);
+    through(&kit, "insurance.enrol", relation("2025-12-01")).await;
     through(&kit, "unemployment.claim", claim.clone()).await;
     // The figures, recomputed by the rules engine from the record.
     let months = store

@@ -31,8 +31,13 @@ fn rule(v: &Value) -> (String, String) {
 
 /// Submit as the clerk: status and body.
 async fn submit(app: &TestApp, bt: &str, data: Value) -> (StatusCode, Value) {
-    let clerk = app.login("clerk").await;
-    clerk
+    submit_as(app, "clerk", bt, data).await
+}
+
+/// Submit as `taker`: status and body.
+async fn submit_as(app: &TestApp, taker: &str, bt: &str, data: Value) -> (StatusCode, Value) {
+    let taker = app.login(taker).await;
+    taker
         .post(
             "/api/v1/applications",
             json!({"business_type": bt, "data": data, "materials": scan()}),
@@ -40,9 +45,14 @@ async fn submit(app: &TestApp, bt: &str, data: Value) -> (StatusCode, Value) {
         .await
 }
 
-/// Submit and pass every stage.
+/// Submit as the clerk and pass every stage.
 async fn approved(app: &TestApp, bt: &str, data: Value) {
-    let (s, v) = submit(app, bt, data).await;
+    approved_as(app, "clerk", bt, data).await;
+}
+
+/// Submit as `taker` and pass every stage.
+async fn approved_as(app: &TestApp, taker: &str, bt: &str, data: Value) {
+    let (s, v) = submit_as(app, taker, bt, data).await;
     assert_eq!(s, StatusCode::CREATED, "{bt}: {v}");
     let id = v["application_id"].as_str().unwrap().to_string();
     for (user, stage) in [
@@ -471,6 +481,59 @@ async fn relationships_deregistration_and_flexible(engine: Engine) {
         json!(row.medical_employee.to_string()),
         "{out}"
     );
+
+    // A paid flexible month is corrected like an employee's (补缴 with its
+    // surcharge, 退费), computed again as flexible employment: no employer.
+    let fix = |bt: &str, base: &str, on: &str| {
+        let mut d = json!({"id": e, "month": "2026-03", "base": base, "reason": "核定基数有误", "method": "按新基数补退"});
+        d[if bt == "contribution.refund" {
+            "refunded_on"
+        } else {
+            "paid_on"
+        }] = json!(on);
+        d
+    };
+    let figures = |base: i64| {
+        let f = sirm_domain::rules::engine::flexible_month(
+            set.year(2026).unwrap(),
+            Decimal::from(base),
+        )
+        .unwrap()
+        .as_month();
+        (
+            f.base,
+            f.amounts.pension_employee,
+            f.amounts.medical_employee,
+            f.account_credit,
+        )
+    };
+    let stored = |r: &sirm_store::ContributionRow| {
+        (
+            r.base,
+            r.pension_employee,
+            r.medical_employee,
+            r.account_credit,
+        )
+    };
+    approved_as(
+        &app,
+        "maintainer",
+        "contribution.supplement",
+        fix("contribution.supplement", "9000", "2026-05-20"),
+    )
+    .await;
+    let row = store.contributions_of(&e_pk).await.unwrap().remove(0);
+    assert_eq!(stored(&row), figures(9000), "{row:?}");
+    assert_eq!(row.credit_code, "");
+    approved_as(
+        &app,
+        "maintainer",
+        "contribution.refund",
+        fix("contribution.refund", "8500", "2026-05-21"),
+    )
+    .await;
+    let row = store.contributions_of(&e_pk).await.unwrap().remove(0);
+    assert_eq!(stored(&row), figures(8500), "{row:?}");
 
     // Rebuilt bit for bit; every projection equals a replay of the ledger.
     let before = store.projection_digest().await.unwrap();

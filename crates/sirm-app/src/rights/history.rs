@@ -120,7 +120,7 @@ fn note(kind_: &str, payload: &str) -> Option<CorrectionNote> {
                 .as_ref()
                 .map_or_else(|| "—".to_string(), |r| r.base.to_string());
             CorrectionNote {
-                credit_code: Some(c.credit_code.to_string()),
+                credit_code: c.credit_code.as_ref().map(ToString::to_string),
                 difference: Some(c.difference_total),
                 surcharge: c.surcharge.as_ref().map(|s| s.surcharge),
                 reason: c.reason.clone(),

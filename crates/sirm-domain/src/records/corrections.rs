@@ -77,7 +77,10 @@ pub struct MonthFigures {
 #[serde(deny_unknown_fields)]
 pub struct ContributionAdjusted {
     pub id: PersonKey,
-    pub credit_code: CreditCode,
+    /// The employer of the month; none for a flexibly employed person's
+    /// month (灵活就业, paid alone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<CreditCode>,
     pub month: Month,
     /// The ledger entry that last wrote the month's figures.
     pub corrects: u64,

@@ -13,6 +13,7 @@ use sirm_domain::rules::{
 };
 
 mod benefit_props;
+mod calc_props;
 mod retirement;
 mod validation;
 mod worked_examples;

@@ -16,8 +16,10 @@ use crate::{AppError, Sirm};
 pub(crate) enum Insurance {
     /// 工伤保险.
     WorkInjury,
-    /// 生育保险.
+    /// 生育保险 (merged into medical insurance: the medical relationship).
     Maternity,
+    /// 失业保险.
+    Unemployment,
 }
 
 impl Insurance {
@@ -25,15 +27,27 @@ impl Insurance {
         match self {
             Insurance::WorkInjury => "work_injury",
             Insurance::Maternity => "maternity",
+            Insurance::Unemployment => "unemployment",
+        }
+    }
+
+    /// The insurance relationship (参保关系) that covers the claim, and
+    /// its name.
+    fn relation(self) -> (sirm_domain::rules::Insurance, &'static str) {
+        use sirm_domain::rules::Insurance as I;
+        match self {
+            Insurance::WorkInjury => (I::WorkInjury, "work_injury"),
+            Insurance::Maternity => (I::Medical, "medical"),
+            Insurance::Unemployment => (I::Unemployment, "unemployment"),
         }
     }
 }
 
 /// Is the person insured for `insurance` on `on` (with the employer named,
-/// when one is)? The one hook the insurance relationships per type (参保关系)
-/// replace: today a person is insured for work injury and maternity
-/// through an employment covering the date. Refused by rule
-/// `claim.not-enrolled`, naming `field`.
+/// when one is)? Two conditions: an employment covering the date, and the
+/// insurance relationship of the type (参保关系: maternity is the medical
+/// relationship) not suspended or terminated for the month of the date.
+/// Refused by rule `claim.not-enrolled`, naming `field` and the type.
 pub(crate) async fn ensure_enrolled(
     sirm: &Sirm,
     person: &PersonKey,
@@ -48,17 +62,43 @@ pub(crate) async fn ensure_enrolled(
             && j.end_on.is_none_or(|end| end >= on)
             && employer.is_none_or(|c| c == j.credit_code)
     });
-    if covered {
+    if !covered {
+        return Err(AppError::invalid_by(
+            field,
+            RuleId::ClaimNotEnrolled,
+            format!(
+                "{} is not insured for {} on {on}{} (no employment covering the date)",
+                person.short(),
+                insurance.as_str(),
+                employer.map(|c| format!(" with {c}")).unwrap_or_default()
+            ),
+        ));
+    }
+    ensure_relation(sirm, person, insurance, on, field).await
+}
+
+/// Refuse (rule `claim.not-enrolled`, naming `field` and the type) a claim
+/// whose insurance relationship is suspended or terminated for the month
+/// of `on` (`insurance.suspend` / `insurance.terminate`).
+pub(crate) async fn ensure_relation(
+    sirm: &Sirm,
+    person: &PersonKey,
+    insurance: Insurance,
+    on: NaiveDate,
+    field: &'static str,
+) -> Result<(), AppError> {
+    let month = Month::of_date(on);
+    let (relation, name) = insurance.relation();
+    if sirm.enrolled_in(person, month).await?.has(relation) {
         return Ok(());
     }
     Err(AppError::invalid_by(
         field,
         RuleId::ClaimNotEnrolled,
         format!(
-            "{} is not insured for {} on {on}{} (no employment covering the date)",
+            "{} is not enrolled in {} insurance for {month} (the relationship is suspended or terminated)",
             person.short(),
-            insurance.as_str(),
-            employer.map(|c| format!(" with {c}")).unwrap_or_default()
+            name,
         ),
     ))
 }

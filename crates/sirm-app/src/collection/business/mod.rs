@@ -23,6 +23,7 @@ pub(crate) mod recomputations;
 pub(crate) mod registration;
 pub(crate) mod relations;
 pub(crate) mod rule_sets;
+pub(crate) mod runs;
 pub(crate) mod subsidies;
 pub(crate) mod transfer;
 pub(crate) mod unemployment;

@@ -157,19 +157,27 @@ async fn adjust(sirm: &Sirm, c: Change<'_>) -> Result<ContributionAdjusted, AppE
     let params = set
         .year(c.month.year())
         .map_err(|e| AppError::invalid("month", e))?;
-    let credit_code: sirm_domain::id::CreditCode = row
-        .credit_code
-        .parse()
-        .map_err(|e| AppError::invalid_id("credit_code", e))?;
+    // A flexibly employed person's month has no employer (credit code
+    // empty): computed again as flexible employment (灵活就业).
+    let credit_code: Option<sirm_domain::id::CreditCode> = match row.credit_code.as_str() {
+        "" => None,
+        code => Some(
+            code.parse()
+                .map_err(|e| AppError::invalid_id("credit_code", e))?,
+        ),
+    };
     let result = match c.base {
         Some(base) => {
             check_base(params, &row, base, c.refund)?;
-            let class = sirm.industry_class(&credit_code).await?;
-            let enrolled = sirm.enrolled_in(c.id, c.month).await?;
-            Some(
-                engine::month_enrolled(params, base, class, enrolled)
-                    .map_err(|e| AppError::invalid("base", e))?,
-            )
+            let month = match &credit_code {
+                Some(code) => {
+                    let class = sirm.industry_class(code).await?;
+                    let enrolled = sirm.enrolled_in(c.id, c.month).await?;
+                    engine::month_enrolled(params, base, class, enrolled)
+                }
+                None => engine::flexible_month(params, base).map(|f| f.as_month()),
+            };
+            Some(month.map_err(|e| AppError::invalid("base", e))?)
         }
         None => None,
     };

@@ -6,7 +6,7 @@ use sirm_domain::status::ContributionStatus;
 use sirm_domain::RuleId;
 use sirm_ledger::{EntryDraft, Stream};
 
-use super::{Business, DraftStream};
+use super::Business;
 use crate::drafts::draft;
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -76,64 +76,51 @@ impl Business for ContributionPayment {
 }
 
 /// 月度待遇发放: every payable benefit of the agency for a month, streamed
-/// at approval.
-pub(crate) struct PaymentRun;
+/// at approval (the shared driver of `runs.rs`).
+pub(crate) type PaymentRun = super::runs::Run<PensionRun>;
 
-impl Business for PaymentRun {
+pub(crate) struct PensionRun;
+
+impl super::runs::MonthlyRun for PensionRun {
     const NAME_ZH: &'static str = "月度待遇发放";
+    const SUBJECT: &'static str = "benefit-payment";
+    const WHAT: &'static str = "benefits";
+    const NONE_PAYABLE: RuleId = RuleId::NotFoundBenefit;
+    const ONE_PAYABLE: &'static str = "a benefit";
     type Data = BenefitPaymentRun;
 
-    async fn check(sirm: &Sirm, who: &Principal, r: &BenefitPaymentRun) -> Result<(), AppError> {
-        let this_month = sirm_domain::rules::Month::of_date(chrono::Utc::now().date_naive());
-        if r.month > this_month {
-            return Err(AppError::invalid(
-                "month",
-                format!("{} is in the future", r.month),
-            ));
-        }
-        if sirm
-            .store
-            .payments_in(&who.agency, &r.month.to_string())
-            .await?
-            > 0
-        {
-            return Err(AppError::conflict_by(
-                RuleId::AlreadyDone,
-                format!("benefits for {} are already paid", r.month),
-            ));
-        }
-        if sirm
-            .store
-            .payable_benefits(&who.agency, &r.month.to_string())
-            .await?
-            .is_empty()
-        {
-            return Err(AppError::not_found(
-                RuleId::NotFoundBenefit,
-                format!("a benefit payable for {}", r.month),
-            ));
-        }
-        Ok(())
+    fn month(d: &BenefitPaymentRun) -> sirm_domain::rules::Month {
+        d.month
     }
 
-    /// Streamed at approval (see [`Business::on_approval`]).
-    async fn drafts(_: &Sirm, _: &BenefitPaymentRun, _: &str) -> Result<Vec<EntryDraft>, AppError> {
-        Ok(vec![])
-    }
-
-    fn subject(r: &BenefitPaymentRun, _: &[EntryDraft]) -> String {
-        format!("declaration:benefit-payment:{}", r.month)
-    }
-
-    async fn on_approval(
+    async fn paid_in(
         sirm: &Sirm,
-        who: &Principal,
-        r: &BenefitPaymentRun,
+        agency: &str,
+        month: sirm_domain::rules::Month,
+    ) -> Result<i64, AppError> {
+        Ok(sirm.store.payments_in(agency, &month.to_string()).await?)
+    }
+
+    async fn any_payable(
+        sirm: &Sirm,
+        agency: &str,
+        month: sirm_domain::rules::Month,
+    ) -> Result<bool, AppError> {
+        Ok(!sirm
+            .store
+            .payable_benefits(agency, &month.to_string())
+            .await?
+            .is_empty())
+    }
+
+    async fn payments(
+        sirm: &Sirm,
+        agency: &str,
+        month: sirm_domain::rules::Month,
         application: &str,
         actors: Vec<String>,
-    ) -> Result<Option<DraftStream>, AppError> {
-        let rows = payment_drafts(sirm, &who.agency, r.month, application, actors).await?;
-        Ok(Some(Box::new(rows.into_iter().map(Ok))))
+    ) -> Result<Vec<EntryDraft>, AppError> {
+        payment_drafts(sirm, agency, month, application, actors).await
     }
 }
 

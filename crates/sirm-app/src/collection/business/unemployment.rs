@@ -13,7 +13,7 @@ use sirm_domain::status::ContributionStatus;
 use sirm_domain::RuleId;
 use sirm_ledger::{EntryDraft, Stream};
 
-use super::{Business, DraftStream};
+use super::Business;
 use crate::drafts::draft;
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -53,6 +53,15 @@ impl Business for Claim {
                 "is before the person's registration",
             ));
         }
+        // Insured for unemployment when the job ended (参保关系).
+        super::claims::ensure_relation(
+            sirm,
+            &c.id,
+            super::claims::Insurance::Unemployment,
+            c.job_ended_on,
+            "job_ended_on",
+        )
+        .await?;
         if sirm.store.death_of(c.id.as_str()).await?.is_some() {
             return Err(AppError::conflict_by(
                 RuleId::DeathRecorded,
@@ -286,74 +295,45 @@ pub(crate) async fn end_of_claim(
 }
 
 /// 失业保险金月度发放: every payable claim of the agency for a month,
-/// streamed at approval.
-pub(crate) struct PaymentRun;
+/// streamed at approval (the shared driver of `runs.rs`).
+pub(crate) type PaymentRun = super::runs::Run<ClaimRun>;
 
-impl Business for PaymentRun {
+pub(crate) struct ClaimRun;
+
+impl super::runs::MonthlyRun for ClaimRun {
     const NAME_ZH: &'static str = "失业保险金月度发放";
+    const SUBJECT: &'static str = "unemployment-payment";
+    const WHAT: &'static str = "unemployment benefits";
+    const NONE_PAYABLE: RuleId = RuleId::NotFoundClaim;
+    const ONE_PAYABLE: &'static str = "an unemployment claim";
     type Data = UnemploymentPaymentRun;
 
-    async fn check(
-        sirm: &Sirm,
-        who: &Principal,
-        r: &UnemploymentPaymentRun,
-    ) -> Result<(), AppError> {
-        let this_month = Month::of_date(crate::clock::today());
-        if r.month > this_month {
-            return Err(AppError::invalid_by(
-                "month",
-                RuleId::DateFuture,
-                format!("{} is in the future", r.month),
-            ));
-        }
-        let month = r.month.to_string();
-        if sirm
+    fn month(d: &UnemploymentPaymentRun) -> Month {
+        d.month
+    }
+
+    async fn paid_in(sirm: &Sirm, agency: &str, month: Month) -> Result<i64, AppError> {
+        Ok(sirm
             .store
-            .unemployment_payments_in(&who.agency, &month)
-            .await?
-            > 0
-        {
-            return Err(AppError::conflict_by(
-                RuleId::AlreadyDone,
-                format!("unemployment benefits for {} are already paid", r.month),
-            ));
-        }
-        if sirm
+            .unemployment_payments_in(agency, &month.to_string())
+            .await?)
+    }
+
+    async fn any_payable(sirm: &Sirm, agency: &str, month: Month) -> Result<bool, AppError> {
+        Ok(sirm
             .store
-            .payable_claims(&who.agency, &month)
-            .await?
-            .is_empty()
-        {
-            return Err(AppError::not_found(
-                RuleId::NotFoundClaim,
-                format!("an unemployment claim payable for {}", r.month),
-            ));
-        }
-        Ok(())
+            .has_payable_claims(agency, &month.to_string())
+            .await?)
     }
 
-    /// Streamed at approval (see [`Business::on_approval`]).
-    async fn drafts(
-        _: &Sirm,
-        _: &UnemploymentPaymentRun,
-        _: &str,
-    ) -> Result<Vec<EntryDraft>, AppError> {
-        Ok(vec![])
-    }
-
-    fn subject(r: &UnemploymentPaymentRun, _: &[EntryDraft]) -> String {
-        format!("declaration:unemployment-payment:{}", r.month)
-    }
-
-    async fn on_approval(
+    async fn payments(
         sirm: &Sirm,
-        who: &Principal,
-        r: &UnemploymentPaymentRun,
+        agency: &str,
+        month: Month,
         application: &str,
         actors: Vec<String>,
-    ) -> Result<Option<DraftStream>, AppError> {
-        let rows = payment_drafts(sirm, &who.agency, r.month, application, actors).await?;
-        Ok(Some(Box::new(rows.into_iter().map(Ok))))
+    ) -> Result<Vec<EntryDraft>, AppError> {
+        payment_drafts(sirm, agency, month, application, actors).await
     }
 }
 
@@ -369,25 +349,13 @@ pub(crate) async fn payment_drafts(
     application: &str,
     actors: Vec<String>,
 ) -> Result<Vec<EntryDraft>, AppError> {
-    use std::collections::HashMap;
     let rows = sirm
         .store
-        .payable_claims(agency, &month.to_string())
+        .payable_claims_with_entries(agency, &month.to_string())
         .await?;
     let profile = sirm_ledger::CryptoProfile::from_name(&sirm.config.profile)?;
-    let seqs: Vec<u64> = rows
-        .iter()
-        .map(|c| u64::try_from(c.seq).unwrap_or(0))
-        .collect();
-    let mut claims: HashMap<i64, sirm_store::StoredRow> = sirm
-        .store
-        .entries_by_seq(&seqs)
-        .await?
-        .into_iter()
-        .map(|r| (r.seq, r))
-        .collect();
     let mut out = Vec::with_capacity(rows.len());
-    for c in rows {
+    for (c, stored) in rows {
         let id: sirm_domain::id::PersonKey = c
             .person_id
             .parse()
@@ -400,9 +368,7 @@ pub(crate) async fn payment_drafts(
                 c.seq
             ))
         };
-        let stored = claims
-            .remove(&c.seq)
-            .ok_or_else(|| refuse("no such ledger entry".into()))?;
+        let stored = stored.ok_or_else(|| refuse("no such ledger entry".into()))?;
         let (entry, leaf) = stored
             .decode()
             .map_err(|e| refuse(format!("the entry is unreadable: {e}")))?;
