@@ -562,8 +562,9 @@ pub async fn guard(
     }
     // Any of a person's ID numbers finds them: this process's copy of the
     // aliases follows `person_alias`, where another server process on the
-    // same database may have just applied an ID change (privacy/aliases.rs).
-    if let Err(e) = st.sirm.refresh_aliases().await {
+    // same database may have just applied an ID change (privacy/aliases.rs;
+    // checked at most every 200 ms, not on every request).
+    if let Err(e) = st.sirm.refresh_aliases_if_due().await {
         return refuse(spec.kind, e, &return_to);
     }
     if let Some(c) = caller {

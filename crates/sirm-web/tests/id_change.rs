@@ -188,7 +188,13 @@ async fn id_change_through_the_chain_finds_the_person_by_either_number(engine: E
     assert_eq!(s, StatusCode::CREATED, "{v}");
     approve(&app, v["application_id"].as_str().unwrap()).await;
 
-    // The other process finds the person by the new number at once.
+    // The other process finds the person by the new number once its
+    // request guard has looked at `person_alias` again (at most every
+    // ALIAS_CHECK_INTERVAL).
+    tokio::time::sleep(
+        sirm_app::privacy::aliases::ALIAS_CHECK_INTERVAL + std::time::Duration::from_millis(50),
+    )
+    .await;
     let (s, rec2) = lookup(&clerk2, &new).await;
     assert_eq!(s, StatusCode::OK, "second process: {rec2}");
     assert_eq!(rec2["person"]["id_number"], new.as_str(), "{rec2}");

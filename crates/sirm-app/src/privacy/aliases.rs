@@ -10,10 +10,11 @@
 //! synchronous, and reloads it when the table moved:
 //!
 //! * at open (every CLI command is a fresh process);
-//! * before every web request (`sirm-web` `routes::guard`) — one cheap
-//!   `COUNT(*), MAX(seq)` of `person_alias`, so a change approved by another
-//!   server process on the same database is seen by the next request,
-//!   without a restart;
+//! * before a web request (`sirm-web` `routes::guard`), at most every
+//!   [`ALIAS_CHECK_INTERVAL`] — one cheap `COUNT(*), MAX(seq)` of
+//!   `person_alias` — so a change approved by another server process on the
+//!   same database is seen within that interval, without a restart, and
+//!   the person-record hot path does not pay a query per request;
 //! * before a streamed job takes its keyer (declaration files, cross-check
 //!   imports) and after this process appends an ID change.
 //!
@@ -22,7 +23,9 @@
 //! copy.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use sirm_domain::id::PersonKey;
 
@@ -35,9 +38,12 @@ struct Snapshot {
     map: HashMap<PersonKey, PersonKey>,
 }
 
+/// How stale another process's ID change may be in a web request.
+pub const ALIAS_CHECK_INTERVAL: Duration = Duration::from_millis(200);
+
 /// The aliases of one process, shared by the vault and its keyers.
 #[derive(Clone, Default)]
-pub struct AliasCell(Arc<RwLock<Snapshot>>);
+pub struct AliasCell(Arc<RwLock<Snapshot>>, Arc<AtomicI64>);
 
 impl AliasCell {
     /// `pk` itself, or the person it is an alias of.
@@ -63,6 +69,27 @@ impl AliasCell {
 }
 
 impl Sirm {
+    /// [`Sirm::refresh_aliases`] unless this process checked less than
+    /// [`ALIAS_CHECK_INTERVAL`] ago (what every web request calls).
+    pub async fn refresh_aliases_if_due(&self) -> Result<(), AppError> {
+        let Some(vault) = self.vault.as_ref() else {
+            return Ok(());
+        };
+        let now = chrono::Utc::now().timestamp_micros();
+        let last = &vault.aliases().1;
+        let seen = last.load(Ordering::Relaxed);
+        let interval = ALIAS_CHECK_INTERVAL.as_micros() as i64;
+        if now.saturating_sub(seen) < interval
+            || last
+                .compare_exchange(seen, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            // Checked recently, or another request is checking right now.
+            return Ok(());
+        }
+        self.refresh_aliases().await
+    }
+
     /// Reload the aliases if `person_alias` moved since they were loaded
     /// (one small query when it did not). Without keys, nothing to do.
     pub async fn refresh_aliases(&self) -> Result<(), AppError> {
