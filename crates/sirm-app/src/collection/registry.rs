@@ -10,8 +10,8 @@ use sirm_domain::access::Permission;
 
 use super::business::{
     self, accounts, benefits, contributions, corrections, disclosure, employment, extract, injury,
-    maternity, paid_months, payments, pension_life, recomputations, registration, relations,
-    rule_sets, subsidies, transfer, unemployment, Business, DraftStream, Validated,
+    maternity, medical, paid_months, payments, pension_life, recomputations, registration,
+    relations, rule_sets, subsidies, transfer, unemployment, Business, DraftStream, Validated,
 };
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -209,6 +209,9 @@ registry! {
     BenefitAdjust = "benefit.adjust" => pension_life::Adjust,
     /// The death of an insured person or pensioner and what it settles.
     BenefitDeath = "benefit.death" => pension_life::Death,
+    /// Settlement records of contracted hospitals and pharmacies imported
+    /// as a file (医疗费用结算记录导入, docs/medical.md).
+    MedicalSettlementFile = "medical.settlement_file" => medical::SettlementImport,
 }
 
 impl std::str::FromStr for BusinessType {

@@ -15,6 +15,7 @@ pub(crate) mod employment;
 pub(crate) mod extract;
 pub(crate) mod injury;
 pub(crate) mod maternity;
+pub(crate) mod medical;
 pub(crate) mod paid_months;
 pub(crate) mod payments;
 pub(crate) mod pension_life;
