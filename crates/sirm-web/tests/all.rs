@@ -10,6 +10,7 @@ mod crosscheck;
 mod disclosure;
 mod extracts;
 mod identity;
+mod medical;
 mod mlps;
 mod objections;
 mod operations;

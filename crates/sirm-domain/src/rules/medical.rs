@@ -229,4 +229,25 @@ mod tests {
         let (k, _) = check_settlement(dec!(1.005), dec!(1.005), dec!(0), dec!(0)).unwrap_err();
         assert_eq!(k, "total");
     }
+
+    #[test]
+    fn sirm_calc_medical_account_takes_the_figures_from_the_rule_set() {
+        // The worked example of docs/rules.md: 3 months of 180.00 (the demo
+        // share is 1), 2 retiree months of the demo 110.00, 300.00 paid.
+        let book = crate::rules::builtin::rule_book().unwrap();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let input = serde_json::json!({"region": "110105", "year": 2025, "opening": "1000.00",
+            "employee_contributions": ["180.00", "180.00", "180.00"], "retiree_months": 2,
+            "debits": ["300.00"]});
+        let out = crate::rules::calc::calc(&book, "medical-account", &input, today).unwrap();
+        assert_eq!(out["share"], serde_json::json!("1"));
+        assert_eq!(out["employee_credits"], serde_json::json!("540.00"));
+        assert_eq!(out["retiree_credits"], serde_json::json!("220.00"));
+        assert_eq!(out["closing"], serde_json::json!("1460.00"));
+        // Overdrawn: refused naming debits.
+        let input = serde_json::json!({"region": "110105", "year": 2025, "opening": "10.00",
+            "debits": ["10.01"]});
+        let e = crate::rules::calc::calc(&book, "medical-account", &input, today).unwrap_err();
+        assert_eq!(e.key(), Some("debits"));
+    }
 }
