@@ -112,7 +112,8 @@ async fn decide_all(kit: &TestApp, id: &str) {
     }
 }
 
-const HEAD: &str = "公民身份号码,结算日期,定点医药机构编码,医疗费用总额,统筹基金支付,个人账户支付,个人自付\n";
+const HEAD: &str =
+    "公民身份号码,结算日期,定点医药机构编码,医疗费用总额,统筹基金支付,个人账户支付,个人自付\n";
 
 async fn medical_account_and_settlements(engine: Engine) {
     let kit = TestApp::start(Options::new(engine).persons(4).history()).await;
@@ -160,10 +161,19 @@ async fn medical_account_and_settlements(engine: Engine) {
         .submit_settlement_file(&clerk, "settlements.csv", &good)
         .await
         .unwrap();
-    assert_eq!((report.rows, report.account_paid), (2, Decimal::new(12050, 2)));
+    assert_eq!(
+        (report.rows, report.account_paid),
+        (2, Decimal::new(12050, 2))
+    );
     decide_all(&kit, &report.application_id).await;
     let (_, me) = citizen.get("/api/v1/my/record").await;
-    assert_eq!(me["record"]["medical"]["settlements"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        me["record"]["medical"]["settlements"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     let after = dec(&me["record"]["medical"]["balance"]);
     assert_eq!(after, balance - Decimal::new(12050, 2));
     assert_eq!(shown(&me["record"]), recomputed(&kit, &pk).await);
@@ -211,7 +221,10 @@ async fn medical_account_and_settlements(engine: Engine) {
     assert!(page.contains("medical-settlements") && page.contains("H11010500001"));
     let (s, st) = citizen.page(&format!("/my/statement?year={year}")).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(st.contains("statement-medical") && st.contains("statement-settlements"), "{st}");
+    assert!(
+        st.contains("statement-medical") && st.contains("statement-settlements"),
+        "{st}"
+    );
     assert!(st.contains(&after.to_string()), "{st}");
     let officer = kit.sirm.principal("query", "test").await.unwrap();
     let person: sirm_domain::id::PersonKey = pk.parse().unwrap();
@@ -226,7 +239,10 @@ async fn medical_account_and_settlements(engine: Engine) {
         .issue_certificate(&officer, Channel::Counter, &person, &req)
         .await
         .unwrap();
-    assert_eq!(CertificateKind::MedicalAccount.title(), "医疗保险个人账户证明");
+    assert_eq!(
+        CertificateKind::MedicalAccount.title(),
+        "医疗保险个人账户证明"
+    );
     let v = kit
         .sirm
         .verify_certificate(&c.code, Some(&c.pdf), "127.0.0.1")
