@@ -144,6 +144,10 @@ async fn medical_account_and_settlements(engine: Engine) {
     assert_eq!(balance, want.values().last().unwrap().2);
 
     // A settlement file: reviewed, approved, debiting the account.
+    let before = me["record"]["medical"]["settlements"]
+        .as_array()
+        .unwrap()
+        .len();
     let clerk = kit.sirm.principal("clerk", "test").await.unwrap();
     let year = sirm_app::rights::current_month().year();
     let day = format!("{year}-{:02}-01", sirm_app::rights::current_month().month());
@@ -172,7 +176,7 @@ async fn medical_account_and_settlements(engine: Engine) {
             .as_array()
             .unwrap()
             .len(),
-        2
+        before + 2
     );
     let after = dec(&me["record"]["medical"]["balance"]);
     assert_eq!(after, balance - Decimal::new(12050, 2));

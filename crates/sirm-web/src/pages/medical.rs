@@ -5,7 +5,7 @@
 //! the review chain.
 
 use axum::extract::{Multipart, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Extension;
 use maud::{html, Markup};
 use sirm_app::collection::SettlementReport;
@@ -80,16 +80,12 @@ pub async fn upload(
         };
         let part = field.name().unwrap_or("").to_string();
         let read = match part.as_str() {
-            "file" => {
-                name = field.file_name().unwrap_or("settlements.csv").to_string();
-                let mut incoming = match archive.incoming().await {
-                    Ok(i) => i,
-                    Err(e) => return ApiError::from(e).into_response(),
-                };
-                let r = body::whole_file(&mut field, "file", &mut incoming, &mut budget).await;
-                file = Some(incoming);
-                r.map(|_| ())
-            }
+            "file" => body::file_part(&mut field, "file", "settlements.csv", &archive, &mut budget)
+                .await
+                .map(|(n, f)| {
+                    name = n;
+                    file = Some(f);
+                }),
             _ => body::skip(&mut field, &part, &mut budget).await,
         };
         if let Err(e) = read {
