@@ -29,6 +29,8 @@ pub mod identity;
 pub mod install;
 pub mod ledger;
 pub mod limits;
+pub mod medical;
+pub mod medical_file;
 pub mod objections;
 pub mod password;
 pub mod privacy;

@@ -285,6 +285,9 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
     if !items.contains(&Item::Account) {
         r.account_years.clear();
         r.account_balance = None;
+        // The medical personal account is an account (Art 2 (4)).
+        r.medical.years.clear();
+        r.medical.balance = None;
     }
     if !items.contains(&Item::Benefit) {
         r.benefit = None;
@@ -292,6 +295,8 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
         // Work-injury and maternity claims are benefit items (待遇).
         r.claims = sirm_store::ClaimRows::default();
         r.life = crate::rights::LifeRecord::default();
+        // Medical settlements are benefit items (医疗待遇).
+        r.medical.settlements.clear();
     }
     r.corrections.retain(|n| match n.part {
         crate::rights::CorrectedPart::Contributions => items.contains(&Item::Contributions),
@@ -309,8 +314,10 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
             r.person.address.clear();
             r.person.phone.clear();
         }
-        // Nor the person's other insurance relationships.
+        // Nor the person's other insurance relationships, nor the medical
+        // account and treatment (not the employer's concern).
         r.relations.clear();
+        r.medical = crate::medical::MedicalRecord::default();
         r.deregistered = None;
         r.employments.retain(|j| j.credit_code == code);
         r.contributions.retain(|c| c.credit_code == code);

@@ -92,6 +92,9 @@ pub struct RightsRecord {
     pub relations: Vec<crate::relations::RelationView>,
     /// The de-registration (已注销), if the record is closed.
     pub deregistered: Option<crate::relations::DeregistrationView>,
+    /// The medical personal account year by year and the settlements at
+    /// contracted hospitals and pharmacies (docs/medical.md).
+    pub medical: crate::medical::MedicalRecord,
 }
 
 /// Unemployment insurance and the pension's life after the grant:
@@ -311,6 +314,13 @@ impl Sirm {
             adjustments: self.store.adjustments_of(pid).await?,
             death: self.store.death_of(pid).await?,
         };
+        let medical = self
+            .medical_account(
+                &r.contributions,
+                &r.payments,
+                self.store.settlements_of(pid).await?,
+            )
+            .await?;
         r.person.id_number = view.id_text();
         r.person.name = view.name;
         r.person.address = view.address;
@@ -341,6 +351,7 @@ impl Sirm {
             id_changes: Vec::new(),
             relations,
             deregistered,
+            medical,
         })
     }
 

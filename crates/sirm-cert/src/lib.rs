@@ -89,6 +89,10 @@ pub enum CertificateKind {
     WorkInjuryBenefit,
     /// 生育保险待遇证明: the maternity benefits granted and paid.
     MaternityBenefit,
+    /// 失业保险待遇证明: the unemployment benefit granted and paid.
+    UnemploymentBenefit,
+    /// 医疗保险个人账户证明: the medical personal account year by year.
+    MedicalAccount,
     /// 不予提供告知书: the written refusal of a unit's application to query
     /// rights records (Art 20 (2)); "person" fields name the unit.
     DisclosureRefusal,
@@ -105,6 +109,8 @@ impl CertificateKind {
             CertificateKind::Benefit => "待遇领取证明",
             CertificateKind::WorkInjuryBenefit => "工伤保险待遇证明",
             CertificateKind::MaternityBenefit => "生育保险待遇证明",
+            CertificateKind::UnemploymentBenefit => "失业保险待遇证明",
+            CertificateKind::MedicalAccount => "医疗保险个人账户证明",
             CertificateKind::DisclosureRefusal => "不予提供告知书",
             CertificateKind::ObjectionAnswer => "异议核查答复书",
         }
@@ -124,6 +130,12 @@ impl CertificateKind {
             CertificateKind::MaternityBenefit => {
                 "兹证明下列人员在本机构的生育保险待遇核定及支付情况如下（依据本机构社会保险个人权益记录出具）："
             }
+            CertificateKind::UnemploymentBenefit => {
+                "兹证明下列人员在本机构的失业保险金核定及领取情况如下（依据本机构社会保险个人权益记录出具）："
+            }
+            CertificateKind::MedicalAccount => {
+                "兹证明下列人员在本机构的职工基本医疗保险个人账户情况如下（依据本机构社会保险个人权益记录出具）："
+            }
             CertificateKind::DisclosureRefusal => {
                 "本机构收到你单位查询社会保险个人权益记录的书面申请。经审核，该申请无法律依据，依照《社会保险个人权益记录管理办法》第二十条第二项，本机构不予提供。具体如下："
             }
@@ -140,9 +152,15 @@ impl CertificateKind {
             }
             CertificateKind::Benefit
             | CertificateKind::WorkInjuryBenefit
-            | CertificateKind::MaternityBenefit => {
+            | CertificateKind::MaternityBenefit
+            | CertificateKind::UnemploymentBenefit => {
                 ["一、领取人员信息", "二、待遇情况汇总", "三、待遇领取明细"]
             }
+            CertificateKind::MedicalAccount => [
+                "一、参保人员信息",
+                "二、个人账户情况汇总",
+                "三、个人账户年度明细",
+            ],
             CertificateKind::DisclosureRefusal => [
                 "一、申请单位",
                 "二、申请内容及不予提供的理由",
@@ -162,7 +180,9 @@ impl CertificateKind {
             CertificateKind::Contribution
             | CertificateKind::Benefit
             | CertificateKind::WorkInjuryBenefit
-            | CertificateKind::MaternityBenefit => "特此证明。",
+            | CertificateKind::MaternityBenefit
+            | CertificateKind::UnemploymentBenefit
+            | CertificateKind::MedicalAccount => "特此证明。",
             CertificateKind::DisclosureRefusal | CertificateKind::ObjectionAnswer => "特此告知。",
         }
     }
@@ -173,7 +193,9 @@ impl CertificateKind {
             CertificateKind::Contribution
             | CertificateKind::Benefit
             | CertificateKind::WorkInjuryBenefit
-            | CertificateKind::MaternityBenefit => ["姓名", "公民身份号码", "证明期间"],
+            | CertificateKind::MaternityBenefit
+            | CertificateKind::UnemploymentBenefit
+            | CertificateKind::MedicalAccount => ["姓名", "公民身份号码", "证明期间"],
             CertificateKind::DisclosureRefusal => ["单位名称", "统一社会信用代码", "申请编号"],
             CertificateKind::ObjectionAnswer => ["异议编号", "公民身份号码", "提出日期"],
         }

@@ -284,6 +284,13 @@ rule_ids! {
     ClaimWage = "claim.wage",
     /// A maternity claim without a birth or miscarriage record (生育/流产登记 first).
     MaternityNoEvent = "maternity.no-event",
+    /// A settlement whose parts (fund, account, self) do not add up to its
+    /// total, or a part negative or of more than two decimal places.
+    MedicalSettlementParts = "medical.settlement-parts",
+    /// A settlement paying more from the medical personal account than it holds.
+    MedicalAccountOverdrawn = "medical.account-overdrawn",
+    /// A settlement file with bad rows (every one listed), or none.
+    MedicalSettlementFile = "medical.settlement-file",
     // What was not found, by kind (the English message names the thing;
     // the pages say which kind in Chinese, never the identifier).
     /// No such application (or not one the requester may see).

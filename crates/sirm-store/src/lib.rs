@@ -37,6 +37,7 @@ mod ledger_rows;
 mod life;
 mod lookup;
 mod mappings;
+mod medical;
 mod objection;
 mod parts;
 mod person_key;
@@ -79,6 +80,7 @@ pub use life::{
 };
 #[doc(hidden)]
 pub use mappings::{projection_tables, row_mappings, DeclaredColumn};
+pub use medical::MedicalSettlementRow;
 pub use objection::ObjectionRow;
 pub use parts::{
     AccountYearRow, BenefitPaymentRow, BenefitRow, ContributionRow, EmploymentRow, PersonRow,

@@ -17,7 +17,9 @@ const fn spec(method: Method, path: &'static str, guard: Guard, kind: Kind) -> R
 /// Every route: its method, path, guard and handler.
 pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use api::identity as id;
-    use pages::{account, admin, certificate as cert, home, kiosk, login, portal, upload, work};
+    use pages::{
+        account, admin, certificate as cert, home, kiosk, login, portal, statement, upload, work,
+    };
     const REVIEWING: &[P] = &[
         P::RecordCollect,
         P::RecordReview,
@@ -696,6 +698,25 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(work::maintenance_csv),
         ),
         (
+            spec(
+                g.clone(),
+                "/medical/settlements/new",
+                Perm(P::RecordCollect),
+                Page,
+            ),
+            get(pages::medical::upload_form),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/medical/settlements",
+                Perm(P::RecordCollect),
+                Page,
+            )
+            .body(B::Declaration),
+            post(pages::medical::upload),
+        ),
+        (
             spec(g.clone(), "/declarations/new", Perm(P::RecordCollect), Page),
             get(upload::upload_form),
         ),
@@ -851,7 +872,7 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             spec(g.clone(), "/my/statement", AnyPerm(OWN), Page),
-            get(portal::statement),
+            get(statement::statement),
         ),
         (
             spec(g.clone(), "/my/queries", Perm(P::OwnRecordRead), Page),

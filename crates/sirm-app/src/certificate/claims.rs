@@ -1,6 +1,7 @@
-//! The work-injury (工伤保险待遇证明) and maternity (生育保险待遇证明)
-//! certificates: the benefit items of one insurance type drawn from the
-//! rights record, each with the rule set that computed it.
+//! The certificates of one insurance type each: work injury (工伤保险待遇证明),
+//! maternity (生育保险待遇证明), unemployment (失业保险待遇证明) and the
+//! medical personal account (医疗保险个人账户证明) — drawn from the rights
+//! record, each figure with the rule set that computed it.
 
 use super::content::{period_of, yuan, Content};
 use super::*;
@@ -99,5 +100,121 @@ pub(super) fn claims_content(
     let header = ["日期", "项目", "金额", "计发规则"]
         .map(String::from)
         .to_vec();
+    Ok((from, to, summary, header, rows))
+}
+
+/// No benefit of the type on record: the certificate cannot be issued.
+fn none_of(what: &str, zh: &str) -> AppError {
+    AppError::invalid_by(
+        "kind",
+        RuleId::CertificateNoBenefit,
+        format!("no {what} on record for this person: a {zh} cannot be issued"),
+    )
+}
+
+/// 失业保险待遇证明: the claims (duration, monthly amount) and the months paid.
+pub(super) fn unemployment_content(
+    r: &RightsRecord,
+    req: &CertificateRequest,
+) -> Result<Content, AppError> {
+    let l = &r.life;
+    let Some(first) = l.unemployment_claims.first() else {
+        return Err(none_of("unemployment benefit", "失业保险待遇证明"));
+    };
+    let last = l.unemployment_payments.iter().map(|p| p.month).max();
+    let (from, to) = period_of(
+        req,
+        Some(first.start_month),
+        last.or(Some(first.start_month)),
+    )?;
+    let mut rows = Vec::new();
+    let mut total = Decimal::ZERO;
+    for p in &l.unemployment_payments {
+        if p.month < from || p.month > to {
+            continue;
+        }
+        total += p.amount;
+        rows.push(vec![
+            p.month.to_string(),
+            "失业保险金".to_string(),
+            yuan(p.amount),
+            p.rule_set.clone(),
+        ]);
+    }
+    let mut summary = vec![("险种".to_string(), "失业保险".to_string())];
+    for c in &l.unemployment_claims {
+        let state = if c.status == "open" {
+            "领取中".to_string()
+        } else {
+            format!("已停止（{}）", c.ended_on)
+        };
+        summary.push((
+            format!("失业登记 {}", c.registered_on),
+            format!(
+                "{} 至 {}，{} 个月，{} 元/月，{}（{}）",
+                c.start_month,
+                c.end_month,
+                c.duration_months,
+                yuan(c.monthly_amount),
+                state,
+                c.rule_set
+            ),
+        ));
+    }
+    summary.push(("期间领取月数".to_string(), format!("{} 个月", rows.len())));
+    summary.push(("期间领取合计".to_string(), format!("{} 元", yuan(total))));
+    let header = ["月份", "项目", "发放金额（元）", "计发规则"]
+        .map(String::from)
+        .to_vec();
+    Ok((from, to, summary, header, rows))
+}
+
+/// 医疗保险个人账户证明: the account year by year (opening, credits,
+/// debits, closing) and the balance.
+pub(super) fn medical_content(
+    r: &RightsRecord,
+    req: &CertificateRequest,
+) -> Result<Content, AppError> {
+    let m = &r.medical;
+    let (Some(first), Some(last), Some(balance)) = (m.years.first(), m.years.last(), m.balance)
+    else {
+        return Err(none_of("medical personal account", "医疗保险个人账户证明"));
+    };
+    let (from, to) = period_of(
+        req,
+        Month::new(first.year.year, 1),
+        Month::new(last.year.year, 12).map(|m| m.min(current_month())),
+    )?;
+    let mut rows = Vec::new();
+    for y in &m.years {
+        if y.year.year < from.year() || y.year.year > to.year() {
+            continue;
+        }
+        rows.push(vec![
+            y.year.year.to_string(),
+            yuan(y.year.opening),
+            yuan(y.year.credits),
+            yuan(y.year.debits),
+            yuan(y.year.closing),
+            y.rule_set.clone(),
+        ]);
+    }
+    let summary = vec![
+        ("险种".to_string(), "职工基本医疗保险".to_string()),
+        (
+            "个人账户余额".to_string(),
+            format!("{} 元（{} 年末）", yuan(balance), last.year.year),
+        ),
+    ];
+    let header = [
+        "年度",
+        "年初余额",
+        "当年划入",
+        "当年支出",
+        "年末余额",
+        "计算规则",
+    ]
+    .map(String::from)
+    .to_vec();
     Ok((from, to, summary, header, rows))
 }

@@ -78,6 +78,10 @@ pub enum CertificateKind {
     WorkInjuryBenefit,
     /// 生育保险待遇证明
     MaternityBenefit,
+    /// 失业保险待遇证明
+    UnemploymentBenefit,
+    /// 医疗保险个人账户证明
+    MedicalAccount,
     /// 不予提供告知书: a unit's application refused in writing (Art 20 (2);
     /// `crate::disclosure::refusal`). Not issued on request, not of a person.
     DisclosureRefusal,
@@ -93,6 +97,8 @@ impl CertificateKind {
             CertificateKind::Benefit => "benefit",
             CertificateKind::WorkInjuryBenefit => "work_injury_benefit",
             CertificateKind::MaternityBenefit => "maternity_benefit",
+            CertificateKind::UnemploymentBenefit => "unemployment_benefit",
+            CertificateKind::MedicalAccount => "medical_account",
             CertificateKind::DisclosureRefusal => "disclosure_refusal",
             CertificateKind::ObjectionAnswer => "objection_answer",
         }
@@ -103,9 +109,11 @@ impl CertificateKind {
             "benefit" => Ok(CertificateKind::Benefit),
             "work_injury_benefit" => Ok(CertificateKind::WorkInjuryBenefit),
             "maternity_benefit" => Ok(CertificateKind::MaternityBenefit),
+            "unemployment_benefit" => Ok(CertificateKind::UnemploymentBenefit),
+            "medical_account" => Ok(CertificateKind::MedicalAccount),
             other => Err(AppError::invalid(
                 "kind",
-                format!("{other:?} is not a certificate kind; use contribution (参保缴费证明), benefit (待遇领取证明), work_injury_benefit (工伤保险待遇证明) or maternity_benefit (生育保险待遇证明)"),
+                format!("{other:?} is not a certificate kind; use contribution (参保缴费证明), benefit (待遇领取证明), work_injury_benefit (工伤保险待遇证明), maternity_benefit (生育保险待遇证明), unemployment_benefit (失业保险待遇证明) or medical_account (医疗保险个人账户证明)"),
             )),
         }
     }
@@ -124,6 +132,8 @@ impl CertificateKind {
             CertificateKind::Benefit => sirm_cert::CertificateKind::Benefit,
             CertificateKind::WorkInjuryBenefit => sirm_cert::CertificateKind::WorkInjuryBenefit,
             CertificateKind::MaternityBenefit => sirm_cert::CertificateKind::MaternityBenefit,
+            CertificateKind::UnemploymentBenefit => sirm_cert::CertificateKind::UnemploymentBenefit,
+            CertificateKind::MedicalAccount => sirm_cert::CertificateKind::MedicalAccount,
             CertificateKind::DisclosureRefusal => sirm_cert::CertificateKind::DisclosureRefusal,
             CertificateKind::ObjectionAnswer => sirm_cert::CertificateKind::ObjectionAnswer,
         }
@@ -135,7 +145,9 @@ impl CertificateKind {
             CertificateKind::Contribution => Some(Item::Contributions),
             CertificateKind::Benefit
             | CertificateKind::WorkInjuryBenefit
-            | CertificateKind::MaternityBenefit => Some(Item::Benefit),
+            | CertificateKind::MaternityBenefit
+            | CertificateKind::UnemploymentBenefit => Some(Item::Benefit),
+            CertificateKind::MedicalAccount => Some(Item::Account),
             CertificateKind::DisclosureRefusal | CertificateKind::ObjectionAnswer => None,
         }
     }
@@ -389,6 +401,8 @@ impl Sirm {
             CertificateKind::Benefit => benefit_content(r, req)?,
             CertificateKind::WorkInjuryBenefit => claims::claims_content(r, req, "work_injury")?,
             CertificateKind::MaternityBenefit => claims::claims_content(r, req, "maternity")?,
+            CertificateKind::UnemploymentBenefit => claims::unemployment_content(r, req)?,
+            CertificateKind::MedicalAccount => claims::medical_content(r, req)?,
             CertificateKind::DisclosureRefusal | CertificateKind::ObjectionAnswer => {
                 return Err(no_such_code())
             }
@@ -498,6 +512,8 @@ impl Sirm {
             CertificateKind::Benefit,
             CertificateKind::WorkInjuryBenefit,
             CertificateKind::MaternityBenefit,
+            CertificateKind::UnemploymentBenefit,
+            CertificateKind::MedicalAccount,
         ] {
             if self
                 .certificate_capacity(who, channel, subject, k)

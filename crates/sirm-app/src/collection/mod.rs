@@ -28,6 +28,7 @@ pub mod xlsx;
 pub use archive::Archive;
 pub use business::benefits::benefit_of_record;
 pub(crate) use business::disclosure::items_of as disclosure_items_of;
+pub use business::medical::SettlementReport;
 pub use business::pension_life::AdjustmentPreviewLine;
 pub use maintenance::{LogEntry, LogFilter, LogPage, DEFAULT_PAGE as LOG_PAGE};
 pub use prepared::PreparedView;

@@ -10,7 +10,7 @@ use sirm_domain::access::Permission;
 
 use super::business::{
     self, accounts, benefits, contributions, corrections, disclosure, employment, extract,
-    id_change, injury, maternity, paid_months, payments, pension_life, recomputations,
+    id_change, injury, maternity, medical, paid_months, payments, pension_life, recomputations,
     registration, relations, rule_sets, subsidies, transfer, unemployment, Business, DraftStream,
     Validated,
 };
@@ -213,6 +213,9 @@ registry! {
     /// A person's resident ID number changed (人员身份证号码变更, maintenance
     /// officer, review chain): the new number becomes an alias of the person.
     PersonIdChange = "person.id_change" => id_change::PersonIdChangeOf,
+    /// Settlement records of contracted hospitals and pharmacies imported
+    /// as a file (医疗费用结算记录导入, docs/medical.md).
+    MedicalSettlementFile = "medical.settlement_file" => medical::SettlementImport,
 }
 
 impl std::str::FromStr for BusinessType {

@@ -216,6 +216,8 @@ impl Sirm {
             "a declaration for this employer and month is already in review"
         } else if subject.starts_with("rule_set:") {
             "an import of this rule set is already in review: decide or withdraw it first"
+        } else if subject.starts_with("medical_file:") {
+            "this settlement file is already in review"
         } else if subject.starts_with("claim:") {
             "a claim of this kind for this person is already in review: decide or withdraw it first"
         } else {

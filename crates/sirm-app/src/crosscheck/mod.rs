@@ -16,7 +16,7 @@
 pub mod file;
 mod matching;
 mod questions;
-mod workbook;
+pub(crate) mod workbook;
 
 use std::collections::HashSet;
 use std::path::Path;

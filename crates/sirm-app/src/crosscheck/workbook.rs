@@ -88,7 +88,10 @@ pub(super) fn read(path: &Path, kind: FileKind, src: &XlsxSource) -> Result<Read
 }
 
 /// The text a cell stands for in the column `key` (unknown in the header).
-fn text_of(cell: &Cell, key: Option<&'static str>) -> Result<String, (&'static str, String)> {
+pub(crate) fn text_of(
+    cell: &Cell,
+    key: Option<&'static str>,
+) -> Result<String, (&'static str, String)> {
     let f = match cell {
         Cell::Empty => return Ok(String::new()),
         Cell::Text(t) => return Ok(t.clone()),

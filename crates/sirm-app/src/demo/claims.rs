@@ -2,8 +2,10 @@
 //! cases and review chain as the workbench: one recognised work injury
 //! assessed at grade 5 with its benefits granted (the employer pays the
 //! monthly allowance), and one birth with its maternity allowance and
-//! medical expenses. Persons are chosen from the history: employed on the
-//! dates, with bases on record before them.
+//! medical expenses; and a settlement file of a contracted hospital and a
+//! pharmacy (医疗费用结算记录) debiting the injured person's medical
+//! account. Persons are chosen from the history: employed on the dates,
+//! with bases on record before them.
 
 use chrono::NaiveDate;
 use sirm_domain::id::{Gender, PersonKey, ResidentId};
@@ -134,6 +136,9 @@ pub(super) async fn demo_claims(sirm: &Sirm) -> Result<(), AppError> {
         )
         .await?;
     }
+    if let Some((id, _)) = &injured {
+        settlements(sirm, &chain, id).await?;
+    }
     let (y, m, d) = DEMO_BIRTH_DATE;
     let birth = on(y, m, d);
     let skip = injured.as_ref().map(|(id, _)| id);
@@ -168,6 +173,30 @@ pub(super) async fn demo_claims(sirm: &Sirm) -> Result<(), AppError> {
             "生育医疗费用票据",
         )
         .await?;
+    }
+    Ok(())
+}
+
+/// Two settlements of the person at a contracted hospital and a pharmacy,
+/// imported as a file through the review chain (docs/medical.md).
+async fn settlements(sirm: &Sirm, chain: &[Principal; 4], id: &ResidentId) -> Result<(), AppError> {
+    let file = sirm.archive().scratch()?;
+    let text = format!(
+        "公民身份号码,结算日期,定点医药机构编码,医疗费用总额,统筹基金支付,个人账户支付,个人自付\n\
+         {id},2026-01-10,H11010500001,680.00,420.00,150.00,110.00\n\
+         {id},2026-02-03,P11010500007,86.40,0,86.40,0\n",
+        id = id.as_str()
+    );
+    std::fs::write(file.path(), text).map_err(|e| AppError::File {
+        path: file.path().to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let r = sirm
+        .submit_settlement_file(&chain[0], "定点医药机构结算记录.csv", file.path())
+        .await?;
+    for (who, stage) in chain[1..].iter().zip(["review", "recheck", "approval"]) {
+        sirm.decide_application(who, &r.application_id, stage, true, "核对无误，同意")
+            .await?;
     }
     Ok(())
 }

@@ -44,6 +44,8 @@ pub const IVR_ITEMS: &[&str] = &[
     "account_balance",
     "benefit_status",
     "arrears_months",
+    "medical_account_balance",
+    "unemployment_monthly",
 ];
 
 /// A PIN was set at the counter.
@@ -90,6 +92,11 @@ pub struct IvrSummary {
     pub benefit_status: BenefitStatus,
     /// Assessed months before the current one that are not paid (欠费月数).
     pub arrears_months: u32,
+    /// The medical personal account balance (职工医保个人账户), when the
+    /// person has one.
+    pub medical_account_balance: Option<rust_decimal::Decimal>,
+    /// The monthly unemployment benefit of an open claim (失业保险金领取中).
+    pub unemployment_monthly: Option<rust_decimal::Decimal>,
     /// The date of the answer (`YYYY-MM-DD`, agency time UTC+8).
     pub as_of: String,
 }
@@ -195,6 +202,13 @@ impl Sirm {
                 .unwrap_or_else(|| rust_decimal::Decimal::new(0, 2)),
             benefit_status: BenefitStatus::of(r.benefit.as_ref().map(|b| b.status)),
             arrears_months: r.contribution_years.arrears_months,
+            medical_account_balance: r.medical.balance,
+            unemployment_monthly: r
+                .life
+                .unemployment_claims
+                .iter()
+                .rfind(|c| c.status == "open")
+                .map(|c| c.monthly_amount),
             as_of: crate::clock::today().format("%Y-%m-%d").to_string(),
         };
         self.audit(

@@ -151,6 +151,8 @@ pub mod kind {
     pub const BENEFIT_ADJUSTED: &str = "benefit.adjusted";
     /// The death of an insured person or pensioner with what it settles.
     pub const BENEFIT_DEATH: &str = "benefit.death";
+    /// A settlement at a contracted hospital or pharmacy (医疗费用结算).
+    pub const MEDICAL_SETTLED: &str = "medical.settled";
 }
 
 /// Ledger subject strings: `kind:identifier`.
@@ -615,6 +617,7 @@ mod disclosure;
 mod extract;
 mod id_change;
 mod life;
+mod medical;
 mod objection;
 mod relations;
 mod rights;
@@ -629,6 +632,7 @@ pub use disclosure::*;
 pub use extract::*;
 pub use id_change::*;
 pub use life::*;
+pub use medical::*;
 pub use objection::*;
 pub use relations::*;
 pub use rights::*;

@@ -36,6 +36,7 @@ pub const RULES: &[&str] = &[
     "pension-adjustment",
     "pension-transfer",
     "late-surcharge",
+    "medical-account",
 ];
 
 /// Computes `rule` for a JSON `input` under the rule sets of `book`.

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::benefits::{self, Dependent, MaternityEvent};
 use super::doc::{self, array, check_keys, date, show, to_value, Obj};
 use super::error::RuleError;
+use super::medical;
 use super::ruleset::{AgeBonus, Params, PensionAdjustment};
 
 /// `rule` computed under `p`, or `None` when it is none of this file's.
@@ -193,9 +194,72 @@ pub(super) fn compute(rule: &str, o: &Obj<'_>, p: &Params) -> Option<Result<Valu
                 amount, rate, overdue, due, paid,
             )?))
         })(),
+        "medical-account" => (|| {
+            check_keys(
+                o,
+                &[
+                    "opening",
+                    "employee_contributions",
+                    "share",
+                    "retiree_months",
+                    "retiree_credit",
+                    "debits",
+                ],
+            )?;
+            let retiree_months = o.opt_int("retiree_months", 0, 12)?.unwrap_or(0) as u32;
+            let retiree_credit = if retiree_months == 0 {
+                o.opt_dec("retiree_credit")?.unwrap_or_default()
+            } else {
+                figure(
+                    o,
+                    "retiree_credit",
+                    b.medical_retiree_credit,
+                    p,
+                    "medical_retiree_credit",
+                )?
+            };
+            let contributions = decimals(o, "employee_contributions")?;
+            let share = if contributions.is_empty() {
+                o.opt_dec("share")?.unwrap_or(Decimal::ONE)
+            } else {
+                figure(
+                    o,
+                    "share",
+                    b.medical_account_share,
+                    p,
+                    "medical_account_share",
+                )?
+            };
+            let y = medical::medical_account_year(
+                amount,
+                &medical::MedicalYearInputs {
+                    year: p.year.unwrap_or_default(),
+                    opening: o.opt_dec("opening")?.unwrap_or_default(),
+                    employee_contributions: contributions,
+                    share,
+                    retiree_months,
+                    retiree_credit,
+                    debits: decimals(o, "debits")?,
+                },
+            )?;
+            medical::check_not_overdrawn(&y)?;
+            Ok(to_value(y))
+        })(),
         _ => return None,
     };
     Some(r)
+}
+
+/// A list of decimal amounts (absent: none).
+fn decimals(o: &Obj<'_>, k: &str) -> Result<Vec<Decimal>, RuleError> {
+    if o.get(k).is_none() {
+        return Ok(Vec::new());
+    }
+    array(o, k)?
+        .iter()
+        .enumerate()
+        .map(|(i, v)| doc::decimal(v, &format!("{}[{i}]", o.key(k))))
+        .collect()
 }
 
 /// A JSON `true`/`false` (absent or null: `None`).

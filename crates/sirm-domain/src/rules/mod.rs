@@ -10,6 +10,8 @@
 //! - [`death`]: what a death (not from work injury) settles: the payments
 //!   to recover, the funeral grant, the survivors' compensation, the
 //!   personal account balance to the heirs.
+//! - [`medical`]: the employee medical personal account year by year and
+//!   the check of a settlement's parts.
 //! - [`calc`]: the JSON interface behind `sirm calc <rule>`.
 //! - [`builtin`]: the embedded national and demo rule sets.
 //!
@@ -38,6 +40,7 @@ pub mod death;
 pub(crate) mod doc;
 pub mod engine;
 pub mod error;
+pub mod medical;
 pub mod period;
 pub mod rounding;
 pub mod ruleset;

@@ -28,6 +28,7 @@ mod corrections;
 mod crosscheck;
 mod disclosure;
 mod life;
+mod medical;
 mod objection;
 mod registry;
 mod relations;
@@ -91,6 +92,7 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
             .or_else(|| claims::check(entry))
             .or_else(|| relations::check(entry))
             .or_else(|| life::check(entry))
+            .or_else(|| medical::check(entry))
             .unwrap_or(Ok(())),
     }
 }
@@ -264,6 +266,9 @@ pub(crate) async fn apply(
         return Ok(());
     }
     if life::apply(conn, engine, entry).await? {
+        return Ok(());
+    }
+    if medical::apply(conn, entry).await? {
         return Ok(());
     }
     rights::apply(conn, entry).await?;

@@ -551,4 +551,20 @@ pub(crate) const TABLES: &[Table] = &[
         ],
         key: "alias_id",
     },
+    Table {
+        name: "medical_settlement",
+        columns: &[
+            ("seq", Col::Int),
+            ("person_id", Col::Text),
+            ("settled_on", Col::Text),
+            ("institution", Col::Text),
+            ("total", Col::Text),
+            ("fund_paid", Col::Text),
+            ("account_paid", Col::Text),
+            ("self_paid", Col::Text),
+            ("file_sha256", Col::Text),
+            ("line", Col::Int),
+        ],
+        key: "seq",
+    },
 ];

@@ -39,6 +39,12 @@ pub struct IvrSummaryBody {
     pub benefit_status: String,
     /// Assessed months before the current one that are not paid (欠费月数).
     pub arrears_months: u32,
+    /// Medical personal account balance (decimal text, yuan), or null
+    /// when the person has no medical account.
+    #[schema(example = "2345.60")]
+    pub medical_account_balance: Option<String>,
+    /// Monthly unemployment benefit of an open claim (decimal text), or null.
+    pub unemployment_monthly: Option<String>,
     /// Date of the answer, `YYYY-MM-DD` (agency time).
     pub as_of: String,
 }
@@ -57,6 +63,8 @@ impl From<IvrSummary> for IvrSummaryBody {
             }
             .into(),
             arrears_months: s.arrears_months,
+            medical_account_balance: s.medical_account_balance.map(|d| d.to_string()),
+            unemployment_monthly: s.unemployment_monthly.map(|d| d.to_string()),
             as_of: s.as_of,
         }
     }

@@ -192,6 +192,21 @@ pub async fn whole_file(
 }
 
 /// A part nobody asked for: read and dropped, counted.
+/// A file part (`name` in the form) streamed into the archive's incoming
+/// area: the file's own name (or `default_name`) and the scratch file.
+pub async fn file_part(
+    field: &mut Field<'_>,
+    name: &str,
+    default_name: &str,
+    archive: &sirm_app::collection::Archive,
+    budget: &mut Budget,
+) -> Result<(String, Incoming), ApiError> {
+    let file_name = field.file_name().unwrap_or(default_name).to_string();
+    let mut incoming = archive.incoming().await.map_err(ApiError::from)?;
+    whole_file(field, name, &mut incoming, budget).await?;
+    Ok((file_name, incoming))
+}
+
 pub async fn skip(field: &mut Field<'_>, name: &str, budget: &mut Budget) -> Result<(), ApiError> {
     loop {
         match field.chunk().await {

@@ -241,16 +241,12 @@ pub async fn upload(
             "kind" => body::text(&mut field, &part, limits.form_bytes(), &mut budget)
                 .await
                 .map(|t| kind = t.trim().to_string()),
-            "file" => {
-                name = field.file_name().unwrap_or("crosscheck.csv").to_string();
-                let mut incoming = match archive.incoming().await {
-                    Ok(i) => i,
-                    Err(e) => return ApiError::from(e).into_response(),
-                };
-                let r = body::whole_file(&mut field, "file", &mut incoming, &mut budget).await;
-                file = Some(incoming);
-                r.map(|_| ())
-            }
+            "file" => body::file_part(&mut field, "file", "crosscheck.csv", &archive, &mut budget)
+                .await
+                .map(|(n, f)| {
+                    name = n;
+                    file = Some(f);
+                }),
             _ => body::skip(&mut field, &part, &mut budget).await,
         };
         if let Err(e) = read {

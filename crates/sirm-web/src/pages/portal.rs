@@ -8,7 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::Extension;
 use maud::{html, Markup};
-use rust_decimal::Decimal;
 use serde::Deserialize;
 use sirm_app::query::{Channel, Item, RecordView};
 use sirm_domain::id::{PersonKey, ResidentId};
@@ -89,7 +88,7 @@ pub(crate) fn subject_id(
         })
 }
 
-async fn view(
+pub(super) async fn view(
     st: &AppState,
     c: &Caller,
     channel: Channel,
@@ -161,95 +160,6 @@ pub async fn my_record(
     };
     page(
         "我的权益记录 My record",
-        Some((&c.principal, &c.csrf)),
-        body,
-    )
-}
-
-/// The yearly rights statement (个人权益记录单): the year's contributions,
-/// account year and benefit payments, printable.
-pub async fn statement(
-    State(st): State<AppState>,
-    Extension(c): Extension<Caller>,
-    Query(q): Query<RecordQuery>,
-) -> Response {
-    let v = match view(&st, &c, Channel::Portal, &q).await {
-        Ok(v) => v,
-        Err(e) => return super::error_page(e),
-    };
-    let year = q
-        .year
-        .unwrap_or_else(|| sirm_app::rights::current_month().year() - 1);
-    let r = &v.record;
-    let months: Vec<_> = r
-        .contributions
-        .iter()
-        .filter(|c| c.month.year() == year)
-        .collect();
-    let personal: Decimal = months.iter().map(|c| c.employee_total()).sum();
-    let employer: Decimal = months.iter().map(|c| c.employer_total()).sum();
-    let paid: Decimal = r
-        .payments
-        .iter()
-        .filter(|p| p.month.year() == year)
-        .map(|p| p.amount)
-        .sum();
-    let account = r.account_years.iter().find(|y| y.year == i64::from(year));
-    let body = html! {
-        h1 { (t("个人权益记录单", "Rights statement")) " " (year) }
-        p {
-            (t("姓名", "Name")) "：" (r.person.name)
-            " · " (t("身份号码", "ID")) "：" (mask(&r.person.id_number))
-            " · " (t("经办机构", "Agency")) "：" (st.sirm.config.agency_name)
-        }
-        h2 { (t("本年缴费", "Contributions this year")) }
-        p {
-            (t("缴费月数", "Months")) " " b id="statement-months" { (months.len()) }
-            " · " (t("个人部分合计", "Employee part")) " " b { (personal) }
-            " · " (t("单位部分合计", "Employer part")) " " b { (employer) }
-        }
-        table id="statement-contributions" {
-            tr {
-                (head_cells(&[("月份", "Month"), ("用人单位", "Employer"), ("缴费基数", "Base"),
-                    ("养老 个人", "Pension (you)"), ("记入个人账户", "Account credit"), ("状态", "Status")]))
-            }
-            @for c in &months {
-                tr {
-                    td { (c.month) } td { (c.credit_code) } td { (c.base) }
-                    td { (c.pension_employee) } td { (c.account_credit) }
-                    td { (status_cell(c.month, c.status)) }
-                }
-            }
-        }
-        h2 { (t("个人账户", "Personal account")) }
-        @match account {
-            Some(y) => table id="statement-account" {
-                tr { th { (t("年初余额", "Opening balance")) } td { (y.opening_balance) } }
-                tr { th { (t("当年记账", "Credits")) } td { (y.credits) } }
-                tr {
-                    th { (t("利息", "Interest")) }
-                    td { (y.interest) " (" (t("记账利率", "rate")) " " (y.rate) ")" }
-                }
-                tr { th { (t("年末余额", "Closing balance")) } td { b { (y.closing_balance) } } }
-            },
-            None => p { (t("本年度尚未结算", "Not settled for this year")) },
-        }
-        h2 { (t("累计", "To date")) }
-        p {
-            (t("缴费年限", "Contribution years")) " "
-            b {
-                (r.contribution_years.years) " " (t("年", "y")) " "
-                (r.contribution_years.months) " " (t("个月", "m"))
-            }
-            " · " (t("本年领取待遇", "Benefits paid this year")) " " b { (paid) }
-        }
-        p.en {
-            (t("本记录单由系统根据账本数据生成，数据可通过核验码复核。", "Generated from the ledger; every figure can be recomputed."))
-        }
-        p { button type="button" data-print { (t("打印", "Print")) } }
-    };
-    page(
-        &format!("个人权益记录单 {year}"),
         Some((&c.principal, &c.csrf)),
         body,
     )

@@ -33,7 +33,7 @@ impl Sections {
 }
 
 /// A table with a bilingual head; "none" when there are no rows.
-fn table(id: &str, head: &[(&str, &str)], rows: Vec<Vec<Markup>>) -> Markup {
+pub(super) fn table(id: &str, head: &[(&str, &str)], rows: Vec<Vec<Markup>>) -> Markup {
     html! {
         table id=(id) {
             tr { @for (zh, en) in head { th { (t(zh, en)) } } }
@@ -48,7 +48,7 @@ fn table(id: &str, head: &[(&str, &str)], rows: Vec<Vec<Markup>>) -> Markup {
 }
 
 /// A table cell's text (a string, a month, an amount …).
-fn text(s: impl std::fmt::Display) -> Markup {
+pub(super) fn text(s: impl std::fmt::Display) -> Markup {
     html! { (s.to_string()) }
 }
 
@@ -76,6 +76,7 @@ pub fn rights(r: &RightsRecord, s: Sections) -> Markup {
         @if s.contributions { (regions(r)) }
         @if s.account { (account(r)) }
         @if s.benefit { (benefit(r)) (super::record_claims::claims(&r.claims)) (life(r)) }
+        (super::record_medical::medical(&r.medical, s.account, s.benefit))
         (corrections(r, s))
     }
 }

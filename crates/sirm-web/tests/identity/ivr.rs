@@ -216,6 +216,8 @@ pub(super) async fn ivr_telephone_channel(engine: Engine) {
             "account_balance": rights.account_balance.unwrap(),
             "benefit_status": "none",
             "arrears_months": rights.contribution_years.arrears_months,
+            "medical_account_balance": rights.medical.balance.map(|d| d.to_string()),
+            "unemployment_monthly": null,
             "as_of": today,
         }),
         "{body}"

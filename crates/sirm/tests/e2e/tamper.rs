@@ -146,7 +146,7 @@ pub(super) async fn tamper_projections(engine: Engine) {
     let out = i.sirm(&["verify"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        stdout(&out).contains("projections match the ledger: 35 tables"),
+        stdout(&out).contains("projections match the ledger: 36 tables"),
         "{}",
         text(&out)
     );

@@ -16,6 +16,7 @@ pub(crate) mod extract;
 pub(crate) mod id_change;
 pub(crate) mod injury;
 pub(crate) mod maternity;
+pub(crate) mod medical;
 pub(crate) mod paid_months;
 pub(crate) mod payments;
 pub(crate) mod pension_life;

@@ -184,6 +184,11 @@ pub struct BenefitParams {
     /// 抚恤金: survivors' compensation in months of the pension (or, before
     /// retirement, of the regional average monthly wage).
     pub survivor_months: Option<u32>,
+    /// 职工医保个人账户: the share of the employee's own medical contribution
+    /// credited to the medical personal account (1 = all of it).
+    pub medical_account_share: Option<Decimal>,
+    /// 职工医保个人账户: a retiree's fixed monthly credit (a regional amount).
+    pub medical_retiree_credit: Option<Decimal>,
     /// 滞纳金: the late-payment surcharge per calendar day, a fraction of
     /// the overdue amount (national 0.0005, 社会保险法 Art 86).
     pub late_surcharge_rate: Option<Decimal>,
@@ -207,6 +212,8 @@ impl BenefitParams {
             late_surcharge_rate: over.late_surcharge_rate.or(self.late_surcharge_rate),
             funeral_grant: over.funeral_grant.or(self.funeral_grant),
             survivor_months: over.survivor_months.or(self.survivor_months),
+            medical_account_share: over.medical_account_share.or(self.medical_account_share),
+            medical_retiree_credit: over.medical_retiree_credit.or(self.medical_retiree_credit),
         }
     }
 }

@@ -192,6 +192,8 @@ impl Layer {
                 late_surcharge_rate: d.late_surcharge_rate.map(|r| r.0),
                 funeral_grant: d.funeral_grant.map(|p| p.0),
                 survivor_months: d.survivor_months.map(IntIn::u32),
+                medical_account_share: d.medical_account_share.map(|r| r.0),
+                medical_retiree_credit: d.medical_retiree_credit.map(|p| p.0),
                 pension_adjustment: d.pension_adjustment.as_ref().map(|a| PensionAdjustment {
                     fixed: a.fixed.map(|x| x.0).unwrap_or_default(),
                     percent: a.percent.map(|x| x.0).unwrap_or_default(),

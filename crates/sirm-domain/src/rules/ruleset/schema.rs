@@ -165,6 +165,11 @@ pub(super) struct LayerDoc {
     /// monthly pension (a pensioner) or of the regional average monthly
     /// wage (an insured person not yet retired).
     pub survivor_months: Option<IntIn<0, 120>>,
+    /// 职工医保个人账户: the share (0–1) of the employee's own medical
+    /// contribution credited to the medical personal account.
+    pub medical_account_share: Option<ContributionRate>,
+    /// 职工医保个人账户: a retiree's fixed monthly credit (a regional amount).
+    pub medical_retiree_credit: Option<Positive>,
     /// 滞纳金: the late-payment surcharge per day (national 0.0005).
     pub late_surcharge_rate: Option<ContributionRate>,
 }
@@ -208,6 +213,8 @@ pub(super) struct ParamsDoc {
     pension_adjustment: Option<AdjustmentDoc>,
     funeral_grant: Option<Positive>,
     survivor_months: Option<IntIn<0, 120>>,
+    medical_account_share: Option<ContributionRate>,
+    medical_retiree_credit: Option<Positive>,
     late_surcharge_rate: Option<ContributionRate>,
     rounding: Option<IgnoredAny>,
     crediting_rates: Option<IgnoredAny>,
@@ -231,6 +238,8 @@ pub(super) const LAYER_KEYS: &[&str] = &[
     "pension_adjustment",
     "funeral_grant",
     "survivor_months",
+    "medical_account_share",
+    "medical_retiree_credit",
     "late_surcharge_rate",
 ];
 

@@ -373,6 +373,8 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
         ],
         // Taken by `sirm import declaration` (a file), not by this form.
         BusinessType::ContributionDeclareFile => form![],
+        // Taken as a file at `/medical/settlements/new`, not by this form.
+        BusinessType::MedicalSettlementFile => form![],
         BusinessType::AccountSettle => form![F::new("year", "结算年度", "Year", Number)],
         BusinessType::BenefitStatus => form![
             RESIDENT_ID,

@@ -114,6 +114,8 @@ fn type_tabs() -> Markup {
             @if i > 0 { " · " }
             @if *b == BusinessType::ContributionDeclareFile {
                 a href="/declarations/new" { (b.name_zh()) }
+            } @else if *b == BusinessType::MedicalSettlementFile {
+                a href="/medical/settlements/new" { (b.name_zh()) }
             } @else {
                 a href={ "/applications/new?type=" (b.as_str()) } { (b.name_zh()) }
             }
