@@ -103,7 +103,9 @@ async fn career(a: &Sirm, pk: &PersonKey) {
             .unwrap()
         })
         .collect();
-    sirm_app::testkit::append_unreviewed(a, drafts).await.unwrap();
+    sirm_app::testkit::append_unreviewed(a, drafts)
+        .await
+        .unwrap();
     let entries = a
         .store_for_maintenance()
         .entries_for_subject(&subject)
@@ -142,7 +144,9 @@ async fn career(a: &Sirm, pk: &PersonKey) {
         &out,
     )
     .unwrap();
-    sirm_app::testkit::append_unreviewed(a, vec![d]).await.unwrap();
+    sirm_app::testkit::append_unreviewed(a, vec![d])
+        .await
+        .unwrap();
 }
 
 fn per_second(n: usize, d: Duration) -> String {
@@ -242,11 +246,26 @@ async fn run(n: usize, engine: &str) {
         "transfer {engine}: {n} packages of a 30-year career ({entries} entries with proofs, {} KiB of JSON)",
         bytes / 1024
     );
-    println!("  baseline: record read through the query path  {}", per_second(n, query));
-    println!("  build + sign (old region)                     {}", per_second(n, build));
-    println!("  verify (new region)                           {}", per_second(n, verify));
-    println!("  accept: transfer.received appended            {}", per_second(n, accept));
-    println!("  whole package, built to accepted              {}", per_second(n, total));
+    println!(
+        "  baseline: record read through the query path  {}",
+        per_second(n, query)
+    );
+    println!(
+        "  build + sign (old region)                     {}",
+        per_second(n, build)
+    );
+    println!(
+        "  verify (new region)                           {}",
+        per_second(n, verify)
+    );
+    println!(
+        "  accept: transfer.received appended            {}",
+        per_second(n, accept)
+    );
+    println!(
+        "  whole package, built to accepted              {}",
+        per_second(n, total)
+    );
     for s in [&a, &b] {
         s.store_for_maintenance().close().await;
     }

@@ -315,7 +315,10 @@ impl Sirm {
         };
         let corrections = self.corrections_of(id).await?;
         let (transferred_in, transferred_away, transferred_out) = self.transfer_state(id).await?;
-        let moved: Decimal = transferred_in.iter().map(|t| t.account_transfer).sum::<Decimal>()
+        let moved: Decimal = transferred_in
+            .iter()
+            .map(|t| t.account_transfer)
+            .sum::<Decimal>()
             - transferred_away
                 .iter()
                 .map(|t| t.account_transfer)

@@ -391,7 +391,8 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
     let at_a = a.sirm.rights_of(&pk_a).await.unwrap();
     // Paid months travel as contribution months, unpaid ones as arrears.
     let months_of = |paid: bool| {
-        let all: std::collections::BTreeSet<_> = at_a.contributions.iter().map(|c| c.month).collect();
+        let all: std::collections::BTreeSet<_> =
+            at_a.contributions.iter().map(|c| c.month).collect();
         let unpaid: std::collections::BTreeSet<_> = at_a
             .contributions
             .iter()
@@ -511,7 +512,10 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
         away.account_transfer.to_string(),
         f1["account_transfer"].as_str().unwrap()
     );
-    assert_eq!((away.months as usize, away.arrears_months as usize), (months_a, arrears_a));
+    assert_eq!(
+        (away.months as usize, away.arrears_months as usize),
+        (months_a, arrears_a)
+    );
     assert!(at_a_after.account_balance.unwrap().is_zero());
     let job = at_a.employments.first().unwrap();
     let (s, v) = submit(
@@ -536,7 +540,15 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
         crate::collection::delegate_account(&a.sirm, user).await;
         let dl = a
             .sirm
-            .record_delegation(&clerk_a, &rid, user, &[scope.into()], today, until, &"b".repeat(64))
+            .record_delegation(
+                &clerk_a,
+                &rid,
+                user,
+                &[scope.into()],
+                today,
+                until,
+                &"b".repeat(64),
+            )
             .await
             .unwrap();
         delegations.push((user, dl));
@@ -547,7 +559,10 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
         .page(&format!("/my/transfers?delegation={}", delegations[0].1))
         .await;
     assert_eq!(s, StatusCode::OK, "{page}");
-    assert!(page.contains("已发送信息包") && page.contains("region B"), "{page}");
+    assert!(
+        page.contains("已发送信息包") && page.contains("region B"),
+        "{page}"
+    );
     let (s, _) = a
         .login("deleg2")
         .await

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use sirm_domain::access::Permission;
 use sirm_domain::id::{PersonKey, ResidentId};
 use sirm_domain::records::{
-    self, bases_of, kind, own_arrears, transfer_inputs, TransferPackageReceived, TransferRefused, TransferredOut,
+    self, bases_of, kind, own_arrears, transfer_inputs, TransferPackageReceived, TransferRefused,
+    TransferredOut,
 };
 use sirm_domain::RuleId;
 use sirm_ledger::{merkle, Entry, PublicKey, SignedCheckpoint, SigningKey, Stream};

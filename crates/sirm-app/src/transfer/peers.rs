@@ -108,10 +108,7 @@ fn check_url(url: &str) -> Result<(), AppError> {
 /// Check `[[peers]]` and `[federation]` of `sirm.toml` at start-up
 /// against this installation's own key and code: one line naming the
 /// config key at fault, or nothing.
-pub fn check_config(
-    config: &crate::Config,
-    own_key: &PublicKey,
-) -> Result<(), String> {
+pub fn check_config(config: &crate::Config, own_key: &PublicKey) -> Result<(), String> {
     let f = &config.federation;
     let own = f.agency.as_deref().unwrap_or(&config.agency_code);
     if let Some(a) = &f.agency {

@@ -172,7 +172,10 @@ fn peer_config_is_checked_at_start_up() {
     assert_eq!(check(peer("B", "", &k_other)), Ok(()));
     let err = |peers: String| check(peers).unwrap_err();
     let e = err(peer("B", "ftp://b.example", &k_other));
-    assert!(e.starts_with("[[peers]] #1 (agency \"B\") url:") && e.contains("https://"), "{e}");
+    assert!(
+        e.starts_with("[[peers]] #1 (agency \"B\") url:") && e.contains("https://"),
+        "{e}"
+    );
     assert!(err(peer("B", "https://", &k_other)).contains("url:"));
     assert!(err(peer("A", "", &k_other)).contains("agency: is this installation's own code"));
     assert!(err(peer("B", "", &k_own)).contains("public_key: is this installation's own key"));

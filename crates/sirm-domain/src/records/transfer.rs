@@ -340,6 +340,9 @@ mod tests {
         // Arrears travel beside the paid months and count for nothing.
         let f = figures(180, &history);
         assert_eq!(f.months_counted, 3);
-        assert_eq!(own_arrears(&[segment("A", &["2020-01"], &["2020-02"])]).len(), 1);
+        assert_eq!(
+            own_arrears(&[segment("A", &["2020-01"], &["2020-02"])]).len(),
+            1
+        );
     }
 }

@@ -194,12 +194,13 @@ pub(super) async fn apply(
 async fn come_back(conn: &mut AnyConnection, entry: &Entry) -> Result<(), StoreError> {
     let p: TransferReceived = payload(entry)?;
     let reason = DeregistrationReason::TransferOut.as_str();
-    let ended = sqlx::query("DELETE FROM person_deregistration WHERE person_id = $1 AND reason = $2")
-        .bind(p.person.as_str())
-        .bind(reason)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    let ended =
+        sqlx::query("DELETE FROM person_deregistration WHERE person_id = $1 AND reason = $2")
+            .bind(p.person.as_str())
+            .bind(reason)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
     if ended == 0 {
         return Ok(());
     }

@@ -10,9 +10,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use maud::html;
+use maud::Markup;
 use serde::Deserialize;
 use sirm_app::transfer::letter::Channel;
-use maud::Markup;
 use sirm_app::transfer::{kind_zh, Direction, Step, TransferView};
 use sirm_domain::RuleId;
 

@@ -30,11 +30,31 @@ fn s(v: &Value) -> String {
 pub(super) fn summary(payload: &Value) -> Markup {
     let f = &payload["figures"];
     let rows: [(&str, &str, String); 6] = [
-        ("计入月数（1998年1月起）", "Months counted (since 1998-01)", s(&f["months_counted"])),
-        ("1998年前月数", "Months before 1998", s(&f["months_before_1998"])),
-        ("缴费基数合计", "Sum of bases counted", s(&f["bases_counted"])),
-        ("个人账户转移额", "Account transferred", s(&f["account_transfer"])),
-        ("统筹基金转移额（基数合计×12%）", "Pooled share (12 % of bases)", s(&f["pooled_transfer"])),
+        (
+            "计入月数（1998年1月起）",
+            "Months counted (since 1998-01)",
+            s(&f["months_counted"]),
+        ),
+        (
+            "1998年前月数",
+            "Months before 1998",
+            s(&f["months_before_1998"]),
+        ),
+        (
+            "缴费基数合计",
+            "Sum of bases counted",
+            s(&f["bases_counted"]),
+        ),
+        (
+            "个人账户转移额",
+            "Account transferred",
+            s(&f["account_transfer"]),
+        ),
+        (
+            "统筹基金转移额（基数合计×12%）",
+            "Pooled share (12 % of bases)",
+            s(&f["pooled_transfer"]),
+        ),
         ("转移资金合计", "Total transferred", s(&f["total"])),
     ];
     let empty = Vec::new();
