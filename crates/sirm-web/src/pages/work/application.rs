@@ -91,7 +91,8 @@ pub async fn queue(State(st): State<AppState>, Extension(c): Extension<Caller>) 
 /// on its own row (field path → value), the first entries in full.
 fn effect_html(effect: &[Value]) -> Markup {
     use super::transfer_effect as transfer;
-    let entries: Vec<(&str, Vec<(String, String)>, Option<Markup>)> = effect
+    type Shown<'a> = (&'a str, Vec<(String, String)>, Option<Markup>);
+    let entries: Vec<Shown> = effect
         .iter()
         .take(EFFECT_SHOWN)
         .map(|e| {
