@@ -143,19 +143,49 @@ pub struct DemoReport {
     pub employers: u64,
 }
 
-/// Build the demo installation at `opts` unless one is already there.
+/// Build the demo installation at `opts` unless one is already there. A
+/// directory that holds something else is refused; a build that fails
+/// removes the directory it was building, so that a second run starts
+/// afresh instead of finding half an installation (a PostgreSQL schema it
+/// wrote is the operator's to drop: see docs/operations.md).
 pub async fn ensure_demo(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoReport, AppError> {
     if opts.data_dir.is_installed() {
-        let sirm = Sirm::open(opts, Access::Sign).await?;
-        let c = sirm.store.counts().await?;
-        sirm.store.close().await;
-        return Ok(DemoReport {
-            created: false,
-            entries: c.entries,
-            persons: c.persons,
-            employers: c.employers,
+        return existing(opts).await;
+    }
+    let root = opts.data_dir.root();
+    let occupied = std::fs::read_dir(root).is_ok_and(|mut d| d.next().is_some());
+    if occupied {
+        return Err(AppError::File {
+            path: root.to_path_buf(),
+            message: "holds files but no installation (no sirm.toml): give an empty or new directory for the demo".into(),
         });
     }
+    match build(opts, req).await {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            if let Err(rm) = std::fs::remove_dir_all(root) {
+                tracing::warn!(dir = %root.display(), error = %rm, "could not remove the failed demo");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The demo installation already there, as it is.
+async fn existing(opts: &OpenOptions) -> Result<DemoReport, AppError> {
+    let sirm = Sirm::open(opts, Access::Sign).await?;
+    let c = sirm.store.counts().await?;
+    sirm.store.close().await;
+    Ok(DemoReport {
+        created: false,
+        entries: c.entries,
+        persons: c.persons,
+        employers: c.employers,
+    })
+}
+
+/// Build a new demo installation.
+async fn build(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoReport, AppError> {
     init(
         opts,
         &InitRequest {

@@ -279,6 +279,7 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
         r.contributions.clear();
         r.subsidies.clear();
         r.transferred_in.clear();
+        r.transferred_away.clear();
         r.contribution_years =
             crate::rights::contribution_years(&[], crate::clock::current_month());
     }

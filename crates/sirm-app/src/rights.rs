@@ -56,6 +56,20 @@ pub struct TransferredIn {
     pub pooled_transfer: Decimal,
 }
 
+/// A transfer out of this region (转出), from its `transfer.out` entry: the
+/// months and money that left with the person.
+#[derive(Clone, Debug, Serialize)]
+pub struct TransferredAway {
+    pub number: String,
+    pub to_agency: String,
+    pub transferred_on: chrono::NaiveDate,
+    /// Months paid that went, and months in arrears that went as arrears.
+    pub months: u32,
+    pub arrears_months: u32,
+    pub account_transfer: Decimal,
+    pub pooled_transfer: Decimal,
+}
+
 /// Everything the record holds on one person.
 #[derive(Clone, Debug, Serialize)]
 pub struct RightsRecord {
@@ -64,7 +78,9 @@ pub struct RightsRecord {
     pub contributions: Vec<ContributionRow>,
     pub contribution_years: ContributionYears,
     pub account_years: Vec<AccountYearRow>,
-    /// Closing balance of the last settled year.
+    /// The personal account now: the closing balance of the last settled
+    /// year, plus every account transferred in, less every account
+    /// transferred out (zero after a transfer out).
     pub account_balance: Option<Decimal>,
     pub benefit: Option<BenefitRow>,
     pub payments: Vec<BenefitPaymentRow>,
@@ -79,6 +95,8 @@ pub struct RightsRecord {
     pub transferred_in: Vec<TransferredIn>,
     /// Transferred out of this region: the record is kept as it was (Art 10).
     pub transferred_out: bool,
+    /// Every transfer out of this region, oldest first, with what it moved.
+    pub transferred_away: Vec<TransferredAway>,
     /// Unemployment claims and payments, yearly adjustments, death.
     pub life: LifeRecord,
     /// When and by whom the person's identifying data was erased, if it was.
@@ -194,9 +212,13 @@ pub fn contribution_years(rows: &[ContributionRow], current: Month) -> Contribut
 
 /// Contribution years counting the months transferred in as well (a month
 /// paid here and transferred in counts once).
+/// Only paid months travel as bases: arrears count for nothing. Months of
+/// this agency's own that came back (a return trip) are not counted as
+/// transferred.
 pub fn with_transferred(
     rows: &[ContributionRow],
     transferred: &[TransferredIn],
+    own_agency: &str,
     current: Month,
 ) -> ContributionYears {
     let mut years = contribution_years(rows, current);
@@ -215,7 +237,12 @@ pub fn with_transferred(
         .collect();
     all.extend(moved.iter().copied());
     let y = sirm_domain::rules::engine::contribution_years(&all, 0);
-    let mut distinct = moved;
+    let mut distinct: Vec<Month> = transferred
+        .iter()
+        .flat_map(|t| t.regions.iter())
+        .filter(|s| s.agency != own_agency)
+        .flat_map(|s| s.bases.iter().map(|b| b.month))
+        .collect();
     distinct.sort_unstable();
     distinct.dedup();
     years.paid_months = y.months;
@@ -294,8 +321,15 @@ impl Sirm {
             None
         };
         let corrections = self.corrections_of(id).await?;
-        let (transferred_in, transferred_out) = self.transfer_state(id).await?;
-        let moved: Decimal = transferred_in.iter().map(|t| t.account_transfer).sum();
+        let (transferred_in, transferred_away, transferred_out) = self.transfer_state(id).await?;
+        let moved: Decimal = transferred_in
+            .iter()
+            .map(|t| t.account_transfer)
+            .sum::<Decimal>()
+            - transferred_away
+                .iter()
+                .map(|t| t.account_transfer)
+                .sum::<Decimal>();
         let settled = r.account_years.last().map(|y| y.closing_balance);
         let first_job = r.employments.iter().map(|j| j.start_on).min();
         let relations = crate::relations::relation_views(
@@ -330,10 +364,11 @@ impl Sirm {
             contribution_years: with_transferred(
                 &r.contributions,
                 &transferred_in,
+                self.federation_agency(),
                 current_month(),
             ),
             contributions: r.contributions,
-            account_balance: match (settled, transferred_in.is_empty()) {
+            account_balance: match (settled, moved.is_zero() && transferred_away.is_empty()) {
                 (None, true) => None,
                 (s, _) => Some(s.unwrap_or_default() + moved),
             },
@@ -345,6 +380,7 @@ impl Sirm {
             corrections,
             transferred_in,
             transferred_out,
+            transferred_away,
             life,
             person: r.person,
             erased,
@@ -523,9 +559,14 @@ impl Sirm {
 }
 
 impl Sirm {
-    /// The transfers received for a person and whether the person was
-    /// transferred out, from one read of the person's transfer entries.
-    async fn transfer_state(&self, id: &PersonKey) -> Result<(Vec<TransferredIn>, bool), AppError> {
+    /// The transfers received for a person, those sent away and whether the
+    /// person is transferred out now, from one read of the person's
+    /// transfer entries.
+    async fn transfer_state(
+        &self,
+        id: &PersonKey,
+    ) -> Result<(Vec<TransferredIn>, Vec<TransferredAway>, bool), AppError> {
+        use sirm_domain::records::{kind, TransferReceived, TransferredOut};
         let rows = self
             .store
             .subject_entries_of_kinds(
@@ -534,25 +575,42 @@ impl Sirm {
             )
             .await?;
         if rows.is_empty() {
-            return Ok((Vec::new(), false));
+            return Ok((Vec::new(), Vec::new(), false));
         }
         let out = crate::transfer::out_of(&crate::transfer::fold(&rows, today())?);
-        let received = rows
-            .iter()
-            .filter(|r| r.kind == sirm_domain::records::kind::TRANSFER_RECEIVED)
-            .map(|row| {
-                let t: sirm_domain::records::TransferReceived = serde_json::from_str(&row.payload)
-                    .map_err(|e| AppError::Unsealed(format!("transfer entry {}: {e}", row.seq)))?;
-                Ok(TransferredIn {
+        let bad = |seq: i64, e: serde_json::Error| {
+            AppError::Unsealed(format!("transfer entry {seq}: {e}"))
+        };
+        let (mut received, mut away) = (Vec::new(), Vec::new());
+        for row in &rows {
+            if row.kind == kind::TRANSFER_RECEIVED {
+                let t: TransferReceived =
+                    serde_json::from_str(&row.payload).map_err(|e| bad(row.seq, e))?;
+                received.push(TransferredIn {
                     number: t.number,
                     from_agency: t.from_agency,
                     received_on: t.received_on,
                     regions: t.history,
                     account_transfer: t.figures.account_transfer,
                     pooled_transfer: t.figures.pooled_transfer,
-                })
-            })
-            .collect::<Result<Vec<_>, AppError>>()?;
-        Ok((received, out))
+                });
+            } else if row.kind == kind::TRANSFER_OUT {
+                let t: TransferredOut =
+                    serde_json::from_str(&row.payload).map_err(|e| bad(row.seq, e))?;
+                let count = |f: fn(&sirm_domain::records::RegionSegment) -> usize| {
+                    u32::try_from(t.history.iter().map(f).sum::<usize>()).unwrap_or(u32::MAX)
+                };
+                away.push(TransferredAway {
+                    months: count(|s| s.bases.len()),
+                    arrears_months: count(|s| s.arrears.len()),
+                    number: t.number,
+                    to_agency: t.to_agency,
+                    transferred_on: t.transferred_on,
+                    account_transfer: t.figures.account_transfer,
+                    pooled_transfer: t.figures.pooled_transfer,
+                });
+            }
+        }
+        Ok((received, away, out))
     }
 }

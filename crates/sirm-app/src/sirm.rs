@@ -136,6 +136,12 @@ impl Sirm {
                 ),
             });
         }
+        crate::transfer::peers::check_config(&config, &public_key).map_err(|message| {
+            AppError::Config {
+                path: opts.data_dir.config_path(),
+                message,
+            }
+        })?;
         // `sirm migrate` signs its operator in as the schema owner: the
         // installation's runtime role may not exist before the migration.
         let role = if opts.pending_migrations_ok {

@@ -122,3 +122,14 @@ pub fn business_draft(
         payload,
     }
 }
+
+/// Build and sign the package of transfer `number` of `person` to `to`,
+/// without the step checks of `send_package` (the transfer benchmark).
+pub async fn build_package(
+    sirm: &Sirm,
+    number: &str,
+    person: &sirm_domain::id::PersonKey,
+    to: &str,
+) -> Result<crate::transfer::package::PackageMessage, AppError> {
+    sirm.build_package(number, person, to).await
+}

@@ -405,8 +405,6 @@ rule_ids! {
     TransferProof = "transfer.proof",
     /// The transfer is not at the step asked for.
     TransferStep = "transfer.step",
-    /// The person was transferred out of this region: no later employment.
-    TransferredOut = "transfer.transferred-out",
     /// No such transfer, or none the caller may see.
     NotFoundTransfer = "not-found.transfer",
     // Unemployment insurance and the pension's whole life (失业保险, 养老金

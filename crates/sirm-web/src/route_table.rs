@@ -287,7 +287,7 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             delete(api::transfer::remove_peer),
         ),
         (
-            spec(g.clone(), "/my/transfers", Perm(P::OwnRecordRead), Page),
+            spec(g.clone(), "/my/transfers", AnyPerm(OWN), Page),
             get(pages::transfer::my_list),
         ),
         (

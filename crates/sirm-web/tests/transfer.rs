@@ -58,6 +58,11 @@ async fn through_review(kit: &TestApp, bt: &str, data: Value) {
     let id = submit(kit, bt, data)
         .await
         .unwrap_or_else(|e| panic!("{bt}: {e:?}"));
+    decide(kit, bt, &id).await;
+}
+
+/// Every stage of the review chain approves application `id`.
+async fn decide(kit: &TestApp, bt: &str, id: &str) {
     for (user, stage) in [
         ("reviewer", "review"),
         ("rechecker", "recheck"),
@@ -305,7 +310,25 @@ async fn move_person(
     }
     let t = only_transfer_of(new, "package_received").await;
     assert_eq!(t["deadline"], expected_deadline(new));
-    through_review(new, "transfer.accept", json!({"number": number})).await;
+    // The reviewer sees the figures approved, in words, before acceptance.
+    let app = submit(new, "transfer.accept", json!({"number": number}))
+        .await
+        .unwrap();
+    let (s, page) = new
+        .login("reviewer")
+        .await
+        .page(&format!("/applications/{app}"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    for shown in [
+        "个人账户转移额",
+        "欠费月数",
+        figures["account_transfer"].as_str().unwrap(),
+        figures["pooled_transfer"].as_str().unwrap(),
+    ] {
+        assert!(page.contains(shown), "{shown}: {page}");
+    }
+    decide(new, "transfer.accept", &app).await;
     let t = only_transfer_of(new, "received").await;
     assert_eq!(t["figures"], figures);
     assert_eq!(t["holder"], "done");
@@ -366,7 +389,23 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
         .unwrap();
     let id = a.sirm.id_of(&pk_a).await.unwrap().unwrap().to_string();
     let at_a = a.sirm.rights_of(&pk_a).await.unwrap();
-    let months_a = at_a.contributions.len();
+    // Paid months travel as contribution months, unpaid ones as arrears.
+    let months_of = |paid: bool| {
+        let all: std::collections::BTreeSet<_> =
+            at_a.contributions.iter().map(|c| c.month).collect();
+        let unpaid: std::collections::BTreeSet<_> = at_a
+            .contributions
+            .iter()
+            .filter(|c| c.status != sirm_domain::status::ContributionStatus::Paid)
+            .map(|c| c.month)
+            .collect();
+        if paid {
+            all.difference(&unpaid).count()
+        } else {
+            unpaid.len()
+        }
+    };
+    let (months_a, arrears_a) = (months_of(true), months_of(false));
     assert!(months_a > 0);
 
     // Bad input at the new region: an unknown peer; a person not
@@ -459,13 +498,25 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
         at_b.contribution_years.transferred_months as usize,
         months_a
     );
+    assert_eq!(at_b.transferred_in[0].regions[0].arrears.len(), arrears_a);
     assert_eq!(
         at_b.account_balance.unwrap().to_string(),
         f1["account_transfer"].as_str().unwrap()
     );
-    // Transferred out of A: no later employment there; the record stays.
+    // Transferred out of A: the record stays, the money moved out shown
+    // and the balance left zero; no later employment there.
     let at_a_after = a.sirm.rights_of(&pk_a).await.unwrap();
-    assert_eq!(at_a_after.contributions.len(), months_a);
+    assert_eq!(at_a_after.contributions.len(), at_a.contributions.len());
+    let away = &at_a_after.transferred_away[0];
+    assert_eq!(
+        away.account_transfer.to_string(),
+        f1["account_transfer"].as_str().unwrap()
+    );
+    assert_eq!(
+        (away.months as usize, away.arrears_months as usize),
+        (months_a, arrears_a)
+    );
+    assert!(at_a_after.account_balance.unwrap().is_zero());
     let job = at_a.employments.first().unwrap();
     let (s, v) = submit(
         &a,
@@ -476,9 +527,48 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
     .unwrap_err();
     assert_eq!(
         (s, rule(&v)),
-        (StatusCode::CONFLICT, "transfer.transferred-out"),
+        (StatusCode::CONFLICT, "person.deregistered"),
         "{v}"
     );
+    // A delegate sees the person's transfers where the authorization in
+    // force covers the contribution record; one for the benefit only does not.
+    let clerk_a = a.sirm.principal("clerk", "test").await.unwrap();
+    let rid: sirm_domain::id::ResidentId = id.parse().unwrap();
+    let until = today + chrono::Days::new(30);
+    let mut delegations = Vec::new();
+    for (user, scope) in [("deleg", "contributions"), ("deleg2", "benefit")] {
+        crate::collection::delegate_account(&a.sirm, user).await;
+        let dl = a
+            .sirm
+            .record_delegation(
+                &clerk_a,
+                &rid,
+                user,
+                &[scope.into()],
+                today,
+                until,
+                &"b".repeat(64),
+            )
+            .await
+            .unwrap();
+        delegations.push((user, dl));
+    }
+    let (s, page) = a
+        .login("deleg")
+        .await
+        .page(&format!("/my/transfers?delegation={}", delegations[0].1))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("已发送信息包") && page.contains("region B"),
+        "{page}"
+    );
+    let (s, _) = a
+        .login("deleg2")
+        .await
+        .page(&format!("/my/transfers?delegation={}", delegations[1].1))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
 
     let f2 = move_person(&id, (&b, "B"), (&c, "C"), false).await;
     assert_eq!(f2["months_counted"], f1["months_counted"]);
@@ -507,8 +597,12 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
     let (s, page) = a.login("citizen").await.page("/my/transfers").await;
     assert_eq!(s, StatusCode::OK);
     assert!(
-        page.contains("已发送信息包") && page.contains("转出"),
+        page.contains("已发送信息包") && page.contains("转出") && page.contains("办理转出"),
         "{page}"
+    );
+    assert!(
+        page.contains("region B agency B") && !page.contains("transfer.out "),
+        "peer named, steps in words: {page}"
     );
     // The workbench lists each transfer with its step and who holds it.
     let (s, page) = b.login("clerk").await.page("/transfers").await;
@@ -516,6 +610,34 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
     assert!(
         page.contains("已接收，转移完成") && page.contains("已发送信息包"),
         "{page}"
+    );
+
+    // Back to A (a return trip): A's de-registration for the transfer out
+    // ends, A's own months count once, the balance is what came back.
+    let f3 = move_person(&id, (&c, "C"), (&a, "A"), false).await;
+    assert_eq!(f3["months_counted"], f1["months_counted"]);
+    let back = a.sirm.rights_of(&pk_a).await.unwrap();
+    assert!(back.deregistered.is_none() && !back.transferred_out);
+    assert_eq!(
+        back.account_balance.unwrap().to_string(),
+        f3["account_transfer"].as_str().unwrap(),
+        "not A's old balance added to what came back"
+    );
+    assert_eq!(back.contribution_years.paid_months as usize, months_a);
+    assert_eq!(back.contribution_years.transferred_months, 0);
+    // No longer refused as de-registered: what stops a new start now is
+    // the employment at A still open from before (the employer's 减员).
+    let (s, v) = submit(
+        &a,
+        "employment.start",
+        json!({"id": id, "credit_code": job.credit_code, "start_on": today.to_string()}),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        (s, rule(&v)),
+        (StatusCode::CONFLICT, "employment.overlap"),
+        "{v}"
     );
     for kit in [&a, &b, &c] {
         assert!(kit.sirm.verify(vec![]).await.unwrap().is_intact());

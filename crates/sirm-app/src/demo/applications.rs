@@ -61,6 +61,7 @@ pub(super) async fn demo_applications(sirm: &Sirm, seed: u64) -> Result<(), AppE
         (0, Some("户籍地址与身份证不一致，请核实后补正")),
         (3, None),
     ];
+    let mut taken = Vec::new();
     for (i, (stages, reject)) in plan.iter().enumerate() {
         let id = loop {
             let birth = date_between(
@@ -70,7 +71,11 @@ pub(super) async fn demo_applications(sirm: &Sirm, seed: u64) -> Result<(), AppE
             );
             let id = ResidentId::from_parts(&region, birth, rng.gen_range(1..=999))
                 .map_err(|e| AppError::invalid("id", e))?;
-            if sirm.store.person(id.as_str()).await?.is_none() {
+            // Persons are stored by blind index, and each application needs
+            // a person neither invented nor applied for already.
+            let pk = sirm.person_key(&id)?;
+            if !taken.contains(&pk) && sirm.store.person(pk.as_str()).await?.is_none() {
+                taken.push(pk);
                 break id;
             }
         };

@@ -197,8 +197,8 @@ impl Sirm {
         let t = self.transfer_of_agency(who, number).await?;
         if t.direction != Direction::In || t.step != Step::Applied {
             return Err(wrong_step(format!(
-                "transfer {number} is at {:?}: a letter is sent once, after the application is approved",
-                t.step
+                "transfer {number} is at step {}: a letter is sent once, after the application is approved",
+                t.step.named()
             )));
         }
         let (peer, _) = self.peer(&t.peer).await?;

@@ -90,9 +90,43 @@ impl Step {
         }
     }
 
+    /// The stored name (`package_sent` …), as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Applied => "applied",
+            Step::LetterSent => "letter_sent",
+            Step::LetterReceived => "letter_received",
+            Step::TransferredOut => "transferred_out",
+            Step::PackageSent => "package_sent",
+            Step::PackageReceived => "package_received",
+            Step::Received => "received",
+            Step::Refused => "refused",
+        }
+    }
+
+    /// “已发送信息包” (package_sent): for a message.
+    pub fn named(self) -> String {
+        format!("“{}” ({})", self.name_zh(), self.as_str())
+    }
+
     /// Whether the transfer is finished here.
     pub fn closed(self) -> bool {
         matches!(self, Step::PackageSent | Step::Received | Step::Refused)
+    }
+}
+
+/// The Chinese name of a transfer entry's kind (a step as it happened).
+pub fn kind_zh(kind: &str) -> &'static str {
+    match kind {
+        kind::TRANSFER_APPLIED => "受理转入申请",
+        kind::TRANSFER_LETTER_SENT => "发出联系函",
+        kind::TRANSFER_LETTER_RECEIVED => "收到联系函",
+        kind::TRANSFER_OUT => "办理转出",
+        kind::TRANSFER_PACKAGE_SENT => "发送转移信息包",
+        kind::TRANSFER_PACKAGE_RECEIVED => "收到转移信息包",
+        kind::TRANSFER_RECEIVED => "办理接收",
+        kind::TRANSFER_REFUSED => "拒绝",
+        _ => "其他",
     }
 }
 
@@ -123,6 +157,9 @@ pub struct TransferView {
     pub direction: Direction,
     /// The other agency's code.
     pub peer: String,
+    /// The other agency's region and name, as this installation knows the
+    /// peer (empty: no such peer now).
+    pub peer_name: String,
     pub step: Step,
     pub deadline: Option<NaiveDate>,
     pub overdue: bool,
@@ -140,6 +177,10 @@ fn corrupt(seq: i64, e: impl std::fmt::Display) -> AppError {
 pub(crate) fn no_such_transfer(number: &str) -> AppError {
     let shown: String = number.chars().take(40).collect();
     AppError::not_found(RuleId::NotFoundTransfer, format!("transfer {shown}"))
+}
+
+fn not_found_record() -> AppError {
+    AppError::not_found(RuleId::NotFoundRecord, "record")
 }
 
 pub(crate) fn wrong_step(message: impl Into<String>) -> AppError {
@@ -176,6 +217,7 @@ pub(crate) fn fold(
                     person: person.clone(),
                     direction,
                     peer: peer.unwrap_or_default().to_string(),
+                    peer_name: String::new(),
                     step: Step::Applied,
                     deadline: None,
                     overdue: false,
@@ -333,7 +375,11 @@ impl Sirm {
         {
             return Err(AppError::conflict_by(
                 RuleId::TransferOpen,
-                format!("the person has transfer {} open ({:?})", t.number, t.step),
+                format!(
+                    "the person has transfer {} open (at step {})",
+                    t.number,
+                    t.step.named()
+                ),
             ));
         }
         Ok(())
@@ -366,14 +412,27 @@ impl Sirm {
             }
         }
         out.sort_by_key(|t| (t.step.closed(), t.deadline));
-        Ok(out)
+        self.name_peers(out).await
+    }
+
+    /// Fill in each transfer's peer region and name.
+    async fn name_peers(&self, mut rows: Vec<TransferView>) -> Result<Vec<TransferView>, AppError> {
+        let peers = self.peers().await?;
+        for t in &mut rows {
+            if let Some(p) = peers.iter().find(|p| p.agency == t.peer) {
+                t.peer_name = format!("{} {}", p.region, p.name);
+            }
+        }
+        Ok(rows)
     }
 
     /// One transfer, for staff (an unknown number and one of no person of
     /// this installation are the same "not found").
     pub async fn transfer(&self, who: &Principal, number: &str) -> Result<TransferView, AppError> {
         self.transfer_staff(who).await?;
-        self.transfer_of_agency(who, number).await
+        let t = self.transfer_of_agency(who, number).await?;
+        let mut named = self.name_peers(vec![t]).await?;
+        named.pop().ok_or_else(|| no_such_transfer(number))
     }
 
     /// The transfer `number` of a person of the principal's agency; one of
@@ -390,17 +449,33 @@ impl Sirm {
         Ok(t)
     }
 
-    /// The signed-in person's own transfers here (the portal): each step,
-    /// its deadline and who holds it now.
-    pub async fn my_transfers(&self, who: &Principal) -> Result<Vec<TransferView>, AppError> {
-        self.authorize(who, Permission::OwnRecordRead).await?;
-        let pk: PersonKey = who
-            .person_id
-            .as_deref()
-            .ok_or_else(|| AppError::invalid("person", "this account is bound to no person"))?
-            .parse()
-            .map_err(|e| AppError::invalid("person", e))?;
-        self.transfers_of(&pk).await
+    /// A person's transfers here for the portal: each step, its deadline
+    /// and who holds it now. The person, or a delegate (委托代理人) whose
+    /// written authorization in force covers the contribution record
+    /// (transfers carry the months by region): the same capacity as the
+    /// record's (`Sirm::capacity`). Anyone else gets the record's "not
+    /// found". Not logged as a query: steps and dates only, no figures
+    /// beyond what the record shows.
+    pub async fn transfers_for(
+        &self,
+        who: &Principal,
+        subject: &PersonKey,
+    ) -> Result<Vec<TransferView>, AppError> {
+        use crate::query::{Channel, Item, Requester};
+        let (requester, items, _) = self
+            .capacity(who, Channel::Portal, subject)
+            .await
+            .map_err(|_| not_found_record())?;
+        let may = match requester {
+            Requester::Person => true,
+            Requester::Delegate => items.contains(&Item::Contributions),
+            _ => false,
+        };
+        if !may {
+            return Err(not_found_record());
+        }
+        let rows = self.transfers_of(subject).await?;
+        self.name_peers(rows).await
     }
 
     /// Staff with a business role of the review chain, or the maintenance officer.

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use sirm_domain::access::Permission;
 use sirm_domain::id::{PersonKey, ResidentId};
 use sirm_domain::records::{
-    self, bases_of, kind, transfer_inputs, TransferPackageReceived, TransferRefused, TransferredOut,
+    self, bases_of, kind, own_arrears, transfer_inputs, TransferPackageReceived, TransferRefused,
+    TransferredOut,
 };
 use sirm_domain::RuleId;
 use sirm_ledger::{merkle, Entry, PublicKey, SignedCheckpoint, SigningKey, Stream};
@@ -249,6 +250,7 @@ pub fn verify_package(
         b.entries[..pos]
             .iter()
             .map(|w| (w.kind.as_str(), w.payload.as_str())),
+        &own_arrears(&out.history),
     )
     .map_err(|e| figures_error(format!("an entry cannot be read: {e}")))?;
     let figures =
@@ -275,7 +277,7 @@ pub fn verify_package(
 
 impl Sirm {
     /// Build and sign the package of a transfer out.
-    async fn build_package(
+    pub(crate) async fn build_package(
         &self,
         number: &str,
         person: &PersonKey,
@@ -346,8 +348,8 @@ impl Sirm {
         let t = self.transfer_of_agency(who, number).await?;
         if t.direction != Direction::Out || t.step != Step::TransferredOut {
             return Err(wrong_step(format!(
-                "transfer {number} is at {:?}: the package is sent once, after the transfer out is approved",
-                t.step
+                "transfer {number} is at step {}: the package is sent once, after the transfer out is approved",
+                t.step.named()
             )));
         }
         let (peer, _) = self.peer(&t.peer).await?;
@@ -470,8 +472,8 @@ impl Sirm {
             .ok_or_else(|| no_such_transfer(&number))?;
         if t.step != Step::LetterSent {
             return Err(wrong_step(format!(
-                "transfer {number} is at {:?}: a package is taken once, after the letter",
-                t.step
+                "transfer {number} is at step {}: a package is taken once, after the letter",
+                t.step.named()
             )));
         }
         let today = crate::clock::today();

@@ -77,6 +77,93 @@ fn check_code(field: &str, code: &str) -> Result<(), AppError> {
     }
 }
 
+/// A peer's URL: empty (not on SIRM), or `https://host[:port][/path]`
+/// (`http://` for loopback tests and a terminating proxy), nothing more.
+fn check_url(url: &str) -> Result<(), AppError> {
+    if url.is_empty() {
+        return Ok(());
+    }
+    let bad = |why: &str| {
+        peer_error(
+            "url",
+            format!(
+                "{:?} {why}: give https://host[:port] (or http://, or leave it empty for an agency not on SIRM)",
+                short(url)
+            ),
+        )
+    };
+    let u = reqwest::Url::parse(url).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    if !matches!(u.scheme(), "https" | "http") {
+        return Err(bad("does not start with https:// or http://"));
+    }
+    if u.host_str().is_none_or(str::is_empty) {
+        return Err(bad("names no host"));
+    }
+    if u.query().is_some() || u.fragment().is_some() || !u.username().is_empty() {
+        return Err(bad("has a query, fragment or user name"));
+    }
+    Ok(())
+}
+
+/// Check `[[peers]]` and `[federation]` of `sirm.toml` at start-up
+/// against this installation's own key and code: one line naming the
+/// config key at fault, or nothing.
+pub fn check_config(config: &crate::Config, own_key: &PublicKey) -> Result<(), String> {
+    let f = &config.federation;
+    let own = f.agency.as_deref().unwrap_or(&config.agency_code);
+    if let Some(a) = &f.agency {
+        check_code("agency", a).map_err(|e| format!("[federation] agency: {}", message_of(&e)))?;
+    }
+    if f.deadline_working_days == 0 || f.deadline_working_days > 250 {
+        return Err(format!(
+            "[federation] deadline_working_days = {} is not 1 to 250 working days",
+            f.deadline_working_days
+        ));
+    }
+    if f.replay_window_secs == 0 || f.replay_window_secs > 86_400 {
+        return Err(format!(
+            "[federation] replay_window_secs = {} is not 1 to 86400 seconds",
+            f.replay_window_secs
+        ));
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, p) in config.peers.iter().enumerate() {
+        let at = format!("[[peers]] #{} (agency {:?})", i + 1, short(&p.agency));
+        let key = Peer::from(p)
+            .check(own_key.profile())
+            .map_err(|e| format!("{at} {}: {}", field_of(&e), message_of(&e)))?;
+        if p.agency == own {
+            return Err(format!(
+                "{at} agency: is this installation's own code ([federation] agency or agency_code)"
+            ));
+        }
+        if key == *own_key {
+            return Err(format!(
+                "{at} public_key: is this installation's own key (keys/checkpoint.pub); give the peer's"
+            ));
+        }
+        if seen.contains(&p.agency.as_str()) {
+            return Err(format!("{at} agency: appears twice in [[peers]]"));
+        }
+        seen.push(&p.agency);
+    }
+    Ok(())
+}
+
+fn field_of(e: &AppError) -> &str {
+    match e {
+        AppError::Invalid { field, .. } => field,
+        _ => "",
+    }
+}
+
+fn message_of(e: &AppError) -> String {
+    match e {
+        AppError::Invalid { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
 impl Peer {
     /// Check every field; the key parsed under `profile`.
     pub fn check(&self, profile: sirm_ledger::CryptoProfile) -> Result<PublicKey, AppError> {
@@ -86,10 +173,7 @@ impl Peer {
                 return Err(peer_error(field, "must be 1 to 100 characters"));
             }
         }
-        let url = self.url.trim();
-        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(peer_error("url", "must start with https:// (or be empty)"));
-        }
+        check_url(self.url.trim())?;
         let key = PublicKey::from_text(self.public_key.trim())
             .map_err(|e| peer_error("public_key", format!("not a SIRM public key: {e}")))?;
         if key.profile() != profile {
@@ -196,9 +280,15 @@ impl Sirm {
         peer.agency = peer.agency.trim().to_string();
         peer.url = peer.url.trim().trim_end_matches('/').to_string();
         peer.source = String::new();
-        peer.check(self.own_profile())?;
+        let key = peer.check(self.own_profile())?;
         if peer.agency == self.federation_agency() {
             return Err(peer_error("agency", "is this installation's own code"));
+        }
+        if key == self.public_key {
+            return Err(peer_error(
+                "public_key",
+                "is this installation's own key: give the peer agency's",
+            ));
         }
         let detail = format!("peer {} ({}) {}", peer.agency, peer.region, peer.url);
         let entry = draft(

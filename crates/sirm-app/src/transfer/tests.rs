@@ -38,7 +38,7 @@ fn package(key: &sirm_ledger::SigningKey, raise: Decimal) -> Package {
     let person = PersonKey::from_digest(&[7; 32]);
     let subject = format!("person:{person}");
     let rounding = RoundingRule::new(2, RoundingMode::HalfUp);
-    let (balance, history) = transfer_inputs("A", std::iter::empty()).unwrap();
+    let (balance, history) = transfer_inputs("A", std::iter::empty(), &Default::default()).unwrap();
     let mut figures =
         sirm_domain::rules::benefits::pension_transfer(rounding, balance, &bases_of(&history))
             .unwrap();
@@ -144,4 +144,45 @@ fn a_package_is_checked_through_and_through() {
     )
     .unwrap_err();
     assert_eq!(rule_of(e), Some(RuleId::TransferProof));
+}
+
+/// `[[peers]]` / `[federation]` checked at start-up: each fault one line
+/// naming the key at fault.
+#[test]
+fn peer_config_is_checked_at_start_up() {
+    let own = CryptoProfile::Sha256Ed25519.generate_signing_key();
+    let other = CryptoProfile::Sha256Ed25519.generate_signing_key();
+    let config = |peers: &str| -> crate::Config {
+        toml::from_str(&format!(
+            "origin = \"sirm:A\"\nagency_code = \"A\"\nagency_name = \"a\"\nprofile = \"sha256-ed25519\"\n{peers}"
+        ))
+        .unwrap()
+    };
+    let peer = |agency: &str, url: &str, key: &str| {
+        format!(
+            "[[peers]]\nagency = \"{agency}\"\nregion = \"r\"\nname = \"n\"\nurl = \"{url}\"\npublic_key = \"{key}\"\n"
+        )
+    };
+    let (k_own, k_other) = (
+        own.public_key().to_text().trim().to_string(),
+        other.public_key().to_text().trim().to_string(),
+    );
+    let check = |peers: String| super::peers::check_config(&config(&peers), &own.public_key());
+    assert_eq!(check(peer("B", "http://127.0.0.1:8080", &k_other)), Ok(()));
+    assert_eq!(check(peer("B", "", &k_other)), Ok(()));
+    let err = |peers: String| check(peers).unwrap_err();
+    let e = err(peer("B", "ftp://b.example", &k_other));
+    assert!(
+        e.starts_with("[[peers]] #1 (agency \"B\") url:") && e.contains("https://"),
+        "{e}"
+    );
+    assert!(err(peer("B", "https://", &k_other)).contains("url:"));
+    assert!(err(peer("A", "", &k_other)).contains("agency: is this installation's own code"));
+    assert!(err(peer("B", "", &k_own)).contains("public_key: is this installation's own key"));
+    assert!(err(peer("B", "", "sirm-public-key v1 sha256-ed25519 00")).contains("public_key:"));
+    let twice = format!("{}{}", peer("B", "", &k_other), peer("B", "", &k_other));
+    assert!(err(twice).starts_with("[[peers]] #2 (agency \"B\") agency: appears twice"));
+    let e = err("[federation]\nagency = \"x y\"\n".into());
+    assert!(e.starts_with("[federation] agency:"), "{e}");
+    assert!(!e.contains('\n'));
 }

@@ -10,7 +10,7 @@
 //! ledger entries ([`transfer_inputs`]), used by the sending agency and
 //! again by the receiving one on the entries it received.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -84,7 +84,16 @@ pub struct TransferBase {
 pub struct RegionSegment {
     /// The agency that recorded these months.
     pub agency: String,
+    /// The months paid (实缴): they count as contribution months and move
+    /// the pooled share.
     pub bases: Vec<TransferBase>,
+    /// The months assessed and not paid when the region transferred the
+    /// person out (欠费): they travel as arrears, count for nothing and
+    /// move no money. Payment status is not in the person's entries
+    /// (payments are employer entries): the sending agency attests it in
+    /// its signed `transfer.out` entry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arrears: Vec<TransferBase>,
 }
 
 /// `transfer.out`: the old region computed the figures and marked the
@@ -157,18 +166,23 @@ pub struct TransferRefused {
 
 /// What a transfer out computes from: the account balance and the history
 /// of bases by region. A pure function of the person's ledger entries
-/// `(agency, kind, payload)` in ledger order: the latest assessment of each
-/// month (a correction replaces it), the closing balance of the latest
-/// settled year plus every account transferred in, and the histories of the
-/// transfers received. The sending agency and the receiving one call it on
-/// the same entries.
+/// `(kind, payload)` in ledger order and of the months `unpaid` here: the
+/// latest assessment of each month (a correction replaces it), paid months
+/// as bases and unpaid ones as arrears; the closing balance of the latest
+/// settled year plus every account transferred in, less every account
+/// transferred out; the histories of the transfers received. A transfer out
+/// sends everything before it away: a person who comes back brings those
+/// months back in the history received, not twice. The sending agency and
+/// the receiving one call it on the same entries (the receiver with the
+/// arrears the sender attested).
 pub fn transfer_inputs<'a>(
     own_agency: &str,
     entries: impl IntoIterator<Item = (&'a str, &'a str)>,
+    unpaid: &BTreeSet<Month>,
 ) -> Result<(Decimal, Vec<RegionSegment>), serde_json::Error> {
     let mut own: BTreeMap<Month, Decimal> = BTreeMap::new();
     let mut settled: Option<(i32, Decimal)> = None;
-    let mut transferred = Decimal::ZERO;
+    let mut moved = Decimal::ZERO;
     let mut earlier: Vec<RegionSegment> = Vec::new();
     for (kind, payload) in entries {
         match kind {
@@ -188,21 +202,43 @@ pub fn transfer_inputs<'a>(
             }
             super::kind::TRANSFER_RECEIVED => {
                 let r: TransferReceived = serde_json::from_str(payload)?;
-                transferred += r.figures.account_transfer;
+                moved += r.figures.account_transfer;
                 earlier.extend(r.history);
+            }
+            super::kind::TRANSFER_OUT => {
+                let o: TransferredOut = serde_json::from_str(payload)?;
+                moved -= o.figures.account_transfer;
+                own.clear();
+                earlier.clear();
             }
             _ => {}
         }
     }
-    let balance = settled.map(|(_, b)| b).unwrap_or_default() + transferred;
+    let balance = settled.map(|(_, b)| b).unwrap_or_default() + moved;
+    let (mut bases, mut arrears) = (Vec::new(), Vec::new());
+    for (month, base) in own {
+        let b = TransferBase { month, base };
+        if unpaid.contains(&month) {
+            arrears.push(b);
+        } else {
+            bases.push(b);
+        }
+    }
     earlier.push(RegionSegment {
         agency: own_agency.to_string(),
-        bases: own
-            .into_iter()
-            .map(|(month, base)| TransferBase { month, base })
-            .collect(),
+        bases,
+        arrears,
     });
     Ok((balance, earlier))
+}
+
+/// The months a history's last segment (the sender's own) carries as
+/// arrears: what the receiver recomputes the sender's inputs with.
+pub fn own_arrears(history: &[RegionSegment]) -> BTreeSet<Month> {
+    history
+        .last()
+        .map(|s| s.arrears.iter().map(|b| b.month).collect())
+        .unwrap_or_default()
 }
 
 /// Every (month, base) of a history, for `pension_transfer`.
@@ -211,4 +247,102 @@ pub fn bases_of(history: &[RegionSegment]) -> Vec<(Month, Decimal)> {
         .iter()
         .flat_map(|s| s.bases.iter().map(|b| (b.month, b.base)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::kind;
+    use crate::rules::{RoundingMode, RoundingRule};
+
+    fn figures(account: i64, history: &[RegionSegment]) -> PensionTransfer {
+        let r = RoundingRule::new(2, RoundingMode::HalfUp);
+        crate::rules::benefits::pension_transfer(r, Decimal::from(account), &bases_of(history))
+            .unwrap()
+    }
+
+    fn segment(agency: &str, months: &[&str], arrears: &[&str]) -> RegionSegment {
+        let b = |m: &&str| TransferBase {
+            month: Month::parse(m).unwrap(),
+            base: Decimal::from(5000),
+        };
+        RegionSegment {
+            agency: agency.into(),
+            bases: months.iter().map(b).collect(),
+            arrears: arrears.iter().map(b).collect(),
+        }
+    }
+
+    fn received(number: &str, account: i64, history: Vec<RegionSegment>) -> String {
+        serde_json::to_string(&TransferReceived {
+            number: number.into(),
+            person: PersonKey::from_digest(&[1; 32]),
+            from_agency: "X".into(),
+            checkpoint: String::new(),
+            rule_set: serde_json::from_value(serde_json::json!({"id": "national", "version": 1}))
+                .unwrap(),
+            figures: figures(account, &history),
+            history,
+            received_on: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        })
+        .unwrap()
+    }
+
+    fn out(number: &str, account: i64, history: Vec<RegionSegment>) -> String {
+        serde_json::to_string(&TransferredOut {
+            number: number.into(),
+            person: PersonKey::from_digest(&[1; 32]),
+            to_agency: "B".into(),
+            rule_set: serde_json::from_value(serde_json::json!({"id": "national", "version": 1}))
+                .unwrap(),
+            rounding: RoundingRule::new(2, RoundingMode::HalfUp),
+            account_balance: Decimal::from(account),
+            figures: figures(account, &history),
+            history,
+            transferred_on: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        })
+        .unwrap()
+    }
+
+    /// A → B → A: what A sent away is not sent again, and the balance is
+    /// the one that came back, not A's old one added to it.
+    #[test]
+    fn a_return_trip_counts_once() {
+        let first = received("N0", 100, vec![segment("Q", &["2020-01"], &["2020-02"])]);
+        let gone = out("N1", 100, vec![segment("Q", &["2020-01"], &["2020-02"])]);
+        let back = received(
+            "N2",
+            180,
+            vec![
+                segment("Q", &["2020-01"], &["2020-02"]),
+                segment("A", &[], &[]),
+                segment("B", &["2021-01", "2021-02"], &[]),
+            ],
+        );
+        let entries = [
+            (kind::TRANSFER_RECEIVED, first.as_str()),
+            (kind::TRANSFER_OUT, gone.as_str()),
+        ];
+        let (balance, history) =
+            transfer_inputs("A", entries.iter().copied(), &BTreeSet::new()).unwrap();
+        assert_eq!(balance, Decimal::ZERO, "all of it went out");
+        assert_eq!(history, vec![segment("A", &[], &[])]);
+        let entries = [
+            (kind::TRANSFER_RECEIVED, first.as_str()),
+            (kind::TRANSFER_OUT, gone.as_str()),
+            (kind::TRANSFER_RECEIVED, back.as_str()),
+        ];
+        let (balance, history) =
+            transfer_inputs("A", entries.iter().copied(), &BTreeSet::new()).unwrap();
+        assert_eq!(balance, Decimal::from(180));
+        let agencies: Vec<&str> = history.iter().map(|s| s.agency.as_str()).collect();
+        assert_eq!(agencies, ["Q", "A", "B", "A"]);
+        // Arrears travel beside the paid months and count for nothing.
+        let f = figures(180, &history);
+        assert_eq!(f.months_counted, 3);
+        assert_eq!(
+            own_arrears(&[segment("A", &["2020-01"], &["2020-02"])]).len(),
+            1
+        );
+    }
 }

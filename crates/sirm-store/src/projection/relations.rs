@@ -10,8 +10,8 @@
 //! before are enrolled again, payer `employee`).
 
 use sirm_domain::records::{
-    insurance_str, kind, EmploymentStart, FlexibleAssessed, FlexibleRegistration,
-    PersonDeregistration, RelationChange,
+    insurance_str, kind, DeregistrationReason, EmploymentStart, FlexibleAssessed,
+    FlexibleRegistration, PersonDeregistration, RelationChange, TransferReceived,
 };
 use sirm_domain::rules::Insurance;
 use sirm_ledger::Entry;
@@ -27,6 +27,7 @@ pub(super) fn check(entry: &Entry) -> Option<Result<(), StoreError>> {
             payload::<RelationChange>(entry).map(drop)
         }
         kind::PERSON_DEREGISTERED => payload::<PersonDeregistration>(entry).map(drop),
+        kind::TRANSFER_RECEIVED => payload::<TransferReceived>(entry).map(drop),
         kind::FLEXIBLE_REGISTERED => payload::<FlexibleRegistration>(entry).map(drop),
         kind::FLEXIBLE_ASSESSED => payload::<FlexibleAssessed>(entry).map(drop),
         _ => return None,
@@ -135,6 +136,10 @@ pub(super) async fn apply(
             }
             return Ok(true);
         }
+        kind::TRANSFER_RECEIVED => {
+            come_back(conn, entry).await?;
+            return Ok(true);
+        }
         kind::FLEXIBLE_REGISTERED => {
             let p: FlexibleRegistration = payload(entry)?;
             let on = p.start_on.to_string();
@@ -179,6 +184,38 @@ pub(super) async fn apply(
     let names: Vec<&str> = p.insurances.iter().map(|i| insurance_str(*i)).collect();
     history(conn, entry, &on, format!("{status}: {}", names.join(", "))).await?;
     Ok(true)
+}
+
+/// A transfer received ends a de-registration for a transfer out: the
+/// person came back (A → B → A) and is insured here again. The
+/// relationships that de-registration terminated go back to the default
+/// (held through employment: the next employment start enrols them). A
+/// de-registration for another reason (death, emigration) stays.
+async fn come_back(conn: &mut AnyConnection, entry: &Entry) -> Result<(), StoreError> {
+    let p: TransferReceived = payload(entry)?;
+    let reason = DeregistrationReason::TransferOut.as_str();
+    let ended =
+        sqlx::query("DELETE FROM person_deregistration WHERE person_id = $1 AND reason = $2")
+            .bind(p.person.as_str())
+            .bind(reason)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    if ended == 0 {
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM insurance_relation WHERE person_id = $1 AND reason = $2")
+        .bind(p.person.as_str())
+        .bind(format!("person deregistered: {reason}"))
+        .execute(&mut *conn)
+        .await?;
+    history(
+        conn,
+        entry,
+        &p.received_on.to_string(),
+        format!("transferred back in ({}): de-registration ended", p.number),
+    )
+    .await
 }
 
 /// An employment start enrols the person again in the types suspended or

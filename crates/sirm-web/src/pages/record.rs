@@ -85,7 +85,7 @@ pub fn rights(r: &RightsRecord, s: Sections) -> Markup {
 /// transfers received (全国参保记录, Art 10), and whether the person was
 /// transferred out of this region (the record here is kept).
 fn regions(r: &RightsRecord) -> Markup {
-    if r.transferred_in.is_empty() && !r.transferred_out {
+    if r.transferred_in.is_empty() && r.transferred_away.is_empty() {
         return html! {};
     }
     let rows = r
@@ -98,6 +98,7 @@ fn regions(r: &RightsRecord) -> Markup {
                 vec![
                     text(&seg.agency),
                     text(seg.bases.len()),
+                    text(seg.arrears.len()),
                     text(first.unwrap_or_default()),
                     text(last.unwrap_or_default()),
                     text(&t.number),
@@ -106,14 +107,37 @@ fn regions(r: &RightsRecord) -> Markup {
             })
         })
         .collect();
+    let away = r
+        .transferred_away
+        .iter()
+        .map(|a| {
+            vec![
+                text(&a.to_agency),
+                text(a.months),
+                text(a.arrears_months),
+                text(a.account_transfer),
+                text(a.pooled_transfer),
+                text(&a.number),
+                text(a.transferred_on),
+            ]
+        })
+        .collect();
     html! {
         section id="regions" {
             h2 { (t("各地参保记录（转移接续）", "Months in other regions (transfers)")) }
             @if r.transferred_out {
                 p.warn { (t("已转出本统筹区：本地记录保留备查。", "Transferred out of this region: the record here is kept.")) }
             }
-            (table("transferred-in", &[("参保地经办机构", "Agency"), ("缴费月数", "Months"), ("起始月", "From"),
-                ("截止月", "To"), ("转移编号", "Transfer"), ("接收日期", "Received")], rows))
+            @if !r.transferred_in.is_empty() {
+                (table("transferred-in", &[("参保地经办机构", "Agency"), ("实缴月数", "Months paid"),
+                    ("欠费月数（不计缴费年限）", "Months in arrears (not counted)"), ("起始月", "From"),
+                    ("截止月", "To"), ("转移编号", "Transfer"), ("接收日期", "Received")], rows))
+            }
+            @if !r.transferred_away.is_empty() {
+                (table("transferred-out", &[("转入地经办机构", "To agency"), ("转出实缴月数", "Months paid"),
+                    ("转出欠费月数", "Months in arrears"), ("个人账户转出额", "Account moved"),
+                    ("统筹基金转出额", "Pooled share moved"), ("转移编号", "Transfer"), ("转出日期", "Transferred")], away))
+            }
         }
     }
 }

@@ -5,19 +5,50 @@
 //! (`transfer.apply`, `transfer.out`, `transfer.accept`) are taken at
 //! “受理新业务” and pass the review chain like every other.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use maud::html;
+use maud::Markup;
 use serde::Deserialize;
 use sirm_app::transfer::letter::Channel;
-use sirm_app::transfer::{Direction, Step};
+use sirm_app::transfer::{kind_zh, Direction, Step, TransferView};
+use sirm_domain::RuleId;
 
 use crate::error::ApiError;
 use crate::pages::ui::{csrf, error_notice, head_cells, page, t};
+use crate::pages::zh::rule_zh;
 use crate::routes::Caller;
 use crate::AppState;
+
+/// The peer: its region and name as known here, with its code.
+fn peer_cell(v: &TransferView) -> Markup {
+    html! {
+        @if v.peer_name.is_empty() { (v.peer) } @else { (v.peer_name) " " small { "(" (v.peer) ")" } }
+    }
+}
+
+/// The step, and the refusal with its rule in Chinese (the English message beside).
+fn step_cell(v: &TransferView, history: bool) -> Markup {
+    html! {
+        (v.step.name_zh())
+        @if let Some(f) = &v.refusal {
+            br;
+            span.warn {
+                @if f.by == "peer" { (t("对端拒绝：", "refused by the peer: ")) } @else { (t("本机构拒绝：", "refused here: ")) }
+                @match f.rule.parse::<RuleId>() {
+                    Ok(rule) => (rule_zh(rule)),
+                    Err(_) => (f.rule),
+                }
+                " " span.en { (f.reason) }
+            }
+        }
+        @if history {
+            @for s in &v.steps { br; small { (kind_zh(&s.kind)) " " (s.time.get(..10).unwrap_or_default()) } }
+        }
+    }
+}
 
 fn holder_zh(h: &str) -> &'static str {
     match h {
@@ -48,9 +79,8 @@ async fn list_page(st: &AppState, c: &Caller, error: Option<&ApiError>) -> Respo
                     tr data-number=(v.number) class=[v.overdue.then_some("overdue")] {
                         td { code { (v.number) } }
                         td { @match v.direction { Direction::In => "转入", Direction::Out => "转出" } }
-                        td { (v.peer) }
-                        td { (v.step.name_zh())
-                            @if let Some(f) = &v.refusal { br; span.warn { (f.rule) "：" (f.reason) } } }
+                        td { (peer_cell(v)) }
+                        td { (step_cell(v, false)) }
                         td { @match v.deadline {
                             Some(d) if v.overdue => span.warn { (d.to_string()) " " (t("已逾期", "overdue")) },
                             Some(d) => (d.to_string()),
@@ -95,9 +125,26 @@ async fn list_page(st: &AppState, c: &Caller, error: Option<&ApiError>) -> Respo
     r
 }
 
-/// `GET /my/transfers`: the person's own transfers (转移接续进度).
-pub async fn my_list(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
-    let rows = match st.sirm.my_transfers(&c.principal).await {
+#[derive(Deserialize)]
+pub struct MyQuery {
+    /// A delegate: the written authorization (`DL-…`) naming the person.
+    pub delegation: Option<String>,
+}
+
+/// `GET /my/transfers[?delegation=DL-…]`: the person's own transfers
+/// (转移接续进度), or, for a delegate, those of the person of the
+/// authorization, within its scope.
+pub async fn my_list(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Query(q): Query<MyQuery>,
+) -> Response {
+    let subject =
+        match crate::pages::portal::subject_of(&st, &c, q.delegation.as_deref(), None).await {
+            Ok(s) => s,
+            Err(e) => return crate::pages::error_page(e),
+        };
+    let rows = match st.sirm.transfers_for(&c.principal, &subject).await {
         Ok(r) => r,
         Err(e) => return crate::pages::error_page(e.into()),
     };
@@ -113,9 +160,8 @@ pub async fn my_list(State(st): State<AppState>, Extension(c): Extension<Caller>
                     tr class=[v.overdue.then_some("overdue")] {
                         td { code { (v.number) } }
                         td { @match v.direction { Direction::In => "转入", Direction::Out => "转出" } }
-                        td { (v.peer) }
-                        td { (v.step.name_zh())
-                            @for s in &v.steps { br; small { (s.kind) " " (s.time.get(..10).unwrap_or_default()) } } }
+                        td { (peer_cell(v)) }
+                        td { (step_cell(v, true)) }
                         td { @match v.deadline {
                             Some(d) if v.overdue => span.warn { (d.to_string()) " " (t("已逾期", "overdue")) },
                             Some(d) => (d.to_string()),

@@ -171,7 +171,6 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::TransferFigures => "转移资金数额与按规则重新计算的结果不一致",
         RuleId::TransferProof => "转移信息包中的记录或证明与所签名的检查点不符",
         RuleId::TransferStep => "该转移接续业务当前不在此环节",
-        RuleId::TransferredOut => "该人员已转出本统筹区，不能再办理增员",
         RuleId::NotFoundTransfer => "未找到该转移接续业务",
         RuleId::UnemploymentIneligible => "拒绝：不符合领取失业保险金的条件（自上次领取后缴纳失业保险费满一年、非因本人意愿中断就业、已办理失业登记，《失业保险条例》第十四条）",
         RuleId::NotFoundClaim => "未找到该人员正在领取的失业保险金",

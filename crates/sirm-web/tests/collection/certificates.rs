@@ -543,7 +543,7 @@ pub(super) async fn delegate_certificates_within_scope_and_validity(postgres: bo
     let (_, c) = issue(app.login("citizen").await, "contribution", None).await;
     let citizens = c["code"].as_str().unwrap().to_string();
 
-    delegate_account(app, "deleg").await;
+    delegate_account(&app.sirm, "deleg").await;
     let clerk = app.sirm.principal("clerk", "test").await.unwrap();
     let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
     let doc = "b".repeat(64);

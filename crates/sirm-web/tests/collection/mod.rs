@@ -230,7 +230,7 @@ async fn through_all_stages_as(
 /// roles) is raw ledger input; the `delegate` role then comes the real way:
 /// the system administrator requests it, the security administrator
 /// approves.
-async fn delegate_account(app: &App, username: &str) {
+pub(crate) async fn delegate_account(app: &sirm_app::Sirm, username: &str) {
     let a = sirm_domain::records::AccountCreated {
         username: username.into(),
         display_name: "受托人".into(),
@@ -241,7 +241,7 @@ async fn delegate_account(app: &App, username: &str) {
         employer: None,
     };
     let d = sirm_app::install::draft(
-        &app.sirm.config,
+        &app.config,
         sirm_ledger::Stream::Security,
         sirm_domain::records::kind::ACCOUNT_CREATED,
         sirm_domain::records::account_subject(username),
@@ -249,13 +249,12 @@ async fn delegate_account(app: &App, username: &str) {
         &a,
     )
     .unwrap();
-    sirm_app::testkit::append_unreviewed(&app.sirm, vec![d])
+    sirm_app::testkit::append_unreviewed(app, vec![d])
         .await
         .unwrap();
-    let sysadmin = app.sirm.principal("sysadmin", "test").await.unwrap();
-    let secadmin = app.sirm.principal("secadmin", "test").await.unwrap();
+    let sysadmin = app.principal("sysadmin", "test").await.unwrap();
+    let secadmin = app.principal("secadmin", "test").await.unwrap();
     let rr = app
-        .sirm
         .request_role(
             &sysadmin,
             username,
@@ -264,13 +263,11 @@ async fn delegate_account(app: &App, username: &str) {
         )
         .await
         .unwrap();
-    app.sirm
-        .decide_role(&secadmin, &rr.request_id, true, "")
+    app.decide_role(&secadmin, &rr.request_id, true, "")
         .await
         .unwrap();
     let hash = sirm_app::password::hash(DEMO_PASSWORD).unwrap();
-    app.sirm
-        .store_for_maintenance()
+    app.store_for_maintenance()
         .set_password(
             username,
             &hash,

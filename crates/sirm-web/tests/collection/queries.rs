@@ -241,7 +241,7 @@ pub(super) async fn queries_by_channel_and_capacity(postgres: bool) {
         .iter()
         .any(|e| e.payload.contains("query.third_party") && e.payload.contains("京0105民初123号")));
     // A delegate online: the authorizations on file, then the record within scope.
-    delegate_account(&app, "deleg").await;
+    delegate_account(&app.sirm, "deleg").await;
     let dl_online = app
         .sirm
         .record_delegation(

@@ -22,14 +22,6 @@ impl Business for EmploymentStarts {
 
     async fn check(sirm: &Sirm, who: &Principal, e: &EmploymentStart) -> Result<(), AppError> {
         person_of_agency(sirm, who, &e.id).await?;
-        // Transferred out of this region (Art 10): the record is kept, but
-        // no later employment starts here (until a transfer back in).
-        if sirm.transferred_out(&e.id).await? {
-            return Err(AppError::conflict_by(
-                RuleId::TransferredOut,
-                "the person was transferred out of this region; a transfer back in comes first",
-            ));
-        }
         if e.start_on < sirm.birth_date_of(&e.id).await? {
             return Err(AppError::invalid_by(
                 "start_on",

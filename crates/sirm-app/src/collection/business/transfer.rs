@@ -102,8 +102,9 @@ async fn at_step(
     let t = sirm.transfer_by_number(number).await?;
     if t.direction != direction || t.step != step {
         return Err(crate::transfer::wrong_step(format!(
-            "transfer {number} is at {:?}, not {step:?}",
-            t.step
+            "transfer {number} is at step {}, not {}",
+            t.step.named(),
+            step.named()
         )));
     }
     if let Some(deadline) = t.deadline.filter(|d| *d < crate::clock::today()) {
@@ -151,6 +152,7 @@ impl Business for Out {
             entries
                 .iter()
                 .map(|e| (e.kind.as_str(), e.payload.as_str())),
+            &sirm.unpaid_months(&t.person).await?,
         )
         .map_err(|e| AppError::Unsealed(format!("an entry of the person: {e}")))?;
         let month = crate::clock::current_month();
@@ -196,6 +198,24 @@ impl Business for Out {
             )?,
             deregistered,
         ])
+    }
+}
+
+impl Sirm {
+    /// The person's months here not fully paid (欠费): any contribution row
+    /// of the month not paid. They travel as arrears.
+    async fn unpaid_months(
+        &self,
+        person: &sirm_domain::id::PersonKey,
+    ) -> Result<std::collections::BTreeSet<sirm_domain::rules::Month>, AppError> {
+        Ok(self
+            .store
+            .contributions_of(person.as_str())
+            .await?
+            .into_iter()
+            .filter(|c| c.status != sirm_domain::status::ContributionStatus::Paid)
+            .map(|c| c.month)
+            .collect())
     }
 }
 

@@ -90,13 +90,21 @@ pub async fn queue(State(st): State<AppState>, Extension(c): Extension<Caller>) 
 /// What approval writes: one table per ledger entry, every computed figure
 /// on its own row (field path → value), the first entries in full.
 fn effect_html(effect: &[Value]) -> Markup {
-    let entries: Vec<(&str, Vec<(String, String)>)> = effect
+    use super::transfer_effect as transfer;
+    type Shown<'a> = (&'a str, Vec<(String, String)>, Option<Markup>);
+    let entries: Vec<Shown> = effect
         .iter()
         .take(EFFECT_SHOWN)
         .map(|e| {
+            let kind = e.get("kind").and_then(|k| k.as_str()).unwrap_or("");
             let mut rows = Vec::new();
+            let mut summary = None;
             if let Some(p) = e.get("payload") {
                 super::flatten("", p, &mut rows);
+                if transfer::is_transfer(kind) {
+                    rows.retain(|(k, _)| !transfer::summarized(k));
+                    summary = Some(transfer::summary(p));
+                }
             }
             // A document filed as raw data is not shown a second time.
             if e.get("kind").and_then(|k| k.as_str()) == Some("rule_set.approved") {
@@ -106,14 +114,15 @@ fn effect_html(effect: &[Value]) -> Markup {
                     }
                 }
             }
-            (e.get("kind").and_then(|k| k.as_str()).unwrap_or(""), rows)
+            (kind, rows, summary)
         })
         .collect();
     let more = effect.len().saturating_sub(EFFECT_SHOWN);
     html! {
         div #effect {
-            @for (kind, rows) in &entries {
+            @for (kind, rows, summary) in &entries {
                 h3 { code { (kind) } }
+                @if let Some(m) = summary { (m) }
                 table.effect {
                     @for (k, v) in rows {
                         tr { th { code { (k) } } td { (v) } }
