@@ -229,6 +229,18 @@ async fn id_change_through_the_chain_finds_the_person_by_either_number(engine: E
     assert!(html.contains(&old_id.masked()), "previous number masked");
     assert!(!html.contains(old.as_str()), "previous number never whole");
 
+    // The maintenance log: before and after, both masked.
+    let (_, log) = app
+        .login("query")
+        .await
+        .get("/api/v1/maintenance-log?kind=person.id_changed")
+        .await;
+    let entry = &log["entries"][0];
+    assert_eq!(entry["before"]["id"], old_id.masked(), "{log}");
+    assert_eq!(entry["after"]["new_id_number"], new_id.masked(), "{log}");
+    assert!(!log.to_string().contains(old.as_str()), "{log}");
+    assert!(!log.to_string().contains(new.as_str()), "{log}");
+
     // A declaration file row with the new number lands on the same person.
     let csv = format!("{new},8100\n");
     let d = declare_for(&clerk, &employer, "2024-08", "new.csv", csv.into_bytes()).await;

@@ -141,7 +141,15 @@ impl Sirm {
                 d.actors = actors.clone();
                 drafts.push(d);
             }
+            let re_keys = drafts
+                .iter()
+                .any(|d| d.kind == sirm_domain::records::kind::PERSON_ID_CHANGED);
             self.append_checked(drafts, expect).await?;
+            if re_keys {
+                // This process uses the new number at once (others within
+                // the alias check interval, privacy/aliases.rs).
+                self.refresh_aliases().await?;
+            }
             return Ok(st.name().to_string());
         }
         if matches!(st, Status::Returned { .. }) && bt.written_refusal() {

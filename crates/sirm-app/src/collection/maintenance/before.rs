@@ -32,6 +32,16 @@ pub(super) async fn before(
     if let Some(b) = payload.get("before").filter(|b| !b.is_null()) {
         return Ok(Some(b.clone()));
     }
+    if row.kind == kind::PERSON_ID_CHANGED {
+        // The number replaced, sealed in the entry itself (opened and
+        // masked by the caller like every other ID number).
+        return Ok(payload.get("previous_id_number").map(|prev| {
+            serde_json::json!({
+                "id": payload.get("id").cloned().unwrap_or(Value::Null),
+                "id_number": prev.clone(),
+            })
+        }));
+    }
     let family = match row.kind.as_str() {
         kind::PERSON_CHANGED => [kind::PERSON_REGISTERED, kind::PERSON_CHANGED],
         kind::EMPLOYER_CHANGED => [kind::EMPLOYER_REGISTERED, kind::EMPLOYER_CHANGED],
