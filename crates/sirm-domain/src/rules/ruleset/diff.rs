@@ -293,13 +293,15 @@ mod tests {
         let set = book.by_region("110105").unwrap();
         let d = diff(None, set);
         assert!(d.changes.iter().all(|c| c.old.is_none() && c.new.is_some()));
-        // crediting_rates 10, defaults 28 (transitional 1, ratios 2, rates
+        // crediting_rates 10, defaults 30 (transitional 1, ratios 2, rates
         // 2+2+2+8, the four benefit figures, the pension adjustment's fixed,
         // percent, per_year and age_bonus list, the late-payment surcharge
-        // rate, the funeral grant and survivors' months), min_contribution 4, payout_months 31 (ages 40–70),
+        // rate, the funeral grant and survivors' months, the medical
+        // account's share and retirees' credit), min_contribution 4,
+        // payout_months 31 (ages 40–70),
         // retirement 12, rounding 6, rule_set.demo 1, years 2015–2026: 24
         // wages + 4 pension employer rates.
-        assert_eq!(d.changes.len(), 10 + 28 + 4 + 31 + 12 + 6 + 1 + 28);
+        assert_eq!(d.changes.len(), 10 + 30 + 4 + 31 + 12 + 6 + 1 + 28);
         let keys: Vec<&str> = d.changes.iter().map(|c| c.key.as_str()).collect();
         assert_eq!(keys[0], "crediting_rates.2016");
         assert_eq!(keys[9], "crediting_rates.2025");
