@@ -66,6 +66,9 @@ pub struct TransferredAway {
     /// Months paid that went, and months in arrears that went as arrears.
     pub months: u32,
     pub arrears_months: u32,
+    /// Months paid per insurance type that went (absent in entries of an
+    /// earlier version).
+    pub by_type: Option<sirm_domain::records::TypeMonths>,
     pub account_transfer: Decimal,
     pub pooled_transfer: Decimal,
 }
@@ -603,6 +606,11 @@ impl Sirm {
                 away.push(TransferredAway {
                     months: count(|s| s.bases.len()),
                     arrears_months: count(|s| s.arrears.len()),
+                    by_type: t
+                        .history
+                        .last()
+                        .and_then(|s| s.by_type)
+                        .map(|_| sirm_domain::records::TypeMonths::of_history(&t.history)),
                     number: t.number,
                     to_agency: t.to_agency,
                     transferred_on: t.transferred_on,

@@ -323,6 +323,7 @@ async fn move_person(
     for shown in [
         "个人账户转移额",
         "欠费月数",
+        "按险种实缴月数",
         figures["account_transfer"].as_str().unwrap(),
         figures["pooled_transfer"].as_str().unwrap(),
     ] {
@@ -407,6 +408,34 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
     };
     let (months_a, arrears_a) = (months_of(true), months_of(false));
     assert!(months_a > 0);
+    // Months paid per insurance type, from A's contribution rows: a month
+    // counts for a type when its contribution of that type is positive.
+    let by_type_a = {
+        let mut m: std::collections::BTreeMap<_, [bool; 4]> = Default::default();
+        let zero = rust_decimal::Decimal::ZERO;
+        for c in at_a
+            .contributions
+            .iter()
+            .filter(|c| c.status == sirm_domain::status::ContributionStatus::Paid)
+        {
+            let f = m.entry(c.month).or_default();
+            f[0] |= c.pension_employer + c.pension_employee > zero;
+            f[1] |= c.medical_employer + c.medical_employee > zero;
+            f[2] |= c.unemployment_employer + c.unemployment_employee > zero;
+            f[3] |= c.work_injury_employer > zero;
+        }
+        let n = |i: usize| m.values().filter(|f| f[i]).count() as u32;
+        sirm_domain::records::TypeMonths {
+            pension: n(0),
+            medical: n(1),
+            unemployment: n(2),
+            work_injury: n(3),
+        }
+    };
+    assert!(
+        by_type_a.pension > 0 && by_type_a.medical > 0,
+        "{by_type_a:?}"
+    );
 
     // Bad input at the new region: an unknown peer; a person not
     // registered there; then registered at B and C.
@@ -499,6 +528,13 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
         months_a
     );
     assert_eq!(at_b.transferred_in[0].regions[0].arrears.len(), arrears_a);
+    // Recomputed and checked at B, kept in B's record and shown to the person.
+    assert_eq!(at_b.transferred_in[0].regions[0].by_type, Some(by_type_a));
+    let at_b_view = transfers(&b).await;
+    assert_eq!(
+        at_b_view[0]["months_by_type"]["unemployment"], by_type_a.unemployment,
+        "{at_b_view:?}"
+    );
     assert_eq!(
         at_b.account_balance.unwrap().to_string(),
         f1["account_transfer"].as_str().unwrap()
@@ -583,6 +619,11 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
         .collect();
     assert_eq!(regions, ["A", "B"], "C's record holds A's and B's history");
     assert_eq!(
+        sirm_domain::records::TypeMonths::of_history(&at_c.transferred_in[0].regions),
+        by_type_a,
+        "B paid nothing: C counts A's months per type"
+    );
+    assert_eq!(
         at_c.contribution_years.transferred_months as usize,
         months_a
     );
@@ -603,6 +644,11 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
     assert!(
         page.contains("region B agency B") && !page.contains("transfer.out "),
         "peer named, steps in words: {page}"
+    );
+    assert!(
+        page.contains("按险种实缴月数")
+            && page.contains(&format!("data-medical=\"{}\"", by_type_a.medical)),
+        "months by insurance type shown: {page}"
     );
     // The workbench lists each transfer with its step and who holds it.
     let (s, page) = b.login("clerk").await.page("/transfers").await;

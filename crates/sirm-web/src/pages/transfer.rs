@@ -155,7 +155,8 @@ pub async fn my_list(
             h1 { (t("我的养老保险关系转移接续", "My transfers between regions")) }
             table id="my-transfers" {
                 tr { (head_cells(&[("编号", "Number"), ("方向", "Direction"), ("对端机构", "Other region"),
-                    ("当前环节", "Step"), ("办理时限", "Deadline"), ("当前办理方", "Held by")])) }
+                    ("当前环节", "Step"), ("办理时限", "Deadline"), ("当前办理方", "Held by"),
+                    ("按险种实缴月数", "Months paid by insurance type")])) }
                 @for v in &rows {
                     tr class=[v.overdue.then_some("overdue")] {
                         td { code { (v.number) } }
@@ -168,6 +169,7 @@ pub async fn my_list(
                             None => "—",
                         } }
                         td { (holder_zh(&v.holder)) }
+                        td { (crate::pages::record::type_months(v.months_by_type.as_ref())) }
                     }
                 }
             }

@@ -6,6 +6,7 @@
 use maud::{html, Markup};
 use serde_json::Value;
 
+use crate::pages::record::type_months;
 use crate::pages::ui::t;
 
 /// Whether an entry of this kind carries transfer figures.
@@ -72,7 +73,8 @@ pub(super) fn summary(payload: &Value) -> Markup {
         }
         table.effect.transfer-regions {
             tr { th { (t("参保地经办机构", "Agency")) } th { (t("实缴月数", "Months paid")) }
-                th { (t("起止月", "From – to")) } th { (t("欠费月数（不计年限、不转资金）", "Months in arrears (not counted, no funds)")) } }
+                th { (t("起止月", "From – to")) } th { (t("欠费月数（不计年限、不转资金）", "Months in arrears (not counted, no funds)")) }
+                th { (t("按险种实缴月数", "Months paid by insurance type")) } }
             @for seg in regions {
                 @let bases = seg["bases"].as_array().unwrap_or(&empty);
                 @let arrears = seg["arrears"].as_array().map_or(0, Vec::len);
@@ -82,6 +84,7 @@ pub(super) fn summary(payload: &Value) -> Markup {
                     td { @if let (Some(a), Some(b)) = (bases.first(), bases.last()) {
                         (s(&a["month"])) " – " (s(&b["month"])) } }
                     td { (arrears) }
+                    td { (type_months(serde_json::from_value(seg["by_type"].clone()).ok().as_ref())) }
                 }
             }
         }
