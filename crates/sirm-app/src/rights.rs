@@ -52,6 +52,9 @@ pub struct TransferredIn {
     pub from_agency: String,
     pub received_on: chrono::NaiveDate,
     pub regions: Vec<sirm_domain::records::RegionSegment>,
+    /// The region and name of each agency of `regions` this installation
+    /// knows (its peers, and itself), by agency code.
+    pub agency_names: std::collections::BTreeMap<String, String>,
     pub account_transfer: Decimal,
     pub pooled_transfer: Decimal,
 }
@@ -590,6 +593,7 @@ impl Sirm {
                 let t: TransferReceived =
                     serde_json::from_str(&row.payload).map_err(|e| bad(row.seq, e))?;
                 received.push(TransferredIn {
+                    agency_names: Default::default(),
                     number: t.number,
                     from_agency: t.from_agency,
                     received_on: t.received_on,
@@ -617,6 +621,20 @@ impl Sirm {
                     account_transfer: t.figures.account_transfer,
                     pooled_transfer: t.figures.pooled_transfer,
                 });
+            }
+        }
+        if !received.is_empty() {
+            let peers = self.peers().await?;
+            let own = self.federation_agency();
+            for t in &mut received {
+                for seg in &t.regions {
+                    let name = match peers.iter().find(|p| p.agency == seg.agency) {
+                        Some(p) => format!("{} {}", p.region, p.name),
+                        None if seg.agency == own => "本机构 this agency".to_string(),
+                        None => continue,
+                    };
+                    t.agency_names.insert(seg.agency.clone(), name);
+                }
             }
         }
         Ok((received, away, out))

@@ -329,6 +329,10 @@ async fn move_person(
     ] {
         assert!(page.contains(shown), "{shown}: {page}");
     }
+    assert!(
+        !page.contains("history[1].bases"),
+        "the months are summarized, not one row each: {page}"
+    );
     decide(new, "transfer.accept", &app).await;
     let t = only_transfer_of(new, "received").await;
     assert_eq!(t["figures"], figures);
@@ -633,6 +637,10 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
     assert!(
         html.contains("各地参保记录") && html.contains("transferred-in"),
         "{html}"
+    );
+    assert!(
+        html.contains("region A agency A") && html.contains("region B agency B"),
+        "regions named: {html}"
     );
     // The person follows the transfer out in the portal at A.
     let (s, page) = a.login("citizen").await.page("/my/transfers").await;

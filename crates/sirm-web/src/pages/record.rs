@@ -112,8 +112,9 @@ fn regions(r: &RightsRecord) -> Markup {
             t.regions.iter().map(move |seg| {
                 let first = seg.bases.first().map(|b| b.month.to_string());
                 let last = seg.bases.last().map(|b| b.month.to_string());
+                let name = t.agency_names.get(&seg.agency);
                 vec![
-                    text(&seg.agency),
+                    html! { (seg.agency) @if let Some(n) = name { " " (n) } },
                     text(seg.bases.len()),
                     text(seg.arrears.len()),
                     type_months(seg.by_type.as_ref()),

@@ -93,6 +93,14 @@ async fn list_page(st: &AppState, c: &Caller, error: Option<&ApiError>) -> Respo
                                 (Direction::Out, Step::TransferredOut) => Some(("package", "发送信息包")),
                                 _ => None,
                             };
+                            @let take = match (v.direction, v.step) {
+                                (Direction::Out, Step::LetterReceived) => Some(("transfer.out", t("受理转出申请", "Take the transfer out"))),
+                                (Direction::In, Step::PackageReceived) => Some(("transfer.accept", t("受理接收申请", "Take the acceptance"))),
+                                _ => None,
+                            };
+                            @if let Some((bt, label)) = take {
+                                a.take href={ "/applications/new?type=" (bt) "&number=" (v.number) } { (label) }
+                            }
                             @if let Some((what, label)) = what {
                                 form method="post" action={ "/transfers/" (v.number) "/send" } {
                                     (csrf(&c.csrf))

@@ -22,6 +22,8 @@ use crate::AppState;
 pub struct NewQuery {
     #[serde(rename = "type")]
     pub business_type: Option<String>,
+    /// A transfer's number, filled in (the links of `/transfers`).
+    pub number: Option<String>,
 }
 
 /// Read a multipart application form: its text fields (each within
@@ -152,6 +154,15 @@ fn new_form(
     }
 }
 
+/// The fields a link fills in: a transfer's number.
+fn prefilled(number: Option<String>) -> Map<String, Value> {
+    let mut m = Map::new();
+    if let Some(n) = number.filter(|n| n.len() <= 64) {
+        m.insert("number".into(), Value::String(n));
+    }
+    m
+}
+
 pub async fn new_application(
     Extension(c): Extension<Caller>,
     Query(q): Query<NewQuery>,
@@ -167,7 +178,7 @@ pub async fn new_application(
     ui::page(
         "受理 New application",
         Some((&c.principal, &c.csrf)),
-        new_form(&c, bt, None, &Map::new()),
+        new_form(&c, bt, None, &prefilled(q.number)),
     )
 }
 

@@ -14,9 +14,13 @@ pub(super) fn is_transfer(kind: &str) -> bool {
     matches!(kind, "transfer.out" | "transfer.received")
 }
 
-/// A field of the flattened payload shown in the summary instead.
+/// A field of the flattened payload shown in the summary instead (arrays
+/// flatten as `history[1].bases[2].month`, objects as `figures.total`).
 pub(super) fn summarized(key: &str) -> bool {
-    key.starts_with("history.") || key.starts_with("figures.")
+    key == "account_balance"
+        || ["history[", "history.", "figures."]
+            .iter()
+            .any(|p| key.starts_with(p))
 }
 
 fn s(v: &Value) -> String {
