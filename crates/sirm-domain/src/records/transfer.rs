@@ -360,6 +360,32 @@ mod tests {
         .unwrap()
     }
 
+    /// A month counts for a type when that type's contribution is positive;
+    /// segments without counts (earlier entries) add nothing.
+    #[test]
+    fn months_by_type_count_positive_contributions() {
+        let d = Decimal::from;
+        let a = MonthAmounts {
+            pension_employer: d(800),
+            pension_employee: d(400),
+            medical_employer: d(0),
+            medical_employee: d(100),
+            unemployment_employer: d(0),
+            unemployment_employee: d(0),
+            work_injury_employer: d(20),
+        };
+        let m = TypeMonths::of(&a);
+        assert_eq!(
+            (m.pension, m.medical, m.unemployment, m.work_injury),
+            (1, 1, 0, 1)
+        );
+        let mut old = segment("Q", &["2020-01"], &[]);
+        old.by_type = None;
+        let mut mine = segment("A", &["2021-01"], &[]);
+        mine.by_type = Some(m.plus(m));
+        assert_eq!(TypeMonths::of_history(&[old, mine]).work_injury, 2);
+    }
+
     /// A → B → A: what A sent away is not sent again, and the balance is
     /// the one that came back, not A's old one added to it.
     #[test]
