@@ -210,6 +210,13 @@ async fn move_person(
     let o = only_transfer_of(old, "letter_received").await;
     assert_eq!(o["number"], number.as_str());
     assert_eq!(o["direction"], "out");
+    // The old region's workbench links to the transfer-out form, filled in.
+    let old_clerk = old.login("clerk").await;
+    let (_, page) = old_clerk.page("/transfers").await;
+    let link = format!("/applications/new?type=transfer.out&amp;number={number}");
+    assert!(page.contains(&link), "{page}");
+    let (_, form) = old_clerk.page(&link.replace("&amp;", "&")).await;
+    assert!(form.contains(&format!("value=\"{number}\"")), "{form}");
 
     through_review(old, "transfer.out", json!({"number": number})).await;
     let o = only_transfer_of(old, "transferred_out").await;
@@ -228,9 +235,7 @@ async fn move_person(
     assert!(d.note.contains(number.as_str()), "{}", d.note);
 
     // The package leaves as a file here, so the test can also send bad ones.
-    let (s, v) = old
-        .login("clerk")
-        .await
+    let (s, v) = old_clerk
         .post(
             &format!("/api/v1/transfers/{number}/package"),
             json!({"channel": "file"}),
