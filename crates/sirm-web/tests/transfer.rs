@@ -198,6 +198,11 @@ async fn move_person(
     );
 
     let clerk = new.login("clerk").await;
+    let (_, form) = clerk.page("/applications/new?type=transfer.apply").await;
+    assert!(
+        form.contains("peer-codes") && form.contains(&format!("<code>{old_code}</code>")),
+        "the peers listed under the form: {form}"
+    );
     let (s, v) = clerk
         .post(
             &format!("/api/v1/transfers/{number}/letter"),

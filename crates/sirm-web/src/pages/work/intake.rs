@@ -163,7 +163,26 @@ fn prefilled(number: Option<String>) -> Map<String, Value> {
     m
 }
 
+/// The peers a transfer-in application may name (转出地), listed under its
+/// form; nothing for other types.
+async fn peer_hint(st: &AppState, c: &Caller, bt: BusinessType) -> Markup {
+    if bt != BusinessType::TransferApply {
+        return html! {};
+    }
+    let peers = st.sirm.list_peers(&c.principal).await.unwrap_or_default();
+    html! {
+        table id="peer-codes" {
+            tr { th { (ui::t("对端经办机构代码", "Peer agency code")) } th { (ui::t("统筹区与名称", "Region and name")) } }
+            @for p in &peers { tr { td { code { (p.agency) } } td { (p.region) " " (p.name) } } }
+            @if peers.is_empty() {
+                tr { td colspan="2" { (ui::t("尚无对端经办机构：未上线 SIRM 的机构以文件往来。", "No peers yet: agencies not on SIRM exchange files.")) } }
+            }
+        }
+    }
+}
+
 pub async fn new_application(
+    State(st): State<AppState>,
     Extension(c): Extension<Caller>,
     Query(q): Query<NewQuery>,
 ) -> Response {
@@ -178,7 +197,10 @@ pub async fn new_application(
     ui::page(
         "受理 New application",
         Some((&c.principal, &c.csrf)),
-        new_form(&c, bt, None, &prefilled(q.number)),
+        html! {
+            (new_form(&c, bt, None, &prefilled(q.number)))
+            (peer_hint(&st, &c, bt).await)
+        },
     )
 }
 
