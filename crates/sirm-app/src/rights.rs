@@ -52,6 +52,9 @@ pub struct TransferredIn {
     pub from_agency: String,
     pub received_on: chrono::NaiveDate,
     pub regions: Vec<sirm_domain::records::RegionSegment>,
+    /// The region and name of each agency of `regions` this installation
+    /// knows (its peers, and itself), by agency code.
+    pub agency_names: std::collections::BTreeMap<String, String>,
     pub account_transfer: Decimal,
     pub pooled_transfer: Decimal,
 }
@@ -66,6 +69,9 @@ pub struct TransferredAway {
     /// Months paid that went, and months in arrears that went as arrears.
     pub months: u32,
     pub arrears_months: u32,
+    /// Months paid per insurance type that went (absent in entries of an
+    /// earlier version).
+    pub by_type: Option<sirm_domain::records::TypeMonths>,
     pub account_transfer: Decimal,
     pub pooled_transfer: Decimal,
 }
@@ -587,6 +593,7 @@ impl Sirm {
                 let t: TransferReceived =
                     serde_json::from_str(&row.payload).map_err(|e| bad(row.seq, e))?;
                 received.push(TransferredIn {
+                    agency_names: Default::default(),
                     number: t.number,
                     from_agency: t.from_agency,
                     received_on: t.received_on,
@@ -603,12 +610,31 @@ impl Sirm {
                 away.push(TransferredAway {
                     months: count(|s| s.bases.len()),
                     arrears_months: count(|s| s.arrears.len()),
+                    by_type: t
+                        .history
+                        .last()
+                        .and_then(|s| s.by_type)
+                        .map(|_| sirm_domain::records::TypeMonths::of_history(&t.history)),
                     number: t.number,
                     to_agency: t.to_agency,
                     transferred_on: t.transferred_on,
                     account_transfer: t.figures.account_transfer,
                     pooled_transfer: t.figures.pooled_transfer,
                 });
+            }
+        }
+        if !received.is_empty() {
+            let peers = self.peers().await?;
+            let own = self.federation_agency();
+            for t in &mut received {
+                for seg in &t.regions {
+                    let name = match peers.iter().find(|p| p.agency == seg.agency) {
+                        Some(p) => format!("{} {}", p.region, p.name),
+                        None if seg.agency == own => "本机构 this agency".to_string(),
+                        None => continue,
+                    };
+                    t.agency_names.insert(seg.agency.clone(), name);
+                }
             }
         }
         Ok((received, away, out))

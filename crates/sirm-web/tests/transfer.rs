@@ -198,6 +198,11 @@ async fn move_person(
     );
 
     let clerk = new.login("clerk").await;
+    let (_, form) = clerk.page("/applications/new?type=transfer.apply").await;
+    assert!(
+        form.contains("peer-codes") && form.contains(&format!("<code>{old_code}</code>")),
+        "the peers listed under the form: {form}"
+    );
     let (s, v) = clerk
         .post(
             &format!("/api/v1/transfers/{number}/letter"),
@@ -210,6 +215,13 @@ async fn move_person(
     let o = only_transfer_of(old, "letter_received").await;
     assert_eq!(o["number"], number.as_str());
     assert_eq!(o["direction"], "out");
+    // The old region's workbench links to the transfer-out form, filled in.
+    let old_clerk = old.login("clerk").await;
+    let (_, page) = old_clerk.page("/transfers").await;
+    let link = format!("/applications/new?type=transfer.out&amp;number={number}");
+    assert!(page.contains(&link), "{page}");
+    let (_, form) = old_clerk.page(&link.replace("&amp;", "&")).await;
+    assert!(form.contains(&format!("value=\"{number}\"")), "{form}");
 
     through_review(old, "transfer.out", json!({"number": number})).await;
     let o = only_transfer_of(old, "transferred_out").await;
@@ -228,9 +240,7 @@ async fn move_person(
     assert!(d.note.contains(number.as_str()), "{}", d.note);
 
     // The package leaves as a file here, so the test can also send bad ones.
-    let (s, v) = old
-        .login("clerk")
-        .await
+    let (s, v) = old_clerk
         .post(
             &format!("/api/v1/transfers/{number}/package"),
             json!({"channel": "file"}),
@@ -323,11 +333,16 @@ async fn move_person(
     for shown in [
         "个人账户转移额",
         "欠费月数",
+        "按险种实缴月数",
         figures["account_transfer"].as_str().unwrap(),
         figures["pooled_transfer"].as_str().unwrap(),
     ] {
         assert!(page.contains(shown), "{shown}: {page}");
     }
+    assert!(
+        !page.contains("history[1].bases"),
+        "the months are summarized, not one row each: {page}"
+    );
     decide(new, "transfer.accept", &app).await;
     let t = only_transfer_of(new, "received").await;
     assert_eq!(t["figures"], figures);
@@ -407,6 +422,34 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
     };
     let (months_a, arrears_a) = (months_of(true), months_of(false));
     assert!(months_a > 0);
+    // Months paid per insurance type, from A's contribution rows: a month
+    // counts for a type when its contribution of that type is positive.
+    let by_type_a = {
+        let mut m: std::collections::BTreeMap<_, [bool; 4]> = Default::default();
+        let zero = rust_decimal::Decimal::ZERO;
+        for c in at_a
+            .contributions
+            .iter()
+            .filter(|c| c.status == sirm_domain::status::ContributionStatus::Paid)
+        {
+            let f = m.entry(c.month).or_default();
+            f[0] |= c.pension_employer + c.pension_employee > zero;
+            f[1] |= c.medical_employer + c.medical_employee > zero;
+            f[2] |= c.unemployment_employer + c.unemployment_employee > zero;
+            f[3] |= c.work_injury_employer > zero;
+        }
+        let n = |i: usize| m.values().filter(|f| f[i]).count() as u32;
+        sirm_domain::records::TypeMonths {
+            pension: n(0),
+            medical: n(1),
+            unemployment: n(2),
+            work_injury: n(3),
+        }
+    };
+    assert!(
+        by_type_a.pension > 0 && by_type_a.medical > 0,
+        "{by_type_a:?}"
+    );
 
     // Bad input at the new region: an unknown peer; a person not
     // registered there; then registered at B and C.
@@ -499,6 +542,13 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
         months_a
     );
     assert_eq!(at_b.transferred_in[0].regions[0].arrears.len(), arrears_a);
+    // Recomputed and checked at B, kept in B's record and shown to the person.
+    assert_eq!(at_b.transferred_in[0].regions[0].by_type, Some(by_type_a));
+    let at_b_view = transfers(&b).await;
+    assert_eq!(
+        at_b_view[0]["months_by_type"]["unemployment"], by_type_a.unemployment,
+        "{at_b_view:?}"
+    );
     assert_eq!(
         at_b.account_balance.unwrap().to_string(),
         f1["account_transfer"].as_str().unwrap()
@@ -583,6 +633,11 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
         .collect();
     assert_eq!(regions, ["A", "B"], "C's record holds A's and B's history");
     assert_eq!(
+        sirm_domain::records::TypeMonths::of_history(&at_c.transferred_in[0].regions),
+        by_type_a,
+        "B paid nothing: C counts A's months per type"
+    );
+    assert_eq!(
         at_c.contribution_years.transferred_months as usize,
         months_a
     );
@@ -592,6 +647,10 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
     assert!(
         html.contains("各地参保记录") && html.contains("transferred-in"),
         "{html}"
+    );
+    assert!(
+        html.contains("region A agency A") && html.contains("region B agency B"),
+        "regions named: {html}"
     );
     // The person follows the transfer out in the portal at A.
     let (s, page) = a.login("citizen").await.page("/my/transfers").await;
@@ -603,6 +662,11 @@ async fn a_person_moves_through_three_regions(engine: Engine) {
     assert!(
         page.contains("region B agency B") && !page.contains("transfer.out "),
         "peer named, steps in words: {page}"
+    );
+    assert!(
+        page.contains("按险种实缴月数")
+            && page.contains(&format!("data-medical=\"{}\"", by_type_a.medical)),
+        "months by insurance type shown: {page}"
     );
     // The workbench lists each transfer with its step and who holds it.
     let (s, page) = b.login("clerk").await.page("/transfers").await;

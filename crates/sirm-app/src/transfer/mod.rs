@@ -28,8 +28,8 @@ use serde::Serialize;
 use sirm_domain::access::Permission;
 use sirm_domain::id::PersonKey;
 use sirm_domain::records::{
-    self, kind, TransferApplied, TransferLetterLogged, TransferPackageReceived, TransferReceived,
-    TransferRefused, TransferredOut,
+    self, kind, RegionSegment, TransferApplied, TransferLetterLogged, TransferPackageReceived,
+    TransferReceived, TransferRefused, TransferredOut, TypeMonths,
 };
 use sirm_domain::rules::benefits::PensionTransfer;
 use sirm_domain::RuleId;
@@ -167,6 +167,9 @@ pub struct TransferView {
     pub holder: String,
     pub refusal: Option<Refusal>,
     pub figures: Option<PensionTransfer>,
+    /// Months paid per insurance type of the whole history transferred
+    /// (absent before the transfer out, or in entries of an earlier version).
+    pub months_by_type: Option<TypeMonths>,
     pub steps: Vec<StepRow>,
 }
 
@@ -185,6 +188,13 @@ fn not_found_record() -> AppError {
 
 pub(crate) fn wrong_step(message: impl Into<String>) -> AppError {
     AppError::conflict_by(RuleId::TransferStep, message.into())
+}
+
+/// The months per insurance type of a history, when its own (last) segment
+/// counts them.
+fn months_by_type(history: &[RegionSegment]) -> Option<TypeMonths> {
+    history.last()?.by_type?;
+    Some(TypeMonths::of_history(history))
 }
 
 /// Fold a person's transfer entries (ledger order) into one view per number.
@@ -224,6 +234,7 @@ pub(crate) fn fold(
                     holder: "here".into(),
                     refusal: None,
                     figures: None,
+                    months_by_type: None,
                     steps: Vec::new(),
                 });
                 out.len() - 1
@@ -254,6 +265,7 @@ pub(crate) fn fold(
                 let o: TransferredOut = serde_json::from_value(v).map_err(de)?;
                 t.step = Step::TransferredOut;
                 t.figures = Some(o.figures);
+                t.months_by_type = months_by_type(&o.history);
                 t.holder = "here".into();
             }
             kind::TRANSFER_PACKAGE_SENT => {
@@ -270,6 +282,7 @@ pub(crate) fn fold(
                 let rec: TransferReceived = serde_json::from_value(v).map_err(de)?;
                 t.step = Step::Received;
                 t.figures = Some(rec.figures);
+                t.months_by_type = months_by_type(&rec.history);
                 t.holder = "done".into();
             }
             kind::TRANSFER_REFUSED => {

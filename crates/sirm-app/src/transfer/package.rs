@@ -245,7 +245,7 @@ pub fn verify_package(
     if out.to_agency != to {
         return Err(proof_error("the transfer-out entry names another agency"));
     }
-    let (balance, history) = transfer_inputs(
+    let (balance, mut history) = transfer_inputs(
         from,
         b.entries[..pos]
             .iter()
@@ -253,9 +253,23 @@ pub fn verify_package(
         &own_arrears(&out.history),
     )
     .map_err(|e| figures_error(format!("an entry cannot be read: {e}")))?;
+    // A package of an earlier version names no months per insurance type.
+    if let (Some(mine), Some(theirs)) = (history.last_mut(), out.history.last()) {
+        if theirs.by_type.is_none() {
+            mine.by_type = None;
+        }
+    }
     let figures =
         sirm_domain::rules::benefits::pension_transfer(out.rounding, balance, &bases_of(&history))
             .map_err(|e| figures_error(e.to_string()))?;
+    if let (Some(mine), Some(theirs)) = (history.last(), out.history.last()) {
+        if mine.by_type != theirs.by_type {
+            return Err(figures_error(format!(
+                "the package counts months by insurance type {:?}, the recomputation gives {:?}",
+                theirs.by_type, mine.by_type
+            )));
+        }
+    }
     if balance != out.account_balance || history != out.history || figures != out.figures {
         return Err(figures_error(format!(
             "the package says {} (account {}, pooled {}), the recomputation under rule set {} v{} gives {} (account {}, pooled {})",

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::id::PersonKey;
 use crate::rules::benefits::PensionTransfer;
+use crate::rules::engine::MonthAmounts;
 use crate::rules::{Month, RoundingRule, RuleSetRef};
 
 /// `transfer.apply` (转入申请): raw data of the application at the new region.
@@ -94,6 +95,54 @@ pub struct RegionSegment {
     /// its signed `transfer.out` entry.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub arrears: Vec<TransferBase>,
+    /// Of the months paid, those with a contribution of each insurance
+    /// type (按险种缴费月数). Absent in entries written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_type: Option<TypeMonths>,
+}
+
+/// Months paid per insurance type: a paid month counts for a type when its
+/// assessment carries a positive contribution of that type (employer and
+/// employee parts together). Maternity insurance rides on medical (生育保险
+/// 并入职工医保), so its months are the medical ones.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypeMonths {
+    pub pension: u32,
+    pub medical: u32,
+    pub unemployment: u32,
+    pub work_injury: u32,
+}
+
+impl TypeMonths {
+    /// The months of one paid month's amounts.
+    pub fn of(a: &MonthAmounts) -> TypeMonths {
+        let n = |d: Decimal| u32::from(d > Decimal::ZERO);
+        TypeMonths {
+            pension: n(a.pension_employer + a.pension_employee),
+            medical: n(a.medical_employer + a.medical_employee),
+            unemployment: n(a.unemployment_employer + a.unemployment_employee),
+            work_injury: n(a.work_injury_employer),
+        }
+    }
+
+    /// The sum of two counts.
+    pub fn plus(self, o: TypeMonths) -> TypeMonths {
+        TypeMonths {
+            pension: self.pension.saturating_add(o.pension),
+            medical: self.medical.saturating_add(o.medical),
+            unemployment: self.unemployment.saturating_add(o.unemployment),
+            work_injury: self.work_injury.saturating_add(o.work_injury),
+        }
+    }
+
+    /// The sum over a history (segments without counts add nothing).
+    pub fn of_history(history: &[RegionSegment]) -> TypeMonths {
+        history
+            .iter()
+            .filter_map(|s| s.by_type)
+            .fold(TypeMonths::default(), TypeMonths::plus)
+    }
 }
 
 /// `transfer.out`: the old region computed the figures and marked the
@@ -180,7 +229,7 @@ pub fn transfer_inputs<'a>(
     entries: impl IntoIterator<Item = (&'a str, &'a str)>,
     unpaid: &BTreeSet<Month>,
 ) -> Result<(Decimal, Vec<RegionSegment>), serde_json::Error> {
-    let mut own: BTreeMap<Month, Decimal> = BTreeMap::new();
+    let mut own: BTreeMap<Month, (Decimal, MonthAmounts)> = BTreeMap::new();
     let mut settled: Option<(i32, Decimal)> = None;
     let mut moved = Decimal::ZERO;
     let mut earlier: Vec<RegionSegment> = Vec::new();
@@ -188,11 +237,14 @@ pub fn transfer_inputs<'a>(
         match kind {
             super::kind::CONTRIBUTION_ASSESSED => {
                 let a: super::ContributionAssessed = serde_json::from_str(payload)?;
-                own.insert(a.month, a.result.base);
+                own.insert(a.month, (a.result.base, a.result.amounts));
             }
             super::kind::CONTRIBUTION_CORRECTED => {
                 let c: super::ContributionCorrected = serde_json::from_str(payload)?;
-                own.insert(c.assessed.month, c.assessed.result.base);
+                own.insert(
+                    c.assessed.month,
+                    (c.assessed.result.base, c.assessed.result.amounts),
+                );
             }
             super::kind::ACCOUNT_SETTLED => {
                 let s: super::AccountSettled = serde_json::from_str(payload)?;
@@ -216,18 +268,21 @@ pub fn transfer_inputs<'a>(
     }
     let balance = settled.map(|(_, b)| b).unwrap_or_default() + moved;
     let (mut bases, mut arrears) = (Vec::new(), Vec::new());
-    for (month, base) in own {
+    let mut by_type = TypeMonths::default();
+    for (month, (base, amounts)) in own {
         let b = TransferBase { month, base };
         if unpaid.contains(&month) {
             arrears.push(b);
         } else {
             bases.push(b);
+            by_type = by_type.plus(TypeMonths::of(&amounts));
         }
     }
     earlier.push(RegionSegment {
         agency: own_agency.to_string(),
         bases,
         arrears,
+        by_type: Some(by_type),
     });
     Ok((balance, earlier))
 }
@@ -270,6 +325,7 @@ mod tests {
             agency: agency.into(),
             bases: months.iter().map(b).collect(),
             arrears: arrears.iter().map(b).collect(),
+            by_type: Some(TypeMonths::default()),
         }
     }
 
@@ -302,6 +358,32 @@ mod tests {
             transferred_on: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         })
         .unwrap()
+    }
+
+    /// A month counts for a type when that type's contribution is positive;
+    /// segments without counts (earlier entries) add nothing.
+    #[test]
+    fn months_by_type_count_positive_contributions() {
+        let d = Decimal::from;
+        let a = MonthAmounts {
+            pension_employer: d(800),
+            pension_employee: d(400),
+            medical_employer: d(0),
+            medical_employee: d(100),
+            unemployment_employer: d(0),
+            unemployment_employee: d(0),
+            work_injury_employer: d(20),
+        };
+        let m = TypeMonths::of(&a);
+        assert_eq!(
+            (m.pension, m.medical, m.unemployment, m.work_injury),
+            (1, 1, 0, 1)
+        );
+        let mut old = segment("Q", &["2020-01"], &[]);
+        old.by_type = None;
+        let mut mine = segment("A", &["2021-01"], &[]);
+        mine.by_type = Some(m.plus(m));
+        assert_eq!(TypeMonths::of_history(&[old, mine]).work_injury, 2);
     }
 
     /// A → B → A: what A sent away is not sent again, and the balance is

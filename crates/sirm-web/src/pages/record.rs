@@ -32,6 +32,23 @@ impl Sections {
     };
 }
 
+/// Months paid per insurance type (按险种缴费月数); "—" when the entry
+/// was written before they were counted.
+pub fn type_months(m: Option<&sirm_domain::records::TypeMonths>) -> Markup {
+    match m {
+        None => html! { "—" },
+        Some(m) => html! {
+            span.type-months data-pension=(m.pension) data-medical=(m.medical)
+                data-unemployment=(m.unemployment) data-work-injury=(m.work_injury) {
+                (t("养老", "pension")) " " (m.pension) " · "
+                (t("医疗（含生育）", "medical (incl. maternity)")) " " (m.medical) " · "
+                (t("失业", "unemployment")) " " (m.unemployment) " · "
+                (t("工伤", "work injury")) " " (m.work_injury)
+            }
+        },
+    }
+}
+
 /// A table with a bilingual head; "none" when there are no rows.
 pub(super) fn table(id: &str, head: &[(&str, &str)], rows: Vec<Vec<Markup>>) -> Markup {
     html! {
@@ -95,10 +112,12 @@ fn regions(r: &RightsRecord) -> Markup {
             t.regions.iter().map(move |seg| {
                 let first = seg.bases.first().map(|b| b.month.to_string());
                 let last = seg.bases.last().map(|b| b.month.to_string());
+                let name = t.agency_names.get(&seg.agency);
                 vec![
-                    text(&seg.agency),
+                    html! { (seg.agency) @if let Some(n) = name { " " (n) } },
                     text(seg.bases.len()),
                     text(seg.arrears.len()),
+                    type_months(seg.by_type.as_ref()),
                     text(first.unwrap_or_default()),
                     text(last.unwrap_or_default()),
                     text(&t.number),
@@ -115,6 +134,7 @@ fn regions(r: &RightsRecord) -> Markup {
                 text(&a.to_agency),
                 text(a.months),
                 text(a.arrears_months),
+                type_months(a.by_type.as_ref()),
                 text(a.account_transfer),
                 text(a.pooled_transfer),
                 text(&a.number),
@@ -130,12 +150,14 @@ fn regions(r: &RightsRecord) -> Markup {
             }
             @if !r.transferred_in.is_empty() {
                 (table("transferred-in", &[("参保地经办机构", "Agency"), ("实缴月数", "Months paid"),
-                    ("欠费月数（不计缴费年限）", "Months in arrears (not counted)"), ("起始月", "From"),
+                    ("欠费月数（不计缴费年限）", "Months in arrears (not counted)"),
+                    ("按险种实缴月数", "Months paid by insurance type"), ("起始月", "From"),
                     ("截止月", "To"), ("转移编号", "Transfer"), ("接收日期", "Received")], rows))
             }
             @if !r.transferred_away.is_empty() {
                 (table("transferred-out", &[("转入地经办机构", "To agency"), ("转出实缴月数", "Months paid"),
-                    ("转出欠费月数", "Months in arrears"), ("个人账户转出额", "Account moved"),
+                    ("转出欠费月数", "Months in arrears"), ("按险种实缴月数", "Months paid by insurance type"),
+                    ("个人账户转出额", "Account moved"),
                     ("统筹基金转出额", "Pooled share moved"), ("转移编号", "Transfer"), ("转出日期", "Transferred")], away))
             }
         }

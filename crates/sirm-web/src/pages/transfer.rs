@@ -93,6 +93,14 @@ async fn list_page(st: &AppState, c: &Caller, error: Option<&ApiError>) -> Respo
                                 (Direction::Out, Step::TransferredOut) => Some(("package", "发送信息包")),
                                 _ => None,
                             };
+                            @let take = match (v.direction, v.step) {
+                                (Direction::Out, Step::LetterReceived) => Some(("transfer.out", t("受理转出申请", "Take the transfer out"))),
+                                (Direction::In, Step::PackageReceived) => Some(("transfer.accept", t("受理接收申请", "Take the acceptance"))),
+                                _ => None,
+                            };
+                            @if let Some((bt, label)) = take {
+                                a.take href={ "/applications/new?type=" (bt) "&number=" (v.number) } { (label) }
+                            }
                             @if let Some((what, label)) = what {
                                 form method="post" action={ "/transfers/" (v.number) "/send" } {
                                     (csrf(&c.csrf))
@@ -155,7 +163,8 @@ pub async fn my_list(
             h1 { (t("我的养老保险关系转移接续", "My transfers between regions")) }
             table id="my-transfers" {
                 tr { (head_cells(&[("编号", "Number"), ("方向", "Direction"), ("对端机构", "Other region"),
-                    ("当前环节", "Step"), ("办理时限", "Deadline"), ("当前办理方", "Held by")])) }
+                    ("当前环节", "Step"), ("办理时限", "Deadline"), ("当前办理方", "Held by"),
+                    ("按险种实缴月数", "Months paid by insurance type")])) }
                 @for v in &rows {
                     tr class=[v.overdue.then_some("overdue")] {
                         td { code { (v.number) } }
@@ -168,6 +177,7 @@ pub async fn my_list(
                             None => "—",
                         } }
                         td { (holder_zh(&v.holder)) }
+                        td { (crate::pages::record::type_months(v.months_by_type.as_ref())) }
                     }
                 }
             }

@@ -22,6 +22,8 @@ use crate::AppState;
 pub struct NewQuery {
     #[serde(rename = "type")]
     pub business_type: Option<String>,
+    /// A transfer's number, filled in (the links of `/transfers`).
+    pub number: Option<String>,
 }
 
 /// Read a multipart application form: its text fields (each within
@@ -152,7 +154,35 @@ fn new_form(
     }
 }
 
+/// The fields a link fills in: a transfer's number.
+fn prefilled(number: Option<String>) -> Map<String, Value> {
+    let mut m = Map::new();
+    if let Some(n) = number.filter(|n| n.len() <= 64) {
+        m.insert("number".into(), Value::String(n));
+    }
+    m
+}
+
+/// The peers a transfer-in application may name (转出地), listed under its
+/// form; nothing for other types.
+async fn peer_hint(st: &AppState, c: &Caller, bt: BusinessType) -> Markup {
+    if bt != BusinessType::TransferApply {
+        return html! {};
+    }
+    let peers = st.sirm.list_peers(&c.principal).await.unwrap_or_default();
+    html! {
+        table id="peer-codes" {
+            tr { th { (ui::t("对端经办机构代码", "Peer agency code")) } th { (ui::t("统筹区与名称", "Region and name")) } }
+            @for p in &peers { tr { td { code { (p.agency) } } td { (p.region) " " (p.name) } } }
+            @if peers.is_empty() {
+                tr { td colspan="2" { (ui::t("尚无对端经办机构：未上线 SIRM 的机构以文件往来。", "No peers yet: agencies not on SIRM exchange files.")) } }
+            }
+        }
+    }
+}
+
 pub async fn new_application(
+    State(st): State<AppState>,
     Extension(c): Extension<Caller>,
     Query(q): Query<NewQuery>,
 ) -> Response {
@@ -167,7 +197,10 @@ pub async fn new_application(
     ui::page(
         "受理 New application",
         Some((&c.principal, &c.csrf)),
-        new_form(&c, bt, None, &Map::new()),
+        html! {
+            (new_form(&c, bt, None, &prefilled(q.number)))
+            (peer_hint(&st, &c, bt).await)
+        },
     )
 }
 

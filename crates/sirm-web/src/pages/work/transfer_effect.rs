@@ -6,6 +6,7 @@
 use maud::{html, Markup};
 use serde_json::Value;
 
+use crate::pages::record::type_months;
 use crate::pages::ui::t;
 
 /// Whether an entry of this kind carries transfer figures.
@@ -13,9 +14,13 @@ pub(super) fn is_transfer(kind: &str) -> bool {
     matches!(kind, "transfer.out" | "transfer.received")
 }
 
-/// A field of the flattened payload shown in the summary instead.
+/// A field of the flattened payload shown in the summary instead (arrays
+/// flatten as `history[1].bases[2].month`, objects as `figures.total`).
 pub(super) fn summarized(key: &str) -> bool {
-    key.starts_with("history.") || key.starts_with("figures.")
+    key == "account_balance"
+        || ["history[", "history.", "figures."]
+            .iter()
+            .any(|p| key.starts_with(p))
 }
 
 fn s(v: &Value) -> String {
@@ -72,7 +77,8 @@ pub(super) fn summary(payload: &Value) -> Markup {
         }
         table.effect.transfer-regions {
             tr { th { (t("参保地经办机构", "Agency")) } th { (t("实缴月数", "Months paid")) }
-                th { (t("起止月", "From – to")) } th { (t("欠费月数（不计年限、不转资金）", "Months in arrears (not counted, no funds)")) } }
+                th { (t("起止月", "From – to")) } th { (t("欠费月数（不计年限、不转资金）", "Months in arrears (not counted, no funds)")) }
+                th { (t("按险种实缴月数", "Months paid by insurance type")) } }
             @for seg in regions {
                 @let bases = seg["bases"].as_array().unwrap_or(&empty);
                 @let arrears = seg["arrears"].as_array().map_or(0, Vec::len);
@@ -82,6 +88,7 @@ pub(super) fn summary(payload: &Value) -> Markup {
                     td { @if let (Some(a), Some(b)) = (bases.first(), bases.last()) {
                         (s(&a["month"])) " – " (s(&b["month"])) } }
                     td { (arrears) }
+                    td { (type_months(serde_json::from_value(seg["by_type"].clone()).ok().as_ref())) }
                 }
             }
         }
