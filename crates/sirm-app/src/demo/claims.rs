@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use sirm_domain::id::{Gender, PersonKey, ResidentId};
 use sirm_domain::rules::Month;
 
+use crate::collection::{ensure_relation, Insurance};
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
 
@@ -31,6 +32,7 @@ async fn candidate(
     to: NaiveDate,
     gender: Option<Gender>,
     skip: Option<&ResidentId>,
+    insurance: Insurance,
 ) -> Result<Option<(ResidentId, String)>, AppError> {
     let m = Month::of_date(to);
     let mut ids = sirm.store.person_ids(1000).await?;
@@ -52,6 +54,16 @@ async fn candidate(
         else {
             continue;
         };
+        // The relationship of the claim's type not suspended or ended for
+        // that month (the demo's relationship changes pick persons at
+        // random, and persons are listed by blind index, which differs
+        // from one installation to the next).
+        if ensure_relation(sirm, &key, insurance, to, "date")
+            .await
+            .is_err()
+        {
+            continue;
+        }
         let bases = sirm
             .store
             .bases_between(&pk, m.add_months(-12), m.add_months(-1))
@@ -102,7 +114,7 @@ pub(super) async fn demo_claims(sirm: &Sirm) -> Result<(), AppError> {
     ];
     let (y, m, d) = DEMO_INJURY_DATE;
     let injury = on(y, m, d);
-    let injured = candidate(sirm, injury, injury, None, None).await?;
+    let injured = candidate(sirm, injury, injury, None, None, Insurance::WorkInjury).await?;
     if let Some((id, employer)) = &injured {
         let id = id.as_str();
         through(
@@ -142,7 +154,16 @@ pub(super) async fn demo_claims(sirm: &Sirm) -> Result<(), AppError> {
     let (y, m, d) = DEMO_BIRTH_DATE;
     let birth = on(y, m, d);
     let skip = injured.as_ref().map(|(id, _)| id);
-    if let Some((id, employer)) = candidate(sirm, birth, birth, Some(Gender::Female), skip).await? {
+    if let Some((id, employer)) = candidate(
+        sirm,
+        birth,
+        birth,
+        Some(Gender::Female),
+        skip,
+        Insurance::Maternity,
+    )
+    .await?
+    {
         let id = id.as_str();
         through(
             sirm,
