@@ -303,19 +303,23 @@ impl Install {
         serde_json::from_str(&out).unwrap()
     }
 
+    /// The status and roles of `username`, read from the installation's
+    /// store (not through `sirm user list`: every CLI command is a sign-in
+    /// that spends a second factor, and a test that spends them faster than
+    /// the authenticator makes new ones waits for the clock).
     fn roles_of(&self, username: &str) -> (String, Vec<String>) {
-        let rows = self.accounts_json();
-        let row = rows
-            .iter()
-            .find(|r| r["username"] == username)
-            .unwrap_or_else(|| panic!("{username} not listed: {rows:?}"));
-        let roles = row["roles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r.as_str().unwrap().to_string())
-            .collect();
-        (row["status"].as_str().unwrap().to_string(), roles)
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let row = rt.block_on(async {
+            let s = Store::connect(&self.store_config(), Role::App)
+                .await
+                .unwrap();
+            let row = s.account(username).await.unwrap();
+            s.close().await;
+            row
+        });
+        let row = row.unwrap_or_else(|| panic!("{username} has no account"));
+        let status = serde_json::to_value(row.status).unwrap();
+        (status.as_str().unwrap().to_string(), row.roles)
     }
 
     fn store_config(&self) -> StoreConfig {

@@ -15,6 +15,7 @@ use sirm_store::{Engine, Role, Store, StoreConfig};
 mod install;
 mod serve;
 mod tamper;
+mod template;
 
 #[allow(unused_imports)]
 use install::*;
@@ -116,11 +117,43 @@ impl Install {
         Install::demo_with(engine, persons, CryptoProfile::Sha256Ed25519)
     }
 
-    /// [`Install::demo`] under a crypto profile.
+    /// [`Install::demo`] under a crypto profile: a copy of a demo built
+    /// once per test process for each (engine, persons, profile) — see
+    /// [`template`].
     fn demo_with(engine: Engine, persons: usize, crypto: Crypto) -> Install {
+        let t = template::get(engine, persons, crypto);
         let mut i = Install::new(engine);
+        template::copy_dir(&t.data, &i.data());
+        if let Some(db) = &t.database {
+            let clone = template::clone_database(&i.pg_url, db);
+            i.pg_url = template::database_url(&i.pg_url, &clone);
+            i.schema = Some(template::SCHEMA.to_string());
+            // The copy is another database: its runtime role is its own
+            // (`sirm_store::PgInstallation`), made by the owner's migrate.
+            let cfg = i.store_config();
+            std::thread::spawn(move || {
+                tokio::runtime::Runtime::new().unwrap().block_on(async {
+                    let owner = Store::connect(&cfg, Role::Owner).await.unwrap();
+                    owner.migrate().await.unwrap();
+                    owner.close().await;
+                })
+            })
+            .join()
+            .unwrap();
+        }
+        let key = std::fs::read_to_string(i.data().join("keys/checkpoint.pub")).unwrap();
+        assert_eq!(
+            PublicKey::from_text(&key).unwrap().profile(),
+            crypto.profile()
+        );
+        i.sessions = Some(sirm_testkit::CliSessions::default());
+        i
+    }
+
+    /// A fresh `sirm demo` of `persons` persons (what [`template`] copies).
+    fn build_demo(&self, persons: usize, crypto: Crypto) {
         let n = persons.to_string();
-        let data = i.data();
+        let data = self.data();
         let mut args = vec![
             "demo",
             "--dir",
@@ -130,15 +163,8 @@ impl Install {
             "--no-serve",
         ];
         args.extend_from_slice(crypto.args());
-        let out = i.sirm(&args);
+        let out = self.sirm(&args);
         assert!(out.status.success(), "demo failed: {}", text(&out));
-        let key = std::fs::read_to_string(data.join("keys/checkpoint.pub")).unwrap();
-        assert_eq!(
-            PublicKey::from_text(&key).unwrap().profile(),
-            crypto.profile()
-        );
-        i.sessions = Some(sirm_testkit::CliSessions::default());
-        i
     }
 
     fn store_config(&self) -> StoreConfig {

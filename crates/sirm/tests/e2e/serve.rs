@@ -189,7 +189,7 @@ pub(super) async fn rebuild_reports_the_same_digest(engine: Engine) {
 /// and the projections show nothing of it, the application still waits for
 /// approval, and approving again afterwards writes every row.
 pub(super) async fn kill_during_large_approval_leaves_nothing(engine: Engine) {
-    const ROWS: usize = 40_000;
+    const ROWS: usize = 20_000;
     let i = Install::demo(engine, 5);
     let mut opts = sirm_app::OpenOptions::new(i.data());
     if let Some(s) = &i.schema {
@@ -243,7 +243,7 @@ pub(super) async fn kill_during_large_approval_leaves_nothing(engine: Engine) {
                 sirm_app::registration::employment_start_draft(&sirm.config, "test", &job).unwrap(),
             );
         }
-        // 80,000 registrations in one go: no flow takes that many at once.
+        // 40,000 registrations in one go: no flow takes that many at once.
         sirm_app::testkit::append_stream_unreviewed(&sirm, drafts.into_iter().map(Ok))
             .await
             .unwrap();
