@@ -20,6 +20,11 @@ after(async () => {
 test('the insured person reads every part of the record, and a yearly statement', async () => {
   const page = await newPage(browser);
   await login(page, 'citizen');
+  // Their own home: the figures they come for, not a staff workbench.
+  assert.equal(await goto(page, '/home'), 200);
+  assert.match(await page.innerText('#balance'), /^\d+\.\d{2}$/);
+  assert.match(await page.innerText('#years'), /\d+\s*年/);
+  assert.doesNotMatch(await page.innerText('main'), /工作台|insured_person/);
   await submit(page, page.locator('nav a[href="/my/record"]'));
   assert.equal(new URL(page.url()).pathname, '/my/record');
   for (const id of ['#person', '#employment', '#contributions', '#account', '#benefit']) {
@@ -35,6 +40,10 @@ test('the insured person reads every part of the record, and a yearly statement'
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `page overflows a phone screen by ${overflow}px`);
+  // Card rows: a month and an amount each on one line, never one character per line.
+  const heights = await page.evaluate(() =>
+    [...document.querySelectorAll('#contributions tr:nth-child(2) td')].slice(0, 4).map((td) => td.getBoundingClientRect().height));
+  assert.ok(heights.length === 4 && heights.every((h) => h > 0 && h < 40), `contribution cells wrap on a phone: ${heights}`);
   await shot(page, 'portal-record-phone');
   await page.setViewportSize({ width: 1280, height: 900 });
   // English switch.
@@ -125,6 +134,10 @@ test('the kiosk: keypad sign-in with the query PIN, record shown, signed out aft
   await submit(page, '#kiosk-login button[type=submit]');
   assert.equal(new URL(page.url()).pathname, '/kiosk/record');
   assert.ok((await page.locator('#contributions tr').count()) > 12);
+  // A public terminal masks the ID number.
+  const kioskText = await page.innerText('body');
+  assert.ok(!kioskText.includes(id), 'the kiosk shows the whole ID number');
+  assert.ok(kioskText.includes(`${id.slice(0, 6)}********${id.slice(14)}`), 'the kiosk shows no masked ID number');
   await shot(page, 'kiosk-record');
   // Print a certificate on the terminal: the PDF comes back to be shown inline.
   const csrf = await page.getAttribute('#print input[name=csrf]', 'value');
@@ -144,6 +157,10 @@ test('the kiosk: keypad sign-in with the query PIN, record shown, signed out aft
   await submit(page, '#kiosk-login button[type=submit]');
   assert.equal(await page.locator('#err').count(), 1);
   assert.equal(await page.locator('#contributions').count(), 0);
+  // The ID number typed stays (never the PIN); the message is Chinese only.
+  assert.equal(await page.inputValue('#id_number'), id);
+  assert.equal(await page.inputValue('#pin'), '');
+  assert.doesNotMatch(await page.innerText('#err'), /[A-Za-z]{4,}/);
   assert.deepEqual(page.pageErrors, []);
   await page.context().close();
 });

@@ -21,6 +21,11 @@ async function approveFromQueue(page, appId, username, stageZh) {
   await openFromQueue(page, appId, username, stageZh);
   // The uploaded scan is listed with its SHA-256.
   assert.match(await page.innerText('#materials'), /scan\.pdf[\s\S]*SHA-256\s+[0-9a-f]{64}/);
+  // Decided on facts: Chinese labels, the person masked with the name,
+  // never an internal key, a blind index or JSON (#17).
+  const facts = `${await page.innerText('#data')}\n${await page.innerText('#effect')}`;
+  assert.doesNotMatch(facts, /registered_on|birth_date|person\.registered|\bpk[0-9a-f]{32}\b|\{"/, `${username}: ${facts}`);
+  assert.match(await page.innerText('#effect'), /参保登记[\s\S]*公民身份号码\s+\d{6}\*{8}\d{3}[\dX]/);
   return approveHere(page, username, `${stageZh}通过（e2e）`);
 }
 
@@ -90,6 +95,8 @@ test('person registration passes 初审 → 审核 → 复核 → 审批 with fo
   // The log shows the ID number masked, never whole.
   assert.doesNotMatch(row, new RegExp(id), `maintenance log shows the whole ID number: ${row}`);
   assert.match(row, new RegExp(name));
+  assert.doesNotMatch(row, /registered_on|person:|\bpk[0-9a-f]{32}\b/, `maintenance log shows internal keys: ${row}`);
+  assert.match(row, /参保日期：2026-01-15/);
   // Also in the unfiltered log.
   assert.equal(await goto(page, '/maintenance-log'), 200);
   assert.ok((await page.locator('#log tr', { hasText: appId }).count()) >= 1, 'unfiltered maintenance log lacks the application');

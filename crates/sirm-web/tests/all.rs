@@ -21,6 +21,7 @@ mod privacy;
 mod qa;
 mod relations;
 mod rule_sets;
+mod screens;
 mod security;
 mod security_followup;
 mod statistics;

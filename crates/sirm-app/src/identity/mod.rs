@@ -13,6 +13,7 @@ pub mod contractor;
 pub mod event;
 pub mod external;
 pub mod ivr;
+pub mod locks;
 pub mod refusals;
 pub mod roles;
 pub mod username;

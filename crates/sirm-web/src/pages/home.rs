@@ -13,8 +13,77 @@ use crate::error::{parse_id, ApiError};
 use crate::routes::Caller;
 use crate::AppState;
 
+/// An insured person's own home: the figures they come for, and the way
+/// to the record, statement, certificate and objection.
+async fn own_summary(st: &AppState, c: &Caller) -> Option<maud::Markup> {
+    let p = &c.principal;
+    if p.person_id.is_none() || !p.may(sirm_domain::access::Permission::OwnRecordRead) {
+        return None;
+    }
+    let q = super::portal::RecordQuery::default();
+    let v = super::portal::view(st, c, sirm_app::query::Channel::Portal, &q)
+        .await
+        .ok()?;
+    let r = &v.record;
+    let y = &r.contribution_years;
+    let last_year = r.account_years.last().map(|a| a.year);
+    Some(html! {
+        h1 { (t("我的社保", "My social insurance")) }
+        p { (t("您好，", "Hello, ")) strong { (r.person.name) } }
+        dl #summary {
+            dt { (t("个人账户余额（元）", "Personal account balance (yuan)")) }
+            dd #balance { @match r.account_balance { Some(b) => (format!("{b:.2}")), None => "—" } }
+            dt { (t("累计缴费年限", "Contribution years")) }
+            dd #years { (y.years) " " (t("年", "years")) " " (y.months) " " (t("个月", "months")) }
+            dt { (t("最近到账月份", "Last month paid")) }
+            dd #last-paid { @match y.last_paid { Some(m) => (m.to_string()), None => "—" } }
+            @if y.arrears_months > 0 {
+                dt { (t("欠费", "In arrears")) }
+                dd.warn { (y.arrears_months) " " (t("个月", "months")) }
+            }
+            dt { (t("待遇", "Benefit")) }
+            dd #benefit-status {
+                @match &r.benefit {
+                    Some(b) => { (super::zh::status_zh(b.status.as_str())) " · " (format!("{:.2}", b.total)) " " (t("元/月", "yuan a month")) }
+                    None => (t("尚未领取养老保险待遇", "No pension yet")),
+                }
+            }
+        }
+        p #shortcuts {
+            a href="/my/record" { (t("查看权益记录", "My record")) } " · "
+            @if let Some(y) = last_year {
+                a href={ "/my/statement?year=" (y) } { (t("个人权益记录单", "Rights statement")) } " · "
+            }
+            a href="/my/certificates" { (t("出具证明", "Certificates")) } " · "
+            a href="/my/objections" { (t("提出异议", "Objections")) } " · "
+            a href="/my/queries" { (t("谁查询过我的记录", "Who looked at my record")) }
+        }
+    })
+}
+
 pub async fn home(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
     let p = &c.principal;
+    if p.pending.is_none() {
+        if let Some(summary) = own_summary(&st, &c).await {
+            let body = html! {
+                (summary)
+                h2 { (t("常用功能", "Services")) }
+                ul id="may" {
+                    @for perm in p.permissions() {
+                        @let link = MENU.iter().find(|(m, ..)| *m == perm).map(|(_, href, ..)| *href);
+                        li data-permission=(perm.as_str()) {
+                            @if let Some(h) = link {
+                                a href=(h) { (t(perm.description_zh(), perm.description_en())) }
+                            } @else {
+                                (t(perm.description_zh(), perm.description_en()))
+                            }
+                        }
+                    }
+                }
+            };
+            return page("我的社保 My social insurance", Some((p, &c.csrf)), body);
+        }
+    }
     let head = html! {
         h1 { (t("工作台", "Workbench")) }
         p {

@@ -125,13 +125,15 @@ const PIN: Input = FormField::new(
 .with_maxlength(6)
 .with_inputmode("none");
 
-fn login_html(token: &str, error: Option<&str>) -> Markup {
+/// The sign-in screen; after a refusal the ID number typed stays (never
+/// the PIN).
+fn login_html(token: &str, error: Option<&str>, id_number: Option<&str>) -> Markup {
     html! {
         h1 { (t("社会保险自助查询", "Social insurance self-service")) }
         @if let Some(e) = error { div.err id="err" { (e) } }
         form method="post" action="/kiosk" id="kiosk-login" autocomplete="off" {
             (csrf(token))
-            (ID_NUMBER.empty())
+            (ID_NUMBER.render(id_number))
             (PIN.empty())
             div.keys {
                 @for k in KEYS { button type="button" data-key=(k) { (k) } }
@@ -158,7 +160,7 @@ fn with_prelogin(mut r: Response, st: &AppState, token: &str) -> Response {
 /// The kiosk's sign-in screen.
 pub async fn home(State(st): State<AppState>) -> Response {
     let token = super::login::random_token();
-    let r = kiosk_page("自助查询", login_html(&token, None)).into_response();
+    let r = kiosk_page("自助查询", login_html(&token, None, None)).into_response();
     with_prelogin(r, &st, &token)
 }
 
@@ -193,16 +195,17 @@ pub async fn login(
             }
             r
         }
-        Err(e) => {
-            let message = crate::error::ApiError::from(e).message;
+        Err(_) => {
+            // One Chinese sentence: what is wrong and what to do (the
+            // English detail stays in the log, never on the terminal).
             let token = super::login::random_token();
+            let typed = f.id_number.trim();
             let mut r = kiosk_page(
                 "自助查询",
                 login_html(
                     &token,
-                    Some(&format!(
-                        "身份号码或查询密码不正确，或密码已锁定。 {message}"
-                    )),
+                    Some("身份号码或查询密码不正确，或查询密码已暂时锁定。请核对后重新输入；忘记查询密码请到柜台重置。"),
+                    (!typed.is_empty() && typed.len() <= 18).then_some(typed),
                 ),
             )
             .into_response();
@@ -220,13 +223,18 @@ pub async fn record(State(st): State<AppState>, headers: HeaderMap) -> Response 
     let view = match st.sirm.query_rights(&who, Channel::Kiosk, &id, None).await {
         Ok(v) => v,
         Err(e) => {
-            let m = crate::error::ApiError::from(e).message;
+            let m = super::zh::error_zh(&crate::error::ApiError::from(e));
             return kiosk_page("自助查询", html! { div.err { (m) } }).into_response();
         }
     };
     let idle = KioskSessions::idle().as_secs();
     let token = super::login::random_token();
-    let rights = super::record::rights(&view.record, super::portal::sections(&view));
+    // A public terminal: the ID number and phone masked (others may look
+    // over the person's shoulder).
+    let mut record = view.record.clone();
+    record.person.id_number = super::portal::mask(&record.person.id_number);
+    record.person.phone = mask_phone(&record.person.phone);
+    let rights = super::record::rights(&record, super::portal::sections(&view));
     let body = html! {
         form method="post" action="/kiosk/logout" id="exit" {
             (csrf(&token))
@@ -281,7 +289,7 @@ pub async fn certificate(
     match result {
         Ok(done) => super::certificate::pdf_response(done.kind, &done.code, done.pdf, true),
         Err(e) => {
-            let m = crate::error::ApiError::from(e).message;
+            let m = super::zh::error_zh(&crate::error::ApiError::from(e));
             kiosk_page(
                 "自助查询",
                 html! {
@@ -292,6 +300,22 @@ pub async fn certificate(
             .into_response()
         }
     }
+}
+
+/// A phone number with all but its last four digits hidden.
+fn mask_phone(phone: &str) -> String {
+    let n = phone.chars().count();
+    phone
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i + 4 < n && c.is_ascii_digit() {
+                '*'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// Sign out of the terminal.

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod body;
 pub mod certificate;
 pub mod crosscheck;
+pub mod glossary;
 pub mod home;
 pub mod kiosk;
 pub mod login;
@@ -238,7 +239,10 @@ code{word-break:break-all} nav a{margin-right:.8rem}
 pre.doc{white-space:pre-wrap;max-height:28rem;overflow:auto;background:#f6f8fa;border:1px solid #ddd;padding:.5rem;font-size:.85rem;margin:0}
 .nowrap{white-space:nowrap} textarea{width:100%;font-family:ui-monospace,monospace}
 html.lang-en .zh{display:none} html.lang-en .en{color:inherit;font-size:1em} .warn{color:#b44d12;font-weight:bold}
-@media (max-width:40rem){main{padding:0 .4rem} table{display:block;overflow-x:auto} header{gap:.4rem} nav a{display:inline-block;margin:.2rem .6rem .2rem 0}}
+@media (max-width:40rem){main{padding:0 .4rem} table{display:block;overflow-x:auto} header{gap:.4rem} nav a{display:inline-block;margin:.2rem .6rem .2rem 0}
+table.cards,table.cards tbody,table.cards tr{display:block} table.cards tr:first-child{display:none} table.cards tr{border-bottom:2px solid #9aa5b1;padding:.3rem 0}
+table.cards td{display:flex;justify-content:space-between;gap:1rem;border:0;padding:.1rem .4rem;overflow-wrap:normal;text-align:right}
+table.cards td::before{content:attr(data-label);color:#52606d;text-align:left;flex:none} table.cards td[colspan]::before{content:none}}
 @media print{header,form,#lang{display:none} body{background:#fff}}"#;
 
 /// An error rendered as a page, with the HTTP status of the error.

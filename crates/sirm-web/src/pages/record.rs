@@ -50,15 +50,22 @@ pub fn type_months(m: Option<&sirm_domain::records::TypeMonths>) -> Markup {
 }
 
 /// A table with a bilingual head; "none" when there are no rows.
+/// A record table: on a phone each row reads as a card of labelled lines
+/// (`table.cards`, each cell's label in `data-label`), never a squeezed
+/// many-column table; numbers and months never wrap.
 pub(super) fn table(id: &str, head: &[(&str, &str)], rows: Vec<Vec<Markup>>) -> Markup {
     html! {
-        table id=(id) {
+        table.cards id=(id) {
             tr { @for (zh, en) in head { th { (t(zh, en)) } } }
             @if rows.is_empty() {
                 tr { td colspan=(head.len()) { (t("无", "none")) } }
             }
             @for r in rows {
-                tr { @for c in r { td { (c) } } }
+                tr {
+                    @for (i, c) in r.into_iter().enumerate() {
+                        td data-label=(head.get(i).map(|h| h.0).unwrap_or("")) { span { (c) } }
+                    }
+                }
             }
         }
     }

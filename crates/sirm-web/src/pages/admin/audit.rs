@@ -13,6 +13,8 @@ use super::super::ui::{head_cells, FormField, Input};
 use super::super::ui::{page, t, FieldKind};
 use crate::error::ApiError;
 use crate::pages::csv_attachment;
+use crate::pages::glossary;
+use crate::pages::work::shown::People;
 use crate::routes::Caller;
 use crate::AppState;
 
@@ -64,6 +66,8 @@ pub async fn audit(
         Ok(r) => r,
         Err(e) => return super::super::error_page(ApiError::from(e)),
     };
+    let details: Vec<&str> = rows.iter().map(|r| r.detail.as_str()).collect();
+    let people = People::in_texts(&st, &details).await;
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     let qs = serde_urlencoded::to_string([
         ("from", v(&p.from)),
@@ -91,18 +95,62 @@ pub async fn audit(
         table id="audit" {
             tr {
                 th { "#" }
-                (head_cells(&[("时间 (UTC)", "Time (UTC)"), ("账户", "Account"), ("来源地址", "Source"),
+                (head_cells(&[("时间（北京时间）", "Time (UTC+8)"), ("账户", "Account"), ("来源地址", "Source"),
                     ("事件", "Event"), ("结果", "Outcome"), ("操作人", "Actor"), ("详情", "Detail")]))
             }
             @for r in &rows {
-                tr {
-                    td { (r.seq) } td { (r.time) } td { (r.account) } td { (r.source) }
-                    td { (r.event) } td { (r.outcome) } td { (r.actor) } td { (r.detail) }
+                tr data-event=(r.event) {
+                    td { (r.seq) } td { (beijing(&r.time)) } td { (people.show_text(&r.account)) } td { (r.source) }
+                    td { (glossary::event_zh(&r.event).unwrap_or(&r.event)) }
+                    td { (outcome_zh(&r.outcome)) } td { (r.actor) } td { (detail(&people.show_text(&r.detail))) }
                 }
             }
         }
     };
     page("安全审计 Audit", Some((&c.principal, &c.csrf)), body)
+}
+
+/// An RFC 3339 time as Beijing time (as it is when it does not parse).
+fn beijing(t: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|d| crate::pages::local_time(d.timestamp_micros()))
+        .unwrap_or_else(|_| t.to_string())
+}
+
+/// An event's detail: its text, and a JSON object in it (a configuration
+/// section's values) as `key = value` lines folded under 内容, never a blob.
+fn detail(d: &str) -> maud::Markup {
+    let parsed = d.find('{').and_then(|i| {
+        serde_json::from_str::<serde_json::Value>(&d[i..])
+            .ok()
+            .filter(|v| v.is_object())
+            .map(|v| (&d[..i], v))
+    });
+    match parsed {
+        Some((head, v)) => {
+            let mut rows = Vec::new();
+            glossary::flatten("", &v, &mut rows);
+            html! {
+                (head.trim_end())
+                @if !rows.is_empty() {
+                    details {
+                        summary { (t("内容", "Values")) " (" (rows.len()) ")" }
+                        @for (k, x) in &rows { div { (k) " = " (x) } }
+                    }
+                }
+            }
+        }
+        None => html! { (d) },
+    }
+}
+
+fn outcome_zh(o: &str) -> &str {
+    match o {
+        "success" => "成功",
+        "failure" => "失败",
+        "denied" => "拒绝",
+        other => other,
+    }
 }
 
 const AUDIT_FROM: Input = FormField::new("from", "自", "From", FieldKind::Date)

@@ -60,6 +60,10 @@ async fn users_page(st: &AppState, c: &Caller, msg: Msg, typed: Option<&AddUser>
         Ok(u) => u,
         Err(e) => return super::error_page(ApiError::from(e)),
     };
+    let locks = match st.sirm.account_locks(&c.principal).await {
+        Ok(l) => l,
+        Err(e) => return super::error_page(ApiError::from(e)),
+    };
     let role_options = html! {
         @for r in Role::ALL { option value=(r.as_str()) { (r.name_zh()) " " (r.as_str()) } }
     };
@@ -89,7 +93,7 @@ async fn users_page(st: &AppState, c: &Caller, msg: Msg, typed: Option<&AddUser>
         table id="users" {
             tr {
                 (head_cells(&[("用户名", "Username"), ("姓名", "Name"), ("类型", "Kind"),
-                    ("状态", "Status"), ("角色", "Roles")]))
+                    ("状态", "Status"), ("锁定原因", "Why locked"), ("角色", "Roles")]))
                 th {}
             }
             @for u in &users {
@@ -103,6 +107,7 @@ async fn users_page(st: &AppState, c: &Caller, msg: Msg, typed: Option<&AddUser>
                     td { (u.display_name) }
                     td { (status_zh(u.kind.as_str())) }
                     td { (status_zh(u.status.as_str())) }
+                    td.lock-reason { @if let Some(n) = locks.get(&u.username) { (lock_note(n)) } }
                     td {
                         @for (i, r) in u.roles.iter().enumerate() {
                             @if i > 0 { " " }
@@ -145,6 +150,42 @@ async fn users_page(st: &AppState, c: &Caller, msg: Msg, typed: Option<&AddUser>
         }
     };
     page("账户管理 Accounts", Some((&c.principal, &c.csrf)), body)
+}
+
+/// Why an account cannot sign in: by whom, when (Beijing time) and the
+/// reason recorded; a lock after failed sign-ins with its end.
+fn lock_note(n: &sirm_app::identity::locks::LockNote) -> maud::Markup {
+    use sirm_app::identity::locks::LockCause;
+    let when = super::local_time(n.time_us);
+    let until = n.until_us.map(super::local_time).unwrap_or_default();
+    html! {
+        @match n.cause {
+            LockCause::Administrator => {
+                (t("管理员锁定", "Locked by an administrator")) "（" (n.by) "）"
+            }
+            LockCause::System => {
+                (t("系统自动锁定，待管理员核查", "Locked by SIRM pending review"))
+            }
+            LockCause::Retired => {
+                (t("账号已注销", "Retired")) "（" (n.by) "）"
+            }
+            LockCause::FailedSignIns => {
+                @if n.whole_account {
+                    (t("多个地址连续登录失败，账户暂时锁定", "Failed sign-ins from several addresses: account locked for a while"))
+                } @else {
+                    (t("连续登录失败，", "Failed sign-ins: ")) (n.sources) (t(" 个来源地址暂时锁定", " source address(es) locked for a while"))
+                }
+                br;
+                small { (t("至 ", "until ")) (until) (t("（北京时间，到时自动解除；解锁可立即解除）", " (Beijing time; ends by itself, or unlock now)")) }
+            }
+        }
+        br;
+        small.lock-time { (when) (t("（北京时间）", " (Beijing time)")) }
+        @if !n.reason.is_empty() && n.cause != LockCause::FailedSignIns {
+            br;
+            small { (t("理由：", "Reason: ")) (n.reason) }
+        }
+    }
 }
 
 pub async fn users(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {

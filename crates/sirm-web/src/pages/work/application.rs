@@ -14,8 +14,9 @@ use sirm_domain::access::Permission;
 use sirm_domain::review::Stage;
 
 use super::fields::{inputs, values_of};
+use super::shown::People;
 use crate::error::ApiError;
-use crate::pages::zh::status_zh;
+use crate::pages::glossary;
 use crate::pages::{error_page, ui};
 use crate::routes::Caller;
 use crate::AppState;
@@ -37,15 +38,35 @@ fn field_label(business_type: &str, key: &str) -> Markup {
         .parse::<BusinessType>()
         .ok()
         .and_then(|bt| super::fields::fields(bt).iter().find(|f| f.name == key));
-    match field {
-        Some(f) => html! { (f.zh) " " span.en { code { (key) } } },
-        None => html! { (key) },
+    match (field, super::super::glossary::field(key)) {
+        (Some(f), _) => html! { (f.zh) " " span.en { (f.en) } },
+        (None, Some((zh, en))) => html! { (zh) " " span.en { (en) } },
+        (None, None) => html! { (key) },
+    }
+}
+
+/// An application's status in the one vocabulary of the screens: a type
+/// that answers a rejection in writing (a unit's disclosure application,
+/// Art 20 (2)) is closed by its refusal, which reads 已驳回 like every other
+/// refusal, never 已撤回 (withdrawn by the clerk).
+pub(crate) fn application_status_zh(status: &str, business_type: &str) -> &'static str {
+    let refused = status == "withdrawn"
+        && business_type
+            .parse::<BusinessType>()
+            .is_ok_and(|bt| bt.written_refusal());
+    match status {
+        _ if refused => "已驳回（不予提供）",
+        "pending" => "审核中",
+        "approved" => "已批准",
+        "returned" => "已退回",
+        "withdrawn" => "已撤回",
+        _ => "—",
     }
 }
 
 fn type_label(b: &str) -> Markup {
     match b.parse::<BusinessType>() {
-        Ok(bt) => html! { (bt.name_zh()) " " span.en { (bt.as_str()) } },
+        Ok(bt) => html! { span data-type=(bt.as_str()) { (bt.name_zh()) } },
         Err(_) => html! { (b) },
     }
 }
@@ -77,7 +98,7 @@ pub async fn queue(State(st): State<AppState>, Extension(c): Extension<Caller>) 
                     td { a href={ "/applications/" (a.application_id) } { (a.application_id) } }
                     td { (type_label(&a.business_type)) }
                     td { (a.subject) }
-                    td { (status_zh(a.status.as_str())) }
+                    td { (application_status_zh(a.status.as_str(), &a.business_type)) }
                     td { @if let Some(s) = &a.next_stage { (stage_label(s)) } }
                     td { (a.submitted_by) }
                 }
@@ -88,8 +109,9 @@ pub async fn queue(State(st): State<AppState>, Extension(c): Extension<Caller>) 
 }
 
 /// What approval writes: one table per ledger entry, every computed figure
-/// on its own row (field path → value), the first entries in full.
-fn effect_html(effect: &[Value]) -> Markup {
+/// on its own row under its Chinese label (the one glossary), persons as
+/// masked ID numbers with names; the first entries in full.
+fn effect_html(effect: &[Value], people: &People) -> Markup {
     use super::transfer_effect as transfer;
     type Shown<'a> = (&'a str, Vec<(String, String)>, Option<Markup>);
     let entries: Vec<Shown> = effect
@@ -100,20 +122,27 @@ fn effect_html(effect: &[Value]) -> Markup {
             let mut rows = Vec::new();
             let mut summary = None;
             if let Some(p) = e.get("payload") {
-                super::flatten("", p, &mut rows);
+                glossary::flatten("", p, &mut rows);
                 if transfer::is_transfer(kind) {
                     rows.retain(|(k, _)| !transfer::summarized(k));
                     summary = Some(transfer::summary(p));
                 }
             }
             // A document filed as raw data is not shown a second time.
-            if e.get("kind").and_then(|k| k.as_str()) == Some("rule_set.approved") {
+            if kind == "rule_set.approved" {
                 for (k, v) in rows.iter_mut() {
                     if k == "text" {
-                        *v = "（见原始数据 text）see the raw data".into();
+                        *v = "（见原始数据“文本”）see the raw data".into();
                     }
                 }
             }
+            let rows = rows
+                .into_iter()
+                .map(|(k, v)| {
+                    let shown = glossary::value_zh(glossary::last_key(&k), &people.show(&v));
+                    (glossary::path_zh(&k), shown)
+                })
+                .collect();
             (kind, rows, summary)
         })
         .collect();
@@ -121,11 +150,11 @@ fn effect_html(effect: &[Value]) -> Markup {
     html! {
         div #effect {
             @for (kind, rows, summary) in &entries {
-                h3 { code { (kind) } }
+                h3 { (glossary::kind_zh(kind).unwrap_or("记录")) }
                 @if let Some(m) = summary { (m) }
                 table.effect {
                     @for (k, v) in rows {
-                        tr { th { code { (k) } } td { (v) } }
+                        tr { th { (k) } td { (v) } }
                     }
                 }
             }
@@ -134,6 +163,21 @@ fn effect_html(effect: &[Value]) -> Markup {
                     span.zh { "另有 " (more) " 条记录，按相同规则计算" } " "
                     span.en { (more) " more entries, computed the same way" }
                 }
+            }
+        }
+    }
+}
+
+/// A raw-data value that is not one line of text (a list, an object): a
+/// table of its parts under their Chinese labels, never JSON.
+fn data_value(val: &Value) -> Markup {
+    let rows = glossary::rows_zh(val);
+    html! {
+        @if let [(k, v)] = rows.as_slice() {
+            @if k.is_empty() { (v) } @else { (k) "：" (v) }
+        } @else {
+            table.nested {
+                @for (k, v) in &rows { tr { th { (k) } td { (v) } } }
             }
         }
     }
@@ -222,7 +266,10 @@ pub(super) async fn application_page(
         ),
         "withdrawn" => html! {},
         _ if v.effect.is_empty() => ui::notice_opt(v.blocked.as_deref().map(|b| ("err", b))),
-        _ => effect_html(&v.effect),
+        _ => effect_html(
+            &v.effect,
+            &People::of(st, &v.effect.iter().collect::<Vec<_>>()).await,
+        ),
     };
     let mut actions = html! {};
     if let (Some(stage), "pending") = (
@@ -273,9 +320,13 @@ pub(super) async fn application_page(
         }
         _ => html! {},
     };
+    let status_text = application_status_zh(a.status.as_str(), &a.business_type);
     let outcome = match a.status.as_str() {
         "returned" if !a.reason.is_empty() => {
             ui::notice("err", &format!("退回理由 reason: {}", a.reason))
+        }
+        "withdrawn" if status_text != "已撤回" => {
+            ui::notice("err", &format!("{status_text}：{}", a.reason))
         }
         "withdrawn" => ui::notice("ok", &format!("已撤回 withdrawn: {}", a.reason)),
         _ => html! {},
@@ -286,11 +337,26 @@ pub(super) async fn application_page(
     } else {
         html! {}
     };
+    // Back to the queue, and on to the next application waiting for this
+    // officer (the first in the queue other than this one).
+    let next = st
+        .sirm
+        .work_queue(&c.principal)
+        .await
+        .ok()
+        .and_then(|q| q.into_iter().find(|x| x.application_id != id))
+        .map(|x| x.application_id);
     let body = html! {
         h1 { (ui::t("业务", "Application")) " " (id) }
         (ui::Outcome::render_opt(msg.as_ref()))
+        p #queue-links {
+            a #back-to-queue href="/queue" { (ui::t("返回待办业务", "Back to the work queue")) }
+            @if let Some(n) = &next {
+                " · " a #next-item href={ "/applications/" (n) } { (ui::t("下一件", "Next application")) " " (n) }
+            }
+        }
         p {
-            (type_label(&a.business_type)) " · " (ui::t("状态", "status")) " " (status_zh(a.status.as_str()))
+            (type_label(&a.business_type)) " · " (ui::t("状态", "status")) " " span #status { (status_text) }
             " · " (ui::t("待处理环节", "waiting for")) " "
             @match a.next_stage.as_deref() { Some(s) => (stage_label(s)), None => "—" }
         }
@@ -307,8 +373,8 @@ pub(super) async fn application_page(
                             @match val.as_str() {
                                 // A document (a rule set file): as written.
                                 Some(s) if s.contains('\n') => pre.doc { (s) },
-                                Some(s) => (s),
-                                None => (val.to_string()),
+                                Some(s) => (glossary::value_zh(k, s)),
+                                None => (data_value(val)),
                             }
                         }
                     }
@@ -357,6 +423,7 @@ fn done_message(done: &str) -> Option<String> {
         "pending" => "已通过，转下一环节 passed on to the next stage".to_string(),
         "resubmitted" => "已重新提交 resubmitted".to_string(),
         "withdrawn" => "已撤回 withdrawn".to_string(),
+        "refused" => "已驳回，已出具不予提供告知书 refused in writing".to_string(),
         "working" => "正在处理 working".to_string(),
         _ => return None,
     })

@@ -35,11 +35,13 @@ pub async fn decide(
     let approve = f.decision == "approve";
     // A declaration file can take a minute to write: decide in the
     // background and show progress on the application page.
-    let is_file = st
+    let bt = st
         .sirm
         .application_business_type(&c.principal, &id)
         .await
-        .is_ok_and(|bt| bt == Some(BusinessType::ContributionDeclareFile));
+        .ok()
+        .flatten();
+    let is_file = bt == Some(BusinessType::ContributionDeclareFile);
     if approve && is_file {
         let key = sirm_app::collection::declaration_file::decision_job(&id);
         if st
@@ -68,6 +70,10 @@ pub async fn decide(
         .decide_application(&c.principal, &id, &f.stage, approve, &f.reason)
         .await
     {
+        // A type answering a rejection in writing is closed by it: refused.
+        Ok(status) if status == "returned" && bt.is_some_and(|b| b.written_refusal()) => {
+            after(&id, "refused")
+        }
         Ok(status) => after(&id, &status),
         Err(e) => {
             let e = ApiError::from(e);

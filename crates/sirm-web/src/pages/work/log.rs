@@ -11,7 +11,9 @@ use sirm_app::collection::{LogEntry, LogFilter, LOG_PAGE};
 use sirm_domain::access::Permission;
 use sirm_domain::review::Stage;
 
+use super::shown::People;
 use crate::error::ApiError;
+use crate::pages::glossary;
 use crate::pages::{csv_response, error_page, local_time, ui};
 use crate::routes::Caller;
 use crate::AppState;
@@ -58,13 +60,26 @@ const KINDS: [(&str, &str); 15] = [
     ("subsidy.granted", "补贴核定"),
 ];
 
-/// An entry kind's Chinese name (the code itself where none is listed).
+/// An entry kind's Chinese name (the glossary's; the code itself where
+/// neither lists it).
 fn kind_zh(kind: &str) -> &str {
     KINDS
         .iter()
         .find(|(k, _)| *k == kind)
         .map(|(_, zh)| *zh)
+        .or_else(|| glossary::kind_zh(kind))
         .unwrap_or(kind)
+}
+
+/// A log entry's subject as read: `person:…` and `employer:…` in Chinese.
+fn subject_zh(subject: &str) -> String {
+    if let Some(p) = subject.strip_prefix("person:") {
+        format!("参保人员 {p}")
+    } else if let Some(e) = subject.strip_prefix("employer:") {
+        format!("用人单位 {e}")
+    } else {
+        subject.to_string()
+    }
 }
 
 /// A review stage's Chinese name from its stored code.
@@ -91,16 +106,23 @@ fn responsible(e: &LogEntry) -> String {
         .join(" → ")
 }
 
-/// A JSON value as `key: value` lines.
-fn lines(v: &Value) -> Vec<(String, String)> {
+/// A JSON value as `label: value` lines (the glossary's Chinese labels,
+/// persons by masked ID number and name).
+fn lines(v: &Value, people: &People) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    super::flatten("", v, &mut out);
-    out
+    glossary::flatten("", v, &mut out);
+    out.into_iter()
+        .map(|(k, x)| {
+            let shown = glossary::value_zh(glossary::last_key(&k), &people.show(&x));
+            (glossary::path_zh(&k), shown)
+        })
+        .collect()
 }
 
 fn joined(v: &Value) -> String {
-    lines(v)
-        .into_iter()
+    let mut out = Vec::new();
+    glossary::flatten("", v, &mut out);
+    out.into_iter()
         .map(|(k, x)| format!("{k}={x}"))
         .collect::<Vec<_>>()
         .join("; ")
@@ -172,6 +194,11 @@ async fn maintenance_page(st: &AppState, c: &Caller, q: &LogQuery) -> Response {
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     let kind = v(&q.kind);
     let entries = page.as_ref().map(|p| p.entries.as_slice()).unwrap_or(&[]);
+    let values: Vec<&Value> = entries
+        .iter()
+        .flat_map(|e| e.before.iter().chain(std::iter::once(&e.after)))
+        .collect();
+    let people = People::of(st, &values).await;
     let body = html! {
         h1 { (ui::t("维护日志", "Maintenance log")) }
         p.hint { (ui::t(
@@ -215,11 +242,11 @@ async fn maintenance_page(st: &AppState, c: &Caller, q: &LogQuery) -> Response {
                 th { (ui::t("各环节责任人", "Responsible persons")) }
             }
             @for e in entries {
-                tr {
+                tr data-kind=(e.kind) {
                     td { (e.seq) }
                     td { (local_time(e.time_us)) }
-                    td { (kind_zh(&e.kind)) br; small { code { (e.kind) } } }
-                    td { (e.subject) }
+                    td { (kind_zh(&e.kind)) }
+                    td { (subject_zh(&e.subject)) }
                     td {
                         (e.business_name) br;
                         @if may_open {
@@ -230,11 +257,11 @@ async fn maintenance_page(st: &AppState, c: &Caller, q: &LogQuery) -> Response {
                     }
                     td.before {
                         @match &e.before {
-                            Some(b) => { @for (k, x) in lines(b) { div { code { (k) } "：" (x) } } }
+                            Some(b) => { @for (k, x) in lines(b, &people) { div { (k) "：" (x) } } }
                             None => { (ui::t("（新增）", "(new)")) }
                         }
                     }
-                    td.after { @for (k, x) in lines(&e.after) { div { code { (k) } "：" (x) } } }
+                    td.after { @for (k, x) in lines(&e.after, &people) { div { (k) "：" (x) } } }
                     td { (e.reason) }
                     td { (e.method) }
                     td {

@@ -12,6 +12,7 @@ pub(crate) mod intake;
 mod log;
 mod prepared;
 mod rule_set;
+pub(crate) mod shown;
 mod transfer_effect;
 
 use serde_json::Value;
