@@ -5,6 +5,7 @@
 //! a caller's read after its own write goes to the primary until the replica
 //! has replayed it, and `/readyz` shows the replication lag without the URL.
 //! PostgreSQL only: SQLite has no replicas (refused, see sirm-store).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 
