@@ -51,6 +51,9 @@ pub struct Config {
     /// PostgreSQL schema; absent means the connection's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_schema: Option<String>,
+    /// Read replicas of a PostgreSQL primary (`[database]`, docs/scaling.md).
+    #[serde(default, skip_serializing_if = "is_default_database")]
+    pub database: crate::config::database::DatabaseConfig,
     /// Security settings (password policy, second factor, sessions).
     #[serde(default)]
     pub security: SecurityConfig,
@@ -110,6 +113,10 @@ pub struct Config {
     /// Other agencies' installations known as peers (`[[peers]]`, docs/transfer.md).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub peers: Vec<crate::config::federation::PeerConfig>,
+}
+
+fn is_default_database(d: &crate::config::database::DatabaseConfig) -> bool {
+    *d == crate::config::database::DatabaseConfig::default()
 }
 
 fn is_default_federation(f: &crate::config::federation::FederationConfig) -> bool {

@@ -126,6 +126,7 @@ pub async fn init(opts: &OpenOptions, req: &InitRequest) -> Result<InitReport, A
         demo: req.demo,
         database_url: opts.database_url.clone(),
         database_schema: opts.database_schema.clone(),
+        database: Default::default(),
         security: crate::datadir::SecurityConfig::default(),
         review: Default::default(),
         queries: Default::default(),

@@ -29,6 +29,18 @@ pub struct RecordView {
     pub record: RightsRecord,
 }
 
+tokio::task_local! {
+    /// Set while a use case must read the primary although the query path
+    /// could use a read replica: a certificate states the record as it is,
+    /// not as a replica up to `replica_max_lag_seconds` behind saw it.
+    static READ_PRIMARY: ();
+}
+
+/// Run `f` with every record read of the query path on the primary.
+pub(crate) async fn on_primary<F: std::future::Future>(f: F) -> F::Output {
+    READ_PRIMARY.scope((), f).await
+}
+
 fn not_found() -> AppError {
     AppError::not_found(RuleId::NotFoundRecord, "record")
 }
@@ -156,7 +168,24 @@ impl Sirm {
         if items.is_empty() {
             return Err(not_found());
         }
-        let mut record = self.rights_of(subject).await.map_err(|e| match e {
+        // Read-only: from a read replica when one is in use and has the
+        // caller's own writes (docs/scaling.md); the query log below is a
+        // write and goes to the primary.
+        let reader = if READ_PRIMARY.try_with(|_| ()).is_ok() {
+            self.store.clone()
+        } else {
+            self.store.reader(&who.username).await
+        };
+        let read = match self.rights_on(&reader, subject).await {
+            // A replica that failed the read (gone, or the query cancelled
+            // by a replay conflict): the primary answers instead.
+            Err(AppError::Store(e)) if reader.is_replica() => {
+                tracing::warn!(error = %e, "read replica failed a record read; reading the primary");
+                self.rights_of(subject).await
+            }
+            other => other,
+        };
+        let mut record = read.map_err(|e| match e {
             AppError::NotFound { .. } => not_found(),
             other => other,
         })?;

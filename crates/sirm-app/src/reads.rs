@@ -34,6 +34,13 @@ impl Sirm {
         self.store.ping().await.is_ok() && self.store.require_current_schema().await.is_ok()
     }
 
+    /// The read replicas' state (each by its position in `replica_urls`,
+    /// never its URL): lag and whether reads are sent to it. Empty without
+    /// replicas.
+    pub async fn replica_status(&self) -> Vec<sirm_store::ReplicaStatus> {
+        self.store.replica_status().await
+    }
+
     /// The database engine of this installation.
     pub fn engine(&self) -> Engine {
         self.store.engine()

@@ -288,17 +288,24 @@ impl Sirm {
     /// (`id_number`, `name`, `address`, `phone` in clear, "（已删除）" once
     /// erased): this is the one query path, and only its callers show it.
     pub async fn rights_of(&self, id: &PersonKey) -> Result<RightsRecord, AppError> {
+        self.rights_on(&self.store, id).await
+    }
+
+    /// [`Sirm::rights_of`] read from `store`: the primary, or a read
+    /// replica chosen by [`sirm_store::Store::reader`] (every part of the
+    /// record from the same one; the person's data key from the primary).
+    pub(crate) async fn rights_on(
+        &self,
+        store: &sirm_store::Store,
+        id: &PersonKey,
+    ) -> Result<RightsRecord, AppError> {
         // One snapshot, one trip (sirm-store's `record` module).
-        let mut r = self
-            .store
-            .person_record(id.as_str())
-            .await?
-            .ok_or_else(|| {
-                AppError::not_found(
-                    sirm_domain::RuleId::NotFoundPerson,
-                    format!("person {}", id.short()),
-                )
-            })?;
+        let mut r = store.person_record(id.as_str()).await?.ok_or_else(|| {
+            AppError::not_found(
+                sirm_domain::RuleId::NotFoundPerson,
+                format!("person {}", id.short()),
+            )
+        })?;
         let view = self.reveal_person(&r.person).await?;
         let erased = if view.erased {
             self.store
@@ -326,8 +333,9 @@ impl Sirm {
         } else {
             None
         };
-        let corrections = self.corrections_of(id).await?;
-        let (transferred_in, transferred_away, transferred_out) = self.transfer_state(id).await?;
+        let corrections = self.corrections_on(store, id).await?;
+        let (transferred_in, transferred_away, transferred_out) =
+            self.transfer_state(store, id).await?;
         let moved: Decimal = transferred_in
             .iter()
             .map(|t| t.account_transfer)
@@ -338,27 +346,24 @@ impl Sirm {
                 .sum::<Decimal>();
         let settled = r.account_years.last().map(|y| y.closing_balance);
         let first_job = r.employments.iter().map(|j| j.start_on).min();
-        let relations = crate::relations::relation_views(
-            &self.store.relations_of(id.as_str()).await?,
-            first_job,
-        );
-        let deregistered = self
-            .store
+        let relations =
+            crate::relations::relation_views(&store.relations_of(id.as_str()).await?, first_job);
+        let deregistered = store
             .deregistration_of(id.as_str())
             .await?
             .map(|d| crate::relations::deregistration_view(&d));
         let pid = id.as_str();
         let life = LifeRecord {
-            unemployment_claims: self.store.unemployment_claims_of(pid).await?,
-            unemployment_payments: self.store.unemployment_payments_of(pid).await?,
-            adjustments: self.store.adjustments_of(pid).await?,
-            death: self.store.death_of(pid).await?,
+            unemployment_claims: store.unemployment_claims_of(pid).await?,
+            unemployment_payments: store.unemployment_payments_of(pid).await?,
+            adjustments: store.adjustments_of(pid).await?,
+            death: store.death_of(pid).await?,
         };
         let medical = self
             .medical_account(
                 &r.contributions,
                 &r.payments,
-                self.store.settlements_of(pid).await?,
+                store.settlements_of(pid).await?,
             )
             .await?;
         r.person.id_number = view.id_text();
@@ -382,7 +387,7 @@ impl Sirm {
             benefit: r.benefit,
             payments: r.payments,
             subsidies: r.subsidies,
-            claims: self.store.claims_of(id.as_str()).await?,
+            claims: store.claims_of(id.as_str()).await?,
             corrections,
             transferred_in,
             transferred_out,
@@ -570,11 +575,11 @@ impl Sirm {
     /// transfer entries.
     async fn transfer_state(
         &self,
+        store: &sirm_store::Store,
         id: &PersonKey,
     ) -> Result<(Vec<TransferredIn>, Vec<TransferredAway>, bool), AppError> {
         use sirm_domain::records::{kind, TransferReceived, TransferredOut};
-        let rows = self
-            .store
+        let rows = store
             .subject_entries_of_kinds(
                 &sirm_domain::records::person_subject(id),
                 &crate::transfer::KINDS,

@@ -15,6 +15,9 @@ pub struct OpenOptions {
     pub data_dir: DataDir,
     pub database_url: Option<String>,
     pub database_schema: Option<String>,
+    /// Read replicas (`--database-replica-url`); `None`: what `sirm.toml`
+    /// says (`[database] replica_urls`).
+    pub database_replica_urls: Option<Vec<String>>,
     /// Open although migrations are pending: only `sirm migrate` does, to
     /// sign its operator in before migrating (the sign-in tables keep their
     /// shape across migrations).
@@ -31,6 +34,7 @@ impl OpenOptions {
             data_dir: DataDir::new(data_dir),
             database_url: None,
             database_schema: None,
+            database_replica_urls: None,
             pending_migrations_ok: false,
             append_nothing_at_open: false,
         }
@@ -149,9 +153,20 @@ impl Sirm {
         } else {
             Role::App
         };
-        let store = Store::connect(&opts.store_config(Some(&config)), role).await?;
+        let mut store = Store::connect(&opts.store_config(Some(&config)), role).await?;
         if !opts.pending_migrations_ok {
             store.require_current_schema().await?;
+            let urls = opts
+                .database_replica_urls
+                .clone()
+                .unwrap_or_else(|| config.database.replica_urls.clone());
+            let max_lag = std::time::Duration::from_secs(config.database.replica_max_lag_seconds);
+            store = store
+                .with_replicas(&urls, max_lag)
+                .map_err(|e| AppError::Config {
+                    path: opts.data_dir.config_path(),
+                    message: e.to_string(),
+                })?;
         }
         let installation = store
             .installation()
@@ -349,6 +364,35 @@ impl Sirm {
         self.append_with(drafts, None).await
     }
 
+    /// Send read-only work to these PostgreSQL read replicas while their
+    /// replay lag is under `max_lag` (what `[database]` in `sirm.toml`
+    /// does at open; tests set it here). Empty: none.
+    pub fn set_replicas(
+        &mut self,
+        urls: &[String],
+        max_lag: std::time::Duration,
+    ) -> Result<(), AppError> {
+        self.store = self
+            .store
+            .clone()
+            .with_replicas(urls, max_lag)
+            .map_err(|e| AppError::Config {
+                path: self.dir.config_path(),
+                message: e.to_string(),
+            })?;
+        Ok(())
+    }
+
+    /// After an append: its actors read their own write from the primary
+    /// until a replica has replayed it. A failure here costs only that (the
+    /// append is committed): it is logged, not returned.
+    async fn note_writers(&self, actors: std::collections::BTreeSet<String>) {
+        let actors: Vec<&str> = actors.iter().map(String::as_str).collect();
+        if let Err(e) = self.store.wrote(&actors).await {
+            tracing::warn!(error = %e, "read replicas: cannot note the primary's WAL position");
+        }
+    }
+
     /// Stream any number of drafts into the ledger in one transaction.
     pub(crate) async fn append_stream_with<I>(
         &self,
@@ -360,10 +404,28 @@ impl Sirm {
         I::IntoIter: Send,
     {
         let key = self.append_key()?;
-        self.store
+        if !self.store.has_replicas() {
+            return self
+                .store
+                .append_stream(drafts, key, &self.config.origin, expect)
+                .await
+                .map_err(append_refusal);
+        }
+        let actors = std::sync::Mutex::new(std::collections::BTreeSet::new());
+        let drafts = drafts.into_iter().inspect(|d| {
+            if let Ok(d) = d {
+                let mut a = actors.lock().unwrap_or_else(|p| p.into_inner());
+                a.extend(d.actors.iter().cloned());
+            }
+        });
+        let out = self
+            .store
             .append_stream(drafts, key, &self.config.origin, expect)
             .await
-            .map_err(append_refusal)
+            .map_err(append_refusal)?;
+        self.note_writers(actors.into_inner().unwrap_or_else(|p| p.into_inner()))
+            .await;
+        Ok(out)
     }
 
     /// [`Sirm::append`] with a precondition checked in the same transaction.
@@ -373,10 +435,23 @@ impl Sirm {
         expect: Option<sirm_store::Expect>,
     ) -> Result<AppendOutcome, AppError> {
         let key = self.append_key()?;
-        self.store
+        let actors: std::collections::BTreeSet<String> = if self.store.has_replicas() {
+            drafts
+                .iter()
+                .flat_map(|d| d.actors.iter().cloned())
+                .collect()
+        } else {
+            Default::default()
+        };
+        let out = self
+            .store
             .append_checked(drafts, key, &self.config.origin, expect)
             .await
-            .map_err(append_refusal)
+            .map_err(append_refusal)?;
+        if !actors.is_empty() {
+            self.note_writers(actors).await;
+        }
+        Ok(out)
     }
 
     /// The signing key, when this instance may append (not read-only, not

@@ -77,6 +77,9 @@ pub struct StoreConfig {
     /// append lock key ([`crate::PgInstallation`]).
     pub pg_schema: Option<String>,
     pub max_connections: u32,
+    /// Every transaction read-only (`default_transaction_read_only`): the
+    /// connections to a read replica (PostgreSQL).
+    pub read_only: bool,
 }
 
 impl StoreConfig {
@@ -85,6 +88,7 @@ impl StoreConfig {
             url: url.into(),
             pg_schema: None,
             max_connections: 8,
+            read_only: false,
         }
     }
     pub fn sqlite_file(path: &std::path::Path) -> Self {
@@ -181,6 +185,9 @@ pub(crate) async fn connect(cfg: &StoreConfig, role: Role) -> Result<Connected, 
         let mut sql = format!("SET search_path TO {}", quote_ident(&p.schema));
         if role == Role::App {
             sql.push_str(&format!("; SET ROLE {}", quote_ident(&p.runtime_role)));
+        }
+        if cfg.read_only {
+            sql.push_str("; SET default_transaction_read_only = on");
         }
         sql
     });

@@ -31,6 +31,9 @@ pub enum StoreError {
         schema: String,
         reason: String,
     },
+    /// The read replicas' configuration (`[database] replica_urls`).
+    #[error("{0}")]
+    Replica(String),
     #[error("database {0} holds no SIRM installation (run `sirm init` first)")]
     NotInitialized(String),
     #[error("database schema is at version {applied} but this sirm knows up to {latest}: run `sirm migrate`")]

@@ -83,6 +83,10 @@ pub struct Store {
     pub(crate) bulk: Option<Arc<SqliteBulk>>,
     /// Group commit of the query log (`query_log.rs`).
     pub(crate) query_log: crate::query_log::SharedQueryLogWriter,
+    /// PostgreSQL read replicas of this primary (`replica.rs`).
+    pub(crate) replicas: Option<Arc<crate::replica::ReplicaSet>>,
+    /// Connected read-only (a read replica).
+    read_only: bool,
 }
 
 impl Store {
@@ -102,11 +106,18 @@ impl Store {
             pg: pg.map(Arc::new),
             bulk,
             query_log: Default::default(),
+            replicas: None,
+            read_only: cfg.read_only,
         })
     }
 
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// Whether this is a read replica's store ([`Store::reader`]).
+    pub fn is_replica(&self) -> bool {
+        self.read_only
     }
 
     /// PostgreSQL: the installation's database identity (schema, runtime

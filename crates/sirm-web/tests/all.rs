@@ -20,6 +20,7 @@ mod pension_life;
 mod privacy;
 mod qa;
 mod relations;
+mod replica;
 mod rule_sets;
 mod screens;
 mod security;

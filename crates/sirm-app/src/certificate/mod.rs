@@ -383,7 +383,9 @@ impl Sirm {
         // issued certificate is its own ledger entry.
         let basis = format!("certificate ({}) requested", req.kind.as_str());
         let basis = (channel != Channel::Organ).then_some(basis.as_str());
-        let view = self.query_rights(who, channel, subject, basis).await?;
+        // Read from the primary, never a replica behind it (docs/scaling.md).
+        let view =
+            crate::query::on_primary(self.query_rights(who, channel, subject, basis)).await?;
         if !view.items.contains(&item) {
             return Err(AppError::Forbidden {
                 rule: RuleId::QueryableContent,

@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod certificate;
 pub mod crosscheck;
+pub mod database;
 pub mod disclosure;
 pub mod federation;
 pub mod ivr;

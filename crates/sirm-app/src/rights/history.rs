@@ -65,19 +65,17 @@ const KINDS: [&str; 5] = [
 ];
 
 impl Sirm {
-    /// The corrections of a person's record, oldest first. No
-    /// authorization here: [`Sirm::rights_of`]'s callers authorize.
-    pub(crate) async fn corrections_of(
+    /// The corrections of a person's record, oldest first, read from
+    /// `store` (the primary or a read replica). No authorization here:
+    /// [`Sirm::rights_of`]'s callers authorize.
+    pub(crate) async fn corrections_on(
         &self,
+        store: &sirm_store::Store,
         id: &PersonKey,
     ) -> Result<Vec<CorrectionNote>, AppError> {
         let subject = records::person_subject(id);
         let mut out = Vec::new();
-        for row in self
-            .store
-            .subject_entries_of_kinds(&subject, &KINDS)
-            .await?
-        {
+        for row in store.subject_entries_of_kinds(&subject, &KINDS).await? {
             let time = chrono::DateTime::from_timestamp_micros(row.time_us)
                 .map(|t| t.to_rfc3339())
                 .unwrap_or_default();

@@ -22,6 +22,14 @@ pub struct Location {
     /// PostgreSQL schema to use (created at init if absent).
     #[arg(long, env = "SIRM_DATABASE_SCHEMA", global = true)]
     pub database_schema: Option<String>,
+    /// PostgreSQL read replica (streaming standby) for read-only work; repeat, or comma-separate in the environment; default: `[database] replica_urls` in sirm.toml (docs/scaling.md).
+    #[arg(
+        long = "database-replica-url",
+        env = "SIRM_DATABASE_REPLICA_URLS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub database_replica_urls: Vec<String>,
 }
 
 impl Location {
@@ -29,6 +37,9 @@ impl Location {
         let mut o = OpenOptions::new(&self.data_dir);
         o.database_url = self.database_url.clone();
         o.database_schema = self.database_schema.clone();
+        if !self.database_replica_urls.is_empty() {
+            o.database_replica_urls = Some(self.database_replica_urls.clone());
+        }
         o
     }
 }

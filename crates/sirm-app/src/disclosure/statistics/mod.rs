@@ -70,7 +70,10 @@ impl Sirm {
         let month = month_param("month", params.month.as_deref())?;
         let from = month_param("from", params.from.as_deref())?;
         let to = month_param("to", params.to.as_deref())?;
-        let latest = match self.store.latest_contribution_month().await? {
+        // Aggregates only: from a read replica when one is in use
+        // (docs/scaling.md); the audit event below goes to the primary.
+        let reader = self.store.reader(&who.username).await;
+        let latest = match reader.latest_contribution_month().await? {
             Some(m) => Month::parse(&m).map_err(|e| {
                 AppError::Store(sirm_store::StoreError::Corrupt(format!(
                     "contribution.month {m:?}: {e}"
@@ -85,7 +88,7 @@ impl Sirm {
                 let month = month.unwrap_or(latest);
                 parameters.insert("month".to_string(), month.to_string());
                 // Ages on the month's last day.
-                let groups = self.store.insured_groups(&month.to_string()).await?;
+                let groups = reader.insured_groups(&month.to_string()).await?;
                 let d = &self.config.disclosure;
                 let cells = groups.into_iter().flat_map(|g| {
                     let key = vec![g.agency.clone(), d.age_band(g.age), g.gender.clone()];
@@ -114,8 +117,7 @@ impl Sirm {
                 let (from, to) = period(from, to, latest)?;
                 parameters.insert("from".to_string(), from.to_string());
                 parameters.insert("to".to_string(), to.to_string());
-                let groups = self
-                    .store
+                let groups = reader
                     .contribution_groups(
                         &from.to_string(),
                         &to.to_string(),
@@ -150,8 +152,7 @@ impl Sirm {
                 let (from, to) = period(from, to, latest)?;
                 parameters.insert("from".to_string(), from.to_string());
                 parameters.insert("to".to_string(), to.to_string());
-                let groups = self
-                    .store
+                let groups = reader
                     .benefit_groups(&from.to_string(), &to.to_string())
                     .await?;
                 let cells = groups.into_iter().map(|g| {
