@@ -24,11 +24,13 @@ pub(super) struct Template {
 }
 
 type Key = (bool, usize, bool);
+/// Each key's template, built at most once.
+type Templates = Mutex<HashMap<Key, Arc<OnceLock<Arc<Template>>>>>;
 
 /// The template for (engine, persons, profile), built on first use; tests
 /// asking for another template meanwhile do not wait for this one.
 pub(super) fn get(engine: Engine, persons: usize, crypto: Crypto) -> Arc<Template> {
-    static ALL: OnceLock<Mutex<HashMap<Key, Arc<OnceLock<Arc<Template>>>>>> = OnceLock::new();
+    static ALL: OnceLock<Templates> = OnceLock::new();
     let key = (
         engine == Engine::Postgres,
         persons,
