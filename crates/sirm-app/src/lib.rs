@@ -28,6 +28,7 @@ pub mod handles;
 pub mod identity;
 pub mod install;
 pub mod ledger;
+pub mod legacy;
 pub mod limits;
 pub mod medical;
 pub mod medical_file;

@@ -53,6 +53,8 @@ enum Command {
     User(cmd::user::UserArgs),
     /// Import a file as a business transaction (a monthly declaration).
     Import(cmd::import::ImportArgs),
+    /// The legacy migration: write an invented export (docs/migration.md).
+    Legacy(cmd::legacy::LegacyArgs),
     /// Print the current TOTP code of a base32 secret (demo and testing aid).
     TotpCode(cmd::install::TotpCodeArgs),
     /// A new client credential for the telephone (IVR) system and the `[ivr]` line for sirm.toml.
@@ -96,6 +98,7 @@ fn main() -> ExitCode {
         Command::Calc(args) if !args.installation => cmd::calc::run(args),
         Command::TotpCode(args) => cmd::install::totp_code(args),
         Command::Version => cmd::version::run(),
+        Command::Legacy(args) => cmd::legacy::run(args),
         Command::IvrClient => cmd::install::ivr_client(),
         other => run_async(&cli.location, &cli.operator, other),
     };
@@ -143,7 +146,11 @@ fn run_async(
             Command::Login => cmd::operator::login(loc, op).await,
             Command::Assess(a) => cmd::install::assess(loc, op, a).await,
             Command::Logout => cmd::operator::logout(loc, op).await,
-            Command::Id(_) | Command::TotpCode(_) | Command::Version | Command::IvrClient => {
+            Command::Id(_)
+            | Command::TotpCode(_)
+            | Command::Version
+            | Command::IvrClient
+            | Command::Legacy(_) => {
                 anyhow::bail!("internal: synchronous command dispatched as async")
             }
         }

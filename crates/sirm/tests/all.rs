@@ -10,6 +10,7 @@ mod cli_rules;
 mod cli_user;
 mod e2e;
 mod keys;
+mod legacy;
 mod operator;
 mod privacy;
 mod serve_tls;

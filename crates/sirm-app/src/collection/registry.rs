@@ -10,9 +10,9 @@ use sirm_domain::access::Permission;
 
 use super::business::{
     self, accounts, benefits, contributions, corrections, disclosure, employment, extract,
-    id_change, injury, maternity, medical, paid_months, payments, pension_life, recomputations,
-    registration, relations, rule_sets, subsidies, transfer, unemployment, Business, DraftStream,
-    Validated,
+    id_change, injury, legacy, maternity, medical, paid_months, payments, pension_life,
+    recomputations, registration, relations, rule_sets, subsidies, transfer, unemployment,
+    Business, DraftStream, Validated,
 };
 use crate::identity::Principal;
 use crate::{AppError, Sirm};
@@ -216,6 +216,9 @@ registry! {
     /// Settlement records of contracted hospitals and pharmacies imported
     /// as a file (医疗费用结算记录导入, docs/medical.md).
     MedicalSettlementFile = "medical.settlement_file" => medical::SettlementImport,
+    /// A legacy system's export migrated as one batch (历史数据迁移, Art 9(4),
+    /// docs/migration.md).
+    LegacyMigration = "legacy.migration" => legacy::Migration,
 }
 
 impl std::str::FromStr for BusinessType {

@@ -39,6 +39,14 @@ pub enum ImportCommand {
         #[arg(long)]
         json: bool,
     },
+    /// A legacy system's export (历史数据迁移, docs/migration.md): DIR holds manifest.json and the CSV files; checked whole, then submitted as one application to the review chain.
+    Legacy {
+        /// The export directory.
+        dir: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// A department's file for cross-checking (信息比对, Art 5), by the maintenance officer: KIND is tax_wage, death, id_change, employer_status, institution_staff or settlement; FILE is UTF-8 CSV with a header line (docs/crosscheck.md). The file is archived and recorded; discrepancies go to the maintenance officer's queue.
     Crosscheck {
         /// The kind of file.
@@ -61,6 +69,9 @@ pub async fn run(loc: &Location, op: &Operator, args: &ImportArgs) -> anyhow::Re
         } => (file, employer, month, json),
         ImportCommand::Crosscheck { kind, file, json } => {
             return crosscheck(loc, op, kind, file, *json).await
+        }
+        ImportCommand::Legacy { dir, json } => {
+            return super::legacy::import(loc, op, dir, *json).await
         }
     };
     let employer: CreditCode = match employer.parse() {

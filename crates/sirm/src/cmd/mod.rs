@@ -8,6 +8,7 @@ pub mod id;
 pub mod import;
 pub mod install;
 pub mod keys;
+pub mod legacy;
 pub mod location;
 pub mod operator;
 pub mod outcome;

@@ -375,6 +375,8 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
         BusinessType::ContributionDeclareFile => form![],
         // Taken as a file at `/medical/settlements/new`, not by this form.
         BusinessType::MedicalSettlementFile => form![],
+        // Taken by `sirm import legacy` (an export directory), not by this form.
+        BusinessType::LegacyMigration => form![],
         BusinessType::AccountSettle => form![F::new("year", "结算年度", "Year", Number)],
         BusinessType::BenefitStatus => form![
             RESIDENT_ID,
