@@ -8,8 +8,9 @@
 //!   the personal account balance paid to the heirs;
 //! - two months paid by the flexibly employed person the generator
 //!   registered (灵活就业人员缴费);
-//! - the yearly pension adjustment of 2026 as one reviewed batch;
-//! (the work-injury payment runs follow the demo injury, `claims.rs`).
+//! - the yearly pension adjustment of 2026 as one reviewed batch.
+//!
+//! The work-injury payment runs follow the demo injury (`claims.rs`).
 //!
 //! Each person is picked for the rule its business checks (enrolled,
 //! employed, months paid), so any seed builds.
@@ -164,7 +165,8 @@ pub(super) async fn demo_life(sirm: &Sirm, life: &LifePersons) -> Result<(), App
     Ok(())
 }
 
-/// The flexibly employed person's first two months, paid on the 20th.
+/// The flexibly employed person's first two months without contributions
+/// (from the month enrolled), paid on the 20th.
 async fn flexible_months(
     sirm: &Sirm,
     chain: &[crate::identity::Principal; 4],
@@ -181,10 +183,22 @@ async fn flexible_months(
     else {
         return Ok(());
     };
+    // Months without contributions (the history may have the person
+    // employed in the first months of the registration).
+    let taken: Vec<Month> = sirm
+        .store
+        .contributions_of(pk.as_str())
+        .await?
+        .iter()
+        .map(|c| c.month)
+        .collect();
     let now = Month::of_date(crate::clock::today());
-    for month in [from, from.add_months(1)] {
-        if month >= now {
-            break;
+    let mut month = from;
+    let mut paid = 0;
+    while paid < 2 && month < now {
+        if taken.contains(&month) {
+            month = month.add_months(1);
+            continue;
         }
         let paid_on = NaiveDate::from_ymd_opt(month.year(), month.month(), 20).unwrap_or_default();
         through(
@@ -195,6 +209,8 @@ async fn flexible_months(
             "灵活就业人员缴费凭证",
         )
         .await?;
+        paid += 1;
+        month = month.add_months(1);
     }
     Ok(())
 }
