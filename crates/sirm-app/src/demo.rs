@@ -28,6 +28,7 @@ mod applications;
 mod claims;
 mod generate;
 mod history;
+mod life;
 
 use applications::demo_applications;
 use generate::generate;
@@ -283,7 +284,8 @@ async fn build(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoReport, AppE
     }
     demo_applications(&sirm, req.seed).await?;
     if req.history {
-        claims::demo_claims(&sirm).await?;
+        claims::demo_claims(&sirm, &data.life).await?;
+        life::demo_life(&sirm, &data.life).await?;
     }
     applications::demo_agreement(&sirm).await?;
     let c = sirm.store.counts().await?;
@@ -310,6 +312,9 @@ async fn build(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoReport, AppE
 struct DemoData {
     /// Usernames of the bench portal accounts.
     bench_accounts: Vec<String>,
+    /// The persons the life of every insurance type is shown on
+    /// (`demo/life.rs`); empty in a small demo.
+    life: life::LifePersons,
 }
 
 /// The generator's output: drafts in ledger order, handed to the appender

@@ -131,6 +131,9 @@ pub struct LifeRecord {
     pub adjustments: Vec<sirm_store::PensionAdjustmentRow>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub death: Option<sirm_store::DeathRow>,
+    /// Work-injury allowances and dependents' pensions paid (or recorded
+    /// as the employer's) by the monthly runs, by month.
+    pub injury_payments: Vec<sirm_domain::records::InjuryPaid>,
 }
 
 impl LifeRecord {
@@ -358,6 +361,7 @@ impl Sirm {
             unemployment_payments: store.unemployment_payments_of(pid).await?,
             adjustments: store.adjustments_of(pid).await?,
             death: store.death_of(pid).await?,
+            injury_payments: crate::collection::injury_payments_of(self, id).await?,
         };
         let medical = self
             .medical_account(

@@ -32,6 +32,7 @@ mod error;
 mod fetch;
 mod identity;
 mod identity_rows;
+mod injury_payments;
 mod ledger;
 mod ledger_rows;
 mod life;

@@ -11,6 +11,7 @@ mod disclosure;
 mod extracts;
 mod id_change;
 mod identity;
+mod injury_runs;
 mod medical;
 mod mlps;
 mod objections;

@@ -55,7 +55,17 @@ pub(super) fn claims_content(
             format!("no {insurance} benefit on record for this person: a {what} benefit certificate cannot be issued"),
         ));
     }
-    let months: Vec<Month> = items.iter().map(|b| Month::of_date(b.claim_date)).collect();
+    // The monthly items paid (work injury: the payment runs' entries).
+    let paid: Vec<_> = if insurance == "work_injury" {
+        r.life.injury_payments.iter().collect()
+    } else {
+        Vec::new()
+    };
+    let months: Vec<Month> = items
+        .iter()
+        .map(|b| Month::of_date(b.claim_date))
+        .chain(paid.iter().map(|p| p.month))
+        .collect();
     let (from, to) = period_of(
         req,
         months.iter().min().copied(),
@@ -88,7 +98,33 @@ pub(super) fn claims_content(
             },
         ]);
     }
-    let summary = vec![
+    let (mut by_fund, mut by_employer, mut paid_n) = (Decimal::ZERO, Decimal::ZERO, 0);
+    for p in paid {
+        if p.month < from || p.month > to {
+            continue;
+        }
+        paid_n += 1;
+        if p.payer == "employer" {
+            by_employer += p.amount;
+        } else {
+            by_fund += p.amount;
+        }
+        rows.push(vec![
+            p.month.to_string(),
+            format!(
+                "{}（{}）",
+                item_zh(&p.item),
+                if p.payer == "employer" {
+                    "用人单位支付"
+                } else {
+                    "基金按月发放"
+                }
+            ),
+            format!("{} 元", yuan(p.amount)),
+            p.rule_set.clone(),
+        ]);
+    }
+    let mut summary = vec![
         ("险种".to_string(), what.to_string()),
         ("期间待遇项目数".to_string(), format!("{} 项", rows.len())),
         ("一次性待遇合计".to_string(), format!("{} 元", yuan(once))),
@@ -97,6 +133,16 @@ pub(super) fn claims_content(
             format!("{} 元/月", yuan(monthly)),
         ),
     ];
+    if paid_n > 0 {
+        summary.push((
+            "按月发放".to_string(),
+            format!(
+                "{paid_n} 笔：基金支付 {} 元，用人单位支付 {} 元",
+                yuan(by_fund),
+                yuan(by_employer)
+            ),
+        ));
+    }
     let header = ["日期", "项目", "金额", "计发规则"]
         .map(String::from)
         .to_vec();

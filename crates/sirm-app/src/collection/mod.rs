@@ -18,6 +18,7 @@ pub mod archive_seal;
 mod business;
 /// For the demo: pick persons whose claims the checks will accept.
 pub(crate) use business::claims::{ensure_relation, Insurance};
+pub(crate) use business::injury_pay::payments_of as injury_payments_of;
 mod csv_rows;
 pub mod declaration_file;
 mod maintenance;

@@ -10,7 +10,7 @@ use sirm_domain::access::Permission;
 
 use super::business::{
     self, accounts, benefits, contributions, corrections, disclosure, employment, extract,
-    id_change, injury, legacy, maternity, medical, paid_months, payments, pension_life,
+    id_change, injury, injury_pay, legacy, maternity, medical, paid_months, payments, pension_life,
     recomputations, registration, relations, rule_sets, subsidies, transfer, unemployment,
     Business, DraftStream, Validated,
 };
@@ -179,6 +179,9 @@ registry! {
     InjuryDisability = "injury.disability" => injury::DisabilityBenefit,
     /// 因工死亡待遇核定: funeral grant, death subsidy, dependents' pensions.
     InjuryDeath = "injury.death" => injury::DeathBenefit,
+    /// The monthly run of the work-injury disability allowances and
+    /// dependents' pensions of the agency (工伤待遇月度发放).
+    InjuryPaymentRun = "injury.payment_run" => injury_pay::PaymentRun,
     /// 生育/流产登记: a birth or miscarriage recorded.
     MaternityRecord = "maternity.record" => maternity::RecordEvent,
     /// 生育津贴核定: the maternity allowance.

@@ -33,6 +33,7 @@ async fn candidate(
     gender: Option<Gender>,
     skip: Option<&ResidentId>,
     insurance: Insurance,
+    life: &super::life::LifePersons,
 ) -> Result<Option<(ResidentId, String)>, AppError> {
     let m = Month::of_date(to);
     let mut ids = sirm.store.person_ids(1000).await?;
@@ -41,6 +42,9 @@ async fn candidate(
         let Ok(key) = pk.parse::<PersonKey>() else {
             continue;
         };
+        if life.avoids(&key) {
+            continue;
+        }
         let Some(id) = sirm.id_of(&key).await? else {
             continue;
         };
@@ -79,8 +83,18 @@ async fn candidate(
     Ok(None)
 }
 
+/// The demo's clerk and its three deciders.
+pub(super) async fn chain(sirm: &Sirm) -> Result<[Principal; 4], AppError> {
+    Ok([
+        sirm.principal("clerk", "demo").await?,
+        sirm.principal("reviewer", "demo").await?,
+        sirm.principal("rechecker", "demo").await?,
+        sirm.principal("approver", "demo").await?,
+    ])
+}
+
 /// Submitted by the clerk and approved through the chain.
-async fn through(
+pub(super) async fn through(
     sirm: &Sirm,
     chain: &[Principal; 4],
     bt: &str,
@@ -105,16 +119,23 @@ async fn through(
 }
 
 /// The demo claims (nothing when the history has no suitable person).
-pub(super) async fn demo_claims(sirm: &Sirm) -> Result<(), AppError> {
-    let chain = [
-        sirm.principal("clerk", "demo").await?,
-        sirm.principal("reviewer", "demo").await?,
-        sirm.principal("rechecker", "demo").await?,
-        sirm.principal("approver", "demo").await?,
-    ];
+pub(super) async fn demo_claims(
+    sirm: &Sirm,
+    life: &super::life::LifePersons,
+) -> Result<(), AppError> {
+    let chain = chain(sirm).await?;
     let (y, m, d) = DEMO_INJURY_DATE;
     let injury = on(y, m, d);
-    let injured = candidate(sirm, injury, injury, None, None, Insurance::WorkInjury).await?;
+    let injured = candidate(
+        sirm,
+        injury,
+        injury,
+        None,
+        None,
+        Insurance::WorkInjury,
+        life,
+    )
+    .await?;
     if let Some((id, employer)) = &injured {
         let id = id.as_str();
         through(
@@ -150,6 +171,20 @@ pub(super) async fn demo_claims(sirm: &Sirm) -> Result<(), AppError> {
     }
     if let Some((id, _)) = &injured {
         settlements(sirm, &chain, id).await?;
+        // The monthly work-injury runs of May and June 2026 (the grade-5
+        // allowance recorded as the employer's), in a full demo only.
+        if !life.others.is_empty() {
+            for month in ["2026-05", "2026-06"] {
+                through(
+                    sirm,
+                    &chain,
+                    "injury.payment_run",
+                    serde_json::json!({"month": month}),
+                    "工伤待遇发放表",
+                )
+                .await?;
+            }
+        }
     }
     let (y, m, d) = DEMO_BIRTH_DATE;
     let birth = on(y, m, d);
@@ -161,6 +196,7 @@ pub(super) async fn demo_claims(sirm: &Sirm) -> Result<(), AppError> {
         Some(Gender::Female),
         skip,
         Insurance::Maternity,
+        life,
     )
     .await?
     {

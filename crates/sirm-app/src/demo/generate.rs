@@ -288,7 +288,24 @@ pub(super) fn generate(
     } else {
         (None, codes.iter().next().cloned())
     };
-    relations(cfg, actor, &people, retiree.as_ref(), out)?;
+    let flexible = relations(cfg, actor, &people, retiree.as_ref(), out)?;
+    // The persons the other insurance types' life is shown on: those after
+    // the three of `relations` (so the tests' small demos have none).
+    let life = super::life::LifePersons {
+        flexible,
+        others: if req.history {
+            people
+                .iter()
+                .skip(10)
+                .map(|(id, _)| out.person_key(id))
+                .filter(|pk| Some(pk) != retiree.as_ref())
+                .skip(3)
+                .take(super::life::CANDIDATES)
+                .collect()
+        } else {
+            Vec::new()
+        },
+    };
     // External demo accounts, bound to the first person, the retiree and
     // the retiree's former employer.
     let first_employer = agent_employer;
@@ -332,7 +349,10 @@ pub(super) fn generate(
         out.push(crate::drafts::account_created(cfg, actor, &a)?)?;
         bench_accounts.push(username);
     }
-    Ok(DemoData { bench_accounts })
+    Ok(DemoData {
+        bench_accounts,
+        life,
+    })
 }
 
 /// Insurance relationships of the demo (docs/relations.md), on persons
@@ -345,7 +365,7 @@ fn relations(
     people: &[(ResidentId, NaiveDate)],
     retiree: Option<&PersonKey>,
     out: &mut Emit,
-) -> Result<(), AppError> {
+) -> Result<Option<PersonKey>, AppError> {
     use sirm_domain::records::{
         kind, DeregistrationReason, FlexibleRegistration, PersonDeregistration, RelationChange,
     };
@@ -357,7 +377,7 @@ fn relations(
         .take(3)
         .collect();
     let [flexible, no_unemployment, deceased] = chosen.as_slice() else {
-        return Ok(());
+        return Ok(None);
     };
     let late = NaiveDate::from_ymd_opt(2025, 10, 1).unwrap_or_default();
     fn business<T: serde::Serialize>(
@@ -397,5 +417,6 @@ fn relations(
         death_date: Some(on),
         note: String::new(),
     };
-    out.push(business(cfg, actor, kind::PERSON_DEREGISTERED, &d.id, &d)?)
+    out.push(business(cfg, actor, kind::PERSON_DEREGISTERED, &d.id, &d)?)?;
+    Ok(Some(flexible.0.clone()))
 }

@@ -33,6 +33,9 @@ pub mod claim_kind {
     pub const MATERNITY_ALLOWANCE_GRANTED: &str = "maternity.allowance_granted";
     /// 生育医疗费用: medical expenses recorded as paid.
     pub const MATERNITY_MEDICAL_PAID: &str = "maternity.medical_paid";
+    /// 工伤待遇月度发放: one monthly work-injury item paid (or, when the
+    /// employer pays it, recorded as the employer's) for one month.
+    pub const INJURY_PAID: &str = "injury.paid";
 }
 
 /// The highest disability grade (十级); 1 is the most severe.
@@ -304,4 +307,33 @@ impl MaternityMedical {
         }
         check_text("institution", &self.institution, 200)
     }
+}
+
+/// 工伤待遇月度发放: raw data of the monthly run of the work-injury
+/// allowances and dependents' pensions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InjuryPaymentRun {
+    pub month: Month,
+}
+
+/// `injury.paid`: one monthly work-injury item for one month — the
+/// disability allowance (伤残津贴) or one dependent's pension (供养亲属抚恤金)
+/// — its amount taken from the grant entry `granted_seq`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InjuryPaid {
+    pub id: PersonKey,
+    pub month: Month,
+    pub injury_date: NaiveDate,
+    /// `disability_allowance` or `dependent_pension_<n>_<relation>`.
+    pub item: String,
+    pub amount: Decimal,
+    /// `fund` (paid by the work-injury insurance fund) or `employer`
+    /// (grades 5–6: recorded as the employer's to pay).
+    pub payer: String,
+    pub credit_code: CreditCode,
+    /// The `injury.disability_granted` or `injury.death_granted` entry.
+    pub granted_seq: u64,
+    pub rule_set: String,
 }

@@ -579,6 +579,31 @@ fn life(r: &RightsRecord) -> Markup {
                     .collect(),
             ))
         }
+        @if !l.injury_payments.is_empty() {
+            h3 { (t("工伤待遇按月发放", "Work-injury benefits paid monthly")) }
+            (table(
+                "injury-payments",
+                &[
+                    ("月份", "Month"),
+                    ("受伤日期", "Injury date"),
+                    ("项目", "Item"),
+                    ("金额", "Amount"),
+                    ("支付方", "Paid by"),
+                    ("规则集", "Rule set"),
+                ],
+                l.injury_payments
+                    .iter()
+                    .map(|p| vec![
+                        text(p.month),
+                        text(p.injury_date),
+                        text(super::record_claims::item_zh(&p.item)),
+                        text(p.amount),
+                        text(super::record_claims::payer_zh(&p.payer)),
+                        text(&p.rule_set),
+                    ])
+                    .collect(),
+            ))
+        }
         @if let Some(d) = &l.death {
             h2 { (t("死亡待遇", "On death")) }
             table #death {

@@ -142,6 +142,11 @@ fn other_kinds(r: &RightsRecord, year: i32) -> Markup {
         .iter()
         .filter(|c| in_year(c.registered_on))
         .collect();
+    let injury_paid: Vec<_> = l
+        .injury_payments
+        .iter()
+        .filter(|p| p.month.year() == year)
+        .collect();
     let adjustment = l.adjustments.iter().find(|a| a.year == i64::from(year));
     let death = l.death.as_ref().filter(|d| in_year(d.died_on));
     let medical = r.medical.years.iter().find(|y| y.year.year == year);
@@ -186,6 +191,15 @@ fn other_kinds(r: &RightsRecord, year: i32) -> Markup {
                 (line("statement-unemployment-paid", "失业保险金发放", "Unemployment benefit paid", html! {
                     (unemployment_paid.len()) " " (t("个月", "months")) " · "
                     (unemployment_paid.iter().map(|p| p.amount).sum::<Decimal>())
+                }))
+            }
+            @if !injury_paid.is_empty() {
+                (line("statement-injury-paid", "工伤待遇按月发放", "Work-injury benefits paid monthly", html! {
+                    (injury_paid.len()) " " (t("笔", "payments")) " · "
+                    (injury_paid.iter().filter(|p| p.payer == "fund").map(|p| p.amount).sum::<Decimal>())
+                    " " (t("（基金支付；用人单位支付", "(by the fund; by the employer")) " "
+                    (injury_paid.iter().filter(|p| p.payer == "employer").map(|p| p.amount).sum::<Decimal>())
+                    (t("）", ")"))
                 }))
             }
             @if let Some(a) = adjustment {

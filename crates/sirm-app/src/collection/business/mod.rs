@@ -15,6 +15,7 @@ pub(crate) mod employment;
 pub(crate) mod extract;
 pub(crate) mod id_change;
 pub(crate) mod injury;
+pub(crate) mod injury_pay;
 pub(crate) mod legacy;
 pub(crate) mod maternity;
 pub(crate) mod medical;

@@ -492,6 +492,12 @@ pub(super) fn fields(bt: BusinessType) -> &'static [F] {
             )
             .optional(),
         ],
+        BusinessType::InjuryPaymentRun => form![F::new(
+            "month",
+            "发放月份（年-月）",
+            "Month (YYYY-MM)",
+            Month,
+        )],
         BusinessType::MaternityRecord => form![
             RESIDENT_ID,
             EMPLOYER_CODE,
