@@ -14,6 +14,7 @@ mod identity;
 mod medical;
 mod mlps;
 mod objections;
+mod openapi;
 mod operations;
 mod organs;
 mod pension_life;
