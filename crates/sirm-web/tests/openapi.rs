@@ -72,6 +72,15 @@ async fn every_json_route_is_described(engine: Engine) {
         let name = r.strip_prefix("#/components/schemas/").expect(&r);
         assert!(doc["components"]["schemas"].get(name).is_some(), "{r}");
     }
+    // Operation ids are unique.
+    let mut ids = BTreeSet::new();
+    for item in paths.values() {
+        for m in METHODS {
+            if let Some(id) = item.get(*m).and_then(|o| o["operationId"].as_str()) {
+                assert!(ids.insert(id.to_string()), "operationId {id} twice");
+            }
+        }
+    }
     // Both decision bodies are there under their own names.
     let schemas = &doc["components"]["schemas"];
     assert!(schemas["ApplicationDecisionBody"]["properties"]["stage"]["enum"].is_array());

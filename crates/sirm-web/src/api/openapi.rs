@@ -69,6 +69,7 @@ pub fn complete(doc: &mut Value, specs: &[RouteSpec]) {
             }
         }
     }
+    unique_operation_ids(paths);
     for spec in specs.iter().filter(|s| s.kind == Kind::Api) {
         let method = spec.method.as_str().to_ascii_lowercase();
         let Some(op) = paths
@@ -79,6 +80,40 @@ pub fn complete(doc: &mut Value, specs: &[RouteSpec]) {
             continue;
         };
         complete_operation(op, spec);
+    }
+}
+
+/// Operation ids are the handlers' names, which repeat across modules
+/// (`decide`, `list`): a repeated one is prefixed with the operation's tag.
+fn unique_operation_ids(paths: &mut Map<String, Value>) {
+    let ops = || ["get", "post", "put", "delete", "patch"];
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    for item in paths.values() {
+        for m in ops() {
+            if let Some(id) = item.get(m).and_then(|o| o["operationId"].as_str()) {
+                *seen.entry(id.to_string()).or_default() += 1;
+            }
+        }
+    }
+    for item in paths.values_mut() {
+        for m in ops() {
+            let Some(op) = item.get_mut(m).and_then(Value::as_object_mut) else {
+                continue;
+            };
+            let id = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if seen.get(id).is_some_and(|n| *n > 1) {
+                let tag = op
+                    .get("tags")
+                    .and_then(|t| t.get(0))
+                    .and_then(Value::as_str)
+                    .unwrap_or("api");
+                let unique = format!("{tag}_{id}");
+                op.insert("operationId".into(), Value::String(unique));
+            }
+        }
     }
 }
 
