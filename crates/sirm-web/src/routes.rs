@@ -570,7 +570,10 @@ pub async fn guard(
     if let Some(c) = caller {
         req.extensions_mut().insert(c);
     }
-    let resp = next.run(req).await;
+    let mut resp = next.run(req).await;
+    if spec.kind == Kind::Api {
+        resp = crate::api::rejection::as_error_body(resp).await;
+    }
     if over_cap.load(std::sync::atomic::Ordering::Relaxed) {
         // A handler that answered 413 itself (a page or our JSON) named the
         // cap and the field; anything else (axum's plain-text rejection, a

@@ -15,6 +15,7 @@ mod injury_runs;
 mod medical;
 mod mlps;
 mod objections;
+mod openapi;
 mod operations;
 mod organs;
 mod pension_life;

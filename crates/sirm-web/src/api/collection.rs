@@ -159,6 +159,7 @@ pub async fn get(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = ApplicationDecisionBody)]
 pub struct DecisionBody {
     /// `review`, `recheck` or `approval`.
     pub stage: String,

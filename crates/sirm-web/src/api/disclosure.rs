@@ -22,6 +22,7 @@ use crate::AppState;
 pub struct OrganQueryBody {
     /// One person's ID number (or use `ids`).
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{17}[0-9Xx]$")]
     pub id: Option<String>,
     /// The persons' ID numbers, at most the scope's `per_request`.
     #[serde(default)]

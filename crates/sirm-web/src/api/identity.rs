@@ -210,7 +210,7 @@ pub struct ReasonBody {
 /// Lock, unlock or retire an account (`action` = `lock` | `unlock` |
 /// `retire`), or issue a
 /// one-time reset code for a staff account (`password-reset`).
-#[utoipa::path(post, path = "/api/v1/users/{username}/{action}", tag = "identity", request_body = ReasonBody, responses((status = 200)))]
+#[utoipa::path(post, path = "/api/v1/users/{username}/{action}", tag = "identity", request_body = ReasonBody, responses((status = 200, description = "`password-reset`: the one-time reset code", body = Object), (status = 204, description = "locked, unlocked or retired")))]
 pub async fn user_action(
     State(st): State<AppState>,
     Extension(c): Extension<Caller>,
@@ -373,6 +373,7 @@ pub async fn audit(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct PersonLookup {
     /// Resident ID number (in the body: identifiers never go into URLs).
+    #[schema(pattern = r"^[0-9]{17}[0-9Xx]$")]
     pub id: String,
 }
 
@@ -398,6 +399,7 @@ pub async fn person(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ActivationBody {
+    #[schema(pattern = r"^[0-9]{17}[0-9Xx]$")]
     pub person_id: String,
     /// The clerk's statement that the person's ID document was checked in
     /// person (required: `true`; rule `id-document.unchecked`).
@@ -423,6 +425,7 @@ pub async fn issue_activation(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ActivateBody {
+    #[schema(pattern = r"^[0-9]{17}[0-9Xx]$")]
     pub person_id: String,
     pub name: String,
     pub code: String,
@@ -452,6 +455,7 @@ pub async fn activate(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct AgentBody {
+    #[schema(pattern = r"^[0-9A-HJ-NP-RTUWXYa-hj-np-rtuwxy]{18}$")]
     pub credit_code: String,
     pub username: String,
     pub display_name: String,

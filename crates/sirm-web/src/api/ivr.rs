@@ -19,8 +19,10 @@ use crate::AppState;
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct IvrQueryBody {
     /// The caller's resident ID number (18 characters).
+    #[schema(pattern = r"^[0-9]{17}[0-9Xx]$")]
     pub id_number: String,
     /// The 6-digit query PIN (查询密码) set at the counter.
+    #[schema(pattern = r"^[0-9]{6}$")]
     pub pin: String,
 }
 
@@ -107,8 +109,10 @@ pub async fn summary(
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct QueryPinBody {
     /// The person's resident ID number (ID document checked at the counter).
+    #[schema(pattern = r"^[0-9]{17}[0-9Xx]$")]
     pub person_id: String,
     /// The new 6-digit query PIN.
+    #[schema(pattern = r"^[0-9]{6}$")]
     pub pin: String,
     /// The clerk's statement that the person's ID document was checked in
     /// person (required: `true`; rule `id-document.unchecked`).
