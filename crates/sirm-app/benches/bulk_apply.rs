@@ -142,7 +142,7 @@ async fn run(n: usize, engine_name: &str) {
             let p = records::AccountSettled {
                 id: pk(i),
                 year: 2025,
-                result: year.clone(),
+                result: year,
             };
             draft(kind::ACCOUNT_SETTLED, i, &p)
         })
