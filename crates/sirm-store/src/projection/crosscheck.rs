@@ -44,11 +44,6 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
             .execute(&mut *conn)
             .await?;
         }
-        kind::CROSSCHECK_DISCREPANCY => {
-            // `$n` placeholders, as both engines read them.
-            insert_discrepancies(conn, crate::Engine::Postgres, std::slice::from_ref(entry))
-                .await?;
-        }
         kind::CROSSCHECK_RESOLVED => {
             let p: CrosscheckResolved = payload(entry)?;
             sqlx::query(

@@ -109,39 +109,9 @@ pub(super) async fn insert_many(
 }
 
 /// Apply `entry` if its kind is one of this file's; `false` otherwise.
-pub(super) async fn apply(
-    conn: &mut AnyConnection,
-    engine: crate::Engine,
-    entry: &Entry,
-) -> Result<bool, StoreError> {
+pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<bool, StoreError> {
     let s = seq(entry);
     match entry.kind.as_str() {
-        kind::UNEMPLOYMENT_PAID | kind::BENEFIT_ADJUSTED => {
-            insert_many(conn, engine, std::slice::from_ref(entry)).await?;
-        }
-        kind::UNEMPLOYMENT_GRANTED => {
-            let g: UnemploymentGranted = payload(entry)?;
-            let b = &g.benefit;
-            sqlx::query(
-                "INSERT INTO unemployment_claim (seq, person_id, status, registered_on, start_month, end_month, \
-                 contribution_months, carried_months, duration_months, monthly_amount, total_amount, rule_set, \
-                 ended_on, end_reason, paid_months, unused_months, last_seq) \
-                 VALUES ($1, $2, 'open', $3, $4, $5, $6, $7, $8, $9, $10, $11, '', '', 0, 0, $1)",
-            )
-            .bind(s)
-            .bind(g.claim.id.as_str())
-            .bind(g.claim.registered_on.to_string())
-            .bind(g.start_month.to_string())
-            .bind(g.end_month.to_string())
-            .bind(i64::from(g.contribution_months))
-            .bind(i64::from(b.carried_months))
-            .bind(i64::from(b.duration_months))
-            .bind(b.monthly_amount.to_string())
-            .bind(b.total_amount.to_string())
-            .bind(&g.rule_set)
-            .execute(&mut *conn)
-            .await?;
-        }
         kind::UNEMPLOYMENT_ENDED => {
             let e: UnemploymentEnded = payload(entry)?;
             end_claim(conn, &e, s).await?;

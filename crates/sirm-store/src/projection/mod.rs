@@ -8,8 +8,11 @@
 //!
 //! Files: [`tables`] lists every projection table; `registry.rs` projects
 //! registrations, accounts and roles; `rights.rs` contributions, accounts,
-//! benefits, certificates, applications and delegations; `state.rs`
-//! rebuilds and digests the whole projection state.
+//! benefits, certificates, applications and delegations; `bulk.rs` the
+//! kinds bulk work produces by the thousand (person registrations, hirings,
+//! account years, benefit grants and payments, unemployment grants), a run
+//! of them at a time; `state.rs` rebuilds and digests the whole projection
+//! state.
 
 use sirm_domain::records::{
     self, kind, AccountCreated, AccountSettled, AccountStatusChange, AgencyRegistration,
@@ -23,6 +26,7 @@ use sqlx::AnyConnection;
 
 use crate::StoreError;
 
+mod bulk;
 mod claims;
 mod corrections;
 mod crosscheck;
@@ -97,10 +101,24 @@ pub fn check_payload(entry: &Entry) -> Result<(), StoreError> {
     }
 }
 
-/// Apply entries in ledger order. Consecutive `contribution.assessed`
-/// entries (a declaration's person-months) and `crosscheck.discrepancy`
-/// entries (an import's findings) go in as multi-row INSERTs; every other
-/// entry through [`apply`].
+/// Entries of one kind written by one multi-row statement per table, at
+/// most (well under both engines' parameter limits).
+const RUN_ROWS: usize = 1000;
+
+/// Whether consecutive entries of `kind` are written together
+/// ([`apply_run`]).
+fn in_runs(kind: &str) -> bool {
+    kind == kind::CONTRIBUTION_ASSESSED
+        || kind == kind::CROSSCHECK_DISCREPANCY
+        || life::is_bulk(kind)
+        || bulk::handles(kind)
+}
+
+/// Apply entries in ledger order. Consecutive entries of a kind written in
+/// runs (a declaration's person-months, an import's findings, a payment
+/// run's payments, a population's registrations and hirings, …) go in
+/// [`RUN_ROWS`] at a time as multi-row statements ([`apply_run`]); every
+/// other entry through [`apply`].
 pub(crate) async fn apply_all(
     conn: &mut AnyConnection,
     engine: crate::Engine,
@@ -108,32 +126,14 @@ pub(crate) async fn apply_all(
 ) -> Result<(), StoreError> {
     let mut i = 0;
     while i < entries.len() {
-        if entries[i].kind == kind::CONTRIBUTION_ASSESSED {
-            let mut j = i;
-            while j < entries.len() && entries[j].kind == kind::CONTRIBUTION_ASSESSED {
-                j += 1;
-            }
-            for chunk in entries[i..j].chunks(1000) {
-                insert_contributions(conn, engine, chunk).await?;
-            }
-            i = j;
-        } else if entries[i].kind == kind::CROSSCHECK_DISCREPANCY {
-            let mut j = i;
-            while j < entries.len() && entries[j].kind == kind::CROSSCHECK_DISCREPANCY {
-                j += 1;
-            }
-            for chunk in entries[i..j].chunks(1000) {
-                crosscheck::insert_discrepancies(conn, engine, chunk).await?;
-            }
-            i = j;
-        } else if life::is_bulk(&entries[i].kind) {
-            let k = &entries[i].kind;
+        let k = &entries[i].kind;
+        if in_runs(k) {
             let mut j = i;
             while j < entries.len() && entries[j].kind == *k {
                 j += 1;
             }
-            for chunk in entries[i..j].chunks(1000) {
-                life::insert_many(conn, engine, chunk).await?;
+            for chunk in entries[i..j].chunks(RUN_ROWS) {
+                apply_run(conn, engine, chunk).await?;
             }
             i = j;
         } else {
@@ -142,6 +142,23 @@ pub(crate) async fn apply_all(
         }
     }
     Ok(())
+}
+
+/// Consecutive entries of one kind that [`in_runs`] names.
+async fn apply_run(
+    conn: &mut AnyConnection,
+    engine: crate::Engine,
+    run: &[Entry],
+) -> Result<(), StoreError> {
+    let Some(first) = run.first() else {
+        return Ok(());
+    };
+    match first.kind.as_str() {
+        kind::CONTRIBUTION_ASSESSED => insert_contributions(conn, engine, run).await,
+        kind::CROSSCHECK_DISCREPANCY => crosscheck::insert_discrepancies(conn, engine, run).await,
+        k if life::is_bulk(k) => life::insert_many(conn, engine, run).await,
+        _ => bulk::apply_many(conn, engine, run).await,
+    }
 }
 
 async fn insert_contributions(
@@ -241,8 +258,8 @@ pub(crate) async fn apply(
     engine: crate::Engine,
     entry: &Entry,
 ) -> Result<(), StoreError> {
-    if entry.kind == kind::CONTRIBUTION_ASSESSED {
-        return insert_contributions(conn, engine, std::slice::from_ref(entry)).await;
+    if in_runs(&entry.kind) {
+        return apply_run(conn, engine, std::slice::from_ref(entry)).await;
     }
     if registry::apply(conn, entry).await? {
         return Ok(());
@@ -265,7 +282,7 @@ pub(crate) async fn apply(
     if relations::apply(conn, engine, entry).await? {
         return Ok(());
     }
-    if life::apply(conn, engine, entry).await? {
+    if life::apply(conn, entry).await? {
         return Ok(());
     }
     if medical::apply(conn, entry).await? {

@@ -3,8 +3,8 @@
 
 use sirm_domain::records::{
     self, kind, AccountCreated, AccountStatusChange, AgencyRegistration, EmployerChange,
-    EmployerDeregistration, EmployerRegistration, PersonChange, PersonRegistration, RoleDecision,
-    RoleRequested, RoleRevoked,
+    EmployerDeregistration, EmployerRegistration, PersonChange, RoleDecision, RoleRequested,
+    RoleRevoked,
 };
 use sirm_domain::sealed::Sealed;
 use sirm_ledger::Entry;
@@ -78,37 +78,6 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
             .execute(&mut *conn)
             .await?;
             history(conn, entry, &on, format!("deregistered ({})", p.reason)).await?;
-        }
-        kind::PERSON_REGISTERED => {
-            let p: PersonRegistration = payload(entry)?;
-            let on = p.registered_on.to_string();
-            // A write first, so that a deferred transaction (the projection
-            // check's scratch replay) holds the write lock before it reads.
-            history(conn, entry, &on, "registered".to_string()).await?;
-            let before = summary::persons_of(conn, summary::NUMBERED, &[p.id.as_str()])
-                .await?
-                .remove(p.id.as_str());
-            sqlx::query(
-                "INSERT INTO person (person_id, name, gender, birth_date, address, phone, registered_on, agency, \
-                 first_seq, last_seq, id_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                 ON CONFLICT (person_id) DO UPDATE SET name = excluded.name, address = excluded.address, \
-                 phone = excluded.phone, registered_on = excluded.registered_on, agency = excluded.agency, \
-                 last_seq = excluded.last_seq, id_number = excluded.id_number",
-            )
-            .bind(p.id.as_str())
-            .bind(p.name.as_str())
-            .bind(records::gender_word(p.gender))
-            .bind(p.birth_date.to_string())
-            .bind(p.address.as_str())
-            .bind(p.phone.as_str())
-            .bind(&on)
-            .bind(&entry.agency)
-            .bind(s)
-            .bind(s)
-            .bind(p.id_number.as_str())
-            .execute(&mut *conn)
-            .await?;
-            summary::reregistered(conn, p.id.as_str(), before).await?;
         }
         kind::PERSON_CHANGED => {
             let p: PersonChange = payload(entry)?;
@@ -272,9 +241,7 @@ async fn id_changed(
         format!("ID number changed ({})", p.reason),
     )
     .await?;
-    let before = summary::persons_of(conn, summary::NUMBERED, &[p.id.as_str()])
-        .await?
-        .remove(p.id.as_str());
+    let before = summary::persons_of(conn, summary::NUMBERED, &[p.id.as_str()]).await?;
     sqlx::query(
         "INSERT INTO person_alias (alias_id, person_id, id_number, previous_id_number, effective_on, \
          reason, actors, seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -300,7 +267,7 @@ async fn id_changed(
     .bind(p.id.as_str())
     .execute(&mut *conn)
     .await?;
-    summary::reregistered(conn, p.id.as_str(), before).await?;
+    summary::reregistered(conn, summary::NUMBERED, &[p.id.as_str()], before).await?;
     if let Some(d) = &p.discrepancy_id {
         sqlx::query(
             "UPDATE crosscheck_discrepancy SET status = 'applied', resolved_seq = $1 \

@@ -10,8 +10,8 @@
 //! before are enrolled again, payer `employee`).
 
 use sirm_domain::records::{
-    insurance_str, kind, DeregistrationReason, EmploymentStart, FlexibleAssessed,
-    FlexibleRegistration, PersonDeregistration, RelationChange, TransferReceived,
+    insurance_str, kind, DeregistrationReason, FlexibleAssessed, FlexibleRegistration,
+    PersonDeregistration, RelationChange, TransferReceived,
 };
 use sirm_domain::rules::Insurance;
 use sirm_ledger::Entry;
@@ -216,28 +216,6 @@ async fn come_back(conn: &mut AnyConnection, entry: &Entry) -> Result<(), StoreE
         format!("transferred back in ({}): de-registration ended", p.number),
     )
     .await
-}
-
-/// An employment start enrols the person again in the types suspended or
-/// terminated before (payer `employee`); types without a row are enrolled
-/// through employment already. One statement, nothing written when the
-/// person has no such row.
-pub(super) async fn employment_enrols(
-    conn: &mut AnyConnection,
-    entry: &Entry,
-    p: &EmploymentStart,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE insurance_relation SET status = 'active', payer = 'employee', enrolled_on = $1, \
-         changed_on = $1, reason = 'employment', base = '', last_seq = $2 \
-         WHERE person_id = $3 AND status <> 'active'",
-    )
-    .bind(p.start_on.to_string())
-    .bind(seq(entry))
-    .bind(p.id.as_str())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 /// A flexibly employed person's month: a contribution row without

@@ -3,8 +3,8 @@
 //! delegations.
 
 use sirm_domain::records::{
-    self, kind, AccountSettled, ApplicationDecided, ApplicationSubmitted, ApplicationWithdrawn,
-    BenefitGranted, ContributionPaid, DelegationRecorded, EmploymentEnd, EmploymentStart,
+    self, kind, ApplicationDecided, ApplicationSubmitted, ApplicationWithdrawn, ContributionPaid,
+    DelegationRecorded, EmploymentEnd,
 };
 use sirm_ledger::Entry;
 use sqlx::AnyConnection;
@@ -42,21 +42,6 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
             .bind(s)
             .bind(&r.reason)
             .bind(&r.code)
-            .execute(&mut *conn)
-            .await?;
-        }
-        kind::BENEFIT_PAID => {
-            let p: records::BenefitPaid = payload(entry)?;
-            sqlx::query(
-                "INSERT INTO benefit_payment (person_id, month, amount, granted_seq, rule_set, seq) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(p.id.as_str())
-            .bind(p.month.to_string())
-            .bind(p.amount.to_string())
-            .bind(i64::try_from(p.granted_seq).unwrap_or(i64::MAX))
-            .bind(&p.rule_set)
-            .bind(s)
             .execute(&mut *conn)
             .await?;
         }
@@ -118,44 +103,6 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
                 .execute(&mut *conn)
                 .await?;
         }
-        kind::BENEFIT_GRANTED => {
-            let p: BenefitGranted = payload(entry)?;
-            let pen = &p.pension;
-            sqlx::query(
-                "INSERT INTO benefit (person_id, status, start_month, contribution_months, basic, account, transitional, total, rule_set, seq) \
-                 VALUES ($1, 'granted', $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(p.id.as_str())
-            .bind(p.retirement.retirement_month.to_string())
-            .bind(i64::from(pen.inputs.contribution_months))
-            .bind(pen.basic.to_string())
-            .bind(pen.account.to_string())
-            .bind(pen.transitional.to_string())
-            .bind(pen.total.to_string())
-            .bind(pen.rule_set.to_string())
-            .bind(s)
-            .execute(&mut *conn)
-            .await?;
-        }
-        kind::ACCOUNT_SETTLED => {
-            let p: AccountSettled = payload(entry)?;
-            let r = &p.result;
-            sqlx::query(
-                "INSERT INTO account_year (person_id, year, opening_balance, credits, rate, interest, closing_balance, rule_set, seq) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(p.id.as_str())
-            .bind(i64::from(p.year))
-            .bind(r.inputs.opening_balance.to_string())
-            .bind(r.credits_total.to_string())
-            .bind(r.inputs.rate.to_string())
-            .bind(r.interest.to_string())
-            .bind(r.closing_balance.to_string())
-            .bind(r.rule_set.to_string())
-            .bind(s)
-            .execute(&mut *conn)
-            .await?;
-        }
         kind::CONTRIBUTION_PAID => {
             let p: ContributionPaid = payload(entry)?;
             summary::pay(
@@ -172,28 +119,6 @@ pub(super) async fn apply(conn: &mut AnyConnection, entry: &Entry) -> Result<boo
             .bind(p.month.to_string())
             .execute(&mut *conn)
             .await?;
-        }
-        kind::EMPLOYMENT_STARTED => {
-            let p: EmploymentStart = payload(entry)?;
-            sqlx::query(
-                "INSERT INTO employment (person_id, credit_code, start_on, end_on, end_reason, agency, start_seq, end_seq) \
-                 VALUES ($1, $2, $3, NULL, NULL, $4, $5, NULL)",
-            )
-            .bind(p.id.as_str())
-            .bind(p.credit_code.as_str())
-            .bind(p.start_on.to_string())
-            .bind(&entry.agency)
-            .bind(s)
-            .execute(&mut *conn)
-            .await?;
-            history(
-                conn,
-                entry,
-                &p.start_on.to_string(),
-                format!("employed by {}", p.credit_code),
-            )
-            .await?;
-            super::relations::employment_enrols(conn, entry, &p).await?;
         }
         kind::EMPLOYMENT_ENDED => {
             let p: EmploymentEnd = payload(entry)?;

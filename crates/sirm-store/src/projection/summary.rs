@@ -547,41 +547,57 @@ async fn correct_insured(
     add_insured(conn, NUMBERED, vec![delta]).await
 }
 
-/// A person's registration (re)written: if the agency the report groups
-/// them by changed (or they were not registered before), their
-/// person-months move from the old agency's rows to the new one's.
-/// `before` is the person as registered before the write.
+/// Persons' registrations (re)written (distinct `ids`): for each whose
+/// agency, birth date or gender the report groups them by changed (or who
+/// was not registered before), their person-months move from the old
+/// group's rows to the new one's. `before` is the persons as registered
+/// before the write; one read of the persons and one of their
+/// contributions for all of them, one upsert of the summary.
 pub(super) async fn reregistered(
     conn: &mut AnyConnection,
-    person_id: &str,
-    before: Option<Person>,
+    engine: Engine,
+    ids: &[&str],
+    before: BTreeMap<String, Person>,
 ) -> Result<(), StoreError> {
-    let now = persons_of(conn, NUMBERED, &[person_id]).await?;
-    let Some(now) = now.get(person_id) else {
-        return Ok(());
-    };
-    if before.as_ref().is_some_and(|b| {
-        b.agency == now.agency && b.birth_date == now.birth_date && b.gender == now.gender
-    }) {
+    let mut now = persons_of(conn, engine, ids).await?;
+    now.retain(|id, n| {
+        !before.get(id).is_some_and(|b| {
+            b.agency == n.agency && b.birth_date == n.birth_date && b.gender == n.gender
+        })
+    });
+    if now.is_empty() {
         return Ok(());
     }
+    let moved: Vec<&str> = now.keys().map(String::as_str).collect();
+    let list = values(engine, 1, moved.len());
     let sql = format!(
-        "SELECT month, {} FROM contribution WHERE person_id = $1",
-        AMOUNT_COLUMNS.join(", ")
+        "SELECT person_id, month, {} FROM contribution WHERE person_id IN {}",
+        AMOUNT_COLUMNS.join(", "),
+        list
     );
-    let rows = sqlx::query(&sql)
-        .bind(person_id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let mut q = sqlx::query(&sql);
+    for id in &moved {
+        q = q.bind(id.to_string());
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
     let mut deltas = Vec::with_capacity(rows.len() * 2);
     for row in &rows {
-        let month: String = row.try_get(0).map_err(|e| StoreError::CorruptColumn {
-            table: "contribution",
-            column: "month".to_string(),
-            problem: e.to_string(),
-        })?;
-        let flags = insured_flags(&stored_amounts(row, 1)?);
-        for (p, sign) in before.iter().map(|b| (b, -1)).chain([(now, 1)]) {
+        let text = |i: usize, column: &str| -> Result<String, StoreError> {
+            row.try_get::<String, _>(i)
+                .map_err(|e| StoreError::CorruptColumn {
+                    table: "contribution",
+                    column: column.to_string(),
+                    problem: e.to_string(),
+                })
+        };
+        let person_id = text(0, "person_id")?;
+        let month = text(1, "month")?;
+        let Some(n) = now.get(&person_id) else {
+            continue;
+        };
+        let flags = insured_flags(&stored_amounts(row, 2)?);
+        let b = before.get(&person_id);
+        for (p, sign) in b.into_iter().map(|b| (b, -1)).chain([(n, 1)]) {
             deltas.push(InsuredDelta {
                 month: month.clone(),
                 agency: p.agency.clone(),
@@ -592,7 +608,7 @@ pub(super) async fn reregistered(
             });
         }
     }
-    add_insured(conn, NUMBERED, deltas).await
+    add_insured(conn, engine, deltas).await
 }
 
 /// The seven stored amounts of a contribution row, from column `offset`.

@@ -276,6 +276,76 @@ pub(crate) async fn projections_rebuild_bit_for_bit(db: TestDb) {
     assert_eq!(hist.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 3]);
 }
 
+/// Runs of one kind written as multi-row statements (person registrations
+/// with a person registered twice, hirings with a person hired twice,
+/// payments) give the projection state the same entries give one at a time
+/// (a rebuild reading one entry per batch), and a hiring enrols a
+/// terminated insurance type as the first hiring of the run dates it.
+pub(crate) async fn runs_project_as_entries_one_by_one(db: TestDb) {
+    let store = db.app().await;
+    let k = db.key();
+    let (a, b) = (person(21), person(23));
+    let mut again = a.clone();
+    again.address = stand_in("moved21");
+    let mut moved = person_draft(&again);
+    moved.agency = "110108".into();
+    let subject = |p: &PersonRegistration| person_subject(&p.id);
+    let hire = |p: &PersonRegistration, on: &str| {
+        draft(
+            kind::EMPLOYMENT_STARTED,
+            &subject(p),
+            json!({ "id": p.id.as_str(), "credit_code": "91110105170954632U", "start_on": on }),
+        )
+    };
+    let pay = |p: &PersonRegistration, month: &str| {
+        draft(
+            kind::BENEFIT_PAID,
+            &subject(p),
+            json!({ "id": p.id.as_str(), "month": month, "amount": "3500.00",
+                    "granted_seq": 1, "rule_set": "demo-110105 v1" }),
+        )
+    };
+    let stop = draft(
+        kind::INSURANCE_TERMINATED,
+        &subject(&a),
+        json!({ "id": a.id.as_str(), "insurances": ["unemployment"],
+                "effective_on": "2020-06-30", "reason": "test" }),
+    );
+    let batch = vec![
+        person_draft(&a),
+        person_draft(&b),
+        moved,
+        stop,
+        hire(&a, "2020-07-01"),
+        hire(&b, "2020-07-01"),
+        hire(&a, "2021-01-01"),
+        pay(&a, "2026-01"),
+        pay(&b, "2026-01"),
+        pay(&a, "2026-02"),
+    ];
+    let n = batch.len() as u64;
+    store.append(batch, &k, "sirm:test").await.unwrap();
+    let row = store.person(a.id.as_str()).await.unwrap().unwrap();
+    assert_eq!(row.address, again.address.as_str());
+    assert_eq!(row.agency, "110108");
+    assert_eq!((row.first_seq, row.last_seq), (1, 3));
+    let rel = store.relations_of(a.id.as_str()).await.unwrap();
+    assert_eq!(rel.len(), 1);
+    assert_eq!(
+        (
+            rel[0].status.as_str(),
+            rel[0].enrolled_on.as_str(),
+            rel[0].last_seq
+        ),
+        ("active", "2020-07-01", 5)
+    );
+    let bulk = store.projection_digest().await.unwrap();
+    assert_eq!(store.rebuild_projections(1).await.unwrap(), n);
+    assert_eq!(store.projection_digest().await.unwrap(), bulk);
+    assert_eq!(store.rebuild_projections(1000).await.unwrap(), n);
+    assert_eq!(store.projection_digest().await.unwrap(), bulk);
+}
+
 pub(crate) async fn append_refuses_a_ledger_with_an_unsigned_tail(db: TestDb) {
     let store = db.app().await;
     let k = db.key();

@@ -229,6 +229,7 @@ conformance!(
     failed_batch_leaves_nothing,
     ledger_tables_refuse_update_and_delete,
     projections_rebuild_bit_for_bit,
+    runs_project_as_entries_one_by_one,
     append_refuses_a_ledger_with_an_unsigned_tail,
     credentials_are_mutable_and_outside_the_ledger,
     streamed_append_is_one_transaction,
