@@ -285,7 +285,12 @@ async fn build(opts: &OpenOptions, req: &DemoRequest) -> Result<DemoReport, AppE
     demo_applications(&sirm, req.seed).await?;
     if req.history {
         claims::demo_claims(&sirm, &data.life).await?;
-        life::demo_life(&sirm, &data.life).await?;
+        // Benchmark data keeps every career whole (ten years of months, no
+        // death, no spell of unemployment): the life of the other insurance
+        // types is shown in the ordinary demo only.
+        if !req.full_careers {
+            life::demo_life(&sirm, &data.life).await?;
+        }
     }
     applications::demo_agreement(&sirm).await?;
     let c = sirm.store.counts().await?;
