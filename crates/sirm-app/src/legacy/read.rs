@@ -296,6 +296,28 @@ struct Keyed<K, T> {
     index: HashMap<K, usize>,
 }
 
+impl<K: std::hash::Hash + Eq, T> Keyed<K, T> {
+    fn with_capacity(n: usize) -> Self {
+        Keyed {
+            rows: Vec::with_capacity(n),
+            index: HashMap::new(),
+        }
+    }
+
+    /// Keep `row` of `line` under `key`; `false` (and the first row kept)
+    /// when the key is listed already.
+    fn add(&mut self, key: K, line: u64, row: T) -> bool {
+        match self.index.entry(key) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(self.rows.len());
+                self.rows.push((line, row));
+                true
+            }
+        }
+    }
+}
+
 struct Checker<'a> {
     bad: &'a mut Vec<BadRow>,
     today: NaiveDate,
@@ -406,10 +428,7 @@ impl Checker<'_> {
         rows: Option<Vec<(u64, Vec<String>)>>,
     ) -> Option<Keyed<CreditCode, EmployerRegistration>> {
         let rows = rows?;
-        let mut out = Keyed {
-            rows: Vec::with_capacity(rows.len()),
-            index: HashMap::new(),
-        };
+        let mut out = Keyed::with_capacity(rows.len());
         for (line, cells) in &rows {
             let r = Row {
                 file: EMPLOYERS,
@@ -444,15 +463,13 @@ impl Checker<'_> {
                 self.bad.push(r.bad("", Rule::Value, err.to_string()));
                 continue;
             }
-            if out.index.insert(code, out.rows.len()).is_some() {
+            if !out.add(code, *line, e) {
                 self.bad.push(r.bad(
                     "credit_code",
                     Rule::Duplicate,
                     "this employer is listed twice",
                 ));
-                continue;
             }
-            out.rows.push((*line, e));
         }
         Some(out)
     }
@@ -462,10 +479,7 @@ impl Checker<'_> {
         rows: Option<Vec<(u64, Vec<String>)>>,
     ) -> Option<Keyed<ResidentId, PersonDetails>> {
         let rows = rows?;
-        let mut out = Keyed {
-            rows: Vec::with_capacity(rows.len()),
-            index: HashMap::new(),
-        };
+        let mut out = Keyed::with_capacity(rows.len());
         for (line, cells) in &rows {
             let r = Row {
                 file: PERSONS,
@@ -499,12 +513,10 @@ impl Checker<'_> {
                 self.bad.push(r.bad("", Rule::Value, err.to_string()));
                 continue;
             }
-            if out.index.insert(id, out.rows.len()).is_some() {
+            if !out.add(id, *line, p) {
                 self.bad
                     .push(r.bad("id_number", Rule::Duplicate, "this person is listed twice"));
-                continue;
             }
-            out.rows.push((*line, p));
         }
         Some(out)
     }
