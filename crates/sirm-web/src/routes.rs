@@ -229,7 +229,7 @@ async fn outside_admin_networks(st: &AppState, spec: &RouteSpec, source: &str) -
         .await;
     let e = ApiError {
         status: StatusCode::FORBIDDEN,
-        code: "admin-networks",
+        code: "forbidden",
         rule: Some(RuleId::AdminNetworks),
         field: None,
         message: "管理功能只能从管理终端访问 / refused by rule admin-networks: administrator functions answer only the management terminals (server.admin_networks)".into(),

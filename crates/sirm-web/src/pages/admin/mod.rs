@@ -123,7 +123,7 @@ async fn users_page(st: &AppState, c: &Caller, msg: Msg, typed: Option<&AddUser>
                     td {
                         form.inline method="post" action={ "/admin/users/" (u.username) "/request-role" } {
                             (csrf(&c.csrf))
-                            select name="role" { (role_options) }
+                            select name="role" aria-label={ (t("申请授予的角色", "Role to request")) " " (u.username) } { (role_options) }
                             input name="reason" placeholder="理由 reason" required;
                             button { (t("申请授予", "Request role")) }
                         }
