@@ -103,6 +103,10 @@ test('an employer sees its employees’ contributions there, never their benefit
 // SIRM_KIOSK_IDLE_SECONDS=5).
 test('the kiosk: keypad sign-in with the query PIN, record shown, signed out after idle', async () => {
   const page = await newPage(browser);
+  // Headless Chromium has no printer: print() in any frame is only counted.
+  await page.context().addInitScript(() => {
+    window.print = () => { window.top.__printCalls = (window.top.__printCalls || 0) + 1; };
+  });
   const api = page.request;
   const session = async (username) => {
     const second_factor = hasTotp(username) ? await nextCode(username) : undefined;
@@ -145,6 +149,7 @@ test('the kiosk: keypad sign-in with the query PIN, record shown, signed out aft
   assert.equal(new URL(page.url()).pathname, '/kiosk/certificate');
   assert.equal(await page.innerText('#take'), '请取走证明');
   await page.waitForFunction(() => document.body.dataset.printed === 'yes', null, { timeout: 5000 });
+  assert.equal(await page.evaluate(() => window.__printCalls), 1, 'the certificate went to the printer once');
   const idle = Number(await page.getAttribute('#left', 'data-idle'));
   await page.waitForFunction((n) => Number(document.getElementById('left').textContent) < n, idle, { timeout: 3000 });
   const printed = await api.get(`${KIOSK}/kiosk/certificate.pdf`);

@@ -114,6 +114,18 @@ pub enum CertificateKind {
 }
 
 impl CertificateKind {
+    /// Every kind.
+    pub const ALL: [CertificateKind; 8] = [
+        CertificateKind::Contribution,
+        CertificateKind::Benefit,
+        CertificateKind::WorkInjuryBenefit,
+        CertificateKind::MaternityBenefit,
+        CertificateKind::UnemploymentBenefit,
+        CertificateKind::MedicalAccount,
+        CertificateKind::DisclosureRefusal,
+        CertificateKind::ObjectionAnswer,
+    ];
+
     /// The title printed on the certificate.
     pub fn title(self) -> &'static str {
         match self {

@@ -348,17 +348,7 @@ fn embedded_font_when_none_is_installed() {
     let why = why.expect("the reason for the fallback").to_string();
     assert!(why.contains("/nonexistent/fonts/Regular.ttc"), "{why}");
 
-    let kinds = [
-        CertificateKind::Contribution,
-        CertificateKind::Benefit,
-        CertificateKind::WorkInjuryBenefit,
-        CertificateKind::MaternityBenefit,
-        CertificateKind::UnemploymentBenefit,
-        CertificateKind::MedicalAccount,
-        CertificateKind::DisclosureRefusal,
-        CertificateKind::ObjectionAnswer,
-    ];
-    for kind in kinds {
+    for kind in CertificateKind::ALL {
         let mut cert = common::contribution(2);
         cert.kind = kind;
         cert.person_name = "欧阳旭".into();

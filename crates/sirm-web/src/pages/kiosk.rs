@@ -25,13 +25,16 @@ use crate::AppState;
 
 pub const KIOSK_COOKIE: &str = "sirm_kiosk";
 
+/// A certificate issued on the terminal: its kind, code and PDF.
+type Printed = (sirm_app::certificate::CertificateKind, String, Vec<u8>);
+
 /// Signed-in kiosk sessions (in memory: a terminal session is short-lived
 /// and ends with the process).
 #[derive(Default)]
 pub struct KioskSessions {
     map: Mutex<HashMap<String, (PersonKey, Principal, Instant)>>,
     /// The certificate last issued in a session, for its print view.
-    printed: Mutex<HashMap<String, Vec<u8>>>,
+    printed: Mutex<HashMap<String, Printed>>,
 }
 
 impl KioskSessions {
@@ -84,13 +87,13 @@ impl KioskSessions {
         }
     }
 
-    fn keep_printed(&self, token: &str, pdf: Vec<u8>) {
+    fn keep_printed(&self, token: &str, pdf: Printed) {
         if let Ok(mut p) = self.printed.lock() {
             p.insert(token.to_string(), pdf);
         }
     }
 
-    fn printed(&self, token: &str) -> Option<Vec<u8>> {
+    fn printed(&self, token: &str) -> Option<Printed> {
         self.printed.lock().ok()?.get(token).cloned()
     }
 }
@@ -312,7 +315,8 @@ pub async fn certificate(
     .await;
     match result {
         Ok(done) => {
-            st.kiosk.keep_printed(&token, done.pdf);
+            st.kiosk
+                .keep_printed(&token, (done.kind, done.code, done.pdf));
             let idle = KioskSessions::idle().as_secs();
             let form_token = super::login::random_token();
             let body = html! {
@@ -355,20 +359,7 @@ pub async fn certificate(
 pub async fn printed(State(st): State<AppState>, headers: HeaderMap) -> Response {
     let token = cookie(&headers, KIOSK_COOKIE).filter(|t| st.kiosk.get(t).is_some());
     match token.and_then(|t| st.kiosk.printed(&t)) {
-        Some(pdf) => {
-            let mut r = (StatusCode::OK, pdf).into_response();
-            let h = r.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/pdf"),
-            );
-            h.insert(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("inline"),
-            );
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            r
-        }
+        Some((kind, code, pdf)) => super::certificate::pdf_response(kind, &code, pdf, true),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
