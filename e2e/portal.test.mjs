@@ -103,6 +103,10 @@ test('an employer sees its employees’ contributions there, never their benefit
 // SIRM_KIOSK_IDLE_SECONDS=5).
 test('the kiosk: keypad sign-in with the query PIN, record shown, signed out after idle', async () => {
   const page = await newPage(browser);
+  // Headless Chromium has no printer: print() in any frame is only counted.
+  await page.context().addInitScript(() => {
+    window.print = () => { window.top.__printCalls = (window.top.__printCalls || 0) + 1; };
+  });
   const api = page.request;
   const session = async (username) => {
     const second_factor = hasTotp(username) ? await nextCode(username) : undefined;
@@ -139,9 +143,16 @@ test('the kiosk: keypad sign-in with the query PIN, record shown, signed out aft
   assert.ok(!kioskText.includes(id), 'the kiosk shows the whole ID number');
   assert.ok(kioskText.includes(`${id.slice(0, 6)}********${id.slice(14)}`), 'the kiosk shows no masked ID number');
   await shot(page, 'kiosk-record');
-  // Print a certificate on the terminal: the PDF comes back to be shown inline.
-  const csrf = await page.getAttribute('#print input[name=csrf]', 'value');
-  const printed = await api.post(`${KIOSK}/kiosk/certificate`, { form: { csrf, kind: 'contribution' } });
+  // Print a certificate on the terminal: the print view sends the PDF to the
+  // printer by itself and ends at 请取走证明 with the countdown running.
+  await submit(page, '#print button[value=contribution]');
+  assert.equal(new URL(page.url()).pathname, '/kiosk/certificate');
+  assert.equal(await page.innerText('#take'), '请取走证明');
+  await page.waitForFunction(() => document.body.dataset.printed === 'yes', null, { timeout: 5000 });
+  assert.equal(await page.evaluate(() => window.__printCalls), 1, 'the certificate went to the printer once');
+  const idle = Number(await page.getAttribute('#left', 'data-idle'));
+  await page.waitForFunction((n) => Number(document.getElementById('left').textContent) < n, idle, { timeout: 3000 });
+  const printed = await api.get(`${KIOSK}/kiosk/certificate.pdf`);
   assert.equal(printed.status(), 200, await printed.text());
   assert.equal(printed.headers()['content-type'], 'application/pdf');
   assert.match(printed.headers()['content-disposition'], /^inline/);

@@ -25,6 +25,9 @@ pub const MAX_CSV_BYTES: u64 = 8 << 20;
 /// At most this many bad lines listed in a refusal (the count is exact).
 pub const MAX_LISTED: usize = 200;
 
+/// The text encoding a settlement CSV must have (shown on the upload form).
+pub const CSV_ENCODING: &str = "UTF-8";
+
 /// The columns: key and Chinese label.
 pub const COLUMNS: [(&str, &str); 7] = [
     ("id_number", "公民身份号码"),

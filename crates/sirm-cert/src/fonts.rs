@@ -21,6 +21,26 @@ pub const DEBIAN_NOTO_REGULAR: &str = "NotoSansCJK-Regular.ttc";
 /// face is used when it is missing.
 pub const DEBIAN_NOTO_BOLD: &str = "NotoSansCJK-Bold.ttc";
 
+/// The font subset built into the program (Noto Sans CJK SC, SIL Open Font
+/// License 1.1, `fonts/OFL.txt`): GB 2312, ASCII, CJK punctuation, full-width
+/// forms and every character of the certificate templates and the demo data;
+/// made by `scripts/make-font-subset`. Used when neither the configured files
+/// nor Debian's fonts-noto-cjk are found.
+pub const EMBEDDED_REGULAR: &[u8] = include_bytes!("../fonts/NotoSansCJKsc-Regular-subset.otf");
+/// The bold weight of the embedded subset (same characters).
+pub const EMBEDDED_BOLD: &[u8] = include_bytes!("../fonts/NotoSansCJKsc-Bold-subset.otf");
+
+/// Where the fonts of a [`Fonts`] came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FontSource {
+    /// The files of `[certificates] fonts`.
+    Configured,
+    /// Debian's fonts-noto-cjk.
+    Debian,
+    /// The subset built into the program ([`EMBEDDED_REGULAR`]).
+    Embedded,
+}
+
 /// One face of a font file: the bytes (shared), its index in a collection,
 /// and the krilla font built from them.
 #[derive(Clone)]
@@ -60,6 +80,14 @@ impl Metrics<'_> {
         (gid.to_u32(), adv)
     }
 
+    /// The first character of `s` this face has no glyph for (white space
+    /// and control characters aside: they are never drawn as glyphs).
+    pub(crate) fn first_missing(&self, s: &str) -> Option<char> {
+        s.chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control())
+            .find(|c| self.charmap.map(*c).is_none())
+    }
+
     /// Width of `s` in em.
     pub(crate) fn width_em(&self, s: &str) -> f32 {
         s.chars().map(|c| self.glyph(c).1).sum()
@@ -72,11 +100,13 @@ pub struct Fonts {
     pub(crate) regular: Face,
     pub(crate) bold: Face,
     paths: Vec<PathBuf>,
+    source: FontSource,
 }
 
 impl std::fmt::Debug for Fonts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Fonts")
+            .field("source", &self.source)
             .field("paths", &self.paths)
             .field("regular", &self.regular.family)
             .field("bold", &self.bold.family)
@@ -108,7 +138,48 @@ impl Fonts {
             regular,
             bold,
             paths: paths.to_vec(),
+            source: FontSource::Configured,
         })
+    }
+
+    /// The subset built into the program ([`EMBEDDED_REGULAR`],
+    /// [`EMBEDDED_BOLD`]); `paths()` is empty.
+    pub fn embedded() -> Result<Fonts, CertError> {
+        let face = |bytes: &'static [u8], name: &str| {
+            best_face_of(Arc::new(bytes.to_vec()), Path::new(name), &[])
+        };
+        Ok(Fonts {
+            regular: face(EMBEDDED_REGULAR, "(embedded regular)")?,
+            bold: face(EMBEDDED_BOLD, "(embedded bold)")?,
+            paths: Vec::new(),
+            source: FontSource::Embedded,
+        })
+    }
+
+    /// The fonts a server uses: the configured files (`paths`; none: Debian's
+    /// fonts-noto-cjk), or the embedded subset when those files do not exist.
+    /// The second value says why the embedded subset was chosen (to be
+    /// logged). A file that exists but cannot be used is an error, not a
+    /// reason to fall back: the operator asked for it.
+    pub fn configured_or_embedded(
+        paths: &[PathBuf],
+    ) -> Result<(Fonts, Option<CertError>), CertError> {
+        let loaded = if paths.is_empty() {
+            Self::debian_default()
+        } else {
+            Self::load(paths)
+        };
+        match loaded {
+            Ok(fonts) => Ok((fonts, None)),
+            Err(e @ CertError::DefaultFontsMissing { .. }) => Ok((Self::embedded()?, Some(e))),
+            Err(CertError::FontRead { path, source })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
+                let e = CertError::FontRead { path, source };
+                Ok((Self::embedded()?, Some(e)))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Load the default Debian locations of `fonts-noto-cjk`
@@ -127,12 +198,19 @@ impl Fonts {
         if bold.is_file() {
             paths.push(bold);
         }
-        Self::load(&paths)
+        let mut fonts = Self::load(&paths)?;
+        fonts.source = FontSource::Debian;
+        Ok(fonts)
     }
 
     /// The files the faces were loaded from.
     pub fn paths(&self) -> &[PathBuf] {
         &self.paths
+    }
+
+    /// Where the fonts came from.
+    pub fn source(&self) -> FontSource {
+        self.source
     }
 
     /// Family names of the regular and the bold face, e.g. "Noto Sans CJK SC".
@@ -147,7 +225,11 @@ fn best_face(path: &Path, all: &[PathBuf]) -> Result<Face, CertError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let data = Arc::new(data);
+    best_face_of(Arc::new(data), path, all)
+}
+
+/// The best CJK face of these bytes, read from `path`.
+fn best_face_of(data: Arc<Vec<u8>>, path: &Path, all: &[PathBuf]) -> Result<Face, CertError> {
     let file = FileRef::new(&data).map_err(|_| CertError::NoFontFace {
         path: path.to_path_buf(),
     })?;

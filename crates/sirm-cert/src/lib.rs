@@ -36,7 +36,10 @@ mod pdf;
 
 use std::path::PathBuf;
 
-pub use fonts::{Fonts, DEBIAN_NOTO_BOLD, DEBIAN_NOTO_DIR, DEBIAN_NOTO_REGULAR};
+pub use fonts::{
+    FontSource, Fonts, DEBIAN_NOTO_BOLD, DEBIAN_NOTO_DIR, DEBIAN_NOTO_REGULAR, EMBEDDED_BOLD,
+    EMBEDDED_REGULAR,
+};
 
 /// Prefix of the verification-code marker stored (uncompressed) in the PDF
 /// keywords: in the document information dictionary and in the XMP metadata.
@@ -67,6 +70,15 @@ pub enum CertError {
     /// The Debian default font file is missing.
     #[error("CJK font not found at {}: install fonts-noto-cjk or set [certificates] fonts", path.display())]
     DefaultFontsMissing { path: PathBuf },
+    /// A character of the text has no glyph in the font: the certificate
+    /// is refused rather than printed with a blank box in, say, a name.
+    #[error("the font {family} has no glyph for U+{:04X} ({ch}) in {field}; configure a font that covers it in [certificates] fonts (e.g. Debian's fonts-noto-cjk or a GB 18030 font)", u32::from(*ch))]
+    MissingGlyph {
+        /// The field of [`Certificate`] ("person_name", "rows", …).
+        field: String,
+        ch: char,
+        family: String,
+    },
     /// The certificate data cannot be rendered as given.
     #[error("invalid certificate: {0}")]
     InvalidInput(String),
@@ -102,6 +114,18 @@ pub enum CertificateKind {
 }
 
 impl CertificateKind {
+    /// Every kind.
+    pub const ALL: [CertificateKind; 8] = [
+        CertificateKind::Contribution,
+        CertificateKind::Benefit,
+        CertificateKind::WorkInjuryBenefit,
+        CertificateKind::MaternityBenefit,
+        CertificateKind::UnemploymentBenefit,
+        CertificateKind::MedicalAccount,
+        CertificateKind::DisclosureRefusal,
+        CertificateKind::ObjectionAnswer,
+    ];
+
     /// The title printed on the certificate.
     pub fn title(self) -> &'static str {
         match self {
@@ -245,12 +269,48 @@ pub fn render_pdf(cert: &Certificate, fonts: &Fonts) -> Result<Vec<u8>, CertErro
         .metrics()
         .ok_or_else(|| no_face(&fonts.regular))?;
     let bold = fonts.bold.metrics().ok_or_else(|| no_face(&fonts.bold))?;
+    check_coverage(cert, &regular, &fonts.regular.family)?;
     let pages = layout::layout(cert, &regular, &bold, qr);
     let faces = pdf::Faces {
         regular: (&fonts.regular, &regular),
         bold: (&fonts.bold, &bold),
     };
     pdf::write(cert, &pages, &faces)
+}
+
+/// Refuse a certificate whose text has a character the (regular) face
+/// lacks, naming the field; the bold face prints only template text and
+/// labels, which `pdf::write` checks as it draws them.
+fn check_coverage(
+    cert: &Certificate,
+    m: &fonts::Metrics<'_>,
+    family: &str,
+) -> Result<(), CertError> {
+    let fields: [(&str, Vec<&String>); 10] = [
+        ("agency_name", vec![&cert.agency_name]),
+        ("person_name", vec![&cert.person_name]),
+        ("id_number_masked", vec![&cert.id_number_masked]),
+        ("period", vec![&cert.period]),
+        ("issued_at", vec![&cert.issued_at]),
+        ("verify_url", vec![&cert.verify_url]),
+        (
+            "summary",
+            cert.summary.iter().flat_map(|(l, v)| [l, v]).collect(),
+        ),
+        ("table_header", cert.table_header.iter().collect()),
+        ("rows", cert.rows.iter().flatten().collect()),
+        ("footer_note", vec![&cert.footer_note]),
+    ];
+    for (field, strings) in fields {
+        if let Some(ch) = strings.into_iter().find_map(|s| m.first_missing(s)) {
+            return Err(CertError::MissingGlyph {
+                field: field.to_string(),
+                ch,
+                family: family.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Find the verification code in a PDF produced by [`render_pdf`], reading

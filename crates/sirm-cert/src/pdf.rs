@@ -75,6 +75,13 @@ pub(crate) fn write(
                             fill_color = Some(*c);
                         }
                         let (face, m) = if *bold { faces.bold } else { faces.regular };
+                        if let Some(ch) = m.first_missing(text) {
+                            return Err(CertError::MissingGlyph {
+                                field: "template".into(),
+                                ch,
+                                family: face.family.clone(),
+                            });
+                        }
                         let glyphs = glyphs(m, text);
                         s.set_stroke(None);
                         s.draw_glyphs(

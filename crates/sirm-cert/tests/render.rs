@@ -10,7 +10,9 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
-use sirm_cert::{extract_code, render_pdf, CertError, Certificate, CertificateKind, Fonts};
+use sirm_cert::{
+    extract_code, render_pdf, CertError, Certificate, CertificateKind, FontSource, Fonts,
+};
 
 fn fonts() -> &'static Fonts {
     static FONTS: OnceLock<Fonts> = OnceLock::new();
@@ -331,4 +333,54 @@ fn kinds_have_titles() {
     assert_eq!(CertificateKind::Contribution.title(), "参保缴费证明");
     assert_eq!(CertificateKind::Benefit.title(), "待遇领取证明");
     let _: fn(&Certificate, &Fonts) -> Result<Vec<u8>, CertError> = render_pdf;
+}
+
+/// A machine without fonts-noto-cjk and with configured files that do not
+/// exist: the embedded subset (GB 2312) prints every kind's template text
+/// and the demo's data; a character outside it is refused, naming the field.
+#[test]
+fn embedded_font_when_none_is_installed() {
+    let nowhere = [PathBuf::from("/nonexistent/fonts/Regular.ttc")];
+    let (fonts, why) = Fonts::configured_or_embedded(&nowhere).unwrap();
+    assert_eq!(fonts.source(), FontSource::Embedded);
+    assert!(fonts.paths().is_empty());
+    assert_eq!(fonts.families(), ["Noto Sans CJK SC"; 2]);
+    let why = why.expect("the reason for the fallback").to_string();
+    assert!(why.contains("/nonexistent/fonts/Regular.ttc"), "{why}");
+
+    for kind in CertificateKind::ALL {
+        let mut cert = common::contribution(2);
+        cert.kind = kind;
+        cert.person_name = "欧阳旭".into();
+        let pdf = render_pdf(&cert, &fonts).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        if kind == CertificateKind::Contribution {
+            let text: String = pdftotext(&pdf).split_whitespace().collect();
+            for s in ["参保缴费证明", "欧阳旭", "特此证明。", common::CODE] {
+                assert!(text.contains(s), "missing {s:?} in {text}");
+            }
+        }
+    }
+
+    // 堃 (U+5803) is a name character outside GB 2312: refused by the
+    // subset, printed by the full font.
+    let mut cert = common::contribution(2);
+    cert.person_name = "王堃".into();
+    match render_pdf(&cert, &fonts) {
+        Err(CertError::MissingGlyph { field, ch, .. }) => {
+            assert_eq!((field.as_str(), ch), ("person_name", '堃'));
+        }
+        other => panic!("expected MissingGlyph, got {other:?}"),
+    }
+    let err = render_pdf(&cert, &fonts).unwrap_err().to_string();
+    assert!(
+        err.contains("U+5803") && err.contains("[certificates] fonts"),
+        "{err}"
+    );
+    render_pdf(&cert, self::fonts()).expect("Noto Sans CJK SC has 堃");
+
+    // A configured file that exists but is no font is an error, not a fallback.
+    let junk = tempdir().join("junk.ttf");
+    std::fs::write(&junk, b"not a font").unwrap();
+    let err = Fonts::configured_or_embedded(&[junk]).unwrap_err();
+    assert!(matches!(err, CertError::NoFontFace { .. }), "{err}");
 }

@@ -1,6 +1,7 @@
 // The self-service terminal: the on-screen keypad fills whichever field has
 // the focus; on the record page a countdown signs the person out after the
-// idle limit (data-idle, seconds). Served as /static/kiosk.js.
+// idle limit (data-idle, seconds); the print view prints the certificate.
+// Served as /static/kiosk.js.
 (function () {
   var field = document.getElementById('id_number');
   document.querySelectorAll('input').forEach(function (i) {
@@ -15,6 +16,20 @@
       field.focus();
     });
   });
+  // The print view: the certificate's frame goes to the printer once it
+  // has loaded (or after 3 s if the PDF viewer never says so).
+  var cert = document.getElementById('cert');
+  if (cert) {
+    var printed = false;
+    var print = function () {
+      if (printed) return;
+      printed = true;
+      try { cert.contentWindow.print(); } catch (e) { window.print(); }
+      document.body.dataset.printed = 'yes';
+    };
+    cert.addEventListener('load', print);
+    setTimeout(print, 3000);
+  }
   var left = document.getElementById('left');
   if (left) {
     var idle = Number(left.dataset.idle) || 60;

@@ -87,6 +87,10 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(kiosk::certificate),
         ),
         (
+            spec(g.clone(), "/kiosk/certificate.pdf", Public, Page).rate(R::Pages),
+            get(kiosk::printed),
+        ),
+        (
             spec(p.clone(), "/kiosk/logout", Public, Page).rate(R::Pages),
             post(kiosk::logout),
         ),

@@ -240,13 +240,18 @@ async fn outside_admin_networks(st: &AppState, spec: &RouteSpec, source: &str) -
     }
 }
 
-fn too_large(kind: Kind, class: BodyClass, max: usize) -> Response {
+/// A size cap as people read it: "64 MiB", "256 KiB".
+pub fn size_text(max: usize) -> String {
     const MIB: usize = 1024 * 1024;
-    let size = if max.is_multiple_of(MIB) {
+    if max.is_multiple_of(MIB) {
         format!("{} MiB", max / MIB)
     } else {
         format!("{} KiB", max / 1024)
-    };
+    }
+}
+
+fn too_large(kind: Kind, class: BodyClass, max: usize) -> Response {
+    let size = size_text(max);
     let e = ApiError {
         status: StatusCode::PAYLOAD_TOO_LARGE,
         code: "payload_too_large",
@@ -511,7 +516,7 @@ pub async fn guard(
                     who.as_deref(),
                     &format!("{} {path}", spec.method),
                 );
-                return csrf_refusal(spec.kind);
+                return crate::pages::with_signed_in(csrf_refusal(spec.kind), caller.as_ref());
             }
         }
     }
@@ -536,7 +541,7 @@ pub async fn guard(
                 );
             };
             if let Err(e) = st.sirm.authorize(&c.principal, p).await {
-                return refuse(spec.kind, e, &return_to);
+                return crate::pages::with_signed_in(refuse(spec.kind, e, &return_to), Some(c));
             }
         }
         Guard::AnyPerm(ps) => {
@@ -554,7 +559,8 @@ pub async fn guard(
             {
                 if let Some(p) = ps.first() {
                     if let Err(e) = st.sirm.authorize(&c.principal, *p).await {
-                        return refuse(spec.kind, e, &return_to);
+                        let r = refuse(spec.kind, e, &return_to);
+                        return crate::pages::with_signed_in(r, Some(c));
                     }
                 }
             }
@@ -567,10 +573,12 @@ pub async fn guard(
     if let Err(e) = st.sirm.refresh_aliases_if_due().await {
         return refuse(spec.kind, e, &return_to);
     }
+    // A page's own refusal (403) is shown again with who is signed in.
+    let shown_as = caller.clone().filter(|_| spec.kind == Kind::Page);
     if let Some(c) = caller {
         req.extensions_mut().insert(c);
     }
-    let mut resp = next.run(req).await;
+    let mut resp = crate::pages::with_signed_in(next.run(req).await, shown_as.as_ref());
     if spec.kind == Kind::Api {
         resp = crate::api::rejection::as_error_body(resp).await;
     }

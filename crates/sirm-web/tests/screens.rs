@@ -205,7 +205,13 @@ async fn refused_application_reads_refused(engine: Engine) {
 /// administrator (who, when in Beijing time, the reason), retired, or
 /// locked out for a while after failed sign-ins (until when).
 async fn accounts_page_says_why_locked(engine: Engine) {
-    let kit = TestApp::start(Options::new(engine).persons(2)).await;
+    // A cap other than the default: the upload forms read it from here.
+    let kit = TestApp::start(
+        Options::new(engine)
+            .persons(2)
+            .tune(|s| s.config.limits.declaration_upload_mib = 37),
+    )
+    .await;
     let admin = kit.login("sysadmin").await;
     for (user, action, reason) in [
         ("query", "lock", "离岗调查期间停用"),
@@ -258,6 +264,36 @@ async fn accounts_page_says_why_locked(engine: Engine) {
     );
     let fine = row("approver");
     assert!(fine.contains("<td class=\"lock-reason\"></td>"), "{fine}");
+
+    // The 403 page knows who is signed in, and offers the way home and the
+    // way to sign in as somebody else.
+    let clerk = kit.login("clerk").await;
+    let (s, page) = clerk.page("/crosscheck").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let who = element(&page, "signed-in", "p");
+    assert!(
+        who.contains("当前登录：") && who.contains("clerk") && who.contains("初审（前台经办）"),
+        "{who}"
+    );
+    assert!(
+        page.contains("返回我的首页") && page.contains("action=\"/logout\""),
+        "{page}"
+    );
+
+    // Upload forms say what they take before anything is sent, with the
+    // caps the server enforces.
+    let (_, page) = clerk.page("/declarations/new").await;
+    let rules = element(&page, "upload-rules", "p");
+    assert!(
+        rules.contains("37 MiB") && rules.contains("UTF-8") && rules.contains("XLSX"),
+        "{rules}"
+    );
+    let (_, page) = clerk.page("/applications/new").await;
+    let rules = element(&page, "upload-rules", "p");
+    assert!(
+        rules.contains("PDF、PNG、JPEG") && rules.contains("20 MiB") && rules.contains("64 MiB"),
+        "{rules}"
+    );
 }
 
 sirm_testkit::both_engines!(

@@ -281,16 +281,20 @@ impl Sirm {
             return Ok(f.clone());
         }
         let paths = self.config.certificates.fonts.clone();
-        let fonts = tokio::task::spawn_blocking(move || {
-            if paths.is_empty() {
-                sirm_cert::Fonts::debian_default()
-            } else {
-                sirm_cert::Fonts::load(&paths)
-            }
-        })
-        .await
-        .map_err(|e| AppError::invalid("fonts", format!("font loading did not finish: {e}")))?
-        .map_err(|e| AppError::invalid("fonts", e.to_string()))?;
+        // Configured (or Debian's) fonts; the embedded subset when they are
+        // not installed, so that a fresh machine issues certificates.
+        let (fonts, why) =
+            tokio::task::spawn_blocking(move || sirm_cert::Fonts::configured_or_embedded(&paths))
+                .await
+                .map_err(|e| {
+                    AppError::invalid("fonts", format!("font loading did not finish: {e}"))
+                })?
+                .map_err(|e| AppError::invalid("fonts", e.to_string()))?;
+        if let Some(why) = why {
+            tracing::warn!(
+                "certificates use the embedded font subset (GB 2312; a character outside it is refused): {why}"
+            );
+        }
         Ok(self.renderer.fonts.get_or_init(|| Arc::new(fonts)).clone())
     }
 
@@ -345,7 +349,17 @@ impl Sirm {
             .map_err(|e| {
                 AppError::invalid("certificate", format!("rendering did not finish: {e}"))
             })?
-            .map_err(|e| AppError::invalid("certificate", e.to_string()))
+            .map_err(|e| match e {
+                sirm_cert::CertError::MissingGlyph { field, ch, .. } => AppError::invalid(
+                    "certificate",
+                    format!(
+                        "证明无法出具：{}中的字符 U+{:04X} 不在证明所用字体中，打印出来会是空白方框。请管理员在 [certificates] fonts 配置包含该字符的字体（如 fonts-noto-cjk），或到柜台办理。",
+                        field_label(&field),
+                        u32::from(ch)
+                    ),
+                ),
+                e => AppError::invalid("certificate", e.to_string()),
+            })
     }
 
     /// Issue a certificate of `subject`'s record to `who` through `channel`.
@@ -619,6 +633,18 @@ impl Sirm {
             },
         )?;
         Ok(self.append(vec![d]).await?.last_seq)
+    }
+}
+
+/// The Chinese name of a `sirm_cert::Certificate` field, for messages.
+fn field_label(field: &str) -> &'static str {
+    match field {
+        "agency_name" => "机构名称",
+        "person_name" => "姓名",
+        "id_number_masked" => "证件号码",
+        "period" => "证明期间",
+        "summary" | "table_header" | "rows" => "证明内容",
+        _ => "证明文字",
     }
 }
 

@@ -253,6 +253,9 @@ fn cell_text(c: &xlsx::Cell) -> String {
     }
 }
 
+/// The text encoding a declaration CSV must have (shown on the upload form).
+pub const CSV_ENCODING: &str = "UTF-8";
+
 /// Longest accepted line of a declaration CSV (a line is "ID
 /// number,monthly wage", some 30 bytes).
 pub const MAX_LINE_BYTES: usize = 64 * 1024;

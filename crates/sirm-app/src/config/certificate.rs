@@ -15,6 +15,8 @@ pub struct CertificateConfig {
     pub public_url: Option<String>,
     /// Font files (regular, then bold) with Chinese glyphs; absent: Debian's
     /// fonts-noto-cjk (`/usr/share/fonts/opentype/noto/NotoSansCJK-*.ttc`).
+    /// When these files do not exist, the Noto Sans CJK SC subset built
+    /// into the program (GB 2312) is used and a warning logged.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fonts: Vec<PathBuf>,
 }

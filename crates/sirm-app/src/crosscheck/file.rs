@@ -23,6 +23,9 @@ use crate::AppError;
 /// Refused rows kept with their reasons in the import's entry.
 pub const MAX_REJECTED_LISTED: usize = 200;
 
+/// The text encoding a cross-check CSV must have (shown on the upload form).
+pub const CSV_ENCODING: &str = "UTF-8";
+
 /// Status words of market regulation that mean the employer is gone.
 const CLOSED: &[&str] = &[
     "注销",

@@ -131,7 +131,7 @@ fn short_subject(s: &str) -> String {
     }
 }
 
-fn upload_form(c: &Caller) -> Markup {
+fn upload_form(c: &Caller, limits: &sirm_app::limits::LimitsConfig) -> Markup {
     html! {
         h2 { (t("导入部门比对文件", "Import a department file")) }
         form method="post" action="/crosscheck" enctype="multipart/form-data" id="crosscheck-upload" {
@@ -148,6 +148,7 @@ fn upload_form(c: &Caller) -> Markup {
                 (t("文件（XLSX 或 UTF-8 CSV，首行为列名，见比对文件格式说明）", "File (XLSX or UTF-8 CSV with a header line, docs/crosscheck.md)")) " "
                 input name="file" type="file" accept=".csv,text/csv,.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required;
             }
+            (super::ui::upload_rules(limits, crate::routes::BodyClass::Declaration, ("XLSX 或 CSV（不收 .xls）", "XLSX or CSV (not .xls)"), Some(sirm_app::crosscheck::file::CSV_ENCODING), None))
             button { (t("导入并比对", "Import and match")) }
         }
     }
@@ -201,7 +202,7 @@ async fn render(st: &AppState, c: &Caller, notice: Notice) -> Response {
             Notice::Imported(r) => (report(r)),
             Notice::Error(e) => (error_notice(e)),
         }
-        (upload_form(c))
+        (upload_form(c, &st.sirm.config.limits))
         (queue(c, &rows))
     };
     let mut resp = page(TITLE, Some((&c.principal, &c.csrf)), body);

@@ -25,11 +25,16 @@ use crate::AppState;
 
 pub const KIOSK_COOKIE: &str = "sirm_kiosk";
 
+/// A certificate issued on the terminal: its kind, code and PDF.
+type Printed = (sirm_app::certificate::CertificateKind, String, Vec<u8>);
+
 /// Signed-in kiosk sessions (in memory: a terminal session is short-lived
 /// and ends with the process).
 #[derive(Default)]
 pub struct KioskSessions {
     map: Mutex<HashMap<String, (PersonKey, Principal, Instant)>>,
+    /// The certificate last issued in a session, for its print view.
+    printed: Mutex<HashMap<String, Printed>>,
 }
 
 impl KioskSessions {
@@ -49,6 +54,9 @@ impl KioskSessions {
             let idle = Self::idle();
             m.retain(|_, (_, _, t)| t.elapsed() < idle);
             m.insert(token.clone(), (id, who, Instant::now()));
+            if let Ok(mut p) = self.printed.lock() {
+                p.retain(|k, _| m.contains_key(k));
+            }
         }
         token
     }
@@ -74,6 +82,19 @@ impl KioskSessions {
         if let Ok(mut m) = self.map.lock() {
             m.remove(token);
         }
+        if let Ok(mut p) = self.printed.lock() {
+            p.remove(token);
+        }
+    }
+
+    fn keep_printed(&self, token: &str, pdf: Printed) {
+        if let Ok(mut p) = self.printed.lock() {
+            p.insert(token.to_string(), pdf);
+        }
+    }
+
+    fn printed(&self, token: &str) -> Option<Printed> {
+        self.printed.lock().ok()?.get(token).cloned()
     }
 }
 
@@ -265,13 +286,19 @@ pub struct KioskCertificate {
 }
 
 /// Issue a certificate on the terminal (channel `kiosk`, whole record
-/// period) and show the PDF to print.
+/// period) and show the print view: the PDF goes to the printer by itself
+/// (`kiosk.js` prints the frame holding it; a terminal's Chromium runs with
+/// `--kiosk-printing`, so without a dialog), the page says "请取走证明" and
+/// the idle countdown keeps running, then signs the person out.
 pub async fn certificate(
     State(st): State<AppState>,
     headers: HeaderMap,
     Form(f): Form<KioskCertificate>,
 ) -> Response {
-    let Some((id, who)) = cookie(&headers, KIOSK_COOKIE).and_then(|t| st.kiosk.get(&t)) else {
+    let Some(token) = cookie(&headers, KIOSK_COOKIE) else {
+        return Redirect::to("/kiosk").into_response();
+    };
+    let Some((id, who)) = st.kiosk.get(&token) else {
         return Redirect::to("/kiosk").into_response();
     };
     let result = async {
@@ -287,7 +314,32 @@ pub async fn certificate(
     }
     .await;
     match result {
-        Ok(done) => super::certificate::pdf_response(done.kind, &done.code, done.pdf, true),
+        Ok(done) => {
+            st.kiosk
+                .keep_printed(&token, (done.kind, done.code, done.pdf));
+            let idle = KioskSessions::idle().as_secs();
+            let form_token = super::login::random_token();
+            let body = html! {
+                h1 #take { "请取走证明" } p.en { "Please take your certificate" }
+                p { (t("证明已送往打印机，请在下方出纸口取走。没有出纸？请联系工作人员，或在柜台、网上服务大厅免费出具。",
+                       "The certificate was sent to the printer; take it from the tray below. Nothing printed? Ask the staff, or have it issued free at the counter or online.")) }
+                iframe #cert src="/kiosk/certificate.pdf" title="证明 PDF" width="100%" height="240" {}
+                p { a.big href="/kiosk/record" { (t("返回我的记录", "Back to my record")) } }
+                form method="post" action="/kiosk/logout" id="exit" {
+                    (csrf(&form_token))
+                    button.big { (t("退出", "Exit")) }
+                }
+                div #idle {
+                    (t("无操作自动退出", "Signing out in")) " "
+                    span #left data-idle=(idle) { (idle) }
+                    " " (t("秒", "s"))
+                }
+            };
+            let mut r = kiosk_page("请取走证明", body).into_response();
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            with_prelogin(r, &st, &form_token)
+        }
         Err(e) => {
             let m = super::zh::error_zh(&crate::error::ApiError::from(e));
             kiosk_page(
@@ -299,6 +351,16 @@ pub async fn certificate(
             )
             .into_response()
         }
+    }
+}
+
+/// The certificate just issued in this terminal session, inline (the print
+/// view's frame); 404 without one.
+pub async fn printed(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let token = cookie(&headers, KIOSK_COOKIE).filter(|t| st.kiosk.get(t).is_some());
+    match token.and_then(|t| st.kiosk.printed(&t)) {
+        Some((kind, code, pdf)) => super::certificate::pdf_response(kind, &code, pdf, true),
+        None => StatusCode::NOT_FOUND.into_response(),
     }
 }
 

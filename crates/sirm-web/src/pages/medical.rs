@@ -12,12 +12,18 @@ use sirm_app::collection::SettlementReport;
 use sirm_app::medical_file::COLUMNS;
 
 use super::body;
-use super::ui::{csrf, error_notice, page, t};
+use super::ui::{csrf, error_notice, page, t, upload_rules};
 use crate::error::ApiError;
+use crate::routes::BodyClass;
 use crate::routes::Caller;
 use crate::AppState;
 
-fn form(c: &Caller, error: Option<&ApiError>, done: Option<&SettlementReport>) -> Markup {
+fn form(
+    c: &Caller,
+    limits: &sirm_app::limits::LimitsConfig,
+    error: Option<&ApiError>,
+    done: Option<&SettlementReport>,
+) -> Markup {
     let columns: Vec<String> = COLUMNS
         .iter()
         .map(|(k, zh)| format!("{zh}（{k}）"))
@@ -39,17 +45,23 @@ fn form(c: &Caller, error: Option<&ApiError>, done: Option<&SettlementReport>) -
                 (t("结算文件（CSV 或 XLSX，首行为列名：", "File (CSV or XLSX, first line names the columns: ")) (columns.join("、")) "）" " "
                 input name="file" type="file" accept=".csv,.xlsx,text/csv" required;
             }
+            (upload_rules(limits, BodyClass::Declaration, ("CSV 或 XLSX", "CSV or XLSX"), Some(sirm_app::medical_file::CSV_ENCODING), None))
             p.en { (t("任何一行有误则整个文件不导入，错误行逐一注明行号、字段和规则。", "Any bad line refuses the whole file; every bad line is listed with its line, field and rule.")) }
             button { (t("上传并校验", "Upload and check")) }
         }
     }
 }
 
-fn show(c: &Caller, error: Option<&ApiError>, done: Option<&SettlementReport>) -> Response {
+fn show(
+    st: &AppState,
+    c: &Caller,
+    error: Option<&ApiError>,
+    done: Option<&SettlementReport>,
+) -> Response {
     let mut r = page(
         "医疗费用结算记录导入 Medical settlements",
         Some((&c.principal, &c.csrf)),
-        form(c, error, done),
+        form(c, &st.sirm.config.limits, error, done),
     );
     if let Some(e) = error {
         *r.status_mut() = e.status;
@@ -57,8 +69,8 @@ fn show(c: &Caller, error: Option<&ApiError>, done: Option<&SettlementReport>) -
     r
 }
 
-pub async fn upload_form(Extension(c): Extension<Caller>) -> Response {
-    show(&c, None, None)
+pub async fn upload_form(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
+    show(&st, &c, None, None)
 }
 
 /// Receive the file, check it whole and submit it.
@@ -76,7 +88,14 @@ pub async fn upload(
         let mut field = match mp.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return show(&c, Some(&body::multipart_error("upload", &cap, &e)), None),
+            Err(e) => {
+                return show(
+                    &st,
+                    &c,
+                    Some(&body::multipart_error("upload", &cap, &e)),
+                    None,
+                )
+            }
         };
         let part = field.name().unwrap_or("").to_string();
         let read = match part.as_str() {
@@ -89,7 +108,7 @@ pub async fn upload(
             _ => body::skip(&mut field, &part, &mut budget).await,
         };
         if let Err(e) = read {
-            return show(&c, Some(&e), None);
+            return show(&st, &c, Some(&e), None);
         }
     }
     let Some(scratch) = file.filter(|f| f.size() > 0) else {
@@ -98,7 +117,7 @@ pub async fn upload(
             sirm_domain::RuleId::FieldRequired,
             "choose a non-empty CSV or XLSX file",
         );
-        return show(&c, Some(&e.into()), None);
+        return show(&st, &c, Some(&e.into()), None);
     };
     let r = st
         .sirm
@@ -106,7 +125,7 @@ pub async fn upload(
         .await;
     drop(scratch);
     match r {
-        Ok(report) => show(&c, None, Some(&report)),
-        Err(e) => show(&c, Some(&e.into()), None),
+        Ok(report) => show(&st, &c, None, Some(&report)),
+        Err(e) => show(&st, &c, Some(&e.into()), None),
     }
 }

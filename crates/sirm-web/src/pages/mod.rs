@@ -245,17 +245,70 @@ table.cards td{display:flex;justify-content:space-between;gap:1rem;border:0;padd
 table.cards td::before{content:attr(data-label);color:#52606d;text-align:left;flex:none} table.cards td[colspan]::before{content:none}}
 @media print{header,form,#lang{display:none} body{background:#fff}}"#;
 
-/// An error rendered as a page, with the HTTP status of the error.
+/// An error rendered as a page, with the HTTP status of the error. The
+/// error rides along in the response's extensions ([`ShownError`]), so that
+/// the guard can show a 403 again with who is signed in ([`with_signed_in`]).
 pub fn error_page(e: ApiError) -> Response {
-    let zh = zh::error_zh(&e);
+    let mut r = error_page_as(&e, None);
+    r.extensions_mut().insert(ShownError(e));
+    r
+}
+
+/// The error a page response shows (see [`error_page`]).
+#[derive(Clone, Debug)]
+pub struct ShownError(pub ApiError);
+
+/// The error page, with the signed-in account's header when `who` is given;
+/// a refusal (403) then also says who is signed in, with the way home and
+/// the way to sign in as somebody else.
+pub fn error_page_as(e: &ApiError, who: Option<(&sirm_app::Principal, &str)>) -> Response {
+    let zh = zh::error_zh(e);
+    let forbidden = e.status == axum::http::StatusCode::FORBIDDEN;
     let body = html! {
         h1 { (ui::t("无法完成", "Not done")) }
         div.err id="error" data-code=(e.code) {
             strong { (zh) } br; span.en { (e.message) }
         }
-        p { a href="/home" { (ui::t("返回首页", "Back to home")) } }
+        @match who.filter(|_| forbidden) {
+            Some((p, token)) => {
+                p id="signed-in" {
+                    "当前登录：" (p.display_name) "（" (p.username)
+                    @if !p.roles.is_empty() {
+                        "，角色："
+                        @for (i, r) in p.roles.iter().enumerate() {
+                            @if i > 0 { "、" } (r.name_zh())
+                        }
+                    }
+                    "）。此页面需要其他权限；如需办理，请换用有权限的账号登录。"
+                    br;
+                    span.en { "Signed in as " (p.username) "; this page needs another role." }
+                }
+                p {
+                    a href="/home" { (ui::t("返回我的首页", "Back to my home")) } " "
+                    form.inline method="post" action="/logout" {
+                        (ui::csrf(token))
+                        button { (ui::t("退出登录，换一个账号", "Sign out to use another account")) }
+                    }
+                }
+            }
+            None => p { a href="/home" { (ui::t("返回首页", "Back to home")) } },
+        }
     };
-    ui::rendered(e.status, "错误 Error", None, body)
+    ui::rendered(e.status, "错误 Error", who, body)
+}
+
+/// A page refusal (403 from [`error_page`]) shown again with the caller
+/// signed in: their header, name and roles, and the way out. Other
+/// responses pass unchanged.
+pub fn with_signed_in(resp: Response, caller: Option<&crate::caller::Caller>) -> Response {
+    let Some(c) = caller else { return resp };
+    if resp.status() != axum::http::StatusCode::FORBIDDEN {
+        return resp;
+    }
+    match resp.extensions().get::<ShownError>() {
+        Some(ShownError(e)) => error_page_as(e, Some((&c.principal, &c.csrf))),
+        None => resp,
+    }
 }
 
 /// Offset of the agency's local time (China Standard Time, UTC+8), seconds.

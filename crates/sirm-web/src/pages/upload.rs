@@ -13,12 +13,15 @@ use sirm_app::collection::declaration_file::upload_job;
 use sirm_app::progress::JobView;
 
 use super::body;
-use super::ui::{csrf, error_notice, page, t};
+use super::ui::{csrf, error_notice, page, t, upload_rules};
 use crate::error::{parse_id, ApiError};
+use crate::routes::BodyClass;
 use crate::routes::Caller;
 use crate::AppState;
+use sirm_app::collection::declaration_file;
+use sirm_app::limits::LimitsConfig;
 
-fn form(c: &Caller, error: Option<&ApiError>) -> Markup {
+fn form(c: &Caller, limits: &LimitsConfig, error: Option<&ApiError>) -> Markup {
     html! {
         h1 { (t("批量申报（文件）", "Declaration file")) }
         @if let Some(e) = error { (error_notice(e)) }
@@ -33,6 +36,7 @@ fn form(c: &Caller, error: Option<&ApiError>) -> Markup {
                 (t("申报文件（CSV：每行“身份号码,月工资”；或 XLSX：A 列身份号码（文本），B 列工资）", "File (CSV: \"ID number,monthly wage\" per line; or XLSX: ID in column A as text, wage in column B)")) " "
                 input name="file" type="file" accept=".csv,.xlsx,text/csv" required;
             }
+            (upload_rules(limits, BodyClass::Declaration, ("CSV 或 XLSX（不收 .xls）", "CSV or XLSX (not .xls)"), Some(declaration_file::CSV_ENCODING), None))
             p.en { (t("逐行校验：错误行注明行号和原因，正确行保留；校验完成后生成一笔待审核业务。", "Checked row by row: bad rows are listed with line number and reason, good rows kept; then one application goes to review.")) }
             button { (t("上传并校验", "Upload and check")) }
         }
@@ -40,11 +44,11 @@ fn form(c: &Caller, error: Option<&ApiError>) -> Markup {
     }
 }
 
-pub async fn upload_form(Extension(c): Extension<Caller>) -> Response {
+pub async fn upload_form(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
     page(
         "批量申报 Declaration file",
         Some((&c.principal, &c.csrf)),
-        form(&c, None),
+        form(&c, &st.sirm.config.limits, None),
     )
 }
 
@@ -59,7 +63,7 @@ pub async fn upload(
         let mut r = page(
             "批量申报 Declaration file",
             Some((&c.principal, &c.csrf)),
-            form(&c, Some(&e)),
+            form(&c, &st.sirm.config.limits, Some(&e)),
         );
         *r.status_mut() = e.status;
         r

@@ -84,6 +84,7 @@ pub(super) async fn public_routes_are_exactly_these() {
         "POST /kiosk",
         "GET /kiosk/record",
         "POST /kiosk/certificate",
+        "GET /kiosk/certificate.pdf",
         "POST /kiosk/logout",
         "GET /static/sirm.js",
         "GET /static/kiosk.js",

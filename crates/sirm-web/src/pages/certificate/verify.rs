@@ -141,7 +141,7 @@ const CODE: Input = FormField::new("code", "核验码", "Verification code", Fie
     .with_placeholder("XXXX-XXXX-XXXX-XXXX")
     .with_maxlength(40);
 
-fn verify_forms(token: &str) -> Markup {
+fn verify_forms(token: &str, limits: &sirm_app::limits::LimitsConfig) -> Markup {
     html! {
         form method="get" action="/verify" id="by-code" {
             (CODE.empty())
@@ -153,6 +153,7 @@ fn verify_forms(token: &str) -> Markup {
                 (t("或上传证明 PDF 文件", "or upload the certificate PDF")) " "
                 input name="file" id="file-input" type="file" accept=".pdf,application/pdf" required;
             }
+            (crate::pages::ui::upload_rules(limits, crate::routes::BodyClass::Certificate, ("本机构出具的证明 PDF", "a PDF certificate issued by this agency"), None, None))
             button { (t("核验文件", "Verify file")) }
         }
     }
@@ -183,7 +184,7 @@ fn verify_page(st: &AppState, status: StatusCode, result: Markup) -> Response {
             }
             (result)
             h2 { (t("核验其他证明", "Verify another")) }
-            (verify_forms(token))
+            (verify_forms(token, &st.sirm.config.limits))
         }
     })
 }

@@ -22,7 +22,7 @@ fn action(filer: Filer) -> &'static str {
     }
 }
 
-fn form_page(c: &Caller, filer: Filer, error: Option<&ApiError>) -> Response {
+fn form_page(st: &AppState, c: &Caller, filer: Filer, error: Option<&ApiError>) -> Response {
     let mut r = page(
         "异议受理 Objections",
         Some((&c.principal, &c.csrf)),
@@ -31,7 +31,7 @@ fn form_page(c: &Caller, filer: Filer, error: Option<&ApiError>) -> Response {
             p.en { (t("依据《社会保险个人权益记录管理办法》第十六条：须列明有异议的记录项目并提供证明材料。",
                 "Art 16: name the items of the record and attach the evidence.")) }
             @if let Some(e) = error { (field_error_notice(e, LABELS)) }
-            (form_html(c, filer, action(filer)))
+            (form_html(c, &st.sirm.config.limits, filer, action(filer)))
         },
     );
     if let Some(e) = error {
@@ -43,7 +43,7 @@ fn form_page(c: &Caller, filer: Filer, error: Option<&ApiError>) -> Response {
 async fn file(st: &AppState, c: &Caller, filer: Filer, mp: &mut Multipart) -> Response {
     let (form, evidence, error) = crate::pages::work::intake::read_multipart(st, mp).await;
     if let Some(e) = error {
-        return form_page(c, filer, Some(&e));
+        return form_page(st, c, filer, Some(&e));
     }
     let filed = match filing_of(&form, evidence) {
         Ok(f) => st
@@ -71,13 +71,13 @@ async fn file(st: &AppState, c: &Caller, filer: Filer, mp: &mut Multipart) -> Re
                 p { a href=(action(filer)) { (t("继续受理", "Take another")) } }
             },
         ),
-        Err(e) => form_page(c, filer, Some(&e)),
+        Err(e) => form_page(st, c, filer, Some(&e)),
     }
 }
 
 /// `GET /counter/objections`
-pub async fn counter_form(Extension(c): Extension<Caller>) -> Response {
-    form_page(&c, Filer::Counter, None)
+pub async fn counter_form(State(st): State<AppState>, Extension(c): Extension<Caller>) -> Response {
+    form_page(&st, &c, Filer::Counter, None)
 }
 
 /// `POST /counter/objections` (multipart)
@@ -90,8 +90,11 @@ pub async fn counter_file(
 }
 
 /// `GET /employer/objections`
-pub async fn employer_form(Extension(c): Extension<Caller>) -> Response {
-    form_page(&c, Filer::Employer, None)
+pub async fn employer_form(
+    State(st): State<AppState>,
+    Extension(c): Extension<Caller>,
+) -> Response {
+    form_page(&st, &c, Filer::Employer, None)
 }
 
 /// `POST /employer/objections` (multipart)

@@ -149,7 +149,12 @@ pub(crate) enum Filer {
     Counter,
 }
 
-pub(crate) fn form_html(c: &Caller, filer: Filer, action: &str) -> Markup {
+pub(crate) fn form_html(
+    c: &Caller,
+    limits: &sirm_app::limits::LimitsConfig,
+    filer: Filer,
+    action: &str,
+) -> Markup {
     let id_label = match filer {
         Filer::Person => None,
         Filer::Delegate => Some(("委托人公民身份号码", "The person's ID number")),
@@ -186,6 +191,7 @@ pub(crate) fn form_html(c: &Caller, filer: Filer, action: &str) -> Markup {
                 textarea name="statement" rows="5" maxlength="2000" required {} }
             label { (t("证明材料（PDF、PNG、JPEG，可多选）", "Evidence (PDF, PNG, JPEG)")) " "
                 input name="material" type="file" multiple accept=".pdf,.png,.jpg,.jpeg" required; }
+            (crate::pages::ui::material_rules(limits))
             button { (t("提交异议", "File the objection")) }
         }
     }
@@ -210,7 +216,7 @@ async fn list_page(st: &AppState, c: &Caller, error: Option<&ApiError>) -> Respo
                 "If you think your record is wrong, file a written objection with evidence (Art 16). The agency re-checks it: an error is corrected, otherwise you get a written answer with the reasons.")) }
             @if let Some(e) = error { (field_error_notice(e, LABELS)) }
             @if own { (list_html(&list)) }
-            (form_html(c, if own { Filer::Person } else { Filer::Delegate }, "/my/objections"))
+            (form_html(c, &st.sirm.config.limits, if own { Filer::Person } else { Filer::Delegate }, "/my/objections"))
         },
     );
     if let Some(e) = error {

@@ -123,6 +123,52 @@ pub fn role_label(r: &str) -> Markup {
     }
 }
 
+/// What an upload form takes, shown before anything is sent: the formats,
+/// the encoding of CSV files, and the size caps the server enforces (the
+/// request's `[limits]` cap of `class`; `per_file`: the cap of each file).
+pub fn upload_rules(
+    limits: &sirm_app::limits::LimitsConfig,
+    class: crate::routes::BodyClass,
+    formats: (&str, &str),
+    csv_encoding: Option<&str>,
+    per_file: Option<usize>,
+) -> Markup {
+    use crate::routes::size_text;
+    let total = class.bytes(limits);
+    html! {
+        p.upload-rules id="upload-rules" data-max-bytes=(total) {
+            "文件要求：" (formats.0)
+            @if let Some(enc) = csv_encoding { "；CSV 文件须为 " (enc) " 编码" }
+            @if let Some(n) = per_file { "；每个文件不超过 " (size_text(n)) }
+            "；一次提交合计不超过 " (size_text(total)) "。"
+            br;
+            span.en {
+                "Accepted: " (formats.1)
+                @if let Some(enc) = csv_encoding { "; CSV files in " (enc) }
+                @if let Some(n) = per_file { "; at most " (size_text(n)) " per file" }
+                "; at most " (size_text(total)) " in all."
+            }
+        }
+    }
+}
+
+/// The rules of scanned materials (application, objection evidence): the
+/// media types the archive takes, the cap of each file and of the request.
+pub fn material_rules(limits: &sirm_app::limits::LimitsConfig) -> Markup {
+    use sirm_app::collection::archive::{MAX_MATERIAL_BYTES, MEDIA_TYPES};
+    let formats = MEDIA_TYPES
+        .iter()
+        .map(|m| m.rsplit('/').next().unwrap_or(m).to_ascii_uppercase())
+        .collect::<Vec<_>>();
+    upload_rules(
+        limits,
+        crate::routes::BodyClass::Application,
+        (&formats.join("、"), &formats.join(", ")),
+        None,
+        Some(MAX_MATERIAL_BYTES),
+    )
+}
+
 /// A hidden form field.
 pub fn hidden(name: &str, value: &str) -> Markup {
     html! { input type="hidden" name=(name) value=(value); }

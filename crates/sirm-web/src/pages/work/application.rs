@@ -224,7 +224,12 @@ fn decision_form(c: &Caller, id: &str, stage: Stage) -> Markup {
 
 /// Resubmitting a returned application (raw data corrected, materials
 /// added) or withdrawing it.
-fn resubmit_forms(c: &Caller, id: &str, inputs: Markup) -> Markup {
+fn resubmit_forms(
+    c: &Caller,
+    limits: &sirm_app::limits::LimitsConfig,
+    id: &str,
+    inputs: Markup,
+) -> Markup {
     html! {
         fieldset {
             legend { (ui::t("已退回：补正原始数据或补充材料后重新提交", "Returned: correct the raw data or add materials, then resubmit")) }
@@ -235,6 +240,7 @@ fn resubmit_forms(c: &Caller, id: &str, inputs: Markup) -> Markup {
                     (ui::t("补充材料（可选）", "Further materials (optional)")) " "
                     input type="file" name="material" accept="application/pdf,image/png,image/jpeg" multiple;
                 }
+                (ui::material_rules(limits))
                 button { (ui::t("补正后重新提交", "Resubmit")) }
             }
             " "
@@ -304,7 +310,7 @@ pub(super) async fn application_page(
             .parse::<BusinessType>()
             .map(|bt| inputs(bt, &values_of(bt, &data)))
             .unwrap_or_default();
-        actions = resubmit_forms(c, id, inputs);
+        actions = resubmit_forms(c, &st.sirm.config.limits, id, inputs);
     }
     // A rule set import: the figures that change, for the reviewers.
     let rule_set = match a.status.as_str() {

@@ -127,6 +127,7 @@ fn type_tabs() -> Markup {
 
 fn new_form(
     c: &Caller,
+    limits: &sirm_app::limits::LimitsConfig,
     bt: BusinessType,
     msg: Option<ui::Outcome>,
     values: &Map<String, Value>,
@@ -148,6 +149,7 @@ fn new_form(
             fieldset {
                 legend { (ui::t("原始材料扫描件（PDF、PNG、JPEG）", "Scanned original materials (PDF, PNG, JPEG)")) }
                 input type="file" name="material" accept="application/pdf,image/png,image/jpeg" multiple required;
+                (ui::material_rules(limits))
             }
             button type="submit" { (ui::t("提交（初审）", "Submit (preliminary review)")) }
         }
@@ -198,7 +200,7 @@ pub async fn new_application(
         "受理 New application",
         Some((&c.principal, &c.csrf)),
         html! {
-            (new_form(&c, bt, None, &prefilled(q.number)))
+            (new_form(&c, &st.sirm.config.limits, bt, None, &prefilled(q.number)))
             (peer_hint(&st, &c, bt).await)
         },
     )
@@ -251,7 +253,13 @@ pub async fn submit(
             let mut r = ui::page(
                 "受理 New application",
                 Some((&c.principal, &c.csrf)),
-                new_form(&c, bt, Some(ui::Outcome::Err(e.clone())), &form),
+                new_form(
+                    &c,
+                    &st.sirm.config.limits,
+                    bt,
+                    Some(ui::Outcome::Err(e.clone())),
+                    &form,
+                ),
             );
             *r.status_mut() = e.status;
             r
