@@ -26,6 +26,8 @@ use sirm_domain::access::totp;
 
 pub use sirm_app::demo::DEMO_PASSWORD;
 
+pub mod template;
+
 /// Which database engine a test runs on (the store's own type).
 pub use sirm_store::Engine;
 
@@ -77,6 +79,9 @@ pub struct Options {
     /// Change the opened installation (e.g. its configuration) before serving.
     #[allow(clippy::type_complexity)]
     pub tune: Option<Box<dyn FnOnce(&mut Sirm) + Send>>,
+    /// Build this installation itself (on PostgreSQL in a schema of the
+    /// test database) instead of copying the process's template.
+    pub fresh: bool,
 }
 
 impl Options {
@@ -89,7 +94,14 @@ impl Options {
             kiosk: false,
             profile: Default::default(),
             tune: None,
+            fresh: false,
         }
+    }
+    /// Build the demo for this test alone, in a schema of the PostgreSQL
+    /// test database (a test that must find it there: the replica's).
+    pub fn fresh(mut self) -> Self {
+        self.fresh = true;
+        self
     }
     /// Build the installation under the 国密 profile (`sirm init --crypto gm`).
     pub fn gm(mut self) -> Self {
@@ -124,6 +136,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     dir: Option<tempfile::TempDir>,
     schema: Option<String>,
+    /// The PostgreSQL database copied for this test ([`template`]).
+    database: Option<String>,
     /// Last TOTP step used per account (each code signs in once).
     steps: Mutex<HashMap<String, i64>>,
     /// Sessions of [`TestApp::login`], reused (a staff sign-in spends a TOTP
@@ -140,26 +154,27 @@ impl TestApp {
     pub async fn start(o: Options) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut opts = OpenOptions::new(dir.path().join("data"));
+        let req = DemoRequest {
+            seed: o.seed,
+            persons: o.persons,
+            history: o.history,
+            bench_accounts: 0,
+            full_careers: false,
+            profile: o.profile,
+        };
         let mut schema = None;
-        if o.engine == Engine::Postgres {
-            opts.database_url = Some(postgres_url());
-            let s = unique("t_");
-            opts.database_schema = Some(s.clone());
-            schema = Some(s);
+        let mut database = None;
+        if o.fresh {
+            if o.engine == Engine::Postgres {
+                opts.database_url = Some(postgres_url());
+                let s = unique("t_");
+                opts.database_schema = Some(s.clone());
+                schema = Some(s);
+            }
+            ensure_demo(&opts, &req).await.unwrap();
+        } else {
+            database = template::copy(o.engine, &req, &mut opts).await;
         }
-        ensure_demo(
-            &opts,
-            &DemoRequest {
-                seed: o.seed,
-                persons: o.persons,
-                history: o.history,
-                bench_accounts: 0,
-                full_careers: false,
-                profile: o.profile,
-            },
-        )
-        .await
-        .unwrap();
         let mut sirm = Sirm::open(&opts, Access::Sign).await.unwrap();
         // Tests run at any hour: the lower night threshold of the bulk-read
         // watch (22:00-06:00 Beijing time) would make a test that reads many
@@ -191,6 +206,7 @@ impl TestApp {
                 .unwrap(),
             dir: Some(dir),
             schema,
+            database,
             steps: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
         }
@@ -401,6 +417,9 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(schema) = self.schema.take() {
             drop_postgres_schema(schema);
+        }
+        if let Some(db) = self.database.take() {
+            template::drop_database(db);
         }
         drop(self.dir.take());
     }

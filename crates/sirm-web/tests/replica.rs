@@ -134,7 +134,9 @@ async fn replica_serves_reads() {
     // expects the replica to stay in use for callers without a write.
     let urls = vec![url.clone()];
     let app = TestApp::start(
+        // In a schema of the test database, which the replica URL names.
         Options::new(Engine::Postgres)
+            .fresh()
             .tune(move |s| s.set_replicas(&urls, Duration::from_secs(60)).unwrap()),
     )
     .await;
