@@ -142,12 +142,7 @@ pub async fn check(
         Ok(v) => v,
         Err(e) => return fail(e.into()),
     };
-    let token = {
-        use rand::RngCore;
-        let mut b = [0u8; 16];
-        rand::thread_rng().fill_bytes(&mut b);
-        hex::encode(b)
-    };
+    let token = super::upload::new_token();
     let job = st
         .sirm
         .progress

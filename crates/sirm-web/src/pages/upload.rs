@@ -156,12 +156,7 @@ pub async fn upload(
             .into(),
         );
     };
-    let token = {
-        use rand::RngCore;
-        let mut b = [0u8; 16];
-        rand::thread_rng().fill_bytes(&mut b);
-        hex::encode(b)
-    };
+    let token = new_token();
     let job = st
         .sirm
         .progress
@@ -188,6 +183,15 @@ pub async fn upload(
         });
     });
     Redirect::to(&format!("/declarations/jobs/{token}")).into_response()
+}
+
+/// A fresh job token (128 random bits, hex): unguessable, it names a
+/// job on the progress board.
+pub(crate) fn new_token() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
 }
 
 fn visible(v: &JobView, c: &Caller) -> bool {
