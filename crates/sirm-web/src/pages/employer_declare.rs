@@ -257,7 +257,7 @@ pub async fn rejected_csv(
         [
             r.line.to_string(),
             field_zh(r.rule).into(),
-            reason.into(),
+            reason,
             text.clone(),
         ]
     });
