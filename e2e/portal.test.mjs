@@ -95,6 +95,16 @@ test('an employer sees its employees’ contributions there, never their benefit
   assert.ok(found);
   // Someone who never worked here: the same refusal as no such person.
   assert.equal(await goto(page, '/employer/employees/110105199003071220'), 404);
+  // Its own online declaration (#17 item 6): a refusal is a Chinese sentence
+  // on the form, which keeps what was typed (the whole walk: tests/employer_declarations.rs).
+  assert.equal(await goto(page, '/employer/declarations/new'), 200);
+  assert.equal(await page.locator('#template').count(), 1);
+  await page.fill('#declare input[name=month]', '2099-01');
+  await page.fill('#declare textarea[name=rows]', '110105199003071220,"12,345.60"');
+  await submit(page, '#declare button');
+  assert.match(await page.innerText('#err'), /[\u4e00-\u9fff]/);
+  assert.equal(await page.inputValue('#declare textarea[name=rows]'), '110105199003071220,"12,345.60"');
+  assert.equal(await page.inputValue('#declare input[name=month]'), '2099-01');
   await page.context().close();
 });
 

@@ -176,6 +176,9 @@ rule_ids! {
     DeclarationIdAsNumber = "declaration.id-as-number",
     /// A month already assessed for the person or the employer.
     DeclarationAssessed = "declaration.assessed",
+    /// An employer's agent declaring for another employer (or marking a
+    /// counter declaration as filed online).
+    DeclarationOwnEmployer = "declaration.own-employer",
     /// An open application about the same subject (a declaration of the
     /// employer and month, an import of the rule set) is in review.
     InReview = "application.in-review",

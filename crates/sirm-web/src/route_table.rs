@@ -18,7 +18,8 @@ const fn spec(method: Method, path: &'static str, guard: Guard, kind: Kind) -> R
 pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use api::identity as id;
     use pages::{
-        account, admin, certificate as cert, home, kiosk, login, portal, statement, upload, work,
+        account, admin, certificate as cert, employer_declare as ed, home, kiosk, login, portal,
+        statement, upload, work,
     };
     const REVIEWING: &[P] = &[
         P::RecordCollect,
@@ -1006,6 +1007,83 @@ pub fn route_table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 Page,
             ),
             get(portal::employee),
+        ),
+        // The employer agent's own declaration (Art 6 互联网经办): the
+        // credit code is the agent's own (checked again in the use case).
+        (
+            spec(
+                g.clone(),
+                "/employer/declarations/new",
+                Perm(P::EmployerRecordRead),
+                Page,
+            ),
+            get(ed::new_form),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/employer/declarations/template.csv",
+                Perm(P::EmployerRecordRead),
+                Page,
+            ),
+            get(ed::template),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/employer/declarations",
+                Perm(P::EmployerRecordRead),
+                Page,
+            ),
+            get(ed::to_form),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/employer/declarations",
+                Perm(P::EmployerRecordRead),
+                Page,
+            )
+            .body(B::Declaration)
+            .rate(R::Pages),
+            post(ed::check),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/employer/declarations/checks/{token}",
+                Perm(P::EmployerRecordRead),
+                Page,
+            ),
+            get(ed::checked_page),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/employer/declarations/checks/{token}/rejected.csv",
+                Perm(P::EmployerRecordRead),
+                Page,
+            ),
+            get(ed::rejected_csv),
+        ),
+        (
+            spec(
+                g.clone(),
+                "/employer/declarations/checks/{token}/submit",
+                Perm(P::EmployerRecordRead),
+                Page,
+            ),
+            get(ed::to_checked),
+        ),
+        (
+            spec(
+                p.clone(),
+                "/employer/declarations/checks/{token}/submit",
+                Perm(P::EmployerRecordRead),
+                Page,
+            )
+            .rate(R::Pages),
+            post(ed::submit),
         ),
         // Objections (异议核查, Art 16): the objector's side, then the
         // maintenance officer's.

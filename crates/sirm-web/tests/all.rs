@@ -8,6 +8,7 @@ mod contractor;
 mod corrections;
 mod crosscheck;
 mod disclosure;
+mod employer_declarations;
 mod extracts;
 mod id_change;
 mod identity;

@@ -172,6 +172,17 @@ impl Roster {
         }
     }
 
+    /// The employed persons (blind indexes) no row has declared yet,
+    /// leaving out those de-registered before the month.
+    fn not_declared(&self) -> Vec<String> {
+        self.employed
+            .iter()
+            .enumerate()
+            .filter(|(slot, _)| !self.seen[*slot] && !self.gone.contains(slot))
+            .map(|(_, pk)| pk.clone())
+            .collect()
+    }
+
     /// The ID number and wage of one row, checked.
     fn fields(&mut self, id: &str, wage_text: &str) -> Result<Option<Accepted>, Rejected> {
         let id: ResidentId = id.parse().map_err(|e| Rejected {
@@ -182,7 +193,7 @@ impl Roster {
             rule: RuleId::DeclarationWage,
             reason,
         };
-        let amount: Decimal = wage_text.parse().map_err(|_| {
+        let amount: Decimal = without_grouping(wage_text).parse().map_err(|_| {
             wage(format!(
                 "declared_wage: {wage_text:?} is not a decimal amount"
             ))
@@ -218,6 +229,22 @@ impl Roster {
         }
         Ok(Some(Accepted { slot, wage: amount }))
     }
+}
+
+/// An amount written with thousands separators ("12,345.60") without
+/// them; any other text as it is.
+fn without_grouping(text: &str) -> std::borrow::Cow<'_, str> {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let mut groups = int.split(',');
+    let digits = |g: &str| g.bytes().all(|b| b.is_ascii_digit());
+    let first_ok = groups
+        .next()
+        .is_some_and(|g| (1..=3).contains(&g.len()) && digits(g));
+    if !int.contains(',') || !first_ok || !groups.all(|g| g.len() == 3 && digits(g)) {
+        return text.into();
+    }
+    let sep = if text.contains('.') { "." } else { "" };
+    format!("{}{sep}{frac}", int.replace(',', "")).into()
 }
 
 /// Why a row was refused: the rule (for the Chinese on the page) and the
@@ -329,10 +356,17 @@ struct Tally {
     accepted: u64,
     rejected_count: u64,
     rejected: Vec<RejectedLine>,
+    /// The rejected rows' text (each cut at 200 characters).
+    rejected_text: Vec<String>,
 }
 
 impl Tally {
-    fn record<T>(&mut self, line: u64, outcome: &Result<Option<T>, Rejected>) {
+    fn record<T>(
+        &mut self,
+        line: u64,
+        outcome: &Result<Option<T>, Rejected>,
+        text: impl FnOnce() -> String,
+    ) {
         match outcome {
             Ok(None) => {}
             Ok(Some(_)) => {
@@ -348,6 +382,7 @@ impl Tally {
                         rule: Some(r.rule),
                         reason: r.reason.clone(),
                     });
+                    self.rejected_text.push(text());
                 }
             }
         }
@@ -507,14 +542,36 @@ impl Iterator for FileDrafts {
     }
 }
 
+/// A declaration file checked row by row, not yet archived: the counts,
+/// the first rejected rows (with their text, for the one who sent them,
+/// never kept in the application), the employed persons it does not
+/// declare, and the UTF-8 CSV the approval will read.
+pub(crate) struct Checked {
+    pub(crate) credit_code: CreditCode,
+    pub(crate) month: Month,
+    pub(crate) rows: u64,
+    pub(crate) accepted: u64,
+    pub(crate) rejected_count: u64,
+    pub(crate) rejected: Vec<RejectedLine>,
+    pub(crate) rejected_text: Vec<String>,
+    /// Blind indexes of the persons employed in the month (and not
+    /// de-registered) whom no accepted row declares.
+    pub(crate) not_declared: Vec<String>,
+    csv: (std::path::PathBuf, String),
+    /// The file as sent, archived beside the CSV when it is not that CSV
+    /// (a workbook, or a GBK text): its name, path and media type.
+    original: Option<(String, std::path::PathBuf, &'static str)>,
+    _scratch: Option<super::archive::TempText>,
+}
+
 impl Sirm {
     /// Take a declaration file at the counter: check every row (streamed
     /// from disk: memory does not grow with the file), archive it, and
     /// submit one application with the accepted rows' count and the
-    /// rejected rows' reasons. CSV (UTF-8) or XLSX (first sheet, columns
-    /// A and B, read streamed under `[limits]`' workbook caps; the accepted
-    /// rows kept as CSV, the original archived beside it). Nothing is
-    /// archived or written when the file is refused.
+    /// rejected rows' reasons. CSV (UTF-8 or GBK) or XLSX (first sheet,
+    /// columns A and B, read streamed under `[limits]`' workbook caps; the
+    /// accepted rows kept as CSV, the original archived beside it). Nothing
+    /// is archived or written when the file is refused.
     /// `progress` is called with the rows read so far.
     pub async fn submit_declaration_file(
         &self,
@@ -526,8 +583,53 @@ impl Sirm {
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<FileReport, AppError> {
         self.authorize(who, Permission::RecordCollect).await?;
+        let checked = self
+            .check_declaration_file(&who.agency, credit_code, month, name, path, progress)
+            .await?;
+        if checked.accepted == 0 {
+            let first = checked
+                .rejected
+                .first()
+                .map(|r| format!("line {}: {}", r.line, r.reason))
+                .unwrap_or_else(|| "the file is empty".into());
+            return Err(AppError::invalid(
+                "file",
+                format!("{name}: no row can be accepted ({first})"),
+            ));
+        }
+        let (data, materials) = self.archive_checked(&checked).await?;
+        let value = serde_json::to_value(&data).map_err(|e| AppError::invalid("data", e))?;
+        let id = self
+            .submit_application(
+                who,
+                BusinessType::ContributionDeclareFile.as_str(),
+                value,
+                materials,
+            )
+            .await?;
+        Ok(FileReport {
+            application_id: id,
+            rows: data.rows,
+            accepted: data.accepted,
+            rejected_count: data.rejected_count,
+            rejected: data.rejected,
+        })
+    }
+
+    /// Check a declaration file for `credit_code`'s `month` (no
+    /// authorization here: the callers authorize). Refused as a whole when
+    /// the month cannot be declared or the file cannot be read.
+    pub(crate) async fn check_declaration_file(
+        &self,
+        agency: &str,
+        credit_code: &CreditCode,
+        month: Month,
+        name: &str,
+        path: &Path,
+        progress: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<Checked, AppError> {
         super::business::contributions::month_has_come(month)?;
-        self.employer_of_agency(credit_code, &who.agency).await?;
+        self.employer_of_agency(credit_code, agency).await?;
         self.employer_open_in(credit_code, month).await?;
         if self
             .store
@@ -549,15 +651,14 @@ impl Sirm {
         // accepted rows become the CSV that is approved (one line per
         // spreadsheet row, so line numbers are row numbers), and the
         // workbook itself is archived beside it as the original.
-        let converted;
-        let (csv_path, csv_name) = match kind {
+        let (csv, original, scratch) = match kind {
             FileKind::Xls => {
                 return Err(refuse(
                     &"an Excel 97–2003 (.xls) workbook: save it as .xlsx or as UTF-8 CSV",
                 ));
             }
             FileKind::Xlsx => {
-                converted = archive.scratch()?;
+                let converted = archive.scratch()?;
                 let out = File::create(converted.path()).map_err(|e| AppError::File {
                     path: converted.path().to_path_buf(),
                     message: e.to_string(),
@@ -568,7 +669,9 @@ impl Sirm {
                 blocking(|| {
                     xlsx::read_rows(path, &limits, &archive, &mut |row| {
                         let outcome = check.cells(row);
-                        tally.record(row.number, &outcome);
+                        tally.record(row.number, &outcome, || {
+                            format!("{},{}", cell_text(&row.a), cell_text(&row.b))
+                        });
                         if let Ok(Some(Accepted { wage, .. })) = outcome {
                             while written + 1 < row.number {
                                 out.write_all(b"\n")?;
@@ -591,78 +694,81 @@ impl Sirm {
                     path: converted.path().to_path_buf(),
                     message: e.to_string(),
                 })?;
-                (converted.path().to_path_buf(), format!("{name}.csv"))
+                let xlsx_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+                (
+                    (converted.path().to_path_buf(), format!("{name}.csv")),
+                    Some((name.to_string(), path.to_path_buf(), xlsx_type)),
+                    Some(converted),
+                )
             }
             FileKind::Csv => {
-                let mut lines = Lines::open(path)?;
+                // A GBK file is read (and approved) as its UTF-8 transcript.
+                let utf8 = blocking(|| super::csv_text::utf8_or_gbk(path, &archive))?;
+                let csv_path = utf8.as_ref().map_or(path, |t| t.path());
+                let mut lines = Lines::open(csv_path)?;
                 blocking(|| {
                     while let Some(next) = lines.next_line() {
-                        let (line_no, outcome) = match next {
-                            Ok((n, line)) => (n, check.row(n, line)),
-                            Err(e) => return Err(refuse(&e)),
-                        };
-                        tally.record(line_no, &outcome);
+                        let (line_no, line) = next.map_err(|e| refuse(&e))?;
+                        let outcome = check.row(line_no, line);
+                        tally.record(line_no, &outcome, || {
+                            line.trim().chars().take(200).collect()
+                        });
                         if line_no.is_multiple_of(100_000) {
                             progress(line_no);
                         }
                     }
-                    Ok(())
+                    Ok::<_, AppError>(())
                 })?;
-                (path.to_path_buf(), name.to_string())
+                match utf8 {
+                    Some(t) => (
+                        (t.path().to_path_buf(), format!("{name}.utf8.csv")),
+                        Some((name.to_string(), path.to_path_buf(), "text/csv")),
+                        Some(t),
+                    ),
+                    None => ((path.to_path_buf(), name.to_string()), None, None),
+                }
             }
         };
-        let Tally {
-            rows,
-            accepted,
-            rejected_count,
-            rejected,
-        } = tally;
-        progress(rows);
-        if accepted == 0 {
-            let first = rejected
-                .first()
-                .map(|r| format!("line {}: {}", r.line, r.reason))
-                .unwrap_or_else(|| "the file is empty".into());
-            return Err(refuse(&format!("no row can be accepted ({first})")));
-        }
-        let file = archive.put_file(&csv_name, &csv_path, "text/csv").await?;
-        let mut materials = vec![file.clone()];
-        if kind == FileKind::Xlsx {
-            materials.push(
-                archive
-                    .put_file(
-                        name,
-                        path,
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    )
-                    .await?,
-            );
-        }
-        let data = DeclarationFile {
+        progress(tally.rows);
+        let not_declared = check.roster.not_declared();
+        Ok(Checked {
             credit_code: credit_code.clone(),
             month,
-            file,
-            rows,
-            accepted,
-            rejected_count,
-            rejected: rejected.clone(),
-        };
-        let value = serde_json::to_value(&data).map_err(|e| AppError::invalid("data", e))?;
-        let id = self
-            .submit_application(
-                who,
-                BusinessType::ContributionDeclareFile.as_str(),
-                value,
-                materials,
-            )
-            .await?;
-        Ok(FileReport {
-            application_id: id,
-            rows,
-            accepted,
-            rejected_count,
-            rejected,
+            rows: tally.rows,
+            accepted: tally.accepted,
+            rejected_count: tally.rejected_count,
+            rejected: tally.rejected,
+            rejected_text: tally.rejected_text,
+            not_declared,
+            csv,
+            original,
+            _scratch: scratch,
         })
+    }
+
+    /// Archive a checked file (and its original beside it) and return the
+    /// application's data and materials.
+    pub(crate) async fn archive_checked(
+        &self,
+        c: &Checked,
+    ) -> Result<(DeclarationFile, Vec<records::Material>), AppError> {
+        let archive = self.archive();
+        let file = archive.put_file(&c.csv.1, &c.csv.0, "text/csv").await?;
+        let mut materials = vec![file.clone()];
+        if let Some((name, path, media)) = &c.original {
+            materials.push(archive.put_file(name, path, media).await?);
+        }
+        let data = DeclarationFile {
+            credit_code: c.credit_code.clone(),
+            month: c.month,
+            file,
+            rows: c.rows,
+            accepted: c.accepted,
+            rejected_count: c.rejected_count,
+            rejected: c.rejected.clone(),
+            online: None,
+        };
+        Ok((data, materials))
     }
 
     /// The streamed drafts of an approved declaration file.
@@ -718,4 +824,19 @@ pub fn decision_job(application: &str) -> String {
 /// The progress-board key of a declaration file being checked.
 pub fn upload_job(token: &str) -> String {
     format!("upload:{token}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_grouping;
+
+    #[test]
+    fn thousands_separators_are_dropped_only_where_they_group() {
+        assert_eq!(without_grouping("12,345.60"), "12345.60");
+        assert_eq!(without_grouping("1,234,567"), "1234567");
+        assert_eq!(without_grouping("5000.5"), "5000.5");
+        for kept in ["12,34.5", "1,2345", ",123", "-1,234", "1,234,5"] {
+            assert_eq!(without_grouping(kept), kept);
+        }
+    }
 }

@@ -183,6 +183,10 @@ pub struct DeclarationFile {
     pub rejected_count: u64,
     /// The first rejected rows (at most 1,000), with line numbers.
     pub rejected: Vec<RejectedLine>,
+    /// Filed online by the employer's own agent (Art 6 互联网经办): the
+    /// account's username; absent when taken at the counter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online: Option<String>,
 }
 
 /// The collector's record that an employer-month's contributions arrived

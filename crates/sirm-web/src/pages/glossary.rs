@@ -160,6 +160,11 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("accepted", "接收行数", "Accepted rows"),
     ("rejected", "未接收的行", "Rejected rows"),
     ("rejected_count", "未接收行数", "Rejected rows"),
+    (
+        "online",
+        "网上申报（单位经办人账号）",
+        "Filed online by (employer agent)",
+    ),
     ("rule", "规则", "Rule"),
     ("username", "用户名", "Username"),
     ("role", "角色", "Role"),

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod body;
 pub mod certificate;
 pub mod crosscheck;
+pub mod employer_declare;
 pub mod glossary;
 pub mod home;
 pub mod kiosk;

@@ -255,6 +255,7 @@ pub async fn employer_home(
             (t("统一社会信用代码", "Credit code")) " " code { (v.credit_code) }
             " · " (t("欠费合计（元）", "Arrears (yuan)")) " " b id="employer-arrears" { (v.arrears) }
         }
+        p { a id="declare-online" href="/employer/declarations/new" { (t("网上申报月工资", "Declare monthly wages online")) } }
         h2 { (t("按月缴费", "By month")) }
         table id="employer-months" {
             tr {

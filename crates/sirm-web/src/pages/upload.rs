@@ -52,6 +52,65 @@ pub async fn upload_form(State(st): State<AppState>, Extension(c): Extension<Cal
     )
 }
 
+/// The parts of a declaration form (the counter's or the employer's):
+/// text fields, and the file streamed to disk, all within the
+/// declaration upload cap (`limits.declaration_upload_mib`).
+#[derive(Default)]
+pub(crate) struct DeclarationForm {
+    pub(crate) credit_code: String,
+    pub(crate) month: String,
+    /// Rows typed into the form ("ID number,monthly wage" per line).
+    pub(crate) rows: String,
+    pub(crate) name: String,
+    pub(crate) file: Option<sirm_app::collection::archive::Incoming>,
+}
+
+/// Read the parts into `f`; on an error, `f` keeps what was read before it
+/// (the page shows it again).
+pub(crate) async fn read_form(
+    st: &AppState,
+    mp: &mut Multipart,
+    f: &mut DeclarationForm,
+) -> Result<(), ApiError> {
+    let limits = &st.sirm.config.limits;
+    let cap = body::Cap::declaration(limits);
+    // The body's cap covers every part; the file alone may not pass it either.
+    let mut budget = body::Budget::new(cap);
+    let archive = st.sirm.archive();
+    loop {
+        let mut field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(body::multipart_error("upload", &cap, &e)),
+        };
+        let part = field.name().unwrap_or("").to_string();
+        let text = match part.as_str() {
+            "credit_code" | "month" | "rows" => {
+                Some(body::text(&mut field, &part, limits.form_bytes(), &mut budget).await?)
+            }
+            "file" => {
+                f.name = field.file_name().unwrap_or("declaration.csv").to_string();
+                let mut incoming = archive.incoming().await?;
+                let r = body::whole_file(&mut field, "file", &mut incoming, &mut budget).await;
+                f.file = Some(incoming);
+                r?;
+                None
+            }
+            _ => {
+                body::skip(&mut field, &part, &mut budget).await?;
+                None
+            }
+        };
+        match (part.as_str(), text) {
+            ("credit_code", Some(t)) => f.credit_code = t.trim().to_string(),
+            ("month", Some(t)) => f.month = t.trim().to_string(),
+            ("rows", Some(t)) => f.rows = t,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Receive the file (streamed to disk), start checking it in the background,
 /// and send the browser to the job page.
 pub async fn upload(
@@ -68,43 +127,17 @@ pub async fn upload(
         *r.status_mut() = e.status;
         r
     };
-    let limits = &st.sirm.config.limits;
-    let cap = body::Cap::declaration(limits);
-    // The body's cap covers every part; the file alone may not pass it either.
-    let mut budget = body::Budget::new(cap);
-    let archive = st.sirm.archive();
-    let (mut code, mut month, mut name) = (String::new(), String::new(), String::new());
-    let mut file = None;
-    loop {
-        let mut field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return fail_with(body::multipart_error("upload", &cap, &e)),
-        };
-        let part = field.name().unwrap_or("").to_string();
-        let read = match part.as_str() {
-            "credit_code" => body::text(&mut field, &part, limits.form_bytes(), &mut budget)
-                .await
-                .map(|t| code = t.trim().to_string()),
-            "month" => body::text(&mut field, &part, limits.form_bytes(), &mut budget)
-                .await
-                .map(|t| month = t.trim().to_string()),
-            "file" => {
-                name = field.file_name().unwrap_or("declaration.csv").to_string();
-                let mut incoming = match archive.incoming().await {
-                    Ok(i) => i,
-                    Err(e) => return ApiError::from(e).into_response(),
-                };
-                let r = body::whole_file(&mut field, "file", &mut incoming, &mut budget).await;
-                file = Some(incoming);
-                r.map(|_| ())
-            }
-            _ => body::skip(&mut field, &part, &mut budget).await,
-        };
-        if let Err(e) = read {
-            return fail_with(e);
-        }
+    let mut f = DeclarationForm::default();
+    if let Err(e) = read_form(&st, &mut mp, &mut f).await {
+        return fail_with(e);
     }
+    let DeclarationForm {
+        credit_code: code,
+        month,
+        name,
+        file,
+        ..
+    } = f;
     let credit_code: sirm_domain::id::CreditCode = match parse_id("credit_code", &code) {
         Ok(c) => c,
         Err(e) => return fail_with(e.into()),
@@ -127,12 +160,7 @@ pub async fn upload(
             .into(),
         );
     };
-    let token = {
-        use rand::RngCore;
-        let mut b = [0u8; 16];
-        rand::thread_rng().fill_bytes(&mut b);
-        hex::encode(b)
-    };
+    let token = new_token();
     let job = st
         .sirm
         .progress
@@ -159,6 +187,15 @@ pub async fn upload(
         });
     });
     Redirect::to(&format!("/declarations/jobs/{token}")).into_response()
+}
+
+/// A fresh job token (128 random bits, hex): unguessable, it names a
+/// job on the progress board.
+pub(crate) fn new_token() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
 }
 
 fn visible(v: &JobView, c: &Caller) -> bool {

@@ -91,6 +91,7 @@ pub fn rule_zh(rule: RuleId) -> &'static str {
         RuleId::DeclarationWage => "月工资须为不小于零、最多两位小数的金额",
         RuleId::DeclarationIdAsNumber => "A 列身份号码须设为文本格式（数字格式会丢失末位）",
         RuleId::DeclarationAssessed => "该月已核定缴费，不能重复申报",
+        RuleId::DeclarationOwnEmployer => "单位经办人只能为本单位申报",
         RuleId::InReview => "同一事项已有申请在审核中（如该单位该月的申报），请先处理该申请",
         RuleId::EmploymentOverlap => "与已有就业记录时间重叠",
         RuleId::EmployerDeregistered => "该单位已注销：注销后不能办理增员，也不能申报或缴纳注销以后月份的缴费",

@@ -76,15 +76,28 @@ fn error_code(body: &str) -> String {
 /// A foreign agency's staff account (agency 110108) with a demo second
 /// factor, created the way only a test may (unreviewed append).
 async fn foreign_staff(app: &TestApp, username: &str, role: &str) -> sirm_testkit::Client {
+    foreign_account(app, username, role, None).await
+}
+
+/// [`foreign_staff`], or with `employer` an external account acting for it.
+async fn foreign_account(
+    app: &TestApp,
+    username: &str,
+    role: &str,
+    employer: Option<&str>,
+) -> sirm_testkit::Client {
     use sirm_domain::records::{self, kind, AccountCreated};
     let a = AccountCreated {
         username: username.into(),
         display_name: username.into(),
         agency: "110108".into(),
         roles: vec![role.into()],
-        kind: sirm_domain::status::AccountKind::Staff,
+        kind: match employer {
+            Some(_) => sirm_domain::status::AccountKind::External,
+            None => sirm_domain::status::AccountKind::Staff,
+        },
         person_id: None,
-        employer: None,
+        employer: employer.map(|e| e.parse().unwrap()),
     };
     let d = sirm_app::install::draft(
         &app.sirm.config,

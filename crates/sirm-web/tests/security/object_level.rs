@@ -36,6 +36,10 @@ pub(super) async fn object_level_access(engine: Engine) {
         "GET /api/v1/certificates/{code}",
         "GET /employer/employees/{id}",
         "GET /api/v1/employer/employees/{id}",
+        "GET /employer/declarations/checks/{token}",
+        "GET /employer/declarations/checks/{token}/rejected.csv",
+        "GET /employer/declarations/checks/{token}/submit",
+        "POST /employer/declarations/checks/{token}/submit",
         "POST /admin/users/{username}/{action}",
         "POST /api/v1/users/{username}/{action}",
         "POST /api/v1/users/{username}/roles/{role}/revoke",
@@ -219,6 +223,36 @@ pub(super) async fn object_level_access(engine: Engine) {
     let sec2 = foreign_staff(&app, "sec2", "security_admin").await;
     let retiree = app.login("retiree").await;
     let agent = app.login("agent").await;
+    // Another agent of the same employer, and a declaration the first checked.
+    let agent2 = super::foreign_account(&app, "agent2", "employer_agent", Some(&employer)).await;
+    // The first month back from this one not assessed yet.
+    let mut month = chrono::Utc::now().date_naive();
+    let r = loop {
+        let form = agent
+            .multipart_form()
+            .text("month", month.format("%Y-%m").to_string())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"110105199003071220,5000.00\n".to_vec())
+                    .file_name("d.csv"),
+            );
+        let r = agent.send_multipart("/employer/declarations", form).await;
+        if r.status() != StatusCode::CONFLICT || chrono::Datelike::year(&month) < 2000 {
+            break r;
+        }
+        month = chrono::Datelike::with_day(&month, 1)
+            .unwrap()
+            .pred_opt()
+            .unwrap();
+    };
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let online_token = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
     crate::statistics::add_stats_user(&app).await;
     let stats = app.login("stats").await;
 
@@ -658,6 +692,24 @@ pub(super) async fn object_level_access(engine: Engine) {
             format!("/employer/employees/{forged}"),
             format!("/employer/employees/{no_handle}"),
         ),
+        (
+            &agent2,
+            "/employer/declarations/checks/{token}",
+            format!("/employer/declarations/checks/{online_token}"),
+            format!("/employer/declarations/checks/{no_token}"),
+        ),
+        (
+            &agent2,
+            "/employer/declarations/checks/{token}/rejected.csv",
+            format!("/employer/declarations/checks/{online_token}/rejected.csv"),
+            format!("/employer/declarations/checks/{no_token}/rejected.csv"),
+        ),
+        (
+            &agent2,
+            "/employer/declarations/checks/{token}/submit",
+            format!("/employer/declarations/checks/{online_token}/submit"),
+            format!("/employer/declarations/checks/{no_token}/submit"),
+        ),
         // An application that is no extract released to this statistics
         // user (here: a registration) answers as a missing one.
         (
@@ -780,6 +832,13 @@ pub(super) async fn object_level_access(engine: Engine) {
             format!("/prepared/{prepared}/decline"),
             format!("/prepared/{no_prepared}/decline"),
             vec![("reason", "x")],
+        ),
+        (
+            &agent2,
+            "/employer/declarations/checks/{token}/submit",
+            format!("/employer/declarations/checks/{online_token}/submit"),
+            format!("/employer/declarations/checks/{no_token}/submit"),
+            vec![],
         ),
         (
             &clerk2,

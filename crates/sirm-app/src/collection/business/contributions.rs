@@ -48,6 +48,28 @@ impl Business for DeclareFile {
     type Data = DeclarationFile;
 
     async fn check(sirm: &Sirm, who: &Principal, d: &DeclarationFile) -> Result<(), AppError> {
+        // Filed online only by the employer's own agent, for that employer
+        // (an object-level check: the credit code is the agent's own). An
+        // agent files nothing else; `online` names an account bound to
+        // the employer (checked again whenever the application is read).
+        let own = |employer: Option<&str>| employer == Some(d.credit_code.as_str());
+        let refused = || {
+            AppError::forbidden(
+                RuleId::DeclarationOwnEmployer,
+                "an employer's agent declares for their own employer only",
+            )
+        };
+        if who.employer.is_some()
+            && (d.online.as_deref() != Some(who.username.as_str()) || !own(who.employer.as_deref()))
+        {
+            return Err(refused());
+        }
+        if let Some(agent) = &d.online {
+            let account = sirm.store.account(agent).await?;
+            if !own(account.as_ref().and_then(|a| a.employer.as_deref())) {
+                return Err(refused());
+            }
+        }
         month_has_come(d.month)?;
         sirm.employer_of_agency(&d.credit_code, &who.agency).await?;
         sirm.employer_open_in(&d.credit_code, d.month).await?;
