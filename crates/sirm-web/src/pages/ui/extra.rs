@@ -166,3 +166,26 @@ mod tests {
         assert_eq!(role_label("<b>").into_string(), "&lt;b&gt;");
     }
 }
+
+/// An amount in yuan as every page writes it: two decimals, no thousands
+/// separator ("6000.00"), from the decimal itself (never a float).
+pub fn yuan(d: rust_decimal::Decimal) -> String {
+    format!("{:.2}", d.round_dp(2))
+}
+
+/// An amount as a table cell's content: [`yuan`], right-aligned and never
+/// wrapped (`.num`).
+pub fn amount(d: rust_decimal::Decimal) -> Markup {
+    html! { span.num { (yuan(d)) } }
+}
+
+/// A credit code with the unit's registered name beside it (names from
+/// `Sirm::employer_names`); the code alone when the name is unknown.
+pub fn employer(code: &str, names: &std::collections::BTreeMap<String, String>) -> Markup {
+    html! {
+        span.employer {
+            span.nowrap.code { (code) }
+            @if let Some(n) = names.get(code).filter(|n| !n.is_empty()) { " " span.unit-name { (n) } }
+        }
+    }
+}
