@@ -431,6 +431,16 @@ impl FileDrafts {
         self.read_with(|_, _| {})
     }
 
+    /// The insurance types the person in `slot` is enrolled in for the month.
+    fn enrolled(&self, slot: usize) -> sirm_domain::rules::Enrolled {
+        self.check
+            .roster
+            .enrolled
+            .get(&slot)
+            .copied()
+            .unwrap_or(sirm_domain::rules::Enrolled::ALL)
+    }
+
     /// [`FileDrafts::read_all`], handing each rejected line (its number
     /// and text) to `rejected` (the reviewer's preview shows them).
     fn read_with(&mut self, mut rejected: impl FnMut(u64, &str)) -> Result<(), String> {
@@ -473,13 +483,7 @@ impl Iterator for FileDrafts {
             if let Some(job) = &self.job {
                 job.add_done(1);
             }
-            let enrolled = self
-                .check
-                .roster
-                .enrolled
-                .get(&slot)
-                .copied()
-                .unwrap_or(sirm_domain::rules::Enrolled::ALL);
+            let enrolled = self.enrolled(slot);
             let made = sirm_domain::rules::engine::month_enrolled(
                 &self.params,
                 wage,

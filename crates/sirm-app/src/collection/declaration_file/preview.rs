@@ -10,6 +10,7 @@ use sirm_domain::records::DeclarationFile;
 use sirm_domain::rules::engine::MonthAmounts;
 
 use super::FileDrafts;
+use crate::collection::business::paid_months::{plus, zero};
 use crate::{AppError, Sirm};
 
 /// Rows shown as a sample.
@@ -88,18 +89,9 @@ fn rejected_row(splitter: &mut super::LineSplitter, line: u64, text: &str) -> Re
 
 /// Every accepted row computed, summed, the first ones kept.
 fn preview_of(d: FileDrafts, rejected: Vec<RejectedRow>) -> Result<FilePreview, AppError> {
-    let zero = MonthAmounts {
-        pension_employer: Decimal::ZERO,
-        pension_employee: Decimal::ZERO,
-        medical_employer: Decimal::ZERO,
-        medical_employee: Decimal::ZERO,
-        unemployment_employer: Decimal::ZERO,
-        unemployment_employee: Decimal::ZERO,
-        work_injury_employer: Decimal::ZERO,
-    };
     let mut out = FilePreview {
         persons: 0,
-        totals: zero,
+        totals: zero(),
         base_total: Decimal::ZERO,
         sample: Vec::new(),
         rejected,
@@ -107,23 +99,10 @@ fn preview_of(d: FileDrafts, rejected: Vec<RejectedRow>) -> Result<FilePreview, 
     let wages = d.wages.as_deref().unwrap_or_default();
     for (slot, w) in wages.iter().enumerate() {
         let Some((line, wage)) = *w else { continue };
-        let enrolled = d
-            .check
-            .roster
-            .enrolled
-            .get(&slot)
-            .copied()
-            .unwrap_or(sirm_domain::rules::Enrolled::ALL);
-        let m = sirm_domain::rules::engine::month_enrolled(&d.params, wage, d.class, enrolled)
-            .map_err(|e| AppError::invalid("file", format!("line {line}: {e}")))?;
-        let (t, a) = (&mut out.totals, &m.amounts);
-        t.pension_employer += a.pension_employer;
-        t.pension_employee += a.pension_employee;
-        t.medical_employer += a.medical_employer;
-        t.medical_employee += a.medical_employee;
-        t.unemployment_employer += a.unemployment_employer;
-        t.unemployment_employee += a.unemployment_employee;
-        t.work_injury_employer += a.work_injury_employer;
+        let m =
+            sirm_domain::rules::engine::month_enrolled(&d.params, wage, d.class, d.enrolled(slot))
+                .map_err(|e| AppError::invalid("file", format!("line {line}: {e}")))?;
+        out.totals = plus(&out.totals, &m.amounts);
         out.base_total += m.base;
         out.persons += 1;
         out.sample.push(PreviewRow {
