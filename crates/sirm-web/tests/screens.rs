@@ -2,7 +2,9 @@
 //! and PostgreSQL: the application page, the maintenance log and the audit
 //! trail speak the glossary's Chinese (no `registered_on`, no `pk…`, no
 //! `person:`, no JSON); a unit's application refused in writing reads
-//! 已驳回, never 已撤回; the accounts page says why an account is locked,
+//! 已驳回, never 已撤回 (the API's `outcome`: refused); record pages group
+//! months by year with totals, two decimals and employer names; a
+//! declaration file's rejected rows and per-insurance totals; the accounts page says why an account is locked,
 //! by whom and when (Beijing time).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -199,6 +201,14 @@ async fn refused_application_reads_refused(engine: Engine) {
         assert!(!p.contains("已撤回") && !p.contains("已退回受理人"), "{p}");
         assert!(p.contains("无法律依据查询"), "the reason: {p}");
     }
+    // The API means the same: `outcome` refused (the stored status kept).
+    let (s, v) = clerk.get(&format!("/api/v1/applications/{app}")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["outcome"].as_str(), v["application"]["status"].as_str()),
+        (Some("refused"), Some("withdrawn")),
+        "{v}"
+    );
 }
 
 /// The accounts page names why each account cannot sign in: locked by an
@@ -345,6 +355,15 @@ async fn money_tables_and_file_decisions(engine: Engine) {
         !page.contains(stranger) && !page.contains(&persons[0]),
         "an ID number in clear"
     );
+    // The API says the same, the ID number masked there too.
+    let (s, v) = reviewer.get(&format!("/api/v1/applications/{app}")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["outcome"], "pending", "{v}");
+    assert_eq!(
+        v["file_preview"]["rejected"][0]["id"], "110105********1220",
+        "{v}"
+    );
+    assert!(!v.to_string().contains(stranger), "{v}");
     let totals = element(&page, "file-totals", "table");
     for kind in [
         "养老保险",

@@ -44,13 +44,30 @@ pub struct PreviewRow {
     pub amounts: MonthAmounts,
 }
 
-/// A rejected row: the line and the two fields as written (the page masks
-/// an ID number).
+/// A rejected row: the line, the ID number masked ([`masked_id`]) and the
+/// wage as written.
 #[derive(Clone, Debug, Serialize)]
 pub struct RejectedRow {
     pub line: u64,
     pub id: String,
     pub wage: String,
+}
+
+/// An ID number of a rejected row, masked: `110105********1234` when it is
+/// one; else all but its first six and last four characters hidden, a
+/// short text wholly.
+pub fn masked_id(s: &str) -> String {
+    if let Ok(id) = s.parse::<sirm_domain::id::ResidentId>() {
+        return id.masked();
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let n = chars.len();
+    if n < 12 {
+        return "*".repeat(n);
+    }
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[n - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(n - 10))
 }
 
 impl Sirm {
@@ -79,10 +96,10 @@ fn rejected_row(splitter: &mut super::LineSplitter, line: u64, text: &str) -> Re
     let text = text.trim().trim_start_matches('\u{feff}');
     let (id, wage) = match splitter.split(text) {
         Ok(f) => (
-            f.first.trim().to_string(),
+            masked_id(f.first.trim()),
             f.second.unwrap_or_default().trim().to_string(),
         ),
-        Err(_) => (text.to_string(), String::new()),
+        Err(_) => (masked_id(text), String::new()),
     };
     RejectedRow { line, id, wage }
 }

@@ -1,6 +1,6 @@
 //! A declaration file on its application page: the rejected rows as a
-//! table (line, field, value — an ID number masked — and the Chinese
-//! reason), and what approval writes, computed (persons, totals per
+//! table (line, field, value — an ID number masked by the preview — and
+//! the Chinese reason), and what approval writes, computed (persons, totals per
 //! insurance type with the employer's and the person's part, a sample of
 //! rows with each person as masked ID number and name).
 
@@ -20,27 +20,6 @@ pub(super) fn rejected_lines(data: &Value) -> Vec<RejectedLine> {
     data.get("rejected")
         .and_then(|r| serde_json::from_value(r.clone()).ok())
         .unwrap_or_default()
-}
-
-/// An ID number as a rejected row shows it: masked (`110105********1234`
-/// when it is one; else all but its first six and last four characters
-/// hidden, short texts wholly).
-fn masked_id(s: &str) -> String {
-    match s.parse::<sirm_domain::id::ResidentId>() {
-        Ok(id) => id.masked(),
-        Err(_) => {
-            let chars: Vec<char> = s.chars().collect();
-            let n = chars.len();
-            if n >= 12 {
-                let hidden = "*".repeat(n - 10);
-                let head: String = chars[..6].iter().collect();
-                let tail: String = chars[n - 4..].iter().collect();
-                format!("{head}{hidden}{tail}")
-            } else {
-                "*".repeat(n)
-            }
-        }
-    }
 }
 
 /// The rejected rows: line, the field refused (from the reason), its value
@@ -63,7 +42,7 @@ pub(super) fn rejected_table(lines: &[RejectedLine], values: &[RejectedRow]) -> 
                     }
                     td data-label="内容" {
                         @match (field, row) {
-                            (Some("id"), Some(r)) => span.nowrap { (masked_id(&r.id)) },
+                            (Some("id"), Some(r)) => span.nowrap { (r.id) },
                             (Some("declared_wage"), Some(r)) => span.nowrap { (r.wage) },
                             _ => "—",
                         }
