@@ -4,8 +4,8 @@
 //! `person:`, no JSON); a unit's application refused in writing reads
 //! 已驳回, never 已撤回 (the API's `outcome`: refused); record pages group
 //! months by year with totals, two decimals and employer names; a
-//! declaration file's rejected rows and per-insurance totals; the accounts page says why an account is locked,
-//! by whom and when (Beijing time).
+//! declaration file's rejected rows and per-insurance totals; the accounts
+//! page says why an account is locked, by whom and when (Beijing time).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use base64::Engine as _;
