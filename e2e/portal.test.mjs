@@ -40,10 +40,17 @@ test('the insured person reads every part of the record, and a yearly statement'
   await page.setViewportSize({ width: 390, height: 844 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `page overflows a phone screen by ${overflow}px`);
-  // Card rows: a month and an amount each on one line, never one character per line.
+  // Card rows: a month and an amount each on one line, never one character per line
+  // (the latest year open; the employer cell may take two lines: code and name).
   const heights = await page.evaluate(() =>
-    [...document.querySelectorAll('#contributions tr:nth-child(2) td')].slice(0, 4).map((td) => td.getBoundingClientRect().height));
+    [...document.querySelectorAll('#contributions details[open] tr:nth-child(2) td')]
+      .filter((td) => td.dataset.label !== '用人单位').slice(0, 4).map((td) => td.getBoundingClientRect().height));
   assert.ok(heights.length === 4 && heights.every((h) => h > 0 && h < 40), `contribution cells wrap on a phone: ${heights}`);
+  // Months grouped by year: only the latest open, each year with its totals.
+  assert.equal(await page.locator('#contributions details[open]').count(), 1);
+  assert.ok((await page.locator('#contributions details').count()) > 1);
+  assert.equal(await page.locator('#contributions tr.total').count(), await page.locator('#contributions details').count());
+  assert.match(await page.innerText('#contributions details[open] tr.total'), /\d+\.\d{2}/);
   await shot(page, 'portal-record-phone');
   await page.setViewportSize({ width: 1280, height: 900 });
   // English switch.

@@ -361,6 +361,7 @@ fn filter(r: &mut RightsRecord, items: &BTreeSet<Item>, employer: Option<&str>) 
         r.claims.maternity.retain(|m| m.credit_code == code);
         r.claims.benefits.retain(|b| b.credit_code == code);
     }
+    r.keep_shown_employers();
 }
 
 #[cfg(test)]

@@ -14,13 +14,14 @@ use sirm_domain::id::{CreditCode, PersonKey};
 use sirm_domain::rules::Month;
 use sirm_domain::status::ContributionStatus;
 use sirm_store::{
-    AccountYearRow, BenefitPaymentRow, BenefitRow, ContributionRow, EmploymentRow, PersonRow,
-    SubsidyRow,
+    AccountYearRow, BenefitPaymentRow, BenefitRow, EmploymentRow, PersonRow, SubsidyRow,
 };
 
 pub use crate::clock::{agency_now, agency_offset, current_month, today};
 pub use history::{CorrectedPart, CorrectionNote};
-pub use sirm_store::{ClaimBenefitRow, ClaimRows, InjuryClaimRow, MaternityClaimRow};
+pub use sirm_store::{
+    ClaimBenefitRow, ClaimRows, ContributionRow, InjuryClaimRow, MaternityClaimRow,
+};
 
 mod history;
 use crate::identity::Principal;
@@ -119,6 +120,44 @@ pub struct RightsRecord {
     /// The medical personal account year by year and the settlements at
     /// contracted hospitals and pharmacies (docs/medical.md).
     pub medical: crate::medical::MedicalRecord,
+    /// The registered name of each employer the record shows, by credit
+    /// code (用人单位名称, shown beside the code): only the codes left
+    /// after a view's filter ([`RightsRecord::keep_shown_employers`]).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub employer_names: std::collections::BTreeMap<String, String>,
+}
+
+impl RightsRecord {
+    /// Every credit code the record shows (employments, contribution
+    /// months, work-injury and maternity claims, corrections).
+    pub fn credit_codes(&self) -> std::collections::BTreeSet<&str> {
+        let c = &self.claims;
+        self.employments
+            .iter()
+            .map(|j| j.credit_code.as_str())
+            .chain(self.contributions.iter().map(|m| m.credit_code.as_str()))
+            .chain(c.injuries.iter().map(|i| i.credit_code.as_str()))
+            .chain(c.maternity.iter().map(|m| m.credit_code.as_str()))
+            .chain(c.benefits.iter().map(|b| b.credit_code.as_str()))
+            .chain(
+                self.corrections
+                    .iter()
+                    .filter_map(|n| n.credit_code.as_deref()),
+            )
+            .filter(|code| !code.is_empty())
+            .collect()
+    }
+
+    /// Drop the names of employers the (filtered) record no longer shows:
+    /// an employer's view never learns the person's other employers.
+    pub fn keep_shown_employers(&mut self) {
+        let shown: std::collections::BTreeSet<String> = self
+            .credit_codes()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        self.employer_names.retain(|code, _| shown.contains(code));
+    }
 }
 
 /// Unemployment insurance and the pension's life after the grant:
@@ -374,7 +413,7 @@ impl Sirm {
         r.person.name = view.name;
         r.person.address = view.address;
         r.person.phone = view.phone;
-        Ok(RightsRecord {
+        let mut rec = RightsRecord {
             employments: r.employments,
             contribution_years: with_transferred(
                 &r.contributions,
@@ -403,7 +442,38 @@ impl Sirm {
             relations,
             deregistered,
             medical,
-        })
+            employer_names: Default::default(),
+        };
+        let codes: Vec<String> = rec.credit_codes().into_iter().map(str::to_string).collect();
+        rec.employer_names = self.employer_names_on(store, &codes).await?;
+        Ok(rec)
+    }
+
+    /// The registered names of employers by credit code (one look-up each;
+    /// an unknown code is left out): the one helper every page that shows
+    /// a credit code uses to put the unit's name beside it.
+    pub async fn employer_names(
+        &self,
+        codes: &[String],
+    ) -> Result<std::collections::BTreeMap<String, String>, AppError> {
+        self.employer_names_on(&self.store, codes).await
+    }
+
+    async fn employer_names_on(
+        &self,
+        store: &sirm_store::Store,
+        codes: &[String],
+    ) -> Result<std::collections::BTreeMap<String, String>, AppError> {
+        let mut out = std::collections::BTreeMap::new();
+        for code in codes {
+            if code.is_empty() || out.contains_key(code) {
+                continue;
+            }
+            if let Some(name) = store.employer_name(code).await? {
+                out.insert(code.clone(), name);
+            }
+        }
+        Ok(out)
     }
 
     /// Employer-months in arrears in the principal's agency (optionally one
@@ -439,16 +509,9 @@ impl Sirm {
                 }),
             }
         }
-        let mut names = std::collections::HashMap::new();
+        let codes: Vec<String> = out.iter().map(|r| r.credit_code.clone()).collect();
+        let names = self.employer_names(&codes).await?;
         for row in &mut out {
-            if !names.contains_key(&row.credit_code) {
-                let name = self
-                    .store
-                    .employer_name(&row.credit_code)
-                    .await?
-                    .unwrap_or_default();
-                names.insert(row.credit_code.clone(), name);
-            }
             row.employer_name = names.get(&row.credit_code).cloned().unwrap_or_default();
         }
         Ok(out)

@@ -2,8 +2,10 @@
 //! and PostgreSQL: the application page, the maintenance log and the audit
 //! trail speak the glossary's Chinese (no `registered_on`, no `pk…`, no
 //! `person:`, no JSON); a unit's application refused in writing reads
-//! 已驳回, never 已撤回; the accounts page says why an account is locked,
-//! by whom and when (Beijing time).
+//! 已驳回, never 已撤回 (the API's `outcome`: refused); record pages group
+//! months by year with totals, two decimals and employer names; a
+//! declaration file's rejected rows and per-insurance totals; the accounts
+//! page says why an account is locked, by whom and when (Beijing time).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use base64::Engine as _;
@@ -199,6 +201,14 @@ async fn refused_application_reads_refused(engine: Engine) {
         assert!(!p.contains("已撤回") && !p.contains("已退回受理人"), "{p}");
         assert!(p.contains("无法律依据查询"), "the reason: {p}");
     }
+    // The API means the same: `outcome` refused (the stored status kept).
+    let (s, v) = clerk.get(&format!("/api/v1/applications/{app}")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["outcome"].as_str(), v["application"]["status"].as_str()),
+        (Some("refused"), Some("withdrawn")),
+        "{v}"
+    );
 }
 
 /// The accounts page names why each account cannot sign in: locked by an
@@ -296,8 +306,221 @@ async fn accounts_page_says_why_locked(engine: Engine) {
     );
 }
 
+/// Approve application `id` through the three stages after the counter.
+async fn approve_all(kit: &TestApp, id: &str) {
+    for (user, stage) in [
+        ("reviewer", "review"),
+        ("rechecker", "recheck"),
+        ("approver", "approval"),
+    ] {
+        decide(&kit.login(user).await, id, stage, true, "").await;
+    }
+}
+
+/// Two decimals, e.g. "6500.50": every amount of `part` between tags.
+fn amounts_have_two_decimals(part: &str, what: &str) {
+    for cell in part.split("<span class=\"num\">").skip(1) {
+        let text = cell.split('<').next().unwrap_or("");
+        let (whole, dec) = text
+            .split_once('.')
+            .unwrap_or_else(|| panic!("{what}: {text}"));
+        assert!(
+            !whole.is_empty()
+                && whole.chars().all(|c| c.is_ascii_digit() || c == '-')
+                && dec.len() == 2,
+            "{what}: {text}"
+        );
+    }
+}
+
+/// A declaration file with two bad rows: the reviewer reads the rejected
+/// rows as a table (line, field, masked value, Chinese reason), what
+/// approval writes as totals per insurance type (equal to what is then
+/// written) and a sample, the review history with Beijing times and staff
+/// names; after a second month in another year, the staff lookup shows the
+/// months grouped by year (latest open) with yearly totals, amounts with
+/// two decimals, the employer's name beside its credit code.
+async fn money_tables_and_file_decisions(engine: Engine) {
+    let kit = TestApp::start(Options::new(engine).persons(3)).await;
+    let (employer, persons) = crate::uploads::employer_with_staff(&kit, 2).await;
+    let clerk = kit.login("clerk").await;
+    let stranger = "110105199003071220";
+    let csv = format!(
+        "公民身份号码,月工资\n{},8000.00\n{},6500.5\n{stranger},5000\n{},abc\n",
+        persons[0], persons[1], persons[1]
+    );
+    let r = crate::uploads::declare_for(&clerk, &employer, "2024-07", "july.csv", csv.into_bytes())
+        .await;
+    let r = r.report();
+    assert_eq!(
+        (r["accepted"].as_u64(), r["rejected_count"].as_u64()),
+        (Some(2), Some(2)),
+        "{r}"
+    );
+    let app = r["application_id"].as_str().unwrap().to_string();
+
+    let reviewer = kit.login("reviewer").await;
+    let (s, page) = reviewer.page(&format!("/applications/{app}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let rejected = element(&page, "rejected-rows", "table");
+    let row = |line: u64| {
+        rejected
+            .split("<tr")
+            .find(|r| r.contains(&format!("data-line=\"{line}\"")))
+            .unwrap_or_else(|| panic!("no line {line}: {rejected}"))
+            .to_string()
+    };
+    let not_employed = row(4);
+    assert!(
+        not_employed.contains("公民身份号码") && not_employed.contains("110105********1220"),
+        "{not_employed}"
+    );
+    let bad_wage = row(5);
+    assert!(
+        bad_wage.contains("申报工资") && bad_wage.contains("abc"),
+        "{bad_wage}"
+    );
+    for r in [&not_employed, &bad_wage] {
+        let reason = r.split("data-label=\"原因\">").nth(1).unwrap_or("");
+        assert!(
+            reason.chars().next().is_some_and(|c| !c.is_ascii()),
+            "a Chinese reason: {r}"
+        );
+    }
+    assert!(
+        !page.contains(stranger) && !page.contains(&persons[0]),
+        "an ID number in clear"
+    );
+    // The API says the same, the ID number masked there too.
+    let (s, v) = reviewer.get(&format!("/api/v1/applications/{app}")).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["outcome"], "pending", "{v}");
+    assert_eq!(
+        v["file_preview"]["rejected"][0]["id"], "110105********1220",
+        "{v}"
+    );
+    assert!(!v.to_string().contains(stranger), "{v}");
+    let totals = element(&page, "file-totals", "table");
+    for kind in [
+        "养老保险",
+        "医疗保险",
+        "失业保险",
+        "工伤保险",
+        "单位缴费",
+        "个人缴费",
+    ] {
+        assert!(totals.contains(kind), "{kind}: {totals}");
+    }
+    amounts_have_two_decimals(totals, "totals");
+    let sample = element(&page, "file-sample", "table");
+    assert!(
+        sample.contains("6500.50") && sample.contains("8000.00"),
+        "{sample}"
+    );
+    amounts_have_two_decimals(sample, "sample");
+    reads_as_chinese(sample, "sample");
+    // The pension row's employer part, to compare with what is written.
+    let pension = totals
+        .split("<tr")
+        .find(|r| r.contains("养老保险"))
+        .unwrap()
+        .to_string();
+    let pension_employer = pension.split("<span class=\"num\">").nth(1).unwrap();
+    let pension_employer: rust_decimal::Decimal =
+        pension_employer.split('<').next().unwrap().parse().unwrap();
+
+    approve_all(&kit, &app).await;
+    let (_, page) = reviewer.page(&format!("/applications/{app}")).await;
+    let steps = element(&page, "steps", "table");
+    for (who, name) in [
+        ("clerk", "初审 陈晓"),
+        ("reviewer", "审核 杨帆"),
+        ("approver", "审批 黄强"),
+    ] {
+        assert!(
+            steps.contains(&format!("{who}（{name}）")),
+            "{who}: {steps}"
+        );
+    }
+    let times = steps
+        .split("<td class=\"nowrap\">")
+        .skip(1)
+        .map(|c| c.split('<').next().unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(times.len(), 4, "taken (初审) and three stages: {steps}");
+    for t in &times {
+        assert!(
+            chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").is_ok(),
+            "Beijing time to the minute: {t}"
+        );
+    }
+    let written: rust_decimal::Decimal = {
+        let mut sum = rust_decimal::Decimal::ZERO;
+        for p in &persons {
+            let pk = sirm_app::testkit::pk_of(&kit.sirm, p)
+                .unwrap()
+                .parse()
+                .unwrap();
+            let rec = kit.sirm.rights_of(&pk).await.unwrap();
+            sum += rec
+                .contributions
+                .iter()
+                .map(|c| c.pension_employer)
+                .sum::<rust_decimal::Decimal>();
+        }
+        sum
+    };
+    assert_eq!(
+        pension_employer, written,
+        "the preview's total is what approval wrote"
+    );
+
+    // A month of another year, then the staff lookup of the first person.
+    let csv = format!("{},9100\n", persons[0]);
+    let r =
+        crate::uploads::declare_for(&clerk, &employer, "2025-03", "march.csv", csv.into_bytes())
+            .await;
+    approve_all(&kit, r.report()["application_id"].as_str().unwrap()).await;
+    let query = kit.login("query").await;
+    let r = query.form("/persons", &[("id", persons[0].as_str())]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let page = r.text().await.unwrap();
+    let groups = element(&page, "contributions", "div");
+    let open_2025 = groups.find("data-year=\"2025\"").expect("2025");
+    let open_2024 = groups.find("data-year=\"2024\"").expect("2024");
+    assert!(open_2025 < open_2024, "the latest year first: {groups}");
+    let tag = |at: usize| &groups[groups[..at].rfind("<details").unwrap()..at];
+    assert!(
+        tag(open_2025).contains(" open"),
+        "the latest year open: {groups}"
+    );
+    assert!(
+        !tag(open_2024).contains(" open"),
+        "earlier years closed: {groups}"
+    );
+    assert_eq!(groups.matches("本年合计").count(), 2, "{groups}");
+    assert!(
+        groups.contains("9100.00") && groups.contains("8000.00"),
+        "bases with two decimals: {groups}"
+    );
+    amounts_have_two_decimals(groups, "contributions");
+    let name = kit
+        .sirm
+        .employer_names(std::slice::from_ref(&employer))
+        .await
+        .unwrap();
+    let name = name.get(&employer).expect("the employer's name");
+    for part in [groups, element(&page, "employment", "table")] {
+        assert!(
+            part.contains(&format!("<span class=\"nowrap code\">{employer}</span> <span class=\"unit-name\">{name}</span>")),
+            "the name beside the code: {part}"
+        );
+    }
+}
+
 sirm_testkit::both_engines!(
     reviewers_read_facts_not_keys,
     refused_application_reads_refused,
-    accounts_page_says_why_locked
+    accounts_page_says_why_locked,
+    money_tables_and_file_decisions
 );

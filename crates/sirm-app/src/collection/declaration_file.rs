@@ -24,6 +24,9 @@ use crate::drafts::draft;
 use crate::identity::Principal;
 use crate::{AppError, Config, Sirm};
 
+mod preview;
+pub use preview::{FilePreview, PreviewRow, RejectedRow};
+
 /// Rejected rows kept in the application (the count is always exact).
 const KEEP_REJECTED: usize = 1000;
 
@@ -462,12 +465,30 @@ impl FileDrafts {
     /// inserts over every page of the indexes (docs/benchmarks.md).
     /// Memory: one optional wage per employed person.
     fn read_all(&mut self) -> Result<(), String> {
+        // Rejected rows were reported at the counter.
+        self.read_with(|_, _| {})
+    }
+
+    /// The insurance types the person in `slot` is enrolled in for the month.
+    fn enrolled(&self, slot: usize) -> sirm_domain::rules::Enrolled {
+        self.check
+            .roster
+            .enrolled
+            .get(&slot)
+            .copied()
+            .unwrap_or(sirm_domain::rules::Enrolled::ALL)
+    }
+
+    /// [`FileDrafts::read_all`], handing each rejected line (its number
+    /// and text) to `rejected` (the reviewer's preview shows them).
+    fn read_with(&mut self, mut rejected: impl FnMut(u64, &str)) -> Result<(), String> {
         let mut wages = vec![None; self.check.roster.employed.len()];
         while let Some(next) = self.lines.next_line() {
             let (line_no, line) = next?;
-            // Rejected rows were reported at the counter.
-            if let Ok(Some(Accepted { slot, wage })) = self.check.row(line_no, line) {
-                wages[slot] = Some((line_no, wage));
+            match self.check.row(line_no, line) {
+                Ok(Some(Accepted { slot, wage })) => wages[slot] = Some((line_no, wage)),
+                Ok(None) => {}
+                Err(_) => rejected(line_no, line),
             }
         }
         self.wages = Some(wages);
@@ -500,13 +521,7 @@ impl Iterator for FileDrafts {
             if let Some(job) = &self.job {
                 job.add_done(1);
             }
-            let enrolled = self
-                .check
-                .roster
-                .enrolled
-                .get(&slot)
-                .copied()
-                .unwrap_or(sirm_domain::rules::Enrolled::ALL);
+            let enrolled = self.enrolled(slot);
             let made = sirm_domain::rules::engine::month_enrolled(
                 &self.params,
                 wage,

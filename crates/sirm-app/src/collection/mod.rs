@@ -37,7 +37,7 @@ pub use business::medical::SettlementReport;
 pub use business::pension_life::AdjustmentPreviewLine;
 pub use maintenance::{LogEntry, LogFilter, LogPage, DEFAULT_PAGE as LOG_PAGE};
 pub use prepared::PreparedView;
-pub use queue::ApplicationView;
+pub use queue::{outcome, ApplicationView};
 pub(crate) use registry::validate as validate_business;
 pub use registry::{taker_of, BusinessType};
 

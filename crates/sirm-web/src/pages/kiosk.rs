@@ -107,6 +107,8 @@ label{display:block;margin:.6rem 0}
 .keys button,.big{font-size:2.2rem;padding:1rem;border-radius:.5rem;border:1px solid #9aa5b1;background:#f5f7fa}
 .big{background:#0b4f6c;color:#fff;width:100%}
 table{border-collapse:collapse;width:100%;font-size:1.2rem} td,th{padding:.4rem;border-bottom:1px solid #ddd;text-align:left}
+.num,.nowrap{white-space:nowrap} td:has(.num){text-align:right} tr.total td{font-weight:bold;border-top:2px solid #9aa5b1}
+details.year{overflow-x:auto;margin:.4rem 0;border:1px solid #ddd} details.year>summary{cursor:pointer;padding:.6rem;font-weight:bold}
 .err{background:#fde2e2;border:1px solid #e12d39;padding:.8rem;margin:.8rem 0}
 .big .en{color:#d9e8f0}
 #idle{position:fixed;right:1rem;bottom:1rem;background:#fff;padding:.4rem .8rem;border-radius:.4rem;font-size:1.2rem}"#;

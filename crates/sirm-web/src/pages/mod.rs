@@ -238,7 +238,8 @@ fieldset{background:#fff;border:1px solid #ccc;margin:.8rem 0} label{display:blo
 code{word-break:break-all} nav a{margin-right:.8rem}
 #data th,table.effect th,#figures th{width:16rem;min-width:10rem} #data th code,table.effect th code,#figures th code{word-break:normal;overflow-wrap:anywhere}
 pre.doc{white-space:pre-wrap;max-height:28rem;overflow:auto;background:#f6f8fa;border:1px solid #ddd;padding:.5rem;font-size:.85rem;margin:0}
-.nowrap{white-space:nowrap} textarea{width:100%;font-family:ui-monospace,monospace}
+.nowrap,.num{white-space:nowrap} .num{font-variant-numeric:tabular-nums} td:has(.num),th.num{text-align:right} tr.total td{font-weight:bold;border-top:2px solid #9aa5b1}
+details.year{margin:.4rem 0;background:#fff;border:1px solid #ddd} details.year>summary{cursor:pointer;padding:.4rem .6rem;font-weight:bold} textarea{width:100%;font-family:ui-monospace,monospace}
 html.lang-en .zh{display:none} html.lang-en .en{color:inherit;font-size:1em} .warn{color:#b44d12;font-weight:bold}
 @media (max-width:40rem){main{padding:0 .4rem} table{display:block;overflow-x:auto} header{gap:.4rem} nav a{display:inline-block;margin:.2rem .6rem .2rem 0}
 table.cards,table.cards tbody,table.cards tr{display:block} table.cards tr:first-child{display:none} table.cards tr{border-bottom:2px solid #9aa5b1;padding:.3rem 0}
@@ -318,9 +319,19 @@ pub const LOCAL_OFFSET_SECS: i32 = 8 * 3600;
 /// A ledger time (µs since the epoch) as local time to the second, e.g.
 /// "2026-11-27 14:03:05" (the ledger keeps UTC µs; people read local time).
 pub fn local_time(us: i64) -> String {
+    local_format(us, "%Y-%m-%d %H:%M:%S")
+}
+
+/// A ledger time as Beijing time to the minute, e.g. "2026-12-06 22:41":
+/// how the decision pages date a review step.
+pub fn local_minute(us: i64) -> String {
+    local_format(us, "%Y-%m-%d %H:%M")
+}
+
+fn local_format(us: i64, format: &str) -> String {
     let offset = chrono::FixedOffset::east_opt(LOCAL_OFFSET_SECS);
     match (chrono::DateTime::from_timestamp_micros(us), offset) {
-        (Some(t), Some(o)) => t.with_timezone(&o).format("%Y-%m-%d %H:%M:%S").to_string(),
+        (Some(t), Some(o)) => t.with_timezone(&o).format(format).to_string(),
         _ => String::new(),
     }
 }

@@ -7,9 +7,13 @@ use sirm_app::rights::{current_month, CorrectedPart, MonthStatus, RightsRecord};
 use sirm_domain::rules::Month;
 use sirm_domain::status::ContributionStatus;
 
-use maud::{html, Markup};
+use std::collections::BTreeMap;
 
-use super::ui::t;
+use maud::{html, Markup};
+use rust_decimal::Decimal;
+use sirm_app::rights::ContributionRow;
+
+use super::ui::{amount, employer, t, yuan};
 use super::zh::status_zh;
 
 /// Which parts of the record to show.
@@ -60,15 +64,35 @@ pub(super) fn table(id: &str, head: &[(&str, &str)], rows: Vec<Vec<Markup>>) -> 
             @if rows.is_empty() {
                 tr { td colspan=(head.len()) { (t("无", "none")) } }
             }
-            @for r in rows {
-                tr {
-                    @for (i, c) in r.into_iter().enumerate() {
-                        td data-label=(head.get(i).map(|h| h.0).unwrap_or("")) { span { (c) } }
-                    }
-                }
+            @for r in rows { (row_cells(head, r)) }
+        }
+    }
+}
+
+/// [`table`] whose last row is a total (`tr.total`).
+pub(super) fn table_with_total(
+    id: &str,
+    head: &[(&str, &str)],
+    mut rows: Vec<Vec<Markup>>,
+) -> Markup {
+    let total = rows.pop();
+    html! {
+        table.cards id=(id) {
+            tr { @for (zh, en) in head { th { (t(zh, en)) } } }
+            @for r in rows { (row_cells(head, r)) }
+            @if let Some(r) = total {
+                tr.total { @for (i, c) in r.into_iter().enumerate() { (cell(head, i, c)) } }
             }
         }
     }
+}
+
+fn cell(head: &[(&str, &str)], i: usize, c: Markup) -> Markup {
+    html! { td data-label=(head.get(i).map(|h| h.0).unwrap_or("")) { span { (c) } } }
+}
+
+fn row_cells(head: &[(&str, &str)], r: Vec<Markup>) -> Markup {
+    html! { tr { @for (i, c) in r.into_iter().enumerate() { (cell(head, i, c)) } } }
 }
 
 /// A table cell's text (a string, a month, an amount …).
@@ -99,7 +123,7 @@ pub fn rights(r: &RightsRecord, s: Sections) -> Markup {
         @if s.contributions { (contributions(r)) }
         @if s.contributions { (regions(r)) }
         @if s.account { (account(r)) }
-        @if s.benefit { (benefit(r)) (super::record_claims::claims(&r.claims)) (life(r)) }
+        @if s.benefit { (benefit(r)) (super::record_claims::claims(&r.claims, &r.employer_names)) (life(r)) }
         (super::record_medical::medical(&r.medical, s.account, s.benefit))
         (corrections(r, s))
     }
@@ -142,8 +166,8 @@ fn regions(r: &RightsRecord) -> Markup {
                 text(a.months),
                 text(a.arrears_months),
                 type_months(a.by_type.as_ref()),
-                text(a.account_transfer),
-                text(a.pooled_transfer),
+                amount(a.account_transfer),
+                amount(a.pooled_transfer),
                 text(&a.number),
                 text(a.transferred_on),
             ]
@@ -223,8 +247,8 @@ fn corrections(r: &RightsRecord, s: Sections) -> Markup {
                         what(&n.kind),
                         text(if n.target == "benefit" { "—" } else { n.target.as_str() }),
                         html! { span.corrected { (n.before) " → " (n.after) } },
-                        text(n.difference.map(|d| d.to_string()).unwrap_or_default()),
-                        text(n.surcharge.map(|d| d.to_string()).unwrap_or_default()),
+                        n.difference.map(amount).unwrap_or_default(),
+                        n.surcharge.map(amount).unwrap_or_default(),
                         text(&n.reason),
                         text(&n.method),
                         text(format!("#{} / #{}", n.seq, n.corrects)),
@@ -334,7 +358,7 @@ fn relations(r: &RightsRecord) -> Markup {
                         }),
                         text(v.enrolled_on.map_or_else(|| "—".to_string(), |d| d.to_string())),
                         text(v.ended_on.map_or_else(|| "—".to_string(), |d| d.to_string())),
-                        text(v.base.map(|b| b.to_string()).unwrap_or_default()),
+                        v.base.map(amount).unwrap_or_default(),
                     ]
                 })
                 .collect(),
@@ -357,7 +381,7 @@ fn employment(r: &RightsRecord) -> Markup {
                 .iter()
                 .map(|j| {
                     vec![
-                        text(&j.credit_code),
+                        employer(&j.credit_code, &r.employer_names),
                         text(j.start_on),
                         text(j.end_on.map_or_else(|| "—".to_string(), |d| d.to_string())),
                         text(j.end_reason.as_deref().unwrap_or("")),
@@ -368,29 +392,63 @@ fn employment(r: &RightsRecord) -> Markup {
     }
 }
 
+/// The contribution table's columns: month, employer, base, the eight
+/// amounts, status, rule set.
+const CONTRIBUTION_HEAD: [(&str, &str); 13] = [
+    ("月份", "Month"),
+    ("用人单位", "Employer"),
+    ("缴费基数", "Base"),
+    ("养老 单位", "Pension employer"),
+    ("养老 个人", "Pension employee"),
+    ("医疗 单位", "Medical employer"),
+    ("医疗 个人", "Medical employee"),
+    ("失业 单位", "Unemployment employer"),
+    ("失业 个人", "Unemployment employee"),
+    ("工伤 单位", "Work injury employer"),
+    ("记入个人账户", "Account credit"),
+    ("状态", "Status"),
+    ("规则集", "Rule set"),
+];
+
+/// A contribution month's base and amounts, in the table's column order.
+fn month_figures(c: &ContributionRow) -> [Decimal; 10] {
+    [
+        c.base,
+        c.pension_employer,
+        c.pension_employee,
+        c.medical_employer,
+        c.medical_employee,
+        c.unemployment_employer,
+        c.unemployment_employee,
+        c.work_injury_employer,
+        c.account_credit,
+        c.employer_total() + c.employee_total(),
+    ]
+}
+
+/// A month as a cell: never wrapped.
+pub(super) fn month_cell(m: Month) -> Markup {
+    html! { span.nowrap { (m) } }
+}
+
+/// Who paid a month: the employer (code and name), or the person
+/// (flexible employment).
+fn payer_cell(code: &str, names: &BTreeMap<String, String>) -> Markup {
+    if code.is_empty() {
+        text("灵活就业（个人缴费）")
+    } else {
+        employer(code, names)
+    }
+}
+
+/// The contribution months grouped by year, the latest year open: each
+/// year a collapsible table with the year's totals per column.
 fn contributions(r: &RightsRecord) -> Markup {
     let y = &r.contribution_years;
-    let rows = r
-        .contributions
-        .iter()
-        .map(|c| {
-            vec![
-                text(c.month),
-                text(if c.credit_code.is_empty() { "灵活就业（个人缴费）" } else { c.credit_code.as_str() }),
-                text(c.base),
-                text(c.pension_employer),
-                text(c.pension_employee),
-                text(c.medical_employer),
-                text(c.medical_employee),
-                text(c.unemployment_employer),
-                text(c.unemployment_employee),
-                text(c.work_injury_employer),
-                text(c.account_credit),
-                html! { (contribution_status_label(c.month, c.status)) (corrected_mark(r, CorrectedPart::Contributions, &c.month.to_string())) },
-                text(&c.rule_set),
-            ]
-        })
-        .collect();
+    let mut years: BTreeMap<i32, Vec<&ContributionRow>> = BTreeMap::new();
+    for c in &r.contributions {
+        years.entry(c.month.year()).or_default().push(c);
+    }
     html! {
         h2 { (t("缴费记录", "Contributions")) }
         p #contribution-years {
@@ -402,25 +460,12 @@ fn contributions(r: &RightsRecord) -> Markup {
                 "，" span.warn { (y.arrears_months) " " (t("个月欠费", "months in arrears")) }
             }
         }
-        (table(
-            "contributions",
-            &[
-                ("月份", "Month"),
-                ("用人单位", "Employer"),
-                ("缴费基数", "Base"),
-                ("养老 单位", "Pension employer"),
-                ("养老 个人", "Pension employee"),
-                ("医疗 单位", "Medical employer"),
-                ("医疗 个人", "Medical employee"),
-                ("失业 单位", "Unemployment employer"),
-                ("失业 个人", "Unemployment employee"),
-                ("工伤 单位", "Work injury employer"),
-                ("记入个人账户", "Account credit"),
-                ("状态", "Status"),
-                ("规则集", "Rule set"),
-            ],
-            rows,
-        ))
+        div #contributions {
+            @if years.is_empty() { p { (t("无", "none")) } }
+            @for (i, (year, months)) in years.iter().rev().enumerate() {
+                (contribution_year(r, *year, months, i == 0))
+            }
+        }
         @if !r.subsidies.is_empty() {
             h3 { (t("社会保险补贴", "Subsidies")) }
             (table(
@@ -439,10 +484,53 @@ fn contributions(r: &RightsRecord) -> Markup {
                             .find(|(k, _)| *k == x.kind)
                             .map(|(_, zh)| *zh)
                             .unwrap_or(x.kind.as_str());
-                        vec![text(x.month), text(kind), text(x.amount), text(&x.basis)]
+                        vec![month_cell(x.month), text(kind), amount(x.amount), text(&x.basis)]
                     })
                     .collect(),
             ))
+        }
+    }
+}
+
+/// One year of contribution months: a `<details>` (open for the latest
+/// year) whose summary gives the months and the employer's and the
+/// person's parts, over a table ending in the year's totals per column.
+fn contribution_year(
+    r: &RightsRecord,
+    year: i32,
+    months: &[&ContributionRow],
+    open: bool,
+) -> Markup {
+    let mut totals = [Decimal::ZERO; 10];
+    for c in months {
+        for (sum, x) in totals.iter_mut().zip(month_figures(c)) {
+            *sum += x;
+        }
+    }
+    let employer_part: Decimal = months.iter().map(|c| c.employer_total()).sum();
+    let employee_part: Decimal = months.iter().map(|c| c.employee_total()).sum();
+    let mut rows: Vec<Vec<Markup>> = months
+        .iter()
+        .map(|c| {
+            let mut row = vec![month_cell(c.month), payer_cell(&c.credit_code, &r.employer_names)];
+            row.extend(month_figures(c).iter().take(9).map(|d| amount(*d)));
+            row.push(html! { (contribution_status_label(c.month, c.status)) (corrected_mark(r, CorrectedPart::Contributions, &c.month.to_string())) });
+            row.push(text(&c.rule_set));
+            row
+        })
+        .collect();
+    let mut total = vec![html! { b { (t("本年合计", "Year total")) } }, html! {}];
+    total.extend(totals.iter().take(9).map(|d| amount(*d)));
+    total.extend([html! {}, html! {}]);
+    rows.push(total);
+    html! {
+        details.year open[open] data-year=(year) {
+            summary {
+                (year) " " (t("年", "")) " · " (months.len()) " " (t("个月", "months"))
+                " · " (t("单位缴费", "employer part")) " " span.num { (yuan(employer_part)) }
+                " · " (t("个人缴费", "employee part")) " " span.num { (yuan(employee_part)) }
+            }
+            (table_with_total(&format!("contributions-{year}"), &CONTRIBUTION_HEAD, rows))
         }
     }
 }
@@ -452,7 +540,7 @@ fn account(r: &RightsRecord) -> Markup {
         h2 { (t("个人账户", "Personal account")) }
         p {
             (t("账户余额（截至最近结算年度）", "Balance (last settled year)")) "："
-            b #account-balance { (r.account_balance.map_or_else(|| "0.00".to_string(), |b| b.to_string())) }
+            b #account-balance { (yuan(r.account_balance.unwrap_or_default())) }
         }
         (table(
             "account",
@@ -470,11 +558,11 @@ fn account(r: &RightsRecord) -> Markup {
                 .map(|y| {
                     vec![
                         html! { (y.year) (corrected_mark(r, CorrectedPart::Account, &y.year.to_string())) },
-                        text(y.opening_balance),
-                        text(y.credits),
+                        amount(y.opening_balance),
+                        amount(y.credits),
                         text(y.rate),
-                        text(y.interest),
-                        text(y.closing_balance),
+                        amount(y.interest),
+                        amount(y.closing_balance),
                         text(&y.rule_set),
                     ]
                 })
@@ -496,7 +584,7 @@ fn benefit(r: &RightsRecord) -> Markup {
                     (field(
                         "月养老金 = 基础 + 个人账户 + 过渡性",
                         "Monthly pension = basic + account + transitional",
-                        html! { (b.basic) " + " (b.account) " + " (b.transitional) " = " b { (b.total) } },
+                        html! { (yuan(b.basic)) " + " (yuan(b.account)) " + " (yuan(b.transitional)) " = " b { (yuan(b.total)) } },
                     ))
                     (field("规则集", "Rule set", text(&b.rule_set)))
                 }
@@ -510,7 +598,7 @@ fn benefit(r: &RightsRecord) -> Markup {
                     ],
                     r.payments
                         .iter()
-                        .map(|x| vec![text(x.month), text(x.amount), text(&x.rule_set)])
+                        .map(|x| vec![month_cell(x.month), amount(x.amount), text(&x.rule_set)])
                         .collect(),
                 ))
             }
@@ -537,10 +625,10 @@ fn life(r: &RightsRecord) -> Markup {
                     ],
                     l.adjustments
                         .iter()
-                        .map(|a| vec![text(a.year), text(a.pension_before), text(a.increase), html! { b { (a.new_pension) } }, text(&a.rule_set)])
+                        .map(|a| vec![text(a.year), amount(a.pension_before), amount(a.increase), html! { b { (amount(a.new_pension)) } }, text(&a.rule_set)])
                         .collect(),
                 ))
-                p #pension-in-force { (t("现月养老金", "Monthly pension now")) "：" b { (l.pension_in_force(b)) } }
+                p #pension-in-force { (t("现月养老金", "Monthly pension now")) "：" b { (yuan(l.pension_in_force(b))) } }
             }
         }
         @if !l.unemployment_claims.is_empty() {
@@ -563,7 +651,7 @@ fn life(r: &RightsRecord) -> Markup {
                         html! { (c.start_month) " – " (c.end_month) },
                         text(c.contribution_months),
                         html! { (c.duration_months) @if c.carried_months > 0 { " (" (t("含结转", "carried")) " " (c.carried_months) ")" } },
-                        text(c.monthly_amount),
+                        amount(c.monthly_amount),
                         if c.status == "open" { t("领取中", "open") } else { html! { (t("已停止", "ended")) " " (c.ended_on) } },
                         text(&c.rule_set),
                     ])
@@ -575,7 +663,7 @@ fn life(r: &RightsRecord) -> Markup {
                 &[("月份", "Month"), ("金额", "Amount"), ("规则集", "Rule set")],
                 l.unemployment_payments
                     .iter()
-                    .map(|p| vec![text(p.month), text(p.amount), text(&p.rule_set)])
+                    .map(|p| vec![month_cell(p.month), amount(p.amount), text(&p.rule_set)])
                     .collect(),
             ))
         }
@@ -594,10 +682,10 @@ fn life(r: &RightsRecord) -> Markup {
                 l.injury_payments
                     .iter()
                     .map(|p| vec![
-                        text(p.month),
+                        month_cell(p.month),
                         text(p.injury_date),
                         text(super::record_claims::item_zh(&p.item)),
-                        text(p.amount),
+                        amount(p.amount),
                         text(super::record_claims::payer_zh(&p.payer)),
                         text(&p.rule_set),
                     ])
@@ -608,10 +696,10 @@ fn life(r: &RightsRecord) -> Markup {
             h2 { (t("死亡待遇", "On death")) }
             table #death {
                 (field("死亡日期", "Date of death", text(d.died_on)))
-                (field("追回死亡后发放的待遇", "Paid after death, recovered", text(d.recovered)))
-                (field("丧葬补助金", "Funeral grant", text(d.funeral_grant)))
-                (field("抚恤金", "Survivors' compensation", text(d.survivor_compensation)))
-                (field("个人账户余额（继承）", "Account balance to the heirs", text(d.account_to_heirs)))
+                (field("追回死亡后发放的待遇", "Paid after death, recovered", amount(d.recovered)))
+                (field("丧葬补助金", "Funeral grant", amount(d.funeral_grant)))
+                (field("抚恤金", "Survivors' compensation", amount(d.survivor_compensation)))
+                (field("个人账户余额（继承）", "Account balance to the heirs", amount(d.account_to_heirs)))
                 (field("规则集", "Rule set", text(&d.rule_set)))
             }
         }

@@ -111,7 +111,7 @@ fn table(id: &str, head: &[(&str, &str)], rows: Vec<Vec<Markup>>) -> Markup {
 }
 
 /// The section, or nothing when the person has no claim.
-pub fn claims(c: &ClaimRows) -> Markup {
+pub fn claims(c: &ClaimRows, names: &std::collections::BTreeMap<String, String>) -> Markup {
     if c.injuries.is_empty() && c.maternity.is_empty() && c.benefits.is_empty() {
         return html! {};
     }
@@ -134,7 +134,7 @@ pub fn claims(c: &ClaimRows) -> Markup {
                     .map(|i| {
                         vec![
                             html! { (i.injury_date.to_string()) },
-                            html! { (i.credit_code) },
+                            super::ui::employer(&i.credit_code, names),
                             html! { (i.decision_no) },
                             html! { (i.decided_on.to_string()) },
                             html! { @if i.grade > 0 { (i.grade) "级" } @else { "—" } },
@@ -167,7 +167,7 @@ pub fn claims(c: &ClaimRows) -> Markup {
                             html! { @if m.difficult_birth { "是" } @else { "否" } },
                             html! { (m.babies) },
                             html! { (m.institution) },
-                            html! { (m.credit_code) },
+                            super::ui::employer(&m.credit_code, names),
                             html! { @if m.status == "granted" { "已核定" } @else { "未核定" } },
                         ]
                     })

@@ -15,8 +15,8 @@ use sirm_app::rights::RightsRecord;
 
 use super::portal::{mask, view, RecordQuery};
 use super::record::contribution_status_label as status_cell;
-use super::ui::head_cells;
-use super::ui::{page, t};
+use super::record::{month_cell, table_with_total};
+use super::ui::{amount, employer, page, t, yuan};
 use crate::routes::Caller;
 use crate::AppState;
 
@@ -59,32 +59,20 @@ pub async fn statement(
         h2 { (t("本年缴费", "Contributions this year")) }
         p {
             (t("缴费月数", "Months")) " " b id="statement-months" { (months.len()) }
-            " · " (t("个人部分合计", "Employee part")) " " b { (personal) }
-            " · " (t("单位部分合计", "Employer part")) " " b { (employer) }
+            " · " (t("个人部分合计", "Employee part")) " " b { (yuan(personal)) }
+            " · " (t("单位部分合计", "Employer part")) " " b { (yuan(employer)) }
         }
-        table id="statement-contributions" {
-            tr {
-                (head_cells(&[("月份", "Month"), ("用人单位", "Employer"), ("缴费基数", "Base"),
-                    ("养老 个人", "Pension (you)"), ("记入个人账户", "Account credit"), ("状态", "Status")]))
-            }
-            @for c in &months {
-                tr {
-                    td { (c.month) } td { (c.credit_code) } td { (c.base) }
-                    td { (c.pension_employee) } td { (c.account_credit) }
-                    td { (status_cell(c.month, c.status)) }
-                }
-            }
-        }
+        (contribution_table(r, &months))
         h2 { (t("个人账户", "Personal account")) }
         @match account {
             Some(y) => table id="statement-account" {
-                tr { th { (t("年初余额", "Opening balance")) } td { (y.opening_balance) } }
-                tr { th { (t("当年记账", "Credits")) } td { (y.credits) } }
+                tr { th { (t("年初余额", "Opening balance")) } td { (amount(y.opening_balance)) } }
+                tr { th { (t("当年记账", "Credits")) } td { (amount(y.credits)) } }
                 tr {
                     th { (t("利息", "Interest")) }
-                    td { (y.interest) " (" (t("记账利率", "rate")) " " (y.rate) ")" }
+                    td { (amount(y.interest)) " (" (t("记账利率", "rate")) " " (y.rate) ")" }
                 }
-                tr { th { (t("年末余额", "Closing balance")) } td { b { (y.closing_balance) } } }
+                tr { th { (t("年末余额", "Closing balance")) } td { b { (amount(y.closing_balance)) } } }
             },
             None => p { (t("本年度尚未结算", "Not settled for this year")) },
         }
@@ -95,7 +83,7 @@ pub async fn statement(
                 (r.contribution_years.years) " " (t("年", "y")) " "
                 (r.contribution_years.months) " " (t("个月", "m"))
             }
-            " · " (t("本年领取待遇", "Benefits paid this year")) " " b { (paid) }
+            " · " (t("本年领取待遇", "Benefits paid this year")) " " b { (yuan(paid)) }
         }
         (other_kinds(r, year))
         p.en {
@@ -108,6 +96,51 @@ pub async fn statement(
         Some((&c.principal, &c.csrf)),
         body,
     )
+}
+
+/// The year's months: employer (code and name), base, the employer's and
+/// the person's parts, the account credit and the status, ending in the
+/// year's totals.
+fn contribution_table(r: &RightsRecord, months: &[&sirm_app::rights::ContributionRow]) -> Markup {
+    let head = [
+        ("月份", "Month"),
+        ("用人单位", "Employer"),
+        ("缴费基数", "Base"),
+        ("单位缴费", "Employer part"),
+        ("个人缴费", "Employee part"),
+        ("记入个人账户", "Account credit"),
+        ("状态", "Status"),
+    ];
+    let figures = |c: &sirm_app::rights::ContributionRow| {
+        [
+            c.base,
+            c.employer_total(),
+            c.employee_total(),
+            c.account_credit,
+        ]
+    };
+    let mut totals = [Decimal::ZERO; 4];
+    let mut rows: Vec<Vec<Markup>> = Vec::new();
+    for c in months {
+        let f = figures(c);
+        for (sum, x) in totals.iter_mut().zip(f) {
+            *sum += x;
+        }
+        let who = if c.credit_code.is_empty() {
+            html! { "灵活就业（个人缴费）" }
+        } else {
+            employer(&c.credit_code, &r.employer_names)
+        };
+        let mut row = vec![month_cell(c.month), who];
+        row.extend(f.into_iter().map(amount));
+        row.push(status_cell(c.month, c.status));
+        rows.push(row);
+    }
+    let mut total = vec![html! { b { (t("本年合计", "Year total")) } }, html! {}];
+    total.extend(totals.into_iter().map(amount));
+    total.push(html! {});
+    rows.push(total);
+    table_with_total("statement-contributions", &head, rows)
 }
 
 /// One statement line: a label and what the year holds.

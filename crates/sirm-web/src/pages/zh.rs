@@ -215,8 +215,11 @@ pub fn error_zh(e: &ApiError) -> &'static str {
     }
 }
 
+/// The one vocabulary of statuses on the screens (an application's is its
+/// `outcome`: `refused` reads 已驳回（不予提供）).
 pub fn status_zh(s: &str) -> &str {
     match s {
+        "refused" => "已驳回（不予提供）",
         "active" => "正常",
         "locked" => "已锁定",
         "retired" => "已注销",

@@ -182,16 +182,7 @@ async fn adjust(sirm: &Sirm, c: Change<'_>) -> Result<ContributionAdjusted, AppE
         None => None,
     };
     let before = figures_of(&row);
-    let zero = MonthAmounts {
-        pension_employer: Decimal::ZERO,
-        pension_employee: Decimal::ZERO,
-        medical_employer: Decimal::ZERO,
-        medical_employee: Decimal::ZERO,
-        unemployment_employer: Decimal::ZERO,
-        unemployment_employee: Decimal::ZERO,
-        work_injury_employer: Decimal::ZERO,
-    };
-    let after = result.as_ref().map_or(zero, |r| r.amounts);
+    let after = result.as_ref().map_or(zero(), |r| r.amounts);
     let difference = minus(&after, &before.amounts);
     let difference_total = difference.total();
     let new_credit = result.as_ref().map_or(Decimal::ZERO, |r| r.account_credit);
@@ -316,6 +307,25 @@ fn figures_of(r: &ContributionRow) -> MonthFigures {
         rule_set: r.rule_set.clone(),
         status: r.status,
     }
+}
+
+/// No amount in any insurance type.
+pub(crate) fn zero() -> MonthAmounts {
+    let z = Decimal::ZERO;
+    MonthAmounts {
+        pension_employer: z,
+        pension_employee: z,
+        medical_employer: z,
+        medical_employee: z,
+        unemployment_employer: z,
+        unemployment_employee: z,
+        work_injury_employer: z,
+    }
+}
+
+/// `a + b`, insurance type by insurance type.
+pub(crate) fn plus(a: &MonthAmounts, b: &MonthAmounts) -> MonthAmounts {
+    minus(a, &minus(&zero(), b))
 }
 
 /// `a − b`, insurance type by insurance type.

@@ -179,6 +179,32 @@ pub fn outcome_notice(msg: &Option<super::Outcome>) -> Markup {
     super::Outcome::render_opt(msg.as_ref())
 }
 
+/// An amount in yuan as every page writes it: two decimals, no thousands
+/// separator ("6000.00"), from the decimal itself (never a float); a
+/// half fen rounds away from zero (the amounts recorded have two decimals
+/// already).
+pub fn yuan(d: rust_decimal::Decimal) -> String {
+    let d = d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    format!("{d:.2}")
+}
+
+/// An amount as a table cell's content: [`yuan`], right-aligned and never
+/// wrapped (`.num`).
+pub fn amount(d: rust_decimal::Decimal) -> Markup {
+    html! { span.num { (yuan(d)) } }
+}
+
+/// A credit code with the unit's registered name beside it (names from
+/// `Sirm::employer_names`); the code alone when the name is unknown.
+pub fn employer(code: &str, names: &std::collections::BTreeMap<String, String>) -> Markup {
+    html! {
+        span.employer {
+            span.nowrap.code { (code) }
+            @if let Some(n) = names.get(code).filter(|n| !n.is_empty()) { " " span.unit-name { (n) } }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::FieldKind;
@@ -210,5 +236,18 @@ mod tests {
     #[test]
     fn role_label_escapes_unknown_roles() {
         assert_eq!(role_label("<b>").into_string(), "&lt;b&gt;");
+    }
+
+    #[test]
+    fn yuan_has_two_decimals() {
+        for (d, shown) in [
+            ("6000", "6000.00"),
+            ("1356.6", "1356.60"),
+            ("0.005", "0.01"),
+            ("-12.345", "-12.35"),
+        ] {
+            let d: rust_decimal::Decimal = d.parse().unwrap();
+            assert_eq!(super::yuan(d), shown);
+        }
     }
 }

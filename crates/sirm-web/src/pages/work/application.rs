@@ -45,23 +45,17 @@ fn field_label(business_type: &str, key: &str) -> Markup {
     }
 }
 
-/// An application's status in the one vocabulary of the screens: a type
-/// that answers a rejection in writing (a unit's disclosure application,
-/// Art 20 (2)) is closed by its refusal, which reads 已驳回 like every other
-/// refusal, never 已撤回 (withdrawn by the clerk).
-pub(crate) fn application_status_zh(status: &str, business_type: &str) -> &'static str {
-    let refused = status == "withdrawn"
-        && business_type
-            .parse::<BusinessType>()
-            .is_ok_and(|bt| bt.written_refusal());
-    match status {
-        _ if refused => "已驳回（不予提供）",
-        "pending" => "审核中",
-        "approved" => "已批准",
-        "returned" => "已退回",
-        "withdrawn" => "已撤回",
-        _ => "—",
-    }
+/// An application's status in the one vocabulary of the API and the
+/// screens ([`sirm_app::collection::outcome`], words from
+/// [`crate::pages::zh::status_zh`]): a type that answers a rejection in
+/// writing (a unit's disclosure application, Art 20 (2)) is closed by its
+/// refusal — `refused`, 已驳回 like every other refusal, never 已撤回
+/// (withdrawn by the clerk).
+pub(crate) fn application_status_zh(
+    status: sirm_domain::status::ApplicationStatus,
+    business_type: &str,
+) -> &'static str {
+    crate::pages::zh::status_zh(sirm_app::collection::outcome(status, business_type))
 }
 
 fn type_label(b: &str) -> Markup {
@@ -98,7 +92,7 @@ pub async fn queue(State(st): State<AppState>, Extension(c): Extension<Caller>) 
                     td { a href={ "/applications/" (a.application_id) } { (a.application_id) } }
                     td { (type_label(&a.business_type)) }
                     td { (a.subject) }
-                    td { (application_status_zh(a.status.as_str(), &a.business_type)) }
+                    td { (application_status_zh(a.status, &a.business_type)) }
                     td { @if let Some(s) = &a.next_stage { (stage_label(s)) } }
                     td { (a.submitted_by) }
                 }
@@ -271,6 +265,10 @@ pub(super) async fn application_page(
             "已写入账本（见审核记录与维护日志）written to the ledger",
         ),
         "withdrawn" => html! {},
+        _ if v.file_preview.is_some() => match &v.file_preview {
+            Some(p) => super::file_preview::preview_html(st, p).await,
+            None => html! {},
+        },
         _ if v.effect.is_empty() => ui::notice_opt(v.blocked.as_deref().map(|b| ("err", b))),
         _ => effect_html(
             &v.effect,
@@ -285,11 +283,11 @@ pub(super) async fn application_page(
         let round = v
             .steps
             .iter()
-            .rposition(|s| s.stage == "preliminary" && s.approve)
+            .rposition(|s| s.step.stage == "preliminary" && s.step.approve)
             .unwrap_or(0);
         let acted = v.steps[round..]
             .iter()
-            .any(|s| s.actor == c.principal.username);
+            .any(|s| s.step.actor == c.principal.username);
         if c.principal.may(stage.permission()) && acted {
             actions = ui::error_notice(&ApiError::by_rule(
                 axum::http::StatusCode::FORBIDDEN,
@@ -326,12 +324,12 @@ pub(super) async fn application_page(
         }
         _ => html! {},
     };
-    let status_text = application_status_zh(a.status.as_str(), &a.business_type);
+    let status_text = application_status_zh(a.status, &a.business_type);
     let outcome = match a.status.as_str() {
         "returned" if !a.reason.is_empty() => {
             ui::notice("err", &format!("退回理由 reason: {}", a.reason))
         }
-        "withdrawn" if status_text != "已撤回" => {
+        "withdrawn" if v.outcome == "refused" => {
             ui::notice("err", &format!("{status_text}：{}", a.reason))
         }
         "withdrawn" => ui::notice("ok", &format!("已撤回 withdrawn: {}", a.reason)),
@@ -352,6 +350,13 @@ pub(super) async fn application_page(
         .ok()
         .and_then(|q| q.into_iter().find(|x| x.application_id != id))
         .map(|x| x.application_id);
+    // A declaration file: its rejected rows as a table of their own.
+    let is_file = a.business_type == BusinessType::ContributionDeclareFile.as_str();
+    let rejected = if is_file {
+        super::file_preview::rejected_lines(&data)
+    } else {
+        Vec::new()
+    };
     let body = html! {
         h1 { (ui::t("业务", "Application")) " " (id) }
         (ui::Outcome::render_opt(msg.as_ref()))
@@ -372,7 +377,7 @@ pub(super) async fn application_page(
         h2 { (ui::t("原始数据", "Raw data")) }
         table #data {
             @if let Value::Object(m) = &data {
-                @for (k, val) in m {
+                @for (k, val) in m.iter().filter(|(k, _)| !(is_file && k.as_str() == "rejected")) {
                     tr {
                         th { (field_label(&a.business_type, k)) }
                         td {
@@ -387,14 +392,41 @@ pub(super) async fn application_page(
                 }
             }
         }
+        @if is_file && !rejected.is_empty() {
+            (super::file_preview::rejected_table(&rejected, v.file_preview.as_ref().map_or(&[][..], |p| &p.rejected)))
+        }
         h2 { (ui::t("原始材料", "Original materials")) }
         ul #materials { @for m in &v.materials { (material_item(id, m)) } }
         h2 { (ui::t("批准后写入账本的内容（系统计算）", "What approval writes to the ledger (computed)")) }
         (effect)
         h2 { (ui::t("审核记录", "Review history")) }
+        (review_history(&v))
+        (actions)
+    };
+    ui::page(&format!("业务 {id}"), Some((&c.principal, &c.csrf)), body)
+}
+
+/// A staff member as the pages name one: the username, and the display
+/// name beside it when the account has one.
+fn staff(username: &str, display_name: &str) -> Markup {
+    html! {
+        span.staff {
+            (username)
+            @if !display_name.is_empty() && display_name != username { "（" (display_name) "）" }
+        }
+    }
+}
+
+/// The review history (审核记录): every stage's decision from the
+/// counter's (初审, taking the application) on, each with its Beijing time
+/// (to the minute) and the staff member's name.
+fn review_history(v: &sirm_app::collection::ApplicationView) -> Markup {
+    let time = |us: Option<i64>| us.map(crate::pages::local_minute).unwrap_or_default();
+    html! {
         table #steps {
             tr {
                 th { "#" }
+                th { (ui::t("时间（北京时间）", "Time (Beijing)")) }
                 th { (ui::t("环节", "Stage")) }
                 th { (ui::t("经办人", "By")) }
                 th { (ui::t("结论", "Decision")) }
@@ -402,17 +434,16 @@ pub(super) async fn application_page(
             }
             @for s in &v.steps {
                 tr {
-                    td { (s.seq) }
-                    td { (stage_label(&s.stage)) }
-                    td { (s.actor) }
-                    td { @if s.approve { (ui::t("通过", "approved")) } @else { (ui::t("退回", "returned")) } }
-                    td { (s.reason) }
+                    td { (s.step.seq) }
+                    td.nowrap { (time(s.time_us)) }
+                    td { (stage_label(&s.step.stage)) }
+                    td { (staff(&s.step.actor, &s.actor_name)) }
+                    td { @if s.step.approve { (ui::t("通过", "approved")) } @else { (ui::t("退回", "returned")) } }
+                    td { (s.step.reason) }
                 }
             }
         }
-        (actions)
-    };
-    ui::page(&format!("业务 {id}"), Some((&c.principal, &c.csrf)), body)
+    }
 }
 
 #[derive(Deserialize, Default)]

@@ -8,6 +8,7 @@ mod application;
 mod arrears;
 mod decision;
 mod fields;
+mod file_preview;
 pub(crate) mod intake;
 mod log;
 mod prepared;
