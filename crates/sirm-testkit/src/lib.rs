@@ -1,6 +1,7 @@
-//! The SIRM testkit: boots the real server on a random port, against a fresh
-//! SQLite file or a fresh PostgreSQL schema (dropped afterwards), filled with
-//! a small demo installation, and hands the test a client that signs in as
+//! The SIRM testkit: boots the real server on a random port, against its
+//! own copy of a small demo installation (SQLite file, or a PostgreSQL
+//! database copied from a template built once per test process; dropped
+//! afterwards — [`template`]), and hands the test a client that signs in as
 //! demo accounts (with their demo second factor) and speaks JSON, pages and
 //! forms. Integration tests use this one kit instead of copying spawn and
 //! sign-in helpers.
