@@ -380,9 +380,27 @@ impl TestApp {
     }
 }
 
-/// Drop a test's PostgreSQL schema and the installation's runtime role,
-/// from a thread of its own (callable where no runtime may block).
+/// Drop a test's PostgreSQL schema and the installation's runtime role.
 pub fn drop_postgres_schema(schema: String) {
+    let url = postgres_url();
+    let db = url
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    let role = sirm_store::PgInstallation::derive(db, &schema).runtime_role;
+    cleanup_sql(vec![
+        format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"),
+        format!("DROP ROLE IF EXISTS \"{role}\""),
+    ]);
+}
+
+/// Run `statements` in order on the test PostgreSQL server, from a thread
+/// of its own (callable where no runtime may block, as in `Drop`); a
+/// statement that fails is skipped (this cleans up after a test).
+pub fn cleanup_sql(statements: Vec<String>) {
     let url = postgres_url();
     let _ = std::thread::spawn(move || {
         let Ok(rt) = tokio::runtime::Builder::new_current_thread()
@@ -394,19 +412,8 @@ pub fn drop_postgres_schema(schema: String) {
         rt.block_on(async move {
             use sqlx::Connection;
             if let Ok(mut c) = sqlx::PgConnection::connect(&url).await {
-                let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-                    .execute(&mut c)
-                    .await;
-                // And the installation's own runtime role.
-                let db: Option<String> = sqlx::query_scalar("SELECT current_database()")
-                    .fetch_one(&mut c)
-                    .await
-                    .ok();
-                if let Some(db) = db {
-                    let role = sirm_store::PgInstallation::derive(&db, &schema).runtime_role;
-                    let _ = sqlx::query(&format!("DROP ROLE IF EXISTS \"{role}\""))
-                        .execute(&mut c)
-                        .await;
+                for sql in &statements {
+                    let _ = sqlx::query(sql).execute(&mut c).await;
                 }
             }
         });

@@ -164,35 +164,18 @@ async fn execute(url: &str, sql: &str) {
     let _ = c.close().await;
 }
 
-/// Drop a copied database and its runtime role, from a thread of its own
-/// (callable where no runtime may block).
+/// Drop a copied database and its runtime role.
 pub fn drop_database(db: String) {
-    let url = postgres_url();
-    let _ = std::thread::spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        rt.block_on(async move {
-            if let Ok(mut c) = sqlx::PgConnection::connect(&url).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-                    .execute(&mut c)
-                    .await;
-                let role = sirm_store::PgInstallation::derive(&db, SCHEMA).runtime_role;
-                let _ = sqlx::query(&format!("DROP ROLE IF EXISTS \"{role}\""))
-                    .execute(&mut c)
-                    .await;
-            }
-        });
-    })
-    .join();
+    let role = sirm_store::PgInstallation::derive(&db, SCHEMA).runtime_role;
+    crate::cleanup_sql(vec![
+        format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+        format!("DROP ROLE IF EXISTS \"{role}\""),
+    ]);
 }
 
 /// Copy the directory tree `from` to `to` (files keep their permissions,
 /// directories get the source's).
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();

@@ -12,6 +12,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::*;
+pub(super) use sirm_testkit::template::{copy_dir, database_url};
 
 /// The schema of template databases (and so of their copies).
 pub(super) const SCHEMA: &str = "demo";
@@ -64,14 +65,6 @@ fn build(engine: Engine, persons: usize, crypto: Crypto) -> Template {
     Template { data, database }
 }
 
-/// `url` with its database replaced by `db`.
-pub(super) fn database_url(url: &str, db: &str) -> String {
-    let (base, _) = url
-        .rsplit_once('/')
-        .expect("a database URL ends in /DATABASE");
-    format!("{base}/{db}")
-}
-
 /// A new database copied from the template database `template`; its name.
 pub(super) fn clone_database(url: &str, template: &str) -> String {
     let db = format!("e_{}", hex::encode(rand::random::<[u8; 8]>()));
@@ -106,21 +99,4 @@ fn psql(url: &str, sql: &str) {
         "{sql}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// Copy the directory tree `from` to `to` (files keep their permissions,
-/// directories get the source's).
-pub(super) fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-    let perms = std::fs::metadata(from).unwrap().permissions();
-    std::fs::set_permissions(to, perms).unwrap();
 }
