@@ -323,7 +323,10 @@ async fn unemployment_and_the_pension_life(engine: Engine) {
 
     // ---- Death: bad dates refused naming the field, nothing appended.
     let size = kit.ledger_size().await;
-    let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(1);
+    // Tomorrow at the agency (Beijing time, UTC+8): from 16:00 UTC on, UTC's
+    // tomorrow is the agency's today.
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let tomorrow = today + chrono::Days::new(1);
     for (date, code) in [
         (tomorrow.to_string(), "date.future"),
         ("1990-01-01".to_string(), "death.before-registration"),

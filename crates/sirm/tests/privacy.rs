@@ -158,7 +158,11 @@ async fn run(engine: Engine, gm: bool) {
         let out = std::process::Command::new("pg_dump")
             .args([
                 "--dbname",
-                &sirm_testkit::postgres_url(),
+                // The test's own database (a copy of the process's demo).
+                &app.opts
+                    .database_url
+                    .clone()
+                    .unwrap_or_else(sirm_testkit::postgres_url),
                 "--schema",
                 &schema,
             ])
